@@ -1,0 +1,28 @@
+/* harness/meta.h — machine fingerprint and the run's meta.json. */
+#ifndef ABLATE_META_H
+#define ABLATE_META_H
+
+#include <stddef.h>
+
+struct fingerprint {
+    char cpu_model[128];
+    int cores;               /* online logical CPUs */
+    char cpu_flags[256];     /* the SIMD flags that matter: avx2 avx512f ... */
+    char blas_core[64];      /* openblas_get_corename() */
+    char blas_config[128];   /* openblas_get_config() */
+    char blas_coretype_env[64]; /* OPENBLAS_CORETYPE as the process saw it ("" = unset) */
+    char compiler[128];      /* `cc --version` first line */
+    char cuda_device[128];   /* "none" when there is none */
+    char id[17];             /* 16 hex digits: hash of the fields above but cuda */
+};
+
+void fingerprint_read(struct fingerprint *fp);
+
+/* Writes DIR/meta.json atomically. argv: the command as run. */
+int meta_write(const char *dir, const struct fingerprint *fp, int argc, char **argv,
+               const char *experiment, char *err, size_t errlen);
+
+/* `git rev-parse --short HEAD` of the source tree ("unknown" if none) + "-dirty". */
+void git_commit(const char *root, char *buf, size_t len);
+
+#endif
