@@ -1,0 +1,35 @@
+/* gen/runtime/ablate_kernel.h — the C ABI every generated kernel exports.
+ *
+ * A generated kernel is specialised for one configuration (module arguments
+ * and input shape, batch included), so the ABI carries no shapes: the
+ * harness asks the kernel what it is (ablate_kernel_info) and calls it.
+ *
+ *   w          weight pointers in the order of the op row's weights() list
+ *              (the PyTorch state_dict order); int64 entries are NULL
+ *   x, y       input and output, NCHW float32, contiguous
+ *   workspace  workspace_floats * nthreads floats, 64-byte aligned, owned
+ *              by the harness (kernels never allocate in the timed path)
+ *   nthreads   threads to use (OpenMP); BLAS is called single-threaded
+ *              inside the parallel region so pools never oversubscribe
+ */
+#ifndef ABLATE_KERNEL_H
+#define ABLATE_KERNEL_H
+
+#include <stdint.h>
+
+#define ABLATE_KERNEL_ABI 1
+
+struct ablate_kernel_info {
+    int abi;                   /* ABLATE_KERNEL_ABI */
+    const char *module;        /* "AKConv" */
+    const char *variant;       /* "gemm" */
+    const char *config;        /* canonical args + shape, as in the CSV desc */
+    int gen_version;           /* version of the generator that wrote it */
+    int64_t workspace_floats;  /* per thread */
+};
+
+typedef const struct ablate_kernel_info *(*ablate_kernel_info_fn)(void);
+typedef void (*ablate_kernel_forward_fn)(const float *const *w, const float *x, float *y,
+                                         float *workspace, int nthreads);
+
+#endif

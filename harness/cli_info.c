@@ -1,0 +1,76 @@
+/* harness/cli_info.c — `ablate info` and `ablate list`. */
+#include <stdio.h>
+
+#include "cli.h"
+#include "gen.h"
+#include "instance.h"
+
+int cli_bad_input(const char *msg)
+{
+    fprintf(stderr, "ablate: %s\n", msg);
+    return EXIT_BAD_INPUT;
+}
+
+static void print_shape(const char *label, struct shape4 s)
+{
+    printf("%-11s %dx%dx%dx%d\n", label, s.n, s.c, s.h, s.w);
+}
+
+int cli_info(int argc, char **argv)
+{
+    struct instance m;
+    char err[ERR_MAX], args[512];
+    if (argc < 1)
+        return cli_bad_input("usage: ablate info MODULE key=value ... h=H w=W [batch=B]");
+    if (instance_parse(&m, argc, argv, err, sizeof err) != 0)
+        return cli_bad_input(err);
+    args_format(&m.args, args, sizeof args);
+    const struct op *op = m.op;
+    int64_t thop = op->flops_thop(&m.args, m.in);
+    printf("%s %s\n", op->name, args);
+    print_shape("input", m.in);
+    print_shape("output", m.out);
+    printf("%-11s %lld\n", "params", (long long)op->params(&m.args));
+    printf("%-11s %lld  (thop: %lld MACs x 2, %.4f GFLOPs)\n", "flops_thop", (long long)thop,
+           (long long)(thop / 2), (double)thop / 1e9);
+    printf("%-11s %lld  (every multiply-add, interpolation, exp, elementwise op; MODULES.md 1.2)\n",
+           "flops_full", (long long)op->flops_full(&m.args, m.in));
+    printf("%-11s %lld  (inputs + outputs + state, each once; MODULES.md 1.3)\n", "bytes",
+           (long long)op->bytes(&m.args, m.in));
+    struct weight_list wl;
+    op->weights(&m.args, &wl);
+    printf("state_dict:\n");
+    for (int i = 0; i < wl.n; i++) {
+        printf("  %-28s %s[", wl.w[i].key, wl.w[i].is_int64 ? "int64 " : "");
+        for (int k = 0; k < wl.w[i].ndim; k++)
+            printf("%s%lld", k ? ", " : "", (long long)wl.w[i].shape[k]);
+        printf("]\n");
+    }
+    return EXIT_OK;
+}
+
+int cli_list(int argc, char **argv)
+{
+    struct gen_env env;
+    char err[ERR_MAX];
+    int have_env = gen_env_init(&env, err, sizeof err) == 0;
+    for (int i = 0; i < op_count; i++) {
+        const struct op *op = op_table[i];
+        printf("%s", op->name);
+        if (op->aliases)
+            printf("  (also: %s)", op->aliases);
+        printf("\n");
+        for (int k = 0; op->schema[k].name; k++)
+            printf("  %-10s %-6s %-8s %s\n", op->schema[k].name,
+                   (const char *[]){"int", "bool", "float", "enum"}[op->schema[k].type],
+                   op->schema[k].def ? op->schema[k].def : "required",
+                   op->schema[k].choices ? op->schema[k].choices : op->schema[k].help);
+        char names[GEN_VARIANTS_MAX][GEN_NAME_MAX];
+        int n = have_env ? gen_variants(&env, op, names, GEN_VARIANTS_MAX, err, sizeof err) : -1;
+        printf("  variants: ref");
+        for (int k = 0; k < n; k++)
+            printf(", gen:%s", names[k]);
+        printf("%s\n", n < 0 ? "  (generator unavailable)" : "");
+    }
+    return EXIT_OK;
+}

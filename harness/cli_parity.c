@@ -1,0 +1,171 @@
+/* harness/cli_parity.c — `ablate parity`: checks every implementation of a
+ * module against outputs PyTorch produced (DESIGN.md's parity contract).
+ * Pass = MODULES.md 0.2: every element within 1e-4 (1 + |y_ref|). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buffers.h"
+#include "cli.h"
+#include "gen.h"
+#include "instance.h"
+#include "parity.h"
+#include "safetensors.h"
+
+void openblas_set_num_threads(int n);
+
+struct parity_args {
+    const char *weights, *input, *expect;
+    int threads;
+    int n_module;      /* argv[0 .. n_module) = MODULE key=value ... */
+    char *module[64];
+};
+
+static int parse(int argc, char **argv, struct parity_args *a, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof *a);
+    a->threads = 1;
+    for (int i = 0; i < argc; i++) {
+        const char **dst = !strcmp(argv[i], "--weights") ? &a->weights
+                         : !strcmp(argv[i], "--input")   ? &a->input
+                         : !strcmp(argv[i], "--expect")  ? &a->expect : NULL;
+        if (dst && i + 1 < argc)
+            *dst = argv[++i];
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+            a->threads = atoi(argv[++i]);
+        else if (argv[i][0] == '-' || a->n_module == 60) {
+            snprintf(err, errlen, "parity: unknown or incomplete option '%s'", argv[i]);
+            return -1;
+        } else
+            a->module[a->n_module++] = argv[i];
+    }
+    if (!a->weights || !a->input || !a->expect || a->n_module < 1 || a->threads < 1) {
+        snprintf(err, errlen, "usage: ablate parity MODULE key=value ... --weights W --input X "
+                              "--expect Y [--threads N]");
+        return -1;
+    }
+    return 0;
+}
+
+/* Tensor `name` of file f, float32, with the expected NCHW shape. */
+static const float *tensor_nchw(const struct st_file *f, const char *path, const char *name,
+                                struct shape4 want, char *err, size_t errlen)
+{
+    const struct st_tensor *t = st_find(f, name);
+    if (!t) {
+        snprintf(err, errlen, "%s: missing tensor '%s'", path, name);
+        return NULL;
+    }
+    if (t->dtype != ST_F32 || t->ndim != 4 || t->shape[0] != want.n || t->shape[1] != want.c ||
+        t->shape[2] != want.h || t->shape[3] != want.w) {
+        snprintf(err, errlen, "%s: tensor '%s' must be F32 [%d, %d, %d, %d]", path, name, want.n,
+                 want.c, want.h, want.w);
+        return NULL;
+    }
+    return t->data;
+}
+
+/* The input tensor fixes batch, h and w: append them to the module's arguments. */
+static int build_instance(struct parity_args *a, const struct st_file *xf, struct instance *m,
+                          char *err, size_t errlen)
+{
+    const struct st_tensor *x = st_find(xf, "x");
+    if (!x || x->ndim != 4) {
+        snprintf(err, errlen, "%s: expected a 4-d tensor 'x' (NCHW)", a->input);
+        return -1;
+    }
+    char dims[3][32];
+    snprintf(dims[0], 32, "batch=%lld", (long long)x->shape[0]);
+    snprintf(dims[1], 32, "h=%lld", (long long)x->shape[2]);
+    snprintf(dims[2], 32, "w=%lld", (long long)x->shape[3]);
+    for (int i = 0; i < 3; i++)
+        a->module[a->n_module++] = dims[i];
+    if (instance_parse(m, a->n_module, a->module, err, errlen) != 0)
+        return -1;
+    if (x->shape[1] != m->in.c) {
+        snprintf(err, errlen, "%s: tensor 'x' has %lld channels, %s expects %d", a->input,
+                 (long long)x->shape[1], m->op->name, m->in.c);
+        return -1;
+    }
+    return 0;
+}
+
+static int report_line(const char *impl, const float *y, const float *expect, int64_t n)
+{
+    struct parity p;
+    parity_compare(y, expect, n, &p);
+    int ok = p.n_nonfinite == 0 && p.n_bad == 0;
+    printf("%-12s max_abs=%.3g max_rel=%.3g nmse=%.3g %s", impl, p.max_abs, p.max_rel, p.nmse,
+           ok ? "ok" : "FAIL");
+    if (!ok)
+        printf("  (%lld elements beyond 1e-4*(1+|y|), %lld non-finite)", (long long)p.n_bad,
+               (long long)p.n_nonfinite);
+    printf("\n");
+    return ok;
+}
+
+static int check_generated(const struct instance *m, const struct weightset *ws, const float *x,
+                           const float *expect, float *y, int64_t ny, int threads)
+{
+    struct gen_env env;
+    char err[ERR_MAX], names[GEN_VARIANTS_MAX][GEN_NAME_MAX];
+    int all_ok = 1;
+    if (gen_env_init(&env, err, sizeof err) != 0) {
+        printf("gen:*        not run: %s\n", err);
+        return 0;
+    }
+    int n = gen_variants(&env, m->op, names, GEN_VARIANTS_MAX, err, sizeof err);
+    if (n < 0)
+        printf("gen:*        not run: %s\n", err);
+    openblas_set_num_threads(1);
+    for (int i = 0; i < n; i++) {
+        char impl[64];
+        struct gen_kernel k;
+        snprintf(impl, sizeof impl, "gen:%s", names[i]);
+        if (gen_build(&env, &m->args, m->in, names[i], &k, err, sizeof err) != GEN_OK) {
+            printf("%-12s FAIL  (%s)\n", impl, err);
+            all_ok = 0;
+            continue;
+        }
+        float *wsp = buf_alloc(k.info->workspace_floats * threads);
+        buf_fill_nan(y, ny);
+        k.forward((const float *const *)ws->ptr, x, y, wsp, threads);
+        all_ok &= report_line(impl, y, expect, ny);
+        buf_free(wsp, k.info->workspace_floats * threads);
+        gen_unload(&k);
+    }
+    return all_ok;
+}
+
+int cli_parity(int argc, char **argv)
+{
+    struct parity_args a;
+    struct instance m;
+    struct st_file xf, yf;
+    struct weightset ws;
+    char err[ERR_MAX];
+    if (parse(argc, argv, &a, err, sizeof err) != 0)
+        return cli_bad_input(err);
+    if (st_read(a.input, &xf, err, sizeof err) != 0)
+        return cli_bad_input(err);
+    if (build_instance(&a, &xf, &m, err, sizeof err) != 0 || weights_alloc(&ws, &m, err, sizeof err) != 0 ||
+        weights_load(&ws, &m, a.weights, err, sizeof err) != 0 || st_read(a.expect, &yf, err, sizeof err) != 0)
+        return cli_bad_input(err);
+    const float *x = tensor_nchw(&xf, a.input, "x", m.in, err, sizeof err);
+    const float *expect = x ? tensor_nchw(&yf, a.expect, "y", m.out, err, sizeof err) : NULL;
+    if (!expect)
+        return cli_bad_input(err);
+    int64_t ny = (int64_t)m.out.n * m.out.c * m.out.h * m.out.w;
+    float *y = buf_alloc(ny);
+    if (!y)
+        return cli_bad_input("out of memory");
+    buf_fill_nan(y, ny);
+    m.op->forward_ref(&m.args, m.in, (const float *const *)ws.ptr, x, y);
+    int ok = report_line("ref", y, expect, ny);
+    ok &= check_generated(&m, &ws, x, expect, y, ny, a.threads);
+    buf_free(y, ny);
+    weights_free(&ws);
+    st_free(&xf);
+    st_free(&yf);
+    return ok ? EXIT_OK : EXIT_FAILED;
+}

@@ -1,0 +1,144 @@
+/* harness/dsl_plan.c — expands a read sweep into plan items:
+ * for each shape row, for each thread count: the baseline, then every
+ * combination of the swept argument values (odometer order, first axis
+ * slowest), each kept only if `where(cfg)` says so. */
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dsl.h"
+
+/* The shape row fills the module's channel/stride arguments unless the
+ * script set them itself. */
+static void fill_from_shape(struct args *a, const int *user_set, const struct shape_row *r)
+{
+    const struct op *op = a->op;
+    const char *names[3] = {op->arg_cin, op->arg_cout, op->arg_stride};
+    int vals[3] = {r->c1, r->c2, r->stride};
+    for (int i = 0; i < 3; i++) {
+        int k = names[i] ? arg_index(op, names[i]) : -1;
+        if (k >= 0 && !(user_set && user_set[k]))
+            a->v[k] = vals[i];
+    }
+}
+
+static int where_keeps(lua_State *L, const struct sweep_in *s, const struct plan_item *it,
+                       const struct shape_row *r)
+{
+    if (s->where_ref == LUA_NOREF)
+        return 1;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->where_ref);
+    lua_newtable(L);
+    lua_pushstring(L, it->layer);
+    lua_setfield(L, -2, "layer");
+    lua_pushstring(L, it->role);
+    lua_setfield(L, -2, "role");
+    const char *names[] = {"threads", "c1", "c2", "h", "w", "stride", "batch"};
+    int vals[] = {it->threads, r->c1, r->c2, r->h, r->w, r->stride, r->batch};
+    for (int i = 0; i < 7; i++) {
+        lua_pushinteger(L, vals[i]);
+        lua_setfield(L, -2, names[i]);
+    }
+    const struct args *a = &it->inst.args;
+    for (int i = 0; a->op->schema[i].name; i++) {
+        char text[64];
+        arg_value_text(a, i, text, sizeof text);
+        if (a->op->schema[i].type == ARG_ENUM)
+            lua_pushstring(L, text);
+        else if (a->op->schema[i].type == ARG_FLOAT)
+            lua_pushnumber(L, a->v[i]);
+        else
+            lua_pushinteger(L, (lua_Integer)a->v[i]);
+        lua_setfield(L, -2, a->op->schema[i].name);
+    }
+    lua_call(L, 1, 1);
+    int keep = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return keep;
+}
+
+static void add_item(lua_State *L, const struct sweep_in *s, struct plan *p, struct plan_item *it,
+                     const struct shape_row *r)
+{
+    char err[ERR_MAX];
+    it->inst.in = (struct shape4){r->batch, r->c1, r->h, r->w};
+    if (instance_finish(&it->inst, err, sizeof err) != 0) {
+        if (!s->skip_invalid)
+            luaL_error(L, "sweep: layer %s: %s", it->layer, err);
+        snprintf(it->invalid, sizeof it->invalid, "%s", err);
+    }
+    if (!where_keeps(L, s, it, r))
+        return;
+    if (plan_push(p, it) != 0)
+        luaL_error(L, "sweep: out of memory for the plan");
+}
+
+static void set_impls(struct plan_item *it, const struct sweep_in *s, char variants[][GEN_NAME_MAX],
+                      int n_variants)
+{
+    it->n_impl = 0;
+    if (s->want_ref)
+        snprintf(it->impl[it->n_impl++], PLAN_IMPL_NAME, "ref");
+    for (int i = 0; s->want_gen && i < n_variants && it->n_impl < PLAN_IMPLS_MAX; i++)
+        snprintf(it->impl[it->n_impl++], PLAN_IMPL_NAME, "gen:%s", variants[i]);
+}
+
+static void expand_module(lua_State *L, const struct sweep_in *s, struct plan *p,
+                          const struct shape_row *r, int threads)
+{
+    int pos[ARGS_MAX] = {0};
+    for (;;) {
+        struct plan_item it;
+        memset(&it, 0, sizeof it);
+        snprintf(it.layer, sizeof it.layer, "%s", r->layer);
+        snprintf(it.role, sizeof it.role, "module");
+        it.threads = threads;
+        it.inst.op = s->op;
+        it.inst.args = s->fixed;
+        fill_from_shape(&it.inst.args, s->user_set, r);
+        char err[ERR_MAX];
+        for (int k = 0; k < s->n_axes; k++)
+            if (args_set(&it.inst.args, s->op->schema[s->axes[k].arg].name,
+                         s->axes[k].val[pos[k]], err, sizeof err) != 0)
+                luaL_error(L, "sweep: %s", err);
+        set_impls(&it, s, (char(*)[GEN_NAME_MAX])s->variants, s->n_variants);
+        add_item(L, s, p, &it, r);
+        int k = s->n_axes - 1; /* odometer: last axis fastest */
+        while (k >= 0 && ++pos[k] == s->axes[k].n)
+            pos[k--] = 0;
+        if (k < 0)
+            break;
+    }
+}
+
+static void expand_baseline(lua_State *L, const struct sweep_in *s, struct plan *p,
+                            const struct shape_row *r, int threads)
+{
+    char variants[GEN_VARIANTS_MAX][GEN_NAME_MAX], err[ERR_MAX];
+    int n = s->want_gen ? gen_variants(&s->env, s->base_op, variants, GEN_VARIANTS_MAX, err, sizeof err) : 0;
+    if (n < 0)
+        luaL_error(L, "sweep: baseline: %s", err);
+    struct plan_item it;
+    memset(&it, 0, sizeof it);
+    snprintf(it.layer, sizeof it.layer, "%s", r->layer);
+    snprintf(it.role, sizeof it.role, "baseline");
+    it.threads = threads;
+    it.inst.op = s->base_op;
+    it.inst.args = s->base_args;
+    fill_from_shape(&it.inst.args, NULL, r);
+    set_impls(&it, s, variants, n);
+    add_item(L, s, p, &it, r);
+}
+
+void dsl_expand(lua_State *L, struct sweep_in *s, struct plan *p)
+{
+    for (int i = 0; i < s->n_shapes; i++)
+        for (int t = 0; t < s->n_threads; t++) {
+            if (s->base_op)
+                expand_baseline(L, s, p, &s->shapes[i], s->threads[t]);
+            expand_module(L, s, p, &s->shapes[i], s->threads[t]);
+        }
+    if (p->n == 0)
+        luaL_error(L, "sweep: the plan is empty (check 'where')");
+}

@@ -1,0 +1,210 @@
+/* harness/execute.c — see execute.h. */
+#include "execute.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "buffers.h"
+
+void openblas_set_num_threads(int n);
+
+#define GUARD_FLOATS 64
+#define GUARD_VALUE 1234.5f /* any value a kernel would not write by accident */
+
+/* Everything one configuration needs, allocated once and kept mapped. */
+struct workbench {
+    struct weightset ws;
+    float *x, *y_ref;
+    int64_t nx, ny;
+};
+
+struct kernel_call {
+    ablate_kernel_forward_fn forward;
+    const float *const *w;
+    const float *x;
+    float *y, *workspace;
+    int64_t workspace_floats;
+    int nthreads;
+};
+
+struct ref_call {
+    const struct instance *inst;
+    const struct weightset *ws;
+    const float *x;
+    float *y;
+};
+
+static void run_kernel(void *ctx)
+{
+    struct kernel_call *k = ctx;
+    k->forward(k->w, k->x, k->y, k->workspace, k->nthreads);
+}
+
+static void run_ref(void *ctx)
+{
+    struct ref_call *r = ctx;
+    r->inst->op->forward_ref(&r->inst->args, r->inst->in, (const float *const *)r->ws->ptr, r->x, r->y);
+}
+
+uint64_t execute_seed(const struct instance *inst, uint64_t sweep_seed)
+{
+    char desc[PLAN_DESC_MAX];
+    instance_desc(inst, desc, sizeof desc);
+    return hash_str(desc) ^ (sweep_seed * 0x9E3779B97F4A7C15ull);
+}
+
+static void report(struct impl_report *r, const char *status, const char *msg)
+{
+    snprintf(r->status, sizeof r->status, "%s", status);
+    snprintf(r->message, sizeof r->message, "%s", msg ? msg : "");
+    r->done = 1;
+}
+
+static int bench_setup(struct workbench *b, const struct plan_item *it, const struct exec_opts *o,
+                       char *err, size_t errlen)
+{
+    const struct instance *m = &it->inst;
+    b->nx = (int64_t)m->in.n * m->in.c * m->in.h * m->in.w;
+    b->ny = (int64_t)m->out.n * m->out.c * m->out.h * m->out.w;
+    if (weights_alloc(&b->ws, m, err, errlen) != 0)
+        return -1;
+    b->x = buf_alloc(b->nx);
+    b->y_ref = buf_alloc(b->ny);
+    if (!b->x || !b->y_ref) {
+        snprintf(err, errlen, "out of memory for the input/output buffers");
+        return -1;
+    }
+    uint64_t seed = execute_seed(m, o->seed);
+    weights_init(&b->ws, m, o->init, seed);
+    struct rng r;
+    rng_seed(&r, seed + 1);
+    for (int64_t i = 0; i < b->nx; i++)
+        b->x[i] = rng_normal(&r);
+    return 0;
+}
+
+static int guard_intact(const float *y, int64_t n)
+{
+    for (int i = 0; i < GUARD_FLOATS; i++)
+        if (y[n + i] != GUARD_VALUE)
+            return 0;
+    return 1;
+}
+
+/* Builds, runs once (poisoned output) and checks one generated variant. */
+static int prepare_gen(const struct plan_item *it, const char *variant, const struct exec_opts *o,
+                       struct workbench *b, struct gen_kernel *gk, struct kernel_call *call,
+                       struct impl_report *r, double *first_s)
+{
+    char err[ERR_MAX];
+    enum gen_status gs = gen_build(&o->env, &it->inst.args, it->inst.in, variant, gk, err, sizeof err);
+    if (gs != GEN_OK) {
+        report(r, "compile_error", err);
+        return -1;
+    }
+    call->forward = gk->forward;
+    call->w = (const float *const *)b->ws.ptr;
+    call->x = b->x;
+    call->nthreads = it->threads;
+    call->workspace_floats = gk->info->workspace_floats * it->threads;
+    call->workspace = buf_alloc(call->workspace_floats);
+    call->y = buf_alloc(b->ny + GUARD_FLOATS);
+    if (!call->workspace || !call->y) {
+        report(r, "crashed", "out of memory for the kernel's buffers");
+        return -1;
+    }
+    buf_fill_nan(call->y, b->ny);
+    for (int i = 0; i < GUARD_FLOATS; i++)
+        call->y[b->ny + i] = GUARD_VALUE;
+    double t0 = now_s();
+    run_kernel(call);
+    *first_s = now_s() - t0;
+    parity_compare(call->y, b->y_ref, b->ny, &r->par);
+    r->checked = 1;
+    if (!guard_intact(call->y, b->ny)) {
+        report(r, "fail_parity", "wrote past the end of its output");
+        return -1;
+    }
+    const char *st = parity_status(&r->par, it->inst.op->tol_nmse);
+    report(r, st, strcmp(st, "mistrusted") ? "" : "reference output is constant");
+    r->done = 0; /* timing still to come */
+    return strcmp(st, "fail_parity") ? 0 : -1;
+}
+
+/* The oracle is timed alone with a few calls: it is slow by design and its
+ * time is shown for scale, not as a competitor. */
+static void time_ref(struct ref_call *rc, double first_s, const struct exec_opts *o,
+                     struct impl_report *r)
+{
+    struct timed_impl t = {.fn = run_ref, .ctx = rc, .first_call_s = first_s};
+    struct timing_opts to = o->timing;
+    to.min_samples = 1;
+    to.max_samples = first_s > 0.5 ? 1 : 3;
+    to.min_time_s = 0;
+    to.retries = 0;
+    timing_run(&t, 1, &to, NULL, NULL);
+    r->t = t.result;
+}
+
+static void set_current(void *arg, int i)
+{
+    struct exec_shared *sh = ((void **)arg)[0];
+    const int *map = ((void **)arg)[1];
+    sh->current = map[i];
+}
+
+void execute_item(const struct plan_item *it, const struct exec_opts *o, struct exec_shared *sh)
+{
+    struct workbench b;
+    char err[ERR_MAX];
+    memset(&b, 0, sizeof b);
+    openblas_set_num_threads(1); /* kernels call BLAS inside their own OpenMP regions */
+    if (bench_setup(&b, it, o, err, sizeof err) != 0) {
+        for (int i = 0; i < it->n_impl; i++)
+            if (!sh->r[i].done)
+                report(&sh->r[i], "crashed", err);
+        return;
+    }
+    struct ref_call rc = {&it->inst, &b.ws, b.x, b.y_ref};
+    int ref_idx = -1;
+    for (int i = 0; i < it->n_impl; i++)
+        ref_idx = strcmp(it->impl[i], "ref") ? ref_idx : i;
+    sh->current = ref_idx;
+    double t0 = now_s();
+    run_ref(&rc); /* always: the parity oracle */
+    double ref_s = now_s() - t0;
+    if (ref_idx >= 0 && !sh->r[ref_idx].done) {
+        time_ref(&rc, ref_s, o, &sh->r[ref_idx]);
+        report(&sh->r[ref_idx], "ok", "");
+    }
+
+    struct gen_kernel gk[PLAN_IMPLS_MAX];
+    struct kernel_call calls[PLAN_IMPLS_MAX];
+    struct timed_impl timed[PLAN_IMPLS_MAX];
+    int map[PLAN_IMPLS_MAX], n_timed = 0;
+    memset(gk, 0, sizeof gk);
+    for (int i = 0; i < it->n_impl; i++) {
+        if (sh->r[i].done || strncmp(it->impl[i], "gen:", 4))
+            continue;
+        sh->current = i;
+        double first_s = 0;
+        if (prepare_gen(it, it->impl[i] + 4, o, &b, &gk[i], &calls[i], &sh->r[i], &first_s) != 0) {
+            sh->r[i].done = 1;
+            continue;
+        }
+        timed[n_timed] = (struct timed_impl){.fn = run_kernel, .ctx = &calls[i], .first_call_s = first_s};
+        map[n_timed++] = i;
+    }
+    void *arg[2] = {sh, map};
+    timing_run(timed, n_timed, &o->timing, set_current, arg);
+    for (int k = 0; k < n_timed; k++) {
+        struct impl_report *r = &sh->r[map[k]];
+        r->t = timed[k].result;
+        if (!guard_intact(calls[map[k]].y, b.ny))
+            snprintf(r->status, sizeof r->status, "fail_parity");
+        r->done = 1;
+    }
+    sh->current = -1;
+    /* Buffers and kernels stay mapped: this runs in a child that exits next. */
+}

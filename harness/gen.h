@@ -1,0 +1,54 @@
+/* harness/gen.h — render, compile, cache and load generated kernels.
+ *
+ * gen/<op->gen>.lua renders C source for (args, input shape, variant) with
+ * the template engine gen/template.lua, inside an embedded Lua 5.4.  The
+ * source goes to BUILD/gen/<hash>.c, hash = FNV-1a of source + compiler
+ * version + flags, and is compiled to BUILD/gen/<hash>.so unless that file
+ * already exists (the cache).  The .so is dlopen'ed and checked (ABI).
+ */
+#ifndef ABLATE_GEN_H
+#define ABLATE_GEN_H
+
+#include <stddef.h>
+
+#include "ablate_kernel.h"
+#include "ops.h"
+
+#define GEN_VARIANTS_MAX 16
+#define GEN_NAME_MAX 32
+#define GEN_PATH_MAX 512
+
+enum gen_status { GEN_OK = 0, GEN_ERR_RENDER, GEN_ERR_COMPILE, GEN_ERR_LOAD };
+
+struct gen_kernel {
+    void *dl;
+    const struct ablate_kernel_info *info;
+    ablate_kernel_forward_fn forward;
+    char src_path[GEN_PATH_MAX];
+    char so_path[GEN_PATH_MAX];
+    double compile_s; /* 0 when taken from the cache */
+};
+
+/* Where the sources live (gen/, experiments/lib) and where to build. */
+struct gen_env {
+    char root[GEN_PATH_MAX];  /* repository root (contains gen/) */
+    char build[GEN_PATH_MAX]; /* build dir, e.g. ROOT/build */
+    char cc[64];              /* compiler command, default "cc" */
+};
+
+/* Variants a module's generator offers, in its preferred order. */
+int gen_variants(const struct gen_env *env, const struct op *op,
+                 char names[][GEN_NAME_MAX], int max, char *err, size_t errlen);
+
+/* Render + compile (cached) + load.  Returns a gen_status; err explains.
+ * Variants named "fault:crash", "fault:hang", "fault:compile" exist for every
+ * module: they render a kernel that crashes, loops forever, or does not
+ * compile — the harness's isolation is tested with them. */
+enum gen_status gen_build(const struct gen_env *env, const struct args *a, struct shape4 in,
+                          const char *variant, struct gen_kernel *k, char *err, size_t errlen);
+void gen_unload(struct gen_kernel *k);
+
+/* Fill env from ABLATE_ROOT or the executable's location (ROOT/build/ablate). */
+int gen_env_init(struct gen_env *env, char *err, size_t errlen);
+
+#endif

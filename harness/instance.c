@@ -1,0 +1,196 @@
+/* harness/instance.c — see instance.h. */
+#include "instance.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buffers.h"
+#include "safetensors.h"
+
+const struct op *instance_find_op(const char *name, char *err, size_t errlen)
+{
+    const struct op *op = op_find(name);
+    if (!op) {
+        size_t used = (size_t)snprintf(err, errlen, "unknown module '%s' (known:", name);
+        for (int i = 0; i < op_count && used < errlen; i++)
+            used += (size_t)snprintf(err + used, errlen - used, "%s %s", i ? "," : "",
+                                     op_table[i]->name);
+        if (used < errlen)
+            snprintf(err + used, errlen - used, ")");
+    }
+    return op;
+}
+
+/* Shape keys are not module arguments: h, w, batch. */
+static int set_shape_key(struct instance *m, const char *key, const char *val, int *done,
+                         char *err, size_t errlen)
+{
+    int *slot = !strcmp(key, "h") ? &m->in.h : !strcmp(key, "w") ? &m->in.w
+              : !strcmp(key, "batch") ? &m->in.n : NULL;
+    *done = slot != NULL;
+    if (!slot)
+        return 0;
+    char *end;
+    long v = strtol(val, &end, 10);
+    if (end == val || *end || v < 1 || v > 1000000) {
+        snprintf(err, errlen, "%s: '%s' must be a positive integer (got '%s')", m->op->name, key, val);
+        return -1;
+    }
+    *slot = (int)v;
+    return 0;
+}
+
+int instance_parse(struct instance *m, int argc, char **argv, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    if (argc < 1) {
+        snprintf(err, errlen, "missing module name");
+        return -1;
+    }
+    if (!(m->op = instance_find_op(argv[0], err, errlen)))
+        return -1;
+    args_defaults(m->op, &m->args);
+    m->in.n = 1;
+    for (int i = 1; i < argc; i++) {
+        char key[64];
+        const char *eq = strchr(argv[i], '=');
+        if (!eq || eq == argv[i] || (size_t)(eq - argv[i]) >= sizeof key) {
+            snprintf(err, errlen, "expected key=value, got '%s'", argv[i]);
+            return -1;
+        }
+        snprintf(key, sizeof key, "%.*s", (int)(eq - argv[i]), argv[i]);
+        int done;
+        if (set_shape_key(m, key, eq + 1, &done, err, errlen) != 0)
+            return -1;
+        if (!done && args_set(&m->args, key, eq + 1, err, errlen) != 0)
+            return -1;
+    }
+    if (args_complete(&m->args, err, errlen) != 0)
+        return -1;
+    if (m->in.h < 1 || m->in.w < 1) {
+        snprintf(err, errlen, "%s: input size missing: give h= and w=", m->op->name);
+        return -1;
+    }
+    return instance_finish(m, err, errlen);
+}
+
+int instance_finish(struct instance *m, char *err, size_t errlen)
+{
+    m->in.c = m->op->arg_cin ? arg_geti(&m->args, m->op->arg_cin) : m->in.c;
+    if (m->op->validate(&m->args, m->in, err, errlen) != 0)
+        return -1;
+    m->out = m->op->out_shape(&m->args, m->in);
+    return 0;
+}
+
+void instance_desc(const struct instance *m, char *buf, size_t len)
+{
+    char name[48], args[512];
+    size_t i = 0;
+    for (; m->op->name[i] && i + 1 < sizeof name; i++)
+        name[i] = (char)tolower((unsigned char)m->op->name[i]);
+    name[i] = 0;
+    args_format(&m->args, args, sizeof args);
+    snprintf(buf, len, "%s:%s:n%dc%dh%dw%d:o%d", name, args, m->in.n, m->in.c, m->in.h, m->in.w,
+             m->out.c);
+}
+
+int weights_alloc(struct weightset *ws, const struct instance *m, char *err, size_t errlen)
+{
+    memset(ws, 0, sizeof *ws);
+    m->op->weights(&m->args, &ws->wl);
+    ws->total = weights_total_floats(&ws->wl);
+    if (!(ws->arena = buf_alloc(ws->total))) {
+        snprintf(err, errlen, "%s: out of memory for %lld weights", m->op->name, (long long)ws->total);
+        return -1;
+    }
+    int64_t off = 0;
+    for (int i = 0; i < ws->wl.n; i++) {
+        ws->ptr[i] = ws->wl.w[i].is_int64 ? NULL : ws->arena + off;
+        off += ws->wl.w[i].is_int64 ? 0 : weight_numel(&ws->wl.w[i]);
+    }
+    return 0;
+}
+
+void weights_free(struct weightset *ws)
+{
+    buf_free(ws->arena, ws->total);
+    ws->arena = NULL;
+}
+
+void weights_init(struct weightset *ws, const struct instance *m, enum init_mode mode, uint64_t seed)
+{
+    struct rng r;
+    rng_seed(&r, seed);
+    m->op->init(&m->args, mode, &r, ws->ptr);
+}
+
+static void shape_text(const int64_t *shape, int ndim, char *buf, size_t len)
+{
+    size_t used = (size_t)snprintf(buf, len, "[");
+    for (int i = 0; i < ndim && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%lld", i ? ", " : "", (long long)shape[i]);
+    if (used < len)
+        snprintf(buf + used, len - used, "]");
+}
+
+static int check_one(const struct weight_desc *d, const struct st_tensor *t, const char *path,
+                     const char *module, char *err, size_t errlen)
+{
+    int same = t->ndim == d->ndim;
+    for (int k = 0; same && k < d->ndim; k++)
+        same = t->shape[k] == d->shape[k];
+    if (!same) {
+        char got[96], want[96];
+        shape_text(t->shape, t->ndim, got, sizeof got);
+        shape_text(d->shape, d->ndim, want, sizeof want);
+        snprintf(err, errlen, "%s: tensor '%s' has shape %s, %s expects %s", path, d->key, got,
+                 module, want);
+        return -1;
+    }
+    if (!d->is_int64 && t->dtype != ST_F32) {
+        snprintf(err, errlen, "%s: tensor '%s' is %s, expected F32", path, d->key,
+                 st_dtype_name(t->dtype));
+        return -1;
+    }
+    return 0;
+}
+
+static int find_expected(const struct weight_list *wl, const char *name)
+{
+    for (int i = 0; i < wl->n; i++)
+        if (!strcmp(wl->w[i].key, name))
+            return i;
+    return -1;
+}
+
+int weights_load(struct weightset *ws, const struct instance *m, const char *path, char *err,
+                 size_t errlen)
+{
+    struct st_file f;
+    if (st_read(path, &f, err, errlen) != 0)
+        return -1;
+    int rc = 0;
+    for (int i = 0; i < f.n && !rc; i++)
+        if (strcmp(f.t[i].name, "x") && strcmp(f.t[i].name, "y") &&
+            find_expected(&ws->wl, f.t[i].name) < 0) {
+            snprintf(err, errlen, "%s: unexpected tensor '%s' (not in the %s state_dict)", path,
+                     f.t[i].name, m->op->name);
+            rc = -1;
+        }
+    for (int i = 0; i < ws->wl.n && !rc; i++) {
+        const struct weight_desc *d = &ws->wl.w[i];
+        const struct st_tensor *t = st_find(&f, d->key);
+        if (!t) {
+            if (d->is_int64)
+                continue; /* num_batches_tracked carries no numbers the forward uses */
+            snprintf(err, errlen, "%s: missing tensor '%s' (%s expects it)", path, d->key, m->op->name);
+            rc = -1;
+        } else if ((rc = check_one(d, t, path, m->op->name, err, errlen)) == 0 && !d->is_int64)
+            memcpy(ws->ptr[i], t->data, (size_t)weight_numel(d) * sizeof(float));
+    }
+    st_free(&f);
+    return rc;
+}

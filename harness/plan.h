@@ -1,0 +1,55 @@
+/* harness/plan.h — a sweep plan: the list of configurations an experiment
+ * script expands to, with everything the runner needs to execute it. */
+#ifndef ABLATE_PLAN_H
+#define ABLATE_PLAN_H
+
+#include <stdint.h>
+
+#include "charts.h"
+#include "instance.h"
+
+#define PLAN_IMPLS_MAX 8
+#define PLAN_IMPL_NAME 48
+#define PLAN_CHARTS_MAX 16
+#define PLAN_DESC_MAX 400
+
+/* One configuration: a module instance at one thread count, and the
+ * implementations to run for it ("ref", "gen:gemm", ...). */
+struct plan_item {
+    char layer[32];
+    char role[16]; /* "module" | "baseline" */
+    struct instance inst;
+    int threads;
+    int n_impl;
+    char impl[PLAN_IMPLS_MAX][PLAN_IMPL_NAME];
+    char invalid[ERR_MAX]; /* non-empty: the configuration is impossible (skip_invalid) */
+};
+
+struct plan {
+    char name[64];
+    char file[512];
+    char description[256];
+    char xarg[32];          /* the swept argument shown in the summary */
+    int n, cap;
+    struct plan_item *items;
+    int n_charts;
+    struct chart_spec charts[PLAN_CHARTS_MAX];
+    double timeout_s;       /* per configuration */
+    uint64_t seed;
+    enum init_mode init;
+    int run_torch;          /* backends has "torch": run scripts/torch_peer.py after */
+};
+
+void plan_free(struct plan *p);
+int plan_push(struct plan *p, const struct plan_item *it);
+/* Row descriptor "akconv:...:n1c64h80w80:o128:t2:impl=gen:gemm". */
+void plan_row_desc(const struct plan_item *it, const char *impl, char *buf, size_t len);
+
+/* Runs the experiment script FILE in an embedded Lua 5.4 and expands it.
+ * root: repository root (experiments/lib and gen/ are found there).
+ * quick: apply the script's `quick = {...}` overrides.  Errors: one line,
+ * with FILE:LINE for anything the script got wrong. */
+int experiment_load(const char *file, const char *root, int quick, struct plan *p, char *err,
+                    size_t errlen);
+
+#endif

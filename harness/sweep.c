@@ -1,0 +1,176 @@
+/* harness/sweep.c — the parent side of a sweep; see sweep.h.
+ *
+ * Each configuration runs in a forked child that reports through shared
+ * memory (execute.h).  If the child dies or passes the time limit, the impl
+ * it was running gets `crashed` or `timeout` and a new child runs the rest:
+ * one broken kernel costs one row, never the sweep. */
+#include "sweep.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "execute.h"
+#include "meta.h"
+#include "results.h"
+#include "sweep_out.h"
+
+/* Waits for the child up to `limit_s`; 0 = exited normally, else a status
+ * text ("crashed"/"timeout") and a message. */
+static int wait_child(pid_t pid, double limit_s, char *status, char *msg, size_t msglen)
+{
+    double deadline = now_s() + limit_s;
+    int st = 0;
+    for (;;) {
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid)
+            break;
+        if (r < 0 && errno != EINTR) {
+            snprintf(status, 16, "crashed");
+            snprintf(msg, msglen, "waitpid: %s", strerror(errno));
+            return -1;
+        }
+        if (now_s() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+            snprintf(status, 16, "timeout");
+            snprintf(msg, msglen, "no result within %.0f s (killed)", limit_s);
+            return -1;
+        }
+        usleep(5000);
+    }
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return 0;
+    snprintf(status, 16, "crashed");
+    if (WIFSIGNALED(st))
+        snprintf(msg, msglen, "killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+    else
+        snprintf(msg, msglen, "child exited with status %d", WEXITSTATUS(st));
+    return -1;
+}
+
+/* Runs every impl of `it` not yet done, re-forking after a failure. */
+static void run_item(const struct plan_item *it, const struct exec_opts *eo, double limit_s,
+                     struct exec_shared *sh)
+{
+    for (;;) {
+        int pending = 0;
+        for (int i = 0; i < it->n_impl; i++)
+            pending += !sh->r[i].done;
+        if (!pending)
+            return;
+        sh->current = -1;
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0) {
+            for (int i = 0; i < it->n_impl; i++)
+                if (!sh->r[i].done) {
+                    snprintf(sh->r[i].status, sizeof sh->r[i].status, "crashed");
+                    snprintf(sh->r[i].message, sizeof sh->r[i].message, "fork: %s", strerror(errno));
+                    sh->r[i].done = 1;
+                }
+            return;
+        }
+        if (pid == 0) {
+            execute_item(it, eo, sh);
+            _exit(0);
+        }
+        char status[16], msg[256];
+        if (wait_child(pid, limit_s, status, msg, sizeof msg) == 0)
+            continue; /* normally everything is done now; loop re-checks */
+        int cur = sh->current;
+        for (int i = 0; i < it->n_impl; i++) {
+            /* The impl in flight is the culprit; if none was, all pending are. */
+            if (sh->r[i].done || (cur >= 0 && i != cur))
+                continue;
+            snprintf(sh->r[i].status, sizeof sh->r[i].status, "%s", status);
+            snprintf(sh->r[i].message, sizeof sh->r[i].message, "%s", msg);
+            sh->r[i].done = 1;
+        }
+    }
+}
+
+static int row_present(const struct sweep_state *s, const char *desc)
+{
+    for (int i = 0; i < s->n_done; i++)
+        if (!strcmp(s->done[i].desc, desc))
+            return 1;
+    return 0;
+}
+
+static void fmt_duration(double s, char *buf, size_t len)
+{
+    int t = (int)(s + 0.5);
+    snprintf(buf, len, "%d:%02d", t / 60, t % 60);
+}
+
+static void progress(const struct sweep_state *s, int k, int total, const struct plan_item *it)
+{
+    char el[16], eta[16], desc[64];
+    double elapsed = now_s() - s->t_start;
+    fmt_duration(elapsed, el, sizeof el);
+    fmt_duration(k ? elapsed / k * (total - k) : 0, eta, sizeof eta);
+    snprintf(desc, sizeof desc, "%s %s %s=%s t%d", it->inst.op->name, it->layer, s->xarg,
+             s->xval, it->threads);
+    fprintf(stderr, "%s[%3d/%d] %-44s elapsed %s  ETA %s%s", s->tty ? "\r" : "", k, total, desc, el,
+            k ? eta : "?", s->tty ? "\033[K" : "\n");
+}
+
+int sweep_run(const struct plan *p, const struct sweep_opts *o, char *err, size_t errlen)
+{
+    struct sweep_state s;
+    if (sweep_open(p, o, &s, err, errlen) != 0)
+        return -1;
+    struct exec_opts eo = {.env = o->env, .init = p->init, .seed = p->seed};
+    timing_opts_default(&eo.timing, o->quick);
+    struct exec_shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (sh == MAP_FAILED) {
+        snprintf(err, errlen, "mmap: %s", strerror(errno));
+        sweep_close(&s);
+        return -1;
+    }
+    int total = 0, k = 0, rc = 0;
+    for (int i = 0; i < p->n; i++)
+        total += i % o->shard_n == o->shard_i;
+    for (int i = 0; i < p->n && rc == 0; i++) {
+        const struct plan_item *it = &p->items[i];
+        if (i % o->shard_n != o->shard_i)
+            continue;
+        sweep_note_item(&s, it);
+        progress(&s, k++, total, it);
+        memset(sh, 0, sizeof *sh);
+        int pending = 0;
+        for (int j = 0; j < it->n_impl; j++) {
+            char desc[PLAN_DESC_MAX];
+            plan_row_desc(it, it->impl[j], desc, sizeof desc);
+            s.present[j] = sh->r[j].done = row_present(&s, desc);
+            pending += !sh->r[j].done;
+        }
+        if (!pending)
+            continue;
+        if (it->invalid[0])
+            for (int j = 0; j < it->n_impl; j++) {
+                snprintf(sh->r[j].status, sizeof sh->r[j].status, "invalid");
+                snprintf(sh->r[j].message, sizeof sh->r[j].message, "%s", it->invalid);
+            }
+        else
+            run_item(it, &eo, p->timeout_s, sh);
+        rc = sweep_write_item(&s, it, sh, err, errlen);
+    }
+    progress(&s, k, total, &p->items[p->n - 1]);
+    if (s.tty)
+        fputc('\n', stderr);
+    munmap(sh, sizeof *sh);
+    if (rc == 0)
+        rc = sweep_finish(p, o, &s, err, errlen);
+    sweep_close(&s);
+    return rc;
+}

@@ -1,0 +1,22 @@
+/* harness/sweep.h — runs a plan: one forked child per configuration with a
+ * time limit, rows flushed per configuration, --resume, charts, summary. */
+#ifndef ABLATE_SWEEP_H
+#define ABLATE_SWEEP_H
+
+#include "gen.h"
+#include "plan.h"
+
+struct sweep_opts {
+    const char *out;   /* run folder; NULL = runs/<name>/<stamp> */
+    int quick, resume;
+    int shard_i, shard_n; /* run items with index % shard_n == shard_i */
+    int argc;
+    char **argv;       /* the command, for meta.json */
+    struct gen_env env;
+};
+
+/* Returns 0 when the sweep ran (failed rows are results, not errors),
+ * -1 with err on a setup error (bad folder, unwritable CSV). */
+int sweep_run(const struct plan *p, const struct sweep_opts *o, char *err, size_t errlen);
+
+#endif

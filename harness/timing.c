@@ -1,0 +1,179 @@
+/* harness/timing.c — see timing.h. */
+#include "timing.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void timing_opts_default(struct timing_opts *o, int quick)
+{
+    o->min_time_s = quick ? 0.03 : 0.25;
+    o->min_samples = quick ? 3 : 15;
+    o->max_samples = quick ? 20 : 400;
+    o->max_load = 0.3;
+    o->retries = quick ? 0 : 2;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Linear interpolation between order statistics (numpy's default). */
+static double quantile(const double *sorted, int n, double q)
+{
+    double pos = q * (n - 1);
+    int lo = (int)pos;
+    if (lo + 1 >= n)
+        return sorted[n - 1];
+    return sorted[lo] + (pos - lo) * (sorted[lo + 1] - sorted[lo]);
+}
+
+void timing_stats(double *s, int n, struct timing_result *r)
+{
+    if (n <= 0) {
+        r->median_ms = r->p10_ms = r->p90_ms = r->min_ms = NAN;
+        r->samples = 0;
+        return;
+    }
+    qsort(s, (size_t)n, sizeof *s, cmp_double);
+    r->median_ms = 1e3 * quantile(s, n, 0.5);
+    r->p10_ms = 1e3 * quantile(s, n, 0.1);
+    r->p90_ms = 1e3 * quantile(s, n, 0.9);
+    r->min_ms = 1e3 * s[0];
+    r->samples = n;
+}
+
+/* /proc/stat "cpu" line: busy = all but idle and iowait. */
+static long long busy_all_ticks(void)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    long long v[10] = {0};
+    if (!f)
+        return 0;
+    int got = fscanf(f, "cpu %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1],
+                     &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
+    fclose(f);
+    if (got < 8)
+        return 0;
+    return v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+}
+
+/* utime + stime of this process (all its threads) from /proc/self/stat. */
+static long long busy_self_ticks(void)
+{
+    char buf[1024];
+    FILE *f = fopen("/proc/self/stat", "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    long long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld %lld", &ut, &st) != 2)
+        return 0;
+    return ut + st;
+}
+
+void load_mark(struct load_mark *m)
+{
+    m->wall = now_s();
+    m->busy_all = busy_all_ticks();
+    m->busy_self = busy_self_ticks();
+}
+
+double load_since(const struct load_mark *m)
+{
+    double dt = now_s() - m->wall;
+    long long other = (busy_all_ticks() - m->busy_all) - (busy_self_ticks() - m->busy_self);
+    double hz = (double)sysconf(_SC_CLK_TCK);
+    if (dt <= 0 || hz <= 0)
+        return 0;
+    double load = (double)other / hz / dt;
+    return load < 0 ? 0 : load;
+}
+
+static int target_samples(const struct timed_impl *t, const struct timing_opts *o)
+{
+    double call = t->first_call_s > 1e-7 ? t->first_call_s : 1e-7;
+    double want = ceil(o->min_time_s / call);
+    if (want < o->min_samples)
+        want = o->min_samples;
+    if (want > o->max_samples)
+        want = o->max_samples;
+    return (int)want;
+}
+
+/* One pass of interleaved rounds; samples[i] gets target[i] timings. */
+static void interleaved_pass(struct timed_impl *impls, int n, double **samples, const int *target,
+                             void (*progress)(void *, int), void *arg)
+{
+    int have[TIMING_IMPLS_MAX] = {0}, max_target = 0;
+    for (int i = 0; i < n; i++)
+        max_target = target[i] > max_target ? target[i] : max_target;
+    int rounds = max_target < 5 ? max_target : 5;
+    for (int round = 0; round < rounds; round++)
+        for (int k = 0; k < n; k++) {
+            int i = round % 2 ? n - 1 - k : k;
+            int quota = (target[i] * (round + 1)) / rounds - have[i];
+            if (quota <= 0)
+                continue;
+            if (progress)
+                progress(arg, i);
+            impls[i].fn(impls[i].ctx); /* re-warm after the neighbour churned the caches */
+            for (int c = 0; c < quota; c++) {
+                double t0 = now_s();
+                impls[i].fn(impls[i].ctx);
+                samples[i][have[i]++] = now_s() - t0;
+            }
+        }
+}
+
+void timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
+                void (*progress)(void *, int), void *arg)
+{
+    double *samples[TIMING_IMPLS_MAX];
+    int target[TIMING_IMPLS_MAX];
+    for (int i = 0; i < n; i++) {
+        target[i] = target_samples(&impls[i], o);
+        samples[i] = malloc(sizeof(double) * (size_t)target[i]);
+        if (!samples[i]) {
+            fprintf(stderr, "ablate: out of memory for timing samples\n");
+            abort();
+        }
+    }
+    double load = 0;
+    for (int attempt = 0; attempt <= o->retries; attempt++) {
+        struct load_mark m;
+        load_mark(&m);
+        interleaved_pass(impls, n, samples, target, progress, arg);
+        load = load_since(&m);
+        if (load <= o->max_load || attempt == o->retries)
+            break;
+        /* A co-tenant was busy: wait for it (up to ~2 s) and measure again. */
+        for (int w = 0; w < 10; w++) {
+            struct load_mark q;
+            load_mark(&q);
+            usleep(200000);
+            if (load_since(&q) <= o->max_load)
+                break;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        timing_stats(samples[i], target[i], &impls[i].result);
+        impls[i].result.load = load;
+        free(samples[i]);
+    }
+}

@@ -1,0 +1,57 @@
+/* harness/timing.h — the timing loop (DESIGN.md "Measurement rules").
+ *
+ * Several implementations of one configuration are timed together,
+ * interleaved: every round visits each one (order reversed every other round)
+ * so machine noise hits them alike.  Each visit re-warms the implementation's
+ * buffers with one untimed call, then times `per_visit` calls one by one.
+ * Sample counts adapt: enough calls for min_time seconds and at least
+ * min_samples, at most max_samples.  Other processes' CPU use is read from
+ * /proc/stat around the loop; above `max_load` cores the loop waits for a
+ * quiet window and is retried (the load seen is reported either way). */
+#ifndef ABLATE_TIMING_H
+#define ABLATE_TIMING_H
+
+#define TIMING_IMPLS_MAX 16
+
+struct timing_opts {
+    double min_time_s;   /* per implementation */
+    int min_samples, max_samples;
+    double max_load;     /* cores used by other processes that trigger a retry */
+    int retries;
+};
+
+struct timing_result {
+    double median_ms, p10_ms, p90_ms, min_ms;
+    int samples;
+    double load; /* other processes' CPU use, in cores, during the loop */
+};
+
+typedef void (*timed_fn)(void *ctx);
+
+struct timed_impl {
+    timed_fn fn;
+    void *ctx;
+    double first_call_s; /* from the parity run: seeds the sample count */
+    struct timing_result result;
+};
+
+void timing_opts_default(struct timing_opts *o, int quick);
+/* Times every impl; results in impls[i].result.  `progress` (may be NULL)
+ * is called with the index of the impl about to run (the sweep child uses it
+ * to tell the parent which impl hung or crashed). */
+void timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
+                void (*progress)(void *arg, int impl), void *arg);
+
+double now_s(void);
+/* Sorted-sample statistics (sorts `s` in place). */
+void timing_stats(double *s, int n, struct timing_result *r);
+
+/* Other processes' CPU use between two readings, in cores. */
+struct load_mark {
+    double wall;
+    long long busy_all, busy_self; /* clock ticks */
+};
+void load_mark(struct load_mark *m);
+double load_since(const struct load_mark *m);
+
+#endif

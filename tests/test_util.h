@@ -1,0 +1,60 @@
+/* tests/test_util.h — helpers the Criterion tests share: run build/ablate
+ * and capture its exit status, stdout and stderr; make temp folders. */
+#ifndef ABLATE_TEST_UTIL_H
+#define ABLATE_TEST_UTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct run_out {
+    int status; /* exit status, or 128 + signal */
+    char out[16384];
+    char err[4096];
+};
+
+static inline void slurp(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+    buf[n] = 0;
+    if (f)
+        fclose(f);
+}
+
+/* Runs `./build/ablate ARGS` through sh (ARGS is shell text). */
+static inline void run_ablate(struct run_out *r, const char *args)
+{
+    char dir[] = "/tmp/ablate-run-XXXXXX", cmd[8192], po[64], pe[64];
+    if (!mkdtemp(dir))
+        abort();
+    snprintf(po, sizeof po, "%s/out", dir);
+    snprintf(pe, sizeof pe, "%s/err", dir);
+    snprintf(cmd, sizeof cmd, "./build/ablate %s >%s 2>%s", args, po, pe);
+    int st = system(cmd);
+    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    slurp(po, r->out, sizeof r->out);
+    slurp(pe, r->err, sizeof r->err);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/* A fresh temp folder; the caller owns it. */
+static inline void temp_dir(char *buf, size_t len)
+{
+    snprintf(buf, len, "/tmp/ablate-test-XXXXXX");
+    if (!mkdtemp(buf))
+        abort();
+}
+
+static inline void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+        abort();
+}
+
+#endif
