@@ -1,0 +1,77 @@
+#!/usr/bin/python3
+"""Writes one PyTorch parity case for `ablate parity`.
+
+Usage:
+    /usr/bin/python3 scripts/make_parity_case.py MODULE key=value... \\
+        [h=H w=W batch=B seed=S offset_scale=F] OUTPREFIX
+
+    MODULE       Conv | AKConv
+    key=value    constructor arguments, as in the goldens or the results CSV
+                 (Conv: c1 c2 k s p g d act bn_eps; AKConv: inc outc num_param
+                 stride bias grid bn_eps; p=-1 or absent means autopad)
+    h, w, batch  input size (default 16, 16, 1)
+    seed         weights and input (default 0)
+    offset_scale typical AKConv offset in pixels (default 2.0)
+
+Writes OUTPREFIX.weights.safetensors (state_dict), OUTPREFIX.x.safetensors
+(tensor `x`) and OUTPREFIX.y.safetensors (tensor `y`), then prints the
+matching command:  ablate parity MODULE key=value ... --weights W --input X --expect Y
+
+Why: the goldens in tests/goldens are a fixed set; this makes a case of any
+shape (e.g. a real YOLOv8n layer) so a suspicion can be checked on the spot.
+Same module code and same AKConv border rule as torch_golden.py.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_golden as G  # noqa: E402
+
+CASE_KEYS = {'h': int, 'w': int, 'batch': int, 'seed': int, 'offset_scale': float}
+CASE_DEFAULTS = {'h': 16, 'w': 16, 'batch': 1, 'seed': 0, 'offset_scale': 2.0}
+
+
+def split_args(items):
+    """Separates the case keys (h, w, batch, seed, offset_scale) from the
+    module's constructor arguments."""
+    kv = G.parse_kv(items)
+    case = dict(CASE_DEFAULTS)
+    for k, conv in CASE_KEYS.items():
+        if k in kv:
+            case[k] = conv(kv.pop(k))
+    return kv, case
+
+
+def main(argv):
+    if len(argv) < 3 or argv[1].startswith('-'):
+        sys.stderr.write(__doc__)
+        return 2
+    module, items, prefix = argv[1], argv[2:-1], argv[-1]
+    if '=' in prefix:
+        sys.stderr.write('make_parity_case: the last argument must be OUTPREFIX\n')
+        return 2
+    try:
+        kv, case = split_args(items)
+        name = G.MODULE_NAMES.get(module.lower(), module)
+        m, x, y, info = G.make_case(name, kv, case['batch'], case['h'], case['w'],
+                                    case['seed'], case['offset_scale'])
+    except (ValueError, RuntimeError) as e:
+        sys.stderr.write('make_parity_case: %s\n' % e)
+        return 1
+    meta = {'module': name, 'args': ' '.join(argv[2:-1]), 'seed': str(case['seed'])}
+    paths = {s: '%s.%s.safetensors' % (prefix, s) for s in ('weights', 'x', 'y')}
+    os.makedirs(os.path.dirname(os.path.abspath(prefix)), exist_ok=True)
+    G.write_safetensors(paths['weights'], G.state_tensors(m), meta)
+    G.write_safetensors(paths['x'], {'x': x}, meta)
+    G.write_safetensors(paths['y'], {'y': y}, meta)
+    note = ''
+    if 'margin' in info:
+        note = ' (border margin %.4f, %.0f%% of coordinates outside)' % (info['margin'], 100 * info['outside'])
+    print('x%s -> y%s%s' % (tuple(x.shape), tuple(y.shape), note))
+    print('ablate parity %s %s --weights %s --input %s --expect %s' % (
+        name, ' '.join('%s=%s' % kv_ for kv_ in kv.items()), paths['weights'], paths['x'], paths['y']))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))

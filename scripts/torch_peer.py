@@ -1,0 +1,297 @@
+#!/usr/bin/python3
+"""PyTorch eager CPU peer timings, appended to an ablate results CSV.
+
+Usage:
+    /usr/bin/python3 scripts/torch_peer.py --csv RESULTS.csv [--threads 1,2] [--quick]
+
+For every distinct configuration the C harness measured with impl=ref
+(module, args, batch, c_in, h, w, threads, layer, role), this builds the same
+module in PyTorch 1.13 (eval, no_grad, float32, random weights; AKConv offsets
+about 1 px as after training), times it and appends one row with impl=torch.
+Why: the anchors (shared/anchors/torch_eager_cpu.md) are the peer to beat, but
+this VM drifts by about 15 % between runs, so the peer must be re-measured in
+the same session as the kernels.  The method follows the anchors:
+
+  * OPENBLAS_NUM_THREADS=1 and a malloc that keeps freed memory mapped
+    (GLIBC_TUNABLES below); the script re-executes itself to set both, since
+    they are read when the libraries load.
+  * One group per (layer, shape, threads): the layer's module and its baseline
+    are interleaved.  After warm-up each round visits every entry once, the
+    order reversed every other round; a visit is one untimed call (re-warms
+    the entry after its neighbour churned the caches) and one call timed alone
+    with perf_counter.
+  * At least 21 timed calls per entry and about 0.5 s of timed calls (at most
+    200); --quick takes 5.
+  * Other processes' CPU use is read from /proc/stat around the timed loop and
+    written to the `load` column; a group that saw more than 0.1 core is
+    retried (twice; not with --quick) and the quietest attempt kept.
+
+--threads 1,2 times every configuration at each listed thread count instead
+of the thread counts of the ref rows.  Rows whose desc is already present
+with impl=torch are skipped, so the script can be re-run after a partial run.
+"""
+import argparse
+import csv
+import os
+import re
+import sys
+import time
+
+GLIBC_TUNABLES = ('glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=0x100000000000:'
+                  'glibc.malloc.top_pad=0x4000000')
+REQUIRED_ENV = {'OPENBLAS_NUM_THREADS': '1', 'GLIBC_TUNABLES': GLIBC_TUNABLES}
+QUIET_LOAD = 0.1  # cores; above this a group is retried
+
+
+def ensure_env():
+    """Re-executes this script with REQUIRED_ENV if any variable differs: both
+    are read once when OpenBLAS and glibc malloc initialise, before torch."""
+    if all(os.environ.get(k) == v for k, v in REQUIRED_ENV.items()):
+        return
+    env = dict(os.environ, **REQUIRED_ENV)
+    os.execve(sys.executable, [sys.executable, os.path.abspath(__file__)] + sys.argv[1:], env)
+
+
+ensure_env()
+
+import torch  # noqa: E402  (after the re-exec on purpose)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_golden as G  # noqa: E402
+
+CONFIG_COLUMNS = ('module', 'args', 'batch', 'c_in', 'h', 'w', 'threads', 'layer', 'role')
+COPIED_COLUMNS = ('layer', 'role', 'module', 'args', 'batch', 'c_in', 'h', 'w', 'c_out', 'h_out',
+                  'w_out', 'params', 'flops_thop', 'flops_full', 'bytes', 'shard')
+
+
+_noted = set()
+
+
+def note_once(msg):
+    """Prints a skip note once, not once per thread count."""
+    if msg not in _noted:
+        _noted.add(msg)
+        print('note: ' + msg)
+
+
+# --------------------------------------------------------------------------
+# CSV in and out
+# --------------------------------------------------------------------------
+
+def read_results(path):
+    """(header list, list of row dicts)."""
+    with open(path, newline='') as f:
+        reader = csv.DictReader(f)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def append_rows(path, header, rows):
+    """Appends with the file's own column order; adds a missing final newline
+    first so the new rows never glue onto the last existing line."""
+    needs_nl = False
+    with open(path, 'rb') as f:
+        if f.seek(0, os.SEEK_END) > 0:
+            f.seek(-1, os.SEEK_END)
+            needs_nl = f.read(1) != b'\n'
+    with open(path, 'a', newline='') as f:
+        if needs_nl:
+            f.write('\n')
+        w = csv.DictWriter(f, fieldnames=header, lineterminator='\n')
+        for r in rows:
+            w.writerow({k: r.get(k, '') for k in header})
+
+
+def torch_desc(ref_desc, threads):
+    """The ref row's descriptor with impl=ref -> impl=torch (and the thread
+    count, when --threads asks for another one)."""
+    d, n = re.subn(r':t\d+:impl=ref$', ':t%d:impl=torch' % threads, ref_desc)
+    return d if n else ref_desc.replace('impl=ref', 'impl=torch')
+
+
+# --------------------------------------------------------------------------
+# What to time
+# --------------------------------------------------------------------------
+
+def collect_jobs(rows, thread_list):
+    """One job per distinct ref configuration (and thread count)."""
+    done = {r['desc'] for r in rows if r.get('impl') == 'torch'}
+    seen, jobs = set(), []
+    for r in rows:
+        if r.get('impl') != 'ref' or r.get('status') in ('invalid', 'skipped'):
+            continue
+        for t in thread_list or [int(r['threads'])]:
+            key = tuple(r[c] for c in CONFIG_COLUMNS if c != 'threads') + (t,)
+            desc = torch_desc(r['desc'], t)
+            if key in seen:
+                continue
+            seen.add(key)
+            if desc in done:
+                note_once('%s already in the CSV, skipped' % desc)
+                continue
+            jobs.append({'ref': r, 'threads': t, 'desc': desc})
+    return jobs
+
+
+def build_entry(job, seed):
+    """PyTorch module and input for a job, or None (with a note) when the
+    module or its arguments are not known here."""
+    r = job['ref']
+    try:
+        kv = G.parse_kv(a for a in r['args'].split(':') if a)
+        m, c_in = G.build_module(r['module'], kv)
+    except ValueError as e:
+        note_once('skipping %s %s: %s' % (r['module'], r['args'], e))
+        return None
+    if c_in != int(r['c_in']):
+        note_once('skipping %s %s: c_in %s does not match the args' % (r['module'], r['args'], r['c_in']))
+        return None
+    gen = torch.Generator().manual_seed(seed)
+    G.randomize_weights(m, gen)
+    G.randomize_offsets(m, gen, 1.0)  # ~1 px offsets, like the anchors
+    x = torch.randn((int(r['batch']), c_in, int(r['h']), int(r['w'])), generator=gen)
+    return dict(job, module=m, x=x, samples=[])
+
+
+def group_entries(entries):
+    """Groups entries that share a layer, shape and thread count, so a module
+    is timed interleaved with its baseline; entries without a layer stand alone."""
+    groups = {}
+    for i, e in enumerate(entries):
+        r = e['ref']
+        key = (r['layer'], r['batch'], r['c_in'], r['h'], r['w'], e['threads']) if r['layer'] else i
+        groups.setdefault(key, []).append(e)
+    return list(groups.values())
+
+
+# --------------------------------------------------------------------------
+# Timing
+# --------------------------------------------------------------------------
+
+def busy_seconds():
+    """CPU seconds all processes have spent non-idle so far (/proc/stat)."""
+    with open('/proc/stat') as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + (v[4] if len(v) > 4 else 0)  # idle + iowait
+    return (sum(v[:8]) - idle) / os.sysconf('SC_CLK_TCK')
+
+
+def wait_quiet(max_wait_s, window_s=0.25):
+    """Waits (up to max_wait_s) for a window in which other processes use
+    less than QUIET_LOAD cores: a co-tenant inflates 2-thread timings 10-30x."""
+    deadline = time.perf_counter() + max_wait_s
+    while True:
+        b0, c0 = busy_seconds(), time.process_time()
+        time.sleep(window_s)
+        load = ((busy_seconds() - b0) - (time.process_time() - c0)) / window_s
+        if load <= QUIET_LOAD or time.perf_counter() >= deadline:
+            return load
+
+
+def run_rounds(entries, min_samples, target_s, max_samples):
+    """Interleaved rounds: each visit = one untimed call, then one timed call."""
+    for e in entries:
+        e['samples'] = []
+    k = 0
+    while True:
+        low = min(len(e['samples']) for e in entries)
+        spent = min(sum(e['samples']) for e in entries)
+        if low >= max_samples or (low >= min_samples and spent >= target_s):
+            return
+        for e in (entries if k % 2 == 0 else entries[::-1]):
+            e['module'](e['x'])
+            t0 = time.perf_counter()
+            e['module'](e['x'])
+            e['samples'].append(time.perf_counter() - t0)
+        k += 1
+
+
+def time_group(entries, threads, opt):
+    """Times one group; returns the other processes' load (cores) during the
+    kept attempt.  Retries a noisy attempt and keeps the quietest one."""
+    torch.set_num_threads(threads)
+    best = None
+    with torch.no_grad():
+        for e in entries:
+            for _ in range(opt.warmup):
+                e['module'](e['x'])
+        for attempt in range(opt.retries + 1):
+            if opt.quiet_wait_s > 0:
+                wait_quiet(opt.quiet_wait_s)
+            b0, c0, w0 = busy_seconds(), time.process_time(), time.perf_counter()
+            run_rounds(entries, opt.min_samples, opt.target_s, opt.max_samples)
+            wall = time.perf_counter() - w0
+            other = (busy_seconds() - b0) - (time.process_time() - c0)
+            load = max(0.0, other / wall) if wall > 0 else 0.0
+            if best is None or load < best[0]:
+                best = (load, [list(e['samples']) for e in entries])
+            if load <= QUIET_LOAD or attempt == opt.retries:
+                break
+            print('note: load %.2f cores during attempt %d, retrying' % (load, attempt + 1))
+    for e, s in zip(entries, best[1]):
+        e['samples'] = s
+    return best[0]
+
+
+def quantile(sorted_xs, q):
+    """Linear interpolation between closest ranks (numpy's default)."""
+    pos = q * (len(sorted_xs) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(sorted_xs) - 1)
+    return sorted_xs[lo] + (sorted_xs[hi] - sorted_xs[lo]) * (pos - lo)
+
+
+def result_row(e, load):
+    """The CSV row of a timed entry: counts copied from the ref row."""
+    r, ms = e['ref'], sorted(1e3 * s for s in e['samples'])
+    med = quantile(ms, 0.5)
+    flops = float(r['flops_full']) if r.get('flops_full') else float('nan')
+    row = {c: r.get(c, '') for c in COPIED_COLUMNS}
+    row.update(desc=e['desc'], impl='torch', threads=str(e['threads']), status='ok',
+               message='torch %s eager; OPENBLAS_NUM_THREADS=1; retain-malloc' % torch.__version__,
+               median_ms='%.6g' % med, p10_ms='%.6g' % quantile(ms, 0.1),
+               p90_ms='%.6g' % quantile(ms, 0.9), min_ms='%.6g' % ms[0], samples=str(len(ms)),
+               gflops='%.6g' % (flops / (med * 1e6)), max_abs='', max_rel='', nmse='',
+               load='%.3f' % load)
+    return row
+
+
+# --------------------------------------------------------------------------
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description='PyTorch eager CPU peer rows for an ablate CSV.')
+    ap.add_argument('--csv', required=True, help='results CSV written by ablate (appended to)')
+    ap.add_argument('--threads', help='comma-separated thread counts (default: those of the ref rows)')
+    ap.add_argument('--quick', action='store_true', help='5 samples, one warm-up, no quiet wait, no retries')
+    ap.add_argument('--seed', type=int, default=0)
+    opt = ap.parse_args(argv)
+    opt.thread_list = [int(t) for t in opt.threads.split(',')] if opt.threads else None
+    if opt.quick:
+        opt.min_samples, opt.target_s, opt.max_samples, opt.warmup, opt.retries = 5, 0.0, 5, 1, 0
+        opt.quiet_wait_s = 0.0
+    else:
+        opt.min_samples, opt.target_s, opt.max_samples, opt.warmup, opt.retries = 21, 0.5, 200, 3, 2
+        opt.quiet_wait_s = 10.0
+    return opt
+
+
+def main(argv):
+    opt = parse_args(argv)
+    header, rows = read_results(opt.csv)
+    missing = [c for c in ('desc', 'impl', 'status') + CONFIG_COLUMNS if c not in header]
+    if missing:
+        sys.stderr.write('torch_peer: %s: missing column(s) %s\n' % (opt.csv, ', '.join(missing)))
+        return 1
+    entries = [e for e in (build_entry(j, opt.seed) for j in collect_jobs(rows, opt.thread_list)) if e]
+    for group in group_entries(entries):
+        load = time_group(group, group[0]['threads'], opt)
+        out = [result_row(e, load) for e in group]
+        append_rows(opt.csv, header, out)  # one group at a time: a killed run keeps what it measured
+        for row in out:
+            print('%-70s %9s ms  [%s-%s]  load %s' % (row['desc'], row['median_ms'], row['p10_ms'],
+                                                      row['p90_ms'], row['load']))
+    print('%d torch rows appended to %s' % (len(entries), opt.csv))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
