@@ -22,23 +22,40 @@
 #include <math.h>
 #include <stdint.h>
 
-/* The weighted corner sum must round after every product, as PyTorch's
- * separate mul/add kernels (and the SSE2-only reference) do.  cc compiles
- * generated code with -march=native, where gcc would otherwise contract
- * a*b + c into an FMA and change the last bit. */
-#if defined(__clang__)
-#define ABL_NO_FP_CONTRACT
-#define ABL_NO_FP_CONTRACT_BODY _Pragma("clang fp contract(off)")
-#elif defined(__GNUC__)
+/* Two function attributes the generated code relies on (gcc; clang gets
+ * the same effect from its defaults and a pragma).
+ *
+ * ABL_NO_FP_CONTRACT: the weighted corner sum must round after every
+ * product, as PyTorch's separate mul/add kernels (and the SSE2-only
+ * reference) do.  cc compiles generated code with -march=native, where gcc
+ * would otherwise contract a*b + c into an FMA and change the last bit.
+ *
+ * ABL_VEC_MATH: -fno-trapping-math for the sampler's coordinate loop.
+ * Under the default -ftrapping-math gcc neither vectorises floorf (to
+ * roundps) nor if-converts the clamps (it even turns a clamp into a branch
+ * around the rest of the loop body), so the loop stays scalar.  It changes
+ * no value: it only lets gcc assume FP exception flags are never read.
+ * Functions inlined into an ABL_VEC_MATH function must carry it too (gcc
+ * does not inline across differing FP options). */
+#if defined(__GNUC__) && !defined(__clang__)
 #define ABL_NO_FP_CONTRACT __attribute__((optimize("fp-contract=off")))
 #define ABL_NO_FP_CONTRACT_BODY
+#define ABL_VEC_MATH __attribute__((optimize("no-trapping-math")))
+#elif defined(__clang__)
+#define ABL_NO_FP_CONTRACT
+#define ABL_NO_FP_CONTRACT_BODY _Pragma("clang fp contract(off)")
+#define ABL_VEC_MATH
 #else
 #define ABL_NO_FP_CONTRACT
 #define ABL_NO_FP_CONTRACT_BODY
+#define ABL_VEC_MATH
 #endif
 
 /* Clamp with torch.clamp's comparisons (v < lo, then v > hi). */
-static inline float abl_clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
+ABL_VEC_MATH static inline float abl_clampf(float v, float lo, float hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
 
 /* Corner table of one kernel point for a run of pixels, structure of
  * arrays so that both the producer and the consumers vectorise over
@@ -54,10 +71,11 @@ struct abl_akc_corners {
  * base = p_0 of the pixel.  A non-finite offset gives NaN weights (the
  * reference returns NaN, and the harness rejects the run) and in-range
  * indices, so a bad offset can never read outside the map. */
-static inline void abl_akc_corners(int np, int h, int w, int pn_r, int pn_c,
-                                   const int32_t *restrict base_r, const int32_t *restrict base_c,
-                                   const float *restrict off_r, const float *restrict off_c,
-                                   struct abl_akc_corners m)
+ABL_VEC_MATH static void abl_akc_corners(int np, int h, int w, int pn_r, int pn_c,
+                                         const int32_t *restrict base_r,
+                                         const int32_t *restrict base_c,
+                                         const float *restrict off_r, const float *restrict off_c,
+                                         struct abl_akc_corners m)
 {
     const float hm1 = (float)(h - 1), wm1 = (float)(w - 1);
 #pragma omp simd
@@ -89,34 +107,5 @@ static inline void abl_akc_corners(int np, int h, int w, int pn_r, int pn_c,
         m.g_rt[t] = ok ? g_rt : NAN;
     }
 }
-
-/* e^x in float32, vectorisable (glibc's expf is not vectorised without
- * -ffast-math, and one scalar call per output element would cost more than
- * the rest of the epilogue).  Cephes expf: x = k ln2 + r, |r| <= ln2/2,
- * degree-6 polynomial, 2^k by exponent bits.  Max error about 2 ulp on
- * [-87, 88]; inputs are clamped there, which only matters where SiLU is
- * already within 1e-37 of its limit. */
-static inline float abl_akc_expf(float x)
-{
-    x = abl_clampf(x, -87.0f, 88.0f);
-    float k = floorf(x * 1.44269504088896341f + 0.5f);
-    float r = x - k * 0.693359375f;
-    r = r - k * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    union {
-        int32_t i;
-        float f;
-    } two_k = {.i = ((int32_t)k + 127) << 23};
-    return p * two_k.f;
-}
-
-/* SiLU(v) = v * sigmoid(v) = v / (1 + e^-v). */
-static inline float abl_akc_silu(float v) { return v / (1.0f + abl_akc_expf(-v)); }
 
 #endif

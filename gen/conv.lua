@@ -1,0 +1,117 @@
+-- gen/conv.lua — generator of ultralytics Conv kernels (MODULES.md 3.1):
+-- Conv2d (no bias) + BatchNorm2d + SiLU.  The baseline every replacement
+-- module is measured against, so it has to be a fair, fast one.
+--
+-- Variants (schedules):
+--   gemm    pixel tiles: im2col into an L2-sized panel, OpenBLAS sgemm
+--           straight into y, fused BN+SiLU epilogue (templates/conv_gemm.c.in);
+--           1x1 stride-1 convs skip the im2col; depthwise convs (one input
+--           channel per group, where a GEMM degenerates to M = 1) use the
+--           direct schedule instead
+--   direct  direct convolution vectorised over output columns, no BLAS
+--           (templates/conv_direct.c.in); right for depthwise, slow for
+--           dense convs, kept as a sweepable alternative
+local T = require "template"
+
+local M = { version = 1, variants = { "gemm", "direct" } }
+
+-- Tuning knobs of the gemm schedule (see tile_plan).
+M.tuning = {
+  panel_bytes = 1024 * 1024, -- target size of a tile's K x TILE column panel
+  min_tile = 512,            -- narrower tiles cost sgemm efficiency (measured)
+  max_tile = 4096,
+}
+
+-- Integer argument; booleans may arrive as true/false or 0/1.
+local function int(v)
+  if v == true then return 1 elseif v == false or v == nil then return 0 end
+  return math.tointeger(v) or math.floor(v)
+end
+
+-- "%.17g" round-trips a double, so BN eps is exactly the harness's.
+local function cdouble(v) return string.format("%.17g", v) end
+
+local function round_up(v, to) return (v + to - 1) // to * to end
+local function clamp(v, lo, hi) return math.max(lo, math.min(hi, v)) end
+
+-- ultralytics autopad(k, p=None, d); p < 0 stands for None.
+local function autopad(k, p, d)
+  if p >= 0 then return p end
+  if d > 1 then k = d * (k - 1) + 1 end
+  return k // 2
+end
+
+local function conv_out(n, k, s, p, d) return (n + 2 * p - d * (k - 1) - 1) // s + 1 end
+
+-- Everything fixed by the configuration, as the templates name it.
+local function geometry(cfg)
+  local a, i = cfg.args, cfg.input
+  local g = {
+    N = int(i.n), C1 = int(a.c1), C2 = int(a.c2), H = int(i.h), W = int(i.w),
+    K = int(a.k), S = int(a.s), D = int(a.d), G = int(a.g), ACT = int(a.act),
+    EPS = cdouble(a.bn_eps or 1e-5),
+  }
+  assert(g.C1 == int(i.c), "Conv: input channels differ from c1")
+  assert(g.G >= 1 and g.C1 % g.G == 0 and g.C2 % g.G == 0,
+    "Conv: channels must be divisible by groups")
+  assert(g.K >= 1 and g.S >= 1 and g.D >= 1, "Conv: invalid kernel/stride/dilation")
+  g.P = autopad(g.K, int(a.p), g.D)
+  g.HO, g.WO = conv_out(g.H, g.K, g.S, g.P, g.D), conv_out(g.W, g.K, g.S, g.P, g.D)
+  if cfg.output then
+    assert(g.HO == int(cfg.output.h) and g.WO == int(cfg.output.w),
+      "Conv: output shape differs from the harness's")
+  end
+  assert(g.HO >= 1 and g.WO >= 1, "Conv: output size < 1")
+  g.PIX = g.HO * g.WO
+  g.CIN_G, g.COUT_G = g.C1 // g.G, g.C2 // g.G
+  g.KDIM = g.CIN_G * g.K * g.K
+  g.POINTWISE = g.K == 1 and g.S == 1 and g.P == 0
+  g.DEPTHWISE = g.CIN_G == 1
+  g.args_text = string.format("c1=%d c2=%d k=%d s=%d p=%s g=%d d=%d act=%d bn_eps=%s",
+    g.C1, g.C2, g.K, g.S, int(a.p) < 0 and "None" or tostring(g.P), g.G, g.D, g.ACT, g.EPS)
+  g.config = cfg.config or ""
+  return g
+end
+
+-- Widest tile of the gemm schedule, in pixels.  Measured (Zen 3, OpenBLAS
+-- 0.3.21, YOLOv8 3x3 stride-2 layers, tiles 64 .. 1600 pixels): sgemm
+-- blocks K itself, so a panel larger than L2 costs little, while a narrow
+-- N costs a lot (packing and edge work are paid per call: 64-pixel tiles
+-- ran 15-25% slower than 400+).  So: the width whose K x TILE panel is
+-- panel_bytes, kept within [min_tile, max_tile] and never wider than the
+-- image.  The kernel cuts each image into at least PIX / TILE tiles of
+-- equal width, more when that evens out the work among its threads
+-- (tiles_per_image in the template).
+local function tile_plan(g, tun)
+  local t = clamp(tun.panel_bytes // (4 * g.KDIM), tun.min_tile, tun.max_tile)
+  g.TILE = math.min(round_up(t, 16), g.PIX)
+end
+
+-- Workspace of one thread (floats, regions rounded to 64 bytes).
+local function workspace_plan(g, with_panel)
+  g.WS_SHIFT = round_up(g.C2, 16)
+  g.WS_COL = g.WS_SHIFT + round_up(g.C2, 16)
+  local panel = with_panel and not g.POINTWISE and round_up(g.KDIM * g.TILE, 16) or 0
+  g.WS_FLOATS = g.WS_COL + panel
+  g.PANEL_KIB = string.format("%.0f", g.KDIM * (g.TILE or 0) * 4 / 1024)
+end
+
+function M.render(cfg, variant)
+  local g = geometry(cfg)
+  local template
+  if variant == "gemm" and not g.DEPTHWISE then
+    tile_plan(g, M.tuning)
+    workspace_plan(g, true)
+    template = "conv_gemm"
+  elseif variant == "gemm" or variant == "direct" then
+    workspace_plan(g, false)
+    template = "conv_direct"
+  else
+    error("Conv: unknown variant '" .. tostring(variant) .. "' (known: gemm, direct)")
+  end
+  g.variant, g.version = variant, M.version
+  local root = cfg.gen_root or "gen"
+  return T.render_file(root .. "/templates/" .. template .. ".c.in", g)
+end
+
+return M

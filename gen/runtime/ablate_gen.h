@@ -1,0 +1,215 @@
+/* gen/runtime/ablate_gen.h — building blocks shared by generated kernels.
+ *
+ * Everything here is static inline and takes its sizes as arguments: a
+ * template passes its baked-in constants (enum values), the call is inlined
+ * and the compiler specialises the loops for them (a stride of 2 becomes a
+ * fixed shuffle, a kernel width of 3 an unrolled loop).  Generated code is
+ * compiled with plain -O3 -march=native -fopenmp (no -ffast-math): the
+ * loops that must vectorise say so with `#pragma omp simd`.
+ *
+ *   abl_blas_single_thread  make OpenBLAS single-threaded (call before a
+ *                           parallel region that calls BLAS)
+ *   abl_bn_fold             BatchNorm (inference) -> per-channel scale/shift
+ *   abl_expf, abl_silu      vectorisable e^x and SiLU
+ *   abl_bn_act_rows         y = act(y * scale + shift) over a block of rows
+ *   struct abl_conv_geom    geometry of one k x k convolution
+ *   abl_im2col_tile         column panel of a run of output pixels
+ */
+#ifndef ABLATE_GEN_H
+#define ABLATE_GEN_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cblas.h>
+
+/* ---------------------------------------------------------------- BLAS */
+
+/* Debian's OpenBLAS is the pthread build: left alone it would start its own
+ * threads inside every sgemm that OpenMP threads call, oversubscribing the
+ * cores.  Kernels call BLAS single-threaded inside their own OpenMP region,
+ * so they make sure of it first (cheap when it is already 1). */
+static inline void abl_blas_single_thread(void)
+{
+    if (openblas_get_num_threads() != 1)
+        openblas_set_num_threads(1);
+}
+
+/* ------------------------------------------------------ BN and SiLU */
+
+/* Folds BatchNorm2d (inference) into one multiply-add per element:
+ *   bn(v) = (v - mean) / sqrt(var + eps) * gamma + beta = v * scale + shift
+ *   scale = gamma / sqrt(var + eps),  shift = beta - mean * scale.
+ * gamma, beta, mean, var are the four float BN tensors in state_dict order
+ * (bn.weight, bn.bias, bn.running_mean, bn.running_var).  Computed in
+ * double, as the reference does, then rounded once.  Cost: c square roots;
+ * call it once per forward (per thread, into that thread's workspace, so
+ * no barrier is needed). */
+static inline void abl_bn_fold(int c, const float *gamma, const float *beta, const float *mean,
+                               const float *var, double eps, float *scale, float *shift)
+{
+    for (int i = 0; i < c; i++) {
+        double s = (double)gamma[i] / sqrt((double)var[i] + eps);
+        scale[i] = (float)s;
+        shift[i] = (float)((double)beta[i] - (double)mean[i] * s);
+    }
+}
+
+/* e^x in float32 that gcc vectorises.  glibc's expf has no vector version
+ * without -ffast-math, and a scalar call per output element costs more
+ * than the rest of the epilogue.  Cephes' polynomial: x = k ln2 + r,
+ * k = round(x / ln2), |r| <= ln2/2, degree-6 polynomial, 2^k from exponent
+ * bits; max relative error about 2e-7 (measured against double exp).
+ *
+ * Written for gcc's vectoriser under the default -ftrapping-math, which
+ * refuses to vectorise any float comparison, ?: on floats, floorf or
+ * fminf/fmaxf: so |x| is clamped to 87 on the integer bit pattern (then
+ * 2^k stays a normal float), and k is rounded with the 1.5 * 2^23 shifter.
+ * NaN is clamped too (to +-87): e^NaN is finite here, but abl_silu(NaN)
+ * is still NaN through its numerator, so poisoned outputs stay visible. */
+static inline float abl_expf(float x)
+{
+    union {
+        float f;
+        int32_t i;
+    } u = {.f = x};
+    int32_t mag = u.i & INT32_MAX, sign = u.i & INT32_MIN;
+    const int32_t max_mag = 0x42AE0000; /* bits of 87.0f; e^87 < FLT_MAX */
+    mag = mag < max_mag ? mag : max_mag;
+    u.i = mag | sign;
+    x = u.f;
+    const float shifter = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
+    float k = (x * 1.44269504088896341f + shifter) - shifter;
+    float r = x - k * 0.693359375f; /* ln2 in two parts: k * hi is exact */
+    r = r - k * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    union {
+        int32_t i;
+        float f;
+    } two_k = {.i = ((int32_t)k + 127) << 23};
+    return p * two_k.f;
+}
+
+/* SiLU(v) = v * sigmoid(v) = v / (1 + e^-v)  (MODULES.md 0.1). */
+static inline float abl_silu(float v) { return v / (1.0f + abl_expf(-v)); }
+
+/* The fused epilogue of a conv tile: for rows r < rows (output channels)
+ * and columns t < np (pixels),
+ *   y[r * ldy + t] = act(y[r * ldy + t] * scale[r] + shift[r]),
+ * act = SiLU when `act` is non-zero, identity otherwise.  Call it on the
+ * tile sgemm has just written, while it is still in cache. */
+static inline void abl_bn_act_rows(float *y, int rows, int np, ptrdiff_t ldy, const float *scale,
+                                   const float *shift, int act)
+{
+    for (int r = 0; r < rows; r++) {
+        float *row = y + r * ldy;
+        const float sc = scale[r], sh = shift[r];
+        if (act) {
+#pragma omp simd
+            for (int t = 0; t < np; t++)
+                row[t] = abl_silu(row[t] * sc + sh);
+        } else {
+#pragma omp simd
+            for (int t = 0; t < np; t++)
+                row[t] = row[t] * sc + sh;
+        }
+    }
+}
+
+/* ------------------------------------------------------------- im2col */
+
+/* One convolution's geometry: input c x h x w (one image, the channels of
+ * one group), kernel kh x kw, stride, padding, dilation; output ho x wo.
+ * Out-of-range input is zero (MODULES.md 0.1, Conv2d). */
+struct abl_conv_geom {
+    int c, h, w;
+    int kh, kw, sh, sw, ph, pw, dh, dw;
+    int ho, wo;
+};
+
+/* First output column whose input column ox * sw - pw + off is >= 0, and one
+ * past the last whose input column is < w; lo may exceed hi (no valid
+ * column). */
+static inline void abl_valid_cols(int w, int sw, int pw, int off, int wo, int *lo, int *hi)
+{
+    int first = pw - off; /* smallest ox * sw allowed */
+    int l = first <= 0 ? 0 : (first + sw - 1) / sw;
+    int last = w - 1 + pw - off; /* largest ox * sw allowed */
+    int h = last < 0 ? 0 : last / sw + 1;
+    *lo = l < wo ? l : wo;
+    *hi = h < wo ? h : wo;
+}
+
+/* One row segment of a column-panel row: dst[t] for output columns
+ * ox0 .. ox0 + n - 1 of one output row, reading input row `src` (NULL when
+ * the input row is in the padding) at columns ox * sw - pw + off. */
+static inline void abl_im2col_segment(float *restrict dst, const float *restrict src, int w, int sw,
+                                      int pw, int off, int wo, int ox0, int n)
+{
+    if (!src) {
+        memset(dst, 0, (size_t)n * sizeof *dst);
+        return;
+    }
+    int lo, hi;
+    abl_valid_cols(w, sw, pw, off, wo, &lo, &hi);
+    lo = lo < ox0 ? ox0 : lo > ox0 + n ? ox0 + n : lo;
+    hi = hi > ox0 + n ? ox0 + n : hi < lo ? lo : hi;
+    for (int ox = ox0; ox < lo; ox++)
+        dst[ox - ox0] = 0.0f;
+    const int shift = off - pw; /* input column of output column ox: ox * sw + shift */
+#pragma omp simd
+    for (int ox = lo; ox < hi; ox++)
+        dst[ox - ox0] = src[ox * sw + shift];
+    for (int ox = hi; ox < ox0 + n; ox++)
+        dst[ox - ox0] = 0.0f;
+}
+
+/* Column panel of a run of output pixels, the B operand of the conv GEMM
+ * y[o][p] = sum_k wt[o][k] * col[k][p]:
+ *
+ *   col[k * ldcol + t] = x[ci][oy * sh - ph + u * dh][ox * sw - pw + v * dw]
+ *   k = (ci * kh + u) * kw + v   (PyTorch's weight order (cout, cin/g, kh, kw)),
+ *   pixel p0 + t = oy * wo + ox, t < np   (a run may span several rows),
+ *
+ * zero where the input position is outside the image.  x points at channel
+ * 0 of the group in one image (c x h x w, contiguous); col has g.c * kh * kw
+ * rows of ldcol >= np floats.  Panel of a tile of TILE pixels:
+ * abl_im2col_tile(g, x, p0, TILE, col, TILE); the GEMM then reads it with
+ * ldb = TILE.  AKConv's p_conv (3 x 3, stride s, pad 1) uses it as is. */
+static inline void abl_im2col_tile(const struct abl_conv_geom g, const float *restrict x, int p0,
+                                   int np, float *restrict col, ptrdiff_t ldcol)
+{
+    for (int ci = 0; ci < g.c; ci++) {
+        const float *xc = x + (ptrdiff_t)ci * g.h * g.w;
+        for (int u = 0; u < g.kh; u++) {
+            float *dst_u = col + (ptrdiff_t)(ci * g.kh + u) * g.kw * ldcol; /* row k for v = 0 */
+            int oy = p0 / g.wo, ox = p0 % g.wo;
+            for (int t = 0, run; t < np; t += run, oy++, ox = 0) {
+                /* the part of output row oy inside the run; input row iy
+                 * serves every v */
+                run = g.wo - ox < np - t ? g.wo - ox : np - t;
+                int iy = oy * g.sh - g.ph + u * g.dh;
+                const float *src = iy >= 0 && iy < g.h ? xc + (ptrdiff_t)iy * g.w : NULL;
+                float *dst = dst_u + t;
+                if (run == g.wo) /* a whole row: constant bounds, straight-line code */
+                    for (int v = 0; v < g.kw; v++)
+                        abl_im2col_segment(dst + v * ldcol, src, g.w, g.sw, g.pw, v * g.dw, g.wo,
+                                           0, g.wo);
+                else
+                    for (int v = 0; v < g.kw; v++)
+                        abl_im2col_segment(dst + v * ldcol, src, g.w, g.sw, g.pw, v * g.dw, g.wo,
+                                           ox, run);
+            }
+        }
+    }
+}
+
+#endif

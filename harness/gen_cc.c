@@ -1,0 +1,415 @@
+/* harness/gen_cc.c — compile, cache and load generated kernels (gen_cc.h).
+ *
+ * External tools (cc, pkg-config) run with fork/execvp and argv arrays,
+ * never through a shell: paths and flags are passed as they are.  Files in
+ * BUILD/gen are written under per-process temporary names and renamed into
+ * place, so two processes building the same kernel at once both end up
+ * with complete files (rename is atomic within a file system).
+ */
+#include "gen_cc.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WORDS_MAX 24
+#define TOOL_OUT_MAX 1024
+#define OPENBLAS_CFLAGS_FALLBACK "-I/usr/include/x86_64-linux-gnu/openblas-pthread"
+
+/* Splits buf in place at white space into at most max words. */
+static int split_words(char *buf, char **words, int max)
+{
+    int n = 0;
+    char *save = NULL;
+    for (char *p = strtok_r(buf, " \t\r\n", &save); p && n < max;
+         p = strtok_r(NULL, " \t\r\n", &save))
+        words[n++] = p;
+    return n;
+}
+
+/* Runs argv with stdout + stderr going to fd; returns the exit status, or
+ * -1 if the program could not be started or died by a signal. */
+static int run_to_fd(char *const argv[], int fd)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        if (dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
+            _exit(127);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Runs argv and captures what it prints (truncated to len - 1 bytes). */
+static int run_capture(char *const argv[], char *out, size_t len)
+{
+    int fds[2];
+    out[0] = 0;
+    if (pipe(fds) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        if (dup2(fds[1], STDOUT_FILENO) < 0)
+            _exit(127);
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0 && dup2(devnull, STDERR_FILENO) < 0)
+            _exit(127);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t used = 0;
+    ssize_t got;
+    char sink[256];
+    while ((got = read(fds[0], used + 1 < len ? out + used : sink,
+                       used + 1 < len ? len - 1 - used : sizeof sink)) != 0) {
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            break;
+        if (used + 1 < len)
+            used += (size_t)got;
+    }
+    out[used] = 0;
+    close(fds[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The compiler command, its identity and OpenBLAS's flags. */
+struct toolchain {
+    char cc_buf[sizeof ((struct gen_env *)0)->cc];
+    char *cc[WORDS_MAX];
+    int ncc;
+    char id[TOOL_OUT_MAX];       /* first line of `cc --version` */
+    char cflags_buf[TOOL_OUT_MAX];
+    char *cflags[WORDS_MAX];
+    int ncflags;
+    char libs_buf[TOOL_OUT_MAX];
+    char *libs[WORDS_MAX];
+    int nlibs;
+    char runtime_inc[GEN_PATH_MAX + 16]; /* -IROOT/gen/runtime */
+};
+
+/* `pkg-config FLAG openblas`, or fallback when pkg-config cannot say. */
+static int pkg_words(const char *flag, const char *fallback, char *buf, size_t len, char **words)
+{
+    char *argv[] = {"pkg-config", (char *)flag, "openblas", NULL};
+    if (run_capture(argv, buf, len) != 0 || !strpbrk(buf, "-"))
+        snprintf(buf, len, "%s", fallback);
+    return split_words(buf, words, WORDS_MAX);
+}
+
+static int toolchain_init(const struct gen_env *env, struct toolchain *tc, char *err, size_t errlen)
+{
+    memset(tc, 0, sizeof *tc);
+    snprintf(tc->cc_buf, sizeof tc->cc_buf, "%s", env->cc);
+    tc->ncc = split_words(tc->cc_buf, tc->cc, WORDS_MAX - 2);
+    if (tc->ncc == 0) {
+        snprintf(err, errlen, "no C compiler configured (CC is empty)");
+        return -1;
+    }
+    char *argv[WORDS_MAX];
+    memcpy(argv, tc->cc, (size_t)tc->ncc * sizeof *argv);
+    argv[tc->ncc] = "--version";
+    argv[tc->ncc + 1] = NULL;
+    if (run_capture(argv, tc->id, sizeof tc->id) != 0) {
+        snprintf(err, errlen, "cannot run the C compiler '%s' (set CC)", env->cc);
+        return -1;
+    }
+    tc->id[strcspn(tc->id, "\n")] = 0;
+    tc->ncflags = pkg_words("--cflags", OPENBLAS_CFLAGS_FALLBACK, tc->cflags_buf,
+                            sizeof tc->cflags_buf, tc->cflags);
+    tc->nlibs = pkg_words("--libs", "-lopenblas", tc->libs_buf, sizeof tc->libs_buf, tc->libs);
+    snprintf(tc->runtime_inc, sizeof tc->runtime_inc, "-I%s/gen/runtime", env->root);
+    return 0;
+}
+
+/* Fixed compile flags (between the compiler and the paths). */
+static const char *const CC_FLAGS[] = {"-O3", "-march=native", "-fopenmp", "-fPIC", "-shared"};
+enum { CC_NFLAGS = sizeof CC_FLAGS / sizeof CC_FLAGS[0] };
+
+/* argv of `cc FLAGS -IRUNTIME CFLAGS -o so src LIBS -lm`; returns its length. */
+static int compile_argv(struct toolchain *tc, const char *so, const char *src, char **argv, int max)
+{
+    int n = 0;
+    for (int i = 0; i < tc->ncc && n < max; i++)
+        argv[n++] = tc->cc[i];
+    for (int i = 0; i < CC_NFLAGS && n < max; i++)
+        argv[n++] = (char *)CC_FLAGS[i];
+    if (n < max)
+        argv[n++] = tc->runtime_inc;
+    for (int i = 0; i < tc->ncflags && n < max; i++)
+        argv[n++] = tc->cflags[i];
+    char *tail[] = {"-o", (char *)so, (char *)src};
+    for (int i = 0; i < 3 && n < max; i++)
+        argv[n++] = tail[i];
+    for (int i = 0; i < tc->nlibs && n < max; i++)
+        argv[n++] = tc->libs[i];
+    if (n < max)
+        argv[n++] = "-lm";
+    argv[n < max ? n : max - 1] = NULL;
+    return n;
+}
+
+/* ------------------------------------------------------------ cache */
+
+/* 64-bit FNV-1a, fed piece by piece; each piece ends with its NUL so
+ * ("ab", "c") and ("a", "bc") hash differently. */
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+    do {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ULL;
+    } while (*s++);
+    return h;
+}
+
+/* Feeds the CPU model and feature flags into h: kernels are built with
+ * -march=native, so a build folder shared between different machines (a
+ * cluster's network file system) must not hand one CPU's .so to another. */
+static uint64_t hash_cpu(uint64_t h)
+{
+    char line[4096];
+    int seen = 0;
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    while (f && seen < 2 && fgets(line, sizeof line, f))
+        if (strncmp(line, "model name", 10) == 0 || strncmp(line, "flags", 5) == 0) {
+            h = fnv1a(h, line);
+            seen++;
+        }
+    if (f)
+        fclose(f);
+    return h;
+}
+
+/* Feeds the headers in ROOT/gen/runtime (name order) into h: generated
+ * sources include them, so a changed helper must not hit a stale .so. */
+static uint64_t hash_runtime(const struct gen_env *env, uint64_t h)
+{
+    char dir[GEN_PATH_MAX + 16], path[GEN_PATH_MAX + 300], buf[4096];
+    struct dirent **names = NULL;
+    snprintf(dir, sizeof dir, "%s/gen/runtime", env->root);
+    int n = scandir(dir, &names, NULL, alphasort);
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(names[i]->d_name);
+        FILE *f = NULL;
+        if (len > 2 && strcmp(names[i]->d_name + len - 2, ".h") == 0 &&
+            snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name) < (int)sizeof path)
+            f = fopen(path, "r");
+        h = f ? fnv1a(h, names[i]->d_name) : h;
+        size_t got;
+        while (f && (got = fread(buf, 1, sizeof buf - 1, f)) > 0) {
+            buf[got] = 0;
+            h = fnv1a(h, buf);
+        }
+        if (f)
+            fclose(f);
+        free(names[i]);
+    }
+    free(names);
+    return h;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* path relative to the repository root when it lies inside it. */
+static const char *shown(const struct gen_env *env, const char *path)
+{
+    size_t n = strlen(env->root);
+    return strncmp(path, env->root, n) == 0 && path[n] == '/' ? path + n + 1 : path;
+}
+
+/* Writes text to path via a temporary file and rename. */
+static int write_atomic(const char *path, const char *text, char *err, size_t errlen)
+{
+    char tmp[GEN_PATH_MAX + 32];
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    size_t len = strlen(text);
+    int ok = f && fwrite(text, 1, len, f) == len;
+    ok = (f && fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static int make_dir(const char *path)
+{
+    return mkdir(path, 0777) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+/* The first line of the compiler log that says "error" (else the first
+ * line), without the leading source path: "12:5: error: ...". */
+static void first_error(const char *log_path, const char *src_path, char *out, size_t len)
+{
+    char line[1024], first[1024] = "";
+    FILE *f = fopen(log_path, "r");
+    out[0] = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = 0;
+        if (!first[0])
+            snprintf(first, sizeof first, "%s", line);
+        if (strstr(line, "error")) {
+            snprintf(first, sizeof first, "%s", line);
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+    size_t n = strlen(src_path);
+    const char *msg = strncmp(first, src_path, n) == 0 && first[n] == ':' ? first + n + 1 : first;
+    snprintf(out, len, "%s", msg[0] ? msg : "(no compiler output)");
+}
+
+/* Paths of one kernel in the cache. */
+struct cache_paths {
+    char src[GEN_PATH_MAX], so[GEN_PATH_MAX], log[GEN_PATH_MAX];
+    char tmp_so[GEN_PATH_MAX + 32], tmp_log[GEN_PATH_MAX + 32];
+};
+
+/* cc ... -o tmp.so src; renames the results into place. */
+static enum gen_status compile(const struct gen_env *env, struct toolchain *tc,
+                               const struct cache_paths *cp, char *err, size_t errlen)
+{
+    char *argv[3 * WORDS_MAX + 16];
+    compile_argv(tc, cp->tmp_so, cp->src, argv, (int)(sizeof argv / sizeof argv[0]));
+    int fd = open(cp->tmp_log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot write %s: %s", cp->tmp_log, strerror(errno));
+        return GEN_ERR_COMPILE;
+    }
+    int rc = run_to_fd(argv, fd);
+    close(fd);
+    if (rename(cp->tmp_log, cp->log) != 0)
+        remove(cp->tmp_log);
+    if (rc == 0 && rename(cp->tmp_so, cp->so) == 0)
+        return GEN_OK;
+    remove(cp->tmp_so);
+    char msg[512];
+    first_error(cp->log, cp->src, msg, sizeof msg);
+    snprintf(err, errlen, "compile error in %s: %s", shown(env, cp->src), msg);
+    return GEN_ERR_COMPILE;
+}
+
+static enum gen_status load(const struct gen_env *env, struct gen_kernel *k, char *err,
+                            size_t errlen)
+{
+    /* RTLD_NODELETE: a kernel may be the first user of the OpenMP runtime
+     * in this process; unmapping it (and with it libgomp) on dlclose would
+     * pull the code from under the runtime's idle worker threads. */
+    k->dl = dlopen(k->so_path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    if (!k->dl) {
+        snprintf(err, errlen, "cannot load %s: %s", shown(env, k->so_path), dlerror());
+        return GEN_ERR_LOAD;
+    }
+    void *info_sym = dlsym(k->dl, "ablate_kernel_info");
+    void *forward_sym = dlsym(k->dl, "ablate_kernel_forward");
+    ablate_kernel_info_fn info_fn = NULL;
+    /* POSIX: dlsym's data pointer converts to a function pointer */
+    memcpy(&info_fn, &info_sym, sizeof info_fn);
+    memcpy(&k->forward, &forward_sym, sizeof k->forward);
+    k->info = info_fn ? info_fn() : NULL;
+    if (!k->info || !k->forward) {
+        snprintf(err, errlen, "%s does not export ablate_kernel_info and ablate_kernel_forward",
+                 shown(env, k->so_path));
+        return GEN_ERR_LOAD;
+    }
+    if (k->info->abi != ABLATE_KERNEL_ABI) {
+        snprintf(err, errlen, "%s has kernel ABI %d, expected %d", shown(env, k->so_path),
+                 k->info->abi, ABLATE_KERNEL_ABI);
+        return GEN_ERR_LOAD;
+    }
+    return GEN_OK;
+}
+
+enum gen_status gen_compile_load(const struct gen_env *env, const char *src, struct gen_kernel *k,
+                                 char *err, size_t errlen)
+{
+    memset(k, 0, sizeof *k);
+    struct toolchain tc;
+    if (toolchain_init(env, &tc, err, errlen) != 0)
+        return GEN_ERR_COMPILE;
+    char *argv[3 * WORDS_MAX + 16];
+    int argc = compile_argv(&tc, "", "", argv, (int)(sizeof argv / sizeof argv[0]));
+    uint64_t h = fnv1a(fnv1a(0xcbf29ce484222325ULL, src), tc.id);
+    for (int i = 0; i < argc; i++)
+        h = fnv1a(h, argv[i]);
+    h = hash_cpu(hash_runtime(env, h));
+
+    char dir[GEN_PATH_MAX + 8];
+    struct cache_paths cp;
+    snprintf(dir, sizeof dir, "%s/gen", env->build);
+    if (make_dir(env->build) != 0 || make_dir(dir) != 0) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        return GEN_ERR_COMPILE;
+    }
+    unsigned long long hh = (unsigned long long)h;
+    long pid = (long)getpid();
+    if (snprintf(cp.src, sizeof cp.src, "%s/%016llx.c", dir, hh) >= (int)sizeof cp.src ||
+        snprintf(cp.so, sizeof cp.so, "%s/%016llx.so", dir, hh) >= (int)sizeof cp.so ||
+        snprintf(cp.log, sizeof cp.log, "%s/%016llx.log", dir, hh) >= (int)sizeof cp.log ||
+        snprintf(cp.tmp_so, sizeof cp.tmp_so, "%s.%ld.tmp", cp.so, pid) >= (int)sizeof cp.tmp_so ||
+        snprintf(cp.tmp_log, sizeof cp.tmp_log, "%s.%ld.tmp", cp.log, pid) >= (int)sizeof cp.tmp_log) {
+        snprintf(err, errlen, "build folder path too long: %s", dir);
+        return GEN_ERR_COMPILE;
+    }
+    snprintf(k->src_path, sizeof k->src_path, "%s", cp.src);
+    snprintf(k->so_path, sizeof k->so_path, "%s", cp.so);
+
+    if (access(cp.so, R_OK) != 0) {
+        double t0 = now_s();
+        if (write_atomic(cp.src, src, err, errlen) != 0)
+            return GEN_ERR_COMPILE;
+        enum gen_status st = compile(env, &tc, &cp, err, errlen);
+        if (st != GEN_OK)
+            return st;
+        k->compile_s = now_s() - t0;
+    }
+    enum gen_status st = load(env, k, err, errlen);
+    if (st != GEN_OK)
+        gen_unload(k);
+    return st;
+}
+
+void gen_unload(struct gen_kernel *k)
+{
+    if (k->dl)
+        dlclose(k->dl);
+    k->dl = NULL;
+    k->info = NULL;
+    k->forward = NULL;
+}

@@ -1,0 +1,346 @@
+/* tests/test_gen.c — the generator: template engine, generated Conv kernels
+ * against the scalar reference, the kernel cache, and the fault variants
+ * the harness's isolation is tested with. */
+#include <criterion/criterion.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gen.h"
+#include "ops.h"
+#include "rng.h"
+
+/* Tests run from the repository root. */
+static struct gen_env test_env(void)
+{
+    char cwd[GEN_PATH_MAX], err[ERR_MAX];
+    struct gen_env env;
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    cr_assert_eq(setenv("ABLATE_ROOT", cwd, 1), 0);
+    cr_assert_eq(gen_env_init(&env, err, sizeof err), 0, "%s", err);
+    return env;
+}
+
+/* Conv arguments as key=value text, e.g. "c1=8 c2=16 k=3 s=2". */
+static struct args conv_args(const char *spec)
+{
+    struct args a;
+    char buf[256], err[ERR_MAX];
+    args_defaults(&op_conv, &a);
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (char *kv = strtok(buf, " "); kv; kv = strtok(NULL, " ")) {
+        char *eq = strchr(kv, '=');
+        cr_assert_not_null(eq, "bad spec %s", kv);
+        *eq = 0;
+        cr_assert_eq(args_set(&a, kv, eq + 1, err, sizeof err), 0, "%s", err);
+    }
+    cr_assert_eq(args_complete(&a, err, sizeof err), 0, "%s", err);
+    return a;
+}
+
+/* One configuration with its weights, input and reference output. */
+struct bench {
+    struct args a;
+    struct shape4 in, out;
+    struct weight_list wl;
+    float *w[WEIGHTS_MAX];
+    float *x, *y_ref;
+    int64_t nx, ny;
+};
+
+static int64_t numel(struct shape4 s) { return (int64_t)s.n * s.c * s.h * s.w; }
+
+static void bench_setup(struct bench *b, const char *spec, struct shape4 in)
+{
+    char err[ERR_MAX];
+    memset(b, 0, sizeof *b);
+    b->a = conv_args(spec);
+    b->in = in;
+    cr_assert_eq(op_conv.validate(&b->a, in, err, sizeof err), 0, "%s", err);
+    b->out = op_conv.out_shape(&b->a, in);
+    op_conv.weights(&b->a, &b->wl);
+    for (int i = 0; i < b->wl.n; i++)
+        if (!b->wl.w[i].is_int64)
+            cr_assert_not_null(b->w[i] = malloc(sizeof(float) * weight_numel(&b->wl.w[i])));
+    b->nx = numel(in);
+    b->ny = numel(b->out);
+    cr_assert_not_null(b->x = malloc(sizeof(float) * b->nx));
+    cr_assert_not_null(b->y_ref = malloc(sizeof(float) * b->ny));
+}
+
+static void bench_random(struct bench *b, uint64_t seed)
+{
+    struct rng r;
+    rng_seed(&r, seed);
+    op_conv.init(&b->a, INIT_RANDOM, &r, b->w);
+    for (int64_t i = 0; i < b->nx; i++)
+        b->x[i] = rng_normal(&r);
+    op_conv.forward_ref(&b->a, b->in, (const float *const *)b->w, b->x, b->y_ref);
+}
+
+static void bench_free(struct bench *b)
+{
+    for (int i = 0; i < b->wl.n; i++)
+        free(b->w[i]);
+    free(b->x);
+    free(b->y_ref);
+}
+
+/* Runs the kernel on a NaN-poisoned output; returns the output (caller frees). */
+static float *run_kernel(const struct gen_kernel *k, const struct bench *b, int nthreads)
+{
+    size_t ws_bytes = sizeof(float) * (size_t)(k->info->workspace_floats * nthreads + 16);
+    float *ws = aligned_alloc(64, (ws_bytes + 63) / 64 * 64);
+    float *y = malloc(sizeof(float) * b->ny);
+    cr_assert(ws && y);
+    for (int64_t i = 0; i < b->ny; i++)
+        y[i] = NAN;
+    k->forward((const float *const *)b->w, b->x, y, ws, nthreads);
+    free(ws);
+    return y;
+}
+
+struct error_stats {
+    double nmse, max_abs;
+};
+
+static struct error_stats compare(const float *y, const float *ref, int64_t n)
+{
+    double num = 0, den = 0, max_abs = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double d = (double)y[i] - ref[i];
+        num += d * d;
+        den += (double)ref[i] * ref[i];
+        max_abs = isnan(d) || fabs(d) > max_abs ? (isnan(d) ? INFINITY : fabs(d)) : max_abs;
+    }
+    return (struct error_stats){den > 0 ? num / den : num, max_abs};
+}
+
+/* Generated variant vs reference at 1 and 2 threads. */
+static void check_conv(const char *spec, struct shape4 in, const char *variant)
+{
+    struct gen_env env = test_env();
+    struct bench b;
+    struct gen_kernel k;
+    char err[ERR_MAX];
+    bench_setup(&b, spec, in);
+    bench_random(&b, 0x5eed + (uint64_t)in.h * 131 + (uint64_t)in.c);
+    cr_assert_eq(gen_build(&env, &b.a, in, variant, &k, err, sizeof err), GEN_OK, "%s: %s", spec,
+                 err);
+    cr_assert_str_eq(k.info->module, "Conv");
+    cr_assert_str_eq(k.info->variant, variant);
+    for (int nthreads = 1; nthreads <= 2; nthreads++) {
+        float *y = run_kernel(&k, &b, nthreads);
+        struct error_stats e = compare(y, b.y_ref, b.ny);
+        cr_expect(e.nmse < 1e-10 && e.max_abs < 1e-4,
+                  "%s n%dc%dh%dw%d %s t%d: nmse %g max_abs %g (%s)", spec, in.n, in.c, in.h,
+                  in.w, variant, nthreads, e.nmse, e.max_abs, k.src_path);
+        free(y);
+    }
+    gen_unload(&k);
+    bench_free(&b);
+}
+
+#define SHAPE(n, c, h, w) ((struct shape4){n, c, h, w})
+
+Test(gen_conv, k3_s1_odd) { check_conv("c1=5 c2=7 k=3 s=1", SHAPE(1, 5, 7, 9), "gemm"); }
+Test(gen_conv, k3_s2) { check_conv("c1=8 c2=16 k=3 s=2", SHAPE(1, 8, 9, 12), "gemm"); }
+Test(gen_conv, k1_s1_pointwise) { check_conv("c1=16 c2=24 k=1 s=1", SHAPE(1, 16, 10, 11), "gemm"); }
+Test(gen_conv, k1_s1_padded) { check_conv("c1=4 c2=6 k=1 s=1 p=1", SHAPE(1, 4, 5, 7), "gemm"); }
+Test(gen_conv, k1_s2) { check_conv("c1=8 c2=8 k=1 s=2", SHAPE(1, 8, 9, 9), "gemm"); }
+Test(gen_conv, k3_s2_batch2) { check_conv("c1=4 c2=8 k=3 s=2", SHAPE(2, 4, 11, 13), "gemm"); }
+Test(gen_conv, k3_p0) { check_conv("c1=6 c2=5 k=3 s=1 p=0", SHAPE(1, 6, 8, 6), "gemm"); }
+Test(gen_conv, groups2) { check_conv("c1=8 c2=12 k=3 s=1 g=2", SHAPE(2, 8, 9, 7), "gemm"); }
+Test(gen_conv, depthwise) { check_conv("c1=16 c2=16 k=3 s=1 g=16", SHAPE(1, 16, 12, 10), "gemm"); }
+Test(gen_conv, depthwise_s2_mult) { check_conv("c1=8 c2=16 k=3 s=2 g=8", SHAPE(2, 8, 11, 9), "gemm"); }
+Test(gen_conv, dilation2) { check_conv("c1=6 c2=10 k=3 s=1 d=2", SHAPE(1, 6, 13, 11), "gemm"); }
+Test(gen_conv, k5_s2) { check_conv("c1=6 c2=8 k=5 s=2", SHAPE(1, 6, 15, 17), "gemm"); }
+Test(gen_conv, act0_eps3) { check_conv("c1=8 c2=8 k=3 s=1 act=0 bn_eps=1e-3", SHAPE(1, 8, 6, 6), "gemm"); }
+Test(gen_conv, yolo_64_128_s2) { check_conv("c1=64 c2=128 k=3 s=2", SHAPE(1, 64, 20, 20), "gemm"); }
+Test(gen_conv, yolo_64_128_s2_batch3) { check_conv("c1=64 c2=128 k=3 s=2", SHAPE(3, 64, 20, 20), "gemm"); }
+Test(gen_conv, direct_dense) { check_conv("c1=8 c2=16 k=3 s=2", SHAPE(1, 8, 9, 12), "direct"); }
+Test(gen_conv, direct_groups) { check_conv("c1=8 c2=12 k=3 s=1 g=2 d=2", SHAPE(2, 8, 9, 7), "direct"); }
+Test(gen_conv, direct_depthwise) { check_conv("c1=16 c2=16 k=5 s=2 g=16", SHAPE(1, 16, 12, 10), "direct"); }
+
+/* Small integers everywhere and BN exactly the identity (gamma 1, beta 0,
+ * mean 0, var 1, eps 0), no activation: every product and partial sum is
+ * an exact float, so any summation order gives the reference's bits. */
+static void check_exact(const char *spec, struct shape4 in, const char *variant)
+{
+    struct gen_env env = test_env();
+    struct bench b;
+    struct gen_kernel k;
+    char err[ERR_MAX];
+    struct rng r;
+    bench_setup(&b, spec, in);
+    rng_seed(&r, 77);
+    for (int64_t i = 0; i < weight_numel(&b.wl.w[0]); i++)
+        b.w[0][i] = (float)((int)(rng_next(&r) % 7) - 3);
+    for (int c = 0; c < b.out.c; c++) {
+        b.w[1][c] = 1.0f;
+        b.w[2][c] = b.w[3][c] = 0.0f;
+        b.w[4][c] = 1.0f;
+    }
+    for (int64_t i = 0; i < b.nx; i++)
+        b.x[i] = (float)((int)(rng_next(&r) % 9) - 4);
+    op_conv.forward_ref(&b.a, b.in, (const float *const *)b.w, b.x, b.y_ref);
+    cr_assert_eq(gen_build(&env, &b.a, in, variant, &k, err, sizeof err), GEN_OK, "%s", err);
+    for (int nthreads = 1; nthreads <= 2; nthreads++) {
+        float *y = run_kernel(&k, &b, nthreads);
+        int64_t bad = 0;
+        for (int64_t i = 0; i < b.ny; i++)
+            bad += y[i] != b.y_ref[i];
+        cr_expect_eq(bad, 0, "%s %s t%d: %lld of %lld outputs differ", spec, variant, nthreads,
+                     (long long)bad, (long long)b.ny);
+        free(y);
+    }
+    gen_unload(&k);
+    bench_free(&b);
+}
+
+Test(gen_conv_exact, k3_s2) { check_exact("c1=16 c2=24 k=3 s=2 act=0 bn_eps=0", SHAPE(2, 16, 13, 11), "gemm"); }
+Test(gen_conv_exact, k1) { check_exact("c1=32 c2=16 k=1 s=1 act=0 bn_eps=0", SHAPE(1, 32, 9, 9), "gemm"); }
+Test(gen_conv_exact, direct) { check_exact("c1=8 c2=8 k=3 s=1 g=2 act=0 bn_eps=0", SHAPE(1, 8, 9, 9), "direct"); }
+
+/* ------------------------------------------------------------ harness */
+
+Test(gen, variants)
+{
+    struct gen_env env = test_env();
+    char names[GEN_VARIANTS_MAX][GEN_NAME_MAX], err[ERR_MAX];
+    int n = gen_variants(&env, &op_conv, names, GEN_VARIANTS_MAX, err, sizeof err);
+    cr_assert_geq(n, 1, "%s", err);
+    cr_expect_str_eq(names[0], "gemm");
+}
+
+Test(gen, unknown_variant)
+{
+    struct gen_env env = test_env();
+    struct args a = conv_args("c1=4 c2=4 k=3");
+    struct gen_kernel k;
+    char err[ERR_MAX];
+    cr_assert_eq(gen_build(&env, &a, SHAPE(1, 4, 8, 8), "nope", &k, err, sizeof err),
+                 GEN_ERR_RENDER);
+    cr_expect(strstr(err, "unknown variant 'nope'") != NULL, "%s", err);
+}
+
+Test(gen, cache_hit)
+{
+    struct gen_env env = test_env();
+    struct args a = conv_args("c1=4 c2=8 k=3 s=1 d=3");
+    struct gen_kernel k1, k2;
+    char err[ERR_MAX];
+    cr_assert_eq(gen_build(&env, &a, SHAPE(1, 4, 10, 10), "gemm", &k1, err, sizeof err), GEN_OK,
+                 "%s", err);
+    cr_assert_eq(gen_build(&env, &a, SHAPE(1, 4, 10, 10), "gemm", &k2, err, sizeof err), GEN_OK,
+                 "%s", err);
+    cr_expect_eq(k2.compile_s, 0.0);
+    cr_expect_str_eq(k1.so_path, k2.so_path);
+    cr_expect(access(k1.src_path, R_OK) == 0, "%s missing", k1.src_path);
+    gen_unload(&k1);
+    gen_unload(&k2);
+}
+
+Test(gen_fault, compile_error)
+{
+    struct gen_env env = test_env();
+    struct args a = conv_args("c1=4 c2=4 k=3");
+    struct gen_kernel k;
+    char err[ERR_MAX];
+    cr_assert_eq(gen_build(&env, &a, SHAPE(1, 4, 8, 8), "fault:compile", &k, err, sizeof err),
+                 GEN_ERR_COMPILE);
+    cr_expect(strncmp(err, "compile error in build/gen/", 27) == 0, "%s", err);
+    cr_expect(strstr(err, "error") != NULL, "%s", err);
+}
+
+/* Loads a fault kernel and runs it in a child; returns the child's pid. */
+static pid_t spawn_fault(const char *variant, struct gen_kernel *k)
+{
+    struct gen_env env = test_env();
+    struct args a = conv_args("c1=4 c2=4 k=3");
+    char err[ERR_MAX];
+    cr_assert_eq(gen_build(&env, &a, SHAPE(1, 4, 8, 8), variant, k, err, sizeof err), GEN_OK,
+                 "%s", err);
+    float x[256] = {0}, y[256];
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        k->forward(NULL, x, y, NULL, 1);
+        _exit(0);
+    }
+    return pid;
+}
+
+Test(gen_fault, crash)
+{
+    struct gen_kernel k;
+    pid_t pid = spawn_fault("fault:crash", &k);
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "status %d", st);
+    gen_unload(&k);
+}
+
+Test(gen_fault, hang)
+{
+    struct gen_kernel k;
+    pid_t pid = spawn_fault("fault:hang", &k);
+    int st;
+    struct timespec pause = {0, 300 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    cr_expect_eq(waitpid(pid, &st, WNOHANG), 0, "the hanging kernel returned");
+    cr_assert_eq(kill(pid, SIGKILL), 0);
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    gen_unload(&k);
+}
+
+/* ------------------------------------------------------------ template */
+
+/* Renders text with gen/template.lua; returns the Lua result or error. */
+static void render_lua(const char *text, char *out, size_t len, int *ok)
+{
+    struct gen_env env = test_env();
+    lua_State *L = luaL_newstate();
+    cr_assert_not_null(L);
+    luaL_openlibs(L);
+    lua_getglobal(L, "package");
+    lua_pushfstring(L, "%s/gen/?.lua", env.root);
+    lua_setfield(L, -2, "path");
+    lua_pop(L, 1);
+    const char *chunk = "local T = require 'template'\n"
+                        "return T.render_string(..., { N = 3, name = 'conv' }, 'x.c.in')";
+    cr_assert_eq(luaL_loadstring(L, chunk), LUA_OK);
+    lua_pushstring(L, text);
+    *ok = lua_pcall(L, 1, 1, 0) == LUA_OK;
+    snprintf(out, len, "%s", lua_tostring(L, -1));
+    lua_close(L);
+}
+
+Test(template, syntax)
+{
+    char out[512];
+    int ok;
+    render_lua("/* $(name) $$x */\n% for i = 1, N do\nint a$(i) = $(i * 2);\n% end\nend",
+               out, sizeof out, &ok);
+    cr_assert(ok, "%s", out);
+    cr_expect_str_eq(out, "/* conv $x */\nint a1 = 2;\nint a2 = 4;\nint a3 = 6;\nend");
+}
+
+Test(template, errors_name_template_line)
+{
+    char out[512];
+    int ok;
+    render_lua("line 1\nline 2 $(missing)\n", out, sizeof out, &ok);
+    cr_expect(!ok && strcmp(out, "x.c.in:2: $(missing) is nil") == 0, "%s", out);
+    render_lua("a\nb\n% if N then\nc\n", out, sizeof out, &ok);
+    cr_expect(!ok && strncmp(out, "x.c.in:4: 'end' expected", 23) == 0, "%s", out);
+    render_lua("a\n\n\nd $(N + nil)\n", out, sizeof out, &ok);
+    cr_expect(!ok && strncmp(out, "x.c.in:4:", 9) == 0, "%s", out);
+}
