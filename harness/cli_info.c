@@ -1,9 +1,11 @@
 /* harness/cli_info.c — `ablate info` and `ablate list`. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "gen.h"
 #include "instance.h"
+#include "peak.h"
 
 int cli_bad_input(const char *msg)
 {
@@ -71,6 +73,20 @@ int cli_list(int argc, char **argv)
         for (int k = 0; k < n; k++)
             printf(", gen:%s", names[k]);
         printf("%s\n", n < 0 ? "  (generator unavailable)" : "");
+    }
+    return EXIT_OK;
+}
+
+int cli_peak(int argc, char **argv)
+{
+    char err[ERR_MAX];
+    for (int t = 1; t <= 2; t++) {
+        struct peak pk;
+        if (peak_measure(&pk, t, argc > 0 && !strcmp(argv[0], "--quick"), err, sizeof err) != 0)
+            return cli_bad_input(err);
+        printf("%d thread%s: sgemm %dx%dx%d %.1f GFLOP/s (OpenBLAS core %s), triad %.1f GB/s\n", t,
+               t > 1 ? "s" : " ", pk.sgemm_n, pk.sgemm_n, pk.sgemm_n, pk.sgemm_gflops, pk.blas_core,
+               pk.triad_gbs);
     }
     return EXIT_OK;
 }

@@ -20,6 +20,7 @@ static const struct command commands[] = {
      "parity MODULE key=value ... --weights W.safetensors --input X.safetensors "
      "--expect Y.safetensors [--threads N]"},
     {"list", cli_list, "list                       modules, their arguments and generator variants"},
+    {"peak", cli_peak, "peak [--quick]             this machine's sgemm and memory-bandwidth roofs"},
     {NULL, NULL, NULL},
 };
 

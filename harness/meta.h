@@ -11,6 +11,8 @@ struct fingerprint {
     char blas_core[64];      /* openblas_get_corename() */
     char blas_config[128];   /* openblas_get_config() */
     char blas_coretype_env[64]; /* OPENBLAS_CORETYPE as the process saw it ("" = unset) */
+    int reexec;              /* main() re-ran itself for ABLATE_CORETYPE */
+    char blas_coretype_orig[64]; /* then: OPENBLAS_CORETYPE before that ("" = unset) */
     char compiler[128];      /* `cc --version` first line */
     char cuda_device[128];   /* "none" when there is none */
     char id[17];             /* 16 hex digits: hash of the fields above but cuda */

@@ -45,6 +45,14 @@ const struct st_tensor *st_find(const struct st_file *f, const char *name);
 const char *st_meta(const struct st_file *f, const char *key); /* NULL if absent */
 const char *st_dtype_name(enum st_dtype d);
 
+/* Helpers for callers' messages and the writer. */
+size_t st_dtype_size(enum st_dtype d);                    /* bytes per element */
+int st_dtype_parse(const char *name, enum st_dtype *d);   /* "F32" -> ST_F32; 0 or -1 */
+void st_shape_text(const struct st_tensor *t, char *buf, size_t len); /* "[64, 3, 3, 3]" */
+/* s with control characters as '?', cut with "..." to fit: safe to print
+ * inside a one-line message whatever a corrupt file holds. */
+void st_printable(const char *s, char *buf, size_t len);
+
 /* Writes atomically (temporary file + rename): on failure nothing is left
  * at `path`.  meta: n_meta key/value pairs (may be 0). */
 int st_write(const char *path, int n, const struct st_tensor *t, int n_meta,

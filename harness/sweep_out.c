@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "charts.h"
 #include "meta.h"
+#include "peak.h"
 #include "summary.h"
 #include "timing.h"
 
@@ -75,6 +77,49 @@ static void point_latest(const struct sweep_opts *o, const struct plan *p, const
         unlink(tmp);
 }
 
+/* The roofs for this run's thread counts: measured now, beside the kernels,
+ * because a figure from another day or machine would not be honest.  It
+ * runs in a child: OpenMP's thread pool does not survive fork(), so the
+ * parent, which forks every configuration, must never start one. */
+static void measure_peaks_child(const struct plan *p, const struct sweep_opts *o, const char *dir)
+{
+    struct peak pk[8];
+    char err[ERR_MAX];
+    int n = 0, seen[257] = {0};
+    for (int i = 0; i < p->n && n < 8; i++)
+        if (!seen[p->items[i].threads]) {
+            seen[p->items[i].threads] = 1;
+            if (peak_measure(&pk[n], p->items[i].threads, o->quick, err, sizeof err) != 0)
+                break;
+            fprintf(stderr, "ablate: machine, %d thread%s: sgemm %.0f GFLOP/s (OpenBLAS %s), triad %.1f GB/s\n",
+                    pk[n].threads, pk[n].threads > 1 ? "s" : "", pk[n].sgemm_gflops, pk[n].blas_core,
+                    pk[n].triad_gbs);
+            n++;
+        }
+    if (n == 0 || peak_write(dir, pk, n, err, sizeof err) != 0) {
+        fprintf(stderr, "ablate: machine peaks not measured: %s\n", err);
+        _exit(1);
+    }
+    _exit(0);
+}
+
+static int measure_peaks(const struct plan *p, const struct sweep_opts *o, const char *dir, char *err,
+                         size_t errlen)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0)
+        measure_peaks_child(p, o, dir);
+    int st;
+    if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fprintf(stderr, "ablate: going on without peak.json\n");
+    return 0;
+}
+
 int sweep_open(const struct plan *p, const struct sweep_opts *o, struct sweep_state *s, char *err,
                size_t errlen)
 {
@@ -97,6 +142,8 @@ int sweep_open(const struct plan *p, const struct sweep_opts *o, struct sweep_st
     struct fingerprint fp;
     fingerprint_read(&fp);
     if (meta_write(s->dir, &fp, o->argc, o->argv, p->name, err, errlen) != 0)
+        return -1;
+    if (measure_peaks(p, o, s->dir, err, errlen) != 0)
         return -1;
     if (!(s->f = results_open(s->csv, err, errlen)))
         return -1;

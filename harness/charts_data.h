@@ -1,0 +1,47 @@
+/* harness/charts_data.h — one chart as numbers and labels: charts.c builds
+ * it from a results CSV, charts_plot.c draws it with gnuplot.  Internal to
+ * the two. */
+#ifndef ABLATE_CHARTS_DATA_H
+#define ABLATE_CHARTS_DATA_H
+
+#include <stddef.h>
+
+#include "charts.h"
+
+struct chart_point {
+    double x, y;  /* y already divided by the chart's unit (1e6 for "millions") */
+    char xt[32];  /* x as the args column spells it */
+};
+
+/* One line of the chart: a layer (or a value of the `by` argument), at one
+ * thread count. */
+struct chart_series {
+    char label[96];
+    char site[32];  /* results_site_label */
+    char rest[256]; /* the args other than x and by: lines differ in them too */
+    char sort_key[400];
+    int threads;
+    double baseline; /* the baseline's value at this series' site (scaled), NaN if none */
+    struct chart_point *pt;
+    int n, cap;
+};
+
+struct chart_data {
+    const struct chart_spec *spec;
+    struct chart_series *s;
+    int ns, cap;
+    char title[192], xlabel[64], ylabel[128];
+    char baseline_key[96]; /* key entry for the dashed lines: "Conv baseline (dashed)" */
+    char unit_line[64];    /* key entry of the y = 1 line ("= Conv"), "" for none */
+    int categorical;       /* x values are words: tics name them, x = their index */
+    char (*cats)[32];
+    int ncat;
+    int logy;
+    double ylo, yhi;       /* smallest and largest y drawn (baselines included) */
+    char empty[128]; /* why there is nothing to plot ("" when there is) */
+};
+
+/* Writes DIR/<name>.dat and .gp and runs gnuplot for .png and .svg. */
+int chart_plot(const char *dir, const struct chart_data *c, char *err, size_t errlen);
+
+#endif

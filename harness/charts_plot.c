@@ -1,0 +1,293 @@
+/* harness/charts_plot.c — draws one chart_data with gnuplot: DIR/<name>.dat
+ * (one block per line, then the baselines), DIR/<name>.gp (readable, can
+ * be re-run by hand: `gnuplot DIR/<name>.gp`), DIR/<name>.png (pngcairo)
+ * and DIR/<name>.svg.
+ *
+ * Errors (one line):
+ *   cannot write DIR/<name>.dat (<strerror>)          (or .gp)
+ *   cannot run gnuplot (<strerror>): install gnuplot-nox
+ *   gnuplot DIR/<name>.gp failed (exit status N): <gnuplot's first message line>
+ *   gnuplot DIR/<name>.gp was killed by signal N
+ *   gnuplot DIR/<name>.gp made no DIR/<name>.png
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "charts_data.h"
+
+/* Colour-blind-friendly enough and distinct in print (matplotlib's tab10). */
+static const char *const palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                      "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+static const int point_types[] = {7, 5, 9, 11, 13, 15};
+enum { N_COLOURS = sizeof palette / sizeof palette[0], N_POINTS = sizeof point_types / sizeof point_types[0] };
+
+#define FONT "'DejaVu Sans,10'"
+
+/* A gnuplot single-quoted string: nothing is special but the quote itself. */
+static void gp_string(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; *s; s++)
+        if (*s == '\'')
+            fputs("''", f);
+        else if (*s != '\n' && *s != '\r')
+            fputc(*s, f);
+    fputc('\'', f);
+}
+
+static void x_extent(const struct chart_data *c, double *lo, double *hi)
+{
+    *lo = INFINITY, *hi = -INFINITY;
+    for (int i = 0; i < c->ns; i++)
+        for (int j = 0; j < c->s[i].n; j++)
+            *lo = fmin(*lo, c->s[i].pt[j].x), *hi = fmax(*hi, c->s[i].pt[j].x);
+}
+
+static int write_dat(const char *path, const struct chart_data *c)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    double lo, hi;
+    x_extent(c, &lo, &hi);
+    fprintf(f, "# %s\n# x = %s, y = %s\n", c->title, c->xlabel, c->ylabel);
+    for (int i = 0; i < c->ns; i++) {
+        fprintf(f, "# %s\n", c->s[i].label);
+        for (int j = 0; j < c->s[i].n; j++)
+            fprintf(f, "%.10g %.10g\n", c->s[i].pt[j].x, c->s[i].pt[j].y);
+        fputs("\n\n", f);
+    }
+    for (int i = 0; i < c->ns; i++)
+        if (!isnan(c->s[i].baseline))
+            fprintf(f, "# baseline at %s\n%.10g %.10g\n%.10g %.10g\n\n\n", c->s[i].label, lo,
+                    c->s[i].baseline, hi, c->s[i].baseline);
+    int bad = ferror(f);
+    return fclose(f) != 0 || bad ? -1 : 0;
+}
+
+/* Tics at the x values themselves when there are few: num_param 1..13
+ * reads better as 1 2 3 ... 11 13 than as gnuplot's 0 2 4 ... 14. */
+static void write_xtics(FILE *f, const struct chart_data *c)
+{
+    if (c->categorical) {
+        fputs("set xtics (", f);
+        for (int k = 0; k < c->ncat; k++) {
+            fputs(k ? ", " : "", f);
+            gp_string(f, c->cats[k]);
+            fprintf(f, " %d", k);
+        }
+        fprintf(f, ")\nset xrange [-0.5:%g]\n", c->ncat - 0.5);
+        return;
+    }
+    double xs[17];
+    int n = 0;
+    for (int i = 0; i < c->ns && n <= 16; i++)
+        for (int j = 0; j < c->s[i].n && n <= 16; j++) {
+            int k = 0;
+            while (k < n && xs[k] != c->s[i].pt[j].x)
+                k++;
+            if (k == n)
+                xs[n++] = c->s[i].pt[j].x;
+        }
+    if (n > 16 || n == 0)
+        return;
+    fputs("set xtics (", f);
+    for (int k = 0; k < n; k++)
+        fprintf(f, "%s%g", k ? ", " : "", xs[k]);
+    fputs(")\n", f);
+}
+
+/* A log axis with an explicit range (gnuplot's own rounds out to whole
+ * decades, leaving most of the plot empty) and, over up to three decades,
+ * tics at 1-2-5 steps so values can be read off. */
+static void write_log_y(FILE *f, const struct chart_data *c)
+{
+    double lo = c->ylo / 1.3, hi = c->yhi * 1.3;
+    fprintf(f, "set logscale y 10\nset yrange [%.6g:%.6g]\n", lo, hi);
+    if (hi / lo > 1000) {
+        fputs("set mytics 10\n", f);
+        return;
+    }
+    fputs("set ytics (", f);
+    int n = 0;
+    for (double decade = pow(10, floor(log10(lo))); decade <= hi; decade *= 10)
+        for (int k = 0; k < 3; k++) {
+            double v = decade * (k == 0 ? 1 : k == 1 ? 2 : 5);
+            if (v >= lo && v <= hi)
+                fprintf(f, "%s%.6g", n++ ? ", " : "", v);
+        }
+    fputs(")\n", f);
+}
+
+static void write_setup(FILE *f, const struct chart_data *c, const char *png)
+{
+    fprintf(f, "# ablate chart '%s' (harness/charts_plot.c); re-draw: gnuplot <this file>\n", c->spec->name);
+    fprintf(f, "set terminal pngcairo size 900,560 noenhanced font " FONT "\nset output ");
+    gp_string(f, png);
+    fputs("\nset title ", f);
+    gp_string(f, c->title);
+    fputs(" font ',12'\nset xlabel ", f);
+    gp_string(f, c->xlabel);
+    fputs("\nset ylabel ", f);
+    gp_string(f, c->ylabel);
+    fputs("\nset key outside right top Left reverse samplen 3 spacing 1.2\n"
+          "set style line 100 lc rgb '#dddddd' lw 1 dt 1\nset grid xtics ytics ls 100, ls 100\n"
+          "set border 3 lc rgb '#444444'\nset tics nomirror\nset format y '%g'\n"
+          "set offsets graph 0.04, graph 0.04, graph 0.06, 0\n",
+          f);
+    if (c->logy)
+        write_log_y(f, c);
+    else if (c->ylo >= 0) /* counts, times and ratios: zero is the honest floor */
+        fputs("set yrange [0:*]\n", f);
+    write_xtics(f, c);
+}
+
+/* Starts the next element of the plot list: ", \" between elements. */
+static void next_item(FILE *f, int *count)
+{
+    fputs((*count)++ ? ", \\\n  " : "plot \\\n  ", f);
+}
+
+static void write_plot(FILE *f, const struct chart_data *c, const char *dat)
+{
+    if (c->empty[0]) {
+        fputs("set label 1 ", f);
+        gp_string(f, c->empty);
+        fputs(" at graph 0.5, graph 0.5 center\nset xrange [0:1]\nset yrange [0:1]\nunset key\n"
+              "plot NaN notitle\n",
+              f);
+        return;
+    }
+    int items = 0, idx = c->ns, any_base = 0;
+    for (int i = 0; i < c->ns; i++) {
+        next_item(f, &items);
+        gp_string(f, dat);
+        fprintf(f, " index %d using 1:2 with linespoints lw 2 pt %d ps 1.1 lc rgb '%s' title ", i,
+                point_types[i / N_COLOURS % N_POINTS], palette[i % N_COLOURS]);
+        gp_string(f, c->s[i].label);
+    }
+    for (int i = 0; i < c->ns; i++)
+        if (!isnan(c->s[i].baseline)) {
+            next_item(f, &items);
+            gp_string(f, dat);
+            fprintf(f, " index %d using 1:2 with lines dt 2 lw 1.5 lc rgb '%s' notitle", idx++,
+                    palette[i % N_COLOURS]);
+            any_base = 1;
+        }
+    if (any_base) { /* one key entry for all dashed lines: their colour names the layer */
+        next_item(f, &items);
+        fputs("NaN with lines dt 2 lw 1.5 lc rgb '#555555' title ", f);
+        gp_string(f, c->baseline_key);
+    }
+    if (c->unit_line[0]) {
+        next_item(f, &items);
+        fputs("1 with lines dt 3 lw 1.5 lc rgb '#888888' title ", f);
+        gp_string(f, c->unit_line);
+    }
+    fputs("\n", f);
+}
+
+static int write_gp(const char *path, const struct chart_data *c, const char *dat, const char *png,
+                    const char *svg)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    write_setup(f, c, png);
+    write_plot(f, c, dat);
+    fputs("set terminal svg size 900,560 dynamic noenhanced font " FONT " background rgb 'white'\n"
+          "set output ",
+          f);
+    gp_string(f, svg);
+    fputs("\nreplot\nunset output\n", f);
+    int bad = ferror(f);
+    return fclose(f) != 0 || bad ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ gnuplot */
+
+static void first_line(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    buf[0] = 0;
+    while (f && !buf[0] && fgets(buf, (int)len, f)) /* skip gnuplot's blank and echo lines */
+        if (buf[strspn(buf, " \t\r\n")] == 0 || buf[strspn(buf, " \t")] == '^')
+            buf[0] = 0;
+    if (f)
+        (void)fclose(f); /* read-only: nothing to lose */
+    buf[strcspn(buf, "\r\n")] = 0;
+}
+
+static int non_empty(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+static int run_gnuplot(const char *gp, const char *log, char *err, size_t errlen)
+{
+    posix_spawn_file_actions_t fa;
+    char *argv[] = {"gnuplot", (char *)gp, NULL};
+    pid_t pid;
+    int rc = posix_spawn_file_actions_init(&fa);
+    if (!rc)
+        rc = posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    if (!rc)
+        rc = posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (!rc)
+        rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc) {
+        snprintf(err, errlen, "cannot run gnuplot (%s): install gnuplot-nox", strerror(rc));
+        return -1;
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) {
+            snprintf(err, errlen, "gnuplot %s: %s", gp, strerror(errno));
+            return -1;
+        }
+    char msg[256];
+    if (WIFSIGNALED(st)) {
+        snprintf(err, errlen, "gnuplot %s was killed by signal %d", gp, WTERMSIG(st));
+        return -1;
+    }
+    if (WEXITSTATUS(st) != 0) {
+        first_line(log, msg, sizeof msg);
+        snprintf(err, errlen, "gnuplot %s failed (exit status %d): %s", gp, WEXITSTATUS(st), msg);
+        return -1;
+    }
+    if (unlink(log) != 0)
+        fprintf(stderr, "ablate: could not remove %s: %s\n", log, strerror(errno));
+    return 0;
+}
+
+int chart_plot(const char *dir, const struct chart_data *c, char *err, size_t errlen)
+{
+    char dat[4200], gp[4200], png[4200], svg[4200], log[4200];
+    const char *name = c->spec->name;
+    snprintf(dat, sizeof dat, "%s/%s.dat", dir, name);
+    snprintf(gp, sizeof gp, "%s/%s.gp", dir, name);
+    snprintf(png, sizeof png, "%s/%s.png", dir, name);
+    snprintf(svg, sizeof svg, "%s/%s.svg", dir, name);
+    snprintf(log, sizeof log, "%s/%s.gnuplot.log", dir, name);
+    const char *failed = write_dat(dat, c) != 0 ? dat : write_gp(gp, c, dat, png, svg) != 0 ? gp : NULL;
+    if (failed) {
+        snprintf(err, errlen, "cannot write %s (%s)", failed, strerror(errno));
+        return -1;
+    }
+    if (run_gnuplot(gp, log, err, errlen) != 0)
+        return -1;
+    if (!non_empty(png) || !non_empty(svg)) {
+        snprintf(err, errlen, "gnuplot %s made no %s", gp, non_empty(png) ? svg : png);
+        return -1;
+    }
+    return 0;
+}

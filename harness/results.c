@@ -1,0 +1,410 @@
+/* harness/results.c — see results.h.
+ *
+ * Format: the header line results_columns joined by ',', then one line per
+ * row.  Fields are written bare when they can be, and quoted by libcsv
+ * (csv_fwrite) when they hold a comma, a quote or leading/trailing spaces.
+ * Line breaks inside texts are written as spaces: a row is one line, so a
+ * partly written row can be recognised and dropped by line.  Numbers: %d,
+ * %lld, doubles %.6g; NaN is an empty field and an empty field reads back as
+ * NaN (doubles) or 0 (integers).
+ *
+ * Errors (one line, starting with the path):
+ *   PATH: cannot open (<strerror>)
+ *   PATH: cannot read (<strerror>)
+ *   PATH: cannot write (<strerror>)
+ *   PATH: not an ablate results file (header mismatch at column N: 'x', expected 'y')
+ *   PATH: not an ablate results file (header mismatch at column N: missing, expected 'y')
+ *   PATH: not an ablate results file (header mismatch at column N: 'x', expected end of line)
+ *   PATH: line L: N fields, expected 31
+ *   PATH: line L, column 'threads': 'abc' is not a number
+ *   PATH: CSV error: <libcsv's text>
+ * results_write / results_flush do not know the path:
+ *   cannot write a results row (<strerror>)
+ *   cannot flush the results file (<strerror>)
+ */
+#include "results.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csv.h>
+
+enum col_kind { COL_TEXT, COL_INT, COL_I64, COL_REAL };
+
+struct column {
+    const char *name;
+    enum col_kind kind;
+    size_t offset, size; /* of the field in struct result_row */
+};
+
+/* The one list of columns: name and type, in file order. */
+#define RESULT_COLUMNS(X)                                                                          \
+    X(desc, COL_TEXT) X(layer, COL_TEXT) X(role, COL_TEXT) X(module, COL_TEXT) X(args, COL_TEXT)   \
+    X(impl, COL_TEXT) X(threads, COL_INT) X(batch, COL_INT) X(c_in, COL_INT) X(h, COL_INT)         \
+    X(w, COL_INT) X(c_out, COL_INT) X(h_out, COL_INT) X(w_out, COL_INT) X(params, COL_I64)         \
+    X(flops_thop, COL_I64) X(flops_full, COL_I64) X(bytes, COL_I64) X(status, COL_TEXT)            \
+    X(message, COL_TEXT) X(median_ms, COL_REAL) X(p10_ms, COL_REAL) X(p90_ms, COL_REAL)            \
+    X(min_ms, COL_REAL) X(samples, COL_INT) X(gflops, COL_REAL) X(max_abs, COL_REAL)               \
+    X(max_rel, COL_REAL) X(nmse, COL_REAL) X(load, COL_REAL) X(shard, COL_TEXT)
+
+#define COLUMN_NAME(name, kind) #name,
+#define COLUMN_ENTRY(name, kind)                                                                   \
+    {#name, kind, offsetof(struct result_row, name), sizeof(((struct result_row *)0)->name)},
+
+const char *const results_columns[] = {RESULT_COLUMNS(COLUMN_NAME)};
+const int results_ncolumns = (int)(sizeof results_columns / sizeof results_columns[0]);
+static const struct column column_table[] = {RESULT_COLUMNS(COLUMN_ENTRY)};
+
+void result_row_clear(struct result_row *r)
+{
+    memset(r, 0, sizeof *r);
+    for (int i = 0; i < results_ncolumns; i++)
+        if (column_table[i].kind == COL_REAL)
+            *(double *)((char *)r + column_table[i].offset) = NAN;
+}
+
+/* ------------------------------------------------------------ writing */
+
+static void field_text(const struct result_row *r, const struct column *c, char *buf, size_t len)
+{
+    const char *p = (const char *)r + c->offset;
+    switch (c->kind) {
+    case COL_TEXT:
+        snprintf(buf, len, "%.*s", (int)strnlen(p, c->size), p);
+        for (char *q = buf; *q; q++)
+            if (*q == '\n' || *q == '\r')
+                *q = ' ';
+        break;
+    case COL_INT:
+        snprintf(buf, len, "%d", *(const int *)p);
+        break;
+    case COL_I64:
+        snprintf(buf, len, "%lld", (long long)*(const int64_t *)p);
+        break;
+    case COL_REAL:
+        if (isnan(*(const double *)p))
+            buf[0] = 0;
+        else
+            snprintf(buf, len, "%.6g", *(const double *)p);
+        break;
+    }
+}
+
+static int needs_quotes(const char *s)
+{
+    size_t n = strlen(s);
+    return strpbrk(s, ",\"") != NULL || (n && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t'));
+}
+
+static int write_field(FILE *f, const char *text)
+{
+    if (needs_quotes(text))
+        return csv_fwrite(f, text, strlen(text)) == 0 ? 0 : -1;
+    return fputs(text, f) < 0 ? -1 : 0;
+}
+
+int results_write(FILE *f, const struct result_row *r, char *err, size_t errlen)
+{
+    char text[RES_TEXT + 8];
+    for (int i = 0; i < results_ncolumns; i++) {
+        field_text(r, &column_table[i], text, sizeof text);
+        if ((i && fputc(',', f) == EOF) || write_field(f, text) != 0) {
+            snprintf(err, errlen, "cannot write a results row (%s)", strerror(errno));
+            return -1;
+        }
+    }
+    if (fputc('\n', f) == EOF) {
+        snprintf(err, errlen, "cannot write a results row (%s)", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int results_flush(FILE *f, char *err, size_t errlen)
+{
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+        snprintf(err, errlen, "cannot flush the results file (%s)", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ reading */
+
+/* libcsv calls back per field and per record; this is their shared state.
+ * Record numbers are line numbers: rows never hold line breaks. */
+struct reader {
+    const char *path;
+    struct result_row *rows, cur;
+    int n, cap;
+    int field;  /* fields seen in the current record */
+    long line;  /* 1 = the header */
+    int failed; /* the first error wins; later callbacks do nothing */
+    char *err;
+    size_t errlen;
+};
+
+static void fail(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(struct reader *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err, r->errlen, fmt, ap);
+    va_end(ap);
+    r->failed = 1;
+}
+
+/* A field as a message may show it: short, one line. */
+static const char *shown(const char *s, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", s);
+    for (char *p = buf; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = '?';
+    return buf;
+}
+
+static int parse_field(const struct column *c, const char *s, void *dst)
+{
+    char *end = NULL;
+    errno = 0;
+    if (c->kind == COL_TEXT) {
+        snprintf(dst, c->size, "%s", s); /* longer texts from other writers are cut */
+        return 0;
+    }
+    if (c->kind == COL_REAL)
+        *(double *)dst = *s ? strtod(s, &end) : NAN;
+    else if (c->kind == COL_I64)
+        *(int64_t *)dst = *s ? strtoll(s, &end, 10) : 0;
+    else {
+        long v = *s ? strtol(s, &end, 10) : 0;
+        if (v < INT_MIN || v > INT_MAX)
+            errno = ERANGE;
+        *(int *)dst = (int)v;
+    }
+    return !*s || (errno == 0 && *end == 0) ? 0 : -1;
+}
+
+static void header_field(struct reader *r, const char *s)
+{
+    char a[48];
+    if (r->field >= results_ncolumns)
+        fail(r, "%s: not an ablate results file (header mismatch at column %d: '%s', expected end of line)",
+             r->path, r->field + 1, shown(s, a, sizeof a));
+    else if (strcmp(s, results_columns[r->field]))
+        fail(r, "%s: not an ablate results file (header mismatch at column %d: '%s', expected '%s')",
+             r->path, r->field + 1, shown(s, a, sizeof a), results_columns[r->field]);
+}
+
+static void on_field(void *s, size_t len, void *data)
+{
+    struct reader *r = data;
+    (void)len; /* CSV_APPEND_NULL: s is a C string */
+    if (r->failed)
+        return;
+    if (r->line == 1)
+        header_field(r, s);
+    else if (r->field < results_ncolumns) {
+        const struct column *c = &column_table[r->field];
+        char a[48];
+        if (parse_field(c, s, (char *)&r->cur + c->offset) != 0)
+            fail(r, "%s: line %ld, column '%s': '%s' is not a number", r->path, r->line, c->name,
+                 shown(s, a, sizeof a));
+    }
+    r->field++;
+}
+
+static void push_row(struct reader *r)
+{
+    if (r->n == r->cap) {
+        int cap = r->cap ? 2 * r->cap : 64;
+        struct result_row *grown = realloc(r->rows, (size_t)cap * sizeof *grown);
+        if (!grown) {
+            fail(r, "%s: out of memory", r->path);
+            return;
+        }
+        r->rows = grown, r->cap = cap;
+    }
+    r->rows[r->n++] = r->cur;
+}
+
+/* c is the character that ended the record, -1 at the end of the file
+ * without a final newline: there a short record is a killed writer's half
+ * row, and is ignored (so is a half-written header: no rows yet). */
+static void on_record(int c, void *data)
+{
+    struct reader *r = data;
+    if (r->failed)
+        return;
+    if (r->line == 1 && r->field < results_ncolumns && c != -1)
+        fail(r, "%s: not an ablate results file (header mismatch at column %d: missing, expected '%s')",
+             r->path, r->field + 1, results_columns[r->field]);
+    else if (r->line > 1 && r->field == results_ncolumns)
+        push_row(r);
+    else if (r->line > 1 && !(c == -1 && r->field < results_ncolumns))
+        fail(r, "%s: line %ld: %d fields, expected %d", r->path, r->line, r->field, results_ncolumns);
+    r->field = 0;
+    r->line++;
+    result_row_clear(&r->cur);
+}
+
+static void parse_stream(FILE *f, struct csv_parser *p, struct reader *r)
+{
+    char buf[65536];
+    size_t got;
+    while (!r->failed && (got = fread(buf, 1, sizeof buf, f)) > 0)
+        if (csv_parse(p, buf, got, on_field, on_record, r) != got && !r->failed)
+            fail(r, "%s: CSV error: %s", r->path, csv_strerror(csv_error(p)));
+    if (!r->failed && ferror(f))
+        fail(r, "%s: cannot read (%s)", r->path, strerror(errno ? errno : EIO));
+    if (!r->failed && csv_fini(p, on_field, on_record, r) != 0)
+        fail(r, "%s: CSV error: %s", r->path, csv_strerror(csv_error(p)));
+}
+
+int results_read(const char *path, struct result_row **rows, char *err, size_t errlen)
+{
+    *rows = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f && errno == ENOENT)
+        return 0;
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open (%s)", path, strerror(errno));
+        return -1;
+    }
+    struct csv_parser p;
+    struct reader r = {.path = path, .line = 1, .err = err, .errlen = errlen};
+    result_row_clear(&r.cur);
+    if (csv_init(&p, CSV_APPEND_NULL) != 0)
+        fail(&r, "%s: out of memory", path);
+    else {
+        parse_stream(f, &p, &r);
+        csv_free(&p);
+    }
+    if (fclose(f) != 0 && !r.failed)
+        fail(&r, "%s: cannot read (%s)", path, strerror(errno));
+    if (r.failed) {
+        free(r.rows);
+        return -1;
+    }
+    *rows = r.rows;
+    return r.n;
+}
+
+static void count_one(void *s, size_t len, void *data)
+{
+    (void)s, (void)len;
+    ++*(int *)data;
+}
+
+/* Fields in one line of CSV text (quotes respected). */
+static int count_fields(const char *text, size_t len)
+{
+    struct csv_parser p;
+    int n = 0;
+    if (csv_init(&p, 0) != 0)
+        return -1;
+    if (csv_parse(&p, text, len, count_one, NULL, &n) != len || csv_fini(&p, count_one, NULL, &n) != 0)
+        n = -1;
+    csv_free(&p);
+    return n;
+}
+
+/* ------------------------------------------------------------ opening */
+
+static int write_header(int fd, const char *path, char *err, size_t errlen)
+{
+    char line[1024];
+    size_t used = 0;
+    for (int i = 0; i < results_ncolumns; i++)
+        used += (size_t)snprintf(line + used, sizeof line - used, "%s%s", i ? "," : "", results_columns[i]);
+    line[used++] = '\n';
+    if (write(fd, line, used) != (ssize_t)used) {
+        snprintf(err, errlen, "%s: cannot write (%s)", path, strerror(errno ? errno : EIO));
+        return -1;
+    }
+    return 0;
+}
+
+/* Offset just after the last '\n' of the first `size` bytes (0 if none). */
+static int last_line_start(int fd, off_t size, off_t *start)
+{
+    char chunk[4096];
+    for (off_t end = size; end > 0;) {
+        off_t from = end > (off_t)sizeof chunk ? end - (off_t)sizeof chunk : 0;
+        ssize_t got = pread(fd, chunk, (size_t)(end - from), from);
+        if (got != end - from)
+            return -1;
+        for (ssize_t i = got - 1; i >= 0; i--)
+            if (chunk[i] == '\n') {
+                *start = from + i + 1;
+                return 0;
+            }
+        end = from;
+    }
+    *start = 0;
+    return 0;
+}
+
+/* A process killed mid-row leaves a last line without '\n'.  Appending
+ * after it would glue the next row onto it, so: a line with every field
+ * (results_read keeps it) gets its '\n'; a shorter one is cut off, as
+ * results_read ignores it and --resume will redo that row. */
+static int mend_last_line(int fd, const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    char last;
+    if (fstat(fd, &st) != 0 || (st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1)) {
+        snprintf(err, errlen, "%s: cannot read (%s)", path, strerror(errno ? errno : EIO));
+        return -1;
+    }
+    if (st.st_size == 0 || last == '\n')
+        return 0;
+    off_t start;
+    if (last_line_start(fd, st.st_size, &start) != 0) {
+        snprintf(err, errlen, "%s: cannot read (%s)", path, strerror(errno ? errno : EIO));
+        return -1;
+    }
+    char tail[8192]; /* rows are far shorter: a longer tail is no row of ours */
+    size_t n = (size_t)(st.st_size - start);
+    int complete = n < sizeof tail && pread(fd, tail, n, start) == (ssize_t)n &&
+                   count_fields(tail, n) == results_ncolumns;
+    int rc = complete ? (write(fd, "\n", 1) == 1 ? 0 : -1) : ftruncate(fd, start);
+    if (rc != 0)
+        snprintf(err, errlen, "%s: cannot write (%s)", path, strerror(errno ? errno : EIO));
+    return rc;
+}
+
+FILE *results_open(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot open (%s)", path, strerror(errno));
+        return NULL;
+    }
+    struct result_row *rows = NULL;
+    struct stat st;
+    int rc = mend_last_line(fd, path, err, errlen);
+    if (rc == 0 && fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "%s: cannot read (%s)", path, strerror(errno));
+        rc = -1;
+    }
+    if (rc == 0 && st.st_size == 0)
+        rc = write_header(fd, path, err, errlen);
+    else if (rc == 0) /* appending to a file with other columns would corrupt it */
+        rc = results_read(path, &rows, err, errlen) < 0 ? -1 : 0;
+    free(rows);
+    FILE *f = rc == 0 ? fdopen(fd, "a") : NULL;
+    if (rc == 0 && !f)
+        snprintf(err, errlen, "%s: cannot open (%s)", path, strerror(errno));
+    if (!f)
+        close(fd);
+    return f;
+}

@@ -1,0 +1,153 @@
+/* harness/results_view.c — see results_view.h. */
+#include "results_view.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int results_same_site(const struct result_row *a, const struct result_row *b)
+{
+    return !strcmp(a->layer, b->layer) && a->batch == b->batch && a->c_in == b->c_in && a->h == b->h &&
+           a->w == b->w;
+}
+
+static int cmp_int(int a, int b)
+{
+    return (a > b) - (a < b);
+}
+
+static int cmp_site(const struct result_row *a, const struct result_row *b)
+{
+    int c = strverscmp(a->layer, b->layer);
+    if (!c)
+        c = cmp_int(a->batch, b->batch);
+    if (!c)
+        c = cmp_int(a->c_in, b->c_in);
+    if (!c)
+        c = cmp_int(a->h, b->h);
+    return c ? c : cmp_int(a->w, b->w);
+}
+
+/* The order of configurations; 0 = the same configuration. */
+static int cmp_config(const struct result_row *a, const struct result_row *b)
+{
+    int c = cmp_site(a, b);
+    if (!c)
+        c = cmp_int(a->threads, b->threads);
+    if (!c) /* the baseline first: it is what the module rows are read against */
+        c = cmp_int(strcmp(a->role, "baseline") != 0, strcmp(b->role, "baseline") != 0);
+    if (!c)
+        c = strcmp(a->role, b->role);
+    if (!c)
+        c = strcmp(a->module, b->module);
+    if (!c)
+        c = strverscmp(a->args, b->args);
+    return c;
+}
+
+/* qsort is not stable: file order breaks ties, so impls keep their order. */
+static int cmp_row_ptr(const void *pa, const void *pb)
+{
+    const struct result_row *a = *(const struct result_row *const *)pa;
+    const struct result_row *b = *(const struct result_row *const *)pb;
+    int c = cmp_config(a, b);
+    return c ? c : (a > b) - (a < b);
+}
+
+int results_status_rank(const char *status)
+{
+    static const char *const order[] = {"ok", "mistrusted", "fail_parity", "compile_error",
+                                        "timeout", "crashed", "invalid", NULL};
+    if (!strncmp(status, "skipped", 7))
+        return -1;
+    for (int i = 0; order[i]; i++)
+        if (!strcmp(status, order[i]))
+            return i;
+    return 2;
+}
+
+static int is_gen(const struct result_row *r)
+{
+    return !strncmp(r->impl, "gen:", 4);
+}
+
+static int timed_ok(const struct result_row *r)
+{
+    return !strcmp(r->status, "ok") && !isnan(r->median_ms);
+}
+
+/* Picks the rows of one configuration, rows g[0..k). */
+static struct config_view view_of(const struct result_row *const *g, int k)
+{
+    struct config_view v = {.id = g[0]};
+    for (int i = 0; i < k; i++) {
+        const struct result_row *r = g[i];
+        int valid = strcmp(r->status, "invalid") != 0;
+        if (valid && (!v.counts || (!strcmp(r->impl, "ref") && strcmp(v.counts->impl, "ref"))))
+            v.counts = r;
+        if (is_gen(r) && timed_ok(r) && (!v.best_gen || r->median_ms < v.best_gen->median_ms))
+            v.best_gen = r;
+        if (!strcmp(r->impl, "ref") && timed_ok(r))
+            v.ref = r;
+        if (!v.worst || results_status_rank(r->status) > results_status_rank(v.worst->status))
+            v.worst = r;
+    }
+    return v;
+}
+
+int results_view_build(const struct result_row *rows, int n, struct config_view **out)
+{
+    const struct result_row **order = malloc((size_t)(n > 0 ? n : 1) * sizeof *order);
+    struct config_view *v = malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
+    if (!order || !v) {
+        free(order);
+        free(v);
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        order[i] = &rows[i];
+    qsort(order, (size_t)n, sizeof *order, cmp_row_ptr);
+    int nv = 0;
+    for (int i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && !cmp_config(order[i], order[j]); j++)
+            ;
+        v[nv++] = view_of(order + i, j - i);
+    }
+    free(order);
+    *out = v;
+    return nv;
+}
+
+const struct config_view *results_view_baseline(const struct config_view *v, int n,
+                                                const struct config_view *c)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(v[i].id->role, "baseline") && v[i].id->threads == c->id->threads &&
+            results_same_site(v[i].id, c->id))
+            return &v[i];
+    return NULL;
+}
+
+void results_site_label(const struct result_row *r, char *buf, size_t len)
+{
+    if (r->layer[0])
+        snprintf(buf, len, "%s", r->layer);
+    else
+        snprintf(buf, len, "n%dc%dh%dw%d", r->batch, r->c_in, r->h, r->w);
+}
+
+int results_arg_value(const char *args, const char *key, char *buf, size_t len)
+{
+    size_t klen = strlen(key);
+    for (const char *p = args; *p;) {
+        const char *end = strchr(p, ':');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n > klen && !strncmp(p, key, klen) && p[klen] == '=') {
+            snprintf(buf, len, "%.*s", (int)(n - klen - 1), p + klen + 1);
+            return 1;
+        }
+        p += n + (end != NULL);
+    }
+    buf[0] = 0;
+    return 0;
+}

@@ -1,0 +1,179 @@
+/* tests/test_charts.c — charts from a results CSV: PNG and SVG files that
+ * gnuplot really drew, the choices written into the script (log axis,
+ * dashed baselines, line labels), and the error texts. */
+#include <criterion/criterion.h>
+#include <sys/stat.h>
+
+#include "charts.h"
+#include "results_fixture.h"
+#include "test_util.h"
+
+static char dir[64], csv[128];
+
+static int have_gnuplot(void)
+{
+    return system("command -v gnuplot >/dev/null 2>&1") == 0;
+}
+
+static void setup(void)
+{
+    temp_dir(dir, sizeof dir);
+    snprintf(csv, sizeof csv, "%s/results.csv", dir);
+    if (fixture_write(csv) <= 0)
+        abort();
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+}
+
+TestSuite(charts, .init = setup, .fini = teardown, .timeout = 60);
+
+static struct chart_spec spec(const char *y, int threads, const char *name)
+{
+    struct chart_spec s = {.threads = threads};
+    snprintf(s.x, sizeof s.x, "num_param");
+    snprintf(s.y, sizeof s.y, "%s", y);
+    snprintf(s.by, sizeof s.by, "layer");
+    snprintf(s.name, sizeof s.name, "%s", name);
+    return s;
+}
+
+static long file_size(const char *name)
+{
+    char p[192];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return stat(p, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static void read_out(const char *name, char *buf, size_t len)
+{
+    char p[192];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    slurp(p, buf, len);
+}
+
+static void render(const struct chart_spec *s, int n)
+{
+    char err[512];
+    cr_assert_eq(charts_render(dir, csv, s, n, err, sizeof err), 0, "%s", err);
+}
+
+Test(charts, png_and_svg_are_drawn)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not installed (apt-get install gnuplot-nox)");
+    struct chart_spec s[2] = {spec("median_ms", 1, "latency"), spec("params", 1, "params")};
+    render(s, 2);
+    const char *files[] = {"latency.png", "latency.svg", "latency.dat", "latency.gp",
+                           "params.png",  "params.svg",  "params.dat",  "params.gp"};
+    for (int i = 0; i < 8; i++)
+        cr_expect_gt(file_size(files[i]), 0, "%s", files[i]);
+    cr_expect_eq(file_size("latency.gnuplot.log"), -1, "the log goes once gnuplot succeeded");
+    char buf[65536];
+    read_out("latency.png", buf, sizeof buf);
+    cr_expect_eq(memcmp(buf, "\x89PNG\r\n\x1a\n", 8), 0, "PNG magic");
+    read_out("latency.svg", buf, sizeof buf);
+    cr_expect(strstr(buf, "<svg"), "an SVG document");
+}
+
+Test(charts, script_choices)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not installed (apt-get install gnuplot-nox)");
+    struct chart_spec s[3] = {spec("median_ms", 2, "latency"), spec("params", 1, "params"),
+                              spec("ratio_vs_baseline", 2, "ratio")};
+    render(s, 3);
+    char gp[16384];
+    read_out("latency.gp", gp, sizeof gp);
+    cr_expect_null(strstr(gp, "set logscale y"), "latencies span less than 20x: linear");
+    cr_expect(strstr(gp, "set terminal pngcairo size 900,560"));
+    cr_expect(strstr(gp, "set terminal svg size 900,560 dynamic"));
+    cr_expect(strstr(gp, "title 'AKConv: median_ms vs num_param, 2 threads'"), "%s", gp);
+    cr_expect(strstr(gp, "title 'L1'") && strstr(gp, "title 'L3'") && strstr(gp, "title 'L16'"));
+    cr_expect(strstr(gp, "lc rgb '#1f77b4' notitle"), "L1's baseline dashed in L1's colour");
+    cr_expect(strstr(gp, "title 'Conv baseline (dashed)'"));
+    cr_expect(strstr(gp, "set ylabel 'median latency, fastest generated kernel (ms)'"));
+    read_out("params.gp", gp, sizeof gp);
+    cr_expect(strstr(gp, "set logscale y"), "params span 55x: log axis");
+    cr_expect(strstr(gp, "set ylabel 'parameters (thousands)'"), "%s", gp);
+    read_out("ratio.gp", gp, sizeof gp);
+    cr_expect(strstr(gp, "1 with lines dt 3"), "the y = 1 line of a ratio");
+    cr_expect_null(strstr(gp, "baseline (dashed)"), "no baseline lines on a ratio");
+}
+
+/* The plotted ratio is the fastest impl that passed over the baseline's
+ * fastest: at L1, num_param 1 that is gen:fused (not gen:gemm, not ref). */
+Test(charts, data_are_fastest_passing_gen_over_baseline)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not installed (apt-get install gnuplot-nox)");
+    struct chart_spec s = spec("ratio_vs_baseline", 1, "ratio");
+    render(&s, 1);
+    char dat[8192];
+    read_out("ratio.dat", dat, sizeof dat);
+    /* L1, num_param 1: gen:fused = work * 0.048 * 0.78, Conv gen:gemm = work * 0.05 */
+    cr_expect(strstr(dat, "# L1\n1 0.7488"), "%s", dat);
+}
+
+Test(charts, lines_split_by_other_arguments)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not installed (apt-get install gnuplot-nox)");
+    /* The same sweep with grid = xy as well: two lines per layer. */
+    char err[256];
+    FILE *f = results_open(csv, err, sizeof err);
+    cr_assert(f, "%s", err);
+    for (int np = 1; np <= 9; np += 4) {
+        struct result_row r;
+        char args[64];
+        snprintf(args, sizeof args, "grid=xy:num_param=%d:s=2", np);
+        fixture_row(&r, &fixture_sites[0], "module", "AKConv", args, "gen:gemm", 1, 1000 * np, 0.5 * np, "ok");
+        cr_assert_eq(results_write(f, &r, err, sizeof err), 0, "%s", err);
+    }
+    cr_assert_eq(fclose(f), 0);
+    struct chart_spec s = spec("median_ms", 1, "grids");
+    render(&s, 1);
+    char gp[16384];
+    read_out("grids.gp", gp, sizeof gp);
+    cr_expect(strstr(gp, "title 'L1, grid=ij'") && strstr(gp, "title 'L1, grid=xy'"), "%s", gp);
+}
+
+Test(charts, nothing_to_plot_is_still_a_chart)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not installed (apt-get install gnuplot-nox)");
+    struct chart_spec s = spec("median_ms", 7, "empty");
+    render(&s, 1);
+    cr_expect_gt(file_size("empty.png"), 0);
+    char gp[8192];
+    read_out("empty.gp", gp, sizeof gp);
+    cr_expect(strstr(gp, "'nothing to plot: no AKConv row with status ok at 7 threads'"), "%s", gp);
+}
+
+Test(charts, errors)
+{
+    struct chart_spec s = spec("latency", 1, "bad");
+    char err[512];
+    cr_assert_eq(charts_render(dir, csv, &s, 1, err, sizeof err), -1);
+    cr_expect_str_eq(err, "chart 'bad': unknown y 'latency' (known: median_ms, params, flops_thop, "
+                          "flops_full, gflops, ratio_vs_baseline, speedup_vs_ref)");
+    s = spec("median_ms", 1, "bad");
+    snprintf(s.x, sizeof s.x, "num_params");
+    cr_assert_eq(charts_render(dir, csv, &s, 1, err, sizeof err), -1);
+    cr_expect_str_eq(err, "chart 'bad': x 'num_params' is not an argument of the module rows "
+                          "(they have 'grid=ij:num_param=1:s=2')");
+    char path[4096];
+    snprintf(path, sizeof path, "%s", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+    cr_assert_eq(setenv("PATH", "/nonexistent", 1), 0);
+    s = spec("median_ms", 1, "nognuplot");
+    int rc = charts_render(dir, csv, &s, 1, err, sizeof err);
+    cr_assert_eq(setenv("PATH", path, 1), 0); /* teardown needs rm */
+    cr_assert_eq(rc, -1);
+    cr_expect_str_eq(err, "cannot run gnuplot (No such file or directory): install gnuplot-nox");
+}

@@ -1,0 +1,104 @@
+/* tests/test_goldens.c — the scalar references (and every generated
+ * variant) against outputs PyTorch computed: tests/goldens/*.safetensors,
+ * made by scripts/torch_golden.py from the official semantics (and the blog
+ * variant where it differs).  Each file holds the state_dict, `x`, `y` and
+ * metadata naming the module and its constructor arguments. */
+#include <criterion/criterion.h>
+#include <glob.h>
+#include <unistd.h>
+
+#include "buffers.h"
+#include "gen.h"
+#include "instance.h"
+#include "parity.h"
+#include "safetensors.h"
+
+void openblas_set_num_threads(int n);
+
+/* argv from "k=v k=v" metadata + the input's batch/h/w. */
+static int build(const struct st_file *f, struct instance *m, char *err, size_t errlen)
+{
+    const char *module = st_meta(f, "module"), *args = st_meta(f, "args"), *eps = st_meta(f, "bn_eps");
+    const struct st_tensor *x = st_find(f, "x");
+    if (!module || !args || !x || x->ndim != 4) {
+        snprintf(err, errlen, "golden lacks module/args metadata or a 4-d x");
+        return -1;
+    }
+    static char text[1024];
+    char *argv[40], dims[4][48];
+    int argc = 0;
+    snprintf(text, sizeof text, "%s", args);
+    argv[argc++] = (char *)module;
+    for (char *tok = strtok(text, " "); tok && argc < 32; tok = strtok(NULL, " "))
+        argv[argc++] = tok;
+    snprintf(dims[0], 48, "batch=%lld", (long long)x->shape[0]);
+    snprintf(dims[1], 48, "h=%lld", (long long)x->shape[2]);
+    snprintf(dims[2], 48, "w=%lld", (long long)x->shape[3]);
+    snprintf(dims[3], 48, "bn_eps=%s", eps ? eps : "1e-5");
+    for (int i = 0; i < 4; i++)
+        argv[argc++] = dims[i];
+    return instance_parse(m, argc, argv, err, errlen);
+}
+
+static void check_file(const char *path, int *n_gen_checked)
+{
+    struct st_file f;
+    struct instance m;
+    struct weightset ws;
+    char err[ERR_MAX];
+    cr_assert_eq(st_read(path, &f, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(build(&f, &m, err, sizeof err), 0, "%s: %s", path, err);
+    cr_assert_eq(weights_alloc(&ws, &m, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(weights_load(&ws, &m, path, err, sizeof err), 0, "%s", err);
+    const struct st_tensor *x = st_find(&f, "x"), *y = st_find(&f, "y");
+    int64_t ny = (int64_t)m.out.n * m.out.c * m.out.h * m.out.w;
+    cr_assert(y && y->numel == ny, "%s: y has the wrong size", path);
+    float *out = buf_alloc(ny);
+    buf_fill_nan(out, ny);
+    m.op->forward_ref(&m.args, m.in, (const float *const *)ws.ptr, x->data, out);
+    struct parity p;
+    parity_compare(out, y->data, ny, &p);
+    cr_expect(p.n_bad == 0 && p.n_nonfinite == 0, "%s: ref: max_rel %.3g, %lld bad, nmse %.3g", path,
+              p.max_rel, (long long)p.n_bad, p.nmse);
+    cr_expect(!p.mistrusted, "%s: the golden output is constant", path);
+
+    struct gen_env env;
+    char names[GEN_VARIANTS_MAX][GEN_NAME_MAX];
+    cr_assert_eq(gen_env_init(&env, err, sizeof err), 0, "%s", err);
+    int nv = gen_variants(&env, m.op, names, GEN_VARIANTS_MAX, err, sizeof err);
+    cr_assert(nv > 0, "%s", err);
+    for (int v = 0; v < nv; v++)
+        for (int threads = 1; threads <= 2; threads++) {
+            struct gen_kernel k;
+            cr_assert_eq(gen_build(&env, &m.args, m.in, names[v], &k, err, sizeof err), GEN_OK, "%s", err);
+            float *wsp = buf_alloc(k.info->workspace_floats * threads);
+            buf_fill_nan(out, ny);
+            k.forward((const float *const *)ws.ptr, x->data, out, wsp, threads);
+            parity_compare(out, y->data, ny, &p);
+            cr_expect(p.n_bad == 0 && p.n_nonfinite == 0, "%s: gen:%s t%d: max_rel %.3g, %lld bad", path,
+                      names[v], threads, p.max_rel, (long long)p.n_bad);
+            buf_free(wsp, k.info->workspace_floats * threads);
+            gen_unload(&k);
+            ++*n_gen_checked;
+        }
+    buf_free(out, ny);
+    weights_free(&ws);
+    st_free(&f);
+}
+
+static void check_module(const char *pattern, int min_files)
+{
+    glob_t g;
+    int n_gen = 0;
+    openblas_set_num_threads(1);
+    cr_assert_eq(glob(pattern, 0, NULL, &g), 0, "no goldens match %s", pattern);
+    cr_expect((int)g.gl_pathc >= min_files, "%zu goldens for %s", g.gl_pathc, pattern);
+    for (size_t i = 0; i < g.gl_pathc; i++)
+        check_file(g.gl_pathv[i], &n_gen);
+    cr_expect(n_gen > 0);
+    globfree(&g);
+}
+
+Test(goldens, conv, .timeout = 300) { check_module("tests/goldens/conv_*.safetensors", 5); }
+
+Test(goldens, akconv, .timeout = 300) { check_module("tests/goldens/akconv_*.safetensors", 10); }

@@ -1,0 +1,126 @@
+/* tests/test_sweep.c — a sweep survives broken kernels (crash, hang,
+ * compile error each become a row) and a killed sweep resumes without
+ * redoing or duplicating rows. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "results.h"
+#include "test_util.h"
+
+static const char *find_status(const struct result_row *rows, int n, const char *impl)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(rows[i].impl, impl))
+            return rows[i].status;
+    return "(missing)";
+}
+
+Test(sweep, broken_kernels_become_rows, .timeout = 240)
+{
+    char dir[64], file[128], args[512], csv[160], err[256];
+    temp_dir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/faults.lua", dir);
+    write_file(file, "return sweep { name = \"faults\", module = \"AKConv\", timeout = 8,\n"
+                     "  shapes = {{layer = \"T\", c1 = 4, c2 = 8, h = 9, w = 13, stride = 2}},\n"
+                     "  args = { num_param = 3 },\n"
+                     "  variants = { \"fault:crash\", \"gemm\", \"fault:hang\", \"fault:compile\" } }\n");
+    snprintf(args, sizeof args, "sweep %s --quick --out %s/run", file, dir);
+    struct run_out r;
+    run_ablate(&r, args);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    snprintf(csv, sizeof csv, "%s/run/results.csv", dir);
+    struct result_row *rows;
+    int n = results_read(csv, &rows, err, sizeof err);
+    cr_assert_eq(n, 5, "%d rows: %s", n, err);
+    cr_expect_str_eq(find_status(rows, n, "ref"), "ok");
+    cr_expect_str_eq(find_status(rows, n, "gen:gemm"), "ok");
+    cr_expect_str_eq(find_status(rows, n, "gen:fault:crash"), "crashed");
+    cr_expect_str_eq(find_status(rows, n, "gen:fault:hang"), "timeout");
+    cr_expect_str_eq(find_status(rows, n, "gen:fault:compile"), "compile_error");
+    for (int i = 0; i < n; i++)
+        if (!strcmp(rows[i].impl, "gen:gemm")) {
+            cr_expect(rows[i].samples >= 3);
+            cr_expect(rows[i].median_ms > 0);
+            cr_expect(rows[i].nmse < 1e-9);
+        }
+    free(rows);
+}
+
+/* Rows of a CSV as a sorted, newline-joined list of descriptors. */
+static int desc_set(const char *csv, char *buf, size_t len)
+{
+    char err[256];
+    struct result_row *rows;
+    int n = results_read(csv, &rows, err, sizeof err);
+    cr_assert(n >= 0, "%s", err);
+    buf[0] = 0;
+    for (int k = 0; k < n; k++) { /* selection sort: few rows */
+        int best = -1;
+        for (int i = 0; i < n; i++)
+            if (rows[i].desc[0] && (best < 0 || strcmp(rows[i].desc, rows[best].desc) < 0))
+                best = i;
+        strncat(buf, rows[best].desc, len - strlen(buf) - 2);
+        strcat(buf, "\n");
+        rows[best].desc[0] = 0;
+    }
+    free(rows);
+    return n;
+}
+
+static int csv_rows(const char *csv)
+{
+    FILE *f = fopen(csv, "r");
+    int lines = 0, c;
+    while (f && (c = fgetc(f)) != EOF)
+        lines += c == '\n';
+    if (f)
+        fclose(f);
+    return lines - 1;
+}
+
+Test(sweep, kill_and_resume, .timeout = 300)
+{
+    char dir[64], file[128], csv[160], clean_csv[160], cmd[512];
+    temp_dir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/resume.lua", dir);
+    write_file(file, "return sweep { name = \"resume\", module = \"AKConv\", baseline = { module = \"Conv\", k = 3 },\n"
+                     "  shapes = {{layer = \"A\", c1 = 4, c2 = 8, h = 12, w = 10, stride = 2},\n"
+                     "            {layer = \"B\", c1 = 8, c2 = 8, h = 7, w = 9, stride = 1}},\n"
+                     "  args = { num_param = { 1, 2, 3, 5 } }, variants = { \"gemm\" } }\n");
+    snprintf(csv, sizeof csv, "%s/run/results.csv", dir);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0);
+        snprintf(cmd, sizeof cmd, "%s/run", dir);
+        execl("./build/ablate", "ablate", "sweep", file, "--quick", "--out", cmd, (char *)NULL);
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    while (csv_rows(csv) < 4) /* a few configurations in: kill it mid-way */
+        usleep(2000);
+    kill(-pid, SIGKILL);
+    int st;
+    waitpid(pid, &st, 0);
+    int partial = csv_rows(csv);
+    cr_assert(partial < 20, "the sweep finished before it was killed (%d rows)", partial);
+
+    struct run_out r;
+    snprintf(cmd, sizeof cmd, "sweep %s --quick --resume --out %s/run", file, dir);
+    run_ablate(&r, cmd);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_expect(strstr(r.err, "(resuming)") != NULL, "%s", r.err);
+    snprintf(cmd, sizeof cmd, "sweep %s --quick --out %s/clean", file, dir);
+    run_ablate(&r, cmd);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    snprintf(clean_csv, sizeof clean_csv, "%s/clean/results.csv", dir);
+
+    static char resumed[16384], clean[16384];
+    int n_resumed = desc_set(csv, resumed, sizeof resumed);
+    int n_clean = desc_set(clean_csv, clean, sizeof clean);
+    /* 2 shapes x (Conv + 4 AKConv) x (ref + gen:gemm) */
+    cr_expect(n_clean >= 2 * 5 * 2, "%d rows", n_clean);
+    cr_expect_eq(n_resumed, n_clean, "every row exactly once");
+    cr_expect_str_eq(resumed, clean);
+}
