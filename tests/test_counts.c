@@ -1,6 +1,7 @@
 /* tests/test_counts.c — params / FLOPs / bytes against MODULES.md §8's
  * worked examples (checked there by executing PyTorch and thop). */
 #include <criterion/criterion.h>
+#include <stdio.h>
 
 #include "instance.h"
 

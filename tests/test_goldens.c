@@ -1,9 +1,10 @@
 /* tests/test_goldens.c — the scalar references (and every generated
- * variant) against outputs PyTorch computed: tests/goldens/*.safetensors,
+ * variant) against outputs PyTorch computed: tests/goldens/NAME.safetensors,
  * made by scripts/torch_golden.py from the official semantics (and the blog
- * variant where it differs).  Each file holds the state_dict, `x`, `y` and
+ * variant where it differs).  Every file holds the state_dict, `x`, `y` and
  * metadata naming the module and its constructor arguments. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <glob.h>
 #include <unistd.h>
 
