@@ -19,6 +19,7 @@ static const struct command commands[] = {
     {"parity", cli_parity,
      "parity MODULE key=value ... --weights W.safetensors --input X.safetensors "
      "--expect Y.safetensors [--threads N]"},
+    {"run", cli_run, "run --desc DESC [--quick]  re-run exactly the case a CSV row describes"},
     {"list", cli_list, "list                       modules, their arguments and generator variants"},
     {"peak", cli_peak, "peak [--quick]             this machine's sgemm and memory-bandwidth roofs"},
     {NULL, NULL, NULL},

@@ -91,3 +91,24 @@ int peak_write(const char *dir, const struct peak *p, int n, char *err, size_t e
     }
     return 0;
 }
+
+int peak_read(const char *dir, struct peak *p, int max)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/peak.json", dir);
+    json_t *arr = json_load_file(path, 0, NULL);
+    int n = 0;
+    for (size_t i = 0; arr && json_is_array(arr) && i < json_array_size(arr) && n < max; i++) {
+        const char *core = NULL;
+        struct peak *q = &p[n];
+        memset(q, 0, sizeof *q);
+        if (json_unpack(json_array_get(arr, i), "{s:i, s:F, s:i, s:F, s:s}", "threads", &q->threads,
+                        "sgemm_gflops", &q->sgemm_gflops, "sgemm_n", &q->sgemm_n, "triad_gbs",
+                        &q->triad_gbs, "blas_core", &core) == 0) {
+            snprintf(q->blas_core, sizeof q->blas_core, "%s", core);
+            n++;
+        }
+    }
+    json_decref(arr);
+    return n;
+}

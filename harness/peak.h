@@ -19,4 +19,7 @@ int peak_measure(struct peak *p, int threads, int quick, char *err, size_t errle
 /* Writes DIR/peak.json holding every measurement (atomic). */
 int peak_write(const char *dir, const struct peak *p, int n, char *err, size_t errlen);
 
+/* Reads DIR/peak.json back; returns the number of entries (0 if absent). */
+int peak_read(const char *dir, struct peak *p, int max);
+
 #endif

@@ -57,8 +57,7 @@ static int wait_child(pid_t pid, double limit_s, char *status, char *msg, size_t
     return -1;
 }
 
-/* Runs every impl of `it` not yet done, re-forking after a failure. */
-static void run_item(const struct plan_item *it, const struct exec_opts *eo, double limit_s,
+void sweep_run_item(const struct plan_item *it, const struct exec_opts *eo, double limit_s,
                      struct exec_shared *sh)
 {
     for (;;) {
@@ -162,7 +161,7 @@ int sweep_run(const struct plan *p, const struct sweep_opts *o, char *err, size_
                 snprintf(sh->r[j].message, sizeof sh->r[j].message, "%s", it->invalid);
             }
         else
-            run_item(it, &eo, p->timeout_s, sh);
+            sweep_run_item(it, &eo, p->timeout_s, sh);
         rc = sweep_write_item(&s, it, sh, err, errlen);
     }
     progress(&s, k, total, &p->items[p->n - 1]);

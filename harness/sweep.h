@@ -19,4 +19,11 @@ struct sweep_opts {
  * -1 with err on a setup error (bad folder, unwritable CSV). */
 int sweep_run(const struct plan *p, const struct sweep_opts *o, char *err, size_t errlen);
 
+struct exec_opts;
+struct exec_shared;
+/* Runs every impl of `it` whose sh->r[i].done is 0, each configuration in a
+ * forked child with a time limit, re-forking after a crash or a hang. */
+void sweep_run_item(const struct plan_item *it, const struct exec_opts *eo, double limit_s,
+                    struct exec_shared *sh);
+
 #endif

@@ -226,9 +226,41 @@ static void run_torch_peer(const struct sweep_opts *o, const struct sweep_state 
         fprintf(stderr, "ablate: torch peer failed (status %d); its rows may be missing\n", rc);
 }
 
+/* Baseline GFLOP/s (fastest generated impl) as a share of the sgemm peak
+ * measured at the start of this run, per layer and thread count: how fair
+ * a baseline it is. */
+static void print_baseline_efficiency(const struct sweep_state *s)
+{
+    struct peak pk[8];
+    struct result_row *rows;
+    char err[ERR_MAX];
+    int np = peak_read(s->dir, pk, 8);
+    int n = results_read(s->csv, &rows, err, sizeof err);
+    if (np <= 0 || n <= 0)
+        return;
+    printf("\nbaseline vs this machine's sgemm peak (GFLOP/s from flops_full / median):\n");
+    for (int i = 0; i < n; i++) {
+        if (strcmp(rows[i].role, "baseline") || strncmp(rows[i].impl, "gen:", 4) ||
+            strcmp(rows[i].status, "ok"))
+            continue;
+        int best = 1; /* only the fastest generated impl of this configuration */
+        for (int j = 0; j < n; j++)
+            if (j != i && !strcmp(rows[j].role, "baseline") && !strcmp(rows[j].layer, rows[i].layer) &&
+                rows[j].threads == rows[i].threads && !strncmp(rows[j].impl, "gen:", 4) &&
+                !strcmp(rows[j].status, "ok") && rows[j].median_ms < rows[i].median_ms)
+                best = 0;
+        for (int k = 0; best && k < np; k++)
+            if (pk[k].threads == rows[i].threads)
+                printf("  %-5s %-24s t%d %-11s %7.1f GFLOP/s = %3.0f%% of %.0f (OpenBLAS %s)\n",
+                       rows[i].layer, rows[i].module, rows[i].threads, rows[i].impl, rows[i].gflops,
+                       100.0 * rows[i].gflops / pk[k].sgemm_gflops, pk[k].sgemm_gflops, pk[k].blas_core);
+    }
+    free(rows);
+}
+
 static void print_paths(const struct plan *p, const struct sweep_state *s, int charts_ok)
 {
-    printf("\nwrote:\n  %s\n  %s/meta.json\n", s->csv, s->dir);
+    printf("\nwrote:\n  %s\n  %s/meta.json\n  %s/peak.json\n", s->csv, s->dir, s->dir);
     for (int i = 0; charts_ok && i < p->n_charts; i++)
         printf("  %s/%s.png  %s/%s.svg\n", s->dir, p->charts[i].name, s->dir, p->charts[i].name);
 }
@@ -259,6 +291,7 @@ int sweep_finish(const struct plan *p, const struct sweep_opts *o, struct sweep_
             if (summary_print(stdout, s->csv, p->xarg, t, err, errlen) != 0)
                 return -1;
         }
+    print_baseline_efficiency(s);
     print_paths(p, s, charts_ok);
     return 0;
 }

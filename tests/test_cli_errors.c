@@ -83,3 +83,17 @@ Test(cli_info, akconv_example)
     cr_expect(strstr(r.out, "bytes       2646568") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, "  p_conv.weight                [10, 64, 3, 3]\n") != NULL, "%s", r.out);
 }
+
+/* A CSV row's descriptor re-runs that exact case. */
+Test(cli_run, desc_reruns_the_case, .timeout = 120)
+{
+    struct run_out r;
+    run_ablate(&r, "run --quick --desc 'akconv:inc=4:outc=8:num_param=3:stride=2:bias=0:grid=xy:"
+                   "bn_eps=1e-05:n2c4h9w13:o8:t1:impl=gen:gemm'");
+    cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
+    cr_expect(strstr(r.out, "status=ok\n") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "median_ms=") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "nmse=") != NULL, "%s", r.out);
+    run_ablate(&r, "run --desc 'akconv:inc=4:outc=8:num_param=3'");
+    EXPECT_BAD(r, "ablate: run: not a row descriptor: 'akconv:inc=4:outc=8:num_param=3'\n");
+}
