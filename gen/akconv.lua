@@ -1,15 +1,16 @@
 -- gen/akconv.lua — generator of AKConv kernels (MODULES.md 5.1).
 --
--- Lua computes everything that is fixed for a configuration (output size,
--- the initial sampling shape p_n, tile sizes, workspace layout) and renders
--- one of two schedules:
+-- Lua computes what is fixed for a configuration (output size, the initial
+-- sampling shape p_n, tile and chunk sizes) and renders one of two
+-- schedules; the templates derive their workspace layout from those
+-- constants in C, where it can be read next to the code that uses it.
 --
 --   gemm   channels-last copy of x, vector gathers over channels, p_conv and
 --          the column conv as OpenBLAS sgemm on pixel tiles, fused BN+SiLU
 --          epilogue (templates/akconv_gemm.c.in)
---   fused  no copy, no BLAS: 16-pixel tiles sampled straight from NCHW into
---          an L1 panel that a register-blocked micro-kernel consumes at once
---          (templates/akconv_fused.c.in)
+--   fused  no copy, no BLAS: tiles of 16 or 32 pixels sampled straight from
+--          NCHW into an L1 panel that a register-blocked micro-kernel
+--          consumes at once (templates/akconv_fused.c.in)
 local T = require "template"
 
 local M = { version = 1, variants = { "gemm", "fused" } }
@@ -65,27 +66,32 @@ local function shapes(cfg)
   return s
 end
 
--- gemm: pixel tiles.  The sample panel (N*inc floats per pixel) should
--- stay within about 256 KiB, inside L2 beside sgemm's packed copy of it;
--- tiles of at most 512 pixels.  Then the tile count is made even and at
--- least 8 jobs per call where the map allows it, and the pixels are split
--- evenly (TILE a multiple of 4), so that 1, 2 or 4 threads get equal
--- work: a 40x40 map at stride 2 (400 pixels) becomes 8 tiles of 52, not
--- 7 tiles of 64 (4 + 3 between two threads).
+-- gemm: pixel tiles.  Large tiles amortise sgemm's packing of the weights
+-- (repacked on every call, i.e. every tile): the sample panel (N*inc floats
+-- per pixel) may fill about 512 KiB, up to 512 pixels per tile (measured
+-- on 128->256 at 40x40: 200-pixel tiles 20 % faster than 52).  The tile
+-- count is then made even (two threads get equal work) and the pixels
+-- are split evenly, TILE a multiple of 4: a 40x40 map (400 pixels) gives
+-- 2 tiles of 200, not tiles of 204 and 196 or 2 + 1.
 local function gemm_plan(s)
-  local t_max = clamp((256 * 1024 // 4) // (s.N * s.C), 16, 512)
+  local t_max = clamp((512 * 1024 // 4) // (s.N * s.C), 16, 512)
   local nt = (s.P + t_max - 1) // t_max
-  nt = math.max(nt, (8 + s.B - 1) // s.B)
-  nt = round_up(nt, 2)
+  if s.B * nt < 2 then nt = 2 end
+  if (s.B * nt) % 2 == 1 then nt = nt + 1 end
   s.TILE = clamp(round_up((s.P + nt - 1) // nt, 4), 4, 512)
 end
 
--- fused: 16-pixel tiles (one AVX-512 vector, two AVX2 vectors); channel
--- chunks sized so a panel chunk is at most 16 KiB (half of L1d).
+-- fused: tiles of NSUB panels of 16 pixels (one AVX-512 vector, two AVX2
+-- vectors).  Two panels per tile let a micro-kernel's block of weights
+-- serve 32 pixels from L1 (a few % faster from 80x80 up); small maps keep
+-- 16-pixel tiles so that two threads still get balanced work (a 20x20 map
+-- is 25 tiles of 16 but only 13 of 32).  Channel chunks are sized so a
+-- panel chunk is at most 16 KiB (half of L1d).
 local function fused_plan(s)
-  s.TW = 16
-  s.CB_OFF = clamp(256 // 9, 1, s.C)
-  s.CB_COL = clamp(256 // s.N, 1, s.C)
+  s.NSUB = (s.B * s.P >= 16 * 32) and 2 or 1
+  s.TW = 16 * s.NSUB
+  s.CB_OFF = clamp(4096 // (9 * s.TW), 1, s.C)
+  s.CB_COL = clamp(4096 // (s.N * s.TW), 1, s.C)
 end
 
 local function clist(t)
@@ -104,7 +110,8 @@ function M.render(cfg, variant)
     error("AKConv: unknown variant '" .. tostring(variant) .. "' (known: gemm, fused)")
   end
   s.variant, s.version = variant, M.version
-  s.config = cfg.config or ""
+  -- the descriptor goes into a C string literal and a comment
+  s.config = (cfg.config or ""):gsub("[\\\"]", "\\%0"):gsub("%*/", "* /")
   s.args_text = string.format("inc=%d outc=%d num_param=%d stride=%d bias=%d grid=%s bn_eps=%s",
     s.C, s.OUTC, s.N, s.S, s.BIAS, s.GRID, s.EPS)
   s.clist = clist

@@ -19,7 +19,8 @@ struct chart_spec {
 };
 
 /* Writes DIR/<name>.dat, .gp, .png, .svg for every chart.  0 or -1 + err
- * (gnuplot missing or failing is an error naming the command). */
+ * (gnuplot missing or failing is an error naming the command).  A chart
+ * that fails does not stop the others; err is the first failure. */
 int charts_render(const char *dir, const char *csv_path, const struct chart_spec *specs, int n,
                   char *err, size_t errlen);
 

@@ -19,6 +19,7 @@ struct chart_series {
     char label[96];
     char site[32];  /* results_site_label */
     char rest[256]; /* the args other than x and by: lines differ in them too */
+    char group[128];  /* label and site as first made: lines a reader tells apart by rest */
     char sort_key[400];
     int threads;
     double baseline; /* the baseline's value at this series' site (scaled), NaN if none */

@@ -57,6 +57,8 @@ static int write_dat(const char *path, const struct chart_data *c)
         return -1;
     double lo, hi;
     x_extent(c, &lo, &hi);
+    if (lo == hi) /* one x value: a baseline still needs some length to be seen */
+        lo -= 0.5, hi += 0.5;
     fprintf(f, "# %s\n# x = %s, y = %s\n", c->title, c->xlabel, c->ylabel);
     for (int i = 0; i < c->ns; i++) {
         fprintf(f, "# %s\n", c->s[i].label);
@@ -68,7 +70,7 @@ static int write_dat(const char *path, const struct chart_data *c)
         if (!isnan(c->s[i].baseline))
             fprintf(f, "# baseline at %s\n%.10g %.10g\n%.10g %.10g\n\n\n", c->s[i].label, lo,
                     c->s[i].baseline, hi, c->s[i].baseline);
-    int bad = ferror(f);
+    int bad = ferror(f); /* sticky: catches any failed fprintf above */
     return fclose(f) != 0 || bad ? -1 : 0;
 }
 
@@ -207,7 +209,7 @@ static int write_gp(const char *path, const struct chart_data *c, const char *da
           f);
     gp_string(f, svg);
     fputs("\nreplot\nunset output\n", f);
-    int bad = ferror(f);
+    int bad = ferror(f); /* sticky: catches any failed write above */
     return fclose(f) != 0 || bad ? -1 : 0;
 }
 

@@ -177,3 +177,15 @@ Test(charts, errors)
     cr_assert_eq(rc, -1);
     cr_expect_str_eq(err, "cannot run gnuplot (No such file or directory): install gnuplot-nox");
 }
+
+Test(charts, one_bad_chart_does_not_stop_the_others)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not installed (apt-get install gnuplot-nox)");
+    struct chart_spec s[2] = {spec("nonsense", 1, "bad"), spec("flops_full", 1, "flops")};
+    char err[512];
+    cr_assert_eq(charts_render(dir, csv, s, 2, err, sizeof err), -1);
+    cr_expect(strstr(err, "chart 'bad': unknown y 'nonsense'") == err, "%s", err);
+    cr_expect_gt(file_size("flops.png"), 0);
+    cr_expect_gt(file_size("flops.svg"), 0);
+}

@@ -66,7 +66,7 @@ struct abl_akc_corners {
     float *g_lt, *g_rb, *g_lb, *g_rt;
 };
 
-/* Steps 4-6 for pixels t < np of one point (pn_r, pn_c):
+/* Steps 4-6 for pixels t < np of one point (pn_r, pn_c) of an h x w map:
  *   px = float(base_r[t] + pn_r) + off_r[t], py likewise,
  * base = p_0 of the pixel.  A non-finite offset gives NaN weights (the
  * reference returns NaN, and the harness rejects the run) and in-range

@@ -1,0 +1,422 @@
+/* harness/charts.c — see charts.h.  Turns results rows into chart_data
+ * (charts_data.h); charts_plot.c draws it.
+ *
+ * Which row stands for a configuration (results_view.h): counts (params,
+ * flops_*) come from the ref row, timings (median_ms, gflops) from the
+ * fastest generated impl that passed; ratio_vs_baseline divides that by the
+ * baseline's fastest generated median at the same layer and thread count,
+ * speedup_vs_ref is the ref median over it.  Configurations without the
+ * number (failed, not timed) are left out of the line, not drawn as zero.
+ *
+ * Errors (one line):
+ *   chart 'NAME': unknown y 'foo' (known: median_ms, params, ...)
+ *   chart 'NAME': x 'foo' is not an argument of the module rows (they have 'k=v:...')
+ *   <those of results_read, out of memory, and charts_plot.c's>
+ */
+#include "charts.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "charts_data.h"
+#include "results_view.h"
+
+enum y_kind { Y_MEDIAN, Y_PARAMS, Y_THOP, Y_FULL, Y_GFLOPS, Y_RATIO, Y_SPEEDUP };
+
+static const struct y_desc {
+    const char *name;
+    enum y_kind kind;
+    const char *label;
+} y_descs[] = {
+    {"median_ms", Y_MEDIAN, "median latency, fastest generated kernel (ms)"},
+    {"latency_ms", Y_MEDIAN, "median latency, fastest generated kernel (ms)"},
+    {"params", Y_PARAMS, "parameters"},
+    {"flops_thop", Y_THOP, "FLOPs as thop counts them (2 x MACs)"},
+    {"flops_full", Y_FULL, "FLOPs, every operation counted"},
+    {"gflops", Y_GFLOPS, "achieved GFLOP/s (full FLOPs / median)"},
+    {"ratio_vs_baseline", Y_RATIO, "latency / baseline latency (fastest generated kernels)"},
+    {"speedup_vs_ref", Y_SPEEDUP, "speed-up of the generated kernel over the reference (x)"},
+};
+enum { N_Y = sizeof y_descs / sizeof y_descs[0] };
+
+/* Per-configuration quantities: the baseline of the same layer is drawn
+ * beside them.  Ratios are already relative to something. */
+static int is_absolute(enum y_kind k)
+{
+    return k == Y_MEDIAN || k == Y_PARAMS || k == Y_THOP || k == Y_FULL;
+}
+
+static const struct y_desc *find_y(const char *name)
+{
+    for (int i = 0; i < N_Y; i++)
+        if (!strcmp(y_descs[i].name, name))
+            return &y_descs[i];
+    return NULL;
+}
+
+static double value_of(enum y_kind k, const struct config_view *c, const struct config_view *base)
+{
+    const struct result_row *g = c->best_gen, *n = c->counts;
+    switch (k) {
+    case Y_MEDIAN: return g ? g->median_ms : NAN;
+    case Y_PARAMS: return n ? (double)n->params : NAN;
+    case Y_THOP: return n ? (double)n->flops_thop : NAN;
+    case Y_FULL: return n ? (double)n->flops_full : NAN;
+    case Y_GFLOPS: return g ? g->gflops : NAN;
+    case Y_RATIO: return g && base && base->best_gen ? g->median_ms / base->best_gen->median_ms : NAN;
+    case Y_SPEEDUP: return g && c->ref ? c->ref->median_ms / g->median_ms : NAN;
+    }
+    return NAN;
+}
+
+/* ------------------------------------------------------------ series */
+
+static struct chart_series *series_for(struct chart_data *c, const char *label, const char *site,
+                                       const char *rest, int threads)
+{
+    for (int i = 0; i < c->ns; i++)
+        if (c->s[i].threads == threads && !strcmp(c->s[i].label, label) && !strcmp(c->s[i].site, site) &&
+            !strcmp(c->s[i].rest, rest))
+            return &c->s[i];
+    if (c->ns == c->cap) {
+        int cap = c->cap ? 2 * c->cap : 8;
+        struct chart_series *grown = realloc(c->s, (size_t)cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        c->s = grown, c->cap = cap;
+    }
+    struct chart_series *s = &c->s[c->ns++];
+    memset(s, 0, sizeof *s);
+    snprintf(s->label, sizeof s->label, "%s", label);
+    snprintf(s->site, sizeof s->site, "%s", site);
+    snprintf(s->rest, sizeof s->rest, "%s", rest);
+    snprintf(s->group, sizeof s->group, "%s\x1f%s", label, site);
+    snprintf(s->sort_key, sizeof s->sort_key, "%s\x1f%s\x1f%06d\x1f%s", label, site, threads, rest);
+    s->threads = threads;
+    s->baseline = NAN;
+    return s;
+}
+
+static int add_point(struct chart_series *s, const char *xtext, double y)
+{
+    if (s->n == s->cap) {
+        int cap = s->cap ? 2 * s->cap : 16;
+        struct chart_point *grown = realloc(s->pt, (size_t)cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        s->pt = grown, s->cap = cap;
+    }
+    struct chart_point *p = &s->pt[s->n++];
+    snprintf(p->xt, sizeof p->xt, "%s", xtext);
+    p->y = y;
+    return 0;
+}
+
+static int by_layer(const struct chart_spec *sp)
+{
+    return !strcmp(sp->by, "layer") || !sp->by[0];
+}
+
+/* The line a configuration belongs to: its layer, or by=value. */
+static void line_label(const struct chart_spec *sp, const struct result_row *r, char *buf, size_t len)
+{
+    char v[64];
+    if (by_layer(sp))
+        results_site_label(r, buf, len);
+    else
+        snprintf(buf, len, "%s=%s", sp->by, results_arg_value(r->args, sp->by, v, sizeof v) ? v : "?");
+}
+
+/* args without the keys x and by: "grid=ij:num_param=5:s=2" -> "grid=ij:s=2". */
+static void other_args(const char *args, const char *x, const char *by, char *buf, size_t len)
+{
+    size_t used = 0, nx = strlen(x), nb = strlen(by);
+    buf[0] = 0;
+    for (const char *p = args; *p && used < len;) {
+        size_t n = strcspn(p, ":");
+        int skip = (n > nx && !strncmp(p, x, nx) && p[nx] == '=') || (nb && n > nb && !strncmp(p, by, nb) && p[nb] == '=');
+        if (!skip)
+            used += (size_t)snprintf(buf + used, len - used, "%s%.*s", used ? ":" : "", (int)n, p);
+        p += n + (p[n] == ':');
+    }
+}
+
+/* One dashed baseline per layer and thread count, on its first line. */
+static int baseline_drawn(const struct chart_data *c, const struct chart_series *s)
+{
+    for (int i = 0; i < c->ns; i++)
+        if (&c->s[i] != s && !isnan(c->s[i].baseline) && c->s[i].threads == s->threads &&
+            !strcmp(c->s[i].site, s->site))
+            return 1;
+    return 0;
+}
+
+/* Every module configuration with a value becomes a point.  Returns how
+ * many module rows had the x argument (0 = x is wrong), -1 out of memory. */
+static int collect(const struct chart_spec *sp, enum y_kind k, const struct config_view *v, int nv,
+                   struct chart_data *c)
+{
+    int with_x = 0;
+    for (int i = 0; i < nv; i++) {
+        const struct result_row *id = v[i].id;
+        char xt[32], label[96], site[32], rest[256];
+        if (strcmp(id->role, "module") || !results_arg_value(id->args, sp->x, xt, sizeof xt))
+            continue;
+        with_x++;
+        if (sp->threads > 0 && id->threads != sp->threads)
+            continue;
+        const struct config_view *base = results_view_baseline(v, nv, &v[i]);
+        double y = value_of(k, &v[i], base);
+        if (isnan(y) || isinf(y))
+            continue;
+        line_label(sp, id, label, sizeof label);
+        results_site_label(id, site, sizeof site);
+        other_args(id->args, sp->x, by_layer(sp) ? "" : sp->by, rest, sizeof rest);
+        struct chart_series *s = series_for(c, label, site, rest, id->threads);
+        if (!s || add_point(s, xt, y) != 0)
+            return -1;
+        if (is_absolute(k) && base && by_layer(sp) && isnan(s->baseline) && !baseline_drawn(c, s))
+            s->baseline = value_of(k, base, NULL);
+        if (base && !c->baseline_key[0])
+            snprintf(c->baseline_key, sizeof c->baseline_key, "%s baseline (dashed)", base->id->module);
+    }
+    return with_x;
+}
+
+/* ------------------------------------------------------------ x, y, labels */
+
+static int cmp_cat(const void *a, const void *b)
+{
+    return strverscmp(a, b);
+}
+
+/* Numeric x when every value is a number; else words in natural order. */
+static int place_x(struct chart_data *c)
+{
+    int total = 0, numeric = 1;
+    for (int i = 0; i < c->ns; i++)
+        for (int j = 0; j < c->s[i].n; j++) {
+            char *end;
+            c->s[i].pt[j].x = strtod(c->s[i].pt[j].xt, &end);
+            numeric &= end != c->s[i].pt[j].xt && *end == 0;
+            total++;
+        }
+    if (numeric)
+        return 0;
+    c->categorical = 1;
+    if (!(c->cats = malloc((size_t)(total ? total : 1) * sizeof *c->cats)))
+        return -1;
+    for (int i = 0; i < c->ns; i++)
+        for (int j = 0; j < c->s[i].n; j++) {
+            int k = 0;
+            while (k < c->ncat && strcmp(c->cats[k], c->s[i].pt[j].xt))
+                k++;
+            if (k == c->ncat)
+                snprintf(c->cats[c->ncat++], sizeof c->cats[0], "%s", c->s[i].pt[j].xt);
+        }
+    qsort(c->cats, (size_t)c->ncat, sizeof c->cats[0], cmp_cat);
+    for (int i = 0; i < c->ns; i++)
+        for (int j = 0; j < c->s[i].n; j++)
+            for (int k = 0; k < c->ncat; k++)
+                if (!strcmp(c->cats[k], c->s[i].pt[j].xt))
+                    c->s[i].pt[j].x = k;
+    return 0;
+}
+
+/* Divides counts into readable units, names them in the y label, and
+ * picks a log axis when an absolute quantity spans more than 20x. */
+static void scale_y(struct chart_data *c, const struct y_desc *y)
+{
+    double lo = INFINITY, hi = 0, scale = 1;
+    for (int i = 0; i < c->ns; i++) {
+        for (int j = 0; j < c->s[i].n; j++)
+            lo = fmin(lo, c->s[i].pt[j].y), hi = fmax(hi, c->s[i].pt[j].y);
+        if (!isnan(c->s[i].baseline))
+            lo = fmin(lo, c->s[i].baseline), hi = fmax(hi, c->s[i].baseline);
+    }
+    const char *unit = "";
+    if (y->kind == Y_PARAMS && hi >= 1e6)
+        scale = 1e6, unit = " (millions)";
+    else if (y->kind == Y_PARAMS && hi >= 1e4)
+        scale = 1e3, unit = " (thousands)";
+    else if ((y->kind == Y_THOP || y->kind == Y_FULL) && hi >= 1e8)
+        scale = 1e9, unit = ", GFLOPs";
+    else if (y->kind == Y_THOP || y->kind == Y_FULL)
+        scale = 1e6, unit = ", MFLOPs";
+    snprintf(c->ylabel, sizeof c->ylabel, "%s%s", y->label, unit);
+    for (int i = 0; i < c->ns; i++) {
+        for (int j = 0; j < c->s[i].n; j++)
+            c->s[i].pt[j].y /= scale;
+        c->s[i].baseline /= scale;
+    }
+    c->ylo = lo / scale, c->yhi = hi / scale;
+    c->logy = is_absolute(y->kind) && lo > 0 && hi / lo > 20;
+}
+
+static int cmp_point(const void *a, const void *b)
+{
+    const struct chart_point *p = a, *q = b;
+    return (p->x > q->x) - (p->x < q->x);
+}
+
+static int cmp_series(const void *a, const void *b)
+{
+    return strverscmp(((const struct chart_series *)a)->sort_key, ((const struct chart_series *)b)->sort_key);
+}
+
+/* 1 when key tells s apart from another line of the same layer and label
+ * (grid=ij / grid=xy); arguments that only follow the layer (inc, outc)
+ * do not. */
+static int key_varies(const struct chart_data *c, const struct chart_series *s, const char *key)
+{
+    char mine[64], other[64];
+    int had = results_arg_value(s->rest, key, mine, sizeof mine);
+    for (int i = 0; i < c->ns; i++)
+        if (!strcmp(c->s[i].group, s->group) &&
+            (results_arg_value(c->s[i].rest, key, other, sizeof other) != had || strcmp(mine, other)))
+            return 1;
+    return 0;
+}
+
+static void append_label(struct chart_series *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void append_label(struct chart_series *s, const char *fmt, ...)
+{
+    size_t used = strlen(s->label);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->label + used, sizeof s->label - used, fmt, ap);
+    va_end(ap);
+}
+
+/* Labels say what tells lines apart: the layer when `by` is an argument
+ * and there are several, the other arguments that vary, the threads. */
+static void distinguish(struct chart_data *c, int by_arg)
+{
+    int sites = 0, mixed = 0;
+    for (int i = 0; i < c->ns; i++) {
+        sites |= strcmp(c->s[i].site, c->s[0].site) != 0;
+        mixed |= c->s[i].threads != c->s[0].threads;
+    }
+    for (int i = 0; i < c->ns; i++) {
+        struct chart_series *s = &c->s[i];
+        if (by_arg && sites)
+            append_label(s, ", %s", s->site);
+        char rest[256], *save = NULL;
+        snprintf(rest, sizeof rest, "%s", s->rest);
+        for (char *kv = strtok_r(rest, ":", &save); kv; kv = strtok_r(NULL, ":", &save)) {
+            char key[64];
+            snprintf(key, sizeof key, "%.*s", (int)strcspn(kv, "="), kv);
+            if (key_varies(c, s, key))
+                append_label(s, ", %s", kv);
+        }
+        if (mixed)
+            append_label(s, ", %d thread%s", s->threads, s->threads > 1 ? "s" : "");
+    }
+}
+
+/* Sorted lines and points, labelled. */
+static void arrange(struct chart_data *c)
+{
+    if (c->ns == 0)
+        return; /* qsort wants a real pointer even for nothing */
+    qsort(c->s, (size_t)c->ns, sizeof *c->s, cmp_series);
+    for (int i = 0; i < c->ns; i++)
+        qsort(c->s[i].pt, (size_t)c->s[i].n, sizeof *c->s[i].pt, cmp_point);
+    distinguish(c, !by_layer(c->spec));
+}
+
+static void labels(struct chart_data *c, const struct y_desc *y, const struct config_view *v, int nv)
+{
+    const struct chart_spec *sp = c->spec;
+    const char *module = "module", *base = "baseline";
+    for (int i = 0; i < nv; i++)
+        if (!strcmp(v[i].id->role, "module"))
+            module = v[i].id->module;
+        else if (!strcmp(v[i].id->role, "baseline"))
+            base = v[i].id->module;
+    char threads[32] = "";
+    if (sp->threads > 0)
+        snprintf(threads, sizeof threads, ", %d thread%s", sp->threads, sp->threads > 1 ? "s" : "");
+    if (sp->title[0])
+        snprintf(c->title, sizeof c->title, "%s", sp->title);
+    else
+        snprintf(c->title, sizeof c->title, "%s: %s vs %s%s", module, y->name, sp->x, threads);
+    snprintf(c->xlabel, sizeof c->xlabel, "%s", sp->x);
+    if (y->kind == Y_RATIO)
+        snprintf(c->unit_line, sizeof c->unit_line, "= %s", base);
+    else if (y->kind == Y_SPEEDUP)
+        snprintf(c->unit_line, sizeof c->unit_line, "= reference");
+    if (!c->ns && sp->threads > 0)
+        snprintf(c->empty, sizeof c->empty, "nothing to plot: no %s row with status ok at %d thread%s",
+                 module, sp->threads, sp->threads > 1 ? "s" : "");
+    else if (!c->ns)
+        snprintf(c->empty, sizeof c->empty, "nothing to plot: no %s row with status ok", module);
+}
+
+/* ------------------------------------------------------------ API */
+
+static void chart_data_free(struct chart_data *c)
+{
+    for (int i = 0; i < c->ns; i++)
+        free(c->s[i].pt);
+    free(c->s);
+    free(c->cats);
+}
+
+static int build_chart(const struct chart_spec *sp, const struct config_view *v, int nv,
+                       struct chart_data *c, char *err, size_t errlen)
+{
+    const struct y_desc *y = find_y(sp->y);
+    if (!y) {
+        snprintf(err, errlen, "chart '%s': unknown y '%s' (known: median_ms, params, flops_thop, "
+                              "flops_full, gflops, ratio_vs_baseline, speedup_vs_ref)", sp->name, sp->y);
+        return -1;
+    }
+    int with_x = collect(sp, y->kind, v, nv, c);
+    if (with_x < 0 || place_x(c) != 0) {
+        snprintf(err, errlen, "chart '%s': out of memory", sp->name);
+        return -1;
+    }
+    for (int i = 0; i < nv && !with_x; i++)
+        if (!strcmp(v[i].id->role, "module")) {
+            snprintf(err, errlen, "chart '%s': x '%s' is not an argument of the module rows (they have '%s')",
+                     sp->name, sp->x, v[i].id->args);
+            return -1;
+        }
+    scale_y(c, y);
+    arrange(c);
+    labels(c, y, v, nv);
+    return 0;
+}
+
+int charts_render(const char *dir, const char *csv_path, const struct chart_spec *specs, int n,
+                  char *err, size_t errlen)
+{
+    struct result_row *rows;
+    struct config_view *v = NULL;
+    int nrows = results_read(csv_path, &rows, err, errlen);
+    if (nrows < 0)
+        return -1;
+    int nv = results_view_build(rows, nrows, &v), rc = 0;
+    if (nv < 0) {
+        snprintf(err, errlen, "%s: out of memory", csv_path);
+        rc = -1;
+    }
+    /* One bad chart does not cost the others: all are tried, the first
+     * error is reported. */
+    char one[512];
+    for (int i = 0; i < n && nv >= 0; i++) {
+        struct chart_data c = {.spec = &specs[i]};
+        int bad = build_chart(&specs[i], v, nv, &c, one, sizeof one) != 0 ||
+                  chart_plot(dir, &c, one, sizeof one) != 0;
+        if (bad && rc == 0)
+            snprintf(err, errlen, "%s", one);
+        rc |= bad ? -1 : 0;
+        chart_data_free(&c);
+    }
+    free(v);
+    free(rows);
+    return rc;
+}

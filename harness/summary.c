@@ -1,0 +1,149 @@
+/* harness/summary.c — see summary.h.  Cells are formatted first and the
+ * columns sized to fit them, so long module names (C2f_DynamicConv) and
+ * YOLOv8x-size counts line up as well as small ones. */
+#include "summary.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "results_view.h"
+
+enum { COL_MAX = 11, CELL = 48 };
+
+struct table {
+    int ncols;
+    char head[COL_MAX][CELL];
+    int right[COL_MAX]; /* numbers are right-aligned */
+    char (*cell)[COL_MAX][CELL];
+    int nrows;
+};
+
+static void add_column(struct table *t, const char *head, int right)
+{
+    snprintf(t->head[t->ncols], CELL, "%s", head);
+    t->right[t->ncols++] = right;
+}
+
+static void set_columns(struct table *t, const char *xarg, int all_threads)
+{
+    add_column(t, "layer", 0);
+    add_column(t, "module", 0);
+    if (all_threads)
+        add_column(t, "threads", 1);
+    add_column(t, xarg ? xarg : "args", xarg != NULL);
+    add_column(t, "params", 1);
+    add_column(t, "GFLOPs(thop)", 1);
+    add_column(t, "GFLOPs(full)", 1);
+    add_column(t, "best impl", 0);
+    add_column(t, "median ms", 1);
+    add_column(t, "vs base", 1);
+    add_column(t, "parity", 0);
+}
+
+/* %.4g keeps both 0.2359 (YOLOv8n) and 1.235e-05 (test shapes) readable. */
+static void number(char *buf, double v, const char *fmt)
+{
+    if (isnan(v) || isinf(v))
+        snprintf(buf, CELL, "-");
+    else
+        snprintf(buf, CELL, fmt, v);
+}
+
+static void parity_text(const struct config_view *c, char *buf)
+{
+    const struct result_row *w = c->worst;
+    if (results_status_rank(w->status) <= 0)
+        snprintf(buf, CELL, "%s", w->status);
+    else
+        snprintf(buf, CELL, "%s (%.*s)", w->status, CELL - 20, w->impl);
+}
+
+static void fill_row(struct table *t, const struct config_view *c, const struct config_view *base,
+                     const char *xarg, int all_threads)
+{
+    char(*row)[CELL] = t->cell[t->nrows++];
+    const struct result_row *id = c->id, *n = c->counts, *g = c->best_gen;
+    int k = 0, is_base = !strcmp(id->role, "baseline");
+    results_site_label(id, row[k++], CELL);
+    snprintf(row[k++], CELL, "%s", id->module);
+    if (all_threads)
+        snprintf(row[k++], CELL, "%d", id->threads);
+    if (is_base)
+        snprintf(row[k], CELL, "-");
+    else if (!xarg)
+        snprintf(row[k], CELL, "%.*s", CELL - 1, id->args); /* long args are cut */
+    else if (!results_arg_value(id->args, xarg, row[k], CELL))
+        snprintf(row[k], CELL, "-");
+    k++;
+    number(row[k++], n ? (double)n->params : NAN, "%.0f");
+    number(row[k++], n ? n->flops_thop / 1e9 : NAN, "%.4g");
+    number(row[k++], n ? n->flops_full / 1e9 : NAN, "%.4g");
+    snprintf(row[k++], CELL, "%s", g ? g->impl : "-");
+    number(row[k++], g ? g->median_ms : NAN, "%.4g");
+    double ratio = g && base && base->best_gen ? g->median_ms / base->best_gen->median_ms : NAN;
+    number(row[k++], ratio, "%.2f");
+    parity_text(c, row[k++]);
+}
+
+static void print_table(FILE *out, const struct table *t)
+{
+    int width[COL_MAX];
+    for (int j = 0; j < t->ncols; j++) {
+        width[j] = (int)strlen(t->head[j]);
+        for (int i = 0; i < t->nrows; i++)
+            if ((int)strlen(t->cell[i][j]) > width[j])
+                width[j] = (int)strlen(t->cell[i][j]);
+    }
+    for (int i = -1; i < t->nrows; i++)
+        for (int j = 0; j < t->ncols; j++) {
+            const char *s = i < 0 ? t->head[j] : t->cell[i][j];
+            int last = j == t->ncols - 1;
+            if (last && !t->right[j])
+                fprintf(out, "%s", s); /* no trailing blanks */
+            else
+                fprintf(out, t->right[j] ? "%*s" : "%-*s", width[j], s);
+            fputs(last ? "\n" : "  ", out);
+        }
+}
+
+int summary_print(FILE *out, const char *csv_path, const char *xarg, int threads, char *err,
+                  size_t errlen)
+{
+    struct result_row *rows;
+    struct config_view *v = NULL;
+    int nrows = results_read(csv_path, &rows, err, errlen);
+    if (nrows < 0)
+        return -1;
+    int nv = results_view_build(rows, nrows, &v);
+    struct table t = {0};
+    t.cell = nv >= 0 ? malloc((size_t)(nv + 1) * sizeof *t.cell) : NULL;
+    if (!t.cell) {
+        snprintf(err, errlen, "%s: out of memory", csv_path);
+        free(v);
+        free(rows);
+        return -1;
+    }
+    const char *x = xarg && xarg[0] && strcmp(xarg, "-") ? xarg : NULL;
+    set_columns(&t, x, threads <= 0);
+    for (int i = 0; i < nv; i++)
+        if (threads <= 0 || v[i].id->threads == threads) {
+            int is_base = !strcmp(v[i].id->role, "baseline");
+            fill_row(&t, &v[i], is_base ? &v[i] : results_view_baseline(v, nv, &v[i]), x, threads <= 0);
+        }
+    print_table(out, &t);
+    if (!t.nrows)
+        fprintf(out, "(no rows%s)\n", threads > 0 ? " at this thread count" : "");
+    else
+        fputs("best impl, median ms: the fastest generated kernel that passed; vs base: its median over the "
+              "baseline's, same layer and threads\n",
+              out);
+    free(t.cell);
+    free(v);
+    free(rows);
+    if (ferror(out)) { /* sticky: any failed write above */
+        snprintf(err, errlen, "cannot print the summary of %s", csv_path);
+        return -1;
+    }
+    return 0;
+}
