@@ -89,6 +89,8 @@ static struct config_view view_of(const struct result_row *const *g, int k)
             v.best_gen = r;
         if (!strcmp(r->impl, "ref") && timed_ok(r))
             v.ref = r;
+        if (!strcmp(r->impl, "torch") && timed_ok(r))
+            v.torch = r;
         if (!v.worst || results_status_rank(r->status) > results_status_rank(v.worst->status))
             v.worst = r;
     }

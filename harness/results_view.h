@@ -18,6 +18,7 @@ struct config_view {
     const struct result_row *counts;   /* ref row, else the first row that is not 'invalid'; NULL if none */
     const struct result_row *best_gen; /* fastest "gen:*" row with status ok and a median; or NULL */
     const struct result_row *ref;      /* the ref row if it is ok and timed; or NULL */
+    const struct result_row *torch;    /* the PyTorch eager peer's row if ok and timed; or NULL */
     const struct result_row *worst;    /* the row with the worst status (results_status_rank) */
 };
 

@@ -9,7 +9,7 @@
 
 #include "results_view.h"
 
-enum { COL_MAX = 11, CELL = 48 };
+enum { COL_MAX = 12, CELL = 48 };
 
 struct table {
     int ncols;
@@ -38,6 +38,7 @@ static void set_columns(struct table *t, const char *xarg, int all_threads)
     add_column(t, "best impl", 0);
     add_column(t, "median ms", 1);
     add_column(t, "vs base", 1);
+    add_column(t, "torch ms", 1);
     add_column(t, "parity", 0);
 }
 
@@ -83,6 +84,7 @@ static void fill_row(struct table *t, const struct config_view *c, const struct 
     number(row[k++], g ? g->median_ms : NAN, "%.4g");
     double ratio = g && base && base->best_gen ? g->median_ms / base->best_gen->median_ms : NAN;
     number(row[k++], ratio, "%.2f");
+    number(row[k++], c->torch ? c->torch->median_ms : NAN, "%.4g");
     parity_text(c, row[k++]);
 }
 
@@ -136,7 +138,7 @@ int summary_print(FILE *out, const char *csv_path, const char *xarg, int threads
         fprintf(out, "(no rows%s)\n", threads > 0 ? " at this thread count" : "");
     else
         fputs("best impl, median ms: the fastest generated kernel that passed; vs base: its median over the "
-              "baseline's, same layer and threads\n",
+              "baseline's, same layer and threads; torch ms: PyTorch eager (scripts/torch_peer.py), same run\n",
               out);
     free(t.cell);
     free(v);
