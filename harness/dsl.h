@@ -54,6 +54,7 @@ struct dsl_ctx {
  * script's FILE:LINE) on anything wrong. */
 void dsl_read_sweep(lua_State *L, int idx, struct dsl_ctx *ctx);
 
+void dsl_check_keys(lua_State *L, int idx, const char *const *known, const char *what);
 const char *dsl_field_string(lua_State *L, int t, const char *key, const char *def);
 lua_Integer dsl_field_int(lua_State *L, int t, const char *key, lua_Integer def, const char *what);
 void dsl_scalar_text(lua_State *L, int idx, char *buf, size_t len, const char *what);

@@ -142,17 +142,9 @@ static void read_charts(lua_State *L, int t, struct plan *p)
         int ct = lua_gettop(L);
         if (!lua_istable(L, ct))
             luaL_error(L, "sweep: charts[%d] must be a table { x=, y=, by= }", k);
-        lua_pushnil(L);
-        while (lua_next(L, ct)) {
-            lua_pop(L, 1);
-            const char *key = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
-            int ok = 0;
-            for (int i = 0; chart_keys[i]; i++)
-                ok |= !strcmp(chart_keys[i], key);
-            if (!ok)
-                luaL_error(L, "sweep: charts[%d]: unknown key '%s' (known: x, y, by, threads, title, name)",
-                           k, key);
-        }
+        char what[32];
+        snprintf(what, sizeof what, "sweep: charts[%d]", k);
+        dsl_check_keys(L, ct, chart_keys, what);
         snprintf(c->x, sizeof c->x, "%s", dsl_field_string(L, ct, "x", p->xarg));
         snprintf(c->y, sizeof c->y, "%s", dsl_field_string(L, ct, "y", NULL));
         snprintf(c->by, sizeof c->by, "%s", dsl_field_string(L, ct, "by", "layer"));

@@ -10,6 +10,31 @@
 
 #include "dsl.h"
 
+/* Raises "WHAT: unknown key 'k' (known: a, b, ...)" for a key of the table
+ * at idx that is not in `known` (NULL-terminated). */
+void dsl_check_keys(lua_State *L, int idx, const char *const *known, const char *what)
+{
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "%s: keys must be names (got a %s)", what, luaL_typename(L, -1));
+        const char *k = lua_tostring(L, -1);
+        int ok = 0;
+        for (int i = 0; known[i] && !ok; i++)
+            ok = !strcmp(known[i], k);
+        if (!ok) {
+            char list[512];
+            size_t used = 0;
+            list[0] = 0;
+            for (int i = 0; known[i] && used < sizeof list; i++)
+                used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
+                                         known[i]);
+            luaL_error(L, "%s: unknown key '%s' (known: %s)", what, k, list);
+        }
+    }
+}
+
 const char *dsl_field_string(lua_State *L, int t, const char *key, const char *def)
 {
     int ty = lua_getfield(L, t, key);
@@ -119,17 +144,9 @@ static void read_shape(lua_State *L, int idx, struct shape_row *r, int k)
     snprintf(what, sizeof what, "shapes[%d]", k);
     if (!lua_istable(L, idx))
         luaL_error(L, "sweep: %s must be a table {layer=, c1=, c2=, h=, w=, stride=}", what);
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        const char *key = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
-        int ok = 0;
-        for (int i = 0; shape_keys[i]; i++)
-            ok |= !strcmp(shape_keys[i], key);
-        if (!ok)
-            luaL_error(L, "sweep: %s: unknown key '%s' (known: layer, c1, c2, h, w, stride, batch)",
-                       what, key);
-    }
+    char what_key[48];
+    snprintf(what_key, sizeof what_key, "sweep: %s", what);
+    dsl_check_keys(L, idx, shape_keys, what_key);
     lua_getfield(L, idx, "layer");
     if (lua_isnil(L, -1))
         snprintf(r->layer, sizeof r->layer, "S%d", k);

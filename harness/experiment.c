@@ -21,29 +21,6 @@ static const char *const sweep_keys[] = {
     "threads", "charts",      "where",  "timeout",  "seed",    "skip_invalid", "init",     "quick",
     "x",       NULL};
 
-static void check_known_keys(lua_State *L, int idx, const char *const *known, const char *what)
-{
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "%s: keys must be names (got a %s)", what, luaL_typename(L, -1));
-        const char *k = lua_tostring(L, -1);
-        int ok = 0;
-        for (int i = 0; known[i] && !ok; i++)
-            ok = !strcmp(known[i], k);
-        if (!ok) {
-            char list[512];
-            size_t used = 0;
-            list[0] = 0;
-            for (int i = 0; known[i] && used < sizeof list; i++)
-                used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
-                                         known[i]);
-            luaL_error(L, "%s: unknown key '%s' (known: %s)", what, k, list);
-        }
-    }
-}
-
 /* Replace sweep fields by the script's `quick = { ... }` ones (args merged per name). */
 static void apply_quick(lua_State *L, int t)
 {
@@ -52,7 +29,7 @@ static void apply_quick(lua_State *L, int t)
         return;
     }
     int q = lua_gettop(L);
-    check_known_keys(L, q, sweep_keys, "sweep.quick");
+    dsl_check_keys(L, q, sweep_keys, "sweep.quick");
     lua_pushnil(L);
     while (lua_next(L, q)) { /* ... key value */
         int merged = 0;
@@ -86,7 +63,7 @@ static int l_sweep(lua_State *L)
     if (ctx->called)
         return luaL_error(L, "sweep: called twice (one sweep per file)");
     ctx->called = 1;
-    check_known_keys(L, 1, sweep_keys, "sweep");
+    dsl_check_keys(L, 1, sweep_keys, "sweep");
     if (ctx->quick)
         apply_quick(L, 1);
     dsl_read_sweep(L, 1, ctx);

@@ -126,3 +126,13 @@ Test(dsl, where_filters)
     unlink(file);
     rmdir(dir);
 }
+
+Test(dsl, unknown_keys_in_shapes_and_charts)
+{
+    expect_error("return sweep { name = \"x\", module = \"AKConv\", args = { num_param = 3 },\n"
+                 "  shapes = {{c1=4, c2=8, h=8, w=8, hight=3}} }\n",
+                 "%s:1: sweep: shapes[1]: unknown key 'hight' (known: layer, c1, c2, h, w, stride, batch)");
+    expect_error("return sweep { name = \"x\", module = \"AKConv\", args = { num_param = {1, 3} },\n"
+                 "  shapes = {{c1=4, c2=8, h=8, w=8}}, charts = {{ y = \"median_ms\", colour = 1 }} }\n",
+                 "%s:1: sweep: charts[1]: unknown key 'colour' (known: x, y, by, threads, title, name)");
+}
