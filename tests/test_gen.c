@@ -13,20 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gen.h"
-#include "ops.h"
-#include "rng.h"
-
-/* Tests run from the repository root. */
-static struct gen_env test_env(void)
-{
-    char cwd[GEN_PATH_MAX], err[ERR_MAX];
-    struct gen_env env;
-    cr_assert_not_null(getcwd(cwd, sizeof cwd));
-    cr_assert_eq(setenv("ABLATE_ROOT", cwd, 1), 0);
-    cr_assert_eq(gen_env_init(&env, err, sizeof err), 0, "%s", err);
-    return env;
-}
+#include "gen_check.h"
 
 /* Conv arguments as key=value text, e.g. "c1=8 c2=16 k=3 s=2". */
 static struct args conv_args(const char *spec)
@@ -45,107 +32,23 @@ static struct args conv_args(const char *spec)
     return a;
 }
 
-/* One configuration with its weights, input and reference output. */
-struct bench {
-    struct args a;
-    struct shape4 in, out;
-    struct weight_list wl;
-    float *w[WEIGHTS_MAX];
-    float *x, *y_ref;
-    int64_t nx, ny;
-};
-
-static int64_t numel(struct shape4 s) { return (int64_t)s.n * s.c * s.h * s.w; }
-
-static void bench_setup(struct bench *b, const char *spec, struct shape4 in)
+/* "Conv <spec> batch= h= w=" for gen_case_setup. */
+static void conv_spec(char *buf, size_t len, const char *spec, struct shape4 in)
 {
-    char err[ERR_MAX];
-    memset(b, 0, sizeof *b);
-    b->a = conv_args(spec);
-    b->in = in;
-    cr_assert_eq(op_conv.validate(&b->a, in, err, sizeof err), 0, "%s", err);
-    b->out = op_conv.out_shape(&b->a, in);
-    op_conv.weights(&b->a, &b->wl);
-    for (int i = 0; i < b->wl.n; i++)
-        if (!b->wl.w[i].is_int64)
-            cr_assert_not_null(b->w[i] = malloc(sizeof(float) * weight_numel(&b->wl.w[i])));
-    b->nx = numel(in);
-    b->ny = numel(b->out);
-    cr_assert_not_null(b->x = malloc(sizeof(float) * b->nx));
-    cr_assert_not_null(b->y_ref = malloc(sizeof(float) * b->ny));
-}
-
-static void bench_random(struct bench *b, uint64_t seed)
-{
-    struct rng r;
-    rng_seed(&r, seed);
-    op_conv.init(&b->a, INIT_RANDOM, &r, b->w);
-    for (int64_t i = 0; i < b->nx; i++)
-        b->x[i] = rng_normal(&r);
-    op_conv.forward_ref(&b->a, b->in, (const float *const *)b->w, b->x, b->y_ref);
-}
-
-static void bench_free(struct bench *b)
-{
-    for (int i = 0; i < b->wl.n; i++)
-        free(b->w[i]);
-    free(b->x);
-    free(b->y_ref);
-}
-
-/* Runs the kernel on a NaN-poisoned output; returns the output (caller frees). */
-static float *run_kernel(const struct gen_kernel *k, const struct bench *b, int nthreads)
-{
-    size_t ws_bytes = sizeof(float) * (size_t)(k->info->workspace_floats * nthreads + 16);
-    float *ws = aligned_alloc(64, (ws_bytes + 63) / 64 * 64);
-    float *y = malloc(sizeof(float) * b->ny);
-    cr_assert(ws && y);
-    for (int64_t i = 0; i < b->ny; i++)
-        y[i] = NAN;
-    k->forward((const float *const *)b->w, b->x, y, ws, nthreads);
-    free(ws);
-    return y;
-}
-
-struct error_stats {
-    double nmse, max_abs;
-};
-
-static struct error_stats compare(const float *y, const float *ref, int64_t n)
-{
-    double num = 0, den = 0, max_abs = 0;
-    for (int64_t i = 0; i < n; i++) {
-        double d = (double)y[i] - ref[i];
-        num += d * d;
-        den += (double)ref[i] * ref[i];
-        max_abs = isnan(d) || fabs(d) > max_abs ? (isnan(d) ? INFINITY : fabs(d)) : max_abs;
-    }
-    return (struct error_stats){den > 0 ? num / den : num, max_abs};
+    snprintf(buf, len, "Conv %s batch=%d h=%d w=%d", spec, in.n, in.h, in.w);
 }
 
 /* Generated variant vs reference at 1 and 2 threads. */
 static void check_conv(const char *spec, struct shape4 in, const char *variant)
 {
-    struct gen_env env = test_env();
-    struct bench b;
-    struct gen_kernel k;
-    char err[ERR_MAX];
-    bench_setup(&b, spec, in);
-    bench_random(&b, 0x5eed + (uint64_t)in.h * 131 + (uint64_t)in.c);
-    cr_assert_eq(gen_build(&env, &b.a, in, variant, &k, err, sizeof err), GEN_OK, "%s: %s", spec,
-                 err);
-    cr_assert_str_eq(k.info->module, "Conv");
-    cr_assert_str_eq(k.info->variant, variant);
-    for (int nthreads = 1; nthreads <= 2; nthreads++) {
-        float *y = run_kernel(&k, &b, nthreads);
-        struct error_stats e = compare(y, b.y_ref, b.ny);
-        cr_expect(e.nmse < 1e-10 && e.max_abs < 1e-4,
-                  "%s n%dc%dh%dw%d %s t%d: nmse %g max_abs %g (%s)", spec, in.n, in.c, in.h,
-                  in.w, variant, nthreads, e.nmse, e.max_abs, k.src_path);
-        free(y);
-    }
-    gen_unload(&k);
-    bench_free(&b);
+    struct gen_env env = gen_check_env();
+    struct gen_case c;
+    char full[256];
+    conv_spec(full, sizeof full, spec, in);
+    gen_case_setup(&c, full, 0x5eed + (uint64_t)in.h * 131 + (uint64_t)in.c);
+    gen_case_reference(&c);
+    gen_case_check(&env, &c, variant, 1e-10, 1e-4);
+    gen_case_free(&c);
 }
 
 #define SHAPE(n, c, h, w) ((struct shape4){n, c, h, w})
@@ -174,35 +77,37 @@ Test(gen_conv, direct_depthwise) { check_conv("c1=16 c2=16 k=5 s=2 g=16", SHAPE(
  * an exact float, so any summation order gives the reference's bits. */
 static void check_exact(const char *spec, struct shape4 in, const char *variant)
 {
-    struct gen_env env = test_env();
-    struct bench b;
+    struct gen_env env = gen_check_env();
+    struct gen_case c;
     struct gen_kernel k;
-    char err[ERR_MAX];
+    char err[ERR_MAX], full[256];
     struct rng r;
-    bench_setup(&b, spec, in);
+    conv_spec(full, sizeof full, spec, in);
+    gen_case_setup(&c, full, 77);
+    float *const *w = c.ws.ptr;
     rng_seed(&r, 77);
-    for (int64_t i = 0; i < weight_numel(&b.wl.w[0]); i++)
-        b.w[0][i] = (float)((int)(rng_next(&r) % 7) - 3);
-    for (int c = 0; c < b.out.c; c++) {
-        b.w[1][c] = 1.0f;
-        b.w[2][c] = b.w[3][c] = 0.0f;
-        b.w[4][c] = 1.0f;
+    for (int64_t i = 0; i < weight_numel(&c.ws.wl.w[0]); i++)
+        w[0][i] = (float)((int)(rng_next(&r) % 7) - 3);
+    for (int ch = 0; ch < c.inst.out.c; ch++) {
+        w[1][ch] = 1.0f;
+        w[2][ch] = w[3][ch] = 0.0f;
+        w[4][ch] = 1.0f;
     }
-    for (int64_t i = 0; i < b.nx; i++)
-        b.x[i] = (float)((int)(rng_next(&r) % 9) - 4);
-    op_conv.forward_ref(&b.a, b.in, (const float *const *)b.w, b.x, b.y_ref);
-    cr_assert_eq(gen_build(&env, &b.a, in, variant, &k, err, sizeof err), GEN_OK, "%s", err);
+    for (int64_t i = 0; i < c.nx; i++)
+        c.x[i] = (float)((int)(rng_next(&r) % 9) - 4);
+    gen_case_reference(&c);
+    cr_assert_eq(gen_build(&env, &c.inst.args, in, variant, &k, err, sizeof err), GEN_OK, "%s", err);
     for (int nthreads = 1; nthreads <= 2; nthreads++) {
-        float *y = run_kernel(&k, &b, nthreads);
+        float *y = gen_case_run(&c, &k, nthreads);
         int64_t bad = 0;
-        for (int64_t i = 0; i < b.ny; i++)
-            bad += y[i] != b.y_ref[i];
+        for (int64_t i = 0; i < c.ny; i++)
+            bad += y[i] != c.y_ref[i];
         cr_expect_eq(bad, 0, "%s %s t%d: %lld of %lld outputs differ", spec, variant, nthreads,
-                     (long long)bad, (long long)b.ny);
-        free(y);
+                     (long long)bad, (long long)c.ny);
+        buf_free(y, c.ny);
     }
     gen_unload(&k);
-    bench_free(&b);
+    gen_case_free(&c);
 }
 
 Test(gen_conv_exact, k3_s2) { check_exact("c1=16 c2=24 k=3 s=2 act=0 bn_eps=0", SHAPE(2, 16, 13, 11), "gemm"); }
@@ -213,7 +118,7 @@ Test(gen_conv_exact, direct) { check_exact("c1=8 c2=8 k=3 s=1 g=2 act=0 bn_eps=0
 
 Test(gen, variants)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     char names[GEN_VARIANTS_MAX][GEN_NAME_MAX], err[ERR_MAX];
     int n = gen_variants(&env, &op_conv, names, GEN_VARIANTS_MAX, err, sizeof err);
     cr_assert_geq(n, 1, "%s", err);
@@ -222,7 +127,7 @@ Test(gen, variants)
 
 Test(gen, unknown_variant)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     struct args a = conv_args("c1=4 c2=4 k=3");
     struct gen_kernel k;
     char err[ERR_MAX];
@@ -233,7 +138,7 @@ Test(gen, unknown_variant)
 
 Test(gen, cache_hit)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     struct args a = conv_args("c1=4 c2=8 k=3 s=1 d=3");
     struct gen_kernel k1, k2;
     char err[ERR_MAX];
@@ -250,7 +155,7 @@ Test(gen, cache_hit)
 
 Test(gen_fault, compile_error)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     struct args a = conv_args("c1=4 c2=4 k=3");
     struct gen_kernel k;
     char err[ERR_MAX];
@@ -263,7 +168,7 @@ Test(gen_fault, compile_error)
 /* Loads a fault kernel and runs it in a child; returns the child's pid. */
 static pid_t spawn_fault(const char *variant, struct gen_kernel *k)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     struct args a = conv_args("c1=4 c2=4 k=3");
     char err[ERR_MAX];
     cr_assert_eq(gen_build(&env, &a, SHAPE(1, 4, 8, 8), variant, k, err, sizeof err), GEN_OK,
@@ -306,7 +211,7 @@ Test(gen_fault, hang)
 /* Renders text with gen/template.lua; returns the Lua result or error. */
 static void render_lua(const char *text, char *out, size_t len, int *ok)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     lua_State *L = luaL_newstate();
     cr_assert_not_null(L);
     luaL_openlibs(L);

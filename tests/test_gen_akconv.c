@@ -15,9 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gen.h"
-#include "ops.h"
-#include "rng.h"
+#include "gen_check.h"
 
 /* Tolerances.  The kernels evaluate the sampler with the reference's
  * float32 expressions in its order, so equal offsets give bit-identical
@@ -35,103 +33,19 @@
 #define TOL_NMSE 1e-9
 #define TOL_MAX_ABS 1e-3
 
-/* Tests run from the repository root. */
-static struct gen_env test_env(void)
-{
-    char cwd[GEN_PATH_MAX], err[ERR_MAX];
-    struct gen_env env;
-    cr_assert_not_null(getcwd(cwd, sizeof cwd));
-    cr_assert_eq(setenv("ABLATE_ROOT", cwd, 1), 0);
-    cr_assert_eq(gen_env_init(&env, err, sizeof err), 0, "%s", err);
-    return env;
-}
-
-/* One AKConv configuration. */
+/* One AKConv configuration (batch 2). */
 struct akc_case {
     int inc, outc, n, stride, bias;
     const char *grid;
     int h, w;
 };
 
-static struct args akc_args(const struct akc_case *c)
+static void akc_setup(struct gen_case *g, const struct akc_case *c, uint64_t seed)
 {
-    struct args a;
-    char err[ERR_MAX], v[32];
-    args_defaults(&op_akconv, &a);
-    const char *keys[] = {"inc", "outc", "num_param", "stride", "bias"};
-    int vals[] = {c->inc, c->outc, c->n, c->stride, c->bias};
-    for (int i = 0; i < 5; i++) {
-        snprintf(v, sizeof v, "%d", vals[i]);
-        cr_assert_eq(args_set(&a, keys[i], v, err, sizeof err), 0, "%s", err);
-    }
-    cr_assert_eq(args_set(&a, "grid", c->grid, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(args_complete(&a, err, sizeof err), 0, "%s", err);
-    return a;
-}
-
-/* Weights, input and reference output of one case. */
-struct akc_data {
-    struct args a;
-    struct shape4 in, out;
-    struct weight_list wl;
-    float *w[WEIGHTS_MAX];
-    float *x, *y_ref;
-    int64_t nx, ny;
-};
-
-static int64_t numel(struct shape4 s) { return (int64_t)s.n * s.c * s.h * s.w; }
-
-static void akc_setup(struct akc_data *d, const struct akc_case *c, uint64_t seed)
-{
-    char err[ERR_MAX];
-    struct rng r;
-    memset(d, 0, sizeof *d);
-    d->a = akc_args(c);
-    d->in = (struct shape4){2, c->inc, c->h, c->w};
-    cr_assert_eq(op_akconv.validate(&d->a, d->in, err, sizeof err), 0, "%s", err);
-    d->out = op_akconv.out_shape(&d->a, d->in);
-    op_akconv.weights(&d->a, &d->wl);
-    for (int i = 0; i < d->wl.n; i++)
-        if (!d->wl.w[i].is_int64)
-            cr_assert_not_null(d->w[i] = malloc(sizeof(float) * weight_numel(&d->wl.w[i])));
-    d->nx = numel(d->in);
-    d->ny = numel(d->out);
-    cr_assert_not_null(d->x = malloc(sizeof(float) * d->nx));
-    cr_assert_not_null(d->y_ref = malloc(sizeof(float) * d->ny));
-    rng_seed(&r, seed);
-    op_akconv.init(&d->a, INIT_RANDOM, &r, d->w);
-    for (int64_t i = 0; i < d->nx; i++)
-        d->x[i] = rng_normal(&r);
-}
-
-static void akc_reference(struct akc_data *d)
-{
-    op_akconv.forward_ref(&d->a, d->in, (const float *const *)d->w, d->x, d->y_ref);
-}
-
-static void akc_free(struct akc_data *d)
-{
-    for (int i = 0; i < d->wl.n; i++)
-        free(d->w[i]);
-    free(d->x);
-    free(d->y_ref);
-}
-
-/* Runs kernel k on d with nthreads into a NaN-poisoned y (and workspace);
- * returns y (caller frees). */
-static float *akc_run(const struct gen_kernel *k, const struct akc_data *d, int nthreads)
-{
-    int64_t nws = k->info->workspace_floats * nthreads;
-    float *y = malloc(sizeof(float) * d->ny);
-    float *ws = aligned_alloc(64, ((size_t)nws * sizeof(float) + 63) / 64 * 64 + 64);
-    cr_assert(y && ws);
-    for (int64_t i = 0; i < d->ny; i++)
-        y[i] = NAN;
-    for (int64_t i = 0; i < nws; i++)
-        ws[i] = NAN;
-    k->forward((const float *const *)d->w, d->x, y, ws, nthreads);
-    free(ws);
-    return y;
+    char spec[256];
+    snprintf(spec, sizeof spec, "AKConv inc=%d outc=%d num_param=%d stride=%d bias=%d grid=%s batch=2 h=%d w=%d",
+             c->inc, c->outc, c->n, c->stride, c->bias, c->grid, c->h, c->w);
+    gen_case_setup(g, spec, seed);
 }
 
 /* Builds `variant` for case c, runs it with 1 and 2 threads and compares
@@ -139,38 +53,11 @@ static float *akc_run(const struct gen_kernel *k, const struct akc_data *d, int 
 static void check_case(const struct gen_env *env, const char *variant, const struct akc_case *c,
                        uint64_t seed)
 {
-    struct akc_data d;
-    struct gen_kernel k;
-    char err[ERR_MAX], desc[160];
-    snprintf(desc, sizeof desc, "%s: inc=%d outc=%d N=%d s=%d bias=%d grid=%s 2x%d x %dx%d",
-             variant, c->inc, c->outc, c->n, c->stride, c->bias, c->grid, c->inc, c->h, c->w);
-    akc_setup(&d, c, seed);
-    akc_reference(&d);
-    cr_assert_eq(gen_build(env, &d.a, d.in, variant, &k, err, sizeof err), GEN_OK, "%s: %s", desc,
-                 err);
-    cr_assert_str_eq(k.info->variant, variant);
-    for (int nthreads = 1; nthreads <= 2; nthreads++) {
-        float *y = akc_run(&k, &d, nthreads);
-        double se = 0, sr = 0, max_abs = 0;
-        int64_t bad = 0;
-        for (int64_t i = 0; i < d.ny; i++) {
-            if (!isfinite(y[i]))
-                bad++;
-            double diff = (double)y[i] - d.y_ref[i];
-            se += diff * diff;
-            sr += (double)d.y_ref[i] * d.y_ref[i];
-            max_abs = fabs(diff) > max_abs ? fabs(diff) : max_abs;
-        }
-        double nmse = se / (sr > 0 ? sr : 1);
-        cr_expect_eq(bad, 0, "%s, %d threads: %lld outputs not finite (never written?)", desc,
-                     nthreads, (long long)bad);
-        cr_expect(nmse < TOL_NMSE, "%s, %d threads: NMSE %.3g", desc, nthreads, nmse);
-        cr_expect(max_abs < TOL_MAX_ABS, "%s, %d threads: max |diff| %.3g", desc, nthreads,
-                  max_abs);
-        free(y);
-    }
-    gen_unload(&k);
-    akc_free(&d);
+    struct gen_case g;
+    akc_setup(&g, c, seed);
+    gen_case_reference(&g);
+    gen_case_check(env, &g, variant, TOL_NMSE, TOL_MAX_ABS);
+    gen_case_free(&g);
 }
 
 /* Every num_param the brief names, with stride, map size (odd, H != W, and
@@ -182,7 +69,7 @@ static const int CHANNELS[][2] = {{3, 5}, {8, 6}, {1, 4}, {5, 16}};
 
 static void sweep(const char *variant, const char *grid, int shift)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     for (int i = 0; i < (int)(sizeof NUM_PARAMS / sizeof NUM_PARAMS[0]); i++) {
         int j = i + shift;
         struct akc_case c = {
@@ -208,7 +95,7 @@ Test(gen_akconv, fused_xy) { sweep("fused", "xy", 1); }
  * fused variant's chunks and both micro-kernel row blocks in use). */
 static void realistic(const char *variant)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     const struct akc_case cases[] = {
         {64, 128, 5, 2, 0, "ij", 20, 20},
         {64, 128, 13, 1, 1, "xy", 20, 20},
@@ -224,34 +111,34 @@ Test(gen_akconv, fused_realistic, .timeout = 120) { realistic("fused"); }
  * harness then rejects the run), never an out-of-range read. */
 Test(gen_akconv, nonfinite_offset_is_nan_not_a_crash)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     const char *variants[] = {"gemm", "fused"};
     const struct akc_case c = {4, 3, 5, 1, 0, "ij", 9, 13};
     for (int v = 0; v < 2; v++) {
-        struct akc_data d;
+        struct gen_case g;
         struct gen_kernel k;
         char err[ERR_MAX];
-        akc_setup(&d, &c, 5);
-        float *p_conv_bias = d.w[d.wl.n - 1];
+        akc_setup(&g, &c, 5);
+        float *p_conv_bias = g.ws.ptr[g.ws.wl.n - 1];
         p_conv_bias[0] = INFINITY; /* row offset of point 0 */
         p_conv_bias[2 * c.n - 1] = NAN; /* column offset of the last point */
-        cr_assert_eq(gen_build(&env, &d.a, d.in, variants[v], &k, err, sizeof err), GEN_OK, "%s",
-                     err);
-        float *y = akc_run(&k, &d, 2);
+        cr_assert_eq(gen_build(&env, &g.inst.args, g.inst.in, variants[v], &k, err, sizeof err), GEN_OK,
+                     "%s", err);
+        float *y = gen_case_run(&g, &k, 2);
         int64_t nan = 0;
-        for (int64_t i = 0; i < d.ny; i++)
+        for (int64_t i = 0; i < g.ny; i++)
             nan += isnan(y[i]) != 0;
-        cr_expect_eq(nan, d.ny, "%s: %lld of %lld outputs NaN", variants[v], (long long)nan,
-                     (long long)d.ny);
-        free(y);
+        cr_expect_eq(nan, g.ny, "%s: %lld of %lld outputs NaN", variants[v], (long long)nan,
+                     (long long)g.ny);
+        buf_free(y, g.ny);
         gen_unload(&k);
-        akc_free(&d);
+        gen_case_free(&g);
     }
 }
 
 Test(gen_akconv, variants_listed)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     char names[GEN_VARIANTS_MAX][GEN_NAME_MAX], err[ERR_MAX];
     int n = gen_variants(&env, &op_akconv, names, GEN_VARIANTS_MAX, err, sizeof err);
     cr_assert_eq(n, 2, "%s", err);
@@ -281,7 +168,7 @@ static void expect_p_n(lua_State *L, int n, const char *grid, const char *want)
 
 Test(gen_akconv, p_n_matches_the_spec)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     lua_State *L = luaL_newstate();
     luaL_openlibs(L);
     lua_getglobal(L, "package");

@@ -14,13 +14,7 @@ static void setup(void)
     snprintf(path, sizeof path, "%s/results.csv", dir);
 }
 
-static void teardown(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-}
+static void teardown(void) { remove_dir(dir); }
 
 TestSuite(results, .init = setup, .fini = teardown);
 

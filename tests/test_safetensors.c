@@ -16,13 +16,7 @@ static void setup(void)
     snprintf(path, sizeof path, "%s/t.safetensors", dir);
 }
 
-static void teardown(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-}
+static void teardown(void) { remove_dir(dir); }
 
 TestSuite(safetensors, .init = setup, .fini = teardown);
 

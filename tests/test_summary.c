@@ -17,13 +17,7 @@ static void setup(void)
         abort();
 }
 
-static void teardown(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-}
+static void teardown(void) { remove_dir(dir); }
 
 TestSuite(summary, .init = setup, .fini = teardown);
 

@@ -46,6 +46,7 @@ Test(sweep, broken_kernels_become_rows, .timeout = 240)
             cr_expect(rows[i].nmse < 1e-9);
         }
     free(rows);
+    remove_dir(dir);
 }
 
 /* Rows of a CSV as a sorted, newline-joined list of descriptors. */
@@ -123,4 +124,5 @@ Test(sweep, kill_and_resume, .timeout = 300)
     cr_expect(n_clean >= 2 * 5 * 2, "%d rows", n_clean);
     cr_expect_eq(n_resumed, n_clean, "every row exactly once");
     cr_expect_str_eq(resumed, clean);
+    remove_dir(dir);
 }

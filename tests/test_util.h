@@ -24,6 +24,15 @@ static inline void slurp(const char *path, char *buf, size_t len)
         fclose(f);
 }
 
+/* rm -rf DIR (a temp folder a test made). */
+static inline void remove_dir(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+}
+
 /* Runs `./build/ablate ARGS` through sh (ARGS is shell text). */
 static inline void run_ablate(struct run_out *r, const char *args)
 {
@@ -37,9 +46,7 @@ static inline void run_ablate(struct run_out *r, const char *args)
     r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     slurp(po, r->out, sizeof r->out);
     slurp(pe, r->err, sizeof r->err);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
+    remove_dir(dir);
 }
 
 /* A fresh temp folder; the caller owns it. */

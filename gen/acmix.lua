@@ -1,0 +1,92 @@
+-- gen/acmix.lua — generator of ACmix kernels (MODULES.md 5.2).
+--
+-- One schedule (templates/acmix_gemm.c.in): the three 1x1 projections as a
+-- single sgemm, the local attention straight from reflection-padded k and v
+-- planes (no unfold tensors), and the conv branch as one grouped 3x3 conv per
+-- head channel.  Variants differ only in that conv branch:
+--
+--   auto   fold fc into dep_conv where that costs fewer multiply-adds
+--   fold   always: W'[o][c][u][v] = sum_t dep_conv[o][t][u][v] * fc[t][c],
+--          a 3x3 conv over the 3*head q/k/v planes of the group, F never built
+--   split  never: F (kc^2 planes per group) is computed, then dep_conv on it
+--
+-- Cost per output element (MACs): fold 27*head; split 81 for dep_conv plus
+-- fc's 27 * stride^2 (F is computed at full resolution, once per group for
+-- its `head` outputs).  So fold pays for head < 3 + stride^2: head 1 and 2
+-- at stride 1 (head 4 is a tie, counted as fold: one pass less), up to 6 at
+-- stride 2.
+local T = require "template"
+
+local M = { version = 1, variants = { "auto", "fold", "split" } }
+
+-- Integer argument; booleans may arrive as true/false or 0/1.
+local function int(v)
+  if v == true then return 1 elseif v == false or v == nil then return 0 end
+  return math.tointeger(v) or math.floor(v)
+end
+
+local function round_up(v, to) return (v + to - 1) // to * to end
+local function clamp(v, lo, hi) return math.max(lo, math.min(hi, v)) end
+
+-- Everything fixed by the configuration, as the template names it.
+local function geometry(cfg)
+  local a, i = cfg.args, cfg.input
+  local g = {
+    B = int(i.n), CIN = int(a.in_planes), C = int(a.out_planes), KA = int(a.kernel_att),
+    HEAD = int(a.head), KC = int(a.kernel_conv), S = int(a.stride), DIL = int(a.dilation),
+    H = int(i.h), W = int(i.w),
+  }
+  assert(g.CIN == int(i.c), "ACmix: input channels differ from in_planes")
+  assert(g.HEAD >= 1 and g.C % g.HEAD == 0, "ACmix: out_planes must be divisible by head")
+  assert(g.KC == 3, "ACmix: kernel_conv must be 3")
+  assert(g.KA % 2 == 1 and g.DIL == 1, "ACmix: kernel_att must be odd and dilation 1")
+  assert(g.S >= 1 and g.H % g.S == 0 and g.W % g.S == 0, "ACmix: input not divisible by stride")
+  g.HD = g.C // g.HEAD
+  g.PAD = g.KA // 2
+  assert(g.H > g.PAD and g.W > g.PAD, "ACmix: input too small for reflection padding")
+  g.HO, g.WO = g.H // g.S, g.W // g.S
+  g.HW = g.H * g.W
+  -- attention and conv rows are computed in chunks of VL output columns
+  g.VL = 16
+  g.WO_PAD = round_up(g.WO, g.VL)
+  g.args_text = string.format(
+    "in_planes=%d out_planes=%d kernel_att=%d head=%d kernel_conv=%d stride=%d dilation=%d",
+    g.CIN, g.C, g.KA, g.HEAD, g.KC, g.S, g.DIL)
+  -- the descriptor goes into a C string literal and a comment
+  g.config = (cfg.config or ""):gsub("[\\\"]", "\\%0"):gsub("%*/", "* /")
+  return g
+end
+
+-- Pixel tiles of the projection sgemm: wide enough that OpenBLAS's packing
+-- of the 3C x CIN weights is amortised (about 1024 pixels), and at least two
+-- jobs in all so two threads both work.  Multiples of 16.
+local function tile_plan(g)
+  local nt = math.max(1, (g.HW + 1023) // 1024)
+  if g.B * nt < 2 then nt = 2 end
+  g.TILE = clamp(round_up((g.HW + nt - 1) // nt, 16), 16, math.max(16, round_up(g.HW, 16)))
+end
+
+local function fold_pays(g) return 3 * g.HEAD <= 9 + 3 * g.S * g.S end
+
+function M.render(cfg, variant)
+  local g = geometry(cfg)
+  if variant == "auto" then
+    g.FOLD = fold_pays(g) and 1 or 0
+  elseif variant == "fold" then
+    g.FOLD = 1
+  elseif variant == "split" then
+    g.FOLD = 0
+  else
+    error("ACmix: unknown variant '" .. tostring(variant) .. "' (known: auto, fold, split)")
+  end
+  -- input planes of one group's 3x3 conv: the q/k/v heads, or F's kc^2 maps
+  g.NSRC = g.FOLD == 1 and 3 * g.HEAD or 9
+  tile_plan(g)
+  g.variant, g.version = variant, M.version
+  local root = cfg.gen_root or "gen"
+  return T.render_file(root .. "/templates/acmix_gemm.c.in", g)
+end
+
+M.fold_pays = fold_pays -- exposed for tests
+
+return M

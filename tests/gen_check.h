@@ -1,0 +1,117 @@
+/* tests/gen_check.h — what every generated-kernel test needs: one module
+ * configuration with random weights and input (from the project PRNG), its
+ * reference output, and a generated variant run on NaN-poisoned output and
+ * workspace and compared with it at 1 and 2 threads.  Modules' gen tests
+ * (tests/test_gen*.c) differ only in their case lists. */
+#ifndef ABLATE_GEN_CHECK_H
+#define ABLATE_GEN_CHECK_H
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buffers.h"
+#include "gen.h"
+#include "instance.h"
+#include "parity.h"
+
+struct gen_case {
+    char spec[256]; /* "AKConv inc=3 outc=5 num_param=2 h=9 w=13 batch=2" */
+    struct instance inst;
+    struct weightset ws;
+    float *x, *y_ref;
+    int64_t nx, ny;
+};
+
+/* Tests run from the repository root. */
+static inline struct gen_env gen_check_env(void)
+{
+    char cwd[GEN_PATH_MAX], err[ERR_MAX];
+    struct gen_env env;
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    cr_assert_eq(setenv("ABLATE_ROOT", cwd, 1), 0);
+    cr_assert_eq(gen_env_init(&env, err, sizeof err), 0, "%s", err);
+    return env;
+}
+
+/* Parses spec (`ablate info` syntax), allocates, draws weights (op init,
+ * INIT_RANDOM) then the input N(0,1) from one stream seeded with `seed`.
+ * The reference output is left to gen_case_reference, so a test can set
+ * special weights first. */
+static inline void gen_case_setup(struct gen_case *c, const char *spec, uint64_t seed)
+{
+    char buf[256], err[ERR_MAX], *argv[32];
+    int argc = 0;
+    struct rng r;
+    memset(c, 0, sizeof *c);
+    snprintf(c->spec, sizeof c->spec, "%s", spec);
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (char *tok = strtok(buf, " "); tok && argc < 32; tok = strtok(NULL, " "))
+        argv[argc++] = tok;
+    cr_assert_eq(instance_parse(&c->inst, argc, argv, err, sizeof err), 0, "%s: %s", spec, err);
+    cr_assert_eq(weights_alloc(&c->ws, &c->inst, err, sizeof err), 0, "%s", err);
+    struct shape4 i = c->inst.in, o = c->inst.out;
+    c->nx = (int64_t)i.n * i.c * i.h * i.w;
+    c->ny = (int64_t)o.n * o.c * o.h * o.w;
+    cr_assert_not_null(c->x = buf_alloc(c->nx));
+    cr_assert_not_null(c->y_ref = buf_alloc(c->ny));
+    rng_seed(&r, seed);
+    c->inst.op->init(&c->inst.args, INIT_RANDOM, &r, c->ws.ptr);
+    for (int64_t k = 0; k < c->nx; k++)
+        c->x[k] = rng_normal(&r);
+}
+
+static inline void gen_case_reference(struct gen_case *c)
+{
+    c->inst.op->forward_ref(&c->inst.args, c->inst.in, (const float *const *)c->ws.ptr, c->x, c->y_ref);
+}
+
+static inline void gen_case_free(struct gen_case *c)
+{
+    weights_free(&c->ws);
+    buf_free(c->x, c->nx);
+    buf_free(c->y_ref, c->ny);
+}
+
+/* Runs kernel k into a NaN-poisoned y with a NaN-poisoned workspace; y is
+ * the caller's (gen_case_ny floats, buf_free). */
+static inline float *gen_case_run(const struct gen_case *c, const struct gen_kernel *k, int nthreads)
+{
+    int64_t nws = k->info->workspace_floats * nthreads;
+    float *y = buf_alloc(c->ny), *ws = buf_alloc(nws);
+    cr_assert(y && ws);
+    buf_fill_nan(y, c->ny);
+    buf_fill_nan(ws, nws);
+    k->forward((const float *const *)c->ws.ptr, c->x, y, ws, nthreads);
+    buf_free(ws, nws);
+    return y;
+}
+
+/* Builds `variant`, runs it at 1 and 2 threads, expects every output finite,
+ * NMSE below tol_nmse and max |diff| below tol_abs. */
+static inline void gen_case_check(const struct gen_env *env, struct gen_case *c, const char *variant,
+                                  double tol_nmse, double tol_abs)
+{
+    struct gen_kernel k;
+    char err[ERR_MAX];
+    cr_assert_eq(gen_build(env, &c->inst.args, c->inst.in, variant, &k, err, sizeof err), GEN_OK,
+                 "%s %s: %s", c->spec, variant, err);
+    cr_assert_str_eq(k.info->module, c->inst.op->name);
+    cr_assert_str_eq(k.info->variant, variant);
+    for (int nthreads = 1; nthreads <= 2; nthreads++) {
+        struct parity p;
+        float *y = gen_case_run(c, &k, nthreads);
+        parity_compare(y, c->y_ref, c->ny, &p);
+        cr_expect_eq(p.n_nonfinite, 0, "%s %s t%d: %lld outputs not finite (never written?)", c->spec,
+                     variant, nthreads, (long long)p.n_nonfinite);
+        cr_expect(p.nmse < tol_nmse && p.max_abs < tol_abs, "%s %s t%d: nmse %.3g max_abs %.3g (%s)",
+                  c->spec, variant, nthreads, p.nmse, p.max_abs, k.src_path);
+        buf_free(y, c->ny);
+    }
+    gen_unload(&k);
+}
+
+#endif
