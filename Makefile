@@ -26,7 +26,7 @@ QUICK   ?=
 BLAS_CORETYPE ?= auto
 RUN_ENV  = ABLATE_CORETYPE=$(BLAS_CORETYPE)
 
-.PHONY: all deps test sweep bench clean help goldens
+.PHONY: all deps test sweep bench clean help goldens report regress
 all: deps build/ablate
 
 help:
@@ -35,6 +35,8 @@ help:
 	@echo "make test                 build and run the test suite"
 	@echo "make sweep EXP=name       run experiments/name.lua into runs/name/<stamp>/ (QUICK=1: short)"
 	@echo "make bench                the akconv_params sweep at full length"
+	@echo "make report EXP=name      runs/name/latest/report.md + report.html (no EXP: reports/index.html over every experiment)"
+	@echo "make regress              the latest run against runs/history.csv (same machine); fails on a slowdown"
 	@echo "make goldens              regenerate tests/goldens with /usr/bin/python3 (torch)"
 
 deps:
@@ -59,6 +61,21 @@ test: build/ablate build/test_runner
 
 sweep: build/ablate
 	$(RUN_ENV) ./build/ablate sweep experiments/$(EXP).lua $(if $(QUICK),--quick) $(SWEEP_FLAGS)
+	./build/ablate report runs/$(EXP)/latest
+
+# EXP given on the command line: that experiment's latest run; otherwise an
+# index over every experiment's latest run.
+report: build/ablate
+ifeq ($(origin EXP),command line)
+	./build/ablate report runs/$(EXP)/latest
+else
+	@mkdir -p reports
+	$(if $(wildcard runs/*/latest),,$(error no runs/*/latest yet: make sweep EXP=name first))
+	./build/ablate report --index reports/index.html $(wildcard runs/*/latest)
+endif
+
+regress: build/ablate
+	./build/ablate regress --history runs/history.csv --chart runs
 
 bench: build/ablate
 	$(RUN_ENV) ./build/ablate sweep experiments/akconv_params.lua $(SWEEP_FLAGS)

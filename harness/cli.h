@@ -11,6 +11,9 @@ int cli_parity(int argc, char **argv);
 int cli_list(int argc, char **argv);
 int cli_peak(int argc, char **argv);
 int cli_run(int argc, char **argv);
+int cli_report(int argc, char **argv);
+int cli_compare(int argc, char **argv);
+int cli_regress(int argc, char **argv);
 
 /* Prints "ablate: <msg>" to stderr and returns EXIT_BAD_INPUT. */
 int cli_bad_input(const char *msg);

@@ -22,6 +22,11 @@ static const struct command commands[] = {
     {"run", cli_run, "run --desc DESC [--quick]  re-run exactly the case a CSV row describes"},
     {"list", cli_list, "list                       modules, their arguments and generator variants"},
     {"peak", cli_peak, "peak [--quick]             this machine's sgemm and memory-bandwidth roofs"},
+    {"report", cli_report, "report [--out DIR] [--force] RUNDIR...   report.md + report.html vs baselines "
+                           "(--index FILE.html: one report per run and an index)"},
+    {"compare", cli_compare, "compare OLD.csv NEW.csv [--threshold 0.05] [--alpha 0.01] [--out FILE.csv]"},
+    {"regress", cli_regress,
+     "regress [--history runs/history.csv] [--run RUNDIR] [--threshold 0.05] [--alpha 0.01] [--chart DIR]"},
     {NULL, NULL, NULL},
 };
 
@@ -31,33 +36,42 @@ static void usage(FILE *f)
     for (int i = 0; commands[i].name; i++)
         fprintf(f, "  ablate %s\n", commands[i].usage);
     fprintf(f, "\nenvironment: ABLATE_CORETYPE=auto|NAME re-runs the program with OpenBLAS's core\n"
-               "type auto-detected (auto) or forced, whatever OPENBLAS_CORETYPE says.\n");
+               "type auto-detected (auto) or forced, whatever OPENBLAS_CORETYPE says; OpenBLAS\n"
+               "always runs with OPENBLAS_NUM_THREADS=1 (kernels thread with OpenMP).\n");
 }
 
-/* OpenBLAS reads OPENBLAS_CORETYPE when it is loaded, before main, so the
- * only way to change it is to start again with another environment. */
-static void apply_coretype(char **argv)
+/* OpenBLAS reads its environment when it is loaded, before main, so the
+ * only way to change it is to start again.  Two settings matter:
+ * - OPENBLAS_NUM_THREADS=1: generated kernels call BLAS single-threaded
+ *   inside their own OpenMP regions; a larger OpenBLAS pool would only spin
+ *   beside them (a third of a core, measured) and inflate 2-thread timings.
+ * - OPENBLAS_CORETYPE per ABLATE_CORETYPE (if set): "auto" removes it so
+ *   OpenBLAS detects the CPU, any other value forces that core type. */
+static void apply_blas_env(char **argv)
 {
-    const char *want = getenv("ABLATE_CORETYPE");
-    if (!want || !*want || getenv("ABLATE_REEXEC"))
+    if (getenv("ABLATE_REEXEC"))
         return;
-    const char *cur = getenv("OPENBLAS_CORETYPE");
-    int is_auto = !strcmp(want, "auto");
-    if (is_auto ? cur == NULL : (cur && !strcmp(cur, want)))
+    const char *want = getenv("ABLATE_CORETYPE"), *cur = getenv("OPENBLAS_CORETYPE");
+    const char *threads = getenv("OPENBLAS_NUM_THREADS");
+    int is_auto = want && !strcmp(want, "auto");
+    int change_core = want && *want && (is_auto ? cur != NULL : !(cur && !strcmp(cur, want)));
+    int change_threads = !threads || strcmp(threads, "1");
+    if (!change_core && !change_threads)
         return;
     setenv("ABLATE_ORIG_CORETYPE", cur ? cur : "", 1);
     setenv("ABLATE_REEXEC", "1", 1);
-    if (is_auto)
+    setenv("OPENBLAS_NUM_THREADS", "1", 1);
+    if (change_core && is_auto)
         unsetenv("OPENBLAS_CORETYPE");
-    else
+    else if (change_core)
         setenv("OPENBLAS_CORETYPE", want, 1);
     execv("/proc/self/exe", argv);
-    perror("ablate: re-exec for ABLATE_CORETYPE failed; going on with the current core type");
+    perror("ablate: re-exec to set the BLAS environment failed; going on as started");
 }
 
 int main(int argc, char **argv)
 {
-    apply_coretype(argv);
+    apply_blas_env(argv);
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_BAD_INPUT : EXIT_OK;

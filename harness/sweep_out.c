@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "charts.h"
+#include "history.h"
 #include "meta.h"
 #include "peak.h"
 #include "summary.h"
@@ -265,6 +266,23 @@ static void print_paths(const struct plan *p, const struct sweep_state *s, int c
         printf("  %s/%s.png  %s/%s.svg\n", s->dir, p->charts[i].name, s->dir, p->charts[i].name);
 }
 
+/* runs/history.csv gets every timed row of a run in runs/ (a folder chosen
+ * with --out, e.g. a test's, is not this machine's record); `ablate
+ * regress` judges the next run against it.  A failure only warns. */
+static void append_history(const struct sweep_opts *o, const struct sweep_state *s)
+{
+    char prefix[GEN_PATH_MAX], hist[GEN_PATH_MAX + 16], err[ERR_MAX];
+    snprintf(prefix, sizeof prefix, "%s/runs/", o->env.root);
+    if (strncmp(s->dir, prefix, strlen(prefix)) != 0)
+        return;
+    snprintf(hist, sizeof hist, "%shistory.csv", prefix);
+    int n = history_append(hist, s->dir, err, sizeof err);
+    if (n < 0)
+        fprintf(stderr, "ablate: history not appended: %s\n", err);
+    else
+        printf("  %s (+%d rows)\n", hist, n);
+}
+
 int sweep_finish(const struct plan *p, const struct sweep_opts *o, struct sweep_state *s, char *err,
                  size_t errlen)
 {
@@ -293,6 +311,7 @@ int sweep_finish(const struct plan *p, const struct sweep_opts *o, struct sweep_
         }
     print_baseline_efficiency(s);
     print_paths(p, s, charts_ok);
+    append_history(o, s);
     return 0;
 }
 

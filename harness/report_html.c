@@ -1,0 +1,117 @@
+/* harness/report_html.c — report.html, self-contained: styles inline and
+ * every chart's SVG embedded as a data: URI, so it opens offline and
+ * gnuplot's element ids (the same in every SVG) cannot collide. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+static void html_text(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+}
+
+static int embed_svg(FILE *f, const char *path)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    FILE *in = fopen(path, "rb");
+    if (!in)
+        return -1;
+    unsigned char b[3];
+    size_t got;
+    fputs("<figure><img class=\"chart\" alt=\"", f);
+    html_text(f, path);
+    fputs("\" src=\"data:image/svg+xml;base64,", f);
+    while ((got = fread(b, 1, 3, in)) > 0) {
+        unsigned v = b[0] << 16 | (got > 1 ? b[1] << 8 : 0) | (got > 2 ? b[2] : 0);
+        char q[5] = {b64[v >> 18 & 63], b64[v >> 12 & 63], got > 1 ? b64[v >> 6 & 63] : '=',
+                     got > 2 ? b64[v & 63] : '=', 0};
+        fputs(q, f);
+    }
+    int bad = ferror(in);
+    (void)fclose(in); /* read-only */
+    fputs("\"><figcaption>", f);
+    html_text(f, strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+    fputs("</figcaption></figure>\n", f);
+    return bad ? -1 : 0;
+}
+
+static void html_machines(FILE *f, const struct report_in *in)
+{
+    fputs("<h2>Machine and command</h2><ul>\n", f);
+    for (int k = 0; k < in->nruns; k++) {
+        const struct run_meta *m = &in->meta[k];
+        fputs("<li>run <code>", f), html_text(f, in->dirs[k]), fputs("</code> ", f);
+        html_text(f, m->date), fputs(", commit <code>", f), html_text(f, m->commit);
+        fputs("</code><br>fingerprint <code>", f), html_text(f, m->fp_id), fputs("</code>: ", f);
+        html_text(f, m->cpu_model), fprintf(f, ", %d cores, ", m->cores), html_text(f, m->cpu_flags);
+        fputs(", OpenBLAS ", f), html_text(f, m->blas_core), fputs(", ", f), html_text(f, m->compiler);
+        fputs(", CUDA: ", f), html_text(f, m->cuda_device);
+        fputs("<br>command: <code>", f), html_text(f, m->command), fputs("</code></li>\n", f);
+    }
+    for (int k = 0; k < in->npeaks; k++)
+        fprintf(f, "<li>roof at %d thread(s): sgemm %.1f GFLOP/s, triad %.1f GB/s</li>\n", in->peaks[k].threads,
+                in->peaks[k].sgemm_gflops, in->peaks[k].triad_gbs);
+    fputs("</ul>\n", f);
+    char note[256];
+    report_load_note(in, note, sizeof note);
+    if (note[0])
+        fputs("<p class=\"warn\">", f), html_text(f, note), fputs("</p>\n", f);
+    if (in->mixed)
+        fputs("<p class=\"warn\">These runs come from different machine fingerprints (merged with --force): "
+              "latency ratios across them are not comparable.</p>\n",
+              f);
+}
+
+static void html_table(FILE *f, const struct report_line *l, int nl)
+{
+    fputs("<h2>Each configuration against its baseline</h2>\n<table><tr>", f);
+    for (int c = 0; c < REPORT_COLS; c++)
+        fputs("<th>", f), html_text(f, report_headers[c]), fputs("</th>", f);
+    fputs("</tr>\n", f);
+    for (int i = 0; i < nl; i++) {
+        fputs(l[i].baseline ? "<tr class=\"base\">" : "<tr>", f);
+        for (int c = 0; c < REPORT_COLS; c++)
+            fputs("<td>", f), html_text(f, l[i].cell[c]), fputs("</td>", f);
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+int report_write_html(const char *path, const struct report_in *in, const struct report_line *l, int nl,
+                      char (*svgs)[1200], int nsvg)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ablate report</title>\n"
+          "<style>body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;"
+          "font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td:nth-child(-n+4)"
+          "{text-align:left}tr.base{background:#f3f3f3}img.chart{max-width:900px;width:100%}"
+          ".warn{color:#b00}code{font-size:12px}</style></head><body>\n<h1>ablate report: ",
+          f);
+    html_text(f, in->meta[0].experiment[0] ? in->meta[0].experiment : in->dirs[0]);
+    fputs("</h1>\n", f);
+    html_machines(f, in);
+    html_table(f, l, nl);
+    fputs("<h2>Charts</h2>\n", f);
+    int bad = 0;
+    for (int i = 0; i < nsvg; i++)
+        bad |= embed_svg(f, svgs[i]) != 0;
+    fputs("<h2>Method</h2><p>", f);
+    html_text(f, report_method);
+    /* lets a headless browser test tell charts that decoded from broken ones */
+    fputs("</p>\n<script>window.addEventListener('load',function(){var n=0;"
+          "document.querySelectorAll('img.chart').forEach(function(i){if(i.naturalWidth>0)n++;});"
+          "document.body.setAttribute('data-charts-rendered',String(n));});</script>\n</body></html>\n",
+          f);
+    bad |= ferror(f); /* sticky: any failed write above */
+    return fclose(f) != 0 || bad ? -1 : 0;
+}

@@ -1,0 +1,117 @@
+/* harness/report_plot.c — the roofline chart: achieved GFLOP/s (flops_full
+ * / median of the fastest passing generated impl) against arithmetic
+ * intensity (flops_full / bytes), under this machine's measured roofs
+ * min(sgemm peak, triad bandwidth x intensity), one roof per thread count. */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gnuplot_run.h"
+#include "report.h"
+
+/* Block 0: baselines, block 1: modules: "intensity GFLOP/s". */
+static int write_points(FILE *f, const struct report_in *in, double *xlo, double *xhi)
+{
+    *xlo = INFINITY, *xhi = -INFINITY;
+    for (int pass = 0; pass < 2; pass++) {
+        fprintf(f, "# %s\n", pass ? "modules" : "baselines");
+        for (int i = 0; i < in->nv; i++) {
+            const struct result_row *g = in->v[i].best_gen;
+            if (!g || g->bytes <= 0 || !(g->gflops > 0) || (strcmp(g->role, "baseline") == 0) == pass)
+                continue;
+            double ai = (double)g->flops_full / (double)g->bytes;
+            *xlo = fmin(*xlo, ai), *xhi = fmax(*xhi, ai);
+            fprintf(f, "%.6g %.6g\n", ai, g->gflops);
+        }
+        fputs(pass ? "\n" : "\n\n", f);
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+static void write_roofs(FILE *f, const struct report_in *in)
+{
+    for (int k = 0; k < in->npeaks; k++) {
+        const struct peak *p = &in->peaks[k];
+        fprintf(f, ", (%.6g * x < %.6g ? %.6g * x : %.6g) with lines lw 2 dt %d lc rgb '#555555' title "
+                   "'roof, %d thread%s: sgemm %.0f GFLOP/s, triad %.1f GB/s'",
+                p->triad_gbs, p->sgemm_gflops, p->triad_gbs, p->sgemm_gflops, k + 1, p->threads, p->threads > 1 ? "s" : "", p->sgemm_gflops,
+                p->triad_gbs);
+    }
+}
+
+static int write_gp(FILE *f, const char *dat, const char *svg, const char *png, const struct report_in *in,
+                    double xlo, double xhi)
+{
+    fputs("set title 'Roofline: achieved GFLOP/s (fastest generated impl) vs arithmetic intensity'\n"
+          "set xlabel 'arithmetic intensity (flops_full / bytes)'\nset ylabel 'GFLOP/s'\n"
+          "set logscale xy 10\nset grid\nset key bottom right\nset samples 400\n", f);
+    fprintf(f, "set xrange [%.6g:%.6g]\n", xlo / 3, xhi * 3);
+    fputs("set terminal svg size 900,560 noenhanced font 'DejaVu Sans,10' background rgb 'white'\nset output ", f);
+    gnuplot_string(f, svg);
+    fputs("\nplot ", f);
+    gnuplot_string(f, dat);
+    fputs(" index 0 using 1:2 with points pt 5 ps 1 lc rgb '#d62728' title 'baseline', '' index 1 using 1:2 "
+          "with points pt 7 ps 0.8 lc rgb '#1f77b4' title 'modules'",
+          f);
+    write_roofs(f, in);
+    fputs("\nset terminal pngcairo size 900,560 noenhanced font 'DejaVu Sans,10'\nset output ", f);
+    gnuplot_string(f, png);
+    fputs("\nreplot\nunset output\n", f);
+    return ferror(f) ? -1 : 0;
+}
+
+int report_roofline(const char *out, const struct report_in *in, char *err, size_t errlen)
+{
+    char dat[1200], gp[1200], svg[1200], png[1200];
+    double xlo, xhi;
+    snprintf(dat, sizeof dat, "%s/roofline.dat", out);
+    snprintf(gp, sizeof gp, "%s/roofline.gp", out);
+    snprintf(svg, sizeof svg, "%s/roofline.svg", out);
+    snprintf(png, sizeof png, "%s/roofline.png", out);
+    FILE *f = fopen(dat, "w");
+    int bad = !f || write_points(f, in, &xlo, &xhi) != 0;
+    if (f && fclose(f) != 0)
+        bad = 1;
+    if (!bad && isinf(xlo)) {
+        snprintf(err, errlen, "no timed rows with a byte count: nothing to place on the roofline");
+        return -1;
+    }
+    FILE *g = bad ? NULL : fopen(gp, "w");
+    int gbad = !g || write_gp(g, dat, svg, png, in, xlo, xhi) != 0;
+    if (g && fclose(g) != 0)
+        gbad = 1;
+    if (bad || gbad) {
+        snprintf(err, errlen, "cannot write %s (%s)", bad ? dat : gp, strerror(errno ? errno : EIO));
+        return -1;
+    }
+    return gnuplot_run(gp, err, errlen);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+/* The sweep's own charts: every *.svg of each run folder but ours. */
+int report_svgs(const char *out, const struct report_in *in, char (*paths)[1200], int max)
+{
+    int n = 0;
+    char roof[1200];
+    snprintf(roof, sizeof roof, "%s/roofline.svg", out);
+    if (access(roof, R_OK) == 0 && n < max)
+        snprintf(paths[n++], 1200, "%s", roof);
+    for (int k = 0; k < in->nruns; k++) {
+        DIR *d = opendir(in->dirs[k]);
+        struct dirent *e;
+        while (d && (e = readdir(d)) && n < max)
+            if (ends_with(e->d_name, ".svg") && strcmp(e->d_name, "roofline.svg") &&
+                strcmp(e->d_name, "history.svg"))
+                snprintf(paths[n++], 1200, "%s/%s", in->dirs[k], e->d_name);
+        if (d)
+            (void)closedir(d); /* read-only */
+    }
+    return n;
+}

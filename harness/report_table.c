@@ -1,0 +1,112 @@
+/* harness/report_table.c — the comparison table as text cells, once, for
+ * both report.md and report.html (so the two cannot disagree). */
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare.h"
+#include "report.h"
+#include "stats.h"
+
+const char *const report_headers[REPORT_COLS] = {
+    "site", "threads", "module", "args", "params", "Δparams", "GFLOPs (thop)", "ΔFLOPs (thop)",
+    "GFLOPs (full)", "ΔFLOPs (full)", "best impl", "median ms", "latency ratio", "95% CI", "parity"};
+
+const char report_method[] =
+    "Latency ratio = the configuration's fastest passing generated implementation over the baseline's "
+    "(same layer, input shape and threads). The 95% CI is computed from the CSV's summary, not raw "
+    "samples: sd ~ (p90 - p10) / 2.563, SE(median) ~ 1.2533 sd / sqrt(n), SE(log ratio) = the two "
+    "relative SEs in quadrature, CI = ratio x exp(+-1.96 SE). It assumes roughly normal timings and "
+    "independent samples; rows with fewer than 3 samples get no CI. Δ columns are the configuration "
+    "minus its baseline, absolute and relative.";
+
+static void delta(char *buf, size_t len, int64_t v, int64_t base, double scale)
+{
+    if (base <= 0) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    double d = (double)(v - base);
+    snprintf(buf, len, scale == 1 ? "%+.0f (%+.1f%%)" : "%+.4f (%+.1f%%)", d / scale, 100.0 * d / (double)base);
+}
+
+static void parity_cell(char *buf, size_t len, const struct config_view *c)
+{
+    if (!c->worst)
+        snprintf(buf, len, "-");
+    else if (!strcmp(c->worst->status, "ok"))
+        snprintf(buf, len, "ok");
+    else
+        snprintf(buf, len, "%s (%s)", c->worst->status, c->worst->impl);
+}
+
+static void counts_cells(struct report_line *l, const struct result_row *r, const struct result_row *b)
+{
+    snprintf(l->cell[4], sizeof l->cell[4], "%" PRId64, r->params);
+    snprintf(l->cell[6], sizeof l->cell[6], "%.4f", r->flops_thop / 1e9);
+    snprintf(l->cell[8], sizeof l->cell[8], "%.4f", r->flops_full / 1e9);
+    delta(l->cell[5], sizeof l->cell[5], r->params, b ? b->params : 0, 1);
+    delta(l->cell[7], sizeof l->cell[7], r->flops_thop, b ? b->flops_thop : 0, 1e9);
+    delta(l->cell[9], sizeof l->cell[9], r->flops_full, b ? b->flops_full : 0, 1e9);
+}
+
+static void latency_cells(struct report_line *l, const struct result_row *g, const struct result_row *bg)
+{
+    snprintf(l->cell[10], sizeof l->cell[10], "%s", g ? g->impl : "-");
+    snprintf(l->cell[11], sizeof l->cell[11], g ? "%.4g" : "-", g ? g->median_ms : 0);
+    snprintf(l->cell[12], sizeof l->cell[12], "-");
+    snprintf(l->cell[13], sizeof l->cell[13], "-");
+    if (!g || !bg)
+        return;
+    struct lat_summary a, b;
+    double r, lo, hi;
+    row_summary(g, &a), row_summary(bg, &b);
+    stats_ratio_ci(&a, &b, 0.05, &r, &lo, &hi);
+    snprintf(l->cell[12], sizeof l->cell[12], "%.3f", r);
+    if (!isnan(lo))
+        snprintf(l->cell[13], sizeof l->cell[13], "[%.3f, %.3f]", lo, hi);
+}
+
+static void one_line(struct report_line *l, const struct config_view *v, int nv, const struct config_view *c)
+{
+    const struct config_view *b = results_view_baseline(v, nv, c);
+    memset(l, 0, sizeof *l);
+    l->baseline = !strcmp(c->id->role, "baseline");
+    results_site_label(c->id, l->cell[0], sizeof l->cell[0]);
+    snprintf(l->cell[1], sizeof l->cell[1], "%d", c->id->threads);
+    snprintf(l->cell[2], sizeof l->cell[2], "%s%s", c->id->module, l->baseline ? " (baseline)" : "");
+    snprintf(l->cell[3], sizeof l->cell[3], "%.159s", c->id->args);
+    const struct result_row *r = c->counts, *br = b ? b->counts : NULL;
+    if (r)
+        counts_cells(l, r, br);
+    else
+        for (int k = 4; k < 10; k++)
+            snprintf(l->cell[k], sizeof l->cell[k], "-");
+    latency_cells(l, c->best_gen, b ? b->best_gen : NULL);
+    parity_cell(l->cell[14], sizeof l->cell[14], c);
+}
+
+int report_lines(const struct report_in *in, struct report_line **lines)
+{
+    *lines = calloc((size_t)(in->nv ? in->nv : 1), sizeof **lines);
+    if (!*lines)
+        return -1;
+    for (int i = 0; i < in->nv; i++)
+        one_line(&(*lines)[i], in->v, in->nv, &in->v[i]);
+    return in->nv;
+}
+
+void report_load_note(const struct report_in *in, char *buf, size_t len)
+{
+    double worst = 0;
+    for (int i = 0; i < in->n; i++)
+        if (in->rows[i].load > worst) /* NaN compares false: unmeasured rows are skipped */
+            worst = in->rows[i].load;
+    buf[0] = 0;
+    if (worst > REPORT_LOAD_WARN)
+        snprintf(buf, len,
+                 "Other processes used up to %.2f cores while kernels were timed: latencies and the roofs "
+                 "are noisy; rerun on a quiet machine before drawing conclusions.",
+                 worst);
+}

@@ -1,0 +1,253 @@
+/* tests/test_report.c — `ablate report`: report.md's numbers recomputed
+ * from the CSV, report.html self-contained and rendered by a real headless
+ * browser (skipped without chromium), shards merged, machines kept apart,
+ * bad input one line with exit status 2. */
+#include <criterion/criterion.h>
+#include <inttypes.h>
+
+#include "results_fixture.h"
+#include "run_fixture.h"
+#include "test_util.h"
+
+static char dir[64], run[128];
+
+/* The fixture with a byte count (flops_full / 8) so the roofline has points. */
+static void write_run(const char *into, const char *fp, const char *only_layer, double load)
+{
+    char csv[192], tmp[192], err[256];
+    struct result_row *rows;
+    snprintf(tmp, sizeof tmp, "%s/fixture.csv", dir);
+    snprintf(csv, sizeof csv, "%s/results.csv", into);
+    run_fixture_dir(into);
+    cr_assert(fixture_write(tmp) > 0);
+    int n = results_read(tmp, &rows, err, sizeof err);
+    cr_assert(n > 0, "%s", err);
+    cr_assert_eq(unlink(tmp), 0);
+    FILE *f = results_open(csv, err, sizeof err);
+    cr_assert(f, "%s", err);
+    for (int i = 0; i < n; i++) {
+        rows[i].bytes = rows[i].flops_full / 8;
+        rows[i].load = load;
+        if (!only_layer || !strcmp(rows[i].layer, only_layer))
+            cr_assert_eq(results_write(f, &rows[i], err, sizeof err), 0, "%s", err);
+    }
+    cr_assert_eq(fclose(f), 0);
+    free(rows);
+    run_fixture_meta(into, fp, "abc1234");
+    run_fixture_peak(into);
+}
+
+static void setup(void)
+{
+    temp_dir(dir, sizeof dir);
+    snprintf(run, sizeof run, "%s/run", dir);
+    write_run(run, "00000000000000aa", NULL, 0.0);
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+}
+
+TestSuite(report, .init = setup, .fini = teardown, .timeout = 120);
+
+static void report_ok(const char *args)
+{
+    struct run_out r;
+    run_ablate(&r, args);
+    cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+}
+
+/* Fastest ok gen:* median of (role, layer, threads, args) straight from the rows. */
+static const struct result_row *best(const struct result_row *rows, int n, const char *role, const char *layer,
+                                     int threads, const char *args)
+{
+    const struct result_row *b = NULL;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(rows[i].role, role) && !strcmp(rows[i].layer, layer) && rows[i].threads == threads &&
+            (!args || !strcmp(rows[i].args, args)) && !strncmp(rows[i].impl, "gen:", 4) &&
+            !strcmp(rows[i].status, "ok") && (!b || rows[i].median_ms < b->median_ms))
+            b = &rows[i];
+    return b;
+}
+
+static void check_line(const char *md, const struct result_row *rows, int n, const char *layer, int t, int np)
+{
+    char args[64], want[512];
+    snprintf(args, sizeof args, "grid=ij:num_param=%d:s=2", np);
+    const struct result_row *m = best(rows, n, "module", layer, t, args), *b = best(rows, n, "baseline", layer, t, NULL);
+    cr_assert(m && b);
+    int64_t d = m->params - b->params;
+    snprintf(want, sizeof want, "| %s | %d | AKConv | %s | %" PRId64 " | %+" PRId64 " (%+.1f%%) |", layer, t, args,
+             m->params, d, 100.0 * (double)d / (double)b->params);
+    const char *line = strstr(md, want);
+    cr_assert(line, "no line starting %s in\n%s", want, md);
+    snprintf(want, sizeof want, "| %s | %.4g | %.3f | [", m->impl, m->median_ms, m->median_ms / b->median_ms);
+    cr_assert(strstr(line, want) && strstr(line, want) < strchr(line, '\n'), "want %s in %.400s", want, line);
+}
+
+Test(report, md_numbers_match_the_csv)
+{
+    char args[256], path[192], csv[192], err[256];
+    static char md[65536];
+    struct result_row *rows;
+    snprintf(args, sizeof args, "report %s", run);
+    report_ok(args);
+    snprintf(path, sizeof path, "%s/report.md", run);
+    slurp(path, md, sizeof md);
+    snprintf(csv, sizeof csv, "%s/results.csv", run);
+    int n = results_read(csv, &rows, err, sizeof err);
+    cr_assert(n > 0, "%s", err);
+    check_line(md, rows, n, "L1", 1, 1);
+    check_line(md, rows, n, "L1", 2, 9);
+    check_line(md, rows, n, "L16", 1, 5);
+    check_line(md, rows, n, "L3", 2, 3);
+    cr_assert(strstr(md, "fingerprint `00000000000000aa`: Test CPU"), "%s", md);
+    cr_assert(strstr(md, "command: `./build/ablate sweep experiments/fixture.lua --quick`"));
+    cr_assert(strstr(md, "| fail_parity (gen:fused) |"), "the L3 num_param=9 parity failure is shown");
+    cr_assert(strstr(md, "![roofline.svg](roofline.svg)"), "%s", md);
+    free(rows);
+}
+
+Test(report, html_is_self_contained)
+{
+    char args[256], path[192];
+    static char html[1 << 20];
+    snprintf(args, sizeof args, "report %s", run);
+    report_ok(args);
+    snprintf(path, sizeof path, "%s/report.html", run);
+    slurp(path, html, sizeof html);
+    cr_assert(strstr(html, "<img class=\"chart\""), "no chart");
+    cr_assert(strstr(html, "src=\"data:image/svg+xml;base64,"));
+    cr_assert(!strstr(html, "http:") && !strstr(html, "https:") && !strstr(html, "<link"),
+              "the report must open offline");
+}
+
+Test(report, renders_in_headless_chromium)
+{
+    if (system("command -v chromium >/dev/null 2>&1") != 0)
+        cr_skip_test("chromium not installed");
+    char args[256], cmd[1024], png[192], dom[192];
+    static char text[1 << 20];
+    snprintf(args, sizeof args, "report %s", run);
+    report_ok(args);
+    snprintf(png, sizeof png, "%s/shot.png", dir);
+    snprintf(dom, sizeof dom, "%s/dom.html", dir);
+    /* --no-sandbox: tests may run as root; the page is our own file */
+    snprintf(cmd, sizeof cmd,
+             "cd %s && timeout 90 chromium --headless --no-sandbox --disable-gpu --window-size=1400,2000 "
+             "--screenshot=%s file://%s/report.html >/dev/null 2>&1 && timeout 90 chromium --headless "
+             "--no-sandbox --disable-gpu --virtual-time-budget=5000 --dump-dom file://%s/report.html >%s 2>/dev/null",
+             dir, png, run, run, dom);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    struct stat st;
+    cr_assert(stat(png, &st) == 0 && st.st_size > 10000, "no screenshot %s", png);
+    slurp(png, text, 8);
+    cr_assert(!memcmp(text, "\x89PNG", 4));
+    slurp(dom, text, sizeof text);
+    cr_assert(strstr(text, "data-charts-rendered=\"1\""), "the roofline SVG did not render");
+}
+
+Test(report, shards_merge)
+{
+    char a[128], b[128], out[128], args[512], path[192];
+    static char md[65536];
+    snprintf(a, sizeof a, "%s/shard1", dir), snprintf(b, sizeof b, "%s/shard2", dir);
+    snprintf(out, sizeof out, "%s/merged", dir);
+    write_run(a, "00000000000000aa", "L1", 0.0);
+    write_run(b, "00000000000000aa", "L16", 0.0);
+    snprintf(args, sizeof args, "report --out %s %s %s", out, a, b);
+    report_ok(args);
+    snprintf(path, sizeof path, "%s/report.md", out);
+    slurp(path, md, sizeof md);
+    cr_assert(strstr(md, "| L1 | 1 | Conv (baseline) |") && strstr(md, "| L16 | 2 | AKConv |"), "%s", md);
+    cr_assert(!strstr(md, "| L3 |"));
+}
+
+Test(report, other_machine_refused_unless_forced)
+{
+    char b[128], args[512], want[512];
+    struct run_out r;
+    snprintf(b, sizeof b, "%s/other", dir);
+    write_run(b, "00000000000000bb", NULL, 0.0);
+    snprintf(args, sizeof args, "report %s %s", run, b);
+    run_ablate(&r, args);
+    cr_assert_eq(r.status, 2);
+    snprintf(want, sizeof want,
+             "ablate: runs come from different machines: fingerprint 00000000000000aa (%s) vs 00000000000000bb "
+             "(%s); latency is not comparable across machines (--force merges them anyway)\n",
+             run, b);
+    cr_assert_str_eq(r.err, want);
+    snprintf(args, sizeof args, "report --force %s %s", run, b);
+    report_ok(args);
+}
+
+Test(report, busy_machine_is_warned_about)
+{
+    char busy[128], args[256], path[192];
+    static char md[65536];
+    snprintf(busy, sizeof busy, "%s/busy", dir);
+    write_run(busy, "00000000000000aa", NULL, 1.5);
+    snprintf(args, sizeof args, "report %s", busy);
+    report_ok(args);
+    snprintf(path, sizeof path, "%s/report.md", busy);
+    slurp(path, md, sizeof md);
+    cr_assert(strstr(md, "**Warning:** Other processes used up to 1.50 cores while kernels were timed"), "%s", md);
+    snprintf(args, sizeof args, "report %s", run); /* the quiet one has none */
+    report_ok(args);
+    snprintf(path, sizeof path, "%s/report.md", run);
+    slurp(path, md, sizeof md);
+    cr_assert(!strstr(md, "Warning"));
+}
+
+Test(report, missing_run_folder)
+{
+    char args[256], want[256];
+    struct run_out r;
+    snprintf(args, sizeof args, "report %s/nope", dir);
+    run_ablate(&r, args);
+    cr_assert_eq(r.status, 2);
+    snprintf(want, sizeof want, "ablate: %s/nope: no such run folder\n", dir);
+    cr_assert_str_eq(r.err, want);
+}
+
+Test(report, run_folder_without_csv)
+{
+    char args[256], want[256], empty[128];
+    struct run_out r;
+    snprintf(empty, sizeof empty, "%s/empty", dir);
+    run_fixture_dir(empty);
+    snprintf(args, sizeof args, "report %s", empty);
+    run_ablate(&r, args);
+    cr_assert_eq(r.status, 2);
+    snprintf(want, sizeof want, "ablate: %s/results.csv: cannot open (No such file or directory)\n", empty);
+    cr_assert_str_eq(r.err, want);
+}
+
+Test(report, csv_with_wrong_header)
+{
+    char args[256], want[512], csv[192];
+    struct run_out r;
+    snprintf(csv, sizeof csv, "%s/results.csv", run);
+    write_file(csv, "desc,layer,when\nx,L1,now\n");
+    snprintf(args, sizeof args, "report %s", run);
+    run_ablate(&r, args);
+    cr_assert_eq(r.status, 2);
+    snprintf(want, sizeof want,
+             "ablate: %s: not an ablate results file (header mismatch at column 3: 'when', expected 'role')\n", csv);
+    cr_assert_str_eq(r.err, want);
+}
+
+Test(report, index_links_each_run)
+{
+    char args[256], idx[192];
+    static char html[4096];
+    snprintf(idx, sizeof idx, "%s/index.html", dir);
+    snprintf(args, sizeof args, "report --index %s %s", idx, run);
+    report_ok(args);
+    slurp(idx, html, sizeof html);
+    cr_assert(strstr(html, "<a href=\"run/report.html\">"), "%s", html);
+}
