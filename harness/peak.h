@@ -7,9 +7,9 @@
 
 struct peak {
     int threads;
-    double sgemm_gflops;  /* sgemm n x n x n, median of repeats */
+    double sgemm_gflops;  /* sgemm n x n x n, fastest of the repeats */
     int sgemm_n;
-    double triad_gbs;     /* a[i] = b[i] + s*c[i], STREAM byte counting (3 x 4 bytes) */
+    double triad_gbs;     /* a[i] = b[i] + s*c[i], STREAM byte counting (3 x 4 bytes), fastest repeat */
     char blas_core[64];
 };
 
