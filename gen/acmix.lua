@@ -46,9 +46,7 @@ local function geometry(cfg)
   assert(g.H > g.PAD and g.W > g.PAD, "ACmix: input too small for reflection padding")
   g.HO, g.WO = g.H // g.S, g.W // g.S
   g.HW = g.H * g.W
-  -- attention and conv rows are computed in chunks of VL output columns
-  g.VL = 16
-  g.WO_PAD = round_up(g.WO, g.VL)
+  -- (the chunk width VL, a vector register, is chosen in C from the ISA)
   g.args_text = string.format(
     "in_planes=%d out_planes=%d kernel_att=%d head=%d kernel_conv=%d stride=%d dilation=%d",
     g.CIN, g.C, g.KA, g.HEAD, g.KC, g.S, g.DIL)

@@ -90,13 +90,14 @@ struct op {
 /* The table.  X(symbol) for every module, in display order. */
 #define OP_LIST(X) \
     X(op_conv)     \
-    X(op_akconv)
+    X(op_akconv)   \
+    X(op_acmix)
 
 #define OP_DECLARE(sym) extern const struct op sym;
 OP_LIST(OP_DECLARE)
 #undef OP_DECLARE
 
-enum { OP_COUNT_EXPECTED = 2 }; /* bump together with OP_LIST */
+enum { OP_COUNT_EXPECTED = 3 }; /* bump together with OP_LIST */
 
 extern const struct op *const op_table[];
 extern const int op_count;

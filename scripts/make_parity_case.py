@@ -5,10 +5,11 @@ Usage:
     /usr/bin/python3 scripts/make_parity_case.py MODULE key=value... \\
         [h=H w=W batch=B seed=S offset_scale=F] OUTPREFIX
 
-    MODULE       Conv | AKConv
+    MODULE       Conv | AKConv | ACmix
     key=value    constructor arguments, as in the goldens or the results CSV
                  (Conv: c1 c2 k s p g d act bn_eps; AKConv: inc outc num_param
-                 stride bias grid bn_eps; p=-1 or absent means autopad)
+                 stride bias grid bn_eps; ACmix: in_planes out_planes kernel_att
+                 head kernel_conv stride dilation; p=-1 or absent means autopad)
     h, w, batch  input size (default 16, 16, 1)
     seed         weights and input (default 0)
     offset_scale typical AKConv offset in pixels (default 2.0)

@@ -24,6 +24,8 @@ import sys
 import torch
 import torch.nn as nn
 
+from torch_acmix import ACmix, acmix_spec  # seed 001, kept in its own file
+
 BN_EPS_DEFAULT = 1e-5
 BORDER_MARGIN = 1e-3  # MODULES.md 5.1: the AKConv sampler jumps at its clamp bounds
 
@@ -163,8 +165,10 @@ MODULE_KEYS = {
              'bn_eps': BN_EPS_DEFAULT},
     'akconv': {'inc': None, 'outc': None, 'num_param': None, 'stride': 1, 'bias': 0,
                'grid': 'ij', 'bn_eps': BN_EPS_DEFAULT},
+    'acmix': {'in_planes': None, 'out_planes': None, 'kernel_att': 7, 'head': 4, 'kernel_conv': 3,
+              'stride': 1, 'dilation': 1, 'bn_eps': BN_EPS_DEFAULT},
 }
-MODULE_NAMES = {'conv': 'Conv', 'akconv': 'AKConv'}
+MODULE_NAMES = {'conv': 'Conv', 'akconv': 'AKConv', 'acmix': 'ACmix'}
 
 
 def parse_kv(items):
@@ -204,6 +208,10 @@ def build_module(module, kv):
         m = Conv(a['c1'], a['c2'], a['k'], a['s'], None if a['p'] < 0 else a['p'],
                  a['g'], a['d'], act=bool(a['act']))
         c_in = a['c1']
+    elif module.lower() == 'acmix':
+        m = ACmix(a['in_planes'], a['out_planes'], a['kernel_att'], a['head'], a['kernel_conv'],
+                  a['stride'], a['dilation'])
+        c_in = a['in_planes']
     else:
         m = AKConv(a['inc'], a['outc'], a['num_param'], a['stride'], bias=bool(a['bias']),
                    grid=a['grid'])
@@ -246,6 +254,9 @@ def randomize_weights(m, gen):
                 sub.bias.copy_(_randn(c, gen, 0.5))
                 sub.running_mean.copy_(_randn(c, gen, 0.5))
                 sub.running_var.copy_(_uniform(c, gen, 0.5, 2.0))
+        if isinstance(m, ACmix):  # the mix weights too, so neither branch is a plain half
+            m.rate1.copy_(_uniform(1, gen, 0.3, 1.2))
+            m.rate2.copy_(_uniform(1, gen, 0.3, 1.2))
 
 
 def randomize_offsets(m, gen, scale):
@@ -393,6 +404,20 @@ AKCONV_CASES = [
     _c('n5_s2_xy_border_9x12', 'inc=4 outc=5 num_param=5 stride=2 grid=xy', 9, 12, scale=8.0),
 ]
 
+# kernel_att 3/5/7, head 1/2/4, stride 1/2, H != W, batch 2, and maps barely
+# larger than the reflection padding (4 > 3, 3 > 2) where most taps reflect.
+ACMIX_CASES = [
+    _c('ka3_h1_s1_7x9', 'in_planes=4 out_planes=6 kernel_att=3 head=1', 7, 9),
+    _c('ka5_h2_s1_9x8', 'in_planes=5 out_planes=8 kernel_att=5 head=2', 9, 8),
+    _c('ka7_h4_s1_10x12', 'in_planes=6 out_planes=8 kernel_att=7 head=4', 10, 12),
+    _c('ka3_h2_s2_8x10', 'in_planes=4 out_planes=6 kernel_att=3 head=2 stride=2', 8, 10),
+    _c('ka5_h4_s2_b2_8x12', 'in_planes=3 out_planes=8 kernel_att=5 head=4 stride=2', 8, 12, batch=2),
+    _c('ka7_h1_s2_10x8', 'in_planes=5 out_planes=4 kernel_att=7 head=1 stride=2', 10, 8),
+    _c('ka3_h4_s1_b2_6x5', 'in_planes=3 out_planes=8 kernel_att=3 head=4', 6, 5, batch=2),
+    _c('ka7_h2_s1_4x9', 'in_planes=4 out_planes=4 kernel_att=7 head=2', 4, 9),
+    _c('ka5_h1_s1_3x11', 'in_planes=3 out_planes=5 kernel_att=5 head=1', 3, 11),
+]
+
 
 def state_tensors(m):
     """Every state_dict tensor under its PyTorch key (float32 / int64)."""
@@ -431,6 +456,8 @@ def write_all(outdir):
         paths.append(write_case(outdir, 'Conv', case, 100 + i))
     for i, case in enumerate(AKCONV_CASES):
         paths.append(write_case(outdir, 'AKConv', case, 200 + i))
+    for i, case in enumerate(ACMIX_CASES):
+        paths.append(write_case(outdir, 'ACmix', case, 300 + i))
     total = sum(os.path.getsize(p) for p in paths)
     print('%d files, %d bytes in all' % (len(paths), total))
 
@@ -514,7 +541,9 @@ def verify_file(path):
     exact = torch.equal(y, t['y'])
     msg = 'bit-exact' if exact else 'max|dy| %.3g' % (y - t['y']).abs().max().item()
     ok = exact
-    spec = akconv_spec_forward if meta['module'] == 'AKConv' else conv_spec_forward
+    spec = {'AKConv': akconv_spec_forward,
+            'ACmix': lambda kv, sd, x: acmix_spec(resolve_args('ACmix', kv), sd, x)}.get(meta['module'],
+                                                                            conv_spec_forward)
     ys = spec(kv, sd, t['x'])
     err = (abs(ys - t['y'].double().numpy()) / (1 + abs(ys))).max()
     ok = ok and err <= 1e-4

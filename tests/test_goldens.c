@@ -103,3 +103,5 @@ static void check_module(const char *pattern, int min_files)
 Test(goldens, conv, .timeout = 300) { check_module("tests/goldens/conv_*.safetensors", 5); }
 
 Test(goldens, akconv, .timeout = 300) { check_module("tests/goldens/akconv_*.safetensors", 10); }
+
+Test(goldens, acmix, .timeout = 300) { check_module("tests/goldens/acmix_*.safetensors", 8); }

@@ -1,0 +1,81 @@
+/* gen/runtime/ablate_acmix.h — ACmix pieces shared by the generated ACmix
+ * kernels (gen/templates/acmix_*.c.in) that do not depend on the
+ * configuration.  Like ablate_gen.h: static inline, sizes as arguments, so
+ * the template's constants specialise them when they inline.
+ *
+ *   abl_reflect        reflection index R(t, n) of MODULES.md 5.2 step 3
+ *   abl_linspace_at    torch.linspace(-1, 1, n)[i] in float32
+ *   abl_reflect_pad    one plane copied with reflection padding
+ *   abl_softmax_cols   softmax down the rows of a [taps][vl] block, per column
+ */
+#ifndef ABLATE_ACMIX_H
+#define ABLATE_ACMIX_H
+
+#include <stddef.h>
+#include <string.h>
+
+#include "ablate_gen.h"
+
+/* -t left of 0, 2(n-1) - t right of n-1 (valid for an overhang < n, which
+ * the op row's validation guarantees: H, W > padding). */
+static inline int abl_reflect(int t, int n)
+{
+    return t < 0 ? -t : t > n - 1 ? 2 * (n - 1) - t : t;
+}
+
+/* torch.linspace(-1, 1, n) element i, float32, as PyTorch's CPU kernel
+ * computes it: from the start for the first half, from the end for the
+ * second (so the grid is exactly symmetric, as the reference's). */
+static inline float abl_linspace_at(int n, int i)
+{
+    if (n == 1)
+        return -1.0f;
+    float step = 2.0f / (float)(n - 1);
+    return i < n / 2 ? -1.0f + step * (float)i : 1.0f - step * (float)(n - i - 1);
+}
+
+/* dst[(h + 2 pad) x (w + 2 pad)] = src[h x w] reflection-padded by pad
+ * (nn.ReflectionPad2d): the attention window then reads plain rows, and no
+ * unfold tensor (ka^2 times the plane) is ever built. */
+static inline void abl_reflect_pad(const float *src, float *dst, int h, int w, int pad)
+{
+    const int wp = w + 2 * pad;
+    for (int py = 0; py < h + 2 * pad; py++) {
+        const float *s = src + (size_t)abl_reflect(py - pad, h) * w;
+        float *d = dst + (size_t)py * wp;
+        for (int px = 0; px < pad; px++) {
+            d[px] = s[pad - px];
+            d[pad + w + px] = s[w - 2 - px];
+        }
+        memcpy(d + pad, s, sizeof(float) * (size_t)w);
+    }
+}
+
+/* p[k*vl + i] <- e^(p[k*vl + i] - max_k p[.][i]) for k < n, and
+ * scale[i] <- num / sum_k (the normalisation, folded into whatever the
+ * caller multiplies by; ACmix passes rate1).  vl <= 16 columns.  The max
+ * vectorises only without -ftrapping-math (the template turns it off). */
+static inline void abl_softmax_cols(float *p, int n, int vl, float num, float *scale)
+{
+    float mx[16], sum[16];
+#pragma omp simd
+    for (int i = 0; i < vl; i++) {
+        mx[i] = p[i];
+        sum[i] = 0.0f;
+    }
+    for (int k = 1; k < n; k++)
+#pragma omp simd
+        for (int i = 0; i < vl; i++)
+            mx[i] = p[k * vl + i] > mx[i] ? p[k * vl + i] : mx[i];
+    for (int k = 0; k < n; k++)
+#pragma omp simd
+        for (int i = 0; i < vl; i++) {
+            p[k * vl + i] = abl_expf(p[k * vl + i] - mx[i]);
+            sum[i] += p[k * vl + i];
+        }
+#pragma omp simd
+    for (int i = 0; i < vl; i++)
+        scale[i] = num / sum[i];
+}
+
+#endif

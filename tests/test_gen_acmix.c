@@ -1,0 +1,187 @@
+/* tests/test_gen_acmix.c — the generated ACmix kernels (gen/acmix.lua,
+ * variants auto, fold, split) against the scalar reference
+ * op_acmix.forward_ref (kernels/acmix.c, MODULES.md 5.2).
+ *
+ * Every case: random weights (op_acmix.init INIT_RANDOM: dep_conv and the
+ * rates random too), input N(0,1), output and workspace poisoned with NaN
+ * before the call, batch 2, and the same kernel run with 1 and 2 threads.
+ * Tolerance: the op row's tol_nmse (float32 sgemm and exp vs the double
+ * reference; see its tol_reason), and the per-element bound of MODULES.md
+ * 0.2. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gen.h"
+#include "ops.h"
+#include "rng.h"
+
+void openblas_set_num_threads(int n);
+
+static struct gen_env test_env(void)
+{
+    char cwd[GEN_PATH_MAX], err[ERR_MAX];
+    struct gen_env env;
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    cr_assert_eq(setenv("ABLATE_ROOT", cwd, 1), 0);
+    cr_assert_eq(gen_env_init(&env, err, sizeof err), 0, "%s", err);
+    return env;
+}
+
+struct acm_case {
+    int cin, c, ka, head, stride, h, w;
+};
+
+struct acm_data {
+    struct args a;
+    struct shape4 in, out;
+    struct weight_list wl;
+    float *w[WEIGHTS_MAX];
+    float *x, *y_ref;
+    int64_t nx, ny;
+};
+
+static int64_t numel(struct shape4 s) { return (int64_t)s.n * s.c * s.h * s.w; }
+
+static struct args acm_args(const struct acm_case *c)
+{
+    struct args a;
+    char err[ERR_MAX], v[32];
+    const char *keys[] = {"in_planes", "out_planes", "kernel_att", "head", "stride"};
+    int vals[] = {c->cin, c->c, c->ka, c->head, c->stride};
+    args_defaults(&op_acmix, &a);
+    for (int i = 0; i < 5; i++) {
+        snprintf(v, sizeof v, "%d", vals[i]);
+        cr_assert_eq(args_set(&a, keys[i], v, err, sizeof err), 0, "%s", err);
+    }
+    cr_assert_eq(args_complete(&a, err, sizeof err), 0, "%s", err);
+    return a;
+}
+
+static void acm_setup(struct acm_data *d, const struct acm_case *c, uint64_t seed)
+{
+    char err[ERR_MAX];
+    struct rng r;
+    memset(d, 0, sizeof *d);
+    d->a = acm_args(c);
+    d->in = (struct shape4){2, c->cin, c->h, c->w};
+    cr_assert_eq(op_acmix.validate(&d->a, d->in, err, sizeof err), 0, "%s", err);
+    d->out = op_acmix.out_shape(&d->a, d->in);
+    op_acmix.weights(&d->a, &d->wl);
+    for (int i = 0; i < d->wl.n; i++)
+        cr_assert_not_null(d->w[i] = malloc(sizeof(float) * weight_numel(&d->wl.w[i])));
+    d->nx = numel(d->in);
+    d->ny = numel(d->out);
+    cr_assert_not_null(d->x = malloc(sizeof(float) * d->nx));
+    cr_assert_not_null(d->y_ref = malloc(sizeof(float) * d->ny));
+    rng_seed(&r, seed);
+    op_acmix.init(&d->a, INIT_RANDOM, &r, d->w);
+    for (int64_t i = 0; i < d->nx; i++)
+        d->x[i] = rng_normal(&r);
+    op_acmix.forward_ref(&d->a, d->in, (const float *const *)d->w, d->x, d->y_ref);
+}
+
+static void acm_free(struct acm_data *d)
+{
+    for (int i = 0; i < d->wl.n; i++)
+        free(d->w[i]);
+    free(d->x);
+    free(d->y_ref);
+}
+
+/* Runs k on d into a NaN-poisoned y (and workspace); caller frees y. */
+static float *acm_run(const struct gen_kernel *k, const struct acm_data *d, int nthreads)
+{
+    int64_t nws = k->info->workspace_floats * nthreads;
+    float *y = malloc(sizeof(float) * d->ny);
+    float *ws = aligned_alloc(64, ((size_t)nws * sizeof(float) + 63) / 64 * 64 + 64);
+    cr_assert(y && ws);
+    for (int64_t i = 0; i < d->ny; i++)
+        y[i] = NAN;
+    for (int64_t i = 0; i < nws; i++)
+        ws[i] = NAN;
+    k->forward((const float *const *)d->w, d->x, y, ws, nthreads);
+    free(ws);
+    return y;
+}
+
+static void check_case(const struct gen_env *env, const char *variant, const struct acm_case *c,
+                       uint64_t seed)
+{
+    struct acm_data d;
+    struct gen_kernel k;
+    char err[ERR_MAX], desc[160];
+    snprintf(desc, sizeof desc, "%s: in=%d out=%d ka=%d head=%d s=%d 2x%dx%dx%d", variant, c->cin,
+             c->c, c->ka, c->head, c->stride, c->cin, c->h, c->w);
+    acm_setup(&d, c, seed);
+    cr_assert_eq(gen_build(env, &d.a, d.in, variant, &k, err, sizeof err), GEN_OK, "%s: %s", desc,
+                 err);
+    cr_assert_str_eq(k.info->variant, variant);
+    for (int nthreads = 1; nthreads <= 2; nthreads++) {
+        float *y = acm_run(&k, &d, nthreads);
+        double se = 0, sr = 0, max_rel = 0;
+        int64_t bad = 0;
+        for (int64_t i = 0; i < d.ny; i++) {
+            bad += !isfinite(y[i]);
+            double diff = (double)y[i] - d.y_ref[i];
+            se += diff * diff;
+            sr += (double)d.y_ref[i] * d.y_ref[i];
+            double rel = fabs(diff) / (1 + fabs(d.y_ref[i]));
+            max_rel = rel > max_rel ? rel : max_rel;
+        }
+        double nmse = se / (sr > 0 ? sr : 1);
+        cr_expect_eq(bad, 0, "%s, %d threads: %lld outputs not finite (never written?)", desc,
+                     nthreads, (long long)bad);
+        cr_expect(nmse < op_acmix.tol_nmse, "%s, %d threads: NMSE %.3g", desc, nthreads, nmse);
+        cr_expect(max_rel < 1e-4, "%s, %d threads: max_rel %.3g", desc, nthreads, max_rel);
+        free(y);
+    }
+    gen_unload(&k);
+    acm_free(&d);
+}
+
+/* kernel_att 3..11, head 1..8, stride 1 and 2, odd sizes and H != W, maps
+ * barely wider than the reflection padding, channel counts that are not
+ * multiples of the 16-column chunks. */
+static const struct acm_case CASES[] = {
+    {4, 6, 3, 1, 1, 7, 9},   {5, 8, 5, 2, 1, 9, 8},    {6, 8, 7, 4, 1, 10, 12},
+    {4, 6, 3, 2, 2, 8, 10},  {3, 8, 5, 4, 2, 8, 12},   {5, 4, 7, 1, 2, 10, 8},
+    {3, 8, 3, 4, 1, 6, 5},   {4, 4, 7, 2, 1, 4, 9},    {3, 5, 5, 1, 1, 3, 11},
+    {8, 16, 9, 8, 1, 11, 19}, {7, 16, 11, 8, 2, 12, 18}, {16, 24, 7, 3, 1, 17, 21},
+};
+
+static void sweep(const char *variant)
+{
+    struct gen_env env = test_env();
+    openblas_set_num_threads(1);
+    for (int i = 0; i < (int)(sizeof CASES / sizeof CASES[0]); i++)
+        check_case(&env, variant, &CASES[i], 500 + (uint64_t)i);
+}
+
+Test(gen_acmix, auto_variant, .timeout = 120) { sweep("auto"); }
+Test(gen_acmix, fold_variant, .timeout = 120) { sweep("fold"); }
+Test(gen_acmix, split_variant, .timeout = 120) { sweep("split"); }
+
+/* A YOLOv8n-like layer, scaled down: 32 channels at 24x24 (several
+ * projection tiles, chunks of 16 columns with a tail). */
+Test(gen_acmix, realistic, .timeout = 120)
+{
+    struct gen_env env = test_env();
+    const struct acm_case c[] = {{32, 32, 7, 4, 1, 24, 24}, {32, 32, 7, 4, 2, 24, 20}};
+    for (int i = 0; i < 2; i++)
+        check_case(&env, "auto", &c[i], 900 + (uint64_t)i);
+}
+
+Test(gen_acmix, variants_listed)
+{
+    struct gen_env env = test_env();
+    char names[GEN_VARIANTS_MAX][GEN_NAME_MAX], err[ERR_MAX];
+    int n = gen_variants(&env, &op_acmix, names, GEN_VARIANTS_MAX, err, sizeof err);
+    cr_assert_eq(n, 3, "%s", err);
+    cr_expect_str_eq(names[0], "auto");
+    cr_expect_str_eq(names[1], "fold");
+    cr_expect_str_eq(names[2], "split");
+}
