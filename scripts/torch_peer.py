@@ -189,16 +189,21 @@ def wait_quiet(max_wait_s, window_s=0.25):
 
 
 def run_rounds(entries, min_samples, target_s, max_samples):
-    """Interleaved rounds: each visit = one untimed call, then one timed call."""
+    """Interleaved rounds: each visit = one untimed call, then one timed call.
+    Each entry stops on its own once it has min_samples and target_s of timed
+    calls (or max_samples): a 100 ms call must not be repeated as often as
+    the 2 ms baseline beside it needs."""
+    def done(e):
+        n = len(e['samples'])
+        return n >= max_samples or (n >= min_samples and sum(e['samples']) >= target_s)
+
     for e in entries:
         e['samples'] = []
     k = 0
-    while True:
-        low = min(len(e['samples']) for e in entries)
-        spent = min(sum(e['samples']) for e in entries)
-        if low >= max_samples or (low >= min_samples and spent >= target_s):
-            return
+    while not all(done(e) for e in entries):
         for e in (entries if k % 2 == 0 else entries[::-1]):
+            if done(e):
+                continue
             e['module'](e['x'])
             t0 = time.perf_counter()
             e['module'](e['x'])
