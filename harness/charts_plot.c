@@ -11,16 +11,14 @@
  *   gnuplot DIR/<name>.gp made no DIR/<name>.png
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "charts_data.h"
+#include "gnuplot_run.h"
 
 /* Colour-blind-friendly enough and distinct in print (matplotlib's tab10). */
 static const char *const palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -213,79 +211,26 @@ static int write_gp(const char *path, const struct chart_data *c, const char *da
     return fclose(f) != 0 || bad ? -1 : 0;
 }
 
-/* ------------------------------------------------------------ gnuplot */
-
-static void first_line(const char *path, char *buf, size_t len)
-{
-    FILE *f = fopen(path, "r");
-    buf[0] = 0;
-    while (f && !buf[0] && fgets(buf, (int)len, f)) /* skip gnuplot's blank and echo lines */
-        if (buf[strspn(buf, " \t\r\n")] == 0 || buf[strspn(buf, " \t")] == '^')
-            buf[0] = 0;
-    if (f)
-        (void)fclose(f); /* read-only: nothing to lose */
-    buf[strcspn(buf, "\r\n")] = 0;
-}
-
 static int non_empty(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && st.st_size > 0;
 }
 
-static int run_gnuplot(const char *gp, const char *log, char *err, size_t errlen)
-{
-    posix_spawn_file_actions_t fa;
-    char *argv[] = {"gnuplot", (char *)gp, NULL};
-    pid_t pid;
-    int rc = posix_spawn_file_actions_init(&fa);
-    if (!rc)
-        rc = posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    if (!rc)
-        rc = posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (!rc)
-        rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc) {
-        snprintf(err, errlen, "cannot run gnuplot (%s): install gnuplot-nox", strerror(rc));
-        return -1;
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR) {
-            snprintf(err, errlen, "gnuplot %s: %s", gp, strerror(errno));
-            return -1;
-        }
-    char msg[256];
-    if (WIFSIGNALED(st)) {
-        snprintf(err, errlen, "gnuplot %s was killed by signal %d", gp, WTERMSIG(st));
-        return -1;
-    }
-    if (WEXITSTATUS(st) != 0) {
-        first_line(log, msg, sizeof msg);
-        snprintf(err, errlen, "gnuplot %s failed (exit status %d): %s", gp, WEXITSTATUS(st), msg);
-        return -1;
-    }
-    if (unlink(log) != 0)
-        fprintf(stderr, "ablate: could not remove %s: %s\n", log, strerror(errno));
-    return 0;
-}
-
 int chart_plot(const char *dir, const struct chart_data *c, char *err, size_t errlen)
 {
-    char dat[4200], gp[4200], png[4200], svg[4200], log[4200];
+    char dat[4200], gp[4200], png[4200], svg[4200];
     const char *name = c->spec->name;
     snprintf(dat, sizeof dat, "%s/%s.dat", dir, name);
     snprintf(gp, sizeof gp, "%s/%s.gp", dir, name);
     snprintf(png, sizeof png, "%s/%s.png", dir, name);
     snprintf(svg, sizeof svg, "%s/%s.svg", dir, name);
-    snprintf(log, sizeof log, "%s/%s.gnuplot.log", dir, name);
     const char *failed = write_dat(dat, c) != 0 ? dat : write_gp(gp, c, dat, png, svg) != 0 ? gp : NULL;
     if (failed) {
         snprintf(err, errlen, "cannot write %s (%s)", failed, strerror(errno));
         return -1;
     }
-    if (run_gnuplot(gp, log, err, errlen) != 0)
+    if (gnuplot_run(gp, err, errlen) != 0)
         return -1;
     if (!non_empty(png) || !non_empty(svg)) {
         snprintf(err, errlen, "gnuplot %s made no %s", gp, non_empty(png) ? svg : png);
