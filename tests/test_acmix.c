@@ -5,39 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "instance.h"
+#include "counts_check.h"
 #include "test_util.h"
 
-static struct instance make(const char *const *kv, int n, int h, int w)
-{
-    char *argv[16];
-    char dims[2][16];
-    struct instance m;
-    char err[ERR_MAX];
-    argv[0] = "ACmix";
-    for (int i = 0; i < n; i++)
-        argv[1 + i] = (char *)kv[i];
-    snprintf(dims[0], 16, "h=%d", h);
-    snprintf(dims[1], 16, "w=%d", w);
-    argv[n + 1] = dims[0];
-    argv[n + 2] = dims[1];
-    cr_assert_eq(instance_parse(&m, n + 3, argv, err, sizeof err), 0, "%s", err);
-    return m;
-}
-
-#define CHECK_COUNTS(m, P, MACS, FULL, BYTES)                                     \
-    do {                                                                          \
-        cr_expect_eq((m).op->params(&(m).args), (P));                             \
-        cr_expect_eq((m).op->flops_thop(&(m).args, (m).in), 2 * (int64_t)(MACS)); \
-        cr_expect_eq((m).op->flops_full(&(m).args, (m).in), (int64_t)(FULL));     \
-        cr_expect_eq((m).op->bytes(&(m).args, (m).in), (int64_t)(BYTES));         \
-    } while (0)
 
 /* MODULES.md §8: ACmix(64, 64) and ACmix(64, 64, stride=2) on 1x64x80x80. */
 Test(acmix, worked_example_stride1)
 {
     const char *kv[] = {"in_planes=64", "out_planes=64"};
-    struct instance m = make(kv, 2, 80, 80);
+    struct instance m = make_instance("ACmix", kv, 2, 80, 80);
     cr_expect_eq(m.out.c, 64);
     cr_expect_eq(m.out.h, 80);
     cr_expect_eq(m.out.w, 80);
@@ -47,7 +23,7 @@ Test(acmix, worked_example_stride1)
 Test(acmix, worked_example_stride2)
 {
     const char *kv[] = {"in_planes=64", "out_planes=64", "stride=2"};
-    struct instance m = make(kv, 3, 80, 80);
+    struct instance m = make_instance("ACmix", kv, 3, 80, 80);
     cr_expect_eq(m.out.h, 40);
     cr_expect_eq(m.out.w, 40);
     CHECK_COUNTS(m, 17822, 99136000, 229804800, 2119288);
@@ -58,7 +34,7 @@ Test(acmix, worked_example_stride2)
 Test(acmix, batch_and_odd_shape)
 {
     const char *kv[] = {"in_planes=8", "out_planes=12", "kernel_att=5", "head=3", "batch=2"};
-    struct instance m = make(kv, 5, 10, 6);
+    struct instance m = make_instance("ACmix", kv, 5, 10, 6);
     int64_t hw = 60, b = 2, C = 12, cin = 8, hd = 4, Hd = 3, ka2 = 25;
     int64_t macs = 3 * b * C * hw * cin + 2 * hd * hw + b * Hd * hw * (3 * ka2 - 1) +
                    3 * b * 9 * C * hw + b * C * hw * 81;
@@ -74,7 +50,7 @@ Test(acmix, batch_and_odd_shape)
 Test(acmix, state_dict_keys)
 {
     const char *kv[] = {"in_planes=6", "out_planes=8", "head=2"};
-    struct instance m = make(kv, 3, 9, 9);
+    struct instance m = make_instance("ACmix", kv, 3, 9, 9);
     struct weight_list wl;
     m.op->weights(&m.args, &wl);
     const char *keys[] = {"rate1",        "rate2",      "conv1.weight",  "conv1.bias",
@@ -94,7 +70,7 @@ Test(acmix, state_dict_keys)
 Test(acmix, paper_init_is_the_shift_kernel)
 {
     const char *kv[] = {"in_planes=4", "out_planes=4", "head=2"};
-    struct instance m = make(kv, 3, 8, 8);
+    struct instance m = make_instance("ACmix", kv, 3, 8, 8);
     struct weight_list wl;
     float *w[WEIGHTS_MAX];
     struct rng r;

@@ -3,37 +3,13 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 
-#include "instance.h"
+#include "counts_check.h"
 
-static struct instance make(const char *module, const char *const *kv, int n, int h, int w)
-{
-    char *argv[16];
-    char dims[2][16];
-    struct instance m;
-    char err[ERR_MAX];
-    argv[0] = (char *)module;
-    for (int i = 0; i < n; i++)
-        argv[1 + i] = (char *)kv[i];
-    snprintf(dims[0], 16, "h=%d", h);
-    snprintf(dims[1], 16, "w=%d", w);
-    argv[n + 1] = dims[0];
-    argv[n + 2] = dims[1];
-    cr_assert_eq(instance_parse(&m, n + 3, argv, err, sizeof err), 0, "%s", err);
-    return m;
-}
-
-#define CHECK_COUNTS(m, P, MACS, FULL, BYTES)                                               \
-    do {                                                                                    \
-        cr_expect_eq((m).op->params(&(m).args), (P));                                       \
-        cr_expect_eq((m).op->flops_thop(&(m).args, (m).in), 2 * (int64_t)(MACS));           \
-        cr_expect_eq((m).op->flops_full(&(m).args, (m).in), (int64_t)(FULL));               \
-        cr_expect_eq((m).op->bytes(&(m).args, (m).in), (int64_t)(BYTES));                   \
-    } while (0)
 
 Test(counts, conv_64_128_k3_s2)
 {
     const char *kv[] = {"c1=64", "c2=128", "k=3", "s=2"};
-    struct instance m = make("Conv", kv, 4, 80, 80);
+    struct instance m = make_instance("Conv", kv, 4, 80, 80);
     cr_expect_eq(m.out.c, 128);
     cr_expect_eq(m.out.h, 40);
     CHECK_COUNTS(m, 73984, 118784000, 236953600, 2754560);
@@ -42,7 +18,7 @@ Test(counts, conv_64_128_k3_s2)
 Test(counts, akconv_64_128_n5_s2)
 {
     const char *kv[] = {"inc=64", "outc=128", "num_param=5", "stride=2"};
-    struct instance m = make("AKConv", kv, 4, 80, 80);
+    struct instance m = make_instance("AKConv", kv, 4, 80, 80);
     cr_expect_eq(m.out.h, 40);
     cr_expect_eq(m.out.w, 40);
     CHECK_COUNTS(m, 46986, 75571200, 154432000, 2646568);
@@ -52,7 +28,7 @@ Test(counts, akconv_64_128_n5_s2)
 Test(counts, akconv_state_dict_keys)
 {
     const char *kv[] = {"inc=4", "outc=6", "num_param=3", "bias=True"};
-    struct instance m = make("akconv", kv, 4, 9, 13);
+    struct instance m = make_instance("akconv", kv, 4, 9, 13);
     struct weight_list wl;
     m.op->weights(&m.args, &wl);
     const char *keys[] = {"conv.0.weight", "conv.0.bias", "conv.1.weight", "conv.1.bias",
@@ -70,11 +46,11 @@ Test(counts, akconv_state_dict_keys)
 Test(counts, odd_sizes)
 {
     const char *ak[] = {"inc=3", "outc=5", "num_param=7", "stride=2"};
-    struct instance a = make("AKConv", ak, 4, 9, 12);
+    struct instance a = make_instance("AKConv", ak, 4, 9, 12);
     cr_expect_eq(a.out.h, 5);
     cr_expect_eq(a.out.w, 6);
     const char *cv[] = {"c1=4", "c2=6", "k=5", "s=2", "d=2"};
-    struct instance c = make("Conv", cv, 5, 11, 7);
+    struct instance c = make_instance("Conv", cv, 5, 11, 7);
     cr_expect_eq(c.out.h, 6);
     cr_expect_eq(c.out.w, 4);
 }
