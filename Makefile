@@ -7,15 +7,18 @@ CC      ?= cc
 PKGS    := lua5.4 openblas jansson
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -fopenmp \
-           -Ikernels -Iharness -Igen/runtime
+           -Ikernels -Iharness -Igen/runtime $(EXTRA_CFLAGS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS  = $(PKG_LIBS) -lcsv -lm -ldl -fopenmp
 
+# Output folder: build/ normally; `make test-asan` re-invokes make with
+# BUILD=build-asan so sanitized objects never mix with the normal ones.
+BUILD   ?= build
 LIB_SRC  := $(wildcard kernels/*.c) $(filter-out harness/main.c,$(wildcard harness/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=build/obj/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
-TEST_OBJ := $(TEST_SRC:%.c=build/obj/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 HDRS     := $(wildcard kernels/*.h harness/*.h gen/runtime/*.h)
 
 EXP     ?= akconv_params
@@ -26,13 +29,15 @@ QUICK   ?=
 BLAS_CORETYPE ?= auto
 RUN_ENV  = ABLATE_CORETYPE=$(BLAS_CORETYPE)
 
-.PHONY: all deps test sweep bench clean help goldens report regress
-all: deps build/ablate
+.PHONY: all deps test test-asan fuzz fuzz-lib sweep bench clean help goldens report regress
+all: deps $(BUILD)/ablate
 
 help:
 	@echo "make deps                 install missing Debian packages (root) or print the apt command"
 	@echo "make                      build build/ablate"
 	@echo "make test                 build and run the test suite"
+	@echo "make test-asan            the suite under AddressSanitizer + UBSan (build-asan/)"
+	@echo "make fuzz                 libFuzzer targets, FUZZ_SECONDS each (clang)"
 	@echo "make sweep EXP=name       run experiments/name.lua into runs/name/<stamp>/ (QUICK=1: short)"
 	@echo "make bench                the akconv_params sweep at full length"
 	@echo "make report EXP=name      runs/name/latest/report.md + report.html (no EXP: reports/index.html over every experiment)"
@@ -42,46 +47,75 @@ help:
 deps:
 	@sh scripts/deps.sh
 
-build/obj/%.o: %.c $(HDRS) | deps
+$(BUILD)/obj/%.o: %.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-build/libablate.a: $(LIB_OBJ)
+$(BUILD)/libablate.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-build/ablate: build/obj/harness/main.o build/libablate.a
-	$(CC) -o $@ $^ $(LDLIBS)
+$(BUILD)/ablate: $(BUILD)/obj/harness/main.o $(BUILD)/libablate.a
+	$(CC) $(EXTRA_CFLAGS) -o $@ $^ $(LDLIBS)
 
-build/test_runner: $(TEST_OBJ) build/libablate.a
-	$(CC) -o $@ $^ $(LDLIBS) -lcriterion
+$(BUILD)/test_runner: $(TEST_OBJ) $(BUILD)/libablate.a
+	$(CC) $(EXTRA_CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
-test: build/ablate build/test_runner
-	@sh scripts/run_tests.sh
+test: $(BUILD)/ablate $(BUILD)/test_runner
+	@BUILD=$(BUILD) sh scripts/run_tests.sh $(TEST_ARGS)
 
-sweep: build/ablate
-	$(RUN_ENV) ./build/ablate sweep experiments/$(EXP).lua $(if $(QUICK),--quick) $(SWEEP_FLAGS)
-	./build/ablate report runs/$(EXP)/latest
+sweep: $(BUILD)/ablate
+	$(RUN_ENV) ./$(BUILD)/ablate sweep experiments/$(EXP).lua $(if $(QUICK),--quick) $(SWEEP_FLAGS)
+	./$(BUILD)/ablate report runs/$(EXP)/latest
+
+bench: $(BUILD)/ablate
+	$(RUN_ENV) ./$(BUILD)/ablate sweep experiments/akconv_params.lua $(SWEEP_FLAGS)
+	./$(BUILD)/ablate report runs/akconv_params/latest
 
 # EXP given on the command line: that experiment's latest run; otherwise an
 # index over every experiment's latest run.
-report: build/ablate
+report: $(BUILD)/ablate
 ifeq ($(origin EXP),command line)
-	./build/ablate report runs/$(EXP)/latest
+	./$(BUILD)/ablate report runs/$(EXP)/latest
 else
 	@mkdir -p reports
 	$(if $(wildcard runs/*/latest),,$(error no runs/*/latest yet: make sweep EXP=name first))
-	./build/ablate report --index reports/index.html $(wildcard runs/*/latest)
+	./$(BUILD)/ablate report --index reports/index.html $(wildcard runs/*/latest)
 endif
 
-regress: build/ablate
-	./build/ablate regress --history runs/history.csv --chart runs
-
-bench: build/ablate
-	$(RUN_ENV) ./build/ablate sweep experiments/akconv_params.lua $(SWEEP_FLAGS)
+regress: $(BUILD)/ablate
+	./$(BUILD)/ablate regress --history runs/history.csv --chart runs
 
 goldens:
 	/usr/bin/python3 scripts/torch_golden.py tests/goldens
 
+# The same suite, harness and kernels built with AddressSanitizer + UBSan
+# into build-asan/ (the tests then run build-asan/ablate).  Kernels the
+# harness generates at run time are compiled by the system cc, unsanitized.
+# ASAN_OPTIONS/UBSAN_OPTIONS: see scripts/run_tests.sh.
+ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# --jobs=1: sanitized tests are 2-5x slower; run side by side they disturb
+# the timing statistics that tests/test_regress_kernel.c checks.
+test-asan:
+	$(MAKE) BUILD=build-asan EXTRA_CFLAGS="$(ASAN_FLAGS)" TEST_ARGS=--jobs=1 test
+
+# libFuzzer targets (clang), each run FUZZ_SECONDS; see tests/fuzz/README.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := fuzz_safetensors fuzz_args fuzz_plan  # + the YAML reader once it exists (issue 7)
+FUZZ_CC      ?= clang
+FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+fuzz: $(FUZZ_TARGETS:%=build-fuzz/%)
+	@sh scripts/run_fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The library for the fuzz targets: the same sources, built by clang with
+# the fuzzer's coverage instrumentation into build-fuzz/lib/.
+FUZZ_LIB_FLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+fuzz-lib:
+	$(MAKE) BUILD=build-fuzz/lib CC=$(FUZZ_CC) EXTRA_CFLAGS="$(FUZZ_LIB_FLAGS)" build-fuzz/lib/libablate.a
+
+build-fuzz/%: tests/fuzz/%.c fuzz-lib
+	$(FUZZ_CC) $(FUZZ_FLAGS) -std=c11 -D_GNU_SOURCE -fopenmp -Ikernels -Iharness -Igen/runtime \
+	    $(PKG_CFLAGS) -o $@ $< build-fuzz/lib/libablate.a $(LDLIBS)
+
 clean:
-	rm -rf build
+	rm -rf build build-asan build-fuzz

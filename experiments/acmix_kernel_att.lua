@@ -4,10 +4,12 @@
 --
 -- ACmix is *inserted* after the neck C2f outputs (layers 15, 18, 21 of
 -- yolov8n become 16, 20, 24), ACmix(c, c) at stride 1: it replaces nothing,
--- so its whole cost is added.  The baseline is the Conv(c, c, 3, 1) a user
--- could insert instead (dashed lines; ratio charts).  The C2f(c, c, n=1) it
--- follows is not a row of the op table yet: its counts are in the README
--- note of this experiment (MODULES.md 3.3).
+-- so its whole cost is added.  Two baselines, at the same place: the
+-- Conv(c, c, 3, 1) a user could insert instead (the primary one, listed
+-- first: dashed lines and every "vs base" ratio are against it), and the
+-- C2f(c, c, n=1) the ACmix follows (role "baseline2": its own rows in the
+-- summary and report, with its ratio to the Conv), which says how much the
+-- insertion adds to the block it extends.
 --
 -- Run: make sweep EXP=acmix_kernel_att          (about 5-10 minutes on 2 cores)
 --      make sweep EXP=acmix_kernel_att QUICK=1  (about a minute)
@@ -32,7 +34,8 @@ return sweep {
   name        = "acmix_kernel_att",
   description = "ACmix kernel_att x head at the three YOLOv8n neck places of the seed YAML v1, imgsz 640",
   module      = "ACmix",
-  baseline    = { module = "Conv", k = 3 },            -- Conv(c, c, 3, 1), same place
+  -- first = primary: Conv(c, c, 3, 1); then the C2f(c, c, n=1) it follows
+  baseline    = { { module = "Conv", k = 3, s = 1 }, { module = "C2f", n = 1 } },
   shapes      = neck_places(640),
   args        = { kernel_att = { 3, 5, 7, 9, 11 }, head = { 1, 2, 4, 8 } },
   variants    = { "auto" },                            -- fold/split: ablate list; tests check all

@@ -56,6 +56,8 @@ static const struct y_desc *find_y(const char *name)
     return NULL;
 }
 
+int charts_y_known(const char *name) { return find_y(name) != NULL; }
+
 static double value_of(enum y_kind k, const struct config_view *c, const struct config_view *base)
 {
     const struct result_row *g = c->best_gen, *n = c->counts;

@@ -21,6 +21,9 @@ struct chart_spec {
 /* Writes DIR/<name>.dat, .gp, .png, .svg for every chart.  0 or -1 + err
  * (gnuplot missing or failing is an error naming the command).  A chart
  * that fails does not stop the others; err is the first failure. */
+/* 1 if `name` is a y the charts can draw (median_ms, params, ...): the DSL
+ * checks it when the script is read, not after the sweep has run. */
+int charts_y_known(const char *name);
 int charts_render(const char *dir, const char *csv_path, const struct chart_spec *specs, int n,
                   char *err, size_t errlen);
 

@@ -137,22 +137,19 @@ static int check_generated(const struct instance *m, const struct weightset *ws,
     return all_ok;
 }
 
-int cli_parity(int argc, char **argv)
+/* Everything after the argument parse; the caller frees xf, yf and ws
+ * (zeroed first), so a bad-input return leaks nothing. */
+static int parity_checks(struct parity_args *a, struct st_file *xf, struct st_file *yf,
+                         struct weightset *ws)
 {
-    struct parity_args a;
     struct instance m;
-    struct st_file xf, yf;
-    struct weightset ws;
     char err[ERR_MAX];
-    if (parse(argc, argv, &a, err, sizeof err) != 0)
+    if (st_read(a->input, xf, err, sizeof err) != 0 || build_instance(a, xf, &m, err, sizeof err) != 0 ||
+        weights_alloc(ws, &m, err, sizeof err) != 0 || weights_load(ws, &m, a->weights, err, sizeof err) != 0 ||
+        st_read(a->expect, yf, err, sizeof err) != 0)
         return cli_bad_input(err);
-    if (st_read(a.input, &xf, err, sizeof err) != 0)
-        return cli_bad_input(err);
-    if (build_instance(&a, &xf, &m, err, sizeof err) != 0 || weights_alloc(&ws, &m, err, sizeof err) != 0 ||
-        weights_load(&ws, &m, a.weights, err, sizeof err) != 0 || st_read(a.expect, &yf, err, sizeof err) != 0)
-        return cli_bad_input(err);
-    const float *x = tensor_nchw(&xf, a.input, "x", m.in, err, sizeof err);
-    const float *expect = x ? tensor_nchw(&yf, a.expect, "y", m.out, err, sizeof err) : NULL;
+    const float *x = tensor_nchw(xf, a->input, "x", m.in, err, sizeof err);
+    const float *expect = x ? tensor_nchw(yf, a->expect, "y", m.out, err, sizeof err) : NULL;
     if (!expect)
         return cli_bad_input(err);
     int64_t ny = (int64_t)m.out.n * m.out.c * m.out.h * m.out.w;
@@ -160,12 +157,24 @@ int cli_parity(int argc, char **argv)
     if (!y)
         return cli_bad_input("out of memory");
     buf_fill_nan(y, ny);
-    m.op->forward_ref(&m.args, m.in, (const float *const *)ws.ptr, x, y);
+    m.op->forward_ref(&m.args, m.in, (const float *const *)ws->ptr, x, y);
     int ok = report_line("ref", y, expect, ny);
-    ok &= check_generated(&m, &ws, x, expect, y, ny, a.threads);
+    ok &= check_generated(&m, ws, x, expect, y, ny, a->threads);
     buf_free(y, ny);
+    return ok ? EXIT_OK : EXIT_FAILED;
+}
+
+int cli_parity(int argc, char **argv)
+{
+    struct parity_args a;
+    struct st_file xf = {0}, yf = {0};
+    struct weightset ws = {0};
+    char err[ERR_MAX];
+    if (parse(argc, argv, &a, err, sizeof err) != 0)
+        return cli_bad_input(err);
+    int rc = parity_checks(&a, &xf, &yf, &ws);
     weights_free(&ws);
     st_free(&xf);
     st_free(&yf);
-    return ok ? EXIT_OK : EXIT_FAILED;
+    return rc;
 }

@@ -11,6 +11,7 @@
 #define VALUES_MAX 64
 #define SHAPES_MAX 64
 #define THREADS_MAX 8
+#define BASELINES_MAX 4
 
 struct shape_row {
     char layer[32];
@@ -32,8 +33,12 @@ struct sweep_in {
     struct shape_row shapes[SHAPES_MAX];
     int n_shapes;
     int threads[THREADS_MAX], n_threads;
-    const struct op *base_op;
-    struct args base_args;
+    /* Baselines in the order the script lists them.  The first is the
+     * primary one (plan role "baseline": every "vs base" ratio divides by
+     * it); the others get role "baseline2" and are extra comparison rows. */
+    int n_base;
+    const struct op *base_op[BASELINES_MAX];
+    struct args base_args[BASELINES_MAX];
     int want_ref, want_gen, skip_invalid;
     char variants[PLAN_IMPLS_MAX][GEN_NAME_MAX];
     int n_variants;

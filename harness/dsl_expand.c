@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "charts.h"
 #include "dsl.h"
 
 static void read_threads(lua_State *L, int t, struct sweep_in *s)
@@ -93,9 +94,37 @@ static void read_variants(lua_State *L, int t, struct sweep_in *s, const struct 
     lua_pop(L, 1);
 }
 
+/* One baseline table { module = "Conv", k = 3, ... } at bt into slot i;
+ * `what` names it in errors ("baseline", "baseline 2"). */
+static void read_one_baseline(lua_State *L, int bt, struct sweep_in *s, int i, const char *what)
+{
+    char err[ERR_MAX];
+    if (lua_getfield(L, bt, "module") == LUA_TNIL) /* say which baseline lacks it */
+        luaL_error(L, "sweep: %s: 'module' is required", what);
+    lua_pop(L, 1);
+    const char *name = dsl_field_string(L, bt, "module", NULL);
+    if (!(s->base_op[i] = instance_find_op(name, err, sizeof err)))
+        luaL_error(L, "sweep: %s: %s", what, err);
+    args_defaults(s->base_op[i], &s->base_args[i]);
+    lua_pushnil(L);
+    while (lua_next(L, bt)) {
+        char text[64];
+        const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+        if (strcmp(k, "module")) {
+            dsl_scalar_text(L, -1, text, sizeof text, what);
+            if (args_set(&s->base_args[i], k, text, err, sizeof err) != 0)
+                luaL_error(L, "sweep: %s: %s", what, err);
+        }
+        lua_pop(L, 1);
+    }
+}
+
+/* baseline = { module = "Conv", k = 3 }, or a list of such tables
+ * { { module = "Conv", k = 3 }, { module = "C2f" } } whose first entry is the
+ * primary baseline (the one "vs base" ratios divide by). */
 static void read_baseline(lua_State *L, int t, struct sweep_in *s)
 {
-    s->base_op = NULL;
+    s->n_base = 0;
     if (lua_getfield(L, t, "baseline") == LUA_TNIL) {
         lua_pop(L, 1);
         return;
@@ -103,22 +132,26 @@ static void read_baseline(lua_State *L, int t, struct sweep_in *s)
     if (!lua_istable(L, -1))
         luaL_error(L, "sweep: 'baseline' must be a table such as { module = \"Conv\", k = 3 }");
     int bt = lua_gettop(L);
-    char err[ERR_MAX];
-    const char *name = dsl_field_string(L, bt, "module", NULL);
-    if (!(s->base_op = instance_find_op(name, err, sizeof err)))
-        luaL_error(L, "sweep: baseline: %s", err);
-    args_defaults(s->base_op, &s->base_args);
-    lua_pushnil(L);
-    while (lua_next(L, bt)) {
-        char text[64];
-        const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
-        if (strcmp(k, "module")) {
-            dsl_scalar_text(L, -1, text, sizeof text, "baseline");
-            if (args_set(&s->base_args, k, text, err, sizeof err) != 0)
-                luaL_error(L, "sweep: baseline: %s", err);
-        }
+    lua_Integer n = (lua_Integer)lua_rawlen(L, bt);
+    if (lua_getfield(L, bt, "module") != LUA_TNIL || n == 0) { /* the single form */
+        lua_pop(L, 1);
+        read_one_baseline(L, bt, s, 0, "baseline");
+        s->n_base = 1;
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pop(L, 1);
+    if (n > BASELINES_MAX)
+        luaL_error(L, "sweep: at most %d baselines (got %d)", BASELINES_MAX, (int)n);
+    for (int i = 0; i < (int)n; i++) {
+        char what[32];
+        snprintf(what, sizeof what, "baseline %d", i + 1);
+        if (lua_rawgeti(L, bt, i + 1) != LUA_TTABLE)
+            luaL_error(L, "sweep: %s must be a table such as { module = \"Conv\", k = 3 }", what);
+        read_one_baseline(L, lua_gettop(L), s, i, what);
         lua_pop(L, 1);
     }
+    s->n_base = (int)n;
     lua_pop(L, 1);
 }
 
@@ -147,6 +180,9 @@ static void read_charts(lua_State *L, int t, struct plan *p)
         dsl_check_keys(L, ct, chart_keys, what);
         snprintf(c->x, sizeof c->x, "%s", dsl_field_string(L, ct, "x", p->xarg));
         snprintf(c->y, sizeof c->y, "%s", dsl_field_string(L, ct, "y", NULL));
+        if (!charts_y_known(c->y)) /* else found only after the whole sweep has run */
+            luaL_error(L, "sweep: charts[%d]: unknown y '%s' (known: median_ms, params, flops_thop, "
+                          "flops_full, gflops, ratio_vs_baseline, speedup_vs_ref)", k, c->y);
         snprintf(c->by, sizeof c->by, "%s", dsl_field_string(L, ct, "by", "layer"));
         c->threads = (int)dsl_field_int(L, ct, "threads", 0, "chart");
         snprintf(c->title, sizeof c->title, "%s", dsl_field_string(L, ct, "title", ""));

@@ -112,20 +112,23 @@ static void expand_module(lua_State *L, const struct sweep_in *s, struct plan *p
     }
 }
 
+/* Baseline b (0 = the primary one, role "baseline"; others "baseline2"). */
 static void expand_baseline(lua_State *L, const struct sweep_in *s, struct plan *p,
-                            const struct shape_row *r, int threads)
+                            const struct shape_row *r, int threads, int b)
 {
     char variants[GEN_VARIANTS_MAX][GEN_NAME_MAX], err[ERR_MAX];
-    int n = s->want_gen ? gen_variants(&s->env, s->base_op, variants, GEN_VARIANTS_MAX, err, sizeof err) : 0;
+    int n = s->want_gen ? gen_variants(&s->env, s->base_op[b], variants, GEN_VARIANTS_MAX, err,
+                                       sizeof err)
+                        : 0;
     if (n < 0)
         luaL_error(L, "sweep: baseline: %s", err);
     struct plan_item it;
     memset(&it, 0, sizeof it);
     snprintf(it.layer, sizeof it.layer, "%s", r->layer);
-    snprintf(it.role, sizeof it.role, "baseline");
+    snprintf(it.role, sizeof it.role, "%s", b == 0 ? "baseline" : "baseline2");
     it.threads = threads;
-    it.inst.op = s->base_op;
-    it.inst.args = s->base_args;
+    it.inst.op = s->base_op[b];
+    it.inst.args = s->base_args[b];
     fill_from_shape(&it.inst.args, NULL, r);
     set_impls(&it, s, variants, n);
     add_item(L, s, p, &it, r);
@@ -135,8 +138,8 @@ void dsl_expand(lua_State *L, struct sweep_in *s, struct plan *p)
 {
     for (int i = 0; i < s->n_shapes; i++)
         for (int t = 0; t < s->n_threads; t++) {
-            if (s->base_op)
-                expand_baseline(L, s, p, &s->shapes[i], s->threads[t]);
+            for (int b = 0; b < s->n_base; b++)
+                expand_baseline(L, s, p, &s->shapes[i], s->threads[t], b);
             expand_module(L, s, p, &s->shapes[i], s->threads[t]);
         }
     if (p->n == 0)

@@ -158,8 +158,8 @@ static void read_shape(lua_State *L, int idx, struct shape_row *r, int k)
     lua_Integer defs[] = {-1, -1, -1, -1, 1, 1};
     for (int i = 0; i < 6; i++) {
         lua_Integer v = dsl_field_int(L, idx, names[i], defs[i], what);
-        if (v < 1 || v > 1000000)
-            luaL_error(L, "sweep: %s: '%s' must be a positive integer", what, names[i]);
+        if (v < 1 || v > 1000000) /* the range, not just "positive": 1e11 is positive too */
+            luaL_error(L, "sweep: %s: '%s' must be an integer from 1 to 1000000", what, names[i]);
         *dst[i] = (int)v;
     }
 }

@@ -109,6 +109,8 @@ static void open_dsl(lua_State *L, struct dsl_ctx *ctx)
     lua_setglobal(L, "ablate");
 }
 
+void (*experiment_state_hook)(void *lua_state) = NULL;
+
 int experiment_load(const char *file, const char *root, int quick, struct plan *p, char *err,
                     size_t errlen)
 {
@@ -122,6 +124,8 @@ int experiment_load(const char *file, const char *root, int quick, struct plan *
     }
     open_dsl(L, &ctx);
     set_package_path(L, file, root);
+    if (experiment_state_hook)
+        experiment_state_hook(L);
     int rc = luaL_loadfile(L, file);
     if (rc == LUA_OK)
         rc = lua_pcall(L, 0, 1, 0);

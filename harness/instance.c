@@ -35,7 +35,9 @@ static int set_shape_key(struct instance *m, const char *key, const char *val, i
     char *end;
     long v = strtol(val, &end, 10);
     if (end == val || *end || v < 1 || v > 1000000) {
-        snprintf(err, errlen, "%s: '%s' must be a positive integer (got '%s')", m->op->name, key, val);
+        /* the range, not just "positive": 99999999 is positive too */
+        snprintf(err, errlen, "%s: '%s' must be an integer from 1 to 1000000 (got '%s')", m->op->name,
+                 key, val);
         return -1;
     }
     *slot = (int)v;
@@ -76,13 +78,71 @@ int instance_parse(struct instance *m, int argc, char **argv, char *err, size_t 
     return instance_finish(m, err, errlen);
 }
 
+/* Largest tensor (elements) a configuration may have: 2^28 floats = 1 GiB.
+ * YOLOv8's biggest activation is 6.5M elements; the bound keeps every
+ * analytic count (params, FLOPs ~ elements x channels x taps, bytes) far
+ * inside int64 and every kernel index inside what the code assumes.
+ * Without it `info AKConv inc=1000000000 ... h=1000000` printed negative
+ * FLOPs (signed overflow). */
+#define TENSOR_ELEMS_MAX (INT64_C(1) << 28)
+
+/* Elements of an n-dim shape, or -1 past TENSOR_ELEMS_MAX or negative. */
+static int64_t bounded_numel(const int64_t *dims, int n)
+{
+    int64_t e = 1;
+    for (int i = 0; i < n; i++) {
+        if (dims[i] < 0 || __builtin_mul_overflow(e, dims[i], &e) || e > TENSOR_ELEMS_MAX)
+            return -1;
+    }
+    return e;
+}
+
+static int check_tensor(const char *module, const char *what, const int64_t *dims, int n, char *err,
+                        size_t errlen)
+{
+    if (bounded_numel(dims, n) >= 0)
+        return 0;
+    char text[160];
+    size_t used = 0;
+    text[0] = 0;
+    for (int i = 0; i < n && used < sizeof text; i++)
+        used += (size_t)snprintf(text + used, sizeof text - used, "%s%lld", i ? "x" : "",
+                                 (long long)dims[i]);
+    snprintf(err, errlen, "%s: %s %s is too large (more than %lld elements)", module, what, text,
+             (long long)TENSOR_ELEMS_MAX);
+    return -1;
+}
+
+/* Input, output and every weight within TENSOR_ELEMS_MAX. */
+static int check_sizes(const struct instance *m, char *err, size_t errlen)
+{
+    const int64_t in[4] = {m->in.n, m->in.c, m->in.h, m->in.w};
+    const int64_t out[4] = {m->out.n, m->out.c, m->out.h, m->out.w};
+    if (check_tensor(m->op->name, "input", in, 4, err, errlen) != 0 ||
+        check_tensor(m->op->name, "output", out, 4, err, errlen) != 0)
+        return -1;
+    struct weight_list wl;
+    m->op->weights(&m->args, &wl);
+    for (int i = 0; i < wl.n; i++) {
+        char what[96];
+        snprintf(what, sizeof what, "weight '%s'", wl.w[i].key);
+        if (check_tensor(m->op->name, what, wl.w[i].shape, wl.w[i].ndim, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int instance_finish(struct instance *m, char *err, size_t errlen)
 {
+    /* The DSL path comes here without instance_parse's check: an argument
+     * with no default left unset (NaN) must be named, not cast to int. */
+    if (args_complete(&m->args, err, errlen) != 0)
+        return -1;
     m->in.c = m->op->arg_cin ? arg_geti(&m->args, m->op->arg_cin) : m->in.c;
     if (m->op->validate(&m->args, m->in, err, errlen) != 0)
         return -1;
     m->out = m->op->out_shape(&m->args, m->in);
-    return 0;
+    return check_sizes(m, err, errlen);
 }
 
 void instance_desc(const struct instance *m, char *buf, size_t len)

@@ -1,5 +1,6 @@
 /* harness/main.c — `ablate COMMAND ...`: the command table and the one
  * piece of process set-up every command shares (the BLAS core type). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,12 @@ static void apply_blas_env(char **argv)
 
 int main(int argc, char **argv)
 {
+    /* Past a file-size limit (ulimit -f) the kernel sends SIGXFSZ, whose
+     * default action kills the process with a core dump mid-write.  Ignored,
+     * the write fails with EFBIG instead and the writer reports it as one
+     * line with exit status 2, like a full disk (ENOSPC). */
+    if (signal(SIGXFSZ, SIG_IGN) == SIG_ERR)
+        perror("ablate: cannot ignore SIGXFSZ");
     apply_blas_env(argv);
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);

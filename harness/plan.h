@@ -17,7 +17,7 @@
  * implementations to run for it ("ref", "gen:gemm", ...). */
 struct plan_item {
     char layer[32];
-    char role[16]; /* "module" | "baseline" */
+    char role[16]; /* "module" | "baseline" (the primary one) | "baseline2" (extra ones) */
     struct instance inst;
     int threads;
     int n_impl;
@@ -51,5 +51,10 @@ void plan_row_desc(const struct plan_item *it, const char *impl, char *buf, size
  * with FILE:LINE for anything the script got wrong. */
 int experiment_load(const char *file, const char *root, int quick, struct plan *p, char *err,
                     size_t errlen);
+/* Test seam, NULL in the program: called with each experiment's fresh Lua
+ * state (a lua_State *) before the script runs.  The fuzz target
+ * (tests/fuzz/fuzz_plan.c) uses it to bound instructions and memory and to
+ * drop os/io, since it runs arbitrary mutated scripts. */
+extern void (*experiment_state_hook)(void *lua_state);
 
 #endif

@@ -11,7 +11,8 @@
 #include "gnuplot_run.h"
 #include "report.h"
 
-/* Block 0: baselines, block 1: modules: "intensity GFLOP/s". */
+/* Block 0: baselines (primary and extra: "baseline", "baseline2"), block 1:
+ * modules: "intensity GFLOP/s". */
 static int write_points(FILE *f, const struct report_in *in, double *xlo, double *xhi)
 {
     *xlo = INFINITY, *xhi = -INFINITY;
@@ -19,7 +20,7 @@ static int write_points(FILE *f, const struct report_in *in, double *xlo, double
         fprintf(f, "# %s\n", pass ? "modules" : "baselines");
         for (int i = 0; i < in->nv; i++) {
             const struct result_row *g = in->v[i].best_gen;
-            if (!g || g->bytes <= 0 || !(g->gflops > 0) || (strcmp(g->role, "baseline") == 0) == pass)
+            if (!g || g->bytes <= 0 || !(g->gflops > 0) || (strncmp(g->role, "baseline", 8) == 0) == pass)
                 continue;
             double ai = (double)g->flops_full / (double)g->bytes;
             *xlo = fmin(*xlo, ai), *xhi = fmax(*xhi, ai);

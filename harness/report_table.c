@@ -75,7 +75,9 @@ static void one_line(struct report_line *l, const struct config_view *v, int nv,
     l->baseline = !strcmp(c->id->role, "baseline");
     results_site_label(c->id, l->cell[0], sizeof l->cell[0]);
     snprintf(l->cell[1], sizeof l->cell[1], "%d", c->id->threads);
-    snprintf(l->cell[2], sizeof l->cell[2], "%s%s", c->id->module, l->baseline ? " (baseline)" : "");
+    /* extra baselines are compared with the primary one like any module */
+    const char *tag = l->baseline ? " (baseline)" : !strcmp(c->id->role, "baseline2") ? " (baseline 2)" : "";
+    snprintf(l->cell[2], sizeof l->cell[2], "%s%s", c->id->module, tag);
     snprintf(l->cell[3], sizeof l->cell[3], "%.159s", c->id->args);
     const struct result_row *r = c->counts, *br = b ? b->counts : NULL;
     if (r)

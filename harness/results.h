@@ -16,7 +16,7 @@
 struct result_row {
     char desc[RES_TEXT];    /* canonical descriptor, unique per row (see DESIGN.md) */
     char layer[32];         /* e.g. "L5" (YOLOv8n layer index) or "" */
-    char role[16];          /* "module" | "baseline" */
+    char role[16];          /* "module" | "baseline" (primary) | "baseline2" (extra) */
     char module[48];
     char args[RES_TEXT];    /* canonical "k=v:k=v" (args_format) */
     char impl[48];          /* "ref" | "gen:gemm" | "gen:fused" | "torch" ... */

@@ -138,7 +138,7 @@ int summary_print(FILE *out, const char *csv_path, const char *xarg, int threads
         fprintf(out, "(no rows%s)\n", threads > 0 ? " at this thread count" : "");
     else
         fputs("best impl, median ms: the fastest generated kernel that passed; vs base: its median over the "
-              "baseline's, same layer and threads; torch ms: PyTorch eager (scripts/torch_peer.py), same run\n",
+              "(first listed) baseline's, same layer and threads; torch ms: PyTorch eager (scripts/torch_peer.py), same run\n",
               out);
     free(t.cell);
     free(v);

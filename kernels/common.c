@@ -2,6 +2,7 @@
 #include "common.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void wl_add(struct weight_list *wl, const char *prefix, const char *name, int ndim, int64_t d0,
@@ -87,4 +88,47 @@ void bn_act_ref(float *y, int n, int c, int64_t hw, const float *gamma, const fl
                 p[i] = act ? silu_ref(v) : v;
             }
         }
+}
+
+void conv_sub_args(struct args *a, int c1, int c2, int k, int g, double eps)
+{
+    args_defaults(&op_conv, a);
+    a->v[arg_index(&op_conv, "c1")] = c1;
+    a->v[arg_index(&op_conv, "c2")] = c2;
+    a->v[arg_index(&op_conv, "k")] = k;
+    a->v[arg_index(&op_conv, "g")] = g;
+    a->v[arg_index(&op_conv, "bn_eps")] = eps;
+}
+
+void wl_append(struct weight_list *wl, const char *prefix, const struct weight_list *sub)
+{
+    for (int i = 0; i < sub->n && wl->n < WEIGHTS_MAX; i++) {
+        struct weight_desc *d = &wl->w[wl->n++];
+        *d = sub->w[i];
+        snprintf(d->key, sizeof d->key, "%s%s", prefix, sub->w[i].key);
+    }
+}
+
+int op_weight_count(const struct op *op, const struct args *a)
+{
+    struct weight_list wl;
+    op->weights(a, &wl);
+    return wl.n;
+}
+
+float *ref_alloc(int64_t n)
+{
+    float *p = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
+    if (!p) {
+        fprintf(stderr, "ablate: out of memory in a reference forward (%lld floats)\n",
+                (long long)n);
+        abort();
+    }
+    return p;
+}
+
+void op_forward_sub(const struct op *op, const struct args *a, struct shape4 in,
+                    const float *const *w, int off, const float *x, float *y)
+{
+    op->forward_ref(a, in, w + off, x, y);
 }

@@ -53,4 +53,21 @@ void conv2d_ref(const struct conv2d_geom *g, const float *x, const float *wt, co
 void bn_act_ref(float *y, int n, int c, int64_t hw, const float *gamma, const float *beta,
                 const float *mean, const float *var, double eps, int act);
 
+/* ---- composing a row out of other rows (Bottleneck, C2f) ---- */
+
+/* Args of Conv(c1, c2, k, s=1, p=None, g, d=1, act=True, bn_eps): the Conv
+ * every composed baseline block is made of. */
+void conv_sub_args(struct args *a, int c1, int c2, int k, int g, double eps);
+/* Appends every entry of `sub` to wl with `prefix` put before its key. */
+void wl_append(struct weight_list *wl, const char *prefix, const struct weight_list *sub);
+/* How many weight pointers op's row hands out for a (int64 entries included):
+ * the offset of the next sub-op's weights in a composed row's list. */
+int op_weight_count(const struct op *op, const struct args *a);
+/* n floats or abort: reference forwards have no error path, and running out
+ * of memory there is not a result worth reporting. */
+float *ref_alloc(int64_t n);
+/* Runs op's reference forward on the sub-weights starting at w[off]. */
+void op_forward_sub(const struct op *op, const struct args *a, struct shape4 in,
+                    const float *const *w, int off, const float *x, float *y);
+
 #endif

@@ -18,6 +18,10 @@ static const struct arg_spec conv_schema[] = {
     {NULL, 0, NULL, NULL, NULL},
 };
 
+/* Largest k, s, p, d accepted: far beyond any real layer, small enough
+ * that d*(k-1) + 2*p + h stays inside int. */
+#define CONV_GEOMETRY_MAX 4096
+
 struct conv_cfg {
     int c1, c2, k, s, p, g, d, act;
     double eps;
@@ -39,8 +43,30 @@ static struct shape4 conv_out_shape(const struct args *a, struct shape4 in)
                            conv_out_dim(in.w, c.k, c.s, c.p, c.d)};
 }
 
+/* Kernel, stride, padding and dilation before any arithmetic on them:
+ * conv_out_dim divides by s (s=0 was a SIGFPE, found by tests/fuzz/
+ * fuzz_args), and autopad's d*(k-1) or 2*p past INT_MAX would overflow. */
+static int conv_check_geometry(const struct args *a, char *err, size_t errlen)
+{
+    static const char *const names[] = {"k", "s", "d"};
+    for (int i = 0; i < 3; i++)
+        if (arg_geti(a, names[i]) < 1 || arg_geti(a, names[i]) > CONV_GEOMETRY_MAX) {
+            snprintf(err, errlen, "Conv: %s must be from 1 to %d (got %d)", names[i],
+                     CONV_GEOMETRY_MAX, arg_geti(a, names[i]));
+            return -1;
+        }
+    if (arg_geti(a, "p") < -1 || arg_geti(a, "p") > CONV_GEOMETRY_MAX) {
+        snprintf(err, errlen, "Conv: p must be from 0 to %d, or None (got %d)", CONV_GEOMETRY_MAX,
+                 arg_geti(a, "p"));
+        return -1;
+    }
+    return 0;
+}
+
 static int conv_validate(const struct args *a, struct shape4 in, char *err, size_t errlen)
 {
+    if (conv_check_geometry(a, err, errlen) != 0)
+        return -1;
     struct conv_cfg c = conv_cfg(a);
     if (c.c1 < 1 || c.c2 < 1 || c.g < 1) {
         snprintf(err, errlen, "Conv: c1, c2 and g must be >= 1");

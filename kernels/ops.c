@@ -75,6 +75,58 @@ static int choice_index(const char *choices, const char *value)
     return -1;
 }
 
+/* `text` without one layer of matching quotes: 'same' -> same, '' -> empty. */
+static size_t unquoted(const char *text, const char **start)
+{
+    size_t n = strlen(text);
+    *start = text;
+    if (n >= 2 && (text[0] == '\'' || text[0] == '"') && text[n - 1] == text[0]) {
+        *start = text + 1;
+        return n - 2;
+    }
+    return n;
+}
+
+/* ARG_INT with named values (a PyTorch argument that is an int or one of a
+ * few strings, e.g. timm's padding ''|same|valid): name i is stored as
+ * -(i+1).  Quotes are optional on both sides so that `padding=''`,
+ * `padding=` and `padding=same` all work from a shell or the DSL. */
+static int named_int(const char *choices, const char *text, double *out)
+{
+    const char *t;
+    size_t tn = unquoted(text, &t);
+    int idx = 0;
+    for (const char *p = choices; p; idx++) {
+        const char *bar = strchr(p, '|');
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)(bar ? (size_t)(bar - p) : strlen(p)), p);
+        const char *c;
+        size_t cn = unquoted(name, &c);
+        if (cn == tn && strncmp(c, t, tn) == 0) {
+            *out = -(idx + 1);
+            return 1;
+        }
+        p = bar ? bar + 1 : NULL;
+    }
+    return 0;
+}
+
+/* "Op: padding must be int, '', 'same' or 'valid'" (MODULES.md 5.4 item 7). */
+static void named_int_error(const struct op *op, const struct arg_spec *s, char *err, size_t errlen)
+{
+    size_t used = (size_t)snprintf(err, errlen, "%s: %s must be int", op->name, s->name);
+    for (const char *p = s->choices; p && used < errlen;) {
+        const char *bar = strchr(p, '|');
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)(bar ? (size_t)(bar - p) : strlen(p)), p);
+        const char *c;
+        size_t cn = unquoted(name, &c);
+        used += (size_t)snprintf(err + used, errlen - used, "%s'%.*s'", bar ? ", " : " or ",
+                                 (int)cn, c);
+        p = bar ? bar + 1 : NULL;
+    }
+}
+
 /* Parses one value by type; 0 ok, -1 with a message naming module and key. */
 static int parse_value(const struct op *op, const struct arg_spec *s, const char *text,
                        double *out, char *err, size_t errlen)
@@ -82,11 +134,17 @@ static int parse_value(const struct op *op, const struct arg_spec *s, const char
     char *end = NULL;
     switch (s->type) {
     case ARG_INT: {
+        if (s->choices && named_int(s->choices, text, out))
+            return 0;
         if (strcmp(text, "None") == 0 && s->def && strcmp(s->def, "-1") == 0) {
             *out = -1; /* PyTorch's None where -1 stands for "derive it" (autopad) */
             return 0;
         }
         long long v = strtoll(text, &end, 10);
+        if (s->choices && (end == text || *end || v < 0)) {
+            named_int_error(op, s, err, errlen);
+            return -1;
+        }
         if (end == text || *end || v < -1000000000LL || v > 1000000000LL) {
             snprintf(err, errlen, "%s: argument '%s' must be an integer (got '%s')", op->name,
                      s->name, text);
@@ -182,6 +240,14 @@ void arg_value_text(const struct args *a, int i, char *buf, size_t len)
     if (s->type == ARG_ENUM) {
         const char *p = s->choices;
         for (int k = 0; k < (int)a->v[i] && p; k++) {
+            p = strchr(p, '|');
+            p = p ? p + 1 : NULL;
+        }
+        size_t n = p ? strcspn(p, "|") : 0;
+        snprintf(buf, len, "%.*s", (int)n, p ? p : "");
+    } else if (s->type == ARG_INT && s->choices && a->v[i] < 0) {
+        const char *p = s->choices;
+        for (int k = 0; k < -(int)a->v[i] - 1 && p; k++) {
             p = strchr(p, '|');
             p = p ? p + 1 : NULL;
         }

@@ -28,7 +28,9 @@ struct arg_spec {
     const char *name;
     enum arg_type type;
     const char *def;     /* default as text; NULL = required */
-    const char *choices; /* ARG_ENUM only: "ij|xy" (first = index 0) */
+    const char *choices; /* ARG_ENUM: "ij|xy" (first = index 0); ARG_INT: optional
+                          * named values "''|same|valid" stored as -1, -2, ...
+                          * (an int argument must then be >= 0) */
     const char *help;
 };
 
@@ -50,7 +52,7 @@ struct shape4 {
 struct weight_desc {
     char key[KEY_MAX];
     int ndim;
-    int64_t shape[4];
+    int64_t shape[5]; /* 5 for DYConv2d's (K, out, in/g, k, k) experts */
     int is_int64;
 };
 
@@ -91,13 +93,17 @@ struct op {
 #define OP_LIST(X) \
     X(op_conv)     \
     X(op_akconv)   \
-    X(op_acmix)
+    X(op_acmix)    \
+    X(op_dyconv)   \
+    X(op_dynamicconv) \
+    X(op_bottleneck)  \
+    X(op_c2f)
 
 #define OP_DECLARE(sym) extern const struct op sym;
 OP_LIST(OP_DECLARE)
 #undef OP_DECLARE
 
-enum { OP_COUNT_EXPECTED = 3 }; /* bump together with OP_LIST */
+enum { OP_COUNT_EXPECTED = 7 }; /* bump together with OP_LIST */
 
 extern const struct op *const op_table[];
 extern const int op_count;

@@ -25,6 +25,7 @@ import torch
 import torch.nn as nn
 
 from torch_acmix import ACmix, acmix_spec  # seed 001, kept in its own file
+import torch_dyconv  # seeds 002/003: DYConv2d, DynamicConv (own file)
 
 BN_EPS_DEFAULT = 1e-5
 BORDER_MARGIN = 1e-3  # MODULES.md 5.1: the AKConv sampler jumps at its clamp bounds
@@ -54,6 +55,39 @@ class Conv(nn.Module):
 
     def forward(self, x):
         return self.act(self.bn(self.conv(x)))
+
+
+class Bottleneck(nn.Module):
+    """ultralytics Bottleneck (MODULES.md 3.2), re-typed from nn/modules/block.py."""
+
+    def __init__(self, c1, c2, shortcut=True, g=1, k=(3, 3), e=0.5):
+        super().__init__()
+        c_ = int(c2 * e)
+        self.cv1 = Conv(c1, c_, k[0], 1)
+        self.cv2 = Conv(c_, c2, k[1], 1, g=g)
+        self.add = shortcut and c1 == c2
+
+    def forward(self, x):
+        return x + self.cv2(self.cv1(x)) if self.add else self.cv2(self.cv1(x))
+
+
+class C2f(nn.Module):
+    """ultralytics C2f (MODULES.md 3.3), re-typed from nn/modules/block.py."""
+
+    def __init__(self, c1, c2, n=1, shortcut=False, g=1, e=0.5):
+        super().__init__()
+        self.c = int(c2 * e)
+        self.cv1 = Conv(c1, 2 * self.c, 1, 1)
+        self.cv2 = Conv((2 + n) * self.c, c2, 1)
+        # ultralytics passes k=((3, 3), (3, 3)) (per-axis kernels); for square
+        # kernels that is k=(3, 3), which this file's scalar autopad handles
+        self.m = nn.ModuleList(Bottleneck(self.c, self.c, shortcut, g, k=(3, 3), e=1.0)
+                               for _ in range(n))
+
+    def forward(self, x):
+        y = list(self.cv1(x).chunk(2, 1))
+        y.extend(m(y[-1]) for m in self.m)
+        return self.cv2(torch.cat(y, 1))
 
 
 class AKConv(nn.Module):
@@ -167,8 +201,15 @@ MODULE_KEYS = {
                'grid': 'ij', 'bn_eps': BN_EPS_DEFAULT},
     'acmix': {'in_planes': None, 'out_planes': None, 'kernel_att': 7, 'head': 4, 'kernel_conv': 3,
               'stride': 1, 'dilation': 1, 'bn_eps': BN_EPS_DEFAULT},
+    'bottleneck': {'c1': None, 'c2': None, 'shortcut': 1, 'g': 1, 'k': 3, 'e': 0.5,
+                   'bn_eps': BN_EPS_DEFAULT},
+    'c2f': {'c1': None, 'c2': None, 'n': 1, 'shortcut': 0, 'g': 1, 'e': 0.5,
+            'bn_eps': BN_EPS_DEFAULT},
 }
-MODULE_NAMES = {'conv': 'Conv', 'akconv': 'AKConv', 'acmix': 'ACmix'}
+MODULE_KEYS.update(torch_dyconv.DYN_MODULE_KEYS)
+MODULE_NAMES = {'conv': 'Conv', 'akconv': 'AKConv', 'acmix': 'ACmix', 'bottleneck': 'Bottleneck',
+                'c2f': 'C2f'}
+MODULE_NAMES.update(torch_dyconv.DYN_MODULE_NAMES)
 
 
 def parse_kv(items):
@@ -197,14 +238,20 @@ def resolve_args(module, kv):
         raw = kv.get(key, default)
         if raw is None:
             raise ValueError("%s: missing argument %s" % (module, key))
-        out[key] = raw if key == 'grid' else (float(raw) if key == 'bn_eps' else int(raw))
+        if key in torch_dyconv.DYN_ARG_TYPES:
+            out[key] = torch_dyconv.DYN_ARG_TYPES[key](raw)
+            continue
+        out[key] = raw if key == 'grid' else (float(raw) if key in ('bn_eps', 'e') else int(raw))
     return out
 
 
 def build_module(module, kv):
     """Returns (torch module in eval mode, number of input channels)."""
     a = resolve_args(module, kv)
-    if module.lower() == 'conv':
+    dyn = torch_dyconv.build_dynamic(module.lower(), a)
+    if dyn:
+        m, c_in = dyn
+    elif module.lower() == 'conv':
         m = Conv(a['c1'], a['c2'], a['k'], a['s'], None if a['p'] < 0 else a['p'],
                  a['g'], a['d'], act=bool(a['act']))
         c_in = a['c1']
@@ -212,6 +259,12 @@ def build_module(module, kv):
         m = ACmix(a['in_planes'], a['out_planes'], a['kernel_att'], a['head'], a['kernel_conv'],
                   a['stride'], a['dilation'])
         c_in = a['in_planes']
+    elif module.lower() == 'bottleneck':
+        m = Bottleneck(a['c1'], a['c2'], bool(a['shortcut']), a['g'], (a['k'], a['k']), a['e'])
+        c_in = a['c1']
+    elif module.lower() == 'c2f':
+        m = C2f(a['c1'], a['c2'], a['n'], bool(a['shortcut']), a['g'], a['e'])
+        c_in = a['c1']
     else:
         m = AKConv(a['inc'], a['outc'], a['num_param'], a['stride'], bias=bool(a['bias']),
                    grid=a['grid'])
@@ -257,6 +310,7 @@ def randomize_weights(m, gen):
         if isinstance(m, ACmix):  # the mix weights too, so neither branch is a plain half
             m.rate1.copy_(_uniform(1, gen, 0.3, 1.2))
             m.rate2.copy_(_uniform(1, gen, 0.3, 1.2))
+    torch_dyconv.randomize_dynamic(m, gen)
 
 
 def randomize_offsets(m, gen, scale):
@@ -418,6 +472,24 @@ ACMIX_CASES = [
     _c('ka5_h1_s1_3x11', 'in_planes=3 out_planes=5 kernel_att=5 head=1', 3, 11),
 ]
 
+# shortcut taken / not taken (c1 != c2 or off), groups, k 5, batch 2, H != W,
+# a 1-pixel-high map, n 1 and 2.
+BOTTLENECK_CASES = [
+    _c('c4_7x9', 'c1=4 c2=4', 7, 9),
+    _c('c4to6_9x8', 'c1=4 c2=6', 9, 8),
+    _c('noshort_b2_6x5', 'c1=6 c2=6 shortcut=0', 6, 5, batch=2),
+    _c('g2_e1_8x11', 'c1=4 c2=4 g=2 e=1.0', 8, 11),
+    _c('k5_10x7', 'c1=3 c2=4 k=5', 10, 7),
+]
+
+C2F_CASES = [
+    _c('n1_8x10', 'c1=4 c2=6 n=1', 8, 10),
+    _c('n2_short_7x9', 'c1=5 c2=8 n=2 shortcut=1', 7, 9),
+    _c('n1_short_b2_6x5', 'c1=4 c2=4 n=1 shortcut=1', 6, 5, batch=2),
+    _c('n2_g2_9x6', 'c1=6 c2=8 n=2 g=2', 9, 6),
+    _c('n1_1x9', 'c1=3 c2=4 n=1', 1, 9),
+]
+
 
 def state_tensors(m):
     """Every state_dict tensor under its PyTorch key (float32 / int64)."""
@@ -458,6 +530,14 @@ def write_all(outdir):
         paths.append(write_case(outdir, 'AKConv', case, 200 + i))
     for i, case in enumerate(ACMIX_CASES):
         paths.append(write_case(outdir, 'ACmix', case, 300 + i))
+    for i, case in enumerate(BOTTLENECK_CASES):
+        paths.append(write_case(outdir, 'Bottleneck', case, 700 + i))
+    for i, case in enumerate(C2F_CASES):
+        paths.append(write_case(outdir, 'C2f', case, 800 + i))
+    for i, case in enumerate(torch_dyconv.DYCONV_CASES):
+        paths.append(write_case(outdir, 'DYConv2d', case, 900 + i))
+    for i, case in enumerate(torch_dyconv.DYNAMICCONV_CASES):
+        paths.append(write_case(outdir, 'DynamicConv', case, 1000 + i))
     total = sum(os.path.getsize(p) for p in paths)
     print('%d files, %d bytes in all' % (len(paths), total))
 
@@ -527,12 +607,44 @@ def conv_spec_forward(kv, sd, x):
     return (z * torch.sigmoid(z) if a['act'] else z).numpy()
 
 
+def _sub(sd, prefix):
+    return {k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)}
+
+
+def _spec_conv(sd, prefix, c1, c2, k, g, eps, x):
+    kv = {'c1': c1, 'c2': c2, 'k': k, 'g': g, 'bn_eps': eps}
+    return torch.from_numpy(conv_spec_forward(kv, _sub(sd, prefix), x))
+
+
+def bottleneck_spec_forward(kv, sd, x, prefix=''):
+    """Bottleneck from MODULES.md 3.2 steps 1-3 on conv_spec_forward."""
+    a = resolve_args('Bottleneck', kv)
+    c_ = int(a['c2'] * a['e'])
+    t = _spec_conv(sd, prefix + 'cv1.', a['c1'], c_, a['k'], 1, a['bn_eps'], x)
+    t = _spec_conv(sd, prefix + 'cv2.', c_, a['c2'], a['k'], a['g'], a['bn_eps'], t)
+    return (x.double() + t if a['shortcut'] and a['c1'] == a['c2'] else t).numpy()
+
+
+def c2f_spec_forward(kv, sd, x):
+    """C2f from MODULES.md 3.3 step 3 (explicit slices, no chunk)."""
+    a = resolve_args('C2f', kv)
+    c, n = int(a['c2'] * a['e']), a['n']
+    t = _spec_conv(sd, 'cv1.', a['c1'], 2 * c, 1, 1, a['bn_eps'], x)
+    ys = [t[:, :c], t[:, c:2 * c]]
+    for i in range(n):
+        bkv = {'c1': c, 'c2': c, 'shortcut': a['shortcut'], 'g': a['g'], 'e': 1.0,
+               'bn_eps': a['bn_eps']}
+        ys.append(torch.from_numpy(bottleneck_spec_forward(bkv, sd, ys[-1], 'm.%d.' % i)))
+    return _spec_conv(sd, 'cv2.', (2 + n) * c, a['c2'], 1, 1, a['bn_eps'], torch.cat(ys, 1)).numpy()
+
+
 def verify_file(path):
     """Rebuilds the module from the file's metadata, reloads its weights and
     checks y (bit-exact for the port, 1e-4*(1+|y|) for the spec version)."""
     t, meta = read_safetensors(path)
     kv = parse_kv(meta['args'].split())
-    kv['bn_eps'] = meta['bn_eps']
+    if 'bn_eps' in MODULE_KEYS[meta['module'].lower()]:  # DYConv2d/DynamicConv have no BN
+        kv['bn_eps'] = meta['bn_eps']
     m, _ = build_module(meta['module'], kv)
     sd = {k: v for k, v in t.items() if k not in ('x', 'y')}
     m.load_state_dict(sd, strict=True)
@@ -542,8 +654,12 @@ def verify_file(path):
     msg = 'bit-exact' if exact else 'max|dy| %.3g' % (y - t['y']).abs().max().item()
     ok = exact
     spec = {'AKConv': akconv_spec_forward,
-            'ACmix': lambda kv, sd, x: acmix_spec(resolve_args('ACmix', kv), sd, x)}.get(meta['module'],
+            'ACmix': lambda kv, sd, x: acmix_spec(resolve_args('ACmix', kv), sd, x),
+            'Bottleneck': bottleneck_spec_forward, 'C2f': c2f_spec_forward}.get(meta['module'],
                                                                             conv_spec_forward)
+    if meta['module'] in torch_dyconv.DYN_SPECS:
+        spec = lambda kv, sd, x: torch_dyconv.DYN_SPECS[meta['module']](
+            resolve_args(meta['module'], kv), sd, x)
     ys = spec(kv, sd, t['x'])
     err = (abs(ys - t['y'].double().numpy()) / (1 + abs(ys))).max()
     ok = ok and err <= 1e-4

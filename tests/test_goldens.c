@@ -36,7 +36,10 @@ static int build(const struct st_file *f, struct instance *m, char *err, size_t 
     snprintf(dims[1], 48, "h=%lld", (long long)x->shape[2]);
     snprintf(dims[2], 48, "w=%lld", (long long)x->shape[3]);
     snprintf(dims[3], 48, "bn_eps=%s", eps ? eps : "1e-5");
-    for (int i = 0; i < 4; i++)
+    /* modules without a BatchNorm (DYConv2d, DynamicConv) take no bn_eps */
+    const struct op *op = op_find(module);
+    int ndims = op && arg_index(op, "bn_eps") < 0 ? 3 : 4;
+    for (int i = 0; i < ndims; i++)
         argv[argc++] = dims[i];
     return instance_parse(m, argc, argv, err, errlen);
 }
@@ -105,3 +108,14 @@ Test(goldens, conv, .timeout = 300) { check_module("tests/goldens/conv_*.safeten
 Test(goldens, akconv, .timeout = 300) { check_module("tests/goldens/akconv_*.safetensors", 10); }
 
 Test(goldens, acmix, .timeout = 300) { check_module("tests/goldens/acmix_*.safetensors", 8); }
+
+Test(goldens, bottleneck, .timeout = 300) { check_module("tests/goldens/bottleneck_*.safetensors", 5); }
+
+Test(goldens, c2f, .timeout = 300) { check_module("tests/goldens/c2f_*.safetensors", 5); }
+
+Test(goldens, dyconv, .timeout = 300) { check_module("tests/goldens/dyconv2d_*.safetensors", 7); }
+
+Test(goldens, dynamicconv, .timeout = 300)
+{
+    check_module("tests/goldens/dynamicconv_*.safetensors", 7);
+}

@@ -95,7 +95,7 @@ Test(sweep, kill_and_resume, .timeout = 300)
     if (pid == 0) {
         setpgid(0, 0);
         snprintf(cmd, sizeof cmd, "%s/run", dir);
-        execl("./build/ablate", "ablate", "sweep", file, "--quick", "--out", cmd, (char *)NULL);
+        execl(ablate_bin(), "ablate", "sweep", file, "--quick", "--out", cmd, (char *)NULL);
         _exit(127);
     }
     setpgid(pid, pid);

@@ -33,20 +33,37 @@ static inline void remove_dir(const char *dir)
         fprintf(stderr, "could not remove %s\n", dir);
 }
 
-/* Runs `./build/ablate ARGS` through sh (ARGS is shell text). */
-static inline void run_ablate(struct run_out *r, const char *args)
+/* The program under test: ./build/ablate, or $ABLATE_BIN (make test-asan
+ * points it at the sanitized build-asan/ablate). */
+static inline const char *ablate_bin(void)
+{
+    const char *bin = getenv("ABLATE_BIN");
+    return bin && *bin ? bin : "./build/ablate";
+}
+
+/* Runs shell text TEXT through sh, capturing status, stdout and stderr
+ * ({ } so that the redirections cover every command of TEXT). */
+static inline void run_shell(struct run_out *r, const char *text)
 {
     char dir[] = "/tmp/ablate-run-XXXXXX", cmd[8192], po[64], pe[64];
     if (!mkdtemp(dir))
         abort();
     snprintf(po, sizeof po, "%s/out", dir);
     snprintf(pe, sizeof pe, "%s/err", dir);
-    snprintf(cmd, sizeof cmd, "./build/ablate %s >%s 2>%s", args, po, pe);
+    snprintf(cmd, sizeof cmd, "{ %s\n} >%s 2>%s", text, po, pe);
     int st = system(cmd);
     r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     slurp(po, r->out, sizeof r->out);
     slurp(pe, r->err, sizeof r->err);
     remove_dir(dir);
+}
+
+/* Runs `./build/ablate ARGS` through sh (ARGS is shell text). */
+static inline void run_ablate(struct run_out *r, const char *args)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "%s %s", ablate_bin(), args);
+    run_shell(r, cmd);
 }
 
 /* A fresh temp folder; the caller owns it. */

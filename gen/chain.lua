@@ -1,0 +1,77 @@
+-- gen/chain.lua — shared part of the generators of composed baselines
+-- (gen/bottleneck.lua, gen/c2f.lua): a list of stride-1 Convs, each reading
+-- and writing channel slices of the kernel's buffers, rendered through
+-- templates/chain_gemm.c.in (runtime/ablate_chain.h).  Every Conv runs the
+-- Conv baseline's gemm schedule, so the composed blocks are measured on
+-- the same footing as the Conv row.
+local T = require "template"
+
+local M = {}
+
+-- Same knobs (and reasons) as gen/conv.lua's gemm schedule.
+M.tuning = { panel_bytes = 1024 * 1024, min_tile = 512, max_tile = 4096 }
+
+-- Integer argument; booleans may arrive as true/false or 0/1.
+function M.int(v)
+  if v == true then return 1 elseif v == false or v == nil then return 0 end
+  return math.tointeger(v) or math.floor(v)
+end
+
+-- Python's int(c2 * e) for the non-negative product.
+function M.width(c2, e) return math.floor(c2 * e) end
+
+local function round_up(v, to) return (v + to - 1) // to * to end
+local function clamp(v, lo, hi) return math.max(lo, math.min(hi, v)) end
+
+-- A slice {buffer, channels per image of that buffer, first channel}.
+-- Buffers: 0 = x, 1 = y, 2.. = intermediates (sizes in g.BUF_CHANNELS).
+function M.slice(buf, c, c0) return { buf, c, c0 or 0 } end
+
+-- Appends one Conv(cin, cout, k, 1, g=groups) whose weights start at
+-- w[w_index]; res (a slice) is added after its SiLU.
+function M.layer(g, name, cin, cout, k, groups, w_index, src, dst, res)
+  assert(cin % groups == 0 and cout % groups == 0, name .. ": channels not divisible by groups")
+  assert(k % 2 == 1, name .. ": kernel must be odd")
+  local L = { name = name, cin = cin, cout = cout, k = k, groups = groups, w_index = w_index,
+              src = src, dst = dst, res = res, bn_off = g.bn_total }
+  g.bn_total = g.bn_total + round_up(cout, 16)
+  g.kdim_max = math.max(g.kdim_max, k > 1 and (cin // groups) * k * k or 0)
+  table.insert(g.LAYERS, L)
+end
+
+-- Geometry common to every chain: input shape, eps, empty layer list.
+function M.begin(cfg, module, c1, c2)
+  local i = cfg.input
+  local g = {
+    module = module, N = M.int(i.n), H = M.int(i.h), W = M.int(i.w), C1 = c1, C2 = c2,
+    EPS = string.format("%.17g", cfg.args.bn_eps or 1e-5), LAYERS = {}, bn_total = 0,
+    kdim_max = 0, BUF_CHANNELS = {},
+  }
+  assert(c1 == M.int(i.c), module .. ": input channels differ from c1")
+  g.config = (cfg.config or ""):gsub("[\\\"]", "\\%0"):gsub("%*/", "* /")
+  return g
+end
+
+-- Tile width, workspace layout, then the template.
+function M.render(cfg, g, variant)
+  if variant ~= "gemm" then
+    error(g.module .. ": unknown variant '" .. tostring(variant) .. "' (known: gemm)")
+  end
+  local tun, pix = M.tuning, g.H * g.W
+  local kd = math.max(g.kdim_max, 1)
+  g.TILE = math.min(round_up(clamp(tun.panel_bytes // (4 * kd), tun.min_tile, tun.max_tile), 16), pix)
+  g.BUF_OFFS, g.SHARED_FLOATS = { 0, 0 }, 0
+  for _, c in ipairs(g.BUF_CHANNELS) do
+    table.insert(g.BUF_OFFS, g.SHARED_FLOATS)
+    g.SHARED_FLOATS = g.SHARED_FLOATS + round_up(g.N * c * pix, 16)
+  end
+  g.NBUFS = 2 + #g.BUF_CHANNELS
+  g.NLAYERS = #g.LAYERS
+  g.PRIV_BN = 2 * g.bn_total
+  g.PRIV_FLOATS = g.PRIV_BN + round_up(g.kdim_max * g.TILE, 16)
+  g.variant = variant
+  local root = cfg.gen_root or "gen"
+  return T.render_file(root .. "/templates/chain_gemm.c.in", g)
+end
+
+return M

@@ -1,0 +1,58 @@
+-- gen/dynconv_plan.lua — what gen/dyconv.lua (DYConv2d, MODULES.md 5.3) and
+-- gen/dynamicconv.lua (DynamicConv, 5.4) share: both pool, route to E
+-- experts, mix the experts into one kernel per sample and convolve; they
+-- differ only in the routing (softmax(fc2(relu(fc1 a)) / T) vs
+-- sigmoid(Linear a)), in the weight order and in the padding rule.  The
+-- front-ends fill a geometry table `g` with their names for those; this
+-- file plans tiles and workspace and renders templates/dynconv_gemm.c.in.
+local T = require "template"
+
+local M = {}
+
+-- Same tile knobs as gen/conv.lua's gemm schedule, so the comparison with
+-- the Conv baseline measures the dynamic part, not a different tiling.
+M.tuning = { panel_bytes = 1024 * 1024, min_tile = 512, max_tile = 4096 }
+
+function M.int(v)
+  if v == true then return 1 elseif v == false or v == nil then return 0 end
+  return math.tointeger(v) or math.floor(v)
+end
+
+local function round_up(v, to) return (v + to - 1) // to * to end
+local function clamp(v, lo, hi) return math.max(lo, math.min(hi, v)) end
+
+-- g needs: MODULE, N, C1, C2, H, W, K (kernel), S, D, G, PT, PL (top/left
+-- padding), HO, WO, E (experts), BIAS, ROUTING ("softmax"|"sigmoid") and,
+-- for softmax, HIDDEN and TEMP; args_text, config.
+function M.render(g, cfg, variant)
+  if variant ~= "gemm" then
+    error(g.MODULE .. ": unknown variant '" .. tostring(variant) .. "' (known: gemm)")
+  end
+  assert(g.HO >= 1 and g.WO >= 1, g.MODULE .. ": output size < 1")
+  if cfg.output then
+    assert(g.HO == M.int(cfg.output.h) and g.WO == M.int(cfg.output.w),
+      g.MODULE .. ": output shape differs from the harness's")
+  end
+  g.PIX = g.HO * g.WO
+  g.CIN_G, g.COUT_G = g.C1 // g.G, g.C2 // g.G
+  g.KDIM = g.CIN_G * g.K * g.K
+  g.POINTWISE = g.K == 1 and g.S == 1 and g.PT == 0 and g.PL == 0 and g.HO == g.H and g.WO == g.W
+  local t = clamp(M.tuning.panel_bytes // (4 * g.KDIM), M.tuning.min_tile, M.tuning.max_tile)
+  g.TILE = math.min(round_up(t, 16), g.PIX)
+  -- shared region (thread 0's workspace): means, routing, mixed kernels
+  g.WS_COEF = round_up(g.N * g.C1, 16)
+  g.WS_MIX = g.WS_COEF + round_up(g.N * g.E, 16)
+  g.WS_BIAS = g.WS_MIX + round_up(g.N * g.C2 * g.KDIM, 16)
+  g.WS_SHARED = g.WS_BIAS + round_up(g.N * g.C2, 16)
+  -- depthwise: a direct convolution (templates/dynconv_gemm.c.in, dw_plane)
+  g.DEPTHWISE = g.CIN_G == 1
+  local panel = (g.POINTWISE or g.DEPTHWISE) and 0 or round_up(g.KDIM * g.TILE, 16)
+  g.WS_FLOATS = g.WS_SHARED + panel
+  g.PANEL_KIB = string.format("%.0f", g.KDIM * g.TILE * 4 / 1024)
+  g.variant = variant
+  g.config = (cfg.config or ""):gsub("[\\\"]", "\\%0"):gsub("%*/", "* /")
+  local root = cfg.gen_root or "gen"
+  return T.render_file(root .. "/templates/dynconv_gemm.c.in", g)
+end
+
+return M

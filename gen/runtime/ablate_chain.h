@@ -1,0 +1,75 @@
+/* gen/runtime/ablate_chain.h — a chain of stride-1 ultralytics Convs
+ * (Conv2d + BN + SiLU, "same" padding) run layer by layer with the Conv
+ * baseline's schedule: per pixel tile, im2col (skipped for 1x1) + one
+ * single-threaded sgemm + fused BN+SiLU epilogue (ablate_gen.h).  Used by
+ * the Bottleneck and C2f kernels (templates/chain_gemm.c.in), so composed
+ * baselines cost what their Convs cost with the same tiling, and nothing
+ * new is measured but the chaining itself.
+ *
+ * Every tensor of the chain is one image's channels laid out C x H x W, so a
+ * channel slice of a buffer (C2f's chunks, its concat) is a pointer offset:
+ * layers read and write slices in place, and concat costs nothing. */
+#ifndef ABLATE_CHAIN_H
+#define ABLATE_CHAIN_H
+
+#include <stddef.h>
+
+#include "ablate_gen.h"
+
+/* A slice of one of the chain's buffers: channels c0 .. of a buffer holding
+ * `c` channels per image. */
+struct abl_slice {
+    int buf; /* index into the kernel's buffer table: x, y, intermediates */
+    int c, c0;
+};
+
+struct abl_chain_layer {
+    int cin, cout, k, groups, act;
+    int w_index;        /* conv.weight in w[]; the BN tensors follow it */
+    int bn_off;         /* this layer's scale in the per-thread BN region */
+    struct abl_slice src, dst;
+    int has_res;        /* dst += res after the epilogue (Bottleneck add) */
+    struct abl_slice res;
+};
+
+/* Per-image start of a slice in image b. */
+static inline float *abl_slice_at(float *const *bufs, struct abl_slice s, int b, ptrdiff_t hw)
+{
+    return bufs[s.buf] + ((ptrdiff_t)b * s.c + s.c0) * hw;
+}
+
+/* Output pixels p0 .. p0 + np - 1 of image b, group grp of layer L.
+ * col: a KDIM x np panel of the thread's workspace (unused for 1x1). */
+static inline void abl_chain_tile(const struct abl_chain_layer *L, const float *const *w,
+                                  float *const *bufs, int h, int wd, const float *scale,
+                                  const float *shift, float *col, int b, int grp, int p0, int np)
+{
+    const ptrdiff_t hw = (ptrdiff_t)h * wd;
+    const int cin_g = L->cin / L->groups, cout_g = L->cout / L->groups;
+    const int kdim = cin_g * L->k * L->k;
+    const float *x = abl_slice_at(bufs, L->src, b, hw) + (ptrdiff_t)grp * cin_g * hw;
+    float *y = abl_slice_at(bufs, L->dst, b, hw) + (ptrdiff_t)grp * cout_g * hw + p0;
+    const float *wt = w[L->w_index] + (ptrdiff_t)grp * cout_g * kdim;
+    const float *b_op = x + p0;
+    ptrdiff_t ldb = hw;
+    if (L->k != 1) { /* 1x1 stride 1: x already is the column panel */
+        const int pad = L->k / 2;
+        const struct abl_conv_geom g = {cin_g, h, wd, L->k, L->k, 1, 1, pad, pad, 1, 1, h, wd};
+        abl_im2col_tile(g, x, p0, np, col, np);
+        b_op = col;
+        ldb = np;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout_g, np, kdim, 1.0f, wt, kdim, b_op,
+                (int)ldb, 0.0f, y, (int)hw);
+    abl_bn_act_rows(y, cout_g, np, hw, scale + grp * cout_g, shift + grp * cout_g, L->act);
+    if (!L->has_res)
+        return;
+    const float *r = abl_slice_at(bufs, L->res, b, hw) + (ptrdiff_t)grp * cout_g * hw + p0;
+    for (int o = 0; o < cout_g; o++) {
+#pragma omp simd
+        for (int t = 0; t < np; t++)
+            y[o * hw + t] += r[o * hw + t];
+    }
+}
+
+#endif

@@ -1,0 +1,1 @@
+return sweep { name = "badinput", module = "AKConv", shapes = {{layer = "A", c1 = 4, c2 = 8, h = 8, w = 8, stride = 2}}, args = { num_param = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 } }, backends = { "ref" }, threads = { 1 }, timeout = 5 }

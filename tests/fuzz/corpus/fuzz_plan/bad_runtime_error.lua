@@ -1,0 +1,2 @@
+local t = nil
+return sweep { name = t.field, module = "AKConv", shapes = {} }

@@ -1,0 +1,1 @@
+return sweep { name = "x", module = "AKConv" shapes = {} }

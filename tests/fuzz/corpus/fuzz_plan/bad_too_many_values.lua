@@ -1,0 +1,2 @@
+local v = {} for i = 1, 100 do v[i] = i end
+return sweep { name = "x", module = "AKConv", shapes = {{layer = "A", c1 = 4, c2 = 8, h = 8, w = 8, stride = 2}}, args = { num_param = v } }
