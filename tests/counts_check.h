@@ -5,6 +5,7 @@
 
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "instance.h"
 
@@ -25,6 +26,19 @@ static inline struct instance make_instance(const char *module, const char *cons
     argv[n + 1] = dims[0];
     argv[n + 2] = dims[1];
     cr_assert_eq(instance_parse(&m, n + 3, argv, err, sizeof err), 0, "%s", err);
+    return m;
+}
+
+/* The same from one `ablate info`-style string: "DYConv2d in_planes=64 ... h=80 w=80". */
+static inline struct instance instance_of(const char *spec)
+{
+    char buf[256], err[ERR_MAX], *argv[32];
+    int argc = 0;
+    struct instance m;
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (char *tok = strtok(buf, " "); tok && argc < 32; tok = strtok(NULL, " "))
+        argv[argc++] = tok;
+    cr_assert_eq(instance_parse(&m, argc, argv, err, sizeof err), 0, "%s: %s", spec, err);
     return m;
 }
 

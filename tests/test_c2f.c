@@ -6,39 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "instance.h"
+#include "counts_check.h"
 #include "test_util.h"
 
-static struct instance make(const char *module, const char *const *kv, int n, int h, int w)
-{
-    char *argv[16];
-    char dims[2][16];
-    struct instance m;
-    char err[ERR_MAX];
-    argv[0] = (char *)module;
-    for (int i = 0; i < n; i++)
-        argv[1 + i] = (char *)kv[i];
-    snprintf(dims[0], 16, "h=%d", h);
-    snprintf(dims[1], 16, "w=%d", w);
-    argv[n + 1] = dims[0];
-    argv[n + 2] = dims[1];
-    cr_assert_eq(instance_parse(&m, n + 3, argv, err, sizeof err), 0, "%s", err);
-    return m;
-}
-
-#define CHECK_COUNTS(m, P, MACS, FULL, BYTES)                                     \
-    do {                                                                          \
-        cr_expect_eq((m).op->params(&(m).args), (P));                             \
-        cr_expect_eq((m).op->flops_thop(&(m).args, (m).in), 2 * (int64_t)(MACS)); \
-        cr_expect_eq((m).op->flops_full(&(m).args, (m).in), (int64_t)(FULL));     \
-        cr_expect_eq((m).op->bytes(&(m).args, (m).in), (int64_t)(BYTES));         \
-    } while (0)
 
 /* MODULES.md §8: Bottleneck(64, 64) on 1x64x80x80. */
 Test(bottleneck, worked_example)
 {
     const char *kv[] = {"c1=64", "c2=64"};
-    struct instance m = make("Bottleneck", kv, 2, 80, 80);
+    struct instance m = make_instance("Bottleneck", kv, 2, 80, 80);
     cr_expect_eq(m.out.c, 64);
     cr_expect_eq(m.out.h, 80);
     cr_expect_eq(m.out.w, 80);
@@ -49,9 +25,9 @@ Test(bottleneck, worked_example)
 Test(bottleneck, shortcut_needs_equal_channels)
 {
     const char *kv[] = {"c1=32", "c2=64"}, *kv_off[] = {"c1=64", "c2=64", "shortcut=0"};
-    struct instance a = make("Bottleneck", kv, 2, 80, 80);
-    struct instance b = make("Bottleneck", kv_off, 3, 80, 80);
-    struct instance on = make("Bottleneck", kv_off, 2, 80, 80);
+    struct instance a = make_instance("Bottleneck", kv, 2, 80, 80);
+    struct instance b = make_instance("Bottleneck", kv_off, 3, 80, 80);
+    struct instance on = make_instance("Bottleneck", kv_off, 2, 80, 80);
     /* cv1 Conv(32, 32, 3): 32*(32*9*2 + 5) per pixel; cv2 Conv(32, 64, 3) */
     cr_expect_eq(a.op->flops_full(&a.args, a.in), 6400LL * (32 * (2 * 32 * 9 + 5) + 64 * (2 * 32 * 9 + 5)));
     cr_expect_eq(on.op->flops_full(&on.args, on.in) - b.op->flops_full(&b.args, b.in), 64LL * 6400);
@@ -60,7 +36,7 @@ Test(bottleneck, shortcut_needs_equal_channels)
 Test(bottleneck, state_dict_keys)
 {
     const char *kv[] = {"c1=8", "c2=6", "g=2", "e=1"};
-    struct instance m = make("Bottleneck", kv, 4, 5, 7);
+    struct instance m = make_instance("Bottleneck", kv, 4, 5, 7);
     struct weight_list wl;
     m.op->weights(&m.args, &wl);
     static const char *const keys[] = {
@@ -80,7 +56,7 @@ Test(bottleneck, state_dict_keys)
 Test(c2f, worked_example)
 {
     const char *kv[] = {"c1=64", "c2=64", "n=1", "shortcut=1"};
-    struct instance m = make("C2f", kv, 4, 80, 80);
+    struct instance m = make_instance("C2f", kv, 4, 80, 80);
     cr_expect_eq(m.out.c, 64);
     cr_expect_eq(m.out.h, 80);
     CHECK_COUNTS(m, 29056, 188416000, 373350400, 3394560);
@@ -90,7 +66,7 @@ Test(c2f, worked_example)
 Test(c2f, params_formula_n2)
 {
     const char *kv[] = {"c1=16", "c2=24", "n=2"};
-    struct instance m = make("C2f", kv, 3, 9, 7);
+    struct instance m = make_instance("C2f", kv, 3, 9, 7);
     int64_t c = 12;
     int64_t want = (2 * c * 16 + 4 * c) + (4 * c * 24 + 2 * 24) + 2 * (2 * (9 * c * c + 2 * c));
     cr_expect_eq(m.op->params(&m.args), want);
@@ -99,7 +75,7 @@ Test(c2f, params_formula_n2)
 Test(c2f, state_dict_keys_n2)
 {
     const char *kv[] = {"c1=8", "c2=8", "n=2"};
-    struct instance m = make("C2f", kv, 3, 6, 6);
+    struct instance m = make_instance("C2f", kv, 3, 6, 6);
     struct weight_list wl;
     m.op->weights(&m.args, &wl);
     cr_assert_eq(wl.n, 36);

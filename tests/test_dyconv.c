@@ -7,33 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "instance.h"
+#include "counts_check.h"
 #include "test_util.h"
 
-static struct instance make(const char *spec)
-{
-    char buf[256], err[ERR_MAX], *argv[32];
-    int argc = 0;
-    struct instance m;
-    snprintf(buf, sizeof buf, "%s", spec);
-    for (char *tok = strtok(buf, " "); tok && argc < 32; tok = strtok(NULL, " "))
-        argv[argc++] = tok;
-    cr_assert_eq(instance_parse(&m, argc, argv, err, sizeof err), 0, "%s: %s", spec, err);
-    return m;
-}
-
-#define CHECK_COUNTS(m, P, MACS, FULL, BYTES)                                     \
-    do {                                                                          \
-        cr_expect_eq((m).op->params(&(m).args), (P));                             \
-        cr_expect_eq((m).op->flops_thop(&(m).args, (m).in), 2 * (int64_t)(MACS)); \
-        cr_expect_eq((m).op->flops_full(&(m).args, (m).in), (int64_t)(FULL));     \
-        cr_expect_eq((m).op->bytes(&(m).args, (m).in), (int64_t)(BYTES));         \
-    } while (0)
 
 /* MODULES.md §8: DYConv2d(64,128,3,stride=2,padding=1) on 1x64x80x80. */
 Test(dyconv, worked_example)
 {
-    struct instance m = make("DYConv2d in_planes=64 out_planes=128 kernel_size=3 stride=2 "
+    struct instance m = instance_of("DYConv2d in_planes=64 out_planes=128 kernel_size=3 stride=2 "
                              "padding=1 h=80 w=80");
     cr_expect_eq(m.out.c, 128);
     cr_expect_eq(m.out.h, 40);
@@ -44,7 +25,7 @@ Test(dyconv, worked_example)
 /* in_planes == 3: hidden = K, not int(3 * 0.25) + 1; batch scales all. */
 Test(dyconv, rgb_hidden_and_batch)
 {
-    struct instance m = make("DYConv2d in_planes=3 out_planes=8 kernel_size=3 K=2 bias=0 "
+    struct instance m = instance_of("DYConv2d in_planes=3 out_planes=8 kernel_size=3 K=2 bias=0 "
                              "batch=2 h=6 w=5");
     int64_t B = 2, hidden = 2, K = 2, hw = 30, kern = 27, ohw = 4 * 3;
     int64_t params = K * 8 * kern + hidden * 3 + K * hidden + K;
@@ -56,7 +37,7 @@ Test(dyconv, rgb_hidden_and_batch)
 
 Test(dyconv, state_dict_keys)
 {
-    struct instance m = make("DYConv2d in_planes=8 out_planes=6 kernel_size=3 groups=2 h=5 w=5");
+    struct instance m = instance_of("DYConv2d in_planes=8 out_planes=6 kernel_size=3 groups=2 h=5 w=5");
     struct weight_list wl;
     m.op->weights(&m.args, &wl);
     const char *keys[] = {"weight", "bias", "attention.fc1.weight", "attention.fc2.weight",
@@ -75,7 +56,7 @@ Test(dyconv, state_dict_keys)
 /* MODULES.md §8: DynamicConv(64,128,3,2) on 1x64x80x80 (padding '' -> 1). */
 Test(dynamicconv, worked_example)
 {
-    struct instance m = make("DynamicConv in_features=64 out_features=128 kernel_size=3 "
+    struct instance m = instance_of("DynamicConv in_features=64 out_features=128 kernel_size=3 "
                              "stride=2 h=80 w=80");
     cr_expect_eq(m.out.h, 40);
     cr_expect_eq(m.out.w, 40);
@@ -84,7 +65,7 @@ Test(dynamicconv, worked_example)
 
 Test(dynamicconv, state_dict_keys)
 {
-    struct instance m = make("DynamicConv in_features=4 out_features=6 kernel_size=3 groups=2 "
+    struct instance m = instance_of("DynamicConv in_features=4 out_features=6 kernel_size=3 groups=2 "
                              "bias=1 num_experts=2 h=5 w=5");
     struct weight_list wl;
     m.op->weights(&m.args, &wl);
@@ -114,7 +95,7 @@ Test(dynamicconv, padding_forms)
         char spec[256];
         snprintf(spec, sizeof spec, "%s %s stride=%d h=%d w=%d", base, cases[i].pad,
                  cases[i].stride, cases[i].h, cases[i].h);
-        struct instance m = make(spec);
+        struct instance m = instance_of(spec);
         cr_expect_eq(m.out.h, cases[i].ho, "%s: %d", spec, m.out.h);
     }
 }
