@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dynconv_common.h"
+#include "util_dynconv.h"
 
 static const struct arg_spec dyconv_schema[] = {
     {"in_planes", ARG_INT, NULL, NULL, "input channels"},

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dynconv_common.h"
+#include "util_dynconv.h"
 
 enum { PAD_DEFAULT = -1, PAD_SAME = -2, PAD_VALID = -3 };
 

@@ -1,5 +1,5 @@
-/* kernels/dynconv_common.c — see dynconv_common.h. */
-#include "dynconv_common.h"
+/* kernels/util_dynconv.c — see util_dynconv.h. */
+#include "util_dynconv.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,10 +1,10 @@
-/* kernels/dynconv_common.h — pieces DYConv2d (5.3) and DynamicConv (5.4)
+/* kernels/util_dynconv.h — pieces DYConv2d (5.3) and DynamicConv (5.4)
  * share: both pool the input to one vector per sample, route it to K expert
  * weights, mix the experts into one kernel per sample and convolve.  The
  * reference forward mixes per sample (not per batch) because batch > 1 means
  * B different kernels. */
-#ifndef ABLATE_DYNCONV_COMMON_H
-#define ABLATE_DYNCONV_COMMON_H
+#ifndef ABLATE_UTIL_DYNCONV_H
+#define ABLATE_UTIL_DYNCONV_H
 
 #include <stdint.h>
 
