@@ -62,11 +62,12 @@ int cli_list(int argc, char **argv)
         if (op->aliases)
             printf("  (also: %s)", op->aliases);
         printf("\n");
-        for (int k = 0; op->schema[k].name; k++)
-            printf("  %-10s %-6s %-8s %s\n", op->schema[k].name,
-                   (const char *[]){"int", "bool", "float", "enum"}[op->schema[k].type],
-                   op->schema[k].def ? op->schema[k].def : "required",
-                   op->schema[k].choices ? op->schema[k].choices : op->schema[k].help);
+        for (int k = 0; op->schema[k].name; k++) {
+            const struct arg_spec *s = &op->schema[k];
+            printf("  %-14s %-6s %-8s %s", s->name, (const char *[]){"int", "bool", "float", "enum"}[s->type],
+                   s->def ? s->def : "required", s->help);
+            printf(s->choices ? " [%s]\n" : "\n", s->choices); /* the accepted words */
+        }
         char names[GEN_VARIANTS_MAX][GEN_NAME_MAX];
         int n = have_env ? gen_variants(&env, op, names, GEN_VARIANTS_MAX, err, sizeof err) : -1;
         printf("  variants: ref");

@@ -194,6 +194,17 @@ static void read_charts(lua_State *L, int t, struct plan *p)
     lua_pop(L, 1);
 }
 
+/* "kernel_att,head": every argument the sweep varies, so the summary shows
+ * each one (an explicit `x` only picks the charts' default axis). */
+static void join_axis_names(const struct sweep_in *s, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < s->n_axes && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "",
+                                 s->op->schema[s->axes[i].arg].name);
+}
+
 static void read_options(lua_State *L, int t, struct plan *p, struct sweep_in *s)
 {
     snprintf(p->name, sizeof p->name, "%s", dsl_field_string(L, t, "name", NULL));
@@ -217,6 +228,7 @@ static void read_options(lua_State *L, int t, struct plan *p, struct sweep_in *s
     lua_pop(L, 1);
     const char *x = dsl_field_string(L, t, "x", s->n_axes ? s->op->schema[s->axes[0].arg].name : "");
     snprintf(p->xarg, sizeof p->xarg, "%s", x);
+    join_axis_names(s, p->summary_args, sizeof p->summary_args);
     s->where_ref = LUA_NOREF;
     ty = lua_getfield(L, t, "where");
     if (ty == LUA_TFUNCTION)

@@ -29,7 +29,8 @@ struct plan {
     char name[64];
     char file[512];
     char description[256];
-    char xarg[32];          /* the swept argument shown in the summary */
+    char xarg[32];          /* the chart x axis default: the first swept argument */
+    char summary_args[96];  /* every swept argument, comma-separated: the summary's columns */
     int n, cap;
     struct plan_item *items;
     int n_charts;

@@ -9,7 +9,27 @@
 
 #include "results_view.h"
 
-enum { COL_MAX = 12, CELL = 48 };
+enum { COL_MAX = 16, CELL = 48, XARGS_MAX = 4 };
+
+/* The swept arguments shown as columns ("kernel_att,head" -> 2). */
+struct xargs {
+    int n;
+    char name[XARGS_MAX][32];
+};
+
+static struct xargs parse_xargs(const char *list)
+{
+    struct xargs x = {0};
+    if (!list || !list[0] || !strcmp(list, "-"))
+        return x;
+    for (const char *p = list; *p && x.n < XARGS_MAX;) {
+        size_t len = strcspn(p, ",");
+        if (len > 0 && len < sizeof x.name[0])
+            snprintf(x.name[x.n++], sizeof x.name[0], "%.*s", (int)len, p);
+        p += len + (p[len] == ',');
+    }
+    return x;
+}
 
 struct table {
     int ncols;
@@ -25,13 +45,16 @@ static void add_column(struct table *t, const char *head, int right)
     t->right[t->ncols++] = right;
 }
 
-static void set_columns(struct table *t, const char *xarg, int all_threads)
+static void set_columns(struct table *t, const struct xargs *x, int all_threads)
 {
     add_column(t, "layer", 0);
     add_column(t, "module", 0);
     if (all_threads)
         add_column(t, "threads", 1);
-    add_column(t, xarg ? xarg : "args", xarg != NULL);
+    if (!x->n)
+        add_column(t, "args", 0);
+    for (int i = 0; i < x->n; i++)
+        add_column(t, x->name[i], 1);
     add_column(t, "params", 1);
     add_column(t, "GFLOPs(thop)", 1);
     add_column(t, "GFLOPs(full)", 1);
@@ -61,7 +84,7 @@ static void parity_text(const struct config_view *c, char *buf)
 }
 
 static void fill_row(struct table *t, const struct config_view *c, const struct config_view *base,
-                     const char *xarg, int all_threads)
+                     const struct xargs *x, int all_threads)
 {
     char(*row)[CELL] = t->cell[t->nrows++];
     const struct result_row *id = c->id, *n = c->counts, *g = c->best_gen;
@@ -70,13 +93,12 @@ static void fill_row(struct table *t, const struct config_view *c, const struct 
     snprintf(row[k++], CELL, "%s", id->module);
     if (all_threads)
         snprintf(row[k++], CELL, "%d", id->threads);
-    if (is_base)
-        snprintf(row[k], CELL, "-");
-    else if (!xarg)
-        snprintf(row[k], CELL, "%.*s", CELL - 1, id->args); /* long args are cut */
-    else if (!results_arg_value(id->args, xarg, row[k], CELL))
-        snprintf(row[k], CELL, "-");
-    k++;
+    if (!x->n) {
+        snprintf(row[k++], CELL, "%.*s", is_base ? 1 : CELL - 1, is_base ? "-" : id->args); /* long args are cut */
+    }
+    for (int i = 0; i < x->n; i++, k++)
+        if (is_base || !results_arg_value(id->args, x->name[i], row[k], CELL))
+            snprintf(row[k], CELL, "-");
     number(row[k++], n ? (double)n->params : NAN, "%.0f");
     number(row[k++], n ? n->flops_thop / 1e9 : NAN, "%.4g");
     number(row[k++], n ? n->flops_full / 1e9 : NAN, "%.4g");
@@ -126,12 +148,12 @@ int summary_print(FILE *out, const char *csv_path, const char *xarg, int threads
         free(rows);
         return -1;
     }
-    const char *x = xarg && xarg[0] && strcmp(xarg, "-") ? xarg : NULL;
-    set_columns(&t, x, threads <= 0);
+    struct xargs x = parse_xargs(xarg);
+    set_columns(&t, &x, threads <= 0);
     for (int i = 0; i < nv; i++)
         if (threads <= 0 || v[i].id->threads == threads) {
             int is_base = !strcmp(v[i].id->role, "baseline");
-            fill_row(&t, &v[i], is_base ? &v[i] : results_view_baseline(v, nv, &v[i]), x, threads <= 0);
+            fill_row(&t, &v[i], is_base ? &v[i] : results_view_baseline(v, nv, &v[i]), &x, threads <= 0);
         }
     print_table(out, &t);
     if (!t.nrows)

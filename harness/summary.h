@@ -14,7 +14,8 @@
  * best impl / median ms: the fastest generated impl that passed; vs base:
  * that median over the baseline's at the same layer and threads; parity:
  * the worst status among the configuration's impls, with the impl when it
- * is not ok.  xarg "" or "-": the whole args text is shown instead.
+ * is not ok.  xarg may list several arguments ("kernel_att,head", up to 4):
+ * one column each.  xarg "" or "-": the whole args text is shown instead.
  * Returns 0, or -1 with err (results_read's errors). */
 int summary_print(FILE *out, const char *csv_path, const char *xarg, int threads, char *err,
                   size_t errlen);

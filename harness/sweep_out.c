@@ -306,7 +306,7 @@ int sweep_finish(const struct plan *p, const struct sweep_opts *o, struct sweep_
     for (int t = 1; t < 64; t++)
         if (threads_seen[t]) {
             printf("\n%s, %d thread%s:\n", p->name, t, t > 1 ? "s" : "");
-            if (summary_print(stdout, s->csv, p->xarg, t, err, errlen) != 0)
+            if (summary_print(stdout, s->csv, p->summary_args, t, err, errlen) != 0)
                 return -1;
         }
     print_baseline_efficiency(s);

@@ -86,6 +86,18 @@ Test(summary, all_threads_and_whole_args)
     cr_expect_eq(strncmp(w, "L1 Conv 2 -", 11), 0, "then the 2-thread rows of L1: %s", w);
 }
 
+Test(summary, one_column_per_swept_argument)
+{
+    char text[16384], w[256];
+    print_summary("num_param,grid", 2, text, sizeof text);
+    line_words(text, 0, w, sizeof w);
+    cr_expect_str_eq(w, "layer module num_param grid params GFLOPs(thop) GFLOPs(full) best impl median ms vs base torch ms parity");
+    line_words(text, 1, w, sizeof w);
+    cr_expect_eq(strncmp(w, "L1 Conv - - 4672", 16), 0, "a baseline has none of them: %s", w);
+    line_words(text, 2, w, sizeof w);
+    cr_expect_eq(strncmp(w, "L1 AKConv 1 ij 866", 18), 0, "%s", w);
+}
+
 Test(summary, no_rows)
 {
     char text[4096], w[256];
