@@ -97,7 +97,8 @@ static struct chart_series *series_for(struct chart_data *c, const char *label, 
     snprintf(s->group, sizeof s->group, "%s\x1f%s", label, site);
     snprintf(s->sort_key, sizeof s->sort_key, "%s\x1f%s\x1f%06d\x1f%s", label, site, threads, rest);
     s->threads = threads;
-    s->baseline = NAN;
+    for (int b = 0; b < CHART_BASELINES; b++)
+        s->baseline[b] = NAN;
     return s;
 }
 
@@ -146,13 +147,32 @@ static void other_args(const char *args, const char *x, const char *by, char *bu
 }
 
 /* One dashed baseline per layer and thread count, on its first line. */
-static int baseline_drawn(const struct chart_data *c, const struct chart_series *s)
+static int baseline_drawn(const struct chart_data *c, const struct chart_series *s, int b)
 {
     for (int i = 0; i < c->ns; i++)
-        if (&c->s[i] != s && !isnan(c->s[i].baseline) && c->s[i].threads == s->threads &&
+        if (&c->s[i] != s && !isnan(c->s[i].baseline[b]) && c->s[i].threads == s->threads &&
             !strcmp(c->s[i].site, s->site))
             return 1;
     return 0;
+}
+
+/* Absolute quantities by layer get a horizontal line per baseline: the
+ * primary one ("baseline") and the next listed ("baseline2"). */
+static void add_baselines(const struct chart_spec *sp, enum y_kind k, const struct config_view *v, int nv,
+                          const struct config_view *c, struct chart_series *s, struct chart_data *d)
+{
+    static const char *const role[CHART_BASELINES] = {"baseline", "baseline2"};
+    static const char *const style[CHART_BASELINES] = {"dashed", "dash-dot"};
+    for (int b = 0; b < CHART_BASELINES; b++) {
+        const struct config_view *base = results_view_role(v, nv, c, role[b]);
+        if (!base)
+            continue;
+        if (is_absolute(k) && by_layer(sp) && isnan(s->baseline[b]) && !baseline_drawn(d, s, b))
+            s->baseline[b] = value_of(k, base, NULL);
+        if (!d->baseline_key[b][0])
+            snprintf(d->baseline_key[b], sizeof d->baseline_key[b], "%s baseline (%s)", base->id->module,
+                     style[b]);
+    }
 }
 
 /* Every module configuration with a value becomes a point.  Returns how
@@ -179,10 +199,7 @@ static int collect(const struct chart_spec *sp, enum y_kind k, const struct conf
         struct chart_series *s = series_for(c, label, site, rest, id->threads);
         if (!s || add_point(s, xt, y) != 0)
             return -1;
-        if (is_absolute(k) && base && by_layer(sp) && isnan(s->baseline) && !baseline_drawn(c, s))
-            s->baseline = value_of(k, base, NULL);
-        if (base && !c->baseline_key[0])
-            snprintf(c->baseline_key, sizeof c->baseline_key, "%s baseline (dashed)", base->id->module);
+        add_baselines(sp, k, v, nv, &v[i], s, c);
     }
     return with_x;
 }
@@ -235,8 +252,9 @@ static void scale_y(struct chart_data *c, const struct y_desc *y)
     for (int i = 0; i < c->ns; i++) {
         for (int j = 0; j < c->s[i].n; j++)
             lo = fmin(lo, c->s[i].pt[j].y), hi = fmax(hi, c->s[i].pt[j].y);
-        if (!isnan(c->s[i].baseline))
-            lo = fmin(lo, c->s[i].baseline), hi = fmax(hi, c->s[i].baseline);
+        for (int b = 0; b < CHART_BASELINES; b++)
+            if (!isnan(c->s[i].baseline[b]))
+                lo = fmin(lo, c->s[i].baseline[b]), hi = fmax(hi, c->s[i].baseline[b]);
     }
     const char *unit = "";
     if (y->kind == Y_PARAMS && hi >= 1e6)
@@ -251,7 +269,8 @@ static void scale_y(struct chart_data *c, const struct y_desc *y)
     for (int i = 0; i < c->ns; i++) {
         for (int j = 0; j < c->s[i].n; j++)
             c->s[i].pt[j].y /= scale;
-        c->s[i].baseline /= scale;
+        for (int b = 0; b < CHART_BASELINES; b++)
+            c->s[i].baseline[b] /= scale;
     }
     c->ylo = lo / scale, c->yhi = hi / scale;
     c->logy = is_absolute(y->kind) && lo > 0 && hi / lo > 20;

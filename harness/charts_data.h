@@ -13,6 +13,8 @@ struct chart_point {
     char xt[32];  /* x as the args column spells it */
 };
 
+enum { CHART_BASELINES = 2 }; /* drawn per site: the primary and one more */
+
 /* One line of the chart: a layer (or a value of the `by` argument), at one
  * thread count. */
 struct chart_series {
@@ -22,7 +24,9 @@ struct chart_series {
     char group[128];  /* label and site as first made: lines a reader tells apart by rest */
     char sort_key[400];
     int threads;
-    double baseline; /* the baseline's value at this series' site (scaled), NaN if none */
+    /* the baselines' values at this series' site (scaled), NaN if none:
+     * [0] the primary baseline (dashed), [1] the next listed one (dash-dot) */
+    double baseline[CHART_BASELINES];
     struct chart_point *pt;
     int n, cap;
 };
@@ -32,7 +36,7 @@ struct chart_data {
     struct chart_series *s;
     int ns, cap;
     char title[192], xlabel[64], ylabel[128];
-    char baseline_key[96]; /* key entry for the dashed lines: "Conv baseline (dashed)" */
+    char baseline_key[CHART_BASELINES][96]; /* key entries: "Conv baseline (dashed)" */
     char unit_line[64];    /* key entry of the y = 1 line ("= Conv"), "" for none */
     int categorical;       /* x values are words: tics name them, x = their index */
     char (*cats)[32];

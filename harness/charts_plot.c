@@ -64,10 +64,11 @@ static int write_dat(const char *path, const struct chart_data *c)
             fprintf(f, "%.10g %.10g\n", c->s[i].pt[j].x, c->s[i].pt[j].y);
         fputs("\n\n", f);
     }
-    for (int i = 0; i < c->ns; i++)
-        if (!isnan(c->s[i].baseline))
-            fprintf(f, "# baseline at %s\n%.10g %.10g\n%.10g %.10g\n\n\n", c->s[i].label, lo,
-                    c->s[i].baseline, hi, c->s[i].baseline);
+    for (int b = 0; b < CHART_BASELINES; b++)
+        for (int i = 0; i < c->ns; i++)
+            if (!isnan(c->s[i].baseline[b]))
+                fprintf(f, "# baseline %d at %s\n%.10g %.10g\n%.10g %.10g\n\n\n", b + 1, c->s[i].label, lo,
+                        c->s[i].baseline[b], hi, c->s[i].baseline[b]);
     int bad = ferror(f); /* sticky: catches any failed fprintf above */
     return fclose(f) != 0 || bad ? -1 : 0;
 }
@@ -155,6 +156,26 @@ static void next_item(FILE *f, int *count)
     fputs((*count)++ ? ", \\\n  " : "plot \\\n  ", f);
 }
 
+/* Baseline b's lines (dash type 2: dashed, 4: dash-dot; 3, dotted, is the y = 1 line) in the colour of
+ * their layer, and one grey key entry for all of them. */
+static void write_baselines(FILE *f, const struct chart_data *c, const char *dat, int b, int *items, int *idx)
+{
+    int any = 0;
+    for (int i = 0; i < c->ns; i++)
+        if (!isnan(c->s[i].baseline[b])) {
+            next_item(f, items);
+            gp_string(f, dat);
+            fprintf(f, " index %d using 1:2 with lines dt %d lw 1.5 lc rgb '%s' notitle", (*idx)++, 2 + 2 * b,
+                    palette[i % N_COLOURS]);
+            any = 1;
+        }
+    if (any) {
+        next_item(f, items);
+        fprintf(f, "NaN with lines dt %d lw 1.5 lc rgb '#555555' title ", 2 + 2 * b);
+        gp_string(f, c->baseline_key[b]);
+    }
+}
+
 static void write_plot(FILE *f, const struct chart_data *c, const char *dat)
 {
     if (c->empty[0]) {
@@ -165,7 +186,7 @@ static void write_plot(FILE *f, const struct chart_data *c, const char *dat)
               f);
         return;
     }
-    int items = 0, idx = c->ns, any_base = 0;
+    int items = 0, idx = c->ns;
     for (int i = 0; i < c->ns; i++) {
         next_item(f, &items);
         gp_string(f, dat);
@@ -173,19 +194,8 @@ static void write_plot(FILE *f, const struct chart_data *c, const char *dat)
                 point_types[i / N_COLOURS % N_POINTS], palette[i % N_COLOURS]);
         gp_string(f, c->s[i].label);
     }
-    for (int i = 0; i < c->ns; i++)
-        if (!isnan(c->s[i].baseline)) {
-            next_item(f, &items);
-            gp_string(f, dat);
-            fprintf(f, " index %d using 1:2 with lines dt 2 lw 1.5 lc rgb '%s' notitle", idx++,
-                    palette[i % N_COLOURS]);
-            any_base = 1;
-        }
-    if (any_base) { /* one key entry for all dashed lines: their colour names the layer */
-        next_item(f, &items);
-        fputs("NaN with lines dt 2 lw 1.5 lc rgb '#555555' title ", f);
-        gp_string(f, c->baseline_key);
-    }
+    for (int b = 0; b < CHART_BASELINES; b++) /* same order as write_dat's blocks */
+        write_baselines(f, c, dat, b, &items, &idx);
     if (c->unit_line[0]) {
         next_item(f, &items);
         fputs("1 with lines dt 3 lw 1.5 lc rgb '#888888' title ", f);

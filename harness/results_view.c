@@ -120,14 +120,20 @@ int results_view_build(const struct result_row *rows, int n, struct config_view 
     return nv;
 }
 
-const struct config_view *results_view_baseline(const struct config_view *v, int n,
-                                                const struct config_view *c)
+const struct config_view *results_view_role(const struct config_view *v, int n, const struct config_view *c,
+                                            const char *role)
 {
     for (int i = 0; i < n; i++)
-        if (!strcmp(v[i].id->role, "baseline") && v[i].id->threads == c->id->threads &&
+        if (!strcmp(v[i].id->role, role) && v[i].id->threads == c->id->threads &&
             results_same_site(v[i].id, c->id))
             return &v[i];
     return NULL;
+}
+
+const struct config_view *results_view_baseline(const struct config_view *v, int n,
+                                                const struct config_view *c)
+{
+    return results_view_role(v, n, c, "baseline");
 }
 
 void results_site_label(const struct result_row *r, char *buf, size_t len)

@@ -29,6 +29,10 @@ struct config_view {
 int results_view_build(const struct result_row *rows, int n, struct config_view **out);
 
 /* The baseline configuration at the same site and thread count as c, or NULL. */
+/* The configuration of role `role` ("baseline", "baseline2") at c's site and
+ * thread count, or NULL.  With several "baseline2" rows at a site, the first. */
+const struct config_view *results_view_role(const struct config_view *v, int n, const struct config_view *c,
+                                            const char *role);
 const struct config_view *results_view_baseline(const struct config_view *v, int n,
                                                 const struct config_view *c);
 

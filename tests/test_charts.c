@@ -183,3 +183,31 @@ Test(charts, one_bad_chart_does_not_stop_the_others)
     cr_expect_gt(file_size("flops.png"), 0);
     cr_expect_gt(file_size("flops.svg"), 0);
 }
+
+/* A second listed baseline (role baseline2, e.g. C2f beside Conv) gets its
+ * own dash-dot line per layer and its own key entry. */
+Test(charts, second_baseline_dash_dot)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not installed (apt-get install gnuplot-nox)");
+    char err[256];
+    FILE *f = results_open(csv, err, sizeof err);
+    cr_assert_not_null(f, "%s", err);
+    for (int si = 0; si < 3; si++)
+        for (int t = 1; t <= 2; t++) {
+            struct result_row r;
+            fixture_row(&r, &fixture_sites[si], "baseline2", "C2f", "n=1", "gen:chain", t, 29056, 0.123, "ok");
+            cr_assert_eq(results_write(f, &r, err, sizeof err), 0, "%s", err);
+        }
+    cr_assert_eq(fclose(f), 0);
+    struct chart_spec s = spec("median_ms", 2, "latency");
+    render(&s, 1);
+    char gp[16384], dat[16384];
+    read_out("latency.gp", gp, sizeof gp);
+    cr_expect(strstr(gp, "title 'Conv baseline (dashed)'"), "%s", gp);
+    cr_expect(strstr(gp, "title 'C2f baseline (dash-dot)'"), "%s", gp);
+    cr_expect(strstr(gp, "with lines dt 4 lw 1.5 lc rgb '#1f77b4' notitle"), "L1's C2f line in L1's colour");
+    read_out("latency.dat", dat, sizeof dat);
+    cr_expect(strstr(dat, "# baseline 2 at L1\n"), "%s", dat);
+    cr_expect(strstr(dat, " 0.123\n"), "C2f's median drawn as is (ms)");
+}
