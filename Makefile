@@ -29,7 +29,7 @@ QUICK   ?=
 BLAS_CORETYPE ?= auto
 RUN_ENV  = ABLATE_CORETYPE=$(BLAS_CORETYPE)
 
-.PHONY: all deps test test-asan fuzz fuzz-lib sweep bench clean help goldens report regress
+.PHONY: all deps test test-asan test-slurm fuzz fuzz-lib sweep slurm-sweep bench clean help goldens report regress
 all: deps $(BUILD)/ablate
 
 help:
@@ -39,6 +39,8 @@ help:
 	@echo "make test-asan            the suite under AddressSanitizer + UBSan (build-asan/)"
 	@echo "make fuzz                 libFuzzer targets, FUZZ_SECONDS each (clang)"
 	@echo "make sweep EXP=name       run experiments/name.lua into runs/name/<stamp>/ (QUICK=1: short)"
+	@echo "make slurm-sweep EXP=name SHARDS=N   the sweep as a Slurm job array of N shards + a merge job (QUICK=1)"
+	@echo "make test-slurm           a one-node Slurm cluster on this machine runs a sharded sweep (root; else skipped)"
 	@echo "make bench                the akconv_params sweep at full length"
 	@echo "make report EXP=name      runs/name/latest/report.md + report.html (no EXP: reports/index.html over every experiment)"
 	@echo "make regress              the latest run against runs/history.csv (same machine); fails on a slowdown"
@@ -67,6 +69,20 @@ test: $(BUILD)/ablate $(BUILD)/test_runner
 sweep: $(BUILD)/ablate
 	$(RUN_ENV) ./$(BUILD)/ablate sweep experiments/$(EXP).lua $(if $(QUICK),--quick) $(SWEEP_FLAGS)
 	./$(BUILD)/ablate report runs/$(EXP)/latest
+
+# The sweep as a Slurm job array (scripts/slurm_sweep.sh): N shards, each
+# `ablate sweep --shard I/N` into its own folder under runs/EXP/slurm-<stamp>/,
+# then a job that merges them with `ablate report`.  SBATCH_FLAGS and
+# MERGE_FLAGS pass through the environment.
+SHARDS ?= 4
+slurm-sweep: $(BUILD)/ablate
+	SWEEP_FLAGS="$(strip $(if $(QUICK),--quick) $(SWEEP_FLAGS))" BLAS_CORETYPE=$(BLAS_CORETYPE) \
+	    ABLATE=$(CURDIR)/$(BUILD)/ablate bash scripts/slurm_sweep.sh $(EXP) $(SHARDS)
+
+# A throwaway one-node Slurm cluster (munged, slurmctld, slurmd) runs a
+# 3-shard sweep; see scripts/test_slurm.sh.  Not root: says skipped.
+test-slurm: $(BUILD)/ablate
+	@ABLATE=$(CURDIR)/$(BUILD)/ablate bash scripts/test_slurm.sh
 
 bench: $(BUILD)/ablate
 	$(RUN_ENV) ./$(BUILD)/ablate sweep experiments/akconv_params.lua $(SWEEP_FLAGS)

@@ -1,7 +1,10 @@
-/* harness/cli_report.c — `ablate report [--out DIR] [--force] RUNDIR...`
- * and `ablate report --index FILE.html RUNDIR...` (one report per run
- * folder, and an index page linking them).  Exit 0, or 2 with one line on
- * bad input (missing run folder, wrong CSV header, mixed machines). */
+/* harness/cli_report.c — `ablate report [--out DIR] [--mix-machines] RUNDIR...`
+ * (several RUNDIRs with --out: merged into DIR/results.csv, see
+ * report_write_merged) and `ablate report --index FILE.html RUNDIR...` (one
+ * report per run folder, and an index page linking them).  Exit 0, or 2
+ * with one line on bad input (missing run folder, wrong CSV header, a row
+ * in two folders, mixed machines).  --force is the older name of
+ * --mix-machines and still accepted. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -12,7 +15,7 @@
 #include "cli.h"
 #include "report.h"
 
-static const char usage_text[] = "usage: ablate report [--out DIR] [--force] RUNDIR... | "
+static const char usage_text[] = "usage: ablate report [--out DIR] [--mix-machines] RUNDIR... | "
                                  "ablate report --index FILE.html RUNDIR...";
 
 static int write_outputs(const char *out, const struct report_in *in, char *err, size_t errlen)
@@ -41,18 +44,20 @@ static int write_outputs(const char *out, const struct report_in *in, char *err,
     return 0;
 }
 
-static int report_runs(char **dirs, int n, const char *out, int force, char *err, size_t errlen)
+static int report_runs(char **dirs, int n, const char *out, int mix_machines, char *err, size_t errlen)
 {
     struct report_in *in = malloc(sizeof *in); /* large: keep it off the stack */
     if (!in) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    int rc = report_load(in, dirs, n, force, err, errlen);
+    int rc = report_load(in, dirs, n, mix_machines, err, errlen);
     if (rc == 0 && out && mkdir(out, 0755) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "%s: cannot create (%s)", out, strerror(errno));
         rc = -1;
     }
+    if (rc == 0 && out && n > 1)
+        rc = report_write_merged(out, in, err, errlen);
     if (rc == 0)
         rc = write_outputs(out ? out : dirs[0], in, err, errlen);
     report_free(in);
@@ -129,10 +134,10 @@ int cli_report(int argc, char **argv)
 {
     const char *out = NULL, *index = NULL;
     char *dirs[REPORT_RUNS_MAX], err[2048];
-    int n = 0, force = 0;
+    int n = 0, mix_machines = 0;
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--force"))
-            force = 1;
+        if (!strcmp(argv[i], "--mix-machines") || !strcmp(argv[i], "--force"))
+            mix_machines = 1;
         else if ((!strcmp(argv[i], "--out") || !strcmp(argv[i], "--index")) && i + 1 < argc)
             *(argv[i][2] == 'o' ? &out : &index) = argv[i + 1], i++;
         else if (argv[i][0] == '-' || n == REPORT_RUNS_MAX)
@@ -143,9 +148,9 @@ int cli_report(int argc, char **argv)
     if (n == 0)
         return cli_bad_input(usage_text);
     for (int i = 0; index && i < n; i++)
-        if (report_runs(&dirs[i], 1, NULL, force, err, sizeof err) != 0)
+        if (report_runs(&dirs[i], 1, NULL, mix_machines, err, sizeof err) != 0)
             return cli_bad_input(err);
     if (index)
         return write_index(index, dirs, n, err, sizeof err) != 0 ? cli_bad_input(err) : EXIT_OK;
-    return report_runs(dirs, n, out, force, err, sizeof err) != 0 ? cli_bad_input(err) : EXIT_OK;
+    return report_runs(dirs, n, out, mix_machines, err, sizeof err) != 0 ? cli_bad_input(err) : EXIT_OK;
 }

@@ -5,19 +5,22 @@
 
 #include "cli.h"
 #include "plan.h"
+#include "shard.h"
 #include "sweep.h"
 
 static int parse_shard(const char *s, struct sweep_opts *o)
 {
     char *end;
     long i = strtol(s, &end, 10);
-    if (*end != '/')
+    if (end == s || *end != '/')
         return -1;
-    long n = strtol(end + 1, &end, 10);
-    if (*end || n < 1 || i < 0 || i >= n)
+    const char *n_text = end + 1;
+    long n = strtol(n_text, &end, 10);
+    if (end == n_text || *end || n < 1 || n > SHARD_MAX || i < 0 || i >= n)
         return -1;
     o->shard_i = (int)i;
     o->shard_n = (int)n;
+    o->sharded = 1;
     return 0;
 }
 
@@ -34,7 +37,8 @@ static int parse_flags(int argc, char **argv, const char **file, struct sweep_op
             o->out = argv[++i];
         else if (!strcmp(argv[i], "--shard") && i + 1 < argc) {
             if (parse_shard(argv[++i], o) != 0) {
-                snprintf(err, errlen, "--shard: expected I/N with 0 <= I < N (got '%s')", argv[i]);
+                snprintf(err, errlen, "--shard: expected I/N with 0 <= I < N <= %d (got '%s')", SHARD_MAX,
+                         argv[i]);
                 return -1;
             }
         } else if (argv[i][0] == '-') {

@@ -23,7 +23,7 @@ static const struct command commands[] = {
     {"run", cli_run, "run --desc DESC [--quick]  re-run exactly the case a CSV row describes"},
     {"list", cli_list, "list                       modules, their arguments and generator variants"},
     {"peak", cli_peak, "peak [--quick]             this machine's sgemm and memory-bandwidth roofs"},
-    {"report", cli_report, "report [--out DIR] [--force] RUNDIR...   report.md + report.html vs baselines "
+    {"report", cli_report, "report [--out DIR] [--mix-machines] RUNDIR...   report.md + report.html vs baselines "
                            "(--index FILE.html: one report per run and an index)"},
     {"compare", cli_compare, "compare OLD.csv NEW.csv [--threshold 0.05] [--alpha 0.01] [--out FILE.csv]"},
     {"regress", cli_regress,

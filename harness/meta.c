@@ -1,7 +1,7 @@
 /* harness/meta.c — see meta.h.
  *
  * The fingerprint says which machine and software produced a number:
- * runs whose fingerprint ids differ are not compared without --force.  The
+ * runs whose fingerprint ids differ are not compared without --mix-machines.  The
  * id hashes what changes speed (CPU, SIMD flags, BLAS kernels, compiler),
  * not the CUDA line, which is only probed, not measured, here.
  *

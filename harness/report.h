@@ -24,8 +24,9 @@ struct report_in {
     struct run_meta meta[REPORT_RUNS_MAX];
     struct peak peaks[REPORT_PEAKS_MAX];
     int npeaks;
-    int mixed;  /* fingerprints differ (only with --force) */
+    int mixed;  /* fingerprints differ (only with --mix-machines) */
     struct result_row *rows;
+    int *row_run; /* rows[i] came from dirs[row_run[i]] */
     int n;
     struct config_view *v;
     int nv;
@@ -41,11 +42,27 @@ extern const char *const report_headers[REPORT_COLS];
 
 /* Reads every run folder: results.csv, meta.json, peak.json (optional).
  * Errors (one line): "DIR: no such run folder", results_read_required's
- * and run_meta_read's, and, without force, "runs come from different
- * machines: fingerprint A (DIR1) vs B (DIR2); latency is not comparable
- * across machines (--force merges them anyway)".  0 or -1 with err. */
-int report_load(struct report_in *in, char **dirs, int ndirs, int force, char *err, size_t errlen);
+ * and run_meta_read's, report_check_duplicates' (several folders), and,
+ * without mix_machines,
+ * "runs come from different machines: fingerprint A (DIR1) vs B (DIR2);
+ * latency is not comparable across machines (--mix-machines merges them
+ * anyway, marking each comparison that crosses machines)".  0 or -1 with err. */
+int report_load(struct report_in *in, char **dirs, int ndirs, int mix_machines, char *err, size_t errlen);
 void report_free(struct report_in *in);
+
+/* Rows are keyed by descriptor: one found in two places (two shards that
+ * overlap, or one run given twice) is an error naming both folders. */
+int report_check_duplicates(const struct report_in *in, char *err, size_t errlen);
+
+/* The merge of several run folders as a run folder of its own:
+ * OUT/results.csv (every row, in the order given), OUT/merged_from.csv
+ * (each source folder with its fingerprint, machine, row count and shard),
+ * and, when all come from one machine, its meta.json and peak.json.
+ * OUT must not be one of the sources.  0 or -1 with err. */
+int report_write_merged(const char *out, const struct report_in *in, char *err, size_t errlen);
+
+/* The fingerprint id of the machine that produced a row of in->rows. */
+const char *report_row_machine(const struct report_in *in, const struct result_row *r);
 
 /* Table lines, one per configuration (*lines malloc'd); returns count or -1. */
 int report_lines(const struct report_in *in, struct report_line **lines);

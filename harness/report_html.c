@@ -65,7 +65,7 @@ static void html_machines(FILE *f, const struct report_in *in)
     if (note[0])
         fputs("<p class=\"warn\">", f), html_text(f, note), fputs("</p>\n", f);
     if (in->mixed)
-        fputs("<p class=\"warn\">These runs come from different machine fingerprints (merged with --force): "
+        fputs("<p class=\"warn\">These runs come from different machine fingerprints (merged with --mix-machines): "
               "latency ratios across them are not comparable.</p>\n",
               f);
 }

@@ -34,7 +34,7 @@ static void md_machines(FILE *f, const struct report_in *in)
     if (note[0])
         fprintf(f, "\n**Warning:** %s\n", note);
     if (in->mixed)
-        fputs("\n**Warning:** these runs come from different machine fingerprints (merged with --force); "
+        fputs("\n**Warning:** these runs come from different machine fingerprints (merged with --mix-machines); "
               "latency ratios across them are not comparable.\n",
               f);
 }

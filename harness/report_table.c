@@ -51,7 +51,11 @@ static void counts_cells(struct report_line *l, const struct result_row *r, cons
     delta(l->cell[9], sizeof l->cell[9], r->flops_full, b ? b->flops_full : 0, 1e9);
 }
 
-static void latency_cells(struct report_line *l, const struct result_row *g, const struct result_row *bg)
+/* across: the two rows were timed on different machines (--mix-machines):
+ * the ratio is shown, marked, and gets no CI, since it measures the
+ * machines as much as the modules. */
+static void latency_cells(struct report_line *l, const struct result_row *g, const struct result_row *bg,
+                          int across)
 {
     snprintf(l->cell[10], sizeof l->cell[10], "%s", g ? g->impl : "-");
     snprintf(l->cell[11], sizeof l->cell[11], g ? "%.4g" : "-", g ? g->median_ms : 0);
@@ -63,14 +67,14 @@ static void latency_cells(struct report_line *l, const struct result_row *g, con
     double r, lo, hi;
     row_summary(g, &a), row_summary(bg, &b);
     stats_ratio_ci(&a, &b, 0.05, &r, &lo, &hi);
-    snprintf(l->cell[12], sizeof l->cell[12], "%.3f", r);
-    if (!isnan(lo))
+    snprintf(l->cell[12], sizeof l->cell[12], across ? "%.3f (across machines)" : "%.3f", r);
+    if (!isnan(lo) && !across)
         snprintf(l->cell[13], sizeof l->cell[13], "[%.3f, %.3f]", lo, hi);
 }
 
-static void one_line(struct report_line *l, const struct config_view *v, int nv, const struct config_view *c)
+static void one_line(struct report_line *l, const struct report_in *in, const struct config_view *c)
 {
-    const struct config_view *b = results_view_baseline(v, nv, c);
+    const struct config_view *b = results_view_baseline(in->v, in->nv, c);
     memset(l, 0, sizeof *l);
     l->baseline = !strcmp(c->id->role, "baseline");
     results_site_label(c->id, l->cell[0], sizeof l->cell[0]);
@@ -85,7 +89,9 @@ static void one_line(struct report_line *l, const struct config_view *v, int nv,
     else
         for (int k = 4; k < 10; k++)
             snprintf(l->cell[k], sizeof l->cell[k], "-");
-    latency_cells(l, c->best_gen, b ? b->best_gen : NULL);
+    const struct result_row *g = c->best_gen, *bg = b ? b->best_gen : NULL;
+    int across = g && bg && strcmp(report_row_machine(in, g), report_row_machine(in, bg)) != 0;
+    latency_cells(l, g, bg, across);
     parity_cell(l->cell[14], sizeof l->cell[14], c);
 }
 
@@ -95,7 +101,7 @@ int report_lines(const struct report_in *in, struct report_line **lines)
     if (!*lines)
         return -1;
     for (int i = 0; i < in->nv; i++)
-        one_line(&(*lines)[i], in->v, in->nv, &in->v[i]);
+        one_line(&(*lines)[i], in, &in->v[i]);
     return in->nv;
 }
 

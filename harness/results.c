@@ -15,7 +15,8 @@
  *   PATH: not an ablate results file (header mismatch at column N: 'x', expected 'y')
  *   PATH: not an ablate results file (header mismatch at column N: missing, expected 'y')
  *   PATH: not an ablate results file (header mismatch at column N: 'x', expected end of line)
- *   PATH: line L: N fields, expected 31
+ *   PATH: line L: N fields, expected 31 (30 in a file from before the shard column)
+ *   PATH: written by an older ablate (no 'shard' column): rows cannot be appended to it; run into a new --out folder
  *   PATH: line L, column 'threads': 'abc' is not a number
  *   PATH: CSV error: <libcsv's text>
  * results_write / results_flush do not know the path:
@@ -25,19 +26,20 @@
 #include "results.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csv.h>
 
 enum col_kind { COL_TEXT, COL_INT, COL_I64, COL_REAL };
+
+/* Files written before the `shard` column (the last one) are still read. */
+enum { RESULTS_COLUMNS_BEFORE_SHARD = 30 };
 
 struct column {
     const char *name;
@@ -62,6 +64,8 @@ struct column {
 const char *const results_columns[] = {RESULT_COLUMNS(COLUMN_NAME)};
 const int results_ncolumns = (int)(sizeof results_columns / sizeof results_columns[0]);
 static const struct column column_table[] = {RESULT_COLUMNS(COLUMN_ENTRY)};
+_Static_assert(sizeof results_columns / sizeof results_columns[0] == RESULTS_COLUMNS_BEFORE_SHARD + 1,
+               "a new column goes after shard, and older files need a new RESULTS_COLUMNS_BEFORE_* rule");
 
 void result_row_clear(struct result_row *r)
 {
@@ -145,6 +149,7 @@ struct reader {
     const char *path;
     struct result_row *rows, cur;
     int n, cap;
+    int ncols;  /* columns of this file: results_ncolumns, or fewer for an older file */
     int field;  /* fields seen in the current record */
     long line;  /* 1 = the header */
     int failed; /* the first error wins; later callbacks do nothing */
@@ -212,7 +217,7 @@ static void on_field(void *s, size_t len, void *data)
         return;
     if (r->line == 1)
         header_field(r, s);
-    else if (r->field < results_ncolumns) {
+    else if (r->field < r->ncols) {
         const struct column *c = &column_table[r->field];
         char a[48];
         if (parse_field(c, s, (char *)&r->cur + c->offset) != 0)
@@ -244,13 +249,15 @@ static void on_record(int c, void *data)
     struct reader *r = data;
     if (r->failed)
         return;
-    if (r->line == 1 && r->field < results_ncolumns && c != -1)
+    if (r->line == 1 && r->field == RESULTS_COLUMNS_BEFORE_SHARD)
+        r->ncols = r->field; /* an older file: its rows leave the newer columns empty */
+    else if (r->line == 1 && r->field < results_ncolumns && c != -1)
         fail(r, "%s: not an ablate results file (header mismatch at column %d: missing, expected '%s')",
              r->path, r->field + 1, results_columns[r->field]);
-    else if (r->line > 1 && r->field == results_ncolumns)
+    else if (r->line > 1 && r->field == r->ncols)
         push_row(r);
-    else if (r->line > 1 && !(c == -1 && r->field < results_ncolumns))
-        fail(r, "%s: line %ld: %d fields, expected %d", r->path, r->line, r->field, results_ncolumns);
+    else if (r->line > 1 && !(c == -1 && r->field < r->ncols))
+        fail(r, "%s: line %ld: %d fields, expected %d", r->path, r->line, r->field, r->ncols);
     r->field = 0;
     r->line++;
     result_row_clear(&r->cur);
@@ -271,7 +278,14 @@ static void parse_stream(FILE *f, struct csv_parser *p, struct reader *r)
 
 int results_read(const char *path, struct result_row **rows, char *err, size_t errlen)
 {
+    int ncols;
+    return results_read_columns(path, rows, &ncols, err, errlen);
+}
+
+int results_read_columns(const char *path, struct result_row **rows, int *ncols, char *err, size_t errlen)
+{
     *rows = NULL;
+    *ncols = results_ncolumns;
     FILE *f = fopen(path, "rb");
     if (!f && errno == ENOENT)
         return 0;
@@ -280,7 +294,7 @@ int results_read(const char *path, struct result_row **rows, char *err, size_t e
         return -1;
     }
     struct csv_parser p;
-    struct reader r = {.path = path, .line = 1, .err = err, .errlen = errlen};
+    struct reader r = {.path = path, .line = 1, .ncols = results_ncolumns, .err = err, .errlen = errlen};
     result_row_clear(&r.cur);
     if (csv_init(&p, CSV_APPEND_NULL) != 0)
         fail(&r, "%s: out of memory", path);
@@ -295,116 +309,6 @@ int results_read(const char *path, struct result_row **rows, char *err, size_t e
         return -1;
     }
     *rows = r.rows;
+    *ncols = r.ncols;
     return r.n;
-}
-
-static void count_one(void *s, size_t len, void *data)
-{
-    (void)s, (void)len;
-    ++*(int *)data;
-}
-
-/* Fields in one line of CSV text (quotes respected). */
-static int count_fields(const char *text, size_t len)
-{
-    struct csv_parser p;
-    int n = 0;
-    if (csv_init(&p, 0) != 0)
-        return -1;
-    if (csv_parse(&p, text, len, count_one, NULL, &n) != len || csv_fini(&p, count_one, NULL, &n) != 0)
-        n = -1;
-    csv_free(&p);
-    return n;
-}
-
-/* ------------------------------------------------------------ opening */
-
-static int write_header(int fd, const char *path, char *err, size_t errlen)
-{
-    char line[1024];
-    size_t used = 0;
-    for (int i = 0; i < results_ncolumns; i++)
-        used += (size_t)snprintf(line + used, sizeof line - used, "%s%s", i ? "," : "", results_columns[i]);
-    line[used++] = '\n';
-    if (write(fd, line, used) != (ssize_t)used) {
-        snprintf(err, errlen, "%s: cannot write (%s)", path, strerror(errno ? errno : EIO));
-        return -1;
-    }
-    return 0;
-}
-
-/* Offset just after the last '\n' of the first `size` bytes (0 if none). */
-static int last_line_start(int fd, off_t size, off_t *start)
-{
-    char chunk[4096];
-    for (off_t end = size; end > 0;) {
-        off_t from = end > (off_t)sizeof chunk ? end - (off_t)sizeof chunk : 0;
-        ssize_t got = pread(fd, chunk, (size_t)(end - from), from);
-        if (got != end - from)
-            return -1;
-        for (ssize_t i = got - 1; i >= 0; i--)
-            if (chunk[i] == '\n') {
-                *start = from + i + 1;
-                return 0;
-            }
-        end = from;
-    }
-    *start = 0;
-    return 0;
-}
-
-/* A process killed mid-row leaves a last line without '\n'.  Appending
- * after it would glue the next row onto it, so: a line with every field
- * (results_read keeps it) gets its '\n'; a shorter one is cut off, as
- * results_read ignores it and --resume will redo that row. */
-static int mend_last_line(int fd, const char *path, char *err, size_t errlen)
-{
-    struct stat st;
-    char last;
-    if (fstat(fd, &st) != 0 || (st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1)) {
-        snprintf(err, errlen, "%s: cannot read (%s)", path, strerror(errno ? errno : EIO));
-        return -1;
-    }
-    if (st.st_size == 0 || last == '\n')
-        return 0;
-    off_t start;
-    if (last_line_start(fd, st.st_size, &start) != 0) {
-        snprintf(err, errlen, "%s: cannot read (%s)", path, strerror(errno ? errno : EIO));
-        return -1;
-    }
-    char tail[8192]; /* rows are far shorter: a longer tail is no row of ours */
-    size_t n = (size_t)(st.st_size - start);
-    int complete = n < sizeof tail && pread(fd, tail, n, start) == (ssize_t)n &&
-                   count_fields(tail, n) == results_ncolumns;
-    int rc = complete ? (write(fd, "\n", 1) == 1 ? 0 : -1) : ftruncate(fd, start);
-    if (rc != 0)
-        snprintf(err, errlen, "%s: cannot write (%s)", path, strerror(errno ? errno : EIO));
-    return rc;
-}
-
-FILE *results_open(const char *path, char *err, size_t errlen)
-{
-    int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot open (%s)", path, strerror(errno));
-        return NULL;
-    }
-    struct result_row *rows = NULL;
-    struct stat st;
-    int rc = mend_last_line(fd, path, err, errlen);
-    if (rc == 0 && fstat(fd, &st) != 0) {
-        snprintf(err, errlen, "%s: cannot read (%s)", path, strerror(errno));
-        rc = -1;
-    }
-    if (rc == 0 && st.st_size == 0)
-        rc = write_header(fd, path, err, errlen);
-    else if (rc == 0) /* appending to a file with other columns would corrupt it */
-        rc = results_read(path, &rows, err, errlen) < 0 ? -1 : 0;
-    free(rows);
-    FILE *f = rc == 0 ? fdopen(fd, "a") : NULL;
-    if (rc == 0 && !f)
-        snprintf(err, errlen, "%s: cannot open (%s)", path, strerror(errno));
-    if (!f)
-        close(fd);
-    return f;
 }

@@ -45,6 +45,10 @@ int results_flush(FILE *f, char *err, size_t errlen);
 /* Reads every row of an existing file (header checked). *rows malloc'd.
  * Returns number of rows, or -1 with err. A missing file = 0 rows. */
 int results_read(const char *path, struct result_row **rows, char *err, size_t errlen);
+/* The same, also giving the file's column count: results_ncolumns, or
+ * fewer for a file an older ablate wrote (its missing columns read as
+ * empty; such a file can be read, not appended to). */
+int results_read_columns(const char *path, struct result_row **rows, int *ncols, char *err, size_t errlen);
 /* Initialise a row: numbers NaN/0, strings empty. */
 void result_row_clear(struct result_row *r);
 

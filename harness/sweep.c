@@ -21,6 +21,7 @@
 #include "execute.h"
 #include "meta.h"
 #include "results.h"
+#include "shard.h"
 #include "sweep_out.h"
 
 /* Waits for the child up to `limit_s`; 0 = exited normally, else a status
@@ -126,8 +127,10 @@ static void progress(const struct sweep_state *s, int k, int total, const struct
 int sweep_run(const struct plan *p, const struct sweep_opts *o, char *err, size_t errlen)
 {
     struct sweep_state s;
-    if (sweep_open(p, o, &s, err, errlen) != 0)
+    if (sweep_open(p, o, &s, err, errlen) != 0) {
+        sweep_close(&s);
         return -1;
+    }
     struct exec_opts eo = {.env = o->env, .init = p->init, .seed = p->seed};
     timing_opts_default(&eo.timing, o->quick);
     struct exec_shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -138,10 +141,10 @@ int sweep_run(const struct plan *p, const struct sweep_opts *o, char *err, size_
     }
     int total = 0, k = 0, rc = 0;
     for (int i = 0; i < p->n; i++)
-        total += i % o->shard_n == o->shard_i;
+        total += s.shard_of[i] == o->shard_i;
     for (int i = 0; i < p->n && rc == 0; i++) {
         const struct plan_item *it = &p->items[i];
-        if (i % o->shard_n != o->shard_i)
+        if (s.shard_of[i] != o->shard_i)
             continue;
         sweep_note_item(&s, it);
         progress(&s, k++, total, it);

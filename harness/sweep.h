@@ -9,7 +9,8 @@
 struct sweep_opts {
     const char *out;   /* run folder; NULL = runs/<name>/<stamp> */
     int quick, resume;
-    int shard_i, shard_n; /* run items with index % shard_n == shard_i */
+    int shard_i, shard_n; /* run the items shard_assign() gives shard shard_i of shard_n */
+    int sharded;          /* --shard was given: rows record "I/N" */
     int argc;
     char **argv;       /* the command, for meta.json */
     struct gen_env env;

@@ -14,6 +14,7 @@
 #include "history.h"
 #include "meta.h"
 #include "peak.h"
+#include "shard.h"
 #include "summary.h"
 #include "timing.h"
 
@@ -44,6 +45,10 @@ static int choose_dir(const struct plan *p, const struct sweep_opts *o, char *di
         snprintf(dir, len, "%s", o->out);
         return 0;
     }
+    if (o->resume && o->sharded) { /* runs/<name>/latest is never a shard's */
+        snprintf(err, errlen, "--resume with --shard needs --out (the shard's own folder)");
+        return -1;
+    }
     char latest[GEN_PATH_MAX];
     snprintf(latest, sizeof latest, "%s/runs/%s/latest", o->env.root, p->name);
     if (o->resume) {
@@ -65,9 +70,14 @@ static int choose_dir(const struct plan *p, const struct sweep_opts *o, char *di
     return 0;
 }
 
-/* runs/<name>/latest -> <stamp>, so --resume and readers find the newest run. */
+/* runs/<name>/latest -> <stamp>, so --resume and readers find the newest
+ * run.  A shard is a part of a run, not a run: it leaves latest alone (the
+ * merge of the shards is the run; scripts/slurm_sweep.sh points latest at
+ * it). */
 static void point_latest(const struct sweep_opts *o, const struct plan *p, const char *dir)
 {
+    if (o->sharded)
+        return;
     char latest[GEN_PATH_MAX], tmp[GEN_PATH_MAX + 16], prefix[GEN_PATH_MAX];
     snprintf(prefix, sizeof prefix, "%s/runs/%s/", o->env.root, p->name);
     if (strncmp(dir, prefix, strlen(prefix)) != 0)
@@ -121,6 +131,35 @@ static int measure_peaks(const struct plan *p, const struct sweep_opts *o, const
     return 0;
 }
 
+/* Every item's shard, before anything is written: a bad split must not
+ * leave a half-made run folder. */
+static int split_plan(const struct plan *p, const struct sweep_opts *o, struct sweep_state *s, char *err,
+                      size_t errlen)
+{
+    s->shard_of = malloc(sizeof *s->shard_of * (size_t)(p->n ? p->n : 1));
+    if (!s->shard_of || shard_assign(p, o->shard_n, s->shard_of) != 0) {
+        snprintf(err, errlen, "cannot split the plan into %d shards (out of memory)", o->shard_n);
+        return -1;
+    }
+    if (o->sharded)
+        snprintf(s->shard, sizeof s->shard, "%d/%d", o->shard_i, o->shard_n);
+    return 0;
+}
+
+/* A resumed folder must hold rows of this very shard: rows of another
+ * split would overlap other shards' rows when they are merged. */
+static int check_same_shard(const struct sweep_state *s, char *err, size_t errlen)
+{
+    for (int i = 0; i < s->n_done; i++)
+        if (strcmp(s->done[i].shard, s->shard)) {
+            snprintf(err, errlen, "%s holds rows of shard '%s', not '%s': resume it with the same --shard, "
+                                  "or choose another --out",
+                     s->csv, s->done[i].shard, s->shard);
+            return -1;
+        }
+    return 0;
+}
+
 int sweep_open(const struct plan *p, const struct sweep_opts *o, struct sweep_state *s, char *err,
                size_t errlen)
 {
@@ -128,7 +167,7 @@ int sweep_open(const struct plan *p, const struct sweep_opts *o, struct sweep_st
     s->t_start = now_s();
     s->tty = isatty(2);
     snprintf(s->xarg, sizeof s->xarg, "%s", p->xarg[0] ? p->xarg : "-");
-    if (choose_dir(p, o, s->dir, sizeof s->dir, err, errlen) != 0)
+    if (split_plan(p, o, s, err, errlen) != 0 || choose_dir(p, o, s->dir, sizeof s->dir, err, errlen) != 0)
         return -1;
     snprintf(s->csv, sizeof s->csv, "%s/results.csv", s->dir);
     if (!o->resume && access(s->csv, F_OK) == 0) {
@@ -140,6 +179,8 @@ int sweep_open(const struct plan *p, const struct sweep_opts *o, struct sweep_st
         return -1;
     if (o->resume && (s->n_done = results_read(s->csv, &s->done, err, errlen)) < 0)
         return -1;
+    if (check_same_shard(s, err, errlen) != 0)
+        return -1;
     struct fingerprint fp;
     fingerprint_read(&fp);
     if (meta_write(s->dir, &fp, o->argc, o->argv, p->name, err, errlen) != 0)
@@ -149,7 +190,13 @@ int sweep_open(const struct plan *p, const struct sweep_opts *o, struct sweep_st
     if (!(s->f = results_open(s->csv, err, errlen)))
         return -1;
     point_latest(o, p, s->dir);
-    fprintf(stderr, "ablate: %s: %d configurations -> %s%s\n", p->name, p->n, s->dir,
+    int mine = 0;
+    for (int i = 0; i < p->n; i++)
+        mine += s->shard_of[i] == o->shard_i;
+    char share[64] = "";
+    if (o->sharded)
+        snprintf(share, sizeof share, " (shard %s runs %d of them)", s->shard, mine);
+    fprintf(stderr, "ablate: %s: %d configurations%s -> %s%s\n", p->name, p->n, share, s->dir,
             o->resume ? (s->n_done ? " (resuming)" : " (resuming: no rows yet)") : "");
     return 0;
 }
@@ -164,7 +211,7 @@ void sweep_note_item(struct sweep_state *s, const struct plan_item *it)
 }
 
 static void fill_row(struct result_row *row, const struct plan_item *it, int j,
-                     const struct impl_report *r)
+                     const struct impl_report *r, const char *shard)
 {
     const struct instance *m = &it->inst;
     result_row_clear(row);
@@ -183,6 +230,7 @@ static void fill_row(struct result_row *row, const struct plan_item *it, int j,
         row->flops_full = m->op->flops_full(&m->args, m->in);
         row->bytes = m->op->bytes(&m->args, m->in);
     }
+    snprintf(row->shard, sizeof row->shard, "%s", shard);
     snprintf(row->status, sizeof row->status, "%s", r->status);
     snprintf(row->message, sizeof row->message, "%s", r->message);
     if (r->t.samples > 0) {
@@ -202,7 +250,7 @@ int sweep_write_item(struct sweep_state *s, const struct plan_item *it, const st
         if (s->present[j])
             continue;
         struct result_row row;
-        fill_row(&row, it, j, &sh->r[j]);
+        fill_row(&row, it, j, &sh->r[j], s->shard);
         if (results_write(s->f, &row, err, errlen) != 0)
             return -1;
     }
@@ -267,10 +315,12 @@ static void print_paths(const struct plan *p, const struct sweep_state *s, int c
 }
 
 /* runs/history.csv gets every timed row of a run in runs/ (a folder chosen
- * with --out, e.g. a test's, is not this machine's record); `ablate
- * regress` judges the next run against it.  A failure only warns. */
+ * with --out, e.g. a test's, is not this machine's record, nor is a shard);
+ * `ablate regress` judges the next run against it.  A failure only warns. */
 static void append_history(const struct sweep_opts *o, const struct sweep_state *s)
 {
+    if (o->sharded) /* shards of one run on many nodes: not one machine's record */
+        return;
     char prefix[GEN_PATH_MAX], hist[GEN_PATH_MAX + 16], err[ERR_MAX];
     snprintf(prefix, sizeof prefix, "%s/runs/", o->env.root);
     if (strncmp(s->dir, prefix, strlen(prefix)) != 0)
@@ -322,4 +372,6 @@ void sweep_close(struct sweep_state *s)
     s->f = NULL;
     free(s->done);
     s->done = NULL;
+    free(s->shard_of);
+    s->shard_of = NULL;
 }

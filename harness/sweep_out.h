@@ -19,6 +19,8 @@ struct sweep_state {
     double t_start;
     int tty;
     char xarg[32], xval[32]; /* for the progress line */
+    int *shard_of;           /* per plan item (shard.h) */
+    char shard[16];          /* "I/N" for every row, or "" without --shard */
 };
 
 int sweep_open(const struct plan *p, const struct sweep_opts *o, struct sweep_state *s, char *err,

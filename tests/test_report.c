@@ -1,40 +1,19 @@
 /* tests/test_report.c — `ablate report`: report.md's numbers recomputed
  * from the CSV, report.html self-contained and rendered by a real headless
- * browser (skipped without chromium), shards merged, machines kept apart,
+ * browser (skipped without chromium), busy machines warned about (merging
+ * shards and machines: test_report_merge.c),
  * bad input one line with exit status 2. */
 #include <criterion/criterion.h>
 #include <inttypes.h>
 
-#include "results_fixture.h"
-#include "run_fixture.h"
+#include "report_fixture.h"
 #include "test_util.h"
 
 static char dir[64], run[128];
 
-/* The fixture with a byte count (flops_full / 8) so the roofline has points. */
-static void write_run(const char *into, const char *fp, const char *only_layer, double load)
+static void write_run(const char *into, const char *fp, const char *only, double load)
 {
-    char csv[192], tmp[192], err[256];
-    struct result_row *rows;
-    snprintf(tmp, sizeof tmp, "%s/fixture.csv", dir);
-    snprintf(csv, sizeof csv, "%s/results.csv", into);
-    run_fixture_dir(into);
-    cr_assert(fixture_write(tmp) > 0);
-    int n = results_read(tmp, &rows, err, sizeof err);
-    cr_assert(n > 0, "%s", err);
-    cr_assert_eq(unlink(tmp), 0);
-    FILE *f = results_open(csv, err, sizeof err);
-    cr_assert(f, "%s", err);
-    for (int i = 0; i < n; i++) {
-        rows[i].bytes = rows[i].flops_full / 8;
-        rows[i].load = load;
-        if (!only_layer || !strcmp(rows[i].layer, only_layer))
-            cr_assert_eq(results_write(f, &rows[i], err, sizeof err), 0, "%s", err);
-    }
-    cr_assert_eq(fclose(f), 0);
-    free(rows);
-    run_fixture_meta(into, fp, "abc1234");
-    run_fixture_peak(into);
+    report_fixture_run(dir, into, fp, only, load);
 }
 
 static void setup(void)
@@ -149,40 +128,6 @@ Test(report, renders_in_headless_chromium)
     cr_assert(!memcmp(text, "\x89PNG", 4));
     slurp(dom, text, sizeof text);
     cr_assert(strstr(text, "data-charts-rendered=\"1\""), "the roofline SVG did not render");
-}
-
-Test(report, shards_merge)
-{
-    char a[128], b[128], out[128], args[512], path[192];
-    static char md[65536];
-    snprintf(a, sizeof a, "%s/shard1", dir), snprintf(b, sizeof b, "%s/shard2", dir);
-    snprintf(out, sizeof out, "%s/merged", dir);
-    write_run(a, "00000000000000aa", "L1", 0.0);
-    write_run(b, "00000000000000aa", "L16", 0.0);
-    snprintf(args, sizeof args, "report --out %s %s %s", out, a, b);
-    report_ok(args);
-    snprintf(path, sizeof path, "%s/report.md", out);
-    slurp(path, md, sizeof md);
-    cr_assert(strstr(md, "| L1 | 1 | Conv (baseline) |") && strstr(md, "| L16 | 2 | AKConv |"), "%s", md);
-    cr_assert(!strstr(md, "| L3 |"));
-}
-
-Test(report, other_machine_refused_unless_forced)
-{
-    char b[128], args[512], want[512];
-    struct run_out r;
-    snprintf(b, sizeof b, "%s/other", dir);
-    write_run(b, "00000000000000bb", NULL, 0.0);
-    snprintf(args, sizeof args, "report %s %s", run, b);
-    run_ablate(&r, args);
-    cr_assert_eq(r.status, 2);
-    snprintf(want, sizeof want,
-             "ablate: runs come from different machines: fingerprint 00000000000000aa (%s) vs 00000000000000bb "
-             "(%s); latency is not comparable across machines (--force merges them anyway)\n",
-             run, b);
-    cr_assert_str_eq(r.err, want);
-    snprintf(args, sizeof args, "report --force %s %s", run, b);
-    report_ok(args);
 }
 
 Test(report, busy_machine_is_warned_about)

@@ -236,3 +236,28 @@ Test(results, bad_number)
     write_file(path, text);
     expect_read_error("line 2, column 'threads': 'two' is not a number");
 }
+
+/* A file from before the shard column: read with an empty shard; rows of
+ * the newer width in it are an error; appending to it is refused. */
+Test(results, file_without_shard_column)
+{
+    char text[2048], old_header[1024];
+    snprintf(old_header, sizeof old_header, "%.*s\n", (int)(strlen(HEADER) - strlen(",shard\n")), HEADER);
+    snprintf(text, sizeof text, "%sd1,L1,module,AKConv,num_param=1,ref,2,1,16,8,8,32,4,4,10,20,30,40,ok,,"
+                                "1.5,1.4,1.6,1.3,7,2.5,,,,0.1\n", old_header);
+    write_file(path, text);
+    struct result_row *out;
+    cr_assert_eq(read_all(&out), 1);
+    cr_expect_str_eq(out[0].desc, "d1");
+    cr_expect_eq(out[0].threads, 2);
+    cr_expect_float_eq(out[0].load, 0.1, 1e-12);
+    cr_expect_str_eq(out[0].shard, "");
+    free(out);
+    char err[512], want[640];
+    cr_expect_null(results_open(path, err, sizeof err), "no appending new-width rows to an old file");
+    snprintf(want, sizeof want, "%s: written by an older ablate (no 'shard' column): rows cannot be appended "
+                                "to it; run into a new --out folder", path);
+    cr_expect_str_eq(err, want);
+    append_text("d2,L1,module,AKConv,num_param=1,ref,2,1,16,8,8,32,4,4,10,20,30,40,ok,,,,,,0,,,,,,0/2\n");
+    expect_read_error("line 3: 31 fields, expected 30");
+}

@@ -126,3 +126,65 @@ Test(sweep, kill_and_resume, .timeout = 300)
     cr_expect_str_eq(resumed, clean);
     remove_dir(dir);
 }
+
+/* Every row of a shard records it ("I/N"). */
+static void expect_shard_column(const char *csv, const char *shard)
+{
+    char err[256];
+    struct result_row *rows;
+    int n = results_read(csv, &rows, err, sizeof err);
+    cr_assert(n > 0, "%s: %s", csv, err);
+    for (int i = 0; i < n; i++)
+        cr_expect_str_eq(rows[i].shard, shard, "%s", rows[i].desc);
+    free(rows);
+}
+
+/* Two shards of tests/slurm/tiny_sweep.lua hold every row of the whole
+ * sweep once, merge back into it with `ablate report`, and a retried shard
+ * with --resume redoes nothing. */
+Test(sweep, shards_partition_and_merge, .timeout = 300)
+{
+    char dir[64], cmd[768], csv[160];
+    static char whole[16384], merged[16384], part[2][16384];
+    const char *file = "tests/slurm/tiny_sweep.lua";
+    struct run_out r;
+    temp_dir(dir, sizeof dir);
+    for (int s = 0; s < 2; s++) {
+        snprintf(cmd, sizeof cmd, "sweep %s --quick --shard %d/2 --out %s/shard%d", file, s, dir, s);
+        run_ablate(&r, cmd);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        snprintf(csv, sizeof csv, "%s/shard%d/results.csv", dir, s);
+        expect_shard_column(csv, s ? "1/2" : "0/2");
+        cr_assert(desc_set(csv, part[s], sizeof part[s]) > 0);
+    }
+    snprintf(cmd, sizeof cmd, "sweep %s --quick --out %s/whole", file, dir);
+    run_ablate(&r, cmd);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    snprintf(cmd, sizeof cmd, "report --out %s/merged %s/shard0 %s/shard1", dir, dir, dir);
+    run_ablate(&r, cmd);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    snprintf(csv, sizeof csv, "%s/whole/results.csv", dir);
+    expect_shard_column(csv, "");
+    int n_whole = desc_set(csv, whole, sizeof whole);
+    snprintf(csv, sizeof csv, "%s/merged/results.csv", dir);
+    cr_expect_eq(desc_set(csv, merged, sizeof merged), n_whole, "every row exactly once");
+    cr_expect_str_eq(merged, whole);
+    cr_expect(strcmp(part[0], whole) && strcmp(part[1], whole), "each shard has only a part");
+    /* A retried shard: --resume skips its finished rows. */
+    snprintf(csv, sizeof csv, "%s/shard1/results.csv", dir);
+    int before = csv_rows(csv);
+    snprintf(cmd, sizeof cmd, "sweep %s --quick --resume --shard 1/2 --out %s/shard1", file, dir);
+    run_ablate(&r, cmd);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_expect(strstr(r.err, "(resuming)"), "%s", r.err);
+    cr_expect_eq(csv_rows(csv), before);
+    /* ... and with another split it is refused: its rows would overlap. */
+    snprintf(cmd, sizeof cmd, "sweep %s --quick --resume --shard 1/3 --out %s/shard1", file, dir);
+    run_ablate(&r, cmd);
+    cr_expect_eq(r.status, 2);
+    char want[512];
+    snprintf(want, sizeof want, "ablate: %s holds rows of shard '1/2', not '1/3': resume it with the same "
+                                "--shard, or choose another --out\n", csv);
+    cr_expect_str_eq(r.err, want);
+    remove_dir(dir);
+}
