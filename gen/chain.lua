@@ -52,8 +52,10 @@ function M.begin(cfg, module, c1, c2)
   return g
 end
 
--- Tile width, workspace layout, then the template.
-function M.render(cfg, g, variant)
+-- Tile width, workspace layout, then the template (default
+-- templates/chain_gemm.c.in; gen/c2f_ghost.lua passes its own, which runs
+-- the same layers with GhostModule stages between them).
+function M.render(cfg, g, variant, template)
   if variant ~= "gemm" then
     error(g.module .. ": unknown variant '" .. tostring(variant) .. "' (known: gemm)")
   end
@@ -71,7 +73,7 @@ function M.render(cfg, g, variant)
   g.PRIV_FLOATS = g.PRIV_BN + round_up(g.kdim_max * g.TILE, 16)
   g.variant = variant
   local root = cfg.gen_root or "gen"
-  return T.render_file(root .. "/templates/chain_gemm.c.in", g)
+  return T.render_file(root .. "/templates/" .. (template or "chain_gemm.c.in"), g)
 end
 
 return M

@@ -16,7 +16,6 @@
 #include "charts.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,11 +121,28 @@ static int by_layer(const struct chart_spec *sp)
     return !strcmp(sp->by, "layer") || !sp->by[0];
 }
 
-/* The line a configuration belongs to: its layer, or by=value. */
+/* x = "layer": the layers themselves on the x axis (a sweep whose
+ * arguments all follow the layer, e.g. a module at the places it replaces
+ * another): one line per module, the baseline a line of its own. */
+static int x_is_layer(const struct chart_spec *sp) { return !strcmp(sp->x, "layer"); }
+
+/* The x value of row r as text; 0 when r has no such argument. */
+static int x_text(const struct chart_spec *sp, const struct result_row *r, char *buf, size_t len)
+{
+    if (!x_is_layer(sp))
+        return results_arg_value(r->args, sp->x, buf, len) != 0;
+    results_site_label(r, buf, len);
+    return 1;
+}
+
+/* The line a configuration belongs to: its layer, or by=value (its module
+ * when x is the layer). */
 static void line_label(const struct chart_spec *sp, const struct result_row *r, char *buf, size_t len)
 {
     char v[64];
-    if (by_layer(sp))
+    if (x_is_layer(sp))
+        snprintf(buf, len, "%s", r->module);
+    else if (by_layer(sp))
         results_site_label(r, buf, len);
     else
         snprintf(buf, len, "%s=%s", sp->by, results_arg_value(r->args, sp->by, v, sizeof v) ? v : "?");
@@ -175,6 +191,23 @@ static void add_baselines(const struct chart_spec *sp, enum y_kind k, const stru
     }
 }
 
+/* x = "layer": the baseline's point at this layer on its own solid line
+ * ("C2f (baseline)"), once per layer and thread count. */
+static int add_baseline_point(struct chart_data *c, enum y_kind k, const struct config_view *base,
+                              const char *xt, int threads)
+{
+    char label[96];
+    snprintf(label, sizeof label, "%s (baseline)", base->id->module);
+    double y = value_of(k, base, NULL);
+    struct chart_series *s = series_for(c, label, "", "", threads);
+    if (!s)
+        return -1;
+    for (int j = 0; j < s->n; j++)
+        if (!strcmp(s->pt[j].xt, xt))
+            return 0;
+    return isnan(y) || isinf(y) ? 0 : add_point(s, xt, y);
+}
+
 /* Every module configuration with a value becomes a point.  Returns how
  * many module rows had the x argument (0 = x is wrong), -1 out of memory. */
 static int collect(const struct chart_spec *sp, enum y_kind k, const struct config_view *v, int nv,
@@ -184,7 +217,7 @@ static int collect(const struct chart_spec *sp, enum y_kind k, const struct conf
     for (int i = 0; i < nv; i++) {
         const struct result_row *id = v[i].id;
         char xt[32], label[96], site[32], rest[256];
-        if (strcmp(id->role, "module") || !results_arg_value(id->args, sp->x, xt, sizeof xt))
+        if (strcmp(id->role, "module") || !x_text(sp, id, xt, sizeof xt))
             continue;
         with_x++;
         if (sp->threads > 0 && id->threads != sp->threads)
@@ -196,10 +229,16 @@ static int collect(const struct chart_spec *sp, enum y_kind k, const struct conf
         line_label(sp, id, label, sizeof label);
         results_site_label(id, site, sizeof site);
         other_args(id->args, sp->x, by_layer(sp) ? "" : sp->by, rest, sizeof rest);
+        if (x_is_layer(sp)) /* one line across the layers: their args differ by design */
+            site[0] = rest[0] = 0;
         struct chart_series *s = series_for(c, label, site, rest, id->threads);
         if (!s || add_point(s, xt, y) != 0)
             return -1;
-        add_baselines(sp, k, v, nv, &v[i], s, c);
+        if (x_is_layer(sp) && is_absolute(k) && base &&
+            add_baseline_point(c, k, base, xt, id->threads) != 0)
+            return -1;
+        if (!x_is_layer(sp))
+            add_baselines(sp, k, v, nv, &v[i], s, c);
     }
     return with_x;
 }
@@ -287,56 +326,6 @@ static int cmp_series(const void *a, const void *b)
     return strverscmp(((const struct chart_series *)a)->sort_key, ((const struct chart_series *)b)->sort_key);
 }
 
-/* 1 when key tells s apart from another line of the same layer and label
- * (grid=ij / grid=xy); arguments that only follow the layer (inc, outc)
- * do not. */
-static int key_varies(const struct chart_data *c, const struct chart_series *s, const char *key)
-{
-    char mine[64], other[64];
-    int had = results_arg_value(s->rest, key, mine, sizeof mine);
-    for (int i = 0; i < c->ns; i++)
-        if (!strcmp(c->s[i].group, s->group) &&
-            (results_arg_value(c->s[i].rest, key, other, sizeof other) != had || strcmp(mine, other)))
-            return 1;
-    return 0;
-}
-
-static void append_label(struct chart_series *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void append_label(struct chart_series *s, const char *fmt, ...)
-{
-    size_t used = strlen(s->label);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(s->label + used, sizeof s->label - used, fmt, ap);
-    va_end(ap);
-}
-
-/* Labels say what tells lines apart: the layer when `by` is an argument
- * and there are several, the other arguments that vary, the threads. */
-static void distinguish(struct chart_data *c, int by_arg)
-{
-    int sites = 0, mixed = 0;
-    for (int i = 0; i < c->ns; i++) {
-        sites |= strcmp(c->s[i].site, c->s[0].site) != 0;
-        mixed |= c->s[i].threads != c->s[0].threads;
-    }
-    for (int i = 0; i < c->ns; i++) {
-        struct chart_series *s = &c->s[i];
-        if (by_arg && sites)
-            append_label(s, ", %s", s->site);
-        char rest[256], *save = NULL;
-        snprintf(rest, sizeof rest, "%s", s->rest);
-        for (char *kv = strtok_r(rest, ":", &save); kv; kv = strtok_r(NULL, ":", &save)) {
-            char key[64];
-            snprintf(key, sizeof key, "%.*s", (int)strcspn(kv, "="), kv);
-            if (key_varies(c, s, key))
-                append_label(s, ", %s", kv);
-        }
-        if (mixed)
-            append_label(s, ", %d thread%s", s->threads, s->threads > 1 ? "s" : "");
-    }
-}
-
 /* Sorted lines and points, labelled. */
 static void arrange(struct chart_data *c)
 {
@@ -345,7 +334,7 @@ static void arrange(struct chart_data *c)
     qsort(c->s, (size_t)c->ns, sizeof *c->s, cmp_series);
     for (int i = 0; i < c->ns; i++)
         qsort(c->s[i].pt, (size_t)c->s[i].n, sizeof *c->s[i].pt, cmp_point);
-    distinguish(c, !by_layer(c->spec));
+    charts_distinguish(c, !by_layer(c->spec));
 }
 
 static void labels(struct chart_data *c, const struct y_desc *y, const struct config_view *v, int nv)

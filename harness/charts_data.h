@@ -46,6 +46,11 @@ struct chart_data {
     char empty[128]; /* why there is nothing to plot ("" when there is) */
 };
 
+/* Appends to each line's label what tells it apart: the layer when `by`
+ * is an argument (by_arg) and there are several, the other arguments that
+ * vary between lines of one label, the threads (charts_label.c). */
+void charts_distinguish(struct chart_data *c, int by_arg);
+
 /* Writes DIR/<name>.dat and .gp and runs gnuplot for .png and .svg. */
 int chart_plot(const char *dir, const struct chart_data *c, char *err, size_t errlen);
 

@@ -13,9 +13,16 @@
 #define THREADS_MAX 8
 #define BASELINES_MAX 4
 
+#define SHAPE_ARGS_MAX 4
+
+/* One shape row.  `args` (optional) are arguments that follow the layer,
+ * e.g. C2f's n and shortcut: set on the module and on every baseline that
+ * has an argument of that name. */
 struct shape_row {
     char layer[32];
     int c1, c2, h, w, stride, batch;
+    int n_args;
+    char arg_key[SHAPE_ARGS_MAX][32], arg_val[SHAPE_ARGS_MAX][32];
 };
 
 /* One swept argument and its values (as text: args_set parses them). */

@@ -23,6 +23,34 @@ static void fill_from_shape(struct args *a, const int *user_set, const struct sh
     }
 }
 
+/* The row's own args (shapes[k].args) on a, when a's module has them.
+ * Values were type-checked by check_row_args. */
+static void set_row_args(lua_State *L, struct args *a, const struct shape_row *r)
+{
+    char err[ERR_MAX];
+    for (int i = 0; i < r->n_args; i++)
+        if (arg_index(a->op, r->arg_key[i]) >= 0 &&
+            args_set(a, r->arg_key[i], r->arg_val[i], err, sizeof err) != 0)
+            luaL_error(L, "sweep: layer %s: args: %s", r->layer, err);
+}
+
+/* Every row arg must belong to the module or a baseline, and must not be
+ * one the sweep's own `args` sets (which of the two would win?). */
+static void check_row_args(lua_State *L, const struct sweep_in *s, const struct shape_row *r)
+{
+    for (int i = 0; i < r->n_args; i++) {
+        const char *k = r->arg_key[i];
+        int mod = arg_index(s->op, k), known = mod >= 0;
+        for (int b = 0; b < s->n_base; b++)
+            known |= arg_index(s->base_op[b], k) >= 0;
+        if (!known)
+            luaL_error(L, "sweep: layer %s: args: unknown argument '%s' (neither %s nor a baseline "
+                          "has it)", r->layer, k, s->op->name);
+        if (mod >= 0 && s->user_set[mod])
+            luaL_error(L, "sweep: layer %s: args.%s is also set by the sweep's 'args'", r->layer, k);
+    }
+}
+
 static int where_keeps(lua_State *L, const struct sweep_in *s, const struct plan_item *it,
                        const struct shape_row *r)
 {
@@ -97,6 +125,7 @@ static void expand_module(lua_State *L, const struct sweep_in *s, struct plan *p
         it.inst.op = s->op;
         it.inst.args = s->fixed;
         fill_from_shape(&it.inst.args, s->user_set, r);
+        set_row_args(L, &it.inst.args, r);
         char err[ERR_MAX];
         for (int k = 0; k < s->n_axes; k++)
             if (args_set(&it.inst.args, s->op->schema[s->axes[k].arg].name,
@@ -130,12 +159,15 @@ static void expand_baseline(lua_State *L, const struct sweep_in *s, struct plan 
     it.inst.op = s->base_op[b];
     it.inst.args = s->base_args[b];
     fill_from_shape(&it.inst.args, NULL, r);
+    set_row_args(L, &it.inst.args, r);
     set_impls(&it, s, variants, n);
     add_item(L, s, p, &it, r);
 }
 
 void dsl_expand(lua_State *L, struct sweep_in *s, struct plan *p)
 {
+    for (int i = 0; i < s->n_shapes; i++)
+        check_row_args(L, s, &s->shapes[i]);
     for (int i = 0; i < s->n_shapes; i++)
         for (int t = 0; t < s->n_threads; t++) {
             for (int b = 0; b < s->n_base; b++)

@@ -136,7 +136,34 @@ void dsl_read_args(lua_State *L, int t, struct sweep_in *s)
     lua_pop(L, 1);
 }
 
-static const char *const shape_keys[] = {"layer", "c1", "c2", "h", "w", "stride", "batch", NULL};
+static const char *const shape_keys[] = {"layer", "c1", "c2", "h", "w", "stride", "batch", "args",
+                                         NULL};
+
+/* A row's `args = { n = 2, shortcut = true }`: names and values as text,
+ * checked against the module and baselines when the sweep is expanded. */
+static void read_shape_args(lua_State *L, int idx, struct shape_row *r, const char *what)
+{
+    r->n_args = 0;
+    int ty = lua_getfield(L, idx, "args");
+    if (ty == LUA_TNIL) {
+        lua_pop(L, 1);
+        return;
+    }
+    if (ty != LUA_TTABLE)
+        luaL_error(L, "sweep: %s: 'args' must be a table such as { n = 2, shortcut = true }", what);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        if (lua_type(L, -2) != LUA_TSTRING)
+            luaL_error(L, "sweep: %s: 'args' keys must be argument names", what);
+        if (r->n_args == SHAPE_ARGS_MAX)
+            luaL_error(L, "sweep: %s: at most %d 'args' per shape row", what, SHAPE_ARGS_MAX);
+        snprintf(r->arg_key[r->n_args], sizeof r->arg_key[0], "%s", lua_tostring(L, -2));
+        dsl_scalar_text(L, -1, r->arg_val[r->n_args], sizeof r->arg_val[0], what);
+        r->n_args++;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
 
 static void read_shape(lua_State *L, int idx, struct shape_row *r, int k)
 {
@@ -162,6 +189,7 @@ static void read_shape(lua_State *L, int idx, struct shape_row *r, int k)
             luaL_error(L, "sweep: %s: '%s' must be an integer from 1 to 1000000", what, names[i]);
         *dst[i] = (int)v;
     }
+    read_shape_args(L, idx, r, what);
 }
 
 void dsl_read_shapes(lua_State *L, int t, struct sweep_in *s)

@@ -96,6 +96,8 @@ struct op {
     X(op_acmix)    \
     X(op_dyconv)   \
     X(op_dynamicconv) \
+    X(op_ghostmodule) \
+    X(op_c2f_ghost)   \
     X(op_bottleneck)  \
     X(op_c2f)
 
@@ -103,7 +105,7 @@ struct op {
 OP_LIST(OP_DECLARE)
 #undef OP_DECLARE
 
-enum { OP_COUNT_EXPECTED = 7 }; /* bump together with OP_LIST */
+enum { OP_COUNT_EXPECTED = 9 }; /* bump together with OP_LIST */
 
 extern const struct op *const op_table[];
 extern const int op_count;

@@ -43,3 +43,16 @@ int dynconv_sample_ref(const struct dynconv_geom *g, const float *x, const float
     free(xp);
     return 0;
 }
+
+void dynamicconv_sub_args(struct args *a, int cin, int cout, int k, int stride, int p, int groups,
+                          int experts)
+{
+    args_defaults(&op_dynamicconv, a);
+    a->v[arg_index(&op_dynamicconv, "in_features")] = cin;
+    a->v[arg_index(&op_dynamicconv, "out_features")] = cout;
+    a->v[arg_index(&op_dynamicconv, "kernel_size")] = k;
+    a->v[arg_index(&op_dynamicconv, "stride")] = stride;
+    a->v[arg_index(&op_dynamicconv, "padding")] = p;
+    a->v[arg_index(&op_dynamicconv, "groups")] = groups;
+    a->v[arg_index(&op_dynamicconv, "num_experts")] = experts;
+}

@@ -44,4 +44,10 @@ static inline int64_t dynconv_kernel_numel(const struct dynconv_geom *g)
     return (int64_t)g->cout * (g->cin / g->groups) * g->k * g->k;
 }
 
+/* Args of DynamicConv(cin, cout, k, stride, padding p (an int), dilation 1,
+ * groups, bias=False, num_experts): the DynamicConv a GhostModule is made of
+ * (MODULES.md 5.5 item 3), like conv_sub_args for Conv. */
+void dynamicconv_sub_args(struct args *a, int cin, int cout, int k, int stride, int p, int groups,
+                          int experts);
+
 #endif

@@ -5,11 +5,15 @@ Usage:
     /usr/bin/python3 scripts/make_parity_case.py MODULE key=value... \\
         [h=H w=W batch=B seed=S offset_scale=F] OUTPREFIX
 
-    MODULE       Conv | AKConv | ACmix
+    MODULE       Conv | AKConv | ACmix | Bottleneck | C2f | DYConv2d | DynamicConv |
+                 GhostModule | C2f_GhostModule_DynamicConv (alias C2f_DynamicConv)
     key=value    constructor arguments, as in the goldens or the results CSV
                  (Conv: c1 c2 k s p g d act bn_eps; AKConv: inc outc num_param
                  stride bias grid bn_eps; ACmix: in_planes out_planes kernel_att
-                 head kernel_conv stride dilation; p=-1 or absent means autopad)
+                 head kernel_conv stride dilation; p=-1 or absent means autopad;
+                 GhostModule: inp oup kernel_size ratio dw_size stride act
+                 (relu|none) num_experts bn_eps; C2f_GhostModule_DynamicConv:
+                 c1 c2 n shortcut g e bn_eps)
     h, w, batch  input size (default 16, 16, 1)
     seed         weights and input (default 0)
     offset_scale typical AKConv offset in pixels (default 2.0)

@@ -3,6 +3,9 @@
 
 Usage:
     /usr/bin/python3 scripts/torch_golden.py OUTDIR          write every case
+    /usr/bin/python3 scripts/torch_golden.py OUTDIR MODULE.. write those modules' cases only
+                                                            (e.g. GhostModule: leaves the others'
+                                                            files untouched)
     /usr/bin/python3 scripts/torch_golden.py --verify DIR    re-check written files
 
 Why this exists: the C forwards in kernels/ must agree with the PyTorch modules
@@ -26,6 +29,7 @@ import torch.nn as nn
 
 from torch_acmix import ACmix, acmix_spec  # seed 001, kept in its own file
 import torch_dyconv  # seeds 002/003: DYConv2d, DynamicConv (own file)
+import torch_ghost  # seed 003: GhostModule, C2f_GhostModule_DynamicConv (own file)
 
 BN_EPS_DEFAULT = 1e-5
 BORDER_MARGIN = 1e-3  # MODULES.md 5.1: the AKConv sampler jumps at its clamp bounds
@@ -207,9 +211,12 @@ MODULE_KEYS = {
             'bn_eps': BN_EPS_DEFAULT},
 }
 MODULE_KEYS.update(torch_dyconv.DYN_MODULE_KEYS)
+MODULE_KEYS.update(torch_ghost.GHOST_MODULE_KEYS)
+MODULE_KEYS['c2f_dynamicconv'] = torch_ghost.GHOST_MODULE_KEYS['c2f_ghostmodule_dynamicconv']
 MODULE_NAMES = {'conv': 'Conv', 'akconv': 'AKConv', 'acmix': 'ACmix', 'bottleneck': 'Bottleneck',
                 'c2f': 'C2f'}
 MODULE_NAMES.update(torch_dyconv.DYN_MODULE_NAMES)
+MODULE_NAMES.update(torch_ghost.GHOST_MODULE_NAMES)
 
 
 def parse_kv(items):
@@ -233,13 +240,15 @@ def resolve_args(module, kv):
     unknown = set(kv) - set(spec)
     if unknown:
         raise ValueError("%s: unknown argument(s) %s" % (module, ', '.join(sorted(unknown))))
+    types = torch_ghost.GHOST_ARG_TYPES if name in torch_ghost.GHOST_MODULE_KEYS \
+        else torch_dyconv.DYN_ARG_TYPES  # per module: DYConv2d's ratio is a float, Ghost's an int
     out = {}
     for key, default in spec.items():
         raw = kv.get(key, default)
         if raw is None:
             raise ValueError("%s: missing argument %s" % (module, key))
-        if key in torch_dyconv.DYN_ARG_TYPES:
-            out[key] = torch_dyconv.DYN_ARG_TYPES[key](raw)
+        if key in types:
+            out[key] = types[key](raw)
             continue
         out[key] = raw if key == 'grid' else (float(raw) if key in ('bn_eps', 'e') else int(raw))
     return out
@@ -248,7 +257,7 @@ def resolve_args(module, kv):
 def build_module(module, kv):
     """Returns (torch module in eval mode, number of input channels)."""
     a = resolve_args(module, kv)
-    dyn = torch_dyconv.build_dynamic(module.lower(), a)
+    dyn = torch_dyconv.build_dynamic(module.lower(), a) or torch_ghost.build_ghost(module.lower(), a)
     if dyn:
         m, c_in = dyn
     elif module.lower() == 'conv':
@@ -311,6 +320,7 @@ def randomize_weights(m, gen):
             m.rate1.copy_(_uniform(1, gen, 0.3, 1.2))
             m.rate2.copy_(_uniform(1, gen, 0.3, 1.2))
     torch_dyconv.randomize_dynamic(m, gen)
+    torch_ghost.randomize_ghost(m, gen)
 
 
 def randomize_offsets(m, gen, scale):
@@ -511,7 +521,8 @@ def write_case(outdir, module, case, seed):
     m, x, y, info = make_case(module, kv, case['batch'], case['h'], case['w'], seed, case['scale'])
     tensors = state_tensors(m)
     tensors['x'], tensors['y'] = x, y
-    path = os.path.join(outdir, '%s_%s.safetensors' % (module.lower(), case['name']))
+    stem = torch_ghost.GHOST_FILE_PREFIX.get(module, module.lower())
+    path = os.path.join(outdir, '%s_%s.safetensors' % (stem, case['name']))
     write_safetensors(path, tensors, case_metadata(module, case, info))
     extra = ''
     if 'margin' in info:
@@ -521,23 +532,33 @@ def write_case(outdir, module, case, seed):
     return path
 
 
-def write_all(outdir):
+# (module, its cases, first seed): the seeds fix every file's content.
+ALL_CASES = [
+    ('Conv', CONV_CASES, 100),
+    ('AKConv', AKCONV_CASES, 200),
+    ('ACmix', ACMIX_CASES, 300),
+    ('Bottleneck', BOTTLENECK_CASES, 700),
+    ('C2f', C2F_CASES, 800),
+    ('DYConv2d', torch_dyconv.DYCONV_CASES, 900),
+    ('DynamicConv', torch_dyconv.DYNAMICCONV_CASES, 1000),
+    ('GhostModule', torch_ghost.GHOST_CASES, 1100),
+    ('C2f_GhostModule_DynamicConv', torch_ghost.C2F_GHOST_CASES, 1200),
+]
+
+
+def write_all(outdir, only=None):
+    """Writes every module's cases, or only those of the modules named in
+    `only` (names as MODULE_NAMES spells them, any case)."""
     os.makedirs(outdir, exist_ok=True)
+    wanted = {MODULE_NAMES.get(n.lower(), n) for n in only} if only else None
+    unknown = wanted - {name for name, _, _ in ALL_CASES} if wanted else set()
+    if unknown:
+        raise ValueError('no golden cases for %s' % ', '.join(sorted(unknown)))
     paths = []
-    for i, case in enumerate(CONV_CASES):
-        paths.append(write_case(outdir, 'Conv', case, 100 + i))
-    for i, case in enumerate(AKCONV_CASES):
-        paths.append(write_case(outdir, 'AKConv', case, 200 + i))
-    for i, case in enumerate(ACMIX_CASES):
-        paths.append(write_case(outdir, 'ACmix', case, 300 + i))
-    for i, case in enumerate(BOTTLENECK_CASES):
-        paths.append(write_case(outdir, 'Bottleneck', case, 700 + i))
-    for i, case in enumerate(C2F_CASES):
-        paths.append(write_case(outdir, 'C2f', case, 800 + i))
-    for i, case in enumerate(torch_dyconv.DYCONV_CASES):
-        paths.append(write_case(outdir, 'DYConv2d', case, 900 + i))
-    for i, case in enumerate(torch_dyconv.DYNAMICCONV_CASES):
-        paths.append(write_case(outdir, 'DynamicConv', case, 1000 + i))
+    for module, cases, seed0 in ALL_CASES:
+        if wanted is None or module in wanted:
+            for i, case in enumerate(cases):
+                paths.append(write_case(outdir, module, case, seed0 + i))
     total = sum(os.path.getsize(p) for p in paths)
     print('%d files, %d bytes in all' % (len(paths), total))
 
@@ -660,6 +681,9 @@ def verify_file(path):
     if meta['module'] in torch_dyconv.DYN_SPECS:
         spec = lambda kv, sd, x: torch_dyconv.DYN_SPECS[meta['module']](
             resolve_args(meta['module'], kv), sd, x)
+    if meta['module'] in torch_ghost.GHOST_SPECS:
+        spec = lambda kv, sd, x: torch_ghost.GHOST_SPECS[meta['module']](
+            resolve_args(meta['module'], kv), sd, x)
     ys = spec(kv, sd, t['x'])
     err = (abs(ys - t['y'].double().numpy()) / (1 + abs(ys))).max()
     ok = ok and err <= 1e-4
@@ -682,11 +706,11 @@ def verify_dir(d):
 def main(argv):
     if len(argv) == 3 and argv[1] == '--verify':
         return verify_dir(argv[2])
-    if len(argv) != 2 or argv[1].startswith('-'):
+    if len(argv) < 2 or argv[1].startswith('-'):
         sys.stderr.write(__doc__)
         return 2
     torch.set_num_threads(1)
-    write_all(argv[1])
+    write_all(argv[1], argv[2:])
     return 0
 
 

@@ -211,3 +211,38 @@ Test(charts, second_baseline_dash_dot)
     cr_expect(strstr(dat, "# baseline 2 at L1\n"), "%s", dat);
     cr_expect(strstr(dat, " 0.123\n"), "C2f's median drawn as is (ms)");
 }
+
+/* x = "layer": a module at the places it replaces another (its arguments
+ * all follow the layer): one line across the layers, the baseline a solid
+ * line of its own, layers in natural order (L1 < L3 < L16). */
+Test(charts, x_is_the_layer)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not installed (apt-get install gnuplot-nox)");
+    char err[256], path[160];
+    snprintf(path, sizeof path, "%s/places.csv", dir);
+    FILE *f = results_open(path, err, sizeof err);
+    cr_assert(f, "%s", err);
+    for (int si = 2; si >= 0; si--) { /* written out of order on purpose */
+        const struct fixture_site *s = &fixture_sites[si];
+        char args[64];
+        struct result_row r;
+        snprintf(args, sizeof args, "c1=%d:c2=%d:n=%d", s->c_in, s->c_out, 1 + si % 2);
+        fixture_row(&r, s, "baseline", "C2f", args, "ref", 1, 1000 * (si + 1), 1.0, "ok");
+        cr_assert_eq(results_write(f, &r, err, sizeof err), 0, "%s", err);
+        fixture_row(&r, s, "module", "C2f_GhostModule_DynamicConv", args, "ref", 1, 100 * (si + 1), 1.0, "ok");
+        cr_assert_eq(results_write(f, &r, err, sizeof err), 0, "%s", err);
+    }
+    cr_assert_eq(fclose(f), 0);
+    struct chart_spec s = spec("params", 1, "places");
+    snprintf(s.x, sizeof s.x, "layer");
+    cr_assert_eq(charts_render(dir, path, &s, 1, err, sizeof err), 0, "%s", err);
+    char dat[8192], gp[16384];
+    read_out("places.dat", dat, sizeof dat);
+    read_out("places.gp", gp, sizeof gp);
+    cr_expect(strstr(gp, "title 'C2f_GhostModule_DynamicConv'") && strstr(gp, "title 'C2f (baseline)'"),
+              "%s", gp);
+    cr_expect_null(strstr(gp, "baseline (dashed)"), "the baseline is a line, not dashes");
+    /* x = 0, 1, 2 for L1, L3, L16; params 100 200 300 and 1000 2000 3000 */
+    cr_expect(strstr(dat, "0 1000\n1 2000\n2 3000") && strstr(dat, "0 100\n1 200\n2 300"), "%s", dat);
+}

@@ -83,7 +83,8 @@ Test(dsl, unknown_key)
 Test(dsl, unknown_module_and_argument)
 {
     expect_error("return sweep { name = \"x\", module = \"AKConvv\", shapes = {} }\n",
-                 "%s:1: sweep: module: unknown module 'AKConvv' (known: Conv, AKConv, ACmix, DYConv2d, DynamicConv, Bottleneck, C2f)");
+                 "%s:1: sweep: module: unknown module 'AKConvv' (known: Conv, AKConv, ACmix, DYConv2d, DynamicConv, "
+                 "GhostModule, C2f_GhostModule_DynamicConv, Bottleneck, C2f)");
     expect_error("return sweep { name = \"x\", module = \"AKConv\",\n"
                  "  shapes = {{c1=4, c2=8, h=8, w=8}}, args = { num_params = {1, 2} } }\n",
                  "%s:1: sweep: args: AKConv: unknown argument 'num_params' (known: inc, outc, "
@@ -131,7 +132,7 @@ Test(dsl, unknown_keys_in_shapes_and_charts)
 {
     expect_error("return sweep { name = \"x\", module = \"AKConv\", args = { num_param = 3 },\n"
                  "  shapes = {{c1=4, c2=8, h=8, w=8, hight=3}} }\n",
-                 "%s:1: sweep: shapes[1]: unknown key 'hight' (known: layer, c1, c2, h, w, stride, batch)");
+                 "%s:1: sweep: shapes[1]: unknown key 'hight' (known: layer, c1, c2, h, w, stride, batch, args)");
     expect_error("return sweep { name = \"x\", module = \"AKConv\", args = { num_param = {1, 3} },\n"
                  "  shapes = {{c1=4, c2=8, h=8, w=8}}, charts = {{ y = \"median_ms\", colour = 1 }} }\n",
                  "%s:1: sweep: charts[1]: unknown key 'colour' (known: x, y, by, threads, title, name)");

@@ -119,3 +119,11 @@ Test(goldens, dynamicconv, .timeout = 300)
 {
     check_module("tests/goldens/dynamicconv_*.safetensors", 7);
 }
+
+Test(goldens, ghostmodule, .timeout = 300)
+{
+    check_module("tests/goldens/ghostmodule_*.safetensors", 6);
+}
+
+/* c2fghost_*: named apart so that the C2f glob (c2f_*) does not take them */
+Test(goldens, c2f_ghost, .timeout = 300) { check_module("tests/goldens/c2fghost_*.safetensors", 5); }
