@@ -3,15 +3,13 @@
  * Bottleneck replaced by GhostModule(c, c) (kernel 1, ratio 2, dw 3, ReLU,
  * 4 experts).  `shortcut` and `g` are accepted, as the constructor does,
  * and ignored: there is no residual add.  Composed from the Conv and
- * GhostModule rows so counts, keys and reference follow theirs. */
+ * GhostModule rows through the C2f block (kernels/c2f.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "c2f.h"
 #include "ghostmodule.h"
-
-/* cv1 + cv2 (6 tensors each) + n GhostModules (16 each) must fit WEIGHTS_MAX. */
-enum { GHOST_TENSORS = 16, C2FG_N_MAX = (WEIGHTS_MAX - 12) / GHOST_TENSORS };
 
 static const struct arg_spec c2fg_schema[] = {
     {"c1", ARG_INT, NULL, NULL, "input channels"},
@@ -24,20 +22,13 @@ static const struct arg_spec c2fg_schema[] = {
     {NULL, 0, NULL, NULL, NULL},
 };
 
-struct c2fg {
-    int c1, c2, n, c;
-    struct args cv1, cv2, m; /* every m[i] has the same args */
-};
-
-static struct c2fg c2fg_cfg(const struct args *a)
+static struct csp2 c2fg_cfg(const struct args *a)
 {
-    struct c2fg f = {.c1 = arg_geti(a, "c1"), .c2 = arg_geti(a, "c2"), .n = arg_geti(a, "n")};
-    double eps = arg_get(a, "bn_eps");
-    f.c = (int)((double)f.c2 * arg_get(a, "e")); /* Python's int() */
-    conv_sub_args(&f.cv1, f.c1, 2 * f.c, 1, 1, eps);
-    conv_sub_args(&f.cv2, (2 + f.n) * f.c, f.c2, 1, 1, eps);
-    ghostmodule_sub_args(&f.m, f.c, f.c, eps);
-    return f;
+    struct csp2 s;
+    csp2_cfg(&s, a);
+    s.block = &op_ghostmodule;
+    ghostmodule_sub_args(&s.m, s.c, s.c, arg_get(a, "bn_eps"));
+    return s;
 }
 
 static struct shape4 c2fg_out_shape(const struct args *a, struct shape4 in)
@@ -47,122 +38,59 @@ static struct shape4 c2fg_out_shape(const struct args *a, struct shape4 in)
 
 static int c2fg_validate(const struct args *a, struct shape4 in, char *err, size_t errlen)
 {
-    struct c2fg f = c2fg_cfg(a);
-    if (f.c1 < 1 || f.c2 < 1 || f.c < 1) {
+    struct csp2 s = c2fg_cfg(a);
+    if (s.c1 < 1 || s.c2 < 1 || s.c < 1) {
         snprintf(err, errlen, "C2f_GhostModule_DynamicConv: c1, c2 and int(c2 * e) must be >= 1");
         return -1;
     }
-    if (f.n < 1 || f.n > C2FG_N_MAX) {
-        snprintf(err, errlen, "C2f_GhostModule_DynamicConv: n must be in 1..%d", C2FG_N_MAX);
+    if (s.n < 1 || s.n > csp2_n_max(&s)) {
+        snprintf(err, errlen, "C2f_GhostModule_DynamicConv: n must be in 1..%d", csp2_n_max(&s));
         return -1;
     }
     return 0;
 }
 
-static struct shape4 with_c(struct shape4 s, int c) { return (struct shape4){s.n, c, s.h, s.w}; }
-
 static int64_t c2fg_params(const struct args *a)
 {
-    struct c2fg f = c2fg_cfg(a);
-    return op_conv.params(&f.cv1) + op_conv.params(&f.cv2) + f.n * op_ghostmodule.params(&f.m);
+    struct csp2 s = c2fg_cfg(a);
+    return csp2_params(&s);
 }
 
 static int64_t c2fg_flops_thop(const struct args *a, struct shape4 in)
 {
-    struct c2fg f = c2fg_cfg(a);
-    return op_conv.flops_thop(&f.cv1, in) +
-           op_conv.flops_thop(&f.cv2, with_c(in, (2 + f.n) * f.c)) +
-           f.n * op_ghostmodule.flops_thop(&f.m, with_c(in, f.c));
+    struct csp2 s = c2fg_cfg(a);
+    return csp2_flops_thop(&s, in);
 }
 
 static int64_t c2fg_flops_full(const struct args *a, struct shape4 in)
 {
-    struct c2fg f = c2fg_cfg(a);
-    return op_conv.flops_full(&f.cv1, in) +
-           op_conv.flops_full(&f.cv2, with_c(in, (2 + f.n) * f.c)) +
-           f.n * op_ghostmodule.flops_full(&f.m, with_c(in, f.c));
+    struct csp2 s = c2fg_cfg(a);
+    return csp2_flops_full(&s, in);
 }
 
-/* PyTorch registers cv1, cv2, then m: that is the state_dict order. */
-static void c2fg_weights(const struct args *a, struct weight_list *wl)
-{
-    struct c2fg f = c2fg_cfg(a);
-    struct weight_list sub;
-    char prefix[32];
-    wl->n = 0;
-    op_conv.weights(&f.cv1, &sub);
-    wl_append(wl, "cv1.", &sub);
-    op_conv.weights(&f.cv2, &sub);
-    wl_append(wl, "cv2.", &sub);
-    op_ghostmodule.weights(&f.m, &sub);
-    for (int i = 0; i < f.n; i++) {
-        snprintf(prefix, sizeof prefix, "m.%d.", i);
-        wl_append(wl, prefix, &sub);
-    }
-}
-
-/* S (MODULES.md 0) is every float of the state_dict: the weight list's total. */
 static int64_t c2fg_bytes(const struct args *a, struct shape4 in)
 {
-    struct c2fg f = c2fg_cfg(a);
-    struct weight_list wl;
-    c2fg_weights(a, &wl);
-    int64_t hw = (int64_t)in.h * in.w;
-    return 4 * ((int64_t)in.n * f.c1 * hw + (int64_t)in.n * f.c2 * hw + weights_total_floats(&wl));
+    struct csp2 s = c2fg_cfg(a);
+    return csp2_bytes(&s, in);
 }
 
-/* Offsets of cv2's and m[0]'s first weight pointer; m[i] follows m[i-1]. */
-struct c2fg_offs {
-    int cv2, m0, m_step;
-};
-
-static struct c2fg_offs c2fg_offs(const struct c2fg *f)
+static void c2fg_weights(const struct args *a, struct weight_list *wl)
 {
-    int n1 = op_weight_count(&op_conv, &f->cv1), n2 = op_weight_count(&op_conv, &f->cv2);
-    return (struct c2fg_offs){n1, n1 + n2, op_weight_count(&op_ghostmodule, &f->m)};
+    struct csp2 s = c2fg_cfg(a);
+    csp2_weights(&s, wl);
 }
 
 static void c2fg_init(const struct args *a, enum init_mode mode, struct rng *r, float *const *w)
 {
-    struct c2fg f = c2fg_cfg(a);
-    struct c2fg_offs o = c2fg_offs(&f);
-    op_conv.init(&f.cv1, mode, r, w);
-    op_conv.init(&f.cv2, mode, r, w + o.cv2);
-    for (int i = 0; i < f.n; i++)
-        op_ghostmodule.init(&f.m, mode, r, w + o.m0 + i * o.m_step);
-}
-
-/* dst[b][dc0 + k] = src[b][sc0 + k] for k < nc, batched NCHW of different widths. */
-static void copy_channels(float *dst, int dst_c, int dc0, const float *src, int src_c, int sc0,
-                          int nc, int batch, int64_t hw)
-{
-    for (int b = 0; b < batch; b++)
-        memcpy(dst + ((int64_t)b * dst_c + dc0) * hw, src + ((int64_t)b * src_c + sc0) * hw,
-               sizeof(float) * (size_t)(nc * hw));
+    struct csp2 s = c2fg_cfg(a);
+    csp2_init(&s, mode, r, w);
 }
 
 static void c2fg_forward_ref(const struct args *a, struct shape4 in, const float *const *w,
                              const float *x, float *y)
 {
-    struct c2fg f = c2fg_cfg(a);
-    struct c2fg_offs o = c2fg_offs(&f);
-    int ccat = (2 + f.n) * f.c;
-    int64_t hw = (int64_t)in.h * in.w;
-    float *cat = ref_alloc((int64_t)in.n * ccat * hw);
-    float *t = ref_alloc((int64_t)in.n * 2 * f.c * hw);
-    float *mid = ref_alloc((int64_t)in.n * f.c * hw);
-    op_forward_sub(&op_conv, &f.cv1, in, w, 0, x, t);
-    copy_channels(cat, ccat, 0, t, 2 * f.c, 0, 2 * f.c, in.n, hw); /* y0, y1 = split(c, c) */
-    for (int i = 0; i < f.n; i++) {
-        /* m[i] reads y_{i+1} (the last chunk so far) and writes y_{i+2} */
-        copy_channels(t, f.c, 0, cat, ccat, (i + 1) * f.c, f.c, in.n, hw);
-        op_forward_sub(&op_ghostmodule, &f.m, with_c(in, f.c), w, o.m0 + i * o.m_step, t, mid);
-        copy_channels(cat, ccat, (i + 2) * f.c, mid, f.c, 0, f.c, in.n, hw);
-    }
-    op_forward_sub(&op_conv, &f.cv2, with_c(in, ccat), w, o.cv2, cat, y);
-    free(mid);
-    free(t);
-    free(cat);
+    struct csp2 s = c2fg_cfg(a);
+    csp2_forward_ref(&s, in, w, x, y);
 }
 
 const struct op op_c2f_ghost = {
