@@ -26,6 +26,7 @@ import torch.nn as nn
 
 from torch_acmix import ACmix, acmix_spec  # seed 001, kept in its own file
 import torch_dyconv  # seeds 002/003: DYConv2d, DynamicConv (own file)
+import torch_dcnv3  # seed 004: DCNv3_pytorch (own file)
 
 BN_EPS_DEFAULT = 1e-5
 BORDER_MARGIN = 1e-3  # MODULES.md 5.1: the AKConv sampler jumps at its clamp bounds
@@ -207,9 +208,11 @@ MODULE_KEYS = {
             'bn_eps': BN_EPS_DEFAULT},
 }
 MODULE_KEYS.update(torch_dyconv.DYN_MODULE_KEYS)
+MODULE_KEYS.update(torch_dcnv3.DCNV3_MODULE_KEYS)
 MODULE_NAMES = {'conv': 'Conv', 'akconv': 'AKConv', 'acmix': 'ACmix', 'bottleneck': 'Bottleneck',
                 'c2f': 'C2f'}
 MODULE_NAMES.update(torch_dyconv.DYN_MODULE_NAMES)
+MODULE_NAMES.update(torch_dcnv3.DCNV3_MODULE_NAMES)
 
 
 def parse_kv(items):
@@ -238,6 +241,9 @@ def resolve_args(module, kv):
         raw = kv.get(key, default)
         if raw is None:
             raise ValueError("%s: missing argument %s" % (module, key))
+        if name == 'dcnv3' and key in torch_dcnv3.DCNV3_ARG_TYPES:
+            out[key] = torch_dcnv3.DCNV3_ARG_TYPES[key](raw)
+            continue
         if key in torch_dyconv.DYN_ARG_TYPES:
             out[key] = torch_dyconv.DYN_ARG_TYPES[key](raw)
             continue
@@ -249,6 +255,7 @@ def build_module(module, kv):
     """Returns (torch module in eval mode, number of input channels)."""
     a = resolve_args(module, kv)
     dyn = torch_dyconv.build_dynamic(module.lower(), a)
+    dyn = dyn or torch_dcnv3.build_dcnv3(module.lower(), a)
     if dyn:
         m, c_in = dyn
     elif module.lower() == 'conv':
@@ -311,6 +318,7 @@ def randomize_weights(m, gen):
             m.rate1.copy_(_uniform(1, gen, 0.3, 1.2))
             m.rate2.copy_(_uniform(1, gen, 0.3, 1.2))
     torch_dyconv.randomize_dynamic(m, gen)
+    torch_dcnv3.randomize_dcnv3(m, gen)
 
 
 def randomize_offsets(m, gen, scale):
@@ -538,8 +546,12 @@ def write_all(outdir):
         paths.append(write_case(outdir, 'DYConv2d', case, 900 + i))
     for i, case in enumerate(torch_dyconv.DYNAMICCONV_CASES):
         paths.append(write_case(outdir, 'DynamicConv', case, 1000 + i))
+    for i, case in enumerate(torch_dcnv3.DCNV3_CASES):
+        paths.append(write_case(outdir, 'DCNv3', case, 1100 + i))
     total = sum(os.path.getsize(p) for p in paths)
     print('%d files, %d bytes in all' % (len(paths), total))
+    import torch_dlka  # C3, deformable_LKA_Attention, C3_DCNv3_DLKA: own file, own cases
+    torch_dlka.write_all(outdir)
 
 
 # --------------------------------------------------------------------------
@@ -642,6 +654,9 @@ def verify_file(path):
     """Rebuilds the module from the file's metadata, reloads its weights and
     checks y (bit-exact for the port, 1e-4*(1+|y|) for the spec version)."""
     t, meta = read_safetensors(path)
+    import torch_dlka  # its modules are checked by their own file
+    if meta['module'] in torch_dlka.MODULES:
+        return torch_dlka.verify_file(path)
     kv = parse_kv(meta['args'].split())
     if 'bn_eps' in MODULE_KEYS[meta['module'].lower()]:  # DYConv2d/DynamicConv have no BN
         kv['bn_eps'] = meta['bn_eps']
@@ -657,6 +672,8 @@ def verify_file(path):
             'ACmix': lambda kv, sd, x: acmix_spec(resolve_args('ACmix', kv), sd, x),
             'Bottleneck': bottleneck_spec_forward, 'C2f': c2f_spec_forward}.get(meta['module'],
                                                                             conv_spec_forward)
+    if meta['module'] == 'DCNv3':
+        spec = lambda kv, sd, x: torch_dcnv3.dcnv3_spec(resolve_args('DCNv3', kv), sd, x)
     if meta['module'] in torch_dyconv.DYN_SPECS:
         spec = lambda kv, sd, x: torch_dyconv.DYN_SPECS[meta['module']](
             resolve_args(meta['module'], kv), sd, x)

@@ -119,3 +119,11 @@ Test(goldens, dynamicconv, .timeout = 300)
 {
     check_module("tests/goldens/dynamicconv_*.safetensors", 7);
 }
+
+Test(goldens, c3, .timeout = 300) { check_module("tests/goldens/c3_*.safetensors", 5); }
+
+Test(goldens, dlka, .timeout = 300) { check_module("tests/goldens/dlka_*.safetensors", 9); }
+
+Test(goldens, c3_dlka, .timeout = 300) { check_module("tests/goldens/c3dlka_*.safetensors", 4); }
+
+Test(goldens, dcnv3, .timeout = 300) { check_module("tests/goldens/dcnv3_*.safetensors", 8); }
