@@ -149,7 +149,15 @@ static int parity_checks(struct parity_args *a, struct st_file *xf, struct st_fi
         st_read(a->expect, yf, err, sizeof err) != 0)
         return cli_bad_input(err);
     const float *x = tensor_nchw(xf, a->input, "x", m.in, err, sizeof err);
-    const float *expect = x ? tensor_nchw(yf, a->expect, "y", m.out, err, sizeof err) : NULL;
+    /* a row with layout=nhwc (DCNv3) returns B x H x W x C, as PyTorch does */
+    int layout = arg_index(m.op, "layout");
+    char layout_text[16] = "";
+    if (layout >= 0)
+        arg_value_text(&m.args, layout, layout_text, sizeof layout_text);
+    struct shape4 yshape = strcmp(layout_text, "nhwc") == 0
+                               ? (struct shape4){m.out.n, m.out.h, m.out.w, m.out.c}
+                               : m.out;
+    const float *expect = x ? tensor_nchw(yf, a->expect, "y", yshape, err, sizeof err) : NULL;
     if (!expect)
         return cli_bad_input(err);
     int64_t ny = (int64_t)m.out.n * m.out.c * m.out.h * m.out.w;

@@ -10,12 +10,21 @@
 #include "dsl.h"
 
 /* The shape row fills the module's channel/stride arguments unless the
- * script set them itself. */
-static void fill_from_shape(struct args *a, const int *user_set, const struct shape_row *r)
+ * script set them itself.  A module whose input and output channels are
+ * one argument (DCNv3's channels) cannot take a row with c1 != c2: the
+ * second value would silently win, so that is an error. */
+static void fill_from_shape(lua_State *L, struct args *a, const int *user_set,
+                            const struct shape_row *r)
 {
     const struct op *op = a->op;
     const char *names[3] = {op->arg_cin, op->arg_cout, op->arg_stride};
     int vals[3] = {r->c1, r->c2, r->stride};
+    if (op->arg_cin && op->arg_cout && strcmp(op->arg_cin, op->arg_cout) == 0 && r->c1 != r->c2) {
+        int k = arg_index(op, op->arg_cin);
+        if (!(user_set && k >= 0 && user_set[k]))
+            luaL_error(L, "sweep: layer %s: %s keeps its channel count ('%s'), but the shape row "
+                          "has c1 = %d and c2 = %d", r->layer, op->name, op->arg_cin, r->c1, r->c2);
+    }
     for (int i = 0; i < 3; i++) {
         int k = names[i] ? arg_index(op, names[i]) : -1;
         if (k >= 0 && !(user_set && user_set[k]))
@@ -124,7 +133,7 @@ static void expand_module(lua_State *L, const struct sweep_in *s, struct plan *p
         it.threads = threads;
         it.inst.op = s->op;
         it.inst.args = s->fixed;
-        fill_from_shape(&it.inst.args, s->user_set, r);
+        fill_from_shape(L, &it.inst.args, s->user_set, r);
         set_row_args(L, &it.inst.args, r);
         char err[ERR_MAX];
         for (int k = 0; k < s->n_axes; k++)
@@ -158,7 +167,7 @@ static void expand_baseline(lua_State *L, const struct sweep_in *s, struct plan 
     it.threads = threads;
     it.inst.op = s->base_op[b];
     it.inst.args = s->base_args[b];
-    fill_from_shape(&it.inst.args, NULL, r);
+    fill_from_shape(L, &it.inst.args, NULL, r);
     set_row_args(L, &it.inst.args, r);
     set_impls(&it, s, variants, n);
     add_item(L, s, p, &it, r);

@@ -98,14 +98,18 @@ struct op {
     X(op_dynamicconv) \
     X(op_ghostmodule) \
     X(op_c2f_ghost)   \
+    X(op_dcnv3)       \
     X(op_bottleneck)  \
-    X(op_c2f)
+    X(op_c2f)     \
+    X(op_c3)      \
+    X(op_dlka)    \
+    X(op_c3_dlka)
 
 #define OP_DECLARE(sym) extern const struct op sym;
 OP_LIST(OP_DECLARE)
 #undef OP_DECLARE
 
-enum { OP_COUNT_EXPECTED = 9 }; /* bump together with OP_LIST */
+enum { OP_COUNT_EXPECTED = 13 }; /* bump together with OP_LIST */
 
 extern const struct op *const op_table[];
 extern const int op_count;

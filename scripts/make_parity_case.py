@@ -6,17 +6,21 @@ Usage:
         [h=H w=W batch=B seed=S offset_scale=F] OUTPREFIX
 
     MODULE       Conv | AKConv | ACmix | Bottleneck | C2f | DYConv2d | DynamicConv |
-                 GhostModule | C2f_GhostModule_DynamicConv (alias C2f_DynamicConv)
+                 GhostModule | C2f_GhostModule_DynamicConv (alias C2f_DynamicConv) |
+                 DCNv3 (= DCNv3_pytorch)
     key=value    constructor arguments, as in the goldens or the results CSV
                  (Conv: c1 c2 k s p g d act bn_eps; AKConv: inc outc num_param
                  stride bias grid bn_eps; ACmix: in_planes out_planes kernel_att
                  head kernel_conv stride dilation; p=-1 or absent means autopad;
                  GhostModule: inp oup kernel_size ratio dw_size stride act
                  (relu|none) num_experts bn_eps; C2f_GhostModule_DynamicConv:
-                 c1 c2 n shortcut g e bn_eps)
+                 c1 c2 n shortcut g e bn_eps; DCNv3: channels kernel_size
+                 dw_kernel_size stride pad dilation group offset_scale layout
+                 center_feature_scale)
     h, w, batch  input size (default 16, 16, 1)
     seed         weights and input (default 0)
-    offset_scale typical AKConv offset in pixels (default 2.0)
+    offset_scale typical AKConv offset in pixels (default 2.0; for DCNv3 it is
+                 the module's own argument)
 
 Writes OUTPREFIX.weights.safetensors (state_dict), OUTPREFIX.x.safetensors
 (tensor `x`) and OUTPREFIX.y.safetensors (tensor `y`), then prints the
@@ -36,13 +40,15 @@ CASE_KEYS = {'h': int, 'w': int, 'batch': int, 'seed': int, 'offset_scale': floa
 CASE_DEFAULTS = {'h': 16, 'w': 16, 'batch': 1, 'seed': 0, 'offset_scale': 2.0}
 
 
-def split_args(items):
+def split_args(items, module=''):
     """Separates the case keys (h, w, batch, seed, offset_scale) from the
-    module's constructor arguments."""
+    module's constructor arguments.  A module's own argument of the same name
+    (DCNv3's offset_scale) stays the module's."""
     kv = G.parse_kv(items)
     case = dict(CASE_DEFAULTS)
+    own = G.MODULE_KEYS.get(module.lower(), {})
     for k, conv in CASE_KEYS.items():
-        if k in kv:
+        if k in kv and k not in own:
             case[k] = conv(kv.pop(k))
     return kv, case
 
@@ -56,8 +62,8 @@ def main(argv):
         sys.stderr.write('make_parity_case: the last argument must be OUTPREFIX\n')
         return 2
     try:
-        kv, case = split_args(items)
         name = G.MODULE_NAMES.get(module.lower(), module)
+        kv, case = split_args(items, name)
         m, x, y, info = G.make_case(name, kv, case['batch'], case['h'], case['w'],
                                     case['seed'], case['offset_scale'])
     except (ValueError, RuntimeError) as e:

@@ -30,6 +30,7 @@ import torch.nn as nn
 from torch_acmix import ACmix, acmix_spec  # seed 001, kept in its own file
 import torch_dyconv  # seeds 002/003: DYConv2d, DynamicConv (own file)
 import torch_ghost  # seed 003: GhostModule, C2f_GhostModule_DynamicConv (own file)
+import torch_dcnv3  # seed 004: DCNv3_pytorch (own file)
 
 BN_EPS_DEFAULT = 1e-5
 BORDER_MARGIN = 1e-3  # MODULES.md 5.1: the AKConv sampler jumps at its clamp bounds
@@ -213,10 +214,12 @@ MODULE_KEYS = {
 MODULE_KEYS.update(torch_dyconv.DYN_MODULE_KEYS)
 MODULE_KEYS.update(torch_ghost.GHOST_MODULE_KEYS)
 MODULE_KEYS['c2f_dynamicconv'] = torch_ghost.GHOST_MODULE_KEYS['c2f_ghostmodule_dynamicconv']
+MODULE_KEYS.update(torch_dcnv3.DCNV3_MODULE_KEYS)
 MODULE_NAMES = {'conv': 'Conv', 'akconv': 'AKConv', 'acmix': 'ACmix', 'bottleneck': 'Bottleneck',
                 'c2f': 'C2f'}
 MODULE_NAMES.update(torch_dyconv.DYN_MODULE_NAMES)
 MODULE_NAMES.update(torch_ghost.GHOST_MODULE_NAMES)
+MODULE_NAMES.update(torch_dcnv3.DCNV3_MODULE_NAMES)
 
 
 def parse_kv(items):
@@ -240,8 +243,13 @@ def resolve_args(module, kv):
     unknown = set(kv) - set(spec)
     if unknown:
         raise ValueError("%s: unknown argument(s) %s" % (module, ', '.join(sorted(unknown))))
-    types = torch_ghost.GHOST_ARG_TYPES if name in torch_ghost.GHOST_MODULE_KEYS \
-        else torch_dyconv.DYN_ARG_TYPES  # per module: DYConv2d's ratio is a float, Ghost's an int
+    # per module: DYConv2d's ratio is a float, Ghost's an int
+    if name in torch_ghost.GHOST_MODULE_KEYS:
+        types = torch_ghost.GHOST_ARG_TYPES
+    elif name in torch_dcnv3.DCNV3_MODULE_KEYS:
+        types = torch_dcnv3.DCNV3_ARG_TYPES
+    else:
+        types = torch_dyconv.DYN_ARG_TYPES
     out = {}
     for key, default in spec.items():
         raw = kv.get(key, default)
@@ -258,6 +266,7 @@ def build_module(module, kv):
     """Returns (torch module in eval mode, number of input channels)."""
     a = resolve_args(module, kv)
     dyn = torch_dyconv.build_dynamic(module.lower(), a) or torch_ghost.build_ghost(module.lower(), a)
+    dyn = dyn or torch_dcnv3.build_dcnv3(module.lower(), a)
     if dyn:
         m, c_in = dyn
     elif module.lower() == 'conv':
@@ -321,6 +330,7 @@ def randomize_weights(m, gen):
             m.rate2.copy_(_uniform(1, gen, 0.3, 1.2))
     torch_dyconv.randomize_dynamic(m, gen)
     torch_ghost.randomize_ghost(m, gen)
+    torch_dcnv3.randomize_dcnv3(m, gen)
 
 
 def randomize_offsets(m, gen, scale):
@@ -543,6 +553,7 @@ ALL_CASES = [
     ('DynamicConv', torch_dyconv.DYNAMICCONV_CASES, 1000),
     ('GhostModule', torch_ghost.GHOST_CASES, 1100),
     ('C2f_GhostModule_DynamicConv', torch_ghost.C2F_GHOST_CASES, 1200),
+    ('DCNv3', torch_dcnv3.DCNV3_CASES, 1100),  # 1100 as first written: the files stay byte-identical
 ]
 
 
@@ -561,6 +572,8 @@ def write_all(outdir, only=None):
                 paths.append(write_case(outdir, module, case, seed0 + i))
     total = sum(os.path.getsize(p) for p in paths)
     print('%d files, %d bytes in all' % (len(paths), total))
+    import torch_dlka  # C3, deformable_LKA_Attention, C3_DCNv3_DLKA: own file, own cases
+    torch_dlka.write_all(outdir)
 
 
 # --------------------------------------------------------------------------
@@ -663,6 +676,9 @@ def verify_file(path):
     """Rebuilds the module from the file's metadata, reloads its weights and
     checks y (bit-exact for the port, 1e-4*(1+|y|) for the spec version)."""
     t, meta = read_safetensors(path)
+    import torch_dlka  # its modules are checked by their own file
+    if meta['module'] in torch_dlka.MODULES:
+        return torch_dlka.verify_file(path)
     kv = parse_kv(meta['args'].split())
     if 'bn_eps' in MODULE_KEYS[meta['module'].lower()]:  # DYConv2d/DynamicConv have no BN
         kv['bn_eps'] = meta['bn_eps']
@@ -678,6 +694,8 @@ def verify_file(path):
             'ACmix': lambda kv, sd, x: acmix_spec(resolve_args('ACmix', kv), sd, x),
             'Bottleneck': bottleneck_spec_forward, 'C2f': c2f_spec_forward}.get(meta['module'],
                                                                             conv_spec_forward)
+    if meta['module'] == 'DCNv3':
+        spec = lambda kv, sd, x: torch_dcnv3.dcnv3_spec(resolve_args('DCNv3', kv), sd, x)
     if meta['module'] in torch_dyconv.DYN_SPECS:
         spec = lambda kv, sd, x: torch_dyconv.DYN_SPECS[meta['module']](
             resolve_args(meta['module'], kv), sd, x)

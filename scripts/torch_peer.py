@@ -8,6 +8,9 @@ For every distinct configuration the C harness measured with impl=ref
 (module, args, batch, c_in, h, w, threads, layer, role), this builds the same
 module in PyTorch 1.13 (eval, no_grad, float32, random weights; AKConv offsets
 about 1 px as after training), times it and appends one row with impl=torch.
+DCNv3 is InternImage's DCNv3_pytorch with its pure-PyTorch core
+dcnv3_core_pytorch (grid_sample; scripts/torch_dcnv3.py), the module the
+seed uses; layout=nhwc skips the final permute, as upstream returns NHWC.
 Why: the anchors (shared/anchors/torch_eager_cpu.md) are the peer to beat, but
 this VM drifts by about 15 % between runs, so the peer must be re-measured in
 the same session as the kernels.  The method follows the anchors:

@@ -15,7 +15,8 @@ Test(cli_errors, unknown_module)
     struct run_out r;
     run_ablate(&r, "info Foo h=8 w=8");
     EXPECT_BAD(r, "ablate: unknown module 'Foo' (known: Conv, AKConv, ACmix, DYConv2d, DynamicConv, GhostModule, "
-                  "C2f_GhostModule_DynamicConv, Bottleneck, C2f)\n");
+                  "C2f_GhostModule_DynamicConv, DCNv3, Bottleneck, C2f, C3, deformable_LKA_Attention, "
+                  "C3_DCNv3_DLKA)\n");
 }
 
 Test(cli_errors, unknown_key)

@@ -92,9 +92,10 @@ Test(dsl_baselines, errors)
     expect_error("{}", "%s:1: sweep: baseline: 'module' is required");
     expect_error("{ { module = \"Conv\" }, { module = \"C2f\", q = 1 } }",
                  "%s:1: sweep: baseline 2: C2f: unknown argument 'q' (known: c1, c2, n, shortcut, g, e, bn_eps)");
-    expect_error("{ { module = \"Conv\" }, { module = \"C3\" } }",
-                 "%s:1: sweep: baseline 2: unknown module 'C3' (known: Conv, AKConv, ACmix, DYConv2d, "
-                 "DynamicConv, GhostModule, C2f_GhostModule_DynamicConv, Bottleneck, C2f)");
+    expect_error("{ { module = \"Conv\" }, { module = \"C9\" } }",
+                 "%s:1: sweep: baseline 2: unknown module 'C9' (known: Conv, AKConv, ACmix, DYConv2d, "
+                 "DynamicConv, GhostModule, C2f_GhostModule_DynamicConv, DCNv3, Bottleneck, C2f, C3, "
+                 "deformable_LKA_Attention, C3_DCNv3_DLKA)");
     expect_error("{ {module=\"Conv\"}, {module=\"Conv\"}, {module=\"Conv\"}, {module=\"Conv\"}, {module=\"Conv\"} }",
                  "%s:1: sweep: at most 4 baselines (got 5)");
 }

@@ -127,3 +127,10 @@ Test(goldens, ghostmodule, .timeout = 300)
 
 /* c2fghost_*: named apart so that the C2f glob (c2f_*) does not take them */
 Test(goldens, c2f_ghost, .timeout = 300) { check_module("tests/goldens/c2fghost_*.safetensors", 5); }
+Test(goldens, c3, .timeout = 300) { check_module("tests/goldens/c3_*.safetensors", 5); }
+
+Test(goldens, dlka, .timeout = 300) { check_module("tests/goldens/dlka_*.safetensors", 9); }
+
+Test(goldens, c3_dlka, .timeout = 300) { check_module("tests/goldens/c3dlka_*.safetensors", 4); }
+
+Test(goldens, dcnv3, .timeout = 300) { check_module("tests/goldens/dcnv3_*.safetensors", 8); }

@@ -1,0 +1,81 @@
+-- gen/c3_dlka.lua — generator of C3_DCNv3_DLKA kernels (MODULES.md 6.3).
+--
+-- The C3 block of gen/c3.lua (its Convs chained with the Conv baseline's
+-- gemm schedule, runtime/ablate_chain.h) with the deformable_LKA_Attention
+-- of gen/dlka.lua (its plan, M.attention; runtime/ablate_dlka.h and, for
+-- the DCNv3 variants, ablate_dlka_dcnv3.h) run after each bottleneck's cv2,
+-- inside the same parallel region.  Buffers:
+-- 2 = the concat (2 c_), 3 and 4 = bottleneck inputs/outputs in turn, 5 =
+-- a bottleneck's hidden map, 6 = cv2's output (the attention's input).  The
+-- last attention writes straight into the concat's first half (adding z
+-- there when shortcut), cv2 the second half, so the concat moves no data.
+local C = require "chain"
+local D = require "dlka"
+local T = require "template"
+
+local M = { version = 1, variants = { "fused" } }
+
+-- The attention's tensors: official 12; DCNv3 variants 2 + 2 x 12 + 4.
+local ATT_WEIGHTS = { official = 12, blog = 30, dcnv3_lka = 30 }
+
+local function round_up(v, to) return (v + to - 1) // to * to end
+local function clamp(v, lo, hi) return math.max(lo, math.min(hi, v)) end
+
+-- The Conv layers (gen/chain.lua) and the order of steps, conv or attention.
+local function plan(g, a, c1, c, n, grp, natt)
+  local add, steps = C.int(a.shortcut) == 1, {}
+  local function conv(...) C.layer(g, ...); steps[#steps + 1] = { conv = #g.LAYERS - 1 } end
+  local z = C.slice(3, c)
+  conv("cv1", c1, c, 1, 1, 0, C.slice(0, c1), z)
+  for i = 0, n - 1 do
+    local w0 = 18 + i * (12 + natt)
+    local out = i == n - 1 and C.slice(2, 2 * c, 0) or C.slice(z[1] == 3 and 4 or 3, c)
+    conv("m." .. i .. ".cv1", c, c, 1, 1, w0, z, C.slice(5, c))
+    conv("m." .. i .. ".cv2", c, c, 3, grp, w0 + 6, C.slice(5, c), C.slice(6, c))
+    steps[#steps + 1] = { att = w0 + 12, out = out, res = add and z or nil, name = "m." .. i }
+    z = out
+  end
+  conv("cv2", c1, c, 1, 1, 6, C.slice(0, c1), C.slice(2, 2 * c, c))
+  conv("cv3", 2 * c, g.C2, 1, 1, 12, C.slice(2, 2 * c), C.slice(1, g.C2))
+  return steps
+end
+
+function M.render(cfg, variant)
+  if variant ~= "fused" then
+    error("C3_DCNv3_DLKA: unknown variant '" .. tostring(variant) .. "' (known: fused)")
+  end
+  local a, int = cfg.args, C.int
+  local natt = assert(ATT_WEIGHTS[a.variant], "C3_DCNv3_DLKA: unknown variant " .. tostring(a.variant))
+  local c1, c2, n, grp = int(a.c1), int(a.c2), int(a.n), int(a.g)
+  local c = C.width(c2, a.e)
+  local g = C.begin(cfg, "C3_DCNv3_DLKA", c1, c2)
+  g.version, g.variant = M.version, variant
+  g.args_text = string.format("c1=%d c2=%d n=%d shortcut=%d g=%d e=%s variant=%s bn_eps=%s",
+    c1, c2, n, int(a.shortcut), grp, tostring(a.e), a.variant, g.EPS)
+  g.ATT_VARIANT = a.variant
+  g.BUF_CHANNELS = { 2 * c, c, c, c, c }
+  g.STEPS = plan(g, a, c1, c, n, grp, natt)
+  g.CH = c
+  -- layout as gen/chain.lua's render, plus the attention's u, a0, a1 and
+  -- its private region
+  local tun, pix = C.tuning, g.H * g.W
+  local kd = math.max(g.kdim_max, 1)
+  g.TILE = math.min(round_up(clamp(tun.panel_bytes // (4 * kd), tun.min_tile, tun.max_tile), 16), pix)
+  g.BUF_OFFS, g.SHARED_FLOATS = { 0, 0 }, 0
+  for _, ch in ipairs(g.BUF_CHANNELS) do
+    table.insert(g.BUF_OFFS, g.SHARED_FLOATS)
+    g.SHARED_FLOATS = g.SHARED_FLOATS + round_up(g.N * ch * pix, 16)
+  end
+  g.ATT_SHARED = g.SHARED_FLOATS
+  g.A = D.attention(a.variant, g.N, c, g.H, g.W)
+  g.SHARED_FLOATS = g.SHARED_FLOATS + 3 * g.A.ACT + g.A.EXTRA_SHARED
+  g.NBUFS = 2 + #g.BUF_CHANNELS
+  g.NLAYERS = #g.LAYERS
+  g.PRIV_BN = 2 * g.bn_total
+  g.PRIV_ATT = g.PRIV_BN + round_up(g.kdim_max * g.TILE, 16)
+  g.PRIV_FLOATS = g.PRIV_ATT + g.A.PRIV
+  local root = cfg.gen_root or "gen"
+  return T.render_file(root .. "/templates/c3_dlka.c.in", g)
+end
+
+return M

@@ -1,0 +1,94 @@
+-- gen/dcnv3.lua — generator of DCNv3 kernels (DCNv3_pytorch, MODULES.md 6.1).
+--
+-- One schedule (templates/dcnv3_fused.c.in), channels last inside:
+-- input_proj, the offset/mask(/scale) Linears and output_proj are sgemms
+-- (the three per-pixel Linears of x1 stacked into ONE), the depthwise conv,
+-- LayerNorm and GELU fused per image row, and the deformable core computes
+-- each point's 4 corner indices and weights once (mask folded in) and then
+-- streams the group's GC contiguous channels.  Why it beats PyTorch's
+-- dcnv3_core_pytorch: that one materialises grid_sample's
+-- (B*G, GC, H*W, P) tensor (P times the feature map), multiplies it by the
+-- mask and sums it, with NHWC <-> per-group NCHW copies around it; here no
+-- intermediate larger than the feature map exists.
+--
+-- Variants (same template):
+--   fused     the schedule above.
+--   unfused   the sampler with PyTorch's dataflow, for comparison: every
+--             point sampled into a buffer P times the tile's features, then
+--             a second pass applies the mask and sums; what is left between
+--             it and PyTorch eager is the framework (copies, permutes,
+--             grid_sample's per-channel coordinate work), and what is left
+--             between it and fused is the materialisation.
+local T = require "template"
+
+local M = { version = 1, variants = { "fused", "unfused" } }
+
+-- Integer argument; booleans may arrive as true/false or 0/1.
+local function int(v)
+  if v == true then return 1 elseif v == false or v == nil then return 0 end
+  return math.tointeger(v) or math.floor(v)
+end
+
+-- A float as a C literal that round-trips (e.g. 1.0f, 0.25f).
+local function cfloat(v) return string.format("%.9gf", v):gsub("^(%-?%d+)f$", "%1.0f") end
+
+-- Everything fixed by the configuration, as the template names it.
+local function geometry(cfg)
+  local a, i = cfg.args, cfg.input
+  local g = {
+    B = int(i.n), C = int(a.channels), K = int(a.kernel_size), DWK = int(a.dw_kernel_size),
+    S = int(a.stride), PAD = int(a.pad), DIL = int(a.dilation), G = int(a.group),
+    H = int(i.h), W = int(i.w), CFS = int(a.center_feature_scale),
+    LAYOUT = a.layout == "nhwc" and 1 or 0, osc = a.offset_scale,
+  }
+  if g.DWK < 0 then g.DWK = g.K end -- None: the sampling kernel's size
+  assert(g.C == int(i.c), "DCNv3: input channels differ from channels")
+  assert(g.G >= 1 and g.C % g.G == 0, "DCNv3: channels must be divisible by group")
+  assert(g.S == 1 and 2 * g.PAD == g.DIL * (g.K - 1),
+         "DCNv3: requires stride 1 and 2*pad == dilation*(kernel_size-1)")
+  assert(g.DWK % 2 == 1, "DCNv3: dw_kernel_size must be odd")
+  g.GC = g.C // g.G
+  g.OSC = cfloat(g.osc)
+  -- the kernel-point grid of MODULES.md 6.1 step 4, repeated per group
+  local half, gx, gy = g.DIL * (g.K - 1) // 2, {}, {}
+  for _ = 1, g.G do
+    for p = 0, g.K * g.K - 1 do
+      gx[#gx + 1] = cfloat(-half + (p // g.K) * g.DIL)
+      gy[#gy + 1] = cfloat(-half + (p % g.K) * g.DIL)
+    end
+  end
+  g.GRID_X, g.GRID_Y = table.concat(gx, ", "), table.concat(gy, ", ")
+  g.args_text = string.format(
+    "channels=%d kernel_size=%d dw_kernel_size=%d stride=%d pad=%d dilation=%d group=%d " ..
+    "offset_scale=%s layout=%s center_feature_scale=%d",
+    g.C, g.K, g.DWK, g.S, g.PAD, g.DIL, g.G, string.format("%g", g.osc), a.layout, g.CFS)
+  -- the descriptor goes into a C string literal and a comment
+  g.config = (cfg.config or ""):gsub("[\\\"]", "\\%0"):gsub("%*/", "* /")
+  return g
+end
+
+-- Rows per tile: the thread's x1/core tile (TR * W * C floats) about 32k
+-- floats (128 KiB, in L2 while sgemm reads it), at least one row, and at
+-- least 4 tiles in all when the image has the rows, so 2 threads balance.
+local function tile_rows(g)
+  local tr = math.max(1, 32768 // (g.W * g.C))
+  tr = math.min(tr, g.H)
+  while tr > 1 and g.B * ((g.H + tr - 1) // tr) < 4 do tr = tr - 1 end
+  return tr
+end
+
+function M.render(cfg, variant)
+  if variant ~= "fused" and variant ~= "unfused" then
+    error("DCNv3: unknown variant '" .. tostring(variant) .. "' (known: fused, unfused)")
+  end
+  local g = geometry(cfg)
+  g.UNFUSED = variant == "unfused" and 1 or 0
+  g.TR = tile_rows(g)
+  g.variant, g.version = variant, M.version
+  local root = cfg.gen_root or "gen"
+  return T.render_file(root .. "/templates/dcnv3_fused.c.in", g)
+end
+
+M.tile_rows = tile_rows -- exposed for tests
+
+return M

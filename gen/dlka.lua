@@ -1,0 +1,83 @@
+-- gen/dlka.lua — generator of deformable_LKA_Attention kernels (MODULES.md 6.2).
+--
+-- One template, templates/dlka.c.in, over runtime/ablate_dlka.h (1x1 convs
+-- as sgemm with fused GELU / gate / residual epilogues) and, by variant:
+--   official   offset convs as im2col + sgemm; the depthwise deformable
+--              convs with each (pixel, point)'s corner plan computed once
+--              and shared by all C channels (one offset group)
+--   blog       two DCNv3 3x3 layers, runtime/ablate_dlka_dcnv3.h: the DCNv3
+--   dcnv3_lka  row's schedule with sizes as arguments (5x5, then 7x7 d3)
+-- M.attention gives gen/c3_dlka.lua the same plan for its bottlenecks.
+local T = require "template"
+
+local M = { version = 1, variants = { "fused" } }
+
+local function int(v) return math.tointeger(v) or math.floor(v) end
+local function round_up(v, to) return (v + to - 1) // to * to end
+local function clamp(v, lo, hi) return math.max(lo, math.min(hi, v)) end
+
+-- Pixels per 1x1/offset tile: the 7x7 column panel (C * 49 floats per
+-- pixel) near 1 MiB so it stays in L2 for its sgemm; at least two tiles
+-- per image when it has 64 pixels, so two threads share a batch-1 forward.
+M.tuning = { panel_bytes = 1024 * 1024, min_tile = 32, max_tile = 1024, dcn_tile_floats = 32768 }
+
+local function tile(c, pix)
+  local t = clamp(M.tuning.panel_bytes // (4 * c * 49), M.tuning.min_tile, M.tuning.max_tile)
+  t = math.min(round_up(t, 16), pix)
+  if pix >= 64 and t > (pix + 1) // 2 then t = (pix + 1) // 2 end
+  return math.max(1, t)
+end
+
+-- DCNv3 rows per tile, as gen/dcnv3.lua: the x1/core tile about 32k
+-- floats, at least 4 tiles in all when the image has the rows.
+local function dcn_rows(n, c, h, w)
+  local tr = math.min(math.max(1, M.tuning.dcn_tile_floats // (w * c)), h)
+  while tr > 1 and n * ((h + tr - 1) // tr) < 4 do tr = tr - 1 end
+  return tr
+end
+
+-- The DCNv3 layers of a variant: kernel, dilation (pad = dil (k - 1) / 2).
+local DCN_LAYERS = { blog = { { 3, 1 }, { 3, 1 } }, dcnv3_lka = { { 5, 1 }, { 7, 3 } } }
+local GROUP = 4 -- DCNv3_pytorch's default, which the seed keeps
+
+-- Everything the templates need for one attention of c channels over an
+-- n x c x h x w batch: kind, tiles, and the floats it needs (shared beyond
+-- its u, a0, a1; private per thread).
+function M.attention(variant, n, c, h, w)
+  local pix = h * w
+  local A = { KIND = variant == "official" and "official" or "dcnv3", TILE = tile(c, pix) }
+  A.NTILES = (pix + A.TILE - 1) // A.TILE
+  A.ACT = round_up(n * c * pix, 16)
+  if A.KIND == "official" then
+    A.EXTRA_SHARED, A.PRIV = 0, round_up(c * 49 * A.TILE + 106 * A.TILE + c * A.TILE, 16)
+    return A
+  end
+  assert(DCN_LAYERS[variant], "deformable_LKA_Attention: unknown variant " .. tostring(variant))
+  assert(c % GROUP == 0, "deformable_LKA_Attention: channels must be divisible by group 4")
+  local tr = dcn_rows(n, c, h, w)
+  A.EXTRA_SHARED, A.PRIV, A.DCN = 0, round_up(c * A.TILE, 16), {}
+  for i, kd in ipairs(DCN_LAYERS[variant]) do
+    local gp = GROUP * kd[1] * kd[1]
+    A.DCN[i] = string.format("{%d, %d, %d, %d, %d, %d, %d, %d}", n, c, h, w, kd[1], kd[2], GROUP, tr)
+    A.EXTRA_SHARED = math.max(A.EXTRA_SHARED,
+      round_up(n * pix * c, 16) + round_up(n * pix * 3 * gp, 16))
+    A.PRIV = math.max(A.PRIV, round_up(c * w + 2 * w + tr * w * c + 8 * gp, 16))
+  end
+  return A
+end
+
+function M.render(cfg, variant)
+  if variant ~= "fused" then
+    error("deformable_LKA_Attention: unknown variant '" .. tostring(variant) .. "' (known: fused)")
+  end
+  local a, i = cfg.args, cfg.input
+  local g = { N = int(i.n), C = int(a.d_model), H = int(i.h), W = int(i.w), variant = variant,
+              version = M.version, ATT_VARIANT = a.variant }
+  assert(g.C == int(i.c), "deformable_LKA_Attention: input channels differ from d_model")
+  g.A = M.attention(a.variant, g.N, g.C, g.H, g.W)
+  g.config = (cfg.config or ""):gsub("[\\\"]", "\\%0"):gsub("%*/", "* /")
+  local root = cfg.gen_root or "gen"
+  return T.render_file(root .. "/templates/dlka.c.in", g)
+end
+
+return M

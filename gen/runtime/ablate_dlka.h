@@ -1,0 +1,246 @@
+/* gen/runtime/ablate_dlka.h — pieces of the official deformable_LKA_Attention
+ * kernel (templates/dlka_official.c.in, MODULES.md 6.2), one pixel tile at
+ * a time, one image's tensors laid out C x H x W:
+ *
+ *   abl_dlka_proj_tile     1x1 conv with bias over a tile (one sgemm), then
+ *                          GELU, a gate by u, or a residual add
+ *   abl_dlka_offsets_tile  offset_net over a tile: im2col + sgemm + bias
+ *   abl_dlka_deform_tile   the depthwise deformable conv over a tile
+ *   abl_dlka_official      the whole attention over a batch, called by
+ *                          every thread of a parallel region (orphaned
+ *                          `omp for`s, a barrier after each stage): used
+ *                          alone and inside C3_DCNv3_DLKA's bottlenecks
+ *
+ * The deformable conv's offsets are shared by every channel (one offset
+ * group), so where a kernel point samples, and with which 4 corner weights,
+ * depends on (pixel, point) only: abl_dlka_plan computes that once per
+ * (pixel, point) and the channel loop reuses it C times — 4 loads and 4
+ * multiply-adds per channel instead of the 12 + 10 coordinate and weight
+ * operations per sample a per-channel loop would redo. */
+#ifndef ABLATE_RUNTIME_DLKA_H
+#define ABLATE_RUNTIME_DLKA_H
+
+#include <math.h>
+#include <stddef.h>
+
+#include <cblas.h>
+
+#include "ablate_gen.h"
+
+enum abl_dlka_epi { ABL_DLKA_GELU, ABL_DLKA_GATE, ABL_DLKA_RESIDUAL };
+
+/* y[o][t] = epi(sum_c wt[o][c] x[c][t] + bias[o]) for o < c, t < np; x and
+ * y (and `other`: u for the gate, the block input for the residual) have
+ * row stride ldx / ldy / ldo. */
+static inline void abl_dlka_proj_tile(int c, int np, const float *wt, const float *bias,
+                                      const float *x, ptrdiff_t ldx, float *y, ptrdiff_t ldy,
+                                      enum abl_dlka_epi epi, const float *other, ptrdiff_t ldo)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c, np, c, 1.0f, wt, c, x, (int)ldx, 0.0f,
+                y, (int)ldy);
+    for (int o = 0; o < c; o++) {
+        float *yo = y + o * ldy;
+        const float *r = other ? other + o * ldo : NULL;
+        const float b = bias[o];
+        if (epi == ABL_DLKA_GELU)
+            for (int t = 0; t < np; t++) {
+                float v = yo[t] + b;
+                yo[t] = 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
+            }
+        else if (epi == ABL_DLKA_GATE)
+#pragma omp simd
+            for (int t = 0; t < np; t++)
+                yo[t] = r[t] * (yo[t] + b);
+        else
+#pragma omp simd
+            for (int t = 0; t < np; t++)
+                yo[t] = yo[t] + b + r[t];
+    }
+}
+
+/* off[r][t] (r < 2 k^2, row stride np) = offset_net(x) at pixels p0 .. p0+np-1:
+ * im2col into col (c k^2 x np) + one sgemm + bias.  'Same' geometry. */
+static inline void abl_dlka_offsets_tile(int c, int h, int w, int k, int pad, int dil,
+                                         const float *x, const float *wt, const float *bias,
+                                         int p0, int np, float *col, float *off)
+{
+    const struct abl_conv_geom g = {c, h, w, k, k, 1, 1, pad, pad, dil, dil, h, w};
+    const int rows = 2 * k * k, kdim = c * k * k;
+    abl_im2col_tile(g, x, p0, np, col, np);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, np, kdim, 1.0f, wt, kdim, col, np,
+                0.0f, off, np);
+    for (int r = 0; r < rows; r++)
+#pragma omp simd
+        for (int t = 0; t < np; t++)
+            off[r * np + t] += bias[r];
+}
+
+/* Where kernel point (i, j) samples for pixels p0 .. p0+np-1: the 4 corner
+ * indices into an h x w plane and their weights, 0 for a corner outside the
+ * map and for a sample torchvision drops (y <= -1, y >= h, x <= -1, x >= w).
+ * dy, dx: the point's offset rows of off (row stride np). */
+static inline void abl_dlka_plan(int h, int w, int p0, int np, int pad, int dil, int i, int j,
+                                 const float *dy, const float *dx, int *idx, float *wts)
+{
+    for (int t = 0; t < np; t++) {
+        const int oh = (p0 + t) / w, ow = (p0 + t) % w;
+        const float y = (float)(oh - pad + i * dil) + dy[t];
+        const float x = (float)(ow - pad + j * dil) + dx[t];
+        int *ix = idx + 4 * t;
+        float *wq = wts + 4 * t;
+        ix[0] = ix[1] = ix[2] = ix[3] = 0;
+        wq[0] = wq[1] = wq[2] = wq[3] = 0.0f;
+        if (!(y > -1.0f && y < (float)h && x > -1.0f && x < (float)w))
+            continue; /* also NaN */
+        const float fy = floorf(y), fx = floorf(x), ly = y - fy, lx = x - fx;
+        const int y0 = (int)fy, x0 = (int)fx;
+        const float cw[4] = {(1 - ly) * (1 - lx), (1 - ly) * lx, ly * (1 - lx), ly * lx};
+        for (int q = 0; q < 4; q++) {
+            const int yy = y0 + q / 2, xx = x0 + q % 2;
+            if (yy >= 0 && yy < h && xx >= 0 && xx < w) {
+                ix[q] = yy * w + xx;
+                wq[q] = cw[q];
+            }
+        }
+    }
+}
+
+/* y[ch][p0 + t] = sum over points of wt[ch][point] * sample, for every channel:
+ * x, y one image (c x h x w); off: 2k^2 x np (this tile's offsets: row 2t
+ * the row offset of point t, 2t+1 the column offset); idx, wts: 4 np each. */
+static inline void abl_dlka_deform_tile(int c, int h, int w, int k, int pad, int dil,
+                                        const float *x, const float *off, const float *wt, int p0,
+                                        int np, int *idx, float *wts, float *y)
+{
+    const ptrdiff_t hw = (ptrdiff_t)h * w;
+    for (int ch = 0; ch < c; ch++)
+        for (int t = 0; t < np; t++)
+            y[ch * hw + p0 + t] = 0.0f;
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j < k; j++) {
+            const int pt = i * k + j;
+            abl_dlka_plan(h, w, p0, np, pad, dil, i, j, off + 2 * pt * np, off + (2 * pt + 1) * np,
+                          idx, wts);
+            for (int ch = 0; ch < c; ch++) {
+                const float *img = x + ch * hw;
+                const float wc = wt[ch * k * k + pt];
+                float *yc = y + ch * hw + p0;
+                for (int t = 0; t < np; t++) {
+                    const int *ix = idx + 4 * t;
+                    const float *wq = wts + 4 * t;
+                    yc[t] += wc * (wq[0] * img[ix[0]] + wq[1] * img[ix[1]] + wq[2] * img[ix[2]] +
+                                   wq[3] * img[ix[3]]);
+                }
+            }
+        }
+}
+
+/* The batch and tiling of one attention; tensors of one image are c x h x w
+ * (pixel tiles [tile * h w / ntiles, (tile + 1) h w / ntiles)). */
+struct abl_dlka_geom {
+    int n, c, h, w, ntiles;
+};
+
+/* Where the attention reads and writes: x (its input, also its residual
+ * s), y, and an optional second residual res2 added after (C3's shortcut
+ * z + Dattention(...)); each with its own per-image stride in floats (a
+ * slice of a wider concat buffer has a wider one). */
+struct abl_dlka_io {
+    const float *x;
+    ptrdiff_t x_img;
+    float *y;
+    ptrdiff_t y_img;
+    const float *res2; /* NULL: none */
+    ptrdiff_t res2_img;
+};
+
+/* Private floats per thread: column panel (c 49 tile), offsets (98 tile),
+ * plan (8 tile), one c x tile tile. */
+static inline ptrdiff_t abl_dlka_priv_floats(int c, int tile)
+{
+    ptrdiff_t f = (ptrdiff_t)c * 49 * tile + 98 * tile + 8 * tile + (ptrdiff_t)c * tile;
+    return (f + 15) / 16 * 16;
+}
+
+static inline int abl_dlka_tile_start(struct abl_dlka_geom g, int tile)
+{
+    return (int)((int64_t)tile * g.h * g.w / g.ntiles);
+}
+
+/* One deformable layer over every (image, tile): src -> dst (c x h x w
+ * per image, contiguous images). */
+static inline void abl_dlka_deform_layer(struct abl_dlka_geom g, const float *wt_off,
+                                         const float *b_off, const float *wt_dw, int k, int pad,
+                                         int dil, const float *src, float *dst, float *priv,
+                                         int tile)
+{
+    _Static_assert(sizeof(int) == sizeof(float), "the plan's indices share the float workspace");
+    const ptrdiff_t img = (ptrdiff_t)g.c * g.h * g.w;
+    float *col = priv, *off = col + (ptrdiff_t)g.c * 49 * tile, *idx = off + 98 * tile;
+#pragma omp for schedule(static)
+    for (int job = 0; job < g.n * g.ntiles; job++) {
+        const int b = job / g.ntiles, p0 = abl_dlka_tile_start(g, job % g.ntiles);
+        const int np = abl_dlka_tile_start(g, job % g.ntiles + 1) - p0;
+        abl_dlka_offsets_tile(g.c, g.h, g.w, k, pad, dil, src + b * img, wt_off, b_off, p0, np,
+                              col, off);
+        abl_dlka_deform_tile(g.c, g.h, g.w, k, pad, dil, src + b * img, off, wt_dw, p0, np,
+                             (int *)idx, idx + 4 * tile, dst + b * img);
+    }
+}
+
+/* The attention's first step: u = GELU(proj_1(x)), per tile; w: proj_1's
+ * weight and bias. */
+static inline void abl_dlka_head(struct abl_dlka_geom g, const float *const *w,
+                                 struct abl_dlka_io io, float *u)
+{
+    const ptrdiff_t pix = (ptrdiff_t)g.h * g.w, img = g.c * pix;
+#pragma omp for schedule(static)
+    for (int job = 0; job < g.n * g.ntiles; job++) {
+        const int b = job / g.ntiles, p0 = abl_dlka_tile_start(g, job % g.ntiles);
+        const int np = abl_dlka_tile_start(g, job % g.ntiles + 1) - p0;
+        abl_dlka_proj_tile(g.c, np, w[0], w[1], io.x + b * io.x_img + p0, pix, u + b * img + p0,
+                           pix, ABL_DLKA_GELU, NULL, 0);
+    }
+}
+
+/* The attention's last step: y = proj_2(u * conv1(a1)) + x (+ res2), per
+ * tile; wt: conv1.weight, conv1.bias, proj_2.weight, proj_2.bias; t: this
+ * thread's c x tile floats. */
+static inline void abl_dlka_tail(struct abl_dlka_geom g, const float *const *wt,
+                                 struct abl_dlka_io io, const float *u, const float *a1, float *t)
+{
+    const ptrdiff_t pix = (ptrdiff_t)g.h * g.w, img = g.c * pix;
+#pragma omp for schedule(static)
+    for (int job = 0; job < g.n * g.ntiles; job++) {
+        const int b = job / g.ntiles, p0 = abl_dlka_tile_start(g, job % g.ntiles);
+        const int np = abl_dlka_tile_start(g, job % g.ntiles + 1) - p0;
+        float *y = io.y + b * io.y_img + p0;
+        abl_dlka_proj_tile(g.c, np, wt[0], wt[1], a1 + b * img + p0, pix, t, np, ABL_DLKA_GATE,
+                           u + b * img + p0, pix);
+        abl_dlka_proj_tile(g.c, np, wt[2], wt[3], t, np, y, pix, ABL_DLKA_RESIDUAL,
+                           io.x + b * io.x_img + p0, pix);
+        if (!io.res2)
+            continue;
+        const float *r = io.res2 + b * io.res2_img + p0;
+        for (int o = 0; o < g.c; o++)
+#pragma omp simd
+            for (int q = 0; q < np; q++)
+                y[o * pix + q] += r[o * pix + q];
+    }
+}
+
+/* The official attention (MODULES.md 6.2), w: its 12 weight pointers in
+ * state_dict order; u, a0, a1: shared n c h w floats each; priv: this
+ * thread's abl_dlka_priv_floats(c, tile).  Every thread of the enclosing
+ * parallel region must call it. */
+static inline void abl_dlka_official(struct abl_dlka_geom g, const float *const *w,
+                                     struct abl_dlka_io io, float *u, float *a0, float *a1,
+                                     float *priv, int tile)
+{
+    abl_dlka_head(g, w, io, u);
+    abl_dlka_deform_layer(g, w[2], w[3], w[4], 5, 2, 1, u, a0, priv, tile);
+    abl_dlka_deform_layer(g, w[5], w[6], w[7], 7, 9, 3, a0, a1, priv, tile);
+    abl_dlka_tail(g, w + 8, io, u, a1, priv + (ptrdiff_t)g.c * 49 * tile + 106 * tile);
+}
+
+#endif

@@ -1,0 +1,207 @@
+/* gen/runtime/ablate_dlka_dcnv3.h — the DCNv3 variants (blog, dcnv3_lka) of
+ * deformable_LKA_Attention (MODULES.md 6.2; each deformable layer a
+ * DCNv3_pytorch, 6.1), for templates/dlka_dcnv3.c.in and c3_dlka.c.in.
+ *
+ * A DCNv3 layer here is the schedule of the DCNv3 row's own kernel
+ * (templates/dcnv3_fused.c.in), with sizes as arguments so that two layers
+ * of different kernel sizes share one translation unit, and NCHW in and out
+ * (the attention's tensors), channels last inside:
+ *   A. per tile of TR rows: xp = input_proj(x) (one sgemm, x read
+ *      transposed); per row the depthwise conv, LayerNorm and GELU
+ *      (ablate_dcnv3.h); offsets and mask logits by two sgemms on x1;
+ *      softmax of each group's P logits;  (barrier: samples land anywhere)
+ *   B. per pixel: each of the G P points' 4 corner indices and weights,
+ *      mask folded in, computed once and used for the group's GC channels;
+ *      output_proj by one sgemm per tile, written NCHW.
+ * The attention around the layers is ablate_dlka.h's. */
+#ifndef ABLATE_RUNTIME_DLKA_DCNV3_H
+#define ABLATE_RUNTIME_DLKA_DCNV3_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cblas.h>
+
+#include "ablate_dcnv3.h"
+#include "ablate_dlka.h"
+
+/* One DCNv3_pytorch(c, k, pad, dil, group g) layer over a batch, stride 1,
+ * dw_kernel_size k, offset_scale 1, LayerNorm eps 1e-6, tiles of tr rows. */
+struct abl_dcn_geom {
+    int n, c, h, w, k, dil, g, tr;
+};
+
+static inline int abl_dcn_gp(struct abl_dcn_geom d) { return d.g * d.k * d.k; }
+
+/* Shared floats of one layer: xp (n h w c) and offsets + mask (n h w 3GP). */
+static inline ptrdiff_t abl_dcn_shared_floats(struct abl_dcn_geom d)
+{
+    const ptrdiff_t px = (ptrdiff_t)d.n * d.h * d.w;
+    return (px * d.c + 15) / 16 * 16 + (px * 3 * abl_dcn_gp(d) + 15) / 16 * 16;
+}
+
+/* Private floats: the row plane (c w), LN stats (2 w), the x1 / core tile
+ * (tr w c), the corner plan of one pixel (8 GP). */
+static inline ptrdiff_t abl_dcn_priv_floats(struct abl_dcn_geom d)
+{
+    ptrdiff_t f = (ptrdiff_t)d.c * d.w + 2 * d.w + (ptrdiff_t)d.tr * d.w * d.c + 8 * abl_dcn_gp(d);
+    return (f + 15) / 16 * 16;
+}
+
+/* Phase A for rows row0 .. of image b (x: that image, c x h x w). */
+static inline void abl_dcn_phase_a(struct abl_dcn_geom d, const float *const *wp, const float *x,
+                                   float *xp, float *om, float *priv, int row0)
+{
+    const int gp = abl_dcn_gp(d), nom = 3 * gp, p = d.k * d.k;
+    const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
+    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
+    float *plane = priv, *stats = plane + (ptrdiff_t)d.c * d.w, *x1 = stats + 2 * d.w;
+    float *xpt = xp + (ptrdiff_t)p0 * d.c, *omt = om + (ptrdiff_t)p0 * nom;
+    for (int t = 0; t < np; t++) {
+        for (int o = 0; o < d.c; o++)
+            xpt[(ptrdiff_t)t * d.c + o] = wp[9][o];
+        for (int r = 0; r < 2 * gp; r++)
+            omt[(ptrdiff_t)t * nom + r] = wp[5][r];
+        for (int r = 0; r < gp; r++)
+            omt[(ptrdiff_t)t * nom + 2 * gp + r] = wp[7][r];
+    }
+    /* xp[t][o] += sum_c in[o][c] x[c][p0 + t] */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, np, d.c, d.c, 1.0f, x + p0, (int)hw, wp[8],
+                d.c, 1.0f, xpt, d.c);
+    for (int r = 0; r < rows; r++) {
+        abl_dw_row(x, wp[0], wp[1], d.c, d.h, d.w, d.k, row0 + r, plane);
+        abl_ln_gelu_row(plane, d.c, d.w, wp[2], wp[3], 1e-6f, stats, x1 + (ptrdiff_t)r * d.w * d.c);
+    }
+    /* offsets into columns [0, 2GP), mask logits into [2GP, 3GP) */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, np, 2 * gp, d.c, 1.0f, x1, d.c, wp[4], d.c,
+                1.0f, omt, nom);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, np, gp, d.c, 1.0f, x1, d.c, wp[6], d.c,
+                1.0f, omt + 2 * gp, nom);
+    for (int t = 0; t < np; t++)
+        for (int g = 0; g < d.g; g++) {
+            float *m = omt + (ptrdiff_t)t * nom + 2 * gp + g * p, mx = m[0], sum = 0.0f;
+            for (int q = 1; q < p; q++)
+                mx = m[q] > mx ? m[q] : mx;
+            for (int q = 0; q < p; q++) {
+                m[q] = abl_expf(m[q] - mx);
+                sum += m[q];
+            }
+            for (int q = 0; q < p; q++)
+                m[q] /= sum;
+        }
+}
+
+/* Corners of every point of pixel (h, wq) (MODULES.md 6.1 steps 4-5): flat
+ * indices clamped into the map, weights bil0 x mask (0 outside). */
+static inline void abl_dcn_corners(struct abl_dcn_geom d, const float *om, int h, int wq, int *idx,
+                                   float *wt)
+{
+    const int gp = abl_dcn_gp(d), p = d.k * d.k, half = d.dil * (d.k - 1) / 2;
+    for (int q = 0; q < gp; q++) {
+        const int pt = q % p, a = pt / d.k, cc = pt % d.k;
+        float xs = (float)wq + ((float)(-half + a * d.dil) + om[2 * q]);
+        float ys = (float)h + ((float)(-half + cc * d.dil) + om[2 * q + 1]);
+        xs = xs < -2.0f ? -2.0f : xs > (float)d.w + 1.0f ? (float)d.w + 1.0f : xs;
+        ys = ys < -2.0f ? -2.0f : ys > (float)d.h + 1.0f ? (float)d.h + 1.0f : ys;
+        const float fx = floorf(xs), fy = floorf(ys), lx = xs - fx, ly = ys - fy, m = om[2 * gp + q];
+        const int x0 = (int)fx, y0 = (int)fy;
+        const float vx0 = x0 >= 0 && x0 < d.w ? 1.0f - lx : 0.0f;
+        const float vx1 = x0 + 1 >= 0 && x0 + 1 < d.w ? lx : 0.0f;
+        const float vy0 = y0 >= 0 && y0 < d.h ? (1.0f - ly) * m : 0.0f;
+        const float vy1 = y0 + 1 >= 0 && y0 + 1 < d.h ? ly * m : 0.0f;
+        const int cx0 = x0 < 0 ? 0 : x0 > d.w - 1 ? d.w - 1 : x0;
+        const int cx1 = x0 + 1 > d.w - 1 ? d.w - 1 : x0 + 1 < 0 ? 0 : x0 + 1;
+        const int cy0 = y0 < 0 ? 0 : y0 > d.h - 1 ? d.h - 1 : y0;
+        const int cy1 = y0 + 1 > d.h - 1 ? d.h - 1 : y0 + 1 < 0 ? 0 : y0 + 1;
+        idx[4 * q + 0] = cy0 * d.w + cx0;
+        idx[4 * q + 1] = cy0 * d.w + cx1;
+        idx[4 * q + 2] = cy1 * d.w + cx0;
+        idx[4 * q + 3] = cy1 * d.w + cx1;
+        wt[4 * q + 0] = vy0 * vx0;
+        wt[4 * q + 1] = vy0 * vx1;
+        wt[4 * q + 2] = vy1 * vx0;
+        wt[4 * q + 3] = vy1 * vx1;
+    }
+}
+
+/* Phase B for rows row0 .. of image b: core (channels last, in the tile),
+ * then y = output_proj(core) written NCHW (y: that image). */
+static inline void abl_dcn_phase_b(struct abl_dcn_geom d, const float *const *wp, const float *xp,
+                                   const float *om, float *priv, float *y, int row0)
+{
+    const int gp = abl_dcn_gp(d), nom = 3 * gp, p = d.k * d.k, gc = d.c / d.g;
+    const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
+    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
+    float *core = priv + (ptrdiff_t)d.c * d.w + 2 * d.w;
+    float *wt = core + (ptrdiff_t)d.tr * d.w * d.c;
+    int *idx = (int *)(wt + 4 * gp);
+    for (int t = 0; t < np; t++) {
+        abl_dcn_corners(d, om + (ptrdiff_t)(p0 + t) * nom, row0 + t / d.w, t % d.w, idx, wt);
+        float *cp = core + (ptrdiff_t)t * d.c;
+        for (int g = 0; g < d.g; g++) {
+            float *cg = cp + g * gc;
+            for (int j = 0; j < gc; j++)
+                cg[j] = 0.0f;
+            for (int pt = 0; pt < p; pt++) {
+                const int q = g * p + pt;
+                for (int k = 0; k < 4; k++) {
+                    const float wk = wt[4 * q + k];
+                    const float *src = xp + (ptrdiff_t)idx[4 * q + k] * d.c + g * gc;
+#pragma omp simd
+                    for (int j = 0; j < gc; j++)
+                        cg[j] += wk * src[j];
+                }
+            }
+        }
+    }
+    float *dst = y + p0;
+    for (int o = 0; o < d.c; o++)
+#pragma omp simd
+        for (int t = 0; t < np; t++)
+            dst[(ptrdiff_t)o * hw + t] = wp[11][o];
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, d.c, np, d.c, 1.0f, wp[10], d.c, core, d.c,
+                1.0f, dst, (int)hw);
+}
+
+/* One DCNv3 layer over the batch: src -> dst (n c h w, contiguous images);
+ * wp: its 12 weights (6.1 item 2 order); shared: abl_dcn_shared_floats;
+ * priv: this thread's abl_dcn_priv_floats.  Every thread calls it. */
+static inline void abl_dcn_layer(struct abl_dcn_geom d, const float *const *wp, const float *src,
+                                 float *dst, float *shared, float *priv)
+{
+    _Static_assert(sizeof(int) == sizeof(float), "the corner indices share the float workspace");
+    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w, img = d.c * hw, nom = 3 * abl_dcn_gp(d);
+    const int ntr = (d.h + d.tr - 1) / d.tr;
+    float *xp = shared, *om = shared + ((ptrdiff_t)d.n * hw * d.c + 15) / 16 * 16;
+#pragma omp for schedule(dynamic, 1)
+    for (int job = 0; job < d.n * ntr; job++) {
+        const int b = job / ntr;
+        abl_dcn_phase_a(d, wp, src + b * img, xp + b * hw * d.c, om + b * hw * nom, priv,
+                        job % ntr * d.tr);
+    }
+#pragma omp for schedule(dynamic, 1)
+    for (int job = 0; job < d.n * ntr; job++) {
+        const int b = job / ntr;
+        abl_dcn_phase_b(d, wp, xp + b * hw * d.c, om + b * hw * nom, priv, dst + b * img,
+                        job % ntr * d.tr);
+    }
+}
+
+/* The DCNv3 attention (blog: two 3x3 layers; dcnv3_lka: 5x5, then 7x7
+ * dilation 3): w its weights in state_dict order (proj_1 2, layer 0 12,
+ * layer 1 12, conv1 2, proj_2 2); u, a0, a1 shared n c h w each; dshared:
+ * the larger layer's abl_dcn_shared_floats; priv: max of both layers'
+ * abl_dcn_priv_floats and c x the attention's widest tile. */
+static inline void abl_dlka_dcnv3(struct abl_dlka_geom g, struct abl_dcn_geom d0,
+                                  struct abl_dcn_geom d1, const float *const *w,
+                                  struct abl_dlka_io io, float *u, float *a0, float *a1,
+                                  float *dshared, float *priv)
+{
+    abl_dlka_head(g, w, io, u);
+    abl_dcn_layer(d0, w + 2, u, a0, dshared, priv);
+    abl_dcn_layer(d1, w + 14, a0, a1, dshared, priv);
+    abl_dlka_tail(g, w + 26, io, u, a1, priv);
+}
+
+#endif

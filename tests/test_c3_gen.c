@@ -1,0 +1,30 @@
+/* tests/test_c3_gen.c — generated C3 kernels (gen/c3.lua over gen/chain.lua)
+ * against the scalar reference, at 1 and 2 threads, on NaN-poisoned output
+ * and workspace: shortcut on/off, n 1..3 (the ping-pong of the bottleneck
+ * buffers), groups, e, batch 2, H != W, a 1-pixel-high map, several tiles. */
+#include "gen_check.h"
+
+void openblas_set_num_threads(int n);
+
+static void check(const char *spec, uint64_t seed)
+{
+    struct gen_env env = gen_check_env();
+    struct gen_case c;
+    openblas_set_num_threads(1);
+    gen_case_setup(&c, spec, seed);
+    gen_case_reference(&c);
+    gen_case_check(&env, &c, "gemm", c.inst.op->tol_nmse, 1e-3);
+    gen_case_free(&c);
+}
+
+Test(gen_c3, small_cases, .timeout = 120)
+{
+    check("C3 c1=4 c2=6 h=8 w=10", 31);
+    check("C3 c1=5 c2=8 n=2 shortcut=0 h=7 w=9", 32);
+    check("C3 c1=4 c2=4 h=6 w=5 batch=2", 33);
+    check("C3 c1=6 c2=8 n=3 g=2 h=9 w=6", 34);
+    check("C3 c1=3 c2=4 n=2 e=1 h=1 w=9", 35);
+}
+
+/* 40x36 = 1440 pixels: several tiles per layer at 2 threads. */
+Test(gen_c3, several_tiles, .timeout = 120) { check("C3 c1=16 c2=32 n=2 h=40 w=36 batch=2", 36); }

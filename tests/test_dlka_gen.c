@@ -1,0 +1,56 @@
+/* tests/test_dlka_gen.c — generated deformable_LKA_Attention and
+ * C3_DCNv3_DLKA kernels (gen/dlka.lua, gen/c3_dlka.lua) against the scalar
+ * references, at 1 and 2 threads, on NaN-poisoned output and workspace.
+ * The rows' random init draws offsets of a few pixels, so samples land
+ * between pixels, on the far side of the border (torchvision's bilT drops
+ * them) and partly outside (corners zero).  Cases: odd channel counts (the
+ * official variant), maps smaller than the 7x7 dilation-3 window (19 px),
+ * batch 2, H != W, and images of several attention / DCNv3 tiles; every
+ * variant (blog, official, dcnv3_lka). */
+#include "gen_check.h"
+
+void openblas_set_num_threads(int n);
+
+static void check(const char *spec, uint64_t seed)
+{
+    struct gen_env env = gen_check_env();
+    struct gen_case c;
+    openblas_set_num_threads(1);
+    gen_case_setup(&c, spec, seed);
+    gen_case_reference(&c);
+    gen_case_check(&env, &c, "fused", c.inst.op->tol_nmse, 1e-3);
+    gen_case_free(&c);
+}
+
+Test(gen_dlka, official, .timeout = 120)
+{
+    check("deformable_LKA_Attention d_model=4 variant=official h=9 w=11", 41);
+    check("deformable_LKA_Attention d_model=3 variant=official h=7 w=6 batch=2", 42);
+    check("deformable_LKA_Attention d_model=5 variant=official h=1 w=13", 43);
+    check("deformable_LKA_Attention d_model=16 variant=official h=23 w=30", 44);
+}
+
+Test(gen_c3_dlka, official, .timeout = 120)
+{
+    check("C3_DCNv3_DLKA c1=6 c2=8 shortcut=0 variant=official h=8 w=9", 51);
+    check("C3_DCNv3_DLKA c1=4 c2=6 variant=official h=6 w=7 batch=2", 52);
+    check("C3_DCNv3_DLKA c1=8 c2=8 g=2 variant=official h=21 w=19", 53);
+}
+
+/* The DCNv3 variants: G = 4 groups, so channels are multiples of 4; maps
+ * of one row and of several DCNv3 row tiles. */
+Test(gen_dlka, dcnv3_variants, .timeout = 120)
+{
+    check("deformable_LKA_Attention d_model=8 h=9 w=7", 45);
+    check("deformable_LKA_Attention d_model=4 h=6 w=8 batch=2", 46);
+    check("deformable_LKA_Attention d_model=12 h=1 w=10", 47);
+    check("deformable_LKA_Attention d_model=8 variant=dcnv3_lka h=10 w=9", 48);
+    check("deformable_LKA_Attention d_model=16 variant=blog h=37 w=30", 49);
+}
+
+Test(gen_c3_dlka, blog, .timeout = 120)
+{
+    check("C3_DCNv3_DLKA c1=6 c2=16 shortcut=0 h=9 w=8", 54);
+    check("C3_DCNv3_DLKA c1=8 c2=8 g=2 h=7 w=10 batch=2", 55);
+    check("C3_DCNv3_DLKA c1=8 c2=16 variant=dcnv3_lka h=8 w=11", 56);
+}

@@ -1,0 +1,85 @@
+/* tests/test_gen_dcnv3.c — the generated DCNv3 kernels (gen/dcnv3.lua,
+ * variants fused and unfused) against the scalar reference op_dcnv3.forward_ref
+ * (kernels/dcnv3.c, MODULES.md 6.1).
+ *
+ * Every case: random weights (op_dcnv3.init INIT_RANDOM: offsets of a few
+ * pixels, so on these small maps many samples cross the border or leave
+ * the map entirely; mask logits far from uniform), input N(0,1), output and
+ * workspace poisoned with NaN, batch 2 (one case batch 1), 1 and 2 threads.
+ * Tolerance: the op row's tol_nmse (float32 sgemm, LayerNorm and polynomial
+ * erf/exp against the double reference) and 1e-4 per element. */
+#include <criterion/criterion.h>
+
+#include "gen_check.h"
+
+#define TOL_MAX_ABS 1e-4
+
+static void check_variant(const struct gen_env *env, const char *spec, uint64_t seed,
+                          const char *variant)
+{
+    struct gen_case g;
+    gen_case_setup(&g, spec, seed);
+    gen_case_reference(&g);
+    gen_case_check(env, &g, variant, g.inst.op->tol_nmse, TOL_MAX_ABS);
+    gen_case_free(&g);
+}
+
+static void check_spec(const struct gen_env *env, const char *spec, uint64_t seed)
+{
+    check_variant(env, spec, seed, "fused");
+}
+
+/* group 1/2/4/8, kernel 3/5/7 (pad = dilation*(k-1)/2), dilation 2,
+ * dw_kernel_size 5 beside k 3, an even kernel (k 2, dilation 2), H != W,
+ * a single-row map, GC 2 .. 32 (8-, 4- and 1-wide channel blocks).  Each
+ * case is one compile (about a second): the list covers, it does not
+ * enumerate. */
+Test(gen_dcnv3, fused_cases, .timeout = 120)
+{
+    struct gen_env env = gen_check_env();
+    const char *specs[] = {
+        "DCNv3 channels=32 group=1 batch=2 h=7 w=8",
+        "DCNv3 channels=16 group=8 kernel_size=5 pad=2 batch=2 h=10 w=9",
+        "DCNv3 channels=24 group=4 kernel_size=3 pad=2 dilation=2 dw_kernel_size=5 batch=2 "
+        "h=11 w=6",
+        "DCNv3 channels=8 group=2 kernel_size=7 pad=6 dilation=2 batch=2 h=12 w=10",
+        "DCNv3 channels=8 group=4 kernel_size=2 pad=1 dilation=2 dw_kernel_size=3 batch=2 h=6 w=7",
+        "DCNv3 channels=16 group=4 batch=2 h=1 w=9",
+    };
+    for (int i = 0; i < (int)(sizeof specs / sizeof specs[0]); i++)
+        check_spec(&env, specs[i], 900 + (uint64_t)i);
+}
+
+/* layout nhwc (output channels last) with center_feature_scale and
+ * offset_scale 0.5, batch 1; offset_scale 3 (most samples of a 6x7 map
+ * leave it). */
+Test(gen_dcnv3, variants_of_the_module, .timeout = 120)
+{
+    struct gen_env env = gen_check_env();
+    const char *specs[] = {
+        "DCNv3 channels=16 group=4 offset_scale=3.0 batch=2 h=6 w=7",
+        "DCNv3_pytorch channels=32 group=8 kernel_size=5 pad=2 layout=nhwc center_feature_scale=1 "
+        "offset_scale=0.5 h=9 w=5",
+    };
+    for (int i = 0; i < (int)(sizeof specs / sizeof specs[0]); i++)
+        check_spec(&env, specs[i], 950 + (uint64_t)i);
+}
+
+/* A YOLOv8-sized layer: several tiles per image, both phases split across
+ * threads. */
+Test(gen_dcnv3, realistic, .timeout = 120)
+{
+    struct gen_env env = gen_check_env();
+    check_spec(&env, "DCNv3 channels=64 batch=2 h=40 w=40", 97);
+}
+
+/* The unfused comparison variant (sample into a P-times buffer, then mask
+ * and sum): GC 6 (a 4-wide block and a 1-wide tail) with
+ * center_feature_scale and nhwc, and several tiles per image. */
+Test(gen_dcnv3, unfused, .timeout = 120)
+{
+    struct gen_env env = gen_check_env();
+    check_variant(&env, "DCNv3 channels=12 group=2 kernel_size=5 pad=2 center_feature_scale=1 "
+                        "layout=nhwc batch=2 h=7 w=9", 991, "unfused");
+    check_variant(&env, "DCNv3 channels=64 batch=2 h=40 w=40", 97, "unfused");
+}
