@@ -16,17 +16,14 @@
 -- at stride 1 (head 4 is a tie, counted as fold: one pass less), up to 6 at
 -- stride 2.
 local T = require "template"
+local U = require "util"
+local int = U.int
+local round_up = U.round_up
+local clamp = U.clamp
 
 local M = { version = 1, variants = { "auto", "fold", "split" } }
 
--- Integer argument; booleans may arrive as true/false or 0/1.
-local function int(v)
-  if v == true then return 1 elseif v == false or v == nil then return 0 end
-  return math.tointeger(v) or math.floor(v)
-end
 
-local function round_up(v, to) return (v + to - 1) // to * to end
-local function clamp(v, lo, hi) return math.max(lo, math.min(hi, v)) end
 
 -- Everything fixed by the configuration, as the template names it.
 local function geometry(cfg)

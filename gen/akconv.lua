@@ -12,6 +12,11 @@
 --          NCHW into an L1 panel that a register-blocked micro-kernel
 --          consumes at once (templates/akconv_fused.c.in)
 local T = require "template"
+local U = require "util"
+local int = U.int
+local round_up = U.round_up
+local clamp = U.clamp
+local cdouble = U.cdouble
 
 local M = { version = 1, variants = { "gemm", "fused" } }
 
@@ -36,17 +41,8 @@ local function p_n(N, grid)
   return pr, pc
 end
 
-local function round_up(v, to) return (v + to - 1) // to * to end
-local function clamp(v, lo, hi) return math.max(lo, math.min(hi, v)) end
 
--- Integer argument; booleans may arrive as true/false or 0/1.
-local function int(v)
-  if v == true then return 1 elseif v == false or v == nil then return 0 end
-  return math.tointeger(v) or math.floor(v)
-end
 
--- "%.17g" round-trips a double, so BN eps is exactly the harness's.
-local function cdouble(v) return string.format("%.17g", v) end
 
 -- Shapes shared by both schedules.
 local function shapes(cfg)

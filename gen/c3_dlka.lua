@@ -12,14 +12,16 @@
 local C = require "chain"
 local D = require "dlka"
 local T = require "template"
+local U = require "util"
+local int = U.int
+local round_up = U.round_up
+local clamp = U.clamp
 
 local M = { version = 1, variants = { "fused" } }
 
 -- The attention's tensors: official 12; DCNv3 variants 2 + 2 x 12 + 4.
 local ATT_WEIGHTS = { official = 12, blog = 30, dcnv3_lka = 30 }
 
-local function round_up(v, to) return (v + to - 1) // to * to end
-local function clamp(v, lo, hi) return math.max(lo, math.min(hi, v)) end
 
 -- The Conv layers (gen/chain.lua) and the order of steps, conv or attention.
 local function plan(g, a, c1, c, n, grp, natt)

@@ -5,23 +5,21 @@
 -- Conv baseline's gemm schedule, so the composed blocks are measured on
 -- the same footing as the Conv row.
 local T = require "template"
+local U = require "util"
+local int = U.int
+local round_up = U.round_up
+local clamp = U.clamp
 
 local M = {}
 
 -- Same knobs (and reasons) as gen/conv.lua's gemm schedule.
-M.tuning = { panel_bytes = 1024 * 1024, min_tile = 512, max_tile = 4096 }
+M.tuning = U.gemm_tuning
 
--- Integer argument; booleans may arrive as true/false or 0/1.
-function M.int(v)
-  if v == true then return 1 elseif v == false or v == nil then return 0 end
-  return math.tointeger(v) or math.floor(v)
-end
+M.int = U.int
 
 -- Python's int(c2 * e) for the non-negative product.
 function M.width(c2, e) return math.floor(c2 * e) end
 
-local function round_up(v, to) return (v + to - 1) // to * to end
-local function clamp(v, lo, hi) return math.max(lo, math.min(hi, v)) end
 
 -- A slice {buffer, channels per image of that buffer, first channel}.
 -- Buffers: 0 = x, 1 = y, 2.. = intermediates (sizes in g.BUF_CHANNELS).

@@ -12,27 +12,19 @@
 --           (templates/conv_direct.c.in); right for depthwise, slow for
 --           dense convs, kept as a sweepable alternative
 local T = require "template"
+local U = require "util"
+local int = U.int
+local round_up = U.round_up
+local clamp = U.clamp
+local cdouble = U.cdouble
 
 local M = { version = 1, variants = { "gemm", "direct" } }
 
 -- Tuning knobs of the gemm schedule (see tile_plan).
-M.tuning = {
-  panel_bytes = 1024 * 1024, -- target size of a tile's K x TILE column panel
-  min_tile = 512,            -- narrower tiles cost sgemm efficiency (measured)
-  max_tile = 4096,
-}
+M.tuning = U.gemm_tuning
 
--- Integer argument; booleans may arrive as true/false or 0/1.
-local function int(v)
-  if v == true then return 1 elseif v == false or v == nil then return 0 end
-  return math.tointeger(v) or math.floor(v)
-end
 
--- "%.17g" round-trips a double, so BN eps is exactly the harness's.
-local function cdouble(v) return string.format("%.17g", v) end
 
-local function round_up(v, to) return (v + to - 1) // to * to end
-local function clamp(v, lo, hi) return math.max(lo, math.min(hi, v)) end
 
 -- ultralytics autopad(k, p=None, d); p < 0 stands for None.
 local function autopad(k, p, d)

@@ -20,14 +20,11 @@
 --             grid_sample's per-channel coordinate work), and what is left
 --             between it and fused is the materialisation.
 local T = require "template"
+local U = require "util"
+local int = U.int
 
 local M = { version = 1, variants = { "fused", "unfused" } }
 
--- Integer argument; booleans may arrive as true/false or 0/1.
-local function int(v)
-  if v == true then return 1 elseif v == false or v == nil then return 0 end
-  return math.tointeger(v) or math.floor(v)
-end
 
 -- A float as a C literal that round-trips (e.g. 1.0f, 0.25f).
 local function cfloat(v) return string.format("%.9gf", v):gsub("^(%-?%d+)f$", "%1.0f") end

@@ -9,12 +9,13 @@
 --   dcnv3_lka  row's schedule with sizes as arguments (5x5, then 7x7 d3)
 -- M.attention gives gen/c3_dlka.lua the same plan for its bottlenecks.
 local T = require "template"
+local U = require "util"
+local int = U.int
+local round_up = U.round_up
+local clamp = U.clamp
 
 local M = { version = 1, variants = { "fused" } }
 
-local function int(v) return math.tointeger(v) or math.floor(v) end
-local function round_up(v, to) return (v + to - 1) // to * to end
-local function clamp(v, lo, hi) return math.max(lo, math.min(hi, v)) end
 
 -- Pixels per 1x1/offset tile: the 7x7 column panel (C * 49 floats per
 -- pixel) near 1 MiB so it stays in L2 for its sgemm; at least two tiles

@@ -6,20 +6,18 @@
 -- front-ends fill a geometry table `g` with their names for those; this
 -- file plans tiles and workspace and renders templates/dynconv_gemm.c.in.
 local T = require "template"
+local U = require "util"
+local round_up = U.round_up
+local clamp = U.clamp
 
 local M = {}
 
 -- Same tile knobs as gen/conv.lua's gemm schedule, so the comparison with
 -- the Conv baseline measures the dynamic part, not a different tiling.
-M.tuning = { panel_bytes = 1024 * 1024, min_tile = 512, max_tile = 4096 }
+M.tuning = U.gemm_tuning
 
-function M.int(v)
-  if v == true then return 1 elseif v == false or v == nil then return 0 end
-  return math.tointeger(v) or math.floor(v)
-end
+M.int = U.int
 
-local function round_up(v, to) return (v + to - 1) // to * to end
-local function clamp(v, lo, hi) return math.max(lo, math.min(hi, v)) end
 
 -- g needs: MODULE, N, C1, C2, H, W, K (kernel), S, D, G, PT, PL (top/left
 -- padding), HO, WO, E (experts), BIAS, ROUTING ("softmax"|"sigmoid") and,

@@ -2,19 +2,17 @@
 -- 5.5) for gen/runtime/ablate_ghost.h: channel counts, output size, tile
 -- width and the shared scratch layout.  Used by gen/ghostmodule.lua (the
 -- module alone) and gen/c2f_ghost.lua (n of them inside C2f).
+local U = require "util"
+local round_up = U.round_up
+local clamp = U.clamp
 local M = {}
 
 -- Same tile knobs as gen/conv.lua's gemm schedule, so the primary conv is
 -- tiled as the Conv baseline is.
-M.tuning = { panel_bytes = 1024 * 1024, min_tile = 512, max_tile = 4096 }
+M.tuning = U.gemm_tuning
 
-function M.int(v)
-  if v == true then return 1 elseif v == false or v == nil then return 0 end
-  return math.tointeger(v) or math.floor(v)
-end
+M.int = U.int
 
-local function round_up(v, to) return (v + to - 1) // to * to end
-local function clamp(v, lo, hi) return math.max(lo, math.min(hi, v)) end
 
 -- p: { n, inp, oup, h, w, k, ratio, dw, stride, experts, relu }; base: where
 -- the stage's scratch starts.  Returns the stage table (template fields in
