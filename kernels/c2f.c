@@ -167,6 +167,20 @@ static void c2f_forward_ref(const struct args *a, struct shape4 in, const float 
     free(cat);
 }
 
+/* C2f, cv1, cv2, the ModuleList m and its n Bottlenecks. */
+static void c2f_model_counts(const struct args *a, struct shape4 in, struct model_counts *mc)
+{
+    struct c2f f = c2f_cfg(a);
+    mc->modules += 2;
+    op_conv.model_counts(&f.cv1, in, mc);
+    op_conv.model_counts(&f.cv2, with_c(in, (2 + f.n) * f.c), mc);
+    for (int i = 0; i < f.n; i++)
+        op_bottleneck.model_counts(&f.m, with_c(in, f.c), mc);
+}
+
+static const struct yaml_map c2f_yaml = {YAML_STD_N, "shortcut|g|e",
+                                         "ultralytics.nn.modules.block.C2f", NULL};
+
 const struct op op_c2f = {
     .name = "C2f",
     .aliases = NULL,
@@ -186,4 +200,6 @@ const struct op op_c2f = {
     .weights = c2f_weights,
     .init = c2f_init,
     .forward_ref = c2f_forward_ref,
+    .yaml = &c2f_yaml,
+    .model_counts = c2f_model_counts,
 };

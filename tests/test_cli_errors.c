@@ -14,7 +14,7 @@ Test(cli_errors, unknown_module)
 {
     struct run_out r;
     run_ablate(&r, "info Foo h=8 w=8");
-    EXPECT_BAD(r, "ablate: unknown module 'Foo' (known: Conv, AKConv, ACmix, DYConv2d, DynamicConv, Bottleneck, C2f)\n");
+    EXPECT_BAD(r, "ablate: unknown module 'Foo' (known: Conv, AKConv, ACmix, DYConv2d, DynamicConv, Bottleneck, C2f, SPPF, Detect, DetectV5)\n");
 }
 
 Test(cli_errors, unknown_key)

@@ -83,7 +83,7 @@ Test(dsl, unknown_key)
 Test(dsl, unknown_module_and_argument)
 {
     expect_error("return sweep { name = \"x\", module = \"AKConvv\", shapes = {} }\n",
-                 "%s:1: sweep: module: unknown module 'AKConvv' (known: Conv, AKConv, ACmix, DYConv2d, DynamicConv, Bottleneck, C2f)");
+                 "%s:1: sweep: module: unknown module 'AKConvv' (known: Conv, AKConv, ACmix, DYConv2d, DynamicConv, Bottleneck, C2f, SPPF, Detect, DetectV5)");
     expect_error("return sweep { name = \"x\", module = \"AKConv\",\n"
                  "  shapes = {{c1=4, c2=8, h=8, w=8}}, args = { num_params = {1, 2} } }\n",
                  "%s:1: sweep: args: AKConv: unknown argument 'num_params' (known: inc, outc, "

@@ -94,7 +94,7 @@ Test(dsl_baselines, errors)
                  "%s:1: sweep: baseline 2: C2f: unknown argument 'q' (known: c1, c2, n, shortcut, g, e, bn_eps)");
     expect_error("{ { module = \"Conv\" }, { module = \"C3\" } }",
                  "%s:1: sweep: baseline 2: unknown module 'C3' (known: Conv, AKConv, ACmix, DYConv2d, "
-                 "DynamicConv, Bottleneck, C2f)");
+                 "DynamicConv, Bottleneck, C2f, SPPF, Detect, DetectV5)");
     expect_error("{ {module=\"Conv\"}, {module=\"Conv\"}, {module=\"Conv\"}, {module=\"Conv\"}, {module=\"Conv\"} }",
                  "%s:1: sweep: at most 4 baselines (got 5)");
 }
