@@ -4,7 +4,7 @@
 # is picked up without touching this file.
 
 CC      ?= cc
-PKGS    := lua5.4 openblas jansson
+PKGS    := lua5.4 openblas jansson yaml-0.1
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -fopenmp \
            -Ikernels -Iharness -Igen/runtime $(EXTRA_CFLAGS)
@@ -117,7 +117,7 @@ test-asan:
 
 # libFuzzer targets (clang), each run FUZZ_SECONDS; see tests/fuzz/README.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := fuzz_safetensors fuzz_args fuzz_plan  # + the YAML reader once it exists (issue 7)
+FUZZ_TARGETS := fuzz_safetensors fuzz_args fuzz_plan fuzz_yaml
 FUZZ_CC      ?= clang
 FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 fuzz: $(FUZZ_TARGETS:%=build-fuzz/%)

@@ -69,9 +69,13 @@ function M.render(cfg, g, variant, template)
   g.NLAYERS = #g.LAYERS
   g.PRIV_BN = 2 * g.bn_total
   g.PRIV_FLOATS = g.PRIV_BN + round_up(g.kdim_max * g.TILE, 16)
+  g.PRIV_EXTRA = g.PRIV_FLOATS -- where a template's own per-thread scratch starts
+  g.PRIV_FLOATS = g.PRIV_FLOATS + round_up(g.priv_extra or 0, 16)
   g.variant = variant
   local root = cfg.gen_root or "gen"
-  return T.render_file(root .. "/templates/" .. (template or "chain_gemm.c.in"), g)
+  -- a block with steps other than Convs (SPPF's pools, GhostModule stages)
+  -- brings its own template: as an argument or as g.template
+  return T.render_file(root .. "/templates/" .. (template or g.template or "chain_gemm.c.in"), g)
 end
 
 return M

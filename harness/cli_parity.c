@@ -80,7 +80,8 @@ static int build_instance(struct parity_args *a, const struct st_file *xf, struc
     snprintf(dims[2], 32, "w=%lld", (long long)x->shape[3]);
     for (int i = 0; i < 3; i++)
         a->module[a->n_module++] = dims[i];
-    if (instance_parse(m, a->n_module, a->module, err, errlen) != 0)
+    if (instance_parse(m, a->n_module, a->module, err, errlen) != 0 ||
+        instance_runnable(m, err, errlen) != 0)
         return -1;
     if (x->shape[1] != m->in.c) {
         snprintf(err, errlen, "%s: tensor 'x' has %lld channels, %s expects %d", a->input,

@@ -40,7 +40,8 @@ static int parse_desc(const char *desc, struct plan_item *it, char *err, size_t 
     snprintf(dims[2], 32, "w=%d", w);
     for (int i = 0; i < 3; i++)
         argv[argc++] = dims[i];
-    if (instance_parse(&it->inst, argc, argv, err, errlen) != 0)
+    if (instance_parse(&it->inst, argc, argv, err, errlen) != 0 ||
+        instance_runnable(&it->inst, err, errlen) != 0)
         return -1;
     it->threads = t;
     it->n_impl = 1;

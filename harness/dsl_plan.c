@@ -100,6 +100,8 @@ static void add_item(lua_State *L, const struct sweep_in *s, struct plan *p, str
 {
     char err[ERR_MAX];
     it->inst.in = (struct shape4){r->batch, r->c1, r->h, r->w};
+    if (instance_runnable(&it->inst, err, sizeof err) != 0)
+        luaL_error(L, "sweep: layer %s: %s", it->layer, err);
     if (instance_finish(&it->inst, err, sizeof err) != 0) {
         if (!s->skip_invalid)
             luaL_error(L, "sweep: layer %s: %s", it->layer, err);

@@ -145,6 +145,16 @@ int instance_finish(struct instance *m, char *err, size_t errlen)
     return check_sizes(m, err, errlen);
 }
 
+int instance_runnable(const struct instance *m, char *err, size_t errlen)
+{
+    if (m->op->yaml && m->op->yaml->branch == YAML_DETECT) {
+        snprintf(err, errlen, "%s: takes one input per level; its forward runs inside a model "
+                 "(ablate model FILE.yaml --weights/--bench)", m->op->name);
+        return -1;
+    }
+    return 0;
+}
+
 void instance_desc(const struct instance *m, char *buf, size_t len)
 {
     char name[48], args[512];

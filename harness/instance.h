@@ -22,6 +22,10 @@ int instance_parse(struct instance *m, int argc, char **argv, char *err, size_t 
 int instance_finish(struct instance *m, char *err, size_t errlen);
 /* "unknown module 'X' (known: Conv, AKConv)" or the op. */
 const struct op *instance_find_op(const char *name, char *err, size_t errlen);
+/* 0 if m's forward takes the one NCHW input `in` describes; -1 for the
+ * heads fed by several maps (Detect, DetectV5: one per level), which run
+ * only inside a model (`ablate model`): "Detect: takes one input per ...". */
+int instance_runnable(const struct instance *m, char *err, size_t errlen);
 /* Canonical descriptor without impl/threads: "akconv:inc=64:...:n1c64h80w80:o128". */
 void instance_desc(const struct instance *m, char *buf, size_t len);
 

@@ -329,6 +329,16 @@ static void acmix_forward_ref(const struct args *a, struct shape4 in, const floa
     free(conv);
 }
 
+/* ACmix, conv1-3, conv_p, fc, dep_conv, pad_att, unfold, softmax. */
+static void acmix_model_counts(const struct args *a, struct shape4 in, struct model_counts *mc)
+{
+    mc->modules += 10;
+    mc->leaves += 9;
+}
+
+/* The tutorial registers it with args = [ch[f], ch[f]]: YAML args ignored. */
+static const struct yaml_map acmix_yaml = {YAML_IGNORE, NULL, NULL, NULL};
+
 const struct op op_acmix = {
     .name = "ACmix",
     .aliases = NULL,
@@ -349,4 +359,6 @@ const struct op op_acmix = {
     .weights = acmix_weights,
     .init = acmix_init,
     .forward_ref = acmix_forward_ref,
+    .yaml = &acmix_yaml,
+    .model_counts = acmix_model_counts,
 };

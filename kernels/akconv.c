@@ -227,6 +227,16 @@ static void akconv_forward_ref(const struct args *a, struct shape4 in, const flo
     free(samp);
 }
 
+/* AKConv, p_conv, conv (nn.Sequential: Conv2d, BatchNorm2d, its own nn.SiLU). */
+static void akconv_model_counts(const struct args *a, struct shape4 in, struct model_counts *mc)
+{
+    mc->modules += 6;
+    mc->leaves += 4;
+    mc->buffers += 2 * (int64_t)arg_geti(a, "outc");
+}
+
+static const struct yaml_map akconv_yaml = {YAML_STD, "num_param|stride|bias", NULL, NULL};
+
 const struct op op_akconv = {
     .name = "AKConv",
     .aliases = NULL,
@@ -247,4 +257,6 @@ const struct op op_akconv = {
     .weights = akconv_weights,
     .init = akconv_init,
     .forward_ref = akconv_forward_ref,
+    .yaml = &akconv_yaml,
+    .model_counts = akconv_model_counts,
 };

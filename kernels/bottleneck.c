@@ -138,6 +138,18 @@ void bottleneck_sub_args(struct args *a, int c1, int c2, int shortcut, int g, in
     a->v[arg_index(&op_bottleneck, "bn_eps")] = eps;
 }
 
+static void bneck_model_counts(const struct args *a, struct shape4 in, struct model_counts *mc)
+{
+    struct bneck b = bneck(a);
+    mc->modules += 1;
+    op_conv.model_counts(&b.cv1, in, mc);
+    op_conv.model_counts(&b.cv2, hidden_shape(&b, in), mc);
+}
+
+/* ultralytics' k is a tuple (k, k): a YAML gives it as one int here. */
+static const struct yaml_map bneck_yaml = {YAML_STD, "shortcut|g|k|e",
+                                           "ultralytics.nn.modules.block.Bottleneck", NULL};
+
 const struct op op_bottleneck = {
     .name = "Bottleneck",
     .aliases = NULL,
@@ -157,4 +169,6 @@ const struct op op_bottleneck = {
     .weights = bneck_weights,
     .init = bneck_init,
     .forward_ref = bneck_forward_ref,
+    .yaml = &bneck_yaml,
+    .model_counts = bneck_model_counts,
 };

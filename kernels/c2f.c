@@ -124,6 +124,15 @@ void csp2_forward_ref(const struct csp2 *s, struct shape4 in, const float *const
     free(cat);
 }
 
+void csp2_model_counts(const struct csp2 *s, struct shape4 in, struct model_counts *mc)
+{
+    mc->modules += 2; /* the block itself and the ModuleList m */
+    op_conv.model_counts(&s->cv1, in, mc);
+    op_conv.model_counts(&s->cv2, with_c(in, (2 + s->n) * s->c), mc);
+    for (int i = 0; i < s->n; i++)
+        s->block->model_counts(&s->m, with_c(in, s->c), mc);
+}
+
 /* -------------------------------------------------------------- the row */
 
 static const struct arg_spec c2f_schema[] = {
@@ -214,6 +223,15 @@ static void c2f_forward_ref(const struct args *a, struct shape4 in, const float 
     csp2_forward_ref(&s, in, w, x, y);
 }
 
+static void c2f_model_counts(const struct args *a, struct shape4 in, struct model_counts *mc)
+{
+    struct csp2 s = c2f_cfg(a);
+    csp2_model_counts(&s, in, mc);
+}
+
+static const struct yaml_map c2f_yaml = {YAML_STD_N, "shortcut|g|e",
+                                         "ultralytics.nn.modules.block.C2f", NULL};
+
 const struct op op_c2f = {
     .name = "C2f",
     .aliases = NULL,
@@ -233,4 +251,6 @@ const struct op op_c2f = {
     .weights = c2f_weights,
     .init = c2f_init,
     .forward_ref = c2f_forward_ref,
+    .yaml = &c2f_yaml,
+    .model_counts = c2f_model_counts,
 };

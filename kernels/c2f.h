@@ -33,6 +33,8 @@ int64_t csp2_bytes(const struct csp2 *s, struct shape4 in);
 /* PyTorch registers cv1, cv2, then m: that is the state_dict order. */
 void csp2_weights(const struct csp2 *s, struct weight_list *wl);
 void csp2_init(const struct csp2 *s, enum init_mode mode, struct rng *r, float *const *w);
+/* The block, cv1, cv2, the ModuleList m and its n blocks (kernels/ops.h). */
+void csp2_model_counts(const struct csp2 *s, struct shape4 in, struct model_counts *mc);
 void csp2_forward_ref(const struct csp2 *s, struct shape4 in, const float *const *w, const float *x,
                       float *y);
 

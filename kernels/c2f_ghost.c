@@ -93,6 +93,14 @@ static void c2fg_forward_ref(const struct args *a, struct shape4 in, const float
     csp2_forward_ref(&s, in, w, x, y);
 }
 
+static void c2fg_model_counts(const struct args *a, struct shape4 in, struct model_counts *mc)
+{
+    struct csp2 s = c2fg_cfg(a);
+    csp2_model_counts(&s, in, mc);
+}
+
+static const struct yaml_map c2fg_yaml = {YAML_STD_N, "shortcut|g|e", NULL, NULL};
+
 const struct op op_c2f_ghost = {
     .name = "C2f_GhostModule_DynamicConv",
     .aliases = "C2f_DynamicConv",
@@ -113,4 +121,6 @@ const struct op op_c2f_ghost = {
     .weights = c2fg_weights,
     .init = c2fg_init,
     .forward_ref = c2fg_forward_ref,
+    .yaml = &c2fg_yaml,
+    .model_counts = c2fg_model_counts,
 };

@@ -52,6 +52,24 @@ int csp3_n_max(const struct csp3 *s)
 
 static struct shape4 with_c(struct shape4 s, int c) { return (struct shape4){s.n, c, s.h, s.w}; }
 
+/* The block, cv1, cv2, cv3, the nn.Sequential m, and per bottleneck the
+ * bottleneck itself, its two Convs and its attention (if any). */
+void csp3_model_counts(const struct csp3 *s, struct shape4 in, struct model_counts *mc)
+{
+    struct shape4 mid = with_c(in, s->c_);
+    mc->modules += 2;
+    op_conv.model_counts(&s->cv1, in, mc);
+    op_conv.model_counts(&s->cv2, in, mc);
+    op_conv.model_counts(&s->cv3, with_c(in, 2 * s->c_), mc);
+    for (int i = 0; i < s->n; i++) {
+        mc->modules += 1;
+        op_conv.model_counts(&s->mcv1, mid, mc);
+        op_conv.model_counts(&s->mcv2, mid, mc);
+        if (s->attn)
+            s->attn->model_counts(&s->attn_args, mid, mc);
+    }
+}
+
 int64_t csp3_params(const struct csp3 *s)
 {
     int64_t m = op_conv.params(&s->mcv1) + op_conv.params(&s->mcv2) +
@@ -255,6 +273,15 @@ static void c3_forward_ref(const struct args *a, struct shape4 in, const float *
     csp3_forward_ref(&s, in, w, x, y);
 }
 
+static void c3_model_counts(const struct args *a, struct shape4 in, struct model_counts *mc)
+{
+    struct csp3 s;
+    csp3_cfg(&s, a);
+    csp3_model_counts(&s, in, mc);
+}
+
+static const struct yaml_map c3_yaml = {YAML_STD_N, "shortcut|g|e", "ultralytics.nn.modules.block.C3", NULL};
+
 const struct op op_c3 = {
     .name = "C3",
     .aliases = NULL,
@@ -274,4 +301,6 @@ const struct op op_c3 = {
     .weights = c3_weights,
     .init = c3_init,
     .forward_ref = c3_forward_ref,
+    .yaml = &c3_yaml,
+    .model_counts = c3_model_counts,
 };

@@ -30,6 +30,7 @@ int64_t csp3_flops_full(const struct csp3 *s, struct shape4 in);
 int64_t csp3_bytes(const struct csp3 *s, struct shape4 in);
 void csp3_weights(const struct csp3 *s, struct weight_list *wl);
 void csp3_init(const struct csp3 *s, enum init_mode mode, struct rng *r, float *const *w);
+void csp3_model_counts(const struct csp3 *s, struct shape4 in, struct model_counts *mc);
 void csp3_forward_ref(const struct csp3 *s, struct shape4 in, const float *const *w, const float *x,
                       float *y);
 

@@ -101,6 +101,15 @@ static void c3dlka_forward_ref(const struct args *a, struct shape4 in, const flo
     csp3_forward_ref(&s, in, w, x, y);
 }
 
+static void c3dlka_model_counts(const struct args *a, struct shape4 in, struct model_counts *mc)
+{
+    struct csp3 s = c3dlka_cfg(a);
+    csp3_model_counts(&s, in, mc);
+    mc->seed004_act = 1; /* its Convs are the seed file's own Conv class */
+}
+
+static const struct yaml_map c3dlka_yaml = {YAML_STD_N, "shortcut|g|e", NULL, NULL};
+
 const struct op op_c3_dlka = {
     .name = "C3_DCNv3_DLKA",
     .aliases = NULL,
@@ -120,4 +129,6 @@ const struct op op_c3_dlka = {
     .weights = c3dlka_weights,
     .init = c3dlka_init,
     .forward_ref = c3dlka_forward_ref,
+    .yaml = &c3dlka_yaml,
+    .model_counts = c3dlka_model_counts,
 };

@@ -139,6 +139,25 @@ static void conv_forward_ref(const struct args *a, struct shape4 in, const float
     bn_act_ref(y, o.n, o.c, (int64_t)o.h * o.w, w[1], w[2], w[3], w[4], c.eps, c.act);
 }
 
+/* Conv, conv, bn; act=True uses the class-level Conv.default_act (counted
+ * once per model), act=False gets its own nn.Identity. */
+static void conv_model_counts(const struct args *a, struct shape4 in, struct model_counts *mc)
+{
+    struct conv_cfg c = conv_cfg(a);
+    struct shape4 o = conv_out_shape(a, in);
+    mc->modules += c.act ? 3 : 4;
+    mc->leaves += c.act ? 2 : 3;
+    mc->shared_act |= c.act;
+    mc->buffers += 2 * (int64_t)c.c2;
+    mc->fuse_convs += 1;
+    mc->fuse_params += c.c2;
+    mc->fuse_frozen += conv_params(a) - c.c2;
+    mc->fuse_thop += 2 * 4 * (int64_t)o.n * o.c * o.h * o.w;
+}
+
+static const struct yaml_map conv_yaml = {YAML_STD, "k|s|p|g|d|act",
+                                          "ultralytics.nn.modules.conv.Conv", NULL};
+
 const struct op op_conv = {
     .name = "Conv",
     .aliases = NULL,
@@ -158,4 +177,6 @@ const struct op op_conv = {
     .weights = conv_weights,
     .init = conv_init,
     .forward_ref = conv_forward_ref,
+    .yaml = &conv_yaml,
+    .model_counts = conv_model_counts,
 };

@@ -344,6 +344,26 @@ static void dcnv3_forward_ref(const struct args *a, struct shape4 in, const floa
     free(tmp);
 }
 
+/* DCNv3_pytorch; dw_conv = nn.Sequential(Conv2d, nn.Sequential(
+ * to_channels_last, LayerNorm), GELU); offset, mask, input_proj,
+ * output_proj; CenterFeatureScaleModule when center_feature_scale. */
+static void dcnv3_model_counts(const struct args *a, struct shape4 in, struct model_counts *mc)
+{
+    int cfs = arg_geti(a, "center_feature_scale");
+    mc->modules += 1 + 6 + 4 + cfs;
+    mc->leaves += 4 + 4 + cfs;
+}
+
+/* Harness mapping (MODULES.md 2.1): [kernel_size=3, group=4] ->
+ * DCNv3_pytorch(ch[f], kernel_size, group=group, pad=kernel_size // 2). */
+static int dcnv3_yaml_finish(struct args *a, char *err, size_t errlen)
+{
+    a->v[arg_index(&op_dcnv3, "pad")] = arg_geti(a, "kernel_size") / 2;
+    return 0;
+}
+
+static const struct yaml_map dcnv3_yaml = {YAML_SAME, "kernel_size|group", NULL, dcnv3_yaml_finish};
+
 const struct op op_dcnv3 = {
     .name = "DCNv3",
     .aliases = "DCNv3_pytorch",
@@ -364,4 +384,6 @@ const struct op op_dcnv3 = {
     .weights = dcnv3_weights,
     .init = dcnv3_init,
     .forward_ref = dcnv3_forward_ref,
+    .yaml = &dcnv3_yaml,
+    .model_counts = dcnv3_model_counts,
 };

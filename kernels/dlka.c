@@ -287,6 +287,29 @@ static void dlka_forward_ref(const struct args *a, struct shape4 in, const float
     free(u);
 }
 
+/* deformable_LKA_Attention, proj_1, GELU, deformable_LKA, conv1, proj_2,
+ * and the two DeformConv wrappers: official = DeformConv(offset_net,
+ * torchvision DeformConv2d) each; blog / dcnv3_lka = DeformConv holding
+ * one DCNv3_pytorch each (its own counts). */
+static void dlka_model_counts(const struct args *a, struct shape4 in, struct model_counts *mc)
+{
+    mc->modules += 6;
+    mc->leaves += 4;
+    for (int layer = 0; layer < 2; layer++) {
+        mc->modules += 1; /* DeformConv */
+        if (dlka_variant(a) == VAR_OFFICIAL) {
+            mc->modules += 2;
+            mc->leaves += 2;
+        } else {
+            struct args sub;
+            dcnv3_layer_args(a, layer, &sub);
+            op_dcnv3.model_counts(&sub, in, mc);
+        }
+    }
+}
+
+static const struct yaml_map dlka_yaml = {YAML_IGNORE, NULL, NULL, NULL};
+
 const struct op op_dlka = {
     .name = "deformable_LKA_Attention",
     .aliases = "DLKA|deformable_LKA",
@@ -307,6 +330,8 @@ const struct op op_dlka = {
     .weights = dlka_weights,
     .init = dlka_init,
     .forward_ref = dlka_forward_ref,
+    .yaml = &dlka_yaml,
+    .model_counts = dlka_model_counts,
 };
 
 void dlka_sub_args(struct args *a, int d_model, int variant)

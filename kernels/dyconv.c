@@ -235,6 +235,23 @@ static void dyconv_forward_ref(const struct args *a, struct shape4 in, const flo
     free(wagg);
 }
 
+/* DYConv2d, attention (attention2d: avgpool, fc1, fc2; ReLU functional). */
+static void dyconv_model_counts(const struct args *a, struct shape4 in, struct model_counts *mc)
+{
+    mc->modules += 5;
+    mc->leaves += 3;
+}
+
+/* Harness mapping (MODULES.md 2.1): padding k // 2, a "same" convolution. */
+static int dyconv_yaml_finish(struct args *a, char *err, size_t errlen)
+{
+    a->v[arg_index(a->op, "padding")] = arg_geti(a, "kernel_size") / 2;
+    return 0;
+}
+
+static const struct yaml_map dyconv_yaml = {YAML_STD, "kernel_size|stride", NULL,
+                                            dyconv_yaml_finish};
+
 const struct op op_dyconv = {
     .name = "DYConv2d",
     .aliases = "Dynamic_conv2d",
@@ -255,4 +272,6 @@ const struct op op_dyconv = {
     .weights = dyconv_weights,
     .init = dyconv_init,
     .forward_ref = dyconv_forward_ref,
+    .yaml = &dyconv_yaml,
+    .model_counts = dyconv_model_counts,
 };

@@ -205,6 +205,17 @@ static void dynamicconv_forward_ref(const struct args *a, struct shape4 in, cons
     free(wagg);
 }
 
+/* DynamicConv, routing (Linear), cond_conv (timm CondConv2d, no children). */
+static void dynamicconv_model_counts(const struct args *a, struct shape4 in,
+                                     struct model_counts *mc)
+{
+    mc->modules += 3;
+    mc->leaves += 2;
+}
+
+static const struct yaml_map dynamicconv_yaml = {
+    YAML_STD, "kernel_size|stride|padding|dilation|groups|bias|num_experts", NULL, NULL};
+
 const struct op op_dynamicconv = {
     .name = "DynamicConv",
     .aliases = NULL,
@@ -225,4 +236,6 @@ const struct op op_dynamicconv = {
     .weights = dynamicconv_weights,
     .init = dynamicconv_init,
     .forward_ref = dynamicconv_forward_ref,
+    .yaml = &dynamicconv_yaml,
+    .model_counts = dynamicconv_model_counts,
 };

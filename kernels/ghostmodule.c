@@ -224,6 +224,20 @@ static void ghost_forward_ref(const struct args *a, struct shape4 in, const floa
     free(x1);
 }
 
+/* GhostModule, and twice nn.Sequential(DynamicConv (itself, routing,
+ * cond_conv), BatchNorm2d, ReLU or an empty nn.Sequential): an empty
+ * Sequential has no children, so it is a leaf like the ReLU it stands for. */
+static void ghost_model_counts(const struct args *a, struct shape4 in, struct model_counts *mc)
+{
+    struct ghost g = ghost_cfg(a);
+    mc->modules += 1 + 2 * (1 + 3 + 1 + 1);
+    mc->leaves += 2 * (2 + 1 + 1);
+    mc->buffers += 2 * (g.init + g.cheap); /* BN running mean and var */
+}
+
+/* Harness mapping (MODULES.md 2.1): [c2, kernel_size=1, stride=1]. */
+static const struct yaml_map ghost_yaml = {YAML_STD, "kernel_size|stride", NULL, NULL};
+
 const struct op op_ghostmodule = {
     .name = "GhostModule",
     .aliases = NULL,
@@ -244,4 +258,6 @@ const struct op op_ghostmodule = {
     .weights = ghost_weights,
     .init = ghost_init,
     .forward_ref = ghost_forward_ref,
+    .yaml = &ghost_yaml,
+    .model_counts = ghost_model_counts,
 };

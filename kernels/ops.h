@@ -17,7 +17,7 @@
 #include "rng.h"
 
 #define ARGS_MAX 16     /* arguments per module */
-#define WEIGHTS_MAX 64  /* state_dict tensors per module */
+#define WEIGHTS_MAX 256 /* state_dict tensors per module (Detect: 85; C3_DCNv3_DLKA blog: n <= 5) */
 #define KEY_MAX 96      /* longest state_dict key */
 #define ERR_MAX 512     /* longest error message */
 
@@ -63,6 +63,57 @@ struct weight_list {
 
 enum init_mode { INIT_PAPER, INIT_RANDOM };
 
+/* ---- Use inside a model YAML (MODULES.md 2.1; harness/model.c) ----
+ *
+ * How parse_model turns a YAML layer [from, n, Module, args] into this
+ * row's arguments.  c1 = ch[f] (the input channels), c2' =
+ * make_divisible(min(c2, max_channels) * width, 8) unless c2 == nc. */
+enum yaml_branch {
+    YAML_STD,     /* args [c2, a1, a2, ...] -> arg_cin = c1, arg_cout = c2', then a1, a2 fill
+                   * `positional` in order; n' > 1 builds n' copies in an nn.Sequential */
+    YAML_STD_N,   /* as YAML_STD, and n' goes into the argument named "n" (CSP blocks:
+                   * C2f, C3, ...); built once */
+    YAML_SAME,    /* channels kept: arg_cin (and arg_cout when set) = c1; every YAML arg
+                   * fills `positional` in order; output channels c1 */
+    YAML_IGNORE,  /* as YAML_SAME, but the YAML args are ignored (ACmix: [ch[f], ch[f]]) */
+    YAML_DETECT,  /* [nc] -> the Detect row of kernels/detect.c: several inputs */
+};
+
+struct yaml_map {
+    enum yaml_branch branch;
+    const char *positional; /* "k|s|p|g|d|act": argument names the YAML args fill, in order
+                             * (NULL: none accepted) */
+    const char *torch_type; /* the class path ultralytics' layer table prints,
+                             * "ultralytics.nn.modules.conv.Conv" */
+    /* optional: rules a plain positional mapping cannot say (DYConv2d: padding =
+     * kernel_size // 2); 0 or -1 with a message "Module: ..." */
+    int (*finish)(struct args *a, char *err, size_t errlen);
+};
+
+/* What model.info() and model.fuse() see of one module instance, added
+ * (+=) into the caller's struct so composed rows just call their parts'
+ * `model_counts` (see conv_model_counts in common.h). */
+struct model_counts {
+    int64_t modules;     /* len(list(m.modules())): the module itself and every submodule,
+                          * each object once, WITHOUT the nn.SiLU all ultralytics Convs share */
+    int64_t leaves;      /* of those, modules without children */
+    int shared_act;      /* 1: contains an ultralytics Conv with act=True (Conv.default_act,
+                          * one object per model: the model counts it once) */
+    int seed004_act;     /* 1: contains Convs of seed 004's own pasted Conv class, whose
+                          * class-level nn.SiLU is a second shared object; YOLOv5's build
+                          * (MODULES.md 2.3, 335 layers) counts it, the ultralytics
+                          * v8-Detect builds of that table do not */
+    int64_t buffers;     /* non-parameter state floats (BN running_mean + running_var) */
+    int64_t frozen;      /* params with requires_grad=False (Detect's DFL conv: 16) */
+    int64_t fuse_convs;  /* ultralytics Conv+BN pairs BaseModel.fuse() folds (each drops
+                          * its BN module) */
+    int64_t fuse_params; /* params fuse() removes: per fold, BN weight+bias (2 c2) become a
+                          * conv bias (c2), so c2 */
+    int64_t fuse_frozen; /* params of the fused convs (weight + new bias): created with
+                          * requires_grad_(False) by fuse_conv_and_bn */
+    int64_t fuse_thop;   /* flops_thop those BNs had at the given input (2 x 4 x numel) */
+};
+
 /* The row.  Every function receives args already parsed and range-checked
  * against the schema; `validate` adds the module's own rules. */
 struct op {
@@ -87,6 +138,11 @@ struct op {
     void (*init)(const struct args *a, enum init_mode mode, struct rng *r, float *const *w);
     void (*forward_ref)(const struct args *a, struct shape4 in, const float *const *w,
                         const float *x, float *y);
+
+    /* Model YAML use (MODULES.md 2.1); NULL yaml = not usable in a model.
+     * model_counts adds this module's counts at input `in` into *mc. */
+    const struct yaml_map *yaml;
+    void (*model_counts)(const struct args *a, struct shape4 in, struct model_counts *mc);
 };
 
 /* The table.  X(symbol) for every module, in display order. */
@@ -100,16 +156,19 @@ struct op {
     X(op_c2f_ghost)   \
     X(op_dcnv3)       \
     X(op_bottleneck)  \
-    X(op_c2f)     \
-    X(op_c3)      \
-    X(op_dlka)    \
-    X(op_c3_dlka)
+    X(op_c2f)         \
+    X(op_c3)          \
+    X(op_dlka)        \
+    X(op_c3_dlka)     \
+    X(op_sppf)        \
+    X(op_detect)      \
+    X(op_detect_v5)
 
 #define OP_DECLARE(sym) extern const struct op sym;
 OP_LIST(OP_DECLARE)
 #undef OP_DECLARE
 
-enum { OP_COUNT_EXPECTED = 13 }; /* bump together with OP_LIST */
+enum { OP_COUNT_EXPECTED = 16 }; /* bump together with OP_LIST */
 
 extern const struct op *const op_table[];
 extern const int op_count;

@@ -16,6 +16,7 @@ for t in "$@"; do
     # The sweep builder's best seeds are the real experiments: taken from
     # experiments/ as they are now rather than kept as copies in the corpus.
     [ "$t" = fuzz_plan ] && cp -n experiments/*.lua "$work"/ 2>/dev/null
+    [ "$t" = fuzz_yaml ] && cp -n experiments/models/*.yaml "$work"/ 2>/dev/null
     echo "== $t: $secs s"
     # -rss_limit_mb: the targets cap their inputs; more memory is a bug.
     # fuzz_plan's Lua scripts are bounded inside the target (hook).

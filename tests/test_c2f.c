@@ -107,7 +107,7 @@ Test(c2f, state_dict_keys_n2)
 
 Test(c2f_errors, invalid_configurations)
 {
-    EXPECT_BAD("C2f c1=8 c2=8 n=5 h=8 w=8", "C2f: n must be in 1..4");
+    EXPECT_BAD("C2f c1=8 c2=8 n=21 h=8 w=8", "C2f: n must be in 1..20");
     EXPECT_BAD("C2f c1=8 c2=1 h=8 w=8", "C2f: c1, c2, g and int(c2 * e) must be >= 1");
     EXPECT_BAD("C2f c1=8 c2=12 g=4 h=8 w=8", "C2f: hidden channels 6 must be divisible by groups 4");
     EXPECT_BAD("Bottleneck c1=8 c2=8 k=2 h=8 w=8", "Bottleneck: k must be odd and >= 1");

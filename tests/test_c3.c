@@ -74,7 +74,7 @@ Test(c3, state_dict_keys)
 
 Test(c3_errors, invalid_configurations)
 {
-    EXPECT_BAD("C3 c1=8 c2=8 n=4 h=8 w=8", "C3: n must be in 1..3");
+    EXPECT_BAD("C3 c1=8 c2=8 n=20 h=8 w=8", "C3: n must be in 1..19");
     EXPECT_BAD("C3 c1=8 c2=1 h=8 w=8", "C3: c1, c2, g and int(c2 * e) must be >= 1");
     EXPECT_BAD("C3 c1=8 c2=12 g=4 h=8 w=8", "C3: hidden channels 6 must be divisible by groups 4");
 }

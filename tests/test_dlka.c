@@ -168,6 +168,6 @@ Test(dlka_errors, invalid_configurations)
                "channels must be divisible by group, but got 6 and 4");
     EXPECT_BAD("C3_DCNv3_DLKA c1=8 c2=12 g=4 variant=official h=8 w=8",
                "C3_DCNv3_DLKA: hidden channels 6 must be divisible by groups 4");
-    EXPECT_BAD("C3_DCNv3_DLKA c1=8 c2=8 n=2 variant=official h=8 w=8",
-               "C3_DCNv3_DLKA: n must be in 1..1");
+    EXPECT_BAD("C3_DCNv3_DLKA c1=8 c2=8 n=10 variant=official h=8 w=8",
+               "C3_DCNv3_DLKA: n must be in 1..9");
 }

@@ -6,6 +6,7 @@
 #include <dirent.h>
 
 #include "instance.h"
+#include "model.h"
 #include "plan.h"
 #include "safetensors.h"
 #include "test_util.h"
@@ -45,6 +46,31 @@ static void replay_plan(const char *path)
         cr_expect(err[0] != 0, "%s: refused without a message", path);
 }
 
+/* fuzz_yaml: read, build and summarize as tests/fuzz/fuzz_yaml.c does. */
+static void replay_yaml(const char *path)
+{
+    char err[2048] = "";
+    struct model_yaml *y = model_yaml_read(path, err, sizeof err);
+    struct model m;
+    if (!y) {
+        cr_expect(err[0] != 0, "%s: refused without a message", path);
+        return;
+    }
+    int rc = model_build(y, NULL, &m, err, sizeof err);
+    free(y);
+    if (rc != 0) {
+        cr_expect(err[0] != 0, "%s: refused without a message", path);
+        return;
+    }
+    struct model_summary *s = malloc(sizeof *s);
+    cr_assert(s != NULL);
+    if (model_summarize(&m, 640, 0, s, err, sizeof err) != 0 ||
+        model_summarize(&m, 64, 1, s, err, sizeof err) != 0)
+        cr_expect(err[0] != 0, "%s: refused without a message", path);
+    free(s);
+    model_free(&m);
+}
+
 Test(fuzz_regressions, replay)
 {
     DIR *d = opendir(DIR_REGRESSIONS);
@@ -60,6 +86,8 @@ Test(fuzz_regressions, replay)
             replay_safetensors(path), n++;
         else if (!strncmp(e->d_name, "fuzz_plan-", 10))
             replay_plan(path), n++;
+        else if (!strncmp(e->d_name, "fuzz_yaml-", 10))
+            replay_yaml(path), n++;
     }
     closedir(d);
     cr_expect(n > 0, "no regression inputs found");

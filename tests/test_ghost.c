@@ -164,8 +164,8 @@ Test(ghostmodule_errors, invalid_configurations)
 
 Test(c2f_ghost_errors, invalid_configurations)
 {
-    EXPECT_BAD("C2f_GhostModule_DynamicConv c1=8 c2=8 n=4 h=8 w=8",
-               "C2f_GhostModule_DynamicConv: n must be in 1..3");
+    EXPECT_BAD("C2f_GhostModule_DynamicConv c1=8 c2=8 n=16 h=8 w=8",
+               "C2f_GhostModule_DynamicConv: n must be in 1..15");
     EXPECT_BAD("C2f_DynamicConv c1=8 c2=1 h=8 w=8",
                "C2f_GhostModule_DynamicConv: c1, c2 and int(c2 * e) must be >= 1");
 }

@@ -1,0 +1,77 @@
+/* tests/test_model_forward.c — the whole-graph reference forward (every
+ * row's forward_ref, Upsample, Concat, Detect's DFL decode) against a
+ * PyTorch export of a narrow YOLOv8 (scripts/torch_model_golden.py,
+ * tests/goldens/yolov8-golden.yaml): MODULES.md 0.2's tolerance, and the
+ * checks failing when they should. */
+#include <criterion/criterion.h>
+
+#include "safetensors.h"
+#include "test_util.h"
+
+#define GOLDEN "tests/goldens/model_yolov8t_64.safetensors"
+#define YAML "tests/goldens/yolov8-golden.yaml"
+#define MODEL_ARGS "model " YAML " --imgsz 64 "
+
+Test(model_forward, narrow_yolov8_matches_pytorch)
+{
+    struct run_out r;
+    run_ablate(&r, MODEL_ARGS "--weights " GOLDEN " --input " GOLDEN " --expect " GOLDEN);
+    cr_expect_eq(r.status, 0, "status %d: %s", r.status, r.err);
+    cr_expect(strstr(r.out, "\nref          max_abs=") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, " ok\n") != NULL, "%s", r.out);
+}
+
+/* A wrong expectation (all zeros) must fail with status 1. */
+Test(model_forward, wrong_expectation_fails)
+{
+    char dir[64], path[128], args[512], err[256];
+    temp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/zeros.safetensors", dir);
+    static float zeros[6 * 84];
+    struct st_tensor y = {.name = "y", .dtype = ST_F32, .ndim = 3, .shape = {1, 6, 84},
+                          .numel = 6 * 84, .data = zeros, .nbytes = sizeof zeros};
+    cr_assert_eq(st_write(path, 1, &y, 0, NULL, NULL, err, sizeof err), 0, "%s", err);
+    snprintf(args, sizeof args, MODEL_ARGS "--weights " GOLDEN " --input " GOLDEN " --expect %s", path);
+    struct run_out r;
+    run_ablate(&r, args);
+    cr_expect_eq(r.status, 1, "status %d: %s", r.status, r.err);
+    cr_expect(strstr(r.out, " FAIL\n") != NULL, "%s", r.out);
+    remove_dir(dir);
+}
+
+/* Weights of another model: the first key it lacks, named. */
+Test(model_forward, missing_weights_named)
+{
+    struct run_out r;
+    run_ablate(&r, "model experiments/models/yolov8.yaml --scale n --imgsz 64 --weights " GOLDEN
+                   " --input " GOLDEN " --expect " GOLDEN);
+    cr_expect_eq(r.status, 2);
+    cr_expect_str_eq(r.err, "ablate: " GOLDEN ": wrong tensor 'model.0.conv.weight' (Conv expects F32 "
+                            "of 432 elements), got [8, 3, 3, 3]\n");
+}
+
+/* --bench: every layer with a generator runs its generated kernel (SPPF
+ * included), Detect its reference; the generated graph must agree with
+ * the reference graph.  Timings are not checked (a shared machine). */
+Test(model_forward, bench_quick_generated_graph_agrees, .timeout = 300)
+{
+    struct run_out r;
+    run_ablate(&r, "model " YAML " --imgsz 64 --bench --quick");
+    cr_expect_eq(r.status, 0, "status %d: %s", r.status, r.err);
+    cr_expect(strstr(r.out, "layer  module         impl     median_ms   GFLOP/s   share\n") != NULL,
+              "%s", r.out);
+    cr_expect(strstr(r.out, "\n    9  SPPF           gen ") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "\n   11  Concat         copy ") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "\n   22  Detect         gen ") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "YOLOv8t-golden end-to-end at 64x64, 1 thread: ") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "generated graph vs reference graph: max_abs=") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, " ok\n") != NULL, "%s", r.out);
+}
+
+Test(model_forward, bench_bad_threads)
+{
+    struct run_out r;
+    run_ablate(&r, "model " YAML " --bench --threads 0");
+    cr_expect_eq(r.status, 2);
+    cr_expect_str_eq(r.err, "ablate: model: --threads must be from 1 to 256 (got '0')\n");
+}
