@@ -39,7 +39,8 @@ return sweep {
   -- the baseline's configurations have no pad and are kept
   skip_invalid = true,
   where       = function(cfg) return cfg.pad == nil or 2 * cfg.pad == cfg.kernel_size - 1 end,
-  backends    = { "ref", "gen" },
+  -- torch: scripts/torch_peer.py, dcnv3_core_pytorch (~15-140 ms a call)
+  backends    = { "ref", "gen", "torch" },
   threads     = { 1, 2 },
   init        = "random",
   charts = {

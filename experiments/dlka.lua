@@ -40,8 +40,9 @@ return sweep {
   baseline    = { module = "C3", n = 1, shortcut = 0 },
   shapes      = places,
   args        = { variant = { "blog", "official", "dcnv3_lka" }, n = 1, shortcut = 0 },
-  -- no PyTorch peer: scripts/torch_peer.py does not build these modules
-  backends    = { "ref", "gen" },
+  -- torch: scripts/torch_peer.py; official = torch_dlka.py's gather deformable
+  -- conv (no torchvision in Debian's torch 1.13), ~0.25 s a call at L17
+  backends    = { "ref", "gen", "torch" },
   threads     = { 1, 2 },
   init        = "random",
   timeout     = 300,

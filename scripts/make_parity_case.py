@@ -7,7 +7,8 @@ Usage:
 
     MODULE       Conv | AKConv | ACmix | Bottleneck | C2f | DYConv2d | DynamicConv |
                  GhostModule | C2f_GhostModule_DynamicConv (alias C2f_DynamicConv) |
-                 DCNv3 (= DCNv3_pytorch)
+                 DCNv3 (= DCNv3_pytorch) | C3 | deformable_LKA_Attention (= DLKA,
+                 deformable_LKA) | C3_DCNv3_DLKA
     key=value    constructor arguments, as in the goldens or the results CSV
                  (Conv: c1 c2 k s p g d act bn_eps; AKConv: inc outc num_param
                  stride bias grid bn_eps; ACmix: in_planes out_planes kernel_att
@@ -16,11 +17,15 @@ Usage:
                  (relu|none) num_experts bn_eps; C2f_GhostModule_DynamicConv:
                  c1 c2 n shortcut g e bn_eps; DCNv3: channels kernel_size
                  dw_kernel_size stride pad dilation group offset_scale layout
-                 center_feature_scale)
+                 center_feature_scale; C3: c1 c2 n shortcut g e bn_eps;
+                 deformable_LKA_Attention: d_model variant (blog|official|
+                 dcnv3_lka); C3_DCNv3_DLKA: c1 c2 n shortcut g e variant bn_eps)
     h, w, batch  input size (default 16, 16, 1)
     seed         weights and input (default 0)
-    offset_scale typical AKConv offset in pixels (default 2.0; for DCNv3 it is
-                 the module's own argument)
+    offset_scale typical AKConv / official D-LKA offset in pixels (default
+                 2.0; for DCNv3 it is the module's own argument; in the D-LKA
+                 family it scales the offset predictors' weights, blog
+                 variant included, as the goldens of torch_dlka.py do)
 
 Writes OUTPREFIX.weights.safetensors (state_dict), OUTPREFIX.x.safetensors
 (tensor `x`) and OUTPREFIX.y.safetensors (tensor `y`), then prints the
@@ -28,7 +33,8 @@ matching command:  ablate parity MODULE key=value ... --weights W --input X --ex
 
 Why: the goldens in tests/goldens are a fixed set; this makes a case of any
 shape (e.g. a real YOLOv8n layer) so a suspicion can be checked on the spot.
-Same module code and same AKConv border rule as torch_golden.py.
+Same module code and same AKConv border rule as torch_golden.py; the D-LKA
+family is torch_dlka.py's (official deformable conv: its gather version).
 """
 import os
 import sys
@@ -78,6 +84,9 @@ def main(argv):
     note = ''
     if 'margin' in info:
         note = ' (border margin %.4f, %.0f%% of coordinates outside)' % (info['margin'], 100 * info['outside'])
+    for layer, outside, crossing in info.get('layers', []):
+        note += ' (%s: %.0f%% of samples off the map, %.0f%% crossing its border)' % (
+            layer, 100 * outside, 100 * crossing)
     print('x%s -> y%s%s' % (tuple(x.shape), tuple(y.shape), note))
     print('ablate parity %s %s --weights %s --input %s --expect %s' % (
         name, ' '.join('%s=%s' % kv_ for kv_ in kv.items()), paths['weights'], paths['x'], paths['y']))

@@ -31,6 +31,7 @@ from torch_acmix import ACmix, acmix_spec  # seed 001, kept in its own file
 import torch_dyconv  # seeds 002/003: DYConv2d, DynamicConv (own file)
 import torch_ghost  # seed 003: GhostModule, C2f_GhostModule_DynamicConv (own file)
 import torch_dcnv3  # seed 004: DCNv3_pytorch (own file)
+import torch_dlka_args  # seed 004: C3, deformable_LKA_Attention, C3_DCNv3_DLKA (torch_dlka.py)
 
 BN_EPS_DEFAULT = 1e-5
 BORDER_MARGIN = 1e-3  # MODULES.md 5.1: the AKConv sampler jumps at its clamp bounds
@@ -215,11 +216,13 @@ MODULE_KEYS.update(torch_dyconv.DYN_MODULE_KEYS)
 MODULE_KEYS.update(torch_ghost.GHOST_MODULE_KEYS)
 MODULE_KEYS['c2f_dynamicconv'] = torch_ghost.GHOST_MODULE_KEYS['c2f_ghostmodule_dynamicconv']
 MODULE_KEYS.update(torch_dcnv3.DCNV3_MODULE_KEYS)
+MODULE_KEYS.update(torch_dlka_args.DLKA_MODULE_KEYS)
 MODULE_NAMES = {'conv': 'Conv', 'akconv': 'AKConv', 'acmix': 'ACmix', 'bottleneck': 'Bottleneck',
                 'c2f': 'C2f'}
 MODULE_NAMES.update(torch_dyconv.DYN_MODULE_NAMES)
 MODULE_NAMES.update(torch_ghost.GHOST_MODULE_NAMES)
 MODULE_NAMES.update(torch_dcnv3.DCNV3_MODULE_NAMES)
+MODULE_NAMES.update(torch_dlka_args.DLKA_MODULE_NAMES)
 
 
 def parse_kv(items):
@@ -248,6 +251,8 @@ def resolve_args(module, kv):
         types = torch_ghost.GHOST_ARG_TYPES
     elif name in torch_dcnv3.DCNV3_MODULE_KEYS:
         types = torch_dcnv3.DCNV3_ARG_TYPES
+    elif name in torch_dlka_args.DLKA_MODULE_KEYS:
+        types = torch_dlka_args.DLKA_ARG_TYPES
     else:
         types = torch_dyconv.DYN_ARG_TYPES
     out = {}
@@ -267,6 +272,7 @@ def build_module(module, kv):
     a = resolve_args(module, kv)
     dyn = torch_dyconv.build_dynamic(module.lower(), a) or torch_ghost.build_ghost(module.lower(), a)
     dyn = dyn or torch_dcnv3.build_dcnv3(module.lower(), a)
+    dyn = dyn or torch_dlka_args.build_dlka(module.lower(), a)
     if dyn:
         m, c_in = dyn
     elif module.lower() == 'conv':
@@ -344,6 +350,17 @@ def randomize_offsets(m, gen, scale):
         m.p_conv.bias.copy_(_randn(m.p_conv.bias.shape, gen, 0.5 * scale))
 
 
+def randomize_module(m, gen, offset_scale):
+    """Weights and offset predictors as the goldens draw them: the D-LKA
+    family by torch_dlka's rule (offsets of about offset_scale pixels), the
+    others by randomize_weights, then AKConv's offsets."""
+    if torch_dlka_args.is_dlka(m):
+        torch_dlka_args.randomize_dlka(m, gen, offset_scale)
+        return
+    randomize_weights(m, gen)
+    randomize_offsets(m, gen, offset_scale)
+
+
 def sampling_coords(m, x):
     """AKConv's unclamped sampling coordinates p, (b, 2N, Ho, Wo)."""
     with torch.no_grad():
@@ -367,12 +384,21 @@ def border_stats(m, x):
 def make_case(module, kv, batch, h, w, seed, offset_scale):
     """Builds and randomizes one case.  For AKConv the offset weights are
     re-drawn with a new seed until every coordinate clears the clamp bounds by
-    BORDER_MARGIN.  Returns (module, x, y, info dict)."""
+    BORDER_MARGIN; for the D-LKA family offset_scale is the typical offset in
+    pixels (torch_dlka.randomize).  Returns (module, x, y, info dict)."""
     m, c_in = build_module(module, kv)
     gen = torch.Generator().manual_seed(seed)
-    randomize_weights(m, gen)
+    dlka = torch_dlka_args.is_dlka(m)
+    if dlka:  # torch_dlka's draw, as its goldens: weights and offsets at once
+        torch_dlka_args.randomize_dlka(m, gen, offset_scale)
+    else:
+        randomize_weights(m, gen)
     x = _randn((batch, c_in, h, w), gen)
     info = {'seed': seed}
+    if dlka:  # [(layer, fraction of samples off the map, fraction crossing its border)]
+        info['layers'] = torch_dlka_args.border_stats(m, x)
+    elif isinstance(m, torch_dcnv3.DCNv3_pytorch):
+        info['layers'] = [('dcnv3',) + torch_dcnv3.sample_stats(m, x)]
     if isinstance(m, AKConv):
         for attempt in range(1000):
             off_seed = seed * 1000 + attempt

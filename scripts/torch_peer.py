@@ -6,11 +6,19 @@ Usage:
 
 For every distinct configuration the C harness measured with impl=ref
 (module, args, batch, c_in, h, w, threads, layer, role), this builds the same
-module in PyTorch 1.13 (eval, no_grad, float32, random weights; AKConv offsets
-about 1 px as after training), times it and appends one row with impl=torch.
+module in PyTorch 1.13 (eval, no_grad, float32, random weights; AKConv and D-LKA
+offsets about 1 px as after training), times it and appends one row with impl=torch.
 DCNv3 is InternImage's DCNv3_pytorch with its pure-PyTorch core
 dcnv3_core_pytorch (grid_sample; scripts/torch_dcnv3.py), the module the
 seed uses; layout=nhwc skips the final permute, as upstream returns NHWC.
+GhostModule and C2f_GhostModule_DynamicConv are scripts/torch_ghost.py's,
+DYConv2d and DynamicConv scripts/torch_dyconv.py's.  C3, deformable_LKA_Attention
+and C3_DCNv3_DLKA are scripts/torch_dlka.py's: the blog and dcnv3_lka variants
+run the same DCNv3_pytorch; the official variant runs torch_dlka's pure-PyTorch
+depthwise deformable conv (one gather per corner and tap), not torchvision's
+C++ deform_conv2d -- Debian's torch 1.13 has no torchvision, so this is what a
+user without it would run; its rows time that Python-level operator, not
+torchvision's.
 Why: the anchors (shared/anchors/torch_eager_cpu.md) are the peer to beat, but
 this VM drifts by about 15 % between runs, so the peer must be re-measured in
 the same session as the kernels.  The method follows the anchors:
@@ -150,8 +158,7 @@ def build_entry(job, seed):
         note_once('skipping %s %s: c_in %s does not match the args' % (r['module'], r['args'], r['c_in']))
         return None
     gen = torch.Generator().manual_seed(seed)
-    G.randomize_weights(m, gen)
-    G.randomize_offsets(m, gen, 1.0)  # ~1 px offsets, like the anchors
+    G.randomize_module(m, gen, 1.0)  # ~1 px offsets (AKConv, official D-LKA), like the anchors
     x = torch.randn((int(r['batch']), c_in, int(r['h']), int(r['w'])), generator=gen)
     return dict(job, module=m, x=x, samples=[])
 
