@@ -114,4 +114,21 @@ static inline void gen_case_check(const struct gen_env *env, struct gen_case *c,
     gen_unload(&k);
 }
 
+void openblas_set_num_threads(int n);
+
+/* The whole check of one configuration: set up (`ablate info` syntax,
+ * seeded weights and input), reference, `variant` at 1 and 2 threads
+ * against it within the row's NMSE tolerance and max |diff| < tol_abs.
+ * OpenBLAS on one thread: the kernels' own OpenMP threads are the test. */
+static inline void gen_check_variant(const char *spec, uint64_t seed, const char *variant, double tol_abs)
+{
+    struct gen_env env = gen_check_env();
+    struct gen_case c;
+    openblas_set_num_threads(1);
+    gen_case_setup(&c, spec, seed);
+    gen_case_reference(&c);
+    gen_case_check(&env, &c, variant, c.inst.op->tol_nmse, tol_abs);
+    gen_case_free(&c);
+}
+
 #endif

@@ -4,18 +4,7 @@
  * buffers), groups, e, batch 2, H != W, a 1-pixel-high map, several tiles. */
 #include "gen_check.h"
 
-void openblas_set_num_threads(int n);
-
-static void check(const char *spec, uint64_t seed)
-{
-    struct gen_env env = gen_check_env();
-    struct gen_case c;
-    openblas_set_num_threads(1);
-    gen_case_setup(&c, spec, seed);
-    gen_case_reference(&c);
-    gen_case_check(&env, &c, "gemm", c.inst.op->tol_nmse, 1e-3);
-    gen_case_free(&c);
-}
+static void check(const char *spec, uint64_t seed) { gen_check_variant(spec, seed, "gemm", 1e-3); }
 
 Test(gen_c3, small_cases, .timeout = 120)
 {

@@ -8,18 +8,7 @@
  * far from identity). */
 #include "gen_check.h"
 
-void openblas_set_num_threads(int n);
-
-static void check(const char *spec, uint64_t seed)
-{
-    struct gen_env env = gen_check_env();
-    struct gen_case c;
-    openblas_set_num_threads(1);
-    gen_case_setup(&c, spec, seed);
-    gen_case_reference(&c);
-    gen_case_check(&env, &c, "gemm", c.inst.op->tol_nmse, 1e-4);
-    gen_case_free(&c);
-}
+static void check(const char *spec, uint64_t seed) { gen_check_variant(spec, seed, "gemm", 1e-4); }
 
 /* kernel 1 (x is the panel) and 3 (im2col), stride 2, batch 2, odd oup
  * (the sliced-away channel never computed), ratio 3 and 4, dw 5 and 7, act
