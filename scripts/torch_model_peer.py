@@ -1,0 +1,77 @@
+#!/usr/bin/python3
+"""PyTorch 1.13 eager end-to-end timing of a YOLO model YAML: the peer that
+`ablate model FILE.yaml --bench` is compared with.
+
+Usage:
+    /usr/bin/python3 scripts/torch_model_peer.py FILE.yaml SCALE IMGSZ [THREADS ...]
+
+Builds the model as scripts/torch_model_golden.py does (plain-torch
+re-typings of ultralytics' Conv, C2f, SPPF, Detect; random weights; BN eps
+1e-3; eval; no_grad; float32; batch 1) and prints, per thread count, the
+median, p10 and p90 of the forward's wall time over at least 20 calls and
+about 3 s after 5 warm-up calls, e.g.
+
+    torch 1.13.0 yolov8.yaml n 640: threads 2: median 95.1 ms (p10 93.8, p90 99.0), 32 calls
+
+OPENBLAS_NUM_THREADS=1 as in scripts/torch_peer.py (PyTorch's conv runs on
+oneDNN with its own threads; torch.set_num_threads picks them).
+"""
+import os
+import sys
+
+if os.environ.get('OPENBLAS_NUM_THREADS') != '1':
+    os.environ['OPENBLAS_NUM_THREADS'] = '1'
+    os.execv(sys.executable, [sys.executable] + sys.argv)
+
+import time  # noqa: E402
+
+import torch  # noqa: E402
+import yaml  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_golden as G  # noqa: E402
+import torch_model_golden as M  # noqa: E402
+
+
+def build(path, scale):
+    with open(path) as f:
+        d = yaml.safe_load(f)
+    m = M.Model(d, scale)
+    gen = torch.Generator().manual_seed(0)
+    for sub in m.model:
+        G.randomize_weights(sub, gen)
+    return m.eval()
+
+
+def time_forward(m, x, min_calls=20, min_seconds=3.0):
+    with torch.no_grad():
+        for _ in range(5):
+            m(x)
+        times, start = [], time.perf_counter()
+        while len(times) < min_calls or time.perf_counter() - start < min_seconds:
+            t0 = time.perf_counter()
+            m(x)
+            times.append(time.perf_counter() - t0)
+    times.sort()
+    pick = lambda q: times[min(len(times) - 1, int(q * len(times)))] * 1e3
+    return pick(0.5), pick(0.1), pick(0.9), len(times)
+
+
+def main(argv):
+    if len(argv) < 4:
+        sys.stderr.write(__doc__)
+        return 2
+    path, scale, imgsz = argv[1], argv[2], int(argv[3])
+    threads = [int(t) for t in argv[4:]] or [1, 2]
+    m = build(path, scale)
+    x = torch.randn(1, 3, imgsz, imgsz, generator=torch.Generator().manual_seed(1))
+    for t in threads:
+        torch.set_num_threads(t)
+        med, p10, p90, n = time_forward(m, x)
+        print('torch %s %s %s %d: threads %d: median %.1f ms (p10 %.1f, p90 %.1f), %d calls'
+              % (torch.__version__, os.path.basename(path), scale, imgsz, t, med, p10, p90, n))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
