@@ -15,6 +15,7 @@ int cli_report(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 int cli_regress(int argc, char **argv);
 int cli_model(int argc, char **argv);
+int cli_placement(int argc, char **argv);
 
 /* Prints "ablate: <msg>" to stderr and returns EXIT_BAD_INPUT. */
 int cli_bad_input(const char *msg);

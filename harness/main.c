@@ -24,6 +24,9 @@ static const struct command commands[] = {
      "model FILE.yaml [--scale n|s|m|l|x] [--imgsz 640] [--layers] [--fuse] [--weights W --input X "
      "--expect Y] [--bench [--threads N] [--quick]]  a YAML model's summary as ultralytics prints it; "
      "whole-graph parity; per-layer and end-to-end timing"},
+    {"placement", cli_placement,
+     "placement FILE.lua [--out DIR] [--quick] [--resume]  a module at several places of a YAML model: "
+     "params, GFLOPs, end-to-end latency vs the base (make sweep EXP=placement_*)"},
     {"run", cli_run, "run --desc DESC [--quick]  re-run exactly the case a CSV row describes"},
     {"list", cli_list, "list                       modules, their arguments and generator variants"},
     {"peak", cli_peak, "peak [--quick]             this machine's sgemm and memory-bandwidth roofs"},

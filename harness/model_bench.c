@@ -247,6 +247,13 @@ static void print_layers(const struct graph *g, const double *ms, double total)
 int model_bench(const struct model *m, int imgsz, int threads, int quick, char *err,
                 size_t errlen)
 {
+    struct model_bench_result r;
+    return model_bench_run(m, imgsz, threads, quick, 1, &r, err, errlen);
+}
+
+int model_bench_run(const struct model *m, int imgsz, int threads, int quick, int per_layer,
+                    struct model_bench_result *r, char *err, size_t errlen)
+{
     struct graph g;
     struct timing_opts o;
     struct parity p;
@@ -258,23 +265,27 @@ int model_bench(const struct model *m, int imgsz, int threads, int quick, char *
     timing_opts_default(&o, quick);
     for (int i = 0; rc == 0 && i < m->nlayers; i++) {
         struct timed_impl t = {.fn = time_layer, .ctx = &g.runs[i]};
-        timing_run(&t, 1, &o, NULL, NULL);
-        ms[i] = t.result.median_ms, sum += ms[i], flops += layer_flops(&g, i);
+        if (per_layer)
+            timing_run(&t, 1, &o, NULL, NULL);
+        ms[i] = per_layer ? t.result.median_ms : 0, sum += ms[i], flops += layer_flops(&g, i);
     }
     if (rc == 0 && (rc = graph_parity(&g, &p)) != 0)
         snprintf(err, errlen, "out of memory");
     if (rc == 0) {
         struct timed_impl t = {.fn = run_graph, .ctx = &g};
         timing_run(&t, 1, &o, NULL, NULL);
-        print_layers(&g, ms, sum);
         int ok = p.n_nonfinite == 0 && p.n_bad == 0;
-        printf("%s end-to-end at %dx%d, %d thread%s: %.3f ms median (p10 %.3f, p90 %.3f, %d samples; "
-               "sum of layers %.3f ms), %.2f GFLOP/s; generated graph vs reference graph: "
-               "max_abs=%.3g max_rel=%.3g nmse=%.3g %s\n",
-               m->name, imgsz, imgsz, threads, threads > 1 ? "s" : "", t.result.median_ms,
-               t.result.p10_ms, t.result.p90_ms, t.result.samples, sum,
-               (double)flops / (t.result.median_ms * 1e6), p.max_abs, p.max_rel, p.nmse,
-               ok ? "ok" : "FAIL");
+        r->e2e = t.result, r->par = p, r->ok = ok, r->sum_layers_ms = sum;
+        if (per_layer) {
+            print_layers(&g, ms, sum);
+            printf("%s end-to-end at %dx%d, %d thread%s: %.3f ms median (p10 %.3f, p90 %.3f, %d samples; "
+                   "sum of layers %.3f ms), %.2f GFLOP/s; generated graph vs reference graph: "
+                   "max_abs=%.3g max_rel=%.3g nmse=%.3g %s\n",
+                   m->name, imgsz, imgsz, threads, threads > 1 ? "s" : "", t.result.median_ms,
+                   t.result.p10_ms, t.result.p90_ms, t.result.samples, sum,
+                   (double)flops / (t.result.median_ms * 1e6), p.max_abs, p.max_rel, p.nmse,
+                   ok ? "ok" : "FAIL");
+        }
         rc = ok ? 0 : 1;
     }
     if (ms)

@@ -26,7 +26,7 @@
 
 /* Waits for the child up to `limit_s`; 0 = exited normally, else a status
  * text ("crashed"/"timeout") and a message. */
-static int wait_child(pid_t pid, double limit_s, char *status, char *msg, size_t msglen)
+int sweep_wait_child(pid_t pid, double limit_s, char *status, char *msg, size_t msglen)
 {
     double deadline = now_s() + limit_s;
     int st = 0;
@@ -84,7 +84,7 @@ void sweep_run_item(const struct plan_item *it, const struct exec_opts *eo, doub
             _exit(0);
         }
         char status[16], msg[256];
-        if (wait_child(pid, limit_s, status, msg, sizeof msg) == 0)
+        if (sweep_wait_child(pid, limit_s, status, msg, sizeof msg) == 0)
             continue; /* normally everything is done now; loop re-checks */
         int cur = sh->current;
         for (int i = 0; i < it->n_impl; i++) {

@@ -27,4 +27,8 @@ struct exec_shared;
 void sweep_run_item(const struct plan_item *it, const struct exec_opts *eo, double limit_s,
                     struct exec_shared *sh);
 
+/* Waits for a forked child up to limit_s (then SIGKILL): 0 when it exited
+ * with status 0, else -1 with status "timeout"/"crashed" and why in msg. */
+int sweep_wait_child(int pid, double limit_s, char *status, char *msg, size_t msglen);
+
 #endif

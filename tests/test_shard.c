@@ -117,7 +117,8 @@ Test(shard, every_row_in_exactly_one_shard_for_1_to_16)
     cr_assert(g.gl_pathc >= 5, "expected the experiments/*.lua plans, found %zu", g.gl_pathc);
     for (size_t k = 0; k < g.gl_pathc; k++)
         for (int quick = 0; quick <= 1; quick++)
-            check_plan(g.gl_pathv[k], quick);
+            if (!strstr(g.gl_pathv[k], "/placement_")) /* placement sweeps: whole models, not sharded */
+                check_plan(g.gl_pathv[k], quick);
     globfree(&g);
 }
 
