@@ -50,7 +50,9 @@ function M.attention(variant, n, c, h, w)
   A.NTILES = (pix + A.TILE - 1) // A.TILE
   A.ACT = round_up(n * c * pix, 16)
   if A.KIND == "official" then
-    A.EXTRA_SHARED, A.PRIV = 0, round_up(c * 49 * A.TILE + 106 * A.TILE + c * A.TILE, 16)
+    -- + the source channels last (shared), the transposed depthwise weights
+    A.EXTRA_SHARED = round_up(n * c * pix, 16)
+    A.PRIV = round_up(c * 49 * A.TILE + 106 * A.TILE + c * A.TILE + 49 * c, 16)
     return A
   end
   assert(DCN_LAYERS[variant], "deformable_LKA_Attention: unknown variant " .. tostring(variant))
@@ -62,7 +64,7 @@ function M.attention(variant, n, c, h, w)
     A.DCN[i] = string.format("{%d, %d, %d, %d, %d, %d, %d, %d}", n, c, h, w, kd[1], kd[2], GROUP, tr)
     A.EXTRA_SHARED = math.max(A.EXTRA_SHARED,
       round_up(n * pix * c, 16) + round_up(n * pix * 3 * gp, 16))
-    A.PRIV = math.max(A.PRIV, round_up(c * w + 2 * w + tr * w * c + 8 * gp, 16))
+    A.PRIV = math.max(A.PRIV, round_up(c * w + 2 * w + tr * w * c + 10 * gp, 16))
   end
   return A
 end

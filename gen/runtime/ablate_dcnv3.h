@@ -7,14 +7,31 @@
  *                        all channels, planar [c][w], vectorised along w
  *   abl_ln_gelu_row      LayerNorm over the channels of each pixel of that
  *                        row, then GELU, written channels-last
+ *   abl_dcn_softmax      softmax of each group's P mask logits of a pixel
+ *   abl_dcn_corners      the 4 corner indices and weights of every point of
+ *                        a pixel, vectorised over the points
+ *   abl_dcn_core         one pixel's sampled core: per group and point the
+ *                        4 corners' GC contiguous channels, explicit vectors
+ * The DCNv3 row's kernel (templates/dcnv3_fused.c.in, sizes constant) and
+ * the DCNv3 attention layers (ablate_dlka_dcnv3.h, sizes at run time) both
+ * sample with these, so they run the same code.
  */
 #ifndef ABLATE_DCNV3_H
 #define ABLATE_DCNV3_H
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "ablate_gen.h"
+
+/* Sizes are arguments, and the callers pass constants (the template's
+ * enums, or the attention's literal layer geometries): forcing these
+ * inline lets gcc specialise them, so that a DCNv3 layer inside an
+ * attention compiles to the same fixed-trip-count loops as the DCNv3 row's
+ * own kernel (left to itself it keeps one run-time-sized copy). */
+#define ABL_DCN_SPECIALISE static inline __attribute__((always_inline))
 
 /* erf(x) by Abramowitz & Stegun 7.1.26: 1 - t(a1 + t(a2 + ... a5 t)) e^{-x^2},
  * t = 1/(1 + p|x|), absolute error <= 1.5e-7, odd by copysign.  glibc's
@@ -41,7 +58,7 @@ static inline float abl_gelu(float x) { return 0.5f * x * (1.0f + abl_erff(x * 0
  * for every channel ch < c and column j < w of output row r; x is one
  * image, c x h x w (NCHW), zero outside; k odd, pd = (k - 1) / 2.  The
  * column range of each tap is clipped instead of testing every pixel. */
-static inline void abl_dw_row(const float *restrict x, const float *restrict wt,
+ABL_DCN_SPECIALISE void abl_dw_row(const float *restrict x, const float *restrict wt,
                               const float *restrict bias, int c, int h, int w, int k, int r,
                               float *restrict out)
 {
@@ -73,7 +90,7 @@ static inline void abl_dw_row(const float *restrict x, const float *restrict wt,
  * LayerNorm over the c channels of each pixel (biased variance, eps),
  * gamma/beta per channel.  The statistics are accumulated with the pixels
  * as vector lanes (stats: 2w floats of scratch); `plane` is overwritten. */
-static inline void abl_ln_gelu_row(float *restrict plane, int c, int w, const float *restrict gamma,
+ABL_DCN_SPECIALISE void abl_ln_gelu_row(float *restrict plane, int c, int w, const float *restrict gamma,
                                    const float *restrict beta, float eps, float *restrict stats,
                                    float *restrict dst)
 {
@@ -108,6 +125,129 @@ static inline void abl_ln_gelu_row(float *restrict plane, int c, int w, const fl
     for (int j = 0; j < w; j++) /* transpose to channels-last; the plane is in L1/L2 */
         for (int ch = 0; ch < c; ch++)
             dst[(ptrdiff_t)j * c + ch] = plane[(ptrdiff_t)ch * w + j];
+}
+
+/* Softmax of each of the g groups' p mask logits in m (one pixel), in place. */
+ABL_DCN_SPECIALISE void abl_dcn_softmax(float *m, int g, int p)
+{
+    for (int gi = 0; gi < g; gi++) {
+        float *mg = m + gi * p, mx = mg[0], sum = 0.0f;
+        for (int q = 1; q < p; q++)
+            mx = mg[q] > mx ? mg[q] : mx;
+#pragma omp simd reduction(+ : sum)
+        for (int q = 0; q < p; q++) {
+            mg[q] = abl_expf(mg[q] - mx);
+            sum += mg[q];
+        }
+        const float inv = 1.0f / sum;
+#pragma omp simd
+        for (int q = 0; q < p; q++)
+            mg[q] *= inv;
+    }
+}
+
+/* The four corners of every point q < gp of pixel (ph, pw) of an h x w
+ * map: flat pixel indices idx[k * gp + q] (clamped into the map so every
+ * load is safe) and bilinear weights wt[k * gp + q], times the mask
+ * om[2 gp + q] when use_mask (0 for a corner outside the map: MODULES.md
+ * 0.1 bil0).  om: the pixel's offsets (x, y) per point, then its masks;
+ * grid_x / grid_y: each point's kernel-grid offset (6.1 step 4).
+ * Vectorised over the points (needs -fno-trapping-math for floorf). */
+ABL_DCN_SPECIALISE void abl_dcn_corners(int gp, int h, int w, float osc, const float *restrict grid_x,
+                                   const float *restrict grid_y, const float *restrict om,
+                                   int use_mask, int ph, int pw, int32_t *restrict idx,
+                                   float *restrict wt)
+{
+    const float *m = om + 2 * gp;
+#pragma omp simd
+    for (int q = 0; q < gp; q++) {
+        const float mq = use_mask ? m[q] : 1.0f;
+        /* coordinates beyond the 1-pixel border are clamped: all their
+         * corners stay outside, and the float -> int conversion is safe */
+        float xs = (float)pw + osc * (grid_x[q] + om[2 * q]);
+        float ys = (float)ph + osc * (grid_y[q] + om[2 * q + 1]);
+        xs = xs < -2.0f ? -2.0f : xs > (float)w + 1.0f ? (float)w + 1.0f : xs;
+        ys = ys < -2.0f ? -2.0f : ys > (float)h + 1.0f ? (float)h + 1.0f : ys;
+        const float fx = floorf(xs), fy = floorf(ys), lx = xs - fx, ly = ys - fy;
+        const int x0 = (int)fx, y0 = (int)fy;
+        /* one unsigned compare per bound: with run-time sizes gcc keeps a
+         * `>= 0 && <` pair as branches and gives up vectorising */
+        const float vx0 = (unsigned)x0 < (unsigned)w ? 1.0f - lx : 0.0f;
+        const float vx1 = (unsigned)(x0 + 1) < (unsigned)w ? lx : 0.0f;
+        const float vy0 = (unsigned)y0 < (unsigned)h ? (1.0f - ly) * mq : 0.0f;
+        const float vy1 = (unsigned)(y0 + 1) < (unsigned)h ? ly * mq : 0.0f;
+        const int cx0 = x0 < 0 ? 0 : x0 > w - 1 ? w - 1 : x0;
+        const int cx1 = x0 + 1 < 0 ? 0 : x0 + 1 > w - 1 ? w - 1 : x0 + 1;
+        const int cy0 = y0 < 0 ? 0 : y0 > h - 1 ? h - 1 : y0;
+        const int cy1 = y0 + 1 < 0 ? 0 : y0 + 1 > h - 1 ? h - 1 : y0 + 1;
+        idx[0 * gp + q] = cy0 * w + cx0;
+        idx[1 * gp + q] = cy0 * w + cx1;
+        idx[2 * gp + q] = cy1 * w + cx0;
+        idx[3 * gp + q] = cy1 * w + cx1;
+        wt[0 * gp + q] = vy0 * vx0;
+        wt[1 * gp + q] = vy0 * vx1;
+        wt[2 * gp + q] = vy1 * vx0;
+        wt[3 * gp + q] = vy1 * vx1;
+    }
+}
+
+/* GCC/clang vector types: the sum over a point's corners is written out
+ * with explicit vectors because, left to itself, gcc vectorises the loop
+ * over points instead (one gather per corner) once the short channel loop
+ * is unrolled, or (sizes at run time) accumulates through memory.  memcpy
+ * loads/stores compile to unaligned vector moves. */
+typedef float abl_vf8 __attribute__((vector_size(32)));
+typedef float abl_vf4 __attribute__((vector_size(16)));
+
+/* dst[0 .. width) = sum over points q0 .. q0 + npts - 1 and their 4 corners
+ * of wt * xp[corner][col ..]: xp one image, channels last (row stride c);
+ * idx / wt as abl_dcn_corners writes them (stride gp).  One accumulator per
+ * corner: 4 independent multiply-add chains instead of one 4P long. */
+#define ABL_DCN_DEFINE_CORNER_SUM(NAME, VT)                                                        \
+    ABL_DCN_SPECIALISE void NAME(const float *restrict xp, int c, const int32_t *restrict idx,         \
+                            const float *restrict wt, int gp, int q0, int npts, int col,          \
+                            float *restrict dst)                                                  \
+    {                                                                                             \
+        VT a[4] = {0};                                                                            \
+        for (int q = q0; q < q0 + npts; q++)                                                      \
+            for (int k = 0; k < 4; k++) {                                                         \
+                VT v;                                                                             \
+                memcpy(&v, xp + (ptrdiff_t)idx[k * gp + q] * c + col, sizeof v);                \
+                a[k] += wt[k * gp + q] * v;                                                       \
+            }                                                                                     \
+        const VT sum = (a[0] + a[1]) + (a[2] + a[3]);                                             \
+        memcpy(dst, &sum, sizeof sum);                                                            \
+    }
+ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum8, abl_vf8)
+ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum4, abl_vf4)
+ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum1, float)
+
+/* dst[0 .. gc) = the corner sum of points q0 .. q0 + npts - 1 over channels
+ * col .. col + gc, 8 (then 4, then 1) channels at a time. */
+ABL_DCN_SPECIALISE void abl_dcn_corner_sum(const float *restrict xp, int c, const int32_t *restrict idx,
+                                      const float *restrict wt, int gp, int q0, int npts, int col,
+                                      int gc, float *restrict dst)
+{
+    int j = 0;
+    for (; j + 8 <= gc; j += 8)
+        abl_dcn_corner_sum8(xp, c, idx, wt, gp, q0, npts, col + j, dst + j);
+    if (j + 4 <= gc) {
+        abl_dcn_corner_sum4(xp, c, idx, wt, gp, q0, npts, col + j, dst + j);
+        j += 4;
+    }
+    for (; j < gc; j++)
+        abl_dcn_corner_sum1(xp, c, idx, wt, gp, q0, npts, col + j, dst + j);
+}
+
+/* core[c] of one pixel: per group (g of them, gc = c / g channels, p
+ * points each) the sum over its points' corners (mask folded in). */
+ABL_DCN_SPECIALISE void abl_dcn_core(const float *restrict xp, int c, int g, int p,
+                                const int32_t *restrict idx, const float *restrict wt,
+                                float *restrict core)
+{
+    const int gc = c / g;
+    for (int gi = 0; gi < g; gi++)
+        abl_dcn_corner_sum(xp, c, idx, wt, g * p, gi * p, p, gi * gc, gc, core + gi * gc);
 }
 
 #endif

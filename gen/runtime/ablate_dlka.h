@@ -16,7 +16,9 @@
  * depends on (pixel, point) only: abl_dlka_plan computes that once per
  * (pixel, point) and the channel loop reuses it C times — 4 loads and 4
  * multiply-adds per channel instead of the 12 + 10 coordinate and weight
- * operations per sample a per-channel loop would redo. */
+ * operations per sample a per-channel loop would redo.  The layer's input
+ * is first copied channels last, so those channels are 4 contiguous rows
+ * and the channel loop is one vector loop. */
 #ifndef ABLATE_RUNTIME_DLKA_H
 #define ABLATE_RUNTIME_DLKA_H
 
@@ -25,6 +27,7 @@
 
 #include <cblas.h>
 
+#include "ablate_dcnv3.h"
 #include "ablate_gen.h"
 
 enum abl_dlka_epi { ABL_DLKA_GELU, ABL_DLKA_GATE, ABL_DLKA_RESIDUAL };
@@ -42,11 +45,10 @@ static inline void abl_dlka_proj_tile(int c, int np, const float *wt, const floa
         float *yo = y + o * ldy;
         const float *r = other ? other + o * ldo : NULL;
         const float b = bias[o];
-        if (epi == ABL_DLKA_GELU)
-            for (int t = 0; t < np; t++) {
-                float v = yo[t] + b;
-                yo[t] = 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
-            }
+        if (epi == ABL_DLKA_GELU) /* abl_gelu: erf in closed form, vectorised */
+#pragma omp simd
+            for (int t = 0; t < np; t++)
+                yo[t] = abl_gelu(yo[t] + b);
         else if (epi == ABL_DLKA_GATE)
 #pragma omp simd
             for (int t = 0; t < np; t++)
@@ -106,33 +108,40 @@ static inline void abl_dlka_plan(int h, int w, int p0, int np, int pad, int dil,
 }
 
 /* y[ch][p0 + t] = sum over points of wt[ch][point] * sample, for every channel:
- * x, y one image (c x h x w); off: 2k^2 x np (this tile's offsets: row 2t
- * the row offset of point t, 2t+1 the column offset); idx, wts: 4 np each. */
+ * xcl one image channels last (h w x c), y one image c x h x w; off:
+ * 2k^2 x np (this tile's offsets: row 2t the row offset of point t, 2t+1
+ * the column offset); wt_t: the depthwise weights transposed (k^2 x c);
+ * idx, wts: 4 np each; acc: np x c scratch.  Each (pixel, point)'s corners
+ * are planned once; the channel loop then reads 4 contiguous rows of xcl,
+ * vectorised. */
 static inline void abl_dlka_deform_tile(int c, int h, int w, int k, int pad, int dil,
-                                        const float *x, const float *off, const float *wt, int p0,
-                                        int np, int *idx, float *wts, float *y)
+                                        const float *restrict xcl, const float *off,
+                                        const float *restrict wt_t, int p0, int np, int *idx,
+                                        float *wts, float *restrict acc, float *restrict y)
 {
     const ptrdiff_t hw = (ptrdiff_t)h * w;
-    for (int ch = 0; ch < c; ch++)
-        for (int t = 0; t < np; t++)
-            y[ch * hw + p0 + t] = 0.0f;
+    for (ptrdiff_t i = 0; i < (ptrdiff_t)np * c; i++)
+        acc[i] = 0.0f;
     for (int i = 0; i < k; i++)
         for (int j = 0; j < k; j++) {
             const int pt = i * k + j;
+            const float *wd = wt_t + (ptrdiff_t)pt * c;
             abl_dlka_plan(h, w, p0, np, pad, dil, i, j, off + 2 * pt * np, off + (2 * pt + 1) * np,
                           idx, wts);
-            for (int ch = 0; ch < c; ch++) {
-                const float *img = x + ch * hw;
-                const float wc = wt[ch * k * k + pt];
-                float *yc = y + ch * hw + p0;
-                for (int t = 0; t < np; t++) {
-                    const int *ix = idx + 4 * t;
-                    const float *wq = wts + 4 * t;
-                    yc[t] += wc * (wq[0] * img[ix[0]] + wq[1] * img[ix[1]] + wq[2] * img[ix[2]] +
-                                   wq[3] * img[ix[3]]);
-                }
+            for (int t = 0; t < np; t++) {
+                const int *ix = idx + 4 * t;
+                const float *wq = wts + 4 * t, w0 = wq[0], w1 = wq[1], w2 = wq[2], w3 = wq[3];
+                const float *s0 = xcl + (ptrdiff_t)ix[0] * c, *s1 = xcl + (ptrdiff_t)ix[1] * c;
+                const float *s2 = xcl + (ptrdiff_t)ix[2] * c, *s3 = xcl + (ptrdiff_t)ix[3] * c;
+                float *at = acc + (ptrdiff_t)t * c;
+#pragma omp simd
+                for (int ch = 0; ch < c; ch++)
+                    at[ch] += wd[ch] * (w0 * s0[ch] + w1 * s1[ch] + w2 * s2[ch] + w3 * s3[ch]);
             }
         }
+    for (int ch = 0; ch < c; ch++) /* back to c x h x w; the tile is in L2 */
+        for (int t = 0; t < np; t++)
+            y[ch * hw + p0 + t] = acc[(ptrdiff_t)t * c + ch];
 }
 
 /* The batch and tiling of one attention; tensors of one image are c x h x w
@@ -154,11 +163,12 @@ struct abl_dlka_io {
     ptrdiff_t res2_img;
 };
 
-/* Private floats per thread: column panel (c 49 tile), offsets (98 tile),
- * plan (8 tile), one c x tile tile. */
+/* Private floats per thread: column panel (c 49 tile; then the deformable
+ * conv's np x c accumulator), offsets (98 tile), plan (8 tile), one c x
+ * tile tile, the transposed depthwise weights (49 c). */
 static inline ptrdiff_t abl_dlka_priv_floats(int c, int tile)
 {
-    ptrdiff_t f = (ptrdiff_t)c * 49 * tile + 98 * tile + 8 * tile + (ptrdiff_t)c * tile;
+    ptrdiff_t f = (ptrdiff_t)c * 49 * tile + 98 * tile + 8 * tile + (ptrdiff_t)c * tile + 49 * c;
     return (f + 15) / 16 * 16;
 }
 
@@ -168,23 +178,36 @@ static inline int abl_dlka_tile_start(struct abl_dlka_geom g, int tile)
 }
 
 /* One deformable layer over every (image, tile): src -> dst (c x h x w
- * per image, contiguous images). */
+ * per image, contiguous images); xcl: shared n h w c floats, src channels
+ * last. */
 static inline void abl_dlka_deform_layer(struct abl_dlka_geom g, const float *wt_off,
                                          const float *b_off, const float *wt_dw, int k, int pad,
-                                         int dil, const float *src, float *dst, float *priv,
-                                         int tile)
+                                         int dil, const float *src, float *dst, float *xcl,
+                                         float *priv, int tile)
 {
     _Static_assert(sizeof(int) == sizeof(float), "the plan's indices share the float workspace");
-    const ptrdiff_t img = (ptrdiff_t)g.c * g.h * g.w;
+    const ptrdiff_t pix = (ptrdiff_t)g.h * g.w, img = g.c * pix;
     float *col = priv, *off = col + (ptrdiff_t)g.c * 49 * tile, *idx = off + 98 * tile;
+    float *wt_t = idx + 8 * tile + (ptrdiff_t)g.c * tile;
+    for (int pt = 0; pt < k * k; pt++) /* each thread its own copy: no barrier */
+        for (int ch = 0; ch < g.c; ch++)
+            wt_t[pt * g.c + ch] = wt_dw[ch * k * k + pt];
+#pragma omp for schedule(static)
+    for (int row = 0; row < g.n * g.h; row++) {
+        const int b = row / g.h;
+        const ptrdiff_t q0 = (ptrdiff_t)(row % g.h) * g.w;
+        for (int q = 0; q < g.w; q++)
+            for (int ch = 0; ch < g.c; ch++)
+                xcl[(b * pix + q0 + q) * g.c + ch] = src[b * img + ch * pix + q0 + q];
+    }
 #pragma omp for schedule(static)
     for (int job = 0; job < g.n * g.ntiles; job++) {
         const int b = job / g.ntiles, p0 = abl_dlka_tile_start(g, job % g.ntiles);
         const int np = abl_dlka_tile_start(g, job % g.ntiles + 1) - p0;
         abl_dlka_offsets_tile(g.c, g.h, g.w, k, pad, dil, src + b * img, wt_off, b_off, p0, np,
                               col, off);
-        abl_dlka_deform_tile(g.c, g.h, g.w, k, pad, dil, src + b * img, off, wt_dw, p0, np,
-                             (int *)idx, idx + 4 * tile, dst + b * img);
+        abl_dlka_deform_tile(g.c, g.h, g.w, k, pad, dil, xcl + b * img, off, wt_t, p0, np,
+                             (int *)idx, idx + 4 * tile, col, dst + b * img);
     }
 }
 
@@ -230,16 +253,16 @@ static inline void abl_dlka_tail(struct abl_dlka_geom g, const float *const *wt,
 }
 
 /* The official attention (MODULES.md 6.2), w: its 12 weight pointers in
- * state_dict order; u, a0, a1: shared n c h w floats each; priv: this
+ * state_dict order; u, a0, a1, xcl: shared n c h w floats each; priv: this
  * thread's abl_dlka_priv_floats(c, tile).  Every thread of the enclosing
  * parallel region must call it. */
 static inline void abl_dlka_official(struct abl_dlka_geom g, const float *const *w,
                                      struct abl_dlka_io io, float *u, float *a0, float *a1,
-                                     float *priv, int tile)
+                                     float *xcl, float *priv, int tile)
 {
     abl_dlka_head(g, w, io, u);
-    abl_dlka_deform_layer(g, w[2], w[3], w[4], 5, 2, 1, u, a0, priv, tile);
-    abl_dlka_deform_layer(g, w[5], w[6], w[7], 7, 9, 3, a0, a1, priv, tile);
+    abl_dlka_deform_layer(g, w[2], w[3], w[4], 5, 2, 1, u, a0, xcl, priv, tile);
+    abl_dlka_deform_layer(g, w[5], w[6], w[7], 7, 9, 3, a0, a1, xcl, priv, tile);
     abl_dlka_tail(g, w + 8, io, u, a1, priv + (ptrdiff_t)g.c * 49 * tile + 106 * tile);
 }
 

@@ -11,8 +11,12 @@
  *      (ablate_dcnv3.h); offsets and mask logits by two sgemms on x1;
  *      softmax of each group's P logits;  (barrier: samples land anywhere)
  *   B. per pixel: each of the G P points' 4 corner indices and weights,
- *      mask folded in, computed once and used for the group's GC channels;
- *      output_proj by one sgemm per tile, written NCHW.
+ *      mask folded in, computed once and used for the group's GC channels
+ *      (abl_dcn_corners / abl_dcn_core of ablate_dcnv3.h: the DCNv3 row's
+ *      own sampler); output_proj by one sgemm per tile, written NCHW.
+ * Everything here is ABL_DCN_SPECIALISE (forced inline): the templates pass
+ * each layer's geometry as literal constants, so both layers compile to
+ * fixed-size loops like the DCNv3 row's kernel.
  * The attention around the layers is ablate_dlka.h's. */
 #ifndef ABLATE_RUNTIME_DLKA_DCNV3_H
 #define ABLATE_RUNTIME_DLKA_DCNV3_H
@@ -42,15 +46,15 @@ static inline ptrdiff_t abl_dcn_shared_floats(struct abl_dcn_geom d)
 }
 
 /* Private floats: the row plane (c w), LN stats (2 w), the x1 / core tile
- * (tr w c), the corner plan of one pixel (8 GP). */
+ * (tr w c), the corner plan of one pixel (8 GP), the kernel grid (2 GP). */
 static inline ptrdiff_t abl_dcn_priv_floats(struct abl_dcn_geom d)
 {
-    ptrdiff_t f = (ptrdiff_t)d.c * d.w + 2 * d.w + (ptrdiff_t)d.tr * d.w * d.c + 8 * abl_dcn_gp(d);
+    ptrdiff_t f = (ptrdiff_t)d.c * d.w + 2 * d.w + (ptrdiff_t)d.tr * d.w * d.c + 10 * abl_dcn_gp(d);
     return (f + 15) / 16 * 16;
 }
 
 /* Phase A for rows row0 .. of image b (x: that image, c x h x w). */
-static inline void abl_dcn_phase_a(struct abl_dcn_geom d, const float *const *wp, const float *x,
+ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *const *wp, const float *x,
                                    float *xp, float *om, float *priv, int row0)
 {
     const int gp = abl_dcn_gp(d), nom = 3 * gp, p = d.k * d.k;
@@ -79,81 +83,37 @@ static inline void abl_dcn_phase_a(struct abl_dcn_geom d, const float *const *wp
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, np, gp, d.c, 1.0f, x1, d.c, wp[6], d.c,
                 1.0f, omt + 2 * gp, nom);
     for (int t = 0; t < np; t++)
-        for (int g = 0; g < d.g; g++) {
-            float *m = omt + (ptrdiff_t)t * nom + 2 * gp + g * p, mx = m[0], sum = 0.0f;
-            for (int q = 1; q < p; q++)
-                mx = m[q] > mx ? m[q] : mx;
-            for (int q = 0; q < p; q++) {
-                m[q] = abl_expf(m[q] - mx);
-                sum += m[q];
-            }
-            for (int q = 0; q < p; q++)
-                m[q] /= sum;
-        }
+        abl_dcn_softmax(omt + (ptrdiff_t)t * nom + 2 * gp, d.g, p);
 }
 
-/* Corners of every point of pixel (h, wq) (MODULES.md 6.1 steps 4-5): flat
- * indices clamped into the map, weights bil0 x mask (0 outside). */
-static inline void abl_dcn_corners(struct abl_dcn_geom d, const float *om, int h, int wq, int *idx,
-                                   float *wt)
+/* The kernel-point grid of MODULES.md 6.1 step 4, repeated per group:
+ * point a * k + cc samples column offset -half + a dil, row offset
+ * -half + cc dil. */
+ABL_DCN_SPECIALISE void abl_dcn_grid(struct abl_dcn_geom d, float *grid_x, float *grid_y)
 {
-    const int gp = abl_dcn_gp(d), p = d.k * d.k, half = d.dil * (d.k - 1) / 2;
-    for (int q = 0; q < gp; q++) {
-        const int pt = q % p, a = pt / d.k, cc = pt % d.k;
-        float xs = (float)wq + ((float)(-half + a * d.dil) + om[2 * q]);
-        float ys = (float)h + ((float)(-half + cc * d.dil) + om[2 * q + 1]);
-        xs = xs < -2.0f ? -2.0f : xs > (float)d.w + 1.0f ? (float)d.w + 1.0f : xs;
-        ys = ys < -2.0f ? -2.0f : ys > (float)d.h + 1.0f ? (float)d.h + 1.0f : ys;
-        const float fx = floorf(xs), fy = floorf(ys), lx = xs - fx, ly = ys - fy, m = om[2 * gp + q];
-        const int x0 = (int)fx, y0 = (int)fy;
-        const float vx0 = x0 >= 0 && x0 < d.w ? 1.0f - lx : 0.0f;
-        const float vx1 = x0 + 1 >= 0 && x0 + 1 < d.w ? lx : 0.0f;
-        const float vy0 = y0 >= 0 && y0 < d.h ? (1.0f - ly) * m : 0.0f;
-        const float vy1 = y0 + 1 >= 0 && y0 + 1 < d.h ? ly * m : 0.0f;
-        const int cx0 = x0 < 0 ? 0 : x0 > d.w - 1 ? d.w - 1 : x0;
-        const int cx1 = x0 + 1 > d.w - 1 ? d.w - 1 : x0 + 1 < 0 ? 0 : x0 + 1;
-        const int cy0 = y0 < 0 ? 0 : y0 > d.h - 1 ? d.h - 1 : y0;
-        const int cy1 = y0 + 1 > d.h - 1 ? d.h - 1 : y0 + 1 < 0 ? 0 : y0 + 1;
-        idx[4 * q + 0] = cy0 * d.w + cx0;
-        idx[4 * q + 1] = cy0 * d.w + cx1;
-        idx[4 * q + 2] = cy1 * d.w + cx0;
-        idx[4 * q + 3] = cy1 * d.w + cx1;
-        wt[4 * q + 0] = vy0 * vx0;
-        wt[4 * q + 1] = vy0 * vx1;
-        wt[4 * q + 2] = vy1 * vx0;
-        wt[4 * q + 3] = vy1 * vx1;
+    const int p = d.k * d.k, half = d.dil * (d.k - 1) / 2;
+    for (int q = 0; q < abl_dcn_gp(d); q++) {
+        grid_x[q] = (float)(-half + q % p / d.k * d.dil);
+        grid_y[q] = (float)(-half + q % p % d.k * d.dil);
     }
 }
 
 /* Phase B for rows row0 .. of image b: core (channels last, in the tile),
  * then y = output_proj(core) written NCHW (y: that image). */
-static inline void abl_dcn_phase_b(struct abl_dcn_geom d, const float *const *wp, const float *xp,
+ABL_DCN_SPECIALISE void abl_dcn_phase_b(struct abl_dcn_geom d, const float *const *wp, const float *xp,
                                    const float *om, float *priv, float *y, int row0)
 {
-    const int gp = abl_dcn_gp(d), nom = 3 * gp, p = d.k * d.k, gc = d.c / d.g;
+    const int gp = abl_dcn_gp(d), nom = 3 * gp, p = d.k * d.k;
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
     float *core = priv + (ptrdiff_t)d.c * d.w + 2 * d.w;
-    float *wt = core + (ptrdiff_t)d.tr * d.w * d.c;
-    int *idx = (int *)(wt + 4 * gp);
+    float *wt = core + (ptrdiff_t)d.tr * d.w * d.c, *grid_x = wt + 8 * gp, *grid_y = grid_x + gp;
+    int32_t *idx = (int32_t *)(wt + 4 * gp);
+    abl_dcn_grid(d, grid_x, grid_y);
     for (int t = 0; t < np; t++) {
-        abl_dcn_corners(d, om + (ptrdiff_t)(p0 + t) * nom, row0 + t / d.w, t % d.w, idx, wt);
-        float *cp = core + (ptrdiff_t)t * d.c;
-        for (int g = 0; g < d.g; g++) {
-            float *cg = cp + g * gc;
-            for (int j = 0; j < gc; j++)
-                cg[j] = 0.0f;
-            for (int pt = 0; pt < p; pt++) {
-                const int q = g * p + pt;
-                for (int k = 0; k < 4; k++) {
-                    const float wk = wt[4 * q + k];
-                    const float *src = xp + (ptrdiff_t)idx[4 * q + k] * d.c + g * gc;
-#pragma omp simd
-                    for (int j = 0; j < gc; j++)
-                        cg[j] += wk * src[j];
-                }
-            }
-        }
+        abl_dcn_corners(gp, d.h, d.w, 1.0f, grid_x, grid_y, om + (ptrdiff_t)(p0 + t) * nom, 1,
+                        row0 + t / d.w, t % d.w, idx, wt);
+        abl_dcn_core(xp, d.c, d.g, p, idx, wt, core + (ptrdiff_t)t * d.c);
     }
     float *dst = y + p0;
     for (int o = 0; o < d.c; o++)
@@ -167,10 +127,10 @@ static inline void abl_dcn_phase_b(struct abl_dcn_geom d, const float *const *wp
 /* One DCNv3 layer over the batch: src -> dst (n c h w, contiguous images);
  * wp: its 12 weights (6.1 item 2 order); shared: abl_dcn_shared_floats;
  * priv: this thread's abl_dcn_priv_floats.  Every thread calls it. */
-static inline void abl_dcn_layer(struct abl_dcn_geom d, const float *const *wp, const float *src,
+ABL_DCN_SPECIALISE void abl_dcn_layer(struct abl_dcn_geom d, const float *const *wp, const float *src,
                                  float *dst, float *shared, float *priv)
 {
-    _Static_assert(sizeof(int) == sizeof(float), "the corner indices share the float workspace");
+    _Static_assert(sizeof(int32_t) == sizeof(float), "the corner indices share the float workspace");
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w, img = d.c * hw, nom = 3 * abl_dcn_gp(d);
     const int ntr = (d.h + d.tr - 1) / d.tr;
     float *xp = shared, *om = shared + ((ptrdiff_t)d.n * hw * d.c + 15) / 16 * 16;
@@ -193,7 +153,7 @@ static inline void abl_dcn_layer(struct abl_dcn_geom d, const float *const *wp, 
  * layer 1 12, conv1 2, proj_2 2); u, a0, a1 shared n c h w each; dshared:
  * the larger layer's abl_dcn_shared_floats; priv: max of both layers'
  * abl_dcn_priv_floats and c x the attention's widest tile. */
-static inline void abl_dlka_dcnv3(struct abl_dlka_geom g, struct abl_dcn_geom d0,
+ABL_DCN_SPECIALISE void abl_dlka_dcnv3(struct abl_dlka_geom g, struct abl_dcn_geom d0,
                                   struct abl_dcn_geom d1, const float *const *w,
                                   struct abl_dlka_io io, float *u, float *a0, float *a1,
                                   float *dshared, float *priv)
