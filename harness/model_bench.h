@@ -8,7 +8,7 @@
 
 /* Prints the per-layer table and the end-to-end line.  0 ok, 1 the
  * generated graph disagrees with the reference, -1 error (err). */
-int model_bench(const struct model *m, int imgsz, int threads, int quick, char *err,
-                size_t errlen);
+int model_bench(const struct model *m, int imgsz, int threads, int quick, double *e2e_ms,
+                char *err, size_t errlen);
 
 #endif
