@@ -61,9 +61,11 @@ function M.render(cfg, g, variant, template)
   local kd = math.max(g.kdim_max, 1)
   g.TILE = math.min(round_up(clamp(tun.panel_bytes // (4 * kd), tun.min_tile, tun.max_tile), 16), pix)
   g.BUF_OFFS, g.SHARED_FLOATS = { 0, 0 }, 0
-  for _, c in ipairs(g.BUF_CHANNELS) do
+  -- g.BUF_PIX (optional): a buffer's own pixel count, for maps smaller
+  -- than the input's (Detect's coarser levels)
+  for i, c in ipairs(g.BUF_CHANNELS) do
     table.insert(g.BUF_OFFS, g.SHARED_FLOATS)
-    g.SHARED_FLOATS = g.SHARED_FLOATS + round_up(g.N * c * pix, 16)
+    g.SHARED_FLOATS = g.SHARED_FLOATS + round_up(g.N * c * (g.BUF_PIX and g.BUF_PIX[i] or pix), 16)
   end
   g.NBUFS = 2 + #g.BUF_CHANNELS
   g.NLAYERS = #g.LAYERS

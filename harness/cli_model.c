@@ -8,16 +8,17 @@
 #include "cli.h"
 #include "model.h"
 #include "model_bench.h"
+#include "model_torch.h"
 #include "model_forward.h"
 #include "parity.h"
 
 #define USAGE "usage: ablate model FILE.yaml [--scale n|s|m|l|x] [--imgsz 640] [--layers] [--fuse] " \
-              "[--weights W --input X --expect Y] [--bench [--threads N] [--quick]]"
+              "[--weights W --input X --expect Y] [--bench [--threads N] [--quick] [--torch]]"
 #define IMGSZ_MAX 8192
 
 struct model_opts {
     const char *path, *scale, *weights, *input, *expect;
-    int imgsz, layers, fused, bench, threads, quick;
+    int imgsz, layers, fused, bench, threads, quick, torch;
 };
 
 static int parse_opts(int argc, char **argv, struct model_opts *o, char *err, size_t errlen)
@@ -34,6 +35,8 @@ static int parse_opts(int argc, char **argv, struct model_opts *o, char *err, si
             o->bench = 1;
         else if (!strcmp(a, "--quick"))
             o->quick = 1;
+        else if (!strcmp(a, "--torch"))
+            o->torch = 1;
         else if (!strcmp(a, "--threads") && i + 1 < argc) {
             long v = strtol(argv[++i], &end, 10);
             if (*end || v < 1 || v > 256) {
@@ -199,8 +202,16 @@ int cli_model(int argc, char **argv)
     print_summary(&m, &o, s);
     free(s);
     int status = o.weights ? check_parity(&m, &o, err, sizeof err) : EXIT_OK;
+    double e2e_ms = 0;
     if (o.bench && status == EXIT_OK)
-        status = model_bench(&m, o.imgsz, o.threads, o.quick, err, sizeof err);
+        status = model_bench(&m, o.imgsz, o.threads, o.quick, &e2e_ms, err, sizeof err);
+    if (o.bench && status == EXIT_OK) {
+        if (o.torch)
+            (void)model_torch_peer(&m, o.imgsz, o.threads, e2e_ms); /* 1 = skipped, said why */
+        else
+            printf("PyTorch eager peer: --torch, or /usr/bin/python3 scripts/torch_model_peer.py "
+                   "%s %s %d %d\n", m.path, m.scale, o.imgsz, o.threads);
+    }
     model_free(&m);
     return status < 0 ? cli_bad_input(err) : status;
 }

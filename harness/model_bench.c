@@ -6,7 +6,12 @@
  * whole graph end to end (the layers' kernels on the graph's own buffers,
  * Concat copies and Detect's level packing included), and that graph's
  * output against the same graph run on the references (MODULES.md 0.2).
- * Batch 1, one image size; n' > 1 copies of a non-CSP row are refused. */
+ * Batch 1, one image size; n' > 1 copies of a non-CSP row are refused.
+ * Every buffer is allocated and pre-faulted once (buffers.c) and reused by
+ * every run.  At 1 thread the end-to-end median matches the sum of the
+ * layers; at 2 threads on a shared 2-core machine a co-tenant stalls the
+ * OpenMP barriers of a whole-graph run (~100 ms long) far more often than
+ * those of a 1 ms layer, so the line reports the co-tenants' load too. */
 #include "model_bench.h"
 
 #include <stdio.h>
@@ -18,6 +23,7 @@
 #include "instance.h"
 #include "model_internal.h"
 #include "parity.h"
+#include "peak.h"
 #include "rng.h"
 #include "timing.h"
 
@@ -58,6 +64,9 @@ static void call_layer(const struct layer_run *r, int use_ref, const float *x, f
     if (L->kind == LAYER_UPSAMPLE) {
         struct shape4 in = r->inst.in;
         int s = L->upsample, wo = in.w * s, ho = in.h * s;
+        /* the graph's own threads: a serial copy would idle them (and cost
+         * ~1 ms a map at 640) */
+#pragma omp parallel for num_threads(r->threads) schedule(static)
         for (int c = 0; c < in.c; c++)
             for (int i = 0; i < ho; i++)
                 for (int j = 0; j < wo; j++)
@@ -212,6 +221,15 @@ static int64_t layer_flops(const struct graph *g, int i)
     return L->kind == LAYER_OP ? L->op->flops_full(&L->args, g->runs[i].inst.in) : 0;
 }
 
+/* One untimed call's duration: seeds timing_run's sample count (without
+ * it every layer and the graph got max_samples, 400 graph runs). */
+static double first_call_s(void (*fn)(void *), void *ctx)
+{
+    double t0 = now_s();
+    fn(ctx);
+    return now_s() - t0;
+}
+
 /* The generated graph's output against the reference graph's. */
 static int graph_parity(struct graph *g, struct parity *p)
 {
@@ -231,24 +249,52 @@ static int graph_parity(struct graph *g, struct parity *p)
     return 0;
 }
 
-static void print_layers(const struct graph *g, const double *ms, double total)
+/* sgemm_gflops: this machine's sgemm roof at the bench's threads (peak.c),
+ * each layer's GFLOP/s is shown as a share of it; 0 = not measured. */
+static void print_layers(const struct graph *g, const double *ms, double total, double sgemm_gflops)
 {
-    printf("%5s  %-14s %-5s %12s %9s %7s\n", "layer", "module", "impl", "median_ms", "GFLOP/s",
-           "share");
+    printf("%5s  %-14s %-5s %12s %9s %7s %7s\n", "layer", "module", "impl", "median_ms", "GFLOP/s",
+           "share", "%sgemm");
     for (int i = 0; i < g->m->nlayers; i++) {
         const struct model_layer *L = &g->m->layers[i];
         double gf = ms[i] > 0 ? (double)layer_flops(g, i) / (ms[i] * 1e6) : 0;
-        printf("%5d  %-14s %-5s %12.4f %9.2f %6.1f%%\n", i,
+        printf("%5d  %-14s %-5s %12.4f %9.2f %6.1f%% %6.1f%%\n", i,
                L->kind == LAYER_OP ? L->op->name : L->kind == LAYER_CONCAT ? "Concat" : "Upsample",
-               impl_name(&g->runs[i]), ms[i], gf, total > 0 ? 100.0 * ms[i] / total : 0);
+               impl_name(&g->runs[i]), ms[i], gf, total > 0 ? 100.0 * ms[i] / total : 0,
+               sgemm_gflops > 0 ? 100.0 * gf / sgemm_gflops : 0);
     }
 }
 
-int model_bench(const struct model *m, int imgsz, int threads, int quick, char *err,
-                size_t errlen)
+/* The per-layer table against this machine's sgemm roof at `threads`, then
+ * the end-to-end line. */
+static void print_bench(const struct graph *g, const struct timing_result *e2e, const struct parity *p,
+                        const double *ms, double sum, int64_t flops, int threads, int ok)
+{
+    const struct model *m = g->m;
+    struct peak pk = {0};
+    char perr[ERR_MAX];
+    if (peak_measure(&pk, threads, 1, perr, sizeof perr) == 0)
+        printf("sgemm roof (OpenBLAS %s, n=%d, %d thread%s): %.1f GFLOP/s\n", pk.blas_core, pk.sgemm_n,
+               threads, threads > 1 ? "s" : "", pk.sgemm_gflops);
+    else
+        printf("sgemm roof: not measured (%s)\n", perr);
+    print_layers(g, ms, sum, pk.sgemm_gflops);
+    printf("%s end-to-end at %dx%d, %d thread%s: %.3f ms median (p10 %.3f, p90 %.3f, %d samples; "
+           "sum of layers %.3f ms; co-tenant load %.2f CPUs), %.2f GFLOP/s; generated graph vs "
+           "reference graph: max_abs=%.3g max_rel=%.3g nmse=%.3g %s\n",
+           m->name, g->size, g->size, threads, threads > 1 ? "s" : "", e2e->median_ms, e2e->p10_ms,
+           e2e->p90_ms, e2e->samples, sum, e2e->load, (double)flops / (e2e->median_ms * 1e6), p->max_abs,
+           p->max_rel, p->nmse, ok ? "ok" : "FAIL");
+}
+
+int model_bench(const struct model *m, int imgsz, int threads, int quick, double *e2e_ms,
+                char *err, size_t errlen)
 {
     struct model_bench_result r;
-    return model_bench_run(m, imgsz, threads, quick, 1, &r, err, errlen);
+    int rc = model_bench_run(m, imgsz, threads, quick, 1, &r, err, errlen);
+    if (rc >= 0)
+        *e2e_ms = r.e2e.median_ms;
+    return rc;
 }
 
 int model_bench_run(const struct model *m, int imgsz, int threads, int quick, int per_layer,
@@ -265,27 +311,21 @@ int model_bench_run(const struct model *m, int imgsz, int threads, int quick, in
     timing_opts_default(&o, quick);
     for (int i = 0; rc == 0 && i < m->nlayers; i++) {
         struct timed_impl t = {.fn = time_layer, .ctx = &g.runs[i]};
-        if (per_layer)
+        if (per_layer) {
+            t.first_call_s = first_call_s(time_layer, &g.runs[i]);
             timing_run(&t, 1, &o, NULL, NULL);
+        }
         ms[i] = per_layer ? t.result.median_ms : 0, sum += ms[i], flops += layer_flops(&g, i);
     }
     if (rc == 0 && (rc = graph_parity(&g, &p)) != 0)
         snprintf(err, errlen, "out of memory");
     if (rc == 0) {
-        struct timed_impl t = {.fn = run_graph, .ctx = &g};
+        struct timed_impl t = {.fn = run_graph, .ctx = &g, .first_call_s = first_call_s(run_graph, &g)};
         timing_run(&t, 1, &o, NULL, NULL);
         int ok = p.n_nonfinite == 0 && p.n_bad == 0;
         r->e2e = t.result, r->par = p, r->ok = ok, r->sum_layers_ms = sum;
-        if (per_layer) {
-            print_layers(&g, ms, sum);
-            printf("%s end-to-end at %dx%d, %d thread%s: %.3f ms median (p10 %.3f, p90 %.3f, %d samples; "
-                   "sum of layers %.3f ms), %.2f GFLOP/s; generated graph vs reference graph: "
-                   "max_abs=%.3g max_rel=%.3g nmse=%.3g %s\n",
-                   m->name, imgsz, imgsz, threads, threads > 1 ? "s" : "", t.result.median_ms,
-                   t.result.p10_ms, t.result.p90_ms, t.result.samples, sum,
-                   (double)flops / (t.result.median_ms * 1e6), p.max_abs, p.max_rel, p.nmse,
-                   ok ? "ok" : "FAIL");
-        }
+        if (per_layer)
+            print_bench(&g, &t.result, &p, ms, sum, flops, threads, ok);
         rc = ok ? 0 : 1;
     }
     if (ms)

@@ -10,8 +10,8 @@
 
 /* Prints the per-layer table and the end-to-end line.  0 ok, 1 the
  * generated graph disagrees with the reference, -1 error (err). */
-int model_bench(const struct model *m, int imgsz, int threads, int quick, char *err,
-                size_t errlen);
+int model_bench(const struct model *m, int imgsz, int threads, int quick, double *e2e_ms,
+                char *err, size_t errlen);
 
 /* What one run measured: the end-to-end timing and the generated graph
  * against the reference graph (ok: within MODULES.md 0.2). */

@@ -51,21 +51,25 @@ Test(model_forward, missing_weights_named)
 }
 
 /* --bench: every layer with a generator runs its generated kernel (SPPF
- * included), Detect its reference; the generated graph must agree with
+ * and Detect included); the generated graph must agree with
  * the reference graph.  Timings are not checked (a shared machine). */
 Test(model_forward, bench_quick_generated_graph_agrees, .timeout = 300)
 {
     struct run_out r;
     run_ablate(&r, "model " YAML " --imgsz 64 --bench --quick");
     cr_expect_eq(r.status, 0, "status %d: %s", r.status, r.err);
-    cr_expect(strstr(r.out, "layer  module         impl     median_ms   GFLOP/s   share\n") != NULL,
-              "%s", r.out);
+    cr_expect(strstr(r.out, "sgemm roof (OpenBLAS ") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "layer  module         impl     median_ms   GFLOP/s   share  %sgemm\n") !=
+                  NULL, "%s", r.out);
     cr_expect(strstr(r.out, "\n    9  SPPF           gen ") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, "\n   11  Concat         copy ") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, "\n   22  Detect         gen ") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, "YOLOv8t-golden end-to-end at 64x64, 1 thread: ") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, "generated graph vs reference graph: max_abs=") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, " ok\n") != NULL, "%s", r.out);
+    /* without --torch: the peer is named, not run (make test stays free of Python) */
+    cr_expect(strstr(r.out, "\nPyTorch eager peer: --torch, or /usr/bin/python3 "
+                            "scripts/torch_model_peer.py " YAML " t 64 1\n") != NULL, "%s", r.out);
 }
 
 Test(model_forward, bench_bad_threads)
