@@ -281,11 +281,11 @@ CASES = [
     _c(DL, 'dlka_blog_c4_b2_6x8', 'd_model=4 variant=blog', 6, 8, batch=2),
     _c(DL, 'dlka_blog_c12_far_7x7', 'd_model=12 variant=blog', 7, 7, offset_px=6.0),
     _c(DL, 'dlka_dcnv3_lka_c8_10x9', 'd_model=8 variant=dcnv3_lka', 10, 9),
-    _c('C3_DCNv3_DLKA', 'c3dlka_official_8x9', 'c1=6 c2=8 n=1 shortcut=0 variant=official', 8, 9),
-    _c('C3_DCNv3_DLKA', 'c3dlka_official_short_b2_6x7',
+    _c('C3_DCNv3_DLKA', 'c3_dlka_official_8x9', 'c1=6 c2=8 n=1 shortcut=0 variant=official', 8, 9),
+    _c('C3_DCNv3_DLKA', 'c3_dlka_official_short_b2_6x7',
        'c1=4 c2=6 n=1 shortcut=1 variant=official', 6, 7, batch=2),
-    _c('C3_DCNv3_DLKA', 'c3dlka_blog_9x8', 'c1=6 c2=16 n=1 shortcut=0 variant=blog', 9, 8),
-    _c('C3_DCNv3_DLKA', 'c3dlka_blog_short_g2_7x10',
+    _c('C3_DCNv3_DLKA', 'c3_dlka_blog_9x8', 'c1=6 c2=16 n=1 shortcut=0 variant=blog', 9, 8),
+    _c('C3_DCNv3_DLKA', 'c3_dlka_blog_short_g2_7x10',
        'c1=8 c2=8 n=1 shortcut=1 g=2 variant=blog', 7, 10),
 ]
 
@@ -361,7 +361,7 @@ def main(argv):
     if len(argv) == 2 and argv[1] == '--selftest':
         return selftest()
     if len(argv) == 3 and argv[1] == '--verify':
-        files = sorted(f for f in os.listdir(argv[2]) if f.startswith(('c3_', 'dlka_', 'c3dlka_'))
+        files = sorted(f for f in os.listdir(argv[2]) if f.startswith(('c3_', 'dlka_', 'c3_dlka_'))
                        and f.endswith('.safetensors'))
         bad = [f for f in files if not verify_file(os.path.join(argv[2], f))]
         print('%d files checked, %d failed' % (len(files), len(bad)))

@@ -191,5 +191,5 @@ def c2f_ghost_spec(a, sd, x):
 
 
 GHOST_SPECS = {'GhostModule': ghost_spec, 'C2f_GhostModule_DynamicConv': c2f_ghost_spec}
-# file names: c2fghost_*, so the C2f goldens' glob c2f_* does not take them
-GHOST_FILE_PREFIX = {'GhostModule': 'ghostmodule', 'C2f_GhostModule_DynamicConv': 'c2fghost'}
+# file names: c2f_ghost_*, so the C2f goldens' glob c2f_* does not take them
+GHOST_FILE_PREFIX = {'GhostModule': 'ghostmodule', 'C2f_GhostModule_DynamicConv': 'c2f_ghost'}

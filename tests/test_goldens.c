@@ -111,7 +111,7 @@ Test(goldens, acmix, .timeout = 300) { check_module("tests/goldens/acmix_*.safet
 
 Test(goldens, bottleneck, .timeout = 300) { check_module("tests/goldens/bottleneck_*.safetensors", 5); }
 
-Test(goldens, c2f, .timeout = 300) { check_module("tests/goldens/c2f_*.safetensors", 5); }
+Test(goldens, c2f, .timeout = 300) { check_module("tests/goldens/c2f_n*.safetensors", 5); }
 
 Test(goldens, dyconv, .timeout = 300) { check_module("tests/goldens/dyconv2d_*.safetensors", 7); }
 
@@ -125,12 +125,12 @@ Test(goldens, ghostmodule, .timeout = 300)
     check_module("tests/goldens/ghostmodule_*.safetensors", 6);
 }
 
-/* c2fghost_*: named apart so that the C2f glob (c2f_*) does not take them */
-Test(goldens, c2f_ghost, .timeout = 300) { check_module("tests/goldens/c2fghost_*.safetensors", 5); }
-Test(goldens, c3, .timeout = 300) { check_module("tests/goldens/c3_*.safetensors", 5); }
+/* C2f and C3 read c2f_n*, c3_n*: c2f_ghost_*, c3_dlka_* are their own rows' */
+Test(goldens, c2f_ghost, .timeout = 300) { check_module("tests/goldens/c2f_ghost_*.safetensors", 5); }
+Test(goldens, c3, .timeout = 300) { check_module("tests/goldens/c3_n*.safetensors", 5); }
 
 Test(goldens, dlka, .timeout = 300) { check_module("tests/goldens/dlka_*.safetensors", 9); }
 
-Test(goldens, c3_dlka, .timeout = 300) { check_module("tests/goldens/c3dlka_*.safetensors", 4); }
+Test(goldens, c3_dlka, .timeout = 300) { check_module("tests/goldens/c3_dlka_*.safetensors", 4); }
 
 Test(goldens, dcnv3, .timeout = 300) { check_module("tests/goldens/dcnv3_*.safetensors", 8); }
