@@ -211,13 +211,14 @@ MODULE_KEYS = {
                    'bn_eps': BN_EPS_DEFAULT},
     'c2f': {'c1': None, 'c2': None, 'n': 1, 'shortcut': 0, 'g': 1, 'e': 0.5,
             'bn_eps': BN_EPS_DEFAULT},
+    'sppf': {'c1': None, 'c2': None, 'k': 5, 'bn_eps': BN_EPS_DEFAULT},
 }
 MODULE_KEYS.update(torch_dyconv.DYN_MODULE_KEYS)
 MODULE_KEYS.update(torch_ghost.GHOST_MODULE_KEYS)
 MODULE_KEYS['c2f_dynamicconv'] = torch_ghost.GHOST_MODULE_KEYS['c2f_ghostmodule_dynamicconv']
 MODULE_KEYS.update(torch_dcnv3.DCNV3_MODULE_KEYS)
 MODULE_KEYS.update(torch_dlka_args.DLKA_MODULE_KEYS)
-MODULE_NAMES = {'conv': 'Conv', 'akconv': 'AKConv', 'acmix': 'ACmix', 'bottleneck': 'Bottleneck',
+MODULE_NAMES = {'conv': 'Conv', 'akconv': 'AKConv', 'acmix': 'ACmix', 'bottleneck': 'Bottleneck', 'sppf': 'SPPF',
                 'c2f': 'C2f'}
 MODULE_NAMES.update(torch_dyconv.DYN_MODULE_NAMES)
 MODULE_NAMES.update(torch_ghost.GHOST_MODULE_NAMES)
@@ -288,6 +289,10 @@ def build_module(module, kv):
         c_in = a['c1']
     elif module.lower() == 'c2f':
         m = C2f(a['c1'], a['c2'], a['n'], bool(a['shortcut']), a['g'], a['e'])
+        c_in = a['c1']
+    elif module.lower() == 'sppf':
+        from torch_model_golden import SPPF  # the whole-model script's re-typing (MODULES.md 3.5)
+        m = SPPF(a['c1'], a['c2'], a['k'])
         c_in = a['c1']
     else:
         m = AKConv(a['inc'], a['outc'], a['num_param'], a['stride'], bias=bool(a['bias']),
@@ -528,6 +533,12 @@ BOTTLENECK_CASES = [
     _c('k5_10x7', 'c1=3 c2=4 k=5', 10, 7),
 ]
 
+SPPF_CASES = [  # odd and H != W maps: the max pools' -inf padding at every border
+    _c('k5_9x7', 'c1=6 c2=8 k=5', 9, 7),
+    _c('k3_b2_6x11', 'c1=4 c2=4 k=3', 6, 11, batch=2),
+    _c('k5_1x9', 'c1=8 c2=6 k=5', 1, 9),
+]
+
 C2F_CASES = [
     _c('n1_8x10', 'c1=4 c2=6 n=1', 8, 10),
     _c('n2_short_7x9', 'c1=5 c2=8 n=2 shortcut=1', 7, 9),
@@ -579,7 +590,8 @@ ALL_CASES = [
     ('DynamicConv', torch_dyconv.DYNAMICCONV_CASES, 1000),
     ('GhostModule', torch_ghost.GHOST_CASES, 1100),
     ('C2f_GhostModule_DynamicConv', torch_ghost.C2F_GHOST_CASES, 1200),
-    ('DCNv3', torch_dcnv3.DCNV3_CASES, 1100),  # 1100 as first written: the files stay byte-identical
+    ('DCNv3', torch_dcnv3.DCNV3_CASES, 1100),
+    ('SPPF', SPPF_CASES, 1300),  # 1100 as first written: the files stay byte-identical
 ]
 
 

@@ -134,3 +134,7 @@ Test(goldens, dlka, .timeout = 300) { check_module("tests/goldens/dlka_*.safeten
 Test(goldens, c3_dlka, .timeout = 300) { check_module("tests/goldens/c3_dlka_*.safetensors", 4); }
 
 Test(goldens, dcnv3, .timeout = 300) { check_module("tests/goldens/dcnv3_*.safetensors", 8); }
+
+/* Detect and DetectV5 take one map per level, so they are checked inside
+ * the whole-model golden (test_model_forward.c), not here. */
+Test(goldens, sppf, .timeout = 300) { check_module("tests/goldens/sppf_*.safetensors", 3); }
