@@ -14,7 +14,7 @@
  * ~2^41), so that 512 layers x 1000 copies stay inside int64. */
 #define LAYER_FLOPS_MAX (1LL << 43)
 
-/* Every weight tensor within the README's 2^28 elements, and the row's
+/* Every weight tensor within the 2^28 elements of docs/cli.md (bad input), and the row's
  * counts within LAYER_FLOPS_MAX, before anything sums them: huge
  * channel counts from a YAML would overflow int64 otherwise. */
 static int check_row_size(const struct model *m, int i, struct shape4 in, char *err,

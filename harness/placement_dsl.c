@@ -1,4 +1,4 @@
-/* harness/placement_dsl.c — `return placement { ... }` (README "Placement
+/* harness/placement_dsl.c — `return placement { ... }` (docs/models.md "Placement
  * sweeps").  Like experiment.c's `sweep`, a C function that checks every
  * key, type and value while the script runs, so each mistake carries the
  * script's FILE:LINE; every variant is also built at every scale here, so

@@ -3,7 +3,7 @@
  * (placement_edit.c), counted (model_summarize) and timed end to end with
  * generated kernels (model_bench_run) in a forked child with a time limit,
  * so a crash or a hang becomes a row and the sweep goes on.  One CSV row
- * each (README "Placement sweeps" lists how the columns are used), flushed
+ * each (docs/models.md "Placement sweeps" lists how the columns are used), flushed
  * as it is written; --resume skips rows already in the CSV. */
 #include <errno.h>
 #include <math.h>

@@ -1,0 +1,160 @@
+/* tests/test_docs.c — the README stays short and every relative link in
+ * README.md and docs/ leads somewhere: the file exists and, where the link
+ * names a #fragment, a heading of that file has that GitHub anchor.
+ * Runs from the repository root (scripts/run_tests.sh). */
+#include <criterion/criterion.h>
+#include <ctype.h>
+#include <glob.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "test_util.h"
+
+#define DOC_MAX (256 * 1024)
+#define README_MAX_LINES 200
+
+static char *read_doc(const char *path)
+{
+    static __thread char buf[DOC_MAX];
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "cannot open %s", path);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    return buf;
+}
+
+/* GitHub's heading anchor: lower case, punctuation other than '-' and '_'
+ * dropped, spaces to '-'. Non-ASCII bytes are kept as GitHub keeps letters. */
+static void heading_slug(const char *heading, char *slug, size_t len)
+{
+    size_t k = 0;
+    for (const unsigned char *p = (const unsigned char *)heading; *p && *p != '\n' && k + 1 < len; p++) {
+        if (*p == ' ')
+            slug[k++] = '-';
+        else if (*p >= 0x80 || isalnum(*p) || *p == '-' || *p == '_')
+            slug[k++] = (char)tolower(*p);
+    }
+    slug[k] = 0;
+}
+
+/* Does markdown TEXT have a heading whose anchor is ANCHOR? */
+static int has_anchor(const char *text, const char *anchor)
+{
+    for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        if (*line != '#')
+            continue;
+        const char *h = line;
+        while (*h == '#')
+            h++;
+        while (*h == ' ')
+            h++;
+        char slug[512];
+        heading_slug(h, slug, sizeof slug);
+        if (strcmp(slug, anchor) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* What is wrong with one link target written in the markdown file DOC
+ * (whose text is DOC_TEXT): 0 and WHY empty when nothing is. */
+static int link_problem(const char *doc, const char *doc_text, const char *target, char *why, size_t len)
+{
+    *why = 0;
+    if (strncmp(target, "http://", 7) == 0 || strncmp(target, "https://", 8) == 0 ||
+        strncmp(target, "mailto:", 7) == 0)
+        return 0;
+    const char *hash = strchr(target, '#');
+    size_t plen = hash ? (size_t)(hash - target) : strlen(target);
+    const char *anchor = hash ? hash + 1 : "";
+    char dir[PATH_MAX], path[PATH_MAX + 1100];
+    snprintf(dir, sizeof dir, "%s", doc);
+    snprintf(path, sizeof path, "%s/%.*s", dirname(dir), (int)plen, target);
+    const char *text = doc_text;
+    if (plen > 0) {
+        if (access(path, F_OK) != 0) {
+            snprintf(why, len, "%s: link (%s) leads to no file (%s)", doc, target, path);
+            return 1;
+        }
+        size_t n = strlen(path);
+        if (!*anchor || n < 4 || strcmp(path + n - 3, ".md") != 0)
+            return 0;
+        text = read_doc(path);
+    }
+    if (*anchor && !has_anchor(text, anchor)) {
+        snprintf(why, len, "%s: link (%s): no heading with anchor #%s", doc, target, anchor);
+        return 1;
+    }
+    return 0;
+}
+
+/* Every ](target) of one markdown file; the first problem, or 0. */
+static int doc_links_problem(const char *doc, char *why, size_t len)
+{
+    static __thread char copy[DOC_MAX];
+    snprintf(copy, sizeof copy, "%s", read_doc(doc));
+    for (const char *p = strstr(copy, "]("); p; p = strstr(p + 2, "](")) {
+        const char *start = p + 2, *end = strchr(start, ')');
+        if (!end || end - start >= 1024 || memchr(start, ' ', (size_t)(end - start)))
+            continue;
+        char target[1024];
+        snprintf(target, sizeof target, "%.*s", (int)(end - start), start);
+        if (link_problem(doc, copy, target, why, len))
+            return 1;
+    }
+    return 0;
+}
+
+static void check_doc_links(const char *doc)
+{
+    char why[4096];
+    cr_assert_eq(doc_links_problem(doc, why, sizeof why), 0, "%s", why);
+}
+
+Test(docs, readme_is_short)
+{
+    const char *text = read_doc("README.md");
+    int lines = 0;
+    for (const char *p = text; *p; p++)
+        lines += *p == '\n';
+    cr_assert(lines <= README_MAX_LINES, "README.md has %d lines (at most %d: details go to docs/)", lines,
+              README_MAX_LINES);
+}
+
+Test(docs, every_relative_link_resolves)
+{
+    check_doc_links("README.md");
+    const char *patterns[] = {"docs/*.md", "docs/*/*.md"};
+    int pages = 0;
+    for (size_t i = 0; i < sizeof patterns / sizeof *patterns; i++) {
+        glob_t g;
+        if (glob(patterns[i], 0, NULL, &g) != 0)
+            continue;
+        for (size_t k = 0; k < g.gl_pathc; k++, pages++)
+            check_doc_links(g.gl_pathv[k]);
+        globfree(&g);
+    }
+    cr_assert(pages >= 5, "expected the docs/ pages, found %d", pages);
+}
+
+Test(docs, link_checker_catches_broken_links)
+{
+    char dir[] = "/tmp/ablate-docs-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char a[PATH_MAX], b[PATH_MAX], why[4096];
+    snprintf(a, sizeof a, "%s/a.md", dir);
+    snprintf(b, sizeof b, "%s/b.md", dir);
+    write_file(b, "# Placement sweeps: `make sweep`\n");
+    write_file(a, "[ok](b.md) [ok](b.md#placement-sweeps-make-sweep) [web](https://x.org/y)\n");
+    cr_assert_eq(doc_links_problem(a, why, sizeof why), 0, "%s", why);
+    write_file(a, "see [b](b.md#placement)\n");
+    cr_assert_eq(doc_links_problem(a, why, sizeof why), 1);
+    cr_assert(strstr(why, "no heading with anchor #placement"), "%s", why);
+    write_file(a, "see [c](c.md)\n");
+    cr_assert_eq(doc_links_problem(a, why, sizeof why), 1);
+    cr_assert(strstr(why, "leads to no file"), "%s", why);
+    remove_dir(dir);
+}
