@@ -240,16 +240,14 @@ int weight_find(const struct st_file *f, const struct weight_desc *d, const char
     }
     shape_text(t->shape, t->ndim, got, sizeof got);
     shape_text(d->shape, d->ndim, want, sizeof want);
-    const char *or_one = d->ndim == 0 ? " (or [1])" : "";
     if (!shape_accepted(d, t)) {
         snprintf(err, errlen, "%s: tensor '%s' has shape %s, %s expects %s%s", path, key, got, module,
-                 want, or_one);
+                 want, d->ndim == 0 ? " (or [1])" : "");
         return -1;
     }
     if (!dtype_accepted(d, t)) {
-        snprintf(err, errlen, "%s: tensor '%s' is %s %s, %s expects %s %s%s", path, key,
-                 st_dtype_name(t->dtype), got, module, d->is_int64 ? "I64 (or I32)" : "F32", want,
-                 or_one);
+        snprintf(err, errlen, "%s: tensor '%s' is %s %s, %s expects %s %s", path, key,
+                 st_dtype_name(t->dtype), got, module, d->is_int64 ? "I64 or I32" : "F32", want);
         return -1;
     }
     return 0;
