@@ -45,7 +45,7 @@ static const struct cli_usage table[] = {
      "[--weights W --input X --expect Y] [--bench [--threads N] [--quick] [--torch]]",
      "a YAML model's summary as ultralytics prints it; whole-graph parity; per-layer and end-to-end timing",
      {{"FILE.yaml", "an ultralytics model YAML (experiments/models/)"},
-      {"--scale n|s|m|l|x", "the scale (default: from the file name, else the first of `scales`)"},
+      {"--scale S", "the scale: n, s, m, l or x (default: from the file name, else the first of `scales`)"},
       {"--imgsz S", "image size, a multiple of 32 from 32 to 8192 (default 640)"},
       {"--layers", "print ultralytics' per-layer table before the summary"},
       {"--fuse", "the summary after model.fuse() (BN folded into the convs)"},
