@@ -29,7 +29,7 @@ QUICK   ?=
 BLAS_CORETYPE ?= auto
 RUN_ENV  = ABLATE_CORETYPE=$(BLAS_CORETYPE)
 
-.PHONY: all deps test test-asan test-slurm fuzz fuzz-lib sweep slurm-sweep bench clean help goldens report regress
+.PHONY: FORCE all deps test test-asan test-slurm fuzz fuzz-lib sweep slurm-sweep bench clean help goldens report regress
 all: deps $(BUILD)/ablate
 
 help:
@@ -52,6 +52,18 @@ deps:
 $(BUILD)/obj/%.o: %.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+# The commit `ablate --version` names: only harness/version.c is compiled
+# with it, and only it rebuilds when it changes ($(BUILD)/commit.txt is
+# rewritten only then).  Outside a git checkout (a tarball): "unknown".
+ABLATE_COMMIT := $(if $(wildcard .git),$(shell git describe --always --dirty 2>/dev/null),)
+ABLATE_COMMIT := $(or $(ABLATE_COMMIT),unknown)
+$(BUILD)/commit.txt: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(ABLATE_COMMIT)' | cmp -s - $@ || echo '$(ABLATE_COMMIT)' > $@
+$(BUILD)/obj/harness/version.o: $(BUILD)/commit.txt
+$(BUILD)/obj/harness/version.o: CFLAGS += -DABLATE_COMMIT='"$(ABLATE_COMMIT)"'
+FORCE:
 
 $(BUILD)/libablate.a: $(LIB_OBJ)
 	@rm -f $@

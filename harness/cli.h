@@ -20,4 +20,9 @@ int cli_placement(int argc, char **argv);
 /* Prints "ablate: <msg>" to stderr and returns EXIT_BAD_INPUT. */
 int cli_bad_input(const char *msg);
 
+/* The verb's synopsis from the usage table (cli_usage.c), after "ablate ". */
+const char *cli_synopsis(const char *verb);
+/* Prints "ablate: usage: ablate <synopsis>" to stderr; returns EXIT_BAD_INPUT. */
+int cli_bad_usage(const char *verb);
+
 #endif

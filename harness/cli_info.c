@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_json.h"
 #include "gen.h"
 #include "instance.h"
 #include "peak.h"
@@ -18,14 +19,31 @@ static void print_shape(const char *label, struct shape4 s)
     printf("%-11s %dx%dx%dx%d\n", label, s.n, s.c, s.h, s.w);
 }
 
+/* Removes every "--json" from argv (in place: the words keep their
+ * order); 1 if there was one. */
+static int take_json_flag(int *argc, char **argv)
+{
+    int json = 0, n = 0;
+    for (int i = 0; i < *argc; i++)
+        if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else
+            argv[n++] = argv[i];
+    *argc = n;
+    return json;
+}
+
 int cli_info(int argc, char **argv)
 {
     struct instance m;
     char err[ERR_MAX], args[512];
+    int json = take_json_flag(&argc, argv);
     if (argc < 1)
-        return cli_bad_input("usage: ablate info MODULE key=value ... h=H w=W [batch=B]");
+        return cli_bad_usage("info");
     if (instance_parse(&m, argc, argv, err, sizeof err) != 0)
         return cli_bad_input(err);
+    if (json)
+        return cli_print_instance_json(&m);
     args_format(&m.args, args, sizeof args);
     const struct op *op = m.op;
     int64_t thop = op->flops_thop(&m.args, m.in);
@@ -53,6 +71,8 @@ int cli_info(int argc, char **argv)
 
 int cli_list(int argc, char **argv)
 {
+    if (argc > 0)
+        return cli_bad_usage("list");
     struct gen_env env;
     char err[ERR_MAX];
     int have_env = gen_env_init(&env, err, sizeof err) == 0;
@@ -81,9 +101,12 @@ int cli_list(int argc, char **argv)
 int cli_peak(int argc, char **argv)
 {
     char err[ERR_MAX];
+    int quick = argc == 1 && !strcmp(argv[0], "--quick");
+    if (argc > 0 && !quick)
+        return cli_bad_usage("peak");
     for (int t = 1; t <= 2; t++) {
         struct peak pk;
-        if (peak_measure(&pk, t, argc > 0 && !strcmp(argv[0], "--quick"), err, sizeof err) != 0)
+        if (peak_measure(&pk, t, quick, err, sizeof err) != 0)
             return cli_bad_input(err);
         printf("%d thread%s: sgemm %dx%dx%d %.1f GFLOP/s (OpenBLAS core %s), triad %.1f GB/s\n", t,
                t > 1 ? "s" : " ", pk.sgemm_n, pk.sgemm_n, pk.sgemm_n, pk.sgemm_gflops, pk.blas_core,

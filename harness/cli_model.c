@@ -6,19 +6,18 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_json.h"
 #include "model.h"
 #include "model_bench.h"
 #include "model_torch.h"
 #include "model_forward.h"
 #include "parity.h"
 
-#define USAGE "usage: ablate model FILE.yaml [--scale n|s|m|l|x] [--imgsz 640] [--layers] [--fuse] " \
-              "[--weights W --input X --expect Y] [--bench [--threads N] [--quick] [--torch]]"
 #define IMGSZ_MAX 8192
 
 struct model_opts {
     const char *path, *scale, *weights, *input, *expect;
-    int imgsz, layers, fused, bench, threads, quick, torch;
+    int imgsz, layers, fused, bench, threads, quick, torch, json;
 };
 
 static int parse_opts(int argc, char **argv, struct model_opts *o, char *err, size_t errlen)
@@ -37,6 +36,8 @@ static int parse_opts(int argc, char **argv, struct model_opts *o, char *err, si
             o->quick = 1;
         else if (!strcmp(a, "--torch"))
             o->torch = 1;
+        else if (!strcmp(a, "--json"))
+            o->json = 1;
         else if (!strcmp(a, "--threads") && i + 1 < argc) {
             long v = strtol(argv[++i], &end, 10);
             if (*end || v < 1 || v > 256) {
@@ -63,14 +64,18 @@ static int parse_opts(int argc, char **argv, struct model_opts *o, char *err, si
             }
             o->imgsz = (int)v;
         } else if (a[0] == '-' || o->path) {
-            snprintf(err, errlen, "model: unknown option '%s' (%s)", a, USAGE);
+            snprintf(err, errlen, "model: unknown option '%s' (usage: ablate %s)", a, cli_synopsis("model"));
             return -1;
         } else
             o->path = a;
     }
     int some = o->weights || o->input || o->expect, all = o->weights && o->input && o->expect;
     if (!o->path || (some && !all)) {
-        snprintf(err, errlen, USAGE);
+        snprintf(err, errlen, "usage: ablate %s", cli_synopsis("model"));
+        return -1;
+    }
+    if (o->json && (some || o->bench)) {
+        snprintf(err, errlen, "model: --json prints the summary (and --layers), not --weights or --bench");
         return -1;
     }
     return 0;
@@ -196,6 +201,12 @@ int cli_model(int argc, char **argv)
         free(s);
         model_free(&m);
         return cli_bad_input(err);
+    }
+    if (o.json) {
+        int status = cli_print_model_json(&m, s, &(struct model_json_opts){o.imgsz, o.fused, o.layers});
+        free(s);
+        model_free(&m);
+        return status;
     }
     if (o.layers)
         print_layers(&m, s);

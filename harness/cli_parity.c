@@ -40,8 +40,7 @@ static int parse(int argc, char **argv, struct parity_args *a, char *err, size_t
             a->module[a->n_module++] = argv[i];
     }
     if (!a->weights || !a->input || !a->expect || a->n_module < 1 || a->threads < 1) {
-        snprintf(err, errlen, "usage: ablate parity MODULE key=value ... --weights W --input X "
-                              "--expect Y [--threads N]");
+        snprintf(err, errlen, "usage: ablate %s", cli_synopsis("parity"));
         return -1;
     }
     return 0;

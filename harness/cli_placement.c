@@ -7,8 +7,6 @@
 #include "gen.h"
 #include "placement.h"
 
-#define USAGE "usage: ablate placement FILE.lua [--out DIR] [--quick] [--resume]"
-
 int cli_placement(int argc, char **argv)
 {
     struct placement_opts o = {.argc = argc + 2, .argv = argv - 2};
@@ -23,13 +21,14 @@ int cli_placement(int argc, char **argv)
         else if (!strcmp(argv[i], "--out") && i + 1 < argc)
             o.out = argv[++i];
         else if (argv[i][0] == '-' || file) {
-            snprintf(err, sizeof err, "placement: unexpected '%s' (%s)", argv[i], USAGE);
+            snprintf(err, sizeof err, "placement: unexpected '%s' (usage: ablate %s)", argv[i],
+                     cli_synopsis("placement"));
             return cli_bad_input(err);
         } else
             file = argv[i];
     }
     if (!file)
-        return cli_bad_input(USAGE);
+        return cli_bad_usage("placement");
     struct gen_env env;
     if (gen_env_init(&env, err, sizeof err) != 0)
         return cli_bad_input(err);

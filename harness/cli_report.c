@@ -15,9 +15,6 @@
 #include "cli.h"
 #include "report.h"
 
-static const char usage_text[] = "usage: ablate report [--out DIR] [--mix-machines] RUNDIR... | "
-                                 "ablate report --index FILE.html RUNDIR...";
-
 static int write_outputs(const char *out, const struct report_in *in, char *err, size_t errlen)
 {
     struct report_line *lines;
@@ -141,12 +138,12 @@ int cli_report(int argc, char **argv)
         else if ((!strcmp(argv[i], "--out") || !strcmp(argv[i], "--index")) && i + 1 < argc)
             *(argv[i][2] == 'o' ? &out : &index) = argv[i + 1], i++;
         else if (argv[i][0] == '-' || n == REPORT_RUNS_MAX)
-            return cli_bad_input(usage_text);
+            return cli_bad_usage("report");
         else
             dirs[n++] = argv[i];
     }
     if (n == 0)
-        return cli_bad_input(usage_text);
+        return cli_bad_usage("report");
     for (int i = 0; index && i < n; i++)
         if (report_runs(&dirs[i], 1, NULL, mix_machines, err, sizeof err) != 0)
             return cli_bad_input(err);

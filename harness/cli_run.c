@@ -62,9 +62,9 @@ int cli_run(int argc, char **argv)
         else if (!strcmp(argv[i], "--quick"))
             quick = 1;
         else
-            return cli_bad_input("usage: ablate run --desc 'DESC' [--quick]   (DESC: a CSV row's desc)");
+            return cli_bad_usage("run");
     if (!desc)
-        return cli_bad_input("usage: ablate run --desc 'DESC' [--quick]   (DESC: a CSV row's desc)");
+        return cli_bad_usage("run");
     if (parse_desc(desc, &it, err, sizeof err) != 0)
         return cli_bad_input(err);
     struct exec_opts eo = {.init = INIT_RANDOM, .seed = 1};

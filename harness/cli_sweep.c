@@ -53,7 +53,7 @@ static int parse_flags(int argc, char **argv, const char **file, struct sweep_op
         }
     }
     if (!*file) {
-        snprintf(err, errlen, "usage: ablate sweep FILE.lua [--out DIR] [--quick] [--resume] [--shard I/N]");
+        snprintf(err, errlen, "usage: ablate %s", cli_synopsis("sweep"));
         return -1;
     }
     return 0;

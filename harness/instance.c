@@ -206,23 +206,48 @@ static void shape_text(const int64_t *shape, int ndim, char *buf, size_t len)
         snprintf(buf + used, len - used, "]");
 }
 
-static int check_one(const struct weight_desc *d, const struct st_tensor *t, const char *path,
-                     const char *module, char *err, size_t errlen)
+/* The shape rule of PyTorch's load_state_dict: equal, or a one-element
+ * [1] where the module holds a 0-d tensor (num_batches_tracked of exports
+ * older than PyTorch 0.4.1). */
+static int shape_accepted(const struct weight_desc *d, const struct st_tensor *t)
 {
+    if (d->ndim == 0 && t->ndim == 1 && t->shape[0] == 1)
+        return 1;
     int same = t->ndim == d->ndim;
     for (int k = 0; same && k < d->ndim; k++)
         same = t->shape[k] == d->shape[k];
-    if (!same) {
-        char got[96], want[96];
-        shape_text(t->shape, t->ndim, got, sizeof got);
-        shape_text(d->shape, d->ndim, want, sizeof want);
-        snprintf(err, errlen, "%s: tensor '%s' has shape %s, %s expects %s", path, d->key, got,
-                 module, want);
+    return same;
+}
+
+/* Float weights must be F32; the int64 counter may be I64 or I32, its
+ * value unused (BatchNorm in eval mode never reads it). */
+static int dtype_accepted(const struct weight_desc *d, const struct st_tensor *t)
+{
+    return d->is_int64 ? t->dtype == ST_I64 || t->dtype == ST_I32 : t->dtype == ST_F32;
+}
+
+int weight_find(const struct st_file *f, const struct weight_desc *d, const char *key,
+                const char *path, const char *module, const struct st_tensor **out, char *err,
+                size_t errlen)
+{
+    const struct st_tensor *t = *out = st_find(f, key);
+    char got[96], want[96];
+    if (!t && d->is_int64)
+        return 0; /* an absent counter: nothing the forward needs */
+    if (!t) {
+        snprintf(err, errlen, "%s: missing tensor '%s' (%s expects it)", path, key, module);
         return -1;
     }
-    if (!d->is_int64 && t->dtype != ST_F32) {
-        snprintf(err, errlen, "%s: tensor '%s' is %s, expected F32", path, d->key,
-                 st_dtype_name(t->dtype));
+    shape_text(t->shape, t->ndim, got, sizeof got);
+    shape_text(d->shape, d->ndim, want, sizeof want);
+    if (!shape_accepted(d, t)) {
+        snprintf(err, errlen, "%s: tensor '%s' has shape %s, %s expects %s%s", path, key, got, module,
+                 want, d->ndim == 0 ? " (or [1])" : "");
+        return -1;
+    }
+    if (!dtype_accepted(d, t)) {
+        snprintf(err, errlen, "%s: tensor '%s' is %s %s, %s expects %s %s", path, key,
+                 st_dtype_name(t->dtype), got, module, d->is_int64 ? "I64 or I32" : "F32", want);
         return -1;
     }
     return 0;
@@ -252,13 +277,9 @@ int weights_load(struct weightset *ws, const struct instance *m, const char *pat
         }
     for (int i = 0; i < ws->wl.n && !rc; i++) {
         const struct weight_desc *d = &ws->wl.w[i];
-        const struct st_tensor *t = st_find(&f, d->key);
-        if (!t) {
-            if (d->is_int64)
-                continue; /* num_batches_tracked carries no numbers the forward uses */
-            snprintf(err, errlen, "%s: missing tensor '%s' (%s expects it)", path, d->key, m->op->name);
-            rc = -1;
-        } else if ((rc = check_one(d, t, path, m->op->name, err, errlen)) == 0 && !d->is_int64)
+        const struct st_tensor *t;
+        rc = weight_find(&f, d, d->key, path, m->op->name, &t, err, errlen);
+        if (rc == 0 && !d->is_int64) /* the counter's value is never used */
             memcpy(ws->ptr[i], t->data, (size_t)weight_numel(d) * sizeof(float));
     }
     st_free(&f);

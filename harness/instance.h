@@ -8,6 +8,9 @@
 
 #include "ops.h"
 
+struct st_file;
+struct st_tensor;
+
 struct instance {
     const struct op *op;
     struct args args;
@@ -39,10 +42,20 @@ struct weightset {
 int weights_alloc(struct weightset *ws, const struct instance *m, char *err, size_t errlen);
 void weights_free(struct weightset *ws);
 void weights_init(struct weightset *ws, const struct instance *m, enum init_mode mode, uint64_t seed);
-/* Loads a state_dict export; every expected key must be there with its
- * shape and float32 dtype; int64 num_batches_tracked may be absent; tensors
- * named `x` and `y` are ignored (a golden file holds them beside the
- * weights); any other extra tensor is an error. */
+/* Tensor `key` of f checked against the weight d of `module`, as PyTorch's
+ * load_state_dict accepts it: the same shape, or [1] for a 0-d tensor;
+ * float32, or for the int64 counter (num_batches_tracked) I64 or I32, its
+ * value ignored, and absent allowed (*out = NULL).  0, or -1 with
+ * "PATH: tensor 'KEY' has shape [..], MODULE expects [..]" (or the dtype,
+ * or "missing tensor"). */
+int weight_find(const struct st_file *f, const struct weight_desc *d, const char *key,
+                const char *path, const char *module, const struct st_tensor **out, char *err,
+                size_t errlen);
+
+/* Loads a state_dict export; every expected key must be there as
+ * weight_find accepts it; tensors named `x` and `y` are ignored (a golden
+ * file holds them beside the weights); any other extra tensor is an
+ * error. */
 int weights_load(struct weightset *ws, const struct instance *m, const char *path, char *err,
                  size_t errlen);
 

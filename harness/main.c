@@ -1,5 +1,6 @@
-/* harness/main.c — `ablate COMMAND ...`: the command table and the one
- * piece of process set-up every command shares (the BLAS core type). */
+/* harness/main.c — `ablate COMMAND ...`: dispatch through the verb table
+ * (cli_usage.c), --help and --version, and the one piece of process set-up
+ * every command shares (the BLAS core type). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,45 +8,24 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_usage.h"
 
-struct command {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *usage;
-};
-
-static const struct command commands[] = {
-    {"sweep", cli_sweep, "sweep FILE.lua [--out DIR] [--quick] [--resume] [--shard I/N]"},
-    {"info", cli_info, "info MODULE key=value ... h=H w=W [batch=B]"},
-    {"parity", cli_parity,
-     "parity MODULE key=value ... --weights W.safetensors --input X.safetensors "
-     "--expect Y.safetensors [--threads N]"},
-    {"model", cli_model,
-     "model FILE.yaml [--scale n|s|m|l|x] [--imgsz 640] [--layers] [--fuse] [--weights W --input X "
-     "--expect Y] [--bench [--threads N] [--quick] [--torch]]  a YAML model's summary as ultralytics prints it; "
-     "whole-graph parity; per-layer and end-to-end timing"},
-    {"placement", cli_placement,
-     "placement FILE.lua [--out DIR] [--quick] [--resume]  a module at several places of a YAML model: "
-     "params, GFLOPs, end-to-end latency vs the base (make sweep EXP=placement_*)"},
-    {"run", cli_run, "run --desc DESC [--quick]  re-run exactly the case a CSV row describes"},
-    {"list", cli_list, "list                       modules, their arguments and generator variants"},
-    {"peak", cli_peak, "peak [--quick]             this machine's sgemm and memory-bandwidth roofs"},
-    {"report", cli_report, "report [--out DIR] [--mix-machines] RUNDIR...   report.md + report.html vs baselines "
-                           "(--index FILE.html: one report per run and an index)"},
-    {"compare", cli_compare, "compare OLD.csv NEW.csv [--threshold 0.05] [--alpha 0.01] [--out FILE.csv]"},
-    {"regress", cli_regress,
-     "regress [--history runs/history.csv] [--run RUNDIR] [--threshold 0.05] [--alpha 0.01] [--chart DIR]"},
-    {NULL, NULL, NULL},
-};
-
-static void usage(FILE *f)
+static int is_help(const char *a)
 {
-    fprintf(f, "usage: ablate COMMAND ...\n");
-    for (int i = 0; commands[i].name; i++)
-        fprintf(f, "  ablate %s\n", commands[i].usage);
-    fprintf(f, "\nenvironment: ABLATE_CORETYPE=auto|NAME re-runs the program with OpenBLAS's core\n"
-               "type auto-detected (auto) or forced, whatever OPENBLAS_CORETYPE says; OpenBLAS\n"
-               "always runs with OPENBLAS_NUM_THREADS=1 (kernels thread with OpenMP).\n");
+    return !strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "help");
+}
+
+/* `ablate VERB --help` and `ablate help VERB`: the verb's usage on stdout. */
+static int verb_help(const char *verb)
+{
+    const struct cli_usage *u = cli_usage_find(verb);
+    if (!u) {
+        fprintf(stderr, "ablate: unknown command '%s'\n", verb);
+        cli_usage_print_all(stderr);
+        return EXIT_BAD_INPUT;
+    }
+    cli_usage_print(stdout, u);
+    return EXIT_OK;
 }
 
 /* OpenBLAS reads its environment when it is loaded, before main, so the
@@ -86,14 +66,24 @@ int main(int argc, char **argv)
     if (signal(SIGXFSZ, SIG_IGN) == SIG_ERR)
         perror("ablate: cannot ignore SIGXFSZ");
     apply_blas_env(argv);
-    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_BAD_INPUT : EXIT_OK;
+    if (argc < 2) {
+        cli_usage_print_all(stderr);
+        return EXIT_BAD_INPUT;
     }
-    for (int i = 0; commands[i].name; i++)
-        if (!strcmp(argv[1], commands[i].name))
-            return commands[i].run(argc - 2, argv + 2);
+    if (is_help(argv[1])) {
+        if (argc > 2)
+            return verb_help(argv[2]);
+        cli_usage_print_all(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("ablate %s (commit %s)\n", ablate_version(), ablate_commit());
+        return EXIT_OK;
+    }
+    const struct cli_usage *verb = cli_usage_find(argv[1]);
+    if (verb)
+        return cli_wants_help(argc - 2, argv + 2) ? verb_help(argv[1]) : verb->run(argc - 2, argv + 2);
     fprintf(stderr, "ablate: unknown command '%s'\n", argv[1]);
-    usage(stderr);
+    cli_usage_print_all(stderr);
     return EXIT_BAD_INPUT;
 }

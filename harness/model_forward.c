@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "model_internal.h"
+#include "instance.h"
 #include "model_forward.h"
 
 static int64_t numel(struct shape4 s) { return (int64_t)s.n * s.c * s.h * s.w; }
@@ -26,23 +27,13 @@ static int bind_weights(const struct op *op, const struct args *a, const struct 
     int rc = 0;
     for (int k = 0; k < wl->n && !rc; k++) {
         const struct weight_desc *d = &wl->w[k];
-        char key[KEY_MAX + 32], have[96];
+        const struct st_tensor *t;
+        char key[KEY_MAX + 32];
         snprintf(key, sizeof key, "%s%s", prefix, d->key);
-        const struct st_tensor *t = st_find(wf, key);
         ptr[k] = NULL;
-        if (d->is_int64)
-            continue; /* num_batches_tracked: no number the forward uses */
-        int same = t && t->dtype == ST_F32 && t->ndim == d->ndim;
-        for (int j = 0; same && j < d->ndim; j++)
-            same = t->shape[j] == d->shape[j];
-        if (!same) {
-            if (t)
-                st_shape_text(t, have, sizeof have);
-            snprintf(err, errlen, "%s: %s '%s' (%s expects F32 of %lld elements)%s%s", wpath,
-                     t ? "wrong tensor" : "missing tensor", key, op->name,
-                     (long long)weight_numel(d), t ? ", got " : "", t ? have : "");
-            rc = -1;
-        } else if (!(ptr[k] = malloc(sizeof(float) * (size_t)weight_numel(d)))) {
+        if ((rc = weight_find(wf, d, key, wpath, op->name, &t, err, errlen)) != 0 || d->is_int64)
+            continue; /* num_batches_tracked: checked, its value unused */
+        if (!(ptr[k] = malloc(sizeof(float) * (size_t)weight_numel(d)))) {
             snprintf(err, errlen, "out of memory");
             rc = -1;
         } else
