@@ -41,8 +41,9 @@ void weights_free(struct weightset *ws);
 void weights_init(struct weightset *ws, const struct instance *m, enum init_mode mode, uint64_t seed);
 /* Loads a state_dict export; every expected key must be there with its
  * shape and float32 dtype; int64 num_batches_tracked may be absent; tensors
- * named `x` and `y` are ignored (a golden file holds them beside the
- * weights); any other extra tensor is an error. */
+ * named `x`, `y` and `x0` to `x9` are ignored (a golden file holds its input
+ * or a detection head's level inputs, and its output, beside the weights);
+ * any other extra tensor is an error. */
 int weights_load(struct weightset *ws, const struct instance *m, const char *path, char *err,
                  size_t errlen);
 
