@@ -1,15 +1,12 @@
-/* harness/compare.c — `ablate compare OLD.csv NEW.csv [--threshold T]
- * [--alpha A] [--out FILE.csv]`.
- *
- * Exit status: 0 (whatever changed: compare reports, regress judges),
- * 2 on bad input with one line naming the problem. */
+/* harness/compare.c — the comparison behind `ablate compare` (its command
+ * line, messages and exit status: cli_compare.c).  Errors go back to the
+ * caller as -1 with a message in err; nothing here chooses an exit status. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "compare.h"
 
 int results_read_required(const char *path, struct result_row **rows, char *err, size_t errlen)
@@ -133,47 +130,22 @@ static int run_compare(const struct result_row *old, int n_old, const struct res
     return matched;
 }
 
-static int compare_files(const char *a, const char *b, const char *out, const struct compare_opts *o)
+int compare_files(const char *a, const char *b, const char *out, const struct compare_opts *o, char *err,
+                  size_t errlen)
 {
     struct result_row *old = NULL, *new = NULL;
-    char err[512];
-    int n_old = results_read_required(a, &old, err, sizeof err), n_new = -1;
+    int n_old = results_read_required(a, &old, err, errlen), n_new = -1, matched = -1;
     if (n_old >= 0)
-        n_new = results_read_required(b, &new, err, sizeof err);
+        n_new = results_read_required(b, &new, err, errlen);
     FILE *csv = n_new >= 0 && out ? fopen(out, "w") : NULL;
     if (n_new >= 0 && out && !csv)
-        snprintf(err, sizeof err, "%s: cannot write (%s)", out, strerror(errno));
-    int rc = n_new < 0 || (out && !csv) ? EXIT_BAD_INPUT : EXIT_OK;
-    if (rc == EXIT_OK && run_compare(old, n_old, new, n_new, o, csv) == 0)
-        fprintf(stderr, "ablate: %s and %s have no timed desc in common\n", a, b);
-    if (csv && fclose(csv) != 0 && rc == EXIT_OK) {
-        snprintf(err, sizeof err, "%s: cannot write (%s)", out, strerror(errno));
-        rc = EXIT_BAD_INPUT;
+        snprintf(err, errlen, "%s: cannot write (%s)", out, strerror(errno));
+    if (n_new >= 0 && (!out || csv))
+        matched = run_compare(old, n_old, new, n_new, o, csv);
+    if (csv && fclose(csv) != 0 && matched >= 0) {
+        snprintf(err, errlen, "%s: cannot write (%s)", out, strerror(errno));
+        matched = -1;
     }
     free(old), free(new);
-    return rc == EXIT_OK ? rc : cli_bad_input(err);
-}
-
-int cli_compare(int argc, char **argv)
-{
-    struct compare_opts o = {.threshold = 0.05, .alpha = 0.01};
-    const char *files[2] = {NULL, NULL}, *out = NULL;
-    int nf = 0;
-    char err[256];
-    for (int i = 0; i < argc; i++) {
-        int r = compare_parse_opt(argc, argv, &i, &o, err, sizeof err);
-        if (r < 0)
-            return cli_bad_input(err);
-        if (r == 1)
-            continue;
-        if (!strcmp(argv[i], "--out") && i + 1 < argc)
-            out = argv[++i];
-        else if (argv[i][0] == '-' || nf == 2)
-            return cli_bad_input("usage: ablate compare OLD.csv NEW.csv [--threshold 0.05] [--alpha 0.01] [--out FILE.csv]");
-        else
-            files[nf++] = argv[i];
-    }
-    if (nf != 2)
-        return cli_bad_input("usage: ablate compare OLD.csv NEW.csv [--threshold 0.05] [--alpha 0.01] [--out FILE.csv]");
-    return compare_files(files[0], files[1], out, &o);
+    return matched;
 }

@@ -27,6 +27,12 @@ void row_summary(const struct result_row *r, struct lat_summary *s);
  * one of them (and advances *i), 0 when not, -1 with err when its value is bad. */
 int compare_parse_opt(int argc, char **argv, int *i, struct compare_opts *o, char *err, size_t errlen);
 
+/* Prints the table of rows in both a and b to stdout (and to `out` as CSV
+ * when not NULL); returns how many timed descs they share, or -1 with err
+ * ("PATH: cannot open (...)", "PATH: no results rows", "OUT: cannot write (...)"). */
+int compare_files(const char *a, const char *b, const char *out, const struct compare_opts *o, char *err,
+                  size_t errlen);
+
 /* Writes the table header and one line per change. */
 void compare_print_header(FILE *f);
 void compare_print_line(FILE *f, const char *desc, double old_ms, double new_ms, const struct lat_change *c);

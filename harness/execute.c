@@ -143,8 +143,12 @@ static void time_ref(struct ref_call *rc, double first_s, const struct exec_opts
     to.max_samples = first_s > 0.5 ? 1 : 3;
     to.min_time_s = 0;
     to.retries = 0;
-    timing_run(&t, 1, &to, NULL, NULL);
+    if (timing_run(&t, 1, &to, NULL, NULL) != 0) {
+        report(r, "crashed", TIMING_OOM);
+        return;
+    }
     r->t = t.result;
+    report(r, "ok", "");
 }
 
 static void set_current(void *arg, int i)
@@ -174,10 +178,8 @@ void execute_item(const struct plan_item *it, const struct exec_opts *o, struct 
     double t0 = now_s();
     run_ref(&rc); /* always: the parity oracle */
     double ref_s = now_s() - t0;
-    if (ref_idx >= 0 && !sh->r[ref_idx].done) {
+    if (ref_idx >= 0 && !sh->r[ref_idx].done)
         time_ref(&rc, ref_s, o, &sh->r[ref_idx]);
-        report(&sh->r[ref_idx], "ok", "");
-    }
 
     struct gen_kernel gk[PLAN_IMPLS_MAX];
     struct kernel_call calls[PLAN_IMPLS_MAX];
@@ -197,9 +199,13 @@ void execute_item(const struct plan_item *it, const struct exec_opts *o, struct 
         map[n_timed++] = i;
     }
     void *arg[2] = {sh, map};
-    timing_run(timed, n_timed, &o->timing, set_current, arg);
+    int timed_ok = timing_run(timed, n_timed, &o->timing, set_current, arg) == 0;
     for (int k = 0; k < n_timed; k++) {
         struct impl_report *r = &sh->r[map[k]];
+        if (!timed_ok) {
+            report(r, "crashed", TIMING_OOM);
+            continue;
+        }
         r->t = timed[k].result;
         if (!guard_intact(calls[map[k]].y, b.ny))
             snprintf(r->status, sizeof r->status, "fail_parity");

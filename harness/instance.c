@@ -261,6 +261,13 @@ static int find_expected(const struct weight_list *wl, const char *name)
     return -1;
 }
 
+/* A golden's input or output, not a weight: x, y, or level input x0..x9. */
+static int golden_io(const char *name)
+{
+    return !strcmp(name, "x") || !strcmp(name, "y") ||
+           (name[0] == 'x' && name[1] >= '0' && name[1] <= '9' && !name[2]);
+}
+
 int weights_load(struct weightset *ws, const struct instance *m, const char *path, char *err,
                  size_t errlen)
 {
@@ -269,8 +276,7 @@ int weights_load(struct weightset *ws, const struct instance *m, const char *pat
         return -1;
     int rc = 0;
     for (int i = 0; i < f.n && !rc; i++)
-        if (strcmp(f.t[i].name, "x") && strcmp(f.t[i].name, "y") &&
-            find_expected(&ws->wl, f.t[i].name) < 0) {
+        if (!golden_io(f.t[i].name) && find_expected(&ws->wl, f.t[i].name) < 0) {
             snprintf(err, errlen, "%s: unexpected tensor '%s' (not in the %s state_dict)", path,
                      f.t[i].name, m->op->name);
             rc = -1;

@@ -53,9 +53,10 @@ int weight_find(const struct st_file *f, const struct weight_desc *d, const char
                 size_t errlen);
 
 /* Loads a state_dict export; every expected key must be there as
- * weight_find accepts it; tensors named `x` and `y` are ignored (a golden
- * file holds them beside the weights); any other extra tensor is an
- * error. */
+ * weight_find accepts it; tensors named `x`, `y` and `x0` to `x9` are
+ * ignored (a golden file holds its input or a detection head's level
+ * inputs, and its output, beside the weights); any other extra tensor is
+ * an error. */
 int weights_load(struct weightset *ws, const struct instance *m, const char *path, char *err,
                  size_t errlen);
 

@@ -2,12 +2,13 @@
  * YAML layer becomes a row with its constructor arguments, the channels
  * flow from layer to layer, and the model gets the name ultralytics
  * prints.  What a row accepts from a YAML is the row's own `yaml` field
- * (kernels/ops.h); Upsample and Concat are plumbing, handled here. */
+ * (kernels/ops.h); Upsample and Concat are plumbing, handled here.
+ * The top of the build: it calls model_rows.c and model_shape.c, which
+ * never call back (model_internal.h has the direction). */
 #include "model.h"
 
 #include <ctype.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,17 +17,6 @@
 #include "model_internal.h"
 
 #define REPEATS_MAX 1000
-
-int layer_fail(const struct model *m, int i, char *err, size_t errlen, const char *fmt, ...)
-{
-    size_t used = (size_t)snprintf(err, errlen, "%s:%d: layer %d: ", m->path, m->layers[i].line, i);
-    va_list ap;
-    va_start(ap, fmt);
-    if (used < errlen)
-        vsnprintf(err + used, errlen - used, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* ------------------------------------------------------------ scale, name */
 
@@ -233,11 +223,4 @@ int model_build(const struct model_yaml *y, const char *scale, struct model *m, 
         return -1;
     }
     return 0;
-}
-
-void model_free(struct model *m)
-{
-    free(m->layers);
-    m->layers = NULL;
-    m->nlayers = 0;
 }

@@ -1,7 +1,12 @@
 /* harness/model.h — a whole model built from an ultralytics YAML the way
  * ultralytics' parse_model builds it (MODULES.md 2.1): per layer the row
  * and its arguments, shapes at any image size, and the counts
- * model.info() prints (MODULES.md 2.2, 2.3). */
+ * model.info() prints (MODULES.md 2.2, 2.3).
+ *
+ * The types here are the bottom of the model's files; the functions are
+ * defined in model.c (model_build), model_shape.c (shapes), model_count.c
+ * (summaries) and model_common.c (model_free).  Those files call one way
+ * only, from the counts down to the shared helpers: model_internal.h. */
 #ifndef ABLATE_MODEL_H
 #define ABLATE_MODEL_H
 

@@ -313,7 +313,10 @@ int model_bench_run(const struct model *m, int imgsz, int threads, int quick, in
         struct timed_impl t = {.fn = time_layer, .ctx = &g.runs[i]};
         if (per_layer) {
             t.first_call_s = first_call_s(time_layer, &g.runs[i]);
-            timing_run(&t, 1, &o, NULL, NULL);
+            if ((rc = timing_run(&t, 1, &o, NULL, NULL)) != 0) {
+                snprintf(err, errlen, TIMING_OOM);
+                break;
+            }
         }
         ms[i] = per_layer ? t.result.median_ms : 0, sum += ms[i], flops += layer_flops(&g, i);
     }
@@ -321,12 +324,16 @@ int model_bench_run(const struct model *m, int imgsz, int threads, int quick, in
         snprintf(err, errlen, "out of memory");
     if (rc == 0) {
         struct timed_impl t = {.fn = run_graph, .ctx = &g, .first_call_s = first_call_s(run_graph, &g)};
-        timing_run(&t, 1, &o, NULL, NULL);
-        int ok = p.n_nonfinite == 0 && p.n_bad == 0;
-        r->e2e = t.result, r->par = p, r->ok = ok, r->sum_layers_ms = sum;
-        if (per_layer)
-            print_bench(&g, &t.result, &p, ms, sum, flops, threads, ok);
-        rc = ok ? 0 : 1;
+        if (timing_run(&t, 1, &o, NULL, NULL) != 0) {
+            snprintf(err, errlen, TIMING_OOM);
+            rc = -1;
+        } else {
+            int ok = p.n_nonfinite == 0 && p.n_bad == 0;
+            r->e2e = t.result, r->par = p, r->ok = ok, r->sum_layers_ms = sum;
+            if (per_layer)
+                print_bench(&g, &t.result, &p, ms, sum, flops, threads, ok);
+            rc = ok ? 0 : 1;
+        }
     }
     if (ms)
         graph_free(&g);

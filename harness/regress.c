@@ -1,5 +1,5 @@
-/* harness/regress.c — `ablate regress [--history runs/history.csv]
- * [--run RUNDIR] [--threshold T] [--alpha A] [--chart DIR]`.
+/* harness/regress.c — the judgement behind `ablate regress` (its command
+ * line, messages and exit status: cli_regress.c).
  *
  * The current run (RUNDIR, or the run of the last history line) is set
  * against the history of the same fingerprint: for each desc, the last
@@ -7,26 +7,21 @@
  * those; the standard error of the log ratio adds, to the two runs' own
  * (stats.h), the spread between runs (1.4826 x MAD of the log medians),
  * because on a shared machine run-to-run drift is the larger noise; with
- * fewer than MIN_RUNS earlier runs that spread is unknown: no verdict.
- *
- * Exit: 1 when some desc is significantly slower beyond the threshold
- * (they are named), 0 otherwise (also when there is no earlier run),
- * 2 on bad input. */
+ * fewer than REGRESS_MIN_RUNS earlier runs that spread is unknown: no verdict.
+ * Errors go back to the caller as -1 with a message in err. */
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "compare.h"
 #include "history.h"
 #include "regress.h"
 #include "run_meta.h"
 
-/* At most REF_RUNS earlier runs make the reference; fewer than MIN_RUNS
- * leave the run-to-run spread unknown, and on a shared machine that spread
- * is most of the noise: such rows are shown but get no verdict. */
-enum { REF_RUNS = 5, MIN_RUNS = 3 };
+/* At most REF_RUNS earlier runs make the reference (REGRESS_MIN_RUNS,
+ * regress.h: the fewest that give a verdict). */
+enum { REF_RUNS = 5 };
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -86,7 +81,7 @@ void regress_judge(const struct hist_row *h, int n, const struct hist_row *cur, 
     hist_summary(mid, &a), hist_summary(cur, &b);
     double se = sqrt(pow(stats_rel_se(&a), 2) + pow(stats_rel_se(&b), 2) + pow(between_runs_se(ref, k), 2));
     stats_verdict(b.median / a.median, se, o->threshold, o->alpha, c);
-    if (k < MIN_RUNS)
+    if (k < REGRESS_MIN_RUNS)
         c->verdict = CHANGE_UNKNOWN;
 }
 
@@ -145,88 +140,51 @@ int regress_rows_from_run(const char *run_dir, struct hist_row **cur, char *err,
     return k;
 }
 
-/* Prints the table; returns how many are significantly slower. */
-static int judge_all(const struct hist_row *h, int n, const struct hist_row *cur, int nc,
-                     const struct compare_opts *o, int *compared)
+int regress_load(const char *hist_path, const char *run_dir, struct regress_input *in, char *err, size_t errlen)
+{
+    *in = (struct regress_input){0};
+    in->n_hist = history_read(hist_path, &in->hist, err, errlen);
+    if (in->n_hist < 0)
+        return -1;
+    in->n_cur = current_rows(run_dir, in->hist, in->n_hist, &in->cur, err, errlen);
+    if (in->n_cur < 0) {
+        regress_free(in);
+        return -1;
+    }
+    return 0;
+}
+
+void regress_free(struct regress_input *in)
+{
+    free(in->hist), free(in->cur);
+    *in = (struct regress_input){0};
+}
+
+int regress_table(FILE *f, const struct regress_input *in, const struct compare_opts *o, int *compared)
 {
     int slower = 0;
     *compared = 0;
-    compare_print_header(stdout);
-    for (int i = 0; i < nc; i++) {
+    compare_print_header(f);
+    for (int i = 0; i < in->n_cur; i++) {
         struct lat_change c;
         int k;
-        regress_judge(h, n, &cur[i], o, &c, &k);
+        regress_judge(in->hist, in->n_hist, &in->cur[i], o, &c, &k);
         if (k == 0)
             continue;
         (*compared)++;
-        compare_print_line(stdout, cur[i].desc, cur[i].median / c.ratio, cur[i].median, &c);
+        compare_print_line(f, in->cur[i].desc, in->cur[i].median / c.ratio, in->cur[i].median, &c);
         slower += c.verdict == CHANGE_SLOWER;
     }
     return slower;
 }
 
-static void name_slower(const struct hist_row *h, int n, const struct hist_row *cur, int nc,
-                        const struct compare_opts *o)
+void regress_name_slower(FILE *f, const struct regress_input *in, const struct compare_opts *o)
 {
-    for (int i = 0; i < nc; i++) {
+    for (int i = 0; i < in->n_cur; i++) {
         struct lat_change c;
         int k;
-        regress_judge(h, n, &cur[i], o, &c, &k);
+        regress_judge(in->hist, in->n_hist, &in->cur[i], o, &c, &k);
         if (c.verdict == CHANGE_SLOWER)
-            fprintf(stderr, "  %s  %.3fx [%.3f, %.3f]\n", cur[i].desc, c.ratio, c.lo, c.hi);
+            fprintf(f, "  %s  %.3fx [%.3f, %.3f]\n", in->cur[i].desc, c.ratio, c.lo, c.hi);
     }
-}
-
-static int regress(const char *hist_path, const char *run_dir, const char *chart_dir, const struct compare_opts *o)
-{
-    struct hist_row *h, *cur = NULL;
-    char err[1200];
-    int n = history_read(hist_path, &h, err, sizeof err);
-    if (n < 0)
-        return cli_bad_input(err);
-    int nc = current_rows(run_dir, h, n, &cur, err, sizeof err);
-    if (nc < 0) {
-        free(h);
-        return cli_bad_input(err);
-    }
-    int compared, slower = judge_all(h, n, cur, nc, o, &compared);
-    printf("\n%d of %d timed rows have earlier runs on fingerprint %s in %s (a verdict needs %d earlier "
-           "runs and 3 samples; fewer: n<3)\n",
-           compared, nc, nc ? cur[0].fp : "-", hist_path, MIN_RUNS);
-    if (slower) {
-        fprintf(stderr, "ablate: regression: %d configuration%s slower than history by more than %.0f%% "
-                        "(p < %g):\n", slower, slower > 1 ? "s" : "", 100 * o->threshold, o->alpha);
-        name_slower(h, n, cur, nc, o);
-    }
-    if (chart_dir && nc && regress_chart(chart_dir, h, n, cur[0].fp, err, sizeof err) != 0)
-        fprintf(stderr, "ablate: history chart not drawn: %s\n", err);
-    free(h), free(cur);
-    return slower ? EXIT_FAILED : EXIT_OK;
-}
-
-int cli_regress(int argc, char **argv)
-{
-    static const char usage[] = "usage: ablate regress [--history runs/history.csv] [--run RUNDIR] "
-                                "[--threshold 0.05] [--alpha 0.01] [--chart DIR]";
-    struct compare_opts o = {.threshold = 0.05, .alpha = 0.01};
-    const char *hist = "runs/history.csv", *run = NULL, *chart = NULL;
-    char err[256];
-    for (int i = 0; i < argc; i++) {
-        int r = compare_parse_opt(argc, argv, &i, &o, err, sizeof err);
-        if (r < 0)
-            return cli_bad_input(err);
-        if (r == 1)
-            continue;
-        if (i + 1 >= argc)
-            return cli_bad_input(usage);
-        if (!strcmp(argv[i], "--history"))
-            hist = argv[++i];
-        else if (!strcmp(argv[i], "--run"))
-            run = argv[++i];
-        else if (!strcmp(argv[i], "--chart"))
-            chart = argv[++i];
-        else
-            return cli_bad_input(usage);
-    }
-    return regress(hist, run, chart, &o);
 }

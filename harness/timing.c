@@ -141,8 +141,8 @@ static void interleaved_pass(struct timed_impl *impls, int n, double **samples, 
         }
 }
 
-void timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
-                void (*progress)(void *, int), void *arg)
+int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
+               void (*progress)(void *, int), void *arg)
 {
     double *samples[TIMING_IMPLS_MAX];
     int target[TIMING_IMPLS_MAX];
@@ -150,8 +150,9 @@ void timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
         target[i] = target_samples(&impls[i], o);
         samples[i] = malloc(sizeof(double) * (size_t)target[i]);
         if (!samples[i]) {
-            fprintf(stderr, "ablate: out of memory for timing samples\n");
-            abort();
+            while (i-- > 0)
+                free(samples[i]);
+            return -1;
         }
     }
     double load = 0;
@@ -176,4 +177,5 @@ void timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
         impls[i].result.load = load;
         free(samples[i]);
     }
+    return 0;
 }

@@ -38,8 +38,10 @@ struct timed_impl {
 void timing_opts_default(struct timing_opts *o, int quick);
 /* Times every impl; results in impls[i].result.  `progress` (may be NULL)
  * is called with the index of the impl about to run (the sweep child uses it
- * to tell the parent which impl hung or crashed). */
-void timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
+ * to tell the parent which impl hung or crashed).  0, or -1 when the sample
+ * buffers cannot be allocated (TIMING_OOM says so; nothing was timed). */
+#define TIMING_OOM "out of memory for timing samples"
+int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
                 void (*progress)(void *arg, int impl), void *arg);
 
 double now_s(void);

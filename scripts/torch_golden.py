@@ -599,8 +599,10 @@ def write_all(outdir, only=None):
     """Writes every module's cases, or only those of the modules named in
     `only` (names as MODULE_NAMES spells them, any case)."""
     os.makedirs(outdir, exist_ok=True)
-    wanted = {MODULE_NAMES.get(n.lower(), n) for n in only} if only else None
-    unknown = wanted - {name for name, _, _ in ALL_CASES} if wanted else set()
+    import torch_detect  # Detect, DetectV5: one input per level, own file, own cases
+    heads = {n.lower(): n for n in torch_detect.MODULES}
+    wanted = {heads.get(n.lower(), MODULE_NAMES.get(n.lower(), n)) for n in only} if only else None
+    unknown = wanted - {name for name, _, _ in ALL_CASES} - set(heads.values()) if wanted else set()
     if unknown:
         raise ValueError('no golden cases for %s' % ', '.join(sorted(unknown)))
     paths = []
@@ -608,6 +610,7 @@ def write_all(outdir, only=None):
         if wanted is None or module in wanted:
             for i, case in enumerate(cases):
                 paths.append(write_case(outdir, module, case, seed0 + i))
+    paths += torch_detect.write_all(outdir, wanted)
     total = sum(os.path.getsize(p) for p in paths)
     print('%d files, %d bytes in all' % (len(paths), total))
     import torch_dlka  # C3, deformable_LKA_Attention, C3_DCNv3_DLKA: own file, own cases
@@ -714,9 +717,15 @@ def verify_file(path):
     """Rebuilds the module from the file's metadata, reloads its weights and
     checks y (bit-exact for the port, 1e-4*(1+|y|) for the spec version)."""
     t, meta = read_safetensors(path)
+    if 'module' not in meta:  # model_*.safetensors: `ablate model --expect` checks it
+        print('skip %s: no module metadata (a whole-model golden)' % os.path.basename(path))
+        return True
     import torch_dlka  # its modules are checked by their own file
+    import torch_detect
     if meta['module'] in torch_dlka.MODULES:
         return torch_dlka.verify_file(path)
+    if meta['module'] in torch_detect.MODULES:
+        return torch_detect.verify_file(path)
     kv = parse_kv(meta['args'].split())
     if 'bn_eps' in MODULE_KEYS[meta['module'].lower()]:  # DYConv2d/DynamicConv have no BN
         kv['bn_eps'] = meta['bn_eps']

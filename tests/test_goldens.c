@@ -2,7 +2,10 @@
  * variant) against outputs PyTorch computed: tests/goldens/NAME.safetensors,
  * made by scripts/torch_golden.py from the official semantics (and the blog
  * variant where it differs).  Every file holds the state_dict, `x`, `y` and
- * metadata naming the module and its constructor arguments. */
+ * metadata naming the module and its constructor arguments; a detection
+ * head's file holds one input per level, `x0`, `x1`, ... instead of `x`
+ * (scripts/torch_detect.py), packed here one after another as the rows
+ * read them. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <glob.h>
@@ -16,13 +19,15 @@
 
 void openblas_set_num_threads(int n);
 
-/* argv from "k=v k=v" metadata + the input's batch/h/w. */
+enum { LEVELS_MAX = 4 };
+
+/* argv from "k=v k=v" metadata + the input's (level 0's) batch/h/w. */
 static int build(const struct st_file *f, struct instance *m, char *err, size_t errlen)
 {
     const char *module = st_meta(f, "module"), *args = st_meta(f, "args"), *eps = st_meta(f, "bn_eps");
-    const struct st_tensor *x = st_find(f, "x");
+    const struct st_tensor *x = st_find(f, "x") ? st_find(f, "x") : st_find(f, "x0");
     if (!module || !args || !x || x->ndim != 4) {
-        snprintf(err, errlen, "golden lacks module/args metadata or a 4-d x");
+        snprintf(err, errlen, "golden lacks module/args metadata or a 4-d x (or x0)");
         return -1;
     }
     static char text[1024];
@@ -44,6 +49,46 @@ static int build(const struct st_file *f, struct instance *m, char *err, size_t 
     return instance_parse(m, argc, argv, err, errlen);
 }
 
+/* Level l's channels (arg ch<l>; 0: no such level). */
+static int level_channels(const struct instance *m, int l)
+{
+    char name[8];
+    snprintf(name, sizeof name, "ch%d", l);
+    return arg_index(m->op, name) < 0 ? 0 : arg_geti(&m->args, name);
+}
+
+/* The levels x0, x1, ... packed one after another; each must have the
+ * shape the row derives from its arguments (level l: ch<l> channels, level
+ * l-1's size halved and rounded up), and there must be one per level. */
+static float *pack_levels(const struct st_file *f, const struct instance *m, const char *path, int64_t *n)
+{
+    const struct st_tensor *lv[LEVELS_MAX + 1];
+    int h = m->in.h, w = m->in.w, nl = 0;
+    *n = 0;
+    for (int l = 0; l <= LEVELS_MAX; l++) {
+        char name[8];
+        snprintf(name, sizeof name, "x%d", l);
+        lv[l] = st_find(f, name);
+        int c = l < LEVELS_MAX ? level_channels(m, l) : 0;
+        cr_assert_eq(lv[l] != NULL, c > 0, "%s: %s %s, %s has %d levels", path, name,
+                     lv[l] ? "present" : "missing", m->op->name, nl);
+        if (!c)
+            break;
+        const int64_t *s = lv[l]->shape;
+        cr_assert(lv[l]->ndim == 4 && s[0] == m->in.n && s[1] == c && s[2] == h && s[3] == w,
+                  "%s: %s is not [%d, %d, %d, %d]", path, name, m->in.n, c, h, w);
+        *n += lv[l]->numel, nl++;
+        h = (h + 1) / 2, w = (w + 1) / 2;
+    }
+    float *x = buf_alloc(*n), *at = x;
+    cr_assert(x);
+    for (int l = 0; l < nl; l++) {
+        memcpy(at, lv[l]->data, (size_t)lv[l]->numel * sizeof *x);
+        at += lv[l]->numel;
+    }
+    return x;
+}
+
 static void check_file(const char *path, int *n_gen_checked)
 {
     struct st_file f;
@@ -54,12 +99,15 @@ static void check_file(const char *path, int *n_gen_checked)
     cr_assert_eq(build(&f, &m, err, sizeof err), 0, "%s: %s", path, err);
     cr_assert_eq(weights_alloc(&ws, &m, err, sizeof err), 0, "%s", err);
     cr_assert_eq(weights_load(&ws, &m, path, err, sizeof err), 0, "%s", err);
-    const struct st_tensor *x = st_find(&f, "x"), *y = st_find(&f, "y");
+    const struct st_tensor *x1 = st_find(&f, "x"), *y = st_find(&f, "y");
+    int64_t nx = 0;
+    float *packed = x1 ? NULL : pack_levels(&f, &m, path, &nx);
+    const float *x = x1 ? x1->data : packed;
     int64_t ny = (int64_t)m.out.n * m.out.c * m.out.h * m.out.w;
     cr_assert(y && y->numel == ny, "%s: y has the wrong size", path);
     float *out = buf_alloc(ny);
     buf_fill_nan(out, ny);
-    m.op->forward_ref(&m.args, m.in, (const float *const *)ws.ptr, x->data, out);
+    m.op->forward_ref(&m.args, m.in, (const float *const *)ws.ptr, x, out);
     struct parity p;
     parity_compare(out, y->data, ny, &p);
     cr_expect(p.n_bad == 0 && p.n_nonfinite == 0, "%s: ref: max_rel %.3g, %lld bad, nmse %.3g", path,
@@ -77,7 +125,7 @@ static void check_file(const char *path, int *n_gen_checked)
             cr_assert_eq(gen_build(&env, &m.args, m.in, names[v], &k, err, sizeof err), GEN_OK, "%s", err);
             float *wsp = buf_alloc(k.info->workspace_floats * threads);
             buf_fill_nan(out, ny);
-            k.forward((const float *const *)ws.ptr, x->data, out, wsp, threads);
+            k.forward((const float *const *)ws.ptr, x, out, wsp, threads);
             parity_compare(out, y->data, ny, &p);
             cr_expect(p.n_bad == 0 && p.n_nonfinite == 0, "%s: gen:%s t%d: max_rel %.3g, %lld bad", path,
                       names[v], threads, p.max_rel, (long long)p.n_bad);
@@ -86,6 +134,8 @@ static void check_file(const char *path, int *n_gen_checked)
             ++*n_gen_checked;
         }
     buf_free(out, ny);
+    if (packed)
+        buf_free(packed, nx);
     weights_free(&ws);
     st_free(&f);
 }
@@ -135,6 +185,9 @@ Test(goldens, c3_dlka, .timeout = 300) { check_module("tests/goldens/c3_dlka_*.s
 
 Test(goldens, dcnv3, .timeout = 300) { check_module("tests/goldens/dcnv3_*.safetensors", 8); }
 
-/* Detect and DetectV5 take one map per level, so they are checked inside
- * the whole-model golden (test_model_forward.c), not here. */
 Test(goldens, sppf, .timeout = 300) { check_module("tests/goldens/sppf_*.safetensors", 3); }
+
+/* The heads take one map per level (x0, x1, ...): YOLOv8's Detect (DFL) and
+ * YOLOv5's anchor head; detect_n* leaves detect_v5_* to its own row. */
+Test(goldens, detect, .timeout = 300) { check_module("tests/goldens/detect_n*.safetensors", 2); }
+Test(goldens, detect_v5, .timeout = 300) { check_module("tests/goldens/detect_v5_*.safetensors", 4); }

@@ -1,4 +1,4 @@
-/* harness/rng.c — xoshiro128** seeded by splitmix64; see rng.h. */
+/* kernels/rng.c — xoshiro128** seeded by splitmix64; see rng.h. */
 #include "rng.h"
 
 #include <math.h>

@@ -1,0 +1,230 @@
+#!/usr/bin/python3
+"""Golden files for the detection heads: ultralytics' YOLOv8 Detect (DFL,
+anchor-free; MODULES.md 3.6) and the YOLOv5 repository's anchor-based
+Detect (row DetectV5; MODULES.md 3.7).
+
+Usage (`make goldens` runs the first through torch_golden.py, whose
+--verify hands these files to verify_file below):
+    /usr/bin/python3 scripts/torch_detect.py OUTDIR          write every case
+    /usr/bin/python3 scripts/torch_detect.py --verify DIR    re-check written files
+
+Why this exists: a head takes one map per level, so the one-input golden
+cases of torch_golden.py do not fit, and until now Detect was checked only
+inside the whole-model golden and DetectV5 not at all.  Each file holds the
+state_dict, the levels' inputs `x0`, `x1`, ... (NCHW; level l is level
+l-1 halved, rounded up, as a stride-2 3x3 Conv makes it), `y` and metadata
+naming the row and its arguments (kernels/detect.c, kernels/detect_v5.c);
+tests/test_goldens.c packs the levels one after another, as the rows read
+them.  The v8 head is torch_model_golden.py's re-typing (the whole-model
+golden uses the same one); the v5 head is re-typed below from YOLOv5 v7.0
+models/yolo.py.
+
+Sizes: a v8 head has at least 64 box channels (4 x reg_max), so every level
+holds a 64 -> 64 3x3 Conv (147 KB): the v8 cases keep to one and two
+levels (three and more are in the whole-model golden).
+"""
+import os
+import sys
+
+import torch
+import torch.nn as nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_golden as G  # noqa: E402  Conv's BatchNorm draw, safetensors by hand
+from torch_model_golden import Detect  # noqa: E402  the v8 head of the whole-model golden
+
+MODULES = ('Detect', 'DetectV5')
+LEVELS_MAX = 4
+
+
+class DetectV5(nn.Module):
+    """YOLOv5 v7.0 models/yolo.py Detect, eval forward (MODULES.md 3.7).
+    `anchors` is the buffer as a built model holds it: in stride units
+    (DetectionModel divides the YAML's pixel sizes by the strides)."""
+
+    def __init__(self, nc, anchors, ch, stride):
+        super().__init__()
+        self.nc, self.no = nc, nc + 5
+        self.nl, self.na = len(anchors), len(anchors[0]) // 2
+        self.register_buffer('anchors', torch.tensor(anchors).float().view(self.nl, -1, 2))
+        self.m = nn.ModuleList(nn.Conv2d(x, self.no * self.na, 1) for x in ch)
+        self.stride = torch.tensor(stride, dtype=torch.float32)
+
+    def _make_grid(self, nx, ny, i):
+        shape = 1, self.na, ny, nx, 2
+        y, x = torch.arange(ny, dtype=torch.float32), torch.arange(nx, dtype=torch.float32)
+        yv, xv = torch.meshgrid(y, x, indexing='ij')
+        grid = torch.stack((xv, yv), 2).expand(shape) - 0.5  # y = 2.0 * x - 0.5
+        anchor_grid = (self.anchors[i] * self.stride[i]).view((1, self.na, 1, 1, 2)).expand(shape)
+        return grid, anchor_grid
+
+    def forward(self, x):
+        z = []
+        for i in range(self.nl):
+            t = self.m[i](x[i])
+            bs, _, ny, nx = t.shape
+            t = t.view(bs, self.na, self.no, ny, nx).permute(0, 1, 3, 4, 2).contiguous()
+            grid, anchor_grid = self._make_grid(nx, ny, i)
+            xy, wh, conf = t.sigmoid().split((2, 2, self.nc + 1), 4)
+            xy = (xy * 2 + grid) * self.stride[i]
+            wh = (wh * 2) ** 2 * anchor_grid
+            z.append(torch.cat((xy, wh, conf), 4).view(bs, self.na * nx * ny, self.no))
+        return torch.cat(z, 1)
+
+
+def parse_args(text):
+    """'nc=3 ch0=8 ch1=12 ...' -> {'nc': 3, 'ch': [8, 12], ...}."""
+    kv = {k: int(v) for k, v in (it.split('=', 1) for it in text.split())}
+    kv['ch'] = [kv.pop('ch%d' % l) for l in range(LEVELS_MAX) if 'ch%d' % l in kv]
+    return kv
+
+
+def strides(a):
+    return [float(a.get('stride0', 8) << l) for l in range(len(a['ch']))]
+
+
+def build(module, args, bn_eps, gen=None):
+    """The head in eval mode; with `gen`, v5 anchors drawn from it (else
+    zeros, for load_state_dict to fill)."""
+    a = parse_args(args)
+    if module == 'Detect':
+        m = Detect(a['nc'], a['ch'])
+        m.stride = torch.tensor(strides(a))
+        for sub in m.modules():
+            if isinstance(sub, nn.BatchNorm2d):
+                sub.eps = bn_eps
+        return m.eval()
+    na = a.get('na', 3)
+    anchors = [[0.0] * (2 * na) for _ in a['ch']]
+    if gen is not None:  # 0.5 to 6 strides: boxes of 4 px to a few hundred
+        anchors = G._uniform((len(a['ch']), 2 * na), gen, 0.5, 6.0).tolist()
+    return DetectV5(a['nc'], anchors, a['ch'], strides(a)).eval()
+
+
+def level_inputs(a, batch, h, w, gen):
+    """N(0,1) maps, level l at ceil(h / 2^l) x ceil(w / 2^l)."""
+    xs = []
+    for c in a['ch']:
+        xs.append(G._randn((batch, c, h, w), gen))
+        h, w = (h + 1) // 2, (w + 1) // 2
+    return xs
+
+
+def _c(module, name, args, h, w, batch=2, bn_eps=1e-3):
+    return {'module': module, 'name': name, 'args': args, 'h': h, 'w': w, 'batch': batch,
+            'bn_eps': bn_eps}
+
+
+# bn_eps 1e-3: what a YAML model gets (ultralytics initialize_weights); the
+# rows default to 1e-5, so the files also check that the eps travels.
+CASES = [
+    # two levels of different widths, 9x12 -> 5x6; nc > ch0 (c3 = nc)
+    _c('Detect', 'detect_nc5_l2_b2_9x12', 'nc=5 ch0=4 ch1=12 stride0=8', 9, 12),
+    # one level, nc < ch0 (c3 = ch0), stride 16, a 1-row map, eps 1e-5
+    _c('Detect', 'detect_nc3_l1_s16_b2_1x7', 'nc=3 ch0=8 stride0=16', 1, 7, bn_eps=1e-5),
+    _c('DetectV5', 'detect_v5_nc3_na3_l3_b2_9x12', 'nc=3 na=3 ch0=8 ch1=12 ch2=4 stride0=8', 9, 12),
+    _c('DetectV5', 'detect_v5_nc1_na2_l2_s4_b2_7x5', 'nc=1 na=2 ch0=6 ch1=10 stride0=4', 7, 5),
+    _c('DetectV5', 'detect_v5_nc7_na1_l1_s16_b2_4x9', 'nc=7 na=1 ch0=16 stride0=16', 4, 9),
+    _c('DetectV5', 'detect_v5_nc2_na3_l4_b2_11x6', 'nc=2 na=3 ch0=4 ch1=6 ch2=8 ch3=4 stride0=8',
+       11, 6),
+]
+
+
+def randomize(m, gen):
+    """Conv and BatchNorm as every golden draws them (torch_golden); the
+    v8 DFL conv stays the expectation over bins 0..15, as ultralytics
+    freezes it."""
+    G.randomize_weights(m, gen)
+    if isinstance(m, Detect):
+        with torch.no_grad():
+            m.dfl.conv.weight.copy_(torch.arange(16, dtype=torch.float32).view(1, 16, 1, 1))
+
+
+def write_case(outdir, case, seed):
+    gen = torch.Generator().manual_seed(seed)
+    m = build(case['module'], case['args'], case['bn_eps'], gen)
+    randomize(m, gen)
+    xs = level_inputs(parse_args(case['args']), case['batch'], case['h'], case['w'], gen)
+    with torch.no_grad():
+        y = m(list(xs))
+    tensors = {k: v.detach().clone() for k, v in m.state_dict().items()}
+    tensors.update({'x%d' % l: x for l, x in enumerate(xs)})
+    tensors['y'] = y
+    meta = {'module': case['module'], 'args': case['args'], 'bn_eps': repr(case['bn_eps']),
+            'seed': str(seed), 'levels': str(len(xs)),
+            'case': '%s, batch %d, %dx%d level 0' % (case['name'], case['batch'], case['h'], case['w'])}
+    path = os.path.join(outdir, case['name'] + '.safetensors')
+    G.write_safetensors(path, tensors, meta)
+    print('wrote %s  %s -> y%s  %d bytes' % (path, ' '.join(str(tuple(x.shape)) for x in xs),
+                                             tuple(y.shape), os.path.getsize(path)))
+    return path
+
+
+def write_all(outdir, only=None):
+    """Every case, or those of the rows named in `only`."""
+    os.makedirs(outdir, exist_ok=True)
+    return [write_case(outdir, case, 1400 + i) for i, case in enumerate(CASES)
+            if only is None or case['module'] in only]
+
+
+def spec_v5(a, sd, xs):
+    """MODULES.md 3.7 step 3 in float64, element by element along the
+    spec's formulas: a check of the re-typing above, not of PyTorch."""
+    na, no = a.get('na', 3), a['nc'] + 5
+    rows = []
+    for l, x in enumerate(xs):
+        s = float(a.get('stride0', 8) << l)
+        w, b = sd['m.%d.weight' % l].double()[:, :, 0, 0], sd['m.%d.bias' % l].double()
+        t = torch.einsum('oc,bchw->bohw', w, x.double()) + b.view(1, -1, 1, 1)
+        bs, _, ny, nx = t.shape
+        p = torch.sigmoid(t).view(bs, na, no, ny, nx)
+        gy, gx = torch.meshgrid(torch.arange(ny).double(), torch.arange(nx).double(), indexing='ij')
+        anc = sd['anchors'].double()[l]  # (na, 2), stride units
+        out = p.clone()
+        out[:, :, 0] = (2 * p[:, :, 0] - 0.5 + gx) * s
+        out[:, :, 1] = (2 * p[:, :, 1] - 0.5 + gy) * s
+        out[:, :, 2] = (2 * p[:, :, 2]) ** 2 * (anc[:, 0] * s).view(1, na, 1, 1)
+        out[:, :, 3] = (2 * p[:, :, 3]) ** 2 * (anc[:, 1] * s).view(1, na, 1, 1)
+        rows.append(out.permute(0, 1, 3, 4, 2).reshape(bs, na * ny * nx, no))
+    return torch.cat(rows, 1)
+
+
+def verify_file(path):
+    """Reload, re-run: bit-exact against the file's y; DetectV5 also against
+    the float64 spec (1e-4 (1 + |y|))."""
+    t, meta = G.read_safetensors(path)
+    levels = int(meta['levels'])
+    xs = [t['x%d' % l] for l in range(levels)]
+    m = build(meta['module'], meta['args'], float(meta['bn_eps']))
+    sd = {k: v for k, v in t.items() if not k.startswith('x') and k != 'y'}
+    m.load_state_dict(sd, strict=True)
+    with torch.no_grad():
+        y = m(list(xs))
+    ok = torch.equal(y, t['y'])
+    msg = 'bit-exact' if ok else 'max|dy| %.3g' % (y - t['y']).abs().max().item()
+    if meta['module'] == 'DetectV5':
+        ys = spec_v5(parse_args(meta['args']), sd, xs)
+        err = ((ys - t['y'].double()).abs() / (1 + ys.abs())).max().item()
+        ok = ok and err <= 1e-4
+        msg += ', spec rel err %.2g' % err
+    print('%s %s: %s' % ('ok  ' if ok else 'FAIL', os.path.basename(path), msg))
+    return ok
+
+
+def main(argv):
+    if len(argv) == 3 and argv[1] == '--verify':
+        files = sorted(f for f in os.listdir(argv[2])
+                       if f.startswith('detect_') and f.endswith('.safetensors'))
+        bad = [f for f in files if not verify_file(os.path.join(argv[2], f))]
+        print('%d files checked, %d failed' % (len(files), len(bad)))
+        return 1 if bad else 0
+    if len(argv) != 2 or argv[1].startswith('-'):
+        sys.stderr.write(__doc__)
+        return 2
+    torch.set_num_threads(1)
+    write_all(argv[1])
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
