@@ -9,9 +9,6 @@
 #include "cli.h"
 #include "compare.h"
 
-static const char compare_usage[] =
-    "usage: ablate compare OLD.csv NEW.csv [--threshold 0.05] [--alpha 0.01] [--out FILE.csv]";
-
 int cli_compare(int argc, char **argv)
 {
     struct compare_opts o = {.threshold = 0.05, .alpha = 0.01};
@@ -27,12 +24,12 @@ int cli_compare(int argc, char **argv)
         if (!strcmp(argv[i], "--out") && i + 1 < argc)
             out = argv[++i];
         else if (argv[i][0] == '-' || nf == 2)
-            return cli_bad_input(compare_usage);
+            return cli_bad_usage("compare");
         else
             files[nf++] = argv[i];
     }
     if (nf != 2)
-        return cli_bad_input(compare_usage);
+        return cli_bad_usage("compare");
     int matched = compare_files(files[0], files[1], out, &o, err, sizeof err);
     if (matched < 0)
         return cli_bad_input(err);

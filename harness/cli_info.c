@@ -8,12 +8,6 @@
 #include "instance.h"
 #include "peak.h"
 
-int cli_bad_input(const char *msg)
-{
-    fprintf(stderr, "ablate: %s\n", msg);
-    return EXIT_BAD_INPUT;
-}
-
 static void print_shape(const char *label, struct shape4 s)
 {
     printf("%-11s %dx%dx%dx%d\n", label, s.n, s.c, s.h, s.w);

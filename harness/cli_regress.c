@@ -35,8 +35,6 @@ static int regress(const char *hist_path, const char *run_dir, const char *chart
 
 int cli_regress(int argc, char **argv)
 {
-    static const char usage[] = "usage: ablate regress [--history runs/history.csv] [--run RUNDIR] "
-                                "[--threshold 0.05] [--alpha 0.01] [--chart DIR]";
     struct compare_opts o = {.threshold = 0.05, .alpha = 0.01};
     const char *hist = "runs/history.csv", *run = NULL, *chart = NULL;
     char err[256];
@@ -47,7 +45,7 @@ int cli_regress(int argc, char **argv)
         if (r == 1)
             continue;
         if (i + 1 >= argc)
-            return cli_bad_input(usage);
+            return cli_bad_usage("regress");
         if (!strcmp(argv[i], "--history"))
             hist = argv[++i];
         else if (!strcmp(argv[i], "--run"))
@@ -55,7 +53,7 @@ int cli_regress(int argc, char **argv)
         else if (!strcmp(argv[i], "--chart"))
             chart = argv[++i];
         else
-            return cli_bad_input(usage);
+            return cli_bad_usage("regress");
     }
     return regress(hist, run, chart, &o);
 }

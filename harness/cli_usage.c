@@ -14,7 +14,7 @@
 #define OPT_ALPHA {"--alpha A", "significance level of the test on the log ratio (default 0.01)"}
 
 static const struct cli_usage table[] = {
-    {"sweep", cli_sweep, "sweep FILE.lua [--out DIR] [--quick] [--resume] [--shard I/N]",
+    {"sweep", "sweep FILE.lua [--out DIR] [--quick] [--resume] [--shard I/N]",
      "run an experiment: every configuration of a Lua sweep, checked and timed, into a CSV",
      {{"FILE.lua", "the experiment, a `return sweep { ... }` script (experiments/*.lua)"},
       {"--out DIR", "write the run into DIR (default runs/NAME/<stamp>/, runs/NAME/latest points at it)"},
@@ -22,7 +22,7 @@ static const struct cli_usage table[] = {
       {"--resume", "continue the run in --out DIR or runs/NAME/latest: rows already written are kept"},
       {"--shard I/N", "run only slice I of N (0 <= I < N), balanced by estimated cost (Slurm arrays)"}},
      EXITS_PLAIN},
-    {"info", cli_info, "info MODULE key=value ... h=H w=W [batch=B] [--json]",
+    {"info", "info MODULE key=value ... h=H w=W [batch=B] [--json]",
      "one module configuration: shapes, params, FLOPs (thop and full), bytes, state_dict",
      {{"MODULE", "a module of `ablate list` (or an alias), e.g. AKConv"},
       {"key=value", "its constructor arguments, named as in PyTorch (`ablate list` shows them)"},
@@ -30,7 +30,7 @@ static const struct cli_usage table[] = {
       {"batch=B", "the batch size (default 1)"},
       {"--json", "the same facts as one JSON object (keys: docs/cli.md)"}},
      EXITS_PLAIN},
-    {"parity", cli_parity, "parity MODULE key=value ... --weights W --input X --expect Y [--threads N]",
+    {"parity", "parity MODULE key=value ... --weights W --input X --expect Y [--threads N]",
      "the reference and every generated variant of a module against PyTorch outputs",
      {{"MODULE key=value ...", "the module and its arguments, as for `ablate info` (no h=, w=)"},
       {"--weights W", "a safetensors state_dict() of the module in eval mode"},
@@ -38,9 +38,9 @@ static const struct cli_usage table[] = {
       {"--expect Y", "a safetensors file with tensor 'y': PyTorch's output"},
       {"--threads N", "threads for the generated variants (default 1)"}},
      EXITS_CHECK},
-    {"list", cli_list, "list", "every module: its arguments with defaults, aliases, generator variants", {{NULL, NULL}},
+    {"list", "list", "every module: its arguments with defaults, aliases, generator variants", {{NULL, NULL}},
      EXITS_PLAIN},
-    {"model", cli_model,
+    {"model",
      "model FILE.yaml [--scale n|s|m|l|x] [--imgsz 640] [--layers] [--fuse] [--json] "
      "[--weights W --input X --expect Y] [--bench [--threads N] [--quick] [--torch]]",
      "a YAML model's summary as ultralytics prints it; whole-graph parity; per-layer and end-to-end timing",
@@ -58,21 +58,21 @@ static const struct cli_usage table[] = {
       OPT_QUICK_TIMING,
       {"--torch", "with --bench: run the PyTorch eager peer (/usr/bin/python3 with torch) and compare"}},
      EXITS_CHECK},
-    {"placement", cli_placement, "placement FILE.lua [--out DIR] [--quick] [--resume]",
+    {"placement", "placement FILE.lua [--out DIR] [--quick] [--resume]",
      "a module at several places of a YAML model: params, GFLOPs, end-to-end latency vs the base",
      {{"FILE.lua", "the experiment, a `return placement { ... }` script (experiments/placement_*.lua)"},
       {"--out DIR", "write the run into DIR (default runs/NAME/<stamp>/)"},
       {"--quick", "the script's `quick` overrides and short timing"},
       {"--resume", "continue the run in --out DIR or runs/NAME/latest: rows already written are kept"}},
      EXITS_PLAIN},
-    {"run", cli_run, "run --desc DESC [--quick]",
+    {"run", "run --desc DESC [--quick]",
      "re-run exactly the case one CSV row describes (same inputs, weights, isolation and timing)",
      {{"--desc DESC", "the row's `desc` column, e.g. 'akconv:...:n1c64h80w80:o128:t2:impl=gen:gemm'"},
       OPT_QUICK_TIMING},
      "0 the case ran and passed; 1 it failed (status printed); 2 bad input"},
-    {"peak", cli_peak, "peak [--quick]", "this machine's sgemm and memory-bandwidth roofs at 1 and 2 threads",
+    {"peak", "peak [--quick]", "this machine's sgemm and memory-bandwidth roofs at 1 and 2 threads",
      {{"--quick", "a shorter measurement"}}, EXITS_PLAIN},
-    {"report", cli_report,
+    {"report",
      "report [--out DIR] [--mix-machines] RUNDIR... | ablate report --index FILE.html RUNDIR...",
      "report.md + report.html of a run against its baselines; several runs: merged first",
      {{"RUNDIR...", "run folders (runs/NAME/latest); several with --out: shards merged into DIR"},
@@ -80,14 +80,14 @@ static const struct cli_usage table[] = {
       {"--mix-machines", "merge runs timed on different machines (ratios across machines get no CI)"},
       {"--index FILE.html", "one report per RUNDIR and an index page FILE.html linking them"}},
      EXITS_PLAIN},
-    {"compare", cli_compare, "compare OLD.csv NEW.csv [--threshold 0.05] [--alpha 0.01] [--out FILE.csv]",
+    {"compare", "compare OLD.csv NEW.csv [--threshold 0.05] [--alpha 0.01] [--out FILE.csv]",
      "every timed row two results.csv files share: latency ratio, p-value, verdict",
      {{"OLD.csv NEW.csv", "two results.csv files (rows matched by desc)"},
       OPT_THRESHOLD,
       OPT_ALPHA,
       {"--out FILE.csv", "also write the comparison as CSV"}},
      EXITS_PLAIN},
-    {"regress", cli_regress, "regress [--history runs/history.csv] [--run RUNDIR] [--threshold 0.05] [--alpha 0.01] [--chart DIR]",
+    {"regress", "regress [--history runs/history.csv] [--run RUNDIR] [--threshold 0.05] [--alpha 0.01] [--chart DIR]",
      "the latest run (or RUNDIR) against earlier runs on the same machine; fails on a slowdown",
      {{"--history FILE", "the history every sweep appends to (default runs/history.csv)"},
       {"--run RUNDIR", "judge this run folder (default: the last run in the history)"},
@@ -116,6 +116,12 @@ const char *cli_synopsis(const char *verb)
 {
     const struct cli_usage *u = cli_usage_find(verb);
     return u ? u->synopsis : verb;
+}
+
+int cli_bad_input(const char *msg)
+{
+    fprintf(stderr, "ablate: %s\n", msg);
+    return EXIT_BAD_INPUT;
 }
 
 int cli_bad_usage(const char *verb)

@@ -1,5 +1,5 @@
-/* harness/cli_usage.h — every verb in one table (cli_usage.c): the
- * function main.c dispatches to, the synopsis its bad-input message quotes, the options `ablate VERB
+/* harness/cli_usage.h — every verb's texts in one table (cli_usage.c): the
+ * synopsis its bad-input message quotes, the options `ablate VERB
  * --help` explains, and its exit statuses.  docs/cli.md says the same in
  * prose; tests/test_cli_help.c checks that the two and the program agree. */
 #ifndef ABLATE_CLI_USAGE_H
@@ -16,7 +16,6 @@ struct cli_option {
 
 struct cli_usage {
     const char *verb;
-    int (*run)(int argc, char **argv); /* argv: the words after the verb */
     const char *synopsis; /* after "ablate ": "sweep FILE.lua [--out DIR] ..." */
     const char *summary;  /* what the verb does, one line */
     struct cli_option options[CLI_OPTIONS_MAX]; /* ends at the first {NULL} */

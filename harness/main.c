@@ -57,6 +57,26 @@ static void apply_blas_env(char **argv)
     perror("ablate: re-exec to set the BLAS environment failed; going on as started");
 }
 
+/* The function each verb runs (argv: the words after the verb).  Its texts
+ * are in cli_usage.c; the table is here, not there, so that the CLI files
+ * call the usage texts without the texts pointing back at them. */
+static const struct {
+    const char *verb;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    {"sweep", cli_sweep},
+    {"info", cli_info},
+    {"parity", cli_parity},
+    {"list", cli_list},
+    {"model", cli_model},
+    {"placement", cli_placement},
+    {"run", cli_run},
+    {"peak", cli_peak},
+    {"report", cli_report},
+    {"compare", cli_compare},
+    {"regress", cli_regress},
+};
+
 int main(int argc, char **argv)
 {
     /* Past a file-size limit (ulimit -f) the kernel sends SIGXFSZ, whose
@@ -80,9 +100,9 @@ int main(int argc, char **argv)
         printf("ablate %s (commit %s)\n", ablate_version(), ablate_commit());
         return EXIT_OK;
     }
-    const struct cli_usage *verb = cli_usage_find(argv[1]);
-    if (verb)
-        return cli_wants_help(argc - 2, argv + 2) ? verb_help(argv[1]) : verb->run(argc - 2, argv + 2);
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(argv[1], commands[i].verb))
+            return cli_wants_help(argc - 2, argv + 2) ? verb_help(argv[1]) : commands[i].run(argc - 2, argv + 2);
     fprintf(stderr, "ablate: unknown command '%s'\n", argv[1]);
     cli_usage_print_all(stderr);
     return EXIT_BAD_INPUT;
