@@ -25,7 +25,7 @@ Usage:
     offset_scale typical AKConv / official D-LKA offset in pixels (default
                  2.0; for DCNv3 it is the module's own argument; in the D-LKA
                  family it scales the offset predictors' weights, blog
-                 variant included, as the goldens of torch_dlka.py do)
+                 variant included, as the D-LKA goldens do)
 
 Writes OUTPREFIX.weights.safetensors (state_dict), OUTPREFIX.x.safetensors
 (tensor `x`) and OUTPREFIX.y.safetensors (tensor `y`), then prints the
@@ -33,14 +33,17 @@ matching command:  ablate parity MODULE key=value ... --weights W --input X --ex
 
 Why: the goldens in tests/goldens are a fixed set; this makes a case of any
 shape (e.g. a real YOLOv8n layer) so a suspicion can be checked on the spot.
-Same module code and same AKConv border rule as torch_golden.py; the D-LKA
-family is torch_dlka.py's (official deformable conv: its gather version).
+Same module code (scripts/torchref) and same AKConv border rule as
+torch_golden.py; the D-LKA family is torchref/dlka.py's (official
+deformable conv: its gather version).
 """
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import torch_golden as G  # noqa: E402
+from torchref.case import make_case  # noqa: E402
+from torchref.io import state_tensors, write_safetensors  # noqa: E402
+from torchref.registry import MODULE_KEYS, MODULE_NAMES, parse_kv  # noqa: E402
 
 CASE_KEYS = {'h': int, 'w': int, 'batch': int, 'seed': int, 'offset_scale': float}
 CASE_DEFAULTS = {'h': 16, 'w': 16, 'batch': 1, 'seed': 0, 'offset_scale': 2.0}
@@ -50,9 +53,9 @@ def split_args(items, module=''):
     """Separates the case keys (h, w, batch, seed, offset_scale) from the
     module's constructor arguments.  A module's own argument of the same name
     (DCNv3's offset_scale) stays the module's."""
-    kv = G.parse_kv(items)
+    kv = parse_kv(items)
     case = dict(CASE_DEFAULTS)
-    own = G.MODULE_KEYS.get(module.lower(), {})
+    own = MODULE_KEYS.get(module.lower(), {})
     for k, conv in CASE_KEYS.items():
         if k in kv and k not in own:
             case[k] = conv(kv.pop(k))
@@ -68,9 +71,9 @@ def main(argv):
         sys.stderr.write('make_parity_case: the last argument must be OUTPREFIX\n')
         return 2
     try:
-        name = G.MODULE_NAMES.get(module.lower(), module)
+        name = MODULE_NAMES.get(module.lower(), module)
         kv, case = split_args(items, name)
-        m, x, y, info = G.make_case(name, kv, case['batch'], case['h'], case['w'],
+        m, x, y, info = make_case(name, kv, case['batch'], case['h'], case['w'],
                                     case['seed'], case['offset_scale'])
     except (ValueError, RuntimeError) as e:
         sys.stderr.write('make_parity_case: %s\n' % e)
@@ -78,9 +81,9 @@ def main(argv):
     meta = {'module': name, 'args': ' '.join(argv[2:-1]), 'seed': str(case['seed'])}
     paths = {s: '%s.%s.safetensors' % (prefix, s) for s in ('weights', 'x', 'y')}
     os.makedirs(os.path.dirname(os.path.abspath(prefix)), exist_ok=True)
-    G.write_safetensors(paths['weights'], G.state_tensors(m), meta)
-    G.write_safetensors(paths['x'], {'x': x}, meta)
-    G.write_safetensors(paths['y'], {'y': y}, meta)
+    write_safetensors(paths['weights'], state_tensors(m), meta)
+    write_safetensors(paths['x'], {'x': x}, meta)
+    write_safetensors(paths['y'], {'y': y}, meta)
     note = ''
     if 'margin' in info:
         note = ' (border margin %.4f, %.0f%% of coordinates outside)' % (info['margin'], 100 * info['outside'])

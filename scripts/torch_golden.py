@@ -7,468 +7,50 @@ Usage:
                                                             (e.g. GhostModule: leaves the others'
                                                             files untouched)
     /usr/bin/python3 scripts/torch_golden.py --verify DIR    re-check written files
+    /usr/bin/python3 scripts/torch_golden.py --selftest      D-LKA's gather sampler vs a plain loop
 
 Why this exists: the C forwards in kernels/ must agree with the PyTorch modules
-they replace (MODULES.md 0.2).  This script holds PyTorch ports of those
-modules with the official semantics, draws random weights and inputs, and
-stores weights, input `x` and expected output `y` in one safetensors file per
-case.  It runs on Debian's python3-torch 1.13 alone: no einops, no
-safetensors package (the format is written by hand below).
+they replace (MODULES.md 0.2).  The PyTorch ports of those modules with the
+official semantics are the package scripts/torchref/ (one module per seed
+file); this driver holds the case lists of the basic rows, draws random
+weights and inputs through torchref, and stores weights, input `x` and
+expected output `y` in one safetensors file per case (the heads: one input
+per level, `x0`, `x1`, ...).  --verify re-runs every file and checks it
+against independent float64 re-implementations of the MODULES.md steps.
+It runs on Debian's python3-torch 1.13 alone: no einops, no safetensors
+package (torchref/io.py writes the format by hand).
 
-The module code is imported by make_parity_case.py and torch_peer.py, so the
-three scripts always agree on what "Conv" and "AKConv" mean.
+make_parity_case.py and torch_peer.py build their modules through the same
+torchref.registry, so the three scripts always agree on what "Conv" and
+"AKConv" mean.
 """
-import json
 import math
 import os
-import struct
 import sys
 
+import numpy as np
 import torch
-import torch.nn as nn
 
-from torch_acmix import ACmix, acmix_spec  # seed 001, kept in its own file
-import torch_dyconv  # seeds 002/003: DYConv2d, DynamicConv (own file)
-import torch_ghost  # seed 003: GhostModule, C2f_GhostModule_DynamicConv (own file)
-import torch_dcnv3  # seed 004: DCNv3_pytorch (own file)
-import torch_dlka_args  # seed 004: C3, deformable_LKA_Attention, C3_DCNv3_DLKA (torch_dlka.py)
-
-BN_EPS_DEFAULT = 1e-5
-BORDER_MARGIN = 1e-3  # MODULES.md 5.1: the AKConv sampler jumps at its clamp bounds
-
-
-# --------------------------------------------------------------------------
-# Modules
-# --------------------------------------------------------------------------
-
-def autopad(k, p=None, d=1):
-    """ultralytics autopad: 'same' padding for odd k, dilation-aware."""
-    if d > 1:
-        k = d * (k - 1) + 1
-    if p is None:
-        p = k // 2
-    return p
-
-
-class Conv(nn.Module):
-    """ultralytics Conv: Conv2d (no bias) + BatchNorm2d + SiLU."""
-
-    def __init__(self, c1, c2, k=1, s=1, p=None, g=1, d=1, act=True):
-        super().__init__()
-        self.conv = nn.Conv2d(c1, c2, k, s, autopad(k, p, d), groups=g, dilation=d, bias=False)
-        self.bn = nn.BatchNorm2d(c2)
-        self.act = nn.SiLU() if act is True else (act if isinstance(act, nn.Module) else nn.Identity())
-
-    def forward(self, x):
-        return self.act(self.bn(self.conv(x)))
-
-
-class Bottleneck(nn.Module):
-    """ultralytics Bottleneck (MODULES.md 3.2), re-typed from nn/modules/block.py."""
-
-    def __init__(self, c1, c2, shortcut=True, g=1, k=(3, 3), e=0.5):
-        super().__init__()
-        c_ = int(c2 * e)
-        self.cv1 = Conv(c1, c_, k[0], 1)
-        self.cv2 = Conv(c_, c2, k[1], 1, g=g)
-        self.add = shortcut and c1 == c2
-
-    def forward(self, x):
-        return x + self.cv2(self.cv1(x)) if self.add else self.cv2(self.cv1(x))
-
-
-class C2f(nn.Module):
-    """ultralytics C2f (MODULES.md 3.3), re-typed from nn/modules/block.py."""
-
-    def __init__(self, c1, c2, n=1, shortcut=False, g=1, e=0.5):
-        super().__init__()
-        self.c = int(c2 * e)
-        self.cv1 = Conv(c1, 2 * self.c, 1, 1)
-        self.cv2 = Conv((2 + n) * self.c, c2, 1)
-        # ultralytics passes k=((3, 3), (3, 3)) (per-axis kernels); for square
-        # kernels that is k=(3, 3), which this file's scalar autopad handles
-        self.m = nn.ModuleList(Bottleneck(self.c, self.c, shortcut, g, k=(3, 3), e=1.0)
-                               for _ in range(n))
-
-    def forward(self, x):
-        y = list(self.cv1(x).chunk(2, 1))
-        y.extend(m(y[-1]) for m in self.m)
-        return self.cv2(torch.cat(y, 1))
-
-
-class AKConv(nn.Module):
-    """AKConv ported from seed 000 (CV-ZhangXin/AKConv model.py).
-
-    grid='ij' is the official torch.meshgrid default indexing; grid='xy' is
-    the tutorial's indexing='xy' in all three meshgrids (MODULES.md 5.1 item 8).
-    einops' rearrange is replaced by permute/reshape; the tutorial's clamp of
-    the flat gather index is kept.  The no-op backward hook is dropped.
-    """
-
-    def __init__(self, inc, outc, num_param, stride=1, bias=None, grid='ij'):
-        super().__init__()
-        if grid not in ('ij', 'xy'):
-            raise ValueError("AKConv: grid must be ij or xy")
-        self.num_param = num_param
-        self.stride = stride
-        self.grid = grid
-        self.conv = nn.Sequential(
-            nn.Conv2d(inc, outc, kernel_size=(num_param, 1), stride=(num_param, 1), bias=bias),
-            nn.BatchNorm2d(outc),
-            nn.SiLU())
-        self.p_conv = nn.Conv2d(inc, 2 * num_param, kernel_size=3, padding=1, stride=stride)
-        nn.init.constant_(self.p_conv.weight, 0)
-
-    def forward(self, x):
-        offset = self.p_conv(x)
-        N = offset.size(1) // 2
-        p = self.get_p(offset)  # (b, 2N, h, w)
-        p = p.contiguous().permute(0, 2, 3, 1)  # (b, h, w, 2N)
-        q_lt = p.detach().floor()
-        q_rb = q_lt + 1
-        H1, W1 = x.size(2) - 1, x.size(3) - 1
-        q_lt = torch.cat([q_lt[..., :N].clamp(0, H1), q_lt[..., N:].clamp(0, W1)], dim=-1).long()
-        q_rb = torch.cat([q_rb[..., :N].clamp(0, H1), q_rb[..., N:].clamp(0, W1)], dim=-1).long()
-        q_lb = torch.cat([q_lt[..., :N], q_rb[..., N:]], dim=-1)
-        q_rt = torch.cat([q_rb[..., :N], q_lt[..., N:]], dim=-1)
-        p = torch.cat([p[..., :N].clamp(0, H1), p[..., N:].clamp(0, W1)], dim=-1)
-
-        g_lt = (1 + (q_lt[..., :N].type_as(p) - p[..., :N])) * (1 + (q_lt[..., N:].type_as(p) - p[..., N:]))
-        g_rb = (1 - (q_rb[..., :N].type_as(p) - p[..., :N])) * (1 - (q_rb[..., N:].type_as(p) - p[..., N:]))
-        g_lb = (1 + (q_lb[..., :N].type_as(p) - p[..., :N])) * (1 - (q_lb[..., N:].type_as(p) - p[..., N:]))
-        g_rt = (1 - (q_rt[..., :N].type_as(p) - p[..., :N])) * (1 + (q_rt[..., N:].type_as(p) - p[..., N:]))
-
-        x_offset = g_lt.unsqueeze(dim=1) * self._get_x_q(x, q_lt, N) + \
-            g_rb.unsqueeze(dim=1) * self._get_x_q(x, q_rb, N) + \
-            g_lb.unsqueeze(dim=1) * self._get_x_q(x, q_lb, N) + \
-            g_rt.unsqueeze(dim=1) * self._get_x_q(x, q_rt, N)
-        return self.conv(self._reshape_x_offset(x_offset))
-
-    def _get_p_n(self, N, dtype):
-        """Initial sampled shape: rows of round(sqrt(N)) points, remainder below."""
-        base_int = round(math.sqrt(self.num_param))
-        row_number = self.num_param // base_int
-        mod_number = self.num_param % base_int
-        p_n_x, p_n_y = torch.meshgrid(torch.arange(0, row_number), torch.arange(0, base_int),
-                                      indexing=self.grid)
-        p_n_x, p_n_y = torch.flatten(p_n_x), torch.flatten(p_n_y)
-        if mod_number > 0:
-            mod_x, mod_y = torch.meshgrid(torch.arange(row_number, row_number + 1),
-                                          torch.arange(0, mod_number), indexing=self.grid)
-            p_n_x = torch.cat((p_n_x, torch.flatten(mod_x)))
-            p_n_y = torch.cat((p_n_y, torch.flatten(mod_y)))
-        return torch.cat([p_n_x, p_n_y], 0).view(1, 2 * N, 1, 1).to(dtype)
-
-    def _get_p_0(self, h, w, N, dtype):
-        """Base positions, no padding.  With 'xy' the meshgrid is (w, h) shaped
-        and is *reinterpreted* as (h, w) by view(): transposed when h == w,
-        scrambled otherwise (this is the tutorial's behaviour, kept on purpose)."""
-        p_0_x, p_0_y = torch.meshgrid(torch.arange(0, h * self.stride, self.stride),
-                                      torch.arange(0, w * self.stride, self.stride),
-                                      indexing=self.grid)
-        p_0_x = torch.flatten(p_0_x).view(1, 1, h, w).repeat(1, N, 1, 1)
-        p_0_y = torch.flatten(p_0_y).view(1, 1, h, w).repeat(1, N, 1, 1)
-        return torch.cat([p_0_x, p_0_y], 1).to(dtype)
-
-    def get_p(self, offset):
-        """Sampling coordinates (b, 2N, h, w): rows in channels [0,N), columns in [N,2N)."""
-        N, h, w = offset.size(1) // 2, offset.size(2), offset.size(3)
-        return self._get_p_0(h, w, N, offset.dtype) + self._get_p_n(N, offset.dtype) + offset
-
-    @staticmethod
-    def _get_x_q(x, q, N):
-        b, h, w, _ = q.size()
-        padded_w = x.size(3)
-        c = x.size(1)
-        x = x.contiguous().view(b, c, -1)
-        index = q[..., :N] * padded_w + q[..., N:]
-        index = index.contiguous().unsqueeze(dim=1).expand(-1, c, -1, -1, -1).contiguous().view(b, c, -1)
-        index = index.clamp(min=0, max=x.shape[-1] - 1)
-        return x.gather(dim=-1, index=index).contiguous().view(b, c, h, w, N)
-
-    @staticmethod
-    def _reshape_x_offset(x_offset):
-        """einops 'b c h w n -> b c (h n) w'."""
-        b, c, h, w, n = x_offset.size()
-        return x_offset.permute(0, 1, 2, 4, 3).reshape(b, c, h * n, w)
-
-
-# --------------------------------------------------------------------------
-# Building modules from key=value arguments
-# --------------------------------------------------------------------------
-
-# Accepted keys per module with their defaults (None = required).  Both the
-# golden metadata ("c1=4 c2=8 k=3 ...") and the harness's canonical CSV args
-# ("c1=64:c2=128:k=3:s=2:p=-1:...:bn_eps=1e-05") parse through this table.
-MODULE_KEYS = {
-    'conv': {'c1': None, 'c2': None, 'k': 1, 's': 1, 'p': -1, 'g': 1, 'd': 1, 'act': 1,
-             'bn_eps': BN_EPS_DEFAULT},
-    'akconv': {'inc': None, 'outc': None, 'num_param': None, 'stride': 1, 'bias': 0,
-               'grid': 'ij', 'bn_eps': BN_EPS_DEFAULT},
-    'acmix': {'in_planes': None, 'out_planes': None, 'kernel_att': 7, 'head': 4, 'kernel_conv': 3,
-              'stride': 1, 'dilation': 1, 'bn_eps': BN_EPS_DEFAULT},
-    'bottleneck': {'c1': None, 'c2': None, 'shortcut': 1, 'g': 1, 'k': 3, 'e': 0.5,
-                   'bn_eps': BN_EPS_DEFAULT},
-    'c2f': {'c1': None, 'c2': None, 'n': 1, 'shortcut': 0, 'g': 1, 'e': 0.5,
-            'bn_eps': BN_EPS_DEFAULT},
-    'sppf': {'c1': None, 'c2': None, 'k': 5, 'bn_eps': BN_EPS_DEFAULT},
-}
-MODULE_KEYS.update(torch_dyconv.DYN_MODULE_KEYS)
-MODULE_KEYS.update(torch_ghost.GHOST_MODULE_KEYS)
-MODULE_KEYS['c2f_dynamicconv'] = torch_ghost.GHOST_MODULE_KEYS['c2f_ghostmodule_dynamicconv']
-MODULE_KEYS.update(torch_dcnv3.DCNV3_MODULE_KEYS)
-MODULE_KEYS.update(torch_dlka_args.DLKA_MODULE_KEYS)
-MODULE_NAMES = {'conv': 'Conv', 'akconv': 'AKConv', 'acmix': 'ACmix', 'bottleneck': 'Bottleneck', 'sppf': 'SPPF',
-                'c2f': 'C2f'}
-MODULE_NAMES.update(torch_dyconv.DYN_MODULE_NAMES)
-MODULE_NAMES.update(torch_ghost.GHOST_MODULE_NAMES)
-MODULE_NAMES.update(torch_dcnv3.DCNV3_MODULE_NAMES)
-MODULE_NAMES.update(torch_dlka_args.DLKA_MODULE_NAMES)
-
-
-def parse_kv(items):
-    """['a=1', 'b=x'] -> {'a': '1', 'b': 'x'}; a malformed item raises ValueError."""
-    kv = {}
-    for it in items:
-        if '=' not in it:
-            raise ValueError("expected key=value, got %r" % it)
-        k, v = it.split('=', 1)
-        kv[k.strip()] = v.strip()
-    return kv
-
-
-def resolve_args(module, kv):
-    """Typed, complete argument dict for `module`; unknown or missing keys raise
-    ValueError so a caller never silently benchmarks something else."""
-    name = module.lower()
-    if name not in MODULE_KEYS:
-        raise ValueError("unknown module %r" % module)
-    spec = MODULE_KEYS[name]
-    unknown = set(kv) - set(spec)
-    if unknown:
-        raise ValueError("%s: unknown argument(s) %s" % (module, ', '.join(sorted(unknown))))
-    # per module: DYConv2d's ratio is a float, Ghost's an int
-    if name in torch_ghost.GHOST_MODULE_KEYS:
-        types = torch_ghost.GHOST_ARG_TYPES
-    elif name in torch_dcnv3.DCNV3_MODULE_KEYS:
-        types = torch_dcnv3.DCNV3_ARG_TYPES
-    elif name in torch_dlka_args.DLKA_MODULE_KEYS:
-        types = torch_dlka_args.DLKA_ARG_TYPES
-    else:
-        types = torch_dyconv.DYN_ARG_TYPES
-    out = {}
-    for key, default in spec.items():
-        raw = kv.get(key, default)
-        if raw is None:
-            raise ValueError("%s: missing argument %s" % (module, key))
-        if key in types:
-            out[key] = types[key](raw)
-            continue
-        out[key] = raw if key == 'grid' else (float(raw) if key in ('bn_eps', 'e') else int(raw))
-    return out
-
-
-def build_module(module, kv):
-    """Returns (torch module in eval mode, number of input channels)."""
-    a = resolve_args(module, kv)
-    dyn = torch_dyconv.build_dynamic(module.lower(), a) or torch_ghost.build_ghost(module.lower(), a)
-    dyn = dyn or torch_dcnv3.build_dcnv3(module.lower(), a)
-    dyn = dyn or torch_dlka_args.build_dlka(module.lower(), a)
-    if dyn:
-        m, c_in = dyn
-    elif module.lower() == 'conv':
-        m = Conv(a['c1'], a['c2'], a['k'], a['s'], None if a['p'] < 0 else a['p'],
-                 a['g'], a['d'], act=bool(a['act']))
-        c_in = a['c1']
-    elif module.lower() == 'acmix':
-        m = ACmix(a['in_planes'], a['out_planes'], a['kernel_att'], a['head'], a['kernel_conv'],
-                  a['stride'], a['dilation'])
-        c_in = a['in_planes']
-    elif module.lower() == 'bottleneck':
-        m = Bottleneck(a['c1'], a['c2'], bool(a['shortcut']), a['g'], (a['k'], a['k']), a['e'])
-        c_in = a['c1']
-    elif module.lower() == 'c2f':
-        m = C2f(a['c1'], a['c2'], a['n'], bool(a['shortcut']), a['g'], a['e'])
-        c_in = a['c1']
-    elif module.lower() == 'sppf':
-        from torch_model_golden import SPPF  # the whole-model script's re-typing (MODULES.md 3.5)
-        m = SPPF(a['c1'], a['c2'], a['k'])
-        c_in = a['c1']
-    else:
-        m = AKConv(a['inc'], a['outc'], a['num_param'], a['stride'], bias=bool(a['bias']),
-                   grid=a['grid'])
-        c_in = a['inc']
-    for sub in m.modules():
-        if isinstance(sub, nn.BatchNorm2d):
-            sub.eps = a['bn_eps']
-    return m.eval(), c_in
-
-
-# --------------------------------------------------------------------------
-# Random weights
-# --------------------------------------------------------------------------
-
-def _randn(shape, gen, scale=1.0):
-    return torch.randn(shape, generator=gen, dtype=torch.float32) * scale
-
-
-def _uniform(shape, gen, lo, hi):
-    return lo + (hi - lo) * torch.rand(shape, generator=gen, dtype=torch.float32)
-
-
-def randomize_weights(m, gen):
-    """Random conv weights (1/sqrt(fan_in) scale) and BN statistics that are far
-    from identity, so a wrong eps or a skipped BN shows.  Offset predictors
-    (AKConv.p_conv) are left to randomize_offsets()."""
-    skip = {id(m.p_conv)} if isinstance(m, AKConv) else set()
-    with torch.no_grad():
-        for sub in m.modules():
-            if id(sub) in skip:
-                continue
-            if isinstance(sub, nn.Conv2d):
-                fan_in = sub.weight[0].numel()
-                sub.weight.copy_(_randn(sub.weight.shape, gen, 1.0 / math.sqrt(fan_in)))
-                if sub.bias is not None:
-                    sub.bias.copy_(_randn(sub.bias.shape, gen, 0.5))
-            elif isinstance(sub, nn.BatchNorm2d):
-                c = sub.num_features
-                sub.weight.copy_(_uniform(c, gen, 0.5, 1.5))
-                sub.bias.copy_(_randn(c, gen, 0.5))
-                sub.running_mean.copy_(_randn(c, gen, 0.5))
-                sub.running_var.copy_(_uniform(c, gen, 0.5, 2.0))
-        if isinstance(m, ACmix):  # the mix weights too, so neither branch is a plain half
-            m.rate1.copy_(_uniform(1, gen, 0.3, 1.2))
-            m.rate2.copy_(_uniform(1, gen, 0.3, 1.2))
-    torch_dyconv.randomize_dynamic(m, gen)
-    torch_ghost.randomize_ghost(m, gen)
-    torch_dcnv3.randomize_dcnv3(m, gen)
-
-
-def randomize_offsets(m, gen, scale):
-    """AKConv.p_conv weights such that, for x ~ N(0,1), each offset is roughly
-    N(bias, scale^2): `scale` is the typical offset in pixels."""
-    if not isinstance(m, AKConv):
-        return
-    w = m.p_conv.weight
-    with torch.no_grad():
-        w.copy_(_randn(w.shape, gen, scale / math.sqrt(w[0].numel())))
-        m.p_conv.bias.copy_(_randn(m.p_conv.bias.shape, gen, 0.5 * scale))
-
-
-def randomize_module(m, gen, offset_scale):
-    """Weights and offset predictors as the goldens draw them: the D-LKA
-    family by torch_dlka's rule (offsets of about offset_scale pixels), the
-    others by randomize_weights, then AKConv's offsets."""
-    if torch_dlka_args.is_dlka(m):
-        torch_dlka_args.randomize_dlka(m, gen, offset_scale)
-        return
-    randomize_weights(m, gen)
-    randomize_offsets(m, gen, offset_scale)
-
-
-def sampling_coords(m, x):
-    """AKConv's unclamped sampling coordinates p, (b, 2N, Ho, Wo)."""
-    with torch.no_grad():
-        return m.get_p(m.p_conv(x))
-
-
-def border_stats(m, x):
-    """(smallest distance of any coordinate to its clamp bounds, fraction of
-    coordinates outside the map).  MODULES.md 5.1: the sampler is
-    discontinuous at 0 and H-1 (W-1), so parity inputs keep away from them."""
-    p = sampling_coords(m, x).double()
-    N = p.size(1) // 2
-    rows, cols = p[:, :N], p[:, N:]
-    H1, W1 = x.size(2) - 1, x.size(3) - 1
-    margin = min(rows.abs().min().item(), (rows - H1).abs().min().item(),
-                 cols.abs().min().item(), (cols - W1).abs().min().item())
-    outside = ((rows < 0) | (rows > H1)).sum().item() + ((cols < 0) | (cols > W1)).sum().item()
-    return margin, outside / (2.0 * rows.numel())
-
-
-def make_case(module, kv, batch, h, w, seed, offset_scale):
-    """Builds and randomizes one case.  For AKConv the offset weights are
-    re-drawn with a new seed until every coordinate clears the clamp bounds by
-    BORDER_MARGIN; for the D-LKA family offset_scale is the typical offset in
-    pixels (torch_dlka.randomize).  Returns (module, x, y, info dict)."""
-    m, c_in = build_module(module, kv)
-    gen = torch.Generator().manual_seed(seed)
-    dlka = torch_dlka_args.is_dlka(m)
-    if dlka:  # torch_dlka's draw, as its goldens: weights and offsets at once
-        torch_dlka_args.randomize_dlka(m, gen, offset_scale)
-    else:
-        randomize_weights(m, gen)
-    x = _randn((batch, c_in, h, w), gen)
-    info = {'seed': seed}
-    if dlka:  # [(layer, fraction of samples off the map, fraction crossing its border)]
-        info['layers'] = torch_dlka_args.border_stats(m, x)
-    elif isinstance(m, torch_dcnv3.DCNv3_pytorch):
-        info['layers'] = [('dcnv3',) + torch_dcnv3.sample_stats(m, x)]
-    if isinstance(m, AKConv):
-        for attempt in range(1000):
-            off_seed = seed * 1000 + attempt
-            randomize_offsets(m, torch.Generator().manual_seed(off_seed), offset_scale)
-            margin, outside = border_stats(m, x)
-            if margin >= BORDER_MARGIN:
-                break
-        else:
-            raise RuntimeError("%s %s: no offsets clear the border margin" % (module, kv))
-        info.update(offset_seed=off_seed, margin=margin, outside=outside)
-    with torch.no_grad():
-        y = m(x)
-    return m, x, y, info
-
-
-# --------------------------------------------------------------------------
-# safetensors, by hand
-# --------------------------------------------------------------------------
-
-_DTYPES = {torch.float32: ('F32', 4), torch.int64: ('I64', 8)}
-_DTYPES_BACK = {'F32': torch.float32, 'I64': torch.int64}
-
-
-def write_safetensors(path, tensors, metadata=None):
-    """8-byte LE header length, JSON header padded with spaces to a multiple of
-    8, then raw LE data.  8-byte dtypes go first so every tensor is aligned to
-    its element size (as the reference writer does)."""
-    names = sorted(tensors, key=lambda n: -_DTYPES[tensors[n].dtype][1])
-    header, blobs, pos = {}, [], 0
-    for n in names:
-        t = tensors[n].detach().contiguous().cpu()
-        dname, _ = _DTYPES[t.dtype]
-        data = t.numpy().astype(t.numpy().dtype.newbyteorder('<')).tobytes()
-        header[n] = {'dtype': dname, 'shape': list(t.shape), 'data_offsets': [pos, pos + len(data)]}
-        blobs.append(data)
-        pos += len(data)
-    if metadata:
-        header['__metadata__'] = {str(k): str(v) for k, v in metadata.items()}
-    hdr = json.dumps(header, separators=(',', ':')).encode()
-    hdr += b' ' * (-len(hdr) % 8)
-    tmp = path + '.tmp'
-    with open(tmp, 'wb') as f:
-        f.write(struct.pack('<Q', len(hdr)))
-        f.write(hdr)
-        for b in blobs:
-            f.write(b)
-    os.replace(tmp, path)
-
-
-def read_safetensors(path):
-    """Returns ({name: tensor}, metadata dict)."""
-    import numpy as np
-    with open(path, 'rb') as f:
-        raw = f.read()
-    (n,) = struct.unpack('<Q', raw[:8])
-    header = json.loads(raw[8:8 + n])
-    meta = header.pop('__metadata__', {})
-    base = 8 + n
-    out = {}
-    for name, e in header.items():
-        b, end = e['data_offsets']
-        npdt = {'F32': '<f4', 'I64': '<i8'}[e['dtype']]
-        arr = np.frombuffer(raw[base + b:base + end], dtype=npdt).reshape(e['shape'])
-        out[name] = torch.from_numpy(arr.copy())
-    return out, meta
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torchref.acmix import acmix_spec  # noqa: E402
+from torchref.akconv import BORDER_MARGIN, border_stats  # noqa: E402
+from torchref.case import make_case  # noqa: E402
+from torchref.dcnv3 import DCNV3_CASES, dcnv3_spec  # noqa: E402
+from torchref.detect_v5 import CASES as HEAD_CASES  # noqa: E402
+from torchref.detect_v5 import MODULES as HEADS  # noqa: E402
+from torchref.detect_v5 import build as build_head  # noqa: E402
+from torchref.detect_v5 import parse_args as head_parse_args  # noqa: E402
+from torchref.detect_v5 import level_inputs, randomize_head, spec_v5  # noqa: E402
+from torchref.dlka import CASES as DLKA_CASES  # noqa: E402
+from torchref.dlka import MODULES as DLKA_MODULES  # noqa: E402
+from torchref.dlka import parse_args as dlka_parse_args  # noqa: E402
+from torchref.dlka import randomize as dlka_randomize  # noqa: E402
+from torchref.dlka import selftest_worst_diff as dlka_selftest_worst_diff  # noqa: E402
+from torchref.draw import randn  # noqa: E402
+from torchref.dyconv import DYCONV_CASES, DYNAMICCONV_CASES, DYN_SPECS  # noqa: E402
+from torchref.ghost import C2F_GHOST_CASES, GHOST_CASES, GHOST_FILE_PREFIX, GHOST_SPECS  # noqa: E402
+from torchref.io import read_safetensors, state_tensors, write_safetensors  # noqa: E402
+from torchref.registry import MODULE_KEYS, MODULE_NAMES, build_module, parse_kv, resolve_args  # noqa: E402
 
 
 # --------------------------------------------------------------------------
@@ -548,11 +130,6 @@ C2F_CASES = [
 ]
 
 
-def state_tensors(m):
-    """Every state_dict tensor under its PyTorch key (float32 / int64)."""
-    return {k: v.detach().clone() for k, v in m.state_dict().items()}
-
-
 def case_metadata(module, case, info):
     meta = {'module': module, 'args': case['args'], 'bn_eps': '1e-05',
             'case': '%s, batch %d, %dx%d input' % (case['name'], case['batch'], case['h'], case['w']),
@@ -568,7 +145,7 @@ def write_case(outdir, module, case, seed):
     m, x, y, info = make_case(module, kv, case['batch'], case['h'], case['w'], seed, case['scale'])
     tensors = state_tensors(m)
     tensors['x'], tensors['y'] = x, y
-    stem = torch_ghost.GHOST_FILE_PREFIX.get(module, module.lower())
+    stem = GHOST_FILE_PREFIX.get(module, module.lower())
     path = os.path.join(outdir, '%s_%s.safetensors' % (stem, case['name']))
     write_safetensors(path, tensors, case_metadata(module, case, info))
     extra = ''
@@ -586,21 +163,112 @@ ALL_CASES = [
     ('ACmix', ACMIX_CASES, 300),
     ('Bottleneck', BOTTLENECK_CASES, 700),
     ('C2f', C2F_CASES, 800),
-    ('DYConv2d', torch_dyconv.DYCONV_CASES, 900),
-    ('DynamicConv', torch_dyconv.DYNAMICCONV_CASES, 1000),
-    ('GhostModule', torch_ghost.GHOST_CASES, 1100),
-    ('C2f_GhostModule_DynamicConv', torch_ghost.C2F_GHOST_CASES, 1200),
-    ('DCNv3', torch_dcnv3.DCNV3_CASES, 1100),
+    ('DYConv2d', DYCONV_CASES, 900),
+    ('DynamicConv', DYNAMICCONV_CASES, 1000),
+    ('GhostModule', GHOST_CASES, 1100),
+    ('C2f_GhostModule_DynamicConv', C2F_GHOST_CASES, 1200),
+    ('DCNv3', DCNV3_CASES, 1100),
     ('SPPF', SPPF_CASES, 1300),  # 1100 as first written: the files stay byte-identical
 ]
+
+
+# --------------------------------------------------------------------------
+# C3, deformable_LKA_Attention, C3_DCNv3_DLKA (torchref/dlka.py's cases)
+# --------------------------------------------------------------------------
+
+def write_dlka_case(outdir, case, seed):
+    m, c_in = dlka_parse_args(case['module'], case['args'])
+    gen = torch.Generator().manual_seed(seed)
+    dlka_randomize(m, gen, case['offset_px'])
+    m.eval()
+    x = randn((case['batch'], c_in, case['h'], case['w']), gen)
+    with torch.no_grad():
+        y = m(x)
+    tensors = state_tensors(m)
+    tensors['x'], tensors['y'] = x, y
+    meta = {'module': case['module'], 'args': case['args'], 'bn_eps': '1e-05', 'seed': str(seed),
+            'case': '%s, batch %d, %dx%d input' % (case['name'], case['batch'], case['h'], case['w'])}
+    path = os.path.join(outdir, case['name'] + '.safetensors')
+    write_safetensors(path, tensors, meta)
+    print('wrote %s  x%s -> y%s' % (path, tuple(x.shape), tuple(y.shape)))
+
+
+def write_dlka_cases(outdir):
+    os.makedirs(outdir, exist_ok=True)
+    for i, case in enumerate(DLKA_CASES):
+        write_dlka_case(outdir, case, 1100 + i)
+
+
+def verify_dlka_file(path):
+    """Reload, re-run: bit-exact against the file's y."""
+    t, meta = read_safetensors(path)
+    m, _ = dlka_parse_args(meta['module'], meta['args'])
+    m.load_state_dict({k: v for k, v in t.items() if k not in ('x', 'y')}, strict=True)
+    with torch.no_grad():
+        y = m.eval()(t['x'])
+    ok = torch.equal(y, t['y'])
+    print('%s %s' % ('ok  ' if ok else 'FAIL', os.path.basename(path)))
+    return ok
+
+
+# --------------------------------------------------------------------------
+# Detect, DetectV5: one input per level (torchref/detect_v5.py's cases)
+# --------------------------------------------------------------------------
+
+def write_head_case(outdir, case, seed):
+    gen = torch.Generator().manual_seed(seed)
+    m = build_head(case['module'], case['args'], case['bn_eps'], gen)
+    randomize_head(m, gen)
+    xs = level_inputs(head_parse_args(case['args']), case['batch'], case['h'], case['w'], gen)
+    with torch.no_grad():
+        y = m(list(xs))
+    tensors = state_tensors(m)
+    tensors.update({'x%d' % l: x for l, x in enumerate(xs)})
+    tensors['y'] = y
+    meta = {'module': case['module'], 'args': case['args'], 'bn_eps': repr(case['bn_eps']),
+            'seed': str(seed), 'levels': str(len(xs)),
+            'case': '%s, batch %d, %dx%d level 0' % (case['name'], case['batch'], case['h'], case['w'])}
+    path = os.path.join(outdir, case['name'] + '.safetensors')
+    write_safetensors(path, tensors, meta)
+    print('wrote %s  %s -> y%s  %d bytes' % (path, ' '.join(str(tuple(x.shape)) for x in xs),
+                                             tuple(y.shape), os.path.getsize(path)))
+    return path
+
+
+def write_head_cases(outdir, only=None):
+    """Every case, or those of the rows named in `only`."""
+    os.makedirs(outdir, exist_ok=True)
+    return [write_head_case(outdir, case, 1400 + i) for i, case in enumerate(HEAD_CASES)
+            if only is None or case['module'] in only]
+
+
+def verify_head_file(path):
+    """Reload, re-run: bit-exact against the file's y; DetectV5 also against
+    the float64 spec (1e-4 (1 + |y|))."""
+    t, meta = read_safetensors(path)
+    levels = int(meta['levels'])
+    xs = [t['x%d' % l] for l in range(levels)]
+    m = build_head(meta['module'], meta['args'], float(meta['bn_eps']))
+    sd = {k: v for k, v in t.items() if not k.startswith('x') and k != 'y'}
+    m.load_state_dict(sd, strict=True)
+    with torch.no_grad():
+        y = m(list(xs))
+    ok = torch.equal(y, t['y'])
+    msg = 'bit-exact' if ok else 'max|dy| %.3g' % (y - t['y']).abs().max().item()
+    if meta['module'] == 'DetectV5':
+        ys = spec_v5(head_parse_args(meta['args']), sd, xs)
+        err = ((ys - t['y'].double()).abs() / (1 + ys.abs())).max().item()
+        ok = ok and err <= 1e-4
+        msg += ', spec rel err %.2g' % err
+    print('%s %s: %s' % ('ok  ' if ok else 'FAIL', os.path.basename(path), msg))
+    return ok
 
 
 def write_all(outdir, only=None):
     """Writes every module's cases, or only those of the modules named in
     `only` (names as MODULE_NAMES spells them, any case)."""
     os.makedirs(outdir, exist_ok=True)
-    import torch_detect  # Detect, DetectV5: one input per level, own file, own cases
-    heads = {n.lower(): n for n in torch_detect.MODULES}
+    heads = {n.lower(): n for n in HEADS}
     wanted = {heads.get(n.lower(), MODULE_NAMES.get(n.lower(), n)) for n in only} if only else None
     unknown = wanted - {name for name, _, _ in ALL_CASES} - set(heads.values()) if wanted else set()
     if unknown:
@@ -610,11 +278,10 @@ def write_all(outdir, only=None):
         if wanted is None or module in wanted:
             for i, case in enumerate(cases):
                 paths.append(write_case(outdir, module, case, seed0 + i))
-    paths += torch_detect.write_all(outdir, wanted)
+    paths += write_head_cases(outdir, wanted)
     total = sum(os.path.getsize(p) for p in paths)
     print('%d files, %d bytes in all' % (len(paths), total))
-    import torch_dlka  # C3, deformable_LKA_Attention, C3_DCNv3_DLKA: own file, own cases
-    torch_dlka.write_all(outdir)
+    write_dlka_cases(outdir)
 
 
 # --------------------------------------------------------------------------
@@ -625,7 +292,6 @@ def akconv_spec_forward(kv, sd, x):
     """AKConv written from MODULES.md 5.1 steps 2-8, independently of the port
     above (float32 coordinates, float64 arithmetic).  p_conv is taken from
     torch since it is a plain convolution."""
-    import numpy as np
     a = resolve_args('AKConv', kv)
     N, s, grid = a['num_param'], a['stride'], a['grid']
     off = torch.nn.functional.conv2d(x, sd['p_conv.weight'], sd['p_conv.bias'], s, 1).numpy()
@@ -720,12 +386,10 @@ def verify_file(path):
     if 'module' not in meta:  # model_*.safetensors: `ablate model --expect` checks it
         print('skip %s: no module metadata (a whole-model golden)' % os.path.basename(path))
         return True
-    import torch_dlka  # its modules are checked by their own file
-    import torch_detect
-    if meta['module'] in torch_dlka.MODULES:
-        return torch_dlka.verify_file(path)
-    if meta['module'] in torch_detect.MODULES:
-        return torch_detect.verify_file(path)
+    if meta['module'] in DLKA_MODULES:
+        return verify_dlka_file(path)
+    if meta['module'] in HEADS:
+        return verify_head_file(path)
     kv = parse_kv(meta['args'].split())
     if 'bn_eps' in MODULE_KEYS[meta['module'].lower()]:  # DYConv2d/DynamicConv have no BN
         kv['bn_eps'] = meta['bn_eps']
@@ -742,12 +406,12 @@ def verify_file(path):
             'Bottleneck': bottleneck_spec_forward, 'C2f': c2f_spec_forward}.get(meta['module'],
                                                                             conv_spec_forward)
     if meta['module'] == 'DCNv3':
-        spec = lambda kv, sd, x: torch_dcnv3.dcnv3_spec(resolve_args('DCNv3', kv), sd, x)
-    if meta['module'] in torch_dyconv.DYN_SPECS:
-        spec = lambda kv, sd, x: torch_dyconv.DYN_SPECS[meta['module']](
+        spec = lambda kv, sd, x: dcnv3_spec(resolve_args('DCNv3', kv), sd, x)
+    if meta['module'] in DYN_SPECS:
+        spec = lambda kv, sd, x: DYN_SPECS[meta['module']](
             resolve_args(meta['module'], kv), sd, x)
-    if meta['module'] in torch_ghost.GHOST_SPECS:
-        spec = lambda kv, sd, x: torch_ghost.GHOST_SPECS[meta['module']](
+    if meta['module'] in GHOST_SPECS:
+        spec = lambda kv, sd, x: GHOST_SPECS[meta['module']](
             resolve_args(meta['module'], kv), sd, x)
     ys = spec(kv, sd, t['x'])
     err = (abs(ys - t['y'].double().numpy()) / (1 + abs(ys))).max()
@@ -771,6 +435,10 @@ def verify_dir(d):
 def main(argv):
     if len(argv) == 3 and argv[1] == '--verify':
         return verify_dir(argv[2])
+    if len(argv) == 2 and argv[1] == '--selftest':
+        worst = dlka_selftest_worst_diff()
+        print('deform_conv2d_dw vs loop: max |diff| %.3g' % worst)
+        return 0 if worst < 1e-9 else 1
     if len(argv) < 2 or argv[1].startswith('-'):
         sys.stderr.write(__doc__)
         return 2

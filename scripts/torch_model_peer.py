@@ -6,7 +6,7 @@ Usage:
     /usr/bin/python3 scripts/torch_model_peer.py FILE.yaml SCALE IMGSZ [THREADS ...]
 
 Builds the model as scripts/torch_model_golden.py does (plain-torch
-re-typings of ultralytics' Conv, C2f, SPPF, Detect; random weights; BN eps
+re-typings of ultralytics' Conv, C2f, SPPF, Detect in torchref/ultralytics.py; random weights; BN eps
 1e-3; eval; no_grad; float32; batch 1) and prints, per thread count, the
 median, p10 and p90 of the forward's wall time over at least 20 calls and
 about 3 s after 5 warm-up calls, e.g.
@@ -29,17 +29,17 @@ import torch  # noqa: E402
 import yaml  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import torch_golden as G  # noqa: E402
-import torch_model_golden as M  # noqa: E402
+from torchref.randomize import randomize_weights  # noqa: E402
+from torchref.ultralytics import Model  # noqa: E402
 
 
 def build(path, scale):
     with open(path) as f:
         d = yaml.safe_load(f)
-    m = M.Model(d, scale)
+    m = Model(d, scale)
     gen = torch.Generator().manual_seed(0)
     for sub in m.model:
-        G.randomize_weights(sub, gen)
+        randomize_weights(sub, gen)
     return m.eval()
 
 

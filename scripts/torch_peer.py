@@ -9,12 +9,12 @@ For every distinct configuration the C harness measured with impl=ref
 module in PyTorch 1.13 (eval, no_grad, float32, random weights; AKConv and D-LKA
 offsets about 1 px as after training), times it and appends one row with impl=torch.
 DCNv3 is InternImage's DCNv3_pytorch with its pure-PyTorch core
-dcnv3_core_pytorch (grid_sample; scripts/torch_dcnv3.py), the module the
+dcnv3_core_pytorch (grid_sample; scripts/torchref/dcnv3.py), the module the
 seed uses; layout=nhwc skips the final permute, as upstream returns NHWC.
-GhostModule and C2f_GhostModule_DynamicConv are scripts/torch_ghost.py's,
-DYConv2d and DynamicConv scripts/torch_dyconv.py's.  C3, deformable_LKA_Attention
-and C3_DCNv3_DLKA are scripts/torch_dlka.py's: the blog and dcnv3_lka variants
-run the same DCNv3_pytorch; the official variant runs torch_dlka's pure-PyTorch
+GhostModule and C2f_GhostModule_DynamicConv are scripts/torchref/ghost.py's,
+DYConv2d and DynamicConv scripts/torchref/dyconv.py's.  C3, deformable_LKA_Attention
+and C3_DCNv3_DLKA are scripts/torchref/dlka.py's: the blog and dcnv3_lka variants
+run the same DCNv3_pytorch; the official variant runs dlka.py's pure-PyTorch
 depthwise deformable conv (one gather per corner and tap), not torchvision's
 C++ deform_conv2d -- Debian's torch 1.13 has no torchvision, so this is what a
 user without it would run; its rows time that Python-level operator, not
@@ -69,7 +69,8 @@ ensure_env()
 import torch  # noqa: E402  (after the re-exec on purpose)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import torch_golden as G  # noqa: E402
+from torchref.randomize import randomize_module  # noqa: E402
+from torchref.registry import build_module, parse_kv  # noqa: E402
 
 CONFIG_COLUMNS = ('module', 'args', 'batch', 'c_in', 'h', 'w', 'threads', 'layer', 'role')
 COPIED_COLUMNS = ('layer', 'role', 'module', 'args', 'batch', 'c_in', 'h', 'w', 'c_out', 'h_out',
@@ -149,8 +150,8 @@ def build_entry(job, seed):
     module or its arguments are not known here."""
     r = job['ref']
     try:
-        kv = G.parse_kv(a for a in r['args'].split(':') if a)
-        m, c_in = G.build_module(r['module'], kv)
+        kv = parse_kv(a for a in r['args'].split(':') if a)
+        m, c_in = build_module(r['module'], kv)
     except ValueError as e:
         note_once('skipping %s %s: %s' % (r['module'], r['args'], e))
         return None
@@ -158,7 +159,7 @@ def build_entry(job, seed):
         note_once('skipping %s %s: c_in %s does not match the args' % (r['module'], r['args'], r['c_in']))
         return None
     gen = torch.Generator().manual_seed(seed)
-    G.randomize_module(m, gen, 1.0)  # ~1 px offsets (AKConv, official D-LKA), like the anchors
+    randomize_module(m, gen, 1.0)  # ~1 px offsets (AKConv, official D-LKA), like the anchors
     x = torch.randn((int(r['batch']), c_in, int(r['h']), int(r['w'])), generator=gen)
     return dict(job, module=m, x=x, samples=[])
 

@@ -1,7 +1,7 @@
 """ACmix (seed 001) for the PyTorch-side scripts: the port of the official
 module and an independent re-implementation of MODULES.md 5.2 used by
-torch_golden.py --verify.  Imported by torch_golden.py, which the parity-case
-and peer scripts import in turn, so all of them mean the same ACmix.
+torch_golden.py --verify.  Built through registry.py, which the goldens,
+the parity-case and peer scripts all use, so all of them mean the same ACmix.
 Runs on Debian's python3-torch 1.13 alone (numpy comes with it)."""
 import math
 

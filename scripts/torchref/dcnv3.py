@@ -3,8 +3,8 @@ scripts: a port of the seed's module with its pure-PyTorch core
 dcnv3_core_pytorch (grid_sample based), the golden cases, random weights
 that send samples across and beyond the border, and an independent float64
 re-implementation of MODULES.md 6.1 step by step, used by
-torch_golden.py --verify.  Imported by torch_golden.py, so the parity-case
-and peer scripts build the same module.  Runs on Debian's python3-torch 1.13
+torch_golden.py --verify.  Built through registry.py, so the goldens, the
+parity-case and peer scripts build the same module.  Runs on Debian's python3-torch 1.13
 alone.
 
 layout: the module always takes B x C x H x W (as every ablate row does);
@@ -147,7 +147,7 @@ class DCNv3_pytorch(nn.Module):
 
 
 # --------------------------------------------------------------------------
-# Hooks for torch_golden.py
+# Hooks for registry.py and randomize.py
 # --------------------------------------------------------------------------
 
 DCNV3_MODULE_KEYS = {
@@ -182,7 +182,7 @@ def build_dcnv3(name, a):
 
 
 def randomize_dcnv3(m, gen):
-    """Every tensor random (the dw conv is done by torch_golden's Conv2d
+    """Every tensor random (the dw conv is done by randomize.py's Conv2d
     rule): offsets of a few pixels, so on small maps many samples cross the
     border or leave the map; mask logits of order 1 (softmax far from
     uniform).  Same scales as kernels/dcnv3.c's INIT_RANDOM."""

@@ -1,37 +1,27 @@
-#!/usr/bin/python3
-"""Golden files for the detection heads: ultralytics' YOLOv8 Detect (DFL,
-anchor-free; MODULES.md 3.6) and the YOLOv5 repository's anchor-based
-Detect (row DetectV5; MODULES.md 3.7).
+"""The detection heads' golden helpers: the YOLOv5 repository's
+anchor-based Detect (row DetectV5; MODULES.md 3.7), re-typed from YOLOv5
+v7.0 models/yolo.py, and for both heads (ultralytics' YOLOv8 Detect, DFL,
+anchor-free, MODULES.md 3.6, is ultralytics.py's) the arguments, the
+levels' inputs, the random draw, the golden cases and DetectV5's float64
+spec.
 
-Usage (`make goldens` runs the first through torch_golden.py, whose
---verify hands these files to verify_file below):
-    /usr/bin/python3 scripts/torch_detect.py OUTDIR          write every case
-    /usr/bin/python3 scripts/torch_detect.py --verify DIR    re-check written files
-
-Why this exists: a head takes one map per level, so the one-input golden
-cases of torch_golden.py do not fit, and until now Detect was checked only
-inside the whole-model golden and DetectV5 not at all.  Each file holds the
-state_dict, the levels' inputs `x0`, `x1`, ... (NCHW; level l is level
-l-1 halved, rounded up, as a stride-2 3x3 Conv makes it), `y` and metadata
-naming the row and its arguments (kernels/detect.c, kernels/detect_v5.c);
-tests/test_goldens.c packs the levels one after another, as the rows read
-them.  The v8 head is torch_model_golden.py's re-typing (the whole-model
-golden uses the same one); the v5 head is re-typed below from YOLOv5 v7.0
-models/yolo.py.
+A head takes one map per level, so the one-input golden cases do not fit:
+each file holds the state_dict, the levels' inputs `x0`, `x1`, ... (NCHW;
+level l is level l-1 halved, rounded up, as a stride-2 3x3 Conv makes it),
+`y` and metadata naming the row and its arguments (kernels/detect.c,
+kernels/detect_v5.c); tests/test_goldens.c packs the levels one after
+another, as the rows read them.  torch_golden.py writes and verifies them.
 
 Sizes: a v8 head has at least 64 box channels (4 x reg_max), so every level
 holds a 64 -> 64 3x3 Conv (147 KB): the v8 cases keep to one and two
 levels (three and more are in the whole-model golden).
 """
-import os
-import sys
-
 import torch
 import torch.nn as nn
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import torch_golden as G  # noqa: E402  Conv's BatchNorm draw, safetensors by hand
-from torch_model_golden import Detect  # noqa: E402  the v8 head of the whole-model golden
+from .draw import randn, uniform
+from .randomize import randomize_weights
+from .ultralytics import Detect  # the v8 head of the whole-model golden
 
 MODULES = ('Detect', 'DetectV5')
 LEVELS_MAX = 4
@@ -97,7 +87,7 @@ def build(module, args, bn_eps, gen=None):
     na = a.get('na', 3)
     anchors = [[0.0] * (2 * na) for _ in a['ch']]
     if gen is not None:  # 0.5 to 6 strides: boxes of 4 px to a few hundred
-        anchors = G._uniform((len(a['ch']), 2 * na), gen, 0.5, 6.0).tolist()
+        anchors = uniform((len(a['ch']), 2 * na), gen, 0.5, 6.0).tolist()
     return DetectV5(a['nc'], anchors, a['ch'], strides(a)).eval()
 
 
@@ -105,7 +95,7 @@ def level_inputs(a, batch, h, w, gen):
     """N(0,1) maps, level l at ceil(h / 2^l) x ceil(w / 2^l)."""
     xs = []
     for c in a['ch']:
-        xs.append(G._randn((batch, c, h, w), gen))
+        xs.append(randn((batch, c, h, w), gen))
         h, w = (h + 1) // 2, (w + 1) // 2
     return xs
 
@@ -130,41 +120,14 @@ CASES = [
 ]
 
 
-def randomize(m, gen):
-    """Conv and BatchNorm as every golden draws them (torch_golden); the
+def randomize_head(m, gen):
+    """Conv and BatchNorm as every golden draws them (randomize.py); the
     v8 DFL conv stays the expectation over bins 0..15, as ultralytics
     freezes it."""
-    G.randomize_weights(m, gen)
+    randomize_weights(m, gen)
     if isinstance(m, Detect):
         with torch.no_grad():
             m.dfl.conv.weight.copy_(torch.arange(16, dtype=torch.float32).view(1, 16, 1, 1))
-
-
-def write_case(outdir, case, seed):
-    gen = torch.Generator().manual_seed(seed)
-    m = build(case['module'], case['args'], case['bn_eps'], gen)
-    randomize(m, gen)
-    xs = level_inputs(parse_args(case['args']), case['batch'], case['h'], case['w'], gen)
-    with torch.no_grad():
-        y = m(list(xs))
-    tensors = {k: v.detach().clone() for k, v in m.state_dict().items()}
-    tensors.update({'x%d' % l: x for l, x in enumerate(xs)})
-    tensors['y'] = y
-    meta = {'module': case['module'], 'args': case['args'], 'bn_eps': repr(case['bn_eps']),
-            'seed': str(seed), 'levels': str(len(xs)),
-            'case': '%s, batch %d, %dx%d level 0' % (case['name'], case['batch'], case['h'], case['w'])}
-    path = os.path.join(outdir, case['name'] + '.safetensors')
-    G.write_safetensors(path, tensors, meta)
-    print('wrote %s  %s -> y%s  %d bytes' % (path, ' '.join(str(tuple(x.shape)) for x in xs),
-                                             tuple(y.shape), os.path.getsize(path)))
-    return path
-
-
-def write_all(outdir, only=None):
-    """Every case, or those of the rows named in `only`."""
-    os.makedirs(outdir, exist_ok=True)
-    return [write_case(outdir, case, 1400 + i) for i, case in enumerate(CASES)
-            if only is None or case['module'] in only]
 
 
 def spec_v5(a, sd, xs):
@@ -187,44 +150,3 @@ def spec_v5(a, sd, xs):
         out[:, :, 3] = (2 * p[:, :, 3]) ** 2 * (anc[:, 1] * s).view(1, na, 1, 1)
         rows.append(out.permute(0, 1, 3, 4, 2).reshape(bs, na * ny * nx, no))
     return torch.cat(rows, 1)
-
-
-def verify_file(path):
-    """Reload, re-run: bit-exact against the file's y; DetectV5 also against
-    the float64 spec (1e-4 (1 + |y|))."""
-    t, meta = G.read_safetensors(path)
-    levels = int(meta['levels'])
-    xs = [t['x%d' % l] for l in range(levels)]
-    m = build(meta['module'], meta['args'], float(meta['bn_eps']))
-    sd = {k: v for k, v in t.items() if not k.startswith('x') and k != 'y'}
-    m.load_state_dict(sd, strict=True)
-    with torch.no_grad():
-        y = m(list(xs))
-    ok = torch.equal(y, t['y'])
-    msg = 'bit-exact' if ok else 'max|dy| %.3g' % (y - t['y']).abs().max().item()
-    if meta['module'] == 'DetectV5':
-        ys = spec_v5(parse_args(meta['args']), sd, xs)
-        err = ((ys - t['y'].double()).abs() / (1 + ys.abs())).max().item()
-        ok = ok and err <= 1e-4
-        msg += ', spec rel err %.2g' % err
-    print('%s %s: %s' % ('ok  ' if ok else 'FAIL', os.path.basename(path), msg))
-    return ok
-
-
-def main(argv):
-    if len(argv) == 3 and argv[1] == '--verify':
-        files = sorted(f for f in os.listdir(argv[2])
-                       if f.startswith('detect_') and f.endswith('.safetensors'))
-        bad = [f for f in files if not verify_file(os.path.join(argv[2], f))]
-        print('%d files checked, %d failed' % (len(files), len(bad)))
-        return 1 if bad else 0
-    if len(argv) != 2 or argv[1].startswith('-'):
-        sys.stderr.write(__doc__)
-        return 2
-    torch.set_num_threads(1)
-    write_all(argv[1])
-    return 0
-
-
-if __name__ == '__main__':
-    sys.exit(main(sys.argv))

@@ -1,41 +1,30 @@
-#!/usr/bin/python3
-"""Golden files for C3, deformable_LKA_Attention and C3_DCNv3_DLKA (seed 004).
+"""C3, deformable_LKA_Attention and C3_DCNv3_DLKA (seed 004) under ablate's
+argument names: the modules, their golden cases and random draw, and how
+many samples leave the map.
 
-Usage (`make goldens` runs the first through torch_golden.py, whose
---verify hands these files to verify_file below):
-    /usr/bin/python3 scripts/torch_dlka.py OUTDIR          write every case
-    /usr/bin/python3 scripts/torch_dlka.py --verify DIR    re-check written files
-    /usr/bin/python3 scripts/torch_dlka.py --selftest      gather sampler vs a plain loop
-
-Why this exists: MODULES.md 3.4, 6.2 and 6.3 in PyTorch, for the parity tests
-of kernels/c3.c, kernels/dlka.c and kernels/c3_dlka.c.  C3 and the seed's
+MODULES.md 3.4, 6.2 and 6.3 in PyTorch, for the parity tests of
+kernels/c3.c, kernels/dlka.c and kernels/c3_dlka.c.  C3 and the seed's
 C3_DCNv3_DLKA are re-typed from ultralytics / the seed (no ultralytics
 install).  The official D-LKA uses torchvision's deform_conv2d, which
 Debian's python3-torch 1.13 lacks; `deform_conv2d_dw` below is that
 operator (depthwise, one offset group, no mask, no bias, MODULES.md 6.2
-step 2) written with gathers, and --selftest checks it against a direct
-per-pixel loop of the spec's formula.  The blog variant's DCNv3_pytorch is
-imported from scripts/torch_dcnv3.py (the DCNv3 row's goldens), so both rows
-agree on what DCNv3 means.
+step 2) written with gathers, and selftest_worst_diff (torch_golden.py
+--selftest) checks it against a direct per-pixel loop of the spec's
+formula.  The blog variant's DCNv3_pytorch is the DCNv3 row's (dcnv3.py),
+so both rows agree on what DCNv3 means.  The arguments are those of
+`ablate list` (kernels/c3.c, dlka.c, c3_dlka.c).
 """
 import math
-import os
-import sys
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
-from torch_golden import Conv, _randn, _uniform, read_safetensors, write_safetensors
+from .dcnv3 import DCNv3_pytorch, sample_stats
+from .draw import randn, uniform
+from .ultralytics import Conv
 
 VARIANTS = ('blog', 'official', 'dcnv3_lka')
 MODULES = ('C3', 'deformable_LKA_Attention', 'C3_DCNv3_DLKA')
-
-
-def _dcnv3():
-    """DCNv3_pytorch of the DCNv3 row (blog and dcnv3_lka variants only)."""
-    from torch_dcnv3 import DCNv3_pytorch
-    return DCNv3_pytorch
 
 
 # --------------------------------------------------------------------------
@@ -142,7 +131,7 @@ class DeformConvDCNv3(nn.Module):
 
     def __init__(self, c, **kw):
         super().__init__()
-        self.deform_conv = _dcnv3()(c, **kw)
+        self.deform_conv = DCNv3_pytorch(c, **kw)
 
     def forward(self, x):
         return self.deform_conv(x)
@@ -248,16 +237,16 @@ def randomize(m, gen, offset_px):
                 scale = 1.0 / math.sqrt(fan_in)
                 if name.endswith('offset_net') or name.endswith('.offset'):
                     scale *= offset_px
-                sub.weight.copy_(_randn(sub.weight.shape, gen, scale))
+                sub.weight.copy_(randn(sub.weight.shape, gen, scale))
                 if getattr(sub, 'bias', None) is not None:
-                    sub.bias.copy_(_randn(sub.bias.shape, gen, 0.5))
+                    sub.bias.copy_(randn(sub.bias.shape, gen, 0.5))
             elif isinstance(sub, (nn.BatchNorm2d, nn.LayerNorm)):
                 c = sub.weight.numel()
-                sub.weight.copy_(_uniform(c, gen, 0.5, 1.5))
-                sub.bias.copy_(_randn(c, gen, 0.5))
+                sub.weight.copy_(uniform(c, gen, 0.5, 1.5))
+                sub.bias.copy_(randn(c, gen, 0.5))
                 if isinstance(sub, nn.BatchNorm2d):
-                    sub.running_mean.copy_(_randn(c, gen, 0.5))
-                    sub.running_var.copy_(_uniform(c, gen, 0.5, 2.0))
+                    sub.running_mean.copy_(randn(c, gen, 0.5))
+                    sub.running_var.copy_(uniform(c, gen, 0.5, 2.0))
 
 
 def _c(module, name, args, h, w, batch=1, offset_px=2.0):
@@ -290,89 +279,110 @@ CASES = [
 ]
 
 
-def needs_dcnv3(case):
-    return 'variant=blog' in case['args'] or 'variant=dcnv3_lka' in case['args']
-
-
-def have_dcnv3():
-    try:
-        _dcnv3()
-        return True
-    except ImportError:
-        return False
-
-
-def write_case(outdir, case, seed):
-    m, c_in = parse_args(case['module'], case['args'])
-    gen = torch.Generator().manual_seed(seed)
-    randomize(m, gen, case['offset_px'])
-    m.eval()
-    x = _randn((case['batch'], c_in, case['h'], case['w']), gen)
-    with torch.no_grad():
-        y = m(x)
-    tensors = {k: v.detach().clone() for k, v in m.state_dict().items()}
-    tensors['x'], tensors['y'] = x, y
-    meta = {'module': case['module'], 'args': case['args'], 'bn_eps': '1e-05', 'seed': str(seed),
-            'case': '%s, batch %d, %dx%d input' % (case['name'], case['batch'], case['h'], case['w'])}
-    path = os.path.join(outdir, case['name'] + '.safetensors')
-    write_safetensors(path, tensors, meta)
-    print('wrote %s  x%s -> y%s' % (path, tuple(x.shape), tuple(y.shape)))
-
-
-def write_all(outdir):
-    os.makedirs(outdir, exist_ok=True)
-    dcn = have_dcnv3()
-    for i, case in enumerate(CASES):
-        if needs_dcnv3(case) and not dcn:
-            print('skipped %s: scripts/torch_dcnv3.py (DCNv3_pytorch) not there yet' % case['name'])
-            continue
-        write_case(outdir, case, 1100 + i)
-
-
-def verify_file(path):
-    """Reload, re-run: bit-exact against the file's y."""
-    t, meta = read_safetensors(path)
-    m, _ = parse_args(meta['module'], meta['args'])
-    m.load_state_dict({k: v for k, v in t.items() if k not in ('x', 'y')}, strict=True)
-    with torch.no_grad():
-        y = m.eval()(t['x'])
-    ok = torch.equal(y, t['y'])
-    print('%s %s' % ('ok  ' if ok else 'FAIL', os.path.basename(path)))
-    return ok
-
-
-def selftest():
+def selftest_worst_diff():
     """The gather sampler against the per-element loop, offsets reaching past
-    every border (MODULES.md 6.2 bilT)."""
+    every border (MODULES.md 6.2 bilT): the largest |difference|."""
     gen = torch.Generator().manual_seed(7)
     worst = 0.0
     for (k, pad, dil, scale) in ((5, 2, 1, 2.0), (7, 9, 3, 4.0), (3, 1, 1, 6.0)):
-        x = _randn((2, 3, 6, 7), gen)
-        off = _randn((2, 2 * k * k, 6, 7), gen, scale)
-        w = _randn((3, 1, k, k), gen)
+        x = randn((2, 3, 6, 7), gen)
+        off = randn((2, 2 * k * k, 6, 7), gen, scale)
+        w = randn((3, 1, k, k), gen)
         a = deform_conv2d_dw(x.double(), off.double(), w.double(), pad, dil)
         b = deform_conv2d_dw_loop(x, off, w, pad, dil)
         worst = max(worst, (a - b).abs().max().item())
-    print('deform_conv2d_dw vs loop: max |diff| %.3g' % worst)
-    return 0 if worst < 1e-9 else 1
+    return worst
 
 
-def main(argv):
-    if len(argv) == 2 and argv[1] == '--selftest':
-        return selftest()
-    if len(argv) == 3 and argv[1] == '--verify':
-        files = sorted(f for f in os.listdir(argv[2]) if f.startswith(('c3_', 'dlka_', 'c3_dlka_'))
-                       and f.endswith('.safetensors'))
-        bad = [f for f in files if not verify_file(os.path.join(argv[2], f))]
-        print('%d files checked, %d failed' % (len(files), len(bad)))
-        return 1 if bad else 0
-    if len(argv) != 2 or argv[1].startswith('-'):
-        sys.stderr.write(__doc__)
-        return 2
-    torch.set_num_threads(1)
-    write_all(argv[1])
-    return 0
+# --------------------------------------------------------------------------
+# ablate's argument names (`ablate list`), for registry.py
+# --------------------------------------------------------------------------
+
+DLKA_MODULE_KEYS = {
+    'c3': {'c1': None, 'c2': None, 'n': 1, 'shortcut': 1, 'g': 1, 'e': 0.5, 'bn_eps': 1e-5},
+    'deformable_lka_attention': {'d_model': None, 'variant': 'blog'},
+    'c3_dcnv3_dlka': {'c1': None, 'c2': None, 'n': 1, 'shortcut': 1, 'g': 1, 'e': 0.5,
+                      'variant': 'blog', 'bn_eps': 1e-5},
+}
+DLKA_MODULE_KEYS['dlka'] = DLKA_MODULE_KEYS['deformable_lka_attention']  # ablate's aliases
+DLKA_MODULE_KEYS['deformable_lka'] = DLKA_MODULE_KEYS['deformable_lka_attention']
+DLKA_MODULE_NAMES = {'c3': 'C3', 'deformable_lka_attention': 'deformable_LKA_Attention',
+                     'dlka': 'deformable_LKA_Attention', 'deformable_lka': 'deformable_LKA_Attention',
+                     'c3_dcnv3_dlka': 'C3_DCNv3_DLKA'}
 
 
-if __name__ == '__main__':
-    sys.exit(main(sys.argv))
+def _variant(raw):
+    if raw not in VARIANTS:
+        raise ValueError("variant must be one of %s (got %r)" % ('|'.join(VARIANTS), raw))
+    return raw
+
+
+DLKA_ARG_TYPES = {'variant': _variant, 'e': float, 'bn_eps': float}
+
+
+def build_dlka(name, a):
+    """(module, input channels) for a resolved argument dict, or None if not ours."""
+    canonical = DLKA_MODULE_NAMES.get(name)
+    if canonical is None:
+        return None
+    if canonical == 'deformable_LKA_Attention':
+        return DeformableLKAAttention(a['d_model'], a['variant']), a['d_model']
+    variant = a['variant'] if canonical == 'C3_DCNv3_DLKA' else None
+    return C3(a['c1'], a['c2'], a['n'], bool(a['shortcut']), a['g'], a['e'], variant), a['c1']
+
+
+def is_dlka(m):
+    """True for the modules built above (C3 covers C3_DCNv3_DLKA)."""
+    return isinstance(m, (C3, DeformableLKAAttention))
+
+
+# --------------------------------------------------------------------------
+# How many samples leave the map (make_parity_case reports it)
+# --------------------------------------------------------------------------
+
+def _official_stats(layer, x):
+    """(outside, crossing) for a DeformConvOfficial on input x: outside = all
+    four corners dropped (torchvision: y <= -1, y >= H, ...), crossing = at
+    least one corner outside."""
+    off = layer.offset_net(x).double()
+    B, _, H, W = x.shape
+    dc = layer.deform_conv
+    k = dc.weight.shape[-1]
+    oh = torch.arange(H, dtype=torch.float64).view(1, H, 1)
+    ow = torch.arange(W, dtype=torch.float64).view(1, 1, W)
+    outside, crossing = [], []
+    for t in range(k * k):
+        i, j = divmod(t, k)
+        ys = oh - dc.pad + i * dc.dil + off[:, 2 * t]
+        xs = ow - dc.pad + j * dc.dil + off[:, 2 * t + 1]
+        outside.append((ys <= -1) | (ys >= H) | (xs <= -1) | (xs >= W))
+        crossing.append((ys < 0) | (ys > H - 1) | (xs < 0) | (xs > W - 1))
+    return (torch.stack(outside).double().mean().item(),
+            torch.stack(crossing).double().mean().item())
+
+
+def border_stats(m, x):
+    """[(layer name, outside, crossing)] for the two deformable layers of the
+    first attention in m (empty for plain C3)."""
+    att = next((s for s in m.modules() if isinstance(s, DeformableLKA)), None)
+    if att is None:
+        return []
+    inputs = {}
+    layers = (('conv0', att.conv0), ('conv_spatial', att.conv_spatial))
+    hooks = [layer.register_forward_pre_hook(
+        lambda mod, inp, key=key: inputs.__setitem__(key, inp[0])) for key, layer in layers]
+    try:
+        with torch.no_grad():
+            m(x)
+    finally:
+        for h in hooks:
+            h.remove()
+    out = []
+    with torch.no_grad():
+        for key, layer in layers:
+            if isinstance(layer, DeformConvOfficial):
+                o, c = _official_stats(layer, inputs[key])
+            else:
+                o, c = sample_stats(layer.deform_conv, inputs[key])
+            out.append((key, o, c))
+    return out

@@ -1,8 +1,8 @@
 """DYConv2d (seed 002) and DynamicConv with timm's CondConv2d (seed 003) for
 the PyTorch-side scripts: ports of the official modules, their golden cases
 and independent re-implementations of MODULES.md 5.3 / 5.4 used by
-torch_golden.py --verify.  Imported by torch_golden.py (so the parity-case
-and peer scripts mean the same modules).  Runs on Debian's python3-torch
+torch_golden.py --verify.  Built through registry.py (so the goldens, the
+parity-case and peer scripts mean the same modules).  Runs on Debian's python3-torch
 1.13 alone: timm is not needed, CondConv2d is re-typed below."""
 import math
 

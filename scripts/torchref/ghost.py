@@ -1,8 +1,8 @@
 """GhostModule and C2f_GhostModule_DynamicConv (seed 003, ParameterNet) for
-the PyTorch-side scripts: the seed's classes re-typed on torch_dyconv's
+the PyTorch-side scripts: the seed's classes re-typed on dyconv.py's
 DynamicConv (timm's CondConv2d re-typed there), their golden cases, and
 independent re-implementations of MODULES.md 5.5 / 5.6 used by
-torch_golden.py --verify.  Imported by torch_golden.py, so
+torch_golden.py --verify.  Built through registry.py, so the goldens,
 make_parity_case.py and torch_peer.py mean the same modules."""
 import math
 
@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torch_dyconv import DynamicConv, dynamicconv_spec
+from .dyconv import DynamicConv, dynamicconv_spec, randomize_dynamic
 
 
 class GhostModule(nn.Module):
@@ -138,12 +138,11 @@ C2F_GHOST_CASES = [
 
 
 def randomize_ghost(m, gen):
-    """Every DynamicConv inside (torch_golden randomizes the Conv2d and BN
-    layers, torch_dyconv a top-level DynamicConv only)."""
-    import torch_dyconv
+    """Every DynamicConv inside (randomize.py draws the Conv2d and BN
+    layers, dyconv.py a top-level DynamicConv only)."""
     for sub in m.modules():
         if sub is not m and isinstance(sub, DynamicConv):
-            torch_dyconv.randomize_dynamic(sub, gen)
+            randomize_dynamic(sub, gen)
 
 
 def _sub(sd, prefix):
