@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "graph_circle.h"
 #include "test_util.h"
 
 enum { INC_DIRS_MAX = 16, REPORT_MAX = 4096 };
@@ -253,38 +254,21 @@ static void call_graph_read(struct call_graph *g, const char *nm_text)
     }
 }
 
-/* Depth-first search; on a circle, writes its objects into path, one a
- * line, the first repeated at the end. */
-static int find_circle(const struct call_graph *g, int v, int *state, int *stack, int depth, char *path)
+static int call_edge(const void *g, int v, int w)
 {
-    state[v] = 1, stack[depth] = v;
-    for (int w = 0; w < g->n; w++) {
-        if (!g->edge[v][w])
-            continue;
-        if (state[w] == 1) {
-            int from = depth;
-            while (stack[from] != w)
-                from--;
-            for (int k = from; k <= depth; k++)
-                append(path, g->obj[stack[k]]);
-            append(path, g->obj[w]);
-            return 1;
-        }
-        if (state[w] == 0 && find_circle(g, w, state, stack, depth + 1, path))
-            return 1;
-    }
-    state[v] = 2;
-    return 0;
+    return ((const struct call_graph *)g)->edge[v][w];
+}
+
+static const char *call_name(const void *g, int v)
+{
+    return ((const struct call_graph *)g)->obj[v];
 }
 
 /* The first circle found, one object a line (first = last), or "". */
 static void call_graph_circle(const struct call_graph *g, char *report)
 {
-    int state[OBJS_MAX] = {0}, stack[OBJS_MAX];
-    report[0] = 0;
-    for (int v = 0; v < g->n; v++)
-        if (state[v] == 0 && find_circle(g, v, state, stack, 0, report))
-            return;
+    const struct graph_view gv = {g, g->n, call_edge, call_name};
+    graph_circle(&gv, report, REPORT_MAX);
 }
 
 /* The objects of ROOT/DIR's *.c files. */
