@@ -40,7 +40,7 @@ return sweep {
   baseline    = { module = "C3", n = 1, shortcut = 0 },
   shapes      = places,
   args        = { variant = { "blog", "official", "dcnv3_lka" }, n = 1, shortcut = 0 },
-  -- torch: scripts/torch_peer.py; official = torch_dlka.py's gather deformable
+  -- torch: scripts/torch_peer.py; official = torchref/dlka.py's gather deformable
   -- conv (no torchvision in Debian's torch 1.13), ~0.25 s a call at L17
   backends    = { "ref", "gen", "torch" },
   threads     = { 1, 2 },

@@ -186,7 +186,7 @@ Test(ghost_cli, info_examples)
     cr_expect(strstr(r.out, "bytes       3331616") != NULL, "%s", r.out);
 }
 
-/* thop 0.1.1 run on the seed's PyTorch modules (scripts/torch_ghost.py)
+/* thop 0.1.1 run on the seed's PyTorch modules (scripts/torchref/ghost.py)
  * printed these MACs: YOLOv8n layer 12's place, layer 4's (n=2), and an
  * odd small batch-2 case. */
 Test(c2f_ghost, thop_as_measured)

@@ -4,7 +4,7 @@
  * variant where it differs).  Every file holds the state_dict, `x`, `y` and
  * metadata naming the module and its constructor arguments; a detection
  * head's file holds one input per level, `x0`, `x1`, ... instead of `x`
- * (scripts/torch_detect.py), packed here one after another as the rows
+ * (scripts/torchref/detect_v5.py), packed here one after another as the rows
  * read them. */
 #include <criterion/criterion.h>
 #include <stdio.h>
