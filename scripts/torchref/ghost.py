@@ -11,6 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .dyconv import DynamicConv, dynamicconv_spec, randomize_dynamic
+from .ultralytics import Conv  # the seed's copy of ultralytics Conv is the same class
 
 
 class GhostModule(nn.Module):
@@ -40,25 +41,6 @@ class GhostModule(nn.Module):
         x2 = self.cheap_operation(x1)
         out = torch.cat([x1, x2], dim=1)
         return out[:, :self.oup, :, :]
-
-
-def _autopad(k, p=None, d=1):
-    if d > 1:
-        k = d * (k - 1) + 1
-    return k // 2 if p is None else p
-
-
-class Conv(nn.Module):
-    """The seed's copy of ultralytics Conv (Conv2d + BN + SiLU)."""
-
-    def __init__(self, c1, c2, k=1, s=1, p=None, g=1, d=1, act=True):
-        super().__init__()
-        self.conv = nn.Conv2d(c1, c2, k, s, _autopad(k, p, d), groups=g, dilation=d, bias=False)
-        self.bn = nn.BatchNorm2d(c2)
-        self.act = nn.SiLU() if act is True else act if isinstance(act, nn.Module) else nn.Identity()
-
-    def forward(self, x):
-        return self.act(self.bn(self.conv(x)))
 
 
 class C2f_GhostModule_DynamicConv(nn.Module):
