@@ -51,6 +51,10 @@ struct chart_data {
  * vary between lines of one label, the threads (charts_label.c). */
 void charts_distinguish(struct chart_data *c, int by_arg);
 
+/* Runs gnuplot on GP, which must make PNG and SVG (not empty); 0 or -1
+ * with err (gnuplot_run's, or "gnuplot GP made no PNG"). */
+int charts_run_script(const char *gp, const char *png, const char *svg, char *err, size_t errlen);
+
 /* Writes DIR/<name>.dat and .gp and runs gnuplot for .png and .svg. */
 int chart_plot(const char *dir, const struct chart_data *c, char *err, size_t errlen);
 

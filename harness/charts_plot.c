@@ -19,6 +19,7 @@
 
 #include "charts_data.h"
 #include "gnuplot_run.h"
+#include "run_meta.h"
 
 /* Colour-blind-friendly enough and distinct in print (matplotlib's tab10). */
 static const char *const palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -240,6 +241,11 @@ int chart_plot(const char *dir, const struct chart_data *c, char *err, size_t er
         snprintf(err, errlen, "cannot write %s (%s)", failed, strerror(errno));
         return -1;
     }
+    return charts_run_script(gp, png, svg, err, errlen);
+}
+
+int charts_run_script(const char *gp, const char *png, const char *svg, char *err, size_t errlen)
+{
     if (gnuplot_run(gp, err, errlen) != 0)
         return -1;
     if (!non_empty(png) || !non_empty(svg)) {
@@ -247,4 +253,15 @@ int chart_plot(const char *dir, const struct chart_data *c, char *err, size_t er
         return -1;
     }
     return 0;
+}
+
+void charts_machine(const char *dir, char *buf, size_t len)
+{
+    struct run_meta m;
+    char err[256];
+    if (run_meta_read(dir, &m, err, sizeof err) != 0 || !m.cpu_model[0])
+        snprintf(buf, len, "CPU: unknown (no meta.json in %s)", dir);
+    else
+        snprintf(buf, len, "CPU: %s (%d logical CPUs, OpenBLAS %s)", m.cpu_model, m.cores,
+                 m.blas_core[0] ? m.blas_core : "?");
 }
