@@ -209,7 +209,7 @@ Test(charts, second_baseline_dash_dot)
     cr_expect(strstr(gp, "with lines dt 4 lw 1.5 lc rgb '#1f77b4' notitle"), "L1's C2f line in L1's colour");
     read_out("latency.dat", dat, sizeof dat);
     cr_expect(strstr(dat, "# baseline 2 at L1\n"), "%s", dat);
-    cr_expect(strstr(dat, " 0.123\n"), "C2f's median drawn as is (ms)");
+    cr_expect(strstr(dat, " 0.123 "), "C2f's median drawn as is (ms), its band after it: %s", dat);
 }
 
 /* x = "layer": a module at the places it replaces another (its arguments
@@ -344,4 +344,44 @@ Test(charts, crowded_scatter_names_only_the_pareto_front)
     cr_expect(strstr(gp, "with yerrorbars"), "error bars");
     cr_expect(strstr(gp, "set object 1 rect from"), "the shaded quadrant");
     cr_expect(strstr(gp, "'CPU: Test CPU, 2 threads' at screen"), "the caption");
+}
+
+/* Timing charts carry the p10..p90 of every point (yerrorlines, the .dat's
+ * columns 3 and 4) and a band around each baseline; counts do not. */
+Test(charts, sweep_charts_have_error_bars_and_bands)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not installed (apt-get install gnuplot-nox)");
+    struct chart_spec s[3] = {spec("median_ms", 1, "latency"), spec("ratio_vs_baseline", 1, "ratio"),
+                              spec("params", 1, "params")};
+    render(s, 3);
+    char gp[16384], dat[16384], err[256];
+    read_out("latency.gp", gp, sizeof gp);
+    cr_expect(strstr(gp, "using 1:2:3:4 with yerrorlines"), "%s", gp);
+    cr_expect(strstr(gp, "using 1:3:4 with filledcurves"), "the baseline's band: %s", gp);
+    cr_expect(strstr(gp, "bars and bands: p10-p90 of the timing"), "the caption says what the bars are");
+    cr_expect(strstr(gp, "CPU: unknown (no meta.json in "), "the caption names the CPU (none here): %s", gp);
+    cr_expect(strstr(gp, ", 1 thread;"), "and the threads");
+    cr_expect(strstr(gp, "set xlabel 'num_param (module argument value)'"), "%s", gp);
+    /* L1, num_param 1: the fastest passing impl (gen:fused) with its own p10 and p90 */
+    struct result_row *rows;
+    int n = results_read(csv, &rows, err, sizeof err);
+    cr_assert(n > 0, "%s", err);
+    const struct result_row *g = NULL;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(rows[i].layer, "L1") && rows[i].threads == 1 && !strcmp(rows[i].impl, "gen:fused") &&
+            !strcmp(rows[i].args, "grid=ij:num_param=1:s=2"))
+            g = &rows[i];
+    cr_assert(g);
+    char want[128];
+    snprintf(want, sizeof want, "# L1\n1 %.10g %.10g %.10g\n", g->median_ms, g->p10_ms, g->p90_ms);
+    read_out("latency.dat", dat, sizeof dat);
+    cr_expect(strstr(dat, want), "want %s in %s", want, dat);
+    cr_expect(g->p10_ms < g->median_ms && g->median_ms < g->p90_ms, "the fixture has a spread");
+    free(rows);
+    read_out("ratio.gp", gp, sizeof gp);
+    cr_expect(strstr(gp, "with yerrorlines"), "ratios are timings too");
+    read_out("params.gp", gp, sizeof gp);
+    cr_expect_null(strstr(gp, "yerrorlines"), "counts have no spread");
+    cr_expect_null(strstr(gp, "filledcurves"));
 }
