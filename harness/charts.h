@@ -105,7 +105,8 @@ struct scatter_drawn {
 };
 
 /* Point 0 is the reference (drawn at its own x, y: normally 1, 1).
- * Writes DIR/<name>.dat/.gp and runs gnuplot for .png and .svg; 0 or -1
+ * Writes DIR/<name>.dat/.gp, DIR/<name>.points.tsv (every point with its
+ * number: the table for under the chart) and runs gnuplot for .png and .svg; 0 or -1
  * with err (charts_plot.c's errors). */
 int charts_scatter(const char *dir, const struct scatter_spec *s, const struct scatter_point *p, int n,
                    struct scatter_drawn *drawn, char *err, size_t errlen);

@@ -130,6 +130,30 @@ static int write_dat(const char *path, const struct scatter_spec *s, const struc
     return fclose(f) != 0 || bad ? -1 : 0;
 }
 
+/* DIR/<name>.points.tsv: the table of every point with its number, for
+ * the report to show under the chart (report_chart_points). */
+static int write_points(const char *path, const struct scatter_spec *s, const struct scatter_point *p, int n)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "#\tpoint\t%s\t%s\t%s\n", s->xlabel, s->ylabel, s->interval);
+    for (int i = 0; i < n; i++) {
+        if (i)
+            fprintf(f, "%d\t%s", p[i].number, p[i].name);
+        else
+            fprintf(f, "base\t%s", p[i].name);
+        if (!drawn(&p[i]))
+            fputs("\t-\t-\t-\n", f);
+        else if (isnan(p[i].lo))
+            fprintf(f, "\t%.3f\t%.3f\t-\n", p[i].x, p[i].y);
+        else
+            fprintf(f, "\t%.3f\t%.3f\t%.3f-%.3f\n", p[i].x, p[i].y, p[i].lo, p[i].hi);
+    }
+    int bad = ferror(f);
+    return fclose(f) != 0 || bad ? -1 : 0;
+}
+
 static void write_frame(FILE *g, const struct scatter_spec *s, const struct frame *f)
 {
     fprintf(g, "set lmargin at screen %.5f\nset rmargin at screen %.5f\nset bmargin at screen %.5f\n"
@@ -218,8 +242,9 @@ static int write_gp(const char *path, const char *dat, const char *png, const ch
 int charts_scatter(const char *dir, const struct scatter_spec *s, const struct scatter_point *p, int n,
                    struct scatter_drawn *drawn_out, char *err, size_t errlen)
 {
-    char dat[4200], gp[4200], png[4200], svg[4200];
+    char dat[4200], gp[4200], png[4200], svg[4200], tsv[4200];
     snprintf(dat, sizeof dat, "%s/%s.dat", dir, s->name);
+    snprintf(tsv, sizeof tsv, "%s/%s.points.tsv", dir, s->name);
     snprintf(gp, sizeof gp, "%s/%s.gp", dir, s->name);
     snprintf(png, sizeof png, "%s/%s.png", dir, s->name);
     snprintf(svg, sizeof svg, "%s/%s.svg", dir, s->name);
@@ -237,6 +262,7 @@ int charts_scatter(const char *dir, const struct scatter_spec *s, const struct s
             drawn_out->named[i] = drawn(&p[i]) && pl.front[i];
     }
     const char *failed = write_dat(dat, s, p, n, pl.front) != 0                  ? dat
+                         : write_points(tsv, s, p, n) != 0                       ? tsv
                          : write_gp(gp, dat, png, svg, s, &f, p, &pl) != 0 ? gp
                                                                                  : NULL;
     placed_free(&pl);
