@@ -115,13 +115,13 @@ static int spot_free(const struct chart_label *l, int placed, const struct chart
 
 enum { RINGS = 24, NEAR_RINGS = 2 };
 
-/* Candidate k of the search around c's point: ring k / 8 (each 6 px
- * further out), direction k % 8 — right, left, above, below, then the
- * diagonals — with the box's near edge at that distance. */
+/* Candidate k of the search around c's point: ring k / 8 (7 px from the
+ * point, each ring 6 px further), direction k % 8 — right, left, above,
+ * below, then the diagonals — with the box's near edge at that distance. */
 static void candidate(struct chart_label *c, int k)
 {
     static const int dir[8][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}, {1, 1}, {-1, 1}, {1, -1}, {-1, -1}};
-    double d = 5 + 6.0 * (k / 8);
+    double d = 7 + 6.0 * (k / 8);
     const int *u = dir[k % 8];
     c->x = c->ax + u[0] * (d + c->w / 2);
     c->y = c->ay + u[1] * (d + c->h / 2);

@@ -82,7 +82,8 @@ static int place(const struct scatter_point *p, int n, const struct frame *f, st
         if (!drawn(&p[i]))
             continue;
         double ax = px_x(f, p[i].x), ay = px_y(f, p[i].y);
-        obs[nobs++] = (struct chart_box){ax - marker_px, ay - marker_px, ax + marker_px, ay + marker_px};
+        double r = i ? marker_px : 2 * marker_px; /* the reference's ring is drawn larger */
+        obs[nobs++] = (struct chart_box){ax - r, ay - r, ax + r, ay + r};
         if (!isnan(p[i].lo))
             obs[nobs++] = (struct chart_box){ax - 2, px_y(f, p[i].lo), ax + 2, px_y(f, p[i].hi)};
     }
