@@ -94,20 +94,43 @@ void charts_text_box(const char *text, double font_px, double *w, double *h)
     *h = 1.3 * font_px + 2;
 }
 
-/* Free: inside the area, clear of every label placed before, and (when
- * asked) of every obstacle. */
+/* 1 when the segment from a label's point to its box's centre (its
+ * leader line) passes through box b (Liang-Barsky clipping). */
+static int leader_crosses(const struct chart_label *l, const struct chart_box *b)
+{
+    double t0 = 0, t1 = 1, d[2] = {l->x - l->ax, l->y - l->ay};
+    double lo[2] = {b->x0 - l->ax, b->y0 - l->ay}, hi[2] = {b->x1 - l->ax, b->y1 - l->ay};
+    for (int k = 0; k < 2; k++) {
+        if (d[k] == 0) {
+            if (lo[k] > 0 || hi[k] < 0)
+                return 0;
+            continue;
+        }
+        double a = lo[k] / d[k], c = hi[k] / d[k];
+        t0 = fmax(t0, fmin(a, c)), t1 = fmin(t1, fmax(a, c));
+    }
+    return t0 < t1;
+}
+
+/* How hard a spot is looked for: clear of labels always; of points and
+ * bars from CLEAR_POINTS; of leader lines through labels at CLEAR_ALL. */
+enum { CLEAR_LABELS, CLEAR_POINTS, CLEAR_ALL };
+
+/* Free: inside the area and as clear as `strict` asks. */
 static int spot_free(const struct chart_label *l, int placed, const struct chart_label *c,
-                     const struct chart_box *obs, int nobs, struct chart_box area)
+                     const struct chart_box *obs, int nobs, struct chart_box area, int strict)
 {
     struct chart_box b = charts_label_box(c);
     if (b.x0 < area.x0 || b.y0 < area.y0 || b.x1 > area.x1 || b.y1 > area.y1)
         return 0;
     for (int i = 0; i < placed; i++) {
         struct chart_box o = charts_label_box(&l[i]);
-        if (charts_boxes_overlap(&b, &o))
+        if (charts_boxes_overlap(&b, &o) ||
+            (strict == CLEAR_ALL &&
+             ((l[i].leader && leader_crosses(&l[i], &b)) || (c->leader && leader_crosses(c, &o)))))
             return 0;
     }
-    for (int i = 0; i < nobs; i++)
+    for (int i = 0; strict >= CLEAR_POINTS && i < nobs; i++)
         if (charts_boxes_overlap(&b, &obs[i]))
             return 0;
     return 1;
@@ -138,7 +161,7 @@ static int nearest_free(struct chart_label *l, int placed, struct chart_box area
         for (double x = area.x0 + c->w / 2; x <= area.x1 - c->w / 2; x += 3) {
             double d = hypot(x - c->ax, y - c->ay);
             c->x = x, c->y = y;
-            if (d < best_d && spot_free(l, placed, c, NULL, 0, area))
+            if (d < best_d && spot_free(l, placed, c, NULL, 0, area, CLEAR_LABELS))
                 best = *c, best_d = d;
         }
     *c = best;
@@ -151,11 +174,10 @@ int charts_place_labels(struct chart_label *l, int n, const struct chart_box *ob
 {
     for (int i = 0; i < n; i++) {
         int found = 0;
-        /* first clear of points and bars too; then of labels only */
-        for (int pass = 0; pass < 2 && !found; pass++)
+        for (int strict = CLEAR_ALL; strict >= CLEAR_LABELS && !found; strict--)
             for (int k = 0; k < 8 * RINGS && !found; k++) {
                 candidate(&l[i], k);
-                found = spot_free(l, i, &l[i], obstacles, pass ? 0 : nobs, area);
+                found = spot_free(l, i, &l[i], obstacles, nobs, area, strict);
             }
         if (!found && nearest_free(l, i, area) != 0)
             return -1;
