@@ -7,7 +7,8 @@
  * `set label ... at screen x, y`, the same in the PNG and the SVG.
  *
  * Errors: those of charts_plot.c (cannot write, cannot run gnuplot, ...),
- * and "chart 'NAME': no room for the labels of N points" (never seen in
+ * "chart 'NAME': out of memory", and "chart 'NAME': no room for the labels
+ * of N points" (never seen in
  * practice: the search ends in a scan of the whole plot area). */
 #include <errno.h>
 #include <math.h>
@@ -74,7 +75,7 @@ static int place(const struct scatter_point *p, int n, const struct frame *f, st
     out->l = malloc((size_t)(n + 1) * sizeof *out->l);
     out->of = malloc((size_t)(n + 1) * sizeof *out->of);
     out->front = malloc((size_t)(n + 1) * sizeof *out->front);
-    int nobs = 0, rc = -1;
+    int nobs = 0, rc = -2; /* -2 out of memory, -1 no room (charts_place_labels) */
     if (!x || !y || !obs || !out->l || !out->of || !out->front)
         goto done;
     for (int i = 0; i < n; i++) {
@@ -251,8 +252,12 @@ int charts_scatter(const char *dir, const struct scatter_spec *s, const struct s
     snprintf(svg, sizeof svg, "%s/%s.svg", dir, s->name);
     struct frame f = frame_of(p, n);
     struct placed pl = {0};
-    if (place(p, n, &f, &pl) != 0) {
-        snprintf(err, errlen, "chart '%s': no room for the labels of %d points", s->name, n);
+    int placed = place(p, n, &f, &pl);
+    if (placed != 0) {
+        if (placed == -2)
+            snprintf(err, errlen, "chart '%s': out of memory", s->name);
+        else
+            snprintf(err, errlen, "chart '%s': no room for the labels of %d points", s->name, n);
         placed_free(&pl);
         return -1;
     }

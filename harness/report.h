@@ -85,6 +85,7 @@ int report_write_html(const char *path, const struct report_in *in, const struct
 struct report_pick {
     const struct config_view *c;
     double ratio, lo, hi; /* latency ratio to the baseline and its 95 % CI (NaN: none) */
+    int across;           /* the two rows come from different machines: no CI */
 };
 struct report_head {
     char site[32];

@@ -27,6 +27,10 @@ static void ratio_of(const struct report_in *in, const struct config_view *c, st
     struct lat_summary a, s;
     row_summary(c->best_gen, &a), row_summary(b->best_gen, &s);
     stats_ratio_ci(&a, &s, 0.05, &p->ratio, &p->lo, &p->hi);
+    /* timed on two machines (--mix-machines): the ratio measures them too */
+    p->across = strcmp(report_row_machine(in, c->best_gen), report_row_machine(in, b->best_gen)) != 0;
+    if (p->across)
+        p->lo = p->hi = NAN;
 }
 
 static int same_group(const struct config_view *a, const struct config_view *b)
@@ -69,7 +73,9 @@ void report_pick_text(const struct report_pick *p, char *what, size_t wlen, char
 {
     const struct result_row *id = p->c->id;
     snprintf(what, wlen, "%s%s%.100s", id->module, id->args[0] ? " " : "", id->args);
-    if (isnan(p->lo))
+    if (p->across)
+        snprintf(ratio, rlen, "%.3f (across machines: no CI)", p->ratio);
+    else if (isnan(p->lo))
         snprintf(ratio, rlen, "%.3f (no CI: fewer than 3 samples)", p->ratio);
     else
         snprintf(ratio, rlen, "%.3f [%.3f, %.3f]", p->ratio, p->lo, p->hi);
