@@ -46,9 +46,10 @@ static int print_table(FILE *f, const struct result_row *rows, int n, const char
         return -1;
     fprintf(f, md ? "\n### scale %s, %d thread%s, %dx%d\n\n" : "\nscale %s, %d thread%s, %dx%d\n",
             scale, threads, threads > 1 ? "s" : "", imgsz, imgsz);
-    if (md)
-        fprintf(f, "Charts: `params_vs_latency_%s_t%d.png`, `flops_vs_latency_%s_t%d.png` (the # column is "
-                   "the number on their points; p10-p90 = %s).\n\n",
+    if (md) /* the charts first, the table of their numbered points under them */
+        fprintf(f, "![params vs latency](params_vs_latency_%s_t%d.png)\n\n"
+                   "![GFLOPs vs latency](flops_vs_latency_%s_t%d.png)\n\n"
+                   "The # column is the number on the charts' points; p10-p90 = %s.\n\n",
                 scale, threads, scale, threads, placement_interval_text + strlen("bars: "));
     fputs(md ? "| # | placement | params | vs base | GFLOPs | full GFLOPs | median ms | vs base | p10-p90 vs base "
                "| status | flag |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n"

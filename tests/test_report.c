@@ -42,6 +42,16 @@ static void report_ok(const char *args)
     cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
 }
 
+/* `ablate report RUN`, then RUN/<file> read into buf. */
+static void report_read(const char *file, char *buf, size_t len)
+{
+    char args[256], path[192];
+    snprintf(args, sizeof args, "report %s", run);
+    report_ok(args);
+    snprintf(path, sizeof path, "%s/%s", run, file);
+    slurp(path, buf, len);
+}
+
 /* Fastest ok gen:* median of (role, layer, threads, args) straight from the rows. */
 static const struct result_row *best(const struct result_row *rows, int n, const char *role, const char *layer,
                                      int threads, const char *args)
@@ -72,13 +82,10 @@ static void check_line(const char *md, const struct result_row *rows, int n, con
 
 Test(report, md_numbers_match_the_csv)
 {
-    char args[256], path[192], csv[192], err[256];
+    char csv[192], err[256];
     static char md[65536];
     struct result_row *rows;
-    snprintf(args, sizeof args, "report %s", run);
-    report_ok(args);
-    snprintf(path, sizeof path, "%s/report.md", run);
-    slurp(path, md, sizeof md);
+    report_read("report.md", md, sizeof md);
     snprintf(csv, sizeof csv, "%s/results.csv", run);
     int n = results_read(csv, &rows, err, sizeof err);
     cr_assert(n > 0, "%s", err);
@@ -125,13 +132,10 @@ static void add_scatter(const char *into)
  * charts and the full table, which folds away. */
 Test(report, md_opens_on_the_headline)
 {
-    char args[256], path[192], csv[192], err[256], want[512];
+    char csv[192], err[256], want[512];
     static char md[65536];
     struct result_row *rows;
-    snprintf(args, sizeof args, "report %s", run);
-    report_ok(args);
-    snprintf(path, sizeof path, "%s/report.md", run);
-    slurp(path, md, sizeof md);
+    report_read("report.md", md, sizeof md);
     const char *head = strstr(md, "## Headline: best and worst configuration per layer");
     const char *chart = strstr(md, "## Main chart"), *table = strstr(md, "<details><summary>Full table");
     cr_assert(head && chart && table && head < chart && chart < table, "%s", md);
@@ -169,19 +173,14 @@ Test(report, numbered_points_under_their_chart)
 {
     if (system("command -v gnuplot >/dev/null 2>&1") != 0)
         cr_skip_test("gnuplot is not installed");
-    char args[256], path[192];
     static char md[65536], html[1 << 20];
     add_scatter(run);
-    snprintf(args, sizeof args, "report %s", run);
-    report_ok(args);
-    snprintf(path, sizeof path, "%s/report.md", run);
-    slurp(path, md, sizeof md);
+    report_read("report.md", md, sizeof md);
     const char *img = strstr(md, "![params_vs_latency_n_t2.svg]"), *main = strstr(md, "## Main chart");
     cr_assert(img && main && main < img && img < strstr(md, "## Other charts"), "the scatter is the main chart: %s", md);
     cr_assert(strstr(img, "| base | base | 1.000 | 1.000 | 0.950-1.050 |"), "%s", img);
     cr_assert(strstr(img, "| 2 | ACmix after 15 | 1.100 | 0.800 | 0.700-0.900 |"), "%s", img);
-    snprintf(path, sizeof path, "%s/report.html", run);
-    slurp(path, html, sizeof html);
+    report_read("report.html", html, sizeof html);
     cr_assert(strstr(html, "<table class=\"points\"><tr><th>#</th><th>point</th>"), "under the chart in HTML too");
 }
 
