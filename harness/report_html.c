@@ -162,7 +162,8 @@ int report_write_html(const char *path, const struct report_in *in, const struct
           "font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td:nth-child(-n+4)"
           "{text-align:left}tr.base{background:#f3f3f3}img.chart{max-width:900px;width:100%}"
           ".warn{color:#b00}code{font-size:12px}table.headline td:nth-child(-n+4){text-align:left}"
-          "table.headline td:nth-child(6){text-align:left}table.points td:nth-child(2){text-align:left}"
+          "table.headline td:nth-child(6){text-align:left}table.headline td:nth-child(5),"
+          "table.headline td:nth-child(7){white-space:nowrap}table.headline th{text-align:left}table.points td:nth-child(2){text-align:left}"
           "table.points{margin-bottom:2em}.note,.machine{color:#444;font-size:13px;max-width:900px}"
           "details summary{font-size:1.2em;font-weight:bold;margin:1em 0;cursor:pointer}</style></head><body>\n<h1>ablate report: ",
           f);
