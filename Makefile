@@ -80,7 +80,7 @@ test: $(BUILD)/ablate $(BUILD)/test_runner
 
 sweep: $(BUILD)/ablate
 	$(RUN_ENV) ./$(BUILD)/ablate $(if $(filter placement_%,$(EXP)),placement,sweep) experiments/$(EXP).lua $(if $(QUICK),--quick) $(SWEEP_FLAGS)
-	$(if $(filter placement_%,$(EXP)),,./$(BUILD)/ablate report runs/$(EXP)/latest)
+	./$(BUILD)/ablate report runs/$(EXP)/latest
 
 # The sweep as a Slurm job array (scripts/slurm_sweep.sh): N shards, each
 # `ablate sweep --shard I/N` into its own folder under runs/EXP/slurm-<stamp>/,

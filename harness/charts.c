@@ -35,7 +35,7 @@ static const struct y_desc {
     {"flops_thop", Y_THOP, "FLOPs as thop counts them (2 x MACs)"},
     {"flops_full", Y_FULL, "FLOPs, every operation counted"},
     {"gflops", Y_GFLOPS, "achieved GFLOP/s (full FLOPs / median)"},
-    {"ratio_vs_baseline", Y_RATIO, "latency / baseline latency (fastest generated kernels)"},
+    {"ratio_vs_baseline", Y_RATIO, "latency / baseline latency, fastest generated kernels (ratio)"},
     {"speedup_vs_ref", Y_SPEEDUP, "speed-up of the generated kernel over the reference (x)"},
 };
 enum { N_Y = sizeof y_descs / sizeof y_descs[0] };
@@ -72,6 +72,33 @@ static double value_of(enum y_kind k, const struct config_view *c, const struct 
     return NAN;
 }
 
+/* The spread of a timing-derived y: the fastest generated kernel's p10
+ * and p90 put in place of its median, the other terms (the baseline's or
+ * the reference's median) left as they are.  NaN for counts. */
+static void interval_of(enum y_kind k, const struct config_view *c, const struct config_view *base, double *lo,
+                        double *hi)
+{
+    const struct result_row *g = c->best_gen;
+    *lo = *hi = NAN;
+    if (!g || isnan(g->p10_ms) || isnan(g->p90_ms) || !(g->p10_ms > 0))
+        return;
+    switch (k) {
+    case Y_MEDIAN: *lo = g->p10_ms, *hi = g->p90_ms; break;
+    case Y_GFLOPS: *lo = g->gflops * g->median_ms / g->p90_ms, *hi = g->gflops * g->median_ms / g->p10_ms; break;
+    case Y_RATIO:
+        if (base && base->best_gen)
+            *lo = g->p10_ms / base->best_gen->median_ms, *hi = g->p90_ms / base->best_gen->median_ms;
+        break;
+    case Y_SPEEDUP:
+        if (c->ref)
+            *lo = c->ref->median_ms / g->p90_ms, *hi = c->ref->median_ms / g->p10_ms;
+        break;
+    default: break;
+    }
+}
+
+static int is_timing(enum y_kind k) { return k == Y_MEDIAN || k == Y_GFLOPS || k == Y_RATIO || k == Y_SPEEDUP; }
+
 /* ------------------------------------------------------------ series */
 
 static struct chart_series *series_for(struct chart_data *c, const char *label, const char *site,
@@ -97,11 +124,11 @@ static struct chart_series *series_for(struct chart_data *c, const char *label, 
     snprintf(s->sort_key, sizeof s->sort_key, "%s\x1f%s\x1f%06d\x1f%s", label, site, threads, rest);
     s->threads = threads;
     for (int b = 0; b < CHART_BASELINES; b++)
-        s->baseline[b] = NAN;
+        s->baseline[b] = s->baseline_lo[b] = s->baseline_hi[b] = NAN;
     return s;
 }
 
-static int add_point(struct chart_series *s, const char *xtext, double y)
+static int add_point(struct chart_series *s, const char *xtext, double y, double lo, double hi)
 {
     if (s->n == s->cap) {
         int cap = s->cap ? 2 * s->cap : 16;
@@ -112,7 +139,7 @@ static int add_point(struct chart_series *s, const char *xtext, double y)
     }
     struct chart_point *p = &s->pt[s->n++];
     snprintf(p->xt, sizeof p->xt, "%s", xtext);
-    p->y = y;
+    p->y = y, p->lo = lo, p->hi = hi;
     return 0;
 }
 
@@ -183,8 +210,10 @@ static void add_baselines(const struct chart_spec *sp, enum y_kind k, const stru
         const struct config_view *base = results_view_role(v, nv, c, role[b]);
         if (!base)
             continue;
-        if (is_absolute(k) && by_layer(sp) && isnan(s->baseline[b]) && !baseline_drawn(d, s, b))
+        if (is_absolute(k) && by_layer(sp) && isnan(s->baseline[b]) && !baseline_drawn(d, s, b)) {
             s->baseline[b] = value_of(k, base, NULL);
+            interval_of(k, base, NULL, &s->baseline_lo[b], &s->baseline_hi[b]);
+        }
         if (!d->baseline_key[b][0])
             snprintf(d->baseline_key[b], sizeof d->baseline_key[b], "%s baseline (%s)", base->id->module,
                      style[b]);
@@ -198,14 +227,15 @@ static int add_baseline_point(struct chart_data *c, enum y_kind k, const struct 
 {
     char label[96];
     snprintf(label, sizeof label, "%s (baseline)", base->id->module);
-    double y = value_of(k, base, NULL);
+    double y = value_of(k, base, NULL), lo, hi;
+    interval_of(k, base, NULL, &lo, &hi);
     struct chart_series *s = series_for(c, label, "", "", threads);
     if (!s)
         return -1;
     for (int j = 0; j < s->n; j++)
         if (!strcmp(s->pt[j].xt, xt))
             return 0;
-    return isnan(y) || isinf(y) ? 0 : add_point(s, xt, y);
+    return isnan(y) || isinf(y) ? 0 : add_point(s, xt, y, lo, hi);
 }
 
 /* Every module configuration with a value becomes a point.  Returns how
@@ -223,16 +253,17 @@ static int collect(const struct chart_spec *sp, enum y_kind k, const struct conf
         if (sp->threads > 0 && id->threads != sp->threads)
             continue;
         const struct config_view *base = results_view_baseline(v, nv, &v[i]);
-        double y = value_of(k, &v[i], base);
+        double y = value_of(k, &v[i], base), lo, hi;
         if (isnan(y) || isinf(y))
             continue;
+        interval_of(k, &v[i], base, &lo, &hi);
         line_label(sp, id, label, sizeof label);
         results_site_label(id, site, sizeof site);
         other_args(id->args, sp->x, by_layer(sp) ? "" : sp->by, rest, sizeof rest);
         if (x_is_layer(sp)) /* one line across the layers: their args differ by design */
             site[0] = rest[0] = 0;
         struct chart_series *s = series_for(c, label, site, rest, id->threads);
-        if (!s || add_point(s, xt, y) != 0)
+        if (!s || add_point(s, xt, y, lo, hi) != 0)
             return -1;
         if (x_is_layer(sp) && is_absolute(k) && base &&
             add_baseline_point(c, k, base, xt, id->threads) != 0)
@@ -288,18 +319,23 @@ static int place_x(struct chart_data *c)
 static void scale_y(struct chart_data *c, const struct y_desc *y)
 {
     double lo = INFINITY, hi = 0, scale = 1;
-    for (int i = 0; i < c->ns; i++) {
-        for (int j = 0; j < c->s[i].n; j++)
-            lo = fmin(lo, c->s[i].pt[j].y), hi = fmax(hi, c->s[i].pt[j].y);
+    for (int i = 0; i < c->ns; i++) { /* fmin/fmax skip the NaN of a missing bar */
+        for (int j = 0; j < c->s[i].n; j++) {
+            const struct chart_point *p = &c->s[i].pt[j];
+            lo = fmin(lo, fmin(p->y, p->lo)), hi = fmax(hi, fmax(p->y, p->hi));
+        }
         for (int b = 0; b < CHART_BASELINES; b++)
             if (!isnan(c->s[i].baseline[b]))
-                lo = fmin(lo, c->s[i].baseline[b]), hi = fmax(hi, c->s[i].baseline[b]);
+                lo = fmin(lo, fmin(c->s[i].baseline[b], c->s[i].baseline_lo[b])),
+                hi = fmax(hi, fmax(c->s[i].baseline[b], c->s[i].baseline_hi[b]));
     }
     const char *unit = "";
     if (y->kind == Y_PARAMS && hi >= 1e6)
         scale = 1e6, unit = " (millions)";
     else if (y->kind == Y_PARAMS && hi >= 1e4)
         scale = 1e3, unit = " (thousands)";
+    else if (y->kind == Y_PARAMS)
+        unit = " (count)";
     else if ((y->kind == Y_THOP || y->kind == Y_FULL) && hi >= 1e8)
         scale = 1e9, unit = ", GFLOPs";
     else if (y->kind == Y_THOP || y->kind == Y_FULL)
@@ -307,12 +343,13 @@ static void scale_y(struct chart_data *c, const struct y_desc *y)
     snprintf(c->ylabel, sizeof c->ylabel, "%s%s", y->label, unit);
     for (int i = 0; i < c->ns; i++) {
         for (int j = 0; j < c->s[i].n; j++)
-            c->s[i].pt[j].y /= scale;
+            c->s[i].pt[j].y /= scale, c->s[i].pt[j].lo /= scale, c->s[i].pt[j].hi /= scale;
         for (int b = 0; b < CHART_BASELINES; b++)
-            c->s[i].baseline[b] /= scale;
+            c->s[i].baseline[b] /= scale, c->s[i].baseline_lo[b] /= scale, c->s[i].baseline_hi[b] /= scale;
     }
     c->ylo = lo / scale, c->yhi = hi / scale;
     c->logy = is_absolute(y->kind) && lo > 0 && hi / lo > 20;
+    c->bars = is_timing(y->kind);
 }
 
 static int cmp_point(const void *a, const void *b)
@@ -337,7 +374,8 @@ static void arrange(struct chart_data *c)
     charts_distinguish(c, !by_layer(c->spec));
 }
 
-static void labels(struct chart_data *c, const struct y_desc *y, const struct config_view *v, int nv)
+static void labels(struct chart_data *c, const struct y_desc *y, const struct config_view *v, int nv,
+                   const char *machine)
 {
     const struct chart_spec *sp = c->spec;
     const char *module = "module", *base = "baseline";
@@ -353,7 +391,16 @@ static void labels(struct chart_data *c, const struct y_desc *y, const struct co
         snprintf(c->title, sizeof c->title, "%s", sp->title);
     else
         snprintf(c->title, sizeof c->title, "%s: %s vs %s%s", module, y->name, sp->x, threads);
-    snprintf(c->xlabel, sizeof c->xlabel, "%s", sp->x);
+    if (x_is_layer(sp))
+        snprintf(c->xlabel, sizeof c->xlabel, "layer (the model's layer it sits at)");
+    else
+        snprintf(c->xlabel, sizeof c->xlabel, "%s (module argument value)", sp->x);
+    if (sp->threads > 0)
+        snprintf(threads, sizeof threads, "%d thread%s", sp->threads, sp->threads > 1 ? "s" : "");
+    else
+        snprintf(threads, sizeof threads, "threads as each line says");
+    snprintf(c->caption, sizeof c->caption, "%s, %s%s", machine, threads,
+             c->bars ? "; bars and bands: p10-p90 of the timing (other terms at their median)" : "");
     if (y->kind == Y_RATIO)
         snprintf(c->unit_line, sizeof c->unit_line, "= %s", base);
     else if (y->kind == Y_SPEEDUP)
@@ -375,7 +422,7 @@ static void chart_data_free(struct chart_data *c)
     free(c->cats);
 }
 
-static int build_chart(const struct chart_spec *sp, const struct config_view *v, int nv,
+static int build_chart(const struct chart_spec *sp, const struct config_view *v, int nv, const char *machine,
                        struct chart_data *c, char *err, size_t errlen)
 {
     const struct y_desc *y = find_y(sp->y);
@@ -397,7 +444,7 @@ static int build_chart(const struct chart_spec *sp, const struct config_view *v,
         }
     scale_y(c, y);
     arrange(c);
-    labels(c, y, v, nv);
+    labels(c, y, v, nv, machine);
     return 0;
 }
 
@@ -416,10 +463,11 @@ int charts_render(const char *dir, const char *csv_path, const struct chart_spec
     }
     /* One bad chart does not cost the others: all are tried, the first
      * error is reported. */
-    char one[512];
+    char one[512], machine[192];
+    charts_machine(dir, machine, sizeof machine);
     for (int i = 0; i < n && nv >= 0; i++) {
         struct chart_data c = {.spec = &specs[i]};
-        int bad = build_chart(&specs[i], v, nv, &c, one, sizeof one) != 0 ||
+        int bad = build_chart(&specs[i], v, nv, machine, &c, one, sizeof one) != 0 ||
                   chart_plot(dir, &c, one, sizeof one) != 0;
         if (bad && rc == 0)
             snprintf(err, errlen, "%s", one);

@@ -10,6 +10,7 @@
 
 struct chart_point {
     double x, y;  /* y already divided by the chart's unit (1e6 for "millions") */
+    double lo, hi; /* y's spread (the timing's p10..p90 carried through), NaN for counts */
     char xt[32];  /* x as the args column spells it */
 };
 
@@ -27,6 +28,7 @@ struct chart_series {
     /* the baselines' values at this series' site (scaled), NaN if none:
      * [0] the primary baseline (dashed), [1] the next listed one (dash-dot) */
     double baseline[CHART_BASELINES];
+    double baseline_lo[CHART_BASELINES], baseline_hi[CHART_BASELINES]; /* their p10..p90 band */
     struct chart_point *pt;
     int n, cap;
 };
@@ -42,6 +44,8 @@ struct chart_data {
     char (*cats)[32];
     int ncat;
     int logy;
+    int bars;              /* y is a timing: error bars (lo, hi) on every line, bands on baselines */
+    char caption[256];     /* under the chart: CPU, threads, what the bars are */
     double ylo, yhi;       /* smallest and largest y drawn (baselines included) */
     char empty[128]; /* why there is nothing to plot ("" when there is) */
 };
@@ -50,6 +54,10 @@ struct chart_data {
  * is an argument (by_arg) and there are several, the other arguments that
  * vary between lines of one label, the threads (charts_label.c). */
 void charts_distinguish(struct chart_data *c, int by_arg);
+
+/* Runs gnuplot on GP, which must make PNG and SVG (not empty); 0 or -1
+ * with err (gnuplot_run's, or "gnuplot GP made no PNG"). */
+int charts_run_script(const char *gp, const char *png, const char *svg, char *err, size_t errlen);
 
 /* Writes DIR/<name>.dat and .gp and runs gnuplot for .png and .svg. */
 int chart_plot(const char *dir, const struct chart_data *c, char *err, size_t errlen);

@@ -19,6 +19,7 @@
 
 #include "charts_data.h"
 #include "gnuplot_run.h"
+#include "run_meta.h"
 
 /* Colour-blind-friendly enough and distinct in print (matplotlib's tab10). */
 static const char *const palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -27,18 +28,6 @@ static const int point_types[] = {7, 5, 9, 11, 13, 15};
 enum { N_COLOURS = sizeof palette / sizeof palette[0], N_POINTS = sizeof point_types / sizeof point_types[0] };
 
 #define FONT "'DejaVu Sans,10'"
-
-/* A gnuplot single-quoted string: nothing is special but the quote itself. */
-static void gp_string(FILE *f, const char *s)
-{
-    fputc('\'', f);
-    for (; *s; s++)
-        if (*s == '\'')
-            fputs("''", f);
-        else if (*s != '\n' && *s != '\r')
-            fputc(*s, f);
-    fputc('\'', f);
-}
 
 static void x_extent(const struct chart_data *c, double *lo, double *hi)
 {
@@ -57,18 +46,31 @@ static int write_dat(const char *path, const struct chart_data *c)
     x_extent(c, &lo, &hi);
     if (lo == hi) /* one x value: a baseline still needs some length to be seen */
         lo -= 0.5, hi += 0.5;
-    fprintf(f, "# %s\n# x = %s, y = %s\n", c->title, c->xlabel, c->ylabel);
+    fprintf(f, "# %s\n# x = %s, y = %s%s\n", c->title, c->xlabel, c->ylabel,
+            c->bars ? ", then y's p10 and p90 (y itself when not timed)" : "");
     for (int i = 0; i < c->ns; i++) {
         fprintf(f, "# %s\n", c->s[i].label);
-        for (int j = 0; j < c->s[i].n; j++)
-            fprintf(f, "%.10g %.10g\n", c->s[i].pt[j].x, c->s[i].pt[j].y);
+        for (int j = 0; j < c->s[i].n; j++) {
+            const struct chart_point *p = &c->s[i].pt[j];
+            fprintf(f, "%.10g %.10g", p->x, p->y);
+            if (c->bars)
+                fprintf(f, " %.10g %.10g", isnan(p->lo) ? p->y : p->lo, isnan(p->hi) ? p->y : p->hi);
+            fputc('\n', f);
+        }
         fputs("\n\n", f);
     }
     for (int b = 0; b < CHART_BASELINES; b++)
         for (int i = 0; i < c->ns; i++)
-            if (!isnan(c->s[i].baseline[b]))
-                fprintf(f, "# baseline %d at %s\n%.10g %.10g\n%.10g %.10g\n\n\n", b + 1, c->s[i].label, lo,
-                        c->s[i].baseline[b], hi, c->s[i].baseline[b]);
+            if (!isnan(c->s[i].baseline[b])) {
+                const struct chart_series *s = &c->s[i];
+                double blo = isnan(s->baseline_lo[b]) ? s->baseline[b] : s->baseline_lo[b];
+                double bhi = isnan(s->baseline_hi[b]) ? s->baseline[b] : s->baseline_hi[b];
+                fprintf(f, "# baseline %d at %s\n", b + 1, s->label);
+                for (int end = 0; end < 2; end++)
+                    fprintf(f, c->bars ? "%.10g %.10g %.10g %.10g\n" : "%.10g %.10g\n", end ? hi : lo,
+                            s->baseline[b], blo, bhi);
+                fputs("\n\n", f);
+            }
     int bad = ferror(f); /* sticky: catches any failed fprintf above */
     return fclose(f) != 0 || bad ? -1 : 0;
 }
@@ -81,7 +83,7 @@ static void write_xtics(FILE *f, const struct chart_data *c)
         fputs("set xtics (", f);
         for (int k = 0; k < c->ncat; k++) {
             fputs(k ? ", " : "", f);
-            gp_string(f, c->cats[k]);
+            gnuplot_string(f, c->cats[k]);
             fprintf(f, " %d", k);
         }
         fprintf(f, ")\nset xrange [-0.5:%g]\n", c->ncat - 0.5);
@@ -131,18 +133,21 @@ static void write_setup(FILE *f, const struct chart_data *c, const char *png)
 {
     fprintf(f, "# ablate chart '%s' (harness/charts_plot.c); re-draw: gnuplot <this file>\n", c->spec->name);
     fprintf(f, "set terminal pngcairo size 900,560 noenhanced font " FONT "\nset output ");
-    gp_string(f, png);
+    gnuplot_string(f, png);
     fputs("\nset title ", f);
-    gp_string(f, c->title);
+    gnuplot_string(f, c->title);
     fputs(" font ',12'\nset xlabel ", f);
-    gp_string(f, c->xlabel);
+    gnuplot_string(f, c->xlabel);
     fputs("\nset ylabel ", f);
-    gp_string(f, c->ylabel);
+    gnuplot_string(f, c->ylabel);
     fputs("\nset key outside right top Left reverse samplen 3 spacing 1.2\n"
           "set style line 100 lc rgb '#dddddd' lw 1 dt 1\nset grid xtics ytics ls 100, ls 100\n"
           "set border 3 lc rgb '#444444'\nset tics nomirror\nset format y '%g'\n"
-          "set offsets graph 0.04, graph 0.04, graph 0.06, 0\n",
+          "set offsets graph 0.04, graph 0.04, graph 0.06, 0\nset errorbars small\n"
+          "set bmargin 5\nset label 9001 ",
           f);
+    gnuplot_string(f, c->caption); /* under the x label, clear of the key (outside right) */
+    fputs(" at screen 0.01, screen 0.025 left font ',9' textcolor rgb '#333333'\n", f);
     if (c->logy)
         write_log_y(f, c);
     else if (c->ylo >= 0) /* counts, times and ratios: zero is the honest floor */
@@ -163,8 +168,15 @@ static void write_baselines(FILE *f, const struct chart_data *c, const char *dat
     int any = 0;
     for (int i = 0; i < c->ns; i++)
         if (!isnan(c->s[i].baseline[b])) {
+            if (c->bars) { /* its p10..p90 as a pale band under the dashes */
+                next_item(f, items);
+                gnuplot_string(f, dat);
+                fprintf(f, " index %d using 1:3:4 with filledcurves fs transparent solid 0.12 noborder "
+                           "lc rgb '%s' notitle",
+                        *idx, palette[i % N_COLOURS]);
+            }
             next_item(f, items);
-            gp_string(f, dat);
+            gnuplot_string(f, dat);
             fprintf(f, " index %d using 1:2 with lines dt %d lw 1.5 lc rgb '%s' notitle", (*idx)++, 2 + 2 * b,
                     palette[i % N_COLOURS]);
             any = 1;
@@ -172,7 +184,7 @@ static void write_baselines(FILE *f, const struct chart_data *c, const char *dat
     if (any) {
         next_item(f, items);
         fprintf(f, "NaN with lines dt %d lw 1.5 lc rgb '#555555' title ", 2 + 2 * b);
-        gp_string(f, c->baseline_key[b]);
+        gnuplot_string(f, c->baseline_key[b]);
     }
 }
 
@@ -180,7 +192,7 @@ static void write_plot(FILE *f, const struct chart_data *c, const char *dat)
 {
     if (c->empty[0]) {
         fputs("set label 1 ", f);
-        gp_string(f, c->empty);
+        gnuplot_string(f, c->empty);
         fputs(" at graph 0.5, graph 0.5 center\nset xrange [0:1]\nset yrange [0:1]\nunset key\n"
               "plot NaN notitle\n",
               f);
@@ -189,17 +201,18 @@ static void write_plot(FILE *f, const struct chart_data *c, const char *dat)
     int items = 0, idx = c->ns;
     for (int i = 0; i < c->ns; i++) {
         next_item(f, &items);
-        gp_string(f, dat);
-        fprintf(f, " index %d using 1:2 with linespoints lw 2 pt %d ps 1.1 lc rgb '%s' title ", i,
-                point_types[i / N_COLOURS % N_POINTS], palette[i % N_COLOURS]);
-        gp_string(f, c->s[i].label);
+        gnuplot_string(f, dat);
+        fprintf(f, c->bars ? " index %d using 1:2:3:4 with yerrorlines lw 2 pt %d ps 1.1 lc rgb '%s' title "
+                           : " index %d using 1:2 with linespoints lw 2 pt %d ps 1.1 lc rgb '%s' title ",
+                i, point_types[i / N_COLOURS % N_POINTS], palette[i % N_COLOURS]);
+        gnuplot_string(f, c->s[i].label);
     }
     for (int b = 0; b < CHART_BASELINES; b++) /* same order as write_dat's blocks */
         write_baselines(f, c, dat, b, &items, &idx);
     if (c->unit_line[0]) {
         next_item(f, &items);
         fputs("1 with lines dt 3 lw 1.5 lc rgb '#888888' title ", f);
-        gp_string(f, c->unit_line);
+        gnuplot_string(f, c->unit_line);
     }
     fputs("\n", f);
 }
@@ -215,7 +228,7 @@ static int write_gp(const char *path, const struct chart_data *c, const char *da
     fputs("set terminal svg size 900,560 dynamic noenhanced font " FONT " background rgb 'white'\n"
           "set output ",
           f);
-    gp_string(f, svg);
+    gnuplot_string(f, svg);
     fputs("\nreplot\nunset output\n", f);
     int bad = ferror(f); /* sticky: catches any failed write above */
     return fclose(f) != 0 || bad ? -1 : 0;
@@ -240,6 +253,11 @@ int chart_plot(const char *dir, const struct chart_data *c, char *err, size_t er
         snprintf(err, errlen, "cannot write %s (%s)", failed, strerror(errno));
         return -1;
     }
+    return charts_run_script(gp, png, svg, err, errlen);
+}
+
+int charts_run_script(const char *gp, const char *png, const char *svg, char *err, size_t errlen)
+{
     if (gnuplot_run(gp, err, errlen) != 0)
         return -1;
     if (!non_empty(png) || !non_empty(svg)) {
@@ -247,4 +265,15 @@ int chart_plot(const char *dir, const struct chart_data *c, char *err, size_t er
         return -1;
     }
     return 0;
+}
+
+void charts_machine(const char *dir, char *buf, size_t len)
+{
+    struct run_meta m;
+    char err[256];
+    if (run_meta_read(dir, &m, err, sizeof err) != 0 || !m.cpu_model[0])
+        snprintf(buf, len, "CPU: unknown (no meta.json in %s)", dir);
+    else
+        snprintf(buf, len, "CPU: %s (%d logical CPUs, OpenBLAS %s)", m.cpu_model, m.cores,
+                 m.blas_core[0] ? m.blas_core : "?");
 }

@@ -2,6 +2,7 @@
  * implementation's configuration, relative to its first recorded run so
  * that every line starts at 1 and a step up reads as a slowdown. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,7 +37,9 @@ static int write_dat(FILE *f, const struct hist_row *h, int n, const char *fp, i
         fprintf(f, "# %s\n", h[i].desc);
         for (int j = i; j < n; j++)
             if (!strcmp(h[j].fp, fp) && !strcmp(h[j].desc, h[i].desc))
-                fprintf(f, "%d %.6g\n", run_index(h, j, fp), h[j].median / h[i].median);
+                fprintf(f, "%d %.6g %.6g %.6g\n", run_index(h, j, fp), h[j].median / h[i].median,
+                        (isnan(h[j].p10) ? h[j].median : h[j].p10) / h[i].median,
+                        (isnan(h[j].p90) ? h[j].median : h[j].p90) / h[i].median);
         fputs("\n\n", f);
         (*nseries)++;
     }
@@ -63,7 +66,15 @@ static int write_gp(FILE *f, const char *dat, const char *svg, const char *png, 
 {
     fprintf(f, "set title 'latency over commits on machine %s: %d configurations (generated impls), "
                "median relative to its first run' noenhanced\n", fp, nseries);
-    fputs("set ylabel 'median / first run median'\nset grid\nunset key\nset bmargin 8\nset rmargin 8\n", f);
+    fputs("set ylabel 'median / first run median (ratio)'\nset xlabel 'run (commit, date)'\nset grid\n"
+          "unset key\nset bmargin 9\nset rmargin 8\nset errorbars small\n",
+          f);
+    char caption[256];
+    snprintf(caption, sizeof caption, "machine fingerprint %s (its CPU: each run's meta.json); threads: as each "
+             "descriptor says (:t1, :t2); bars: p10-p90 / first median", fp);
+    fputs("set label 9001 ", f);
+    gnuplot_string(f, caption);
+    fputs(" at screen 0.01, screen 0.025 left font ',9' textcolor rgb '#333333'\n", f);
     write_xtics(f, h, n, fp);
     fputs("set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb '#777777'\n", f);
     fputs("set terminal svg size 900,500 noenhanced font 'DejaVu Sans,10' background rgb 'white'\nset output ", f);
@@ -71,7 +82,7 @@ static int write_gp(FILE *f, const char *dat, const char *svg, const char *png, 
     fprintf(f, "\nplot for [i=0:%d] ", nseries - 1);
     gnuplot_string(f, dat);
     /* a colour per configuration: a step in one line must stand out from the rest */
-    fprintf(f, " index i using 1:2 with linespoints lw 1.5 pt 7 ps 0.6 lc i + 1\n");
+    fprintf(f, " index i using 1:2:3:4 with yerrorlines lw 1.5 pt 7 ps 0.6 lc i + 1\n");
     fputs("set terminal pngcairo size 900,500 noenhanced font 'DejaVu Sans,10'\nset output ", f);
     gnuplot_string(f, png);
     fputs("\nreplot\nunset output\n", f);

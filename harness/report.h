@@ -70,13 +70,41 @@ int report_lines(const struct report_in *in, struct report_line **lines);
 /* OUT/roofline.{dat,gp,svg,png}. 0 or -1 with err. */
 int report_roofline(const char *out, const struct report_in *in, char *err, size_t errlen);
 
-/* The chart SVGs of the report: roofline first, then each run's charts. */
+/* The chart SVGs of the report, the main chart first (the first of:
+ * latency ratio to the baseline, a placement's params vs latency, a
+ * latency chart, the roofline), the rest in natural name order. */
 int report_svgs(const char *out, const struct report_in *in, char (*paths)[1200], int max);
 
 int report_write_md(const char *path, const struct report_in *in, const struct report_line *l, int nl,
                     char (*svgs)[1200], int nsvg, const char *out);
 int report_write_html(const char *path, const struct report_in *in, const struct report_line *l, int nl,
                       char (*svgs)[1200], int nsvg);
+
+/* The headline (report_headline.c): per site and thread count, the best
+ * and the worst configuration against the baseline. */
+struct report_pick {
+    const struct config_view *c;
+    double ratio, lo, hi; /* latency ratio to the baseline and its 95 % CI (NaN: none) */
+    int across;           /* the two rows come from different machines: no CI */
+};
+struct report_head {
+    char site[32];
+    int threads, count; /* count: configurations compared at this site */
+    struct report_pick best, worst;
+};
+/* Returns how many groups (*out malloc'd), -1 out of memory. */
+int report_headline(const struct report_in *in, struct report_head **out);
+/* "AKConv num_param=3:..." and "0.812 [0.790, 0.835]". */
+void report_pick_text(const struct report_pick *p, char *what, size_t wlen, char *ratio, size_t rlen);
+extern const char report_headline_note[];
+
+/* A chart's numbered points (a scatter writes DIR/<stem>.points.tsv beside
+ * DIR/<stem>.svg): the table the report shows under it, as rows of cells
+ * (number, name, x, y, interval).  Returns rows (*cells malloc'd,
+ * REPORT_POINT_COLS per row), 0 when the chart has none, -1 on error. */
+enum { REPORT_POINT_COLS = 5 };
+typedef char report_cell[96];
+int report_chart_points(const char *svg, report_cell **cells, char header[REPORT_POINT_COLS][96]);
 
 /* A stability warning (pyperf-style) when other processes' CPU use seen
  * while timing (the CSV's load column) exceeded REPORT_LOAD_WARN cores;

@@ -18,6 +18,28 @@ static void html_text(FILE *f, const char *s)
         }
 }
 
+/* The numbered points of a scatter, as a table under it. */
+static void html_points(FILE *f, const char *svg)
+{
+    report_cell *cells;
+    char head[REPORT_POINT_COLS][96];
+    int n = report_chart_points(svg, &cells, head);
+    if (n <= 0)
+        return;
+    fputs("<table class=\"points\"><tr>", f);
+    for (int c = 0; c < REPORT_POINT_COLS; c++)
+        fputs("<th>", f), html_text(f, head[c]), fputs("</th>", f);
+    fputs("</tr>\n", f);
+    for (int i = 0; i < n; i++) {
+        fputs("<tr>", f);
+        for (int c = 0; c < REPORT_POINT_COLS; c++)
+            fputs("<td>", f), html_text(f, cells[i * REPORT_POINT_COLS + c]), fputs("</td>", f);
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    free(cells);
+}
+
 static int embed_svg(FILE *f, const char *path)
 {
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -40,6 +62,7 @@ static int embed_svg(FILE *f, const char *path)
     fputs("\"><figcaption>", f);
     html_text(f, strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
     fputs("</figcaption></figure>\n", f);
+    html_points(f, path);
     return bad ? -1 : 0;
 }
 
@@ -60,19 +83,47 @@ static void html_machines(FILE *f, const struct report_in *in)
         fprintf(f, "<li>roof at %d thread(s): sgemm %.1f GFLOP/s, triad %.1f GB/s</li>\n", in->peaks[k].threads,
                 in->peaks[k].sgemm_gflops, in->peaks[k].triad_gbs);
     fputs("</ul>\n", f);
-    char note[256];
-    report_load_note(in, note, sizeof note);
-    if (note[0])
-        fputs("<p class=\"warn\">", f), html_text(f, note), fputs("</p>\n", f);
     if (in->mixed)
         fputs("<p class=\"warn\">These runs come from different machine fingerprints (merged with --mix-machines): "
               "latency ratios across them are not comparable.</p>\n",
               f);
 }
 
+/* The opening: best and worst per layer and thread count. */
+static int html_headline(FILE *f, const struct report_in *in)
+{
+    struct report_head *h;
+    int n = report_headline(in, &h);
+    if (n < 0)
+        return -1;
+    fputs("<section id=\"headline\"><h2>Headline: best and worst configuration per layer</h2>\n", f);
+    if (n == 0)
+        fputs("<p>No configuration has both its own and its baseline's timing: nothing to compare.</p>\n", f);
+    else
+        fputs("<table class=\"headline\"><tr><th>layer</th><th>threads</th><th>configs</th><th>best</th>"
+              "<th>latency ratio [95% CI]</th><th>worst</th><th>latency ratio [95% CI]</th></tr>\n",
+              f);
+    for (int i = 0; i < n; i++) {
+        char bw[160], br[96], ww[160], wr[96];
+        report_pick_text(&h[i].best, bw, sizeof bw, br, sizeof br);
+        report_pick_text(&h[i].worst, ww, sizeof ww, wr, sizeof wr);
+        fputs("<tr><td>", f), html_text(f, h[i].site);
+        fprintf(f, "</td><td>%d</td><td>%d</td><td>", h[i].threads, h[i].count);
+        html_text(f, bw), fputs("</td><td>", f), html_text(f, br), fputs("</td><td>", f);
+        html_text(f, ww), fputs("</td><td>", f), html_text(f, wr), fputs("</td></tr>\n", f);
+    }
+    fputs(n ? "</table>\n<p class=\"note\">" : "<p class=\"note\">", f);
+    html_text(f, report_headline_note);
+    fputs("</p></section>\n", f);
+    free(h);
+    return 0;
+}
+
 static void html_table(FILE *f, const struct report_line *l, int nl)
 {
-    fputs("<h2>Each configuration against its baseline</h2>\n<table><tr>", f);
+    fprintf(f, "<details id=\"full-table\"><summary>Full table: each configuration against its baseline "
+               "(%d rows)</summary>\n<table><tr>",
+            nl);
     for (int c = 0; c < REPORT_COLS; c++)
         fputs("<th>", f), html_text(f, report_headers[c]), fputs("</th>", f);
     fputs("</tr>\n", f);
@@ -82,7 +133,22 @@ static void html_table(FILE *f, const struct report_line *l, int nl)
             fputs("<td>", f), html_text(f, l[i].cell[c]), fputs("</td>", f);
         fputs("</tr>\n", f);
     }
-    fputs("</table>\n", f);
+    fputs("</table></details>\n", f);
+}
+
+/* One line under the title: the machine at a glance (details further down). */
+static void html_machine_line(FILE *f, const struct report_in *in)
+{
+    const struct run_meta *m = &in->meta[0];
+    fputs("<p class=\"machine\">", f);
+    html_text(f, m->cpu_model[0] ? m->cpu_model : "CPU unknown");
+    fprintf(f, ", %d logical CPUs, OpenBLAS ", m->cores);
+    html_text(f, m->blas_core), fputs("; ", f), html_text(f, m->date);
+    fputs(in->nruns > 1 ? " (first of the merged runs)</p>\n" : "</p>\n", f);
+    char note[256];
+    report_load_note(in, note, sizeof note);
+    if (note[0])
+        fputs("<p class=\"warn\">", f), html_text(f, note), fputs("</p>\n", f);
 }
 
 int report_write_html(const char *path, const struct report_in *in, const struct report_line *l, int nl,
@@ -95,16 +161,23 @@ int report_write_html(const char *path, const struct report_in *in, const struct
           "<style>body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;"
           "font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td:nth-child(-n+4)"
           "{text-align:left}tr.base{background:#f3f3f3}img.chart{max-width:900px;width:100%}"
-          ".warn{color:#b00}code{font-size:12px}</style></head><body>\n<h1>ablate report: ",
+          ".warn{color:#b00}code{font-size:12px}table.headline td:nth-child(-n+4){text-align:left}"
+          "table.headline td:nth-child(6){text-align:left}table.headline td:nth-child(5),"
+          "table.headline td:nth-child(7){white-space:nowrap}table.headline th{text-align:left}table.points td:nth-child(2){text-align:left}"
+          "table.points{margin-bottom:2em}.note,.machine{color:#444;font-size:13px;max-width:900px}"
+          "details summary{font-size:1.2em;font-weight:bold;margin:1em 0;cursor:pointer}</style></head><body>\n<h1>ablate report: ",
           f);
     html_text(f, in->meta[0].experiment[0] ? in->meta[0].experiment : in->dirs[0]);
     fputs("</h1>\n", f);
-    html_machines(f, in);
-    html_table(f, l, nl);
-    fputs("<h2>Charts</h2>\n", f);
-    int bad = 0;
-    for (int i = 0; i < nsvg; i++)
+    html_machine_line(f, in);
+    int bad = html_headline(f, in) != 0;
+    for (int i = 0; i < nsvg; i++) {
+        if (i < 2)
+            fputs(i ? "<h2>Other charts</h2>\n" : "<h2>Main chart</h2>\n", f);
         bad |= embed_svg(f, svgs[i]) != 0;
+    }
+    html_table(f, l, nl);
+    html_machines(f, in);
     fputs("<h2>Method</h2><p>", f);
     html_text(f, report_method);
     /* lets a headless browser test tell charts that decoded from broken ones */

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -42,12 +43,32 @@ static void write_roofs(FILE *f, const struct report_in *in)
     }
 }
 
+/* Under the chart: the machine and the thread counts the points mix. */
+static void write_caption(FILE *f, const struct report_in *in)
+{
+    char text[512], threads[64] = "";
+    int seen[65] = {0};
+    for (int i = 0; i < in->n; i++)
+        if (in->rows[i].threads > 0 && in->rows[i].threads <= 64 && !seen[in->rows[i].threads]++) {
+            size_t used = strlen(threads);
+            snprintf(threads + used, sizeof threads - used, "%s%d", used ? ", " : "", in->rows[i].threads);
+        }
+    const struct run_meta *m = &in->meta[0];
+    snprintf(text, sizeof text, "CPU: %s (%d logical CPUs, OpenBLAS %s); points from every thread count: %s",
+             m->cpu_model[0] ? m->cpu_model : "unknown", m->cores, m->blas_core[0] ? m->blas_core : "?", threads);
+    fputs("set label 9001 ", f);
+    gnuplot_string(f, text);
+    fputs(" at screen 0.01, screen 0.025 left font ',9' textcolor rgb '#333333'\n", f);
+}
+
 static int write_gp(FILE *f, const char *dat, const char *svg, const char *png, const struct report_in *in,
                     double xlo, double xhi)
 {
     fputs("set title 'Roofline: achieved GFLOP/s (fastest generated impl) vs arithmetic intensity'\n"
-          "set xlabel 'arithmetic intensity (flops_full / bytes)'\nset ylabel 'GFLOP/s'\n"
-          "set logscale xy 10\nset grid\nset key bottom right\nset samples 400\n", f);
+          "set xlabel 'arithmetic intensity (FLOP/byte: flops_full / bytes)'\n"
+          "set ylabel 'achieved GFLOP/s (flops_full / median)'\n"
+          "set logscale xy 10\nset grid\nset key bottom right\nset samples 400\nset bmargin 5\n", f);
+    write_caption(f, in);
     fprintf(f, "set xrange [%.6g:%.6g]\n", xlo / 3, xhi * 3);
     fputs("set terminal svg size 900,560 noenhanced font 'DejaVu Sans,10' background rgb 'white'\nset output ", f);
     gnuplot_string(f, svg);
@@ -96,7 +117,26 @@ static int ends_with(const char *s, const char *suffix)
     return a >= b && !strcmp(s + a - b, suffix);
 }
 
-/* The sweep's own charts: every *.svg of each run folder but ours. */
+/* Which chart a reader wants first: the latency ratio to the baseline
+ * (the experiment's question), a placement's params vs latency, a latency
+ * chart, then the rest; the roofline after the sweep's own charts. */
+static int chart_rank(const char *path)
+{
+    const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    static const char *const first[] = {"ratio_vs_baseline", "params_vs_latency", "median_ms", "flops_vs_latency"};
+    for (int k = 0; k < 4; k++)
+        if (!strncmp(name, first[k], strlen(first[k])))
+            return k;
+    return strcmp(name, "roofline.svg") ? 4 : 5;
+}
+
+static int cmp_chart(const void *a, const void *b)
+{
+    int ra = chart_rank(a), rb = chart_rank(b);
+    return ra != rb ? ra - rb : strverscmp(a, b);
+}
+
+/* Every *.svg of each run folder (the sweep's charts), and ours. */
 int report_svgs(const char *out, const struct report_in *in, char (*paths)[1200], int max)
 {
     int n = 0;
@@ -114,5 +154,41 @@ int report_svgs(const char *out, const struct report_in *in, char (*paths)[1200]
         if (d)
             (void)closedir(d); /* read-only */
     }
+    qsort(paths, (size_t)n, sizeof *paths, cmp_chart); /* readdir's order is the disk's */
     return n;
+}
+
+int report_chart_points(const char *svg, report_cell **cells, char header[REPORT_POINT_COLS][96])
+{
+    char path[1300], line[1024];
+    size_t stem = strlen(svg) - (ends_with(svg, ".svg") ? 4 : 0);
+    snprintf(path, sizeof path, "%.*s.points.tsv", (int)stem, svg);
+    *cells = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0; /* a chart without numbered points */
+    int n = -1, cap = 0, bad = 0;
+    while (!bad && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (n >= 0 && n == cap) {
+            cap = cap ? 2 * cap : 64;
+            report_cell *grown = realloc(*cells, (size_t)cap * REPORT_POINT_COLS * sizeof *grown);
+            if (!grown) {
+                bad = 1;
+                break;
+            }
+            *cells = grown;
+        }
+        char *save = NULL, *field = strtok_r(line, "\t", &save);
+        for (int c = 0; c < REPORT_POINT_COLS; c++, field = strtok_r(NULL, "\t", &save))
+            snprintf(n < 0 ? header[c] : (*cells)[n * REPORT_POINT_COLS + c], 96, "%s", field ? field : "");
+        n++;
+    }
+    (void)fclose(f); /* read-only */
+    if (bad) {
+        free(*cells);
+        *cells = NULL;
+        return -1;
+    }
+    return n < 0 ? 0 : n;
 }

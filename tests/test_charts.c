@@ -209,7 +209,7 @@ Test(charts, second_baseline_dash_dot)
     cr_expect(strstr(gp, "with lines dt 4 lw 1.5 lc rgb '#1f77b4' notitle"), "L1's C2f line in L1's colour");
     read_out("latency.dat", dat, sizeof dat);
     cr_expect(strstr(dat, "# baseline 2 at L1\n"), "%s", dat);
-    cr_expect(strstr(dat, " 0.123\n"), "C2f's median drawn as is (ms)");
+    cr_expect(strstr(dat, " 0.123 "), "C2f's median drawn as is (ms), its band after it: %s", dat);
 }
 
 /* x = "layer": a module at the places it replaces another (its arguments
@@ -245,4 +245,143 @@ Test(charts, x_is_the_layer)
     cr_expect_null(strstr(gp, "baseline (dashed)"), "the baseline is a line, not dashes");
     /* x = 0, 1, 2 for L1, L3, L16; params 100 200 300 and 1000 2000 3000 */
     cr_expect(strstr(dat, "0 1000\n1 2000\n2 3000") && strstr(dat, "0 100\n1 200\n2 300"), "%s", dat);
+}
+
+/* ------------------------------------------------------------ scatter charts */
+
+/* 40 points crowded around (1, 1), the reference first: deterministic
+ * (an LCG), some on a front by construction. */
+static int crowded(struct scatter_point *p)
+{
+    unsigned s = 12345;
+    p[0] = (struct scatter_point){.x = 1, .y = 1, .lo = 0.97, .hi = 1.04, .number = 0};
+    snprintf(p[0].name, sizeof p[0].name, "base");
+    for (int i = 1; i < 40; i++) {
+        s = s * 1103515245u + 12345u;
+        double u = (s >> 8 & 0xffff) / 65536.0;
+        s = s * 1103515245u + 12345u;
+        double v = (s >> 8 & 0xffff) / 65536.0;
+        p[i] = (struct scatter_point){.x = 0.9 + 0.2 * u, .y = 0.95 + 0.1 * v, .number = i};
+        p[i].lo = p[i].y - 0.02, p[i].hi = p[i].y + 0.03;
+        snprintf(p[i].name, sizeof p[i].name, "Module at %d,%d", i, i + 3);
+    }
+    return 40;
+}
+
+/* The front by brute force: nothing else both no larger and one smaller. */
+static int on_front(const struct scatter_point *p, int n, int i)
+{
+    for (int j = 0; j < n; j++)
+        if (j != i && p[j].x <= p[i].x && p[j].y <= p[i].y && (p[j].x < p[i].x || p[j].y < p[i].y))
+            return 0;
+    return 1;
+}
+
+Test(charts, pareto_front_is_the_undominated_points)
+{
+    double x[] = {1, 0.9, 0.9, 1.1, 0.8, NAN}, y[] = {1, 1.2, 1.1, 0.7, 1.3, 0.1};
+    int front[6];
+    cr_assert_eq(charts_pareto_front(x, y, 6, front), 4);
+    int want[6] = {1, 0, 1, 1, 1, 0}; /* (0.9, 1.2) is beaten by (0.9, 1.1); NaN never on it */
+    for (int i = 0; i < 6; i++)
+        cr_expect_eq(front[i], want[i], "point %d", i);
+}
+
+Test(charts, placed_labels_never_overlap)
+{
+    struct scatter_point p[40];
+    int n = crowded(p);
+    struct chart_label l[40];
+    struct chart_box obs[40], area = {80, 150, 880, 630};
+    for (int i = 0; i < n; i++) { /* 40 points in a 160 x 100 px patch */
+        l[i] = (struct chart_label){.ax = 400 + (p[i].x - 0.9) * 800, .ay = 300 + (p[i].y - 0.95) * 1000};
+        charts_text_box(i % 4 ? "12" : "12 Module at 12,15", 9, &l[i].w, &l[i].h);
+        obs[i] = (struct chart_box){l[i].ax - 5, l[i].ay - 5, l[i].ax + 5, l[i].ay + 5};
+    }
+    cr_assert_eq(charts_place_labels(l, n, obs, n, area), 0);
+    for (int i = 0; i < n; i++) {
+        struct chart_box a = charts_label_box(&l[i]);
+        cr_expect(a.x0 >= area.x0 && a.x1 <= area.x1 && a.y0 >= area.y0 && a.y1 <= area.y1, "label %d outside", i);
+        for (int j = 0; j < i; j++) {
+            struct chart_box b = charts_label_box(&l[j]);
+            cr_expect(!charts_boxes_overlap(&a, &b), "labels %d and %d overlap", i, j);
+        }
+    }
+}
+
+Test(charts, crowded_scatter_names_only_the_pareto_front)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not installed (apt-get install gnuplot-nox)");
+    struct scatter_point p[40];
+    int n = crowded(p);
+    struct scatter_spec s = {.name = "crowded", .title = "40 crowded points", .xlabel = "params / base (ratio)",
+                             .ylabel = "latency / base (ratio)", .interval = "bars: p10-p90 / base median",
+                             .caption = {"CPU: Test CPU, 2 threads", ""}, .shade = 1,
+                             .shade_key = "FLOPs down, latency up"};
+    struct scatter_drawn d;
+    char err[512], gp[65536];
+    cr_assert_eq(charts_scatter(dir, &s, p, n, &d, err, sizeof err), 0, "%s", err);
+    cr_expect_gt(file_size("crowded.png"), 0);
+    cr_expect_gt(file_size("crowded.svg"), 0);
+    read_out("crowded.gp", gp, sizeof gp);
+    int front = 0;
+    for (int i = 0; i < n; i++) {
+        char named[96], numbered[32];
+        snprintf(named, sizeof named, "'%d %s' at screen", p[i].number, p[i].name);
+        snprintf(numbered, sizeof numbered, "'%d' at screen", p[i].number);
+        int want = on_front(p, n, i);
+        front += want;
+        cr_expect_eq(d.named[i], want, "point %d", i);
+        if (i == 0) { /* the reference: in the key; named on the chart only on the front */
+            cr_expect_eq(strstr(gp, "'base' at screen") != NULL, want);
+            continue;
+        }
+        cr_expect_eq(strstr(gp, named) != NULL, want, "point %d named: %d", i, want);
+        cr_expect_eq(strstr(gp, numbered) != NULL, !want, "point %d numbered: %d", i, !want);
+    }
+    cr_expect(front >= 2 && front < 10, "a front of %d points: the fixture should crowd more", front);
+    cr_expect(strstr(gp, "with yerrorbars"), "error bars");
+    cr_expect(strstr(gp, "set object 1 rect from"), "the shaded quadrant");
+    cr_expect(strstr(gp, "'CPU: Test CPU, 2 threads' at screen"), "the caption");
+}
+
+/* Timing charts carry the p10..p90 of every point (yerrorlines, the .dat's
+ * columns 3 and 4) and a band around each baseline; counts do not. */
+Test(charts, sweep_charts_have_error_bars_and_bands)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not installed (apt-get install gnuplot-nox)");
+    struct chart_spec s[3] = {spec("median_ms", 1, "latency"), spec("ratio_vs_baseline", 1, "ratio"),
+                              spec("params", 1, "params")};
+    render(s, 3);
+    char gp[16384], dat[16384], err[256];
+    read_out("latency.gp", gp, sizeof gp);
+    cr_expect(strstr(gp, "using 1:2:3:4 with yerrorlines"), "%s", gp);
+    cr_expect(strstr(gp, "using 1:3:4 with filledcurves"), "the baseline's band: %s", gp);
+    cr_expect(strstr(gp, "bars and bands: p10-p90 of the timing"), "the caption says what the bars are");
+    cr_expect(strstr(gp, "CPU: unknown (no meta.json in "), "the caption names the CPU (none here): %s", gp);
+    cr_expect(strstr(gp, ", 1 thread;"), "and the threads");
+    cr_expect(strstr(gp, "set xlabel 'num_param (module argument value)'"), "%s", gp);
+    /* L1, num_param 1: the fastest passing impl (gen:fused) with its own p10 and p90 */
+    struct result_row *rows;
+    int n = results_read(csv, &rows, err, sizeof err);
+    cr_assert(n > 0, "%s", err);
+    const struct result_row *g = NULL;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(rows[i].layer, "L1") && rows[i].threads == 1 && !strcmp(rows[i].impl, "gen:fused") &&
+            !strcmp(rows[i].args, "grid=ij:num_param=1:s=2"))
+            g = &rows[i];
+    cr_assert(g);
+    char want[128];
+    snprintf(want, sizeof want, "# L1\n1 %.10g %.10g %.10g\n", g->median_ms, g->p10_ms, g->p90_ms);
+    read_out("latency.dat", dat, sizeof dat);
+    cr_expect(strstr(dat, want), "want %s in %s", want, dat);
+    cr_expect(g->p10_ms < g->median_ms && g->median_ms < g->p90_ms, "the fixture has a spread");
+    free(rows);
+    read_out("ratio.gp", gp, sizeof gp);
+    cr_expect(strstr(gp, "with yerrorlines"), "ratios are timings too");
+    read_out("params.gp", gp, sizeof gp);
+    cr_expect_null(strstr(gp, "yerrorlines"), "counts have no spread");
+    cr_expect_null(strstr(gp, "filledcurves"));
 }

@@ -232,6 +232,24 @@ Test(placement, tiny_run_writes_rows, .timeout = 120)
     }
     free(rows);
     snprintf(csv, sizeof csv, "%s/run/summary.md", dir);
-    cr_expect_eq(access(csv, R_OK), 0);
+    static char md[16384];
+    slurp(csv, md, sizeof md);
+    cr_expect(strstr(md, "| # | placement | params |"), "%s", md);
+    cr_expect(strstr(md, "| base | base | 3157200 |"), "the base unnumbered: %s", md);
+    cr_expect(strstr(md, "| 1 | AKConv at 16,19 | 3044700 |"), "%s", md);
+    if (system("command -v gnuplot >/dev/null 2>&1") == 0) {
+        const char *charts[] = {"params_vs_latency_n_t1.png", "params_vs_latency_n_t1.svg",
+                                "flops_vs_latency_n_t1.png", "flops_vs_latency_n_t1.svg"};
+        for (int i = 0; i < 4; i++) {
+            snprintf(csv, sizeof csv, "%s/run/%s", dir, charts[i]);
+            cr_expect_eq(access(csv, R_OK), 0, "%s", csv);
+        }
+        snprintf(csv, sizeof csv, "%s/run/params_vs_latency_n_t1.gp", dir);
+        static char gp[16384];
+        slurp(csv, gp, sizeof gp);
+        /* fewer params than the base: on the front whatever its latency */
+        cr_expect(strstr(gp, "'1 AKConv at 16,19' at screen"), "%s", gp);
+        cr_expect(strstr(gp, "1 thread;"), "the threads in the caption: %s", gp);
+    }
     remove_dir(dir);
 }

@@ -6,7 +6,9 @@
 #include <criterion/criterion.h>
 #include <inttypes.h>
 
+#include "charts.h"
 #include "report_fixture.h"
+#include "stats.h"
 #include "test_util.h"
 
 static char dir[64], run[128];
@@ -40,6 +42,16 @@ static void report_ok(const char *args)
     cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
 }
 
+/* `ablate report RUN`, then RUN/<file> read into buf. */
+static void report_read(const char *file, char *buf, size_t len)
+{
+    char args[256], path[192];
+    snprintf(args, sizeof args, "report %s", run);
+    report_ok(args);
+    snprintf(path, sizeof path, "%s/%s", run, file);
+    slurp(path, buf, len);
+}
+
 /* Fastest ok gen:* median of (role, layer, threads, args) straight from the rows. */
 static const struct result_row *best(const struct result_row *rows, int n, const char *role, const char *layer,
                                      int threads, const char *args)
@@ -70,13 +82,10 @@ static void check_line(const char *md, const struct result_row *rows, int n, con
 
 Test(report, md_numbers_match_the_csv)
 {
-    char args[256], path[192], csv[192], err[256];
+    char csv[192], err[256];
     static char md[65536];
     struct result_row *rows;
-    snprintf(args, sizeof args, "report %s", run);
-    report_ok(args);
-    snprintf(path, sizeof path, "%s/report.md", run);
-    slurp(path, md, sizeof md);
+    report_read("report.md", md, sizeof md);
     snprintf(csv, sizeof csv, "%s/results.csv", run);
     int n = results_read(csv, &rows, err, sizeof err);
     cr_assert(n > 0, "%s", err);
@@ -105,12 +114,83 @@ Test(report, html_is_self_contained)
               "the report must open offline");
 }
 
+/* A scatter in the run folder, as a placement run draws them: its SVG and
+ * its numbered points (.points.tsv). */
+static void add_scatter(const char *into)
+{
+    struct scatter_point p[3] = {{.x = 1, .y = 1, .lo = 0.95, .hi = 1.05, .number = 0, .name = "base"},
+                                 {.x = 0.9, .y = 1.2, .lo = 1.1, .hi = 1.3, .number = 1, .name = "AKConv at 1"},
+                                 {.x = 1.1, .y = 0.8, .lo = 0.7, .hi = 0.9, .number = 2, .name = "ACmix after 15"}};
+    struct scatter_spec s = {.name = "params_vs_latency_n_t2", .title = "scatter", .xlabel = "params / base (ratio)",
+                             .ylabel = "latency / base (ratio)", .interval = "bars: p10-p90 / base median"};
+    char err[512];
+    cr_assert_eq(charts_scatter(into, &s, p, 3, NULL, err, sizeof err), 0, "%s", err);
+}
+
+/* The headline: per layer and threads, the configuration with the lowest
+ * and the highest ratio to the baseline, each with its CI, before the
+ * charts and the full table, which folds away. */
+Test(report, md_opens_on_the_headline)
+{
+    char csv[192], err[256], want[512];
+    static char md[65536];
+    struct result_row *rows;
+    report_read("report.md", md, sizeof md);
+    const char *head = strstr(md, "## Headline: best and worst configuration per layer");
+    const char *chart = strstr(md, "## Main chart"), *table = strstr(md, "<details><summary>Full table");
+    cr_assert(head && chart && table && head < chart && chart < table, "%s", md);
+    cr_assert(strstr(md, "from the two rows' p10/p90 and sample counts"), "says where the CI comes from");
+    snprintf(csv, sizeof csv, "%s/results.csv", run);
+    int n = results_read(csv, &rows, err, sizeof err);
+    cr_assert(n > 0, "%s", err);
+    /* L16 at 2 threads: the best and worst ratio recomputed from the rows */
+    const struct result_row *b = best(rows, n, "baseline", "L16", 2, NULL), *lo = NULL, *hi = NULL;
+    for (int np = 1; np <= 13; np++) {
+        char a[64];
+        snprintf(a, sizeof a, "grid=ij:num_param=%d:s=2", np);
+        const struct result_row *m = best(rows, n, "module", "L16", 2, a);
+        if (m && (!lo || m->median_ms < lo->median_ms))
+            lo = m;
+        if (m && (!hi || m->median_ms > hi->median_ms))
+            hi = m;
+    }
+    cr_assert(b && lo && hi && lo != hi);
+    struct lat_summary sl = {lo->median_ms, lo->p10_ms, lo->p90_ms, lo->samples},
+                       sb = {b->median_ms, b->p10_ms, b->p90_ms, b->samples};
+    double r, cl, ch;
+    stats_ratio_ci(&sl, &sb, 0.05, &r, &cl, &ch);
+    snprintf(want, sizeof want, "| L16 | 2 | ");
+    const char *line = strstr(head, want);
+    cr_assert(line, "%s", head);
+    snprintf(want, sizeof want, "| AKConv %s | %.3f [%.3f, %.3f] | AKConv %s | %.3f [", lo->args, r, cl, ch, hi->args,
+             hi->median_ms / b->median_ms);
+    cr_assert(strstr(line, want) && strstr(line, want) < strchr(line, '\n'), "want %s in %.600s", want, line);
+    free(rows);
+}
+
+/* A scatter's numbered points are listed under it. */
+Test(report, numbered_points_under_their_chart)
+{
+    if (system("command -v gnuplot >/dev/null 2>&1") != 0)
+        cr_skip_test("gnuplot is not installed");
+    static char md[65536], html[1 << 20];
+    add_scatter(run);
+    report_read("report.md", md, sizeof md);
+    const char *img = strstr(md, "![params_vs_latency_n_t2.svg]"), *main = strstr(md, "## Main chart");
+    cr_assert(img && main && main < img && img < strstr(md, "## Other charts"), "the scatter is the main chart: %s", md);
+    cr_assert(strstr(img, "| base | base | 1.000 | 1.000 | 0.950-1.050 |"), "%s", img);
+    cr_assert(strstr(img, "| 2 | ACmix after 15 | 1.100 | 0.800 | 0.700-0.900 |"), "%s", img);
+    report_read("report.html", html, sizeof html);
+    cr_assert(strstr(html, "<table class=\"points\"><tr><th>#</th><th>point</th>"), "under the chart in HTML too");
+}
+
 Test(report, renders_in_headless_chromium)
 {
     if (system("command -v chromium >/dev/null 2>&1") != 0)
         cr_skip_test("chromium not installed");
     char args[256], cmd[1024], png[192], dom[192];
     static char text[1 << 20];
+    add_scatter(run);
     snprintf(args, sizeof args, "report %s", run);
     report_ok(args);
     snprintf(png, sizeof png, "%s/shot.png", dir);
@@ -127,7 +207,11 @@ Test(report, renders_in_headless_chromium)
     slurp(png, text, 8);
     cr_assert(!memcmp(text, "\x89PNG", 4));
     slurp(dom, text, sizeof text);
-    cr_assert(strstr(text, "data-charts-rendered=\"1\""), "the roofline SVG did not render");
+    cr_assert(strstr(text, "data-charts-rendered=\"2\""), "the roofline and the scatter must both decode");
+    const char *head = strstr(text, "<section id=\"headline\">"), *main = strstr(text, "<h2>Main chart</h2>");
+    cr_assert(head && main && head < main, "the headline opens the report, before the charts");
+    cr_assert(strstr(head, "<td>L1</td><td>1</td>"), "a headline row per layer and thread count");
+    cr_assert(strstr(text, "<details id=\"full-table\">"), "the full table folds away");
 }
 
 Test(report, busy_machine_is_warned_about)
