@@ -32,9 +32,6 @@
 
 #include "ablate_kernel.h"
 
-#define ABL_BLOCK 256
-#define ABL_HD __host__ __device__ inline
-
 /* Device handles the harness owns (device build); unused by the emulation. */
 struct abl_cu_ctx {
     void *stream; /* cudaStream_t */
@@ -43,6 +40,13 @@ struct abl_cu_ctx {
 
 typedef void (*ablate_cuda_forward_fn)(const float *const *w, const float *x, float *y,
                                        float *workspace, const struct abl_cu_ctx *ctx);
+
+/* The rest is CUDA C++: the harness (C) includes this header only for the
+ * two declarations above. */
+#ifdef __CUDACC__
+
+#define ABL_BLOCK 256
+#define ABL_HD __host__ __device__ inline
 
 ABL_HD float abl_silu(float v) { return v / (1.0f + expf(-v)); }
 ABL_HD float abl_sigmoid(float v) { return 1.0f / (1.0f + expf(-v)); }
@@ -175,5 +179,7 @@ static inline int abl_cu_host_call(ablate_cuda_forward_fn fwd, int nw, const int
                          ny, ws_floats);                                                      \
     }
 #endif
+
+#endif /* __CUDACC__ */
 
 #endif
