@@ -25,7 +25,8 @@ function M.numel(s) return U.int(s.n) * U.int(s.c) * U.int(s.h) * U.int(s.w) end
 function M.render(cfg, g, name)
   g.WFLOATS = M.weight_floats(cfg)
   g.NX, g.NY = M.numel(cfg.input), M.numel(cfg.output)
-  g.config = cfg.config or ""
+  -- the descriptor goes into a C string literal and a comment
+  g.config = (cfg.config or ""):gsub("[\\\"]", "\\%0"):gsub("%*/", "* /")
   local root = cfg.gen_root or "gen"
   return T.render_file(root .. "/templates/" .. name .. ".cu.in", g)
 end

@@ -163,6 +163,7 @@ static void check_compile(const char *row, const char *pattern)
     Test(cuda_goldens, row, .timeout = 300) { check_goldens(pattern, min_files); }
 
 CUDA_ROW(conv, "tests/goldens/conv_*.safetensors", 5)
+CUDA_ROW(akconv, "tests/goldens/akconv_*.safetensors", 10)
 
 /* A module without a CUDA generator says so in parity (not a failure). */
 Test(cuda_variants, absent_generator_is_zero)
