@@ -69,6 +69,28 @@ ABL_HD void abl_bn_act_elem(int64_t i, int c_count, int64_t pix, const float *sc
     y[i] = act ? abl_silu(v) : v;
 }
 
+/* Element i of a (rows x n) matrix set to bias[i % n]: the prefill of an
+ * sgemm with beta = 1 that adds a Linear's bias. */
+ABL_HD void abl_bias_rows_elem(int64_t i, int n, const float *bias, float *out)
+{
+    out[i] = bias[i % n];
+}
+
+/* Element i of dst (C x HW, one image after another) from src (HW x C):
+ * the channels-last to NCHW transpose (nhwc = 0), or back (nhwc = 1). */
+ABL_HD void abl_transpose_elem(int64_t i, int c_count, int64_t hw, int to_nhwc, const float *src,
+                               float *dst)
+{
+    int64_t per = (int64_t)c_count * hw, b = i / per, r = i % per;
+    if (to_nhwc) { /* i = (b, pix, c) */
+        int64_t pix = r / c_count, c = r % c_count;
+        dst[i] = src[b * per + c * hw + pix];
+    } else { /* i = (b, c, pix) */
+        int64_t c = r / hw, pix = r % hw;
+        dst[i] = src[b * per + pix * c_count + c];
+    }
+}
+
 #ifdef ABLATE_CUDA_HOST_EMU
 
 #include <cblas.h>
