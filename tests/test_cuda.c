@@ -165,6 +165,7 @@ static void check_compile(const char *row, const char *pattern)
 CUDA_ROW(conv, "tests/goldens/conv_*.safetensors", 5)
 CUDA_ROW(akconv, "tests/goldens/akconv_*.safetensors", 10)
 CUDA_ROW(dcnv3, "tests/goldens/dcnv3_*.safetensors", 8)
+CUDA_ROW(acmix, "tests/goldens/acmix_*.safetensors", 8)
 
 /* A module without a CUDA generator says so in parity (not a failure). */
 Test(cuda_variants, absent_generator_is_zero)

@@ -76,6 +76,13 @@ ABL_HD void abl_bias_rows_elem(int64_t i, int n, const float *bias, float *out)
     out[i] = bias[i % n];
 }
 
+/* Element i of a (c_count x hw) stack of planes set to bias[plane]: the
+ * prefill of a 1x1 conv's sgemm (beta = 1). */
+ABL_HD void abl_bias_planes_elem(int64_t i, int64_t hw, const float *bias, float *out)
+{
+    out[i] = bias[i / hw];
+}
+
 /* Element i of dst (C x HW, one image after another) from src (HW x C):
  * the channels-last to NCHW transpose (nhwc = 0), or back (nhwc = 1). */
 ABL_HD void abl_transpose_elem(int64_t i, int c_count, int64_t hw, int to_nhwc, const float *src,
