@@ -166,6 +166,8 @@ CUDA_ROW(conv, "tests/goldens/conv_*.safetensors", 5)
 CUDA_ROW(akconv, "tests/goldens/akconv_*.safetensors", 10)
 CUDA_ROW(dcnv3, "tests/goldens/dcnv3_*.safetensors", 8)
 CUDA_ROW(acmix, "tests/goldens/acmix_*.safetensors", 8)
+CUDA_ROW(dyconv, "tests/goldens/dyconv2d_*.safetensors", 7)
+CUDA_ROW(dynamicconv, "tests/goldens/dynamicconv_*.safetensors", 7)
 
 /* A module without a CUDA generator says so in parity (not a failure). */
 Test(cuda_variants, absent_generator_is_zero)

@@ -76,6 +76,26 @@ ABL_HD void abl_bias_rows_elem(int64_t i, int n, const float *bias, float *out)
     out[i] = bias[i % n];
 }
 
+/* Geometry of a convolution's im2col: channels of the image, its size, the
+ * kernel, stride, top/left padding, dilation and the output size. */
+struct abl_im2col {
+    int c, h, w, ks, stride, pad_t, pad_l, dil, ho, wo;
+};
+
+/* Element i of the column matrix [(ci, u, v) x (oy, ox)] of one image:
+ * the input under tap (u, v) of channel ci, 0 in the padding. */
+ABL_HD void abl_im2col_elem(int64_t i, const struct abl_im2col *g, const float *img, float *col)
+{
+    int64_t pix = (int64_t)g->ho * g->wo;
+    int p = (int)(i % pix), r = (int)(i / pix);
+    int v = r % g->ks, u = r / g->ks % g->ks, ci = r / (g->ks * g->ks);
+    int iy = (p / g->wo) * g->stride - g->pad_t + u * g->dil;
+    int ix = (p % g->wo) * g->stride - g->pad_l + v * g->dil;
+    col[i] = iy < 0 || iy >= g->h || ix < 0 || ix >= g->w
+                 ? 0.0f
+                 : img[((int64_t)ci * g->h + iy) * g->w + ix];
+}
+
 /* Element i of a (c_count x hw) stack of planes set to bias[plane]: the
  * prefill of a 1x1 conv's sgemm (beta = 1). */
 ABL_HD void abl_bias_planes_elem(int64_t i, int64_t hw, const float *bias, float *out)
