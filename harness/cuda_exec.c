@@ -12,6 +12,7 @@
 
 #include <dlfcn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ablate_cuda.h"
@@ -117,7 +118,8 @@ void cuda_exec_impl(const struct plan_item *it, const char *variant, const struc
     void *sym = dlsym(k.dl, "ablate_cuda_forward");
     memcpy(&c.forward, &sym, sizeof c.forward);
     c.ctx.cublas = cublas_handle(err, sizeof err);
-    if (!c.forward || !c.ctx.cublas || device_setup(&rt, &c, in, k.info->workspace_floats) != 0) {
+    c.ctx.state = calloc(1, ABL_CU_STATE_BYTES); /* the kernel's first-call setup */
+    if (!c.forward || !c.ctx.cublas || !c.ctx.state || device_setup(&rt, &c, in, k.info->workspace_floats) != 0) {
         set(r, "crashed", c.forward ? (c.ctx.cublas ? "device buffers: cudaMalloc/cudaMemcpy failed" : err)
                                     : "the device build exports no ablate_cuda_forward");
         return;

@@ -123,7 +123,7 @@ static int add_gencodes(struct nvcc_cmd *c, char *err, size_t errlen)
     return 0;
 }
 
-static int nvcc_recipe(const struct gen_env *env, enum cuda_build mode, int load,
+static int nvcc_recipe(const struct gen_env *env, enum cuda_build mode, int load, int cudnn,
                        struct nvcc_cmd *c, struct gen_recipe *r, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
@@ -152,6 +152,8 @@ static int nvcc_recipe(const struct gen_env *env, enum cuda_build mode, int load
         add(c->post, &c->npost, "-cudart");
         add(c->post, &c->npost, "shared");
         add(c->post, &c->npost, "-lcublas");
+        if (cudnn)
+            add(c->post, &c->npost, "-lcudnn");
     }
     *r = (struct gen_recipe){.ext = "cu", .pre = c->pre, .npre = c->npre, .post = c->post,
                              .npost = c->npost, .id = c->id, .hash_cpu = mode == CUDA_HOST_EMU,
@@ -169,13 +171,17 @@ enum gen_status cuda_build(const struct gen_env *env, const struct args *a, stru
         snprintf(err, errlen, "%s has no CUDA generator (gen/%s.lua)", a->op->name, script);
         return GEN_ERR_RENDER;
     }
-    struct nvcc_cmd cmd;
-    struct gen_recipe r;
-    if (nvcc_recipe(env, mode, load, &cmd, &r, err, errlen) != 0)
-        return GEN_ERR_COMPILE;
     char *src = gen_render_script(env, script, a, in, variant, err, errlen);
     if (!src)
         return GEN_ERR_RENDER;
+    struct nvcc_cmd cmd;
+    struct gen_recipe r;
+    /* only a kernel that calls cuDNN links it: a machine may lack it */
+    if (nvcc_recipe(env, mode, load, strstr(src, "#include <cudnn.h>") != NULL, &cmd, &r, err,
+                    errlen) != 0) {
+        free(src);
+        return GEN_ERR_COMPILE;
+    }
     enum gen_status st = gen_cache_build(env, src, &r, k, err, errlen);
     free(src);
     return st;

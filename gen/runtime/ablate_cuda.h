@@ -35,8 +35,14 @@
 /* Device handles the harness owns (device build); unused by the emulation. */
 struct abl_cu_ctx {
     void *stream; /* cudaStream_t */
-    void *cublas; /* cublasHandle_t, or NULL: the kernel makes its own */
+    void *cublas; /* cublasHandle_t */
+    /* ABL_CU_STATE_BYTES zeroed bytes the caller keeps across the calls of
+     * one kernel: where a kernel keeps what it set up on its first call
+     * (the cuDNN variant: handle, descriptors, the algorithm it found) */
+    void *state;
 };
+
+#define ABL_CU_STATE_BYTES 4096
 
 typedef void (*ablate_cuda_forward_fn)(const float *const *w, const float *x, float *y,
                                        float *workspace, const struct abl_cu_ctx *ctx);
@@ -181,8 +187,9 @@ static inline int abl_cu_host_call(ablate_cuda_forward_fn fwd, int nw, const int
          cudaMalloc((void **)&dy, (size_t)ny * 4) == cudaSuccess &&
          cudaMalloc((void **)&dws, (size_t)(ws_floats > 0 ? ws_floats : 1) * 4) == cudaSuccess &&
          cudaMemcpy(dx, x, (size_t)nx * 4, cudaMemcpyHostToDevice) == cudaSuccess;
+    double state[ABL_CU_STATE_BYTES / sizeof(double)] = {0};
     if (ok) {
-        struct abl_cu_ctx ctx = {NULL, h};
+        struct abl_cu_ctx ctx = {NULL, h, state};
         fwd((const float *const *)dw, dx, dy, dws, &ctx);
         ok = cudaDeviceSynchronize() == cudaSuccess &&
              cudaMemcpy(y, dy, (size_t)ny * 4, cudaMemcpyDeviceToHost) == cudaSuccess;
@@ -208,7 +215,7 @@ static inline int abl_cu_host_call(ablate_cuda_forward_fn fwd, int nw, const int
     extern "C" void ablate_kernel_forward(const float *const *w, const float *x, float *y,    \
                                           float *workspace, int nthreads)                     \
     {                                                                                         \
-        struct abl_cu_ctx ctx = {NULL, NULL};                                                 \
+        struct abl_cu_ctx ctx = {NULL, NULL, NULL};                                           \
         omp_set_num_threads(nthreads);                                                        \
         fwd(w, x, y, workspace, &ctx);                                                        \
     }
