@@ -39,11 +39,11 @@ Test(cuda_cli, parity_prints_host_lines_and_skips_the_device, .timeout = 300)
 Test(cuda_cli, parity_of_a_row_without_cuda_generator)
 {
     struct run_out r;
-#define GHOST "tests/goldens/ghostmodule_k1_b2_7x9.safetensors"
-    run_ablate(&r, "parity GhostModule inp=4 oup=6 --weights " GHOST " --input " GHOST " --expect " GHOST
-                   " --backends cuda");
+#define DLKA "tests/goldens/dlka_blog_c4_b2_6x8.safetensors"
+    run_ablate(&r, "parity deformable_LKA_Attention d_model=4 variant=blog --weights " DLKA " --input " DLKA
+                   " --expect " DLKA " --backends cuda");
     cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
-    cr_expect_str_eq(r.out, "cuda:*       skipped (GhostModule has no CUDA generator yet)\n");
+    cr_expect_str_eq(r.out, "cuda:*       skipped (deformable_LKA_Attention has no CUDA generator yet)\n");
 }
 
 Test(cuda_cli, parity_rejects_an_unknown_backend)
