@@ -30,7 +30,7 @@ step() { # step NAME LIMIT_S COMMAND...: runs, logs status and seconds
 # The CUDA rows' goldens through `ablate parity --backends cuda-host,cuda`.
 device_parity() {
     local f args fails=0
-    for f in tests/goldens/{conv,akconv,dcnv3,acmix,dyconv2d,dynamicconv}_*.safetensors; do
+    for f in tests/goldens/{conv,akconv,dcnv3,acmix,dyconv2d,dynamicconv,bottleneck,c2f_n,c3_n,sppf,ghostmodule}*.safetensors; do
         args=$(/usr/bin/python3 - "$f" <<'PY'
 import json, struct, sys
 with open(sys.argv[1], 'rb') as fh:
