@@ -26,7 +26,8 @@ static void *open_first(const char *const *names, int n, char *err, size_t errle
     for (int i = 0; i < n && !dl; i++) {
         if (!names[i] || !*names[i])
             continue;
-        dl = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        /* NODELETE: the CUDA runtime must not be unloaded once it has run */
+        dl = dlopen(names[i], RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
         if (!dl && !err[0]) /* the first error names the plain library */
             snprintf(err, errlen, "%s", dlerror());
     }
