@@ -6,8 +6,8 @@
 -- "stage": channel means, routing and expert mixing as element kernels,
 -- per image an im2col and one cuBLAS sgemm per group with the image's
 -- mixed kernel, then BN (+ ReLU) in place and the kept channels copied
--- into y.  The stage sizes are gen/ghost_plan.lua's.
-local P = require "ghost_plan"
+-- into y.  The stage sizes are gen/ghostmodule.lua's (M.stage).
+local G = require "ghostmodule"
 local CU = require "cuda_util"
 
 local M = { version = 1, variants = { "gemm" } }
@@ -16,16 +16,7 @@ function M.render(cfg, variant)
   if variant ~= "gemm" then
     error("GhostModule: unknown CUDA variant '" .. tostring(variant) .. "' (known: gemm)")
   end
-  local a, i, int = cfg.args, cfg.input, P.int
-  assert(int(a.inp) == int(i.c), "GhostModule: input channels differ from inp")
-  local g = P.stage({ n = int(i.n), inp = int(a.inp), oup = int(a.oup), h = int(i.h), w = int(i.w),
-                      k = int(a.kernel_size), ratio = int(a.ratio), dw = int(a.dw_size),
-                      stride = int(a.stride), experts = int(a.num_experts),
-                      relu = a.act == "relu" and 1 or 0 }, 0)
-  g.EPS = string.format("%.17g", a.bn_eps or 1e-5)
-  g.args_text = string.format(
-    "inp=%d oup=%d kernel_size=%d ratio=%d dw_size=%d stride=%d act=%s num_experts=%d bn_eps=%s",
-    g.INP, g.OUP, g.K, g.PER_IN + 1, g.DW, g.S, a.act, g.E, g.EPS)
+  local g = G.stage(cfg)
   g.variant, g.version = variant, M.version
   local pix = g.HO * g.WO
   -- workspace: x1, x2 (N x channels x pix), then per stage means, routing,
