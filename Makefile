@@ -38,7 +38,7 @@ help:
 	@echo "make test                 build and run the test suite"
 	@echo "make test-asan            the suite under AddressSanitizer + UBSan (build-asan/)"
 	@echo "make fuzz                 libFuzzer targets, FUZZ_SECONDS each (clang)"
-	@echo "make sweep EXP=name       run experiments/name.lua into runs/name/<stamp>/ (QUICK=1: short)"
+	@echo "make sweep EXP=name       run experiments/name.lua into runs/name/<stamp>/ (QUICK=1: short; BACKENDS=ref,gen,cuda)"
 	@echo "make slurm-sweep EXP=name SHARDS=N   the sweep as a Slurm job array of N shards + a merge job (QUICK=1)"
 	@echo "make test-slurm           a one-node Slurm cluster on this machine runs a sharded sweep (root; else skipped)"
 	@echo "make bench                the akconv_params sweep at full length"
@@ -79,7 +79,7 @@ test: $(BUILD)/ablate $(BUILD)/test_runner
 	@BUILD=$(BUILD) sh scripts/run_tests.sh $(TEST_ARGS)
 
 sweep: $(BUILD)/ablate
-	$(RUN_ENV) ./$(BUILD)/ablate $(if $(filter placement_%,$(EXP)),placement,sweep) experiments/$(EXP).lua $(if $(QUICK),--quick) $(SWEEP_FLAGS)
+	$(RUN_ENV) ./$(BUILD)/ablate $(if $(filter placement_%,$(EXP)),placement,sweep) experiments/$(EXP).lua $(if $(QUICK),--quick) $(if $(BACKENDS),--backends $(BACKENDS)) $(SWEEP_FLAGS)
 	./$(BUILD)/ablate report runs/$(EXP)/latest
 
 # The sweep as a Slurm job array (scripts/slurm_sweep.sh): N shards, each

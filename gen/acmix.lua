@@ -83,5 +83,6 @@ function M.render(cfg, variant)
 end
 
 M.fold_pays = fold_pays -- exposed for tests
+M.geometry = geometry -- reused by gen/cuda_acmix.lua
 
 return M

@@ -116,5 +116,7 @@ function M.render(cfg, variant)
 end
 
 M.p_n = p_n -- exposed for tests
+M.shapes = shapes -- reused by gen/cuda_akconv.lua
+M.clist = clist
 
 return M

@@ -106,4 +106,6 @@ function M.render(cfg, variant)
   return T.render_file(root .. "/templates/" .. template .. ".c.in", g)
 end
 
+M.geometry = geometry -- reused by gen/cuda_conv.lua
+
 return M

@@ -87,5 +87,6 @@ function M.render(cfg, variant)
 end
 
 M.tile_rows = tile_rows -- exposed for tests
+M.geometry = geometry -- reused by gen/cuda_dcnv3.lua
 
 return M

@@ -17,7 +17,8 @@ local int = P.int
 
 local function conv_out(n, k, s, p, d) return (n + 2 * p - d * (k - 1) - 1) // s + 1 end
 
-function M.render(cfg, variant)
+-- The configuration as dynconv_plan.lua names it (also gen/cuda_dynconv.lua's input).
+function M.geometry(cfg)
   local a, i = cfg.args, cfg.input
   local g = {
     MODULE = "DYConv2d", ROUTING = "softmax", version = M.version,
@@ -38,7 +39,9 @@ function M.render(cfg, variant)
     "in_planes=%d out_planes=%d kernel_size=%d ratio=%s stride=%d padding=%d dilation=%d "
     .. "groups=%d bias=%d K=%d temperature=%d", g.C1, g.C2, g.K, tostring(a.ratio), g.S, p, g.D,
     g.G, g.BIAS, g.E, g.TEMP)
-  return P.render(g, cfg, variant)
+  return g
 end
+
+function M.render(cfg, variant) return P.render(M.geometry(cfg), cfg, variant) end
 
 return M

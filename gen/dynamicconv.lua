@@ -37,7 +37,8 @@ local function resolve(p, n, k, s, d)
   return lo, (n + total - span - 1) // s + 1
 end
 
-function M.render(cfg, variant)
+-- The configuration as dynconv_plan.lua names it (also gen/cuda_dynconv.lua's input).
+function M.geometry(cfg)
   local a, i = cfg.args, cfg.input
   local g = {
     MODULE = "DynamicConv", ROUTING = "sigmoid", version = M.version,
@@ -57,7 +58,9 @@ function M.render(cfg, variant)
     "in_features=%d out_features=%d kernel_size=%d stride=%d padding=%s dilation=%d groups=%d "
     .. "bias=%d num_experts=%d", g.C1, g.C2, g.K, g.S, PAD_NAMES[p] or tostring(p), g.D, g.G,
     g.BIAS, g.E)
-  return P.render(g, cfg, variant)
+  return g
 end
+
+function M.render(cfg, variant) return P.render(M.geometry(cfg), cfg, variant) end
 
 return M

@@ -18,10 +18,9 @@ local T = require "template"
 local M = { version = 1, variants = { "gemm" } }
 M.tuning = P.tuning
 
-function M.render(cfg, variant)
-  if variant ~= "gemm" then
-    error("GhostModule: unknown variant '" .. tostring(variant) .. "' (known: gemm)")
-  end
+-- The stage table of gen/ghost_plan.lua for cfg, with EPS and args_text
+-- (also gen/cuda_ghostmodule.lua's input); scratch: its shared floats.
+function M.stage(cfg)
   local a, i, int = cfg.args, cfg.input, P.int
   assert(int(a.inp) == int(i.c), "GhostModule: input channels differ from inp")
   local g, shared = P.stage({ n = int(i.n), inp = int(a.inp), oup = int(a.oup), h = int(i.h), w = int(i.w),
@@ -32,11 +31,19 @@ function M.render(cfg, variant)
     assert(g.HO == int(cfg.output.h) and g.WO == int(cfg.output.w),
       "GhostModule: output shape differs from the harness's")
   end
-  g.SHARED_FLOATS = shared
   g.EPS = string.format("%.17g", a.bn_eps or 1e-5)
   g.args_text = string.format(
     "inp=%d oup=%d kernel_size=%d ratio=%d dw_size=%d stride=%d act=%s num_experts=%d bn_eps=%s",
     g.INP, g.OUP, g.K, g.PER_IN + 1, g.DW, g.S, a.act, g.E, g.EPS)
+  return g, shared
+end
+
+function M.render(cfg, variant)
+  if variant ~= "gemm" then
+    error("GhostModule: unknown variant '" .. tostring(variant) .. "' (known: gemm)")
+  end
+  local g, shared = M.stage(cfg)
+  g.SHARED_FLOATS = shared
   g.variant, g.version = variant, M.version
   g.config = (cfg.config or ""):gsub("[\\\"]", "\\%0"):gsub("%*/", "* /")
   return T.render_file((cfg.gen_root or "gen") .. "/templates/ghost_gemm.c.in", g)

@@ -7,6 +7,7 @@
 
 #include "buffers.h"
 #include "cli.h"
+#include "cli_parity.h"
 #include "gen.h"
 #include "instance.h"
 #include "parity.h"
@@ -17,6 +18,7 @@ void openblas_set_num_threads(int n);
 struct parity_args {
     const char *weights, *input, *expect;
     int threads;
+    int backends;      /* PARITY_* mask */
     int n_module;      /* argv[0 .. n_module) = MODULE key=value ... */
     char *module[64];
 };
@@ -25,6 +27,7 @@ static int parse(int argc, char **argv, struct parity_args *a, char *err, size_t
 {
     memset(a, 0, sizeof *a);
     a->threads = 1;
+    a->backends = PARITY_REF | PARITY_GEN | PARITY_CUDA_HOST | PARITY_CUDA;
     for (int i = 0; i < argc; i++) {
         const char **dst = !strcmp(argv[i], "--weights") ? &a->weights
                          : !strcmp(argv[i], "--input")   ? &a->input
@@ -33,6 +36,10 @@ static int parse(int argc, char **argv, struct parity_args *a, char *err, size_t
             *dst = argv[++i];
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             a->threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--backends") && i + 1 < argc) {
+            if (parity_backends(argv[++i], &a->backends, err, errlen) != 0)
+                return -1;
+        }
         else if (argv[i][0] == '-' || a->n_module == 60) {
             snprintf(err, errlen, "parity: unknown or incomplete option '%s'", argv[i]);
             return -1;
@@ -90,7 +97,7 @@ static int build_instance(struct parity_args *a, const struct st_file *xf, struc
     return 0;
 }
 
-static int report_line(const char *impl, const float *y, const float *expect, int64_t n)
+int parity_report_line(const char *impl, const float *y, const float *expect, int64_t n)
 {
     struct parity p;
     parity_compare(y, expect, n, &p);
@@ -130,7 +137,7 @@ static int check_generated(const struct instance *m, const struct weightset *ws,
         float *wsp = buf_alloc(k.info->workspace_floats * threads);
         buf_fill_nan(y, ny);
         k.forward((const float *const *)ws->ptr, x, y, wsp, threads);
-        all_ok &= report_line(impl, y, expect, ny);
+        all_ok &= parity_report_line(impl, y, expect, ny);
         buf_free(wsp, k.info->workspace_floats * threads);
         gen_unload(&k);
     }
@@ -166,8 +173,13 @@ static int parity_checks(struct parity_args *a, struct st_file *xf, struct st_fi
         return cli_bad_input("out of memory");
     buf_fill_nan(y, ny);
     m.op->forward_ref(&m.args, m.in, (const float *const *)ws->ptr, x, y);
-    int ok = report_line("ref", y, expect, ny);
-    ok &= check_generated(&m, ws, x, expect, y, ny, a->threads);
+    int ok = 1;
+    if (a->backends & PARITY_REF)
+        ok &= parity_report_line("ref", y, expect, ny);
+    if (a->backends & PARITY_GEN)
+        ok &= check_generated(&m, ws, x, expect, y, ny, a->threads);
+    if (a->backends & (PARITY_CUDA_HOST | PARITY_CUDA))
+        ok &= parity_check_cuda(&m, ws, x, expect, y, ny, a->threads, a->backends);
     buf_free(y, ny);
     return ok ? EXIT_OK : EXIT_FAILED;
 }

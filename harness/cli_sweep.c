@@ -1,10 +1,12 @@
-/* harness/cli_sweep.c — `ablate sweep FILE.lua [--out DIR] [--quick] [--resume] [--shard I/N]`. */
+/* harness/cli_sweep.c — `ablate sweep FILE.lua [--out DIR] [--quick] [--resume] [--shard I/N]
+ * [--backends LIST]`. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "plan.h"
+#include "plan_backends.h"
 #include "shard.h"
 #include "sweep.h"
 
@@ -24,10 +26,11 @@ static int parse_shard(const char *s, struct sweep_opts *o)
     return 0;
 }
 
-static int parse_flags(int argc, char **argv, const char **file, struct sweep_opts *o, char *err,
-                       size_t errlen)
+static int parse_flags(int argc, char **argv, const char **file, const char **backends,
+                       struct sweep_opts *o, char *err, size_t errlen)
 {
     *file = NULL;
+    *backends = NULL;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--quick"))
             o->quick = 1;
@@ -35,6 +38,8 @@ static int parse_flags(int argc, char **argv, const char **file, struct sweep_op
             o->resume = 1;
         else if (!strcmp(argv[i], "--out") && i + 1 < argc)
             o->out = argv[++i];
+        else if (!strcmp(argv[i], "--backends") && i + 1 < argc)
+            *backends = argv[++i];
         else if (!strcmp(argv[i], "--shard") && i + 1 < argc) {
             if (parse_shard(argv[++i], o) != 0) {
                 snprintf(err, errlen, "--shard: expected I/N with 0 <= I < N <= %d (got '%s')", SHARD_MAX,
@@ -62,15 +67,19 @@ static int parse_flags(int argc, char **argv, const char **file, struct sweep_op
 int cli_sweep(int argc, char **argv)
 {
     struct sweep_opts o = {.shard_n = 1, .argc = argc + 2, .argv = argv - 2};
-    const char *file;
+    const char *file, *backends;
     char err[ERR_MAX];
-    if (parse_flags(argc, argv, &file, &o, err, sizeof err) != 0)
+    if (parse_flags(argc, argv, &file, &backends, &o, err, sizeof err) != 0)
         return cli_bad_input(err);
     if (gen_env_init(&o.env, err, sizeof err) != 0)
         return cli_bad_input(err);
     struct plan p;
     if (experiment_load(file, o.env.root, o.quick, &p, err, sizeof err) != 0)
         return cli_bad_input(err);
+    if (backends && plan_set_backends(&p, &o.env, backends, err, sizeof err) != 0) {
+        plan_free(&p);
+        return cli_bad_input(err);
+    }
     int rc = sweep_run(&p, &o, err, sizeof err);
     plan_free(&p);
     if (rc != 0)

@@ -7,7 +7,7 @@
 
 #include <stdio.h>
 
-#define CLI_OPTIONS_MAX 16
+#define CLI_OPTIONS_MAX 24
 
 struct cli_option {
     const char *name; /* "--out DIR", or a positional argument: "FILE.lua" */

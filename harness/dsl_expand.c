@@ -52,8 +52,13 @@ static void read_backends(lua_State *L, int t, struct sweep_in *s, struct plan *
             s->want_gen = 1;
         else if (b && !strcmp(b, "torch"))
             p->run_torch = 1;
+        else if (b && !strcmp(b, "cuda"))
+            s->want_cuda = 1;
+        else if (b && !strcmp(b, "cuda-host"))
+            s->want_cuda_host = 1;
         else
-            luaL_error(L, "sweep: unknown backend '%s' (known: ref, gen, torch)", b ? b : "?");
+            luaL_error(L, "sweep: unknown backend '%s' (known: ref, gen, torch, cuda, cuda-host)",
+                       b ? b : "?");
         lua_pop(L, 1);
     }
     lua_pop(L, 1);

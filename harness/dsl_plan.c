@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dsl.h"
+#include "plan_backends.h"
 
 /* The shape row fills the module's channel/stride arguments unless the
  * script set them itself.  A module whose input and output channels are
@@ -121,6 +122,7 @@ static void set_impls(struct plan_item *it, const struct sweep_in *s, char varia
         snprintf(it->impl[it->n_impl++], PLAN_IMPL_NAME, "ref");
     for (int i = 0; s->want_gen && i < n_variants && it->n_impl < PLAN_IMPLS_MAX; i++)
         snprintf(it->impl[it->n_impl++], PLAN_IMPL_NAME, "gen:%s", variants[i]);
+    plan_add_cuda_impls(it, &s->env, s->want_cuda_host, s->want_cuda);
 }
 
 static void expand_module(lua_State *L, const struct sweep_in *s, struct plan *p,

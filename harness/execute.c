@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "buffers.h"
+#include "cuda_exec.h"
+#include "cuda_gen.h"
 
 void openblas_set_num_threads(int n);
 
@@ -92,13 +94,19 @@ static int guard_intact(const float *y, int64_t n)
     return 1;
 }
 
-/* Builds, runs once (poisoned output) and checks one generated variant. */
-static int prepare_gen(const struct plan_item *it, const char *variant, const struct exec_opts *o,
+/* Builds, runs once (poisoned output) and checks one generated variant:
+ * impl "gen:VARIANT" (C) or "cuda-host:VARIANT" (the .cu, host-emulated). */
+static int prepare_gen(const struct plan_item *it, const char *impl, const struct exec_opts *o,
                        struct workbench *b, struct gen_kernel *gk, struct kernel_call *call,
                        struct impl_report *r, double *first_s)
 {
     char err[ERR_MAX];
-    enum gen_status gs = gen_build(&o->env, &it->inst.args, it->inst.in, variant, gk, err, sizeof err);
+    int cuda_host = !strncmp(impl, "cuda-host:", 10);
+    const char *variant = strchr(impl, ':') + 1;
+    enum gen_status gs = cuda_host ? cuda_build(&o->env, &it->inst.args, it->inst.in, variant,
+                                                CUDA_HOST_EMU, 1, gk, err, sizeof err)
+                                   : gen_build(&o->env, &it->inst.args, it->inst.in, variant, gk,
+                                               err, sizeof err);
     if (gs != GEN_OK) {
         report(r, "compile_error", err);
         return -1;
@@ -187,11 +195,18 @@ void execute_item(const struct plan_item *it, const struct exec_opts *o, struct 
     int map[PLAN_IMPLS_MAX], n_timed = 0;
     memset(gk, 0, sizeof gk);
     for (int i = 0; i < it->n_impl; i++) {
-        if (sh->r[i].done || strncmp(it->impl[i], "gen:", 4))
+        if (sh->r[i].done)
             continue;
         sh->current = i;
+        if (!strncmp(it->impl[i], "cuda:", 5)) {
+            struct cuda_exec_in in = {&b.ws, b.x, b.y_ref, b.nx, b.ny};
+            cuda_exec_impl(it, it->impl[i] + 5, o, &in, &sh->r[i]);
+            continue;
+        }
+        if (strncmp(it->impl[i], "gen:", 4) && strncmp(it->impl[i], "cuda-host:", 10))
+            continue;
         double first_s = 0;
-        if (prepare_gen(it, it->impl[i] + 4, o, &b, &gk[i], &calls[i], &sh->r[i], &first_s) != 0) {
+        if (prepare_gen(it, it->impl[i], o, &b, &gk[i], &calls[i], &sh->r[i], &first_s) != 0) {
             sh->r[i].done = 1;
             continue;
         }

@@ -120,15 +120,21 @@ static int read_variants(lua_State *L, const char *gen, char names[][GEN_NAME_MA
     return n;
 }
 
+int gen_script_variants(const struct gen_env *env, const char *script, char names[][GEN_NAME_MAX],
+                        int max, char *err, size_t errlen)
+{
+    lua_State *L = open_generator(env, script, err, errlen);
+    if (!L)
+        return -1;
+    int n = read_variants(L, script, names, max, err, errlen);
+    lua_close(L);
+    return n;
+}
+
 int gen_variants(const struct gen_env *env, const struct op *op, char names[][GEN_NAME_MAX],
                  int max, char *err, size_t errlen)
 {
-    lua_State *L = open_generator(env, op->gen, err, errlen);
-    if (!L)
-        return -1;
-    int n = read_variants(L, op->gen, names, max, err, errlen);
-    lua_close(L);
-    return n;
+    return gen_script_variants(env, op->gen, names, max, err, errlen);
 }
 
 static void set_int(lua_State *L, const char *key, lua_Integer v)
@@ -225,12 +231,13 @@ static void push_cfg(lua_State *L, const struct gen_env *env, const struct args 
     lua_setfield(L, -2, "gen_root");
 }
 
-/* Renders variant of a's module; returns malloc'ed source or NULL + err. */
-static char *render(const struct gen_env *env, const struct args *a, struct shape4 in,
-                    const char *variant, char *err, size_t errlen)
+/* Renders variant of a's module with generator script gen; returns
+ * malloc'ed source or NULL + err. */
+char *gen_render_script(const struct gen_env *env, const char *script, const struct args *a,
+                        struct shape4 in, const char *variant, char *err, size_t errlen)
 {
     int fault = strncmp(variant, "fault:", 6) == 0;
-    const char *gen = fault ? "faults" : a->op->gen;
+    const char *gen = fault ? "faults" : script;
     lua_State *L = open_generator(env, gen, err, errlen);
     if (!L)
         return NULL;
@@ -271,7 +278,7 @@ enum gen_status gen_build(const struct gen_env *env, const struct args *a, struc
                           const char *variant, struct gen_kernel *k, char *err, size_t errlen)
 {
     memset(k, 0, sizeof *k);
-    char *src = render(env, a, in, variant, err, errlen);
+    char *src = gen_render_script(env, a->op->gen, a, in, variant, err, errlen);
     if (!src)
         return GEN_ERR_RENDER;
     enum gen_status st = gen_compile_load(env, src, k, err, errlen);

@@ -26,6 +26,7 @@ struct gen_kernel {
     ablate_kernel_forward_fn forward;
     char src_path[GEN_PATH_MAX];
     char so_path[GEN_PATH_MAX];
+    char log_path[GEN_PATH_MAX]; /* the compiler's output */
     double compile_s; /* 0 when taken from the cache */
 };
 
@@ -39,6 +40,14 @@ struct gen_env {
 /* Variants a module's generator offers, in its preferred order. */
 int gen_variants(const struct gen_env *env, const struct op *op,
                  char names[][GEN_NAME_MAX], int max, char *err, size_t errlen);
+
+/* The same with the generator script named (gen/<script>.lua): the CUDA
+ * generators (gen/cuda_<op->gen>.lua) are read through these. */
+int gen_script_variants(const struct gen_env *env, const char *script, char names[][GEN_NAME_MAX],
+                        int max, char *err, size_t errlen);
+/* Renders one variant; malloc'ed source, or NULL and err. */
+char *gen_render_script(const struct gen_env *env, const char *script, const struct args *a,
+                        struct shape4 in, const char *variant, char *err, size_t errlen);
 
 /* Render + compile (cached) + load.  Returns a gen_status; err explains.
  * Variants named "fault:crash", "fault:hang", "fault:compile" exist for every

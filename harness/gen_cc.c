@@ -57,7 +57,7 @@ static int run_to_fd(char *const argv[], int fd)
 }
 
 /* Runs argv and captures what it prints (truncated to len - 1 bytes). */
-static int run_capture(char *const argv[], char *out, size_t len)
+int gen_run_capture(char *const argv[], char *out, size_t len)
 {
     int fds[2];
     out[0] = 0;
@@ -120,7 +120,7 @@ struct toolchain {
 static int pkg_words(const char *flag, const char *fallback, char *buf, size_t len, char **words)
 {
     char *argv[] = {"pkg-config", (char *)flag, "openblas", NULL};
-    if (run_capture(argv, buf, len) != 0 || !strpbrk(buf, "-"))
+    if (gen_run_capture(argv, buf, len) != 0 || !strpbrk(buf, "-"))
         snprintf(buf, len, "%s", fallback);
     return split_words(buf, words, WORDS_MAX);
 }
@@ -138,7 +138,7 @@ static int toolchain_init(const struct gen_env *env, struct toolchain *tc, char 
     memcpy(argv, tc->cc, (size_t)tc->ncc * sizeof *argv);
     argv[tc->ncc] = "--version";
     argv[tc->ncc + 1] = NULL;
-    if (run_capture(argv, tc->id, sizeof tc->id) != 0) {
+    if (gen_run_capture(argv, tc->id, sizeof tc->id) != 0) {
         snprintf(err, errlen, "cannot run the C compiler '%s' (set CC)", env->cc);
         return -1;
     }
@@ -301,12 +301,20 @@ struct cache_paths {
     char tmp_so[GEN_PATH_MAX + 32], tmp_log[GEN_PATH_MAX + 32];
 };
 
-/* cc ... -o tmp.so src; renames the results into place. */
-static enum gen_status compile(const struct gen_env *env, struct toolchain *tc,
+/* PRE... -o tmp.so src POST...; renames the results into place. */
+static enum gen_status compile(const struct gen_env *env, const struct gen_recipe *r,
                                const struct cache_paths *cp, char *err, size_t errlen)
 {
-    char *argv[3 * WORDS_MAX + 16];
-    compile_argv(tc, cp->tmp_so, cp->src, argv, (int)(sizeof argv / sizeof argv[0]));
+    char *argv[4 * WORDS_MAX + 16];
+    int n = 0, max = (int)(sizeof argv / sizeof argv[0]) - 4;
+    for (int i = 0; i < r->npre && n < max; i++)
+        argv[n++] = r->pre[i];
+    argv[n++] = "-o";
+    argv[n++] = (char *)cp->tmp_so;
+    argv[n++] = (char *)cp->src;
+    for (int i = 0; i < r->npost && n < max; i++)
+        argv[n++] = r->post[i];
+    argv[n] = NULL;
     int fd = open(cp->tmp_log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
     if (fd < 0) {
         snprintf(err, errlen, "cannot write %s: %s", cp->tmp_log, strerror(errno));
@@ -356,6 +364,7 @@ static enum gen_status load(const struct gen_env *env, struct gen_kernel *k, cha
     return GEN_OK;
 }
 
+/* The C compiler's recipe: cc FLAGS -IRUNTIME CFLAGS -o SO SRC LIBS -lm. */
 enum gen_status gen_compile_load(const struct gen_env *env, const char *src, struct gen_kernel *k,
                                  char *err, size_t errlen)
 {
@@ -365,10 +374,26 @@ enum gen_status gen_compile_load(const struct gen_env *env, const char *src, str
         return GEN_ERR_COMPILE;
     char *argv[3 * WORDS_MAX + 16];
     int argc = compile_argv(&tc, "", "", argv, (int)(sizeof argv / sizeof argv[0]));
-    uint64_t h = fnv1a(fnv1a(0xcbf29ce484222325ULL, src), tc.id);
-    for (int i = 0; i < argc; i++)
-        h = fnv1a(h, argv[i]);
-    h = hash_cpu(hash_runtime(env, h));
+    /* argv = cc FLAGS -I CFLAGS -o "" "" LIBS -lm: split around the three-word tail */
+    int pre = tc.ncc + CC_NFLAGS + 1 + tc.ncflags;
+    struct gen_recipe r = {.ext = "c", .pre = argv, .npre = pre, .post = argv + pre + 3,
+                           .npost = argc - pre - 3, .id = tc.id, .hash_cpu = 1, .load = 1};
+    return gen_cache_build(env, src, &r, k, err, errlen);
+}
+
+enum gen_status gen_cache_build(const struct gen_env *env, const char *src,
+                                const struct gen_recipe *r, struct gen_kernel *k, char *err,
+                                size_t errlen)
+{
+    memset(k, 0, sizeof *k);
+    uint64_t h = fnv1a(fnv1a(0xcbf29ce484222325ULL, src), r->id);
+    for (int i = 0; i < r->npre; i++)
+        h = fnv1a(h, r->pre[i]);
+    for (int i = 0; i < r->npost; i++)
+        h = fnv1a(h, r->post[i]);
+    h = hash_runtime(env, h);
+    if (r->hash_cpu)
+        h = hash_cpu(h);
 
     char dir[GEN_PATH_MAX + 8];
     struct cache_paths cp;
@@ -379,7 +404,7 @@ enum gen_status gen_compile_load(const struct gen_env *env, const char *src, str
     }
     unsigned long long hh = (unsigned long long)h;
     long pid = (long)getpid();
-    if (snprintf(cp.src, sizeof cp.src, "%s/%016llx.c", dir, hh) >= (int)sizeof cp.src ||
+    if (snprintf(cp.src, sizeof cp.src, "%s/%016llx.%s", dir, hh, r->ext) >= (int)sizeof cp.src ||
         snprintf(cp.so, sizeof cp.so, "%s/%016llx.so", dir, hh) >= (int)sizeof cp.so ||
         snprintf(cp.log, sizeof cp.log, "%s/%016llx.log", dir, hh) >= (int)sizeof cp.log ||
         snprintf(cp.tmp_so, sizeof cp.tmp_so, "%s.%ld.tmp", cp.so, pid) >= (int)sizeof cp.tmp_so ||
@@ -389,16 +414,19 @@ enum gen_status gen_compile_load(const struct gen_env *env, const char *src, str
     }
     snprintf(k->src_path, sizeof k->src_path, "%s", cp.src);
     snprintf(k->so_path, sizeof k->so_path, "%s", cp.so);
+    snprintf(k->log_path, sizeof k->log_path, "%s", cp.log);
 
     if (access(cp.so, R_OK) != 0) {
         double t0 = now_s();
         if (write_atomic(cp.src, src, err, errlen) != 0)
             return GEN_ERR_COMPILE;
-        enum gen_status st = compile(env, &tc, &cp, err, errlen);
+        enum gen_status st = compile(env, r, &cp, err, errlen);
         if (st != GEN_OK)
             return st;
         k->compile_s = now_s() - t0;
     }
+    if (!r->load)
+        return GEN_OK;
     enum gen_status st = load(env, k, err, errlen);
     if (st != GEN_OK)
         gen_unload(k);

@@ -13,6 +13,28 @@
 
 #include "gen.h"
 
+/* One compiler command: argv = pre... -o OUT SRC post...  id (the tool's
+ * version line, target architectures) and both argv parts go into the
+ * cache key; hash_cpu adds the CPU model (-march=native builds); load 0
+ * only compiles (a compile check: OUT is an object, the log is kept). */
+struct gen_recipe {
+    const char *ext; /* of the cached source: "c", "cu" */
+    char *const *pre;
+    int npre;
+    char *const *post;
+    int npost;
+    const char *id;
+    int hash_cpu, load;
+};
+
+/* Writes src to BUILD/gen/<hash>.EXT and compiles it unless cached. */
+enum gen_status gen_cache_build(const struct gen_env *env, const char *src,
+                                const struct gen_recipe *r, struct gen_kernel *k, char *err,
+                                size_t errlen);
+
+/* Runs argv (no shell) and captures its stdout; returns the exit status. */
+int gen_run_capture(char *const argv[], char *out, size_t len);
+
 enum gen_status gen_compile_load(const struct gen_env *env, const char *src, struct gen_kernel *k,
                                  char *err, size_t errlen);
 

@@ -8,7 +8,7 @@
 #include "charts.h"
 #include "instance.h"
 
-#define PLAN_IMPLS_MAX 8
+#define PLAN_IMPLS_MAX 12 /* ref, gen:*, cuda-host:*, cuda:* (Conv: 1 + 2 + 3 + 3) */
 #define PLAN_IMPL_NAME 48
 #define PLAN_CHARTS_MAX 16
 #define PLAN_DESC_MAX 400

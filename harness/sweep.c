@@ -5,6 +5,7 @@
  * it was running gets `crashed` or `timeout` and a new child runs the rest:
  * one broken kernel costs one row, never the sweep. */
 #include "sweep.h"
+#include "cuda_info.h"
 
 #include <errno.h>
 #include <math.h>
@@ -128,6 +129,10 @@ int sweep_run(const struct plan *p, const struct sweep_opts *o, char *err, size_
 {
     struct sweep_state s;
     if (sweep_open(p, o, &s, err, errlen) != 0) {
+        sweep_close(&s);
+        return -1;
+    }
+    if (cuda_info_write(p, s.dir, err, errlen) != 0) {
         sweep_close(&s);
         return -1;
     }

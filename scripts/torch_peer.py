@@ -2,7 +2,7 @@
 """PyTorch eager CPU peer timings, appended to an ablate results CSV.
 
 Usage:
-    /usr/bin/python3 scripts/torch_peer.py --csv RESULTS.csv [--threads 1,2] [--quick]
+    /usr/bin/python3 scripts/torch_peer.py --csv RESULTS.csv [--threads 1,2] [--quick] [--device cuda]
 
 For every distinct configuration the C harness measured with impl=ref
 (module, args, batch, c_in, h, w, threads, layer, role), this builds the same
@@ -114,27 +114,36 @@ def append_rows(path, header, rows):
             w.writerow({k: r.get(k, '') for k in header})
 
 
-def torch_desc(ref_desc, threads):
+def torch_desc(ref_desc, threads, impl='torch'):
     """The ref row's descriptor with impl=ref -> impl=torch (and the thread
     count, when --threads asks for another one)."""
-    d, n = re.subn(r':t\d+:impl=ref$', ':t%d:impl=torch' % threads, ref_desc)
-    return d if n else ref_desc.replace('impl=ref', 'impl=torch')
+    d, n = re.subn(r':t\d+:impl=(ref|cuda:[^:]*)$', ':t%d:impl=%s' % (threads, impl), ref_desc)
+    return d if n else re.sub(r'impl=.*$', 'impl=' + impl, ref_desc)
 
 
 # --------------------------------------------------------------------------
 # What to time
 # --------------------------------------------------------------------------
 
-def collect_jobs(rows, thread_list):
-    """One job per distinct ref configuration (and thread count)."""
-    done = {r['desc'] for r in rows if r.get('impl') == 'torch'}
+def is_source_row(r, impl):
+    """The rows whose configurations a peer times: ref rows; for torch_cuda
+    also cuda:VARIANT rows (a BACKENDS=cuda sweep has no ref rows), skipped
+    or not, since a device the harness did not see may still be torch's."""
+    if r.get('impl') == 'ref':
+        return r.get('status') not in ('invalid', 'skipped')
+    return impl == 'torch_cuda' and r.get('impl', '').startswith('cuda:') and r.get('status') != 'invalid'
+
+
+def collect_jobs(rows, thread_list, impl='torch'):
+    """One job per distinct configuration (and thread count)."""
+    done = {r['desc'] for r in rows if r.get('impl') == impl}
     seen, jobs = set(), []
     for r in rows:
-        if r.get('impl') != 'ref' or r.get('status') in ('invalid', 'skipped'):
+        if not is_source_row(r, impl):
             continue
         for t in thread_list or [int(r['threads'])]:
             key = tuple(r[c] for c in CONFIG_COLUMNS if c != 'threads') + (t,)
-            desc = torch_desc(r['desc'], t)
+            desc = torch_desc(r['desc'], t, impl)
             if key in seen:
                 continue
             seen.add(key)
@@ -145,7 +154,7 @@ def collect_jobs(rows, thread_list):
     return jobs
 
 
-def build_entry(job, seed):
+def build_entry(job, seed, device='cpu'):
     """PyTorch module and input for a job, or None (with a note) when the
     module or its arguments are not known here."""
     r = job['ref']
@@ -161,7 +170,15 @@ def build_entry(job, seed):
     gen = torch.Generator().manual_seed(seed)
     randomize_module(m, gen, 1.0)  # ~1 px offsets (AKConv, official D-LKA), like the anchors
     x = torch.randn((int(r['batch']), c_in, int(r['h']), int(r['w'])), generator=gen)
+    if device != 'cpu':
+        m, x = m.to(device), x.to(device)
     return dict(job, module=m, x=x, samples=[])
+
+
+def sync(device):
+    """Waits for queued device work: CUDA calls return before they finish."""
+    if device != 'cpu':
+        torch.cuda.synchronize()
 
 
 def group_entries(entries):
@@ -199,7 +216,7 @@ def wait_quiet(max_wait_s, window_s=0.25):
             return load
 
 
-def run_rounds(entries, min_samples, target_s, max_samples):
+def run_rounds(entries, min_samples, target_s, max_samples, device='cpu'):
     """Interleaved rounds: each visit = one untimed call, then one timed call.
     Each entry stops on its own once it has min_samples and target_s of timed
     calls (or max_samples): a 100 ms call must not be repeated as often as
@@ -216,8 +233,10 @@ def run_rounds(entries, min_samples, target_s, max_samples):
             if done(e):
                 continue
             e['module'](e['x'])
+            sync(device)
             t0 = time.perf_counter()
             e['module'](e['x'])
+            sync(device)
             e['samples'].append(time.perf_counter() - t0)
         k += 1
 
@@ -237,7 +256,7 @@ def time_group(entries, threads, opt):
             for e in entries:  # each attempt measures afresh
                 e['samples'] = []
             b0, c0, w0 = busy_seconds(), time.process_time(), time.perf_counter()
-            run_rounds(entries, opt.min_samples, opt.target_s, opt.max_samples)
+            run_rounds(entries, opt.min_samples, opt.target_s, opt.max_samples, opt.device)
             wall = time.perf_counter() - w0
             other = (busy_seconds() - b0) - (time.process_time() - c0)
             load = max(0.0, other / wall) if wall > 0 else 0.0
@@ -259,14 +278,16 @@ def quantile(sorted_xs, q):
     return sorted_xs[lo] + (sorted_xs[hi] - sorted_xs[lo]) * (pos - lo)
 
 
-def result_row(e, load):
+def result_row(e, load, opt):
     """The CSV row of a timed entry: counts copied from the ref row."""
     r, ms = e['ref'], sorted(1e3 * s for s in e['samples'])
     med = quantile(ms, 0.5)
     flops = float(r['flops_full']) if r.get('flops_full') else float('nan')
     row = {c: r.get(c, '') for c in COPIED_COLUMNS}
-    row.update(desc=e['desc'], impl='torch', threads=str(e['threads']), status='ok',
-               message='torch %s eager; OPENBLAS_NUM_THREADS=1; retain-malloc' % torch.__version__,
+    where = 'OPENBLAS_NUM_THREADS=1; retain-malloc' if opt.device == 'cpu' else \
+        'on %s; host timer around torch.cuda.synchronize()' % torch.cuda.get_device_name(0)
+    row.update(desc=e['desc'], impl=opt.impl, threads=str(e['threads']), status='ok',
+               message='torch %s eager; %s' % (torch.__version__, where),
                median_ms='%.6g' % med, p10_ms='%.6g' % quantile(ms, 0.1),
                p90_ms='%.6g' % quantile(ms, 0.9), min_ms='%.6g' % ms[0], samples=str(len(ms)),
                gflops='%.6g' % (flops / (med * 1e6)), max_abs='', max_rel='', nmse='',
@@ -282,7 +303,10 @@ def parse_args(argv):
     ap.add_argument('--threads', help='comma-separated thread counts (default: those of the ref rows)')
     ap.add_argument('--quick', action='store_true', help='5 samples, one warm-up, no quiet wait, no retries')
     ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--device', choices=('cpu', 'cuda'), default='cpu',
+                    help='cuda: PyTorch eager on the GPU, rows impl=torch_cuda (skipped without one)')
     opt = ap.parse_args(argv)
+    opt.impl = 'torch' if opt.device == 'cpu' else 'torch_cuda'
     opt.thread_list = [int(t) for t in opt.threads.split(',')] if opt.threads else None
     if opt.quick:
         opt.min_samples, opt.target_s, opt.max_samples, opt.warmup, opt.retries = 5, 0.0, 5, 1, 0
@@ -300,15 +324,19 @@ def main(argv):
     if missing:
         sys.stderr.write('torch_peer: %s: missing column(s) %s\n' % (opt.csv, ', '.join(missing)))
         return 1
-    entries = [e for e in (build_entry(j, opt.seed) for j in collect_jobs(rows, opt.thread_list)) if e]
+    if opt.device == 'cuda' and not torch.cuda.is_available():
+        print('torch_peer: --device cuda skipped (torch %s sees no CUDA device)' % torch.__version__)
+        return 0
+    jobs = collect_jobs(rows, opt.thread_list, opt.impl)
+    entries = [e for e in (build_entry(j, opt.seed, opt.device) for j in jobs) if e]
     for group in group_entries(entries):
         load = time_group(group, group[0]['threads'], opt)
-        out = [result_row(e, load) for e in group]
+        out = [result_row(e, load, opt) for e in group]
         append_rows(opt.csv, header, out)  # one group at a time: a killed run keeps what it measured
         for row in out:
             print('%-70s %9s ms  [%s-%s]  load %s' % (row['desc'], row['median_ms'], row['p10_ms'],
                                                       row['p90_ms'], row['load']))
-    print('%d torch rows appended to %s' % (len(entries), opt.csv))
+    print('%d %s rows appended to %s' % (len(entries), opt.impl, opt.csv))
     return 0
 
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "buffers.h"
+#include "golden_util.h"
 #include "gen.h"
 #include "instance.h"
 #include "parity.h"
@@ -19,6 +20,7 @@
 
 void openblas_set_num_threads(int n);
 
+<<<<<<< HEAD
 enum { LEVELS_MAX = 4 };
 
 /* argv from "k=v k=v" metadata + the input's (level 0's) batch/h/w. */
@@ -89,6 +91,8 @@ static float *pack_levels(const struct st_file *f, const struct instance *m, con
     return x;
 }
 
+=======
+>>>>>>> h-cuda
 static void check_file(const char *path, int *n_gen_checked)
 {
     struct st_file f;
@@ -96,7 +100,7 @@ static void check_file(const char *path, int *n_gen_checked)
     struct weightset ws;
     char err[ERR_MAX];
     cr_assert_eq(st_read(path, &f, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(build(&f, &m, err, sizeof err), 0, "%s: %s", path, err);
+    cr_assert_eq(golden_instance(&f, &m, err, sizeof err), 0, "%s: %s", path, err);
     cr_assert_eq(weights_alloc(&ws, &m, err, sizeof err), 0, "%s", err);
     cr_assert_eq(weights_load(&ws, &m, path, err, sizeof err), 0, "%s", err);
     const struct st_tensor *x1 = st_find(&f, "x"), *y = st_find(&f, "y");

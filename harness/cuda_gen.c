@@ -1,0 +1,188 @@
+/* harness/cuda_gen.c — see cuda_gen.h. */
+#include "cuda_gen.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gen_cc.h"
+
+#define NVCC_DEFAULT "/usr/local/cuda/bin/nvcc"
+#define ARGV_MAX 40
+#define OPENBLAS_INC "-I/usr/include/x86_64-linux-gnu/openblas-pthread"
+
+/* First executable NAME in $PATH, into path. */
+static int on_path(const char *name, char *path, size_t len)
+{
+    const char *env = getenv("PATH");
+    char dirs[4096];
+    snprintf(dirs, sizeof dirs, "%s", env ? env : "");
+    char *save = NULL;
+    for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save))
+        if (snprintf(path, len, "%s/%s", d, name) < (int)len && access(path, X_OK) == 0)
+            return 0;
+    return -1;
+}
+
+int cuda_find_nvcc(char *path, size_t len, char *err, size_t errlen)
+{
+    const char *env = getenv("NVCC");
+    if (env && *env) {
+        snprintf(path, len, "%s", env);
+        if (access(path, X_OK) == 0)
+            return 0;
+        snprintf(err, errlen, "nvcc not found (NVCC=%s is not executable)", env);
+        return -1;
+    }
+    if (on_path("nvcc", path, len) == 0)
+        return 0;
+    snprintf(path, len, "%s", NVCC_DEFAULT);
+    if (access(path, X_OK) == 0)
+        return 0;
+    snprintf(err, errlen, "nvcc not found (not on PATH, no %s; set NVCC)", NVCC_DEFAULT);
+    return -1;
+}
+
+/* gen/cuda_<op->gen>.lua, if the module has one. */
+static int cuda_script(const struct gen_env *env, const struct op *op, char *script, size_t len)
+{
+    char path[GEN_PATH_MAX + 96];
+    snprintf(script, len, "cuda_%s", op->gen);
+    snprintf(path, sizeof path, "%s/gen/%s.lua", env->root, script);
+    return access(path, R_OK) == 0 ? 0 : -1;
+}
+
+int cuda_variants(const struct gen_env *env, const struct op *op, char names[][GEN_NAME_MAX],
+                  int max, char *err, size_t errlen)
+{
+    char script[GEN_NAME_MAX + 8];
+    if (cuda_script(env, op, script, sizeof script) != 0)
+        return 0;
+    return gen_script_variants(env, script, names, max, err, errlen);
+}
+
+/* "80,90" from ABLATE_CUDA_ARCHS, else the default. */
+static const char *target_archs(void)
+{
+    const char *a = getenv("ABLATE_CUDA_ARCHS");
+    return a && *a ? a : "80,90";
+}
+
+/* Everything a recipe points into. */
+struct nvcc_cmd {
+    char nvcc[GEN_PATH_MAX];
+    char id[512];
+    char inc[GEN_PATH_MAX + 16];
+    char gencode[CUDA_ARCHS_MAX][64];
+    char *pre[ARGV_MAX], *post[ARGV_MAX];
+    int npre, npost;
+};
+
+static int nvcc_identity(struct nvcc_cmd *c, const char *mode, char *err, size_t errlen)
+{
+    char out[1024], *argv[] = {c->nvcc, "--version", NULL};
+    if (gen_run_capture(argv, out, sizeof out) != 0) {
+        snprintf(err, errlen, "cannot run %s --version", c->nvcc);
+        return -1;
+    }
+    char *last = out, *line = strstr(out, "release");
+    if (!line) /* the last non-empty line: "Build cuda_13.0.r13.0/..." */
+        for (char *p = out; (p = strchr(p, '\n')) && p[1]; p++)
+            last = p + 1;
+    else
+        last = line;
+    last[strcspn(last, "\n")] = 0;
+    snprintf(c->id, sizeof c->id, "%s archs=%s %s", last, target_archs(), mode);
+    return 0;
+}
+
+static void add(char **argv, int *n, const char *word)
+{
+    if (*n < ARGV_MAX - 1)
+        argv[(*n)++] = (char *)word;
+}
+
+/* One -gencode per architecture of ABLATE_CUDA_ARCHS. */
+static int add_gencodes(struct nvcc_cmd *c, char *err, size_t errlen)
+{
+    char archs[128];
+    snprintf(archs, sizeof archs, "%s", target_archs());
+    int n = 0;
+    char *save = NULL;
+    for (char *a = strtok_r(archs, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
+        if (n == CUDA_ARCHS_MAX || strspn(a, "0123456789") != strlen(a) || strlen(a) > 4) {
+            snprintf(err, errlen, "ABLATE_CUDA_ARCHS: expected numbers such as 80,90 (got '%s')",
+                     target_archs());
+            return -1;
+        }
+        snprintf(c->gencode[n], sizeof c->gencode[n], "arch=compute_%s,code=sm_%s", a, a);
+        add(c->pre, &c->npre, "-gencode");
+        add(c->pre, &c->npre, c->gencode[n++]);
+    }
+    return 0;
+}
+
+static int nvcc_recipe(const struct gen_env *env, enum cuda_build mode, int load, int cudnn,
+                       struct nvcc_cmd *c, struct gen_recipe *r, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    if (cuda_find_nvcc(c->nvcc, sizeof c->nvcc, err, errlen) != 0 ||
+        nvcc_identity(c, mode == CUDA_HOST_EMU ? "host-emulation" : "device", err, errlen) != 0)
+        return -1;
+    snprintf(c->inc, sizeof c->inc, "-I%s/gen/runtime", env->root);
+    static const char *const common[] = {"-x", "cu", "-O3", "-std=c++17", "-shared",
+                                         "-Xcompiler", "-fPIC"};
+    add(c->pre, &c->npre, c->nvcc);
+    for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
+        add(c->pre, &c->npre, common[i]);
+    add(c->pre, &c->npre, c->inc);
+    if (mode == CUDA_HOST_EMU) {
+        static const char *const emu[] = {"-DABLATE_CUDA_HOST_EMU", "-Xcompiler",
+                                          "-fopenmp,-march=native", OPENBLAS_INC};
+        for (size_t i = 0; i < sizeof emu / sizeof emu[0]; i++)
+            add(c->pre, &c->npre, emu[i]);
+        add(c->post, &c->npost, "-lopenblas");
+        add(c->post, &c->npost, "-lgomp");
+    } else {
+        if (add_gencodes(c, err, errlen) != 0)
+            return -1;
+        add(c->pre, &c->npre, "-Xptxas");
+        add(c->pre, &c->npre, "-v");
+        add(c->post, &c->npost, "-cudart");
+        add(c->post, &c->npost, "shared");
+        add(c->post, &c->npost, "-lcublas");
+        if (cudnn)
+            add(c->post, &c->npost, "-lcudnn");
+    }
+    *r = (struct gen_recipe){.ext = "cu", .pre = c->pre, .npre = c->npre, .post = c->post,
+                             .npost = c->npost, .id = c->id, .hash_cpu = mode == CUDA_HOST_EMU,
+                             .load = load};
+    return 0;
+}
+
+enum gen_status cuda_build(const struct gen_env *env, const struct args *a, struct shape4 in,
+                           const char *variant, enum cuda_build mode, int load,
+                           struct gen_kernel *k, char *err, size_t errlen)
+{
+    memset(k, 0, sizeof *k);
+    char script[GEN_NAME_MAX + 8];
+    if (cuda_script(env, a->op, script, sizeof script) != 0) {
+        snprintf(err, errlen, "%s has no CUDA generator (gen/%s.lua)", a->op->name, script);
+        return GEN_ERR_RENDER;
+    }
+    char *src = gen_render_script(env, script, a, in, variant, err, errlen);
+    if (!src)
+        return GEN_ERR_RENDER;
+    struct nvcc_cmd cmd;
+    struct gen_recipe r;
+    /* only a kernel that calls cuDNN links it: a machine may lack it */
+    if (nvcc_recipe(env, mode, load, strstr(src, "#include <cudnn.h>") != NULL, &cmd, &r, err,
+                    errlen) != 0) {
+        free(src);
+        return GEN_ERR_COMPILE;
+    }
+    enum gen_status st = gen_cache_build(env, src, &r, k, err, errlen);
+    free(src);
+    return st;
+}

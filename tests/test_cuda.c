@@ -1,0 +1,186 @@
+/* tests/test_cuda.c — the generated CUDA kernels, checked without a GPU:
+ *
+ *   cuda_compile/ROW  every CUDA variant of the row, rendered for the row's
+ *                     first golden, compiled by nvcc for every target
+ *                     architecture (sm_80, sm_90) in one call; registers and
+ *                     spills from `ptxas -v` go to build/cuda/ptxas_ROW.csv;
+ *                     fails on a compile error or a spill in a kernel the
+ *                     generator marked @spill_free.
+ *   cuda_goldens/ROW  every golden of the row through every CUDA variant,
+ *                     host-emulated (impl=cuda-host:VARIANT), 2 threads.
+ * Without nvcc both skip, saying why.  Compiles are cached by hash
+ * (build/gen), so a second `make test` compiles nothing. */
+#include <criterion/criterion.h>
+#include <glob.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "buffers.h"
+#include "cuda_gen.h"
+#include "golden_util.h"
+#include "parity.h"
+
+void openblas_set_num_threads(int n);
+
+static void need_nvcc(void)
+{
+    char path[GEN_PATH_MAX], err[ERR_MAX];
+    if (cuda_find_nvcc(path, sizeof path, err, sizeof err) != 0)
+        cr_skip_test("%s", err);
+}
+
+struct golden {
+    struct st_file f;
+    struct instance m;
+    struct weightset ws;
+};
+
+static void golden_open(const char *path, struct golden *g)
+{
+    char err[ERR_MAX];
+    cr_assert_eq(st_read(path, &g->f, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(golden_instance(&g->f, &g->m, err, sizeof err), 0, "%s: %s", path, err);
+    cr_assert_eq(weights_alloc(&g->ws, &g->m, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(weights_load(&g->ws, &g->m, path, err, sizeof err), 0, "%s", err);
+}
+
+static void golden_close(struct golden *g)
+{
+    weights_free(&g->ws);
+    st_free(&g->f);
+}
+
+static int variants_of(const struct gen_env *env, const struct op *op,
+                       char names[][GEN_NAME_MAX])
+{
+    char err[ERR_MAX];
+    int n = cuda_variants(env, op, names, GEN_VARIANTS_MAX, err, sizeof err);
+    cr_assert(n > 0, "%s: no CUDA variants: %s", op->name, n < 0 ? err : "no gen/cuda_*.lua");
+    return n;
+}
+
+/* One golden through every variant, host-emulated. */
+static void check_golden(const struct gen_env *env, const char *path)
+{
+    struct golden g;
+    char err[ERR_MAX], names[GEN_VARIANTS_MAX][GEN_NAME_MAX];
+    golden_open(path, &g);
+    const struct st_tensor *x = st_find(&g.f, "x"), *y = st_find(&g.f, "y");
+    int64_t ny = (int64_t)g.m.out.n * g.m.out.c * g.m.out.h * g.m.out.w;
+    cr_assert(y && y->numel == ny, "%s: y has the wrong size", path);
+    float *out = buf_alloc(ny);
+    int nv = variants_of(env, g.m.op, names);
+    for (int v = 0; v < nv; v++) {
+        struct gen_kernel k;
+        cr_assert_eq(cuda_build(env, &g.m.args, g.m.in, names[v], CUDA_HOST_EMU, 1, &k, err,
+                                sizeof err),
+                     GEN_OK, "%s: cuda-host:%s: %s", path, names[v], err);
+        float *wsp = buf_alloc(k.info->workspace_floats * 2);
+        buf_fill_nan(out, ny);
+        k.forward((const float *const *)g.ws.ptr, x->data, out, wsp, 2);
+        struct parity p;
+        parity_compare(out, y->data, ny, &p);
+        cr_expect(p.n_bad == 0 && p.n_nonfinite == 0,
+                  "%s: cuda-host:%s: max_rel %.3g, %lld bad, %lld non-finite", path, names[v],
+                  p.max_rel, (long long)p.n_bad, (long long)p.n_nonfinite);
+        buf_free(wsp, k.info->workspace_floats * 2);
+        gen_unload(&k);
+    }
+    buf_free(out, ny);
+    golden_close(&g);
+}
+
+static void check_goldens(const char *pattern, int min_files)
+{
+    need_nvcc();
+    struct gen_env env;
+    char err[ERR_MAX];
+    glob_t gl;
+    openblas_set_num_threads(1);
+    cr_assert_eq(gen_env_init(&env, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(glob(pattern, 0, NULL, &gl), 0, "no goldens match %s", pattern);
+    cr_expect((int)gl.gl_pathc >= min_files, "%zu goldens for %s", gl.gl_pathc, pattern);
+    for (size_t i = 0; i < gl.gl_pathc; i++)
+        check_golden(&env, gl.gl_pathv[i]);
+    globfree(&gl);
+}
+
+/* Appends the kernels of one device build to csv; checks the spill marks. */
+static void record_ptxas(FILE *csv, const char *row, const char *variant,
+                         const struct gen_kernel *k)
+{
+    struct cuda_ptxas_kernel ks[CUDA_KERNELS_MAX];
+    char err[ERR_MAX];
+    int n = cuda_ptxas_read(k, ks, CUDA_KERNELS_MAX, err, sizeof err);
+    cr_assert(n > 0, "%s:%s: no kernels in the ptxas log %s (%s)", row, variant, k->log_path,
+              n < 0 ? err : "no 'Compiling entry function' line");
+    int archs[2] = {0, 0};
+    for (int i = 0; i < n; i++) {
+        fprintf(csv, "%s,%s,%s,%s,%d,%d,%d,%d\n", row, variant, ks[i].name, ks[i].arch,
+                ks[i].registers, ks[i].spill_stores, ks[i].spill_loads, ks[i].spill_free);
+        cr_expect(ks[i].registers > 0, "%s:%s %s: no register count", row, variant, ks[i].name);
+        cr_expect(!ks[i].spill_free || (ks[i].spill_stores == 0 && ks[i].spill_loads == 0),
+                  "%s:%s: kernel %s (%s) is marked @spill_free but spills %d/%d bytes", row,
+                  variant, ks[i].name, ks[i].arch, ks[i].spill_stores, ks[i].spill_loads);
+        archs[0] |= !strcmp(ks[i].arch, "sm_80");
+        archs[1] |= !strcmp(ks[i].arch, "sm_90");
+    }
+    cr_expect(archs[0] && archs[1], "%s:%s: ptxas did not compile for both sm_80 and sm_90", row,
+              variant);
+}
+
+static void check_compile(const char *row, const char *pattern)
+{
+    need_nvcc();
+    struct gen_env env;
+    char err[ERR_MAX], names[GEN_VARIANTS_MAX][GEN_NAME_MAX], csv_path[GEN_PATH_MAX + 64];
+    glob_t gl;
+    cr_assert_eq(gen_env_init(&env, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(glob(pattern, 0, NULL, &gl), 0, "no goldens match %s", pattern);
+    struct golden g;
+    golden_open(gl.gl_pathv[0], &g);
+    snprintf(csv_path, sizeof csv_path, "%s/cuda", env.build);
+    mkdir(csv_path, 0777);
+    snprintf(csv_path, sizeof csv_path, "%s/cuda/ptxas_%s.csv", env.build, row);
+    FILE *csv = fopen(csv_path, "w");
+    cr_assert(csv, "cannot write %s", csv_path);
+    fprintf(csv, "row,variant,kernel,arch,registers,spill_stores,spill_loads,spill_free\n");
+    int nv = variants_of(&env, g.m.op, names);
+    for (int v = 0; v < nv; v++) {
+        struct gen_kernel k;
+        cr_assert_eq(cuda_build(&env, &g.m.args, g.m.in, names[v], CUDA_DEVICE, 0, &k, err,
+                                sizeof err),
+                     GEN_OK, "%s: cuda:%s: %s", row, names[v], err);
+        record_ptxas(csv, row, names[v], &k);
+    }
+    fclose(csv);
+    golden_close(&g);
+    globfree(&gl);
+}
+
+#define CUDA_ROW(row, pattern, min_files)                                                       \
+    Test(cuda_compile, row, .timeout = 300) { check_compile(#row, pattern); }                 \
+    Test(cuda_goldens, row, .timeout = 300) { check_goldens(pattern, min_files); }
+
+CUDA_ROW(conv, "tests/goldens/conv_*.safetensors", 5)
+CUDA_ROW(akconv, "tests/goldens/akconv_*.safetensors", 10)
+CUDA_ROW(dcnv3, "tests/goldens/dcnv3_*.safetensors", 8)
+CUDA_ROW(acmix, "tests/goldens/acmix_*.safetensors", 8)
+CUDA_ROW(dyconv, "tests/goldens/dyconv2d_*.safetensors", 7)
+CUDA_ROW(dynamicconv, "tests/goldens/dynamicconv_*.safetensors", 7)
+CUDA_ROW(bottleneck, "tests/goldens/bottleneck_*.safetensors", 5)
+CUDA_ROW(c2f, "tests/goldens/c2f_n*.safetensors", 5)
+CUDA_ROW(c3, "tests/goldens/c3_n*.safetensors", 5)
+CUDA_ROW(sppf, "tests/goldens/sppf_*.safetensors", 3)
+CUDA_ROW(ghostmodule, "tests/goldens/ghostmodule_*.safetensors", 6)
+
+/* A module without a CUDA generator says so in parity (not a failure). */
+Test(cuda_variants, absent_generator_is_zero)
+{
+    struct gen_env env;
+    char err[ERR_MAX], names[GEN_VARIANTS_MAX][GEN_NAME_MAX];
+    cr_assert_eq(gen_env_init(&env, err, sizeof err), 0, "%s", err);
+    const struct op *dlka = op_find("deformable_LKA_Attention");
+    cr_assert(dlka);
+    cr_expect_eq(cuda_variants(&env, dlka, names, GEN_VARIANTS_MAX, err, sizeof err), 0);
+}
