@@ -9,13 +9,14 @@
 #include "instance.h"
 #include "safetensors.h"
 
-/* argv from "k=v k=v" metadata + the input's batch/h/w. */
+/* argv from "k=v k=v" metadata + the input's (a detection head's level-0
+ * input's) batch/h/w. */
 static inline int golden_instance(const struct st_file *f, struct instance *m, char *err, size_t errlen)
 {
     const char *module = st_meta(f, "module"), *args = st_meta(f, "args"), *eps = st_meta(f, "bn_eps");
-    const struct st_tensor *x = st_find(f, "x");
+    const struct st_tensor *x = st_find(f, "x") ? st_find(f, "x") : st_find(f, "x0");
     if (!module || !args || !x || x->ndim != 4) {
-        snprintf(err, errlen, "golden lacks module/args metadata or a 4-d x");
+        snprintf(err, errlen, "golden lacks module/args metadata or a 4-d x (or x0)");
         return -1;
     }
     static char text[1024];
