@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "gen.h"
 #include "instance.h"
+#include "onednn_block.h"
 #include "parity.h"
 #include "safetensors.h"
 
@@ -138,6 +139,27 @@ static int check_generated(const struct instance *m, const struct weightset *ws,
     return all_ok;
 }
 
+/* The row on oneDNN primitives (Conv, Bottleneck, C2f, SPPF), where it has
+ * a lowering; nothing printed for other rows. */
+static int check_onednn(const struct instance *m, const struct weightset *ws, const float *x,
+                        const float *expect, float *y, int64_t ny, int threads)
+{
+    struct dnn_block b;
+    char err[ERR_MAX];
+    if (!dnn_block_supports(m->op))
+        return 1;
+    if (dnn_block_create(&b, m->op, &m->args, m->in, (const float *const *)ws->ptr, threads,
+                         DNN_AUTO, err, sizeof err) != 0) {
+        printf("%-12s FAIL  (%s)\n", "onednn", err);
+        return 0;
+    }
+    buf_fill_nan(y, ny);
+    dnn_block_run(&b, x, y);
+    int ok = !dnn_block_failed(&b) && report_line("onednn", y, expect, ny);
+    dnn_block_free(&b);
+    return ok;
+}
+
 /* Everything after the argument parse; the caller frees xf, yf and ws
  * (zeroed first), so a bad-input return leaks nothing. */
 static int parity_checks(struct parity_args *a, struct st_file *xf, struct st_file *yf,
@@ -169,6 +191,7 @@ static int parity_checks(struct parity_args *a, struct st_file *xf, struct st_fi
     m.op->forward_ref(&m.args, m.in, (const float *const *)ws->ptr, x, y);
     int ok = report_line("ref", y, expect, ny);
     ok &= check_generated(&m, ws, x, expect, y, ny, a->threads);
+    ok &= check_onednn(&m, ws, x, expect, y, ny, a->threads);
     buf_free(y, ny);
     return ok ? EXIT_OK : EXIT_FAILED;
 }

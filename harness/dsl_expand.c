@@ -52,8 +52,10 @@ static void read_backends(lua_State *L, int t, struct sweep_in *s, struct plan *
             s->want_gen = 1;
         else if (b && !strcmp(b, "torch"))
             p->run_torch = 1;
+        else if (b && !strcmp(b, "onednn"))
+            s->want_onednn = 1;
         else
-            luaL_error(L, "sweep: unknown backend '%s' (known: ref, gen, torch)", b ? b : "?");
+            luaL_error(L, "sweep: unknown backend '%s' (known: ref, gen, torch, onednn)", b ? b : "?");
         lua_pop(L, 1);
     }
     lua_pop(L, 1);

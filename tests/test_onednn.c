@@ -1,0 +1,98 @@
+/* tests/test_onednn.c — impl=onednn (harness/onednn.c, onednn_block.c)
+ * against the scalar references on the shapes the Conv row meets in YOLOv8
+ * (first layer with 3 channels, stride 2, 1x1, depthwise, grouped,
+ * dilated, batch 2) and the composed rows, in both activation layouts at
+ * 1 and 2 threads, within the row's NMSE tolerance; a sweep row through
+ * `ablate run` and the usage errors.  The PyTorch goldens go through
+ * impl=onednn in test_goldens.c. */
+#include <criterion/criterion.h>
+
+#include "gen_check.h"
+#include "onednn_block.h"
+#include "test_util.h"
+
+static void check_layout(const struct gen_case *c, enum dnn_layout layout, int threads)
+{
+    struct dnn_block b;
+    struct parity p;
+    char err[ERR_MAX];
+    cr_assert_eq(dnn_block_create(&b, c->inst.op, &c->inst.args, c->inst.in, (const float *const *)c->ws.ptr,
+                                  threads, layout, err, sizeof err), 0, "%s: %s", c->spec, err);
+    float *y = buf_alloc(c->ny);
+    cr_assert_not_null(y);
+    buf_fill_nan(y, c->ny);
+    dnn_block_run(&b, c->x, y);
+    cr_expect(!dnn_block_failed(&b), "%s: a oneDNN call failed", c->spec);
+    parity_compare(y, c->y_ref, c->ny, &p);
+    cr_expect_str_eq(parity_status(&p, c->inst.op->tol_nmse), "ok",
+                     "%s layout %d t%d: nmse %.3g max_rel %.3g, %lld bad, %lld non-finite", c->spec,
+                     (int)layout, threads, p.nmse, p.max_rel, (long long)p.n_bad,
+                     (long long)p.n_nonfinite);
+    buf_free(y, c->ny);
+    dnn_block_free(&b);
+}
+
+static void check_spec(const char *spec, uint64_t seed)
+{
+    struct gen_case c;
+    gen_case_setup(&c, spec, seed);
+    gen_case_reference(&c);
+    cr_assert(dnn_block_supports(c.inst.op), "%s", spec);
+    for (int threads = 1; threads <= 2; threads++) {
+        check_layout(&c, DNN_PLAIN, threads);
+        check_layout(&c, DNN_BLOCKED, threads);
+        check_layout(&c, DNN_AUTO, threads);
+    }
+    gen_case_free(&c);
+}
+
+Test(onednn, conv_first_layer_stride2) { check_spec("Conv c1=3 c2=16 k=3 s=2 h=33 w=30", 1); }
+Test(onednn, conv_k3_stride2) { check_spec("Conv c1=16 c2=32 k=3 s=2 h=24 w=21", 2); }
+Test(onednn, conv_k3_stride1) { check_spec("Conv c1=32 c2=32 k=3 s=1 h=17 w=19", 3); }
+Test(onednn, conv_1x1) { check_spec("Conv c1=64 c2=48 k=1 s=1 h=20 w=20", 4); }
+Test(onednn, conv_1x1_no_act) { check_spec("Conv c1=24 c2=40 k=1 act=0 h=9 w=11", 5); }
+Test(onednn, conv_depthwise) { check_spec("Conv c1=32 c2=32 k=3 s=1 g=32 h=20 w=18", 6); }
+Test(onednn, conv_depthwise_stride2) { check_spec("Conv c1=48 c2=48 k=5 s=2 g=48 h=21 w=20", 7); }
+Test(onednn, conv_grouped) { check_spec("Conv c1=16 c2=24 k=3 s=1 g=4 h=12 w=13", 8); }
+Test(onednn, conv_dilated_batch2) { check_spec("Conv c1=8 c2=8 k=3 d=2 h=14 w=12 batch=2", 9); }
+Test(onednn, conv_odd_channels) { check_spec("Conv c1=5 c2=7 k=5 s=2 h=13 w=11", 10); }
+Test(onednn, bottleneck) { check_spec("Bottleneck c1=32 c2=32 shortcut=1 h=15 w=17", 11); }
+Test(onednn, c2f_shortcut_batch2) { check_spec("C2f c1=32 c2=32 n=2 shortcut=1 h=12 w=10 batch=2", 12); }
+Test(onednn, c2f_concat_input) { check_spec("C2f c1=48 c2=32 n=1 shortcut=0 h=10 w=9", 13); }
+Test(onednn, sppf) { check_spec("SPPF c1=64 c2=64 k=5 h=10 w=10", 14); }
+
+Test(onednn, unsupported_row_refused)
+{
+    struct dnn_block b;
+    char err[ERR_MAX];
+    struct args a;
+    args_defaults(&op_detect, &a);
+    cr_expect(!dnn_block_supports(&op_detect));
+    cr_expect_neq(dnn_block_create(&b, &op_detect, &a, (struct shape4){1, 8, 4, 4}, NULL, 1, DNN_AUTO,
+                                   err, sizeof err), 0);
+    cr_expect_str_eq(err, "oneDNN: no lowering for Detect (only Conv, Bottleneck, C2f, SPPF)");
+}
+
+/* The sweep's path: a CSV row with impl=onednn re-run, checked, timed. */
+Test(onednn, run_desc, .timeout = 120)
+{
+    struct run_out r;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s run --quick --desc 'conv:c1=16:c2=32:k=3:s=2:g=1:n1c16h40w40:o32:t2:impl=onednn'",
+             ablate_bin());
+    run_shell(&r, cmd);
+    cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
+    cr_expect(strstr(r.out, "status=ok message=") && strstr(r.out, "median_ms="), "%s", r.out);
+}
+
+Test(onednn, run_desc_unsupported_row_is_skipped, .timeout = 120)
+{
+    struct run_out r;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s run --quick --desc 'ghostmodule:inp=8:oup=8:n1c8h8w8:o8:t1:impl=onednn'",
+             ablate_bin());
+    run_shell(&r, cmd);
+    cr_expect_neq(r.status, 0);
+    cr_expect(strstr(r.out, "status=skipped message=GhostModule has no oneDNN implementation "
+                            "(Conv, Bottleneck, C2f, SPPF have)"), "%s%s", r.out, r.err);
+}
