@@ -13,12 +13,12 @@
 #include "parity.h"
 
 #define USAGE "usage: ablate model FILE.yaml [--scale n|s|m|l|x] [--imgsz 640] [--layers] [--fuse] " \
-              "[--weights W --input X --expect Y] [--bench [--threads N] [--quick] [--torch]]"
+              "[--weights W --input X --expect Y] [--bench [--threads N] [--quick] [--torch] [--onednn]]"
 #define IMGSZ_MAX 8192
 
 struct model_opts {
     const char *path, *scale, *weights, *input, *expect;
-    int imgsz, layers, fused, bench, threads, quick, torch;
+    int imgsz, layers, fused, bench, threads, quick, torch, onednn;
 };
 
 static int parse_opts(int argc, char **argv, struct model_opts *o, char *err, size_t errlen)
@@ -37,6 +37,8 @@ static int parse_opts(int argc, char **argv, struct model_opts *o, char *err, si
             o->quick = 1;
         else if (!strcmp(a, "--torch"))
             o->torch = 1;
+        else if (!strcmp(a, "--onednn"))
+            o->onednn = 1;
         else if (!strcmp(a, "--threads") && i + 1 < argc) {
             long v = strtol(argv[++i], &end, 10);
             if (*end || v < 1 || v > 256) {
@@ -204,7 +206,7 @@ int cli_model(int argc, char **argv)
     int status = o.weights ? check_parity(&m, &o, err, sizeof err) : EXIT_OK;
     double e2e_ms = 0;
     if (o.bench && status == EXIT_OK)
-        status = model_bench(&m, o.imgsz, o.threads, o.quick, &e2e_ms, err, sizeof err);
+        status = model_bench(&m, o.imgsz, o.threads, o.quick, o.onednn, &e2e_ms, err, sizeof err);
     if (o.bench && status == EXIT_OK) {
         if (o.torch)
             (void)model_torch_peer(&m, o.imgsz, o.threads, e2e_ms); /* 1 = skipped, said why */

@@ -96,3 +96,25 @@ Test(onednn, run_desc_unsupported_row_is_skipped, .timeout = 120)
     cr_expect(strstr(r.out, "status=skipped message=GhostModule has no oneDNN implementation "
                             "(Conv, Bottleneck, C2f, SPPF have)"), "%s%s", r.out, r.err);
 }
+
+/* ablate model --bench --onednn: Conv, C2f and SPPF layers get a oneDNN
+ * column beside the generated one, and the oneDNN-conv graph agrees with
+ * the reference graph.  Timings are not checked (a shared machine). */
+Test(onednn, model_bench_side_by_side, .timeout = 300)
+{
+    struct run_out r;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s model tests/goldens/yolov8-golden.yaml --imgsz 64 --bench --quick --onednn "
+             "--threads 2", ablate_bin());
+    run_shell(&r, cmd);
+    cr_expect_eq(r.status, 0, "status %d: %s", r.status, r.err);
+    cr_expect(strstr(r.out, "%sgemm   onednn_ms  %sgemm gen/onednn  oneDNN layout and implementation\n"),
+              "%s", r.out);
+    cr_expect(strstr(r.out, "\n    0  Conv           gen "), "%s", r.out);
+    cr_expect(strstr(r.out, "\n    9  SPPF           gen "), "%s", r.out);
+    cr_expect(strstr(r.out, "(generated kernel)\n"), "%s", r.out); /* Detect: no lowering */
+    cr_expect(strstr(r.out, "generated graph vs reference graph: max_abs="), "%s", r.out);
+    cr_expect(strstr(r.out, "YOLOv8t-golden with oneDNN convs end-to-end at 64x64, 2 threads: "), "%s", r.out);
+    const char *v = strstr(r.out, "oneDNN-conv graph vs reference graph: max_abs=");
+    cr_expect(v && strstr(v, " ok\n") && strstr(r.out, "\ngenerated / oneDNN-conv graph: "), "%s", r.out);
+}
