@@ -8,20 +8,12 @@
 #include "buffers.h"
 #include "c2f.h"
 #include "common.h"
-
-/* What lowering one row needs: where its steps go and its weights. */
-struct lowering {
-    struct dnn_block *b;
-    const float *const *w;
-    enum dnn_layout layout;
-    char *err;
-    size_t errlen;
-};
+#include "onednn_internal.h"
 
 static struct shape4 with_c(struct shape4 s, int c) { return (struct shape4){s.n, c, s.h, s.w}; }
 static int64_t plane(struct shape4 s) { return (int64_t)s.h * s.w; }
 
-static struct dnn_step *next_step(struct lowering *L)
+struct dnn_step *lowering_step(struct lowering *L)
 {
     if (L->b->nsteps >= DNN_STEPS_MAX) {
         snprintf(L->err, L->errlen, "oneDNN: more than %d steps in one row", DNN_STEPS_MAX);
@@ -32,37 +24,43 @@ static struct dnn_step *next_step(struct lowering *L)
     return s;
 }
 
-/* A scratch slot must hold `floats` (per image). */
-static void need(struct lowering *L, enum dnn_slot slot, int64_t floats)
+void lowering_need(struct lowering *L, enum dnn_slot slot, int64_t floats)
 {
-    if ((slot == SLOT_CAT || slot == SLOT_TMP) && floats > L->b->scratch_floats[slot])
+    if (slot >= SLOT_CAT && floats > L->b->scratch_floats[slot])
         L->b->scratch_floats[slot] = floats;
+}
+
+int lowering_conv(struct lowering *L, struct dnn_conv_spec sp, int woff, enum dnn_slot from,
+                  int64_t from_off, enum dnn_slot to, int64_t to_off)
+{
+    struct dnn_step *s = lowering_step(L);
+    if (!s)
+        return -1;
+    sp.n = 1;
+    int64_t out = (int64_t)sp.c2 * conv_out_dim(sp.h, sp.k, sp.s, sp.p, sp.d) *
+                  conv_out_dim(sp.w, sp.k, sp.s, sp.p, sp.d);
+    s->kind = STEP_CONV, s->from = from, s->to = to, s->from_off = from_off, s->to_off = to_off;
+    s->count = out;
+    lowering_need(L, from, from_off + (int64_t)sp.c1 * sp.h * sp.w);
+    lowering_need(L, to, to_off + out);
+    return dnn_conv_create(&s->conv, &L->b->ctx, &sp, L->w + woff, L->layout, L->err, L->errlen);
 }
 
 /* Conv(conv_args) at one image of `in`, weights from w[woff]. */
 static int lower_conv(struct lowering *L, const struct args *conv_args, struct shape4 in, int woff,
                       enum dnn_slot from, int64_t from_off, enum dnn_slot to, int64_t to_off)
 {
-    struct dnn_step *s = next_step(L);
-    if (!s)
-        return -1;
-    struct dnn_conv_spec sp = dnn_conv_spec_of(conv_args, with_c(in, in.c));
-    sp.n = 1;
-    int64_t out = (int64_t)sp.c2 * conv_out_dim(in.h, sp.k, sp.s, sp.p, sp.d) *
-                  conv_out_dim(in.w, sp.k, sp.s, sp.p, sp.d);
-    *s = (struct dnn_step){STEP_CONV, from, to, from_off, to_off, out, {0}, {0}};
-    need(L, from, from_off + (int64_t)in.c * plane(in));
-    need(L, to, to_off + out);
-    return dnn_conv_create(&s->conv, &L->b->ctx, &sp, L->w + woff, L->layout, L->err, L->errlen);
+    return lowering_conv(L, dnn_conv_spec_of(conv_args, in), woff, from, from_off, to, to_off);
 }
 
 static int lower_add(struct lowering *L, enum dnn_slot from, int64_t from_off, enum dnn_slot to,
                      int64_t to_off, int64_t count)
 {
-    struct dnn_step *s = next_step(L);
+    struct dnn_step *s = lowering_step(L);
     if (!s)
         return -1;
-    *s = (struct dnn_step){STEP_ADD, from, to, from_off, to_off, count, {0}, {0}};
+    s->kind = STEP_ADD, s->from = from, s->to = to, s->from_off = from_off, s->to_off = to_off;
+    s->count = count;
     return 0;
 }
 
@@ -115,21 +113,23 @@ static int lower_sppf(struct lowering *L, const struct args *a, struct shape4 in
     int64_t slice = (int64_t)c * plane(in);
     int rc = lower_conv(L, &cv1, in, 0, SLOT_X, 0, SLOT_CAT, 0);
     for (int i = 1; rc == 0 && i < 4; i++) {
-        struct dnn_step *s = next_step(L);
+        struct dnn_step *s = lowering_step(L);
         if (!s)
             return -1;
-        *s = (struct dnn_step){STEP_POOL, SLOT_CAT, SLOT_CAT, (i - 1) * slice, i * slice, slice, {0}, {0}};
+        s->kind = STEP_POOL, s->from = s->to = SLOT_CAT, s->from_off = (i - 1) * slice;
+        s->to_off = i * slice, s->count = slice;
         rc = dnn_pool_create(&s->pool, &L->b->ctx, (struct shape4){1, c, in.h, in.w}, k, L->err,
                              L->errlen);
     }
-    need(L, SLOT_CAT, 4 * slice);
+    lowering_need(L, SLOT_CAT, 4 * slice);
     return rc ? rc : lower_conv(L, &cv2, with_c(in, 4 * c), op_weight_count(&op_conv, &cv1),
                                 SLOT_CAT, 0, SLOT_Y, 0);
 }
 
 int dnn_block_supports(const struct op *op)
 {
-    return op == &op_conv || op == &op_bottleneck || op == &op_c2f || op == &op_sppf;
+    return op == &op_conv || op == &op_bottleneck || op == &op_c2f || op == &op_sppf ||
+           op == &op_detect;
 }
 
 static int lower(struct lowering *L, const struct op *op, const struct args *a, struct shape4 in)
@@ -142,7 +142,9 @@ static int lower(struct lowering *L, const struct op *op, const struct args *a, 
         return lower_c2f(L, a, in);
     if (op == &op_sppf)
         return lower_sppf(L, a, in);
-    snprintf(L->err, L->errlen, "oneDNN: no lowering for %s (only Conv, Bottleneck, C2f, SPPF)",
+    if (op == &op_detect)
+        return lower_detect(L, a, in);
+    snprintf(L->err, L->errlen, "oneDNN: no lowering for %s (only Conv, Bottleneck, C2f, SPPF, Detect)",
              op->name);
     return -1;
 }
@@ -181,7 +183,7 @@ void dnn_block_run(struct dnn_block *b, const float *x, float *y)
 {
     for (int img = 0; img < b->in.n; img++) {
         float *base[SLOT_COUNT] = {(float *)x + img * b->in_floats, y + img * b->out_floats,
-                                   b->scratch[SLOT_CAT], b->scratch[SLOT_TMP]};
+                                   b->scratch[SLOT_CAT], b->scratch[SLOT_TMP], b->scratch[SLOT_TMP2]};
         for (int i = 0; i < b->nsteps; i++) {
             struct dnn_step *s = &b->step[i];
             const float *from = base[s->from] + s->from_off;
@@ -190,6 +192,8 @@ void dnn_block_run(struct dnn_block *b, const float *x, float *y)
                 dnn_conv_run(&s->conv, from, to);
             else if (s->kind == STEP_POOL)
                 dnn_pool_run(&s->pool, from, to);
+            else if (s->kind == STEP_DECODE)
+                dnn_decode_run(&s->dec, from, to, b->ctx.threads);
             else
                 add_into(to, from, s->count, b->ctx.threads);
         }

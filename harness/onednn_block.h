@@ -1,8 +1,8 @@
 /* harness/onednn_block.h — a whole row run on oneDNN primitives (harness/
  * onednn.h): Conv itself, and the rows that are made of Convs — Bottleneck,
- * C2f (with Bottleneck blocks), SPPF — lowered to a list of steps (conv,
- * max-pool, residual add) over the row's input, output and two scratch
- * maps, the way the row's reference composes them (kernels/c2f.c,
+ * C2f (with Bottleneck blocks), SPPF, Detect (batch 1) — lowered to a list
+ * of steps (conv, max-pool, residual add, Detect's decode) over the row's
+ * input, output and three scratch maps, the way the row's reference composes them (kernels/c2f.c,
  * bottleneck.c, sppf.c).  Concatenations cost nothing: every step writes
  * its channel slice of the concatenated map in place (NCHW, one image at a
  * time, so a channel slice is contiguous).  Input and output NCHW.
@@ -19,8 +19,17 @@
 
 #define DNN_STEPS_MAX 80 /* C2f at n = 19 (WEIGHTS_MAX): 2 + 3 n */
 
-enum dnn_slot { SLOT_X, SLOT_Y, SLOT_CAT, SLOT_TMP, SLOT_COUNT };
-enum dnn_step_kind { STEP_CONV, STEP_POOL, STEP_ADD };
+enum dnn_slot { SLOT_X, SLOT_Y, SLOT_CAT, SLOT_TMP, SLOT_TMP2, SLOT_COUNT };
+enum dnn_step_kind { STEP_CONV, STEP_POOL, STEP_ADD, STEP_DECODE };
+
+/* Detect's last stage for one level (harness/onednn_detect.c): the raw box
+ * (4 x 16 DFL bins) and class maps -> that level's anchor columns of y. */
+struct dnn_decode {
+    int h, w, nc;
+    int64_t anchors, a0; /* all levels' anchors; this level's first column */
+    float stride;
+    const float *dfl; /* the DFL conv's 16 bin values */
+};
 
 /* One step reads slot `from` at float offset from_off and writes slot `to`
  * at to_off (per image); STEP_ADD: to[k] += from[k] for k < count. */
@@ -30,6 +39,7 @@ struct dnn_step {
     int64_t from_off, to_off, count;
     struct dnn_conv conv;
     struct dnn_pool pool;
+    struct dnn_decode dec;
 };
 
 struct dnn_block {
@@ -42,7 +52,7 @@ struct dnn_block {
     int64_t in_floats, out_floats; /* one image */
 };
 
-/* 1 if op has a oneDNN lowering (Conv, Bottleneck, C2f, SPPF). */
+/* 1 if op has a oneDNN lowering (Conv, Bottleneck, C2f, SPPF, Detect at batch 1). */
 int dnn_block_supports(const struct op *op);
 
 /* Builds the steps for op(args) at input `in`, weights w in the row's

@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 
 #include "gen_check.h"
+#include "detect.h"
 #include "onednn_block.h"
 #include "test_util.h"
 
@@ -66,11 +67,48 @@ Test(onednn, unsupported_row_refused)
     struct dnn_block b;
     char err[ERR_MAX];
     struct args a;
-    args_defaults(&op_detect, &a);
-    cr_expect(!dnn_block_supports(&op_detect));
-    cr_expect_neq(dnn_block_create(&b, &op_detect, &a, (struct shape4){1, 8, 4, 4}, NULL, 1, DNN_AUTO,
+    args_defaults(&op_ghostmodule, &a);
+    cr_expect(!dnn_block_supports(&op_ghostmodule));
+    cr_expect_neq(dnn_block_create(&b, &op_ghostmodule, &a, (struct shape4){1, 8, 4, 4}, NULL, 1, DNN_AUTO,
                                    err, sizeof err), 0);
-    cr_expect_str_eq(err, "oneDNN: no lowering for Detect (only Conv, Bottleneck, C2f, SPPF)");
+    cr_expect_str_eq(err, "oneDNN: no lowering for GhostModule (only Conv, Bottleneck, C2f, SPPF, Detect)");
+}
+
+/* Detect reads its levels packed one after another (kernels/detect.c). */
+static void check_detect(const char *spec, uint64_t seed, enum dnn_layout layout)
+{
+    struct gen_case c;
+    gen_case_setup(&c, spec, seed);
+    struct detect d = detect_cfg(&c.inst.args, c.inst.in);
+    buf_free(c.x, c.nx);
+    c.nx = 0;
+    for (int l = 0; l < d.nl; l++)
+        c.nx += (int64_t)d.lv[l].n * d.ch[l] * d.lv[l].h * d.lv[l].w;
+    cr_assert_not_null(c.x = buf_alloc(c.nx));
+    struct rng r;
+    rng_seed(&r, seed + 1);
+    for (int64_t i = 0; i < c.nx; i++)
+        c.x[i] = rng_normal(&r);
+    gen_case_reference(&c);
+    for (int threads = 1; threads <= 2; threads++)
+        check_layout(&c, layout, threads);
+    gen_case_free(&c);
+}
+
+Test(onednn, detect_three_levels) { check_detect("Detect nc=5 ch0=16 ch1=32 ch2=64 h=9 w=10", 15, DNN_AUTO); }
+Test(onednn, detect_nc_above_ch0) { check_detect("Detect nc=80 ch0=16 ch1=24 h=8 w=7", 16, DNN_PLAIN); }
+Test(onednn, detect_one_level_blocked) { check_detect("Detect nc=3 ch0=8 h=4 w=4", 17, DNN_BLOCKED); }
+
+Test(onednn, detect_batch2_refused)
+{
+    struct gen_case c;
+    struct dnn_block b;
+    char err[ERR_MAX];
+    gen_case_setup(&c, "Detect nc=3 ch0=8 h=4 w=4 batch=2", 18);
+    cr_expect_neq(dnn_block_create(&b, c.inst.op, &c.inst.args, c.inst.in, (const float *const *)c.ws.ptr, 1,
+                                   DNN_AUTO, err, sizeof err), 0);
+    cr_expect_str_eq(err, "oneDNN: Detect is lowered at batch 1 only (got 2)");
+    gen_case_free(&c);
 }
 
 /* The sweep's path: a CSV row with impl=onednn re-run, checked, timed. */
@@ -112,7 +150,7 @@ Test(onednn, model_bench_side_by_side, .timeout = 300)
               "%s", r.out);
     cr_expect(strstr(r.out, "\n    0  Conv           gen "), "%s", r.out);
     cr_expect(strstr(r.out, "\n    9  SPPF           gen "), "%s", r.out);
-    cr_expect(strstr(r.out, "(generated kernel)\n"), "%s", r.out); /* Detect: no lowering */
+    cr_expect(strstr(r.out, "\n   22  Detect         gen "), "%s", r.out);
     cr_expect(strstr(r.out, "generated graph vs reference graph: max_abs="), "%s", r.out);
     cr_expect(strstr(r.out, "YOLOv8t-golden with oneDNN convs end-to-end at 64x64, 2 threads: "), "%s", r.out);
     const char *v = strstr(r.out, "oneDNN-conv graph vs reference graph: max_abs=");
