@@ -14,7 +14,7 @@
 #include "detect.h"
 #include "onednn_internal.h"
 
-enum { REG = DETECT_REG_MAX, CHUNK = 64 }; /* CHUNK: pixels decoded together, across lanes */
+enum { REG = DETECT_REG_MAX, CHUNK = ABL_DFL_CHUNK }; /* CHUNK: pixels decoded together */
 
 /* Level l's two branches into CAT at raw_off: box bins, then class logits. */
 static int lower_level(struct lowering *L, const struct detect *d, int l, int64_t x_off, int64_t raw_off)
@@ -65,34 +65,13 @@ int lower_detect(struct lowering *L, const struct args *a, struct shape4 in)
     return 0;
 }
 
-/* d[t] = sum_r dfl[r] softmax_r(bins[r * step + t]) for t < n. */
-static inline void dfl_chunk(const float *bins, int64_t step, const float *dfl, int n, float *d)
-{
-    float m[CHUNK], z[CHUNK] = {0}, e[CHUNK] = {0};
-    for (int t = 0; t < n; t++)
-        m[t] = bins[t];
-    for (int r = 1; r < REG; r++)
-#pragma omp simd
-        for (int t = 0; t < n; t++)
-            m[t] = bins[r * step + t] > m[t] ? bins[r * step + t] : m[t];
-    for (int r = 0; r < REG; r++)
-#pragma omp simd
-        for (int t = 0; t < n; t++) {
-            float p = abl_expf(bins[r * step + t] - m[t]);
-            z[t] += p;
-            e[t] += p * dfl[r];
-        }
-    for (int t = 0; t < n; t++)
-        d[t] = e[t] / z[t];
-}
-
 /* Pixels p0 .. p0 + n - 1: boxes into rows 0..3, classes into rows 4.. */
 static inline void decode_chunk(const struct dnn_decode *v, const float *raw, float *y, int p0, int n)
 {
     const int64_t hw = (int64_t)v->h * v->w, A = v->anchors;
     float dist[4][CHUNK], *out = y + v->a0;
     for (int q = 0; q < 4; q++)
-        dfl_chunk(raw + (int64_t)q * REG * hw + p0, hw, v->dfl, n, dist[q]);
+        abl_dfl_chunk(raw + (int64_t)q * REG * hw + p0, hw, v->dfl, REG, n, dist[q]);
     for (int t = 0; t < n; t++) {
         int p = p0 + t;
         float ax = (float)(p % v->w) + 0.5f, ay = (float)(p / v->w) + 0.5f;

@@ -111,14 +111,19 @@ Test(onednn, detect_batch2_refused)
     gen_case_free(&c);
 }
 
-/* The sweep's path: a CSV row with impl=onednn re-run, checked, timed. */
+/* `ablate run --quick --desc DESC` (the sweep's path for one CSV row). */
+static void run_desc(struct run_out *r, const char *desc)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s run --quick --desc '%s'", ablate_bin(), desc);
+    run_shell(r, cmd);
+}
+
+/* A CSV row with impl=onednn re-run, checked, timed. */
 Test(onednn, run_desc, .timeout = 120)
 {
     struct run_out r;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "%s run --quick --desc 'conv:c1=16:c2=32:k=3:s=2:g=1:n1c16h40w40:o32:t2:impl=onednn'",
-             ablate_bin());
-    run_shell(&r, cmd);
+    run_desc(&r, "conv:c1=16:c2=32:k=3:s=2:g=1:n1c16h40w40:o32:t2:impl=onednn");
     cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
     cr_expect(strstr(r.out, "status=ok message=") && strstr(r.out, "median_ms="), "%s", r.out);
 }
@@ -126,10 +131,7 @@ Test(onednn, run_desc, .timeout = 120)
 Test(onednn, run_desc_unsupported_row_is_skipped, .timeout = 120)
 {
     struct run_out r;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "%s run --quick --desc 'ghostmodule:inp=8:oup=8:n1c8h8w8:o8:t1:impl=onednn'",
-             ablate_bin());
-    run_shell(&r, cmd);
+    run_desc(&r, "ghostmodule:inp=8:oup=8:n1c8h8w8:o8:t1:impl=onednn");
     cr_expect_neq(r.status, 0);
     cr_expect(strstr(r.out, "status=skipped message=GhostModule has no oneDNN implementation "
                             "(Conv, Bottleneck, C2f, SPPF have)"), "%s%s", r.out, r.err);
