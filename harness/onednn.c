@@ -91,8 +91,8 @@ static void conv_mds(const struct dnn_conv_spec *sp, enum dnn_layout layout, dnn
     dnnl_format_tag_t act = layout == DNN_BLOCKED ? dnnl_format_tag_any : dnnl_nchw;
     dnnl_dims_t dx = {sp->n, sp->c1, sp->h, sp->w}, dy = {sp->n, sp->c2, out_dim(sp, sp->h), out_dim(sp, sp->w)};
     dnnl_dims_t dw = {sp->g, sp->c2 / sp->g, sp->c1 / sp->g, sp->k, sp->k}, db = {sp->c2};
-    dnnl_memory_desc_init_by_tag(x, 4, dx, dnnl_f32, act);
-    dnnl_memory_desc_init_by_tag(y, 4, dy, dnnl_f32, act);
+    dnnl_memory_desc_init_by_tag(x, 4, dx, dnnl_f32, sp->src_blocked ? dnnl_nChw16c : act);
+    dnnl_memory_desc_init_by_tag(y, 4, dy, dnnl_f32, sp->dst_blocked ? dnnl_nChw16c : act);
     dnnl_memory_desc_init_by_tag(wt, 5, dw, dnnl_f32, dnnl_format_tag_any);
     dnnl_memory_desc_init_by_tag(b, 1, db, dnnl_f32, dnnl_x);
 }
@@ -201,13 +201,13 @@ static int load_weights(struct dnn_conv *cv, const struct dnn_conv_spec *sp, dnn
 /* Activation memories: the user's NCHW ones (handles set per call) and,
  * where the primitive wants another layout, its own plus a reorder. */
 static int bind_activation(struct dnn_conv *cv, const dnnl_memory_desc_t *want, int64_t c, int64_t h,
-                           int64_t wdt, int is_input, char *err, size_t errlen)
+                           int64_t wdt, int is_input, int blocked, char *err, size_t errlen)
 {
     dnnl_memory_desc_t user;
     dnnl_dims_t dims = {want->dims[0], c, h, wdt};
     dnnl_memory_t um, own = NULL;
     void *reorder;
-    dnnl_memory_desc_init_by_tag(&user, 4, dims, dnnl_f32, dnnl_nchw);
+    dnnl_memory_desc_init_by_tag(&user, 4, dims, dnnl_f32, blocked ? dnnl_nChw16c : dnnl_nchw);
     DNN_TRY(dnnl_memory_create(&um, &user, cv->ctx->engine, DNNL_MEMORY_NONE));
     *(is_input ? &cv->user_x : &cv->user_y) = um;
     if (make_reorder(cv->ctx, is_input ? &user : want, is_input ? want : &user, &reorder, err, errlen))
@@ -233,10 +233,10 @@ static int build_one(struct dnn_conv *cv, const struct dnn_conv_spec *sp, const 
     int rc = load_weights(cv, sp, pd, w, err, errlen);
     if (rc == 0)
         rc = bind_activation(cv, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), sp->c1, sp->h,
-                             sp->w, 1, err, errlen);
+                             sp->w, 1, sp->src_blocked, err, errlen);
     if (rc == 0)
         rc = bind_activation(cv, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), sp->c2,
-                             out_dim(sp, sp->h), out_dim(sp, sp->w), 0, err, errlen);
+                             out_dim(sp, sp->h), out_dim(sp, sp->w), 0, sp->dst_blocked, err, errlen);
     dnnl_status_t st = rc == 0 ? dnnl_primitive_create(&prim, pd) : dnnl_success;
     dnnl_primitive_desc_destroy(pd);
     if (rc != 0)
@@ -320,6 +320,9 @@ int dnn_conv_create(struct dnn_conv *cv, struct dnn_ctx *ctx, const struct dnn_c
     cv->ctx = ctx;
     err[0] = 0;
     int saved = threads_enter(ctx);
+    /* a blocked side leaves nothing to choose: oneDNN's own layout */
+    if (sp->src_blocked || sp->dst_blocked)
+        layout = DNN_BLOCKED;
     int rc = layout == DNN_AUTO ? build_auto(cv, sp, w, err, errlen)
                                 : build_one(cv, sp, w, layout, err, errlen);
     threads_leave(saved);
@@ -368,8 +371,8 @@ void dnn_conv_describe(const struct dnn_conv *cv, char *buf, size_t len)
     snprintf(buf, len, "%s %s", cv->layout == DNN_PLAIN ? "nchw" : "blocked", cv->impl);
 }
 
-int dnn_pool_create(struct dnn_pool *p, struct dnn_ctx *ctx, struct shape4 s, int k, char *err,
-                    size_t errlen)
+int dnn_pool_create(struct dnn_pool *p, struct dnn_ctx *ctx, struct shape4 s, int k, int blocked,
+                    char *err, size_t errlen)
 {
     dnnl_memory_desc_t md;
     dnnl_pooling_v2_desc_t pd;
@@ -379,7 +382,7 @@ int dnn_pool_create(struct dnn_pool *p, struct dnn_ctx *ctx, struct shape4 s, in
                 pad = {k / 2, k / 2};
     memset(p, 0, sizeof *p);
     p->ctx = ctx;
-    dnnl_memory_desc_init_by_tag(&md, 4, dims, dnnl_f32, dnnl_nchw);
+    dnnl_memory_desc_init_by_tag(&md, 4, dims, dnnl_f32, blocked ? dnnl_nChw16c : dnnl_nchw);
     DNN_TRY(dnnl_pooling_v2_forward_desc_init(&pd, dnnl_forward_inference, dnnl_pooling_max, &md, &md,
                                               one, ks, dil, pad, pad));
     int saved = threads_enter(ctx);

@@ -44,6 +44,10 @@ struct dnn_conv_spec {
     int has_bn; /* 1: w = {conv.weight, bn.weight, bn.bias, bn.running_mean,
                  * bn.running_var} with eps; 0: w = {conv.weight, conv.bias} */
     double eps;
+    /* 1: x (src) / y (dst) are oneDNN's nChw16c (channels in blocks of 16,
+     * c1 / c2 a multiple of 16) instead of NCHW: a scratch map between two
+     * oneDNN steps, never reordered (harness/onednn_block.c chains them) */
+    int src_blocked, dst_blocked;
 };
 
 struct dnn_conv {
@@ -76,9 +80,10 @@ void dnn_conv_free(struct dnn_conv *cv);
 /* "nchw" or "blocked", then oneDNN's implementation name: "blocked jit:avx512_core". */
 void dnn_conv_describe(const struct dnn_conv *cv, char *buf, size_t len);
 
-/* MaxPool2d(k, stride 1, padding k // 2) over n x c x h x w, NCHW. */
-int dnn_pool_create(struct dnn_pool *p, struct dnn_ctx *ctx, struct shape4 s, int k, char *err,
-                    size_t errlen);
+/* MaxPool2d(k, stride 1, padding k // 2) over n x c x h x w, NCHW (or
+ * nChw16c with blocked, c a multiple of 16). */
+int dnn_pool_create(struct dnn_pool *p, struct dnn_ctx *ctx, struct shape4 s, int k, int blocked,
+                    char *err, size_t errlen);
 void dnn_pool_run(struct dnn_pool *p, const float *x, float *y);
 void dnn_pool_free(struct dnn_pool *p);
 

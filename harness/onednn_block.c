@@ -30,6 +30,19 @@ void lowering_need(struct lowering *L, enum dnn_slot slot, int64_t floats)
         L->b->scratch_floats[slot] = floats;
 }
 
+void lowering_chain(struct lowering *L, unsigned slots, int n, const int *channels)
+{
+    int ok = L->layout != DNN_PLAIN;
+    for (int i = 0; i < n; i++)
+        ok &= channels[i] % 16 == 0;
+    L->blocked_slots = ok ? slots : 0;
+}
+
+static int blocked(const struct lowering *L, enum dnn_slot slot)
+{
+    return (L->blocked_slots >> slot) & 1u;
+}
+
 int lowering_conv(struct lowering *L, struct dnn_conv_spec sp, int woff, enum dnn_slot from,
                   int64_t from_off, enum dnn_slot to, int64_t to_off)
 {
@@ -37,6 +50,7 @@ int lowering_conv(struct lowering *L, struct dnn_conv_spec sp, int woff, enum dn
     if (!s)
         return -1;
     sp.n = 1;
+    sp.src_blocked = blocked(L, from), sp.dst_blocked = blocked(L, to);
     int64_t out = (int64_t)sp.c2 * conv_out_dim(sp.h, sp.k, sp.s, sp.p, sp.d) *
                   conv_out_dim(sp.w, sp.k, sp.s, sp.p, sp.d);
     s->kind = STEP_CONV, s->from = from, s->to = to, s->from_off = from_off, s->to_off = to_off;
@@ -94,6 +108,7 @@ static int lower_c2f(struct lowering *L, const struct args *a, struct shape4 in)
     int64_t slice = (int64_t)s.c * plane(in);
     int n1 = op_weight_count(&op_conv, &s.cv1), n2 = op_weight_count(&op_conv, &s.cv2);
     int m_step = op_weight_count(&op_bottleneck, &s.m);
+    lowering_chain(L, SCRATCH_SLOTS, 1, &s.c);
     int rc = lower_conv(L, &s.cv1, in, 0, SLOT_X, 0, SLOT_CAT, 0);
     for (int i = 0; rc == 0 && i < s.n; i++)
         rc = lower_bottleneck(L, &s.m, with_c(in, s.c), n1 + n2 + i * m_step, SLOT_CAT,
@@ -111,6 +126,7 @@ static int lower_sppf(struct lowering *L, const struct args *a, struct shape4 in
     conv_sub_args(&cv1, c1, c, 1, 1, eps);
     conv_sub_args(&cv2, 4 * c, arg_geti(a, "c2"), 1, 1, eps);
     int64_t slice = (int64_t)c * plane(in);
+    lowering_chain(L, SCRATCH_SLOTS, 1, &c);
     int rc = lower_conv(L, &cv1, in, 0, SLOT_X, 0, SLOT_CAT, 0);
     for (int i = 1; rc == 0 && i < 4; i++) {
         struct dnn_step *s = lowering_step(L);
@@ -118,8 +134,8 @@ static int lower_sppf(struct lowering *L, const struct args *a, struct shape4 in
             return -1;
         s->kind = STEP_POOL, s->from = s->to = SLOT_CAT, s->from_off = (i - 1) * slice;
         s->to_off = i * slice, s->count = slice;
-        rc = dnn_pool_create(&s->pool, &L->b->ctx, (struct shape4){1, c, in.h, in.w}, k, L->err,
-                             L->errlen);
+        rc = dnn_pool_create(&s->pool, &L->b->ctx, (struct shape4){1, c, in.h, in.w}, k, blocked(L, SLOT_CAT),
+                             L->err, L->errlen);
     }
     lowering_need(L, SLOT_CAT, 4 * slice);
     return rc ? rc : lower_conv(L, &cv2, with_c(in, 4 * c), op_weight_count(&op_conv, &cv1),
@@ -136,8 +152,11 @@ static int lower(struct lowering *L, const struct op *op, const struct args *a, 
 {
     if (op == &op_conv)
         return lower_conv(L, a, in, 0, SLOT_X, 0, SLOT_Y, 0);
-    if (op == &op_bottleneck)
+    if (op == &op_bottleneck) {
+        int hidden = (int)((double)arg_geti(a, "c2") * arg_get(a, "e"));
+        lowering_chain(L, SCRATCH_SLOTS, 1, &hidden);
         return lower_bottleneck(L, a, in, 0, SLOT_X, 0, SLOT_Y, 0);
+    }
     if (op == &op_c2f)
         return lower_c2f(L, a, in);
     if (op == &op_sppf)
@@ -160,7 +179,7 @@ int dnn_block_create(struct dnn_block *b, const struct op *op, const struct args
     b->out_floats = (int64_t)b->out.c * plane(b->out);
     if (dnn_ctx_init(&b->ctx, threads, err, errlen) != 0)
         return -1;
-    struct lowering L = {b, w, layout, err, errlen};
+    struct lowering L = {b, w, layout, err, errlen, 0};
     int rc = lower(&L, op, a, with_c(in, in.c));
     for (int s = SLOT_CAT; rc == 0 && s < SLOT_COUNT; s++)
         if (b->scratch_floats[s] > 0 && !(b->scratch[s] = buf_alloc(b->scratch_floats[s]))) {

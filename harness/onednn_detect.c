@@ -47,6 +47,10 @@ int lower_detect(struct lowering *L, const struct args *a, struct shape4 in)
     }
     struct detect d = detect_cfg(a, in);
     int64_t x_off = 0, raw_off = 0, a0 = 0;
+    int hidden[2] = {d.c2, d.c3};
+    /* the branches' hidden maps only: the raw maps in CAT stay NCHW, as
+     * the decode reads them */
+    lowering_chain(L, (1u << SLOT_TMP) | (1u << SLOT_TMP2), 2, hidden);
     for (int l = 0; l < d.nl; l++) {
         struct shape4 s = d.lv[l];
         int64_t hw = (int64_t)s.h * s.w;

@@ -12,7 +12,18 @@ struct lowering {
     enum dnn_layout layout;
     char *err;
     size_t errlen;
+    /* Scratch slots (bit 1 << slot) that hold oneDNN's nChw16c, so the
+     * steps between them run without reorders: set by a row's lowering
+     * where every channel count it puts there is a multiple of 16 (batch 1:
+     * a slice of whole 16-channel blocks is contiguous, at the same offset
+     * as in NCHW) and the layout is not DNN_PLAIN; 0 = all NCHW */
+    unsigned blocked_slots;
 };
+
+/* Sets L->blocked_slots to `slots` if every one of the n channel counts is
+ * a multiple of 16 and the layout allows it, else 0. */
+void lowering_chain(struct lowering *L, unsigned slots, int n, const int *channels);
+#define SCRATCH_SLOTS ((1u << SLOT_CAT) | (1u << SLOT_TMP) | (1u << SLOT_TMP2))
 
 /* The next free step (zeroed), or NULL with err. */
 struct dnn_step *lowering_step(struct lowering *L);
