@@ -6,7 +6,7 @@
 -- depthwise shapes a C2f / a depthwise stem meets.
 --
 -- Run: make sweep EXP=conv_onednn          (1 and 2 threads)
---      make sweep EXP=conv_onednn QUICK=1  (2 threads, shorter timing)
+--      make sweep EXP=conv_onednn QUICK=1  (1 thread, shorter timing)
 local yolo = require "yolov8n_shapes"
 
 local rows = yolo.layers { 0, 1, 3, 5, 7, 16, 19 }
@@ -30,9 +30,9 @@ return sweep {
     { y = "median_ms", by = "layer", threads = 2, title = "Conv: generated variants vs oneDNN (2 threads)" },
   },
   quick = {
-    threads = { 2 },
+    threads = { 1 },   -- 1 thread: a co-tenant stalls 2-thread barriers far more (MACHINE.md)
     charts  = {
-      { y = "median_ms", by = "layer", threads = 2, title = "Conv: generated variants vs oneDNN (quick, 2 threads)" },
+      { y = "median_ms", by = "layer", threads = 1, title = "Conv: generated variants vs oneDNN (quick, 1 thread)" },
     },
   },
 }
