@@ -3,7 +3,10 @@
 -- SiLU as a post-op, weights reordered once, NCHW at the boundary with
 -- the reorders counted; harness/onednn.h) at the dense Convs of YOLOv8n
 -- at 640 (layers 0, 1, 3, 5, 7 and the head's 16, 19), plus the 1x1 and
--- depthwise shapes a C2f / a depthwise stem meets.
+-- depthwise shapes a C2f / a depthwise stem meets.  The impl=onednn rows
+-- are in results.csv (message: the layout and oneDNN kernel that ran); the
+-- report's summary and charts show the generated kernels only, so no charts
+-- are asked for here.
 --
 -- Run: make sweep EXP=conv_onednn          (1 and 2 threads)
 --      make sweep EXP=conv_onednn QUICK=1  (1 thread, shorter timing)
@@ -25,14 +28,7 @@ return sweep {
   shapes      = rows,
   backends    = { "ref", "gen", "onednn" },
   threads     = { 1, 2 },
-  charts = {
-    { y = "median_ms", by = "layer", threads = 1, title = "Conv: generated variants vs oneDNN (1 thread)" },
-    { y = "median_ms", by = "layer", threads = 2, title = "Conv: generated variants vs oneDNN (2 threads)" },
-  },
   quick = {
     threads = { 1 },   -- 1 thread: a co-tenant stalls 2-thread barriers far more (MACHINE.md)
-    charts  = {
-      { y = "median_ms", by = "layer", threads = 1, title = "Conv: generated variants vs oneDNN (quick, 1 thread)" },
-    },
   },
 }
