@@ -231,8 +231,9 @@ void execute_item(const struct plan_item *it, const struct exec_opts *o, struct 
     struct kernel_call calls[PLAN_IMPLS_MAX];
     struct timed_impl timed[PLAN_IMPLS_MAX];
     int map[PLAN_IMPLS_MAX], n_timed = 0;
-    static struct vendor_call vendor; /* one per item (this child): too big for the stack */
+    struct vendor_call vendor; /* impl=onednn: at most one per item */
     memset(gk, 0, sizeof gk);
+    memset(&vendor, 0, sizeof vendor);
     for (int i = 0; i < it->n_impl; i++) {
         int is_vendor = !strcmp(it->impl[i], "onednn");
         if (sh->r[i].done || (strncmp(it->impl[i], "gen:", 4) && !is_vendor))
