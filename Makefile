@@ -10,7 +10,9 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-forma
            -Ikernels -Iharness -Igen/runtime $(EXTRA_CFLAGS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-LDLIBS  = $(PKG_LIBS) -lcsv -lm -ldl -fopenmp
+# oneDNN (libdnnl-dev, the vendor baseline of harness/onednn.c) ships no
+# pkg-config file: linked by name.
+LDLIBS  = $(PKG_LIBS) -ldnnl -lcsv -lm -ldl -fopenmp
 
 # Output folder: build/ normally; `make test-asan` re-invokes make with
 # BUILD=build-asan so sanitized objects never mix with the normal ones.

@@ -18,7 +18,7 @@
 
 struct model_opts {
     const char *path, *scale, *weights, *input, *expect;
-    int imgsz, layers, fused, bench, threads, quick, torch, json;
+    int imgsz, layers, fused, bench, threads, quick, torch, json, onednn;
     int bench_cpu, bench_cuda; /* --backends gen,cuda (default gen) */
 };
 
@@ -71,6 +71,8 @@ static int parse_opts(int argc, char **argv, struct model_opts *o, char *err, si
             o->torch = 1;
         else if (!strcmp(a, "--json"))
             o->json = 1;
+        else if (!strcmp(a, "--onednn"))
+            o->onednn = 1;
         else if (!strcmp(a, "--threads") && i + 1 < argc) {
             long v = strtol(argv[++i], &end, 10);
             if (*end || v < 1 || v > 256) {
@@ -251,7 +253,7 @@ int cli_model(int argc, char **argv)
     int status = o.weights ? check_parity(&m, &o, err, sizeof err) : EXIT_OK;
     double e2e_ms = 0;
     if (o.bench && o.bench_cpu && status == EXIT_OK)
-        status = model_bench(&m, o.imgsz, o.threads, o.quick, &e2e_ms, err, sizeof err);
+        status = model_bench(&m, o.imgsz, o.threads, o.quick, o.onednn, &e2e_ms, err, sizeof err);
     if (o.bench && o.bench_cuda && status == EXIT_OK)
         bench_cuda();
     if (o.bench && o.bench_cpu && status == EXIT_OK) {

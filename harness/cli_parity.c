@@ -10,6 +10,7 @@
 #include "cli_parity.h"
 #include "gen.h"
 #include "instance.h"
+#include "onednn_block.h"
 #include "parity.h"
 #include "safetensors.h"
 
@@ -27,7 +28,7 @@ static int parse(int argc, char **argv, struct parity_args *a, char *err, size_t
 {
     memset(a, 0, sizeof *a);
     a->threads = 1;
-    a->backends = PARITY_REF | PARITY_GEN | PARITY_CUDA_HOST | PARITY_CUDA;
+    a->backends = PARITY_REF | PARITY_GEN | PARITY_ONEDNN | PARITY_CUDA_HOST | PARITY_CUDA;
     for (int i = 0; i < argc; i++) {
         const char **dst = !strcmp(argv[i], "--weights") ? &a->weights
                          : !strcmp(argv[i], "--input")   ? &a->input
@@ -97,20 +98,6 @@ static int build_instance(struct parity_args *a, const struct st_file *xf, struc
     return 0;
 }
 
-int parity_report_line(const char *impl, const float *y, const float *expect, int64_t n)
-{
-    struct parity p;
-    parity_compare(y, expect, n, &p);
-    int ok = p.n_nonfinite == 0 && p.n_bad == 0;
-    printf("%-12s max_abs=%.3g max_rel=%.3g nmse=%.3g %s", impl, p.max_abs, p.max_rel, p.nmse,
-           ok ? "ok" : "FAIL");
-    if (!ok)
-        printf("  (%lld elements beyond 1e-4*(1+|y|), %lld non-finite)", (long long)p.n_bad,
-               (long long)p.n_nonfinite);
-    printf("\n");
-    return ok;
-}
-
 static int check_generated(const struct instance *m, const struct weightset *ws, const float *x,
                            const float *expect, float *y, int64_t ny, int threads)
 {
@@ -142,6 +129,27 @@ static int check_generated(const struct instance *m, const struct weightset *ws,
         gen_unload(&k);
     }
     return all_ok;
+}
+
+/* The row on oneDNN primitives (Conv, Bottleneck, C2f, SPPF), where it has
+ * a lowering; nothing printed for other rows. */
+static int check_onednn(const struct instance *m, const struct weightset *ws, const float *x,
+                        const float *expect, float *y, int64_t ny, int threads)
+{
+    struct dnn_block b;
+    char err[ERR_MAX];
+    if (!dnn_block_supports(m->op))
+        return 1;
+    if (dnn_block_create(&b, m->op, &m->args, m->in, (const float *const *)ws->ptr, threads,
+                         DNN_AUTO, err, sizeof err) != 0) {
+        printf("%-12s FAIL  (%s)\n", "onednn", err);
+        return 0;
+    }
+    buf_fill_nan(y, ny);
+    dnn_block_run(&b, x, y);
+    int ok = !dnn_block_failed(&b) && parity_report_line("onednn", y, expect, ny);
+    dnn_block_free(&b);
+    return ok;
 }
 
 /* Everything after the argument parse; the caller frees xf, yf and ws
@@ -178,6 +186,8 @@ static int parity_checks(struct parity_args *a, struct st_file *xf, struct st_fi
         ok &= parity_report_line("ref", y, expect, ny);
     if (a->backends & PARITY_GEN)
         ok &= check_generated(&m, ws, x, expect, y, ny, a->threads);
+    if (a->backends & PARITY_ONEDNN)
+        ok &= check_onednn(&m, ws, x, expect, y, ny, a->threads);
     if (a->backends & (PARITY_CUDA_HOST | PARITY_CUDA))
         ok &= parity_check_cuda(&m, ws, x, expect, y, ny, a->threads, a->backends);
     buf_free(y, ny);

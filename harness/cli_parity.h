@@ -7,9 +7,9 @@
 #include "instance.h"
 
 /* Implementation groups `--backends` selects (default: all). */
-enum { PARITY_REF = 1, PARITY_GEN = 2, PARITY_CUDA_HOST = 4, PARITY_CUDA = 8 };
+enum { PARITY_REF = 1, PARITY_GEN = 2, PARITY_CUDA_HOST = 4, PARITY_CUDA = 8, PARITY_ONEDNN = 16 };
 
-/* Parses "ref,gen,cuda-host,cuda" into the mask; -1 and err on a bad word. */
+/* Parses "ref,gen,onednn,cuda-host,cuda" into the mask; -1 and err on a bad word. */
 int parity_backends(const char *list, int *mask, char *err, size_t errlen);
 
 /* Prints one "IMPL max_abs=... ok|FAIL" line; 1 if it passed. */

@@ -10,28 +10,6 @@
 #include "cuda_gen.h"
 #include "cuda_rt.h"
 
-int parity_backends(const char *list, int *mask, char *err, size_t errlen)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", list);
-    *mask = 0;
-    char *save = NULL;
-    for (char *b = strtok_r(buf, ",", &save); b; b = strtok_r(NULL, ",", &save)) {
-        int bit = !strcmp(b, "ref") ? PARITY_REF : !strcmp(b, "gen") ? PARITY_GEN
-                : !strcmp(b, "cuda-host") ? PARITY_CUDA_HOST : !strcmp(b, "cuda") ? PARITY_CUDA : 0;
-        if (!bit) {
-            snprintf(err, errlen, "parity: unknown backend '%s' (known: ref, gen, cuda-host, cuda)", b);
-            return -1;
-        }
-        *mask |= bit;
-    }
-    if (!*mask) {
-        snprintf(err, errlen, "parity: --backends needs at least one of ref, gen, cuda-host, cuda");
-        return -1;
-    }
-    return 0;
-}
-
 /* Runs one built kernel through the plain ABI and prints its line. */
 static int run_line(const char *impl, struct gen_kernel *k, const struct weightset *ws,
                     const float *x, const float *expect, float *y, int64_t ny, int threads)

@@ -48,6 +48,7 @@ struct sweep_in {
     struct args base_args[BASELINES_MAX];
     int want_ref, want_gen, skip_invalid;
     int want_cuda_host, want_cuda; /* backends "cuda-host", "cuda" */
+    int want_onednn; /* backends has "onednn": impl=onednn where the row has a lowering */
     char variants[PLAN_IMPLS_MAX][GEN_NAME_MAX];
     int n_variants;
     int where_ref;             /* LUA_NOREF when absent */

@@ -56,8 +56,10 @@ static void read_backends(lua_State *L, int t, struct sweep_in *s, struct plan *
             s->want_cuda = 1;
         else if (b && !strcmp(b, "cuda-host"))
             s->want_cuda_host = 1;
+        else if (b && !strcmp(b, "onednn"))
+            s->want_onednn = 1;
         else
-            luaL_error(L, "sweep: unknown backend '%s' (known: ref, gen, torch, cuda, cuda-host)",
+            luaL_error(L, "sweep: unknown backend '%s' (known: ref, gen, torch, onednn, cuda, cuda-host)",
                        b ? b : "?");
         lua_pop(L, 1);
     }

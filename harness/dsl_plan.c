@@ -9,6 +9,7 @@
 
 #include "dsl.h"
 #include "plan_backends.h"
+#include "onednn_block.h"
 
 /* The shape row fills the module's channel/stride arguments unless the
  * script set them itself.  A module whose input and output channels are
@@ -120,6 +121,9 @@ static void set_impls(struct plan_item *it, const struct sweep_in *s, char varia
     it->n_impl = 0;
     if (s->want_ref)
         snprintf(it->impl[it->n_impl++], PLAN_IMPL_NAME, "ref");
+    /* the vendor row first: it must not be the one a full impl list drops */
+    if (s->want_onednn && dnn_block_supports(it->inst.op) && it->n_impl < PLAN_IMPLS_MAX)
+        snprintf(it->impl[it->n_impl++], PLAN_IMPL_NAME, "onednn");
     for (int i = 0; s->want_gen && i < n_variants && it->n_impl < PLAN_IMPLS_MAX; i++)
         snprintf(it->impl[it->n_impl++], PLAN_IMPL_NAME, "gen:%s", variants[i]);
     plan_add_cuda_impls(it, &s->env, s->want_cuda_host, s->want_cuda);

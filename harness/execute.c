@@ -8,6 +8,7 @@
 #include "buffers.h"
 #include "cuda_exec.h"
 #include "cuda_gen.h"
+#include "onednn_block.h"
 
 void openblas_set_num_threads(int n);
 
@@ -30,6 +31,13 @@ struct kernel_call {
     int nthreads;
 };
 
+/* impl=onednn: the row on oneDNN primitives (harness/onednn_block.h). */
+struct vendor_call {
+    struct dnn_block blk;
+    const float *x;
+    float *y;
+};
+
 struct ref_call {
     const struct instance *inst;
     const struct weightset *ws;
@@ -41,6 +49,12 @@ static void run_kernel(void *ctx)
 {
     struct kernel_call *k = ctx;
     k->forward(k->w, k->x, k->y, k->workspace, k->nthreads);
+}
+
+static void run_vendor(void *ctx)
+{
+    struct vendor_call *v = ctx;
+    dnn_block_run(&v->blk, v->x, v->y);
 }
 
 static void run_ref(void *ctx)
@@ -94,6 +108,29 @@ static int guard_intact(const float *y, int64_t n)
     return 1;
 }
 
+/* One call on poisoned output with a guard zone after it, checked against
+ * the reference; `note` goes into the message of a passing impl. */
+static int first_run(const struct plan_item *it, const struct workbench *b, timed_fn fn, void *ctx,
+                     float *y, struct impl_report *r, double *first_s, const char *note)
+{
+    buf_fill_nan(y, b->ny);
+    for (int i = 0; i < GUARD_FLOATS; i++)
+        y[b->ny + i] = GUARD_VALUE;
+    double t0 = now_s();
+    fn(ctx);
+    *first_s = now_s() - t0;
+    parity_compare(y, b->y_ref, b->ny, &r->par);
+    r->checked = 1;
+    if (!guard_intact(y, b->ny)) {
+        report(r, "fail_parity", "wrote past the end of its output");
+        return -1;
+    }
+    const char *st = parity_status(&r->par, it->inst.op->tol_nmse);
+    report(r, st, strcmp(st, "mistrusted") ? note : "reference output is constant");
+    r->done = 0; /* timing still to come */
+    return strcmp(st, "fail_parity") ? 0 : -1;
+}
+
 /* Builds, runs once (poisoned output) and checks one generated variant:
  * impl "gen:VARIANT" (C) or "cuda-host:VARIANT" (the .cu, host-emulated). */
 static int prepare_gen(const struct plan_item *it, const char *impl, const struct exec_opts *o,
@@ -122,22 +159,33 @@ static int prepare_gen(const struct plan_item *it, const char *impl, const struc
         report(r, "crashed", "out of memory for the kernel's buffers");
         return -1;
     }
-    buf_fill_nan(call->y, b->ny);
-    for (int i = 0; i < GUARD_FLOATS; i++)
-        call->y[b->ny + i] = GUARD_VALUE;
-    double t0 = now_s();
-    run_kernel(call);
-    *first_s = now_s() - t0;
-    parity_compare(call->y, b->y_ref, b->ny, &r->par);
-    r->checked = 1;
-    if (!guard_intact(call->y, b->ny)) {
-        report(r, "fail_parity", "wrote past the end of its output");
+    return first_run(it, b, run_kernel, call, call->y, r, first_s, "");
+}
+
+/* Builds the row on oneDNN, runs it once (poisoned output) and checks it. */
+static int prepare_vendor(const struct plan_item *it, const struct exec_opts *o, struct workbench *b,
+                          struct vendor_call *v, struct impl_report *r, double *first_s)
+{
+    char err[ERR_MAX], what[160];
+    const struct instance *m = &it->inst;
+    if (!dnn_block_supports(m->op)) {
+        snprintf(err, sizeof err, "%s has no oneDNN implementation (Conv, Bottleneck, C2f, SPPF have)",
+                 m->op->name);
+        report(r, "skipped", err);
         return -1;
     }
-    const char *st = parity_status(&r->par, it->inst.op->tol_nmse);
-    report(r, st, strcmp(st, "mistrusted") ? "" : "reference output is constant");
-    r->done = 0; /* timing still to come */
-    return strcmp(st, "fail_parity") ? 0 : -1;
+    if (dnn_block_create(&v->blk, m->op, &m->args, m->in, (const float *const *)b->ws.ptr, it->threads,
+                         DNN_AUTO, err, sizeof err) != 0) {
+        report(r, "crashed", err);
+        return -1;
+    }
+    v->x = b->x;
+    if (!(v->y = buf_alloc(b->ny + GUARD_FLOATS))) {
+        report(r, "crashed", "out of memory for the output");
+        return -1;
+    }
+    dnn_block_describe(&v->blk, what, sizeof what);
+    return first_run(it, b, run_vendor, v, v->y, r, first_s, what);
 }
 
 /* The oracle is timed alone with a few calls: it is slow by design and its
@@ -193,8 +241,11 @@ void execute_item(const struct plan_item *it, const struct exec_opts *o, struct 
     struct kernel_call calls[PLAN_IMPLS_MAX];
     struct timed_impl timed[PLAN_IMPLS_MAX];
     int map[PLAN_IMPLS_MAX], n_timed = 0;
+    struct vendor_call vendor; /* impl=onednn: at most one per item */
     memset(gk, 0, sizeof gk);
+    memset(&vendor, 0, sizeof vendor);
     for (int i = 0; i < it->n_impl; i++) {
+        int is_vendor = !strcmp(it->impl[i], "onednn");
         if (sh->r[i].done)
             continue;
         sh->current = i;
@@ -203,14 +254,16 @@ void execute_item(const struct plan_item *it, const struct exec_opts *o, struct 
             cuda_exec_impl(it, it->impl[i] + 5, o, &in, &sh->r[i]);
             continue;
         }
-        if (strncmp(it->impl[i], "gen:", 4) && strncmp(it->impl[i], "cuda-host:", 10))
+        if (strncmp(it->impl[i], "gen:", 4) && strncmp(it->impl[i], "cuda-host:", 10) && !is_vendor)
             continue;
         double first_s = 0;
-        if (prepare_gen(it, it->impl[i], o, &b, &gk[i], &calls[i], &sh->r[i], &first_s) != 0) {
+        if (is_vendor ? prepare_vendor(it, o, &b, &vendor, &sh->r[i], &first_s)
+                      : prepare_gen(it, it->impl[i], o, &b, &gk[i], &calls[i], &sh->r[i], &first_s)) {
             sh->r[i].done = 1;
             continue;
         }
-        timed[n_timed] = (struct timed_impl){.fn = run_kernel, .ctx = &calls[i], .first_call_s = first_s};
+        timed[n_timed] = is_vendor ? (struct timed_impl){.fn = run_vendor, .ctx = &vendor, .first_call_s = first_s}
+                                   : (struct timed_impl){.fn = run_kernel, .ctx = &calls[i], .first_call_s = first_s};
         map[n_timed++] = i;
     }
     void *arg[2] = {sh, map};
@@ -222,8 +275,11 @@ void execute_item(const struct plan_item *it, const struct exec_opts *o, struct 
             continue;
         }
         r->t = timed[k].result;
-        if (!guard_intact(calls[map[k]].y, b.ny))
+        int is_vendor = timed[k].fn == run_vendor;
+        if (!guard_intact(is_vendor ? vendor.y : calls[map[k]].y, b.ny))
             snprintf(r->status, sizeof r->status, "fail_parity");
+        if (is_vendor && dnn_block_failed(&vendor.blk))
+            report(r, "crashed", "a oneDNN call failed while timed");
         r->done = 1;
     }
     sh->current = -1;

@@ -13,6 +13,7 @@
  * OpenMP barriers of a whole-graph run (~100 ms long) far more often than
  * those of a 1 ms layer, so the line reports the co-tenants' load too. */
 #include "model_bench.h"
+#include "onednn_block.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,12 +28,18 @@
 #include "rng.h"
 #include "timing.h"
 
+/* Which implementation a layer (or the whole graph) runs: its generated
+ * kernel, its scalar reference, or its oneDNN lowering (--onednn; layers
+ * without one run their generated kernel in that graph too). */
+enum run_mode { RUN_GEN, RUN_REF, RUN_VENDOR };
+
 struct layer_run {
     const struct model *m;
     int i, threads, have_kernel;
     struct instance inst; /* op layers: args and input shape */
     struct weightset ws;
     struct gen_kernel k;
+    struct dnn_block *vendor; /* NULL: no oneDNN lowering (or not asked for) */
     float *work, *x, *y; /* x, y: the layer's own buffers for its timing */
     int64_t nwork, nx, ny;
 };
@@ -42,7 +49,18 @@ struct graph {
     struct layer_run *runs;
     struct shape4 *shapes;
     float *image, **outs, *pack;
-    int size, use_ref;
+    int size, vendor; /* vendor: build the oneDNN lowerings */
+};
+
+/* A timed call: one layer or the whole graph in one mode. */
+struct layer_call {
+    const struct layer_run *r;
+    enum run_mode mode;
+};
+
+struct graph_call {
+    struct graph *g;
+    enum run_mode mode;
 };
 
 static int64_t numel(struct shape4 s) { return (int64_t)s.n * s.c * s.h * s.w; }
@@ -58,7 +76,7 @@ static int64_t input_floats(const struct graph *g, int i)
 
 /* One call of layer r from x into y (Concat and Detect: x holds the
  * inputs one after another). */
-static void call_layer(const struct layer_run *r, int use_ref, const float *x, float *y)
+static void call_layer(const struct layer_run *r, enum run_mode mode, const float *x, float *y)
 {
     const struct model_layer *L = &r->m->layers[r->i];
     if (L->kind == LAYER_UPSAMPLE) {
@@ -73,7 +91,9 @@ static void call_layer(const struct layer_run *r, int use_ref, const float *x, f
                     y[((int64_t)c * ho + i) * wo + j] = x[((int64_t)c * in.h + i / s) * in.w + j / s];
     } else if (L->kind == LAYER_CONCAT)
         memcpy(y, x, sizeof(float) * (size_t)r->ny);
-    else if (r->have_kernel && !use_ref)
+    else if (mode == RUN_VENDOR && r->vendor)
+        dnn_block_run(r->vendor, x, y);
+    else if (r->have_kernel && mode != RUN_REF)
         r->k.forward((const float *const *)r->ws.ptr, x, y, r->work, r->threads);
     else
         L->op->forward_ref(&r->inst.args, r->inst.in, (const float *const *)r->ws.ptr, x, y);
@@ -81,14 +101,15 @@ static void call_layer(const struct layer_run *r, int use_ref, const float *x, f
 
 static void time_layer(void *ctx)
 {
-    const struct layer_run *r = ctx;
-    call_layer(r, 0, r->x, r->y);
+    const struct layer_call *c = ctx;
+    call_layer(c->r, c->mode, c->r->x, c->r->y);
 }
 
 /* The whole graph: inputs gathered (Concat, Detect) into one buffer. */
 static void run_graph(void *ctx)
 {
-    struct graph *g = ctx;
+    const struct graph_call *gc = ctx;
+    struct graph *g = gc->g;
     for (int i = 0; i < g->m->nlayers; i++) {
         const struct model_layer *L = &g->m->layers[i];
         const float *x = L->src[0] < 0 ? g->image : g->outs[L->src[0]];
@@ -104,7 +125,7 @@ static void run_graph(void *ctx)
                 continue;
             x = g->pack;
         }
-        call_layer(&g->runs[i], g->use_ref, x, g->outs[i]);
+        call_layer(&g->runs[i], gc->mode, x, g->outs[i]);
     }
 }
 
@@ -142,6 +163,15 @@ static int layer_setup(struct graph *g, const struct gen_env *env, int i, int th
     r->nwork = r->k.info->workspace_floats * threads;
     if (!(r->work = buf_alloc(r->nwork > 0 ? r->nwork : 1)))
         return layer_fail(g->m, i, err, errlen, "out of memory");
+    if (!g->vendor || !dnn_block_supports(L->op))
+        return 0;
+    if (!(r->vendor = calloc(1, sizeof *r->vendor)))
+        return layer_fail(g->m, i, err, errlen, "out of memory");
+    if (dnn_block_create(r->vendor, L->op, &L->args, r->inst.in, (const float *const *)r->ws.ptr,
+                         threads, DNN_AUTO, e, sizeof e) != 0) {
+        free(r->vendor), r->vendor = NULL;
+        return layer_fail(g->m, i, err, errlen, "%s", e);
+    }
     return 0;
 }
 
@@ -149,6 +179,9 @@ static void layer_free(struct layer_run *r)
 {
     if (r->have_kernel)
         gen_unload(&r->k);
+    if (r->vendor)
+        dnn_block_free(r->vendor);
+    free(r->vendor);
     if (r->inst.op)
         weights_free(&r->ws);
     buf_free(r->work, r->nwork > 0 ? r->nwork : 1);
@@ -156,12 +189,12 @@ static void layer_free(struct layer_run *r)
     buf_free(r->y, r->ny);
 }
 
-static int graph_setup(struct graph *g, const struct model *m, int size, int threads, char *err,
-                       size_t errlen)
+static int graph_setup(struct graph *g, const struct model *m, int size, int threads, int vendor,
+                       char *err, size_t errlen)
 {
     struct gen_env env;
     memset(g, 0, sizeof *g);
-    g->m = m, g->size = size;
+    g->m = m, g->size = size, g->vendor = vendor;
     g->runs = calloc((size_t)m->nlayers, sizeof *g->runs);
     g->shapes = calloc((size_t)m->nlayers, sizeof *g->shapes);
     g->outs = calloc((size_t)m->nlayers, sizeof *g->outs);
@@ -230,47 +263,93 @@ static double first_call_s(void (*fn)(void *), void *ctx)
     return now_s() - t0;
 }
 
-/* The generated graph's output against the reference graph's. */
-static int graph_parity(struct graph *g, struct parity *p)
+/* The generated graph's output (and the oneDNN graph's, with vendor)
+ * against the reference graph's: p[RUN_GEN], p[RUN_VENDOR]. */
+static int graph_parity(struct graph *g, struct parity p[3])
 {
     int last = g->m->nlayers - 1;
     int64_t n = numel(g->shapes[last]);
-    float *gen = buf_alloc(n);
-    if (!gen)
+    float *ref = buf_alloc(n);
+    if (!ref)
         return -1;
-    g->use_ref = 0;
-    run_graph(g);
-    memcpy(gen, g->outs[last], sizeof(float) * (size_t)n);
-    g->use_ref = 1;
-    run_graph(g);
-    g->use_ref = 0;
-    parity_compare(gen, g->outs[last], n, p);
-    buf_free(gen, n);
+    struct graph_call c = {g, RUN_REF};
+    run_graph(&c);
+    memcpy(ref, g->outs[last], sizeof(float) * (size_t)n);
+    for (int mode = RUN_GEN; mode <= RUN_VENDOR; mode++) {
+        if (mode == RUN_REF || (mode == RUN_VENDOR && !g->vendor))
+            continue;
+        c.mode = (enum run_mode)mode;
+        run_graph(&c);
+        parity_compare(g->outs[last], ref, n, &p[mode]);
+    }
+    buf_free(ref, n);
+    return 0;
+}
+
+/* 1 if some layer's oneDNN calls failed (that graph's output is garbage). */
+static int vendor_failed(const struct graph *g)
+{
+    for (int i = 0; i < g->m->nlayers; i++)
+        if (g->runs[i].vendor && dnn_block_failed(g->runs[i].vendor))
+            return 1;
     return 0;
 }
 
 /* sgemm_gflops: this machine's sgemm roof at the bench's threads (peak.c),
  * each layer's GFLOP/s is shown as a share of it; 0 = not measured. */
-static void print_layers(const struct graph *g, const double *ms, double total, double sgemm_gflops)
+static void print_layers(const struct graph *g, const double *ms, const double *vms, double total,
+                         double sgemm_gflops)
 {
-    printf("%5s  %-14s %-5s %12s %9s %7s %7s\n", "layer", "module", "impl", "median_ms", "GFLOP/s",
+    printf("%5s  %-14s %-5s %12s %9s %7s %7s", "layer", "module", "impl", "median_ms", "GFLOP/s",
            "share", "%sgemm");
+    if (g->vendor)
+        printf("  %10s %7s %10s  %s", "onednn_ms", "%sgemm", "gen/onednn", "oneDNN layout and implementation");
+    printf("\n");
     for (int i = 0; i < g->m->nlayers; i++) {
         const struct model_layer *L = &g->m->layers[i];
         double gf = ms[i] > 0 ? (double)layer_flops(g, i) / (ms[i] * 1e6) : 0;
-        printf("%5d  %-14s %-5s %12.4f %9.2f %6.1f%% %6.1f%%\n", i,
+        printf("%5d  %-14s %-5s %12.4f %9.2f %6.1f%% %6.1f%%", i,
                L->kind == LAYER_OP ? L->op->name : L->kind == LAYER_CONCAT ? "Concat" : "Upsample",
                impl_name(&g->runs[i]), ms[i], gf, total > 0 ? 100.0 * ms[i] / total : 0,
                sgemm_gflops > 0 ? 100.0 * gf / sgemm_gflops : 0);
+        if (g->runs[i].vendor) {
+            char what[160];
+            double vgf = vms[i] > 0 ? (double)layer_flops(g, i) / (vms[i] * 1e6) : 0;
+            dnn_block_describe(g->runs[i].vendor, what, sizeof what);
+            printf("  %10.4f %6.1f%% %10.2f  %s", vms[i], sgemm_gflops > 0 ? 100.0 * vgf / sgemm_gflops : 0,
+                   vms[i] > 0 ? ms[i] / vms[i] : 0, what);
+        } else if (g->vendor)
+            printf("  %10s %7s %10s  %s", "-", "-", "-", L->kind == LAYER_OP ? "(generated kernel)" : "");
+        printf("\n");
     }
 }
 
-/* The per-layer table against this machine's sgemm roof at `threads`, then
- * the end-to-end line. */
-static void print_bench(const struct graph *g, const struct timing_result *e2e, const struct parity *p,
-                        const double *ms, double sum, int64_t flops, int threads, int ok)
+/* Everything one bench measured, for printing. */
+struct bench_out {
+    const double *ms, *vms; /* per layer: generated, oneDNN (0: none) */
+    double sum, vsum;
+    int64_t flops;
+    struct timing_result e2e[3]; /* by run_mode */
+    struct parity par[3];
+    int ok[3];
+};
+
+static void print_e2e(const struct graph *g, const char *what, const struct timing_result *e,
+                      const struct parity *p, double sum, int64_t flops, int threads, int ok)
 {
-    const struct model *m = g->m;
+    printf("%s%s end-to-end at %dx%d, %d thread%s: %.3f ms median (p10 %.3f, p90 %.3f, %d samples; "
+           "sum of layers %.3f ms; co-tenant load %.2f CPUs), %.2f GFLOP/s; %s graph vs "
+           "reference graph: max_abs=%.3g max_rel=%.3g nmse=%.3g %s\n",
+           g->m->name, g->vendor && !strcmp(what, "oneDNN-conv") ? " with oneDNN convs" : "", g->size,
+           g->size, threads, threads > 1 ? "s" : "", e->median_ms, e->p10_ms, e->p90_ms, e->samples, sum,
+           e->load, (double)flops / (e->median_ms * 1e6), what, p->max_abs, p->max_rel, p->nmse,
+           ok ? "ok" : "FAIL");
+}
+
+/* The per-layer table against this machine's sgemm roof at `threads`, then
+ * the end-to-end line(s). */
+static void print_bench(const struct graph *g, const struct bench_out *b, int threads)
+{
     struct peak pk = {0};
     char perr[ERR_MAX];
     if (peak_measure(&pk, threads, 1, perr, sizeof perr) == 0)
@@ -278,20 +357,24 @@ static void print_bench(const struct graph *g, const struct timing_result *e2e, 
                threads, threads > 1 ? "s" : "", pk.sgemm_gflops);
     else
         printf("sgemm roof: not measured (%s)\n", perr);
-    print_layers(g, ms, sum, pk.sgemm_gflops);
-    printf("%s end-to-end at %dx%d, %d thread%s: %.3f ms median (p10 %.3f, p90 %.3f, %d samples; "
-           "sum of layers %.3f ms; co-tenant load %.2f CPUs), %.2f GFLOP/s; generated graph vs "
-           "reference graph: max_abs=%.3g max_rel=%.3g nmse=%.3g %s\n",
-           m->name, g->size, g->size, threads, threads > 1 ? "s" : "", e2e->median_ms, e2e->p10_ms,
-           e2e->p90_ms, e2e->samples, sum, e2e->load, (double)flops / (e2e->median_ms * 1e6), p->max_abs,
-           p->max_rel, p->nmse, ok ? "ok" : "FAIL");
+    print_layers(g, b->ms, b->vms, b->sum, pk.sgemm_gflops);
+    print_e2e(g, "generated", &b->e2e[RUN_GEN], &b->par[RUN_GEN], b->sum, b->flops, threads, b->ok[RUN_GEN]);
+    if (!g->vendor)
+        return;
+    print_e2e(g, "oneDNN-conv", &b->e2e[RUN_VENDOR], &b->par[RUN_VENDOR], b->vsum, b->flops, threads,
+              b->ok[RUN_VENDOR]);
+    printf("generated / oneDNN-conv graph: %.3f (end to end, timed interleaved in this run)\n",
+           b->e2e[RUN_GEN].median_ms / b->e2e[RUN_VENDOR].median_ms);
 }
 
-int model_bench(const struct model *m, int imgsz, int threads, int quick, double *e2e_ms,
+static int bench(const struct model *m, int imgsz, int threads, int quick, int per_layer, int vendor,
+                 struct model_bench_result *r, char *err, size_t errlen);
+
+int model_bench(const struct model *m, int imgsz, int threads, int quick, int onednn, double *e2e_ms,
                 char *err, size_t errlen)
 {
     struct model_bench_result r;
-    int rc = model_bench_run(m, imgsz, threads, quick, 1, &r, err, errlen);
+    int rc = bench(m, imgsz, threads, quick, 1, onednn, &r, err, errlen);
     if (rc >= 0)
         *e2e_ms = r.e2e.median_ms;
     return rc;
@@ -300,40 +383,73 @@ int model_bench(const struct model *m, int imgsz, int threads, int quick, double
 int model_bench_run(const struct model *m, int imgsz, int threads, int quick, int per_layer,
                     struct model_bench_result *r, char *err, size_t errlen)
 {
+    return bench(m, imgsz, threads, quick, per_layer, 0, r, err, errlen);
+}
+
+/* Layer i alone, generated and (where it has one) oneDNN interleaved. */
+static int time_one_layer(struct graph *g, int i, const struct timing_opts *o, double *ms, double *vms)
+{
+    struct layer_call c[2] = {{&g->runs[i], RUN_GEN}, {&g->runs[i], RUN_VENDOR}};
+    struct timed_impl t[2];
+    int n = g->runs[i].vendor ? 2 : 1;
+    for (int k = 0; k < n; k++)
+        t[k] = (struct timed_impl){.fn = time_layer, .ctx = &c[k], .first_call_s = first_call_s(time_layer, &c[k])};
+    if (timing_run(t, n, o, NULL, NULL) != 0)
+        return -1;
+    *ms = t[0].result.median_ms;
+    *vms = n > 1 ? t[1].result.median_ms : 0;
+    return 0;
+}
+
+/* The whole graph, generated and (vendor) oneDNN-conv interleaved. */
+static int time_graphs(struct graph *g, const struct timing_opts *o, struct bench_out *b)
+{
+    struct graph_call c[2] = {{g, RUN_GEN}, {g, RUN_VENDOR}};
+    struct timed_impl t[2];
+    int n = g->vendor ? 2 : 1;
+    for (int k = 0; k < n; k++)
+        t[k] = (struct timed_impl){.fn = run_graph, .ctx = &c[k], .first_call_s = first_call_s(run_graph, &c[k])};
+    if (timing_run(t, n, o, NULL, NULL) != 0)
+        return -1;
+    b->e2e[RUN_GEN] = t[0].result;
+    if (n > 1)
+        b->e2e[RUN_VENDOR] = t[1].result;
+    return 0;
+}
+
+static int bench(const struct model *m, int imgsz, int threads, int quick, int per_layer, int vendor,
+                 struct model_bench_result *r, char *err, size_t errlen)
+{
     struct graph g;
     struct timing_opts o;
-    struct parity p;
-    double *ms = calloc((size_t)m->nlayers, sizeof *ms), sum = 0;
-    int64_t flops = 0;
-    int rc = ms ? graph_setup(&g, m, imgsz, threads, err, errlen) : -1;
+    struct bench_out b = {0};
+    double *ms = calloc(2 * (size_t)m->nlayers, sizeof *ms);
+    int rc = ms ? graph_setup(&g, m, imgsz, threads, vendor, err, errlen) : -1;
     if (!ms)
         snprintf(err, errlen, "out of memory");
+    b.ms = ms, b.vms = ms ? ms + m->nlayers : NULL;
     timing_opts_default(&o, quick);
     for (int i = 0; rc == 0 && i < m->nlayers; i++) {
-        struct timed_impl t = {.fn = time_layer, .ctx = &g.runs[i]};
-        if (per_layer) {
-            t.first_call_s = first_call_s(time_layer, &g.runs[i]);
-            if ((rc = timing_run(&t, 1, &o, NULL, NULL)) != 0) {
-                snprintf(err, errlen, TIMING_OOM);
-                break;
-            }
-        }
-        ms[i] = per_layer ? t.result.median_ms : 0, sum += ms[i], flops += layer_flops(&g, i);
-    }
-    if (rc == 0 && (rc = graph_parity(&g, &p)) != 0)
-        snprintf(err, errlen, "out of memory");
-    if (rc == 0) {
-        struct timed_impl t = {.fn = run_graph, .ctx = &g, .first_call_s = first_call_s(run_graph, &g)};
-        if (timing_run(&t, 1, &o, NULL, NULL) != 0) {
+        if (per_layer && (rc = time_one_layer(&g, i, &o, &ms[i], &ms[m->nlayers + i])) != 0) {
             snprintf(err, errlen, TIMING_OOM);
-            rc = -1;
-        } else {
-            int ok = p.n_nonfinite == 0 && p.n_bad == 0;
-            r->e2e = t.result, r->par = p, r->ok = ok, r->sum_layers_ms = sum;
-            if (per_layer)
-                print_bench(&g, &t.result, &p, ms, sum, flops, threads, ok);
-            rc = ok ? 0 : 1;
+            break;
         }
+        b.sum += ms[i], b.flops += layer_flops(&g, i);
+        b.vsum += g.runs[i].vendor ? ms[m->nlayers + i] : ms[i];
+    }
+    if (rc == 0 && (rc = graph_parity(&g, b.par)) != 0)
+        snprintf(err, errlen, "out of memory");
+    if (rc == 0 && (rc = time_graphs(&g, &o, &b)) != 0)
+        snprintf(err, errlen, TIMING_OOM);
+    if (rc == 0) {
+        for (int k = RUN_GEN; k <= RUN_VENDOR; k++)
+            b.ok[k] = b.par[k].n_nonfinite == 0 && b.par[k].n_bad == 0;
+        b.ok[RUN_VENDOR] &= !vendor_failed(&g);
+        r->e2e = b.e2e[RUN_GEN], r->par = b.par[RUN_GEN], r->ok = b.ok[RUN_GEN];
+        r->sum_layers_ms = b.sum;
+        if (per_layer)
+            print_bench(&g, &b, threads);
+        rc = b.ok[RUN_GEN] && (!vendor || b.ok[RUN_VENDOR]) ? 0 : 1;
     }
     if (ms)
         graph_free(&g);

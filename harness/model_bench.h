@@ -8,9 +8,14 @@
 #include "parity.h"
 #include "timing.h"
 
-/* Prints the per-layer table and the end-to-end line.  0 ok, 1 the
- * generated graph disagrees with the reference, -1 error (err). */
-int model_bench(const struct model *m, int imgsz, int threads, int quick, double *e2e_ms,
+/* Prints the per-layer table and the end-to-end line.  onednn: every
+ * layer with a oneDNN lowering (Conv, C2f, SPPF, Bottleneck:
+ * harness/onednn_block.h) is also built on oneDNN, timed beside its
+ * generated kernel (interleaved), and a second graph made of those
+ * lowerings (generated kernels elsewhere) is checked and timed end to end
+ * beside the generated one.  0 ok, 1 a graph disagrees with the reference,
+ * -1 error (err). */
+int model_bench(const struct model *m, int imgsz, int threads, int quick, int onednn, double *e2e_ms,
                 char *err, size_t errlen);
 
 /* What one run measured: the end-to-end timing and the generated graph

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cuda_gen.h"
+#include "onednn_block.h"
 
 static void add_impl(struct plan_item *it, const char *prefix, const char *variant)
 {
@@ -23,21 +24,21 @@ void plan_add_cuda_impls(struct plan_item *it, const struct gen_env *env, int ho
         add_impl(it, "cuda:", names[i]);
 }
 
-enum { B_REF = 1, B_GEN = 2, B_CUDA_HOST = 4, B_CUDA = 8, B_TORCH = 16 };
+enum { B_REF = 1, B_GEN = 2, B_CUDA_HOST = 4, B_CUDA = 8, B_TORCH = 16, B_ONEDNN = 32 };
 
 static int parse_list(const char *list, int *mask, char *err, size_t errlen)
 {
-    static const char *const words[] = {"ref", "gen", "cuda-host", "cuda", "torch"};
+    static const char *const words[] = {"ref", "gen", "cuda-host", "cuda", "torch", "onednn"};
     char buf[256];
     snprintf(buf, sizeof buf, "%s", list);
     *mask = 0;
     char *save = NULL;
     for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
         int bit = 0;
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < (int)(sizeof words / sizeof *words); i++)
             bit = strcmp(w, words[i]) ? bit : 1 << i;
         if (!bit) {
-            snprintf(err, errlen, "--backends: unknown backend '%s' (known: ref, gen, cuda-host, cuda, torch)", w);
+            snprintf(err, errlen, "--backends: unknown backend '%s' (known: ref, gen, onednn, cuda-host, cuda, torch)", w);
             return -1;
         }
         *mask |= bit;
@@ -65,6 +66,8 @@ static void rebuild(struct plan_item *it, const struct gen_env *env, int mask)
     it->n_impl = 0;
     if (mask & B_REF)
         add_impl(it, "", "ref");
+    if ((mask & B_ONEDNN) && dnn_block_supports(it->inst.op))
+        add_impl(it, "", "onednn");
     for (int i = 0; (mask & B_GEN) && i < n_gen; i++)
         add_impl(it, "", gens[i]);
     plan_add_cuda_impls(it, env, mask & B_CUDA_HOST, mask & B_CUDA);

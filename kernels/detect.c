@@ -9,11 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
+#include "detect.h"
 
-#define DETECT_LEVELS_MAX 4
 #define DETECT_NC_MAX 100000
-enum { REG_MAX = 16 };
+enum { REG_MAX = DETECT_REG_MAX };
 
 static const struct arg_spec detect_schema[] = {
     {"nc", ARG_INT, "80", NULL, "classes"},
@@ -26,15 +25,7 @@ static const struct arg_spec detect_schema[] = {
     {NULL, 0, NULL, NULL, NULL},
 };
 
-struct detect {
-    int nc, nl, c2, c3, stride0;
-    int ch[DETECT_LEVELS_MAX];
-    struct shape4 lv[DETECT_LEVELS_MAX]; /* each level's input shape */
-    int64_t anchors;
-    double eps;
-};
-
-static struct detect detect_cfg(const struct args *a, struct shape4 in)
+struct detect detect_cfg(const struct args *a, struct shape4 in)
 {
     static const char *const names[] = {"ch0", "ch1", "ch2", "ch3"};
     struct detect d = {.nc = arg_geti(a, "nc"), .stride0 = arg_geti(a, "stride0"),
@@ -80,7 +71,7 @@ static int detect_validate(const struct args *a, struct shape4 in, char *err, si
 }
 
 /* The four Convs of one level: cv2[l].0, cv2[l].1, cv3[l].0, cv3[l].1. */
-static void level_convs(const struct detect *d, int l, struct args cv[4])
+void detect_level_convs(const struct detect *d, int l, struct args cv[4])
 {
     conv_sub_args(&cv[0], d->ch[l], d->c2, 3, 1, d->eps);
     conv_sub_args(&cv[1], d->c2, d->c2, 3, 1, d->eps);
@@ -103,7 +94,7 @@ static int64_t sum_convs(const struct detect *d, conv_count f)
     int64_t t = 0;
     for (int l = 0; l < d->nl; l++) {
         struct args cv[4];
-        level_convs(d, l, cv);
+        detect_level_convs(d, l, cv);
         for (int i = 0; i < 4; i++)
             t += f(&cv[i], conv_in(d, l, i));
     }
@@ -165,7 +156,7 @@ static void detect_weights(const struct args *a, struct weight_list *wl)
     for (int br = 0; br < 2; br++)
         for (int l = 0; l < d.nl; l++) {
             struct args cv[4];
-            level_convs(&d, l, cv);
+            detect_level_convs(&d, l, cv);
             int cin = br ? d.c3 : d.c2, cout = br ? d.nc : 4 * REG_MAX;
             for (int i = 0; i < 2; i++) {
                 snprintf(prefix, sizeof prefix, "cv%d.%d.%d.", br + 2, l, i);
@@ -179,8 +170,7 @@ static void detect_weights(const struct args *a, struct weight_list *wl)
     wl_add(wl, "dfl.conv.", "weight", 4, 1, REG_MAX, 1, 1);
 }
 
-/* Index of the first weight of branch br (0: cv2, 1: cv3), level l. */
-static int weight_base(const struct detect *d, int br, int l) { return (br * d->nl + l) * 14; }
+int detect_weight_base(const struct detect *d, int br, int l) { return (br * d->nl + l) * 14; }
 
 static void detect_init(const struct args *a, enum init_mode mode, struct rng *r, float *const *w)
 {
@@ -188,8 +178,8 @@ static void detect_init(const struct args *a, enum init_mode mode, struct rng *r
     for (int br = 0; br < 2; br++)
         for (int l = 0; l < d.nl; l++) {
             struct args cv[4];
-            level_convs(&d, l, cv);
-            int base = weight_base(&d, br, l), cin = br ? d.c3 : d.c2;
+            detect_level_convs(&d, l, cv);
+            int base = detect_weight_base(&d, br, l), cin = br ? d.c3 : d.c2;
             int64_t cout = br ? d.nc : 4 * REG_MAX;
             op_conv.init(&cv[2 * br], mode, r, w + base);
             op_conv.init(&cv[2 * br + 1], mode, r, w + base + 6);
@@ -197,7 +187,7 @@ static void detect_init(const struct args *a, enum init_mode mode, struct rng *r
             init_conv_weight(w[base + 13], cout, cin, mode, 1.0f, r);
         }
     for (int i = 0; i < REG_MAX; i++) /* DFL: the expectation over bins 0..15 */
-        w[weight_base(&d, 2, 0)][i] = (float)i;
+        w[detect_weight_base(&d, 2, 0)][i] = (float)i;
 }
 
 /* One branch of one level: two Convs then the 1x1 conv with bias, into y. */
@@ -205,9 +195,9 @@ static void branch_ref(const struct detect *d, int br, int l, const float *const
                        const float *x, float *y)
 {
     struct args cv[4];
-    level_convs(d, l, cv);
+    detect_level_convs(d, l, cv);
     struct shape4 s = d->lv[l];
-    int base = weight_base(d, br, l), mid = br ? d->c3 : d->c2, cout = br ? d->nc : 4 * REG_MAX;
+    int base = detect_weight_base(d, br, l), mid = br ? d->c3 : d->c2, cout = br ? d->nc : 4 * REG_MAX;
     int64_t n = (int64_t)s.n * mid * s.h * s.w;
     float *t1 = ref_alloc(n), *t2 = ref_alloc(n);
     op_forward_sub(&op_conv, &cv[2 * br], conv_in(d, l, 2 * br), w, base, x, t1);
@@ -270,7 +260,7 @@ static void detect_forward_ref(const struct args *a, struct shape4 in, const flo
         float *cls = ref_alloc((int64_t)s.n * d.nc * hw);
         branch_ref(&d, 0, l, w, xl, box);
         branch_ref(&d, 1, l, w, xl, cls);
-        decode_level(&d, l, box, cls, w[weight_base(&d, 2, 0)], y, a0);
+        decode_level(&d, l, box, cls, w[detect_weight_base(&d, 2, 0)], y, a0);
         free(cls);
         free(box);
         a0 += hw;
@@ -288,7 +278,7 @@ static void detect_model_counts(const struct args *a, struct shape4 in, struct m
     mc->frozen += REG_MAX;
     for (int l = 0; l < d.nl; l++) {
         struct args cv[4];
-        level_convs(&d, l, cv);
+        detect_level_convs(&d, l, cv);
         for (int i = 0; i < 4; i++)
             op_conv.model_counts(&cv[i], conv_in(&d, l, i), mc);
     }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages ablate needs (as root), or prints the exact
 # apt command to run (not root).  Quiet when everything is present.
-PKGS="build-essential pkg-config liblua5.4-dev libopenblas-dev libcsv-dev gnuplot-nox libyaml-dev libjansson-dev libcriterion-dev"
+PKGS="build-essential pkg-config liblua5.4-dev libopenblas-dev libcsv-dev gnuplot-nox libyaml-dev libjansson-dev libcriterion-dev libdnnl-dev"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -52,7 +52,7 @@ Test(cuda_cli, parity_rejects_an_unknown_backend)
     run_ablate(&r, "parity " MODULE " --weights " GOLDEN " --input " GOLDEN " --expect " GOLDEN
                    " --backends cuda,rocm");
     cr_expect_eq(r.status, 2);
-    cr_expect_str_eq(r.err, "ablate: parity: unknown backend 'rocm' (known: ref, gen, cuda-host, cuda)\n");
+    cr_expect_str_eq(r.err, "ablate: parity: unknown backend 'rocm' (known: ref, gen, onednn, cuda-host, cuda)\n");
 }
 
 Test(cuda_cli, sweep_rejects_an_unknown_backend)

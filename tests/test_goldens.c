@@ -15,6 +15,7 @@
 #include "golden_util.h"
 #include "gen.h"
 #include "instance.h"
+#include "onednn_block.h"
 #include "parity.h"
 #include "safetensors.h"
 
@@ -62,6 +63,30 @@ static float *pack_levels(const struct st_file *f, const struct instance *m, con
     return x;
 }
 
+/* impl=onednn (harness/onednn_block.c) on the same golden: both activation
+ * layouts, 1 and 2 threads, within the row's tolerance. */
+static void check_onednn(const struct instance *m, const struct weightset *ws, const float *x,
+                         const float *expect, float *out, int64_t ny, const char *path)
+{
+    static const enum dnn_layout layouts[] = {DNN_PLAIN, DNN_BLOCKED};
+    char err[ERR_MAX];
+    for (int l = 0; l < 2; l++)
+        for (int threads = 1; threads <= 2; threads++) {
+            struct dnn_block b;
+            struct parity p;
+            cr_assert_eq(dnn_block_create(&b, m->op, &m->args, m->in, (const float *const *)ws->ptr,
+                                          threads, layouts[l], err, sizeof err), 0, "%s: %s", path, err);
+            buf_fill_nan(out, ny);
+            dnn_block_run(&b, x, out);
+            cr_expect(!dnn_block_failed(&b), "%s: a oneDNN call failed", path);
+            parity_compare(out, expect, ny, &p);
+            cr_expect(p.n_bad == 0 && p.n_nonfinite == 0 && p.nmse <= m->op->tol_nmse,
+                      "%s: onednn layout %d t%d: max_rel %.3g, %lld bad, nmse %.3g", path, l, threads,
+                      p.max_rel, (long long)p.n_bad, p.nmse);
+            dnn_block_free(&b);
+        }
+}
+
 static void check_file(const char *path, int *n_gen_checked)
 {
     struct st_file f;
@@ -106,6 +131,10 @@ static void check_file(const char *path, int *n_gen_checked)
             gen_unload(&k);
             ++*n_gen_checked;
         }
+    /* oneDNN lowers single-input rows; its Detect runs batch 1 only and the
+     * head goldens are batch 2 (tests/test_onednn.c checks it at batch 1) */
+    if (x1 && dnn_block_supports(m.op))
+        check_onednn(&m, &ws, x, y->data, out, ny, path);
     buf_free(out, ny);
     if (packed)
         buf_free(packed, nx);

@@ -11,6 +11,7 @@
  *                           parallel region that calls BLAS)
  *   abl_bn_fold             BatchNorm (inference) -> per-channel scale/shift
  *   abl_expf, abl_silu      vectorisable e^x and SiLU
+ *   abl_dfl_chunk           Detect's DFL expectation over a run of pixels
  *   abl_bn_act_rows         y = act(y * scale + shift) over a block of rows
  *   struct abl_conv_geom    geometry of one k x k convolution
  *   abl_im2col_tile         column panel of a run of output pixels
@@ -100,6 +101,33 @@ static inline float abl_expf(float x)
 
 /* SiLU(v) = v * sigmoid(v) = v / (1 + e^-v)  (MODULES.md 0.1). */
 static inline float abl_silu(float v) { return v / (1.0f + abl_expf(-v)); }
+
+enum { ABL_DFL_CHUNK = 64 }; /* most pixels one abl_dfl_chunk call takes */
+
+/* d[t] = sum_r rw[r] * softmax_r(bins[r * step + t]) for t < n <= ABL_DFL_CHUNK,
+ * r < reg: Detect's DFL expectation of n pixels, vectorised across pixels.
+ * Shared by the generated Detect (templates/detect_gemm.c.in) and the
+ * harness's oneDNN Detect (harness/onednn_detect.c). */
+static inline void abl_dfl_chunk(const float *bins, ptrdiff_t step, const float *rw, int reg, int n,
+                                 float *d)
+{
+    float m[ABL_DFL_CHUNK], z[ABL_DFL_CHUNK] = {0}, e[ABL_DFL_CHUNK] = {0};
+    for (int t = 0; t < n; t++)
+        m[t] = bins[t];
+    for (int r = 1; r < reg; r++)
+#pragma omp simd
+        for (int t = 0; t < n; t++)
+            m[t] = bins[r * step + t] > m[t] ? bins[r * step + t] : m[t];
+    for (int r = 0; r < reg; r++)
+#pragma omp simd
+        for (int t = 0; t < n; t++) {
+            float p = abl_expf(bins[r * step + t] - m[t]);
+            z[t] += p;
+            e[t] += p * rw[r];
+        }
+    for (int t = 0; t < n; t++)
+        d[t] = e[t] / z[t];
+}
 
 /* The fused epilogue of a conv tile: for rows r < rows (output channels)
  * and columns t < np (pixels),
