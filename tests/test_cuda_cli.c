@@ -60,7 +60,7 @@ Test(cuda_cli, sweep_rejects_an_unknown_backend)
     struct run_out r;
     run_ablate(&r, "sweep experiments/akconv_params.lua --quick --backends ref,opencl");
     cr_expect_eq(r.status, 2);
-    cr_expect_str_eq(r.err, "ablate: --backends: unknown backend 'opencl' (known: ref, gen, cuda-host, "
+    cr_expect_str_eq(r.err, "ablate: --backends: unknown backend 'opencl' (known: ref, gen, onednn, cuda-host, "
                             "cuda, torch)\n");
 }
 
