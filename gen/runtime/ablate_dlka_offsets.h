@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "ablate_gen.h"
+
 typedef float abl_v8 __attribute__((vector_size(32), aligned(4)));
 
 enum { ABL_OFF_VL = 8, ABL_OFF_BLOCK_BYTES = 16 * 1024, ABL_OFF_PMAX = 6, ABL_OFF_MBMAX = 13 };
@@ -147,9 +149,7 @@ static inline void abl_off_pad_rows(struct abl_off_geom g, const float *x, int r
         }
         memset(row, 0, sizeof(float) * g.pad * g.c);
         memset(row + (ptrdiff_t)(g.pad + g.w) * g.c, 0, sizeof(float) * g.pad * g.c);
-        for (int ix = 0; ix < g.w; ix++)
-            for (int ch = 0; ch < g.c; ch++)
-                row[(ptrdiff_t)(g.pad + ix) * g.c + ch] = x[ch * pix + (ptrdiff_t)iy * g.w + ix];
+        abl_transpose(x + (ptrdiff_t)iy * g.w, pix, row + (ptrdiff_t)g.pad * g.c, g.c, g.c, g.w);
     }
 }
 
