@@ -221,7 +221,7 @@ static inline void abl_im2col_tile(const struct abl_conv_geom g, const float *re
 
 #ifdef __AVX__
 /* One 8 x 8 block: d[j * ld + i] = s[i * ls + j]. */
-static inline void abl_transpose8x8(const float *s, ptrdiff_t ls, float *d, ptrdiff_t ld)
+static inline __attribute__((always_inline)) void abl_transpose8x8(const float *s, ptrdiff_t ls, float *d, ptrdiff_t ld)
 {
     __m256 r[8], t[8], u[8];
     for (int k = 0; k < 8; k++)
