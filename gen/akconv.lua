@@ -18,7 +18,7 @@ local round_up = U.round_up
 local clamp = U.clamp
 local cdouble = U.cdouble
 
-local M = { version = 1, variants = { "gemm", "fused" } }
+local M = { version = 2, variants = { "gemm", "fused" } }
 
 -- Initial sampling shape p_n (MODULES.md 5.1 step 2), the same integer
 -- formula as kernels/akconv.c akconv_p_n.  Returns two 0-based lists.
@@ -69,7 +69,16 @@ end
 -- count is then made even (two threads get equal work) and the pixels
 -- are split evenly, TILE a multiple of 4: a 40x40 map (400 pixels) gives
 -- 2 tiles of 200, not tiles of 204 and 196 or 2 + 1.
+--
+-- p_conv's sgemm (M = pixels, N = 2N offsets, K = 9 inc) is padded to N =
+-- 16 when 2N is 10..14 and to 32 when 2N is 26..30: OpenBLAS's kernel
+-- (Cooperlake and Haswell alike) runs those widths in more time than the
+-- padded ones (460 x N x 288 on the AVX-512 EPYC: N = 10 52 us, 16 49 us;
+-- N = 26 92 us, 32 89 us; docs/modules/performance.md).
 local function gemm_plan(s)
+  local noff = 2 * s.N
+  if noff >= 10 and noff <= 14 then noff = 16 elseif noff >= 26 and noff <= 30 then noff = 32 end
+  s.NOFF = noff
   local t_max = clamp((512 * 1024 // 4) // (s.N * s.C), 16, 512)
   local nt = (s.P + t_max - 1) // t_max
   if s.B * nt < 2 then nt = 2 end

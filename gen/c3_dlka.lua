@@ -17,7 +17,7 @@ local int = U.int
 local round_up = U.round_up
 local clamp = U.clamp
 
-local M = { version = 1, variants = { "fused" } }
+local M = { version = 2, variants = D.variants } -- fused, im2col: gen/dlka.lua
 
 -- The attention's tensors: official 12; DCNv3 variants 2 + 2 x 12 + 4.
 local ATT_WEIGHTS = { official = 12, blog = 30, dcnv3_lka = 30 }
@@ -43,8 +43,8 @@ local function plan(g, a, c1, c, n, grp, natt)
 end
 
 function M.render(cfg, variant)
-  if variant ~= "fused" then
-    error("C3_DCNv3_DLKA: unknown variant '" .. tostring(variant) .. "' (known: fused)")
+  if not D.OFFSETS[variant] then
+    error("C3_DCNv3_DLKA: unknown variant '" .. tostring(variant) .. "' (known: fused, im2col)")
   end
   local a, int = cfg.args, C.int
   local natt = assert(ATT_WEIGHTS[a.variant], "C3_DCNv3_DLKA: unknown variant " .. tostring(a.variant))
@@ -69,7 +69,7 @@ function M.render(cfg, variant)
     g.SHARED_FLOATS = g.SHARED_FLOATS + round_up(g.N * ch * pix, 16)
   end
   g.ATT_SHARED = g.SHARED_FLOATS
-  g.A = D.attention(a.variant, g.N, c, g.H, g.W)
+  g.A = D.attention(a.variant, g.N, c, g.H, g.W, variant)
   g.SHARED_FLOATS = g.SHARED_FLOATS + 3 * g.A.ACT + g.A.EXTRA_SHARED
   g.NBUFS = 2 + #g.BUF_CHANNELS
   g.NLAYERS = #g.LAYERS

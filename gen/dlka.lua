@@ -2,7 +2,9 @@
 --
 -- One template, templates/dlka.c.in, over runtime/ablate_dlka.h (1x1 convs
 -- as sgemm with fused GELU / gate / residual epilogues) and, by variant:
---   official   offset convs as im2col + sgemm; the depthwise deformable
+--   official   offset convs as direct channels-last convolutions with a
+--              register-blocked micro-kernel (runtime/ablate_dlka_offsets.h;
+--              generator variant im2col: im2col + sgemm); the depthwise deformable
 --              convs with each (pixel, point)'s corner plan computed once
 --              and shared by all C channels (one offset group)
 --   blog       two DCNv3 3x3 layers, runtime/ablate_dlka_dcnv3.h: the DCNv3
@@ -14,7 +16,15 @@ local int = U.int
 local round_up = U.round_up
 local clamp = U.clamp
 
-local M = { version = 1, variants = { "fused" } }
+-- fused: the official variant's offset convs direct; im2col: as im2col +
+-- sgemm (the former schedule, kept so that a sweep times both in one run;
+-- the DCNv3 variants are the same code under both names).
+local M = { version = 2, variants = { "fused", "im2col" } }
+M.OFFSETS = { fused = "ABL_DLKA_DIRECT", im2col = "ABL_DLKA_IM2COL" }
+
+-- ablate_dlka_offsets.h / ablate_dlka.h: the offset tile's widest row and
+-- spare rows, the widest padding (7x7 dilation 3).
+local OFF_MPAD_MAX, OFF_PMAX, PAD_MAX = 128, 6, 9
 
 
 -- Pixels per 1x1/offset tile: the 7x7 column panel (C * 49 floats per
@@ -44,15 +54,21 @@ local GROUP = 4 -- DCNv3_pytorch's default, which the seed keeps
 -- Everything the templates need for one attention of c channels over an
 -- n x c x h x w batch: kind, tiles, and the floats it needs (shared beyond
 -- its u, a0, a1; private per thread).
-function M.attention(variant, n, c, h, w)
+function M.attention(variant, n, c, h, w, gen_variant)
   local pix = h * w
-  local A = { KIND = variant == "official" and "official" or "dcnv3", TILE = tile(c, pix) }
+  local A = { KIND = variant == "official" and "official" or "dcnv3", TILE = tile(c, pix),
+              OFFSETS = assert(M.OFFSETS[gen_variant or "fused"]) }
   A.NTILES = (pix + A.TILE - 1) // A.TILE
   A.ACT = round_up(n * c * pix, 16)
   if A.KIND == "official" then
-    -- + the source channels last (shared), the transposed depthwise weights
-    A.EXTRA_SHARED = round_up(n * c * pix, 16)
-    A.PRIV = round_up(c * 49 * A.TILE + 106 * A.TILE + c * A.TILE + 49 * c, 16)
+    -- as abl_dlka_extra_shared_floats / abl_dlka_priv_floats: the source
+    -- channels last, padded, and the packed offset weights (shared); the
+    -- column panel, offset tile, plan, a c x tile tile, the transposed
+    -- depthwise weights (private)
+    A.EXTRA_SHARED = round_up(n * (h + 2 * PAD_MAX) * (w + 2 * PAD_MAX) * c, 16)
+      + 49 * c * OFF_MPAD_MAX + OFF_MPAD_MAX
+    A.PRIV = round_up(c * 49 * A.TILE + (A.TILE + OFF_PMAX) * OFF_MPAD_MAX + 8 * A.TILE
+      + c * A.TILE + 49 * c, 16)
     return A
   end
   assert(DCN_LAYERS[variant], "deformable_LKA_Attention: unknown variant " .. tostring(variant))
@@ -70,14 +86,14 @@ function M.attention(variant, n, c, h, w)
 end
 
 function M.render(cfg, variant)
-  if variant ~= "fused" then
-    error("deformable_LKA_Attention: unknown variant '" .. tostring(variant) .. "' (known: fused)")
+  if not M.OFFSETS[variant] then
+    error("deformable_LKA_Attention: unknown variant '" .. tostring(variant) .. "' (known: fused, im2col)")
   end
   local a, i = cfg.args, cfg.input
   local g = { N = int(i.n), C = int(a.d_model), H = int(i.h), W = int(i.w), variant = variant,
               version = M.version, ATT_VARIANT = a.variant }
   assert(g.C == int(i.c), "deformable_LKA_Attention: input channels differ from d_model")
-  g.A = M.attention(a.variant, g.N, g.C, g.H, g.W)
+  g.A = M.attention(a.variant, g.N, g.C, g.H, g.W, variant)
   g.config = (cfg.config or ""):gsub("[\\\"]", "\\%0"):gsub("%*/", "* /")
   local root = cfg.gen_root or "gen"
   return T.render_file(root .. "/templates/dlka.c.in", g)

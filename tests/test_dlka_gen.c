@@ -6,7 +6,10 @@
  * them) and partly outside (corners zero).  Cases: odd channel counts (the
  * official variant), maps smaller than the 7x7 dilation-3 window (19 px),
  * batch 2, H != W, and images of several attention / DCNv3 tiles; every
- * variant (blog, official, dcnv3_lka). */
+ * variant (blog, official, dcnv3_lka); the official offset convs both
+ * direct (generator variant fused: channel counts past one reduction
+ * block, tiles that are not a whole number of register blocks) and as
+ * im2col + sgemm (variant im2col). */
 #include "gen_check.h"
 
 static void check(const char *spec, uint64_t seed) { gen_check_variant(spec, seed, "fused", 1e-3); }
@@ -17,6 +20,14 @@ Test(gen_dlka, official, .timeout = 120)
     check("deformable_LKA_Attention d_model=3 variant=official h=7 w=6 batch=2", 42);
     check("deformable_LKA_Attention d_model=5 variant=official h=1 w=13", 43);
     check("deformable_LKA_Attention d_model=16 variant=official h=23 w=30", 44);
+    check("deformable_LKA_Attention d_model=80 variant=official h=11 w=13", 57);
+}
+
+Test(gen_dlka, official_im2col, .timeout = 120)
+{
+    gen_check_variant("deformable_LKA_Attention d_model=5 variant=official h=7 w=9 batch=2", 58,
+                      "im2col", 1e-3);
+    gen_check_variant("C3_DCNv3_DLKA c1=6 c2=8 variant=official h=8 w=9", 59, "im2col", 1e-3);
 }
 
 Test(gen_c3_dlka, official, .timeout = 120)

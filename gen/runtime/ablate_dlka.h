@@ -4,7 +4,9 @@
  *
  *   abl_dlka_proj_tile     1x1 conv with bias over a tile (one sgemm), then
  *                          GELU, a gate by u, or a residual add
- *   abl_dlka_offsets_tile  offset_net over a tile: im2col + sgemm + bias
+ *   abl_dlka_offsets_tile  offset_net over a tile: im2col + sgemm + bias (the
+ *                          generator variant im2col; the default is the
+ *                          direct conv of ablate_dlka_offsets.h)
  *   abl_dlka_deform_tile   the depthwise deformable conv over a tile
  *   abl_dlka_official      the whole attention over a batch, called by
  *                          every thread of a parallel region (orphaned
@@ -17,8 +19,9 @@
  * (pixel, point) and the channel loop reuses it C times — 4 loads and 4
  * multiply-adds per channel instead of the 12 + 10 coordinate and weight
  * operations per sample a per-channel loop would redo.  The layer's input
- * is first copied channels last, so those channels are 4 contiguous rows
- * and the channel loop is one vector loop. */
+ * is first copied channels last and zero-padded (the direct offset conv
+ * reads the same copy), so those channels are 4 contiguous rows and the
+ * channel loop is one vector loop. */
 #ifndef ABLATE_RUNTIME_DLKA_H
 #define ABLATE_RUNTIME_DLKA_H
 
@@ -28,9 +31,14 @@
 #include <cblas.h>
 
 #include "ablate_dcnv3.h"
+#include "ablate_dlka_offsets.h"
 #include "ablate_gen.h"
 
 enum abl_dlka_epi { ABL_DLKA_GELU, ABL_DLKA_GATE, ABL_DLKA_RESIDUAL };
+
+/* How the offset convs run: direct (ablate_dlka_offsets.h) or im2col +
+ * sgemm (kept as a generator variant, so a sweep times both in one run). */
+enum abl_dlka_offsets { ABL_DLKA_DIRECT, ABL_DLKA_IM2COL };
 
 /* y[o][t] = epi(sum_c wt[o][c] x[c][t] + bias[o]) for o < c, t < np; x and
  * y (and `other`: u for the gate, the block input for the residual) have
@@ -78,16 +86,18 @@ static inline void abl_dlka_offsets_tile(int c, int h, int w, int k, int pad, in
 }
 
 /* Where kernel point (i, j) samples for pixels p0 .. p0+np-1: the 4 corner
- * indices into an h x w plane and their weights, 0 for a corner outside the
- * map and for a sample torchvision drops (y <= -1, y >= h, x <= -1, x >= w).
- * dy, dx: the point's offset rows of off (row stride np). */
-static inline void abl_dlka_plan(int h, int w, int p0, int np, int pad, int dil, int i, int j,
-                                 const float *dy, const float *dx, int *idx, float *wts)
+ * indices into an h x w plane of row stride ws and their weights, 0 for a
+ * corner outside the map and for a sample torchvision drops (y <= -1,
+ * y >= h, x <= -1, x >= w).  dy, dx: the point's offsets of pixel t at
+ * dy[t * os], dx[t * os]. */
+static inline void abl_dlka_plan(int h, int w, int ws, int p0, int np, int pad, int dil, int i,
+                                 int j, const float *dy, const float *dx, ptrdiff_t os, int *idx,
+                                 float *wts)
 {
     for (int t = 0; t < np; t++) {
         const int oh = (p0 + t) / w, ow = (p0 + t) % w;
-        const float y = (float)(oh - pad + i * dil) + dy[t];
-        const float x = (float)(ow - pad + j * dil) + dx[t];
+        const float y = (float)(oh - pad + i * dil) + dy[t * os];
+        const float x = (float)(ow - pad + j * dil) + dx[t * os];
         int *ix = idx + 4 * t;
         float *wq = wts + 4 * t;
         ix[0] = ix[1] = ix[2] = ix[3] = 0;
@@ -100,7 +110,7 @@ static inline void abl_dlka_plan(int h, int w, int p0, int np, int pad, int dil,
         for (int q = 0; q < 4; q++) {
             const int yy = y0 + q / 2, xx = x0 + q % 2;
             if (yy >= 0 && yy < h && xx >= 0 && xx < w) {
-                ix[q] = yy * w + xx;
+                ix[q] = yy * ws + xx;
                 wq[q] = cw[q];
             }
         }
@@ -108,16 +118,17 @@ static inline void abl_dlka_plan(int h, int w, int p0, int np, int pad, int dil,
 }
 
 /* y[ch][p0 + t] = sum over points of wt[ch][point] * sample, for every channel:
- * xcl one image channels last (h w x c), y one image c x h x w; off:
- * 2k^2 x np (this tile's offsets: row 2t the row offset of point t, 2t+1
- * the column offset); wt_t: the depthwise weights transposed (k^2 x c);
- * idx, wts: 4 np each; acc: np x c scratch.  Each (pixel, point)'s corners
- * are planned once; the channel loop then reads 4 contiguous rows of xcl,
- * vectorised. */
-static inline void abl_dlka_deform_tile(int c, int h, int w, int k, int pad, int dil,
-                                        const float *restrict xcl, const float *off,
-                                        const float *restrict wt_t, int p0, int np, int *idx,
-                                        float *wts, float *restrict acc, float *restrict y)
+ * xcl one image channels last (h rows of ws pixels x c; pixel (0, 0) at
+ * xcl), y one image c x h x w; the tile's offsets of point q and pixel t at
+ * off[2q ps + t os] (row) and off[(2q + 1) ps + t os] (column); wt_t: the
+ * depthwise weights transposed (k^2 x c); idx, wts: 4 np each; acc: np x c
+ * scratch.  Each (pixel, point)'s corners are planned once; the channel
+ * loop then reads 4 contiguous rows of xcl, vectorised. */
+static inline void abl_dlka_deform_tile(int c, int h, int w, int ws, int k, int pad, int dil,
+                                        const float *restrict xcl, const float *off, ptrdiff_t ps,
+                                        ptrdiff_t os, const float *restrict wt_t, int p0, int np,
+                                        int *idx, float *wts, float *restrict acc,
+                                        float *restrict y)
 {
     const ptrdiff_t hw = (ptrdiff_t)h * w;
     for (ptrdiff_t i = 0; i < (ptrdiff_t)np * c; i++)
@@ -126,8 +137,8 @@ static inline void abl_dlka_deform_tile(int c, int h, int w, int k, int pad, int
         for (int j = 0; j < k; j++) {
             const int pt = i * k + j;
             const float *wd = wt_t + (ptrdiff_t)pt * c;
-            abl_dlka_plan(h, w, p0, np, pad, dil, i, j, off + 2 * pt * np, off + (2 * pt + 1) * np,
-                          idx, wts);
+            abl_dlka_plan(h, w, ws, p0, np, pad, dil, i, j, off + 2 * pt * ps,
+                          off + (2 * pt + 1) * ps, os, idx, wts);
             for (int t = 0; t < np; t++) {
                 const int *ix = idx + 4 * t;
                 const float *wq = wts + 4 * t, w0 = wq[0], w1 = wq[1], w2 = wq[2], w3 = wq[3];
@@ -148,6 +159,7 @@ static inline void abl_dlka_deform_tile(int c, int h, int w, int k, int pad, int
  * (pixel tiles [tile * h w / ntiles, (tile + 1) h w / ntiles)). */
 struct abl_dlka_geom {
     int n, c, h, w, ntiles;
+    enum abl_dlka_offsets offsets;
 };
 
 /* Where the attention reads and writes: x (its input, also its residual
@@ -163,13 +175,32 @@ struct abl_dlka_io {
     ptrdiff_t res2_img;
 };
 
-/* Private floats per thread: column panel (c 49 tile; then the deformable
- * conv's np x c accumulator), offsets (98 tile), plan (8 tile), one c x
- * tile tile, the transposed depthwise weights (49 c). */
+/* Private floats per thread: column panel (c 49 tile, im2col only; also
+ * the deformable conv's np x c accumulator), offsets (the direct conv's
+ * tile + its blocking's spare rows, ABL_OFF_MPAD_MAX wide; im2col's 98
+ * tile fit), plan (8 tile), one c x tile tile, the transposed depthwise
+ * weights (49 c). */
+static inline ptrdiff_t abl_dlka_off_floats(int tile)
+{
+    return (ptrdiff_t)(tile + ABL_OFF_PMAX) * ABL_OFF_MPAD_MAX;
+}
+
 static inline ptrdiff_t abl_dlka_priv_floats(int c, int tile)
 {
-    ptrdiff_t f = (ptrdiff_t)c * 49 * tile + 98 * tile + 8 * tile + (ptrdiff_t)c * tile + 49 * c;
+    ptrdiff_t f = (ptrdiff_t)c * 49 * tile + abl_dlka_off_floats(tile) + 8 * tile +
+                  (ptrdiff_t)c * tile + 49 * c;
     return (f + 15) / 16 * 16;
+}
+
+/* Shared floats beyond u, a0, a1: the layer input channels last with the
+ * widest padding (9, the 7x7 dilation 3 conv's), the packed offset weights
+ * and bias (ablate_dlka_offsets.h). */
+enum { ABL_DLKA_PAD_MAX = 9 };
+
+static inline ptrdiff_t abl_dlka_extra_shared_floats(int n, int c, int h, int w)
+{
+    const ptrdiff_t pad = (ptrdiff_t)n * (h + 2 * ABL_DLKA_PAD_MAX) * (w + 2 * ABL_DLKA_PAD_MAX) * c;
+    return (pad + 15) / 16 * 16 + (ptrdiff_t)49 * c * ABL_OFF_MPAD_MAX + ABL_OFF_MPAD_MAX;
 }
 
 static inline int abl_dlka_tile_start(struct abl_dlka_geom g, int tile)
@@ -178,36 +209,49 @@ static inline int abl_dlka_tile_start(struct abl_dlka_geom g, int tile)
 }
 
 /* One deformable layer over every (image, tile): src -> dst (c x h x w
- * per image, contiguous images); xcl: shared n h w c floats, src channels
- * last. */
+ * per image, contiguous images); shared: abl_dlka_extra_shared_floats
+ * (the padded channels-last copy of src, then the packed weights). */
 static inline void abl_dlka_deform_layer(struct abl_dlka_geom g, const float *wt_off,
                                          const float *b_off, const float *wt_dw, int k, int pad,
-                                         int dil, const float *src, float *dst, float *xcl,
+                                         int dil, const float *src, float *dst, float *shared,
                                          float *priv, int tile)
 {
     _Static_assert(sizeof(int) == sizeof(float), "the plan's indices share the float workspace");
     const ptrdiff_t pix = (ptrdiff_t)g.h * g.w, img = g.c * pix;
-    float *col = priv, *off = col + (ptrdiff_t)g.c * 49 * tile, *idx = off + 98 * tile;
+    const struct abl_off_geom og = {g.c, g.h, g.w, k, dil, pad, 2 * k * k};
+    const int hp = g.h + 2 * pad, wp = g.w + 2 * pad, mpad = abl_off_blocking(og.m).mpad;
+    const ptrdiff_t pimg = (ptrdiff_t)hp * wp * g.c;
+    float *xpad = shared;
+    float *wpk = shared + abl_dlka_extra_shared_floats(g.n, g.c, g.h, g.w) -
+                 (ptrdiff_t)49 * g.c * ABL_OFF_MPAD_MAX - ABL_OFF_MPAD_MAX;
+    float *bpad = wpk + (ptrdiff_t)49 * g.c * ABL_OFF_MPAD_MAX;
+    float *col = priv, *off = col + (ptrdiff_t)g.c * 49 * tile, *idx = off + abl_dlka_off_floats(tile);
     float *wt_t = idx + 8 * tile + (ptrdiff_t)g.c * tile;
     for (int pt = 0; pt < k * k; pt++) /* each thread its own copy: no barrier */
         for (int ch = 0; ch < g.c; ch++)
             wt_t[pt * g.c + ch] = wt_dw[ch * k * k + pt];
-#pragma omp for schedule(static)
-    for (int row = 0; row < g.n * g.h; row++) {
-        const int b = row / g.h;
-        const ptrdiff_t q0 = (ptrdiff_t)(row % g.h) * g.w;
-        for (int q = 0; q < g.w; q++)
-            for (int ch = 0; ch < g.c; ch++)
-                xcl[(b * pix + q0 + q) * g.c + ch] = src[b * img + ch * pix + q0 + q];
+    if (g.offsets == ABL_DLKA_DIRECT) {
+#pragma omp for schedule(static) nowait
+        for (int t = 0; t < k * k; t++) /* the next loop's barrier covers this one */
+            abl_off_pack(og, mpad, wt_off, b_off, t, t + 1, wpk, bpad);
     }
+#pragma omp for schedule(static)
+    for (int row = 0; row < g.n * hp; row++)
+        abl_off_pad_rows(og, src + (row / hp) * img, row % hp, row % hp + 1, xpad + (row / hp) * pimg);
 #pragma omp for schedule(static)
     for (int job = 0; job < g.n * g.ntiles; job++) {
         const int b = job / g.ntiles, p0 = abl_dlka_tile_start(g, job % g.ntiles);
         const int np = abl_dlka_tile_start(g, job % g.ntiles + 1) - p0;
-        abl_dlka_offsets_tile(g.c, g.h, g.w, k, pad, dil, src + b * img, wt_off, b_off, p0, np,
-                              col, off);
-        abl_dlka_deform_tile(g.c, g.h, g.w, k, pad, dil, xcl + b * img, off, wt_t, p0, np,
-                             (int *)idx, idx + 4 * tile, col, dst + b * img);
+        const float *xb = xpad + b * pimg;
+        if (g.offsets == ABL_DLKA_DIRECT)
+            abl_off_tile(og, xb, wpk, bpad, p0, np, (int *)idx, off);
+        else
+            abl_dlka_offsets_tile(g.c, g.h, g.w, k, pad, dil, src + b * img, wt_off, b_off, p0,
+                                  np, col, off);
+        const int direct = g.offsets == ABL_DLKA_DIRECT;
+        abl_dlka_deform_tile(g.c, g.h, g.w, wp, k, pad, dil, xb + ((ptrdiff_t)pad * wp + pad) * g.c,
+                             off, direct ? 1 : np, direct ? mpad : 1, wt_t, p0, np, (int *)idx,
+                             idx + 4 * tile, col, dst + b * img);
     }
 }
 
@@ -253,8 +297,9 @@ static inline void abl_dlka_tail(struct abl_dlka_geom g, const float *const *wt,
 }
 
 /* The official attention (MODULES.md 6.2), w: its 12 weight pointers in
- * state_dict order; u, a0, a1, xcl: shared n c h w floats each; priv: this
- * thread's abl_dlka_priv_floats(c, tile).  Every thread of the enclosing
+ * state_dict order; u, a0, a1: shared n c h w floats each, xcl:
+ * abl_dlka_extra_shared_floats; priv: this thread's
+ * abl_dlka_priv_floats(c, tile).  Every thread of the enclosing
  * parallel region must call it. */
 static inline void abl_dlka_official(struct abl_dlka_geom g, const float *const *w,
                                      struct abl_dlka_io io, float *u, float *a0, float *a1,
@@ -263,7 +308,8 @@ static inline void abl_dlka_official(struct abl_dlka_geom g, const float *const 
     abl_dlka_head(g, w, io, u);
     abl_dlka_deform_layer(g, w[2], w[3], w[4], 5, 2, 1, u, a0, xcl, priv, tile);
     abl_dlka_deform_layer(g, w[5], w[6], w[7], 7, 9, 3, a0, a1, xcl, priv, tile);
-    abl_dlka_tail(g, w + 8, io, u, a1, priv + (ptrdiff_t)g.c * 49 * tile + 106 * tile);
+    abl_dlka_tail(g, w + 8, io, u, a1,
+                  priv + (ptrdiff_t)g.c * 49 * tile + abl_dlka_off_floats(tile) + 8 * tile);
 }
 
 #endif

@@ -15,6 +15,8 @@
  *   abl_bn_act_rows         y = act(y * scale + shift) over a block of rows
  *   struct abl_conv_geom    geometry of one k x k convolution
  *   abl_im2col_tile         column panel of a run of output pixels
+ *   abl_transpose           rows x cols block transposed (NCHW planes to
+ *                           channels last), 8 x 8 in AVX registers
  */
 #ifndef ABLATE_GEN_H
 #define ABLATE_GEN_H
@@ -25,6 +27,9 @@
 #include <string.h>
 
 #include <cblas.h>
+#ifdef __AVX__
+#include <immintrin.h>
+#endif
 
 /* ---------------------------------------------------------------- BLAS */
 
@@ -238,6 +243,52 @@ static inline void abl_im2col_tile(const struct abl_conv_geom g, const float *re
             }
         }
     }
+}
+
+/* ------------------------------------------------------ transpose */
+
+#ifdef __AVX__
+/* One 8 x 8 block: d[j * ld + i] = s[i * ls + j]. */
+static inline __attribute__((always_inline)) void abl_transpose8x8(const float *s, ptrdiff_t ls, float *d, ptrdiff_t ld)
+{
+    __m256 r[8], t[8], u[8];
+    for (int k = 0; k < 8; k++)
+        r[k] = _mm256_loadu_ps(s + k * ls);
+    for (int k = 0; k < 8; k += 2) {
+        t[k] = _mm256_unpacklo_ps(r[k], r[k + 1]);
+        t[k + 1] = _mm256_unpackhi_ps(r[k], r[k + 1]);
+    }
+    for (int k = 0; k < 8; k += 4) {
+        u[k] = _mm256_shuffle_ps(t[k], t[k + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        u[k + 1] = _mm256_shuffle_ps(t[k], t[k + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        u[k + 2] = _mm256_shuffle_ps(t[k + 1], t[k + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[k + 3] = _mm256_shuffle_ps(t[k + 1], t[k + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int k = 0; k < 4; k++) {
+        _mm256_storeu_ps(d + k * ld, _mm256_permute2f128_ps(u[k], u[k + 4], 0x20));
+        _mm256_storeu_ps(d + (k + 4) * ld, _mm256_permute2f128_ps(u[k], u[k + 4], 0x31));
+    }
+}
+#endif
+
+/* dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols: e.g. rows =
+ * channels of one image row (lds = H W), cols = its pixels, dst channels
+ * last (ldd = channels).  A scalar loop does one strided store per float;
+ * 8 x 8 blocks through registers (AVX) store whole vectors. */
+static inline void abl_transpose(const float *restrict src, ptrdiff_t lds, float *restrict dst,
+                                 ptrdiff_t ldd, int rows, int cols)
+{
+    int rows8 = 0, cols8 = 0;
+#ifdef __AVX__
+    rows8 = rows / 8 * 8;
+    cols8 = cols / 8 * 8;
+    for (int i = 0; i < rows8; i += 8)
+        for (int j = 0; j < cols8; j += 8)
+            abl_transpose8x8(src + i * lds + j, lds, dst + j * ldd + i, ldd);
+#endif
+    for (int i = 0; i < rows; i++) /* what the blocks left: the right and bottom edges */
+        for (int j = i < rows8 ? cols8 : 0; j < cols; j++)
+            dst[j * ldd + i] = src[i * lds + j];
 }
 
 #endif

@@ -1,0 +1,211 @@
+/* gen/runtime/ablate_dlka_offsets.h — the official deformable_LKA_Attention's
+ * offset convolutions (c -> 50, 5x5; c -> 98, 7x7 dilation 3) as direct
+ * convolutions over a zero-padded channels-last copy of their input.
+ *
+ * As sgemm these are poor shapes: M = 50 or 98 output rows against a
+ * K = 25 c or 49 c column panel that im2col first writes out (49 times the
+ * feature map) and OpenBLAS then packs again.  Here the output channels are
+ * the vector dimension: the weights are packed once per forward as
+ * [tap][c][MPAD] (MPAD = M rounded up to whole register chunks, zeros
+ * beyond M), and a register-blocked micro-kernel keeps P pixels x MB
+ * vectors of accumulators while it walks (tap, channel): per step MB weight
+ * vectors (reused by the P pixels) and P broadcast input values, which are
+ * read straight from the padded copy — no panel, no packing, no borders.
+ * The reduction is cut into blocks of whole taps x a channel range whose
+ * weights fit in L1 (ABL_OFF_BLOCK_BYTES: 28 KiB of the 32 measured 1-4 %
+ * faster than 16 on the Zen 4 EPYC); a block's accumulators go to the
+ * tile's output rows (in L2) and come back for the next block.
+ *
+ * Vectors are GCC vector extensions of 8 floats: with AVX-512 (32 vector
+ * registers, -march=native) the blocking is larger than with AVX2 (16), so
+ * the same code is chosen per CPU at compile time of the generated kernel.
+ * The output is pixel-major: off[t][MPAD], row 2q the row offset of kernel
+ * point q, 2q + 1 its column offset (torchvision's order). */
+#ifndef ABLATE_RUNTIME_DLKA_OFFSETS_H
+#define ABLATE_RUNTIME_DLKA_OFFSETS_H
+
+#include <stddef.h>
+#include <string.h>
+
+#include "ablate_gen.h"
+
+typedef float abl_v8 __attribute__((vector_size(32), aligned(4)));
+
+enum { ABL_OFF_VL = 8, ABL_OFF_BLOCK_BYTES = 28 * 1024, ABL_OFF_PMAX = 6, ABL_OFF_MBMAX = 13 };
+
+/* Register blocking, pixels x vectors, of the 5x5 conv's 50 outputs (S,
+ * 7 vectors) and the 7x7's 98 (L, 13 vectors): accumulators + a broadcast
+ * (the weights are FMA memory operands, from L1) fit the register file.
+ * Measured (docs/modules/performance.md): AVX-512's 32 registers 3 x 7 and
+ * 1 x 13 (56 and 104 wide: 12 % and 6 % of the FMAs on padding); AVX2's 16
+ * 2 x 7 for both (56 and 112 wide). */
+#ifndef ABL_OFF_PS
+#ifdef __AVX512F__
+#define ABL_OFF_PS 3
+#define ABL_OFF_MBS 7
+#define ABL_OFF_PL 1
+#define ABL_OFF_MBL 13
+#else
+#define ABL_OFF_PS 2
+#define ABL_OFF_MBS 7
+#define ABL_OFF_PL 2
+#define ABL_OFF_MBL 7
+#endif
+#endif
+
+struct abl_off_block {
+    int p, mb, mpad;
+};
+
+/* The blocking of an m-output conv and its padded width: whole chunks of
+ * MB vectors. */
+static inline struct abl_off_block abl_off_blocking(int m)
+{
+    const int small = m <= ABL_OFF_MBS * ABL_OFF_VL;
+    struct abl_off_block b = {small ? ABL_OFF_PS : ABL_OFF_PL, small ? ABL_OFF_MBS : ABL_OFF_MBL, 0};
+    const int chunk = b.mb * ABL_OFF_VL;
+    b.mpad = (m + chunk - 1) / chunk * chunk;
+    return b;
+}
+
+/* Largest MPAD of the two offset convs (the workspace plan's bound). */
+enum { ABL_OFF_MPAD_MAX = 128 };
+
+/* out[p][0 .. MB vectors) (+)= sum over the block's taps q < ntap and
+ * channels c < kc of x[p] + toff[q] + c times wb[(q cstride + c) ldw + ..];
+ * x: P pixel pointers into the padded source (already at the first
+ * channel), first: start from bias instead of out. */
+static inline __attribute__((always_inline)) void
+abl_off_micro(const int P, const int MB, const float *const *x, const ptrdiff_t *toff, int ntap,
+              int kc, const float *wb, ptrdiff_t wtap, ptrdiff_t ldw, const float *bias, int first,
+              float *out, ptrdiff_t ldo)
+{
+    abl_v8 acc[ABL_OFF_PMAX][ABL_OFF_MBMAX];
+#pragma GCC unroll 16
+    for (int p = 0; p < P; p++)
+#pragma GCC unroll 16
+        for (int j = 0; j < MB; j++)
+            acc[p][j] = *(const abl_v8 *)((first ? bias : out + p * ldo) + j * ABL_OFF_VL);
+    for (int q = 0; q < ntap; q++) {
+        const float *w = wb + q * wtap;
+        const ptrdiff_t o = toff[q];
+        for (int c = 0; c < kc; c++, w += ldw) {
+            abl_v8 wv[ABL_OFF_MBMAX];
+#pragma GCC unroll 16
+            for (int j = 0; j < MB; j++)
+                wv[j] = *(const abl_v8 *)(w + j * ABL_OFF_VL);
+#pragma GCC unroll 16
+            for (int p = 0; p < P; p++) {
+                const float xv = x[p][o + c];
+#pragma GCC unroll 16
+                for (int j = 0; j < MB; j++)
+                    acc[p][j] += wv[j] * xv;
+            }
+        }
+    }
+#pragma GCC unroll 16
+    for (int p = 0; p < P; p++)
+#pragma GCC unroll 16
+        for (int j = 0; j < MB; j++)
+            *(abl_v8 *)(out + p * ldo + j * ABL_OFF_VL) = acc[p][j];
+}
+
+/* One offset conv's geometry: c input channels over an h x w map held as
+ * a padded channels-last copy (rows of wp = w + 2 pad pixels, pad rows
+ * above and below), k x k taps at dilation dil, m outputs. */
+struct abl_off_geom {
+    int c, h, w, k, dil, pad, m;
+};
+
+/* wpk[tap][ch][mpad] = wt[o][ch][tap] (zero for o >= m), bpad[mpad] = bias
+ * (zero-padded); taps [t0, t1) only (threads share the packing). */
+static inline void abl_off_pack(struct abl_off_geom g, int mpad, const float *wt, const float *bias,
+                                int t0, int t1, float *wpk, float *bpad)
+{
+    const int kk = g.k * g.k;
+    for (int t = t0; t < t1; t++)
+        for (int ch = 0; ch < g.c; ch++) {
+            float *dst = wpk + ((ptrdiff_t)t * g.c + ch) * mpad;
+            for (int o = 0; o < mpad; o++)
+                dst[o] = o < g.m ? wt[((ptrdiff_t)o * g.c + ch) * kk + t] : 0.0f;
+        }
+    if (t0 == 0)
+        for (int o = 0; o < mpad; o++)
+            bpad[o] = o < g.m ? bias[o] : 0.0f;
+}
+
+/* The padded source: xpad (h + 2 pad) x (w + 2 pad) x c of one image x
+ * (c x h x w), padded rows [r0, r1). */
+static inline void abl_off_pad_rows(struct abl_off_geom g, const float *x, int r0, int r1,
+                                    float *xpad)
+{
+    const int wp = g.w + 2 * g.pad;
+    const ptrdiff_t pix = (ptrdiff_t)g.h * g.w;
+    for (int r = r0; r < r1; r++) {
+        float *row = xpad + (ptrdiff_t)r * wp * g.c;
+        const int iy = r - g.pad;
+        if (iy < 0 || iy >= g.h) {
+            memset(row, 0, sizeof(float) * wp * g.c);
+            continue;
+        }
+        memset(row, 0, sizeof(float) * g.pad * g.c);
+        memset(row + (ptrdiff_t)(g.pad + g.w) * g.c, 0, sizeof(float) * g.pad * g.c);
+        abl_transpose(x + (ptrdiff_t)iy * g.w, pix, row + (ptrdiff_t)g.pad * g.c, g.c, g.c, g.w);
+    }
+}
+
+/* One register chunk (MB vectors at m0) over every pixel of the tile, for
+ * one reduction block (taps [t0, t0 + ntap), channels [c0, c0 + kc)). */
+static inline __attribute__((always_inline)) void
+abl_off_chunk(const int P, const int MB, struct abl_off_geom g, int mpad, const float *xpad,
+              const int *base, int np, const ptrdiff_t *toff, int ntap, int c0, int kc,
+              const float *wb, const float *bias, int first, float *out)
+{
+    for (int t = 0; t < np; t += P) {
+        const float *x[ABL_OFF_PMAX];
+#pragma GCC unroll 16
+        for (int p = 0; p < P; p++) /* past the tile's end: its last pixel again */
+            x[p] = xpad + base[t + p < np ? t + p : np - 1] + c0;
+        abl_off_micro(P, MB, x, toff, ntap, kc, wb, (ptrdiff_t)g.c * mpad, mpad, bias, first,
+                      out + (ptrdiff_t)t * mpad, mpad);
+    }
+}
+
+/* off[t][mpad] (rows t < np, rounded up to P rows) = the conv at pixels
+ * p0 .. p0 + np - 1 of one image; xpad its padded source, wpk / bpad the
+ * packed weights; base: np ints of scratch. */
+static inline void abl_off_tile(struct abl_off_geom g, const float *xpad, const float *wpk,
+                                const float *bpad, int p0, int np, int *base, float *off)
+{
+    const struct abl_off_block b = abl_off_blocking(g.m);
+    const int wp = g.w + 2 * g.pad, kk = g.k * g.k;
+    for (int t = 0; t < np; t++) /* padded (oh, ow): where tap (0, 0) reads */
+        base[t] = (((p0 + t) / g.w) * wp + (p0 + t) % g.w) * g.c;
+    ptrdiff_t toff[49];
+    for (int t = 0; t < kk; t++)
+        toff[t] = ((ptrdiff_t)(t / g.k) * wp + t % g.k) * g.dil * g.c;
+    /* reduction blocks: whole taps when a tap's weights fit, else channels */
+    const ptrdiff_t tap_bytes = (ptrdiff_t)g.c * b.mb * ABL_OFF_VL * sizeof(float);
+    int ntap = (int)(ABL_OFF_BLOCK_BYTES / tap_bytes), kc = g.c;
+    if (ntap < 1) {
+        ntap = 1;
+        kc = (int)(ABL_OFF_BLOCK_BYTES / (b.mb * ABL_OFF_VL * sizeof(float)));
+    }
+    for (int t0 = 0; t0 < kk; t0 += ntap) {
+        const int nt = t0 + ntap <= kk ? ntap : kk - t0;
+        for (int c0 = 0; c0 < g.c; c0 += kc) {
+            const int nc = c0 + kc <= g.c ? kc : g.c - c0, first = t0 == 0 && c0 == 0;
+            for (int m0 = 0; m0 < b.mpad; m0 += b.mb * ABL_OFF_VL) {
+                const float *wb = wpk + ((ptrdiff_t)t0 * g.c + c0) * b.mpad + m0;
+                if (b.p == ABL_OFF_PS && b.mb == ABL_OFF_MBS)
+                    abl_off_chunk(ABL_OFF_PS, ABL_OFF_MBS, g, b.mpad, xpad, base, np, toff + t0, nt,
+                                  c0, nc, wb, bpad + m0, first, off + m0);
+                else
+                    abl_off_chunk(ABL_OFF_PL, ABL_OFF_MBL, g, b.mpad, xpad, base, np, toff + t0, nt,
+                                  c0, nc, wb, bpad + m0, first, off + m0);
+            }
+        }
+    }
+}
+
+#endif
