@@ -38,8 +38,8 @@ def engine_version(engine):
         if engine == 'ort':
             import onnxruntime
             return onnxruntime.__version__
-        import openvino
-        return openvino.__version__ if hasattr(openvino, '__version__') else openvino.get_version()
+        import openvino  # '2026.4.1-22982-e213a147257-releases/2026/4': the release is enough
+        return openvino.get_version().split('-')[0]
     except ImportError:
         return None
 
