@@ -71,6 +71,7 @@ int report_write_md(const char *path, const struct report_in *in, const struct r
     fprintf(f, "# ablate report: %s\n\n", in->meta[0].experiment[0] ? in->meta[0].experiment : in->dirs[0]);
     md_machines(f, in);
     md_table(f, l, nl);
+    report_md_peers(f, in);
     fputs("\n## Charts\n\n", f);
     for (int i = 0; i < nsvg; i++)
         fprintf(f, "![%s](%s)\n\n", rel_to(svgs[i], out), rel_to(svgs[i], out));

@@ -132,6 +132,17 @@ Test(peers, wrong_export_fails_parity, .timeout = 300)
     cr_expect(row.max_abs >= 0.009, "max_abs %g", row.max_abs);
     cr_assert_eq(find_row(dir, "ref", &row), 0);
     cr_expect_str_eq(row.status, "ok", "a peer's wrong export is not ours");
+    /* the report's peer table shows the status, not a fast time */
+    struct run_out r;
+    char cmd[256], path[160], md[16384];
+    snprintf(cmd, sizeof cmd, "report %s/run", dir);
+    run_ablate(&r, cmd);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    snprintf(path, sizeof path, "%s/run/report.md", dir);
+    slurp(path, md, sizeof md);
+    const char *sec = strstr(md, "## Deployment peers (same run)\n");
+    cr_assert(sec, "%s", md);
+    cr_expect(strstr(sec, "| A | 1 | AKConv | ") && strstr(sec, " | fail_parity | "), "%s", sec);
     remove_dir(dir);
 }
 
