@@ -22,7 +22,8 @@ static const struct command commands[] = {
      "--expect Y.safetensors [--threads N]"},
     {"model", cli_model,
      "model FILE.yaml [--scale n|s|m|l|x] [--imgsz 640] [--layers] [--fuse] [--weights W --input X "
-     "--expect Y] [--bench [--threads N] [--quick] [--torch]]  a YAML model's summary as ultralytics prints it; "
+     "--expect Y] [--bench [--threads N] [--quick] [--peers torch,ort,openvino] [--torch]]  "
+     "a YAML model's summary as ultralytics prints it; "
      "whole-graph parity; per-layer and end-to-end timing"},
     {"placement", cli_placement,
      "placement FILE.lua [--out DIR] [--quick] [--resume]  a module at several places of a YAML model: "

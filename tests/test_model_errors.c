@@ -142,15 +142,15 @@ static void expect_cli_error(const char *args, const char *want)
 Test(model_errors, command_line)
 {
     expect_cli_error("model", "ablate: usage: ablate model FILE.yaml [--scale n|s|m|l|x] [--imgsz 640] "
-                              "[--layers] [--fuse] [--weights W --input X --expect Y] [--bench [--threads N] [--quick] [--torch]]\n");
+                              "[--layers] [--fuse] [--weights W --input X --expect Y] [--bench [--threads N] [--quick] [--peers torch,ort,openvino] [--torch]]\n");
     expect_cli_error("model experiments/models/yolov8.yaml --weights W",
                      "ablate: usage: ablate model FILE.yaml [--scale n|s|m|l|x] [--imgsz 640] "
-                     "[--layers] [--fuse] [--weights W --input X --expect Y] [--bench [--threads N] [--quick] [--torch]]\n");
+                     "[--layers] [--fuse] [--weights W --input X --expect Y] [--bench [--threads N] [--quick] [--peers torch,ort,openvino] [--torch]]\n");
     expect_cli_error("model experiments/models/yolov8.yaml --imgsz 100",
                      "ablate: model: --imgsz must be a multiple of 32 from 32 to 8192 (got '100')\n");
     expect_cli_error("model experiments/models/yolov8.yaml --bogus",
                      "ablate: model: unknown option '--bogus' (usage: ablate model FILE.yaml [--scale "
-                     "n|s|m|l|x] [--imgsz 640] [--layers] [--fuse] [--weights W --input X --expect Y] [--bench [--threads N] [--quick] [--torch]])\n");
+                     "n|s|m|l|x] [--imgsz 640] [--layers] [--fuse] [--weights W --input X --expect Y] [--bench [--threads N] [--quick] [--peers torch,ort,openvino] [--torch]])\n");
     expect_cli_error("model /nonexistent/m.yaml",
                      "ablate: /nonexistent/m.yaml: cannot open (No such file or directory)\n");
 }
