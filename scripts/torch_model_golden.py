@@ -30,6 +30,7 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_golden as G  # noqa: E402
+from torch_model_seeds import seed_layer  # noqa: E402
 
 
 class SPPF(nn.Module):
@@ -142,6 +143,9 @@ def parse_model(d, scale):
         elif m == 'Detect':
             cls = Detect
             args.append([ch[x] for x in f])
+        elif seed_layer(m, ch[f], args, n, width, max_ch, nc):  # scripts/torch_model_seeds.py
+            factory, c2, n = seed_layer(m, ch[f], args, n, width, max_ch, nc)
+            cls, args = (lambda: factory()), []
         else:
             raise SystemExit('torch_model_golden: module %s is not re-typed here' % m)
         mod = nn.Sequential(*(cls(*args) for _ in range(n))) if n > 1 else cls(*args)
