@@ -64,8 +64,8 @@ int sh_quote(const char *s, char *out, size_t outlen)
     return 0;
 }
 
-/* Without the venv, Debian's python writes the skipped rows (it has torch
- * for the rest of the script, not the engines). */
+/* Without the venv, Debian's python writes the skipped rows (peer_run.py
+ * imports torch_peer.py, hence torch); without torch either, stderr says so. */
 void peer_sweep_rows(const char *root, const char *csv, enum peer_engine e, int quick)
 {
     char py[GEN_PATH_MAX + 16], why[GEN_PATH_MAX + 64], script[GEN_PATH_MAX + 32];
@@ -74,6 +74,12 @@ void peer_sweep_rows(const char *root, const char *csv, enum peer_engine e, int 
     int have = peer_python(root, py, sizeof py, why, sizeof why) == 0;
     snprintf(script, sizeof script, "%s/scripts/peer_run.py", root);
     skip[0] = 0;
+    if (!have && system(SYSTEM_PYTHON " -c 'import torch' >/dev/null 2>&1") != 0) {
+        /* nothing can write the rows: say it once */
+        fprintf(stderr, "ablate: %s peer skipped: %s and %s has no torch; install: make peers\n",
+                long_names[e], why, SYSTEM_PYTHON);
+        return;
+    }
     if (!have) {
         snprintf(py, sizeof py, "%s", SYSTEM_PYTHON);
         memcpy(skip, " --skip ", 9);
