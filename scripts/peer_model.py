@@ -56,9 +56,7 @@ def main(argv):
         return 1
     m = TM.build(opt.yaml, opt.scale)
     x = torch.randn(1, 3, opt.imgsz, opt.imgsz, generator=torch.Generator().manual_seed(1))
-    with torch.no_grad():
-        ref = m(x)
-    ref = (ref[0] if isinstance(ref, (tuple, list)) else ref).numpy()
+    ref, ref_dtype = P.reference_output(m, x)
     onnx = P.export_onnx(m, x)
     xn = x.numpy()
     worst = 'ok'
@@ -68,8 +66,9 @@ def main(argv):
         worst = status if status != 'ok' else worst
         med, p10, p90, n, load = timed_with_load(run, xn)
         print('%s %s %s %s %d: threads %d: median %.1f ms (p10 %.1f, p90 %.1f), %d calls, co-tenant load '
-              '%.2f CPUs, parity %s max_rel %.2g' % (opt.engine, version, os.path.basename(opt.yaml), opt.scale,
-                                                     opt.imgsz, t, med, p10, p90, n, load, status, max_rel))
+              '%.2f CPUs, parity %s max_rel %.2g vs %s' % (opt.engine, version, os.path.basename(opt.yaml), opt.scale,
+                                                     opt.imgsz, t, med, p10, p90, n, load, status, max_rel,
+                                                     ref_dtype))
     return 0 if worst == 'ok' else 1
 
 

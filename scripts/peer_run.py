@@ -81,8 +81,7 @@ def prepare(entry, impl, version):
     compilation fails."""
     x = entry['x']
     try:
-        with torch.no_grad():
-            ref = entry['module'](x).numpy()
+        ref, entry['ref_dtype'] = P.reference_output(entry['module'], x)
         run = P.make_runner(impl, P.export_onnx(entry['module'], x), entry['threads'])
         xn = x.numpy()
         y = run(xn)
@@ -103,8 +102,8 @@ def result_row(e, impl, version, load):
                 else 'INFERENCE_NUM_THREADS=%d LATENCY f32' % e['threads'])
     row.update(impl=impl, status=status, max_abs='%.6g' % max_abs, max_rel='%.6g' % max_rel,
                nmse='%.6g' % nmse,
-               message='%s %s, ONNX opset %d, %s; vs PyTorch module on the row input'
-               % (P.LONG_NAME[impl], version, P.OPSET, settings))
+               message='%s %s, ONNX opset %d, %s; vs PyTorch module in %s on the row input'
+               % (P.LONG_NAME[impl], version, P.OPSET, settings, e['ref_dtype']))
     return row
 
 
