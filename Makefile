@@ -31,7 +31,7 @@ QUICK   ?=
 BLAS_CORETYPE ?= auto
 RUN_ENV  = ABLATE_CORETYPE=$(BLAS_CORETYPE)
 
-.PHONY: FORCE all deps test test-asan test-slurm fuzz fuzz-lib sweep slurm-sweep bench clean help goldens report regress
+.PHONY: FORCE peers all deps test test-asan test-slurm fuzz fuzz-lib sweep slurm-sweep bench clean help goldens report regress
 all: deps $(BUILD)/ablate
 
 help:
@@ -46,6 +46,7 @@ help:
 	@echo "make bench                the akconv_params sweep at full length"
 	@echo "make report EXP=name      runs/name/latest/report.md + report.html (no EXP: reports/index.html over every experiment)"
 	@echo "make regress              the latest run against runs/history.csv (same machine); fails on a slowdown"
+	@echo "make peers                .venv-peers/ with ONNX Runtime and OpenVINO (PyPI) for the ort/openvino backends"
 	@echo "make goldens              regenerate tests/goldens with /usr/bin/python3 (torch)"
 
 deps:
@@ -115,6 +116,18 @@ endif
 
 regress: $(BUILD)/ablate
 	./$(BUILD)/ablate regress --history runs/history.csv --chart runs
+
+# The deployment peers (docs/peers.md): a virtual environment on Debian's
+# python3 that sees its python3-torch (system site packages), with the
+# engines from PyPI.  Sweeps and `ablate model --peers` look for it here
+# (or where ABLATE_PEERS_VENV points).
+PEERS_VENV ?= .venv-peers
+PEERS_PKGS ?= onnxruntime openvino
+peers:
+	test -x $(PEERS_VENV)/bin/python || /usr/bin/python3 -m venv --system-site-packages $(PEERS_VENV)
+	$(PEERS_VENV)/bin/python -m pip install --upgrade $(PEERS_PKGS)
+	$(PEERS_VENV)/bin/python -c 'import onnxruntime, openvino, torch; print("peers: onnxruntime", \
+	    onnxruntime.__version__, "openvino", openvino.get_version(), "torch", torch.__version__)'
 
 goldens:
 	/usr/bin/python3 scripts/torch_golden.py tests/goldens

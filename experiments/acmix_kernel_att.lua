@@ -42,7 +42,7 @@ return sweep {
   -- the PyTorch peer (seconds per call at 64 @ 80^2, 120 configurations)
   -- would not fit the 15 minutes: experiments/acmix_perf.lua times it at
   -- the default configuration instead
-  backends    = { "ref", "gen" },
+  backends    = { "ref", "gen", "torch", "ort", "openvino" },
   threads     = { 1, 2 },
   init        = "random",
   charts = {

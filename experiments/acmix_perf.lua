@@ -18,7 +18,7 @@ return sweep {
   },
   args        = { kernel_att = { 7 }, head = 4 },
   variants    = { "auto", "fold", "split" },
-  backends    = { "ref", "gen", "torch" },
+  backends    = { "ref", "gen", "torch", "ort", "openvino" },
   threads     = { 1, 2 },
   init        = "random",
   charts = {

@@ -12,7 +12,7 @@ return sweep {
   baseline    = { module = "Conv", k = 3 },            -- Conv(c1, c2, 3, 2): what AKConv replaces
   shapes      = yolo.layers { 1, 3, 5, 7, 16, 19 },    -- (c1 -> c2 @ HxW, stride 2)
   args        = { num_param = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13 }, grid = "ij" },
-  backends    = { "ref", "gen", "torch" },              -- torch: scripts/torch_peer.py, if installed
+  backends    = { "ref", "gen", "torch", "ort", "openvino" },  -- peers: torch, ort, openvino (make peers), if installed
   threads     = { 1, 2 },
   init        = "random",                               -- offsets of a few pixels, as after training
   charts = {

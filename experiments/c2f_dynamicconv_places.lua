@@ -19,7 +19,7 @@ return sweep {
   module      = "C2f_GhostModule_DynamicConv",
   baseline    = { module = "C2f" },                      -- what it replaces, same c1, c2, n, shortcut
   shapes      = yolo.c2f_layers { 2, 4, 6, 8, 12, 15, 18, 21 },
-  backends    = { "ref", "gen", "torch" },                -- torch: scripts/torch_peer.py, if installed
+  backends    = { "ref", "gen", "torch", "ort", "openvino" },  -- peers: torch, ort, openvino (make peers), if installed
   threads     = { 1, 2 },
   init        = "random",                                 -- sigmoid gates spread over (0, 1)
   charts = {

@@ -40,7 +40,7 @@ return sweep {
   skip_invalid = true,
   where       = function(cfg) return cfg.pad == nil or 2 * cfg.pad == cfg.kernel_size - 1 end,
   -- torch: scripts/torch_peer.py, dcnv3_core_pytorch (~15-140 ms a call)
-  backends    = { "ref", "gen", "torch" },
+  backends    = { "ref", "gen", "torch", "ort", "openvino" },
   threads     = { 1, 2 },
   init        = "random",
   charts = {

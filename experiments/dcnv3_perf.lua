@@ -19,7 +19,7 @@ return sweep {
     { layer = "L24", c1 = 256, c2 = 256, h = 20, w = 20, stride = 1 },
   },
   args        = { group = { 4 }, kernel_size = 3 },
-  backends    = { "ref", "gen", "torch" },
+  backends    = { "ref", "gen", "torch", "ort", "openvino" },
   threads     = { 1, 2 },
   init        = "random",
   charts = {

@@ -42,7 +42,7 @@ return sweep {
   args        = { variant = { "blog", "official", "dcnv3_lka" }, n = 1, shortcut = 0 },
   -- torch: scripts/torch_peer.py; official = torchref/dlka.py's gather deformable
   -- conv (no torchvision in Debian's torch 1.13), ~0.25 s a call at L17
-  backends    = { "ref", "gen", "torch" },
+  backends    = { "ref", "gen", "torch", "ort", "openvino" },
   threads     = { 1, 2 },
   init        = "random",
   timeout     = 300,

@@ -14,7 +14,7 @@ return sweep {
   baseline    = { module = "Conv", k = 3 },            -- Conv(c1, c2, 3, 2): what DynamicConv replaces
   shapes      = yolo.layers { 1, 3, 5, 7, 16, 19 },    -- (c1 -> c2 @ HxW, stride 2)
   args        = { num_experts = { 1, 2, 4, 8, 16 }, kernel_size = 3 },
-  backends    = { "ref", "gen", "torch" },              -- torch: scripts/torch_peer.py, if installed
+  backends    = { "ref", "gen", "torch", "ort", "openvino" },  -- peers: torch, ort, openvino (make peers), if installed
   threads     = { 1, 2 },
   init        = "random",                               -- sigmoid gates spread over (0, 1)
   charts = {

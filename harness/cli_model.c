@@ -13,12 +13,14 @@
 #include "model_torch.h"
 #include "model_forward.h"
 #include "parity.h"
+#include "peers.h"
 
 #define IMGSZ_MAX 8192
 
 struct model_opts {
     const char *path, *scale, *weights, *input, *expect;
-    int imgsz, layers, fused, bench, threads, quick, torch, json, onednn;
+    const char *peers; /* "torch,ort,openvino"; --torch = "torch" */
+    int imgsz, layers, fused, bench, threads, quick, json, onednn;
     int bench_cpu, bench_cuda; /* --backends gen,cuda (default gen) */
 };
 
@@ -53,6 +55,37 @@ static void bench_cuda(void)
                "kernels run in sweeps (docs/cuda.md)\n");
 }
 
+/* Every name in the comma-separated list is a peer: 0, or -1 with why. */
+static int check_peers(const char *list, char *err, size_t errlen)
+{
+    for (const char *p = list;;) {
+        size_t len = strcspn(p, ",");
+        char name[32];
+        snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1), p);
+        if (strcmp(name, "torch") && peer_from_name(name) < 0) {
+            snprintf(err, errlen, "model: unknown peer '%s' in --peers (known: torch, ort, openvino)", name);
+            return -1;
+        }
+        if (!p[len])
+            return 0;
+        p += len + 1;
+    }
+}
+
+/* Each listed peer's line and ratio; a peer that cannot run says why. */
+static void run_peers(const struct model *m, const struct model_opts *o, double ours_ms)
+{
+    for (const char *p = o->peers;;) {
+        size_t len = strcspn(p, ",");
+        char name[32];
+        snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1), p);
+        (void)model_peer(m, name, o->imgsz, o->threads, ours_ms); /* 1 = skipped, said why */
+        if (!p[len])
+            return;
+        p += len + 1;
+    }
+}
+
 static int parse_opts(int argc, char **argv, struct model_opts *o, char *err, size_t errlen)
 {
     *o = (struct model_opts){.imgsz = 640, .threads = 1, .bench_cpu = 1};
@@ -68,11 +101,16 @@ static int parse_opts(int argc, char **argv, struct model_opts *o, char *err, si
         else if (!strcmp(a, "--quick"))
             o->quick = 1;
         else if (!strcmp(a, "--torch"))
-            o->torch = 1;
+            o->peers = "torch";
         else if (!strcmp(a, "--json"))
             o->json = 1;
         else if (!strcmp(a, "--onednn"))
             o->onednn = 1;
+        else if (!strcmp(a, "--peers") && i + 1 < argc) {
+            o->peers = argv[++i];
+            if (check_peers(o->peers, err, errlen) != 0)
+                return -1;
+        }
         else if (!strcmp(a, "--threads") && i + 1 < argc) {
             long v = strtol(argv[++i], &end, 10);
             if (*end || v < 1 || v > 256) {
@@ -257,11 +295,12 @@ int cli_model(int argc, char **argv)
     if (o.bench && o.bench_cuda && status == EXIT_OK)
         bench_cuda();
     if (o.bench && o.bench_cpu && status == EXIT_OK) {
-        if (o.torch)
-            (void)model_torch_peer(&m, o.imgsz, o.threads, e2e_ms); /* 1 = skipped, said why */
+        if (o.peers)
+            run_peers(&m, &o, e2e_ms);
         else
             printf("PyTorch eager peer: --torch, or /usr/bin/python3 scripts/torch_model_peer.py "
-                   "%s %s %d %d\n", m.path, m.scale, o.imgsz, o.threads);
+                   "%s %s %d %d\nONNX Runtime, OpenVINO peers: --peers torch,ort,openvino (make peers)\n",
+                   m.path, m.scale, o.imgsz, o.threads);
     }
     model_free(&m);
     return status < 0 ? cli_bad_input(err) : status;

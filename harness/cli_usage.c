@@ -44,7 +44,7 @@ static const struct cli_usage table[] = {
      EXITS_PLAIN},
     {"model",
      "model FILE.yaml [--scale n|s|m|l|x] [--imgsz 640] [--layers] [--fuse] [--json] "
-     "[--weights W --input X --expect Y] [--bench [--threads N] [--quick] [--torch] [--onednn] [--backends gen,cuda]]",
+     "[--weights W --input X --expect Y] [--bench [--threads N] [--quick] [--peers torch,ort,openvino] [--torch] [--onednn] [--backends gen,cuda]]",
      "a YAML model's summary as ultralytics prints it; whole-graph parity; per-layer and end-to-end timing",
      {{"FILE.yaml", "an ultralytics model YAML (experiments/models/)"},
       {"--scale S", "the scale: n, s, m, l or x (default: from the file name, else the first of `scales`)"},
@@ -58,7 +58,8 @@ static const struct cli_usage table[] = {
       {"--bench", "time every layer and the whole graph with generated kernels"},
       {"--threads N", "threads for --bench, 1 to 256 (default 1)"},
       OPT_QUICK_TIMING,
-      {"--torch", "with --bench: run the PyTorch eager peer (/usr/bin/python3 with torch) and compare"},
+      {"--peers LIST", "with --bench: time these peers at the same size and threads (torch, ort, openvino; make peers)"},
+      {"--torch", "with --bench: the PyTorch eager peer alone (= --peers torch)"},
       {"--onednn", "with --bench: every layer and the whole graph also with oneDNN convolutions, interleaved"},
       {"--backends LIST", "with --bench: gen (the generated graph on the CPU, default), cuda (the device)"}},
      EXITS_CHECK},

@@ -7,6 +7,7 @@
 
 #include "charts.h"
 #include "dsl.h"
+#include "peers.h"
 
 static void read_threads(lua_State *L, int t, struct sweep_in *s)
 {
@@ -41,7 +42,7 @@ static void read_backends(lua_State *L, int t, struct sweep_in *s, struct plan *
         return;
     }
     if (!lua_istable(L, -1))
-        luaL_error(L, "sweep: 'backends' must be a list such as { \"ref\", \"gen\", \"torch\" }");
+        luaL_error(L, "sweep: 'backends' must be a list such as { \"ref\", \"gen\", \"torch\", \"ort\", \"openvino\" }");
     s->want_ref = s->want_gen = 0;
     for (int k = 1; k <= (int)luaL_len(L, -1); k++) {
         lua_rawgeti(L, -1, k);
@@ -58,8 +59,11 @@ static void read_backends(lua_State *L, int t, struct sweep_in *s, struct plan *
             s->want_cuda_host = 1;
         else if (b && !strcmp(b, "onednn"))
             s->want_onednn = 1;
+        else if (peer_from_name(b) >= 0)
+            p->run_peer[peer_from_name(b)] = 1;
         else
-            luaL_error(L, "sweep: unknown backend '%s' (known: ref, gen, torch, onednn, cuda, cuda-host)",
+            luaL_error(L, "sweep: unknown backend '%s' (known: ref, gen, torch, ort, openvino, onednn, cuda, "
+                       "cuda-host)",
                        b ? b : "?");
         lua_pop(L, 1);
     }

@@ -39,6 +39,7 @@ struct plan {
     uint64_t seed;
     enum init_mode init;
     int run_torch;          /* backends has "torch": run scripts/torch_peer.py after */
+    int run_peer[2];        /* backends has "ort" / "openvino" (peers.h order): scripts/peer_run.py */
 };
 
 void plan_free(struct plan *p);

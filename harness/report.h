@@ -75,6 +75,8 @@ int report_roofline(const char *out, const struct report_in *in, char *err, size
  * latency chart, the roofline), the rest in natural name order. */
 int report_svgs(const char *out, const struct report_in *in, char (*paths)[1200], int max);
 
+/* report.md's "Deployment peers (same run)" table; nothing without peer rows. */
+void report_md_peers(FILE *f, const struct report_in *in);
 int report_write_md(const char *path, const struct report_in *in, const struct report_line *l, int nl,
                     char (*svgs)[1200], int nsvg, const char *out);
 int report_write_html(const char *path, const struct report_in *in, const struct report_line *l, int nl,

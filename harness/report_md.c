@@ -124,6 +124,7 @@ int report_write_md(const char *path, const struct report_in *in, const struct r
     if (note[0])
         fprintf(f, "\n**Warning:** %s\n", note);
     int bad = md_headline(f, in) != 0;
+    report_md_peers(f, in);
     for (int i = 0; i < nsvg; i++) {
         if (i < 2)
             fputs(i ? "## Other charts\n\n" : "\n## Main chart\n\n", f);

@@ -76,6 +76,26 @@ static int timed_ok(const struct result_row *r)
     return !strcmp(r->status, "ok") && !isnan(r->median_ms);
 }
 
+const char *const results_peer_impl[VIEW_PEERS] = {"torch", "ort", "openvino"};
+
+/* Index in results_peer_impl of a peer row, or -1 for our own rows. */
+static int peer_index(const struct result_row *r)
+{
+    for (int p = 0; p < VIEW_PEERS; p++)
+        if (!strcmp(r->impl, results_peer_impl[p]))
+            return p;
+    return -1;
+}
+
+const struct result_row *results_view_fastest_peer(const struct config_view *c)
+{
+    const struct result_row *best = NULL;
+    for (int p = 0; p < VIEW_PEERS; p++)
+        if (c->peer[p] && timed_ok(c->peer[p]) && (!best || c->peer[p]->median_ms < best->median_ms))
+            best = c->peer[p];
+    return best;
+}
+
 /* Picks the rows of one configuration, rows g[0..k). */
 static struct config_view view_of(const struct result_row *const *g, int k)
 {
@@ -91,6 +111,11 @@ static struct config_view view_of(const struct result_row *const *g, int k)
             v.ref = r;
         if (!strcmp(r->impl, "torch") && timed_ok(r))
             v.torch = r;
+        int p = peer_index(r);
+        if (p >= 0) { /* a peer's failed export says nothing about our kernels */
+            v.peer[p] = r;
+            continue;
+        }
         if (!v.worst || results_status_rank(r->status) > results_status_rank(v.worst->status))
             v.worst = r;
     }

@@ -13,14 +13,23 @@
 
 #include "results.h"
 
+enum { VIEW_PEERS = 3 };
+
 struct config_view {
     const struct result_row *id;       /* any row of it: role, layer, shape, module, args, threads */
     const struct result_row *counts;   /* ref row, else the first row that is not 'invalid'; NULL if none */
     const struct result_row *best_gen; /* fastest "gen:*" row with status ok and a median; or NULL */
     const struct result_row *ref;      /* the ref row if it is ok and timed; or NULL */
     const struct result_row *torch;    /* the PyTorch eager peer's row if ok and timed; or NULL */
-    const struct result_row *worst;    /* the row with the worst status (results_status_rank) */
+    const struct result_row *worst;    /* our rows' worst status (results_status_rank); peers aside */
+    const struct result_row *peer[VIEW_PEERS]; /* torch, ort, openvino rows, any status; NULL if absent */
 };
+
+/* The peers' impl names in config_view.peer order: "torch", "ort", "openvino". */
+extern const char *const results_peer_impl[VIEW_PEERS];
+
+/* The fastest peer row of c that passed (status ok, timed), or NULL. */
+const struct result_row *results_view_fastest_peer(const struct config_view *c);
 
 /* Groups rows (which must outlive the view) into configurations sorted by
  * site (layers in natural order: L2 < L10), threads, baseline before

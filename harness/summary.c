@@ -9,7 +9,7 @@
 
 #include "results_view.h"
 
-enum { COL_MAX = 16, CELL = 48, XARGS_MAX = 4 };
+enum { COL_MAX = 20, CELL = 48, XARGS_MAX = 4 };
 
 /* The swept arguments shown as columns ("kernel_att,head" -> 2). */
 struct xargs {
@@ -45,7 +45,36 @@ static void add_column(struct table *t, const char *head, int right)
     t->right[t->ncols++] = right;
 }
 
-static void set_columns(struct table *t, const struct xargs *x, int all_threads)
+/* Which peer columns the table has: torch ms always (the sweeps have had
+ * it from the start); ort/openvino ms when the CSV has such rows; the
+ * fastest peer and our speed-up over it when it has any peer row. */
+struct peer_cols {
+    int engines, any;
+};
+
+static struct peer_cols peer_columns(const struct config_view *v, int nv)
+{
+    struct peer_cols pc = {0};
+    for (int i = 0; i < nv; i++) {
+        pc.engines |= v[i].peer[1] || v[i].peer[2];
+        pc.any |= v[i].peer[0] || v[i].peer[1] || v[i].peer[2];
+    }
+    return pc;
+}
+
+/* A peer's cell: its median when it passed, else its status (skipped,
+ * fail_parity: a wrong export shows as such, not as a fast time). */
+static void peer_cell(char *buf, const struct result_row *r)
+{
+    if (!r)
+        snprintf(buf, CELL, "-");
+    else if (!strcmp(r->status, "ok") && !isnan(r->median_ms))
+        snprintf(buf, CELL, "%.4g", r->median_ms);
+    else
+        snprintf(buf, CELL, "%.*s", CELL - 1, r->status);
+}
+
+static void set_columns(struct table *t, const struct xargs *x, int all_threads, struct peer_cols pc)
 {
     add_column(t, "layer", 0);
     add_column(t, "module", 0);
@@ -62,6 +91,14 @@ static void set_columns(struct table *t, const struct xargs *x, int all_threads)
     add_column(t, "median ms", 1);
     add_column(t, "vs base", 1);
     add_column(t, "torch ms", 1);
+    if (pc.engines) {
+        add_column(t, "ort ms", 1);
+        add_column(t, "openvino ms", 1);
+    }
+    if (pc.any) {
+        add_column(t, "fastest peer", 0);
+        add_column(t, "speed-up", 1);
+    }
     add_column(t, "parity", 0);
 }
 
@@ -77,14 +114,16 @@ static void number(char *buf, double v, const char *fmt)
 static void parity_text(const struct config_view *c, char *buf)
 {
     const struct result_row *w = c->worst;
-    if (results_status_rank(w->status) <= 0)
+    if (!w)
+        snprintf(buf, CELL, "-");
+    else if (results_status_rank(w->status) <= 0)
         snprintf(buf, CELL, "%s", w->status);
     else
         snprintf(buf, CELL, "%s (%.*s)", w->status, CELL - 20, w->impl);
 }
 
 static void fill_row(struct table *t, const struct config_view *c, const struct config_view *base,
-                     const struct xargs *x, int all_threads)
+                     const struct xargs *x, int all_threads, struct peer_cols pc)
 {
     char(*row)[CELL] = t->cell[t->nrows++];
     const struct result_row *id = c->id, *n = c->counts, *g = c->best_gen;
@@ -106,7 +145,16 @@ static void fill_row(struct table *t, const struct config_view *c, const struct 
     number(row[k++], g ? g->median_ms : NAN, "%.4g");
     double ratio = g && base && base->best_gen ? g->median_ms / base->best_gen->median_ms : NAN;
     number(row[k++], ratio, "%.2f");
-    number(row[k++], c->torch ? c->torch->median_ms : NAN, "%.4g");
+    peer_cell(row[k++], c->peer[0]);
+    if (pc.engines) {
+        peer_cell(row[k++], c->peer[1]);
+        peer_cell(row[k++], c->peer[2]);
+    }
+    if (pc.any) {
+        const struct result_row *fp = results_view_fastest_peer(c);
+        snprintf(row[k++], CELL, "%s", fp ? fp->impl : "-");
+        number(row[k++], fp && g ? fp->median_ms / g->median_ms : NAN, "%.2f");
+    }
     parity_text(c, row[k++]);
 }
 
@@ -149,11 +197,13 @@ int summary_print(FILE *out, const char *csv_path, const char *xarg, int threads
         return -1;
     }
     struct xargs x = parse_xargs(xarg);
-    set_columns(&t, &x, threads <= 0);
+    struct peer_cols pc = peer_columns(v, nv);
+    set_columns(&t, &x, threads <= 0, pc);
     for (int i = 0; i < nv; i++)
         if (threads <= 0 || v[i].id->threads == threads) {
             int is_base = !strcmp(v[i].id->role, "baseline");
-            fill_row(&t, &v[i], is_base ? &v[i] : results_view_baseline(v, nv, &v[i]), &x, threads <= 0);
+            fill_row(&t, &v[i], is_base ? &v[i] : results_view_baseline(v, nv, &v[i]), &x, threads <= 0,
+                     pc);
         }
     print_table(out, &t);
     if (!t.nrows)
@@ -161,6 +211,10 @@ int summary_print(FILE *out, const char *csv_path, const char *xarg, int threads
     else
         fputs("best impl, median ms: the fastest generated kernel that passed; vs base: its median over the "
               "(first listed) baseline's, same layer and threads; torch ms: PyTorch eager (scripts/torch_peer.py), same run\n",
+              out);
+    if (t.nrows && pc.any)
+        fputs("ort ms, openvino ms: ONNX Runtime and OpenVINO on the exported module (scripts/peer_run.py), same run; "
+              "fastest peer: the fastest that passed parity; speed-up: its median over ours\n",
               out);
     free(t.cell);
     free(v);

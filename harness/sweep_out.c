@@ -14,6 +14,7 @@
 #include "history.h"
 #include "meta.h"
 #include "peak.h"
+#include "peers.h"
 #include "shard.h"
 #include "summary.h"
 #include "timing.h"
@@ -344,6 +345,9 @@ int sweep_finish(const struct plan *p, const struct sweep_opts *o, struct sweep_
     s->f = NULL;
     if (p->run_torch)
         run_torch_peer(o, s);
+    for (int e = 0; e < PEER_ENGINES; e++)
+        if (p->run_peer[e])
+            peer_sweep_rows(o->env.root, s->csv, e, o->quick);
     int charts_ok = 1;
     if (p->n_charts && charts_render(s->dir, s->csv, p->charts, p->n_charts, err, errlen) != 0) {
         fprintf(stderr, "ablate: charts not drawn: %s\n", err);

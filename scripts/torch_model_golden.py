@@ -28,6 +28,7 @@ import yaml
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torchref.io import write_safetensors  # noqa: E402
 from torchref.randomize import randomize_weights  # noqa: E402
+from torchref.seeds import seed_layer  # noqa: E402
 from torchref.ultralytics import Model  # noqa: E402
 
 
@@ -38,7 +39,7 @@ def main(argv):
     path, scale, imgsz, seed, prefix = argv[1], argv[2], int(argv[3]), int(argv[4]), argv[5]
     with open(path) as f:
         d = yaml.safe_load(f)
-    m = Model(d, scale)
+    m = Model(d, scale, seed_layer)
     gen = torch.Generator().manual_seed(seed)
     for sub in m.model:
         randomize_weights(sub, gen)

@@ -30,13 +30,14 @@ import yaml  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torchref.randomize import randomize_weights  # noqa: E402
+from torchref.seeds import seed_layer  # noqa: E402
 from torchref.ultralytics import Model  # noqa: E402
 
 
 def build(path, scale):
     with open(path) as f:
         d = yaml.safe_load(f)
-    m = Model(d, scale)
+    m = Model(d, scale, seed_layer)
     gen = torch.Generator().manual_seed(0)
     for sub in m.model:
         randomize_weights(sub, gen)

@@ -61,7 +61,8 @@ def ensure_env():
     if all(os.environ.get(k) == v for k, v in REQUIRED_ENV.items()):
         return
     env = dict(os.environ, **REQUIRED_ENV)
-    os.execve(sys.executable, [sys.executable, os.path.abspath(__file__)] + sys.argv[1:], env)
+    # sys.argv[0]: the script that was run (peer_run.py imports this one)
+    os.execve(sys.executable, [sys.executable, os.path.abspath(sys.argv[0])] + sys.argv[1:], env)
 
 
 ensure_env()

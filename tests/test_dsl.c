@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "known_modules.h"
+#include "peers.h"
 #include "plan.h"
 #include "test_util.h"
 
@@ -37,6 +38,8 @@ Test(dsl, akconv_params_plan)
     cr_expect_eq(arg_geti(&ak->inst.args, "outc"), 32);
     cr_expect_str_eq(ak->impl[0], "ref");
     cr_expect_eq(p.run_torch, 1);
+    cr_expect_eq(p.run_peer[PEER_ORT], 1);
+    cr_expect_eq(p.run_peer[PEER_OPENVINO], 1);
     char desc[PLAN_DESC_MAX];
     plan_row_desc(ak, "gen:gemm", desc, sizeof desc);
     cr_expect_str_eq(desc, "akconv:inc=16:outc=32:num_param=5:stride=2:bias=0:grid=ij:bn_eps=1e-05:"

@@ -23,6 +23,7 @@ in this order (a module may import any module above it in the list):
     detect_v5    DetectV5 and both heads' arguments, cases and draw
     registry     module names and keys -> builders, key=value parsing
     case         make_case: one module built, drawn, fed and run
+    seeds        the seed modules inside a whole-model YAML (parse_model's extra hook)
 
 tests/test_scripts_imports.c checks the one-way rule (no circle among
 scripts/*.py and scripts/torchref/*.py, no driver imported from here).

@@ -151,8 +151,11 @@ def make_divisible(x, d):
     return math.ceil(x / d) * d
 
 
-def parse_model(d, scale):
-    """ultralytics parse_model, for Conv, C2f, SPPF, nn.Upsample, Concat, Detect."""
+def parse_model(d, scale, extra=None):
+    """ultralytics parse_model, for Conv, C2f, SPPF, nn.Upsample, Concat, Detect;
+    other modules through extra(m, c1, args, n, width, max_ch, nc), which
+    returns (factory, c2, n) or None (seeds.seed_layer builds the seed
+    modules: passed in, since seeds sits above this module)."""
     nc = d['nc']
     depth, width, max_ch = d['scales'][scale]
     layers, save, ch = [], [], [3]
@@ -176,6 +179,9 @@ def parse_model(d, scale):
         elif m == 'Detect':
             cls = Detect
             args.append([ch[x] for x in f])
+        elif extra and extra(m, ch[f], args, n, width, max_ch, nc):
+            factory, c2, n = extra(m, ch[f], args, n, width, max_ch, nc)
+            cls, args = (lambda: factory()), []
         else:
             raise SystemExit('torch_model_golden: module %s is not re-typed here' % m)
         mod = nn.Sequential(*(cls(*args) for _ in range(n))) if n > 1 else cls(*args)
@@ -188,9 +194,9 @@ def parse_model(d, scale):
 
 
 class Model(nn.Module):
-    def __init__(self, d, scale):
+    def __init__(self, d, scale, extra=None):
         super().__init__()
-        self.model = parse_model(d, scale)
+        self.model = parse_model(d, scale, extra)
         det = self.model[-1]
         for mod in self.modules():
             if isinstance(mod, nn.BatchNorm2d):
