@@ -3,9 +3,11 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buffers.h"
+#include "paired.h"
 
 void openblas_set_num_threads(int n);
 
@@ -92,6 +94,27 @@ static int guard_intact(const float *y, int64_t n)
     return 1;
 }
 
+/* The call of generated kernel gk on the workbench's input, with its own
+ * workspace and an output followed by guard floats.  0, or -1 when out of
+ * memory. */
+static int kernel_call_setup(const struct plan_item *it, const struct workbench *b, const struct gen_kernel *gk,
+                             struct kernel_call *call)
+{
+    call->forward = gk->forward;
+    call->w = (const float *const *)b->ws.ptr;
+    call->x = b->x;
+    call->nthreads = it->threads;
+    call->workspace_floats = gk->info->workspace_floats * it->threads;
+    call->workspace = buf_alloc(call->workspace_floats);
+    call->y = buf_alloc(b->ny + GUARD_FLOATS);
+    if (!call->workspace || !call->y)
+        return -1;
+    buf_fill_nan(call->y, b->ny);
+    for (int i = 0; i < GUARD_FLOATS; i++)
+        call->y[b->ny + i] = GUARD_VALUE;
+    return 0;
+}
+
 /* Builds, runs once (poisoned output) and checks one generated variant. */
 static int prepare_gen(const struct plan_item *it, const char *variant, const struct exec_opts *o,
                        struct workbench *b, struct gen_kernel *gk, struct kernel_call *call,
@@ -103,20 +126,10 @@ static int prepare_gen(const struct plan_item *it, const char *variant, const st
         report(r, "compile_error", err);
         return -1;
     }
-    call->forward = gk->forward;
-    call->w = (const float *const *)b->ws.ptr;
-    call->x = b->x;
-    call->nthreads = it->threads;
-    call->workspace_floats = gk->info->workspace_floats * it->threads;
-    call->workspace = buf_alloc(call->workspace_floats);
-    call->y = buf_alloc(b->ny + GUARD_FLOATS);
-    if (!call->workspace || !call->y) {
+    if (kernel_call_setup(it, b, gk, call) != 0) {
         report(r, "crashed", "out of memory for the kernel's buffers");
         return -1;
     }
-    buf_fill_nan(call->y, b->ny);
-    for (int i = 0; i < GUARD_FLOATS; i++)
-        call->y[b->ny + i] = GUARD_VALUE;
     double t0 = now_s();
     run_kernel(call);
     *first_s = now_s() - t0;
@@ -130,6 +143,35 @@ static int prepare_gen(const struct plan_item *it, const char *variant, const st
     report(r, st, strcmp(st, "mistrusted") ? "" : "reference output is constant");
     r->done = 0; /* timing still to come */
     return strcmp(st, "fail_parity") ? 0 : -1;
+}
+
+/* The baseline's generated kernels, built in a module's child so the two
+ * are timed in one interleaved loop.  Their parity was checked by the
+ * baseline's own item; here they only run. */
+struct paired_base {
+    struct workbench b;
+    struct gen_kernel gk[PLAN_IMPLS_MAX];
+    struct kernel_call calls[PLAN_IMPLS_MAX];
+    double first_s[PLAN_IMPLS_MAX];
+    int n;
+};
+
+static void prepare_base(const struct plan_item *base, const struct exec_opts *o, struct paired_base *pb)
+{
+    char err[ERR_MAX];
+    memset(pb, 0, sizeof *pb);
+    if (bench_setup(&pb->b, base, o, err, sizeof err) != 0)
+        return; /* no ratio then; the module's own rows are unaffected */
+    for (int i = 0; i < base->n_impl && pb->n < PLAN_IMPLS_MAX; i++) {
+        struct gen_kernel *gk = &pb->gk[pb->n];
+        if (strncmp(base->impl[i], "gen:", 4) ||
+            gen_build(&o->env, &base->inst.args, base->inst.in, base->impl[i] + 4, gk, err, sizeof err) != GEN_OK ||
+            kernel_call_setup(base, &pb->b, gk, &pb->calls[pb->n]) != 0)
+            continue;
+        double t0 = now_s();
+        run_kernel(&pb->calls[pb->n]);
+        pb->first_s[pb->n++] = now_s() - t0;
+    }
 }
 
 /* The oracle is timed alone with a few calls: it is slow by design and its
@@ -154,12 +196,92 @@ static void set_current(void *arg, int i)
     sh->current = map[i];
 }
 
+/* Index of the fastest of timed[from..to), or -1 when none has a median. */
+static int fastest(const struct timed_impl *timed, int from, int to)
+{
+    int best = -1;
+    for (int k = from; k < to; k++)
+        if (timed[k].result.samples > 0 && (best < 0 || timed[k].result.median_ms < timed[best].result.median_ms))
+            best = k;
+    return best;
+}
+
+/* Each of the first n_own impls over the fastest of the reference impls
+ * (the baseline's kernels beside a module, or a baseline's own kernels). */
+static void fill_ratios(struct exec_shared *sh, const int *map, const struct timed_impl *timed, int n_own,
+                        int ref_from, int ref_to, struct timing_samples *keep)
+{
+    int best = fastest(timed, ref_from, ref_to);
+    for (int k = 0; k < n_own && best >= 0; k++) {
+        struct paired_ratio pr;
+        paired_ratio(&keep[k], &keep[best], &pr);
+        struct impl_report *r = &sh->r[map[k]];
+        r->ratio = pr.ratio, r->ratio_lo = pr.lo, r->ratio_hi = pr.hi;
+    }
+}
+
+/* Builds, checks and times the generated impls of it (with the baseline's
+ * kernels beside them when o->base is set and it is a module). */
+static void time_generated(const struct plan_item *it, const struct exec_opts *o, struct workbench *b,
+                           struct exec_shared *sh)
+{
+    struct gen_kernel gk[PLAN_IMPLS_MAX];
+    struct kernel_call calls[PLAN_IMPLS_MAX];
+    struct timed_impl timed[TIMING_IMPLS_MAX];
+    struct timing_samples keep[TIMING_IMPLS_MAX];
+    int map[TIMING_IMPLS_MAX], n_timed = 0;
+    memset(gk, 0, sizeof gk);
+    memset(keep, 0, sizeof keep);
+    for (int i = 0; i < it->n_impl; i++) {
+        if (sh->r[i].done || strncmp(it->impl[i], "gen:", 4))
+            continue;
+        sh->current = i;
+        double first_s = 0;
+        if (prepare_gen(it, it->impl[i] + 4, o, b, &gk[i], &calls[i], &sh->r[i], &first_s) != 0) {
+            sh->r[i].done = 1;
+            continue;
+        }
+        timed[n_timed] = (struct timed_impl){.fn = run_kernel, .ctx = &calls[i], .first_call_s = first_s,
+                                             .keep = &keep[n_timed]};
+        map[n_timed++] = i;
+    }
+    /* Kept (never freed): the child exits after this item. */
+    struct paired_base *pb = o->base && !strcmp(it->role, "module") && n_timed > 0 ? calloc(1, sizeof *pb) : NULL;
+    if (pb)
+        prepare_base(o->base, o, pb);
+    int paired = pb && pb->n > 0;
+    for (int k = 0; paired && k < pb->n; k++) {
+        timed[n_timed + k] = (struct timed_impl){.fn = run_kernel, .ctx = &pb->calls[k],
+                                                 .first_call_s = pb->first_s[k], .keep = &keep[n_timed + k]};
+        map[n_timed + k] = -1; /* a crash here is no impl's of this item */
+    }
+    int n_all = n_timed + (paired ? pb->n : 0);
+    void *arg[2] = {sh, map};
+    timing_run(timed, n_all, &o->timing, set_current, arg);
+    if (paired)
+        fill_ratios(sh, map, timed, n_timed, n_timed, n_all, keep);
+    else if (!strcmp(it->role, "baseline"))
+        fill_ratios(sh, map, timed, n_timed, 0, n_timed, keep);
+    for (int k = 0; k < n_timed; k++) {
+        struct impl_report *r = &sh->r[map[k]];
+        r->t = timed[k].result;
+        if (!guard_intact(calls[map[k]].y, b->ny))
+            snprintf(r->status, sizeof r->status, "fail_parity");
+        r->done = 1;
+    }
+    for (int k = 0; k < n_all; k++)
+        timing_samples_free(&keep[k]);
+}
+
 void execute_item(const struct plan_item *it, const struct exec_opts *o, struct exec_shared *sh)
 {
     struct workbench b;
     char err[ERR_MAX];
     memset(&b, 0, sizeof b);
     openblas_set_num_threads(1); /* kernels call BLAS inside their own OpenMP regions */
+    for (int i = 0; i < it->n_impl; i++)
+        if (!sh->r[i].done)
+            sh->r[i].ratio = sh->r[i].ratio_lo = sh->r[i].ratio_hi = NAN;
     if (bench_setup(&b, it, o, err, sizeof err) != 0) {
         for (int i = 0; i < it->n_impl; i++)
             if (!sh->r[i].done)
@@ -178,33 +300,7 @@ void execute_item(const struct plan_item *it, const struct exec_opts *o, struct 
         time_ref(&rc, ref_s, o, &sh->r[ref_idx]);
         report(&sh->r[ref_idx], "ok", "");
     }
-
-    struct gen_kernel gk[PLAN_IMPLS_MAX];
-    struct kernel_call calls[PLAN_IMPLS_MAX];
-    struct timed_impl timed[PLAN_IMPLS_MAX];
-    int map[PLAN_IMPLS_MAX], n_timed = 0;
-    memset(gk, 0, sizeof gk);
-    for (int i = 0; i < it->n_impl; i++) {
-        if (sh->r[i].done || strncmp(it->impl[i], "gen:", 4))
-            continue;
-        sh->current = i;
-        double first_s = 0;
-        if (prepare_gen(it, it->impl[i] + 4, o, &b, &gk[i], &calls[i], &sh->r[i], &first_s) != 0) {
-            sh->r[i].done = 1;
-            continue;
-        }
-        timed[n_timed] = (struct timed_impl){.fn = run_kernel, .ctx = &calls[i], .first_call_s = first_s};
-        map[n_timed++] = i;
-    }
-    void *arg[2] = {sh, map};
-    timing_run(timed, n_timed, &o->timing, set_current, arg);
-    for (int k = 0; k < n_timed; k++) {
-        struct impl_report *r = &sh->r[map[k]];
-        r->t = timed[k].result;
-        if (!guard_intact(calls[map[k]].y, b.ny))
-            snprintf(r->status, sizeof r->status, "fail_parity");
-        r->done = 1;
-    }
+    time_generated(it, o, &b, sh);
     sh->current = -1;
     /* Buffers and kernels stay mapped: this runs in a child that exits next. */
 }
