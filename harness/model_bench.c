@@ -333,3 +333,72 @@ int model_bench_run(const struct model *m, int imgsz, int threads, int quick, in
     free(ms);
     return rc;
 }
+
+/* 1 when the graph's last output holds only finite numbers. */
+static int graph_finite(const struct graph *g)
+{
+    int last = g->m->nlayers - 1;
+    const float *y = g->outs[last];
+    for (int64_t k = 0; k < numel(g->shapes[last]); k++)
+        if (!(y[k] - y[k] == 0))
+            return 0;
+    return 1;
+}
+
+/* 1 when every layer of m accepts its input at size x size. */
+static int model_fits(const struct model *m, int size)
+{
+    char e[ERR_MAX];
+    struct shape4 *shapes = calloc((size_t)m->nlayers, sizeof *shapes);
+    int ok = shapes && model_shapes(m, size, shapes, e, sizeof e) == 0;
+    free(shapes);
+    return ok;
+}
+
+/* Parity of m at `size`, in a graph of its own that is freed after. */
+static int parity_at(const struct model *m, int size, int threads, struct parity *p, char *err, size_t errlen)
+{
+    struct graph g;
+    int rc = graph_setup(&g, m, size, threads, err, errlen);
+    if (rc == 0 && (rc = graph_parity(&g, p)) != 0)
+        snprintf(err, errlen, "out of memory");
+    if (g.runs)
+        graph_free(&g);
+    return rc;
+}
+
+int model_bench_pair(const struct model *m, const struct model *base, int imgsz, int parity_size, int threads,
+                     int quick, struct model_pair_result *r, char *err, size_t errlen)
+{
+    struct graph g, gb;
+    struct timing_opts o;
+    memset(r, 0, sizeof *r);
+    memset(&g, 0, sizeof g), memset(&gb, 0, sizeof gb);
+    r->parity_size = parity_size;
+    while (r->parity_size < imgsz && !model_fits(m, r->parity_size))
+        r->parity_size += 32; /* e.g. ACmix's 7x7 reflection padding needs P5 maps of 4x4 */
+    int rc = parity_at(m, r->parity_size, threads, &r->par, err, errlen);
+    if (rc == 0)
+        rc = graph_setup(&g, m, imgsz, threads, err, errlen);
+    if (rc == 0)
+        rc = graph_setup(&gb, base, imgsz, threads, err, errlen);
+    if (rc == 0) {
+        struct timing_samples keep[2] = {{0}};
+        struct timed_impl t[2] = {
+            {.fn = run_graph, .ctx = &g, .first_call_s = first_call_s(run_graph, &g), .keep = &keep[0]},
+            {.fn = run_graph, .ctx = &gb, .first_call_s = first_call_s(run_graph, &gb), .keep = &keep[1]},
+        };
+        timing_opts_default(&o, quick);
+        timing_run(t, 2, &o, NULL, NULL);
+        paired_ratio(&keep[0], &keep[1], &r->ratio);
+        timing_samples_free(&keep[0]), timing_samples_free(&keep[1]);
+        r->e2e = t[0].result, r->base = t[1].result;
+        r->ok = r->par.n_nonfinite == 0 && r->par.n_bad == 0 && graph_finite(&g);
+        rc = r->ok ? 0 : 1;
+    }
+    if (g.runs)
+        graph_free(&g);
+    if (gb.runs)
+        graph_free(&gb);
+    return rc;
+}

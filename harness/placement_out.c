@@ -32,7 +32,9 @@ static void print_row(FILE *f, const struct result_row *r, const struct result_r
                 r->message);
         return;
     }
-    double ratio = b && b->median_ms > 0 ? r->median_ms / b->median_ms : NAN;
+    /* measured beside the base in one process when the row has it */
+    double ratio = !isnan(r->ratio_vs_base) ? r->ratio_vs_base
+                   : b && b->median_ms > 0 ? r->median_ms / b->median_ms : NAN;
     double dparams = b && b->params ? 100.0 * (double)(r->params - b->params) / (double)b->params : NAN;
     int flag = b && r != b && !isnan(r->median_ms) &&
                placement_flops_down_latency_up((double)r->flops_thop, r->median_ms,
