@@ -206,8 +206,8 @@ static int fastest(const struct timed_impl *timed, int from, int to)
     return best;
 }
 
-/* Each of the first n_own impls over the fastest of the reference impls
- * (the baseline's kernels beside a module, or a baseline's own kernels). */
+/* Each of the first n_own impls over the fastest of the baseline's kernels
+ * timed beside them, timed[ref_from..ref_to). */
 static void fill_ratios(struct exec_shared *sh, const int *map, const struct timed_impl *timed, int n_own,
                         int ref_from, int ref_to, struct timing_samples *keep)
 {
@@ -260,8 +260,6 @@ static void time_generated(const struct plan_item *it, const struct exec_opts *o
     timing_run(timed, n_all, &o->timing, set_current, arg);
     if (paired)
         fill_ratios(sh, map, timed, n_timed, n_timed, n_all, keep);
-    else if (!strcmp(it->role, "baseline"))
-        fill_ratios(sh, map, timed, n_timed, 0, n_timed, keep);
     for (int k = 0; k < n_timed; k++) {
         struct impl_report *r = &sh->r[map[k]];
         r->t = timed[k].result;

@@ -2,12 +2,29 @@
  * [--run RUNDIR] [--threshold T] [--alpha A] [--chart DIR]`.
  *
  * The current run (RUNDIR, or the run of the last history line) is set
- * against the history of the same fingerprint: for each desc, the last
- * REF_RUNS earlier runs.  Reference = the run with the median median of
- * those; the standard error of the log ratio adds, to the two runs' own
- * (stats.h), the spread between runs (1.4826 x MAD of the log medians),
- * because on a shared machine run-to-run drift is the larger noise; with
- * fewer than MIN_RUNS earlier runs that spread is unknown: no verdict.
+ * against the history of the same fingerprint, row by row (desc):
+ *
+ *   measure    a module row that was timed beside its baseline in one
+ *              process is judged on that ratio (ratio_vs_base): a slower
+ *              machine or a busy co-tenant moves both sides and leaves it;
+ *              other rows (baselines, older histories) on their median.
+ *   reference  the median of the measure over the last REF_RUNS earlier
+ *              runs of the desc.
+ *   spread     learned from unchanged runs: the earlier runs of the desc
+ *              grouped by commit; each run's log(measure) minus its
+ *              commit's median, scaled for the group size; 1.4826 x the
+ *              median absolute deviation of those is the sd of one run
+ *              (at least SPREAD_FLOOR).  It needs AA_MIN runs in groups of
+ *              two or more (A/A runs: same commit, same fingerprint).
+ *              Without them: 1.4826 x MAD of the reference runs (needs
+ *              MIN_RUNS of them, else no verdict), as before.
+ *   test       se(log change) = sqrt(spread^2 (1 + 1/k) + within^2), k the
+ *              reference runs, within the current run's own SE (stats.h;
+ *              for a ratio from its 95 % interval); slower when p < alpha
+ *              and the change exceeds the threshold (stats_verdict).
+ *   load       a row judged on its median and timed while co-tenants used
+ *              more than LOAD_MAX cores gets no verdict: the number says
+ *              more about them than about the kernel.
  *
  * Exit: 1 when some desc is significantly slower beyond the threshold
  * (they are named), 0 otherwise (also when there is no earlier run),
@@ -23,10 +40,10 @@
 #include "regress.h"
 #include "run_meta.h"
 
-/* At most REF_RUNS earlier runs make the reference; fewer than MIN_RUNS
- * leave the run-to-run spread unknown, and on a shared machine that spread
- * is most of the noise: such rows are shown but get no verdict. */
-enum { REF_RUNS = 5, MIN_RUNS = 3 };
+enum { REF_RUNS = 5, MIN_RUNS = 3, AA_MIN = 4 };
+#define SPREAD_FLOOR 0.005 /* no two runs agree better than this, whatever a few A/A runs showed */
+#define LOAD_MAX 0.5
+#define MAD_SD 1.4826
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -34,60 +51,103 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Run-to-run spread of log(median): 1.4826 MAD, 0 with fewer than 3 runs. */
-static double between_runs_se(const struct hist_row *const *ref, int k)
+static double median_sorted(double *v, int n)
 {
-    double l[REF_RUNS], d[REF_RUNS];
-    if (k < 3)
-        return 0;
-    for (int i = 0; i < k; i++)
-        l[i] = log(ref[i]->median);
-    qsort(l, (size_t)k, sizeof *l, cmp_double);
-    double med = l[k / 2];
-    for (int i = 0; i < k; i++)
-        d[i] = fabs(l[i] - med);
-    qsort(d, (size_t)k, sizeof *d, cmp_double);
-    return 1.4826 * d[k / 2];
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* The earlier runs of desc on fingerprint fp, newest last, at most REF_RUNS. */
-static int earlier_runs(const struct hist_row *h, int n, const struct hist_row *cur, const struct hist_row **ref)
+static double measure(const struct hist_row *h, int by_ratio)
+{
+    return by_ratio ? h->ratio : h->median;
+}
+
+/* Earlier runs of cur's desc on its fingerprint with the measure, newest
+ * first (all of them; the caller takes the first REF_RUNS as reference). */
+static int earlier_runs(const struct hist_row *h, int n, const struct hist_row *cur, int by_ratio,
+                        const struct hist_row **out)
 {
     int k = 0;
-    for (int i = n - 1; i >= 0 && k < REF_RUNS; i--)
+    for (int i = n - 1; i >= 0; i--)
         if (!strcmp(h[i].fp, cur->fp) && !strcmp(h[i].desc, cur->desc) && strcmp(h[i].run, cur->run) &&
-            h[i].median > 0)
-            ref[k++] = &h[i];
+            measure(&h[i], by_ratio) > 0)
+            out[k++] = &h[i];
     return k;
 }
 
-static void hist_summary(const struct hist_row *h, struct lat_summary *s)
+/* The sd of log(measure) between unchanged runs (same commit), or NaN
+ * with fewer than AA_MIN such runs. */
+static double learned_spread(const struct hist_row *const *r, int k, int by_ratio)
 {
-    s->median = h->median, s->p10 = h->p10, s->p90 = h->p90, s->n = h->samples;
+    double *dev = malloc(sizeof(double) * (size_t)(k ? k : 1)), *grp = malloc(sizeof(double) * (size_t)(k ? k : 1));
+    int nd = 0;
+    for (int i = 0; dev && grp && i < k; i++) {
+        int g = 0, first = 1;
+        for (int j = 0; j < k; j++)
+            if (!strcmp(r[j]->commit, r[i]->commit)) {
+                grp[g++] = log(measure(r[j], by_ratio));
+                first &= j >= i; /* r[i] is its commit's first: the group is done once */
+            }
+        if (!first || g < 2)
+            continue;
+        double med = median_sorted(grp, g), scale = sqrt((double)g / (g - 1));
+        for (int j = 0; j < g; j++)
+            dev[nd++] = fabs(grp[j] - med) * scale;
+    }
+    double s = nd >= AA_MIN ? fmax(MAD_SD * median_sorted(dev, nd), SPREAD_FLOOR) : NAN;
+    free(dev), free(grp);
+    return s;
+}
+
+/* 1.4826 MAD of log(measure) over the reference runs (the older rule). */
+static double reference_spread(const struct hist_row *const *r, int k, int by_ratio)
+{
+    double l[REF_RUNS], d[REF_RUNS];
+    for (int i = 0; i < k; i++)
+        l[i] = log(measure(r[i], by_ratio));
+    double med = median_sorted(l, k);
+    for (int i = 0; i < k; i++)
+        d[i] = fabs(l[i] - med);
+    return MAD_SD * median_sorted(d, k);
+}
+
+/* The current run's own SE of log(measure). */
+static double within_se(const struct hist_row *cur, int by_ratio)
+{
+    if (by_ratio)
+        return cur->ratio_lo > 0 && cur->ratio_hi > 0 ? (log(cur->ratio_hi) - log(cur->ratio_lo)) / (2 * 1.96) : NAN;
+    struct lat_summary s = {cur->median, cur->p10, cur->p90, cur->samples};
+    return stats_rel_se(&s);
 }
 
 void regress_judge(const struct hist_row *h, int n, const struct hist_row *cur, const struct compare_opts *o,
-                   struct lat_change *c, int *n_ref)
+                   struct regress_verdict *v)
 {
-    const struct hist_row *ref[REF_RUNS], *mid;
-    int k = earlier_runs(h, n, cur, ref);
-    *n_ref = k;
+    const struct hist_row **ref = malloc(sizeof *ref * (size_t)(n ? n : 1));
+    memset(v, 0, sizeof *v);
+    v->by_ratio = cur->ratio > 0 && ref && earlier_runs(h, n, cur, 1, ref) >= MIN_RUNS;
+    int all = ref ? earlier_runs(h, n, cur, v->by_ratio, ref) : 0, k = all < REF_RUNS ? all : REF_RUNS;
+    v->n_ref = k;
+    stats_verdict(NAN, NAN, o->threshold, o->alpha, &v->c);
     if (k == 0) {
-        stats_verdict(NAN, NAN, o->threshold, o->alpha, c);
+        free(ref);
         return;
     }
-    const struct hist_row *sorted[REF_RUNS];
-    memcpy(sorted, ref, (size_t)k * sizeof *ref);
-    for (int i = 1; i < k; i++) /* insertion sort by median: k <= 5 */
-        for (int j = i; j > 0 && sorted[j]->median < sorted[j - 1]->median; j--)
-            mid = sorted[j], sorted[j] = sorted[j - 1], sorted[j - 1] = mid;
-    mid = sorted[(k - 1) / 2];
-    struct lat_summary a, b;
-    hist_summary(mid, &a), hist_summary(cur, &b);
-    double se = sqrt(pow(stats_rel_se(&a), 2) + pow(stats_rel_se(&b), 2) + pow(between_runs_se(ref, k), 2));
-    stats_verdict(b.median / a.median, se, o->threshold, o->alpha, c);
-    if (k < MIN_RUNS)
-        c->verdict = CHANGE_UNKNOWN;
+    double vals[REF_RUNS], meds[REF_RUNS];
+    for (int i = 0; i < k; i++)
+        vals[i] = measure(ref[i], v->by_ratio), meds[i] = ref[i]->median;
+    double base = median_sorted(vals, k);
+    v->old_ms = median_sorted(meds, k);
+    v->spread = learned_spread(ref, all, v->by_ratio);
+    v->learned = !isnan(v->spread);
+    if (!v->learned)
+        v->spread = k >= MIN_RUNS ? reference_spread(ref, k, v->by_ratio) : NAN;
+    double w = within_se(cur, v->by_ratio);
+    double se = sqrt(v->spread * v->spread * (1 + 1.0 / k) + (isnan(w) ? 0 : w * w));
+    stats_verdict(measure(cur, v->by_ratio) / base, se, o->threshold, o->alpha, &v->c);
+    if ((!v->learned && k < MIN_RUNS) || (!v->by_ratio && cur->load > LOAD_MAX))
+        v->c.verdict = CHANGE_UNKNOWN;
+    free(ref);
 }
 
 /* The current run's rows: from RUNDIR (results.csv + meta.json), or the
@@ -136,6 +196,8 @@ int regress_rows_from_run(const char *run_dir, struct hist_row **cur, char *err,
         snprintf(c->run, sizeof c->run, "%s", real);
         c->median = rows[i].median_ms, c->p10 = rows[i].p10_ms, c->p90 = rows[i].p90_ms;
         c->samples = rows[i].samples;
+        c->ratio = rows[i].ratio_vs_base, c->ratio_lo = rows[i].ratio_ci_lo, c->ratio_hi = rows[i].ratio_ci_hi;
+        c->load = rows[i].load;
     }
     free(rows);
     if (!*cur) {
@@ -145,22 +207,35 @@ int regress_rows_from_run(const char *run_dir, struct hist_row **cur, char *err,
     return k;
 }
 
+/* What each row was judged on, counted for the closing lines. */
+struct judged {
+    int compared, by_ratio, learned, loaded;
+};
+
+/* The row as compare prints it, the desc marked with the measure judged. */
+static void print_verdict(const struct hist_row *cur, const struct regress_verdict *v)
+{
+    char desc[RES_TEXT + 32];
+    snprintf(desc, sizeof desc, "%s%s", cur->desc, v->by_ratio ? "  [ratio_vs_base]" : "");
+    compare_print_line(stdout, desc, v->old_ms, cur->median, &v->c);
+}
+
 /* Prints the table; returns how many are significantly slower. */
 static int judge_all(const struct hist_row *h, int n, const struct hist_row *cur, int nc,
-                     const struct compare_opts *o, int *compared)
+                     const struct compare_opts *o, struct judged *j)
 {
     int slower = 0;
-    *compared = 0;
+    memset(j, 0, sizeof *j);
     compare_print_header(stdout);
     for (int i = 0; i < nc; i++) {
-        struct lat_change c;
-        int k;
-        regress_judge(h, n, &cur[i], o, &c, &k);
-        if (k == 0)
+        struct regress_verdict v;
+        regress_judge(h, n, &cur[i], o, &v);
+        if (v.n_ref == 0)
             continue;
-        (*compared)++;
-        compare_print_line(stdout, cur[i].desc, cur[i].median / c.ratio, cur[i].median, &c);
-        slower += c.verdict == CHANGE_SLOWER;
+        j->compared++, j->by_ratio += v.by_ratio, j->learned += v.learned;
+        j->loaded += !v.by_ratio && cur[i].load > LOAD_MAX;
+        print_verdict(&cur[i], &v);
+        slower += v.c.verdict == CHANGE_SLOWER;
     }
     return slower;
 }
@@ -169,11 +244,12 @@ static void name_slower(const struct hist_row *h, int n, const struct hist_row *
                         const struct compare_opts *o)
 {
     for (int i = 0; i < nc; i++) {
-        struct lat_change c;
-        int k;
-        regress_judge(h, n, &cur[i], o, &c, &k);
-        if (c.verdict == CHANGE_SLOWER)
-            fprintf(stderr, "  %s  %.3fx [%.3f, %.3f]\n", cur[i].desc, c.ratio, c.lo, c.hi);
+        struct regress_verdict v;
+        regress_judge(h, n, &cur[i], o, &v);
+        if (v.c.verdict == CHANGE_SLOWER)
+            fprintf(stderr, "  %s  %.3fx [%.3f, %.3f] (%s; between-run spread %.1f%%%s)\n", cur[i].desc, v.c.ratio,
+                    v.c.lo, v.c.hi, v.by_ratio ? "ratio to its baseline, one process" : "median",
+                    100 * v.spread, v.learned ? ", learned from unchanged runs" : "");
     }
 }
 
@@ -189,10 +265,14 @@ static int regress(const char *hist_path, const char *run_dir, const char *chart
         free(h);
         return cli_bad_input(err);
     }
-    int compared, slower = judge_all(h, n, cur, nc, o, &compared);
+    struct judged j;
+    int slower = judge_all(h, n, cur, nc, o, &j);
     printf("\n%d of %d timed rows have earlier runs on fingerprint %s in %s (a verdict needs %d earlier "
            "runs and 3 samples; fewer: n<3)\n",
-           compared, nc, nc ? cur[0].fp : "-", hist_path, MIN_RUNS);
+           j.compared, nc, nc ? cur[0].fp : "-", hist_path, MIN_RUNS);
+    printf("judged on the ratio to the baseline timed in the same process: %d; between-run spread learned "
+           "from unchanged runs (same commit and fingerprint): %d; no verdict because co-tenants used more "
+           "than %.1f cores: %d\n", j.by_ratio, j.learned, LOAD_MAX, j.loaded);
     if (slower) {
         fprintf(stderr, "ablate: regression: %d configuration%s slower than history by more than %.0f%% "
                         "(p < %g):\n", slower, slower > 1 ? "s" : "", 100 * o->threshold, o->alpha);

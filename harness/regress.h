@@ -9,10 +9,19 @@
 #include "compare.h"
 #include "history.h"
 
-/* cur against the earlier runs of its desc and fingerprint in h; *n_ref =
- * how many earlier runs were found (0: verdict unknown). */
+/* How one row of the current run compares with its history. */
+struct regress_verdict {
+    struct lat_change c; /* c.ratio: new over the reference, of the measure judged */
+    int n_ref;           /* earlier runs in the reference (0: none, no verdict) */
+    int by_ratio;        /* judged on ratio_vs_base (1) or on the median (0) */
+    int learned;         /* the between-run spread came from unchanged runs (same commit) */
+    double spread;       /* that spread: sd of log(measure) between runs */
+    double old_ms;       /* the reference runs' median median */
+};
+
+/* cur against the earlier runs of its desc and fingerprint in h. */
 void regress_judge(const struct hist_row *h, int n, const struct hist_row *cur, const struct compare_opts *o,
-                   struct lat_change *c, int *n_ref);
+                   struct regress_verdict *v);
 
 /* RUN_DIR's timed rows as history rows (run = its real path). */
 int regress_rows_from_run(const char *run_dir, struct hist_row **cur, char *err, size_t errlen);
