@@ -22,9 +22,10 @@
  *              reference runs, within the current run's own SE (stats.h;
  *              for a ratio from its 95 % interval); slower when p < alpha
  *              and the change exceeds the threshold (stats_verdict).
- *   load       a row judged on its median and timed while co-tenants used
- *              more than LOAD_MAX cores gets no verdict: the number says
- *              more about them than about the kernel.
+ *   load       rows judged on their median and timed while co-tenants used
+ *              more than LOAD_MAX cores are counted in the closing line: a
+ *              verdict on them is as good as the spread learned under
+ *              similar load.
  *
  * Exit: 1 when some desc is significantly slower beyond the threshold
  * (they are named), 0 otherwise (also when there is no earlier run),
@@ -145,7 +146,7 @@ void regress_judge(const struct hist_row *h, int n, const struct hist_row *cur, 
     double w = within_se(cur, v->by_ratio);
     double se = sqrt(v->spread * v->spread * (1 + 1.0 / k) + (isnan(w) ? 0 : w * w));
     stats_verdict(measure(cur, v->by_ratio) / base, se, o->threshold, o->alpha, &v->c);
-    if ((!v->learned && k < MIN_RUNS) || (!v->by_ratio && cur->load > LOAD_MAX))
+    if (!v->learned && k < MIN_RUNS)
         v->c.verdict = CHANGE_UNKNOWN;
     free(ref);
 }
@@ -271,8 +272,8 @@ static int regress(const char *hist_path, const char *run_dir, const char *chart
            "runs and 3 samples; fewer: n<3)\n",
            j.compared, nc, nc ? cur[0].fp : "-", hist_path, MIN_RUNS);
     printf("judged on the ratio to the baseline timed in the same process: %d; between-run spread learned "
-           "from unchanged runs (same commit and fingerprint): %d; no verdict because co-tenants used more "
-           "than %.1f cores: %d\n", j.by_ratio, j.learned, LOAD_MAX, j.loaded);
+           "from unchanged runs (same commit and fingerprint): %d; judged on a median timed while co-tenants "
+           "used more than %.1f cores: %d\n", j.by_ratio, j.learned, LOAD_MAX, j.loaded);
     if (slower) {
         fprintf(stderr, "ablate: regression: %d configuration%s slower than history by more than %.0f%% "
                         "(p < %g):\n", slower, slower > 1 ? "s" : "", 100 * o->threshold, o->alpha);
