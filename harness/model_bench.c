@@ -280,10 +280,10 @@ static void print_bench(const struct graph *g, const struct timing_result *e2e, 
         printf("sgemm roof: not measured (%s)\n", perr);
     print_layers(g, ms, sum, pk.sgemm_gflops);
     printf("%s end-to-end at %dx%d, %d thread%s: %.3f ms median (p10 %.3f, p90 %.3f, %d samples; "
-           "sum of layers %.3f ms; co-tenant load %.2f CPUs), %.2f GFLOP/s; generated graph vs "
+           "sum of layers %.3f ms; co-tenant load %.2f CPUs; huge pages %ld MiB), %.2f GFLOP/s; generated graph vs "
            "reference graph: max_abs=%.3g max_rel=%.3g nmse=%.3g %s\n",
            m->name, g->size, g->size, threads, threads > 1 ? "s" : "", e2e->median_ms, e2e->p10_ms,
-           e2e->p90_ms, e2e->samples, sum, e2e->load, (double)flops / (e2e->median_ms * 1e6), p->max_abs,
+           e2e->p90_ms, e2e->samples, sum, e2e->load, buf_huge_kib() / 1024, (double)flops / (e2e->median_ms * 1e6), p->max_abs,
            p->max_rel, p->nmse, ok ? "ok" : "FAIL");
 }
 
