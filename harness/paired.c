@@ -6,18 +6,7 @@
 #include <string.h>
 
 #include "rng.h"
-
-static int cmp_double(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
-}
-
-static double median_of(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
+#include "stats.h"
 
 static int round_begin(const struct timing_samples *t, int k)
 {
@@ -31,7 +20,7 @@ static double median_of_rounds(const struct timing_samples *t, const int *pick, 
     for (int j = 0; j < np; j++)
         for (int i = round_begin(t, pick[j]); i < t->round_end[pick[j]]; i++)
             scratch[m++] = t->s[i];
-    return m ? median_of(scratch, m) : NAN;
+    return m ? stats_median(scratch, m) : NAN;
 }
 
 /* The rounds in which both sides took samples. */
@@ -69,7 +58,7 @@ void paired_ratio(const struct timing_samples *a, const struct timing_samples *b
                 pick[j] = rounds[rng_next(&g) % (uint32_t)nr];
             boot[d] = median_of_rounds(a, pick, nr, scratch) / median_of_rounds(b, pick, nr, scratch);
         }
-        qsort(boot, PAIRED_BOOT, sizeof *boot, cmp_double);
+        stats_median(boot, PAIRED_BOOT); /* sorts: the quantiles are read off below */
         double tail = (1 - PAIRED_LEVEL) / 2;
         r->lo = boot[(int)(tail * (PAIRED_BOOT - 1))];
         r->hi = boot[(int)((1 - tail) * (PAIRED_BOOT - 1) + 0.5)];

@@ -46,18 +46,6 @@ enum { REF_RUNS = 5, MIN_RUNS = 3, AA_MIN = 4 };
 #define LOAD_MAX 0.5
 #define MAD_SD 1.4826
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median_sorted(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 static double measure(const struct hist_row *h, int by_ratio)
 {
     return by_ratio ? h->ratio : h->median;
@@ -91,11 +79,11 @@ static double learned_spread(const struct hist_row *const *r, int k, int by_rati
             }
         if (!first || g < 2)
             continue;
-        double med = median_sorted(grp, g), scale = sqrt((double)g / (g - 1));
+        double med = stats_median(grp, g), scale = sqrt((double)g / (g - 1));
         for (int j = 0; j < g; j++)
             dev[nd++] = fabs(grp[j] - med) * scale;
     }
-    double s = nd >= AA_MIN ? fmax(MAD_SD * median_sorted(dev, nd), SPREAD_FLOOR) : NAN;
+    double s = nd >= AA_MIN ? fmax(MAD_SD * stats_median(dev, nd), SPREAD_FLOOR) : NAN;
     free(dev), free(grp);
     return s;
 }
@@ -106,10 +94,10 @@ static double reference_spread(const struct hist_row *const *r, int k, int by_ra
     double l[REF_RUNS], d[REF_RUNS];
     for (int i = 0; i < k; i++)
         l[i] = log(measure(r[i], by_ratio));
-    double med = median_sorted(l, k);
+    double med = stats_median(l, k);
     for (int i = 0; i < k; i++)
         d[i] = fabs(l[i] - med);
-    return MAD_SD * median_sorted(d, k);
+    return MAD_SD * stats_median(d, k);
 }
 
 /* The current run's own SE of log(measure). */
@@ -137,8 +125,8 @@ void regress_judge(const struct hist_row *h, int n, const struct hist_row *cur, 
     double vals[REF_RUNS], meds[REF_RUNS];
     for (int i = 0; i < k; i++)
         vals[i] = measure(ref[i], v->by_ratio), meds[i] = ref[i]->median;
-    double base = median_sorted(vals, k);
-    v->old_ms = median_sorted(meds, k);
+    double base = stats_median(vals, k);
+    v->old_ms = stats_median(meds, k);
     v->spread = learned_spread(ref, all, v->by_ratio);
     v->learned = !isnan(v->spread);
     if (!v->learned)
