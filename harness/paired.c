@@ -38,7 +38,8 @@ void paired_ratio(const struct timing_samples *a, const struct timing_samples *b
     r->ratio = r->lo = r->hi = NAN;
     if (!a || !b || a->n <= 0 || b->n <= 0)
         return;
-    double *scratch = malloc(sizeof(double) * (size_t)(a->n > b->n ? a->n : b->n));
+    /* a draw may take the largest round every time: room for TIMING_ROUNDS of them */
+    double *scratch = malloc(sizeof(double) * TIMING_ROUNDS * (size_t)(a->n > b->n ? a->n : b->n));
     double *boot = malloc(sizeof(double) * PAIRED_BOOT);
     int rounds[TIMING_ROUNDS], all[TIMING_ROUNDS], pick[TIMING_ROUNDS];
     if (!scratch || !boot) {

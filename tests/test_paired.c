@@ -66,6 +66,24 @@ Test(paired, two_rounds_give_no_interval)
     cr_expect(isnan(r.lo) && isnan(r.hi));
 }
 
+/* Rounds of unequal size (timing_run's quotas are): a draw that takes the
+ * largest round eight times holds more samples than the side has. */
+Test(paired, uneven_rounds)
+{
+    double a_buf[40], b_buf[40];
+    struct timing_samples a = {.s = a_buf, .n = 40, .rounds = TIMING_ROUNDS}, b = a;
+    b.s = b_buf;
+    for (int r = 0; r < TIMING_ROUNDS; r++)
+        a.round_end[r] = b.round_end[r] = r == 0 ? 33 : 33 + r; /* 33, then 1 each */
+    for (int i = 0; i < 40; i++)
+        a_buf[i] = 2.0, b_buf[i] = 1.0;
+    struct paired_ratio r;
+    paired_ratio(&a, &b, &r);
+    cr_expect_float_eq(r.ratio, 2.0, 1e-12);
+    cr_expect_float_eq(r.lo, 2.0, 1e-12);
+    cr_expect_float_eq(r.hi, 2.0, 1e-12);
+}
+
 static void count_call(void *ctx) { ++*(int *)ctx; }
 
 Test(paired, timing_run_keeps_rounds)
