@@ -4,6 +4,8 @@
  * A module's item also builds its baseline's generated variants (same
  * layer and threads) and times them in the same interleaved loop, so each
  * module row gets its ratio to the baseline from one process (paired.h).
+ * (A crash while a baseline kernel runs there has no impl of the item to
+ * blame: `current` is -1 and every pending impl gets the crash.)
  * Results go to memory shared with the parent, so what finished before a
  * crash or a hang survives it, and `current` names the impl at fault. */
 #ifndef ABLATE_EXECUTE_H
