@@ -242,16 +242,32 @@ Test(results, bad_number)
     expect_read_error("line 2, column 'threads': 'two' is not a number");
 }
 
+/* A file an older ablate wrote: HEADER without its last columns (`cut`),
+ * then one row with the given tail after the common columns. */
+static void write_older_file(const char *cut, const char *row_tail)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%.*s\nd1,L1,module,AKConv,num_param=1,ref,2,1,16,8,8,32,4,4,10,20,30,40,ok,,"
+                                "1.5,1.4,1.6,1.3,7,2.5,,,,0.1%s\n",
+             (int)(strlen(HEADER) - strlen(cut)), HEADER, row_tail);
+    write_file(path, text);
+}
+
+/* Appending to an older file is refused, naming its first missing column. */
+static void expect_no_append(const char *missing)
+{
+    char err[512], want[640];
+    cr_expect_null(results_open(path, err, sizeof err), "no appending new-width rows to an old file");
+    snprintf(want, sizeof want, "%s: written by an older ablate (no '%s' column): rows cannot be appended "
+                                "to it; run into a new --out folder", path, missing);
+    cr_expect_str_eq(err, want);
+}
+
 /* A file from before the shard column: read with an empty shard; rows of
  * the newer width in it are an error; appending to it is refused. */
 Test(results, file_without_shard_column)
 {
-    char text[2048], old_header[1024];
-    snprintf(old_header, sizeof old_header, "%.*s\n",
-             (int)(strlen(HEADER) - strlen(",shard,ratio_vs_base,ratio_ci_lo,ratio_ci_hi\n")), HEADER);
-    snprintf(text, sizeof text, "%sd1,L1,module,AKConv,num_param=1,ref,2,1,16,8,8,32,4,4,10,20,30,40,ok,,"
-                                "1.5,1.4,1.6,1.3,7,2.5,,,,0.1\n", old_header);
-    write_file(path, text);
+    write_older_file(",shard,ratio_vs_base,ratio_ci_lo,ratio_ci_hi\n", "");
     struct result_row *out;
     cr_assert_eq(read_all(&out), 1);
     cr_expect_str_eq(out[0].desc, "d1");
@@ -259,11 +275,7 @@ Test(results, file_without_shard_column)
     cr_expect_float_eq(out[0].load, 0.1, 1e-12);
     cr_expect_str_eq(out[0].shard, "");
     free(out);
-    char err[512], want[640];
-    cr_expect_null(results_open(path, err, sizeof err), "no appending new-width rows to an old file");
-    snprintf(want, sizeof want, "%s: written by an older ablate (no 'shard' column): rows cannot be appended "
-                                "to it; run into a new --out folder", path);
-    cr_expect_str_eq(err, want);
+    expect_no_append("shard");
     append_text("d2,L1,module,AKConv,num_param=1,ref,2,1,16,8,8,32,4,4,10,20,30,40,ok,,,,,,0,,,,,,0/2\n");
     expect_read_error("line 3: 31 fields, expected 30");
 }
@@ -272,20 +284,11 @@ Test(results, file_without_shard_column)
  * ratios unknown (NaN); appending to it is refused. */
 Test(results, file_without_ratio_columns)
 {
-    char text[2048], old_header[1024];
-    snprintf(old_header, sizeof old_header, "%.*s\n",
-             (int)(strlen(HEADER) - strlen(",ratio_vs_base,ratio_ci_lo,ratio_ci_hi\n")), HEADER);
-    snprintf(text, sizeof text, "%sd1,L1,module,AKConv,num_param=1,ref,2,1,16,8,8,32,4,4,10,20,30,40,ok,,"
-                                "1.5,1.4,1.6,1.3,7,2.5,,,,0.1,1/2\n", old_header);
-    write_file(path, text);
+    write_older_file(",ratio_vs_base,ratio_ci_lo,ratio_ci_hi\n", ",1/2");
     struct result_row *out;
     cr_assert_eq(read_all(&out), 1);
     cr_expect_str_eq(out[0].shard, "1/2");
     cr_expect(isnan(out[0].ratio_vs_base) && isnan(out[0].ratio_ci_lo) && isnan(out[0].ratio_ci_hi));
     free(out);
-    char err[512], want[640];
-    cr_expect_null(results_open(path, err, sizeof err), "no appending new-width rows to an old file");
-    snprintf(want, sizeof want, "%s: written by an older ablate (no 'ratio_vs_base' column): rows cannot be "
-                                "appended to it; run into a new --out folder", path);
-    cr_expect_str_eq(err, want);
+    expect_no_append("ratio_vs_base");
 }
