@@ -66,7 +66,7 @@ static double value_of(enum y_kind k, const struct config_view *c, const struct 
     case Y_THOP: return n ? (double)n->flops_thop : NAN;
     case Y_FULL: return n ? (double)n->flops_full : NAN;
     case Y_GFLOPS: return g ? g->gflops : NAN;
-    case Y_RATIO: return g && base && base->best_gen ? g->median_ms / base->best_gen->median_ms : NAN;
+    case Y_RATIO: return results_view_base_ratio(c, base);
     case Y_SPEEDUP: return g && c->ref ? c->ref->median_ms / g->median_ms : NAN;
     }
     return NAN;

@@ -17,10 +17,14 @@ static int regress(const char *hist_path, const char *run_dir, const char *chart
     char err[1200];
     if (regress_load(hist_path, run_dir, &in, err, sizeof err) != 0)
         return cli_bad_input(err);
-    int compared, slower = regress_table(stdout, &in, o, &compared);
+    struct regress_counts j;
+    int slower = regress_table(stdout, &in, o, &j);
     printf("\n%d of %d timed rows have earlier runs on fingerprint %s in %s (a verdict needs %d earlier "
            "runs and 3 samples; fewer: n<3)\n",
-           compared, in.n_cur, in.n_cur ? in.cur[0].fp : "-", hist_path, REGRESS_MIN_RUNS);
+           j.compared, in.n_cur, in.n_cur ? in.cur[0].fp : "-", hist_path, REGRESS_MIN_RUNS);
+    printf("judged on the ratio to the baseline timed in the same process: %d; between-run spread learned "
+           "from unchanged runs (same commit and fingerprint): %d; judged on a median timed while co-tenants "
+           "used more than %.1f cores: %d\n", j.by_ratio, j.learned, REGRESS_LOAD_MAX, j.loaded);
     if (slower) {
         fprintf(stderr, "ablate: regression: %d configuration%s slower than history by more than %.0f%% "
                         "(p < %g):\n", slower, slower > 1 ? "s" : "", 100 * o->threshold, o->alpha);

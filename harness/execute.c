@@ -3,12 +3,14 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buffers.h"
 #include "cuda_exec.h"
 #include "cuda_gen.h"
 #include "onednn_block.h"
+#include "paired.h"
 
 void openblas_set_num_threads(int n);
 
@@ -108,6 +110,27 @@ static int guard_intact(const float *y, int64_t n)
     return 1;
 }
 
+/* The call of generated kernel gk on the workbench's input, with its own
+ * workspace and an output followed by guard floats.  0, or -1 when out of
+ * memory. */
+static int kernel_call_setup(const struct plan_item *it, const struct workbench *b, const struct gen_kernel *gk,
+                             struct kernel_call *call)
+{
+    call->forward = gk->forward;
+    call->w = (const float *const *)b->ws.ptr;
+    call->x = b->x;
+    call->nthreads = it->threads;
+    call->workspace_floats = gk->info->workspace_floats * it->threads;
+    call->workspace = buf_alloc(call->workspace_floats);
+    call->y = buf_alloc(b->ny + GUARD_FLOATS);
+    if (!call->workspace || !call->y)
+        return -1;
+    buf_fill_nan(call->y, b->ny);
+    for (int i = 0; i < GUARD_FLOATS; i++)
+        call->y[b->ny + i] = GUARD_VALUE;
+    return 0;
+}
+
 /* One call on poisoned output with a guard zone after it, checked against
  * the reference; `note` goes into the message of a passing impl. */
 static int first_run(const struct plan_item *it, const struct workbench *b, timed_fn fn, void *ctx,
@@ -148,14 +171,7 @@ static int prepare_gen(const struct plan_item *it, const char *impl, const struc
         report(r, "compile_error", err);
         return -1;
     }
-    call->forward = gk->forward;
-    call->w = (const float *const *)b->ws.ptr;
-    call->x = b->x;
-    call->nthreads = it->threads;
-    call->workspace_floats = gk->info->workspace_floats * it->threads;
-    call->workspace = buf_alloc(call->workspace_floats);
-    call->y = buf_alloc(b->ny + GUARD_FLOATS);
-    if (!call->workspace || !call->y) {
+    if (kernel_call_setup(it, b, gk, call) != 0) {
         report(r, "crashed", "out of memory for the kernel's buffers");
         return -1;
     }
@@ -188,6 +204,54 @@ static int prepare_vendor(const struct plan_item *it, const struct exec_opts *o,
     return first_run(it, b, run_vendor, v, v->y, r, first_s, what);
 }
 
+/* The baseline's generated kernels, built in a module's child so the two
+ * are timed in one interleaved loop.  Their parity was checked by the
+ * baseline's own item; here they only run. */
+struct paired_base {
+    struct workbench b;
+    struct gen_kernel gk[PLAN_IMPLS_MAX];
+    struct kernel_call calls[PLAN_IMPLS_MAX];
+    double first_s[PLAN_IMPLS_MAX];
+    int n;
+};
+
+/* The ratio is to the fastest baseline kernel: one whose first call took
+ * more than twice the fastest one's is not it, and timing it beside every
+ * module configuration would only cost time (Conv's direct variant is
+ * ~10x its gemm at YOLOv8n's shapes). */
+static void drop_slow_kernels(struct paired_base *pb)
+{
+    double fastest = 0;
+    for (int k = 0; k < pb->n; k++)
+        fastest = k == 0 || pb->first_s[k] < fastest ? pb->first_s[k] : fastest;
+    int kept = 0;
+    for (int k = 0; k < pb->n; k++)
+        if (pb->first_s[k] <= 2 * fastest) {
+            pb->calls[kept] = pb->calls[k];
+            pb->first_s[kept++] = pb->first_s[k];
+        }
+    pb->n = kept; /* the dropped ones stay mapped: the child exits after this item */
+}
+
+static void prepare_base(const struct plan_item *base, const struct exec_opts *o, struct paired_base *pb)
+{
+    char err[ERR_MAX];
+    memset(pb, 0, sizeof *pb);
+    if (bench_setup(&pb->b, base, o, err, sizeof err) != 0)
+        return; /* no ratio then; the module's own rows are unaffected */
+    for (int i = 0; i < base->n_impl && pb->n < PLAN_IMPLS_MAX; i++) {
+        struct gen_kernel *gk = &pb->gk[pb->n];
+        if (strncmp(base->impl[i], "gen:", 4) ||
+            gen_build(&o->env, &base->inst.args, base->inst.in, base->impl[i] + 4, gk, err, sizeof err) != GEN_OK ||
+            kernel_call_setup(base, &pb->b, gk, &pb->calls[pb->n]) != 0)
+            continue;
+        double t0 = now_s();
+        run_kernel(&pb->calls[pb->n]);
+        pb->first_s[pb->n++] = now_s() - t0;
+    }
+    drop_slow_kernels(pb);
+}
+
 /* The oracle is timed alone with a few calls: it is slow by design and its
  * time is shown for scale, not as a competitor. */
 static void time_ref(struct ref_call *rc, double first_s, const struct exec_opts *o,
@@ -214,12 +278,112 @@ static void set_current(void *arg, int i)
     sh->current = map[i];
 }
 
+/* Index of the fastest of timed[from..to), or -1 when none has a median. */
+static int fastest(const struct timed_impl *timed, int from, int to)
+{
+    int best = -1;
+    for (int k = from; k < to; k++)
+        if (timed[k].result.samples > 0 && (best < 0 || timed[k].result.median_ms < timed[best].result.median_ms))
+            best = k;
+    return best;
+}
+
+/* Each of the first n_own impls over the fastest of the baseline's kernels
+ * timed beside them, timed[ref_from..ref_to). */
+static void fill_ratios(struct exec_shared *sh, const int *map, const struct timed_impl *timed, int n_own,
+                        int ref_from, int ref_to, struct timing_samples *keep)
+{
+    int best = fastest(timed, ref_from, ref_to);
+    for (int k = 0; k < n_own && best >= 0; k++) {
+        struct paired_ratio pr;
+        paired_ratio(&keep[k], &keep[best], &pr);
+        struct impl_report *r = &sh->r[map[k]];
+        r->ratio = pr.ratio, r->ratio_lo = pr.lo, r->ratio_hi = pr.hi;
+    }
+}
+
+/* Builds, checks and times the generated, host-emulated CUDA and oneDNN
+ * impls of it in one interleaved loop (with the baseline's kernels beside
+ * them when o->base is set and it is a module: its ratio to the baseline
+ * from one process); impl=cuda:* runs on the device by itself. */
+static void time_impls(const struct plan_item *it, const struct exec_opts *o, struct workbench *b,
+                       struct exec_shared *sh)
+{
+    struct gen_kernel gk[PLAN_IMPLS_MAX];
+    struct kernel_call calls[PLAN_IMPLS_MAX];
+    struct timed_impl timed[TIMING_IMPLS_MAX];
+    struct timing_samples keep[TIMING_IMPLS_MAX];
+    int map[TIMING_IMPLS_MAX], n_timed = 0;
+    struct vendor_call vendor; /* impl=onednn: at most one per item */
+    memset(gk, 0, sizeof gk);
+    memset(keep, 0, sizeof keep);
+    memset(&vendor, 0, sizeof vendor);
+    for (int i = 0; i < it->n_impl; i++) {
+        int is_vendor = !strcmp(it->impl[i], "onednn");
+        if (sh->r[i].done)
+            continue;
+        sh->current = i;
+        if (!strncmp(it->impl[i], "cuda:", 5)) {
+            struct cuda_exec_in in = {&b->ws, b->x, b->y_ref, b->nx, b->ny};
+            cuda_exec_impl(it, it->impl[i] + 5, o, &in, &sh->r[i]);
+            continue;
+        }
+        if (strncmp(it->impl[i], "gen:", 4) && strncmp(it->impl[i], "cuda-host:", 10) && !is_vendor)
+            continue;
+        double first_s = 0;
+        if (is_vendor ? prepare_vendor(it, o, b, &vendor, &sh->r[i], &first_s)
+                      : prepare_gen(it, it->impl[i], o, b, &gk[i], &calls[i], &sh->r[i], &first_s)) {
+            sh->r[i].done = 1;
+            continue;
+        }
+        timed[n_timed] = (struct timed_impl){.fn = is_vendor ? run_vendor : run_kernel,
+                                             .ctx = is_vendor ? (void *)&vendor : (void *)&calls[i],
+                                             .first_call_s = first_s, .keep = &keep[n_timed]};
+        map[n_timed++] = i;
+    }
+    /* Kept (never freed): the child exits after this item. */
+    struct paired_base *pb = o->base && !strcmp(it->role, "module") && n_timed > 0 ? calloc(1, sizeof *pb) : NULL;
+    if (pb)
+        prepare_base(o->base, o, pb);
+    int paired = pb && pb->n > 0;
+    for (int k = 0; paired && k < pb->n && n_timed + k < TIMING_IMPLS_MAX; k++) {
+        timed[n_timed + k] = (struct timed_impl){.fn = run_kernel, .ctx = &pb->calls[k],
+                                                 .first_call_s = pb->first_s[k], .keep = &keep[n_timed + k]};
+        map[n_timed + k] = -1; /* a crash here is no impl's of this item */
+    }
+    int n_all = n_timed + (paired ? pb->n : 0);
+    n_all = n_all < TIMING_IMPLS_MAX ? n_all : TIMING_IMPLS_MAX;
+    void *arg[2] = {sh, map};
+    int timed_ok = timing_run(timed, n_all, &o->timing, set_current, arg) == 0;
+    if (paired && timed_ok)
+        fill_ratios(sh, map, timed, n_timed, n_timed, n_all, keep);
+    for (int k = 0; k < n_timed; k++) {
+        struct impl_report *r = &sh->r[map[k]];
+        if (!timed_ok) {
+            report(r, "crashed", TIMING_OOM);
+            continue;
+        }
+        r->t = timed[k].result;
+        int is_vendor = timed[k].fn == run_vendor;
+        if (!guard_intact(is_vendor ? vendor.y : calls[map[k]].y, b->ny))
+            snprintf(r->status, sizeof r->status, "fail_parity");
+        if (is_vendor && dnn_block_failed(&vendor.blk))
+            report(r, "crashed", "a oneDNN call failed while timed");
+        r->done = 1;
+    }
+    for (int k = 0; k < n_all; k++)
+        timing_samples_free(&keep[k]);
+}
+
 void execute_item(const struct plan_item *it, const struct exec_opts *o, struct exec_shared *sh)
 {
     struct workbench b;
     char err[ERR_MAX];
     memset(&b, 0, sizeof b);
     openblas_set_num_threads(1); /* kernels call BLAS inside their own OpenMP regions */
+    for (int i = 0; i < it->n_impl; i++)
+        if (!sh->r[i].done)
+            sh->r[i].ratio = sh->r[i].ratio_lo = sh->r[i].ratio_hi = NAN;
     if (bench_setup(&b, it, o, err, sizeof err) != 0) {
         for (int i = 0; i < it->n_impl; i++)
             if (!sh->r[i].done)
@@ -237,51 +401,7 @@ void execute_item(const struct plan_item *it, const struct exec_opts *o, struct 
     if (ref_idx >= 0 && !sh->r[ref_idx].done)
         time_ref(&rc, ref_s, o, &sh->r[ref_idx]);
 
-    struct gen_kernel gk[PLAN_IMPLS_MAX];
-    struct kernel_call calls[PLAN_IMPLS_MAX];
-    struct timed_impl timed[PLAN_IMPLS_MAX];
-    int map[PLAN_IMPLS_MAX], n_timed = 0;
-    struct vendor_call vendor; /* impl=onednn: at most one per item */
-    memset(gk, 0, sizeof gk);
-    memset(&vendor, 0, sizeof vendor);
-    for (int i = 0; i < it->n_impl; i++) {
-        int is_vendor = !strcmp(it->impl[i], "onednn");
-        if (sh->r[i].done)
-            continue;
-        sh->current = i;
-        if (!strncmp(it->impl[i], "cuda:", 5)) {
-            struct cuda_exec_in in = {&b.ws, b.x, b.y_ref, b.nx, b.ny};
-            cuda_exec_impl(it, it->impl[i] + 5, o, &in, &sh->r[i]);
-            continue;
-        }
-        if (strncmp(it->impl[i], "gen:", 4) && strncmp(it->impl[i], "cuda-host:", 10) && !is_vendor)
-            continue;
-        double first_s = 0;
-        if (is_vendor ? prepare_vendor(it, o, &b, &vendor, &sh->r[i], &first_s)
-                      : prepare_gen(it, it->impl[i], o, &b, &gk[i], &calls[i], &sh->r[i], &first_s)) {
-            sh->r[i].done = 1;
-            continue;
-        }
-        timed[n_timed] = is_vendor ? (struct timed_impl){.fn = run_vendor, .ctx = &vendor, .first_call_s = first_s}
-                                   : (struct timed_impl){.fn = run_kernel, .ctx = &calls[i], .first_call_s = first_s};
-        map[n_timed++] = i;
-    }
-    void *arg[2] = {sh, map};
-    int timed_ok = timing_run(timed, n_timed, &o->timing, set_current, arg) == 0;
-    for (int k = 0; k < n_timed; k++) {
-        struct impl_report *r = &sh->r[map[k]];
-        if (!timed_ok) {
-            report(r, "crashed", TIMING_OOM);
-            continue;
-        }
-        r->t = timed[k].result;
-        int is_vendor = timed[k].fn == run_vendor;
-        if (!guard_intact(is_vendor ? vendor.y : calls[map[k]].y, b.ny))
-            snprintf(r->status, sizeof r->status, "fail_parity");
-        if (is_vendor && dnn_block_failed(&vendor.blk))
-            report(r, "crashed", "a oneDNN call failed while timed");
-        r->done = 1;
-    }
+    time_impls(it, o, &b, sh);
     sh->current = -1;
     /* Buffers and kernels stay mapped: this runs in a child that exits next. */
 }

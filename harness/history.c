@@ -11,7 +11,7 @@
 #include "history.h"
 #include "run_meta.h"
 
-enum { HIST_FIELDS = 9 };
+enum { HIST_FIELDS_V1 = 9, HIST_FIELDS = 13 };
 
 static void put_field(FILE *f, const char *s, int last)
 {
@@ -24,7 +24,16 @@ static void put_field(FILE *f, const char *s, int last)
     fputs(last ? "\"\n" : "\",", f);
 }
 
-static void put_row(FILE *f, const struct run_meta *m, const struct result_row *r, const char *run)
+/* A number, or nothing for NaN, then the separator. */
+static void put_number(FILE *f, double v, const char *sep)
+{
+    if (!isnan(v))
+        fprintf(f, "%.6g", v);
+    fputs(sep, f);
+}
+
+/* fields: HIST_FIELDS, or HIST_FIELDS_V1 when appending to an older file. */
+static void put_row(FILE *f, const struct run_meta *m, const struct result_row *r, const char *run, int fields)
 {
     char num[160];
     put_field(f, m->commit, 0);
@@ -33,7 +42,26 @@ static void put_row(FILE *f, const struct run_meta *m, const struct result_row *
     snprintf(num, sizeof num, "%.6g,%.6g,%.6g,%d,", r->median_ms, r->p10_ms, r->p90_ms, r->samples);
     fputs(num, f);
     put_field(f, m->date, 0);
-    put_field(f, run, 1);
+    put_field(f, run, fields == HIST_FIELDS_V1);
+    if (fields == HIST_FIELDS_V1)
+        return;
+    put_number(f, r->ratio_vs_base, ",");
+    put_number(f, r->ratio_ci_lo, ",");
+    put_number(f, r->ratio_ci_hi, ",");
+    put_number(f, r->load, "\n");
+}
+
+/* The number of fields the existing file's header has (HIST_FIELDS for a
+ * new or empty file). */
+static int file_fields(const char *hist_path)
+{
+    char line[512];
+    FILE *f = fopen(hist_path, "r");
+    if (!f)
+        return HIST_FIELDS;
+    int v1 = fgets(line, sizeof line, f) && !strcmp(line, HISTORY_HEADER_V1 "\n");
+    fclose(f);
+    return v1 ? HIST_FIELDS_V1 : HIST_FIELDS;
 }
 
 int history_append(const char *hist_path, const char *run_dir, char *err, size_t errlen)
@@ -48,7 +76,7 @@ int history_append(const char *hist_path, const char *run_dir, char *err, size_t
     if (n < 0)
         return -1;
     struct stat st;
-    int fresh = stat(hist_path, &st) != 0 || st.st_size == 0;
+    int fresh = stat(hist_path, &st) != 0 || st.st_size == 0, fields = fresh ? HIST_FIELDS : file_fields(hist_path);
     FILE *f = fopen(hist_path, "a");
     if (!f) {
         snprintf(err, errlen, "%s: cannot open (%s)", hist_path, strerror(errno));
@@ -63,7 +91,7 @@ int history_append(const char *hist_path, const char *run_dir, char *err, size_t
         snprintf(real, sizeof real, "%s", run_dir);
     for (int i = 0; i < n; i++)
         if (!strcmp(rows[i].status, "ok") && !isnan(rows[i].median_ms))
-            put_row(f, &m, &rows[i], real), added++;
+            put_row(f, &m, &rows[i], real, fields), added++;
     free(rows);
     int bad = ferror(f); /* sticky: any failed write above */
     if (fclose(f) != 0 || bad) {
@@ -79,6 +107,7 @@ struct hreader {
     const char *path;
     struct hist_row *rows, cur;
     int n, cap, field, failed;
+    int fields; /* of this file: HIST_FIELDS or HIST_FIELDS_V1 */
     long line;
     char header[256];
     char *err;
@@ -108,6 +137,10 @@ static void set_field(struct hist_row *h, int k, const char *s)
     case 6: h->samples = atoi(s); break;
     case 7: snprintf(h->date, sizeof h->date, "%s", s); break;
     case 8: snprintf(h->run, sizeof h->run, "%s", s); break;
+    case 9: h->ratio = *s ? strtod(s, NULL) : NAN; break;
+    case 10: h->ratio_lo = *s ? strtod(s, NULL) : NAN; break;
+    case 11: h->ratio_hi = *s ? strtod(s, NULL) : NAN; break;
+    case 12: h->load = *s ? strtod(s, NULL) : NAN; break;
     }
 }
 
@@ -125,15 +158,23 @@ static void on_hfield(void *s, size_t len, void *data)
     r->field++;
 }
 
+static void clear_row(struct hist_row *h)
+{
+    memset(h, 0, sizeof *h);
+    h->ratio = h->ratio_lo = h->ratio_hi = h->load = NAN;
+}
+
 static void on_hrecord(int c, void *data)
 {
     struct hreader *r = data;
     if (r->failed)
         return;
-    if (r->line == 1 && strcmp(r->header, HISTORY_HEADER))
+    if (r->line == 1 && !strcmp(r->header, HISTORY_HEADER_V1))
+        r->fields = HIST_FIELDS_V1; /* an older history: no ratio or load */
+    else if (r->line == 1 && strcmp(r->header, HISTORY_HEADER))
         hfail(r, "%s: not an ablate history file (header must be %s)", r->path, HISTORY_HEADER);
-    else if (r->line > 1 && r->field != HIST_FIELDS)
-        hfail(r, "%s: line %ld: %d fields, expected %d", r->path, r->line, r->field, HIST_FIELDS);
+    else if (r->line > 1 && r->field != r->fields)
+        hfail(r, "%s: line %ld: %d fields, expected %d", r->path, r->line, r->field, r->fields);
     else if (r->line > 1 && r->n == r->cap) {
         int cap = r->cap ? 2 * r->cap : 256;
         struct hist_row *g = realloc(r->rows, (size_t)cap * sizeof *g);
@@ -144,7 +185,7 @@ static void on_hrecord(int c, void *data)
     }
     if (!r->failed && r->line > 1)
         r->rows[r->n++] = r->cur;
-    memset(&r->cur, 0, sizeof r->cur);
+    clear_row(&r->cur);
     r->field = 0;
     r->line++;
 }
@@ -157,7 +198,8 @@ int history_read(const char *path, struct hist_row **rows, char *err, size_t err
         snprintf(err, errlen, "%s: cannot open (%s)", path, strerror(errno));
         return -1;
     }
-    struct hreader r = {.path = path, .line = 1, .err = err, .errlen = errlen};
+    struct hreader r = {.path = path, .line = 1, .fields = HIST_FIELDS, .err = err, .errlen = errlen};
+    clear_row(&r.cur);
     struct csv_parser p;
     char buf[65536];
     size_t got;

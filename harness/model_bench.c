@@ -338,11 +338,11 @@ static void print_e2e(const struct graph *g, const char *what, const struct timi
                       const struct parity *p, double sum, int64_t flops, int threads, int ok)
 {
     printf("%s%s end-to-end at %dx%d, %d thread%s: %.3f ms median (p10 %.3f, p90 %.3f, %d samples; "
-           "sum of layers %.3f ms; co-tenant load %.2f CPUs), %.2f GFLOP/s; %s graph vs "
+           "sum of layers %.3f ms; co-tenant load %.2f CPUs; huge pages %ld MiB), %.2f GFLOP/s; %s graph vs "
            "reference graph: max_abs=%.3g max_rel=%.3g nmse=%.3g %s\n",
            g->m->name, g->vendor && !strcmp(what, "oneDNN-conv") ? " with oneDNN convs" : "", g->size,
            g->size, threads, threads > 1 ? "s" : "", e->median_ms, e->p10_ms, e->p90_ms, e->samples, sum,
-           e->load, (double)flops / (e->median_ms * 1e6), what, p->max_abs, p->max_rel, p->nmse,
+           e->load, buf_huge_kib() / 1024, (double)flops / (e->median_ms * 1e6), what, p->max_abs, p->max_rel, p->nmse,
            ok ? "ok" : "FAIL");
 }
 
@@ -454,5 +454,80 @@ static int bench(const struct model *m, int imgsz, int threads, int quick, int p
     if (ms)
         graph_free(&g);
     free(ms);
+    return rc;
+}
+
+/* 1 when the graph's last output holds only finite numbers. */
+static int graph_finite(const struct graph *g)
+{
+    int last = g->m->nlayers - 1;
+    const float *y = g->outs[last];
+    for (int64_t k = 0; k < numel(g->shapes[last]); k++)
+        if (!(y[k] - y[k] == 0))
+            return 0;
+    return 1;
+}
+
+/* 1 when every layer of m accepts its input at size x size. */
+static int model_fits(const struct model *m, int size)
+{
+    char e[ERR_MAX];
+    struct shape4 *shapes = calloc((size_t)m->nlayers, sizeof *shapes);
+    int ok = shapes && model_shapes(m, size, shapes, e, sizeof e) == 0;
+    free(shapes);
+    return ok;
+}
+
+/* Parity of m at `size`, in a graph of its own that is freed after. */
+static int parity_at(const struct model *m, int size, int threads, struct parity *p, char *err, size_t errlen)
+{
+    struct graph g;
+    struct parity par[3]; /* indexed by run_mode; only RUN_GEN is read here */
+    int rc = graph_setup(&g, m, size, threads, 0, err, errlen);
+    if (rc == 0 && (rc = graph_parity(&g, par)) != 0)
+        snprintf(err, errlen, "out of memory");
+    if (rc == 0)
+        *p = par[RUN_GEN];
+    if (g.runs)
+        graph_free(&g);
+    return rc;
+}
+
+int model_bench_pair(const struct model *m, const struct model *base, int imgsz, int parity_size, int threads,
+                     int quick, struct model_pair_result *r, char *err, size_t errlen)
+{
+    struct graph g, gb;
+    struct timing_opts o;
+    memset(r, 0, sizeof *r);
+    memset(&g, 0, sizeof g), memset(&gb, 0, sizeof gb);
+    r->parity_size = parity_size;
+    while (r->parity_size < imgsz && !model_fits(m, r->parity_size))
+        r->parity_size += 32; /* e.g. ACmix's 7x7 reflection padding needs P5 maps of 4x4 */
+    int rc = parity_at(m, r->parity_size, threads, &r->par, err, errlen);
+    if (rc == 0)
+        rc = graph_setup(&g, m, imgsz, threads, 0, err, errlen);
+    if (rc == 0)
+        rc = graph_setup(&gb, base, imgsz, threads, 0, err, errlen);
+    struct timing_samples keep[2] = {{0}};
+    struct graph_call c[2] = {{&g, RUN_GEN}, {&gb, RUN_GEN}};
+    struct timed_impl t[2] = {{.fn = run_graph, .ctx = &c[0], .keep = &keep[0]},
+                              {.fn = run_graph, .ctx = &c[1], .keep = &keep[1]}};
+    if (rc == 0) {
+        t[0].first_call_s = first_call_s(run_graph, &c[0]), t[1].first_call_s = first_call_s(run_graph, &c[1]);
+        timing_opts_default(&o, quick);
+        if ((rc = timing_run(t, 2, &o, NULL, NULL)) != 0)
+            snprintf(err, errlen, TIMING_OOM);
+    }
+    if (rc == 0) {
+        paired_ratio(&keep[0], &keep[1], &r->ratio);
+        r->e2e = t[0].result, r->base = t[1].result;
+        r->ok = r->par.n_nonfinite == 0 && r->par.n_bad == 0 && graph_finite(&g);
+        rc = r->ok ? 0 : 1;
+    }
+    timing_samples_free(&keep[0]), timing_samples_free(&keep[1]);
+    if (g.runs)
+        graph_free(&g);
+    if (gb.runs)
+        graph_free(&gb);
     return rc;
 }

@@ -5,6 +5,7 @@
 #define ABLATE_MODEL_BENCH_H
 
 #include "model.h"
+#include "paired.h"
 #include "parity.h"
 #include "timing.h"
 
@@ -31,5 +32,25 @@ struct model_bench_result {
  * (placement sweeps only need the end-to-end number).  Same returns. */
 int model_bench_run(const struct model *m, int imgsz, int threads, int quick, int per_layer,
                     struct model_bench_result *r, char *err, size_t errlen);
+
+/* A placement against its base model, both timed end to end interleaved
+ * in one process (A B, B A, ...: timing.h), so the ratio's two sides share
+ * the process, its pages and its thread pool (paired.h).  Parity: the
+ * placement's whole generated graph against its reference graph at
+ * parity_size x parity_size, or the next multiple of 32 at which every
+ * layer's input is large enough (a smaller image: the scalar reference
+ * graph at 640 costs more than all the timing), with kernels generated for
+ * that size; the timed graphs at imgsz are only checked to give finite
+ * outputs.
+ * Same returns as model_bench_run. */
+struct model_pair_result {
+    struct timing_result e2e, base; /* the placement's and the base's */
+    struct paired_ratio ratio;      /* placement over base */
+    struct parity par;              /* at parity_size */
+    int parity_size;                /* the size it was checked at */
+    int ok;
+};
+int model_bench_pair(const struct model *m, const struct model *base, int imgsz, int parity_size, int threads,
+                     int quick, struct model_pair_result *r, char *err, size_t errlen);
 
 #endif

@@ -24,12 +24,24 @@
 void placement_latency_interval(const struct result_row *r, const struct result_row *base, double *lo,
                                 double *hi)
 {
+    if (!isnan(r->ratio_ci_lo) && !isnan(r->ratio_ci_hi)) { /* timed beside the base in one process */
+        *lo = r->ratio_ci_lo, *hi = r->ratio_ci_hi;
+        return;
+    }
     int ok = base && base->median_ms > 0 && !isnan(r->p10_ms) && !isnan(r->p90_ms);
     *lo = ok ? r->p10_ms / base->median_ms : NAN;
     *hi = ok ? r->p90_ms / base->median_ms : NAN;
 }
 
-const char placement_interval_text[] = "bars: p10-p90 of the latency / base median";
+double placement_latency_ratio(const struct result_row *r, const struct result_row *base)
+{
+    if (!isnan(r->ratio_vs_base))
+        return r->ratio_vs_base;
+    return base && base->median_ms > 0 ? r->median_ms / base->median_ms : NAN;
+}
+
+const char placement_interval_text[] = "bars: the ratio's 95% interval (paired, one process; older runs: p10-p90 "
+                                       "of the latency / base median)";
 
 int placement_points(const struct result_row *rows, int n, const char *scale, int threads,
                      const struct result_row ***out)
@@ -65,7 +77,7 @@ static struct scatter_point point_of(const struct result_row *r, const struct re
         (flops && b->flops_thop == 0))
         return p;
     p.x = flops ? (double)r->flops_thop / (double)b->flops_thop : (double)r->params / (double)b->params;
-    p.y = r->median_ms / b->median_ms;
+    p.y = placement_latency_ratio(r, b);
     placement_latency_interval(r, b, &p.lo, &p.hi);
     return p;
 }

@@ -23,7 +23,7 @@ static void print_row(FILE *f, const struct result_row *r, const struct result_r
                 r->status, r->message);
         return;
     }
-    double ratio = b && b->median_ms > 0 ? r->median_ms / b->median_ms : NAN, lo, hi;
+    double ratio = placement_latency_ratio(r, b), lo, hi; /* beside the base in one process */
     double dparams = b && b->params ? 100.0 * (double)(r->params - b->params) / (double)b->params : NAN;
     placement_latency_interval(r, b, &lo, &hi);
     int flag = b && r != b && !isnan(r->median_ms) &&

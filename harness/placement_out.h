@@ -27,8 +27,12 @@ int placement_points(const struct result_row *rows, int n, const char *scale, in
 int placement_charts(const struct placement_plan *p, const char *dir, const struct result_row *rows, int n,
                      char *err, size_t errlen);
 
-/* The interval drawn around a placement's latency ratio (NaN: none), and
- * what it is, for captions and tables. */
+/* A placement's latency over the base's: the ratio timed beside the base in
+ * one process when the row has it (ratio_vs_base), else the two medians. */
+double placement_latency_ratio(const struct result_row *r, const struct result_row *base);
+/* The interval drawn around that ratio (NaN: none): its paired 95 %
+ * interval, or for older runs p10-p90 over the base median; and what it
+ * is, for captions and tables. */
 void placement_latency_interval(const struct result_row *r, const struct result_row *base, double *lo,
                                 double *hi);
 extern const char placement_interval_text[];

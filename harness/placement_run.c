@@ -1,8 +1,13 @@
 /* harness/placement_run.c — measures a placement plan: for every scale and
  * thread count the base model and each placement, built in memory
  * (placement_edit.c), counted (model_summarize) and timed end to end with
- * generated kernels (model_bench_run) in a forked child with a time limit,
- * so a crash or a hang becomes a row and the sweep goes on.  One CSV row
+ * generated kernels in a forked child with a time limit, so a crash or a
+ * hang becomes a row and the sweep goes on.  Each placement is timed
+ * interleaved with the base model in its child (model_bench_pair): its row
+ * gets its median and its ratio to the base with a 95 % interval
+ * (ratio_vs_base, ratio_ci_lo, ratio_ci_hi); the base row is the base timed
+ * against itself (an A/A ratio: how much the method wobbles).  Parity is
+ * checked on the whole graph at a smaller image (parity_size).  One CSV row
  * each (docs/models.md "Placement sweeps" lists how the columns are used), flushed
  * as it is written; --resume skips rows already in the CSV. */
 #include <errno.h>
@@ -25,9 +30,19 @@
 
 struct bench_shared {
     int rc;
-    struct model_bench_result r;
+    struct model_pair_result r;
     char err[ERR_MAX];
 };
+
+/* The image size of the parity check: a quarter of the timed one (the
+ * scalar reference graph costs 16x less), a multiple of the model's stride
+ * 32, at least 64 (or the timed size when that is smaller). */
+static int parity_size(int imgsz)
+{
+    int s = imgsz / 4 / 32 * 32;
+    s = s < 64 ? 64 : s;
+    return s < imgsz ? s : imgsz;
+}
 
 static int make_dir(const char *path, char *err, size_t errlen)
 {
@@ -79,11 +94,13 @@ static int choose_dir(const struct placement_plan *p, const struct placement_opt
     return make_dir(dir, err, errlen);
 }
 
-/* The child: generated graph vs reference graph, then the end-to-end timing. */
-static void bench_child(const struct model *m, const struct placement_plan *p, int threads,
-                        struct bench_shared *sh)
+/* The child: generated graph vs reference graph at parity_size, then the
+ * placement and the base timed end to end, interleaved. */
+static void bench_child(const struct model *m, const struct model *base, const struct placement_plan *p,
+                        int threads, struct bench_shared *sh)
 {
-    sh->rc = model_bench_run(m, p->imgsz, threads, p->quick, 0, &sh->r, sh->err, sizeof sh->err);
+    sh->rc = model_bench_pair(m, base, p->imgsz, parity_size(p->imgsz), threads, p->quick, &sh->r, sh->err,
+                              sizeof sh->err);
     _exit(0);
 }
 
@@ -94,8 +111,8 @@ static void fill_counts(struct result_row *row, const struct model_summary *s, i
     row->bytes = s->bytes_min;
 }
 
-static void bench_into(const struct model *m, const struct placement_plan *p, int threads,
-                       struct result_row *row)
+static void bench_into(const struct model *m, const struct model *base, const struct placement_plan *p,
+                       int threads, struct result_row *row)
 {
     struct bench_shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (sh == MAP_FAILED) {
@@ -107,7 +124,7 @@ static void bench_into(const struct model *m, const struct placement_plan *p, in
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0)
-        bench_child(m, p, threads, sh);
+        bench_child(m, base, p, threads, sh);
     if (pid < 0) {
         snprintf(row->status, sizeof row->status, "crashed");
         snprintf(row->message, sizeof row->message, "fork: %s", strerror(errno));
@@ -117,8 +134,10 @@ static void bench_into(const struct model *m, const struct placement_plan *p, in
         snprintf(row->status, sizeof row->status, "invalid");
         snprintf(row->message, sizeof row->message, "%s", sh->err);
     } else {
-        const struct model_bench_result *r = &sh->r;
+        const struct model_pair_result *r = &sh->r;
         snprintf(row->status, sizeof row->status, "%s", r->ok ? "ok" : "fail_parity");
+        snprintf(row->message, sizeof row->message, "parity at %dx%d", r->parity_size, r->parity_size);
+        row->ratio_vs_base = r->ratio.ratio, row->ratio_ci_lo = r->ratio.lo, row->ratio_ci_hi = r->ratio.hi;
         row->median_ms = r->e2e.median_ms, row->p10_ms = r->e2e.p10_ms, row->p90_ms = r->e2e.p90_ms;
         row->min_ms = r->e2e.min_ms, row->samples = r->e2e.samples, row->load = r->e2e.load;
         row->gflops = (double)row->flops_full / (r->e2e.median_ms * 1e6);
@@ -158,15 +177,17 @@ static void measure(const struct placement_plan *p, const struct model_yaml *bas
     char err[ERR_MAX + 600];
     struct model_yaml *y = malloc(sizeof *y);
     struct model_summary *s = malloc(sizeof *s);
-    struct model m;
+    struct model m, mb;
     int rc = y && s ? 0 : -1;
     snprintf(err, sizeof err, "out of memory");
     if (rc == 0)
         rc = v ? placement_apply(base, v, y, err, sizeof err) : (*y = *base, 0);
     if (rc == 0 && (rc = model_build(y, scale, &m, err, sizeof err)) == 0) {
-        if ((rc = model_summarize(&m, p->imgsz, 0, s, err, sizeof err)) == 0) {
+        if ((rc = model_summarize(&m, p->imgsz, 0, s, err, sizeof err)) == 0 &&
+            (rc = model_build(base, scale, &mb, err, sizeof err)) == 0) {
             fill_counts(row, s, p->imgsz);
-            bench_into(&m, p, threads, row);
+            bench_into(&m, &mb, p, threads, row);
+            model_free(&mb);
         }
         model_free(&m);
     }
@@ -222,6 +243,11 @@ int placement_run(const struct placement_plan *p, const struct placement_opts *o
     struct result_row *done = NULL;
     int ndone = o->resume ? results_read(csv_path, &done, err, errlen) : 0;
     struct model_yaml *base = ndone >= 0 ? model_yaml_read(p->model_path, err, errlen) : NULL;
+    if (base)
+        printf("timing: each placement end to end, interleaved with the base model in one process "
+               "(ratio_vs_base, 95%% CI); parity: each whole generated graph against its reference graph "
+               "at %dx%d or the next multiple of 32 the graph accepts (timed at %dx%d)\n", parity_size(p->imgsz),
+               parity_size(p->imgsz), p->imgsz, p->imgsz);
     FILE *csv = base ? results_open(csv_path, err, errlen) : NULL;
     int rc = csv ? run_all(p, base, csv, done, ndone, err, errlen) : -1;
     if (csv && fclose(csv) != 0 && rc == 0) {

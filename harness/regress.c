@@ -1,14 +1,33 @@
 /* harness/regress.c — the judgement behind `ablate regress` (its command
- * line, messages and exit status: cli_regress.c).
+ * line, messages and exit status: cli_regress.c).  Errors go back to the
+ * caller as -1 with a message in err.
  *
  * The current run (RUNDIR, or the run of the last history line) is set
- * against the history of the same fingerprint: for each desc, the last
- * REF_RUNS earlier runs.  Reference = the run with the median median of
- * those; the standard error of the log ratio adds, to the two runs' own
- * (stats.h), the spread between runs (1.4826 x MAD of the log medians),
- * because on a shared machine run-to-run drift is the larger noise; with
- * fewer than REGRESS_MIN_RUNS earlier runs that spread is unknown: no verdict.
- * Errors go back to the caller as -1 with a message in err. */
+ * against the history of the same fingerprint, row by row (desc):
+ *
+ *   measure    a module row that was timed beside its baseline in one
+ *              process is judged on that ratio (ratio_vs_base): a slower
+ *              machine or a busy co-tenant moves both sides and leaves it;
+ *              other rows (baselines, older histories) on their median.
+ *   reference  the median of the measure over the last REF_RUNS earlier
+ *              runs of the desc.
+ *   spread     learned from unchanged runs: the earlier runs of the desc
+ *              grouped by commit; each run's log(measure) minus its
+ *              commit's median, scaled for the group size; 1.4826 x the
+ *              median absolute deviation of those is the sd of one run
+ *              (at least SPREAD_FLOOR).  It needs AA_MIN runs in groups of
+ *              two or more (A/A runs: same commit, same fingerprint).
+ *              Without them: 1.4826 x MAD of the reference runs (needs
+ *              MIN_RUNS of them, else no verdict), as before.
+ *   test       se(log change) = sqrt(spread^2 (1 + 1/k) + within^2), k the
+ *              reference runs, within the current run's own SE (stats.h;
+ *              for a ratio from its 95 % interval); slower when p < alpha
+ *              and the change exceeds the threshold (stats_verdict).
+ *   load       rows judged on their median and timed while co-tenants used
+ *              more than REGRESS_LOAD_MAX cores are counted in the closing line: a
+ *              verdict on them is as good as the spread learned under
+ *              similar load.
+ */
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -19,70 +38,101 @@
 #include "regress.h"
 #include "run_meta.h"
 
-/* At most REF_RUNS earlier runs make the reference (REGRESS_MIN_RUNS,
- * regress.h: the fewest that give a verdict). */
-enum { REF_RUNS = 5 };
+enum { REF_RUNS = 5, MIN_RUNS = REGRESS_MIN_RUNS, AA_MIN = 4 };
+#define SPREAD_FLOOR 0.005 /* no two runs agree better than this, whatever a few A/A runs showed */
+#define MAD_SD 1.4826
 
-static int cmp_double(const void *a, const void *b)
+static double measure(const struct hist_row *h, int by_ratio)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    return by_ratio ? h->ratio : h->median;
 }
 
-/* Run-to-run spread of log(median): 1.4826 MAD, 0 with fewer than 3 runs. */
-static double between_runs_se(const struct hist_row *const *ref, int k)
-{
-    double l[REF_RUNS], d[REF_RUNS];
-    if (k < 3)
-        return 0;
-    for (int i = 0; i < k; i++)
-        l[i] = log(ref[i]->median);
-    qsort(l, (size_t)k, sizeof *l, cmp_double);
-    double med = l[k / 2];
-    for (int i = 0; i < k; i++)
-        d[i] = fabs(l[i] - med);
-    qsort(d, (size_t)k, sizeof *d, cmp_double);
-    return 1.4826 * d[k / 2];
-}
-
-/* The earlier runs of desc on fingerprint fp, newest last, at most REF_RUNS. */
-static int earlier_runs(const struct hist_row *h, int n, const struct hist_row *cur, const struct hist_row **ref)
+/* Earlier runs of cur's desc on its fingerprint with the measure, newest
+ * first (all of them; the caller takes the first REF_RUNS as reference). */
+static int earlier_runs(const struct hist_row *h, int n, const struct hist_row *cur, int by_ratio,
+                        const struct hist_row **out)
 {
     int k = 0;
-    for (int i = n - 1; i >= 0 && k < REF_RUNS; i--)
+    for (int i = n - 1; i >= 0; i--)
         if (!strcmp(h[i].fp, cur->fp) && !strcmp(h[i].desc, cur->desc) && strcmp(h[i].run, cur->run) &&
-            h[i].median > 0)
-            ref[k++] = &h[i];
+            measure(&h[i], by_ratio) > 0)
+            out[k++] = &h[i];
     return k;
 }
 
-static void hist_summary(const struct hist_row *h, struct lat_summary *s)
+/* The sd of log(measure) between unchanged runs (same commit), or NaN
+ * with fewer than AA_MIN such runs. */
+static double learned_spread(const struct hist_row *const *r, int k, int by_ratio)
 {
-    s->median = h->median, s->p10 = h->p10, s->p90 = h->p90, s->n = h->samples;
+    double *dev = malloc(sizeof(double) * (size_t)(k ? k : 1)), *grp = malloc(sizeof(double) * (size_t)(k ? k : 1));
+    int nd = 0;
+    for (int i = 0; dev && grp && i < k; i++) {
+        int g = 0, first = 1;
+        for (int j = 0; j < k; j++)
+            if (!strcmp(r[j]->commit, r[i]->commit)) {
+                grp[g++] = log(measure(r[j], by_ratio));
+                first &= j >= i; /* r[i] is its commit's first: the group is done once */
+            }
+        if (!first || g < 2)
+            continue;
+        double med = stats_median(grp, g), scale = sqrt((double)g / (g - 1));
+        for (int j = 0; j < g; j++)
+            dev[nd++] = fabs(grp[j] - med) * scale;
+    }
+    double s = nd >= AA_MIN ? fmax(MAD_SD * stats_median(dev, nd), SPREAD_FLOOR) : NAN;
+    free(dev), free(grp);
+    return s;
+}
+
+/* 1.4826 MAD of log(measure) over the reference runs (the older rule). */
+static double reference_spread(const struct hist_row *const *r, int k, int by_ratio)
+{
+    double l[REF_RUNS], d[REF_RUNS];
+    for (int i = 0; i < k; i++)
+        l[i] = log(measure(r[i], by_ratio));
+    double med = stats_median(l, k);
+    for (int i = 0; i < k; i++)
+        d[i] = fabs(l[i] - med);
+    return MAD_SD * stats_median(d, k);
+}
+
+/* The current run's own SE of log(measure). */
+static double within_se(const struct hist_row *cur, int by_ratio)
+{
+    if (by_ratio)
+        return cur->ratio_lo > 0 && cur->ratio_hi > 0 ? (log(cur->ratio_hi) - log(cur->ratio_lo)) / (2 * 1.96) : NAN;
+    struct lat_summary s = {cur->median, cur->p10, cur->p90, cur->samples};
+    return stats_rel_se(&s);
 }
 
 void regress_judge(const struct hist_row *h, int n, const struct hist_row *cur, const struct compare_opts *o,
-                   struct lat_change *c, int *n_ref)
+                   struct regress_verdict *v)
 {
-    const struct hist_row *ref[REF_RUNS], *mid;
-    int k = earlier_runs(h, n, cur, ref);
-    *n_ref = k;
+    const struct hist_row **ref = malloc(sizeof *ref * (size_t)(n ? n : 1));
+    memset(v, 0, sizeof *v);
+    v->by_ratio = cur->ratio > 0 && ref && earlier_runs(h, n, cur, 1, ref) >= MIN_RUNS;
+    int all = ref ? earlier_runs(h, n, cur, v->by_ratio, ref) : 0, k = all < REF_RUNS ? all : REF_RUNS;
+    v->n_ref = k;
+    stats_verdict(NAN, NAN, o->threshold, o->alpha, &v->c);
     if (k == 0) {
-        stats_verdict(NAN, NAN, o->threshold, o->alpha, c);
+        free(ref);
         return;
     }
-    const struct hist_row *sorted[REF_RUNS];
-    memcpy(sorted, ref, (size_t)k * sizeof *ref);
-    for (int i = 1; i < k; i++) /* insertion sort by median: k <= 5 */
-        for (int j = i; j > 0 && sorted[j]->median < sorted[j - 1]->median; j--)
-            mid = sorted[j], sorted[j] = sorted[j - 1], sorted[j - 1] = mid;
-    mid = sorted[(k - 1) / 2];
-    struct lat_summary a, b;
-    hist_summary(mid, &a), hist_summary(cur, &b);
-    double se = sqrt(pow(stats_rel_se(&a), 2) + pow(stats_rel_se(&b), 2) + pow(between_runs_se(ref, k), 2));
-    stats_verdict(b.median / a.median, se, o->threshold, o->alpha, c);
-    if (k < REGRESS_MIN_RUNS)
-        c->verdict = CHANGE_UNKNOWN;
+    double vals[REF_RUNS], meds[REF_RUNS];
+    for (int i = 0; i < k; i++)
+        vals[i] = measure(ref[i], v->by_ratio), meds[i] = ref[i]->median;
+    double base = stats_median(vals, k);
+    v->old_ms = stats_median(meds, k);
+    v->spread = learned_spread(ref, all, v->by_ratio);
+    v->learned = !isnan(v->spread);
+    if (!v->learned)
+        v->spread = k >= MIN_RUNS ? reference_spread(ref, k, v->by_ratio) : NAN;
+    double w = within_se(cur, v->by_ratio);
+    double se = sqrt(v->spread * v->spread * (1 + 1.0 / k) + (isnan(w) ? 0 : w * w));
+    stats_verdict(measure(cur, v->by_ratio) / base, se, o->threshold, o->alpha, &v->c);
+    if (!v->learned && k < MIN_RUNS)
+        v->c.verdict = CHANGE_UNKNOWN;
+    free(ref);
 }
 
 /* The current run's rows: from RUNDIR (results.csv + meta.json), or the
@@ -131,6 +181,8 @@ int regress_rows_from_run(const char *run_dir, struct hist_row **cur, char *err,
         snprintf(c->run, sizeof c->run, "%s", real);
         c->median = rows[i].median_ms, c->p10 = rows[i].p10_ms, c->p90 = rows[i].p90_ms;
         c->samples = rows[i].samples;
+        c->ratio = rows[i].ratio_vs_base, c->ratio_lo = rows[i].ratio_ci_lo, c->ratio_hi = rows[i].ratio_ci_hi;
+        c->load = rows[i].load;
     }
     free(rows);
     if (!*cur) {
@@ -160,20 +212,28 @@ void regress_free(struct regress_input *in)
     *in = (struct regress_input){0};
 }
 
-int regress_table(FILE *f, const struct regress_input *in, const struct compare_opts *o, int *compared)
+/* The row as compare prints it, the desc marked with the measure judged. */
+static void print_verdict(FILE *f, const struct hist_row *cur, const struct regress_verdict *v)
+{
+    char desc[RES_TEXT + 32];
+    snprintf(desc, sizeof desc, "%s%s", cur->desc, v->by_ratio ? "  [ratio_vs_base]" : "");
+    compare_print_line(f, desc, v->old_ms, cur->median, &v->c);
+}
+
+int regress_table(FILE *f, const struct regress_input *in, const struct compare_opts *o, struct regress_counts *j)
 {
     int slower = 0;
-    *compared = 0;
+    memset(j, 0, sizeof *j);
     compare_print_header(f);
     for (int i = 0; i < in->n_cur; i++) {
-        struct lat_change c;
-        int k;
-        regress_judge(in->hist, in->n_hist, &in->cur[i], o, &c, &k);
-        if (k == 0)
+        struct regress_verdict v;
+        regress_judge(in->hist, in->n_hist, &in->cur[i], o, &v);
+        if (v.n_ref == 0)
             continue;
-        (*compared)++;
-        compare_print_line(f, in->cur[i].desc, in->cur[i].median / c.ratio, in->cur[i].median, &c);
-        slower += c.verdict == CHANGE_SLOWER;
+        j->compared++, j->by_ratio += v.by_ratio, j->learned += v.learned;
+        j->loaded += !v.by_ratio && in->cur[i].load > REGRESS_LOAD_MAX;
+        print_verdict(f, &in->cur[i], &v);
+        slower += v.c.verdict == CHANGE_SLOWER;
     }
     return slower;
 }
@@ -181,10 +241,11 @@ int regress_table(FILE *f, const struct regress_input *in, const struct compare_
 void regress_name_slower(FILE *f, const struct regress_input *in, const struct compare_opts *o)
 {
     for (int i = 0; i < in->n_cur; i++) {
-        struct lat_change c;
-        int k;
-        regress_judge(in->hist, in->n_hist, &in->cur[i], o, &c, &k);
-        if (c.verdict == CHANGE_SLOWER)
-            fprintf(f, "  %s  %.3fx [%.3f, %.3f]\n", in->cur[i].desc, c.ratio, c.lo, c.hi);
+        struct regress_verdict v;
+        regress_judge(in->hist, in->n_hist, &in->cur[i], o, &v);
+        if (v.c.verdict == CHANGE_SLOWER)
+            fprintf(f, "  %s  %.3fx [%.3f, %.3f] (%s; between-run spread %.1f%%%s)\n", in->cur[i].desc, v.c.ratio,
+                    v.c.lo, v.c.hi, v.by_ratio ? "ratio to its baseline, one process" : "median",
+                    100 * v.spread, v.learned ? ", learned from unchanged runs" : "");
     }
 }

@@ -31,6 +31,10 @@ struct result_row {
     double max_abs, max_rel, nmse;            /* NaN when not checked */
     double load;            /* other processes' CPU use (cores) seen while timing */
     char shard[16];         /* "I/N" or "" */
+    /* This row's median over its baseline's, both timed interleaved in one
+     * process (paired.h), and that ratio's 95 % interval; NaN when the row
+     * has no baseline or was written by an older ablate. */
+    double ratio_vs_base, ratio_ci_lo, ratio_ci_hi;
 };
 
 extern const char *const results_columns[];
@@ -46,8 +50,9 @@ int results_flush(FILE *f, char *err, size_t errlen);
  * Returns number of rows, or -1 with err. A missing file = 0 rows. */
 int results_read(const char *path, struct result_row **rows, char *err, size_t errlen);
 /* The same, also giving the file's column count: results_ncolumns, or
- * fewer for a file an older ablate wrote (its missing columns read as
- * empty; such a file can be read, not appended to). */
+ * fewer for a file an older ablate wrote (30: before `shard`, 31: before
+ * the ratio columns; its missing columns read as empty; such a file can be
+ * read, not appended to). */
 int results_read_columns(const char *path, struct result_row **rows, int *ncols, char *err, size_t errlen);
 /* Initialise a row: numbers NaN/0, strings empty. */
 void result_row_clear(struct result_row *r);

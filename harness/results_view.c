@@ -161,6 +161,14 @@ const struct config_view *results_view_baseline(const struct config_view *v, int
     return results_view_role(v, n, c, "baseline");
 }
 
+double results_view_base_ratio(const struct config_view *c, const struct config_view *base)
+{
+    const struct result_row *g = c->best_gen;
+    if (g && !isnan(g->ratio_vs_base))
+        return g->ratio_vs_base;
+    return g && base && base->best_gen ? g->median_ms / base->best_gen->median_ms : NAN;
+}
+
 void results_site_label(const struct result_row *r, char *buf, size_t len)
 {
     if (r->layer[0])

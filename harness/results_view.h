@@ -45,6 +45,13 @@ const struct config_view *results_view_role(const struct config_view *v, int n, 
 const struct config_view *results_view_baseline(const struct config_view *v, int n,
                                                 const struct config_view *c);
 
+/* c's best generated median over base's: the ratio measured beside the
+ * baseline in one process (ratio_vs_base) when the row has it, else (a
+ * file from before that column, or a row timed without its baseline) the
+ * quotient of the two medians, timed in separate processes.  NaN when
+ * either is missing. */
+double results_view_base_ratio(const struct config_view *c, const struct config_view *base);
+
 /* 1 when both rows sit at the same layer with the same input shape. */
 int results_same_site(const struct result_row *a, const struct result_row *b);
 

@@ -1,5 +1,6 @@
 /* harness/stats.c — the change test described in stats.h. */
 #include <math.h>
+#include <stdlib.h>
 
 #include "stats.h"
 
@@ -14,6 +15,18 @@ double stats_rel_se(const struct lat_summary *s)
         return NAN;
     double sd = (s->p90 - s->p10) / P10_P90_SD;
     return MEDIAN_SE * fmax(sd, 0) / sqrt((double)s->n) / s->median;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double stats_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 double stats_z_two_sided(double alpha)

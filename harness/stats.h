@@ -56,6 +56,9 @@ void stats_ratio_ci(const struct lat_summary *a, const struct lat_summary *b, do
 /* "~", "slower", "faster", "n<3". */
 const char *stats_verdict_name(enum change_verdict v);
 
+/* The median of v[0..n) (sorts v in place; n > 0). */
+double stats_median(double *v, int n);
+
 /* z with P(|Z| > z) = alpha. */
 double stats_z_two_sided(double alpha);
 

@@ -90,6 +90,7 @@ static void set_columns(struct table *t, const struct xargs *x, int all_threads,
     add_column(t, "best impl", 0);
     add_column(t, "median ms", 1);
     add_column(t, "vs base", 1);
+    add_column(t, "95% CI", 1);
     add_column(t, "torch ms", 1);
     if (pc.engines) {
         add_column(t, "ort ms", 1);
@@ -143,8 +144,11 @@ static void fill_row(struct table *t, const struct config_view *c, const struct 
     number(row[k++], n ? n->flops_full / 1e9 : NAN, "%.4g");
     snprintf(row[k++], CELL, "%s", g ? g->impl : "-");
     number(row[k++], g ? g->median_ms : NAN, "%.4g");
-    double ratio = g && base && base->best_gen ? g->median_ms / base->best_gen->median_ms : NAN;
-    number(row[k++], ratio, "%.2f");
+    number(row[k++], results_view_base_ratio(c, base), "%.2f");
+    if (g && !isnan(g->ratio_ci_lo) && !isnan(g->ratio_ci_hi))
+        snprintf(row[k++], CELL, "%.2f-%.2f", g->ratio_ci_lo, g->ratio_ci_hi);
+    else
+        snprintf(row[k++], CELL, "-");
     peer_cell(row[k++], c->peer[0]);
     if (pc.engines) {
         peer_cell(row[k++], c->peer[1]);
@@ -210,7 +214,9 @@ int summary_print(FILE *out, const char *csv_path, const char *xarg, int threads
         fprintf(out, "(no rows%s)\n", threads > 0 ? " at this thread count" : "");
     else
         fputs("best impl, median ms: the fastest generated kernel that passed; vs base: its median over the "
-              "(first listed) baseline's, same layer and threads; torch ms: PyTorch eager (scripts/torch_peer.py), same run\n",
+              "(first listed) baseline's, same layer and threads, both timed interleaved in one process; 95% CI: "
+              "that ratio's paired bootstrap interval (docs/measurement.md); torch ms: PyTorch eager "
+              "(scripts/torch_peer.py), same run\n",
               out);
     if (t.nrows && pc.any)
         fputs("ort ms, openvino ms: ONNX Runtime and OpenVINO on the exported module (scripts/peer_run.py), same run; "

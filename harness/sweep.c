@@ -107,6 +107,22 @@ static int row_present(const struct sweep_state *s, const char *desc)
     return 0;
 }
 
+/* The primary baseline at it's site and thread count, timed beside a
+ * module's configuration (execute.h); NULL for a baseline or when the
+ * sweep has none. */
+static const struct plan_item *baseline_of(const struct plan *p, const struct plan_item *it)
+{
+    if (strcmp(it->role, "module"))
+        return NULL;
+    for (int i = 0; i < p->n; i++) {
+        const struct plan_item *b = &p->items[i];
+        if (!strcmp(b->role, "baseline") && !b->invalid[0] && b->threads == it->threads &&
+            !strcmp(b->layer, it->layer) && !memcmp(&b->inst.in, &it->inst.in, sizeof b->inst.in))
+            return b;
+    }
+    return NULL;
+}
+
 static void fmt_duration(double s, char *buf, size_t len)
 {
     int t = (int)(s + 0.5);
@@ -168,8 +184,10 @@ int sweep_run(const struct plan *p, const struct sweep_opts *o, char *err, size_
                 snprintf(sh->r[j].status, sizeof sh->r[j].status, "invalid");
                 snprintf(sh->r[j].message, sizeof sh->r[j].message, "%s", it->invalid);
             }
-        else
+        else {
+            eo.base = baseline_of(p, it);
             sweep_run_item(it, &eo, p->timeout_s, sh);
+        }
         rc = sweep_write_item(&s, it, sh, err, errlen);
     }
     progress(&s, k, total, &p->items[p->n - 1]);

@@ -116,38 +116,62 @@ static int target_samples(const struct timed_impl *t, const struct timing_opts *
     return (int)want;
 }
 
-/* One pass of interleaved rounds; samples[i] gets target[i] timings. */
+/* One pass of interleaved rounds; samples[i] gets target[i] timings and
+ * round_end[i][r] marks where round r of impl i ended. */
 static void interleaved_pass(struct timed_impl *impls, int n, double **samples, const int *target,
-                             void (*progress)(void *, int), void *arg)
+                             int (*round_end)[TIMING_ROUNDS], void (*progress)(void *, int), void *arg)
 {
     int have[TIMING_IMPLS_MAX] = {0}, max_target = 0;
     for (int i = 0; i < n; i++)
         max_target = target[i] > max_target ? target[i] : max_target;
-    int rounds = max_target < 5 ? max_target : 5;
+    int rounds = max_target < TIMING_ROUNDS ? max_target : TIMING_ROUNDS;
     for (int round = 0; round < rounds; round++)
         for (int k = 0; k < n; k++) {
-            int i = round % 2 ? n - 1 - k : k;
+            int i = round % 2 ? n - 1 - k : k; /* A B, then B A: neither side always goes first */
             int quota = (target[i] * (round + 1)) / rounds - have[i];
-            if (quota <= 0)
-                continue;
-            if (progress)
-                progress(arg, i);
-            impls[i].fn(impls[i].ctx); /* re-warm after the neighbour churned the caches */
+            if (quota > 0) {
+                if (progress)
+                    progress(arg, i);
+                impls[i].fn(impls[i].ctx); /* re-warm after the neighbour churned the caches */
+            }
             for (int c = 0; c < quota; c++) {
                 double t0 = now_s();
                 impls[i].fn(impls[i].ctx);
                 samples[i][have[i]++] = now_s() - t0;
             }
+            round_end[i][round] = have[i];
         }
+}
+
+/* The samples in the order taken, for paired comparisons: 0, or -1 when
+ * out of memory (k->s stays NULL). */
+static int keep_samples(struct timing_samples *k, const double *s, int n, const int *round_end, int rounds)
+{
+    k->s = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+    if (!k->s)
+        return -1;
+    memcpy(k->s, s, sizeof(double) * (size_t)n);
+    k->n = n;
+    k->rounds = rounds;
+    memcpy(k->round_end, round_end, sizeof k->round_end);
+    return 0;
+}
+
+void timing_samples_free(struct timing_samples *k)
+{
+    free(k->s);
+    k->s = NULL;
+    k->n = 0;
 }
 
 int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
                void (*progress)(void *, int), void *arg)
 {
     double *samples[TIMING_IMPLS_MAX];
-    int target[TIMING_IMPLS_MAX];
+    int target[TIMING_IMPLS_MAX], round_end[TIMING_IMPLS_MAX][TIMING_ROUNDS] = {{0}}, max_target = 0;
     for (int i = 0; i < n; i++) {
         target[i] = target_samples(&impls[i], o);
+        max_target = target[i] > max_target ? target[i] : max_target;
         samples[i] = malloc(sizeof(double) * (size_t)target[i]);
         if (!samples[i]) {
             while (i-- > 0)
@@ -159,7 +183,7 @@ int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
     for (int attempt = 0; attempt <= o->retries; attempt++) {
         struct load_mark m;
         load_mark(&m);
-        interleaved_pass(impls, n, samples, target, progress, arg);
+        interleaved_pass(impls, n, samples, target, round_end, progress, arg);
         load = load_since(&m);
         if (load <= o->max_load || attempt == o->retries)
             break;
@@ -172,10 +196,13 @@ int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
                 break;
         }
     }
+    int rounds = max_target < TIMING_ROUNDS ? max_target : TIMING_ROUNDS, rc = 0;
     for (int i = 0; i < n; i++) {
+        if (impls[i].keep && keep_samples(impls[i].keep, samples[i], target[i], round_end[i], rounds) != 0)
+            rc = -1;
         timing_stats(samples[i], target[i], &impls[i].result);
         impls[i].result.load = load;
         free(samples[i]);
     }
-    return 0;
+    return rc;
 }

@@ -12,6 +12,9 @@
 #define ABLATE_TIMING_H
 
 #define TIMING_IMPLS_MAX 16
+/* Rounds of the interleaved loop: every impl is visited this many times
+ * (fewer when it takes fewer samples); paired.c resamples them. */
+#define TIMING_ROUNDS 8
 
 struct timing_opts {
     double min_time_s;   /* per implementation */
@@ -28,21 +31,35 @@ struct timing_result {
 
 typedef void (*timed_fn)(void *ctx);
 
+/* The raw samples of one impl, in the order taken (seconds), and where
+ * each round's visit ended: samples [round_end[k-1], round_end[k]) were
+ * taken in round k.  Impls timed in one timing_run share their rounds, so
+ * two of them can be compared round by round (paired.h). */
+struct timing_samples {
+    double *s;
+    int n, rounds;
+    int round_end[TIMING_ROUNDS];
+};
+
 struct timed_impl {
     timed_fn fn;
     void *ctx;
     double first_call_s; /* from the parity run: seeds the sample count */
     struct timing_result result;
+    struct timing_samples *keep; /* NULL, or filled with the samples (free with timing_samples_free) */
 };
 
 void timing_opts_default(struct timing_opts *o, int quick);
 /* Times every impl; results in impls[i].result.  `progress` (may be NULL)
  * is called with the index of the impl about to run (the sweep child uses it
  * to tell the parent which impl hung or crashed).  0, or -1 when the sample
- * buffers cannot be allocated (TIMING_OOM says so; nothing was timed). */
+ * buffers (or the samples an impl asked to keep) cannot be allocated
+ * (TIMING_OOM says so). */
 #define TIMING_OOM "out of memory for timing samples"
 int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
                 void (*progress)(void *arg, int impl), void *arg);
+
+void timing_samples_free(struct timing_samples *k);
 
 double now_s(void);
 /* Sorted-sample statistics (sorts `s` in place). */

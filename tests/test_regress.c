@@ -169,6 +169,6 @@ Test(regress, short_history_line)
     snprintf(args, sizeof args, "regress --history %s", hist);
     run_ablate(&r, args);
     cr_assert_eq(r.status, 2);
-    snprintf(want, sizeof want, "ablate: %s: line 2: 6 fields, expected 9\n", hist);
+    snprintf(want, sizeof want, "ablate: %s: line 2: 6 fields, expected 13\n", hist);
     cr_assert_str_eq(r.err, want);
 }

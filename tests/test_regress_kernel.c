@@ -1,13 +1,19 @@
-/* tests/test_regress_kernel.c — `make regress` end to end, with a real
- * kernel: three sweeps of a small Conv build a history on this machine;
- * then the Conv template is edited so the generated kernel runs its
- * convolution eight times (a deliberately slowed variant under the same
- * descriptor), and `ablate regress` must fail and name it.  That an
- * unchanged kernel is not flagged is tested on synthetic timings
- * (tests/test_regress.c): between separate processes this VM varies by up
- * to ~1.5x, more than the within-run spread the test statistic sees, so an
- * end-to-end "no change" check here would be flaky.  Everything runs in a private copy of gen/ so the
- * repository's templates and build cache are never touched. */
+/* tests/test_regress_kernel.c — `make regress` end to end, with real
+ * kernels, in a private copy of gen/ so the repository's templates and
+ * build cache are never touched.
+ *
+ * slowed_kernel_fails: three sweeps of a small Conv build a history; then
+ * the Conv template is edited so the generated kernel runs its convolution
+ * eight times (a deliberately slowed variant under the same descriptor),
+ * and `ablate regress` must fail and name it.
+ *
+ * aa_runs_pass_and_ten_percent_fails: ten A/A sweeps of AKConv beside its
+ * Conv baseline (1 thread, quick) at one commit; `ablate regress` after
+ * each of the last seven flags nothing (the between-run spread is learned
+ * from those unchanged runs).  Then the AKConv template is edited so each
+ * call spins 10 % of its own duration longer: regress must flag it, judged
+ * on its ratio to the Conv timed in the same process (which a co-tenant
+ * moves on both sides alike). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 
@@ -30,6 +36,10 @@ static void setup(void)
     write_file(exp, "return sweep { name = \"slow\", module = \"Conv\", backends = { \"gen\" },\n"
                     "  variants = { \"gemm\" }, args = { k = 3 }, threads = { 1 },\n"
                     "  shapes = {{ layer = \"A\", c1 = 16, c2 = 32, h = 40, w = 40, stride = 1 }} }\n");
+    snprintf(exp, sizeof exp, "%s/aa.lua", root);
+    write_file(exp, "return sweep { name = \"aa\", module = \"AKConv\", baseline = { module = \"Conv\", k = 3 },\n"
+                    "  backends = { \"gen\" }, variants = { \"gemm\" }, args = { num_param = 5 }, threads = { 1 },\n"
+                    "  shapes = {{ layer = \"A\", c1 = 16, c2 = 32, h = 40, w = 40, stride = 2 }} }\n");
     cr_assert_eq(setenv("ABLATE_ROOT", root, 1), 0);
 }
 
@@ -37,21 +47,49 @@ static void teardown(void) { remove_dir(root); }
 
 TestSuite(regress_kernel, .init = setup, .fini = teardown, .timeout = 300);
 
-static void sweep_once(void)
+static void sweep_of(const char *name)
 {
     struct run_out r;
     char args[256];
-    snprintf(args, sizeof args, "sweep %s/slow.lua --quick", root);
+    snprintf(args, sizeof args, "sweep %s/%s.lua --quick", root, name);
     run_ablate(&r, args);
     cr_assert_eq(r.status, 0, "%s", r.err);
     sleep(1); /* run folders are named by the second */
 }
+
+static void sweep_once(void) { sweep_of("slow"); }
 
 static void regress(struct run_out *r)
 {
     char args[256];
     snprintf(args, sizeof args, "regress --history %s/runs/history.csv", root);
     run_ablate(r, args);
+}
+
+/* The template's forward renamed forward_once and wrapped by one that
+ * calls it `reps` times, or (reps 0) once and then spins 10 % longer. */
+static void slow_template(const char *name, int reps)
+{
+    char tpl[128];
+    snprintf(tpl, sizeof tpl, "%s/gen/templates/%s", root, name);
+    sh("sed -i 's/^void ablate_kernel_forward(/static void forward_once(/' '%s'%s", tpl, "");
+    FILE *f = fopen(tpl, "a");
+    cr_assert_not_null(f);
+    fputs("\n#include <time.h>\n"
+          "static double slow_now(void)\n{\n    struct timespec ts;\n    clock_gettime(CLOCK_MONOTONIC, &ts);\n"
+          "    return ts.tv_sec + 1e-9 * ts.tv_nsec;\n}\n"
+          "void ablate_kernel_forward(const float *const *w, const float *x, float *y, float *workspace,\n"
+          "                           int nthreads)\n{\n"
+          "    double t0 = slow_now(); /* deliberately slowed: tests/test_regress_kernel.c */\n",
+          f);
+    fprintf(f, "    for (int rep = 0; rep < %d; rep++)\n        forward_once(w, x, y, workspace, nthreads);\n",
+            reps ? reps : 1);
+    if (!reps)
+        fputs("    double until = t0 + 1.10 * (slow_now() - t0);\n    while (slow_now() < until)\n        ;\n", f);
+    else
+        fputs("    (void)t0;\n", f);
+    fputs("}\n", f);
+    cr_assert_eq(fclose(f), 0);
 }
 
 Test(regress_kernel, slowed_kernel_fails)
@@ -61,18 +99,7 @@ Test(regress_kernel, slowed_kernel_fails)
         sweep_once();
 
     /* The slowed variant: same descriptor, eight convolutions per call. */
-    sh("sed -i 's/^void ablate_kernel_forward(/static void forward_once(/' '%s/gen/templates/conv_gemm.c.in'%s",
-       root, "");
-    char tpl[128];
-    snprintf(tpl, sizeof tpl, "%s/gen/templates/conv_gemm.c.in", root);
-    FILE *f = fopen(tpl, "a");
-    cr_assert_not_null(f);
-    fputs("\nvoid ablate_kernel_forward(const float *const *w, const float *x, float *y, float *workspace,\n"
-          "                           int nthreads)\n{\n"
-          "    for (int rep = 0; rep < 8; rep++) /* deliberately slowed: tests/test_regress_kernel.c */\n"
-          "        forward_once(w, x, y, workspace, nthreads);\n}\n",
-          f);
-    cr_assert_eq(fclose(f), 0);
+    slow_template("conv_gemm.c.in", 8);
     /* A co-tenant burst during the slowed run widens its spread until the
      * verdict is "~" (no significant change): that is regress being honest,
      * so the slowed sweep is retried, at most three times; a regress that
@@ -86,4 +113,29 @@ Test(regress_kernel, slowed_kernel_fails)
     cr_expect_eq(r.status, 1, "slowed kernel not flagged:\n%s%s", r.out, r.err);
     cr_expect(strstr(r.out, "conv:c1=16:c2=32:k=3") || strstr(r.err, "conv:c1=16:c2=32:k=3"),
               "the slowed configuration is named:\n%s%s", r.out, r.err);
+}
+
+Test(regress_kernel, aa_runs_pass_and_ten_percent_fails)
+{
+    struct run_out r;
+    for (int i = 0; i < 10; i++) {
+        sweep_of("aa");
+        if (i < 3)
+            continue; /* a verdict needs three earlier runs */
+        regress(&r);
+        cr_expect_eq(r.status, 0, "A/A run %d flagged:\n%s%s", i + 1, r.out, r.err);
+    }
+    slow_template("akconv_gemm.c.in", 0);
+    /* One retry: a run that crosses a co-tenant burst is noisier, and an
+     * honest regress may then say "~"; a regress blind to 10 % fails twice. */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        sweep_of("aa");
+        regress(&r);
+        if (r.status == 1)
+            break;
+    }
+    cr_expect_eq(r.status, 1, "10 %% slower kernel not flagged:\n%s%s", r.out, r.err);
+    cr_expect(strstr(r.err, "akconv:") && strstr(r.err, "ratio to its baseline"),
+              "the slowed AKConv is named, judged on its ratio:\n%s%s", r.out, r.err);
+    cr_expect(!strstr(r.err, "conv:c1=16:c2=32:k=3:s=2"), "the untouched Conv is not:\n%s", r.err);
 }

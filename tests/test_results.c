@@ -20,7 +20,7 @@ TestSuite(results, .init = setup, .fini = teardown);
 
 static const char *HEADER = "desc,layer,role,module,args,impl,threads,batch,c_in,h,w,c_out,h_out,w_out,"
                             "params,flops_thop,flops_full,bytes,status,message,median_ms,p10_ms,p90_ms,"
-                            "min_ms,samples,gflops,max_abs,max_rel,nmse,load,shard\n";
+                            "min_ms,samples,gflops,max_abs,max_rel,nmse,load,shard,ratio_vs_base,ratio_ci_lo,ratio_ci_hi\n";
 
 static void sample_row(struct result_row *r, int i)
 {
@@ -40,6 +40,7 @@ static void sample_row(struct result_row *r, int i)
     r->samples = 57, r->gflops = 12.5, r->max_abs = 1e-6, r->max_rel = 2e-5, r->nmse = 3e-12;
     r->load = 0.1;
     snprintf(r->shard, sizeof r->shard, "1/2");
+    r->ratio_vs_base = 0.75, r->ratio_ci_lo = 0.73, r->ratio_ci_hi = 0.78;
 }
 
 static void write_rows(const struct result_row *rows, int n)
@@ -83,7 +84,7 @@ Test(results, columns_are_the_documented_ones)
         strcat(joined, results_columns[i]);
         strcat(joined, i + 1 < results_ncolumns ? "," : "\n");
     }
-    cr_expect_eq(results_ncolumns, 31);
+    cr_expect_eq(results_ncolumns, 34);
     cr_expect_str_eq(joined, HEADER);
 }
 
@@ -112,6 +113,9 @@ Test(results, round_trip)
     cr_expect_eq(out[0].samples, 57);
     cr_expect_float_eq(out[0].nmse, 3e-12, 1e-20);
     cr_expect_str_eq(out[0].shard, "1/2");
+    cr_expect_float_eq(out[0].ratio_vs_base, 0.75, 1e-12);
+    cr_expect_float_eq(out[0].ratio_ci_lo, 0.73, 1e-12);
+    cr_expect_float_eq(out[0].ratio_ci_hi, 0.78, 1e-12);
     cr_expect_str_eq(out[1].message, "cc: error, \"x\" undeclared line two", "line breaks become spaces");
     cr_expect_str_eq(out[2].message, "  padded  ", "quoted, so spaces survive");
     free(out);
@@ -123,12 +127,13 @@ Test(results, nan_is_an_empty_field)
     sample_row(&r, 1);
     r.median_ms = r.p10_ms = r.p90_ms = r.min_ms = r.gflops = NAN;
     r.max_abs = r.max_rel = r.nmse = r.load = NAN;
+    r.ratio_vs_base = r.ratio_ci_lo = r.ratio_ci_hi = NAN;
     r.samples = 0;
     snprintf(r.status, sizeof r.status, "crashed");
     write_rows(&r, 1);
     char text[4096];
     slurp(path, text, sizeof text);
-    cr_expect(strstr(text, ",crashed,,,,,,0,,,,,,1/2\n"), "%s", text);
+    cr_expect(strstr(text, ",crashed,,,,,,0,,,,,,1/2,,,\n"), "%s", text);
     struct result_row *out;
     cr_assert_eq(read_all(&out), 1);
     cr_expect(isnan(out[0].median_ms) && isnan(out[0].min_ms) && isnan(out[0].nmse) && isnan(out[0].load));
@@ -150,7 +155,7 @@ Test(results, rows_a_python_peer_appends)
     /* csv.DictWriter: quotes only when needed, '\n' line ends, '%.6g' numbers */
     append_text("akconv:num_param=5:t2:impl=torch,L5,module,AKConv,grid=ij:num_param=5,torch,2,1,16,320,320,"
                 "32,160,160,4677,9469952000,12345678901234,1048576,ok,\"torch 2.1 eager; \"\"retain\"\", x\","
-                "1.5,1.4,1.6,1.3,20,8.23,,,,0.050,\n");
+                "1.5,1.4,1.6,1.3,20,8.23,,,,0.050,,,,\n");
     struct result_row *out;
     cr_assert_eq(read_all(&out), 2);
     cr_expect_str_eq(out[1].impl, "torch");
@@ -204,11 +209,11 @@ Test(results, header_mismatch)
     char text[1024];
     snprintf(text, sizeof text, "%.*s,extra\n", (int)strlen(HEADER) - 1, HEADER);
     write_file(path, text);
-    expect_read_error("not an ablate results file (header mismatch at column 32: 'extra', expected end of line)");
+    expect_read_error("not an ablate results file (header mismatch at column 35: 'extra', expected end of line)");
     char err[512];
     cr_expect_null(results_open(path, err, sizeof err), "no appending to another file");
     char want[640];
-    snprintf(want, sizeof want, "%s: not an ablate results file (header mismatch at column 32: 'extra', "
+    snprintf(want, sizeof want, "%s: not an ablate results file (header mismatch at column 35: 'extra', "
                                 "expected end of line)", path);
     cr_expect_str_eq(err, want);
 }
@@ -223,7 +228,7 @@ Test(results, short_row_inside_the_file)
     snprintf(row, sizeof row, "%s", text + strlen(HEADER));
     append_text("a,b,c,d,e\n");
     append_text(row);
-    expect_read_error("line 3: 5 fields, expected 31");
+    expect_read_error("line 3: 5 fields, expected 34");
     char err[512];
     cr_expect_null(results_open(path, err, sizeof err), "a corrupt file is not appended to");
 }
@@ -237,15 +242,32 @@ Test(results, bad_number)
     expect_read_error("line 2, column 'threads': 'two' is not a number");
 }
 
+/* A file an older ablate wrote: HEADER without its last columns (`cut`),
+ * then one row with the given tail after the common columns. */
+static void write_older_file(const char *cut, const char *row_tail)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%.*s\nd1,L1,module,AKConv,num_param=1,ref,2,1,16,8,8,32,4,4,10,20,30,40,ok,,"
+                                "1.5,1.4,1.6,1.3,7,2.5,,,,0.1%s\n",
+             (int)(strlen(HEADER) - strlen(cut)), HEADER, row_tail);
+    write_file(path, text);
+}
+
+/* Appending to an older file is refused, naming its first missing column. */
+static void expect_no_append(const char *missing)
+{
+    char err[512], want[640];
+    cr_expect_null(results_open(path, err, sizeof err), "no appending new-width rows to an old file");
+    snprintf(want, sizeof want, "%s: written by an older ablate (no '%s' column): rows cannot be appended "
+                                "to it; run into a new --out folder", path, missing);
+    cr_expect_str_eq(err, want);
+}
+
 /* A file from before the shard column: read with an empty shard; rows of
  * the newer width in it are an error; appending to it is refused. */
 Test(results, file_without_shard_column)
 {
-    char text[2048], old_header[1024];
-    snprintf(old_header, sizeof old_header, "%.*s\n", (int)(strlen(HEADER) - strlen(",shard\n")), HEADER);
-    snprintf(text, sizeof text, "%sd1,L1,module,AKConv,num_param=1,ref,2,1,16,8,8,32,4,4,10,20,30,40,ok,,"
-                                "1.5,1.4,1.6,1.3,7,2.5,,,,0.1\n", old_header);
-    write_file(path, text);
+    write_older_file(",shard,ratio_vs_base,ratio_ci_lo,ratio_ci_hi\n", "");
     struct result_row *out;
     cr_assert_eq(read_all(&out), 1);
     cr_expect_str_eq(out[0].desc, "d1");
@@ -253,11 +275,20 @@ Test(results, file_without_shard_column)
     cr_expect_float_eq(out[0].load, 0.1, 1e-12);
     cr_expect_str_eq(out[0].shard, "");
     free(out);
-    char err[512], want[640];
-    cr_expect_null(results_open(path, err, sizeof err), "no appending new-width rows to an old file");
-    snprintf(want, sizeof want, "%s: written by an older ablate (no 'shard' column): rows cannot be appended "
-                                "to it; run into a new --out folder", path);
-    cr_expect_str_eq(err, want);
+    expect_no_append("shard");
     append_text("d2,L1,module,AKConv,num_param=1,ref,2,1,16,8,8,32,4,4,10,20,30,40,ok,,,,,,0,,,,,,0/2\n");
     expect_read_error("line 3: 31 fields, expected 30");
+}
+
+/* A file from before the ratio columns (31 of them): read with the
+ * ratios unknown (NaN); appending to it is refused. */
+Test(results, file_without_ratio_columns)
+{
+    write_older_file(",ratio_vs_base,ratio_ci_lo,ratio_ci_hi\n", ",1/2");
+    struct result_row *out;
+    cr_assert_eq(read_all(&out), 1);
+    cr_expect_str_eq(out[0].shard, "1/2");
+    cr_expect(isnan(out[0].ratio_vs_base) && isnan(out[0].ratio_ci_lo) && isnan(out[0].ratio_ci_hi));
+    free(out);
+    expect_no_append("ratio_vs_base");
 }

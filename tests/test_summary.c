@@ -54,13 +54,13 @@ Test(summary, one_line_per_layer_and_value)
     char text[16384], w[256];
     print_summary("num_param", 2, text, sizeof text);
     line_words(text, 0, w, sizeof w);
-    cr_expect_str_eq(w, "layer module num_param params GFLOPs(thop) GFLOPs(full) best impl median ms vs base torch ms parity");
+    cr_expect_str_eq(w, "layer module num_param params GFLOPs(thop) GFLOPs(full) best impl median ms vs base 95% CI torch ms parity");
     line_words(text, 1, w, sizeof w);
-    cr_expect_str_eq(w, "L1 Conv - 4672 0.2392 0.3588 gen:gemm 0.3277 1.00 - ok");
+    cr_expect_str_eq(w, "L1 Conv - 4672 0.2392 0.3588 gen:gemm 0.3277 1.00 - - ok");
     line_words(text, 2, w, sizeof w);
-    cr_expect_str_eq(w, "L1 AKConv 1 866 0.04434 0.06651 gen:fused 0.2454 0.75 - ok");
+    cr_expect_str_eq(w, "L1 AKConv 1 866 0.04434 0.06651 gen:fused 0.2454 0.75 - - ok");
     line_words(text, 5, w, sizeof w);
-    cr_expect_str_eq(w, "L1 AKConv 9 7282 0.3728 0.5593 gen:gemm 1.258 3.84 - ok");
+    cr_expect_str_eq(w, "L1 AKConv 9 7282 0.3728 0.5593 gen:gemm 1.258 3.84 - - ok");
     line_words(text, 6, w, sizeof w);
     cr_expect_eq(strncmp(w, "L3 Conv -", 9), 0, "then L3 (natural order), baseline first: %s", w);
     line_words(text, 10, w, sizeof w);
@@ -77,7 +77,7 @@ Test(summary, all_threads_and_whole_args)
     char text[16384], w[256];
     print_summary("", 0, text, sizeof text);
     line_words(text, 0, w, sizeof w);
-    cr_expect_str_eq(w, "layer module threads args params GFLOPs(thop) GFLOPs(full) best impl median ms vs base torch ms parity");
+    cr_expect_str_eq(w, "layer module threads args params GFLOPs(thop) GFLOPs(full) best impl median ms vs base 95% CI torch ms parity");
     line_words(text, 1, w, sizeof w);
     cr_expect_eq(strncmp(w, "L1 Conv 1 - 4672", 16), 0, "%s", w);
     line_words(text, 2, w, sizeof w);
@@ -91,7 +91,7 @@ Test(summary, one_column_per_swept_argument)
     char text[16384], w[256];
     print_summary("num_param,grid", 2, text, sizeof text);
     line_words(text, 0, w, sizeof w);
-    cr_expect_str_eq(w, "layer module num_param grid params GFLOPs(thop) GFLOPs(full) best impl median ms vs base torch ms parity");
+    cr_expect_str_eq(w, "layer module num_param grid params GFLOPs(thop) GFLOPs(full) best impl median ms vs base 95% CI torch ms parity");
     line_words(text, 1, w, sizeof w);
     cr_expect_eq(strncmp(w, "L1 Conv - - 4672", 16), 0, "a baseline has none of them: %s", w);
     line_words(text, 2, w, sizeof w);
