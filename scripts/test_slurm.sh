@@ -225,7 +225,11 @@ check_merged() {
     extra=$(comm -13 <(descs "$single/results.csv" | sort) <(descs "$merged/results.csv" | sort))
     [[ -z $missing ]] || fail "rows missing from the merged CSV: $missing"
     [[ -z $extra ]] || fail "rows in the merged CSV but not in the single run: $extra"
-    shards=$(awk -F, 'NR > 1 { print $NF }' "$merged/results.csv" | sort -u | tr '\n' ' ')
+    # the column named "shard", counted from the end (later columns follow
+    # it; a quoted comma in an earlier message would shift a count from the start)
+    shards=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "shard") back = NF - i; next }
+                      { print $(NF - back) }' \
+        "$merged/results.csv" | sort -u | tr '\n' ' ')
     [[ $shards == "0/3 1/3 2/3 " ]] || fail "shard column holds '$shards', expected 0/3 1/3 2/3"
     ROWS=$n
 }
