@@ -55,35 +55,36 @@ static void bench_cuda(void)
                "kernels run in sweeps (docs/cuda.md)\n");
 }
 
+/* The next name of a comma-separated list into name; *p moves past it.
+ * 0 when the list is done. */
+static int next_name(const char **p, char *name, size_t len)
+{
+    if (!*p)
+        return 0;
+    size_t n = strcspn(*p, ",");
+    snprintf(name, len, "%.*s", (int)(n < len ? n : len - 1), *p);
+    *p = (*p)[n] ? *p + n + 1 : NULL;
+    return 1;
+}
+
 /* Every name in the comma-separated list is a peer: 0, or -1 with why. */
 static int check_peers(const char *list, char *err, size_t errlen)
 {
-    for (const char *p = list;;) {
-        size_t len = strcspn(p, ",");
-        char name[32];
-        snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1), p);
+    char name[32];
+    for (const char *p = list; next_name(&p, name, sizeof name);)
         if (strcmp(name, "torch") && peer_from_name(name) < 0) {
             snprintf(err, errlen, "model: unknown peer '%s' in --peers (known: torch, ort, openvino)", name);
             return -1;
         }
-        if (!p[len])
-            return 0;
-        p += len + 1;
-    }
+    return 0;
 }
 
 /* Each listed peer's line and ratio; a peer that cannot run says why. */
 static void run_peers(const struct model *m, const struct model_opts *o, double ours_ms)
 {
-    for (const char *p = o->peers;;) {
-        size_t len = strcspn(p, ",");
-        char name[32];
-        snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1), p);
+    char name[32];
+    for (const char *p = o->peers; next_name(&p, name, sizeof name);)
         (void)model_peer(m, name, o->imgsz, o->threads, ours_ms); /* 1 = skipped, said why */
-        if (!p[len])
-            return;
-        p += len + 1;
-    }
 }
 
 static int parse_opts(int argc, char **argv, struct model_opts *o, char *err, size_t errlen)

@@ -345,14 +345,14 @@ static void time_impls(const struct plan_item *it, const struct exec_opts *o, st
     struct paired_base *pb = o->base && !strcmp(it->role, "module") && n_timed > 0 ? calloc(1, sizeof *pb) : NULL;
     if (pb)
         prepare_base(o->base, o, pb);
-    int paired = pb && pb->n > 0;
-    for (int k = 0; paired && k < pb->n && n_timed + k < TIMING_IMPLS_MAX; k++) {
+    int n_base = pb ? pb->n : 0, paired = n_base > 0;
+    n_base = n_timed + n_base <= TIMING_IMPLS_MAX ? n_base : TIMING_IMPLS_MAX - n_timed;
+    for (int k = 0; k < n_base; k++) {
         timed[n_timed + k] = (struct timed_impl){.fn = run_kernel, .ctx = &pb->calls[k],
                                                  .first_call_s = pb->first_s[k], .keep = &keep[n_timed + k]};
         map[n_timed + k] = -1; /* a crash here is no impl's of this item */
     }
-    int n_all = n_timed + (paired ? pb->n : 0);
-    n_all = n_all < TIMING_IMPLS_MAX ? n_all : TIMING_IMPLS_MAX;
+    int n_all = n_timed + n_base;
     void *arg[2] = {sh, map};
     int timed_ok = timing_run(timed, n_all, &o->timing, set_current, arg) == 0;
     if (paired && timed_ok)

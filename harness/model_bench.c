@@ -367,25 +367,6 @@ static void print_bench(const struct graph *g, const struct bench_out *b, int th
            b->e2e[RUN_GEN].median_ms / b->e2e[RUN_VENDOR].median_ms);
 }
 
-static int bench(const struct model *m, int imgsz, int threads, int quick, int per_layer, int vendor,
-                 struct model_bench_result *r, char *err, size_t errlen);
-
-int model_bench(const struct model *m, int imgsz, int threads, int quick, int onednn, double *e2e_ms,
-                char *err, size_t errlen)
-{
-    struct model_bench_result r;
-    int rc = bench(m, imgsz, threads, quick, 1, onednn, &r, err, errlen);
-    if (rc >= 0)
-        *e2e_ms = r.e2e.median_ms;
-    return rc;
-}
-
-int model_bench_run(const struct model *m, int imgsz, int threads, int quick, int per_layer,
-                    struct model_bench_result *r, char *err, size_t errlen)
-{
-    return bench(m, imgsz, threads, quick, per_layer, 0, r, err, errlen);
-}
-
 /* Layer i alone, generated and (where it has one) oneDNN interleaved. */
 static int time_one_layer(struct graph *g, int i, const struct timing_opts *o, double *ms, double *vms)
 {
@@ -417,8 +398,8 @@ static int time_graphs(struct graph *g, const struct timing_opts *o, struct benc
     return 0;
 }
 
-static int bench(const struct model *m, int imgsz, int threads, int quick, int per_layer, int vendor,
-                 struct model_bench_result *r, char *err, size_t errlen)
+int model_bench(const struct model *m, int imgsz, int threads, int quick, int vendor, double *e2e_ms,
+                char *err, size_t errlen)
 {
     struct graph g;
     struct timing_opts o;
@@ -430,7 +411,7 @@ static int bench(const struct model *m, int imgsz, int threads, int quick, int p
     b.ms = ms, b.vms = ms ? ms + m->nlayers : NULL;
     timing_opts_default(&o, quick);
     for (int i = 0; rc == 0 && i < m->nlayers; i++) {
-        if (per_layer && (rc = time_one_layer(&g, i, &o, &ms[i], &ms[m->nlayers + i])) != 0) {
+        if ((rc = time_one_layer(&g, i, &o, &ms[i], &ms[m->nlayers + i])) != 0) {
             snprintf(err, errlen, TIMING_OOM);
             break;
         }
@@ -445,10 +426,8 @@ static int bench(const struct model *m, int imgsz, int threads, int quick, int p
         for (int k = RUN_GEN; k <= RUN_VENDOR; k++)
             b.ok[k] = b.par[k].n_nonfinite == 0 && b.par[k].n_bad == 0;
         b.ok[RUN_VENDOR] &= !vendor_failed(&g);
-        r->e2e = b.e2e[RUN_GEN], r->par = b.par[RUN_GEN], r->ok = b.ok[RUN_GEN];
-        r->sum_layers_ms = b.sum;
-        if (per_layer)
-            print_bench(&g, &b, threads);
+        *e2e_ms = b.e2e[RUN_GEN].median_ms;
+        print_bench(&g, &b, threads);
         rc = b.ok[RUN_GEN] && (!vendor || b.ok[RUN_VENDOR]) ? 0 : 1;
     }
     if (ms)

@@ -19,20 +19,6 @@
 int model_bench(const struct model *m, int imgsz, int threads, int quick, int onednn, double *e2e_ms,
                 char *err, size_t errlen);
 
-/* What one run measured: the end-to-end timing and the generated graph
- * against the reference graph (ok: within MODULES.md 0.2). */
-struct model_bench_result {
-    struct timing_result e2e;
-    struct parity par;
-    int ok;
-    double sum_layers_ms; /* 0 without per_layer */
-};
-
-/* model_bench without printing; per_layer 0 skips timing each layer alone
- * (placement sweeps only need the end-to-end number).  Same returns. */
-int model_bench_run(const struct model *m, int imgsz, int threads, int quick, int per_layer,
-                    struct model_bench_result *r, char *err, size_t errlen);
-
 /* A placement against its base model, both timed end to end interleaved
  * in one process (A B, B A, ...: timing.h), so the ratio's two sides share
  * the process, its pages and its thread pool (paired.h).  Parity: the
@@ -42,7 +28,8 @@ int model_bench_run(const struct model *m, int imgsz, int threads, int quick, in
  * graph at 640 costs more than all the timing), with kernels generated for
  * that size; the timed graphs at imgsz are only checked to give finite
  * outputs.
- * Same returns as model_bench_run. */
+ * 0 ok, 1 the placement's graph disagrees with its reference (or gives a
+ * non-finite output), -1 error (err). */
 struct model_pair_result {
     struct timing_result e2e, base; /* the placement's and the base's */
     struct paired_ratio ratio;      /* placement over base */

@@ -88,7 +88,3 @@ int model_peer(const struct model *m, const char *peer, int imgsz, int threads, 
     return 0;
 }
 
-int model_torch_peer(const struct model *m, int imgsz, int threads, double ours_ms)
-{
-    return model_peer(m, "torch", imgsz, threads, ours_ms);
-}

@@ -13,7 +13,5 @@
  * peer: "torch" | "ort" | "openvino".  Returns 0 when the ratio was
  * printed, 1 when skipped (not an error of the bench). */
 int model_peer(const struct model *m, const char *peer, int imgsz, int threads, double ours_ms);
-/* model_peer(m, "torch", ...). */
-int model_torch_peer(const struct model *m, int imgsz, int threads, double ours_ms);
 
 #endif
