@@ -200,15 +200,28 @@ def write_dlka_cases(outdir):
 
 
 def verify_dlka_file(path):
-    """Reload, re-run: bit-exact against the file's y."""
+    """Reload, re-run: against the file's y within PORT_TOL (see verify_file)."""
     t, meta = read_safetensors(path)
     m, _ = dlka_parse_args(meta['module'], meta['args'])
     m.load_state_dict({k: v for k, v in t.items() if k not in ('x', 'y')}, strict=True)
     with torch.no_grad():
         y = m.eval()(t['x'])
-    ok = torch.equal(y, t['y'])
-    print('%s %s' % ('ok  ' if ok else 'FAIL', os.path.basename(path)))
+    ok, msg = port_agrees(y, t['y'])
+    print('%s %s: %s' % ('ok  ' if ok else 'FAIL', os.path.basename(path), msg))
     return ok
+
+
+# A port re-run is bit-exact on the CPU that wrote the file; another CPU's
+# oneDNN kernels sum in another order and land ~1e-7 away.
+PORT_TOL = 1e-5
+
+
+def port_agrees(y, expected):
+    """(ok, message): y against a stored output, relative to 1 + |expected|."""
+    if torch.equal(y, expected):
+        return True, 'bit-exact'
+    err = ((y - expected).abs() / (1 + expected.abs())).max().item()
+    return err <= PORT_TOL, 'port rel err %.2g' % err
 
 
 # --------------------------------------------------------------------------
@@ -253,8 +266,7 @@ def verify_head_file(path):
     m.load_state_dict(sd, strict=True)
     with torch.no_grad():
         y = m(list(xs))
-    ok = torch.equal(y, t['y'])
-    msg = 'bit-exact' if ok else 'max|dy| %.3g' % (y - t['y']).abs().max().item()
+    ok, msg = port_agrees(y, t['y'])
     if meta['module'] == 'DetectV5':
         ys = spec_v5(head_parse_args(meta['args']), sd, xs)
         err = ((ys - t['y'].double()).abs() / (1 + ys.abs())).max().item()
@@ -379,9 +391,19 @@ def c2f_spec_forward(kv, sd, x):
     return _spec_conv(sd, 'cv2.', (2 + n) * c, a['c2'], 1, 1, a['bn_eps'], torch.cat(ys, 1)).numpy()
 
 
+def sppf_spec_forward(kv, sd, x):
+    """SPPF from MODULES.md 3.5: three stride-1 max pools padded with -inf."""
+    a = resolve_args('SPPF', kv)
+    c_, k = a['c1'] // 2, a['k']
+    ys = [_spec_conv(sd, 'cv1.', a['c1'], c_, 1, 1, a['bn_eps'], x)]
+    for _ in range(3):
+        ys.append(torch.nn.functional.max_pool2d(ys[-1], k, 1, k // 2))
+    return _spec_conv(sd, 'cv2.', 4 * c_, a['c2'], 1, 1, a['bn_eps'], torch.cat(ys, 1)).numpy()
+
+
 def verify_file(path):
     """Rebuilds the module from the file's metadata, reloads its weights and
-    checks y (bit-exact for the port, 1e-4*(1+|y|) for the spec version)."""
+    checks y: the port within PORT_TOL, the spec version within 1e-4*(1+|y|)."""
     t, meta = read_safetensors(path)
     if 'module' not in meta:  # model_*.safetensors: `ablate model --expect` checks it
         print('skip %s: no module metadata (a whole-model golden)' % os.path.basename(path))
@@ -398,12 +420,11 @@ def verify_file(path):
     m.load_state_dict(sd, strict=True)
     with torch.no_grad():
         y = m(t['x'])
-    exact = torch.equal(y, t['y'])
-    msg = 'bit-exact' if exact else 'max|dy| %.3g' % (y - t['y']).abs().max().item()
-    ok = exact
+    ok, msg = port_agrees(y, t['y'])
     spec = {'AKConv': akconv_spec_forward,
             'ACmix': lambda kv, sd, x: acmix_spec(resolve_args('ACmix', kv), sd, x),
-            'Bottleneck': bottleneck_spec_forward, 'C2f': c2f_spec_forward}.get(meta['module'],
+            'Bottleneck': bottleneck_spec_forward, 'C2f': c2f_spec_forward,
+            'SPPF': sppf_spec_forward}.get(meta['module'],
                                                                             conv_spec_forward)
     if meta['module'] == 'DCNv3':
         spec = lambda kv, sd, x: dcnv3_spec(resolve_args('DCNv3', kv), sd, x)
