@@ -180,6 +180,9 @@ CUDA_ROW(sppf, "tests/goldens/sppf_*.safetensors", 3)
 CUDA_ROW(ghostmodule, "tests/goldens/ghostmodule_*.safetensors", 6)
 CUDA_ROW(detect, "tests/goldens/detect_nc*.safetensors", 2)
 CUDA_ROW(detect_v5, "tests/goldens/detect_v5_*.safetensors", 4)
+CUDA_ROW(dlka_official, "tests/goldens/dlka_official_*.safetensors", 5)
+CUDA_ROW(dlka_blog, "tests/goldens/dlka_blog_*.safetensors", 3)
+CUDA_ROW(dlka_dcnv3_lka, "tests/goldens/dlka_dcnv3_lka_*.safetensors", 1)
 
 /* A module without a CUDA generator says so in parity (not a failure). */
 Test(cuda_variants, absent_generator_is_zero)
