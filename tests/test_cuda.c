@@ -183,6 +183,8 @@ CUDA_ROW(detect_v5, "tests/goldens/detect_v5_*.safetensors", 4)
 CUDA_ROW(dlka_official, "tests/goldens/dlka_official_*.safetensors", 5)
 CUDA_ROW(dlka_blog, "tests/goldens/dlka_blog_*.safetensors", 3)
 CUDA_ROW(dlka_dcnv3_lka, "tests/goldens/dlka_dcnv3_lka_*.safetensors", 1)
+CUDA_ROW(c3_dlka_official, "tests/goldens/c3_dlka_official*.safetensors", 2)
+CUDA_ROW(c3_dlka_blog, "tests/goldens/c3_dlka_blog*.safetensors", 2)
 
 /* A module without a CUDA generator says so in parity (not a failure). */
 Test(cuda_variants, absent_generator_is_zero)
