@@ -63,6 +63,15 @@ local TEMPLATES = {
       g.NX = lv.xoff + g.N * g.LAYERS[lv.first + 1].cin * lv.h * lv.w -- x: every level's maps
     end
   end },
+  ["c2f_ghost_gemm.c.in"] = { name = "c2f_ghost_gemm", prepare = function(g)
+    -- every GhostModule reads slice src_c0 of the concat (buffer 2) and
+    -- writes its oup channels at dst_c0 there; one workspace layout serves all
+    local GH = require "cuda_ghostmodule"
+    local pix = g.H * g.W
+    for _, m in ipairs(g.GHOSTS) do
+      m.cu, g.EXTRA_FLOATS = GH.module(g.G, g.CCAT, m.dst_c0, g.CCAT * pix)
+    end
+  end },
   ["detect_v5_gemm.c.in"] = { name = "detect_v5_gemm", prepare = function(g)
     -- one 1x1 head per level, each into its own map (buffer 1 + l): the
     -- decode runs once, after every head

@@ -36,14 +36,17 @@ Test(cuda_cli, parity_prints_host_lines_and_skips_the_device, .timeout = 300)
     cr_expect(strstr(r.out, "cuda:*       skipped (no CUDA ") != NULL, "%s", r.out);
 }
 
-Test(cuda_cli, parity_of_a_row_without_cuda_generator)
+/* A row whose CUDA source came last: its cuda-host line passes, the device is skipped. */
+Test(cuda_cli, parity_of_the_attention_row, .timeout = 300)
 {
+    need_nvcc_and_no_device();
     struct run_out r;
-#define DLKA "tests/goldens/dlka_blog_c4_b2_6x8.safetensors"
-    run_ablate(&r, "parity deformable_LKA_Attention d_model=4 variant=blog --weights " DLKA " --input " DLKA
-                   " --expect " DLKA " --backends cuda");
+#define DLKA "tests/goldens/dlka_official_c3_b2_7x6.safetensors"
+    run_ablate(&r, "parity deformable_LKA_Attention d_model=3 variant=official --weights " DLKA
+                   " --input " DLKA " --expect " DLKA " --backends cuda-host,cuda");
     cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
-    cr_expect_str_eq(r.out, "cuda:*       skipped (deformable_LKA_Attention has no CUDA generator yet)\n");
+    cr_expect(strncmp(r.out, "cuda-host:gemm ", 15) == 0 && strstr(r.out, " ok\n"), "%s", r.out);
+    cr_expect(strstr(r.out, "cuda:*       skipped (no CUDA ") != NULL, "%s", r.out);
 }
 
 Test(cuda_cli, parity_rejects_an_unknown_backend)
