@@ -42,22 +42,32 @@ local function plan(g, a, c1, c, n, grp, natt)
   return steps
 end
 
-function M.render(cfg, variant)
-  if not D.OFFSETS[variant] then
-    error("C3_DCNv3_DLKA: unknown variant '" .. tostring(variant) .. "' (known: fused, im2col)")
-  end
+-- The block without a schedule: layers, steps, widths (gen/cuda_c3_dlka.lua
+-- renders the same block for the device).
+function M.block(cfg)
   local a, int = cfg.args, C.int
   local natt = assert(ATT_WEIGHTS[a.variant], "C3_DCNv3_DLKA: unknown variant " .. tostring(a.variant))
   local c1, c2, n, grp = int(a.c1), int(a.c2), int(a.n), int(a.g)
   local c = C.width(c2, a.e)
   local g = C.begin(cfg, "C3_DCNv3_DLKA", c1, c2)
-  g.version, g.variant = M.version, variant
+  g.version = M.version
   g.args_text = string.format("c1=%d c2=%d n=%d shortcut=%d g=%d e=%s variant=%s bn_eps=%s",
     c1, c2, n, int(a.shortcut), grp, tostring(a.e), a.variant, g.EPS)
   g.ATT_VARIANT = a.variant
   g.BUF_CHANNELS = { 2 * c, c, c, c, c }
   g.STEPS = plan(g, a, c1, c, n, grp, natt)
   g.CH = c
+  return g
+end
+
+function M.render(cfg, variant)
+  if not D.OFFSETS[variant] then
+    error("C3_DCNv3_DLKA: unknown variant '" .. tostring(variant) .. "' (known: fused, im2col)")
+  end
+  local a = cfg.args
+  local g = M.block(cfg)
+  local c = g.CH
+  g.variant = variant
   -- layout as gen/chain.lua's render, plus the attention's u, a0, a1 and
   -- its private region
   local tun, pix = C.tuning, g.H * g.W

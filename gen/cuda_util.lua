@@ -24,7 +24,8 @@ function M.numel(s) return U.int(s.n) * U.int(s.c) * U.int(s.h) * U.int(s.w) end
 -- Renders gen/templates/NAME.cu.in with g plus the fields every .cu uses.
 function M.render(cfg, g, name)
   g.WFLOATS = M.weight_floats(cfg)
-  g.NX, g.NY = M.numel(cfg.input), M.numel(cfg.output)
+  -- g.NX preset: an input other than cfg.input (a detection head's levels)
+  g.NX, g.NY = g.NX or M.numel(cfg.input), M.numel(cfg.output)
   -- the descriptor goes into a C string literal and a comment
   g.config = (cfg.config or ""):gsub("[\\\"]", "\\%0"):gsub("%*/", "* /")
   local root = cfg.gen_root or "gen"

@@ -7,6 +7,8 @@
 
 #include "cli.h"
 #include "cli_json.h"
+#include "cuda_gen.h"
+#include "cuda_graph.h"
 #include "cuda_rt.h"
 #include "model.h"
 #include "model_bench.h"
@@ -21,38 +23,83 @@ struct model_opts {
     const char *path, *scale, *weights, *input, *expect;
     const char *peers; /* "torch,ort,openvino"; --torch = "torch" */
     int imgsz, layers, fused, bench, threads, quick, json, onednn;
-    int bench_cpu, bench_cuda; /* --backends gen,cuda (default gen) */
+    int bench_cpu, bench_cuda_host, bench_cuda; /* --backends gen,cuda-host,cuda (default gen) */
 };
 
-/* --backends for --bench: gen (the generated graph on the CPU), cuda. */
+/* --backends for --bench: gen (the generated graph on the CPU), cuda-host
+ * (the CUDA graph emulated on the CPU, checked), cuda (the device). */
 static int parse_backends(const char *list, struct model_opts *o, char *err, size_t errlen)
 {
     char buf[128];
     snprintf(buf, sizeof buf, "%s", list);
-    o->bench_cpu = o->bench_cuda = 0;
+    o->bench_cpu = o->bench_cuda_host = o->bench_cuda = 0;
     char *save = NULL;
     for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
         if (!strcmp(w, "gen"))
             o->bench_cpu = 1;
+        else if (!strcmp(w, "cuda-host"))
+            o->bench_cuda_host = 1;
         else if (!strcmp(w, "cuda"))
             o->bench_cuda = 1;
         else {
-            snprintf(err, errlen, "model: unknown backend '%s' (known: gen, cuda)", w);
+            snprintf(err, errlen, "model: unknown backend '%s' (known: gen, cuda-host, cuda)", w);
             return -1;
         }
     }
     return 0;
 }
 
-/* The device bench: without a device, one skipped line saying why. */
-static void bench_cuda(void)
+static void print_parity(const char *what, const struct cuda_graph_result *r)
 {
+    printf("%s: max_abs=%.3g max_rel=%.3g nmse=%.3g %s\n", what, r->par.max_abs, r->par.max_rel,
+           r->par.nmse, r->ok ? "ok" : "FAIL");
+}
+
+/* The CUDA graph emulated on the CPU at batch 2, against the reference
+ * graph: 0 ok, 1 disagreement, -1 error (err). */
+static int bench_cuda_host(const struct model *m, const struct model_opts *o, char *err, size_t errlen)
+{
+    enum { BATCH = 2 };
+    struct cuda_graph_result r;
+    char nvcc[512], why[ERR_MAX];
+    if (cuda_find_nvcc(nvcc, sizeof nvcc, why, sizeof why) != 0) {
+        printf("cuda-host: skipped (%s)\n", why);
+        return 0;
+    }
+    int rc = cuda_graph_host(m, o->imgsz, BATCH, o->threads, &r, err, errlen);
+    if (rc < 0)
+        return rc;
+    printf("cuda-host graph at %dx%d, batch %d, %d layers on CUDA kernels (host emulation) vs "
+           "reference graph",
+           o->imgsz, o->imgsz, BATCH, r.nkernels);
+    print_parity("", &r);
+    return rc;
+}
+
+/* The device graph at batch 1 and 16; without a device one skipped line
+ * saying why (not a failure).  0 ok, 1 disagreement, -1 error (err). */
+static int bench_cuda(const struct model *m, const struct model_opts *o, char *err, size_t errlen)
+{
+    static const int batches[] = {1, 16};
     char why[ERR_MAX];
-    if (cuda_device_present(why, sizeof why) != 0)
+    if (cuda_device_present(why, sizeof why) != 0) {
         printf("cuda: skipped (%s)\n", why);
-    else
-        printf("cuda: not run: the whole-model graph has no device path yet; per-module CUDA "
-               "kernels run in sweeps (docs/cuda.md)\n");
+        return 0;
+    }
+    int status = 0;
+    for (int i = 0; i < 2 && status >= 0; i++) {
+        struct cuda_graph_result r;
+        int rc = cuda_graph_device(m, o->imgsz, batches[i], o->quick, &r, err, errlen);
+        if (rc < 0)
+            return rc;
+        printf("cuda graph at %dx%d, batch %d on %s: %.3f ms median (p10 %.3f, p90 %.3f, %d samples, "
+               "CUDA events), %.1f images/s; %d layers on CUDA kernels; image 0 vs reference graph",
+               o->imgsz, o->imgsz, batches[i], r.device, r.t.median_ms, r.t.p10_ms, r.t.p90_ms,
+               r.t.samples, r.t.median_ms > 0 ? 1e3 * batches[i] / r.t.median_ms : 0, r.nkernels);
+        print_parity("", &r);
+        status = rc > status ? rc : status;
+    }
+    return status;
 }
 
 /* The next name of a comma-separated list into name; *p moves past it.
@@ -293,8 +340,10 @@ int cli_model(int argc, char **argv)
     double e2e_ms = 0;
     if (o.bench && o.bench_cpu && status == EXIT_OK)
         status = model_bench(&m, o.imgsz, o.threads, o.quick, o.onednn, &e2e_ms, err, sizeof err);
+    if (o.bench && o.bench_cuda_host && status == EXIT_OK)
+        status = bench_cuda_host(&m, &o, err, sizeof err);
     if (o.bench && o.bench_cuda && status == EXIT_OK)
-        bench_cuda();
+        status = bench_cuda(&m, &o, err, sizeof err);
     if (o.bench && o.bench_cpu && status == EXIT_OK) {
         if (o.peers)
             run_peers(&m, &o, e2e_ms);

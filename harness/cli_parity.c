@@ -54,7 +54,8 @@ static int parse(int argc, char **argv, struct parity_args *a, char *err, size_t
     return 0;
 }
 
-/* Tensor `name` of file f, float32, with the expected NCHW shape. */
+/* Tensor `name` of file f, float32, with the expected NCHW shape (a
+ * detection head's output [N, C, 1, A] may come as PyTorch's [N, C, A]). */
 static const float *tensor_nchw(const struct st_file *f, const char *path, const char *name,
                                 struct shape4 want, char *err, size_t errlen)
 {
@@ -63,8 +64,9 @@ static const float *tensor_nchw(const struct st_file *f, const char *path, const
         snprintf(err, errlen, "%s: missing tensor '%s'", path, name);
         return NULL;
     }
-    if (t->dtype != ST_F32 || t->ndim != 4 || t->shape[0] != want.n || t->shape[1] != want.c ||
-        t->shape[2] != want.h || t->shape[3] != want.w) {
+    int flat = t->ndim == 3 && want.h == 1;
+    if (t->dtype != ST_F32 || (t->ndim != 4 && !flat) || t->shape[0] != want.n || t->shape[1] != want.c ||
+        (flat ? t->shape[2] != want.w : t->shape[2] != want.h || t->shape[3] != want.w)) {
         snprintf(err, errlen, "%s: tensor '%s' must be F32 [%d, %d, %d, %d]", path, name, want.n,
                  want.c, want.h, want.w);
         return NULL;
@@ -72,13 +74,50 @@ static const float *tensor_nchw(const struct st_file *f, const char *path, const
     return t->data;
 }
 
-/* The input tensor fixes batch, h and w: append them to the module's arguments. */
+/* A detection head's input: one map per level, x0, x1, ..., each
+ * checked against the shape the row derives (level l: ch<l> channels,
+ * level l-1's size halved, rounded up) and packed one after another as
+ * the kernels take them (kernels/detect.c).  NULL and err on a mismatch. */
+static float *pack_levels(const struct st_file *xf, const char *path, const struct instance *m,
+                          int64_t *n, char *err, size_t errlen)
+{
+    enum { LEVELS_MAX = 4 };
+    const float *lv[LEVELS_MAX];
+    struct shape4 s = m->in;
+    int nl = 0;
+    *n = 0;
+    for (int l = 0; l < LEVELS_MAX; l++) {
+        char name[8], key[8];
+        snprintf(name, sizeof name, "x%d", l);
+        snprintf(key, sizeof key, "ch%d", l);
+        if ((s.c = arg_geti(&m->args, key)) < 1)
+            break;
+        if (!(lv[l] = tensor_nchw(xf, path, name, s, err, errlen)))
+            return NULL;
+        *n += (int64_t)s.n * s.c * s.h * s.w, nl++;
+        s.h = (s.h + 1) / 2, s.w = (s.w + 1) / 2;
+    }
+    float *x = buf_alloc(*n), *at = x;
+    for (int l = 0, h = m->in.h, w = m->in.w; x && l < nl; l++, h = (h + 1) / 2, w = (w + 1) / 2) {
+        snprintf(err, errlen, "ch%d", l);
+        int64_t len = (int64_t)m->in.n * arg_geti(&m->args, err) * h * w;
+        memcpy(at, lv[l], (size_t)len * sizeof *x);
+        at += len;
+    }
+    if (!x)
+        snprintf(err, errlen, "out of memory for the levels");
+    return x;
+}
+
+/* The input tensor (a head's level 0, x0) fixes batch, h and w: append
+ * them to the module's arguments. */
 static int build_instance(struct parity_args *a, const struct st_file *xf, struct instance *m,
                           char *err, size_t errlen)
 {
-    const struct st_tensor *x = st_find(xf, "x");
+    const struct st_tensor *x = st_find(xf, "x") ? st_find(xf, "x") : st_find(xf, "x0");
     if (!x || x->ndim != 4) {
-        snprintf(err, errlen, "%s: expected a 4-d tensor 'x' (NCHW)", a->input);
+        snprintf(err, errlen, "%s: expected a 4-d tensor 'x' (NCHW; a detection head: x0, x1, ...)",
+                 a->input);
         return -1;
     }
     char dims[3][32];
@@ -87,12 +126,14 @@ static int build_instance(struct parity_args *a, const struct st_file *xf, struc
     snprintf(dims[2], 32, "w=%lld", (long long)x->shape[3]);
     for (int i = 0; i < 3; i++)
         a->module[a->n_module++] = dims[i];
+    /* a head is not runnable on one map; with its levels it is */
+    int levels = !st_find(xf, "x");
     if (instance_parse(m, a->n_module, a->module, err, errlen) != 0 ||
-        instance_runnable(m, err, errlen) != 0)
+        (!levels && instance_runnable(m, err, errlen) != 0))
         return -1;
     if (x->shape[1] != m->in.c) {
-        snprintf(err, errlen, "%s: tensor 'x' has %lld channels, %s expects %d", a->input,
-                 (long long)x->shape[1], m->op->name, m->in.c);
+        snprintf(err, errlen, "%s: tensor '%s' has %lld channels, %s expects %d", a->input,
+                 st_find(xf, "x") ? "x" : "x0", (long long)x->shape[1], m->op->name, m->in.c);
         return -1;
     }
     return 0;
@@ -152,10 +193,10 @@ static int check_onednn(const struct instance *m, const struct weightset *ws, co
     return ok;
 }
 
-/* Everything after the argument parse; the caller frees xf, yf and ws
- * (zeroed first), so a bad-input return leaks nothing. */
+/* Everything after the argument parse; the caller frees xf, yf, ws
+ * (zeroed first) and *levels, so a bad-input return leaks nothing. */
 static int parity_checks(struct parity_args *a, struct st_file *xf, struct st_file *yf,
-                         struct weightset *ws)
+                         struct weightset *ws, float **levels, int64_t *nlevels)
 {
     struct instance m;
     char err[ERR_MAX];
@@ -163,7 +204,8 @@ static int parity_checks(struct parity_args *a, struct st_file *xf, struct st_fi
         weights_alloc(ws, &m, err, sizeof err) != 0 || weights_load(ws, &m, a->weights, err, sizeof err) != 0 ||
         st_read(a->expect, yf, err, sizeof err) != 0)
         return cli_bad_input(err);
-    const float *x = tensor_nchw(xf, a->input, "x", m.in, err, sizeof err);
+    const float *x = st_find(xf, "x") ? tensor_nchw(xf, a->input, "x", m.in, err, sizeof err)
+                                      : (*levels = pack_levels(xf, a->input, &m, nlevels, err, sizeof err));
     /* a row with layout=nhwc (DCNv3) returns B x H x W x C, as PyTorch does */
     int layout = arg_index(m.op, "layout");
     char layout_text[16] = "";
@@ -202,7 +244,11 @@ int cli_parity(int argc, char **argv)
     char err[ERR_MAX];
     if (parse(argc, argv, &a, err, sizeof err) != 0)
         return cli_bad_input(err);
-    int rc = parity_checks(&a, &xf, &yf, &ws);
+    float *levels = NULL;
+    int64_t nlevels = 0;
+    int rc = parity_checks(&a, &xf, &yf, &ws, &levels, &nlevels);
+    if (levels)
+        buf_free(levels, nlevels);
     weights_free(&ws);
     st_free(&xf);
     st_free(&yf);

@@ -46,36 +46,13 @@ static void run_device(void *p)
 static int device_setup(struct cuda_rt *rt, struct device_call *c, const struct cuda_exec_in *in,
                         int64_t ws_floats)
 {
-    const struct weightset *w = in->ws;
-    size_t arena = (size_t)(w->total > 0 ? w->total : 1) * 4;
-    if (rt->malloc_((void **)&c->arena, arena) != 0 ||
+    if (cuda_upload_weights(rt, in->ws, c->w, &c->arena) != 0 ||
         rt->malloc_((void **)&c->x, (size_t)in->nx * 4) != 0 ||
         rt->malloc_((void **)&c->y, (size_t)in->ny * 4) != 0 ||
         rt->malloc_((void **)&c->ws, (size_t)(ws_floats > 0 ? ws_floats : 1) * 4) != 0 ||
-        rt->memcpy_(c->arena, w->arena, (size_t)w->total * 4, MEMCPY_H2D) != 0 ||
         rt->memcpy_(c->x, in->x, (size_t)in->nx * 4, MEMCPY_H2D) != 0)
         return -1;
-    for (int i = 0; i < w->wl.n; i++)
-        c->w[i] = w->ptr[i] ? c->arena + (w->ptr[i] - w->arena) : NULL;
     return 0;
-}
-
-/* The cuBLAS handle the kernels' sgemm calls use. */
-static void *cublas_handle(char *err, size_t errlen)
-{
-    const char *names[] = {"libcublas.so", "libcublas.so.13", "libcublas.so.12",
-                           "/usr/local/cuda/lib64/libcublas.so"};
-    for (int i = 0; i < 4; i++) {
-        void *dl = dlopen(names[i], RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-        void *sym = dl ? dlsym(dl, "cublasCreate_v2") : NULL;
-        int (*create)(void **) = NULL;
-        void *h = NULL;
-        memcpy(&create, &sym, sizeof create);
-        if (create && create(&h) == 0)
-            return h;
-    }
-    snprintf(err, errlen, "cannot load cuBLAS or create a handle");
-    return NULL;
 }
 
 static void check_parity(const struct gen_kernel *k, const struct cuda_exec_in *in,
@@ -117,7 +94,7 @@ void cuda_exec_impl(const struct plan_item *it, const char *variant, const struc
     memset(&c, 0, sizeof c);
     void *sym = dlsym(k.dl, "ablate_cuda_forward");
     memcpy(&c.forward, &sym, sizeof c.forward);
-    c.ctx.cublas = cublas_handle(err, sizeof err);
+    c.ctx.cublas = cuda_cublas_handle(err, sizeof err);
     c.ctx.state = calloc(1, ABL_CU_STATE_BYTES); /* the kernel's first-call setup */
     if (!c.forward || !c.ctx.cublas || !c.ctx.state || device_setup(&rt, &c, in, k.info->workspace_floats) != 0) {
         set(r, "crashed", c.forward ? (c.ctx.cublas ? "device buffers: cudaMalloc/cudaMemcpy failed" : err)

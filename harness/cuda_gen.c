@@ -186,3 +186,40 @@ enum gen_status cuda_build(const struct gen_env *env, const struct args *a, stru
     free(src);
     return st;
 }
+
+/* The whole text of path, malloc'ed; NULL and err when it cannot be read. */
+static char *read_text(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    char *text = NULL;
+    long len = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+        (text = malloc((size_t)len + 1)) && fread(text, 1, (size_t)len, f) == (size_t)len)
+        text[len] = 0;
+    else {
+        free(text);
+        text = NULL;
+        snprintf(err, errlen, "cannot read %s", path);
+    }
+    if (f)
+        fclose(f);
+    return text;
+}
+
+enum gen_status cuda_build_glue(const struct gen_env *env, enum cuda_build mode,
+                                struct gen_kernel *k, char *err, size_t errlen)
+{
+    char path[GEN_PATH_MAX + 64];
+    memset(k, 0, sizeof *k);
+    snprintf(path, sizeof path, "%s/gen/runtime/ablate_cuda_graph.cu", env->root);
+    char *src = read_text(path, err, errlen);
+    if (!src)
+        return GEN_ERR_RENDER;
+    struct nvcc_cmd cmd;
+    struct gen_recipe r;
+    enum gen_status st = GEN_ERR_COMPILE;
+    if (nvcc_recipe(env, mode, 1, 0, &cmd, &r, err, errlen) == 0)
+        st = gen_cache_build(env, src, &r, k, err, errlen);
+    free(src);
+    return st;
+}

@@ -212,3 +212,34 @@ double cuda_sgemm_gflops(struct cuda_rt *rt, int n)
     destroy(s.handle);
     return gflops;
 }
+
+/* The cuBLAS handle the kernels' sgemm calls use. */
+void *cuda_cublas_handle(char *err, size_t errlen)
+{
+    const char *names[] = {"libcublas.so", "libcublas.so.13", "libcublas.so.12",
+                           "/usr/local/cuda/lib64/libcublas.so"};
+    for (int i = 0; i < 4; i++) {
+        void *dl = dlopen(names[i], RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+        void *sym = dl ? dlsym(dl, "cublasCreate_v2") : NULL;
+        int (*create)(void **) = NULL;
+        void *h = NULL;
+        memcpy(&create, &sym, sizeof create);
+        if (create && create(&h) == 0)
+            return h;
+    }
+    snprintf(err, errlen, "cannot load cuBLAS or create a handle");
+    return NULL;
+}
+
+int cuda_upload_weights(struct cuda_rt *rt, const struct weightset *w, const float **dev,
+                        float **arena)
+{
+    const size_t bytes = (size_t)(w->total > 0 ? w->total : 1) * 4;
+    enum { H2D = 1 };
+    if (rt->malloc_((void **)arena, bytes) != 0 ||
+        rt->memcpy_(*arena, w->arena, (size_t)w->total * 4, H2D) != 0)
+        return -1;
+    for (int i = 0; i < w->wl.n; i++)
+        dev[i] = w->ptr[i] ? *arena + (w->ptr[i] - w->arena) : NULL;
+    return 0;
+}

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "instance.h"
 #include "timing.h"
 
 struct cuda_rt {
@@ -57,5 +58,14 @@ int cuda_time(struct cuda_rt *rt, void (*fn)(void *), void *ctx, int warmup, int
  * written bytes) and cuBLAS sgemm at n x n x n (GFLOP/s); < 0 on error. */
 double cuda_copy_gbs(struct cuda_rt *rt, size_t bytes);
 double cuda_sgemm_gflops(struct cuda_rt *rt, int n);
+
+/* A cuBLAS handle (libcublas opened with dlopen) for the kernels' sgemm
+ * calls; NULL and err when none can be made. */
+void *cuda_cublas_handle(char *err, size_t errlen);
+
+/* The weights in one device arena; dev[i] points into it (NULL for the
+ * int64 entries).  0, or -1 when a cudaMalloc/cudaMemcpy failed. */
+int cuda_upload_weights(struct cuda_rt *rt, const struct weightset *w, const float **dev,
+                        float **arena);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "cuda_gen.h"
 #include "cuda_rt.h"
+#include "safetensors.h"
 #include "test_util.h"
 
 #define GOLDEN "tests/goldens/conv_k3s2_b2_10x10.safetensors"
@@ -36,14 +37,56 @@ Test(cuda_cli, parity_prints_host_lines_and_skips_the_device, .timeout = 300)
     cr_expect(strstr(r.out, "cuda:*       skipped (no CUDA ") != NULL, "%s", r.out);
 }
 
-Test(cuda_cli, parity_of_a_row_without_cuda_generator)
+/* A row whose CUDA source came last: its cuda-host line passes, the device is skipped. */
+Test(cuda_cli, parity_of_the_attention_row, .timeout = 300)
 {
+    need_nvcc_and_no_device();
     struct run_out r;
-#define DLKA "tests/goldens/dlka_blog_c4_b2_6x8.safetensors"
-    run_ablate(&r, "parity deformable_LKA_Attention d_model=4 variant=blog --weights " DLKA " --input " DLKA
-                   " --expect " DLKA " --backends cuda");
+#define DLKA "tests/goldens/dlka_official_c3_b2_7x6.safetensors"
+    run_ablate(&r, "parity deformable_LKA_Attention d_model=3 variant=official --weights " DLKA
+                   " --input " DLKA " --expect " DLKA " --backends cuda-host,cuda");
     cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
-    cr_expect_str_eq(r.out, "cuda:*       skipped (deformable_LKA_Attention has no CUDA generator yet)\n");
+    cr_expect(strncmp(r.out, "cuda-host:gemm ", 15) == 0 && strstr(r.out, " ok\n"), "%s", r.out);
+    cr_expect(strstr(r.out, "cuda:*       skipped (no CUDA ") != NULL, "%s", r.out);
+}
+
+/* A detection head's parity takes its levels x0, x1, ... (packed as the
+ * kernels take them) and PyTorch's [N, C, A] output. */
+Test(cuda_cli, parity_of_a_detection_head, .timeout = 300)
+{
+    need_nvcc_and_no_device();
+    struct run_out r;
+#define HEAD "tests/goldens/detect_v5_nc2_na3_l4_b2_11x6.safetensors"
+    run_ablate(&r, "parity DetectV5 nc=2 na=3 ch0=4 ch1=6 ch2=8 ch3=4 stride0=8 --weights " HEAD
+                   " --input " HEAD " --expect " HEAD " --backends ref,gen,cuda-host,cuda");
+    cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
+    cr_expect(strncmp(r.out, "ref ", 4) == 0 && strstr(r.out, "\ngen:gemm ") && strstr(r.out, "\ncuda-host:gemm "),
+              "%s", r.out);
+    cr_expect(!strstr(r.out, "FAIL"), "%s", r.out);
+}
+
+/* ... and refuses a level with the wrong shape, naming it: an input file
+ * whose x1 has 5 channels where ch1=6. */
+Test(cuda_cli, parity_of_a_head_checks_its_levels)
+{
+    char dir[64], path[96], err[ERR_MAX], cmd[512];
+    static float x0[2 * 4 * 11 * 6], x1[2 * 5 * 6 * 3];
+    struct st_tensor t[2] = {{.name = "x0", .dtype = ST_F32, .ndim = 4, .shape = {2, 4, 11, 6},
+                              .numel = 2 * 4 * 11 * 6, .data = x0, .nbytes = sizeof x0},
+                             {.name = "x1", .dtype = ST_F32, .ndim = 4, .shape = {2, 5, 6, 3},
+                              .numel = 2 * 5 * 6 * 3, .data = x1, .nbytes = sizeof x1}};
+    temp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/levels.safetensors", dir);
+    cr_assert_eq(st_write(path, 2, t, 0, NULL, NULL, err, sizeof err), 0, "%s", err);
+    struct run_out r;
+    snprintf(cmd, sizeof cmd, "parity DetectV5 nc=2 na=3 ch0=4 ch1=6 ch2=8 ch3=4 stride0=8 --weights " HEAD
+             " --input %s --expect " HEAD " --backends ref", path);
+    run_ablate(&r, cmd);
+    cr_expect_eq(r.status, 2);
+    char want[256];
+    snprintf(want, sizeof want, "ablate: %s: tensor 'x1' must be F32 [2, 6, 6, 3]\n", path);
+    cr_expect_str_eq(r.err, want);
+    remove_dir(dir);
 }
 
 Test(cuda_cli, parity_rejects_an_unknown_backend)

@@ -21,47 +21,6 @@
 
 void openblas_set_num_threads(int n);
 
-enum { LEVELS_MAX = 4 };
-
-/* Level l's channels (arg ch<l>; 0: no such level). */
-static int level_channels(const struct instance *m, int l)
-{
-    char name[8];
-    snprintf(name, sizeof name, "ch%d", l);
-    return arg_index(m->op, name) < 0 ? 0 : arg_geti(&m->args, name);
-}
-
-/* The levels x0, x1, ... packed one after another; each must have the
- * shape the row derives from its arguments (level l: ch<l> channels, level
- * l-1's size halved and rounded up), and there must be one per level. */
-static float *pack_levels(const struct st_file *f, const struct instance *m, const char *path, int64_t *n)
-{
-    const struct st_tensor *lv[LEVELS_MAX + 1];
-    int h = m->in.h, w = m->in.w, nl = 0;
-    *n = 0;
-    for (int l = 0; l <= LEVELS_MAX; l++) {
-        char name[8];
-        snprintf(name, sizeof name, "x%d", l);
-        lv[l] = st_find(f, name);
-        int c = l < LEVELS_MAX ? level_channels(m, l) : 0;
-        cr_assert_eq(lv[l] != NULL, c > 0, "%s: %s %s, %s has %d levels", path, name,
-                     lv[l] ? "present" : "missing", m->op->name, nl);
-        if (!c)
-            break;
-        const int64_t *s = lv[l]->shape;
-        cr_assert(lv[l]->ndim == 4 && s[0] == m->in.n && s[1] == c && s[2] == h && s[3] == w,
-                  "%s: %s is not [%d, %d, %d, %d]", path, name, m->in.n, c, h, w);
-        *n += lv[l]->numel, nl++;
-        h = (h + 1) / 2, w = (w + 1) / 2;
-    }
-    float *x = buf_alloc(*n), *at = x;
-    cr_assert(x);
-    for (int l = 0; l < nl; l++) {
-        memcpy(at, lv[l]->data, (size_t)lv[l]->numel * sizeof *x);
-        at += lv[l]->numel;
-    }
-    return x;
-}
 
 /* impl=onednn (harness/onednn_block.c) on the same golden: both activation
  * layouts, 1 and 2 threads, within the row's tolerance. */
