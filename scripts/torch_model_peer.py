@@ -5,6 +5,8 @@
 Usage:
     /usr/bin/python3 scripts/torch_model_peer.py FILE.yaml SCALE IMGSZ [THREADS ...]
 
+SCALE is '' for a YOLOv5-style YAML (no scales: depth_multiple,
+width_multiple and YOLOv5's anchor-based Detect, torchref/ultralytics.py).
 Builds the model as scripts/torch_model_golden.py does (plain-torch
 re-typings of ultralytics' Conv, C2f, SPPF, Detect in torchref/ultralytics.py; random weights; BN eps
 1e-3; eval; no_grad; float32; batch 1) and prints, per thread count, the
@@ -44,6 +46,11 @@ def build(path, scale):
     return m.eval()
 
 
+def label(path, scale, imgsz):
+    """'yolov8.yaml n 640', or 'yolov5n.yaml 640' for a YAML without scales."""
+    return ' '.join(w for w in (os.path.basename(path), scale, str(imgsz)) if w)
+
+
 def time_forward(m, x, min_calls=20, min_seconds=3.0):
     with torch.no_grad():
         for _ in range(5):
@@ -69,8 +76,8 @@ def main(argv):
     for t in threads:
         torch.set_num_threads(t)
         med, p10, p90, n = time_forward(m, x)
-        print('torch %s %s %s %d: threads %d: median %.1f ms (p10 %.1f, p90 %.1f), %d calls'
-              % (torch.__version__, os.path.basename(path), scale, imgsz, t, med, p10, p90, n))
+        print('torch %s %s: threads %d: median %.1f ms (p10 %.1f, p90 %.1f), %d calls'
+              % (torch.__version__, label(path, scale, imgsz), t, med, p10, p90, n), flush=True)
     return 0
 
 
