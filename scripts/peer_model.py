@@ -9,7 +9,8 @@ SCALE is '' for a YOLOv5-style YAML (no scales).  Builds the model as
 scripts/torch_model_peer.py does (same seed, random weights, eval, float32,
 batch 1), exports it with torch.onnx.export (scripts/peer_export.py: opset
 16, static shape) and times the engine as torch_model_peer.py times
-PyTorch: 5 warm-up calls, then at least 20 calls and about 3 s; prints, per
+PyTorch: 5 warm-up calls, then at least 20 calls and about 3 s (a slow
+model: at least 5 calls and about 30 s, TM.time_forward); prints, per
 thread count, one line that `ablate model` reads:
 
     ort 1.32.0 yolov8.yaml n 640: threads 2: median 28.1 ms (p10 27.9, p90 29.0), 107 calls,
