@@ -6,7 +6,8 @@
 -- depthwise shapes a C2f / a depthwise stem meets.  The impl=onednn rows
 -- are in results.csv (message: the layout and oneDNN kernel that ran); the
 -- report's summary and charts show the generated kernels only, so no charts
--- are asked for here.
+-- are asked for here.  The deployment peers (PyTorch eager, ONNX Runtime,
+-- OpenVINO) are in the summary's peer columns.
 --
 -- Run: make sweep EXP=conv_onednn          (1 and 2 threads)
 --      make sweep EXP=conv_onednn QUICK=1  (1 thread, shorter timing)
@@ -26,7 +27,7 @@ return sweep {
   description = "Conv (k3 s2 YOLOv8n layers, 1x1, depthwise): generated variants vs oneDNN, imgsz 640",
   module      = "Conv",
   shapes      = rows,
-  backends    = { "ref", "gen", "onednn" },
+  backends    = { "ref", "gen", "onednn", "torch", "ort", "openvino" },  -- peers: docs/peers.md (make peers), if installed
   threads     = { 1, 2 },
   quick = {
     threads = { 1 },   -- 1 thread: a co-tenant stalls 2-thread barriers far more (MACHINE.md)

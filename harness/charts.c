@@ -22,8 +22,6 @@
 #include "charts_data.h"
 #include "results_view.h"
 
-enum y_kind { Y_MEDIAN, Y_PARAMS, Y_THOP, Y_FULL, Y_GFLOPS, Y_RATIO, Y_SPEEDUP };
-
 static const struct y_desc {
     const char *name;
     enum y_kind kind;
@@ -100,48 +98,6 @@ static void interval_of(enum y_kind k, const struct config_view *c, const struct
 static int is_timing(enum y_kind k) { return k == Y_MEDIAN || k == Y_GFLOPS || k == Y_RATIO || k == Y_SPEEDUP; }
 
 /* ------------------------------------------------------------ series */
-
-static struct chart_series *series_for(struct chart_data *c, const char *label, const char *site,
-                                       const char *rest, int threads)
-{
-    for (int i = 0; i < c->ns; i++)
-        if (c->s[i].threads == threads && !strcmp(c->s[i].label, label) && !strcmp(c->s[i].site, site) &&
-            !strcmp(c->s[i].rest, rest))
-            return &c->s[i];
-    if (c->ns == c->cap) {
-        int cap = c->cap ? 2 * c->cap : 8;
-        struct chart_series *grown = realloc(c->s, (size_t)cap * sizeof *grown);
-        if (!grown)
-            return NULL;
-        c->s = grown, c->cap = cap;
-    }
-    struct chart_series *s = &c->s[c->ns++];
-    memset(s, 0, sizeof *s);
-    snprintf(s->label, sizeof s->label, "%s", label);
-    snprintf(s->site, sizeof s->site, "%s", site);
-    snprintf(s->rest, sizeof s->rest, "%s", rest);
-    snprintf(s->group, sizeof s->group, "%s\x1f%s", label, site);
-    snprintf(s->sort_key, sizeof s->sort_key, "%s\x1f%s\x1f%06d\x1f%s", label, site, threads, rest);
-    s->threads = threads;
-    for (int b = 0; b < CHART_BASELINES; b++)
-        s->baseline[b] = s->baseline_lo[b] = s->baseline_hi[b] = NAN;
-    return s;
-}
-
-static int add_point(struct chart_series *s, const char *xtext, double y, double lo, double hi)
-{
-    if (s->n == s->cap) {
-        int cap = s->cap ? 2 * s->cap : 16;
-        struct chart_point *grown = realloc(s->pt, (size_t)cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        s->pt = grown, s->cap = cap;
-    }
-    struct chart_point *p = &s->pt[s->n++];
-    snprintf(p->xt, sizeof p->xt, "%s", xtext);
-    p->y = y, p->lo = lo, p->hi = hi;
-    return 0;
-}
 
 static int by_layer(const struct chart_spec *sp)
 {
@@ -221,7 +177,7 @@ static void add_baselines(const struct chart_spec *sp, enum y_kind k, const stru
 }
 
 /* x = "layer": the baseline's point at this layer on its own solid line
- * ("C2f (baseline)"), once per layer and thread count. */
+ * ("C2f (baseline)"), once per layer and thread count, its peers beside it. */
 static int add_baseline_point(struct chart_data *c, enum y_kind k, const struct config_view *base,
                               const char *xt, int threads)
 {
@@ -229,13 +185,15 @@ static int add_baseline_point(struct chart_data *c, enum y_kind k, const struct 
     snprintf(label, sizeof label, "%s (baseline)", base->id->module);
     double y = value_of(k, base, NULL), lo, hi;
     interval_of(k, base, NULL, &lo, &hi);
-    struct chart_series *s = series_for(c, label, "", "", threads);
+    struct chart_series *s = charts_series_for(c, label, "", "", threads, 0);
     if (!s)
         return -1;
     for (int j = 0; j < s->n; j++)
         if (!strcmp(s->pt[j].xt, xt))
             return 0;
-    return isnan(y) || isinf(y) ? 0 : add_point(s, xt, y, lo, hi);
+    if (isnan(y) || isinf(y))
+        return 0;
+    return charts_add_point(s, xt, y, lo, hi) != 0 ? -1 : charts_add_peers(c, k, base, NULL, s, xt);
 }
 
 /* Every module configuration with a value becomes a point.  Returns how
@@ -262,14 +220,17 @@ static int collect(const struct chart_spec *sp, enum y_kind k, const struct conf
         other_args(id->args, sp->x, by_layer(sp) ? "" : sp->by, rest, sizeof rest);
         if (x_is_layer(sp)) /* one line across the layers: their args differ by design */
             site[0] = rest[0] = 0;
-        struct chart_series *s = series_for(c, label, site, rest, id->threads);
-        if (!s || add_point(s, xt, y, lo, hi) != 0)
+        struct chart_series *s = charts_series_for(c, label, site, rest, id->threads, 0);
+        if (!s || charts_add_point(s, xt, y, lo, hi) != 0)
+            return -1;
+        if (!x_is_layer(sp))
+            add_baselines(sp, k, v, nv, &v[i], s, c);
+        /* s is not used below: a new line may move c->s */
+        if (charts_add_peers(c, k, &v[i], base, s, xt) != 0)
             return -1;
         if (x_is_layer(sp) && is_absolute(k) && base &&
             add_baseline_point(c, k, base, xt, id->threads) != 0)
             return -1;
-        if (!x_is_layer(sp))
-            add_baselines(sp, k, v, nv, &v[i], s, c);
     }
     return with_x;
 }
@@ -358,9 +319,13 @@ static int cmp_point(const void *a, const void *b)
     return (p->x > q->x) - (p->x < q->x);
 }
 
+/* Ours first (their colours are their places), then each engine's lines. */
 static int cmp_series(const void *a, const void *b)
 {
-    return strverscmp(((const struct chart_series *)a)->sort_key, ((const struct chart_series *)b)->sort_key);
+    const struct chart_series *p = a, *q = b;
+    if (p->peer != q->peer)
+        return p->peer - q->peer;
+    return strverscmp(p->sort_key, q->sort_key);
 }
 
 /* Sorted lines and points, labelled. */
@@ -371,6 +336,7 @@ static void arrange(struct chart_data *c)
     qsort(c->s, (size_t)c->ns, sizeof *c->s, cmp_series);
     for (int i = 0; i < c->ns; i++)
         qsort(c->s[i].pt, (size_t)c->s[i].n, sizeof *c->s[i].pt, cmp_point);
+    charts_peer_owners(c);
     charts_distinguish(c, !by_layer(c->spec));
 }
 

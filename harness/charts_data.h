@@ -8,6 +8,9 @@
 
 #include "charts.h"
 
+/* What a chart's y is (charts.c's table names them). */
+enum y_kind { Y_MEDIAN, Y_PARAMS, Y_THOP, Y_FULL, Y_GFLOPS, Y_RATIO, Y_SPEEDUP };
+
 struct chart_point {
     double x, y;  /* y already divided by the chart's unit (1e6 for "millions") */
     double lo, hi; /* y's spread (the timing's p10..p90 carried through), NaN for counts */
@@ -25,6 +28,8 @@ struct chart_series {
     char group[128];  /* label and site as first made: lines a reader tells apart by rest */
     char sort_key[400];
     int threads;
+    int peer;  /* 0: ours; 1 + index in results_peer_impl: that engine's line (dotted) */
+    int owner; /* a peer's line: the index of the line of ours it follows (its colour); else -1 */
     /* the baselines' values at this series' site (scaled), NaN if none:
      * [0] the primary baseline (dashed), [1] the next listed one (dash-dot) */
     double baseline[CHART_BASELINES];
@@ -49,6 +54,25 @@ struct chart_data {
     double ylo, yhi;       /* smallest and largest y drawn (baselines included) */
     char empty[128]; /* why there is nothing to plot ("" when there is) */
 };
+
+/* ---- charts_series.c */
+/* The line (label, site, rest, threads, peer), made empty when new; NULL
+ * when out of memory. */
+struct chart_series *charts_series_for(struct chart_data *c, const char *label, const char *site, const char *rest,
+                                       int threads, int peer);
+/* Appends a point; -1 when out of memory. */
+int charts_add_point(struct chart_series *s, const char *xtext, double y, double lo, double hi);
+
+struct config_view;
+/* The peers' points at configuration `conf`, whose own point is on line
+ * `ours` at xt: each engine that passed gets a point on its dotted line
+ * beside ours.  base (conf's baseline, or NULL) is what a ratio divides
+ * by: the same engine's baseline.  Timings only (median, GFLOP/s, ratio);
+ * 0, or -1 when out of memory. */
+int charts_add_peers(struct chart_data *c, enum y_kind k, const struct config_view *conf,
+                     const struct config_view *base, const struct chart_series *ours, const char *xt);
+/* Sets each peer line's owner once the lines are sorted. */
+void charts_peer_owners(struct chart_data *c);
 
 /* Appends to each line's label what tells it apart: the layer when `by`
  * is an argument (by_arg) and there are several, the other arguments that

@@ -19,6 +19,7 @@
 
 #include "charts_data.h"
 #include "gnuplot_run.h"
+#include "results_view.h"
 #include "run_meta.h"
 
 /* Colour-blind-friendly enough and distinct in print (matplotlib's tab10). */
@@ -28,6 +29,14 @@ static const int point_types[] = {7, 5, 9, 11, 13, 15};
 enum { N_COLOURS = sizeof palette / sizeof palette[0], N_POINTS = sizeof point_types / sizeof point_types[0] };
 
 #define FONT "'DejaVu Sans,10'"
+
+static const char *const peer_names[VIEW_PEERS] = {"PyTorch eager", "ONNX Runtime", "OpenVINO"};
+
+/* "PyTorch eager", "ONNX Runtime", "OpenVINO" for a peer's line (1, 2, 3); "" for ours. */
+static const char *peer_name(int peer)
+{
+    return peer >= 1 && peer <= VIEW_PEERS ? peer_names[peer - 1] : "";
+}
 
 static void x_extent(const struct chart_data *c, double *lo, double *hi)
 {
@@ -49,7 +58,7 @@ static int write_dat(const char *path, const struct chart_data *c)
     fprintf(f, "# %s\n# x = %s, y = %s%s\n", c->title, c->xlabel, c->ylabel,
             c->bars ? ", then y's p10 and p90 (y itself when not timed)" : "");
     for (int i = 0; i < c->ns; i++) {
-        fprintf(f, "# %s\n", c->s[i].label);
+        fprintf(f, "# %s%s%s\n", c->s[i].label, c->s[i].peer ? ", " : "", peer_name(c->s[i].peer));
         for (int j = 0; j < c->s[i].n; j++) {
             const struct chart_point *p = &c->s[i].pt[j];
             fprintf(f, "%.10g %.10g", p->x, p->y);
@@ -188,6 +197,33 @@ static void write_baselines(FILE *f, const struct chart_data *c, const char *dat
     }
 }
 
+/* The peers' lines: dotted (dt 3) in the colour of the line of ours they
+ * follow, a hollow marker per engine, no bars (ours carry the spread);
+ * one grey key entry per engine drawn. */
+static void write_peers(FILE *f, const struct chart_data *c, const char *dat, int *items)
+{
+    static const int peer_points[VIEW_PEERS] = {8, 4, 12}; /* torch, ort, openvino: hollow triangle, square, diamond */
+    int drawn[VIEW_PEERS] = {0};
+    for (int i = 0; i < c->ns; i++) {
+        const struct chart_series *s = &c->s[i];
+        if (!s->peer)
+            continue;
+        next_item(f, items);
+        gnuplot_string(f, dat);
+        fprintf(f, " index %d using 1:2 with linespoints dt 3 lw 1.5 pt %d ps 1.0 lc rgb '%s' notitle", i,
+                peer_points[(s->peer - 1) % VIEW_PEERS], palette[(s->owner >= 0 ? s->owner : i) % N_COLOURS]);
+        drawn[(s->peer - 1) % VIEW_PEERS] = 1;
+    }
+    for (int p = 0; p < VIEW_PEERS; p++)
+        if (drawn[p]) {
+            char key[64];
+            snprintf(key, sizeof key, "%s (dotted)", peer_name(p + 1));
+            next_item(f, items);
+            fprintf(f, "NaN with linespoints dt 3 lw 1.5 pt %d ps 1.0 lc rgb '#555555' title ", peer_points[p]);
+            gnuplot_string(f, key);
+        }
+}
+
 static void write_plot(FILE *f, const struct chart_data *c, const char *dat)
 {
     if (c->empty[0]) {
@@ -200,6 +236,8 @@ static void write_plot(FILE *f, const struct chart_data *c, const char *dat)
     }
     int items = 0, idx = c->ns;
     for (int i = 0; i < c->ns; i++) {
+        if (c->s[i].peer)
+            continue; /* drawn over ours, below */
         next_item(f, &items);
         gnuplot_string(f, dat);
         fprintf(f, c->bars ? " index %d using 1:2:3:4 with yerrorlines lw 2 pt %d ps 1.1 lc rgb '%s' title "
@@ -207,6 +245,7 @@ static void write_plot(FILE *f, const struct chart_data *c, const char *dat)
                 i, point_types[i / N_COLOURS % N_POINTS], palette[i % N_COLOURS]);
         gnuplot_string(f, c->s[i].label);
     }
+    write_peers(f, c, dat, &items);
     for (int b = 0; b < CHART_BASELINES; b++) /* same order as write_dat's blocks */
         write_baselines(f, c, dat, b, &items, &idx);
     if (c->unit_line[0]) {

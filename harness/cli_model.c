@@ -350,7 +350,7 @@ int cli_model(int argc, char **argv)
         else
             printf("PyTorch eager peer: --torch, or /usr/bin/python3 scripts/torch_model_peer.py "
                    "%s %s %d %d\nONNX Runtime, OpenVINO peers: --peers torch,ort,openvino (make peers)\n",
-                   m.path, m.scale, o.imgsz, o.threads);
+                   m.path, m.scale[0] ? m.scale : "''", o.imgsz, o.threads); /* '': a YAML without scales */
     }
     model_free(&m);
     return status < 0 ? cli_bad_input(err) : status;

@@ -6,28 +6,69 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "gen.h"
 #include "peers.h"
 
 #define PYTHON "/usr/bin/python3" /* the Debian interpreter with torch 1.13 */
 
-/* Runs the peer, echoes its output; its median (ms) or -1. */
-static double run_peer(const char *cmd)
+/* What a peer script said: scripts/peer_model.py and torch_model_peer.py
+ * print one line per thread count (docs/peers.md). */
+struct peer_outcome {
+    enum { PEER_TIMED, PEER_FAIL_PARITY, PEER_SKIPPED, PEER_ERROR } kind;
+    double median_ms;
+    char detail[256]; /* fail_parity: its numbers; skipped: the reason */
+};
+
+/* One line of the peer's output into o; 1 when it was one of the above. */
+static int read_peer_line(const char *line, struct peer_outcome *o)
 {
+    const char *at;
+    double v;
+    if (!strncmp(line, "skipped: ", 9)) {
+        o->kind = PEER_SKIPPED;
+        snprintf(o->detail, sizeof o->detail, "%.*s", (int)strcspn(line + 9, "\n"), line + 9);
+        return 1;
+    }
+    if ((at = strstr(line, ": fail_parity "))) {
+        o->kind = PEER_FAIL_PARITY;
+        snprintf(o->detail, sizeof o->detail, "%.*s", (int)strcspn(at + 14, "\n"), at + 14);
+        return 1;
+    }
+    if ((at = strstr(line, ": median ")) && sscanf(at, ": median %lf ms", &v) == 1 && v > 0) {
+        o->kind = PEER_TIMED;
+        o->median_ms = v;
+        return 1;
+    }
+    return 0;
+}
+
+/* Runs the peer and echoes its lines (not the skipped one: the caller says
+ * it); a run that said none of them, or a timed line with a failed exit,
+ * is PEER_ERROR with the exit status. */
+static struct peer_outcome run_peer(const char *cmd)
+{
+    struct peer_outcome o = {.kind = PEER_ERROR, .median_ms = -1};
+    int said = 0;
     FILE *p = popen(cmd, "r");
     char line[512];
-    double median = -1;
-    if (!p)
-        return -1;
-    while (fgets(line, sizeof line, p)) {
-        fputs(line, stdout);
-        const char *at = strstr(line, ": median ");
-        double v;
-        if (at && sscanf(at, ": median %lf ms", &v) == 1)
-            median = v;
+    if (!p) {
+        snprintf(o.detail, sizeof o.detail, "cannot start %s", cmd);
+        return o;
     }
-    return pclose(p) == 0 ? median : -1;
+    while (fgets(line, sizeof line, p)) {
+        if (strncmp(line, "skipped: ", 9))
+            fputs(line, stdout);
+        said |= read_peer_line(line, &o);
+    }
+    int rc = pclose(p);
+    if (!said || (o.kind == PEER_TIMED && rc != 0)) {
+        o.kind = PEER_ERROR;
+        snprintf(o.detail, sizeof o.detail, "exit status %d, its error is above: %s",
+                 WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, cmd);
+    }
+    return o;
 }
 
 /* The command that times the peer, or -1 with why it cannot run. */
@@ -77,14 +118,16 @@ int model_peer(const struct model *m, const char *peer, int imgsz, int threads, 
         printf("%s peer: skipped (%s)\n", name, why);
         return 1;
     }
-    double theirs = run_peer(cmd);
-    if (theirs <= 0) {
-        printf("%s peer: skipped (%s failed)\n", name, cmd);
-        return 1;
-    }
-    printf("%s at %dx%d, %d thread%s: ours %.3f ms / %s %.3f ms = %.2fx%s\n", m->name, imgsz, imgsz,
-           threads, threads > 1 ? "s" : "", ours_ms, name, theirs, ours_ms / theirs,
-           e < 0 ? " (issue 7's target: <= 0.80x)" : "");
-    return 0;
+    struct peer_outcome o = run_peer(cmd);
+    if (o.kind == PEER_SKIPPED)
+        printf("%s peer: skipped (%s)\n", name, o.detail);
+    else if (o.kind == PEER_FAIL_PARITY) /* a wrong export's time would mislead: no ratio */
+        printf("%s peer: fail_parity (%s): no ratio\n", name, o.detail);
+    else if (o.kind == PEER_ERROR)
+        printf("%s peer: failed (%s)\n", name, o.detail);
+    else
+        printf("%s at %dx%d, %d thread%s: ours %.3f ms / %s %.3f ms = %.2fx%s\n", m->name, imgsz, imgsz,
+               threads, threads > 1 ? "s" : "", ours_ms, name, o.median_ms, ours_ms / o.median_ms,
+               e < 0 ? " (issue 7's target: <= 0.80x)" : "");
+    return o.kind == PEER_TIMED ? 0 : 1;
 }
-

@@ -8,10 +8,12 @@
 
 #include "model.h"
 
-/* Prints the peer's line and "ours / peer"; when the peer cannot run
- * (no torch, no .venv-peers, the script failed) prints why it was skipped.
- * peer: "torch" | "ort" | "openvino".  Returns 0 when the ratio was
- * printed, 1 when skipped (not an error of the bench). */
+/* Prints the peer's line and "ours / peer"; otherwise one line saying
+ * "NAME peer: skipped (why)" (no torch, no .venv-peers, the engine not
+ * installed), "NAME peer: fail_parity (max_abs .., max_rel .., nmse ..):
+ * no ratio" (the export changed the output), or "NAME peer: failed (exit
+ * status, command)".  peer: "torch" | "ort" | "openvino".  Returns 0 when
+ * the ratio was printed, else 1 (not an error of the bench). */
 int model_peer(const struct model *m, const char *peer, int imgsz, int threads, double ours_ms);
 
 #endif

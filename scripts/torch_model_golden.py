@@ -43,7 +43,8 @@ def main(argv):
     gen = torch.Generator().manual_seed(seed)
     for sub in m.model:
         randomize_weights(sub, gen)
-    m.model[-1].dfl.conv.weight.data[:] = torch.arange(16, dtype=torch.float).view(1, 16, 1, 1)
+    if hasattr(m.model[-1], 'dfl'):  # v8's head; YOLOv5's anchor-based head has none
+        m.model[-1].dfl.conv.weight.data[:] = torch.arange(16, dtype=torch.float).view(1, 16, 1, 1)
     m.eval()
     x = torch.randn(1, 3, imgsz, imgsz, generator=gen)
     with torch.no_grad():

@@ -2,6 +2,7 @@
  * gnuplot really drew, the choices written into the script (log axis,
  * dashed baselines, line labels), and the error texts. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <sys/stat.h>
 
 #include "charts.h"
@@ -245,6 +246,77 @@ Test(charts, x_is_the_layer)
     cr_expect_null(strstr(gp, "baseline (dashed)"), "the baseline is a line, not dashes");
     /* x = 0, 1, 2 for L1, L3, L16; params 100 200 300 and 1000 2000 3000 */
     cr_expect(strstr(dat, "0 1000\n1 2000\n2 3000") && strstr(dat, "0 100\n1 200\n2 300"), "%s", dat);
+}
+
+/* Peer rows (impl ort, openvino; one ort fail_parity, torch skipped) for
+ * every configuration at 2 threads: ort at 3x, openvino at 2x the
+ * fixture's own gen:gemm median for AKConv, both 1x for the Conv baseline. */
+static void write_peer_rows(void)
+{
+    static const int nums[] = {1, 3, 5, 9};
+    char err[256], args[64];
+    FILE *f = results_open(csv, err, sizeof err);
+    cr_assert(f, "%s", err);
+    for (int si = 0; si < 3; si++) {
+        const struct fixture_site *s = &fixture_sites[si];
+        double work = s->c_in * s->c_out * (double)s->hw * s->hw / 4 / 1e6 / 2 * (1 + 0.4 * si);
+        struct result_row r;
+        for (int k = -1; k < 4; k++) {
+            const char *role = k < 0 ? "baseline" : "module", *module = k < 0 ? "Conv" : "AKConv";
+            double ms = k < 0 ? work * 0.05 : work * (0.03 + 0.018 * nums[k] * (1 + 0.3 * si));
+            if (k < 0)
+                snprintf(args, sizeof args, "k=3:s=2");
+            else
+                snprintf(args, sizeof args, "grid=ij:num_param=%d:s=2", nums[k]);
+            const char *ort_status = si == 2 && k == 3 ? "fail_parity" : "ok"; /* not drawn */
+            fixture_row(&r, s, role, module, args, "ort", 2, 0, k < 0 ? ms : 3 * ms, ort_status);
+            cr_assert_eq(results_write(f, &r, err, sizeof err), 0, "%s", err);
+            fixture_row(&r, s, role, module, args, "openvino", 2, 0, k < 0 ? ms : 2 * ms, "ok");
+            cr_assert_eq(results_write(f, &r, err, sizeof err), 0, "%s", err);
+            fixture_row(&r, s, role, module, args, "torch", 2, 0, 0, "skipped: no torch");
+            cr_assert_eq(results_write(f, &r, err, sizeof err), 0, "%s", err);
+        }
+    }
+    cr_assert_eq(fclose(f), 0);
+}
+
+/* The peers are dotted lines with a marker per engine, in the colour of
+ * the line of ours they follow, one grey key entry per engine; a ratio's
+ * peer point is the engine's module over the same engine's baseline; a
+ * failed or skipped peer draws nothing; counts get no peers. */
+Test(charts, peers_are_dotted_beside_ours)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not installed (apt-get install gnuplot-nox)");
+    write_peer_rows();
+    struct chart_spec s[3] = {spec("median_ms", 2, "latency"), spec("ratio_vs_baseline", 2, "ratio"),
+                              spec("params", 2, "params")};
+    render(s, 3);
+    char gp[32768], dat[16384];
+    read_out("latency.gp", gp, sizeof gp);
+    cr_expect(strstr(gp, "with linespoints dt 3 lw 1.5 pt 4 ps 1.0 lc rgb '#1f77b4' notitle"),
+              "L1's ONNX Runtime line: dotted, hollow squares, L1's colour:\n%s", gp);
+    cr_expect(strstr(gp, "with linespoints dt 3 lw 1.5 pt 12 ps 1.0 lc rgb '#1f77b4' notitle"), "%s", gp);
+    cr_expect(strstr(gp, "NaN with linespoints dt 3 lw 1.5 pt 4 ps 1.0 lc rgb '#555555' title "
+                         "'ONNX Runtime (dotted)'"), "%s", gp);
+    cr_expect(strstr(gp, "title 'OpenVINO (dotted)'"), "%s", gp);
+    cr_expect_null(strstr(gp, "PyTorch eager"), "a skipped peer has no line");
+    cr_expect(strstr(gp, "title 'L1'") && strstr(gp, "title 'Conv baseline (dashed)'"), "ours as before");
+    read_out("ratio.dat", dat, sizeof dat);
+    /* ONNX Runtime: 3x the module over 1x the baseline; L16 num_param 9 failed parity */
+    const char *ort_l1 = strstr(dat, "# L1, ONNX Runtime\n");
+    cr_assert(ort_l1, "%s", dat);
+    double x, y;
+    cr_expect(sscanf(ort_l1, "# L1, ONNX Runtime\n%lf %lf", &x, &y) == 2 && x == 1 &&
+                  fabs(y / (3 * (0.03 + 0.018) / 0.05) - 1) < 1e-5, "%s", ort_l1); /* the CSV keeps 7 digits */
+    const char *ort_l16 = strstr(dat, "# L16, ONNX Runtime\n");
+    cr_assert(ort_l16, "%s", dat);
+    const char *next = strstr(ort_l16 + 1, "# ");
+    cr_assert(next, "%s", ort_l16);
+    cr_expect(strstr(ort_l16, "\n5 ") < next && !memmem(ort_l16, (size_t)(next - ort_l16), "\n9 ", 3),
+              "the failed num_param 9 point is not drawn:\n%s", ort_l16);
+    read_out("params.gp", gp, sizeof gp);
+    cr_expect_null(strstr(gp, "dotted"), "counts are the same in every engine: no peer lines");
 }
 
 /* ------------------------------------------------------------ scatter charts */

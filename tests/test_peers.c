@@ -167,3 +167,64 @@ Test(peers, model_peer_skipped_without_the_venv, .timeout = 120)
     cr_expect(strstr(r.out, "\nOpenVINO peer: skipped (no virtual environment at /nonexistent/venv; "
                             "install: make peers)\n") != NULL, "%s", r.out);
 }
+
+/* `ablate model ... --bench --quick --peers LIST` at 64x64, 1 thread, with
+ * ENV (shell assignments) in front; r gets its output. */
+static void run_model_peers(struct run_out *r, const char *env, const char *yaml_and_scale, const char *list)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s %s model %s --imgsz 64 --bench --quick --peers %s", env, ablate_bin(),
+             yaml_and_scale, list);
+    run_shell(r, cmd);
+    cr_assert_eq(r->status, 0, "%s\n%s", r->out, r->err);
+}
+
+/* A wrong whole-model export says fail_parity with its numbers, and no ratio. */
+Test(peers, model_wrong_export_fails_parity, .timeout = 300)
+{
+    if (!have_engine("onnxruntime"))
+        cr_skip_test("onnxruntime is not installed in .venv-peers (make peers)");
+    struct run_out r;
+    double max_abs = 0, max_rel = 0, nmse = 0;
+    run_model_peers(&r, "ABLATE_PEER_PERTURB=1", MODEL_YAML " --scale t", "ort");
+    const char *line = strstr(r.out, "\nONNX Runtime peer: fail_parity (max_abs ");
+    cr_assert(line, "%s", r.out);
+    cr_expect_eq(sscanf(line, "\nONNX Runtime peer: fail_parity (max_abs %lf max_rel %lf nmse %lf vs float64): "
+                              "no ratio\n", &max_abs, &max_rel, &nmse), 3, "%s", line);
+    cr_expect(max_abs >= 0.009 && max_rel > 1e-4 && nmse > 0, "%s", line);
+    cr_expect(!strstr(r.out, "/ ONNX Runtime"), "no ratio for a wrong export:\n%s", r.out);
+    cr_expect(!strstr(r.out, "skipped"), "%s", r.out);
+}
+
+/* A virtual environment without the engine: skipped with the reason. */
+Test(peers, model_engine_missing_is_skipped, .timeout = 120)
+{
+    if (!have_system_torch())
+        cr_skip_test("/usr/bin/python3 has no torch (apt-get install python3-torch)");
+    char dir[64], bin[96], cmd[256], want[512];
+    struct run_out r;
+    temp_dir(dir, sizeof dir);
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/bin && ln -s /usr/bin/python3 %s/bin/python", dir, dir);
+    run_shell(&r, cmd);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    snprintf(bin, sizeof bin, "ABLATE_PEERS_VENV=%s", dir);
+    run_model_peers(&r, bin, MODEL_YAML " --scale t", "openvino");
+    snprintf(want, sizeof want, "\nOpenVINO peer: skipped (%s/bin/python cannot import openvino; install: make peers "
+                                "(or .venv-peers/bin/pip install openvino))\n", dir);
+    cr_expect(strstr(r.out, want), "%s", r.out);
+    remove_dir(dir);
+}
+
+/* A YOLOv5-style YAML (no scales, anchor-based Detect) has a model peer:
+ * exported, checked and timed, with the ratio line. */
+Test(peers, model_yolov5_yaml_peer, .timeout = 300)
+{
+    if (!have_engine("onnxruntime"))
+        cr_skip_test("onnxruntime is not installed in .venv-peers (make peers)");
+    struct run_out r;
+    run_model_peers(&r, "", "experiments/models/yolov5n.yaml", "ort");
+    cr_expect(strstr(r.out, "\nort ") && strstr(r.out, " yolov5n.yaml 64: threads 1: median ") &&
+                  strstr(r.out, ", parity ok max_rel "), "%s", r.out);
+    cr_expect(strstr(r.out, "\nYOLOv5n at 64x64, 1 thread: ours ") && strstr(r.out, " ms / ONNX Runtime "),
+              "%s", r.out);
+}

@@ -3,7 +3,11 @@ in plain torch (no ultralytics install): autopad, Conv, Bottleneck, C2f,
 SPPF, Concat, DFL, Detect, make_anchors, make_divisible (nn/modules/
 {conv,block,head}.py, MODULES.md 3.1-3.6) and parse_model / Model
 (MODULES.md 2.1; the yolov8 graph's rows only, other modules stop with a
-message).  The YAML itself is read by the drivers (yaml.safe_load)."""
+message).  YOLOv5-style YAMLs too: no `scales` but depth_multiple and
+width_multiple (no channel cap), and `Detect: [nc, anchors]` with a
+top-level anchors list builds YOLOv5's anchor-based head (detect_v5.py's
+DetectV5, anchors divided by the strides as YOLOv5's DetectionModel does).
+The YAML itself is read by the drivers (yaml.safe_load)."""
 import ast
 import math
 
@@ -151,17 +155,36 @@ def make_divisible(x, d):
     return math.ceil(x / d) * d
 
 
+def multiples(d, scale):
+    """(depth, width, max_channels): the scale's row, or for a YOLOv5-style
+    YAML (no scales) its depth_multiple and width_multiple, uncapped."""
+    if 'scales' in d:
+        if scale not in d['scales']:
+            raise SystemExit("unknown scale '%s' (scales: %s)" % (scale, ', '.join(d['scales'])))
+        return d['scales'][scale]
+    return d.get('depth_multiple', 1.0), d.get('width_multiple', 1.0), float('inf')
+
+
+def _detect(args, ch, f, d):
+    """Detect [nc] (v8, anchor-free) or Detect [nc, anchors] (YOLOv5's
+    anchor-based head; the strides are set by Model)."""
+    if len(args) == 2 and args[1] == 'anchors':
+        from .detect_v5 import DetectV5  # imported here: detect_v5 imports this module
+        return DetectV5(args[0], d['anchors'], [ch[x] for x in f], [1.0] * len(f))
+    return Detect(args[0], [ch[x] for x in f])
+
+
 def parse_model(d, scale, extra=None):
     """ultralytics parse_model, for Conv, C2f, SPPF, nn.Upsample, Concat, Detect;
     other modules through extra(m, c1, args, n, width, max_ch, nc), which
     returns (factory, c2, n) or None (seeds.seed_layer builds the seed
     modules: passed in, since seeds sits above this module)."""
     nc = d['nc']
-    depth, width, max_ch = d['scales'][scale]
+    depth, width, max_ch = multiples(d, scale)
     layers, save, ch = [], [], [3]
     for i, (f, n, m, args) in enumerate(d['backbone'] + d['head']):
-        args = [nc if a == 'nc' else (ast.literal_eval(a) if isinstance(a, str) and a != 'nearest' else a)
-                for a in args]
+        args = [nc if a == 'nc' else (ast.literal_eval(a) if isinstance(a, str) and a not in ('nearest', 'anchors')
+                                      else a) for a in args]
         n = max(round(n * depth), 1) if n > 1 else n
         if m in ('Conv', 'C2f', 'SPPF'):
             cls = {'Conv': Conv, 'C2f': C2f, 'SPPF': SPPF}[m]
@@ -177,8 +200,8 @@ def parse_model(d, scale, extra=None):
         elif m == 'Concat':
             cls, c2 = Concat, sum(ch[x] for x in f)
         elif m == 'Detect':
-            cls = Detect
-            args.append([ch[x] for x in f])
+            head = _detect(args, ch, f, d)
+            cls, args = (lambda: head), []
         elif extra and extra(m, ch[f], args, n, width, max_ch, nc):
             factory, c2, n = extra(m, ch[f], args, n, width, max_ch, nc)
             cls, args = (lambda: factory()), []
@@ -193,6 +216,12 @@ def parse_model(d, scale, extra=None):
     return nn.Sequential(*layers)
 
 
+def is_head(m):
+    """A detection head: v8's Detect or YOLOv5's DetectV5."""
+    from .detect_v5 import DetectV5  # imported here: detect_v5 imports this module
+    return isinstance(m, (Detect, DetectV5))
+
+
 class Model(nn.Module):
     def __init__(self, d, scale, extra=None):
         super().__init__()
@@ -200,17 +229,19 @@ class Model(nn.Module):
         det = self.model[-1]
         for mod in self.modules():
             if isinstance(mod, nn.BatchNorm2d):
-                mod.eps = 1e-3  # ultralytics initialize_weights
+                mod.eps = 1e-3  # ultralytics' and YOLOv5's initialize_weights
         with torch.no_grad():  # strides from a 256x256 forward, as DetectionModel does
             feats = self._features(torch.zeros(1, 3, 256, 256))
             det.stride = torch.tensor([256 / f.shape[-2] for f in feats])
+            if not isinstance(det, Detect):  # YOLOv5: anchors in stride units
+                det.anchors /= det.stride.view(-1, 1, 1)
 
     def _run(self, x, stop_at_detect):
         y = []
         for m in self.model:
             if m.f != -1:
                 x = y[m.f] if isinstance(m.f, int) else [x if j == -1 else y[j] for j in m.f]
-            if stop_at_detect and isinstance(m, Detect):
+            if stop_at_detect and is_head(m):
                 return x
             x = m(x)
             y.append(x)
