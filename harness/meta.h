@@ -15,6 +15,9 @@ struct fingerprint {
     char blas_coretype_orig[64]; /* then: OPENBLAS_CORETYPE before that ("" = unset) */
     char compiler[128];      /* `cc --version` first line */
     char cuda_device[128];   /* "none" when there is none */
+    int sched_autogroup;     /* kernel.sched_autogroup_enabled: 1 makes `nice` on jobs of other
+                                terminal sessions ineffective; -1 unknown.  Not in the id:
+                                a setting, not the machine */
     char id[17];             /* 16 hex digits: hash of the fields above but cuda */
 };
 

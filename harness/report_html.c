@@ -145,7 +145,7 @@ static void html_machine_line(FILE *f, const struct report_in *in)
     fprintf(f, ", %d logical CPUs, OpenBLAS ", m->cores);
     html_text(f, m->blas_core), fputs("; ", f), html_text(f, m->date);
     fputs(in->nruns > 1 ? " (first of the merged runs)</p>\n" : "</p>\n", f);
-    char note[256];
+    char note[640];
     report_load_note(in, note, sizeof note);
     if (note[0])
         fputs("<p class=\"warn\">", f), html_text(f, note), fputs("</p>\n", f);

@@ -119,7 +119,7 @@ int report_write_md(const char *path, const struct report_in *in, const struct r
     fprintf(f, "%s, %d logical CPUs, OpenBLAS %s; %s%s\n", in->meta[0].cpu_model[0] ? in->meta[0].cpu_model : "CPU unknown",
             in->meta[0].cores, in->meta[0].blas_core, in->meta[0].date,
             in->nruns > 1 ? " (first of the merged runs; details under Machine and command)" : "");
-    char note[256];
+    char note[640];
     report_load_note(in, note, sizeof note);
     if (note[0])
         fprintf(f, "\n**Warning:** %s\n", note);

@@ -112,9 +112,15 @@ void report_load_note(const struct report_in *in, char *buf, size_t len)
         if (in->rows[i].load > worst) /* NaN compares false: unmeasured rows are skipped */
             worst = in->rows[i].load;
     buf[0] = 0;
-    if (worst > REPORT_LOAD_WARN)
-        snprintf(buf, len,
-                 "Other processes used up to %.2f cores while kernels were timed: latencies and the roofs "
-                 "are noisy; rerun on a quiet machine before drawing conclusions.",
-                 worst);
+    if (!(worst > REPORT_LOAD_WARN))
+        return;
+    int autogroup = 0;
+    for (int i = 0; i < in->nruns; i++)
+        autogroup |= in->meta[i].sched_autogroup == 1;
+    snprintf(buf, len,
+             "Other processes used up to %.2f cores while kernels were timed: latencies and the roofs "
+             "are noisy; rerun on a quiet machine before drawing conclusions.%s",
+             worst, autogroup ? " This kernel groups processes by terminal session (sched_autogroup_enabled=1), "
+                                "so `nice` on jobs started in another terminal does not shield the timing: "
+                                "see docs/measurement.md (other jobs on the machine)." : "");
 }

@@ -42,6 +42,8 @@ int run_meta_read(const char *dir, struct run_meta *m, char *err, size_t errlen)
     get_str(fp, "compiler", m->compiler, sizeof m->compiler);
     get_str(fp, "cuda_device", m->cuda_device, sizeof m->cuda_device);
     m->cores = (int)json_integer_value(json_object_get(fp, "cores"));
+    json_t *autogroup = json_object_get(fp, "sched_autogroup");
+    m->sched_autogroup = json_is_integer(autogroup) ? (int)json_integer_value(autogroup) : -1;
     json_decref(root);
     return 0;
 }

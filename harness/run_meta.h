@@ -9,6 +9,7 @@ struct run_meta {
     char fp_id[17], cpu_model[128], cpu_flags[256], blas_core[64], blas_config[128];
     char compiler[128], cuda_device[128];
     int cores;
+    int sched_autogroup; /* 1, 0, or -1 where meta.json does not say (older runs) */
 };
 
 /* Reads DIR/meta.json; missing fields stay "".  0, or -1 with err

@@ -232,6 +232,34 @@ Test(report, busy_machine_is_warned_about)
     cr_assert(!strstr(md, "Warning"));
 }
 
+/* A busy run on a kernel with autogroup says why `nice` did not help; the
+ * fixture's meta.json without the field (older runs) says nothing of it. */
+Test(report, busy_machine_with_autogroup_names_nice)
+{
+    char busy[128], args[256], path[192];
+    static char md[65536], meta[4096];
+    snprintf(busy, sizeof busy, "%s/busy_ag", dir);
+    write_run(busy, "00000000000000aa", NULL, 1.5);
+    snprintf(args, sizeof args, "report %s", busy);
+    report_ok(args);
+    snprintf(path, sizeof path, "%s/report.md", busy);
+    slurp(path, md, sizeof md);
+    cr_assert(!strstr(md, "sched_autogroup"), "%s", md);
+    snprintf(path, sizeof path, "%s/meta.json", busy);
+    slurp(path, meta, sizeof meta);
+    char *end = strstr(meta, "\"cuda_device\": \"none\"}");
+    cr_assert(end);
+    snprintf(end, sizeof meta - (size_t)(end - meta), "\"cuda_device\": \"none\", \"sched_autogroup\": 1}}\n");
+    write_file(path, meta);
+    report_ok(args);
+    snprintf(path, sizeof path, "%s/report.md", busy);
+    slurp(path, md, sizeof md);
+    cr_assert(strstr(md, "cores while kernels were timed: latencies and the roofs are noisy; rerun on a quiet "
+                         "machine before drawing conclusions. This kernel groups processes by terminal session "
+                         "(sched_autogroup_enabled=1), so `nice` on jobs started in another terminal does not "
+                         "shield the timing"), "%s", md);
+}
+
 Test(report, missing_run_folder)
 {
     char args[256], want[256];
