@@ -136,7 +136,7 @@ static int layer_setup(struct cg *g, const struct gen_env *env, int i, char *err
 static int glue_setup(struct cg *g, const struct gen_env *env, char *err, size_t errlen)
 {
     enum cuda_build mode = g->kind == CG_DEVICE ? CUDA_DEVICE : CUDA_HOST_EMU;
-    if (cuda_build_glue(env, mode, &g->glue, err, errlen) != GEN_OK)
+    if (cuda_build_glue(env, mode, 1, &g->glue, err, errlen) != GEN_OK)
         return -1;
     void *up = dlsym(g->glue.dl, "ablate_graph_upsample"), *cp = dlsym(g->glue.dl, "ablate_graph_copy");
     memcpy(&g->upsample, &up, sizeof g->upsample);
