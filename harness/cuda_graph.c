@@ -292,6 +292,17 @@ static int count_kernels(const struct cg *g)
     return n;
 }
 
+/* r's parity of y against ref (n floats) and the graph's kernel count;
+ * 0 when they agree, 1 when not. */
+static int judge(const struct cg *g, const float *y, const float *ref, int64_t n,
+                 struct cuda_graph_result *r)
+{
+    parity_compare(y, ref, n, &r->par);
+    r->nkernels = count_kernels(g);
+    r->ok = r->par.n_bad == 0 && r->par.n_nonfinite == 0;
+    return r->ok ? 0 : 1;
+}
+
 int cuda_graph_host(const struct model *m, int size, int batch, int threads,
                     struct cuda_graph_result *r, char *err, size_t errlen)
 {
@@ -309,10 +320,7 @@ int cuda_graph_host(const struct model *m, int size, int batch, int threads,
         cg_walk(&g, 0);
         memcpy(emu, g.outs[last], (size_t)n * 4);
         cg_walk(&g, 1);
-        parity_compare(emu, g.outs[last], n, &r->par);
-        r->nkernels = count_kernels(&g);
-        r->ok = r->par.n_bad == 0 && r->par.n_nonfinite == 0;
-        rc = r->ok ? 0 : 1;
+        rc = judge(&g, emu, g.outs[last], n, r);
     }
     buf_free(emu, n);
     cg_free(&g);
@@ -359,14 +367,12 @@ static int device_batch(const struct model *m, int size, int batch, int quick, c
         struct cuda_device_info info;
         if (cuda_device_info(&g.rt, &info) == 0)
             snprintf(r->device, sizeof r->device, "%s", info.name);
-        parity_compare(y, ref, n, &r->par);
-        r->nkernels = count_kernels(&g);
-        r->ok = r->par.n_bad == 0 && r->par.n_nonfinite == 0;
+        int bad = judge(&g, y, ref, n, r);
         if (cuda_time(&g.rt, device_walk, &g, WARMUP, quick ? SAMPLES_QUICK : SAMPLES, &r->t) != 0) {
             snprintf(err, errlen, "a CUDA call failed while timing the graph");
             rc = -1;
         } else
-            rc = r->ok ? 0 : 1;
+            rc = bad;
     }
     buf_free(y, n);
     cg_free(&g);
