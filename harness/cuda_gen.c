@@ -206,7 +206,7 @@ static char *read_text(const char *path, char *err, size_t errlen)
     return text;
 }
 
-enum gen_status cuda_build_glue(const struct gen_env *env, enum cuda_build mode,
+enum gen_status cuda_build_glue(const struct gen_env *env, enum cuda_build mode, int load,
                                 struct gen_kernel *k, char *err, size_t errlen)
 {
     char path[GEN_PATH_MAX + 64];
@@ -218,7 +218,7 @@ enum gen_status cuda_build_glue(const struct gen_env *env, enum cuda_build mode,
     struct nvcc_cmd cmd;
     struct gen_recipe r;
     enum gen_status st = GEN_ERR_COMPILE;
-    if (nvcc_recipe(env, mode, 1, 0, &cmd, &r, err, errlen) == 0)
+    if (nvcc_recipe(env, mode, load, 0, &cmd, &r, err, errlen) == 0)
         st = gen_cache_build(env, src, &r, k, err, errlen);
     free(src);
     return st;

@@ -40,8 +40,9 @@ enum gen_status cuda_build(const struct gen_env *env, const struct args *a, stru
 
 /* The graph glue gen/runtime/ablate_cuda_graph.cu (Upsample, the copies of
  * Concat and Detect's levels: harness/cuda_graph.c), built the same way and
- * loaded; its ablate_graph_* functions are looked up in k->dl. */
-enum gen_status cuda_build_glue(const struct gen_env *env, enum cuda_build mode,
+ * loaded (load = 0: compile only); its ablate_graph_* functions are looked
+ * up in k->dl. */
+enum gen_status cuda_build_glue(const struct gen_env *env, enum cuda_build mode, int load,
                                 struct gen_kernel *k, char *err, size_t errlen);
 
 /* One __global__ kernel as ptxas reported it for one architecture. */

@@ -52,6 +52,7 @@ struct cg {
     upsample_fn upsample;
     copy_fn copy;
     struct cuda_rt rt;
+    void *cublas; /* device: one handle every layer's sgemm calls use */
 };
 
 static int64_t numel(struct shape4 s) { return (int64_t)s.n * s.c * s.h * s.w; }
@@ -102,12 +103,11 @@ static int layer_kernel(struct cg *g, const struct gen_env *env, int i, char *er
         return 0;
     void *sym = dlsym(l->k.dl, "ablate_cuda_forward");
     memcpy(&l->dev_forward, &sym, sizeof l->dev_forward);
-    l->ctx.cublas = cuda_cublas_handle(e, sizeof e);
+    l->ctx.cublas = g->cublas;
     l->ctx.state = calloc(1, ABL_CU_STATE_BYTES);
-    if (!l->dev_forward || !l->ctx.cublas || !l->ctx.state ||
-        cuda_upload_weights(&g->rt, &l->ws, l->dw, &l->darena) != 0)
+    if (!l->dev_forward || !l->ctx.state || cuda_upload_weights(&g->rt, &l->ws, l->dw, &l->darena) != 0)
         return layer_fail(g->m, i, err, errlen, "%s", !l->dev_forward ? "no ablate_cuda_forward"
-                                                      : !l->ctx.cublas ? e : "device weights");
+                                                                      : "device weights");
     return 0;
 }
 
@@ -136,7 +136,7 @@ static int layer_setup(struct cg *g, const struct gen_env *env, int i, char *err
 static int glue_setup(struct cg *g, const struct gen_env *env, char *err, size_t errlen)
 {
     enum cuda_build mode = g->kind == CG_DEVICE ? CUDA_DEVICE : CUDA_HOST_EMU;
-    if (cuda_build_glue(env, mode, &g->glue, err, errlen) != GEN_OK)
+    if (cuda_build_glue(env, mode, 1, &g->glue, err, errlen) != GEN_OK)
         return -1;
     void *up = dlsym(g->glue.dl, "ablate_graph_upsample"), *cp = dlsym(g->glue.dl, "ablate_graph_copy");
     memcpy(&g->upsample, &up, sizeof g->upsample);
@@ -181,7 +181,8 @@ static int cg_setup(struct cg *g, const struct model *m, enum cg_kind kind, int 
     struct gen_env env;
     memset(g, 0, sizeof *g);
     g->m = m, g->kind = kind, g->size = size, g->batch = batch, g->threads = threads;
-    if (kind == CG_DEVICE && cuda_rt_open(&g->rt, err, errlen) != 0)
+    if (kind == CG_DEVICE && (cuda_rt_open(&g->rt, err, errlen) != 0 ||
+                              !(g->cublas = cuda_cublas_handle(err, errlen))))
         return -1;
     g->L = calloc((size_t)m->nlayers, sizeof *g->L);
     g->shapes = calloc((size_t)m->nlayers, sizeof *g->shapes);
@@ -291,6 +292,17 @@ static int count_kernels(const struct cg *g)
     return n;
 }
 
+/* r's parity of y against ref (n floats) and the graph's kernel count;
+ * 0 when they agree, 1 when not. */
+static int judge(const struct cg *g, const float *y, const float *ref, int64_t n,
+                 struct cuda_graph_result *r)
+{
+    parity_compare(y, ref, n, &r->par);
+    r->nkernels = count_kernels(g);
+    r->ok = r->par.n_bad == 0 && r->par.n_nonfinite == 0;
+    return r->ok ? 0 : 1;
+}
+
 int cuda_graph_host(const struct model *m, int size, int batch, int threads,
                     struct cuda_graph_result *r, char *err, size_t errlen)
 {
@@ -308,10 +320,7 @@ int cuda_graph_host(const struct model *m, int size, int batch, int threads,
         cg_walk(&g, 0);
         memcpy(emu, g.outs[last], (size_t)n * 4);
         cg_walk(&g, 1);
-        parity_compare(emu, g.outs[last], n, &r->par);
-        r->nkernels = count_kernels(&g);
-        r->ok = r->par.n_bad == 0 && r->par.n_nonfinite == 0;
-        rc = r->ok ? 0 : 1;
+        rc = judge(&g, emu, g.outs[last], n, r);
     }
     buf_free(emu, n);
     cg_free(&g);
@@ -333,20 +342,23 @@ static float *reference_image0(const struct model *m, int size, int64_t n, char 
     return y;
 }
 
-int cuda_graph_device(const struct model *m, int size, int batch, int quick,
-                      struct cuda_graph_result *r, char *err, size_t errlen)
+/* One batch size on the device: built, run once and checked against ref
+ * (image 0, n floats), timed. */
+static int device_batch(const struct model *m, int size, int batch, int quick, const float *ref,
+                        int64_t n, struct cuda_graph_result *r, char *err, size_t errlen)
 {
     struct cg g;
     memset(r, 0, sizeof *r);
     int rc = cg_setup(&g, m, CG_DEVICE, size, batch, 1, err, errlen);
-    const int last = m->nlayers - 1;
-    const int64_t n = g.shapes ? numel(g.shapes[last]) : 0;
-    float *ref = rc == 0 ? reference_image0(m, size, n, err, errlen) : NULL, *y = ref ? buf_alloc(n) : NULL;
-    if (rc == 0 && !y)
+    float *y = rc == 0 ? buf_alloc(n) : NULL;
+    if (rc == 0 && !y) {
+        snprintf(err, errlen, "out of memory");
         rc = -1;
+    }
     if (rc == 0) {
         cg_walk(&g, 0);
-        if (g.rt.synchronize() != 0 || g.rt.memcpy_(y, g.outs[last], (size_t)n * 4, MEMCPY_D2H) != 0) {
+        if (g.rt.synchronize() != 0 ||
+            g.rt.memcpy_(y, g.outs[m->nlayers - 1], (size_t)n * 4, MEMCPY_D2H) != 0) {
             snprintf(err, errlen, "a CUDA call failed in the graph's first run");
             rc = -1;
         }
@@ -355,17 +367,34 @@ int cuda_graph_device(const struct model *m, int size, int batch, int quick,
         struct cuda_device_info info;
         if (cuda_device_info(&g.rt, &info) == 0)
             snprintf(r->device, sizeof r->device, "%s", info.name);
-        parity_compare(y, ref, n, &r->par);
-        r->nkernels = count_kernels(&g);
-        r->ok = r->par.n_bad == 0 && r->par.n_nonfinite == 0;
+        int bad = judge(&g, y, ref, n, r);
         if (cuda_time(&g.rt, device_walk, &g, WARMUP, quick ? SAMPLES_QUICK : SAMPLES, &r->t) != 0) {
             snprintf(err, errlen, "a CUDA call failed while timing the graph");
             rc = -1;
         } else
-            rc = r->ok ? 0 : 1;
+            rc = bad;
     }
     buf_free(y, n);
-    buf_free(ref, n);
     cg_free(&g);
+    return rc;
+}
+
+int cuda_graph_device(const struct model *m, int size, const int *batches, int nbatches, int quick,
+                      struct cuda_graph_result *r, char *err, size_t errlen)
+{
+    struct shape4 *shapes = calloc((size_t)m->nlayers, sizeof *shapes);
+    int rc = shapes ? model_shapes(m, size, shapes, err, errlen) : -1;
+    if (!shapes)
+        snprintf(err, errlen, "out of memory");
+    const int64_t n = rc == 0 ? numel(shapes[m->nlayers - 1]) : 0;
+    free(shapes);
+    float *ref = rc == 0 ? reference_image0(m, size, n, err, errlen) : NULL;
+    if (rc == 0 && !ref)
+        rc = -1;
+    for (int i = 0; rc >= 0 && i < nbatches; i++) {
+        int b = device_batch(m, size, batches[i], quick, ref, n, &r[i], err, errlen);
+        rc = b < 0 ? b : (b > rc ? b : rc);
+    }
+    buf_free(ref, n);
     return rc;
 }

@@ -35,10 +35,11 @@ struct cuda_graph_result {
 int cuda_graph_host(const struct model *m, int size, int batch, int threads,
                     struct cuda_graph_result *r, char *err, size_t errlen);
 
-/* The device graph: built, checked (image 0 vs the batch-1 reference
- * graph), timed.  0 ok, 1 disagreement, -1 error (err; "no CUDA device
- * (...)" without one). */
-int cuda_graph_device(const struct model *m, int size, int batch, int quick,
+/* The device graph at each of nbatches batch sizes (r: one result each):
+ * built, checked (image 0 vs the batch-1 reference graph, computed once),
+ * timed.  0 ok, 1 a disagreement, -1 error (err; "no CUDA device (...)"
+ * without one). */
+int cuda_graph_device(const struct model *m, int size, const int *batches, int nbatches, int quick,
                       struct cuda_graph_result *r, char *err, size_t errlen);
 
 #endif

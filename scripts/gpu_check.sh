@@ -1,9 +1,11 @@
 #!/bin/bash
 # scripts/gpu_check.sh OUT — the CUDA backend on a machine with an NVIDIA GPU,
 # in one prepared command (< 8 minutes): build, the CUDA tests, device parity
-# of every golden of the rows with a CUDA generator, the akconv_params sweep
-# with BACKENDS=cuda QUICK=1 (+ PyTorch CUDA eager rows and the report), and
-# the model bench on yolov8.yaml.  Everything lands under OUT:
+# of every golden of every row (all have a CUDA generator), the akconv_params
+# sweep with BACKENDS=cuda QUICK=1 (+ PyTorch CUDA eager rows and the
+# report), and the whole-model bench on yolov8.yaml on the device at batch 1
+# and 16 (built for the device's own architecture only, to keep the ~35
+# layer compiles short).  Everything lands under OUT:
 #   device.txt     nvidia-smi, nvcc --version
 #   steps.txt      one line per step: name, exit status, seconds
 #   build.log, tests.log, parity.txt, sweep/ (CSV, charts, report), model.txt
@@ -30,13 +32,14 @@ step() { # step NAME LIMIT_S COMMAND...: runs, logs status and seconds
 # The CUDA rows' goldens through `ablate parity --backends cuda-host,cuda`.
 device_parity() {
     local f args fails=0
-    for f in tests/goldens/{conv,akconv,dcnv3,acmix,dyconv2d,dynamicconv,bottleneck,c2f_n,c3_n,sppf,ghostmodule}*.safetensors; do
+    for f in tests/goldens/{conv_,akconv_,dcnv3_,acmix_,dyconv2d_,dynamicconv_,bottleneck_,c2f_n,c3_n,sppf_,ghostmodule_,detect_,dlka_,c3_dlka_,c2f_ghost_}*.safetensors; do
         args=$(/usr/bin/python3 - "$f" <<'PY'
 import json, struct, sys
 with open(sys.argv[1], 'rb') as fh:
     n = struct.unpack('<Q', fh.read(8))[0]
     m = json.loads(fh.read(n))['__metadata__']
-eps = '' if m['module'] in ('DCNv3', 'DYConv2d', 'DynamicConv', 'ACmix') else ' bn_eps=' + m.get('bn_eps', '1e-5')
+no_bn = ('DCNv3', 'DYConv2d', 'DynamicConv', 'ACmix', 'DetectV5', 'deformable_LKA_Attention')
+eps = '' if m['module'] in no_bn else ' bn_eps=' + m.get('bn_eps', '1e-5')
 print(m['module'] + ' ' + m['args'] + eps)
 PY
 )
@@ -58,14 +61,22 @@ sweep_and_report() {
     cp -r "$run" "$out/sweep"
 }
 
+# The whole graph on the device, batch 1 and 16 (the layers built for this
+# device's architecture only: nvidia-smi's compute capability, 9.0 -> 90).
+model_bench() {
+    local cc
+    cc=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d ' .')
+    ABLATE_CUDA_ARCHS=${cc:-90} ./build/ablate model experiments/models/yolov8.yaml --bench --quick \
+        --backends cuda
+}
+
 export out
-export -f device_parity sweep_and_report
+export -f device_parity sweep_and_report model_bench
 { nvidia-smi; /usr/local/cuda/bin/nvcc --version || nvcc --version; } > "$out/device.txt" 2>&1
 : > "$out/steps.txt"
 step build 240 make -j"$jobs" build/ablate build/test_runner > "$out/build.log" 2>&1
 step tests 120 ./build/test_runner --filter 'cuda*/*' > "$out/tests.log" 2>&1
 step parity 120 device_parity > "$out/parity.txt" 2>&1
 step sweep 150 sweep_and_report > "$out/sweep.log" 2>&1
-step model 60 ./build/ablate model experiments/models/yolov8.yaml --bench --quick --backends gen,cuda \
-    > "$out/model.txt" 2>&1
+step model 150 model_bench > "$out/model.txt" 2>&1
 cat "$out/steps.txt"

@@ -134,22 +134,30 @@ static void record_ptxas(FILE *csv, const char *row, const char *variant,
               variant);
 }
 
+/* build/cuda/ptxas_ROW.csv, opened with its header line. */
+static FILE *ptxas_csv(const struct gen_env *env, const char *row)
+{
+    char path[GEN_PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/cuda", env->build);
+    mkdir(path, 0777);
+    snprintf(path, sizeof path, "%s/cuda/ptxas_%s.csv", env->build, row);
+    FILE *csv = fopen(path, "w");
+    cr_assert(csv, "cannot write %s", path);
+    fprintf(csv, "row,variant,kernel,arch,registers,spill_stores,spill_loads,spill_free\n");
+    return csv;
+}
+
 static void check_compile(const char *row, const char *pattern)
 {
     need_nvcc();
     struct gen_env env;
-    char err[ERR_MAX], names[GEN_VARIANTS_MAX][GEN_NAME_MAX], csv_path[GEN_PATH_MAX + 64];
+    char err[ERR_MAX], names[GEN_VARIANTS_MAX][GEN_NAME_MAX];
     glob_t gl;
     cr_assert_eq(gen_env_init(&env, err, sizeof err), 0, "%s", err);
     cr_assert_eq(glob(pattern, 0, NULL, &gl), 0, "no goldens match %s", pattern);
     struct golden g;
     golden_open(gl.gl_pathv[0], &g);
-    snprintf(csv_path, sizeof csv_path, "%s/cuda", env.build);
-    mkdir(csv_path, 0777);
-    snprintf(csv_path, sizeof csv_path, "%s/cuda/ptxas_%s.csv", env.build, row);
-    FILE *csv = fopen(csv_path, "w");
-    cr_assert(csv, "cannot write %s", csv_path);
-    fprintf(csv, "row,variant,kernel,arch,registers,spill_stores,spill_loads,spill_free\n");
+    FILE *csv = ptxas_csv(&env, row);
     int nv = variants_of(&env, g.m.op, names);
     for (int v = 0; v < nv; v++) {
         struct gen_kernel k;
@@ -186,6 +194,20 @@ CUDA_ROW(dlka_dcnv3_lka, "tests/goldens/dlka_dcnv3_lka_*.safetensors", 1)
 CUDA_ROW(c3_dlka_official, "tests/goldens/c3_dlka_official*.safetensors", 2)
 CUDA_ROW(c3_dlka_blog, "tests/goldens/c3_dlka_blog*.safetensors", 2)
 CUDA_ROW(c2f_ghost, "tests/goldens/c2f_ghost_*.safetensors", 5)
+
+/* The whole-model graph's glue (Upsample, Concat and Detect copies), as a row's. */
+Test(cuda_compile, graph_glue, .timeout = 300)
+{
+    need_nvcc();
+    struct gen_env env;
+    struct gen_kernel k;
+    char err[ERR_MAX];
+    cr_assert_eq(gen_env_init(&env, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cuda_build_glue(&env, CUDA_DEVICE, 0, &k, err, sizeof err), GEN_OK, "%s", err);
+    FILE *csv = ptxas_csv(&env, "graph_glue");
+    record_ptxas(csv, "graph", "glue", &k);
+    fclose(csv);
+}
 
 /* Every row of the op table has a CUDA generator (issue 20's list). */
 Test(cuda_variants, every_row_has_a_generator)
