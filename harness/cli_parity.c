@@ -181,6 +181,11 @@ static int check_onednn(const struct instance *m, const struct weightset *ws, co
     char err[ERR_MAX];
     if (!dnn_block_supports(m->op))
         return 1;
+    const char *why_not = dnn_block_unsupported(m->op, m->in);
+    if (why_not) {
+        printf("%-12s skipped (%s)\n", "onednn", why_not);
+        return 1;
+    }
     if (dnn_block_create(&b, m->op, &m->args, m->in, (const float *const *)ws->ptr, threads,
                          DNN_AUTO, err, sizeof err) != 0) {
         printf("%-12s FAIL  (%s)\n", "onednn", err);

@@ -184,9 +184,9 @@ static int prepare_vendor(const struct plan_item *it, const struct exec_opts *o,
 {
     char err[ERR_MAX], what[160];
     const struct instance *m = &it->inst;
-    if (!dnn_block_supports(m->op)) {
-        snprintf(err, sizeof err, "%s has no oneDNN implementation (Conv, Bottleneck, C2f, SPPF have)",
-                 m->op->name);
+    const char *why_not = dnn_block_unsupported(m->op, m->in);
+    if (why_not) {
+        snprintf(err, sizeof err, "%s: %s", m->op->name, why_not);
         report(r, "skipped", err);
         return -1;
     }

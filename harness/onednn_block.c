@@ -101,6 +101,15 @@ int dnn_block_supports(const struct op *op)
            op == &op_detect;
 }
 
+const char *dnn_block_unsupported(const struct op *op, struct shape4 in)
+{
+    if (!dnn_block_supports(op))
+        return "no oneDNN implementation (Conv, Bottleneck, C2f, SPPF, Detect have)";
+    if (op == &op_detect && in.n != 1)
+        return "Detect is lowered at batch 1 only";
+    return NULL;
+}
+
 static int lower(struct lowering *L, const struct op *op, const struct args *a, struct shape4 in)
 {
     if (op == &op_conv)

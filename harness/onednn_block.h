@@ -55,6 +55,11 @@ struct dnn_block {
 /* 1 if op has a oneDNN lowering (Conv, Bottleneck, C2f, SPPF, Detect at batch 1). */
 int dnn_block_supports(const struct op *op);
 
+/* NULL where op has a lowering for input `in`, else why not (a static
+ * string: "Detect is lowered at batch 1 only", "... has no oneDNN
+ * implementation ..."), so callers can skip instead of failing. */
+const char *dnn_block_unsupported(const struct op *op, struct shape4 in);
+
 /* Builds the steps for op(args) at input `in`, weights w in the row's
  * weights() order; threads for every primitive.  0, or -1 with err. */
 int dnn_block_create(struct dnn_block *b, const struct op *op, const struct args *a, struct shape4 in,

@@ -27,6 +27,18 @@ Test(cli_parity, golden_passes_every_impl)
     cr_expect(!strstr(r.out, "FAIL"), "%s", r.out);
 }
 
+/* A batch-2 Detect golden: oneDNN has a lowering of Detect at batch 1 only,
+ * so its line says skipped and the run passes (it printed FAIL and exited 1). */
+Test(cli_parity, detect_at_batch_2_skips_onednn, .timeout = 300)
+{
+    struct run_out r;
+#define DETECT_B2 "tests/goldens/detect_nc5_l2_b2_9x12.safetensors"
+    parity(&r, "Detect nc=5 ch0=4 ch1=12 stride0=8 bn_eps=0.001", DETECT_B2, DETECT_B2, DETECT_B2);
+    cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
+    cr_expect(strstr(r.out, "\nonednn       skipped (Detect is lowered at batch 1 only)\n"), "%s", r.out);
+    cr_expect(!strstr(r.out, "FAIL"), "%s", r.out);
+}
+
 /* The blog's grid on official weights gives other numbers: parity must say so. */
 Test(cli_parity, wrong_variant_fails)
 {
