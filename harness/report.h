@@ -75,7 +75,16 @@ int report_roofline(const char *out, const struct report_in *in, char *err, size
  * latency chart, the roofline), the rest in natural name order. */
 int report_svgs(const char *out, const struct report_in *in, char (*paths)[1200], int max);
 
-/* report.md's "Deployment peers (same run)" table; nothing without peer rows. */
+/* The "Deployment peers (same run)" table (report_peers.c): its columns,
+ * the note under it, 1 when the run has any peer row, one configuration's
+ * cells (site, threads, module, args, ours ms, torch/ort/openvino ms or
+ * the peer's status, fastest peer, speed-up), and report.md's section
+ * (nothing without peer rows). */
+enum { REPORT_PEER_COLS = 10, REPORT_PEER_CELL = 256 };
+extern const char *const report_peer_headers[REPORT_PEER_COLS];
+extern const char *const report_peer_note;
+int report_has_peers(const struct report_in *in);
+void report_peer_cells(const struct config_view *c, char cell[REPORT_PEER_COLS][REPORT_PEER_CELL]);
 void report_md_peers(FILE *f, const struct report_in *in);
 int report_write_md(const char *path, const struct report_in *in, const struct report_line *l, int nl,
                     char (*svgs)[1200], int nsvg, const char *out);

@@ -136,6 +136,29 @@ static void html_table(FILE *f, const struct report_line *l, int nl)
     fputs("</table></details>\n", f);
 }
 
+/* The deployment peers beside ours, as report.md has them; nothing
+ * without peer rows. */
+static void html_peers(FILE *f, const struct report_in *in)
+{
+    if (!report_has_peers(in))
+        return;
+    fputs("<section id=\"peers\"><h2>Deployment peers (same run)</h2>\n<table class=\"peers\"><tr>", f);
+    for (int k = 0; k < REPORT_PEER_COLS; k++)
+        fputs("<th>", f), html_text(f, report_peer_headers[k]), fputs("</th>", f);
+    fputs("</tr>\n", f);
+    for (int i = 0; i < in->nv; i++) {
+        char cell[REPORT_PEER_COLS][REPORT_PEER_CELL];
+        report_peer_cells(&in->v[i], cell);
+        fputs("<tr>", f);
+        for (int k = 0; k < REPORT_PEER_COLS; k++)
+            fputs("<td>", f), html_text(f, cell[k]), fputs("</td>", f);
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n<p class=\"note\">", f);
+    html_text(f, report_peer_note);
+    fputs("</p></section>\n", f);
+}
+
 /* One line under the title: the machine at a glance (details further down). */
 static void html_machine_line(FILE *f, const struct report_in *in)
 {
@@ -171,6 +194,7 @@ int report_write_html(const char *path, const struct report_in *in, const struct
     fputs("</h1>\n", f);
     html_machine_line(f, in);
     int bad = html_headline(f, in) != 0;
+    html_peers(f, in);
     for (int i = 0; i < nsvg; i++) {
         if (i < 2)
             fputs(i ? "<h2>Other charts</h2>\n" : "<h2>Main chart</h2>\n", f);

@@ -143,6 +143,13 @@ Test(peers, wrong_export_fails_parity, .timeout = 300)
     const char *sec = strstr(md, "## Deployment peers (same run)\n");
     cr_assert(sec, "%s", md);
     cr_expect(strstr(sec, "| A | 1 | AKConv | ") && strstr(sec, " | fail_parity | "), "%s", sec);
+    static char html[1 << 20]; /* report.html has the same table */
+    snprintf(path, sizeof path, "%s/run/report.html", dir);
+    slurp(path, html, sizeof html);
+    sec = strstr(html, "<section id=\"peers\"><h2>Deployment peers (same run)</h2>");
+    cr_assert(sec, "no peer table in report.html");
+    cr_expect(strstr(sec, "<td>A</td><td>1</td><td>AKConv</td>") && strstr(sec, "<td>fail_parity</td>"),
+              "%.2000s", sec);
     remove_dir(dir);
 }
 

@@ -10,6 +10,7 @@ in this order (a module may import any module above it in the list):
 
     io           safetensors read/write by hand, state_tensors
     draw         randn, uniform: the two random draws
+    yolov5       DetectV5: YOLOv5's anchor-based head
     ultralytics  autopad, Conv, Bottleneck, C2f, SPPF, Concat, DFL, Detect,
                  make_anchors, make_divisible, parse_model, Model
     akconv       AKConv (seed 000), its sampling coordinates, border rule
@@ -20,7 +21,7 @@ in this order (a module may import any module above it in the list):
     dlka         C3, deformable_LKA_Attention, C3_DCNv3_DLKA (seed 004),
                  their argument names
     randomize    the random-weight draws (randomize_weights, _offsets, _module)
-    detect_v5    DetectV5 and both heads' arguments, cases and draw
+    detect_v5    both heads' arguments, cases and draw
     registry     module names and keys -> builders, key=value parsing
     case         make_case: one module built, drawn, fed and run
     seeds        the seed modules inside a whole-model YAML (parse_model's extra hook)

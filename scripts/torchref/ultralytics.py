@@ -5,7 +5,7 @@ SPPF, Concat, DFL, Detect, make_anchors, make_divisible (nn/modules/
 (MODULES.md 2.1; the yolov8 graph's rows only, other modules stop with a
 message).  YOLOv5-style YAMLs too: no `scales` but depth_multiple and
 width_multiple (no channel cap), and `Detect: [nc, anchors]` with a
-top-level anchors list builds YOLOv5's anchor-based head (detect_v5.py's
+top-level anchors list builds YOLOv5's anchor-based head (yolov5.py's
 DetectV5, anchors divided by the strides as YOLOv5's DetectionModel does).
 The YAML itself is read by the drivers (yaml.safe_load)."""
 import ast
@@ -13,6 +13,8 @@ import math
 
 import torch
 import torch.nn as nn
+
+from .yolov5 import DetectV5
 
 
 def autopad(k, p=None, d=1):
@@ -169,7 +171,6 @@ def _detect(args, ch, f, d):
     """Detect [nc] (v8, anchor-free) or Detect [nc, anchors] (YOLOv5's
     anchor-based head; the strides are set by Model)."""
     if len(args) == 2 and args[1] == 'anchors':
-        from .detect_v5 import DetectV5  # imported here: detect_v5 imports this module
         return DetectV5(args[0], d['anchors'], [ch[x] for x in f], [1.0] * len(f))
     return Detect(args[0], [ch[x] for x in f])
 
@@ -218,7 +219,6 @@ def parse_model(d, scale, extra=None):
 
 def is_head(m):
     """A detection head: v8's Detect or YOLOv5's DetectV5."""
-    from .detect_v5 import DetectV5  # imported here: detect_v5 imports this module
     return isinstance(m, (Detect, DetectV5))
 
 
