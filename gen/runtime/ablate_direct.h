@@ -1,0 +1,172 @@
+/* gen/runtime/ablate_direct.h — direct convolution for the stride-1,
+ * "same"-padded k x k Convs of the chained blocks (C2f, Bottleneck, Detect,
+ * ...), on channels-first (C x H x W) maps, AVX-512 only.
+ *
+ * Why: im2col + sgemm copies every input pixel k * k times into a column
+ * panel and OpenBLAS packs both operands again on every call; at the few
+ * dozen channels of YOLOv8's maps those copies cost a large part of the
+ * time.  Here nothing is copied: a register block of MR output channels x
+ * NV vectors of 16 consecutive output pixels stays in zmm registers over
+ * the whole reduction (input channels x taps), reading each tap's input as
+ * one unaligned load at a fixed offset from the output pixel (pixel p of
+ * the flattened map reads x[p + dy * W + dx]).  The pixels out of the
+ * image (padding, the left/right neighbours across a row boundary) are
+ * masked off in the load, so vectors run across row ends and no lanes go
+ * to waste on narrow maps.  Weights are read in PyTorch's layout
+ * (cout, cin, k, k) as broadcasts: MR rows of one block, kept in L1 while
+ * the block sweeps the tile's pixels.  Then the block goes to y and gets
+ * the chain's fused BN + SiLU epilogue (abl_bn_act_rows, the same code as
+ * the gemm path) while it is in L1.
+ *
+ *   abl_direct_ok    whether a layer can take this path (else: gemm)
+ *   abl_direct_tile  output pixels p0 .. p0 + np - 1, all output channels
+ */
+#ifndef ABLATE_DIRECT_H
+#define ABLATE_DIRECT_H
+
+#include <stddef.h>
+
+#include "ablate_gen.h"
+
+enum {
+    ABL_DIRECT_MR = 8,     /* output channels of a register block */
+    ABL_DIRECT_NV = 3,     /* vectors of 16 pixels of a register block */
+    ABL_DIRECT_MAXK = 3,   /* largest kernel size taken */
+    ABL_DIRECT_SUB = 1536, /* pixels whose load masks are computed at once */
+};
+
+/* 1 when a Conv (stride 1, pad k / 2, dilation 1) of `groups` groups with
+ * cout outputs can run here on this build. */
+static inline int abl_direct_ok(int k, int groups, int cout)
+{
+#ifdef __AVX512F__
+    return groups == 1 && k % 2 == 1 && k <= ABL_DIRECT_MAXK && cout % ABL_DIRECT_MR == 0;
+#else
+    (void)k, (void)groups, (void)cout;
+    return 0;
+#endif
+}
+
+#ifdef __AVX512F__
+/* Load masks of the vectors of 16 pixels starting at p0 (at most `n`
+ * pixels after p0): m[v * k * k + tap] has lane l set when pixel
+ * q = p0 + 16 v + l is inside the run and its tap (dy, dx) reads inside
+ * the h x w image. */
+static inline void abl_direct_masks(int h, int w, int k, int p0, int n, __mmask16 *m)
+{
+    const int pad = k / 2, nvec = (n + 15) / 16;
+    for (int v = 0; v < nvec; v++) {
+        unsigned rows[ABL_DIRECT_MAXK] = {0}, cols[ABL_DIRECT_MAXK] = {0};
+        for (int l = 0; l < 16 && 16 * v + l < n; l++) {
+            const int q = p0 + 16 * v + l, y = q / w, x = q % w;
+            for (int d = 0; d < k; d++) {
+                rows[d] |= (unsigned)(y + d - pad >= 0 && y + d - pad < h) << l;
+                cols[d] |= (unsigned)(x + d - pad >= 0 && x + d - pad < w) << l;
+            }
+        }
+        for (int dy = 0; dy < k; dy++)
+            for (int dx = 0; dx < k; dx++)
+                m[v * k * k + dy * k + dx] = (__mmask16)(rows[dy] & cols[dx]);
+    }
+}
+
+/* One register block: MR output channels from wt (row stride kdim) x nv
+ * vectors at pixel p of the flattened map; raw sums to y (row stride ldy),
+ * masked by the tap-centre mask (the lanes inside the run). */
+static inline __attribute__((always_inline)) void
+abl_direct_block(const float *x, ptrdiff_t hw, int cin, const int ntaps, const ptrdiff_t *toff,
+                 const __mmask16 *m, const int nv, const float *wt, ptrdiff_t kdim, float *y,
+                 ptrdiff_t ldy, int p)
+{
+    __m512 acc[ABL_DIRECT_MR][ABL_DIRECT_NV];
+#pragma GCC unroll 8
+    for (int r = 0; r < ABL_DIRECT_MR; r++)
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++)
+            acc[r][v] = _mm512_setzero_ps();
+    for (int ic = 0; ic < cin; ic++) {
+        const float *xc = x + ic * hw + p, *wc = wt + ic * ntaps;
+#pragma GCC unroll 9
+        for (int t = 0; t < ntaps; t++) {
+            __m512 xv[ABL_DIRECT_NV];
+#pragma GCC unroll 3
+            for (int v = 0; v < nv; v++)
+                xv[v] = _mm512_maskz_loadu_ps(m[v * ntaps + t], xc + toff[t] + 16 * v);
+#pragma GCC unroll 8
+            for (int r = 0; r < ABL_DIRECT_MR; r++) {
+                const __m512 wb = _mm512_set1_ps(wc[r * kdim + t]);
+#pragma GCC unroll 3
+                for (int v = 0; v < nv; v++)
+                    acc[r][v] = _mm512_fmadd_ps(wb, xv[v], acc[r][v]);
+            }
+        }
+    }
+    const int centre = ntaps / 2; /* tap (0, 0): its mask is the run's lanes */
+#pragma GCC unroll 8
+    for (int r = 0; r < ABL_DIRECT_MR; r++)
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++) {
+            __mmask16 inside = m[v * ntaps + centre];
+            _mm512_mask_storeu_ps(y + r * ldy + p + 16 * v, inside, acc[r][v]);
+        }
+}
+
+/* The register blocks of one output-channel block over pixels p0 .. p0+n-1
+ * (n <= ABL_DIRECT_SUB), masks from abl_direct_masks; ntaps is 1 or 9 at
+ * the call so each instance is compiled for its kernel size. */
+static inline __attribute__((always_inline)) void
+abl_direct_sweep(const float *x, ptrdiff_t hw, int cin, const int ntaps, const ptrdiff_t *toff,
+                 const __mmask16 *m, const float *wt, ptrdiff_t kdim, float *y, ptrdiff_t ldy,
+                 int p0, int n)
+{
+    const int step = 16 * ABL_DIRECT_NV;
+    int t = 0;
+    for (; t < n - 32; t += step) /* the last of these may be partial: masked */
+        abl_direct_block(x, hw, cin, ntaps, toff, m + t / 16 * ntaps, ABL_DIRECT_NV, wt, kdim, y,
+                         ldy, p0 + t);
+    const int left = (n - t + 15) / 16; /* 0, 1 or 2 vectors */
+    if (left == 2)
+        abl_direct_block(x, hw, cin, ntaps, toff, m + t / 16 * ntaps, 2, wt, kdim, y, ldy, p0 + t);
+    else if (left == 1)
+        abl_direct_block(x, hw, cin, ntaps, toff, m + t / 16 * ntaps, 1, wt, kdim, y, ldy, p0 + t);
+}
+#endif
+
+/* Output pixels p0 .. p0 + np - 1, every output channel, of a stride-1
+ * k x k Conv with pad k / 2 (abl_direct_ok): x is input channel 0 of the
+ * image (cin planes of h x w), y output channel 0 (planes ldy apart),
+ * wt the (cout, cin, k, k) weights; then y = act(y * scale + shift). */
+static inline void abl_direct_tile(const float *x, int h, int w, int cin, int cout, int k,
+                                   const float *wt, float *y, ptrdiff_t ldy, const float *scale,
+                                   const float *shift, int act, int p0, int np)
+{
+#ifdef __AVX512F__
+    const ptrdiff_t hw = (ptrdiff_t)h * w, kdim = (ptrdiff_t)cin * k * k;
+    const int pad = k / 2;
+    ptrdiff_t toff[ABL_DIRECT_MAXK * ABL_DIRECT_MAXK];
+    for (int dy = 0; dy < k; dy++)
+        for (int dx = 0; dx < k; dx++)
+            toff[dy * k + dx] = (ptrdiff_t)(dy - pad) * w + (dx - pad);
+    __mmask16 m[ABL_DIRECT_SUB / 16 * ABL_DIRECT_MAXK * ABL_DIRECT_MAXK];
+    for (int s0 = p0; s0 < p0 + np; s0 += ABL_DIRECT_SUB) {
+        const int n = p0 + np - s0 < ABL_DIRECT_SUB ? p0 + np - s0 : ABL_DIRECT_SUB;
+        abl_direct_masks(h, w, k, s0, n, m);
+        for (int o = 0; o < cout; o += ABL_DIRECT_MR) {
+            const float *wo = wt + o * kdim;
+            float *yo = y + o * ldy;
+            if (k == 3)
+                abl_direct_sweep(x, hw, cin, 9, toff, m, wo, kdim, yo, ldy, s0, n);
+            else if (k == 1)
+                abl_direct_sweep(x, hw, cin, 1, toff, m, wo, kdim, yo, ldy, s0, n);
+            else
+                abl_direct_sweep(x, hw, cin, k * k, toff, m, wo, kdim, yo, ldy, s0, n);
+            abl_bn_act_rows(yo + s0, ABL_DIRECT_MR, n, ldy, scale + o, shift + o, act);
+        }
+    }
+#else
+    (void)x, (void)h, (void)w, (void)cin, (void)cout, (void)k, (void)wt, (void)y, (void)ldy;
+    (void)scale, (void)shift, (void)act, (void)p0, (void)np;
+#endif
+}
+
+#endif
