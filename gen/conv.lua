@@ -88,12 +88,27 @@ local function workspace_plan(g, with_panel)
   g.PANEL_KIB = string.format("%.0f", g.KDIM * (g.TILE or 0) * 4 / 1024)
 end
 
+-- The AVX-512 register-blocked direct convolution (runtime/ablate_direct.h)
+-- instead of im2col + sgemm, where it applies (groups 1, output channels a
+-- multiple of 8; stride 1 with "same" padding, or 3x3 stride 2 pad 1; the
+-- kernel falls back to sgemm on a build without AVX-512).  Chosen for
+-- every shape it takes: measured on YOLOv8n's Convs (docs/baseline.md).
+local function direct_plan(g)
+  if g.G ~= 1 or g.C2 % 8 ~= 0 or g.D ~= 1 then return end
+  if g.S == 1 and g.K % 2 == 1 and g.K <= 3 and g.P == g.K // 2 then
+    g.DIRECT, g.DIRECT_WHY = 1, "AVX-512: register-blocked direct conv, stride 1"
+  elseif g.S == 2 and g.K == 3 and g.P == 1 then
+    g.DIRECT, g.DIRECT_WHY = 2, "AVX-512: register-blocked direct conv, 3x3 stride 2"
+  end
+end
+
 function M.render(cfg, variant)
   local g = geometry(cfg)
   local template
   if variant == "gemm" and not g.DEPTHWISE then
     tile_plan(g, M.tuning)
     workspace_plan(g, true)
+    direct_plan(g)
     template = "conv_gemm"
   elseif variant == "gemm" or variant == "direct" then
     workspace_plan(g, false)

@@ -20,6 +20,7 @@
  *
  *   abl_direct_ok    whether a layer can take this path (else: gemm)
  *   abl_direct_tile  output pixels p0 .. p0 + np - 1, all output channels
+ *   abl_direct2_ok, abl_direct2_tile  the same for 3 x 3 stride-2 Convs
  */
 #ifndef ABLATE_DIRECT_H
 #define ABLATE_DIRECT_H
@@ -130,7 +131,144 @@ abl_direct_sweep(const float *x, ptrdiff_t hw, int cin, const int ntaps, const p
     else if (left == 1)
         abl_direct_block(x, hw, cin, ntaps, toff, m + t / 16 * ntaps, 1, wt, kdim, y, ldy, p0 + t);
 }
+
+/* ---- stride 2 (3 x 3, pad 1): the downsampling Convs of the backbone.
+ * Output pixels of one row read every other input column, so a vector of
+ * 16 output columns is the even lanes of a 32-float window (two masked
+ * loads, one vpermt2ps).  The flat trick of stride 1 does not hold across
+ * output rows (the input jumps two rows), so vectors stay within a row:
+ * each has its own input and output offset. */
+struct abl_direct2_vec {
+    ptrdiff_t xoff, yoff; /* window of tap (0, 0) in x; first output in y */
+    __mmask32 m[9];       /* per tap: the window lanes inside the image */
+    __mmask16 ym;         /* the output lanes of the vector */
+};
+
+/* The vectors of output pixels p0 .. p0 + n - 1 (row pieces of at most
+ * 16 columns) of an h x w input -> ho x wo output; returns their number. */
+static inline int abl_direct2_vectors(int h, int w, int wo, int p0, int n,
+                                      struct abl_direct2_vec *vec)
+{
+    int nv = 0;
+    for (int q = p0; q < p0 + n;) {
+        const int oy = q / wo, ox = q % wo;
+        int c = wo - ox < 16 ? wo - ox : 16;
+        c = p0 + n - q < c ? p0 + n - q : c;
+        struct abl_direct2_vec *v = &vec[nv++];
+        v->xoff = (ptrdiff_t)(2 * oy - 1) * w + 2 * ox - 1;
+        v->yoff = q;
+        v->ym = (__mmask16)((1u << c) - 1);
+        for (int dy = 0; dy < 3; dy++) {
+            const int iy = 2 * oy - 1 + dy;
+            for (int dx = 0; dx < 3; dx++) {
+                uint32_t bits = 0;
+                for (int l = 0; l < c && iy >= 0 && iy < h; l++) {
+                    const int ix = 2 * (ox + l) - 1 + dx;
+                    bits |= (uint32_t)(ix >= 0 && ix < w) << (2 * l);
+                }
+                v->m[dy * 3 + dx] = (__mmask32)bits;
+            }
+        }
+        q += c;
+    }
+    return nv;
+}
+
+/* One register block of the stride-2 conv: MR output channels x nv of the
+ * vectors; sums (no epilogue) to y. */
+static inline __attribute__((always_inline)) void
+abl_direct2_block(const float *x, ptrdiff_t hw, int cin, const ptrdiff_t *toff,
+                  const struct abl_direct2_vec *vec, const int nv, const float *wt, ptrdiff_t kdim,
+                  float *y, ptrdiff_t ldy)
+{
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    __m512 acc[ABL_DIRECT_MR][ABL_DIRECT_NV];
+#pragma GCC unroll 8
+    for (int r = 0; r < ABL_DIRECT_MR; r++)
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++)
+            acc[r][v] = _mm512_setzero_ps();
+    for (int ic = 0; ic < cin; ic++) {
+        const float *xc = x + ic * hw, *wc = wt + ic * 9;
+#pragma GCC unroll 9
+        for (int t = 0; t < 9; t++) {
+            __m512 xv[ABL_DIRECT_NV];
+#pragma GCC unroll 3
+            for (int v = 0; v < nv; v++) {
+                const float *s = xc + vec[v].xoff + toff[t];
+                const __mmask32 mk = vec[v].m[t];
+                __m512 lo = _mm512_maskz_loadu_ps((__mmask16)mk, s);
+                __m512 hi = _mm512_maskz_loadu_ps((__mmask16)(mk >> 16), s + 16);
+                xv[v] = _mm512_permutex2var_ps(lo, even, hi);
+            }
+#pragma GCC unroll 8
+            for (int r = 0; r < ABL_DIRECT_MR; r++) {
+                const __m512 wb = _mm512_set1_ps(wc[r * kdim + t]);
+#pragma GCC unroll 3
+                for (int v = 0; v < nv; v++)
+                    acc[r][v] = _mm512_fmadd_ps(wb, xv[v], acc[r][v]);
+            }
+        }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < ABL_DIRECT_MR; r++)
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++)
+            _mm512_mask_storeu_ps(y + r * ldy + vec[v].yoff, vec[v].ym, acc[r][v]);
+}
 #endif
+
+/* 1 when a Conv of stride s, kernel k, pad p, dilation d, groups, cout can
+ * take abl_direct2_tile on this build. */
+static inline int abl_direct2_ok(int k, int s, int p, int d, int groups, int cout)
+{
+#ifdef __AVX512F__
+    return k == 3 && s == 2 && p == 1 && d == 1 && groups == 1 && cout % ABL_DIRECT_MR == 0;
+#else
+    (void)k, (void)s, (void)p, (void)d, (void)groups, (void)cout;
+    return 0;
+#endif
+}
+
+/* Output pixels p0 .. p0 + np - 1 (flattened ho x wo), every output
+ * channel, of a 3 x 3 stride-2 pad-1 Conv (abl_direct2_ok): x is input
+ * channel 0 of the image (cin planes of h x w), y output channel 0 (planes
+ * ldy apart), wt the (cout, cin, 3, 3) weights; then y = act(y * scale +
+ * shift). */
+static inline void abl_direct2_tile(const float *x, int h, int w, int wo, int cin, int cout,
+                                    const float *wt, float *y, ptrdiff_t ldy, const float *scale,
+                                    const float *shift, int act, int p0, int np)
+{
+#ifdef __AVX512F__
+    enum { SUB_VECS = ABL_DIRECT_SUB / 16 };
+    const ptrdiff_t hw = (ptrdiff_t)h * w, kdim = (ptrdiff_t)cin * 9;
+    ptrdiff_t toff[9];
+    for (int t = 0; t < 9; t++)
+        toff[t] = (ptrdiff_t)(t / 3) * w + t % 3;
+    struct abl_direct2_vec vec[SUB_VECS];
+    /* whole rows when they fit: fewer short vectors */
+    const int sub = wo <= ABL_DIRECT_SUB ? ABL_DIRECT_SUB / wo * wo : ABL_DIRECT_SUB;
+    for (int s0 = p0; s0 < p0 + np; s0 += sub) {
+        const int n = p0 + np - s0 < sub ? p0 + np - s0 : sub;
+        const int nvec = abl_direct2_vectors(h, w, wo, s0, n, vec);
+        for (int o = 0; o < cout; o += ABL_DIRECT_MR) {
+            const float *wo_ = wt + o * kdim;
+            float *yo = y + o * ldy;
+            int v = 0;
+            for (; v + ABL_DIRECT_NV <= nvec; v += ABL_DIRECT_NV)
+                abl_direct2_block(x, hw, cin, toff, vec + v, ABL_DIRECT_NV, wo_, kdim, yo, ldy);
+            if (nvec - v == 2)
+                abl_direct2_block(x, hw, cin, toff, vec + v, 2, wo_, kdim, yo, ldy);
+            else if (nvec - v == 1)
+                abl_direct2_block(x, hw, cin, toff, vec + v, 1, wo_, kdim, yo, ldy);
+            abl_bn_act_rows(yo + s0, ABL_DIRECT_MR, n, ldy, scale + o, shift + o, act);
+        }
+    }
+#else
+    (void)x, (void)h, (void)w, (void)wo, (void)cin, (void)cout, (void)wt, (void)y, (void)ldy;
+    (void)scale, (void)shift, (void)act, (void)p0, (void)np;
+#endif
+}
 
 /* Output pixels p0 .. p0 + np - 1, every output channel, of a stride-1
  * k x k Conv with pad k / 2 (abl_direct_ok): x is input channel 0 of the
