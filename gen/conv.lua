@@ -91,13 +91,17 @@ end
 -- The AVX-512 register-blocked direct convolution (runtime/ablate_direct.h)
 -- instead of im2col + sgemm, where it applies (groups 1, output channels a
 -- multiple of 8; stride 1 with "same" padding, or 3x3 stride 2 pad 1; the
--- kernel falls back to sgemm on a build without AVX-512).  Chosen for
--- every shape it takes: measured on YOLOv8n's Convs (docs/baseline.md).
+-- kernel falls back to sgemm on a build without AVX-512).  Measured on
+-- YOLOv8n's stride-2 Convs at 2 threads (Zen 4, docs/baseline.md): ahead
+-- of im2col + sgemm where the output rows are whole vectors of 16 (output
+-- width 320, 160, 80: 0.87 vs 1.41 ms, 1.46 vs 1.73, 1.43 vs 1.56), behind
+-- where rows end in a partial vector (width 40: 1.67 vs 1.44 ms; width 20:
+-- 2.16 vs 1.46), as a stride-2 vector cannot run across a row end.
 local function direct_plan(g)
   if g.G ~= 1 or g.C2 % 8 ~= 0 or g.D ~= 1 then return end
   if g.S == 1 and g.K % 2 == 1 and g.K <= 3 and g.P == g.K // 2 then
     g.DIRECT, g.DIRECT_WHY = 1, "AVX-512: register-blocked direct conv, stride 1"
-  elseif g.S == 2 and g.K == 3 and g.P == 1 then
+  elseif g.S == 2 and g.K == 3 and g.P == 1 and g.WO % 16 == 0 then
     g.DIRECT, g.DIRECT_WHY = 2, "AVX-512: register-blocked direct conv, 3x3 stride 2"
   end
 end

@@ -112,24 +112,35 @@ abl_direct_block(const float *x, ptrdiff_t hw, int cin, const int ntaps, const p
         }
 }
 
+/* The fused epilogue of a register block's rows, y = act(y * scale +
+ * shift), run right after the block is stored, while it is in L1. */
+struct abl_direct_epi {
+    const float *scale, *shift; /* of the block's first output channel */
+    int act;
+};
+
 /* The register blocks of one output-channel block over pixels p0 .. p0+n-1
- * (n <= ABL_DIRECT_SUB), masks from abl_direct_masks; ntaps is 1 or 9 at
- * the call so each instance is compiled for its kernel size. */
+ * (n <= ABL_DIRECT_SUB), masks from abl_direct_masks, each followed by its
+ * epilogue; ntaps is 1 or 9 at the call so each instance is compiled for
+ * its kernel size. */
 static inline __attribute__((always_inline)) void
 abl_direct_sweep(const float *x, ptrdiff_t hw, int cin, const int ntaps, const ptrdiff_t *toff,
                  const __mmask16 *m, const float *wt, ptrdiff_t kdim, float *y, ptrdiff_t ldy,
-                 int p0, int n)
+                 int p0, int n, struct abl_direct_epi e)
 {
     const int step = 16 * ABL_DIRECT_NV;
-    int t = 0;
-    for (; t < n - 32; t += step) /* the last of these may be partial: masked */
-        abl_direct_block(x, hw, cin, ntaps, toff, m + t / 16 * ntaps, ABL_DIRECT_NV, wt, kdim, y,
-                         ldy, p0 + t);
-    const int left = (n - t + 15) / 16; /* 0, 1 or 2 vectors */
-    if (left == 2)
-        abl_direct_block(x, hw, cin, ntaps, toff, m + t / 16 * ntaps, 2, wt, kdim, y, ldy, p0 + t);
-    else if (left == 1)
-        abl_direct_block(x, hw, cin, ntaps, toff, m + t / 16 * ntaps, 1, wt, kdim, y, ldy, p0 + t);
+    for (int t = 0; t < n; t += step) {
+        const int left = (n - t + 15) / 16; /* vectors left; the last may be partial: masked */
+        const __mmask16 *mt = m + t / 16 * ntaps;
+        if (left >= 3)
+            abl_direct_block(x, hw, cin, ntaps, toff, mt, 3, wt, kdim, y, ldy, p0 + t);
+        else if (left == 2)
+            abl_direct_block(x, hw, cin, ntaps, toff, mt, 2, wt, kdim, y, ldy, p0 + t);
+        else
+            abl_direct_block(x, hw, cin, ntaps, toff, mt, 1, wt, kdim, y, ldy, p0 + t);
+        const int np = n - t < step ? n - t : step;
+        abl_bn_act_rows(y + p0 + t, ABL_DIRECT_MR, np, ldy, e.scale, e.shift, e.act);
+    }
 }
 
 /* ---- stride 2 (3 x 3, pad 1): the downsampling Convs of the backbone.
@@ -254,14 +265,20 @@ static inline void abl_direct2_tile(const float *x, int h, int w, int wo, int ci
         for (int o = 0; o < cout; o += ABL_DIRECT_MR) {
             const float *wo_ = wt + o * kdim;
             float *yo = y + o * ldy;
-            int v = 0;
-            for (; v + ABL_DIRECT_NV <= nvec; v += ABL_DIRECT_NV)
-                abl_direct2_block(x, hw, cin, toff, vec + v, ABL_DIRECT_NV, wo_, kdim, yo, ldy);
-            if (nvec - v == 2)
-                abl_direct2_block(x, hw, cin, toff, vec + v, 2, wo_, kdim, yo, ldy);
-            else if (nvec - v == 1)
-                abl_direct2_block(x, hw, cin, toff, vec + v, 1, wo_, kdim, yo, ldy);
-            abl_bn_act_rows(yo + s0, ABL_DIRECT_MR, n, ldy, scale + o, shift + o, act);
+            for (int v = 0; v < nvec; v += ABL_DIRECT_NV) {
+                const int nv = nvec - v < ABL_DIRECT_NV ? nvec - v : ABL_DIRECT_NV;
+                if (nv == 3)
+                    abl_direct2_block(x, hw, cin, toff, vec + v, 3, wo_, kdim, yo, ldy);
+                else if (nv == 2)
+                    abl_direct2_block(x, hw, cin, toff, vec + v, 2, wo_, kdim, yo, ldy);
+                else
+                    abl_direct2_block(x, hw, cin, toff, vec + v, 1, wo_, kdim, yo, ldy);
+                /* the block's vectors are consecutive output pixels */
+                const ptrdiff_t q0 = vec[v].yoff, q1 = vec[v + nv - 1].yoff +
+                                                       __builtin_popcount(vec[v + nv - 1].ym);
+                abl_bn_act_rows(yo + q0, ABL_DIRECT_MR, (int)(q1 - q0), ldy, scale + o, shift + o,
+                                act);
+            }
         }
     }
 #else
@@ -292,13 +309,11 @@ static inline void abl_direct_tile(const float *x, int h, int w, int cin, int co
         for (int o = 0; o < cout; o += ABL_DIRECT_MR) {
             const float *wo = wt + o * kdim;
             float *yo = y + o * ldy;
+            const struct abl_direct_epi e = {scale + o, shift + o, act};
             if (k == 3)
-                abl_direct_sweep(x, hw, cin, 9, toff, m, wo, kdim, yo, ldy, s0, n);
-            else if (k == 1)
-                abl_direct_sweep(x, hw, cin, 1, toff, m, wo, kdim, yo, ldy, s0, n);
+                abl_direct_sweep(x, hw, cin, 9, toff, m, wo, kdim, yo, ldy, s0, n, e);
             else
-                abl_direct_sweep(x, hw, cin, k * k, toff, m, wo, kdim, yo, ldy, s0, n);
-            abl_bn_act_rows(yo + s0, ABL_DIRECT_MR, n, ldy, scale + o, shift + o, act);
+                abl_direct_sweep(x, hw, cin, 1, toff, m, wo, kdim, yo, ldy, s0, n, e);
         }
     }
 #else
