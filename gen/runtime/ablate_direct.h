@@ -71,6 +71,32 @@ static inline void abl_direct_masks(int h, int w, int k, int p0, int n, __mmask1
     }
 }
 
+/* acc[r][v] = 0 for the nv vectors of a register block. */
+static inline __attribute__((always_inline)) void abl_direct_zero(__m512 acc[][ABL_DIRECT_NV],
+                                                                  const int nv)
+{
+#pragma GCC unroll 8
+    for (int r = 0; r < ABL_DIRECT_MR; r++)
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++)
+            acc[r][v] = _mm512_setzero_ps();
+}
+
+/* acc[r][v] += w[r * kdim] * xv[v]: one tap of one input channel for the
+ * block's MR output channels (weights broadcast, rows kdim apart). */
+static inline __attribute__((always_inline)) void
+abl_direct_fma(__m512 acc[][ABL_DIRECT_NV], const float *w, ptrdiff_t kdim, const __m512 *xv,
+               const int nv)
+{
+#pragma GCC unroll 8
+    for (int r = 0; r < ABL_DIRECT_MR; r++) {
+        const __m512 wb = _mm512_set1_ps(w[r * kdim]);
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++)
+            acc[r][v] = _mm512_fmadd_ps(wb, xv[v], acc[r][v]);
+    }
+}
+
 /* One register block: MR output channels from wt (row stride kdim) x nv
  * vectors at pixel p of the flattened map; raw sums to y (row stride ldy),
  * masked by the tap-centre mask (the lanes inside the run). */
@@ -80,11 +106,7 @@ abl_direct_block(const float *x, ptrdiff_t hw, int cin, const int ntaps, const p
                  ptrdiff_t ldy, int p)
 {
     __m512 acc[ABL_DIRECT_MR][ABL_DIRECT_NV];
-#pragma GCC unroll 8
-    for (int r = 0; r < ABL_DIRECT_MR; r++)
-#pragma GCC unroll 3
-        for (int v = 0; v < nv; v++)
-            acc[r][v] = _mm512_setzero_ps();
+    abl_direct_zero(acc, nv);
     for (int ic = 0; ic < cin; ic++) {
         const float *xc = x + ic * hw + p, *wc = wt + ic * ntaps;
 #pragma GCC unroll 9
@@ -93,13 +115,7 @@ abl_direct_block(const float *x, ptrdiff_t hw, int cin, const int ntaps, const p
 #pragma GCC unroll 3
             for (int v = 0; v < nv; v++)
                 xv[v] = _mm512_maskz_loadu_ps(m[v * ntaps + t], xc + toff[t] + 16 * v);
-#pragma GCC unroll 8
-            for (int r = 0; r < ABL_DIRECT_MR; r++) {
-                const __m512 wb = _mm512_set1_ps(wc[r * kdim + t]);
-#pragma GCC unroll 3
-                for (int v = 0; v < nv; v++)
-                    acc[r][v] = _mm512_fmadd_ps(wb, xv[v], acc[r][v]);
-            }
+            abl_direct_fma(acc, wc + t, kdim, xv, nv);
         }
     }
     const int centre = ntaps / 2; /* tap (0, 0): its mask is the run's lanes */
@@ -194,11 +210,7 @@ abl_direct2_block(const float *x, ptrdiff_t hw, int cin, const ptrdiff_t *toff,
 {
     const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
     __m512 acc[ABL_DIRECT_MR][ABL_DIRECT_NV];
-#pragma GCC unroll 8
-    for (int r = 0; r < ABL_DIRECT_MR; r++)
-#pragma GCC unroll 3
-        for (int v = 0; v < nv; v++)
-            acc[r][v] = _mm512_setzero_ps();
+    abl_direct_zero(acc, nv);
     for (int ic = 0; ic < cin; ic++) {
         const float *xc = x + ic * hw, *wc = wt + ic * 9;
 #pragma GCC unroll 9
@@ -212,13 +224,7 @@ abl_direct2_block(const float *x, ptrdiff_t hw, int cin, const ptrdiff_t *toff,
                 __m512 hi = _mm512_maskz_loadu_ps((__mmask16)(mk >> 16), s + 16);
                 xv[v] = _mm512_permutex2var_ps(lo, even, hi);
             }
-#pragma GCC unroll 8
-            for (int r = 0; r < ABL_DIRECT_MR; r++) {
-                const __m512 wb = _mm512_set1_ps(wc[r * kdim + t]);
-#pragma GCC unroll 3
-                for (int v = 0; v < nv; v++)
-                    acc[r][v] = _mm512_fmadd_ps(wb, xv[v], acc[r][v]);
-            }
+            abl_direct_fma(acc, wc + t, kdim, xv, nv);
         }
     }
 #pragma GCC unroll 8
