@@ -7,7 +7,9 @@
 --           straight into y, fused BN+SiLU epilogue (templates/conv_gemm.c.in);
 --           1x1 stride-1 convs skip the im2col; depthwise convs (one input
 --           channel per group, where a GEMM degenerates to M = 1) use the
---           direct schedule instead
+--           direct schedule instead; on AVX-512 builds the shapes of
+--           direct_plan take the register-blocked direct convolution of
+--           runtime/ablate_direct.h in place of im2col + sgemm
 --   direct  direct convolution vectorised over output columns, no BLAS
 --           (templates/conv_direct.c.in); right for depthwise, slow for
 --           dense convs, kept as a sweepable alternative
