@@ -7,7 +7,9 @@
 --           straight into y, fused BN+SiLU epilogue (templates/conv_gemm.c.in);
 --           1x1 stride-1 convs skip the im2col; depthwise convs (one input
 --           channel per group, where a GEMM degenerates to M = 1) use the
---           direct schedule instead
+--           direct schedule instead; on AVX-512 builds the shapes of
+--           direct_plan take the register-blocked direct convolution of
+--           runtime/ablate_direct.h in place of im2col + sgemm
 --   direct  direct convolution vectorised over output columns, no BLAS
 --           (templates/conv_direct.c.in); right for depthwise, slow for
 --           dense convs, kept as a sweepable alternative
@@ -88,12 +90,31 @@ local function workspace_plan(g, with_panel)
   g.PANEL_KIB = string.format("%.0f", g.KDIM * (g.TILE or 0) * 4 / 1024)
 end
 
+-- The AVX-512 register-blocked direct convolution (runtime/ablate_direct.h)
+-- instead of im2col + sgemm, where it applies (groups 1, output channels a
+-- multiple of 8; stride 1 with "same" padding, or 3x3 stride 2 pad 1; the
+-- kernel falls back to sgemm on a build without AVX-512).  Measured on
+-- YOLOv8n's stride-2 Convs at 2 threads (Zen 4, docs/baseline.md): ahead
+-- of im2col + sgemm where the output rows are whole vectors of 16 (output
+-- width 320, 160, 80: 0.87 vs 1.41 ms, 1.46 vs 1.73, 1.43 vs 1.56), behind
+-- where rows end in a partial vector (width 40: 1.67 vs 1.44 ms; width 20:
+-- 2.16 vs 1.46), as a stride-2 vector cannot run across a row end.
+local function direct_plan(g)
+  if g.G ~= 1 or g.C2 % 8 ~= 0 or g.D ~= 1 then return end
+  if g.S == 1 and g.K % 2 == 1 and g.K <= 3 and g.P == g.K // 2 then
+    g.DIRECT, g.DIRECT_WHY = 1, "AVX-512: register-blocked direct conv, stride 1"
+  elseif g.S == 2 and g.K == 3 and g.P == 1 and g.WO % 16 == 0 then
+    g.DIRECT, g.DIRECT_WHY = 2, "AVX-512: register-blocked direct conv, 3x3 stride 2"
+  end
+end
+
 function M.render(cfg, variant)
   local g = geometry(cfg)
   local template
   if variant == "gemm" and not g.DEPTHWISE then
     tile_plan(g, M.tuning)
     workspace_plan(g, true)
+    direct_plan(g)
     template = "conv_gemm"
   elseif variant == "gemm" or variant == "direct" then
     workspace_plan(g, false)

@@ -74,22 +74,33 @@ static int64_t input_floats(const struct graph *g, int i)
     return n;
 }
 
+/* nn.Upsample(scale s, nearest) of a c x h x w map: each output row built
+ * once from its input row (s copies of every pixel, a loop gcc vectorises:
+ * no divisions per element), the other s - 1 rows copied from it.  On the
+ * graph's own threads, a serial copy would idle them. */
+static void upsample_nearest(const float *x, struct shape4 in, int s, float *y, int threads)
+{
+    const int wo = in.w * s, rows = in.c * in.h;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int r = 0; r < rows; r++) {
+        const float *src = x + (int64_t)r * in.w;
+        float *dst = y + (int64_t)r * s * wo; /* input row r = (c, i): output rows c*ho + i*s .. */
+        for (int j = 0; j < in.w; j++)
+            for (int k = 0; k < s; k++)
+                dst[j * s + k] = src[j];
+        for (int k = 1; k < s; k++)
+            memcpy(dst + (int64_t)k * wo, dst, sizeof(float) * (size_t)wo);
+    }
+}
+
 /* One call of layer r from x into y (Concat and Detect: x holds the
  * inputs one after another). */
 static void call_layer(const struct layer_run *r, enum run_mode mode, const float *x, float *y)
 {
     const struct model_layer *L = &r->m->layers[r->i];
-    if (L->kind == LAYER_UPSAMPLE) {
-        struct shape4 in = r->inst.in;
-        int s = L->upsample, wo = in.w * s, ho = in.h * s;
-        /* the graph's own threads: a serial copy would idle them (and cost
-         * ~1 ms a map at 640) */
-#pragma omp parallel for num_threads(r->threads) schedule(static)
-        for (int c = 0; c < in.c; c++)
-            for (int i = 0; i < ho; i++)
-                for (int j = 0; j < wo; j++)
-                    y[((int64_t)c * ho + i) * wo + j] = x[((int64_t)c * in.h + i / s) * in.w + j / s];
-    } else if (L->kind == LAYER_CONCAT)
+    if (L->kind == LAYER_UPSAMPLE)
+        upsample_nearest(x, r->inst.in, L->upsample, y, r->threads);
+    else if (L->kind == LAYER_CONCAT)
         memcpy(y, x, sizeof(float) * (size_t)r->ny);
     else if (mode == RUN_VENDOR && r->vendor)
         dnn_block_run(r->vendor, x, y);

@@ -75,6 +75,14 @@ Test(gen_detect, several_tiles, .timeout = 180)
     check("Detect nc=5 ch0=16 ch1=16 h=40 w=36", 44);
 }
 
+/* Every Conv and head a multiple of 8 channels: all on the AVX-512 direct
+ * path where the build has it (gen/runtime/ablate_direct.h). */
+Test(gen_detect, direct_heads, .timeout = 180)
+{
+    check("Detect nc=8 ch0=16 ch1=32 h=9 w=11 batch=2", 45);
+    check("Detect nc=16 ch0=64 ch1=64 ch2=64 h=20 w=20", 46);
+}
+
 /* YOLOv5's anchor-based head (gen/detect_v5.lua): same harness. */
 Test(gen_detect_v5, cases, .timeout = 180)
 {

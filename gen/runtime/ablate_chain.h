@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 
+#include "ablate_direct.h"
 #include "ablate_gen.h"
 
 /* A slice of one of the chain's buffers: channels c0 .. of a buffer holding
@@ -38,6 +39,21 @@ static inline float *abl_slice_at(float *const *bufs, struct abl_slice s, int b,
     return bufs[s.buf] + ((ptrdiff_t)b * s.c + s.c0) * hw;
 }
 
+/* The Bottleneck shortcut of a tile y (output pixels p0 .., group grp). */
+static inline void abl_chain_add_res(const struct abl_chain_layer *L, float *const *bufs,
+                                     ptrdiff_t hw, int b, int grp, int cout_g, int p0, int np,
+                                     float *y)
+{
+    if (!L->has_res)
+        return;
+    const float *r = abl_slice_at(bufs, L->res, b, hw) + (ptrdiff_t)grp * cout_g * hw + p0;
+    for (int o = 0; o < cout_g; o++) {
+#pragma omp simd
+        for (int t = 0; t < np; t++)
+            y[o * hw + t] += r[o * hw + t];
+    }
+}
+
 /* Output pixels p0 .. p0 + np - 1 of image b, group grp of layer L.
  * col: a KDIM x np panel of the thread's workspace (unused for 1x1). */
 static inline void abl_chain_tile(const struct abl_chain_layer *L, const float *const *w,
@@ -50,6 +66,12 @@ static inline void abl_chain_tile(const struct abl_chain_layer *L, const float *
     const float *x = abl_slice_at(bufs, L->src, b, hw) + (ptrdiff_t)grp * cin_g * hw;
     float *y = abl_slice_at(bufs, L->dst, b, hw) + (ptrdiff_t)grp * cout_g * hw + p0;
     const float *wt = w[L->w_index] + (ptrdiff_t)grp * cout_g * kdim;
+    if (abl_direct_ok(L->k, L->groups, L->cout)) { /* AVX-512: no im2col, no packing */
+        abl_direct_tile(x, h, wd, cin_g, cout_g, L->k, wt, y - p0, hw, scale, shift, L->act, p0,
+                        np);
+        abl_chain_add_res(L, bufs, hw, b, grp, cout_g, p0, np, y);
+        return;
+    }
     const float *b_op = x + p0;
     ptrdiff_t ldb = hw;
     if (L->k != 1) { /* 1x1 stride 1: x already is the column panel */
@@ -62,14 +84,7 @@ static inline void abl_chain_tile(const struct abl_chain_layer *L, const float *
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout_g, np, kdim, 1.0f, wt, kdim, b_op,
                 (int)ldb, 0.0f, y, (int)hw);
     abl_bn_act_rows(y, cout_g, np, hw, scale + grp * cout_g, shift + grp * cout_g, L->act);
-    if (!L->has_res)
-        return;
-    const float *r = abl_slice_at(bufs, L->res, b, hw) + (ptrdiff_t)grp * cout_g * hw + p0;
-    for (int o = 0; o < cout_g; o++) {
-#pragma omp simd
-        for (int t = 0; t < np; t++)
-            y[o * hw + t] += r[o * hw + t];
-    }
+    abl_chain_add_res(L, bufs, hw, b, grp, cout_g, p0, np, y);
 }
 
 #endif

@@ -1,0 +1,331 @@
+/* gen/runtime/ablate_direct.h — direct convolution for the stride-1,
+ * "same"-padded k x k Convs of the chained blocks (C2f, Bottleneck, Detect,
+ * ...), on channels-first (C x H x W) maps, AVX-512 only.
+ *
+ * Why: im2col + sgemm copies every input pixel k * k times into a column
+ * panel and OpenBLAS packs both operands again on every call; at the few
+ * dozen channels of YOLOv8's maps those copies cost a large part of the
+ * time.  Here nothing is copied: a register block of MR output channels x
+ * NV vectors of 16 consecutive output pixels stays in zmm registers over
+ * the whole reduction (input channels x taps), reading each tap's input as
+ * one unaligned load at a fixed offset from the output pixel (pixel p of
+ * the flattened map reads x[p + dy * W + dx]).  The pixels out of the
+ * image (padding, the left/right neighbours across a row boundary) are
+ * masked off in the load, so vectors run across row ends and no lanes go
+ * to waste on narrow maps.  Weights are read in PyTorch's layout
+ * (cout, cin, k, k) as broadcasts: MR rows of one block, kept in L1 while
+ * the block sweeps the tile's pixels.  Then the block goes to y and gets
+ * the chain's fused BN + SiLU epilogue (abl_bn_act_rows, the same code as
+ * the gemm path) while it is in L1.
+ *
+ *   abl_direct_ok    whether a layer can take this path (else: gemm)
+ *   abl_direct_tile  output pixels p0 .. p0 + np - 1, all output channels
+ *   abl_direct2_ok, abl_direct2_tile  the same for 3 x 3 stride-2 Convs
+ */
+#ifndef ABLATE_DIRECT_H
+#define ABLATE_DIRECT_H
+
+#include <stddef.h>
+
+#include "ablate_gen.h"
+
+enum {
+    ABL_DIRECT_MR = 8,     /* output channels of a register block */
+    ABL_DIRECT_NV = 3,     /* vectors of 16 pixels of a register block */
+    ABL_DIRECT_MAXK = 3,   /* largest kernel size taken */
+    ABL_DIRECT_SUB = 1536, /* pixels whose load masks are computed at once */
+};
+
+/* 1 when a Conv (stride 1, pad k / 2, dilation 1) of `groups` groups with
+ * cout outputs can run here on this build. */
+static inline int abl_direct_ok(int k, int groups, int cout)
+{
+#ifdef __AVX512F__
+    return groups == 1 && k % 2 == 1 && k <= ABL_DIRECT_MAXK && cout % ABL_DIRECT_MR == 0;
+#else
+    (void)k, (void)groups, (void)cout;
+    return 0;
+#endif
+}
+
+#ifdef __AVX512F__
+/* Load masks of the vectors of 16 pixels starting at p0 (at most `n`
+ * pixels after p0): m[v * k * k + tap] has lane l set when pixel
+ * q = p0 + 16 v + l is inside the run and its tap (dy, dx) reads inside
+ * the h x w image. */
+static inline void abl_direct_masks(int h, int w, int k, int p0, int n, __mmask16 *m)
+{
+    const int pad = k / 2, nvec = (n + 15) / 16;
+    for (int v = 0; v < nvec; v++) {
+        unsigned rows[ABL_DIRECT_MAXK] = {0}, cols[ABL_DIRECT_MAXK] = {0};
+        for (int l = 0; l < 16 && 16 * v + l < n; l++) {
+            const int q = p0 + 16 * v + l, y = q / w, x = q % w;
+            for (int d = 0; d < k; d++) {
+                rows[d] |= (unsigned)(y + d - pad >= 0 && y + d - pad < h) << l;
+                cols[d] |= (unsigned)(x + d - pad >= 0 && x + d - pad < w) << l;
+            }
+        }
+        for (int dy = 0; dy < k; dy++)
+            for (int dx = 0; dx < k; dx++)
+                m[v * k * k + dy * k + dx] = (__mmask16)(rows[dy] & cols[dx]);
+    }
+}
+
+/* acc[r][v] = 0 for the nv vectors of a register block. */
+static inline __attribute__((always_inline)) void abl_direct_zero(__m512 acc[][ABL_DIRECT_NV],
+                                                                  const int nv)
+{
+#pragma GCC unroll 8
+    for (int r = 0; r < ABL_DIRECT_MR; r++)
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++)
+            acc[r][v] = _mm512_setzero_ps();
+}
+
+/* acc[r][v] += w[r * kdim] * xv[v]: one tap of one input channel for the
+ * block's MR output channels (weights broadcast, rows kdim apart). */
+static inline __attribute__((always_inline)) void
+abl_direct_fma(__m512 acc[][ABL_DIRECT_NV], const float *w, ptrdiff_t kdim, const __m512 *xv,
+               const int nv)
+{
+#pragma GCC unroll 8
+    for (int r = 0; r < ABL_DIRECT_MR; r++) {
+        const __m512 wb = _mm512_set1_ps(w[r * kdim]);
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++)
+            acc[r][v] = _mm512_fmadd_ps(wb, xv[v], acc[r][v]);
+    }
+}
+
+/* One register block: MR output channels from wt (row stride kdim) x nv
+ * vectors at pixel p of the flattened map; raw sums to y (row stride ldy),
+ * masked by the tap-centre mask (the lanes inside the run). */
+static inline __attribute__((always_inline)) void
+abl_direct_block(const float *x, ptrdiff_t hw, int cin, const int ntaps, const ptrdiff_t *toff,
+                 const __mmask16 *m, const int nv, const float *wt, ptrdiff_t kdim, float *y,
+                 ptrdiff_t ldy, int p)
+{
+    __m512 acc[ABL_DIRECT_MR][ABL_DIRECT_NV];
+    abl_direct_zero(acc, nv);
+    for (int ic = 0; ic < cin; ic++) {
+        const float *xc = x + ic * hw + p, *wc = wt + ic * ntaps;
+#pragma GCC unroll 9
+        for (int t = 0; t < ntaps; t++) {
+            __m512 xv[ABL_DIRECT_NV];
+#pragma GCC unroll 3
+            for (int v = 0; v < nv; v++)
+                xv[v] = _mm512_maskz_loadu_ps(m[v * ntaps + t], xc + toff[t] + 16 * v);
+            abl_direct_fma(acc, wc + t, kdim, xv, nv);
+        }
+    }
+    const int centre = ntaps / 2; /* tap (0, 0): its mask is the run's lanes */
+#pragma GCC unroll 8
+    for (int r = 0; r < ABL_DIRECT_MR; r++)
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++) {
+            __mmask16 inside = m[v * ntaps + centre];
+            _mm512_mask_storeu_ps(y + r * ldy + p + 16 * v, inside, acc[r][v]);
+        }
+}
+
+/* The fused epilogue of a register block's rows, y = act(y * scale +
+ * shift), run right after the block is stored, while it is in L1. */
+struct abl_direct_epi {
+    const float *scale, *shift; /* of the block's first output channel */
+    int act;
+};
+
+/* The register blocks of one output-channel block over pixels p0 .. p0+n-1
+ * (n <= ABL_DIRECT_SUB), masks from abl_direct_masks, each followed by its
+ * epilogue; ntaps is 1 or 9 at the call so each instance is compiled for
+ * its kernel size. */
+static inline __attribute__((always_inline)) void
+abl_direct_sweep(const float *x, ptrdiff_t hw, int cin, const int ntaps, const ptrdiff_t *toff,
+                 const __mmask16 *m, const float *wt, ptrdiff_t kdim, float *y, ptrdiff_t ldy,
+                 int p0, int n, struct abl_direct_epi e)
+{
+    const int step = 16 * ABL_DIRECT_NV;
+    for (int t = 0; t < n; t += step) {
+        const int left = (n - t + 15) / 16; /* vectors left; the last may be partial: masked */
+        const __mmask16 *mt = m + t / 16 * ntaps;
+        if (left >= 3)
+            abl_direct_block(x, hw, cin, ntaps, toff, mt, 3, wt, kdim, y, ldy, p0 + t);
+        else if (left == 2)
+            abl_direct_block(x, hw, cin, ntaps, toff, mt, 2, wt, kdim, y, ldy, p0 + t);
+        else
+            abl_direct_block(x, hw, cin, ntaps, toff, mt, 1, wt, kdim, y, ldy, p0 + t);
+        const int np = n - t < step ? n - t : step;
+        abl_bn_act_rows(y + p0 + t, ABL_DIRECT_MR, np, ldy, e.scale, e.shift, e.act);
+    }
+}
+
+/* ---- stride 2 (3 x 3, pad 1): the downsampling Convs of the backbone.
+ * Output pixels of one row read every other input column, so a vector of
+ * 16 output columns is the even lanes of a 32-float window (two masked
+ * loads, one vpermt2ps).  The flat trick of stride 1 does not hold across
+ * output rows (the input jumps two rows), so vectors stay within a row:
+ * each has its own input and output offset. */
+struct abl_direct2_vec {
+    ptrdiff_t xoff, yoff; /* window of tap (0, 0) in x; first output in y */
+    __mmask32 m[9];       /* per tap: the window lanes inside the image */
+    __mmask16 ym;         /* the output lanes of the vector */
+};
+
+/* The vectors of output pixels p0 .. p0 + n - 1 (row pieces of at most
+ * 16 columns) of an h x w input -> ho x wo output; returns their number. */
+static inline int abl_direct2_vectors(int h, int w, int wo, int p0, int n,
+                                      struct abl_direct2_vec *vec)
+{
+    int nv = 0;
+    for (int q = p0; q < p0 + n;) {
+        const int oy = q / wo, ox = q % wo;
+        int c = wo - ox < 16 ? wo - ox : 16;
+        c = p0 + n - q < c ? p0 + n - q : c;
+        struct abl_direct2_vec *v = &vec[nv++];
+        v->xoff = (ptrdiff_t)(2 * oy - 1) * w + 2 * ox - 1;
+        v->yoff = q;
+        v->ym = (__mmask16)((1u << c) - 1);
+        for (int dy = 0; dy < 3; dy++) {
+            const int iy = 2 * oy - 1 + dy;
+            for (int dx = 0; dx < 3; dx++) {
+                uint32_t bits = 0;
+                for (int l = 0; l < c && iy >= 0 && iy < h; l++) {
+                    const int ix = 2 * (ox + l) - 1 + dx;
+                    bits |= (uint32_t)(ix >= 0 && ix < w) << (2 * l);
+                }
+                v->m[dy * 3 + dx] = (__mmask32)bits;
+            }
+        }
+        q += c;
+    }
+    return nv;
+}
+
+/* One register block of the stride-2 conv: MR output channels x nv of the
+ * vectors; sums (no epilogue) to y. */
+static inline __attribute__((always_inline)) void
+abl_direct2_block(const float *x, ptrdiff_t hw, int cin, const ptrdiff_t *toff,
+                  const struct abl_direct2_vec *vec, const int nv, const float *wt, ptrdiff_t kdim,
+                  float *y, ptrdiff_t ldy)
+{
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    __m512 acc[ABL_DIRECT_MR][ABL_DIRECT_NV];
+    abl_direct_zero(acc, nv);
+    for (int ic = 0; ic < cin; ic++) {
+        const float *xc = x + ic * hw, *wc = wt + ic * 9;
+#pragma GCC unroll 9
+        for (int t = 0; t < 9; t++) {
+            __m512 xv[ABL_DIRECT_NV];
+#pragma GCC unroll 3
+            for (int v = 0; v < nv; v++) {
+                const float *s = xc + vec[v].xoff + toff[t];
+                const __mmask32 mk = vec[v].m[t];
+                __m512 lo = _mm512_maskz_loadu_ps((__mmask16)mk, s);
+                __m512 hi = _mm512_maskz_loadu_ps((__mmask16)(mk >> 16), s + 16);
+                xv[v] = _mm512_permutex2var_ps(lo, even, hi);
+            }
+            abl_direct_fma(acc, wc + t, kdim, xv, nv);
+        }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < ABL_DIRECT_MR; r++)
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++)
+            _mm512_mask_storeu_ps(y + r * ldy + vec[v].yoff, vec[v].ym, acc[r][v]);
+}
+#endif
+
+/* 1 when a Conv of stride s, kernel k, pad p, dilation d, groups, cout can
+ * take abl_direct2_tile on this build. */
+static inline int abl_direct2_ok(int k, int s, int p, int d, int groups, int cout)
+{
+#ifdef __AVX512F__
+    return k == 3 && s == 2 && p == 1 && d == 1 && groups == 1 && cout % ABL_DIRECT_MR == 0;
+#else
+    (void)k, (void)s, (void)p, (void)d, (void)groups, (void)cout;
+    return 0;
+#endif
+}
+
+/* Output pixels p0 .. p0 + np - 1 (flattened ho x wo), every output
+ * channel, of a 3 x 3 stride-2 pad-1 Conv (abl_direct2_ok): x is input
+ * channel 0 of the image (cin planes of h x w), y output channel 0 (planes
+ * ldy apart), wt the (cout, cin, 3, 3) weights; then y = act(y * scale +
+ * shift). */
+static inline void abl_direct2_tile(const float *x, int h, int w, int wo, int cin, int cout,
+                                    const float *wt, float *y, ptrdiff_t ldy, const float *scale,
+                                    const float *shift, int act, int p0, int np)
+{
+#ifdef __AVX512F__
+    enum { SUB_VECS = ABL_DIRECT_SUB / 16 };
+    const ptrdiff_t hw = (ptrdiff_t)h * w, kdim = (ptrdiff_t)cin * 9;
+    ptrdiff_t toff[9];
+    for (int t = 0; t < 9; t++)
+        toff[t] = (ptrdiff_t)(t / 3) * w + t % 3;
+    struct abl_direct2_vec vec[SUB_VECS];
+    /* whole rows when they fit: fewer short vectors */
+    const int sub = wo <= ABL_DIRECT_SUB ? ABL_DIRECT_SUB / wo * wo : ABL_DIRECT_SUB;
+    for (int s0 = p0; s0 < p0 + np; s0 += sub) {
+        const int n = p0 + np - s0 < sub ? p0 + np - s0 : sub;
+        const int nvec = abl_direct2_vectors(h, w, wo, s0, n, vec);
+        for (int o = 0; o < cout; o += ABL_DIRECT_MR) {
+            const float *wo_ = wt + o * kdim;
+            float *yo = y + o * ldy;
+            for (int v = 0; v < nvec; v += ABL_DIRECT_NV) {
+                const int nv = nvec - v < ABL_DIRECT_NV ? nvec - v : ABL_DIRECT_NV;
+                if (nv == 3)
+                    abl_direct2_block(x, hw, cin, toff, vec + v, 3, wo_, kdim, yo, ldy);
+                else if (nv == 2)
+                    abl_direct2_block(x, hw, cin, toff, vec + v, 2, wo_, kdim, yo, ldy);
+                else
+                    abl_direct2_block(x, hw, cin, toff, vec + v, 1, wo_, kdim, yo, ldy);
+                /* the block's vectors are consecutive output pixels */
+                const ptrdiff_t q0 = vec[v].yoff, q1 = vec[v + nv - 1].yoff +
+                                                       __builtin_popcount(vec[v + nv - 1].ym);
+                abl_bn_act_rows(yo + q0, ABL_DIRECT_MR, (int)(q1 - q0), ldy, scale + o, shift + o,
+                                act);
+            }
+        }
+    }
+#else
+    (void)x, (void)h, (void)w, (void)wo, (void)cin, (void)cout, (void)wt, (void)y, (void)ldy;
+    (void)scale, (void)shift, (void)act, (void)p0, (void)np;
+#endif
+}
+
+/* Output pixels p0 .. p0 + np - 1, every output channel, of a stride-1
+ * k x k Conv with pad k / 2 (abl_direct_ok): x is input channel 0 of the
+ * image (cin planes of h x w), y output channel 0 (planes ldy apart),
+ * wt the (cout, cin, k, k) weights; then y = act(y * scale + shift). */
+static inline void abl_direct_tile(const float *x, int h, int w, int cin, int cout, int k,
+                                   const float *wt, float *y, ptrdiff_t ldy, const float *scale,
+                                   const float *shift, int act, int p0, int np)
+{
+#ifdef __AVX512F__
+    const ptrdiff_t hw = (ptrdiff_t)h * w, kdim = (ptrdiff_t)cin * k * k;
+    const int pad = k / 2;
+    ptrdiff_t toff[ABL_DIRECT_MAXK * ABL_DIRECT_MAXK];
+    for (int dy = 0; dy < k; dy++)
+        for (int dx = 0; dx < k; dx++)
+            toff[dy * k + dx] = (ptrdiff_t)(dy - pad) * w + (dx - pad);
+    __mmask16 m[ABL_DIRECT_SUB / 16 * ABL_DIRECT_MAXK * ABL_DIRECT_MAXK];
+    for (int s0 = p0; s0 < p0 + np; s0 += ABL_DIRECT_SUB) {
+        const int n = p0 + np - s0 < ABL_DIRECT_SUB ? p0 + np - s0 : ABL_DIRECT_SUB;
+        abl_direct_masks(h, w, k, s0, n, m);
+        for (int o = 0; o < cout; o += ABL_DIRECT_MR) {
+            const float *wo = wt + o * kdim;
+            float *yo = y + o * ldy;
+            const struct abl_direct_epi e = {scale + o, shift + o, act};
+            if (k == 3)
+                abl_direct_sweep(x, hw, cin, 9, toff, m, wo, kdim, yo, ldy, s0, n, e);
+            else
+                abl_direct_sweep(x, hw, cin, 1, toff, m, wo, kdim, yo, ldy, s0, n, e);
+        }
+    }
+#else
+    (void)x, (void)h, (void)w, (void)cin, (void)cout, (void)k, (void)wt, (void)y, (void)ldy;
+    (void)scale, (void)shift, (void)act, (void)p0, (void)np;
+#endif
+}
+
+#endif
