@@ -31,7 +31,7 @@
 
 typedef float abl_v8 __attribute__((vector_size(32), aligned(4)));
 
-enum { ABL_OFF_VL = 8, ABL_OFF_BLOCK_BYTES = 28 * 1024, ABL_OFF_PMAX = 6, ABL_OFF_MBMAX = 13 };
+enum { ABL_OFF_VL = 8, ABL_OFF_BLOCK_BYTES = 28 * 1024, ABL_OFF_PMAX = 12, ABL_OFF_MBMAX = 13 };
 
 /* Register blocking, pixels x vectors, of the 5x5 conv's 50 outputs (S,
  * 7 vectors) and the 7x7's 98 (L, 13 vectors): accumulators + a broadcast
