@@ -8,6 +8,11 @@
 --   gemm   channels-last copy of x, vector gathers over channels, p_conv and
 --          the column conv as OpenBLAS sgemm on pixel tiles, fused BN+SiLU
 --          epilogue (templates/akconv_gemm.c.in)
+--   direct the gemm schedule with both products as register-blocked direct
+--          convolutions (ablate_dlka_offsets.h's micro-kernel, output
+--          channels as the vector dimension) over a padded channels-last
+--          copy and the sample panel: no im2col, no sgemm packing
+--          (templates/akconv_direct.c.in)
 --   fused  no copy, no BLAS: tiles of 16 or 32 pixels sampled straight from
 --          NCHW into an L1 panel that a register-blocked micro-kernel
 --          consumes at once (templates/akconv_fused.c.in)
@@ -18,7 +23,7 @@ local round_up = U.round_up
 local clamp = U.clamp
 local cdouble = U.cdouble
 
-local M = { version = 2, variants = { "gemm", "fused" } }
+local M = { version = 2, variants = { "gemm", "fused", "direct" } }
 
 -- Initial sampling shape p_n (MODULES.md 5.1 step 2), the same integer
 -- formula as kernels/akconv.c akconv_p_n.  Returns two 0-based lists.
@@ -99,6 +104,46 @@ local function fused_plan(s)
   s.CB_COL = clamp(4096 // (s.N * s.TW), 1, s.C)
 end
 
+-- direct: outputs in chunks of MB vectors of vl floats, P pixels at a
+-- time, P x MB accumulators within a register budget: 24 of AVX-512's 32
+-- registers, 12 of AVX2's 16 (the weights are FMA memory operands, one more
+-- register holds the broadcast pixel).  With AVX-512 vectors of 16 where
+-- the width allows (a 64-wide column conv: 6 x 4 of 16 rather than 3 x 8
+-- of 8, half the instructions and weight loads per FMA lane).  The last
+-- chunk takes what is left.
+local function chunks(width, mb_max, budget, vl)
+  local out, m0 = {}, 0
+  if width % vl ~= 0 then vl = 8 end
+  local mb = math.min(mb_max * 8 // vl, width // vl)
+  local p = clamp(budget // mb, 1, 12)
+  while m0 < width do
+    local this = math.min(mb, (width - m0) // vl)
+    out[#out + 1] = { m0 = m0, mb = this, p = p, vl = vl }
+    m0 = m0 + this * vl
+  end
+  return out
+end
+
+-- direct: tiles sized so that a tile's sample panel and accumulators
+-- (TILE x (N*inc + outc) floats) stay within about 384 KiB of the 1 MiB
+-- L2, a multiple of 12 pixels (the micro-kernels' pixel blocks divide
+-- it), an even tile count as in gemm_plan.
+local function direct_plan(s)
+  s.OFFP = round_up(2 * s.N, 8)
+  s.OUTCP = round_up(s.OUTC, 8)
+  s.PCV_CHUNKS_512 = chunks(s.OFFP, 4, 24, 16)
+  s.PCV_CHUNKS_AVX2 = chunks(s.OFFP, 2, 12, 8)
+  s.COL_CHUNKS_512 = chunks(s.OUTCP, 8, 24, 16)
+  s.COL_CHUNKS_AVX2 = chunks(s.OUTCP, 4, 12, 8)
+  s.COL_MB_MAX = math.min(8, s.OUTCP // 8)
+  s.ROWS_PAD = 12
+  local t_max = clamp((384 * 1024 // 4) // (s.N * s.C + s.OUTCP), 24, 512)
+  local nt = (s.P + t_max - 1) // t_max
+  if s.B * nt < 2 then nt = 2 end
+  if (s.B * nt) % 2 == 1 then nt = nt + 1 end
+  s.TILE = clamp(round_up((s.P + nt - 1) // nt, 12), 12, 516)
+end
+
 local function clist(t)
   local out = {}
   for i, v in ipairs(t) do out[i] = tostring(v) end
@@ -111,8 +156,10 @@ function M.render(cfg, variant)
     gemm_plan(s)
   elseif variant == "fused" then
     fused_plan(s)
+  elseif variant == "direct" then
+    direct_plan(s)
   else
-    error("AKConv: unknown variant '" .. tostring(variant) .. "' (known: gemm, fused)")
+    error("AKConv: unknown variant '" .. tostring(variant) .. "' (known: gemm, fused, direct)")
   end
   s.variant, s.version = variant, M.version
   -- the descriptor goes into a C string literal and a comment

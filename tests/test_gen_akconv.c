@@ -1,5 +1,5 @@
 /* tests/test_gen_akconv.c — the generated AKConv kernels (gen/akconv.lua,
- * variants gemm and fused) against the scalar reference op_akconv.forward_ref
+ * variants gemm, fused and direct) against the scalar reference op_akconv.forward_ref
  * (kernels/akconv.c, MODULES.md 5.1).
  *
  * Every case: random weights (op_akconv.init INIT_RANDOM: offsets of a few
@@ -90,6 +90,8 @@ Test(gen_akconv, gemm_ij) { sweep("gemm", "ij", 0); }
 Test(gen_akconv, gemm_xy) { sweep("gemm", "xy", 1); }
 Test(gen_akconv, fused_ij) { sweep("fused", "ij", 0); }
 Test(gen_akconv, fused_xy) { sweep("fused", "xy", 1); }
+Test(gen_akconv, direct_ij) { sweep("direct", "ij", 0); }
+Test(gen_akconv, direct_xy) { sweep("direct", "xy", 1); }
 
 /* A realistic layer: 64 -> 128 at 20x20 (several tiles per image, the
  * fused variant's chunks and both micro-kernel row blocks in use). */
@@ -106,15 +108,35 @@ static void realistic(const char *variant)
 
 Test(gen_akconv, gemm_realistic, .timeout = 120) { realistic("gemm"); }
 Test(gen_akconv, fused_realistic, .timeout = 120) { realistic("fused"); }
+Test(gen_akconv, direct_realistic, .timeout = 120) { realistic("direct"); }
+
+/* direct's blocking at the edges: outputs not a multiple of 8 (a narrow
+ * last chunk), 2N past one chunk of p_conv outputs (N = 13: 26 -> 32
+ * wide), channels whose p_conv taps and column rows need several
+ * reduction blocks (inc 80: 9 taps x 80 x 16 floats > 28 KiB; N*inc = 1040
+ * rows), more output vectors than one register chunk (outc 200), and a
+ * p_conv tap too large for one block (inc 240 x 32 outputs: channels
+ * split). */
+Test(gen_akconv, direct_blocking_edges, .timeout = 120)
+{
+    struct gen_env env = gen_check_env();
+    const struct akc_case cases[] = {
+        {80, 200, 13, 2, 1, "ij", 12, 10},
+        {16, 20, 5, 1, 0, "xy", 7, 9},
+        {240, 8, 13, 1, 0, "ij", 5, 6},
+    };
+    for (int i = 0; i < 3; i++)
+        check_case(&env, "direct", &cases[i], 31 + (uint64_t)i);
+}
 
 /* A non-finite offset must give NaN outputs (as the reference does; the
  * harness then rejects the run), never an out-of-range read. */
 Test(gen_akconv, nonfinite_offset_is_nan_not_a_crash)
 {
     struct gen_env env = gen_check_env();
-    const char *variants[] = {"gemm", "fused"};
+    const char *variants[] = {"gemm", "fused", "direct"};
     const struct akc_case c = {4, 3, 5, 1, 0, "ij", 9, 13};
-    for (int v = 0; v < 2; v++) {
+    for (int v = 0; v < 3; v++) {
         struct gen_case g;
         struct gen_kernel k;
         char err[ERR_MAX];
@@ -141,9 +163,10 @@ Test(gen_akconv, variants_listed)
     struct gen_env env = gen_check_env();
     char names[GEN_VARIANTS_MAX][GEN_NAME_MAX], err[ERR_MAX];
     int n = gen_variants(&env, &op_akconv, names, GEN_VARIANTS_MAX, err, sizeof err);
-    cr_assert_eq(n, 2, "%s", err);
+    cr_assert_eq(n, 3, "%s", err);
     cr_expect_str_eq(names[0], "gemm");
     cr_expect_str_eq(names[1], "fused");
+    cr_expect_str_eq(names[2], "direct");
 }
 
 /* The Lua p_n table against MODULES.md 5.1 step 2's worked examples. */

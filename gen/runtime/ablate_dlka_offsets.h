@@ -74,41 +74,46 @@ enum { ABL_OFF_MPAD_MAX = 128 };
 /* out[p][0 .. MB vectors) (+)= sum over the block's taps q < ntap and
  * channels c < kc of x[p] + toff[q] + c times wb[(q cstride + c) ldw + ..];
  * x: P pixel pointers into the padded source (already at the first
- * channel), first: start from bias instead of out. */
-static inline __attribute__((always_inline)) void
-abl_off_micro(const int P, const int MB, const float *const *x, const ptrdiff_t *toff, int ntap,
-              int kc, const float *wb, ptrdiff_t wtap, ptrdiff_t ldw, const float *bias, int first,
-              float *out, ptrdiff_t ldo)
-{
-    abl_v8 acc[ABL_OFF_PMAX][ABL_OFF_MBMAX];
-#pragma GCC unroll 16
-    for (int p = 0; p < P; p++)
-#pragma GCC unroll 16
-        for (int j = 0; j < MB; j++)
-            acc[p][j] = *(const abl_v8 *)((first ? bias : out + p * ldo) + j * ABL_OFF_VL);
-    for (int q = 0; q < ntap; q++) {
-        const float *w = wb + q * wtap;
-        const ptrdiff_t o = toff[q];
-        for (int c = 0; c < kc; c++, w += ldw) {
-            abl_v8 wv[ABL_OFF_MBMAX];
-#pragma GCC unroll 16
-            for (int j = 0; j < MB; j++)
-                wv[j] = *(const abl_v8 *)(w + j * ABL_OFF_VL);
-#pragma GCC unroll 16
-            for (int p = 0; p < P; p++) {
-                const float xv = x[p][o + c];
-#pragma GCC unroll 16
-                for (int j = 0; j < MB; j++)
-                    acc[p][j] += wv[j] * xv;
-            }
-        }
+ * channel), first: start from bias instead of out.  P <= PMAX pixels,
+ * MB <= ABL_OFF_MBMAX vectors of VL floats.  Instantiated here for these
+ * offset convs (abl_off_micro); gen/templates/akconv_direct.c.in makes
+ * its own with 12 pixels and, with AVX-512, vectors of 16 (abl_v16: half
+ * the instructions and loads per FMA lane).  PMAX 12 here crashed the
+ * D-LKA kernels' tests (not analysed), so the two are kept apart. */
+#define ABL_OFF_MICRO_DEF(NAME, VT, VL, PMAX)                                                    \
+    static inline __attribute__((always_inline)) void NAME(                                      \
+        const int P, const int MB, const float *const *x, const ptrdiff_t *toff, int ntap, int kc, \
+        const float *wb, ptrdiff_t wtap, ptrdiff_t ldw, const float *bias, int first, float *out,  \
+        ptrdiff_t ldo)                                                                            \
+    {                                                                                             \
+        VT acc[PMAX][ABL_OFF_MBMAX];                                                              \
+        _Pragma("GCC unroll 16") for (int p = 0; p < P; p++)                                      \
+            _Pragma("GCC unroll 16") for (int j = 0; j < MB; j++)                                 \
+                acc[p][j] = *(const VT *)((first ? bias : out + p * ldo) + j * VL);              \
+        for (int q = 0; q < ntap; q++) {                                                          \
+            const float *w = wb + q * wtap;                                                       \
+            const ptrdiff_t o = toff[q];                                                          \
+            for (int c = 0; c < kc; c++, w += ldw) {                                              \
+                VT wv[ABL_OFF_MBMAX];                                                             \
+                _Pragma("GCC unroll 16") for (int j = 0; j < MB; j++)                             \
+                    wv[j] = *(const VT *)(w + j * VL);                                            \
+                _Pragma("GCC unroll 16") for (int p = 0; p < P; p++)                              \
+                {                                                                                 \
+                    const float xv = x[p][o + c];                                                 \
+                    _Pragma("GCC unroll 16") for (int j = 0; j < MB; j++)                         \
+                        acc[p][j] += wv[j] * xv;                                                  \
+                }                                                                                 \
+            }                                                                                     \
+        }                                                                                         \
+        _Pragma("GCC unroll 16") for (int p = 0; p < P; p++)                                      \
+            _Pragma("GCC unroll 16") for (int j = 0; j < MB; j++)                                 \
+                *(VT *)(out + p * ldo + j * VL) = acc[p][j];                                      \
     }
-#pragma GCC unroll 16
-    for (int p = 0; p < P; p++)
-#pragma GCC unroll 16
-        for (int j = 0; j < MB; j++)
-            *(abl_v8 *)(out + p * ldo + j * ABL_OFF_VL) = acc[p][j];
-}
+
+ABL_OFF_MICRO_DEF(abl_off_micro, abl_v8, ABL_OFF_VL, ABL_OFF_PMAX)
+#ifdef __AVX512F__
+typedef float abl_v16 __attribute__((vector_size(64), aligned(4)));
+#endif
 
 /* One offset conv's geometry: c input channels over an h x w map held as
  * a padded channels-last copy (rows of wp = w + 2 pad pixels, pad rows

@@ -77,12 +77,15 @@ struct abl_akc_corners {
  *   px = float(base_r[t] + pn_r) + off_r[t], py likewise,
  * base = p_0 of the pixel.  A non-finite offset gives NaN weights (the
  * reference returns NaN, and the harness rejects the run) and in-range
- * indices, so a bad offset can never read outside the map. */
-ABL_VEC_MATH static void abl_akc_corners(int np, int h, int w, int pn_r, int pn_c,
-                                         const int32_t *restrict base_r,
-                                         const int32_t *restrict base_c,
-                                         const float *restrict off_r, const float *restrict off_c,
-                                         struct abl_akc_corners m)
+ * indices, so a bad offset can never read outside the map.  Indices are
+ * row * ld + col + org: ld = w, org = 0 for the map itself, ld = w + 2,
+ * org = w + 3 for a copy padded by one pixel all round. */
+ABL_VEC_MATH static inline void abl_akc_corners_ld(int np, int h, int w, int ld, int org, int pn_r,
+                                                   int pn_c, const int32_t *restrict base_r,
+                                                   const int32_t *restrict base_c,
+                                                   const float *restrict off_r,
+                                                   const float *restrict off_c,
+                                                   struct abl_akc_corners m)
 {
     const float hm1 = (float)(h - 1), wm1 = (float)(w - 1);
 #pragma omp simd
@@ -104,15 +107,26 @@ ABL_VEC_MATH static void abl_akc_corners(int np, int h, int w, int pn_r, int pn_
         float g_lb = (1 + (ltx - px)) * (1 - (rby - py));
         float g_rt = (1 - (rbx - px)) * (1 + (lty - py));
         int r0 = (int)ltx, r1 = (int)rbx, c0 = (int)lty, c1 = (int)rby;
-        m.lt[t] = r0 * w + c0;
-        m.rb[t] = r1 * w + c1;
-        m.lb[t] = r0 * w + c1;
-        m.rt[t] = r1 * w + c0;
+        m.lt[t] = r0 * ld + c0 + org;
+        m.rb[t] = r1 * ld + c1 + org;
+        m.lb[t] = r0 * ld + c1 + org;
+        m.rt[t] = r1 * ld + c0 + org;
         m.g_lt[t] = ok ? g_lt : NAN;
         m.g_rb[t] = ok ? g_rb : NAN;
         m.g_lb[t] = ok ? g_lb : NAN;
         m.g_rt[t] = ok ? g_rt : NAN;
     }
+}
+
+/* The same with indices row * w + col into the unpadded map. */
+ABL_VEC_MATH static inline void abl_akc_corners(int np, int h, int w, int pn_r, int pn_c,
+                                                const int32_t *restrict base_r,
+                                                const int32_t *restrict base_c,
+                                                const float *restrict off_r,
+                                                const float *restrict off_c,
+                                                struct abl_akc_corners m)
+{
+    abl_akc_corners_ld(np, h, w, w, 0, pn_r, pn_c, base_r, base_c, off_r, off_c, m);
 }
 
 #endif
