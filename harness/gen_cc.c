@@ -114,6 +114,7 @@ struct toolchain {
     char *libs[WORDS_MAX];
     int nlibs;
     char runtime_inc[GEN_PATH_MAX + 16]; /* -IROOT/gen/runtime */
+    char march[80];                      /* -march=native, or ABLATE_GEN_MARCH's */
 };
 
 /* `pkg-config FLAG openblas`, or fallback when pkg-config cannot say. */
@@ -147,11 +148,17 @@ static int toolchain_init(const struct gen_env *env, struct toolchain *tc, char 
                             sizeof tc->cflags_buf, tc->cflags);
     tc->nlibs = pkg_words("--libs", "-lopenblas", tc->libs_buf, sizeof tc->libs_buf, tc->libs);
     snprintf(tc->runtime_inc, sizeof tc->runtime_inc, "-I%s/gen/runtime", env->root);
+    /* ABLATE_GEN_MARCH=x86-64-v3 builds the kernels for an AVX2-only CPU on
+     * an AVX-512 one: the way to run the generated AVX2 paths here (the
+     * cache key holds the flag, so the two builds do not mix). */
+    const char *march = getenv("ABLATE_GEN_MARCH");
+    snprintf(tc->march, sizeof tc->march, "-march=%s", march && *march ? march : "native");
     return 0;
 }
 
-/* Fixed compile flags (between the compiler and the paths). */
-static const char *const CC_FLAGS[] = {"-O3", "-march=native", "-fopenmp", "-fPIC", "-shared"};
+/* Fixed compile flags (between the compiler and the paths); NULL is the
+ * -march slot (toolchain.march). */
+static const char *const CC_FLAGS[] = {"-O3", NULL, "-fopenmp", "-fPIC", "-shared"};
 enum { CC_NFLAGS = sizeof CC_FLAGS / sizeof CC_FLAGS[0] };
 
 /* argv of `cc FLAGS -IRUNTIME CFLAGS -o so src LIBS -lm`; returns its length. */
@@ -161,7 +168,7 @@ static int compile_argv(struct toolchain *tc, const char *so, const char *src, c
     for (int i = 0; i < tc->ncc && n < max; i++)
         argv[n++] = tc->cc[i];
     for (int i = 0; i < CC_NFLAGS && n < max; i++)
-        argv[n++] = (char *)CC_FLAGS[i];
+        argv[n++] = CC_FLAGS[i] ? (char *)CC_FLAGS[i] : tc->march;
     if (n < max)
         argv[n++] = tc->runtime_inc;
     for (int i = 0; i < tc->ncflags && n < max; i++)
