@@ -1,8 +1,10 @@
 /* harness/report_headline.c — what a report opens on: for each layer (site)
  * and thread count, the best and the worst configuration against the
- * baseline, each as a latency ratio with its 95 % CI (stats_ratio_ci: a
- * normal model on each row's p10/p90 and sample count; the CSV keeps no
- * raw samples).  Shared by report.md and report.html. */
+ * baseline, each as a latency ratio with its 95 % CI: the row's paired
+ * ratio_vs_base and bootstrap interval where the sweep timed the two side
+ * by side (the sweep summary's number), else stats_ratio_ci (a normal model
+ * on each row's p10/p90 and sample count, for CSVs from before the paired
+ * columns).  Shared by report.md and report.html. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +15,10 @@
 
 const char report_headline_note[] =
     "Latency ratio = the configuration's fastest passing generated kernel over the baseline's, same layer, "
-    "input shape and threads (below 1: faster). The 95% CI of each ratio comes from the two rows' p10/p90 "
-    "and sample counts (normal model, see Method): the CSV keeps no raw samples. A CI that contains 1 "
-    "means no measured difference.";
+    "input shape and threads (below 1: faster), both timed interleaved in one process; its 95% CI is the "
+    "paired bootstrap interval of the sweep (docs/measurement.md). Rows from an older CSV without the paired "
+    "columns fall back to the two rows' medians and a normal model on their p10/p90 (see Method). A CI that "
+    "contains 1 means no measured difference.";
 
 static void ratio_of(const struct report_in *in, const struct config_view *c, struct report_pick *p)
 {
@@ -24,9 +27,14 @@ static void ratio_of(const struct report_in *in, const struct config_view *c, st
     p->c = c;
     if (!c->best_gen || !b || !b->best_gen)
         return;
-    struct lat_summary a, s;
-    row_summary(c->best_gen, &a), row_summary(b->best_gen, &s);
-    stats_ratio_ci(&a, &s, 0.05, &p->ratio, &p->lo, &p->hi);
+    if (!isnan(c->best_gen->ratio_vs_base)) {
+        p->ratio = c->best_gen->ratio_vs_base;
+        p->lo = c->best_gen->ratio_ci_lo, p->hi = c->best_gen->ratio_ci_hi;
+    } else {
+        struct lat_summary a, s;
+        row_summary(c->best_gen, &a), row_summary(b->best_gen, &s);
+        stats_ratio_ci(&a, &s, 0.05, &p->ratio, &p->lo, &p->hi);
+    }
     /* timed on two machines (--mix-machines): the ratio measures them too */
     p->across = strcmp(report_row_machine(in, c->best_gen), report_row_machine(in, b->best_gen)) != 0;
     if (p->across)

@@ -139,7 +139,8 @@ Test(report, md_opens_on_the_headline)
     const char *head = strstr(md, "## Headline: best and worst configuration per layer");
     const char *chart = strstr(md, "## Main chart"), *table = strstr(md, "<details><summary>Full table");
     cr_assert(head && chart && table && head < chart && chart < table, "%s", md);
-    cr_assert(strstr(md, "from the two rows' p10/p90 and sample counts"), "says where the CI comes from");
+    cr_assert(strstr(md, "paired bootstrap interval of the sweep") && strstr(md, "fall back to the two rows' medians"),
+              "says where the CI comes from");
     snprintf(csv, sizeof csv, "%s/results.csv", run);
     int n = results_read(csv, &rows, err, sizeof err);
     cr_assert(n > 0, "%s", err);
