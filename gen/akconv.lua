@@ -23,7 +23,11 @@ local round_up = U.round_up
 local clamp = U.clamp
 local cdouble = U.cdouble
 
-local M = { version = 2, variants = { "gemm", "fused", "direct" } }
+-- The first variant is the one `ablate model --bench` builds: direct was
+-- faster than gemm at all six seed layers (num_param 5, 2 threads, Zen 4,
+-- reports/akconv_headline: e.g. L3 1.23 vs 1.56 ms, L19 0.73 vs 0.77 ms;
+-- fused won at L7 and L19), so it goes first.
+local M = { version = 2, variants = { "direct", "gemm", "fused" } }
 
 -- Initial sampling shape p_n (MODULES.md 5.1 step 2), the same integer
 -- formula as kernels/akconv.c akconv_p_n.  Returns two 0-based lists.
