@@ -27,8 +27,10 @@
 #include "shard.h"
 #include "sweep_out.h"
 
-/* Sleeps until the child exits or the deadline passes: 1 exited, 0 timed
- * out, -1 no pidfd here (Linux < 5.3).  The parent must not wake while the
+/* Both waiters below: 1 the child has exited (not yet reaped), 0 the
+ * deadline passed, -1 the wait itself failed (pidfd: not available). */
+
+/* Sleeps on a pidfd (Linux >= 5.3).  The parent must not wake while the
  * child times its kernels: polling waitpid every 5 ms, as before, woke it
  * 200 times a second on a 2-CPU machine where the child's two threads need
  * both CPUs. */
@@ -39,20 +41,11 @@ static int sleep_until_exit(pid_t pid, double deadline)
     if (fd < 0)
         return -1;
     int rc = 0;
-    for (;;) {
-        double left = deadline - now_s();
-        if (left <= 0)
-            break;
+    double left;
+    while (rc == 0 && (left = deadline - now_s()) > 0) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
         int r = poll(&p, 1, (int)(left * 1000.0) + 1);
-        if (r > 0) {
-            rc = 1;
-            break;
-        }
-        if (r < 0 && errno != EINTR) {
-            rc = -1;
-            break;
-        }
+        rc = r > 0 ? 1 : r < 0 && errno != EINTR ? -1 : 0;
     }
     close(fd);
     return rc;
@@ -62,14 +55,19 @@ static int sleep_until_exit(pid_t pid, double deadline)
 #endif
 }
 
-static int kill_for_timeout(pid_t pid, double limit_s, char *status, char *msg, size_t msglen)
+/* The fallback: asks every 5 ms (WNOWAIT: the child stays to be reaped). */
+static int poll_until_exit(pid_t pid, double deadline)
 {
-    int st;
-    kill(pid, SIGKILL);
-    waitpid(pid, &st, 0);
-    snprintf(status, 16, "timeout");
-    snprintf(msg, msglen, "no result within %.0f s (killed)", limit_s);
-    return -1;
+    for (;;) {
+        siginfo_t info = {0};
+        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0 && errno != EINTR)
+            return -1;
+        if (info.si_pid == pid)
+            return 1;
+        if (now_s() > deadline)
+            return 0;
+        usleep(5000);
+    }
 }
 
 /* Waits for the child up to `limit_s`; 0 = exited normally, else a status
@@ -78,23 +76,21 @@ int sweep_wait_child(pid_t pid, double limit_s, char *status, char *msg, size_t 
 {
     double deadline = now_s() + limit_s;
     int st = 0;
-    int slept = sleep_until_exit(pid, deadline);
-    if (slept == 0)
-        return kill_for_timeout(pid, limit_s, status, msg, msglen);
-    while (slept == 1 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    for (; slept < 0;) { /* no pidfd: poll */
-        pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid)
-            break;
-        if (r < 0 && errno != EINTR) {
+    int exited = sleep_until_exit(pid, deadline);
+    if (exited < 0)
+        exited = poll_until_exit(pid, deadline);
+    if (exited == 0)
+        kill(pid, SIGKILL);
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) {
             snprintf(status, 16, "crashed");
             snprintf(msg, msglen, "waitpid: %s", strerror(errno));
             return -1;
         }
-        if (now_s() > deadline)
-            return kill_for_timeout(pid, limit_s, status, msg, msglen);
-        usleep(5000);
+    if (exited == 0) {
+        snprintf(status, 16, "timeout");
+        snprintf(msg, msglen, "no result within %.0f s (killed)", limit_s);
+        return -1;
     }
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
         return 0;
