@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "cuda_rt.h"
 
 enum { SGEMM_N = 4096, COPY_BYTES = 256 << 20 };
@@ -66,24 +67,24 @@ static int write_file(const char *dir, char *err, size_t errlen)
     return 0;
 }
 
+struct probe_job {
+    const char *dir;
+};
+
+static int probe_child(void *ctx)
+{
+    char err[ERR_MAX];
+    return write_file(((const struct probe_job *)ctx)->dir, err, sizeof err) == 0 ? 0 : 1;
+}
+
 int cuda_info_write(const struct plan *p, const char *dir, char *err, size_t errlen)
 {
     if (!plan_has_cuda(p))
         return 0;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(err, errlen, "fork: %s", strerror(errno));
-        return -1;
-    }
-    if (pid == 0)
-        _exit(write_file(dir, err, errlen) == 0 ? 0 : 1);
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            break;
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+    struct probe_job job = {dir};
+    char why[256];
+    if (run_in_child(probe_child, &job, why, sizeof why) == 0)
         return 0;
-    snprintf(err, errlen, "%s/cuda.json: cannot write (the CUDA probe failed)", dir);
+    snprintf(err, errlen, "%s/cuda.json: cannot write (the CUDA probe failed: %s)", dir, why);
     return -1;
 }

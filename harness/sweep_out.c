@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "charts.h"
+#include "child.h"
 #include "history.h"
 #include "meta.h"
 #include "peak.h"
@@ -93,41 +94,42 @@ static void point_latest(const struct sweep_opts *o, const struct plan *p, const
  * because a figure from another day or machine would not be honest.  It
  * runs in a child: OpenMP's thread pool does not survive fork(), so the
  * parent, which forks every configuration, must never start one. */
-static void measure_peaks_child(const struct plan *p, const struct sweep_opts *o, const char *dir)
+struct peaks_job {
+    const struct plan *p;
+    const struct sweep_opts *o;
+    const char *dir;
+};
+
+static int measure_peaks_child(void *ctx)
 {
+    const struct peaks_job *job = ctx;
+    const struct plan *p = job->p;
     struct peak pk[8];
     char err[ERR_MAX];
     int n = 0, seen[257] = {0};
     for (int i = 0; i < p->n && n < 8; i++)
         if (!seen[p->items[i].threads]) {
             seen[p->items[i].threads] = 1;
-            if (peak_measure(&pk[n], p->items[i].threads, o->quick, err, sizeof err) != 0)
+            if (peak_measure(&pk[n], p->items[i].threads, job->o->quick, err, sizeof err) != 0)
                 break;
             fprintf(stderr, "ablate: machine, %d thread%s: sgemm %.0f GFLOP/s (OpenBLAS %s), triad %.1f GB/s\n",
                     pk[n].threads, pk[n].threads > 1 ? "s" : "", pk[n].sgemm_gflops, pk[n].blas_core,
                     pk[n].triad_gbs);
             n++;
         }
-    if (n == 0 || peak_write(dir, pk, n, err, sizeof err) != 0) {
+    if (n == 0 || peak_write(job->dir, pk, n, err, sizeof err) != 0) {
         fprintf(stderr, "ablate: machine peaks not measured: %s\n", err);
-        _exit(1);
+        return 1;
     }
-    _exit(0);
+    return 0;
 }
 
 static int measure_peaks(const struct plan *p, const struct sweep_opts *o, const char *dir, char *err,
                          size_t errlen)
 {
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(err, errlen, "fork: %s", strerror(errno));
-        return -1;
-    }
-    if (pid == 0)
-        measure_peaks_child(p, o, dir);
-    int st;
-    if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+    struct peaks_job job = {p, o, dir};
+    char why[256];
+    if (run_in_child(measure_peaks_child, &job, why, sizeof why) != 0)
         fprintf(stderr, "ablate: going on without peak.json\n");
     return 0;
 }
