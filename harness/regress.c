@@ -24,9 +24,8 @@
  *              for a ratio from its 95 % interval); slower when p < alpha
  *              and the change exceeds the threshold (stats_verdict).
  *   load       rows judged on their median and timed while co-tenants used
- *              more than REGRESS_LOAD_MAX cores are counted in the closing line: a
- *              verdict on them is as good as the spread learned under
- *              similar load.
+ *              more than REGRESS_LOAD_MAX cores are counted in the closing line
+ *              and judged against a spread of at least SPREAD_FLOOR_LOADED.
  */
 #include <limits.h>
 #include <math.h>
@@ -46,6 +45,11 @@ enum { REF_RUNS = 5, MIN_RUNS = REGRESS_MIN_RUNS, AA_MIN = 4 };
  * (docs/measurement.md), which a handful of runs may not have seen. */
 #define SPREAD_FLOOR_RATIO 0.025
 #define SPREAD_FLOOR_MEDIAN 0.05
+/* A median timed while co-tenants used more than REGRESS_LOAD_MAX cores:
+ * such medians moved by up to 20 % between A/A runs here (a 56 us Conv read
+ * 1.198x under the parallel test runner, 2026-12-05), so a run under load
+ * is judged against at least 15 %; an 8x slowdown still shows. */
+#define SPREAD_FLOOR_LOADED 0.15
 
 static double spread_floor(int by_ratio) { return by_ratio ? SPREAD_FLOOR_RATIO : SPREAD_FLOOR_MEDIAN; }
 #define MAD_SD 1.4826
@@ -135,6 +139,8 @@ void regress_judge(const struct hist_row *h, int n, const struct hist_row *cur, 
     v->learned = !isnan(v->spread);
     if (!v->learned)
         v->spread = k >= MIN_RUNS ? reference_spread(ref, k, v->by_ratio) : NAN;
+    if (!v->by_ratio && cur->load > REGRESS_LOAD_MAX && !isnan(v->spread))
+        v->spread = fmax(v->spread, SPREAD_FLOOR_LOADED);
     double w = within_se(cur, v->by_ratio);
     double se = sqrt(v->spread * v->spread * (1 + 1.0 / k) + (isnan(w) ? 0 : w * w));
     stats_verdict(measure(cur, v->by_ratio) / base, se, o->threshold, o->alpha, &v->c);

@@ -126,9 +126,11 @@ Test(regress_kernel, aa_runs_pass_and_ten_percent_fails)
         cr_expect_eq(r.status, 0, "A/A run %d flagged:\n%s%s", i + 1, r.out, r.err);
     }
     slow_template("akconv_gemm.c.in", 0);
-    /* One retry: a run that crosses a co-tenant burst is noisier, and an
-     * honest regress may then say "~"; a regress blind to 10 % fails twice. */
-    for (int attempt = 0; attempt < 2; attempt++) {
+    /* Two retries: a run that crosses a co-tenant burst is noisier, and an
+     * honest regress may then say "~" (seen once in a CI run under the
+     * parallel test runner: 1.058, p 0.04); a regress blind to 10 % fails
+     * all three. */
+    for (int attempt = 0; attempt < 3; attempt++) {
         sweep_of("aa");
         regress(&r);
         if (r.status == 1)
