@@ -10,6 +10,7 @@
 --   blog       two DCNv3 3x3 layers, runtime/ablate_dlka_dcnv3.h: the DCNv3
 --   dcnv3_lka  row's schedule with sizes as arguments (5x5, then 7x7 d3)
 -- M.attention gives gen/c3_dlka.lua the same plan for its bottlenecks.
+local DCN = require "dcnv3"
 local T = require "template"
 local U = require "util"
 local int = U.int
@@ -39,12 +40,10 @@ local function tile(c, pix)
   return math.max(1, t)
 end
 
--- DCNv3 rows per tile, as gen/dcnv3.lua: the x1/core tile about 32k
--- floats, at least 4 tiles in all when the image has the rows.
+-- DCNv3 rows per tile: gen/dcnv3.lua's rule (the x1/core tile about 32k
+-- floats, at least 4 tiles, rows spread evenly over an even count).
 local function dcn_rows(n, c, h, w)
-  local tr = math.min(math.max(1, M.tuning.dcn_tile_floats // (w * c)), h)
-  while tr > 1 and n * ((h + tr - 1) // tr) < 4 do tr = tr - 1 end
-  return tr
+  return DCN.rows_per_tile(n, c, h, w, M.tuning.dcn_tile_floats)
 end
 
 -- The DCNv3 layers of a variant: kernel, dilation (pad = dil (k - 1) / 2).

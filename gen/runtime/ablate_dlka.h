@@ -150,9 +150,7 @@ static inline void abl_dlka_deform_tile(int c, int h, int w, int ws, int k, int 
                     at[ch] += wd[ch] * (w0 * s0[ch] + w1 * s1[ch] + w2 * s2[ch] + w3 * s3[ch]);
             }
         }
-    for (int ch = 0; ch < c; ch++) /* back to c x h x w; the tile is in L2 */
-        for (int t = 0; t < np; t++)
-            y[ch * hw + p0 + t] = acc[(ptrdiff_t)t * c + ch];
+    abl_transpose(acc, c, y + p0, hw, np, c); /* back to c x h x w; the tile is in L2 */
 }
 
 /* The batch and tiling of one attention; tensors of one image are c x h x w
