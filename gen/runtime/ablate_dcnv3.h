@@ -188,20 +188,26 @@ ABL_DCN_SPECIALISE void abl_ln_gelu_row(float *restrict plane, int c, int w, con
     abl_transpose(plane, w, dst, c, c, w); /* to channels last; the plane is in L1/L2 */
 }
 
-/* Softmax of each of the g groups' p mask logits in m (one pixel), in place. */
+/* Softmax of each of the g groups' p mask logits in m (one pixel), in
+ * place.  The exponentials of all g p logits in one vector loop: per group
+ * (9 logits at k 3) the loop was one partial vector and a scalar tail. */
 ABL_DCN_SPECIALISE void abl_dcn_softmax(float *m, int g, int p)
 {
     for (int gi = 0; gi < g; gi++) {
-        float *mg = m + gi * p, mx = mg[0], sum = 0.0f;
+        float *mg = m + gi * p, mx = mg[0];
         for (int q = 1; q < p; q++)
             mx = mg[q] > mx ? mg[q] : mx;
-#pragma omp simd reduction(+ : sum)
-        for (int q = 0; q < p; q++) {
-            mg[q] = abl_expf(mg[q] - mx);
-            sum += mg[q];
-        }
-        const float inv = 1.0f / sum;
+        for (int q = 0; q < p; q++)
+            mg[q] -= mx;
+    }
 #pragma omp simd
+    for (int q = 0; q < g * p; q++)
+        m[q] = abl_expf(m[q]);
+    for (int gi = 0; gi < g; gi++) {
+        float *mg = m + gi * p, sum = 0.0f;
+        for (int q = 0; q < p; q++)
+            sum += mg[q];
+        const float inv = 1.0f / sum;
         for (int q = 0; q < p; q++)
             mg[q] *= inv;
     }
