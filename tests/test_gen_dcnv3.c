@@ -9,9 +9,6 @@
  * Tolerance: the op row's tol_nmse (float32 sgemm, LayerNorm and polynomial
  * erf/exp against the double reference) and 1e-4 per element. */
 #include <criterion/criterion.h>
-#include <lauxlib.h>
-#include <lua.h>
-#include <lualib.h>
 
 #include "gen_check.h"
 
@@ -127,16 +124,7 @@ static int rows_per_tile(lua_State *L, int n, int c, int h, int w)
 
 Test(gen_dcnv3, rows_per_tile_balances)
 {
-    struct gen_env env = gen_check_env();
-    lua_State *L = luaL_newstate();
-    luaL_openlibs(L);
-    lua_getglobal(L, "package");
-    lua_pushfstring(L, "%s/gen/?.lua", env.root);
-    lua_setfield(L, -2, "path");
-    lua_pop(L, 1);
-    lua_getglobal(L, "require");
-    lua_pushstring(L, "dcnv3");
-    cr_assert_eq(lua_pcall(L, 1, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
+    lua_State *L = gen_check_require("dcnv3");
     cr_expect_eq(rows_per_tile(L, 1, 256, 20, 20), 5);  /* 6+6+6+2 -> 4 x 5 */
     cr_expect_eq(rows_per_tile(L, 1, 128, 40, 40), 5);  /* 6 x 6 + 4 -> 8 x 5 */
     cr_expect_eq(rows_per_tile(L, 1, 64, 80, 80), 6);   /* 14 tiles: kept */
