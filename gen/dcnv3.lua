@@ -64,15 +64,23 @@ local function geometry(cfg)
   return g
 end
 
--- Rows per tile: the thread's x1/core tile (TR * W * C floats) about 32k
--- floats (128 KiB, in L2 while sgemm reads it), at least one row, and at
--- least 4 tiles in all when the image has the rows, so 2 threads balance.
-local function tile_rows(g)
-  local tr = math.max(1, 32768 // (g.W * g.C))
-  tr = math.min(tr, g.H)
-  while tr > 1 and g.B * ((g.H + tr - 1) // tr) < 4 do tr = tr - 1 end
-  return tr
+-- Rows per tile: the thread's x1/core tile (TR * W * C floats) about
+-- `floats` (32k floats, 128 KiB, in L2 while sgemm reads it), at least one
+-- row, and at least 4 tiles in all when the image has the rows, so 2
+-- threads balance.  Then the rows are spread evenly over an even number of
+-- tiles (when there are rows for it): 20 rows in tiles of 6 are 6 + 6 + 6
+-- + 2, and 40 rows 6 x 6 + 4, which leave one of two threads idle for most
+-- of the last round; 4 x 5 and 8 x 5 do not.  Shared with the D-LKA
+-- attention's DCNv3 layers (gen/dlka.lua).
+local function rows_per_tile(n, c, h, w, floats)
+  local tr = math.min(math.max(1, floats // (w * c)), h)
+  while tr > 1 and n * ((h + tr - 1) // tr) < 4 do tr = tr - 1 end
+  local nt = (h + tr - 1) // tr
+  if (n * nt) % 2 == 1 and nt < h then nt = nt + 1 end
+  return (h + nt - 1) // nt
 end
+
+local function tile_rows(g) return rows_per_tile(g.B, g.C, g.H, g.W, 32768) end
 
 function M.render(cfg, variant)
   if variant ~= "fused" and variant ~= "unfused" then
@@ -87,6 +95,7 @@ function M.render(cfg, variant)
 end
 
 M.tile_rows = tile_rows -- exposed for tests
+M.rows_per_tile = rows_per_tile -- gen/dlka.lua's DCNv3 layers
 M.geometry = geometry -- reused by gen/cuda_dcnv3.lua
 
 return M

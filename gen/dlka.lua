@@ -10,6 +10,7 @@
 --   blog       two DCNv3 3x3 layers, runtime/ablate_dlka_dcnv3.h: the DCNv3
 --   dcnv3_lka  row's schedule with sizes as arguments (5x5, then 7x7 d3)
 -- M.attention gives gen/c3_dlka.lua the same plan for its bottlenecks.
+local DCN = require "dcnv3"
 local T = require "template"
 local U = require "util"
 local int = U.int
@@ -39,12 +40,22 @@ local function tile(c, pix)
   return math.max(1, t)
 end
 
--- DCNv3 rows per tile, as gen/dcnv3.lua: the x1/core tile about 32k
--- floats, at least 4 tiles in all when the image has the rows.
+-- Pixels per tile of the DCNv3 variants' 1x1 convs (proj_1, conv1,
+-- proj_2): no column panel there, so the c x tile tile is sized like a
+-- DCNv3 layer's (dcn_tile_floats: 256 pixels at 128 channels, where the
+-- official's panel rule gives 48, and OpenBLAS then packs the c x c weights
+-- again for every 48 pixels), over an even number of equal tiles.
+local function proj_tile(c, pix)
+  local t = clamp(round_up(M.tuning.dcn_tile_floats // c, 16), M.tuning.min_tile, M.tuning.max_tile)
+  local nt = (pix + t - 1) // t
+  if pix >= 64 and nt % 2 == 1 then nt = nt + 1 end
+  return math.max(1, (pix + nt - 1) // nt)
+end
+
+-- DCNv3 rows per tile: gen/dcnv3.lua's rule (the x1/core tile about 32k
+-- floats, at least 4 tiles, rows spread evenly over an even count).
 local function dcn_rows(n, c, h, w)
-  local tr = math.min(math.max(1, M.tuning.dcn_tile_floats // (w * c)), h)
-  while tr > 1 and n * ((h + tr - 1) // tr) < 4 do tr = tr - 1 end
-  return tr
+  return DCN.rows_per_tile(n, c, h, w, M.tuning.dcn_tile_floats)
 end
 
 -- The DCNv3 layers of a variant: kernel, dilation (pad = dil (k - 1) / 2).
@@ -56,8 +67,9 @@ local GROUP = 4 -- DCNv3_pytorch's default, which the seed keeps
 -- its u, a0, a1; private per thread).
 function M.attention(variant, n, c, h, w, gen_variant)
   local pix = h * w
-  local A = { KIND = variant == "official" and "official" or "dcnv3", TILE = tile(c, pix),
+  local A = { KIND = variant == "official" and "official" or "dcnv3",
               OFFSETS = assert(M.OFFSETS[gen_variant or "fused"]) }
+  A.TILE = A.KIND == "official" and tile(c, pix) or proj_tile(c, pix)
   A.NTILES = (pix + A.TILE - 1) // A.TILE
   A.ACT = round_up(n * c * pix, 16)
   if A.KIND == "official" then

@@ -7,6 +7,9 @@
 #define ABLATE_GEN_CHECK_H
 
 #include <criterion/criterion.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +38,23 @@ static inline struct gen_env gen_check_env(void)
     cr_assert_eq(setenv("ABLATE_ROOT", cwd, 1), 0);
     cr_assert_eq(gen_env_init(&env, err, sizeof err), 0, "%s", err);
     return env;
+}
+
+/* A fresh Lua state with gen/?.lua on its path and require(module)'s
+ * result on the stack: for tests of a generator's Lua functions. */
+static inline lua_State *gen_check_require(const char *module)
+{
+    struct gen_env env = gen_check_env();
+    lua_State *L = luaL_newstate();
+    luaL_openlibs(L);
+    lua_getglobal(L, "package");
+    lua_pushfstring(L, "%s/gen/?.lua", env.root);
+    lua_setfield(L, -2, "path");
+    lua_pop(L, 1);
+    lua_getglobal(L, "require");
+    lua_pushstring(L, module);
+    cr_assert_eq(lua_pcall(L, 1, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
+    return L;
 }
 
 /* Parses spec (`ablate info` syntax), allocates, draws weights (op init,

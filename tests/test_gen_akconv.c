@@ -191,16 +191,7 @@ static void expect_p_n(lua_State *L, int n, const char *grid, const char *want)
 
 Test(gen_akconv, p_n_matches_the_spec)
 {
-    struct gen_env env = gen_check_env();
-    lua_State *L = luaL_newstate();
-    luaL_openlibs(L);
-    lua_getglobal(L, "package");
-    lua_pushfstring(L, "%s/gen/?.lua", env.root);
-    lua_setfield(L, -2, "path");
-    lua_pop(L, 1);
-    lua_getglobal(L, "require");
-    lua_pushstring(L, "akconv");
-    cr_assert_eq(lua_pcall(L, 1, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
+    lua_State *L = gen_check_require("akconv");
     expect_p_n(L, 3, "ij", "(0,0),(0,1),(1,0)");
     expect_p_n(L, 5, "ij", "(0,0),(0,1),(1,0),(1,1),(2,0)");
     expect_p_n(L, 6, "ij", "(0,0),(0,1),(1,0),(1,1),(2,0),(2,1)");

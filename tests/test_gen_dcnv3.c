@@ -83,3 +83,54 @@ Test(gen_dcnv3, unfused, .timeout = 120)
                         "layout=nhwc batch=2 h=7 w=9", 991, "unfused");
     check_variant(&env, "DCNv3 channels=64 batch=2 h=40 w=40", 97, "unfused");
 }
+
+/* The depthwise row's paths (ablate_dcnv3.h): maps narrower than the
+ * kernel (no interior columns: border code only), one interior column,
+ * dw_kernel_size 7 with rows off the map on both sides, 17 (beyond
+ * ABL_DW_KMAX: the per-tap path) and 1 (no border); the sampler's
+ * 16-wide blocks (GC 16, 24 = 16 + 8, 48 = 3 x 16) with an odd number of
+ * points (k 3: 9, k 5: 25), so the last point goes to one chain alone. */
+Test(gen_dcnv3, register_paths_edges, .timeout = 120)
+{
+    struct gen_env env = gen_check_env();
+    const char *specs[] = {
+        "DCNv3 channels=16 group=1 dw_kernel_size=7 batch=2 h=5 w=1",
+        "DCNv3 channels=16 group=1 dw_kernel_size=5 h=3 w=2",
+        "DCNv3 channels=16 group=1 dw_kernel_size=5 h=9 w=5",
+        "DCNv3 channels=48 group=2 dw_kernel_size=17 h=11 w=19",
+        "DCNv3 channels=48 group=1 kernel_size=5 pad=2 dw_kernel_size=1 h=8 w=9",
+        "DCNv3 channels=96 group=2 dw_kernel_size=7 batch=2 h=20 w=20",
+    };
+    for (int i = 0; i < (int)(sizeof specs / sizeof specs[0]); i++)
+        check_spec(&env, specs[i], 980 + (uint64_t)i);
+}
+
+/* gen/dcnv3.lua's rows_per_tile (also the D-LKA attention's DCNv3 layers):
+ * about 32k floats a tile, at least 4 tiles, the rows spread evenly over
+ * an even number of tiles. */
+static int rows_per_tile(lua_State *L, int n, int c, int h, int w)
+{
+    lua_getfield(L, -1, "rows_per_tile");
+    lua_pushinteger(L, n);
+    lua_pushinteger(L, c);
+    lua_pushinteger(L, h);
+    lua_pushinteger(L, w);
+    lua_pushinteger(L, 32768);
+    cr_assert_eq(lua_pcall(L, 5, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
+    const int tr = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return tr;
+}
+
+Test(gen_dcnv3, rows_per_tile_balances)
+{
+    lua_State *L = gen_check_require("dcnv3");
+    cr_expect_eq(rows_per_tile(L, 1, 256, 20, 20), 5);  /* 6+6+6+2 -> 4 x 5 */
+    cr_expect_eq(rows_per_tile(L, 1, 128, 40, 40), 5);  /* 6 x 6 + 4 -> 8 x 5 */
+    cr_expect_eq(rows_per_tile(L, 1, 64, 80, 80), 6);   /* 14 tiles: kept */
+    cr_expect_eq(rows_per_tile(L, 1, 32, 80, 80), 10);  /* 7 tiles of 12 -> 8 x 10 */
+    cr_expect_eq(rows_per_tile(L, 1, 64, 40, 40), 10);  /* 12+12+12+4 -> 4 x 10 */
+    cr_expect_eq(rows_per_tile(L, 2, 16, 3, 5), 2);     /* 2 images x (2 + 1): 4 tiles */
+    cr_expect_eq(rows_per_tile(L, 1, 16, 1, 9), 1);
+    lua_close(L);
+}

@@ -54,13 +54,65 @@ static inline float abl_erff(float x)
 /* GELU, exact form 0.5 x (1 + erf(x / sqrt 2)) (PyTorch's nn.GELU()). */
 static inline float abl_gelu(float x) { return 0.5f * x * (1.0f + abl_erff(x * 0.70710678118654752f)); }
 
+/* Largest depthwise kernel abl_dw_row keeps in registers (taps on the stack). */
+enum { ABL_DW_KMAX = 15 };
+
+/* Column j of a depthwise row whose taps may read outside the map. */
+ABL_DCN_SPECIALISE float abl_dw_border(const float *const *rows, const float *tw, float b, int w,
+                                       int k, int j)
+{
+    const int pd = (k - 1) / 2;
+    float acc = b;
+    for (int u = 0; u < k; u++)
+        for (int v = 0; v < k; v++)
+            if (j + v - pd >= 0 && j + v - pd < w)
+                acc += tw[u * k + v] * rows[u][j + v - pd];
+    return acc;
+}
+
 /* out[ch * w + j] = bias[ch] + sum_{u,v} wt[ch][u][v] x[ch][r - pd + u][j - pd + v]
  * for every channel ch < c and column j < w of output row r; x is one
- * image, c x h x w (NCHW), zero outside; k odd, pd = (k - 1) / 2.  The
- * column range of each tap is clipped instead of testing every pixel. */
-ABL_DCN_SPECIALISE void abl_dw_row(const float *restrict x, const float *restrict wt,
-                              const float *restrict bias, int c, int h, int w, int k, int r,
-                              float *restrict out)
+ * image, c x h x w (NCHW), zero outside; k odd, pd = (k - 1) / 2.
+ * Columns pd .. w - pd - 1 read no padding: one vector loop over them with
+ * the k x k sum in a register (a row outside the map reads row r with
+ * zero taps, so no tap is skipped and the loop has no test); the pd border
+ * columns each side test their taps one by one. */
+ABL_DCN_SPECIALISE void abl_dw_row_small(const float *restrict x, const float *restrict wt,
+                                         const float *restrict bias, int c, int h, int w, int k,
+                                         int r, float *restrict out)
+{
+    const int pd = (k - 1) / 2, lo = pd < w ? pd : w, hi = w - pd > lo ? w - pd : lo;
+    for (int ch = 0; ch < c; ch++) {
+        float tw[ABL_DW_KMAX * ABL_DW_KMAX];
+        const float *rows[ABL_DW_KMAX];
+        for (int u = 0; u < k; u++) {
+            const int yy = r - pd + u, in = yy >= 0 && yy < h;
+            rows[u] = x + ((ptrdiff_t)ch * h + (in ? yy : r)) * w;
+            for (int v = 0; v < k; v++)
+                tw[u * k + v] = in ? wt[((ptrdiff_t)ch * k + u) * k + v] : 0.0f;
+        }
+        float *o = out + (ptrdiff_t)ch * w;
+        const float b = bias[ch];
+#pragma omp simd
+        for (int j = lo; j < hi; j++) {
+            float acc = b;
+            for (int u = 0; u < k; u++)
+                for (int v = 0; v < k; v++)
+                    acc += tw[u * k + v] * rows[u][j + v - pd];
+            o[j] = acc;
+        }
+        for (int j = 0; j < lo; j++)
+            o[j] = abl_dw_border(rows, tw, b, w, k, j);
+        for (int j = hi; j < w; j++)
+            o[j] = abl_dw_border(rows, tw, b, w, k, j);
+    }
+}
+
+/* The same for any k: per tap a vector loop over its clipped column range,
+ * accumulating through the output row. */
+ABL_DCN_SPECIALISE void abl_dw_row_any(const float *restrict x, const float *restrict wt,
+                                       const float *restrict bias, int c, int h, int w, int k,
+                                       int r, float *restrict out)
 {
     const int pd = (k - 1) / 2;
     for (int ch = 0; ch < c; ch++) {
@@ -84,6 +136,17 @@ ABL_DCN_SPECIALISE void abl_dw_row(const float *restrict x, const float *restric
             }
         }
     }
+}
+
+/* Depthwise k x k conv of output row r, all channels, planar [c][w]. */
+ABL_DCN_SPECIALISE void abl_dw_row(const float *restrict x, const float *restrict wt,
+                                   const float *restrict bias, int c, int h, int w, int k, int r,
+                                   float *restrict out)
+{
+    if (k <= ABL_DW_KMAX)
+        abl_dw_row_small(x, wt, bias, c, h, w, k, r, out);
+    else
+        abl_dw_row_any(x, wt, bias, c, h, w, k, r, out);
 }
 
 /* dst[j * c + ch] = GELU(LN(plane[ch][j])) for the w pixels j of one row:
@@ -122,25 +185,29 @@ ABL_DCN_SPECIALISE void abl_ln_gelu_row(float *restrict plane, int c, int w, con
         for (int j = 0; j < w; j++)
             p[j] = abl_gelu((p[j] - mean[j]) * rstd[j] * g + b);
     }
-    for (int j = 0; j < w; j++) /* transpose to channels-last; the plane is in L1/L2 */
-        for (int ch = 0; ch < c; ch++)
-            dst[(ptrdiff_t)j * c + ch] = plane[(ptrdiff_t)ch * w + j];
+    abl_transpose(plane, w, dst, c, c, w); /* to channels last; the plane is in L1/L2 */
 }
 
-/* Softmax of each of the g groups' p mask logits in m (one pixel), in place. */
+/* Softmax of each of the g groups' p mask logits in m (one pixel), in
+ * place.  The exponentials of all g p logits in one vector loop: per group
+ * (9 logits at k 3) the loop was one partial vector and a scalar tail. */
 ABL_DCN_SPECIALISE void abl_dcn_softmax(float *m, int g, int p)
 {
     for (int gi = 0; gi < g; gi++) {
-        float *mg = m + gi * p, mx = mg[0], sum = 0.0f;
+        float *mg = m + gi * p, mx = mg[0];
         for (int q = 1; q < p; q++)
             mx = mg[q] > mx ? mg[q] : mx;
-#pragma omp simd reduction(+ : sum)
-        for (int q = 0; q < p; q++) {
-            mg[q] = abl_expf(mg[q] - mx);
-            sum += mg[q];
-        }
-        const float inv = 1.0f / sum;
+        for (int q = 0; q < p; q++)
+            mg[q] -= mx;
+    }
 #pragma omp simd
+    for (int q = 0; q < g * p; q++)
+        m[q] = abl_expf(m[q]);
+    for (int gi = 0; gi < g; gi++) {
+        float *mg = m + gi * p, sum = 0.0f;
+        for (int q = 0; q < p; q++)
+            sum += mg[q];
+        const float inv = 1.0f / sum;
         for (int q = 0; q < p; q++)
             mg[q] *= inv;
     }
@@ -195,42 +262,61 @@ ABL_DCN_SPECIALISE void abl_dcn_corners(int gp, int h, int w, float osc, const f
  * with explicit vectors because, left to itself, gcc vectorises the loop
  * over points instead (one gather per corner) once the short channel loop
  * is unrolled, or (sizes at run time) accumulates through memory.  memcpy
- * loads/stores compile to unaligned vector moves. */
+ * loads/stores compile to unaligned vector moves.  abl_vf16 is one zmm
+ * with AVX-512 (two ymm without). */
+typedef float abl_vf16 __attribute__((vector_size(64)));
 typedef float abl_vf8 __attribute__((vector_size(32)));
 typedef float abl_vf4 __attribute__((vector_size(16)));
 
 /* dst[0 .. width) = sum over points q0 .. q0 + npts - 1 and their 4 corners
  * of wt * xp[corner][col ..]: xp one image, channels last (row stride c);
- * idx / wt as abl_dcn_corners writes them (stride gp).  One accumulator per
- * corner: 4 independent multiply-add chains instead of one 4P long. */
+ * idx / wt as abl_dcn_corners writes them (stride gp).  Eight accumulators
+ * (corner x even / odd point): the sum is latency-bound otherwise (a
+ * multiply-add takes 4 cycles and Zen 4 / Intel issue two a cycle, so
+ * 4 chains, the former schedule, ran at half the rate, profile in
+ * docs/modules/performance.md). */
 #define ABL_DCN_DEFINE_CORNER_SUM(NAME, VT)                                                        \
-    ABL_DCN_SPECIALISE void NAME(const float *restrict xp, int c, const int32_t *restrict idx,         \
-                            const float *restrict wt, int gp, int q0, int npts, int col,          \
-                            float *restrict dst)                                                  \
+    ABL_DCN_SPECIALISE void NAME(const float *restrict xp, int c, const int32_t *restrict idx,     \
+                                 const float *restrict wt, int gp, int q0, int npts, int col,     \
+                                 float *restrict dst)                                             \
     {                                                                                             \
-        VT a[4] = {0};                                                                            \
-        for (int q = q0; q < q0 + npts; q++)                                                      \
-            for (int k = 0; k < 4; k++) {                                                         \
-                VT v;                                                                             \
-                memcpy(&v, xp + (ptrdiff_t)idx[k * gp + q] * c + col, sizeof v);                \
-                a[k] += wt[k * gp + q] * v;                                                       \
-            }                                                                                     \
-        const VT sum = (a[0] + a[1]) + (a[2] + a[3]);                                             \
+        VT a[2][4] = {{0}};                                                                       \
+        const int q1 = q0 + npts;                                                                 \
+        int q = q0;                                                                               \
+        for (; q + 2 <= q1; q += 2)                                                               \
+            for (int s = 0; s < 2; s++)                                                           \
+                for (int k = 0; k < 4; k++) {                                                     \
+                    VT v;                                                                         \
+                    memcpy(&v, xp + (ptrdiff_t)idx[k * gp + q + s] * c + col, sizeof v);          \
+                    a[s][k] += wt[k * gp + q + s] * v;                                            \
+                }                                                                                 \
+        for (int k = 0; q < q1 && k < 4; k++) {                                                   \
+            VT v;                                                                                 \
+            memcpy(&v, xp + (ptrdiff_t)idx[k * gp + q] * c + col, sizeof v);                      \
+            a[0][k] += wt[k * gp + q] * v;                                                        \
+        }                                                                                         \
+        const VT sum = ((a[0][0] + a[0][1]) + (a[0][2] + a[0][3])) +                               \
+                       ((a[1][0] + a[1][1]) + (a[1][2] + a[1][3]));                               \
         memcpy(dst, &sum, sizeof sum);                                                            \
     }
+ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum16, abl_vf16)
 ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum8, abl_vf8)
 ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum4, abl_vf4)
 ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum1, float)
 
 /* dst[0 .. gc) = the corner sum of points q0 .. q0 + npts - 1 over channels
- * col .. col + gc, 8 (then 4, then 1) channels at a time. */
+ * col .. col + gc, 16 (then 8, 4, 1) channels at a time. */
 ABL_DCN_SPECIALISE void abl_dcn_corner_sum(const float *restrict xp, int c, const int32_t *restrict idx,
                                       const float *restrict wt, int gp, int q0, int npts, int col,
                                       int gc, float *restrict dst)
 {
     int j = 0;
-    for (; j + 8 <= gc; j += 8)
+    for (; j + 16 <= gc; j += 16)
+        abl_dcn_corner_sum16(xp, c, idx, wt, gp, q0, npts, col + j, dst + j);
+    if (j + 8 <= gc) {
         abl_dcn_corner_sum8(xp, c, idx, wt, gp, q0, npts, col + j, dst + j);
+        j += 8;
+    }
     if (j + 4 <= gc) {
         abl_dcn_corner_sum4(xp, c, idx, wt, gp, q0, npts, col + j, dst + j);
         j += 4;

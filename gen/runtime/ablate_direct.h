@@ -21,6 +21,7 @@
  *   abl_direct_ok    whether a layer can take this path (else: gemm)
  *   abl_direct_tile  output pixels p0 .. p0 + np - 1, all output channels
  *   abl_direct2_ok, abl_direct2_tile  the same for 3 x 3 stride-2 Convs
+ *   abl_direct_1x1_run  a 1x1 conv over a run of pixels, any plane strides
  */
 #ifndef ABLATE_DIRECT_H
 #define ABLATE_DIRECT_H
@@ -325,6 +326,34 @@ static inline void abl_direct_tile(const float *x, int h, int w, int cin, int co
 #else
     (void)x, (void)h, (void)w, (void)cin, (void)cout, (void)k, (void)wt, (void)y, (void)ldy;
     (void)scale, (void)shift, (void)act, (void)p0, (void)np;
+#endif
+}
+
+/* A 1x1 conv over a run of np pixels whose input planes are ldx floats
+ * apart and output planes ldy (a pixel tile of a wider map, or a private
+ * tile): x and y point at channel 0 of the run's first pixel; then
+ * y = act(y * scale + shift).  abl_direct_tile's register blocks with one
+ * tap; for the 1x1 convs of modules whose tiles are not whole images
+ * (deformable_LKA_Attention's projections). */
+static inline void abl_direct_1x1_run(const float *x, ptrdiff_t ldx, int cin, int cout,
+                                      const float *wt, float *y, ptrdiff_t ldy, const float *scale,
+                                      const float *shift, int act, int np)
+{
+#ifdef __AVX512F__
+    const ptrdiff_t toff[1] = {0};
+    __mmask16 m[ABL_DIRECT_SUB / 16];
+    for (int s0 = 0; s0 < np; s0 += ABL_DIRECT_SUB) {
+        const int n = np - s0 < ABL_DIRECT_SUB ? np - s0 : ABL_DIRECT_SUB;
+        abl_direct_masks(1, n, 1, 0, n, m); /* one row of n pixels: every lane of the run */
+        for (int o = 0; o < cout; o += ABL_DIRECT_MR) {
+            const struct abl_direct_epi e = {scale + o, shift + o, act};
+            abl_direct_sweep(x + s0, ldx, cin, 1, toff, m, wt + (ptrdiff_t)o * cin, cin,
+                             y + s0 + o * ldy, ldy, 0, n, e);
+        }
+    }
+#else
+    (void)x, (void)ldx, (void)cin, (void)cout, (void)wt, (void)y, (void)ldy;
+    (void)scale, (void)shift, (void)act, (void)np;
 #endif
 }
 

@@ -31,6 +31,7 @@
 #include <cblas.h>
 
 #include "ablate_dcnv3.h"
+#include "ablate_direct.h"
 #include "ablate_dlka_offsets.h"
 #include "ablate_gen.h"
 
@@ -42,17 +43,27 @@ enum abl_dlka_offsets { ABL_DLKA_DIRECT, ABL_DLKA_IM2COL };
 
 /* y[o][t] = epi(sum_c wt[o][c] x[c][t] + bias[o]) for o < c, t < np; x and
  * y (and `other`: u for the gate, the block input for the residual) have
- * row stride ldx / ldy / ldo. */
+ * row stride ldx / ldy / ldo.  The product by ablate_direct.h's register
+ * blocks where they apply (AVX-512, c a multiple of 8; bias added there),
+ * else one sgemm; the epilogue then runs over the tile while it is in L2. */
 static inline void abl_dlka_proj_tile(int c, int np, const float *wt, const float *bias,
                                       const float *x, ptrdiff_t ldx, float *y, ptrdiff_t ldy,
                                       enum abl_dlka_epi epi, const float *other, ptrdiff_t ldo)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c, np, c, 1.0f, wt, c, x, (int)ldx, 0.0f,
-                y, (int)ldy);
+    const int direct = abl_direct_ok(1, 1, c);
+    if (direct) {
+        float ones[c];
+        for (int o = 0; o < c; o++)
+            ones[o] = 1.0f;
+        abl_direct_1x1_run(x, ldx, c, c, wt, y, ldy, ones, bias, 0, np);
+    } else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c, np, c, 1.0f, wt, c, x, (int)ldx,
+                    0.0f, y, (int)ldy);
+    }
     for (int o = 0; o < c; o++) {
         float *yo = y + o * ldy;
         const float *r = other ? other + o * ldo : NULL;
-        const float b = bias[o];
+        const float b = direct ? 0.0f : bias[o];
         if (epi == ABL_DLKA_GELU) /* abl_gelu: erf in closed form, vectorised */
 #pragma omp simd
             for (int t = 0; t < np; t++)
@@ -150,9 +161,7 @@ static inline void abl_dlka_deform_tile(int c, int h, int w, int ws, int k, int 
                     at[ch] += wd[ch] * (w0 * s0[ch] + w1 * s1[ch] + w2 * s2[ch] + w3 * s3[ch]);
             }
         }
-    for (int ch = 0; ch < c; ch++) /* back to c x h x w; the tile is in L2 */
-        for (int t = 0; t < np; t++)
-            y[ch * hw + p0 + t] = acc[(ptrdiff_t)t * c + ch];
+    abl_transpose(acc, c, y + p0, hw, np, c); /* back to c x h x w; the tile is in L2 */
 }
 
 /* The batch and tiling of one attention; tensors of one image are c x h x w
