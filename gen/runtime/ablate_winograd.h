@@ -23,9 +23,10 @@
  *                  output channels: 8 x 3 vectors in zmm over the reduction,
  *                  the weights broadcast, as in the direct kernel
  *   y            = A^T M A, interleaved back to pixels, masked to the
- *                  caller's pixel range, then the chain's BN + SiLU.
- * U[xi][o][c] = G g G^T is made once per forward (abl_wino_weights) into a
- * shared region of the workspace.
+ *                  caller's pixel range, with the chain's BN + SiLU
+ *                  applied in registers (abl_expf's steps on 16 lanes).
+ * U = G g G^T is made once per forward (abl_wino_weights) into a shared
+ * region of the workspace.
  *
  *   abl_wino_ok        whether a layer takes this path on this build
  *   abl_wino_weights   U for output channels o0 .. o1 - 1
@@ -67,7 +68,9 @@ static inline ptrdiff_t abl_wino_scratch(int cin)
 #ifdef __AVX512F__
 /* U[xi][o][c] (planes cout * cin apart) of output channels o0 .. o1 - 1
  * from the (cout, cin, 3, 3) weights wt: G g G^T, 16 input channels at a
- * time (the 9 taps gathered at stride 9). */
+ * time (the 9 taps gathered at stride 9).  (A [xi][o / MR][c][o % MR]
+ * layout, one pointer for a block's broadcasts, ran no faster and needs
+ * scatters here: 2x the transform time.) */
 static inline void abl_wino_weights(const float *wt, int cin, int cout, float *u, int o0, int o1)
 {
     const ptrdiff_t plane = (ptrdiff_t)cout * cin;
@@ -175,7 +178,9 @@ static inline void abl_wino_input_seg(const float *x, int h, int w, int cin,
 }
 
 /* M[xi][r][t] for one register block: MR output channels from u (rows cin
- * apart) x nv vectors of tiles at t; the reduction over cin. */
+ * apart) x nv vectors of tiles at t; the reduction over
+ * cin.  The empty asm keeps each V vector in a register: left alone, gcc
+ * folds the load into all MR FMAs, and the loads then bound the loop. */
 static inline __attribute__((always_inline)) void
 abl_wino_block(const float *v, const float *u, int cin, const int nv, float *m, int t)
 {
@@ -188,8 +193,10 @@ abl_wino_block(const float *v, const float *u, int cin, const int nv, float *m, 
     for (int c = 0; c < cin; c++) {
         __m512 xv[ABL_WINO_NV];
 #pragma GCC unroll 3
-        for (int q = 0; q < nv; q++)
+        for (int q = 0; q < nv; q++) {
             xv[q] = _mm512_loadu_ps(v + (ptrdiff_t)c * ABL_WINO_NT + t + 16 * q);
+            __asm__("" : "+v"(xv[q]));
+        }
 #pragma GCC unroll 8
         for (int r = 0; r < ABL_WINO_MR; r++) {
             const __m512 wb = _mm512_set1_ps(u[(ptrdiff_t)r * cin + c]);
@@ -211,10 +218,44 @@ struct abl_wino_epi {
     int act;
 };
 
+/* abl_expf (ablate_gen.h) on 16 lanes: the same steps and constants. */
+static inline __m512 abl_wino_exp_ps(__m512 x)
+{
+    const __m512i bits = _mm512_castps_si512(x);
+    __m512i mag = _mm512_and_si512(bits, _mm512_set1_epi32(INT32_MAX));
+    mag = _mm512_min_epi32(mag, _mm512_set1_epi32(0x42AE0000)); /* |x| <= 87 */
+    x = _mm512_castsi512_ps(_mm512_or_si512(mag, _mm512_and_si512(bits, _mm512_set1_epi32(INT32_MIN))));
+    const __m512 shifter = _mm512_set1_ps(12582912.0f);
+    const __m512 k = _mm512_sub_ps(
+        _mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), shifter), shifter);
+    __m512 r = _mm512_sub_ps(x, _mm512_mul_ps(k, _mm512_set1_ps(0.693359375f)));
+    r = _mm512_sub_ps(r, _mm512_mul_ps(k, _mm512_set1_ps(-2.12194440e-4f)));
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(p, r), r), r), _mm512_set1_ps(1.0f));
+    const __m512i two_k = _mm512_slli_epi32(
+        _mm512_add_epi32(_mm512_cvttps_epi32(k), _mm512_set1_epi32(127)), 23);
+    return _mm512_mul_ps(p, _mm512_castsi512_ps(two_k));
+}
+
+/* y * sc + sh, then SiLU (abl_silu) when act. */
+static inline __m512 abl_wino_epilogue(__m512 y, struct abl_wino_epi e)
+{
+    y = _mm512_add_ps(_mm512_mul_ps(y, _mm512_set1_ps(e.sc)), _mm512_set1_ps(e.sh));
+    if (!e.act)
+        return y;
+    const __m512 den = _mm512_add_ps(_mm512_set1_ps(1.0f),
+                                     abl_wino_exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), y)));
+    return _mm512_div_ps(y, den);
+}
+
 /* Output rows of one segment, one output channel: A^T M A of its 16
- * planes (MR * NT apart) -> rows 2i, 2i + 1 of y's plane, only the pixels
- * in [lo, hi), then their epilogue (each pixel is stored by exactly one
- * segment, so it gets the epilogue once). */
+ * planes (MR * NT apart) and the epilogue, in registers -> rows 2i,
+ * 2i + 1 of y's plane, only the pixels in [lo, hi). */
 static inline void abl_wino_output_seg(const float *m, int h, int w, struct abl_wino_seg s,
                                        float *y, ptrdiff_t lo, ptrdiff_t hi, struct abl_wino_epi e)
 {
@@ -244,11 +285,10 @@ static inline void abl_wino_output_seg(const float *m, int h, int w, struct abl_
             continue;
         const uint32_t keep = (uint32_t)((((uint64_t)1 << (end - base)) - 1) &
                                          ~(((uint64_t)1 << (first - base)) - 1));
-        _mm512_mask_storeu_ps(y + base, (__mmask16)keep,
-                              _mm512_permutex2var_ps(yc[oy][0], ilo, yc[oy][1]));
+        const __m512 c0 = abl_wino_epilogue(yc[oy][0], e), c1 = abl_wino_epilogue(yc[oy][1], e);
+        _mm512_mask_storeu_ps(y + base, (__mmask16)keep, _mm512_permutex2var_ps(c0, ilo, c1));
         _mm512_mask_storeu_ps(y + base + 16, (__mmask16)(keep >> 16),
-                              _mm512_permutex2var_ps(yc[oy][0], ihi, yc[oy][1]));
-        abl_bn_act_rows(y + first, 1, (int)(end - first), 0, &e.sc, &e.sh, e.act);
+                              _mm512_permutex2var_ps(c0, ihi, c1));
     }
 }
 #endif
