@@ -12,6 +12,11 @@ local clamp = U.clamp
 
 local M = {}
 
+-- Templates that take the Winograd path, and runtime/ablate_winograd.h's
+-- batch of tiles (ABL_WINO_NT), for the scratch size.
+local WINO_TEMPLATES = { ["chain_gemm.c.in"] = true, ["detect_gemm.c.in"] = true }
+local WINO_NT = 96
+
 -- Same knobs (and reasons) as gen/conv.lua's gemm schedule.
 M.tuning = U.gemm_tuning
 
@@ -33,6 +38,12 @@ function M.layer(g, name, cin, cout, k, groups, w_index, src, dst, res)
   local L = { name = name, cin = cin, cout = cout, k = k, groups = groups, w_index = w_index,
               src = src, dst = dst, res = res, bn_off = g.bn_total }
   g.bn_total = g.bn_total + round_up(cout, 16)
+  -- 3x3 groups 1: a Winograd candidate (runtime/ablate_winograd.h; taken
+  -- on AVX-512 builds, by templates that render the U buffer)
+  if k == 3 and groups == 1 and cout % 8 == 0 then
+    L.wino_floats = 16 * cin * cout
+    g.wino_cin_max = math.max(g.wino_cin_max or 0, cin)
+  end
   g.kdim_max = math.max(g.kdim_max, k > 1 and (cin // groups) * k * k or 0)
   table.insert(g.LAYERS, L)
 end
@@ -68,16 +79,34 @@ function M.render(cfg, g, variant, template)
     g.SHARED_FLOATS = g.SHARED_FLOATS + round_up(g.N * c * (g.BUF_PIX and g.BUF_PIX[i] or pix), 16)
   end
   g.NBUFS = 2 + #g.BUF_CHANNELS
+  -- templates that run Winograd layers (they render L.wino, L.u_off and
+  -- call abl_chain_wino_weights): one more shared buffer for the
+  -- transformed weights of every candidate layer
+  local tmpl = template or g.template or "chain_gemm.c.in"
+  local wino_scratch = 0
+  if WINO_TEMPLATES[tmpl] and g.wino_cin_max then
+    local u_off = 0
+    for _, L in ipairs(g.LAYERS) do
+      if L.wino_floats then
+        L.wino, L.u_off = g.NBUFS, u_off
+        u_off = u_off + round_up(L.wino_floats, 16)
+      end
+    end
+    table.insert(g.BUF_OFFS, g.SHARED_FLOATS)
+    g.SHARED_FLOATS = g.SHARED_FLOATS + u_off
+    g.NBUFS = g.NBUFS + 1
+    wino_scratch = 16 * WINO_NT * (g.wino_cin_max + 8) -- abl_wino_scratch
+  end
   g.NLAYERS = #g.LAYERS
   g.PRIV_BN = 2 * g.bn_total
-  g.PRIV_FLOATS = g.PRIV_BN + round_up(g.kdim_max * g.TILE, 16)
+  g.PRIV_FLOATS = g.PRIV_BN + round_up(math.max(g.kdim_max * g.TILE, wino_scratch), 16)
   g.PRIV_EXTRA = g.PRIV_FLOATS -- where a template's own per-thread scratch starts
   g.PRIV_FLOATS = g.PRIV_FLOATS + round_up(g.priv_extra or 0, 16)
   g.variant = variant
   local root = cfg.gen_root or "gen"
   -- a block with steps other than Convs (SPPF's pools, GhostModule stages)
   -- brings its own template: as an argument or as g.template
-  return T.render_file(root .. "/templates/" .. (template or g.template or "chain_gemm.c.in"), g)
+  return T.render_file(root .. "/templates/" .. tmpl, g)
 end
 
 return M

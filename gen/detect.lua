@@ -27,12 +27,18 @@ local function stage_jobs(g, stage, tile)
   local jobs = {}
   for li, lv in ipairs(g.LEVELS) do
     local pix = lv.h * lv.w
-    local ntiles = (pix + tile - 1) // tile
+    -- tiles split at even rows (a Winograd 2 x 2 tile never straddles
+    -- two) where at most `tile` pixels (the column panel of the sgemm
+    -- path) still hold whole row pairs
+    local pairs, per = (lv.h + 1) // 2, tile // (2 * lv.w)
+    local ntiles, unit, units = (pix + tile - 1) // tile, 1, pix
+    if per >= 1 then ntiles, unit, units = (pairs + per - 1) // per, 2 * lv.w, pairs end
     for br = 0, 1 do
       local first = lv.first + br * 3 -- 0-based index of the branch's first layer
       local L = g.LAYERS[first + stage + 1]
       for t = 0, ntiles - 1 do
-        local p0, p1 = t * pix // ntiles, (t + 1) * pix // ntiles
+        local p0 = t * units // ntiles * unit
+        local p1 = math.min((t + 1) * units // ntiles * unit, pix)
         local cost = (p1 - p0) * L.cout * L.cin * L.k * L.k
         if stage == 1 then
           local H = g.LAYERS[first + 3]

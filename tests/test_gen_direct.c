@@ -40,6 +40,19 @@ Test(gen_direct, chains, .timeout = 120)
     check("SPPF c1=32 c2=32 h=13 w=15", 324);
 }
 
+/* The Winograd F(2x2, 3x3) path (gen/runtime/ablate_winograd.h) that the
+ * chains' 3x3 Convs take on AVX-512: tile rows wider than a batch of 96
+ * tiles (w = 201: batches end mid-row, a last half tile per row), odd
+ * heights (a last half tile row), input channels not a multiple of 16
+ * (the weight transform's masked gathers), several tiles per thread split
+ * at even rows, batch 2, and the Bottleneck shortcut after the epilogue. */
+Test(gen_direct, winograd, .timeout = 120)
+{
+    check("C2f c1=48 c2=48 n=1 shortcut=1 h=5 w=201", 341);
+    check("Bottleneck c1=24 c2=24 h=31 w=29 batch=2", 342);
+    check("C2f c1=32 c2=64 n=2 shortcut=0 h=1 w=9", 343);
+}
+
 /* The same kernels built for an AVX2-only CPU (ABLATE_GEN_MARCH, the
  * -march of generated kernels): on an AVX-512 machine this is the only way
  * the fallbacks of the direct paths (sgemm here, AKConv's 8-float vectors)

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "ablate_direct.h"
+#include "ablate_winograd.h"
 #include "ablate_gen.h"
 
 /* A slice of one of the chain's buffers: channels c0 .. of a buffer holding
@@ -31,6 +32,8 @@ struct abl_chain_layer {
     struct abl_slice src, dst;
     int has_res;        /* dst += res after the epilogue (Bottleneck add) */
     struct abl_slice res;
+    int wino;           /* buffer of the Winograd weights (0: not Winograd) */
+    ptrdiff_t u_off;    /* this layer's U in that buffer */
 };
 
 /* Per-image start of a slice in image b. */
@@ -54,8 +57,38 @@ static inline void abl_chain_add_res(const struct abl_chain_layer *L, float *con
     }
 }
 
+/* The Winograd weights of every layer that has them, shared work of the
+ * calling OpenMP team (one job per block of output channels); the omp for
+ * ends in a barrier, so they are ready for every thread after it. */
+static inline void abl_chain_wino_weights(const struct abl_chain_layer *layers, int nlayers,
+                                          const float *const *w, float *const *bufs)
+{
+    int jobs = 0;
+    for (int l = 0; l < nlayers; l++)
+        if (layers[l].wino && abl_wino_ok(layers[l].k, layers[l].groups, layers[l].cout))
+            jobs += layers[l].cout / ABL_WINO_MR;
+#pragma omp for schedule(static)
+    for (int job = 0; job < jobs; job++) {
+        int l = 0, j = job;
+        for (;; l++) { /* the job's layer: skip the blocks of the ones before */
+            const struct abl_chain_layer *L = &layers[l];
+            if (!L->wino || !abl_wino_ok(L->k, L->groups, L->cout))
+                continue;
+            if (j < L->cout / ABL_WINO_MR)
+                break;
+            j -= L->cout / ABL_WINO_MR;
+        }
+#ifdef __AVX512F__
+        const struct abl_chain_layer *L = &layers[l];
+        abl_wino_weights(w[L->w_index], L->cin, L->cout, bufs[L->wino] + L->u_off,
+                         j * ABL_WINO_MR, (j + 1) * ABL_WINO_MR);
+#endif
+    }
+}
+
 /* Output pixels p0 .. p0 + np - 1 of image b, group grp of layer L.
- * col: a KDIM x np panel of the thread's workspace (unused for 1x1). */
+ * col: a KDIM x np panel of the thread's workspace (unused for 1x1; the
+ * Winograd path's scratch, abl_wino_scratch(cin) floats). */
 static inline void abl_chain_tile(const struct abl_chain_layer *L, const float *const *w,
                                   float *const *bufs, int h, int wd, const float *scale,
                                   const float *shift, float *col, int b, int grp, int p0, int np)
@@ -66,6 +99,12 @@ static inline void abl_chain_tile(const struct abl_chain_layer *L, const float *
     const float *x = abl_slice_at(bufs, L->src, b, hw) + (ptrdiff_t)grp * cin_g * hw;
     float *y = abl_slice_at(bufs, L->dst, b, hw) + (ptrdiff_t)grp * cout_g * hw + p0;
     const float *wt = w[L->w_index] + (ptrdiff_t)grp * cout_g * kdim;
+    if (L->wino && abl_wino_ok(L->k, L->groups, L->cout)) { /* AVX-512, 3x3: 2.25x fewer FMAs */
+        abl_wino_tile(x, h, wd, cin_g, cout_g, bufs[L->wino] + L->u_off, y - p0, hw, scale, shift,
+                      L->act, p0, np, col);
+        abl_chain_add_res(L, bufs, hw, b, grp, cout_g, p0, np, y);
+        return;
+    }
     if (abl_direct_ok(L->k, L->groups, L->cout)) { /* AVX-512: no im2col, no packing */
         abl_direct_tile(x, h, wd, cin_g, cout_g, L->k, wt, y - p0, hw, scale, shift, L->act, p0,
                         np);
