@@ -52,12 +52,23 @@ local function geometry(cfg)
   return g
 end
 
--- Pixel tiles of the projection sgemm: wide enough that OpenBLAS's packing
--- of the 3C x CIN weights is amortised (about 1024 pixels), and at least two
--- jobs in all so two threads both work.  Multiples of 16.
+-- Blocks of the projection sgemm (3C x CIN weights times CIN x HW pixels):
+-- pixel tiles wide enough that OpenBLAS's packing of the weights is
+-- amortised (about 1024 pixels), and at least two jobs in all so two threads
+-- both work.  Where one image is a single tile and the weights are the larger
+-- operand (3C > HW, the deep small maps), the second job splits the weights'
+-- rows instead: split by pixels, each thread would pack all of the weights.
+-- Multiples of 16.
 local function tile_plan(g)
   local nt = math.max(1, (g.HW + 1023) // 1024)
-  if g.B * nt < 2 then nt = 2 end
+  g.MTILE = 3 * g.C
+  if g.B * nt < 2 then
+    if 3 * g.C > g.HW then
+      g.MTILE = round_up((3 * g.C + 1) // 2, 16)
+    else
+      nt = 2
+    end
+  end
   g.TILE = clamp(round_up((g.HW + nt - 1) // nt, 16), 16, math.max(16, round_up(g.HW, 16)))
 end
 

@@ -33,6 +33,7 @@ static struct gen_env test_env(void)
 
 struct acm_case {
     int cin, c, ka, head, stride, h, w;
+    int batch; /* 0: 2 */
 };
 
 struct acm_data {
@@ -67,7 +68,7 @@ static void acm_setup(struct acm_data *d, const struct acm_case *c, uint64_t see
     struct rng r;
     memset(d, 0, sizeof *d);
     d->a = acm_args(c);
-    d->in = (struct shape4){2, c->cin, c->h, c->w};
+    d->in = (struct shape4){c->batch ? c->batch : 2, c->cin, c->h, c->w};
     cr_assert_eq(op_acmix.validate(&d->a, d->in, err, sizeof err), 0, "%s", err);
     d->out = op_acmix.out_shape(&d->a, d->in);
     op_acmix.weights(&d->a, &d->wl);
@@ -173,6 +174,18 @@ Test(gen_acmix, realistic, .timeout = 120)
     const struct acm_case c[] = {{32, 32, 7, 4, 1, 24, 24}, {32, 32, 7, 4, 2, 24, 20}};
     for (int i = 0; i < 2; i++)
         check_case(&env, "auto", &c[i], 900 + (uint64_t)i);
+}
+
+/* Batch 1 with more projection rows (3C) than pixels: the projection sgemm
+ * is split by weight rows, not pixels (gen/acmix.lua tile_plan), as at
+ * YOLOv8n's 256 @ 20x20; 3C = 72 rows in two blocks of 48 and 24, both
+ * thread counts, stride 1 and 2. */
+Test(gen_acmix, weight_row_blocks, .timeout = 120)
+{
+    struct gen_env env = test_env();
+    const struct acm_case c[] = {{16, 24, 5, 4, 1, 6, 7, 1}, {16, 24, 3, 2, 2, 6, 8, 1}};
+    for (int i = 0; i < 2; i++)
+        check_case(&env, "auto", &c[i], 950 + (uint64_t)i);
 }
 
 Test(gen_acmix, variants_listed)
