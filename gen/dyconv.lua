@@ -10,7 +10,7 @@
 --          (gen/dynconv_plan.lua, templates/dynconv_gemm.c.in)
 local P = require "dynconv_plan"
 
-local M = { version = 1, variants = { "gemm" } }
+local M = { version = 2, variants = { "gemm" } }
 M.tuning = P.tuning
 
 local int = P.int

@@ -11,7 +11,7 @@
 --          pixel needs no code: im2col zero-fills past the input.
 local P = require "dynconv_plan"
 
-local M = { version = 1, variants = { "gemm" } }
+local M = { version = 2, variants = { "gemm" } }
 M.tuning = P.tuning
 
 local int = P.int

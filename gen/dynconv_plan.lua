@@ -19,6 +19,25 @@ M.tuning = U.gemm_tuning
 M.int = U.int
 
 
+-- At batch 1 the mixed kernel is just a weight, so the conv can take the
+-- Conv baseline's AVX-512 register-blocked direct path (runtime/
+-- ablate_direct.h) on the shapes where gen/conv.lua's direct_plan takes it:
+-- groups 1, output channels a multiple of 8, and stride 1 with "same"
+-- padding, or 3x3 stride 2 pad 1 where output rows are whole vectors of 16
+-- (a stride-2 vector cannot run across a row end; on the 40- and 20-wide
+-- rows of YOLOv8n's deeper layers im2col + sgemm is ahead).  The bottom and
+-- right padding must mirror the top and left (TF-SAME may add only one).
+local function direct_plan(g)
+  if g.G ~= 1 or g.C2 % 8 ~= 0 or g.D ~= 1 or g.PT ~= g.PL then return end
+  local same_out = (g.H + 2 * g.PT - g.K) // g.S + 1 == g.HO and (g.W + 2 * g.PL - g.K) // g.S + 1 == g.WO
+  if not same_out then return end
+  if g.S == 1 and g.K % 2 == 1 and g.K <= 3 and g.PT == g.K // 2 then
+    g.DIRECT, g.DIRECT_WHY = 1, "AVX-512: register-blocked direct conv, stride 1"
+  elseif g.S == 2 and g.K == 3 and g.PT == 1 and g.WO % 16 == 0 then
+    g.DIRECT, g.DIRECT_WHY = 2, "AVX-512: register-blocked direct conv, 3x3 stride 2"
+  end
+end
+
 -- g needs: MODULE, N, C1, C2, H, W, K (kernel), S, D, G, PT, PL (top/left
 -- padding), HO, WO, E (experts), BIAS, ROUTING ("softmax"|"sigmoid") and,
 -- for softmax, HIDDEN and TEMP; args_text, config.
@@ -41,9 +60,11 @@ function M.render(g, cfg, variant)
   g.WS_COEF = round_up(g.N * g.C1, 16)
   g.WS_MIX = g.WS_COEF + round_up(g.N * g.E, 16)
   g.WS_BIAS = g.WS_MIX + round_up(g.N * g.C2 * g.KDIM, 16)
-  g.WS_SHARED = g.WS_BIAS + round_up(g.N * g.C2, 16)
+  g.WS_ONES = g.WS_BIAS + round_up(g.N * g.C2, 16)
+  g.WS_SHARED = g.WS_ONES + round_up(g.C2, 16)
   -- depthwise: a direct convolution (templates/dynconv_gemm.c.in, dw_plane)
   g.DEPTHWISE = g.CIN_G == 1
+  direct_plan(g)
   local panel = (g.POINTWISE or g.DEPTHWISE) and 0 or round_up(g.KDIM * g.TILE, 16)
   g.WS_FLOATS = g.WS_SHARED + panel
   g.PANEL_KIB = string.format("%.0f", g.KDIM * g.TILE * 4 / 1024)

@@ -81,3 +81,61 @@ Test(gen_dyconv, realistic, .timeout = 120)
     check_spec(&env, "DynamicConv in_features=32 out_features=64 kernel_size=3 stride=2 "
                      "batch=2 h=40 w=40", 78);
 }
+
+/* The source gen/<script>.lua renders for spec: whether it contains `what`. */
+static int renders_with(const struct gen_env *env, const char *script, const char *spec,
+                        const char *what)
+{
+    struct gen_case g;
+    char err[ERR_MAX];
+    gen_case_setup(&g, spec, 1);
+    char *src = gen_render_script(env, script, &g.inst.args, g.inst.in, "gemm", err, sizeof err);
+    cr_assert_not_null(src, "%s: %s", spec, err);
+    const int found = strstr(src, what) != NULL;
+    free(src);
+    gen_case_free(&g);
+    return found;
+}
+
+/* At batch 1 and 2 alike the mixed kernel is a plain weight, so the shapes
+ * gen/conv.lua sends to the AVX-512 direct convolution take it here too
+ * (gen/dynconv_plan.lua, direct_plan): 3x3 stride 2 pad 1 with output rows
+ * of whole 16-vectors (several register blocks, bias as the epilogue's
+ * shift), stride 1 "same" 3x3 and 1x1 (vectors across row ends, ragged
+ * last vector).  40-wide stride-2 rows and TF-SAME's one-sided padding stay
+ * on im2col + sgemm.  On a build without AVX-512 the same cases check the
+ * sgemm fallback. */
+Test(gen_dynconv, direct_paths, .timeout = 120)
+{
+    struct gen_env env = gen_check_env();
+    const char *direct2[] = {
+        "DynamicConv in_features=8 out_features=16 kernel_size=3 stride=2 bias=1 num_experts=4 "
+        "batch=2 h=13 w=64",
+        "DYConv2d in_planes=3 out_planes=24 kernel_size=3 stride=2 padding=1 K=4 batch=2 h=9 w=32",
+    };
+    const char *direct1[] = {
+        "DYConv2d in_planes=8 out_planes=16 kernel_size=3 padding=1 K=4 batch=2 h=9 w=23",
+        "DynamicConv in_features=6 out_features=8 kernel_size=1 bias=1 batch=2 h=7 w=9",
+        "DynamicConv in_features=5 out_features=24 kernel_size=3 padding=1 bias=1 num_experts=2 "
+        "batch=2 h=1 w=37",
+    };
+    const char *gemm[] = {
+        "DynamicConv in_features=8 out_features=16 kernel_size=3 stride=2 batch=2 h=20 w=80",
+        "DynamicConv in_features=8 out_features=16 kernel_size=3 stride=2 padding=same batch=2 "
+        "h=12 w=64",
+    };
+    for (int i = 0; i < 2; i++) {
+        const char *script = direct2[i][1] == 'Y' ? "dyconv" : "dynamicconv";
+        cr_expect(renders_with(&env, script, direct2[i], "abl_direct2_tile("), "%s", direct2[i]);
+        check_spec(&env, direct2[i], 700 + (uint64_t)i);
+    }
+    for (int i = 0; i < 3; i++) {
+        const char *script = direct1[i][1] == 'Y' ? "dyconv" : "dynamicconv";
+        cr_expect(renders_with(&env, script, direct1[i], "abl_direct_tile("), "%s", direct1[i]);
+        check_spec(&env, direct1[i], 710 + (uint64_t)i);
+    }
+    for (int i = 0; i < 2; i++) {
+        cr_expect(!renders_with(&env, "dynamicconv", gemm[i], "abl_direct"), "%s", gemm[i]);
+        check_spec(&env, gemm[i], 720 + (uint64_t)i);
+    }
+}
