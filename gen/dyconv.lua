@@ -8,9 +8,13 @@
 --          OpenMP across tiles, bias fused into the tile epilogue; depthwise
 --          (in/groups == 1) runs a direct per-plane conv instead
 --          (gen/dynconv_plan.lua, templates/dynconv_gemm.c.in)
+--          On AVX-512 the dense shapes of dynconv_plan.lua's direct_plan
+--          (stride 1 "same", 3x3 stride 2 pad 1) convolve with the
+--          register-blocked direct kernels of runtime/ablate_direct.h
+--          instead (stride 2 mostly on a space-to-depth copy of the input).
 local P = require "dynconv_plan"
 
-local M = { version = 1, variants = { "gemm" } }
+local M = { version = 2, variants = { "gemm" } }
 M.tuning = P.tuning
 
 local int = P.int

@@ -19,6 +19,41 @@ M.tuning = U.gemm_tuning
 M.int = U.int
 
 
+-- At batch 1 the mixed kernel is just a weight, so the conv can take the
+-- AVX-512 register-blocked direct convolution (runtime/ablate_direct.h)
+-- instead of im2col + sgemm: groups 1, output channels a multiple of 8, the
+-- bottom/right padding mirroring the top/left (TF-SAME may add only one),
+-- and
+--   1  stride 1, "same" padding, k 1 or 3 (as gen/conv.lua's direct_plan);
+--   3  3x3 stride 2 pad 1 on a space-to-depth copy of the input, made in the
+--      pass that takes the routing's channel means (abl_s2d_split): every
+--      tap one load at a fixed offset, vectors across row ends at any output
+--      width;
+--   2  3x3 stride 2 pad 1 straight from the input (abl_direct2_tile), where
+--      output rows are whole vectors of 16 and the input is too large for
+--      the copy to pay.
+-- Measured (Zen 4, 2 vCPU, DynamicConv 4 experts at YOLOv8n's strided
+-- layers, all three in one process, docs/modules/dynamic.md): the copy wins
+-- at 32 x 160 x 160 (L3: 2.40 vs 2.75 ms direct2 vs 2.66 sgemm at 1
+-- thread) and on the 40- and 20-wide maps (L5, L16, L19: 3-15 % ahead of
+-- sgemm), loses at 16 x 320 x 320 (L1: 3.88 vs 3.74 ms direct2, 6.5 MB
+-- copied per call).
+local S2D_MAX_INPUT_BYTES = 4 * 1024 * 1024
+local function direct_plan(g)
+  if g.G ~= 1 or g.C2 % 8 ~= 0 or g.D ~= 1 or g.PT ~= g.PL then return end
+  local same_out = (g.H + 2 * g.PT - g.K) // g.S + 1 == g.HO and (g.W + 2 * g.PL - g.K) // g.S + 1 == g.WO
+  if not same_out then return end
+  if g.S == 1 and g.K % 2 == 1 and g.K <= 3 and g.PT == g.K // 2 then
+    g.DIRECT, g.DIRECT_WHY = 1, "AVX-512: register-blocked direct conv, stride 1"
+  elseif g.S == 2 and g.K == 3 and g.PT == 1 then
+    if g.WO % 16 == 0 and 4 * g.C1 * g.H * g.W > S2D_MAX_INPUT_BYTES then
+      g.DIRECT, g.DIRECT_WHY = 2, "AVX-512: register-blocked direct conv, 3x3 stride 2"
+    else
+      g.DIRECT, g.DIRECT_WHY = 3, "AVX-512: register-blocked direct conv on a space-to-depth copy, 3x3 stride 2"
+    end
+  end
+end
+
 -- g needs: MODULE, N, C1, C2, H, W, K (kernel), S, D, G, PT, PL (top/left
 -- padding), HO, WO, E (experts), BIAS, ROUTING ("softmax"|"sigmoid") and,
 -- for softmax, HIDDEN and TEMP; args_text, config.
@@ -32,6 +67,7 @@ function M.render(g, cfg, variant)
       g.MODULE .. ": output shape differs from the harness's")
   end
   g.PIX = g.HO * g.WO
+  direct_plan(g)
   g.CIN_G, g.COUT_G = g.C1 // g.G, g.C2 // g.G
   g.KDIM = g.CIN_G * g.K * g.K
   g.POINTWISE = g.K == 1 and g.S == 1 and g.PT == 0 and g.PL == 0 and g.HO == g.H and g.WO == g.W
@@ -41,7 +77,9 @@ function M.render(g, cfg, variant)
   g.WS_COEF = round_up(g.N * g.C1, 16)
   g.WS_MIX = g.WS_COEF + round_up(g.N * g.E, 16)
   g.WS_BIAS = g.WS_MIX + round_up(g.N * g.C2 * g.KDIM, 16)
-  g.WS_SHARED = g.WS_BIAS + round_up(g.N * g.C2, 16)
+  g.WS_ONES = g.WS_BIAS + round_up(g.N * g.C2, 16)
+  g.WS_S2D = g.WS_ONES + round_up(g.C2, 16)
+  g.WS_SHARED = g.WS_S2D + (g.DIRECT == 3 and round_up(g.N * g.C1 * (4 * g.HO + 2) * g.WO, 16) or 0)
   -- depthwise: a direct convolution (templates/dynconv_gemm.c.in, dw_plane)
   g.DEPTHWISE = g.CIN_G == 1
   local panel = (g.POINTWISE or g.DEPTHWISE) and 0 or round_up(g.KDIM * g.TILE, 16)

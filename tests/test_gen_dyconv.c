@@ -81,3 +81,78 @@ Test(gen_dyconv, realistic, .timeout = 120)
     check_spec(&env, "DynamicConv in_features=32 out_features=64 kernel_size=3 stride=2 "
                      "batch=2 h=40 w=40", 78);
 }
+
+/* The source gen/<script>.lua renders for spec: whether it contains `what`. */
+static int renders_with(const struct gen_env *env, const char *script, const char *spec,
+                        const char *what)
+{
+    struct gen_case g;
+    char err[ERR_MAX];
+    gen_case_setup(&g, spec, 1);
+    char *src = gen_render_script(env, script, &g.inst.args, g.inst.in, "gemm", err, sizeof err);
+    cr_assert_not_null(src, "%s: %s", spec, err);
+    const int found = strstr(src, what) != NULL;
+    free(src);
+    gen_case_free(&g);
+    return found;
+}
+
+/* At batch 1 and 2 alike the mixed kernel is a plain weight, so dense
+ * shapes take the AVX-512 direct convolutions (gen/dynconv_plan.lua,
+ * direct_plan): 3x3 stride 2 pad 1 on the space-to-depth copy at any
+ * output width (odd and even input sizes: the copy's zero rows and columns
+ * are the bottom/right padding; several register blocks; bias as the
+ * epilogue's shift), straight from the input where rows are whole
+ * 16-vectors and the input exceeds 4 MiB, stride 1 "same" 3x3 and 1x1
+ * (vectors across row ends, ragged last vector).  TF-SAME's one-sided
+ * padding and groups stay on im2col + sgemm.  On a build without AVX-512
+ * the same cases check the sgemm fallback. */
+struct path_case {
+    const char *spec, *call; /* call: what the source must contain; NULL: no direct path */
+};
+
+Test(gen_dynconv, direct_paths, .timeout = 120)
+{
+    struct gen_env env = gen_check_env();
+    static const struct path_case cases[] = {
+        {"DynamicConv in_features=8 out_features=16 kernel_size=3 stride=2 bias=1 num_experts=4 "
+         "batch=2 h=13 w=64", "abl_direct2s_tile("},
+        {"DYConv2d in_planes=3 out_planes=24 kernel_size=3 stride=2 padding=1 K=4 batch=2 h=9 w=31",
+         "abl_direct2s_tile("},
+        {"DynamicConv in_features=5 out_features=8 kernel_size=3 stride=2 batch=2 h=1 w=2",
+         "abl_direct2s_tile("},
+        {"DynamicConv in_features=16 out_features=16 kernel_size=3 stride=2 batch=1 h=257 w=256",
+         "abl_direct2_tile("},
+        {"DYConv2d in_planes=8 out_planes=16 kernel_size=3 padding=1 K=4 batch=2 h=9 w=23",
+         "abl_direct_tile("},
+        {"DynamicConv in_features=6 out_features=8 kernel_size=1 bias=1 batch=2 h=7 w=9",
+         "abl_direct_tile("},
+        {"DynamicConv in_features=5 out_features=24 kernel_size=3 padding=1 bias=1 num_experts=2 "
+         "batch=2 h=1 w=37", "abl_direct_tile("},
+        {"DynamicConv in_features=8 out_features=16 kernel_size=3 stride=2 padding=same batch=2 "
+         "h=12 w=64", NULL},
+        {"DynamicConv in_features=8 out_features=16 kernel_size=3 stride=2 groups=2 batch=2 "
+         "h=12 w=64", NULL},
+    };
+    for (int i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
+        const struct path_case *c = &cases[i];
+        const char *script = c->spec[1] == 'Y' ? "dyconv" : "dynamicconv";
+        cr_expect(renders_with(&env, script, c->spec, c->call ? c->call : "abl_direct") ==
+                      (c->call != NULL), "%s", c->spec);
+        check_spec(&env, c->spec, 700 + (uint64_t)i);
+    }
+}
+
+/* The same kernels built for an AVX2-only CPU (ABLATE_GEN_MARCH): the
+ * direct paths are compiled out at run time and im2col + sgemm runs, as on
+ * a machine without AVX-512. */
+Test(gen_dynconv, avx2_builds, .timeout = 300)
+{
+    struct gen_env env = gen_check_env();
+    cr_assert_eq(setenv("ABLATE_GEN_MARCH", "x86-64-v3", 1), 0);
+    check_spec(&env, "DynamicConv in_features=8 out_features=16 kernel_size=3 stride=2 bias=1 "
+                     "num_experts=4 batch=2 h=13 w=64", 730);
+    check_spec(&env, "DYConv2d in_planes=8 out_planes=16 kernel_size=3 padding=1 K=4 batch=2 h=9 "
+                     "w=23", 731);
+    cr_assert_eq(unsetenv("ABLATE_GEN_MARCH"), 0);
+}

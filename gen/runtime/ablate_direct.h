@@ -22,11 +22,15 @@
  *   abl_direct_tile  output pixels p0 .. p0 + np - 1, all output channels
  *   abl_direct2_ok, abl_direct2_tile  the same for 3 x 3 stride-2 Convs
  *   abl_direct_1x1_run  a 1x1 conv over a run of pixels, any plane strides
+ *   abl_s2d_split, abl_direct2s_tile  3 x 3 stride-2 on a space-to-depth
+ *                    copy of the input (any output width; the dynamic
+ *                    convs make the copy in the pass that takes the means)
  */
 #ifndef ABLATE_DIRECT_H
 #define ABLATE_DIRECT_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "ablate_gen.h"
 
@@ -354,6 +358,124 @@ static inline void abl_direct_1x1_run(const float *x, ptrdiff_t ldx, int cin, in
 #else
     (void)x, (void)ldx, (void)cin, (void)cout, (void)wt, (void)y, (void)ldy;
     (void)scale, (void)shift, (void)act, (void)np;
+#endif
+}
+
+/* ---- stride 2 (3 x 3, pad 1) on a space-to-depth copy of the input.
+ * abl_direct2_tile keeps vectors within an output row (the input jumps two
+ * rows per output row) and de-interleaves every tap with two loads and a
+ * permute.  Split once into the four phases of (row, column) parity, each
+ * with the output's row length wo,
+ *   EE[i][j] = x[2i][2j]       EO[i][j] = x[2i][2j + 1]        i < ho
+ *   OE[i][j] = x[2i - 1][2j]   OO[i][j] = x[2i - 1][2j + 1]    i <= ho
+ * (out of the image: 0, so the padding rows and columns are real zeros),
+ * every tap (dy, dx) of output pixel q = oy * wo + ox is one plane at a
+ * fixed offset from q: dy = 1 reads the even-row planes at q, dy = 0 / 2
+ * the odd-row planes at q / q + wo; dx = 1 reads the even-column plane at
+ * q, dx = 2 the odd one at q, dx = 0 the odd one at q - 1, masked off where
+ * ox = 0 (the left padding).  So the stride-1 register block runs as it is:
+ * one masked load per tap and vector, and vectors run across row ends,
+ * whatever the output width.  The copy is about as large as the input
+ * (abl_s2d_floats per channel). */
+
+/* Floats of one channel's space-to-depth copy. */
+static inline ptrdiff_t abl_s2d_floats(int ho, int wo) { return (ptrdiff_t)(4 * ho + 2) * wo; }
+
+/* ev[j] = row[2j], od[j] = row[2j + 1] (0 past w, or everywhere when row
+ * is NULL: a padding row). */
+static inline void abl_s2d_row(const float *row, int w, int wo, float *ev, float *od)
+{
+    if (!row) {
+        memset(ev, 0, sizeof *ev * (size_t)wo);
+        memset(od, 0, sizeof *od * (size_t)wo);
+        return;
+    }
+    const int pairs = w / 2 < wo ? w / 2 : wo; /* j with both 2j and 2j + 1 inside */
+#pragma omp simd
+    for (int j = 0; j < pairs; j++) {
+        ev[j] = row[2 * j];
+        od[j] = row[2 * j + 1];
+    }
+    for (int j = pairs; j < wo; j++) {
+        ev[j] = 2 * j < w ? row[2 * j] : 0.0f;
+        od[j] = 0.0f;
+    }
+}
+
+/* The space-to-depth copy d (abl_s2d_floats(ho, wo) floats: EE, EO, OE,
+ * OO) of one h x w channel plane x, for a 3 x 3 stride-2 pad-1 conv with
+ * output ho x wo. */
+static inline void abl_s2d_split(const float *x, int h, int w, int ho, int wo, float *d)
+{
+    const ptrdiff_t even = (ptrdiff_t)ho * wo, odd = (ptrdiff_t)(ho + 1) * wo;
+    float *ee = d, *eo = d + even, *oe = d + 2 * even, *oo = d + 2 * even + odd;
+    for (int i = 0; i < ho; i++) {
+        const int r = 2 * i;
+        abl_s2d_row(r < h ? x + (ptrdiff_t)r * w : NULL, w, wo, ee + (ptrdiff_t)i * wo,
+                    eo + (ptrdiff_t)i * wo);
+    }
+    for (int i = 0; i <= ho; i++) {
+        const int r = 2 * i - 1;
+        abl_s2d_row(r >= 0 && r < h ? x + (ptrdiff_t)r * w : NULL, w, wo, oe + (ptrdiff_t)i * wo,
+                    oo + (ptrdiff_t)i * wo);
+    }
+}
+
+/* 1 when a Conv of stride s, kernel k, pad p, dilation d, groups, cout can
+ * take abl_direct2s_tile on this build (any output size). */
+static inline int abl_direct2s_ok(int k, int s, int p, int d, int groups, int cout)
+{
+    return abl_direct2_ok(k, s, p, d, groups, cout);
+}
+
+#ifdef __AVX512F__
+/* Masks of the vectors of output pixels p0 .. p0 + n - 1: the run's lanes,
+ * and for the dx = 0 taps only the lanes with ox != 0. */
+static inline void abl_direct2s_masks(int wo, int p0, int n, __mmask16 *m)
+{
+    for (int v = 0; v < (n + 15) / 16; v++) {
+        unsigned run = 0, inner = 0;
+        for (int l = 0; l < 16 && 16 * v + l < n; l++) {
+            run |= 1u << l;
+            inner |= (unsigned)((p0 + 16 * v + l) % wo != 0) << l;
+        }
+        for (int t = 0; t < 9; t++)
+            m[v * 9 + t] = (__mmask16)(t % 3 == 0 ? run & inner : run);
+    }
+}
+#endif
+
+/* Output pixels p0 .. p0 + np - 1 (flattened ho x wo), every output
+ * channel, of a 3 x 3 stride-2 pad-1 Conv (abl_direct2s_ok) from xs, the
+ * abl_s2d_split copies of its cin input channels (abl_s2d_floats apart);
+ * y output channel 0 (planes ldy apart), wt the (cout, cin, 3, 3)
+ * weights; then y = act(y * scale + shift). */
+static inline void abl_direct2s_tile(const float *xs, int ho, int wo, int cin, int cout,
+                                     const float *wt, float *y, ptrdiff_t ldy, const float *scale,
+                                     const float *shift, int act, int p0, int np)
+{
+#ifdef __AVX512F__
+    const ptrdiff_t cs = abl_s2d_floats(ho, wo), kdim = (ptrdiff_t)cin * 9;
+    const ptrdiff_t even = (ptrdiff_t)ho * wo, odd = (ptrdiff_t)(ho + 1) * wo;
+    const ptrdiff_t plane[4] = {0, even, 2 * even, 2 * even + odd}; /* EE EO OE OO */
+    ptrdiff_t toff[9];
+    for (int dy = 0; dy < 3; dy++)
+        for (int dx = 0; dx < 3; dx++)
+            toff[dy * 3 + dx] = plane[(dy == 1 ? 0 : 2) + (dx == 1 ? 0 : 1)] + (dy == 2 ? wo : 0) -
+                                (dx == 0);
+    __mmask16 m[ABL_DIRECT_SUB / 16 * 9];
+    for (int s0 = p0; s0 < p0 + np; s0 += ABL_DIRECT_SUB) {
+        const int n = p0 + np - s0 < ABL_DIRECT_SUB ? p0 + np - s0 : ABL_DIRECT_SUB;
+        abl_direct2s_masks(wo, s0, n, m);
+        for (int o = 0; o < cout; o += ABL_DIRECT_MR) {
+            const struct abl_direct_epi e = {scale + o, shift + o, act};
+            abl_direct_sweep(xs, cs, cin, 9, toff, m, wt + o * kdim, kdim, y + o * ldy, ldy, s0, n,
+                             e);
+        }
+    }
+#else
+    (void)xs, (void)ho, (void)wo, (void)cin, (void)cout, (void)wt, (void)y, (void)ldy;
+    (void)scale, (void)shift, (void)act, (void)p0, (void)np;
 #endif
 }
 

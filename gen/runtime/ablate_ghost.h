@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 
+#include "ablate_dynconv.h"
 #include "ablate_gen.h"
 
 /* One GhostModule stage.  Offsets are into the shared scratch (floats). */
@@ -45,42 +46,6 @@ enum {
     ABL_GH_R1 = 0, ABL_GH_R1B = 1, ABL_GH_K1 = 2, ABL_GH_BN1 = 3, /* 4 floats: g, b, mean, var */
     ABL_GH_R2 = 8, ABL_GH_R2B = 9, ABL_GH_K2 = 10, ABL_GH_BN2 = 11,
 };
-
-/* Mean of one plane, accumulated in double (a map may be large). */
-static inline float abl_plane_mean(const float *p, ptrdiff_t hw)
-{
-    double s = 0.0;
-    for (ptrdiff_t i = 0; i < hw; i++)
-        s += p[i];
-    return (float)(s / (double)hw);
-}
-
-/* coef[e] = sigmoid(route[e] . mean + bias[e]), in double. */
-static inline void abl_sigmoid_routing(const float *route, const float *bias, const float *mean,
-                                       int c, int experts, float *coef)
-{
-    for (int e = 0; e < experts; e++) {
-        double z = bias[e];
-        for (int i = 0; i < c; i++)
-            z += (double)route[(ptrdiff_t)e * c + i] * mean[i];
-        coef[e] = (float)(1.0 / (1.0 + exp(-z)));
-    }
-}
-
-/* dst[t] = sum_e coef[e] * kernels[e * stride + t], t < len. */
-static inline void abl_mix(const float *kernels, ptrdiff_t stride, const float *coef, int experts,
-                           int len, float *dst)
-{
-    for (int t = 0; t < len; t++)
-        dst[t] = 0.0f;
-    for (int e = 0; e < experts; e++) {
-        const float *src = kernels + e * stride;
-        const float c = coef[e];
-#pragma omp simd
-        for (int t = 0; t < len; t++)
-            dst[t] += c * src[t];
-    }
-}
 
 /* y = act(y * scale + shift) over `rows` rows of np values (ldy apart). */
 static inline void abl_bn_relu_rows(float *y, int rows, int np, ptrdiff_t ldy, const float *scale,
