@@ -128,12 +128,15 @@ Test(regress_kernel, aa_runs_pass_and_ten_percent_fails)
     slow_template("akconv_gemm.c.in", 0);
     /* Two retries: a run that crosses a co-tenant burst is noisier, and an
      * honest regress may then say "~" (seen once in a CI run under the
-     * parallel test runner: 1.058, p 0.04); a regress blind to 10 % fails
+     * parallel test runner: 1.058, p 0.04), or flag the Conv's absolute
+     * median beside the AKConv (seen once while another job held both
+     * cores: the Conv at 1.179x, its run's sgemm at half speed); a regress
+     * blind to 10 %, or one that flags the untouched Conv every time, fails
      * all three. */
     for (int attempt = 0; attempt < 3; attempt++) {
         sweep_of("aa");
         regress(&r);
-        if (r.status == 1)
+        if (r.status == 1 && !strstr(r.err, "conv:c1=16:c2=32:k=3:s=2"))
             break;
     }
     cr_expect_eq(r.status, 1, "10 %% slower kernel not flagged:\n%s%s", r.out, r.err);
