@@ -134,13 +134,13 @@ ABL_DCN_SPECIALISE void abl_dcn_layer(struct abl_dcn_geom d, const float *const 
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w, img = d.c * hw, nom = 3 * abl_dcn_gp(d);
     const int ntr = (d.h + d.tr - 1) / d.tr;
     float *xp = shared, *om = shared + ((ptrdiff_t)d.n * hw * d.c + 15) / 16 * 16;
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(static)
     for (int job = 0; job < d.n * ntr; job++) {
         const int b = job / ntr;
         abl_dcn_phase_a(d, wp, src + b * img, xp + b * hw * d.c, om + b * hw * nom, priv,
                         job % ntr * d.tr);
     }
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(static)
     for (int job = 0; job < d.n * ntr; job++) {
         const int b = job / ntr;
         abl_dcn_phase_b(d, wp, xp + b * hw * d.c, om + b * hw * nom, priv, dst + b * img,
