@@ -13,9 +13,15 @@
  * from those unchanged runs).  Then the AKConv template is edited so each
  * call spins 10 % of its own duration longer: regress must flag it, judged
  * on its ratio to the Conv timed in the same process (which a co-tenant
- * moves on both sides alike). */
+ * moves on both sides alike).
+ *
+ * Both time real kernels, so scripts/run_tests.sh runs this suite alone
+ * after the parallel pass (ABLATE_TIMED_TESTS=0 makes it skip there): beside
+ * the other tests a 58 us Conv's A/A median moved by 22 % in a CI run. */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "test_util.h"
 
@@ -44,6 +50,15 @@ static void setup(void)
 }
 
 static void teardown(void) { remove_dir(root); }
+
+/* ABLATE_TIMED_TESTS=0: the parallel pass of scripts/run_tests.sh, which
+ * runs this suite by itself afterwards. */
+static void skip_in_parallel_pass(void)
+{
+    const char *v = getenv("ABLATE_TIMED_TESTS");
+    if (v && strcmp(v, "0") == 0)
+        cr_skip_test("timed suite: scripts/run_tests.sh runs it alone after the parallel pass");
+}
 
 TestSuite(regress_kernel, .init = setup, .fini = teardown, .timeout = 300);
 
@@ -94,6 +109,7 @@ static void slow_template(const char *name, int reps)
 
 Test(regress_kernel, slowed_kernel_fails)
 {
+    skip_in_parallel_pass();
     struct run_out r;
     for (int i = 0; i < 3; i++)
         sweep_once();
@@ -117,6 +133,7 @@ Test(regress_kernel, slowed_kernel_fails)
 
 Test(regress_kernel, aa_runs_pass_and_ten_percent_fails)
 {
+    skip_in_parallel_pass();
     struct run_out r;
     for (int i = 0; i < 10; i++) {
         sweep_of("aa");
