@@ -20,7 +20,7 @@ local round_up = U.round_up
 local clamp = U.clamp
 local cdouble = U.cdouble
 
-local M = { version = 1, variants = { "gemm", "direct" } }
+local M = { version = 2, variants = { "gemm", "direct" } }
 
 -- Tuning knobs of the gemm schedule (see tile_plan).
 M.tuning = U.gemm_tuning
@@ -86,7 +86,10 @@ local function workspace_plan(g, with_panel)
   g.WS_SHIFT = round_up(g.C2, 16)
   g.WS_COL = g.WS_SHIFT + round_up(g.C2, 16)
   local panel = with_panel and not g.POINTWISE and round_up(g.KDIM * g.TILE, 16) or 0
-  g.WS_FLOATS = g.WS_COL + panel
+  -- direct_plan's space-to-depth copy of the input (DIRECT 3): thread 0's
+  -- workspace only, every thread's copy keeps the same layout
+  g.WS_S2D = g.WS_COL + panel
+  g.WS_FLOATS = g.WS_S2D + (g.DIRECT == 3 and round_up(g.N * g.C1 * (4 * g.HO + 2) * g.WO, 16) or 0)
   g.PANEL_KIB = string.format("%.0f", g.KDIM * (g.TILE or 0) * 4 / 1024)
 end
 
@@ -98,13 +101,20 @@ end
 -- of im2col + sgemm where the output rows are whole vectors of 16 (output
 -- width 320, 160, 80: 0.87 vs 1.41 ms, 1.46 vs 1.73, 1.43 vs 1.56), behind
 -- where rows end in a partial vector (width 40: 1.67 vs 1.44 ms; width 20:
--- 2.16 vs 1.46), as a stride-2 vector cannot run across a row end.
+-- 2.16 vs 1.46), as a stride-2 vector cannot run across a row end.  Those
+-- (DIRECT 3) first split the input into its four (row, column) parity
+-- phases (abl_s2d_split, inside the call): then every tap is one load at a
+-- fixed offset and vectors run across row ends, as at stride 1 (the
+-- dynamic convs' path, gen/dynconv_plan.lua; measured in
+-- docs/baseline.md).
 local function direct_plan(g)
   if g.G ~= 1 or g.C2 % 8 ~= 0 or g.D ~= 1 then return end
   if g.S == 1 and g.K % 2 == 1 and g.K <= 3 and g.P == g.K // 2 then
     g.DIRECT, g.DIRECT_WHY = 1, "AVX-512: register-blocked direct conv, stride 1"
   elseif g.S == 2 and g.K == 3 and g.P == 1 and g.WO % 16 == 0 then
     g.DIRECT, g.DIRECT_WHY = 2, "AVX-512: register-blocked direct conv, 3x3 stride 2"
+  elseif g.S == 2 and g.K == 3 and g.P == 1 and (g.H + 1) // 2 == g.HO and (g.W + 1) // 2 == g.WO then
+    g.DIRECT, g.DIRECT_WHY = 3, "AVX-512: register-blocked direct conv on a space-to-depth copy, 3x3 stride 2"
   end
 end
 
@@ -113,8 +123,8 @@ function M.render(cfg, variant)
   local template
   if variant == "gemm" and not g.DEPTHWISE then
     tile_plan(g, M.tuning)
-    workspace_plan(g, true)
     direct_plan(g)
+    workspace_plan(g, true)
     template = "conv_gemm"
   elseif variant == "gemm" or variant == "direct" then
     workspace_plan(g, false)
