@@ -31,7 +31,7 @@ QUICK   ?=
 BLAS_CORETYPE ?= auto
 RUN_ENV  = ABLATE_CORETYPE=$(BLAS_CORETYPE)
 
-.PHONY: FORCE peers all deps test test-asan test-slurm fuzz fuzz-lib sweep slurm-sweep bench clean help goldens report regress
+.PHONY: FORCE peers all deps test test-timed test-asan test-slurm fuzz fuzz-lib sweep slurm-sweep bench clean help goldens report regress
 all: deps $(BUILD)/ablate
 
 help:
@@ -39,6 +39,7 @@ help:
 	@echo "make                      build build/ablate"
 	@echo "make test                 build and run the test suite"
 	@echo "make test-asan            the suite under AddressSanitizer + UBSan (build-asan/)"
+	@echo "make test-timed           the timed A/A regress test, alone (run it on a quiet machine)"
 	@echo "make fuzz                 libFuzzer targets, FUZZ_SECONDS each (clang)"
 	@echo "make sweep EXP=name       run experiments/name.lua into runs/name/<stamp>/ (QUICK=1: short; BACKENDS=ref,gen,cuda)"
 	@echo "make slurm-sweep EXP=name SHARDS=N   the sweep as a Slurm job array of N shards + a merge job (QUICK=1)"
@@ -139,6 +140,10 @@ goldens:
 ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 # --jobs=1: sanitized tests are 2-5x slower; run side by side they disturb
 # the timing statistics that tests/test_regress_kernel.c checks.
+# The A/A regress test judges 10 % on tiny kernels: only on a quiet machine.
+test-timed: $(BUILD)/ablate $(BUILD)/test_runner
+	@ABLATE_TIMED_TESTS=1 BUILD=$(BUILD) sh scripts/run_tests.sh --jobs 1 --filter 'regress_kernel/*'
+
 test-asan:
 	$(MAKE) BUILD=build-asan EXTRA_CFLAGS="$(ASAN_FLAGS)" TEST_ARGS=--jobs=1 test
 
