@@ -15,8 +15,9 @@
  * on its ratio to the Conv timed in the same process (which a co-tenant
  * moves on both sides alike).
  *
- * Both time real kernels, so scripts/run_tests.sh runs this suite alone
- * after the parallel pass (ABLATE_TIMED_TESTS=0 makes it skip there): beside
+ * Both time real kernels.  scripts/run_tests.sh runs slowed_kernel_fails
+ * alone after the parallel pass (ABLATE_TIMED_TESTS=0 makes it skip there);
+ * the A/A test runs only in `make test-timed` (ABLATE_TIMED_TESTS=1): beside
  * the other tests a 58 us Conv's A/A median moved by 22 % in a CI run. */
 #include <criterion/criterion.h>
 #include <stdio.h>
