@@ -15,7 +15,7 @@
 #include "cli.h"
 #include "report.h"
 
-static int write_outputs(const char *out, const struct report_in *in, char *err, size_t errlen)
+static int write_outputs(const char *out, const struct report_in *in, int merged, char *err, size_t errlen)
 {
     struct report_line *lines;
     char svgs[24][1200], md[1200], html[1200];
@@ -26,7 +26,9 @@ static int write_outputs(const char *out, const struct report_in *in, char *err,
     }
     if (report_roofline(out, in, err, errlen) != 0)
         fprintf(stderr, "ablate: roofline not drawn: %s\n", err);
-    int nsvg = report_svgs(out, in, svgs, 24);
+    if (merged && report_merged_charts(out, in, err, errlen) != 0)
+        fprintf(stderr, "ablate: charts not drawn from the merged rows: %s\n", err);
+    int nsvg = report_svgs(out, in, merged, svgs, 24);
     snprintf(md, sizeof md, "%s/report.md", out);
     snprintf(html, sizeof html, "%s/report.html", out);
     const char *failed = report_write_md(md, in, lines, nl, svgs, nsvg, out) != 0         ? md
@@ -56,7 +58,7 @@ static int report_runs(char **dirs, int n, const char *out, int mix_machines, ch
     if (rc == 0 && out && n > 1)
         rc = report_write_merged(out, in, err, errlen);
     if (rc == 0)
-        rc = write_outputs(out ? out : dirs[0], in, err, errlen);
+        rc = write_outputs(out ? out : dirs[0], in, out && n > 1, err, errlen);
     report_free(in);
     free(in);
     return rc;

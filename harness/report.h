@@ -73,7 +73,14 @@ int report_roofline(const char *out, const struct report_in *in, char *err, size
 /* The chart SVGs of the report, the main chart first (the first of:
  * latency ratio to the baseline, a placement's params vs latency, a
  * latency chart, the roofline), the rest in natural name order. */
-int report_svgs(const char *out, const struct report_in *in, char (*paths)[1200], int max);
+int report_svgs(const char *out, const struct report_in *in, int merged, char (*paths)[1200], int max);
+
+/* A merge's charts (report_charts.c): the experiment of the run folders'
+ * meta.json (its file from the sweep's command line, else
+ * experiments/<name>.lua) loaded again and its charts drawn into OUT from
+ * OUT/results.csv.  0, or -1 with err (different experiments in the
+ * folders, the file not found, gnuplot failing). */
+int report_merged_charts(const char *out, const struct report_in *in, char *err, size_t errlen);
 
 /* The "Deployment peers (same run)" table (report_peers.c): its columns,
  * the note under it, 1 when the run has any peer row, one configuration's

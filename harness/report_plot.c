@@ -136,21 +136,22 @@ static int cmp_chart(const void *a, const void *b)
     return ra != rb ? ra - rb : strverscmp(a, b);
 }
 
-/* Every *.svg of each run folder (the sweep's charts), and ours. */
-int report_svgs(const char *out, const struct report_in *in, char (*paths)[1200], int max)
+/* Every *.svg of each run folder (the sweep's charts), and ours; for a
+ * merge only OUT's (drawn from all the rows, report_merged_charts). */
+int report_svgs(const char *out, const struct report_in *in, int merged, char (*paths)[1200], int max)
 {
     int n = 0;
     char roof[1200];
     snprintf(roof, sizeof roof, "%s/roofline.svg", out);
     if (access(roof, R_OK) == 0 && n < max)
         snprintf(paths[n++], 1200, "%s", roof);
-    for (int k = 0; k < in->nruns; k++) {
-        DIR *d = opendir(in->dirs[k]);
+    for (int k = 0; k < (merged ? 1 : in->nruns); k++) {
+        DIR *d = opendir(merged ? out : in->dirs[k]);
         struct dirent *e;
         while (d && (e = readdir(d)) && n < max)
             if (ends_with(e->d_name, ".svg") && strcmp(e->d_name, "roofline.svg") &&
                 strcmp(e->d_name, "history.svg"))
-                snprintf(paths[n++], 1200, "%s/%s", in->dirs[k], e->d_name);
+                snprintf(paths[n++], 1200, "%s/%s", merged ? out : in->dirs[k], e->d_name);
         if (d)
             (void)closedir(d); /* read-only */
     }

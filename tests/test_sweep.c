@@ -139,6 +139,37 @@ static void expect_shard_column(const char *csv, const char *shard)
     free(rows);
 }
 
+/* The module's points of a chart's .dat: lines that are not comments or
+ * blank, before the dashed baselines' sections. */
+static int chart_points(const char *dat)
+{
+    static char text[8192];
+    slurp(dat, text, sizeof text);
+    int n = 0;
+    for (const char *l = text; *l && strncmp(l, "# baseline", 10); l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+        n += *l != '#' && *l != '\n';
+    return n;
+}
+
+/* The merge draws the sweep's chart again from all the rows (2 layers x 4
+ * num_param = 8 points), where each shard drew only its own, and its
+ * report shows that chart, not the shards'. */
+static void expect_merged_chart(const char *dir)
+{
+    char path[160];
+    static char md[65536];
+    const char *chart = "params_vs_num_param_t1";
+    snprintf(path, sizeof path, "%s/merged/%s.dat", dir, chart);
+    cr_expect_eq(chart_points(path), 8, "%s", path);
+    for (int s = 0; s < 2; s++) {
+        snprintf(path, sizeof path, "%s/shard%d/%s.dat", dir, s, chart);
+        cr_expect_lt(chart_points(path), 8, "%s", path);
+    }
+    snprintf(path, sizeof path, "%s/merged/report.md", dir);
+    slurp(path, md, sizeof md);
+    cr_expect(strstr(md, "](params_vs_num_param_t1.svg)") && !strstr(md, "shard0/"), "%s", md);
+}
+
 /* Two shards of tests/slurm/tiny_sweep.lua hold every row of the whole
  * sweep once, merge back into it with `ablate report`, and a retried shard
  * with --resume redoes nothing. */
@@ -170,6 +201,7 @@ Test(sweep, shards_partition_and_merge, .timeout = 300)
     cr_expect_eq(desc_set(csv, merged, sizeof merged), n_whole, "every row exactly once");
     cr_expect_str_eq(merged, whole);
     cr_expect(strcmp(part[0], whole) && strcmp(part[1], whole), "each shard has only a part");
+    expect_merged_chart(dir);
     /* A retried shard: --resume skips its finished rows. */
     snprintf(csv, sizeof csv, "%s/shard1/results.csv", dir);
     int before = csv_rows(csv);
