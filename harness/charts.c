@@ -276,7 +276,9 @@ static int place_x(struct chart_data *c)
 }
 
 /* Divides counts into readable units, names them in the y label, and
- * picks a log axis when an absolute quantity spans more than 20x. */
+ * picks a log axis when a quantity spans more than 20x (a ratio too: with
+ * peers 40x slower beside modules at 0.5x a linear axis flattens the
+ * modules, and ratios read right on a log axis, 2x as far from 1 as 0.5x). */
 static void scale_y(struct chart_data *c, const struct y_desc *y)
 {
     double lo = INFINITY, hi = 0, scale = 1;
@@ -309,7 +311,7 @@ static void scale_y(struct chart_data *c, const struct y_desc *y)
             c->s[i].baseline[b] /= scale, c->s[i].baseline_lo[b] /= scale, c->s[i].baseline_hi[b] /= scale;
     }
     c->ylo = lo / scale, c->yhi = hi / scale;
-    c->logy = is_absolute(y->kind) && lo > 0 && hi / lo > 20;
+    c->logy = y->kind != Y_GFLOPS && lo > 0 && hi / lo > 20;
     c->bars = is_timing(y->kind);
 }
 
