@@ -105,7 +105,8 @@ static void call_layer(const struct layer_run *r, enum run_mode mode, const floa
     else if (mode == RUN_VENDOR && r->vendor)
         dnn_block_run(r->vendor, x, y);
     else if (r->have_kernel && mode != RUN_REF)
-        r->k.forward((const float *const *)r->ws.ptr, x, y, r->work, r->threads);
+        (r->k.forward_prepared ? r->k.forward_prepared : r->k.forward)((const float *const *)r->ws.ptr, x, y,
+                                                                       r->work, r->threads);
     else
         L->op->forward_ref(&r->inst.args, r->inst.in, (const float *const *)r->ws.ptr, x, y);
 }
@@ -174,6 +175,8 @@ static int layer_setup(struct graph *g, const struct gen_env *env, int i, int th
     r->nwork = r->k.info->workspace_floats * threads;
     if (!(r->work = buf_alloc(r->nwork > 0 ? r->nwork : 1)))
         return layer_fail(g->m, i, err, errlen, "out of memory");
+    if (r->k.prepare) /* the graph's weights are constant: transform them once, as engines do */
+        r->k.prepare((const float *const *)r->ws.ptr, r->work, threads);
     if (!g->vendor || !dnn_block_supports(L->op))
         return 0;
     if (!(r->vendor = calloc(1, sizeof *r->vendor)))

@@ -134,6 +134,33 @@ static inline void gen_case_check(const struct gen_env *env, struct gen_case *c,
     gen_unload(&k);
 }
 
+/* The optional prepared path (ablate_kernel.h) of kernel k: prepare on a
+ * NaN-poisoned workspace, then forward_prepared twice on it (the second
+ * call finds what the first left); each output must equal forward's bit
+ * for bit (the same arithmetic, the weight transform made once). */
+static inline void gen_check_prepared(const struct gen_kernel *k, const float *const *w, const float *x,
+                                      int64_t ny, int nthreads, const char *spec)
+{
+    int64_t nws = k->info->workspace_floats * nthreads;
+    float *y = buf_alloc(ny), *yp = buf_alloc(ny), *ws = buf_alloc(nws);
+    cr_assert(y && yp && ws);
+    cr_assert(k->prepare && k->forward_prepared, "%s: no prepared path (%s)", spec, k->src_path);
+    buf_fill_nan(y, ny);
+    buf_fill_nan(ws, nws);
+    k->forward(w, x, y, ws, nthreads);
+    buf_fill_nan(ws, nws);
+    k->prepare(w, ws, nthreads);
+    for (int call = 1; call <= 2; call++) {
+        buf_fill_nan(yp, ny);
+        k->forward_prepared(w, x, yp, ws, nthreads);
+        cr_expect(memcmp(y, yp, sizeof(float) * (size_t)ny) == 0,
+                  "%s t%d: forward_prepared call %d differs from forward", spec, nthreads, call);
+    }
+    buf_free(y, ny);
+    buf_free(yp, ny);
+    buf_free(ws, nws);
+}
+
 void openblas_set_num_threads(int n);
 
 /* The whole check of one configuration: set up (`ablate info` syntax,

@@ -11,6 +11,16 @@
  *              by the harness (kernels never allocate in the timed path)
  *   nthreads   threads to use (OpenMP); BLAS is called single-threaded
  *              inside the parallel region so pools never oversubscribe
+ *
+ * Optional, for weights that stay constant between calls (a model graph's):
+ *   ablate_kernel_prepare(w, workspace, nthreads) leaves data made from the
+ *   weights alone (the Winograd transform U = G g G^T) in the workspace, and
+ *   ablate_kernel_forward_prepared(w, x, y, workspace, nthreads) is forward
+ *   without remaking it: the harness calls prepare once and then only
+ *   forward_prepared, on the same workspace and weights.  ablate_kernel_forward
+ *   stays self-contained (it makes that data on every call, so sweeps that
+ *   treat weights as inputs count the transform).  A kernel exports both or
+ *   neither.
  */
 #ifndef ABLATE_KERNEL_H
 #define ABLATE_KERNEL_H
@@ -31,5 +41,6 @@ struct ablate_kernel_info {
 typedef const struct ablate_kernel_info *(*ablate_kernel_info_fn)(void);
 typedef void (*ablate_kernel_forward_fn)(const float *const *w, const float *x, float *y,
                                          float *workspace, int nthreads);
+typedef void (*ablate_kernel_prepare_fn)(const float *const *w, float *workspace, int nthreads);
 
 #endif
