@@ -24,9 +24,9 @@ struct gen_kernel {
     void *dl;
     const struct ablate_kernel_info *info;
     ablate_kernel_forward_fn forward;
-    /* optional (ablate_kernel.h): both set or both NULL */
+    /* optional (ablate_kernel.h): both set (info->prepared_floats > 0) or both NULL */
     ablate_kernel_prepare_fn prepare;
-    ablate_kernel_forward_fn forward_prepared;
+    ablate_kernel_forward_prepared_fn forward_prepared;
     char src_path[GEN_PATH_MAX];
     char so_path[GEN_PATH_MAX];
     char log_path[GEN_PATH_MAX]; /* the compiler's output */

@@ -360,7 +360,7 @@ static enum gen_status load(const struct gen_env *env, struct gen_kernel *k, cha
     k->info = info_fn ? info_fn() : NULL;
     void *prepare_sym = dlsym(k->dl, "ablate_kernel_prepare");
     void *prepared_sym = dlsym(k->dl, "ablate_kernel_forward_prepared");
-    if (prepare_sym && prepared_sym) { /* optional: both or neither */
+    if (k->info && k->info->prepared_floats > 0 && prepare_sym && prepared_sym) { /* optional */
         memcpy(&k->prepare, &prepare_sym, sizeof k->prepare);
         memcpy(&k->forward_prepared, &prepared_sym, sizeof k->forward_prepared);
     }
