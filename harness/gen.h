@@ -44,6 +44,12 @@ struct gen_env {
 int gen_variants(const struct gen_env *env, const struct op *op,
                  char names[][GEN_NAME_MAX], int max, char *err, size_t errlen);
 
+/* The ones a sweep times when it names none: the generator's
+ * sweep_variants where it has that list (Conv leaves out its slow
+ * `direct`, still built when named), else all of them. */
+int gen_sweep_variants(const struct gen_env *env, const struct op *op,
+                       char names[][GEN_NAME_MAX], int max, char *err, size_t errlen);
+
 /* The same with the generator script named (gen/<script>.lua): the CUDA
  * generators (gen/cuda_<op->gen>.lua) are read through these. */
 int gen_script_variants(const struct gen_env *env, const char *script, char names[][GEN_NAME_MAX],
