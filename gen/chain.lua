@@ -84,6 +84,9 @@ function M.render(cfg, g, variant, template)
   -- transformed weights of every candidate layer
   local tmpl = template or g.template or "chain_gemm.c.in"
   local wino_scratch = 0
+  -- WINO_BUF: the U buffer's index (0: none); WINO_FLOATS: its size, also
+  -- the size of the prepared buffer (ablate_kernel_prepare)
+  g.WINO_BUF, g.WINO_FLOATS = 0, 0
   if WINO_TEMPLATES[tmpl] and g.wino_cin_max then
     local u_off = 0
     for _, L in ipairs(g.LAYERS) do
@@ -94,6 +97,7 @@ function M.render(cfg, g, variant, template)
     end
     table.insert(g.BUF_OFFS, g.SHARED_FLOATS)
     g.SHARED_FLOATS = g.SHARED_FLOATS + u_off
+    g.WINO_BUF, g.WINO_FLOATS = g.NBUFS, u_off
     g.NBUFS = g.NBUFS + 1
     wino_scratch = 16 * WINO_NT * (g.wino_cin_max + 8) -- abl_wino_scratch
   end

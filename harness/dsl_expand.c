@@ -87,7 +87,10 @@ static void read_variants(lua_State *L, int t, struct sweep_in *s, const struct 
     if (n_known < 0)
         luaL_error(L, "sweep: %s", err);
     s->n_variants = 0;
-    if (lua_getfield(L, t, "variants") == LUA_TNIL) {
+    if (lua_getfield(L, t, "variants") == LUA_TNIL) { /* the generator's sweep_variants */
+        n_known = gen_sweep_variants(env, s->op, known, GEN_VARIANTS_MAX, err, sizeof err);
+        if (n_known < 0)
+            luaL_error(L, "sweep: %s", err);
         for (int i = 0; i < n_known && i < PLAN_IMPLS_MAX - 1; i++)
             snprintf(s->variants[s->n_variants++], GEN_NAME_MAX, "%s", known[i]);
     } else {

@@ -163,7 +163,7 @@ static void expand_baseline(lua_State *L, const struct sweep_in *s, struct plan 
                             const struct shape_row *r, int threads, int b)
 {
     char variants[GEN_VARIANTS_MAX][GEN_NAME_MAX], err[ERR_MAX];
-    int n = s->want_gen ? gen_variants(&s->env, s->base_op[b], variants, GEN_VARIANTS_MAX, err,
+    int n = s->want_gen ? gen_sweep_variants(&s->env, s->base_op[b], variants, GEN_VARIANTS_MAX, err,
                                        sizeof err)
                         : 0;
     if (n < 0)

@@ -97,13 +97,13 @@ static lua_State *open_generator(const struct gen_env *env, const char *name, ch
     return L;
 }
 
-/* Reads module.variants (generator table on top) into names. */
-static int read_variants(lua_State *L, const char *gen, char names[][GEN_NAME_MAX], int max,
-                         char *err, size_t errlen)
+/* Reads module[field] (generator table on top; "variants") into names. */
+static int read_list(lua_State *L, const char *gen, const char *field, char names[][GEN_NAME_MAX], int max,
+                     char *err, size_t errlen)
 {
-    lua_getfield(L, -1, "variants");
+    lua_getfield(L, -1, field);
     if (!lua_istable(L, -1)) {
-        snprintf(err, errlen, "gen/%s.lua: 'variants' must be a list of names", gen);
+        snprintf(err, errlen, "gen/%s.lua: '%s' must be a list of names", gen, field);
         lua_pop(L, 1);
         return -1;
     }
@@ -118,6 +118,12 @@ static int read_variants(lua_State *L, const char *gen, char names[][GEN_NAME_MA
     }
     lua_pop(L, 1);
     return n;
+}
+
+static int read_variants(lua_State *L, const char *gen, char names[][GEN_NAME_MAX], int max,
+                         char *err, size_t errlen)
+{
+    return read_list(L, gen, "variants", names, max, err, errlen);
 }
 
 int gen_script_variants(const struct gen_env *env, const char *script, char names[][GEN_NAME_MAX],
@@ -135,6 +141,20 @@ int gen_variants(const struct gen_env *env, const struct op *op, char names[][GE
                  int max, char *err, size_t errlen)
 {
     return gen_script_variants(env, op->gen, names, max, err, errlen);
+}
+
+int gen_sweep_variants(const struct gen_env *env, const struct op *op, char names[][GEN_NAME_MAX],
+                       int max, char *err, size_t errlen)
+{
+    lua_State *L = open_generator(env, op->gen, err, errlen);
+    if (!L)
+        return -1;
+    lua_getfield(L, -1, "sweep_variants");
+    int has = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    int n = read_list(L, op->gen, has ? "sweep_variants" : "variants", names, max, err, errlen);
+    lua_close(L);
+    return n;
 }
 
 static void set_int(lua_State *L, const char *key, lua_Integer v)

@@ -24,6 +24,9 @@ struct gen_kernel {
     void *dl;
     const struct ablate_kernel_info *info;
     ablate_kernel_forward_fn forward;
+    /* optional (ablate_kernel.h): both set (info->prepared_floats > 0) or both NULL */
+    ablate_kernel_prepare_fn prepare;
+    ablate_kernel_forward_prepared_fn forward_prepared;
     char src_path[GEN_PATH_MAX];
     char so_path[GEN_PATH_MAX];
     char log_path[GEN_PATH_MAX]; /* the compiler's output */
@@ -40,6 +43,12 @@ struct gen_env {
 /* Variants a module's generator offers, in its preferred order. */
 int gen_variants(const struct gen_env *env, const struct op *op,
                  char names[][GEN_NAME_MAX], int max, char *err, size_t errlen);
+
+/* The ones a sweep times when it names none: the generator's
+ * sweep_variants where it has that list (Conv leaves out its slow
+ * `direct`, still built when named), else all of them. */
+int gen_sweep_variants(const struct gen_env *env, const struct op *op,
+                       char names[][GEN_NAME_MAX], int max, char *err, size_t errlen);
 
 /* The same with the generator script named (gen/<script>.lua): the CUDA
  * generators (gen/cuda_<op->gen>.lua) are read through these. */

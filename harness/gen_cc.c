@@ -358,6 +358,12 @@ static enum gen_status load(const struct gen_env *env, struct gen_kernel *k, cha
     memcpy(&info_fn, &info_sym, sizeof info_fn);
     memcpy(&k->forward, &forward_sym, sizeof k->forward);
     k->info = info_fn ? info_fn() : NULL;
+    void *prepare_sym = dlsym(k->dl, "ablate_kernel_prepare");
+    void *prepared_sym = dlsym(k->dl, "ablate_kernel_forward_prepared");
+    if (k->info && k->info->prepared_floats > 0 && prepare_sym && prepared_sym) { /* optional */
+        memcpy(&k->prepare, &prepare_sym, sizeof k->prepare);
+        memcpy(&k->forward_prepared, &prepared_sym, sizeof k->forward_prepared);
+    }
     if (!k->info || !k->forward) {
         snprintf(err, errlen, "%s does not export ablate_kernel_info and ablate_kernel_forward",
                  shown(env, k->so_path));

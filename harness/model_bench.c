@@ -8,8 +8,10 @@
  * output against the same graph run on the references (MODULES.md 0.2).
  * Batch 1, one image size; n' > 1 copies of a non-CSP row are refused.
  * Every buffer is allocated and pre-faulted once (buffers.c) and reused by
- * every run.  At 1 thread the end-to-end median matches the sum of the
- * layers; at 2 threads on a shared 2-core machine a co-tenant stalls the
+ * every run; the layers share one workspace and their output maps share
+ * buffers by lifetime (model_arena.c), and kernels with a prepared path
+ * (the Winograd weights) are prepared once at setup, since the graph's
+ * weights are constant.  On a shared 2-core machine a co-tenant stalls the
  * OpenMP barriers of a whole-graph run (~100 ms long) far more often than
  * those of a 1 ms layer, so the line reports the co-tenants' load too. */
 #include "model_bench.h"
@@ -22,6 +24,7 @@
 #include "buffers.h"
 #include "gen.h"
 #include "instance.h"
+#include "model_arena.h"
 #include "model_internal.h"
 #include "parity.h"
 #include "peak.h"
@@ -40,15 +43,19 @@ struct layer_run {
     struct weightset ws;
     struct gen_kernel k;
     struct dnn_block *vendor; /* NULL: no oneDNN lowering (or not asked for) */
-    float *work, *x, *y; /* x, y: the layer's own buffers for its timing */
-    int64_t nwork, nx, ny;
+    float *x, *y; /* the layer's own buffers for its timing */
+    float *work; /* the graph's workspace, shared by every layer (not owned) */
+    float *prepared; /* the kernel's prepared weights (NULL: none) */
+    int64_t nwork, nprepared, nx, ny;
 };
 
 struct graph {
     const struct model *m;
     struct layer_run *runs;
     struct shape4 *shapes;
-    float *image, **outs, *pack;
+    float *image, **outs, *pack, *work;
+    struct model_arena arena; /* the buffers behind outs */
+    int64_t nwork;
     int size, vendor; /* vendor: build the oneDNN lowerings */
 };
 
@@ -104,6 +111,8 @@ static void call_layer(const struct layer_run *r, enum run_mode mode, const floa
         memcpy(y, x, sizeof(float) * (size_t)r->ny);
     else if (mode == RUN_VENDOR && r->vendor)
         dnn_block_run(r->vendor, x, y);
+    else if (r->have_kernel && mode != RUN_REF && r->prepared)
+        r->k.forward_prepared((const float *const *)r->ws.ptr, r->prepared, x, y, r->work, r->threads);
     else if (r->have_kernel && mode != RUN_REF)
         r->k.forward((const float *const *)r->ws.ptr, x, y, r->work, r->threads);
     else
@@ -172,8 +181,12 @@ static int layer_setup(struct graph *g, const struct gen_env *env, int i, int th
         return layer_fail(g->m, i, err, errlen, "%s", e);
     r->have_kernel = 1;
     r->nwork = r->k.info->workspace_floats * threads;
-    if (!(r->work = buf_alloc(r->nwork > 0 ? r->nwork : 1)))
-        return layer_fail(g->m, i, err, errlen, "out of memory");
+    if (r->k.prepare) { /* the graph's weights are constant: transform them once, as engines do */
+        r->nprepared = r->k.info->prepared_floats;
+        if (!(r->prepared = buf_alloc(r->nprepared)))
+            return layer_fail(g->m, i, err, errlen, "out of memory");
+        r->k.prepare((const float *const *)r->ws.ptr, r->prepared, threads);
+    }
     if (!g->vendor || !dnn_block_supports(L->op))
         return 0;
     if (!(r->vendor = calloc(1, sizeof *r->vendor)))
@@ -195,7 +208,7 @@ static void layer_free(struct layer_run *r)
     free(r->vendor);
     if (r->inst.op)
         weights_free(&r->ws);
-    buf_free(r->work, r->nwork > 0 ? r->nwork : 1);
+    buf_free(r->prepared, r->nprepared);
     buf_free(r->x, r->nx);
     buf_free(r->y, r->ny);
 }
@@ -219,10 +232,17 @@ static int graph_setup(struct graph *g, const struct model *m, int size, int thr
     for (int i = 0; i < m->nlayers; i++) {
         if (layer_setup(g, &env, i, threads, err, errlen) != 0)
             return -1;
-        if (!(g->outs[i] = buf_alloc(numel(g->shapes[i]))))
-            return layer_fail(m, i, err, errlen, "out of memory");
         pack = input_floats(g, i) > pack ? input_floats(g, i) : pack;
+        g->nwork = g->runs[i].nwork > g->nwork ? g->runs[i].nwork : g->nwork;
     }
+    /* the layers run one after another: one workspace for all (a kernel's
+     * workspace holds nothing between calls), so it stays in cache */
+    if (!(g->work = buf_alloc(g->nwork > 0 ? g->nwork : 1)) || model_arena_plan(&g->arena, m, g->shapes, g->outs)) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < m->nlayers; i++)
+        g->runs[i].work = g->work;
     struct rng rg;
     rng_seed(&rg, 7);
     if (!(g->pack = buf_alloc(pack)) || !(g->image = buf_alloc(3LL * size * size))) {
@@ -236,11 +256,10 @@ static int graph_setup(struct graph *g, const struct model *m, int size, int thr
 
 static void graph_free(struct graph *g)
 {
-    for (int i = 0; g->runs && i < g->m->nlayers; i++) {
+    for (int i = 0; g->runs && i < g->m->nlayers; i++)
         layer_free(&g->runs[i]);
-        if (g->outs[i])
-            buf_free(g->outs[i], numel(g->shapes[i]));
-    }
+    model_arena_free(&g->arena);
+    buf_free(g->work, g->nwork > 0 ? g->nwork : 1);
     int64_t pack = 0;
     for (int i = 0; g->runs && i < g->m->nlayers; i++)
         pack = g->runs[i].nx > pack ? g->runs[i].nx : pack;

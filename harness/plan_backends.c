@@ -59,7 +59,7 @@ static void rebuild(struct plan_item *it, const struct gen_env *env, int mask)
             snprintf(gens[n_gen++], PLAN_IMPL_NAME, "%s", it->impl[i]);
     char names[GEN_VARIANTS_MAX][GEN_NAME_MAX], err[ERR_MAX];
     if ((mask & B_GEN) && n_gen == 0) {
-        int n = gen_variants(env, it->inst.op, names, GEN_VARIANTS_MAX, err, sizeof err);
+        int n = gen_sweep_variants(env, it->inst.op, names, GEN_VARIANTS_MAX, err, sizeof err);
         for (int i = 0; i < n && n_gen < PLAN_IMPLS_MAX; i++)
             snprintf(gens[n_gen++], PLAN_IMPL_NAME, "gen:%s", names[i]);
     }

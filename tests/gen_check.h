@@ -134,6 +134,42 @@ static inline void gen_case_check(const struct gen_env *env, struct gen_case *c,
     gen_unload(&k);
 }
 
+/* The optional prepared path (ablate_kernel.h) of kernel k: prepare into
+ * a NaN-poisoned buffer, then forward_prepared twice with the workspace
+ * NaN-poisoned before each call (it must hold nothing between calls: the
+ * model graph shares one among its layers); each output must equal
+ * forward's bit for bit (the same arithmetic, the weight transform made
+ * once).  Kernels built with AVX-512 have Winograd layers to prepare; the
+ * others none. */
+static inline void gen_check_prepared(const struct gen_kernel *k, const float *const *w, const float *x,
+                                      int64_t ny, int nthreads, const char *spec)
+{
+    if (!k->prepare) {
+        cr_assert(!__builtin_cpu_supports("avx512f") || getenv("ABLATE_GEN_MARCH"),
+                  "%s: no prepared path (%s)", spec, k->src_path);
+        return;
+    }
+    int64_t nws = k->info->workspace_floats * nthreads, np = k->info->prepared_floats;
+    float *y = buf_alloc(ny), *yp = buf_alloc(ny), *ws = buf_alloc(nws), *prep = buf_alloc(np);
+    cr_assert(y && yp && ws && prep);
+    buf_fill_nan(y, ny);
+    buf_fill_nan(ws, nws);
+    k->forward(w, x, y, ws, nthreads);
+    buf_fill_nan(prep, np);
+    k->prepare(w, prep, nthreads);
+    for (int call = 1; call <= 2; call++) {
+        buf_fill_nan(yp, ny);
+        buf_fill_nan(ws, nws);
+        k->forward_prepared(w, prep, x, yp, ws, nthreads);
+        cr_expect(memcmp(y, yp, sizeof(float) * (size_t)ny) == 0,
+                  "%s t%d: forward_prepared call %d differs from forward", spec, nthreads, call);
+    }
+    buf_free(y, ny);
+    buf_free(yp, ny);
+    buf_free(ws, nws);
+    buf_free(prep, np);
+}
+
 void openblas_set_num_threads(int n);
 
 /* The whole check of one configuration: set up (`ablate info` syntax,

@@ -134,6 +134,42 @@ Test(dsl, where_filters)
     rmdir(dir);
 }
 
+static int has_impl(const struct plan_item *it, const char *impl)
+{
+    for (int i = 0; i < it->n_impl; i++)
+        if (!strcmp(it->impl[i], impl))
+            return 1;
+    return 0;
+}
+
+/* Conv's slow `direct` variant (gen/conv.lua: no BLAS, 12-45 ms where gemm
+ * takes 2.3) is left out of what a sweep times by default, as a module row
+ * and as a baseline, and still planned when a sweep names it. */
+Test(dsl, conv_sweep_variants)
+{
+    char dir[64], file[128], err[512];
+    struct plan p;
+    cr_assert_eq(experiment_load("experiments/akconv_params.lua", root, 1, &p, err, sizeof err), 0, "%s", err);
+    cr_expect_str_eq(p.items[0].inst.op->name, "Conv");
+    cr_expect(has_impl(&p.items[0], "gen:gemm") && !has_impl(&p.items[0], "gen:direct"));
+    cr_expect(has_impl(&p.items[1], "gen:direct"), "AKConv keeps every variant");
+    plan_free(&p);
+    temp_dir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/v.lua", dir);
+    for (int named = 0; named <= 1; named++) {
+        write_file(file, named ? "return sweep { name = \"v\", module = \"Conv\", backends = {\"gen\"},\n"
+                                 "  shapes = {{c1=4, c2=8, h=8, w=8, stride=2}}, variants = {\"direct\"} }\n"
+                               : "return sweep { name = \"v\", module = \"Conv\", backends = {\"gen\"},\n"
+                                 "  shapes = {{c1=4, c2=8, h=8, w=8, stride=2}} }\n");
+        cr_assert_eq(experiment_load(file, root, 0, &p, err, sizeof err), 0, "%s", err);
+        cr_expect_eq(p.items[0].n_impl, 1);
+        cr_expect_str_eq(p.items[0].impl[0], named ? "gen:direct" : "gen:gemm");
+        plan_free(&p);
+    }
+    unlink(file);
+    rmdir(dir);
+}
+
 Test(dsl, unknown_keys_in_shapes_and_charts)
 {
     expect_error("return sweep { name = \"x\", module = \"AKConv\", args = { num_param = 3 },\n"

@@ -53,6 +53,31 @@ Test(gen_direct, winograd, .timeout = 120)
     check("C2f c1=32 c2=64 n=2 shortcut=0 h=1 w=9", 343);
 }
 
+/* The model graph's path (harness/model_bench.c): the chains' Winograd
+ * weights made once by ablate_kernel_prepare, then forward_prepared, must
+ * give forward's output exactly, at 1 and 2 threads (several layers with
+ * their own U, input channels not a multiple of 16, batch 2). */
+static void check_prepared(const char *spec, uint64_t seed)
+{
+    struct gen_env env = gen_check_env();
+    struct gen_case c;
+    struct gen_kernel k;
+    char err[ERR_MAX];
+    openblas_set_num_threads(1);
+    gen_case_setup(&c, spec, seed);
+    cr_assert_eq(gen_build(&env, &c.inst.args, c.inst.in, "gemm", &k, err, sizeof err), GEN_OK, "%s: %s", spec, err);
+    for (int t = 1; t <= 2; t++)
+        gen_check_prepared(&k, (const float *const *)c.ws.ptr, c.x, c.ny, t, spec);
+    gen_unload(&k);
+    gen_case_free(&c);
+}
+
+Test(gen_direct, prepared, .timeout = 120)
+{
+    check_prepared("C2f c1=32 c2=48 n=2 shortcut=1 h=13 w=21", 351);
+    check_prepared("Bottleneck c1=24 c2=24 h=9 w=8 batch=2", 352);
+}
+
 /* The same kernels built for an AVX2-only CPU (ABLATE_GEN_MARCH, the
  * -march of generated kernels): on an AVX-512 machine this is the only way
  * the fallbacks of the direct paths (sgemm here, AKConv's 8-float vectors)

@@ -11,13 +11,26 @@
  *              by the harness (kernels never allocate in the timed path)
  *   nthreads   threads to use (OpenMP); BLAS is called single-threaded
  *              inside the parallel region so pools never oversubscribe
+ *
+ * Optional, for weights that stay constant between calls (a model graph's):
+ * a kernel with prepared_floats > 0 also exports
+ *   ablate_kernel_prepare(w, prepared, nthreads): data made from the
+ *     weights alone (the Winograd transform U = G g G^T) into `prepared`
+ *     (prepared_floats floats, 64-byte aligned, owned by the harness), and
+ *   ablate_kernel_forward_prepared(w, prepared, x, y, workspace, nthreads):
+ *     forward reading it instead of remaking it.
+ * The harness calls prepare once and then forward_prepared on the same
+ * weights; the workspace holds nothing between calls either way, so one
+ * workspace may serve several kernels.  ablate_kernel_forward stays
+ * self-contained (it makes that data on every call, in the workspace), so
+ * sweeps that treat the weights as inputs count the transform.
  */
 #ifndef ABLATE_KERNEL_H
 #define ABLATE_KERNEL_H
 
 #include <stdint.h>
 
-#define ABLATE_KERNEL_ABI 1
+#define ABLATE_KERNEL_ABI 2
 
 struct ablate_kernel_info {
     int abi;                   /* ABLATE_KERNEL_ABI */
@@ -26,10 +39,14 @@ struct ablate_kernel_info {
     const char *config;        /* canonical args + shape, as in the CSV desc */
     int gen_version;           /* version of the generator that wrote it */
     int64_t workspace_floats;  /* per thread */
+    int64_t prepared_floats;   /* 0: no prepared path (ABI 2) */
 };
 
 typedef const struct ablate_kernel_info *(*ablate_kernel_info_fn)(void);
 typedef void (*ablate_kernel_forward_fn)(const float *const *w, const float *x, float *y,
                                          float *workspace, int nthreads);
+typedef void (*ablate_kernel_prepare_fn)(const float *const *w, float *prepared, int nthreads);
+typedef void (*ablate_kernel_forward_prepared_fn)(const float *const *w, const float *prepared, const float *x,
+                                                  float *y, float *workspace, int nthreads);
 
 #endif
