@@ -152,7 +152,12 @@ ABL_DCN_SPECIALISE void abl_dw_row(const float *restrict x, const float *restric
 /* dst[j * c + ch] = GELU(LN(plane[ch][j])) for the w pixels j of one row:
  * LayerNorm over the c channels of each pixel (biased variance, eps),
  * gamma/beta per channel.  The statistics are accumulated with the pixels
- * as vector lanes (stats: 2w floats of scratch); `plane` is overwritten. */
+ * as vector lanes (stats: 2w floats of scratch); `plane` is overwritten.
+ * GELU runs after the transpose, as one loop over the row's w * c
+ * channels-last values: over the w pixels of a plane row it left a scalar
+ * tail of w % 16 (4 of 20 at YOLOv8's 20 x 20 maps), and a scalar GELU
+ * costs about as much as a vector one (profile in
+ * docs/modules/performance.md). */
 ABL_DCN_SPECIALISE void abl_ln_gelu_row(float *restrict plane, int c, int w, const float *restrict gamma,
                                    const float *restrict beta, float eps, float *restrict stats,
                                    float *restrict dst)
@@ -183,9 +188,13 @@ ABL_DCN_SPECIALISE void abl_ln_gelu_row(float *restrict plane, int c, int w, con
         const float g = gamma[ch], b = beta[ch];
 #pragma omp simd
         for (int j = 0; j < w; j++)
-            p[j] = abl_gelu((p[j] - mean[j]) * rstd[j] * g + b);
+            p[j] = (p[j] - mean[j]) * rstd[j] * g + b;
     }
     abl_transpose(plane, w, dst, c, c, w); /* to channels last; the plane is in L1/L2 */
+    const ptrdiff_t n = (ptrdiff_t)w * c;
+#pragma omp simd
+    for (ptrdiff_t i = 0; i < n; i++)
+        dst[i] = abl_gelu(dst[i]);
 }
 
 /* Softmax of each of the g groups' p mask logits in m (one pixel), in
