@@ -222,6 +222,61 @@ ABL_DCN_SPECIALISE void abl_dcn_softmax(float *m, int g, int p)
     }
 }
 
+/* Largest group size p that abl_dcn_softmax_rows transposes (k <= 15). */
+enum { ABL_DCN_SOFTMAX_PMAX = 225, ABL_DCN_SOFTMAX_LANES = 16 };
+
+/* The softmax of abl_dcn_softmax for n pixels at once: m[t * ld + gi * p + q]
+ * is pixel t's logit q of group gi.  Per group, 16 pixels are transposed
+ * into a [p][16] block and reduced with the pixels as vector lanes, then
+ * transposed back: per pixel the 9 logits of a group (k 3) were a
+ * dependent max chain, one partial vector and scalar tails, and took as
+ * long as the depthwise conv (profile in docs/modules/performance.md).
+ * Each lane does the per-pixel arithmetic in the same order, so the
+ * results are the same bits. */
+ABL_DCN_SPECIALISE void abl_dcn_softmax_rows(float *m, int n, ptrdiff_t ld, int g, int p)
+{
+    enum { L = ABL_DCN_SOFTMAX_LANES };
+    if (p > ABL_DCN_SOFTMAX_PMAX) {
+        for (int t = 0; t < n; t++)
+            abl_dcn_softmax(m + t * ld, g, p);
+        return;
+    }
+    float blk[ABL_DCN_SOFTMAX_PMAX * L];
+    for (int t0 = 0; t0 < n; t0 += L) {
+        const int nb = n - t0 < L ? n - t0 : L;
+        for (int gi = 0; gi < g; gi++) {
+            float *src = m + t0 * ld + gi * p, mx[L], sum[L];
+            if (nb < L)
+                memset(blk, 0, sizeof(float) * (size_t)p * L);
+            abl_transpose(src, ld, blk, L, nb, p);
+#pragma omp simd
+            for (int i = 0; i < L; i++)
+                mx[i] = blk[i];
+            for (int q = 1; q < p; q++)
+#pragma omp simd
+                for (int i = 0; i < L; i++)
+                    mx[i] = blk[q * L + i] > mx[i] ? blk[q * L + i] : mx[i];
+#pragma omp simd
+            for (int i = 0; i < L; i++)
+                sum[i] = 0.0f;
+            for (int q = 0; q < p; q++)
+#pragma omp simd
+                for (int i = 0; i < L; i++) {
+                    blk[q * L + i] = abl_expf(blk[q * L + i] - mx[i]);
+                    sum[i] += blk[q * L + i];
+                }
+#pragma omp simd
+            for (int i = 0; i < L; i++)
+                sum[i] = 1.0f / sum[i];
+            for (int q = 0; q < p; q++)
+#pragma omp simd
+                for (int i = 0; i < L; i++)
+                    blk[q * L + i] *= sum[i];
+            abl_transpose(blk, L, src, ld, p, nb);
+        }
+    }
+}
+
 /* The four corners of every point q < gp of pixel (ph, pw) of an h x w
  * map: flat pixel indices idx[k * gp + q] (clamped into the map so every
  * load is safe) and bilinear weights wt[k * gp + q], times the mask
