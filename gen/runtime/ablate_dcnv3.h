@@ -152,7 +152,12 @@ ABL_DCN_SPECIALISE void abl_dw_row(const float *restrict x, const float *restric
 /* dst[j * c + ch] = GELU(LN(plane[ch][j])) for the w pixels j of one row:
  * LayerNorm over the c channels of each pixel (biased variance, eps),
  * gamma/beta per channel.  The statistics are accumulated with the pixels
- * as vector lanes (stats: 2w floats of scratch); `plane` is overwritten. */
+ * as vector lanes (stats: 2w floats of scratch); `plane` is overwritten.
+ * GELU runs after the transpose, as one loop over the row's w * c
+ * channels-last values: over the w pixels of a plane row it left a scalar
+ * tail of w % 16 (4 of 20 at YOLOv8's 20 x 20 maps), and a scalar GELU
+ * costs about as much as a vector one (profile in
+ * docs/modules/performance.md). */
 ABL_DCN_SPECIALISE void abl_ln_gelu_row(float *restrict plane, int c, int w, const float *restrict gamma,
                                    const float *restrict beta, float eps, float *restrict stats,
                                    float *restrict dst)
@@ -183,9 +188,13 @@ ABL_DCN_SPECIALISE void abl_ln_gelu_row(float *restrict plane, int c, int w, con
         const float g = gamma[ch], b = beta[ch];
 #pragma omp simd
         for (int j = 0; j < w; j++)
-            p[j] = abl_gelu((p[j] - mean[j]) * rstd[j] * g + b);
+            p[j] = (p[j] - mean[j]) * rstd[j] * g + b;
     }
     abl_transpose(plane, w, dst, c, c, w); /* to channels last; the plane is in L1/L2 */
+    const ptrdiff_t n = (ptrdiff_t)w * c;
+#pragma omp simd
+    for (ptrdiff_t i = 0; i < n; i++)
+        dst[i] = abl_gelu(dst[i]);
 }
 
 /* Softmax of each of the g groups' p mask logits in m (one pixel), in
@@ -213,12 +222,81 @@ ABL_DCN_SPECIALISE void abl_dcn_softmax(float *m, int g, int p)
     }
 }
 
+/* Largest group size p that abl_dcn_softmax_rows transposes (k <= 15). */
+enum { ABL_DCN_SOFTMAX_PMAX = 225, ABL_DCN_SOFTMAX_LANES = 16 };
+
+/* The softmax of abl_dcn_softmax for n pixels at once: m[t * ld + gi * p + q]
+ * is pixel t's logit q of group gi.  Per group, 16 pixels are transposed
+ * into a [p][16] block and reduced with the pixels as vector lanes, then
+ * transposed back: per pixel the 9 logits of a group (k 3) were a
+ * dependent max chain, one partial vector and scalar tails, and took as
+ * long as the depthwise conv (profile in docs/modules/performance.md).
+ * Each lane does the per-pixel arithmetic in the same order, so the
+ * results are the same bits. */
+ABL_DCN_SPECIALISE void abl_dcn_softmax_rows(float *m, int n, ptrdiff_t ld, int g, int p)
+{
+    enum { L = ABL_DCN_SOFTMAX_LANES };
+    if (p > ABL_DCN_SOFTMAX_PMAX) {
+        for (int t = 0; t < n; t++)
+            abl_dcn_softmax(m + t * ld, g, p);
+        return;
+    }
+    float blk[ABL_DCN_SOFTMAX_PMAX * L];
+    for (int t0 = 0; t0 < n; t0 += L) {
+        const int nb = n - t0 < L ? n - t0 : L;
+        for (int gi = 0; gi < g; gi++) {
+            float *src = m + t0 * ld + gi * p, mx[L], sum[L];
+            if (nb < L)
+                memset(blk, 0, sizeof(float) * (size_t)p * L);
+            abl_transpose(src, ld, blk, L, nb, p);
+#pragma omp simd
+            for (int i = 0; i < L; i++)
+                mx[i] = blk[i];
+            for (int q = 1; q < p; q++)
+#pragma omp simd
+                for (int i = 0; i < L; i++)
+                    mx[i] = blk[q * L + i] > mx[i] ? blk[q * L + i] : mx[i];
+#pragma omp simd
+            for (int i = 0; i < L; i++)
+                sum[i] = 0.0f;
+            for (int q = 0; q < p; q++)
+#pragma omp simd
+                for (int i = 0; i < L; i++) {
+                    blk[q * L + i] = abl_expf(blk[q * L + i] - mx[i]);
+                    sum[i] += blk[q * L + i];
+                }
+#pragma omp simd
+            for (int i = 0; i < L; i++)
+                sum[i] = 1.0f / sum[i];
+            for (int q = 0; q < p; q++)
+#pragma omp simd
+                for (int i = 0; i < L; i++)
+                    blk[q * L + i] *= sum[i];
+            abl_transpose(blk, L, src, ld, p, nb);
+        }
+    }
+}
+
+/* Distance in floats from a point's first corner to its right and lower
+ * corners in a channels-last h x w map of c channels: a one-pixel-wide
+ * (or one-row) map has no second column (row), whose corner weights are 0
+ * then, so the step is 0 and every load stays inside the map. */
+ABL_DCN_SPECIALISE ptrdiff_t abl_dcn_step_x(int c, int w) { return w > 1 ? c : 0; }
+ABL_DCN_SPECIALISE ptrdiff_t abl_dcn_step_y(int c, int h, int w) { return h > 1 ? (ptrdiff_t)w * c : 0; }
+
 /* The four corners of every point q < gp of pixel (ph, pw) of an h x w
- * map: flat pixel indices idx[k * gp + q] (clamped into the map so every
- * load is safe) and bilinear weights wt[k * gp + q], times the mask
- * om[2 gp + q] when use_mask (0 for a corner outside the map: MODULES.md
- * 0.1 bil0).  om: the pixel's offsets (x, y) per point, then its masks;
- * grid_x / grid_y: each point's kernel-grid offset (6.1 step 4).
+ * map: ONE flat pixel index idx[q], the top-left of a 2 x 2 block inside
+ * the map (its other corners are idx + 1, idx + w, idx + w + 1), and the
+ * bilinear weights wt[k * gp + q] of the block's corners k (top-left,
+ * top-right, bottom-left, bottom-right), times the mask om[2 gp + q] when
+ * use_mask.  A corner outside the map has weight 0 (MODULES.md 0.1
+ * bil0): a point whose sample column x0 is -1 keeps its column x0 + 1 as
+ * the block's left one, one whose x0 is w - 1 its column x0 as the
+ * block's right one (rows likewise), so the block never leaves the map.
+ * One index per point instead of four: the corner sums load one index and
+ * reach the other corners by constant displacements.
+ * om: the pixel's offsets (x, y) per point, then its masks; grid_x /
+ * grid_y: each point's kernel-grid offset (6.1 step 4).
  * Vectorised over the points (needs -fno-trapping-math for floorf). */
 ABL_DCN_SPECIALISE void abl_dcn_corners(int gp, int h, int w, float osc, const float *restrict grid_x,
                                    const float *restrict grid_y, const float *restrict om,
@@ -226,6 +304,7 @@ ABL_DCN_SPECIALISE void abl_dcn_corners(int gp, int h, int w, float osc, const f
                                    float *restrict wt)
 {
     const float *m = om + 2 * gp;
+    const int wl = w > 1 ? w - 2 : 0, hl = h > 1 ? h - 2 : 0; /* last block column / row */
 #pragma omp simd
     for (int q = 0; q < gp; q++) {
         const float mq = use_mask ? m[q] : 1.0f;
@@ -243,18 +322,19 @@ ABL_DCN_SPECIALISE void abl_dcn_corners(int gp, int h, int w, float osc, const f
         const float vx1 = (unsigned)(x0 + 1) < (unsigned)w ? lx : 0.0f;
         const float vy0 = (unsigned)y0 < (unsigned)h ? (1.0f - ly) * mq : 0.0f;
         const float vy1 = (unsigned)(y0 + 1) < (unsigned)h ? ly * mq : 0.0f;
-        const int cx0 = x0 < 0 ? 0 : x0 > w - 1 ? w - 1 : x0;
-        const int cx1 = x0 + 1 < 0 ? 0 : x0 + 1 > w - 1 ? w - 1 : x0 + 1;
-        const int cy0 = y0 < 0 ? 0 : y0 > h - 1 ? h - 1 : y0;
-        const int cy1 = y0 + 1 < 0 ? 0 : y0 + 1 > h - 1 ? h - 1 : y0 + 1;
-        idx[0 * gp + q] = cy0 * w + cx0;
-        idx[1 * gp + q] = cy0 * w + cx1;
-        idx[2 * gp + q] = cy1 * w + cx0;
-        idx[3 * gp + q] = cy1 * w + cx1;
-        wt[0 * gp + q] = vy0 * vx0;
-        wt[1 * gp + q] = vy0 * vx1;
-        wt[2 * gp + q] = vy1 * vx0;
-        wt[3 * gp + q] = vy1 * vx1;
+        /* the block's columns bx, bx + 1 and their weights: x0 < 0 leaves
+         * only x0 + 1 (= bx when x0 is -1), x0 > w - 2 only x0 (= bx + 1
+         * when x0 is w - 1; = bx on a one-column map) */
+        const int bx = x0 < 0 ? 0 : x0 > wl ? wl : x0, by = y0 < 0 ? 0 : y0 > hl ? hl : y0;
+        const float ax0 = x0 < 0 ? vx1 : x0 > wl ? (w > 1 ? 0.0f : vx0) : vx0;
+        const float ax1 = x0 < 0 ? 0.0f : x0 > wl ? (w > 1 ? vx0 : 0.0f) : vx1;
+        const float ay0 = y0 < 0 ? vy1 : y0 > hl ? (h > 1 ? 0.0f : vy0) : vy0;
+        const float ay1 = y0 < 0 ? 0.0f : y0 > hl ? (h > 1 ? vy0 : 0.0f) : vy1;
+        idx[q] = by * w + bx;
+        wt[0 * gp + q] = ay0 * ax0;
+        wt[1 * gp + q] = ay0 * ax1;
+        wt[2 * gp + q] = ay1 * ax0;
+        wt[3 * gp + q] = ay1 * ax1;
     }
 }
 
@@ -270,29 +350,33 @@ typedef float abl_vf4 __attribute__((vector_size(16)));
 
 /* dst[0 .. width) = sum over points q0 .. q0 + npts - 1 and their 4 corners
  * of wt * xp[corner][col ..]: xp one image, channels last (row stride c);
- * idx / wt as abl_dcn_corners writes them (stride gp).  Eight accumulators
- * (corner x even / odd point): the sum is latency-bound otherwise (a
- * multiply-add takes 4 cycles and Zen 4 / Intel issue two a cycle, so
- * 4 chains, the former schedule, ran at half the rate, profile in
- * docs/modules/performance.md). */
+ * idx / wt as abl_dcn_corners writes them (stride gp), sx / sy the
+ * abl_dcn_step_x / _y displacements of the right / lower corners.  Eight
+ * accumulators (corner x even / odd point): the sum is latency-bound
+ * otherwise (a multiply-add takes 4 cycles and Zen 4 / Intel issue two a
+ * cycle, so 4 chains, the former schedule, ran at half the rate, profile
+ * in docs/modules/performance.md). */
 #define ABL_DCN_DEFINE_CORNER_SUM(NAME, VT)                                                        \
-    ABL_DCN_SPECIALISE void NAME(const float *restrict xp, int c, const int32_t *restrict idx,     \
-                                 const float *restrict wt, int gp, int q0, int npts, int col,     \
-                                 float *restrict dst)                                             \
+    ABL_DCN_SPECIALISE void NAME(const float *restrict xp, int c, ptrdiff_t sx, ptrdiff_t sy,      \
+                                 const int32_t *restrict idx, const float *restrict wt, int gp,   \
+                                 int q0, int npts, int col, float *restrict dst)                  \
     {                                                                                             \
         VT a[2][4] = {{0}};                                                                       \
+        const ptrdiff_t off[4] = {0, sx, sy, sx + sy};                                            \
         const int q1 = q0 + npts;                                                                 \
         int q = q0;                                                                               \
         for (; q + 2 <= q1; q += 2)                                                               \
-            for (int s = 0; s < 2; s++)                                                           \
+            for (int s = 0; s < 2; s++) {                                                         \
+                const float *b = xp + (ptrdiff_t)idx[q + s] * c + col;                            \
                 for (int k = 0; k < 4; k++) {                                                     \
                     VT v;                                                                         \
-                    memcpy(&v, xp + (ptrdiff_t)idx[k * gp + q + s] * c + col, sizeof v);          \
+                    memcpy(&v, b + off[k], sizeof v);                                             \
                     a[s][k] += wt[k * gp + q + s] * v;                                            \
                 }                                                                                 \
+            }                                                                                     \
         for (int k = 0; q < q1 && k < 4; k++) {                                                   \
             VT v;                                                                                 \
-            memcpy(&v, xp + (ptrdiff_t)idx[k * gp + q] * c + col, sizeof v);                      \
+            memcpy(&v, xp + (ptrdiff_t)idx[q] * c + col + off[k], sizeof v);                      \
             a[0][k] += wt[k * gp + q] * v;                                                        \
         }                                                                                         \
         const VT sum = ((a[0][0] + a[0][1]) + (a[0][2] + a[0][3])) +                               \
@@ -306,34 +390,36 @@ ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum1, float)
 
 /* dst[0 .. gc) = the corner sum of points q0 .. q0 + npts - 1 over channels
  * col .. col + gc, 16 (then 8, 4, 1) channels at a time. */
-ABL_DCN_SPECIALISE void abl_dcn_corner_sum(const float *restrict xp, int c, const int32_t *restrict idx,
-                                      const float *restrict wt, int gp, int q0, int npts, int col,
-                                      int gc, float *restrict dst)
+ABL_DCN_SPECIALISE void abl_dcn_corner_sum(const float *restrict xp, int c, ptrdiff_t sx, ptrdiff_t sy,
+                                      const int32_t *restrict idx, const float *restrict wt, int gp,
+                                      int q0, int npts, int col, int gc, float *restrict dst)
 {
     int j = 0;
     for (; j + 16 <= gc; j += 16)
-        abl_dcn_corner_sum16(xp, c, idx, wt, gp, q0, npts, col + j, dst + j);
+        abl_dcn_corner_sum16(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
     if (j + 8 <= gc) {
-        abl_dcn_corner_sum8(xp, c, idx, wt, gp, q0, npts, col + j, dst + j);
+        abl_dcn_corner_sum8(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
         j += 8;
     }
     if (j + 4 <= gc) {
-        abl_dcn_corner_sum4(xp, c, idx, wt, gp, q0, npts, col + j, dst + j);
+        abl_dcn_corner_sum4(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
         j += 4;
     }
     for (; j < gc; j++)
-        abl_dcn_corner_sum1(xp, c, idx, wt, gp, q0, npts, col + j, dst + j);
+        abl_dcn_corner_sum1(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
 }
 
-/* core[c] of one pixel: per group (g of them, gc = c / g channels, p
- * points each) the sum over its points' corners (mask folded in). */
-ABL_DCN_SPECIALISE void abl_dcn_core(const float *restrict xp, int c, int g, int p,
+/* core[c] of one pixel of an h x w map: per group (g of them, gc = c / g
+ * channels, p points each) the sum over its points' corners (mask folded
+ * in). */
+ABL_DCN_SPECIALISE void abl_dcn_core(const float *restrict xp, int c, int h, int w, int g, int p,
                                 const int32_t *restrict idx, const float *restrict wt,
                                 float *restrict core)
 {
     const int gc = c / g;
+    const ptrdiff_t sx = abl_dcn_step_x(c, w), sy = abl_dcn_step_y(c, h, w);
     for (int gi = 0; gi < g; gi++)
-        abl_dcn_corner_sum(xp, c, idx, wt, g * p, gi * p, p, gi * gc, gc, core + gi * gc);
+        abl_dcn_corner_sum(xp, c, sx, sy, idx, wt, g * p, gi * p, p, gi * gc, gc, core + gi * gc);
 }
 
 #endif

@@ -82,8 +82,7 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *cons
                 1.0f, omt, nom);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, np, gp, d.c, 1.0f, x1, d.c, wp[6], d.c,
                 1.0f, omt + 2 * gp, nom);
-    for (int t = 0; t < np; t++)
-        abl_dcn_softmax(omt + (ptrdiff_t)t * nom + 2 * gp, d.g, p);
+    abl_dcn_softmax_rows(omt + 2 * gp, np, nom, d.g, p);
 }
 
 /* The kernel-point grid of MODULES.md 6.1 step 4, repeated per group:
@@ -113,7 +112,7 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_b(struct abl_dcn_geom d, const float *cons
     for (int t = 0; t < np; t++) {
         abl_dcn_corners(gp, d.h, d.w, 1.0f, grid_x, grid_y, om + (ptrdiff_t)(p0 + t) * nom, 1,
                         row0 + t / d.w, t % d.w, idx, wt);
-        abl_dcn_core(xp, d.c, d.g, p, idx, wt, core + (ptrdiff_t)t * d.c);
+        abl_dcn_core(xp, d.c, d.h, d.w, d.g, p, idx, wt, core + (ptrdiff_t)t * d.c);
     }
     float *dst = y + p0;
     for (int o = 0; o < d.c; o++)
