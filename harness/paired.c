@@ -13,13 +13,12 @@ static int round_begin(const struct timing_samples *t, int k)
     return k ? t->round_end[k - 1] : 0;
 }
 
-/* Median of the samples of the chosen rounds (pick[0..np)), into scratch. */
-static double median_of_rounds(const struct timing_samples *t, const int *pick, int np, double *scratch)
+/* Median of round k's samples (scratch holds them while sorting). */
+static double round_median(const struct timing_samples *t, int k, double *scratch)
 {
     int m = 0;
-    for (int j = 0; j < np; j++)
-        for (int i = round_begin(t, pick[j]); i < t->round_end[pick[j]]; i++)
-            scratch[m++] = t->s[i];
+    for (int i = round_begin(t, k); i < t->round_end[k]; i++)
+        scratch[m++] = t->s[i];
     return m ? stats_median(scratch, m) : NAN;
 }
 
@@ -33,31 +32,71 @@ static int shared_rounds(const struct timing_samples *a, const struct timing_sam
     return n;
 }
 
+/* The rounds in which t took samples, their medians into med[round]. */
+static int own_rounds(const struct timing_samples *t, int *rounds, double *med, double *scratch)
+{
+    int n = 0;
+    for (int k = 0; k < t->rounds; k++)
+        if (t->round_end[k] > round_begin(t, k)) {
+            med[k] = round_median(t, k, scratch);
+            rounds[n++] = k;
+        }
+    return n;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* One side's undisturbed time: the PAIRED_QUANTILE of the medians of the
+ * picked rounds (med[pick[j]]), linear interpolation between order
+ * statistics. */
+static double side_time(const double *med, const int *pick, int np)
+{
+    double v[TIMING_ROUNDS];
+    for (int j = 0; j < np; j++)
+        v[j] = med[pick[j]];
+    qsort(v, (size_t)np, sizeof *v, cmp_double);
+    double pos = PAIRED_QUANTILE * (np - 1);
+    int lo = (int)pos;
+    return lo + 1 >= np ? v[np - 1] : v[lo] + (pos - lo) * (v[lo + 1] - v[lo]);
+}
+
 void paired_ratio(const struct timing_samples *a, const struct timing_samples *b, struct paired_ratio *r)
 {
     r->ratio = r->lo = r->hi = NAN;
     if (!a || !b || a->n <= 0 || b->n <= 0)
         return;
-    /* a draw may take the largest round every time: room for TIMING_ROUNDS of them */
-    double *scratch = malloc(sizeof(double) * TIMING_ROUNDS * (size_t)(a->n > b->n ? a->n : b->n));
+    double *scratch = malloc(sizeof(double) * (size_t)(a->n > b->n ? a->n : b->n));
     double *boot = malloc(sizeof(double) * PAIRED_BOOT);
-    int rounds[TIMING_ROUNDS], all[TIMING_ROUNDS], pick[TIMING_ROUNDS];
-    if (!scratch || !boot) {
+    double med_a[TIMING_ROUNDS], med_b[TIMING_ROUNDS];
+    int rounds[TIMING_ROUNDS], pick[TIMING_ROUNDS];
+    int nr = shared_rounds(a, b, rounds);
+    if (!scratch || !boot || nr == 0) {
         free(scratch), free(boot);
         return;
     }
-    for (int k = 0; k < TIMING_ROUNDS; k++)
-        all[k] = k;
-    double ma = median_of_rounds(a, all, a->rounds, scratch), mb = median_of_rounds(b, all, b->rounds, scratch);
-    r->ratio = ma > 0 && mb > 0 ? ma / mb : NAN;
-    int nr = shared_rounds(a, b, rounds);
+    for (int j = 0; j < nr; j++) {
+        med_a[rounds[j]] = round_median(a, rounds[j], scratch);
+        med_b[rounds[j]] = round_median(b, rounds[j], scratch);
+    }
+    /* Fewer than 3 shared rounds (sample counts below TIMING_ROUNDS leave
+     * some rounds empty): each side over all of its own rounds. */
+    int own_a[TIMING_ROUNDS], own_b[TIMING_ROUNDS];
+    int na = nr >= 3 ? nr : own_rounds(a, own_a, med_a, scratch);
+    int nb = nr >= 3 ? nr : own_rounds(b, own_b, med_b, scratch);
+    double ta = side_time(med_a, nr >= 3 ? rounds : own_a, na);
+    double tb = side_time(med_b, nr >= 3 ? rounds : own_b, nb);
+    r->ratio = ta > 0 && tb > 0 ? ta / tb : NAN;
     if (nr >= 3 && !isnan(r->ratio)) {
         struct rng g;
         rng_seed(&g, 0x5eed);
         for (int d = 0; d < PAIRED_BOOT; d++) {
             for (int j = 0; j < nr; j++)
                 pick[j] = rounds[rng_next(&g) % (uint32_t)nr];
-            boot[d] = median_of_rounds(a, pick, nr, scratch) / median_of_rounds(b, pick, nr, scratch);
+            boot[d] = side_time(med_a, pick, nr) / side_time(med_b, pick, nr);
         }
         stats_median(boot, PAIRED_BOOT); /* sorts: the quantiles are read off below */
         double tail = (1 - PAIRED_LEVEL) / 2;

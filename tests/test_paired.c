@@ -4,6 +4,7 @@
  * timing_run hands back its samples round by round. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <string.h>
 
 #include "paired.h"
 #include "rng.h"
@@ -102,4 +103,53 @@ Test(paired, timing_run_keeps_rounds)
         cr_expect_eq(calls[i], 16 + TIMING_ROUNDS, "one untimed re-warm call per visit");
         timing_samples_free(&keep[i]);
     }
+}
+
+/* What the quick A/A sweeps of AKConv beside its Conv showed on the shared
+ * VM (docs/measurement.md): 5 of 8 rounds of one side slowed by 30 %, the
+ * other side clean.  The ratio of the medians read 1.92 for a true 1.68;
+ * the lower quartiles of the round medians do not move. */
+Test(paired, rounds_slowed_on_one_side_do_not_move_the_ratio)
+{
+    double slowed[TIMING_ROUNDS] = {1.3, 1.0, 1.3, 1.3, 1.0, 1.3, 1.3, 1.0};
+    double clean[TIMING_ROUNDS] = {1, 1, 1, 1, 1, 1, 1, 1}, a_buf[24], b_buf[24];
+    struct timing_samples a, b;
+    struct paired_ratio r;
+    fill(&a, a_buf, TIMING_ROUNDS, 3, 1.68, slowed, NULL, 0);
+    fill(&b, b_buf, TIMING_ROUNDS, 3, 1.0, clean, NULL, 0);
+    paired_ratio(&a, &b, &r);
+    cr_expect_float_eq(r.ratio, 1.68, 1e-12, "%g", r.ratio);
+    cr_expect(r.lo <= 1.68 && 1.68 <= r.hi, "[%g, %g]", r.lo, r.hi);
+}
+
+/* A kernel that is really slower is slower in every round: the ratio
+ * moves in full, and its interval excludes the old one. */
+Test(paired, slower_in_every_round_moves_the_ratio)
+{
+    double drift[TIMING_ROUNDS] = {1.0, 1.1, 1.0, 1.05, 1.0, 1.2, 1.0, 1.0}, a_buf[24], b_buf[24];
+    struct timing_samples a, b;
+    struct paired_ratio r;
+    struct rng g;
+    rng_seed(&g, 7);
+    fill(&a, a_buf, TIMING_ROUNDS, 3, 1.68 * 1.10, drift, &g, 0.01);
+    fill(&b, b_buf, TIMING_ROUNDS, 3, 1.0, drift, &g, 0.01);
+    paired_ratio(&a, &b, &r);
+    cr_expect(fabs(r.ratio / (1.68 * 1.10) - 1) < 0.02, "%g", r.ratio);
+    cr_expect(r.lo > 1.68 * 1.05, "[%g, %g]", r.lo, r.hi);
+}
+
+/* Sample counts below TIMING_ROUNDS leave rounds empty: with fewer than
+ * three rounds shared, each side is read over its own rounds. */
+Test(paired, few_shared_rounds_use_each_sides_own)
+{
+    double a_buf[3] = {2.0, 2.0, 2.0}, b_buf[4] = {1.0, 1.0, 1.0, 1.0};
+    struct timing_samples a = {.s = a_buf, .n = 3, .rounds = TIMING_ROUNDS},
+                          b = {.s = b_buf, .n = 4, .rounds = TIMING_ROUNDS};
+    int ea[TIMING_ROUNDS] = {0, 0, 1, 1, 1, 2, 2, 3}, eb[TIMING_ROUNDS] = {0, 1, 1, 2, 2, 3, 3, 4};
+    memcpy(a.round_end, ea, sizeof ea);
+    memcpy(b.round_end, eb, sizeof eb);
+    struct paired_ratio r;
+    paired_ratio(&a, &b, &r);
+    cr_expect_float_eq(r.ratio, 2.0, 1e-12);
+    cr_expect(isnan(r.lo) && isnan(r.hi));
 }
