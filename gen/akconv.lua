@@ -27,7 +27,7 @@ local cdouble = U.cdouble
 -- faster than gemm at all six seed layers (num_param 5, 2 threads, Zen 4,
 -- reports/akconv_headline: e.g. L3 1.23 vs 1.56 ms, L19 0.73 vs 0.77 ms;
 -- fused won at L7 and L19), so it goes first.
-local M = { version = 2, variants = { "direct", "gemm", "fused" } }
+local M = { version = 2, variants = { "direct", "gemm", "fused" }, pick_by_timing = true }
 
 -- Initial sampling shape p_n (MODULES.md 5.1 step 2), the same integer
 -- formula as kernels/akconv.c akconv_p_n.  Returns two 0-based lists.
