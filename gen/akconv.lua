@@ -132,8 +132,28 @@ end
 -- (TILE x (N*inc + outc) floats) stay within about 384 KiB of the 1 MiB
 -- L2, a multiple of 12 pixels (the micro-kernels' pixel blocks divide
 -- it), an even tile count as in gemm_plan.
+--
+-- p_conv has only 2N outputs, so its output-vector micro-kernel fills a
+-- vector of 8 (2N <= 8) or 16 lanes with 2N: at num_param 1 three quarters
+-- of its FMA lanes are padding and p_conv took more time than the column
+-- conv (L5: 28 % of the kernel, column conv 41 %).  With AVX-512 and INC a
+-- multiple of 16 it can instead run as dot products along the channels
+-- (every lane useful; one horizontal sum per pixel and offset), which
+-- wins when the reduction per output is long enough to pay for that sum.
+-- Cost per pixel in 16-lane FMAs (a ymm FMA is half of one on Zen 4):
+-- vectors 9 INC x (OFFP / 16, or 1/2 when OFFP is 8); dots 2N x (9 INC /
+-- 16 + 8), 8 the horizontal sum.  The dots are kept when 15 % cheaper.
+-- PCV_DOT_P pixels share each input vector: up to 24 accumulators.
+local function pconv_dot_plan(s)
+  local vec = 9 * s.C * (s.OFFP <= 8 and 0.5 or s.OFFP / 16)
+  local dot = 2 * s.N * (9 * s.C / 16 + 8)
+  s.PCV_DOT = (s.C % 16 == 0 and dot < 0.85 * vec) and 1 or 0
+  s.PCV_DOT_P = clamp(24 // (2 * s.N), 1, 8)
+end
+
 local function direct_plan(s)
   s.OFFP = round_up(2 * s.N, 8)
+  pconv_dot_plan(s)
   s.OUTCP = round_up(s.OUTC, 8)
   s.PCV_CHUNKS_512 = chunks(s.OFFP, 4, 24, 16)
   s.PCV_CHUNKS_AVX2 = chunks(s.OFFP, 2, 12, 8)
