@@ -130,8 +130,11 @@ end
 
 -- direct: tiles sized so that a tile's sample panel and accumulators
 -- (TILE x (N*inc + outc) floats) stay within about 384 KiB of the 1 MiB
--- L2, a multiple of 12 pixels (the micro-kernels' pixel blocks divide
--- it), an even tile count as in gemm_plan.
+-- L2, an even tile count as in gemm_plan, the pixels split evenly with
+-- TILE a multiple of 4.  (A multiple of 12, so that the micro-kernels'
+-- pixel blocks divide it, gave 40x40 maps 4 tiles of 108 for 400 pixels:
+-- 216 vs 184 pixels for two threads; the last block of a tile may run
+-- past it, into the ROWS_PAD spare rows, repeating its last pixel.)
 --
 -- p_conv has only 2N outputs, so its output-vector micro-kernel fills a
 -- vector of 8 (2N <= 8) or 16 lanes with 2N: at num_param 1 three quarters
@@ -165,7 +168,7 @@ local function direct_plan(s)
   local nt = (s.P + t_max - 1) // t_max
   if s.B * nt < 2 then nt = 2 end
   if (s.B * nt) % 2 == 1 then nt = nt + 1 end
-  s.TILE = clamp(round_up((s.P + nt - 1) // nt, 12), 12, 516)
+  s.TILE = clamp(round_up((s.P + nt - 1) // nt, 4), 12, 516)
 end
 
 local function clist(t)
