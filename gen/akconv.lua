@@ -27,7 +27,7 @@ local cdouble = U.cdouble
 -- faster than gemm at all six seed layers (num_param 5, 2 threads, Zen 4,
 -- reports/akconv_headline: e.g. L3 1.23 vs 1.56 ms, L19 0.73 vs 0.77 ms;
 -- fused won at L7 and L19), so it goes first.
-local M = { version = 2, variants = { "direct", "gemm", "fused" } }
+local M = { version = 2, variants = { "direct", "gemm", "fused" }, pick_by_timing = true }
 
 -- Initial sampling shape p_n (MODULES.md 5.1 step 2), the same integer
 -- formula as kernels/akconv.c akconv_p_n.  Returns two 0-based lists.
@@ -130,10 +130,33 @@ end
 
 -- direct: tiles sized so that a tile's sample panel and accumulators
 -- (TILE x (N*inc + outc) floats) stay within about 384 KiB of the 1 MiB
--- L2, a multiple of 12 pixels (the micro-kernels' pixel blocks divide
--- it), an even tile count as in gemm_plan.
+-- L2, an even tile count as in gemm_plan, the pixels split evenly with
+-- TILE a multiple of 4.  (A multiple of 12, so that the micro-kernels'
+-- pixel blocks divide it, gave 40x40 maps 4 tiles of 108 for 400 pixels:
+-- 216 vs 184 pixels for two threads; the last block of a tile may run
+-- past it, into the ROWS_PAD spare rows, repeating its last pixel.)
+--
+-- p_conv has only 2N outputs, so its output-vector micro-kernel fills a
+-- vector of 8 (2N <= 8) or 16 lanes with 2N: at num_param 1 three quarters
+-- of its FMA lanes are padding and p_conv took more time than the column
+-- conv (L5: 28 % of the kernel, column conv 41 %).  With AVX-512 and INC a
+-- multiple of 16 it can instead run as dot products along the channels
+-- (every lane useful; one horizontal sum per pixel and offset), which
+-- wins when the reduction per output is long enough to pay for that sum.
+-- Cost per pixel in 16-lane FMAs (a ymm FMA is half of one on Zen 4):
+-- vectors 9 INC x (OFFP / 16, or 1/2 when OFFP is 8); dots 2N x (9 INC /
+-- 16 + 8), 8 the horizontal sum.  The dots are kept when 15 % cheaper.
+-- PCV_DOT_P pixels share each input vector: up to 24 accumulators.
+local function pconv_dot_plan(s)
+  local vec = 9 * s.C * (s.OFFP <= 8 and 0.5 or s.OFFP / 16)
+  local dot = 2 * s.N * (9 * s.C / 16 + 8)
+  s.PCV_DOT = (s.C % 16 == 0 and dot < 0.85 * vec) and 1 or 0
+  s.PCV_DOT_P = clamp(24 // (2 * s.N), 1, 8)
+end
+
 local function direct_plan(s)
   s.OFFP = round_up(2 * s.N, 8)
+  pconv_dot_plan(s)
   s.OUTCP = round_up(s.OUTC, 8)
   s.PCV_CHUNKS_512 = chunks(s.OFFP, 4, 24, 16)
   s.PCV_CHUNKS_AVX2 = chunks(s.OFFP, 2, 12, 8)
@@ -145,7 +168,7 @@ local function direct_plan(s)
   local nt = (s.P + t_max - 1) // t_max
   if s.B * nt < 2 then nt = 2 end
   if (s.B * nt) % 2 == 1 then nt = nt + 1 end
-  s.TILE = clamp(round_up((s.P + nt - 1) // nt, 12), 12, 516)
+  s.TILE = clamp(round_up((s.P + nt - 1) // nt, 4), 12, 516)
 end
 
 local function clist(t)

@@ -157,6 +157,18 @@ int gen_sweep_variants(const struct gen_env *env, const struct op *op, char name
     return n;
 }
 
+int gen_pick_by_timing(const struct gen_env *env, const struct op *op)
+{
+    char err[ERR_MAX];
+    lua_State *L = open_generator(env, op->gen, err, sizeof err);
+    if (!L)
+        return 0; /* gen_variants reports a generator that does not load */
+    lua_getfield(L, -1, "pick_by_timing");
+    int on = lua_toboolean(L, -1);
+    lua_close(L);
+    return on;
+}
+
 static void set_int(lua_State *L, const char *key, lua_Integer v)
 {
     lua_pushinteger(L, v);

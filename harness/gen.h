@@ -50,6 +50,11 @@ int gen_variants(const struct gen_env *env, const struct op *op,
 int gen_sweep_variants(const struct gen_env *env, const struct op *op,
                        char names[][GEN_NAME_MAX], int max, char *err, size_t errlen);
 
+/* 1 if the generator sets `pick_by_timing = true`: a model graph chooses
+ * among its variants per layer by timing them (variant_pick.h) instead of
+ * taking the first. */
+int gen_pick_by_timing(const struct gen_env *env, const struct op *op);
+
 /* The same with the generator script named (gen/<script>.lua): the CUDA
  * generators (gen/cuda_<op->gen>.lua) are read through these. */
 int gen_script_variants(const struct gen_env *env, const char *script, char names[][GEN_NAME_MAX],

@@ -1,6 +1,8 @@
 /* harness/model_bench.c — `ablate model --bench`.  Each layer gets random
  * weights (its row's init, INIT_RANDOM) and, where its row has a
- * generator, the generator's first variant built for that exact shape;
+ * generator, the generator's first variant built for that exact shape
+ * (or, where the generator asks for it, the fastest of its variants by a
+ * short timing of each: variant_pick.h);
  * a row without one (none today; merged rows may lack one) runs its scalar
  * reference and the table says so.  Per layer: the timing loop of timing.c on the layer alone; then the
  * whole graph end to end (the layers' kernels on the graph's own buffers,
@@ -30,6 +32,7 @@
 #include "peak.h"
 #include "rng.h"
 #include "timing.h"
+#include "variant_pick.h"
 
 /* Which implementation a layer (or the whole graph) runs: its generated
  * kernel, its scalar reference, or its oneDNN lowering (--onednn; layers
@@ -47,6 +50,7 @@ struct layer_run {
     float *work; /* the graph's workspace, shared by every layer (not owned) */
     float *prepared; /* the kernel's prepared weights (NULL: none) */
     int64_t nwork, nprepared, nx, ny;
+    struct variant_pick pick; /* pick.n > 0: the variant was chosen by timing */
 };
 
 struct graph {
@@ -175,9 +179,14 @@ static int layer_setup(struct graph *g, const struct gen_env *env, int i, int th
     if (weights_alloc(&r->ws, &r->inst, e, sizeof e) != 0)
         return layer_fail(g->m, i, err, errlen, "%s", e);
     weights_init(&r->ws, &r->inst, INIT_RANDOM, 2000 + (uint64_t)i);
-    if (gen_variants(env, L->op, names, GEN_VARIANTS_MAX, e, sizeof e) < 1)
+    int nv = gen_variants(env, L->op, names, GEN_VARIANTS_MAX, e, sizeof e);
+    if (nv < 1)
         return 0; /* no generator: the reference */
-    if (gen_build(env, &L->args, r->inst.in, names[0], &r->k, e, sizeof e) != GEN_OK)
+    if (nv > 1 && gen_pick_by_timing(env, L->op)) {
+        if (variant_pick(env, &r->inst, (const float *const *)r->ws.ptr, r->x, r->y, threads, names,
+                         nv, &r->k, &r->pick, e, sizeof e) != 0)
+            return layer_fail(g->m, i, err, errlen, "%s", e);
+    } else if (gen_build(env, &L->args, r->inst.in, names[0], &r->k, e, sizeof e) != GEN_OK)
         return layer_fail(g->m, i, err, errlen, "%s", e);
     r->have_kernel = 1;
     r->nwork = r->k.info->workspace_floats * threads;
@@ -354,6 +363,21 @@ static void print_layers(const struct graph *g, const double *ms, const double *
     }
 }
 
+/* The layers whose variant was chosen by timing: which, and the times. */
+static void print_picks(const struct graph *g)
+{
+    for (int i = 0; i < g->m->nlayers; i++) {
+        const struct variant_pick *p = &g->runs[i].pick;
+        if (p->n == 0)
+            continue;
+        printf("layer %d %s: variant %s chosen by timing (", i, g->m->layers[i].op->name,
+               p->names[p->chosen]);
+        for (int v = 0; v < p->n; v++)
+            printf("%s%s %.4f ms", v ? ", " : "", p->names[v], p->ms[v]);
+        printf("; load %.2f)\n", p->load);
+    }
+}
+
 /* Everything one bench measured, for printing. */
 struct bench_out {
     const double *ms, *vms; /* per layer: generated, oneDNN (0: none) */
@@ -388,6 +412,7 @@ static void print_bench(const struct graph *g, const struct bench_out *b, int th
     else
         printf("sgemm roof: not measured (%s)\n", perr);
     print_layers(g, b->ms, b->vms, b->sum, pk.sgemm_gflops);
+    print_picks(g);
     print_e2e(g, "generated", &b->e2e[RUN_GEN], &b->par[RUN_GEN], b->sum, b->flops, threads, b->ok[RUN_GEN]);
     if (!g->vendor)
         return;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "gen_check.h"
+#include "test_util.h"
 
 /* Tolerances.  The kernels evaluate the sampler with the reference's
  * float32 expressions in its order, so equal offsets give bit-identical
@@ -127,6 +128,35 @@ Test(gen_akconv, direct_blocking_edges, .timeout = 120)
     };
     for (int i = 0; i < 3; i++)
         check_case(&env, "direct", &cases[i], 31 + (uint64_t)i);
+}
+
+/* p_conv as dot products along the channels (gen/akconv.lua
+ * pconv_dot_plan: INC a multiple of 16, few offsets): num_param 1, 2 and
+ * 5, pixel blocks (24 / 2N pixels) that do not divide the tile, both
+ * grids, stride 1 and 2.  The generated source must use it (with
+ * AVX-512; without it the template falls back to pconv_tile). */
+Test(gen_akconv, direct_pconv_dot, .timeout = 120)
+{
+    struct gen_env env = gen_check_env();
+    const struct akc_case cases[] = {
+        {16, 8, 1, 2, 0, "ij", 9, 13},
+        {32, 24, 2, 1, 1, "xy", 11, 7},
+        {64, 16, 5, 2, 0, "ij", 13, 10},
+    };
+    for (int i = 0; i < 3; i++) {
+        struct gen_case g;
+        struct gen_kernel k;
+        char err[ERR_MAX], src[1 << 16];
+        check_case(&env, "direct", &cases[i], 41 + (uint64_t)i);
+        akc_setup(&g, &cases[i], 41 + (uint64_t)i);
+        cr_assert_eq(gen_build(&env, &g.inst.args, g.inst.in, "direct", &k, err, sizeof err), GEN_OK,
+                     "%s", err);
+        slurp(k.src_path, src, sizeof src);
+        cr_expect(strstr(src, "#if defined(__AVX512F__) && 1\n") != NULL, "%s: p_conv not as dots",
+                  g.spec);
+        gen_unload(&k);
+        gen_case_free(&g);
+    }
 }
 
 /* A non-finite offset must give NaN outputs (as the reference does; the
