@@ -141,7 +141,7 @@ end
 -- p_conv has only 2N outputs, so its output-vector micro-kernel fills a
 -- vector of 8 (2N <= 8) or 16 lanes with 2N: at num_param 1 three quarters
 -- of its FMA lanes are padding and p_conv took two thirds of the column
--- conv's time for a third of its FLOPs (L5: 28 % of the kernel, column
+-- conv's time for a seventh of its FLOPs (L5: 28 % of the kernel, column
 -- conv 41 %).  With AVX-512 and INC a
 -- multiple of 16 it can instead run as dot products along the channels
 -- (every lane useful; one horizontal sum per pixel and offset), which
