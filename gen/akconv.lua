@@ -23,10 +23,12 @@ local round_up = U.round_up
 local clamp = U.clamp
 local cdouble = U.cdouble
 
--- The first variant is the one `ablate model --bench` builds: direct was
--- faster than gemm at all six seed layers (num_param 5, 2 threads, Zen 4,
--- reports/akconv_headline: e.g. L3 1.23 vs 1.56 ms, L19 0.73 vs 0.77 ms;
--- fused won at L7 and L19), so it goes first.
+-- `ablate model --bench` times every variant per layer and keeps the
+-- fastest (pick_by_timing, harness/variant_pick.c): which one wins
+-- depends on the shape and the threads (gemm or fused won some 2-thread
+-- rows at L7 and L19 before the direct changes of issue 19).  Elsewhere
+-- (and without the pick) the first is used: direct, the fastest at
+-- every row of the issue-19 sweep slice (docs/modules/performance.md).
 local M = { version = 2, variants = { "direct", "gemm", "fused" }, pick_by_timing = true }
 
 -- Initial sampling shape p_n (MODULES.md 5.1 step 2), the same integer
@@ -138,19 +140,25 @@ end
 --
 -- p_conv has only 2N outputs, so its output-vector micro-kernel fills a
 -- vector of 8 (2N <= 8) or 16 lanes with 2N: at num_param 1 three quarters
--- of its FMA lanes are padding and p_conv took more time than the column
--- conv (L5: 28 % of the kernel, column conv 41 %).  With AVX-512 and INC a
+-- of its FMA lanes are padding and p_conv took two thirds of the column
+-- conv's time for a seventh of its FLOPs (L5: 28 % of the kernel, column
+-- conv 41 %).  With AVX-512 and INC a
 -- multiple of 16 it can instead run as dot products along the channels
 -- (every lane useful; one horizontal sum per pixel and offset), which
 -- wins when the reduction per output is long enough to pay for that sum.
 -- Cost per pixel in 16-lane FMAs (a ymm FMA is half of one on Zen 4):
 -- vectors 9 INC x (OFFP / 16, or 1/2 when OFFP is 8); dots 2N x (9 INC /
--- 16 + 8), 8 the horizontal sum.  The dots are kept when 15 % cheaper.
--- PCV_DOT_P pixels share each input vector: up to 24 accumulators.
+-- 16 + 8), 8 the horizontal sum.  The dots are kept when 7 % cheaper and
+-- at least two pixels share each weight vector (2N <= 12; PCV_DOT_P pixels
+-- per block, up to 24 accumulators).  Measured (1 thread, Zen 4; ms,
+-- vectors -> dots): L5 num_param 1 0.56 -> 0.43, L3 num_param 5 (dots /
+-- vectors 0.90 by this count) 2.40 -> 2.20, L5 num_param 3 (0.92) 1.09 ->
+-- 1.06; L7 num_param 4 (1.11) 1.19 either way, L7 num_param 7 (0.97, one
+-- pixel per block) 2.08 -> 2.22.
 local function pconv_dot_plan(s)
   local vec = 9 * s.C * (s.OFFP <= 8 and 0.5 or s.OFFP / 16)
   local dot = 2 * s.N * (9 * s.C / 16 + 8)
-  s.PCV_DOT = (s.C % 16 == 0 and dot < 0.85 * vec) and 1 or 0
+  s.PCV_DOT = (s.C % 16 == 0 and 2 * s.N <= 12 and dot < 0.93 * vec) and 1 or 0
   s.PCV_DOT_P = clamp(24 // (2 * s.N), 1, 8)
 end
 
