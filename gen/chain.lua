@@ -17,6 +17,10 @@ local M = {}
 local WINO_TEMPLATES = { ["chain_gemm.c.in"] = true, ["detect_gemm.c.in"] = true }
 local WINO_NT = 96
 
+-- Floats of runtime/ablate_winograd.h's per-thread scratch for layers of
+-- at most cin input channels (abl_wino_scratch).
+function M.wino_scratch(cin) return 16 * WINO_NT * (cin + 8) end
+
 -- Same knobs (and reasons) as gen/conv.lua's gemm schedule.
 M.tuning = U.gemm_tuning
 
@@ -95,7 +99,7 @@ function M.render(cfg, g, variant, template)
     table.insert(g.BUF_OFFS, g.SHARED_FLOATS)
     g.SHARED_FLOATS = g.SHARED_FLOATS + u_off
     g.NBUFS = g.NBUFS + 1
-    wino_scratch = 16 * WINO_NT * (g.wino_cin_max + 8) -- abl_wino_scratch
+    wino_scratch = M.wino_scratch(g.wino_cin_max)
   end
   g.NLAYERS = #g.LAYERS
   g.PRIV_BN = 2 * g.bn_total
