@@ -80,22 +80,9 @@ function M.render(cfg, variant)
   end
   g.NBUFS = 2 + #g.BUF_CHANNELS
   -- the bottleneck's 3x3 Convs take the Winograd path as the C3 baseline's
-  -- do (gen/chain.lua): one more shared buffer for their transformed
-  -- weights, and its scratch in the private region
-  local wino_scratch = 0
-  if g.wino_cin_max then
-    local u_off = 0
-    for _, L in ipairs(g.LAYERS) do
-      if L.wino_floats then
-        L.wino, L.u_off = g.NBUFS, u_off
-        u_off = u_off + round_up(L.wino_floats, 16)
-      end
-    end
-    table.insert(g.BUF_OFFS, g.SHARED_FLOATS)
-    g.SHARED_FLOATS = g.SHARED_FLOATS + u_off
-    g.NBUFS = g.NBUFS + 1
-    wino_scratch = C.wino_scratch(g.wino_cin_max)
-  end
+  -- do: one more shared buffer for their transformed weights, and its
+  -- scratch in the private region
+  local wino_scratch = C.wino_layout(g)
   g.ATT_SHARED = g.SHARED_FLOATS
   g.A = D.attention(a.variant, g.N, c, g.H, g.W, variant)
   g.SHARED_FLOATS = g.SHARED_FLOATS + 3 * g.A.ACT + g.A.EXTRA_SHARED
