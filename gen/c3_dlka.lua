@@ -78,13 +78,17 @@ function M.render(cfg, variant)
     table.insert(g.BUF_OFFS, g.SHARED_FLOATS)
     g.SHARED_FLOATS = g.SHARED_FLOATS + round_up(g.N * ch * pix, 16)
   end
+  g.NBUFS = 2 + #g.BUF_CHANNELS
+  -- the bottleneck's 3x3 Convs take the Winograd path as the C3 baseline's
+  -- do: one more shared buffer for their transformed weights, and its
+  -- scratch in the private region
+  local wino_scratch = C.wino_layout(g)
   g.ATT_SHARED = g.SHARED_FLOATS
   g.A = D.attention(a.variant, g.N, c, g.H, g.W, variant)
   g.SHARED_FLOATS = g.SHARED_FLOATS + 3 * g.A.ACT + g.A.EXTRA_SHARED
-  g.NBUFS = 2 + #g.BUF_CHANNELS
   g.NLAYERS = #g.LAYERS
   g.PRIV_BN = 2 * g.bn_total
-  g.PRIV_ATT = g.PRIV_BN + round_up(g.kdim_max * g.TILE, 16)
+  g.PRIV_ATT = g.PRIV_BN + round_up(math.max(g.kdim_max * g.TILE, wino_scratch), 16)
   g.PRIV_FLOATS = g.PRIV_ATT + g.A.PRIV
   local root = cfg.gen_root or "gen"
   return T.render_file(root .. "/templates/c3_dlka.c.in", g)

@@ -17,6 +17,32 @@ local M = {}
 local WINO_TEMPLATES = { ["chain_gemm.c.in"] = true, ["detect_gemm.c.in"] = true }
 local WINO_NT = 96
 
+-- Floats of runtime/ablate_winograd.h's per-thread scratch for layers of
+-- at most cin input channels (abl_wino_scratch).
+function M.wino_scratch(cin) return 16 * WINO_NT * (cin + 8) end
+
+-- The Winograd candidates' transformed weights (L.wino_floats): each such
+-- layer gets L.wino (the buffer) and L.u_off, and the block one more shared
+-- buffer after its g.NBUFS ones (g.WINO_BUF, of g.WINO_FLOATS floats: the
+-- prepared buffer of ablate_kernel_prepare); returns the per-thread scratch in floats
+-- (0 without candidates).  For templates that render L.wino, L.u_off and
+-- call abl_chain_wino_weights.
+function M.wino_layout(g)
+  if not g.wino_cin_max then return 0 end
+  local u_off = 0
+  for _, L in ipairs(g.LAYERS) do
+    if L.wino_floats then
+      L.wino, L.u_off = g.NBUFS, u_off
+      u_off = u_off + round_up(L.wino_floats, 16)
+    end
+  end
+  table.insert(g.BUF_OFFS, g.SHARED_FLOATS)
+  g.SHARED_FLOATS = g.SHARED_FLOATS + u_off
+  g.WINO_BUF, g.WINO_FLOATS = g.NBUFS, u_off
+  g.NBUFS = g.NBUFS + 1
+  return M.wino_scratch(g.wino_cin_max)
+end
+
 -- Same knobs (and reasons) as gen/conv.lua's gemm schedule.
 M.tuning = U.gemm_tuning
 
@@ -83,24 +109,10 @@ function M.render(cfg, g, variant, template)
   -- call abl_chain_wino_weights): one more shared buffer for the
   -- transformed weights of every candidate layer
   local tmpl = template or g.template or "chain_gemm.c.in"
-  local wino_scratch = 0
   -- WINO_BUF: the U buffer's index (0: none); WINO_FLOATS: its size, also
   -- the size of the prepared buffer (ablate_kernel_prepare)
   g.WINO_BUF, g.WINO_FLOATS = 0, 0
-  if WINO_TEMPLATES[tmpl] and g.wino_cin_max then
-    local u_off = 0
-    for _, L in ipairs(g.LAYERS) do
-      if L.wino_floats then
-        L.wino, L.u_off = g.NBUFS, u_off
-        u_off = u_off + round_up(L.wino_floats, 16)
-      end
-    end
-    table.insert(g.BUF_OFFS, g.SHARED_FLOATS)
-    g.SHARED_FLOATS = g.SHARED_FLOATS + u_off
-    g.WINO_BUF, g.WINO_FLOATS = g.NBUFS, u_off
-    g.NBUFS = g.NBUFS + 1
-    wino_scratch = 16 * WINO_NT * (g.wino_cin_max + 8) -- abl_wino_scratch
-  end
+  local wino_scratch = WINO_TEMPLATES[tmpl] and M.wino_layout(g) or 0
   g.NLAYERS = #g.LAYERS
   g.PRIV_BN = 2 * g.bn_total
   g.PRIV_FLOATS = g.PRIV_BN + round_up(math.max(g.kdim_max * g.TILE, wino_scratch), 16)

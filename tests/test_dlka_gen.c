@@ -54,3 +54,13 @@ Test(gen_c3_dlka, blog, .timeout = 120)
     check("C3_DCNv3_DLKA c1=8 c2=8 g=2 h=7 w=10 batch=2", 55);
     check("C3_DCNv3_DLKA c1=8 c2=16 variant=dcnv3_lka h=8 w=11", 56);
 }
+
+/* The bottleneck's 3x3 Conv on the Winograd path (c_ a multiple of 8, as
+ * the C3 baseline runs it; AVX-512 builds): the official variant with the
+ * residual, batch 2, an odd number of rows (the last 2 x 2 tiles half off
+ * the map) and a map of several Winograd tiles per thread. */
+Test(gen_c3_dlka, winograd_bottleneck, .timeout = 120)
+{
+    check("C3_DCNv3_DLKA c1=12 c2=16 shortcut=1 variant=official h=9 w=7 batch=2", 60);
+    check("C3_DCNv3_DLKA c1=16 c2=32 shortcut=1 h=21 w=18", 61);
+}

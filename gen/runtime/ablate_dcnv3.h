@@ -8,8 +8,9 @@
  *   abl_ln_gelu_row      LayerNorm over the channels of each pixel of that
  *                        row, then GELU, written channels-last
  *   abl_dcn_softmax      softmax of each group's P mask logits of a pixel
- *   abl_dcn_corners      the 4 corner indices and weights of every point of
- *                        a pixel, vectorised over the points
+ *   abl_dcn_softmax_rows the same for n pixels, 16 of them as vector lanes
+ *   abl_dcn_corners      one 2 x 2 block index and 4 corner weights for
+ *                        every point of a pixel, vectorised over the points
  *   abl_dcn_core         one pixel's sampled core: per group and point the
  *                        4 corners' GC contiguous channels, explicit vectors
  * The DCNv3 row's kernel (templates/dcnv3_fused.c.in, sizes constant) and
