@@ -35,6 +35,10 @@ struct result_row {
      * process (paired.h), and that ratio's 95 % interval; NaN when the row
      * has no baseline or was written by an older ablate. */
     double ratio_vs_base, ratio_ci_lo, ratio_ci_hi;
+    /* The cache-line round trip between the first two vCPUs, sampled just
+     * before the timed loop (vcpu_roundtrip.h): near or far placement;
+     * NaN when not sampled (one vCPU, an older file). */
+    double roundtrip_ns;
 };
 
 extern const char *const results_columns[];
@@ -51,8 +55,8 @@ int results_flush(FILE *f, char *err, size_t errlen);
 int results_read(const char *path, struct result_row **rows, char *err, size_t errlen);
 /* The same, also giving the file's column count: results_ncolumns, or
  * fewer for a file an older ablate wrote (30: before `shard`, 31: before
- * the ratio columns; its missing columns read as empty; such a file can be
- * read, not appended to). */
+ * the ratio columns, 34: before `roundtrip_ns`; its missing columns read as
+ * empty; such a file can be read, not appended to). */
 int results_read_columns(const char *path, struct result_row **rows, int *ncols, char *err, size_t errlen);
 /* Initialise a row: numbers NaN/0, strings empty. */
 void result_row_clear(struct result_row *r);
