@@ -31,8 +31,9 @@ struct result_row {
     double max_abs, max_rel, nmse;            /* NaN when not checked */
     double load;            /* other processes' CPU use (cores) seen while timing */
     char shard[16];         /* "I/N" or "" */
-    /* This row's median over its baseline's, both timed interleaved in one
-     * process (paired.h), and that ratio's 95 % interval; NaN when the row
+    /* This row's time over its baseline's, both timed interleaved in one
+     * process (paired.h: each side's lower quartile of its round medians),
+     * and that ratio's 95 % interval; NaN when the row
      * has no baseline or was written by an older ablate. */
     double ratio_vs_base, ratio_ci_lo, ratio_ci_hi;
     /* The cache-line round trip between the first two vCPUs, sampled just
