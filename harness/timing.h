@@ -11,7 +11,8 @@
  * Before each pass the cache-line round trip between the first two vCPUs
  * is sampled (about 1 ms, vcpu_roundtrip.h) and reported beside the load:
  * it says whether the host ran the vCPUs near or far apart.  It is not
- * waited out: far stretches last minutes (docs/measurement.md). */
+ * waited out: far stretches last from seconds to minutes
+ * (docs/measurement.md, "Placement of the vCPUs, per row"). */
 #ifndef ABLATE_TIMING_H
 #define ABLATE_TIMING_H
 
