@@ -23,7 +23,7 @@ struct impl_report {
     struct timing_result t;
     struct parity par;
     int checked; /* par is meaningful */
-    double ratio, ratio_lo, ratio_hi; /* median over the baseline's best, same child; NaN: none */
+    double ratio, ratio_lo, ratio_hi; /* over the baseline's best, same child (paired.h); NaN: none */
 };
 
 struct exec_shared {

@@ -15,9 +15,10 @@
  *   PATH: not an ablate results file (header mismatch at column N: 'x', expected 'y')
  *   PATH: not an ablate results file (header mismatch at column N: missing, expected 'y')
  *   PATH: not an ablate results file (header mismatch at column N: 'x', expected end of line)
- *   PATH: line L: N fields, expected 34 (30 or 31 under an older file's header)
+ *   PATH: line L: N fields, expected 35 (30, 31 or 34 under an older file's header)
  *   PATH: written by an older ablate (no 'shard' column): rows cannot be appended to it; run into a new --out folder
- *         (or no 'ratio_vs_base' column, for a file from before the ratio columns)
+ *         (or no 'ratio_vs_base' column, for a file from before the ratio columns,
+ *         or no 'roundtrip_ns' column, before that one)
  *   PATH: line L, column 'threads': 'abc' is not a number
  *   PATH: CSV error: <libcsv's text>
  * results_write / results_flush do not know the path:
@@ -41,7 +42,7 @@ enum col_kind { COL_TEXT, COL_INT, COL_I64, COL_REAL };
 
 /* Files written before the `shard` column, and before the ratio columns
  * after it, are still read: their widths are known. */
-enum { RESULTS_COLUMNS_BEFORE_SHARD = 30, RESULTS_COLUMNS_BEFORE_RATIO = 31 };
+enum { RESULTS_COLUMNS_BEFORE_SHARD = 30, RESULTS_COLUMNS_BEFORE_RATIO = 31, RESULTS_COLUMNS_BEFORE_ROUNDTRIP = 34 };
 
 struct column {
     const char *name;
@@ -58,7 +59,8 @@ struct column {
     X(message, COL_TEXT) X(median_ms, COL_REAL) X(p10_ms, COL_REAL) X(p90_ms, COL_REAL)            \
     X(min_ms, COL_REAL) X(samples, COL_INT) X(gflops, COL_REAL) X(max_abs, COL_REAL)               \
     X(max_rel, COL_REAL) X(nmse, COL_REAL) X(load, COL_REAL) X(shard, COL_TEXT)               \
-    X(ratio_vs_base, COL_REAL) X(ratio_ci_lo, COL_REAL) X(ratio_ci_hi, COL_REAL)
+    X(ratio_vs_base, COL_REAL) X(ratio_ci_lo, COL_REAL) X(ratio_ci_hi, COL_REAL)                  \
+    X(roundtrip_ns, COL_REAL)
 
 #define COLUMN_NAME(name, kind) #name,
 #define COLUMN_ENTRY(name, kind)                                                                   \
@@ -67,7 +69,7 @@ struct column {
 const char *const results_columns[] = {RESULT_COLUMNS(COLUMN_NAME)};
 const int results_ncolumns = (int)(sizeof results_columns / sizeof results_columns[0]);
 static const struct column column_table[] = {RESULT_COLUMNS(COLUMN_ENTRY)};
-_Static_assert(sizeof results_columns / sizeof results_columns[0] == RESULTS_COLUMNS_BEFORE_RATIO + 3,
+_Static_assert(sizeof results_columns / sizeof results_columns[0] == RESULTS_COLUMNS_BEFORE_ROUNDTRIP + 1,
                "a new column goes last, and older files need a new RESULTS_COLUMNS_BEFORE_* rule");
 
 void result_row_clear(struct result_row *r)
@@ -252,7 +254,8 @@ static void on_record(int c, void *data)
     struct reader *r = data;
     if (r->failed)
         return;
-    if (r->line == 1 && (r->field == RESULTS_COLUMNS_BEFORE_SHARD || r->field == RESULTS_COLUMNS_BEFORE_RATIO))
+    if (r->line == 1 && (r->field == RESULTS_COLUMNS_BEFORE_SHARD || r->field == RESULTS_COLUMNS_BEFORE_RATIO ||
+                         r->field == RESULTS_COLUMNS_BEFORE_ROUNDTRIP))
         r->ncols = r->field; /* an older file: its rows leave the newer columns empty */
     else if (r->line == 1 && r->field < results_ncolumns && c != -1)
         fail(r, "%s: not an ablate results file (header mismatch at column %d: missing, expected '%s')",

@@ -31,10 +31,15 @@ struct result_row {
     double max_abs, max_rel, nmse;            /* NaN when not checked */
     double load;            /* other processes' CPU use (cores) seen while timing */
     char shard[16];         /* "I/N" or "" */
-    /* This row's median over its baseline's, both timed interleaved in one
-     * process (paired.h), and that ratio's 95 % interval; NaN when the row
+    /* This row's time over its baseline's, both timed interleaved in one
+     * process (paired.h: each side's lower quartile of its round medians),
+     * and that ratio's 95 % interval; NaN when the row
      * has no baseline or was written by an older ablate. */
     double ratio_vs_base, ratio_ci_lo, ratio_ci_hi;
+    /* The cache-line round trip between the first two vCPUs, sampled just
+     * before the timed loop (vcpu_roundtrip.h): near or far placement;
+     * NaN when not sampled (one vCPU, an older file). */
+    double roundtrip_ns;
 };
 
 extern const char *const results_columns[];
@@ -51,8 +56,8 @@ int results_flush(FILE *f, char *err, size_t errlen);
 int results_read(const char *path, struct result_row **rows, char *err, size_t errlen);
 /* The same, also giving the file's column count: results_ncolumns, or
  * fewer for a file an older ablate wrote (30: before `shard`, 31: before
- * the ratio columns; its missing columns read as empty; such a file can be
- * read, not appended to). */
+ * the ratio columns, 34: before `roundtrip_ns`; its missing columns read as
+ * empty; such a file can be read, not appended to). */
 int results_read_columns(const char *path, struct result_row **rows, int *ncols, char *err, size_t errlen);
 /* Initialise a row: numbers NaN/0, strings empty. */
 void result_row_clear(struct result_row *r);

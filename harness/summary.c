@@ -213,8 +213,9 @@ int summary_print(FILE *out, const char *csv_path, const char *xarg, int threads
     if (!t.nrows)
         fprintf(out, "(no rows%s)\n", threads > 0 ? " at this thread count" : "");
     else
-        fputs("best impl, median ms: the fastest generated kernel that passed; vs base: its median over the "
-              "(first listed) baseline's, same layer and threads, both timed interleaved in one process; 95% CI: "
+        fputs("best impl, median ms: the fastest generated kernel that passed; vs base: its time over the "
+              "(first listed) baseline's, same layer and threads, both timed interleaved in one process (each "
+              "side's lower quartile of its round medians); 95% CI: "
               "that ratio's paired bootstrap interval (docs/measurement.md); torch ms: PyTorch eager "
               "(scripts/torch_peer.py), same run\n",
               out);

@@ -1,6 +1,8 @@
 /* harness/timing.c — see timing.h. */
 #include "timing.h"
 
+#include "vcpu_roundtrip.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@ void timing_opts_default(struct timing_opts *o, int quick)
     o->max_samples = quick ? 20 : 400;
     o->max_load = 0.3;
     o->retries = quick ? 0 : 2;
+    o->probe_placement = 1;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -179,8 +182,10 @@ int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
             return -1;
         }
     }
-    double load = 0;
+    double load = 0, roundtrip = NAN;
     for (int attempt = 0; attempt <= o->retries; attempt++) {
+        if (o->probe_placement)
+            roundtrip = vcpu_roundtrip_ns();
         struct load_mark m;
         load_mark(&m);
         interleaved_pass(impls, n, samples, target, round_end, progress, arg);
@@ -202,6 +207,7 @@ int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
             rc = -1;
         timing_stats(samples[i], target[i], &impls[i].result);
         impls[i].result.load = load;
+        impls[i].result.roundtrip_ns = roundtrip;
         free(samples[i]);
     }
     return rc;

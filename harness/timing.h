@@ -7,7 +7,12 @@
  * Sample counts adapt: enough calls for min_time seconds and at least
  * min_samples, at most max_samples.  Other processes' CPU use is read from
  * /proc/stat around the loop; above `max_load` cores the loop waits for a
- * quiet window and is retried (the load seen is reported either way). */
+ * quiet window and is retried (the load seen is reported either way).
+ * Before each pass the cache-line round trip between the first two vCPUs
+ * is sampled (about 1 ms, vcpu_roundtrip.h) and reported beside the load:
+ * it says whether the host ran the vCPUs near or far apart.  It is not
+ * waited out: far stretches last from seconds to minutes
+ * (docs/measurement.md, "Placement of the vCPUs, per row"). */
 #ifndef ABLATE_TIMING_H
 #define ABLATE_TIMING_H
 
@@ -21,12 +26,14 @@ struct timing_opts {
     int min_samples, max_samples;
     double max_load;     /* cores used by other processes that trigger a retry */
     int retries;
+    int probe_placement; /* sample the vCPU round trip before the loop (vcpu_roundtrip.h) */
 };
 
 struct timing_result {
     double median_ms, p10_ms, p90_ms, min_ms;
     int samples;
     double load; /* other processes' CPU use, in cores, during the loop */
+    double roundtrip_ns; /* vCPU round trip sampled just before the loop kept; NaN: not sampled */
 };
 
 typedef void (*timed_fn)(void *ctx);
