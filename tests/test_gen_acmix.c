@@ -4,7 +4,8 @@
  *
  * Every case: random weights (op_acmix.init INIT_RANDOM: dep_conv and the
  * rates random too), input N(0,1), output and workspace poisoned with NaN
- * before the call, batch 2, and the same kernel run with 1 and 2 threads.
+ * before the call, batch 2 unless a case says 1, and the same kernel run
+ * with 1 and 2 threads.
  * Tolerance: the op row's tol_nmse (float32 sgemm and exp vs the double
  * reference; see its tol_reason), and the per-element bound of MODULES.md
  * 0.2. */
@@ -33,7 +34,7 @@ static struct gen_env test_env(void)
 
 struct acm_case {
     int cin, c, ka, head, stride, h, w;
-    int batch; /* 0: 2 */
+    int batch;
 };
 
 struct acm_data {
@@ -68,7 +69,7 @@ static void acm_setup(struct acm_data *d, const struct acm_case *c, uint64_t see
     struct rng r;
     memset(d, 0, sizeof *d);
     d->a = acm_args(c);
-    d->in = (struct shape4){c->batch ? c->batch : 2, c->cin, c->h, c->w};
+    d->in = (struct shape4){c->batch, c->cin, c->h, c->w};
     cr_assert_eq(op_acmix.validate(&d->a, d->in, err, sizeof err), 0, "%s", err);
     d->out = op_acmix.out_shape(&d->a, d->in);
     op_acmix.weights(&d->a, &d->wl);
@@ -148,10 +149,10 @@ static void check_case(const struct gen_env *env, const char *variant, const str
  * barely wider than the reflection padding, channel counts that are not
  * multiples of the 16-column chunks. */
 static const struct acm_case CASES[] = {
-    {4, 6, 3, 1, 1, 7, 9},   {5, 8, 5, 2, 1, 9, 8},    {6, 8, 7, 4, 1, 10, 12},
-    {4, 6, 3, 2, 2, 8, 10},  {3, 8, 5, 4, 2, 8, 12},   {5, 4, 7, 1, 2, 10, 8},
-    {3, 8, 3, 4, 1, 6, 5},   {4, 4, 7, 2, 1, 4, 9},    {3, 5, 5, 1, 1, 3, 11},
-    {8, 16, 9, 8, 1, 11, 19}, {7, 16, 11, 8, 2, 12, 18}, {16, 24, 7, 3, 1, 17, 21},
+    {4, 6, 3, 1, 1, 7, 9, 2},   {5, 8, 5, 2, 1, 9, 8, 2},    {6, 8, 7, 4, 1, 10, 12, 2},
+    {4, 6, 3, 2, 2, 8, 10, 2},  {3, 8, 5, 4, 2, 8, 12, 2},   {5, 4, 7, 1, 2, 10, 8, 2},
+    {3, 8, 3, 4, 1, 6, 5, 2},   {4, 4, 7, 2, 1, 4, 9, 2},    {3, 5, 5, 1, 1, 3, 11, 2},
+    {8, 16, 9, 8, 1, 11, 19, 2}, {7, 16, 11, 8, 2, 12, 18, 2}, {16, 24, 7, 3, 1, 17, 21, 2},
 };
 
 static void sweep(const char *variant)
@@ -171,7 +172,7 @@ Test(gen_acmix, split_variant, .timeout = 120) { sweep("split"); }
 Test(gen_acmix, realistic, .timeout = 120)
 {
     struct gen_env env = test_env();
-    const struct acm_case c[] = {{32, 32, 7, 4, 1, 24, 24}, {32, 32, 7, 4, 2, 24, 20}};
+    const struct acm_case c[] = {{32, 32, 7, 4, 1, 24, 24, 2}, {32, 32, 7, 4, 2, 24, 20, 2}};
     for (int i = 0; i < 2; i++)
         check_case(&env, "auto", &c[i], 900 + (uint64_t)i);
 }
@@ -186,6 +187,22 @@ Test(gen_acmix, weight_row_blocks, .timeout = 120)
     const struct acm_case c[] = {{16, 24, 5, 4, 1, 6, 7, 1}, {16, 24, 3, 2, 2, 6, 8, 1}};
     for (int i = 0; i < 2; i++)
         check_case(&env, "auto", &c[i], 950 + (uint64_t)i);
+}
+
+/* The same kernels built for an AVX2-only CPU (ABLATE_GEN_MARCH): 16
+ * vector registers, so kernel_att 7 runs the attention one output row per
+ * pass and kernel_att 5 two (the template's ROWS_PASS); on an AVX-512
+ * machine every kernel_att up to 11 takes two rows, and only odd heights
+ * reach the one-row pass.  Odd HO, stride 2, both thread counts. */
+Test(gen_acmix, avx2_builds, .timeout = 300)
+{
+    cr_assert_eq(setenv("ABLATE_GEN_MARCH", "x86-64-v3", 1), 0);
+    struct gen_env env = test_env();
+    const struct acm_case c[] = {
+        {6, 8, 7, 4, 1, 9, 12, 2}, {5, 8, 5, 2, 1, 9, 8, 1}, {5, 4, 7, 1, 2, 10, 8, 2}};
+    for (int i = 0; i < 3; i++)
+        check_case(&env, "auto", &c[i], 970 + (uint64_t)i);
+    cr_assert_eq(unsetenv("ABLATE_GEN_MARCH"), 0);
 }
 
 Test(gen_acmix, variants_listed)
