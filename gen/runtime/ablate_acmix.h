@@ -6,7 +6,7 @@
  *   abl_reflect        reflection index R(t, n) of MODULES.md 5.2 step 3
  *   abl_linspace_at    torch.linspace(-1, 1, n)[i] in float32
  *   abl_reflect_pad    one plane copied with reflection padding
- *   abl_softmax_cols   softmax down the rows of a [taps][vl] block, per column
+ * (its softmax, abl_softmax_cols, is in ablate_gen.h: DCNv3 shares it)
  */
 #ifndef ABLATE_ACMIX_H
 #define ABLATE_ACMIX_H
@@ -49,33 +49,6 @@ static inline void abl_reflect_pad(const float *src, float *dst, int h, int w, i
         }
         memcpy(d + pad, s, sizeof(float) * (size_t)w);
     }
-}
-
-/* p[k*vl + i] <- e^(p[k*vl + i] - max_k p[.][i]) for k < n, and
- * scale[i] <- num / sum_k (the normalisation, folded into whatever the
- * caller multiplies by; ACmix passes rate1).  vl <= 16 columns.  The max
- * vectorises only without -ftrapping-math (the template turns it off). */
-static inline void abl_softmax_cols(float *p, int n, int vl, float num, float *scale)
-{
-    float mx[16], sum[16];
-#pragma omp simd
-    for (int i = 0; i < vl; i++) {
-        mx[i] = p[i];
-        sum[i] = 0.0f;
-    }
-    for (int k = 1; k < n; k++)
-#pragma omp simd
-        for (int i = 0; i < vl; i++)
-            mx[i] = p[k * vl + i] > mx[i] ? p[k * vl + i] : mx[i];
-    for (int k = 0; k < n; k++)
-#pragma omp simd
-        for (int i = 0; i < vl; i++) {
-            p[k * vl + i] = abl_expf(p[k * vl + i] - mx[i]);
-            sum[i] += p[k * vl + i];
-        }
-#pragma omp simd
-    for (int i = 0; i < vl; i++)
-        scale[i] = num / sum[i];
 }
 
 #endif

@@ -246,29 +246,11 @@ ABL_DCN_SPECIALISE void abl_dcn_softmax_rows(float *m, int n, ptrdiff_t ld, int 
     for (int t0 = 0; t0 < n; t0 += L) {
         const int nb = n - t0 < L ? n - t0 : L;
         for (int gi = 0; gi < g; gi++) {
-            float *src = m + t0 * ld + gi * p, mx[L], sum[L];
+            float *src = m + t0 * ld + gi * p, sum[L];
             if (nb < L)
                 memset(blk, 0, sizeof(float) * (size_t)p * L);
             abl_transpose(src, ld, blk, L, nb, p);
-#pragma omp simd
-            for (int i = 0; i < L; i++)
-                mx[i] = blk[i];
-            for (int q = 1; q < p; q++)
-#pragma omp simd
-                for (int i = 0; i < L; i++)
-                    mx[i] = blk[q * L + i] > mx[i] ? blk[q * L + i] : mx[i];
-#pragma omp simd
-            for (int i = 0; i < L; i++)
-                sum[i] = 0.0f;
-            for (int q = 0; q < p; q++)
-#pragma omp simd
-                for (int i = 0; i < L; i++) {
-                    blk[q * L + i] = abl_expf(blk[q * L + i] - mx[i]);
-                    sum[i] += blk[q * L + i];
-                }
-#pragma omp simd
-            for (int i = 0; i < L; i++)
-                sum[i] = 1.0f / sum[i];
+            abl_softmax_cols(blk, p, L, 1.0f, sum); /* sum <- 1 / sum of the exps */
             for (int q = 0; q < p; q++)
 #pragma omp simd
                 for (int i = 0; i < L; i++)

@@ -12,6 +12,7 @@
  *   abl_bn_fold             BatchNorm (inference) -> per-channel scale/shift
  *   abl_expf, abl_silu      vectorisable e^x and SiLU
  *   abl_dfl_chunk           Detect's DFL expectation over a run of pixels
+ *   abl_softmax_cols        softmax down the rows of a [n][vl] block, per column
  *   abl_bn_act_rows         y = act(y * scale + shift) over a block of rows
  *   struct abl_conv_geom    geometry of one k x k convolution
  *   abl_im2col_tile         column panel of a run of output pixels
@@ -132,6 +133,34 @@ static inline void abl_dfl_chunk(const float *bins, ptrdiff_t step, const float 
         }
     for (int t = 0; t < n; t++)
         d[t] = e[t] / z[t];
+}
+
+/* p[k*vl + i] <- e^(p[k*vl + i] - max_k p[.][i]) for k < n, and
+ * scale[i] <- num / sum_k (the normalisation, folded into whatever the
+ * caller multiplies by; ACmix passes rate1, DCNv3's softmax of 16 pixels
+ * as lanes 1).  vl <= 16 columns.  The max vectorises only without
+ * -ftrapping-math (the ACmix template turns it off). */
+static inline void abl_softmax_cols(float *p, int n, int vl, float num, float *scale)
+{
+    float mx[16], sum[16];
+#pragma omp simd
+    for (int i = 0; i < vl; i++) {
+        mx[i] = p[i];
+        sum[i] = 0.0f;
+    }
+    for (int k = 1; k < n; k++)
+#pragma omp simd
+        for (int i = 0; i < vl; i++)
+            mx[i] = p[k * vl + i] > mx[i] ? p[k * vl + i] : mx[i];
+    for (int k = 0; k < n; k++)
+#pragma omp simd
+        for (int i = 0; i < vl; i++) {
+            p[k * vl + i] = abl_expf(p[k * vl + i] - mx[i]);
+            sum[i] += p[k * vl + i];
+        }
+#pragma omp simd
+    for (int i = 0; i < vl; i++)
+        scale[i] = num / sum[i];
 }
 
 /* The fused epilogue of a conv tile: for rows r < rows (output channels)
