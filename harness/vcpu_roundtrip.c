@@ -1,6 +1,8 @@
 /* harness/vcpu_roundtrip.c — see vcpu_roundtrip.h. */
 #include "vcpu_roundtrip.h"
 
+#include "stats.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
@@ -76,12 +78,6 @@ static void *pinger(void *arg)
     return NULL;
 }
 
-static int cmp_double(const void *x, const void *y)
-{
-    double a = *(const double *)x, c = *(const double *)y;
-    return (a > c) - (a < c);
-}
-
 int vcpu_roundtrip_between(int cpu_a, int cpu_b, int blocks, int per_block, double *ns)
 {
     *ns = NAN;
@@ -100,9 +96,7 @@ int vcpu_roundtrip_between(int cpu_a, int cpu_b, int blocks, int per_block, doub
             atomic_store(&b->stop, 1);
         pthread_join(tp, NULL);
         if (b->ok) {
-            qsort(b->block_ns, (size_t)blocks, sizeof b->block_ns[0], cmp_double);
-            *ns = blocks % 2 ? b->block_ns[blocks / 2]
-                             : 0.5 * (b->block_ns[blocks / 2 - 1] + b->block_ns[blocks / 2]);
+            *ns = stats_median(b->block_ns, blocks);
             rc = 0;
         }
     }

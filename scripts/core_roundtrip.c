@@ -14,7 +14,7 @@
  * harness/vcpu_roundtrip.c); prints the median block's round trip in ns.
  *
  * Build:  cc -O2 -std=c11 -D_GNU_SOURCE -pthread -Iharness scripts/core_roundtrip.c \
- *            harness/vcpu_roundtrip.c -o build/core_roundtrip
+ *            harness/vcpu_roundtrip.c harness/stats.c -lm -o build/core_roundtrip
  * Run:    build/core_roundtrip [A B]     (default CPUs 0 and 1; exit 1 if
  *         a thread cannot be pinned or started) */
 #include <stdio.h>
