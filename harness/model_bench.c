@@ -388,15 +388,27 @@ struct bench_out {
     int ok[3];
 };
 
+/* ", waited 12 s for a near placement" or "". */
+static const char *waited_note(const struct timing_result *e, char *buf, size_t len)
+{
+    if (e->placement_waited_s > 0)
+        snprintf(buf, len, ", waited %.0f s for a near placement", e->placement_waited_s);
+    else
+        buf[0] = '\0';
+    return buf;
+}
+
 static void print_e2e(const struct graph *g, const char *what, const struct timing_result *e,
                       const struct parity *p, double sum, int64_t flops, int threads, int ok)
 {
+    char wait[64];
     printf("%s%s end-to-end at %dx%d, %d thread%s: %.3f ms median (p10 %.3f, p90 %.3f, %d samples; "
-           "sum of layers %.3f ms; co-tenant load %.2f CPUs; huge pages %ld MiB), %.2f GFLOP/s; %s graph vs "
+           "sum of layers %.3f ms; co-tenant load %.2f CPUs; vCPU round trip %.0f ns%s; huge pages %ld MiB), "
+           "%.2f GFLOP/s; %s graph vs "
            "reference graph: max_abs=%.3g max_rel=%.3g nmse=%.3g %s\n",
            g->m->name, g->vendor && !strcmp(what, "oneDNN-conv") ? " with oneDNN convs" : "", g->size,
            g->size, threads, threads > 1 ? "s" : "", e->median_ms, e->p10_ms, e->p90_ms, e->samples, sum,
-           e->load, buf_huge_kib() / 1024, (double)flops / (e->median_ms * 1e6), what, p->max_abs, p->max_rel, p->nmse,
+           e->load, e->roundtrip_ns, waited_note(e, wait, sizeof wait), buf_huge_kib() / 1024, (double)flops / (e->median_ms * 1e6), what, p->max_abs, p->max_rel, p->nmse,
            ok ? "ok" : "FAIL");
 }
 
@@ -465,6 +477,8 @@ int model_bench(const struct model *m, int imgsz, int threads, int quick, int ve
         snprintf(err, errlen, "out of memory");
     b.ms = ms, b.vms = ms ? ms + m->nlayers : NULL;
     timing_opts_default(&o, quick);
+    if (threads < 2)
+        o.placement_wait_s = 0;
     for (int i = 0; rc == 0 && i < m->nlayers; i++) {
         if ((rc = time_one_layer(&g, i, &o, &ms[i], &ms[m->nlayers + i])) != 0) {
             snprintf(err, errlen, TIMING_OOM);
@@ -549,6 +563,8 @@ int model_bench_pair(const struct model *m, const struct model *base, int imgsz,
     if (rc == 0) {
         t[0].first_call_s = first_call_s(run_graph, &c[0]), t[1].first_call_s = first_call_s(run_graph, &c[1]);
         timing_opts_default(&o, quick);
+        if (threads < 2)
+            o.placement_wait_s = 0;
         if ((rc = timing_run(t, 2, &o, NULL, NULL)) != 0)
             snprintf(err, errlen, TIMING_OOM);
     }

@@ -10,6 +10,9 @@
 
 #include "gen.h"
 #include "peers.h"
+#include "timing.h"
+#include "vcpu_gate.h"
+#include "vcpu_roundtrip.h"
 
 #define PYTHON "/usr/bin/python3" /* the Debian interpreter with torch 1.13 */
 
@@ -118,7 +121,17 @@ int model_peer(const struct model *m, const char *peer, int imgsz, int threads, 
         printf("%s peer: skipped (%s)\n", name, why);
         return 1;
     }
+    /* A peer times itself in its own process: the harness can only wait
+     * for a near placement before it and check the placement after it. */
+    struct vcpu_gate gate;
+    vcpu_gate_init(&gate, threads > 1 ? timing_placement_budget(0) : 0);
+    double before = vcpu_gate_wait(&gate), after;
     struct peer_outcome o = run_peer(cmd);
+    while ((after = vcpu_roundtrip_ns()) > VCPU_NEAR_NS && o.kind == PEER_TIMED && vcpu_gate_redo(&gate, after)) {
+        printf("%s peer: the vCPUs were moved far apart during its run (round trip %.0f ns): again\n", name, after);
+        before = vcpu_gate_wait(&gate);
+        o = run_peer(cmd);
+    }
     if (o.kind == PEER_SKIPPED)
         printf("%s peer: skipped (%s)\n", name, o.detail);
     else if (o.kind == PEER_FAIL_PARITY) /* a wrong export's time would mislead: no ratio */
@@ -126,8 +139,9 @@ int model_peer(const struct model *m, const char *peer, int imgsz, int threads, 
     else if (o.kind == PEER_ERROR)
         printf("%s peer: failed (%s)\n", name, o.detail);
     else
-        printf("%s at %dx%d, %d thread%s: ours %.3f ms / %s %.3f ms = %.2fx%s\n", m->name, imgsz, imgsz,
-               threads, threads > 1 ? "s" : "", ours_ms, name, o.median_ms, ours_ms / o.median_ms,
-               e < 0 ? " (issue 7's target: <= 0.80x)" : "");
+        printf("%s at %dx%d, %d thread%s: ours %.3f ms / %s %.3f ms = %.2fx%s (vCPU round trip %.0f ns "
+               "before, %.0f after)\n",
+               m->name, imgsz, imgsz, threads, threads > 1 ? "s" : "", ours_ms, name, o.median_ms,
+               ours_ms / o.median_ms, e < 0 ? " (issue 7's target: <= 0.80x)" : "", before, after);
     return o.kind == PEER_TIMED ? 0 : 1;
 }

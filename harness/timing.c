@@ -1,6 +1,7 @@
 /* harness/timing.c — see timing.h. */
 #include "timing.h"
 
+#include "vcpu_gate.h"
 #include "vcpu_roundtrip.h"
 
 #include <math.h>
@@ -25,6 +26,17 @@ void timing_opts_default(struct timing_opts *o, int quick)
     o->max_load = 0.3;
     o->retries = quick ? 0 : 2;
     o->probe_placement = 1;
+    o->placement_wait_s = timing_placement_budget(quick);
+}
+
+double timing_placement_budget(int quick)
+{
+    const char *env = getenv("ABLATE_PLACEMENT_WAIT");
+    char *end;
+    double s = env && *env ? strtod(env, &end) : -1;
+    if (env && *env && *end == '\0' && s >= 0)
+        return s;
+    return quick ? 0 : TIMING_PLACEMENT_WAIT_S;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -119,16 +131,22 @@ static int target_samples(const struct timed_impl *t, const struct timing_opts *
     return (int)want;
 }
 
+/* The larger round trip; NaN only when both are. */
+static double larger(double a, double b) { return isnan(a) || b > a ? b : a; }
+
 /* One pass of interleaved rounds; samples[i] gets target[i] timings and
- * round_end[i][r] marks where round r of impl i ended. */
-static void interleaved_pass(struct timed_impl *impls, int n, double **samples, const int *target,
-                             int (*round_end)[TIMING_ROUNDS], void (*progress)(void *, int), void *arg)
+ * round_end[i][r] marks where round r of impl i ended.  With a gate the
+ * round trip is probed after every round (about 1 ms) into *rt_max, and the
+ * pass gives up (returns 1) when the gate wants it redone; else 0. */
+static int interleaved_pass(struct timed_impl *impls, int n, double **samples, const int *target,
+                            int (*round_end)[TIMING_ROUNDS], void (*progress)(void *, int), void *arg,
+                            struct vcpu_gate *gate, double *rt_max)
 {
     int have[TIMING_IMPLS_MAX] = {0}, max_target = 0;
     for (int i = 0; i < n; i++)
         max_target = target[i] > max_target ? target[i] : max_target;
     int rounds = max_target < TIMING_ROUNDS ? max_target : TIMING_ROUNDS;
-    for (int round = 0; round < rounds; round++)
+    for (int round = 0; round < rounds; round++) {
         for (int k = 0; k < n; k++) {
             int i = round % 2 ? n - 1 - k : k; /* A B, then B A: neither side always goes first */
             int quota = (target[i] * (round + 1)) / rounds - have[i];
@@ -144,6 +162,13 @@ static void interleaved_pass(struct timed_impl *impls, int n, double **samples, 
             }
             round_end[i][round] = have[i];
         }
+        if (gate && round + 1 < rounds) {
+            *rt_max = larger(*rt_max, gate->probe(gate->arg));
+            if (vcpu_gate_redo(gate, *rt_max))
+                return 1;
+        }
+    }
+    return 0;
 }
 
 /* The samples in the order taken, for paired comparisons: 0, or -1 when
@@ -183,14 +208,21 @@ int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
         }
     }
     double load = 0, roundtrip = NAN;
-    for (int attempt = 0; attempt <= o->retries; attempt++) {
-        if (o->probe_placement)
-            roundtrip = vcpu_roundtrip_ns();
+    struct vcpu_gate gate;
+    vcpu_gate_init(&gate, o->probe_placement ? o->placement_wait_s : 0);
+    for (int attempt = 0; attempt <= o->retries;) {
+        double rt = o->probe_placement ? vcpu_gate_wait(&gate) : NAN;
         struct load_mark m;
         load_mark(&m);
-        interleaved_pass(impls, n, samples, target, round_end, progress, arg);
+        int moved = interleaved_pass(impls, n, samples, target, round_end, progress, arg,
+                                     gate.budget_s > 0 ? &gate : NULL, &rt);
         load = load_since(&m);
-        if (load <= o->max_load || attempt == o->retries)
+        if (moved)
+            continue; /* the host moved a vCPU during the pass: wait for near and time it again */
+        roundtrip = o->probe_placement ? larger(rt, vcpu_roundtrip_ns()) : NAN;
+        if (vcpu_gate_redo(&gate, roundtrip))
+            continue;
+        if (load <= o->max_load || attempt++ == o->retries)
             break;
         /* A co-tenant was busy: wait for it (up to ~2 s) and measure again. */
         for (int w = 0; w < 10; w++) {
@@ -208,6 +240,7 @@ int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
         timing_stats(samples[i], target[i], &impls[i].result);
         impls[i].result.load = load;
         impls[i].result.roundtrip_ns = roundtrip;
+        impls[i].result.placement_waited_s = gate.waited_s;
         free(samples[i]);
     }
     return rc;

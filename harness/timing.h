@@ -8,11 +8,14 @@
  * min_samples, at most max_samples.  Other processes' CPU use is read from
  * /proc/stat around the loop; above `max_load` cores the loop waits for a
  * quiet window and is retried (the load seen is reported either way).
- * Before each pass the cache-line round trip between the first two vCPUs
- * is sampled (about 1 ms, vcpu_roundtrip.h) and reported beside the load:
- * it says whether the host ran the vCPUs near or far apart.  It is not
- * waited out: far stretches last from seconds to minutes
- * (docs/measurement.md, "Placement of the vCPUs, per row"). */
+ * Before and after each pass (and between its rounds where the wait below
+ * applies) the cache-line round trip between the first two vCPUs is
+ * sampled (about 1 ms each, vcpu_roundtrip.h) and the largest is reported
+ * beside the load: it says whether the host ran the vCPUs near
+ * or far apart.  Where `placement_wait_s` > 0 (multi-threaded timings) the
+ * pass waits, up to that budget, for a near placement and is redone when
+ * the placement turned far during it (vcpu_gate.h; docs/measurement.md,
+ * "Waiting for a near placement"). */
 #ifndef ABLATE_TIMING_H
 #define ABLATE_TIMING_H
 
@@ -26,14 +29,17 @@ struct timing_opts {
     int min_samples, max_samples;
     double max_load;     /* cores used by other processes that trigger a retry */
     int retries;
-    int probe_placement; /* sample the vCPU round trip before the loop (vcpu_roundtrip.h) */
+    int probe_placement; /* sample the vCPU round trip around the loop (vcpu_roundtrip.h) */
+    double placement_wait_s; /* budget to wait for a near placement (vcpu_gate.h); 0: never.
+                              * Set it to 0 for 1-thread timings: they do not depend on it. */
 };
 
 struct timing_result {
     double median_ms, p10_ms, p90_ms, min_ms;
     int samples;
     double load; /* other processes' CPU use, in cores, during the loop */
-    double roundtrip_ns; /* vCPU round trip sampled just before the loop kept; NaN: not sampled */
+    double roundtrip_ns; /* vCPU round trip, the larger of before and after the pass kept; NaN: not sampled */
+    double placement_waited_s; /* time spent waiting for a near placement */
 };
 
 typedef void (*timed_fn)(void *ctx);
@@ -56,7 +62,13 @@ struct timed_impl {
     struct timing_samples *keep; /* NULL, or filled with the samples (free with timing_samples_free) */
 };
 
+/* Quick: fewer samples, no retries, no placement wait.  The environment
+ * variable ABLATE_PLACEMENT_WAIT (seconds, 0 to turn it off) overrides the
+ * placement budget either way (default TIMING_PLACEMENT_WAIT_S). */
+#define TIMING_PLACEMENT_WAIT_S 60.0
 void timing_opts_default(struct timing_opts *o, int quick);
+/* The placement budget alone (for timings outside timing_run: the peers). */
+double timing_placement_budget(int quick);
 /* Times every impl; results in impls[i].result.  `progress` (may be NULL)
  * is called with the index of the impl about to run (the sweep child uses it
  * to tell the parent which impl hung or crashed).  0, or -1 when the sample
