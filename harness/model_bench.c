@@ -32,6 +32,7 @@
 #include "peak.h"
 #include "rng.h"
 #include "timing.h"
+#include "vcpu_gate.h"
 #include "variant_pick.h"
 
 /* Which implementation a layer (or the whole graph) runs: its generated
@@ -479,8 +480,14 @@ int model_bench(const struct model *m, int imgsz, int threads, int quick, int ve
     timing_opts_default(&o, quick);
     if (threads < 2)
         o.placement_wait_s = 0;
+    /* The layers share one placement budget; the end-to-end timing, the
+     * headline, gets a budget of its own. */
+    struct vcpu_gate layers_gate;
+    struct timing_opts lo = o;
+    vcpu_gate_init(&layers_gate, o.placement_wait_s);
+    lo.gate = &layers_gate;
     for (int i = 0; rc == 0 && i < m->nlayers; i++) {
-        if ((rc = time_one_layer(&g, i, &o, &ms[i], &ms[m->nlayers + i])) != 0) {
+        if ((rc = time_one_layer(&g, i, &lo, &ms[i], &ms[m->nlayers + i])) != 0) {
             snprintf(err, errlen, TIMING_OOM);
             break;
         }

@@ -27,6 +27,7 @@ void timing_opts_default(struct timing_opts *o, int quick)
     o->retries = quick ? 0 : 2;
     o->probe_placement = 1;
     o->placement_wait_s = timing_placement_budget(quick);
+    o->gate = NULL;
 }
 
 double timing_placement_budget(int quick)
@@ -208,19 +209,22 @@ int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
         }
     }
     double load = 0, roundtrip = NAN;
-    struct vcpu_gate gate;
-    vcpu_gate_init(&gate, o->probe_placement ? o->placement_wait_s : 0);
+    struct vcpu_gate own, *gate = o->gate ? o->gate : &own;
+    if (!o->gate)
+        vcpu_gate_init(&own, o->probe_placement ? o->placement_wait_s : 0);
+    double waited_before = gate->waited_s;
+    gate->redos = 0; /* the redo bound is per timing, the wait budget the gate's */
     for (int attempt = 0; attempt <= o->retries;) {
-        double rt = o->probe_placement ? vcpu_gate_wait(&gate) : NAN;
+        double rt = o->probe_placement ? vcpu_gate_wait(gate) : NAN;
         struct load_mark m;
         load_mark(&m);
         int moved = interleaved_pass(impls, n, samples, target, round_end, progress, arg,
-                                     gate.budget_s > 0 ? &gate : NULL, &rt);
+                                     gate->budget_s > 0 ? gate : NULL, &rt);
         load = load_since(&m);
         if (moved)
             continue; /* the host moved a vCPU during the pass: wait for near and time it again */
         roundtrip = o->probe_placement ? larger(rt, vcpu_roundtrip_ns()) : NAN;
-        if (vcpu_gate_redo(&gate, roundtrip))
+        if (vcpu_gate_redo(gate, roundtrip))
             continue;
         if (load <= o->max_load || attempt++ == o->retries)
             break;
@@ -240,7 +244,7 @@ int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
         timing_stats(samples[i], target[i], &impls[i].result);
         impls[i].result.load = load;
         impls[i].result.roundtrip_ns = roundtrip;
-        impls[i].result.placement_waited_s = gate.waited_s;
+        impls[i].result.placement_waited_s = gate->waited_s - waited_before;
         free(samples[i]);
     }
     return rc;

@@ -20,6 +20,8 @@
 #define ABLATE_TIMING_H
 
 #define TIMING_IMPLS_MAX 16
+
+struct vcpu_gate;
 /* Rounds of the interleaved loop: every impl is visited this many times
  * (fewer when it takes fewer samples); paired.c resamples them. */
 #define TIMING_ROUNDS 8
@@ -32,6 +34,8 @@ struct timing_opts {
     int probe_placement; /* sample the vCPU round trip around the loop (vcpu_roundtrip.h) */
     double placement_wait_s; /* budget to wait for a near placement (vcpu_gate.h); 0: never.
                               * Set it to 0 for 1-thread timings: they do not depend on it. */
+    struct vcpu_gate *gate;  /* NULL: each timing_run waits up to placement_wait_s; else this
+                              * gate's budget, shared by the caller's timings (model --bench) */
 };
 
 struct timing_result {
