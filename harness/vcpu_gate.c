@@ -4,7 +4,6 @@
 #include "vcpu_roundtrip.h"
 
 #include <math.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,22 +23,10 @@ static void real_sleep(void *arg, double s)
     }
 }
 
-static int first_two_cpus(int cpu[2])
-{
-    cpu_set_t set;
-    int n = 0;
-    if (sched_getaffinity(0, sizeof set, &set) != 0)
-        return -1;
-    for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
-        if (CPU_ISSET(c, &set))
-            cpu[n++] = c;
-    return n == 2 ? 0 : -1;
-}
-
 void vcpu_gate_init(struct vcpu_gate *g, double budget_s)
 {
     int cpu[2];
-    int shared = first_two_cpus(cpu) == 0 ? vcpu_share_llc("/sys", cpu[0], cpu[1]) : -1;
+    int shared = vcpu_first_two(cpu) == 0 ? vcpu_share_llc("/sys", cpu[0], cpu[1]) : -1;
     *g = (struct vcpu_gate){.budget_s = shared == 1 ? budget_s : 0, .probe = real_probe,
                             .sleep_s = real_sleep};
 }

@@ -104,17 +104,23 @@ int vcpu_roundtrip_between(int cpu_a, int cpu_b, int blocks, int per_block, doub
     return rc;
 }
 
-double vcpu_roundtrip_ns(void)
+int vcpu_first_two(int cpu[2])
 {
     cpu_set_t set;
-    int cpu[2], n = 0;
+    int n = 0;
     if (sched_getaffinity(0, sizeof set, &set) != 0)
-        return NAN;
+        return -1;
     for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
         if (CPU_ISSET(c, &set))
             cpu[n++] = c;
+    return n == 2 ? 0 : -1;
+}
+
+double vcpu_roundtrip_ns(void)
+{
+    int cpu[2];
     double ns;
-    if (n < 2 || vcpu_roundtrip_between(cpu[0], cpu[1], HARNESS_BLOCKS, HARNESS_PER_BLOCK, &ns) != 0)
+    if (vcpu_first_two(cpu) != 0 || vcpu_roundtrip_between(cpu[0], cpu[1], HARNESS_BLOCKS, HARNESS_PER_BLOCK, &ns) != 0)
         return NAN;
     return ns;
 }

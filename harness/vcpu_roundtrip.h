@@ -22,6 +22,9 @@
  * a thread cannot be started or pinned (then *ns is NaN). */
 int vcpu_roundtrip_between(int cpu_a, int cpu_b, int blocks, int per_block, double *ns);
 
+/* The first two CPUs this thread may run on: 0, or -1 when fewer. */
+int vcpu_first_two(int cpu[2]);
+
 /* The round trip between the first two CPUs this thread may run on, with
  * the harness's block sizes (about 1600 round trips: 0.1-1.2 ms); NaN
  * when it may run on fewer than two or the probe fails. */
