@@ -184,6 +184,27 @@ static void progress(const struct sweep_state *s, int k, int total, const struct
             k ? eta : "?", s->tty ? "\033[K" : "\n");
 }
 
+/* Waiting for a near vCPU placement (vcpu_gate.h) must neither push a
+ * configuration into its time limit nor stall a sweep on a host that keeps
+ * its vCPUs far apart: a configuration may wait a quarter of its limit, the
+ * whole sweep (this shard) SWEEP_PLACEMENT_WAIT_MAX_S. */
+#define SWEEP_PLACEMENT_WAIT_MAX_S 900.0
+
+static double placement_budget(double per_item, double timeout_s, double left)
+{
+    double b = per_item < timeout_s / 4 ? per_item : timeout_s / 4;
+    return b < left ? b : left;
+}
+
+/* What the item's timings waited (its impls are timed in one pass). */
+static double item_waited_s(const struct exec_shared *sh, int n_impl)
+{
+    double w = 0;
+    for (int j = 0; j < n_impl; j++)
+        w = sh->r[j].t.placement_waited_s > w ? sh->r[j].t.placement_waited_s : w;
+    return w;
+}
+
 int sweep_run(const struct plan *p, const struct sweep_opts *o, char *err, size_t errlen)
 {
     struct sweep_state s;
@@ -197,6 +218,7 @@ int sweep_run(const struct plan *p, const struct sweep_opts *o, char *err, size_
     }
     struct exec_opts eo = {.env = o->env, .init = p->init, .seed = p->seed};
     timing_opts_default(&eo.timing, o->quick);
+    double wait_per_item = eo.timing.placement_wait_s, wait_left = SWEEP_PLACEMENT_WAIT_MAX_S;
     struct exec_shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (sh == MAP_FAILED) {
         snprintf(err, errlen, "mmap: %s", strerror(errno));
@@ -229,7 +251,9 @@ int sweep_run(const struct plan *p, const struct sweep_opts *o, char *err, size_
             }
         else {
             eo.base = baseline_of(p, it);
+            eo.timing.placement_wait_s = placement_budget(wait_per_item, p->timeout_s, wait_left);
             sweep_run_item(it, &eo, p->timeout_s, sh);
+            wait_left -= item_waited_s(sh, it->n_impl);
         }
         rc = sweep_write_item(&s, it, sh, err, errlen);
     }
