@@ -3,7 +3,8 @@
 --
 -- Variants:
 --   gemm   per sample: softmax(fc2(relu(fc1(mean x))) / T) over the K
---          experts, the K kernels and biases mixed once, then the Conv
+--          experts, the K kernels and biases mixed once (v3: by every
+--          thread into its own workspace), then the Conv
 --          baseline's schedule: per-tile im2col + single-threaded sgemm,
 --          OpenMP across tiles, bias fused into the tile epilogue; depthwise
 --          (in/groups == 1) runs a direct per-plane conv instead
@@ -14,7 +15,7 @@
 --          instead (stride 2 mostly on a space-to-depth copy of the input).
 local P = require "dynconv_plan"
 
-local M = { version = 2, variants = { "gemm" } }
+local M = { version = 3, variants = { "gemm" } }
 M.tuning = P.tuning
 
 local int = P.int

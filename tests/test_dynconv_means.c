@@ -1,4 +1,4 @@
-/* tests/test_dynconv_means.c — abl_plane_mean (gen/runtime/ablate_dynconv.h),
+/* tests/test_dynconv_means.c — abl_plane_mean and abl_mix (gen/runtime/ablate_dynconv.h),
  * the channel means that feed every dynamic convolution's routing
  * (DYConv2d, DynamicConv, GhostModule, C2f_GhostModule_DynamicConv).
  *
@@ -56,4 +56,38 @@ Test(dynconv_means, close_to_double_sum)
         cr_assert_leq(fabs(m - ref), 4e-7 * fabs(ref), "hw %td: %.9g vs %.9g", hw, m, ref);
         free(p);
     }
+}
+
+/* abl_mix: every element t of dst is sum_e coef[e] * kernels[e * stride + t]
+ * whatever the length (whole register chunks of ABL_MIX_CHUNK, then a
+ * tail) and the expert count.  Small integers keep every sum exact in
+ * float; the gaps between expert rows (stride > len) hold NaN, so a read
+ * past a row shows. */
+Test(dynconv_mix, every_element_from_every_expert)
+{
+    static const int LENS[] = {1, 9, 63, 64, 65, 128, 144, 1152, 1153};
+    static const int EXPERTS[] = {1, 4, 16};
+    for (size_t li = 0; li < sizeof LENS / sizeof LENS[0]; li++)
+        for (size_t ei = 0; ei < sizeof EXPERTS / sizeof EXPERTS[0]; ei++) {
+            const int len = LENS[li], experts = EXPERTS[ei];
+            const ptrdiff_t stride = len + 7;
+            float *k = malloc((size_t)(experts * stride) * sizeof *k);
+            float *dst = malloc((size_t)len * sizeof *dst);
+            float coef[16];
+            cr_assert(k && dst);
+            for (ptrdiff_t i = 0; i < experts * stride; i++)
+                k[i] = i % stride < len ? (float)(i % stride % 50 + i / stride) : NAN;
+            for (int e = 0; e < experts; e++)
+                coef[e] = (float)(e % 4 + 1);
+            abl_mix(k, stride, coef, experts, len, dst);
+            for (int t = 0; t < len; t++) {
+                double want = 0.0;
+                for (int e = 0; e < experts; e++)
+                    want += (double)coef[e] * (t % 50 + e);
+                cr_assert_float_eq(dst[t], want, 0.0, "len %d, %d experts, element %d: %g, want %g",
+                                   len, experts, t, (double)dst[t], want);
+            }
+            free(k);
+            free(dst);
+        }
 }
