@@ -25,6 +25,10 @@ local int = U.int
 
 local M = { version = 1, variants = { "fused", "unfused" } }
 
+-- Floats past the last pixel's offsets-and-mask row that the corner plan's
+-- padding points read (ABL_DCN_OM_SLACK, runtime/ablate_dcnv3.h).
+M.OM_SLACK = 32
+
 
 -- A float as a C literal that round-trips (e.g. 1.0f, 0.25f).
 local function cfloat(v) return string.format("%.9gf", v):gsub("^(%-?%d+)f$", "%1.0f") end

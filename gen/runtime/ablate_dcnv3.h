@@ -260,6 +260,13 @@ ABL_DCN_SPECIALISE void abl_dcn_softmax_rows(float *m, int n, ptrdiff_t ld, int 
     }
 }
 
+/* Points of one pixel's corner plan as abl_dcn_corners computes it: G P
+ * rounded up to whole 16-float vectors; also the stride of its weight
+ * rows.  ABL_DCN_OM_SLACK: floats the callers allocate past the last
+ * pixel's offsets-and-mask row, which the padding points read. */
+enum { ABL_DCN_OM_SLACK = 32 };
+ABL_DCN_SPECIALISE int abl_dcn_gpv(int gp) { return (gp + 15) / 16 * 16; }
+
 /* Distance in floats from a point's first corner to its right and lower
  * corners in a channels-last h x w map of c channels: a one-pixel-wide
  * (or one-row) map has no second column (row), whose corner weights are 0
@@ -279,24 +286,33 @@ ABL_DCN_SPECIALISE ptrdiff_t abl_dcn_step_y(int c, int h, int w) { return h > 1 
  * One index per point instead of four: the corner sums load one index and
  * reach the other corners by constant displacements.
  * om: the pixel's offsets (x, y) per point, then its masks; grid_x /
- * grid_y: each point's kernel-grid offset (6.1 step 4).
- * Vectorised over the points (needs -fno-trapping-math for floorf). */
+ * grid_y: each point's kernel-grid offset (6.1 step 4), abl_dcn_gpv(gp)
+ * entries (the padding any value).
+ * Vectorised over the points (needs -fno-trapping-math for floorf), for
+ * abl_dcn_gpv(gp) of them: whole vectors, no scalar tail (gp = 36 at
+ * k = 3, g = 4 left 4 points to a scalar loop that cost as much as a
+ * vector iteration each).  The padding points read up to ABL_DCN_OM_SLACK
+ * floats past the pixel's om row (the next pixel's, or the slack the
+ * callers allocate), and their plan, written past gp, is never read.
+ * wt's corner rows are abl_dcn_gpv(gp) apart. */
 ABL_DCN_SPECIALISE void abl_dcn_corners(int gp, int h, int w, float osc, const float *restrict grid_x,
                                    const float *restrict grid_y, const float *restrict om,
                                    int use_mask, int ph, int pw, int32_t *restrict idx,
                                    float *restrict wt)
 {
     const float *m = om + 2 * gp;
+    const int gpv = abl_dcn_gpv(gp);
     const int wl = w > 1 ? w - 2 : 0, hl = h > 1 ? h - 2 : 0; /* last block column / row */
 #pragma omp simd
-    for (int q = 0; q < gp; q++) {
+    for (int q = 0; q < gpv; q++) {
         const float mq = use_mask ? m[q] : 1.0f;
         /* coordinates beyond the 1-pixel border are clamped: all their
-         * corners stay outside, and the float -> int conversion is safe */
+         * corners stay outside, and the float -> int conversion is safe
+         * (a NaN, e.g. a padding point's garbage, is clamped to -2 too) */
         float xs = (float)pw + osc * (grid_x[q] + om[2 * q]);
         float ys = (float)ph + osc * (grid_y[q] + om[2 * q + 1]);
-        xs = xs < -2.0f ? -2.0f : xs > (float)w + 1.0f ? (float)w + 1.0f : xs;
-        ys = ys < -2.0f ? -2.0f : ys > (float)h + 1.0f ? (float)h + 1.0f : ys;
+        xs = !(xs >= -2.0f) ? -2.0f : xs > (float)w + 1.0f ? (float)w + 1.0f : xs;
+        ys = !(ys >= -2.0f) ? -2.0f : ys > (float)h + 1.0f ? (float)h + 1.0f : ys;
         const float fx = floorf(xs), fy = floorf(ys), lx = xs - fx, ly = ys - fy;
         const int x0 = (int)fx, y0 = (int)fy;
         /* one unsigned compare per bound: with run-time sizes gcc keeps a
@@ -314,10 +330,10 @@ ABL_DCN_SPECIALISE void abl_dcn_corners(int gp, int h, int w, float osc, const f
         const float ay0 = y0 < 0 ? vy1 : y0 > hl ? (h > 1 ? 0.0f : vy0) : vy0;
         const float ay1 = y0 < 0 ? 0.0f : y0 > hl ? (h > 1 ? vy0 : 0.0f) : vy1;
         idx[q] = by * w + bx;
-        wt[0 * gp + q] = ay0 * ax0;
-        wt[1 * gp + q] = ay0 * ax1;
-        wt[2 * gp + q] = ay1 * ax0;
-        wt[3 * gp + q] = ay1 * ax1;
+        wt[0 * gpv + q] = ay0 * ax0;
+        wt[1 * gpv + q] = ay0 * ax1;
+        wt[2 * gpv + q] = ay1 * ax0;
+        wt[3 * gpv + q] = ay1 * ax1;
     }
 }
 
@@ -333,7 +349,7 @@ typedef float abl_vf4 __attribute__((vector_size(16)));
 
 /* dst[0 .. width) = sum over points q0 .. q0 + npts - 1 and their 4 corners
  * of wt * xp[corner][col ..]: xp one image, channels last (row stride c);
- * idx / wt as abl_dcn_corners writes them (stride gp), sx / sy the
+ * idx / wt as abl_dcn_corners writes them (stride gp: abl_dcn_gpv), sx / sy the
  * abl_dcn_step_x / _y displacements of the right / lower corners.  Eight
  * accumulators (corner x even / odd point): the sum is latency-bound
  * otherwise (a multiply-add takes 4 cycles and Zen 4 / Intel issue two a
@@ -402,7 +418,8 @@ ABL_DCN_SPECIALISE void abl_dcn_core(const float *restrict xp, int c, int h, int
     const int gc = c / g;
     const ptrdiff_t sx = abl_dcn_step_x(c, w), sy = abl_dcn_step_y(c, h, w);
     for (int gi = 0; gi < g; gi++)
-        abl_dcn_corner_sum(xp, c, sx, sy, idx, wt, g * p, gi * p, p, gi * gc, gc, core + gi * gc);
+        abl_dcn_corner_sum(xp, c, sx, sy, idx, wt, abl_dcn_gpv(g * p), gi * p, p, gi * gc, gc,
+                           core + gi * gc);
 }
 
 #endif
