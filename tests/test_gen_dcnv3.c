@@ -107,7 +107,8 @@ Test(gen_dcnv3, register_paths_edges, .timeout = 120)
 
 /* gen/dcnv3.lua's rows_per_tile (also the D-LKA attention's DCNv3 layers):
  * about 32k floats a tile, at least 4 tiles, the rows spread evenly over
- * an even number of tiles. */
+ * an even number of tiles, then a row or two less per tile where that
+ * evens out two threads' rows. */
 static int rows_per_tile(lua_State *L, int n, int c, int h, int w)
 {
     lua_getfield(L, -1, "rows_per_tile");
@@ -127,7 +128,8 @@ Test(gen_dcnv3, rows_per_tile_balances)
     lua_State *L = gen_check_require("dcnv3");
     cr_expect_eq(rows_per_tile(L, 1, 256, 20, 20), 5);  /* 6+6+6+2 -> 4 x 5 */
     cr_expect_eq(rows_per_tile(L, 1, 128, 40, 40), 5);  /* 6 x 6 + 4 -> 8 x 5 */
-    cr_expect_eq(rows_per_tile(L, 1, 64, 80, 80), 6);   /* 14 tiles: kept */
+    cr_expect_eq(rows_per_tile(L, 1, 64, 80, 80), 5);   /* 13 x 6 + 2: 42 + 38 rows -> 16 x 5 */
+    cr_expect_eq(rows_per_tile(L, 1, 64, 60, 60), 6);   /* 7 x 8 + 4: 32 + 28 rows -> 10 x 6 */
     cr_expect_eq(rows_per_tile(L, 1, 32, 80, 80), 10);  /* 7 tiles of 12 -> 8 x 10 */
     cr_expect_eq(rows_per_tile(L, 1, 64, 40, 40), 10);  /* 12+12+12+4 -> 4 x 10 */
     cr_expect_eq(rows_per_tile(L, 2, 16, 3, 5), 2);     /* 2 images x (2 + 1): 4 tiles */
