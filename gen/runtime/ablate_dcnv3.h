@@ -109,6 +109,50 @@ ABL_DCN_SPECIALISE void abl_dw_row_small(const float *restrict x, const float *r
     }
 }
 
+/* Widest padded row abl_dw_row_padded keeps on the stack (w + k - 1);
+ * abl_dw_row takes it for k >= 5 on rows narrower than
+ * ABL_DW_PADDED_SWITCH: at k = 3 (1 border column each side) the copy
+ * cost 2-3 % more than the tests it saves, at w = 20 as at w = 40. */
+enum { ABL_DW_PADDED_WMAX = 128, ABL_DW_PADDED_SWITCH = 64 };
+
+/* abl_dw_row_small for narrow rows: the k input rows of a channel copied
+ * into zero-padded rows first (pd zeros each side), so that one vector
+ * loop covers every column with no tests.  At w = 20 (YOLOv5n's P5) a
+ * 7 x 7 kernel left 6 of 20 columns to the per-tap tests of abl_dw_border,
+ * and the 14 interior ones were a vector and a tail: the depthwise conv
+ * was 15 % of C3_DCNv3_DLKA dcnv3_lka there (profile in
+ * docs/modules/performance.md).  Needs w + k - 1 <= ABL_DW_PADDED_WMAX. */
+ABL_DCN_SPECIALISE void abl_dw_row_padded(const float *restrict x, const float *restrict wt,
+                                          const float *restrict bias, int c, int h, int w, int k,
+                                          int r, float *restrict out)
+{
+    const int pd = (k - 1) / 2, wp = w + 2 * pd;
+    float buf[ABL_DW_KMAX * ABL_DW_PADDED_WMAX];
+    for (int u = 0; u < k; u++)
+        for (int j = 0; j < pd; j++)
+            buf[u * wp + j] = buf[u * wp + pd + w + j] = 0.0f;
+    for (int ch = 0; ch < c; ch++) {
+        float tw[ABL_DW_KMAX * ABL_DW_KMAX];
+        for (int u = 0; u < k; u++) {
+            const int yy = r - pd + u, in = yy >= 0 && yy < h;
+            memcpy(buf + u * wp + pd, x + ((ptrdiff_t)ch * h + (in ? yy : r)) * w,
+                   sizeof(float) * (size_t)w);
+            for (int v = 0; v < k; v++)
+                tw[u * k + v] = in ? wt[((ptrdiff_t)ch * k + u) * k + v] : 0.0f;
+        }
+        float *o = out + (ptrdiff_t)ch * w;
+        const float b = bias[ch];
+#pragma omp simd
+        for (int j = 0; j < w; j++) {
+            float acc = b;
+            for (int u = 0; u < k; u++)
+                for (int v = 0; v < k; v++)
+                    acc += tw[u * k + v] * buf[u * wp + j + v];
+            o[j] = acc;
+        }
+    }
+}
+
 /* The same for any k: per tap a vector loop over its clipped column range,
  * accumulating through the output row. */
 ABL_DCN_SPECIALISE void abl_dw_row_any(const float *restrict x, const float *restrict wt,
@@ -144,7 +188,9 @@ ABL_DCN_SPECIALISE void abl_dw_row(const float *restrict x, const float *restric
                                    const float *restrict bias, int c, int h, int w, int k, int r,
                                    float *restrict out)
 {
-    if (k <= ABL_DW_KMAX)
+    if (k >= 5 && k <= ABL_DW_KMAX && w < ABL_DW_PADDED_SWITCH && w + k - 1 <= ABL_DW_PADDED_WMAX)
+        abl_dw_row_padded(x, wt, bias, c, h, w, k, r, out);
+    else if (k <= ABL_DW_KMAX)
         abl_dw_row_small(x, wt, bias, c, h, w, k, r, out);
     else
         abl_dw_row_any(x, wt, bias, c, h, w, k, r, out);
