@@ -85,9 +85,10 @@ Test(gen_dcnv3, unfused, .timeout = 120)
 }
 
 /* The depthwise row's paths (ablate_dcnv3.h): maps narrower than the
- * kernel (no interior columns: border code only), one interior column,
- * dw_kernel_size 7 with rows off the map on both sides, 17 (beyond
- * ABL_DW_KMAX: the per-tap path) and 1 (no border); the sampler's
+ * kernel, one interior column, dw_kernel_size 7 with rows off the map on
+ * both sides (k >= 5 on rows narrower than 64: the zero-padded row copy),
+ * 5 on a 70-wide row (the interior loop and border tests), 3 (likewise),
+ * 17 (beyond ABL_DW_KMAX: the per-tap path) and 1 (no border); the sampler's
  * 16-wide blocks (GC 16, 24 = 16 + 8, 48 = 3 x 16) with an odd number of
  * points (k 3: 9, k 5: 25), so the last point goes to one chain alone. */
 Test(gen_dcnv3, register_paths_edges, .timeout = 120)
@@ -98,6 +99,7 @@ Test(gen_dcnv3, register_paths_edges, .timeout = 120)
         "DCNv3 channels=16 group=1 dw_kernel_size=5 h=3 w=2",
         "DCNv3 channels=16 group=1 dw_kernel_size=5 h=9 w=5",
         "DCNv3 channels=48 group=2 dw_kernel_size=17 h=11 w=19",
+        "DCNv3 channels=8 group=1 dw_kernel_size=5 h=3 w=70",
         "DCNv3 channels=48 group=1 kernel_size=5 pad=2 dw_kernel_size=1 h=8 w=9",
         "DCNv3 channels=96 group=2 dw_kernel_size=7 batch=2 h=20 w=20",
     };
