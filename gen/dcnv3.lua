@@ -25,6 +25,10 @@ local int = U.int
 
 local M = { version = 1, variants = { "fused", "unfused" } }
 
+-- Floats past the last pixel's offsets-and-mask row that the corner plan's
+-- padding points read (ABL_DCN_OM_SLACK, runtime/ablate_dcnv3.h).
+M.OM_SLACK = 32
+
 
 -- A float as a C literal that round-trips (e.g. 1.0f, 0.25f).
 local function cfloat(v) return string.format("%.9gf", v):gsub("^(%-?%d+)f$", "%1.0f") end
@@ -70,14 +74,32 @@ end
 -- threads balance.  Then the rows are spread evenly over an even number of
 -- tiles (when there are rows for it): 20 rows in tiles of 6 are 6 + 6 + 6
 -- + 2, and 40 rows 6 x 6 + 4, which leave one of two threads idle for most
--- of the last round; 4 x 5 and 8 x 5 do not.  Shared with the D-LKA
+-- of the last round; 4 x 5 and 8 x 5 do not.  Last, the tile may shrink by
+-- a row or two where that evens out the rows of two threads.  Shared with the D-LKA
 -- attention's DCNv3 layers (gen/dlka.lua).
+-- The rows the busier of 2 threads gets when the n * ceil(h / tr) tiles
+-- (the last of each image shorter) are split by schedule(static).
+local function busier_thread_rows(n, h, tr)
+  local nt = (h + tr - 1) // tr
+  local first, rows = (n * nt + 1) // 2, 0
+  for job = 0, first - 1 do rows = rows + math.min(tr, h - (job % nt) * tr) end
+  return math.max(rows, n * h - rows)
+end
+
 local function rows_per_tile(n, c, h, w, floats)
   local tr = math.min(math.max(1, floats // (w * c)), h)
   while tr > 1 and n * ((h + tr - 1) // tr) < 4 do tr = tr - 1 end
   local nt = (h + tr - 1) // tr
   if (n * nt) % 2 == 1 and nt < h then nt = nt + 1 end
-  return (h + nt - 1) // nt
+  tr = (h + nt - 1) // nt
+  -- 80 rows come out as 14 tiles of 6 (the last of 2): 42 rows for one
+  -- thread, 38 for the other; one or two rows less per tile may split them
+  -- evenly (16 x 5: 40 + 40).  Keep the largest tile of the best split.
+  local best = tr
+  for t = tr - 1, math.max(1, tr - 2), -1 do
+    if busier_thread_rows(n, h, t) < busier_thread_rows(n, h, best) then best = t end
+  end
+  return best
 end
 
 local function tile_rows(g) return rows_per_tile(g.B, g.C, g.H, g.W, 32768) end

@@ -23,6 +23,16 @@ Test(gen_dlka, official, .timeout = 120)
     check("deformable_LKA_Attention d_model=80 variant=official h=11 w=13", 57);
 }
 
+/* The direct offset convs skip the taps that read only padding for a block
+ * of pixels: on a 20 x 20 map (YOLOv5n's P5) 45 % of the 7x7 dilation-3
+ * taps; one tap per reduction block at 40 channels (its 104 x 40 weights
+ * past the L1 block), so whole blocks start from the bias. */
+Test(gen_dlka, official_padding_taps, .timeout = 120)
+{
+    check("deformable_LKA_Attention d_model=40 variant=official h=20 w=20", 60);
+    check("deformable_LKA_Attention d_model=8 variant=official h=20 w=17", 61);
+}
+
 Test(gen_dlka, official_im2col, .timeout = 120)
 {
     gen_check_variant("deformable_LKA_Attention d_model=5 variant=official h=7 w=9 batch=2", 58,

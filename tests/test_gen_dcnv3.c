@@ -85,9 +85,10 @@ Test(gen_dcnv3, unfused, .timeout = 120)
 }
 
 /* The depthwise row's paths (ablate_dcnv3.h): maps narrower than the
- * kernel (no interior columns: border code only), one interior column,
- * dw_kernel_size 7 with rows off the map on both sides, 17 (beyond
- * ABL_DW_KMAX: the per-tap path) and 1 (no border); the sampler's
+ * kernel, one interior column, dw_kernel_size 7 with rows off the map on
+ * both sides (k >= 5 on rows narrower than 64: the zero-padded row copy),
+ * 5 on a 70-wide row (the interior loop and border tests), 3 (likewise),
+ * 17 (beyond ABL_DW_KMAX: the per-tap path) and 1 (no border); the sampler's
  * 16-wide blocks (GC 16, 24 = 16 + 8, 48 = 3 x 16) with an odd number of
  * points (k 3: 9, k 5: 25), so the last point goes to one chain alone. */
 Test(gen_dcnv3, register_paths_edges, .timeout = 120)
@@ -98,6 +99,7 @@ Test(gen_dcnv3, register_paths_edges, .timeout = 120)
         "DCNv3 channels=16 group=1 dw_kernel_size=5 h=3 w=2",
         "DCNv3 channels=16 group=1 dw_kernel_size=5 h=9 w=5",
         "DCNv3 channels=48 group=2 dw_kernel_size=17 h=11 w=19",
+        "DCNv3 channels=8 group=1 dw_kernel_size=5 h=3 w=70",
         "DCNv3 channels=48 group=1 kernel_size=5 pad=2 dw_kernel_size=1 h=8 w=9",
         "DCNv3 channels=96 group=2 dw_kernel_size=7 batch=2 h=20 w=20",
     };
@@ -107,7 +109,8 @@ Test(gen_dcnv3, register_paths_edges, .timeout = 120)
 
 /* gen/dcnv3.lua's rows_per_tile (also the D-LKA attention's DCNv3 layers):
  * about 32k floats a tile, at least 4 tiles, the rows spread evenly over
- * an even number of tiles. */
+ * an even number of tiles, then a row or two less per tile where that
+ * evens out two threads' rows. */
 static int rows_per_tile(lua_State *L, int n, int c, int h, int w)
 {
     lua_getfield(L, -1, "rows_per_tile");
@@ -127,7 +130,8 @@ Test(gen_dcnv3, rows_per_tile_balances)
     lua_State *L = gen_check_require("dcnv3");
     cr_expect_eq(rows_per_tile(L, 1, 256, 20, 20), 5);  /* 6+6+6+2 -> 4 x 5 */
     cr_expect_eq(rows_per_tile(L, 1, 128, 40, 40), 5);  /* 6 x 6 + 4 -> 8 x 5 */
-    cr_expect_eq(rows_per_tile(L, 1, 64, 80, 80), 6);   /* 14 tiles: kept */
+    cr_expect_eq(rows_per_tile(L, 1, 64, 80, 80), 5);   /* 13 x 6 + 2: 42 + 38 rows -> 16 x 5 */
+    cr_expect_eq(rows_per_tile(L, 1, 64, 60, 60), 6);   /* 7 x 8 + 4: 32 + 28 rows -> 10 x 6 */
     cr_expect_eq(rows_per_tile(L, 1, 32, 80, 80), 10);  /* 7 tiles of 12 -> 8 x 10 */
     cr_expect_eq(rows_per_tile(L, 1, 64, 40, 40), 10);  /* 12+12+12+4 -> 4 x 10 */
     cr_expect_eq(rows_per_tile(L, 2, 16, 3, 5), 2);     /* 2 images x (2 + 1): 4 tiles */

@@ -109,6 +109,50 @@ ABL_DCN_SPECIALISE void abl_dw_row_small(const float *restrict x, const float *r
     }
 }
 
+/* Widest padded row abl_dw_row_padded keeps on the stack (w + k - 1);
+ * abl_dw_row takes it for k >= 5 on rows narrower than
+ * ABL_DW_PADDED_SWITCH: at k = 3 (1 border column each side) the copy
+ * cost 2-3 % more than the tests it saves, at w = 20 as at w = 40. */
+enum { ABL_DW_PADDED_WMAX = 128, ABL_DW_PADDED_SWITCH = 64 };
+
+/* abl_dw_row_small for narrow rows: the k input rows of a channel copied
+ * into zero-padded rows first (pd zeros each side), so that one vector
+ * loop covers every column with no tests.  At w = 20 (YOLOv5n's P5) a
+ * 7 x 7 kernel left 6 of 20 columns to the per-tap tests of abl_dw_border,
+ * and the 14 interior ones were a vector and a tail: the depthwise conv
+ * was 15 % of C3_DCNv3_DLKA dcnv3_lka there (profile in
+ * docs/modules/performance.md).  Needs w + k - 1 <= ABL_DW_PADDED_WMAX. */
+ABL_DCN_SPECIALISE void abl_dw_row_padded(const float *restrict x, const float *restrict wt,
+                                          const float *restrict bias, int c, int h, int w, int k,
+                                          int r, float *restrict out)
+{
+    const int pd = (k - 1) / 2, wp = w + 2 * pd;
+    float buf[ABL_DW_KMAX * ABL_DW_PADDED_WMAX];
+    for (int u = 0; u < k; u++)
+        for (int j = 0; j < pd; j++)
+            buf[u * wp + j] = buf[u * wp + pd + w + j] = 0.0f;
+    for (int ch = 0; ch < c; ch++) {
+        float tw[ABL_DW_KMAX * ABL_DW_KMAX];
+        for (int u = 0; u < k; u++) {
+            const int yy = r - pd + u, in = yy >= 0 && yy < h;
+            memcpy(buf + u * wp + pd, x + ((ptrdiff_t)ch * h + (in ? yy : r)) * w,
+                   sizeof(float) * (size_t)w);
+            for (int v = 0; v < k; v++)
+                tw[u * k + v] = in ? wt[((ptrdiff_t)ch * k + u) * k + v] : 0.0f;
+        }
+        float *o = out + (ptrdiff_t)ch * w;
+        const float b = bias[ch];
+#pragma omp simd
+        for (int j = 0; j < w; j++) {
+            float acc = b;
+            for (int u = 0; u < k; u++)
+                for (int v = 0; v < k; v++)
+                    acc += tw[u * k + v] * buf[u * wp + j + v];
+            o[j] = acc;
+        }
+    }
+}
+
 /* The same for any k: per tap a vector loop over its clipped column range,
  * accumulating through the output row. */
 ABL_DCN_SPECIALISE void abl_dw_row_any(const float *restrict x, const float *restrict wt,
@@ -144,7 +188,9 @@ ABL_DCN_SPECIALISE void abl_dw_row(const float *restrict x, const float *restric
                                    const float *restrict bias, int c, int h, int w, int k, int r,
                                    float *restrict out)
 {
-    if (k <= ABL_DW_KMAX)
+    if (k >= 5 && k <= ABL_DW_KMAX && w < ABL_DW_PADDED_SWITCH && w + k - 1 <= ABL_DW_PADDED_WMAX)
+        abl_dw_row_padded(x, wt, bias, c, h, w, k, r, out);
+    else if (k <= ABL_DW_KMAX)
         abl_dw_row_small(x, wt, bias, c, h, w, k, r, out);
     else
         abl_dw_row_any(x, wt, bias, c, h, w, k, r, out);
@@ -260,6 +306,13 @@ ABL_DCN_SPECIALISE void abl_dcn_softmax_rows(float *m, int n, ptrdiff_t ld, int 
     }
 }
 
+/* Points of one pixel's corner plan as abl_dcn_corners computes it: G P
+ * rounded up to whole 16-float vectors; also the stride of its weight
+ * rows.  ABL_DCN_OM_SLACK: floats the callers allocate past the last
+ * pixel's offsets-and-mask row, which the padding points read. */
+enum { ABL_DCN_OM_SLACK = 32 };
+ABL_DCN_SPECIALISE int abl_dcn_gpv(int gp) { return (gp + 15) / 16 * 16; }
+
 /* Distance in floats from a point's first corner to its right and lower
  * corners in a channels-last h x w map of c channels: a one-pixel-wide
  * (or one-row) map has no second column (row), whose corner weights are 0
@@ -279,24 +332,33 @@ ABL_DCN_SPECIALISE ptrdiff_t abl_dcn_step_y(int c, int h, int w) { return h > 1 
  * One index per point instead of four: the corner sums load one index and
  * reach the other corners by constant displacements.
  * om: the pixel's offsets (x, y) per point, then its masks; grid_x /
- * grid_y: each point's kernel-grid offset (6.1 step 4).
- * Vectorised over the points (needs -fno-trapping-math for floorf). */
+ * grid_y: each point's kernel-grid offset (6.1 step 4), abl_dcn_gpv(gp)
+ * entries (the padding any value).
+ * Vectorised over the points (needs -fno-trapping-math for floorf), for
+ * abl_dcn_gpv(gp) of them: whole vectors, no scalar tail (gp = 36 at
+ * k = 3, g = 4 left 4 points to a scalar loop that cost as much as a
+ * vector iteration each).  The padding points read up to ABL_DCN_OM_SLACK
+ * floats past the pixel's om row (the next pixel's, or the slack the
+ * callers allocate), and their plan, written past gp, is never read.
+ * wt's corner rows are abl_dcn_gpv(gp) apart. */
 ABL_DCN_SPECIALISE void abl_dcn_corners(int gp, int h, int w, float osc, const float *restrict grid_x,
                                    const float *restrict grid_y, const float *restrict om,
                                    int use_mask, int ph, int pw, int32_t *restrict idx,
                                    float *restrict wt)
 {
     const float *m = om + 2 * gp;
+    const int gpv = abl_dcn_gpv(gp);
     const int wl = w > 1 ? w - 2 : 0, hl = h > 1 ? h - 2 : 0; /* last block column / row */
 #pragma omp simd
-    for (int q = 0; q < gp; q++) {
+    for (int q = 0; q < gpv; q++) {
         const float mq = use_mask ? m[q] : 1.0f;
         /* coordinates beyond the 1-pixel border are clamped: all their
-         * corners stay outside, and the float -> int conversion is safe */
+         * corners stay outside, and the float -> int conversion is safe
+         * (a NaN, e.g. a padding point's garbage, is clamped to -2 too) */
         float xs = (float)pw + osc * (grid_x[q] + om[2 * q]);
         float ys = (float)ph + osc * (grid_y[q] + om[2 * q + 1]);
-        xs = xs < -2.0f ? -2.0f : xs > (float)w + 1.0f ? (float)w + 1.0f : xs;
-        ys = ys < -2.0f ? -2.0f : ys > (float)h + 1.0f ? (float)h + 1.0f : ys;
+        xs = !(xs >= -2.0f) ? -2.0f : xs > (float)w + 1.0f ? (float)w + 1.0f : xs;
+        ys = !(ys >= -2.0f) ? -2.0f : ys > (float)h + 1.0f ? (float)h + 1.0f : ys;
         const float fx = floorf(xs), fy = floorf(ys), lx = xs - fx, ly = ys - fy;
         const int x0 = (int)fx, y0 = (int)fy;
         /* one unsigned compare per bound: with run-time sizes gcc keeps a
@@ -314,10 +376,10 @@ ABL_DCN_SPECIALISE void abl_dcn_corners(int gp, int h, int w, float osc, const f
         const float ay0 = y0 < 0 ? vy1 : y0 > hl ? (h > 1 ? 0.0f : vy0) : vy0;
         const float ay1 = y0 < 0 ? 0.0f : y0 > hl ? (h > 1 ? vy0 : 0.0f) : vy1;
         idx[q] = by * w + bx;
-        wt[0 * gp + q] = ay0 * ax0;
-        wt[1 * gp + q] = ay0 * ax1;
-        wt[2 * gp + q] = ay1 * ax0;
-        wt[3 * gp + q] = ay1 * ax1;
+        wt[0 * gpv + q] = ay0 * ax0;
+        wt[1 * gpv + q] = ay0 * ax1;
+        wt[2 * gpv + q] = ay1 * ax0;
+        wt[3 * gpv + q] = ay1 * ax1;
     }
 }
 
@@ -333,7 +395,7 @@ typedef float abl_vf4 __attribute__((vector_size(16)));
 
 /* dst[0 .. width) = sum over points q0 .. q0 + npts - 1 and their 4 corners
  * of wt * xp[corner][col ..]: xp one image, channels last (row stride c);
- * idx / wt as abl_dcn_corners writes them (stride gp), sx / sy the
+ * idx / wt as abl_dcn_corners writes them (stride gp: abl_dcn_gpv), sx / sy the
  * abl_dcn_step_x / _y displacements of the right / lower corners.  Eight
  * accumulators (corner x even / odd point): the sum is latency-bound
  * otherwise (a multiply-add takes 4 cycles and Zen 4 / Intel issue two a
@@ -402,7 +464,8 @@ ABL_DCN_SPECIALISE void abl_dcn_core(const float *restrict xp, int c, int h, int
     const int gc = c / g;
     const ptrdiff_t sx = abl_dcn_step_x(c, w), sy = abl_dcn_step_y(c, h, w);
     for (int gi = 0; gi < g; gi++)
-        abl_dcn_corner_sum(xp, c, sx, sy, idx, wt, g * p, gi * p, p, gi * gc, gc, core + gi * gc);
+        abl_dcn_corner_sum(xp, c, sx, sy, idx, wt, abl_dcn_gpv(g * p), gi * p, p, gi * gc, gc,
+                           core + gi * gc);
 }
 
 #endif

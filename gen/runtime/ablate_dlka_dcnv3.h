@@ -38,18 +38,21 @@ struct abl_dcn_geom {
 
 static inline int abl_dcn_gp(struct abl_dcn_geom d) { return d.g * d.k * d.k; }
 
-/* Shared floats of one layer: xp (n h w c) and offsets + mask (n h w 3GP). */
+/* Shared floats of one layer: xp (n h w c) and offsets + mask (n h w 3GP,
+ * + the slack abl_dcn_corners' padding points read). */
 static inline ptrdiff_t abl_dcn_shared_floats(struct abl_dcn_geom d)
 {
     const ptrdiff_t px = (ptrdiff_t)d.n * d.h * d.w;
-    return (px * d.c + 15) / 16 * 16 + (px * 3 * abl_dcn_gp(d) + 15) / 16 * 16;
+    return (px * d.c + 15) / 16 * 16 + (px * 3 * abl_dcn_gp(d) + ABL_DCN_OM_SLACK + 15) / 16 * 16;
 }
 
 /* Private floats: the row plane (c w), LN stats (2 w), the x1 / core tile
- * (tr w c), the corner plan of one pixel (8 GP), the kernel grid (2 GP). */
+ * (tr w c), the corner plan of one pixel (8 GPV: weights, indices), the
+ * kernel grid (2 GPV); GPV = abl_dcn_gpv(GP). */
 static inline ptrdiff_t abl_dcn_priv_floats(struct abl_dcn_geom d)
 {
-    ptrdiff_t f = (ptrdiff_t)d.c * d.w + 2 * d.w + (ptrdiff_t)d.tr * d.w * d.c + 10 * abl_dcn_gp(d);
+    ptrdiff_t f = (ptrdiff_t)d.c * d.w + 2 * d.w + (ptrdiff_t)d.tr * d.w * d.c +
+                  10 * abl_dcn_gpv(abl_dcn_gp(d));
     return (f + 15) / 16 * 16;
 }
 
@@ -87,13 +90,13 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *cons
 
 /* The kernel-point grid of MODULES.md 6.1 step 4, repeated per group:
  * point a * k + cc samples column offset -half + a dil, row offset
- * -half + cc dil. */
+ * -half + cc dil; 0 for abl_dcn_corners' padding points. */
 ABL_DCN_SPECIALISE void abl_dcn_grid(struct abl_dcn_geom d, float *grid_x, float *grid_y)
 {
-    const int p = d.k * d.k, half = d.dil * (d.k - 1) / 2;
-    for (int q = 0; q < abl_dcn_gp(d); q++) {
-        grid_x[q] = (float)(-half + q % p / d.k * d.dil);
-        grid_y[q] = (float)(-half + q % p % d.k * d.dil);
+    const int p = d.k * d.k, half = d.dil * (d.k - 1) / 2, gp = abl_dcn_gp(d);
+    for (int q = 0; q < abl_dcn_gpv(gp); q++) {
+        grid_x[q] = q < gp ? (float)(-half + q % p / d.k * d.dil) : 0.0f;
+        grid_y[q] = q < gp ? (float)(-half + q % p % d.k * d.dil) : 0.0f;
     }
 }
 
@@ -102,12 +105,12 @@ ABL_DCN_SPECIALISE void abl_dcn_grid(struct abl_dcn_geom d, float *grid_x, float
 ABL_DCN_SPECIALISE void abl_dcn_phase_b(struct abl_dcn_geom d, const float *const *wp, const float *xp,
                                    const float *om, float *priv, float *y, int row0)
 {
-    const int gp = abl_dcn_gp(d), nom = 3 * gp, p = d.k * d.k;
+    const int gp = abl_dcn_gp(d), gpv = abl_dcn_gpv(gp), nom = 3 * gp, p = d.k * d.k;
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
     float *core = priv + (ptrdiff_t)d.c * d.w + 2 * d.w;
-    float *wt = core + (ptrdiff_t)d.tr * d.w * d.c, *grid_x = wt + 8 * gp, *grid_y = grid_x + gp;
-    int32_t *idx = (int32_t *)(wt + 4 * gp);
+    float *wt = core + (ptrdiff_t)d.tr * d.w * d.c, *grid_x = wt + 8 * gpv, *grid_y = grid_x + gpv;
+    int32_t *idx = (int32_t *)(wt + 4 * gpv);
     abl_dcn_grid(d, grid_x, grid_y);
     for (int t = 0; t < np; t++) {
         abl_dcn_corners(gp, d.h, d.w, 1.0f, grid_x, grid_y, om + (ptrdiff_t)(p0 + t) * nom, 1,

@@ -10,7 +10,8 @@
  * beyond M), and a register-blocked micro-kernel keeps P pixels x MB
  * vectors of accumulators while it walks (tap, channel): per step MB weight
  * vectors (reused by the P pixels) and P broadcast input values, which are
- * read straight from the padded copy — no panel, no packing, no borders.
+ * read straight from the padded copy — no panel, no packing, no borders;
+ * taps that fall wholly in the padding for a block of pixels are skipped.
  * The reduction is cut into blocks of whole taps x a channel range whose
  * weights fit in L1 (ABL_OFF_BLOCK_BYTES: 28 KiB of the 32 measured 1-4 %
  * faster than 16 on the Zen 4 EPYC); a block's accumulators go to the
@@ -25,6 +26,7 @@
 #define ABLATE_RUNTIME_DLKA_OFFSETS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "ablate_gen.h"
@@ -159,20 +161,67 @@ static inline void abl_off_pad_rows(struct abl_off_geom g, const float *x, int r
     }
 }
 
-/* One register chunk (MB vectors at m0) over every pixel of the tile, for
- * one reduction block (taps [t0, t0 + ntap), channels [c0, c0 + kc)). */
+/* Bit q set: tap t0 + q (q < ntap <= 64) of pixel pix (flat index in the
+ * image) samples inside the map, for any pixel pix0 .. pix1.  A tap outside
+ * reads only the zero padding: the 7x7 dilation-3 conv over a 20 x 20 map
+ * (YOLOv5n's P5) has 45 % of its taps there, over 40 x 40 24 %. */
+static inline uint64_t abl_off_taps_inside(struct abl_off_geom g, int pix0, int pix1, int t0,
+                                           int ntap)
+{
+    uint64_t hit = 0;
+    for (int pix = pix0; pix <= pix1; pix++) {
+        const int oy = pix / g.w - g.pad, ox = pix % g.w - g.pad;
+        for (int q = 0; q < ntap; q++) {
+            const int y = oy + (t0 + q) / g.k * g.dil, x = ox + (t0 + q) % g.k * g.dil;
+            if ((unsigned)y < (unsigned)g.h && (unsigned)x < (unsigned)g.w)
+                hit |= (uint64_t)1 << q;
+        }
+    }
+    return hit;
+}
+
+/* One register chunk (MB vectors at m0) over every pixel of the tile
+ * (pixels p0 .. p0 + np - 1 of the image), for one reduction block (taps
+ * [t0, t0 + ntap), channels [c0, c0 + kc)).  Per block of P pixels only
+ * the runs of taps that reach inside the map are summed (the others
+ * multiply zeros); a block with none in the first reduction block starts
+ * from the bias. */
 static inline __attribute__((always_inline)) void
 abl_off_chunk(const int P, const int MB, struct abl_off_geom g, int mpad, const float *xpad,
-              const int *base, int np, const ptrdiff_t *toff, int ntap, int c0, int kc,
-              const float *wb, const float *bias, int first, float *out)
+              const int *base, int p0, int np, const ptrdiff_t *toff, int t0, int ntap, int c0,
+              int kc, const float *wb, const float *bias, int first, float *out)
 {
+    const ptrdiff_t wtap = (ptrdiff_t)g.c * mpad;
+    const uint64_t all = ntap < 64 ? ((uint64_t)1 << ntap) - 1 : ~(uint64_t)0;
     for (int t = 0; t < np; t += P) {
         const float *x[ABL_OFF_PMAX];
+        const int last = t + P - 1 < np ? t + P - 1 : np - 1;
+        float *o = out + (ptrdiff_t)t * mpad;
 #pragma GCC unroll 16
         for (int p = 0; p < P; p++) /* past the tile's end: its last pixel again */
             x[p] = xpad + base[t + p < np ? t + p : np - 1] + c0;
-        abl_off_micro(P, MB, x, toff, ntap, kc, wb, (ptrdiff_t)g.c * mpad, mpad, bias, first,
-                      out + (ptrdiff_t)t * mpad, mpad);
+        const uint64_t hit = abl_off_taps_inside(g, p0 + t, p0 + last, t0, ntap);
+        if (hit == all) {
+            abl_off_micro(P, MB, x, toff, ntap, kc, wb, wtap, mpad, bias, first, o, mpad);
+            continue;
+        }
+        int started = 0;
+        for (int q = 0; q < ntap;) {
+            if (!(hit >> q & 1)) {
+                q++;
+                continue;
+            }
+            int r = q + 1;
+            while (r < ntap && (hit >> r & 1))
+                r++;
+            abl_off_micro(P, MB, x, toff + q, r - q, kc, wb + q * wtap, wtap, mpad, bias,
+                          first && !started, o, mpad);
+            started = 1;
+            q = r;
+        }
+        if (first && !started)
+            for (int p = 0; p < P; p++)
+                memcpy(o + (ptrdiff_t)p * mpad, bias, sizeof(float) * MB * ABL_OFF_VL);
     }
 }
 
@@ -203,11 +252,11 @@ static inline void abl_off_tile(struct abl_off_geom g, const float *xpad, const 
             for (int m0 = 0; m0 < b.mpad; m0 += b.mb * ABL_OFF_VL) {
                 const float *wb = wpk + ((ptrdiff_t)t0 * g.c + c0) * b.mpad + m0;
                 if (b.p == ABL_OFF_PS && b.mb == ABL_OFF_MBS)
-                    abl_off_chunk(ABL_OFF_PS, ABL_OFF_MBS, g, b.mpad, xpad, base, np, toff + t0, nt,
-                                  c0, nc, wb, bpad + m0, first, off + m0);
+                    abl_off_chunk(ABL_OFF_PS, ABL_OFF_MBS, g, b.mpad, xpad, base, p0, np, toff + t0,
+                                  t0, nt, c0, nc, wb, bpad + m0, first, off + m0);
                 else
-                    abl_off_chunk(ABL_OFF_PL, ABL_OFF_MBL, g, b.mpad, xpad, base, np, toff + t0, nt,
-                                  c0, nc, wb, bpad + m0, first, off + m0);
+                    abl_off_chunk(ABL_OFF_PL, ABL_OFF_MBL, g, b.mpad, xpad, base, p0, np, toff + t0,
+                                  t0, nt, c0, nc, wb, bpad + m0, first, off + m0);
             }
         }
     }
