@@ -159,6 +159,60 @@ Test(gen_akconv, direct_pconv_dot, .timeout = 120)
     }
 }
 
+/* 1 when the shared object at so_path holds an instruction on a zmm
+ * register (objdump's disassembly), 0 when none, -1 when it cannot tell. */
+static int uses_zmm(const char *so_path)
+{
+    char cmd[GEN_PATH_MAX + 64];
+    snprintf(cmd, sizeof cmd, "objdump -d --no-show-raw-insn '%s'", so_path);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    char line[512];
+    int zmm = 0, lines = 0;
+    while (fgets(line, sizeof line, p)) {
+        lines++;
+        zmm |= strstr(line, "%zmm") != NULL;
+    }
+    return pclose(p) == 0 && lines > 0 ? zmm : -1;
+}
+
+/* The AVX2 fallbacks (8-float vectors, 16 registers), built for an
+ * AVX2-only CPU (ABLATE_GEN_MARCH=x86-64-v3; on an AVX-512 machine the only
+ * way they run): every variant on shapes where the AVX-512 build takes
+ * p_conv as dots (inc a multiple of 16, num_param 1 and 5: the fallback is
+ * pconv_tile's 8-wide chunks), 2N past one chunk (num_param 13: 32
+ * offsets), outputs not a multiple of 8 or of a register chunk (20, 72),
+ * both grids and strides.  The direct kernel must hold no zmm instruction
+ * (objdump), i.e. really be the fallback. */
+Test(gen_akconv, avx2_fallbacks, .timeout = 300)
+{
+    cr_assert_eq(setenv("ABLATE_GEN_MARCH", "x86-64-v3", 1), 0);
+    struct gen_env env = gen_check_env();
+    const char *variants[] = {"direct", "gemm", "fused"};
+    const struct akc_case cases[] = {
+        {16, 8, 1, 2, 0, "ij", 9, 13},
+        {64, 16, 5, 2, 0, "ij", 13, 10},
+        {16, 20, 13, 1, 1, "xy", 7, 9},
+        {32, 72, 3, 2, 1, "ij", 12, 11},
+    };
+    for (int i = 0; i < 4; i++)
+        for (int v = 0; v < 3; v++)
+            check_case(&env, variants[v], &cases[i], 61 + (uint64_t)i);
+    for (int i = 0; i < 4; i++) {
+        struct gen_case g;
+        struct gen_kernel k;
+        char err[ERR_MAX];
+        akc_setup(&g, &cases[i], 61 + (uint64_t)i);
+        cr_assert_eq(gen_build(&env, &g.inst.args, g.inst.in, "direct", &k, err, sizeof err), GEN_OK,
+                     "%s", err);
+        cr_expect_eq(uses_zmm(k.so_path), 0, "%s: %s is not an AVX2-only build", g.spec, k.so_path);
+        gen_unload(&k);
+        gen_case_free(&g);
+    }
+    cr_assert_eq(unsetenv("ABLATE_GEN_MARCH"), 0);
+}
+
 /* A non-finite offset must give NaN outputs (as the reference does; the
  * harness then rejects the run), never an out-of-range read. */
 Test(gen_akconv, nonfinite_offset_is_nan_not_a_crash)
