@@ -117,6 +117,15 @@ Test(variant_pick, cache_keeps_the_choice_per_key, .timeout = 120)
     remove_dir(dir);
 }
 
+/* The line of `ablate model --bench` output `out` about AKConv layer
+ * `layer`, or NULL. */
+static const char *pick_line(const char *out, int layer)
+{
+    char want[64];
+    snprintf(want, sizeof want, "\nlayer %d AKConv: variant ", layer);
+    return strstr(out, want);
+}
+
 /* A two-AKConv backbone: each AKConv layer's choice is printed, the
  * Conv (whose generator does not ask) is not; a second run takes the
  * choices from the build folder's cache and says so. */
@@ -133,9 +142,7 @@ Test(variant_pick, model_bench_prints_each_choice, .timeout = 300)
     run_ablate(&r, args);
     cr_expect_eq(r.status, 0, "status %d: %s", r.status, r.err);
     for (int layer = 1; layer <= 2; layer++) {
-        char want[64];
-        snprintf(want, sizeof want, "\nlayer %d AKConv: variant ", layer);
-        const char *at = strstr(r.out, want);
+        const char *at = pick_line(r.out, layer);
         cr_expect(at && (strstr(at, " chosen by timing (direct ") ||
                          strstr(at, "/gen/variant_picks.txt (timed then: direct ")) &&
                       strstr(at, " ms, gemm ") && strstr(at, " ms, fused "),
@@ -146,9 +153,7 @@ Test(variant_pick, model_bench_prints_each_choice, .timeout = 300)
     run_ablate(&r, args);
     cr_expect_eq(r.status, 0, "status %d: %s", r.status, r.err);
     for (int layer = 1; layer <= 2; layer++) {
-        char want[64];
-        snprintf(want, sizeof want, "\nlayer %d AKConv: variant ", layer);
-        const char *at = strstr(r.out, want);
+        const char *at = pick_line(r.out, layer);
         cr_expect(at && strstr(at, ", cached choice from ") &&
                       strstr(at, "/gen/variant_picks.txt (timed then: direct "),
                   "second run: %s", r.out);
