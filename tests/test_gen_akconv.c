@@ -132,8 +132,9 @@ Test(gen_akconv, direct_blocking_edges, .timeout = 120)
 
 /* p_conv as dot products along the channels (gen/akconv.lua
  * pconv_dot_plan: INC a multiple of 16, few offsets): num_param 1, 2 and
- * 5, pixel blocks (24 / 2N pixels) that do not divide the tile, both
- * grids, stride 1 and 2.  The generated source must use it (with
+ * 5, and 3 at inc 32 and 6 at inc 16 (dots since the rule was checked on
+ * more rows), pixel blocks (24 / 2N pixels) that do not divide the tile,
+ * both grids, stride 1 and 2.  The generated source must use it (with
  * AVX-512; without it the template falls back to pconv_tile). */
 Test(gen_akconv, direct_pconv_dot, .timeout = 120)
 {
@@ -142,8 +143,10 @@ Test(gen_akconv, direct_pconv_dot, .timeout = 120)
         {16, 8, 1, 2, 0, "ij", 9, 13},
         {32, 24, 2, 1, 1, "xy", 11, 7},
         {64, 16, 5, 2, 0, "ij", 13, 10},
+        {32, 40, 3, 1, 0, "xy", 9, 8},
+        {16, 16, 6, 2, 1, "ij", 11, 12},
     };
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 5; i++) {
         struct gen_case g;
         struct gen_kernel k;
         char err[ERR_MAX], src[1 << 16];
