@@ -157,8 +157,8 @@ end
 -- one pixel per block) 2.08 -> 2.22.  Checked on 20 more rows (the same
 -- kernel built both ways, alternated twice, docs/modules/performance.md,
 -- 2026-12-05 fourth pass): dots were 4-11 % faster where HSUM = 8 chose
--- vectors at inc 16 (num_param 2, 3, 5) and inc 32 (num_param 3), even at
--- inc 32 num_param 6 and within 3 % either way at inc >= 64, num_param >= 3;
+-- vectors at inc 16 (num_param 2, 3, 5) and inc 32 (num_param 3), a tie at
+-- inc 32 num_param 6, within 3 % either way at inc >= 64, num_param >= 3;
 -- vectors won only where OFFP = 2N (num_param 4: inc 32 1.07, inc 64
 -- 0.97-0.99).  HSUM = 2 gives those choices (the rows within 3 % excepted).
 local PCV_DOT_HSUM = 2
