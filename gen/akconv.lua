@@ -148,16 +148,23 @@ end
 -- wins when the reduction per output is long enough to pay for that sum.
 -- Cost per pixel in 16-lane FMAs (a ymm FMA is half of one on Zen 4):
 -- vectors 9 INC x (OFFP / 16, or 1/2 when OFFP is 8); dots 2N x (9 INC /
--- 16 + 8), 8 the horizontal sum.  The dots are kept when 7 % cheaper and
--- at least two pixels share each weight vector (2N <= 12; PCV_DOT_P pixels
--- per block, up to 24 accumulators).  Measured (1 thread, Zen 4; ms,
--- vectors -> dots): L5 num_param 1 0.56 -> 0.43, L3 num_param 5 (dots /
--- vectors 0.90 by this count) 2.40 -> 2.20, L5 num_param 3 (0.92) 1.09 ->
--- 1.06; L7 num_param 4 (1.11) 1.19 either way, L7 num_param 7 (0.97, one
--- pixel per block) 2.08 -> 2.22.
+-- 16 + HSUM), HSUM the horizontal sum's share.  The dots are kept when 7 %
+-- cheaper and at least two pixels share each weight vector (2N <= 12;
+-- PCV_DOT_P pixels per block, up to 24 accumulators).  First calibrated on
+-- four rows with HSUM = 8 (1 thread, Zen 4; ms, vectors -> dots): L5
+-- num_param 1 0.56 -> 0.43, L3 num_param 5 2.40 -> 2.20, L5 num_param 3
+-- 1.09 -> 1.06; L7 num_param 4 1.19 either way, L7 num_param 7 (2N = 14,
+-- one pixel per block) 2.08 -> 2.22.  Checked on 20 more rows (the same
+-- kernel built both ways, alternated twice, docs/modules/performance.md,
+-- 2026-12-05 fourth pass): dots were 4-11 % faster where HSUM = 8 chose
+-- vectors at inc 16 (num_param 2, 3, 5) and inc 32 (num_param 3), a tie at
+-- inc 32 num_param 6, within 3 % either way at inc >= 64, num_param >= 3;
+-- vectors won only where OFFP = 2N (num_param 4: inc 32 1.07, inc 64
+-- 0.97-0.99).  HSUM = 2 gives those choices (the rows within 3 % excepted).
+local PCV_DOT_HSUM = 2
 local function pconv_dot_plan(s)
   local vec = 9 * s.C * (s.OFFP <= 8 and 0.5 or s.OFFP / 16)
-  local dot = 2 * s.N * (9 * s.C / 16 + 8)
+  local dot = 2 * s.N * (9 * s.C / 16 + PCV_DOT_HSUM)
   s.PCV_DOT = (s.C % 16 == 0 and 2 * s.N <= 12 and dot < 0.93 * vec) and 1 or 0
   s.PCV_DOT_P = clamp(24 // (2 * s.N), 1, 8)
 end

@@ -62,6 +62,7 @@ struct graph {
     struct model_arena arena; /* the buffers behind outs */
     int64_t nwork;
     int size, vendor; /* vendor: build the oneDNN lowerings */
+    char picks[GEN_PATH_MAX + 32]; /* the variant choices' cache (variant_pick.h) */
 };
 
 /* A timed call: one layer or the whole graph in one mode. */
@@ -185,7 +186,7 @@ static int layer_setup(struct graph *g, const struct gen_env *env, int i, int th
         return 0; /* no generator: the reference */
     if (nv > 1 && gen_pick_by_timing(env, L->op)) {
         if (variant_pick(env, &r->inst, (const float *const *)r->ws.ptr, r->x, r->y, threads, names,
-                         nv, &r->k, &r->pick, e, sizeof e) != 0)
+                         nv, g->picks, &r->k, &r->pick, e, sizeof e) != 0)
             return layer_fail(g->m, i, err, errlen, "%s", e);
     } else if (gen_build(env, &L->args, r->inst.in, names[0], &r->k, e, sizeof e) != GEN_OK)
         return layer_fail(g->m, i, err, errlen, "%s", e);
@@ -238,6 +239,7 @@ static int graph_setup(struct graph *g, const struct model *m, int size, int thr
     }
     if (model_shapes(m, size, g->shapes, err, errlen) != 0 || gen_env_init(&env, err, errlen) != 0)
         return -1;
+    snprintf(g->picks, sizeof g->picks, "%s/gen/variant_picks.txt", env.build);
     int64_t pack = 0;
     for (int i = 0; i < m->nlayers; i++) {
         if (layer_setup(g, &env, i, threads, err, errlen) != 0)
@@ -371,8 +373,12 @@ static void print_picks(const struct graph *g)
         const struct variant_pick *p = &g->runs[i].pick;
         if (p->n == 0)
             continue;
-        printf("layer %d %s: variant %s chosen by timing (", i, g->m->layers[i].op->name,
-               p->names[p->chosen]);
+        if (p->cached)
+            printf("layer %d %s: variant %s, cached choice from %s (timed then: ", i,
+                   g->m->layers[i].op->name, p->names[p->chosen], g->picks);
+        else
+            printf("layer %d %s: variant %s chosen by timing (", i, g->m->layers[i].op->name,
+                   p->names[p->chosen]);
         for (int v = 0; v < p->n; v++)
             printf("%s%s %.4f ms", v ? ", " : "", p->names[v], p->ms[v]);
         printf("; load %.2f)\n", p->load);

@@ -2,9 +2,11 @@
 #include "variant_pick.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buffers.h"
+#include "meta.h"
 #include "timing.h"
 
 /* One candidate: its kernel, its own workspace, the layer's buffers. */
@@ -54,18 +56,99 @@ static int build_all(const struct gen_env *env, const struct instance *inst, cha
     return 0;
 }
 
-int variant_pick(const struct gen_env *env, const struct instance *inst, const float *const *w,
-                 const float *x, float *y, int threads, char names[][GEN_NAME_MAX], int n,
-                 struct gen_kernel *k, struct variant_pick *p, char *err, size_t errlen)
+/* ------------------------------------------------------------ cache */
+
+/* The cache key of one choice: the machine (fingerprint id: CPU, cores,
+ * BLAS, compiler), the thread count and every candidate's cached .so name,
+ * which hashes its source (the layer's exact shape included), compiler,
+ * flags and runtime headers: a changed kernel or machine never meets an
+ * old choice. */
+static void cache_key(const struct candidate *c, int n, int threads, char *key, size_t len)
 {
-    struct candidate c[GEN_VARIANTS_MAX];
-    struct timed_impl t[GEN_VARIANTS_MAX];
-    memset(c, 0, sizeof c), memset(t, 0, sizeof t), memset(p, 0, sizeof *p);
-    n = n < GEN_VARIANTS_MAX ? n : GEN_VARIANTS_MAX;
+    struct fingerprint fp;
+    fingerprint_read(&fp);
+    size_t used = (size_t)snprintf(key, len, "fp=%s threads=%d kernels=", fp.id, threads);
+    for (int i = 0; i < n && used < len; i++) {
+        const char *base = strrchr(c[i].k.so_path, '/');
+        base = base ? base + 1 : c[i].k.so_path;
+        used += (size_t)snprintf(key + used, len - used, "%s%.*s", i ? "," : "",
+                                 (int)strcspn(base, "."), base);
+    }
+}
+
+/* Parses "chosen=NAME load=L NAME=MS ..." (the rest of a cache line) into
+ * p for the candidates names[0 .. n); 0 when every candidate has a time
+ * and the chosen one is among them. */
+static int parse_choice(char *rest, char names[][GEN_NAME_MAX], int n, struct variant_pick *p)
+{
+    int have = 0;
+    p->n = n, p->chosen = -1;
     for (int i = 0; i < n; i++)
-        c[i] = (struct candidate){.w = w, .x = x, .y = y, .threads = threads};
-    if (build_all(env, inst, names, n, c, err, errlen) != 0)
+        snprintf(p->names[i], GEN_NAME_MAX, "%s", names[i]);
+    for (char *save, *tok = strtok_r(rest, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq)
+            return -1;
+        *eq = 0;
+        for (int i = 0; i < n; i++) {
+            if (strcmp(tok, "chosen") == 0 && strcmp(eq + 1, names[i]) == 0)
+                p->chosen = i;
+            else if (strcmp(tok, names[i]) == 0)
+                p->ms[i] = strtod(eq + 1, NULL), have |= 1 << i;
+        }
+        if (strcmp(tok, "load") == 0)
+            p->load = strtod(eq + 1, NULL);
+    }
+    return p->chosen >= 0 && have == (1 << n) - 1 ? 0 : -1;
+}
+
+/* The last choice stored under key in the cache file; 0 when found. */
+static int cache_lookup(const char *cache, const char *key, char names[][GEN_NAME_MAX], int n,
+                        struct variant_pick *p)
+{
+    FILE *f = fopen(cache, "r");
+    if (!f)
         return -1;
+    char line[4096];
+    size_t klen = strlen(key);
+    int found = -1;
+    while (fgets(line, sizeof line, f)) {
+        struct variant_pick q = {0};
+        if (strncmp(line, key, klen) == 0 && line[klen] == ' ' &&
+            parse_choice(line + klen + 1, names, n, &q) == 0)
+            *p = q, found = 0;
+    }
+    fclose(f);
+    return found;
+}
+
+/* Appends the choice as one line (one write: concurrent processes do not
+ * interleave lines).  A cache that cannot be written only costs the next
+ * run its timing, so failure is not an error. */
+static void cache_store(const char *cache, const char *key, const struct variant_pick *p)
+{
+    char line[4096];
+    size_t used = (size_t)snprintf(line, sizeof line, "%s chosen=%s load=%.2f", key,
+                                   p->names[p->chosen], p->load);
+    for (int i = 0; i < p->n && used < sizeof line; i++)
+        used += (size_t)snprintf(line + used, sizeof line - used, " %s=%.4f", p->names[i], p->ms[i]);
+    if (used + 1 >= sizeof line)
+        return;
+    line[used++] = '\n';
+    FILE *f = fopen(cache, "a");
+    if (f) {
+        (void)!fwrite(line, 1, used, f);
+        (void)!fclose(f);
+    }
+}
+
+/* ------------------------------------------------------------ timing */
+
+/* Times the candidates interleaved and fills p.  0, or -1 (out of memory). */
+static int time_all(struct candidate *c, char names[][GEN_NAME_MAX], int n, struct variant_pick *p)
+{
+    struct timed_impl t[GEN_VARIANTS_MAX];
+    memset(t, 0, sizeof t);
     for (int i = 0; i < n; i++) {
         double t0 = now_s();
         call_candidate(&c[i]); /* first call: warms it and seeds the sample count */
@@ -74,17 +157,43 @@ int variant_pick(const struct gen_env *env, const struct instance *inst, const f
     struct timing_opts o;
     timing_opts_default(&o, 1);
     o.min_time_s = 0.1, o.min_samples = 8, o.max_samples = 60; /* ~0.1 s each: a steadier choice */
-    if (timing_run(t, n, &o, NULL, NULL) != 0) {
-        drop(c, n, -1);
-        snprintf(err, errlen, TIMING_OOM);
+    if (timing_run(t, n, &o, NULL, NULL) != 0)
         return -1;
-    }
     p->n = n;
     for (int i = 0; i < n; i++) {
         snprintf(p->names[i], GEN_NAME_MAX, "%s", names[i]);
         p->ms[i] = t[i].result.median_ms;
         p->chosen = p->ms[i] < p->ms[p->chosen] ? i : p->chosen;
         p->load = t[i].result.load > p->load ? t[i].result.load : p->load;
+    }
+    return 0;
+}
+
+int variant_pick(const struct gen_env *env, const struct instance *inst, const float *const *w,
+                 const float *x, float *y, int threads, char names[][GEN_NAME_MAX], int n,
+                 const char *cache, struct gen_kernel *k, struct variant_pick *p, char *err,
+                 size_t errlen)
+{
+    struct candidate c[GEN_VARIANTS_MAX];
+    char key[1024];
+    memset(c, 0, sizeof c), memset(p, 0, sizeof *p);
+    n = n < GEN_VARIANTS_MAX ? n : GEN_VARIANTS_MAX;
+    for (int i = 0; i < n; i++)
+        c[i] = (struct candidate){.w = w, .x = x, .y = y, .threads = threads};
+    if (build_all(env, inst, names, n, c, err, errlen) != 0)
+        return -1;
+    if (cache) {
+        cache_key(c, n, threads, key, sizeof key);
+        p->cached = cache_lookup(cache, key, names, n, p) == 0;
+    }
+    if (!p->cached) {
+        if (time_all(c, names, n, p) != 0) {
+            drop(c, n, -1);
+            snprintf(err, errlen, TIMING_OOM);
+            return -1;
+        }
+        if (cache)
+            cache_store(cache, key, p);
     }
     *k = c[p->chosen].k;
     drop(c, n, p->chosen);

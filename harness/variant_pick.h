@@ -7,8 +7,12 @@
  *
  * Every variant is built for the layer's exact shape and the variants are
  * timed interleaved on the layer's own input (timing.c, short loop); the
- * fastest median is kept.  Not cached: a --bench run chooses afresh (the
- * kernels themselves come from the build cache), and prints the choice. */
+ * fastest median is kept.  The choice is cached (one line per choice in a
+ * text file, `ablate model --bench` uses BUILD/gen/variant_picks.txt) under
+ * the machine's fingerprint, the thread count and every candidate's cached
+ * kernel (its source, hence the shape, and its compiler flags): a later
+ * run with the same key keeps that choice without timing (about 0.1 s per
+ * variant per layer) and says so; deleting the file times afresh. */
 #ifndef ABLATE_VARIANT_PICK_H
 #define ABLATE_VARIANT_PICK_H
 
@@ -21,14 +25,18 @@ struct variant_pick {
     char names[GEN_VARIANTS_MAX][GEN_NAME_MAX];
     double ms[GEN_VARIANTS_MAX]; /* median of each */
     double load;                 /* other processes' cores while timing */
+    int cached;                  /* 1: taken from the cache; ms and load are that timing's */
 };
 
 /* Builds each of names[0 .. n) for inst (weights w), times them on x -> y
- * with `threads` threads and leaves the fastest loaded in k.  0, or -1
+ * with `threads` threads (unless the cache file `cache` holds the choice
+ * already; NULL: no cache) and leaves the fastest loaded in k.  0, or -1
  * with err (a variant that fails to build is an error: the generator
- * offers it for every shape). */
+ * offers it for every shape; a cache that cannot be read or written is
+ * not). */
 int variant_pick(const struct gen_env *env, const struct instance *inst, const float *const *w,
                  const float *x, float *y, int threads, char names[][GEN_NAME_MAX], int n,
-                 struct gen_kernel *k, struct variant_pick *p, char *err, size_t errlen);
+                 const char *cache, struct gen_kernel *k, struct variant_pick *p, char *err,
+                 size_t errlen);
 
 #endif

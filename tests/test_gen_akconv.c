@@ -132,8 +132,9 @@ Test(gen_akconv, direct_blocking_edges, .timeout = 120)
 
 /* p_conv as dot products along the channels (gen/akconv.lua
  * pconv_dot_plan: INC a multiple of 16, few offsets): num_param 1, 2 and
- * 5, pixel blocks (24 / 2N pixels) that do not divide the tile, both
- * grids, stride 1 and 2.  The generated source must use it (with
+ * 5, and 3 at inc 32 and 6 at inc 16 (dots since the rule was checked on
+ * more rows), pixel blocks (24 / 2N pixels) that do not divide the tile,
+ * both grids, stride 1 and 2.  The generated source must use it (with
  * AVX-512; without it the template falls back to pconv_tile). */
 Test(gen_akconv, direct_pconv_dot, .timeout = 120)
 {
@@ -142,8 +143,10 @@ Test(gen_akconv, direct_pconv_dot, .timeout = 120)
         {16, 8, 1, 2, 0, "ij", 9, 13},
         {32, 24, 2, 1, 1, "xy", 11, 7},
         {64, 16, 5, 2, 0, "ij", 13, 10},
+        {32, 40, 3, 1, 0, "xy", 9, 8},
+        {16, 16, 6, 2, 1, "ij", 11, 12},
     };
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 5; i++) {
         struct gen_case g;
         struct gen_kernel k;
         char err[ERR_MAX], src[1 << 16];
@@ -157,6 +160,60 @@ Test(gen_akconv, direct_pconv_dot, .timeout = 120)
         gen_unload(&k);
         gen_case_free(&g);
     }
+}
+
+/* 1 when the shared object at so_path holds an instruction on a zmm
+ * register (objdump's disassembly), 0 when none, -1 when it cannot tell. */
+static int uses_zmm(const char *so_path)
+{
+    char cmd[GEN_PATH_MAX + 64];
+    snprintf(cmd, sizeof cmd, "objdump -d --no-show-raw-insn '%s'", so_path);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    char line[512];
+    int zmm = 0, lines = 0;
+    while (fgets(line, sizeof line, p)) {
+        lines++;
+        zmm |= strstr(line, "%zmm") != NULL;
+    }
+    return pclose(p) == 0 && lines > 0 ? zmm : -1;
+}
+
+/* The AVX2 fallbacks (8-float vectors, 16 registers), built for an
+ * AVX2-only CPU (ABLATE_GEN_MARCH=x86-64-v3; on an AVX-512 machine the only
+ * way they run): every variant on shapes where the AVX-512 build takes
+ * p_conv as dots (inc a multiple of 16, num_param 1 and 5: the fallback is
+ * pconv_tile's 8-wide chunks), 2N past one chunk (num_param 13: 32
+ * offsets), outputs not a multiple of 8 or of a register chunk (20, 72),
+ * both grids and strides.  The direct kernel must hold no zmm instruction
+ * (objdump), i.e. really be the fallback. */
+Test(gen_akconv, avx2_fallbacks, .timeout = 300)
+{
+    cr_assert_eq(setenv("ABLATE_GEN_MARCH", "x86-64-v3", 1), 0);
+    struct gen_env env = gen_check_env();
+    const char *variants[] = {"direct", "gemm", "fused"};
+    const struct akc_case cases[] = {
+        {16, 8, 1, 2, 0, "ij", 9, 13},
+        {64, 16, 5, 2, 0, "ij", 13, 10},
+        {16, 20, 13, 1, 1, "xy", 7, 9},
+        {32, 72, 3, 2, 1, "ij", 12, 11},
+    };
+    for (int i = 0; i < 4; i++)
+        for (int v = 0; v < 3; v++)
+            check_case(&env, variants[v], &cases[i], 61 + (uint64_t)i);
+    for (int i = 0; i < 4; i++) {
+        struct gen_case g;
+        struct gen_kernel k;
+        char err[ERR_MAX];
+        akc_setup(&g, &cases[i], 61 + (uint64_t)i);
+        cr_assert_eq(gen_build(&env, &g.inst.args, g.inst.in, "direct", &k, err, sizeof err), GEN_OK,
+                     "%s", err);
+        cr_expect_eq(uses_zmm(k.so_path), 0, "%s: %s is not an AVX2-only build", g.spec, k.so_path);
+        gen_unload(&k);
+        gen_case_free(&g);
+    }
+    cr_assert_eq(unsetenv("ABLATE_GEN_MARCH"), 0);
 }
 
 /* A non-finite offset must give NaN outputs (as the reference does; the
