@@ -93,6 +93,9 @@ function M.render(cfg, variant)
   tile_plan(g)
   g.variant, g.version = variant, M.version
   local root = cfg.gen_root or "gen"
+  -- phase 3 (the attention) lives in a template of its own, rendered into
+  -- the main one at $(attention)
+  g.attention = T.render_file(root .. "/templates/acmix_attention.c.in", g)
   return T.render_file(root .. "/templates/acmix_gemm.c.in", g)
 end
 
