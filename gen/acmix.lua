@@ -1,10 +1,11 @@
 -- gen/acmix.lua — generator of ACmix kernels (MODULES.md 5.2).
 --
--- One kernel (templates/acmix_gemm.c.in, its attention in
--- acmix_attention.c.in): the three 1x1 projections as a single sgemm, the
--- local attention straight from reflection-padded k and v planes (no unfold
--- tensors), and the conv branch as one grouped 3x3 conv per head channel;
--- the threads split it by bands of rows or by planes (bands_pay below).
+-- One kernel (templates/acmix_gemm.c.in, its conv branch and attention in
+-- acmix_conv.c.in and acmix_attention.c.in): the three 1x1 projections as a
+-- single sgemm, the local attention straight from reflection-padded k and v
+-- planes (no unfold tensors), and the conv branch as one grouped 3x3 conv per
+-- head channel; the threads split it by bands of rows or by planes
+-- (bands_pay below).
 -- Variants differ only in that conv branch:
 --
 --   auto   fold fc into dep_conv where that costs fewer multiply-adds
@@ -106,8 +107,9 @@ function M.render(cfg, variant)
   tile_plan(g)
   g.variant, g.version = variant, M.version
   local root = cfg.gen_root or "gen"
-  -- phase 3 (the attention) lives in a template of its own, rendered into
-  -- the main one at $(attention)
+  -- phases 2 (the conv branch) and 3 (the attention) live in templates of
+  -- their own, rendered into the main one at $(conv_branch), $(attention)
+  g.conv_branch = T.render_file(root .. "/templates/acmix_conv.c.in", g)
   g.attention = T.render_file(root .. "/templates/acmix_attention.c.in", g)
   return T.render_file(root .. "/templates/acmix_gemm.c.in", g)
 end

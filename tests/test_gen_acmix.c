@@ -154,15 +154,13 @@ static void check_case(const struct gen_env *env, const char *variant, const str
 
 /* kernel_att 3..11, head 1..8, stride 1 and 2, odd sizes and H != W, maps
  * barely wider than the reflection padding, channel counts that are not
- * multiples of the 16-column chunks; the last two have more projection
- * rows than pixels (3C > HW), so they run the schedule by planes, the
- * others by bands (gen/acmix.lua bands_pay). */
+ * multiples of the 16-column chunks.  All run the schedule by bands
+ * (3C <= HW, gen/acmix.lua bands_pay); PLANES_CASES below the other one. */
 static const struct acm_case CASES[] = {
     {4, 6, 3, 1, 1, 7, 9, 2},   {5, 8, 5, 2, 1, 9, 8, 2},    {6, 8, 7, 4, 1, 10, 12, 2},
     {4, 6, 3, 2, 2, 8, 10, 2},  {3, 8, 5, 4, 2, 8, 12, 2},   {5, 4, 7, 1, 2, 10, 8, 2},
     {3, 8, 3, 4, 1, 6, 5, 2},   {4, 4, 7, 2, 1, 4, 9, 2},    {3, 5, 5, 1, 1, 3, 11, 2},
     {8, 16, 9, 8, 1, 11, 19, 2}, {7, 16, 11, 8, 2, 12, 18, 2}, {16, 24, 7, 3, 1, 17, 21, 2},
-    {16, 24, 5, 4, 1, 7, 9, 2},  {12, 16, 3, 2, 2, 6, 6, 2},
 };
 
 static void sweep(const char *variant)
@@ -176,6 +174,20 @@ static void sweep(const char *variant)
 Test(gen_acmix, auto_variant, .timeout = 120) { sweep("auto"); }
 Test(gen_acmix, fold_variant, .timeout = 120) { sweep("fold"); }
 Test(gen_acmix, split_variant, .timeout = 120) { sweep("split"); }
+
+/* More projection rows than pixels (3C > HW): the schedule by planes, at
+ * batch 2 (projection blocks by pixel tiles), stride 1 and 2, every
+ * variant; weight_row_blocks below has its batch-1 weight-row split. */
+Test(gen_acmix, planes_variants, .timeout = 120)
+{
+    struct gen_env env = test_env();
+    openblas_set_num_threads(1);
+    const struct acm_case c[] = {{16, 24, 5, 4, 1, 7, 9, 2}, {12, 16, 3, 2, 2, 6, 6, 2}};
+    const char *variants[] = {"auto", "fold", "split"};
+    for (int v = 0; v < 3; v++)
+        for (int i = 0; i < 2; i++)
+            check_case(&env, variants[v], &c[i], 960 + (uint64_t)i);
+}
 
 /* A YOLOv8n-like layer, scaled down: 32 channels at 24x24 (several
  * projection tiles, chunks of 16 columns with a tail). */
