@@ -1,9 +1,12 @@
 -- gen/acmix.lua — generator of ACmix kernels (MODULES.md 5.2).
 --
--- One schedule (templates/acmix_gemm.c.in): the three 1x1 projections as a
+-- One kernel (templates/acmix_gemm.c.in, its conv branch and attention in
+-- acmix_conv.c.in and acmix_attention.c.in): the three 1x1 projections as a
 -- single sgemm, the local attention straight from reflection-padded k and v
 -- planes (no unfold tensors), and the conv branch as one grouped 3x3 conv per
--- head channel.  Variants differ only in that conv branch:
+-- head channel; the threads split it by bands of rows or by planes
+-- (bands_pay below).
+-- Variants differ only in that conv branch:
 --
 --   auto   fold fc into dep_conv where that costs fewer multiply-adds
 --   fold   always: W'[o][c][u][v] = sum_t dep_conv[o][t][u][v] * fc[t][c],
@@ -52,15 +55,25 @@ local function geometry(cfg)
   return g
 end
 
--- Blocks of the projection sgemm (3C x CIN weights times CIN x HW pixels):
--- pixel tiles wide enough that OpenBLAS's packing of the weights is
--- amortised (about 1024 pixels), and at least two jobs in all so two threads
--- both work.  Where one image is a single tile and the weights are the larger
--- operand (3C > HW, the deep small maps), the second job splits the weights'
--- rows instead: split by pixels, each thread would pack all of the weights.
--- An even number of jobs: under the static schedule an odd count gives one
--- of two threads a tile more (L16, 6400 pixels: 7 tiles, 4 against 3; the
--- other thread waited 0.48 ms of 3.8 at the barrier).  Multiples of 16.
+-- Two schedules.  Bands (BANDS = 1): every thread works on its own band of
+-- output rows in every phase, so it reads almost only what it wrote itself
+-- (docs/modules/acmix.md: on the 2-vCPU Zen 4, with the vCPUs far apart,
+-- L16 3.98 -> 3.22 ms and L20 2.72 -> 2.34 at 2 threads).  It needs each
+-- thread to multiply all 3C x CIN weights by its own pixels; where the
+-- weights are the larger operand (3C > HW, YOLOv8n's 256 @ 20x20) that
+-- sgemm packs twice the weights per thread and ran slower near and far
+-- (L24 1.35 -> 1.51 / 1.65 -> 2.25 ms), so those shapes keep the schedule
+-- by planes (BANDS = 0) with its projection blocks below.
+local function bands_pay(g) return 3 * g.C <= g.HW end
+
+-- By planes: blocks of the projection sgemm (3C x CIN weights times CIN x
+-- HW pixels): pixel tiles wide enough that OpenBLAS's packing of the
+-- weights is amortised (about 1024 pixels), and at least two jobs in all
+-- so two threads both work.  Where one image is a single tile and the
+-- weights are the larger operand (3C > HW), the second job splits the
+-- weights' rows instead: split by pixels, each thread would pack all of the
+-- weights.  An even number of jobs: under the static schedule an odd count
+-- gives one of two threads a tile more.  Multiples of 16.
 local function tile_plan(g)
   local nt = math.max(1, (g.HW + 1023) // 1024)
   if nt > 1 and (g.B * nt) % 2 == 1 then nt = nt + 1 end
@@ -90,13 +103,19 @@ function M.render(cfg, variant)
   end
   -- input planes of one group's 3x3 conv: the q/k/v heads, or F's kc^2 maps
   g.NSRC = g.FOLD == 1 and 3 * g.HEAD or 9
+  g.BANDS = bands_pay(g) and 1 or 0
   tile_plan(g)
   g.variant, g.version = variant, M.version
   local root = cfg.gen_root or "gen"
+  -- phases 2 (the conv branch) and 3 (the attention) live in templates of
+  -- their own, rendered into the main one at $(conv_branch), $(attention)
+  g.conv_branch = T.render_file(root .. "/templates/acmix_conv.c.in", g)
+  g.attention = T.render_file(root .. "/templates/acmix_attention.c.in", g)
   return T.render_file(root .. "/templates/acmix_gemm.c.in", g)
 end
 
 M.fold_pays = fold_pays -- exposed for tests
+M.bands_pay = bands_pay
 M.geometry = geometry -- reused by gen/cuda_acmix.lua
 
 return M

@@ -110,8 +110,9 @@ static float *acm_run(const struct gen_kernel *k, const struct acm_data *d, int 
     return y;
 }
 
-static void check_case(const struct gen_env *env, const char *variant, const struct acm_case *c,
-                       uint64_t seed)
+/* The kernel of case c with 1 .. max_threads threads against the reference. */
+static void check_threads(const struct gen_env *env, const char *variant, const struct acm_case *c,
+                          uint64_t seed, int max_threads)
 {
     struct acm_data d;
     struct gen_kernel k;
@@ -122,7 +123,7 @@ static void check_case(const struct gen_env *env, const char *variant, const str
     cr_assert_eq(gen_build(env, &d.a, d.in, variant, &k, err, sizeof err), GEN_OK, "%s: %s", desc,
                  err);
     cr_assert_str_eq(k.info->variant, variant);
-    for (int nthreads = 1; nthreads <= 2; nthreads++) {
+    for (int nthreads = 1; nthreads <= max_threads; nthreads++) {
         float *y = acm_run(&k, &d, nthreads);
         double se = 0, sr = 0, max_rel = 0;
         int64_t bad = 0;
@@ -145,9 +146,16 @@ static void check_case(const struct gen_env *env, const char *variant, const str
     acm_free(&d);
 }
 
+static void check_case(const struct gen_env *env, const char *variant, const struct acm_case *c,
+                       uint64_t seed)
+{
+    check_threads(env, variant, c, seed, 2);
+}
+
 /* kernel_att 3..11, head 1..8, stride 1 and 2, odd sizes and H != W, maps
  * barely wider than the reflection padding, channel counts that are not
- * multiples of the 16-column chunks. */
+ * multiples of the 16-column chunks.  All run the schedule by bands
+ * (3C <= HW, gen/acmix.lua bands_pay); PLANES_CASES below the other one. */
 static const struct acm_case CASES[] = {
     {4, 6, 3, 1, 1, 7, 9, 2},   {5, 8, 5, 2, 1, 9, 8, 2},    {6, 8, 7, 4, 1, 10, 12, 2},
     {4, 6, 3, 2, 2, 8, 10, 2},  {3, 8, 5, 4, 2, 8, 12, 2},   {5, 4, 7, 1, 2, 10, 8, 2},
@@ -166,6 +174,20 @@ static void sweep(const char *variant)
 Test(gen_acmix, auto_variant, .timeout = 120) { sweep("auto"); }
 Test(gen_acmix, fold_variant, .timeout = 120) { sweep("fold"); }
 Test(gen_acmix, split_variant, .timeout = 120) { sweep("split"); }
+
+/* More projection rows than pixels (3C > HW): the schedule by planes, at
+ * batch 2 (projection blocks by pixel tiles), stride 1 and 2, every
+ * variant; weight_row_blocks below has its batch-1 weight-row split. */
+Test(gen_acmix, planes_variants, .timeout = 120)
+{
+    struct gen_env env = test_env();
+    openblas_set_num_threads(1);
+    const struct acm_case c[] = {{16, 24, 5, 4, 1, 7, 9, 2}, {12, 16, 3, 2, 2, 6, 6, 2}};
+    const char *variants[] = {"auto", "fold", "split"};
+    for (int v = 0; v < 3; v++)
+        for (int i = 0; i < 2; i++)
+            check_case(&env, variants[v], &c[i], 960 + (uint64_t)i);
+}
 
 /* A YOLOv8n-like layer, scaled down: 32 channels at 24x24 (several
  * projection tiles, chunks of 16 columns with a tail). */
@@ -187,6 +209,40 @@ Test(gen_acmix, weight_row_blocks, .timeout = 120)
     const struct acm_case c[] = {{16, 24, 5, 4, 1, 6, 7, 1}, {16, 24, 3, 2, 2, 6, 8, 1}};
     for (int i = 0; i < 2; i++)
         check_case(&env, "auto", &c[i], 950 + (uint64_t)i);
+}
+
+/* The schedule by bands with more threads than two and than output rows:
+ * uneven bands, bands of one row and empty ones, the reflected rows of the
+ * top and bottom padding projected by another thread's band (HO 4 with
+ * PAD 3), stride 2 with odd HO, batch 1 and 2, 1 to 5 threads. */
+Test(gen_acmix, bands_many_threads, .timeout = 120)
+{
+    struct gen_env env = test_env();
+    const struct acm_case c[] = {
+        {4, 6, 7, 2, 1, 4, 9, 2}, {3, 4, 5, 1, 2, 10, 12, 1}, {8, 8, 3, 4, 1, 7, 16, 2}};
+    for (int i = 0; i < 3; i++)
+        check_threads(&env, "auto", &c[i], 930 + (uint64_t)i, 5);
+}
+
+/* The schedule each YOLOv8n neck place gets: by bands at 64 @ 80x80 and
+ * 128 @ 40x40, by planes at 256 @ 20x20 (3C = 768 > HW = 400), where each
+ * thread's band would pack all the weights for 200 pixels
+ * (docs/modules/acmix.md). */
+Test(gen_acmix, schedule_by_shape)
+{
+    struct gen_env env = test_env();
+    const struct acm_case c[] = {
+        {64, 64, 7, 4, 1, 80, 80, 1}, {128, 128, 7, 4, 1, 40, 40, 1}, {256, 256, 7, 4, 1, 20, 20, 1}};
+    const char *want[] = {"BANDS = 1,", "BANDS = 1,", "BANDS = 0,"};
+    char err[ERR_MAX];
+    for (int i = 0; i < 3; i++) {
+        struct args a = acm_args(&c[i]);
+        struct shape4 in = {c[i].batch, c[i].cin, c[i].h, c[i].w};
+        char *src = gen_render_script(&env, "acmix", &a, in, "auto", err, sizeof err);
+        cr_assert_not_null(src, "%s", err);
+        cr_expect_not_null(strstr(src, want[i]), "%d channels: no \"%s\"", c[i].c, want[i]);
+        free(src);
+    }
 }
 
 /* The same kernels built for an AVX2-only CPU (ABLATE_GEN_MARCH): 16

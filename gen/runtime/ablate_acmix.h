@@ -5,7 +5,7 @@
  *
  *   abl_reflect        reflection index R(t, n) of MODULES.md 5.2 step 3
  *   abl_linspace_at    torch.linspace(-1, 1, n)[i] in float32
- *   abl_reflect_pad    one plane copied with reflection padding
+ *   abl_reflect_pad_rows  rows of a plane copied with reflection padding
  * (its softmax, abl_softmax_cols, is in ablate_gen.h: DCNv3 shares it)
  */
 #ifndef ABLATE_ACMIX_H
@@ -34,14 +34,21 @@ static inline float abl_linspace_at(int n, int i)
     return i < n / 2 ? -1.0f + step * (float)i : 1.0f - step * (float)(n - i - 1);
 }
 
-/* dst[(h + 2 pad) x (w + 2 pad)] = src[h x w] reflection-padded by pad
- * (nn.ReflectionPad2d): the attention window then reads plain rows, and no
- * unfold tensor (ka^2 times the plane) is ever built. */
-static inline void abl_reflect_pad(const float *src, float *dst, int h, int w, int pad)
+/* The rows of dst[(h + 2 pad) x (w + 2 pad)] = src[h x w] reflection-padded
+ * by pad (nn.ReflectionPad2d) whose source rows lie in [r0, r1): the
+ * attention window then reads plain rows, and no unfold tensor (ka^2 times
+ * the plane) is ever built.  A thread that wrote src rows r0 .. r1 - 1
+ * pads exactly the rows that read them, so no row moves between cores;
+ * r0 = 0, r1 = h pads the whole plane. */
+static inline void abl_reflect_pad_rows(const float *src, float *dst, int h, int w, int pad,
+                                        int r0, int r1)
 {
     const int wp = w + 2 * pad;
     for (int py = 0; py < h + 2 * pad; py++) {
-        const float *s = src + (size_t)abl_reflect(py - pad, h) * w;
+        const int sy = abl_reflect(py - pad, h);
+        if (sy < r0 || sy >= r1)
+            continue;
+        const float *s = src + (size_t)sy * w;
         float *d = dst + (size_t)py * wp;
         for (int px = 0; px < pad; px++) {
             d[px] = s[pad - px];
