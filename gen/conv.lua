@@ -23,7 +23,7 @@ local round_up = U.round_up
 local clamp = U.clamp
 local cdouble = U.cdouble
 
-local M = { version = 2, variants = { "gemm", "direct" }, sweep_variants = { "gemm" } }
+local M = { version = 3, variants = { "gemm", "direct" }, sweep_variants = { "gemm" } }
 
 -- Tuning knobs of the gemm schedule (see tile_plan).
 M.tuning = U.gemm_tuning
@@ -89,10 +89,16 @@ local function workspace_plan(g, with_panel)
   g.WS_SHIFT = round_up(g.C2, 16)
   g.WS_COL = g.WS_SHIFT + round_up(g.C2, 16)
   local panel = with_panel and not g.POINTWISE and round_up(g.KDIM * g.TILE, 16) or 0
-  -- direct_plan's space-to-depth copy of the input (DIRECT 3): thread 0's
-  -- workspace only, every thread's copy keeps the same layout
+  -- direct_plan's space-to-depth copy (DIRECT 3): each thread copies the
+  -- slab of the rows its tile reads, at most S2D_ROWS output rows (a run of
+  -- TILE pixels starting at a row's last column spans 1 + ceil((TILE - 1) / WO))
   g.WS_S2D = g.WS_COL + panel
-  g.WS_FLOATS = g.WS_S2D + (g.DIRECT == 3 and round_up(g.N * g.C1 * (4 * g.HO + 2) * g.WO, 16) or 0)
+  local s2d = 0
+  if g.DIRECT == 3 then
+    g.S2D_ROWS = math.min(g.HO, 1 + (g.TILE + g.WO - 2) // g.WO)
+    s2d = round_up(g.C1 * (4 * g.S2D_ROWS + 2) * g.WO, 16)
+  end
+  g.WS_FLOATS = g.WS_S2D + s2d
   g.PANEL_KIB = string.format("%.0f", g.KDIM * (g.TILE or 0) * 4 / 1024)
 end
 

@@ -25,6 +25,8 @@
  *   abl_s2d_split, abl_direct2s_tile  3 x 3 stride-2 on a space-to-depth
  *                    copy of the input (any output width; the dynamic
  *                    convs make the copy in the pass that takes the means)
+ *   abl_s2d_split_rows  the copy of the rows one tile reads (the Conv row:
+ *                    each thread copies its own tile's slab)
  */
 #ifndef ABLATE_DIRECT_H
 #define ABLATE_DIRECT_H
@@ -402,23 +404,34 @@ static inline void abl_s2d_row(const float *row, int w, int wo, float *ev, float
     }
 }
 
+/* The space-to-depth copy d of output rows i0 .. i1 - 1 only, laid out as
+ * the copy of an (i1 - i0)-row output (abl_s2d_floats(i1 - i0, wo)
+ * floats), of one h x w channel plane x, for a 3 x 3 stride-2 pad-1 conv
+ * with output width wo: the slab a tile of those rows reads, made by the
+ * thread that reads it (no barrier, no other core's cache lines). */
+static inline void abl_s2d_split_rows(const float *x, int h, int w, int wo, int i0, int i1,
+                                      float *d)
+{
+    const ptrdiff_t even = (ptrdiff_t)(i1 - i0) * wo, odd = even + wo;
+    float *ee = d, *eo = d + even, *oe = d + 2 * even, *oo = d + 2 * even + odd;
+    for (int i = i0; i < i1; i++) {
+        const int r = 2 * i;
+        const ptrdiff_t at = (ptrdiff_t)(i - i0) * wo;
+        abl_s2d_row(r < h ? x + (ptrdiff_t)r * w : NULL, w, wo, ee + at, eo + at);
+    }
+    for (int i = i0; i <= i1; i++) {
+        const int r = 2 * i - 1;
+        const ptrdiff_t at = (ptrdiff_t)(i - i0) * wo;
+        abl_s2d_row(r >= 0 && r < h ? x + (ptrdiff_t)r * w : NULL, w, wo, oe + at, oo + at);
+    }
+}
+
 /* The space-to-depth copy d (abl_s2d_floats(ho, wo) floats: EE, EO, OE,
  * OO) of one h x w channel plane x, for a 3 x 3 stride-2 pad-1 conv with
  * output ho x wo. */
 static inline void abl_s2d_split(const float *x, int h, int w, int ho, int wo, float *d)
 {
-    const ptrdiff_t even = (ptrdiff_t)ho * wo, odd = (ptrdiff_t)(ho + 1) * wo;
-    float *ee = d, *eo = d + even, *oe = d + 2 * even, *oo = d + 2 * even + odd;
-    for (int i = 0; i < ho; i++) {
-        const int r = 2 * i;
-        abl_s2d_row(r < h ? x + (ptrdiff_t)r * w : NULL, w, wo, ee + (ptrdiff_t)i * wo,
-                    eo + (ptrdiff_t)i * wo);
-    }
-    for (int i = 0; i <= ho; i++) {
-        const int r = 2 * i - 1;
-        abl_s2d_row(r >= 0 && r < h ? x + (ptrdiff_t)r * w : NULL, w, wo, oe + (ptrdiff_t)i * wo,
-                    oo + (ptrdiff_t)i * wo);
-    }
+    abl_s2d_split_rows(x, h, w, wo, 0, ho, d);
 }
 
 /* 1 when a Conv of stride s, kernel k, pad p, dilation d, groups, cout can
