@@ -23,7 +23,7 @@ local round_up = U.round_up
 local clamp = U.clamp
 local cdouble = U.cdouble
 
-local M = { version = 2, variants = { "gemm", "direct" }, sweep_variants = { "gemm" } }
+local M = { version = 3, variants = { "gemm", "direct" }, sweep_variants = { "gemm" } }
 
 -- Tuning knobs of the gemm schedule (see tile_plan).
 M.tuning = U.gemm_tuning
@@ -89,34 +89,38 @@ local function workspace_plan(g, with_panel)
   g.WS_SHIFT = round_up(g.C2, 16)
   g.WS_COL = g.WS_SHIFT + round_up(g.C2, 16)
   local panel = with_panel and not g.POINTWISE and round_up(g.KDIM * g.TILE, 16) or 0
-  -- direct_plan's space-to-depth copy of the input (DIRECT 3): thread 0's
-  -- workspace only, every thread's copy keeps the same layout
+  -- direct_plan's space-to-depth copy (DIRECT 3): each thread copies the
+  -- slab of the rows its tile reads, at most S2D_ROWS output rows (a run of
+  -- TILE pixels starting at a row's last column spans 1 + ceil((TILE - 1) / WO))
   g.WS_S2D = g.WS_COL + panel
-  g.WS_FLOATS = g.WS_S2D + (g.DIRECT == 3 and round_up(g.N * g.C1 * (4 * g.HO + 2) * g.WO, 16) or 0)
+  local s2d = 0
+  if g.DIRECT == 3 then
+    g.S2D_ROWS = math.min(g.HO, 1 + (g.TILE + g.WO - 2) // g.WO)
+    s2d = round_up(g.C1 * (4 * g.S2D_ROWS + 2) * g.WO, 16)
+  end
+  g.WS_FLOATS = g.WS_S2D + s2d
   g.PANEL_KIB = string.format("%.0f", g.KDIM * (g.TILE or 0) * 4 / 1024)
 end
 
 -- The AVX-512 register-blocked direct convolution (runtime/ablate_direct.h)
 -- instead of im2col + sgemm, where it applies (groups 1, output channels a
 -- multiple of 8; stride 1 with "same" padding, or 3x3 stride 2 pad 1; the
--- kernel falls back to sgemm on a build without AVX-512).  Measured on
--- YOLOv8n's stride-2 Convs at 2 threads (Zen 4, docs/baseline.md): ahead
--- of im2col + sgemm where the output rows are whole vectors of 16 (output
--- width 320, 160, 80: 0.87 vs 1.41 ms, 1.46 vs 1.73, 1.43 vs 1.56), behind
--- where rows end in a partial vector (width 40: 1.67 vs 1.44 ms; width 20:
--- 2.16 vs 1.46), as a stride-2 vector cannot run across a row end.  Those
--- (DIRECT 3) first split the input into its four (row, column) parity
--- phases (abl_s2d_split, inside the call): then every tap is one load at a
--- fixed offset and vectors run across row ends, as at stride 1 (the
--- dynamic convs' path, gen/dynconv_plan.lua; measured in
--- docs/baseline.md).
+-- kernel falls back to sgemm on a build without AVX-512).  Stride 2
+-- (DIRECT 3) runs on a space-to-depth copy: each tile's thread splits the
+-- input rows its tile reads into their four (row, column) parity phases
+-- (abl_s2d_split_rows, inside the call, into its own workspace); then every
+-- tap is one load at a fixed offset and vectors run across row ends, as at
+-- stride 1.  Measured (Zen 4, 2 threads, docs/baseline.md): ahead of
+-- im2col + sgemm at every YOLOv8n stride-2 Conv, and since the per-tile
+-- copy (generator v3) ahead of the in-row stride-2 kernel (abl_direct2_tile,
+-- even lanes of 32-float windows) too, by 6-15 % at YOLOv8n/s layers 0, 1
+-- and 3 (output widths 320, 160, 80), so that kernel is no longer chosen
+-- here (the dynamic convs still use it).
 local function direct_plan(g)
   if g.G ~= 1 or g.C2 % 8 ~= 0 or g.D ~= 1 then return end
   if g.S == 1 and g.K % 2 == 1 and g.K <= 3 and g.P == g.K // 2 then
     g.DIRECT, g.DIRECT_WHY = 1, "AVX-512: register-blocked direct conv, stride 1"
-  elseif g.S == 2 and g.K == 3 and g.P == 1 and g.WO % 16 == 0 then
-    g.DIRECT, g.DIRECT_WHY = 2, "AVX-512: register-blocked direct conv, 3x3 stride 2"
-  elseif g.S == 2 and g.K == 3 and g.P == 1 and (g.H + 1) // 2 == g.HO and (g.W + 1) // 2 == g.WO then
+  elseif g.S == 2 and g.K == 3 and g.P == 1 then
     g.DIRECT, g.DIRECT_WHY = 3, "AVX-512: register-blocked direct conv on a space-to-depth copy, 3x3 stride 2"
   end
 end

@@ -68,6 +68,10 @@ Test(gen_conv, k5_s2) { check_conv("c1=6 c2=8 k=5 s=2", SHAPE(1, 6, 15, 17), "ge
 Test(gen_conv, act0_eps3) { check_conv("c1=8 c2=8 k=3 s=1 act=0 bn_eps=1e-3", SHAPE(1, 8, 6, 6), "gemm"); }
 Test(gen_conv, yolo_64_128_s2) { check_conv("c1=64 c2=128 k=3 s=2", SHAPE(1, 64, 20, 20), "gemm"); }
 Test(gen_conv, yolo_64_128_s2_batch3) { check_conv("c1=64 c2=128 k=3 s=2", SHAPE(3, 64, 20, 20), "gemm"); }
+/* space-to-depth stride 2 (output width not a multiple of 16): two tiles
+ * per image (TILE 512 at 128 input channels), the second starting mid row,
+ * each copying its own slab of rows; batch 2 */
+Test(gen_conv, s2d_tiles_mid_row) { check_conv("c1=128 c2=16 k=3 s=2", SHAPE(2, 128, 49, 47), "gemm"); }
 Test(gen_conv, direct_dense) { check_conv("c1=8 c2=16 k=3 s=2", SHAPE(1, 8, 9, 12), "direct"); }
 Test(gen_conv, direct_groups) { check_conv("c1=8 c2=12 k=3 s=1 g=2 d=2", SHAPE(2, 8, 9, 7), "direct"); }
 Test(gen_conv, direct_depthwise) { check_conv("c1=16 c2=16 k=5 s=2 g=16", SHAPE(1, 16, 12, 10), "direct"); }

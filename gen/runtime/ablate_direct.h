@@ -25,6 +25,8 @@
  *   abl_s2d_split, abl_direct2s_tile  3 x 3 stride-2 on a space-to-depth
  *                    copy of the input (any output width; the dynamic
  *                    convs make the copy in the pass that takes the means)
+ *   abl_s2d_split_rows  the copy of the rows one tile reads (the Conv row:
+ *                    each thread copies its own tile's slab)
  */
 #ifndef ABLATE_DIRECT_H
 #define ABLATE_DIRECT_H
@@ -402,23 +404,34 @@ static inline void abl_s2d_row(const float *row, int w, int wo, float *ev, float
     }
 }
 
+/* The space-to-depth copy d of output rows i0 .. i1 - 1 only, laid out as
+ * the copy of an (i1 - i0)-row output (abl_s2d_floats(i1 - i0, wo)
+ * floats), of one h x w channel plane x, for a 3 x 3 stride-2 pad-1 conv
+ * with output width wo: the slab a tile of those rows reads, made by the
+ * thread that reads it (no barrier, no other core's cache lines). */
+static inline void abl_s2d_split_rows(const float *x, int h, int w, int wo, int i0, int i1,
+                                      float *d)
+{
+    const ptrdiff_t even = (ptrdiff_t)(i1 - i0) * wo, odd = even + wo;
+    float *ee = d, *eo = d + even, *oe = d + 2 * even, *oo = d + 2 * even + odd;
+    for (int i = i0; i < i1; i++) {
+        const int r = 2 * i;
+        const ptrdiff_t at = (ptrdiff_t)(i - i0) * wo;
+        abl_s2d_row(r < h ? x + (ptrdiff_t)r * w : NULL, w, wo, ee + at, eo + at);
+    }
+    for (int i = i0; i <= i1; i++) {
+        const int r = 2 * i - 1;
+        const ptrdiff_t at = (ptrdiff_t)(i - i0) * wo;
+        abl_s2d_row(r >= 0 && r < h ? x + (ptrdiff_t)r * w : NULL, w, wo, oe + at, oo + at);
+    }
+}
+
 /* The space-to-depth copy d (abl_s2d_floats(ho, wo) floats: EE, EO, OE,
  * OO) of one h x w channel plane x, for a 3 x 3 stride-2 pad-1 conv with
  * output ho x wo. */
 static inline void abl_s2d_split(const float *x, int h, int w, int ho, int wo, float *d)
 {
-    const ptrdiff_t even = (ptrdiff_t)ho * wo, odd = (ptrdiff_t)(ho + 1) * wo;
-    float *ee = d, *eo = d + even, *oe = d + 2 * even, *oo = d + 2 * even + odd;
-    for (int i = 0; i < ho; i++) {
-        const int r = 2 * i;
-        abl_s2d_row(r < h ? x + (ptrdiff_t)r * w : NULL, w, wo, ee + (ptrdiff_t)i * wo,
-                    eo + (ptrdiff_t)i * wo);
-    }
-    for (int i = 0; i <= ho; i++) {
-        const int r = 2 * i - 1;
-        abl_s2d_row(r >= 0 && r < h ? x + (ptrdiff_t)r * w : NULL, w, wo, oe + (ptrdiff_t)i * wo,
-                    oo + (ptrdiff_t)i * wo);
-    }
+    abl_s2d_split_rows(x, h, w, wo, 0, ho, d);
 }
 
 /* 1 when a Conv of stride s, kernel k, pad p, dilation d, groups, cout can
@@ -429,19 +442,53 @@ static inline int abl_direct2s_ok(int k, int s, int p, int d, int groups, int co
 }
 
 #ifdef __AVX512F__
-/* Masks of the vectors of output pixels p0 .. p0 + n - 1: the run's lanes,
- * and for the dx = 0 taps only the lanes with ox != 0. */
-static inline void abl_direct2s_masks(int wo, int p0, int n, __mmask16 *m)
+/* Masks of the vectors of output pixels p0 .. p0 + n - 1: run[v] the
+ * run's lanes, inner[v] those with ox != 0 (the dx = 0 taps' lanes). */
+static inline void abl_direct2s_masks(int wo, int p0, int n, __mmask16 *run, __mmask16 *inner)
 {
     for (int v = 0; v < (n + 15) / 16; v++) {
-        unsigned run = 0, inner = 0;
+        unsigned r = 0, in = 0;
         for (int l = 0; l < 16 && 16 * v + l < n; l++) {
-            run |= 1u << l;
-            inner |= (unsigned)((p0 + 16 * v + l) % wo != 0) << l;
+            r |= 1u << l;
+            in |= (unsigned)((p0 + 16 * v + l) % wo != 0) << l;
         }
-        for (int t = 0; t < 9; t++)
-            m[v * 9 + t] = (__mmask16)(t % 3 == 0 ? run & inner : run);
+        run[v] = (__mmask16)r;
+        inner[v] = (__mmask16)in;
     }
+}
+
+/* One register block on the space-to-depth copy: abl_direct_block with the
+ * two masks per vector this layout needs instead of one per tap and
+ * vector, so that all of them stay in mask registers over the reduction
+ * (27 masks of a 3-vector block did not: gcc reloaded most from the stack
+ * on every input channel; 4-7 % slower at 1 thread in a standalone loop). */
+static inline __attribute__((always_inline)) void
+abl_direct2s_block(const float *x, ptrdiff_t hw, int cin, const ptrdiff_t *toff,
+                   const __mmask16 *run, const __mmask16 *inner, const int nv, const float *wt,
+                   ptrdiff_t kdim, float *y, ptrdiff_t ldy, int p)
+{
+    __m512 acc[ABL_DIRECT_MR][ABL_DIRECT_NV];
+    __mmask16 mr[ABL_DIRECT_NV], mi[ABL_DIRECT_NV];
+#pragma GCC unroll 3
+    for (int v = 0; v < nv; v++)
+        mr[v] = run[v], mi[v] = inner[v];
+    abl_direct_zero(acc, nv);
+    for (int ic = 0; ic < cin; ic++) {
+        const float *xc = x + ic * hw + p, *wc = wt + ic * 9;
+#pragma GCC unroll 9
+        for (int t = 0; t < 9; t++) {
+            __m512 xv[ABL_DIRECT_NV];
+#pragma GCC unroll 3
+            for (int v = 0; v < nv; v++)
+                xv[v] = _mm512_maskz_loadu_ps(t % 3 == 0 ? mi[v] : mr[v], xc + toff[t] + 16 * v);
+            abl_direct_fma(acc, wc + t, kdim, xv, nv);
+        }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < ABL_DIRECT_MR; r++)
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++)
+            _mm512_mask_storeu_ps(y + r * ldy + p + 16 * v, mr[v], acc[r][v]);
 }
 #endif
 
@@ -463,14 +510,28 @@ static inline void abl_direct2s_tile(const float *xs, int ho, int wo, int cin, i
         for (int dx = 0; dx < 3; dx++)
             toff[dy * 3 + dx] = plane[(dy == 1 ? 0 : 2) + (dx == 1 ? 0 : 1)] + (dy == 2 ? wo : 0) -
                                 (dx == 0);
-    __mmask16 m[ABL_DIRECT_SUB / 16 * 9];
+    enum { STEP = 16 * ABL_DIRECT_NV };
+    __mmask16 run[ABL_DIRECT_SUB / 16], inner[ABL_DIRECT_SUB / 16];
     for (int s0 = p0; s0 < p0 + np; s0 += ABL_DIRECT_SUB) {
         const int n = p0 + np - s0 < ABL_DIRECT_SUB ? p0 + np - s0 : ABL_DIRECT_SUB;
-        abl_direct2s_masks(wo, s0, n, m);
+        abl_direct2s_masks(wo, s0, n, run, inner);
         for (int o = 0; o < cout; o += ABL_DIRECT_MR) {
-            const struct abl_direct_epi e = {scale + o, shift + o, act};
-            abl_direct_sweep(xs, cs, cin, 9, toff, m, wt + o * kdim, kdim, y + o * ldy, ldy, s0, n,
-                             e);
+            const float *w_o = wt + o * kdim;
+            float *y_o = y + o * ldy;
+            for (int t = 0; t < n; t += STEP) {
+                const int left = (n - t + 15) / 16, v = t / 16; /* the last may be partial */
+                if (left >= 3)
+                    abl_direct2s_block(xs, cs, cin, toff, run + v, inner + v, 3, w_o, kdim, y_o, ldy,
+                                       s0 + t);
+                else if (left == 2)
+                    abl_direct2s_block(xs, cs, cin, toff, run + v, inner + v, 2, w_o, kdim, y_o, ldy,
+                                       s0 + t);
+                else
+                    abl_direct2s_block(xs, cs, cin, toff, run + v, inner + v, 1, w_o, kdim, y_o, ldy,
+                                       s0 + t);
+                abl_bn_act_rows(y_o + s0 + t, ABL_DIRECT_MR, n - t < STEP ? n - t : STEP, ldy,
+                                scale + o, shift + o, act);
+            }
         }
     }
 #else
