@@ -56,6 +56,20 @@ static double quantile(const double *sorted, int n, double q)
     return sorted[lo] + (pos - lo) * (sorted[lo + 1] - sorted[lo]);
 }
 
+int timing_unsteady(const double *s, int n)
+{
+    if (n < 5)
+        return 0;
+    double *c = malloc(sizeof *c * (size_t)n);
+    if (!c)
+        return 0;
+    memcpy(c, s, sizeof *c * (size_t)n);
+    qsort(c, (size_t)n, sizeof *c, cmp_double);
+    int unsteady = quantile(c, n, 0.5) > TIMING_UNSTEADY * quantile(c, n, 0.1);
+    free(c);
+    return unsteady;
+}
+
 void timing_stats(double *s, int n, struct timing_result *r)
 {
     if (n <= 0) {
@@ -226,9 +240,13 @@ int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
         roundtrip = o->probe_placement ? larger(rt, vcpu_roundtrip_ns()) : NAN;
         if (vcpu_gate_redo(gate, roundtrip))
             continue;
-        if (load <= o->max_load || attempt++ == o->retries)
+        int steady = 1;
+        for (int i = 0; i < n && steady; i++)
+            steady = !timing_unsteady(samples[i], target[i]);
+        if ((load <= o->max_load && steady) || attempt++ == o->retries)
             break;
-        /* A co-tenant was busy: wait for it (up to ~2 s) and measure again. */
+        /* A co-tenant was busy (or, unseen by the guest, the host): wait
+         * for a quiet window (up to ~2 s) and measure again. */
         for (int w = 0; w < 10; w++) {
             struct load_mark q;
             load_mark(&q);

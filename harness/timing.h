@@ -6,8 +6,9 @@
  * buffers with one untimed call, then times `per_visit` calls one by one.
  * Sample counts adapt: enough calls for min_time seconds and at least
  * min_samples, at most max_samples.  Other processes' CPU use is read from
- * /proc/stat around the loop; above `max_load` cores the loop waits for a
- * quiet window and is retried (the load seen is reported either way).
+ * /proc/stat around the loop; above `max_load` cores, or when the pass was
+ * unsteady (timing_unsteady), the loop waits for a quiet window and is
+ * retried (the load seen is reported either way).
  * Before and after each pass (and between its rounds where the wait below
  * applies) the cache-line round trip between the first two vCPUs is
  * sampled (about 1 ms each, vcpu_roundtrip.h) and the largest is reported
@@ -85,6 +86,13 @@ int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
 void timing_samples_free(struct timing_samples *k);
 
 double now_s(void);
+/* 1 when a pass's samples (any order, not changed) have their median more
+ * than TIMING_UNSTEADY times their p10: half the calls ran slow, as when
+ * the host lends the other vCPU's core away (seen with the guest's load
+ * and steal at 0: a 2-thread AKConv row at median 1.49 ms, p10 0.75).  Such
+ * a pass is timed again like one under load (at most `retries` times). */
+#define TIMING_UNSTEADY 1.25
+int timing_unsteady(const double *s, int n);
 /* Sorted-sample statistics (sorts `s` in place). */
 void timing_stats(double *s, int n, struct timing_result *r);
 
