@@ -125,12 +125,15 @@ int model_peer(const struct model *m, const char *peer, int imgsz, int threads, 
      * for a near placement before it and check the placement after it. */
     struct vcpu_gate gate;
     vcpu_gate_init(&gate, threads > 1 ? timing_placement_budget(0) : 0);
-    double before = vcpu_gate_wait(&gate), after;
-    struct peer_outcome o = run_peer(cmd);
-    while ((after = vcpu_roundtrip_ns()) > VCPU_NEAR_NS && o.kind == PEER_TIMED && vcpu_gate_redo(&gate, after)) {
-        printf("%s peer: the vCPUs were moved far apart during its run (round trip %.0f ns): again\n", name, after);
+    double before, after;
+    struct peer_outcome o;
+    for (;;) {
         before = vcpu_gate_wait(&gate);
         o = run_peer(cmd);
+        after = vcpu_roundtrip_ns();
+        if (o.kind != PEER_TIMED || !vcpu_gate_redo(&gate, after))
+            break;
+        printf("%s peer: the vCPUs were moved far apart during its run (round trip %.0f ns): again\n", name, after);
     }
     if (o.kind == PEER_SKIPPED)
         printf("%s peer: skipped (%s)\n", name, o.detail);
