@@ -24,7 +24,7 @@
  *                  the weights broadcast, as in the direct kernel
  *   y            = A^T M A, interleaved back to pixels, masked to the
  *                  caller's pixel range, with the chain's BN + SiLU
- *                  applied in registers (abl_expf's steps on 16 lanes).
+ *                  applied in registers (abl_silu16).
  * U = G g G^T is made once per forward (abl_wino_weights) into a shared
  * region of the workspace.
  *
@@ -218,39 +218,11 @@ struct abl_wino_epi {
     int act;
 };
 
-/* abl_expf (ablate_gen.h) on 16 lanes: the same steps and constants. */
-static inline __m512 abl_wino_exp_ps(__m512 x)
-{
-    const __m512i bits = _mm512_castps_si512(x);
-    __m512i mag = _mm512_and_si512(bits, _mm512_set1_epi32(INT32_MAX));
-    mag = _mm512_min_epi32(mag, _mm512_set1_epi32(0x42AE0000)); /* |x| <= 87 */
-    x = _mm512_castsi512_ps(_mm512_or_si512(mag, _mm512_and_si512(bits, _mm512_set1_epi32(INT32_MIN))));
-    const __m512 shifter = _mm512_set1_ps(12582912.0f);
-    const __m512 k = _mm512_sub_ps(
-        _mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), shifter), shifter);
-    __m512 r = _mm512_sub_ps(x, _mm512_mul_ps(k, _mm512_set1_ps(0.693359375f)));
-    r = _mm512_sub_ps(r, _mm512_mul_ps(k, _mm512_set1_ps(-2.12194440e-4f)));
-    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(5.0000001201e-1f));
-    p = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(p, r), r), r), _mm512_set1_ps(1.0f));
-    const __m512i two_k = _mm512_slli_epi32(
-        _mm512_add_epi32(_mm512_cvttps_epi32(k), _mm512_set1_epi32(127)), 23);
-    return _mm512_mul_ps(p, _mm512_castsi512_ps(two_k));
-}
-
-/* y * sc + sh, then SiLU (abl_silu) when act. */
+/* y * sc + sh, then SiLU (abl_silu16, ablate_gen.h) when act. */
 static inline __m512 abl_wino_epilogue(__m512 y, struct abl_wino_epi e)
 {
-    y = _mm512_add_ps(_mm512_mul_ps(y, _mm512_set1_ps(e.sc)), _mm512_set1_ps(e.sh));
-    if (!e.act)
-        return y;
-    const __m512 den = _mm512_add_ps(_mm512_set1_ps(1.0f),
-                                     abl_wino_exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), y)));
-    return _mm512_div_ps(y, den);
+    y = _mm512_fmadd_ps(y, _mm512_set1_ps(e.sc), _mm512_set1_ps(e.sh));
+    return e.act ? abl_silu16(y) : y;
 }
 
 /* Output rows of one segment, one output channel: A^T M A of its 16
