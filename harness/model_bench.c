@@ -71,9 +71,20 @@ struct layer_call {
     enum run_mode mode;
 };
 
+/* Each layer's seconds in the graph runs (its input gathering included),
+ * one row per run, the last `cap` runs kept: where the end-to-end time
+ * goes, beside the layers timed alone. */
+struct layer_clock {
+    double *s; /* cap rows of nlayers */
+    int cap, n; /* n: runs recorded (rows wrap past cap) */
+};
+
+#define GRAPH_CLOCK_ROWS 512 /* graph runs whose layer times are kept */
+
 struct graph_call {
     struct graph *g;
     enum run_mode mode;
+    struct layer_clock *clock; /* NULL: not recorded */
 };
 
 static int64_t numel(struct shape4 s) { return (int64_t)s.n * s.c * s.h * s.w; }
@@ -136,6 +147,8 @@ static void run_graph(void *ctx)
 {
     const struct graph_call *gc = ctx;
     struct graph *g = gc->g;
+    struct layer_clock *clk = gc->clock;
+    double *row = clk ? clk->s + (int64_t)(clk->n % clk->cap) * g->m->nlayers : NULL, t = now_s();
     for (int i = 0; i < g->m->nlayers; i++) {
         const struct model_layer *L = &g->m->layers[i];
         const float *x = L->src[0] < 0 ? g->image : g->outs[L->src[0]];
@@ -147,12 +160,17 @@ static void run_graph(void *ctx)
                 memcpy(dst + off, src, sizeof(float) * (size_t)n);
                 off += (int)n;
             }
-            if (L->kind == LAYER_CONCAT)
-                continue;
             x = g->pack;
         }
-        call_layer(&g->runs[i], gc->mode, x, g->outs[i]);
+        if (L->kind != LAYER_CONCAT)
+            call_layer(&g->runs[i], gc->mode, x, g->outs[i]);
+        if (row) {
+            double t1 = now_s();
+            row[i] = t1 - t, t = t1;
+        }
     }
+    if (clk)
+        clk->n++;
 }
 
 /* Random weights, the generated kernel if the row has a generator, own
@@ -314,7 +332,7 @@ static int graph_parity(struct graph *g, struct parity p[3])
     float *ref = buf_alloc(n);
     if (!ref)
         return -1;
-    struct graph_call c = {g, RUN_REF};
+    struct graph_call c = {g, RUN_REF, NULL};
     run_graph(&c);
     memcpy(ref, g->outs[last], sizeof(float) * (size_t)n);
     for (int mode = RUN_GEN; mode <= RUN_VENDOR; mode++) {
@@ -339,21 +357,21 @@ static int vendor_failed(const struct graph *g)
 
 /* sgemm_gflops: this machine's sgemm roof at the bench's threads (peak.c),
  * each layer's GFLOP/s is shown as a share of it; 0 = not measured. */
-static void print_layers(const struct graph *g, const double *ms, const double *vms, double total,
-                         double sgemm_gflops)
+static void print_layers(const struct graph *g, const double *ms, const double *vms, const double *gms,
+                         double total, double sgemm_gflops)
 {
-    printf("%5s  %-14s %-5s %12s %9s %7s %7s", "layer", "module", "impl", "median_ms", "GFLOP/s",
-           "share", "%sgemm");
+    printf("%5s  %-14s %-5s %12s %9s %7s %7s %11s", "layer", "module", "impl", "median_ms", "GFLOP/s",
+           "share", "%sgemm", "in_graph_ms");
     if (g->vendor)
         printf("  %10s %7s %10s  %s", "onednn_ms", "%sgemm", "gen/onednn", "oneDNN layout and implementation");
     printf("\n");
     for (int i = 0; i < g->m->nlayers; i++) {
         const struct model_layer *L = &g->m->layers[i];
         double gf = ms[i] > 0 ? (double)layer_flops(g, i) / (ms[i] * 1e6) : 0;
-        printf("%5d  %-14s %-5s %12.4f %9.2f %6.1f%% %6.1f%%", i,
+        printf("%5d  %-14s %-5s %12.4f %9.2f %6.1f%% %6.1f%% %11.4f", i,
                L->kind == LAYER_OP ? L->op->name : L->kind == LAYER_CONCAT ? "Concat" : "Upsample",
                impl_name(&g->runs[i]), ms[i], gf, total > 0 ? 100.0 * ms[i] / total : 0,
-               sgemm_gflops > 0 ? 100.0 * gf / sgemm_gflops : 0);
+               sgemm_gflops > 0 ? 100.0 * gf / sgemm_gflops : 0, gms[i]);
         if (g->runs[i].vendor) {
             char what[160];
             double vgf = vms[i] > 0 ? (double)layer_flops(g, i) / (vms[i] * 1e6) : 0;
@@ -387,7 +405,8 @@ static void print_picks(const struct graph *g)
 
 /* Everything one bench measured, for printing. */
 struct bench_out {
-    const double *ms, *vms; /* per layer: generated, oneDNN (0: none) */
+    const double *ms, *vms; /* per layer alone: generated, oneDNN (0: none) */
+    double *gms;            /* per layer in the generated graph's timed runs */
     double sum, vsum;
     int64_t flops;
     struct timing_result e2e[3]; /* by run_mode */
@@ -430,7 +449,7 @@ static void print_bench(const struct graph *g, const struct bench_out *b, int th
                threads, threads > 1 ? "s" : "", pk.sgemm_gflops);
     else
         printf("sgemm roof: not measured (%s)\n", perr);
-    print_layers(g, b->ms, b->vms, b->sum, pk.sgemm_gflops);
+    print_layers(g, b->ms, b->vms, b->gms, b->sum, pk.sgemm_gflops);
     print_picks(g);
     print_e2e(g, "generated", &b->e2e[RUN_GEN], &b->par[RUN_GEN], b->sum, b->flops, threads, b->ok[RUN_GEN]);
     if (!g->vendor)
@@ -457,15 +476,41 @@ static int time_one_layer(struct graph *g, int i, const struct timing_opts *o, d
 }
 
 /* The whole graph, generated and (vendor) oneDNN-conv interleaved. */
+/* Per layer, the median of its seconds over the graph runs clk recorded,
+ * in ms (gms). */
+static void clock_medians(const struct layer_clock *clk, int nlayers, double *gms)
+{
+    int rows = clk->n < clk->cap ? clk->n : clk->cap;
+    double col[GRAPH_CLOCK_ROWS];
+    struct timing_result r;
+    for (int i = 0; i < nlayers; i++) {
+        for (int k = 0; k < rows; k++)
+            col[k] = clk->s[(int64_t)k * nlayers + i];
+        timing_stats(col, rows, &r);
+        gms[i] = rows > 0 ? r.median_ms : 0;
+    }
+}
+
+/* The whole graph, generated and (vendor) oneDNN-conv interleaved; the
+ * generated graph's runs also time each of its layers (b->gms). */
 static int time_graphs(struct graph *g, const struct timing_opts *o, struct bench_out *b)
 {
-    struct graph_call c[2] = {{g, RUN_GEN}, {g, RUN_VENDOR}};
+    int nl = g->m->nlayers;
+    struct layer_clock clk = {calloc((size_t)GRAPH_CLOCK_ROWS * (size_t)nl, sizeof(double)), GRAPH_CLOCK_ROWS, 0};
+    struct graph_call c[2] = {{g, RUN_GEN, &clk}, {g, RUN_VENDOR, NULL}};
     struct timed_impl t[2];
     int n = g->vendor ? 2 : 1;
+    if (!clk.s)
+        return -1;
     for (int k = 0; k < n; k++)
         t[k] = (struct timed_impl){.fn = run_graph, .ctx = &c[k], .first_call_s = first_call_s(run_graph, &c[k])};
-    if (timing_run(t, n, o, NULL, NULL) != 0)
+    clk.n = 0; /* the first call ran on cold caches: not a graph run like the timed ones */
+    if (timing_run(t, n, o, NULL, NULL) != 0) {
+        free(clk.s);
         return -1;
+    }
+    clock_medians(&clk, nl, b->gms);
+    free(clk.s);
     b->e2e[RUN_GEN] = t[0].result;
     if (n > 1)
         b->e2e[RUN_VENDOR] = t[1].result;
@@ -478,11 +523,11 @@ int model_bench(const struct model *m, int imgsz, int threads, int quick, int ve
     struct graph g;
     struct timing_opts o;
     struct bench_out b = {0};
-    double *ms = calloc(2 * (size_t)m->nlayers, sizeof *ms);
+    double *ms = calloc(3 * (size_t)m->nlayers, sizeof *ms);
     int rc = ms ? graph_setup(&g, m, imgsz, threads, vendor, err, errlen) : -1;
     if (!ms)
         snprintf(err, errlen, "out of memory");
-    b.ms = ms, b.vms = ms ? ms + m->nlayers : NULL;
+    b.ms = ms, b.vms = ms ? ms + m->nlayers : NULL, b.gms = ms ? ms + 2 * m->nlayers : NULL;
     timing_opts_default(&o, quick);
     if (threads < 2)
         o.placement_wait_s = 0;
@@ -570,7 +615,7 @@ int model_bench_pair(const struct model *m, const struct model *base, int imgsz,
     if (rc == 0)
         rc = graph_setup(&gb, base, imgsz, threads, 0, err, errlen);
     struct timing_samples keep[2] = {{0}};
-    struct graph_call c[2] = {{&g, RUN_GEN}, {&gb, RUN_GEN}};
+    struct graph_call c[2] = {{&g, RUN_GEN, NULL}, {&gb, RUN_GEN, NULL}};
     struct timed_impl t[2] = {{.fn = run_graph, .ctx = &c[0], .keep = &keep[0]},
                               {.fn = run_graph, .ctx = &c[1], .keep = &keep[1]}};
     if (rc == 0) {
