@@ -13,10 +13,11 @@
 --          On AVX-512 the dense shapes of dynconv_plan.lua's direct_plan
 --          (stride 1 "same", 3x3 stride 2 pad 1) convolve with the
 --          register-blocked direct kernels of runtime/ablate_direct.h
---          instead (stride 2 mostly on a space-to-depth copy of the input).
+--          instead (stride 2 on a per-tile space-to-depth copy of the
+--          rows the tile reads, v4).
 local P = require "dynconv_plan"
 
-local M = { version = 3, variants = { "gemm" } }
+local M = { version = 4, variants = { "gemm" } }
 M.tuning = P.tuning
 
 local int = P.int

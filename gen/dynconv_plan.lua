@@ -25,20 +25,19 @@ M.int = U.int
 -- bottom/right padding mirroring the top/left (TF-SAME may add only one),
 -- and
 --   1  stride 1, "same" padding, k 1 or 3 (as gen/conv.lua's direct_plan);
---   3  3x3 stride 2 pad 1 on a space-to-depth copy of the input, made in the
---      pass that takes the routing's channel means (abl_s2d_split): every
---      tap one load at a fixed offset, vectors across row ends at any output
---      width;
---   2  3x3 stride 2 pad 1 straight from the input (abl_direct2_tile), where
---      output rows are whole vectors of 16 and the input is too large for
---      the copy to pay.
--- Measured (Zen 4, 2 vCPU, DynamicConv 4 experts at YOLOv8n's strided
--- layers, all three in one process, docs/modules/dynamic.md): the copy wins
--- at 32 x 160 x 160 (L3: 2.40 vs 2.75 ms direct2 vs 2.66 sgemm at 1
--- thread) and on the 40- and 20-wide maps (L5, L16, L19: 3-15 % ahead of
--- sgemm), loses at 16 x 320 x 320 (L1: 3.88 vs 3.74 ms direct2, 6.5 MB
--- copied per call).
-local S2D_MAX_INPUT_BYTES = 4 * 1024 * 1024
+--   3  3x3 stride 2 pad 1 on a space-to-depth copy of the rows each tile
+--      reads, made by the tile's thread into its own workspace
+--      (abl_s2d_split_rows, as gen/conv.lua's DIRECT 3): every tap one load
+--      at a fixed offset, vectors across row ends at any output width.
+-- Until generator v4 the copy was of the whole input, made in the pass that
+-- takes the routing's channel means (half the channels on each core), into
+-- thread 0's workspace; each core's tiles then read the other core's half
+-- of it, and in a model graph the next layer's first writes to the shared
+-- workspace took those lines back (YOLOv8n-DYConv2d at 2 threads: the
+-- layer after each DYConv2d 0.1-0.96 ms slower in the graph than when
+-- timed alone, docs/modules/dynamic.md); the 16 x 320 x 320 input of
+-- YOLOv8n layer 1 (6.5 MB per copy) took the in-row stride-2 kernel
+-- (abl_direct2_tile) instead.
 local function direct_plan(g)
   if g.G ~= 1 or g.C2 % 8 ~= 0 or g.D ~= 1 or g.PT ~= g.PL then return end
   local same_out = (g.H + 2 * g.PT - g.K) // g.S + 1 == g.HO and (g.W + 2 * g.PL - g.K) // g.S + 1 == g.WO
@@ -46,11 +45,7 @@ local function direct_plan(g)
   if g.S == 1 and g.K % 2 == 1 and g.K <= 3 and g.PT == g.K // 2 then
     g.DIRECT, g.DIRECT_WHY = 1, "AVX-512: register-blocked direct conv, stride 1"
   elseif g.S == 2 and g.K == 3 and g.PT == 1 then
-    if g.WO % 16 == 0 and 4 * g.C1 * g.H * g.W > S2D_MAX_INPUT_BYTES then
-      g.DIRECT, g.DIRECT_WHY = 2, "AVX-512: register-blocked direct conv, 3x3 stride 2"
-    else
-      g.DIRECT, g.DIRECT_WHY = 3, "AVX-512: register-blocked direct conv on a space-to-depth copy, 3x3 stride 2"
-    end
+    g.DIRECT, g.DIRECT_WHY = 3, "AVX-512: register-blocked direct conv on a space-to-depth copy, 3x3 stride 2"
   end
 end
 
@@ -78,11 +73,19 @@ function M.render(g, cfg, variant)
   g.WS_MIX = g.WS_COEF + round_up(g.N * g.E, 16)
   g.WS_BIAS = g.WS_MIX + round_up(g.N * g.C2 * g.KDIM, 16)
   g.WS_ONES = g.WS_BIAS + round_up(g.N * g.C2, 16)
-  g.WS_S2D = g.WS_ONES + round_up(g.C2, 16)
-  g.WS_SHARED = g.WS_S2D + (g.DIRECT == 3 and round_up(g.N * g.C1 * (4 * g.HO + 2) * g.WO, 16) or 0)
+  g.WS_SHARED = g.WS_ONES + round_up(g.C2, 16)
   -- depthwise: a direct convolution (templates/dynconv_gemm.c.in, dw_plane)
   g.DEPTHWISE = g.CIN_G == 1
-  local panel = (g.POINTWISE or g.DEPTHWISE) and 0 or round_up(g.KDIM * g.TILE, 16)
+  local panel = (g.POINTWISE or g.DEPTHWISE or g.DIRECT == 3) and 0 or round_up(g.KDIM * g.TILE, 16)
+  -- DIRECT 3: the slab of the rows one tile reads, at most S2D_ROWS output
+  -- rows (a run of TILE pixels starting at a row's last column spans
+  -- 1 + ceil((TILE - 1) / WO) rows); it replaces the column panel, which
+  -- only the non-AVX-512 fallback needs, so that one gets the larger
+  g.WS_S2D = g.WS_SHARED
+  if g.DIRECT == 3 then
+    g.S2D_ROWS = math.min(g.HO, 1 + (g.TILE + g.WO - 2) // g.WO)
+    panel = math.max(round_up(g.C1 * (4 * g.S2D_ROWS + 2) * g.WO, 16), round_up(g.KDIM * g.TILE, 16))
+  end
   g.WS_FLOATS = g.WS_SHARED + panel
   g.PANEL_KIB = string.format("%.0f", g.KDIM * g.TILE * 4 / 1024)
   g.variant = variant

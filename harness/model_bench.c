@@ -7,8 +7,10 @@
  * reference and the table says so.  Per layer: the timing loop of timing.c on the layer alone; then the
  * whole graph end to end (the layers' kernels on the graph's own buffers,
  * Concat copies and Detect's level packing included), and that graph's
- * output against the same graph run on the references (MODULES.md 0.2).
- * Batch 1, one image size; n' > 1 copies of a non-CSP row are refused.
+ * output against the same graph run on the references (MODULES.md 0.2);
+ * the timed graph runs also clock each layer (layer_clock), so the table
+ * shows where the end-to-end time goes beside each layer's time alone
+ * (docs/measurement.md).  Printing: model_print.c.  Batch 1, one image size; n' > 1 copies of a non-CSP row are refused.
  * Every buffer is allocated and pre-faulted once (buffers.c) and reused by
  * every run; the layers share one workspace and their output maps share
  * buffers by lifetime (model_arena.c), and kernels with a prepared path
@@ -17,53 +19,16 @@
  * OpenMP barriers of a whole-graph run (~100 ms long) far more often than
  * those of a 1 ms layer, so the line reports the co-tenants' load too. */
 #include "model_bench.h"
-#include "onednn_block.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buffers.h"
-#include "gen.h"
-#include "instance.h"
-#include "model_arena.h"
+#include "model_bench_internal.h"
 #include "model_internal.h"
-#include "parity.h"
-#include "peak.h"
 #include "rng.h"
-#include "timing.h"
 #include "vcpu_gate.h"
-#include "variant_pick.h"
-
-/* Which implementation a layer (or the whole graph) runs: its generated
- * kernel, its scalar reference, or its oneDNN lowering (--onednn; layers
- * without one run their generated kernel in that graph too). */
-enum run_mode { RUN_GEN, RUN_REF, RUN_VENDOR };
-
-struct layer_run {
-    const struct model *m;
-    int i, threads, have_kernel;
-    struct instance inst; /* op layers: args and input shape */
-    struct weightset ws;
-    struct gen_kernel k;
-    struct dnn_block *vendor; /* NULL: no oneDNN lowering (or not asked for) */
-    float *x, *y; /* the layer's own buffers for its timing */
-    float *work; /* the graph's workspace, shared by every layer (not owned) */
-    float *prepared; /* the kernel's prepared weights (NULL: none) */
-    int64_t nwork, nprepared, nx, ny;
-    struct variant_pick pick; /* pick.n > 0: the variant was chosen by timing */
-};
-
-struct graph {
-    const struct model *m;
-    struct layer_run *runs;
-    struct shape4 *shapes;
-    float *image, **outs, *pack, *work;
-    struct model_arena arena; /* the buffers behind outs */
-    int64_t nwork;
-    int size, vendor; /* vendor: build the oneDNN lowerings */
-    char picks[GEN_PATH_MAX + 32]; /* the variant choices' cache (variant_pick.h) */
-};
 
 /* A timed call: one layer or the whole graph in one mode. */
 struct layer_call {
@@ -71,9 +36,20 @@ struct layer_call {
     enum run_mode mode;
 };
 
+/* Each layer's seconds in the graph runs (its input gathering included),
+ * one row per run, the last `cap` runs kept: where the end-to-end time
+ * goes, beside the layers timed alone. */
+struct layer_clock {
+    double *s; /* cap rows of nlayers */
+    int cap, n; /* n: runs recorded (rows wrap past cap) */
+};
+
+#define GRAPH_CLOCK_ROWS 512 /* graph runs whose layer times are kept */
+
 struct graph_call {
     struct graph *g;
     enum run_mode mode;
+    struct layer_clock *clock; /* NULL: not recorded */
 };
 
 static int64_t numel(struct shape4 s) { return (int64_t)s.n * s.c * s.h * s.w; }
@@ -136,6 +112,8 @@ static void run_graph(void *ctx)
 {
     const struct graph_call *gc = ctx;
     struct graph *g = gc->g;
+    struct layer_clock *clk = gc->clock;
+    double *row = clk ? clk->s + (int64_t)(clk->n % clk->cap) * g->m->nlayers : NULL, t = now_s();
     for (int i = 0; i < g->m->nlayers; i++) {
         const struct model_layer *L = &g->m->layers[i];
         const float *x = L->src[0] < 0 ? g->image : g->outs[L->src[0]];
@@ -147,12 +125,17 @@ static void run_graph(void *ctx)
                 memcpy(dst + off, src, sizeof(float) * (size_t)n);
                 off += (int)n;
             }
-            if (L->kind == LAYER_CONCAT)
-                continue;
             x = g->pack;
         }
-        call_layer(&g->runs[i], gc->mode, x, g->outs[i]);
+        if (L->kind != LAYER_CONCAT)
+            call_layer(&g->runs[i], gc->mode, x, g->outs[i]);
+        if (row) {
+            double t1 = now_s();
+            row[i] = t1 - t, t = t1;
+        }
     }
+    if (clk)
+        clk->n++;
 }
 
 /* Random weights, the generated kernel if the row has a generator, own
@@ -282,20 +265,6 @@ static void graph_free(struct graph *g)
     free(g->outs);
 }
 
-static const char *impl_name(const struct layer_run *r)
-{
-    const struct model_layer *L = &r->m->layers[r->i];
-    if (L->kind != LAYER_OP)
-        return "copy";
-    return r->have_kernel ? "gen" : "ref";
-}
-
-static int64_t layer_flops(const struct graph *g, int i)
-{
-    const struct model_layer *L = &g->m->layers[i];
-    return L->kind == LAYER_OP ? L->op->flops_full(&L->args, g->runs[i].inst.in) : 0;
-}
-
 /* One untimed call's duration: seeds timing_run's sample count (without
  * it every layer and the graph got max_samples, 400 graph runs). */
 static double first_call_s(void (*fn)(void *), void *ctx)
@@ -314,7 +283,7 @@ static int graph_parity(struct graph *g, struct parity p[3])
     float *ref = buf_alloc(n);
     if (!ref)
         return -1;
-    struct graph_call c = {g, RUN_REF};
+    struct graph_call c = {g, RUN_REF, NULL};
     run_graph(&c);
     memcpy(ref, g->outs[last], sizeof(float) * (size_t)n);
     for (int mode = RUN_GEN; mode <= RUN_VENDOR; mode++) {
@@ -337,110 +306,6 @@ static int vendor_failed(const struct graph *g)
     return 0;
 }
 
-/* sgemm_gflops: this machine's sgemm roof at the bench's threads (peak.c),
- * each layer's GFLOP/s is shown as a share of it; 0 = not measured. */
-static void print_layers(const struct graph *g, const double *ms, const double *vms, double total,
-                         double sgemm_gflops)
-{
-    printf("%5s  %-14s %-5s %12s %9s %7s %7s", "layer", "module", "impl", "median_ms", "GFLOP/s",
-           "share", "%sgemm");
-    if (g->vendor)
-        printf("  %10s %7s %10s  %s", "onednn_ms", "%sgemm", "gen/onednn", "oneDNN layout and implementation");
-    printf("\n");
-    for (int i = 0; i < g->m->nlayers; i++) {
-        const struct model_layer *L = &g->m->layers[i];
-        double gf = ms[i] > 0 ? (double)layer_flops(g, i) / (ms[i] * 1e6) : 0;
-        printf("%5d  %-14s %-5s %12.4f %9.2f %6.1f%% %6.1f%%", i,
-               L->kind == LAYER_OP ? L->op->name : L->kind == LAYER_CONCAT ? "Concat" : "Upsample",
-               impl_name(&g->runs[i]), ms[i], gf, total > 0 ? 100.0 * ms[i] / total : 0,
-               sgemm_gflops > 0 ? 100.0 * gf / sgemm_gflops : 0);
-        if (g->runs[i].vendor) {
-            char what[160];
-            double vgf = vms[i] > 0 ? (double)layer_flops(g, i) / (vms[i] * 1e6) : 0;
-            dnn_block_describe(g->runs[i].vendor, what, sizeof what);
-            printf("  %10.4f %6.1f%% %10.2f  %s", vms[i], sgemm_gflops > 0 ? 100.0 * vgf / sgemm_gflops : 0,
-                   vms[i] > 0 ? ms[i] / vms[i] : 0, what);
-        } else if (g->vendor)
-            printf("  %10s %7s %10s  %s", "-", "-", "-", L->kind == LAYER_OP ? "(generated kernel)" : "");
-        printf("\n");
-    }
-}
-
-/* The layers whose variant was chosen by timing: which, and the times. */
-static void print_picks(const struct graph *g)
-{
-    for (int i = 0; i < g->m->nlayers; i++) {
-        const struct variant_pick *p = &g->runs[i].pick;
-        if (p->n == 0)
-            continue;
-        if (p->cached)
-            printf("layer %d %s: variant %s, cached choice from %s (timed then: ", i,
-                   g->m->layers[i].op->name, p->names[p->chosen], g->picks);
-        else
-            printf("layer %d %s: variant %s chosen by timing (", i, g->m->layers[i].op->name,
-                   p->names[p->chosen]);
-        for (int v = 0; v < p->n; v++)
-            printf("%s%s %.4f ms", v ? ", " : "", p->names[v], p->ms[v]);
-        printf("; load %.2f)\n", p->load);
-    }
-}
-
-/* Everything one bench measured, for printing. */
-struct bench_out {
-    const double *ms, *vms; /* per layer: generated, oneDNN (0: none) */
-    double sum, vsum;
-    int64_t flops;
-    struct timing_result e2e[3]; /* by run_mode */
-    struct parity par[3];
-    int ok[3];
-};
-
-/* ", waited 12 s for a near placement" or "". */
-static const char *waited_note(const struct timing_result *e, char *buf, size_t len)
-{
-    if (e->placement_waited_s > 0)
-        snprintf(buf, len, ", waited %.0f s for a near placement", e->placement_waited_s);
-    else
-        buf[0] = '\0';
-    return buf;
-}
-
-static void print_e2e(const struct graph *g, const char *what, const struct timing_result *e,
-                      const struct parity *p, double sum, int64_t flops, int threads, int ok)
-{
-    char wait[64];
-    printf("%s%s end-to-end at %dx%d, %d thread%s: %.3f ms median (p10 %.3f, p90 %.3f, %d samples; "
-           "sum of layers %.3f ms; co-tenant load %.2f CPUs; vCPU round trip %.0f ns%s; huge pages %ld MiB), "
-           "%.2f GFLOP/s; %s graph vs "
-           "reference graph: max_abs=%.3g max_rel=%.3g nmse=%.3g %s\n",
-           g->m->name, g->vendor && !strcmp(what, "oneDNN-conv") ? " with oneDNN convs" : "", g->size,
-           g->size, threads, threads > 1 ? "s" : "", e->median_ms, e->p10_ms, e->p90_ms, e->samples, sum,
-           e->load, e->roundtrip_ns, waited_note(e, wait, sizeof wait), buf_huge_kib() / 1024, (double)flops / (e->median_ms * 1e6), what, p->max_abs, p->max_rel, p->nmse,
-           ok ? "ok" : "FAIL");
-}
-
-/* The per-layer table against this machine's sgemm roof at `threads`, then
- * the end-to-end line(s). */
-static void print_bench(const struct graph *g, const struct bench_out *b, int threads)
-{
-    struct peak pk = {0};
-    char perr[ERR_MAX];
-    if (peak_measure(&pk, threads, 1, perr, sizeof perr) == 0)
-        printf("sgemm roof (OpenBLAS %s, n=%d, %d thread%s): %.1f GFLOP/s\n", pk.blas_core, pk.sgemm_n,
-               threads, threads > 1 ? "s" : "", pk.sgemm_gflops);
-    else
-        printf("sgemm roof: not measured (%s)\n", perr);
-    print_layers(g, b->ms, b->vms, b->sum, pk.sgemm_gflops);
-    print_picks(g);
-    print_e2e(g, "generated", &b->e2e[RUN_GEN], &b->par[RUN_GEN], b->sum, b->flops, threads, b->ok[RUN_GEN]);
-    if (!g->vendor)
-        return;
-    print_e2e(g, "oneDNN-conv", &b->e2e[RUN_VENDOR], &b->par[RUN_VENDOR], b->vsum, b->flops, threads,
-              b->ok[RUN_VENDOR]);
-    printf("generated / oneDNN-conv graph: %.3f (end to end, timed interleaved in this run)\n",
-           b->e2e[RUN_GEN].median_ms / b->e2e[RUN_VENDOR].median_ms);
-}
-
 /* Layer i alone, generated and (where it has one) oneDNN interleaved. */
 static int time_one_layer(struct graph *g, int i, const struct timing_opts *o, double *ms, double *vms)
 {
@@ -457,15 +322,41 @@ static int time_one_layer(struct graph *g, int i, const struct timing_opts *o, d
 }
 
 /* The whole graph, generated and (vendor) oneDNN-conv interleaved. */
+/* Per layer, the median of its seconds over the graph runs clk recorded,
+ * in ms (gms). */
+static void clock_medians(const struct layer_clock *clk, int nlayers, double *gms)
+{
+    int rows = clk->n < clk->cap ? clk->n : clk->cap;
+    double col[GRAPH_CLOCK_ROWS];
+    struct timing_result r;
+    for (int i = 0; i < nlayers; i++) {
+        for (int k = 0; k < rows; k++)
+            col[k] = clk->s[(int64_t)k * nlayers + i];
+        timing_stats(col, rows, &r);
+        gms[i] = rows > 0 ? r.median_ms : 0;
+    }
+}
+
+/* The whole graph, generated and (vendor) oneDNN-conv interleaved; the
+ * generated graph's runs also time each of its layers (b->gms). */
 static int time_graphs(struct graph *g, const struct timing_opts *o, struct bench_out *b)
 {
-    struct graph_call c[2] = {{g, RUN_GEN}, {g, RUN_VENDOR}};
+    int nl = g->m->nlayers;
+    struct layer_clock clk = {calloc((size_t)GRAPH_CLOCK_ROWS * (size_t)nl, sizeof(double)), GRAPH_CLOCK_ROWS, 0};
+    struct graph_call c[2] = {{g, RUN_GEN, &clk}, {g, RUN_VENDOR, NULL}};
     struct timed_impl t[2];
     int n = g->vendor ? 2 : 1;
+    if (!clk.s)
+        return -1;
     for (int k = 0; k < n; k++)
         t[k] = (struct timed_impl){.fn = run_graph, .ctx = &c[k], .first_call_s = first_call_s(run_graph, &c[k])};
-    if (timing_run(t, n, o, NULL, NULL) != 0)
+    clk.n = 0; /* the first call ran on cold caches: not a graph run like the timed ones */
+    if (timing_run(t, n, o, NULL, NULL) != 0) {
+        free(clk.s);
         return -1;
+    }
+    clock_medians(&clk, nl, b->gms);
+    free(clk.s);
     b->e2e[RUN_GEN] = t[0].result;
     if (n > 1)
         b->e2e[RUN_VENDOR] = t[1].result;
@@ -478,11 +369,11 @@ int model_bench(const struct model *m, int imgsz, int threads, int quick, int ve
     struct graph g;
     struct timing_opts o;
     struct bench_out b = {0};
-    double *ms = calloc(2 * (size_t)m->nlayers, sizeof *ms);
+    double *ms = calloc(3 * (size_t)m->nlayers, sizeof *ms);
     int rc = ms ? graph_setup(&g, m, imgsz, threads, vendor, err, errlen) : -1;
     if (!ms)
         snprintf(err, errlen, "out of memory");
-    b.ms = ms, b.vms = ms ? ms + m->nlayers : NULL;
+    b.ms = ms, b.vms = ms ? ms + m->nlayers : NULL, b.gms = ms ? ms + 2 * m->nlayers : NULL;
     timing_opts_default(&o, quick);
     if (threads < 2)
         o.placement_wait_s = 0;
@@ -497,7 +388,7 @@ int model_bench(const struct model *m, int imgsz, int threads, int quick, int ve
             snprintf(err, errlen, TIMING_OOM);
             break;
         }
-        b.sum += ms[i], b.flops += layer_flops(&g, i);
+        b.sum += ms[i], b.flops += model_layer_flops(&g, i);
         b.vsum += g.runs[i].vendor ? ms[m->nlayers + i] : ms[i];
     }
     if (rc == 0 && (rc = graph_parity(&g, b.par)) != 0)
@@ -509,7 +400,7 @@ int model_bench(const struct model *m, int imgsz, int threads, int quick, int ve
             b.ok[k] = b.par[k].n_nonfinite == 0 && b.par[k].n_bad == 0;
         b.ok[RUN_VENDOR] &= !vendor_failed(&g);
         *e2e_ms = b.e2e[RUN_GEN].median_ms;
-        print_bench(&g, &b, threads);
+        model_print_bench(&g, &b, threads);
         rc = b.ok[RUN_GEN] && (!vendor || b.ok[RUN_VENDOR]) ? 0 : 1;
     }
     if (ms)
@@ -570,7 +461,7 @@ int model_bench_pair(const struct model *m, const struct model *base, int imgsz,
     if (rc == 0)
         rc = graph_setup(&gb, base, imgsz, threads, 0, err, errlen);
     struct timing_samples keep[2] = {{0}};
-    struct graph_call c[2] = {{&g, RUN_GEN}, {&gb, RUN_GEN}};
+    struct graph_call c[2] = {{&g, RUN_GEN, NULL}, {&gb, RUN_GEN, NULL}};
     struct timed_impl t[2] = {{.fn = run_graph, .ctx = &c[0], .keep = &keep[0]},
                               {.fn = run_graph, .ctx = &c[1], .keep = &keep[1]}};
     if (rc == 0) {

@@ -6,6 +6,7 @@
  *
  *   3  model.c          model_build: parse_model's loop over the YAML layers
  *      model_count.c, model_forward.c, model_bench.c: use a built model
+ *      model_print.c    model_bench.c's printing (model_bench_internal.h)
  *   2  model_rows.c     a layer's row and arguments (build_*, for model.c)
  *      model_shape.c    shapes and Detect's strides
  *   1  model_common.c   layer_fail, model_free: used by all, calls none

@@ -99,11 +99,11 @@ static int renders_with(const struct gen_env *env, const char *script, const cha
 
 /* At batch 1 and 2 alike the mixed kernel is a plain weight, so dense
  * shapes take the AVX-512 direct convolutions (gen/dynconv_plan.lua,
- * direct_plan): 3x3 stride 2 pad 1 on the space-to-depth copy at any
- * output width (odd and even input sizes: the copy's zero rows and columns
- * are the bottom/right padding; several register blocks; bias as the
- * epilogue's shift), straight from the input where rows are whole
- * 16-vectors and the input exceeds 4 MiB, stride 1 "same" 3x3 and 1x1
+ * direct_plan): 3x3 stride 2 pad 1 on the per-tile space-to-depth copy
+ * at any output width (odd and even input sizes: the copy's zero rows and
+ * columns are the bottom/right padding; several register blocks; bias as
+ * the epilogue's shift; a 4.2 MB input in many tiles that start mid-row,
+ * which took the in-row kernel until v4), stride 1 "same" 3x3 and 1x1
  * (vectors across row ends, ragged last vector).  TF-SAME's one-sided
  * padding and groups stay on im2col + sgemm.  On a build without AVX-512
  * the same cases check the sgemm fallback. */
@@ -122,7 +122,7 @@ Test(gen_dynconv, direct_paths, .timeout = 120)
         {"DynamicConv in_features=5 out_features=8 kernel_size=3 stride=2 batch=2 h=1 w=2",
          "abl_direct2s_tile("},
         {"DynamicConv in_features=16 out_features=16 kernel_size=3 stride=2 batch=1 h=257 w=256",
-         "abl_direct2_tile("},
+         "abl_direct2s_tile("},
         {"DYConv2d in_planes=8 out_planes=16 kernel_size=3 padding=1 K=4 batch=2 h=9 w=23",
          "abl_direct_tile("},
         {"DynamicConv in_features=6 out_features=8 kernel_size=1 bias=1 batch=2 h=7 w=9",

@@ -59,8 +59,18 @@ Test(model_forward, bench_quick_generated_graph_agrees, .timeout = 300)
     run_ablate(&r, "model " YAML " --imgsz 64 --bench --quick");
     cr_expect_eq(r.status, 0, "status %d: %s", r.status, r.err);
     cr_expect(strstr(r.out, "sgemm roof (OpenBLAS ") != NULL, "%s", r.out);
-    cr_expect(strstr(r.out, "layer  module         impl     median_ms   GFLOP/s   share  %sgemm\n") !=
+    cr_expect(strstr(r.out, "layer  module         impl     median_ms   GFLOP/s   share  %sgemm in_graph_ms\n") !=
                   NULL, "%s", r.out);
+    /* each layer's time inside the end-to-end runs: measured, so above 0 */
+    for (int i = 0; i <= 22; i++) {
+        char row[32];
+        double alone, in_graph;
+        snprintf(row, sizeof row, "\n%5d  ", i);
+        const char *at = strstr(r.out, row);
+        cr_assert(at, "%s", r.out);
+        cr_expect(sscanf(at, "%*d %*s %*s %lf %*f %*f%% %*f%% %lf", &alone, &in_graph) == 2 && in_graph > 0,
+                  "layer %d: %.60s", i, at + 1);
+    }
     cr_expect(strstr(r.out, "\n    9  SPPF           gen ") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, "\n   11  Concat         copy ") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, "\n   22  Detect         gen ") != NULL, "%s", r.out);

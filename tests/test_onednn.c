@@ -148,7 +148,7 @@ Test(onednn, model_bench_side_by_side, .timeout = 300)
              "--threads 2", ablate_bin());
     run_shell(&r, cmd);
     cr_expect_eq(r.status, 0, "status %d: %s", r.status, r.err);
-    cr_expect(strstr(r.out, "%sgemm   onednn_ms  %sgemm gen/onednn  oneDNN layout and implementation\n"),
+    cr_expect(strstr(r.out, "%sgemm in_graph_ms   onednn_ms  %sgemm gen/onednn  oneDNN layout and implementation\n"),
               "%s", r.out);
     cr_expect(strstr(r.out, "\n    0  Conv           gen "), "%s", r.out);
     cr_expect(strstr(r.out, "\n    9  SPPF           gen "), "%s", r.out);
