@@ -60,7 +60,7 @@ static void check_geometry(int c, int g, int k)
         gx[q] = (float)(q % p / k - half);
         gy[q] = (float)(q % p % k - half);
     }
-    int outside = 0, partly = 0, inside = 0;
+    int outside = 0, partly = 0, inside = 0, listed = 0;
     for (int ph = 0; ph < H; ph++)
         for (int pw = 0; pw < W; pw++) {
             for (int q = 0; q < gp; q++) {
@@ -82,6 +82,7 @@ static void check_geometry(int c, int g, int k)
                 inside += zeros == 0;
             }
             cr_assert_eq(nout, counted);
+            listed += nout * ABL_DCN_LIST_SHARE >= gp; /* abl_dcn_core's listing path */
             float skipped[C_MAX], full[C_MAX];
             abl_dcn_core(xp, c, H, W, g, p, idx, wt, nout, keep, skipped);
             abl_dcn_core(xp, c, H, W, g, p, idx, wt, 0, keep, full); /* nout 0: every point */
@@ -99,6 +100,7 @@ static void check_geometry(int c, int g, int k)
     cr_assert_gt(outside, H * W);
     cr_assert_gt(partly, H * W);
     cr_assert_gt(inside, H * W);
+    cr_assert_gt(listed, H * W / 4);
 }
 
 /* GC 24 (a 16- and an 8-wide block), 9 points: an odd count, so one list

@@ -381,8 +381,10 @@ ABL_DCN_SPECIALISE int abl_dcn_corners(int gp, int h, int w, float osc, const fl
         const float ay0 = y0 < 0 ? vy1 : y0 > hl ? (h > 1 ? 0.0f : vy0) : vy0;
         const float ay1 = y0 < 0 ? 0.0f : y0 > hl ? (h > 1 ? vy0 : 0.0f) : vy1;
         /* both columns' (or both rows') weights 0: all four products are
-         * exact zeros, the point adds nothing (wholly outside the map) */
-        const int out = (ax0 == 0.0f && ax1 == 0.0f) || (ay0 == 0.0f && ay1 == 0.0f);
+         * exact zeros, the point adds nothing (wholly outside the map).
+         * The weights are >= 0, so a sum of 0 means both are 0; `|`, not
+         * `||`, which gcc keeps as branches here and stops vectorising. */
+        const int out = (ax0 + ax1 == 0.0f) | (ay0 + ay1 == 0.0f);
         idx[q] = by * w + bx;
         wt[0 * gpv + q] = ay0 * ax0;
         wt[1 * gpv + q] = ay0 * ax1;
@@ -535,14 +537,19 @@ ABL_DCN_SPECIALISE void abl_dcn_listed_sum(const float *restrict xp, int c, ptrd
         abl_dcn_listed_sum1(xp, c, sx, sy, idx, wt, gp, even, ne, odd, no, col + j, dst + j);
 }
 
-/* Largest group size p abl_dcn_core lists points for (k <= 15). */
-enum { ABL_DCN_LIST_PMAX = 225 };
+/* Largest group size p abl_dcn_core lists points for (k <= 15), and the
+ * least share of a pixel's points outside the map (1 / ABL_DCN_LIST_SHARE)
+ * for which it does: at k = 3 on 80 x 80 (a fifth of the pixels with 1-9
+ * of 36 points outside) listing cost more than the few points it saved
+ * (CPU-time A/B in docs/modules/performance.md). */
+enum { ABL_DCN_LIST_PMAX = 225, ABL_DCN_LIST_SHARE = 4 };
 
 /* core[c] of one pixel of an h x w map: per group (g of them, gc = c / g
  * channels, p points each) the sum over its points' corners (mask folded
  * in).  nout, keep: abl_dcn_corners' count and flags of the points wholly
- * outside the map.  A pixel with such points sums only the others, listed
- * per group (branch-free appends): a 7 x 7 dilation-3 grid on a 20 x 20
+ * outside the map.  A pixel with many such points (a quarter or more) sums
+ * only the others, listed per group (branch-free appends): a 7 x 7
+ * dilation-3 grid on a 20 x 20
  * map puts 45 % of its points there, whose 4 corner loads and
  * multiply-adds per channel vector added zeros.  Same bits either way
  * (abl_dcn_listed_sum*). */
@@ -552,20 +559,28 @@ ABL_DCN_SPECIALISE void abl_dcn_core(const float *restrict xp, int c, int h, int
 {
     const int gc = c / g, gpv = abl_dcn_gpv(g * p);
     const ptrdiff_t sx = abl_dcn_step_x(c, w), sy = abl_dcn_step_y(c, h, w);
-    if (nout == 0 || p > ABL_DCN_LIST_PMAX) {
+    if (nout * ABL_DCN_LIST_SHARE < g * p || p > ABL_DCN_LIST_PMAX) {
         for (int gi = 0; gi < g; gi++)
             abl_dcn_corner_sum(xp, c, sx, sy, idx, wt, gpv, gi * p, p, gi * gc, gc, core + gi * gc);
         return;
     }
     for (int gi = 0; gi < g; gi++) {
-        int32_t lst[2][(ABL_DCN_LIST_PMAX + 1) / 2];
-        int n[2] = {0, 0};
-        for (int i = 0; i < p; i++) {
+        /* two counters in registers: indexing one array by parity kept
+         * them in memory, a store-to-load chain per point */
+        int32_t even[(ABL_DCN_LIST_PMAX + 1) / 2], odd[(ABL_DCN_LIST_PMAX + 1) / 2];
+        int ne = 0, no = 0, i = 0;
+        for (; i + 2 <= p; i += 2) {
             const int q = gi * p + i;
-            lst[i & 1][n[i & 1]] = q;
-            n[i & 1] += keep[q];
+            even[ne] = q;
+            ne += keep[q];
+            odd[no] = q + 1;
+            no += keep[q + 1];
         }
-        abl_dcn_listed_sum(xp, c, sx, sy, idx, wt, gpv, lst[0], n[0], lst[1], n[1], gi * gc, gc,
+        if (i < p) {
+            even[ne] = gi * p + i;
+            ne += keep[gi * p + i];
+        }
+        abl_dcn_listed_sum(xp, c, sx, sy, idx, wt, gpv, even, ne, odd, no, gi * gc, gc,
                            core + gi * gc);
     }
 }
