@@ -68,7 +68,7 @@ static void check_geometry(int c, int g, int k)
                 om[2 * q + 1] = OFFS[(2 * q + ph + 5 * pw + 1) % NOFFS];
                 om[2 * gp + q] = 0.05f + 0.9f * (float)((q * 7) % p) / (float)p;
             }
-            const int nout = abl_dcn_corners(gp, H, W, 1.0f, gx, gy, om, 1, ph, pw, idx, wt, keep);
+            const int nout = abl_dcn_corners(gp, H, W, 1.0f, gx, gy, om, 1, ph, pw, idx, wt, 1, keep);
             const int gpv = abl_dcn_gpv(gp);
             int counted = 0;
             for (int q = 0; q < gp; q++) {

@@ -341,14 +341,15 @@ ABL_DCN_SPECIALISE ptrdiff_t abl_dcn_step_y(int c, int h, int w) { return h > 1 
  * floats past the pixel's om row (the next pixel's, or the slack the
  * callers allocate), and their plan, written past gp, is never read.
  * wt's corner rows are abl_dcn_gpv(gp) apart.
- * keep[q] (abl_dcn_gpv(gp) entries): 0 for a point wholly outside the map
- * (all its weights exact zeros), else 1.  Returns how many of the gp
- * points are wholly outside, so that abl_dcn_core takes its skipping path
- * only for the pixels that have some. */
+ * skip (a constant: the generators' abl_dcn_skip choice): keep[q]
+ * (abl_dcn_gpv(gp) entries) is set to 0 for a point wholly outside the map
+ * (all its weights exact zeros), else 1, and the return value is how many
+ * of the gp points are wholly outside, so that abl_dcn_core skips them
+ * for the pixels that have many; without skip neither is computed (0). */
 ABL_DCN_SPECIALISE int abl_dcn_corners(int gp, int h, int w, float osc, const float *restrict grid_x,
                                    const float *restrict grid_y, const float *restrict om,
                                    int use_mask, int ph, int pw, int32_t *restrict idx,
-                                   float *restrict wt, int32_t *restrict keep)
+                                   float *restrict wt, int skip, int32_t *restrict keep)
 {
     const float *m = om + 2 * gp;
     const int gpv = abl_dcn_gpv(gp);
@@ -390,8 +391,10 @@ ABL_DCN_SPECIALISE int abl_dcn_corners(int gp, int h, int w, float osc, const fl
         wt[1 * gpv + q] = ay0 * ax1;
         wt[2 * gpv + q] = ay1 * ax0;
         wt[3 * gpv + q] = ay1 * ax1;
-        keep[q] = !out;
-        nout += q < gp && out;
+        if (skip) {
+            keep[q] = !out;
+            nout += q < gp && out;
+        }
     }
     return nout;
 }

@@ -31,9 +31,11 @@
 #include "ablate_dlka.h"
 
 /* One DCNv3_pytorch(c, k, pad, dil, group g) layer over a batch, stride 1,
- * dw_kernel_size k, offset_scale 1, LayerNorm eps 1e-6, tiles of tr rows. */
+ * dw_kernel_size k, offset_scale 1, LayerNorm eps 1e-6, tiles of tr rows;
+ * skip: leave out the sampling points wholly outside the map
+ * (gen/dcnv3.lua skip_outside). */
 struct abl_dcn_geom {
-    int n, c, h, w, k, dil, g, tr;
+    int n, c, h, w, k, dil, g, tr, skip;
 };
 
 static inline int abl_dcn_gp(struct abl_dcn_geom d) { return d.g * d.k * d.k; }
@@ -116,7 +118,7 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_b(struct abl_dcn_geom d, const float *cons
     for (int t = 0; t < np; t++) {
         const int nout = abl_dcn_corners(gp, d.h, d.w, 1.0f, grid_x, grid_y,
                                          om + (ptrdiff_t)(p0 + t) * nom, 1, row0 + t / d.w,
-                                         t % d.w, idx, wt, keep);
+                                         t % d.w, idx, wt, d.skip, keep);
         abl_dcn_core(xp, d.c, d.h, d.w, d.g, p, idx, wt, nout, keep, core + (ptrdiff_t)t * d.c);
     }
     float *dst = y + p0;
