@@ -409,6 +409,28 @@ typedef float abl_vf16 __attribute__((vector_size(64)));
 typedef float abl_vf8 __attribute__((vector_size(32)));
 typedef float abl_vf4 __attribute__((vector_size(16)));
 
+/* Pieces of the corner sums below: the accumulators (corner x even / odd
+ * point), one point q added into acc[0..4), and the final sum into dst. */
+#define ABL_DCN_SUM_BEGIN(VT)                                                                      \
+    VT a[2][4];                                                                                    \
+    memset(a, 0, sizeof a); /* +0.0f; {{0}} warns for vector types */                              \
+    const ptrdiff_t off[4] = {0, sx, sy, sx + sy}
+#define ABL_DCN_ADD_POINT(VT, acc, q)                                                              \
+    do {                                                                                           \
+        const float *b_ = xp + (ptrdiff_t)idx[q] * c + col;                                        \
+        for (int k_ = 0; k_ < 4; k_++) {                                                           \
+            VT v_;                                                                                 \
+            memcpy(&v_, b_ + off[k_], sizeof v_);                                                  \
+            (acc)[k_] += wt[k_ * gp + (q)] * v_;                                                   \
+        }                                                                                          \
+    } while (0)
+#define ABL_DCN_SUM_END(VT)                                                                        \
+    do {                                                                                           \
+        const VT sum_ = ((a[0][0] + a[0][1]) + (a[0][2] + a[0][3])) +                              \
+                        ((a[1][0] + a[1][1]) + (a[1][2] + a[1][3]));                               \
+        memcpy(dst, &sum_, sizeof sum_);                                                           \
+    } while (0)
+
 /* dst[0 .. width) = sum over points q0 .. q0 + npts - 1 and their 4 corners
  * of wt * xp[corner][col ..]: xp one image, channels last (row stride c);
  * idx / wt as abl_dcn_corners writes them (stride gp: abl_dcn_gpv), sx / sy the
@@ -419,31 +441,18 @@ typedef float abl_vf4 __attribute__((vector_size(16)));
  * in docs/modules/performance.md). */
 #define ABL_DCN_DEFINE_CORNER_SUM(NAME, VT)                                                        \
     ABL_DCN_SPECIALISE void NAME(const float *restrict xp, int c, ptrdiff_t sx, ptrdiff_t sy,      \
-                                 const int32_t *restrict idx, const float *restrict wt, int gp,   \
-                                 int q0, int npts, int col, float *restrict dst)                  \
-    {                                                                                             \
-        VT a[2][4];                                                                               \
-        memset(a, 0, sizeof a); /* +0.0f; {{0}} warns for vector types */                         \
-        const ptrdiff_t off[4] = {0, sx, sy, sx + sy};                                            \
-        const int q1 = q0 + npts;                                                                 \
-        int q = q0;                                                                               \
-        for (; q + 2 <= q1; q += 2)                                                               \
-            for (int s = 0; s < 2; s++) {                                                         \
-                const float *b = xp + (ptrdiff_t)idx[q + s] * c + col;                            \
-                for (int k = 0; k < 4; k++) {                                                     \
-                    VT v;                                                                         \
-                    memcpy(&v, b + off[k], sizeof v);                                             \
-                    a[s][k] += wt[k * gp + q + s] * v;                                            \
-                }                                                                                 \
-            }                                                                                     \
-        for (int k = 0; q < q1 && k < 4; k++) {                                                   \
-            VT v;                                                                                 \
-            memcpy(&v, xp + (ptrdiff_t)idx[q] * c + col + off[k], sizeof v);                      \
-            a[0][k] += wt[k * gp + q] * v;                                                        \
-        }                                                                                         \
-        const VT sum = ((a[0][0] + a[0][1]) + (a[0][2] + a[0][3])) +                               \
-                       ((a[1][0] + a[1][1]) + (a[1][2] + a[1][3]));                               \
-        memcpy(dst, &sum, sizeof sum);                                                            \
+                                 const int32_t *restrict idx, const float *restrict wt, int gp,    \
+                                 int q0, int npts, int col, float *restrict dst)                   \
+    {                                                                                              \
+        ABL_DCN_SUM_BEGIN(VT);                                                                     \
+        const int q1 = q0 + npts;                                                                  \
+        int q = q0;                                                                                \
+        for (; q + 2 <= q1; q += 2)                                                                \
+            for (int s = 0; s < 2; s++)                                                            \
+                ABL_DCN_ADD_POINT(VT, a[s], q + s);                                                \
+        if (q < q1)                                                                                \
+            ABL_DCN_ADD_POINT(VT, a[0], q);                                                        \
+        ABL_DCN_SUM_END(VT);                                                                       \
     }
 ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum16, abl_vf16)
 ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum8, abl_vf8)
@@ -458,39 +467,21 @@ ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum1, float)
  * same bits (they added +-0 there). */
 #define ABL_DCN_DEFINE_LISTED_SUM(NAME, VT)                                                        \
     ABL_DCN_SPECIALISE void NAME(const float *restrict xp, int c, ptrdiff_t sx, ptrdiff_t sy,      \
-                                 const int32_t *restrict idx, const float *restrict wt, int gp,   \
-                                 const int32_t *restrict even, int ne,                            \
-                                 const int32_t *restrict odd, int no, int col,                    \
-                                 float *restrict dst)                                             \
-    {                                                                                             \
-        VT a[2][4];                                                                               \
-        memset(a, 0, sizeof a); /* +0.0f; {{0}} warns for vector types */                         \
-        const ptrdiff_t off[4] = {0, sx, sy, sx + sy};                                            \
-        const int32_t *lst[2] = {even, odd};                                                      \
-        const int both = ne < no ? ne : no;                                                       \
-        for (int i = 0; i < both; i++)                                                            \
-            for (int s = 0; s < 2; s++) {                                                         \
-                const int q = lst[s][i];                                                          \
-                const float *b = xp + (ptrdiff_t)idx[q] * c + col;                                \
-                for (int k = 0; k < 4; k++) {                                                     \
-                    VT v;                                                                         \
-                    memcpy(&v, b + off[k], sizeof v);                                             \
-                    a[s][k] += wt[k * gp + q] * v;                                                \
-                }                                                                                 \
-            }                                                                                     \
-        const int s = no > ne, n = s ? no : ne; /* the longer list's rest */                      \
-        for (int i = both; i < n; i++) {                                                          \
-            const int q = lst[s][i];                                                              \
-            const float *b = xp + (ptrdiff_t)idx[q] * c + col;                                    \
-            for (int k = 0; k < 4; k++) {                                                         \
-                VT v;                                                                             \
-                memcpy(&v, b + off[k], sizeof v);                                                 \
-                a[s][k] += wt[k * gp + q] * v;                                                    \
-            }                                                                                     \
-        }                                                                                         \
-        const VT sum = ((a[0][0] + a[0][1]) + (a[0][2] + a[0][3])) +                               \
-                       ((a[1][0] + a[1][1]) + (a[1][2] + a[1][3]));                               \
-        memcpy(dst, &sum, sizeof sum);                                                            \
+                                 const int32_t *restrict idx, const float *restrict wt, int gp,    \
+                                 const int32_t *restrict even, int ne,                             \
+                                 const int32_t *restrict odd, int no, int col,                     \
+                                 float *restrict dst)                                              \
+    {                                                                                              \
+        ABL_DCN_SUM_BEGIN(VT);                                                                     \
+        const int32_t *lst[2] = {even, odd};                                                       \
+        const int both = ne < no ? ne : no;                                                        \
+        for (int i = 0; i < both; i++)                                                             \
+            for (int s = 0; s < 2; s++)                                                            \
+                ABL_DCN_ADD_POINT(VT, a[s], lst[s][i]);                                            \
+        const int s = no > ne, n = s ? no : ne; /* the longer list's rest */                       \
+        for (int i = both; i < n; i++)                                                             \
+            ABL_DCN_ADD_POINT(VT, a[s], lst[s][i]);                                                \
+        ABL_DCN_SUM_END(VT);                                                                       \
     }
 ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum16, abl_vf16)
 ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum8, abl_vf8)
