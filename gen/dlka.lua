@@ -90,7 +90,8 @@ function M.attention(variant, n, c, h, w, gen_variant)
   for i, kd in ipairs(DCN_LAYERS[variant]) do
     -- as abl_dcn_shared_floats / abl_dcn_priv_floats (ablate_dlka_dcnv3.h)
     local gp = GROUP * kd[1] * kd[1]
-    A.DCN[i] = string.format("{%d, %d, %d, %d, %d, %d, %d, %d}", n, c, h, w, kd[1], kd[2], GROUP, tr)
+    A.DCN[i] = string.format("{%d, %d, %d, %d, %d, %d, %d, %d, %d}", n, c, h, w, kd[1], kd[2], GROUP,
+                             tr, DCN.skip_outside(kd[1], kd[2], h, w))
     A.EXTRA_SHARED = math.max(A.EXTRA_SHARED,
       round_up(n * pix * c, 16) + round_up(n * pix * 3 * gp + DCN.OM_SLACK, 16))
     A.PRIV = math.max(A.PRIV, round_up(c * w + 2 * w + tr * w * c + 10 * round_up(gp, 16), 16))

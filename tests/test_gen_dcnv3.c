@@ -138,3 +138,32 @@ Test(gen_dcnv3, rows_per_tile_balances)
     cr_expect_eq(rows_per_tile(L, 1, 16, 1, 9), 1);
     lua_close(L);
 }
+
+/* gen/dcnv3.lua's skip_outside (SKIP: list and skip the points wholly
+ * outside the map): on where 15 % or more of the zero-offset grid points
+ * of the map's pixels fall outside it. */
+static int skip_outside(lua_State *L, int k, int dil, int h, int w)
+{
+    lua_getfield(L, -1, "skip_outside");
+    lua_pushinteger(L, k);
+    lua_pushinteger(L, dil);
+    lua_pushinteger(L, h);
+    lua_pushinteger(L, w);
+    cr_assert_eq(lua_pcall(L, 4, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
+    const int skip = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return skip;
+}
+
+Test(gen_dcnv3, skip_outside_choice)
+{
+    lua_State *L = gen_check_require("dcnv3");
+    cr_expect_eq(skip_outside(L, 3, 1, 80, 80), 0); /* 1.7 % outside */
+    cr_expect_eq(skip_outside(L, 3, 1, 20, 20), 0); /* 6.6 % */
+    cr_expect_eq(skip_outside(L, 5, 1, 20, 20), 0); /* 11.6 % */
+    cr_expect_eq(skip_outside(L, 7, 3, 20, 20), 1); /* 44.8 % */
+    cr_expect_eq(skip_outside(L, 7, 3, 40, 40), 1); /* 24.1 % */
+    cr_expect_eq(skip_outside(L, 7, 3, 80, 80), 0); /* 12.5 % */
+    cr_expect_eq(skip_outside(L, 3, 1, 6, 7), 1);   /* the small test maps: 20 % */
+    lua_close(L);
+}

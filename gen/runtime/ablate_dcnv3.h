@@ -340,16 +340,22 @@ ABL_DCN_SPECIALISE ptrdiff_t abl_dcn_step_y(int c, int h, int w) { return h > 1 
  * vector iteration each).  The padding points read up to ABL_DCN_OM_SLACK
  * floats past the pixel's om row (the next pixel's, or the slack the
  * callers allocate), and their plan, written past gp, is never read.
- * wt's corner rows are abl_dcn_gpv(gp) apart. */
-ABL_DCN_SPECIALISE void abl_dcn_corners(int gp, int h, int w, float osc, const float *restrict grid_x,
+ * wt's corner rows are abl_dcn_gpv(gp) apart.
+ * skip (a constant: the generators' abl_dcn_skip choice): keep[q]
+ * (abl_dcn_gpv(gp) entries) is set to 0 for a point wholly outside the map
+ * (all its weights exact zeros), else 1, and the return value is how many
+ * of the gp points are wholly outside, so that abl_dcn_core skips them
+ * for the pixels that have many; without skip neither is computed (0). */
+ABL_DCN_SPECIALISE int abl_dcn_corners(int gp, int h, int w, float osc, const float *restrict grid_x,
                                    const float *restrict grid_y, const float *restrict om,
                                    int use_mask, int ph, int pw, int32_t *restrict idx,
-                                   float *restrict wt)
+                                   float *restrict wt, int skip, int32_t *restrict keep)
 {
     const float *m = om + 2 * gp;
     const int gpv = abl_dcn_gpv(gp);
     const int wl = w > 1 ? w - 2 : 0, hl = h > 1 ? h - 2 : 0; /* last block column / row */
-#pragma omp simd
+    int nout = 0;
+#pragma omp simd reduction(+ : nout)
     for (int q = 0; q < gpv; q++) {
         const float mq = use_mask ? m[q] : 1.0f;
         /* coordinates beyond the 1-pixel border are clamped: all their
@@ -375,12 +381,22 @@ ABL_DCN_SPECIALISE void abl_dcn_corners(int gp, int h, int w, float osc, const f
         const float ax1 = x0 < 0 ? 0.0f : x0 > wl ? (w > 1 ? vx0 : 0.0f) : vx1;
         const float ay0 = y0 < 0 ? vy1 : y0 > hl ? (h > 1 ? 0.0f : vy0) : vy0;
         const float ay1 = y0 < 0 ? 0.0f : y0 > hl ? (h > 1 ? vy0 : 0.0f) : vy1;
+        /* both columns' (or both rows') weights 0: all four products are
+         * exact zeros, the point adds nothing (wholly outside the map).
+         * The weights are >= 0, so a sum of 0 means both are 0; `|`, not
+         * `||`, which gcc keeps as branches here and stops vectorising. */
+        const int out = (ax0 + ax1 == 0.0f) | (ay0 + ay1 == 0.0f);
         idx[q] = by * w + bx;
         wt[0 * gpv + q] = ay0 * ax0;
         wt[1 * gpv + q] = ay0 * ax1;
         wt[2 * gpv + q] = ay1 * ax0;
         wt[3 * gpv + q] = ay1 * ax1;
+        if (skip) {
+            keep[q] = !out;
+            nout += q < gp && out;
+        }
     }
+    return nout;
 }
 
 /* GCC/clang vector types: the sum over a point's corners is written out
@@ -393,6 +409,28 @@ typedef float abl_vf16 __attribute__((vector_size(64)));
 typedef float abl_vf8 __attribute__((vector_size(32)));
 typedef float abl_vf4 __attribute__((vector_size(16)));
 
+/* Pieces of the corner sums below: the accumulators (corner x even / odd
+ * point), one point q added into acc[0..4), and the final sum into dst. */
+#define ABL_DCN_SUM_BEGIN(VT)                                                                      \
+    VT a[2][4];                                                                                    \
+    memset(a, 0, sizeof a); /* +0.0f; {{0}} warns for vector types */                              \
+    const ptrdiff_t off[4] = {0, sx, sy, sx + sy}
+#define ABL_DCN_ADD_POINT(VT, acc, q)                                                              \
+    do {                                                                                           \
+        const float *b_ = xp + (ptrdiff_t)idx[q] * c + col;                                        \
+        for (int k_ = 0; k_ < 4; k_++) {                                                           \
+            VT v_;                                                                                 \
+            memcpy(&v_, b_ + off[k_], sizeof v_);                                                  \
+            (acc)[k_] += wt[k_ * gp + (q)] * v_;                                                   \
+        }                                                                                          \
+    } while (0)
+#define ABL_DCN_SUM_END(VT)                                                                        \
+    do {                                                                                           \
+        const VT sum_ = ((a[0][0] + a[0][1]) + (a[0][2] + a[0][3])) +                              \
+                        ((a[1][0] + a[1][1]) + (a[1][2] + a[1][3]));                               \
+        memcpy(dst, &sum_, sizeof sum_);                                                           \
+    } while (0)
+
 /* dst[0 .. width) = sum over points q0 .. q0 + npts - 1 and their 4 corners
  * of wt * xp[corner][col ..]: xp one image, channels last (row stride c);
  * idx / wt as abl_dcn_corners writes them (stride gp: abl_dcn_gpv), sx / sy the
@@ -403,35 +441,52 @@ typedef float abl_vf4 __attribute__((vector_size(16)));
  * in docs/modules/performance.md). */
 #define ABL_DCN_DEFINE_CORNER_SUM(NAME, VT)                                                        \
     ABL_DCN_SPECIALISE void NAME(const float *restrict xp, int c, ptrdiff_t sx, ptrdiff_t sy,      \
-                                 const int32_t *restrict idx, const float *restrict wt, int gp,   \
-                                 int q0, int npts, int col, float *restrict dst)                  \
-    {                                                                                             \
-        VT a[2][4] = {{0}};                                                                       \
-        const ptrdiff_t off[4] = {0, sx, sy, sx + sy};                                            \
-        const int q1 = q0 + npts;                                                                 \
-        int q = q0;                                                                               \
-        for (; q + 2 <= q1; q += 2)                                                               \
-            for (int s = 0; s < 2; s++) {                                                         \
-                const float *b = xp + (ptrdiff_t)idx[q + s] * c + col;                            \
-                for (int k = 0; k < 4; k++) {                                                     \
-                    VT v;                                                                         \
-                    memcpy(&v, b + off[k], sizeof v);                                             \
-                    a[s][k] += wt[k * gp + q + s] * v;                                            \
-                }                                                                                 \
-            }                                                                                     \
-        for (int k = 0; q < q1 && k < 4; k++) {                                                   \
-            VT v;                                                                                 \
-            memcpy(&v, xp + (ptrdiff_t)idx[q] * c + col + off[k], sizeof v);                      \
-            a[0][k] += wt[k * gp + q] * v;                                                        \
-        }                                                                                         \
-        const VT sum = ((a[0][0] + a[0][1]) + (a[0][2] + a[0][3])) +                               \
-                       ((a[1][0] + a[1][1]) + (a[1][2] + a[1][3]));                               \
-        memcpy(dst, &sum, sizeof sum);                                                            \
+                                 const int32_t *restrict idx, const float *restrict wt, int gp,    \
+                                 int q0, int npts, int col, float *restrict dst)                   \
+    {                                                                                              \
+        ABL_DCN_SUM_BEGIN(VT);                                                                     \
+        const int q1 = q0 + npts;                                                                  \
+        int q = q0;                                                                                \
+        for (; q + 2 <= q1; q += 2)                                                                \
+            for (int s = 0; s < 2; s++)                                                            \
+                ABL_DCN_ADD_POINT(VT, a[s], q + s);                                                \
+        if (q < q1)                                                                                \
+            ABL_DCN_ADD_POINT(VT, a[0], q);                                                        \
+        ABL_DCN_SUM_END(VT);                                                                       \
     }
 ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum16, abl_vf16)
 ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum8, abl_vf8)
 ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum4, abl_vf4)
 ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum1, float)
+
+/* The corner sum of ABL_DCN_DEFINE_CORNER_SUM over listed points only:
+ * even[0 .. ne) and odd[0 .. no) are the points at an even and an odd
+ * distance from the group's first point, each in increasing order.  A
+ * point goes into the same accumulators, in the same order, as in the
+ * unlisted sum, so leaving out points whose weights are all zero gives the
+ * same bits (they added +-0 there). */
+#define ABL_DCN_DEFINE_LISTED_SUM(NAME, VT)                                                        \
+    ABL_DCN_SPECIALISE void NAME(const float *restrict xp, int c, ptrdiff_t sx, ptrdiff_t sy,      \
+                                 const int32_t *restrict idx, const float *restrict wt, int gp,    \
+                                 const int32_t *restrict even, int ne,                             \
+                                 const int32_t *restrict odd, int no, int col,                     \
+                                 float *restrict dst)                                              \
+    {                                                                                              \
+        ABL_DCN_SUM_BEGIN(VT);                                                                     \
+        const int32_t *lst[2] = {even, odd};                                                       \
+        const int both = ne < no ? ne : no;                                                        \
+        for (int i = 0; i < both; i++)                                                             \
+            for (int s = 0; s < 2; s++)                                                            \
+                ABL_DCN_ADD_POINT(VT, a[s], lst[s][i]);                                            \
+        const int s = no > ne, n = s ? no : ne; /* the longer list's rest */                       \
+        for (int i = both; i < n; i++)                                                             \
+            ABL_DCN_ADD_POINT(VT, a[s], lst[s][i]);                                                \
+        ABL_DCN_SUM_END(VT);                                                                       \
+    }
+ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum16, abl_vf16)
+ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum8, abl_vf8)
+ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum4, abl_vf4)
+ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum1, float)
 
 /* dst[0 .. gc) = the corner sum of points q0 .. q0 + npts - 1 over channels
  * col .. col + gc, 16 (then 8, 4, 1) channels at a time. */
@@ -454,18 +509,74 @@ ABL_DCN_SPECIALISE void abl_dcn_corner_sum(const float *restrict xp, int c, ptrd
         abl_dcn_corner_sum1(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
 }
 
+/* abl_dcn_corner_sum over the listed points (abl_dcn_listed_sum*). */
+ABL_DCN_SPECIALISE void abl_dcn_listed_sum(const float *restrict xp, int c, ptrdiff_t sx, ptrdiff_t sy,
+                                      const int32_t *restrict idx, const float *restrict wt, int gp,
+                                      const int32_t *restrict even, int ne,
+                                      const int32_t *restrict odd, int no, int col, int gc,
+                                      float *restrict dst)
+{
+    int j = 0;
+    for (; j + 16 <= gc; j += 16)
+        abl_dcn_listed_sum16(xp, c, sx, sy, idx, wt, gp, even, ne, odd, no, col + j, dst + j);
+    if (j + 8 <= gc) {
+        abl_dcn_listed_sum8(xp, c, sx, sy, idx, wt, gp, even, ne, odd, no, col + j, dst + j);
+        j += 8;
+    }
+    if (j + 4 <= gc) {
+        abl_dcn_listed_sum4(xp, c, sx, sy, idx, wt, gp, even, ne, odd, no, col + j, dst + j);
+        j += 4;
+    }
+    for (; j < gc; j++)
+        abl_dcn_listed_sum1(xp, c, sx, sy, idx, wt, gp, even, ne, odd, no, col + j, dst + j);
+}
+
+/* Largest group size p abl_dcn_core lists points for (k <= 15), and the
+ * least share of a pixel's points outside the map (1 / ABL_DCN_LIST_SHARE)
+ * for which it does: at k = 3 on 80 x 80 (a fifth of the pixels with 1-9
+ * of 36 points outside) listing cost more than the few points it saved
+ * (CPU-time A/B in docs/modules/performance.md). */
+enum { ABL_DCN_LIST_PMAX = 225, ABL_DCN_LIST_SHARE = 4 };
+
 /* core[c] of one pixel of an h x w map: per group (g of them, gc = c / g
  * channels, p points each) the sum over its points' corners (mask folded
- * in). */
+ * in).  nout, keep: abl_dcn_corners' count and flags of the points wholly
+ * outside the map.  A pixel with many such points (a quarter or more) sums
+ * only the others, listed per group (branch-free appends): a 7 x 7
+ * dilation-3 grid on a 20 x 20
+ * map puts 45 % of its points there, whose 4 corner loads and
+ * multiply-adds per channel vector added zeros.  Same bits either way
+ * (abl_dcn_listed_sum*). */
 ABL_DCN_SPECIALISE void abl_dcn_core(const float *restrict xp, int c, int h, int w, int g, int p,
                                 const int32_t *restrict idx, const float *restrict wt,
-                                float *restrict core)
+                                int nout, const int32_t *restrict keep, float *restrict core)
 {
-    const int gc = c / g;
+    const int gc = c / g, gpv = abl_dcn_gpv(g * p);
     const ptrdiff_t sx = abl_dcn_step_x(c, w), sy = abl_dcn_step_y(c, h, w);
-    for (int gi = 0; gi < g; gi++)
-        abl_dcn_corner_sum(xp, c, sx, sy, idx, wt, abl_dcn_gpv(g * p), gi * p, p, gi * gc, gc,
+    if (nout * ABL_DCN_LIST_SHARE < g * p || p > ABL_DCN_LIST_PMAX) {
+        for (int gi = 0; gi < g; gi++)
+            abl_dcn_corner_sum(xp, c, sx, sy, idx, wt, gpv, gi * p, p, gi * gc, gc, core + gi * gc);
+        return;
+    }
+    for (int gi = 0; gi < g; gi++) {
+        /* two counters in registers: indexing one array by parity kept
+         * them in memory, a store-to-load chain per point */
+        int32_t even[(ABL_DCN_LIST_PMAX + 1) / 2], odd[(ABL_DCN_LIST_PMAX + 1) / 2];
+        int ne = 0, no = 0, i = 0;
+        for (; i + 2 <= p; i += 2) {
+            const int q = gi * p + i;
+            even[ne] = q;
+            ne += keep[q];
+            odd[no] = q + 1;
+            no += keep[q + 1];
+        }
+        if (i < p) {
+            even[ne] = gi * p + i;
+            ne += keep[gi * p + i];
+        }
+        abl_dcn_listed_sum(xp, c, sx, sy, idx, wt, gpv, even, ne, odd, no, gi * gc, gc,
                            core + gi * gc);
+    }
 }
 
 #endif

@@ -31,9 +31,11 @@
 #include "ablate_dlka.h"
 
 /* One DCNv3_pytorch(c, k, pad, dil, group g) layer over a batch, stride 1,
- * dw_kernel_size k, offset_scale 1, LayerNorm eps 1e-6, tiles of tr rows. */
+ * dw_kernel_size k, offset_scale 1, LayerNorm eps 1e-6, tiles of tr rows;
+ * skip: leave out the sampling points wholly outside the map
+ * (gen/dcnv3.lua skip_outside). */
 struct abl_dcn_geom {
-    int n, c, h, w, k, dil, g, tr;
+    int n, c, h, w, k, dil, g, tr, skip;
 };
 
 static inline int abl_dcn_gp(struct abl_dcn_geom d) { return d.g * d.k * d.k; }
@@ -47,7 +49,8 @@ static inline ptrdiff_t abl_dcn_shared_floats(struct abl_dcn_geom d)
 }
 
 /* Private floats: the row plane (c w), LN stats (2 w), the x1 / core tile
- * (tr w c), the corner plan of one pixel (8 GPV: weights, indices), the
+ * (tr w c), the corner plan of one pixel (8 GPV: 4 of weights, then the
+ * indices and the keep flags), the
  * kernel grid (2 GPV); GPV = abl_dcn_gpv(GP). */
 static inline ptrdiff_t abl_dcn_priv_floats(struct abl_dcn_geom d)
 {
@@ -110,12 +113,13 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_b(struct abl_dcn_geom d, const float *cons
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
     float *core = priv + (ptrdiff_t)d.c * d.w + 2 * d.w;
     float *wt = core + (ptrdiff_t)d.tr * d.w * d.c, *grid_x = wt + 8 * gpv, *grid_y = grid_x + gpv;
-    int32_t *idx = (int32_t *)(wt + 4 * gpv);
+    int32_t *idx = (int32_t *)(wt + 4 * gpv), *keep = idx + gpv;
     abl_dcn_grid(d, grid_x, grid_y);
     for (int t = 0; t < np; t++) {
-        abl_dcn_corners(gp, d.h, d.w, 1.0f, grid_x, grid_y, om + (ptrdiff_t)(p0 + t) * nom, 1,
-                        row0 + t / d.w, t % d.w, idx, wt);
-        abl_dcn_core(xp, d.c, d.h, d.w, d.g, p, idx, wt, core + (ptrdiff_t)t * d.c);
+        const int nout = abl_dcn_corners(gp, d.h, d.w, 1.0f, grid_x, grid_y,
+                                         om + (ptrdiff_t)(p0 + t) * nom, 1, row0 + t / d.w,
+                                         t % d.w, idx, wt, d.skip, keep);
+        abl_dcn_core(xp, d.c, d.h, d.w, d.g, p, idx, wt, nout, keep, core + (ptrdiff_t)t * d.c);
     }
     float *dst = y + p0;
     for (int o = 0; o < d.c; o++)
