@@ -36,12 +36,13 @@ static inline float abl_linspace_at(int n, int i)
     return i < n / 2 ? -1.0f + step * (float)i : 1.0f - step * (float)(n - i - 1);
 }
 
-/* The rows of dst[(h + 2 pad) x (w + 2 pad)] = src[h x w] reflection-padded
- * by pad (nn.ReflectionPad2d) whose source rows lie in [r0, r1): the
- * attention window then reads plain rows, and no unfold tensor (ka^2 times
- * the plane) is ever built.  A thread that wrote src rows r0 .. r1 - 1
- * pads exactly the rows that read them, so no row moves between cores;
- * r0 = 0, r1 = h pads the whole plane. */
+/* The rows of dst[(h + 2 pad) x (w + 2 pad)] = plane[h x w] reflection-padded
+ * by pad (nn.ReflectionPad2d) whose source rows lie in [r0, r1); src holds
+ * those rows (src = the plane's row r0, w floats apart).  The attention
+ * window then reads plain rows, and no unfold tensor (ka^2 times the
+ * plane) is ever built.  A thread that projected rows r0 .. r1 - 1 pads
+ * exactly the rows that read them, straight from its projection tile, so
+ * no row moves between cores; r0 = 0, r1 = h pads the whole plane. */
 static inline void abl_reflect_pad_rows(const float *src, float *dst, int h, int w, int pad,
                                         int r0, int r1)
 {
@@ -50,7 +51,7 @@ static inline void abl_reflect_pad_rows(const float *src, float *dst, int h, int
         const int sy = abl_reflect(py - pad, h);
         if (sy < r0 || sy >= r1)
             continue;
-        const float *s = src + (size_t)sy * w;
+        const float *s = src + (size_t)(sy - r0) * w;
         float *d = dst + (size_t)py * wp;
         for (int px = 0; px < pad; px++) {
             d[px] = s[pad - px];
