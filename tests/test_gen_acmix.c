@@ -224,6 +224,31 @@ Test(gen_acmix, bands_many_threads, .timeout = 120)
         check_threads(&env, "auto", &c[i], 930 + (uint64_t)i, 5);
 }
 
+/* By bands, each projection tile of TILE_ROWS input rows goes through the
+ * thread's scratch tile into q and the padded k, v planes: 256 channels at
+ * width 64 give TILE_ROWS = 3 (gen/acmix.lua tile_rows), so a band has
+ * several tiles, a short last one, and tiles whose rows are reflected into
+ * the top and bottom padding; stride 1 and 2, batch 1 and 2, 1 to 3
+ * threads, both conv-branch variants (split reads k, v from the padded
+ * planes row by row). */
+Test(gen_acmix, tiles_in_band, .timeout = 120)
+{
+    struct gen_env env = test_env();
+    const struct acm_case c[] = {{8, 256, 7, 4, 1, 16, 64, 1}, {8, 256, 5, 8, 2, 16, 64, 2}};
+    const char *variants[] = {"fold", "split"};
+    char err[ERR_MAX];
+    for (int i = 0; i < 2; i++) {
+        struct args a = acm_args(&c[i]);
+        struct shape4 in = {c[i].batch, c[i].cin, c[i].h, c[i].w};
+        char *src = gen_render_script(&env, "acmix", &a, in, variants[i], err, sizeof err);
+        cr_assert_not_null(src, "%s", err);
+        cr_expect_not_null(strstr(src, "TILE_ROWS = 3,"), "case %d: not 3 rows per tile", i);
+        cr_expect_not_null(strstr(src, "BANDS = 1,"), "case %d: not by bands", i);
+        free(src);
+        check_threads(&env, variants[i], &c[i], 940 + (uint64_t)i, 3);
+    }
+}
+
 /* The schedule each YOLOv8n neck place gets: by bands at 64 @ 80x80 and
  * 128 @ 40x40, by planes at 256 @ 20x20 (3C = 768 > HW = 400), where each
  * thread's band would pack all the weights for 200 pixels
