@@ -51,6 +51,7 @@ from torchref.dyconv import DYCONV_CASES, DYNAMICCONV_CASES, DYN_SPECS  # noqa: 
 from torchref.ghost import C2F_GHOST_CASES, GHOST_CASES, GHOST_FILE_PREFIX, GHOST_SPECS  # noqa: E402
 from torchref.io import read_safetensors, state_tensors, write_safetensors  # noqa: E402
 from torchref.registry import MODULE_KEYS, MODULE_NAMES, build_module, parse_kv, resolve_args  # noqa: E402
+from torchref.rng import golden_tensors as rng_golden_tensors  # noqa: E402
 
 
 # --------------------------------------------------------------------------
@@ -294,6 +295,24 @@ def write_all(outdir, only=None):
     total = sum(os.path.getsize(p) for p in paths)
     print('%d files, %d bytes in all' % (len(paths), total))
     write_dlka_cases(outdir)
+    if wanted is None:
+        write_rng_golden(outdir)
+
+
+RNG_GOLDEN = 'rng_stream.safetensors'
+
+
+def write_rng_golden(outdir):
+    """kernels/rng.c's stream and floats (torchref/rng.py), tests/test_rng.c."""
+    write_safetensors(os.path.join(outdir, RNG_GOLDEN), rng_golden_tensors(), {'kind': 'rng'})
+
+
+def verify_rng_file(path):
+    t, _ = read_safetensors(path)
+    want = rng_golden_tensors()
+    ok = all(torch.equal(t[k], want[k]) for k in want)
+    print('%s %s: %s' % ('ok  ' if ok else 'FAIL', os.path.basename(path), 'stream and floats re-drawn'))
+    return ok
 
 
 # --------------------------------------------------------------------------
@@ -405,6 +424,8 @@ def verify_file(path):
     """Rebuilds the module from the file's metadata, reloads its weights and
     checks y: the port within PORT_TOL, the spec version within 1e-4*(1+|y|)."""
     t, meta = read_safetensors(path)
+    if meta.get('kind') == 'rng':
+        return verify_rng_file(path)
     if 'module' not in meta:  # model_*.safetensors: `ablate model --expect` checks it
         print('skip %s: no module metadata (a whole-model golden)' % os.path.basename(path))
         return True

@@ -1,13 +1,15 @@
 /* tests/test_rng.c — kernels/rng.c, the generator every random weight and
- * input comes from.  It is not a module, so it has no PyTorch golden; it
- * is checked instead against published test vectors (splitmix64's first
- * output for seed 0, FNV-1a 64) and against a Python transcription of the
- * xoshiro128** reference code (Blackman & Vigna), which is how scripts/
- * reproduce the stream. */
+ * input comes from.  Checked against published test vectors (splitmix64's
+ * first output for seed 0, FNV-1a 64) and against the golden
+ * tests/goldens/rng_stream.safetensors: the stream of a Python
+ * transcription of the xoshiro128** reference code (Blackman & Vigna) and
+ * its uniforms and normals computed by PyTorch (scripts/torchref/rng.py,
+ * written by `make goldens`), which is how scripts/ reproduce the stream. */
 #include <criterion/criterion.h>
 #include <math.h>
 
 #include "rng.h"
+#include "safetensors.h"
 
 Test(rng, seed_is_splitmix64)
 {
@@ -56,4 +58,52 @@ Test(rng, uniform_range_and_normal_moments)
     /* 200000 draws: the mean's sd is 0.0022, the variance's 0.0032 */
     cr_expect(fabs(mean) < 0.01, "mean %g", mean);
     cr_expect(fabs(var - 1.0) < 0.015, "variance %g", var);
+}
+
+/* The golden's tensor NAME, asserted to be there with S rows of n values. */
+static const struct st_tensor *golden_rows(const struct st_file *f, const char *name, int64_t s)
+{
+    const struct st_tensor *t = st_find(f, name);
+    cr_assert(t && t->ndim == 2 && t->shape[0] == s, "rng golden: no %s [%lld][n]", name, (long long)s);
+    return t;
+}
+
+Test(rng, matches_torch_golden)
+{
+    struct st_file f;
+    char err[512];
+    cr_assert_eq(st_read("tests/goldens/rng_stream.safetensors", &f, err, sizeof err), 0, "%s", err);
+    const struct st_tensor *seed = st_find(&f, "seed");
+    cr_assert(seed && seed->dtype == ST_I64 && seed->ndim == 1, "rng golden: no seed [S]");
+    const int64_t ns = seed->shape[0];
+    const struct st_tensor *next = golden_rows(&f, "next", ns), *uni = golden_rows(&f, "uniform", ns),
+                           *nrm = golden_rows(&f, "normal", ns);
+    cr_assert(next->dtype == ST_I64 && uni->dtype == ST_F32 && nrm->dtype == ST_F32 &&
+              uni->shape[1] == next->shape[1]);
+    for (int64_t i = 0; i < ns; i++) {
+        const uint64_t s = (uint64_t)((const int64_t *)seed->data)[i];
+        struct rng r;
+        rng_seed(&r, s);
+        for (int64_t k = 0; k < next->shape[1]; k++) {
+            const int64_t want = ((const int64_t *)next->data)[i * next->shape[1] + k];
+            cr_assert_eq((int64_t)rng_next(&r), want, "seed %llu, output %lld", (unsigned long long)s,
+                         (long long)k);
+        }
+        rng_seed(&r, s);
+        for (int64_t k = 0; k < uni->shape[1]; k++) {
+            const float want = ((const float *)uni->data)[i * uni->shape[1] + k];
+            cr_assert_eq(rng_uniform(&r), want, "seed %llu, uniform %lld", (unsigned long long)s,
+                         (long long)k);
+        }
+        /* Box-Muller in double through libm against torch's log/cos, both
+         * rounded to float: at most one float ulp apart */
+        rng_seed(&r, s);
+        for (int64_t k = 0; k < nrm->shape[1]; k++) {
+            const float want = ((const float *)nrm->data)[i * nrm->shape[1] + k], got = rng_normal(&r);
+            cr_assert(fabsf(got - want) <= nextafterf(fabsf(want), INFINITY) - fabsf(want),
+                      "seed %llu, normal %lld: %.9g, torch %.9g", (unsigned long long)s, (long long)k,
+                      got, want);
+        }
+    }
+    st_free(&f);
 }
