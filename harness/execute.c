@@ -263,7 +263,7 @@ static void time_ref(struct ref_call *rc, double first_s, const struct exec_opts
     to.max_samples = first_s > 0.5 ? 1 : 3;
     to.min_time_s = 0;
     to.retries = 0;
-    to.placement_wait_s = 0; /* one thread */
+    timing_opts_for_threads(&to, 1); /* the scalar oracle runs on one thread */
     if (timing_run(&t, 1, &to, NULL, NULL) != 0) {
         report(r, "crashed", TIMING_OOM);
         return;
@@ -356,8 +356,7 @@ static void time_impls(const struct plan_item *it, const struct exec_opts *o, st
     int n_all = n_timed + n_base;
     void *arg[2] = {sh, map};
     struct timing_opts to = o->timing;
-    if (it->threads < 2)
-        to.placement_wait_s = 0; /* where the host runs the second vCPU does not matter */
+    timing_opts_for_threads(&to, it->threads);
     int timed_ok = timing_run(timed, n_all, &to, set_current, arg) == 0;
     if (paired && timed_ok)
         fill_ratios(sh, map, timed, n_timed, n_timed, n_all, keep);

@@ -375,8 +375,7 @@ int model_bench(const struct model *m, int imgsz, int threads, int quick, int ve
         snprintf(err, errlen, "out of memory");
     b.ms = ms, b.vms = ms ? ms + m->nlayers : NULL, b.gms = ms ? ms + 2 * m->nlayers : NULL;
     timing_opts_default(&o, quick);
-    if (threads < 2)
-        o.placement_wait_s = 0;
+    timing_opts_for_threads(&o, threads);
     /* The layers share one placement budget; the end-to-end timing, the
      * headline, gets a budget of its own. */
     struct vcpu_gate layers_gate;
@@ -467,8 +466,7 @@ int model_bench_pair(const struct model *m, const struct model *base, int imgsz,
     if (rc == 0) {
         t[0].first_call_s = first_call_s(run_graph, &c[0]), t[1].first_call_s = first_call_s(run_graph, &c[1]);
         timing_opts_default(&o, quick);
-        if (threads < 2)
-            o.placement_wait_s = 0;
+        timing_opts_for_threads(&o, threads);
         if ((rc = timing_run(t, 2, &o, NULL, NULL)) != 0)
             snprintf(err, errlen, TIMING_OOM);
     }

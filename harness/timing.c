@@ -30,6 +30,12 @@ void timing_opts_default(struct timing_opts *o, int quick)
     o->gate = NULL;
 }
 
+void timing_opts_for_threads(struct timing_opts *o, int threads)
+{
+    if (threads < 2)
+        o->placement_wait_s = 0;
+}
+
 double timing_placement_budget(int quick)
 {
     const char *env = getenv("ABLATE_PLACEMENT_WAIT");

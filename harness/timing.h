@@ -72,6 +72,9 @@ struct timed_impl {
  * placement budget either way (default TIMING_PLACEMENT_WAIT_S). */
 #define TIMING_PLACEMENT_WAIT_S 60.0
 void timing_opts_default(struct timing_opts *o, int quick);
+/* A one-thread timing never waits for a placement: where the host runs the
+ * second vCPU does not matter to it (sets placement_wait_s to 0). */
+void timing_opts_for_threads(struct timing_opts *o, int threads);
 /* The placement budget alone (for timings outside timing_run: the peers). */
 double timing_placement_budget(int quick);
 /* Times every impl; results in impls[i].result.  `progress` (may be NULL)
