@@ -6,7 +6,8 @@
  * a row without one (none today; merged rows may lack one) runs its scalar
  * reference and the table says so.  Per layer: the timing loop of timing.c on the layer alone; then the
  * whole graph end to end (the layers' kernels on the graph's own buffers,
- * Concat copies and Detect's level packing included), and that graph's
+ * Concat copies and Detect's level packing included, where the producers
+ * do not write in place), and that graph's
  * output against the same graph run on the references (MODULES.md 0.2);
  * the timed graph runs also clock each layer (layer_clock), so the table
  * shows where the end-to-end time goes beside each layer's time alone
@@ -90,7 +91,7 @@ static void call_layer(const struct layer_run *r, enum run_mode mode, const floa
     if (L->kind == LAYER_UPSAMPLE)
         upsample_nearest(x, r->inst.in, L->upsample, y, r->threads);
     else if (L->kind == LAYER_CONCAT)
-        memcpy(y, x, sizeof(float) * (size_t)r->ny);
+        memcpy(y, x, sizeof(float) * (size_t)r->ncopy); /* what the graph copies */
     else if (mode == RUN_VENDOR && r->vendor)
         dnn_block_run(r->vendor, x, y);
     else if (r->have_kernel && mode != RUN_REF && r->prepared)
@@ -107,7 +108,8 @@ static void time_layer(void *ctx)
     call_layer(c->r, c->mode, c->r->x, c->r->y);
 }
 
-/* The whole graph: inputs gathered (Concat, Detect) into one buffer. */
+/* The whole graph: inputs gathered (Concat, Detect) into one buffer,
+ * where their producers did not write them there already. */
 static void run_graph(void *ctx)
 {
     const struct graph_call *gc = ctx;
@@ -117,15 +119,9 @@ static void run_graph(void *ctx)
     for (int i = 0; i < g->m->nlayers; i++) {
         const struct model_layer *L = &g->m->layers[i];
         const float *x = L->src[0] < 0 ? g->image : g->outs[L->src[0]];
-        if (L->nfrom > 1) {
-            float *dst = L->kind == LAYER_CONCAT ? g->outs[i] : g->pack;
-            for (int k = 0, off = 0; k < L->nfrom; k++) {
-                int64_t n = L->src[k] < 0 ? 3LL * g->size * g->size : numel(g->shapes[L->src[k]]);
-                const float *src = L->src[k] < 0 ? g->image : g->outs[L->src[k]];
-                memcpy(dst + off, src, sizeof(float) * (size_t)n);
-                off += (int)n;
-            }
-            x = g->pack;
+        if (L->nfrom > 1) { /* the maps not written in place (model_arena.h) */
+            (void)model_arena_gather(&g->arena, g->m, g->shapes, g->size, i, g->outs, g->image);
+            x = g->arena.gather[i];
         }
         if (L->kind != LAYER_CONCAT)
             call_layer(&g->runs[i], gc->mode, x, g->outs[i]);
@@ -223,24 +219,24 @@ static int graph_setup(struct graph *g, const struct model *m, int size, int thr
     if (model_shapes(m, size, g->shapes, err, errlen) != 0 || gen_env_init(&env, err, errlen) != 0)
         return -1;
     snprintf(g->picks, sizeof g->picks, "%s/gen/variant_picks.txt", env.build);
-    int64_t pack = 0;
     for (int i = 0; i < m->nlayers; i++) {
         if (layer_setup(g, &env, i, threads, err, errlen) != 0)
             return -1;
-        pack = input_floats(g, i) > pack ? input_floats(g, i) : pack;
         g->nwork = g->runs[i].nwork > g->nwork ? g->runs[i].nwork : g->nwork;
     }
     /* the layers run one after another: one workspace for all (a kernel's
      * workspace holds nothing between calls), so it stays in cache */
-    if (!(g->work = buf_alloc(g->nwork > 0 ? g->nwork : 1)) || model_arena_plan(&g->arena, m, g->shapes, g->outs)) {
+    if (!(g->work = buf_alloc(g->nwork > 0 ? g->nwork : 1)) || model_arena_plan(&g->arena, m, g->shapes, size, g->outs)) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    for (int i = 0; i < m->nlayers; i++)
+    for (int i = 0; i < m->nlayers; i++) {
         g->runs[i].work = g->work;
+        g->runs[i].ncopy = model_arena_copies(&g->arena, m, g->shapes, size, i, g->outs);
+    }
     struct rng rg;
     rng_seed(&rg, 7);
-    if (!(g->pack = buf_alloc(pack)) || !(g->image = buf_alloc(3LL * size * size))) {
+    if (!(g->image = buf_alloc(3LL * size * size))) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -255,10 +251,6 @@ static void graph_free(struct graph *g)
         layer_free(&g->runs[i]);
     model_arena_free(&g->arena);
     buf_free(g->work, g->nwork > 0 ? g->nwork : 1);
-    int64_t pack = 0;
-    for (int i = 0; g->runs && i < g->m->nlayers; i++)
-        pack = g->runs[i].nx > pack ? g->runs[i].nx : pack;
-    buf_free(g->pack, pack);
     buf_free(g->image, 3LL * g->size * g->size);
     free(g->runs);
     free(g->shapes);

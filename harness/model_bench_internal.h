@@ -32,6 +32,7 @@ struct layer_run {
     float *work; /* the graph's workspace, shared by every layer (not owned) */
     float *prepared; /* the kernel's prepared weights (NULL: none) */
     int64_t nwork, nprepared, nx, ny;
+    int64_t ncopy; /* Concat: the floats the graph copies (the rest written in place) */
     struct variant_pick pick; /* pick.n > 0: the variant was chosen by timing */
 };
 
@@ -39,7 +40,7 @@ struct graph {
     const struct model *m;
     struct layer_run *runs;
     struct shape4 *shapes;
-    float *image, **outs, *pack, *work;
+    float *image, **outs, *work;
     struct model_arena arena; /* the buffers behind outs */
     int64_t nwork;
     int size, vendor; /* vendor: build the oneDNN lowerings */

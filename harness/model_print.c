@@ -14,6 +14,8 @@
 static const char *impl_name(const struct layer_run *r)
 {
     const struct model_layer *L = &r->m->layers[r->i];
+    if (L->kind == LAYER_CONCAT) /* how much its producers wrote in place */
+        return r->ncopy == 0 ? "alias" : r->ncopy < r->ny ? "part" : "copy";
     if (L->kind != LAYER_OP)
         return "copy";
     return r->have_kernel ? "gen" : "ref";

@@ -61,18 +61,22 @@ Test(model_forward, bench_quick_generated_graph_agrees, .timeout = 300)
     cr_expect(strstr(r.out, "sgemm roof (OpenBLAS ") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, "layer  module         impl     median_ms   GFLOP/s   share  %sgemm in_graph_ms\n") !=
                   NULL, "%s", r.out);
-    /* each layer's time inside the end-to-end runs: measured, so above 0 */
+    /* each layer's time inside the end-to-end runs: measured, so above 0
+     * (a Concat whose producers wrote in place may copy too little to show) */
     for (int i = 0; i <= 22; i++) {
         char row[32];
         double alone, in_graph;
         snprintf(row, sizeof row, "\n%5d  ", i);
         const char *at = strstr(r.out, row);
         cr_assert(at, "%s", r.out);
-        cr_expect(sscanf(at, "%*d %*s %*s %lf %*f %*f%% %*f%% %lf", &alone, &in_graph) == 2 && in_graph > 0,
+        const int concat = strncmp(at + 8, "Concat", 6) == 0;
+        cr_expect(sscanf(at, "%*d %*s %*s %lf %*f %*f%% %*f%% %lf", &alone, &in_graph) == 2 &&
+                      (in_graph > 0 || (concat && in_graph == 0)),
                   "layer %d: %.60s", i, at + 1);
     }
     cr_expect(strstr(r.out, "\n    9  SPPF           gen ") != NULL, "%s", r.out);
-    cr_expect(strstr(r.out, "\n   11  Concat         copy ") != NULL, "%s", r.out);
+    /* the Upsample before it and layer 6 (read by 7 too) write into its buffer */
+    cr_expect(strstr(r.out, "\n   11  Concat         alias ") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, "\n   22  Detect         gen ") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, "YOLOv8t-golden end-to-end at 64x64, 1 thread: ") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, "generated graph vs reference graph: max_abs=") != NULL, "%s", r.out);
