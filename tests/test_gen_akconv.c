@@ -162,6 +162,36 @@ Test(gen_akconv, direct_pconv_dot, .timeout = 120)
     }
 }
 
+/* The column conv written straight into NCHW y (gen/akconv.lua
+ * col_nchw_plan: num_param x inc <= 32): a whole register block of 8
+ * channels, a last block of 4 (outc 20) and of 1 (outc 9), pixel blocks
+ * cut by the tile's end (masked stores), two tiles per image (62 x 60 at
+ * stride 2: 930 pixels, tiles of 468 and 462), both grids and strides.  The generated source must choose it (with AVX-512;
+ * without it the template keeps the transposing epilogue). */
+Test(gen_akconv, direct_col_nchw, .timeout = 120)
+{
+    struct gen_env env = gen_check_env();
+    const struct akc_case cases[] = {
+        {32, 64, 1, 2, 0, "ij", 62, 60},
+        {16, 20, 2, 1, 1, "xy", 13, 11},
+        {8, 9, 3, 2, 1, "ij", 17, 23},
+    };
+    for (int i = 0; i < 3; i++) {
+        struct gen_case g;
+        struct gen_kernel k;
+        char err[ERR_MAX], src[1 << 16];
+        check_case(&env, "direct", &cases[i], 51 + (uint64_t)i);
+        akc_setup(&g, &cases[i], 51 + (uint64_t)i);
+        cr_assert_eq(gen_build(&env, &g.inst.args, g.inst.in, "direct", &k, err, sizeof err), GEN_OK,
+                     "%s", err);
+        slurp(k.src_path, src, sizeof src);
+        cr_expect(strstr(src, "#if defined(__AVX512F__) && 1\n#define COL_NCHW 1\n") != NULL,
+                  "%s: column conv not into NCHW", g.spec);
+        gen_unload(&k);
+        gen_case_free(&g);
+    }
+}
+
 /* 1 when the shared object at so_path holds an instruction on a zmm
  * register (objdump's disassembly), 0 when none, -1 when it cannot tell. */
 static int uses_zmm(const char *so_path)
