@@ -175,7 +175,8 @@ end
 -- and a transposing epilogue, where the reduction N*inc is at most 32.
 -- Measured (1 thread, Zen 4, the same kernel both ways alternated,
 -- docs/modules/performance.md, sixth pass): L3 32->64 @160² num_param 1
--- (K = 32, y 1.6 MB, past L2) 5-10 % faster; at K = 64 a tie (L3
+-- (K = 32, y 1.6 MB, past L2) 5-10 % faster, L1 16->32 @320² num_param 1
+-- and 2 (K = 16, 32) 14 and 10 %; at K = 64 a tie (L3
 -- num_param 2, L5 num_param 1) or 2-3 % slower (L16 num_param 1), at
 -- K = 128-384 10-40 % slower (L7, L19): there the channels-in-lanes
 -- micro-kernel with its L1 weight blocks is the better product, and the
