@@ -169,9 +169,27 @@ local function pconv_dot_plan(s)
   s.PCV_DOT_P = clamp(24 // (2 * s.N), 1, 8)
 end
 
+-- direct: the column conv written straight into NCHW y (COL_NCHW,
+-- ablate_akconv.h: output channels x pixel vectors in registers, BN + SiLU
+-- there, 64-byte stores along y's rows) instead of channels in the lanes
+-- and a transposing epilogue, where the reduction N*inc is at most 32.
+-- Measured (1 thread, Zen 4, the same kernel both ways alternated,
+-- docs/modules/performance.md, sixth pass): L3 32->64 @160² num_param 1
+-- (K = 32, y 1.6 MB, past L2) 5-10 % faster, L1 16->32 @320² num_param 1
+-- and 2 (K = 16, 32) 14 and 10 %; at K = 64 a tie (L3
+-- num_param 2, L5 num_param 1) or 2-3 % slower (L16 num_param 1), at
+-- K = 128-384 10-40 % slower (L7, L19): there the channels-in-lanes
+-- micro-kernel with its L1 weight blocks is the better product, and the
+-- transposing epilogue is a small part.
+local COL_NCHW_MAX_K = 32
+local function col_nchw_plan(s)
+  s.COL_NCHW = (s.N * s.C <= COL_NCHW_MAX_K) and 1 or 0
+end
+
 local function direct_plan(s)
   s.OFFP = round_up(2 * s.N, 8)
   pconv_dot_plan(s)
+  col_nchw_plan(s)
   s.OUTCP = round_up(s.OUTC, 8)
   s.PCV_CHUNKS_512 = chunks(s.OFFP, 4, 24, 16)
   s.PCV_CHUNKS_AVX2 = chunks(s.OFFP, 2, 12, 8)

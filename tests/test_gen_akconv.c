@@ -130,6 +130,28 @@ Test(gen_akconv, direct_blocking_edges, .timeout = 120)
         check_case(&env, "direct", &cases[i], 31 + (uint64_t)i);
 }
 
+/* Every case against the reference (seeds seed, seed + 1, ...), then its
+ * direct kernel's generated source must hold `marker`: the generator chose
+ * the path the test is about (what: the message when it did not). */
+static void check_direct_path(const struct akc_case *cases, int n, uint64_t seed, const char *marker,
+                              const char *what)
+{
+    struct gen_env env = gen_check_env();
+    for (int i = 0; i < n; i++) {
+        struct gen_case g;
+        struct gen_kernel k;
+        char err[ERR_MAX], src[1 << 16];
+        check_case(&env, "direct", &cases[i], seed + (uint64_t)i);
+        akc_setup(&g, &cases[i], seed + (uint64_t)i);
+        cr_assert_eq(gen_build(&env, &g.inst.args, g.inst.in, "direct", &k, err, sizeof err), GEN_OK,
+                     "%s", err);
+        slurp(k.src_path, src, sizeof src);
+        cr_expect(strstr(src, marker) != NULL, "%s: %s", g.spec, what);
+        gen_unload(&k);
+        gen_case_free(&g);
+    }
+}
+
 /* p_conv as dot products along the channels (gen/akconv.lua
  * pconv_dot_plan: INC a multiple of 16, few offsets): num_param 1, 2 and
  * 5, and 3 at inc 32 and 6 at inc 16 (dots since the rule was checked on
@@ -138,7 +160,6 @@ Test(gen_akconv, direct_blocking_edges, .timeout = 120)
  * AVX-512; without it the template falls back to pconv_tile). */
 Test(gen_akconv, direct_pconv_dot, .timeout = 120)
 {
-    struct gen_env env = gen_check_env();
     const struct akc_case cases[] = {
         {16, 8, 1, 2, 0, "ij", 9, 13},
         {32, 24, 2, 1, 1, "xy", 11, 7},
@@ -146,20 +167,26 @@ Test(gen_akconv, direct_pconv_dot, .timeout = 120)
         {32, 40, 3, 1, 0, "xy", 9, 8},
         {16, 16, 6, 2, 1, "ij", 11, 12},
     };
-    for (int i = 0; i < 5; i++) {
-        struct gen_case g;
-        struct gen_kernel k;
-        char err[ERR_MAX], src[1 << 16];
-        check_case(&env, "direct", &cases[i], 41 + (uint64_t)i);
-        akc_setup(&g, &cases[i], 41 + (uint64_t)i);
-        cr_assert_eq(gen_build(&env, &g.inst.args, g.inst.in, "direct", &k, err, sizeof err), GEN_OK,
-                     "%s", err);
-        slurp(k.src_path, src, sizeof src);
-        cr_expect(strstr(src, "#if defined(__AVX512F__) && 1\n") != NULL, "%s: p_conv not as dots",
-                  g.spec);
-        gen_unload(&k);
-        gen_case_free(&g);
-    }
+    check_direct_path(cases, 5, 41, "#if defined(__AVX512F__) && 1\n#define PCV_DOT 1\n",
+                      "p_conv not as dots");
+}
+
+/* The column conv written straight into NCHW y (gen/akconv.lua
+ * col_nchw_plan: num_param x inc <= 32): a whole register block of 8
+ * channels, a last block of 4 (outc 20) and of 1 (outc 9), pixel blocks
+ * cut by the tile's end (masked stores), two tiles per image (62 x 60 at
+ * stride 2: 930 pixels, tiles of 468 and 462), both grids and strides.
+ * The generated source must choose it (with AVX-512; without it the
+ * template keeps the transposing epilogue). */
+Test(gen_akconv, direct_col_nchw, .timeout = 120)
+{
+    const struct akc_case cases[] = {
+        {32, 64, 1, 2, 0, "ij", 62, 60},
+        {16, 20, 2, 1, 1, "xy", 13, 11},
+        {8, 9, 3, 2, 1, "ij", 17, 23},
+    };
+    check_direct_path(cases, 3, 51, "#if defined(__AVX512F__) && 1\n#define COL_NCHW 1\n",
+                      "column conv not into NCHW");
 }
 
 /* 1 when the shared object at so_path holds an instruction on a zmm
