@@ -19,7 +19,8 @@
  *
  *   abl_dcn_lin_coutv  floats per packed weight row (cout in whole vectors)
  *   abl_dcn_lin_pack   wt[ic][o] and the padded bias from a (cout, cin)
- *                      Linear's weight and bias
+ *                      Linear's weight and bias (_cols / _pad: several
+ *                      Linears side by side in one packed matrix)
  *   abl_dcn_lin_run    y[t][o] = bias[o] + sum_ic x[t][ic] wt[ic][o]
  */
 #ifndef ABLATE_DCNV3_LINEAR_H
@@ -40,22 +41,42 @@ enum {
 /* Floats of one packed weight row: cout rounded up to whole vectors. */
 static inline int abl_dcn_lin_coutv(int cout) { return (cout + 15) / 16 * 16; }
 
+/* Columns o0 .. o0 + n - 1 of packed weights: wt[ic * ldw + o0 + o] =
+ * w[o * cin + ic], bp[o0 + o] = b[o] for o < n; w, b a (n, cin) Linear's
+ * weight and bias as PyTorch stores them (several Linears may share one
+ * packed matrix, each its own columns). */
+static inline void abl_dcn_lin_pack_cols(const float *restrict w, const float *restrict b, int n,
+                                         int cin, int ldw, int o0, float *restrict wt,
+                                         float *restrict bp)
+{
+    for (int ic = 0; ic < cin; ic++) {
+        float *row = wt + (ptrdiff_t)ic * ldw + o0;
+        for (int o = 0; o < n; o++)
+            row[o] = w[(ptrdiff_t)o * cin + ic];
+    }
+    for (int o = 0; o < n; o++)
+        bp[o0 + o] = b[o];
+}
+
+/* Columns cout .. coutv - 1 of packed weights and bias set to 0 (the
+ * padding of the last vector; coutv = abl_dcn_lin_coutv(cout)). */
+static inline void abl_dcn_lin_pack_pad(int cout, int cin, float *restrict wt, float *restrict bp)
+{
+    const int coutv = abl_dcn_lin_coutv(cout);
+    for (int ic = 0; ic < cin; ic++)
+        for (int o = cout; o < coutv; o++)
+            wt[(ptrdiff_t)ic * coutv + o] = 0.0f;
+    for (int o = cout; o < coutv; o++)
+        bp[o] = 0.0f;
+}
+
 /* wt[ic * coutv + o] = w[o * cin + ic] (0 for o >= cout), bp[o] = b[o]
- * (0 past cout); coutv = abl_dcn_lin_coutv(cout).  w, b: a Linear's
- * (cout, cin) weight and its bias, as PyTorch stores them. */
+ * (0 past cout); coutv = abl_dcn_lin_coutv(cout). */
 static inline void abl_dcn_lin_pack(const float *restrict w, const float *restrict b, int cout,
                                     int cin, float *restrict wt, float *restrict bp)
 {
-    const int coutv = abl_dcn_lin_coutv(cout);
-    for (int ic = 0; ic < cin; ic++) {
-        float *row = wt + (ptrdiff_t)ic * coutv;
-        for (int o = 0; o < cout; o++)
-            row[o] = w[(ptrdiff_t)o * cin + ic];
-        for (int o = cout; o < coutv; o++)
-            row[o] = 0.0f;
-    }
-    for (int o = 0; o < coutv; o++)
-        bp[o] = o < cout ? b[o] : 0.0f;
+    abl_dcn_lin_pack_cols(w, b, cout, cin, abl_dcn_lin_coutv(cout), 0, wt, bp);
+    abl_dcn_lin_pack_pad(cout, cin, wt, bp);
 }
 
 #ifdef __AVX512F__
