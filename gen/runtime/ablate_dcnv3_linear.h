@@ -134,8 +134,8 @@ abl_dcn_lin_sweep(const float *x, ptrdiff_t ps, ptrdiff_t cs, int cin, const flo
 #endif
 
 /* y[t * ldy + o] = bias[o] + sum_ic x[t * ps + ic * cs] wt[ic * coutv + o]
- * for t < np, o < cout; wt / bias packed by abl_dcn_lin_pack.  Either
- * ps or cs is 1 (channels last or planar input). */
+ * for t < np, o < cout; wt / bias packed by abl_dcn_lin_pack.  cs is 1
+ * (channels last) or ps is (planar input). */
 static inline void abl_dcn_lin_run(const float *restrict x, ptrdiff_t ps, ptrdiff_t cs, int cin,
                                    const float *restrict wt, const float *restrict bias, int cout,
                                    float *restrict y, ptrdiff_t ldy, int np)
@@ -167,12 +167,12 @@ static inline void abl_dcn_lin_run(const float *restrict x, ptrdiff_t ps, ptrdif
     /* y = bias, then y += x wt by one sgemm (x transposed when planar) */
     for (int t = 0; t < np; t++)
         memcpy(y + t * ldy, bias, sizeof(float) * (size_t)cout);
-    if (ps == 1 && cs != 1)
+    if (cs != 1) /* planar */
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, np, cout, cin, 1.0f, x, (int)cs, wt,
                     coutv, 1.0f, y, (int)ldy);
-    else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, np, cout, cin, 1.0f, x, (int)ps,
-                    wt, coutv, 1.0f, y, (int)ldy);
+    else /* channels last (one pixel: any pixel stride, its cin floats are contiguous) */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, np, cout, cin, 1.0f, x,
+                    (int)(ps > cin ? ps : cin), wt, coutv, 1.0f, y, (int)ldy);
 #endif
 }
 
