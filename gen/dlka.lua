@@ -94,7 +94,9 @@ function M.attention(variant, n, c, h, w, gen_variant)
                              tr, DCN.skip_outside(kd[1], kd[2], h, w))
     A.EXTRA_SHARED = math.max(A.EXTRA_SHARED,
       round_up(n * pix * c, 16) + round_up(n * pix * 3 * gp + DCN.OM_SLACK, 16))
-    A.PRIV = math.max(A.PRIV, round_up(c * w + 2 * w + tr * w * c + 10 * round_up(gp, 16), 16))
+    local cv, nomv = round_up(c, 16), round_up(3 * gp, 16)
+    A.PRIV = math.max(A.PRIV, round_up(c * w + 2 * w + tr * w * c + 10 * round_up(gp, 16), 16)
+      + c * cv + cv + c * nomv + nomv + round_up(c, 16) + tr * w * c)
   end
   return A
 end

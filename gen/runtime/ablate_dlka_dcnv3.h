@@ -6,14 +6,18 @@
  * (templates/dcnv3_fused.c.in), with sizes as arguments so that two layers
  * of different kernel sizes share one translation unit, and NCHW in and out
  * (the attention's tensors), channels last inside:
- *   A. per tile of TR rows: xp = input_proj(x) (one sgemm, x read
- *      transposed); per row the depthwise conv, LayerNorm and GELU
- *      (ablate_dcnv3.h); offsets and mask logits by two sgemms on x1;
- *      softmax of each group's P logits;  (barrier: samples land anywhere)
+ *   0. each thread packs the layer's input_proj and its offset and mask
+ *      Linears (side by side) for ablate_dcnv3_linear.h;
+ *   A. per tile of TR rows: xp = input_proj(x) (abl_dcn_lin_run from the
+ *      planar x); per row the depthwise conv, LayerNorm and GELU
+ *      (ablate_dcnv3.h); offsets and mask logits by one abl_dcn_lin_run on
+ *      x1; softmax of each group's P logits;  (barrier: samples land anywhere)
  *   B. per pixel: each of the G P points' 4 corner indices and weights,
  *      mask folded in, computed once and used for the group's GC channels
  *      (abl_dcn_corners / abl_dcn_core of ablate_dcnv3.h: the DCNv3 row's
- *      own sampler); output_proj by one sgemm per tile, written NCHW.
+ *      own sampler); output_proj written NCHW: ablate_direct.h's 1x1
+ *      blocks on the core transposed to planar (AVX-512, c a multiple of
+ *      8), else one sgemm per tile.
  * Everything here is ABL_DCN_SPECIALISE (forced inline): the templates pass
  * each layer's geometry as literal constants, so both layers compile to
  * fixed-size loops like the DCNv3 row's kernel.
@@ -28,6 +32,8 @@
 #include <cblas.h>
 
 #include "ablate_dcnv3.h"
+#include "ablate_dcnv3_linear.h"
+#include "ablate_direct.h"
 #include "ablate_dlka.h"
 
 /* One DCNv3_pytorch(c, k, pad, dil, group g) layer over a batch, stride 1,
@@ -51,12 +57,54 @@ static inline ptrdiff_t abl_dcn_shared_floats(struct abl_dcn_geom d)
 /* Private floats: the row plane (c w), LN stats (2 w), the x1 / core tile
  * (tr w c), the corner plan of one pixel (8 GPV: 4 of weights, then the
  * indices and the keep flags), the
- * kernel grid (2 GPV); GPV = abl_dcn_gpv(GP). */
-static inline ptrdiff_t abl_dcn_priv_floats(struct abl_dcn_geom d)
+ * kernel grid (2 GPV); GPV = abl_dcn_gpv(GP); then (abl_dcn_packed) the
+ * packed input_proj (c CV + CV) and offset + mask Linears (c NOMV +
+ * NOMV), c ones and the planar core tile (tr w c); CV, NOMV: c and 3 GP
+ * rounded up to 16.  gen/dlka.lua computes the same. */
+static inline ptrdiff_t abl_dcn_priv_head(struct abl_dcn_geom d)
 {
     ptrdiff_t f = (ptrdiff_t)d.c * d.w + 2 * d.w + (ptrdiff_t)d.tr * d.w * d.c +
                   10 * abl_dcn_gpv(abl_dcn_gp(d));
     return (f + 15) / 16 * 16;
+}
+
+static inline ptrdiff_t abl_dcn_priv_floats(struct abl_dcn_geom d)
+{
+    const ptrdiff_t cv = abl_dcn_lin_coutv(d.c), nomv = abl_dcn_lin_coutv(3 * abl_dcn_gp(d));
+    return abl_dcn_priv_head(d) + d.c * cv + cv + d.c * nomv + nomv + (d.c + 15) / 16 * 16 +
+           (ptrdiff_t)d.tr * d.w * d.c;
+}
+
+/* The packed weights' place in this thread's private floats. */
+struct abl_dcn_packed {
+    float *win, *bin, *wom, *bom, *ones, *coret;
+};
+
+ABL_DCN_SPECIALISE struct abl_dcn_packed abl_dcn_packed_at(struct abl_dcn_geom d, float *priv)
+{
+    const ptrdiff_t cv = abl_dcn_lin_coutv(d.c), nomv = abl_dcn_lin_coutv(3 * abl_dcn_gp(d));
+    struct abl_dcn_packed k;
+    k.win = priv + abl_dcn_priv_head(d);
+    k.bin = k.win + d.c * cv;
+    k.wom = k.bin + cv;
+    k.bom = k.wom + d.c * nomv;
+    k.ones = k.bom + nomv;
+    k.coret = k.ones + (d.c + 15) / 16 * 16;
+    return k;
+}
+
+/* This thread's packed Linears of the layer (wp: its 12 weights): once
+ * per call, where sgemm packed them once per tile and product. */
+ABL_DCN_SPECIALISE void abl_dcn_pack(struct abl_dcn_geom d, const float *const *wp, float *priv)
+{
+    const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv);
+    const int gp = abl_dcn_gp(d), nomv = abl_dcn_lin_coutv(3 * gp);
+    abl_dcn_lin_pack(wp[8], wp[9], d.c, d.c, k.win, k.bin);
+    abl_dcn_lin_pack_cols(wp[4], wp[5], 2 * gp, d.c, nomv, 0, k.wom, k.bom); /* offsets */
+    abl_dcn_lin_pack_cols(wp[6], wp[7], gp, d.c, nomv, 2 * gp, k.wom, k.bom); /* mask logits */
+    abl_dcn_lin_pack_pad(3 * gp, d.c, k.wom, k.bom);
+    for (int o = 0; o < d.c; o++)
+        k.ones[o] = 1.0f;
 }
 
 /* Phase A for rows row0 .. of image b (x: that image, c x h x w). */
@@ -68,26 +116,15 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *cons
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
     float *plane = priv, *stats = plane + (ptrdiff_t)d.c * d.w, *x1 = stats + 2 * d.w;
     float *xpt = xp + (ptrdiff_t)p0 * d.c, *omt = om + (ptrdiff_t)p0 * nom;
-    for (int t = 0; t < np; t++) {
-        for (int o = 0; o < d.c; o++)
-            xpt[(ptrdiff_t)t * d.c + o] = wp[9][o];
-        for (int r = 0; r < 2 * gp; r++)
-            omt[(ptrdiff_t)t * nom + r] = wp[5][r];
-        for (int r = 0; r < gp; r++)
-            omt[(ptrdiff_t)t * nom + 2 * gp + r] = wp[7][r];
-    }
-    /* xp[t][o] += sum_c in[o][c] x[c][p0 + t] */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, np, d.c, d.c, 1.0f, x + p0, (int)hw, wp[8],
-                d.c, 1.0f, xpt, d.c);
+    const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv);
+    /* xp[t][o] = inb[o] + sum_c in[o][c] x[c][p0 + t] (x planar) */
+    abl_dcn_lin_run(x + p0, 1, hw, d.c, k.win, k.bin, d.c, xpt, d.c, np);
     for (int r = 0; r < rows; r++) {
         abl_dw_row(x, wp[0], wp[1], d.c, d.h, d.w, d.k, row0 + r, plane);
         abl_ln_gelu_row(plane, d.c, d.w, wp[2], wp[3], 1e-6f, stats, x1 + (ptrdiff_t)r * d.w * d.c);
     }
-    /* offsets into columns [0, 2GP), mask logits into [2GP, 3GP) */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, np, 2 * gp, d.c, 1.0f, x1, d.c, wp[4], d.c,
-                1.0f, omt, nom);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, np, gp, d.c, 1.0f, x1, d.c, wp[6], d.c,
-                1.0f, omt + 2 * gp, nom);
+    /* offsets into columns [0, 2GP), mask logits into [2GP, 3GP): one product */
+    abl_dcn_lin_run(x1, d.c, 1, d.c, k.wom, k.bom, nom, omt, nom, np);
     abl_dcn_softmax_rows(omt + 2 * gp, np, nom, d.g, p);
 }
 
@@ -122,6 +159,12 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_b(struct abl_dcn_geom d, const float *cons
         abl_dcn_core(xp, d.c, d.h, d.w, d.g, p, idx, wt, nout, keep, core + (ptrdiff_t)t * d.c);
     }
     float *dst = y + p0;
+    if (abl_direct_ok(1, 1, d.c)) { /* y[o][t] = outb[o] + sum_c out[o][c] core[t][c] */
+        const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv);
+        abl_transpose(core, d.c, k.coret, np, np, d.c);
+        abl_direct_1x1_run(k.coret, np, d.c, d.c, wp[10], dst, hw, k.ones, wp[11], 0, np);
+        return;
+    }
     for (int o = 0; o < d.c; o++)
 #pragma omp simd
         for (int t = 0; t < np; t++)
@@ -140,6 +183,7 @@ ABL_DCN_SPECIALISE void abl_dcn_layer(struct abl_dcn_geom d, const float *const 
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w, img = d.c * hw, nom = 3 * abl_dcn_gp(d);
     const int ntr = (d.h + d.tr - 1) / d.tr;
     float *xp = shared, *om = shared + ((ptrdiff_t)d.n * hw * d.c + 15) / 16 * 16;
+    abl_dcn_pack(d, wp, priv);
 #pragma omp for schedule(static)
     for (int job = 0; job < d.n * ntr; job++) {
         const int b = job / ntr;
