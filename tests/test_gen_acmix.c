@@ -63,7 +63,8 @@ static struct args acm_args(const struct acm_case *c)
     return a;
 }
 
-static void acm_setup(struct acm_data *d, const struct acm_case *c, uint64_t seed)
+/* xscale: the input's standard deviation */
+static void acm_setup(struct acm_data *d, const struct acm_case *c, uint64_t seed, float xscale)
 {
     char err[ERR_MAX];
     struct rng r;
@@ -82,7 +83,7 @@ static void acm_setup(struct acm_data *d, const struct acm_case *c, uint64_t see
     rng_seed(&r, seed);
     op_acmix.init(&d->a, INIT_RANDOM, &r, d->w);
     for (int64_t i = 0; i < d->nx; i++)
-        d->x[i] = rng_normal(&r);
+        d->x[i] = rng_normal(&r) * xscale;
     op_acmix.forward_ref(&d->a, d->in, (const float *const *)d->w, d->x, d->y_ref);
 }
 
@@ -110,16 +111,17 @@ static float *acm_run(const struct gen_kernel *k, const struct acm_data *d, int 
     return y;
 }
 
-/* The kernel of case c with 1 .. max_threads threads against the reference. */
-static void check_threads(const struct gen_env *env, const char *variant, const struct acm_case *c,
-                          uint64_t seed, int max_threads)
+/* The kernel of case c with 1 .. max_threads threads against the
+ * reference, the input of standard deviation xscale. */
+static void check_scaled(const struct gen_env *env, const char *variant, const struct acm_case *c,
+                         uint64_t seed, int max_threads, float xscale)
 {
     struct acm_data d;
     struct gen_kernel k;
     char err[ERR_MAX], desc[160];
     snprintf(desc, sizeof desc, "%s: in=%d out=%d ka=%d head=%d s=%d 2x%dx%dx%d", variant, c->cin,
              c->c, c->ka, c->head, c->stride, c->cin, c->h, c->w);
-    acm_setup(&d, c, seed);
+    acm_setup(&d, c, seed, xscale);
     cr_assert_eq(gen_build(env, &d.a, d.in, variant, &k, err, sizeof err), GEN_OK, "%s: %s", desc,
                  err);
     cr_assert_str_eq(k.info->variant, variant);
@@ -144,6 +146,12 @@ static void check_threads(const struct gen_env *env, const char *variant, const 
     }
     gen_unload(&k);
     acm_free(&d);
+}
+
+static void check_threads(const struct gen_env *env, const char *variant, const struct acm_case *c,
+                          uint64_t seed, int max_threads)
+{
+    check_scaled(env, variant, c, seed, max_threads, 1.0f);
 }
 
 static void check_case(const struct gen_env *env, const char *variant, const struct acm_case *c,
@@ -247,6 +255,21 @@ Test(gen_acmix, tiles_in_band, .timeout = 120)
         free(src);
         check_threads(&env, variants[i], &c[i], 940 + (uint64_t)i, 3);
     }
+}
+
+/* Logits hundreds apart (input standard deviation 6): the softmax takes
+ * its max from the logits' registers (acmix_attention.c.in) and computes
+ * e^x as 2^t by vscalefps, which must give 0, not a clamp or inf, far
+ * below the max.  A max that missed window rows overflows e^x to inf
+ * here, where unit inputs (logits a few apart) still pass.  Both rows of
+ * a pass, kernel_att 3, 7, 11, head 1, 2, 4, stride 1 and 2. */
+Test(gen_acmix, peaked_softmax, .timeout = 120)
+{
+    struct gen_env env = test_env();
+    const struct acm_case c[] = {
+        {8, 16, 11, 4, 1, 14, 19, 1}, {8, 8, 3, 1, 1, 9, 12, 2}, {6, 8, 7, 2, 2, 10, 12, 1}};
+    for (int i = 0; i < 3; i++)
+        check_scaled(&env, "auto", &c[i], 960 + (uint64_t)i, 2, 6.0f);
 }
 
 /* The schedule each YOLOv8n neck place gets: by bands at 64 @ 80x80 and

@@ -62,42 +62,47 @@ static inline void abl_reflect_pad_rows(const float *src, float *dst, int h, int
 }
 
 /* The softmax of abl_softmax_cols (ablate_gen.h) for blocks 8 columns
- * wide: p[k][i] = e^(p[k][i] - max_k p[k][i]), scale[i] = num / sum_k.
- * With AVX-512VL the exponential is abl_expf's (same k, same reduction,
- * same polynomial) with 2^k applied by vscalefps and k rounded by
- * vrndscaleps: 12 instructions instead of 22 (no clamp: after the max is
- * subtracted x <= 0, and scalef gives e^x -> 0 for x below -87 where
- * abl_expf stops at e^-87 ~ 1.6e-38, which no sum of at least 1 sees).
- * Profiled on a 2-vCPU Zen 4 (ACmix 64 @ 80x80, kernel_att 7, head 4),
- * the softmax loop was a sixth of the attention's time. */
-static inline void abl_softmax_cols8(float *p, int n, float num, float *scale)
+ * wide: p[k][i] = e^(p[k][i] - mx[i]), scale[i] = num / sum_k, where mx[i]
+ * = max_k p[k][i] is given: the attention takes it from the logits while
+ * they are still in registers (its own pass over the block had been a
+ * chain of 121 dependent vmaxps at kernel_att 11).  With AVX-512VL the
+ * exponential is 2^t, t = (x - mx) log2(e) in one fused multiply-subtract
+ * (the rounding of mx log2(e) is common to the column and cancels in the
+ * normalisation), k = round(t) by vrndscaleps, 2^(t - k) on [-1/2, 1/2] by
+ * a degree-6 polynomial (a minimax fit for relative error: 1.9e-9, 7.9e-8
+ * in float with FMA Horner, where abl_expf's Cody-Waite reduction and
+ * degree-7 polynomial are about 6e-8), 2^k applied by vscalefps: 11 vector
+ * operations per 8 exponentials, with the max and sum 15 before (22 with
+ * abl_expf's exp2 by integer shifts).  No clamp: t <= 0, and scalef gives
+ * e^x -> 0 below -87 where abl_expf stops at e^-87 ~ 1.6e-38, which no sum
+ * of at least 1 sees.  Profiled on a 2-vCPU Zen 4 (ACmix 64 @ 80x80,
+ * kernel_att 11, head 4, 1 thread): the softmax had been a quarter of the
+ * attention's time.  Without AVX-512VL it is abl_softmax_cols, which finds
+ * the max itself (mx unused). */
+static inline void abl_softmax_cols8(float *p, int n, const float *mx, float num, float *scale)
 {
 #if defined(__AVX512VL__)
-    __m256 mx = _mm256_loadu_ps(p);
-    for (int k = 1; k < n; k++)
-        mx = _mm256_max_ps(mx, _mm256_loadu_ps(p + 8 * k));
     const __m256 log2e = _mm256_set1_ps(1.44269504088896341f);
-    const __m256 ln2_hi = _mm256_set1_ps(0.693359375f), ln2_lo = _mm256_set1_ps(-2.12194440e-4f);
+    const __m256 m2 = _mm256_mul_ps(_mm256_loadu_ps(mx), log2e);
     __m256 sum = _mm256_setzero_ps();
     for (int k = 0; k < n; k++) {
-        const __m256 x = _mm256_sub_ps(_mm256_loadu_ps(p + 8 * k), mx);
-        const __m256 e = _mm256_roundscale_ps(_mm256_mul_ps(x, log2e),
-                                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        __m256 r = _mm256_fnmadd_ps(e, ln2_hi, x);
-        r = _mm256_fnmadd_ps(e, ln2_lo, r);
-        __m256 q = _mm256_fmadd_ps(_mm256_set1_ps(1.9875691500e-4f), r,
-                                   _mm256_set1_ps(1.3981999507e-3f));
-        q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(8.3334519073e-3f));
-        q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(4.1665795894e-2f));
-        q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.6666665459e-1f));
-        q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(5.0000001201e-1f));
-        q = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(q, r), r, r), _mm256_set1_ps(1.0f));
+        const __m256 t = _mm256_fmsub_ps(_mm256_loadu_ps(p + 8 * k), log2e, m2);
+        const __m256 e = _mm256_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        const __m256 f = _mm256_sub_ps(t, e);
+        __m256 q = _mm256_fmadd_ps(_mm256_set1_ps(1.5345812426e-04f), f,
+                                   _mm256_set1_ps(1.3399930904e-03f));
+        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(9.6184890717e-03f));
+        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(5.5503286421e-02f));
+        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(2.4022646248e-01f));
+        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(6.9314718246e-01f));
+        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(1.0f));
         q = _mm256_scalef_ps(q, e);
         _mm256_storeu_ps(p + 8 * k, q);
         sum = _mm256_add_ps(sum, q);
     }
     _mm256_storeu_ps(scale, _mm256_div_ps(_mm256_set1_ps(num), sum));
 #else
+    (void)mx;
     abl_softmax_cols(p, n, 8, num, scale);
 #endif
 }
