@@ -27,9 +27,8 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitco
 export ABLATE_PLACEMENT_WAIT="${ABLATE_PLACEMENT_WAIT:-0}"
 # Parity-only kernel builds at -O1 (ABLATE_GEN_OPT, docs/cli.md): a third
 # less gcc time on a cold kernel cache, where compiling is most of the
-# suite.  Each module's first golden still goes through every generated
-# variant at -O3, the level timings use (tests/test_goldens.c), and the
-# timed pass below builds at -O3.
+# suite.  The goldens (every generated variant against PyTorch) still build
+# at -O3, the level timings use, and so does the timed pass below.
 parity_opt=${ABLATE_GEN_OPT-1}
 log=$build/test.log
 timed_log=$build/test-timed.log
