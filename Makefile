@@ -142,7 +142,7 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 # the timing statistics that tests/test_regress_kernel.c checks.
 # The A/A regress test judges 10 % on tiny kernels: only on a quiet machine.
 test-timed: $(BUILD)/ablate $(BUILD)/test_runner
-	@ABLATE_TIMED_TESTS=1 ABLATE_GEN_OPT=3 BUILD=$(BUILD) sh scripts/run_tests.sh --jobs 1 --filter 'regress_kernel/*'
+	@ABLATE_TIMED_TESTS=1 BUILD=$(BUILD) sh scripts/run_tests.sh --jobs 1 --filter 'regress_kernel/*'
 
 test-asan:
 	$(MAKE) BUILD=build-asan EXTRA_CFLAGS="$(ASAN_FLAGS)" TEST_ARGS=--jobs=1 test

@@ -74,7 +74,6 @@ struct nvcc_cmd {
     char nvcc[GEN_PATH_MAX];
     char id[512];
     char inc[GEN_PATH_MAX + 16];
-    char opt[8];
     char gencode[CUDA_ARCHS_MAX][64];
     char *pre[ARGV_MAX], *post[ARGV_MAX];
     int npre, npost;
@@ -132,15 +131,11 @@ static int nvcc_recipe(const struct gen_env *env, enum cuda_build mode, int load
         nvcc_identity(c, mode == CUDA_HOST_EMU ? "host-emulation" : "device", err, errlen) != 0)
         return -1;
     snprintf(c->inc, sizeof c->inc, "-I%s/gen/runtime", env->root);
-    /* the host emulation checks values, never times: ABLATE_GEN_OPT applies */
-    snprintf(c->opt, sizeof c->opt, "-O3");
-    if (mode == CUDA_HOST_EMU && gen_opt_flag(c->opt, sizeof c->opt, err, errlen) != 0)
-        return -1;
-    /* NULL: the optimisation flag's slot (the default's words, in order, are the cache key) */
-    const char *const common[] = {"-x", "cu", NULL, "-std=c++17", "-shared", "-Xcompiler", "-fPIC"};
+    static const char *const common[] = {"-x", "cu", "-O3", "-std=c++17", "-shared",
+                                         "-Xcompiler", "-fPIC"};
     add(c->pre, &c->npre, c->nvcc);
     for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
-        add(c->pre, &c->npre, common[i] ? common[i] : c->opt);
+        add(c->pre, &c->npre, common[i]);
     add(c->pre, &c->npre, c->inc);
     if (mode == CUDA_HOST_EMU) {
         static const char *const emu[] = {"-DABLATE_CUDA_HOST_EMU", "-Xcompiler",

@@ -115,7 +115,6 @@ struct toolchain {
     int nlibs;
     char runtime_inc[GEN_PATH_MAX + 16]; /* -IROOT/gen/runtime */
     char march[80];                      /* -march=native, or ABLATE_GEN_MARCH's */
-    char opt[8];                         /* -O3, or ABLATE_GEN_OPT's level */
 };
 
 /* `pkg-config FLAG openblas`, or fallback when pkg-config cannot say. */
@@ -154,12 +153,12 @@ static int toolchain_init(const struct gen_env *env, struct toolchain *tc, char 
      * cache key holds the flag, so the two builds do not mix). */
     const char *march = getenv("ABLATE_GEN_MARCH");
     snprintf(tc->march, sizeof tc->march, "-march=%s", march && *march ? march : "native");
-    return gen_opt_flag(tc->opt, sizeof tc->opt, err, errlen);
+    return 0;
 }
 
-/* Fixed compile flags (between the compiler and the paths); the two NULLs
- * are the optimisation and -march slots (toolchain.opt, toolchain.march). */
-static const char *const CC_FLAGS[] = {NULL, NULL, "-fopenmp", "-fPIC", "-shared"};
+/* Fixed compile flags (between the compiler and the paths); NULL is the
+ * -march slot (toolchain.march). */
+static const char *const CC_FLAGS[] = {"-O3", NULL, "-fopenmp", "-fPIC", "-shared"};
 enum { CC_NFLAGS = sizeof CC_FLAGS / sizeof CC_FLAGS[0] };
 
 /* argv of `cc FLAGS -IRUNTIME CFLAGS -o so src LIBS -lm`; returns its length. */
@@ -169,7 +168,7 @@ static int compile_argv(struct toolchain *tc, const char *so, const char *src, c
     for (int i = 0; i < tc->ncc && n < max; i++)
         argv[n++] = tc->cc[i];
     for (int i = 0; i < CC_NFLAGS && n < max; i++)
-        argv[n++] = CC_FLAGS[i] ? (char *)CC_FLAGS[i] : i == 0 ? tc->opt : tc->march;
+        argv[n++] = CC_FLAGS[i] ? (char *)CC_FLAGS[i] : tc->march;
     if (n < max)
         argv[n++] = tc->runtime_inc;
     for (int i = 0; i < tc->ncflags && n < max; i++)
@@ -183,21 +182,6 @@ static int compile_argv(struct toolchain *tc, const char *so, const char *src, c
         argv[n++] = "-lm";
     argv[n < max ? n : max - 1] = NULL;
     return n;
-}
-
-int gen_opt_flag(char *flag, size_t len, char *err, size_t errlen)
-{
-    /* ABLATE_GEN_OPT=1: the test suite's parity-only builds (scripts/
-     * run_tests.sh): a third less compile time; timings want the default */
-    const char *level = getenv("ABLATE_GEN_OPT");
-    if (!level || !*level)
-        level = "3";
-    if (strlen(level) != 1 || level[0] < '0' || level[0] > '3') {
-        snprintf(err, errlen, "ABLATE_GEN_OPT must be 0, 1, 2 or 3 (got '%s')", level);
-        return -1;
-    }
-    snprintf(flag, len, "-O%s", level);
-    return 0;
 }
 
 /* ------------------------------------------------------------ cache */

@@ -35,11 +35,6 @@ enum gen_status gen_cache_build(const struct gen_env *env, const char *src,
 /* Runs argv (no shell) and captures its stdout; returns the exit status. */
 int gen_run_capture(char *const argv[], char *out, size_t len);
 
-/* "-O3", or "-ON" for ABLATE_GEN_OPT=N (0-3): the generated kernels'
- * optimisation level (the flag is in the cache key).  -1 and err for any
- * other value. */
-int gen_opt_flag(char *flag, size_t len, char *err, size_t errlen);
-
 enum gen_status gen_compile_load(const struct gen_env *env, const char *src, struct gen_kernel *k,
                                  char *err, size_t errlen);
 

@@ -25,11 +25,6 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitco
 # (up to a minute per 2-thread timing on a host that moves its vCPUs);
 # vcpu_gate/* test the wait itself with scripted round trips.
 export ABLATE_PLACEMENT_WAIT="${ABLATE_PLACEMENT_WAIT:-0}"
-# Parity-only kernel builds at -O1 (ABLATE_GEN_OPT, docs/cli.md): a third
-# less gcc time on a cold kernel cache, where compiling is most of the
-# suite.  The goldens (every generated variant against PyTorch) still build
-# at -O3, the level timings use, and so does the timed pass below.
-parity_opt=${ABLATE_GEN_OPT-1}
 log=$build/test.log
 timed_log=$build/test-timed.log
 # The test that times real kernels and judges the times (regress_kernel/
@@ -39,10 +34,10 @@ timed_log=$build/test-timed.log
 # own) everything runs in one pass as asked.
 timed_suites='regress_kernel/slowed_kernel_fails'
 if [ $# -eq 0 ]; then
-    ABLATE_GEN_OPT=$parity_opt ABLATE_TIMED_TESTS=0 "./$build/test_runner" 2>&1 | tee "$log"
-    ABLATE_GEN_OPT=3 "./$build/test_runner" --jobs 1 --filter "$timed_suites" 2>&1 | tee "$timed_log"
+    ABLATE_TIMED_TESTS=0 "./$build/test_runner" 2>&1 | tee "$log"
+    "./$build/test_runner" --jobs 1 --filter "$timed_suites" 2>&1 | tee "$timed_log"
 else
-    ABLATE_GEN_OPT=$parity_opt "./$build/test_runner" "$@" 2>&1 | tee "$log"
+    "./$build/test_runner" "$@" 2>&1 | tee "$log"
     : > "$timed_log"
 fi
 # field NAME LOG: that count of the log's Criterion synthesis line (0 if none)

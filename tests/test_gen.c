@@ -157,46 +157,6 @@ Test(gen, cache_hit)
     gen_unload(&k2);
 }
 
-/* ABLATE_GEN_OPT (scripts/run_tests.sh builds parity-only kernels at -O1):
- * the level is in the cache key, so a -O1 build never stands in for the
- * -O3 one timings load; both compute the same values. */
-Test(gen, opt_level_keys_the_cache)
-{
-    struct gen_env env = gen_check_env();
-    struct gen_case c;
-    struct gen_kernel k[2];
-    const char *levels[2] = {"1", "3"};
-    char err[ERR_MAX];
-    float *y[2];
-    gen_case_setup(&c, "Conv c1=6 c2=10 k=3 s=2 h=11 w=9 batch=2", 91);
-    for (int i = 0; i < 2; i++) {
-        cr_assert_eq(setenv("ABLATE_GEN_OPT", levels[i], 1), 0);
-        cr_assert_eq(gen_build(&env, &c.inst.args, c.inst.in, "gemm", &k[i], err, sizeof err), GEN_OK,
-                     "-O%s: %s", levels[i], err);
-        y[i] = gen_case_run(&c, &k[i], 2);
-    }
-    cr_expect_str_neq(k[0].so_path, k[1].so_path);
-    struct parity p;
-    parity_compare(y[0], y[1], c.ny, &p);
-    cr_expect(p.n_bad == 0 && p.n_nonfinite == 0, "-O1 vs -O3: max_rel %.3g", p.max_rel);
-    for (int i = 0; i < 2; i++) {
-        buf_free(y[i], c.ny);
-        gen_unload(&k[i]);
-    }
-    gen_case_free(&c);
-}
-
-Test(gen, opt_level_refused)
-{
-    struct gen_env env = gen_check_env();
-    struct args a = conv_args("c1=4 c2=4 k=3");
-    struct gen_kernel k;
-    char err[ERR_MAX];
-    cr_assert_eq(setenv("ABLATE_GEN_OPT", "-O2", 1), 0);
-    cr_assert_eq(gen_build(&env, &a, SHAPE(1, 4, 8, 8), "gemm", &k, err, sizeof err), GEN_ERR_COMPILE);
-    cr_expect_str_eq(err, "ABLATE_GEN_OPT must be 0, 1, 2 or 3 (got '-O2')");
-}
-
 Test(gen_fault, compile_error)
 {
     struct gen_env env = gen_check_env();
