@@ -113,6 +113,18 @@ static void run_free(struct run *r)
     free(r->shift), free(r->ref);
 }
 
+/* Output pixels p0 .. p0 + np - 1 of r's map through F(m x m). */
+static void tile(struct run *r, int m, int act, int p0, int np)
+{
+    const struct shape sh = r->sh;
+    if (m == 4)
+        abl_wino4_tile(r->x, sh.h, sh.w, sh.cin, sh.cout, r->u, r->y, sh.h * sh.w, r->scale, r->shift,
+                       act, p0, np, r->scratch);
+    else
+        abl_wino_tile(r->x, sh.h, sh.w, sh.cin, sh.cout, r->u, r->y, sh.h * sh.w, r->scale, r->shift,
+                      act, p0, np, r->scratch);
+}
+
 /* The map through F(m x m) (m = 2 or 4) in pieces of `piece` pixels (0:
  * one piece), y NaN-poisoned first. */
 static void run_wino(struct run *r, int m, int act, int piece)
@@ -126,15 +138,8 @@ static void run_wino(struct run *r, int m, int act, int piece)
     else
         abl_wino_weights(r->wt, sh.cin, sh.cout, r->u, 0, sh.cout);
     const int step = piece > 0 ? piece : pix;
-    for (int p0 = 0; p0 < pix; p0 += step) {
-        const int np = pix - p0 < step ? pix - p0 : step;
-        if (m == 4)
-            abl_wino4_tile(r->x, sh.h, sh.w, sh.cin, sh.cout, r->u, r->y, pix, r->scale, r->shift, act,
-                           p0, np, r->scratch);
-        else
-            abl_wino_tile(r->x, sh.h, sh.w, sh.cin, sh.cout, r->u, r->y, pix, r->scale, r->shift, act,
-                          p0, np, r->scratch);
-    }
+    for (int p0 = 0; p0 < pix; p0 += step)
+        tile(r, m, act, p0, pix - p0 < step ? pix - p0 : step);
 }
 
 /* max |y - ref| and NMSE (NaN counts as infinite error) */
@@ -222,17 +227,10 @@ static double now_s(void)
 /* best of 5 runs of the tile over the whole map (U made outside the timing) */
 static double time_tile(struct run *r, int m)
 {
-    const struct shape sh = r->sh;
-    const int pix = sh.h * sh.w;
     double best = 1e30;
     for (int rep = 0; rep < 5; rep++) {
         const double t0 = now_s();
-        if (m == 4)
-            abl_wino4_tile(r->x, sh.h, sh.w, sh.cin, sh.cout, r->u, r->y, pix, r->scale, r->shift, 1, 0,
-                           pix, r->scratch);
-        else
-            abl_wino_tile(r->x, sh.h, sh.w, sh.cin, sh.cout, r->u, r->y, pix, r->scale, r->shift, 1, 0,
-                          pix, r->scratch);
+        tile(r, m, 1, 0, r->sh.h * r->sh.w);
         const double t = now_s() - t0;
         best = t < best ? t : best;
     }

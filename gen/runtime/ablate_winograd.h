@@ -32,6 +32,7 @@
  *   abl_wino_weights   U for output channels o0 .. o1 - 1
  *   abl_wino_scratch   per-thread scratch floats (V and M) for cin channels
  *   abl_wino_tile      output pixels p0 .. p0 + np - 1, all output channels
+ *                      (defined in ablate_winograd4.h, one driver for both)
  */
 #ifndef ABLATE_WINOGRAD_H
 #define ABLATE_WINOGRAD_H
@@ -289,44 +290,7 @@ static inline void abl_wino_output_seg(const float *m, int h, int w, struct abl_
 }
 #endif
 
-/* Output pixels p0 .. p0 + np - 1 (flattened h x w), every output channel,
- * of a 3 x 3 stride-1 pad-1 Conv (abl_wino_ok): x is input channel 0 of
- * the image (cin planes of h x w), y output channel 0 (planes ldy apart),
- * u the transformed weights (abl_wino_weights), scratch
- * abl_wino_scratch(cin) floats; then y = act(y * scale + shift).  Tiles
- * reaching rows outside the range are computed but those pixels are not
- * stored: callers split at even rows so that no work is wasted. */
-static inline void abl_wino_tile(const float *x, int h, int w, int cin, int cout, const float *u,
-                                 float *y, ptrdiff_t ldy, const float *scale, const float *shift,
-                                 int act, int p0, int np, float *scratch)
-{
-#ifdef __AVX512F__
-    if (np <= 0)
-        return;
-    const int tw = (w + 1) / 2, r0 = p0 / w / 2, r1 = (p0 + np - 1) / w / 2 + 1;
-    const ptrdiff_t uplane = (ptrdiff_t)cout * cin;
-    float *v = scratch, *m = scratch + (ptrdiff_t)16 * cin * ABL_WINO_NT;
-    struct abl_wino_seg seg[ABL_WINO_NT]; /* at most one per tile */
-    for (int t0 = r0 * tw; t0 < r1 * tw; t0 += ABL_WINO_NT) {
-        const int nt = r1 * tw - t0 < ABL_WINO_NT ? r1 * tw - t0 : ABL_WINO_NT;
-        const int ns = abl_wino_segments(tw, t0, nt, seg);
-        for (int i = 0; i < ns; i++)
-            abl_wino_input_seg(x, h, w, cin, seg[i], v);
-        const int nvec = (nt + 15) / 16;
-        for (int o = 0; o < cout; o += ABL_WINO_MR) {
-            abl_wino_products(v, u + (ptrdiff_t)o * cin, cin, uplane, 16, nvec, ABL_WINO_NT, m);
-            for (int r = 0; r < ABL_WINO_MR; r++) {
-                const struct abl_wino_epi e = {scale[o + r], shift[o + r], act};
-                for (int i = 0; i < ns; i++)
-                    abl_wino_output_seg(m + r * ABL_WINO_NT, h, w, seg[i], y + (o + r) * ldy, p0,
-                                        (ptrdiff_t)p0 + np, e);
-            }
-        }
-    }
-#else
-    (void)x, (void)h, (void)w, (void)cin, (void)cout, (void)u, (void)y, (void)ldy, (void)scale;
-    (void)shift, (void)act, (void)p0, (void)np, (void)scratch;
-#endif
-}
+/* abl_wino_tile, the driver over batches of tiles, is in ablate_winograd4.h:
+ * one driver for both tiles. */
 
 #endif

@@ -9,15 +9,19 @@
  * larger transforms (6 x 6 in, 4 x 6 out) and weights U (36 cin cout).
  * Interpolation points 0, +-1, +-2, infinity (Lavin & Gray; as oneDNN and
  * OpenVINO): B^T, G, A^T below.  G has 1/6, 1/12, 1/24 (not exact in
- * float) and A^T powers of 2 up to 8, so the error is larger than F(2x2)'s:
- * raw conv outputs against a float64 convolution of the same float32 data
- * (tests/winograd_check.c, input N(0, 1), weights uniform +-1/sqrt(9 cin),
- * YOLOv8n's stride-1 3x3 shapes 16 -> 16 @ 160^2 .. 256 -> 80 @ 20^2):
- * max abs error 1.9e-06 .. 4.5e-06, NMSE 2.5e-13 .. 1.0e-12 (F(2x2):
- * 6e-07 .. 1.5e-06, 2.6e-14 .. 2.5e-13; the direct kernel 1.2e-06 ..
- * 4.4e-06, 4.7e-14 .. 7.2e-13), so F(4x4) is about as accurate as the
- * direct convolution and 3-4x less than F(2x2); the table is in
- * docs/baseline.md.
+ * float) and A^T powers of 2 up to 8, so the error is larger than F(2x2)'s.
+ * Raw conv outputs against a float64 convolution of the same float32 data
+ * (tests/winograd_check.c errors: input N(0, 1), weights uniform
+ * +-1/sqrt(9 cin), YOLOv8n's 14 stride-1 3x3 shapes, 16 -> 16 @ 160^2 ..
+ * 256 -> 80 @ 20^2): F(4x4) max abs error 1.1e-05 .. 3.1e-05, NMSE
+ * 1.1e-12 .. 1.1e-11; F(2x2) 6.0e-07 .. 1.6e-06, 2.6e-14 .. 2.4e-13; the
+ * direct kernel 1.2e-06 .. 4.4e-06, 4.7e-14 .. 7.2e-13.  So F(4x4) is ~40x
+ * F(2x2)'s NMSE and ~7x the direct kernel's largest error; outputs of unit
+ * scale keep 4-5 correct digits, and every golden, parity case and the
+ * whole-model check pass unchanged (docs/baseline.md).  Points 0, +-1,
+ * +-1/2 measured no better (a float32 simulation: NMSE 3.6e-12 against
+ * 3.3e-12); 0, +-1, 1/2, -2 halved the NMSE but its B^T is denser (more
+ * transform work, the part that is already the overhead), not taken.
  *
  * Layout as F(2x2): tiles row-major over the ceil(H/4) x ceil(W/4) grid,
  * 16 tiles to a zmm, batches of ABL_WINO4_NT consecutive tiles (one
@@ -36,6 +40,7 @@
  *   abl_wino4_weights  U for output channels o0 .. o1 - 1
  *   abl_wino4_scratch  per-thread scratch floats (V and M) for cin channels
  *   abl_wino4_tile     output pixels p0 .. p0 + np - 1, all output channels
+ *   abl_wino_tile      the same by F(2x2) (one driver, abl_wino_tile_m)
  */
 #ifndef ABLATE_WINOGRAD4_H
 #define ABLATE_WINOGRAD4_H
@@ -48,6 +53,7 @@
 enum {
     ABL_WINO4_NT = 48, /* tiles of a batch: 3 vectors, one register block */
 };
+_Static_assert((int)ABL_WINO4_NT <= (int)ABL_WINO_NT, "abl_wino_tile_m sizes its segments by ABL_WINO_NT");
 
 /* Floats of per-thread scratch abl_wino4_tile needs for cin input channels. */
 static inline ptrdiff_t abl_wino4_scratch(int cin)
@@ -259,38 +265,76 @@ static inline void abl_wino4_output_seg(const float *m, int h, int w, struct abl
 }
 #endif
 
+#ifdef __AVX512F__
+/* Both tiles' driver, F(m x m, 3x3) for m = 2 or 4 (a constant once
+ * inlined): per batch of consecutive tiles the input transform of its row
+ * segments, then per block of MR output channels the products and the
+ * output transform with the epilogue. */
+static inline __attribute__((always_inline)) void
+abl_wino_tile_m(const int m, const float *x, int h, int w, int cin, int cout, const float *u,
+                float *y, ptrdiff_t ldy, const float *scale, const float *shift, int act, int p0,
+                int np, float *scratch)
+{
+    const int nt_max = m == 4 ? ABL_WINO4_NT : ABL_WINO_NT, npts = (m + 2) * (m + 2);
+    const int tw = (w + m - 1) / m, r0 = p0 / w / m, r1 = (p0 + np - 1) / w / m + 1;
+    const ptrdiff_t uplane = (ptrdiff_t)cout * cin;
+    float *v = scratch, *mm = scratch + (ptrdiff_t)npts * cin * nt_max;
+    struct abl_wino_seg seg[ABL_WINO_NT]; /* one per tile at most (ABL_WINO4_NT is fewer) */
+    for (int t0 = r0 * tw; t0 < r1 * tw; t0 += nt_max) {
+        const int nt = r1 * tw - t0 < nt_max ? r1 * tw - t0 : nt_max;
+        const int ns = abl_wino_segments(tw, t0, nt, seg);
+        for (int i = 0; i < ns; i++)
+            if (m == 4)
+                abl_wino4_input_seg(x, h, w, cin, seg[i], v);
+            else
+                abl_wino_input_seg(x, h, w, cin, seg[i], v);
+        const int nvec = (nt + 15) / 16;
+        for (int o = 0; o < cout; o += ABL_WINO_MR) {
+            abl_wino_products(v, u + (ptrdiff_t)o * cin, cin, uplane, npts, nvec, nt_max, mm);
+            for (int r = 0; r < ABL_WINO_MR; r++) {
+                const struct abl_wino_epi e = {scale[o + r], shift[o + r], act};
+                for (int i = 0; i < ns; i++)
+                    if (m == 4)
+                        abl_wino4_output_seg(mm + r * nt_max, h, w, seg[i], y + (o + r) * ldy, p0,
+                                             (ptrdiff_t)p0 + np, e);
+                    else
+                        abl_wino_output_seg(mm + r * nt_max, h, w, seg[i], y + (o + r) * ldy, p0,
+                                            (ptrdiff_t)p0 + np, e);
+            }
+        }
+    }
+}
+#endif
+
 /* Output pixels p0 .. p0 + np - 1 (flattened h x w), every output channel,
- * of a 3 x 3 stride-1 pad-1 Conv (abl_wino_ok), by F(4x4, 3x3): arguments
- * as abl_wino_tile's, u from abl_wino4_weights, scratch abl_wino4_scratch
- * (cin) floats.  Tiles reaching rows outside the range are computed but
- * those pixels are not stored: callers split at multiples of 4 rows. */
+ * of a 3 x 3 stride-1 pad-1 Conv (abl_wino_ok) by F(2x2, 3x3): x is input
+ * channel 0 of the image (cin planes of h x w), y output channel 0 (planes
+ * ldy apart), u the transformed weights (abl_wino_weights), scratch
+ * abl_wino_scratch(cin) floats; then y = act(y * scale + shift).  Tiles
+ * reaching rows outside the range are computed but those pixels are not
+ * stored: callers split at even rows so that no work is wasted. */
+static inline void abl_wino_tile(const float *x, int h, int w, int cin, int cout, const float *u,
+                                 float *y, ptrdiff_t ldy, const float *scale, const float *shift,
+                                 int act, int p0, int np, float *scratch)
+{
+#ifdef __AVX512F__
+    if (np > 0)
+        abl_wino_tile_m(2, x, h, w, cin, cout, u, y, ldy, scale, shift, act, p0, np, scratch);
+#else
+    (void)x, (void)h, (void)w, (void)cin, (void)cout, (void)u, (void)y, (void)ldy, (void)scale;
+    (void)shift, (void)act, (void)p0, (void)np, (void)scratch;
+#endif
+}
+
+/* The same by F(4x4, 3x3): u from abl_wino4_weights, scratch
+ * abl_wino4_scratch(cin) floats; callers split at multiples of 4 rows. */
 static inline void abl_wino4_tile(const float *x, int h, int w, int cin, int cout, const float *u,
                                   float *y, ptrdiff_t ldy, const float *scale, const float *shift,
                                   int act, int p0, int np, float *scratch)
 {
 #ifdef __AVX512F__
-    if (np <= 0)
-        return;
-    const int tw = (w + 3) / 4, r0 = p0 / w / 4, r1 = (p0 + np - 1) / w / 4 + 1;
-    const ptrdiff_t uplane = (ptrdiff_t)cout * cin;
-    float *v = scratch, *m = scratch + (ptrdiff_t)36 * cin * ABL_WINO4_NT;
-    struct abl_wino_seg seg[ABL_WINO4_NT]; /* at most one per tile */
-    for (int t0 = r0 * tw; t0 < r1 * tw; t0 += ABL_WINO4_NT) {
-        const int nt = r1 * tw - t0 < ABL_WINO4_NT ? r1 * tw - t0 : ABL_WINO4_NT;
-        const int ns = abl_wino_segments(tw, t0, nt, seg);
-        for (int i = 0; i < ns; i++)
-            abl_wino4_input_seg(x, h, w, cin, seg[i], v);
-        const int nvec = (nt + 15) / 16;
-        for (int o = 0; o < cout; o += ABL_WINO_MR) {
-            abl_wino_products(v, u + (ptrdiff_t)o * cin, cin, uplane, 36, nvec, ABL_WINO4_NT, m);
-            for (int r = 0; r < ABL_WINO_MR; r++) {
-                const struct abl_wino_epi e = {scale[o + r], shift[o + r], act};
-                for (int i = 0; i < ns; i++)
-                    abl_wino4_output_seg(m + r * ABL_WINO4_NT, h, w, seg[i], y + (o + r) * ldy, p0,
-                                         (ptrdiff_t)p0 + np, e);
-            }
-        }
-    }
+    if (np > 0)
+        abl_wino_tile_m(4, x, h, w, cin, cout, u, y, ldy, scale, shift, act, p0, np, scratch);
 #else
     (void)x, (void)h, (void)w, (void)cin, (void)cout, (void)u, (void)y, (void)ldy, (void)scale;
     (void)shift, (void)act, (void)p0, (void)np, (void)scratch;
