@@ -12,35 +12,83 @@ local clamp = U.clamp
 
 local M = {}
 
--- Templates that take the Winograd path, and runtime/ablate_winograd.h's
--- batch of tiles (ABL_WINO_NT), for the scratch size.
+-- Templates that take the Winograd path (F(4x4) too: they render L.f4 and
+-- split Winograd layers at L.wino_m rows).
 local WINO_TEMPLATES = { ["chain_gemm.c.in"] = true, ["detect_gemm.c.in"] = true }
-local WINO_NT = 96
 
--- Floats of runtime/ablate_winograd.h's per-thread scratch for layers of
--- at most cin input channels (abl_wino_scratch).
-function M.wino_scratch(cin) return 16 * WINO_NT * (cin + 8) end
+-- runtime/ablate_winograd.h (F(2x2, 3x3)) and ablate_winograd4.h
+-- (F(4x4, 3x3)): tiles of a batch (ABL_WINO_NT, ABL_WINO4_NT), points of
+-- the transformed tile, and the cost model of M.wino_pick in cycles: one
+-- per FMA of the products, `tin` per input channel and `tout` per output
+-- channel of every row segment (at most 16 tiles of one tile row: the
+-- transforms work on one segment per vector, however few tiles it has).
+-- tin and tout are a least-squares fit to tests/winograd_check.c's bench
+-- (both tiles, YOLOv8n's 14 stride-1 3x3 shapes, one thread, Zen 4
+-- half-rate AVX-512; the fit is within 10 % of every measured time):
+-- the 6 x 6 transforms cost ~3x the 4 x 4 ones per segment.
+local WINO = {
+  [2] = { nt = 96, pts = 16, tin = 260, tout = 110 },
+  [4] = { nt = 48, pts = 36, tin = 800, tout = 270 },
+}
 
--- The Winograd candidates' transformed weights (L.wino_floats): each such
--- layer gets L.wino (the buffer) and L.u_off, and the block one more shared
--- buffer after its g.NBUFS ones (g.WINO_BUF, of g.WINO_FLOATS floats: the
--- prepared buffer of ablate_kernel_prepare); returns the per-thread scratch in floats
--- (0 without candidates).  For templates that render L.wino, L.u_off and
--- call abl_chain_wino_weights.
-function M.wino_layout(g)
-  if not g.wino_cin_max then return 0 end
-  local u_off = 0
-  for _, L in ipairs(g.LAYERS) do
-    if L.wino_floats then
-      L.wino, L.u_off = g.NBUFS, u_off
-      u_off = u_off + round_up(L.wino_floats, 16)
+-- Floats of the per-thread scratch of an F(m x m) layer (m = 2, 4) with
+-- cin input channels (abl_wino_scratch, abl_wino4_scratch).
+function M.wino_scratch(cin, m)
+  local W = WINO[m or 2]
+  return W.pts * W.nt * (cin + 8)
+end
+
+-- Modelled cycles of F(m x m) over one h x w map (cin -> cout): the
+-- batches' vectors of 16 tiles and their row segments.
+function M.wino_cost(m, cin, cout, h, w)
+  local W = WINO[m]
+  local tw, tiles = (w + m - 1) // m, ((h + m - 1) // m) * ((w + m - 1) // m)
+  local vecs, segs = 0, 0
+  for t0 = 0, tiles - 1, W.nt do
+    local nt = math.min(W.nt, tiles - t0)
+    vecs = vecs + (nt + 15) // 16
+    local t = t0
+    while t < t0 + nt do
+      t = t + math.min(tw - t % tw, 16, t0 + nt - t)
+      segs = segs + 1
     end
   end
+  return vecs * W.pts * cin * cout + segs * (W.tin * cin + W.tout * cout)
+end
+
+-- The output tile (2 or 4) of a 3x3 layer on an h x w map: the cheaper by
+-- the model.  F(4x4) wins on every YOLOv8n shape (1.01x at 64 -> 64 @
+-- 20^2, where 25 tiles fill 2 vectors, to 1.47x at 80 -> 80 @ 80^2,
+-- measured); F(2x2) stays where few channels make the 6 x 6 transforms
+-- dominate, or maps so small that F(4x4)'s few tiles waste most lanes.
+function M.wino_pick(cin, cout, h, w)
+  return M.wino_cost(4, cin, cout, h, w) < M.wino_cost(2, cin, cout, h, w) and 4 or 2
+end
+
+-- The Winograd candidates' transformed weights: each such layer gets
+-- L.wino (the buffer), L.u_off and L.f4 (F(4x4) where L.wino_m is 4 and
+-- f4_ok: the template renders L.f4; otherwise F(2x2)), and the block one
+-- more shared buffer after its g.NBUFS ones (g.WINO_BUF, of g.WINO_FLOATS
+-- floats: the prepared buffer of ablate_kernel_prepare); returns the
+-- per-thread scratch in floats (0 without candidates).  For templates that
+-- render L.wino, L.u_off and call abl_chain_wino_weights.
+function M.wino_layout(g, f4_ok)
+  local u_off, scratch = 0, 0
+  for _, L in ipairs(g.LAYERS) do
+    if L.wino_m then
+      if not f4_ok then L.wino_m = 2 end
+      L.f4 = L.wino_m == 4 and 1 or 0
+      L.wino, L.u_off = g.NBUFS, u_off
+      u_off = u_off + round_up(WINO[L.wino_m].pts * L.cin * L.cout, 16)
+      scratch = math.max(scratch, M.wino_scratch(L.cin, L.wino_m))
+    end
+  end
+  if u_off == 0 then return 0 end
   table.insert(g.BUF_OFFS, g.SHARED_FLOATS)
   g.SHARED_FLOATS = g.SHARED_FLOATS + u_off
   g.WINO_BUF, g.WINO_FLOATS = g.NBUFS, u_off
   g.NBUFS = g.NBUFS + 1
-  return M.wino_scratch(g.wino_cin_max)
+  return scratch
 end
 
 -- Same knobs (and reasons) as gen/conv.lua's gemm schedule.
@@ -64,11 +112,12 @@ function M.layer(g, name, cin, cout, k, groups, w_index, src, dst, res)
   local L = { name = name, cin = cin, cout = cout, k = k, groups = groups, w_index = w_index,
               src = src, dst = dst, res = res, bn_off = g.bn_total }
   g.bn_total = g.bn_total + round_up(cout, 16)
-  -- 3x3 groups 1: a Winograd candidate (runtime/ablate_winograd.h; taken
-  -- on AVX-512 builds, by templates that render the U buffer)
+  -- 3x3 groups 1: a Winograd candidate (runtime/ablate_winograd*.h; taken
+  -- on AVX-512 builds, by templates that render the U buffer), F(4x4) or
+  -- F(2x2) by the model on the block's map (gen/detect.lua picks again
+  -- for its coarser levels)
   if k == 3 and groups == 1 and cout % 8 == 0 then
-    L.wino_floats = 16 * cin * cout
-    g.wino_cin_max = math.max(g.wino_cin_max or 0, cin)
+    L.wino_m = M.wino_pick(cin, cout, g.H, g.W)
   end
   g.kdim_max = math.max(g.kdim_max, k > 1 and (cin // groups) * k * k or 0)
   table.insert(g.LAYERS, L)
@@ -112,10 +161,12 @@ function M.render(cfg, g, variant, template)
   -- WINO_BUF: the U buffer's index (0: none); WINO_FLOATS: its size, also
   -- the size of the prepared buffer (ablate_kernel_prepare)
   g.WINO_BUF, g.WINO_FLOATS = 0, 0
-  local wino_scratch = WINO_TEMPLATES[tmpl] and M.wino_layout(g) or 0
+  local wino_scratch = WINO_TEMPLATES[tmpl] and M.wino_layout(g, true) or 0
   g.NLAYERS = #g.LAYERS
   g.PRIV_BN = 2 * g.bn_total
-  g.PRIV_FLOATS = g.PRIV_BN + round_up(math.max(g.kdim_max * g.TILE, wino_scratch), 16)
+  -- g.col_floats (optional): a wider column panel for jobs wider than
+  -- TILE (gen/detect.lua's F(4x4) jobs on builds without AVX-512)
+  g.PRIV_FLOATS = g.PRIV_BN + round_up(math.max(g.kdim_max * g.TILE, wino_scratch, g.col_floats or 0), 16)
   g.PRIV_EXTRA = g.PRIV_FLOATS -- where a template's own per-thread scratch starts
   g.PRIV_FLOATS = g.PRIV_FLOATS + round_up(g.priv_extra or 0, 16)
   g.variant = variant

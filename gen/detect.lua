@@ -21,21 +21,37 @@ local U = require "util"
 local M = { version = 2, variants = { "gemm" } }
 local REG = 16
 
+-- How a level's map is cut into jobs for layer L: ntiles jobs of whole
+-- units of `unit` pixels (units of them in the map).  F(2x2) and the sgemm
+-- path: tiles split at even rows (a Winograd 2 x 2 tile never straddles
+-- two) where at most `tile` pixels (the column panel of the sgemm path)
+-- still hold whole row pairs.  F(4x4) needs no column panel: whole tile
+-- rows (4 output rows), about two batches (96 tiles) a job, so that a
+-- job's vectors of 16 tiles are nearly full (80^2: 4 tile rows = 80
+-- tiles = 5 full vectors) and Detect's 80^2 level still gives 5 jobs a
+-- branch to deal out.
+local function job_split(lv, L, tile)
+  local pix = lv.h * lv.w
+  if L.wino_m == 4 then
+    local trows = (lv.h + 3) // 4
+    local per = math.max(1, 96 // ((lv.w + 3) // 4))
+    return (trows + per - 1) // per, 4 * lv.w, trows
+  end
+  local pairs, per = (lv.h + 1) // 2, tile // (2 * lv.w)
+  if per >= 1 then return (pairs + per - 1) // per, 2 * lv.w, pairs end
+  return (pix + tile - 1) // tile, 1, pix
+end
+
 -- Jobs of one stage, most expensive first (the template deals them out
 -- dynamically, so the big ones do not end up last).
 local function stage_jobs(g, stage, tile)
   local jobs = {}
   for li, lv in ipairs(g.LEVELS) do
     local pix = lv.h * lv.w
-    -- tiles split at even rows (a Winograd 2 x 2 tile never straddles
-    -- two) where at most `tile` pixels (the column panel of the sgemm
-    -- path) still hold whole row pairs
-    local pairs, per = (lv.h + 1) // 2, tile // (2 * lv.w)
-    local ntiles, unit, units = (pix + tile - 1) // tile, 1, pix
-    if per >= 1 then ntiles, unit, units = (pairs + per - 1) // per, 2 * lv.w, pairs end
     for br = 0, 1 do
       local first = lv.first + br * 3 -- 0-based index of the branch's first layer
       local L = g.LAYERS[first + stage + 1]
+      local ntiles, unit, units = job_split(lv, L, tile)
       for t = 0, ntiles - 1 do
         local p0 = t * units // ntiles * unit
         local p1 = math.min((t + 1) * units // ntiles * unit, pix)
@@ -46,6 +62,9 @@ local function stage_jobs(g, stage, tile)
         end
         table.insert(jobs, { layer = first + stage, level = li - 1, br = br, p0 = p0, np = p1 - p0,
                              cost = cost })
+        -- the sgemm path's column panel (builds without AVX-512 take it
+        -- for F(4x4) jobs too, which may be wider than `tile`)
+        g.col_floats = math.max(g.col_floats or 0, (p1 - p0) * L.cin * L.k * L.k)
       end
     end
   end
@@ -91,6 +110,10 @@ function M.render(cfg, variant)
         C.slice(0, ch[l + 1]), C.slice(b0, mid))
       C.layer(g, string.format("cv%d.%d.1", br + 2, l), mid, mid, 3, 1, base + 6, C.slice(b0, mid),
         C.slice(b0 + 1, mid))
+      for i = #g.LAYERS - 1, #g.LAYERS do -- F(4x4) or F(2x2) on this level's map
+        local L = g.LAYERS[i]
+        if L.wino_m then L.wino_m = C.wino_pick(L.cin, L.cout, h, w) end
+      end
       C.layer(g, string.format("cv%d.%d.2", br + 2, l), mid, cout, 1, 1, base + 12,
         C.slice(b0 + 1, mid), C.slice(b0 + 2, cout))
       g.LAYERS[#g.LAYERS].head = true -- conv with bias: scale 1, shift = bias, no SiLU

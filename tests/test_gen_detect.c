@@ -85,6 +85,14 @@ Test(gen_detect, direct_heads, .timeout = 180)
     check("Detect nc=16 ch0=64 ch1=64 ch2=64 h=20 w=20", 46);
 }
 
+/* Level 0 (42 x 37) on Winograd F(4x4, 3x3) in both branches (gen/chain.lua
+ * wino_pick), level 1 (21 x 19) F(4x4) and F(2x2): jobs of whole 4-row
+ * tile rows, the last one partial, batch 2, and the prepared path. */
+Test(gen_detect, winograd_f4, .timeout = 180)
+{
+    check("Detect nc=8 ch0=32 ch1=64 h=42 w=37 batch=2", 47);
+}
+
 /* YOLOv5's anchor-based head (gen/detect_v5.lua): same harness. */
 Test(gen_detect_v5, cases, .timeout = 180)
 {

@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 #include "ablate_direct.h"
-#include "ablate_winograd.h"
+#include "ablate_winograd4.h"
 #include "ablate_gen.h"
 
 /* A slice of one of the chain's buffers: channels c0 .. of a buffer holding
@@ -34,6 +34,7 @@ struct abl_chain_layer {
     struct abl_slice res;
     int wino;           /* buffer of the Winograd weights (0: not Winograd) */
     ptrdiff_t u_off;    /* this layer's U in that buffer */
+    int f4;             /* 1: F(4x4, 3x3) (ablate_winograd4.h), 0: F(2x2, 3x3) */
 };
 
 /* Per-image start of a slice in image b. */
@@ -80,15 +81,20 @@ static inline void abl_chain_wino_weights(const struct abl_chain_layer *layers, 
         }
 #ifdef __AVX512F__
         const struct abl_chain_layer *L = &layers[l];
-        abl_wino_weights(w[L->w_index], L->cin, L->cout, bufs[L->wino] + L->u_off,
-                         j * ABL_WINO_MR, (j + 1) * ABL_WINO_MR);
+        if (L->f4)
+            abl_wino4_weights(w[L->w_index], L->cin, L->cout, bufs[L->wino] + L->u_off,
+                              j * ABL_WINO_MR, (j + 1) * ABL_WINO_MR);
+        else
+            abl_wino_weights(w[L->w_index], L->cin, L->cout, bufs[L->wino] + L->u_off,
+                             j * ABL_WINO_MR, (j + 1) * ABL_WINO_MR);
 #endif
     }
 }
 
 /* Output pixels p0 .. p0 + np - 1 of image b, group grp of layer L.
  * col: a KDIM x np panel of the thread's workspace (unused for 1x1; the
- * Winograd path's scratch, abl_wino_scratch(cin) floats). */
+ * Winograd path's scratch, abl_wino_scratch(cin) or abl_wino4_scratch(cin)
+ * floats). */
 static inline void abl_chain_tile(const struct abl_chain_layer *L, const float *const *w,
                                   float *const *bufs, int h, int wd, const float *scale,
                                   const float *shift, float *col, int b, int grp, int p0, int np)
@@ -99,9 +105,13 @@ static inline void abl_chain_tile(const struct abl_chain_layer *L, const float *
     const float *x = abl_slice_at(bufs, L->src, b, hw) + (ptrdiff_t)grp * cin_g * hw;
     float *y = abl_slice_at(bufs, L->dst, b, hw) + (ptrdiff_t)grp * cout_g * hw + p0;
     const float *wt = w[L->w_index] + (ptrdiff_t)grp * cout_g * kdim;
-    if (L->wino && abl_wino_ok(L->k, L->groups, L->cout)) { /* AVX-512, 3x3: 2.25x fewer FMAs */
-        abl_wino_tile(x, h, wd, cin_g, cout_g, bufs[L->wino] + L->u_off, y - p0, hw, scale, shift,
-                      L->act, p0, np, col);
+    if (L->wino && abl_wino_ok(L->k, L->groups, L->cout)) { /* AVX-512, 3x3: 2.25x / 4x fewer FMAs */
+        if (L->f4)
+            abl_wino4_tile(x, h, wd, cin_g, cout_g, bufs[L->wino] + L->u_off, y - p0, hw, scale,
+                           shift, L->act, p0, np, col);
+        else
+            abl_wino_tile(x, h, wd, cin_g, cout_g, bufs[L->wino] + L->u_off, y - p0, hw, scale,
+                          shift, L->act, p0, np, col);
         abl_chain_add_res(L, bufs, hw, b, grp, cout_g, p0, np, y);
         return;
     }

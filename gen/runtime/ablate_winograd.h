@@ -32,6 +32,7 @@
  *   abl_wino_weights   U for output channels o0 .. o1 - 1
  *   abl_wino_scratch   per-thread scratch floats (V and M) for cin channels
  *   abl_wino_tile      output pixels p0 .. p0 + np - 1, all output channels
+ *                      (defined in ablate_winograd4.h, one driver for both)
  */
 #ifndef ABLATE_WINOGRAD_H
 #define ABLATE_WINOGRAD_H
@@ -178,11 +179,12 @@ static inline void abl_wino_input_seg(const float *x, int h, int w, int cin,
 }
 
 /* M[xi][r][t] for one register block: MR output channels from u (rows cin
- * apart) x nv vectors of tiles at t; the reduction over
+ * apart) x nv vectors of tiles at t (V and M rows ld floats apart: the
+ * batch of F(2x2) or of F(4x4), ablate_winograd4.h); the reduction over
  * cin.  The empty asm keeps each V vector in a register: left alone, gcc
  * folds the load into all MR FMAs, and the loads then bound the loop. */
 static inline __attribute__((always_inline)) void
-abl_wino_block(const float *v, const float *u, int cin, const int nv, float *m, int t)
+abl_wino_block(const float *v, const float *u, int cin, const int nv, const int ld, float *m, int t)
 {
     __m512 acc[ABL_WINO_MR][ABL_WINO_NV];
 #pragma GCC unroll 8
@@ -194,7 +196,7 @@ abl_wino_block(const float *v, const float *u, int cin, const int nv, float *m, 
         __m512 xv[ABL_WINO_NV];
 #pragma GCC unroll 3
         for (int q = 0; q < nv; q++) {
-            xv[q] = _mm512_loadu_ps(v + (ptrdiff_t)c * ABL_WINO_NT + t + 16 * q);
+            xv[q] = _mm512_loadu_ps(v + (ptrdiff_t)c * ld + t + 16 * q);
             __asm__("" : "+v"(xv[q]));
         }
 #pragma GCC unroll 8
@@ -209,7 +211,30 @@ abl_wino_block(const float *v, const float *u, int cin, const int nv, float *m, 
     for (int r = 0; r < ABL_WINO_MR; r++)
 #pragma GCC unroll 3
         for (int q = 0; q < nv; q++)
-            _mm512_storeu_ps(m + r * ABL_WINO_NT + t + 16 * q, acc[r][q]);
+            _mm512_storeu_ps(m + r * ld + t + 16 * q, acc[r][q]);
+}
+
+/* M[xi] = U[xi] V[xi] of one block of MR output channels (u: its first
+ * row in plane 0, planes uplane apart) for the npts points xi of the
+ * transformed tile (16: F(2x2), 36: F(4x4)), nvec vectors of tiles; V and
+ * M planes cin * ld and MR * ld floats apart. */
+static inline __attribute__((always_inline)) void
+abl_wino_products(const float *v, const float *u, int cin, ptrdiff_t uplane, int npts, int nvec,
+                  const int ld, float *m)
+{
+    for (int xi = 0; xi < npts; xi++) {
+        const float *vx = v + (ptrdiff_t)xi * cin * ld, *ux = u + xi * uplane;
+        float *mx = m + (ptrdiff_t)xi * ABL_WINO_MR * ld;
+        for (int q = 0; q < nvec; q += ABL_WINO_NV) {
+            const int nv = nvec - q < ABL_WINO_NV ? nvec - q : ABL_WINO_NV;
+            if (nv == 3)
+                abl_wino_block(vx, ux, cin, 3, ld, mx, 16 * q);
+            else if (nv == 2)
+                abl_wino_block(vx, ux, cin, 2, ld, mx, 16 * q);
+            else
+                abl_wino_block(vx, ux, cin, 1, ld, mx, 16 * q);
+        }
+    }
 }
 
 /* The fused epilogue of one output channel, y = act(y * sc + sh). */
@@ -265,57 +290,7 @@ static inline void abl_wino_output_seg(const float *m, int h, int w, struct abl_
 }
 #endif
 
-/* Output pixels p0 .. p0 + np - 1 (flattened h x w), every output channel,
- * of a 3 x 3 stride-1 pad-1 Conv (abl_wino_ok): x is input channel 0 of
- * the image (cin planes of h x w), y output channel 0 (planes ldy apart),
- * u the transformed weights (abl_wino_weights), scratch
- * abl_wino_scratch(cin) floats; then y = act(y * scale + shift).  Tiles
- * reaching rows outside the range are computed but those pixels are not
- * stored: callers split at even rows so that no work is wasted. */
-static inline void abl_wino_tile(const float *x, int h, int w, int cin, int cout, const float *u,
-                                 float *y, ptrdiff_t ldy, const float *scale, const float *shift,
-                                 int act, int p0, int np, float *scratch)
-{
-#ifdef __AVX512F__
-    if (np <= 0)
-        return;
-    const int tw = (w + 1) / 2, r0 = p0 / w / 2, r1 = (p0 + np - 1) / w / 2 + 1;
-    const ptrdiff_t uplane = (ptrdiff_t)cout * cin, mplane = (ptrdiff_t)ABL_WINO_MR * ABL_WINO_NT;
-    float *v = scratch, *m = scratch + (ptrdiff_t)16 * cin * ABL_WINO_NT;
-    struct abl_wino_seg seg[ABL_WINO_NT]; /* at most one per tile */
-    for (int t0 = r0 * tw; t0 < r1 * tw; t0 += ABL_WINO_NT) {
-        const int nt = r1 * tw - t0 < ABL_WINO_NT ? r1 * tw - t0 : ABL_WINO_NT;
-        const int ns = abl_wino_segments(tw, t0, nt, seg);
-        for (int i = 0; i < ns; i++)
-            abl_wino_input_seg(x, h, w, cin, seg[i], v);
-        const int nvec = (nt + 15) / 16;
-        for (int o = 0; o < cout; o += ABL_WINO_MR) {
-            for (int xi = 0; xi < 16; xi++) {
-                const float *vx = v + (ptrdiff_t)xi * cin * ABL_WINO_NT;
-                const float *ux = u + xi * uplane + (ptrdiff_t)o * cin;
-                float *mx = m + xi * mplane;
-                for (int q = 0; q < nvec; q += ABL_WINO_NV) {
-                    const int nv = nvec - q < ABL_WINO_NV ? nvec - q : ABL_WINO_NV;
-                    if (nv == 3)
-                        abl_wino_block(vx, ux, cin, 3, mx, 16 * q);
-                    else if (nv == 2)
-                        abl_wino_block(vx, ux, cin, 2, mx, 16 * q);
-                    else
-                        abl_wino_block(vx, ux, cin, 1, mx, 16 * q);
-                }
-            }
-            for (int r = 0; r < ABL_WINO_MR; r++) {
-                const struct abl_wino_epi e = {scale[o + r], shift[o + r], act};
-                for (int i = 0; i < ns; i++)
-                    abl_wino_output_seg(m + r * ABL_WINO_NT, h, w, seg[i], y + (o + r) * ldy, p0,
-                                        (ptrdiff_t)p0 + np, e);
-            }
-        }
-    }
-#else
-    (void)x, (void)h, (void)w, (void)cin, (void)cout, (void)u, (void)y, (void)ldy, (void)scale;
-    (void)shift, (void)act, (void)p0, (void)np, (void)scratch;
-#endif
-}
+/* abl_wino_tile, the driver over batches of tiles, is in ablate_winograd4.h:
+ * one driver for both tiles. */
 
 #endif
