@@ -84,6 +84,39 @@ Test(gen_dcnv3, unfused, .timeout = 120)
     check_variant(&env, "DCNv3 channels=64 batch=2 h=40 w=40", 97, "unfused");
 }
 
+/* The model graph's path (harness/model_bench.c): the three Linears packed
+ * once by ablate_kernel_prepare into a buffer both threads read, then
+ * forward_prepared, must give forward's output bit for bit (the same
+ * packed values, the same products), at 1 and 2 threads: NCHW output with
+ * several tiles per image (the direct 1x1 output_proj), NHWC output with
+ * center_feature_scale (output_proj and the scale rows packed too), and
+ * the unfused variant. */
+static void check_prepared(const char *spec, uint64_t seed, const char *variant)
+{
+    struct gen_env env = gen_check_env();
+    struct gen_case c;
+    struct gen_kernel k;
+    char err[ERR_MAX];
+    openblas_set_num_threads(1);
+    gen_case_setup(&c, spec, seed);
+    cr_assert_eq(gen_build(&env, &c.inst.args, c.inst.in, variant, &k, err, sizeof err), GEN_OK,
+                 "%s: %s", spec, err);
+    cr_assert(k.prepare && k.forward_prepared, "%s: no prepared path (%s)", spec, k.src_path);
+    for (int t = 1; t <= 2; t++)
+        gen_check_prepared(&k, (const float *const *)c.ws.ptr, c.x, c.ny, t, spec);
+    gen_unload(&k);
+    gen_case_free(&c);
+}
+
+Test(gen_dcnv3, prepared, .timeout = 120)
+{
+    check_prepared("DCNv3 channels=64 batch=2 h=40 w=40", 97, "fused");
+    check_prepared("DCNv3_pytorch channels=32 group=8 kernel_size=5 pad=2 layout=nhwc "
+                   "center_feature_scale=1 offset_scale=0.5 h=9 w=5", 951, "fused");
+    check_prepared("DCNv3 channels=12 group=2 kernel_size=5 pad=2 center_feature_scale=1 "
+                   "batch=2 h=7 w=9", 991, "unfused");
+}
+
 /* The depthwise row's paths (ablate_dcnv3.h): maps narrower than the
  * kernel, one interior column, dw_kernel_size 7 with rows off the map on
  * both sides (k >= 5 on rows narrower than 64: the zero-padded row copy),
