@@ -20,7 +20,9 @@
  *     build/cputime_bench 1 9 "Conv c1=32 c2=64 k=3 s=2 h=160 w=160@gemm" \
  *     "AKConv inc=32 outc=64 num_param=5 stride=2 h=160 w=160@gemm"
  * A spec is `ablate info`'s MODULE key=value ... h= w=, then @variant
- * (default: the generator's first). */
+ * (default: the generator's first); "+prepared" after it (or alone: "@+prepared")
+ * times ablate_kernel_forward_prepared on weights that ablate_kernel_prepare
+ * made once, untimed (the model graph's path, harness/model_bench.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +40,8 @@ struct bench_kernel {
     struct instance inst;
     struct weightset ws;
     struct gen_kernel gk;
-    float *x, *y, *work;
+    float *x, *y, *work, *prepared; /* prepared: NULL times ablate_kernel_forward */
+    int64_t nprepared;
     double *cpu_ms, *wall_ms;
 };
 
@@ -55,6 +58,23 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The prepared weights of a "+prepared" spec, made once; 0 when the kernel
+ * has no prepared path or memory is short (said on stderr). */
+static int bench_prepare(struct bench_kernel *k, const char *arg)
+{
+    if (!k->gk.prepare) {
+        fprintf(stderr, "cputime_bench: %s: the kernel has no prepared path\n", arg);
+        return 0;
+    }
+    k->nprepared = k->gk.info->prepared_floats;
+    if (!(k->prepared = buf_alloc(k->nprepared))) {
+        fprintf(stderr, "cputime_bench: out of memory\n");
+        return 0;
+    }
+    k->gk.prepare((const float *const *)k->ws.ptr, k->prepared, 1);
+    return 1;
+}
+
 /* Parses "MODULE k=v ... @variant", builds the kernel and its buffers. */
 static int bench_setup(struct bench_kernel *k, const char *arg, int nthreads, int reps,
                        const struct gen_env *env, uint64_t seed)
@@ -65,6 +85,11 @@ static int bench_setup(struct bench_kernel *k, const char *arg, int nthreads, in
     char *variant = strchr(words, '@');
     if (variant)
         *variant++ = '\0';
+    char *plus = variant ? strstr(variant, "+prepared") : NULL;
+    if (plus)
+        *plus = '\0';
+    if (variant && !*variant)
+        variant = NULL;
     int argc = 0;
     for (char *t = strtok(words, " "); t && argc < WORDS_MAX; t = strtok(NULL, " "))
         argv[argc++] = t;
@@ -85,6 +110,8 @@ static int bench_setup(struct bench_kernel *k, const char *arg, int nthreads, in
         fprintf(stderr, "cputime_bench: %s: %s\n", arg, err);
         return -1;
     }
+    if (plus && !bench_prepare(k, arg))
+        return -1;
     const struct shape4 i = k->inst.in, o = k->inst.out;
     const int64_t nx = (int64_t)i.n * i.c * i.h * i.w, ny = (int64_t)o.n * o.c * o.h * o.w;
     k->x = buf_alloc(nx);
@@ -108,7 +135,11 @@ static void bench_call(struct bench_kernel *k, int nthreads, int rep)
 {
     const clockid_t cpu = nthreads == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_PROCESS_CPUTIME_ID;
     const double c0 = clock_s(cpu), w0 = clock_s(CLOCK_MONOTONIC);
-    k->gk.forward((const float *const *)k->ws.ptr, k->x, k->y, k->work, nthreads);
+    if (k->prepared)
+        k->gk.forward_prepared((const float *const *)k->ws.ptr, k->prepared, k->x, k->y, k->work,
+                               nthreads);
+    else
+        k->gk.forward((const float *const *)k->ws.ptr, k->x, k->y, k->work, nthreads);
     const double w1 = clock_s(CLOCK_MONOTONIC), c1 = clock_s(cpu);
     if (rep >= 0) {
         k->cpu_ms[rep] = 1e3 * (c1 - c0);
