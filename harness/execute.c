@@ -26,7 +26,9 @@ struct workbench {
 
 struct kernel_call {
     ablate_kernel_forward_fn forward;
+    ablate_kernel_forward_prepared_fn forward_prepared; /* with prepared != NULL */
     const float *const *w;
+    const float *prepared; /* the kernel's prepared weights, or NULL */
     const float *x;
     float *y, *workspace;
     int64_t workspace_floats;
@@ -50,7 +52,10 @@ struct ref_call {
 static void run_kernel(void *ctx)
 {
     struct kernel_call *k = ctx;
-    k->forward(k->w, k->x, k->y, k->workspace, k->nthreads);
+    if (k->prepared)
+        k->forward_prepared(k->w, k->prepared, k->x, k->y, k->workspace, k->nthreads);
+    else
+        k->forward(k->w, k->x, k->y, k->workspace, k->nthreads);
 }
 
 static void run_vendor(void *ctx)
@@ -111,12 +116,18 @@ static int guard_intact(const float *y, int64_t n)
 }
 
 /* The call of generated kernel gk on the workbench's input, with its own
- * workspace and an output followed by guard floats.  0, or -1 when out of
+ * workspace and an output followed by guard floats.  A kernel with a
+ * prepared path (ablate_kernel.h) has its weights prepared here, once and
+ * untimed, and runs forward_prepared: the weights are constant, as in a
+ * model graph (harness/model_bench.c) and the deployment engines, which
+ * pack them once too (docs/measurement.md).  0, or -1 when out of
  * memory. */
 static int kernel_call_setup(const struct plan_item *it, const struct workbench *b, const struct gen_kernel *gk,
                              struct kernel_call *call)
 {
     call->forward = gk->forward;
+    call->forward_prepared = NULL;
+    call->prepared = NULL;
     call->w = (const float *const *)b->ws.ptr;
     call->x = b->x;
     call->nthreads = it->threads;
@@ -128,6 +139,14 @@ static int kernel_call_setup(const struct plan_item *it, const struct workbench 
     buf_fill_nan(call->y, b->ny);
     for (int i = 0; i < GUARD_FLOATS; i++)
         call->y[b->ny + i] = GUARD_VALUE;
+    if (gk->prepare) {
+        float *prepared = buf_alloc(gk->info->prepared_floats);
+        if (!prepared)
+            return -1;
+        gk->prepare(call->w, prepared, it->threads);
+        call->forward_prepared = gk->forward_prepared;
+        call->prepared = prepared;
+    }
     return 0;
 }
 

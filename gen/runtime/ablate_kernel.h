@@ -15,15 +15,17 @@
  * Optional, for weights that stay constant between calls (a model graph's):
  * a kernel with prepared_floats > 0 also exports
  *   ablate_kernel_prepare(w, prepared, nthreads): data made from the
- *     weights alone (the Winograd transform U = G g G^T) into `prepared`
+ *     weights alone (the Winograd transform U = G g G^T, DCNv3's packed
+ *     Linears) into `prepared`
  *     (prepared_floats floats, 64-byte aligned, owned by the harness), and
  *   ablate_kernel_forward_prepared(w, prepared, x, y, workspace, nthreads):
  *     forward reading it instead of remaking it.
  * The harness calls prepare once and then forward_prepared on the same
  * weights; the workspace holds nothing between calls either way, so one
  * workspace may serve several kernels.  ablate_kernel_forward stays
- * self-contained (it makes that data on every call, in the workspace), so
- * sweeps that treat the weights as inputs count the transform.
+ * self-contained (it makes that data on every call, in the workspace); the
+ * sweeps, like the model graph, prepare once and time forward_prepared
+ * (harness/execute.c, docs/measurement.md).
  */
 #ifndef ABLATE_KERNEL_H
 #define ABLATE_KERNEL_H
