@@ -172,6 +172,28 @@ static inline void gen_check_prepared(const struct gen_kernel *k, const float *c
 
 void openblas_set_num_threads(int n);
 
+/* The prepared path of `variant` for one configuration (`ablate info`
+ * syntax, seeded weights and input) at 1 and 2 threads, by
+ * gen_check_prepared; with `required`, a kernel without one fails. */
+static inline void gen_check_prepared_case(const char *spec, uint64_t seed, const char *variant,
+                                           int required)
+{
+    struct gen_env env = gen_check_env();
+    struct gen_case c;
+    struct gen_kernel k;
+    char err[ERR_MAX];
+    openblas_set_num_threads(1);
+    gen_case_setup(&c, spec, seed);
+    cr_assert_eq(gen_build(&env, &c.inst.args, c.inst.in, variant, &k, err, sizeof err), GEN_OK,
+                 "%s: %s", spec, err);
+    cr_assert(!required || (k.prepare && k.forward_prepared), "%s: no prepared path (%s)", spec,
+              k.src_path);
+    for (int t = 1; t <= 2; t++)
+        gen_check_prepared(&k, (const float *const *)c.ws.ptr, c.x, c.ny, t, spec);
+    gen_unload(&k);
+    gen_case_free(&c);
+}
+
 /* The whole check of one configuration: set up (`ablate info` syntax,
  * seeded weights and input), reference, `variant` at 1 and 2 threads
  * against it within the row's NMSE tolerance and max |diff| < tol_abs.

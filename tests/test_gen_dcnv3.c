@@ -93,19 +93,7 @@ Test(gen_dcnv3, unfused, .timeout = 120)
  * the unfused variant. */
 static void check_prepared(const char *spec, uint64_t seed, const char *variant)
 {
-    struct gen_env env = gen_check_env();
-    struct gen_case c;
-    struct gen_kernel k;
-    char err[ERR_MAX];
-    openblas_set_num_threads(1);
-    gen_case_setup(&c, spec, seed);
-    cr_assert_eq(gen_build(&env, &c.inst.args, c.inst.in, variant, &k, err, sizeof err), GEN_OK,
-                 "%s: %s", spec, err);
-    cr_assert(k.prepare && k.forward_prepared, "%s: no prepared path (%s)", spec, k.src_path);
-    for (int t = 1; t <= 2; t++)
-        gen_check_prepared(&k, (const float *const *)c.ws.ptr, c.x, c.ny, t, spec);
-    gen_unload(&k);
-    gen_case_free(&c);
+    gen_check_prepared_case(spec, seed, variant, 1);
 }
 
 Test(gen_dcnv3, prepared, .timeout = 120)

@@ -59,17 +59,7 @@ Test(gen_direct, winograd, .timeout = 120)
  * their own U, input channels not a multiple of 16, batch 2). */
 static void check_prepared(const char *spec, uint64_t seed)
 {
-    struct gen_env env = gen_check_env();
-    struct gen_case c;
-    struct gen_kernel k;
-    char err[ERR_MAX];
-    openblas_set_num_threads(1);
-    gen_case_setup(&c, spec, seed);
-    cr_assert_eq(gen_build(&env, &c.inst.args, c.inst.in, "gemm", &k, err, sizeof err), GEN_OK, "%s: %s", spec, err);
-    for (int t = 1; t <= 2; t++)
-        gen_check_prepared(&k, (const float *const *)c.ws.ptr, c.x, c.ny, t, spec);
-    gen_unload(&k);
-    gen_case_free(&c);
+    gen_check_prepared_case(spec, seed, "gemm", 0);
 }
 
 Test(gen_direct, prepared, .timeout = 120)
