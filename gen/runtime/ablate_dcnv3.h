@@ -346,17 +346,26 @@ ABL_DCN_SPECIALISE ptrdiff_t abl_dcn_step_y(int c, int h, int w) { return h > 1 
  * (all its weights exact zeros), else 1, and the return value is how many
  * of the gp points are wholly outside, so that abl_dcn_core skips them
  * for the pixels that have many; without skip neither is computed (0). */
-ABL_DCN_SPECIALISE int abl_dcn_corners(int gp, int h, int w, float osc, const float *restrict grid_x,
-                                   const float *restrict grid_y, const float *restrict om,
-                                   int use_mask, int ph, int pw, int32_t *restrict idx,
-                                   float *restrict wt, int skip, int32_t *restrict keep)
+/* Lanes of one block of the corner plan (one zmm of points). */
+enum { ABL_DCN_PLAN_LANES = 16 };
+
+/* The plan of abl_dcn_corners for its points q0 .. q0 + ABL_DCN_PLAN_LANES
+ * - 1, any of them near or beyond the border; returns how many of those
+ * below gp are wholly outside (skip; else 0). */
+ABL_DCN_SPECIALISE int abl_dcn_corners_border(int gp, int h, int w, float osc,
+                                              const float *restrict grid_x,
+                                              const float *restrict grid_y,
+                                              const float *restrict om, int use_mask, int ph,
+                                              int pw, int q0, int32_t *restrict idx,
+                                              float *restrict wt, int skip,
+                                              int32_t *restrict keep)
 {
     const float *m = om + 2 * gp;
     const int gpv = abl_dcn_gpv(gp);
     const int wl = w > 1 ? w - 2 : 0, hl = h > 1 ? h - 2 : 0; /* last block column / row */
     int nout = 0;
 #pragma omp simd reduction(+ : nout)
-    for (int q = 0; q < gpv; q++) {
+    for (int q = q0; q < q0 + ABL_DCN_PLAN_LANES; q++) {
         const float mq = use_mask ? m[q] : 1.0f;
         /* coordinates beyond the 1-pixel border are clamped: all their
          * corners stay outside, and the float -> int conversion is safe
@@ -395,6 +404,78 @@ ABL_DCN_SPECIALISE int abl_dcn_corners(int gp, int h, int w, float osc, const fl
             keep[q] = !out;
             nout += q < gp && out;
         }
+    }
+    return nout;
+}
+
+/* Sample coordinates xs, ys of the points q0 .. q0 + ABL_DCN_PLAN_LANES - 1
+ * (as abl_dcn_corners_border computes them before its clamp); 1 when every
+ * one has its 2 x 2 block wholly inside the map (0 <= xs < w - 1 and
+ * 0 <= ys < h - 1; a NaN is not). */
+ABL_DCN_SPECIALISE int abl_dcn_corners_coords(int gp, int h, int w, float osc,
+                                              const float *restrict grid_x,
+                                              const float *restrict grid_y,
+                                              const float *restrict om, int ph, int pw, int q0,
+                                              float *restrict xs, float *restrict ys)
+{
+    (void)gp;
+    int border = 0;
+#pragma omp simd reduction(| : border)
+    for (int i = 0; i < ABL_DCN_PLAN_LANES; i++) {
+        const int q = q0 + i;
+        xs[i] = (float)pw + osc * (grid_x[q] + om[2 * q]);
+        ys[i] = (float)ph + osc * (grid_y[q] + om[2 * q + 1]);
+        border |= !(xs[i] >= 0.0f) | !(xs[i] < (float)(w - 1)) | !(ys[i] >= 0.0f) |
+                  !(ys[i] < (float)(h - 1));
+    }
+    return !border;
+}
+
+/* The plan of points q0 .. q0 + ABL_DCN_PLAN_LANES - 1 when all are
+ * inside (abl_dcn_corners_coords): no clamps, no border selects, the same
+ * products as abl_dcn_corners_border takes there, so the same bits. */
+ABL_DCN_SPECIALISE int abl_dcn_corners_inside(int gp, int w, const float *restrict om,
+                                              int use_mask, int q0, const float *restrict xs,
+                                              const float *restrict ys, int32_t *restrict idx,
+                                              float *restrict wt, int skip,
+                                              int32_t *restrict keep)
+{
+    const float *m = om + 2 * gp;
+    const int gpv = abl_dcn_gpv(gp);
+    int nout = 0;
+#pragma omp simd reduction(+ : nout)
+    for (int i = 0; i < ABL_DCN_PLAN_LANES; i++) {
+        const int q = q0 + i;
+        const float mq = use_mask ? m[q] : 1.0f;
+        const float fx = floorf(xs[i]), fy = floorf(ys[i]), lx = xs[i] - fx, ly = ys[i] - fy;
+        const float ax0 = 1.0f - lx, ax1 = lx, ay0 = (1.0f - ly) * mq, ay1 = ly * mq;
+        idx[q] = (int)fy * w + (int)fx;
+        wt[0 * gpv + q] = ay0 * ax0;
+        wt[1 * gpv + q] = ay0 * ax1;
+        wt[2 * gpv + q] = ay1 * ax0;
+        wt[3 * gpv + q] = ay1 * ax1;
+        if (skip) { /* a mask of 0 leaves the point nothing to add */
+            const int out = (ax0 + ax1 == 0.0f) | (ay0 + ay1 == 0.0f);
+            keep[q] = !out;
+            nout += q < gp && out;
+        }
+    }
+    return nout;
+}
+
+ABL_DCN_SPECIALISE int abl_dcn_corners(int gp, int h, int w, float osc, const float *restrict grid_x,
+                                   const float *restrict grid_y, const float *restrict om,
+                                   int use_mask, int ph, int pw, int32_t *restrict idx,
+                                   float *restrict wt, int skip, int32_t *restrict keep)
+{
+    int nout = 0;
+    for (int q0 = 0; q0 < abl_dcn_gpv(gp); q0 += ABL_DCN_PLAN_LANES) {
+        float xs[ABL_DCN_PLAN_LANES], ys[ABL_DCN_PLAN_LANES];
+        if (abl_dcn_corners_coords(gp, h, w, osc, grid_x, grid_y, om, ph, pw, q0, xs, ys))
+            nout += abl_dcn_corners_inside(gp, w, om, use_mask, q0, xs, ys, idx, wt, skip, keep);
+        else
+            nout += abl_dcn_corners_border(gp, h, w, osc, grid_x, grid_y, om, use_mask, ph, pw,
+                                           q0, idx, wt, skip, keep);
     }
     return nout;
 }
