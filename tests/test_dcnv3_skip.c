@@ -112,3 +112,53 @@ Test(dcnv3_skip, k7_gc5) { check_geometry(20, 4, 7); }
 
 /* GC 16, one group, 5 x 5. */
 Test(dcnv3_skip, k5_gc16) { check_geometry(16, 1, 5); }
+
+/* The corner plan's two paths (abl_dcn_corners): blocks of 16 points whose
+ * 2 x 2 blocks all lie inside the map take abl_dcn_corners_inside (no
+ * clamps), the others abl_dcn_corners_border.  On an interior pixel with
+ * offsets within +-2.4 pixels (every block inside: asserted) and on a
+ * pixel at the corner of the map (both kinds of block), with one mask of
+ * exactly 0 (flagged outside by both), the plan must equal the border
+ * path's for every block, bit for bit: idx, the four weights, keep and the
+ * count. */
+static void check_plan_paths(int ph, int pw, int expect_inside)
+{
+    enum { G = 4, P = 9, GP = G * P, GPV = (GP + 15) / 16 * 16, MH = 20, MW = 20 };
+    float om[3 * GP + ABL_DCN_OM_SLACK], gx[GPV], gy[GPV];
+    for (int q = 0; q < GPV; q++) {
+        gx[q] = q < GP ? (float)(q % P / 3 - 1) : 0.0f;
+        gy[q] = q < GP ? (float)(q % 3 - 1) : 0.0f;
+    }
+    for (int i = 0; i < 3 * GP + ABL_DCN_OM_SLACK; i++)
+        om[i] = 2.4f * sinf(0.71f * (float)i + 0.3f); /* offsets (and padding) within +-2.4 */
+    for (int q = 0; q < GP; q++)
+        om[2 * GP + q] = q == 5 ? 0.0f : 0.1f + 0.02f * (float)q; /* masks, one exactly 0 */
+    int32_t idx[GPV], keep[GPV], idx_b[GPV], keep_b[GPV];
+    float wt[4 * GPV], wt_b[4 * GPV];
+    const int nout = abl_dcn_corners(GP, MH, MW, 1.0f, gx, gy, om, 1, ph, pw, idx, wt, 1, keep);
+    int nout_b = 0, inside = 0;
+    for (int q0 = 0; q0 < GPV; q0 += ABL_DCN_PLAN_LANES) {
+        float xs[ABL_DCN_PLAN_LANES], ys[ABL_DCN_PLAN_LANES];
+        inside += abl_dcn_corners_coords(GP, MH, MW, 1.0f, gx, gy, om, ph, pw, q0, xs, ys);
+        nout_b += abl_dcn_corners_border(GP, MH, MW, 1.0f, gx, gy, om, 1, ph, pw, q0, idx_b, wt_b,
+                                         1, keep_b);
+    }
+    cr_assert(expect_inside ? inside == GPV / ABL_DCN_PLAN_LANES : inside < GPV / ABL_DCN_PLAN_LANES,
+              "(%d, %d): %d blocks inside", ph, pw, inside);
+    cr_assert_eq(nout, nout_b, "(%d, %d): %d points outside, border path %d", ph, pw, nout, nout_b);
+    cr_assert(nout >= 1, "(%d, %d): the point of mask 0 is not flagged", ph, pw);
+    for (int q = 0; q < GP; q++) {
+        cr_assert_eq(idx[q], idx_b[q], "(%d, %d) point %d: idx", ph, pw, q);
+        cr_assert_eq(keep[q], keep_b[q], "(%d, %d) point %d: keep", ph, pw, q);
+        for (int k = 0; k < 4; k++)
+            cr_assert(memcmp(&wt[k * GPV + q], &wt_b[k * GPV + q], sizeof(float)) == 0,
+                      "(%d, %d) point %d corner %d: %a against %a", ph, pw, q, k, wt[k * GPV + q],
+                      wt_b[k * GPV + q]);
+    }
+}
+
+Test(dcnv3_skip, plan_inside_same_bits)
+{
+    check_plan_paths(10, 9, 1);
+    check_plan_paths(0, 19, 0);
+}
