@@ -98,6 +98,8 @@ function M.attention(variant, n, c, h, w, gen_variant)
     A.PRIV = math.max(A.PRIV, round_up(c * w + 2 * w + tr * w * c + 10 * round_up(gp, 16), 16)
       + c * cv + cv + c * nomv + nomv + round_up(c, 16) + tr * w * c)
   end
+  -- conv1 folded into the last layer's output_proj (abl_dlka_fold_floats)
+  A.EXTRA_SHARED = A.EXTRA_SHARED + round_up(c * c, 16) + round_up(c, 16)
   return A
 end
 

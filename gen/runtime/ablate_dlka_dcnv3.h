@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include <cblas.h>
+#include <omp.h>
 
 #include "ablate_dcnv3.h"
 #include "ablate_dcnv3_linear.h"
@@ -140,24 +141,33 @@ ABL_DCN_SPECIALISE void abl_dcn_grid(struct abl_dcn_geom d, float *grid_x, float
     }
 }
 
-/* Phase B for rows row0 .. of image b: core (channels last, in the tile),
- * then y = output_proj(core) written NCHW (y: that image). */
-ABL_DCN_SPECIALISE void abl_dcn_phase_b(struct abl_dcn_geom d, const float *const *wp, const float *xp,
-                                   const float *om, float *priv, float *y, int row0)
+/* The sampling of phase B for rows row0 .. of image b: core (channels
+ * last, np x c, in this thread's tile); returns it. */
+ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp, const float *om,
+                                         float *priv, int row0, int np)
 {
     const int gp = abl_dcn_gp(d), gpv = abl_dcn_gpv(gp), nom = 3 * gp, p = d.k * d.k;
-    const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
-    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
     float *core = priv + (ptrdiff_t)d.c * d.w + 2 * d.w;
     float *wt = core + (ptrdiff_t)d.tr * d.w * d.c, *grid_x = wt + 8 * gpv, *grid_y = grid_x + gpv;
     int32_t *idx = (int32_t *)(wt + 4 * gpv), *keep = idx + gpv;
     abl_dcn_grid(d, grid_x, grid_y);
     for (int t = 0; t < np; t++) {
         const int nout = abl_dcn_corners(gp, d.h, d.w, 1.0f, grid_x, grid_y,
-                                         om + (ptrdiff_t)(p0 + t) * nom, 1, row0 + t / d.w,
+                                         om + (ptrdiff_t)(row0 * d.w + t) * nom, 1, row0 + t / d.w,
                                          t % d.w, idx, wt, d.skip, keep);
         abl_dcn_core(xp, d.c, d.h, d.w, d.g, p, idx, wt, nout, keep, core + (ptrdiff_t)t * d.c);
     }
+    return core;
+}
+
+/* Phase B for rows row0 .. of image b: core (channels last, in the tile),
+ * then y = output_proj(core) written NCHW (y: that image). */
+ABL_DCN_SPECIALISE void abl_dcn_phase_b(struct abl_dcn_geom d, const float *const *wp, const float *xp,
+                                   const float *om, float *priv, float *y, int row0)
+{
+    const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
+    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
+    const float *core = abl_dcn_sample(d, xp, om, priv, row0, np);
     float *dst = y + p0;
     if (abl_direct_ok(1, 1, d.c)) { /* y[o][t] = outb[o] + sum_c out[o][c] core[t][c] */
         const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv);
@@ -173,11 +183,72 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_b(struct abl_dcn_geom d, const float *cons
                 1.0f, dst, (int)hw);
 }
 
+/* The attention's end fused into its last DCNv3 layer.  conv1 (a 1x1 conv
+ * with bias) only ever reads that layer's output a1 = out core + out_b, so
+ * it folds into output_proj: conv1(a1) = (c1 out) core + (c1 out_b + c1_b).
+ * Phase B then applies the folded product to each sampled tile and runs
+ * the gate by u, proj_2 and the residuals while the tile is in L2: one
+ * c x c product per pixel less, and a1 is never written nor read back.
+ * wf, bf: the folded weight (c x c) and bias, shared. */
+struct abl_dlka_fused_tail {
+    const float *wf, *bf, *wp2, *bp2; /* folded conv1 o output_proj; proj_2 */
+    const float *u;                    /* the attention's u, n c h w */
+    struct abl_dlka_io io;
+};
+
+/* Shared floats of the folded weight and bias (after the layers' own). */
+static inline ptrdiff_t abl_dlka_fold_floats(int c)
+{
+    return ((ptrdiff_t)c * c + 15) / 16 * 16 + (c + 15) / 16 * 16;
+}
+
+/* Rows o0 .. o1 - 1 of the fold: wf[o][i] = sum_m c1[o][m] out[m][i],
+ * bf[o] = c1_b[o] + sum_m c1[o][m] out_b[m]; bf at wf + c c rounded up. */
+static inline void abl_dlka_fold_rows(int c, const float *out, const float *out_b, const float *c1,
+                                      const float *c1_b, int o0, int o1, float *wf)
+{
+    float *bf = wf + ((ptrdiff_t)c * c + 15) / 16 * 16;
+    for (int o = o0; o < o1; o++) {
+        float *wo = wf + (ptrdiff_t)o * c, acc = c1_b[o];
+#pragma omp simd
+        for (int i = 0; i < c; i++)
+            wo[i] = 0.0f;
+        for (int m = 0; m < c; m++) {
+            const float a = c1[(ptrdiff_t)o * c + m];
+            const float *om = out + (ptrdiff_t)m * c;
+            acc += a * out_b[m];
+#pragma omp simd
+            for (int i = 0; i < c; i++)
+                wo[i] += a * om[i];
+        }
+        bf[o] = acc;
+    }
+}
+
+/* Phase B of the last layer with the attention's end (abl_dlka_fused_tail):
+ * rows row0 .. of image b.  The tile's core, transposed to planar, is
+ * gated and projected by abl_dlka_tail_tile; its scratch is the core's
+ * own floats (free once transposed). */
+ABL_DCN_SPECIALISE void abl_dcn_phase_b_tail(struct abl_dcn_geom d, const float *xp, const float *om,
+                                        float *priv, const struct abl_dlka_fused_tail *ft, int b,
+                                        int row0)
+{
+    const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
+    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
+    float *core = abl_dcn_sample(d, xp, om, priv, row0, np);
+    const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv);
+    abl_transpose(core, d.c, k.coret, np, np, d.c);
+    abl_dlka_tail_tile(d.c, (int)hw, np, ft->wf, ft->bf, k.coret, np, ft->wp2, ft->bp2, ft->io,
+                       ft->u + b * d.c * hw, b, p0, core);
+}
+
 /* One DCNv3 layer over the batch: src -> dst (n c h w, contiguous images);
  * wp: its 12 weights (6.1 item 2 order); shared: abl_dcn_shared_floats;
- * priv: this thread's abl_dcn_priv_floats.  Every thread calls it. */
+ * priv: this thread's abl_dcn_priv_floats; ft: NULL, or the attention's
+ * end to fuse into phase B (dst then unused).  Every thread calls it. */
 ABL_DCN_SPECIALISE void abl_dcn_layer(struct abl_dcn_geom d, const float *const *wp, const float *src,
-                                 float *dst, float *shared, float *priv)
+                                 float *dst, float *shared, float *priv,
+                                 const struct abl_dlka_fused_tail *ft)
 {
     _Static_assert(sizeof(int32_t) == sizeof(float), "the corner indices share the float workspace");
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w, img = d.c * hw, nom = 3 * abl_dcn_gp(d);
@@ -193,25 +264,45 @@ ABL_DCN_SPECIALISE void abl_dcn_layer(struct abl_dcn_geom d, const float *const 
 #pragma omp for schedule(static)
     for (int job = 0; job < d.n * ntr; job++) {
         const int b = job / ntr;
-        abl_dcn_phase_b(d, wp, xp + b * hw * d.c, om + b * hw * nom, priv, dst + b * img,
-                        job % ntr * d.tr);
+        if (ft)
+            abl_dcn_phase_b_tail(d, xp + b * hw * d.c, om + b * hw * nom, priv, ft, b,
+                                 job % ntr * d.tr);
+        else
+            abl_dcn_phase_b(d, wp, xp + b * hw * d.c, om + b * hw * nom, priv, dst + b * img,
+                            job % ntr * d.tr);
     }
+}
+
+/* Where the folded conv1 lives in the attention's shared floats: after the
+ * larger layer's abl_dcn_shared_floats. */
+static inline ptrdiff_t abl_dlka_fold_at(struct abl_dcn_geom d0, struct abl_dcn_geom d1)
+{
+    const ptrdiff_t s0 = abl_dcn_shared_floats(d0), s1 = abl_dcn_shared_floats(d1);
+    return s0 > s1 ? s0 : s1;
 }
 
 /* The DCNv3 attention (blog: two 3x3 layers; dcnv3_lka: 5x5, then 7x7
  * dilation 3): w its weights in state_dict order (proj_1 2, layer 0 12,
- * layer 1 12, conv1 2, proj_2 2); u, a0, a1 shared n c h w each; dshared:
- * the larger layer's abl_dcn_shared_floats; priv: max of both layers'
- * abl_dcn_priv_floats and c x the attention's widest tile. */
+ * layer 1 12, conv1 2, proj_2 2); u, a0 shared n c h w each (a1, the
+ * second layer's output, is never formed: abl_dlka_fused_tail); dshared:
+ * the larger layer's abl_dcn_shared_floats, then abl_dlka_fold_floats;
+ * priv: max of both layers' abl_dcn_priv_floats and c x the attention's
+ * widest tile. */
 ABL_DCN_SPECIALISE void abl_dlka_dcnv3(struct abl_dlka_geom g, struct abl_dcn_geom d0,
                                   struct abl_dcn_geom d1, const float *const *w,
-                                  struct abl_dlka_io io, float *u, float *a0, float *a1,
-                                  float *dshared, float *priv)
+                                  struct abl_dlka_io io, float *u, float *a0, float *dshared,
+                                  float *priv)
 {
+    float *wf = dshared + abl_dlka_fold_at(d0, d1);
+    const int nth = omp_get_num_threads(), me = omp_get_thread_num();
+    /* each thread folds its share of conv1's rows; the barriers of the
+     * loops below make them visible before the last layer's phase B */
+    abl_dlka_fold_rows(g.c, w[24], w[25], w[26], w[27], g.c * me / nth, g.c * (me + 1) / nth, wf);
     abl_dlka_head(g, w, io, u);
-    abl_dcn_layer(d0, w + 2, u, a0, dshared, priv);
-    abl_dcn_layer(d1, w + 14, a0, a1, dshared, priv);
-    abl_dlka_tail(g, w + 26, io, u, a1, priv);
+    abl_dcn_layer(d0, w + 2, u, a0, dshared, priv, NULL);
+    const struct abl_dlka_fused_tail ft = {wf, wf + ((ptrdiff_t)g.c * g.c + 15) / 16 * 16, w[28], w[29],
+                                           u, io};
+    abl_dcn_layer(d1, w + 14, a0, NULL, dshared, priv, &ft);
 }
 
 #endif
