@@ -28,6 +28,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cblas.h>
 #include <omp.h>
@@ -76,6 +77,97 @@ static inline ptrdiff_t abl_dcn_priv_floats(struct abl_dcn_geom d)
            (ptrdiff_t)d.tr * d.w * d.c;
 }
 
+/* Phase A's depthwise conv channels last (abl_dlka_dw_cl): on narrow maps
+ * with large kernels (dcnv3_lka's 5 x 5 and 7 x 7 on YOLOv5n's 20 x 20
+ * P5) the planar rows of ablate_dcnv3.h's abl_dw_row are one vector and a
+ * 4-lane tail of 20 pixels per tap and channel; channels last, every tap
+ * is c / 16 full vectors, the accumulators stay in registers over the
+ * k^2 taps, and LayerNorm + GELU follow per pixel on the row in L1 (no
+ * plane transpose).  A variant here, not in ablate_dcnv3.h (the DCNv3
+ * row's, another pass's): the DCNv3 row's own shapes have 3 x 3 kernels. */
+enum { ABL_DLKA_DW_CL_CMAX = 256, ABL_DLKA_DW_CL_WMAX = 64 };
+
+ABL_DCN_SPECIALISE int abl_dlka_dw_cl(struct abl_dcn_geom d)
+{
+    return d.k >= 5 && d.w < ABL_DLKA_DW_CL_WMAX && d.c % 16 == 0 && d.c <= ABL_DLKA_DW_CL_CMAX;
+}
+
+/* Its private floats: the transposed taps (k^2 c) and the tile's input
+ * rows with their halo, channels last, zero-padded (tr + k - 1 rows of
+ * w + k - 1 pixels); 0 where the path is off.  gen/dlka.lua adds the same. */
+ABL_DCN_SPECIALISE ptrdiff_t abl_dlka_dw_cl_floats(struct abl_dcn_geom d)
+{
+    if (!abl_dlka_dw_cl(d))
+        return 0;
+    const ptrdiff_t taps = ((ptrdiff_t)d.k * d.k * d.c + 15) / 16 * 16;
+    return taps + ((ptrdiff_t)(d.tr + d.k - 1) * (d.w + d.k - 1) * d.c + 15) / 16 * 16;
+}
+
+/* wt_t[(u k + v) c + ch] = wt[ch][u][v]: once per layer call and thread. */
+ABL_DCN_SPECIALISE void abl_dlka_dw_cl_pack(struct abl_dcn_geom d, const float *wt, float *wt_t)
+{
+    for (int t = 0; t < d.k * d.k; t++)
+        for (int ch = 0; ch < d.c; ch++)
+            wt_t[(ptrdiff_t)t * d.c + ch] = wt[(ptrdiff_t)ch * d.k * d.k + t];
+}
+
+/* x1[t][ch] = GELU(LN(dw(x)))[ch] at the np = rows w pixels from row row0
+ * (x planar c x h x w, one image): the rows and halo copied channels last
+ * into halo, then per pixel the k^2 taps over c / 16 accumulators. */
+ABL_DCN_SPECIALISE void abl_dlka_dw_ln_gelu_cl(struct abl_dcn_geom d, const float *const *wp,
+                                               const float *x, const float *wt_t, float *halo,
+                                               int row0, int rows, float *restrict x1)
+{
+    enum { V = 16 };
+    const int pd = (d.k - 1) / 2, wpd = d.w + 2 * pd, nv = d.c / V;
+    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
+    for (int u = 0; u < rows + 2 * pd; u++) {
+        float *hr = halo + (ptrdiff_t)u * wpd * d.c;
+        const int yy = row0 - pd + u;
+        memset(hr, 0, sizeof(float) * (size_t)pd * d.c);
+        memset(hr + (ptrdiff_t)(pd + d.w) * d.c, 0, sizeof(float) * (size_t)pd * d.c);
+        if (yy >= 0 && yy < d.h)
+            abl_transpose(x + (ptrdiff_t)yy * d.w, hw, hr + (ptrdiff_t)pd * d.c, d.c, d.c, d.w);
+        else
+            memset(hr + (ptrdiff_t)pd * d.c, 0, sizeof(float) * (size_t)d.w * d.c);
+    }
+    const float *bias = wp[1], *gamma = wp[2], *beta = wp[3];
+    const float inv_c = 1.0f / (float)d.c;
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < d.w; j++) {
+            abl_vf16 acc[ABL_DLKA_DW_CL_CMAX / V];
+            for (int b = 0; b < nv; b++)
+                memcpy(&acc[b], bias + b * V, sizeof acc[b]);
+            for (int u = 0; u < d.k; u++)
+                for (int v = 0; v < d.k; v++) {
+                    const float *src = halo + ((ptrdiff_t)(r + u) * wpd + j + v) * d.c;
+                    const float *tap = wt_t + (ptrdiff_t)(u * d.k + v) * d.c;
+                    for (int b = 0; b < nv; b++) {
+                        abl_vf16 xv, wv;
+                        memcpy(&xv, src + b * V, sizeof xv);
+                        memcpy(&wv, tap + b * V, sizeof wv);
+                        acc[b] += wv * xv;
+                    }
+                }
+            float *o = x1 + ((ptrdiff_t)r * d.w + j) * d.c;
+            for (int b = 0; b < nv; b++)
+                memcpy(o + b * V, &acc[b], sizeof acc[b]);
+            /* LayerNorm over the pixel's channels (biased variance), GELU */
+            float mean = 0.0f, var = 0.0f;
+#pragma omp simd reduction(+ : mean)
+            for (int ch = 0; ch < d.c; ch++)
+                mean += o[ch];
+            mean *= inv_c;
+#pragma omp simd reduction(+ : var)
+            for (int ch = 0; ch < d.c; ch++)
+                var += (o[ch] - mean) * (o[ch] - mean);
+            const float rstd = 1.0f / sqrtf(var * inv_c + 1e-6f);
+#pragma omp simd
+            for (int ch = 0; ch < d.c; ch++)
+                o[ch] = abl_gelu((o[ch] - mean) * rstd * gamma[ch] + beta[ch]);
+        }
+}
+
 /* The packed weights' place in this thread's private floats. */
 struct abl_dcn_packed {
     float *win, *bin, *wom, *bom, *ones, *coret;
@@ -106,6 +198,8 @@ ABL_DCN_SPECIALISE void abl_dcn_pack(struct abl_dcn_geom d, const float *const *
     abl_dcn_lin_pack_pad(3 * gp, d.c, k.wom, k.bom);
     for (int o = 0; o < d.c; o++)
         k.ones[o] = 1.0f;
+    if (abl_dlka_dw_cl(d))
+        abl_dlka_dw_cl_pack(d, wp[0], priv + abl_dcn_priv_floats(d));
 }
 
 /* Phase A for rows row0 .. of image b (x: that image, c x h x w). */
@@ -120,9 +214,16 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *cons
     const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv);
     /* xp[t][o] = inb[o] + sum_c in[o][c] x[c][p0 + t] (x planar) */
     abl_dcn_lin_run(x + p0, 1, hw, d.c, k.win, k.bin, d.c, xpt, d.c, np);
-    for (int r = 0; r < rows; r++) {
-        abl_dw_row(x, wp[0], wp[1], d.c, d.h, d.w, d.k, row0 + r, plane);
-        abl_ln_gelu_row(plane, d.c, d.w, wp[2], wp[3], 1e-6f, stats, x1 + (ptrdiff_t)r * d.w * d.c);
+    if (abl_dlka_dw_cl(d)) {
+        const float *wt_t = priv + abl_dcn_priv_floats(d);
+        float *halo = priv + abl_dcn_priv_floats(d) + ((ptrdiff_t)d.k * d.k * d.c + 15) / 16 * 16;
+        abl_dlka_dw_ln_gelu_cl(d, wp, x, wt_t, halo, row0, rows, x1);
+    } else {
+        for (int r = 0; r < rows; r++) {
+            abl_dw_row(x, wp[0], wp[1], d.c, d.h, d.w, d.k, row0 + r, plane);
+            abl_ln_gelu_row(plane, d.c, d.w, wp[2], wp[3], 1e-6f, stats,
+                            x1 + (ptrdiff_t)r * d.w * d.c);
+        }
     }
     /* offsets into columns [0, 2GP), mask logits into [2GP, 3GP): one product */
     abl_dcn_lin_run(x1, d.c, 1, d.c, k.wom, k.bom, nom, omt, nom, np);
@@ -284,8 +385,8 @@ static inline ptrdiff_t abl_dlka_fold_at(struct abl_dcn_geom d0, struct abl_dcn_
  * layer 1 12, conv1 2, proj_2 2); u, a0 shared n c h w each (a1, the
  * second layer's output, is never formed: abl_dlka_fused_tail); dshared:
  * the larger layer's abl_dcn_shared_floats, then abl_dlka_fold_floats;
- * priv: max of both layers' abl_dcn_priv_floats and c x the attention's
- * widest tile. */
+ * priv: max of both layers' abl_dcn_priv_floats + abl_dlka_dw_cl_floats
+ * and c x the attention's widest tile. */
 ABL_DCN_SPECIALISE void abl_dlka_dcnv3(struct abl_dlka_geom g, struct abl_dcn_geom d0,
                                   struct abl_dcn_geom d1, const float *const *w,
                                   struct abl_dlka_io io, float *u, float *a0, float *dshared,
