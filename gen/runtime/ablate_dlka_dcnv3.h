@@ -9,10 +9,14 @@
  *   0. each thread packs the layer's input_proj and its offset and mask
  *      Linears (side by side) for ablate_dcnv3_linear.h;
  *   A. per tile of TR rows: xp = input_proj(x) (abl_dcn_lin_run from the
- *      planar x); per row the depthwise conv, LayerNorm and GELU
+ *      planar x);  (barrier: samples land anywhere)
+ *   B. per tile: per row the depthwise conv, LayerNorm and GELU
  *      (ablate_dcnv3.h); offsets and mask logits by one abl_dcn_lin_run on
- *      x1; softmax of each group's P logits;  (barrier: samples land anywhere)
- *   B. per pixel: each of the G P points' 4 corner indices and weights,
+ *      x1 into this thread's tile; softmax of each group's P logits (a
+ *      pixel's offsets and mask are its own: they need no barrier, and a
+ *      tile of them stays in L2 where the whole map's, 3 GP floats a pixel,
+ *      2.8 MB at L17, went through L3 between the phases);
+ *      then per pixel: each of the G P points' 4 corner indices and weights,
  *      mask folded in, computed once and used for the group's GC channels
  *      (abl_dcn_corners / abl_dcn_core of ablate_dcnv3.h: the DCNv3 row's
  *      own sampler); output_proj written NCHW: ablate_direct.h's 1x1
@@ -48,12 +52,17 @@ struct abl_dcn_geom {
 
 static inline int abl_dcn_gp(struct abl_dcn_geom d) { return d.g * d.k * d.k; }
 
-/* Shared floats of one layer: xp (n h w c) and offsets + mask (n h w 3GP,
- * + the slack abl_dcn_corners' padding points read). */
+/* Shared floats of one layer: xp (n h w c). */
 static inline ptrdiff_t abl_dcn_shared_floats(struct abl_dcn_geom d)
 {
-    const ptrdiff_t px = (ptrdiff_t)d.n * d.h * d.w;
-    return (px * d.c + 15) / 16 * 16 + (px * 3 * abl_dcn_gp(d) + ABL_DCN_OM_SLACK + 15) / 16 * 16;
+    return ((ptrdiff_t)d.n * d.h * d.w * d.c + 15) / 16 * 16;
+}
+
+/* Private floats of one tile's offsets + mask (tr w 3GP, + the slack
+ * abl_dcn_corners' padding points read). */
+static inline ptrdiff_t abl_dcn_om_tile_floats(struct abl_dcn_geom d)
+{
+    return ((ptrdiff_t)d.tr * d.w * 3 * abl_dcn_gp(d) + ABL_DCN_OM_SLACK + 15) / 16 * 16;
 }
 
 /* Private floats: the row plane (c w), LN stats (2 w), the x1 / core tile
@@ -203,17 +212,26 @@ ABL_DCN_SPECIALISE void abl_dcn_pack(struct abl_dcn_geom d, const float *const *
 }
 
 /* Phase A for rows row0 .. of image b (x: that image, c x h x w). */
-ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *const *wp, const float *x,
-                                   float *xp, float *om, float *priv, int row0)
+ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *x, float *xp, float *priv,
+                                   int row0)
 {
-    const int gp = abl_dcn_gp(d), nom = 3 * gp, p = d.k * d.k;
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
-    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
-    float *plane = priv, *stats = plane + (ptrdiff_t)d.c * d.w, *x1 = stats + 2 * d.w;
-    float *xpt = xp + (ptrdiff_t)p0 * d.c, *omt = om + (ptrdiff_t)p0 * nom;
     const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv);
     /* xp[t][o] = inb[o] + sum_c in[o][c] x[c][p0 + t] (x planar) */
-    abl_dcn_lin_run(x + p0, 1, hw, d.c, k.win, k.bin, d.c, xpt, d.c, np);
+    abl_dcn_lin_run(x + p0, 1, (ptrdiff_t)d.h * d.w, d.c, k.win, k.bin, d.c,
+                    xp + (ptrdiff_t)p0 * d.c, d.c, np);
+}
+
+/* The offsets and mask of rows row0 .. of image b (x: that image) into
+ * this thread's tile (abl_dcn_om_at); returns it. */
+ABL_DCN_SPECIALISE float *abl_dcn_offsets_tile(struct abl_dcn_geom d, const float *const *wp,
+                                              const float *x, float *priv, int row0)
+{
+    const int gp = abl_dcn_gp(d), nom = 3 * gp, p = d.k * d.k;
+    const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w;
+    float *plane = priv, *stats = plane + (ptrdiff_t)d.c * d.w, *x1 = stats + 2 * d.w;
+    float *om = priv + abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d);
+    const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv);
     if (abl_dlka_dw_cl(d)) {
         const float *wt_t = priv + abl_dcn_priv_floats(d);
         float *halo = priv + abl_dcn_priv_floats(d) + ((ptrdiff_t)d.k * d.k * d.c + 15) / 16 * 16;
@@ -226,8 +244,9 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *cons
         }
     }
     /* offsets into columns [0, 2GP), mask logits into [2GP, 3GP): one product */
-    abl_dcn_lin_run(x1, d.c, 1, d.c, k.wom, k.bom, nom, omt, nom, np);
-    abl_dcn_softmax_rows(omt + 2 * gp, np, nom, d.g, p);
+    abl_dcn_lin_run(x1, d.c, 1, d.c, k.wom, k.bom, nom, om, nom, np);
+    abl_dcn_softmax_rows(om + 2 * gp, np, nom, d.g, p);
+    return om;
 }
 
 /* The kernel-point grid of MODULES.md 6.1 step 4, repeated per group:
@@ -243,7 +262,8 @@ ABL_DCN_SPECIALISE void abl_dcn_grid(struct abl_dcn_geom d, float *grid_x, float
 }
 
 /* The sampling of phase B for rows row0 .. of image b: core (channels
- * last, np x c, in this thread's tile); returns it. */
+ * last, np x c, in this thread's tile) from om, the tile's offsets and
+ * mask (abl_dcn_offsets_tile); returns it. */
 ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp, const float *om,
                                          float *priv, int row0, int np)
 {
@@ -254,7 +274,7 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
     abl_dcn_grid(d, grid_x, grid_y);
     for (int t = 0; t < np; t++) {
         const int nout = abl_dcn_corners(gp, d.h, d.w, 1.0f, grid_x, grid_y,
-                                         om + (ptrdiff_t)(row0 * d.w + t) * nom, 1, row0 + t / d.w,
+                                         om + (ptrdiff_t)t * nom, 1, row0 + t / d.w,
                                          t % d.w, idx, wt, d.skip, keep);
         abl_dcn_core(xp, d.c, d.h, d.w, d.g, p, idx, wt, nout, keep, core + (ptrdiff_t)t * d.c);
     }
@@ -263,11 +283,12 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
 
 /* Phase B for rows row0 .. of image b: core (channels last, in the tile),
  * then y = output_proj(core) written NCHW (y: that image). */
-ABL_DCN_SPECIALISE void abl_dcn_phase_b(struct abl_dcn_geom d, const float *const *wp, const float *xp,
-                                   const float *om, float *priv, float *y, int row0)
+ABL_DCN_SPECIALISE void abl_dcn_phase_b(struct abl_dcn_geom d, const float *const *wp, const float *x,
+                                   const float *xp, float *priv, float *y, int row0)
 {
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
+    const float *om = abl_dcn_offsets_tile(d, wp, x, priv, row0);
     const float *core = abl_dcn_sample(d, xp, om, priv, row0, np);
     float *dst = y + p0;
     if (abl_direct_ok(1, 1, d.c)) { /* y[o][t] = outb[o] + sum_c out[o][c] core[t][c] */
@@ -328,12 +349,13 @@ static inline void abl_dlka_fold_rows(int c, const float *out, const float *out_
  * rows row0 .. of image b.  The tile's core, transposed to planar, is
  * gated and projected by abl_dlka_tail_tile; its scratch is the core's
  * own floats (free once transposed). */
-ABL_DCN_SPECIALISE void abl_dcn_phase_b_tail(struct abl_dcn_geom d, const float *xp, const float *om,
-                                        float *priv, const struct abl_dlka_fused_tail *ft, int b,
-                                        int row0)
+ABL_DCN_SPECIALISE void abl_dcn_phase_b_tail(struct abl_dcn_geom d, const float *const *wp,
+                                        const float *x, const float *xp, float *priv,
+                                        const struct abl_dlka_fused_tail *ft, int b, int row0)
 {
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
+    const float *om = abl_dcn_offsets_tile(d, wp, x, priv, row0);
     float *core = abl_dcn_sample(d, xp, om, priv, row0, np);
     const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv);
     abl_transpose(core, d.c, k.coret, np, np, d.c);
@@ -350,24 +372,23 @@ ABL_DCN_SPECIALISE void abl_dcn_layer(struct abl_dcn_geom d, const float *const 
                                  const struct abl_dlka_fused_tail *ft)
 {
     _Static_assert(sizeof(int32_t) == sizeof(float), "the corner indices share the float workspace");
-    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w, img = d.c * hw, nom = 3 * abl_dcn_gp(d);
+    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w, img = d.c * hw;
     const int ntr = (d.h + d.tr - 1) / d.tr;
-    float *xp = shared, *om = shared + ((ptrdiff_t)d.n * hw * d.c + 15) / 16 * 16;
+    float *xp = shared;
     abl_dcn_pack(d, wp, priv);
 #pragma omp for schedule(static)
     for (int job = 0; job < d.n * ntr; job++) {
         const int b = job / ntr;
-        abl_dcn_phase_a(d, wp, src + b * img, xp + b * hw * d.c, om + b * hw * nom, priv,
-                        job % ntr * d.tr);
+        abl_dcn_phase_a(d, src + b * img, xp + b * hw * d.c, priv, job % ntr * d.tr);
     }
 #pragma omp for schedule(static)
     for (int job = 0; job < d.n * ntr; job++) {
         const int b = job / ntr;
         if (ft)
-            abl_dcn_phase_b_tail(d, xp + b * hw * d.c, om + b * hw * nom, priv, ft, b,
+            abl_dcn_phase_b_tail(d, wp, src + b * img, xp + b * hw * d.c, priv, ft, b,
                                  job % ntr * d.tr);
         else
-            abl_dcn_phase_b(d, wp, xp + b * hw * d.c, om + b * hw * nom, priv, dst + b * img,
+            abl_dcn_phase_b(d, wp, src + b * img, xp + b * hw * d.c, priv, dst + b * img,
                             job % ntr * d.tr);
     }
 }
@@ -385,8 +406,8 @@ static inline ptrdiff_t abl_dlka_fold_at(struct abl_dcn_geom d0, struct abl_dcn_
  * layer 1 12, conv1 2, proj_2 2); u, a0 shared n c h w each (a1, the
  * second layer's output, is never formed: abl_dlka_fused_tail); dshared:
  * the larger layer's abl_dcn_shared_floats, then abl_dlka_fold_floats;
- * priv: max of both layers' abl_dcn_priv_floats + abl_dlka_dw_cl_floats
- * and c x the attention's widest tile. */
+ * priv: max of both layers' abl_dcn_priv_floats + abl_dlka_dw_cl_floats +
+ * abl_dcn_om_tile_floats and c x the attention's widest tile. */
 ABL_DCN_SPECIALISE void abl_dlka_dcnv3(struct abl_dlka_geom g, struct abl_dcn_geom d0,
                                   struct abl_dcn_geom d1, const float *const *w,
                                   struct abl_dlka_io io, float *u, float *a0, float *dshared,
