@@ -62,6 +62,14 @@ end
 local DCN_LAYERS = { blog = { { 3, 1 }, { 3, 1 } }, dcnv3_lka = { { 5, 1 }, { 7, 3 } } }
 local GROUP = 4 -- DCNv3_pytorch's default, which the seed keeps
 
+-- Private floats of phase A's channels-last depthwise conv, as
+-- abl_dlka_dw_cl / abl_dlka_dw_cl_floats (ablate_dlka_dcnv3.h): kernels of
+-- 5 and more on rows narrower than 64, c a multiple of 16 up to 256.
+local function dw_cl_floats(c, w, k, tr)
+  if k < 5 or w >= 64 or c % 16 ~= 0 or c > 256 then return 0 end
+  return round_up(k * k * c, 16) + round_up((tr + k - 1) * (w + k - 1) * c, 16)
+end
+
 -- Everything the templates need for one attention of c channels over an
 -- n x c x h x w batch: kind, tiles, and the floats it needs (shared beyond
 -- its u, a0, a1; private per thread).
@@ -88,16 +96,19 @@ function M.attention(variant, n, c, h, w, gen_variant)
   local tr = dcn_rows(n, c, h, w)
   A.EXTRA_SHARED, A.PRIV, A.DCN = 0, round_up(c * A.TILE, 16), {}
   for i, kd in ipairs(DCN_LAYERS[variant]) do
-    -- as abl_dcn_shared_floats / abl_dcn_priv_floats (ablate_dlka_dcnv3.h)
+    -- as abl_dcn_shared_floats / abl_dcn_priv_floats + abl_dlka_dw_cl_floats +
+    -- abl_dcn_om_tile_floats (ablate_dlka_dcnv3.h)
     local gp = GROUP * kd[1] * kd[1]
     A.DCN[i] = string.format("{%d, %d, %d, %d, %d, %d, %d, %d, %d}", n, c, h, w, kd[1], kd[2], GROUP,
                              tr, DCN.skip_outside(kd[1], kd[2], h, w))
-    A.EXTRA_SHARED = math.max(A.EXTRA_SHARED,
-      round_up(n * pix * c, 16) + round_up(n * pix * 3 * gp + DCN.OM_SLACK, 16))
+    A.EXTRA_SHARED = math.max(A.EXTRA_SHARED, round_up(n * pix * c, 16))
     local cv, nomv = round_up(c, 16), round_up(3 * gp, 16)
     A.PRIV = math.max(A.PRIV, round_up(c * w + 2 * w + tr * w * c + 10 * round_up(gp, 16), 16)
-      + c * cv + cv + c * nomv + nomv + round_up(c, 16) + tr * w * c)
+      + c * cv + cv + c * nomv + nomv + round_up(c, 16) + tr * w * c + dw_cl_floats(c, w, kd[1], tr)
+      + round_up(tr * w * 3 * gp + DCN.OM_SLACK, 16))
   end
+  -- conv1 folded into the last layer's output_proj (abl_dlka_fold_floats)
+  A.EXTRA_SHARED = A.EXTRA_SHARED + round_up(c * c, 16) + round_up(c, 16)
   return A
 end
 

@@ -58,6 +58,17 @@ Test(gen_dlka, dcnv3_variants, .timeout = 120)
     check("deformable_LKA_Attention d_model=16 variant=blog h=37 w=30", 49);
 }
 
+/* dcnv3_lka's depthwise convs channels last (abl_dlka_dw_cl: k >= 5, rows
+ * narrower than 64, c a multiple of 16): maps smaller than the 7 x 7
+ * kernel's reach (halo rows and columns all padding), batch 2, a C3 block
+ * with the attention's end fused into the second layer. */
+Test(gen_dlka, dcnv3_lka_channels_last_dw, .timeout = 120)
+{
+    check("deformable_LKA_Attention d_model=16 variant=dcnv3_lka h=10 w=9", 62);
+    check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=5 w=13 batch=2", 63);
+    check("C3_DCNv3_DLKA c1=24 c2=32 variant=dcnv3_lka h=7 w=12", 64);
+}
+
 Test(gen_c3_dlka, blog, .timeout = 120)
 {
     check("C3_DCNv3_DLKA c1=6 c2=16 shortcut=0 h=9 w=8", 54);

@@ -279,6 +279,30 @@ static inline void abl_dlka_head(struct abl_dlka_geom g, const float *const *w,
     }
 }
 
+/* The attention's last step on one tile of image b, pixels p0 .. p0+np-1:
+ * y = proj_2(u * (wa a + ba)) + x (+ res2), a planar (row stride lda):
+ * wa, ba conv1's weight and bias applied to a1 (or, in the DCNv3
+ * variants, conv1 folded into the last layer's output_proj applied to its
+ * sampled core); wp, bp proj_2's; t: c x np floats of scratch (may not
+ * overlap a). */
+static inline void abl_dlka_tail_tile(int c, int pix, int np, const float *wa, const float *ba,
+                                      const float *a, ptrdiff_t lda, const float *wp,
+                                      const float *bp, struct abl_dlka_io io, const float *u_img,
+                                      int b, int p0, float *t)
+{
+    float *y = io.y + b * io.y_img + p0;
+    abl_dlka_proj_tile(c, np, wa, ba, a, lda, t, np, ABL_DLKA_GATE, u_img + p0, pix);
+    abl_dlka_proj_tile(c, np, wp, bp, t, np, y, pix, ABL_DLKA_RESIDUAL, io.x + b * io.x_img + p0,
+                       pix);
+    if (!io.res2)
+        return;
+    const float *r = io.res2 + b * io.res2_img + p0;
+    for (int o = 0; o < c; o++)
+#pragma omp simd
+        for (int q = 0; q < np; q++)
+            y[o * pix + q] += r[o * pix + q];
+}
+
 /* The attention's last step: y = proj_2(u * conv1(a1)) + x (+ res2), per
  * tile; wt: conv1.weight, conv1.bias, proj_2.weight, proj_2.bias; t: this
  * thread's c x tile floats. */
@@ -290,18 +314,8 @@ static inline void abl_dlka_tail(struct abl_dlka_geom g, const float *const *wt,
     for (int job = 0; job < g.n * g.ntiles; job++) {
         const int b = job / g.ntiles, p0 = abl_dlka_tile_start(g, job % g.ntiles);
         const int np = abl_dlka_tile_start(g, job % g.ntiles + 1) - p0;
-        float *y = io.y + b * io.y_img + p0;
-        abl_dlka_proj_tile(g.c, np, wt[0], wt[1], a1 + b * img + p0, pix, t, np, ABL_DLKA_GATE,
-                           u + b * img + p0, pix);
-        abl_dlka_proj_tile(g.c, np, wt[2], wt[3], t, np, y, pix, ABL_DLKA_RESIDUAL,
-                           io.x + b * io.x_img + p0, pix);
-        if (!io.res2)
-            continue;
-        const float *r = io.res2 + b * io.res2_img + p0;
-        for (int o = 0; o < g.c; o++)
-#pragma omp simd
-            for (int q = 0; q < np; q++)
-                y[o * pix + q] += r[o * pix + q];
+        abl_dlka_tail_tile(g.c, (int)pix, np, wt[0], wt[1], a1 + b * img + p0, pix, wt[2], wt[3],
+                           io, u + b * img, b, p0, t);
     }
 }
 

@@ -9,10 +9,14 @@
  *   0. each thread packs the layer's input_proj and its offset and mask
  *      Linears (side by side) for ablate_dcnv3_linear.h;
  *   A. per tile of TR rows: xp = input_proj(x) (abl_dcn_lin_run from the
- *      planar x); per row the depthwise conv, LayerNorm and GELU
+ *      planar x);  (barrier: samples land anywhere)
+ *   B. per tile: per row the depthwise conv, LayerNorm and GELU
  *      (ablate_dcnv3.h); offsets and mask logits by one abl_dcn_lin_run on
- *      x1; softmax of each group's P logits;  (barrier: samples land anywhere)
- *   B. per pixel: each of the G P points' 4 corner indices and weights,
+ *      x1 into this thread's tile; softmax of each group's P logits (a
+ *      pixel's offsets and mask are its own: they need no barrier, and a
+ *      tile of them stays in L2 where the whole map's, 3 GP floats a pixel,
+ *      2.8 MB at L17, went through L3 between the phases);
+ *      then per pixel: each of the G P points' 4 corner indices and weights,
  *      mask folded in, computed once and used for the group's GC channels
  *      (abl_dcn_corners / abl_dcn_core of ablate_dcnv3.h: the DCNv3 row's
  *      own sampler); output_proj written NCHW: ablate_direct.h's 1x1
@@ -28,8 +32,10 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cblas.h>
+#include <omp.h>
 
 #include "ablate_dcnv3.h"
 #include "ablate_dcnv3_linear.h"
@@ -46,12 +52,17 @@ struct abl_dcn_geom {
 
 static inline int abl_dcn_gp(struct abl_dcn_geom d) { return d.g * d.k * d.k; }
 
-/* Shared floats of one layer: xp (n h w c) and offsets + mask (n h w 3GP,
- * + the slack abl_dcn_corners' padding points read). */
+/* Shared floats of one layer: xp (n h w c). */
 static inline ptrdiff_t abl_dcn_shared_floats(struct abl_dcn_geom d)
 {
-    const ptrdiff_t px = (ptrdiff_t)d.n * d.h * d.w;
-    return (px * d.c + 15) / 16 * 16 + (px * 3 * abl_dcn_gp(d) + ABL_DCN_OM_SLACK + 15) / 16 * 16;
+    return ((ptrdiff_t)d.n * d.h * d.w * d.c + 15) / 16 * 16;
+}
+
+/* Private floats of one tile's offsets + mask (tr w 3GP, + the slack
+ * abl_dcn_corners' padding points read). */
+static inline ptrdiff_t abl_dcn_om_tile_floats(struct abl_dcn_geom d)
+{
+    return ((ptrdiff_t)d.tr * d.w * 3 * abl_dcn_gp(d) + ABL_DCN_OM_SLACK + 15) / 16 * 16;
 }
 
 /* Private floats: the row plane (c w), LN stats (2 w), the x1 / core tile
@@ -73,6 +84,97 @@ static inline ptrdiff_t abl_dcn_priv_floats(struct abl_dcn_geom d)
     const ptrdiff_t cv = abl_dcn_lin_coutv(d.c), nomv = abl_dcn_lin_coutv(3 * abl_dcn_gp(d));
     return abl_dcn_priv_head(d) + d.c * cv + cv + d.c * nomv + nomv + (d.c + 15) / 16 * 16 +
            (ptrdiff_t)d.tr * d.w * d.c;
+}
+
+/* Phase A's depthwise conv channels last (abl_dlka_dw_cl): on narrow maps
+ * with large kernels (dcnv3_lka's 5 x 5 and 7 x 7 on YOLOv5n's 20 x 20
+ * P5) the planar rows of ablate_dcnv3.h's abl_dw_row are one vector and a
+ * 4-lane tail of 20 pixels per tap and channel; channels last, every tap
+ * is c / 16 full vectors, the accumulators stay in registers over the
+ * k^2 taps, and LayerNorm + GELU follow per pixel on the row in L1 (no
+ * plane transpose).  A variant here, not in ablate_dcnv3.h (the DCNv3
+ * row's, another pass's): the DCNv3 row's own shapes have 3 x 3 kernels. */
+enum { ABL_DLKA_DW_CL_CMAX = 256, ABL_DLKA_DW_CL_WMAX = 64 };
+
+ABL_DCN_SPECIALISE int abl_dlka_dw_cl(struct abl_dcn_geom d)
+{
+    return d.k >= 5 && d.w < ABL_DLKA_DW_CL_WMAX && d.c % 16 == 0 && d.c <= ABL_DLKA_DW_CL_CMAX;
+}
+
+/* Its private floats: the transposed taps (k^2 c) and the tile's input
+ * rows with their halo, channels last, zero-padded (tr + k - 1 rows of
+ * w + k - 1 pixels); 0 where the path is off.  gen/dlka.lua adds the same. */
+ABL_DCN_SPECIALISE ptrdiff_t abl_dlka_dw_cl_floats(struct abl_dcn_geom d)
+{
+    if (!abl_dlka_dw_cl(d))
+        return 0;
+    const ptrdiff_t taps = ((ptrdiff_t)d.k * d.k * d.c + 15) / 16 * 16;
+    return taps + ((ptrdiff_t)(d.tr + d.k - 1) * (d.w + d.k - 1) * d.c + 15) / 16 * 16;
+}
+
+/* wt_t[(u k + v) c + ch] = wt[ch][u][v]: once per layer call and thread. */
+ABL_DCN_SPECIALISE void abl_dlka_dw_cl_pack(struct abl_dcn_geom d, const float *wt, float *wt_t)
+{
+    for (int t = 0; t < d.k * d.k; t++)
+        for (int ch = 0; ch < d.c; ch++)
+            wt_t[(ptrdiff_t)t * d.c + ch] = wt[(ptrdiff_t)ch * d.k * d.k + t];
+}
+
+/* x1[t][ch] = GELU(LN(dw(x)))[ch] at the np = rows w pixels from row row0
+ * (x planar c x h x w, one image): the rows and halo copied channels last
+ * into halo, then per pixel the k^2 taps over c / 16 accumulators. */
+ABL_DCN_SPECIALISE void abl_dlka_dw_ln_gelu_cl(struct abl_dcn_geom d, const float *const *wp,
+                                               const float *x, const float *wt_t, float *halo,
+                                               int row0, int rows, float *restrict x1)
+{
+    enum { V = 16 };
+    const int pd = (d.k - 1) / 2, wpd = d.w + 2 * pd, nv = d.c / V;
+    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
+    for (int u = 0; u < rows + 2 * pd; u++) {
+        float *hr = halo + (ptrdiff_t)u * wpd * d.c;
+        const int yy = row0 - pd + u;
+        memset(hr, 0, sizeof(float) * (size_t)pd * d.c);
+        memset(hr + (ptrdiff_t)(pd + d.w) * d.c, 0, sizeof(float) * (size_t)pd * d.c);
+        if (yy >= 0 && yy < d.h)
+            abl_transpose(x + (ptrdiff_t)yy * d.w, hw, hr + (ptrdiff_t)pd * d.c, d.c, d.c, d.w);
+        else
+            memset(hr + (ptrdiff_t)pd * d.c, 0, sizeof(float) * (size_t)d.w * d.c);
+    }
+    const float *bias = wp[1], *gamma = wp[2], *beta = wp[3];
+    const float inv_c = 1.0f / (float)d.c;
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < d.w; j++) {
+            abl_vf16 acc[ABL_DLKA_DW_CL_CMAX / V];
+            for (int b = 0; b < nv; b++)
+                memcpy(&acc[b], bias + b * V, sizeof acc[b]);
+            for (int u = 0; u < d.k; u++)
+                for (int v = 0; v < d.k; v++) {
+                    const float *src = halo + ((ptrdiff_t)(r + u) * wpd + j + v) * d.c;
+                    const float *tap = wt_t + (ptrdiff_t)(u * d.k + v) * d.c;
+                    for (int b = 0; b < nv; b++) {
+                        abl_vf16 xv, wv;
+                        memcpy(&xv, src + b * V, sizeof xv);
+                        memcpy(&wv, tap + b * V, sizeof wv);
+                        acc[b] += wv * xv;
+                    }
+                }
+            float *o = x1 + ((ptrdiff_t)r * d.w + j) * d.c;
+            for (int b = 0; b < nv; b++)
+                memcpy(o + b * V, &acc[b], sizeof acc[b]);
+            /* LayerNorm over the pixel's channels (biased variance), GELU */
+            float mean = 0.0f, var = 0.0f;
+#pragma omp simd reduction(+ : mean)
+            for (int ch = 0; ch < d.c; ch++)
+                mean += o[ch];
+            mean *= inv_c;
+#pragma omp simd reduction(+ : var)
+            for (int ch = 0; ch < d.c; ch++)
+                var += (o[ch] - mean) * (o[ch] - mean);
+            const float rstd = 1.0f / sqrtf(var * inv_c + 1e-6f);
+#pragma omp simd
+            for (int ch = 0; ch < d.c; ch++)
+                o[ch] = abl_gelu((o[ch] - mean) * rstd * gamma[ch] + beta[ch]);
+        }
 }
 
 /* The packed weights' place in this thread's private floats. */
@@ -105,27 +207,46 @@ ABL_DCN_SPECIALISE void abl_dcn_pack(struct abl_dcn_geom d, const float *const *
     abl_dcn_lin_pack_pad(3 * gp, d.c, k.wom, k.bom);
     for (int o = 0; o < d.c; o++)
         k.ones[o] = 1.0f;
+    if (abl_dlka_dw_cl(d))
+        abl_dlka_dw_cl_pack(d, wp[0], priv + abl_dcn_priv_floats(d));
 }
 
 /* Phase A for rows row0 .. of image b (x: that image, c x h x w). */
-ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *const *wp, const float *x,
-                                   float *xp, float *om, float *priv, int row0)
+ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *x, float *xp, float *priv,
+                                   int row0)
 {
-    const int gp = abl_dcn_gp(d), nom = 3 * gp, p = d.k * d.k;
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
-    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
-    float *plane = priv, *stats = plane + (ptrdiff_t)d.c * d.w, *x1 = stats + 2 * d.w;
-    float *xpt = xp + (ptrdiff_t)p0 * d.c, *omt = om + (ptrdiff_t)p0 * nom;
     const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv);
     /* xp[t][o] = inb[o] + sum_c in[o][c] x[c][p0 + t] (x planar) */
-    abl_dcn_lin_run(x + p0, 1, hw, d.c, k.win, k.bin, d.c, xpt, d.c, np);
-    for (int r = 0; r < rows; r++) {
-        abl_dw_row(x, wp[0], wp[1], d.c, d.h, d.w, d.k, row0 + r, plane);
-        abl_ln_gelu_row(plane, d.c, d.w, wp[2], wp[3], 1e-6f, stats, x1 + (ptrdiff_t)r * d.w * d.c);
+    abl_dcn_lin_run(x + p0, 1, (ptrdiff_t)d.h * d.w, d.c, k.win, k.bin, d.c,
+                    xp + (ptrdiff_t)p0 * d.c, d.c, np);
+}
+
+/* The offsets and mask of rows row0 .. of image b (x: that image) into
+ * this thread's tile (abl_dcn_om_at); returns it. */
+ABL_DCN_SPECIALISE float *abl_dcn_offsets_tile(struct abl_dcn_geom d, const float *const *wp,
+                                              const float *x, float *priv, int row0)
+{
+    const int gp = abl_dcn_gp(d), nom = 3 * gp, p = d.k * d.k;
+    const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w;
+    float *plane = priv, *stats = plane + (ptrdiff_t)d.c * d.w, *x1 = stats + 2 * d.w;
+    float *om = priv + abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d);
+    const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv);
+    if (abl_dlka_dw_cl(d)) {
+        const float *wt_t = priv + abl_dcn_priv_floats(d);
+        float *halo = priv + abl_dcn_priv_floats(d) + ((ptrdiff_t)d.k * d.k * d.c + 15) / 16 * 16;
+        abl_dlka_dw_ln_gelu_cl(d, wp, x, wt_t, halo, row0, rows, x1);
+    } else {
+        for (int r = 0; r < rows; r++) {
+            abl_dw_row(x, wp[0], wp[1], d.c, d.h, d.w, d.k, row0 + r, plane);
+            abl_ln_gelu_row(plane, d.c, d.w, wp[2], wp[3], 1e-6f, stats,
+                            x1 + (ptrdiff_t)r * d.w * d.c);
+        }
     }
     /* offsets into columns [0, 2GP), mask logits into [2GP, 3GP): one product */
-    abl_dcn_lin_run(x1, d.c, 1, d.c, k.wom, k.bom, nom, omt, nom, np);
-    abl_dcn_softmax_rows(omt + 2 * gp, np, nom, d.g, p);
+    abl_dcn_lin_run(x1, d.c, 1, d.c, k.wom, k.bom, nom, om, nom, np);
+    abl_dcn_softmax_rows(om + 2 * gp, np, nom, d.g, p);
+    return om;
 }
 
 /* The kernel-point grid of MODULES.md 6.1 step 4, repeated per group:
@@ -140,24 +261,35 @@ ABL_DCN_SPECIALISE void abl_dcn_grid(struct abl_dcn_geom d, float *grid_x, float
     }
 }
 
-/* Phase B for rows row0 .. of image b: core (channels last, in the tile),
- * then y = output_proj(core) written NCHW (y: that image). */
-ABL_DCN_SPECIALISE void abl_dcn_phase_b(struct abl_dcn_geom d, const float *const *wp, const float *xp,
-                                   const float *om, float *priv, float *y, int row0)
+/* The sampling of phase B for rows row0 .. of image b: core (channels
+ * last, np x c, in this thread's tile) from om, the tile's offsets and
+ * mask (abl_dcn_offsets_tile); returns it. */
+ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp, const float *om,
+                                         float *priv, int row0, int np)
 {
     const int gp = abl_dcn_gp(d), gpv = abl_dcn_gpv(gp), nom = 3 * gp, p = d.k * d.k;
-    const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
-    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
     float *core = priv + (ptrdiff_t)d.c * d.w + 2 * d.w;
     float *wt = core + (ptrdiff_t)d.tr * d.w * d.c, *grid_x = wt + 8 * gpv, *grid_y = grid_x + gpv;
     int32_t *idx = (int32_t *)(wt + 4 * gpv), *keep = idx + gpv;
     abl_dcn_grid(d, grid_x, grid_y);
     for (int t = 0; t < np; t++) {
         const int nout = abl_dcn_corners(gp, d.h, d.w, 1.0f, grid_x, grid_y,
-                                         om + (ptrdiff_t)(p0 + t) * nom, 1, row0 + t / d.w,
+                                         om + (ptrdiff_t)t * nom, 1, row0 + t / d.w,
                                          t % d.w, idx, wt, d.skip, keep);
         abl_dcn_core(xp, d.c, d.h, d.w, d.g, p, idx, wt, nout, keep, core + (ptrdiff_t)t * d.c);
     }
+    return core;
+}
+
+/* Phase B for rows row0 .. of image b: core (channels last, in the tile),
+ * then y = output_proj(core) written NCHW (y: that image). */
+ABL_DCN_SPECIALISE void abl_dcn_phase_b(struct abl_dcn_geom d, const float *const *wp, const float *x,
+                                   const float *xp, float *priv, float *y, int row0)
+{
+    const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
+    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
+    const float *om = abl_dcn_offsets_tile(d, wp, x, priv, row0);
+    const float *core = abl_dcn_sample(d, xp, om, priv, row0, np);
     float *dst = y + p0;
     if (abl_direct_ok(1, 1, d.c)) { /* y[o][t] = outb[o] + sum_c out[o][c] core[t][c] */
         const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv);
@@ -173,45 +305,124 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_b(struct abl_dcn_geom d, const float *cons
                 1.0f, dst, (int)hw);
 }
 
+/* The attention's end fused into its last DCNv3 layer.  conv1 (a 1x1 conv
+ * with bias) only ever reads that layer's output a1 = out core + out_b, so
+ * it folds into output_proj: conv1(a1) = (c1 out) core + (c1 out_b + c1_b).
+ * Phase B then applies the folded product to each sampled tile and runs
+ * the gate by u, proj_2 and the residuals while the tile is in L2: one
+ * c x c product per pixel less, and a1 is never written nor read back.
+ * wf, bf: the folded weight (c x c) and bias, shared. */
+struct abl_dlka_fused_tail {
+    const float *wf, *bf, *wp2, *bp2; /* folded conv1 o output_proj; proj_2 */
+    const float *u;                    /* the attention's u, n c h w */
+    struct abl_dlka_io io;
+};
+
+/* Shared floats of the folded weight and bias (after the layers' own). */
+static inline ptrdiff_t abl_dlka_fold_floats(int c)
+{
+    return ((ptrdiff_t)c * c + 15) / 16 * 16 + (c + 15) / 16 * 16;
+}
+
+/* Rows o0 .. o1 - 1 of the fold: wf[o][i] = sum_m c1[o][m] out[m][i],
+ * bf[o] = c1_b[o] + sum_m c1[o][m] out_b[m]; bf at wf + c c rounded up.
+ * One sgemm (c^3 / nthreads multiply-adds: at c = 128 a third of what
+ * conv1 costs per call at 20 x 20, at the sgemm's rate). */
+static inline void abl_dlka_fold_rows(int c, const float *out, const float *out_b, const float *c1,
+                                      const float *c1_b, int o0, int o1, float *wf)
+{
+    if (o1 <= o0)
+        return;
+    float *bf = wf + ((ptrdiff_t)c * c + 15) / 16 * 16;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, o1 - o0, c, c, 1.0f, c1 + (ptrdiff_t)o0 * c,
+                c, out, c, 0.0f, wf + (ptrdiff_t)o0 * c, c);
+    for (int o = o0; o < o1; o++) {
+        const float *co = c1 + (ptrdiff_t)o * c;
+        float acc = c1_b[o];
+        for (int m = 0; m < c; m++)
+            acc += co[m] * out_b[m];
+        bf[o] = acc;
+    }
+}
+
+/* Phase B of the last layer with the attention's end (abl_dlka_fused_tail):
+ * rows row0 .. of image b.  The tile's core, transposed to planar, is
+ * gated and projected by abl_dlka_tail_tile; its scratch is the core's
+ * own floats (free once transposed). */
+ABL_DCN_SPECIALISE void abl_dcn_phase_b_tail(struct abl_dcn_geom d, const float *const *wp,
+                                        const float *x, const float *xp, float *priv,
+                                        const struct abl_dlka_fused_tail *ft, int b, int row0)
+{
+    const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
+    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
+    const float *om = abl_dcn_offsets_tile(d, wp, x, priv, row0);
+    float *core = abl_dcn_sample(d, xp, om, priv, row0, np);
+    const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv);
+    abl_transpose(core, d.c, k.coret, np, np, d.c);
+    abl_dlka_tail_tile(d.c, (int)hw, np, ft->wf, ft->bf, k.coret, np, ft->wp2, ft->bp2, ft->io,
+                       ft->u + b * d.c * hw, b, p0, core);
+}
+
 /* One DCNv3 layer over the batch: src -> dst (n c h w, contiguous images);
  * wp: its 12 weights (6.1 item 2 order); shared: abl_dcn_shared_floats;
- * priv: this thread's abl_dcn_priv_floats.  Every thread calls it. */
+ * priv: this thread's abl_dcn_priv_floats; ft: NULL, or the attention's
+ * end to fuse into phase B (dst then unused).  Every thread calls it. */
 ABL_DCN_SPECIALISE void abl_dcn_layer(struct abl_dcn_geom d, const float *const *wp, const float *src,
-                                 float *dst, float *shared, float *priv)
+                                 float *dst, float *shared, float *priv,
+                                 const struct abl_dlka_fused_tail *ft)
 {
     _Static_assert(sizeof(int32_t) == sizeof(float), "the corner indices share the float workspace");
-    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w, img = d.c * hw, nom = 3 * abl_dcn_gp(d);
+    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w, img = d.c * hw;
     const int ntr = (d.h + d.tr - 1) / d.tr;
-    float *xp = shared, *om = shared + ((ptrdiff_t)d.n * hw * d.c + 15) / 16 * 16;
+    float *xp = shared;
     abl_dcn_pack(d, wp, priv);
 #pragma omp for schedule(static)
     for (int job = 0; job < d.n * ntr; job++) {
         const int b = job / ntr;
-        abl_dcn_phase_a(d, wp, src + b * img, xp + b * hw * d.c, om + b * hw * nom, priv,
-                        job % ntr * d.tr);
+        abl_dcn_phase_a(d, src + b * img, xp + b * hw * d.c, priv, job % ntr * d.tr);
     }
 #pragma omp for schedule(static)
     for (int job = 0; job < d.n * ntr; job++) {
         const int b = job / ntr;
-        abl_dcn_phase_b(d, wp, xp + b * hw * d.c, om + b * hw * nom, priv, dst + b * img,
-                        job % ntr * d.tr);
+        if (ft)
+            abl_dcn_phase_b_tail(d, wp, src + b * img, xp + b * hw * d.c, priv, ft, b,
+                                 job % ntr * d.tr);
+        else
+            abl_dcn_phase_b(d, wp, src + b * img, xp + b * hw * d.c, priv, dst + b * img,
+                            job % ntr * d.tr);
     }
+}
+
+/* Where the folded conv1 lives in the attention's shared floats: after the
+ * larger layer's abl_dcn_shared_floats. */
+static inline ptrdiff_t abl_dlka_fold_at(struct abl_dcn_geom d0, struct abl_dcn_geom d1)
+{
+    const ptrdiff_t s0 = abl_dcn_shared_floats(d0), s1 = abl_dcn_shared_floats(d1);
+    return s0 > s1 ? s0 : s1;
 }
 
 /* The DCNv3 attention (blog: two 3x3 layers; dcnv3_lka: 5x5, then 7x7
  * dilation 3): w its weights in state_dict order (proj_1 2, layer 0 12,
- * layer 1 12, conv1 2, proj_2 2); u, a0, a1 shared n c h w each; dshared:
- * the larger layer's abl_dcn_shared_floats; priv: max of both layers'
- * abl_dcn_priv_floats and c x the attention's widest tile. */
+ * layer 1 12, conv1 2, proj_2 2); u, a0 shared n c h w each (a1, the
+ * second layer's output, is never formed: abl_dlka_fused_tail); dshared:
+ * the larger layer's abl_dcn_shared_floats, then abl_dlka_fold_floats;
+ * priv: max of both layers' abl_dcn_priv_floats + abl_dlka_dw_cl_floats +
+ * abl_dcn_om_tile_floats and c x the attention's widest tile. */
 ABL_DCN_SPECIALISE void abl_dlka_dcnv3(struct abl_dlka_geom g, struct abl_dcn_geom d0,
                                   struct abl_dcn_geom d1, const float *const *w,
-                                  struct abl_dlka_io io, float *u, float *a0, float *a1,
-                                  float *dshared, float *priv)
+                                  struct abl_dlka_io io, float *u, float *a0, float *dshared,
+                                  float *priv)
 {
+    float *wf = dshared + abl_dlka_fold_at(d0, d1);
+    const int nth = omp_get_num_threads(), me = omp_get_thread_num();
+    /* each thread folds its share of conv1's rows; the barriers of the
+     * loops below make them visible before the last layer's phase B */
+    abl_dlka_fold_rows(g.c, w[24], w[25], w[26], w[27], g.c * me / nth, g.c * (me + 1) / nth, wf);
     abl_dlka_head(g, w, io, u);
-    abl_dcn_layer(d0, w + 2, u, a0, dshared, priv);
-    abl_dcn_layer(d1, w + 14, a0, a1, dshared, priv);
-    abl_dlka_tail(g, w + 26, io, u, a1, priv);
+    abl_dcn_layer(d0, w + 2, u, a0, dshared, priv, NULL);
+    const struct abl_dlka_fused_tail ft = {wf, wf + ((ptrdiff_t)g.c * g.c + 15) / 16 * 16, w[28], w[29],
+                                           u, io};
+    abl_dcn_layer(d1, w + 14, a0, NULL, dshared, priv, &ft);
 }
 
 #endif
