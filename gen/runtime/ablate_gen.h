@@ -11,7 +11,8 @@
  *                           parallel region that calls BLAS)
  *   abl_bn_fold             BatchNorm (inference) -> per-channel scale/shift
  *   abl_expf, abl_silu      vectorisable e^x and SiLU
- *   abl_exp2_16, abl_exp2_8    2^u on 16 / 8 lanes, AVX-512 (one polynomial)
+ *   abl_exp2_frac16, abl_exp2_8  2^f on 16 lanes (the sigmoid's), 2^u on 8
+ *                           (ACmix's softmax): one polynomial, AVX-512
  *   abl_sigmoid16, abl_silu16  SiLU / sigmoid on 16 lanes, AVX-512, no division
  *   abl_dfl_chunk           Detect's DFL expectation over a run of pixels
  *   abl_softmax_cols        softmax down the rows of a [n][vl] block, per column
@@ -132,7 +133,8 @@ static inline __m512 abl_frac16(__m512 u)
 #endif
 }
 
-/* 2^f for f in [0, 1) (a rounding either side is harmless), 16 lanes */
+/* 2^f for f in [0, 1) (a rounding either side is harmless), 16 lanes; the
+ * sigmoid below adds its u_lo to f, so it applies 2^floor(u) itself */
 static inline __m512 abl_exp2_frac16(__m512 f)
 {
     __m512 p = _mm512_set1_ps(abl_exp2_poly[0]);
@@ -141,11 +143,9 @@ static inline __m512 abl_exp2_frac16(__m512 f)
     return p;
 }
 
-/* 2^u, 16 lanes */
-static inline __m512 abl_exp2_16(__m512 u) { return _mm512_scalef_ps(abl_exp2_frac16(abl_frac16(u)), u); }
-
 #ifdef __AVX512VL__
-/* The same on 8 lanes (ACmix's softmax works on 8-column chunks). */
+/* The same on 8 lanes, and 2^u = scalef(2^f, u) (ACmix's softmax works on
+ * 8-column chunks). */
 static inline __m256 abl_frac8(__m256 u)
 {
 #ifdef __AVX512DQ__
