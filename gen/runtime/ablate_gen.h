@@ -123,45 +123,35 @@ static inline float abl_silu(float v) { return v / (1.0f + abl_expf(-v)); }
 static const float abl_exp2_poly[6] = {1.8656508654e-03f, 9.0217962552e-03f, 5.5794752205e-02f,
                                        2.4016664387e-01f, 6.9315101434e-01f, 1.0f};
 
-/* u - floor(u), exact, on 16 lanes */
-static inline __m512 abl_frac16(__m512 u)
-{
+/* u - floor(u), exact (vreduceps under AVX512DQ), on the vector width
+ * whose intrinsics start with P (_mm512, _mm256) */
 #ifdef __AVX512DQ__
-    return _mm512_reduce_ps(u, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+#define ABL_FRAC(P, u) P##_reduce_ps(u, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)
 #else
-    return _mm512_sub_ps(u, _mm512_roundscale_ps(u, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
+#define ABL_FRAC(P, u) P##_sub_ps(u, P##_roundscale_ps(u, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC))
 #endif
-}
 
-/* 2^f for f in [0, 1) (a rounding either side is harmless), 16 lanes; the
- * sigmoid below adds its u_lo to f, so it applies 2^floor(u) itself */
-static inline __m512 abl_exp2_frac16(__m512 f)
-{
-    __m512 p = _mm512_set1_ps(abl_exp2_poly[0]);
-    for (int i = 1; i < 6; i++)
-        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(abl_exp2_poly[i]));
-    return p;
-}
+/* abl_fracN(u) = u - floor(u) and abl_exp2_fracN(f) = 2^f for f in [0, 1)
+ * (a rounding either side is harmless) on N lanes of type T: one
+ * definition for both widths. */
+#define ABL_EXP2_PIECES(N, T, P)                                                                   \
+    static inline T abl_frac##N(T u) { return ABL_FRAC(P, u); }                                   \
+    static inline T abl_exp2_frac##N(T f)                                                          \
+    {                                                                                              \
+        T p = P##_set1_ps(abl_exp2_poly[0]);                                                       \
+        for (int i = 1; i < 6; i++)                                                                \
+            p = P##_fmadd_ps(p, f, P##_set1_ps(abl_exp2_poly[i]));                                 \
+        return p;                                                                                  \
+    }
+
+/* 16 lanes: the sigmoid below adds its u_lo to f, so it applies 2^floor(u)
+ * itself */
+ABL_EXP2_PIECES(16, __m512, _mm512)
 
 #ifdef __AVX512VL__
-/* The same on 8 lanes, and 2^u = scalef(2^f, u) (ACmix's softmax works on
- * 8-column chunks). */
-static inline __m256 abl_frac8(__m256 u)
-{
-#ifdef __AVX512DQ__
-    return _mm256_reduce_ps(u, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-#else
-    return _mm256_sub_ps(u, _mm256_roundscale_ps(u, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
-#endif
-}
-
-static inline __m256 abl_exp2_frac8(__m256 f)
-{
-    __m256 p = _mm256_set1_ps(abl_exp2_poly[0]);
-    for (int i = 1; i < 6; i++)
-        p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(abl_exp2_poly[i]));
-    return p;
-}
+/* 8 lanes (ACmix's softmax works on 8-column chunks), and 2^u =
+ * scalef(2^f, u) */
+ABL_EXP2_PIECES(8, __m256, _mm256)
 
 static inline __m256 abl_exp2_8(__m256 u) { return _mm256_scalef_ps(abl_exp2_frac8(abl_frac8(u)), u); }
 #endif
