@@ -68,17 +68,19 @@ static inline void abl_reflect_pad_rows(const float *src, float *dst, int h, int
  * chain of 121 dependent vmaxps at kernel_att 11).  With AVX-512VL the
  * exponential is 2^t, t = (x - mx) log2(e) in one fused multiply-subtract
  * (the rounding of mx log2(e) is common to the column and cancels in the
- * normalisation), k = round(t) by vrndscaleps, 2^(t - k) on [-1/2, 1/2] by
- * a degree-6 polynomial (a minimax fit for relative error: 1.9e-9, 7.9e-8
- * in float with FMA Horner, where abl_expf's Cody-Waite reduction and
- * degree-7 polynomial are about 6e-8), 2^k applied by vscalefps: 11 vector
- * operations per 8 exponentials, with the max and sum 15 before (22 with
- * abl_expf's exp2 by integer shifts).  No clamp: t <= 0, and scalef gives
- * e^x -> 0 below -87 where abl_expf stops at e^-87 ~ 1.6e-38, which no sum
- * of at least 1 sees.  Profiled on a 2-vCPU Zen 4 (ACmix 64 @ 80x80,
- * kernel_att 11, head 4, 1 thread): the softmax had been a quarter of the
- * attention's time.  Without AVX-512VL it is abl_softmax_cols, which finds
- * the max itself (mx unused). */
+ * normalisation), then abl_exp2_8 (ablate_gen.h, the SiLU epilogues'
+ * polynomial: f = t - floor(t) by vreduceps, degree 5 on [0, 1), 2^floor(t)
+ * by vscalefps): 9 vector operations per 8 exponentials with the sum (its
+ * own degree-6 polynomial on [-1/2, 1/2] had taken 11).  Against
+ * float64, windows of 9 to 121 logits: the normalised probabilities'
+ * largest relative error 9.6e-7 with logits within +-0.5, 4.0e-6 within
+ * +-100 (the degree-6 polynomial's: 8.3e-7, 3.9e-6; both mostly t's own
+ * rounding; docs/modules/acmix.md fifth pass).  No clamp: t <= 0, and scalef gives e^x -> 0 below -87 where
+ * abl_expf stops at e^-87 ~ 1.6e-38, which no sum of at least 1 sees.
+ * Profiled on a 2-vCPU Zen 4 (ACmix 64 @ 80x80, kernel_att 11, head 4, 1
+ * thread): the softmax had been a quarter of the attention's time.
+ * Without AVX-512VL it is abl_softmax_cols, which finds the max itself
+ * (mx unused). */
 static inline void abl_softmax_cols8(float *p, int n, const float *mx, float num, float *scale)
 {
 #if defined(__AVX512VL__)
@@ -86,19 +88,9 @@ static inline void abl_softmax_cols8(float *p, int n, const float *mx, float num
     const __m256 m2 = _mm256_mul_ps(_mm256_loadu_ps(mx), log2e);
     __m256 sum = _mm256_setzero_ps();
     for (int k = 0; k < n; k++) {
-        const __m256 t = _mm256_fmsub_ps(_mm256_loadu_ps(p + 8 * k), log2e, m2);
-        const __m256 e = _mm256_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        const __m256 f = _mm256_sub_ps(t, e);
-        __m256 q = _mm256_fmadd_ps(_mm256_set1_ps(1.5345812426e-04f), f,
-                                   _mm256_set1_ps(1.3399930904e-03f));
-        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(9.6184890717e-03f));
-        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(5.5503286421e-02f));
-        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(2.4022646248e-01f));
-        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(6.9314718246e-01f));
-        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(1.0f));
-        q = _mm256_scalef_ps(q, e);
-        _mm256_storeu_ps(p + 8 * k, q);
-        sum = _mm256_add_ps(sum, q);
+        const __m256 e = abl_exp2_8(_mm256_fmsub_ps(_mm256_loadu_ps(p + 8 * k), log2e, m2));
+        _mm256_storeu_ps(p + 8 * k, e);
+        sum = _mm256_add_ps(sum, e);
     }
     _mm256_storeu_ps(scale, _mm256_div_ps(_mm256_set1_ps(num), sum));
 #else

@@ -11,7 +11,9 @@
  *                           parallel region that calls BLAS)
  *   abl_bn_fold             BatchNorm (inference) -> per-channel scale/shift
  *   abl_expf, abl_silu      vectorisable e^x and SiLU
- *   abl_sigmoid16, abl_silu16  the same on 16 lanes, AVX-512, no division
+ *   abl_exp2_frac16, abl_exp2_8  2^f on 16 lanes (the sigmoid's), 2^u on 8
+ *                           (ACmix's softmax): one polynomial, AVX-512
+ *   abl_sigmoid16, abl_silu16  SiLU / sigmoid on 16 lanes, AVX-512, no division
  *   abl_dfl_chunk           Detect's DFL expectation over a run of pixels
  *   abl_softmax_cols        softmax down the rows of a [n][vl] block, per column
  *   abl_bn_act_rows         y = act(y * scale + shift) over a block of rows
@@ -110,7 +112,51 @@ static inline float abl_expf(float x)
 static inline float abl_silu(float v) { return v / (1.0f + abl_expf(-v)); }
 
 #ifdef __AVX512F__
-/* The same on 16 lanes, for the epilogues that run on every output
+/* 2^u on vector lanes, shared by the SiLU / sigmoid epilogues below and
+ * ACmix's softmax (ablate_acmix.h): 2^u = 2^floor(u) * 2^f, f = u -
+ * floor(u) in [0, 1) (vreduceps, one instruction, under AVX512DQ), 2^f
+ * by a degree-5 polynomial (relative-error minimax fit on [0, 1], 8.8e-8
+ * in exact arithmetic; in float with FMA Horner 1.7e-7, measured at every
+ * float of [-1, 1] and sampled over [-20, 20]), 2^floor(u)
+ * applied by vscalefps (no integer steps, no clamp: u below -150 gives 0,
+ * above 128 +inf).  The coefficients, highest degree first. */
+static const float abl_exp2_poly[6] = {1.8656508654e-03f, 9.0217962552e-03f, 5.5794752205e-02f,
+                                       2.4016664387e-01f, 6.9315101434e-01f, 1.0f};
+
+/* u - floor(u), exact (vreduceps under AVX512DQ), on the vector width
+ * whose intrinsics start with P (_mm512, _mm256) */
+#ifdef __AVX512DQ__
+#define ABL_FRAC(P, u) P##_reduce_ps(u, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)
+#else
+#define ABL_FRAC(P, u) P##_sub_ps(u, P##_roundscale_ps(u, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC))
+#endif
+
+/* abl_fracN(u) = u - floor(u) and abl_exp2_fracN(f) = 2^f for f in [0, 1)
+ * (a rounding either side is harmless) on N lanes of type T: one
+ * definition for both widths. */
+#define ABL_EXP2_PIECES(N, T, P)                                                                   \
+    static inline T abl_frac##N(T u) { return ABL_FRAC(P, u); }                                   \
+    static inline T abl_exp2_frac##N(T f)                                                          \
+    {                                                                                              \
+        T p = P##_set1_ps(abl_exp2_poly[0]);                                                       \
+        for (int i = 1; i < 6; i++)                                                                \
+            p = P##_fmadd_ps(p, f, P##_set1_ps(abl_exp2_poly[i]));                                 \
+        return p;                                                                                  \
+    }
+
+/* 16 lanes: the sigmoid below adds its u_lo to f, so it applies 2^floor(u)
+ * itself */
+ABL_EXP2_PIECES(16, __m512, _mm512)
+
+#ifdef __AVX512VL__
+/* 8 lanes (ACmix's softmax works on 8-column chunks), and 2^u =
+ * scalef(2^f, u) */
+ABL_EXP2_PIECES(8, __m256, _mm256)
+
+static inline __m256 abl_exp2_8(__m256 u) { return _mm256_scalef_ps(abl_exp2_frac8(abl_frac8(u)), u); }
+#endif
+
+/* SiLU and sigmoid on 16 lanes, for the epilogues that run on every output
  * element (abl_bn_act_rows, the Winograd output, Detect's sigmoid).  On
  * Zen 4 an epilogue is bound by its count of vector ops (about one zmm op
  * a cycle): abl_silu vectorised by gcc takes ~24 (and a vdivps), this
@@ -118,9 +164,7 @@ static inline float abl_silu(float v) { return v / (1.0f + abl_expf(-v)); }
  *   v clamped to [-87, 87] (NaN -> 87: v * sigmoid(v) stays NaN, and
  *       +-inf stays +-inf), u = -v log2(e) as a float pair u + u_lo (FMA:
  *       the product's rounding and log2(e)'s own, so large |v| lose nothing);
- *   e^-v = 2^u = 2^floor(u) * 2^f, f = u - floor(u) in [0, 1) (vreduceps,
- *       plus u_lo), 2^f by a degree-5 polynomial (relative-error minimax
- *       fit on [0, 1], 8.8e-8 in exact arithmetic), 2^floor(u) by vscalefps;
+ *   e^-v = 2^u as abl_exp2_16, with u_lo added to the fraction;
  *   sigmoid = 1 / (1 + e^-v): vrcp14ps (relative error < 2^-14), one Newton
  *       step r' = r + r (1 - d r) (error ~ 2^-28).
  * Measured against double precision, every 16th float of [-90, 90]: the
@@ -137,18 +181,7 @@ static inline __m512 abl_sigmoid16(__m512 v)
     const __m512 u = _mm512_mul_ps(vc, nlog2e);
     /* the product's rounding error and that of log2(e) in float */
     const __m512 lo = _mm512_fmadd_ps(vc, _mm512_set1_ps(-1.925963e-8f), _mm512_fmsub_ps(vc, nlog2e, u));
-#ifdef __AVX512DQ__
-    const __m512 fr = _mm512_reduce_ps(u, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-#else
-    const __m512 fr = _mm512_sub_ps(u, _mm512_roundscale_ps(u, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
-#endif
-    const __m512 f = _mm512_add_ps(fr, lo);
-    __m512 p = _mm512_set1_ps(1.8656508654e-03f);
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.0217962552e-03f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5794752205e-02f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4016664387e-01f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9315101434e-01f));
-    p = _mm512_fmadd_ps(p, f, one);
+    const __m512 p = abl_exp2_frac16(_mm512_add_ps(abl_frac16(u), lo));
     const __m512 d = _mm512_add_ps(one, _mm512_scalef_ps(p, u)); /* 1 + e^-v */
     const __m512 rc = _mm512_rcp14_ps(d);
     return _mm512_fmadd_ps(rc, _mm512_fnmadd_ps(d, rc, one), rc);
