@@ -184,7 +184,6 @@ end
 local COL_NCHW_MAX_K = 32
 local function col_nchw_plan(s)
   s.COL_NCHW = (s.N * s.C <= COL_NCHW_MAX_K) and 1 or 0
-  s.COL_FUSED = (s.COL_NCHW == 1 and s.C % 16 == 0) and 1 or 0
 end
 
 local function direct_plan(s)

@@ -20,7 +20,6 @@
 #include <stddef.h>
 
 #include "ablate_gen.h"
-#include "ablate_sample.h"
 
 #ifdef __AVX512F__
 #include <immintrin.h>
@@ -78,72 +77,6 @@ static inline void abl_akc_col_nchw(const float *restrict st_t, ptrdiff_t ldst, 
             else if (left > 0)
                 _mm512_mask_storeu_ps(yi + 16 * j, (__mmask16)((1u << left) - 1), v[j]);
         }
-    }
-}
-
-/* v[0..15] (16 rows of 16 floats) transposed in place: v[i][j] <- v[j][i]. */
-static inline void abl_akc_transpose16(__m512 v[16])
-{
-    __m512 t[16];
-#pragma GCC unroll 8
-    for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_ps(v[i], v[i + 1]);
-        t[i + 1] = _mm512_unpackhi_ps(v[i], v[i + 1]);
-    }
-#pragma GCC unroll 4
-    for (int i = 0; i < 16; i += 4) {
-        v[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
-        v[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
-        v[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
-        v[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
-    }
-    /* rows i (of a group of 4) now hold columns i, i+4, i+8, i+12 of the 4x4
-     * blocks; the 128-bit lanes are put in place in two steps */
-#pragma GCC unroll 4
-    for (int i = 0; i < 4; i++) {
-        t[i] = _mm512_shuffle_f32x4(v[i], v[i + 4], 0x88);
-        t[i + 4] = _mm512_shuffle_f32x4(v[i], v[i + 4], 0xdd);
-        t[i + 8] = _mm512_shuffle_f32x4(v[i + 8], v[i + 12], 0x88);
-        t[i + 12] = _mm512_shuffle_f32x4(v[i + 8], v[i + 12], 0xdd);
-    }
-#pragma GCC unroll 4
-    for (int i = 0; i < 4; i++) {
-        v[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
-        v[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
-        v[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
-        v[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xdd);
-    }
-}
-
-/* The samples of one point for 16 pixels t0 .. t0 + 15 (pixels from t0 +
- * nvalid on repeat pixel t0 + nvalid - 1), written pixel-minor:
- * dst[c * ldd + p] = ((g_lt x_lt[c] + g_rb x_rb[c]) + g_lb x_lb[c]) + g_rt x_rt[c]
- * (the reference's order, every product rounded) for channels c < inc (a
- * multiple of 16), the corners inc-vectors of the channels-last xp at the
- * pixel indices lt[t] ... : 16 pixels x 16 channels in registers,
- * transposed there, stored as 16 rows of 16 pixels. */
-ABL_NO_FP_CONTRACT static inline void abl_akc_gather_t16(const float *xp, int inc, const int32_t *lt,
-                                                         const int32_t *rb,
-                                      const int32_t *lb, const int32_t *rt, const float *g_lt,
-                                      const float *g_rb, const float *g_lb, const float *g_rt, int t0,
-                                      int nvalid, float *dst, ptrdiff_t ldd)
-{
-    ABL_NO_FP_CONTRACT_BODY
-    for (int c0 = 0; c0 < inc; c0 += 16) {
-        __m512 v[16];
-#pragma GCC unroll 16
-        for (int p = 0; p < 16; p++) {
-            const int t = t0 + (p < nvalid ? p : nvalid - 1);
-            const __m512 a = _mm512_mul_ps(_mm512_set1_ps(g_lt[t]), _mm512_loadu_ps(xp + (size_t)lt[t] * inc + c0));
-            const __m512 b = _mm512_mul_ps(_mm512_set1_ps(g_rb[t]), _mm512_loadu_ps(xp + (size_t)rb[t] * inc + c0));
-            const __m512 c = _mm512_mul_ps(_mm512_set1_ps(g_lb[t]), _mm512_loadu_ps(xp + (size_t)lb[t] * inc + c0));
-            const __m512 d = _mm512_mul_ps(_mm512_set1_ps(g_rt[t]), _mm512_loadu_ps(xp + (size_t)rt[t] * inc + c0));
-            v[p] = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a, b), c), d);
-        }
-        abl_akc_transpose16(v);
-#pragma GCC unroll 16
-        for (int c = 0; c < 16; c++)
-            _mm512_storeu_ps(dst + (ptrdiff_t)(c0 + c) * ldd, v[c]);
     }
 }
 
