@@ -70,8 +70,9 @@ static const char *target_archs(void)
 }
 
 /* Everything a recipe points into. */
-struct nvcc_cmd {
-    char nvcc[GEN_PATH_MAX];
+struct cuda_cmd {
+    char tool[GEN_PATH_MAX];       /* nvcc (device build) */
+    char tool_words[GEN_PATH_MAX]; /* $CXX, split into pre[] (host emulation) */
     char id[512];
     char inc[GEN_PATH_MAX + 16];
     char gencode[CUDA_ARCHS_MAX][64];
@@ -79,32 +80,35 @@ struct nvcc_cmd {
     int npre, npost;
 };
 
-static int nvcc_identity(struct nvcc_cmd *c, const char *mode, char *err, size_t errlen)
-{
-    char out[1024], *argv[] = {c->nvcc, "--version", NULL};
-    if (gen_run_capture(argv, out, sizeof out) != 0) {
-        snprintf(err, errlen, "cannot run %s --version", c->nvcc);
-        return -1;
-    }
-    char *last = out, *line = strstr(out, "release");
-    if (!line) /* the last non-empty line: "Build cuda_13.0.r13.0/..." */
-        for (char *p = out; (p = strchr(p, '\n')) && p[1]; p++)
-            last = p + 1;
-    else
-        last = line;
-    last[strcspn(last, "\n")] = 0;
-    snprintf(c->id, sizeof c->id, "%s archs=%s %s", last, target_archs(), mode);
-    return 0;
-}
-
 static void add(char **argv, int *n, const char *word)
 {
     if (*n < ARGV_MAX - 1)
         argv[(*n)++] = (char *)word;
 }
 
+/* c->id = the last useful line of `argv --version` + suffix: nvcc's
+ * "Cuda compilation tools, release ...", g++'s first line. */
+static int tool_identity(struct cuda_cmd *c, char *const *argv, int release_line,
+                         const char *suffix, char *err, size_t errlen)
+{
+    char out[1024];
+    if (gen_run_capture(argv, out, sizeof out) != 0) {
+        snprintf(err, errlen, "cannot run %s --version", argv[0]);
+        return -1;
+    }
+    char *last = out, *line = release_line ? strstr(out, "release") : out;
+    if (!line) /* the last non-empty line: "Build cuda_13.0.r13.0/..." */
+        for (char *p = out; (p = strchr(p, '\n')) && p[1]; p++)
+            last = p + 1;
+    else
+        last = line;
+    last[strcspn(last, "\n")] = 0;
+    snprintf(c->id, sizeof c->id, "%s %s", last, suffix);
+    return 0;
+}
+
 /* One -gencode per architecture of ABLATE_CUDA_ARCHS. */
-static int add_gencodes(struct nvcc_cmd *c, char *err, size_t errlen)
+static int add_gencodes(struct cuda_cmd *c, char *err, size_t errlen)
 {
     char archs[128];
     snprintf(archs, sizeof archs, "%s", target_archs());
@@ -123,38 +127,78 @@ static int add_gencodes(struct nvcc_cmd *c, char *err, size_t errlen)
     return 0;
 }
 
-static int nvcc_recipe(const struct gen_env *env, enum cuda_build mode, int load, int cudnn,
-                       struct nvcc_cmd *c, struct gen_recipe *r, char *err, size_t errlen)
+/* Host emulation: the .cu text as C++ by the host C++ compiler ($CXX, else
+ * g++, the compiler nvcc itself hands host code to).  Under
+ * -DABLATE_CUDA_HOST_EMU the text is host C++ (ablate_cuda.h maps the CUDA
+ * qualifiers away; every __global__ kernel and launch sits behind
+ * #ifndef ABLATE_CUDA_HOST_EMU), so nvcc's front end and device passes only
+ * cost time there (~1.1 CPU-s a build against ~0.25); the device build keeps
+ * nvcc and checks the CUDA side. */
+static int emu_recipe(const struct gen_env *env, struct cuda_cmd *c, char *err, size_t errlen)
 {
-    memset(c, 0, sizeof *c);
-    if (cuda_find_nvcc(c->nvcc, sizeof c->nvcc, err, errlen) != 0 ||
-        nvcc_identity(c, mode == CUDA_HOST_EMU ? "host-emulation" : "device", err, errlen) != 0)
+    const char *cxx = getenv("CXX");
+    snprintf(c->tool_words, sizeof c->tool_words, "%s", cxx && *cxx ? cxx : "g++");
+    char *save = NULL;
+    for (char *w = strtok_r(c->tool_words, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+        add(c->pre, &c->npre, w);
+    if (c->npre == 0) {
+        snprintf(err, errlen, "no C++ compiler configured (CXX is empty)");
+        return -1;
+    }
+    char *version[ARGV_MAX + 1];
+    memcpy(version, c->pre, (size_t)c->npre * sizeof *version);
+    version[c->npre] = "--version";
+    version[c->npre + 1] = NULL;
+    if (tool_identity(c, version, 0, "host-emulation", err, errlen) != 0)
+        return -1;
+    snprintf(c->inc, sizeof c->inc, "-I%s/gen/runtime", env->root);
+    static const char *const flags[] = {"-x", "c++", "-O3", "-std=c++17", "-shared", "-fPIC",
+                                        "-DABLATE_CUDA_HOST_EMU", "-fopenmp", "-march=native",
+                                        OPENBLAS_INC};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        add(c->pre, &c->npre, flags[i]);
+    add(c->pre, &c->npre, c->inc);
+    add(c->post, &c->npost, "-lopenblas");
+    add(c->post, &c->npost, "-lgomp");
+    return 0;
+}
+
+/* Device build: nvcc, one -gencode per target architecture, ptxas -v. */
+static int device_recipe(const struct gen_env *env, int cudnn, struct cuda_cmd *c, char *err,
+                         size_t errlen)
+{
+    if (cuda_find_nvcc(c->tool, sizeof c->tool, err, errlen) != 0)
+        return -1;
+    char *version[] = {c->tool, "--version", NULL}, suffix[160];
+    snprintf(suffix, sizeof suffix, "archs=%s device", target_archs());
+    if (tool_identity(c, version, 1, suffix, err, errlen) != 0)
         return -1;
     snprintf(c->inc, sizeof c->inc, "-I%s/gen/runtime", env->root);
     static const char *const common[] = {"-x", "cu", "-O3", "-std=c++17", "-shared",
                                          "-Xcompiler", "-fPIC"};
-    add(c->pre, &c->npre, c->nvcc);
+    add(c->pre, &c->npre, c->tool);
     for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
         add(c->pre, &c->npre, common[i]);
     add(c->pre, &c->npre, c->inc);
-    if (mode == CUDA_HOST_EMU) {
-        static const char *const emu[] = {"-DABLATE_CUDA_HOST_EMU", "-Xcompiler",
-                                          "-fopenmp,-march=native", OPENBLAS_INC};
-        for (size_t i = 0; i < sizeof emu / sizeof emu[0]; i++)
-            add(c->pre, &c->npre, emu[i]);
-        add(c->post, &c->npost, "-lopenblas");
-        add(c->post, &c->npost, "-lgomp");
-    } else {
-        if (add_gencodes(c, err, errlen) != 0)
-            return -1;
-        add(c->pre, &c->npre, "-Xptxas");
-        add(c->pre, &c->npre, "-v");
-        add(c->post, &c->npost, "-cudart");
-        add(c->post, &c->npost, "shared");
-        add(c->post, &c->npost, "-lcublas");
-        if (cudnn)
-            add(c->post, &c->npost, "-lcudnn");
-    }
+    if (add_gencodes(c, err, errlen) != 0)
+        return -1;
+    add(c->pre, &c->npre, "-Xptxas");
+    add(c->pre, &c->npre, "-v");
+    add(c->post, &c->npost, "-cudart");
+    add(c->post, &c->npost, "shared");
+    add(c->post, &c->npost, "-lcublas");
+    if (cudnn)
+        add(c->post, &c->npost, "-lcudnn");
+    return 0;
+}
+
+static int cuda_recipe(const struct gen_env *env, enum cuda_build mode, int load, int cudnn,
+                       struct cuda_cmd *c, struct gen_recipe *r, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    if ((mode == CUDA_HOST_EMU ? emu_recipe(env, c, err, errlen)
+                               : device_recipe(env, cudnn, c, err, errlen)) != 0)
+        return -1;
     *r = (struct gen_recipe){.ext = "cu", .pre = c->pre, .npre = c->npre, .post = c->post,
                              .npost = c->npost, .id = c->id, .hash_cpu = mode == CUDA_HOST_EMU,
                              .load = load};
@@ -174,10 +218,10 @@ enum gen_status cuda_build(const struct gen_env *env, const struct args *a, stru
     char *src = gen_render_script(env, script, a, in, variant, err, errlen);
     if (!src)
         return GEN_ERR_RENDER;
-    struct nvcc_cmd cmd;
+    struct cuda_cmd cmd;
     struct gen_recipe r;
     /* only a kernel that calls cuDNN links it: a machine may lack it */
-    if (nvcc_recipe(env, mode, load, strstr(src, "#include <cudnn.h>") != NULL, &cmd, &r, err,
+    if (cuda_recipe(env, mode, load, strstr(src, "#include <cudnn.h>") != NULL, &cmd, &r, err,
                     errlen) != 0) {
         free(src);
         return GEN_ERR_COMPILE;
@@ -215,10 +259,10 @@ enum gen_status cuda_build_glue(const struct gen_env *env, enum cuda_build mode,
     char *src = read_text(path, err, errlen);
     if (!src)
         return GEN_ERR_RENDER;
-    struct nvcc_cmd cmd;
+    struct cuda_cmd cmd;
     struct gen_recipe r;
     enum gen_status st = GEN_ERR_COMPILE;
-    if (nvcc_recipe(env, mode, load, 0, &cmd, &r, err, errlen) == 0)
+    if (cuda_recipe(env, mode, load, 0, &cmd, &r, err, errlen) == 0)
         st = gen_cache_build(env, src, &r, k, err, errlen);
     free(src);
     return st;

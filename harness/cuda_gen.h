@@ -1,14 +1,15 @@
 /* harness/cuda_gen.h — generated CUDA kernels: render gen/cuda_<gen>.lua,
- * compile the .cu with nvcc into the hash-keyed cache of gen_cc.c, load.
+ * compile the .cu into the hash-keyed cache of gen_cc.c, load.
  *
  * Two builds of one .cu (gen/runtime/ablate_cuda.h says what each holds):
- *   CUDA_HOST_EMU  nvcc -x cu -DABLATE_CUDA_HOST_EMU: the element functions
- *                  run on the CPU; loaded with the plain kernel ABI
+ *   CUDA_HOST_EMU  the host C++ compiler ($CXX, else g++) with -x c++
+ *                  -DABLATE_CUDA_HOST_EMU: the element functions run on the
+ *                  CPU; loaded with the plain kernel ABI
  *                  (impl=cuda-host:VARIANT).
  *   CUDA_DEVICE    nvcc with one -gencode per target architecture and
  *                  `-Xptxas -v`; needs a GPU to run (impl=cuda:VARIANT).
- * The cache key holds the source, nvcc's version line, the flags and the
- * target architectures (ABLATE_CUDA_ARCHS, default "80,90").
+ * The cache key holds the source, the compiler's version line, the flags and
+ * (device) the target architectures (ABLATE_CUDA_ARCHS, default "80,90").
  * Nothing here links CUDA into build/ablate: nvcc is a program we run, and
  * a device build is dlopen'ed only when a cuda backend is asked for.
  */
@@ -33,7 +34,7 @@ int cuda_find_nvcc(char *path, size_t len, char *err, size_t errlen);
 int cuda_variants(const struct gen_env *env, const struct op *op, char names[][GEN_NAME_MAX],
                   int max, char *err, size_t errlen);
 
-/* Render + nvcc (cached) + load (load = 0: compile only, for the check). */
+/* Render + compile (cached) + load (load = 0: compile only, for the check). */
 enum gen_status cuda_build(const struct gen_env *env, const struct args *a, struct shape4 in,
                            const char *variant, enum cuda_build mode, int load,
                            struct gen_kernel *k, char *err, size_t errlen);

@@ -377,7 +377,64 @@ static enum gen_status load(const struct gen_env *env, struct gen_kernel *k, cha
     return GEN_OK;
 }
 
-/* The C compiler's recipe: cc FLAGS -IRUNTIME CFLAGS -o SO SRC LIBS -lm. */
+/* ------------------------------------------------------------ precompiled header
+ *
+ * The system headers the generated C kernels include, parsed once per
+ * compiler, flags and CPU into a precompiled header that every kernel build
+ * force-includes (-include).  <immintrin.h> alone is ~0.14 of the ~0.7 CPU-s
+ * of a typical kernel build at -march=native; the PCH cuts a kernel build by
+ * ~20 % and leaves its machine code byte for byte the same.  All of these
+ * headers have include guards, so a kernel's own #include lines stay valid
+ * (and needed: the kernel source is the same text with or without the PCH).
+ * The compiler checks that the .gch matches the build's flags and silently
+ * parses the header text where it does not (-Winvalid-pch says so in the
+ * kernel's log); where the .gch cannot be built at all, kernels are built
+ * without -include. */
+static const char PCH_TEXT[] = "/* do not edit: written by ablate (harness/gen_cc.c) */\n"
+                               "#include <immintrin.h>\n#include <math.h>\n#include <stddef.h>\n"
+                               "#include <stdint.h>\n#include <string.h>\n#include <cblas.h>\n"
+                               "#include <omp.h>\n";
+
+/* BUILD/gen/pch-HASH/ablate_sys.h into path, its .gch built beside it by
+ * pre (the kernel's compiler and flags) unless there; HASH covers the text,
+ * the compiler's identity, pre and the CPU.  0, or -1: build without it. */
+static int pch_prepare(const struct gen_env *env, char *const *pre, int npre, const char *id,
+                       char *path, size_t len)
+{
+    uint64_t h = fnv1a(fnv1a(0xcbf29ce484222325ULL, PCH_TEXT), id);
+    for (int i = 0; i < npre; i++)
+        h = fnv1a(h, pre[i]);
+    h = hash_cpu(h);
+    char gen[GEN_PATH_MAX + 8], dir[GEN_PATH_MAX + 32], gch[GEN_PATH_MAX + 64];
+    char tmp[GEN_PATH_MAX + 96], err[256];
+    snprintf(gen, sizeof gen, "%s/gen", env->build);
+    snprintf(dir, sizeof dir, "%s/pch-%016llx", gen, (unsigned long long)h);
+    if (snprintf(path, len, "%s/ablate_sys.h", dir) >= (int)len ||
+        snprintf(gch, sizeof gch, "%s.gch", path) >= (int)sizeof gch ||
+        snprintf(tmp, sizeof tmp, "%s.%ld.tmp", gch, (long)getpid()) >= (int)sizeof tmp)
+        return -1;
+    if (access(gch, R_OK) == 0)
+        return 0;
+    if (make_dir(env->build) != 0 || make_dir(gen) != 0 || make_dir(dir) != 0 ||
+        write_atomic(path, PCH_TEXT, err, sizeof err) != 0)
+        return -1;
+    char *argv[3 * WORDS_MAX + 16];
+    int n = 0;
+    for (int i = 0; i < npre && n < (int)(sizeof argv / sizeof argv[0]) - 6; i++)
+        argv[n++] = pre[i];
+    char *tail[] = {"-x", "c-header", "-o", tmp, path, NULL};
+    memcpy(argv + n, tail, sizeof tail);
+    int fd = open("/dev/null", O_WRONLY);
+    int rc = fd < 0 ? -1 : run_to_fd(argv, fd);
+    if (fd >= 0)
+        close(fd);
+    if (rc == 0 && rename(tmp, gch) == 0)
+        return 0;
+    remove(tmp);
+    return -1;
+}
+
+/* The C compiler's recipe: cc FLAGS -IRUNTIME CFLAGS [-include PCH] -o SO SRC LIBS -lm. */
 enum gen_status gen_compile_load(const struct gen_env *env, const char *src, struct gen_kernel *k,
                                  char *err, size_t errlen)
 {
@@ -385,12 +442,19 @@ enum gen_status gen_compile_load(const struct gen_env *env, const char *src, str
     struct toolchain tc;
     if (toolchain_init(env, &tc, err, errlen) != 0)
         return GEN_ERR_COMPILE;
-    char *argv[3 * WORDS_MAX + 16];
+    char *argv[3 * WORDS_MAX + 16], *pre[3 * WORDS_MAX + 20];
     int argc = compile_argv(&tc, "", "", argv, (int)(sizeof argv / sizeof argv[0]));
     /* argv = cc FLAGS -I CFLAGS -o "" "" LIBS -lm: split around the three-word tail */
-    int pre = tc.ncc + CC_NFLAGS + 1 + tc.ncflags;
-    struct gen_recipe r = {.ext = "c", .pre = argv, .npre = pre, .post = argv + pre + 3,
-                           .npost = argc - pre - 3, .id = tc.id, .hash_cpu = 1, .load = 1};
+    int npre = tc.ncc + CC_NFLAGS + 1 + tc.ncflags, post = npre + 3;
+    memcpy(pre, argv, (size_t)npre * sizeof *pre);
+    char pch[GEN_PATH_MAX + 64];
+    if (pch_prepare(env, argv, npre, tc.id, pch, sizeof pch) == 0) {
+        pre[npre++] = "-Winvalid-pch";
+        pre[npre++] = "-include";
+        pre[npre++] = pch;
+    }
+    struct gen_recipe r = {.ext = "c", .pre = pre, .npre = npre, .post = argv + post,
+                           .npost = argc - post, .id = tc.id, .hash_cpu = 1, .load = 1};
     return gen_cache_build(env, src, &r, k, err, errlen);
 }
 

@@ -2,6 +2,7 @@
  * against the scalar reference, the kernel cache, and the fault variants
  * the harness's isolation is tested with. */
 #include <criterion/criterion.h>
+#include <glob.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
@@ -155,6 +156,30 @@ Test(gen, cache_hit)
     cr_expect(access(k1.src_path, R_OK) == 0, "%s missing", k1.src_path);
     gen_unload(&k1);
     gen_unload(&k2);
+}
+
+/* Kernels are built against the precompiled system headers (gen_cc.c):
+ * the .gch is there and the compiler took it (-Winvalid-pch would say in
+ * the kernel's log why not, e.g. flags that no longer match). */
+Test(gen, precompiled_header_used)
+{
+    struct gen_env env = gen_check_env();
+    struct args a = conv_args("c1=4 c2=8 k=3 s=1 d=2");
+    struct gen_kernel k;
+    char err[ERR_MAX], pattern[GEN_PATH_MAX + 64], log[4096] = "";
+    cr_assert_eq(gen_build(&env, &a, SHAPE(1, 4, 9, 9), "gemm", &k, err, sizeof err), GEN_OK,
+                 "%s", err);
+    snprintf(pattern, sizeof pattern, "%s/gen/pch-*/ablate_sys.h.gch", env.build);
+    glob_t gl;
+    cr_expect_eq(glob(pattern, 0, NULL, &gl), 0, "no %s", pattern);
+    globfree(&gl);
+    FILE *f = fopen(k.log_path, "r");
+    cr_assert(f, "no compile log %s", k.log_path);
+    size_t got = fread(log, 1, sizeof log - 1, f);
+    log[got] = 0;
+    fclose(f);
+    cr_expect(strstr(log, "pch") == NULL, "%s: %s", k.log_path, log);
+    gen_unload(&k);
 }
 
 Test(gen_fault, compile_error)

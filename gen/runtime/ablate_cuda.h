@@ -7,8 +7,9 @@
  *     ablate_cuda_forward (device pointers, the timed entry point) and
  *     ablate_kernel_forward (host pointers: copies in, runs, copies out;
  *     the parity entry point).
- *   host emulation (nvcc -x cu -DABLATE_CUDA_HOST_EMU): no device code is
- *     run.  The driver loops call the same __host__ __device__ element
+ *   host emulation (g++ -x c++ -DABLATE_CUDA_HOST_EMU; nvcc -x cu with
+ *     the same define builds the same program): no device code is run.
+ *     The driver loops call the same __host__ __device__ element
  *     functions over every index on the CPU (ABL_FOR), and abl_sgemm is
  *     OpenBLAS's cblas_sgemm.  Exports ablate_kernel_info and
  *     ablate_kernel_forward, the ABI of gen/runtime/ablate_kernel.h, so the
@@ -49,7 +50,16 @@ typedef void (*ablate_cuda_forward_fn)(const float *const *w, const float *x, fl
 
 /* The rest is CUDA C++: the harness (C) includes this header only for the
  * two declarations above. */
-#ifdef __CUDACC__
+#if defined(ABLATE_CUDA_HOST_EMU) && !defined(__CUDACC__)
+/* Host emulation built by the host C++ compiler (g++ -x c++, see
+ * harness/cuda_gen.c): the qualifiers of the element functions are plain
+ * C++ there.  __global__ stays undefined: a kernel or launch outside
+ * #ifndef ABLATE_CUDA_HOST_EMU is a compile error in the emulation. */
+#define __host__
+#define __device__
+#endif
+
+#if defined(__CUDACC__) || defined(ABLATE_CUDA_HOST_EMU)
 
 #define ABL_BLOCK 256
 #define ABL_HD __host__ __device__ inline
@@ -236,6 +246,6 @@ static inline int abl_cu_host_call(ablate_cuda_forward_fn fwd, int nw, const int
     }
 #endif
 
-#endif /* __CUDACC__ */
+#endif /* __CUDACC__ || ABLATE_CUDA_HOST_EMU */
 
 #endif
