@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "gen_cc.h"
+#include "gen_run.h"
 
 #define NVCC_DEFAULT "/usr/local/cuda/bin/nvcc"
 #define ARGV_MAX 40

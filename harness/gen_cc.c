@@ -7,6 +7,7 @@
  * with complete files (rename is atomic within a file system).
  */
 #include "gen_cc.h"
+#include "gen_run.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -34,71 +35,6 @@ static int split_words(char *buf, char **words, int max)
          p = strtok_r(NULL, " \t\r\n", &save))
         words[n++] = p;
     return n;
-}
-
-/* Runs argv with stdout + stderr going to fd; returns the exit status, or
- * -1 if the program could not be started or died by a signal. */
-static int run_to_fd(char *const argv[], int fd)
-{
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        if (dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
-            _exit(127);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* Runs argv and captures what it prints (truncated to len - 1 bytes). */
-int gen_run_capture(char *const argv[], char *out, size_t len)
-{
-    int fds[2];
-    out[0] = 0;
-    if (pipe(fds) != 0)
-        return -1;
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        if (dup2(fds[1], STDOUT_FILENO) < 0)
-            _exit(127);
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0 && dup2(devnull, STDERR_FILENO) < 0)
-            _exit(127);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    close(fds[1]);
-    size_t used = 0;
-    ssize_t got;
-    char sink[256];
-    while ((got = read(fds[0], used + 1 < len ? out + used : sink,
-                       used + 1 < len ? len - 1 - used : sizeof sink)) != 0) {
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            break;
-        if (used + 1 < len)
-            used += (size_t)got;
-    }
-    out[used] = 0;
-    close(fds[0]);
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* The compiler command, its identity and OpenBLAS's flags. */
@@ -327,7 +263,7 @@ static enum gen_status compile(const struct gen_env *env, const struct gen_recip
         snprintf(err, errlen, "cannot write %s: %s", cp->tmp_log, strerror(errno));
         return GEN_ERR_COMPILE;
     }
-    int rc = run_to_fd(argv, fd);
+    int rc = gen_run_to_fd(argv, fd);
     close(fd);
     if (rename(cp->tmp_log, cp->log) != 0)
         remove(cp->tmp_log);
@@ -425,7 +361,7 @@ static int pch_prepare(const struct gen_env *env, char *const *pre, int npre, co
     char *tail[] = {"-x", "c-header", "-o", tmp, path, NULL};
     memcpy(argv + n, tail, sizeof tail);
     int fd = open("/dev/null", O_WRONLY);
-    int rc = fd < 0 ? -1 : run_to_fd(argv, fd);
+    int rc = fd < 0 ? -1 : gen_run_to_fd(argv, fd);
     if (fd >= 0)
         close(fd);
     if (rc == 0 && rename(tmp, gch) == 0)

@@ -32,9 +32,6 @@ enum gen_status gen_cache_build(const struct gen_env *env, const char *src,
                                 const struct gen_recipe *r, struct gen_kernel *k, char *err,
                                 size_t errlen);
 
-/* Runs argv (no shell) and captures its stdout; returns the exit status. */
-int gen_run_capture(char *const argv[], char *out, size_t len);
-
 enum gen_status gen_compile_load(const struct gen_env *env, const char *src, struct gen_kernel *k,
                                  char *err, size_t errlen);
 
