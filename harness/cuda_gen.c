@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "gen_cc.h"
-#include "gen_run.h"
+#include "tool_run.h"
 
 #define NVCC_DEFAULT "/usr/local/cuda/bin/nvcc"
 #define ARGV_MAX 40
@@ -93,7 +93,7 @@ static int tool_identity(struct cuda_cmd *c, char *const *argv, int release_line
                          const char *suffix, char *err, size_t errlen)
 {
     char out[1024];
-    if (gen_run_capture(argv, out, sizeof out) != 0) {
+    if (tool_run_capture(argv, out, sizeof out) != 0) {
         snprintf(err, errlen, "cannot run %s --version", argv[0]);
         return -1;
     }

@@ -7,7 +7,7 @@
  * with complete files (rename is atomic within a file system).
  */
 #include "gen_cc.h"
-#include "gen_run.h"
+#include "tool_run.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -57,7 +57,7 @@ struct toolchain {
 static int pkg_words(const char *flag, const char *fallback, char *buf, size_t len, char **words)
 {
     char *argv[] = {"pkg-config", (char *)flag, "openblas", NULL};
-    if (gen_run_capture(argv, buf, len) != 0 || !strpbrk(buf, "-"))
+    if (tool_run_capture(argv, buf, len) != 0 || !strpbrk(buf, "-"))
         snprintf(buf, len, "%s", fallback);
     return split_words(buf, words, WORDS_MAX);
 }
@@ -75,7 +75,7 @@ static int toolchain_init(const struct gen_env *env, struct toolchain *tc, char 
     memcpy(argv, tc->cc, (size_t)tc->ncc * sizeof *argv);
     argv[tc->ncc] = "--version";
     argv[tc->ncc + 1] = NULL;
-    if (gen_run_capture(argv, tc->id, sizeof tc->id) != 0) {
+    if (tool_run_capture(argv, tc->id, sizeof tc->id) != 0) {
         snprintf(err, errlen, "cannot run the C compiler '%s' (set CC)", env->cc);
         return -1;
     }
@@ -263,7 +263,7 @@ static enum gen_status compile(const struct gen_env *env, const struct gen_recip
         snprintf(err, errlen, "cannot write %s: %s", cp->tmp_log, strerror(errno));
         return GEN_ERR_COMPILE;
     }
-    int rc = gen_run_to_fd(argv, fd);
+    int rc = tool_run_to_fd(argv, fd);
     close(fd);
     if (rename(cp->tmp_log, cp->log) != 0)
         remove(cp->tmp_log);
@@ -361,7 +361,7 @@ static int pch_prepare(const struct gen_env *env, char *const *pre, int npre, co
     char *tail[] = {"-x", "c-header", "-o", tmp, path, NULL};
     memcpy(argv + n, tail, sizeof tail);
     int fd = open("/dev/null", O_WRONLY);
-    int rc = fd < 0 ? -1 : gen_run_to_fd(argv, fd);
+    int rc = fd < 0 ? -1 : tool_run_to_fd(argv, fd);
     if (fd >= 0)
         close(fd);
     if (rc == 0 && rename(tmp, gch) == 0)

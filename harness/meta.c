@@ -10,6 +10,7 @@
  *   DIR/meta.json: out of memory
  */
 #include "meta.h"
+#include "tool_run.h"
 
 #include <cblas.h>
 #include <errno.h>
@@ -40,52 +41,17 @@ static void trim(char *s)
     memmove(s, s + lead, n - lead + 1);
 }
 
-/* Runs argv (no shell) and keeps the first line of its stdout; the rest
- * is read and dropped so the child never blocks on a full pipe.  Returns
+/* Runs argv (no shell) and keeps the first line of its stdout (the rest is
+ * read and dropped, so the child never blocks on a full pipe).  Returns
  * the exit status, or -1 when it could not run. */
 static int run_first_line(char *const argv[], char *line, size_t len, int *any_output)
 {
-    int fds[2];
-    line[0] = 0;
-    *any_output = 0;
-    if (pipe(fds) != 0)
-        return -1;
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fds[0]), close(fds[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        if (dup2(fds[1], 1) < 0 || (null >= 0 && dup2(null, 2) < 0))
-            _exit(127);
-        close(fds[0]);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    close(fds[1]);
-    char buf[4096];
-    size_t used = 0;
-    ssize_t got;
-    while ((got = read(fds[0], buf, sizeof buf)) != 0) {
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            break;
-        *any_output = 1;
-        for (ssize_t i = 0; i < got && used + 1 < len && !memchr(line, '\n', used); i++)
-            line[used++] = buf[i];
-        line[used] = 0;
-    }
-    close(fds[0]);
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return -1;
+    int rc = tool_run_capture(argv, line, len);
+    *any_output = line[0] != 0;
     char *nl = strchr(line, '\n');
     if (nl)
         *nl = 0;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return rc;
 }
 
 /* 64-bit FNV-1a: small, stable across platforms, enough to tell machines apart. */

@@ -1,8 +1,8 @@
-/* harness/gen_run.c — run a tool (compiler, pkg-config, nvcc --version)
+/* harness/tool_run.c — run a tool (compiler, pkg-config, nvcc --version)
  * without a shell: fork + execvp with an argv array, so paths and flags
- * pass as they are (gen_run.h).
+ * pass as they are (tool_run.h).
  */
-#include "gen_run.h"
+#include "tool_run.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 
 /* Runs argv with stdout + stderr going to fd; returns the exit status, or
  * -1 if the program could not be started or died by a signal. */
-int gen_run_to_fd(char *const argv[], int fd)
+int tool_run_to_fd(char *const argv[], int fd)
 {
     pid_t pid = fork();
     if (pid < 0)
@@ -31,7 +31,7 @@ int gen_run_to_fd(char *const argv[], int fd)
 }
 
 /* Runs argv and captures what it prints (truncated to len - 1 bytes). */
-int gen_run_capture(char *const argv[], char *out, size_t len)
+int tool_run_capture(char *const argv[], char *out, size_t len)
 {
     int fds[2];
     out[0] = 0;
