@@ -11,6 +11,7 @@
 
 #define NVCC_DEFAULT "/usr/local/cuda/bin/nvcc"
 #define ARGV_MAX 40
+#define CXX_WORDS_MAX 8 /* of $CXX; the flags and -I follow in pre[] */
 #define OPENBLAS_INC "-I/usr/include/x86_64-linux-gnu/openblas-pthread"
 
 /* First executable NAME in $PATH, into path. */
@@ -139,9 +140,7 @@ static int emu_recipe(const struct gen_env *env, struct cuda_cmd *c, char *err, 
 {
     const char *cxx = getenv("CXX");
     snprintf(c->tool_words, sizeof c->tool_words, "%s", cxx && *cxx ? cxx : "g++");
-    char *save = NULL;
-    for (char *w = strtok_r(c->tool_words, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
-        add(c->pre, &c->npre, w);
+    c->npre = tool_split_words(c->tool_words, c->pre, CXX_WORDS_MAX);
     if (c->npre == 0) {
         snprintf(err, errlen, "no C++ compiler configured (CXX is empty)");
         return -1;

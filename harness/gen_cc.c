@@ -26,17 +26,6 @@
 #define TOOL_OUT_MAX 1024
 #define OPENBLAS_CFLAGS_FALLBACK "-I/usr/include/x86_64-linux-gnu/openblas-pthread"
 
-/* Splits buf in place at white space into at most max words. */
-static int split_words(char *buf, char **words, int max)
-{
-    int n = 0;
-    char *save = NULL;
-    for (char *p = strtok_r(buf, " \t\r\n", &save); p && n < max;
-         p = strtok_r(NULL, " \t\r\n", &save))
-        words[n++] = p;
-    return n;
-}
-
 /* The compiler command, its identity and OpenBLAS's flags. */
 struct toolchain {
     char cc_buf[sizeof ((struct gen_env *)0)->cc];
@@ -59,14 +48,14 @@ static int pkg_words(const char *flag, const char *fallback, char *buf, size_t l
     char *argv[] = {"pkg-config", (char *)flag, "openblas", NULL};
     if (tool_run_capture(argv, buf, len) != 0 || !strpbrk(buf, "-"))
         snprintf(buf, len, "%s", fallback);
-    return split_words(buf, words, WORDS_MAX);
+    return tool_split_words(buf, words, WORDS_MAX);
 }
 
 static int toolchain_init(const struct gen_env *env, struct toolchain *tc, char *err, size_t errlen)
 {
     memset(tc, 0, sizeof *tc);
     snprintf(tc->cc_buf, sizeof tc->cc_buf, "%s", env->cc);
-    tc->ncc = split_words(tc->cc_buf, tc->cc, WORDS_MAX - 2);
+    tc->ncc = tool_split_words(tc->cc_buf, tc->cc, WORDS_MAX - 2);
     if (tc->ncc == 0) {
         snprintf(err, errlen, "no C compiler configured (CC is empty)");
         return -1;

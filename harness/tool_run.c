@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,4 +74,14 @@ int tool_run_capture(char *const argv[], char *out, size_t len)
         if (errno != EINTR)
             return -1;
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int tool_split_words(char *buf, char **words, int max)
+{
+    int n = 0;
+    char *save = NULL;
+    for (char *p = strtok_r(buf, " \t\r\n", &save); p && n < max;
+         p = strtok_r(NULL, " \t\r\n", &save))
+        words[n++] = p;
+    return n;
 }

@@ -14,4 +14,8 @@ int tool_run_to_fd(char *const argv[], int fd);
  * bytes; stderr to /dev/null); returns the exit status, or -1. */
 int tool_run_capture(char *const argv[], char *out, size_t len);
 
+/* Splits buf in place at white space into at most max words (a command
+ * given as one string: CC, CXX); returns how many. */
+int tool_split_words(char *buf, char **words, int max);
+
 #endif
