@@ -34,7 +34,7 @@ local function plan(g, a, c1, c, n, grp, natt)
     local out = i == n - 1 and C.slice(2, 2 * c, 0) or C.slice(z[1] == 3 and 4 or 3, c)
     conv("m." .. i .. ".cv1", c, c, 1, 1, w0, z, C.slice(5, c))
     conv("m." .. i .. ".cv2", c, c, 3, grp, w0 + 6, C.slice(5, c), C.slice(6, c))
-    steps[#steps + 1] = { att = w0 + 12, out = out, res = add and z or nil, name = "m." .. i }
+    steps[#steps + 1] = { att = w0 + 12, idx = i, out = out, res = add and z or nil, name = "m." .. i }
     z = out
   end
   conv("cv2", c1, c, 1, 1, 6, C.slice(0, c1), C.slice(2, 2 * c, c))
@@ -82,6 +82,7 @@ function M.render(cfg, variant)
   -- the bottleneck's 3x3 Convs take the Winograd path as the C3 baseline's
   -- do: one more shared buffer for their transformed weights, and its
   -- scratch in the private region
+  g.WINO_BUF, g.WINO_FLOATS = 0, 0
   local wino_scratch = C.wino_layout(g)
   g.ATT_SHARED = g.SHARED_FLOATS
   g.A = D.attention(a.variant, g.N, c, g.H, g.W, variant)
@@ -90,6 +91,10 @@ function M.render(cfg, variant)
   g.PRIV_BN = 2 * g.bn_total
   g.PRIV_ATT = g.PRIV_BN + round_up(math.max(g.kdim_max * g.TILE, wino_scratch), 16)
   g.PRIV_FLOATS = g.PRIV_ATT + g.A.PRIV
+  -- the prepared buffer (ablate_kernel_prepare): the Winograd weights U,
+  -- then each bottleneck attention's weight-only data
+  g.NATT = int(a.n)
+  g.PREPARED_FLOATS = g.WINO_FLOATS + g.NATT * g.A.PREP
   local root = cfg.gen_root or "gen"
   return T.render_file(root .. "/templates/c3_dlka.c.in", g)
 end

@@ -70,9 +70,17 @@ local function dw_cl_floats(c, w, k, tr)
   return round_up(k * k * c, 16) + round_up((tr + k - 1) * (w + k - 1) * c, 16)
 end
 
+-- Floats of one official deformable layer's prepared weights, as
+-- abl_dlka_layer_prep_floats (ablate_dlka.h): the packed offset weights
+-- and bias, the transposed depthwise weights.
+local function official_layer_prep(c, k)
+  return round_up(k * k * c * OFF_MPAD_MAX + OFF_MPAD_MAX, 16) + round_up(k * k * c, 16)
+end
+
 -- Everything the templates need for one attention of c channels over an
 -- n x c x h x w batch: kind, tiles, and the floats it needs (shared beyond
--- its u, a0, a1; private per thread).
+-- its u, a0, a1; private per thread; PREP: the weight-only data that
+-- ablate_kernel_prepare makes once).
 function M.attention(variant, n, c, h, w, gen_variant)
   local pix = h * w
   local A = { KIND = variant == "official" and "official" or "dcnv3",
@@ -89,12 +97,15 @@ function M.attention(variant, n, c, h, w, gen_variant)
       + 49 * c * OFF_MPAD_MAX + OFF_MPAD_MAX
     A.PRIV = round_up(c * 49 * A.TILE + (A.TILE + OFF_PMAX) * OFF_MPAD_MAX + 8 * A.TILE
       + c * A.TILE + 49 * c, 16)
+    A.PREP = official_layer_prep(c, 5) + official_layer_prep(c, 7) -- abl_dlka_official_prep_floats
     return A
   end
   assert(DCN_LAYERS[variant], "deformable_LKA_Attention: unknown variant " .. tostring(variant))
   assert(c % GROUP == 0, "deformable_LKA_Attention: channels must be divisible by group 4")
   local tr = dcn_rows(n, c, h, w)
-  A.EXTRA_SHARED, A.PRIV, A.DCN = 0, round_up(c * A.TILE, 16), {}
+  -- conv1 folded into the last layer's output_proj (abl_dlka_fold_floats)
+  local fold = round_up(c * c, 16) + round_up(c, 16)
+  A.EXTRA_SHARED, A.PRIV, A.DCN, A.PREP = 0, round_up(c * A.TILE, 16), {}, fold
   for i, kd in ipairs(DCN_LAYERS[variant]) do
     -- as abl_dcn_shared_floats / abl_dcn_priv_floats + abl_dlka_dw_cl_floats +
     -- abl_dcn_om_tile_floats (ablate_dlka_dcnv3.h)
@@ -103,12 +114,14 @@ function M.attention(variant, n, c, h, w, gen_variant)
                              tr, DCN.skip_outside(kd[1], kd[2], h, w))
     A.EXTRA_SHARED = math.max(A.EXTRA_SHARED, round_up(n * pix * c, 16))
     local cv, nomv = round_up(c, 16), round_up(3 * gp, 16)
+    local packed = c * cv + cv + c * nomv + nomv + round_up(c, 16) -- abl_dcn_pk_floats, taps aside
     A.PRIV = math.max(A.PRIV, round_up(c * w + 2 * w + tr * w * c + 10 * round_up(gp, 16), 16)
-      + c * cv + cv + c * nomv + nomv + round_up(c, 16) + tr * w * c + dw_cl_floats(c, w, kd[1], tr)
+      + packed + tr * w * c + dw_cl_floats(c, w, kd[1], tr)
       + round_up(tr * w * 3 * gp + DCN.OM_SLACK, 16))
+    local taps = dw_cl_floats(c, w, kd[1], tr) > 0 and round_up(kd[1] * kd[1] * c, 16) or 0
+    A.PREP = A.PREP + packed + taps -- abl_dlka_dcnv3_prep_floats
   end
-  -- conv1 folded into the last layer's output_proj (abl_dlka_fold_floats)
-  A.EXTRA_SHARED = A.EXTRA_SHARED + round_up(c * c, 16) + round_up(c, 16)
+  A.EXTRA_SHARED = A.EXTRA_SHARED + fold
   return A
 end
 

@@ -85,3 +85,33 @@ Test(gen_c3_dlka, winograd_bottleneck, .timeout = 120)
     check("C3_DCNv3_DLKA c1=12 c2=16 shortcut=1 variant=official h=9 w=7 batch=2", 60);
     check("C3_DCNv3_DLKA c1=16 c2=32 shortcut=1 h=21 w=18", 61);
 }
+
+/* The prepared path (ablate_kernel.h; the sweeps and the model graph time
+ * it): the weight-only data made once by ablate_kernel_prepare (the
+ * official's packed offset weights and transposed depthwise taps, the
+ * DCNv3 layers' packed Linears and channels-last taps, conv1 folded into
+ * output_proj, the C3 part's Winograd weights), then forward_prepared on a
+ * NaN-poisoned workspace must give forward's output bit for bit, at 1 and
+ * 2 threads.  Every variant, both official offset schedules, batch 2,
+ * two bottlenecks (each attention its own part of the buffer), dcnv3_lka
+ * on the channels-last depthwise path (c_ = 16, rows narrower than 64). */
+static void check_prepared(const char *spec, uint64_t seed, const char *variant)
+{
+    gen_check_prepared_case(spec, seed, variant, 1);
+}
+
+Test(gen_dlka, prepared, .timeout = 120)
+{
+    check_prepared("deformable_LKA_Attention d_model=16 variant=official h=9 w=11 batch=2", 71, "fused");
+    check_prepared("deformable_LKA_Attention d_model=5 variant=official h=7 w=6", 72, "im2col");
+    check_prepared("deformable_LKA_Attention d_model=8 variant=blog h=9 w=7 batch=2", 73, "fused");
+    check_prepared("deformable_LKA_Attention d_model=16 variant=dcnv3_lka h=10 w=9", 74, "fused");
+}
+
+Test(gen_c3_dlka, prepared, .timeout = 120)
+{
+    check_prepared("C3_DCNv3_DLKA c1=12 c2=16 n=2 variant=official h=9 w=7 batch=2", 75, "fused");
+    check_prepared("C3_DCNv3_DLKA c1=16 c2=32 n=2 h=13 w=12", 76, "fused");
+    check_prepared("C3_DCNv3_DLKA c1=24 c2=32 variant=dcnv3_lka h=7 w=12 batch=2", 77, "fused");
+    check_prepared("C3_DCNv3_DLKA c1=6 c2=8 variant=official h=8 w=9", 78, "im2col");
+}

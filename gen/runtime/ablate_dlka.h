@@ -29,6 +29,7 @@
 #include <stddef.h>
 
 #include <cblas.h>
+#include <omp.h>
 
 #include "ablate_dcnv3.h"
 #include "ablate_direct.h"
@@ -217,13 +218,61 @@ static inline int abl_dlka_tile_start(struct abl_dlka_geom g, int tile)
     return (int)((int64_t)tile * g.h * g.w / g.ntiles);
 }
 
+/* Prepared floats of one deformable layer of kernel k (abl_dlka_layer_pack):
+ * the packed offset weights and bias as abl_off_pack lays them out (at
+ * most ABL_OFF_MPAD_MAX wide), then the transposed depthwise weights
+ * (k^2 c).  gen/dlka.lua computes the same. */
+static inline ptrdiff_t abl_dlka_layer_prep_floats(int c, int k)
+{
+    return ((ptrdiff_t)k * k * c * ABL_OFF_MPAD_MAX + ABL_OFF_MPAD_MAX + 15) / 16 * 16 +
+           ((ptrdiff_t)k * k * c + 15) / 16 * 16;
+}
+
+/* Where a layer's packed weights lie in its prepared floats (or in the
+ * forward's own places: wpk, bpad in shared, wt_t in priv). */
+struct abl_dlka_layer_pk {
+    float *wpk, *bpad, *wt_t;
+};
+
+static inline struct abl_dlka_layer_pk abl_dlka_layer_pk_at(int c, int k, float *prep)
+{
+    struct abl_dlka_layer_pk p;
+    p.wpk = prep;
+    p.bpad = prep + (ptrdiff_t)k * k * c * ABL_OFF_MPAD_MAX;
+    p.wt_t = prep + abl_dlka_layer_prep_floats(c, k) - ((ptrdiff_t)k * k * c + 15) / 16 * 16;
+    return p;
+}
+
+/* The layer's weight-only data into p, shared work of the calling team
+ * (the transposed depthwise weights by every thread into its own p.wt_t
+ * when `each`, else by the first; the offset weights' taps spread over
+ * the threads, direct offset convs only); no barrier at the end. */
+static inline void abl_dlka_layer_pack(struct abl_dlka_geom g, const float *wt_off,
+                                       const float *b_off, const float *wt_dw, int k, int pad,
+                                       int dil, struct abl_dlka_layer_pk p, int each)
+{
+    const struct abl_off_geom og = {g.c, g.h, g.w, k, dil, pad, 2 * k * k};
+    const int mpad = abl_off_blocking(og.m).mpad;
+    if (each || omp_get_thread_num() == 0)
+        for (int pt = 0; pt < k * k; pt++)
+            for (int ch = 0; ch < g.c; ch++)
+                p.wt_t[pt * g.c + ch] = wt_dw[ch * k * k + pt];
+    if (g.offsets == ABL_DLKA_DIRECT) {
+#pragma omp for schedule(static) nowait
+        for (int t = 0; t < k * k; t++)
+            abl_off_pack(og, mpad, wt_off, b_off, t, t + 1, p.wpk, p.bpad);
+    }
+}
+
 /* One deformable layer over every (image, tile): src -> dst (c x h x w
  * per image, contiguous images); shared: abl_dlka_extra_shared_floats
- * (the padded channels-last copy of src, then the packed weights). */
+ * (the padded channels-last copy of src, then the packed weights); prep:
+ * the layer's packed weights as abl_dlka_layer_pack made them once
+ * (abl_dlka_layer_prep_floats), or NULL to make them in this call. */
 static inline void abl_dlka_deform_layer(struct abl_dlka_geom g, const float *wt_off,
                                          const float *b_off, const float *wt_dw, int k, int pad,
                                          int dil, const float *src, float *dst, float *shared,
-                                         float *priv, int tile)
+                                         float *priv, const float *prep, int tile)
 {
     _Static_assert(sizeof(int) == sizeof(float), "the plan's indices share the float workspace");
     const ptrdiff_t pix = (ptrdiff_t)g.h * g.w, img = g.c * pix;
@@ -235,14 +284,15 @@ static inline void abl_dlka_deform_layer(struct abl_dlka_geom g, const float *wt
                  (ptrdiff_t)49 * g.c * ABL_OFF_MPAD_MAX - ABL_OFF_MPAD_MAX;
     float *bpad = wpk + (ptrdiff_t)49 * g.c * ABL_OFF_MPAD_MAX;
     float *col = priv, *off = col + (ptrdiff_t)g.c * 49 * tile, *idx = off + abl_dlka_off_floats(tile);
-    float *wt_t = idx + 8 * tile + (ptrdiff_t)g.c * tile;
-    for (int pt = 0; pt < k * k; pt++) /* each thread its own copy: no barrier */
-        for (int ch = 0; ch < g.c; ch++)
-            wt_t[pt * g.c + ch] = wt_dw[ch * k * k + pt];
-    if (g.offsets == ABL_DLKA_DIRECT) {
-#pragma omp for schedule(static) nowait
-        for (int t = 0; t < k * k; t++) /* the next loop's barrier covers this one */
-            abl_off_pack(og, mpad, wt_off, b_off, t, t + 1, wpk, bpad);
+    const float *wt_t = idx + 8 * tile + (ptrdiff_t)g.c * tile;
+    if (prep) {
+        const struct abl_dlka_layer_pk p = abl_dlka_layer_pk_at(g.c, k, (float *)prep);
+        wpk = p.wpk;
+        bpad = p.bpad;
+        wt_t = p.wt_t;
+    } else { /* wt_t: each thread its own copy; the offset weights: the next loop's barrier covers them */
+        const struct abl_dlka_layer_pk p = {wpk, bpad, (float *)wt_t};
+        abl_dlka_layer_pack(g, wt_off, b_off, wt_dw, k, pad, dil, p, 1);
     }
 #pragma omp for schedule(static)
     for (int row = 0; row < g.n * hp; row++)
@@ -319,18 +369,38 @@ static inline void abl_dlka_tail(struct abl_dlka_geom g, const float *const *wt,
     }
 }
 
+/* Prepared floats of the official attention: its two deformable layers'
+ * (abl_dlka_official_prepare). */
+static inline ptrdiff_t abl_dlka_official_prep_floats(int c)
+{
+    return abl_dlka_layer_prep_floats(c, 5) + abl_dlka_layer_prep_floats(c, 7);
+}
+
+/* The official attention's weight-only data, once into prep (a kernel's
+ * ablate_kernel_prepare; every thread of the enclosing parallel region
+ * calls it, whose end publishes it). */
+static inline void abl_dlka_official_prepare(struct abl_dlka_geom g, const float *const *w,
+                                             float *prep)
+{
+    float *p1 = prep + abl_dlka_layer_prep_floats(g.c, 5);
+    abl_dlka_layer_pack(g, w[2], w[3], w[4], 5, 2, 1, abl_dlka_layer_pk_at(g.c, 5, prep), 0);
+    abl_dlka_layer_pack(g, w[5], w[6], w[7], 7, 9, 3, abl_dlka_layer_pk_at(g.c, 7, p1), 0);
+}
+
 /* The official attention (MODULES.md 6.2), w: its 12 weight pointers in
  * state_dict order; u, a0, a1: shared n c h w floats each, xcl:
  * abl_dlka_extra_shared_floats; priv: this thread's
- * abl_dlka_priv_floats(c, tile).  Every thread of the enclosing
+ * abl_dlka_priv_floats(c, tile); prep: what abl_dlka_official_prepare
+ * made, or NULL to make it in this call.  Every thread of the enclosing
  * parallel region must call it. */
 static inline void abl_dlka_official(struct abl_dlka_geom g, const float *const *w,
                                      struct abl_dlka_io io, float *u, float *a0, float *a1,
-                                     float *xcl, float *priv, int tile)
+                                     float *xcl, float *priv, const float *prep, int tile)
 {
+    const float *p1 = prep ? prep + abl_dlka_layer_prep_floats(g.c, 5) : NULL;
     abl_dlka_head(g, w, io, u);
-    abl_dlka_deform_layer(g, w[2], w[3], w[4], 5, 2, 1, u, a0, xcl, priv, tile);
-    abl_dlka_deform_layer(g, w[5], w[6], w[7], 7, 9, 3, a0, a1, xcl, priv, tile);
+    abl_dlka_deform_layer(g, w[2], w[3], w[4], 5, 2, 1, u, a0, xcl, priv, prep, tile);
+    abl_dlka_deform_layer(g, w[5], w[6], w[7], 7, 9, 3, a0, a1, xcl, priv, p1, tile);
     abl_dlka_tail(g, w + 8, io, u, a1,
                   priv + (ptrdiff_t)g.c * 49 * tile + abl_dlka_off_floats(tile) + 8 * tile);
 }

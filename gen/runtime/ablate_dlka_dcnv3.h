@@ -7,7 +7,9 @@
  * of different kernel sizes share one translation unit, and NCHW in and out
  * (the attention's tensors), channels last inside:
  *   0. each thread packs the layer's input_proj and its offset and mask
- *      Linears (side by side) for ablate_dcnv3_linear.h;
+ *      Linears (side by side) for ablate_dcnv3_linear.h, or reads them
+ *      from the prepared buffer (abl_dlka_dcnv3_prepare: the kernel's
+ *      ablate_kernel_prepare made them once);
  *   A. per tile of TR rows: xp = input_proj(x) (abl_dcn_lin_run from the
  *      planar x);  (barrier: samples land anywhere)
  *   B. per tile: per row the depthwise conv, LayerNorm and GELU
@@ -71,7 +73,11 @@ static inline ptrdiff_t abl_dcn_om_tile_floats(struct abl_dcn_geom d)
  * kernel grid (2 GPV); GPV = abl_dcn_gpv(GP); then (abl_dcn_packed) the
  * packed input_proj (c CV + CV) and offset + mask Linears (c NOMV +
  * NOMV), c ones and the planar core tile (tr w c); CV, NOMV: c and 3 GP
- * rounded up to 16.  gen/dlka.lua computes the same. */
+ * rounded up to 16.  With the channels-last depthwise path the
+ * transposed taps sit between the ones and the core tile (all of the
+ * layer's packed weights in one piece, abl_dcn_pk_floats: what a
+ * prepared buffer holds), its halo rows after the core tile
+ * (abl_dlka_dw_cl_floats counts both).  gen/dlka.lua computes the same. */
 static inline ptrdiff_t abl_dcn_priv_head(struct abl_dcn_geom d)
 {
     ptrdiff_t f = (ptrdiff_t)d.c * d.w + 2 * d.w + (ptrdiff_t)d.tr * d.w * d.c +
@@ -177,65 +183,89 @@ ABL_DCN_SPECIALISE void abl_dlka_dw_ln_gelu_cl(struct abl_dcn_geom d, const floa
         }
 }
 
-/* The packed weights' place in this thread's private floats. */
+/* The floats of one layer's packed weights (abl_dcn_pack): input_proj,
+ * the offset + mask Linears, c ones, and the channels-last taps where
+ * that path is on; the same in a thread's private floats and in a
+ * prepared buffer. */
+ABL_DCN_SPECIALISE ptrdiff_t abl_dcn_pk_floats(struct abl_dcn_geom d)
+{
+    const ptrdiff_t cv = abl_dcn_lin_coutv(d.c), nomv = abl_dcn_lin_coutv(3 * abl_dcn_gp(d));
+    const ptrdiff_t taps = abl_dlka_dw_cl(d) ? ((ptrdiff_t)d.k * d.k * d.c + 15) / 16 * 16 : 0;
+    return d.c * cv + cv + d.c * nomv + nomv + (d.c + 15) / 16 * 16 + taps;
+}
+
+/* Where this thread packs the layer's weights itself (no prepared ones). */
+ABL_DCN_SPECIALISE float *abl_dcn_pk_own(struct abl_dcn_geom d, float *priv)
+{
+    return priv + abl_dcn_priv_head(d);
+}
+
+/* The packed weights (read only: this thread's own or prepared ones, at
+ * pk) and the thread's scratch beside them (core tile, halo rows). */
 struct abl_dcn_packed {
-    float *win, *bin, *wom, *bom, *ones, *coret;
+    const float *win, *bin, *wom, *bom, *ones, *taps;
+    float *coret, *halo;
 };
 
-ABL_DCN_SPECIALISE struct abl_dcn_packed abl_dcn_packed_at(struct abl_dcn_geom d, float *priv)
+ABL_DCN_SPECIALISE struct abl_dcn_packed abl_dcn_packed_at(struct abl_dcn_geom d, float *priv,
+                                                           const float *pk)
 {
     const ptrdiff_t cv = abl_dcn_lin_coutv(d.c), nomv = abl_dcn_lin_coutv(3 * abl_dcn_gp(d));
     struct abl_dcn_packed k;
-    k.win = priv + abl_dcn_priv_head(d);
+    k.win = pk;
     k.bin = k.win + d.c * cv;
     k.wom = k.bin + cv;
     k.bom = k.wom + d.c * nomv;
     k.ones = k.bom + nomv;
-    k.coret = k.ones + (d.c + 15) / 16 * 16;
+    k.taps = k.ones + (d.c + 15) / 16 * 16;
+    k.coret = abl_dcn_pk_own(d, priv) + abl_dcn_pk_floats(d);
+    k.halo = k.coret + (ptrdiff_t)d.tr * d.w * d.c;
     return k;
 }
 
-/* This thread's packed Linears of the layer (wp: its 12 weights): once
- * per call, where sgemm packed them once per tile and product. */
-ABL_DCN_SPECIALISE void abl_dcn_pack(struct abl_dcn_geom d, const float *const *wp, float *priv)
+/* The layer's packed Linears (wp: its 12 weights) into pk
+ * (abl_dcn_pk_floats): once per call and thread, where sgemm packed them
+ * once per tile and product, or once for all calls (prepared). */
+ABL_DCN_SPECIALISE void abl_dcn_pack(struct abl_dcn_geom d, const float *const *wp, float *pk)
 {
-    const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv);
+    const ptrdiff_t cv = abl_dcn_lin_coutv(d.c);
     const int gp = abl_dcn_gp(d), nomv = abl_dcn_lin_coutv(3 * gp);
-    abl_dcn_lin_pack(wp[8], wp[9], d.c, d.c, k.win, k.bin);
-    abl_dcn_lin_pack_cols(wp[4], wp[5], 2 * gp, d.c, nomv, 0, k.wom, k.bom); /* offsets */
-    abl_dcn_lin_pack_cols(wp[6], wp[7], gp, d.c, nomv, 2 * gp, k.wom, k.bom); /* mask logits */
-    abl_dcn_lin_pack_pad(3 * gp, d.c, k.wom, k.bom);
+    float *win = pk, *bin = win + d.c * cv, *wom = bin + cv, *bom = wom + (ptrdiff_t)d.c * nomv;
+    float *ones = bom + nomv;
+    abl_dcn_lin_pack(wp[8], wp[9], d.c, d.c, win, bin);
+    abl_dcn_lin_pack_cols(wp[4], wp[5], 2 * gp, d.c, nomv, 0, wom, bom); /* offsets */
+    abl_dcn_lin_pack_cols(wp[6], wp[7], gp, d.c, nomv, 2 * gp, wom, bom); /* mask logits */
+    abl_dcn_lin_pack_pad(3 * gp, d.c, wom, bom);
     for (int o = 0; o < d.c; o++)
-        k.ones[o] = 1.0f;
+        ones[o] = 1.0f;
     if (abl_dlka_dw_cl(d))
-        abl_dlka_dw_cl_pack(d, wp[0], priv + abl_dcn_priv_floats(d));
+        abl_dlka_dw_cl_pack(d, wp[0], ones + (d.c + 15) / 16 * 16);
 }
 
 /* Phase A for rows row0 .. of image b (x: that image, c x h x w). */
 ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *x, float *xp, float *priv,
-                                   int row0)
+                                   const float *pk, int row0)
 {
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
-    const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv);
+    const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv, pk);
     /* xp[t][o] = inb[o] + sum_c in[o][c] x[c][p0 + t] (x planar) */
     abl_dcn_lin_run(x + p0, 1, (ptrdiff_t)d.h * d.w, d.c, k.win, k.bin, d.c,
                     xp + (ptrdiff_t)p0 * d.c, d.c, np);
 }
 
 /* The offsets and mask of rows row0 .. of image b (x: that image) into
- * this thread's tile (abl_dcn_om_at); returns it. */
+ * this thread's tile (abl_dcn_om_at); returns it.  pk: the layer's packed
+ * weights. */
 ABL_DCN_SPECIALISE float *abl_dcn_offsets_tile(struct abl_dcn_geom d, const float *const *wp,
-                                              const float *x, float *priv, int row0)
+                                              const float *x, float *priv, const float *pk, int row0)
 {
     const int gp = abl_dcn_gp(d), nom = 3 * gp, p = d.k * d.k;
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w;
     float *plane = priv, *stats = plane + (ptrdiff_t)d.c * d.w, *x1 = stats + 2 * d.w;
     float *om = priv + abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d);
-    const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv);
+    const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv, pk);
     if (abl_dlka_dw_cl(d)) {
-        const float *wt_t = priv + abl_dcn_priv_floats(d);
-        float *halo = priv + abl_dcn_priv_floats(d) + ((ptrdiff_t)d.k * d.k * d.c + 15) / 16 * 16;
-        abl_dlka_dw_ln_gelu_cl(d, wp, x, wt_t, halo, row0, rows, x1);
+        abl_dlka_dw_ln_gelu_cl(d, wp, x, k.taps, k.halo, row0, rows, x1);
     } else {
         for (int r = 0; r < rows; r++) {
             abl_dw_row(x, wp[0], wp[1], d.c, d.h, d.w, d.k, row0 + r, plane);
@@ -284,15 +314,15 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
 /* Phase B for rows row0 .. of image b: core (channels last, in the tile),
  * then y = output_proj(core) written NCHW (y: that image). */
 ABL_DCN_SPECIALISE void abl_dcn_phase_b(struct abl_dcn_geom d, const float *const *wp, const float *x,
-                                   const float *xp, float *priv, float *y, int row0)
+                                   const float *xp, float *priv, const float *pk, float *y, int row0)
 {
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
-    const float *om = abl_dcn_offsets_tile(d, wp, x, priv, row0);
+    const float *om = abl_dcn_offsets_tile(d, wp, x, priv, pk, row0);
     const float *core = abl_dcn_sample(d, xp, om, priv, row0, np);
     float *dst = y + p0;
     if (abl_direct_ok(1, 1, d.c)) { /* y[o][t] = outb[o] + sum_c out[o][c] core[t][c] */
-        const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv);
+        const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv, pk);
         abl_transpose(core, d.c, k.coret, np, np, d.c);
         abl_direct_1x1_run(k.coret, np, d.c, d.c, wp[10], dst, hw, k.ones, wp[11], 0, np);
         return;
@@ -351,13 +381,14 @@ static inline void abl_dlka_fold_rows(int c, const float *out, const float *out_
  * own floats (free once transposed). */
 ABL_DCN_SPECIALISE void abl_dcn_phase_b_tail(struct abl_dcn_geom d, const float *const *wp,
                                         const float *x, const float *xp, float *priv,
-                                        const struct abl_dlka_fused_tail *ft, int b, int row0)
+                                        const float *pk, const struct abl_dlka_fused_tail *ft, int b,
+                                        int row0)
 {
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
-    const float *om = abl_dcn_offsets_tile(d, wp, x, priv, row0);
+    const float *om = abl_dcn_offsets_tile(d, wp, x, priv, pk, row0);
     float *core = abl_dcn_sample(d, xp, om, priv, row0, np);
-    const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv);
+    const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv, pk);
     abl_transpose(core, d.c, k.coret, np, np, d.c);
     abl_dlka_tail_tile(d.c, (int)hw, np, ft->wf, ft->bf, k.coret, np, ft->wp2, ft->bp2, ft->io,
                        ft->u + b * d.c * hw, b, p0, core);
@@ -365,30 +396,34 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_b_tail(struct abl_dcn_geom d, const float 
 
 /* One DCNv3 layer over the batch: src -> dst (n c h w, contiguous images);
  * wp: its 12 weights (6.1 item 2 order); shared: abl_dcn_shared_floats;
- * priv: this thread's abl_dcn_priv_floats; ft: NULL, or the attention's
+ * priv: this thread's abl_dcn_priv_floats; pk: the layer's prepared packed
+ * weights, or NULL to pack them into priv; ft: NULL, or the attention's
  * end to fuse into phase B (dst then unused).  Every thread calls it. */
 ABL_DCN_SPECIALISE void abl_dcn_layer(struct abl_dcn_geom d, const float *const *wp, const float *src,
-                                 float *dst, float *shared, float *priv,
+                                 float *dst, float *shared, float *priv, const float *pk,
                                  const struct abl_dlka_fused_tail *ft)
 {
     _Static_assert(sizeof(int32_t) == sizeof(float), "the corner indices share the float workspace");
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w, img = d.c * hw;
     const int ntr = (d.h + d.tr - 1) / d.tr;
     float *xp = shared;
-    abl_dcn_pack(d, wp, priv);
+    if (!pk) { /* each thread its own copy: no barrier */
+        abl_dcn_pack(d, wp, abl_dcn_pk_own(d, priv));
+        pk = abl_dcn_pk_own(d, priv);
+    }
 #pragma omp for schedule(static)
     for (int job = 0; job < d.n * ntr; job++) {
         const int b = job / ntr;
-        abl_dcn_phase_a(d, src + b * img, xp + b * hw * d.c, priv, job % ntr * d.tr);
+        abl_dcn_phase_a(d, src + b * img, xp + b * hw * d.c, priv, pk, job % ntr * d.tr);
     }
 #pragma omp for schedule(static)
     for (int job = 0; job < d.n * ntr; job++) {
         const int b = job / ntr;
         if (ft)
-            abl_dcn_phase_b_tail(d, wp, src + b * img, xp + b * hw * d.c, priv, ft, b,
+            abl_dcn_phase_b_tail(d, wp, src + b * img, xp + b * hw * d.c, priv, pk, ft, b,
                                  job % ntr * d.tr);
         else
-            abl_dcn_phase_b(d, wp, src + b * img, xp + b * hw * d.c, priv, dst + b * img,
+            abl_dcn_phase_b(d, wp, src + b * img, xp + b * hw * d.c, priv, pk, dst + b * img,
                             job % ntr * d.tr);
     }
 }
@@ -401,28 +436,65 @@ static inline ptrdiff_t abl_dlka_fold_at(struct abl_dcn_geom d0, struct abl_dcn_
     return s0 > s1 ? s0 : s1;
 }
 
+/* Prepared floats of one DCNv3 attention (abl_dlka_dcnv3_prepare): the
+ * folded conv1 (abl_dlka_fold_floats), then each layer's packed weights
+ * (abl_dcn_pk_floats).  gen/dlka.lua computes the same. */
+static inline ptrdiff_t abl_dlka_dcnv3_prep_floats(struct abl_dcn_geom d0, struct abl_dcn_geom d1)
+{
+    return abl_dlka_fold_floats(d0.c) + abl_dcn_pk_floats(d0) + abl_dcn_pk_floats(d1);
+}
+
+/* What abl_dlka_dcnv3 makes from the weights alone, once into prep (a
+ * kernel's ablate_kernel_prepare; every thread of the enclosing parallel
+ * region calls it, whose end publishes it): each thread folds the share
+ * of conv1's rows that the forward folds at the same thread count (the
+ * same sgemm calls: the same bits), the first thread packs layer 0, the
+ * last layer 1. */
+ABL_DCN_SPECIALISE void abl_dlka_dcnv3_prepare(struct abl_dlka_geom g, struct abl_dcn_geom d0,
+                                          struct abl_dcn_geom d1, const float *const *w,
+                                          float *prep)
+{
+    const int nth = omp_get_num_threads(), me = omp_get_thread_num();
+    float *pk0 = prep + abl_dlka_fold_floats(g.c), *pk1 = pk0 + abl_dcn_pk_floats(d0);
+    abl_dlka_fold_rows(g.c, w[24], w[25], w[26], w[27], g.c * me / nth, g.c * (me + 1) / nth, prep);
+    if (me == 0)
+        abl_dcn_pack(d0, w + 2, pk0);
+    if (me == nth - 1)
+        abl_dcn_pack(d1, w + 14, pk1);
+}
+
 /* The DCNv3 attention (blog: two 3x3 layers; dcnv3_lka: 5x5, then 7x7
  * dilation 3): w its weights in state_dict order (proj_1 2, layer 0 12,
  * layer 1 12, conv1 2, proj_2 2); u, a0 shared n c h w each (a1, the
  * second layer's output, is never formed: abl_dlka_fused_tail); dshared:
  * the larger layer's abl_dcn_shared_floats, then abl_dlka_fold_floats;
  * priv: max of both layers' abl_dcn_priv_floats + abl_dlka_dw_cl_floats +
- * abl_dcn_om_tile_floats and c x the attention's widest tile. */
+ * abl_dcn_om_tile_floats and c x the attention's widest tile; prep: what
+ * abl_dlka_dcnv3_prepare made, or NULL to make it in this call (the fold
+ * in dshared, the packing in priv). */
 ABL_DCN_SPECIALISE void abl_dlka_dcnv3(struct abl_dlka_geom g, struct abl_dcn_geom d0,
                                   struct abl_dcn_geom d1, const float *const *w,
                                   struct abl_dlka_io io, float *u, float *a0, float *dshared,
-                                  float *priv)
+                                  float *priv, const float *prep)
 {
-    float *wf = dshared + abl_dlka_fold_at(d0, d1);
-    const int nth = omp_get_num_threads(), me = omp_get_thread_num();
-    /* each thread folds its share of conv1's rows; the barriers of the
-     * loops below make them visible before the last layer's phase B */
-    abl_dlka_fold_rows(g.c, w[24], w[25], w[26], w[27], g.c * me / nth, g.c * (me + 1) / nth, wf);
+    const float *wf = prep, *pk0 = NULL, *pk1 = NULL;
+    if (prep) {
+        pk0 = prep + abl_dlka_fold_floats(g.c);
+        pk1 = pk0 + abl_dcn_pk_floats(d0);
+    } else {
+        float *fold = dshared + abl_dlka_fold_at(d0, d1);
+        const int nth = omp_get_num_threads(), me = omp_get_thread_num();
+        /* each thread folds its share of conv1's rows; the barriers of the
+         * loops below make them visible before the last layer's phase B */
+        abl_dlka_fold_rows(g.c, w[24], w[25], w[26], w[27], g.c * me / nth, g.c * (me + 1) / nth,
+                           fold);
+        wf = fold;
+    }
     abl_dlka_head(g, w, io, u);
-    abl_dcn_layer(d0, w + 2, u, a0, dshared, priv, NULL);
+    abl_dcn_layer(d0, w + 2, u, a0, dshared, priv, pk0, NULL);
     const struct abl_dlka_fused_tail ft = {wf, wf + ((ptrdiff_t)g.c * g.c + 15) / 16 * 16, w[28], w[29],
                                            u, io};
-    abl_dcn_layer(d1, w + 14, a0, NULL, dshared, priv, &ft);
+    abl_dcn_layer(d1, w + 14, a0, NULL, dshared, priv, pk1, &ft);
 }
 
 #endif
