@@ -80,10 +80,10 @@ function M.render(cfg, variant)
   end
   g.NBUFS = 2 + #g.BUF_CHANNELS
   -- the bottleneck's 3x3 Convs take the Winograd path as the C3 baseline's
-  -- do: one more shared buffer for their transformed weights, and its
-  -- scratch in the private region
+  -- do, F(4x4) or F(2x2) by the same model: one more shared buffer for
+  -- their transformed weights, and its scratch in the private region
   g.WINO_BUF, g.WINO_FLOATS = 0, 0
-  local wino_scratch = C.wino_layout(g)
+  local wino_scratch = C.wino_layout(g, true)
   g.ATT_SHARED = g.SHARED_FLOATS
   g.A = D.attention(a.variant, g.N, c, g.H, g.W, variant)
   g.SHARED_FLOATS = g.SHARED_FLOATS + 3 * g.A.ACT + g.A.EXTRA_SHARED
