@@ -68,7 +68,7 @@ function M.render(cfg, variant)
   local g = M.block(cfg)
   local c = g.CH
   g.variant = variant
-  -- layout as gen/chain.lua's render, plus the attention's u, a0, a1 and
+  -- layout as gen/chain.lua's render, plus the attention's u, a0 (official: a1) and
   -- its private region
   local tun, pix = C.tuning, g.H * g.W
   local kd = math.max(g.kdim_max, 1)
@@ -86,7 +86,7 @@ function M.render(cfg, variant)
   local wino_scratch = C.wino_layout(g, true)
   g.ATT_SHARED = g.SHARED_FLOATS
   g.A = D.attention(a.variant, g.N, c, g.H, g.W, variant)
-  g.SHARED_FLOATS = g.SHARED_FLOATS + 3 * g.A.ACT + g.A.EXTRA_SHARED
+  g.SHARED_FLOATS = g.SHARED_FLOATS + g.A.NACT * g.A.ACT + g.A.EXTRA_SHARED
   g.NLAYERS = #g.LAYERS
   g.PRIV_BN = 2 * g.bn_total
   g.PRIV_ATT = g.PRIV_BN + round_up(math.max(g.kdim_max * g.TILE, wino_scratch), 16)

@@ -88,6 +88,10 @@ function M.attention(variant, n, c, h, w, gen_variant)
   A.TILE = A.KIND == "official" and tile(c, pix) or proj_tile(c, pix)
   A.NTILES = (pix + A.TILE - 1) // A.TILE
   A.ACT = round_up(n * c * pix, 16)
+  -- the attention's tensors in the shared head: u, a0 and, official only,
+  -- a1 (the DCNv3 variants never form a1: conv1 is folded into the last
+  -- layer's output_proj, abl_dlka_fused_tail)
+  A.NACT = A.KIND == "official" and 3 or 2
   if A.KIND == "official" then
     -- as abl_dlka_extra_shared_floats / abl_dlka_priv_floats: the source
     -- channels last, padded, and the packed offset weights (shared); the
