@@ -9,9 +9,9 @@ Usage:
 
 Copies the kernel's source with wall-clock timers around its phases:
 the fork of the OpenMP region, the channels-last copy of x (this
-thread's rows), the packing of conv.0.weight and of p_conv's weights,
-BN's fold, the wait at the barrier before the tiles, and per tile
-p_conv, the corners, the gather, the column conv with BN + SiLU; then
+thread's rows), the packing of the weights (none with the prepared
+path: akconv_ab prepares a kernel that has one unless NO_PREPARE=1),
+BN's fold, the wait at the barrier before the tiles, and per tile p_conv, the corners, the gather, the column conv with BN + SiLU; then
 each thread's time in its tiles, the spread between the two threads'
 ends (|end0-end1|), the time from the later end to the region's exit,
 each thread's CPU time (CLOCK_THREAD_CPUTIME_ID: below its wall time
@@ -32,9 +32,9 @@ HEADER = r'''
 #include <stdlib.h>
 #include <time.h>
 static double prof_now(clockid_t c) { struct timespec t; clock_gettime(c, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
-enum { PR_FORK, PR_STX, PR_STWC, PR_STW, PR_BN, PR_BAR1, PR_PCONV, PR_CORN, PR_GATHER, PR_COL, PR_TILES, PR_JOIN, PR_IMB,
+enum { PR_FORK, PR_STX, PR_PACK, PR_BN, PR_BAR1, PR_PCONV, PR_CORN, PR_GATHER, PR_COL, PR_TILES, PR_JOIN, PR_IMB,
        PR_CPU, PR_WALL, PR_NT, PR_N };
-static const char *PR_NAME[PR_N] = {"fork", "stage_x", "stage_wcol", "stage_woff", "fold_bn", "barrier", "pconv",
+static const char *PR_NAME[PR_N] = {"fork", "stage_x", "pack_weights", "fold_bn", "barrier", "pconv",
                                     "corners", "gather", "col+bn+silu", "tiles_total", "join_exit",
                                     "|end0-end1|", "cpu_time", "wall", "tiles"};
 enum { REC = 8192 };
@@ -102,11 +102,10 @@ EDITS = [
     ("            stage_input_row(x, xp, row / HP, row % HP);\n",
      "            stage_input_row(x, xp, row / HP, row % HP);\n"
      "        b_ = " + M + ";\n        prof[tid_][PR_STX] += b_ - a_;\n        a_ = b_;\n"),
-    ("        for (int k = 0; k < 9 * INC; k++)\n",
-     "        b_ = " + M + ";\n        prof[tid_][PR_STWC] += b_ - a_;\n        a_ = b_;\n"
-     "        for (int k = 0; k < 9 * INC; k++)\n"),
+    ("            pack_weights(w, priv, ws.acc); /* acc: free until the tiles */\n",
+     "            pack_weights(w, priv, ws.acc); /* acc: free until the tiles */\n"
+     "        b_ = " + M + ";\n        prof[tid_][PR_PACK] += b_ - a_;\n        a_ = b_;\n"),
     ("        fold_bn(bn, bias, ws.scale, ws.shift);\n#pragma omp barrier\n",
-     "        b_ = " + M + ";\n        prof[tid_][PR_STW] += b_ - a_;\n        a_ = b_;\n"
      "        fold_bn(bn, bias, ws.scale, ws.shift);\n"
      "        b_ = " + M + ";\n        prof[tid_][PR_BN] += b_ - a_;\n#pragma omp barrier\n"
      "        a_ = " + M + ";\n        prof[tid_][PR_BAR1] += a_ - b_;\n"),
