@@ -16,8 +16,13 @@
  * every kernel then uses the first one's workspace, so a phase left out
  * still finds the data the full kernel (first on the command line) left.
  *
+ * Prepared path (ablate_kernel.h): a kernel that has one is prepared once,
+ * untimed, and timed by ablate_kernel_forward_prepared, as the sweeps and
+ * the model graph do; NO_PREPARE=1 times ablate_kernel_forward instead
+ * (the weights packed on every call).  The output lines say which.
+ *
  * Build:  cc -O2 -std=c11 -D_GNU_SOURCE -Igen/runtime scripts/akconv_ab.c -ldl -lm -o build/akconv_ab
- * Run:    [SHARE_WS=1] build/akconv_ab THREADS ROUNDS B C H W OUTC NUM_PARAM STRIDE K.so...
+ * Run:    [SHARE_WS=1] [NO_PREPARE=1] build/akconv_ab THREADS ROUNDS B C H W OUTC NUM_PARAM STRIDE K.so...
  *         (bias 0; exit 2 on bad arguments, 1 when a kernel does not load) */
 #include <dlfcn.h>
 #include <math.h>
@@ -37,7 +42,8 @@ struct shape {
 struct kernel {
     const char *path;
     ablate_kernel_forward_fn forward;
-    float *ws, *y;
+    ablate_kernel_forward_prepared_fn forward_prepared; /* with prepared != NULL */
+    float *ws, *y, *prepared;
     double ms[MAX_ROUNDS];
 };
 
@@ -75,7 +81,36 @@ static int by_value(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int load_kernel(struct kernel *k, const struct shape *s, int nthreads, float *shared_ws)
+/* One call of kernel k: forward_prepared when it was prepared, else forward. */
+static void call(const struct kernel *k, const float *const *w, const float *x, int nthreads)
+{
+    if (k->prepared)
+        k->forward_prepared(w, k->prepared, x, k->y, k->ws, nthreads);
+    else
+        k->forward(w, x, k->y, k->ws, nthreads);
+}
+
+/* The prepared path of the kernel in h, when it has one and use is set:
+ * its buffer made by ablate_kernel_prepare (k->prepared; NULL otherwise). */
+static int prepare_kernel(struct kernel *k, void *h, const struct ablate_kernel_info *info,
+                          const float *const *w, int nthreads, int use)
+{
+    k->prepared = NULL;
+    ablate_kernel_prepare_fn prepare = (ablate_kernel_prepare_fn)dlsym(h, "ablate_kernel_prepare");
+    k->forward_prepared = (ablate_kernel_forward_prepared_fn)dlsym(h, "ablate_kernel_forward_prepared");
+    if (!use || info->prepared_floats <= 0 || !prepare || !k->forward_prepared)
+        return 0;
+    k->prepared = aligned_alloc(64, ((size_t)info->prepared_floats * 4 + 63) / 64 * 64);
+    if (!k->prepared) {
+        perror("akconv_ab");
+        return -1;
+    }
+    prepare(w, k->prepared, nthreads);
+    return 0;
+}
+
+static int load_kernel(struct kernel *k, const struct shape *s, int nthreads, float *shared_ws,
+                       const float *const *w, int use_prepared)
 {
     void *h = dlopen(k->path, RTLD_NOW);
     if (!h) {
@@ -97,7 +132,7 @@ static int load_kernel(struct kernel *k, const struct shape *s, int nthreads, fl
     }
     if (!shared_ws)
         memset(k->ws, 0, bytes);
-    return 0;
+    return prepare_kernel(k, h, info_fn(), w, nthreads, use_prepared);
 }
 
 int main(int argc, char **argv)
@@ -136,12 +171,12 @@ int main(int argc, char **argv)
     const int share = getenv("SHARE_WS") != NULL;
     for (int i = 0; i < nk; i++) {
         k[i].path = argv[10 + i];
-        if (load_kernel(&k[i], &s, nthreads, share && i > 0 ? k[0].ws : NULL) != 0)
+        if (load_kernel(&k[i], &s, nthreads, share && i > 0 ? k[0].ws : NULL, w, !getenv("NO_PREPARE")) != 0)
             return 1;
     }
     for (int i = 0; i < nk; i++) /* warm: the first kernel first, so a shared workspace holds its data */
         for (int rep = 0; rep < 5; rep++)
-            k[i].forward(w, x, k[i].y, k[i].ws, nthreads);
+            call(&k[i], w, x, nthreads);
     size_t ny = (size_t)s.b * s.outc * s.ho * s.wo;
     for (int i = 1; i < nk; i++) {
         double d = 0;
@@ -154,7 +189,7 @@ int main(int argc, char **argv)
             int reps = 0;
             double t0 = now_s(), t1;
             do {
-                k[i].forward(w, x, k[i].y, k[i].ws, nthreads);
+                call(&k[i], w, x, nthreads);
                 reps++;
                 t1 = now_s();
             } while (t1 - t0 < 0.15);
@@ -162,7 +197,8 @@ int main(int argc, char **argv)
         }
     for (int i = 0; i < nk; i++) {
         qsort(k[i].ms, (size_t)rounds, sizeof(double), by_value);
-        printf("k%d %s min %.4f med %.4f ms\n", i, k[i].path, k[i].ms[0], k[i].ms[rounds / 2]);
+        printf("k%d %s%s min %.4f med %.4f ms\n", i, k[i].path, k[i].prepared ? " (prepared)" : "", k[i].ms[0],
+               k[i].ms[rounds / 2]);
     }
     return 0;
 }

@@ -189,6 +189,25 @@ Test(gen_akconv, direct_col_nchw, .timeout = 120)
                       "column conv not into NCHW");
 }
 
+/* The direct kernel's prepared path (ablate_kernel.h): the packed weights
+ * made once by ablate_kernel_prepare and read by every thread; its output
+ * must equal ablate_kernel_forward's (each thread packing its own copy)
+ * bit for bit at 1 and 2 threads, with the workspace NaN-poisoned before
+ * every call.  Cases: the column conv into NCHW y (num_param x inc <= 32)
+ * with p_conv as dots, the channels-in-lanes column conv with p_conv as
+ * dots and as pconv_tile (inc not a multiple of 16, 2N = 26), a column
+ * bias, outputs not a multiple of 8, both grids. */
+Test(gen_akconv, direct_prepared, .timeout = 120)
+{
+    static const char *const specs[] = {
+        "AKConv inc=32 outc=20 num_param=1 stride=2 bias=1 grid=ij batch=2 h=17 w=13",
+        "AKConv inc=64 outc=24 num_param=3 stride=2 bias=0 grid=xy batch=2 h=12 w=10",
+        "AKConv inc=5 outc=9 num_param=13 stride=1 bias=1 grid=ij batch=2 h=9 w=11",
+    };
+    for (int i = 0; i < 3; i++)
+        gen_check_prepared_case(specs[i], 71 + (uint64_t)i, "direct", 1);
+}
+
 /* 1 when the shared object at so_path holds an instruction on a zmm
  * register (objdump's disassembly), 0 when none, -1 when it cannot tell. */
 static int uses_zmm(const char *so_path)

@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+"""Per-thread phase times of one generated AKConv `direct` kernel.
+
+Usage:
+    /usr/bin/python3 scripts/akconv_phases.py build/gen/HASH.c OUT.c
+    cc -O3 -march=native -fopenmp -fPIC -shared -Igen/runtime \\
+        -I/usr/include/x86_64-linux-gnu/openblas-pthread OUT.c -lopenblas -lm -o OUT.so
+    build/akconv_ab THREADS ROUNDS B C H W OUTC NUM_PARAM STRIDE OUT.so
+
+Copies the kernel's source with wall-clock timers around its phases:
+the fork of the OpenMP region, the channels-last copy of x (this
+thread's rows), the packing of the weights (none with the prepared
+path: akconv_ab prepares a kernel that has one unless NO_PREPARE=1),
+BN's fold, the wait at the barrier before the tiles, and per tile p_conv, the corners, the gather, the column conv with BN + SiLU; then
+each thread's time in its tiles, the spread between the two threads'
+ends (|end0-end1|), the time from the later end to the region's exit,
+each thread's CPU time (CLOCK_THREAD_CPUTIME_ID: below its wall time
+when the host took the vCPU away) and the call's wall time.  At exit
+the copy prints, per thread, the mean and the median per call in
+microseconds (the median over the first 8192 calls; `tiles`: tiles per
+call).  The timers cost about 0.1 us each: compare against the plain
+kernel in the same akconv_ab run (docs/modules/perf_akconv.md, eighth
+pass).  Exit 1 when the source does not have the expected shape (the
+template changed: update the anchors below).
+"""
+import sys
+
+M = "prof_now(CLOCK_MONOTONIC)"
+
+HEADER = r'''
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+static double prof_now(clockid_t c) { struct timespec t; clock_gettime(c, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
+enum { PR_FORK, PR_STX, PR_PACK, PR_BN, PR_BAR1, PR_PCONV, PR_CORN, PR_GATHER, PR_COL, PR_TILES, PR_JOIN, PR_IMB,
+       PR_CPU, PR_WALL, PR_NT, PR_N };
+static const char *PR_NAME[PR_N] = {"fork", "stage_x", "pack_weights", "fold_bn", "barrier", "pconv",
+                                    "corners", "gather", "col+bn+silu", "tiles_total", "join_exit",
+                                    "|end0-end1|", "cpu_time", "wall", "tiles"};
+enum { REC = 8192 };
+static double prof[2][PR_N], prof_end[2], last[2][PR_N];
+static float rec[REC][2][PR_N], sorted[REC];
+static long prof_calls;
+static int cmpf(const void *a, const void *b) { float x = *(const float *)a, y = *(const float *)b; return (x > y) - (x < y); }
+static float median(int th, int i)
+{
+    long n = prof_calls < REC ? prof_calls : REC;
+    for (long c = 0; c < n; c++)
+        sorted[c] = rec[c][th][i];
+    qsort(sorted, (size_t)n, sizeof *sorted, cmpf);
+    return sorted[n / 2];
+}
+static void prof_record(void)
+{
+    if (prof_calls > REC)
+        return;
+    for (int t = 0; t < 2; t++)
+        for (int i = 0; i < PR_N; i++) {
+            rec[prof_calls - 1][t][i] = (float)((prof[t][i] - last[t][i]) * (i == PR_NT ? 1.0 : 1e6));
+            last[t][i] = prof[t][i];
+        }
+}
+__attribute__((destructor)) static void prof_dump(void)
+{
+    if (!prof_calls)
+        return;
+    fprintf(stderr, "calls %ld; us per call: mean thr0 thr1 | median thr0 thr1\n", prof_calls);
+    for (int i = 0; i < PR_N; i++) {
+        const double s = (i == PR_NT ? 1.0 : 1e6) / prof_calls;
+        fprintf(stderr, "%-14s %9.2f %9.2f | %9.2f %9.2f\n", PR_NAME[i], prof[0][i] * s, prof[1][i] * s,
+                median(0, i), median(1, i));
+    }
+}
+'''
+
+
+def lap(key):
+    return "    u_ = %s; prof[tid_][%s] += u_ - t_; t_ = u_;\n" % (M, key)
+
+
+# (anchor, replacement): every anchor must occur exactly once
+EDITS = [
+    ('#include "ablate_sample.h"\n', '#include "ablate_sample.h"\n' + HEADER),
+    ("    tile_base(f0, nt, ws);\n",
+     "    const int tid_ = omp_get_thread_num(); double t_ = " + M + ", u_;\n"
+     "    prof[tid_][PR_NT] += 1;\n    tile_base(f0, nt, ws);\n"),
+    ("    /* 2. corners", lap("PR_PCONV") + "    /* 2. corners"),
+    ("    /* 3. samples", lap("PR_CORN") + "    /* 3. samples"),
+    ("    gather_tile(xp_b, ws->m, nt, ws->st);\n",
+     "    gather_tile(xp_b, ws->m, nt, ws->st);\n" + lap("PR_GATHER")),
+    ("    col_tile_nchw(ws->st, pw->wcol, nt, ws, y + (size_t)b * OUTC * P + f0);\n",
+     "    col_tile_nchw(ws->st, pw->wcol, nt, ws, y + (size_t)b * OUTC * P + f0);\n" + lap("PR_COL")),
+    ("    epilogue(ws->acc, nt, ws->scale, ws->shift, y + (size_t)b * OUTC * P + f0);\n",
+     "    epilogue(ws->acc, nt, ws->scale, ws->shift, y + (size_t)b * OUTC * P + f0);\n" + lap("PR_COL")),
+    ("#pragma omp parallel num_threads(nthreads)\n",
+     "    const double t0_ = " + M + ";\n    prof_calls++;\n#pragma omp parallel num_threads(nthreads)\n"),
+    ("        struct tile_ws ws = tile_ws(priv + PW_FLOATS);\n",
+     "        struct tile_ws ws = tile_ws(priv + PW_FLOATS);\n"
+     "        const int tid_ = omp_get_thread_num();\n"
+     "        const double c0_ = prof_now(CLOCK_THREAD_CPUTIME_ID);\n"
+     "        double a_ = " + M + ", b_;\n        prof[tid_][PR_FORK] += a_ - t0_;\n"),
+    ("            stage_input_row(x, xp, row / HP, row % HP);\n",
+     "            stage_input_row(x, xp, row / HP, row % HP);\n"
+     "        b_ = " + M + ";\n        prof[tid_][PR_STX] += b_ - a_;\n        a_ = b_;\n"),
+    ("            pack_weights(w, priv, ws.acc); /* acc: free until the tiles */\n",
+     "            pack_weights(w, priv, ws.acc); /* acc: free until the tiles */\n"
+     "        b_ = " + M + ";\n        prof[tid_][PR_PACK] += b_ - a_;\n        a_ = b_;\n"),
+    ("        fold_bn(bn, bias, ws.scale, ws.shift);\n#pragma omp barrier\n",
+     "        fold_bn(bn, bias, ws.scale, ws.shift);\n"
+     "        b_ = " + M + ";\n        prof[tid_][PR_BN] += b_ - a_;\n#pragma omp barrier\n"
+     "        a_ = " + M + ";\n        prof[tid_][PR_BAR1] += a_ - b_;\n"),
+    ("#pragma omp for schedule(static)\n        for (int job = 0; job < JOBS; job++)\n"
+     "            run_tile(xp, &pw, y, job / NTILES, job % NTILES * TILE, &ws);\n    }\n",
+     "#pragma omp for schedule(static) nowait\n        for (int job = 0; job < JOBS; job++)\n"
+     "            run_tile(xp, &pw, y, job / NTILES, job % NTILES * TILE, &ws);\n"
+     "        b_ = " + M + ";\n        prof[tid_][PR_TILES] += b_ - a_;\n        prof_end[tid_] = b_;\n"
+     "        prof[tid_][PR_CPU] += prof_now(CLOCK_THREAD_CPUTIME_ID) - c0_;\n    }\n"
+     "    {\n        const double t1_ = " + M + ";\n"
+     "        if (nthreads == 2) {\n"
+     "            const double e0 = prof_end[0], e1 = prof_end[1], late = e0 > e1 ? e0 : e1;\n"
+     "            prof[0][PR_JOIN] += t1_ - late;\n"
+     "            prof[0][PR_IMB] += late - (e0 < e1 ? e0 : e1);\n"
+     "        }\n        prof[0][PR_WALL] += t1_ - t0_;\n        prof_record();\n    }\n"),
+]
+
+
+def main(argv):
+    if len(argv) != 3:
+        sys.stderr.write("usage: akconv_phases.py KERNEL.c OUT.c\n")
+        return 2
+    with open(argv[1]) as f:
+        src = f.read()
+    if "(\"gather + direct conv\")" not in src:
+        sys.stderr.write("akconv_phases: %s is not an AKConv direct kernel\n" % argv[1])
+        return 1
+    for anchor, new in EDITS:
+        n = src.count(anchor)
+        # col_tile_nchw and epilogue: one of the two is compiled in, both are in the source
+        if n != 1:
+            sys.stderr.write("akconv_phases: anchor found %d times: %r\n" % (n, anchor[:60]))
+            return 1
+        src = src.replace(anchor, new)
+    with open(argv[2], "w") as f:
+        f.write(src)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
