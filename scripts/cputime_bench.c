@@ -22,7 +22,11 @@
  * A spec is `ablate info`'s MODULE key=value ... h= w=, then @variant
  * (default: the generator's first); "+prepared" after it (or alone: "@+prepared")
  * times ablate_kernel_forward_prepared on weights that ablate_kernel_prepare
- * made once, untimed (the model graph's path, harness/model_bench.c). */
+ * made once, untimed (the model graph's path, harness/model_bench.c).
+ * A spec may start with "root=DIR " to build that kernel from DIR's gen/
+ * (templates, generators and runtime headers; the cache stays this tree's
+ * build/): e.g. main's gen/ from `git archive main gen | tar -x -C DIR`
+ * against this tree's, interleaved in one process (a CPU-time A/B). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +85,14 @@ static int bench_setup(struct bench_kernel *k, const char *arg, int nthreads, in
 {
     char err[512], words[512], *argv[WORDS_MAX], names[GEN_VARIANTS_MAX][GEN_NAME_MAX];
     snprintf(k->spec, sizeof k->spec, "%s", arg);
+    struct gen_env own = *env;
+    if (strncmp(arg, "root=", 5) == 0) {
+        const char *end = strchr(arg, ' ');
+        const int n = end ? (int)(end - arg - 5) : (int)strlen(arg + 5);
+        snprintf(own.root, sizeof own.root, "%.*s", n, arg + 5);
+        arg = end ? end + 1 : arg + 5 + n;
+        env = &own;
+    }
     snprintf(words, sizeof words, "%s", arg);
     char *variant = strchr(words, '@');
     if (variant)
