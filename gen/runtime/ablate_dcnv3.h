@@ -422,22 +422,22 @@ ABL_DCN_SPECIALISE int abl_dcn_coords_inside(int h, int w, int lanes, const floa
                                              const float *restrict ys)
 {
 #if defined(__AVX512F__) && defined(__AVX512VL__)
-    if (lanes == 16) {
-        const __m512 x = _mm512_loadu_ps(xs), y = _mm512_loadu_ps(ys), z = _mm512_setzero_ps();
-        __mmask16 in = _mm512_cmp_ps_mask(x, z, _CMP_GE_OQ);
-        in = _mm512_mask_cmp_ps_mask(in, x, _mm512_set1_ps((float)(w - 1)), _CMP_LT_OQ);
-        in = _mm512_mask_cmp_ps_mask(in, y, z, _CMP_GE_OQ);
-        in = _mm512_mask_cmp_ps_mask(in, y, _mm512_set1_ps((float)(h - 1)), _CMP_LT_OQ);
-        return in == (__mmask16)0xffff;
-    }
-    if (lanes == 8) {
-        const __m256 x = _mm256_loadu_ps(xs), y = _mm256_loadu_ps(ys), z = _mm256_setzero_ps();
-        __mmask8 in = _mm256_cmp_ps_mask(x, z, _CMP_GE_OQ);
-        in = _mm256_mask_cmp_ps_mask(in, x, _mm256_set1_ps((float)(w - 1)), _CMP_LT_OQ);
-        in = _mm256_mask_cmp_ps_mask(in, y, z, _CMP_GE_OQ);
-        in = _mm256_mask_cmp_ps_mask(in, y, _mm256_set1_ps((float)(h - 1)), _CMP_LT_OQ);
-        return in == (__mmask8)0xff;
-    }
+/* the four compares for one vector width: P the intrinsics' prefix, V the
+ * vector type, K the mask type */
+#define ABL_DCN_INSIDE_MASK(P, V, K)                                                               \
+    do {                                                                                           \
+        const V x = P##_loadu_ps(xs), y = P##_loadu_ps(ys), z = P##_setzero_ps();                  \
+        K in = P##_cmp_ps_mask(x, z, _CMP_GE_OQ);                                                  \
+        in = P##_mask_cmp_ps_mask(in, x, P##_set1_ps((float)(w - 1)), _CMP_LT_OQ);                 \
+        in = P##_mask_cmp_ps_mask(in, y, z, _CMP_GE_OQ);                                           \
+        in = P##_mask_cmp_ps_mask(in, y, P##_set1_ps((float)(h - 1)), _CMP_LT_OQ);                 \
+        return in == (K)~(K)0;                                                                     \
+    } while (0)
+    if (lanes == 16)
+        ABL_DCN_INSIDE_MASK(_mm512, __m512, __mmask16);
+    if (lanes == 8)
+        ABL_DCN_INSIDE_MASK(_mm256, __m256, __mmask8);
+#undef ABL_DCN_INSIDE_MASK
 #endif
     int border = 0;
 #pragma omp simd reduction(| : border)
