@@ -22,7 +22,16 @@
  * A spec is `ablate info`'s MODULE key=value ... h= w=, then @variant
  * (default: the generator's first); "+prepared" after it (or alone: "@+prepared")
  * times ablate_kernel_forward_prepared on weights that ablate_kernel_prepare
- * made once, untimed (the model graph's path, harness/model_bench.c). */
+ * made once, untimed (the model graph's path, harness/model_bench.c).
+ * A spec may start with "root=DIR " to build that kernel from DIR's gen/
+ * (templates, generators and runtime headers; the cache stays this tree's
+ * build/): e.g. main's gen/ from `git archive main gen | tar -x -C DIR`
+ * against this tree's, interleaved in one process (a CPU-time A/B).
+ * CPUTIME_COMPARE=1: every kernel gets the first one's weights and input
+ * (same seed; the specs must name the same module and shape), and each
+ * one's largest |difference| from the first kernel's output is printed
+ * (0 = the same bits, e.g. a change that should not move a value). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +90,14 @@ static int bench_setup(struct bench_kernel *k, const char *arg, int nthreads, in
 {
     char err[512], words[512], *argv[WORDS_MAX], names[GEN_VARIANTS_MAX][GEN_NAME_MAX];
     snprintf(k->spec, sizeof k->spec, "%s", arg);
+    struct gen_env own = *env;
+    if (strncmp(arg, "root=", 5) == 0) {
+        const char *end = strchr(arg, ' ');
+        const int n = end ? (int)(end - arg - 5) : (int)strlen(arg + 5);
+        snprintf(own.root, sizeof own.root, "%.*s", n, arg + 5);
+        arg = end ? end + 1 : arg + 5 + n;
+        env = &own;
+    }
     snprintf(words, sizeof words, "%s", arg);
     char *variant = strchr(words, '@');
     if (variant)
@@ -147,6 +164,20 @@ static void bench_call(struct bench_kernel *k, int nthreads, int rep)
     }
 }
 
+/* Largest |a.y - b.y| over a's output (b the same shape); NaN counts as
+ * infinitely far. */
+static double max_abs_diff(const struct bench_kernel *a, const struct bench_kernel *b)
+{
+    const struct shape4 o = a->inst.out;
+    const int64_t ny = (int64_t)o.n * o.c * o.h * o.w;
+    double m = 0.0;
+    for (int64_t j = 0; j < ny; j++) {
+        const double d = fabs((double)a->y[j] - (double)b->y[j]);
+        m = d > m || d != d ? (d != d ? INFINITY : d) : m;
+    }
+    return m;
+}
+
 int main(int argc, char **argv)
 {
     static struct bench_kernel kernels[KERNELS_MAX];
@@ -162,12 +193,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "cputime_bench: %s\n", err);
         return 2;
     }
+    const char *cmp_env = getenv("CPUTIME_COMPARE");
+    const int compare = cmp_env && *cmp_env && strcmp(cmp_env, "0") != 0;
     for (int k = 0; k < n; k++)
-        if (bench_setup(&kernels[k], argv[3 + k], nthreads, reps, &env, 1234 + (uint64_t)k) != 0)
+        if (bench_setup(&kernels[k], argv[3 + k], nthreads, reps, &env,
+                        compare ? 1234 : 1234 + (uint64_t)k) != 0)
             return 2;
     for (int rep = -WARMUP; rep < reps; rep++)
         for (int k = 0; k < n; k++)
             bench_call(&kernels[k], nthreads, rep);
+    for (int k = 1; compare && k < n; k++)
+        printf("max |y - y(first)| %g  %s\n", max_abs_diff(&kernels[0], &kernels[k]), kernels[k].spec);
     for (int k = 0; k < n; k++) {
         struct bench_kernel *b = &kernels[k];
         qsort(b->cpu_ms, (size_t)reps, sizeof(double), cmp_double);

@@ -139,9 +139,10 @@ static void check_plan_paths(int ph, int pw, int expect_inside)
     int nout_b = 0, inside = 0;
     for (int q0 = 0; q0 < GPV; q0 += ABL_DCN_PLAN_LANES) {
         float xs[ABL_DCN_PLAN_LANES], ys[ABL_DCN_PLAN_LANES];
-        inside += abl_dcn_corners_coords(GP, MH, MW, 1.0f, gx, gy, om, ph, pw, q0, xs, ys);
-        nout_b += abl_dcn_corners_border(GP, MH, MW, 1.0f, gx, gy, om, 1, ph, pw, q0, idx_b, wt_b,
-                                         1, keep_b);
+        const int lanes = GP - q0 <= ABL_DCN_PLAN_TAIL ? ABL_DCN_PLAN_TAIL : ABL_DCN_PLAN_LANES;
+        inside += abl_dcn_corners_coords(GP, MH, MW, 1.0f, gx, gy, om, ph, pw, q0, lanes, xs, ys);
+        nout_b += abl_dcn_corners_border(GP, MH, MW, 1.0f, gx, gy, om, 1, ph, pw, q0, lanes, idx_b,
+                                         wt_b, 1, keep_b);
     }
     cr_assert(expect_inside ? inside == GPV / ABL_DCN_PLAN_LANES : inside < GPV / ABL_DCN_PLAN_LANES,
               "(%d, %d): %d blocks inside", ph, pw, inside);

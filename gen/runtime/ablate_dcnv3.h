@@ -334,10 +334,10 @@ ABL_DCN_SPECIALISE ptrdiff_t abl_dcn_step_y(int c, int h, int w) { return h > 1 
  * om: the pixel's offsets (x, y) per point, then its masks; grid_x /
  * grid_y: each point's kernel-grid offset (6.1 step 4), abl_dcn_gpv(gp)
  * entries (the padding any value).
- * Vectorised over the points (needs -fno-trapping-math for floorf), for
- * abl_dcn_gpv(gp) of them: whole vectors, no scalar tail (gp = 36 at
- * k = 3, g = 4 left 4 points to a scalar loop that cost as much as a
- * vector iteration each).  The padding points read up to ABL_DCN_OM_SLACK
+ * Vectorised over the points (needs -fno-trapping-math for floorf), in
+ * blocks of 16 and a last block of 8 where at most 8 are left: whole
+ * vectors, no scalar tail (gp = 36 at k = 3, g = 4 left 4 points to a
+ * scalar loop that cost as much as a vector iteration each).  The padding points read up to ABL_DCN_OM_SLACK
  * floats past the pixel's om row (the next pixel's, or the slack the
  * callers allocate), and their plan, written past gp, is never read.
  * wt's corner rows are abl_dcn_gpv(gp) apart.
@@ -346,17 +346,21 @@ ABL_DCN_SPECIALISE ptrdiff_t abl_dcn_step_y(int c, int h, int w) { return h > 1 
  * (all its weights exact zeros), else 1, and the return value is how many
  * of the gp points are wholly outside, so that abl_dcn_core skips them
  * for the pixels that have many; without skip neither is computed (0). */
-/* Lanes of one block of the corner plan (one zmm of points). */
-enum { ABL_DCN_PLAN_LANES = 16 };
+/* Lanes of one block of the corner plan (one zmm of points), and of the
+ * last block when at most ABL_DCN_PLAN_TAIL points are left (a ymm: at
+ * k = 3, g = 4 the third block holds 4 of the 36 points, and a block of
+ * 16 lanes cost as much as a full one). */
+enum { ABL_DCN_PLAN_LANES = 16, ABL_DCN_PLAN_TAIL = 8 };
 
-/* The plan of abl_dcn_corners for its points q0 .. q0 + ABL_DCN_PLAN_LANES
- * - 1, any of them near or beyond the border; returns how many of those
- * below gp are wholly outside (skip; else 0). */
+/* The plan of abl_dcn_corners for its points q0 .. q0 + lanes - 1 (lanes
+ * ABL_DCN_PLAN_LANES or ABL_DCN_PLAN_TAIL, a constant at every call), any
+ * of them near or beyond the border; returns how many of those below gp
+ * are wholly outside (skip; else 0). */
 ABL_DCN_SPECIALISE int abl_dcn_corners_border(int gp, int h, int w, float osc,
                                               const float *restrict grid_x,
                                               const float *restrict grid_y,
                                               const float *restrict om, int use_mask, int ph,
-                                              int pw, int q0, int32_t *restrict idx,
+                                              int pw, int q0, int lanes, int32_t *restrict idx,
                                               float *restrict wt, int skip,
                                               int32_t *restrict keep)
 {
@@ -365,7 +369,7 @@ ABL_DCN_SPECIALISE int abl_dcn_corners_border(int gp, int h, int w, float osc,
     const int wl = w > 1 ? w - 2 : 0, hl = h > 1 ? h - 2 : 0; /* last block column / row */
     int nout = 0;
 #pragma omp simd reduction(+ : nout)
-    for (int q = q0; q < q0 + ABL_DCN_PLAN_LANES; q++) {
+    for (int q = q0; q < q0 + lanes; q++) {
         const float mq = use_mask ? m[q] : 1.0f;
         /* coordinates beyond the 1-pixel border are clamped: all their
          * corners stay outside, and the float -> int conversion is safe
@@ -408,34 +412,66 @@ ABL_DCN_SPECIALISE int abl_dcn_corners_border(int gp, int h, int w, float osc,
     return nout;
 }
 
-/* Sample coordinates xs, ys of the points q0 .. q0 + ABL_DCN_PLAN_LANES - 1
- * (as abl_dcn_corners_border computes them before its clamp); 1 when every
- * one has its 2 x 2 block wholly inside the map (0 <= xs < w - 1 and
- * 0 <= ys < h - 1; a NaN is not). */
+/* 1 when every one of the `lanes` coordinates xs, ys has its 2 x 2 block
+ * wholly inside the map: 0 <= xs < w - 1 and 0 <= ys < h - 1 (a NaN is
+ * not).  With AVX-512 four compares into one mask: as an OR reduction
+ * over the lanes gcc moved the flags out of the mask registers and folded
+ * them by extracts and shifts, 10 of the block's 55 instructions
+ * (docs/modules/perf_deform.md, seventh pass). */
+ABL_DCN_SPECIALISE int abl_dcn_coords_inside(int h, int w, int lanes, const float *restrict xs,
+                                             const float *restrict ys)
+{
+#if defined(__AVX512F__) && defined(__AVX512VL__)
+/* the four compares for one vector width: P the intrinsics' prefix, V the
+ * vector type, K the mask type */
+#define ABL_DCN_INSIDE_MASK(P, V, K)                                                               \
+    do {                                                                                           \
+        const V x = P##_loadu_ps(xs), y = P##_loadu_ps(ys), z = P##_setzero_ps();                  \
+        K in = P##_cmp_ps_mask(x, z, _CMP_GE_OQ);                                                  \
+        in = P##_mask_cmp_ps_mask(in, x, P##_set1_ps((float)(w - 1)), _CMP_LT_OQ);                 \
+        in = P##_mask_cmp_ps_mask(in, y, z, _CMP_GE_OQ);                                           \
+        in = P##_mask_cmp_ps_mask(in, y, P##_set1_ps((float)(h - 1)), _CMP_LT_OQ);                 \
+        return in == (K)~(K)0;                                                                     \
+    } while (0)
+    if (lanes == 16)
+        ABL_DCN_INSIDE_MASK(_mm512, __m512, __mmask16);
+    if (lanes == 8)
+        ABL_DCN_INSIDE_MASK(_mm256, __m256, __mmask8);
+#undef ABL_DCN_INSIDE_MASK
+#endif
+    int border = 0;
+#pragma omp simd reduction(| : border)
+    for (int i = 0; i < lanes; i++)
+        border |= !(xs[i] >= 0.0f) | !(xs[i] < (float)(w - 1)) | !(ys[i] >= 0.0f) |
+                  !(ys[i] < (float)(h - 1));
+    return !border;
+}
+
+/* Sample coordinates xs, ys of the points q0 .. q0 + lanes - 1 (as
+ * abl_dcn_corners_border computes them before its clamp); 1 when every
+ * one has its 2 x 2 block wholly inside the map (abl_dcn_coords_inside). */
 ABL_DCN_SPECIALISE int abl_dcn_corners_coords(int gp, int h, int w, float osc,
                                               const float *restrict grid_x,
                                               const float *restrict grid_y,
                                               const float *restrict om, int ph, int pw, int q0,
-                                              float *restrict xs, float *restrict ys)
+                                              int lanes, float *restrict xs, float *restrict ys)
 {
     (void)gp;
-    int border = 0;
-#pragma omp simd reduction(| : border)
-    for (int i = 0; i < ABL_DCN_PLAN_LANES; i++) {
+#pragma omp simd
+    for (int i = 0; i < lanes; i++) {
         const int q = q0 + i;
         xs[i] = (float)pw + osc * (grid_x[q] + om[2 * q]);
         ys[i] = (float)ph + osc * (grid_y[q] + om[2 * q + 1]);
-        border |= !(xs[i] >= 0.0f) | !(xs[i] < (float)(w - 1)) | !(ys[i] >= 0.0f) |
-                  !(ys[i] < (float)(h - 1));
     }
-    return !border;
+    return abl_dcn_coords_inside(h, w, lanes, xs, ys);
 }
 
-/* The plan of points q0 .. q0 + ABL_DCN_PLAN_LANES - 1 when all are
+/* The plan of points q0 .. q0 + lanes - 1 when all are
  * inside (abl_dcn_corners_coords): no clamps, no border selects, the same
  * products as abl_dcn_corners_border takes there, so the same bits. */
 ABL_DCN_SPECIALISE int abl_dcn_corners_inside(int gp, int w, const float *restrict om,
-                                              int use_mask, int q0, const float *restrict xs,
+                                              int use_mask, int q0, int lanes,
+                                              const float *restrict xs,
                                               const float *restrict ys, int32_t *restrict idx,
                                               float *restrict wt, int skip,
                                               int32_t *restrict keep)
@@ -444,7 +480,7 @@ ABL_DCN_SPECIALISE int abl_dcn_corners_inside(int gp, int w, const float *restri
     const int gpv = abl_dcn_gpv(gp);
     int nout = 0;
 #pragma omp simd reduction(+ : nout)
-    for (int i = 0; i < ABL_DCN_PLAN_LANES; i++) {
+    for (int i = 0; i < lanes; i++) {
         const int q = q0 + i;
         const float mq = use_mask ? m[q] : 1.0f;
         const float fx = floorf(xs[i]), fy = floorf(ys[i]), lx = xs[i] - fx, ly = ys[i] - fy;
@@ -463,20 +499,34 @@ ABL_DCN_SPECIALISE int abl_dcn_corners_inside(int gp, int w, const float *restri
     return nout;
 }
 
+/* The plan of points q0 .. q0 + lanes - 1 (lanes a constant): the inside
+ * path where every block lies in the map, else the border path. */
+ABL_DCN_SPECIALISE int abl_dcn_corners_block(int gp, int h, int w, float osc,
+                                             const float *restrict grid_x,
+                                             const float *restrict grid_y,
+                                             const float *restrict om, int use_mask, int ph, int pw,
+                                             int q0, int lanes, int32_t *restrict idx,
+                                             float *restrict wt, int skip, int32_t *restrict keep)
+{
+    float xs[ABL_DCN_PLAN_LANES], ys[ABL_DCN_PLAN_LANES];
+    if (abl_dcn_corners_coords(gp, h, w, osc, grid_x, grid_y, om, ph, pw, q0, lanes, xs, ys))
+        return abl_dcn_corners_inside(gp, w, om, use_mask, q0, lanes, xs, ys, idx, wt, skip, keep);
+    return abl_dcn_corners_border(gp, h, w, osc, grid_x, grid_y, om, use_mask, ph, pw, q0, lanes,
+                                  idx, wt, skip, keep);
+}
+
 ABL_DCN_SPECIALISE int abl_dcn_corners(int gp, int h, int w, float osc, const float *restrict grid_x,
                                    const float *restrict grid_y, const float *restrict om,
                                    int use_mask, int ph, int pw, int32_t *restrict idx,
                                    float *restrict wt, int skip, int32_t *restrict keep)
 {
     int nout = 0;
-    for (int q0 = 0; q0 < abl_dcn_gpv(gp); q0 += ABL_DCN_PLAN_LANES) {
-        float xs[ABL_DCN_PLAN_LANES], ys[ABL_DCN_PLAN_LANES];
-        if (abl_dcn_corners_coords(gp, h, w, osc, grid_x, grid_y, om, ph, pw, q0, xs, ys))
-            nout += abl_dcn_corners_inside(gp, w, om, use_mask, q0, xs, ys, idx, wt, skip, keep);
-        else
-            nout += abl_dcn_corners_border(gp, h, w, osc, grid_x, grid_y, om, use_mask, ph, pw,
-                                           q0, idx, wt, skip, keep);
-    }
+    for (int q0 = 0; q0 < gp; q0 += ABL_DCN_PLAN_LANES)
+        nout += gp - q0 <= ABL_DCN_PLAN_TAIL
+                    ? abl_dcn_corners_block(gp, h, w, osc, grid_x, grid_y, om, use_mask, ph, pw,
+                                            q0, ABL_DCN_PLAN_TAIL, idx, wt, skip, keep)
+                    : abl_dcn_corners_block(gp, h, w, osc, grid_x, grid_y, om, use_mask, ph, pw,
+                                            q0, ABL_DCN_PLAN_LANES, idx, wt, skip, keep);
     return nout;
 }
 
