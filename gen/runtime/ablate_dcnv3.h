@@ -540,26 +540,35 @@ typedef float abl_vf16 __attribute__((vector_size(64)));
 typedef float abl_vf8 __attribute__((vector_size(32)));
 typedef float abl_vf4 __attribute__((vector_size(16)));
 
-/* Pieces of the corner sums below: the accumulators (corner x even / odd
- * point), one point q added into acc[0..4), and the final sum into dst. */
-#define ABL_DCN_SUM_BEGIN(VT)                                                                      \
-    VT a[2][4];                                                                                    \
+/* Pieces of the corner sums below, over NS adjacent channel vectors of
+ * type VT at once: the accumulators (corner x even / odd point x vector),
+ * one point q added into acc[0..4)[0..NS), and the final sums into dst.
+ * Each vector s gets the same operations in the same order whatever NS
+ * is, so the NS-wide sums give the bits of NS one-vector sums. */
+#define ABL_DCN_SUM_BEGIN(VT, NS)                                                                  \
+    VT a[2][4][NS];                                                                                \
     memset(a, 0, sizeof a); /* +0.0f; {{0}} warns for vector types */                              \
     const ptrdiff_t off[4] = {0, sx, sy, sx + sy}
-#define ABL_DCN_ADD_POINT(VT, acc, q)                                                              \
+#define ABL_DCN_ADD_POINT(VT, NS, acc, q)                                                          \
     do {                                                                                           \
         const float *b_ = xp + (ptrdiff_t)idx[q] * c + col;                                        \
         for (int k_ = 0; k_ < 4; k_++) {                                                           \
-            VT v_;                                                                                 \
-            memcpy(&v_, b_ + off[k_], sizeof v_);                                                  \
-            (acc)[k_] += wt[k_ * gp + (q)] * v_;                                                   \
+            const float w_ = wt[k_ * gp + (q)];                                                    \
+            for (int s_ = 0; s_ < (NS); s_++) {                                                    \
+                VT v_;                                                                             \
+                memcpy(&v_, b_ + off[k_] + s_ * (ptrdiff_t)(sizeof v_ / sizeof(float)),           \
+                       sizeof v_);                                                                 \
+                (acc)[k_][s_] += w_ * v_;                                                          \
+            }                                                                                      \
         }                                                                                          \
     } while (0)
-#define ABL_DCN_SUM_END(VT)                                                                        \
+#define ABL_DCN_SUM_END(VT, NS)                                                                    \
     do {                                                                                           \
-        const VT sum_ = ((a[0][0] + a[0][1]) + (a[0][2] + a[0][3])) +                              \
-                        ((a[1][0] + a[1][1]) + (a[1][2] + a[1][3]));                               \
-        memcpy(dst, &sum_, sizeof sum_);                                                           \
+        for (int s_ = 0; s_ < (NS); s_++) {                                                        \
+            const VT sum_ = ((a[0][0][s_] + a[0][1][s_]) + (a[0][2][s_] + a[0][3][s_])) +          \
+                            ((a[1][0][s_] + a[1][1][s_]) + (a[1][2][s_] + a[1][3][s_]));           \
+            memcpy(dst + s_ * (ptrdiff_t)(sizeof sum_ / sizeof(float)), &sum_, sizeof sum_);       \
+        }                                                                                          \
     } while (0)
 
 /* dst[0 .. width) = sum over points q0 .. q0 + npts - 1 and their 4 corners
@@ -569,26 +578,32 @@ typedef float abl_vf4 __attribute__((vector_size(16)));
  * accumulators (corner x even / odd point): the sum is latency-bound
  * otherwise (a multiply-add takes 4 cycles and Zen 4 / Intel issue two a
  * cycle, so 4 chains, the former schedule, ran at half the rate, profile
- * in docs/modules/performance.md). */
-#define ABL_DCN_DEFINE_CORNER_SUM(NAME, VT)                                                        \
+ * in docs/modules/performance.md).  NS vectors of VT a call (width NS x
+ * VT's floats): abl_dcn_corner_sum32 loads each point's index and corner
+ * weights once for two zmm of channels; the one-vector sums loaded them
+ * again for every 16 channels, a 4-byte load beside each 64-byte one, at
+ * 49 points and 64-128 channels a group the larger part of the sums'
+ * load slots (docs/modules/perf_deform.md, eighth pass). */
+#define ABL_DCN_DEFINE_CORNER_SUM(NAME, VT, NS)                                                    \
     ABL_DCN_SPECIALISE void NAME(const float *restrict xp, int c, ptrdiff_t sx, ptrdiff_t sy,      \
                                  const int32_t *restrict idx, const float *restrict wt, int gp,    \
                                  int q0, int npts, int col, float *restrict dst)                   \
     {                                                                                              \
-        ABL_DCN_SUM_BEGIN(VT);                                                                     \
+        ABL_DCN_SUM_BEGIN(VT, NS);                                                                     \
         const int q1 = q0 + npts;                                                                  \
         int q = q0;                                                                                \
         for (; q + 2 <= q1; q += 2)                                                                \
             for (int s = 0; s < 2; s++)                                                            \
-                ABL_DCN_ADD_POINT(VT, a[s], q + s);                                                \
+                ABL_DCN_ADD_POINT(VT, NS, a[s], q + s);                                                \
         if (q < q1)                                                                                \
-            ABL_DCN_ADD_POINT(VT, a[0], q);                                                        \
-        ABL_DCN_SUM_END(VT);                                                                       \
+            ABL_DCN_ADD_POINT(VT, NS, a[0], q);                                                        \
+        ABL_DCN_SUM_END(VT, NS);                                                                       \
     }
-ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum16, abl_vf16)
-ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum8, abl_vf8)
-ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum4, abl_vf4)
-ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum1, float)
+ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum32, abl_vf16, 2)
+ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum16, abl_vf16, 1)
+ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum8, abl_vf8, 1)
+ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum4, abl_vf4, 1)
+ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum1, float, 1)
 
 /* The corner sum of ABL_DCN_DEFINE_CORNER_SUM over listed points only:
  * even[0 .. ne) and odd[0 .. no) are the points at an even and an odd
@@ -596,28 +611,29 @@ ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum1, float)
  * point goes into the same accumulators, in the same order, as in the
  * unlisted sum, so leaving out points whose weights are all zero gives the
  * same bits (they added +-0 there). */
-#define ABL_DCN_DEFINE_LISTED_SUM(NAME, VT)                                                        \
+#define ABL_DCN_DEFINE_LISTED_SUM(NAME, VT, NS)                                                    \
     ABL_DCN_SPECIALISE void NAME(const float *restrict xp, int c, ptrdiff_t sx, ptrdiff_t sy,      \
                                  const int32_t *restrict idx, const float *restrict wt, int gp,    \
                                  const int32_t *restrict even, int ne,                             \
                                  const int32_t *restrict odd, int no, int col,                     \
                                  float *restrict dst)                                              \
     {                                                                                              \
-        ABL_DCN_SUM_BEGIN(VT);                                                                     \
+        ABL_DCN_SUM_BEGIN(VT, NS);                                                                     \
         const int32_t *lst[2] = {even, odd};                                                       \
         const int both = ne < no ? ne : no;                                                        \
         for (int i = 0; i < both; i++)                                                             \
             for (int s = 0; s < 2; s++)                                                            \
-                ABL_DCN_ADD_POINT(VT, a[s], lst[s][i]);                                            \
+                ABL_DCN_ADD_POINT(VT, NS, a[s], lst[s][i]);                                            \
         const int s = no > ne, n = s ? no : ne; /* the longer list's rest */                       \
         for (int i = both; i < n; i++)                                                             \
-            ABL_DCN_ADD_POINT(VT, a[s], lst[s][i]);                                                \
-        ABL_DCN_SUM_END(VT);                                                                       \
+            ABL_DCN_ADD_POINT(VT, NS, a[s], lst[s][i]);                                                \
+        ABL_DCN_SUM_END(VT, NS);                                                                       \
     }
-ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum16, abl_vf16)
-ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum8, abl_vf8)
-ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum4, abl_vf4)
-ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum1, float)
+ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum32, abl_vf16, 2)
+ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum16, abl_vf16, 1)
+ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum8, abl_vf8, 1)
+ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum4, abl_vf4, 1)
+ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum1, float, 1)
 
 /* dst[0 .. gc) = the corner sum of points q0 .. q0 + npts - 1 over channels
  * col .. col + gc, 16 (then 8, 4, 1) channels at a time. */
@@ -626,6 +642,8 @@ ABL_DCN_SPECIALISE void abl_dcn_corner_sum(const float *restrict xp, int c, ptrd
                                       int q0, int npts, int col, int gc, float *restrict dst)
 {
     int j = 0;
+    for (; j + 32 <= gc; j += 32)
+        abl_dcn_corner_sum32(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
     for (; j + 16 <= gc; j += 16)
         abl_dcn_corner_sum16(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
     if (j + 8 <= gc) {
@@ -648,6 +666,8 @@ ABL_DCN_SPECIALISE void abl_dcn_listed_sum(const float *restrict xp, int c, ptrd
                                       float *restrict dst)
 {
     int j = 0;
+    for (; j + 32 <= gc; j += 32)
+        abl_dcn_listed_sum32(xp, c, sx, sy, idx, wt, gp, even, ne, odd, no, col + j, dst + j);
     for (; j + 16 <= gc; j += 16)
         abl_dcn_listed_sum16(xp, c, sx, sy, idx, wt, gp, even, ne, odd, no, col + j, dst + j);
     if (j + 8 <= gc) {
