@@ -635,6 +635,33 @@ ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum8, abl_vf8, 1)
 ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum4, abl_vf4, 1)
 ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum1, float, 1)
 
+/* Corner sums over 64 channels (four zmm) a call: each point's index and
+ * weights are loaded once for four vectors.  Four accumulators a vector
+ * (one per corner, not corner x parity: four vectors give 16 chains, more
+ * than the multiply-add latency needs, and 32 accumulators left no
+ * registers: spilled, 20-35 % slower than the two-vector sums).  So the
+ * sum is added in another order than the narrower sums' (last bits), and
+ * a listed sum must add its points in increasing order, one list, to give
+ * the unlisted sum's bits.  pts: the points (n of them) in increasing
+ * order, or NULL for q0 .. q0 + n - 1. */
+ABL_DCN_SPECIALISE void abl_dcn_wide_sum64(const float *restrict xp, int c, ptrdiff_t sx,
+                                           ptrdiff_t sy, const int32_t *restrict idx,
+                                           const float *restrict wt, int gp,
+                                           const int32_t *restrict pts, int q0, int n, int col,
+                                           float *restrict dst)
+{
+    enum { NS = 4 };
+    abl_vf16 a[4][NS];
+    memset(a, 0, sizeof a);
+    const ptrdiff_t off[4] = {0, sx, sy, sx + sy};
+    for (int i = 0; i < n; i++)
+        ABL_DCN_ADD_POINT(abl_vf16, NS, a, pts ? pts[i] : q0 + i);
+    for (int s_ = 0; s_ < NS; s_++) {
+        const abl_vf16 sum_ = (a[0][s_] + a[1][s_]) + (a[2][s_] + a[3][s_]);
+        memcpy(dst + s_ * 16, &sum_, sizeof sum_);
+    }
+}
+
 /* dst[0 .. gc) = the corner sum of points q0 .. q0 + npts - 1 over channels
  * col .. col + gc, 16 (then 8, 4, 1) channels at a time. */
 ABL_DCN_SPECIALISE void abl_dcn_corner_sum(const float *restrict xp, int c, ptrdiff_t sx, ptrdiff_t sy,
@@ -642,6 +669,8 @@ ABL_DCN_SPECIALISE void abl_dcn_corner_sum(const float *restrict xp, int c, ptrd
                                       int q0, int npts, int col, int gc, float *restrict dst)
 {
     int j = 0;
+    for (; j + 64 <= gc; j += 64)
+        abl_dcn_wide_sum64(xp, c, sx, sy, idx, wt, gp, NULL, q0, npts, col + j, dst + j);
     for (; j + 32 <= gc; j += 32)
         abl_dcn_corner_sum32(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
     for (; j + 16 <= gc; j += 16)
@@ -658,14 +687,19 @@ ABL_DCN_SPECIALISE void abl_dcn_corner_sum(const float *restrict xp, int c, ptrd
         abl_dcn_corner_sum1(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
 }
 
-/* abl_dcn_corner_sum over the listed points (abl_dcn_listed_sum*). */
+/* abl_dcn_corner_sum over the listed points (abl_dcn_listed_sum*; all:
+ * the nall points of even and odd in one increasing list, for the 64-wide
+ * sums). */
 ABL_DCN_SPECIALISE void abl_dcn_listed_sum(const float *restrict xp, int c, ptrdiff_t sx, ptrdiff_t sy,
                                       const int32_t *restrict idx, const float *restrict wt, int gp,
                                       const int32_t *restrict even, int ne,
-                                      const int32_t *restrict odd, int no, int col, int gc,
+                                      const int32_t *restrict odd, int no,
+                                      const int32_t *restrict all, int nall, int col, int gc,
                                       float *restrict dst)
 {
     int j = 0;
+    for (; j + 64 <= gc; j += 64)
+        abl_dcn_wide_sum64(xp, c, sx, sy, idx, wt, gp, all, 0, nall, col + j, dst + j);
     for (; j + 32 <= gc; j += 32)
         abl_dcn_listed_sum32(xp, c, sx, sy, idx, wt, gp, even, ne, odd, no, col + j, dst + j);
     for (; j + 16 <= gc; j += 16)
@@ -713,7 +747,8 @@ ABL_DCN_SPECIALISE void abl_dcn_core(const float *restrict xp, int c, int h, int
         /* two counters in registers: indexing one array by parity kept
          * them in memory, a store-to-load chain per point */
         int32_t even[(ABL_DCN_LIST_PMAX + 1) / 2], odd[(ABL_DCN_LIST_PMAX + 1) / 2];
-        int ne = 0, no = 0, i = 0;
+        int32_t all[ABL_DCN_LIST_PMAX];
+        int ne = 0, no = 0, nall = 0, i = 0;
         for (; i + 2 <= p; i += 2) {
             const int q = gi * p + i;
             even[ne] = q;
@@ -725,8 +760,12 @@ ABL_DCN_SPECIALISE void abl_dcn_core(const float *restrict xp, int c, int h, int
             even[ne] = gi * p + i;
             ne += keep[gi * p + i];
         }
-        abl_dcn_listed_sum(xp, c, sx, sy, idx, wt, gpv, even, ne, odd, no, gi * gc, gc,
-                           core + gi * gc);
+        for (i = 0; gc >= 64 && i < p; i++) { /* only the 64-wide sums read it */
+            all[nall] = gi * p + i;
+            nall += keep[gi * p + i];
+        }
+        abl_dcn_listed_sum(xp, c, sx, sy, idx, wt, gpv, even, ne, odd, no, all, nall, gi * gc,
+                           gc, core + gi * gc);
     }
 }
 
