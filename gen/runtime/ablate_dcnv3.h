@@ -121,36 +121,69 @@ enum { ABL_DW_PADDED_WMAX = 128, ABL_DW_PADDED_SWITCH = 64 };
  * 7 x 7 kernel left 6 of 20 columns to the per-tap tests of abl_dw_border,
  * and the 14 interior ones were a vector and a tail: the depthwise conv
  * was 15 % of C3_DCNv3_DLKA dcnv3_lka there (profile in
- * docs/modules/performance.md).  Needs w + k - 1 <= ABL_DW_PADDED_WMAX. */
+ * docs/modules/performance.md).  Needs w + k - 1 <= ABL_DW_PADDED_WMAX.
+ * The padded rows are as wide as whole 16-float vectors of output need,
+ * and ABL_DW_PADDED_NC channels are summed at once: one channel's k x k
+ * taps are a chain of dependent multiply-adds per output vector (49 at
+ * k = 7: at w = 20, one vector and a 4-column tail, the chain's latency
+ * made this 30-35 % of DCNv3 k = 7's time at 20 x 20, eighth pass in
+ * docs/modules/perf_deform.md); four channels' vectors are 8-16
+ * independent chains.  Each output still adds bias, then the taps in
+ * row-major order: the same bits as one channel at a time. */
+enum { ABL_DW_PADDED_NC = 4, ABL_DW_PADDED_VL = 16 };
+ABL_DCN_SPECIALISE void abl_dw_rows_padded(const float *restrict x, const float *restrict wt,
+                                           const float *restrict bias, int ch0, int nc, int h,
+                                           int w, int k, int r, float *restrict buf,
+                                           float *restrict out)
+{
+    typedef float vf __attribute__((vector_size(ABL_DW_PADDED_VL * sizeof(float))));
+    enum { VL = ABL_DW_PADDED_VL, NVMAX = (ABL_DW_PADDED_SWITCH + VL - 1) / VL };
+    const int pd = (k - 1) / 2, nv = (w + VL - 1) / VL, wp = nv * VL + 2 * pd;
+    float tw[ABL_DW_PADDED_NC][ABL_DW_KMAX * ABL_DW_KMAX];
+    vf acc[ABL_DW_PADDED_NC][NVMAX];
+    for (int i = 0; i < nc; i++) {
+        const int ch = ch0 + i;
+        for (int u = 0; u < k; u++) {
+            const int yy = r - pd + u, in = yy >= 0 && yy < h;
+            memcpy(buf + (i * k + u) * wp + pd, x + ((ptrdiff_t)ch * h + (in ? yy : r)) * w,
+                   sizeof(float) * (size_t)w);
+            for (int v = 0; v < k; v++)
+                tw[i][u * k + v] = in ? wt[((ptrdiff_t)ch * k + u) * k + v] : 0.0f;
+        }
+        for (int jv = 0; jv < nv; jv++)
+            for (int l = 0; l < VL; l++)
+                acc[i][jv][l] = bias[ch];
+    }
+    for (int u = 0; u < k; u++)
+        for (int v = 0; v < k; v++)
+            for (int i = 0; i < nc; i++)
+                for (int jv = 0; jv < nv; jv++) {
+                    vf s;
+                    memcpy(&s, buf + (i * k + u) * wp + jv * VL + v, sizeof s);
+                    acc[i][jv] += tw[i][u * k + v] * s;
+                }
+    for (int i = 0; i < nc; i++) {
+        float row[NVMAX * VL];
+        memcpy(row, acc[i], sizeof(vf) * (size_t)nv);
+        memcpy(out + (ptrdiff_t)(ch0 + i) * w, row, sizeof(float) * (size_t)w);
+    }
+}
+
+/* abl_dw_rows_padded over all c channels, ABL_DW_PADDED_NC at a time.
+ * Needs w < ABL_DW_PADDED_SWITCH (abl_dw_row's choice). */
 ABL_DCN_SPECIALISE void abl_dw_row_padded(const float *restrict x, const float *restrict wt,
                                           const float *restrict bias, int c, int h, int w, int k,
                                           int r, float *restrict out)
 {
-    const int pd = (k - 1) / 2, wp = w + 2 * pd;
-    float buf[ABL_DW_KMAX * ABL_DW_PADDED_WMAX];
-    for (int u = 0; u < k; u++)
-        for (int j = 0; j < pd; j++)
-            buf[u * wp + j] = buf[u * wp + pd + w + j] = 0.0f;
-    for (int ch = 0; ch < c; ch++) {
-        float tw[ABL_DW_KMAX * ABL_DW_KMAX];
-        for (int u = 0; u < k; u++) {
-            const int yy = r - pd + u, in = yy >= 0 && yy < h;
-            memcpy(buf + u * wp + pd, x + ((ptrdiff_t)ch * h + (in ? yy : r)) * w,
-                   sizeof(float) * (size_t)w);
-            for (int v = 0; v < k; v++)
-                tw[u * k + v] = in ? wt[((ptrdiff_t)ch * k + u) * k + v] : 0.0f;
-        }
-        float *o = out + (ptrdiff_t)ch * w;
-        const float b = bias[ch];
-#pragma omp simd
-        for (int j = 0; j < w; j++) {
-            float acc = b;
-            for (int u = 0; u < k; u++)
-                for (int v = 0; v < k; v++)
-                    acc += tw[u * k + v] * buf[u * wp + j + v];
-            o[j] = acc;
-        }
-    }
+    enum { NC = ABL_DW_PADDED_NC, VL = ABL_DW_PADDED_VL };
+    const int pd = (k - 1) / 2, wp = (w + VL - 1) / VL * VL + 2 * pd;
+    float buf[NC * ABL_DW_KMAX * (ABL_DW_PADDED_SWITCH + VL - 1 + ABL_DW_KMAX)];
+    memset(buf, 0, sizeof(float) * (size_t)(NC * k * wp)); /* the padding columns stay 0 */
+    int ch = 0;
+    for (; ch + NC <= c; ch += NC)
+        abl_dw_rows_padded(x, wt, bias, ch, NC, h, w, k, r, buf, out);
+    for (; ch < c; ch++)
+        abl_dw_rows_padded(x, wt, bias, ch, 1, h, w, k, r, buf, out);
 }
 
 /* The same for any k: per tap a vector loop over its clipped column range,
