@@ -589,7 +589,7 @@ typedef float abl_vf4 __attribute__((vector_size(16)));
             const float w_ = wt[k_ * gp + (q)];                                                    \
             for (int s_ = 0; s_ < (NS); s_++) {                                                    \
                 VT v_;                                                                             \
-                memcpy(&v_, b_ + off[k_] + s_ * (ptrdiff_t)(sizeof v_ / sizeof(float)),           \
+                memcpy(&v_, b_ + off[k_] + s_ * (ptrdiff_t)(sizeof v_ / sizeof(float)),            \
                        sizeof v_);                                                                 \
                 (acc)[k_][s_] += w_ * v_;                                                          \
             }                                                                                      \
@@ -622,15 +622,15 @@ typedef float abl_vf4 __attribute__((vector_size(16)));
                                  const int32_t *restrict idx, const float *restrict wt, int gp,    \
                                  int q0, int npts, int col, float *restrict dst)                   \
     {                                                                                              \
-        ABL_DCN_SUM_BEGIN(VT, NS);                                                                     \
+        ABL_DCN_SUM_BEGIN(VT, NS);                                                                 \
         const int q1 = q0 + npts;                                                                  \
         int q = q0;                                                                                \
         for (; q + 2 <= q1; q += 2)                                                                \
             for (int s = 0; s < 2; s++)                                                            \
-                ABL_DCN_ADD_POINT(VT, NS, a[s], q + s);                                                \
+                ABL_DCN_ADD_POINT(VT, NS, a[s], q + s);                                            \
         if (q < q1)                                                                                \
-            ABL_DCN_ADD_POINT(VT, NS, a[0], q);                                                        \
-        ABL_DCN_SUM_END(VT, NS);                                                                       \
+            ABL_DCN_ADD_POINT(VT, NS, a[0], q);                                                    \
+        ABL_DCN_SUM_END(VT, NS);                                                                   \
     }
 ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum32, abl_vf16, 2)
 ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum16, abl_vf16, 1)
@@ -651,16 +651,16 @@ ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum1, float, 1)
                                  const int32_t *restrict odd, int no, int col,                     \
                                  float *restrict dst)                                              \
     {                                                                                              \
-        ABL_DCN_SUM_BEGIN(VT, NS);                                                                     \
+        ABL_DCN_SUM_BEGIN(VT, NS);                                                                 \
         const int32_t *lst[2] = {even, odd};                                                       \
         const int both = ne < no ? ne : no;                                                        \
         for (int i = 0; i < both; i++)                                                             \
             for (int s = 0; s < 2; s++)                                                            \
-                ABL_DCN_ADD_POINT(VT, NS, a[s], lst[s][i]);                                            \
+                ABL_DCN_ADD_POINT(VT, NS, a[s], lst[s][i]);                                        \
         const int s = no > ne, n = s ? no : ne; /* the longer list's rest */                       \
         for (int i = both; i < n; i++)                                                             \
-            ABL_DCN_ADD_POINT(VT, NS, a[s], lst[s][i]);                                                \
-        ABL_DCN_SUM_END(VT, NS);                                                                       \
+            ABL_DCN_ADD_POINT(VT, NS, a[s], lst[s][i]);                                            \
+        ABL_DCN_SUM_END(VT, NS);                                                                   \
     }
 ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum32, abl_vf16, 2)
 ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum16, abl_vf16, 1)
