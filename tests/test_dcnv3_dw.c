@@ -1,7 +1,8 @@
 /* tests/test_dcnv3_dw.c — the depthwise conv of DCNv3's phase A on narrow
  * rows (gen/runtime/ablate_dcnv3.h: abl_dw_row_padded, which abl_dw_row
  * takes for k >= 5 on rows narrower than ABL_DW_PADDED_SWITCH).  It sums
- * four channels at once over zero-padded rows as wide as whole vectors;
+ * four channels at once over zero-padded rows as wide as whole vectors
+ * (the last one 8 floats wide where at most 8 columns are left);
  * checked: the same bits as the one-channel-at-a-time loop
  * (abl_dw_row_small: bias, then the taps in row-major order), and a
  * double-precision zero-padded depthwise conv, for every output row (the
@@ -57,9 +58,12 @@ static void check_rows(int c, int h, int w, int k)
     }
 }
 
-/* 7 x 7 at 20 columns (YOLOv5n's P5: one vector and a 4-column part), 7
+/* 7 x 7 at 20 columns (YOLOv5n's P5: one vector and an 8-wide one), 7
  * channels (a block of four and three single ones). */
 Test(dcnv3_dw, k7_w20_c7) { check_rows(7, 9, 20, 7); }
+
+/* 7 x 7 at 40 columns (two vectors and an 8-wide one). */
+Test(dcnv3_dw, k7_w40_c4) { check_rows(4, 5, 40, 7); }
 
 /* 5 x 5 at 16 and at 48 columns (whole vectors: no partial part). */
 Test(dcnv3_dw, k5_w16_c4) { check_rows(4, 6, 16, 5); }

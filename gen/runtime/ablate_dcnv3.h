@@ -122,7 +122,8 @@ enum { ABL_DW_PADDED_WMAX = 128, ABL_DW_PADDED_SWITCH = 64 };
  * and the 14 interior ones were a vector and a tail: the depthwise conv
  * was 15 % of C3_DCNv3_DLKA dcnv3_lka there (profile in
  * docs/modules/performance.md).  Needs w + k - 1 <= ABL_DW_PADDED_WMAX.
- * The padded rows are as wide as whole 16-float vectors of output need,
+ * The padded rows are as wide as whole 16-float vectors of output need
+ * (abl_dw_padded_width; an 8-float one last where it covers the rest),
  * and ABL_DW_PADDED_NC channels are summed at once: one channel's k x k
  * taps are a chain of dependent multiply-adds per output vector (49 at
  * k = 7: at w = 20, one vector and a 4-column tail, the chain's latency
@@ -131,16 +132,38 @@ enum { ABL_DW_PADDED_WMAX = 128, ABL_DW_PADDED_SWITCH = 64 };
  * independent chains.  Each output still adds bias, then the taps in
  * row-major order: the same bits as one channel at a time. */
 enum { ABL_DW_PADDED_NC = 4, ABL_DW_PADDED_VL = 16 };
+
+/* Output columns abl_dw_rows_padded computes for a row of w: whole
+ * 16-float vectors, the last one 8 floats wide where at most 8 columns
+ * are left (w = 20: 16 + 8, not 32; w = 40: 32 + 8). */
+ABL_DCN_SPECIALISE int abl_dw_padded_full(int w)
+{
+    return w / ABL_DW_PADDED_VL + (w % ABL_DW_PADDED_VL > ABL_DW_PADDED_VL / 2);
+}
+ABL_DCN_SPECIALISE int abl_dw_padded_half(int w)
+{
+    return w % ABL_DW_PADDED_VL > 0 && w % ABL_DW_PADDED_VL <= ABL_DW_PADDED_VL / 2;
+}
+/* The padded row's width: those columns and k - 1 more. */
+ABL_DCN_SPECIALISE int abl_dw_padded_width(int w, int k)
+{
+    return abl_dw_padded_full(w) * ABL_DW_PADDED_VL + abl_dw_padded_half(w) * ABL_DW_PADDED_VL / 2 +
+           k - 1;
+}
+
 ABL_DCN_SPECIALISE void abl_dw_rows_padded(const float *restrict x, const float *restrict wt,
                                            const float *restrict bias, int ch0, int nc, int h,
                                            int w, int k, int r, float *restrict buf,
                                            float *restrict out)
 {
     typedef float vf __attribute__((vector_size(ABL_DW_PADDED_VL * sizeof(float))));
+    typedef float vh __attribute__((vector_size(ABL_DW_PADDED_VL / 2 * sizeof(float))));
     enum { VL = ABL_DW_PADDED_VL, NVMAX = (ABL_DW_PADDED_SWITCH + VL - 1) / VL };
-    const int pd = (k - 1) / 2, nv = (w + VL - 1) / VL, wp = nv * VL + 2 * pd;
+    const int pd = (k - 1) / 2, nv = abl_dw_padded_full(w), half = abl_dw_padded_half(w);
+    const int wp = abl_dw_padded_width(w, k);
     float tw[ABL_DW_PADDED_NC][ABL_DW_KMAX * ABL_DW_KMAX];
     vf acc[ABL_DW_PADDED_NC][NVMAX];
+    vh acch[ABL_DW_PADDED_NC];
     for (int i = 0; i < nc; i++) {
         const int ch = ch0 + i;
         for (int u = 0; u < k; u++) {
@@ -153,18 +176,28 @@ ABL_DCN_SPECIALISE void abl_dw_rows_padded(const float *restrict x, const float 
         for (int jv = 0; jv < nv; jv++)
             for (int l = 0; l < VL; l++)
                 acc[i][jv][l] = bias[ch];
+        for (int l = 0; l < VL / 2; l++)
+            acch[i][l] = bias[ch];
     }
     for (int u = 0; u < k; u++)
         for (int v = 0; v < k; v++)
-            for (int i = 0; i < nc; i++)
+            for (int i = 0; i < nc; i++) {
+                const float *src = buf + (i * k + u) * wp + v;
                 for (int jv = 0; jv < nv; jv++) {
                     vf s;
-                    memcpy(&s, buf + (i * k + u) * wp + jv * VL + v, sizeof s);
+                    memcpy(&s, src + jv * VL, sizeof s);
                     acc[i][jv] += tw[i][u * k + v] * s;
                 }
+                if (half) {
+                    vh s;
+                    memcpy(&s, src + nv * VL, sizeof s);
+                    acch[i] += tw[i][u * k + v] * s;
+                }
+            }
     for (int i = 0; i < nc; i++) {
-        float row[NVMAX * VL];
+        float row[NVMAX * VL + VL / 2];
         memcpy(row, acc[i], sizeof(vf) * (size_t)nv);
+        memcpy(row + nv * VL, &acch[i], sizeof(vh));
         memcpy(out + (ptrdiff_t)(ch0 + i) * w, row, sizeof(float) * (size_t)w);
     }
 }
@@ -176,9 +209,8 @@ ABL_DCN_SPECIALISE void abl_dw_row_padded(const float *restrict x, const float *
                                           int r, float *restrict out)
 {
     enum { NC = ABL_DW_PADDED_NC, VL = ABL_DW_PADDED_VL };
-    const int pd = (k - 1) / 2, wp = (w + VL - 1) / VL * VL + 2 * pd;
-    float buf[NC * ABL_DW_KMAX * (ABL_DW_PADDED_SWITCH + VL - 1 + ABL_DW_KMAX)];
-    memset(buf, 0, sizeof(float) * (size_t)(NC * k * wp)); /* the padding columns stay 0 */
+    float buf[NC * ABL_DW_KMAX * (ABL_DW_PADDED_SWITCH + VL + ABL_DW_KMAX)];
+    memset(buf, 0, sizeof(float) * (size_t)(NC * k * abl_dw_padded_width(w, k))); /* padding 0 */
     int ch = 0;
     for (; ch + NC <= c; ch += NC)
         abl_dw_rows_padded(x, wt, bias, ch, NC, h, w, k, r, buf, out);
