@@ -16,7 +16,7 @@
 
 #include "ablate_dcnv3.h"
 
-enum { H = 6, W = 7, GP_MAX = 4 * 49, GPV_MAX = (GP_MAX + 15) / 16 * 16, C_MAX = 48 };
+enum { H = 6, W = 7, GP_MAX = 4 * 49, GPV_MAX = (GP_MAX + 15) / 16 * 16, C_MAX = 128 };
 
 /* Offsets in pixels, cycled over the points: inside, partly outside by a
  * fraction (one corner column or row off the map), wholly outside just
@@ -163,3 +163,10 @@ Test(dcnv3_skip, plan_inside_same_bits)
     check_plan_paths(10, 9, 1);
     check_plan_paths(0, 19, 0);
 }
+
+/* GC 112 (the 64-, 32- and 16-wide sums in turn), one group, 7 x 7: the
+ * 64-wide sum's one-list order gives the unlisted sum's bits. */
+Test(dcnv3_skip, k7_gc112) { check_geometry(112, 1, 7); }
+
+/* GC 64, two groups, 3 x 3 (the 64-wide sum alone). */
+Test(dcnv3_skip, k3_gc64) { check_geometry(128, 2, 3); }

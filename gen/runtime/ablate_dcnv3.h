@@ -121,36 +121,101 @@ enum { ABL_DW_PADDED_WMAX = 128, ABL_DW_PADDED_SWITCH = 64 };
  * 7 x 7 kernel left 6 of 20 columns to the per-tap tests of abl_dw_border,
  * and the 14 interior ones were a vector and a tail: the depthwise conv
  * was 15 % of C3_DCNv3_DLKA dcnv3_lka there (profile in
- * docs/modules/performance.md).  Needs w + k - 1 <= ABL_DW_PADDED_WMAX. */
+ * docs/modules/performance.md).  Needs w + k - 1 <= ABL_DW_PADDED_WMAX.
+ * The padded rows are as wide as whole 16-float vectors of output need
+ * (abl_dw_padded_width; an 8-float one last where it covers the rest),
+ * and ABL_DW_PADDED_NC channels are summed at once: one channel's k x k
+ * taps are a chain of dependent multiply-adds per output vector (49 at
+ * k = 7: at w = 20, one vector and a 4-column tail, the chain's latency
+ * made this 30-35 % of DCNv3 k = 7's time at 20 x 20, eighth pass in
+ * docs/modules/perf_deform.md); four channels' vectors are 8-16
+ * independent chains.  Each output still adds bias, then the taps in
+ * row-major order: the same bits as one channel at a time. */
+enum { ABL_DW_PADDED_NC = 4, ABL_DW_PADDED_VL = 16 };
+
+/* Output columns abl_dw_rows_padded computes for a row of w: whole
+ * 16-float vectors, the last one 8 floats wide where at most 8 columns
+ * are left (w = 20: 16 + 8, not 32; w = 40: 32 + 8). */
+ABL_DCN_SPECIALISE int abl_dw_padded_full(int w)
+{
+    return w / ABL_DW_PADDED_VL + (w % ABL_DW_PADDED_VL > ABL_DW_PADDED_VL / 2);
+}
+ABL_DCN_SPECIALISE int abl_dw_padded_half(int w)
+{
+    return w % ABL_DW_PADDED_VL > 0 && w % ABL_DW_PADDED_VL <= ABL_DW_PADDED_VL / 2;
+}
+/* The padded row's width: those columns and k - 1 more. */
+ABL_DCN_SPECIALISE int abl_dw_padded_width(int w, int k)
+{
+    return abl_dw_padded_full(w) * ABL_DW_PADDED_VL + abl_dw_padded_half(w) * ABL_DW_PADDED_VL / 2 +
+           k - 1;
+}
+
+ABL_DCN_SPECIALISE void abl_dw_rows_padded(const float *restrict x, const float *restrict wt,
+                                           const float *restrict bias, int ch0, int nc, int h,
+                                           int w, int k, int r, float *restrict buf,
+                                           float *restrict out)
+{
+    typedef float vf __attribute__((vector_size(ABL_DW_PADDED_VL * sizeof(float))));
+    typedef float vh __attribute__((vector_size(ABL_DW_PADDED_VL / 2 * sizeof(float))));
+    enum { VL = ABL_DW_PADDED_VL, NVMAX = (ABL_DW_PADDED_SWITCH + VL - 1) / VL };
+    const int pd = (k - 1) / 2, nv = abl_dw_padded_full(w), half = abl_dw_padded_half(w);
+    const int wp = abl_dw_padded_width(w, k);
+    float tw[ABL_DW_PADDED_NC][ABL_DW_KMAX * ABL_DW_KMAX];
+    vf acc[ABL_DW_PADDED_NC][NVMAX];
+    vh acch[ABL_DW_PADDED_NC];
+    for (int i = 0; i < nc; i++) {
+        const int ch = ch0 + i;
+        for (int u = 0; u < k; u++) {
+            const int yy = r - pd + u, in = yy >= 0 && yy < h;
+            memcpy(buf + (i * k + u) * wp + pd, x + ((ptrdiff_t)ch * h + (in ? yy : r)) * w,
+                   sizeof(float) * (size_t)w);
+            for (int v = 0; v < k; v++)
+                tw[i][u * k + v] = in ? wt[((ptrdiff_t)ch * k + u) * k + v] : 0.0f;
+        }
+        for (int jv = 0; jv < nv; jv++)
+            for (int l = 0; l < VL; l++)
+                acc[i][jv][l] = bias[ch];
+        for (int l = 0; l < VL / 2; l++)
+            acch[i][l] = bias[ch];
+    }
+    for (int u = 0; u < k; u++)
+        for (int v = 0; v < k; v++)
+            for (int i = 0; i < nc; i++) {
+                const float *src = buf + (i * k + u) * wp + v;
+                for (int jv = 0; jv < nv; jv++) {
+                    vf s;
+                    memcpy(&s, src + jv * VL, sizeof s);
+                    acc[i][jv] += tw[i][u * k + v] * s;
+                }
+                if (half) {
+                    vh s;
+                    memcpy(&s, src + nv * VL, sizeof s);
+                    acch[i] += tw[i][u * k + v] * s;
+                }
+            }
+    for (int i = 0; i < nc; i++) {
+        float row[NVMAX * VL + VL / 2];
+        memcpy(row, acc[i], sizeof(vf) * (size_t)nv);
+        memcpy(row + nv * VL, &acch[i], sizeof(vh));
+        memcpy(out + (ptrdiff_t)(ch0 + i) * w, row, sizeof(float) * (size_t)w);
+    }
+}
+
+/* abl_dw_rows_padded over all c channels, ABL_DW_PADDED_NC at a time.
+ * Needs w < ABL_DW_PADDED_SWITCH (abl_dw_row's choice). */
 ABL_DCN_SPECIALISE void abl_dw_row_padded(const float *restrict x, const float *restrict wt,
                                           const float *restrict bias, int c, int h, int w, int k,
                                           int r, float *restrict out)
 {
-    const int pd = (k - 1) / 2, wp = w + 2 * pd;
-    float buf[ABL_DW_KMAX * ABL_DW_PADDED_WMAX];
-    for (int u = 0; u < k; u++)
-        for (int j = 0; j < pd; j++)
-            buf[u * wp + j] = buf[u * wp + pd + w + j] = 0.0f;
-    for (int ch = 0; ch < c; ch++) {
-        float tw[ABL_DW_KMAX * ABL_DW_KMAX];
-        for (int u = 0; u < k; u++) {
-            const int yy = r - pd + u, in = yy >= 0 && yy < h;
-            memcpy(buf + u * wp + pd, x + ((ptrdiff_t)ch * h + (in ? yy : r)) * w,
-                   sizeof(float) * (size_t)w);
-            for (int v = 0; v < k; v++)
-                tw[u * k + v] = in ? wt[((ptrdiff_t)ch * k + u) * k + v] : 0.0f;
-        }
-        float *o = out + (ptrdiff_t)ch * w;
-        const float b = bias[ch];
-#pragma omp simd
-        for (int j = 0; j < w; j++) {
-            float acc = b;
-            for (int u = 0; u < k; u++)
-                for (int v = 0; v < k; v++)
-                    acc += tw[u * k + v] * buf[u * wp + j + v];
-            o[j] = acc;
-        }
-    }
+    enum { NC = ABL_DW_PADDED_NC, VL = ABL_DW_PADDED_VL };
+    float buf[NC * ABL_DW_KMAX * (ABL_DW_PADDED_SWITCH + VL + ABL_DW_KMAX)];
+    memset(buf, 0, sizeof(float) * (size_t)(NC * k * abl_dw_padded_width(w, k))); /* padding 0 */
+    int ch = 0;
+    for (; ch + NC <= c; ch += NC)
+        abl_dw_rows_padded(x, wt, bias, ch, NC, h, w, k, r, buf, out);
+    for (; ch < c; ch++)
+        abl_dw_rows_padded(x, wt, bias, ch, 1, h, w, k, r, buf, out);
 }
 
 /* The same for any k: per tap a vector loop over its clipped column range,
@@ -540,26 +605,35 @@ typedef float abl_vf16 __attribute__((vector_size(64)));
 typedef float abl_vf8 __attribute__((vector_size(32)));
 typedef float abl_vf4 __attribute__((vector_size(16)));
 
-/* Pieces of the corner sums below: the accumulators (corner x even / odd
- * point), one point q added into acc[0..4), and the final sum into dst. */
-#define ABL_DCN_SUM_BEGIN(VT)                                                                      \
-    VT a[2][4];                                                                                    \
+/* Pieces of the corner sums below, over NS adjacent channel vectors of
+ * type VT at once: the accumulators (corner x even / odd point x vector),
+ * one point q added into acc[0..4)[0..NS), and the final sums into dst.
+ * Each vector s gets the same operations in the same order whatever NS
+ * is, so the NS-wide sums give the bits of NS one-vector sums. */
+#define ABL_DCN_SUM_BEGIN(VT, NS)                                                                  \
+    VT a[2][4][NS];                                                                                \
     memset(a, 0, sizeof a); /* +0.0f; {{0}} warns for vector types */                              \
     const ptrdiff_t off[4] = {0, sx, sy, sx + sy}
-#define ABL_DCN_ADD_POINT(VT, acc, q)                                                              \
+#define ABL_DCN_ADD_POINT(VT, NS, acc, q)                                                          \
     do {                                                                                           \
         const float *b_ = xp + (ptrdiff_t)idx[q] * c + col;                                        \
         for (int k_ = 0; k_ < 4; k_++) {                                                           \
-            VT v_;                                                                                 \
-            memcpy(&v_, b_ + off[k_], sizeof v_);                                                  \
-            (acc)[k_] += wt[k_ * gp + (q)] * v_;                                                   \
+            const float w_ = wt[k_ * gp + (q)];                                                    \
+            for (int s_ = 0; s_ < (NS); s_++) {                                                    \
+                VT v_;                                                                             \
+                memcpy(&v_, b_ + off[k_] + s_ * (ptrdiff_t)(sizeof v_ / sizeof(float)),            \
+                       sizeof v_);                                                                 \
+                (acc)[k_][s_] += w_ * v_;                                                          \
+            }                                                                                      \
         }                                                                                          \
     } while (0)
-#define ABL_DCN_SUM_END(VT)                                                                        \
+#define ABL_DCN_SUM_END(VT, NS)                                                                    \
     do {                                                                                           \
-        const VT sum_ = ((a[0][0] + a[0][1]) + (a[0][2] + a[0][3])) +                              \
-                        ((a[1][0] + a[1][1]) + (a[1][2] + a[1][3]));                               \
-        memcpy(dst, &sum_, sizeof sum_);                                                           \
+        for (int s_ = 0; s_ < (NS); s_++) {                                                        \
+            const VT sum_ = ((a[0][0][s_] + a[0][1][s_]) + (a[0][2][s_] + a[0][3][s_])) +          \
+                            ((a[1][0][s_] + a[1][1][s_]) + (a[1][2][s_] + a[1][3][s_]));           \
+            memcpy(dst + s_ * (ptrdiff_t)(sizeof sum_ / sizeof(float)), &sum_, sizeof sum_);       \
+        }                                                                                          \
     } while (0)
 
 /* dst[0 .. width) = sum over points q0 .. q0 + npts - 1 and their 4 corners
@@ -569,26 +643,32 @@ typedef float abl_vf4 __attribute__((vector_size(16)));
  * accumulators (corner x even / odd point): the sum is latency-bound
  * otherwise (a multiply-add takes 4 cycles and Zen 4 / Intel issue two a
  * cycle, so 4 chains, the former schedule, ran at half the rate, profile
- * in docs/modules/performance.md). */
-#define ABL_DCN_DEFINE_CORNER_SUM(NAME, VT)                                                        \
+ * in docs/modules/performance.md).  NS vectors of VT a call (width NS x
+ * VT's floats): abl_dcn_corner_sum32 loads each point's index and corner
+ * weights once for two zmm of channels; the one-vector sums loaded them
+ * again for every 16 channels, a 4-byte load beside each 64-byte one, at
+ * 49 points and 64-128 channels a group the larger part of the sums'
+ * load slots (docs/modules/perf_deform.md, eighth pass). */
+#define ABL_DCN_DEFINE_CORNER_SUM(NAME, VT, NS)                                                    \
     ABL_DCN_SPECIALISE void NAME(const float *restrict xp, int c, ptrdiff_t sx, ptrdiff_t sy,      \
                                  const int32_t *restrict idx, const float *restrict wt, int gp,    \
                                  int q0, int npts, int col, float *restrict dst)                   \
     {                                                                                              \
-        ABL_DCN_SUM_BEGIN(VT);                                                                     \
+        ABL_DCN_SUM_BEGIN(VT, NS);                                                                 \
         const int q1 = q0 + npts;                                                                  \
         int q = q0;                                                                                \
         for (; q + 2 <= q1; q += 2)                                                                \
             for (int s = 0; s < 2; s++)                                                            \
-                ABL_DCN_ADD_POINT(VT, a[s], q + s);                                                \
+                ABL_DCN_ADD_POINT(VT, NS, a[s], q + s);                                            \
         if (q < q1)                                                                                \
-            ABL_DCN_ADD_POINT(VT, a[0], q);                                                        \
-        ABL_DCN_SUM_END(VT);                                                                       \
+            ABL_DCN_ADD_POINT(VT, NS, a[0], q);                                                    \
+        ABL_DCN_SUM_END(VT, NS);                                                                   \
     }
-ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum16, abl_vf16)
-ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum8, abl_vf8)
-ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum4, abl_vf4)
-ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum1, float)
+ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum32, abl_vf16, 2)
+ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum16, abl_vf16, 1)
+ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum8, abl_vf8, 1)
+ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum4, abl_vf4, 1)
+ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum1, float, 1)
 
 /* The corner sum of ABL_DCN_DEFINE_CORNER_SUM over listed points only:
  * even[0 .. ne) and odd[0 .. no) are the points at an even and an odd
@@ -596,28 +676,56 @@ ABL_DCN_DEFINE_CORNER_SUM(abl_dcn_corner_sum1, float)
  * point goes into the same accumulators, in the same order, as in the
  * unlisted sum, so leaving out points whose weights are all zero gives the
  * same bits (they added +-0 there). */
-#define ABL_DCN_DEFINE_LISTED_SUM(NAME, VT)                                                        \
+#define ABL_DCN_DEFINE_LISTED_SUM(NAME, VT, NS)                                                    \
     ABL_DCN_SPECIALISE void NAME(const float *restrict xp, int c, ptrdiff_t sx, ptrdiff_t sy,      \
                                  const int32_t *restrict idx, const float *restrict wt, int gp,    \
                                  const int32_t *restrict even, int ne,                             \
                                  const int32_t *restrict odd, int no, int col,                     \
                                  float *restrict dst)                                              \
     {                                                                                              \
-        ABL_DCN_SUM_BEGIN(VT);                                                                     \
+        ABL_DCN_SUM_BEGIN(VT, NS);                                                                 \
         const int32_t *lst[2] = {even, odd};                                                       \
         const int both = ne < no ? ne : no;                                                        \
         for (int i = 0; i < both; i++)                                                             \
             for (int s = 0; s < 2; s++)                                                            \
-                ABL_DCN_ADD_POINT(VT, a[s], lst[s][i]);                                            \
+                ABL_DCN_ADD_POINT(VT, NS, a[s], lst[s][i]);                                        \
         const int s = no > ne, n = s ? no : ne; /* the longer list's rest */                       \
         for (int i = both; i < n; i++)                                                             \
-            ABL_DCN_ADD_POINT(VT, a[s], lst[s][i]);                                                \
-        ABL_DCN_SUM_END(VT);                                                                       \
+            ABL_DCN_ADD_POINT(VT, NS, a[s], lst[s][i]);                                            \
+        ABL_DCN_SUM_END(VT, NS);                                                                   \
     }
-ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum16, abl_vf16)
-ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum8, abl_vf8)
-ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum4, abl_vf4)
-ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum1, float)
+ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum32, abl_vf16, 2)
+ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum16, abl_vf16, 1)
+ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum8, abl_vf8, 1)
+ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum4, abl_vf4, 1)
+ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum1, float, 1)
+
+/* Corner sums over 64 channels (four zmm) a call: each point's index and
+ * weights are loaded once for four vectors.  Four accumulators a vector
+ * (one per corner, not corner x parity: four vectors give 16 chains, more
+ * than the multiply-add latency needs, and 32 accumulators left no
+ * registers: spilled, 20-35 % slower than the two-vector sums).  So the
+ * sum is added in another order than the narrower sums' (last bits), and
+ * a listed sum must add its points in increasing order, one list, to give
+ * the unlisted sum's bits.  pts: the points (n of them) in increasing
+ * order, or NULL for q0 .. q0 + n - 1. */
+ABL_DCN_SPECIALISE void abl_dcn_wide_sum64(const float *restrict xp, int c, ptrdiff_t sx,
+                                           ptrdiff_t sy, const int32_t *restrict idx,
+                                           const float *restrict wt, int gp,
+                                           const int32_t *restrict pts, int q0, int n, int col,
+                                           float *restrict dst)
+{
+    enum { NS = 4 };
+    abl_vf16 a[4][NS];
+    memset(a, 0, sizeof a);
+    const ptrdiff_t off[4] = {0, sx, sy, sx + sy};
+    for (int i = 0; i < n; i++)
+        ABL_DCN_ADD_POINT(abl_vf16, NS, a, pts ? pts[i] : q0 + i);
+    for (int s_ = 0; s_ < NS; s_++) {
+        const abl_vf16 sum_ = (a[0][s_] + a[1][s_]) + (a[2][s_] + a[3][s_]);
+        memcpy(dst + s_ * 16, &sum_, sizeof sum_);
+    }
+}
 
 /* dst[0 .. gc) = the corner sum of points q0 .. q0 + npts - 1 over channels
  * col .. col + gc, 16 (then 8, 4, 1) channels at a time. */
@@ -626,6 +734,10 @@ ABL_DCN_SPECIALISE void abl_dcn_corner_sum(const float *restrict xp, int c, ptrd
                                       int q0, int npts, int col, int gc, float *restrict dst)
 {
     int j = 0;
+    for (; j + 64 <= gc; j += 64)
+        abl_dcn_wide_sum64(xp, c, sx, sy, idx, wt, gp, NULL, q0, npts, col + j, dst + j);
+    for (; j + 32 <= gc; j += 32)
+        abl_dcn_corner_sum32(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
     for (; j + 16 <= gc; j += 16)
         abl_dcn_corner_sum16(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
     if (j + 8 <= gc) {
@@ -640,14 +752,21 @@ ABL_DCN_SPECIALISE void abl_dcn_corner_sum(const float *restrict xp, int c, ptrd
         abl_dcn_corner_sum1(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
 }
 
-/* abl_dcn_corner_sum over the listed points (abl_dcn_listed_sum*). */
+/* abl_dcn_corner_sum over the listed points (abl_dcn_listed_sum*; all:
+ * the nall points of even and odd in one increasing list, for the 64-wide
+ * sums). */
 ABL_DCN_SPECIALISE void abl_dcn_listed_sum(const float *restrict xp, int c, ptrdiff_t sx, ptrdiff_t sy,
                                       const int32_t *restrict idx, const float *restrict wt, int gp,
                                       const int32_t *restrict even, int ne,
-                                      const int32_t *restrict odd, int no, int col, int gc,
+                                      const int32_t *restrict odd, int no,
+                                      const int32_t *restrict all, int nall, int col, int gc,
                                       float *restrict dst)
 {
     int j = 0;
+    for (; j + 64 <= gc; j += 64)
+        abl_dcn_wide_sum64(xp, c, sx, sy, idx, wt, gp, all, 0, nall, col + j, dst + j);
+    for (; j + 32 <= gc; j += 32)
+        abl_dcn_listed_sum32(xp, c, sx, sy, idx, wt, gp, even, ne, odd, no, col + j, dst + j);
     for (; j + 16 <= gc; j += 16)
         abl_dcn_listed_sum16(xp, c, sx, sy, idx, wt, gp, even, ne, odd, no, col + j, dst + j);
     if (j + 8 <= gc) {
@@ -693,7 +812,8 @@ ABL_DCN_SPECIALISE void abl_dcn_core(const float *restrict xp, int c, int h, int
         /* two counters in registers: indexing one array by parity kept
          * them in memory, a store-to-load chain per point */
         int32_t even[(ABL_DCN_LIST_PMAX + 1) / 2], odd[(ABL_DCN_LIST_PMAX + 1) / 2];
-        int ne = 0, no = 0, i = 0;
+        int32_t all[ABL_DCN_LIST_PMAX];
+        int ne = 0, no = 0, nall = 0, i = 0;
         for (; i + 2 <= p; i += 2) {
             const int q = gi * p + i;
             even[ne] = q;
@@ -705,8 +825,12 @@ ABL_DCN_SPECIALISE void abl_dcn_core(const float *restrict xp, int c, int h, int
             even[ne] = gi * p + i;
             ne += keep[gi * p + i];
         }
-        abl_dcn_listed_sum(xp, c, sx, sy, idx, wt, gpv, even, ne, odd, no, gi * gc, gc,
-                           core + gi * gc);
+        for (i = 0; gc >= 64 && i < p; i++) { /* only the 64-wide sums read it */
+            all[nall] = gi * p + i;
+            nall += keep[gi * p + i];
+        }
+        abl_dcn_listed_sum(xp, c, sx, sy, idx, wt, gpv, even, ne, odd, no, all, nall, gi * gc,
+                           gc, core + gi * gc);
     }
 }
 
