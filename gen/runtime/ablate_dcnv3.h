@@ -167,6 +167,58 @@ ABL_DCN_SPECIALISE void abl_dw_row_small(const float *restrict x, const float *r
     }
 }
 
+#ifdef __AVX512F__
+/* Lanes of the 16 columns s .. s + 15 of a row of w columns that lie on
+ * the row (0 <= column < w), as a mask. */
+static inline __mmask16 abl_dw_cols_mask(int s, int w)
+{
+    const int lo = s < 0 ? -s : 0, hi = w - s < 16 ? w - s : 16;
+    return hi > lo ? (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u)) : 0;
+}
+
+/* abl_dw_row_small in explicit 16-column vectors, the k x k taps of a
+ * channel broadcast once: a vector whose taps read past either end of the
+ * row loads with a zero-filling mask (masked-off lanes do not fault), so
+ * the border columns need no scalar tests and the last partial vector
+ * (78 = 4 x 16 + 14 interior columns at w 80) no scalar tail.  gcc's
+ * vectorisation of abl_dw_row_small took ~3x its FMA count at L16. */
+ABL_DCN_SPECIALISE void abl_dw_row_vec(const float *restrict x, const float *restrict wt,
+                                       const float *restrict bias, int c, int h, int w, int k,
+                                       int r, float *restrict out)
+{
+    const int pd = (k - 1) / 2;
+    for (int ch = 0; ch < c; ch++) {
+        __m512 tw[ABL_DW_KMAX * ABL_DW_KMAX];
+        const float *rows[ABL_DW_KMAX];
+        for (int u = 0; u < k; u++) {
+            const int yy = r - pd + u, in = yy >= 0 && yy < h;
+            rows[u] = x + ((ptrdiff_t)ch * h + (in ? yy : r)) * w;
+            for (int v = 0; v < k; v++)
+                tw[u * k + v] = _mm512_set1_ps(in ? wt[((ptrdiff_t)ch * k + u) * k + v] : 0.0f);
+        }
+        const __m512 b = _mm512_set1_ps(bias[ch]);
+        float *o = out + (ptrdiff_t)ch * w;
+        for (int j0 = 0; j0 < w; j0 += 16) {
+            __m512 acc = b;
+            if (j0 - pd >= 0 && j0 + 16 + pd <= w) {
+                for (int u = 0; u < k; u++)
+                    for (int v = 0; v < k; v++)
+                        acc = _mm512_fmadd_ps(tw[u * k + v], _mm512_loadu_ps(rows[u] + j0 + v - pd), acc);
+                _mm512_storeu_ps(o + j0, acc);
+            } else {
+                for (int v = 0; v < k; v++) {
+                    const __mmask16 m = abl_dw_cols_mask(j0 + v - pd, w);
+                    for (int u = 0; u < k; u++)
+                        acc = _mm512_fmadd_ps(tw[u * k + v],
+                                              _mm512_maskz_loadu_ps(m, rows[u] + j0 + v - pd), acc);
+                }
+                _mm512_mask_storeu_ps(o + j0, abl_dw_cols_mask(j0, w), acc);
+            }
+        }
+    }
+}
+#endif
+
 /* Widest padded row abl_dw_row_padded keeps on the stack (w + k - 1);
  * abl_dw_row takes it for k >= 5 on rows narrower than
  * ABL_DW_PADDED_SWITCH: at k = 3 (1 border column each side) the copy
@@ -248,6 +300,10 @@ ABL_DCN_SPECIALISE void abl_dw_row(const float *restrict x, const float *restric
 {
     if (k >= 5 && k <= ABL_DW_KMAX && w < ABL_DW_PADDED_SWITCH && w + k - 1 <= ABL_DW_PADDED_WMAX)
         abl_dw_row_padded(x, wt, bias, c, h, w, k, r, out);
+#ifdef __AVX512F__
+    else if (k <= ABL_DW_KMAX)
+        abl_dw_row_vec(x, wt, bias, c, h, w, k, r, out);
+#endif
     else if (k <= ABL_DW_KMAX)
         abl_dw_row_small(x, wt, bias, c, h, w, k, r, out);
     else
@@ -327,14 +383,50 @@ ABL_DCN_SPECIALISE void abl_dcn_softmax(float *m, int g, int p)
 /* Largest group size p that abl_dcn_softmax_rows transposes (k <= 15). */
 enum { ABL_DCN_SOFTMAX_PMAX = 225, ABL_DCN_SOFTMAX_LANES = 16 };
 
+/* The column softmax of abl_dcn_softmax_rows: blk[q][i] <- softmax over q
+ * < p of column i, 16 columns.  With AVX-512: e^(x - mx) = 2^t, t = x
+ * log2(e) - mx log2(e) in one fused multiply-subtract, 2^t by the shared
+ * abl_exp2_frac16 polynomial and vscalefps, as ACmix's abl_softmax_cols8
+ * (ablate_acmix.h, relative error of the probabilities <= 1e-6 for logits
+ * within +-0.5, 4e-6 within +-100 there); no clamp, t <= 0.  abl_expf's
+ * integer steps had made the mask's 36 exponentials a pixel (k 3, group
+ * 4) about as costly as the depthwise conv. */
+ABL_DCN_SPECIALISE void abl_dcn_softmax_block16(float *blk, int p)
+{
+#ifdef __AVX512F__
+    const __m512 log2e = _mm512_set1_ps(1.44269504088896341f);
+    __m512 mx = _mm512_loadu_ps(blk);
+    for (int q = 1; q < p; q++)
+        mx = _mm512_max_ps(mx, _mm512_loadu_ps(blk + 16 * q));
+    const __m512 m2 = _mm512_mul_ps(mx, log2e);
+    __m512 sum = _mm512_setzero_ps();
+    for (int q = 0; q < p; q++) {
+        const __m512 t = _mm512_fmsub_ps(_mm512_loadu_ps(blk + 16 * q), log2e, m2);
+        const __m512 e = _mm512_scalef_ps(abl_exp2_frac16(abl_frac16(t)), t);
+        _mm512_storeu_ps(blk + 16 * q, e);
+        sum = _mm512_add_ps(sum, e);
+    }
+    const __m512 inv = _mm512_div_ps(_mm512_set1_ps(1.0f), sum);
+    for (int q = 0; q < p; q++)
+        _mm512_storeu_ps(blk + 16 * q, _mm512_mul_ps(_mm512_loadu_ps(blk + 16 * q), inv));
+#else
+    float inv[16];
+    abl_softmax_cols(blk, p, 16, 1.0f, inv); /* inv <- 1 / sum of the exps */
+    for (int q = 0; q < p; q++)
+#pragma omp simd
+        for (int i = 0; i < 16; i++)
+            blk[q * 16 + i] *= inv[i];
+#endif
+}
+
 /* The softmax of abl_dcn_softmax for n pixels at once: m[t * ld + gi * p + q]
  * is pixel t's logit q of group gi.  Per group, 16 pixels are transposed
  * into a [p][16] block and reduced with the pixels as vector lanes, then
  * transposed back: per pixel the 9 logits of a group (k 3) were a
  * dependent max chain, one partial vector and scalar tails, and took as
  * long as the depthwise conv (profile in docs/modules/performance.md).
- * Each lane does the per-pixel arithmetic in the same order, so the
- * results are the same bits. */
+ * With AVX-512 the exponentials are abl_dcn_softmax_block16's, so the
+ * results differ from abl_dcn_softmax's (kept for p > 225) by rounding. */
 ABL_DCN_SPECIALISE void abl_dcn_softmax_rows(float *m, int n, ptrdiff_t ld, int g, int p)
 {
     enum { L = ABL_DCN_SOFTMAX_LANES };
@@ -347,15 +439,11 @@ ABL_DCN_SPECIALISE void abl_dcn_softmax_rows(float *m, int n, ptrdiff_t ld, int 
     for (int t0 = 0; t0 < n; t0 += L) {
         const int nb = n - t0 < L ? n - t0 : L;
         for (int gi = 0; gi < g; gi++) {
-            float *src = m + t0 * ld + gi * p, sum[L];
+            float *src = m + t0 * ld + gi * p;
             if (nb < L)
                 memset(blk, 0, sizeof(float) * (size_t)p * L);
             abl_transpose(src, ld, blk, L, nb, p);
-            abl_softmax_cols(blk, p, L, 1.0f, sum); /* sum <- 1 / sum of the exps */
-            for (int q = 0; q < p; q++)
-#pragma omp simd
-                for (int i = 0; i < L; i++)
-                    blk[q * L + i] *= sum[i];
+            abl_dcn_softmax_block16(blk, p);
             abl_transpose(blk, L, src, ld, p, nb);
         }
     }
