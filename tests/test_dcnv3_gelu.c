@@ -10,10 +10,8 @@
  * header says, and abl_gelu_inplace's masked last vector gives the same
  * bits as whole vectors and writes nothing past n.  Skips without AVX-512. */
 #include <criterion/criterion.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+
+#include "header_check.h"
 
 static const char CHECKER[] =
     "#include <math.h>\n"
@@ -27,14 +25,14 @@ static const char CHECKER[] =
     "        float g = lane0(abl_gelu16(_mm512_set1_ps(v)));\n"
     "        double bound = (fabsf(v) < 1.0f ? 4e-7 : 2.5e-7) * fabs((double)v) + 1e-38; /* denormal results: one rounding */\n"
     "        if (!(fabs(g - ref) <= bound) && bad++ < 5)\n"
-    "            printf(\"x=%%g gelu %%.9g (ref %%.9g)\\n\", v, g, ref);\n"
+    "            printf(\"x=%g gelu %.9g (ref %.9g)\\n\", v, g, ref);\n"
     "    }\n"
     "    const float sp[] = {NAN, INFINITY, -INFINITY, 0.0f, -100.0f, 100.0f};\n"
     "    const float want[] = {NAN, INFINITY, 0.0f, 0.0f, 0.0f, 100.0f};\n"
     "    for (int i = 0; i < 6; i++) {\n"
     "        float g = lane0(abl_gelu16(_mm512_set1_ps(sp[i])));\n"
     "        if (!(isnan(g) && isnan(want[i])) && g != want[i] && bad++ < 10)\n"
-    "            printf(\"special %%g: %%g, want %%g\\n\", sp[i], g, want[i]);\n"
+    "            printf(\"special %g: %g, want %g\\n\", sp[i], g, want[i]);\n"
     "    }\n"
     "    float v[48], w[48];\n"
     "    for (int i = 0; i < 48; i++)\n"
@@ -43,7 +41,7 @@ static const char CHECKER[] =
     "    abl_gelu_inplace(w, 48);\n"
     "    for (int i = 0; i < 48; i++)\n"
     "        if ((i < 37 ? v[i] != w[i] : v[i] != (float)(i - 20) * 0.37f) && bad++ < 15)\n"
-    "            printf(\"abl_gelu_inplace n 37: v[%%d] %%g\\n\", i, v[i]);\n"
+    "            printf(\"abl_gelu_inplace n 37: v[%d] %g\\n\", i, v[i]);\n"
     "    return bad != 0;\n"
     "}\n";
 
@@ -51,23 +49,5 @@ Test(dcnv3_gelu, avx512_against_double, .timeout = 120)
 {
     if (!__builtin_cpu_supports("avx512f"))
         cr_skip_test("no AVX-512 on this CPU: the DCNv3 rows use abl_gelu");
-    char dir[] = "/tmp/ablate-gelu-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    char src[64], bin[64], cmd[512];
-    snprintf(src, sizeof src, "%s/check.c", dir);
-    snprintf(bin, sizeof bin, "%s/check", dir);
-    FILE *f = fopen(src, "w");
-    cr_assert_not_null(f);
-    fprintf(f, CHECKER);
-    cr_assert_eq(fclose(f), 0);
-    const char *root = getenv("ABLATE_ROOT");
-    snprintf(cmd, sizeof cmd,
-             "cc -O3 -march=native -I'%s/gen/runtime' $(pkg-config --cflags openblas 2>/dev/null) "
-             "-o '%s' '%s' -lm && '%s'",
-             root ? root : ".", bin, src, bin);
-    int rc = system(cmd);
-    unlink(src);
-    unlink(bin);
-    rmdir(dir);
-    cr_assert_eq(rc, 0, "abl_gelu16 beyond its error bound (see the lines above)");
+    cr_assert_eq(run_header_checker(CHECKER), 0, "abl_gelu16 beyond its error bound (see the lines above)");
 }
