@@ -129,6 +129,21 @@ ABL_DCN_SPECIALISE float abl_dw_border(const float *const *rows, const float *tw
     return acc;
 }
 
+/* Channel ch's k input rows for output row r and its k x k taps: a row
+ * outside the map points at row r with zero taps, so that no tap is
+ * skipped and the loops over taps have no test. */
+ABL_DCN_SPECIALISE void abl_dw_channel(const float *restrict x, const float *restrict wt, int ch,
+                                       int h, int w, int k, int r, const float **rows, float *tw)
+{
+    const int pd = (k - 1) / 2;
+    for (int u = 0; u < k; u++) {
+        const int yy = r - pd + u, in = yy >= 0 && yy < h;
+        rows[u] = x + ((ptrdiff_t)ch * h + (in ? yy : r)) * w;
+        for (int v = 0; v < k; v++)
+            tw[u * k + v] = in ? wt[((ptrdiff_t)ch * k + u) * k + v] : 0.0f;
+    }
+}
+
 /* out[ch * w + j] = bias[ch] + sum_{u,v} wt[ch][u][v] x[ch][r - pd + u][j - pd + v]
  * for every channel ch < c and column j < w of output row r; x is one
  * image, c x h x w (NCHW), zero outside; k odd, pd = (k - 1) / 2.
@@ -144,12 +159,7 @@ ABL_DCN_SPECIALISE void abl_dw_row_small(const float *restrict x, const float *r
     for (int ch = 0; ch < c; ch++) {
         float tw[ABL_DW_KMAX * ABL_DW_KMAX];
         const float *rows[ABL_DW_KMAX];
-        for (int u = 0; u < k; u++) {
-            const int yy = r - pd + u, in = yy >= 0 && yy < h;
-            rows[u] = x + ((ptrdiff_t)ch * h + (in ? yy : r)) * w;
-            for (int v = 0; v < k; v++)
-                tw[u * k + v] = in ? wt[((ptrdiff_t)ch * k + u) * k + v] : 0.0f;
-        }
+        abl_dw_channel(x, wt, ch, h, w, k, r, rows, tw);
         float *o = out + (ptrdiff_t)ch * w;
         const float b = bias[ch];
 #pragma omp simd
@@ -188,14 +198,12 @@ ABL_DCN_SPECIALISE void abl_dw_row_vec(const float *restrict x, const float *res
 {
     const int pd = (k - 1) / 2;
     for (int ch = 0; ch < c; ch++) {
-        __m512 tw[ABL_DW_KMAX * ABL_DW_KMAX];
+        float taps[ABL_DW_KMAX * ABL_DW_KMAX];
         const float *rows[ABL_DW_KMAX];
-        for (int u = 0; u < k; u++) {
-            const int yy = r - pd + u, in = yy >= 0 && yy < h;
-            rows[u] = x + ((ptrdiff_t)ch * h + (in ? yy : r)) * w;
-            for (int v = 0; v < k; v++)
-                tw[u * k + v] = _mm512_set1_ps(in ? wt[((ptrdiff_t)ch * k + u) * k + v] : 0.0f);
-        }
+        abl_dw_channel(x, wt, ch, h, w, k, r, rows, taps);
+        __m512 tw[ABL_DW_KMAX * ABL_DW_KMAX];
+        for (int i = 0; i < k * k; i++)
+            tw[i] = _mm512_set1_ps(taps[i]);
         const __m512 b = _mm512_set1_ps(bias[ch]);
         float *o = out + (ptrdiff_t)ch * w;
         for (int j0 = 0; j0 < w; j0 += 16) {
