@@ -7,10 +7,8 @@
  * (2.5e-7, checked at 4e-7) and the special values map as abl_silu maps
  * them.  Skips on a CPU without AVX-512 (the epilogues keep abl_silu). */
 #include <criterion/criterion.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+
+#include "header_check.h"
 
 static const char CHECKER[] =
     "#include <math.h>\n"
@@ -24,14 +22,14 @@ static const char CHECKER[] =
     "        double sig = 1.0 / (1.0 + exp(-(double)v));\n"
     "        float s = lane0(abl_silu16(_mm512_set1_ps(v))), g = lane0(abl_sigmoid16(_mm512_set1_ps(v)));\n"
     "        if (fabs(s - ref) > 4e-7 * fabs(ref) || fabs(g - sig) > 4e-7 * sig) {\n"
-    "            if (bad++ < 5) printf(\"v=%%g silu %%g (ref %%g) sigmoid %%g (ref %%g)\\n\", v, s, ref, g, sig);\n"
+    "            if (bad++ < 5) printf(\"v=%g silu %g (ref %g) sigmoid %g (ref %g)\\n\", v, s, ref, g, sig);\n"
     "        }\n"
     "    }\n"
     "    const float sp[] = {NAN, INFINITY, -INFINITY, 0.0f, -100.0f, 1e-30f, 200.0f};\n"
     "    for (int i = 0; i < 7; i++) {\n"
     "        float s = lane0(abl_silu16(_mm512_set1_ps(sp[i]))), r = abl_silu(sp[i]);\n"
     "        if (!(isnan(s) && isnan(r)) && !(s == r || fabsf(s - r) < 1e-33f)) {\n"
-    "            printf(\"special %%g: %%g, abl_silu %%g\\n\", sp[i], s, r);\n"
+    "            printf(\"special %g: %g, abl_silu %g\\n\", sp[i], s, r);\n"
     "            bad++;\n"
     "        }\n"
     "    }\n"
@@ -42,23 +40,5 @@ Test(gen_silu, avx512_against_double, .timeout = 120)
 {
     if (!__builtin_cpu_supports("avx512f"))
         cr_skip_test("no AVX-512 on this CPU: the epilogues use abl_silu");
-    char dir[] = "/tmp/ablate-silu-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    char src[64], bin[64], cmd[512];
-    snprintf(src, sizeof src, "%s/check.c", dir);
-    snprintf(bin, sizeof bin, "%s/check", dir);
-    FILE *f = fopen(src, "w");
-    cr_assert_not_null(f);
-    fprintf(f, CHECKER);
-    cr_assert_eq(fclose(f), 0);
-    const char *root = getenv("ABLATE_ROOT");
-    snprintf(cmd, sizeof cmd,
-             "cc -O3 -march=native -I'%s/gen/runtime' $(pkg-config --cflags openblas 2>/dev/null) "
-             "-o '%s' '%s' -lm && '%s'",
-             root ? root : ".", bin, src, bin);
-    int rc = system(cmd);
-    unlink(src);
-    unlink(bin);
-    rmdir(dir);
-    cr_assert_eq(rc, 0, "abl_silu16 / abl_sigmoid16 beyond 4e-7 relative error (see the lines above)");
+    cr_assert_eq(run_header_checker(CHECKER), 0, "abl_silu16 / abl_sigmoid16 beyond 4e-7 relative error (see the lines above)");
 }

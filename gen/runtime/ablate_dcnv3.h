@@ -55,6 +55,64 @@ static inline float abl_erff(float x)
 /* GELU, exact form 0.5 x (1 + erf(x / sqrt 2)) (PyTorch's nn.GELU()). */
 static inline float abl_gelu(float x) { return 0.5f * x * (1.0f + abl_erff(x * 0.70710678118654752f)); }
 
+#ifdef __AVX512F__
+/* abl_gelu on 16 lanes, for the rows of GELU after LayerNorm (64 channels
+ * x 6400 pixels a call at L16).  gcc's vectorised abl_gelu took ~40 cycles
+ * a vector (a vdivps, abl_expf's integer steps, copysign): 0.28 ms of the
+ * 3.1 ms L16 call at 1 thread.  Here ~25 vector ops, no division, no
+ * integer steps; the same A&S 7.1.26 erf (absolute error <= 1.5e-7):
+ *   a = |x| / sqrt 2, x clamped to [-16, 16] first (erfc(16 / sqrt 2) is 0
+ *       in float anyway; the clamp keeps inf * 0 out of h below),
+ *   t = 1 / (1 + p a): vrcp14ps and one Newton step (error ~ 2^-28),
+ *   e^{-a^2} = 2^u, u = -a^2 log2(e): abl_exp2_frac16 of frac(u), scaled
+ *       by 2^floor(u) (vscalefps), as abl_sigmoid16,
+ *   q = erfc(a) = t poly(t) e^{-a^2}, h = x q / 2:
+ *   GELU = h for x < 0, else x - h (0.5 x (1 -+ erf)): the x < 0 side
+ *       has no 1 - erf cancellation (abl_gelu's has); NaN and +inf come
+ *       through x - h unchanged, -inf gives -0 (abl_gelu: NaN).
+ * Largest absolute error against double erf, every 16th float of [-16, 16]:
+ * in tests/test_gen_dcnv3.c (bound 4e-7 |x|, checked there). */
+static inline __m512 abl_gelu16(__m512 x)
+{
+    const __m512 one = _mm512_set1_ps(1.0f), lim = _mm512_set1_ps(16.0f);
+    const __m512 xc = _mm512_min_ps(_mm512_max_ps(x, _mm512_sub_ps(_mm512_setzero_ps(), lim)), lim);
+    const __m512 ax = _mm512_abs_ps(xc);
+    const __m512 d = _mm512_fmadd_ps(ax, _mm512_set1_ps(0.3275911f * 0.70710678118654752f), one);
+    const __m512 rc = _mm512_rcp14_ps(d);
+    const __m512 t = _mm512_fmadd_ps(rc, _mm512_fnmadd_ps(d, rc, one), rc);
+    __m512 poly = _mm512_set1_ps(1.061405429f);
+    poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(-1.453152027f));
+    poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(1.421413741f));
+    poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(-0.284496736f));
+    poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(0.254829592f));
+    /* u = -(x^2 / 2) log2(e) */
+    const __m512 u = _mm512_mul_ps(_mm512_mul_ps(ax, _mm512_set1_ps(-0.72134752044448170f)), ax);
+    const __m512 e = _mm512_scalef_ps(abl_exp2_frac16(abl_frac16(u)), u);
+    const __m512 h = _mm512_mul_ps(_mm512_mul_ps(xc, _mm512_set1_ps(0.5f)), _mm512_mul_ps(_mm512_mul_ps(poly, t), e));
+    const __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    return _mm512_mask_mov_ps(_mm512_sub_ps(x, h), neg, h);
+}
+#endif
+
+/* v[i] = GELU(v[i]) for i < n: 16 lanes at a time and a masked last
+ * vector where AVX-512 is there (no scalar tail), abl_gelu otherwise. */
+static inline void abl_gelu_inplace(float *v, ptrdiff_t n)
+{
+#ifdef __AVX512F__
+    ptrdiff_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(v + i, abl_gelu16(_mm512_loadu_ps(v + i)));
+    if (i < n) {
+        const __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);
+        _mm512_mask_storeu_ps(v + i, m, abl_gelu16(_mm512_maskz_loadu_ps(m, v + i)));
+    }
+#else
+#pragma omp simd
+    for (ptrdiff_t i = 0; i < n; i++)
+        v[i] = abl_gelu(v[i]);
+#endif
+}
+
 /* Largest depthwise kernel abl_dw_row keeps in registers (taps on the stack). */
 enum { ABL_DW_KMAX = 15 };
 
@@ -69,6 +127,21 @@ ABL_DCN_SPECIALISE float abl_dw_border(const float *const *rows, const float *tw
             if (j + v - pd >= 0 && j + v - pd < w)
                 acc += tw[u * k + v] * rows[u][j + v - pd];
     return acc;
+}
+
+/* Channel ch's k input rows for output row r and its k x k taps: a row
+ * outside the map points at row r with zero taps, so that no tap is
+ * skipped and the loops over taps have no test. */
+ABL_DCN_SPECIALISE void abl_dw_channel(const float *restrict x, const float *restrict wt, int ch,
+                                       int h, int w, int k, int r, const float **rows, float *tw)
+{
+    const int pd = (k - 1) / 2;
+    for (int u = 0; u < k; u++) {
+        const int yy = r - pd + u, in = yy >= 0 && yy < h;
+        rows[u] = x + ((ptrdiff_t)ch * h + (in ? yy : r)) * w;
+        for (int v = 0; v < k; v++)
+            tw[u * k + v] = in ? wt[((ptrdiff_t)ch * k + u) * k + v] : 0.0f;
+    }
 }
 
 /* out[ch * w + j] = bias[ch] + sum_{u,v} wt[ch][u][v] x[ch][r - pd + u][j - pd + v]
@@ -86,12 +159,7 @@ ABL_DCN_SPECIALISE void abl_dw_row_small(const float *restrict x, const float *r
     for (int ch = 0; ch < c; ch++) {
         float tw[ABL_DW_KMAX * ABL_DW_KMAX];
         const float *rows[ABL_DW_KMAX];
-        for (int u = 0; u < k; u++) {
-            const int yy = r - pd + u, in = yy >= 0 && yy < h;
-            rows[u] = x + ((ptrdiff_t)ch * h + (in ? yy : r)) * w;
-            for (int v = 0; v < k; v++)
-                tw[u * k + v] = in ? wt[((ptrdiff_t)ch * k + u) * k + v] : 0.0f;
-        }
+        abl_dw_channel(x, wt, ch, h, w, k, r, rows, tw);
         float *o = out + (ptrdiff_t)ch * w;
         const float b = bias[ch];
 #pragma omp simd
@@ -108,6 +176,56 @@ ABL_DCN_SPECIALISE void abl_dw_row_small(const float *restrict x, const float *r
             o[j] = abl_dw_border(rows, tw, b, w, k, j);
     }
 }
+
+#ifdef __AVX512F__
+/* Lanes of the 16 columns s .. s + 15 of a row of w columns that lie on
+ * the row (0 <= column < w), as a mask. */
+static inline __mmask16 abl_dw_cols_mask(int s, int w)
+{
+    const int lo = s < 0 ? -s : 0, hi = w - s < 16 ? w - s : 16;
+    return hi > lo ? (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u)) : 0;
+}
+
+/* abl_dw_row_small in explicit 16-column vectors, the k x k taps of a
+ * channel broadcast once: a vector whose taps read past either end of the
+ * row loads with a zero-filling mask (masked-off lanes do not fault), so
+ * the border columns need no scalar tests and the last partial vector
+ * (78 = 4 x 16 + 14 interior columns at w 80) no scalar tail.  gcc's
+ * vectorisation of abl_dw_row_small took ~3x its FMA count at L16. */
+ABL_DCN_SPECIALISE void abl_dw_row_vec(const float *restrict x, const float *restrict wt,
+                                       const float *restrict bias, int c, int h, int w, int k,
+                                       int r, float *restrict out)
+{
+    const int pd = (k - 1) / 2;
+    for (int ch = 0; ch < c; ch++) {
+        float taps[ABL_DW_KMAX * ABL_DW_KMAX];
+        const float *rows[ABL_DW_KMAX];
+        abl_dw_channel(x, wt, ch, h, w, k, r, rows, taps);
+        __m512 tw[ABL_DW_KMAX * ABL_DW_KMAX];
+        for (int i = 0; i < k * k; i++)
+            tw[i] = _mm512_set1_ps(taps[i]);
+        const __m512 b = _mm512_set1_ps(bias[ch]);
+        float *o = out + (ptrdiff_t)ch * w;
+        for (int j0 = 0; j0 < w; j0 += 16) {
+            __m512 acc = b;
+            if (j0 - pd >= 0 && j0 + 16 + pd <= w) {
+                for (int u = 0; u < k; u++)
+                    for (int v = 0; v < k; v++)
+                        acc = _mm512_fmadd_ps(tw[u * k + v], _mm512_loadu_ps(rows[u] + j0 + v - pd), acc);
+                _mm512_storeu_ps(o + j0, acc);
+            } else {
+                for (int v = 0; v < k; v++) {
+                    const __mmask16 m = abl_dw_cols_mask(j0 + v - pd, w);
+                    for (int u = 0; u < k; u++)
+                        acc = _mm512_fmadd_ps(tw[u * k + v],
+                                              _mm512_maskz_loadu_ps(m, rows[u] + j0 + v - pd), acc);
+                }
+                _mm512_mask_storeu_ps(o + j0, abl_dw_cols_mask(j0, w), acc);
+            }
+        }
+    }
+}
+#endif
 
 /* Widest padded row abl_dw_row_padded keeps on the stack (w + k - 1);
  * abl_dw_row takes it for k >= 5 on rows narrower than
@@ -255,6 +373,10 @@ ABL_DCN_SPECIALISE void abl_dw_row(const float *restrict x, const float *restric
 {
     if (k >= 5 && k <= ABL_DW_KMAX && w < ABL_DW_PADDED_SWITCH && w + k - 1 <= ABL_DW_PADDED_WMAX)
         abl_dw_row_padded(x, wt, bias, c, h, w, k, r, out);
+#ifdef __AVX512F__
+    else if (k <= ABL_DW_KMAX)
+        abl_dw_row_vec(x, wt, bias, c, h, w, k, r, out);
+#endif
     else if (k <= ABL_DW_KMAX)
         abl_dw_row_small(x, wt, bias, c, h, w, k, r, out);
     else
@@ -303,10 +425,7 @@ ABL_DCN_SPECIALISE void abl_ln_gelu_row(float *restrict plane, int c, int w, con
             p[j] = (p[j] - mean[j]) * rstd[j] * g + b;
     }
     abl_transpose(plane, w, dst, c, c, w); /* to channels last; the plane is in L1/L2 */
-    const ptrdiff_t n = (ptrdiff_t)w * c;
-#pragma omp simd
-    for (ptrdiff_t i = 0; i < n; i++)
-        dst[i] = abl_gelu(dst[i]);
+    abl_gelu_inplace(dst, (ptrdiff_t)w * c);
 }
 
 /* Softmax of each of the g groups' p mask logits in m (one pixel), in
@@ -337,14 +456,50 @@ ABL_DCN_SPECIALISE void abl_dcn_softmax(float *m, int g, int p)
 /* Largest group size p that abl_dcn_softmax_rows transposes (k <= 15). */
 enum { ABL_DCN_SOFTMAX_PMAX = 225, ABL_DCN_SOFTMAX_LANES = 16 };
 
+/* The column softmax of abl_dcn_softmax_rows: blk[q][i] <- softmax over q
+ * < p of column i, 16 columns.  With AVX-512: e^(x - mx) = 2^t, t = x
+ * log2(e) - mx log2(e) in one fused multiply-subtract, 2^t by the shared
+ * abl_exp2_frac16 polynomial and vscalefps, as ACmix's abl_softmax_cols8
+ * (ablate_acmix.h, relative error of the probabilities <= 1e-6 for logits
+ * within +-0.5, 4e-6 within +-100 there); no clamp, t <= 0.  abl_expf's
+ * integer steps had made the mask's 36 exponentials a pixel (k 3, group
+ * 4) about as costly as the depthwise conv. */
+ABL_DCN_SPECIALISE void abl_dcn_softmax_block16(float *blk, int p)
+{
+#ifdef __AVX512F__
+    const __m512 log2e = _mm512_set1_ps(1.44269504088896341f);
+    __m512 mx = _mm512_loadu_ps(blk);
+    for (int q = 1; q < p; q++)
+        mx = _mm512_max_ps(mx, _mm512_loadu_ps(blk + 16 * q));
+    const __m512 m2 = _mm512_mul_ps(mx, log2e);
+    __m512 sum = _mm512_setzero_ps();
+    for (int q = 0; q < p; q++) {
+        const __m512 t = _mm512_fmsub_ps(_mm512_loadu_ps(blk + 16 * q), log2e, m2);
+        const __m512 e = _mm512_scalef_ps(abl_exp2_frac16(abl_frac16(t)), t);
+        _mm512_storeu_ps(blk + 16 * q, e);
+        sum = _mm512_add_ps(sum, e);
+    }
+    const __m512 inv = _mm512_div_ps(_mm512_set1_ps(1.0f), sum);
+    for (int q = 0; q < p; q++)
+        _mm512_storeu_ps(blk + 16 * q, _mm512_mul_ps(_mm512_loadu_ps(blk + 16 * q), inv));
+#else
+    float inv[16];
+    abl_softmax_cols(blk, p, 16, 1.0f, inv); /* inv <- 1 / sum of the exps */
+    for (int q = 0; q < p; q++)
+#pragma omp simd
+        for (int i = 0; i < 16; i++)
+            blk[q * 16 + i] *= inv[i];
+#endif
+}
+
 /* The softmax of abl_dcn_softmax for n pixels at once: m[t * ld + gi * p + q]
  * is pixel t's logit q of group gi.  Per group, 16 pixels are transposed
  * into a [p][16] block and reduced with the pixels as vector lanes, then
  * transposed back: per pixel the 9 logits of a group (k 3) were a
  * dependent max chain, one partial vector and scalar tails, and took as
  * long as the depthwise conv (profile in docs/modules/performance.md).
- * Each lane does the per-pixel arithmetic in the same order, so the
- * results are the same bits. */
+ * With AVX-512 the exponentials are abl_dcn_softmax_block16's, so the
+ * results differ from abl_dcn_softmax's (kept for p > 225) by rounding. */
 ABL_DCN_SPECIALISE void abl_dcn_softmax_rows(float *m, int n, ptrdiff_t ld, int g, int p)
 {
     enum { L = ABL_DCN_SOFTMAX_LANES };
@@ -357,15 +512,11 @@ ABL_DCN_SPECIALISE void abl_dcn_softmax_rows(float *m, int n, ptrdiff_t ld, int 
     for (int t0 = 0; t0 < n; t0 += L) {
         const int nb = n - t0 < L ? n - t0 : L;
         for (int gi = 0; gi < g; gi++) {
-            float *src = m + t0 * ld + gi * p, sum[L];
+            float *src = m + t0 * ld + gi * p;
             if (nb < L)
                 memset(blk, 0, sizeof(float) * (size_t)p * L);
             abl_transpose(src, ld, blk, L, nb, p);
-            abl_softmax_cols(blk, p, L, 1.0f, sum); /* sum <- 1 / sum of the exps */
-            for (int q = 0; q < p; q++)
-#pragma omp simd
-                for (int i = 0; i < L; i++)
-                    blk[q * L + i] *= sum[i];
+            abl_dcn_softmax_block16(blk, p);
             abl_transpose(blk, L, src, ld, p, nb);
         }
     }

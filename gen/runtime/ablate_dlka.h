@@ -65,11 +65,12 @@ static inline void abl_dlka_proj_tile(int c, int np, const float *wt, const floa
         float *yo = y + o * ldy;
         const float *r = other ? other + o * ldo : NULL;
         const float b = direct ? 0.0f : bias[o];
-        if (epi == ABL_DLKA_GELU) /* abl_gelu: erf in closed form, vectorised */
+        if (epi == ABL_DLKA_GELU) { /* abl_gelu16: erf in closed form, no division */
 #pragma omp simd
             for (int t = 0; t < np; t++)
-                yo[t] = abl_gelu(yo[t] + b);
-        else if (epi == ABL_DLKA_GATE)
+                yo[t] += b;
+            abl_gelu_inplace(yo, np);
+        } else if (epi == ABL_DLKA_GATE)
 #pragma omp simd
             for (int t = 0; t < np; t++)
                 yo[t] = r[t] * (yo[t] + b);

@@ -179,7 +179,8 @@ ABL_DCN_SPECIALISE void abl_dlka_dw_ln_gelu_cl(struct abl_dcn_geom d, const floa
             const float rstd = 1.0f / sqrtf(var * inv_c + 1e-6f);
 #pragma omp simd
             for (int ch = 0; ch < d.c; ch++)
-                o[ch] = abl_gelu((o[ch] - mean) * rstd * gamma[ch] + beta[ch]);
+                o[ch] = (o[ch] - mean) * rstd * gamma[ch] + beta[ch];
+            abl_gelu_inplace(o, d.c);
         }
 }
 
