@@ -522,6 +522,67 @@ ABL_DCN_SPECIALISE void abl_dcn_softmax_block16(float *blk, int p)
 #endif
 }
 
+#ifdef __AVX512F__
+/* d[j * ld + i] = s[i * ls + j] for a 16 x 16 block: the rows i >= srows
+ * and columns j >= scols of s read as 0 (masked loads), the first scols
+ * rows of d are stored, each only in its first dlanes lanes. */
+ABL_DCN_SPECIALISE void abl_transpose16(const float *s, ptrdiff_t ls, int srows, int scols, float *d,
+                                   ptrdiff_t ld, int dlanes)
+{
+    const __mmask16 cm = (__mmask16)((1u << scols) - 1u), dm = (__mmask16)((1u << dlanes) - 1u);
+    __m512 r[16], t[16];
+    for (int i = 0; i < 16; i++)
+        r[i] = i < srows ? _mm512_maskz_loadu_ps(cm, s + i * ls) : _mm512_setzero_ps();
+    for (int k = 0; k < 16; k += 2) { /* pairs of rows interleaved */
+        t[k] = _mm512_unpacklo_ps(r[k], r[k + 1]);
+        t[k + 1] = _mm512_unpackhi_ps(r[k], r[k + 1]);
+    }
+    for (int k = 0; k < 16; k += 4) { /* 4 x 4 transposes in each 128-bit lane */
+        r[k] = _mm512_shuffle_ps(t[k], t[k + 2], 0x44);
+        r[k + 1] = _mm512_shuffle_ps(t[k], t[k + 2], 0xEE);
+        r[k + 2] = _mm512_shuffle_ps(t[k + 1], t[k + 3], 0x44);
+        r[k + 3] = _mm512_shuffle_ps(t[k + 1], t[k + 3], 0xEE);
+    }
+    for (int q = 0; q < 4; q++) { /* lane l of r[4b + q] -> row 4l + q, lane b */
+        const __m512 a0 = _mm512_shuffle_f32x4(r[q], r[4 + q], 0x88);
+        const __m512 a1 = _mm512_shuffle_f32x4(r[q], r[4 + q], 0xDD);
+        const __m512 b0 = _mm512_shuffle_f32x4(r[8 + q], r[12 + q], 0x88);
+        const __m512 b1 = _mm512_shuffle_f32x4(r[8 + q], r[12 + q], 0xDD);
+        const __m512 out[4] = {_mm512_shuffle_f32x4(a0, b0, 0x88), _mm512_shuffle_f32x4(a1, b1, 0x88),
+                               _mm512_shuffle_f32x4(a0, b0, 0xDD), _mm512_shuffle_f32x4(a1, b1, 0xDD)};
+        for (int l = 0; l < 4; l++)
+            if (4 * l + q < scols)
+                _mm512_mask_storeu_ps(d + (4 * l + q) * ld, dm, out[l]);
+    }
+}
+
+/* Largest g p that abl_dcn_softmax_rows16 takes (15 blocks of 16 logits). */
+enum { ABL_DCN_SOFTMAX_GPMAX = 240 };
+
+/* abl_dcn_softmax_rows for g p <= ABL_DCN_SOFTMAX_GPMAX with AVX-512: the
+ * g p logits of 16 pixels (all groups, 36 at k 3 group 4) transposed at
+ * once by 16 x 16 register transposes, so a pixel row is read and
+ * written in ceil(g p / 16) vectors; per group the 8 x 8 transposes had
+ * left a scalar column and row (p = 9).  The same column softmax
+ * (abl_dcn_softmax_block16) on each group's p rows: the same bits. */
+ABL_DCN_SPECIALISE void abl_dcn_softmax_rows16(float *m, int n, ptrdiff_t ld, int g, int p)
+{
+    enum { L = ABL_DCN_SOFTMAX_LANES };
+    const int gp = g * p;
+    float blk[ABL_DCN_SOFTMAX_GPMAX * L];
+    for (int t0 = 0; t0 < n; t0 += L) {
+        const int nb = n - t0 < L ? n - t0 : L;
+        float *src = m + t0 * ld;
+        for (int j = 0; j < gp; j += L)
+            abl_transpose16(src + j, ld, nb, gp - j < L ? gp - j : L, blk + j * L, L, L);
+        for (int gi = 0; gi < g; gi++)
+            abl_dcn_softmax_block16(blk + gi * p * L, p);
+        for (int j = 0; j < gp; j += L)
+            abl_transpose16(blk + j * L, L, gp - j < L ? gp - j : L, nb, src + j, ld, gp - j < L ? gp - j : L);
+    }
+}
+#endif
+
 /* The softmax of abl_dcn_softmax for n pixels at once: m[t * ld + gi * p + q]
  * is pixel t's logit q of group gi.  Per group, 16 pixels are transposed
  * into a [p][16] block and reduced with the pixels as vector lanes, then
@@ -533,6 +594,12 @@ ABL_DCN_SPECIALISE void abl_dcn_softmax_block16(float *blk, int p)
 ABL_DCN_SPECIALISE void abl_dcn_softmax_rows(float *m, int n, ptrdiff_t ld, int g, int p)
 {
     enum { L = ABL_DCN_SOFTMAX_LANES };
+#ifdef __AVX512F__
+    if (g * p <= ABL_DCN_SOFTMAX_GPMAX) {
+        abl_dcn_softmax_rows16(m, n, ld, g, p);
+        return;
+    }
+#endif
     if (p > ABL_DCN_SOFTMAX_PMAX) {
         for (int t = 0; t < n; t++)
             abl_dcn_softmax(m + t * ld, g, p);
