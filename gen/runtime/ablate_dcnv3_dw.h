@@ -1,0 +1,283 @@
+/* gen/runtime/ablate_dcnv3_dw.h — DCNv3 phase A's depthwise k x k conv
+ * (zero padding) of one output row, all channels, planar [c][w]:
+ * abl_dw_row picks the path (padded rows, four channels at a time, for
+ * k >= 5 on narrow maps; 16-column vectors with masked borders on AVX-512;
+ * a vector loop with scalar borders otherwise).  Split out of
+ * ablate_dcnv3.h, which includes this.
+ */
+#ifndef ABLATE_DCNV3_DW_H
+#define ABLATE_DCNV3_DW_H
+
+#include "ablate_dcnv3_ew.h" /* ABL_DCN_SPECIALISE, ablate_gen.h */
+
+/* Largest depthwise kernel abl_dw_row keeps in registers (taps on the stack). */
+enum { ABL_DW_KMAX = 15 };
+
+/* Column j of a depthwise row whose taps may read outside the map. */
+ABL_DCN_SPECIALISE float abl_dw_border(const float *const *rows, const float *tw, float b, int w,
+                                       int k, int j)
+{
+    const int pd = (k - 1) / 2;
+    float acc = b;
+    for (int u = 0; u < k; u++)
+        for (int v = 0; v < k; v++)
+            if (j + v - pd >= 0 && j + v - pd < w)
+                acc += tw[u * k + v] * rows[u][j + v - pd];
+    return acc;
+}
+
+/* Channel ch's k input rows for output row r and its k x k taps: a row
+ * outside the map points at row r with zero taps, so that no tap is
+ * skipped and the loops over taps have no test. */
+ABL_DCN_SPECIALISE void abl_dw_channel(const float *restrict x, const float *restrict wt, int ch,
+                                       int h, int w, int k, int r, const float **rows, float *tw)
+{
+    const int pd = (k - 1) / 2;
+    for (int u = 0; u < k; u++) {
+        const int yy = r - pd + u, in = yy >= 0 && yy < h;
+        rows[u] = x + ((ptrdiff_t)ch * h + (in ? yy : r)) * w;
+        for (int v = 0; v < k; v++)
+            tw[u * k + v] = in ? wt[((ptrdiff_t)ch * k + u) * k + v] : 0.0f;
+    }
+}
+
+/* out[ch * w + j] = bias[ch] + sum_{u,v} wt[ch][u][v] x[ch][r - pd + u][j - pd + v]
+ * for every channel ch < c and column j < w of output row r; x is one
+ * image, c x h x w (NCHW), zero outside; k odd, pd = (k - 1) / 2.
+ * Columns pd .. w - pd - 1 read no padding: one vector loop over them with
+ * the k x k sum in a register (a row outside the map reads row r with
+ * zero taps, so no tap is skipped and the loop has no test); the pd border
+ * columns each side test their taps one by one. */
+ABL_DCN_SPECIALISE void abl_dw_row_small(const float *restrict x, const float *restrict wt,
+                                         const float *restrict bias, int c, int h, int w, int k,
+                                         int r, float *restrict out)
+{
+    const int pd = (k - 1) / 2, lo = pd < w ? pd : w, hi = w - pd > lo ? w - pd : lo;
+    for (int ch = 0; ch < c; ch++) {
+        float tw[ABL_DW_KMAX * ABL_DW_KMAX];
+        const float *rows[ABL_DW_KMAX];
+        abl_dw_channel(x, wt, ch, h, w, k, r, rows, tw);
+        float *o = out + (ptrdiff_t)ch * w;
+        const float b = bias[ch];
+#pragma omp simd
+        for (int j = lo; j < hi; j++) {
+            float acc = b;
+            for (int u = 0; u < k; u++)
+                for (int v = 0; v < k; v++)
+                    acc += tw[u * k + v] * rows[u][j + v - pd];
+            o[j] = acc;
+        }
+        for (int j = 0; j < lo; j++)
+            o[j] = abl_dw_border(rows, tw, b, w, k, j);
+        for (int j = hi; j < w; j++)
+            o[j] = abl_dw_border(rows, tw, b, w, k, j);
+    }
+}
+
+#ifdef __AVX512F__
+/* Lanes of the 16 columns s .. s + 15 of a row of w columns that lie on
+ * the row (0 <= column < w), as a mask. */
+static inline __mmask16 abl_dw_cols_mask(int s, int w)
+{
+    const int lo = s < 0 ? -s : 0, hi = w - s < 16 ? w - s : 16;
+    return hi > lo ? (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u)) : 0;
+}
+
+/* abl_dw_row_small in explicit 16-column vectors, the k x k taps of a
+ * channel broadcast once: a vector whose taps read past either end of the
+ * row loads with a zero-filling mask (masked-off lanes do not fault), so
+ * the border columns need no scalar tests and the last partial vector
+ * (78 = 4 x 16 + 14 interior columns at w 80) no scalar tail.  gcc's
+ * vectorisation of abl_dw_row_small took ~3x its FMA count at L16. */
+ABL_DCN_SPECIALISE void abl_dw_row_vec(const float *restrict x, const float *restrict wt,
+                                       const float *restrict bias, int c, int h, int w, int k,
+                                       int r, float *restrict out)
+{
+    const int pd = (k - 1) / 2;
+    for (int ch = 0; ch < c; ch++) {
+        float taps[ABL_DW_KMAX * ABL_DW_KMAX];
+        const float *rows[ABL_DW_KMAX];
+        abl_dw_channel(x, wt, ch, h, w, k, r, rows, taps);
+        __m512 tw[ABL_DW_KMAX * ABL_DW_KMAX];
+        for (int i = 0; i < k * k; i++)
+            tw[i] = _mm512_set1_ps(taps[i]);
+        const __m512 b = _mm512_set1_ps(bias[ch]);
+        float *o = out + (ptrdiff_t)ch * w;
+        for (int j0 = 0; j0 < w; j0 += 16) {
+            __m512 acc = b;
+            if (j0 - pd >= 0 && j0 + 16 + pd <= w) {
+                for (int u = 0; u < k; u++)
+                    for (int v = 0; v < k; v++)
+                        acc = _mm512_fmadd_ps(tw[u * k + v], _mm512_loadu_ps(rows[u] + j0 + v - pd), acc);
+                _mm512_storeu_ps(o + j0, acc);
+            } else {
+                for (int v = 0; v < k; v++) {
+                    const __mmask16 m = abl_dw_cols_mask(j0 + v - pd, w);
+                    for (int u = 0; u < k; u++)
+                        acc = _mm512_fmadd_ps(tw[u * k + v],
+                                              _mm512_maskz_loadu_ps(m, rows[u] + j0 + v - pd), acc);
+                }
+                _mm512_mask_storeu_ps(o + j0, abl_dw_cols_mask(j0, w), acc);
+            }
+        }
+    }
+}
+#endif
+
+/* Widest padded row abl_dw_row_padded keeps on the stack (w + k - 1);
+ * abl_dw_row takes it for k >= 5 on rows narrower than
+ * ABL_DW_PADDED_SWITCH: at k = 3 (1 border column each side) the copy
+ * cost 2-3 % more than the tests it saves, at w = 20 as at w = 40. */
+enum { ABL_DW_PADDED_WMAX = 128, ABL_DW_PADDED_SWITCH = 64 };
+
+/* abl_dw_row_small for narrow rows: the k input rows of a channel copied
+ * into zero-padded rows first (pd zeros each side), so that one vector
+ * loop covers every column with no tests.  At w = 20 (YOLOv5n's P5) a
+ * 7 x 7 kernel left 6 of 20 columns to the per-tap tests of abl_dw_border,
+ * and the 14 interior ones were a vector and a tail: the depthwise conv
+ * was 15 % of C3_DCNv3_DLKA dcnv3_lka there (profile in
+ * docs/modules/performance.md).  Needs w + k - 1 <= ABL_DW_PADDED_WMAX.
+ * The padded rows are as wide as whole 16-float vectors of output need
+ * (abl_dw_padded_width; an 8-float one last where it covers the rest),
+ * and ABL_DW_PADDED_NC channels are summed at once: one channel's k x k
+ * taps are a chain of dependent multiply-adds per output vector (49 at
+ * k = 7: at w = 20, one vector and a 4-column tail, the chain's latency
+ * made this 30-35 % of DCNv3 k = 7's time at 20 x 20, eighth pass in
+ * docs/modules/perf_deform.md); four channels' vectors are 8-16
+ * independent chains.  Each output still adds bias, then the taps in
+ * row-major order: the same bits as one channel at a time. */
+enum { ABL_DW_PADDED_NC = 4, ABL_DW_PADDED_VL = 16 };
+
+/* Output columns abl_dw_rows_padded computes for a row of w: whole
+ * 16-float vectors, the last one 8 floats wide where at most 8 columns
+ * are left (w = 20: 16 + 8, not 32; w = 40: 32 + 8). */
+ABL_DCN_SPECIALISE int abl_dw_padded_full(int w)
+{
+    return w / ABL_DW_PADDED_VL + (w % ABL_DW_PADDED_VL > ABL_DW_PADDED_VL / 2);
+}
+ABL_DCN_SPECIALISE int abl_dw_padded_half(int w)
+{
+    return w % ABL_DW_PADDED_VL > 0 && w % ABL_DW_PADDED_VL <= ABL_DW_PADDED_VL / 2;
+}
+/* The padded row's width: those columns and k - 1 more. */
+ABL_DCN_SPECIALISE int abl_dw_padded_width(int w, int k)
+{
+    return abl_dw_padded_full(w) * ABL_DW_PADDED_VL + abl_dw_padded_half(w) * ABL_DW_PADDED_VL / 2 +
+           k - 1;
+}
+
+ABL_DCN_SPECIALISE void abl_dw_rows_padded(const float *restrict x, const float *restrict wt,
+                                           const float *restrict bias, int ch0, int nc, int h,
+                                           int w, int k, int r, float *restrict buf,
+                                           float *restrict out)
+{
+    typedef float vf __attribute__((vector_size(ABL_DW_PADDED_VL * sizeof(float))));
+    typedef float vh __attribute__((vector_size(ABL_DW_PADDED_VL / 2 * sizeof(float))));
+    enum { VL = ABL_DW_PADDED_VL, NVMAX = (ABL_DW_PADDED_SWITCH + VL - 1) / VL };
+    const int pd = (k - 1) / 2, nv = abl_dw_padded_full(w), half = abl_dw_padded_half(w);
+    const int wp = abl_dw_padded_width(w, k);
+    float tw[ABL_DW_PADDED_NC][ABL_DW_KMAX * ABL_DW_KMAX];
+    vf acc[ABL_DW_PADDED_NC][NVMAX];
+    vh acch[ABL_DW_PADDED_NC];
+    for (int i = 0; i < nc; i++) {
+        const int ch = ch0 + i;
+        for (int u = 0; u < k; u++) {
+            const int yy = r - pd + u, in = yy >= 0 && yy < h;
+            memcpy(buf + (i * k + u) * wp + pd, x + ((ptrdiff_t)ch * h + (in ? yy : r)) * w,
+                   sizeof(float) * (size_t)w);
+            for (int v = 0; v < k; v++)
+                tw[i][u * k + v] = in ? wt[((ptrdiff_t)ch * k + u) * k + v] : 0.0f;
+        }
+        for (int jv = 0; jv < nv; jv++)
+            for (int l = 0; l < VL; l++)
+                acc[i][jv][l] = bias[ch];
+        for (int l = 0; l < VL / 2; l++)
+            acch[i][l] = bias[ch];
+    }
+    for (int u = 0; u < k; u++)
+        for (int v = 0; v < k; v++)
+            for (int i = 0; i < nc; i++) {
+                const float *src = buf + (i * k + u) * wp + v;
+                for (int jv = 0; jv < nv; jv++) {
+                    vf s;
+                    memcpy(&s, src + jv * VL, sizeof s);
+                    acc[i][jv] += tw[i][u * k + v] * s;
+                }
+                if (half) {
+                    vh s;
+                    memcpy(&s, src + nv * VL, sizeof s);
+                    acch[i] += tw[i][u * k + v] * s;
+                }
+            }
+    for (int i = 0; i < nc; i++) {
+        float row[NVMAX * VL + VL / 2];
+        memcpy(row, acc[i], sizeof(vf) * (size_t)nv);
+        memcpy(row + nv * VL, &acch[i], sizeof(vh));
+        memcpy(out + (ptrdiff_t)(ch0 + i) * w, row, sizeof(float) * (size_t)w);
+    }
+}
+
+/* abl_dw_rows_padded over all c channels, ABL_DW_PADDED_NC at a time.
+ * Needs w < ABL_DW_PADDED_SWITCH (abl_dw_row's choice). */
+ABL_DCN_SPECIALISE void abl_dw_row_padded(const float *restrict x, const float *restrict wt,
+                                          const float *restrict bias, int c, int h, int w, int k,
+                                          int r, float *restrict out)
+{
+    enum { NC = ABL_DW_PADDED_NC, VL = ABL_DW_PADDED_VL };
+    float buf[NC * ABL_DW_KMAX * (ABL_DW_PADDED_SWITCH + VL + ABL_DW_KMAX)];
+    memset(buf, 0, sizeof(float) * (size_t)(NC * k * abl_dw_padded_width(w, k))); /* padding 0 */
+    int ch = 0;
+    for (; ch + NC <= c; ch += NC)
+        abl_dw_rows_padded(x, wt, bias, ch, NC, h, w, k, r, buf, out);
+    for (; ch < c; ch++)
+        abl_dw_rows_padded(x, wt, bias, ch, 1, h, w, k, r, buf, out);
+}
+
+/* The same for any k: per tap a vector loop over its clipped column range,
+ * accumulating through the output row. */
+ABL_DCN_SPECIALISE void abl_dw_row_any(const float *restrict x, const float *restrict wt,
+                                       const float *restrict bias, int c, int h, int w, int k,
+                                       int r, float *restrict out)
+{
+    const int pd = (k - 1) / 2;
+    for (int ch = 0; ch < c; ch++) {
+        float *o = out + (ptrdiff_t)ch * w;
+        const float b = bias[ch];
+#pragma omp simd
+        for (int j = 0; j < w; j++)
+            o[j] = b;
+        for (int u = 0; u < k; u++) {
+            const int yy = r - pd + u;
+            if (yy < 0 || yy >= h)
+                continue;
+            const float *src = x + ((ptrdiff_t)ch * h + yy) * w;
+            for (int v = 0; v < k; v++) {
+                const float tap = wt[((ptrdiff_t)ch * k + u) * k + v];
+                const int lo = pd - v > 0 ? pd - v : 0, hi = w + pd - v < w ? w + pd - v : w;
+                const float *s = src + v - pd;
+#pragma omp simd
+                for (int j = lo; j < hi; j++)
+                    o[j] += tap * s[j];
+            }
+        }
+    }
+}
+
+/* Depthwise k x k conv of output row r, all channels, planar [c][w]. */
+ABL_DCN_SPECIALISE void abl_dw_row(const float *restrict x, const float *restrict wt,
+                                   const float *restrict bias, int c, int h, int w, int k, int r,
+                                   float *restrict out)
+{
+    if (k >= 5 && k <= ABL_DW_KMAX && w < ABL_DW_PADDED_SWITCH && w + k - 1 <= ABL_DW_PADDED_WMAX)
+        abl_dw_row_padded(x, wt, bias, c, h, w, k, r, out);
+#ifdef __AVX512F__
+    else if (k <= ABL_DW_KMAX)
+        abl_dw_row_vec(x, wt, bias, c, h, w, k, r, out);
+#endif
+    else if (k <= ABL_DW_KMAX)
+        abl_dw_row_small(x, wt, bias, c, h, w, k, r, out);
+    else
+        abl_dw_row_any(x, wt, bias, c, h, w, k, r, out);
+}
+
+#endif
