@@ -26,13 +26,36 @@ static char *read_doc(const char *path)
     return buf;
 }
 
+/* Non-ASCII punctuation and symbols these docs put in headings, which
+ * GitHub drops from anchors as it drops ASCII punctuation (it keeps
+ * letters, marks and digits: \p{L}\p{M}\p{N}). */
+static const char *const DROPPED_UTF8[] = {
+    "\u2013", "\u2014", "\u00d7", "\u00f7", "\u2264", "\u2265", "\u2192", "\u00b1", "\u2248", "\u2212",
+};
+
+/* Length of the dropped symbol p starts with, or 0. */
+static size_t dropped_symbol(const unsigned char *p)
+{
+    for (size_t i = 0; i < sizeof DROPPED_UTF8 / sizeof DROPPED_UTF8[0]; i++) {
+        size_t n = strlen(DROPPED_UTF8[i]);
+        if (strncmp((const char *)p, DROPPED_UTF8[i], n) == 0)
+            return n;
+    }
+    return 0;
+}
+
 /* GitHub's heading anchor: lower case, punctuation other than '-' and '_'
- * dropped, spaces to '-'. Non-ASCII bytes are kept as GitHub keeps letters. */
+ * dropped (the non-ASCII symbols above too), spaces to '-'. Other
+ * non-ASCII bytes are kept as GitHub keeps letters (not lower-cased, as
+ * GitHub would: no heading here has a capital non-ASCII letter). */
 static void heading_slug(const char *heading, char *slug, size_t len)
 {
     size_t k = 0;
     for (const unsigned char *p = (const unsigned char *)heading; *p && *p != '\n' && k + 1 < len; p++) {
-        if (*p == ' ')
+        size_t skip = *p >= 0x80 ? dropped_symbol(p) : 0;
+        if (skip)
+            p += skip - 1;
+        else if (*p == ' ')
             slug[k++] = '-';
         else if (*p >= 0x80 || isalnum(*p) || *p == '-' || *p == '_')
             slug[k++] = (char)tolower(*p);
@@ -157,4 +180,11 @@ Test(docs, link_checker_catches_broken_links)
     cr_assert_eq(doc_links_problem(a, why, sizeof why), 1);
     cr_assert(strstr(why, "leads to no file"), "%s", why);
     remove_dir(dir);
+}
+
+Test(docs, anchors_drop_non_ascii_punctuation)
+{
+    char slug[128];
+    heading_slug("DCNv3 ≥ 0.8× at L16 – 2 threads (21:45–21:46 UTC)", slug, sizeof slug);
+    cr_assert_str_eq(slug, "dcnv3--08-at-l16--2-threads-21452146-utc");
 }
