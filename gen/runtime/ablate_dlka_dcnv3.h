@@ -376,6 +376,16 @@ static inline void abl_dlka_fold_rows(int c, const float *out, const float *out_
     }
 }
 
+/* This thread's share of the fold's rows (w: the attention's weights;
+ * conv1 at w[26], w[27], output_proj of layer 1 at w[24], w[25]).  The
+ * forward and abl_dlka_dcnv3_prepare both fold through this, so at the
+ * same thread count they run the same sgemm calls: the same bits. */
+static inline void abl_dlka_fold_share(int c, const float *const *w, float *wf)
+{
+    const int nth = omp_get_num_threads(), me = omp_get_thread_num();
+    abl_dlka_fold_rows(c, w[24], w[25], w[26], w[27], c * me / nth, c * (me + 1) / nth, wf);
+}
+
 /* Phase B of the last layer with the attention's end (abl_dlka_fused_tail):
  * rows row0 .. of image b.  The tile's core, transposed to planar, is
  * gated and projected by abl_dlka_tail_tile; its scratch is the core's
@@ -447,17 +457,16 @@ static inline ptrdiff_t abl_dlka_dcnv3_prep_floats(struct abl_dcn_geom d0, struc
 
 /* What abl_dlka_dcnv3 makes from the weights alone, once into prep (a
  * kernel's ablate_kernel_prepare; every thread of the enclosing parallel
- * region calls it, whose end publishes it): each thread folds the share
- * of conv1's rows that the forward folds at the same thread count (the
- * same sgemm calls: the same bits), the first thread packs layer 0, the
- * last layer 1. */
+ * region calls it, whose end publishes it): each thread folds its share
+ * of conv1's rows (abl_dlka_fold_share, as the forward), the first thread
+ * packs layer 0, the last layer 1. */
 ABL_DCN_SPECIALISE void abl_dlka_dcnv3_prepare(struct abl_dlka_geom g, struct abl_dcn_geom d0,
                                           struct abl_dcn_geom d1, const float *const *w,
                                           float *prep)
 {
     const int nth = omp_get_num_threads(), me = omp_get_thread_num();
     float *pk0 = prep + abl_dlka_fold_floats(g.c), *pk1 = pk0 + abl_dcn_pk_floats(d0);
-    abl_dlka_fold_rows(g.c, w[24], w[25], w[26], w[27], g.c * me / nth, g.c * (me + 1) / nth, prep);
+    abl_dlka_fold_share(g.c, w, prep);
     if (me == 0)
         abl_dcn_pack(d0, w + 2, pk0);
     if (me == nth - 1)
@@ -484,11 +493,9 @@ ABL_DCN_SPECIALISE void abl_dlka_dcnv3(struct abl_dlka_geom g, struct abl_dcn_ge
         pk1 = pk0 + abl_dcn_pk_floats(d0);
     } else {
         float *fold = dshared + abl_dlka_fold_at(d0, d1);
-        const int nth = omp_get_num_threads(), me = omp_get_thread_num();
-        /* each thread folds its share of conv1's rows; the barriers of the
-         * loops below make them visible before the last layer's phase B */
-        abl_dlka_fold_rows(g.c, w[24], w[25], w[26], w[27], g.c * me / nth, g.c * (me + 1) / nth,
-                           fold);
+        /* the barriers of the loops below make the shares visible before
+         * the last layer's phase B */
+        abl_dlka_fold_share(g.c, w, fold);
         wf = fold;
     }
     abl_dlka_head(g, w, io, u);
