@@ -41,16 +41,17 @@ import torch  # noqa: E402
 
 
 def peer_desc(ref_desc, impl, threads):
-    """The ref row's descriptor with impl=ref -> impl=<engine>."""
+    """The source row's descriptor with its impl -> impl=<engine>."""
     return T.torch_desc(ref_desc, threads).replace('impl=torch', 'impl=' + impl)
 
 
 def collect_jobs(rows, impl):
-    """One job per distinct ref configuration not yet in the CSV for impl."""
+    """One job per distinct configuration (from its ref or generated rows,
+    T.is_source_row) not yet in the CSV for impl."""
     done = {r['desc'] for r in rows if r.get('impl') == impl}
     seen, jobs = set(), []
     for r in rows:
-        if r.get('impl') != 'ref' or r.get('status') in ('invalid', 'skipped'):
+        if not T.is_source_row(r, impl):
             continue
         key = tuple(r[c] for c in T.CONFIG_COLUMNS)
         desc = peer_desc(r['desc'], impl, int(r['threads']))

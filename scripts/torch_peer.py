@@ -116,9 +116,9 @@ def append_rows(path, header, rows):
 
 
 def torch_desc(ref_desc, threads, impl='torch'):
-    """The ref row's descriptor with impl=ref -> impl=torch (and the thread
-    count, when --threads asks for another one)."""
-    d, n = re.subn(r':t\d+:impl=(ref|cuda:[^:]*)$', ':t%d:impl=%s' % (threads, impl), ref_desc)
+    """The source row's descriptor with impl=ref (gen:VARIANT, cuda:VARIANT)
+    -> impl=torch (and the thread count, when --threads asks for another one)."""
+    d, n = re.subn(r':t\d+:impl=(ref|gen:[^:]*|cuda:[^:]*)$', ':t%d:impl=%s' % (threads, impl), ref_desc)
     return d if n else re.sub(r'impl=.*$', 'impl=' + impl, ref_desc)
 
 
@@ -127,12 +127,16 @@ def torch_desc(ref_desc, threads, impl='torch'):
 # --------------------------------------------------------------------------
 
 def is_source_row(r, impl):
-    """The rows whose configurations a peer times: ref rows; for torch_cuda
-    also cuda:VARIANT rows (a BACKENDS=cuda sweep has no ref rows), skipped
-    or not, since a device the harness did not see may still be torch's."""
-    if r.get('impl') == 'ref':
+    """The rows whose configurations a peer times: ref rows and generated
+    rows (a sweep without the "ref" backend has only those; collect_jobs
+    keeps one job per configuration), invalid or skipped ones left out; for
+    torch_cuda also cuda:VARIANT rows (a BACKENDS=cuda sweep has no ref
+    rows), skipped or not, since a device the harness did not see may still
+    be torch's."""
+    kind = r.get('impl', '')
+    if kind == 'ref' or kind.startswith('gen:'):
         return r.get('status') not in ('invalid', 'skipped')
-    return impl == 'torch_cuda' and r.get('impl', '').startswith('cuda:') and r.get('status') != 'invalid'
+    return impl == 'torch_cuda' and kind.startswith('cuda:') and r.get('status') != 'invalid'
 
 
 def collect_jobs(rows, thread_list, impl='torch'):

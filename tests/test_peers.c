@@ -20,6 +20,14 @@ static const char *const EXPERIMENT =
     "  args = { num_param = { 3 } }, threads = { 1 },\n"
     "  backends = { \"ref\", \"ort\", \"openvino\" } }\n";
 
+/* The same configuration without the ref backend: the peers take their
+ * configurations from the generated rows then. */
+static const char *const EXPERIMENT_NO_REF =
+    "return sweep { name = \"peers\", module = \"AKConv\",\n"
+    "  shapes = {{layer = \"A\", c1 = 4, c2 = 8, h = 12, w = 10, stride = 2}},\n"
+    "  args = { num_param = { 3 } }, threads = { 1 },\n"
+    "  backends = { \"gen\", \"torch\" } }\n";
+
 static int have_system_torch(void)
 {
     return system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0;
@@ -36,17 +44,23 @@ static int have_engine(const char *package)
     return system(cmd) == 0;
 }
 
-/* Runs the sweep with ENV (shell assignments) in a fresh folder; dir gets it. */
-static void run_sweep(const char *env, char *dir, size_t dirlen)
+/* Runs the sweep EXPERIMENT with ENV (shell assignments) in a fresh
+ * folder; dir gets it. */
+static void run_experiment(const char *experiment, const char *env, char *dir, size_t dirlen)
 {
     char file[128], cmd[1024];
     struct run_out r;
     temp_dir(dir, dirlen);
     snprintf(file, sizeof file, "%s/peers.lua", dir);
-    write_file(file, EXPERIMENT);
+    write_file(file, experiment);
     snprintf(cmd, sizeof cmd, "%s %s sweep %s --quick --out %s/run", env, ablate_bin(), file, dir);
     run_shell(&r, cmd);
     cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+}
+
+static void run_sweep(const char *env, char *dir, size_t dirlen)
+{
+    run_experiment(EXPERIMENT, env, dir, dirlen);
 }
 
 /* The row of impl in dir's results (copied), 0 if found. */
@@ -116,6 +130,25 @@ Test(peers, skipped_without_the_venv, .timeout = 300)
                                   "install: make peers (or .venv-peers/bin/pip install openvino)");
     cr_assert_eq(find_row(dir, "ref", &row), 0, "the sweep's own rows are there");
     cr_expect_str_eq(row.status, "ok");
+    remove_dir(dir);
+}
+
+/* A sweep with backends { "gen", "torch" } has no ref rows; the PyTorch
+ * peer times the configuration of its generated rows (it appended nothing
+ * before: it took configurations from ref rows only). */
+Test(peers, torch_rows_without_the_ref_backend, .timeout = 300)
+{
+    if (!have_system_torch())
+        cr_skip_test("/usr/bin/python3 has no torch (apt-get install python3-torch)");
+    char dir[64];
+    struct result_row row;
+    run_experiment(EXPERIMENT_NO_REF, "", dir, sizeof dir);
+    cr_assert_eq(find_row(dir, "torch", &row), 0, "no torch row");
+    cr_expect_str_eq(row.status, "ok", "%s", row.message);
+    cr_expect(row.median_ms > 0, "median %g", row.median_ms);
+    cr_expect_str_eq(row.module, "AKConv");
+    cr_expect(strstr(row.desc, ":t1:impl=torch") != NULL, "%s", row.desc);
+    cr_expect_eq(find_row(dir, "ref", &row), -1, "no ref row in this sweep");
     remove_dir(dir);
 }
 
