@@ -46,7 +46,8 @@ local function geometry(cfg)
   assert(g.H > g.PAD and g.W > g.PAD, "ACmix: input too small for reflection padding")
   g.HO, g.WO = g.H // g.S, g.W // g.S
   g.HW = g.H * g.W
-  -- (the chunk width VL, a vector register, is chosen in C from the ISA)
+  -- (the chunk width VL, a vector register, is chosen in C from the ISA and
+  -- WIDE below)
   g.args_text = string.format(
     "in_planes=%d out_planes=%d kernel_att=%d head=%d kernel_conv=%d stride=%d dilation=%d",
     g.CIN, g.C, g.KA, g.HEAD, g.KC, g.S, g.DIL)
@@ -96,6 +97,11 @@ local function tile_rows(g)
   return math.max(1, 163840 // (3 * g.C * g.W))
 end
 
+-- Chunks of 16 columns (a zmm, where the CPU has full-rate AVX-512; the
+-- template decides that) where they make fewer chunks per output row than
+-- 8: every WO above 8.  WO = 20 takes 2 chunks (12 lanes idle) for 3.
+local function wide_pays(g) return (g.WO + 15) // 16 < (g.WO + 7) // 8 end
+
 local function fold_pays(g) return 3 * g.HEAD <= 9 + 3 * g.S * g.S end
 
 function M.render(cfg, variant)
@@ -112,6 +118,7 @@ function M.render(cfg, variant)
   -- input planes of one group's 3x3 conv: the q/k/v heads, or F's kc^2 maps
   g.NSRC = g.FOLD == 1 and 3 * g.HEAD or 9
   g.BANDS = bands_pay(g) and 1 or 0
+  g.WIDE = wide_pays(g) and 1 or 0
   g.TILE_ROWS = tile_rows(g)
   tile_plan(g)
   g.variant, g.version = variant, M.version
@@ -125,6 +132,7 @@ end
 
 M.fold_pays = fold_pays -- exposed for tests
 M.bands_pay = bands_pay
+M.wide_pays = wide_pays
 M.geometry = geometry -- reused by gen/cuda_acmix.lua
 
 return M
