@@ -98,9 +98,12 @@ local function tile_rows(g)
 end
 
 -- Chunks of 16 columns (a zmm, where the CPU has full-rate AVX-512; the
--- template decides that) where they make fewer chunks per output row than
--- 8: every WO above 8.  WO = 20 takes 2 chunks (12 lanes idle) for 3.
-local function wide_pays(g) return (g.WO + 15) // 16 < (g.WO + 7) // 8 end
+-- template decides that) where they cover at most 1/8 more columns than
+-- chunks of 8: WO = 80 (YOLOv8n's P3), 48, 9..16, not 40 (48 columns for
+-- 40) or 20 (32 for 24).  On the Intel Xeon of 2026-12-05 (docs/modules/
+-- acmix.md, Intel pass) 16 columns at 128 @ 40x40 ran level with 8 and at
+-- 256 @ 20x20 up to 8 % slower at head 1 (2 threads), 12 of 32 lanes idle.
+local function wide_pays(g) return round_up(g.WO, 16) * 8 <= round_up(g.WO, 8) * 9 end
 
 local function fold_pays(g) return 3 * g.HEAD <= 9 + 3 * g.S * g.S end
 
