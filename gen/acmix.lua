@@ -46,7 +46,8 @@ local function geometry(cfg)
   assert(g.H > g.PAD and g.W > g.PAD, "ACmix: input too small for reflection padding")
   g.HO, g.WO = g.H // g.S, g.W // g.S
   g.HW = g.H * g.W
-  -- (the chunk width VL, a vector register, is chosen in C from the ISA)
+  -- (the chunk width VL, a vector register, is chosen in C from the ISA and
+  -- WIDE below)
   g.args_text = string.format(
     "in_planes=%d out_planes=%d kernel_att=%d head=%d kernel_conv=%d stride=%d dilation=%d",
     g.CIN, g.C, g.KA, g.HEAD, g.KC, g.S, g.DIL)
@@ -96,6 +97,14 @@ local function tile_rows(g)
   return math.max(1, 163840 // (3 * g.C * g.W))
 end
 
+-- Chunks of 16 columns (a zmm, where the CPU has full-rate AVX-512; the
+-- template decides that) where they cover at most 1/8 more columns than
+-- chunks of 8: WO = 80 (YOLOv8n's P3), 48, 9..16, not 40 (48 columns for
+-- 40) or 20 (32 for 24).  On the Intel Xeon of 2026-12-05 (docs/modules/
+-- acmix.md, Intel pass) 16 columns at 128 @ 40x40 ran level with 8 and at
+-- 256 @ 20x20 up to 8 % slower at head 1 (2 threads), 12 of 32 lanes idle.
+local function wide_pays(g) return round_up(g.WO, 16) * 8 <= round_up(g.WO, 8) * 9 end
+
 local function fold_pays(g) return 3 * g.HEAD <= 9 + 3 * g.S * g.S end
 
 function M.render(cfg, variant)
@@ -112,6 +121,7 @@ function M.render(cfg, variant)
   -- input planes of one group's 3x3 conv: the q/k/v heads, or F's kc^2 maps
   g.NSRC = g.FOLD == 1 and 3 * g.HEAD or 9
   g.BANDS = bands_pay(g) and 1 or 0
+  g.WIDE = wide_pays(g) and 1 or 0
   g.TILE_ROWS = tile_rows(g)
   tile_plan(g)
   g.variant, g.version = variant, M.version
@@ -125,6 +135,7 @@ end
 
 M.fold_pays = fold_pays -- exposed for tests
 M.bands_pay = bands_pay
+M.wide_pays = wide_pays
 M.geometry = geometry -- reused by gen/cuda_acmix.lua
 
 return M

@@ -293,6 +293,40 @@ Test(gen_acmix, schedule_by_shape)
     }
 }
 
+/* Chunks of 16 columns (a zmm on a CPU with full-rate AVX-512) where they
+ * cover at most 1/8 more columns than chunks of 8 (gen/acmix.lua
+ * wide_pays): YOLOv8n's WO 80 and WO 44, not WO 40 and 20 (48 and 32
+ * columns), nor 8.  Then parity where a row is two full 16-column chunks
+ * and three quarters of one (WO 44: the last chunk's lanes read the
+ * padded planes' next row and the slack), stride 2 with WO 14 (one chunk,
+ * 2 lanes idle), and WO 8 (8-column chunks), every variant, 1 and 2
+ * threads. */
+Test(gen_acmix, wide_chunks, .timeout = 120)
+{
+    struct gen_env env = test_env();
+    openblas_set_num_threads(1);
+    const struct acm_case shapes[] = {{64, 64, 3, 4, 1, 80, 80, 1}, {16, 16, 3, 4, 1, 8, 44, 1},
+                                      {128, 128, 7, 4, 1, 40, 40, 1}, {256, 256, 7, 4, 1, 20, 20, 1},
+                                      {8, 8, 3, 1, 1, 8, 8, 1}};
+    const char *want[] = {"#define ACM_WIDE 1", "#define ACM_WIDE 1", "#define ACM_WIDE 0",
+                          "#define ACM_WIDE 0", "#define ACM_WIDE 0"};
+    char err[ERR_MAX];
+    for (int i = 0; i < 5; i++) {
+        struct args a = acm_args(&shapes[i]);
+        struct shape4 in = {shapes[i].batch, shapes[i].cin, shapes[i].h, shapes[i].w};
+        char *src = gen_render_script(&env, "acmix", &a, in, "auto", err, sizeof err);
+        cr_assert_not_null(src, "%s", err);
+        cr_expect_not_null(strstr(src, want[i]), "WO %d: no \"%s\"", shapes[i].w, want[i]);
+        free(src);
+    }
+    const struct acm_case c[] = {
+        {16, 32, 7, 4, 1, 12, 44, 2}, {8, 16, 5, 2, 2, 10, 28, 1}, {8, 8, 3, 1, 1, 9, 8, 2}};
+    const char *variants[] = {"auto", "fold", "split"};
+    for (int v = 0; v < 3; v++)
+        for (int i = 0; i < 3; i++)
+            check_case(&env, variants[v], &c[i], 990 + (uint64_t)i);
+}
+
 /* The same kernels built for an AVX2-only CPU (ABLATE_GEN_MARCH): 16
  * vector registers, so kernel_att 7 runs the attention one output row per
  * pass and kernel_att 5 two (the template's ROWS_PASS); on an AVX-512

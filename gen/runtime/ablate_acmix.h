@@ -9,6 +9,8 @@
  *   abl_softmax_cols8     softmax down the rows of an [n][8] block (the
  *                         attention's; ablate_gen.h's abl_softmax_cols
  *                         where AVX-512VL is missing)
+ *   abl_softmax_cols16    the same on [n][16] blocks (AVX-512 only: the
+ *                         attention's 16-column chunks)
  */
 #ifndef ABLATE_ACMIX_H
 #define ABLATE_ACMIX_H
@@ -98,5 +100,25 @@ static inline void abl_softmax_cols8(float *p, int n, const float *mx, float num
     abl_softmax_cols(p, n, 8, num, scale);
 #endif
 }
+
+#ifdef __AVX512F__
+/* abl_softmax_cols8 on blocks 16 columns wide (the attention's chunks
+ * where they are a zmm): the same operations lane for lane (2^t by
+ * abl_exp2_frac16 and vscalefps), so each column's probabilities and scale
+ * are bit-identical to those of an 8-column chunk. */
+static inline void abl_softmax_cols16(float *p, int n, const float *mx, float num, float *scale)
+{
+    const __m512 log2e = _mm512_set1_ps(1.44269504088896341f);
+    const __m512 m2 = _mm512_mul_ps(_mm512_loadu_ps(mx), log2e);
+    __m512 sum = _mm512_setzero_ps();
+    for (int k = 0; k < n; k++) {
+        const __m512 t = _mm512_fmsub_ps(_mm512_loadu_ps(p + 16 * k), log2e, m2);
+        const __m512 e = _mm512_scalef_ps(abl_exp2_frac16(abl_frac16(t)), t);
+        _mm512_storeu_ps(p + 16 * k, e);
+        sum = _mm512_add_ps(sum, e);
+    }
+    _mm512_storeu_ps(scale, _mm512_div_ps(_mm512_set1_ps(num), sum));
+}
+#endif
 
 #endif
