@@ -111,7 +111,8 @@ Test(gen_dcnv3, prepared, .timeout = 120)
  * 5 on a 70-wide row (the interior loop and border tests), 3 (likewise),
  * 17 (beyond ABL_DW_KMAX: the per-tap path) and 1 (no border); the sampler's
  * 16-wide blocks (GC 16, 24 = 16 + 8, 48 = 3 x 16) with an odd number of
- * points (k 3: 9, k 5: 25), so the last point goes to one chain alone. */
+ * points (k 3: 9, k 5: 25), so the last point goes to one chain alone;
+ * k 7, group 4. */
 Test(gen_dcnv3, register_paths_edges, .timeout = 120)
 {
     struct gen_env env = gen_check_env();
@@ -123,6 +124,10 @@ Test(gen_dcnv3, register_paths_edges, .timeout = 120)
         "DCNv3 channels=8 group=1 dw_kernel_size=5 h=3 w=70",
         "DCNv3 channels=48 group=1 kernel_size=5 pad=2 dw_kernel_size=1 h=8 w=9",
         "DCNv3 channels=96 group=2 dw_kernel_size=7 batch=2 h=20 w=20",
+        /* k 7, group 4 (dcnv3_kernel_group's worst row, smaller map): 196
+         * points (12 16-lane plan blocks and an 8-lane tail), offsets-and-
+         * mask rows of 588 floats padded to 592 (OML), the padding NaN */
+        "DCNv3 channels=64 group=4 kernel_size=7 pad=3 batch=2 h=12 w=11",
     };
     for (int i = 0; i < (int)(sizeof specs / sizeof specs[0]); i++)
         check_spec(&env, specs[i], 980 + (uint64_t)i);

@@ -65,6 +65,14 @@ ABL_DCN_SPECIALISE ptrdiff_t abl_dcn_step_y(int c, int h, int w) { return h > 1 
  * k = 3, g = 4 the third block holds 4 of the 36 points, and a block of
  * 16 lanes cost as much as a full one). */
 enum { ABL_DCN_PLAN_LANES = 16, ABL_DCN_PLAN_TAIL = 8 };
+/* The plan's loops ask for 16-lane vectors (a macro: the pragma takes a
+ * literal): gcc's -march=native tuning on this Intel Xeon (rocketlake,
+ * -mprefer-vector-width=256) vectorised them as two ymm per block, and
+ * at 7 x 7 x 4 points a pixel the plan was 24 % of DCNv3's time there
+ * (docs/modules/perf_deform.md, Intel pass).  A trip count of 8 (the
+ * tail block) still gets one ymm; the AVX2 build gets two ymm; every
+ * lane computes what it did, so the same bits. */
+#define ABL_DCN_PLAN_SIMDLEN 16
 
 /* The plan of abl_dcn_corners for its points q0 .. q0 + lanes - 1 (lanes
  * ABL_DCN_PLAN_LANES or ABL_DCN_PLAN_TAIL, a constant at every call), any
@@ -82,7 +90,7 @@ ABL_DCN_SPECIALISE int abl_dcn_corners_border(int gp, int h, int w, float osc,
     const int gpv = abl_dcn_gpv(gp);
     const int wl = w > 1 ? w - 2 : 0, hl = h > 1 ? h - 2 : 0; /* last block column / row */
     int nout = 0;
-#pragma omp simd reduction(+ : nout)
+#pragma omp simd simdlen(ABL_DCN_PLAN_SIMDLEN) reduction(+ : nout)
     for (int q = q0; q < q0 + lanes; q++) {
         const float mq = use_mask ? m[q] : 1.0f;
         /* coordinates beyond the 1-pixel border are clamped: all their
@@ -171,7 +179,7 @@ ABL_DCN_SPECIALISE int abl_dcn_corners_coords(int gp, int h, int w, float osc,
                                               int lanes, float *restrict xs, float *restrict ys)
 {
     (void)gp;
-#pragma omp simd
+#pragma omp simd simdlen(ABL_DCN_PLAN_SIMDLEN)
     for (int i = 0; i < lanes; i++) {
         const int q = q0 + i;
         xs[i] = (float)pw + osc * (grid_x[q] + om[2 * q]);
@@ -193,7 +201,7 @@ ABL_DCN_SPECIALISE int abl_dcn_corners_inside(int gp, int w, const float *restri
     const float *m = om + 2 * gp;
     const int gpv = abl_dcn_gpv(gp);
     int nout = 0;
-#pragma omp simd reduction(+ : nout)
+#pragma omp simd simdlen(ABL_DCN_PLAN_SIMDLEN) reduction(+ : nout)
     for (int i = 0; i < lanes; i++) {
         const int q = q0 + i;
         const float mq = use_mask ? m[q] : 1.0f;
