@@ -33,6 +33,31 @@ Test(gen_dlka, official_padding_taps, .timeout = 120)
     check("deformable_LKA_Attention d_model=8 variant=official h=20 w=17", 61);
 }
 
+/* The direct offset convs' AVX-512 blocking of 16-float vectors (the 5x5's
+ * 50 outputs 4 pixels x 4 vectors, 64 wide; the 7x7's 98 3 x 7, 112
+ * wide; ablate_dlka_offsets.h): at 120 channels one tap of the 5x5's
+ * weights (120 x 64 floats) is past the L1 reduction block, so its
+ * channels are split (112 + 8) as the 7x7's are (40 + 40 + 40 at 120);
+ * tiles of pixel counts that are not whole blocks of 4 or 3 (the last
+ * block repeats its last pixel into the spare rows). */
+Test(gen_dlka, official_zmm_blocking, .timeout = 120)
+{
+    check("deformable_LKA_Attention d_model=120 variant=official h=7 w=9", 62);
+    check("deformable_LKA_Attention d_model=32 variant=official h=13 w=11 batch=2", 63);
+    gen_check_variant("deformable_LKA_Attention d_model=120 variant=official h=5 w=7", 64, "fused", 1e-3);
+}
+
+/* The same built for an AVX2-only CPU (ABLATE_GEN_MARCH): the 8-float
+ * blocking (2 x 7 for both offset convs) that AVX-512 machines no longer
+ * run. */
+Test(gen_dlka, official_avx2_build, .timeout = 300)
+{
+    cr_assert_eq(setenv("ABLATE_GEN_MARCH", "x86-64-v3", 1), 0);
+    check("deformable_LKA_Attention d_model=40 variant=official h=20 w=17", 65);
+    check("C3_DCNv3_DLKA c1=8 c2=8 variant=official h=9 w=10", 66);
+    cr_assert_eq(unsetenv("ABLATE_GEN_MARCH"), 0);
+}
+
 Test(gen_dlka, official_im2col, .timeout = 120)
 {
     gen_check_variant("deformable_LKA_Attention d_model=5 variant=official h=7 w=9 batch=2", 58,

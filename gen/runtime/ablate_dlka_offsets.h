@@ -17,9 +17,9 @@
  * faster than 16 on the Zen 4 EPYC); a block's accumulators go to the
  * tile's output rows (in L2) and come back for the next block.
  *
- * Vectors are GCC vector extensions of 8 floats: with AVX-512 (32 vector
- * registers, -march=native) the blocking is larger than with AVX2 (16), so
- * the same code is chosen per CPU at compile time of the generated kernel.
+ * Vectors are GCC vector extensions: with AVX-512 (32 vector registers,
+ * -march=native) of 16 floats, with AVX2 (16 registers) of 8; the blocking
+ * is chosen per CPU at compile time of the generated kernel.
  * The output is pixel-major: off[t][MPAD], row 2q the row offset of kernel
  * point q, 2q + 1 its column offset (torchvision's order). */
 #ifndef ABLATE_RUNTIME_DLKA_OFFSETS_H
@@ -35,24 +35,38 @@ typedef float abl_v8 __attribute__((vector_size(32), aligned(4)));
 
 enum { ABL_OFF_VL = 8, ABL_OFF_BLOCK_BYTES = 28 * 1024, ABL_OFF_PMAX = 6, ABL_OFF_MBMAX = 13 };
 
-/* Register blocking, pixels x vectors, of the 5x5 conv's 50 outputs (S,
- * 7 vectors) and the 7x7's 98 (L, 13 vectors): accumulators + a broadcast
+/* Register blocking, pixels x vectors of ABL_OFF_VW floats, of the 5x5
+ * conv's 50 outputs (S) and the 7x7's 98 (L): accumulators + a broadcast
  * (the weights are FMA memory operands, from L1) fit the register file.
- * Measured (docs/modules/performance.md): AVX-512's 32 registers 3 x 7 and
- * 1 x 13 (56 and 104 wide: 12 % and 6 % of the FMAs on padding); AVX2's 16
- * 2 x 7 for both (56 and 112 wide). */
+ * AVX-512 (2026-12-05 Intel pass, docs/modules/perf_deform.md): vectors of
+ * 16, S 4 x 4 (64 wide), L 3 x 7 (112 wide): every FMA a full zmm, and the
+ * P pixels reuse each weight vector P times (official block at L17, 1
+ * thread, CPU time, pairs in one run: 6 x 4 / 4 x 7 33.1 ms against 30.5
+ * for 4 x 4 / 3 x 7; 3 x 4 / 2 x 7 30.3 against 29.5).  The former AVX-512 blocking,
+ * vectors of 8 at 3 x 7 (56 wide) and 1 x 13 (104 wide, chosen on the Zen 4
+ * EPYC, whose AVX-512 FMAs run at half rate: a zmm FMA costs two ymm ones
+ * there), ran every FMA at half width and, at 1 pixel, loaded one weight
+ * vector per FMA: on an Intel Xeon with full-rate AVX-512 the 7x7 offset
+ * conv ran at ~65 % of the sgemm's rate.  AVX2's 16 registers: vectors of
+ * 8, 2 x 7 for both (56 and 112 wide).  Both L chunks are at most
+ * ABL_OFF_MPAD_MAX (128) wide. */
 #ifndef ABL_OFF_PS
 #ifdef __AVX512F__
-#define ABL_OFF_PS 3
-#define ABL_OFF_MBS 7
-#define ABL_OFF_PL 1
-#define ABL_OFF_MBL 13
+#define ABL_OFF_VW 16
+#define ABL_OFF_PS 4
+#define ABL_OFF_MBS 4
+#define ABL_OFF_PL 3
+#define ABL_OFF_MBL 7
 #else
+#define ABL_OFF_VW 8
 #define ABL_OFF_PS 2
 #define ABL_OFF_MBS 7
 #define ABL_OFF_PL 2
 #define ABL_OFF_MBL 7
 #endif
+#endif
+#ifndef ABL_OFF_VW
+#define ABL_OFF_VW ABL_OFF_VL
 #endif
 
 struct abl_off_block {
@@ -63,9 +77,9 @@ struct abl_off_block {
  * MB vectors. */
 static inline struct abl_off_block abl_off_blocking(int m)
 {
-    const int small = m <= ABL_OFF_MBS * ABL_OFF_VL;
+    const int small = m <= ABL_OFF_MBS * ABL_OFF_VW;
     struct abl_off_block b = {small ? ABL_OFF_PS : ABL_OFF_PL, small ? ABL_OFF_MBS : ABL_OFF_MBL, 0};
-    const int chunk = b.mb * ABL_OFF_VL;
+    const int chunk = b.mb * ABL_OFF_VW;
     b.mpad = (m + chunk - 1) / chunk * chunk;
     return b;
 }
@@ -115,7 +129,21 @@ enum { ABL_OFF_MPAD_MAX = 128 };
 ABL_OFF_MICRO_DEF(abl_off_micro, abl_v8, ABL_OFF_VL, ABL_OFF_PMAX)
 #ifdef __AVX512F__
 typedef float abl_v16 __attribute__((vector_size(64), aligned(4)));
+ABL_OFF_MICRO_DEF(abl_off_micro16, abl_v16, 16, ABL_OFF_PMAX)
 #endif
+
+/* abl_off_micro at the blocking's vector width (ABL_OFF_VW). */
+static inline __attribute__((always_inline)) void
+abl_off_micro_vw(const int P, const int MB, const float *const *x, const ptrdiff_t *toff, int ntap,
+                 int kc, const float *wb, ptrdiff_t wtap, ptrdiff_t ldw, const float *bias,
+                 int first, float *out, ptrdiff_t ldo)
+{
+#if defined(__AVX512F__) && ABL_OFF_VW == 16
+    abl_off_micro16(P, MB, x, toff, ntap, kc, wb, wtap, ldw, bias, first, out, ldo);
+#else
+    abl_off_micro(P, MB, x, toff, ntap, kc, wb, wtap, ldw, bias, first, out, ldo);
+#endif
+}
 
 /* One offset conv's geometry: c input channels over an h x w map held as
  * a padded channels-last copy (rows of wp = w + 2 pad pixels, pad rows
@@ -202,7 +230,7 @@ abl_off_chunk(const int P, const int MB, struct abl_off_geom g, int mpad, const 
             x[p] = xpad + base[t + p < np ? t + p : np - 1] + c0;
         const uint64_t hit = abl_off_taps_inside(g, p0 + t, p0 + last, t0, ntap);
         if (hit == all) {
-            abl_off_micro(P, MB, x, toff, ntap, kc, wb, wtap, mpad, bias, first, o, mpad);
+            abl_off_micro_vw(P, MB, x, toff, ntap, kc, wb, wtap, mpad, bias, first, o, mpad);
             continue;
         }
         int started = 0;
@@ -214,14 +242,14 @@ abl_off_chunk(const int P, const int MB, struct abl_off_geom g, int mpad, const 
             int r = q + 1;
             while (r < ntap && (hit >> r & 1))
                 r++;
-            abl_off_micro(P, MB, x, toff + q, r - q, kc, wb + q * wtap, wtap, mpad, bias,
+            abl_off_micro_vw(P, MB, x, toff + q, r - q, kc, wb + q * wtap, wtap, mpad, bias,
                           first && !started, o, mpad);
             started = 1;
             q = r;
         }
         if (first && !started)
             for (int p = 0; p < P; p++)
-                memcpy(o + (ptrdiff_t)p * mpad, bias, sizeof(float) * MB * ABL_OFF_VL);
+                memcpy(o + (ptrdiff_t)p * mpad, bias, sizeof(float) * MB * ABL_OFF_VW);
     }
 }
 
@@ -239,17 +267,17 @@ static inline void abl_off_tile(struct abl_off_geom g, const float *xpad, const 
     for (int t = 0; t < kk; t++)
         toff[t] = ((ptrdiff_t)(t / g.k) * wp + t % g.k) * g.dil * g.c;
     /* reduction blocks: whole taps when a tap's weights fit, else channels */
-    const ptrdiff_t tap_bytes = (ptrdiff_t)g.c * b.mb * ABL_OFF_VL * sizeof(float);
+    const ptrdiff_t tap_bytes = (ptrdiff_t)g.c * b.mb * ABL_OFF_VW * sizeof(float);
     int ntap = (int)(ABL_OFF_BLOCK_BYTES / tap_bytes), kc = g.c;
     if (ntap < 1) {
         ntap = 1;
-        kc = (int)(ABL_OFF_BLOCK_BYTES / (b.mb * ABL_OFF_VL * sizeof(float)));
+        kc = (int)(ABL_OFF_BLOCK_BYTES / (b.mb * ABL_OFF_VW * sizeof(float)));
     }
     for (int t0 = 0; t0 < kk; t0 += ntap) {
         const int nt = t0 + ntap <= kk ? ntap : kk - t0;
         for (int c0 = 0; c0 < g.c; c0 += kc) {
             const int nc = c0 + kc <= g.c ? kc : g.c - c0, first = t0 == 0 && c0 == 0;
-            for (int m0 = 0; m0 < b.mpad; m0 += b.mb * ABL_OFF_VL) {
+            for (int m0 = 0; m0 < b.mpad; m0 += b.mb * ABL_OFF_VW) {
                 const float *wb = wpk + ((ptrdiff_t)t0 * g.c + c0) * b.mpad + m0;
                 if (b.p == ABL_OFF_PS && b.mb == ABL_OFF_MBS)
                     abl_off_chunk(ABL_OFF_PS, ABL_OFF_MBS, g, b.mpad, xpad, base, p0, np, toff + t0,
