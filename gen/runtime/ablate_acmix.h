@@ -108,15 +108,8 @@ static inline void abl_softmax_cols8(float *p, int n, const float *mx, float num
  * are bit-identical to those of an 8-column chunk. */
 static inline void abl_softmax_cols16(float *p, int n, const float *mx, float num, float *scale)
 {
-    const __m512 log2e = _mm512_set1_ps(1.44269504088896341f);
-    const __m512 m2 = _mm512_mul_ps(_mm512_loadu_ps(mx), log2e);
-    __m512 sum = _mm512_setzero_ps();
-    for (int k = 0; k < n; k++) {
-        const __m512 t = _mm512_fmsub_ps(_mm512_loadu_ps(p + 16 * k), log2e, m2);
-        const __m512 e = _mm512_scalef_ps(abl_exp2_frac16(abl_frac16(t)), t);
-        _mm512_storeu_ps(p + 16 * k, e);
-        sum = _mm512_add_ps(sum, e);
-    }
+    const __m512 m2 = _mm512_mul_ps(_mm512_loadu_ps(mx), _mm512_set1_ps(1.44269504088896341f));
+    const __m512 sum = abl_exp_sub_rows16(p, n, m2);
     _mm512_storeu_ps(scale, _mm512_div_ps(_mm512_set1_ps(num), sum));
 }
 #endif

@@ -229,14 +229,7 @@ ABL_DCN_SPECIALISE void abl_dcn_softmax_block16(float *blk, int p)
     __m512 mx = _mm512_loadu_ps(blk);
     for (int q = 1; q < p; q++)
         mx = _mm512_max_ps(mx, _mm512_loadu_ps(blk + 16 * q));
-    const __m512 m2 = _mm512_mul_ps(mx, log2e);
-    __m512 sum = _mm512_setzero_ps();
-    for (int q = 0; q < p; q++) {
-        const __m512 t = _mm512_fmsub_ps(_mm512_loadu_ps(blk + 16 * q), log2e, m2);
-        const __m512 e = _mm512_scalef_ps(abl_exp2_frac16(abl_frac16(t)), t);
-        _mm512_storeu_ps(blk + 16 * q, e);
-        sum = _mm512_add_ps(sum, e);
-    }
+    const __m512 sum = abl_exp_sub_rows16(blk, p, _mm512_mul_ps(mx, log2e));
     const __m512 inv = _mm512_div_ps(_mm512_set1_ps(1.0f), sum);
     for (int q = 0; q < p; q++)
         _mm512_storeu_ps(blk + 16 * q, _mm512_mul_ps(_mm512_loadu_ps(blk + 16 * q), inv));

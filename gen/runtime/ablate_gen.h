@@ -189,6 +189,23 @@ static inline __m512 abl_sigmoid16(__m512 v)
 }
 
 static inline __m512 abl_silu16(__m512 v) { return _mm512_mul_ps(v, abl_sigmoid16(v)); }
+
+/* p[16 k + j] <- e^(p[16 k + j] - mx_j) for k < n, given m2 = mx log2(e)
+ * (2^t by abl_exp2_frac16 and vscalefps; no clamp: t <= 0 when mx is the
+ * column's maximum); returns each column's sum.  The exponential step of
+ * ACmix's 16-column softmax and of DCNv3's mask softmax. */
+static inline __m512 abl_exp_sub_rows16(float *p, int n, __m512 m2)
+{
+    const __m512 log2e = _mm512_set1_ps(1.44269504088896341f);
+    __m512 sum = _mm512_setzero_ps();
+    for (int k = 0; k < n; k++) {
+        const __m512 t = _mm512_fmsub_ps(_mm512_loadu_ps(p + 16 * k), log2e, m2);
+        const __m512 e = _mm512_scalef_ps(abl_exp2_frac16(abl_frac16(t)), t);
+        _mm512_storeu_ps(p + 16 * k, e);
+        sum = _mm512_add_ps(sum, e);
+    }
+    return sum;
+}
 #endif
 
 enum { ABL_DFL_CHUNK = 64 }; /* most pixels one abl_dfl_chunk call takes */
