@@ -7,6 +7,7 @@
  * compiled with plain -O3 -march=native -fopenmp (no -ffast-math): the
  * loops that must vectorise say so with `#pragma omp simd`.
  *
+ *   ABL_AVX512_FULL_RATE    1 where the build targets full-rate AVX-512
  *   abl_blas_single_thread  make OpenBLAS single-threaded (call before a
  *                           parallel region that calls BLAS)
  *   abl_bn_fold             BatchNorm (inference) -> per-channel scale/shift
@@ -31,6 +32,19 @@
 #include <string.h>
 
 #include <cblas.h>
+
+/* 1 where the kernel is compiled for AVX-512 at full rate (two 512-bit
+ * FMAs a cycle, as on Intel Xeons), 0 elsewhere: Zen 4 splits each zmm
+ * FMA in two, and gcc 12 tunes it as znver3 or znver4, so there eight-wide
+ * code reaches the same peak with fewer split loads.  A compile-time
+ * proxy (kernels are built with -march=native on the CPU that runs them);
+ * a newer AMD part tuned under another name would count as full rate. */
+#if defined(__AVX512F__) && !defined(__znver3__) && !defined(__znver4__) &&                        \
+    !defined(__tune_znver3__) && !defined(__tune_znver4__)
+#define ABL_AVX512_FULL_RATE 1
+#else
+#define ABL_AVX512_FULL_RATE 0
+#endif
 #ifdef __AVX__
 #include <immintrin.h>
 #endif
