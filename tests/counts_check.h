@@ -42,6 +42,27 @@ static inline struct instance instance_of(const char *spec)
     return m;
 }
 
+/* One state_dict entry a test expects: its index in the module's weight
+ * list, its key, and its leading dimensions. */
+struct want_weight {
+    int i;
+    const char *key;
+    int64_t shape[4];
+};
+
+/* Compares WANT[0..n) with WL: keys exactly, the first NDIMS dimensions
+ * (fewer where an entry has fewer). */
+static inline void expect_weights(const struct weight_list *wl, const struct want_weight *want,
+                                  size_t n, int ndims)
+{
+    for (size_t k = 0; k < n; k++) {
+        const struct weight_desc *d = &wl->w[want[k].i];
+        cr_expect_str_eq(d->key, want[k].key);
+        for (int j = 0; j < d->ndim && j < ndims; j++)
+            cr_expect_eq(d->shape[j], want[k].shape[j], "%s dim %d", d->key, j);
+    }
+}
+
 /* params, thop MACs (flops_thop is 2x), full FLOPs, bytes — all exact. */
 #define CHECK_COUNTS(m, P, MACS, FULL, BYTES)                                     \
     do {                                                                          \

@@ -90,13 +90,7 @@ Test(acmix, paper_init_is_the_shift_kernel)
         free(w[i]);
 }
 
-#define EXPECT_BAD(args, text)                               \
-    do {                                                     \
-        struct run_out r;                                    \
-        run_ablate(&r, "info ACmix " args);                  \
-        cr_expect_eq(r.status, 2, "status %d", r.status);    \
-        cr_expect_str_eq(r.err, "ablate: " text "\n");       \
-    } while (0)
+#define EXPECT_BAD(args, text) EXPECT_INFO_ERROR("ACmix " args, text)
 
 /* MODULES.md 5.2 item 7, one test per row of its table. */
 Test(acmix_errors, out_planes_not_divisible_by_head)

@@ -9,7 +9,6 @@
 #include "counts_check.h"
 #include "test_util.h"
 
-
 /* MODULES.md §8: Bottleneck(64, 64) on 1x64x80x80. */
 Test(bottleneck, worked_example)
 {
@@ -79,38 +78,22 @@ Test(c2f, state_dict_keys_n2)
     struct weight_list wl;
     m.op->weights(&m.args, &wl);
     cr_assert_eq(wl.n, 36);
-    static const struct {
-        int i;
-        const char *key;
-        int64_t shape[4];
-    } want[] = {
+    static const struct want_weight want[] = {
         {0, "cv1.conv.weight", {8, 8, 1, 1}},     {5, "cv1.bn.num_batches_tracked", {0}},
         {6, "cv2.conv.weight", {8, 16, 1, 1}},    {7, "cv2.bn.weight", {8}},
         {12, "m.0.cv1.conv.weight", {4, 4, 3, 3}}, {18, "m.0.cv2.conv.weight", {4, 4, 3, 3}},
         {24, "m.1.cv1.conv.weight", {4, 4, 3, 3}}, {35, "m.1.cv2.bn.num_batches_tracked", {0}},
     };
-    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
-        const struct weight_desc *d = &wl.w[want[k].i];
-        cr_expect_str_eq(d->key, want[k].key);
-        for (int j = 0; j < d->ndim; j++)
-            cr_expect_eq(d->shape[j], want[k].shape[j], "%s dim %d", d->key, j);
-    }
+    expect_weights(&wl, want, sizeof want / sizeof want[0], 4);
 }
-
-#define EXPECT_BAD(module_args, text)                        \
-    do {                                                     \
-        struct run_out r;                                    \
-        run_ablate(&r, "info " module_args);                 \
-        cr_expect_eq(r.status, 2, "status %d", r.status);    \
-        cr_expect_str_eq(r.err, "ablate: " text "\n");       \
-    } while (0)
 
 Test(c2f_errors, invalid_configurations)
 {
-    EXPECT_BAD("C2f c1=8 c2=8 n=21 h=8 w=8", "C2f: n must be in 1..20");
-    EXPECT_BAD("C2f c1=8 c2=1 h=8 w=8", "C2f: c1, c2, g and int(c2 * e) must be >= 1");
-    EXPECT_BAD("C2f c1=8 c2=12 g=4 h=8 w=8", "C2f: hidden channels 6 must be divisible by groups 4");
-    EXPECT_BAD("Bottleneck c1=8 c2=8 k=2 h=8 w=8", "Bottleneck: k must be odd and >= 1");
-    EXPECT_BAD("Bottleneck c1=8 c2=6 g=4 h=8 w=8",
-               "Bottleneck: channels (3, 6) must be divisible by groups 4");
+    EXPECT_INFO_ERROR("C2f c1=8 c2=8 n=21 h=8 w=8", "C2f: n must be in 1..20");
+    EXPECT_INFO_ERROR("C2f c1=8 c2=1 h=8 w=8", "C2f: c1, c2, g and int(c2 * e) must be >= 1");
+    EXPECT_INFO_ERROR("C2f c1=8 c2=12 g=4 h=8 w=8",
+                      "C2f: hidden channels 6 must be divisible by groups 4");
+    EXPECT_INFO_ERROR("Bottleneck c1=8 c2=8 k=2 h=8 w=8", "Bottleneck: k must be odd and >= 1");
+    EXPECT_INFO_ERROR("Bottleneck c1=8 c2=6 g=4 h=8 w=8",
+                      "Bottleneck: channels (3, 6) must be divisible by groups 4");
 }

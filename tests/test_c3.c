@@ -46,35 +46,19 @@ Test(c3, state_dict_keys)
     struct weight_list wl;
     m.op->weights(&m.args, &wl);
     cr_assert_eq(wl.n, 42);
-    static const struct {
-        int i;
-        const char *key;
-        int64_t shape[4];
-    } want[] = {
+    static const struct want_weight want[] = {
         {0, "cv1.conv.weight", {3, 8, 1, 1}},      {6, "cv2.conv.weight", {3, 8, 1, 1}},
         {12, "cv3.conv.weight", {6, 6, 1, 1}},     {17, "cv3.bn.num_batches_tracked", {0}},
         {18, "m.0.cv1.conv.weight", {3, 3, 1, 1}}, {24, "m.0.cv2.conv.weight", {3, 3, 3, 3}},
         {30, "m.1.cv1.conv.weight", {3, 3, 1, 1}}, {41, "m.1.cv2.bn.num_batches_tracked", {0}},
     };
-    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
-        const struct weight_desc *d = &wl.w[want[k].i];
-        cr_expect_str_eq(d->key, want[k].key);
-        for (int j = 0; j < d->ndim; j++)
-            cr_expect_eq(d->shape[j], want[k].shape[j], "%s dim %d", d->key, j);
-    }
+    expect_weights(&wl, want, sizeof want / sizeof want[0], 4);
 }
-
-#define EXPECT_BAD(module_args, text)                        \
-    do {                                                     \
-        struct run_out r;                                    \
-        run_ablate(&r, "info " module_args);                 \
-        cr_expect_eq(r.status, 2, "status %d", r.status);    \
-        cr_expect_str_eq(r.err, "ablate: " text "\n");       \
-    } while (0)
 
 Test(c3_errors, invalid_configurations)
 {
-    EXPECT_BAD("C3 c1=8 c2=8 n=20 h=8 w=8", "C3: n must be in 1..19");
-    EXPECT_BAD("C3 c1=8 c2=1 h=8 w=8", "C3: c1, c2, g and int(c2 * e) must be >= 1");
-    EXPECT_BAD("C3 c1=8 c2=12 g=4 h=8 w=8", "C3: hidden channels 6 must be divisible by groups 4");
+    EXPECT_INFO_ERROR("C3 c1=8 c2=8 n=20 h=8 w=8", "C3: n must be in 1..19");
+    EXPECT_INFO_ERROR("C3 c1=8 c2=1 h=8 w=8", "C3: c1, c2, g and int(c2 * e) must be >= 1");
+    EXPECT_INFO_ERROR("C3 c1=8 c2=12 g=4 h=8 w=8",
+                      "C3: hidden channels 6 must be divisible by groups 4");
 }

@@ -162,13 +162,7 @@ Test(dcnv3, reference_is_a_box_filter_at_paper_init)
     free_weights(&wl, w);
 }
 
-#define EXPECT_BAD(args, text)                               \
-    do {                                                     \
-        struct run_out r;                                    \
-        run_ablate(&r, "info DCNv3 " args);                  \
-        cr_expect_eq(r.status, 2, "status %d", r.status);    \
-        cr_expect_str_eq(r.err, "ablate: " text "\n");       \
-    } while (0)
+#define EXPECT_BAD(args, text) EXPECT_INFO_ERROR("DCNv3 " args, text)
 
 /* MODULES.md 6.1 item 7 (act/norm are not arguments here: fixed GELU/LN). */
 Test(dcnv3_errors, channels_not_divisible_by_group)

@@ -10,7 +10,6 @@
 #include "counts_check.h"
 #include "test_util.h"
 
-
 /* MODULES.md §8: DYConv2d(64,128,3,stride=2,padding=1) on 1x64x80x80. */
 Test(dyconv, worked_example)
 {
@@ -100,44 +99,36 @@ Test(dynamicconv, padding_forms)
     }
 }
 
-#define EXPECT_BAD(args, text)                               \
-    do {                                                     \
-        struct run_out r;                                    \
-        run_ablate(&r, "info " args);                        \
-        cr_expect_eq(r.status, 2, "status %d", r.status);    \
-        cr_expect_str_eq(r.err, "ablate: " text "\n");       \
-    } while (0)
-
 Test(dyconv_errors, temperature)
 {
-    EXPECT_BAD("DYConv2d in_planes=8 out_planes=8 kernel_size=3 temperature=35 h=8 w=8",
-               "DYConv2d: temperature % 3 must be 1 (got 35)");
+    EXPECT_INFO_ERROR("DYConv2d in_planes=8 out_planes=8 kernel_size=3 temperature=35 h=8 w=8",
+                      "DYConv2d: temperature % 3 must be 1 (got 35)");
 }
 
 Test(dyconv_errors, groups)
 {
-    EXPECT_BAD("DYConv2d in_planes=6 out_planes=8 kernel_size=3 groups=4 h=8 w=8",
-               "DYConv2d: in_planes (6) must be divisible by groups (4)");
-    EXPECT_BAD("DYConv2d in_planes=8 out_planes=6 kernel_size=3 groups=4 h=8 w=8",
-               "DYConv2d: out_planes must be divisible by groups");
+    EXPECT_INFO_ERROR("DYConv2d in_planes=6 out_planes=8 kernel_size=3 groups=4 h=8 w=8",
+                      "DYConv2d: in_planes (6) must be divisible by groups (4)");
+    EXPECT_INFO_ERROR("DYConv2d in_planes=8 out_planes=6 kernel_size=3 groups=4 h=8 w=8",
+                      "DYConv2d: out_planes must be divisible by groups");
 }
 
 Test(dyconv_errors, no_experts)
 {
-    EXPECT_BAD("DYConv2d in_planes=8 out_planes=8 kernel_size=3 K=0 h=8 w=8",
-               "DYConv2d: K must be >= 1 (got 0)");
+    EXPECT_INFO_ERROR("DYConv2d in_planes=8 out_planes=8 kernel_size=3 K=0 h=8 w=8",
+                      "DYConv2d: K must be >= 1 (got 0)");
 }
 
 Test(dynamicconv_errors, groups_experts_padding)
 {
-    EXPECT_BAD("DynamicConv in_features=6 out_features=8 groups=4 h=8 w=8",
-               "DynamicConv: in/out features must be divisible by groups");
-    EXPECT_BAD("DynamicConv in_features=8 out_features=8 num_experts=0 h=8 w=8",
-               "DynamicConv: num_experts must be >= 1");
-    EXPECT_BAD("DynamicConv in_features=8 out_features=8 padding=full h=8 w=8",
-               "DynamicConv: padding must be int, '', 'same' or 'valid'");
-    EXPECT_BAD("DynamicConv in_features=8 out_features=8 padding=-2 h=8 w=8",
-               "DynamicConv: padding must be int, '', 'same' or 'valid'");
+    EXPECT_INFO_ERROR("DynamicConv in_features=6 out_features=8 groups=4 h=8 w=8",
+                      "DynamicConv: in/out features must be divisible by groups");
+    EXPECT_INFO_ERROR("DynamicConv in_features=8 out_features=8 num_experts=0 h=8 w=8",
+                      "DynamicConv: num_experts must be >= 1");
+    EXPECT_INFO_ERROR("DynamicConv in_features=8 out_features=8 padding=full h=8 w=8",
+                      "DynamicConv: padding must be int, '', 'same' or 'valid'");
+    EXPECT_INFO_ERROR("DynamicConv in_features=8 out_features=8 padding=-2 h=8 w=8",
+                      "DynamicConv: padding must be int, '', 'same' or 'valid'");
 }
 
 /* The brief's acceptance line: `ablate info ... padding=1` works and prints

@@ -121,11 +121,7 @@ Test(c2f_ghost, state_dict_keys_n2)
     struct weight_list wl;
     m.op->weights(&m.args, &wl);
     cr_assert_eq(wl.n, 12 + 2 * 16);
-    static const struct {
-        int i;
-        const char *key;
-        int64_t shape[2];
-    } want[] = {
+    static const struct want_weight want[] = {
         {0, "cv1.conv.weight", {8, 8}},
         {6, "cv2.conv.weight", {8, 16}},
         {12, "m.0.primary_conv.0.routing.weight", {4, 4}},
@@ -134,40 +130,29 @@ Test(c2f_ghost, state_dict_keys_n2)
         {28, "m.1.primary_conv.0.routing.weight", {4, 4}},
         {43, "m.1.cheap_operation.1.num_batches_tracked", {0}},
     };
-    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
-        const struct weight_desc *d = &wl.w[want[k].i];
-        cr_expect_str_eq(d->key, want[k].key);
-        for (int j = 0; j < d->ndim && j < 2; j++)
-            cr_expect_eq(d->shape[j], want[k].shape[j], "%s dim %d", d->key, j);
-    }
+    expect_weights(&wl, want, sizeof want / sizeof want[0], 2);
 }
-
-#define EXPECT_BAD(args, text)                               \
-    do {                                                     \
-        struct run_out r;                                    \
-        run_ablate(&r, "info " args);                        \
-        cr_expect_eq(r.status, 2, "status %d", r.status);    \
-        cr_expect_str_eq(r.err, "ablate: " text "\n");       \
-    } while (0)
 
 /* MODULES.md 5.5 item 7, then the rules PyTorch enforces by failing. */
 Test(ghostmodule_errors, invalid_configurations)
 {
-    EXPECT_BAD("GhostModule inp=8 oup=8 ratio=1 h=8 w=8", "GhostModule: ratio must be >= 2");
-    EXPECT_BAD("GhostModule inp=8 oup=0 h=8 w=8", "GhostModule: oup must be >= 1");
-    EXPECT_BAD("GhostModule inp=8 oup=8 dw_size=2 h=8 w=8", "GhostModule: dw_size must be odd (got 2)");
-    EXPECT_BAD("GhostModule inp=8 oup=8 num_experts=0 h=8 w=8",
-               "GhostModule: inp, kernel_size, dw_size, stride and num_experts must be >= 1");
-    EXPECT_BAD("GhostModule inp=8 oup=8 act=gelu h=8 w=8",
-               "GhostModule: argument 'act' must be one of relu|none (got 'gelu')");
+    EXPECT_INFO_ERROR("GhostModule inp=8 oup=8 ratio=1 h=8 w=8", "GhostModule: ratio must be >= 2");
+    EXPECT_INFO_ERROR("GhostModule inp=8 oup=0 h=8 w=8", "GhostModule: oup must be >= 1");
+    EXPECT_INFO_ERROR("GhostModule inp=8 oup=8 dw_size=2 h=8 w=8",
+                      "GhostModule: dw_size must be odd (got 2)");
+    EXPECT_INFO_ERROR("GhostModule inp=8 oup=8 num_experts=0 h=8 w=8",
+                      "GhostModule: inp, kernel_size, dw_size, stride and num_experts "
+                      "must be >= 1");
+    EXPECT_INFO_ERROR("GhostModule inp=8 oup=8 act=gelu h=8 w=8",
+                      "GhostModule: argument 'act' must be one of relu|none (got 'gelu')");
 }
 
 Test(c2f_ghost_errors, invalid_configurations)
 {
-    EXPECT_BAD("C2f_GhostModule_DynamicConv c1=8 c2=8 n=16 h=8 w=8",
-               "C2f_GhostModule_DynamicConv: n must be in 1..15");
-    EXPECT_BAD("C2f_DynamicConv c1=8 c2=1 h=8 w=8",
-               "C2f_GhostModule_DynamicConv: c1, c2 and int(c2 * e) must be >= 1");
+    EXPECT_INFO_ERROR("C2f_GhostModule_DynamicConv c1=8 c2=8 n=16 h=8 w=8",
+                      "C2f_GhostModule_DynamicConv: n must be in 1..15");
+    EXPECT_INFO_ERROR("C2f_DynamicConv c1=8 c2=1 h=8 w=8",
+                      "C2f_GhostModule_DynamicConv: c1, c2 and int(c2 * e) must be >= 1");
 }
 
 /* `ablate info` prints the §8 numbers and the state_dict with its keys. */

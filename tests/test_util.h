@@ -66,6 +66,17 @@ static inline void run_ablate(struct run_out *r, const char *args)
     run_shell(r, cmd);
 }
 
+/* Expects `ablate info ARGS` to refuse with exit status 2 and exactly
+ * "ablate: TEXT\n" on stderr (ARGS and TEXT are string literals; a macro so
+ * that Criterion reports the caller's line). */
+#define EXPECT_INFO_ERROR(args, text)                       \
+    do {                                                    \
+        struct run_out r_;                                  \
+        run_ablate(&r_, "info " args);                      \
+        cr_expect_eq(r_.status, 2, "status %d", r_.status); \
+        cr_expect_str_eq(r_.err, "ablate: " text "\n");     \
+    } while (0)
+
 /* A fresh temp folder; the caller owns it. */
 static inline void temp_dir(char *buf, size_t len)
 {
