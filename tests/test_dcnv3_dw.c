@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ablate_dcnv3.h"
+#include "header_check.h"
 
 enum { C_MAX = 7, H_MAX = 9, W_MAX = 48, K_MAX = 7 };
 
@@ -72,3 +73,95 @@ Test(dcnv3_dw, k5_w48_c5) { check_rows(5, 7, 48, 5); }
 /* 7 x 7 on a map narrower and lower than the kernel (every tap row and
  * column reaches outside). */
 Test(dcnv3_dw, k7_w3_c6) { check_rows(6, 2, 3, 7); }
+
+/* abl_dw_rows_tile (the fused template's path where ABL_DW_PADDED_OK):
+ * nr output rows from one copy of their input rows, in chunks of
+ * ABL_DW_TILE_ROWS; every tile (r0, nr) of an h-row map gives, row for
+ * row, abl_dw_row_small's bits, and nothing past its nr planes is written.
+ * Tiles at the top and bottom (rows outside the map), inside, longer than
+ * one chunk (nr > ABL_DW_TILE_ROWS), and the whole map. */
+enum { T_C = 7, T_H = 20, T_W = 40 };
+
+static void check_tile(int c, int h, int w, int k, int r0, int nr)
+{
+    static float x[T_C * T_H * T_W], wt[T_C * K_MAX * K_MAX], bias[T_C];
+    static float tile[T_H * T_C * T_W + 1], row[T_C * T_W];
+    cr_assert(c <= T_C && h <= T_H && w <= T_W && ABL_DW_PADDED_OK(w, k));
+    for (int i = 0; i < c * h * w; i++)
+        x[i] = sinf(0.37f * (float)i) - 0.1f;
+    for (int i = 0; i < c * k * k; i++)
+        wt[i] = cosf(1.3f * (float)i) * 0.25f;
+    for (int ch = 0; ch < c; ch++)
+        bias[ch] = 0.05f * (float)ch - 0.2f;
+    const int plane = c * w;
+    tile[nr * plane] = 42.0f;
+    abl_dw_rows_tile(x, wt, bias, c, h, w, k, r0, nr, tile, plane);
+    cr_assert_eq(tile[nr * plane], 42.0f, "c %d w %d k %d tile %d+%d: wrote past its planes", c,
+                 w, k, r0, nr);
+    for (int r = 0; r < nr; r++) {
+        abl_dw_row_small(x, wt, bias, c, h, w, k, r0 + r, row);
+        cr_assert_eq(memcmp(tile + r * plane, row, sizeof(float) * (size_t)plane), 0,
+                     "c %d w %d k %d tile %d+%d row %d: not the one-channel loop's bits", c, w, k,
+                     r0, nr, r0 + r);
+    }
+}
+
+Test(dcnv3_dw, tile_k7_w20_c7)
+{
+    check_tile(7, 20, 20, 7, 0, 5);   /* top: rows -3 .. -1 outside */
+    check_tile(7, 20, 20, 7, 5, 5);   /* inside */
+    check_tile(7, 20, 20, 7, 15, 5);  /* bottom */
+    check_tile(7, 20, 20, 7, 2, 11);  /* two chunks (8 + 3) */
+    check_tile(7, 20, 20, 7, 0, 20);  /* the whole map: three chunks */
+}
+
+Test(dcnv3_dw, tile_k5_w40_c4)
+{
+    check_tile(4, 12, 40, 5, 0, 12);
+    check_tile(4, 12, 40, 5, 11, 1);
+    check_tile(4, 12, 40, 5, 3, 9);
+}
+
+/* 7 x 7 on a map lower than the kernel: every output row reads rows outside. */
+Test(dcnv3_dw, tile_k7_h2_w3_c6) { check_tile(6, 2, 3, 7, 0, 2); }
+
+/* The same tiles compiled as generated kernels are (-O3 -march=native,
+ * tests/header_check.h): with AVX-512 abl_dw_tile_padded's taps are
+ * broadcast from memory by intrinsics, and its bits must be those of the
+ * per-row padded path (abl_dw_row_padded) the kernels took before; skips
+ * without AVX-512. */
+static const char TILE_CHECKER[] =
+    "#include <stdio.h>\n"
+    "#include <string.h>\n"
+    "#include <math.h>\n"
+    "#include \"ablate_dcnv3.h\"\n"
+    "static float x[7 * 40 * 40], wt[7 * 49], bias[7], tile[40 * 7 * 40 + 1], row[7 * 40];\n"
+    "static int check(int c, int h, int w, int k, int r0, int nr) {\n"
+    "    for (int i = 0; i < c * h * w; i++) x[i] = sinf(0.37f * (float)i) - 0.1f;\n"
+    "    for (int i = 0; i < c * k * k; i++) wt[i] = cosf(1.3f * (float)i) * 0.25f;\n"
+    "    for (int i = 0; i < c; i++) bias[i] = 0.05f * (float)i - 0.2f;\n"
+    "    const int pl = c * w; tile[nr * pl] = 42.0f;\n"
+    "    abl_dw_rows_tile(x, wt, bias, c, h, w, k, r0, nr, tile, pl);\n"
+    "    int bad = tile[nr * pl] != 42.0f;\n"
+    "    for (int r = 0; r < nr; r++) {\n"
+    "        abl_dw_row_padded(x, wt, bias, c, h, w, k, r0 + r, row);\n"
+    "        bad |= memcmp(tile + r * pl, row, sizeof(float) * (size_t)pl) != 0;\n"
+    "    }\n"
+    "    if (bad) printf(\"tile c %d h %d w %d k %d %d+%d differs\\n\", c, h, w, k, r0, nr);\n"
+    "    return bad;\n"
+    "}\n"
+    "int main(void) {\n"
+    "    int bad = check(7, 20, 20, 7, 0, 5) | check(7, 20, 20, 7, 15, 5) | check(7, 20, 20, 7, 2, 11);\n"
+    "    bad |= check(4, 40, 40, 7, 0, 10) | check(7, 40, 40, 7, 30, 10) | check(4, 12, 40, 5, 3, 9);\n"
+    "    bad |= check(6, 2, 3, 7, 0, 2);\n"
+    "    return bad;\n"
+    "}\n";
+
+Test(dcnv3_dw, tile_native_same_bits, .timeout = 120)
+{
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx512f"))
+        cr_skip_test("no AVX-512 on this CPU");
+    cr_assert_eq(run_header_checker(TILE_CHECKER), 0,
+                 "abl_dw_rows_tile differs from abl_dw_row_padded at -march=native (stdout)");
+}

@@ -233,6 +233,138 @@ ABL_DCN_SPECIALISE void abl_dw_row_padded(const float *restrict x, const float *
         abl_dw_rows_padded(x, wt, bias, ch, 1, h, w, k, r, buf, out);
 }
 
+/* Whether abl_dw_row takes the padded rows (k >= 5 on narrow rows), and
+ * so abl_dw_rows_tile its tile path: a macro, so that a template can size
+ * its scratch by it in a constant expression. */
+#define ABL_DW_PADDED_OK(w, k)                                                                     \
+    ((k) >= 5 && (k) <= ABL_DW_KMAX && (w) < ABL_DW_PADDED_SWITCH &&                               \
+     (w) + (k) - 1 <= ABL_DW_PADDED_WMAX)
+
+/* Output rows abl_dw_rows_tile computes from one copy of their input rows
+ * (its stack buffer: ABL_DW_PADDED_NC channels of ABL_DW_TILE_ROWS + k - 1
+ * padded rows, 33 KiB at most). */
+enum { ABL_DW_TILE_ROWS = 8, ABL_DW_TILE_IN = ABL_DW_TILE_ROWS + ABL_DW_KMAX - 1 };
+
+/* abl_dw_rows_padded for nr <= ABL_DW_TILE_ROWS consecutive output rows
+ * r0 .. r0 + nr - 1 of nc channels from ch0, each input row copied into
+ * its zero-padded row of buf once (rows lo .. of the map, the
+ * ABL_DW_TILE_IN rows of a channel wp floats apart; the padding columns
+ * already 0) instead of once per output row it feeds (k times).  Output
+ * row r0 + r goes to the plane out + r ldo ([c][w]).  Per output the same
+ * operations in the same order as abl_dw_rows_padded: bias, then the taps
+ * row-major, a row outside the map read as row r0 + r with zero taps; so
+ * the same bits. */
+ABL_DCN_SPECIALISE void abl_dw_tile_padded(const float *restrict x, const float *restrict wt,
+                                           const float *restrict bias, int ch0, int nc, int h,
+                                           int w, int k, int r0, int nr, int lo,
+                                           float *restrict buf, float *restrict out,
+                                           ptrdiff_t ldo)
+{
+    typedef float vf __attribute__((vector_size(ABL_DW_PADDED_VL * sizeof(float))));
+    typedef float vh __attribute__((vector_size(ABL_DW_PADDED_VL / 2 * sizeof(float))));
+    enum { VL = ABL_DW_PADDED_VL, NVMAX = (ABL_DW_PADDED_SWITCH + VL - 1) / VL };
+    const int pd = (k - 1) / 2, nv = abl_dw_padded_full(w), half = abl_dw_padded_half(w);
+    const int wp = abl_dw_padded_width(w, k);
+    const int hi = r0 + nr + pd < h ? r0 + nr + pd : h; /* input rows lo .. hi - 1 */
+    float tw[ABL_DW_PADDED_NC][ABL_DW_KMAX * ABL_DW_KMAX], zero[ABL_DW_KMAX] = {0};
+    for (int i = 0; i < nc; i++) {
+        const int ch = ch0 + i;
+        for (int yy = lo; yy < hi; yy++)
+            memcpy(buf + ((ptrdiff_t)i * ABL_DW_TILE_IN + yy - lo) * wp + pd,
+                   x + ((ptrdiff_t)ch * h + yy) * w, sizeof(float) * (size_t)w);
+        for (int t = 0; t < k * k; t++)
+            tw[i][t] = wt[(ptrdiff_t)ch * k * k + t];
+    }
+    for (int r = 0; r < nr; r++) {
+        const int rr = r0 + r;
+        vf acc[ABL_DW_PADDED_NC][NVMAX];
+        vh acch[ABL_DW_PADDED_NC];
+        for (int i = 0; i < nc; i++) {
+            for (int jv = 0; jv < nv; jv++)
+                for (int l = 0; l < VL; l++)
+                    acc[i][jv][l] = bias[ch0 + i];
+            for (int l = 0; l < VL / 2; l++)
+                acch[i][l] = bias[ch0 + i];
+        }
+        for (int u = 0; u < k; u++) {
+            const int yy = rr - pd + u, in = yy >= 0 && yy < h;
+            const ptrdiff_t row = (ptrdiff_t)((in ? yy : rr) - lo) * wp;
+            const float *tu[ABL_DW_PADDED_NC]; /* the row's taps, or zeros */
+            for (int i = 0; i < nc; i++)
+                tu[i] = in ? tw[i] + u * k : zero;
+            for (int v = 0; v < k; v++)
+                for (int i = 0; i < nc; i++) {
+                    const float *src = buf + (ptrdiff_t)i * ABL_DW_TILE_IN * wp + row + v;
+#ifdef __AVX512F__
+                    /* the tap broadcast from memory (a load); gcc loaded it
+                     * and broadcast it twice from a register (zmm and ymm),
+                     * two shuffles on the port of the second FMA */
+                    const __m512 t16 = _mm512_set1_ps(tu[i][v]);
+                    for (int jv = 0; jv < nv; jv++) {
+                        __m512 a;
+                        memcpy(&a, &acc[i][jv], sizeof a);
+                        a = _mm512_fmadd_ps(t16, _mm512_loadu_ps(src + jv * VL), a);
+                        memcpy(&acc[i][jv], &a, sizeof a);
+                    }
+                    if (half) {
+                        __m256 a;
+                        memcpy(&a, &acch[i], sizeof a);
+                        a = _mm256_fmadd_ps(_mm512_castps512_ps256(t16),
+                                            _mm256_loadu_ps(src + nv * VL), a);
+                        memcpy(&acch[i], &a, sizeof a);
+                    }
+                    continue;
+#endif
+                    const float tap = tu[i][v];
+                    for (int jv = 0; jv < nv; jv++) {
+                        vf s;
+                        memcpy(&s, src + jv * VL, sizeof s);
+                        acc[i][jv] += tap * s;
+                    }
+                    if (half) {
+                        vh s;
+                        memcpy(&s, src + nv * VL, sizeof s);
+                        acch[i] += tap * s;
+                    }
+                }
+        }
+        for (int i = 0; i < nc; i++) {
+            float rowv[NVMAX * VL + VL / 2];
+            memcpy(rowv, acc[i], sizeof(vf) * (size_t)nv);
+            memcpy(rowv + nv * VL, &acch[i], sizeof(vh));
+            memcpy(out + r * ldo + (ptrdiff_t)(ch0 + i) * w, rowv, sizeof(float) * (size_t)w);
+        }
+    }
+}
+
+/* The depthwise conv of output rows r0 .. r0 + nr - 1, all c channels,
+ * row r0 + r into the plane out + r ldo ([c][w]); ABL_DW_PADDED_OK(w, k)
+ * only (else abl_dw_row per row).  abl_dw_row_padded copied a channel's k
+ * input rows into padded rows for every output row: at k = 7 on 40 x 40
+ * that copy and the taps' setup were half the depthwise conv's time
+ * (docs/modules/perf_deform.md, second Intel pass).  Same bits as
+ * abl_dw_row. */
+ABL_DCN_SPECIALISE void abl_dw_rows_tile(const float *restrict x, const float *restrict wt,
+                                         const float *restrict bias, int c, int h, int w, int k,
+                                         int r0, int nr, float *restrict out, ptrdiff_t ldo)
+{
+    enum { NC = ABL_DW_PADDED_NC, VL = ABL_DW_PADDED_VL };
+    float buf[NC * ABL_DW_TILE_IN * (ABL_DW_PADDED_SWITCH + VL + ABL_DW_KMAX)];
+    const int pd = (k - 1) / 2, wp = abl_dw_padded_width(w, k);
+    /* the padding columns 0 once: the copies write only columns pd .. pd + w - 1 */
+    memset(buf, 0, sizeof(float) * (size_t)(NC * ABL_DW_TILE_IN * wp));
+    for (int q = 0; q < nr; q += ABL_DW_TILE_ROWS) {
+        const int n = nr - q < ABL_DW_TILE_ROWS ? nr - q : ABL_DW_TILE_ROWS;
+        const int lo = r0 + q - pd > 0 ? r0 + q - pd : 0;
+        float *o = out + q * ldo;
+        int ch = 0;
+        for (; ch + NC <= c; ch += NC)
+            abl_dw_tile_padded(x, wt, bias, ch, NC, h, w, k, r0 + q, n, lo, buf, o, ldo);
+        for (; ch < c; ch++)
+            abl_dw_tile_padded(x, wt, bias, ch, 1, h, w, k, r0 + q, n, lo, buf, o, ldo);
+    }
+}
+
 /* The same for any k: per tap a vector loop over its clipped column range,
  * accumulating through the output row. */
 ABL_DCN_SPECIALISE void abl_dw_row_any(const float *restrict x, const float *restrict wt,
@@ -268,7 +400,7 @@ ABL_DCN_SPECIALISE void abl_dw_row(const float *restrict x, const float *restric
                                    const float *restrict bias, int c, int h, int w, int k, int r,
                                    float *restrict out)
 {
-    if (k >= 5 && k <= ABL_DW_KMAX && w < ABL_DW_PADDED_SWITCH && w + k - 1 <= ABL_DW_PADDED_WMAX)
+    if (ABL_DW_PADDED_OK(w, k))
         abl_dw_row_padded(x, wt, bias, c, h, w, k, r, out);
 #ifdef __AVX512F__
     else if (k <= ABL_DW_KMAX)
