@@ -33,6 +33,12 @@ function M.render(cfg, variant)
   end
   C.layer(g, "cv2", c1, c, 1, 1, 6, C.slice(0, c1), C.slice(2, 2 * c, c))
   C.layer(g, "cv3", 2 * c, c2, 1, 1, 12, C.slice(2, 2 * c), C.slice(1, c2))
+  -- cv1 and cv2 both read x: one pass computes both while x's pixels are
+  -- in cache (templates/chain_gemm.c.in's X1 pair, ablate_chain.h's
+  -- abl_chain_1x1_tile; C3_DCNv3_DLKA runs its C3 part the same way).
+  -- cv2 then runs before the bottlenecks, which never touch its half of
+  -- the concat.  0-based layer indices.
+  g.X1 = { 0, #g.LAYERS - 2 }
   return C.render(cfg, g, variant)
 end
 

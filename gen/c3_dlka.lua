@@ -60,6 +60,22 @@ function M.block(cfg)
   return g
 end
 
+-- cv1 and cv2 both read x: cv1's step runs both by abl_chain_1x1_tile
+-- (ablate_chain.h: per block of 48 pixels every output block of both,
+-- x's column read once), while x's pixels are in cache; cv2's step runs
+-- cv2 only where that path cannot (e.g. without AVX-512: then each takes
+-- run_layer in its own place).  Returns the pair's conv indices.
+local function x1_pair(g)
+  local first, second
+  for _, s in ipairs(g.STEPS) do
+    local L = s.conv and g.LAYERS[s.conv + 1]
+    if L and L.name == "cv1" then first = s end
+    if L and L.name == "cv2" then second = s end
+  end
+  first.x1, second.x1_skip = { first.conv, second.conv }, true
+  return first.x1
+end
+
 function M.render(cfg, variant)
   if not D.OFFSETS[variant] then
     error("C3_DCNv3_DLKA: unknown variant '" .. tostring(variant) .. "' (known: fused, im2col)")
@@ -88,6 +104,7 @@ function M.render(cfg, variant)
   g.A = D.attention(a.variant, g.N, c, g.H, g.W, variant)
   g.SHARED_FLOATS = g.SHARED_FLOATS + g.A.NACT * g.A.ACT + g.A.EXTRA_SHARED
   g.NLAYERS = #g.LAYERS
+  g.X1 = x1_pair(g)
   g.PRIV_BN = 2 * g.bn_total
   g.PRIV_ATT = g.PRIV_BN + round_up(math.max(g.kdim_max * g.TILE, wino_scratch), 16)
   g.PRIV_FLOATS = g.PRIV_ATT + g.A.PRIV

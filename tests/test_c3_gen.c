@@ -17,3 +17,23 @@ Test(gen_c3, small_cases, .timeout = 120)
 
 /* 40x36 = 1440 pixels: several tiles per layer at 2 threads. */
 Test(gen_c3, several_tiles, .timeout = 120) { check("C3 c1=16 c2=32 n=2 h=40 w=36 batch=2", 36); }
+
+/* cv1 and cv2 in one pass per 48-pixel block (gen/c3.lua's X1 pair,
+ * ablate_chain.h's abl_chain_1x1_tile, AVX-512 builds): a tile past one
+ * block of ABL_DIRECT_SUB (1536) pixels with a ragged last vector, c1 =
+ * 264 (past the packed column's 256 channels) with batch 2, c_ = 12 (not
+ * whole blocks of 8 outputs: each Conv in its own place), and the same
+ * under x86-64-v3 (no pair: each Conv by sgemm). */
+Test(gen_c3, x1_pair, .timeout = 120)
+{
+    check("C3 c1=16 c2=16 n=2 shortcut=1 h=50 w=39", 37);
+    check("C3 c1=264 c2=16 h=5 w=7 batch=2", 38);
+    check("C3 c1=16 c2=24 h=9 w=8", 39);
+}
+
+Test(gen_c3, x1_pair_avx2_build, .timeout = 300)
+{
+    cr_assert_eq(setenv("ABLATE_GEN_MARCH", "x86-64-v3", 1), 0);
+    check("C3 c1=16 c2=16 h=11 w=9 batch=2", 40);
+    cr_assert_eq(unsetenv("ABLATE_GEN_MARCH"), 0);
+}

@@ -101,6 +101,28 @@ Test(gen_c3_dlka, blog, .timeout = 120)
     check("C3_DCNv3_DLKA c1=8 c2=16 variant=dcnv3_lka h=8 w=11", 56);
 }
 
+/* cv1 and cv2 (the 1x1 Convs on x) in one pass per 48-pixel block
+ * (ablate_chain.h's abl_chain_1x1_tile, AVX-512 builds): a tile past one
+ * block of ABL_DIRECT_SUB (1536) pixels with a ragged last vector (50 x 39
+ * = 1950 pixels: one tile at 1 thread, two of 975 at 2), c1 = 264 (past
+ * the 256 channels of the packed column: the unpacked loads) with batch 2,
+ * and c_ = 12 (not whole blocks of 8 outputs: cv1 and cv2 each in their own
+ * place, as before).  The same code under x86-64-v3 (no pair: each Conv
+ * by sgemm) in gen_c3_dlka/x1_pair_avx2_build. */
+Test(gen_c3_dlka, x1_pair, .timeout = 120)
+{
+    check("C3_DCNv3_DLKA c1=16 c2=16 h=50 w=39", 79);
+    check("C3_DCNv3_DLKA c1=264 c2=16 h=5 w=7 batch=2", 80);
+    check("C3_DCNv3_DLKA c1=16 c2=24 variant=dcnv3_lka h=9 w=8", 81);
+}
+
+Test(gen_c3_dlka, x1_pair_avx2_build, .timeout = 300)
+{
+    cr_assert_eq(setenv("ABLATE_GEN_MARCH", "x86-64-v3", 1), 0);
+    check("C3_DCNv3_DLKA c1=16 c2=16 h=11 w=9 batch=2", 82);
+    cr_assert_eq(unsetenv("ABLATE_GEN_MARCH"), 0);
+}
+
 /* The bottleneck's 3x3 Conv on the Winograd path (c_ a multiple of 8, as
  * the C3 baseline runs it; AVX-512 builds): the official variant with the
  * residual, batch 2, an odd number of rows (the last 2 x 2 tiles half off

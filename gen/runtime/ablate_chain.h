@@ -136,4 +136,84 @@ static inline void abl_chain_tile(const struct abl_chain_layer *L, const float *
     abl_chain_add_res(L, bufs, hw, b, grp, cout_g, p0, np, y);
 }
 
+/* 1 when layers *l[0 .. nl - 1] can run as abl_chain_1x1_tile on this
+ * build: 1x1, one group, outputs in blocks of ABL_DIRECT_MR, no shortcut,
+ * all reading the same input slice (C3's cv1 and cv2 both read x). */
+static inline int abl_chain_1x1_ok(const struct abl_chain_layer *const *l, int nl)
+{
+    for (int i = 0; i < nl; i++)
+        if (l[i]->k != 1 || l[i]->wino || l[i]->has_res || !abl_direct_ok(1, l[i]->groups, l[i]->cout) ||
+            l[i]->src.buf != l[0]->src.buf || l[i]->src.c != l[0]->src.c ||
+            l[i]->src.c0 != l[0]->src.c0 || l[i]->cin != l[0]->cin)
+            return 0;
+    return nl > 0;
+}
+
+#ifdef __AVX512F__
+/* xp[c][0 .. 47] = x[c * hw + 0 .. 47] for c < cin (nv vectors, lanes
+ * masked by m). */
+static inline void abl_chain_pack48(const float *x, ptrdiff_t hw, int cin, const __mmask16 *m, int nv,
+                                    float *xp)
+{
+    for (int c = 0; c < cin; c++)
+        for (int v = 0; v < nv; v++)
+            _mm512_store_ps(xp + c * 48 + 16 * v, _mm512_maskz_loadu_ps(m[v], x + c * hw + 16 * v));
+}
+#endif
+
+/* Output pixels p0 .. p0 + np - 1 of image b of the 1x1 layers *l[0 .. nl-1]
+ * (abl_chain_1x1_ok): the same register blocks, sums and epilogue as
+ * abl_chain_tile's direct path, so the same bits, in another order: for
+ * each block of 48 pixels, its input column is copied to a contiguous
+ * 48 x cin panel (in L1), then every output block of every layer reads it.
+ * Why: the direct path sweeps a whole tile per block of 8 outputs, so at
+ * 128 input channels it reads the tile's input (128 planes 25 KB apart,
+ * all in 4 of L1's 64 sets) 4 times per layer from L2 or, the first time,
+ * from L3; here each input float is fetched once and the 8 output blocks
+ * of cv1 and cv2 find it in L1.
+ * bn: the thread's BN region (scale at L->bn_off, shift half floats on). */
+static inline void abl_chain_1x1_tile(const struct abl_chain_layer *const *l, int nl, const float *const *w,
+                                      float *const *bufs, ptrdiff_t hw, const float *bn,
+                                      ptrdiff_t half, int b, int p0, int np)
+{
+#ifdef __AVX512F__
+    enum { STEP = 16 * ABL_DIRECT_NV, XP_MAX = 256 };
+    const ptrdiff_t toff[1] = {0};
+    const float *x = abl_slice_at(bufs, l[0]->src, b, hw);
+    const int cin = l[0]->cin;
+    _Alignas(64) float xp[XP_MAX * STEP];
+    __mmask16 m[ABL_DIRECT_SUB / 16];
+    const int pack = cin <= XP_MAX;
+    for (int s0 = p0; s0 < p0 + np; s0 += ABL_DIRECT_SUB) {
+        const int n = p0 + np - s0 < ABL_DIRECT_SUB ? p0 + np - s0 : ABL_DIRECT_SUB;
+        abl_direct_masks(1, n, 1, 0, n, m); /* one row of n pixels: every lane of the run */
+        for (int t = 0; t < n; t += STEP) {
+            const int nt = n - t < STEP ? n - t : STEP, nv = (nt + 15) / 16;
+            if (pack)
+                abl_chain_pack48(x + s0 + t, hw, cin, m + t / 16, nv, xp);
+            for (int i = 0; i < nl; i++) {
+                const struct abl_chain_layer *L = l[i];
+                float *y = abl_slice_at(bufs, L->dst, b, hw) + s0 + t;
+                for (int o = 0; o < L->cout; o += ABL_DIRECT_MR) {
+                    const float *wo = w[L->w_index] + (ptrdiff_t)o * cin;
+                    float *yo = y + o * hw;
+                    if (!pack)
+                        abl_direct_block(x + s0 + t, hw, cin, 1, toff, m + t / 16, nv, wo, cin, yo, hw, 0);
+                    else if (nv == 3)
+                        abl_direct_block(xp, STEP, cin, 1, toff, m + t / 16, 3, wo, cin, yo, hw, 0);
+                    else if (nv == 2)
+                        abl_direct_block(xp, STEP, cin, 1, toff, m + t / 16, 2, wo, cin, yo, hw, 0);
+                    else
+                        abl_direct_block(xp, STEP, cin, 1, toff, m + t / 16, 1, wo, cin, yo, hw, 0);
+                    abl_bn_act_rows(yo, ABL_DIRECT_MR, nt, hw, bn + L->bn_off + o,
+                                    bn + half + L->bn_off + o, L->act);
+                }
+            }
+        }
+    }
+#else
+    (void)l, (void)nl, (void)w, (void)bufs, (void)hw, (void)bn, (void)half, (void)b, (void)p0, (void)np;
+#endif
+}
+
 #endif
