@@ -16,8 +16,12 @@
 -- Cost per output element (MACs): fold 27*head; split 81 for dep_conv plus
 -- fc's 27 * stride^2 (F is computed at full resolution, once per group for
 -- its `head` outputs).  So fold pays for head < 3 + stride^2: head 1 and 2
--- at stride 1 (head 4 is a tie, counted as fold: one pass less), up to 6 at
--- stride 2.
+-- at stride 1, up to 6 at stride 2.  The tie (head 4 at stride 1, 7 at
+-- stride 2) splits: fold copies its 3*head source planes zero-padded into
+-- the thread's workspace, where split's F reads them in place, and on the
+-- Intel Xeon of 2026-12-06 split ran 2-7 % faster at head 4 at all three
+-- YOLOv8n neck places (docs/modules/acmix.md, second Intel pass; on the
+-- Zen 4 of the fourth pass 1-3 % at L16 and L20).
 local T = require "template"
 local U = require "util"
 local int = U.int
@@ -105,7 +109,7 @@ end
 -- 256 @ 20x20 up to 8 % slower at head 1 (2 threads), 12 of 32 lanes idle.
 local function wide_pays(g) return round_up(g.WO, 16) * 8 <= round_up(g.WO, 8) * 9 end
 
-local function fold_pays(g) return 3 * g.HEAD <= 9 + 3 * g.S * g.S end
+local function fold_pays(g) return 3 * g.HEAD < 9 + 3 * g.S * g.S end
 
 function M.render(cfg, variant)
   local g = geometry(cfg)
