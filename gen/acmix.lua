@@ -96,7 +96,10 @@ end
 -- By bands: input rows per projection tile.  The tile's 3C x rows*W
 -- output goes to a scratch buffer of the thread's (then q to its planes,
 -- k and v padded), so it should stay in the core's L2 (1 MiB on the Zen 4
--- measured): at most 160 Ki floats (640 KiB), at least one row.
+-- measured): at most 160 Ki floats (640 KiB), at least one row.  On the
+-- Intel Xeon of 2026-12-06 (2 MiB L2), with the band run as a stream, 5
+-- and 20 rows at 64 @ 80x80 ran level with these 10 (docs/modules/
+-- acmix.md, second Intel pass).
 local function tile_rows(g)
   return math.max(1, 163840 // (3 * g.C * g.W))
 end
