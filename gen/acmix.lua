@@ -16,8 +16,12 @@
 -- Cost per output element (MACs): fold 27*head; split 81 for dep_conv plus
 -- fc's 27 * stride^2 (F is computed at full resolution, once per group for
 -- its `head` outputs).  So fold pays for head < 3 + stride^2: head 1 and 2
--- at stride 1 (head 4 is a tie, counted as fold: one pass less), up to 6 at
--- stride 2.
+-- at stride 1, up to 6 at stride 2.  The tie (head 4 at stride 1, 7 at
+-- stride 2) splits: fold copies its 3*head source planes zero-padded into
+-- the thread's workspace, where split's F reads them in place, and on the
+-- Intel Xeon of 2026-12-06 split ran 2-7 % faster at head 4 at all three
+-- YOLOv8n neck places (docs/modules/acmix.md, second Intel pass; on the
+-- Zen 4 of the fourth pass 1-3 % at L16 and L20).
 local T = require "template"
 local U = require "util"
 local int = U.int
@@ -92,7 +96,10 @@ end
 -- By bands: input rows per projection tile.  The tile's 3C x rows*W
 -- output goes to a scratch buffer of the thread's (then q to its planes,
 -- k and v padded), so it should stay in the core's L2 (1 MiB on the Zen 4
--- measured): at most 160 Ki floats (640 KiB), at least one row.
+-- measured): at most 160 Ki floats (640 KiB), at least one row.  On the
+-- Intel Xeon of 2026-12-06 (2 MiB L2), with the band run as a stream, 5
+-- and 20 rows at 64 @ 80x80 ran level with these 10 (docs/modules/
+-- acmix.md, second Intel pass).
 local function tile_rows(g)
   return math.max(1, 163840 // (3 * g.C * g.W))
 end
@@ -105,7 +112,7 @@ end
 -- 256 @ 20x20 up to 8 % slower at head 1 (2 threads), 12 of 32 lanes idle.
 local function wide_pays(g) return round_up(g.WO, 16) * 8 <= round_up(g.WO, 8) * 9 end
 
-local function fold_pays(g) return 3 * g.HEAD <= 9 + 3 * g.S * g.S end
+local function fold_pays(g) return 3 * g.HEAD < 9 + 3 * g.S * g.S end
 
 function M.render(cfg, variant)
   local g = geometry(cfg)

@@ -257,6 +257,75 @@ Test(gen_acmix, tiles_in_band, .timeout = 120)
     }
 }
 
+/* By bands each image's band is a stream (acmix_gemm.c.in stream_band):
+ * a projection tile of TILE_ROWS input rows, then the conv branch and the
+ * attention of the output rows whose windows that completes; the HALO rows
+ * other bands read are projected before the barrier.  kernel_att 11 and 9
+ * (HALO 5 and 4) with TILE_ROWS 3 (256 channels at width 64): each output
+ * row waits on rows one or two tiles further down, stripes that are no
+ * multiple of the pass's two rows, stride 2, batch 2, bands shorter than
+ * the halo at 4 threads.  Against the reference with 1 to 4 threads, and
+ * bit for bit the 1-thread output: every row's windows, passes and sums
+ * are the same whichever band and stripe computes it. */
+Test(gen_acmix, stream_in_band, .timeout = 120)
+{
+    struct gen_env env = test_env();
+    openblas_set_num_threads(1);
+    const struct acm_case c[] = {{8, 256, 11, 4, 1, 24, 64, 1}, {8, 256, 9, 8, 2, 22, 64, 2},
+                                 {8, 256, 11, 2, 1, 13, 64, 1}};
+    const char *variants[] = {"split", "fold", "auto"};
+    char err[ERR_MAX];
+    for (int i = 0; i < 3; i++) {
+        struct acm_data d;
+        struct gen_kernel k;
+        struct args a = acm_args(&c[i]);
+        struct shape4 in = {c[i].batch, c[i].cin, c[i].h, c[i].w};
+        char *src = gen_render_script(&env, "acmix", &a, in, variants[i], err, sizeof err);
+        cr_assert_not_null(src, "%s", err);
+        cr_expect_not_null(strstr(src, "TILE_ROWS = 3,"), "case %d: not 3 rows per tile", i);
+        cr_expect_not_null(strstr(src, "BANDS = 1,"), "case %d: not by bands", i);
+        free(src);
+        check_threads(&env, variants[i], &c[i], 1000 + (uint64_t)i, 4);
+        acm_setup(&d, &c[i], 1000 + (uint64_t)i, 1.0f);
+        cr_assert_eq(gen_build(&env, &d.a, d.in, variants[i], &k, err, sizeof err), GEN_OK, "%s",
+                     err);
+        float *y1 = acm_run(&k, &d, 1);
+        for (int nthreads = 2; nthreads <= 4; nthreads++) {
+            float *y = acm_run(&k, &d, nthreads);
+            cr_expect_eq(memcmp(y, y1, sizeof(float) * (size_t)d.ny), 0,
+                         "case %d, %d threads: not the 1-thread output bit for bit", i, nthreads);
+            free(y);
+        }
+        free(y1);
+        gen_unload(&k);
+        acm_free(&d);
+    }
+}
+
+/* auto folds fc into dep_conv where that costs strictly fewer
+ * multiply-adds (gen/acmix.lua fold_pays: head < 3 + stride^2), and splits
+ * at the tie, head 4 at stride 1 and 7 at stride 2: there split's F reads
+ * the source planes in place where fold copies 3 head of them. */
+Test(gen_acmix, auto_splits_at_tie)
+{
+    struct gen_env env = test_env();
+    const struct acm_case c[] = {{64, 64, 3, 4, 1, 80, 80, 1}, {64, 64, 7, 2, 1, 80, 80, 1},
+                                 {256, 256, 7, 4, 1, 20, 20, 1}, {12, 24, 3, 6, 2, 16, 16, 1},
+                                 {14, 14, 3, 7, 2, 16, 16, 1}, {8, 8, 3, 1, 1, 8, 8, 1}};
+    const char *want[] = {"FOLD = 0,", "FOLD = 1,", "FOLD = 0,", "FOLD = 1,", "FOLD = 0,",
+                          "FOLD = 1,"};
+    char err[ERR_MAX];
+    for (int i = 0; i < 6; i++) {
+        struct args a = acm_args(&c[i]);
+        struct shape4 in = {c[i].batch, c[i].cin, c[i].h, c[i].w};
+        char *src = gen_render_script(&env, "acmix", &a, in, "auto", err, sizeof err);
+        cr_assert_not_null(src, "%s", err);
+        cr_expect_not_null(strstr(src, want[i]), "case %d (head %d, stride %d): no \"%s\"", i,
+                           c[i].head, c[i].stride, want[i]);
+        free(src);
+    }
+}
+
 /* Logits hundreds apart (input standard deviation 6): the softmax takes
  * its max from the logits' registers (acmix_attention.c.in) and computes
  * e^x as 2^t by vscalefps, which must give 0, not a clamp or inf, far
