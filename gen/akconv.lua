@@ -202,13 +202,10 @@ local function direct_plan(s)
   if s.B * nt < 2 then nt = 2 end
   if (s.B * nt) % 2 == 1 then nt = nt + 1 end
   s.TILE = clamp(round_up((s.P + nt - 1) // nt, 4), 12, 516)
-  -- XP's per-thread staging window (akconv_direct.c.in, struct xwin):
-  -- a tile's p_conv rows and this many more before it restarts.  Measured
-  -- at L3 32->64 @160² num_param 5 (1 thread, Intel Xeon, akconv_ab, one
-  -- run, ms): 4 spare rows 1.93, 0 1.94, 8 2.03; about 640 KiB of rows
-  -- 2.01, 1.3 MiB 2.07: the smaller the window, the more of L2 is left to
-  -- the tile's sample panel and the column conv's output.
-  s.XWIN_SPARE = 4
+  -- XP's per-thread ring of rows (akconv_direct.c.in, struct xring): a
+  -- tile's p_conv rows and this many more above and below for its samples
+  -- (the sweeps' init = "random" gives offsets of std 2 pixels).
+  s.XRING_MARGIN = 8
 end
 
 local function clist(t)
