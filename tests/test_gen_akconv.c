@@ -208,17 +208,18 @@ Test(gen_akconv, direct_prepared, .timeout = 120)
         gen_check_prepared_case(specs[i], 71 + (uint64_t)i, "direct", 1);
 }
 
-/* The direct kernel stages XP's rows per tile into a ring of about a
- * tile's rows and 16 more (akconv_direct.c.in, struct xring: row r in slot
+/* Where XP (the padded channels-last copy) is larger than nthreads x 1 MiB,
+ * the direct kernel stages its rows per tile into a ring of about a tile's
+ * rows and 16 more (akconv_direct.c.in, struct xring: row r in slot
  * r % RING, slots 0 and 1 mirrored after the last for p_conv's 3 rows);
  * a tile whose samples span more rows than the ring reads a whole-image
- * copy instead.  Cases on maps taller than the ring, four tiles per image
- * (two at stride 2), batch 2 (nothing staged at each image's start), 1 and
- * 2 threads (each thread's own ring): the sweeps' random offsets (the
- * ring wraps around several times), at stride 2 and grid xy too; p_conv.bias
- * moving point 0 of every pixel +-40 rows on a 64-row map (a span of
- * about 60 rows against a ring of 36: the whole-image copy, the tiles
- * before and after it back on the ring); p_conv's weights scaled so that
+ * copy instead.  Cases with XP of 2.2 MB (the ring at 1 and 2 threads,
+ * each thread its own), 32 and 10 tiles per image, batch 2 (nothing staged
+ * at each image's start): the sweeps' random offsets (the ring of 27 and 47
+ * rows wraps around several times), at stride 2 and grid xy too;
+ * p_conv.bias moving point 0 of every pixel +-40 rows (a span of about 50
+ * rows: the whole-image copy, the tiles before and after it back on the
+ * ring); p_conv's weights scaled so that
  * the offsets vary over tens of rows from pixel to pixel; points 1 to 3
  * moved 500 pixels (clamped at all four borders).  (Scaling the weights
  * further makes the float sums' error in the offsets, ~1e-7 of their
@@ -227,8 +228,8 @@ Test(gen_akconv, direct_ring_far_samples, .timeout = 120)
 {
     struct gen_env env = gen_check_env();
     const struct akc_case cases[] = {
-        {64, 64, 5, 1, 0, "ij", 64, 16},
-        {32, 16, 3, 2, 1, "xy", 130, 12},
+        {64, 64, 5, 1, 0, "ij", 200, 40},
+        {32, 16, 3, 2, 1, "xy", 260, 64},
     };
     const float bias_r0[] = {0.0f, 0.0f, 40.0f, -40.0f, 0.0f, 0.0f};
     const float bias_far[] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 500.0f};
