@@ -202,6 +202,17 @@ local function direct_plan(s)
   if s.B * nt < 2 then nt = 2 end
   if (s.B * nt) % 2 == 1 then nt = nt + 1 end
   s.TILE = clamp(round_up((s.P + nt - 1) // nt, 4), 12, 516)
+  -- XP's per-thread ring of rows (akconv_direct.c.in, struct xring): a
+  -- tile's p_conv rows and this many more above and below for its samples
+  -- (the sweeps' init = "random" gives offsets of std 2 pixels).
+  s.XRING_MARGIN = 8
+  -- ... used where a thread's share of the whole padded copy XP exceeds
+  -- this (else all threads stage XP together first, as before the ring).
+  -- Measured (Intel Xeon, 2 MiB L2, akconv_ab, offsets of std 2 pixels):
+  -- the ring 3-20 % faster at L3 (XP 3.3 MB) at 1 and 2 threads and at L16
+  -- and L5 (1.7 MB) at 1 thread; at 2 threads there (0.85 MB each) and at
+  -- L7 and L19 (0.9 MB) 0-6 % slower (rows staged by both threads).
+  s.XRING_MIN_BYTES = 1024 * 1024
 end
 
 local function clist(t)

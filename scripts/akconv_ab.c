@@ -22,7 +22,7 @@
  * (the weights packed on every call).  The output lines say which.
  *
  * Build:  cc -O2 -std=c11 -D_GNU_SOURCE -Igen/runtime scripts/akconv_ab.c -ldl -lm -o build/akconv_ab
- * Run:    [SHARE_WS=1] [NO_PREPARE=1] build/akconv_ab THREADS ROUNDS B C H W OUTC NUM_PARAM STRIDE K.so...
+ * Run:    [SHARE_WS=1] [NO_PREPARE=1] [OFFSET_STD=PX] build/akconv_ab THREADS ROUNDS B C H W OUTC NUM_PARAM STRIDE K.so...
  *         (bias 0; exit 2 on bad arguments, 1 when a kernel does not load) */
 #include <dlfcn.h>
 #include <math.h>
@@ -156,8 +156,17 @@ int main(int argc, char **argv)
     unsigned long long seed = 88172645463325252ULL;
     float *x = random_floats((size_t)s.b * s.c * s.h * s.w, 1.0f, 0.0f, &seed);
     float *wcol = random_floats((size_t)s.outc * s.c * s.np, 1.0f / sqrtf((float)(s.c * s.np)), 0.0f, &seed);
-    float *wp = random_floats((size_t)2 * s.np * s.c * 9, 0.3f / sqrtf((float)(s.c * 9)), 0.0f, &seed);
-    float *bp = random_floats((size_t)2 * s.np, 1.5f, 0.0f, &seed);
+    /* OFFSET_STD=PX: p_conv's weights scaled so that the offsets vary with
+     * that standard deviation from pixel to pixel (x and the weights
+     * uniform: std sqrt(9 C) a / 3 for weights in [-a, a)), biases in
+     * [-0.3, 0.3), like the sweeps' init = "random" (kernels/common.c:
+     * weights N(0, 1) 2 / sqrt(9 C) on x N(0, 1): OFFSET_STD=2).  Unset:
+     * offsets about 0.1 pixel around a bias of up to 1.5 per point, as
+     * every pass before the second Intel one measured. */
+    const char *ostd = getenv("OFFSET_STD");
+    const float wp_a = ostd ? 3.0f * (float)atof(ostd) / sqrtf((float)(s.c * 9)) : 0.3f / sqrtf((float)(s.c * 9));
+    float *wp = random_floats((size_t)2 * s.np * s.c * 9, wp_a, 0.0f, &seed);
+    float *bp = random_floats((size_t)2 * s.np, ostd ? 0.3f : 1.5f, 0.0f, &seed);
     float *gamma = random_floats((size_t)s.outc, 0.1f, 1.0f, &seed);
     float *beta = random_floats((size_t)s.outc, 0.1f, 0.0f, &seed);
     float *mean = random_floats((size_t)s.outc, 0.1f, 0.0f, &seed);

@@ -9,7 +9,8 @@ Usage:
 
 Copies the kernel's source with wall-clock timers around its phases:
 the fork of the OpenMP region, the channels-last copy of x (this
-thread's rows), the packing of the weights (none with the prepared
+thread's rows of XP before the tiles, or, with the ring of rows, its
+staging inside the tiles), the packing of the weights (none with the prepared
 path: akconv_ab prepares a kernel that has one unless NO_PREPARE=1),
 BN's fold, the wait at the barrier before the tiles, and per tile p_conv, the corners, the gather, the column conv with BN + SiLU; then
 each thread's time in its tiles, the spread between the two threads'
@@ -81,38 +82,52 @@ def lap(key):
 # (anchor, replacement): every anchor must occur exactly once
 EDITS = [
     ('#include "ablate_sample.h"\n', '#include "ablate_sample.h"\n' + HEADER),
-    ("    tile_base(f0, nt, ws);\n",
+    ("    int nt = P - f0 < TILE ? P - f0 : TILE;\n",
+     "    int nt = P - f0 < TILE ? P - f0 : TILE;\n"
      "    const int tid_ = omp_get_thread_num(); double t_ = " + M + ", u_;\n"
-     "    prof[tid_][PR_NT] += 1;\n    tile_base(f0, nt, ws);\n"),
+     "    prof[tid_][PR_NT] += 1;\n"),
+    # the ring's staging (none without it) counts as stage_x, per tile
+    ("        xring_ensure(xr, f0 / WO * STRIDE, (f0 + nt - 1) / WO * STRIDE + 3);\n",
+     "        xring_ensure(xr, f0 / WO * STRIDE, (f0 + nt - 1) / WO * STRIDE + 3);\n" + lap("PR_STX")),
     ("    /* 2. corners", lap("PR_PCONV") + "    /* 2. corners"),
     ("    /* 3. samples", lap("PR_CORN") + "    /* 3. samples"),
-    ("    gather_tile(xp_b, ws->m, nt, ws->st);\n",
-     "    gather_tile(xp_b, ws->m, nt, ws->st);\n" + lap("PR_GATHER")),
+    ("        xring_ensure(xr, ra, re);\n", "        xring_ensure(xr, ra, re);\n" + lap("PR_STX")),
+    ("        corners_to_ring(ws->m, nt, ra);\n",
+     "        corners_to_ring(ws->m, nt, ra);\n" + lap("PR_CORN")),
+    ("        gather_tile(xp_b, ws->m, nt, ws->st);\n",
+     "        gather_tile(xp_b, ws->m, nt, ws->st);\n" + lap("PR_GATHER")),
+    ("        gather_tile(xr->ring, ws->m, nt, ws->st);\n",
+     "        gather_tile(xr->ring, ws->m, nt, ws->st);\n" + lap("PR_GATHER")),
+    ("        gather_tile(xring_full(xr), ws->m, nt, ws->st);\n",
+     "        gather_tile(xring_full(xr), ws->m, nt, ws->st);\n" + lap("PR_GATHER")),
     ("    col_tile_nchw(ws->st, pw->wcol, nt, ws, y + (size_t)b * OUTC * P + f0);\n",
      "    col_tile_nchw(ws->st, pw->wcol, nt, ws, y + (size_t)b * OUTC * P + f0);\n" + lap("PR_COL")),
     ("    epilogue(ws->acc, nt, ws->scale, ws->shift, y + (size_t)b * OUTC * P + f0);\n",
      "    epilogue(ws->acc, nt, ws->scale, ws->shift, y + (size_t)b * OUTC * P + f0);\n" + lap("PR_COL")),
     ("#pragma omp parallel num_threads(nthreads)\n",
      "    const double t0_ = " + M + ";\n    prof_calls++;\n#pragma omp parallel num_threads(nthreads)\n"),
-    ("        struct tile_ws ws = tile_ws(priv + PW_FLOATS);\n",
-     "        struct tile_ws ws = tile_ws(priv + PW_FLOATS);\n"
+    ("        struct tile_ws ws = tile_ws(priv + PW_FLOATS, ring);\n",
+     "        struct tile_ws ws = tile_ws(priv + PW_FLOATS, ring);\n"
      "        const int tid_ = omp_get_thread_num();\n"
      "        const double c0_ = prof_now(CLOCK_THREAD_CPUTIME_ID);\n"
      "        double a_ = " + M + ", b_;\n        prof[tid_][PR_FORK] += a_ - t0_;\n"),
-    ("            stage_input_row(x, xp, row / HP, row % HP);\n",
-     "            stage_input_row(x, xp, row / HP, row % HP);\n"
+    # without the ring: all of XP first (this thread's rows)
+    ("                stage_row(x + (size_t)(row / HP) * INC * H * W, row % HP, xp + (size_t)row * ROWF);\n"
+     "        }\n",
+     "                stage_row(x + (size_t)(row / HP) * INC * H * W, row % HP, xp + (size_t)row * ROWF);\n"
+     "        }\n"
      "        b_ = " + M + ";\n        prof[tid_][PR_STX] += b_ - a_;\n        a_ = b_;\n"),
     ("            pack_weights(w, priv, ws.acc); /* acc: free until the tiles */\n",
      "            pack_weights(w, priv, ws.acc); /* acc: free until the tiles */\n"
      "        b_ = " + M + ";\n        prof[tid_][PR_PACK] += b_ - a_;\n        a_ = b_;\n"),
-    ("        fold_bn(bn, bias, ws.scale, ws.shift);\n#pragma omp barrier\n",
+    ("        fold_bn(bn, bias, ws.scale, ws.shift);\n        if (!ring) {\n#pragma omp barrier\n        }\n",
      "        fold_bn(bn, bias, ws.scale, ws.shift);\n"
-     "        b_ = " + M + ";\n        prof[tid_][PR_BN] += b_ - a_;\n#pragma omp barrier\n"
+     "        b_ = " + M + ";\n        prof[tid_][PR_BN] += b_ - a_;\n        if (!ring) {\n#pragma omp barrier\n        }\n"
      "        a_ = " + M + ";\n        prof[tid_][PR_BAR1] += a_ - b_;\n"),
-    ("#pragma omp for schedule(static)\n        for (int job = 0; job < JOBS; job++)\n"
-     "            run_tile(xp, &pw, y, job / NTILES, job % NTILES * TILE, &ws);\n    }\n",
-     "#pragma omp for schedule(static) nowait\n        for (int job = 0; job < JOBS; job++)\n"
-     "            run_tile(xp, &pw, y, job / NTILES, job % NTILES * TILE, &ws);\n"
+    ("#pragma omp for schedule(static)\n        for (int job = 0; job < JOBS; job++) {\n",
+     "#pragma omp for schedule(static) nowait\n        for (int job = 0; job < JOBS; job++) {\n"),
+    ("            run_tile(&xr, &pw, y, b, job % NTILES * TILE, &ws);\n        }\n    }\n",
+     "            run_tile(&xr, &pw, y, b, job % NTILES * TILE, &ws);\n        }\n"
      "        b_ = " + M + ";\n        prof[tid_][PR_TILES] += b_ - a_;\n        prof_end[tid_] = b_;\n"
      "        prof[tid_][PR_CPU] += prof_now(CLOCK_THREAD_CPUTIME_ID) - c0_;\n    }\n"
      "    {\n        const double t1_ = " + M + ";\n"

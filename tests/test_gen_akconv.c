@@ -208,6 +208,49 @@ Test(gen_akconv, direct_prepared, .timeout = 120)
         gen_check_prepared_case(specs[i], 71 + (uint64_t)i, "direct", 1);
 }
 
+/* Where XP (the padded channels-last copy) is larger than nthreads x 1 MiB,
+ * the direct kernel stages its rows per tile into a ring of about a tile's
+ * rows and 16 more (akconv_direct.c.in, struct xring: row r in slot
+ * r % RING, slots 0 and 1 mirrored after the last for p_conv's 3 rows);
+ * a tile whose samples span more rows than the ring reads a whole-image
+ * copy instead.  Cases with XP of 2.2 MB (the ring at 1 and 2 threads,
+ * each thread its own), 32 and 10 tiles per image, batch 2 (nothing staged
+ * at each image's start): the sweeps' random offsets (the ring of 27 and 47
+ * rows wraps around several times), at stride 2 and grid xy too;
+ * p_conv.bias moving point 0 of every pixel +-40 rows (a span of about 50
+ * rows: the whole-image copy, the tiles before and after it back on the
+ * ring); p_conv's weights scaled so that
+ * the offsets vary over tens of rows from pixel to pixel; points 1 to 3
+ * moved 500 pixels (clamped at all four borders).  (Scaling the weights
+ * further makes the float sums' error in the offsets, ~1e-7 of their
+ * size, move samples enough to exceed TOL_MAX_ABS: not a bug.) */
+Test(gen_akconv, direct_ring_far_samples, .timeout = 120)
+{
+    struct gen_env env = gen_check_env();
+    const struct akc_case cases[] = {
+        {64, 64, 5, 1, 0, "ij", 200, 40},
+        {32, 16, 3, 2, 1, "xy", 260, 64},
+    };
+    const float bias_r0[] = {0.0f, 0.0f, 40.0f, -40.0f, 0.0f, 0.0f};
+    const float bias_far[] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 500.0f};
+    const float wscale[] = {1.0f, 1.0f, 1.0f, 1.0f, 20.0f, 1.0f};
+    for (int i = 0; i < 6; i++) {
+        const struct akc_case c = cases[i == 1];
+        struct gen_case g;
+        akc_setup(&g, &c, 91 + (uint64_t)i);
+        float *p_conv_w = g.ws.ptr[g.ws.wl.n - 2], *p_conv_bias = g.ws.ptr[g.ws.wl.n - 1];
+        p_conv_bias[0] += bias_r0[i];        /* row offset of point 0 */
+        p_conv_bias[1] += bias_far[i];       /* row offset of point 1 */
+        p_conv_bias[c.n + 2] -= bias_far[i]; /* column offset of point 2 */
+        p_conv_bias[c.n + 3] += bias_far[i]; /* column offset of point 3 */
+        for (int64_t j = 0; j < (int64_t)2 * c.n * c.inc * 9; j++)
+            p_conv_w[j] *= wscale[i];
+        gen_case_reference(&g);
+        gen_case_check(&env, &g, "direct", TOL_NMSE, TOL_MAX_ABS);
+        gen_case_free(&g);
+    }
+}
+
 /* 1 when the shared object at so_path holds an instruction on a zmm
  * register (objdump's disassembly), 0 when none, -1 when it cannot tell. */
 static int uses_zmm(const char *so_path)
