@@ -13,6 +13,7 @@
 #define ABLATE_CHAIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ablate_direct.h"
 #include "ablate_winograd4.h"
@@ -214,6 +215,23 @@ static inline void abl_chain_1x1_tile(const struct abl_chain_layer *const *l, in
 #else
     (void)l, (void)nl, (void)w, (void)bufs, (void)hw, (void)bn, (void)half, (void)b, (void)p0, (void)np;
 #endif
+}
+
+/* abl_chain_1x1_tile over n images of pix pixels, ntiles tiles each, as
+ * shared work of the calling OpenMP team (the templates' run_layer splits
+ * a 1x1 layer the same way); the omp for ends in a barrier. */
+static inline void abl_chain_1x1_run(const struct abl_chain_layer *const *l, int nl, const float *const *w,
+                                     float *const *bufs, const float *bn, ptrdiff_t half, int n, int pix,
+                                     int ntiles)
+{
+    const int jobs = n * ntiles;
+#pragma omp for schedule(static)
+    for (int job = 0; job < jobs; job++) {
+        const int tile = job % ntiles, b = job / ntiles;
+        const int p0 = (int)((int64_t)tile * pix / ntiles);
+        const int p1 = (int)((int64_t)(tile + 1) * pix / ntiles);
+        abl_chain_1x1_tile(l, nl, w, bufs, pix, bn, half, b, p0, p1 - p0);
+    }
 }
 
 #endif
