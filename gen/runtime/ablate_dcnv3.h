@@ -221,6 +221,82 @@ ABL_DCN_SPECIALISE int abl_dcn_corners_inside(int gp, int w, const float *restri
     return nout;
 }
 
+#if defined(__AVX512F__) && defined(__AVX512VL__)
+/* abl_dcn_corners_border for `lanes` (16 or 8) points whose coordinates
+ * xs, ys abl_dcn_corners_coords has computed (the border path recomputed
+ * them), written with mask registers: the same clamps, selects and
+ * products lane for lane, so the same bits.  gcc's if-conversion of the
+ * generic loop moved mask registers through general ones and back, 110
+ * instructions a block of 8 points, for a path that half of L13 k 7 g 4's
+ * blocks take (random offsets; docs/modules/perf_deform.md, third Intel
+ * pass).  P the intrinsics' prefix, S its width in bits, V / VI / K the
+ * float, int and mask types. */
+#define ABL_DCN_BORDER_MASKED(P, S, V, VI, K)                                                      \
+    do {                                                                                           \
+        const int wl_ = w > 1 ? w - 2 : 0, hl_ = h > 1 ? h - 2 : 0;                                \
+        const V one = P##_set1_ps(1.0f), zero = P##_setzero_ps();                                  \
+        const V mq = use_mask ? P##_loadu_ps(om + 2 * gp + q0) : one;                              \
+        /* max returns its second operand for a NaN: -2, as the generic clamp */                   \
+        const V x = P##_min_ps(P##_max_ps(P##_loadu_ps(xs), P##_set1_ps(-2.0f)),                   \
+                               P##_set1_ps((float)w + 1.0f));                                      \
+        const V y = P##_min_ps(P##_max_ps(P##_loadu_ps(ys), P##_set1_ps(-2.0f)),                   \
+                               P##_set1_ps((float)h + 1.0f));                                      \
+        const V fx = P##_roundscale_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);              \
+        const V fy = P##_roundscale_ps(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);              \
+        const V lx = P##_sub_ps(x, fx), ly = P##_sub_ps(y, fy);                                    \
+        const VI x0 = P##_cvttps_epi32(fx), y0 = P##_cvttps_epi32(fy);                             \
+        const VI i1 = P##_set1_epi32(1), vw = P##_set1_epi32(w), vh = P##_set1_epi32(h);           \
+        const V vx0 = P##_maskz_mov_ps(P##_cmplt_epu32_mask(x0, vw), P##_sub_ps(one, lx));         \
+        const V vx1 = P##_maskz_mov_ps(P##_cmplt_epu32_mask(P##_add_epi32(x0, i1), vw), lx);       \
+        const V vy0 = P##_maskz_mul_ps(P##_cmplt_epu32_mask(y0, vh), P##_sub_ps(one, ly), mq);     \
+        const V vy1 = P##_maskz_mul_ps(P##_cmplt_epu32_mask(P##_add_epi32(y0, i1), vh), ly, mq);   \
+        const VI z = P##_setzero_si##S();                                                          \
+        const K ltx = P##_cmplt_epi32_mask(x0, z);                                                 \
+        const K gtx = P##_cmpgt_epi32_mask(x0, P##_set1_epi32(wl_));                               \
+        const K lty = P##_cmplt_epi32_mask(y0, z);                                                 \
+        const K gty = P##_cmpgt_epi32_mask(y0, P##_set1_epi32(hl_));                               \
+        /* x0 < 0 keeps only column x0 + 1 (the block's left), x0 > w - 2                          \
+         * only x0 (its right; its left on a one-column map) */                                    \
+        const V ax0 = P##_mask_blend_ps(ltx, w > 1 ? P##_maskz_mov_ps((K)~gtx, vx0) : vx0, vx1);   \
+        const V ax1 = P##_maskz_mov_ps((K)~ltx, w > 1 ? P##_mask_blend_ps(gtx, vx1, vx0)           \
+                                                      : P##_maskz_mov_ps((K)~gtx, vx1));           \
+        const V ay0 = P##_mask_blend_ps(lty, h > 1 ? P##_maskz_mov_ps((K)~gty, vy0) : vy0, vy1);   \
+        const V ay1 = P##_maskz_mov_ps((K)~lty, h > 1 ? P##_mask_blend_ps(gty, vy1, vy0)           \
+                                                      : P##_maskz_mov_ps((K)~gty, vy1));           \
+        const VI bx = P##_min_epi32(P##_max_epi32(x0, z), P##_set1_epi32(wl_));                    \
+        const VI by = P##_min_epi32(P##_max_epi32(y0, z), P##_set1_epi32(hl_));                    \
+        P##_storeu_si##S((void *)(idx + q0), P##_add_epi32(P##_mullo_epi32(by, vw), bx));          \
+        P##_storeu_ps(wt + 0 * gpv + q0, P##_mul_ps(ay0, ax0));                                    \
+        P##_storeu_ps(wt + 1 * gpv + q0, P##_mul_ps(ay0, ax1));                                    \
+        P##_storeu_ps(wt + 2 * gpv + q0, P##_mul_ps(ay1, ax0));                                    \
+        P##_storeu_ps(wt + 3 * gpv + q0, P##_mul_ps(ay1, ax1));                                    \
+        if (!skip)                                                                                 \
+            return 0;                                                                              \
+        const K out = P##_cmp_ps_mask(P##_add_ps(ax0, ax1), zero, _CMP_EQ_OQ) |                    \
+                      P##_cmp_ps_mask(P##_add_ps(ay0, ay1), zero, _CMP_EQ_OQ);                     \
+        P##_storeu_si##S((void *)(keep + q0), P##_maskz_mov_epi32((K)~out, i1));                   \
+        const int below = gp - q0 < lanes ? gp - q0 : lanes; /* lanes with q < gp */               \
+        return __builtin_popcount((unsigned)out & ((1u << below) - 1u));                           \
+    } while (0)
+ABL_DCN_SPECIALISE int abl_dcn_corners_border_masked(int gp, int h, int w,
+                                                     const float *restrict om, int use_mask,
+                                                     int q0, int lanes,
+                                                     const float *restrict xs,
+                                                     const float *restrict ys,
+                                                     int32_t *restrict idx, float *restrict wt,
+                                                     int skip, int32_t *restrict keep)
+{
+    const int gpv = abl_dcn_gpv(gp);
+    if (lanes == 16)
+        ABL_DCN_BORDER_MASKED(_mm512, 512, __m512, __m512i, __mmask16);
+    ABL_DCN_BORDER_MASKED(_mm256, 256, __m256, __m256i, __mmask8);
+}
+#undef ABL_DCN_BORDER_MASKED
+#define ABL_DCN_BORDER_MASKED_OK 1
+#else
+#define ABL_DCN_BORDER_MASKED_OK 0
+#endif
+
 /* The plan of points q0 .. q0 + lanes - 1 (lanes a constant): the inside
  * path where every block lies in the map, else the border path. */
 ABL_DCN_SPECIALISE int abl_dcn_corners_block(int gp, int h, int w, float osc,
@@ -233,8 +309,14 @@ ABL_DCN_SPECIALISE int abl_dcn_corners_block(int gp, int h, int w, float osc,
     float xs[ABL_DCN_PLAN_LANES], ys[ABL_DCN_PLAN_LANES];
     if (abl_dcn_corners_coords(gp, h, w, osc, grid_x, grid_y, om, ph, pw, q0, lanes, xs, ys))
         return abl_dcn_corners_inside(gp, w, om, use_mask, q0, lanes, xs, ys, idx, wt, skip, keep);
+#if ABL_DCN_BORDER_MASKED_OK
+    (void)osc, (void)grid_x, (void)grid_y, (void)ph, (void)pw;
+    return abl_dcn_corners_border_masked(gp, h, w, om, use_mask, q0, lanes, xs, ys, idx, wt, skip,
+                                         keep);
+#else
     return abl_dcn_corners_border(gp, h, w, osc, grid_x, grid_y, om, use_mask, ph, pw, q0, lanes,
                                   idx, wt, skip, keep);
+#endif
 }
 
 ABL_DCN_SPECIALISE int abl_dcn_corners(int gp, int h, int w, float osc, const float *restrict grid_x,

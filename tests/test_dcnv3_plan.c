@@ -1,0 +1,78 @@
+/* tests/test_dcnv3_plan.c — the corner plan's border path written with
+ * AVX-512 mask registers (gen/runtime/ablate_dcnv3.h:
+ * abl_dcn_corners_border_masked) against the generic border path
+ * (abl_dcn_corners_border) it replaces in the kernels, bit for bit.
+ *
+ * The masked path exists only where the kernels are built (-O3
+ * -march=native, AVX-512): the check is a program compiled that way
+ * (tests/header_check.h); skipped without AVX-512. */
+#include <criterion/criterion.h>
+
+#include "header_check.h"
+
+/* Blocks of 16 and of 8 lanes (the tail block), with gp ending inside the
+ * block (lanes past gp are padding, not counted), on 20 x 20, one-column,
+ * one-row, 2 x 2 and 1 x 1 maps; offsets inside, one corner off each side,
+ * wholly outside near and far, huge, +-0 and NaN (a padding point's
+ * garbage); masks with exact zeros; use_mask and skip both ways.  idx,
+ * the four weight rows (memcmp: signed zeros count), keep and the count
+ * must match. */
+static const char PLAN_CHECKER[] =
+    "#include <stdio.h>\n"
+    "#include <string.h>\n"
+    "#include <math.h>\n"
+    "#include \"ablate_dcnv3.h\"\n"
+    "static const float SPECIAL[] = {0.25f, -0.6f, 1.4f, -7.5f, 2.9f, -1.2f, 9.75f, 0.5f, -2.5f,\n"
+    "    6.1f, -3.3f, 1e30f, -1e30f, -0.0f, 0.0f, NAN, -1.0f, 1.0f, 18.5f, -19.0f};\n"
+    "enum { NS = sizeof SPECIAL / sizeof SPECIAL[0], GPMAX = 64, GPV = 64 };\n"
+    "static int check(int gp, int h, int w, int ph, int pw, int use_mask, int skip, int seed) {\n"
+    "    float om[3 * GPMAX + ABL_DCN_OM_SLACK], gx[GPV], gy[GPV];\n"
+    "    for (int i = 0; i < 3 * GPMAX + ABL_DCN_OM_SLACK; i++)\n"
+    "        om[i] = (i + seed) % 3 ? SPECIAL[(i * 7 + seed) % NS] : 2.6f * sinf(0.7f * i + seed);\n"
+    "    for (int q = 0; q < gp; q++) om[2 * gp + q] = q % 5 == 1 ? 0.0f : 0.3f + 0.01f * q;\n"
+    "    for (int q = 0; q < GPV; q++) { gx[q] = (float)(q % 3 - 1); gy[q] = (float)(q / 3 % 3 - 1); }\n"
+    "    const int gpv = abl_dcn_gpv(gp);\n"
+    "    int bad = 0;\n"
+    "    for (int q0 = 0; q0 < gp; q0 += ABL_DCN_PLAN_LANES) {\n"
+    "        const int lanes = gp - q0 <= ABL_DCN_PLAN_TAIL ? ABL_DCN_PLAN_TAIL : ABL_DCN_PLAN_LANES;\n"
+    "        int32_t idx[GPV], keep[GPV], idx_b[GPV], keep_b[GPV];\n"
+    "        float wt[4 * GPV], wt_b[4 * GPV], xs[16], ys[16];\n"
+    "        memset(idx, 0, sizeof idx); memset(keep, 0, sizeof keep); memset(wt, 0, sizeof wt);\n"
+    "        memcpy(idx_b, idx, sizeof idx); memcpy(keep_b, keep, sizeof keep); memcpy(wt_b, wt, sizeof wt);\n"
+    "        abl_dcn_corners_coords(gp, h, w, 1.0f, gx, gy, om, ph, pw, q0, lanes, xs, ys);\n"
+    "        const int n = abl_dcn_corners_border_masked(gp, h, w, om, use_mask, q0, lanes, xs, ys,\n"
+    "                                                    idx, wt, skip, keep);\n"
+    "        const int n_b = abl_dcn_corners_border(gp, h, w, 1.0f, gx, gy, om, use_mask, ph, pw, q0,\n"
+    "                                               lanes, idx_b, wt_b, skip, keep_b);\n"
+    "        bad |= n != n_b || memcmp(idx, idx_b, sizeof idx) || memcmp(keep, keep_b, sizeof keep)\n"
+    "               || memcmp(wt, wt_b, sizeof wt);\n"
+    "        if (bad) {\n"
+    "            printf(\"gp %d map %d x %d pixel (%d, %d) mask %d skip %d seed %d block %d differs\\n\",\n"
+    "                   gp, h, w, ph, pw, use_mask, skip, seed, q0);\n"
+    "            return 1;\n"
+    "        }\n"
+    "    }\n"
+    "    (void)gpv;\n"
+    "    return 0;\n"
+    "}\n"
+    "int main(void) {\n"
+    "    static const int MAPS[][2] = {{20, 20}, {1, 7}, {7, 1}, {2, 2}, {1, 1}, {40, 3}};\n"
+    "    int bad = 0;\n"
+    "    for (int m = 0; m < 6; m++)\n"
+    "        for (int seed = 0; seed < 23; seed++) {\n"
+    "            const int h = MAPS[m][0], w = MAPS[m][1], ph = seed * 5 % h, pw = seed * 3 % w;\n"
+    "            bad |= check(36, h, w, ph, pw, 1, 1, seed) | check(49, h, w, ph, pw, 1, 1, seed);\n"
+    "            bad |= check(64, h, w, ph, pw, seed & 1, seed >> 1 & 1, seed);\n"
+    "            bad |= check(20, h, w, ph, pw, 0, 1, seed) | check(9, h, w, ph, pw, 1, 0, seed);\n"
+    "        }\n"
+    "    return bad;\n"
+    "}\n";
+
+Test(dcnv3_plan, border_masked_same_bits, .timeout = 120)
+{
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx512f"))
+        cr_skip_test("no AVX-512 on this CPU");
+    cr_assert_eq(run_header_checker(PLAN_CHECKER), 0,
+                 "abl_dcn_corners_border_masked differs from abl_dcn_corners_border (stdout)");
+}
