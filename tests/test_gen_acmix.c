@@ -232,6 +232,21 @@ Test(gen_acmix, bands_many_threads, .timeout = 120)
         check_threads(&env, "auto", &c[i], 930 + (uint64_t)i, 5);
 }
 
+/* Case C (number i) renders VARIANT by bands, 3 input rows per projection
+ * tile: the schedule the two band tests below are about. */
+static void expect_bands_of_3_rows(const struct gen_env *env, const struct acm_case *c,
+                                   const char *variant, int i)
+{
+    char err[ERR_MAX];
+    struct args a = acm_args(c);
+    struct shape4 in = {c->batch, c->cin, c->h, c->w};
+    char *src = gen_render_script(env, "acmix", &a, in, variant, err, sizeof err);
+    cr_assert_not_null(src, "%s", err);
+    cr_expect_not_null(strstr(src, "TILE_ROWS = 3,"), "case %d: not 3 rows per tile", i);
+    cr_expect_not_null(strstr(src, "BANDS = 1,"), "case %d: not by bands", i);
+    free(src);
+}
+
 /* By bands, each projection tile of TILE_ROWS input rows goes through the
  * thread's scratch tile into q and the padded k, v planes: 256 channels at
  * width 64 give TILE_ROWS = 3 (gen/acmix.lua tile_rows), so a band has
@@ -244,15 +259,8 @@ Test(gen_acmix, tiles_in_band, .timeout = 120)
     struct gen_env env = test_env();
     const struct acm_case c[] = {{8, 256, 7, 4, 1, 16, 64, 1}, {8, 256, 5, 8, 2, 16, 64, 2}};
     const char *variants[] = {"fold", "split"};
-    char err[ERR_MAX];
     for (int i = 0; i < 2; i++) {
-        struct args a = acm_args(&c[i]);
-        struct shape4 in = {c[i].batch, c[i].cin, c[i].h, c[i].w};
-        char *src = gen_render_script(&env, "acmix", &a, in, variants[i], err, sizeof err);
-        cr_assert_not_null(src, "%s", err);
-        cr_expect_not_null(strstr(src, "TILE_ROWS = 3,"), "case %d: not 3 rows per tile", i);
-        cr_expect_not_null(strstr(src, "BANDS = 1,"), "case %d: not by bands", i);
-        free(src);
+        expect_bands_of_3_rows(&env, &c[i], variants[i], i);
         check_threads(&env, variants[i], &c[i], 940 + (uint64_t)i, 3);
     }
 }
@@ -278,13 +286,7 @@ Test(gen_acmix, stream_in_band, .timeout = 120)
     for (int i = 0; i < 3; i++) {
         struct acm_data d;
         struct gen_kernel k;
-        struct args a = acm_args(&c[i]);
-        struct shape4 in = {c[i].batch, c[i].cin, c[i].h, c[i].w};
-        char *src = gen_render_script(&env, "acmix", &a, in, variants[i], err, sizeof err);
-        cr_assert_not_null(src, "%s", err);
-        cr_expect_not_null(strstr(src, "TILE_ROWS = 3,"), "case %d: not 3 rows per tile", i);
-        cr_expect_not_null(strstr(src, "BANDS = 1,"), "case %d: not by bands", i);
-        free(src);
+        expect_bands_of_3_rows(&env, &c[i], variants[i], i);
         check_threads(&env, variants[i], &c[i], 1000 + (uint64_t)i, 4);
         acm_setup(&d, &c[i], 1000 + (uint64_t)i, 1.0f);
         cr_assert_eq(gen_build(&env, &d.a, d.in, variants[i], &k, err, sizeof err), GEN_OK, "%s",
