@@ -1,7 +1,7 @@
 -- experiments/akconv_params.lua — what AKConv's num_param costs, layer by
 -- layer, against the Conv(k=3, s=2) it replaces in YOLOv8n (seed 000).
 --
--- Run: make sweep EXP=akconv_params        (about 10 minutes on 2 cores)
+-- Run: make sweep EXP=akconv_params        (long: with every peer, 16 shards spanned 86 min on 2 cores: docs/peers.md)
 --      make sweep EXP=akconv_params QUICK=1 (a minute: fewer values, short timing)
 local yolo = require "yolov8n_shapes"
 
