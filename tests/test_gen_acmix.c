@@ -232,19 +232,31 @@ Test(gen_acmix, bands_many_threads, .timeout = 120)
         check_threads(&env, "auto", &c[i], 930 + (uint64_t)i, 5);
 }
 
-/* Case C (number i) renders VARIANT by bands, 3 input rows per projection
- * tile: the schedule the two band tests below are about. */
-static void expect_bands_of_3_rows(const struct gen_env *env, const struct acm_case *c,
-                                   const char *variant, int i)
+/* Case C rendered as VARIANT holds each of the strings WANT[0 .. n - 1]
+ * (what the generator chose: schedule, tile rows, fold, chunk width);
+ * case number i in the messages. */
+static void expect_rendered(const struct gen_env *env, const struct acm_case *c,
+                            const char *variant, const char *const *want, int n, int i)
 {
     char err[ERR_MAX];
     struct args a = acm_args(c);
     struct shape4 in = {c->batch, c->cin, c->h, c->w};
     char *src = gen_render_script(env, "acmix", &a, in, variant, err, sizeof err);
     cr_assert_not_null(src, "%s", err);
-    cr_expect_not_null(strstr(src, "TILE_ROWS = 3,"), "case %d: not 3 rows per tile", i);
-    cr_expect_not_null(strstr(src, "BANDS = 1,"), "case %d: not by bands", i);
+    for (int k = 0; k < n; k++)
+        cr_expect_not_null(strstr(src, want[k]),
+                           "case %d (%d channels, head %d, stride %d, WO %d): no \"%s\"", i, c->c,
+                           c->head, c->stride, c->w, want[k]);
     free(src);
+}
+
+/* Case C (number i) renders VARIANT by bands, 3 input rows per projection
+ * tile: the schedule the two band tests below are about. */
+static void expect_bands_of_3_rows(const struct gen_env *env, const struct acm_case *c,
+                                   const char *variant, int i)
+{
+    static const char *const want[] = {"TILE_ROWS = 3,", "BANDS = 1,"};
+    expect_rendered(env, c, variant, want, 2, i);
 }
 
 /* By bands, each projection tile of TILE_ROWS input rows goes through the
@@ -316,16 +328,8 @@ Test(gen_acmix, auto_splits_at_tie)
                                  {14, 14, 3, 7, 2, 16, 16, 1}, {8, 8, 3, 1, 1, 8, 8, 1}};
     const char *want[] = {"FOLD = 0,", "FOLD = 1,", "FOLD = 0,", "FOLD = 1,", "FOLD = 0,",
                           "FOLD = 1,"};
-    char err[ERR_MAX];
-    for (int i = 0; i < 6; i++) {
-        struct args a = acm_args(&c[i]);
-        struct shape4 in = {c[i].batch, c[i].cin, c[i].h, c[i].w};
-        char *src = gen_render_script(&env, "acmix", &a, in, "auto", err, sizeof err);
-        cr_assert_not_null(src, "%s", err);
-        cr_expect_not_null(strstr(src, want[i]), "case %d (head %d, stride %d): no \"%s\"", i,
-                           c[i].head, c[i].stride, want[i]);
-        free(src);
-    }
+    for (int i = 0; i < 6; i++)
+        expect_rendered(&env, &c[i], "auto", &want[i], 1, i);
 }
 
 /* Logits hundreds apart (input standard deviation 6): the softmax takes
@@ -353,15 +357,8 @@ Test(gen_acmix, schedule_by_shape)
     const struct acm_case c[] = {
         {64, 64, 7, 4, 1, 80, 80, 1}, {128, 128, 7, 4, 1, 40, 40, 1}, {256, 256, 7, 4, 1, 20, 20, 1}};
     const char *want[] = {"BANDS = 1,", "BANDS = 1,", "BANDS = 0,"};
-    char err[ERR_MAX];
-    for (int i = 0; i < 3; i++) {
-        struct args a = acm_args(&c[i]);
-        struct shape4 in = {c[i].batch, c[i].cin, c[i].h, c[i].w};
-        char *src = gen_render_script(&env, "acmix", &a, in, "auto", err, sizeof err);
-        cr_assert_not_null(src, "%s", err);
-        cr_expect_not_null(strstr(src, want[i]), "%d channels: no \"%s\"", c[i].c, want[i]);
-        free(src);
-    }
+    for (int i = 0; i < 3; i++)
+        expect_rendered(&env, &c[i], "auto", &want[i], 1, i);
 }
 
 /* Chunks of 16 columns (a zmm on a CPU with full-rate AVX-512) where they
@@ -381,15 +378,8 @@ Test(gen_acmix, wide_chunks, .timeout = 120)
                                       {8, 8, 3, 1, 1, 8, 8, 1}};
     const char *want[] = {"#define ACM_WIDE 1", "#define ACM_WIDE 1", "#define ACM_WIDE 0",
                           "#define ACM_WIDE 0", "#define ACM_WIDE 0"};
-    char err[ERR_MAX];
-    for (int i = 0; i < 5; i++) {
-        struct args a = acm_args(&shapes[i]);
-        struct shape4 in = {shapes[i].batch, shapes[i].cin, shapes[i].h, shapes[i].w};
-        char *src = gen_render_script(&env, "acmix", &a, in, "auto", err, sizeof err);
-        cr_assert_not_null(src, "%s", err);
-        cr_expect_not_null(strstr(src, want[i]), "WO %d: no \"%s\"", shapes[i].w, want[i]);
-        free(src);
-    }
+    for (int i = 0; i < 5; i++)
+        expect_rendered(&env, &shapes[i], "auto", &want[i], 1, i);
     const struct acm_case c[] = {
         {16, 32, 7, 4, 1, 12, 44, 2}, {8, 16, 5, 2, 2, 10, 28, 1}, {8, 8, 3, 1, 1, 9, 8, 2}};
     const char *variants[] = {"auto", "fold", "split"};
