@@ -23,7 +23,7 @@ local round_up = U.round_up
 local clamp = U.clamp
 local cdouble = U.cdouble
 
-local M = { version = 3, variants = { "gemm", "direct" }, sweep_variants = { "gemm" } }
+local M = { version = 4, variants = { "gemm", "direct" }, sweep_variants = { "gemm" } }
 
 -- Tuning knobs of the gemm schedule (see tile_plan).
 M.tuning = U.gemm_tuning
@@ -94,9 +94,17 @@ local function workspace_plan(g, with_panel)
   -- TILE pixels starting at a row's last column spans 1 + ceil((TILE - 1) / WO))
   g.WS_S2D = g.WS_COL + panel
   local s2d = 0
-  if g.DIRECT == 3 then
+  if g.DIRECT == 3 or g.DIRECT == 4 then
     g.S2D_ROWS = math.min(g.HO, 1 + (g.TILE + g.WO - 2) // g.WO)
+  end
+  if g.DIRECT == 3 then
     s2d = round_up(g.C1 * (4 * g.S2D_ROWS + 2) * g.WO, 16)
+  elseif g.DIRECT == 4 then
+    -- the tile's rows of the space-to-depth copy and one above and below
+    -- (abl_focus_floats), then the weights in the 3x3 layout
+    s2d = round_up(4 * g.C1 * (g.S2D_ROWS + 2) * g.WO, 16)
+    g.WS_WF = g.WS_S2D + s2d
+    s2d = s2d + round_up(g.C2 * g.KDIM, 16)
   end
   g.WS_FLOATS = g.WS_S2D + s2d
   g.PANEL_KIB = string.format("%.0f", g.KDIM * (g.TILE or 0) * 4 / 1024)
@@ -115,13 +123,18 @@ end
 -- copy (generator v3) ahead of the in-row stride-2 kernel (abl_direct2_tile,
 -- even lanes of 32-float windows) too, by 6-15 % at YOLOv8n/s layers 0, 1
 -- and 3 (output widths 320, 160, 80), so that kernel is no longer chosen
--- here (the dynamic convs still use it).
+-- here (the dynamic convs still use it).  YOLOv5's 6x6 stride-2 pad-2 stem
+-- (DIRECT 4) is a 3x3 stride-1 conv on the space-to-depth copy of its input
+-- (4 C1 channels; runtime/ablate_direct.h abl_focus_tile), copied per tile
+-- as DIRECT 3 does; even input sizes only.
 local function direct_plan(g)
   if g.G ~= 1 or g.C2 % 8 ~= 0 or g.D ~= 1 then return end
   if g.S == 1 and g.K % 2 == 1 and g.K <= 3 and g.P == g.K // 2 then
     g.DIRECT, g.DIRECT_WHY = 1, "AVX-512: register-blocked direct conv, stride 1"
   elseif g.S == 2 and g.K == 3 and g.P == 1 then
     g.DIRECT, g.DIRECT_WHY = 3, "AVX-512: register-blocked direct conv on a space-to-depth copy, 3x3 stride 2"
+  elseif g.S == 2 and g.K == 6 and g.P == 2 and g.H % 2 == 0 and g.W % 2 == 0 then
+    g.DIRECT, g.DIRECT_WHY = 4, "AVX-512: 6x6 stride 2 as a 3x3 direct conv on a space-to-depth copy"
   end
 end
 

@@ -73,6 +73,28 @@ Test(gen_conv, yolo_64_128_s2_batch3) { check_conv("c1=64 c2=128 k=3 s=2", SHAPE
  * per image (TILE 512 at 128 input channels), the second starting mid row,
  * each copying its own slab of rows; batch 2 */
 Test(gen_conv, s2d_tiles_mid_row) { check_conv("c1=128 c2=16 k=3 s=2", SHAPE(2, 128, 49, 47), "gemm"); }
+/* YOLOv5's 6x6 stride-2 pad-2 stem as a 3x3 conv on a space-to-depth copy
+ * (gen/conv.lua DIRECT 4, abl_focus_tile; a build without AVX-512 takes
+ * the im2col path at run time, abl_focus_ok): one tile per image per thread with the second
+ * starting mid row (11 x 9 output, 2 threads), several tiles per image
+ * (65 x 33 output: TILE < 2145 pixels) with 3 blocks of 8 output channels,
+ * batch 2; odd input sizes take the im2col path (checked the same way). */
+static void expect_focus(const char *spec, struct shape4 in, int want)
+{
+    struct gen_env env = gen_check_env();
+    char err[ERR_MAX];
+    struct args a = conv_args(spec);
+    char *src = gen_render_script(&env, "conv", &a, in, "gemm", err, sizeof err);
+    cr_assert_not_null(src, "%s", err);
+    cr_expect_eq(strstr(src, "abl_focus_tile(") != NULL, want, "%s %dx%d: abl_focus_tile %s", spec,
+                 in.h, in.w, want ? "missing" : "present");
+    free(src);
+    check_conv(spec, in, "gemm");
+}
+
+Test(gen_conv, focus_k6_s2_mid_row) { expect_focus("c1=3 c2=16 k=6 s=2 p=2", SHAPE(1, 3, 22, 18), 1); }
+Test(gen_conv, focus_k6_s2_tiles_batch2) { expect_focus("c1=4 c2=24 k=6 s=2 p=2", SHAPE(2, 4, 130, 66), 1); }
+Test(gen_conv, focus_k6_s2_odd_gemm) { expect_focus("c1=3 c2=16 k=6 s=2 p=2", SHAPE(1, 3, 15, 13), 0); }
 Test(gen_conv, direct_dense) { check_conv("c1=8 c2=16 k=3 s=2", SHAPE(1, 8, 9, 12), "direct"); }
 Test(gen_conv, direct_groups) { check_conv("c1=8 c2=12 k=3 s=1 g=2 d=2", SHAPE(2, 8, 9, 7), "direct"); }
 Test(gen_conv, direct_depthwise) { check_conv("c1=16 c2=16 k=5 s=2 g=16", SHAPE(1, 16, 12, 10), "direct"); }
@@ -117,6 +139,7 @@ static void check_exact(const char *spec, struct shape4 in, const char *variant)
 
 Test(gen_conv_exact, k3_s2) { check_exact("c1=16 c2=24 k=3 s=2 act=0 bn_eps=0", SHAPE(2, 16, 13, 11), "gemm"); }
 Test(gen_conv_exact, k1) { check_exact("c1=32 c2=16 k=1 s=1 act=0 bn_eps=0", SHAPE(1, 32, 9, 9), "gemm"); }
+Test(gen_conv_exact, focus) { check_exact("c1=3 c2=16 k=6 s=2 p=2 act=0 bn_eps=0", SHAPE(2, 3, 14, 10), "gemm"); }
 Test(gen_conv_exact, direct) { check_exact("c1=8 c2=8 k=3 s=1 g=2 act=0 bn_eps=0", SHAPE(1, 8, 9, 9), "direct"); }
 
 /* ------------------------------------------------------------ harness */

@@ -27,6 +27,8 @@
  *                    convs make the copy in the pass that takes the means)
  *   abl_s2d_split_rows  the copy of the rows one tile reads (the Conv row:
  *                    each thread copies its own tile's slab)
+ *   abl_focus_ok, abl_focus_weights, abl_focus_tile  6 x 6 stride 2 pad 2
+ *                    (YOLOv5's stem) as 3 x 3 stride 1 on a space-to-depth copy
  */
 #ifndef ABLATE_DIRECT_H
 #define ABLATE_DIRECT_H
@@ -538,6 +540,87 @@ static inline void abl_direct2s_tile(const float *xs, int ho, int wo, int cin, i
     (void)xs, (void)ho, (void)wo, (void)cin, (void)cout, (void)wt, (void)y, (void)ldy;
     (void)scale, (void)shift, (void)act, (void)p0, (void)np;
 #endif
+}
+
+/* ---- 6 x 6 stride 2 pad 2 (YOLOv5's stem Conv, 3 -> 16 at 640 x 640) as
+ * a 3 x 3 stride-1 pad-1 conv on the space-to-depth copy S of its input:
+ *   S[4c + 2py + px][i][j] = x[c][2i + py][2j + px]
+ * Output (oy, ox) reads input rows 2oy - 2 .. 2oy + 3, which are S rows
+ * oy - 1 .. oy + 1 (tap ty, parity py: row 2 (oy - 1 + ty) + py), and the
+ * same for columns; so with the weights
+ *   wf[o][4c + 2py + px][ty][tx] = w[o][c][2ty + py][2tx + px]
+ * abl_direct_tile's register blocks run as they are, on 4 cin channels,
+ * where im2col + sgemm copied every input pixel nine times into a panel
+ * and ran an M = 16 sgemm (35-37 % of the sgemm roof on the Intel Xeon,
+ * docs/baseline.md).  The padding of 2 is S's padding of 1, so the masks
+ * are the stride-1 ones.  Even h and w only: S's grid is then the output's
+ * (YOLO sizes are multiples of 32; other sizes take the gemm path). */
+
+/* 1 when a Conv of kernel k, stride s, pad p, dilation d, groups, cout on
+ * an h x w input can take abl_focus_tile on this build. */
+static inline int abl_focus_ok(int k, int s, int p, int d, int groups, int cout, int h, int w)
+{
+#ifdef __AVX512F__
+    return k == 6 && s == 2 && p == 2 && d == 1 && groups == 1 && cout % ABL_DIRECT_MR == 0 &&
+           h % 2 == 0 && w % 2 == 0;
+#else
+    (void)k, (void)s, (void)p, (void)d, (void)groups, (void)cout, (void)h, (void)w;
+    return 0;
+#endif
+}
+
+/* wf (cout x 4 cin x 3 x 3, abl_direct_tile's layout) from the Conv's
+ * (cout, cin, 6, 6) weights wt. */
+static inline void abl_focus_weights(int cout, int cin, const float *wt, float *wf)
+{
+    for (int o = 0; o < cout; o++)
+        for (int c = 0; c < cin; c++)
+            for (int py = 0; py < 2; py++)
+                for (int px = 0; px < 2; px++)
+                    for (int ty = 0; ty < 3; ty++)
+                        for (int tx = 0; tx < 3; tx++)
+                            wf[(((ptrdiff_t)o * 4 * cin + 4 * c + 2 * py + px) * 3 + ty) * 3 + tx] =
+                                wt[(((ptrdiff_t)o * cin + c) * 6 + 2 * ty + py) * 6 + 2 * tx + px];
+}
+
+/* Floats of the copy of `rows` rows of S (4 cin planes of rows x w / 2). */
+static inline ptrdiff_t abl_focus_floats(int cin, int rows, int w)
+{
+    return (ptrdiff_t)4 * cin * rows * (w / 2);
+}
+
+/* Rows r0 .. r1 - 1 of S from the cin planes of x (h x w), planes
+ * (r1 - r0) x w / 2 apart. */
+static inline void abl_focus_rows(const float *x, int cin, int h, int w, int r0, int r1, float *s)
+{
+    const int wo = w / 2;
+    const ptrdiff_t plane = (ptrdiff_t)(r1 - r0) * wo;
+    for (int c = 0; c < cin; c++)
+        for (int py = 0; py < 2; py++) {
+            float *ev = s + (4 * c + 2 * py) * plane, *od = ev + plane;
+            for (int i = r0; i < r1; i++)
+                abl_s2d_row(x + ((ptrdiff_t)c * h + 2 * i + py) * w, w, wo,
+                            ev + (ptrdiff_t)(i - r0) * wo, od + (ptrdiff_t)(i - r0) * wo);
+        }
+}
+
+/* Output pixels p0 .. p0 + np - 1 (flattened h/2 x w/2) of a 6 x 6
+ * stride-2 pad-2 Conv (abl_focus_ok) on x (cin planes of h x w), every
+ * output channel, y output channel 0 (planes ldy apart), wf from
+ * abl_focus_weights; slab: abl_focus_floats(cin, rows + 2, w) floats,
+ * rows the most output rows the tile spans.  The tile's S rows and the
+ * one above and below (those inside the image: the masks take the
+ * padding) are copied into slab and run as an image of those rows. */
+static inline void abl_focus_tile(const float *x, int cin, int h, int w, int cout, const float *wf,
+                                  float *y, ptrdiff_t ldy, const float *scale, const float *shift,
+                                  int act, int p0, int np, float *slab)
+{
+    const int ho = h / 2, wo = w / 2;
+    const int i0 = p0 / wo, i1 = (p0 + np - 1) / wo + 1; /* the tile's output rows */
+    const int r0 = i0 > 0 ? i0 - 1 : 0, r1 = i1 < ho ? i1 + 1 : ho;
+    abl_focus_rows(x, cin, h, w, r0, r1, slab);
+    abl_direct_tile(slab, r1 - r0, wo, 4 * cin, cout, 3, wf, y + (ptrdiff_t)r0 * wo, ldy, scale,
+                    shift, act, p0 - r0 * wo, np);
 }
 
 #endif
