@@ -7,7 +7,7 @@
 -- templates/detect_v5_gemm.c.in.
 local C = require "chain"
 
-local M = { version = 1, variants = { "gemm" } }
+local M = { version = 2, variants = { "gemm" } }
 
 function M.render(cfg, variant)
   local a, int = cfg.args, C.int

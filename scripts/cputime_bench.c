@@ -84,6 +84,23 @@ static int bench_prepare(struct bench_kernel *k, const char *arg)
     return 1;
 }
 
+/* Floats of the input: one map, or for the heads (Detect, DetectV5: one
+ * input per level, channels ch0..ch3, each level half the size of the one
+ * before) the levels' maps one after another, as their kernels read them. */
+static int64_t input_floats(const struct instance *m)
+{
+    static const char *const ch[] = {"ch0", "ch1", "ch2", "ch3"};
+    const struct shape4 i = m->in;
+    if (strncmp(m->op->name, "Detect", 6) != 0)
+        return (int64_t)i.n * i.c * i.h * i.w;
+    int64_t n = 0;
+    for (int l = 0, h = i.h, w = i.w; l < 4 && arg_geti(&m->args, ch[l]) > 0; l++) {
+        n += (int64_t)i.n * arg_geti(&m->args, ch[l]) * h * w;
+        h = (h + 1) / 2, w = (w + 1) / 2;
+    }
+    return n;
+}
+
 /* Parses "MODULE k=v ... @variant", builds the kernel and its buffers. */
 static int bench_setup(struct bench_kernel *k, const char *arg, int nthreads, int reps,
                        const struct gen_env *env, uint64_t seed)
@@ -129,8 +146,8 @@ static int bench_setup(struct bench_kernel *k, const char *arg, int nthreads, in
     }
     if (plus && !bench_prepare(k, arg))
         return -1;
-    const struct shape4 i = k->inst.in, o = k->inst.out;
-    const int64_t nx = (int64_t)i.n * i.c * i.h * i.w, ny = (int64_t)o.n * o.c * o.h * o.w;
+    const struct shape4 o = k->inst.out;
+    const int64_t nx = input_floats(&k->inst), ny = (int64_t)o.n * o.c * o.h * o.w;
     k->x = buf_alloc(nx);
     k->y = buf_alloc(ny);
     k->work = buf_alloc(k->gk.info->workspace_floats * nthreads);
