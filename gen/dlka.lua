@@ -31,7 +31,8 @@ local OFF_MPAD_MAX, OFF_PMAX, PAD_MAX = 128, 6, 9
 -- Pixels per 1x1/offset tile: the 7x7 column panel (C * 49 floats per
 -- pixel) near 1 MiB so it stays in L2 for its sgemm; at least two tiles
 -- per image when it has 64 pixels, so two threads share a batch-1 forward.
-M.tuning = { panel_bytes = 1024 * 1024, min_tile = 32, max_tile = 1024, dcn_tile_floats = 32768 }
+M.tuning = { panel_bytes = 1024 * 1024, min_tile = 32, max_tile = 1024, dcn_tile_floats = 32768,
+             dcn_layer_tile_floats = 65536 }
 
 local function tile(c, pix)
   local t = clamp(M.tuning.panel_bytes // (4 * c * 49), M.tuning.min_tile, M.tuning.max_tile)
@@ -52,11 +53,19 @@ local function proj_tile(c, pix)
   return math.max(1, (pix + nt - 1) // nt)
 end
 
--- DCNv3 rows per tile: gen/dcnv3.lua's rule (the x1/core tile about 32k
--- floats, at least 4 tiles, rows spread evenly over an even count).
-local function dcn_rows(n, c, h, w)
-  return DCN.rows_per_tile(n, c, h, w, M.tuning.dcn_tile_floats)
+-- DCNv3 rows per tile of one layer of gp = G k^2 points: gen/dcnv3.lua's
+-- rule (at least 4 tiles, rows spread evenly over an even count) with the
+-- tile's x1 (c floats a pixel) AND its offsets and mask (3 gp floats a
+-- pixel) about dcn_layer_tile_floats together.  The sampler reads both the
+-- tile's offsets and the corners of the shared xp (h w c) in random order;
+-- sized by x1 alone (32k floats) dcnv3_lka's 7x7 layer at L17 had 10 rows
+-- of 588 offsets-and-mask floats a pixel, a 1.9 MB tile beside xp's 0.8 MB
+-- in a 2 MiB L2, and every corner came from L3 (docs/modules/perf_deform.md,
+-- third Intel pass: -13 % CPU time at L17, the same bits).
+local function dcn_rows(n, c, h, w, gp)
+  return DCN.rows_per_tile(n, c + 3 * gp, h, w, M.tuning.dcn_layer_tile_floats)
 end
+M.dcn_rows = dcn_rows -- tests/test_dlka_gen.c
 
 -- The DCNv3 layers of a variant: kernel, dilation (pad = dil (k - 1) / 2).
 local DCN_LAYERS = { blog = { { 3, 1 }, { 3, 1 } }, dcnv3_lka = { { 5, 1 }, { 7, 3 } } }
@@ -106,7 +115,6 @@ function M.attention(variant, n, c, h, w, gen_variant)
   end
   assert(DCN_LAYERS[variant], "deformable_LKA_Attention: unknown variant " .. tostring(variant))
   assert(c % GROUP == 0, "deformable_LKA_Attention: channels must be divisible by group 4")
-  local tr = dcn_rows(n, c, h, w)
   -- conv1 folded into the last layer's output_proj (abl_dlka_fold_floats)
   local fold = round_up(c * c, 16) + round_up(c, 16)
   A.EXTRA_SHARED, A.PRIV, A.DCN, A.PREP = 0, round_up(c * A.TILE, 16), {}, fold
@@ -114,6 +122,7 @@ function M.attention(variant, n, c, h, w, gen_variant)
     -- as abl_dcn_shared_floats / abl_dcn_priv_floats + abl_dlka_dw_cl_floats +
     -- abl_dcn_om_tile_floats (ablate_dlka_dcnv3.h)
     local gp = GROUP * kd[1] * kd[1]
+    local tr = dcn_rows(n, c, h, w, gp) -- each layer its own tiles
     A.DCN[i] = string.format("{%d, %d, %d, %d, %d, %d, %d, %d, %d}", n, c, h, w, kd[1], kd[2], GROUP,
                              tr, DCN.skip_outside(kd[1], kd[2], h, w))
     A.EXTRA_SHARED = math.max(A.EXTRA_SHARED, round_up(n * pix * c, 16))

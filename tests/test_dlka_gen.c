@@ -162,3 +162,46 @@ Test(gen_c3_dlka, prepared, .timeout = 120)
     check_prepared("C3_DCNv3_DLKA c1=24 c2=32 variant=dcnv3_lka h=7 w=12 batch=2", 77, "fused");
     check_prepared("C3_DCNv3_DLKA c1=6 c2=8 variant=official h=8 w=9", 78, "im2col");
 }
+
+/* gen/dlka.lua's dcn_rows(n, c, h, w, gp): a DCNv3 layer's rows per tile
+ * with its offsets and mask (3 gp floats a pixel) counted beside x1 (c),
+ * about 64k floats together, so that the tile's offsets stay in L2 beside
+ * the shared xp the sampler reads (docs/modules/perf_deform.md, third
+ * Intel pass).  Sized by x1 alone every layer at L17 had 10 rows. */
+static int dcn_rows(lua_State *L, int n, int c, int h, int w, int gp)
+{
+    lua_getfield(L, -1, "dcn_rows");
+    const int args[5] = {n, c, h, w, gp};
+    for (int i = 0; i < 5; i++)
+        lua_pushinteger(L, args[i]);
+    cr_assert_eq(lua_pcall(L, 5, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
+    const int tr = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return tr;
+}
+
+Test(gen_dlka, dcn_rows_count_offsets)
+{
+    lua_State *L = gen_check_require("dlka");
+    cr_expect_eq(dcn_rows(L, 1, 32, 80, 80, 100), 2);  /* dcnv3_lka L17, 5 x 5: 80 x 332 a row */
+    cr_expect_eq(dcn_rows(L, 1, 32, 80, 80, 196), 1);  /* 7 x 7: 80 x 620 a row, 1.9 MB at 10 */
+    cr_expect_eq(dcn_rows(L, 1, 64, 40, 40, 196), 2);  /* L20 / L13, 7 x 7 */
+    cr_expect_eq(dcn_rows(L, 1, 128, 20, 20, 196), 2); /* L23: 4 rows, 5 tiles -> 10 x 2 (10 + 10) */
+    cr_expect_eq(dcn_rows(L, 1, 32, 80, 80, 36), 5);   /* blog L17: 80 x 140 a row */
+    lua_close(L);
+}
+
+/* The two layers of one attention on tiles of different heights (each
+ * layer's own dcn_rows): 8 x 80 at 32 channels gives the 5 x 5 layer
+ * tiles of 2 rows and the 7 x 7 one tiles of 1 row; 24 x 20 at 16, batch
+ * 2, gives 8 and 5 (the priv sized by the larger of the two layers).  A
+ * C3 block (the attention's end fused into the second layer's 1-row
+ * tiles) and the prepared path. */
+Test(gen_dlka, dcnv3_layers_own_tiles, .timeout = 120)
+{
+    check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=8 w=80", 83);
+    check("deformable_LKA_Attention d_model=16 variant=dcnv3_lka h=24 w=20 batch=2", 84);
+    check("C3_DCNv3_DLKA c1=16 c2=64 variant=dcnv3_lka h=8 w=80", 85);
+    check_prepared("deformable_LKA_Attention d_model=16 variant=dcnv3_lka h=24 w=20 batch=2", 86,
+                   "fused");
+}
