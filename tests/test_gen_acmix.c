@@ -279,8 +279,8 @@ Test(gen_acmix, tiles_in_band, .timeout = 120)
 
 /* By bands each image's band is a stream (acmix_gemm.c.in stream_band):
  * a projection tile of TILE_ROWS input rows, then the conv branch and the
- * attention of the output rows whose windows that completes; the HALO rows
- * other bands read are projected before the barrier.  kernel_att 11 and 9
+ * attention of the output rows whose windows that completes (the rows of
+ * other bands they read waited for: bands_without_barrier).  kernel_att 11 and 9
  * (HALO 5 and 4) with TILE_ROWS 3 (256 channels at width 64): each output
  * row waits on rows one or two tiles further down, stripes that are no
  * multiple of the pass's two rows, stride 2, batch 2, bands shorter than
@@ -313,6 +313,66 @@ Test(gen_acmix, stream_in_band, .timeout = 120)
         free(y1);
         gen_unload(&k);
         acm_free(&d);
+    }
+}
+
+/* By bands there is no barrier (acmix_gemm.c.in by_bands): each thread
+ * publishes how many rows of its band it has projected and waits for the
+ * other bands' counts before the rows whose windows reach into them; with
+ * two threads band 0 streams upwards from the bands' common edge.  The
+ * source renders no barrier and the up-stream; then one workspace for
+ * calls at 5, 2, 3, 4 and 2 threads in turn (the counts of the call
+ * before are left in it: each call must reset them, or a wait passes on
+ * the last call's count), fold (every thread waits for the other threads'
+ * rows of the folded weights) and split, batch 2 (counts across images),
+ * stride 1 and 2, TILE_ROWS 3 so the up-stream has several tiles: each
+ * output bit for bit the 1-thread one. */
+Test(gen_acmix, bands_without_barrier, .timeout = 120)
+{
+    struct gen_env env = test_env();
+    openblas_set_num_threads(1);
+    const struct acm_case c[] = {{8, 256, 9, 4, 1, 20, 64, 2}, {8, 256, 5, 2, 2, 18, 64, 2}};
+    const char *variants[] = {"fold", "split"};
+    const int threads[] = {5, 2, 3, 4, 2};
+    char err[ERR_MAX];
+    for (int i = 0; i < 2; i++) {
+        static const char *const want[] = {"streams_up(tid, nt)", "wait_rows("};
+        expect_bands_of_3_rows(&env, &c[i], variants[i], i);
+        expect_rendered(&env, &c[i], variants[i], want, 2, i);
+        struct args a = acm_args(&c[i]);
+        struct shape4 in = {c[i].batch, c[i].cin, c[i].h, c[i].w};
+        char *src = gen_render_script(&env, "acmix", &a, in, variants[i], err, sizeof err);
+        cr_assert_not_null(src, "%s", err);
+        cr_expect_null(strstr(src, "omp barrier"), "case %d: a barrier in the kernel", i);
+        free(src);
+        for (int v = 0; v < 2; v++) {
+            struct acm_data d;
+            struct gen_kernel k;
+            acm_setup(&d, &c[i], 1100 + (uint64_t)i, 1.0f);
+            cr_assert_eq(gen_build(&env, &d.a, d.in, variants[v], &k, err, sizeof err), GEN_OK,
+                         "%s", err);
+            float *y1 = acm_run(&k, &d, 1);
+            const int64_t nws = k.info->workspace_floats * 5;
+            float *ws = aligned_alloc(64, ((size_t)nws * sizeof(float) + 63) / 64 * 64 + 64);
+            float *y = malloc(sizeof(float) * (size_t)d.ny);
+            cr_assert(ws && y);
+            for (int64_t j = 0; j < nws; j++)
+                ws[j] = NAN;
+            for (int r = 0; r < 5; r++) {
+                for (int64_t j = 0; j < d.ny; j++)
+                    y[j] = NAN;
+                k.forward((const float *const *)d.w, d.x, y, ws, threads[r]);
+                cr_expect_eq(memcmp(y, y1, sizeof(float) * (size_t)d.ny), 0,
+                             "case %d %s, call %d (%d threads): not the 1-thread output bit for "
+                             "bit",
+                             i, variants[v], r, threads[r]);
+            }
+            free(ws);
+            free(y);
+            free(y1);
+            gen_unload(&k);
+            acm_free(&d);
+        }
     }
 }
 
