@@ -161,11 +161,23 @@ end
 -- inc 32 num_param 6, within 3 % either way at inc >= 64, num_param >= 3;
 -- vectors won only where OFFP = 2N (num_param 4: inc 32 1.07, inc 64
 -- 0.97-0.99).  HSUM = 2 gives those choices (the rows within 3 % excepted).
+--
+-- Full-rate AVX-512 (Intel: ABL_AVX512_FULL_RATE, ablate_gen.h) issues a
+-- ymm FMA in the slot of a zmm one, so there the vectors cost 9 INC x
+-- OFFP / 8 when OFFP is not a multiple of 16 (vectors of 8), not half
+-- that: the one row that changes is 2N = OFFP = 8 (num_param 4), dots
+-- there too (PCV_DOT_FR; the template picks by the compiler's target).
+-- Measured (Intel Xeon, 1 thread, phase timers, L3 32->64 @160²): p_conv
+-- 432 us at num_param 4 as vectors against 245 / 381 us at 3 / 5 as dots
+-- (docs/modules/perf_akconv.md, third Intel pass).
 local PCV_DOT_HSUM = 2
 local function pconv_dot_plan(s)
-  local vec = 9 * s.C * (s.OFFP <= 8 and 0.5 or s.OFFP / 16)
+  local ok = s.C % 16 == 0 and 2 * s.N <= 12
   local dot = 2 * s.N * (9 * s.C / 16 + PCV_DOT_HSUM)
-  s.PCV_DOT = (s.C % 16 == 0 and 2 * s.N <= 12 and dot < 0.93 * vec) and 1 or 0
+  local vec_hr = 9 * s.C * (s.OFFP <= 8 and 0.5 or s.OFFP / 16)
+  local vec_fr = 9 * s.C * (s.OFFP % 16 == 0 and s.OFFP / 16 or s.OFFP / 8)
+  s.PCV_DOT = (ok and dot < 0.93 * vec_hr) and 1 or 0
+  s.PCV_DOT_FR = (ok and dot < 0.93 * vec_fr) and 1 or 0
   s.PCV_DOT_P = clamp(24 // (2 * s.N), 1, 8)
 end
 
@@ -180,10 +192,20 @@ end
 -- num_param 2, L5 num_param 1) or 2-3 % slower (L16 num_param 1), at
 -- K = 128-384 10-40 % slower (L7, L19): there the channels-in-lanes
 -- micro-kernel with its L1 weight blocks is the better product, and the
--- transposing epilogue is a small part.
+-- transposing epilogue is a small part.  With full-rate AVX-512 (Intel,
+-- COL_NCHW_FR; the template picks by the compiler's target) K = 64 too:
+-- there the transposing epilogue, writing y (1.6 MB at L3) out of L2
+-- through 8 x 8 transposes, costs more against the product (Intel Xeon,
+-- akconv_ab, with this pass's p_conv changes on both sides: L3 num_param
+-- 2 0.94-0.95x the time at 1 thread, 0.90-0.91x at 2; L16 num_param 1
+-- 0.86-0.91x, 0.86-0.89x; K = 96 and up no faster or slower: L3 num_param
+-- 3 and 5, L16 num_param 5 1.01-1.16x; docs/modules/perf_akconv.md, third
+-- Intel pass).
 local COL_NCHW_MAX_K = 32
+local COL_NCHW_MAX_K_FR = 64
 local function col_nchw_plan(s)
   s.COL_NCHW = (s.N * s.C <= COL_NCHW_MAX_K) and 1 or 0
+  s.COL_NCHW_FR = (s.N * s.C <= COL_NCHW_MAX_K_FR) and 1 or 0
 end
 
 local function direct_plan(s)

@@ -167,8 +167,26 @@ Test(gen_akconv, direct_pconv_dot, .timeout = 120)
         {32, 40, 3, 1, 0, "xy", 9, 8},
         {16, 16, 6, 2, 1, "ij", 11, 12},
     };
-    check_direct_path(cases, 5, 41, "#if defined(__AVX512F__) && 1\n#define PCV_DOT 1\n",
+    check_direct_path(cases, 5, 41, "#define PCV_DOT_FR 1\n#define PCV_DOT_HR 1\n",
                       "p_conv not as dots");
+}
+
+/* p_conv as dots where 2N = OFFP = 8 (num_param 4, inc a multiple of 16):
+ * the vectors of 8 cost half a zmm FMA each at half rate (Zen 4: vectors
+ * kept there) but a whole one at full rate (Intel: dots,
+ * PCV_DOT_FR; docs/modules/perf_akconv.md, third Intel pass).  Dots of 8
+ * offsets are a block of 3 pixels x 8 sums, the weights not in registers
+ * (3 x 8 + 8 + 1 > 32); pixel blocks that do not divide the tile, both
+ * grids and strides.  On a full-rate machine the parity check runs the
+ * dots; on Zen 4, the vectors. */
+Test(gen_akconv, direct_pconv_dot_full_rate, .timeout = 120)
+{
+    const struct akc_case cases[] = {
+        {32, 24, 4, 2, 0, "ij", 13, 11},
+        {64, 16, 4, 1, 1, "xy", 9, 10},
+    };
+    check_direct_path(cases, 2, 45, "#define PCV_DOT_FR 1\n#define PCV_DOT_HR 0\n",
+                      "num_param 4: p_conv not as dots at full rate, or as dots at half rate");
 }
 
 /* The column conv written straight into NCHW y (gen/akconv.lua
@@ -185,8 +203,23 @@ Test(gen_akconv, direct_col_nchw, .timeout = 120)
         {16, 20, 2, 1, 1, "xy", 13, 11},
         {8, 9, 3, 2, 1, "ij", 17, 23},
     };
-    check_direct_path(cases, 3, 51, "#if defined(__AVX512F__) && 1\n#define COL_NCHW 1\n",
+    check_direct_path(cases, 3, 51, "#define COL_NCHW_FR 1\n#define COL_NCHW_HR 1\n",
                       "column conv not into NCHW");
+}
+
+/* The column conv into NCHW y at K = num_param x inc = 64 with full-rate
+ * AVX-512 only (COL_NCHW_FR; docs/modules/perf_akconv.md, third Intel
+ * pass): num_param 2 x inc 32 and num_param 1 x inc 64, two tiles per
+ * image and a last pixel block cut by the tile's end, outputs not a
+ * multiple of 8 (a last register block of 4), both grids. */
+Test(gen_akconv, direct_col_nchw_full_rate, .timeout = 120)
+{
+    const struct akc_case cases[] = {
+        {32, 64, 2, 2, 0, "ij", 62, 60},
+        {64, 20, 1, 1, 1, "xy", 13, 11},
+    };
+    check_direct_path(cases, 2, 55, "#define COL_NCHW_FR 1\n#define COL_NCHW_HR 0\n",
+                      "K = 64: column conv not into NCHW at full rate, or into it at half rate");
 }
 
 /* The direct kernel's prepared path (ablate_kernel.h): the packed weights

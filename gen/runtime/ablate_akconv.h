@@ -80,6 +80,34 @@ static inline void abl_akc_col_nchw(const float *restrict st_t, ptrdiff_t ldst, 
     }
 }
 
+/* Sixteen horizontal sums at once: lane 4 (k % 4) + k / 4 of the result is
+ * the sum of v[k]'s 16 lanes (abl_akc_hsum16_lane), added in the order of
+ * _mm512_reduce_add_ps (lane i + lane i+8, then i + i+4, i + i+2, i + i+1),
+ * so each sum is bit-identical to that intrinsic's.  15 adds and 30
+ * shuffles for 16 sums, against 4 adds and 5 extracts or shuffles per sum
+ * one at a time (AKConv's p_conv as dot products: 2N sums per pixel). */
+static inline __m512 abl_akc_hsum16(const __m512 v[16])
+{
+    __m512 s[8], u[4], w[2];
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; j++) /* [v 2j: lanes i + i+8 | v 2j+1: lanes i + i+8] */
+        s[j] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * j], v[2 * j + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_shuffle_f32x4(v[2 * j], v[2 * j + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) /* quarter m: v 4j + m, lanes i + i+4 of the above */
+        u[j] = _mm512_add_ps(_mm512_shuffle_f32x4(s[2 * j], s[2 * j + 1], _MM_SHUFFLE(2, 0, 2, 0)),
+                             _mm512_shuffle_f32x4(s[2 * j], s[2 * j + 1], _MM_SHUFFLE(3, 1, 3, 1)));
+#pragma GCC unroll 2
+    for (int j = 0; j < 2; j++) /* quarter m: [v 8j+m: 2 sums | v 8j+4+m: 2 sums] */
+        w[j] = _mm512_add_ps(_mm512_shuffle_ps(u[2 * j], u[2 * j + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_shuffle_ps(u[2 * j], u[2 * j + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+    return _mm512_add_ps(_mm512_shuffle_ps(w[0], w[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                         _mm512_shuffle_ps(w[0], w[1], _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+/* The lane of abl_akc_hsum16's result that holds the sum of v[k]. */
+static inline int abl_akc_hsum16_lane(int k) { return 4 * (k % 4) + k / 4; }
+
 /* row[o] = SiLU(row[o] * scale[o] + shift[o]) for o < n: BN + SiLU along
  * one pixel's output channels (the channels-in-lanes epilogue). */
 static inline void abl_akc_bn_silu_row(float *row, int n, const float *scale, const float *shift)
