@@ -491,7 +491,7 @@ static inline void abl_dlka_deform_layer(struct abl_dlka_geom g, const float *wt
         const int np = abl_dlka_tile_start(g, job % g.ntiles + 1) - p0;
         const float *xb = xpad + b * pimg;
         if (g.offsets == ABL_DLKA_DIRECT)
-            abl_off_tile(og, xb, wpk, bpad, p0, np, (int *)idx, off);
+            abl_off_tile(og, xb, src + b * img, wpk, bpad, p0, np, (int *)idx, off);
         else
             abl_dlka_offsets_tile(g.c, g.h, g.w, k, pad, dil, src + b * img, wt_off, b_off, p0,
                                   np, col, off);
