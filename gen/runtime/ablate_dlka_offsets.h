@@ -298,9 +298,8 @@ enum { ABL_OFF_LSEG = 4 }; /* row segments of 16 pixels at a time: 4 x left chai
  * planar source x (c x h x w) with masked loads (zeros outside the map,
  * where the chunks read the padding); the weights wpk[(tap c + ch) mpad +
  * m0 + o] broadcast from abl_off_pack's contiguous copy of them (wl,
- * after the packed weights: read from the mpad-wide rows, every (tap,
- * channel) was a cache line of its own, and the path took 1.5 ms at L17
- * instead of 0.5).  The same values as a wider chunk's lanes gave (a tap
+ * after the packed weights: in the mpad-wide rows every (tap, channel)
+ * is a cache line of its own).  The same values as a wider chunk's lanes gave (a tap
  * the chunks skip for a block of pixels adds an exact zero here). */
 static inline void abl_off_left(struct abl_off_geom g, const float *x, const float *wpk,
                                 const float *bpad, int mpad, int m0, int left, int p0, int np,
@@ -309,7 +308,8 @@ static inline void abl_off_left(struct abl_off_geom g, const float *x, const flo
     const int kk = g.k * g.k;
     const ptrdiff_t pix = (ptrdiff_t)g.h * g.w;
     for (int t = 0; t < np;) {
-        int s0[ABL_OFF_LSEG], len[ABL_OFF_LSEG], oy[ABL_OFF_LSEG], ox[ABL_OFF_LSEG], ns = 0;
+        int s0[ABL_OFF_LSEG] = {0}, len[ABL_OFF_LSEG] = {0}, oy[ABL_OFF_LSEG] = {0};
+        int ox[ABL_OFF_LSEG] = {0}, ns = 0; /* segments past ns: zeros, masked off below */
         for (; ns < ABL_OFF_LSEG && t < np; ns++) { /* each segment within one row */
             const int pp = p0 + t, row_left = g.w - pp % g.w;
             s0[ns] = t;
