@@ -32,13 +32,27 @@ local OFF_MPAD_MAX, OFF_PMAX, PAD_MAX = 128, 6, 9
 -- pixel) near 1 MiB so it stays in L2 for its sgemm; at least two tiles
 -- per image when it has 64 pixels, so two threads share a batch-1 forward.
 M.tuning = { panel_bytes = 1024 * 1024, min_tile = 32, max_tile = 1024, dcn_tile_floats = 32768,
-             dcn_layer_tile_floats = 65536 }
+             dcn_layer_tile_floats = 65536, direct_tile = 1024 }
 
 local function tile(c, pix)
   local t = clamp(M.tuning.panel_bytes // (4 * c * 49), M.tuning.min_tile, M.tuning.max_tile)
   t = math.min(round_up(t, 16), pix)
   if pix >= 64 and t > (pix + 1) // 2 then t = (pix + 1) // 2 end
   return math.max(1, t)
+end
+
+-- Pixels per tile of the official variant with direct offset convs: no
+-- column panel to keep in L2, and each tile streams both offset convs'
+-- packed weights once (the 7x7's 49 c x 112 floats: 2.8 MB at 128
+-- channels, past L2), so tiles up to direct_tile pixels, an even number of
+-- equal ones (two threads share a batch-1 forward).  The panel rule's
+-- 48-pixel tiles at L23 (20 x 20, 128 channels) streamed the weights 9
+-- times a call; 2 tiles of 200: the block 8.8 -> 7.8 ms, 1 thread, Intel
+-- Xeon (docs/modules/perf_deform.md, third Intel pass).
+local function direct_tile(pix)
+  local nt = (pix + M.tuning.direct_tile - 1) // M.tuning.direct_tile
+  if pix >= 64 and nt % 2 == 1 then nt = nt + 1 end
+  return math.max(1, (pix + nt - 1) // nt)
 end
 
 -- Pixels per tile of the DCNv3 variants' 1x1 convs (proj_1, conv1,
@@ -94,7 +108,8 @@ function M.attention(variant, n, c, h, w, gen_variant)
   local pix = h * w
   local A = { KIND = variant == "official" and "official" or "dcnv3",
               OFFSETS = assert(M.OFFSETS[gen_variant or "fused"]) }
-  A.TILE = A.KIND == "official" and tile(c, pix) or proj_tile(c, pix)
+  A.TILE = A.KIND ~= "official" and proj_tile(c, pix)
+    or A.OFFSETS == "ABL_DLKA_DIRECT" and direct_tile(pix) or tile(c, pix)
   A.NTILES = (pix + A.TILE - 1) // A.TILE
   A.ACT = round_up(n * c * pix, 16)
   -- the attention's tensors in the shared head: u, a0 and, official only,
@@ -104,11 +119,13 @@ function M.attention(variant, n, c, h, w, gen_variant)
   if A.KIND == "official" then
     -- as abl_dlka_extra_shared_floats / abl_dlka_priv_floats: the source
     -- channels last, padded, and the packed offset weights (shared); the
-    -- column panel, offset tile, plan, a c x tile tile, the transposed
-    -- depthwise weights (private)
+    -- column panel (direct offset convs: the sampler's c x tile
+    -- accumulator only, abl_dlka_col_floats), offset tile, plan, a c x tile
+    -- tile, the transposed depthwise weights (private)
     A.EXTRA_SHARED = round_up(n * (h + 2 * PAD_MAX) * (w + 2 * PAD_MAX) * c, 16)
       + 49 * c * OFF_MPAD_MAX + OFF_MPAD_MAX
-    A.PRIV = round_up(c * 49 * A.TILE + (A.TILE + OFF_PMAX) * OFF_MPAD_MAX + 8 * A.TILE
+    local col = c * A.TILE * (A.OFFSETS == "ABL_DLKA_DIRECT" and 1 or 49)
+    A.PRIV = round_up(col + (A.TILE + OFF_PMAX) * OFF_MPAD_MAX + 8 * A.TILE
       + c * A.TILE + 49 * c, 16)
     A.PREP = official_layer_prep(c, 5) + official_layer_prep(c, 7) -- abl_dlka_official_prep_floats
     return A

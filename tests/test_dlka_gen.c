@@ -58,6 +58,18 @@ Test(gen_dlka, official_avx2_build, .timeout = 300)
     cr_assert_eq(unsetenv("ABLATE_GEN_MARCH"), 0);
 }
 
+/* The deformable depthwise conv one pixel at a time (abl_dlka_deform_tile_px,
+ * channels a multiple of the vector width): 144 channels are a block of 8
+ * vectors of 16 in registers, then one more; 1155 pixels make two tiles of
+ * the direct offset convs' size (up to 1024 pixels, an even count: one
+ * per thread at 2 threads), each starting mid-row. */
+Test(gen_dlka, official_pixel_sampler, .timeout = 180)
+{
+    check("deformable_LKA_Attention d_model=144 variant=official h=9 w=11", 67);
+    check("deformable_LKA_Attention d_model=32 variant=official h=33 w=35", 68);
+    check("C3_DCNv3_DLKA c1=32 c2=64 variant=official h=12 w=10 batch=2", 69);
+}
+
 Test(gen_dlka, official_im2col, .timeout = 120)
 {
     gen_check_variant("deformable_LKA_Attention d_model=5 variant=official h=7 w=9 batch=2", 58,

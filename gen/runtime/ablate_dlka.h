@@ -166,6 +166,186 @@ static inline void abl_dlka_deform_tile(int c, int h, int w, int ws, int k, int 
     abl_transpose(acc, c, y + p0, hw, np, c); /* back to c x h x w; the tile is in L2 */
 }
 
+/* The same conv, one pixel at a time, for the direct offset conv's
+ * pixel-major offsets (off[t][mpad]: a pixel's 2 k^2 offsets contiguous)
+ * and c a multiple of ABL_DLKA_VW.  Per pixel, abl_dlka_plan_px plans all
+ * k^2 points in one vector loop (the same values as abl_dlka_plan, point by
+ * point), then each block of up to ABL_DLKA_NV channel vectors sums the
+ * points in registers: per point 4 corner loads and 4 multiply-adds a
+ * vector plus the depthwise weight, no accumulator load and store.  The
+ * point-major abl_dlka_deform_tile kept acc[t][c] in memory (a load and a
+ * store per vector and point) and planned each point with scalar branches;
+ * at L17 (32 channels) its two samplers took 2.7 + 4.2 ms of a 30 ms block
+ * on the Intel Xeon of the third Intel pass (docs/modules/perf_deform.md).
+ * Same sums in the same order: bit-identical to abl_dlka_deform_tile. */
+#ifdef __AVX512F__
+enum { ABL_DLKA_VW = 16 };
+typedef float abl_dlka_vf __attribute__((vector_size(64), aligned(4)));
+#else
+enum { ABL_DLKA_VW = 8 };
+typedef float abl_dlka_vf __attribute__((vector_size(32), aligned(4)));
+#endif
+enum { ABL_DLKA_NV = 8, ABL_DLKA_KK_MAX = 64 };
+
+/* Where a pixel's plan lies: corner q of point p at idx[q][p] (an offset
+ * in pixels into the padded plane) with weight wts[q][p]. */
+struct abl_dlka_pxplan {
+    int idx[4][ABL_DLKA_KK_MAX] __attribute__((aligned(64)));
+    float wts[4][ABL_DLKA_KK_MAX] __attribute__((aligned(64)));
+};
+
+/* abl_dlka_plan's values for pixel (oh, ow) and every point q < kk, the
+ * corner indices scaled by c (float offsets into the channels-last plane):
+ * d the pixel's offsets (point q's row offset at d[2q], column at
+ * d[2q + 1]), fi / fj: (float)(i dil) and (float)(j dil) of point q = i k
+ * + j, 0 up to whole vectors.  (float)(oh - pad) + fi[q] is exact (small
+ * integers): the same float as abl_dlka_plan's (float)(oh - pad + i dil);
+ * the weights are the same products, so the plan is the same bits. */
+static inline void abl_dlka_plan_px(int h, int w, int ws, int c, int oh, int ow, int pad, int kk,
+                                    const float *restrict fi, const float *restrict fj,
+                                    const float *restrict d, struct abl_dlka_pxplan *restrict pl)
+{
+#ifdef __AVX512F__
+    /* 16 points a step, branch-free: abl_dlka_plan's tests as masks */
+    const __m512 by = _mm512_set1_ps((float)(oh - pad)), bx = _mm512_set1_ps((float)(ow - pad));
+    const __m512 hf = _mm512_set1_ps((float)h), wf = _mm512_set1_ps((float)w);
+    const __m512 m1 = _mm512_set1_ps(-1.0f), one = _mm512_set1_ps(1.0f);
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    const __m512i zero = _mm512_setzero_si512(), hm1 = _mm512_set1_epi32(h - 1);
+    const __m512i wm1 = _mm512_set1_epi32(w - 1), vws = _mm512_set1_epi32(ws);
+    const __m512i vc = _mm512_set1_epi32(c), vwsc = _mm512_set1_epi32(ws * c);
+    for (int q = 0; q < kk; q += 16) {
+        const int n2 = 2 * (kk - q); /* offsets left from d + 2q */
+        const __mmask16 lo = n2 >= 16 ? 0xffff : (__mmask16)((1u << n2) - 1);
+        const __mmask16 hi = n2 >= 32 ? 0xffff : n2 <= 16 ? 0 : (__mmask16)((1u << (n2 - 16)) - 1);
+        const __m512 d0 = _mm512_maskz_loadu_ps(lo, d + 2 * q);
+        const __m512 d1 = _mm512_maskz_loadu_ps(hi, d + 2 * q + 16);
+        const __m512 y = _mm512_add_ps(_mm512_add_ps(by, _mm512_loadu_ps(fi + q)),
+                                       _mm512_permutex2var_ps(d0, even, d1));
+        const __m512 x = _mm512_add_ps(_mm512_add_ps(bx, _mm512_loadu_ps(fj + q)),
+                                       _mm512_permutex2var_ps(d0, odd, d1));
+        /* ordered compares: false for NaN, as the scalar tests */
+        const __mmask16 in = _mm512_cmp_ps_mask(y, m1, _CMP_GT_OQ) &
+                             _mm512_cmp_ps_mask(y, hf, _CMP_LT_OQ) &
+                             _mm512_cmp_ps_mask(x, m1, _CMP_GT_OQ) &
+                             _mm512_cmp_ps_mask(x, wf, _CMP_LT_OQ);
+        const __m512 yc = _mm512_maskz_mov_ps(in, y), xc = _mm512_maskz_mov_ps(in, x);
+        const __m512 fy = _mm512_floor_ps(yc), fx = _mm512_floor_ps(xc);
+        const __m512 ly = _mm512_sub_ps(yc, fy), lx = _mm512_sub_ps(xc, fx);
+        const __m512 ly1 = _mm512_sub_ps(one, ly), lx1 = _mm512_sub_ps(one, lx);
+        const __m512i y0 = _mm512_cvttps_epi32(fy), x0 = _mm512_cvttps_epi32(fx);
+        /* inside: y0 >= -1 and y0 <= h - 1, so only one bound each can fail */
+        const __mmask16 vy0 = in & _mm512_cmpge_epi32_mask(y0, zero);
+        const __mmask16 vy1 = in & _mm512_cmplt_epi32_mask(y0, hm1);
+        const __mmask16 vx0 = _mm512_cmpge_epi32_mask(x0, zero);
+        const __mmask16 vx1 = _mm512_cmplt_epi32_mask(x0, wm1);
+        const __m512i i0 = _mm512_mullo_epi32(
+            _mm512_add_epi32(_mm512_mullo_epi32(y0, vws), x0), vc);
+        _mm512_store_si512(pl->idx[0] + q, _mm512_maskz_mov_epi32(vy0 & vx0, i0));
+        _mm512_store_si512(pl->idx[1] + q, _mm512_maskz_mov_epi32(vy0 & vx1, _mm512_add_epi32(i0, vc)));
+        _mm512_store_si512(pl->idx[2] + q, _mm512_maskz_mov_epi32(vy1 & vx0, _mm512_add_epi32(i0, vwsc)));
+        _mm512_store_si512(pl->idx[3] + q, _mm512_maskz_mov_epi32(
+                                               vy1 & vx1, _mm512_add_epi32(i0, _mm512_add_epi32(vwsc, vc))));
+        _mm512_store_ps(pl->wts[0] + q, _mm512_maskz_mov_ps(vy0 & vx0, _mm512_mul_ps(ly1, lx1)));
+        _mm512_store_ps(pl->wts[1] + q, _mm512_maskz_mov_ps(vy0 & vx1, _mm512_mul_ps(ly1, lx)));
+        _mm512_store_ps(pl->wts[2] + q, _mm512_maskz_mov_ps(vy1 & vx0, _mm512_mul_ps(ly, lx1)));
+        _mm512_store_ps(pl->wts[3] + q, _mm512_maskz_mov_ps(vy1 & vx1, _mm512_mul_ps(ly, lx)));
+    }
+#else
+    for (int q = 0; q < kk; q++) { /* abl_dlka_plan's loop, one point */
+        const float y = ((float)(oh - pad) + fi[q]) + d[2 * q];
+        const float x = ((float)(ow - pad) + fj[q]) + d[2 * q + 1];
+        for (int r = 0; r < 4; r++) {
+            pl->idx[r][q] = 0;
+            pl->wts[r][q] = 0.0f;
+        }
+        if (!(y > -1.0f && y < (float)h && x > -1.0f && x < (float)w))
+            continue; /* also NaN */
+        const float fy = floorf(y), fx = floorf(x), ly = y - fy, lx = x - fx;
+        const int y0 = (int)fy, x0 = (int)fx;
+        const float cw[4] = {(1 - ly) * (1 - lx), (1 - ly) * lx, ly * (1 - lx), ly * lx};
+        for (int r = 0; r < 4; r++) {
+            const int yy = y0 + r / 2, xx = x0 + r % 2;
+            if (yy >= 0 && yy < h && xx >= 0 && xx < w) {
+                pl->idx[r][q] = (yy * ws + xx) * c;
+                pl->wts[r][q] = cw[r];
+            }
+        }
+    }
+#endif
+}
+
+/* at[0 .. NV vectors) = sum over points q < kk of wt_t[q c ..] * (the 4
+ * corners' weighted sum), channels from xc (xcl + c0) and wd (wt_t + c0). */
+static inline __attribute__((always_inline)) void
+abl_dlka_px_sum(const int NV, int c, int kk, const float *restrict xc, const float *restrict wd,
+                const struct abl_dlka_pxplan *restrict pl, float *restrict at)
+{
+    abl_dlka_vf acc[ABL_DLKA_NV];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++)
+        acc[v] = (abl_dlka_vf){0};
+    for (int q = 0; q < kk; q++) {
+        const float *s0 = xc + pl->idx[0][q], *s1 = xc + pl->idx[1][q];
+        const float *s2 = xc + pl->idx[2][q], *s3 = xc + pl->idx[3][q];
+        const float w0 = pl->wts[0][q], w1 = pl->wts[1][q], w2 = pl->wts[2][q], w3 = pl->wts[3][q];
+        const float *wq = wd + (ptrdiff_t)q * c;
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++) {
+            const int o = v * ABL_DLKA_VW;
+            acc[v] += *(const abl_dlka_vf *)(wq + o) *
+                      (w0 * *(const abl_dlka_vf *)(s0 + o) + w1 * *(const abl_dlka_vf *)(s1 + o) +
+                       w2 * *(const abl_dlka_vf *)(s2 + o) + w3 * *(const abl_dlka_vf *)(s3 + o));
+        }
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++)
+        *(abl_dlka_vf *)(at + v * ABL_DLKA_VW) = acc[v];
+}
+
+/* Whether abl_dlka_deform_tile_px applies: pixel-major offsets (ps 1) and
+ * whole channel vectors. */
+static inline int abl_dlka_px_ok(int c, int k, ptrdiff_t ps)
+{
+    return ps == 1 && c % ABL_DLKA_VW == 0 && k * k <= ABL_DLKA_KK_MAX;
+}
+
+/* abl_dlka_deform_tile's arguments (ps = 1: point q's offsets of pixel t at
+ * off[t os + 2q], off[t os + 2q + 1]); acc: np x c scratch. */
+static inline void abl_dlka_deform_tile_px(int c, int h, int w, int ws, int k, int pad, int dil,
+                                           const float *restrict xcl, const float *off,
+                                           ptrdiff_t os, const float *restrict wt_t, int p0,
+                                           int np, float *restrict acc, float *restrict y)
+{
+    const int kk = k * k;
+    float fi[ABL_DLKA_KK_MAX] = {0}, fj[ABL_DLKA_KK_MAX] = {0};
+    for (int q = 0; q < kk; q++) {
+        fi[q] = (float)(q / k * dil);
+        fj[q] = (float)(q % k * dil);
+    }
+    struct abl_dlka_pxplan pl;
+    for (int t = 0; t < np; t++) {
+        const int oh = (p0 + t) / w, ow = (p0 + t) % w;
+        abl_dlka_plan_px(h, w, ws, c, oh, ow, pad, kk, fi, fj, off + t * os, &pl);
+        float *at = acc + (ptrdiff_t)t * c;
+        for (int c0 = 0; c0 < c; c0 += ABL_DLKA_NV * ABL_DLKA_VW) {
+            const int nv = (c - c0) / ABL_DLKA_VW < ABL_DLKA_NV ? (c - c0) / ABL_DLKA_VW : ABL_DLKA_NV;
+            switch (nv) { /* constant trip counts: the accumulators stay in registers */
+            case 1: abl_dlka_px_sum(1, c, kk, xcl + c0, wt_t + c0, &pl, at + c0); break;
+            case 2: abl_dlka_px_sum(2, c, kk, xcl + c0, wt_t + c0, &pl, at + c0); break;
+            case 3: abl_dlka_px_sum(3, c, kk, xcl + c0, wt_t + c0, &pl, at + c0); break;
+            case 4: abl_dlka_px_sum(4, c, kk, xcl + c0, wt_t + c0, &pl, at + c0); break;
+            case 5: abl_dlka_px_sum(5, c, kk, xcl + c0, wt_t + c0, &pl, at + c0); break;
+            case 6: abl_dlka_px_sum(6, c, kk, xcl + c0, wt_t + c0, &pl, at + c0); break;
+            case 7: abl_dlka_px_sum(7, c, kk, xcl + c0, wt_t + c0, &pl, at + c0); break;
+            default: abl_dlka_px_sum(8, c, kk, xcl + c0, wt_t + c0, &pl, at + c0); break;
+            }
+        }
+    }
+    abl_transpose(acc, c, y + p0, (ptrdiff_t)h * w, np, c);
+}
+
 /* The batch and tiling of one attention; tensors of one image are c x h x w
  * (pixel tiles [tile * h w / ntiles, (tile + 1) h w / ntiles)). */
 struct abl_dlka_geom {
@@ -186,19 +366,25 @@ struct abl_dlka_io {
     ptrdiff_t res2_img;
 };
 
-/* Private floats per thread: column panel (c 49 tile, im2col only; also
- * the deformable conv's np x c accumulator), offsets (the direct conv's
- * tile + its blocking's spare rows, ABL_OFF_MPAD_MAX wide; im2col's 98
- * tile fit), plan (8 tile), one c x tile tile, the transposed depthwise
- * weights (49 c). */
+/* Private floats per thread: column panel (c 49 tile, im2col only; with
+ * direct offset convs only the deformable conv's np x c accumulator, c
+ * tile), offsets (the direct conv's tile + its blocking's spare rows,
+ * ABL_OFF_MPAD_MAX wide; im2col's 98 tile fit), plan (8 tile), one c x
+ * tile tile, the transposed depthwise weights (49 c).  gen/dlka.lua
+ * computes the same. */
+static inline ptrdiff_t abl_dlka_col_floats(int c, int tile, enum abl_dlka_offsets o)
+{
+    return (ptrdiff_t)c * tile * (o == ABL_DLKA_DIRECT ? 1 : 49);
+}
+
 static inline ptrdiff_t abl_dlka_off_floats(int tile)
 {
     return (ptrdiff_t)(tile + ABL_OFF_PMAX) * ABL_OFF_MPAD_MAX;
 }
 
-static inline ptrdiff_t abl_dlka_priv_floats(int c, int tile)
+static inline ptrdiff_t abl_dlka_priv_floats(int c, int tile, enum abl_dlka_offsets o)
 {
-    ptrdiff_t f = (ptrdiff_t)c * 49 * tile + abl_dlka_off_floats(tile) + 8 * tile +
+    ptrdiff_t f = abl_dlka_col_floats(c, tile, o) + abl_dlka_off_floats(tile) + 8 * tile +
                   (ptrdiff_t)c * tile + 49 * c;
     return (f + 15) / 16 * 16;
 }
@@ -284,7 +470,8 @@ static inline void abl_dlka_deform_layer(struct abl_dlka_geom g, const float *wt
     float *wpk = shared + abl_dlka_extra_shared_floats(g.n, g.c, g.h, g.w) -
                  (ptrdiff_t)49 * g.c * ABL_OFF_MPAD_MAX - ABL_OFF_MPAD_MAX;
     float *bpad = wpk + (ptrdiff_t)49 * g.c * ABL_OFF_MPAD_MAX;
-    float *col = priv, *off = col + (ptrdiff_t)g.c * 49 * tile, *idx = off + abl_dlka_off_floats(tile);
+    float *col = priv, *off = col + abl_dlka_col_floats(g.c, tile, g.offsets);
+    float *idx = off + abl_dlka_off_floats(tile);
     const float *wt_t = idx + 8 * tile + (ptrdiff_t)g.c * tile;
     if (prep) {
         const struct abl_dlka_layer_pk p = abl_dlka_layer_pk_at(g.c, k, (float *)prep);
@@ -304,11 +491,17 @@ static inline void abl_dlka_deform_layer(struct abl_dlka_geom g, const float *wt
         const int np = abl_dlka_tile_start(g, job % g.ntiles + 1) - p0;
         const float *xb = xpad + b * pimg;
         if (g.offsets == ABL_DLKA_DIRECT)
-            abl_off_tile(og, xb, wpk, bpad, p0, np, (int *)idx, off);
+            abl_off_tile(og, xb, src + b * img, wpk, bpad, p0, np, (int *)idx, off);
         else
             abl_dlka_offsets_tile(g.c, g.h, g.w, k, pad, dil, src + b * img, wt_off, b_off, p0,
                                   np, col, off);
         const int direct = g.offsets == ABL_DLKA_DIRECT;
+        if (direct && abl_dlka_px_ok(g.c, k, 1)) {
+            abl_dlka_deform_tile_px(g.c, g.h, g.w, wp, k, pad, dil,
+                                    xb + ((ptrdiff_t)pad * wp + pad) * g.c, off, mpad, wt_t, p0,
+                                    np, col, dst + b * img);
+            continue;
+        }
         abl_dlka_deform_tile(g.c, g.h, g.w, wp, k, pad, dil, xb + ((ptrdiff_t)pad * wp + pad) * g.c,
                              off, direct ? 1 : np, direct ? mpad : 1, wt_t, p0, np, (int *)idx,
                              idx + 4 * tile, col, dst + b * img);
@@ -391,7 +584,7 @@ static inline void abl_dlka_official_prepare(struct abl_dlka_geom g, const float
 /* The official attention (MODULES.md 6.2), w: its 12 weight pointers in
  * state_dict order; u, a0, a1: shared n c h w floats each, xcl:
  * abl_dlka_extra_shared_floats; priv: this thread's
- * abl_dlka_priv_floats(c, tile); prep: what abl_dlka_official_prepare
+ * abl_dlka_priv_floats(c, tile, g.offsets); prep: what abl_dlka_official_prepare
  * made, or NULL to make it in this call.  Every thread of the enclosing
  * parallel region must call it. */
 static inline void abl_dlka_official(struct abl_dlka_geom g, const float *const *w,
@@ -403,7 +596,8 @@ static inline void abl_dlka_official(struct abl_dlka_geom g, const float *const 
     abl_dlka_deform_layer(g, w[2], w[3], w[4], 5, 2, 1, u, a0, xcl, priv, prep, tile);
     abl_dlka_deform_layer(g, w[5], w[6], w[7], 7, 9, 3, a0, a1, xcl, priv, p1, tile);
     abl_dlka_tail(g, w + 8, io, u, a1,
-                  priv + (ptrdiff_t)g.c * 49 * tile + abl_dlka_off_floats(tile) + 8 * tile);
+                  priv + abl_dlka_col_floats(g.c, tile, g.offsets) + abl_dlka_off_floats(tile) +
+                      8 * tile);
 }
 
 #endif

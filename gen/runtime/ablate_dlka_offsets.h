@@ -6,8 +6,9 @@
  * K = 25 c or 49 c column panel that im2col first writes out (49 times the
  * feature map) and OpenBLAS then packs again.  Here the output channels are
  * the vector dimension: the weights are packed once per forward as
- * [tap][c][MPAD] (MPAD = M rounded up to whole register chunks, zeros
- * beyond M), and a register-blocked micro-kernel keeps P pixels x MB
+ * [tap][c][MPAD] (MPAD = M rounded up to whole register chunks, or to
+ * whole vectors where at most ABL_OFF_LEFT_MAX outputs are left past the
+ * chunks; zeros beyond M), and a register-blocked micro-kernel keeps P pixels x MB
  * vectors of accumulators while it walks (tap, channel): per step MB weight
  * vectors (reused by the P pixels) and P broadcast input values, which are
  * read straight from the padded copy — no panel, no packing, no borders;
@@ -38,8 +39,11 @@ enum { ABL_OFF_VL = 8, ABL_OFF_BLOCK_BYTES = 28 * 1024, ABL_OFF_PMAX = 6, ABL_OF
 /* Register blocking, pixels x vectors of ABL_OFF_VW floats, of the 5x5
  * conv's 50 outputs (S) and the 7x7's 98 (L): accumulators + a broadcast
  * (the weights are FMA memory operands, from L1) fit the register file.
- * AVX-512 (2026-12-05 Intel pass, docs/modules/perf_deform.md): vectors of
- * 16, S 4 x 4 (64 wide), L 3 x 7 (112 wide): every FMA a full zmm, and the
+ * AVX-512 (2026-12-06, third Intel pass): vectors of 16, S 6 x 3 (48
+ * wide) and L 4 x 6 (96 wide), the last 2 outputs of each by abl_off_left
+ * (L17, 1 thread, CPU time: the block 25.2 -> 23.8 ms).  Before (2026-12-05
+ * Intel pass, docs/modules/perf_deform.md): S 4 x 4 (64 wide), L 3 x 7
+ * (112 wide): every FMA a full zmm, and the
  * P pixels reuse each weight vector P times (official block at L17, 1
  * thread, CPU time, pairs in one run: 6 x 4 / 4 x 7 33.1 ms against 30.5
  * for 4 x 4 / 3 x 7; 3 x 4 / 2 x 7 30.3 against 29.5).  The former AVX-512 blocking,
@@ -53,10 +57,12 @@ enum { ABL_OFF_VL = 8, ABL_OFF_BLOCK_BYTES = 28 * 1024, ABL_OFF_PMAX = 6, ABL_OF
 #ifndef ABL_OFF_PS
 #ifdef __AVX512F__
 #define ABL_OFF_VW 16
-#define ABL_OFF_PS 4
-#define ABL_OFF_MBS 4
-#define ABL_OFF_PL 3
-#define ABL_OFF_MBL 7
+#define ABL_OFF_PS 6
+#define ABL_OFF_MBS 3
+#define ABL_OFF_PL 4
+#define ABL_OFF_MBL 6
+#define ABL_OFF_SMALL_M 64
+#define ABL_OFF_LEFT_MAX 2
 #else
 #define ABL_OFF_VW 8
 #define ABL_OFF_PS 2
@@ -68,23 +74,46 @@ enum { ABL_OFF_VL = 8, ABL_OFF_BLOCK_BYTES = 28 * 1024, ABL_OFF_PMAX = 6, ABL_OF
 #ifndef ABL_OFF_VW
 #define ABL_OFF_VW ABL_OFF_VL
 #endif
+#ifndef ABL_OFF_SMALL_M
+#define ABL_OFF_SMALL_M (ABL_OFF_MBS * ABL_OFF_VW)
+#endif
+#ifndef ABL_OFF_LEFT_MAX
+#define ABL_OFF_LEFT_MAX 0
+#endif
 
+/* p x mb: the register blocking; its chunks cover outputs [0, mfull),
+ * the rest (left, at most ABL_OFF_LEFT_MAX) abl_off_left computes with
+ * pixels as the vector lanes; mpad: the row width of the output and of the
+ * packed weights (whole vectors, >= m). */
 struct abl_off_block {
-    int p, mb, mpad;
+    int p, mb, mpad, mfull, left;
 };
 
-/* The blocking of an m-output conv and its padded width: whole chunks of
- * MB vectors. */
+/* The blocking of an m-output conv.  With AVX-512 (third Intel pass,
+ * docs/modules/perf_deform.md) the 5x5's 50 outputs are 6 pixels x 3
+ * vectors (48) + 2 left over, the 7x7's 98 4 x 6 (96) + 2, where whole
+ * chunks of 4 and 7 vectors (64 and 112 wide) spent 22 % and 12.5 % of
+ * their multiply-adds on padding lanes. */
 static inline struct abl_off_block abl_off_blocking(int m)
 {
-    const int small = m <= ABL_OFF_MBS * ABL_OFF_VW;
-    struct abl_off_block b = {small ? ABL_OFF_PS : ABL_OFF_PL, small ? ABL_OFF_MBS : ABL_OFF_MBL, 0};
+    const int small = m <= ABL_OFF_SMALL_M;
+    struct abl_off_block b = {small ? ABL_OFF_PS : ABL_OFF_PL, small ? ABL_OFF_MBS : ABL_OFF_MBL, 0,
+                              0, 0};
     const int chunk = b.mb * ABL_OFF_VW;
-    b.mpad = (m + chunk - 1) / chunk * chunk;
+    b.mfull = m / chunk * chunk;
+    b.left = m - b.mfull;
+    if (b.left <= ABL_OFF_LEFT_MAX) {
+        b.mpad = (m + ABL_OFF_VW - 1) / ABL_OFF_VW * ABL_OFF_VW;
+    } else {
+        b.mfull = b.mpad = (m + chunk - 1) / chunk * chunk;
+        b.left = 0;
+    }
     return b;
 }
 
-/* Largest MPAD of the two offset convs (the workspace plan's bound). */
+/* Largest MPAD of the two offset convs (the workspace plan's bound: k^2 c
+ * MPAD_MAX floats hold the packed weights, k^2 c mpad, and abl_off_left's
+ * copy of the left-over outputs' weights, k^2 c ABL_OFF_LEFT_MAX). */
 enum { ABL_OFF_MPAD_MAX = 128 };
 
 /* out[p][0 .. MB vectors) (+)= sum over the block's taps q < ntap and
@@ -158,11 +187,15 @@ static inline void abl_off_pack(struct abl_off_geom g, int mpad, const float *wt
                                 int t0, int t1, float *wpk, float *bpad)
 {
     const int kk = g.k * g.k;
+    const struct abl_off_block b = abl_off_blocking(g.m);
+    float *wl = wpk + (ptrdiff_t)kk * g.c * mpad; /* abl_off_left's copy */
     for (int t = t0; t < t1; t++)
         for (int ch = 0; ch < g.c; ch++) {
             float *dst = wpk + ((ptrdiff_t)t * g.c + ch) * mpad;
             for (int o = 0; o < mpad; o++)
                 dst[o] = o < g.m ? wt[((ptrdiff_t)o * g.c + ch) * kk + t] : 0.0f;
+            for (int o = 0; o < b.left; o++)
+                wl[((ptrdiff_t)t * g.c + ch) * ABL_OFF_LEFT_MAX + o] = dst[b.mfull + o];
         }
     if (t0 == 0)
         for (int o = 0; o < mpad; o++)
@@ -253,11 +286,93 @@ abl_off_chunk(const int P, const int MB, struct abl_off_geom g, int mpad, const 
     }
 }
 
+#if ABL_OFF_LEFT_MAX > 0
+#include <immintrin.h>
+
+enum { ABL_OFF_LSEG = 4 }; /* row segments of 16 pixels at a time: 4 x left chains in flight */
+
+/* off[t][m0 + o] (o < left <= ABL_OFF_LEFT_MAX) for the tile's pixels,
+ * with pixels as the vector lanes: per segment of up to 16 pixels of one
+ * image row, each lane sums its (tap, channel) terms in the order the
+ * register chunks do (taps, then channels, from the bias), reading the
+ * planar source x (c x h x w) with masked loads (zeros outside the map,
+ * where the chunks read the padding); the weights wpk[(tap c + ch) mpad +
+ * m0 + o] broadcast from abl_off_pack's contiguous copy of them (wl,
+ * after the packed weights: in the mpad-wide rows every (tap, channel)
+ * is a cache line of its own).  The same values as a wider chunk's lanes gave (a tap
+ * the chunks skip for a block of pixels adds an exact zero here). */
+static inline void abl_off_left(struct abl_off_geom g, const float *x, const float *wpk,
+                                const float *bpad, int mpad, int m0, int left, int p0, int np,
+                                float *off)
+{
+    const int kk = g.k * g.k;
+    const ptrdiff_t pix = (ptrdiff_t)g.h * g.w;
+    for (int t = 0; t < np;) {
+        int s0[ABL_OFF_LSEG] = {0}, len[ABL_OFF_LSEG] = {0}, oy[ABL_OFF_LSEG] = {0};
+        int ox[ABL_OFF_LSEG] = {0}, ns = 0; /* segments past ns: zeros, masked off below */
+        for (; ns < ABL_OFF_LSEG && t < np; ns++) { /* each segment within one row */
+            const int pp = p0 + t, row_left = g.w - pp % g.w;
+            s0[ns] = t;
+            oy[ns] = pp / g.w;
+            ox[ns] = pp % g.w;
+            len[ns] = row_left < 16 ? row_left : 16;
+            if (len[ns] > np - t)
+                len[ns] = np - t;
+            t += len[ns];
+        }
+        __m512 acc[ABL_OFF_LSEG][ABL_OFF_LEFT_MAX];
+        for (int sg = 0; sg < ABL_OFF_LSEG; sg++)
+            for (int o = 0; o < ABL_OFF_LEFT_MAX; o++)
+                acc[sg][o] = _mm512_set1_ps(o < left ? bpad[m0 + o] : 0.0f);
+        for (int tap = 0; tap < kk; tap++) {
+            const int dy = tap / g.k * g.dil - g.pad, dx = tap % g.k * g.dil - g.pad;
+            __mmask16 mk[ABL_OFF_LSEG];
+            const float *src[ABL_OFF_LSEG];
+            for (int sg = 0; sg < ABL_OFF_LSEG; sg++) {
+                const int yy = oy[sg] + dy, x0 = ox[sg] + dx;
+                /* lanes l < len with 0 <= x0 + l < w */
+                const int lo = x0 < 0 ? -x0 : 0, hi = g.w - x0 < len[sg] ? g.w - x0 : len[sg];
+                mk[sg] = 0;
+                src[sg] = x;
+                if (sg < ns && yy >= 0 && yy < g.h && lo < hi) {
+                    mk[sg] = (__mmask16)((((1u << (hi - lo)) - 1)) << lo);
+                    /* lane 0's address; lanes below lo are masked off (no access), and
+                     * the address is formed as an integer, not out-of-bounds pointer
+                     * arithmetic */
+                    src[sg] = (const float *)((uintptr_t)(x + (ptrdiff_t)yy * g.w + x0 + lo) -
+                                              (uintptr_t)lo * sizeof(float));
+                }
+            }
+            const float *w = wpk + (ptrdiff_t)kk * g.c * mpad + (ptrdiff_t)tap * g.c * ABL_OFF_LEFT_MAX;
+            for (int ch = 0; ch < g.c; ch++, w += ABL_OFF_LEFT_MAX) {
+#pragma GCC unroll 4
+                for (int sg = 0; sg < ABL_OFF_LSEG; sg++) {
+                    const __m512 v = _mm512_maskz_loadu_ps(mk[sg], src[sg] + ch * pix);
+#pragma GCC unroll 2
+                    for (int o = 0; o < ABL_OFF_LEFT_MAX; o++)
+                        acc[sg][o] = _mm512_fmadd_ps(_mm512_set1_ps(w[o]), v, acc[sg][o]);
+                }
+            }
+        }
+        for (int sg = 0; sg < ns; sg++) {
+            float lane[ABL_OFF_LEFT_MAX][16];
+            for (int o = 0; o < ABL_OFF_LEFT_MAX; o++)
+                _mm512_storeu_ps(lane[o], acc[sg][o]);
+            for (int l = 0; l < len[sg]; l++)
+                for (int o = 0; o < left; o++)
+                    off[(ptrdiff_t)(s0[sg] + l) * mpad + m0 + o] = lane[o][l];
+        }
+    }
+}
+#endif
+
 /* off[t][mpad] (rows t < np, rounded up to P rows) = the conv at pixels
- * p0 .. p0 + np - 1 of one image; xpad its padded source, wpk / bpad the
- * packed weights; base: np ints of scratch. */
-static inline void abl_off_tile(struct abl_off_geom g, const float *xpad, const float *wpk,
-                                const float *bpad, int p0, int np, int *base, float *off)
+ * p0 .. p0 + np - 1 of one image; xpad its padded source, x the same image
+ * planar (c x h x w; for abl_off_left), wpk / bpad the packed weights;
+ * base: np ints of scratch. */
+static inline void abl_off_tile(struct abl_off_geom g, const float *xpad, const float *x,
+                                const float *wpk, const float *bpad, int p0, int np, int *base,
+                                float *off)
 {
     const struct abl_off_block b = abl_off_blocking(g.m);
     const int wp = g.w + 2 * g.pad, kk = g.k * g.k;
@@ -277,7 +392,7 @@ static inline void abl_off_tile(struct abl_off_geom g, const float *xpad, const 
         const int nt = t0 + ntap <= kk ? ntap : kk - t0;
         for (int c0 = 0; c0 < g.c; c0 += kc) {
             const int nc = c0 + kc <= g.c ? kc : g.c - c0, first = t0 == 0 && c0 == 0;
-            for (int m0 = 0; m0 < b.mpad; m0 += b.mb * ABL_OFF_VW) {
+            for (int m0 = 0; m0 < b.mfull; m0 += b.mb * ABL_OFF_VW) {
                 const float *wb = wpk + ((ptrdiff_t)t0 * g.c + c0) * b.mpad + m0;
                 if (b.p == ABL_OFF_PS && b.mb == ABL_OFF_MBS)
                     abl_off_chunk(ABL_OFF_PS, ABL_OFF_MBS, g, b.mpad, xpad, base, p0, np, toff + t0,
@@ -288,6 +403,12 @@ static inline void abl_off_tile(struct abl_off_geom g, const float *xpad, const 
             }
         }
     }
+#if ABL_OFF_LEFT_MAX > 0
+    if (b.left)
+        abl_off_left(g, x, wpk, bpad, b.mpad, b.mfull, b.left, p0, np, off);
+#else
+    (void)x;
+#endif
 }
 
 #endif
