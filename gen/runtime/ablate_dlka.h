@@ -389,6 +389,23 @@ static inline ptrdiff_t abl_dlka_priv_floats(int c, int tile, enum abl_dlka_offs
     return (f + 15) / 16 * 16;
 }
 
+/* Where those regions lie in a thread's private floats priv. */
+struct abl_dlka_priv {
+    float *col, *off, *plan, *ctile, *wt_t;
+};
+
+static inline struct abl_dlka_priv abl_dlka_priv_at(float *priv, int c, int tile,
+                                                    enum abl_dlka_offsets o)
+{
+    struct abl_dlka_priv p;
+    p.col = priv;
+    p.off = p.col + abl_dlka_col_floats(c, tile, o);
+    p.plan = p.off + abl_dlka_off_floats(tile);
+    p.ctile = p.plan + 8 * tile;
+    p.wt_t = p.ctile + (ptrdiff_t)c * tile;
+    return p;
+}
+
 /* Shared floats beyond u, a0, a1: the layer input channels last with the
  * widest padding (9, the 7x7 dilation 3 conv's), the packed offset weights
  * and bias (ablate_dlka_offsets.h). */
@@ -470,9 +487,9 @@ static inline void abl_dlka_deform_layer(struct abl_dlka_geom g, const float *wt
     float *wpk = shared + abl_dlka_extra_shared_floats(g.n, g.c, g.h, g.w) -
                  (ptrdiff_t)49 * g.c * ABL_OFF_MPAD_MAX - ABL_OFF_MPAD_MAX;
     float *bpad = wpk + (ptrdiff_t)49 * g.c * ABL_OFF_MPAD_MAX;
-    float *col = priv, *off = col + abl_dlka_col_floats(g.c, tile, g.offsets);
-    float *idx = off + abl_dlka_off_floats(tile);
-    const float *wt_t = idx + 8 * tile + (ptrdiff_t)g.c * tile;
+    const struct abl_dlka_priv pv = abl_dlka_priv_at(priv, g.c, tile, g.offsets);
+    float *col = pv.col, *off = pv.off, *idx = pv.plan;
+    const float *wt_t = pv.wt_t;
     if (prep) {
         const struct abl_dlka_layer_pk p = abl_dlka_layer_pk_at(g.c, k, (float *)prep);
         wpk = p.wpk;
@@ -490,12 +507,12 @@ static inline void abl_dlka_deform_layer(struct abl_dlka_geom g, const float *wt
         const int b = job / g.ntiles, p0 = abl_dlka_tile_start(g, job % g.ntiles);
         const int np = abl_dlka_tile_start(g, job % g.ntiles + 1) - p0;
         const float *xb = xpad + b * pimg;
-        if (g.offsets == ABL_DLKA_DIRECT)
+        const int direct = g.offsets == ABL_DLKA_DIRECT;
+        if (direct)
             abl_off_tile(og, xb, src + b * img, wpk, bpad, p0, np, (int *)idx, off);
         else
             abl_dlka_offsets_tile(g.c, g.h, g.w, k, pad, dil, src + b * img, wt_off, b_off, p0,
                                   np, col, off);
-        const int direct = g.offsets == ABL_DLKA_DIRECT;
         if (direct && abl_dlka_px_ok(g.c, k, 1)) {
             abl_dlka_deform_tile_px(g.c, g.h, g.w, wp, k, pad, dil,
                                     xb + ((ptrdiff_t)pad * wp + pad) * g.c, off, mpad, wt_t, p0,
@@ -595,9 +612,7 @@ static inline void abl_dlka_official(struct abl_dlka_geom g, const float *const 
     abl_dlka_head(g, w, io, u);
     abl_dlka_deform_layer(g, w[2], w[3], w[4], 5, 2, 1, u, a0, xcl, priv, prep, tile);
     abl_dlka_deform_layer(g, w[5], w[6], w[7], 7, 9, 3, a0, a1, xcl, priv, p1, tile);
-    abl_dlka_tail(g, w + 8, io, u, a1,
-                  priv + abl_dlka_col_floats(g.c, tile, g.offsets) + abl_dlka_off_floats(tile) +
-                      8 * tile);
+    abl_dlka_tail(g, w + 8, io, u, a1, abl_dlka_priv_at(priv, g.c, tile, g.offsets).ctile);
 }
 
 #endif
