@@ -382,14 +382,32 @@ static inline ptrdiff_t abl_dlka_off_floats(int tile)
     return (ptrdiff_t)(tile + ABL_OFF_PMAX) * ABL_OFF_MPAD_MAX;
 }
 
-static inline ptrdiff_t abl_dlka_priv_floats(int c, int tile, enum abl_dlka_offsets o)
+/* Where those regions start in a thread's private floats (offsets in
+ * floats), and their total rounded to whole vectors: one layout, read by
+ * both abl_dlka_priv_floats (the workspace plan) and abl_dlka_priv_at. */
+struct abl_dlka_priv_layout {
+    ptrdiff_t col, off, plan, ctile, wt_t, total;
+};
+
+static inline struct abl_dlka_priv_layout abl_dlka_priv_layout(int c, int tile,
+                                                               enum abl_dlka_offsets o)
 {
-    ptrdiff_t f = abl_dlka_col_floats(c, tile, o) + abl_dlka_off_floats(tile) + 8 * tile +
-                  (ptrdiff_t)c * tile + 49 * c;
-    return (f + 15) / 16 * 16;
+    struct abl_dlka_priv_layout l;
+    l.col = 0;
+    l.off = l.col + abl_dlka_col_floats(c, tile, o);
+    l.plan = l.off + abl_dlka_off_floats(tile);
+    l.ctile = l.plan + 8 * (ptrdiff_t)tile;
+    l.wt_t = l.ctile + (ptrdiff_t)c * tile;
+    l.total = (l.wt_t + 49 * (ptrdiff_t)c + 15) / 16 * 16;
+    return l;
 }
 
-/* Where those regions lie in a thread's private floats priv. */
+static inline ptrdiff_t abl_dlka_priv_floats(int c, int tile, enum abl_dlka_offsets o)
+{
+    return abl_dlka_priv_layout(c, tile, o).total;
+}
+
+/* Those regions in a thread's private floats priv. */
 struct abl_dlka_priv {
     float *col, *off, *plan, *ctile, *wt_t;
 };
@@ -397,12 +415,9 @@ struct abl_dlka_priv {
 static inline struct abl_dlka_priv abl_dlka_priv_at(float *priv, int c, int tile,
                                                     enum abl_dlka_offsets o)
 {
-    struct abl_dlka_priv p;
-    p.col = priv;
-    p.off = p.col + abl_dlka_col_floats(c, tile, o);
-    p.plan = p.off + abl_dlka_off_floats(tile);
-    p.ctile = p.plan + 8 * tile;
-    p.wt_t = p.ctile + (ptrdiff_t)c * tile;
+    const struct abl_dlka_priv_layout l = abl_dlka_priv_layout(c, tile, o);
+    const struct abl_dlka_priv p = {priv + l.col, priv + l.off, priv + l.plan, priv + l.ctile,
+                                    priv + l.wt_t};
     return p;
 }
 
