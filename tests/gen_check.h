@@ -40,6 +40,16 @@ static inline struct gen_env gen_check_env(void)
     return env;
 }
 
+/* This test's generated kernels built for an AVX2-only CPU
+ * (ABLATE_GEN_MARCH=x86-64-v3, harness/gen_cc.c): on an AVX-512 machine the
+ * only way the 8-float fallbacks run.  Criterion runs every test in a
+ * process of its own, so the setting ends with the test (also when an
+ * assertion stops it half-way). */
+static inline void gen_check_build_avx2_only(void)
+{
+    cr_assert_eq(setenv("ABLATE_GEN_MARCH", "x86-64-v3", 1), 0);
+}
+
 /* A fresh Lua state with gen/?.lua on its path and require(module)'s
  * result on the stack: for tests of a generator's Lua functions. */
 static inline lua_State *gen_check_require(const char *module)

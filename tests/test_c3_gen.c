@@ -33,7 +33,6 @@ Test(gen_c3, x1_pair, .timeout = 120)
 
 Test(gen_c3, x1_pair_avx2_build, .timeout = 300)
 {
-    cr_assert_eq(setenv("ABLATE_GEN_MARCH", "x86-64-v3", 1), 0);
+    gen_check_build_avx2_only();
     check("C3 c1=16 c2=16 h=11 w=9 batch=2", 40);
-    cr_assert_eq(unsetenv("ABLATE_GEN_MARCH"), 0);
 }

@@ -52,10 +52,9 @@ Test(gen_dlka, official_zmm_blocking, .timeout = 120)
  * run. */
 Test(gen_dlka, official_avx2_build, .timeout = 300)
 {
-    cr_assert_eq(setenv("ABLATE_GEN_MARCH", "x86-64-v3", 1), 0);
+    gen_check_build_avx2_only();
     check("deformable_LKA_Attention d_model=40 variant=official h=20 w=17", 65);
     check("C3_DCNv3_DLKA c1=8 c2=8 variant=official h=9 w=10", 66);
-    cr_assert_eq(unsetenv("ABLATE_GEN_MARCH"), 0);
 }
 
 /* The deformable depthwise conv one pixel at a time (abl_dlka_deform_tile_px,
@@ -130,9 +129,8 @@ Test(gen_c3_dlka, x1_pair, .timeout = 120)
 
 Test(gen_c3_dlka, x1_pair_avx2_build, .timeout = 300)
 {
-    cr_assert_eq(setenv("ABLATE_GEN_MARCH", "x86-64-v3", 1), 0);
+    gen_check_build_avx2_only();
     check("C3_DCNv3_DLKA c1=16 c2=16 h=11 w=9 batch=2", 82);
-    cr_assert_eq(unsetenv("ABLATE_GEN_MARCH"), 0);
 }
 
 /* The bottleneck's 3x3 Conv on the Winograd path (c_ a multiple of 8, as

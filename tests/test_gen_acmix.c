@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "gen.h"
+#include "gen_check.h"
 #include "ops.h"
 #include "rng.h"
 
@@ -455,13 +456,12 @@ Test(gen_acmix, wide_chunks, .timeout = 120)
  * reach the one-row pass.  Odd HO, stride 2, both thread counts. */
 Test(gen_acmix, avx2_builds, .timeout = 300)
 {
-    cr_assert_eq(setenv("ABLATE_GEN_MARCH", "x86-64-v3", 1), 0);
+    gen_check_build_avx2_only();
     struct gen_env env = test_env();
     const struct acm_case c[] = {
         {6, 8, 7, 4, 1, 9, 12, 2}, {5, 8, 5, 2, 1, 9, 8, 1}, {5, 4, 7, 1, 2, 10, 8, 2}};
     for (int i = 0; i < 3; i++)
         check_case(&env, "auto", &c[i], 970 + (uint64_t)i);
-    cr_assert_eq(unsetenv("ABLATE_GEN_MARCH"), 0);
 }
 
 Test(gen_acmix, variants_listed)

@@ -312,7 +312,7 @@ static int uses_zmm(const char *so_path)
  * (objdump), i.e. really be the fallback. */
 Test(gen_akconv, avx2_fallbacks, .timeout = 300)
 {
-    cr_assert_eq(setenv("ABLATE_GEN_MARCH", "x86-64-v3", 1), 0);
+    gen_check_build_avx2_only();
     struct gen_env env = gen_check_env();
     const char *variants[] = {"direct", "gemm", "fused"};
     const struct akc_case cases[] = {
@@ -335,7 +335,6 @@ Test(gen_akconv, avx2_fallbacks, .timeout = 300)
         gen_unload(&k);
         gen_case_free(&g);
     }
-    cr_assert_eq(unsetenv("ABLATE_GEN_MARCH"), 0);
 }
 
 /* A non-finite offset must give NaN outputs (as the reference does; the

@@ -74,10 +74,9 @@ Test(gen_direct, prepared, .timeout = 120)
  * run at all, and some days' machines have nothing else. */
 Test(gen_direct, avx2_builds, .timeout = 300)
 {
-    cr_assert_eq(setenv("ABLATE_GEN_MARCH", "x86-64-v3", 1), 0);
+    gen_check_build_avx2_only();
     check("Conv c1=16 c2=32 k=3 s=2 h=33 w=32 batch=2", 331);
     check("C2f c1=16 c2=32 n=2 shortcut=1 h=20 w=3", 332);
     gen_check_variant("AKConv inc=8 outc=24 num_param=5 stride=2 h=17 w=12 batch=2", 333, "direct", 1e-3);
     gen_check_variant("AKConv inc=16 outc=16 num_param=3 stride=1 h=9 w=21", 334, "direct", 1e-3);
-    cr_assert_eq(unsetenv("ABLATE_GEN_MARCH"), 0);
 }
