@@ -9,30 +9,16 @@
 #include "plan.h"
 #include "results_fixture.h"
 #include "results_view.h"
+#include "dsl_fixture.h"
 #include "test_util.h"
 
-static char root[512];
+TestSuite(dsl_baselines);
 
-static void set_root(void)
-{
-    if (!getcwd(root, sizeof root))
-        abort();
-}
-
-TestSuite(dsl_baselines, .init = set_root);
-
-/* Loads script from a temp file; returns experiment_load's status. */
+/* The script saved as b.lua and loaded (tests/dsl_fixture.h). */
 static int load(const char *script, struct plan *p, char *err, size_t errlen, char *file,
                 size_t flen)
 {
-    char dir[64];
-    temp_dir(dir, sizeof dir);
-    snprintf(file, flen, "%s/b.lua", dir);
-    write_file(file, script);
-    int rc = experiment_load(file, root, 0, p, err, errlen);
-    unlink(file);
-    rmdir(dir);
-    return rc;
+    return dsl_load_text(script, "b.lua", p, err, errlen, file, flen);
 }
 
 #define HEAD                                                                        \

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "plan.h"
+#include "dsl_fixture.h"
 #include "test_util.h"
 
 static char root[512];
@@ -18,17 +19,11 @@ static void set_root(void)
 
 TestSuite(dsl_shape_args, .init = set_root);
 
+/* The script saved as s.lua and loaded (tests/dsl_fixture.h). */
 static int load(const char *script, struct plan *p, char *err, size_t errlen, char *file,
                 size_t flen)
 {
-    char dir[64];
-    temp_dir(dir, sizeof dir);
-    snprintf(file, flen, "%s/s.lua", dir);
-    write_file(file, script);
-    int rc = experiment_load(file, root, 0, p, err, errlen);
-    unlink(file);
-    rmdir(dir);
-    return rc;
+    return dsl_load_text(script, "s.lua", p, err, errlen, file, flen);
 }
 
 #define HEAD                                                                                  \
