@@ -208,10 +208,21 @@ local function col_nchw_plan(s)
   s.COL_NCHW_FR = (s.N * s.C <= COL_NCHW_MAX_K_FR) and 1 or 0
 end
 
+-- direct: the channels-in-lanes column conv with BN + SiLU and the
+-- transposes into y in its registers (COL_FUSED, ablate_akconv.h
+-- abl_akc_col_fused: blocks of 8 pixels x 32 channels) instead of the
+-- 6 x 64 micro-kernel and an epilogue pass over acc, where the output
+-- channels are a multiple of 16; the template uses it with full-rate
+-- AVX-512 only (measured there: docs/modules/perf_akconv.md, fourth
+-- Intel pass).
+local function col_fused_plan(s)
+  s.COL_FUSED_FR = (s.OUTC % 16 == 0) and 1 or 0
+end
 local function direct_plan(s)
   s.OFFP = round_up(2 * s.N, 8)
   pconv_dot_plan(s)
   col_nchw_plan(s)
+  col_fused_plan(s)
   s.OUTCP = round_up(s.OUTC, 8)
   s.PCV_CHUNKS_512 = chunks(s.OFFP, 4, 24, 16)
   s.PCV_CHUNKS_AVX2 = chunks(s.OFFP, 2, 12, 8)

@@ -222,6 +222,26 @@ Test(gen_akconv, direct_col_nchw_full_rate, .timeout = 120)
                       "K = 64: column conv not into NCHW at full rate, or into it at half rate");
 }
 
+/* The channels-in-lanes column conv with BN + SiLU and the transposes into
+ * y in its registers (COL_FUSED: blocks of 8 pixels x 32 channels, full-
+ * rate AVX-512; docs/modules/perf_akconv.md, fourth Intel pass), where
+ * K = num_param x inc > 64 and outc is a multiple of 16: outc 48 (a last
+ * block of 16 channels) with K = 320 (two blocks of the reduction, the
+ * sums through acc between them), outc 64 and 16 (one block of 16 only),
+ * tiles that are not a multiple of 8 pixels (the last block's masked
+ * stores), several tiles per image, a column bias, both grids and strides.
+ * The generated source must offer it (COL_FUSED_FR); on a full-rate
+ * machine the parity check runs it, elsewhere the epilogue pass. */
+Test(gen_akconv, direct_col_fused, .timeout = 180)
+{
+    const struct akc_case cases[] = {
+        {64, 48, 5, 1, 1, "xy", 36, 51},
+        {32, 64, 3, 2, 0, "ij", 62, 60},
+        {16, 16, 7, 2, 1, "ij", 13, 11},
+    };
+    check_direct_path(cases, 3, 61, "#define COL_FUSED_FR 1\n", "column conv without its fused epilogue");
+}
+
 /* The direct kernel's prepared path (ablate_kernel.h): the packed weights
  * made once by ablate_kernel_prepare and read by every thread; its output
  * must equal ablate_kernel_forward's (each thread packing its own copy)
