@@ -200,17 +200,34 @@ end
 -- 2 0.94-0.95x the time at 1 thread, 0.90-0.91x at 2; L16 num_param 1
 -- 0.86-0.91x, 0.86-0.89x; K = 96 and up no faster or slower: L3 num_param
 -- 3 and 5, L16 num_param 5 1.01-1.16x; docs/modules/perf_akconv.md, third
--- Intel pass).
+-- Intel pass).  At full rate only where the column conv with its fused
+-- epilogue (col_fused_plan, below) is not offered: that one was 5-9 %
+-- faster than this at K = 32 and 64 too (fourth Intel pass).
 local COL_NCHW_MAX_K = 32
 local COL_NCHW_MAX_K_FR = 64
 local function col_nchw_plan(s)
   s.COL_NCHW = (s.N * s.C <= COL_NCHW_MAX_K) and 1 or 0
-  s.COL_NCHW_FR = (s.N * s.C <= COL_NCHW_MAX_K_FR) and 1 or 0
+  s.COL_NCHW_FR = (s.N * s.C <= COL_NCHW_MAX_K_FR and s.COL_FUSED_FR == 0) and 1 or 0
 end
 
+-- direct: the channels-in-lanes column conv with BN + SiLU and the
+-- transposes into y in its registers (COL_FUSED, ablate_akconv.h
+-- abl_akc_col_fused: blocks of 8 pixels x 32 channels) instead of the
+-- 6 x 64 micro-kernel and an epilogue pass over acc, or the column conv
+-- into NCHW (COL_NCHW_FR, K <= 64), where the output channels are a
+-- multiple of 16; the template uses it with full-rate AVX-512 only.
+-- Measured there (Intel Xeon, akconv_ab, 1 thread; docs/modules/
+-- perf_akconv.md, fourth Intel pass): L3 32->64 @160² num_param 3-5
+-- 0.94-0.96x the time of the micro-kernel and epilogue pass, num_param
+-- 1-2 0.91-0.94x that of the column conv into NCHW; L16 num_param 1
+-- 0.91-0.95x, 2 0.90x, 3-5 0.97-1.03x.
+local function col_fused_plan(s)
+  s.COL_FUSED_FR = (s.OUTC % 16 == 0) and 1 or 0
+end
 local function direct_plan(s)
   s.OFFP = round_up(2 * s.N, 8)
   pconv_dot_plan(s)
+  col_fused_plan(s)
   col_nchw_plan(s)
   s.OUTCP = round_up(s.OUTC, 8)
   s.PCV_CHUNKS_512 = chunks(s.OFFP, 4, 24, 16)

@@ -199,7 +199,7 @@ Test(gen_akconv, direct_pconv_dot_full_rate, .timeout = 120)
 Test(gen_akconv, direct_col_nchw, .timeout = 120)
 {
     const struct akc_case cases[] = {
-        {32, 64, 1, 2, 0, "ij", 62, 60},
+        {32, 72, 1, 2, 0, "ij", 62, 60},
         {16, 20, 2, 1, 1, "xy", 13, 11},
         {8, 9, 3, 2, 1, "ij", 17, 23},
     };
@@ -209,17 +209,42 @@ Test(gen_akconv, direct_col_nchw, .timeout = 120)
 
 /* The column conv into NCHW y at K = num_param x inc = 64 with full-rate
  * AVX-512 only (COL_NCHW_FR; docs/modules/perf_akconv.md, third Intel
- * pass): num_param 2 x inc 32 and num_param 1 x inc 64, two tiles per
- * image and a last pixel block cut by the tile's end, outputs not a
- * multiple of 8 (a last register block of 4), both grids. */
+ * pass), where outc is not a multiple of 16 (else the fused column conv,
+ * fourth Intel pass): num_param 2 x inc 32 and num_param 1 x inc 64, two
+ * tiles per image and a last pixel block cut by the tile's end, outputs
+ * not a multiple of 8 (a last register block of 4), both grids. */
 Test(gen_akconv, direct_col_nchw_full_rate, .timeout = 120)
 {
     const struct akc_case cases[] = {
-        {32, 64, 2, 2, 0, "ij", 62, 60},
+        {32, 56, 2, 2, 0, "ij", 62, 60},
         {64, 20, 1, 1, 1, "xy", 13, 11},
     };
     check_direct_path(cases, 2, 55, "#define COL_NCHW_FR 1\n#define COL_NCHW_HR 0\n",
                       "K = 64: column conv not into NCHW at full rate, or into it at half rate");
+}
+
+/* The channels-in-lanes column conv with BN + SiLU and the transposes into
+ * y in its registers (COL_FUSED: blocks of 8 pixels x 32 channels, full-
+ * rate AVX-512; docs/modules/perf_akconv.md, fourth Intel pass), where
+ * outc is a multiple of 16 (at K = num_param x inc <= 64 in place of the
+ * column conv into NCHW, above that of the epilogue pass): K = 32 and 64
+ * (L3's num_param 1 and 2 shapes, two tiles per image), outc 48 (a last
+ * block of 16 channels) with K = 320 (two blocks of the reduction, the
+ * sums through acc between them), outc 64 and 16 (one block of 16 only),
+ * tiles that are not a multiple of 8 pixels (the last block's masked
+ * stores), several tiles per image, a column bias, both grids and strides.
+ * The generated source must offer it (COL_FUSED_FR); on a full-rate
+ * machine the parity check runs it, elsewhere the epilogue pass. */
+Test(gen_akconv, direct_col_fused, .timeout = 180)
+{
+    const struct akc_case cases[] = {
+        {64, 48, 5, 1, 1, "xy", 36, 51},
+        {32, 64, 3, 2, 0, "ij", 62, 60},
+        {16, 16, 7, 2, 1, "ij", 13, 11},
+        {32, 64, 1, 2, 0, "ij", 62, 60},
+        {32, 64, 2, 1, 1, "xy", 41, 23},
+    };
+    check_direct_path(cases, 5, 61, "#define COL_FUSED_FR 1\n", "column conv without its fused epilogue");
 }
 
 /* The direct kernel's prepared path (ablate_kernel.h): the packed weights

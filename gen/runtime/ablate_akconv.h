@@ -80,6 +80,112 @@ static inline void abl_akc_col_nchw(const float *restrict st_t, ptrdiff_t ldst, 
     }
 }
 
+/* The channels-in-lanes column conv with its epilogue in registers (full-
+ * rate AVX-512; gen/templates/akconv_direct.c.in, COL_FUSED).  There the
+ * product ran as 6 pixels x 64 channels (acc[pixel][OUTCP] in L2) and a
+ * second pass applied BN + SiLU to acc and transposed it into y 8 x 8
+ * (L3 32 -> 64 @160², num_param 5: 0.33 of 2.09 ms, a third of it BN +
+ * SiLU, two thirds the transposes and y; docs/modules/perf_akconv.md,
+ * fourth Intel pass).  Here a block is 8 pixels x MB vectors of 16
+ * channels: at the end of the reduction BN + SiLU run on the registers and
+ * each vector of 8 pixels x 16 channels is transposed in registers and
+ * stored as 16 rows of 8 pixels of y; acc is not written or read back. */
+enum { ABL_AKC_FP = 8 };
+
+/* y[c * ldy + p] = v[p][c] for pixels p < npix (<= 8) and channels c < nch
+ * (<= 16): the 8 x 16 block transposed (unpacks and shuffles within
+ * 128-bit lanes, then one two-source permute per pair of channel rows). */
+static inline void abl_akc_store_t8x16(const __m512 v[8], float *y, ptrdiff_t ldy, int nch, int npix)
+{
+    __m512 t[8], u[8];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) { /* lane L: [r2i c, r2i+1 c, r2i c+1, r2i+1 c+1], c = 4L (lo) or 4L+2 (hi) */
+        t[2 * i] = _mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]);
+    }
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; h++) { /* u[4h + j], lane L: pixels 4h .. 4h+3 of channel 4L + j */
+        u[4 * h + 0] = _mm512_shuffle_ps(t[4 * h], t[4 * h + 2], 0x44);
+        u[4 * h + 1] = _mm512_shuffle_ps(t[4 * h], t[4 * h + 2], 0xEE);
+        u[4 * h + 2] = _mm512_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0x44);
+        u[4 * h + 3] = _mm512_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0xEE);
+    }
+    /* a: [channel j | channel 4 + j], b: [channel 8 + j | channel 12 + j], 8 pixels each */
+    const __m512i ia = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+    const __m512i ib = _mm512_setr_epi32(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+    const __mmask16 lo = (__mmask16)((1u << npix) - 1), hi = (__mmask16)(lo << 8);
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) {
+        const __m512 a = _mm512_permutex2var_ps(u[j], ia, u[4 + j]);
+        const __m512 b = _mm512_permutex2var_ps(u[j], ib, u[4 + j]);
+        const int c[4] = {j, 4 + j, 8 + j, 12 + j};
+        const __m512 r[4] = {a, a, b, b};
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; q++) {
+            if (c[q] >= nch)
+                continue;
+            float *d = y + (ptrdiff_t)c[q] * ldy;
+            if (npix == 8 && q % 2 == 0)
+                _mm256_storeu_ps(d, _mm512_castps512_ps256(r[q]));
+            else if (npix == 8)
+                _mm256_storeu_ps(d, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(r[q]), 1)));
+            else /* lanes 0-7 or 8-15 of r[q] to d[0 .. npix) */
+                _mm512_mask_storeu_ps(q % 2 == 0 ? d : d - 8, q % 2 == 0 ? lo : hi, r[q]);
+        }
+    }
+}
+
+/* One block of ABL_AKC_FP pixels x MB (1 or 2) vectors of 16 output
+ * channels: acc = start + sum over k < kc of x[p][k] * w[k * ldw + ..],
+ * in k order, one FMA per term (as the micro-kernel of akconv_direct.c.in:
+ * the same sums, bit for bit); start: the zeros (first) or acc's rows
+ * from the previous block of k.  last: y[c * ldy + p] = SiLU(acc * scale
+ * + shift) for channels c < nch and pixels p < npix; else the sums go to
+ * acc (ldo floats a row). */
+static inline __attribute__((always_inline)) void
+abl_akc_col_fused(const int MB, const float *const x[ABL_AKC_FP], int kc, const float *restrict w, ptrdiff_t ldw,
+                  int first, int last, float *acc, ptrdiff_t ldo, const float *scale, const float *shift, int nch,
+                  int npix, float *y, ptrdiff_t ldy)
+{
+    enum { FP = ABL_AKC_FP };
+    __m512 a[FP][2];
+#pragma GCC unroll 8
+    for (int p = 0; p < FP; p++)
+#pragma GCC unroll 2
+        for (int j = 0; j < MB; j++)
+            a[p][j] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(acc + p * ldo + 16 * j);
+    for (int k = 0; k < kc; k++) {
+        __m512 wv[2];
+#pragma GCC unroll 2
+        for (int j = 0; j < MB; j++)
+            wv[j] = _mm512_loadu_ps(w + k * ldw + 16 * j);
+#pragma GCC unroll 8
+        for (int p = 0; p < FP; p++) {
+            const __m512 xv = _mm512_set1_ps(x[p][k]);
+#pragma GCC unroll 2
+            for (int j = 0; j < MB; j++)
+                a[p][j] = _mm512_fmadd_ps(wv[j], xv, a[p][j]);
+        }
+    }
+    if (!last) {
+#pragma GCC unroll 8
+        for (int p = 0; p < FP; p++)
+#pragma GCC unroll 2
+            for (int j = 0; j < MB; j++)
+                _mm512_storeu_ps(acc + p * ldo + 16 * j, a[p][j]);
+        return;
+    }
+#pragma GCC unroll 2
+    for (int j = 0; j < MB; j++) {
+        const __m512 sc = _mm512_loadu_ps(scale + 16 * j), sh = _mm512_loadu_ps(shift + 16 * j);
+        __m512 v[FP];
+#pragma GCC unroll 8
+        for (int p = 0; p < FP; p++) /* as abl_akc_bn_silu_row */
+            v[p] = abl_silu16(_mm512_fmadd_ps(a[p][j], sc, sh));
+        abl_akc_store_t8x16(v, y + 16 * j * ldy, ldy, nch - 16 * j, npix);
+    }
+}
+
 /* Sixteen horizontal sums at once: lane 4 (k % 4) + k / 4 of the result is
  * the sum of v[k]'s 16 lanes (abl_akc_hsum16_lane), added in the order of
  * _mm512_reduce_add_ps (lane i + lane i+8, then i + i+4, i + i+2, i + i+1),
