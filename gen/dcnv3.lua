@@ -104,6 +104,29 @@ end
 
 local function tile_rows(g) return rows_per_tile(g.B, g.C, g.H, g.W, 32768) end
 
+-- Floats of one pixel's offsets-and-mask row (OML in the template: the
+-- 3 G P offsets and mask logits, G scale logits with center_feature_scale,
+-- in whole 16-float vectors).
+local function om_floats(g)
+  local nom = 3 * g.G * g.K * g.K + (g.CFS == 1 and g.G or 0)
+  return (nom + 15) // 16 * 16
+end
+
+-- Rows per tile of phase B, which holds a tile's x1 / core (C floats a
+-- pixel) and its offsets and mask (OML floats a pixel) while the sampler
+-- reads xp at random: the same rule on C + OML floats a pixel, about
+-- M.PHASE_B_FLOATS (512 KiB) together, so that the offsets tile stays in
+-- L2 beside xp; never more rows than phase A's tile (whose x1 alone was
+-- sized for L2).  At 40 x 40, k 7, g 4 (592 floats a pixel) 4 rows where
+-- phase A has 10; at k 3 the offsets are small and the tiles the same.
+-- 65536 floats (2 rows there) was slower at k 7, g 1 (5 rows, each
+-- 7 x 7 depthwise tile copying 11 input rows for 5) and at k 7, g 4
+-- (perf_deform.md, fourth Intel pass).
+M.PHASE_B_FLOATS = 131072
+local function tile_rows_b(g)
+  return math.min(tile_rows(g), rows_per_tile(g.B, g.C + om_floats(g), g.H, g.W, M.PHASE_B_FLOATS))
+end
+
 -- Whether the sampler lists and skips the points wholly outside the map
 -- (SKIP, runtime/ablate_dcnv3.h abl_dcn_core): 1 where, with zero offsets,
 -- at least `share` (default 0.15) of the (pixel, kernel point) pairs of a
@@ -134,6 +157,7 @@ function M.render(cfg, variant)
   local g = geometry(cfg)
   g.UNFUSED = variant == "unfused" and 1 or 0
   g.TR = tile_rows(g)
+  g.TRB = tile_rows_b(g)
   g.SKIP = skip_outside(g.K, g.DIL, g.H, g.W)
   g.variant, g.version = variant, M.version
   local root = cfg.gen_root or "gen"
@@ -141,6 +165,7 @@ function M.render(cfg, variant)
 end
 
 M.tile_rows = tile_rows -- exposed for tests
+M.tile_rows_b = tile_rows_b -- likewise
 M.rows_per_tile = rows_per_tile -- gen/dlka.lua's DCNv3 layers
 M.skip_outside = skip_outside -- likewise
 M.geometry = geometry -- reused by gen/cuda_dcnv3.lua

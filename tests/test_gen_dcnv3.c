@@ -193,3 +193,55 @@ Test(gen_dcnv3, skip_outside_choice)
     cr_expect_eq(skip_outside(L, 3, 1, 6, 7), 1);   /* the small test maps: 20 % */
     lua_close(L);
 }
+
+/* gen/dcnv3.lua's tile_rows_b: phase B's tiles (x1 / core and the tile's
+ * offsets and mask, which phase B now computes itself) on C + OML floats a
+ * pixel, about 128k floats, never more rows than phase A's tiles: 4 rows
+ * at 40 x 40, k 7, g 4 (592 floats of offsets a pixel) where phase A has
+ * 10; the same as phase A's where the offsets are few (k 3, and k 7 g 1). */
+static int tile_rows_b(lua_State *L, int n, int c, int h, int w, int k, int g, int cfs)
+{
+    lua_getfield(L, -1, "tile_rows_b");
+    cr_assert(lua_isfunction(L, -1), "gen/dcnv3.lua has no tile_rows_b");
+    lua_createtable(L, 0, 7);
+    const char *keys[] = {"B", "C", "H", "W", "K", "G", "CFS"};
+    const int vals[] = {n, c, h, w, k, g, cfs};
+    for (int i = 0; i < 7; i++) {
+        lua_pushinteger(L, vals[i]);
+        lua_setfield(L, -2, keys[i]);
+    }
+    cr_assert_eq(lua_pcall(L, 1, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
+    const int tr = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return tr;
+}
+
+Test(gen_dcnv3, phase_b_tiles_hold_offsets)
+{
+    lua_State *L = gen_check_require("dcnv3");
+    cr_expect_eq(tile_rows_b(L, 1, 64, 40, 40, 7, 4, 0), 4);  /* L13 k 7 g 4: 656 floats a pixel */
+    cr_expect_eq(tile_rows_b(L, 1, 64, 40, 40, 7, 1, 0), 10); /* k 7 g 1: 224, phase A's 10 */
+    cr_expect_eq(tile_rows_b(L, 1, 64, 80, 80, 3, 4, 0), 5);  /* L16: 176, phase A's 5 */
+    cr_expect_eq(tile_rows_b(L, 1, 128, 20, 20, 7, 4, 0), 5); /* L23 k 7 g 4: 720, phase A's 5 */
+    cr_expect_eq(tile_rows_b(L, 1, 32, 80, 80, 7, 4, 0), 2);  /* 624 floats on 80-pixel rows */
+    cr_expect_eq(tile_rows_b(L, 2, 16, 13, 40, 7, 4, 1), 5);  /* the scale logits counted: 608 */
+    lua_close(L);
+}
+
+/* Phase B on tiles smaller than phase A's (tile_rows_b): k 7 on maps
+ * whose offsets-and-mask rows fill the budget, so each image's phase B
+ * has tiles of 5, 5 and 3 rows (phase A's 7 and 6) with
+ * center_feature_scale, fused, unfused and prepared; and tiles of 2 rows
+ * and a last one of 1 (phase A's 6 and 5) at group 8.  Batch 2, 1 and 2
+ * threads, the workspace poisoned: the offsets tile must be written
+ * before the sampler reads it, for every tile and image. */
+Test(gen_dcnv3, phase_b_small_tiles, .timeout = 120)
+{
+    struct gen_env env = gen_check_env();
+    const char *spec = "DCNv3 channels=16 group=4 kernel_size=7 pad=3 center_feature_scale=1 "
+                       "batch=2 h=13 w=40";
+    check_variant(&env, spec, 1201, "fused");
+    check_variant(&env, spec, 1201, "unfused");
+    check_prepared(spec, 1201, "fused");
+    check_spec(&env, "DCNv3 channels=32 group=8 kernel_size=7 pad=3 batch=2 h=11 w=48", 1202);
+}
