@@ -87,7 +87,10 @@ local GROUP = 4 -- DCNv3_pytorch's default, which the seed keeps
 
 -- Private floats of phase A's channels-last depthwise conv, as
 -- abl_dlka_dw_cl / abl_dlka_dw_cl_floats (ablate_dlka_dcnv3.h): kernels of
--- 5 and more on rows narrower than 64, c a multiple of 16 up to 256.
+-- 5 and more on rows narrower than 64, c a multiple of 16 up to 256.  With
+-- full-rate AVX-512 the runtime takes it only below 32 pixels
+-- (ABL_DLKA_DW_CL_WMAX): the floats counted here are then an upper bound,
+-- as are the taps in the prepared floats.
 local function dw_cl_floats(c, w, k, tr)
   if k < 5 or w >= 64 or c % 16 ~= 0 or c > 256 then return 0 end
   return round_up(k * k * c, 16) + round_up((tr + k - 1) * (w + k - 1) * c, 16)

@@ -11,6 +11,7 @@
  * block, tiles that are not a whole number of register blocks) and as
  * im2col + sgemm (variant im2col). */
 #include "gen_check.h"
+#include "header_check.h"
 
 static void check(const char *spec, uint64_t seed) { gen_check_variant(spec, seed, "fused", 1e-3); }
 
@@ -214,4 +215,40 @@ Test(gen_dlka, dcnv3_layers_own_tiles, .timeout = 120)
     check("C3_DCNv3_DLKA c1=16 c2=64 variant=dcnv3_lka h=8 w=80", 85);
     check_prepared("deformable_LKA_Attention d_model=16 variant=dcnv3_lka h=24 w=20 batch=2", 86,
                    "fused");
+}
+
+/* abl_dlka_dw_cl's row bound (ablate_dlka_dcnv3.h ABL_DLKA_DW_CL_WMAX):
+ * with full-rate AVX-512 dcnv3_lka's 5 x 5 and 7 x 7 depthwise convs take
+ * the planar rows from 32 pixels on (L20 / L13's 40 x 40: -3 to -4 % CPU
+ * time on the Intel Xeon, docs/modules/perf_deform.md, fourth Intel pass),
+ * the channels-last path below (L23's 20 x 20); on other builds (Zen 4,
+ * AVX2) below 64 as before.  Checked as the kernels are compiled, and the
+ * generator's scratch (gen/dlka.lua: below 64) never smaller than what
+ * the runtime takes. */
+Test(gen_dlka, dcnv3_lka_dw_cl_row_bound, .timeout = 60)
+{
+    static const char src[] =
+        "#include <stdio.h>\n"
+        "#include \"ablate_dlka_dcnv3.h\"\n"
+        "static int cl(int c, int w, int k) {\n"
+        "    const struct abl_dcn_geom d = {1, c, 40, w, k, 1, 4, 2, 0};\n"
+        "    return abl_dlka_dw_cl(d);\n"
+        "}\n"
+        "int main(void) {\n"
+        "    int bad = 0;\n"
+        "    bad |= cl(64, 40, 5) != !ABL_AVX512_FULL_RATE; /* L20, L13 */\n"
+        "    bad |= cl(64, 40, 7) != !ABL_AVX512_FULL_RATE;\n"
+        "    bad |= cl(64, 32, 7) != !ABL_AVX512_FULL_RATE;\n"
+        "    bad |= cl(128, 20, 7) != 1 || cl(64, 31, 5) != 1; /* L23; below 32 */\n"
+        "    bad |= cl(32, 80, 5) != 0 || cl(64, 64, 7) != 0 || cl(64, 20, 3) != 0;\n"
+        "    printf(\"full rate %d, 40 px %d, 20 px %d\\n\", ABL_AVX512_FULL_RATE, cl(64, 40, 7),\n"
+        "           cl(128, 20, 7));\n"
+        "    return bad;\n"
+        "}\n";
+    cr_assert_eq(run_header_checker(src), 0, "abl_dlka_dw_cl's row bound");
+    /* both sides of the bound against the scalar reference, prepared too */
+    check("deformable_LKA_Attention d_model=16 variant=dcnv3_lka h=6 w=40", 91);
+    check("deformable_LKA_Attention d_model=16 variant=dcnv3_lka h=5 w=31 batch=2", 92);
+    check("C3_DCNv3_DLKA c1=24 c2=32 variant=dcnv3_lka h=5 w=32", 93);
+    check_prepared("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=4 w=40", 94, "fused");
 }

@@ -100,7 +100,23 @@ static inline ptrdiff_t abl_dcn_priv_floats(struct abl_dcn_geom d)
  * k^2 taps, and LayerNorm + GELU follow per pixel on the row in L1 (no
  * plane transpose).  A variant here, not in ablate_dcnv3.h (the DCNv3
  * row's, another pass's): the DCNv3 row's own shapes have 3 x 3 kernels. */
-enum { ABL_DLKA_DW_CL_CMAX = 256, ABL_DLKA_DW_CL_WMAX = 64 };
+enum { ABL_DLKA_DW_CL_CMAX = 256 };
+
+/* Rows at least this wide take the planar rows instead (abl_dw_row, for
+ * k >= 5 its padded rows copied once per tile).  With full-rate AVX-512
+ * the planar rows win at 40 pixels: dcnv3_lka at L20 (64 channels on 40 x
+ * 40) spent 311 + 382 us of thread CPU time a call in the 5 x 5 and 7 x 7
+ * layers' depthwise + LayerNorm + GELU channels last, 223 + 322 us planar
+ * (the block 6.06 -> 5.81 ms; CPU-time A/B -3 to -4 %, Intel Xeon,
+ * docs/modules/perf_deform.md, fourth Intel pass); at 20 pixels (L23) the
+ * channels-last path stays.  Elsewhere (Zen 4's half-rate AVX-512, AVX2)
+ * the bound as it was, 64 (the Zen 4 pass that chose it measured 20-pixel
+ * rows only).  gen/dlka.lua sizes the scratch for 64, the larger. */
+#if ABL_AVX512_FULL_RATE
+enum { ABL_DLKA_DW_CL_WMAX = 32 };
+#else
+enum { ABL_DLKA_DW_CL_WMAX = 64 };
+#endif
 
 ABL_DCN_SPECIALISE int abl_dlka_dw_cl(struct abl_dcn_geom d)
 {
