@@ -2,7 +2,8 @@
 --
 -- One kernel (templates/acmix_gemm.c.in, its conv branch and attention in
 -- acmix_conv.c.in and acmix_attention.c.in): the three 1x1 projections as a
--- single sgemm, the local attention straight from reflection-padded k and v
+-- single direct 1x1 conv with AVX-512 (a single sgemm without), the local
+-- attention straight from reflection-padded k and v
 -- planes (no unfold tensors), and the conv branch as one grouped 3x3 conv per
 -- head channel; the threads split it by bands of rows or by planes
 -- (bands_pay below).
@@ -94,8 +95,9 @@ local function tile_plan(g)
 end
 
 -- By bands: input rows per projection tile.  The tile's 3C x rows*W
--- output goes to a scratch buffer of the thread's (then q to its planes,
--- k and v padded), so it should stay in the core's L2 (1 MiB on the Zen 4
+-- output (q and the padded k, v rows; through the sgemm path a scratch
+-- buffer of the thread's first) is read back by the tile's conv branch and
+-- attention, so it should stay in the core's L2 (1 MiB on the Zen 4
 -- measured): at most 160 Ki floats (640 KiB), at least one row.  On the
 -- Intel Xeon of 2026-12-06 (2 MiB L2), with the band run as a stream, 5
 -- and 20 rows at 64 @ 80x80 ran level with these 10 (docs/modules/

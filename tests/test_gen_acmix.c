@@ -377,6 +377,54 @@ Test(gen_acmix, bands_without_barrier, .timeout = 120)
     }
 }
 
+/* Where the CPU has AVX-512 the projection is a direct 1x1 conv
+ * (acmix_gemm.c.in PROJ_DIRECT, ablate_acmix.h abl_acm_proj_block): 8
+ * output rows x PROJ_NV vectors of 16 pixels in registers, stored straight
+ * into q's planes and the padded k, v planes, which are then padded in
+ * place.  The source renders it (with the sgemm path kept for AVX2); then
+ * against the reference and bit for bit the 1-thread output at 2 to 4
+ * threads: by bands with vectors that cross one row end (W 20) and two
+ * (W 11, 10), 3C no multiple of 8 (register blocks with zero rows), CIN >
+ * 128 (two vectors per block), short last tiles; by planes (3C > HW) with
+ * its two jobs of register blocks per image, batch 1 and 2, stride 2.
+ * The bit-for-bit part only where the kernels take that path (an AVX-512
+ * CPU, no ABLATE_GEN_MARCH): OpenBLAS's sgemm of a band's short tiles need
+ * not sum in the order of the 1-thread call's tiles. */
+Test(gen_acmix, direct_projection, .timeout = 120)
+{
+    struct gen_env env = test_env();
+    openblas_set_num_threads(1);
+    const struct acm_case c[] = {{136, 8, 3, 1, 1, 12, 20, 2}, {5, 6, 7, 2, 1, 9, 11, 1},
+                                 {3, 10, 5, 2, 2, 8, 10, 2},   {160, 24, 5, 2, 1, 6, 10, 2},
+                                 {9, 40, 3, 4, 1, 8, 12, 1},   {24, 64, 3, 1, 1, 12, 14, 1}};
+    const char *variants[] = {"auto", "split", "fold", "auto", "split", "fold"};
+    static const char *const want[] = {"abl_acm_proj_block(", "#define PROJ_DIRECT 1",
+                                       "project_block(x, t"};
+    char err[ERR_MAX];
+    for (int i = 0; i < 6; i++) {
+        expect_rendered(&env, &c[i], variants[i], want, 3, i);
+        check_threads(&env, variants[i], &c[i], 1200 + (uint64_t)i, 4);
+        const char *march = getenv("ABLATE_GEN_MARCH");
+        if (!__builtin_cpu_supports("avx512f") || (march && *march))
+            continue;
+        struct acm_data d;
+        struct gen_kernel k;
+        acm_setup(&d, &c[i], 1200 + (uint64_t)i, 1.0f);
+        cr_assert_eq(gen_build(&env, &d.a, d.in, variants[i], &k, err, sizeof err), GEN_OK, "%s",
+                     err);
+        float *y1 = acm_run(&k, &d, 1);
+        for (int nthreads = 2; nthreads <= 4; nthreads++) {
+            float *y = acm_run(&k, &d, nthreads);
+            cr_expect_eq(memcmp(y, y1, sizeof(float) * (size_t)d.ny), 0,
+                         "case %d, %d threads: not the 1-thread output bit for bit", i, nthreads);
+            free(y);
+        }
+        free(y1);
+        gen_unload(&k);
+        acm_free(&d);
+    }
+}
+
 /* auto folds fc into dep_conv where that costs strictly fewer
  * multiply-adds (gen/acmix.lua fold_pays: head < 3 + stride^2), and splits
  * at the tie, head 4 at stride 1 and 7 at stride 2: there split's F reads

@@ -11,6 +11,10 @@
  *                         where AVX-512VL is missing)
  *   abl_softmax_cols16    the same on [n][16] blocks (AVX-512 only: the
  *                         attention's 16-column chunks)
+ *   abl_reflect_pad_edges the padding of rows whose interior is already in
+ *                         the padded plane (the direct projection's)
+ *   abl_acm_proj_block    one register block of the projection as a direct
+ *                         1x1 conv (AVX-512 only)
  */
 #ifndef ABLATE_ACMIX_H
 #define ABLATE_ACMIX_H
@@ -63,6 +67,30 @@ static inline void abl_reflect_pad_rows(const float *src, float *dst, int h, int
     }
 }
 
+/* The padding of abl_reflect_pad_rows for source rows r0 .. r1 - 1 whose
+ * values are already in the interior of the padded plane dst (the direct
+ * projection stores them there): their PAD columns each side from the
+ * row itself, then the reflected rows of the top and bottom padding as
+ * copies of the finished rows.  The same values as abl_reflect_pad_rows,
+ * bit for bit (copies of the same floats). */
+static inline void abl_reflect_pad_edges(float *dst, int h, int w, int pad, int r0, int r1)
+{
+    const int wp = w + 2 * pad;
+    for (int y = r0; y < r1; y++) {
+        float *d = dst + (size_t)(y + pad) * wp;
+        const float *s = d + pad;
+        for (int px = 0; px < pad; px++) {
+            d[px] = s[pad - px];
+            d[pad + w + px] = s[w - 2 - px];
+        }
+    }
+    for (int py = 0; py < h + 2 * pad; py++) {
+        const int sy = abl_reflect(py - pad, h);
+        if (sy != py - pad && sy >= r0 && sy < r1)
+            memcpy(dst + (size_t)py * wp, dst + (size_t)(sy + pad) * wp, sizeof(float) * (size_t)wp);
+    }
+}
+
 /* The softmax of abl_softmax_cols (ablate_gen.h) for blocks 8 columns
  * wide: p[k][i] = e^(p[k][i] - mx[i]), scale[i] = num / sum_k, where mx[i]
  * = max_k p[k][i] is given: the attention takes it from the logits while
@@ -111,6 +139,56 @@ static inline void abl_softmax_cols16(float *p, int n, const float *mx, float nu
     const __m512 m2 = _mm512_mul_ps(_mm512_loadu_ps(mx), _mm512_set1_ps(1.44269504088896341f));
     const __m512 sum = abl_exp_sub_rows16(p, n, m2);
     _mm512_storeu_ps(scale, _mm512_div_ps(_mm512_set1_ps(num), sum));
+}
+
+/* The projection (q, k, v = Wqkv . x + b, a 1x1 conv of 3C outputs) as a
+ * direct convolution: a register block of ABL_ACM_MR output rows x nv
+ * vectors of 16 consecutive pixels stays in zmm registers over the whole
+ * reduction (cin input channels), starting from the bias, and goes from
+ * the registers to q's planes and the padded k, v planes (the template
+ * stores it).  Through OpenBLAS the projection had been an sgemm per tile
+ * into a scratch tile (its operands packed on every call: K = cin is only
+ * 64 or 128) with the bias filled in first, then q copied out and k, v
+ * copied into the padded planes: on the Intel Xeon of 2026-12-06 at 64 @
+ * 80x80 (kernel_att 3, head 4, 1 thread) the sgemm's kernel ran at about
+ * 143 GFLOP/s but packing, bias fill and copies took 0.6 ms more of its
+ * 1.7 (docs/modules/acmix.md, fourth Intel pass).
+ * wpk: the block's weights packed [cin][ABL_ACM_MR] (a row past 3C is
+ * zeros), bias its ABL_ACM_MR biases; x: input channel 0 at the block's
+ * first pixel, channels hw apart; m[v]: the lanes of vector v inside the
+ * run (masked loads: no read past the image).  Each output is bias + the
+ * products in channel order, one fused multiply-add each, whatever the
+ * block, the run or the lane: bit for bit across tiles and threads. */
+enum { ABL_ACM_MR = 8, ABL_ACM_NV = 3 };
+
+static inline __attribute__((always_inline)) void
+abl_acm_proj_block(const float *x, ptrdiff_t hw, int cin, const float *wpk, const float *bias,
+                   const __mmask16 *m, const int nv, __m512 acc[ABL_ACM_MR][ABL_ACM_NV])
+{
+#pragma GCC unroll 8
+    for (int r = 0; r < ABL_ACM_MR; r++)
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++)
+            acc[r][v] = _mm512_set1_ps(bias[r]);
+    for (int ic = 0; ic < cin; ic++) {
+        __m512 xv[ABL_ACM_NV];
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++)
+            xv[v] = _mm512_maskz_loadu_ps(m[v], x + ic * hw + 16 * v);
+#pragma GCC unroll 8
+        for (int r = 0; r < ABL_ACM_MR; r++) {
+            /* one broadcast per weight for the nv multiply-adds (the empty
+             * asm keeps gcc from folding it into each of them as a
+             * {1to16} memory operand: nv loads instead of one) */
+            __m512 wb = _mm512_set1_ps(wpk[ic * ABL_ACM_MR + r]);
+#if defined(__GNUC__)
+            __asm__("" : "+v"(wb));
+#endif
+#pragma GCC unroll 3
+            for (int v = 0; v < nv; v++)
+                acc[r][v] = _mm512_fmadd_ps(wb, xv[v], acc[r][v]);
+        }
+    }
 }
 #endif
 
