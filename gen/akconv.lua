@@ -221,8 +221,14 @@ end
 -- 0.94-0.96x the time of the micro-kernel and epilogue pass, num_param
 -- 1-2 0.91-0.94x that of the column conv into NCHW; L16 num_param 1
 -- 0.91-0.95x, 2 0.90x, 3-5 0.97-1.03x.
+-- Only up to 64 output channels: at L5 (64 -> 128), L7 (128 -> 256) and
+-- L19 (128 -> 128) it took 1.2-1.5x the time of the paths it replaced
+-- (the lead's sweeps after the merge: L7 num_param 3 eff 0.90 -> 0.60,
+-- L19 num_param 2-3 0.82-0.89 -> 0.57-0.59); measured on L3 and L16
+-- (64 channels) only before.
+local COL_FUSED_MAX_OUTC = 64
 local function col_fused_plan(s)
-  s.COL_FUSED_FR = (s.OUTC % 16 == 0) and 1 or 0
+  s.COL_FUSED_FR = (s.OUTC % 16 == 0 and s.OUTC <= COL_FUSED_MAX_OUTC) and 1 or 0
 end
 local function direct_plan(s)
   s.OFFP = round_up(2 * s.N, 8)
