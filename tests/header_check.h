@@ -11,9 +11,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* Writes SOURCE (C text, taken as is) to a temp folder, builds and runs
- * it; its output goes to the test's stdout.  Returns system()'s status. */
-static inline int run_header_checker(const char *source)
+/* Writes SOURCE (C text, taken as is) to a temp folder, builds it with
+ * -march=MARCH and runs it; its output goes to the test's stdout.  Returns
+ * system()'s status. */
+static inline int run_header_checker_march(const char *source, const char *march)
 {
     char dir[] = "/tmp/ablate-hcheck-XXXXXX";
     cr_assert_not_null(mkdtemp(dir));
@@ -26,14 +27,20 @@ static inline int run_header_checker(const char *source)
     cr_assert_eq(fclose(f), 0);
     const char *root = getenv("ABLATE_ROOT");
     snprintf(cmd, sizeof cmd,
-             "cc -O3 -march=native -I'%s/gen/runtime' $(pkg-config --cflags openblas 2>/dev/null) "
+             "cc -O3 -march=%s -I'%s/gen/runtime' $(pkg-config --cflags openblas 2>/dev/null) "
              "-o '%s' '%s' -lm && '%s'",
-             root ? root : ".", bin, src, bin);
+             march, root ? root : ".", bin, src, bin);
     int rc = system(cmd);
     unlink(src);
     unlink(bin);
     rmdir(dir);
     return rc;
+}
+
+/* The same at -march=native, as generated kernels are built. */
+static inline int run_header_checker(const char *source)
+{
+    return run_header_checker_march(source, "native");
 }
 
 #endif

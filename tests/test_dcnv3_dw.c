@@ -135,7 +135,7 @@ static const char TILE_CHECKER[] =
     "#include <string.h>\n"
     "#include <math.h>\n"
     "#include \"ablate_dcnv3.h\"\n"
-    "static float x[7 * 40 * 40], wt[7 * 49], bias[7], tile[40 * 7 * 40 + 1], row[7 * 40];\n"
+    "static float x[7 * 40 * 48], wt[7 * 49], bias[7], tile[40 * 7 * 48 + 1], row[7 * 48];\n"
     "static int check(int c, int h, int w, int k, int r0, int nr) {\n"
     "    for (int i = 0; i < c * h * w; i++) x[i] = sinf(0.37f * (float)i) - 0.1f;\n"
     "    for (int i = 0; i < c * k * k; i++) wt[i] = cosf(1.3f * (float)i) * 0.25f;\n"
@@ -153,7 +153,7 @@ static const char TILE_CHECKER[] =
     "int main(void) {\n"
     "    int bad = check(7, 20, 20, 7, 0, 5) | check(7, 20, 20, 7, 15, 5) | check(7, 20, 20, 7, 2, 11);\n"
     "    bad |= check(4, 40, 40, 7, 0, 10) | check(7, 40, 40, 7, 30, 10) | check(4, 12, 40, 5, 3, 9);\n"
-    "    bad |= check(6, 2, 3, 7, 0, 2);\n"
+    "    bad |= check(6, 2, 3, 7, 0, 2) | check(5, 9, 32, 5, 1, 8) | check(3, 9, 48, 7, 0, 9);\n"
     "    return bad;\n"
     "}\n";
 
@@ -164,4 +164,18 @@ Test(dcnv3_dw, tile_native_same_bits, .timeout = 120)
         cr_skip_test("no AVX-512 on this CPU");
     cr_assert_eq(run_header_checker(TILE_CHECKER), 0,
                  "abl_dw_rows_tile differs from abl_dw_row_padded at -march=native (stdout)");
+}
+
+/* The same checker built for AVX2 (x86-64-v3: the kernels an AVX2-only
+ * CPU gets): there abl_dw_tile_padded multiplies on ymm halves with the
+ * tap broadcast once, and its bits must be those of abl_dw_row_padded's
+ * generic 16-float vectors (widths with and without the 8-float last
+ * vector, one to three whole ones). */
+Test(dcnv3_dw, tile_avx2_same_bits, .timeout = 120)
+{
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+        cr_skip_test("no AVX2 and FMA on this CPU");
+    cr_assert_eq(run_header_checker_march(TILE_CHECKER, "x86-64-v3"), 0,
+                 "abl_dw_rows_tile differs from abl_dw_row_padded at -march=x86-64-v3 (stdout)");
 }

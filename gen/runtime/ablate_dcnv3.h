@@ -466,6 +466,37 @@ ABL_DCN_SPECIALISE void abl_dcn_wide_sum64(const float *restrict xp, int c, ptrd
     }
 }
 
+#ifndef __AVX512F__
+/* Without AVX-512 (the AVX2 build) abl_vf16 is no register: gcc splits it
+ * into two ymm but broadcast every corner weight into it through the stack
+ * (16 scalar stores and two reloads a weight), and the 16 (corner x parity)
+ * or 4 x 4 accumulators of two ymm each, twice the 16 ymm registers, lived
+ * in the stack frame: at 32 or 64 channels a group the sampler ran at a
+ * quarter of the 8-channel sums' rate (docs/modules/perf_deform.md, the
+ * AVX2 build).  So the AVX2 build sums 16 channels of a 64-wide block at a
+ * time (two ymm, four corner accumulators each: 8 registers) and the 16-
+ * and 32-wide blocks 8 channels at a time (abl_dcn_corner_sum8 /
+ * abl_dcn_listed_sum8: 8 accumulators); every lane gets the operations of
+ * the wider sums in the same order, so the same bits. */
+ABL_DCN_SPECIALISE void abl_dcn_wide_sum16_avx2(const float *restrict xp, int c, ptrdiff_t sx,
+                                                ptrdiff_t sy, const int32_t *restrict idx,
+                                                const float *restrict wt, int gp,
+                                                const int32_t *restrict pts, int q0, int n,
+                                                int col, float *restrict dst)
+{
+    enum { NS = 2 };
+    abl_vf8 a[4][NS];
+    memset(a, 0, sizeof a);
+    const ptrdiff_t off[4] = {0, sx, sy, sx + sy};
+    for (int i = 0; i < n; i++)
+        ABL_DCN_ADD_POINT(abl_vf8, NS, a, pts ? pts[i] : q0 + i);
+    for (int s_ = 0; s_ < NS; s_++) {
+        const abl_vf8 sum_ = (a[0][s_] + a[1][s_]) + (a[2][s_] + a[3][s_]);
+        memcpy(dst + s_ * 8, &sum_, sizeof sum_);
+    }
+}
+#endif
+
 /* dst[0 .. gc) = the corner sum of points q0 .. q0 + npts - 1 over channels
  * col .. col + gc, 16 (then 8, 4, 1) channels at a time. */
 ABL_DCN_SPECIALISE void abl_dcn_corner_sum(const float *restrict xp, int c, ptrdiff_t sx, ptrdiff_t sy,
@@ -473,12 +504,21 @@ ABL_DCN_SPECIALISE void abl_dcn_corner_sum(const float *restrict xp, int c, ptrd
                                       int q0, int npts, int col, int gc, float *restrict dst)
 {
     int j = 0;
+#ifdef __AVX512F__
     for (; j + 64 <= gc; j += 64)
         abl_dcn_wide_sum64(xp, c, sx, sy, idx, wt, gp, NULL, q0, npts, col + j, dst + j);
     for (; j + 32 <= gc; j += 32)
         abl_dcn_corner_sum32(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
     for (; j + 16 <= gc; j += 16)
         abl_dcn_corner_sum16(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
+#else /* the same bits in ymm-sized pieces (abl_dcn_wide_sum16_avx2) */
+    for (; j + 64 <= gc; j += 64)
+        for (int s = 0; s < 64; s += 16)
+            abl_dcn_wide_sum16_avx2(xp, c, sx, sy, idx, wt, gp, NULL, q0, npts, col + j + s,
+                                    dst + j + s);
+    for (; j + 8 <= gc; j += 8)
+        abl_dcn_corner_sum8(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
+#endif
     if (j + 8 <= gc) {
         abl_dcn_corner_sum8(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
         j += 8;
@@ -502,12 +542,21 @@ ABL_DCN_SPECIALISE void abl_dcn_listed_sum(const float *restrict xp, int c, ptrd
                                       float *restrict dst)
 {
     int j = 0;
+#ifdef __AVX512F__
     for (; j + 64 <= gc; j += 64)
         abl_dcn_wide_sum64(xp, c, sx, sy, idx, wt, gp, all, 0, nall, col + j, dst + j);
     for (; j + 32 <= gc; j += 32)
         abl_dcn_listed_sum32(xp, c, sx, sy, idx, wt, gp, even, ne, odd, no, col + j, dst + j);
     for (; j + 16 <= gc; j += 16)
         abl_dcn_listed_sum16(xp, c, sx, sy, idx, wt, gp, even, ne, odd, no, col + j, dst + j);
+#else /* the same bits in ymm-sized pieces (abl_dcn_wide_sum16_avx2) */
+    for (; j + 64 <= gc; j += 64)
+        for (int s = 0; s < 64; s += 16)
+            abl_dcn_wide_sum16_avx2(xp, c, sx, sy, idx, wt, gp, all, 0, nall, col + j + s,
+                                    dst + j + s);
+    for (; j + 8 <= gc; j += 8)
+        abl_dcn_listed_sum8(xp, c, sx, sy, idx, wt, gp, even, ne, odd, no, col + j, dst + j);
+#endif
     if (j + 8 <= gc) {
         abl_dcn_listed_sum8(xp, c, sx, sy, idx, wt, gp, even, ne, odd, no, col + j, dst + j);
         j += 8;

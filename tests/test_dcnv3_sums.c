@@ -1,0 +1,104 @@
+/* tests/test_dcnv3_sums.c — the DCNv3 sampler's corner sums in the AVX2
+ * build (gen/runtime/ablate_dcnv3.h: abl_dcn_corner_sum and
+ * abl_dcn_listed_sum without AVX-512).
+ *
+ * Without AVX-512 the dispatchers sum a 64-channel block 16 channels at a
+ * time (abl_dcn_wide_sum16_avx2) and 16- and 32-channel blocks 8 at a
+ * time (abl_dcn_corner_sum8 / abl_dcn_listed_sum8), where the AVX-512
+ * build calls abl_dcn_wide_sum64, _sum32 and _sum16; every lane must get
+ * the same operations in the same order, so the same bits.  Checked in a
+ * program built as the AVX2 kernels are (-O3 -march=x86-64-v3,
+ * tests/header_check.h): both dispatchers against a copy of the AVX-512
+ * dispatch calling the wide functions (compiled there with generic
+ * vectors), memcmp, for group widths 8 .. 200 (64-, 32-, 16-, 8-, 4- and
+ * 1-wide blocks), at a group's column offset, over odd and even point
+ * counts, the listed sums with points left out. */
+#include <criterion/criterion.h>
+
+#include "header_check.h"
+
+static const char SUMS_CHECKER[] =
+    "#include <stdio.h>\n"
+    "#include <string.h>\n"
+    "#include <math.h>\n"
+    "#include \"ablate_dcnv3.h\"\n"
+    "enum { HH = 5, WW = 6, CMAX = 400, GP = 49, GPV = 64 };\n"
+    "static float xp[HH * WW * CMAX], wt[4 * GPV], got[CMAX], want[CMAX];\n"
+    "static int32_t idx[GPV];\n"
+    /* the AVX-512 build's dispatch, the wide sums called by name */
+    "static void want_sum(int c, ptrdiff_t sx, ptrdiff_t sy, int q0, int n, int col, int gc,\n"
+    "                     const int32_t *ev, int ne, const int32_t *od, int no,\n"
+    "                     const int32_t *all, int nall, int listed, float *dst) {\n"
+    "    int j = 0;\n"
+    "    for (; j + 64 <= gc; j += 64)\n"
+    "        abl_dcn_wide_sum64(xp, c, sx, sy, idx, wt, GPV, listed ? all : NULL,\n"
+    "                           listed ? 0 : q0, listed ? nall : n, col + j, dst + j);\n"
+    "    for (; j + 32 <= gc; j += 32)\n"
+    "        if (listed) abl_dcn_listed_sum32(xp, c, sx, sy, idx, wt, GPV, ev, ne, od, no, col + j, dst + j);\n"
+    "        else abl_dcn_corner_sum32(xp, c, sx, sy, idx, wt, GPV, q0, n, col + j, dst + j);\n"
+    "    for (; j + 16 <= gc; j += 16)\n"
+    "        if (listed) abl_dcn_listed_sum16(xp, c, sx, sy, idx, wt, GPV, ev, ne, od, no, col + j, dst + j);\n"
+    "        else abl_dcn_corner_sum16(xp, c, sx, sy, idx, wt, GPV, q0, n, col + j, dst + j);\n"
+    "    if (listed) abl_dcn_listed_sum(xp, c, sx, sy, idx, wt, GPV, ev, ne, od, no, all, nall,\n"
+    "                                   col + j, gc - j, dst + j);\n"
+    "    else abl_dcn_corner_sum(xp, c, sx, sy, idx, wt, GPV, q0, n, col + j, gc - j, dst + j);\n"
+    "}\n"
+    "static int check(int g, int gc, int gi, int q0, int n) {\n"
+    "    const int c = g * gc;\n"
+    "    const ptrdiff_t sx = abl_dcn_step_x(c, WW), sy = abl_dcn_step_y(c, HH, WW);\n"
+    "    for (int i = 0; i < HH * WW * c; i++) xp[i] = sinf(0.37f * (float)i) + 0.1f;\n"
+    "    for (int q = 0; q < GPV; q++) {\n"
+    "        idx[q] = (q * 7) % ((HH - 1) * WW - 1);\n"
+    "        for (int k = 0; k < 4; k++)\n"
+    "            wt[k * GPV + q] = (q + k) % 5 == 0 ? 0.0f : cosf(1.3f * (float)(q * 4 + k)) * 0.7f;\n"
+    "    }\n"
+    "    int32_t ev[GP], od[GP], all[GP];\n"
+    "    int ne = 0, no = 0, nall = 0, bad = 0;\n"
+    "    for (int i = 0; i < n; i++) { /* every third point left out of the lists */\n"
+    "        if (i % 3 == 1) continue;\n"
+    "        all[nall++] = q0 + i;\n"
+    "        if (i % 2) od[no++] = q0 + i; else ev[ne++] = q0 + i;\n"
+    "    }\n"
+    "    for (int listed = 0; listed < 2; listed++) {\n"
+    "        memset(got, 0, sizeof got);\n"
+    "        memset(want, 0, sizeof want);\n"
+    "        want_sum(c, sx, sy, q0, n, gi * gc, gc, ev, ne, od, no, all, nall, listed, want);\n"
+    "        if (listed)\n"
+    "            abl_dcn_listed_sum(xp, c, sx, sy, idx, wt, GPV, ev, ne, od, no, all, nall,\n"
+    "                               gi * gc, gc, got);\n"
+    "        else\n"
+    "            abl_dcn_corner_sum(xp, c, sx, sy, idx, wt, GPV, q0, n, gi * gc, gc, got);\n"
+    "        if (memcmp(got, want, sizeof got)) {\n"
+    "            printf(\"g %d gc %d group %d points %d+%d listed %d: not the wide sums' bits\\n\",\n"
+    "                   g, gc, gi, q0, n, listed);\n"
+    "            bad = 1;\n"
+    "        }\n"
+    "    }\n"
+    "    return bad;\n"
+    "}\n"
+    "int main(void) {\n"
+    "    static const int gcs[] = {8, 16, 24, 32, 40, 48, 64, 96, 128, 136, 200, 12};\n"
+    "    int bad = 0;\n"
+    "    for (int i = 0; i < (int)(sizeof gcs / sizeof gcs[0]); i++) {\n"
+    "        bad |= check(1, gcs[i], 0, 0, 49) | check(1, gcs[i], 0, 3, 9);\n"
+    "        if (2 * gcs[i] <= CMAX) bad |= check(2, gcs[i], 1, 9, 10);\n"
+    "    }\n"
+    "    return bad;\n"
+    "}\n";
+
+Test(dcnv3_sums, avx2_same_bits_as_wide_sums, .timeout = 120)
+{
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+        cr_skip_test("no AVX2 and FMA on this CPU");
+    cr_assert_eq(run_header_checker_march(SUMS_CHECKER, "x86-64-v3"), 0,
+                 "the AVX2 corner sums differ from the wide sums (stdout)");
+}
+
+/* The same program at -march=native: with AVX-512 the dispatchers are the
+ * wide sums themselves (a check of the checker there). */
+Test(dcnv3_sums, native_same_bits_as_wide_sums, .timeout = 120)
+{
+    cr_assert_eq(run_header_checker(SUMS_CHECKER), 0,
+                 "the corner sums differ from the wide sums at -march=native (stdout)");
+}
