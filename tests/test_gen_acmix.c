@@ -278,6 +278,28 @@ Test(gen_acmix, tiles_in_band, .timeout = 120)
     }
 }
 
+/* The kernel of case c (case number i) at 2, 3 and 4 threads gives its
+ * 1-thread output bit for bit. */
+static void expect_same_bits_2_to_4_threads(const struct gen_env *env, const char *variant,
+                                            const struct acm_case *c, uint64_t seed, int i)
+{
+    struct acm_data d;
+    struct gen_kernel k;
+    char err[ERR_MAX];
+    acm_setup(&d, c, seed, 1.0f);
+    cr_assert_eq(gen_build(env, &d.a, d.in, variant, &k, err, sizeof err), GEN_OK, "%s", err);
+    float *y1 = acm_run(&k, &d, 1);
+    for (int nthreads = 2; nthreads <= 4; nthreads++) {
+        float *y = acm_run(&k, &d, nthreads);
+        cr_expect_eq(memcmp(y, y1, sizeof(float) * (size_t)d.ny), 0,
+                     "case %d, %d threads: not the 1-thread output bit for bit", i, nthreads);
+        free(y);
+    }
+    free(y1);
+    gen_unload(&k);
+    acm_free(&d);
+}
+
 /* By bands each image's band is a stream (acmix_gemm.c.in stream_band):
  * a projection tile of TILE_ROWS input rows, then the conv branch and the
  * attention of the output rows whose windows that completes (the rows of
@@ -295,25 +317,10 @@ Test(gen_acmix, stream_in_band, .timeout = 120)
     const struct acm_case c[] = {{8, 256, 11, 4, 1, 24, 64, 1}, {8, 256, 9, 8, 2, 22, 64, 2},
                                  {8, 256, 11, 2, 1, 13, 64, 1}};
     const char *variants[] = {"split", "fold", "auto"};
-    char err[ERR_MAX];
     for (int i = 0; i < 3; i++) {
-        struct acm_data d;
-        struct gen_kernel k;
         expect_bands_of_3_rows(&env, &c[i], variants[i], i);
         check_threads(&env, variants[i], &c[i], 1000 + (uint64_t)i, 4);
-        acm_setup(&d, &c[i], 1000 + (uint64_t)i, 1.0f);
-        cr_assert_eq(gen_build(&env, &d.a, d.in, variants[i], &k, err, sizeof err), GEN_OK, "%s",
-                     err);
-        float *y1 = acm_run(&k, &d, 1);
-        for (int nthreads = 2; nthreads <= 4; nthreads++) {
-            float *y = acm_run(&k, &d, nthreads);
-            cr_expect_eq(memcmp(y, y1, sizeof(float) * (size_t)d.ny), 0,
-                         "case %d, %d threads: not the 1-thread output bit for bit", i, nthreads);
-            free(y);
-        }
-        free(y1);
-        gen_unload(&k);
-        acm_free(&d);
+        expect_same_bits_2_to_4_threads(&env, variants[i], &c[i], 1000 + (uint64_t)i, i);
     }
 }
 
@@ -400,28 +407,13 @@ Test(gen_acmix, direct_projection, .timeout = 120)
     const char *variants[] = {"auto", "split", "fold", "auto", "split", "fold"};
     static const char *const want[] = {"abl_acm_proj_block(", "#define PROJ_DIRECT 1",
                                        "project_block(x, t"};
-    char err[ERR_MAX];
     for (int i = 0; i < 6; i++) {
         expect_rendered(&env, &c[i], variants[i], want, 3, i);
         check_threads(&env, variants[i], &c[i], 1200 + (uint64_t)i, 4);
         const char *march = getenv("ABLATE_GEN_MARCH");
         if (!__builtin_cpu_supports("avx512f") || (march && *march))
             continue;
-        struct acm_data d;
-        struct gen_kernel k;
-        acm_setup(&d, &c[i], 1200 + (uint64_t)i, 1.0f);
-        cr_assert_eq(gen_build(&env, &d.a, d.in, variants[i], &k, err, sizeof err), GEN_OK, "%s",
-                     err);
-        float *y1 = acm_run(&k, &d, 1);
-        for (int nthreads = 2; nthreads <= 4; nthreads++) {
-            float *y = acm_run(&k, &d, nthreads);
-            cr_expect_eq(memcmp(y, y1, sizeof(float) * (size_t)d.ny), 0,
-                         "case %d, %d threads: not the 1-thread output bit for bit", i, nthreads);
-            free(y);
-        }
-        free(y1);
-        gen_unload(&k);
-        acm_free(&d);
+        expect_same_bits_2_to_4_threads(&env, variants[i], &c[i], 1200 + (uint64_t)i, i);
     }
 }
 

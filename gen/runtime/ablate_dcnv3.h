@@ -447,24 +447,26 @@ ABL_DCN_DEFINE_LISTED_SUM(abl_dcn_listed_sum1, float, 1)
  * sum is added in another order than the narrower sums' (last bits), and
  * a listed sum must add its points in increasing order, one list, to give
  * the unlisted sum's bits.  pts: the points (n of them) in increasing
- * order, or NULL for q0 .. q0 + n - 1. */
-ABL_DCN_SPECIALISE void abl_dcn_wide_sum64(const float *restrict xp, int c, ptrdiff_t sx,
-                                           ptrdiff_t sy, const int32_t *restrict idx,
-                                           const float *restrict wt, int gp,
-                                           const int32_t *restrict pts, int q0, int n, int col,
-                                           float *restrict dst)
-{
-    enum { NS = 4 };
-    abl_vf16 a[4][NS];
-    memset(a, 0, sizeof a);
-    const ptrdiff_t off[4] = {0, sx, sy, sx + sy};
-    for (int i = 0; i < n; i++)
-        ABL_DCN_ADD_POINT(abl_vf16, NS, a, pts ? pts[i] : q0 + i);
-    for (int s_ = 0; s_ < NS; s_++) {
-        const abl_vf16 sum_ = (a[0][s_] + a[1][s_]) + (a[2][s_] + a[3][s_]);
-        memcpy(dst + s_ * 16, &sum_, sizeof sum_);
+ * order, or NULL for q0 .. q0 + n - 1.  Defined for NS vectors of VT (VL
+ * floats) a call: abl_dcn_wide_sum64 here, abl_dcn_wide_sum16_avx2 for the
+ * AVX2 build below. */
+#define ABL_DCN_DEFINE_WIDE_SUM(NAME, VT, NS, VL)                                                 \
+    ABL_DCN_SPECIALISE void NAME(const float *restrict xp, int c, ptrdiff_t sx, ptrdiff_t sy,     \
+                                 const int32_t *restrict idx, const float *restrict wt, int gp,   \
+                                 const int32_t *restrict pts, int q0, int n, int col,             \
+                                 float *restrict dst)                                             \
+    {                                                                                             \
+        VT a[4][NS];                                                                              \
+        memset(a, 0, sizeof a);                                                                   \
+        const ptrdiff_t off[4] = {0, sx, sy, sx + sy};                                            \
+        for (int i = 0; i < n; i++)                                                               \
+            ABL_DCN_ADD_POINT(VT, NS, a, pts ? pts[i] : q0 + i);                                  \
+        for (int s_ = 0; s_ < NS; s_++) {                                                         \
+            const VT sum_ = (a[0][s_] + a[1][s_]) + (a[2][s_] + a[3][s_]);                        \
+            memcpy(dst + s_ * VL, &sum_, sizeof sum_);                                            \
+        }                                                                                         \
     }
-}
+ABL_DCN_DEFINE_WIDE_SUM(abl_dcn_wide_sum64, abl_vf16, 4, 16)
 
 #ifndef __AVX512F__
 /* Without AVX-512 (the AVX2 build) abl_vf16 is no register: gcc splits it
@@ -478,23 +480,7 @@ ABL_DCN_SPECIALISE void abl_dcn_wide_sum64(const float *restrict xp, int c, ptrd
  * and 32-wide blocks 8 channels at a time (abl_dcn_corner_sum8 /
  * abl_dcn_listed_sum8: 8 accumulators); every lane gets the operations of
  * the wider sums in the same order, so the same bits. */
-ABL_DCN_SPECIALISE void abl_dcn_wide_sum16_avx2(const float *restrict xp, int c, ptrdiff_t sx,
-                                                ptrdiff_t sy, const int32_t *restrict idx,
-                                                const float *restrict wt, int gp,
-                                                const int32_t *restrict pts, int q0, int n,
-                                                int col, float *restrict dst)
-{
-    enum { NS = 2 };
-    abl_vf8 a[4][NS];
-    memset(a, 0, sizeof a);
-    const ptrdiff_t off[4] = {0, sx, sy, sx + sy};
-    for (int i = 0; i < n; i++)
-        ABL_DCN_ADD_POINT(abl_vf8, NS, a, pts ? pts[i] : q0 + i);
-    for (int s_ = 0; s_ < NS; s_++) {
-        const abl_vf8 sum_ = (a[0][s_] + a[1][s_]) + (a[2][s_] + a[3][s_]);
-        memcpy(dst + s_ * 8, &sum_, sizeof sum_);
-    }
-}
+ABL_DCN_DEFINE_WIDE_SUM(abl_dcn_wide_sum16_avx2, abl_vf8, 2, 8)
 #endif
 
 /* dst[0 .. gc) = the corner sum of points q0 .. q0 + npts - 1 over channels
