@@ -98,11 +98,32 @@ static inline void abl_dlka_offsets_tile(int c, int h, int w, int k, int pad, in
             off[r * np + t] += bias[r];
 }
 
-/* Where kernel point (i, j) samples for pixels p0 .. p0+np-1: the 4 corner
- * indices into an h x w plane of row stride ws and their weights, 0 for a
- * corner outside the map and for a sample torchvision drops (y <= -1,
- * y >= h, x <= -1, x >= w).  dy, dx: the point's offsets of pixel t at
- * dy[t * os], dx[t * os]. */
+/* The sample at (y, x) of an h x w plane of row stride ws: its 4 corners'
+ * indices ix and weights wq, 0 for a corner outside the map and for a
+ * sample torchvision drops (y <= -1, y >= h, x <= -1, x >= w; NaN). */
+static inline void abl_dlka_corners(int h, int w, int ws, float y, float x, int ix[4],
+                                    float wq[4])
+{
+    ix[0] = ix[1] = ix[2] = ix[3] = 0;
+    wq[0] = wq[1] = wq[2] = wq[3] = 0.0f;
+    if (!(y > -1.0f && y < (float)h && x > -1.0f && x < (float)w))
+        return; /* also NaN */
+    const float fy = floorf(y), fx = floorf(x), ly = y - fy, lx = x - fx;
+    const int y0 = (int)fy, x0 = (int)fx;
+    const float cw[4] = {(1 - ly) * (1 - lx), (1 - ly) * lx, ly * (1 - lx), ly * lx};
+    for (int q = 0; q < 4; q++) {
+        const int yy = y0 + q / 2, xx = x0 + q % 2;
+        if (yy >= 0 && yy < h && xx >= 0 && xx < w) {
+            ix[q] = yy * ws + xx;
+            wq[q] = cw[q];
+        }
+    }
+}
+
+/* Where kernel point (i, j) samples for pixels p0 .. p0+np-1: the 4
+ * corners of each pixel's sample (abl_dlka_corners) at idx + 4 t,
+ * wts + 4 t.  dy, dx: the point's offsets of pixel t at dy[t * os],
+ * dx[t * os]. */
 static inline void abl_dlka_plan(int h, int w, int ws, int p0, int np, int pad, int dil, int i,
                                  int j, const float *dy, const float *dx, ptrdiff_t os, int *idx,
                                  float *wts)
@@ -111,22 +132,7 @@ static inline void abl_dlka_plan(int h, int w, int ws, int p0, int np, int pad, 
         const int oh = (p0 + t) / w, ow = (p0 + t) % w;
         const float y = (float)(oh - pad + i * dil) + dy[t * os];
         const float x = (float)(ow - pad + j * dil) + dx[t * os];
-        int *ix = idx + 4 * t;
-        float *wq = wts + 4 * t;
-        ix[0] = ix[1] = ix[2] = ix[3] = 0;
-        wq[0] = wq[1] = wq[2] = wq[3] = 0.0f;
-        if (!(y > -1.0f && y < (float)h && x > -1.0f && x < (float)w))
-            continue; /* also NaN */
-        const float fy = floorf(y), fx = floorf(x), ly = y - fy, lx = x - fx;
-        const int y0 = (int)fy, x0 = (int)fx;
-        const float cw[4] = {(1 - ly) * (1 - lx), (1 - ly) * lx, ly * (1 - lx), ly * lx};
-        for (int q = 0; q < 4; q++) {
-            const int yy = y0 + q / 2, xx = x0 + q % 2;
-            if (yy >= 0 && yy < h && xx >= 0 && xx < w) {
-                ix[q] = yy * ws + xx;
-                wq[q] = cw[q];
-            }
-        }
+        abl_dlka_corners(h, w, ws, y, x, idx + 4 * t, wts + 4 * t);
     }
 }
 
@@ -256,21 +262,12 @@ static inline void abl_dlka_plan_px(int h, int w, int ws, int c, int oh, int ow,
     for (int q = 0; q < kk; q++) { /* abl_dlka_plan's loop, one point */
         const float y = ((float)(oh - pad) + fi[q]) + d[2 * q];
         const float x = ((float)(ow - pad) + fj[q]) + d[2 * q + 1];
+        int ix[4];
+        float wq[4];
+        abl_dlka_corners(h, w, ws, y, x, ix, wq);
         for (int r = 0; r < 4; r++) {
-            pl->idx[r][q] = 0;
-            pl->wts[r][q] = 0.0f;
-        }
-        if (!(y > -1.0f && y < (float)h && x > -1.0f && x < (float)w))
-            continue; /* also NaN */
-        const float fy = floorf(y), fx = floorf(x), ly = y - fy, lx = x - fx;
-        const int y0 = (int)fy, x0 = (int)fx;
-        const float cw[4] = {(1 - ly) * (1 - lx), (1 - ly) * lx, ly * (1 - lx), ly * lx};
-        for (int r = 0; r < 4; r++) {
-            const int yy = y0 + r / 2, xx = x0 + r % 2;
-            if (yy >= 0 && yy < h && xx >= 0 && xx < w) {
-                pl->idx[r][q] = (yy * ws + xx) * c;
-                pl->wts[r][q] = cw[r];
-            }
+            pl->idx[r][q] = ix[r] * c;
+            pl->wts[r][q] = wq[r];
         }
     }
 #endif
