@@ -16,7 +16,7 @@
 #include "results_view.h"
 #include "run_meta.h"
 
-enum { REPORT_RUNS_MAX = 16, REPORT_PEAKS_MAX = 16, REPORT_COLS = 15 };
+enum { REPORT_RUNS_MAX = 16, REPORT_PEAKS_MAX = 16, REPORT_COLS = 16 };
 
 struct report_in {
     int nruns;

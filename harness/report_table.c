@@ -11,7 +11,8 @@
 
 const char *const report_headers[REPORT_COLS] = {
     "site", "threads", "module", "args", "params", "Δparams", "GFLOPs (thop)", "ΔFLOPs (thop)",
-    "GFLOPs (full)", "ΔFLOPs (full)", "best impl", "median ms", "latency ratio", "95% CI", "parity"};
+    "GFLOPs (full)", "ΔFLOPs (full)", "best impl", "median ms", "roof ms (bound, reached)", "latency ratio", "95% CI",
+    "parity"};
 
 const char report_method[] =
     "Latency ratio = the configuration's fastest passing generated implementation over the baseline's "
@@ -19,7 +20,10 @@ const char report_method[] =
     "samples: sd ~ (p90 - p10) / 2.563, SE(median) ~ 1.2533 sd / sqrt(n), SE(log ratio) = the two "
     "relative SEs in quadrature, CI = ratio x exp(+-1.96 SE). It assumes roughly normal timings and "
     "independent samples; rows with fewer than 3 samples get no CI. Δ columns are the configuration "
-    "minus its baseline, absolute and relative.";
+    "minus its baseline, absolute and relative. Roof ms = the least time this machine allows the row, "
+    "max(flops_full / sgemm peak, bytes / triad bandwidth) at its thread count (peak.json), the larger term "
+    "naming the bound (flops or bytes), and roof ms / median ms as the share of it reached: a memory-bound "
+    "row is judged by its bytes, not by its GFLOP/s.";
 
 static void delta(char *buf, size_t len, int64_t v, int64_t base, double scale)
 {
@@ -59,17 +63,45 @@ static void latency_cells(struct report_line *l, const struct result_row *g, con
 {
     snprintf(l->cell[10], sizeof l->cell[10], "%s", g ? g->impl : "-");
     snprintf(l->cell[11], sizeof l->cell[11], g ? "%.4g" : "-", g ? g->median_ms : 0);
-    snprintf(l->cell[12], sizeof l->cell[12], "-");
     snprintf(l->cell[13], sizeof l->cell[13], "-");
+    snprintf(l->cell[14], sizeof l->cell[14], "-");
     if (!g || !bg)
         return;
     struct lat_summary a, b;
     double r, lo, hi;
     row_summary(g, &a), row_summary(bg, &b);
     stats_ratio_ci(&a, &b, 0.05, &r, &lo, &hi);
-    snprintf(l->cell[12], sizeof l->cell[12], across ? "%.3f (across machines)" : "%.3f", r);
+    snprintf(l->cell[13], sizeof l->cell[13], across ? "%.3f (across machines)" : "%.3f", r);
     if (!isnan(lo) && !across)
-        snprintf(l->cell[13], sizeof l->cell[13], "[%.3f, %.3f]", lo, hi);
+        snprintf(l->cell[14], sizeof l->cell[14], "[%.3f, %.3f]", lo, hi);
+}
+
+/* The fastest roofs measured at `threads` (shards of one sweep each
+ * measure their own): the lowest floor the runs vouch for. 0 if none. */
+static int roofs_at(const struct report_in *in, int threads, double *sgemm, double *triad)
+{
+    *sgemm = 0, *triad = 0;
+    for (int k = 0; k < in->npeaks; k++)
+        if (in->peaks[k].threads == threads) {
+            *sgemm = fmax(*sgemm, in->peaks[k].sgemm_gflops);
+            *triad = fmax(*triad, in->peaks[k].triad_gbs);
+        }
+    return *sgemm > 0 && *triad > 0;
+}
+
+/* "0.2150 (bytes, 68%)": the row's floor on this machine, which roof sets
+ * it, and how much of it the kernel reaches. Runs from several machines
+ * (--mix-machines) have no single roof: "-". */
+static void roof_cell(char *buf, size_t len, const struct report_in *in, const struct result_row *g)
+{
+    double sgemm, triad;
+    snprintf(buf, len, "-");
+    if (!g || in->mixed || !(g->median_ms > 0) || g->flops_full <= 0 || g->bytes <= 0 ||
+        !roofs_at(in, g->threads, &sgemm, &triad))
+        return;
+    double flops_ms = (double)g->flops_full / (sgemm * 1e6), bytes_ms = (double)g->bytes / (triad * 1e6);
+    double roof = fmax(flops_ms, bytes_ms);
+    snprintf(buf, len, "%.4g (%s, %.0f%%)", roof, bytes_ms > flops_ms ? "bytes" : "flops", 100 * roof / g->median_ms);
 }
 
 static void one_line(struct report_line *l, const struct report_in *in, const struct config_view *c)
@@ -92,7 +124,8 @@ static void one_line(struct report_line *l, const struct report_in *in, const st
     const struct result_row *g = c->best_gen, *bg = b ? b->best_gen : NULL;
     int across = g && bg && strcmp(report_row_machine(in, g), report_row_machine(in, bg)) != 0;
     latency_cells(l, g, bg, across);
-    parity_cell(l->cell[14], sizeof l->cell[14], c);
+    roof_cell(l->cell[12], sizeof l->cell[12], in, g);
+    parity_cell(l->cell[15], sizeof l->cell[15], c);
 }
 
 int report_lines(const struct report_in *in, struct report_line **lines)

@@ -65,9 +65,17 @@ static const struct result_row *best(const struct result_row *rows, int n, const
     return b;
 }
 
+/* The fixture's roofs (run_fixture_peak): 60 / 120 GFLOP/s, 12 / 18 GB/s at
+ * 1 / 2 threads; its bytes are flops_full / 8, so every row is flop-bound. */
+static void expected_roof(char *buf, size_t len, const struct result_row *m)
+{
+    double sgemm = m->threads == 1 ? 60 : 120, floor_ms = (double)m->flops_full / (sgemm * 1e6);
+    snprintf(buf, len, "%.4g (flops, %.0f%%)", floor_ms, 100 * floor_ms / m->median_ms);
+}
+
 static void check_line(const char *md, const struct result_row *rows, int n, const char *layer, int t, int np)
 {
-    char args[64], want[512];
+    char args[64], want[512], roof[64];
     snprintf(args, sizeof args, "grid=ij:num_param=%d:s=2", np);
     const struct result_row *m = best(rows, n, "module", layer, t, args), *b = best(rows, n, "baseline", layer, t, NULL);
     cr_assert(m && b);
@@ -76,7 +84,8 @@ static void check_line(const char *md, const struct result_row *rows, int n, con
              m->params, d, 100.0 * (double)d / (double)b->params);
     const char *line = strstr(md, want);
     cr_assert(line, "no line starting %s in\n%s", want, md);
-    snprintf(want, sizeof want, "| %s | %.4g | %.3f | [", m->impl, m->median_ms, m->median_ms / b->median_ms);
+    expected_roof(roof, sizeof roof, m);
+    snprintf(want, sizeof want, "| %s | %.4g | %s | %.3f | [", m->impl, m->median_ms, roof, m->median_ms / b->median_ms);
     cr_assert(strstr(line, want) && strstr(line, want) < strchr(line, '\n'), "want %s in %.400s", want, line);
 }
 
@@ -231,6 +240,38 @@ Test(report, busy_machine_is_warned_about)
     snprintf(path, sizeof path, "%s/report.md", run);
     slurp(path, md, sizeof md);
     cr_assert(!strstr(md, "Warning"));
+}
+
+/* On a machine whose triad is slow the same rows are bound by their bytes:
+ * the roof cell says so and measures the row against bytes / triad. */
+Test(report, roof_names_the_bytes_bound)
+{
+    char slow[128], args[256], path[192], want[128];
+    static char md[65536];
+    snprintf(slow, sizeof slow, "%s/slow_memory", dir);
+    write_run(slow, "00000000000000aa", "L1", 0.0);
+    snprintf(path, sizeof path, "%s/peak.json", slow);
+    write_file(path, "[{\"threads\": 1, \"sgemm_gflops\": 60.0, \"sgemm_n\": 512, \"triad_gbs\": 0.5, "
+                     "\"blas_core\": \"Zen\"}]\n");
+    snprintf(args, sizeof args, "report %s", slow);
+    report_ok(args);
+    snprintf(path, sizeof path, "%s/report.md", slow);
+    slurp(path, md, sizeof md);
+    struct result_row *rows;
+    char csv[192], err[256];
+    snprintf(csv, sizeof csv, "%s/results.csv", slow);
+    int n = results_read(csv, &rows, err, sizeof err);
+    cr_assert(n > 0, "%s", err);
+    const struct result_row *m = best(rows, n, "module", "L1", 1, "grid=ij:num_param=1:s=2");
+    cr_assert(m);
+    double floor_ms = (double)m->bytes / 0.5e6; /* 0.5 GB/s: bytes take longer than flops at 60 GFLOP/s */
+    snprintf(want, sizeof want, "| %.4g | %.4g (bytes, %.0f%%) |", m->median_ms, floor_ms, 100 * floor_ms / m->median_ms);
+    cr_assert(strstr(md, want), "want %s in\n%s", want, md);
+    const struct result_row *m2 = best(rows, n, "module", "L1", 2, "grid=ij:num_param=9:s=2");
+    cr_assert(m2);
+    snprintf(want, sizeof want, "| %s | %.4g | - |", m2->impl, m2->median_ms);
+    cr_assert(strstr(md, want), "no 2-thread roof in this peak.json: want %s in\n%s", want, md);
+    free(rows);
 }
 
 /* A busy run on a kernel with autogroup says why `nice` did not help; the
