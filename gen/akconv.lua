@@ -231,10 +231,11 @@ local function col_fused_plan(s)
   s.COL_FUSED_FR = (s.OUTC % 16 == 0 and s.OUTC <= COL_FUSED_MAX_OUTC) and 1 or 0
 end
 -- direct, full-rate AVX-512 only (TILE_FR; the template picks by the
--- compiler's target, as COL_FUSED_FR): where the column conv writes y from
--- its registers (COL_FUSED_FR, or COL_NCHW_FR) and N*inc <= 128, tiles of
--- about TILE_FR_ROWS output rows instead of the L2-sized ones above, the
--- count even as there.  Measured (Intel Xeon, akconv_ab, 1 thread, the
+-- compiler's target, as COL_FUSED_FR) and with XP's ring of rows only (the
+-- template's TILE_RING; a run-time choice, by the thread count): where the
+-- column conv writes y from its registers (COL_FUSED_FR, or COL_NCHW_FR)
+-- and N*inc <= 128, tiles of about TILE_FR_ROWS output rows instead of the
+-- L2-sized ones above, the count even as there.  Measured (Intel Xeon, akconv_ab, 1 thread, the
 -- kernel with only TILE changed; docs/modules/perf_akconv.md, fifth Intel
 -- pass): L16 64->64 @80² num_param 1 400 -> 136 pixels 0.94x the time,
 -- num_param 2 0.94-0.96x; L5 64->128 num_param 1 (into NCHW) 0.95x;
