@@ -417,6 +417,38 @@ Test(gen_acmix, direct_projection, .timeout = 120)
     }
 }
 
+/* Four output rows per attention pass where AVX-512 runs at full rate
+ * (acmix_attention.c.in: a k or v load serves the rows lo .. hi whose
+ * windows hold it, an inlined copy per range, the taps in blocks of XB):
+ * heights that leave passes of 1, 2 and 3 rows (HO 13, 6, 7, 5, 9), every
+ * row range, kernel_att below the pass (3), 5, 7 (taps 4 + 3), 9 (5 + 4)
+ * and 11 (6 + 5), stride 2, chunks of 16 (WO 16) and 8, both schedules
+ * (3C > HW: by planes).  Against the reference at 1 to 4 threads and,
+ * where the kernels build for this CPU's AVX-512, each thread count's
+ * output bit for bit the 1-thread one (bands start at multiples of the
+ * pass, so the rows of a pass move with the thread count).  It fails on
+ * the template before the four-row passes (no ACM_ROWS_SWITCH). */
+Test(gen_acmix, four_row_passes, .timeout = 180)
+{
+    struct gen_env env = test_env();
+    openblas_set_num_threads(1);
+    const struct acm_case c[] = {{4, 8, 11, 4, 1, 13, 16, 2}, {5, 8, 5, 1, 1, 6, 17, 1},
+                                 {4, 8, 3, 2, 1, 7, 16, 2},   {6, 8, 7, 2, 2, 10, 34, 1},
+                                 {3, 4, 9, 1, 2, 18, 20, 2},  {8, 48, 7, 4, 1, 9, 12, 1}};
+    const char *variants[] = {"auto", "split", "fold", "auto", "split", "fold"};
+    static const char *const want[] = {"ACM_ROWS_SWITCH(lo, hi, ACM_LOGITS)",
+                                       "ACM_ROWS_SWITCH(lo, hi, ACM_VALUES)",
+                                       "#define ROWS_PASS 4"};
+    for (int i = 0; i < 6; i++) {
+        expect_rendered(&env, &c[i], variants[i], want, 3, i);
+        check_threads(&env, variants[i], &c[i], 1300 + (uint64_t)i, 4);
+        const char *march = getenv("ABLATE_GEN_MARCH");
+        if (!__builtin_cpu_supports("avx512f") || (march && *march))
+            continue;
+        expect_same_bits_2_to_4_threads(&env, variants[i], &c[i], 1300 + (uint64_t)i, i);
+    }
+}
+
 /* auto folds fc into dep_conv where that costs strictly fewer
  * multiply-adds (gen/acmix.lua fold_pays: head < 3 + stride^2), and splits
  * at the tie, head 4 at stride 1 and 7 at stride 2: there split's F reads
@@ -492,8 +524,8 @@ Test(gen_acmix, wide_chunks, .timeout = 120)
 /* The same kernels built for an AVX2-only CPU (ABLATE_GEN_MARCH): 16
  * vector registers, so kernel_att 7 runs the attention one output row per
  * pass and kernel_att 5 two (the template's ROWS_PASS); on an AVX-512
- * machine every kernel_att up to 11 takes two rows, and only odd heights
- * reach the one-row pass.  Odd HO, stride 2, both thread counts. */
+ * machine with full-rate AVX-512 every kernel_att takes four rows
+ * (four_row_passes above), on the Zen 4 two.  Odd HO, stride 2, both thread counts. */
 Test(gen_acmix, avx2_builds, .timeout = 300)
 {
     gen_check_build_avx2_only();
