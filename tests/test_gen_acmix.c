@@ -423,7 +423,9 @@ Test(gen_acmix, direct_projection, .timeout = 120)
  * heights that leave passes of 1, 2 and 3 rows (HO 13, 6, 7, 5, 9), every
  * row range, kernel_att below the pass (3), 5, 7 (taps 4 + 3), 9 (5 + 4)
  * and 11 (6 + 5), stride 2, chunks of 16 (WO 16) and 8, both schedules
- * (3C > HW: by planes).  Against the reference at 1 to 4 threads and,
+ * (3C > HW: by planes; with head 1 and HO 9, 3 passes: at 2 and 4
+ * threads the attention goes by bands of rows, attend_by_planes).  Against
+ * the reference at 1 to 4 threads and,
  * where the kernels build for this CPU's AVX-512, each thread count's
  * output bit for bit the 1-thread one (bands start at multiples of the
  * pass, so the rows of a pass move with the thread count).  It fails on
@@ -434,13 +436,14 @@ Test(gen_acmix, four_row_passes, .timeout = 180)
     openblas_set_num_threads(1);
     const struct acm_case c[] = {{4, 8, 11, 4, 1, 13, 16, 2}, {5, 8, 5, 1, 1, 6, 17, 1},
                                  {4, 8, 3, 2, 1, 7, 16, 2},   {6, 8, 7, 2, 2, 10, 34, 1},
-                                 {3, 4, 9, 1, 2, 18, 20, 2},  {8, 48, 7, 4, 1, 9, 12, 1}};
-    const char *variants[] = {"auto", "split", "fold", "auto", "split", "fold"};
+                                 {3, 4, 9, 1, 2, 18, 20, 2},  {8, 48, 7, 4, 1, 9, 12, 1},
+                                 {8, 48, 5, 1, 1, 9, 12, 1}};
+    const char *variants[] = {"auto", "split", "fold", "auto", "split", "fold", "auto"};
     static const char *const want[] = {"ACM_ROWS_SWITCH(lo, hi, ACM_LOGITS)",
                                        "ACM_ROWS_SWITCH(lo, hi, ACM_VALUES)",
-                                       "#define ROWS_PASS 4"};
-    for (int i = 0; i < 6; i++) {
-        expect_rendered(&env, &c[i], variants[i], want, 3, i);
+                                       "#define ROWS_PASS 4", "attend_by_planes("};
+    for (int i = 0; i < 7; i++) {
+        expect_rendered(&env, &c[i], variants[i], want, 4, i);
         check_threads(&env, variants[i], &c[i], 1300 + (uint64_t)i, 4);
         const char *march = getenv("ABLATE_GEN_MARCH");
         if (!__builtin_cpu_supports("avx512f") || (march && *march))
