@@ -107,12 +107,14 @@ local function tile_rows(g)
 end
 
 -- Chunks of 16 columns (a zmm, where the CPU has full-rate AVX-512; the
--- template decides that) where they cover at most 1/8 more columns than
--- chunks of 8: WO = 80 (YOLOv8n's P3), 48, 9..16, not 40 (48 columns for
--- 40) or 20 (32 for 24).  On the Intel Xeon of 2026-12-05 (docs/modules/
+-- template decides that) where they cover at most 1/5 more columns than
+-- chunks of 8: WO = 80 (YOLOv8n's P3), 40 (48 columns for 40), 48,
+-- 9..16, not 20 (32 for 24).  On the Intel Xeon of 2026-12-05 (docs/modules/
 -- acmix.md, Intel pass) 16 columns at 128 @ 40x40 ran level with 8 and at
--- 256 @ 20x20 up to 8 % slower at head 1 (2 threads), 12 of 32 lanes idle.
-local function wide_pays(g) return round_up(g.WO, 16) * 8 <= round_up(g.WO, 8) * 9 end
+-- 256 @ 20x20 up to 8 % slower at head 1 (2 threads), 12 of 32 lanes idle;
+-- with the attention's four-row passes (2026-12-06, fifth Intel pass) 16
+-- columns at 128 @ 40x40 ran faster (the split loads serve 4 rows).
+local function wide_pays(g) return round_up(g.WO, 16) * 5 <= round_up(g.WO, 8) * 6 end
 
 local function fold_pays(g) return 3 * g.HEAD < 9 + 3 * g.S * g.S end
 

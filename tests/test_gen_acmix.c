@@ -417,6 +417,41 @@ Test(gen_acmix, direct_projection, .timeout = 120)
     }
 }
 
+/* Four output rows per attention pass where AVX-512 runs at full rate
+ * (acmix_attention.c.in: a k or v load serves the rows lo .. hi whose
+ * windows hold it, an inlined copy per range, the taps in blocks of XB):
+ * heights that leave passes of 1, 2 and 3 rows (HO 13, 6, 7, 5, 9), every
+ * row range, kernel_att below the pass (3), 5, 7 (taps 4 + 3), 9 (5 + 4)
+ * and 11 (6 + 5), stride 2, chunks of 16 (WO 16) and 8, both schedules
+ * (3C > HW: by planes; with head 1 and HO 9, 3 passes: at 2 and 4
+ * threads the attention goes by bands of rows, attend_by_planes).  Against
+ * the reference at 1 to 4 threads and,
+ * where the kernels build for this CPU's AVX-512, each thread count's
+ * output bit for bit the 1-thread one (bands start at multiples of the
+ * pass, so the rows of a pass move with the thread count).  It fails on
+ * the template before the four-row passes (no ACM_ROWS_SWITCH). */
+Test(gen_acmix, four_row_passes, .timeout = 180)
+{
+    struct gen_env env = test_env();
+    openblas_set_num_threads(1);
+    const struct acm_case c[] = {{4, 8, 11, 4, 1, 13, 16, 2}, {5, 8, 5, 1, 1, 6, 17, 1},
+                                 {4, 8, 3, 2, 1, 7, 16, 2},   {6, 8, 7, 2, 2, 10, 34, 1},
+                                 {3, 4, 9, 1, 2, 18, 20, 2},  {8, 48, 7, 4, 1, 9, 12, 1},
+                                 {8, 48, 5, 1, 1, 9, 12, 1}};
+    const char *variants[] = {"auto", "split", "fold", "auto", "split", "fold", "auto"};
+    static const char *const want[] = {"ACM_ROWS_SWITCH(lo, hi, ACM_LOGITS)",
+                                       "ACM_ROWS_SWITCH(lo, hi, ACM_VALUES)",
+                                       "#define ROWS_PASS 4", "attend_by_planes("};
+    for (int i = 0; i < 7; i++) {
+        expect_rendered(&env, &c[i], variants[i], want, 4, i);
+        check_threads(&env, variants[i], &c[i], 1300 + (uint64_t)i, 4);
+        const char *march = getenv("ABLATE_GEN_MARCH");
+        if (!__builtin_cpu_supports("avx512f") || (march && *march))
+            continue;
+        expect_same_bits_2_to_4_threads(&env, variants[i], &c[i], 1300 + (uint64_t)i, i);
+    }
+}
+
 /* auto folds fc into dep_conv where that costs strictly fewer
  * multiply-adds (gen/acmix.lua fold_pays: head < 3 + stride^2), and splits
  * at the tie, head 4 at stride 1 and 7 at stride 2: there split's F reads
@@ -463,9 +498,9 @@ Test(gen_acmix, schedule_by_shape)
 }
 
 /* Chunks of 16 columns (a zmm on a CPU with full-rate AVX-512) where they
- * cover at most 1/8 more columns than chunks of 8 (gen/acmix.lua
- * wide_pays): YOLOv8n's WO 80 and WO 44, not WO 40 and 20 (48 and 32
- * columns), nor 8.  Then parity where a row is two full 16-column chunks
+ * cover at most 1/5 more columns than chunks of 8 (gen/acmix.lua
+ * wide_pays): YOLOv8n's WO 80 and 40 (48 columns) and WO 44, not WO 20
+ * (32 columns for 24), nor 8.  Then parity where a row is two full 16-column chunks
  * and three quarters of one (WO 44: the last chunk's lanes read the
  * padded planes' next row and the slack), stride 2 with WO 14 (one chunk,
  * 2 lanes idle), and WO 8 (8-column chunks), every variant, 1 and 2
@@ -477,7 +512,7 @@ Test(gen_acmix, wide_chunks, .timeout = 120)
     const struct acm_case shapes[] = {{64, 64, 3, 4, 1, 80, 80, 1}, {16, 16, 3, 4, 1, 8, 44, 1},
                                       {128, 128, 7, 4, 1, 40, 40, 1}, {256, 256, 7, 4, 1, 20, 20, 1},
                                       {8, 8, 3, 1, 1, 8, 8, 1}};
-    const char *want[] = {"#define ACM_WIDE 1", "#define ACM_WIDE 1", "#define ACM_WIDE 0",
+    const char *want[] = {"#define ACM_WIDE 1", "#define ACM_WIDE 1", "#define ACM_WIDE 1",
                           "#define ACM_WIDE 0", "#define ACM_WIDE 0"};
     for (int i = 0; i < 5; i++)
         expect_rendered(&env, &shapes[i], "auto", &want[i], 1, i);
@@ -492,8 +527,8 @@ Test(gen_acmix, wide_chunks, .timeout = 120)
 /* The same kernels built for an AVX2-only CPU (ABLATE_GEN_MARCH): 16
  * vector registers, so kernel_att 7 runs the attention one output row per
  * pass and kernel_att 5 two (the template's ROWS_PASS); on an AVX-512
- * machine every kernel_att up to 11 takes two rows, and only odd heights
- * reach the one-row pass.  Odd HO, stride 2, both thread counts. */
+ * machine with full-rate AVX-512 every kernel_att takes four rows
+ * (four_row_passes above), on the Zen 4 two.  Odd HO, stride 2, both thread counts. */
 Test(gen_acmix, avx2_builds, .timeout = 300)
 {
     gen_check_build_avx2_only();
