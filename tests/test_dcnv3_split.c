@@ -5,8 +5,8 @@
  * the threads claim in and when some threads of the team never start; a
  * claim never crosses an image's last row; an owner takes at most `chunk`
  * rows and at most half of what its share has left (its last claims
- * shrink), a thief one row from the back of another's share; and the
- * same under a real OpenMP team. */
+ * shrink), a thief one row from the back of another's share; a thread
+ * alone takes whole chunks; and the same under a real OpenMP team. */
 #include <criterion/criterion.h>
 #include <omp.h>
 #include <stdatomic.h>
@@ -80,15 +80,39 @@ Test(dcnv3_split, owner_front_thief_back)
     shares_init(&s, 1, 20);
     int first = -1, want[][2] = {{0, 5}, {5, 5}, {10, 5}, {15, 3}};
     for (int i = 0; i < 4; i++) {
-        cr_assert_eq(abl_split_take(s.slot, 5, 0, 20, &first), want[i][1]);
+        cr_assert_eq(abl_split_take(s.slot, 5, 0, 1, 20, &first), want[i][1]);
         cr_assert_eq(first, want[i][0]);
     }
-    cr_assert_eq(abl_split_take(s.slot, 1, 1, 20, &first), 1); /* a thief: row 19 */
+    cr_assert_eq(abl_split_take(s.slot, 1, 1, 1, 20, &first), 1); /* a thief: row 19 */
     cr_assert_eq(first, 19);
-    cr_assert_eq(abl_split_take(s.slot, 5, 0, 20, &first), 1); /* the owner: row 18 */
+    cr_assert_eq(abl_split_take(s.slot, 5, 0, 1, 20, &first), 1); /* the owner: row 18 */
     cr_assert_eq(first, 18);
-    cr_assert_eq(abl_split_take(s.slot, 5, 0, 20, &first), 0);
-    cr_assert_eq(abl_split_take(s.slot, 1, 1, 20, &first), 0);
+    cr_assert_eq(abl_split_take(s.slot, 5, 0, 1, 20, &first), 0);
+    cr_assert_eq(abl_split_take(s.slot, 1, 1, 1, 20, &first), 0);
+}
+
+/* One thread (n = 1) has no thief to leave rows for: its claims are whole
+ * chunks to the end of each image (5, 5, 5, 5 of 20 rows where shrinking
+ * claims gave 5, 5, 5, 3, 1, 1; 7 and 7 of two 7-row images at chunk 10),
+ * and the rows are covered once. */
+Test(dcnv3_split, one_thread_whole_chunks)
+{
+    const int cases[][4] = {{20, 20, 5, 4}, {40, 40, 10, 4}, {14, 7, 10, 2}, {12, 12, 5, 3}};
+    for (int c = 0; c < (int)(sizeof cases / sizeof cases[0]); c++) {
+        const int rows = cases[c][0], h = cases[c][1], chunk = cases[c][2];
+        struct shares s;
+        shares_init(&s, 1, rows);
+        int first = -1, got, claims = 0, next = 0;
+        while ((got = abl_split_next(s.slot, STRIDE, 0, 1, chunk, h, &first)) > 0) {
+            const int left = h - next % h;
+            cr_assert_eq(first, next, "case %d: claim at row %d, expected %d", c, first, next);
+            cr_assert_eq(got, left < chunk ? left : chunk, "case %d: claim of %d rows at row %d", c,
+                         got, first);
+            next += got, claims++;
+        }
+        cr_assert_eq(next, rows);
+        cr_assert_eq(claims, cases[c][3], "case %d: %d claims", c, claims);
+    }
 }
 
 /* Threads of a real team claim concurrently (each claim a CAS on a shared

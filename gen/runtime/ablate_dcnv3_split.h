@@ -46,13 +46,14 @@ static inline void abl_split_init(float *slot, int k, int n, int rows)
     atomic_init(abl_split_at(slot), lo | hi << 32);
 }
 
-/* Up to `want` rows from the front (back = 0) or the back of a share, never
- * more than half of what it has left (rounded up: the owner's last claims
- * shrink, 5 rows, 3, 1, 1, so that a thread done early finds rows to
- * steal: with whole 5-row tiles the other thread still waited a tile's
- * 0.07 ms) and never across an image's last row (h rows an image); 0 when
- * the share is empty, else the count, and *first the first row. */
-static inline int abl_split_take(float *slot, int want, int back, int h, int *first)
+/* Up to `want` rows from the front (back = 0) or the back of a share, when
+ * `shrink`, never more than half of what it has left (rounded up: the
+ * owner's last claims shrink, 5 rows, 3, 1, 1, so that a thread done early
+ * finds rows to steal: with whole 5-row tiles the other thread still
+ * waited a tile's 0.07 ms), and never across an image's last row (h rows
+ * an image); 0 when the share is empty, else the count, and *first the
+ * first row. */
+static inline int abl_split_take(float *slot, int want, int back, int shrink, int h, int *first)
 {
     abl_split_word *word = abl_split_at(slot);
     uint64_t cur = atomic_load_explicit(word, memory_order_relaxed);
@@ -60,7 +61,7 @@ static inline int abl_split_take(float *slot, int want, int back, int h, int *fi
         const uint32_t f = (uint32_t)cur, b = (uint32_t)(cur >> 32);
         if (f >= b)
             return 0;
-        const uint32_t half = (b - f + 1) / 2;
+        const uint32_t half = shrink ? (b - f + 1) / 2 : b - f;
         uint32_t n = half < (uint32_t)want ? half : (uint32_t)want;
         const uint32_t start = back ? b - n : f;
         const uint32_t to_end = (uint32_t)h - start % (uint32_t)h; /* rows left in its image */
@@ -78,13 +79,18 @@ static inline int abl_split_take(float *slot, int want, int back, int h, int *fi
  * own share, else one row from the back of the next thread's share that
  * has any (a thread that did not start, when the team is smaller than n,
  * leaves its whole share to the others).  Thread k's share is at
- * base + k * stride.  0 when every share is empty. */
+ * base + k * stride.  0 when every share is empty.  One thread (n = 1)
+ * has no one to leave rows for, so its claims do not shrink: whole chunks
+ * (5, 5, 5, 5 rows where the halving gave 5, 5, 5, 3, 1, 1 at 20 rows),
+ * each tile's fixed costs (the Linears' and output_proj's partial
+ * register blocks, the depthwise rows' halo) paid fewer times
+ * (perf_deform.md, fifth Intel pass). */
 static inline int abl_split_next(float *base, ptrdiff_t stride, int tid, int n, int chunk, int h,
                                  int *first)
 {
-    int got = abl_split_take(base + tid * stride, chunk, 0, h, first);
+    int got = abl_split_take(base + tid * stride, chunk, 0, n > 1, h, first);
     for (int i = 1; !got && i < n; i++)
-        got = abl_split_take(base + (tid + i) % n * stride, 1, 1, h, first);
+        got = abl_split_take(base + (tid + i) % n * stride, 1, 1, 1, h, first);
     return got;
 }
 
