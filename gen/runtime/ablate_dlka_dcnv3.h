@@ -44,21 +44,26 @@
 #include "ablate_direct.h"
 #include "ablate_dlka.h"
 
-/* ---- dcnv3_lka's planar depthwise rows (k >= 5 on rows of 32 pixels and
- * more; narrower rows take abl_dlka_dw_cl below).  ablate_dcnv3_dw.h's
+/* ---- dcnv3_lka's planar depthwise rows where ablate_dcnv3_dw.h's
  * abl_dw_row (the DCNv3 row's, whose kernels are 3 x 3) runs one
- * dependent chain of k^2 multiply-adds per 16-column vector (49 at 7 x 7:
- * about 200 cycles of latency for 49 FMAs), one vector after another, and
- * at w < 64 copies the channel's k rows into padded rows per output row:
- * 23-33 GFLOP/s on this Intel Xeon (the 7 x 7 at L17, 32 channels on 80 x
- * 80: 606 us a call; at L20, 64 on 40 x 40: 387 us; microbenchmark).  Here
- * two channels' whole row (up to 5 vectors each) accumulate together:
- * 2 nv independent chains over the k^2 taps, each tap broadcast once for
- * its nv multiply-adds, the row ends by zero-filling masked loads (no
- * copy), input rows outside the map skipped.  Per output the bias, then
- * the taps column by column: another order than abl_dw_row's on the
- * interior vectors, so not the same bits (max |diff| 7e-7 at L17 in the
- * block's output). */
+ * dependent chain of k^2 multiply-adds per 16-column vector, one vector
+ * after another (abl_dw_row_vec: k >= 5 on rows of 64 pixels and more,
+ * L17's 80; 49 FMAs a chain at 7 x 7, about 200 cycles of latency):
+ * 28-33 GFLOP/s on this Intel Xeon (the 7 x 7 at L17, 32 channels on 80 x
+ * 80: 606-711 us a call, a microbenchmark with runtime sizes).  Here two
+ * channels' whole row (up to 5 vectors each) accumulate together: 2 nv
+ * independent chains, each tap broadcast once for its nv multiply-adds,
+ * the row ends by zero-filling masked loads whose masks stay in mask
+ * registers over a tap column's k rows, input rows outside the map
+ * skipped: 350-361 us in the same microbenchmark (5 x 5: 332-363 -> 188-
+ * 194).  Per output the bias, then the taps column by column: another
+ * order than abl_dw_row's, so not the same bits (max |diff| 7e-7 at L17
+ * in the block's output).  Narrower rows keep abl_dw_row's padded rows
+ * (a first version of this, summing in their order, took the same time
+ * as they do in the generated kernels, sizes constant: dcnv3_lka at L20)
+ * or abl_dlka_dw_cl below; blog's 3 x 3 keeps abl_dw_row (9-tap chains:
+ * blog at L17 2-4 % slower this way; docs/modules/perf_deform.md, fifth
+ * Intel pass). */
 #ifdef __AVX512F__
 enum { ABL_DLKA_DW_NV = 5, ABL_DLKA_DW_KMIN = 5, ABL_DLKA_DW_KMAX = 15 };
 
@@ -147,10 +152,8 @@ static __attribute__((noinline, unused)) void abl_dlka_dw_row(const float *x, co
 #endif
 
 /* 1 where a DCNv3 layer's planar depthwise rows take abl_dlka_dw_row:
- * AVX-512, rows abl_dw_row runs one chain per vector on (not its padded
- * rows, ABL_DW_PADDED_OK: at k >= 5 on rows under 64 pixels those sum in
- * the same order, and in the generated kernels, sizes constant, took the
- * same time: dcnv3_lka at L20, the same bits). */
+ * AVX-512, k >= 5, rows that abl_dw_row would run by abl_dw_row_vec (not
+ * its padded rows, ABL_DW_PADDED_OK). */
 static inline int abl_dlka_dw_row_ok(int w, int k)
 {
 #ifdef __AVX512F__
