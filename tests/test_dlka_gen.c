@@ -252,3 +252,65 @@ Test(gen_dlka, dcnv3_lka_dw_cl_row_bound, .timeout = 60)
     check("C3_DCNv3_DLKA c1=24 c2=32 variant=dcnv3_lka h=5 w=32", 93);
     check_prepared("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=4 w=40", 94, "fused");
 }
+
+/* dcnv3_lka's planar depthwise rows where abl_dw_row runs one dependent
+ * chain per 16-column vector (k >= 5 on rows of 64 pixels and more, L17's
+ * 80): abl_dlka_dw_row (ablate_dlka_dcnv3.h), two channels' whole row as
+ * independent chains.  The bound as the kernels are compiled (native:
+ * with AVX-512 on; x86-64-v3 or any build without it: off), then its rows
+ * against abl_dw_row's (another order of the border taps: within 1e-5):
+ * 80 and 64 pixels, 100 (two chunks of vectors: 5 + 2), an odd channel
+ * count (the last channel alone), a map shorter than the kernel; then
+ * generated kernels on rows past the bound against the scalar reference,
+ * batch 2, a C3 block, the prepared path. */
+Test(gen_dlka, dcnv3_lka_dw_row_chains, .timeout = 120)
+{
+    static const char src[] =
+        "#include <math.h>\n"
+        "#include <stdio.h>\n"
+        "#include <stdlib.h>\n"
+        "#include \"ablate_dlka_dcnv3.h\"\n"
+        "static int rows(int c, int h, int w, int k) {\n"
+        "#ifdef __AVX512F__\n"
+        "    float *x = malloc(sizeof(float) * c * h * w), *wt = malloc(sizeof(float) * c * k * k);\n"
+        "    float *b = malloc(sizeof(float) * c), *o1 = malloc(sizeof(float) * c * w);\n"
+        "    float *o2 = malloc(sizeof(float) * c * w);\n"
+        "    unsigned s = 7u;\n"
+        "    for (int i = 0; i < c * h * w; i++) x[i] = (float)((s = s * 1103515245u + 12345u) >> 8) / 16777216.0f - 0.5f;\n"
+        "    for (int i = 0; i < c * k * k; i++) wt[i] = (float)((s = s * 1103515245u + 12345u) >> 8) / 16777216.0f - 0.5f;\n"
+        "    for (int i = 0; i < c; i++) b[i] = 0.1f * (float)i;\n"
+        "    int bad = 0;\n"
+        "    for (int r = 0; r < h; r++) {\n"
+        "        abl_dw_row(x, wt, b, c, h, w, k, r, o1);\n"
+        "        abl_dlka_dw_row(x, wt, b, c, h, w, k, r, o2);\n"
+        "        for (int i = 0; i < c * w; i++)\n"
+        "            bad |= !(fabsf(o1[i] - o2[i]) <= 1e-5f * (1.0f + fabsf(o1[i])));\n"
+        "    }\n"
+        "    free(x), free(wt), free(b), free(o1), free(o2);\n"
+        "    return bad;\n"
+        "#else\n"
+        "    (void)c, (void)h, (void)w, (void)k;\n"
+        "    return 0;\n"
+        "#endif\n"
+        "}\n"
+        "int main(void) {\n"
+        "#ifdef __AVX512F__\n"
+        "    const int on = 1;\n"
+        "#else\n"
+        "    const int on = 0;\n"
+        "#endif\n"
+        "    int bad = 0;\n"
+        "    bad |= abl_dlka_dw_row_ok(80, 7) != on || abl_dlka_dw_row_ok(80, 5) != on; /* L17 */\n"
+        "    bad |= abl_dlka_dw_row_ok(64, 5) != on || abl_dlka_dw_row_ok(100, 7) != on;\n"
+        "    bad |= abl_dlka_dw_row_ok(63, 7) != 0 || abl_dlka_dw_row_ok(40, 5) != 0; /* padded rows */\n"
+        "    bad |= abl_dlka_dw_row_ok(80, 3) != 0; /* blog's 3 x 3 */\n"
+        "    bad |= rows(32, 9, 80, 7) || rows(16, 6, 64, 5) || rows(5, 7, 100, 7) || rows(4, 3, 70, 5);\n"
+        "    printf(\"on %d, bad %d\\n\", on, bad);\n"
+        "    return bad;\n"
+        "}\n";
+    cr_assert_eq(run_header_checker(src), 0, "abl_dlka_dw_row: bound or rows");
+    check("deformable_LKA_Attention d_model=16 variant=dcnv3_lka h=5 w=80", 95);
+    check("deformable_LKA_Attention d_model=12 variant=dcnv3_lka h=4 w=97 batch=2", 96);
+    check("C3_DCNv3_DLKA c1=24 c2=32 variant=dcnv3_lka h=6 w=66", 97);
+    check_prepared("deformable_LKA_Attention d_model=16 variant=dcnv3_lka h=3 w=72", 98, "fused");
+}

@@ -44,6 +44,126 @@
 #include "ablate_direct.h"
 #include "ablate_dlka.h"
 
+/* ---- dcnv3_lka's planar depthwise rows where ablate_dcnv3_dw.h's
+ * abl_dw_row (the DCNv3 row's, whose kernels are 3 x 3) runs one
+ * dependent chain of k^2 multiply-adds per 16-column vector, one vector
+ * after another (abl_dw_row_vec: k >= 5 on rows of 64 pixels and more,
+ * L17's 80; 49 FMAs a chain at 7 x 7, about 200 cycles of latency):
+ * 28-33 GFLOP/s on this Intel Xeon (the 7 x 7 at L17, 32 channels on 80 x
+ * 80: 606-711 us a call, a microbenchmark with runtime sizes).  Here two
+ * channels' whole row (up to 5 vectors each) accumulate together: 2 nv
+ * independent chains, each tap broadcast once for its nv multiply-adds,
+ * the row ends by zero-filling masked loads whose masks stay in mask
+ * registers over a tap column's k rows, input rows outside the map
+ * skipped: 350-361 us in the same microbenchmark (5 x 5: 332-363 -> 188-
+ * 194).  Per output the bias, then the taps column by column: another
+ * order than abl_dw_row's, so not the same bits (max |diff| 7e-7 at L17
+ * in the block's output).  Narrower rows keep abl_dw_row's padded rows
+ * (a first version of this, summing in their order, took the same time
+ * as they do in the generated kernels, sizes constant: dcnv3_lka at L20)
+ * or abl_dlka_dw_cl below; blog's 3 x 3 keeps abl_dw_row (9-tap chains:
+ * blog at L17 2-4 % slower this way; docs/modules/perf_deform.md, fifth
+ * Intel pass). */
+#ifdef __AVX512F__
+enum { ABL_DLKA_DW_NV = 5, ABL_DLKA_DW_KMIN = 5, ABL_DLKA_DW_KMAX = 15 };
+
+/* Output row r of channels ch, ch + 1 (nch of them, 1 or 2), columns j0 ..
+ * j0 + 16 nv - 1 (masked to the row): out planar [c][w]. */
+static inline __attribute__((always_inline)) void
+abl_dlka_dw_chunk(const float *x, const float *wt, const float *bias, int ch, const int nch, int h,
+                  int w, int k, int r, int j0, const int nv, const __mmask16 *cm, float *out)
+{
+    const int pd = (k - 1) / 2;
+    const ptrdiff_t hw = (ptrdiff_t)h * w;
+    __m512 acc[2][ABL_DLKA_DW_NV];
+#pragma GCC unroll 2
+    for (int e = 0; e < nch; e++)
+#pragma GCC unroll 5
+        for (int j = 0; j < nv; j++)
+            acc[e][j] = _mm512_set1_ps(bias[ch + e]);
+    /* tap columns outer: the nv masks of a column stay in mask registers
+     * over its k rows (reloaded per tap, they were 5 of every 17 loads) */
+    const int u0 = pd - r > 0 ? pd - r : 0, u1 = h - r + pd < k ? h - r + pd : k; /* rows on the map */
+    for (int v = 0; v < k; v++) {
+        const int s = j0 + v - pd;
+        __mmask16 m[ABL_DLKA_DW_NV];
+#pragma GCC unroll 5
+        for (int j = 0; j < nv; j++)
+            m[j] = cm[v * ABL_DLKA_DW_NV + j];
+        for (int u = u0; u < u1; u++) {
+            const ptrdiff_t yy = r - pd + u;
+#pragma GCC unroll 2
+            for (int e = 0; e < nch; e++) {
+                const float *row = x + (ch + e) * hw + yy * w + s;
+                __m512 tap = _mm512_set1_ps(wt[((ptrdiff_t)(ch + e) * k + u) * k + v]);
+#if defined(__GNUC__)
+                __asm__("" : "+v"(tap)); /* one broadcast, not nv {1to16} operands */
+#endif
+#pragma GCC unroll 5
+                for (int j = 0; j < nv; j++)
+                    acc[e][j] = _mm512_fmadd_ps(tap, _mm512_maskz_loadu_ps(m[j], row + 16 * j), acc[e][j]);
+            }
+        }
+    }
+#pragma GCC unroll 2
+    for (int e = 0; e < nch; e++)
+#pragma GCC unroll 5
+        for (int j = 0; j < nv; j++)
+            _mm512_mask_storeu_ps(out + (ptrdiff_t)(ch + e) * w + j0 + 16 * j,
+                                  cm[ABL_DLKA_DW_KMAX * ABL_DLKA_DW_NV + j], acc[e][j]);
+}
+
+static inline __attribute__((always_inline)) void
+abl_dlka_dw_chunk_n(const float *x, const float *wt, const float *bias, int ch, const int nch, int h,
+                    int w, int k, int r, int j0, int nv, const __mmask16 *cm, float *out)
+{
+    switch (nv) {
+    case 5: abl_dlka_dw_chunk(x, wt, bias, ch, nch, h, w, k, r, j0, 5, cm, out); break;
+    case 4: abl_dlka_dw_chunk(x, wt, bias, ch, nch, h, w, k, r, j0, 4, cm, out); break;
+    case 3: abl_dlka_dw_chunk(x, wt, bias, ch, nch, h, w, k, r, j0, 3, cm, out); break;
+    case 2: abl_dlka_dw_chunk(x, wt, bias, ch, nch, h, w, k, r, j0, 2, cm, out); break;
+    default: abl_dlka_dw_chunk(x, wt, bias, ch, nch, h, w, k, r, j0, 1, cm, out); break;
+    }
+}
+
+/* abl_dw_row's output (row r, all c channels, planar [c][w]) as above.
+ * Not inlined: its own register allocation (see abl_dlka_dw_chunk). */
+static __attribute__((noinline, unused)) void abl_dlka_dw_row(const float *x, const float *wt,
+                                                              const float *bias, int c, int h, int w,
+                                                              int k, int r, float *out)
+{
+    for (int j0 = 0; j0 < w; j0 += 16 * ABL_DLKA_DW_NV) {
+        const int nv = (w - j0 + 15) / 16 < ABL_DLKA_DW_NV ? (w - j0 + 15) / 16 : ABL_DLKA_DW_NV;
+        /* cm[v NV + j]: the lanes tap column v reads inside the row for
+         * vector j; cm[KMAX NV + j]: vector j's own columns (the store) */
+        __mmask16 cm[(ABL_DLKA_DW_KMAX + 1) * ABL_DLKA_DW_NV];
+        for (int j = 0; j < nv; j++) {
+            for (int v = 0; v < k; v++)
+                cm[v * ABL_DLKA_DW_NV + j] = abl_dw_cols_mask(j0 + 16 * j + v - (k - 1) / 2, w);
+            cm[ABL_DLKA_DW_KMAX * ABL_DLKA_DW_NV + j] = abl_dw_cols_mask(j0 + 16 * j, w);
+        }
+        int ch = 0;
+        for (; ch + 2 <= c; ch += 2)
+            abl_dlka_dw_chunk_n(x, wt, bias, ch, 2, h, w, k, r, j0, nv, cm, out);
+        for (; ch < c; ch++)
+            abl_dlka_dw_chunk_n(x, wt, bias, ch, 1, h, w, k, r, j0, nv, cm, out);
+    }
+}
+#endif
+
+/* 1 where a DCNv3 layer's planar depthwise rows take abl_dlka_dw_row:
+ * AVX-512, k >= 5, rows that abl_dw_row would run by abl_dw_row_vec (not
+ * its padded rows, ABL_DW_PADDED_OK). */
+static inline int abl_dlka_dw_row_ok(int w, int k)
+{
+#ifdef __AVX512F__
+    return k >= ABL_DLKA_DW_KMIN && k <= ABL_DLKA_DW_KMAX && !ABL_DW_PADDED_OK(w, k);
+#else
+    (void)w, (void)k;
+    return 0;
+#endif
+}
+
 /* One DCNv3_pytorch(c, k, pad, dil, group g) layer over a batch, stride 1,
  * dw_kernel_size k, offset_scale 1, LayerNorm eps 1e-6, tiles of tr rows;
  * skip: leave out the sampling points wholly outside the map
@@ -285,7 +405,12 @@ ABL_DCN_SPECIALISE float *abl_dcn_offsets_tile(struct abl_dcn_geom d, const floa
         abl_dlka_dw_ln_gelu_cl(d, wp, x, k.taps, k.halo, row0, rows, x1);
     } else {
         for (int r = 0; r < rows; r++) {
-            abl_dw_row(x, wp[0], wp[1], d.c, d.h, d.w, d.k, row0 + r, plane);
+#ifdef __AVX512F__
+            if (abl_dlka_dw_row_ok(d.w, d.k))
+                abl_dlka_dw_row(x, wp[0], wp[1], d.c, d.h, d.w, d.k, row0 + r, plane);
+            else
+#endif
+                abl_dw_row(x, wp[0], wp[1], d.c, d.h, d.w, d.k, row0 + r, plane);
             abl_ln_gelu_row(plane, d.c, d.w, wp[2], wp[3], 1e-6f, stats,
                             x1 + (ptrdiff_t)r * d.w * d.c);
         }
