@@ -300,6 +300,27 @@ abl_off_chunk(const int P, const int MB, struct abl_off_geom g, int mpad, const 
     }
 }
 
+/* abl_off_chunk at the two blockings, each a function of its own: inlined
+ * into abl_off_tile, gcc kept 4 of the 5x5 chunk's 6 pixel pointers in the
+ * stack frame and reloaded them every channel step. */
+static __attribute__((noinline)) void
+abl_off_chunk_s(struct abl_off_geom g, int mpad, const float *xpad, const int *base,
+                const uint64_t *hits, int np, const ptrdiff_t *toff, int t0, int ntap, int c0,
+                int kc, const float *wb, const float *bias, int first, float *out)
+{
+    abl_off_chunk(ABL_OFF_PS, ABL_OFF_MBS, g, mpad, xpad, base, hits, np, toff, t0, ntap, c0, kc,
+                  wb, bias, first, out);
+}
+
+static __attribute__((noinline)) void
+abl_off_chunk_l(struct abl_off_geom g, int mpad, const float *xpad, const int *base,
+                const uint64_t *hits, int np, const ptrdiff_t *toff, int t0, int ntap, int c0,
+                int kc, const float *wb, const float *bias, int first, float *out)
+{
+    abl_off_chunk(ABL_OFF_PL, ABL_OFF_MBL, g, mpad, xpad, base, hits, np, toff, t0, ntap, c0, kc,
+                  wb, bias, first, out);
+}
+
 #if ABL_OFF_LEFT_MAX > 0
 #include <immintrin.h>
 
@@ -445,11 +466,11 @@ static inline void abl_off_tile(struct abl_off_geom g, const float *xpad, const 
                     const float *wb = wpk + ((ptrdiff_t)t0 * g.c + c0) * b.mpad + m0;
                     float *o = off + (ptrdiff_t)s0 * b.mpad + m0;
                     if (b.p == ABL_OFF_PS && b.mb == ABL_OFF_MBS)
-                        abl_off_chunk(ABL_OFF_PS, ABL_OFF_MBS, g, b.mpad, xpad, base + s0, hits,
-                                      ns, toff + t0, t0, nt, c0, nc, wb, bpad + m0, first, o);
+                        abl_off_chunk_s(g, b.mpad, xpad, base + s0, hits, ns, toff + t0, t0, nt,
+                                        c0, nc, wb, bpad + m0, first, o);
                     else
-                        abl_off_chunk(ABL_OFF_PL, ABL_OFF_MBL, g, b.mpad, xpad, base + s0, hits,
-                                      ns, toff + t0, t0, nt, c0, nc, wb, bpad + m0, first, o);
+                        abl_off_chunk_l(g, b.mpad, xpad, base + s0, hits, ns, toff + t0, t0, nt,
+                                        c0, nc, wb, bpad + m0, first, o);
                 }
             }
         }
