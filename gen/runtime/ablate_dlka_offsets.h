@@ -130,7 +130,8 @@ enum { ABL_OFF_MPAD_MAX = 128 };
  * offset convs (abl_off_micro); gen/templates/akconv_direct.c.in makes
  * its own with 12 pixels and, with AVX-512, vectors of 16 (abl_v16: half
  * the instructions and loads per FMA lane).  PMAX 12 here crashed the
- * D-LKA kernels' tests (not analysed), so the two are kept apart. */
+ * D-LKA kernels' tests: gen/dlka.lua's OFF_PMAX (the private offsets
+ * buffer's spare rows) must be changed with it. */
 #define ABL_OFF_MICRO_DEF(NAME, VT, VL, PMAX)                                                    \
     static inline __attribute__((always_inline)) void NAME(                                      \
         const int P, const int MB, const float *const *x, const ptrdiff_t *toff, int ntap, int kc, \
