@@ -79,3 +79,15 @@ Test(dlka_offsets, direct_same_bits_as_fma_sum, .timeout = 180)
     cr_assert_eq(run_header_checker(OFFSETS_CHECKER), 0,
                  "abl_off_tile differs from the (tap, channel) fmaf sum (see the test's output)");
 }
+
+/* abl_off_tile in parts of 2 blocks of pixels (ABL_OFF_HITS: 256 in the
+ * kernels, one part for their tiles of up to 1024 pixels), so that each
+ * part's taps-inside masks, source offsets and output rows start past the
+ * tile's first pixel: the same bits as the one-part sum. */
+Test(dlka_offsets, tile_in_parts_same_bits, .timeout = 180)
+{
+    static char src[sizeof OFFSETS_CHECKER + 64];
+    snprintf(src, sizeof src, "#define ABL_OFF_HITS 2\n%s", OFFSETS_CHECKER);
+    cr_assert_eq(run_header_checker(src), 0,
+                 "abl_off_tile in parts differs from the (tap, channel) fmaf sum (see the test's output)");
+}

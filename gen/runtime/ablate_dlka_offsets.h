@@ -36,6 +36,12 @@ typedef float abl_v8 __attribute__((vector_size(32), aligned(4)));
 
 enum { ABL_OFF_VL = 8, ABL_OFF_BLOCK_BYTES = 28 * 1024, ABL_OFF_PMAX = 6, ABL_OFF_MBMAX = 13 };
 
+/* Blocks of pixels whose taps-inside masks abl_off_tile holds at a time
+ * (a test builds it with 2, so that a tile runs in many parts). */
+#ifndef ABL_OFF_HITS
+#define ABL_OFF_HITS 256
+#endif
+
 /* Register blocking, pixels x vectors of ABL_OFF_VW floats, of the 5x5
  * conv's 50 outputs (S) and the 7x7's 98 (L): accumulators + a broadcast
  * (the weights are FMA memory operands, from L1) fit the register file.
@@ -124,7 +130,8 @@ enum { ABL_OFF_MPAD_MAX = 128 };
  * offset convs (abl_off_micro); gen/templates/akconv_direct.c.in makes
  * its own with 12 pixels and, with AVX-512, vectors of 16 (abl_v16: half
  * the instructions and loads per FMA lane).  PMAX 12 here crashed the
- * D-LKA kernels' tests (not analysed), so the two are kept apart. */
+ * D-LKA kernels' tests: gen/dlka.lua's OFF_PMAX (the private offsets
+ * buffer's spare rows) must be changed with it. */
 #define ABL_OFF_MICRO_DEF(NAME, VT, VL, PMAX)                                                    \
     static inline __attribute__((always_inline)) void NAME(                                      \
         const int P, const int MB, const float *const *x, const ptrdiff_t *toff, int ntap, int kc, \
@@ -222,46 +229,54 @@ static inline void abl_off_pad_rows(struct abl_off_geom g, const float *x, int r
     }
 }
 
-/* Bit q set: tap t0 + q (q < ntap <= 64) of pixel pix (flat index in the
- * image) samples inside the map, for any pixel pix0 .. pix1.  A tap outside
- * reads only the zero padding: the 7x7 dilation-3 conv over a 20 x 20 map
- * (YOLOv5n's P5) has 45 % of its taps there, over 40 x 40 24 %. */
-static inline uint64_t abl_off_taps_inside(struct abl_off_geom g, int pix0, int pix1, int t0,
-                                           int ntap)
+/* Bit t set (t < k^2 <= 64): tap t of some pixel pix0 .. pix1 (flat
+ * indices in the image) samples inside the map.  A tap outside reads only
+ * the zero padding: the 7x7 dilation-3 conv over a 20 x 20 map (YOLOv5n's
+ * P5) has 45 % of its taps there, over 40 x 40 24 %.  Once per block of
+ * pixels for all taps (abl_off_tile keeps one mask a block): a mask per
+ * (block, reduction block) with a division per (pixel, tap) was 5 % of
+ * the offset convs' time (Intel Xeon, L17, 1 thread, perf). */
+static inline uint64_t abl_off_taps_inside(struct abl_off_geom g, int pix0, int pix1)
 {
     uint64_t hit = 0;
+    int oy = pix0 / g.w - g.pad, ox = pix0 % g.w - g.pad;
     for (int pix = pix0; pix <= pix1; pix++) {
-        const int oy = pix / g.w - g.pad, ox = pix % g.w - g.pad;
-        for (int q = 0; q < ntap; q++) {
-            const int y = oy + (t0 + q) / g.k * g.dil, x = ox + (t0 + q) % g.k * g.dil;
-            if ((unsigned)y < (unsigned)g.h && (unsigned)x < (unsigned)g.w)
-                hit |= (uint64_t)1 << q;
+        uint64_t rows = 0, cols = 0; /* bit i: kernel row / column i inside */
+        for (int i = 0; i < g.k; i++) {
+            rows |= (uint64_t)((unsigned)(oy + i * g.dil) < (unsigned)g.h) << i;
+            cols |= (uint64_t)((unsigned)(ox + i * g.dil) < (unsigned)g.w) << i;
+        }
+        for (int i = 0; i < g.k; i++)
+            if (rows >> i & 1)
+                hit |= cols << (i * g.k);
+        if (++ox == g.w - g.pad) {
+            ox = -g.pad;
+            oy++;
         }
     }
     return hit;
 }
 
-/* One register chunk (MB vectors at m0) over every pixel of the tile
- * (pixels p0 .. p0 + np - 1 of the image), for one reduction block (taps
- * [t0, t0 + ntap), channels [c0, c0 + kc)).  Per block of P pixels only
- * the runs of taps that reach inside the map are summed (the others
+/* One register chunk (MB vectors at m0) over np pixels of the tile, for
+ * one reduction block (taps [t0, t0 + ntap), channels [c0, c0 + kc)).
+ * Per block of P pixels only the runs of taps that reach inside the map
+ * (hits[block]: abl_off_taps_inside of its pixels) are summed (the others
  * multiply zeros); a block with none in the first reduction block starts
  * from the bias. */
 static inline __attribute__((always_inline)) void
 abl_off_chunk(const int P, const int MB, struct abl_off_geom g, int mpad, const float *xpad,
-              const int *base, int p0, int np, const ptrdiff_t *toff, int t0, int ntap, int c0,
-              int kc, const float *wb, const float *bias, int first, float *out)
+              const int *base, const uint64_t *hits, int np, const ptrdiff_t *toff, int t0, int ntap,
+              int c0, int kc, const float *wb, const float *bias, int first, float *out)
 {
     const ptrdiff_t wtap = (ptrdiff_t)g.c * mpad;
     const uint64_t all = ntap < 64 ? ((uint64_t)1 << ntap) - 1 : ~(uint64_t)0;
     for (int t = 0; t < np; t += P) {
         const float *x[ABL_OFF_PMAX];
-        const int last = t + P - 1 < np ? t + P - 1 : np - 1;
         float *o = out + (ptrdiff_t)t * mpad;
 #pragma GCC unroll 16
         for (int p = 0; p < P; p++) /* past the tile's end: its last pixel again */
             x[p] = xpad + base[t + p < np ? t + p : np - 1] + c0;
-        const uint64_t hit = abl_off_taps_inside(g, p0 + t, p0 + last, t0, ntap);
+        const uint64_t hit = hits[t / P] >> t0 & all;
         if (hit == all) {
             abl_off_micro_vw(P, MB, x, toff, ntap, kc, wb, wtap, mpad, bias, first, o, mpad);
             continue;
@@ -284,6 +299,27 @@ abl_off_chunk(const int P, const int MB, struct abl_off_geom g, int mpad, const 
             for (int p = 0; p < P; p++)
                 memcpy(o + (ptrdiff_t)p * mpad, bias, sizeof(float) * MB * ABL_OFF_VW);
     }
+}
+
+/* abl_off_chunk at the two blockings, each a function of its own: inlined
+ * into abl_off_tile, gcc kept 4 of the 5x5 chunk's 6 pixel pointers in the
+ * stack frame and reloaded them every channel step. */
+static __attribute__((noinline)) void
+abl_off_chunk_s(struct abl_off_geom g, int mpad, const float *xpad, const int *base,
+                const uint64_t *hits, int np, const ptrdiff_t *toff, int t0, int ntap, int c0,
+                int kc, const float *wb, const float *bias, int first, float *out)
+{
+    abl_off_chunk(ABL_OFF_PS, ABL_OFF_MBS, g, mpad, xpad, base, hits, np, toff, t0, ntap, c0, kc,
+                  wb, bias, first, out);
+}
+
+static __attribute__((noinline)) void
+abl_off_chunk_l(struct abl_off_geom g, int mpad, const float *xpad, const int *base,
+                const uint64_t *hits, int np, const ptrdiff_t *toff, int t0, int ntap, int c0,
+                int kc, const float *wb, const float *bias, int first, float *out)
+{
+    abl_off_chunk(ABL_OFF_PL, ABL_OFF_MBL, g, mpad, xpad, base, hits, np, toff, t0, ntap, c0, kc,
+                  wb, bias, first, out);
 }
 
 #if ABL_OFF_LEFT_MAX > 0
@@ -414,18 +450,29 @@ static inline void abl_off_tile(struct abl_off_geom g, const float *xpad, const 
         ntap = 1;
         kc = (int)(ABL_OFF_BLOCK_BYTES / (b.mb * ABL_OFF_VW * sizeof(float)));
     }
-    for (int t0 = 0; t0 < kk; t0 += ntap) {
-        const int nt = t0 + ntap <= kk ? ntap : kk - t0;
-        for (int c0 = 0; c0 < g.c; c0 += kc) {
-            const int nc = c0 + kc <= g.c ? kc : g.c - c0, first = t0 == 0 && c0 == 0;
-            for (int m0 = 0; m0 < b.mfull; m0 += b.mb * ABL_OFF_VW) {
-                const float *wb = wpk + ((ptrdiff_t)t0 * g.c + c0) * b.mpad + m0;
-                if (b.p == ABL_OFF_PS && b.mb == ABL_OFF_MBS)
-                    abl_off_chunk(ABL_OFF_PS, ABL_OFF_MBS, g, b.mpad, xpad, base, p0, np, toff + t0,
-                                  t0, nt, c0, nc, wb, bpad + m0, first, off + m0);
-                else
-                    abl_off_chunk(ABL_OFF_PL, ABL_OFF_MBL, g, b.mpad, xpad, base, p0, np, toff + t0,
-                                  t0, nt, c0, nc, wb, bpad + m0, first, off + m0);
+    /* parts of up to ABL_OFF_HITS blocks of P pixels (one part for the
+     * direct tiles of gen/dlka.lua, up to 1024 pixels), each block's taps
+     * inside the map found once */
+    uint64_t hits[ABL_OFF_HITS];
+    for (int s0 = 0; s0 < np; s0 += ABL_OFF_HITS * b.p) {
+        const int ns = np - s0 < ABL_OFF_HITS * b.p ? np - s0 : ABL_OFF_HITS * b.p;
+        for (int t = 0; t < ns; t += b.p)
+            hits[t / b.p] = abl_off_taps_inside(g, p0 + s0 + t,
+                                                p0 + s0 + (t + b.p < ns ? t + b.p : ns) - 1);
+        for (int t0 = 0; t0 < kk; t0 += ntap) {
+            const int nt = t0 + ntap <= kk ? ntap : kk - t0;
+            for (int c0 = 0; c0 < g.c; c0 += kc) {
+                const int nc = c0 + kc <= g.c ? kc : g.c - c0, first = t0 == 0 && c0 == 0;
+                for (int m0 = 0; m0 < b.mfull; m0 += b.mb * ABL_OFF_VW) {
+                    const float *wb = wpk + ((ptrdiff_t)t0 * g.c + c0) * b.mpad + m0;
+                    float *o = off + (ptrdiff_t)s0 * b.mpad + m0;
+                    if (b.p == ABL_OFF_PS && b.mb == ABL_OFF_MBS)
+                        abl_off_chunk_s(g, b.mpad, xpad, base + s0, hits, ns, toff + t0, t0, nt,
+                                        c0, nc, wb, bpad + m0, first, o);
+                    else
+                        abl_off_chunk_l(g, b.mpad, xpad, base + s0, hits, ns, toff + t0, t0, nt,
+                                        c0, nc, wb, bpad + m0, first, o);
+                }
             }
         }
     }
