@@ -43,4 +43,14 @@ static inline int run_header_checker(const char *source)
     return run_header_checker_march(source, "native");
 }
 
+/* The same for an AVX2-only CPU (x86-64-v3, the kernels an AVX2 machine
+ * gets); the test is skipped where this CPU cannot run such a build. */
+static inline int run_header_checker_avx2(const char *source)
+{
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+        cr_skip_test("no AVX2 and FMA on this CPU");
+    return run_header_checker_march(source, "x86-64-v3");
+}
+
 #endif

@@ -173,9 +173,6 @@ Test(dcnv3_dw, tile_native_same_bits, .timeout = 120)
  * vector, one to three whole ones). */
 Test(dcnv3_dw, tile_avx2_same_bits, .timeout = 120)
 {
-    __builtin_cpu_init();
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
-        cr_skip_test("no AVX2 and FMA on this CPU");
-    cr_assert_eq(run_header_checker_march(TILE_CHECKER, "x86-64-v3"), 0,
+    cr_assert_eq(run_header_checker_avx2(TILE_CHECKER), 0,
                  "abl_dw_rows_tile differs from abl_dw_row_padded at -march=x86-64-v3 (stdout)");
 }
