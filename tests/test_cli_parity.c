@@ -65,6 +65,7 @@ Test(cli_parity, truncated_file)
              path, (long long)sb.st_size, (long long)sb.st_size - 100);
     cr_expect_eq(r.status, 2);
     cr_expect_str_eq(r.err, want);
+    remove_dir(dir);
 }
 
 Test(cli_parity, shape_mismatch)
@@ -112,6 +113,7 @@ Test(cli_parity, missing_and_unexpected_tensor)
     snprintf(want, sizeof want, "ablate: %s: unexpected tensor 'offset.weight' (not in the AKConv state_dict)\n", path);
     cr_expect_eq(r.status, 2);
     cr_expect_str_eq(r.err, want);
+    remove_dir(dir);
 }
 
 Test(cli_parity, input_channels_mismatch)
