@@ -116,6 +116,15 @@ local function dw_cl_floats(c, w, k, tr)
   return round_up(k * k * c, 16) + round_up((tr + k - 1) * (w + k - 1) * c, 16)
 end
 
+-- Private floats of the sampler's repacked plan at 8 channels a group, as
+-- abl_dlka_gc8_plan_floats (ablate_dlka_dcnv3.h): 5 gpv where c = 8 g,
+-- k >= 5, on a map of 2 x 2 and more (the runtime also asks for full-rate
+-- AVX-512: an upper bound).
+local function gc8_plan_floats(c, h, w, k, gp)
+  if c ~= 8 * GROUP or k < 5 or w < 2 or h < 2 then return 0 end
+  return 5 * round_up(gp, 16)
+end
+
 -- Floats of one official deformable layer's prepared weights, as
 -- abl_dlka_layer_prep_floats (ablate_dlka.h): the packed offset weights
 -- and bias, the F(2, k) weights, the transposed depthwise weights.
@@ -177,7 +186,7 @@ function M.attention(variant, n, c, h, w, gen_variant)
     local packed = c * cv + cv + c * nomv + nomv + round_up(c, 16) -- abl_dcn_pk_floats, taps aside
     A.PRIV = math.max(A.PRIV, round_up(c * w + 2 * w + tr * w * c + 10 * round_up(gp, 16), 16)
       + packed + tr * w * c + dw_cl_floats(c, w, kd[1], tr)
-      + round_up(tr * w * 3 * gp + DCN.OM_SLACK, 16))
+      + round_up(tr * w * 3 * gp + DCN.OM_SLACK, 16) + gc8_plan_floats(c, h, w, kd[1], gp))
     local taps = dw_cl_floats(c, w, kd[1], tr) > 0 and round_up(kd[1] * kd[1] * c, 16) or 0
     A.PREP = A.PREP + packed + taps -- abl_dlka_dcnv3_prep_floats
   end
