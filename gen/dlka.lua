@@ -26,13 +26,33 @@ M.OFFSETS = { fused = "ABL_DLKA_DIRECT", im2col = "ABL_DLKA_IM2COL" }
 -- ablate_dlka_offsets.h / ablate_dlka.h: the offset tile's widest row and
 -- spare rows, the widest padding (7x7 dilation 3).
 local OFF_MPAD_MAX, OFF_PMAX, PAD_MAX = 128, 6, 9
+-- ablate_dlka_offsets.h's F(2, k) offset convs: pairs a block, widest
+-- chunk row.
+local WR_NB, WR_WMAX = 96, 112
 
 
 -- Pixels per 1x1/offset tile: the 7x7 column panel (C * 49 floats per
 -- pixel) near 1 MiB so it stays in L2 for its sgemm; at least two tiles
 -- per image when it has 64 pixels, so two threads share a batch-1 forward.
 M.tuning = { panel_bytes = 1024 * 1024, min_tile = 32, max_tile = 1024, dcn_tile_floats = 32768,
-             dcn_layer_tile_floats = 65536, direct_tile = 1024 }
+             dcn_layer_tile_floats = 65536, direct_tile = 1024, f25_min_w = 1, f27_min_w = 40 }
+
+-- The official variant's direct offset convs, by shape: each of the 5x5
+-- and the 7x7 dilation-3 conv runs by Winograd F(2, k) along rows
+-- (abl_off_tile_wr) on maps at least f25_min_w / f27_min_w wide.  F(2, 7)
+-- needs 8 x 7 products a pair of pixels where the direct conv needs 2 x
+-- 49, F(2, 5) 6 x 5 for 2 x 25, but they multiply the taps that fall in
+-- the zero padding (only whole kernel rows are skipped; the direct conv
+-- skips single taps, 45 % of the 7x7's at 20 x 20) and short rows leave
+-- more phantom partners.  Measured (docs/modules/perf_deform.md, sixth
+-- Intel pass, C3_DCNv3_DLKA's CPU time, 1 thread, Intel Xeon): F(2, 7)
+-- -12 % at 80 x 80, -5 to -7 % at 40 x 40, +2 % at 20 x 20 (45 % of its
+-- taps in the padding); F(2, 5) after it -4 % at 80 x 80, -2 to -3 % at
+-- 40 x 40, -1 to -2 % at 20 x 20.
+local function offsets_direct(h, w)
+  local f25, f27 = w >= M.tuning.f25_min_w, w >= M.tuning.f27_min_w
+  return "ABL_DLKA_DIRECT" .. (f25 and "_F25" or "") .. (f27 and "_F27" or "")
+end
 
 local function tile(c, pix)
   local t = clamp(M.tuning.panel_bytes // (4 * c * 49), M.tuning.min_tile, M.tuning.max_tile)
@@ -96,11 +116,21 @@ local function dw_cl_floats(c, w, k, tr)
   return round_up(k * k * c, 16) + round_up((tr + k - 1) * (w + k - 1) * c, 16)
 end
 
+-- Private floats of the sampler's repacked plan at 8 channels a group, as
+-- abl_dlka_gc8_plan_floats (ablate_dlka_dcnv3.h): 5 gpv where c = 8 g,
+-- k >= 5, on a map of 2 x 2 and more (the runtime also asks for full-rate
+-- AVX-512: an upper bound).
+local function gc8_plan_floats(c, h, w, k, gp)
+  if c ~= 8 * GROUP or k < 5 or w < 2 or h < 2 then return 0 end
+  return 5 * round_up(gp, 16)
+end
+
 -- Floats of one official deformable layer's prepared weights, as
 -- abl_dlka_layer_prep_floats (ablate_dlka.h): the packed offset weights
--- and bias, the transposed depthwise weights.
+-- and bias, the F(2, k) weights, the transposed depthwise weights.
 local function official_layer_prep(c, k)
-  return round_up(k * k * c * OFF_MPAD_MAX + OFF_MPAD_MAX, 16) + round_up(k * k * c, 16)
+  return round_up(k * k * c * OFF_MPAD_MAX + OFF_MPAD_MAX, 16) + (k + 1) * k * c * WR_WMAX
+    + round_up(k * k * c, 16)
 end
 
 -- Everything the templates need for one attention of c channels over an
@@ -111,8 +141,10 @@ function M.attention(variant, n, c, h, w, gen_variant)
   local pix = h * w
   local A = { KIND = variant == "official" and "official" or "dcnv3",
               OFFSETS = assert(M.OFFSETS[gen_variant or "fused"]) }
+  if A.KIND == "official" and A.OFFSETS == "ABL_DLKA_DIRECT" then A.OFFSETS = offsets_direct(h, w) end
+  local direct = A.OFFSETS ~= "ABL_DLKA_IM2COL"
   A.TILE = A.KIND ~= "official" and proj_tile(c, pix)
-    or A.OFFSETS == "ABL_DLKA_DIRECT" and direct_tile(pix) or tile(c, pix)
+    or direct and direct_tile(pix) or tile(c, pix)
   A.NTILES = (pix + A.TILE - 1) // A.TILE
   A.ACT = round_up(n * c * pix, 16)
   -- the attention's tensors in the shared head: u, a0 and, official only,
@@ -121,15 +153,19 @@ function M.attention(variant, n, c, h, w, gen_variant)
   A.NACT = A.KIND == "official" and 3 or 2
   if A.KIND == "official" then
     -- as abl_dlka_extra_shared_floats / abl_dlka_priv_floats: the source
-    -- channels last, padded, and the packed offset weights (shared); the
-    -- column panel (direct offset convs: the sampler's c x tile
-    -- accumulator only, abl_dlka_col_floats), offset tile, plan, a c x tile
-    -- tile, the transposed depthwise weights (private)
-    A.EXTRA_SHARED = round_up(n * (h + 2 * PAD_MAX) * (w + 2 * PAD_MAX) * c, 16)
-      + 49 * c * OFF_MPAD_MAX + OFF_MPAD_MAX
-    local col = c * A.TILE * (A.OFFSETS == "ABL_DLKA_DIRECT" and 1 or 49)
+    -- channels last, padded, with F(2, k)'s 3 c zeros after it, the packed
+    -- offset weights and the F(2, 7) weights (shared); the column panel
+    -- (direct offset convs: the sampler's c x tile accumulator only,
+    -- abl_dlka_col_floats), offset tile, plan, a c x tile tile, the
+    -- transposed depthwise weights, F(2, k)'s scratch (private)
+    A.EXTRA_SHARED = round_up(n * (h + 2 * PAD_MAX) * (w + 2 * PAD_MAX) * c + 3 * c, 16)
+      + 49 * c * OFF_MPAD_MAX + OFF_MPAD_MAX + 56 * c * WR_WMAX
+    local col = c * A.TILE * (direct and 1 or 49)
     A.PRIV = round_up(col + (A.TILE + OFF_PMAX) * OFF_MPAD_MAX + 8 * A.TILE
       + c * A.TILE + 49 * c, 16)
+    if A.OFFSETS:find("_F2") then -- abl_off_wr_scratch_floats
+      A.PRIV = A.PRIV + round_up(WR_NB * 8 * (math.max(c, 160) + WR_WMAX), 16)
+    end
     A.PREP = official_layer_prep(c, 5) + official_layer_prep(c, 7) -- abl_dlka_official_prep_floats
     return A
   end
@@ -150,7 +186,7 @@ function M.attention(variant, n, c, h, w, gen_variant)
     local packed = c * cv + cv + c * nomv + nomv + round_up(c, 16) -- abl_dcn_pk_floats, taps aside
     A.PRIV = math.max(A.PRIV, round_up(c * w + 2 * w + tr * w * c + 10 * round_up(gp, 16), 16)
       + packed + tr * w * c + dw_cl_floats(c, w, kd[1], tr)
-      + round_up(tr * w * 3 * gp + DCN.OM_SLACK, 16))
+      + round_up(tr * w * 3 * gp + DCN.OM_SLACK, 16) + gc8_plan_floats(c, h, w, kd[1], gp))
     local taps = dw_cl_floats(c, w, kd[1], tr) > 0 and round_up(kd[1] * kd[1] * c, 16) or 0
     A.PREP = A.PREP + packed + taps -- abl_dlka_dcnv3_prep_floats
   end

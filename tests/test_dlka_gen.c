@@ -314,3 +314,80 @@ Test(gen_dlka, dcnv3_lka_dw_row_chains, .timeout = 120)
     check("C3_DCNv3_DLKA c1=24 c2=32 variant=dcnv3_lka h=6 w=66", 97);
     check_prepared("deformable_LKA_Attention d_model=16 variant=dcnv3_lka h=3 w=72", 98, "fused");
 }
+
+/* dcnv3_lka's sampler at 8 channels a group (abl_dlka_gc8: c = 8 g, k >=
+ * 5, a map of 2 x 2 and more, full-rate AVX-512; L17's c_ 32): xp stored
+ * group-major, each point's corner weights repacked and summed two corners
+ * to a zmm (ablate_dlka_dcnv3.h).  The bound as the kernels are compiled
+ * (on with full-rate AVX-512; off for 16 channels a group, blog's 3 x 3,
+ * one-row or one-column maps, and any other build), then its sums
+ * against abl_dcn_core's on the same plans (another order: within 1e-5)
+ * for every pixel of maps whose offsets reach past the border, at 5 x 5
+ * and 7 x 7 dilation 3; then generated kernels on the path against the
+ * scalar reference: several tiles, batch 2, a 2 x 2 map, a C3 block (c_
+ * 32), the prepared path, and a one-column map beside it (off). */
+Test(gen_dlka, dcnv3_lka_gc8_sampler, .timeout = 120)
+{
+    static const char src[] =
+        "#include <math.h>\n"
+        "#include <stdio.h>\n"
+        "#include <stdlib.h>\n"
+        "#include \"ablate_dlka_dcnv3.h\"\n"
+        "static unsigned s = 11u;\n"
+        "static float rnd(void) { return (float)((s = s * 1103515245u + 12345u) >> 8) / 16777216.0f; }\n"
+        "static int on(int c, int h, int w, int k) {\n"
+        "    const struct abl_dcn_geom d = {1, c, h, w, k, 1, 4, 1, 0};\n"
+        "    return abl_dlka_gc8(d);\n"
+        "}\n"
+        "static int sums(int h, int w, int k, int dil) {\n"
+        "#if ABL_DLKA_GC8_OK\n"
+        "    const struct abl_dcn_geom d = {1, 32, h, w, k, dil, 4, 1, 0};\n"
+        "    const int g = 4, p = k * k, gp = g * p, gpv = abl_dcn_gpv(gp), hw = h * w;\n"
+        "    float *xp = malloc(sizeof(float) * hw * 32), *xg = malloc(sizeof(float) * hw * 32);\n"
+        "    float *om = malloc(sizeof(float) * (3 * gp + ABL_DCN_OM_SLACK));\n"
+        "    float *gx = malloc(sizeof(float) * gpv), *gy = malloc(sizeof(float) * gpv);\n"
+        "    float *wt = malloc(sizeof(float) * 4 * gpv), *w4 = malloc(sizeof(float) * 4 * gpv);\n"
+        "    int32_t *idx = malloc(sizeof(int32_t) * gpv), *i8 = malloc(sizeof(int32_t) * gpv);\n"
+        "    int32_t *keep = malloc(sizeof(int32_t) * gpv);\n"
+        "    for (int i = 0; i < hw * 32; i++) xp[i] = rnd() - 0.5f;\n"
+        "    abl_dlka_gc8_scatter(xp, g, hw, hw, 0, xg);\n"
+        "    abl_dcn_grid(d, gx, gy);\n"
+        "    int bad = 0;\n"
+        "    for (int t = 0; t < hw; t++) {\n"
+        "        float ref[32], got[32];\n"
+        "        for (int q = 0; q < 2 * gp; q++) om[q] = 8.0f * rnd() - 4.0f; /* offsets */\n"
+        "        for (int q = 2 * gp; q < 3 * gp + ABL_DCN_OM_SLACK; q++) om[q] = rnd();\n"
+        "        abl_dcn_corners(gp, h, w, 1.0f, gx, gy, om, 1, t / w, t % w, idx, wt, 0, keep);\n"
+        "        abl_dcn_core(xp, 32, h, w, g, p, idx, wt, 0, keep, ref);\n"
+        "        abl_dlka_gc8_repack(gpv, idx, wt, w4, i8);\n"
+        "        for (int gi = 0; gi < g; gi++)\n"
+        "            abl_dlka_core8(xg + gi * hw * 8, p, gi * p, w, w4, i8, got + 8 * gi);\n"
+        "        for (int i = 0; i < 32; i++)\n"
+        "            bad |= !(fabsf(ref[i] - got[i]) <= 1e-5f * (1.0f + fabsf(ref[i])));\n"
+        "    }\n"
+        "    free(xp), free(xg), free(om), free(gx), free(gy), free(wt), free(w4), free(idx), free(i8);\n"
+        "    free(keep);\n"
+        "    return bad;\n"
+        "#else\n"
+        "    (void)h, (void)w, (void)k, (void)dil;\n"
+        "    return 0;\n"
+        "#endif\n"
+        "}\n"
+        "int main(void) {\n"
+        "    const int full = ABL_DLKA_GC8_OK;\n"
+        "    int bad = 0;\n"
+        "    bad |= on(32, 80, 80, 7) != full || on(32, 80, 80, 5) != full || on(32, 2, 2, 5) != full;\n"
+        "    bad |= on(64, 40, 40, 7) != 0 || on(32, 80, 80, 3) != 0; /* 16 a group; blog */\n"
+        "    bad |= on(32, 9, 1, 5) != 0 || on(32, 1, 9, 7) != 0; /* one column, one row */\n"
+        "    bad |= sums(9, 11, 5, 1) || sums(12, 10, 7, 3) || sums(2, 3, 7, 3);\n"
+        "    printf(\"full rate %d, bad %d\\n\", full, bad);\n"
+        "    return bad;\n"
+        "}\n";
+    cr_assert_eq(run_header_checker(src), 0, "abl_dlka_gc8: bound or sums");
+    check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=11 w=13", 101);
+    check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=5 w=40 batch=2", 102);
+    check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=2 w=2", 103);
+    check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=9 w=1", 104);
+    check("C3_DCNv3_DLKA c1=24 c2=64 variant=dcnv3_lka h=8 w=82", 105);
+    check_prepared("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=6 w=20 batch=2", 106, "fused");
+}

@@ -11,6 +11,7 @@
  * Built as kernels are (-O3 -march=native, tests/header_check.h). */
 #include <criterion/criterion.h>
 
+#include "gen_check.h"
 #include "header_check.h"
 
 /* Channels 8, 32, 40 and 120 (past one L1 reduction block: channels
@@ -90,4 +91,153 @@ Test(dlka_offsets, tile_in_parts_same_bits, .timeout = 180)
     snprintf(src, sizeof src, "#define ABL_OFF_HITS 2\n%s", OFFSETS_CHECKER);
     cr_assert_eq(run_header_checker(src), 0,
                  "abl_off_tile in parts differs from the (tap, channel) fmaf sum (see the test's output)");
+}
+
+/* The offset convs by Winograd F(2, k) along rows (abl_off_tile_wr: the
+ * 7x7 dilation 3 and the 5x5) against the sum in double: their bits differ
+ * from the direct conv's, so the check is a tolerance, with the direct
+ * conv's own error printed beside it.  Weights at a conv's default init
+ * scale (1 / sqrt(fan-in)), inputs up to 3.  Maps: 40 x 40 (several blocks
+ * of ABL_OFF_WR_NB pairs), 20 x 20, 11 x 5 and 3 x 47 (rows of 5 and 47:
+ * short last groups, phantom partners past the row's end), 1 x 13, 7 x 9,
+ * 23 x 30 (kernel rows wholly in the padding); channels 8, 40, 120 (the
+ * transform's scalar tail with AVX-512; 120: one kernel row's weights past
+ * the L1 block, channels split); tiles from 0 and from mid-row with ragged
+ * ends, output rows NaN first (a pixel left out stays NaN).  The source
+ * copy is followed by exactly abl_off_wr_slack_floats zeros, then NaN.
+ * Bounds: |err| <= 1e-5 x the sum of |terms| and <= 5e-4 (measured on
+ * the Intel Xeon, AVX-512 and x86-64-v3 builds, the larger of the two
+ * convs: 3.0e-6 and 6.5e-5; the direct conv 9.3e-7 and 1.5e-5). */
+static const char WR_CHECKER[] =
+    "#include <stdio.h>\n"
+    "#include <string.h>\n"
+    "#include <math.h>\n"
+    "#include \"ablate_dlka_offsets.h\"\n"
+    "static double err_rel[2][2], err_abs[2][2];\n"
+    "static int check(int c, int h, int w, int k, int p0, int np, int direct) {\n"
+    "    const int dil = k == 7 ? 3 : 1, pad = dil * (k - 1) / 2, kk = k * k, l = k == 7;\n"
+    "    const struct abl_off_geom g = {c, h, w, k, dil, pad, 2 * kk};\n"
+    "    const struct abl_off_block b = abl_off_blocking(g.m);\n"
+    "    const int hp = h + 2 * pad, wp = w + 2 * pad, slack = (int)abl_off_wr_slack_floats(c);\n"
+    "    if (!abl_off_wr_ok(g)) { printf(\"abl_off_wr_ok refuses the %dx%d\\n\", k, k); return 1; }\n"
+    "    float *x = malloc(sizeof(float) * c * h * w);\n"
+    "    float *xpad = malloc(sizeof(float) * (hp * wp * c + slack + 64));\n"
+    "    float *wt = malloc(sizeof(float) * g.m * c * kk), *bias = malloc(sizeof(float) * g.m);\n"
+    "    float *wpk = malloc(sizeof(float) * kk * c * ABL_OFF_MPAD_MAX), bpad[ABL_OFF_MPAD_MAX];\n"
+    "    float *uw = malloc(sizeof(float) * abl_off_wr_weight_floats(k, c));\n"
+    "    float *scr = malloc(sizeof(float) * abl_off_wr_scratch_floats(c));\n"
+    "    float *off = malloc(sizeof(float) * (np + ABL_OFF_PMAX) * b.mpad);\n"
+    "    int *base = malloc(sizeof(int) * 2 * np), bad = 0;\n"
+    "    for (int i = 0; i < c * h * w; i++) x[i] = sinf(0.37f * i) * (i % 7 ? 1.0f : 3.0f);\n"
+    "    const float sc = 1.0f / sqrtf((float)(c * kk));\n"
+    "    for (int i = 0; i < g.m * c * kk; i++) wt[i] = sc * cosf(0.21f * i + 0.5f);\n"
+    "    for (int i = 0; i < g.m; i++) bias[i] = 0.01f * i - 0.5f;\n"
+    "    abl_off_pack(g, b.mpad, wt, bias, 0, kk, wpk, bpad);\n"
+    "    abl_off_wr_pack(k, c, wt, 0, (k + 1) * k, uw);\n"
+    "    abl_off_pad_rows(g, x, 0, hp, xpad);\n"
+    "    for (int i = 0; i < slack + 64; i++) xpad[hp * wp * c + i] = i < slack ? 0.0f : NAN;\n"
+    "    for (int i = 0; i < (np + ABL_OFF_PMAX) * b.mpad; i++) off[i] = NAN;\n"
+    "    if (direct) abl_off_tile(g, xpad, x, wpk, bpad, p0, np, base, off);\n"
+    "    else abl_off_tile_wr(g, xpad, x, wpk, bpad, uw, p0, np, base, scr, off);\n"
+    "    for (int t = 0; t < np && !bad; t++)\n"
+    "        for (int o = 0; o < g.m && !bad; o++) {\n"
+    "            const int oy = (p0 + t) / w, ox = (p0 + t) % w;\n"
+    "            double acc = bias[o], mag = fabs(bias[o]);\n"
+    "            for (int q = 0; q < kk; q++) {\n"
+    "                const int y = oy - pad + q / k * dil, xx = ox - pad + q % k * dil;\n"
+    "                if (y < 0 || y >= h || xx < 0 || xx >= w) continue;\n"
+    "                for (int ch = 0; ch < c; ch++) {\n"
+    "                    const double p = (double)wt[(o * c + ch) * kk + q] * x[(ch * h + y) * w + xx];\n"
+    "                    acc += p;\n"
+    "                    mag += fabs(p);\n"
+    "                }\n"
+    "            }\n"
+    "            const double got = off[t * b.mpad + o], e = fabs(got - acc);\n"
+    "            bad = !(e <= 1e-5 * mag && e <= 5e-4);\n"
+    "            if (bad)\n"
+    "                printf(\"%s %dx%d c %d map %d x %d tile %d + %d: pixel %d output %d: %.9g, want %.9g\\n\",\n"
+    "                       direct ? \"direct\" : \"F(2, k)\", k, k, c, h, w, p0, np, p0 + t, o, got, acc);\n"
+    "            if (e > err_abs[l][direct]) err_abs[l][direct] = e;\n"
+    "            if (e > err_rel[l][direct] * mag) err_rel[l][direct] = e / mag;\n"
+    "        }\n"
+    "    free(x); free(xpad); free(wt); free(bias); free(wpk); free(uw); free(scr); free(off); free(base);\n"
+    "    return bad;\n"
+    "}\n"
+    "int main(void) {\n"
+    "    static const int MAPS[][2] = {{40, 40}, {20, 20}, {11, 5}, {3, 47}, {1, 13}, {7, 9}, {23, 30}};\n"
+    "    static const int CS[] = {8, 40, 120};\n"
+    "    int bad = 0, n = 0;\n"
+    "    for (int m = 0; m < 7; m++)\n"
+    "        for (int ci = 0; ci < 3; ci++)\n"
+    "            for (int k = 5; k <= 7; k += 2)\n"
+    "                for (int d = 0; d < 2; d++) {\n"
+    "                    const int h = MAPS[m][0], w = MAPS[m][1], pix = h * w, c = CS[ci];\n"
+    "                    const int p0 = pix > 4 ? w / 2 + 1 : 0, np = pix - p0 - (pix > 8 ? 3 : 0);\n"
+    "                    bad |= check(c, h, w, k, 0, pix, d);\n"
+    "                    bad |= check(c, h, w, k, p0, np, d);\n"
+    "                    n += 2;\n"
+    "                }\n"
+    "    for (int l = 0; l < 2; l++)\n"
+    "        printf(\"%s, %d tiles; max |err|: F(2, k) %.3g (%.3g of the |terms|), direct %.3g (%.3g)\\n\",\n"
+    "               l ? \"7x7 d3\" : \"5x5\", n / 2, err_abs[l][0], err_rel[l][0], err_abs[l][1], err_rel[l][1]);\n"
+    "    return bad;\n"
+    "}\n";
+
+Test(dlka_offsets, wr_within_tolerance, .timeout = 180)
+{
+    cr_assert_eq(run_header_checker(WR_CHECKER), 0,
+                 "abl_off_tile_wr past its tolerance (see the test's output)");
+}
+
+/* The same built for an AVX2-only CPU: 8-float vectors, the 7x7's 112
+ * outputs as 2 chunks of 56 (no left-over path), the transform's vector
+ * loop at 8 channels. */
+Test(dlka_offsets, wr_within_tolerance_avx2, .timeout = 180)
+{
+    cr_assert_eq(run_header_checker_avx2(WR_CHECKER), 0,
+                 "abl_off_tile_wr (x86-64-v3) past its tolerance (see the test's output)");
+}
+
+/* gen/dlka.lua's choice (M.attention's OFFSETS): for the official
+ * variant's direct offset convs F(2, 5) at every width (tuning.f25_min_w
+ * 1) and F(2, 7) on maps at least tuning.f27_min_w (40) wide (L13, L17,
+ * L20), the direct 7x7 on narrower ones (L23's 20 x 20); im2col and the
+ * DCNv3 variants untouched.  Then generated kernels on both (odd width with
+ * phantom partners, H != W, batch 2, a C3 block), one on F(2, 5) alone,
+ * and the prepared path. */
+static const char *att_offsets(lua_State *L, const char *variant, int c, int h, int w,
+                               const char *gen_variant)
+{
+    lua_getfield(L, -1, "attention");
+    lua_pushstring(L, variant);
+    lua_pushinteger(L, 1);
+    lua_pushinteger(L, c);
+    lua_pushinteger(L, h);
+    lua_pushinteger(L, w);
+    lua_pushstring(L, gen_variant);
+    cr_assert_eq(lua_pcall(L, 6, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
+    lua_getfield(L, -1, "OFFSETS");
+    static char out[64];
+    snprintf(out, sizeof out, "%s", lua_tostring(L, -1));
+    lua_pop(L, 2);
+    return out;
+}
+
+Test(dlka_offsets, wr_generator_choice, .timeout = 300)
+{
+    lua_State *L = gen_check_require("dlka");
+    cr_expect_str_eq(att_offsets(L, "official", 64, 40, 40, "fused"), "ABL_DLKA_DIRECT_F25_F27"); /* L13, L20 */
+    cr_expect_str_eq(att_offsets(L, "official", 32, 80, 80, "fused"), "ABL_DLKA_DIRECT_F25_F27"); /* L17 */
+    cr_expect_str_eq(att_offsets(L, "official", 128, 20, 20, "fused"), "ABL_DLKA_DIRECT_F25"); /* L23 */
+    cr_expect_str_eq(att_offsets(L, "official", 8, 60, 39, "fused"), "ABL_DLKA_DIRECT_F25");
+    cr_expect_str_eq(att_offsets(L, "official", 64, 40, 40, "im2col"), "ABL_DLKA_IM2COL");
+    cr_expect_str_eq(att_offsets(L, "dcnv3_lka", 32, 80, 80, "fused"), "ABL_DLKA_DIRECT");
+    lua_close(L);
+    gen_check_variant("deformable_LKA_Attention d_model=8 variant=official h=7 w=41", 91, "fused", 1e-3);
+    gen_check_variant("deformable_LKA_Attention d_model=40 variant=official h=3 w=44 batch=2", 92, "fused",
+                      1e-3);
+    gen_check_variant("C3_DCNv3_DLKA c1=8 c2=16 variant=official h=5 w=40", 93, "fused", 1e-3);
+    gen_check_variant("deformable_LKA_Attention d_model=24 variant=official h=9 w=7", 95, "fused", 1e-3);
+    gen_check_prepared_case("deformable_LKA_Attention d_model=16 variant=official h=4 w=43 batch=2", 94,
+                            "fused", 1);
 }

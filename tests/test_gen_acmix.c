@@ -543,6 +543,30 @@ Test(gen_acmix, avx2_builds, .timeout = 300)
         check_case(&env, "auto", &c[i], 970 + (uint64_t)i);
 }
 
+/* The prepared path (ablate_kernel.h; the sweeps time it): the stacked
+ * projection weights (packed by register block where PROJ_DIRECT) and
+ * W' = dep_conv . fc made once by ablate_kernel_prepare, then
+ * forward_prepared bit for bit forward's output at 1 and 2 threads, two
+ * calls each on a NaN-poisoned workspace (gen_check_prepared).  Both
+ * schedules: by bands (64 @ 12x12, 3C <= HW) with fold (head 1) and split
+ * (head 4), by planes (3C > HW) with fold and split, 3C and CIN no
+ * multiple of 8 (the packer's partial block and tail), stride 2, batch 2.
+ * It fails on the template before this pass, which exports no prepared
+ * path. */
+Test(gen_acmix, prepared, .timeout = 180)
+{
+    static const char *const specs[] = {
+        "ACmix in_planes=16 out_planes=16 kernel_att=7 head=1 h=12 w=12 batch=2",
+        "ACmix in_planes=16 out_planes=16 kernel_att=5 head=4 h=12 w=12",
+        "ACmix in_planes=24 out_planes=32 kernel_att=5 head=1 h=6 w=8 batch=2",
+        "ACmix in_planes=24 out_planes=32 kernel_att=3 head=4 h=6 w=8",
+        "ACmix in_planes=13 out_planes=6 kernel_att=3 head=2 stride=2 h=8 w=6 batch=2",
+    };
+    const char *variants[] = {"auto", "auto", "fold", "split", "split"};
+    for (int i = 0; i < 5; i++)
+        gen_check_prepared_case(specs[i], 1500 + (uint64_t)i, variants[i], 1);
+}
+
 Test(gen_acmix, variants_listed)
 {
     struct gen_env env = test_env();

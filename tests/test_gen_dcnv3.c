@@ -73,6 +73,28 @@ Test(gen_dcnv3, realistic, .timeout = 120)
     check_spec(&env, "DCNv3 channels=64 batch=2 h=40 w=40", 97);
 }
 
+/* output_proj into NCHW (channels a multiple of 8: the template's
+ * out_block register blocks on the whole vectors of a tile's pixels, its
+ * out_tail_cl channels last on a partial last vector, which rows of
+ * W % 16 pixels leave) over tiles whose pixel counts leave every run
+ * width: runs of 48 pixels (3 vectors), then a last run of 1, 2 or 3
+ * vectors, and tails of 1-15 pixels (13-pixel rows: 13, 26, 39, 52 =
+ * 48 + 4, 65 = 64 + 1 pixels; 23-pixel rows: 23, 46, 69, 92, 115), one
+ * output-channel block (8 channels; the tail's one partial vector of 16)
+ * and five (40: two vectors and a half), 1 and 2 threads (the stolen
+ * single rows of the 2-thread split are tiles of one row). */
+Test(gen_dcnv3, out_proj_runs, .timeout = 120)
+{
+    struct gen_env env = gen_check_env();
+    const char *specs[] = {
+        "DCNv3 channels=8 group=2 batch=2 h=9 w=13",
+        "DCNv3 channels=40 group=5 batch=2 h=11 w=13",
+        "DCNv3 channels=24 group=1 batch=1 h=10 w=23",
+    };
+    for (int i = 0; i < (int)(sizeof specs / sizeof specs[0]); i++)
+        check_spec(&env, specs[i], 1300 + (uint64_t)i);
+}
+
 /* The unfused comparison variant (sample into a P-times buffer, then mask
  * and sum): GC 6 (a 4-wide block and a 1-wide tail) with
  * center_feature_scale and nhwc, and several tiles per image. */

@@ -15,6 +15,7 @@
  *                         the padded plane (the direct projection's)
  *   abl_acm_proj_block    one register block of the projection as a direct
  *                         1x1 conv (AVX-512 only)
+ *   abl_acm_pack_rows8    8 weight rows packed [cin][8] for it (a transpose)
  */
 #ifndef ABLATE_ACMIX_H
 #define ABLATE_ACMIX_H
@@ -189,6 +190,41 @@ abl_acm_proj_block(const float *x, ptrdiff_t hw, int cin, const float *wpk, cons
                 acc[r][v] = _mm512_fmadd_ps(wb, xv[v], acc[r][v]);
         }
     }
+}
+
+/* The 8 rows rows[0..7] (cin floats each) packed for abl_acm_proj_block:
+ * dst[ic * 8 + r] = rows[r][ic].  Packed a float at a time (a store 32
+ * bytes from the last, the rows read 8 streams at once) this had been 0.11
+ * ms of every 2.2 ms call at 256 @ 20x20, kernel_att 11, head 1 (all 768 x
+ * 256 weights, each call; Intel Xeon of 2026-12-06, docs/modules/acmix.md
+ * sixth Intel pass); here 8 x 8 blocks are transposed in ymm registers
+ * and stored as 64 contiguous floats.  A copy: the same floats. */
+static inline void abl_acm_pack_rows8(const float *const rows[ABL_ACM_MR], int cin, float *dst)
+{
+    int ic = 0;
+    for (; ic + 8 <= cin; ic += 8) {
+        __m256 r[8], u[8];
+        for (int i = 0; i < 8; i++)
+            r[i] = _mm256_loadu_ps(rows[i] + ic);
+        for (int i = 0; i < 8; i += 2) { /* pairs of rows interleaved */
+            u[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+            u[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+        }
+        for (int i = 0; i < 8; i += 4) { /* quads: columns 0, 1 | 2, 3 (per lane) */
+            r[i] = _mm256_shuffle_ps(u[i], u[i + 2], 0x44);
+            r[i + 1] = _mm256_shuffle_ps(u[i], u[i + 2], 0xee);
+            r[i + 2] = _mm256_shuffle_ps(u[i + 1], u[i + 3], 0x44);
+            r[i + 3] = _mm256_shuffle_ps(u[i + 1], u[i + 3], 0xee);
+        }
+        /* r[j], r[4 + j]: rows 0-3 and 4-7 of columns j (low lane), 4 + j (high) */
+        for (int j = 0; j < 4; j++) {
+            _mm256_storeu_ps(dst + (ic + j) * 8, _mm256_permute2f128_ps(r[j], r[4 + j], 0x20));
+            _mm256_storeu_ps(dst + (ic + 4 + j) * 8, _mm256_permute2f128_ps(r[j], r[4 + j], 0x31));
+        }
+    }
+    for (; ic < cin; ic++)
+        for (int i = 0; i < 8; i++)
+            dst[ic * 8 + i] = rows[i][ic];
 }
 #endif
 

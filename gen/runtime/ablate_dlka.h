@@ -38,9 +38,27 @@
 
 enum abl_dlka_epi { ABL_DLKA_GELU, ABL_DLKA_GATE, ABL_DLKA_RESIDUAL };
 
-/* How the offset convs run: direct (ablate_dlka_offsets.h) or im2col +
- * sgemm (kept as a generator variant, so a sweep times both in one run). */
-enum abl_dlka_offsets { ABL_DLKA_DIRECT, ABL_DLKA_IM2COL };
+/* How the offset convs run: direct (ablate_dlka_offsets.h), the same with
+ * the 5x5 one, the 7x7 dilation-3 one or both by Winograd F(2, k) along
+ * rows (abl_off_tile_wr; flags F25 2, F27 4: gen/dlka.lua chooses per
+ * shape and conv), or im2col + sgemm (kept as a generator variant, so a
+ * sweep times both in one run). */
+enum abl_dlka_offsets {
+    ABL_DLKA_DIRECT = 0,
+    ABL_DLKA_IM2COL = 1,
+    ABL_DLKA_DIRECT_F25 = 2,
+    ABL_DLKA_DIRECT_F27 = 4,
+    ABL_DLKA_DIRECT_F25_F27 = 6
+};
+
+/* Whether the offset convs run direct (with or without F(2, k)). */
+static inline int abl_dlka_direct(enum abl_dlka_offsets o) { return o != ABL_DLKA_IM2COL; }
+
+/* Whether the direct offset conv of kernel k runs by F(2, k). */
+static inline int abl_dlka_wr(enum abl_dlka_offsets o, int k)
+{
+    return abl_dlka_direct(o) && (o & (k == 7 ? ABL_DLKA_DIRECT_F27 : k == 5 ? ABL_DLKA_DIRECT_F25 : 0));
+}
 
 /* y[o][t] = epi(sum_c wt[o][c] x[c][t] + bias[o]) for o < c, t < np; x and
  * y (and `other`: u for the gate, the block input for the residual) have
@@ -371,7 +389,7 @@ struct abl_dlka_io {
  * computes the same. */
 static inline ptrdiff_t abl_dlka_col_floats(int c, int tile, enum abl_dlka_offsets o)
 {
-    return (ptrdiff_t)c * tile * (o == ABL_DLKA_DIRECT ? 1 : 49);
+    return (ptrdiff_t)c * tile * (abl_dlka_direct(o) ? 1 : 49);
 }
 
 static inline ptrdiff_t abl_dlka_off_floats(int tile)
@@ -383,7 +401,7 @@ static inline ptrdiff_t abl_dlka_off_floats(int tile)
  * floats), and their total rounded to whole vectors: one layout, read by
  * both abl_dlka_priv_floats (the workspace plan) and abl_dlka_priv_at. */
 struct abl_dlka_priv_layout {
-    ptrdiff_t col, off, plan, ctile, wt_t, total;
+    ptrdiff_t col, off, plan, ctile, wt_t, wr, total;
 };
 
 static inline struct abl_dlka_priv_layout abl_dlka_priv_layout(int c, int tile,
@@ -395,7 +413,10 @@ static inline struct abl_dlka_priv_layout abl_dlka_priv_layout(int c, int tile,
     l.plan = l.off + abl_dlka_off_floats(tile);
     l.ctile = l.plan + 8 * (ptrdiff_t)tile;
     l.wt_t = l.ctile + (ptrdiff_t)c * tile;
-    l.total = (l.wt_t + 49 * (ptrdiff_t)c + 15) / 16 * 16;
+    l.wr = (l.wt_t + 49 * (ptrdiff_t)c + 15) / 16 * 16;
+    l.total = l.wr + (abl_dlka_wr(o, 5) || abl_dlka_wr(o, 7)
+                          ? (abl_off_wr_scratch_floats(c) + 15) / 16 * 16
+                          : 0);
     return l;
 }
 
@@ -406,27 +427,34 @@ static inline ptrdiff_t abl_dlka_priv_floats(int c, int tile, enum abl_dlka_offs
 
 /* Those regions in a thread's private floats priv. */
 struct abl_dlka_priv {
-    float *col, *off, *plan, *ctile, *wt_t;
+    float *col, *off, *plan, *ctile, *wt_t, *wr;
 };
 
 static inline struct abl_dlka_priv abl_dlka_priv_at(float *priv, int c, int tile,
                                                     enum abl_dlka_offsets o)
 {
     const struct abl_dlka_priv_layout l = abl_dlka_priv_layout(c, tile, o);
-    const struct abl_dlka_priv p = {priv + l.col, priv + l.off, priv + l.plan, priv + l.ctile,
-                                    priv + l.wt_t};
+    const struct abl_dlka_priv p = {priv + l.col,   priv + l.off,  priv + l.plan,
+                                    priv + l.ctile, priv + l.wt_t, priv + l.wr};
     return p;
 }
 
 /* Shared floats beyond u, a0, a1: the layer input channels last with the
- * widest padding (9, the 7x7 dilation 3 conv's), the packed offset weights
- * and bias (ablate_dlka_offsets.h). */
+ * widest padding (9, the 7x7 dilation 3 conv's) and F(2, 7)'s zero slack
+ * after it (abl_dlka_xpad_floats), the packed offset weights and bias, the
+ * F(2, 7) weights (ablate_dlka_offsets.h). */
 enum { ABL_DLKA_PAD_MAX = 9 };
+
+static inline ptrdiff_t abl_dlka_xpad_floats(int n, int c, int h, int w)
+{
+    const ptrdiff_t pad = (ptrdiff_t)n * (h + 2 * ABL_DLKA_PAD_MAX) * (w + 2 * ABL_DLKA_PAD_MAX) * c;
+    return (pad + abl_off_wr_slack_floats(c) + 15) / 16 * 16;
+}
 
 static inline ptrdiff_t abl_dlka_extra_shared_floats(int n, int c, int h, int w)
 {
-    const ptrdiff_t pad = (ptrdiff_t)n * (h + 2 * ABL_DLKA_PAD_MAX) * (w + 2 * ABL_DLKA_PAD_MAX) * c;
-    return (pad + 15) / 16 * 16 + (ptrdiff_t)49 * c * ABL_OFF_MPAD_MAX + ABL_OFF_MPAD_MAX;
+    return abl_dlka_xpad_floats(n, c, h, w) + (ptrdiff_t)49 * c * ABL_OFF_MPAD_MAX +
+           ABL_OFF_MPAD_MAX + abl_off_wr_weight_floats(7, c);
 }
 
 static inline int abl_dlka_tile_start(struct abl_dlka_geom g, int tile)
@@ -436,18 +464,25 @@ static inline int abl_dlka_tile_start(struct abl_dlka_geom g, int tile)
 
 /* Prepared floats of one deformable layer of kernel k (abl_dlka_layer_pack):
  * the packed offset weights and bias as abl_off_pack lays them out (at
- * most ABL_OFF_MPAD_MAX wide), then the transposed depthwise weights
- * (k^2 c).  gen/dlka.lua computes the same. */
+ * most ABL_OFF_MPAD_MAX wide), the 7x7's F(2, 7) weights
+ * (abl_off_wr_weight_floats; reserved whichever way the generator chose),
+ * then the transposed depthwise weights (k^2 c).  gen/dlka.lua computes
+ * the same. */
+static inline ptrdiff_t abl_dlka_layer_wr_floats(int c, int k)
+{
+    return abl_off_wr_weight_floats(k, c);
+}
+
 static inline ptrdiff_t abl_dlka_layer_prep_floats(int c, int k)
 {
     return ((ptrdiff_t)k * k * c * ABL_OFF_MPAD_MAX + ABL_OFF_MPAD_MAX + 15) / 16 * 16 +
-           ((ptrdiff_t)k * k * c + 15) / 16 * 16;
+           abl_dlka_layer_wr_floats(c, k) + ((ptrdiff_t)k * k * c + 15) / 16 * 16;
 }
 
 /* Where a layer's packed weights lie in its prepared floats (or in the
- * forward's own places: wpk, bpad in shared, wt_t in priv). */
+ * forward's own places: wpk, bpad, uw in shared, wt_t in priv). */
 struct abl_dlka_layer_pk {
-    float *wpk, *bpad, *wt_t;
+    float *wpk, *bpad, *uw, *wt_t;
 };
 
 static inline struct abl_dlka_layer_pk abl_dlka_layer_pk_at(int c, int k, float *prep)
@@ -455,7 +490,8 @@ static inline struct abl_dlka_layer_pk abl_dlka_layer_pk_at(int c, int k, float 
     struct abl_dlka_layer_pk p;
     p.wpk = prep;
     p.bpad = prep + (ptrdiff_t)k * k * c * ABL_OFF_MPAD_MAX;
-    p.wt_t = prep + abl_dlka_layer_prep_floats(c, k) - ((ptrdiff_t)k * k * c + 15) / 16 * 16;
+    p.uw = prep + ((ptrdiff_t)k * k * c * ABL_OFF_MPAD_MAX + ABL_OFF_MPAD_MAX + 15) / 16 * 16;
+    p.wt_t = p.uw + abl_dlka_layer_wr_floats(c, k);
     return p;
 }
 
@@ -473,10 +509,15 @@ static inline void abl_dlka_layer_pack(struct abl_dlka_geom g, const float *wt_o
         for (int pt = 0; pt < k * k; pt++)
             for (int ch = 0; ch < g.c; ch++)
                 p.wt_t[pt * g.c + ch] = wt_dw[ch * k * k + pt];
-    if (g.offsets == ABL_DLKA_DIRECT) {
+    if (abl_dlka_direct(g.offsets)) {
 #pragma omp for schedule(static) nowait
         for (int t = 0; t < k * k; t++)
             abl_off_pack(og, mpad, wt_off, b_off, t, t + 1, p.wpk, p.bpad);
+    }
+    if (abl_dlka_wr(g.offsets, k) && abl_off_wr_ok(og)) {
+#pragma omp for schedule(static) nowait
+        for (int si = 0; si < (k + 1) * k; si++)
+            abl_off_wr_pack(k, g.c, wt_off, si, si + 1, p.uw);
     }
 }
 
@@ -496,9 +537,10 @@ static inline void abl_dlka_deform_layer(struct abl_dlka_geom g, const float *wt
     const int hp = g.h + 2 * pad, wp = g.w + 2 * pad, mpad = abl_off_blocking(og.m).mpad;
     const ptrdiff_t pimg = (ptrdiff_t)hp * wp * g.c;
     float *xpad = shared;
-    float *wpk = shared + abl_dlka_extra_shared_floats(g.n, g.c, g.h, g.w) -
-                 (ptrdiff_t)49 * g.c * ABL_OFF_MPAD_MAX - ABL_OFF_MPAD_MAX;
+    float *wpk = shared + abl_dlka_xpad_floats(g.n, g.c, g.h, g.w);
     float *bpad = wpk + (ptrdiff_t)49 * g.c * ABL_OFF_MPAD_MAX;
+    float *uw = bpad + ABL_OFF_MPAD_MAX;
+    const int wr = abl_dlka_wr(g.offsets, k) && abl_off_wr_ok(og);
     const struct abl_dlka_priv pv = abl_dlka_priv_at(priv, g.c, tile, g.offsets);
     float *col = pv.col, *off = pv.off, *idx = pv.plan;
     const float *wt_t = pv.wt_t;
@@ -506,21 +548,27 @@ static inline void abl_dlka_deform_layer(struct abl_dlka_geom g, const float *wt
         const struct abl_dlka_layer_pk p = abl_dlka_layer_pk_at(g.c, k, (float *)prep);
         wpk = p.wpk;
         bpad = p.bpad;
+        uw = p.uw;
         wt_t = p.wt_t;
     } else { /* wt_t: each thread its own copy; the offset weights: the next loop's barrier covers them */
-        const struct abl_dlka_layer_pk p = {wpk, bpad, (float *)wt_t};
+        const struct abl_dlka_layer_pk p = {wpk, bpad, uw, (float *)wt_t};
         abl_dlka_layer_pack(g, wt_off, b_off, wt_dw, k, pad, dil, p, 1);
     }
 #pragma omp for schedule(static)
-    for (int row = 0; row < g.n * hp; row++)
+    for (int row = 0; row < g.n * hp; row++) {
         abl_off_pad_rows(og, src + (row / hp) * img, row % hp, row % hp + 1, xpad + (row / hp) * pimg);
+        if (row == g.n * hp - 1) /* F(2, k)'s phantom partners read past the last padded row */
+            memset(xpad + g.n * pimg, 0, sizeof(float) * abl_off_wr_slack_floats(g.c));
+    }
 #pragma omp for schedule(static)
     for (int job = 0; job < g.n * g.ntiles; job++) {
         const int b = job / g.ntiles, p0 = abl_dlka_tile_start(g, job % g.ntiles);
         const int np = abl_dlka_tile_start(g, job % g.ntiles + 1) - p0;
         const float *xb = xpad + b * pimg;
-        const int direct = g.offsets == ABL_DLKA_DIRECT;
-        if (direct)
+        const int direct = abl_dlka_direct(g.offsets);
+        if (wr)
+            abl_off_tile_wr(og, xb, src + b * img, wpk, bpad, uw, p0, np, (int *)idx, pv.wr, off);
+        else if (direct)
             abl_off_tile(og, xb, src + b * img, wpk, bpad, p0, np, (int *)idx, off);
         else
             abl_dlka_offsets_tile(g.c, g.h, g.w, k, pad, dil, src + b * img, wt_off, b_off, p0,

@@ -174,17 +174,76 @@ struct abl_dcn_geom {
 
 static inline int abl_dcn_gp(struct abl_dcn_geom d) { return d.g * d.k * d.k; }
 
-/* Shared floats of one layer: xp (n h w c). */
+/* ---- The sampler at 8 channels a group (c = 8 g: dcnv3_lka's 5 x 5 and
+ * 7 x 7 layers at L17, c_ 32 in 4 groups), full-rate AVX-512 only.
+ * ablate_dcnv3.h's abl_dcn_corner_sum8 adds a point's 4 corners as 4 ymm
+ * multiply-adds fed by 9 loads (its index, 4 broadcast weights, 4 corner
+ * vectors, each corner in a cache line of its own): 4.2 TSC cycles a point on
+ * this Intel Xeon (the 7 x 7 layer at L17: 196 points a pixel, 5.4 of its
+ * sampler's 7.6 Mcycles a call; docs/modules/perf_deform.md, sixth Intel
+ * pass).  Here xp is stored group-major (abl_dlka_gc8_scatter: per group
+ * a plane of 8 floats a pixel), so a point's top-left and top-right
+ * corners are 16 adjacent floats, one zmm, and its bottom pair another;
+ * the plan's corner weights, repacked per pixel into 4 floats a point
+ * (abl_dlka_gc8_repack), reach the two zmm by two permutes: 4 loads and
+ * 2 zmm multiply-adds a point.  A specialised copy of the sampler (not in
+ * ablate_dcnv3.h, the DCNv3 row's, whose groups hold 16 channels and more
+ * at its shapes).  The sum runs in another order (8 chains of corner
+ * pairs, then the pairs' halves): not abl_dcn_core's bits.  Every point
+ * is summed (no skip_outside lists: points wholly outside the map add
+ * zero weights on blocks inside it).  The Zen 4 (half-rate AVX-512) and
+ * AVX2 builds keep abl_dcn_core: not measured there. */
+#if defined(__AVX512F__) && ABL_AVX512_FULL_RATE
+#define ABL_DLKA_GC8_OK 1
+#else
+#define ABL_DLKA_GC8_OK 0
+#endif
+
+/* 1 where a layer samples by abl_dlka_core8: 8 channels a group, kernels
+ * of 5 and more (blog's 3 x 3 layers, 9 points a group, measured level
+ * at L17: the scatter and the repacking cost what the sums save), and a
+ * 2 x 2 block inside the map (w, h > 1: the plan's block then never
+ * leaves it, so both zmm stay in the group's plane).  gen/dlka.lua sizes
+ * the repacked plan below wherever the same holds but the full-rate
+ * AVX-512 (an upper bound). */
+static inline int abl_dlka_gc8(struct abl_dcn_geom d)
+{
+#if ABL_DLKA_GC8_OK
+    return d.c == 8 * d.g && d.k >= 5 && d.w > 1 && d.h > 1;
+#else
+    (void)d;
+    return 0;
+#endif
+}
+
+/* Private floats of a pixel's repacked plan (abl_dlka_gc8_repack: 5 gpv),
+ * 0 where abl_dlka_gc8 is off.  Planned and summed pixel by pixel: the
+ * plan stays in L1 between the two (strips of 8 or 32 pixels planned,
+ * then summed group by group so that one group's plane under the
+ * sampling window might stay in L1, measured slower than this). */
+static inline ptrdiff_t abl_dlka_gc8_plan_floats(struct abl_dcn_geom d)
+{
+    return abl_dlka_gc8(d) ? 5 * (ptrdiff_t)abl_dcn_gpv(abl_dcn_gp(d)) : 0;
+}
+
+/* Shared floats of one layer: xp (n h w c; group-major, n g h w 8, where
+ * abl_dlka_gc8). */
 static inline ptrdiff_t abl_dcn_shared_floats(struct abl_dcn_geom d)
 {
     return ((ptrdiff_t)d.n * d.h * d.w * d.c + 15) / 16 * 16;
 }
 
 /* Private floats of one tile's offsets + mask (tr w 3GP, + the slack
- * abl_dcn_corners' padding points read). */
-static inline ptrdiff_t abl_dcn_om_tile_floats(struct abl_dcn_geom d)
+ * abl_dcn_corners' padding points read), then abl_dlka_gc8's repacked
+ * plan (abl_dlka_gc8_plan_floats, at abl_dcn_om_floats). */
+static inline ptrdiff_t abl_dcn_om_floats(struct abl_dcn_geom d)
 {
     return ((ptrdiff_t)d.tr * d.w * 3 * abl_dcn_gp(d) + ABL_DCN_OM_SLACK + 15) / 16 * 16;
+}
+
+static inline ptrdiff_t abl_dcn_om_tile_floats(struct abl_dcn_geom d)
+{
+    return abl_dcn_om_floats(d) + abl_dlka_gc8_plan_floats(d);
 }
 
 /* Private floats: the row plane (c w), LN stats (2 w), the x1 / core tile
@@ -379,12 +438,101 @@ ABL_DCN_SPECIALISE void abl_dcn_pack(struct abl_dcn_geom d, const float *const *
         abl_dlka_dw_cl_pack(d, wp[0], ones + (d.c + 15) / 16 * 16);
 }
 
+#if ABL_DLKA_GC8_OK
+/* xp rows of np pixels from p0 on, channels last in src (np x 8 g), into
+ * the group planes of xp (g planes of hw pixels x 8 floats). */
+ABL_DCN_SPECIALISE void abl_dlka_gc8_scatter(const float *restrict src, int g, int np, ptrdiff_t hw,
+                                             int p0, float *restrict xp)
+{
+    for (int gi = 0; gi < g; gi++) {
+        float *pl = xp + (gi * hw + p0) * 8;
+        for (int t = 0; t < np; t++)
+            _mm256_storeu_ps(pl + 8 * t, _mm256_loadu_ps(src + ((ptrdiff_t)t * g + gi) * 8));
+    }
+}
+
+/* The plan of abl_dcn_corners (wt: 4 corner rows of gpv, idx) as w4[4 q +
+ * corner] and i8[q] = 8 idx[q] (the float offset of the point's block in
+ * a group plane), 16 points at a time by 8 two-source permutes. */
+ABL_DCN_SPECIALISE void abl_dlka_gc8_repack(int gpv, const int32_t *restrict idx,
+                                            const float *restrict wt, float *restrict w4,
+                                            int32_t *restrict i8)
+{
+    /* (A, B) -> A0 B0 A1 B1 .. A7 B7 and A8 B8 .. A15 B15 */
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    /* (AB, CD) -> A B C D of 4 points: points 0-3 and 4-7 of the 8 */
+    const __m512i p03 = _mm512_setr_epi32(0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+    const __m512i p47 = _mm512_setr_epi32(8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+    for (int q = 0; q < gpv; q += 16) {
+        const __m512 a = _mm512_loadu_ps(wt + q), b = _mm512_loadu_ps(wt + gpv + q);
+        const __m512 c = _mm512_loadu_ps(wt + 2 * gpv + q), e = _mm512_loadu_ps(wt + 3 * gpv + q);
+        const __m512 ab0 = _mm512_permutex2var_ps(a, lo, b), ab1 = _mm512_permutex2var_ps(a, hi, b);
+        const __m512 cd0 = _mm512_permutex2var_ps(c, lo, e), cd1 = _mm512_permutex2var_ps(c, hi, e);
+        _mm512_storeu_ps(w4 + 4 * q, _mm512_permutex2var_ps(ab0, p03, cd0));
+        _mm512_storeu_ps(w4 + 4 * q + 16, _mm512_permutex2var_ps(ab0, p47, cd0));
+        _mm512_storeu_ps(w4 + 4 * q + 32, _mm512_permutex2var_ps(ab1, p03, cd1));
+        _mm512_storeu_ps(w4 + 4 * q + 48, _mm512_permutex2var_ps(ab1, p47, cd1));
+        _mm512_storeu_si512((void *)(i8 + q),
+                            _mm512_slli_epi32(_mm512_loadu_si512((const void *)(idx + q)), 3));
+    }
+}
+
+/* One point q of group plane pl into the chains a (top pair), b (bottom). */
+#define ABL_DLKA_GC8_POINT(q, a, b)                                                                \
+    do {                                                                                           \
+        const __m512 w_ = _mm512_castps128_ps512(_mm_loadu_ps(w4 + 4 * (q)));                      \
+        const float *e_ = pl + i8[q];                                                              \
+        (a) = _mm512_fmadd_ps(_mm512_permutexvar_ps(e01, w_), _mm512_loadu_ps(e_), (a));           \
+        (b) = _mm512_fmadd_ps(_mm512_permutexvar_ps(e23, w_), _mm512_loadu_ps(e_ + sy), (b));      \
+    } while (0)
+
+/* core[0 .. 8) of one pixel for one group: the sum over its p points
+ * (from q0 on) of the 4 corners' 8 channels times their weights (pl: the
+ * group's plane of xp, group-major, one image; w4 / i8 from
+ * abl_dlka_gc8_repack).  Eight chains (4 points x top / bottom pair): a
+ * zmm multiply-add takes 4 cycles, a point about 2; then the left and
+ * right corners' halves added. */
+ABL_DCN_SPECIALISE void abl_dlka_core8(const float *restrict pl, int p, int q0, int w,
+                                       const float *restrict w4, const int32_t *restrict i8,
+                                       float *restrict core)
+{
+    const __m512i e01 = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    const __m512i e23 = _mm512_setr_epi32(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const ptrdiff_t sy = (ptrdiff_t)w * 8;
+    __m512 acc[4][2];
+#pragma GCC unroll 4
+    for (int s = 0; s < 4; s++)
+        acc[s][0] = acc[s][1] = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 4 <= p; i += 4)
+#pragma GCC unroll 4
+        for (int s = 0; s < 4; s++)
+            ABL_DLKA_GC8_POINT(q0 + i + s, acc[s][0], acc[s][1]);
+    for (; i < p; i++)
+        ABL_DLKA_GC8_POINT(q0 + i, acc[0][0], acc[0][1]);
+    const __m512 sum = _mm512_add_ps(
+        _mm512_add_ps(_mm512_add_ps(acc[0][0], acc[0][1]), _mm512_add_ps(acc[1][0], acc[1][1])),
+        _mm512_add_ps(_mm512_add_ps(acc[2][0], acc[2][1]), _mm512_add_ps(acc[3][0], acc[3][1])));
+    _mm256_storeu_ps(core, _mm256_add_ps(_mm512_castps512_ps256(sum), _mm512_extractf32x8_ps(sum, 1)));
+}
+#undef ABL_DLKA_GC8_POINT
+#endif
+
 /* Phase A for rows row0 .. of image b (x: that image, c x h x w). */
 ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *x, float *xp, float *priv,
                                    const float *pk, int row0)
 {
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
     const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv, pk);
+#if ABL_DLKA_GC8_OK
+    if (abl_dlka_gc8(d)) { /* channels last into the core tile (free here), then group-major */
+        float *tmp = priv + (ptrdiff_t)d.c * d.w + 2 * d.w;
+        abl_dcn_lin_run(x + p0, 1, (ptrdiff_t)d.h * d.w, d.c, k.win, k.bin, d.c, tmp, d.c, np);
+        abl_dlka_gc8_scatter(tmp, d.g, np, (ptrdiff_t)d.h * d.w, p0, xp);
+        return;
+    }
+#endif
     /* xp[t][o] = inb[o] + sum_c in[o][c] x[c][p0 + t] (x planar) */
     abl_dcn_lin_run(x + p0, 1, (ptrdiff_t)d.h * d.w, d.c, k.win, k.bin, d.c,
                     xp + (ptrdiff_t)p0 * d.c, d.c, np);
@@ -444,6 +592,22 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
     float *wt = core + (ptrdiff_t)d.tr * d.w * d.c, *grid_x = wt + 8 * gpv, *grid_y = grid_x + gpv;
     int32_t *idx = (int32_t *)(wt + 4 * gpv), *keep = idx + gpv;
     abl_dcn_grid(d, grid_x, grid_y);
+#if ABL_DLKA_GC8_OK
+    if (abl_dlka_gc8(d)) { /* the pixel's plan repacked, then its groups summed */
+        float *w4 = priv + abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_floats(d);
+        int32_t *i8 = (int32_t *)(w4 + 4 * gpv);
+        const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
+        for (int t = 0; t < np; t++) {
+            abl_dcn_corners(gp, d.h, d.w, 1.0f, grid_x, grid_y, om + (ptrdiff_t)t * nom, 1,
+                            row0 + t / d.w, t % d.w, idx, wt, 0, keep);
+            abl_dlka_gc8_repack(gpv, idx, wt, w4, i8);
+            for (int gi = 0; gi < d.g; gi++)
+                abl_dlka_core8(xp + gi * hw * 8, p, gi * p, d.w, w4, i8,
+                               core + (ptrdiff_t)t * d.c + 8 * gi);
+        }
+        return core;
+    }
+#endif
     for (int t = 0; t < np; t++) {
         const int nout = abl_dcn_corners(gp, d.h, d.w, 1.0f, grid_x, grid_y,
                                          om + (ptrdiff_t)t * nom, 1, row0 + t / d.w,

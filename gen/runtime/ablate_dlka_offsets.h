@@ -428,6 +428,319 @@ static inline void abl_off_left(struct abl_off_geom g, const float *x, const flo
 }
 #endif
 
+/* ---- The offset convs by Winograd F(2, k) along rows ----
+ *
+ * A dilation-d conv is d^2 ordinary convs over the (row mod d, column mod
+ * d) phases: outputs x and x + d of one row read the same kernel rows and
+ * k + 1 columns x + d j (j <= k) of each.  Per kernel row i, F(2, k) makes
+ * both from k + 1 products of transformed inputs V[s] = (B^T d)[s] and
+ * transformed weights U[s][i] = (G w_i)[s], then out = A^T M, M[s] the sum
+ * over (i, channel) of U V: (k + 1) k products a pair of pixels where the
+ * direct conv needs 2 k^2 (7x7 dilation 3: 56 / 98; 5x5: 30 / 50).  Each
+ * M[s] is a GEMM over (kernel row, channel) like the direct conv's, so the
+ * same register-blocked micro-kernel runs it at the conv's blocking (pairs
+ * as its "pixels", kernel rows as its "taps").
+ *
+ * Points: F(2, 7) 0, 1, -1, 2, -2, 1/2, -1/2, inf (B^T is F(6, 3)'s input
+ * transform), F(2, 5) 0, 1, -1, 2, -2, inf (F(4, 3)'s); G's rows scaled so
+ * that B^T's entries are F(6, 3)'s / F(4, 3)'s usual ones.  A^T = (1 .. 1
+ * 0; the points .. 1).
+ *
+ * Pairs: each run of a tile's pixels within one image row, from its first
+ * pixel, in groups of 2 d: (x, x + d) for the group's first d.  The last
+ * group of a run may be short: a first pixel whose partner x + d lies past
+ * the run still makes a pair, and its partner's output is not stored
+ * ("phantom"; past the row's end it reads the zero padding of the next
+ * padded row, past the last padded row ABL_OFF_WR_SLACK zero floats).
+ * So every pixel is in a pair and no direct path is needed beside it. */
+enum {
+    ABL_OFF_WR_NB = 96,   /* pairs per block: M (NB (k + 1) mfull) and V in L2 */
+    ABL_OFF_WR_WMAX = 112 /* the widest mfull (AVX2: 2 chunks of 56) */
+};
+
+/* Floats of a conv's transformed weights ((k + 1) points x k kernel rows x
+ * c x mfull, bounded by ABL_OFF_WR_WMAX), of the zero slack past the
+ * padded source (a phantom partner reads d columns, d c floats, past a
+ * padded row; d <= 3), and of one thread's scratch (V: NB pairs x 8 points
+ * x the rows of a reduction block x c; M: NB x 8 x mfull). */
+static inline ptrdiff_t abl_off_wr_weight_floats(int k, int c)
+{
+    return (ptrdiff_t)(k + 1) * k * c * ABL_OFF_WR_WMAX;
+}
+
+static inline ptrdiff_t abl_off_wr_slack_floats(int c) { return (ptrdiff_t)3 * c; }
+
+/* Kernel rows per reduction block: their weights for one point and one
+ * register chunk fit ABL_OFF_BLOCK_BYTES (at least 1, then channels split). */
+static inline int abl_off_wr_rows(int k, int c)
+{
+    const struct abl_off_block b = abl_off_blocking(2 * k * k);
+    const ptrdiff_t row_bytes = (ptrdiff_t)c * b.mb * ABL_OFF_VW * sizeof(float);
+    const int r = (int)(ABL_OFF_BLOCK_BYTES / row_bytes);
+    return r < 1 ? 1 : r > k ? k : r;
+}
+
+/* (abl_off_wr_rows(k, c) c <= max(c, 160) on every blocking: 28 KiB over
+ * rows of 48 floats is 149 channels; the bound gen/dlka.lua can compute
+ * without knowing the CPU) */
+static inline ptrdiff_t abl_off_wr_scratch_floats(int c)
+{
+    return (ptrdiff_t)ABL_OFF_WR_NB * 8 * ((c > 160 ? c : 160) + ABL_OFF_WR_WMAX);
+}
+
+/* uw[s][i][ch][mfull] = sum_j G[s][j] wt[o][ch][i k + j] (o < m = 2 k^2,
+ * zeros up to mfull), in double; (s, i) pairs si0 .. si1 - 1 (s k + i),
+ * so that threads share the packing. */
+static inline void abl_off_wr_pack(int k, int c, const float *wt, int si0, int si1, float *uw)
+{
+    static const double G7[8][7] = {
+        {1, 0, 0, 0, 0, 0, 0},
+        {-2. / 9, -2. / 9, -2. / 9, -2. / 9, -2. / 9, -2. / 9, -2. / 9},
+        {-2. / 9, 2. / 9, -2. / 9, 2. / 9, -2. / 9, 2. / 9, -2. / 9},
+        {1. / 90, 1. / 45, 2. / 45, 4. / 45, 8. / 45, 16. / 45, 32. / 45},
+        {1. / 90, -1. / 45, 2. / 45, -4. / 45, 8. / 45, -16. / 45, 32. / 45},
+        {32. / 45, 16. / 45, 8. / 45, 4. / 45, 2. / 45, 1. / 45, 1. / 90},
+        {32. / 45, -16. / 45, 8. / 45, -4. / 45, 2. / 45, -1. / 45, 1. / 90},
+        {0, 0, 0, 0, 0, 0, 1}};
+    static const double G5[6][5] = {{1. / 4, 0, 0, 0, 0},
+                                    {-1. / 6, -1. / 6, -1. / 6, -1. / 6, -1. / 6},
+                                    {-1. / 6, 1. / 6, -1. / 6, 1. / 6, -1. / 6},
+                                    {1. / 24, 1. / 12, 1. / 6, 1. / 3, 2. / 3},
+                                    {1. / 24, -1. / 12, 1. / 6, -1. / 3, 2. / 3},
+                                    {0, 0, 0, 0, 1}};
+    const int m = 2 * k * k, kk = k * k, mfull = abl_off_blocking(m).mfull;
+    for (int si = si0; si < si1; si++) {
+        const int s = si / k, i = si % k;
+        for (int ch = 0; ch < c; ch++) {
+            float *dst = uw + ((ptrdiff_t)si * c + ch) * mfull;
+            for (int o = 0; o < mfull; o++) {
+                double v = 0;
+                if (o < m)
+                    for (int j = 0; j < k; j++)
+                        v += (k == 7 ? G7[s][j] : G5[s][j]) *
+                             wt[((ptrdiff_t)o * c + ch) * kk + i * k + j];
+                dst[o] = (float)v;
+            }
+        }
+    }
+}
+
+/* v[s] = (B^T d)[s] for 8 inputs d (F(6, 3)'s input transform, 26
+ * multiply-adds), for 6 (F(4, 3)'s, 12); T a float or a vector of floats. */
+#define ABL_OFF_BT8(T, d, v)                                                                     \
+    do {                                                                                         \
+        const T t_42 = (d)[4] - (d)[2], t_35 = (d)[3] - (d)[5];                                   \
+        (v)[0] = ((d)[0] - (d)[6]) + 5.25f * t_42;                                                \
+        (v)[7] = ((d)[7] - (d)[1]) + 5.25f * t_35;                                                \
+        T a = ((d)[2] + (d)[6]) - 4.25f * (d)[4], b = ((d)[1] + (d)[5]) - 4.25f * (d)[3];          \
+        (v)[1] = a + b;                                                                          \
+        (v)[2] = a - b;                                                                          \
+        a = (0.25f * (d)[2] + (d)[6]) - 1.25f * (d)[4];                                          \
+        b = (0.5f * (d)[1] - 2.5f * (d)[3]) + 2.0f * (d)[5];                                     \
+        (v)[3] = a + b;                                                                          \
+        (v)[4] = a - b;                                                                          \
+        a = (4.0f * (d)[2] + (d)[6]) - 5.0f * (d)[4];                                            \
+        b = (2.0f * (d)[1] - 2.5f * (d)[3]) + 0.5f * (d)[5];                                     \
+        (v)[5] = a + b;                                                                          \
+        (v)[6] = a - b;                                                                          \
+    } while (0)
+
+#define ABL_OFF_BT6(T, d, v)                                                                     \
+    do {                                                                                         \
+        (v)[0] = (4.0f * (d)[0] - 5.0f * (d)[2]) + (d)[4];                                       \
+        (v)[5] = (4.0f * (d)[1] - 5.0f * (d)[3]) + (d)[5];                                       \
+        T a = (d)[4] - 4.0f * (d)[2], b = (d)[3] - 4.0f * (d)[1];                                \
+        (v)[1] = a + b;                                                                          \
+        (v)[2] = a - b;                                                                          \
+        a = (d)[4] - (d)[2];                                                                     \
+        b = 2.0f * ((d)[3] - (d)[1]);                                                            \
+        (v)[3] = a + b;                                                                          \
+        (v)[4] = a - b;                                                                          \
+    } while (0)
+
+/* V[pair][s][ch] of one kernel row for c channels: src the pair's first
+ * input (padded source, the row's first column), column step cs floats;
+ * K + 1 points. */
+static inline __attribute__((always_inline)) void abl_off_wr_in(const int K, int c,
+                                                                const float *src, ptrdiff_t cs,
+                                                                float *v)
+{
+    typedef float vt __attribute__((vector_size(ABL_OFF_VW * 4), aligned(4)));
+    int ch = 0;
+    for (; ch + ABL_OFF_VW <= c; ch += ABL_OFF_VW) {
+        vt d[8], r[8];
+#pragma GCC unroll 8
+        for (int j = 0; j <= K; j++)
+            d[j] = *(const vt *)(src + j * cs + ch);
+        if (K == 7)
+            ABL_OFF_BT8(vt, d, r);
+        else
+            ABL_OFF_BT6(vt, d, r);
+#pragma GCC unroll 8
+        for (int s = 0; s <= K; s++)
+            *(vt *)(v + (ptrdiff_t)s * c + ch) = r[s];
+    }
+    for (; ch < c; ch++) {
+        float d[8], r[8];
+        for (int j = 0; j <= K; j++)
+            d[j] = src[j * cs + ch];
+        if (K == 7)
+            ABL_OFF_BT8(float, d, r);
+        else
+            ABL_OFF_BT6(float, d, r);
+        for (int s = 0; s <= K; s++)
+            v[(ptrdiff_t)s * c + ch] = r[s];
+    }
+}
+
+/* out0 = bias + sum_{s < K} M[s], out1 = bias + A^T[1] M over n outputs:
+ * a pair's two rows of offsets (out1 NULL: a phantom partner). */
+static inline __attribute__((always_inline)) void abl_off_wr_out(const int K, int n,
+                                                                 const float *mm, ptrdiff_t ldm,
+                                                                 const float *bias, float *out0,
+                                                                 float *out1)
+{
+#pragma omp simd
+    for (int o = 0; o < n; o++) {
+        const float m0 = mm[o], m1 = mm[ldm + o], m2 = mm[2 * ldm + o], m3 = mm[3 * ldm + o];
+        const float m4 = mm[4 * ldm + o], m5 = mm[5 * ldm + o];
+        const float e12 = m1 + m2, e34 = m3 + m4, d12 = m1 - m2, d34 = m3 - m4;
+        if (K == 7) {
+            const float m6 = mm[6 * ldm + o], m7 = mm[7 * ldm + o];
+            out0[o] = bias[o] + (((m0 + e12) + e34) + (m5 + m6));
+            if (out1)
+                out1[o] = bias[o] + (((d12 + 2.0f * d34) + 0.5f * (m5 - m6)) + m7);
+        } else {
+            out0[o] = bias[o] + ((m0 + e12) + e34);
+            if (out1)
+                out1[o] = bias[o] + ((d12 + 2.0f * d34) + m5);
+        }
+    }
+}
+
+/* Bit i (i < k): kernel row i of an output in image row oy reads inside
+ * the map. */
+static inline unsigned abl_off_wr_rows_inside(struct abl_off_geom g, int oy)
+{
+    unsigned r = 0;
+    for (int i = 0; i < g.k; i++)
+        r |= (unsigned)((unsigned)(oy - g.pad + g.dil * i) < (unsigned)g.h) << i;
+    return r;
+}
+
+/* One block of npr pairs (first pixels tp[j], tile indices; their padded
+ * positions pb[j]): M by the micro-kernel over reduction blocks of kernel
+ * rows x channels (kernel rows wholly in the padding for all of a register
+ * block's pairs skipped), then the output transform into off.  K: the
+ * kernel width (g.k), P x MB the conv's blocking. */
+static inline __attribute__((always_inline)) void
+abl_off_wr_block(const int P, const int MB, const int K, struct abl_off_geom g, int mpad,
+                 int mfull, const float *xpad, const float *uw, const float *bpad, int p0, int np,
+                 const int *tp, const int *pb, int npr, float *scratch, float *off)
+{
+    static const float zeros[ABL_OFF_MBMAX * 16] = {0};
+    const int wp = g.w + 2 * g.pad, nrow = abl_off_wr_rows(K, g.c), nblk = (npr + P - 1) / P;
+    const int npt = K + 1;
+    const ptrdiff_t vrow = (ptrdiff_t)ABL_OFF_WR_NB * npt * g.c, ldm = npt * (ptrdiff_t)mfull;
+    float *v = scratch, *mm = scratch + nrow * vrow;
+    /* channel blocks: one kernel row's weights of a chunk past the L1 block */
+    const ptrdiff_t row_bytes = (ptrdiff_t)g.c * MB * ABL_OFF_VW * sizeof(float);
+    const int kc = row_bytes <= ABL_OFF_BLOCK_BYTES
+                       ? g.c
+                       : (int)(ABL_OFF_BLOCK_BYTES / (MB * ABL_OFF_VW * sizeof(float)));
+    unsigned rows[ABL_OFF_WR_NB];
+    for (int b = 0; b < nblk; b++) {
+        rows[b] = 0;
+        for (int p = b * P; p < npr && p < (b + 1) * P; p++)
+            rows[b] |= abl_off_wr_rows_inside(g, (p0 + tp[p]) / g.w);
+    }
+    ptrdiff_t toff[7];
+    for (int r = 0; r < K; r++)
+        toff[r] = r * vrow;
+    for (int i0 = 0; i0 < K; i0 += nrow) {
+        const int nr = i0 + nrow <= K ? nrow : K - i0;
+        const unsigned all = (1u << nr) - 1;
+        for (int p = 0; p < npr; p++) { /* V of the rows some pair of p's register block reads */
+            const unsigned hit = rows[p / P] >> i0 & all;
+            for (int r = 0; r < nr; r++)
+                if (hit >> r & 1)
+                    abl_off_wr_in(K, g.c, xpad + pb[p] + (ptrdiff_t)(i0 + r) * g.dil * wp * g.c,
+                                  (ptrdiff_t)g.dil * g.c, v + r * vrow + (ptrdiff_t)p * npt * g.c);
+        }
+        for (int s = 0; s < npt; s++)
+            for (int c0 = 0; c0 < g.c; c0 += kc) {
+                const int nc = c0 + kc <= g.c ? kc : g.c - c0;
+                for (int m0 = 0; m0 < mfull; m0 += MB * ABL_OFF_VW) {
+                    const float *wb = uw + ((ptrdiff_t)(s * K + i0) * g.c + c0) * mfull + m0;
+                    for (int b = 0; b < nblk; b++) {
+                        const unsigned hit = rows[b] >> i0 & all;
+                        if (!hit)
+                            continue;
+                        const float *x[ABL_OFF_PMAX];
+#pragma GCC unroll 16
+                        for (int p = 0; p < P; p++) { /* past the block's end: its last pair again */
+                            const int q = b * P + p < npr ? b * P + p : npr - 1;
+                            x[p] = v + ((ptrdiff_t)q * npt + s) * g.c + c0;
+                        }
+                        float *o = mm + (ptrdiff_t)b * P * ldm + (ptrdiff_t)s * mfull + m0;
+                        /* the sum starts at the block's first kernel row inside */
+                        int first = c0 == 0 && !(rows[b] & ((1u << i0) - 1));
+                        for (int q = 0; q < nr;) {
+                            if (!(hit >> q & 1)) {
+                                q++;
+                                continue;
+                            }
+                            int r = q + 1;
+                            while (r < nr && (hit >> r & 1))
+                                r++;
+                            abl_off_micro_vw(P, MB, x, toff + q, r - q, nc,
+                                             wb + (ptrdiff_t)q * g.c * mfull, (ptrdiff_t)g.c * mfull,
+                                             mfull, zeros, first, o, ldm);
+                            first = 0;
+                            q = r;
+                        }
+                    }
+                }
+            }
+    }
+    for (int p = 0; p < npr; p++) {
+        const int t = tp[p], t3 = t + g.dil;
+        const int real = t3 < np && (p0 + t) % g.w + g.dil < g.w;
+        abl_off_wr_out(K, mfull, mm + (ptrdiff_t)p * ldm, mfull, bpad, off + (ptrdiff_t)t * mpad,
+                       real ? off + (ptrdiff_t)t3 * mpad : NULL);
+    }
+}
+
+/* abl_off_wr_block at the 7x7's and the 5x5's blockings, each a function
+ * of its own (as abl_off_chunk_l / _s). */
+static __attribute__((noinline)) void
+abl_off_f27_block(struct abl_off_geom g, int mpad, int mfull, const float *xpad, const float *uw,
+                  const float *bpad, int p0, int np, const int *tp, const int *pb, int npr,
+                  float *scratch, float *off)
+{
+    abl_off_wr_block(ABL_OFF_PL, ABL_OFF_MBL, 7, g, mpad, mfull, xpad, uw, bpad, p0, np, tp, pb,
+                     npr, scratch, off);
+}
+
+static __attribute__((noinline)) void
+abl_off_f25_block(struct abl_off_geom g, int mpad, int mfull, const float *xpad, const float *uw,
+                  const float *bpad, int p0, int np, const int *tp, const int *pb, int npr,
+                  float *scratch, float *off)
+{
+    abl_off_wr_block(ABL_OFF_PS, ABL_OFF_MBS, 5, g, mpad, mfull, xpad, uw, bpad, p0, np, tp, pb,
+                     npr, scratch, off);
+}
+
+/* Whether abl_off_tile_wr applies to an offset conv: the 7x7 dilation 3
+ * (pad 9) at the 7x7's blocking, the 5x5 dilation 1 (pad 2) at the 5x5's. */
+static inline int abl_off_wr_ok(struct abl_off_geom g)
+{
+    const struct abl_off_block b = abl_off_blocking(g.m);
+    const int l = g.k == 7 && g.dil == 3 && g.pad == 9 && b.p == ABL_OFF_PL && b.mb == ABL_OFF_MBL;
+    const int s = g.k == 5 && g.dil == 1 && g.pad == 2 && b.p == ABL_OFF_PS && b.mb == ABL_OFF_MBS;
+    return (l || s) && g.m == 2 * g.k * g.k && b.mfull <= ABL_OFF_WR_WMAX && b.mfull > 0;
+}
+
 /* off[t][mpad] (rows t < np, rounded up to P rows) = the conv at pixels
  * p0 .. p0 + np - 1 of one image; xpad its padded source, x the same image
  * planar (c x h x w; for abl_off_left), wpk / bpad the packed weights;
@@ -481,6 +794,48 @@ static inline void abl_off_tile(struct abl_off_geom g, const float *xpad, const 
         abl_off_left(g, x, wpk, bpad, b.mpad, b.mfull, b.left, p0, np, off);
 #else
     (void)x;
+#endif
+}
+
+/* abl_off_tile by F(2, k) (abl_off_wr_ok): uw the transformed weights
+ * (abl_off_wr_pack), xpad followed by abl_off_wr_slack_floats zeros,
+ * scratch abl_off_wr_scratch_floats, base 2 min(np, ABL_OFF_WR_NB) ints.
+ * Pairs as the comment above says, in blocks of NB; the outputs past the
+ * chunks (AVX-512: 2 of 98 or 50) by abl_off_left as in abl_off_tile. */
+static inline void abl_off_tile_wr(struct abl_off_geom g, const float *xpad, const float *x,
+                                   const float *wpk, const float *bpad, const float *uw, int p0,
+                                   int np, int *base, float *scratch, float *off)
+{
+    const struct abl_off_block b = abl_off_blocking(g.m);
+    const int wp = g.w + 2 * g.pad;
+    int *tp = base, *pb = base + (np < ABL_OFF_WR_NB ? np : ABL_OFF_WR_NB), npr = 0;
+    for (int t = 0; t < np;) {
+        const int ox = (p0 + t) % g.w;
+        const int run = g.w - ox < np - t ? g.w - ox : np - t; /* this row's pixels of the tile */
+        for (int r = 0; r < run; r++) {
+            if (r % (2 * g.dil) >= g.dil)
+                continue; /* a partner */
+            const int pix = p0 + t + r;
+            tp[npr] = t + r;
+            pb[npr] = ((pix / g.w) * wp + pix % g.w) * g.c;
+            if (++npr == ABL_OFF_WR_NB) {
+                (g.k == 7 ? abl_off_f27_block : abl_off_f25_block)(g, b.mpad, b.mfull, xpad, uw,
+                                                                  bpad, p0, np, tp, pb, npr,
+                                                                  scratch, off);
+                npr = 0;
+            }
+        }
+        t += run;
+    }
+    if (npr)
+        (g.k == 7 ? abl_off_f27_block : abl_off_f25_block)(g, b.mpad, b.mfull, xpad, uw, bpad, p0,
+                                                          np, tp, pb, npr, scratch, off);
+#if ABL_OFF_LEFT_MAX > 0
+    if (b.left)
+        abl_off_left(g, x, wpk, bpad, b.mpad, b.mfull, b.left, p0, np, off);
+#else
+    (void)x;
+    (void)wpk;
 #endif
 }
 
