@@ -168,6 +168,21 @@ typedef float abl_v16 __attribute__((vector_size(64), aligned(4)));
 ABL_OFF_MICRO_DEF(abl_off_micro16, abl_v16, 16, ABL_OFF_PMAX)
 #endif
 
+/* The next run [*q, *r) of consecutive set bits of HIT below N, searched
+ * from *q (taps inside for some pixel of a block: one micro-kernel call per
+ * run of such taps); 0 when no set bit is left. */
+static inline int abl_off_next_run(uint64_t hit, int n, int *q, int *r)
+{
+    while (*q < n && !(hit >> *q & 1))
+        (*q)++;
+    if (*q >= n)
+        return 0;
+    *r = *q + 1;
+    while (*r < n && (hit >> *r & 1))
+        (*r)++;
+    return 1;
+}
+
 /* abl_off_micro at the blocking's vector width (ABL_OFF_VW). */
 static inline __attribute__((always_inline)) void
 abl_off_micro_vw(const int P, const int MB, const float *const *x, const ptrdiff_t *toff, int ntap,
@@ -282,18 +297,10 @@ abl_off_chunk(const int P, const int MB, struct abl_off_geom g, int mpad, const 
             continue;
         }
         int started = 0;
-        for (int q = 0; q < ntap;) {
-            if (!(hit >> q & 1)) {
-                q++;
-                continue;
-            }
-            int r = q + 1;
-            while (r < ntap && (hit >> r & 1))
-                r++;
+        for (int q = 0, r; abl_off_next_run(hit, ntap, &q, &r); q = r) {
             abl_off_micro_vw(P, MB, x, toff + q, r - q, kc, wb + q * wtap, wtap, mpad, bias,
                           first && !started, o, mpad);
             started = 1;
-            q = r;
         }
         if (first && !started)
             for (int p = 0; p < P; p++)
@@ -685,19 +692,11 @@ abl_off_wr_block(const int P, const int MB, const int K, struct abl_off_geom g, 
                         float *o = mm + (ptrdiff_t)b * P * ldm + (ptrdiff_t)s * mfull + m0;
                         /* the sum starts at the block's first kernel row inside */
                         int first = c0 == 0 && !(rows[b] & ((1u << i0) - 1));
-                        for (int q = 0; q < nr;) {
-                            if (!(hit >> q & 1)) {
-                                q++;
-                                continue;
-                            }
-                            int r = q + 1;
-                            while (r < nr && (hit >> r & 1))
-                                r++;
+                        for (int q = 0, r; abl_off_next_run(hit, nr, &q, &r); q = r) {
                             abl_off_micro_vw(P, MB, x, toff + q, r - q, nc,
                                              wb + (ptrdiff_t)q * g.c * mfull, (ptrdiff_t)g.c * mfull,
                                              mfull, zeros, first, o, ldm);
                             first = 0;
-                            q = r;
                         }
                     }
                 }
