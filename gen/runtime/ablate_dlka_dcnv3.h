@@ -486,24 +486,60 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_repack(int gpv, const int32_t *restrict idx
                              _mm512_loadu_si512((const void *)(idx + q)), w4 + 4 * q, i8 + q);
 }
 
+/* abl_dcn_corners_border_masked (ablate_dcnv3.h) for 16 points of a map
+ * of 2 x 2 and more (abl_dlka_gc8), coordinates xs, ys and masks mq in
+ * registers, its result stored repacked (abl_dlka_gc8_store16): the same
+ * clamps, selects and products lane for lane, so the same bits, without
+ * the coordinates stored for it, its 4 weight rows and index stored and
+ * read back for the repacking (a copy: that one is a macro for 8 and 16
+ * lanes of the DCNv3 row's plan, storing its rows). */
+ABL_DCN_SPECIALISE void abl_dlka_gc8_border16(int h, int w, __m512 xs, __m512 ys, __m512 mq,
+                                              float *restrict w4, int32_t *restrict i8)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    /* max returns its second operand for a NaN: -2, as the generic clamp */
+    const __m512 x = _mm512_min_ps(_mm512_max_ps(xs, _mm512_set1_ps(-2.0f)), _mm512_set1_ps((float)w + 1.0f));
+    const __m512 y = _mm512_min_ps(_mm512_max_ps(ys, _mm512_set1_ps(-2.0f)), _mm512_set1_ps((float)h + 1.0f));
+    const __m512 fx = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    const __m512 fy = _mm512_roundscale_ps(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    const __m512 lx = _mm512_sub_ps(x, fx), ly = _mm512_sub_ps(y, fy);
+    const __m512i x0 = _mm512_cvttps_epi32(fx), y0 = _mm512_cvttps_epi32(fy);
+    const __m512i i1 = _mm512_set1_epi32(1), vw = _mm512_set1_epi32(w), vh = _mm512_set1_epi32(h);
+    const __m512 vx0 = _mm512_maskz_mov_ps(_mm512_cmplt_epu32_mask(x0, vw), _mm512_sub_ps(one, lx));
+    const __m512 vx1 = _mm512_maskz_mov_ps(_mm512_cmplt_epu32_mask(_mm512_add_epi32(x0, i1), vw), lx);
+    const __m512 vy0 = _mm512_maskz_mul_ps(_mm512_cmplt_epu32_mask(y0, vh), _mm512_sub_ps(one, ly), mq);
+    const __m512 vy1 = _mm512_maskz_mul_ps(_mm512_cmplt_epu32_mask(_mm512_add_epi32(y0, i1), vh), ly, mq);
+    const __m512i z = _mm512_setzero_si512();
+    const __mmask16 ltx = _mm512_cmplt_epi32_mask(x0, z), gtx = _mm512_cmpgt_epi32_mask(x0, _mm512_set1_epi32(w - 2));
+    const __mmask16 lty = _mm512_cmplt_epi32_mask(y0, z), gty = _mm512_cmpgt_epi32_mask(y0, _mm512_set1_epi32(h - 2));
+    /* x0 < 0 keeps only column x0 + 1 (the block's left), x0 > w - 2 only x0 (its right) */
+    const __m512 ax0 = _mm512_mask_blend_ps(ltx, _mm512_maskz_mov_ps((__mmask16)~gtx, vx0), vx1);
+    const __m512 ax1 = _mm512_maskz_mov_ps((__mmask16)~ltx, _mm512_mask_blend_ps(gtx, vx1, vx0));
+    const __m512 ay0 = _mm512_mask_blend_ps(lty, _mm512_maskz_mov_ps((__mmask16)~gty, vy0), vy1);
+    const __m512 ay1 = _mm512_maskz_mov_ps((__mmask16)~lty, _mm512_mask_blend_ps(gty, vy1, vy0));
+    const __m512i bx = _mm512_min_epi32(_mm512_max_epi32(x0, z), _mm512_set1_epi32(w - 2));
+    const __m512i by = _mm512_min_epi32(_mm512_max_epi32(y0, z), _mm512_set1_epi32(h - 2));
+    abl_dlka_gc8_store16(_mm512_mul_ps(ay0, ax0), _mm512_mul_ps(ay0, ax1), _mm512_mul_ps(ay1, ax0),
+                         _mm512_mul_ps(ay1, ax1), _mm512_add_epi32(_mm512_mullo_epi32(by, vw), bx),
+                         w4, i8);
+}
+
 /* abl_dcn_corners (mask on, skip off, offset scale 1) and
- * abl_dlka_gc8_repack in one pass: a block of 16 points whose 2 x 2
- * blocks all lie inside the map (abl_dcn_corners_inside's case, most
- * blocks at L17) has its weights and index computed in registers and
- * stored repacked, never written as abl_dcn_corners' 4 weight rows and
- * index row nor read back; the coordinates stay in registers too (the
- * generic plan stores them for its inside test and reloads them).  A
- * block with a point near or past the border takes abl_dcn_corners_block
- * (its rows for those 16 points, in idx / wt) and is repacked from there.
- * The same operations lane for lane as abl_dcn_corners_coords /
- * _inside, so the same bits as the two steps.  Every block has 16 lanes
- * (the last one's padding points, read from the om slack, are planned
- * but never summed; only the points below gp decide the path). */
+ * abl_dlka_gc8_repack in one pass, in registers: the plan's 4 weight
+ * rows and index row are never written nor read back, nor are the
+ * coordinates (the generic plan stores them for its inside test and its
+ * border path reloads them).  A block of 16 points whose 2 x 2 blocks all
+ * lie inside the map (most blocks at L17) takes abl_dcn_corners_inside's
+ * products, one with a point near or past the border
+ * abl_dlka_gc8_border16.  The same operations lane for lane as
+ * abl_dcn_corners_coords / _inside / _border_masked, so the same bits as
+ * the two steps.  Every block has 16 lanes (the last one's padding
+ * points, read from the om slack, are planned but never summed; only the
+ * points below gp decide the path). */
 ABL_DCN_SPECIALISE void abl_dlka_gc8_plan(int gp, int h, int w, const float *restrict grid_x,
                                           const float *restrict grid_y, const float *restrict om,
-                                          int ph, int pw, int32_t *restrict idx,
-                                          float *restrict wt, int32_t *restrict keep,
-                                          float *restrict w4, int32_t *restrict i8)
+                                          int ph, int pw, float *restrict w4,
+                                          int32_t *restrict i8)
 {
     const int gpv = abl_dcn_gpv(gp);
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -525,19 +561,9 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_plan(int gp, int h, int w, const float *res
         in = _mm512_mask_cmp_ps_mask(in, xs, xl, _CMP_LT_OQ);
         in = _mm512_mask_cmp_ps_mask(in, ys, zero, _CMP_GE_OQ);
         in = _mm512_mask_cmp_ps_mask(in, ys, yl, _CMP_LT_OQ);
-        if (in != real) { /* a point near or past the border: the generic plan's border path */
-#if ABL_DCN_BORDER_MASKED_OK
-            float xsa[16], ysa[16];
-            _mm512_storeu_ps(xsa, xs), _mm512_storeu_ps(ysa, ys);
-            abl_dcn_corners_border_masked(gp, h, w, om, 1, q0, 16, xsa, ysa, idx, wt, 0, keep);
-#else
-            abl_dcn_corners_block(gp, h, w, 1.0f, grid_x, grid_y, om, 1, ph, pw, q0, 16, idx, wt,
-                                  0, keep);
-#endif
-            abl_dlka_gc8_store16(_mm512_loadu_ps(wt + q0), _mm512_loadu_ps(wt + gpv + q0),
-                                 _mm512_loadu_ps(wt + 2 * gpv + q0),
-                                 _mm512_loadu_ps(wt + 3 * gpv + q0),
-                                 _mm512_loadu_si512((const void *)(idx + q0)), w4 + 4 * q0, i8 + q0);
+        if (in != real) { /* a point near or past the border */
+            abl_dlka_gc8_border16(h, w, xs, ys, _mm512_loadu_ps(om + 2 * gp + q0), w4 + 4 * q0,
+                                  i8 + q0);
             continue;
         }
         const __m512 mq = _mm512_loadu_ps(om + 2 * gp + q0);
@@ -679,7 +705,7 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
         const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
         for (int t = 0; t < np; t++) {
             abl_dlka_gc8_plan(gp, d.h, d.w, grid_x, grid_y, om + (ptrdiff_t)t * nom,
-                              row0 + t / d.w, t % d.w, idx, wt, keep, w4, i8);
+                              row0 + t / d.w, t % d.w, w4, i8);
             for (int gi = 0; gi < d.g; gi++)
                 abl_dlka_core8(xp + gi * hw * 8, p, gi * p, d.w, w4, i8,
                                core + (ptrdiff_t)t * d.c + 8 * gi);
