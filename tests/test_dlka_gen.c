@@ -391,3 +391,68 @@ Test(gen_dlka, dcnv3_lka_gc8_sampler, .timeout = 120)
     check("C3_DCNv3_DLKA c1=24 c2=64 variant=dcnv3_lka h=8 w=82", 105);
     check_prepared("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=6 w=20 batch=2", 106, "fused");
 }
+
+/* dcnv3_lka's plan at 8 channels a group in one pass (abl_dlka_gc8_plan:
+ * abl_dcn_corners and abl_dlka_gc8_repack fused, blocks inside the map in
+ * registers, the block index as a float multiply-add on maps of up to
+ * 2^24 pixels): its repacked weights and indices bit for bit against the
+ * two steps, for every pixel of maps whose offsets reach 4 pixels past
+ * the border (blocks inside and on the border, both paths), 5 x 5 and 7 x
+ * 7 dilation 3 (the last block's padding points), and pixels near the
+ * far corner of a 4100 x 4100 map (more than 2^24 pixels: the integer
+ * index there; the float one rounds it); then generated kernels on the
+ * path against the scalar reference at 1 and 2 threads. */
+Test(gen_dlka, dcnv3_lka_gc8_plan, .timeout = 120)
+{
+    static const char src[] =
+        "#include <stdio.h>\n"
+        "#include <stdlib.h>\n"
+        "#include <string.h>\n"
+        "#include \"ablate_dlka_dcnv3.h\"\n"
+        "static unsigned s = 7u;\n"
+        "static float rnd(void) { return (float)((s = s * 1103515245u + 12345u) >> 8) / 16777216.0f; }\n"
+        "/* pixels t0 .. t1 - 1 of an h x w map, offsets within +-spread */\n"
+        "static int plans(int h, int w, int k, int dil, long t0, long t1, float spread) {\n"
+        "#if ABL_DLKA_GC8_OK\n"
+        "    const struct abl_dcn_geom d = {1, 32, h, w, k, dil, 4, 1, 0};\n"
+        "    const int gp = 4 * k * k, gpv = abl_dcn_gpv(gp);\n"
+        "    float *om = malloc(sizeof(float) * (3 * gp + ABL_DCN_OM_SLACK));\n"
+        "    float *gx = malloc(sizeof(float) * gpv), *gy = malloc(sizeof(float) * gpv);\n"
+        "    float *wt = malloc(sizeof(float) * 4 * gpv), *w4 = malloc(sizeof(float) * 4 * gpv);\n"
+        "    float *v4 = malloc(sizeof(float) * 4 * gpv);\n"
+        "    int32_t *idx = malloc(sizeof(int32_t) * gpv), *i8 = malloc(sizeof(int32_t) * gpv);\n"
+        "    int32_t *j8 = malloc(sizeof(int32_t) * gpv);\n"
+        "    int32_t *keep = malloc(sizeof(int32_t) * gpv);\n"
+        "    abl_dcn_grid(d, gx, gy);\n"
+        "    int bad = 0;\n"
+        "    for (long t = t0; t < t1; t++) {\n"
+        "        for (int q = 0; q < 2 * gp; q++) om[q] = spread * (2.0f * rnd() - 1.0f);\n"
+        "        for (int q = 2 * gp; q < 3 * gp + ABL_DCN_OM_SLACK; q++) om[q] = rnd();\n"
+        "        const int ph = (int)(t / w), pw = (int)(t % w);\n"
+        "        abl_dcn_corners(gp, h, w, 1.0f, gx, gy, om, 1, ph, pw, idx, wt, 0, keep);\n"
+        "        abl_dlka_gc8_repack(gpv, idx, wt, w4, i8);\n"
+        "        abl_dlka_gc8_plan(gp, h, w, gx, gy, om, ph, pw, v4, j8);\n"
+        "        bad |= memcmp(w4, v4, sizeof(float) * 4 * gp) != 0;\n"
+        "        bad |= memcmp(i8, j8, sizeof(int32_t) * gp) != 0;\n"
+        "    }\n"
+        "    free(om), free(gx), free(gy), free(wt), free(w4), free(v4), free(idx), free(i8);\n"
+        "    free(j8), free(keep);\n"
+        "    return bad;\n"
+        "#else\n"
+        "    (void)h, (void)w, (void)k, (void)dil, (void)t0, (void)t1, (void)spread;\n"
+        "    return 0;\n"
+        "#endif\n"
+        "}\n"
+        "int main(void) {\n"
+        "    int bad = 0;\n"
+        "    bad |= plans(9, 11, 5, 1, 0, 99, 4.0f) || plans(12, 10, 7, 3, 0, 120, 4.0f);\n"
+        "    bad |= plans(30, 33, 7, 3, 0, 990, 0.45f) || plans(2, 3, 7, 3, 0, 6, 4.0f);\n"
+        "    const long big = 4100L * 4100L; /* > 2^24 pixels: the integer index */\n"
+        "    bad |= plans(4100, 4100, 5, 1, big - 3 * 4100, big, 0.45f);\n"
+        "    printf(\"full rate %d, bad %d\\n\", ABL_DLKA_GC8_OK, bad);\n"
+        "    return bad;\n"
+        "}\n";
+    cr_assert_eq(run_header_checker(src), 0, "abl_dlka_gc8_plan: not abl_dcn_corners' plan repacked");
+    check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=24 w=30", 107);
+    check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=7 w=18 batch=2", 108);
+}

@@ -188,7 +188,8 @@ static inline int abl_dcn_gp(struct abl_dcn_geom d) { return d.g * d.k * d.k; }
  * (abl_dlka_gc8_repack), reach the two zmm by two permutes: 4 loads and
  * 2 zmm multiply-adds a point.  A specialised copy of the sampler (not in
  * ablate_dcnv3.h, the DCNv3 row's, whose groups hold 16 channels and more
- * at its shapes).  The sum runs in another order (8 chains of corner
+ * at its shapes).  The plan and its repacking run as one pass
+ * (abl_dlka_gc8_plan, same bits as the two).  The sum runs in another order (8 chains of corner
  * pairs, then the pairs' halves): not abl_dcn_core's bits.  Every point
  * is summed (no skip_outside lists: points wholly outside the map add
  * zero weights on blocks inside it).  The Zen 4 (half-rate AVX-512) and
@@ -451,12 +452,12 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_scatter(const float *restrict src, int g, i
     }
 }
 
-/* The plan of abl_dcn_corners (wt: 4 corner rows of gpv, idx) as w4[4 q +
- * corner] and i8[q] = 8 idx[q] (the float offset of the point's block in
- * a group plane), 16 points at a time by 8 two-source permutes. */
-ABL_DCN_SPECIALISE void abl_dlka_gc8_repack(int gpv, const int32_t *restrict idx,
-                                            const float *restrict wt, float *restrict w4,
-                                            int32_t *restrict i8)
+/* 16 points' corner weights (a, b, c, e: top-left, top-right, bottom-left,
+ * bottom-right) and block indices id as w4[4 q + corner] and i8[q] = 8
+ * id[q] (the float offset of the point's block in a group plane), at
+ * w4, i8 of the first point: 8 two-source permutes. */
+ABL_DCN_SPECIALISE void abl_dlka_gc8_store16(__m512 a, __m512 b, __m512 c, __m512 e, __m512i id,
+                                             float *restrict w4, int32_t *restrict i8)
 {
     /* (A, B) -> A0 B0 A1 B1 .. A7 B7 and A8 B8 .. A15 B15 */
     const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
@@ -464,17 +465,122 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_repack(int gpv, const int32_t *restrict idx
     /* (AB, CD) -> A B C D of 4 points: points 0-3 and 4-7 of the 8 */
     const __m512i p03 = _mm512_setr_epi32(0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
     const __m512i p47 = _mm512_setr_epi32(8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-    for (int q = 0; q < gpv; q += 16) {
-        const __m512 a = _mm512_loadu_ps(wt + q), b = _mm512_loadu_ps(wt + gpv + q);
-        const __m512 c = _mm512_loadu_ps(wt + 2 * gpv + q), e = _mm512_loadu_ps(wt + 3 * gpv + q);
-        const __m512 ab0 = _mm512_permutex2var_ps(a, lo, b), ab1 = _mm512_permutex2var_ps(a, hi, b);
-        const __m512 cd0 = _mm512_permutex2var_ps(c, lo, e), cd1 = _mm512_permutex2var_ps(c, hi, e);
-        _mm512_storeu_ps(w4 + 4 * q, _mm512_permutex2var_ps(ab0, p03, cd0));
-        _mm512_storeu_ps(w4 + 4 * q + 16, _mm512_permutex2var_ps(ab0, p47, cd0));
-        _mm512_storeu_ps(w4 + 4 * q + 32, _mm512_permutex2var_ps(ab1, p03, cd1));
-        _mm512_storeu_ps(w4 + 4 * q + 48, _mm512_permutex2var_ps(ab1, p47, cd1));
-        _mm512_storeu_si512((void *)(i8 + q),
-                            _mm512_slli_epi32(_mm512_loadu_si512((const void *)(idx + q)), 3));
+    const __m512 ab0 = _mm512_permutex2var_ps(a, lo, b), ab1 = _mm512_permutex2var_ps(a, hi, b);
+    const __m512 cd0 = _mm512_permutex2var_ps(c, lo, e), cd1 = _mm512_permutex2var_ps(c, hi, e);
+    _mm512_storeu_ps(w4, _mm512_permutex2var_ps(ab0, p03, cd0));
+    _mm512_storeu_ps(w4 + 16, _mm512_permutex2var_ps(ab0, p47, cd0));
+    _mm512_storeu_ps(w4 + 32, _mm512_permutex2var_ps(ab1, p03, cd1));
+    _mm512_storeu_ps(w4 + 48, _mm512_permutex2var_ps(ab1, p47, cd1));
+    _mm512_storeu_si512((void *)i8, _mm512_slli_epi32(id, 3));
+}
+
+/* The plan of abl_dcn_corners (wt: 4 corner rows of gpv, idx) repacked
+ * for abl_dlka_core8 (abl_dlka_gc8_store16), 16 points at a time. */
+ABL_DCN_SPECIALISE void abl_dlka_gc8_repack(int gpv, const int32_t *restrict idx,
+                                            const float *restrict wt, float *restrict w4,
+                                            int32_t *restrict i8)
+{
+    for (int q = 0; q < gpv; q += 16)
+        abl_dlka_gc8_store16(_mm512_loadu_ps(wt + q), _mm512_loadu_ps(wt + gpv + q),
+                             _mm512_loadu_ps(wt + 2 * gpv + q), _mm512_loadu_ps(wt + 3 * gpv + q),
+                             _mm512_loadu_si512((const void *)(idx + q)), w4 + 4 * q, i8 + q);
+}
+
+/* abl_dcn_corners_border_masked (ablate_dcnv3.h) for 16 points of a map
+ * of 2 x 2 and more (abl_dlka_gc8), coordinates xs, ys and masks mq in
+ * registers, its result stored repacked (abl_dlka_gc8_store16): the same
+ * clamps, selects and products lane for lane, so the same bits, without
+ * the coordinates stored for it, its 4 weight rows and index stored and
+ * read back for the repacking (a copy: that one is a macro for 8 and 16
+ * lanes of the DCNv3 row's plan, storing its rows). */
+ABL_DCN_SPECIALISE void abl_dlka_gc8_border16(int h, int w, __m512 xs, __m512 ys, __m512 mq,
+                                              float *restrict w4, int32_t *restrict i8)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    /* max returns its second operand for a NaN: -2, as the generic clamp */
+    const __m512 x = _mm512_min_ps(_mm512_max_ps(xs, _mm512_set1_ps(-2.0f)), _mm512_set1_ps((float)w + 1.0f));
+    const __m512 y = _mm512_min_ps(_mm512_max_ps(ys, _mm512_set1_ps(-2.0f)), _mm512_set1_ps((float)h + 1.0f));
+    const __m512 fx = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    const __m512 fy = _mm512_roundscale_ps(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    const __m512 lx = _mm512_sub_ps(x, fx), ly = _mm512_sub_ps(y, fy);
+    const __m512i x0 = _mm512_cvttps_epi32(fx), y0 = _mm512_cvttps_epi32(fy);
+    const __m512i i1 = _mm512_set1_epi32(1), vw = _mm512_set1_epi32(w), vh = _mm512_set1_epi32(h);
+    const __m512 vx0 = _mm512_maskz_mov_ps(_mm512_cmplt_epu32_mask(x0, vw), _mm512_sub_ps(one, lx));
+    const __m512 vx1 = _mm512_maskz_mov_ps(_mm512_cmplt_epu32_mask(_mm512_add_epi32(x0, i1), vw), lx);
+    const __m512 vy0 = _mm512_maskz_mul_ps(_mm512_cmplt_epu32_mask(y0, vh), _mm512_sub_ps(one, ly), mq);
+    const __m512 vy1 = _mm512_maskz_mul_ps(_mm512_cmplt_epu32_mask(_mm512_add_epi32(y0, i1), vh), ly, mq);
+    const __m512i z = _mm512_setzero_si512();
+    const __mmask16 ltx = _mm512_cmplt_epi32_mask(x0, z), gtx = _mm512_cmpgt_epi32_mask(x0, _mm512_set1_epi32(w - 2));
+    const __mmask16 lty = _mm512_cmplt_epi32_mask(y0, z), gty = _mm512_cmpgt_epi32_mask(y0, _mm512_set1_epi32(h - 2));
+    /* x0 < 0 keeps only column x0 + 1 (the block's left), x0 > w - 2 only x0 (its right) */
+    const __m512 ax0 = _mm512_mask_blend_ps(ltx, _mm512_maskz_mov_ps((__mmask16)~gtx, vx0), vx1);
+    const __m512 ax1 = _mm512_maskz_mov_ps((__mmask16)~ltx, _mm512_mask_blend_ps(gtx, vx1, vx0));
+    const __m512 ay0 = _mm512_mask_blend_ps(lty, _mm512_maskz_mov_ps((__mmask16)~gty, vy0), vy1);
+    const __m512 ay1 = _mm512_maskz_mov_ps((__mmask16)~lty, _mm512_mask_blend_ps(gty, vy1, vy0));
+    const __m512i bx = _mm512_min_epi32(_mm512_max_epi32(x0, z), _mm512_set1_epi32(w - 2));
+    const __m512i by = _mm512_min_epi32(_mm512_max_epi32(y0, z), _mm512_set1_epi32(h - 2));
+    abl_dlka_gc8_store16(_mm512_mul_ps(ay0, ax0), _mm512_mul_ps(ay0, ax1), _mm512_mul_ps(ay1, ax0),
+                         _mm512_mul_ps(ay1, ax1), _mm512_add_epi32(_mm512_mullo_epi32(by, vw), bx),
+                         w4, i8);
+}
+
+/* abl_dcn_corners (mask on, skip off, offset scale 1) and
+ * abl_dlka_gc8_repack in one pass, in registers: the plan's 4 weight
+ * rows and index row are never written nor read back, nor are the
+ * coordinates (the generic plan stores them for its inside test and its
+ * border path reloads them).  A block of 16 points whose 2 x 2 blocks all
+ * lie inside the map (most blocks at L17) takes abl_dcn_corners_inside's
+ * products, one with a point near or past the border
+ * abl_dlka_gc8_border16.  The same operations lane for lane as
+ * abl_dcn_corners_coords / _inside / _border_masked, so the same bits as
+ * the two steps.  Every block has 16 lanes (the last one's padding
+ * points, read from the om slack, are planned but never summed; only the
+ * points below gp decide the path). */
+ABL_DCN_SPECIALISE void abl_dlka_gc8_plan(int gp, int h, int w, const float *restrict grid_x,
+                                          const float *restrict grid_y, const float *restrict om,
+                                          int ph, int pw, float *restrict w4,
+                                          int32_t *restrict i8)
+{
+    const int gpv = abl_dcn_gpv(gp);
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const __m512 fpw = _mm512_set1_ps((float)pw), fph = _mm512_set1_ps((float)ph);
+    const __m512 xl = _mm512_set1_ps((float)(w - 1)), yl = _mm512_set1_ps((float)(h - 1));
+    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+    const __m512i vw = _mm512_set1_epi32(w);
+    const __m512 fw = _mm512_set1_ps((float)w);
+    const int exact = (ptrdiff_t)h * w <= (1 << 24);
+    for (int q0 = 0; q0 < gpv; q0 += 16) {
+        const __m512 o0 = _mm512_loadu_ps(om + 2 * q0), o1 = _mm512_loadu_ps(om + 2 * q0 + 16);
+        const __m512 xs = _mm512_add_ps(
+            fpw, _mm512_add_ps(_mm512_loadu_ps(grid_x + q0), _mm512_permutex2var_ps(o0, even, o1)));
+        const __m512 ys = _mm512_add_ps(
+            fph, _mm512_add_ps(_mm512_loadu_ps(grid_y + q0), _mm512_permutex2var_ps(o0, odd, o1)));
+        const __mmask16 real = gp - q0 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (gp - q0)) - 1u);
+        __mmask16 in = _mm512_mask_cmp_ps_mask(real, xs, zero, _CMP_GE_OQ);
+        in = _mm512_mask_cmp_ps_mask(in, xs, xl, _CMP_LT_OQ);
+        in = _mm512_mask_cmp_ps_mask(in, ys, zero, _CMP_GE_OQ);
+        in = _mm512_mask_cmp_ps_mask(in, ys, yl, _CMP_LT_OQ);
+        if (in != real) { /* a point near or past the border */
+            abl_dlka_gc8_border16(h, w, xs, ys, _mm512_loadu_ps(om + 2 * gp + q0), w4 + 4 * q0,
+                                  i8 + q0);
+            continue;
+        }
+        const __m512 mq = _mm512_loadu_ps(om + 2 * gp + q0);
+        const __m512 fx = _mm512_roundscale_ps(xs, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+        const __m512 fy = _mm512_roundscale_ps(ys, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+        const __m512 lx = _mm512_sub_ps(xs, fx), ly = _mm512_sub_ps(ys, fy);
+        const __m512 ax0 = _mm512_sub_ps(one, lx), ay0 = _mm512_mul_ps(_mm512_sub_ps(one, ly), mq);
+        const __m512 ay1 = _mm512_mul_ps(ly, mq);
+        /* the block's index fy w + fx, exact in floats on maps of up to
+         * 2^24 pixels (the inside path: 0 <= fx < w - 1, 0 <= fy < h - 1):
+         * one multiply-add and one conversion where the integer product
+         * took two conversions and vpmulld's 2 uops */
+        const __m512i id = exact ? _mm512_cvttps_epi32(_mm512_fmadd_ps(fy, fw, fx))
+                                 : _mm512_add_epi32(_mm512_mullo_epi32(_mm512_cvttps_epi32(fy), vw),
+                                                    _mm512_cvttps_epi32(fx));
+        abl_dlka_gc8_store16(_mm512_mul_ps(ay0, ax0), _mm512_mul_ps(ay0, lx), _mm512_mul_ps(ay1, ax0),
+                             _mm512_mul_ps(ay1, lx), id, w4 + 4 * q0, i8 + q0);
     }
 }
 
@@ -598,9 +704,8 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
         int32_t *i8 = (int32_t *)(w4 + 4 * gpv);
         const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
         for (int t = 0; t < np; t++) {
-            abl_dcn_corners(gp, d.h, d.w, 1.0f, grid_x, grid_y, om + (ptrdiff_t)t * nom, 1,
-                            row0 + t / d.w, t % d.w, idx, wt, 0, keep);
-            abl_dlka_gc8_repack(gpv, idx, wt, w4, i8);
+            abl_dlka_gc8_plan(gp, d.h, d.w, grid_x, grid_y, om + (ptrdiff_t)t * nom,
+                              row0 + t / d.w, t % d.w, w4, i8);
             for (int gi = 0; gi < d.g; gi++)
                 abl_dlka_core8(xp + gi * hw * 8, p, gi * p, d.w, w4, i8,
                                core + (ptrdiff_t)t * d.c + 8 * gi);
