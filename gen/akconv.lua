@@ -237,9 +237,10 @@ end
 -- transposes with 32-byte stores; output channels a multiple of 16, the
 -- template uses it with full-rate AVX-512 only.  Measured there (Intel
 -- Xeon, akconv_ab, same bits; docs/modules/perf_akconv.md, seventh Intel
--- pass): L5 64->128 @80² num_param 2 0.81-0.86x the time at 1 and 2
--- threads, num_param 3 and 5 0.89-0.96x, L19 128->128 @40² num_param 1
--- 0.89-0.92x, L7 128->256 @40² num_param 4 0.96-0.98x.
+-- pass): L5 64->128 @80² num_param 2 0.81-0.84x the time at 1 and 2
+-- threads, num_param 3 and 5 0.89-0.94x, L19 128->128 @40² num_param 1
+-- 0.88-0.92x, L7 128->256 @40² num_param 4 0.94-0.98x; in the sweep A/B
+-- L5 num_param 2 eff 0.62 -> 0.75-0.76 at 1 thread.
 local function epi16_plan(s)
   s.EPI16_FR = (s.OUTC % 16 == 0) and 1 or 0
 end
