@@ -230,11 +230,26 @@ local COL_FUSED_MAX_OUTC = 64
 local function col_fused_plan(s)
   s.COL_FUSED_FR = (s.OUTC % 16 == 0 and s.OUTC <= COL_FUSED_MAX_OUTC) and 1 or 0
 end
+-- direct: the epilogue pass (acc[pixel][OUTCP] into NCHW y, BN + SiLU)
+-- in 16 x 16 blocks transposed in zmm registers, BN + SiLU after the
+-- transpose, 64-byte stores (EPI16, ablate_akconv.h
+-- abl_akc_bn_silu_t16x16) instead of BN + SiLU on acc's rows and 8 x 8
+-- transposes with 32-byte stores; output channels a multiple of 16, the
+-- template uses it with full-rate AVX-512 only.  Measured there (Intel
+-- Xeon, akconv_ab, same bits; docs/modules/perf_akconv.md, seventh Intel
+-- pass): L5 64->128 @80² num_param 2 0.81-0.84x the time at 1 and 2
+-- threads, num_param 3 and 5 0.89-0.94x, L19 128->128 @40² num_param 1
+-- 0.88-0.92x, L7 128->256 @40² num_param 4 0.94-0.98x; in the sweep A/B
+-- L5 num_param 2 eff 0.62 -> 0.75-0.76 at 1 thread.
+local function epi16_plan(s)
+  s.EPI16_FR = (s.OUTC % 16 == 0) and 1 or 0
+end
 local function direct_plan(s)
   s.OFFP = round_up(2 * s.N, 8)
   pconv_dot_plan(s)
   col_fused_plan(s)
   col_nchw_plan(s)
+  epi16_plan(s)
   s.OUTCP = round_up(s.OUTC, 8)
   s.PCV_CHUNKS_512 = chunks(s.OFFP, 4, 24, 16)
   s.PCV_CHUNKS_AVX2 = chunks(s.OFFP, 2, 12, 8)

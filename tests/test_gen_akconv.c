@@ -247,6 +247,30 @@ Test(gen_akconv, direct_col_fused, .timeout = 180)
     check_direct_path(cases, 5, 61, "#define COL_FUSED_FR 1\n", "column conv without its fused epilogue");
 }
 
+/* The epilogue pass in blocks of 16 pixels x 16 channels (EPI16: acc
+ * transposed 16 x 16 in registers, BN + SiLU after it, 64-byte stores into
+ * y; full-rate AVX-512, outc a multiple of 16 and the column conv neither
+ * into NCHW nor fused; docs/modules/perf_akconv.md, seventh Intel pass):
+ * outc 80 (5 blocks of 16) with P = 930 (not a multiple of 16: y's planes
+ * start at different alignments, so the 8-pixel head before the first
+ * aligned pixel of plane 0 leaves the others unaligned), outc 128 at P =
+ * 400 (every plane aligned alike, as the sweeps' L5 / L19 shapes), a
+ * 63-pixel map in two tiles of 32 and 31 (at most one block of 16 between
+ * head and tail), a 15-pixel map (tiles of 12 and 3: no block of 16, all
+ * through the 8-pixel path), a column bias, both grids and strides.  The
+ * generated source must offer it (EPI16_FR); on a full-rate machine the
+ * parity check runs it, elsewhere the 8-pixel path. */
+Test(gen_akconv, direct_epi16, .timeout = 180)
+{
+    const struct akc_case cases[] = {
+        {32, 80, 3, 2, 0, "ij", 62, 60},
+        {64, 128, 2, 2, 1, "xy", 40, 40},
+        {16, 96, 5, 1, 0, "ij", 7, 9},
+        {8, 80, 9, 1, 1, "xy", 3, 5},
+    };
+    check_direct_path(cases, 4, 81, "#define EPI16_FR 1\n", "epilogue pass not in blocks of 16");
+}
+
 /* The direct kernel's prepared path (ablate_kernel.h): the packed weights
  * made once by ablate_kernel_prepare and read by every thread; its output
  * must equal ablate_kernel_forward's (each thread packing its own copy)

@@ -186,6 +186,55 @@ abl_akc_col_fused(const int MB, const float *const x[ABL_AKC_FP], int kc, const 
     }
 }
 
+/* y[c * ldy + p] = SiLU(a[p * lda + c] * scale[c] + shift[c]) for 16
+ * pixels p and 16 channels c: one block of the channels-in-lanes column
+ * conv's sums (acc[pixel][OUTCP]) transposed 16 x 16 in registers (64
+ * shuffles), BN + SiLU on the transposed vectors (a channel's scale and
+ * shift broadcast) and one 64-byte store per channel row of y.  The
+ * epilogue pass of akconv_direct.c.in (EPI16) at full-rate AVX-512: the
+ * 8-pixel path (abl_akc_bn_silu_row, acc written back, then abl_transpose's
+ * 8 x 8 blocks and 32-byte stores) read and wrote acc twice and stored y
+ * in half lines.  BN's FMA has the operands of abl_akc_bn_silu_row's, so
+ * the outputs are the same bits. */
+static inline void abl_akc_bn_silu_t16x16(const float *a, ptrdiff_t lda, const float *scale, const float *shift,
+                                          float *y, ptrdiff_t ldy)
+{
+    __m512 r[16], t[16];
+#pragma GCC unroll 16
+    for (int p = 0; p < 16; p++)
+        r[p] = _mm512_loadu_ps(a + p * lda);
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+        r[4 * i + 0] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+        r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0x88);
+        t[4 + i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0xDD);
+        t[8 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0x88);
+        t[12 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0xDD);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0x88);
+        r[4 + i] = _mm512_shuffle_f32x4(t[4 + i], t[12 + i], 0x88);
+        r[8 + i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0xDD);
+        r[12 + i] = _mm512_shuffle_f32x4(t[4 + i], t[12 + i], 0xDD);
+    }
+#pragma GCC unroll 16
+    for (int c = 0; c < 16; c++) /* as abl_akc_bn_silu_row, on the transposed block */
+        _mm512_storeu_ps(y + c * ldy,
+                         abl_silu16(_mm512_fmadd_ps(r[c], _mm512_set1_ps(scale[c]), _mm512_set1_ps(shift[c]))));
+}
+
 /* Sixteen horizontal sums at once: lane 4 (k % 4) + k / 4 of the result is
  * the sum of v[k]'s 16 lanes (abl_akc_hsum16_lane), added in the order of
  * _mm512_reduce_add_ps (lane i + lane i+8, then i + i+4, i + i+2, i + i+1),
