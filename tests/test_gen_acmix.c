@@ -567,6 +567,37 @@ Test(gen_acmix, prepared, .timeout = 180)
         gen_check_prepared_case(specs[i], 1500 + (uint64_t)i, variants[i], 1);
 }
 
+/* By planes where the head dimension is a multiple of the projection's
+ * 8-row register blocks (acmix_gemm.c.in PART_JOBS): each thread projects
+ * the q, k and v rows of its own part of the conv groups (runs of 8,
+ * 3 HEAD runs of register blocks, their k, v planes padded) and runs
+ * their conv branch, with no barrier between.  Head 1, 2 and 4, parts of
+ * 1 and 2 runs and empty parts (2 runs at 3 and 4 threads), CIN > 128
+ * (two vectors per block), stride 2, batch 1 and 2, fold and split:
+ * against the reference at 1 to 4 threads and, on AVX-512, bit for bit
+ * the 1-thread output; then the prepared path bit for bit forward.  It
+ * fails on the template before this pass (no project_and_conv_part). */
+Test(gen_acmix, group_parts, .timeout = 180)
+{
+    struct gen_env env = test_env();
+    openblas_set_num_threads(1);
+    const struct acm_case c[] = {{24, 16, 5, 1, 1, 6, 7, 2},  {16, 32, 7, 2, 1, 8, 10, 1},
+                                 {8, 64, 3, 4, 2, 8, 12, 2},  {136, 24, 5, 1, 1, 6, 8, 1},
+                                 {12, 64, 9, 4, 1, 10, 14, 1}};
+    const char *variants[] = {"auto", "split", "fold", "auto", "split"};
+    static const char *const want[] = {"BANDS = 0,", "#define PROJ_DIRECT 1",
+                                       "project_and_conv_part(x, w, wg"};
+    for (int i = 0; i < 5; i++)
+        check_rendered_case(&env, variants[i], &c[i], 1600 + (uint64_t)i, want, 3, i);
+    static const char *const specs[] = {
+        "ACmix in_planes=16 out_planes=32 kernel_att=7 head=2 h=8 w=10 batch=2",
+        "ACmix in_planes=8 out_planes=64 kernel_att=3 head=4 stride=2 h=8 w=12",
+    };
+    const char *pvariants[] = {"fold", "split"};
+    for (int i = 0; i < 2; i++)
+        gen_check_prepared_case(specs[i], 1650 + (uint64_t)i, pvariants[i], 1);
+}
+
 Test(gen_acmix, variants_listed)
 {
     struct gen_env env = test_env();
