@@ -26,6 +26,8 @@ M.OFFSETS = { fused = "ABL_DLKA_DIRECT", im2col = "ABL_DLKA_IM2COL" }
 -- ablate_dlka_offsets.h / ablate_dlka.h: the offset tile's widest row and
 -- spare rows, the widest padding (7x7 dilation 3).
 local OFF_MPAD_MAX, OFF_PMAX, PAD_MAX = 128, 6, 9
+-- ablate_dlka.h's ABL_DLKA_MERGE: tiles whose offsets one thread alone makes at once.
+local OFF_MERGE = 2
 -- ablate_dlka_offsets.h's F(2, k) offset convs: pairs a block, widest
 -- chunk row.
 local WR_NB, WR_WMAX = 96, 112
@@ -161,7 +163,9 @@ function M.attention(variant, n, c, h, w, gen_variant)
     A.EXTRA_SHARED = round_up(n * (h + 2 * PAD_MAX) * (w + 2 * PAD_MAX) * c + 3 * c, 16)
       + 49 * c * OFF_MPAD_MAX + OFF_MPAD_MAX + 56 * c * WR_WMAX
     local col = c * A.TILE * (direct and 1 or 49)
-    A.PRIV = round_up(col + (A.TILE + OFF_PMAX) * OFF_MPAD_MAX + 8 * A.TILE
+    -- abl_dlka_merge_tiles: the direct 7x7's tiles merged at 1 thread
+    local merge = (direct and not A.OFFSETS:find("_F27")) and OFF_MERGE or 1
+    A.PRIV = round_up(col + (merge * A.TILE + OFF_PMAX) * OFF_MPAD_MAX + 8 * A.TILE
       + c * A.TILE + 49 * c, 16)
     if A.OFFSETS:find("_F2") then -- abl_off_wr_scratch_floats
       A.PRIV = A.PRIV + round_up(WR_NB * 8 * (math.max(c, 160) + WR_WMAX), 16)

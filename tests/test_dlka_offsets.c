@@ -93,6 +93,82 @@ Test(dlka_offsets, tile_in_parts_same_bits, .timeout = 180)
                  "abl_off_tile in parts differs from the (tap, channel) fmaf sum (see the test's output)");
 }
 
+/* abl_off_order, the direct conv's pixel order (blocks of P grouped by
+ * their taps inside the map): a permutation of the part's pixels, each
+ * block's mask the union of its pixels' exact masks (a tap missing from it
+ * would drop a term: direct_same_bits_as_fma_sum checks the sums), and no
+ * more taps summed than the tile's own order; at L23's 20 x 20 (7x7
+ * dilation 3, the two tiles of 200 pixels and the merged 400, blocks of
+ * 3) at most 55.7 % of the taps (consecutive blocks: 61.2-61.8 %, the
+ * taps inside: 55.2 %).  Maps with taps wholly in the padding, one row,
+ * parts from mid-row, ragged ends; P 1 to ABL_OFF_PMAX. */
+static const char ORDER_CHECKER[] =
+    "#include <stdio.h>\n"
+    "#include \"ablate_dlka_offsets.h\"\n"
+    "static long taps(struct abl_off_geom g, int pix0, int n, int P, const int *ord, const uint64_t *hits, int *bad) {\n"
+    "    long sum = 0; int seen[4096] = {0};\n"
+    "    for (int b = 0; b * P < n; b++) {\n"
+    "        uint64_t u = 0;\n"
+    "        for (int i = b * P; i < n && i < (b + 1) * P; i++) {\n"
+    "            if (ord[i] < 0 || ord[i] >= n || seen[ord[i]]++) { printf(\"not a permutation at %d\\n\", i); *bad = 1; return 0; }\n"
+    "            u |= abl_off_taps_inside(g, pix0 + ord[i], pix0 + ord[i]);\n"
+    "        }\n"
+    "        if (u != hits[b]) { printf(\"block %d: mask %llx, want %llx\\n\", b, (unsigned long long)hits[b], (unsigned long long)u); *bad = 1; }\n"
+    "        sum += (long)P * __builtin_popcountll(u);\n"
+    "    }\n"
+    "    return sum;\n"
+    "}\n"
+    "static int check(int h, int w, int k, int pix0, int n, int P, double bound) {\n"
+    "    const int dil = k == 7 ? 3 : 1, pad = dil * (k - 1) / 2;\n"
+    "    const struct abl_off_geom g = {8, h, w, k, dil, pad, 2 * k * k};\n"
+    "    int ord[ABL_OFF_HITS * ABL_OFF_PMAX], id[ABL_OFF_HITS * ABL_OFF_PMAX], bad = 0;\n"
+    "    uint64_t hits[ABL_OFF_HITS], lin[ABL_OFF_HITS];\n"
+    "    long exact = 0;\n"
+    "    for (int t = 0; t < n; t++) { id[t] = t; exact += __builtin_popcountll(abl_off_taps_inside(g, pix0 + t, pix0 + t)); }\n"
+    "    for (int t = 0; t < n; t += P) lin[t / P] = abl_off_taps_inside(g, pix0 + t, pix0 + (t + P < n ? t + P : n) - 1);\n"
+    "    abl_off_order(g, pix0, n, P, ord, hits);\n"
+    "    const long got = taps(g, pix0, n, P, ord, hits, &bad), want = taps(g, pix0, n, P, id, lin, &bad);\n"
+    "    const double frac = (double)got / (k * k * (double)n);\n"
+    "    if (got > want || (bound > 0 && frac > bound)) {\n"
+    "        printf(\"%d x %d k %d pixels %d + %d P %d: %ld taps (%.4f), the tile's order %ld, inside %ld\\n\", h, w, k, pix0, n, P, got, frac, want, exact);\n"
+    "        bad = 1;\n"
+    "    }\n"
+    "    return bad;\n"
+    "}\n"
+    "int main(void) {\n"
+    "    static const int MAPS[][2] = {{20, 20}, {7, 9}, {1, 13}, {23, 30}, {40, 40}, {11, 5}};\n"
+    "    int bad = 0, n = 0;\n"
+    "    for (int m = 0; m < 6; m++)\n"
+    "        for (int k = 5; k <= 7; k += 2)\n"
+    "            for (int P = 1; P <= ABL_OFF_PMAX; P++) {\n"
+    "                const int h = MAPS[m][0], w = MAPS[m][1], pix = h * w;\n"
+    "                const int all = pix < ABL_OFF_HITS * P ? pix : ABL_OFF_HITS * P;\n"
+    "                const int p0 = pix > 4 ? w / 2 + 1 : 0, np = all - p0 - (all > 8 ? 3 : 0);\n"
+    "                bad |= check(h, w, k, 0, all, P, 0);\n"
+    "                bad |= check(h, w, k, p0, np, P, 0);\n"
+    "                n += 2;\n"
+    "            }\n"
+    "    bad |= check(20, 20, 7, 0, 200, 3, 0.557);\n"
+    "    bad |= check(20, 20, 7, 200, 200, 3, 0.557);\n"
+    "    bad |= check(20, 20, 7, 0, 400, 3, 0.557);\n"
+    "    printf(\"%d parts checked\\n\", n + 3);\n"
+    "    return bad;\n"
+    "}\n";
+
+Test(dlka_offsets, order_groups_taps, .timeout = 120)
+{
+    cr_assert_eq(run_header_checker(ORDER_CHECKER), 0,
+                 "abl_off_order: not a permutation, a wrong mask or more taps (see the test's output)");
+}
+
+/* The direct conv in abl_off_order's order at the AVX2 build's blocking
+ * (2 pixels a block, chunks of 56): the same bits as the fmaf sum. */
+Test(dlka_offsets, direct_same_bits_avx2, .timeout = 180)
+{
+    cr_assert_eq(run_header_checker_avx2(OFFSETS_CHECKER), 0,
+                 "abl_off_tile (x86-64-v3) differs from the (tap, channel) fmaf sum (see the test's output)");
+}
+
 /* The offset convs by Winograd F(2, k) along rows (abl_off_tile_wr: the
  * 7x7 dilation 3 and the 5x5) against the sum in double: their bits differ
  * from the direct conv's, so the check is a tolerance, with the direct
@@ -239,5 +315,21 @@ Test(dlka_offsets, wr_generator_choice, .timeout = 300)
     gen_check_variant("C3_DCNv3_DLKA c1=8 c2=16 variant=official h=5 w=40", 93, "fused", 1e-3);
     gen_check_variant("deformable_LKA_Attention d_model=24 variant=official h=9 w=7", 95, "fused", 1e-3);
     gen_check_prepared_case("deformable_LKA_Attention d_model=16 variant=official h=4 w=43 batch=2", 94,
+                            "fused", 1);
+}
+
+/* A team of one thread makes the offsets of ABL_DLKA_MERGE tiles of an
+ * image in one call on the direct 7x7 path (ablate_dlka.h): generated
+ * kernels where that happens at 1 thread (and not at 2) against the scalar
+ * reference: 13 x 15 (2 tiles of 97 and 98 pixels, the boundary mid-row),
+ * batch 2 at 20 x 20 (the tiles of one image merged, not across images),
+ * the C3 block at 9 x 30, and the prepared path at 1 thread. */
+Test(dlka_offsets, merged_tiles_one_thread, .timeout = 300)
+{
+    gen_check_variant("deformable_LKA_Attention d_model=24 variant=official h=13 w=15", 96, "fused", 1e-3);
+    gen_check_variant("deformable_LKA_Attention d_model=16 variant=official h=20 w=20 batch=2", 97, "fused",
+                      1e-3);
+    gen_check_variant("C3_DCNv3_DLKA c1=8 c2=16 variant=official h=9 w=30", 98, "fused", 1e-3);
+    gen_check_prepared_case("deformable_LKA_Attention d_model=16 variant=official h=13 w=15 batch=2", 99,
                             "fused", 1);
 }

@@ -381,20 +381,36 @@ struct abl_dlka_io {
     ptrdiff_t res2_img;
 };
 
+/* Tiles of one image whose offsets a team of one thread makes in one
+ * offset-conv call where the 7x7 layer's conv is direct, not F(2, 7)
+ * (abl_dlka_merge_tiles; a layer on F(2, k) keeps one call a tile: both
+ * layers merged measured +0.8 % at L17), then samples tile by tile: the
+ * conv's packed weights (the 7x7's 2.8 MB at 128 channels, past L2) are
+ * streamed once per call.  At L23 (20 x 20, 2 tiles of 200 pixels, 1
+ * thread, Intel Xeon) one call for both tiles: the block -4 to -5 % CPU
+ * time (docs/modules/perf_deform.md, seventh Intel pass).  With two
+ * threads or more each tile stays its own job. */
+enum { ABL_DLKA_MERGE = 2 };
+
 /* Private floats per thread: column panel (c 49 tile, im2col only; with
  * direct offset convs only the deformable conv's np x c accumulator, c
- * tile), offsets (the direct conv's tile + its blocking's spare rows,
- * ABL_OFF_MPAD_MAX wide; im2col's 98 tile fit), plan (8 tile), one c x
- * tile tile, the transposed depthwise weights (49 c).  gen/dlka.lua
+ * tile), offsets (abl_dlka_merge_tiles tiles + the blocking's spare
+ * rows, ABL_OFF_MPAD_MAX wide; im2col's 98 tile fit), plan (8 tile), one c
+ * x tile tile, the transposed depthwise weights (49 c).  gen/dlka.lua
  * computes the same. */
 static inline ptrdiff_t abl_dlka_col_floats(int c, int tile, enum abl_dlka_offsets o)
 {
     return (ptrdiff_t)c * tile * (abl_dlka_direct(o) ? 1 : 49);
 }
 
-static inline ptrdiff_t abl_dlka_off_floats(int tile)
+static inline ptrdiff_t abl_dlka_merge_tiles(enum abl_dlka_offsets o)
 {
-    return (ptrdiff_t)(tile + ABL_OFF_PMAX) * ABL_OFF_MPAD_MAX;
+    return abl_dlka_direct(o) && !abl_dlka_wr(o, 7) ? ABL_DLKA_MERGE : 1;
+}
+
+static inline ptrdiff_t abl_dlka_off_floats(int tile, enum abl_dlka_offsets o)
+{
+    return (abl_dlka_merge_tiles(o) * tile + ABL_OFF_PMAX) * ABL_OFF_MPAD_MAX;
 }
 
 /* Where those regions start in a thread's private floats (offsets in
@@ -410,7 +426,7 @@ static inline struct abl_dlka_priv_layout abl_dlka_priv_layout(int c, int tile,
     struct abl_dlka_priv_layout l;
     l.col = 0;
     l.off = l.col + abl_dlka_col_floats(c, tile, o);
-    l.plan = l.off + abl_dlka_off_floats(tile);
+    l.plan = l.off + abl_dlka_off_floats(tile, o);
     l.ctile = l.plan + 8 * (ptrdiff_t)tile;
     l.wt_t = l.ctile + (ptrdiff_t)c * tile;
     l.wr = (l.wt_t + 49 * (ptrdiff_t)c + 15) / 16 * 16;
@@ -560,27 +576,36 @@ static inline void abl_dlka_deform_layer(struct abl_dlka_geom g, const float *wt
         if (row == g.n * hp - 1) /* F(2, k)'s phantom partners read past the last padded row */
             memset(xpad + g.n * pimg, 0, sizeof(float) * abl_off_wr_slack_floats(g.c));
     }
+    const int direct = abl_dlka_direct(g.offsets);
+    /* alone, a thread makes the offsets of the merged tiles at their
+     * first (its jobs run in order) */
+    const int merge = !wr && omp_get_num_threads() == 1 ? (int)abl_dlka_merge_tiles(g.offsets) : 1;
 #pragma omp for schedule(static)
     for (int job = 0; job < g.n * g.ntiles; job++) {
-        const int b = job / g.ntiles, p0 = abl_dlka_tile_start(g, job % g.ntiles);
-        const int np = abl_dlka_tile_start(g, job % g.ntiles + 1) - p0;
+        const int b = job / g.ntiles, ti = job % g.ntiles, p0 = abl_dlka_tile_start(g, ti);
+        const int np = abl_dlka_tile_start(g, ti + 1) - p0;
+        const int t0 = ti / merge * merge, t1 = t0 + merge < g.ntiles ? t0 + merge : g.ntiles;
+        const int q0 = abl_dlka_tile_start(g, t0), nq = abl_dlka_tile_start(g, t1) - q0;
         const float *xb = xpad + b * pimg;
-        const int direct = abl_dlka_direct(g.offsets);
-        if (wr)
-            abl_off_tile_wr(og, xb, src + b * img, wpk, bpad, uw, p0, np, (int *)idx, pv.wr, off);
-        else if (direct)
-            abl_off_tile(og, xb, src + b * img, wpk, bpad, p0, np, (int *)idx, off);
-        else
-            abl_dlka_offsets_tile(g.c, g.h, g.w, k, pad, dil, src + b * img, wt_off, b_off, p0,
-                                  np, col, off);
+        if (ti == t0) {
+            if (wr)
+                abl_off_tile_wr(og, xb, src + b * img, wpk, bpad, uw, q0, nq, (int *)idx, pv.wr,
+                                off);
+            else if (direct)
+                abl_off_tile(og, xb, src + b * img, wpk, bpad, q0, nq, (int *)idx, off);
+            else
+                abl_dlka_offsets_tile(g.c, g.h, g.w, k, pad, dil, src + b * img, wt_off, b_off,
+                                      p0, np, col, off);
+        }
+        const float *toff = off + (direct ? (ptrdiff_t)(p0 - q0) * mpad : 0);
         if (direct && abl_dlka_px_ok(g.c, k, 1)) {
             abl_dlka_deform_tile_px(g.c, g.h, g.w, wp, k, pad, dil,
-                                    xb + ((ptrdiff_t)pad * wp + pad) * g.c, off, mpad, wt_t, p0,
+                                    xb + ((ptrdiff_t)pad * wp + pad) * g.c, toff, mpad, wt_t, p0,
                                     np, col, dst + b * img);
             continue;
         }
         abl_dlka_deform_tile(g.c, g.h, g.w, wp, k, pad, dil, xb + ((ptrdiff_t)pad * wp + pad) * g.c,
-                             off, direct ? 1 : np, direct ? mpad : 1, wt_t, p0, np, (int *)idx,
+                             toff, direct ? 1 : np, direct ? mpad : 1, wt_t, p0, np, (int *)idx,
                              idx + 4 * tile, col, dst + b * img);
     }
 }
