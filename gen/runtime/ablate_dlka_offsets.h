@@ -138,35 +138,44 @@ enum { ABL_OFF_MPAD_MAX = 128 };
  * its own with 12 pixels and, with AVX-512, vectors of 16 (abl_v16: half
  * the instructions and loads per FMA lane).  PMAX 12 here crashed the
  * D-LKA kernels' tests: gen/dlka.lua's OFF_PMAX (the private offsets
- * buffer's spare rows) must be changed with it. */
-#define ABL_OFF_MICRO_DEF(NAME, VT, VL, PMAX)                                                    \
-    static inline __attribute__((always_inline)) void NAME(                                      \
-        const int P, const int MB, const float *const *x, const ptrdiff_t *toff, int ntap, int kc, \
-        const float *wb, ptrdiff_t wtap, ptrdiff_t ldw, const float *bias, int first, float *out,  \
-        ptrdiff_t ldo)                                                                            \
-    {                                                                                             \
-        VT acc[PMAX][ABL_OFF_MBMAX];                                                              \
-        _Pragma("GCC unroll 16") for (int p = 0; p < P; p++)                                      \
+ * buffer's spare rows) must be changed with it.  The body is shared by
+ * the micro-kernel's two forms below; ROW(p) names pixel p's output row
+ * (read at the start unless first, written at the end). */
+#define ABL_OFF_MICRO_BODY(VT, VL, PMAX, ROW)                                                     \
+    VT acc[PMAX][ABL_OFF_MBMAX];                                                                  \
+    _Pragma("GCC unroll 16") for (int p = 0; p < P; p++)                                          \
+        _Pragma("GCC unroll 16") for (int j = 0; j < MB; j++)                                     \
+            acc[p][j] = *(const VT *)((first ? bias : ROW(p)) + j * VL);                          \
+    for (int q = 0; q < ntap; q++) {                                                              \
+        const float *w = wb + q * wtap;                                                           \
+        const ptrdiff_t o = toff[q];                                                              \
+        for (int c = 0; c < kc; c++, w += ldw) {                                                  \
+            VT wv[ABL_OFF_MBMAX];                                                                 \
             _Pragma("GCC unroll 16") for (int j = 0; j < MB; j++)                                 \
-                acc[p][j] = *(const VT *)((first ? bias : out + p * ldo) + j * VL);              \
-        for (int q = 0; q < ntap; q++) {                                                          \
-            const float *w = wb + q * wtap;                                                       \
-            const ptrdiff_t o = toff[q];                                                          \
-            for (int c = 0; c < kc; c++, w += ldw) {                                              \
-                VT wv[ABL_OFF_MBMAX];                                                             \
+                wv[j] = *(const VT *)(w + j * VL);                                                \
+            _Pragma("GCC unroll 16") for (int p = 0; p < P; p++)                                  \
+            {                                                                                     \
+                const float xv = x[p][o + c];                                                     \
                 _Pragma("GCC unroll 16") for (int j = 0; j < MB; j++)                             \
-                    wv[j] = *(const VT *)(w + j * VL);                                            \
-                _Pragma("GCC unroll 16") for (int p = 0; p < P; p++)                              \
-                {                                                                                 \
-                    const float xv = x[p][o + c];                                                 \
-                    _Pragma("GCC unroll 16") for (int j = 0; j < MB; j++)                         \
-                        acc[p][j] += wv[j] * xv;                                                  \
-                }                                                                                 \
+                    acc[p][j] += wv[j] * xv;                                                      \
             }                                                                                     \
         }                                                                                         \
-        _Pragma("GCC unroll 16") for (int p = 0; p < P; p++)                                      \
-            _Pragma("GCC unroll 16") for (int j = 0; j < MB; j++)                                 \
-                *(VT *)(out + p * ldo + j * VL) = acc[p][j];                                      \
+    }                                                                                             \
+    _Pragma("GCC unroll 16") for (int p = 0; p < P; p++)                                          \
+        _Pragma("GCC unroll 16") for (int j = 0; j < MB; j++)                                     \
+            *(VT *)(ROW(p) + j * VL) = acc[p][j];
+
+/* Output row p of the strided form, and of the listed form below. */
+#define ABL_OFF_ROW_STRIDED(p) (out + (p) * ldo)
+#define ABL_OFF_ROW_LISTED(p) (orow[(p)])
+
+#define ABL_OFF_MICRO_DEF(NAME, VT, VL, PMAX)                                                     \
+    static inline __attribute__((always_inline)) void NAME(                                       \
+        const int P, const int MB, const float *const *x, const ptrdiff_t *toff, int ntap, int kc, \
+        const float *wb, ptrdiff_t wtap, ptrdiff_t ldw, const float *bias, int first, float *out, \
+        ptrdiff_t ldo)                                                                            \
+    {                                                                                             \
+        ABL_OFF_MICRO_BODY(VT, VL, PMAX, ABL_OFF_ROW_STRIDED)                                     \
     }
 
 ABL_OFF_MICRO_DEF(abl_off_micro, abl_v8, ABL_OFF_VL, ABL_OFF_PMAX)
@@ -179,34 +188,13 @@ ABL_OFF_MICRO_DEF(abl_off_micro16, abl_v16, 16, ABL_OFF_PMAX)
  * instead of out + p ldo): the direct conv's blocks of pixels grouped by
  * their taps inside (abl_off_order) are not consecutive rows of the tile.
  * The rows are read and written only at the call's start and end. */
-#define ABL_OFF_MICRO_ROWS_DEF(NAME, VT, VL, PMAX)                                               \
-    static inline __attribute__((always_inline)) void NAME(                                      \
+#define ABL_OFF_MICRO_ROWS_DEF(NAME, VT, VL, PMAX)                                                \
+    static inline __attribute__((always_inline)) void NAME(                                       \
         const int P, const int MB, const float *const *x, const ptrdiff_t *toff, int ntap, int kc, \
-        const float *wb, ptrdiff_t wtap, ptrdiff_t ldw, const float *bias, int first,              \
+        const float *wb, ptrdiff_t wtap, ptrdiff_t ldw, const float *bias, int first,             \
         float *const *orow)                                                                       \
     {                                                                                             \
-        VT acc[PMAX][ABL_OFF_MBMAX];                                                              \
-        _Pragma("GCC unroll 16") for (int p = 0; p < P; p++)                                      \
-            _Pragma("GCC unroll 16") for (int j = 0; j < MB; j++)                                 \
-                acc[p][j] = *(const VT *)((first ? bias : orow[p]) + j * VL);                     \
-        for (int q = 0; q < ntap; q++) {                                                          \
-            const float *w = wb + q * wtap;                                                       \
-            const ptrdiff_t o = toff[q];                                                          \
-            for (int c = 0; c < kc; c++, w += ldw) {                                              \
-                VT wv[ABL_OFF_MBMAX];                                                             \
-                _Pragma("GCC unroll 16") for (int j = 0; j < MB; j++)                             \
-                    wv[j] = *(const VT *)(w + j * VL);                                            \
-                _Pragma("GCC unroll 16") for (int p = 0; p < P; p++)                              \
-                {                                                                                 \
-                    const float xv = x[p][o + c];                                                 \
-                    _Pragma("GCC unroll 16") for (int j = 0; j < MB; j++)                         \
-                        acc[p][j] += wv[j] * xv;                                                  \
-                }                                                                                 \
-            }                                                                                     \
-        }                                                                                         \
-        _Pragma("GCC unroll 16") for (int p = 0; p < P; p++)                                      \
-            _Pragma("GCC unroll 16") for (int j = 0; j < MB; j++)                                 \
-                *(VT *)(orow[p] + j * VL) = acc[p][j];                                            \
+        ABL_OFF_MICRO_BODY(VT, VL, PMAX, ABL_OFF_ROW_LISTED)                                      \
     }
 
 ABL_OFF_MICRO_ROWS_DEF(abl_off_micro_rows, abl_v8, ABL_OFF_VL, ABL_OFF_PMAX)
