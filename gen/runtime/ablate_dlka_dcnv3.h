@@ -475,7 +475,10 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_store16(__m512 a, __m512 b, __m512 c, __m51
 }
 
 /* The plan of abl_dcn_corners (wt: 4 corner rows of gpv, idx) repacked
- * for abl_dlka_core8 (abl_dlka_gc8_store16), 16 points at a time. */
+ * for abl_dlka_core8 (abl_dlka_gc8_store16), 16 points at a time.  The
+ * kernels take abl_dlka_gc8_plan (both steps in one pass); this two-step
+ * form stays as the reference tests/test_dlka_gen.c holds that one to,
+ * bit for bit, and builds the sums' inputs with. */
 ABL_DCN_SPECIALISE void abl_dlka_gc8_repack(int gpv, const int32_t *restrict idx,
                                             const float *restrict wt, float *restrict w4,
                                             int32_t *restrict i8)
@@ -561,12 +564,11 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_plan(int gp, int h, int w, const float *res
         in = _mm512_mask_cmp_ps_mask(in, xs, xl, _CMP_LT_OQ);
         in = _mm512_mask_cmp_ps_mask(in, ys, zero, _CMP_GE_OQ);
         in = _mm512_mask_cmp_ps_mask(in, ys, yl, _CMP_LT_OQ);
+        const __m512 mq = _mm512_loadu_ps(om + 2 * gp + q0);
         if (in != real) { /* a point near or past the border */
-            abl_dlka_gc8_border16(h, w, xs, ys, _mm512_loadu_ps(om + 2 * gp + q0), w4 + 4 * q0,
-                                  i8 + q0);
+            abl_dlka_gc8_border16(h, w, xs, ys, mq, w4 + 4 * q0, i8 + q0);
             continue;
         }
-        const __m512 mq = _mm512_loadu_ps(om + 2 * gp + q0);
         const __m512 fx = _mm512_roundscale_ps(xs, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
         const __m512 fy = _mm512_roundscale_ps(ys, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
         const __m512 lx = _mm512_sub_ps(xs, fx), ly = _mm512_sub_ps(ys, fy);
