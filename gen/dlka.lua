@@ -32,7 +32,7 @@ local OFF_MERGE = 2
 -- chunk row.
 local WR_NB, WR_WMAX = 96, 112
 -- ablate_dlka_offsets.h's F(2x2, 7): quads a block (ABL_OFF_W2_NQ).
-local W2_NQ = 128
+local W2_NQ = 132
 
 
 -- Pixels per 1x1/offset tile: the 7x7 column panel (C * 49 floats per
@@ -40,7 +40,7 @@ local W2_NQ = 128
 -- per image when it has 64 pixels, so two threads share a batch-1 forward.
 M.tuning = { panel_bytes = 1024 * 1024, min_tile = 32, max_tile = 1024, dcn_tile_floats = 32768,
              dcn_layer_tile_floats = 65536, direct_tile = 1024, f25_min_w = 1, f27_min_w = 40,
-             w27_min_w = 1 }
+             w25_min_w = 1, w27_min_w = 1 }
 
 -- The official variant's direct offset convs, by shape: each of the 5x5
 -- and the 7x7 dilation-3 conv runs by Winograd F(2, k) along rows
@@ -56,8 +56,9 @@ M.tuning = { panel_bytes = 1024 * 1024, min_tile = 32, max_tile = 1024, dcn_tile
 -- 40 x 40, -1 to -2 % at 20 x 20.
 local function offsets_direct(h, w)
   local f25, f27 = w >= M.tuning.f25_min_w, w >= M.tuning.f27_min_w
-  local w27 = w >= M.tuning.w27_min_w
-  return "ABL_DLKA_DIRECT" .. (f25 and "_F25" or "") .. (w27 and "_W27" or f27 and "_F27" or "")
+  local w25, w27 = w >= M.tuning.w25_min_w, w >= M.tuning.w27_min_w
+  return "ABL_DLKA_DIRECT" .. (w25 and "_W25" or f25 and "_F25" or "")
+    .. (w27 and "_W27" or f27 and "_F27" or "")
 end
 
 local function tile(c, pix)
@@ -171,7 +172,7 @@ function M.attention(variant, n, c, h, w, gen_variant)
     local merge = (direct and not A.OFFSETS:find("_F27")) and OFF_MERGE or 1
     A.PRIV = round_up(col + (merge * A.TILE + OFF_PMAX) * OFF_MPAD_MAX + 8 * A.TILE
       + c * A.TILE + 49 * c, 16)
-    if A.OFFSETS:find("_F2") or A.OFFSETS:find("_W27") then -- abl_off_wr_scratch_floats
+    if A.OFFSETS:find("_F2") or A.OFFSETS:find("_W2") then -- abl_off_wr_scratch_floats
       A.PRIV = A.PRIV + round_up(math.max(WR_NB * 8 * (math.max(c, 160) + WR_WMAX),
                                           W2_NQ * (8 * c + 12 * WR_WMAX)), 16)
     end

@@ -40,8 +40,8 @@ enum abl_dlka_epi { ABL_DLKA_GELU, ABL_DLKA_GATE, ABL_DLKA_RESIDUAL };
 
 /* How the offset convs run: direct (ablate_dlka_offsets.h), the same with
  * the 5x5 one, the 7x7 dilation-3 one or both by Winograd F(2, k) along
- * rows (abl_off_tile_wr; flags F25 2, F27 4), the 7x7 by 2-D Winograd
- * F(2x2, 7) (abl_off_tile_w2; flag W27 8; gen/dlka.lua chooses per shape
+ * rows (abl_off_tile_wr; flags F25 2, F27 4), by 2-D Winograd F(2x2, k)
+ * (abl_off_tile_w2; flags W27 8, W25 16; gen/dlka.lua chooses per shape
  * and conv), or im2col + sgemm (kept as a generator variant, so a sweep
  * times both in one run). */
 enum abl_dlka_offsets {
@@ -51,24 +51,29 @@ enum abl_dlka_offsets {
     ABL_DLKA_DIRECT_F27 = 4,
     ABL_DLKA_DIRECT_F25_F27 = 6,
     ABL_DLKA_DIRECT_W27 = 8,
-    ABL_DLKA_DIRECT_F25_W27 = 10
+    ABL_DLKA_DIRECT_F25_W27 = 10,
+    ABL_DLKA_DIRECT_W25 = 16,
+    ABL_DLKA_DIRECT_W25_F27 = 20,
+    ABL_DLKA_DIRECT_W25_W27 = 24
 };
 
 /* Whether the offset convs run direct (with or without F(2, k)). */
 static inline int abl_dlka_direct(enum abl_dlka_offsets o) { return o != ABL_DLKA_IM2COL; }
 
-/* Whether the direct offset conv of kernel k runs by Winograd (F(2, k), or
- * F(2x2, 7) for the 7x7: transformed weights, scratch and slack). */
+/* Whether the direct offset conv of kernel k runs by Winograd, F(2, k) or
+ * F(2x2, k) (transformed weights, scratch and slack). */
 static inline int abl_dlka_wr(enum abl_dlka_offsets o, int k)
 {
     return abl_dlka_direct(o) &&
-           (o & (k == 7 ? ABL_DLKA_DIRECT_F27 | ABL_DLKA_DIRECT_W27 : k == 5 ? ABL_DLKA_DIRECT_F25 : 0));
+           (o & (k == 7   ? ABL_DLKA_DIRECT_F27 | ABL_DLKA_DIRECT_W27
+                 : k == 5 ? ABL_DLKA_DIRECT_F25 | ABL_DLKA_DIRECT_W25
+                          : 0));
 }
 
-/* Whether the 7x7's offset conv runs by 2-D F(2x2, 7). */
+/* Whether the offset conv of kernel k runs by 2-D F(2x2, k). */
 static inline int abl_dlka_w2(enum abl_dlka_offsets o, int k)
 {
-    return abl_dlka_direct(o) && k == 7 && (o & ABL_DLKA_DIRECT_W27);
+    return abl_dlka_direct(o) && (o & (k == 7 ? ABL_DLKA_DIRECT_W27 : k == 5 ? ABL_DLKA_DIRECT_W25 : 0));
 }
 
 /* y[o][t] = epi(sum_c wt[o][c] x[c][t] + bias[o]) for o < c, t < np; x and
@@ -543,8 +548,8 @@ static inline void abl_dlka_layer_pack(struct abl_dlka_geom g, const float *wt_o
     }
     if (abl_dlka_w2(g.offsets, k) && abl_off_w2_ok(og)) {
 #pragma omp for schedule(static) nowait
-        for (int ab = 0; ab < 64; ab++)
-            abl_off_w2_pack(g.c, wt_off, ab, ab + 1, p.uw);
+        for (int ab = 0; ab < (k + 1) * (k + 1); ab++)
+            abl_off_w2_pack(k, g.c, wt_off, ab, ab + 1, p.uw);
     } else if (abl_dlka_wr(g.offsets, k) && abl_off_wr_ok(og)) {
 #pragma omp for schedule(static) nowait
         for (int si = 0; si < (k + 1) * k; si++)
