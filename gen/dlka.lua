@@ -53,7 +53,12 @@ M.tuning = { panel_bytes = 1024 * 1024, min_tile = 32, max_tile = 1024, dcn_tile
 -- Intel pass, C3_DCNv3_DLKA's CPU time, 1 thread, Intel Xeon): F(2, 7)
 -- -12 % at 80 x 80, -5 to -7 % at 40 x 40, +2 % at 20 x 20 (45 % of its
 -- taps in the padding); F(2, 5) after it -4 % at 80 x 80, -2 to -3 % at
--- 40 x 40, -1 to -2 % at 20 x 20.
+-- 40 x 40, -1 to -2 % at 20 x 20.  Both by 2-D Winograd F(2x2, k)
+-- (abl_off_tile_w2: (k + 1)^2 products a quad of outputs; ABL_DLKA_DIRECT_W25
+-- / _W27, tuning.w25_min_w / w27_min_w) at every width: against the above,
+-- the block -9 to -13 % at 40 x 40 and 80 x 80, -2 to -5 % at 20 x 20
+-- (docs/modules/perf_deform.md, eighth Intel pass).  The F(2, k) paths stay
+-- for a width below w25_min_w / w27_min_w.
 local function offsets_direct(h, w)
   local f25, f27 = w >= M.tuning.f25_min_w, w >= M.tuning.f27_min_w
   local w25, w27 = w >= M.tuning.w25_min_w, w >= M.tuning.w27_min_w

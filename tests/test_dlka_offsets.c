@@ -435,7 +435,8 @@ Test(dlka_offsets, wr_generator_choice, .timeout = 300)
 }
 
 /* A team of one thread makes the offsets of ABL_DLKA_MERGE tiles of an
- * image in one call on the direct 7x7 path (ablate_dlka.h): generated
+ * image in one call on the direct 7x7 and the F(2x2, k) paths (ablate_dlka.h;
+ * the generator now chooses F(2x2, k) for both convs): generated
  * kernels where that happens at 1 thread (and not at 2) against the scalar
  * reference: 13 x 15 (2 tiles of 97 and 98 pixels, the boundary mid-row),
  * batch 2 at 20 x 20 (the tiles of one image merged, not across images),
