@@ -31,13 +31,16 @@ local OFF_MERGE = 2
 -- ablate_dlka_offsets.h's F(2, k) offset convs: pairs a block, widest
 -- chunk row.
 local WR_NB, WR_WMAX = 96, 112
+-- ablate_dlka_offsets.h's F(2x2, 7): quads a block (ABL_OFF_W2_NQ).
+local W2_NQ = 132
 
 
 -- Pixels per 1x1/offset tile: the 7x7 column panel (C * 49 floats per
 -- pixel) near 1 MiB so it stays in L2 for its sgemm; at least two tiles
 -- per image when it has 64 pixels, so two threads share a batch-1 forward.
 M.tuning = { panel_bytes = 1024 * 1024, min_tile = 32, max_tile = 1024, dcn_tile_floats = 32768,
-             dcn_layer_tile_floats = 65536, direct_tile = 1024, f25_min_w = 1, f27_min_w = 40 }
+             dcn_layer_tile_floats = 65536, direct_tile = 1024, f25_min_w = 1, f27_min_w = 40,
+             w25_min_w = 1, w27_min_w = 1 }
 
 -- The official variant's direct offset convs, by shape: each of the 5x5
 -- and the 7x7 dilation-3 conv runs by Winograd F(2, k) along rows
@@ -50,10 +53,17 @@ M.tuning = { panel_bytes = 1024 * 1024, min_tile = 32, max_tile = 1024, dcn_tile
 -- Intel pass, C3_DCNv3_DLKA's CPU time, 1 thread, Intel Xeon): F(2, 7)
 -- -12 % at 80 x 80, -5 to -7 % at 40 x 40, +2 % at 20 x 20 (45 % of its
 -- taps in the padding); F(2, 5) after it -4 % at 80 x 80, -2 to -3 % at
--- 40 x 40, -1 to -2 % at 20 x 20.
+-- 40 x 40, -1 to -2 % at 20 x 20.  Both by 2-D Winograd F(2x2, k)
+-- (abl_off_tile_w2: (k + 1)^2 products a quad of outputs; ABL_DLKA_DIRECT_W25
+-- / _W27, tuning.w25_min_w / w27_min_w) at every width: against the above,
+-- the block -9 to -13 % at 40 x 40 and 80 x 80, -2 to -5 % at 20 x 20
+-- (docs/modules/perf_deform.md, eighth Intel pass).  The F(2, k) paths stay
+-- for a width below w25_min_w / w27_min_w.
 local function offsets_direct(h, w)
   local f25, f27 = w >= M.tuning.f25_min_w, w >= M.tuning.f27_min_w
-  return "ABL_DLKA_DIRECT" .. (f25 and "_F25" or "") .. (f27 and "_F27" or "")
+  local w25, w27 = w >= M.tuning.w25_min_w, w >= M.tuning.w27_min_w
+  return "ABL_DLKA_DIRECT" .. (w25 and "_W25" or f25 and "_F25" or "")
+    .. (w27 and "_W27" or f27 and "_F27" or "")
 end
 
 local function tile(c, pix)
@@ -131,7 +141,7 @@ end
 -- abl_dlka_layer_prep_floats (ablate_dlka.h): the packed offset weights
 -- and bias, the F(2, k) weights, the transposed depthwise weights.
 local function official_layer_prep(c, k)
-  return round_up(k * k * c * OFF_MPAD_MAX + OFF_MPAD_MAX, 16) + (k + 1) * k * c * WR_WMAX
+  return round_up(k * k * c * OFF_MPAD_MAX + OFF_MPAD_MAX, 16) + (k + 1) * (k + 1) * c * WR_WMAX
     + round_up(k * k * c, 16)
 end
 
@@ -161,14 +171,15 @@ function M.attention(variant, n, c, h, w, gen_variant)
     -- abl_dlka_col_floats), offset tile, plan, a c x tile tile, the
     -- transposed depthwise weights, F(2, k)'s scratch (private)
     A.EXTRA_SHARED = round_up(n * (h + 2 * PAD_MAX) * (w + 2 * PAD_MAX) * c + 3 * c, 16)
-      + 49 * c * OFF_MPAD_MAX + OFF_MPAD_MAX + 56 * c * WR_WMAX
+      + 49 * c * OFF_MPAD_MAX + OFF_MPAD_MAX + 64 * c * WR_WMAX
     local col = c * A.TILE * (direct and 1 or 49)
     -- abl_dlka_merge_tiles: the direct 7x7's tiles merged at 1 thread
     local merge = (direct and not A.OFFSETS:find("_F27")) and OFF_MERGE or 1
     A.PRIV = round_up(col + (merge * A.TILE + OFF_PMAX) * OFF_MPAD_MAX + 8 * A.TILE
       + c * A.TILE + 49 * c, 16)
-    if A.OFFSETS:find("_F2") then -- abl_off_wr_scratch_floats
-      A.PRIV = A.PRIV + round_up(WR_NB * 8 * (math.max(c, 160) + WR_WMAX), 16)
+    if A.OFFSETS:find("_F2") or A.OFFSETS:find("_W2") then -- abl_off_wr_scratch_floats
+      A.PRIV = A.PRIV + round_up(math.max(WR_NB * 8 * (math.max(c, 160) + WR_WMAX),
+                                          W2_NQ * (8 * c + 12 * WR_WMAX)), 16)
     end
     A.PREP = official_layer_prep(c, 5) + official_layer_prep(c, 7) -- abl_dlka_official_prep_floats
     return A

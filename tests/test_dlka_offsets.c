@@ -274,13 +274,121 @@ Test(dlka_offsets, wr_within_tolerance_avx2, .timeout = 180)
                  "abl_off_tile_wr (x86-64-v3) past its tolerance (see the test's output)");
 }
 
+/* Both offset convs by 2-D Winograd F(2x2, k) (abl_off_tile_w2): against
+ * the sum in double as wr_within_tolerance, on the same maps, channels and
+ * tiles, plus 40 x 40 from 0 (441 quads of the 7x7: blocks of
+ * ABL_OFF_W2_NQ), a tile of whole rows from row 7 (quads anchored on the
+ * tile's first row, phantom partner rows inside the map) and one ending
+ * mid-row.  The padded copy is followed directly by NaN (the quads read no
+ * slack: input rows outside the map are skipped, columns past a row read
+ * the next padded row's padding), the output rows are NaN first, and the
+ * rows past the tile must stay NaN (a phantom is not stored).  Bounds:
+ * |err| <= 2e-5 x the sum of |terms| and <= 5e-4 (measured on the Intel
+ * Xeon, AVX-512 and x86-64-v3 builds: see the test's output and
+ * docs/modules/perf_deform.md, eighth Intel pass). */
+static const char W2_CHECKER[] =
+    "#include <stdio.h>\n"
+    "#include <string.h>\n"
+    "#include <math.h>\n"
+    "#include \"ablate_dlka_offsets.h\"\n"
+    "static double err_rel[2], err_abs[2];\n"
+    "static int check(int c, int h, int w, int k, int p0, int np) {\n"
+    "    const int dil = k == 7 ? 3 : 1, pad = dil * (k - 1) / 2, kk = k * k, l = k == 7;\n"
+    "    const struct abl_off_geom g = {c, h, w, k, dil, pad, 2 * kk};\n"
+    "    const struct abl_off_block b = abl_off_blocking(g.m);\n"
+    "    const int hp = h + 2 * pad, wp = w + 2 * pad;\n"
+    "    if (!abl_off_w2_ok(g)) { printf(\"abl_off_w2_ok refuses the %dx%d\\n\", k, k); return 1; }\n"
+    "    float *x = malloc(sizeof(float) * c * h * w);\n"
+    "    float *xpad = malloc(sizeof(float) * (hp * wp * c + 64));\n"
+    "    float *wt = malloc(sizeof(float) * g.m * c * kk), *bias = malloc(sizeof(float) * g.m);\n"
+    "    float *wpk = malloc(sizeof(float) * kk * c * ABL_OFF_MPAD_MAX), bpad[ABL_OFF_MPAD_MAX];\n"
+    "    float *uw = malloc(sizeof(float) * abl_off_wr_weight_floats(k, c));\n"
+    "    float *scr = malloc(sizeof(float) * abl_off_wr_scratch_floats(c));\n"
+    "    float *off = malloc(sizeof(float) * (np + ABL_OFF_PMAX) * b.mpad);\n"
+    "    int bad = 0;\n"
+    "    for (int i = 0; i < c * h * w; i++) x[i] = sinf(0.37f * i) * (i % 7 ? 1.0f : 3.0f);\n"
+    "    const float sc = 1.0f / sqrtf((float)(c * kk));\n"
+    "    for (int i = 0; i < g.m * c * kk; i++) wt[i] = sc * cosf(0.21f * i + 0.5f);\n"
+    "    for (int i = 0; i < g.m; i++) bias[i] = 0.01f * i - 0.5f;\n"
+    "    abl_off_pack(g, b.mpad, wt, bias, 0, kk, wpk, bpad);\n"
+    "    abl_off_w2_pack(k, c, wt, 0, (k + 1) * (k + 1), uw);\n"
+    "    abl_off_pad_rows(g, x, 0, hp, xpad);\n"
+    "    for (int i = 0; i < 64; i++) xpad[hp * wp * c + i] = NAN;\n"
+    "    for (int i = 0; i < (np + ABL_OFF_PMAX) * b.mpad; i++) off[i] = NAN;\n"
+    "    abl_off_tile_w2(g, xpad, x, wpk, bpad, uw, p0, np, scr, off);\n"
+    "    for (int i = np * b.mpad; i < (np + ABL_OFF_PMAX) * b.mpad && !bad; i++)\n"
+    "        if (!isnan(off[i])) { printf(\"%dx%d map %d x %d tile %d + %d: row %d past the tile written\\n\", k, k, h, w, p0, np, i / b.mpad); bad = 1; }\n"
+    "    for (int t = 0; t < np && !bad; t++)\n"
+    "        for (int o = 0; o < g.m && !bad; o++) {\n"
+    "            const int oy = (p0 + t) / w, ox = (p0 + t) % w;\n"
+    "            double acc = bias[o], mag = fabs(bias[o]);\n"
+    "            for (int q = 0; q < kk; q++) {\n"
+    "                const int y = oy - pad + q / k * dil, xx = ox - pad + q % k * dil;\n"
+    "                if (y < 0 || y >= h || xx < 0 || xx >= w) continue;\n"
+    "                for (int ch = 0; ch < c; ch++) {\n"
+    "                    const double p = (double)wt[(o * c + ch) * kk + q] * x[(ch * h + y) * w + xx];\n"
+    "                    acc += p;\n"
+    "                    mag += fabs(p);\n"
+    "                }\n"
+    "            }\n"
+    "            const double got = off[t * b.mpad + o], e = fabs(got - acc);\n"
+    "            bad = !(e <= 2e-5 * mag && e <= 5e-4);\n"
+    "            if (bad)\n"
+    "                printf(\"F(2x2, k) %dx%d c %d map %d x %d tile %d + %d: pixel %d output %d: %.9g, want %.9g\\n\",\n"
+    "                       k, k, c, h, w, p0, np, p0 + t, o, got, acc);\n"
+    "            if (e > err_abs[l]) err_abs[l] = e;\n"
+    "            if (e > err_rel[l] * mag) err_rel[l] = e / mag;\n"
+    "        }\n"
+    "    free(x); free(xpad); free(wt); free(bias); free(wpk); free(uw); free(scr); free(off);\n"
+    "    return bad;\n"
+    "}\n"
+    "int main(void) {\n"
+    "    static const int MAPS[][2] = {{40, 40}, {20, 20}, {11, 5}, {3, 47}, {1, 13}, {7, 9}, {23, 30}};\n"
+    "    static const int CS[] = {8, 40, 120};\n"
+    "    int bad = 0, n = 0;\n"
+    "    for (int m = 0; m < 7; m++)\n"
+    "        for (int ci = 0; ci < 3; ci++)\n"
+    "            for (int k = 5; k <= 7; k += 2) {\n"
+    "                const int h = MAPS[m][0], w = MAPS[m][1], pix = h * w, c = CS[ci];\n"
+    "                const int p0 = pix > 4 ? w / 2 + 1 : 0, np = pix - p0 - (pix > 8 ? 3 : 0);\n"
+    "                bad |= check(c, h, w, k, 0, pix);\n"
+    "                bad |= check(c, h, w, k, p0, np);\n"
+    "                n += 2;\n"
+    "                if (h > 8) { /* whole rows from row 7; from row 2 to mid-row */\n"
+    "                    bad |= check(c, h, w, k, 7 * w, (h - 7) * w);\n"
+    "                    bad |= check(c, h, w, k, 2 * w, 4 * w + w / 2);\n"
+    "                    n += 2;\n"
+    "                }\n"
+    "            }\n"
+    "    for (int l = 0; l < 2; l++)\n"
+    "        printf(\"%s, %d tiles; max |err|: F(2x2, k) %.3g (%.3g of the |terms|)\\n\",\n"
+    "               l ? \"7x7 d3\" : \"5x5\", n / 2, err_abs[l], err_rel[l]);\n"
+    "    return bad;\n"
+    "}\n";
+
+Test(dlka_offsets, w2_within_tolerance, .timeout = 180)
+{
+    cr_assert_eq(run_header_checker(W2_CHECKER), 0,
+                 "abl_off_tile_w2 past its tolerance (see the test's output)");
+}
+
+/* The same built for an AVX2-only CPU: 8-float vectors, the 7x7's 112
+ * outputs as 2 chunks of 56 and the 5x5's 56 (no left-over path), blocks
+ * of 2 quads. */
+Test(dlka_offsets, w2_within_tolerance_avx2, .timeout = 180)
+{
+    cr_assert_eq(run_header_checker_avx2(W2_CHECKER), 0,
+                 "abl_off_tile_w2 (x86-64-v3) past its tolerance (see the test's output)");
+}
+
 /* gen/dlka.lua's choice (M.attention's OFFSETS): for the official
- * variant's direct offset convs F(2, 5) at every width (tuning.f25_min_w
- * 1) and F(2, 7) on maps at least tuning.f27_min_w (40) wide (L13, L17,
- * L20), the direct 7x7 on narrower ones (L23's 20 x 20); im2col and the
- * DCNv3 variants untouched.  Then generated kernels on both (odd width with
- * phantom partners, H != W, batch 2, a C3 block), one on F(2, 5) alone,
- * and the prepared path. */
+ * variant's direct offset convs 2-D F(2x2, 5) and F(2x2, 7) at every width
+ * (tuning.w25_min_w, w27_min_w 1: L13, L17, L20, L23); with those off,
+ * F(2, 5) at every width (tuning.f25_min_w 1) and F(2, 7) on maps at least
+ * tuning.f27_min_w (40) wide, the direct 7x7 on narrower ones; im2col and
+ * the DCNv3 variants untouched.  Then generated kernels on F(2x2, k) (odd
+ * width with phantom quads, H != W, batch 2, a C3 block, a 9 x 7 map) and
+ * the prepared path. */
 static const char *att_offsets(lua_State *L, const char *variant, int c, int h, int w,
                                const char *gen_variant)
 {
@@ -302,10 +410,18 @@ static const char *att_offsets(lua_State *L, const char *variant, int c, int h, 
 Test(dlka_offsets, wr_generator_choice, .timeout = 300)
 {
     lua_State *L = gen_check_require("dlka");
-    cr_expect_str_eq(att_offsets(L, "official", 64, 40, 40, "fused"), "ABL_DLKA_DIRECT_F25_F27"); /* L13, L20 */
-    cr_expect_str_eq(att_offsets(L, "official", 32, 80, 80, "fused"), "ABL_DLKA_DIRECT_F25_F27"); /* L17 */
-    cr_expect_str_eq(att_offsets(L, "official", 128, 20, 20, "fused"), "ABL_DLKA_DIRECT_F25"); /* L23 */
-    cr_expect_str_eq(att_offsets(L, "official", 8, 60, 39, "fused"), "ABL_DLKA_DIRECT_F25");
+    cr_expect_str_eq(att_offsets(L, "official", 64, 40, 40, "fused"), "ABL_DLKA_DIRECT_W25_W27"); /* L13, L20 */
+    cr_expect_str_eq(att_offsets(L, "official", 32, 80, 80, "fused"), "ABL_DLKA_DIRECT_W25_W27"); /* L17 */
+    cr_expect_str_eq(att_offsets(L, "official", 128, 20, 20, "fused"), "ABL_DLKA_DIRECT_W25_W27"); /* L23 */
+    cr_expect_str_eq(att_offsets(L, "official", 8, 60, 39, "fused"), "ABL_DLKA_DIRECT_W25_W27");
+    lua_getfield(L, -1, "tuning"); /* the F(2, k) choice with the 2-D one off */
+    lua_pushinteger(L, 1 << 30);
+    lua_setfield(L, -2, "w25_min_w");
+    lua_pushinteger(L, 1 << 30);
+    lua_setfield(L, -2, "w27_min_w");
+    lua_pop(L, 1);
+    cr_expect_str_eq(att_offsets(L, "official", 64, 40, 40, "fused"), "ABL_DLKA_DIRECT_F25_F27");
+    cr_expect_str_eq(att_offsets(L, "official", 128, 20, 20, "fused"), "ABL_DLKA_DIRECT_F25");
     cr_expect_str_eq(att_offsets(L, "official", 64, 40, 40, "im2col"), "ABL_DLKA_IM2COL");
     cr_expect_str_eq(att_offsets(L, "dcnv3_lka", 32, 80, 80, "fused"), "ABL_DLKA_DIRECT");
     lua_close(L);
@@ -319,7 +435,8 @@ Test(dlka_offsets, wr_generator_choice, .timeout = 300)
 }
 
 /* A team of one thread makes the offsets of ABL_DLKA_MERGE tiles of an
- * image in one call on the direct 7x7 path (ablate_dlka.h): generated
+ * image in one call on the direct 7x7 and the F(2x2, k) paths (ablate_dlka.h;
+ * the generator now chooses F(2x2, k) for both convs): generated
  * kernels where that happens at 1 thread (and not at 2) against the scalar
  * reference: 13 x 15 (2 tiles of 97 and 98 pixels, the boundary mid-row),
  * batch 2 at 20 x 20 (the tiles of one image merged, not across images),

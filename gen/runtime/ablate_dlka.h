@@ -40,24 +40,40 @@ enum abl_dlka_epi { ABL_DLKA_GELU, ABL_DLKA_GATE, ABL_DLKA_RESIDUAL };
 
 /* How the offset convs run: direct (ablate_dlka_offsets.h), the same with
  * the 5x5 one, the 7x7 dilation-3 one or both by Winograd F(2, k) along
- * rows (abl_off_tile_wr; flags F25 2, F27 4: gen/dlka.lua chooses per
- * shape and conv), or im2col + sgemm (kept as a generator variant, so a
- * sweep times both in one run). */
+ * rows (abl_off_tile_wr; flags F25 2, F27 4), by 2-D Winograd F(2x2, k)
+ * (abl_off_tile_w2; flags W27 8, W25 16; gen/dlka.lua chooses per shape
+ * and conv), or im2col + sgemm (kept as a generator variant, so a sweep
+ * times both in one run). */
 enum abl_dlka_offsets {
     ABL_DLKA_DIRECT = 0,
     ABL_DLKA_IM2COL = 1,
     ABL_DLKA_DIRECT_F25 = 2,
     ABL_DLKA_DIRECT_F27 = 4,
-    ABL_DLKA_DIRECT_F25_F27 = 6
+    ABL_DLKA_DIRECT_F25_F27 = 6,
+    ABL_DLKA_DIRECT_W27 = 8,
+    ABL_DLKA_DIRECT_F25_W27 = 10,
+    ABL_DLKA_DIRECT_W25 = 16,
+    ABL_DLKA_DIRECT_W25_F27 = 20,
+    ABL_DLKA_DIRECT_W25_W27 = 24
 };
 
 /* Whether the offset convs run direct (with or without F(2, k)). */
 static inline int abl_dlka_direct(enum abl_dlka_offsets o) { return o != ABL_DLKA_IM2COL; }
 
-/* Whether the direct offset conv of kernel k runs by F(2, k). */
+/* Whether the direct offset conv of kernel k runs by Winograd, F(2, k) or
+ * F(2x2, k) (transformed weights, scratch and slack). */
 static inline int abl_dlka_wr(enum abl_dlka_offsets o, int k)
 {
-    return abl_dlka_direct(o) && (o & (k == 7 ? ABL_DLKA_DIRECT_F27 : k == 5 ? ABL_DLKA_DIRECT_F25 : 0));
+    return abl_dlka_direct(o) &&
+           (o & (k == 7   ? ABL_DLKA_DIRECT_F27 | ABL_DLKA_DIRECT_W27
+                 : k == 5 ? ABL_DLKA_DIRECT_F25 | ABL_DLKA_DIRECT_W25
+                          : 0));
+}
+
+/* Whether the offset conv of kernel k runs by 2-D F(2x2, k). */
+static inline int abl_dlka_w2(enum abl_dlka_offsets o, int k)
+{
+    return abl_dlka_direct(o) && (o & (k == 7 ? ABL_DLKA_DIRECT_W27 : k == 5 ? ABL_DLKA_DIRECT_W25 : 0));
 }
 
 /* y[o][t] = epi(sum_c wt[o][c] x[c][t] + bias[o]) for o < c, t < np; x and
@@ -382,7 +398,7 @@ struct abl_dlka_io {
 };
 
 /* Tiles of one image whose offsets a team of one thread makes in one
- * offset-conv call where the 7x7 layer's conv is direct, not F(2, 7)
+ * offset-conv call where the 7x7 layer's conv is direct or F(2x2, 7), not F(2, 7)
  * (abl_dlka_merge_tiles; a layer on F(2, k) keeps one call a tile: both
  * layers merged measured +0.8 % at L17), then samples tile by tile: the
  * conv's packed weights (the 7x7's 2.8 MB at 128 channels, past L2) are
@@ -405,7 +421,7 @@ static inline ptrdiff_t abl_dlka_col_floats(int c, int tile, enum abl_dlka_offse
 
 static inline ptrdiff_t abl_dlka_merge_tiles(enum abl_dlka_offsets o)
 {
-    return abl_dlka_direct(o) && !abl_dlka_wr(o, 7) ? ABL_DLKA_MERGE : 1;
+    return abl_dlka_direct(o) && !(o & ABL_DLKA_DIRECT_F27) ? ABL_DLKA_MERGE : 1;
 }
 
 static inline ptrdiff_t abl_dlka_off_floats(int tile, enum abl_dlka_offsets o)
@@ -530,7 +546,11 @@ static inline void abl_dlka_layer_pack(struct abl_dlka_geom g, const float *wt_o
         for (int t = 0; t < k * k; t++)
             abl_off_pack(og, mpad, wt_off, b_off, t, t + 1, p.wpk, p.bpad);
     }
-    if (abl_dlka_wr(g.offsets, k) && abl_off_wr_ok(og)) {
+    if (abl_dlka_w2(g.offsets, k) && abl_off_w2_ok(og)) {
+#pragma omp for schedule(static) nowait
+        for (int ab = 0; ab < (k + 1) * (k + 1); ab++)
+            abl_off_w2_pack(k, g.c, wt_off, ab, ab + 1, p.uw);
+    } else if (abl_dlka_wr(g.offsets, k) && abl_off_wr_ok(og)) {
 #pragma omp for schedule(static) nowait
         for (int si = 0; si < (k + 1) * k; si++)
             abl_off_wr_pack(k, g.c, wt_off, si, si + 1, p.uw);
@@ -557,6 +577,7 @@ static inline void abl_dlka_deform_layer(struct abl_dlka_geom g, const float *wt
     float *bpad = wpk + (ptrdiff_t)49 * g.c * ABL_OFF_MPAD_MAX;
     float *uw = bpad + ABL_OFF_MPAD_MAX;
     const int wr = abl_dlka_wr(g.offsets, k) && abl_off_wr_ok(og);
+    const int w2 = wr && abl_dlka_w2(g.offsets, k) && abl_off_w2_ok(og);
     const struct abl_dlka_priv pv = abl_dlka_priv_at(priv, g.c, tile, g.offsets);
     float *col = pv.col, *off = pv.off, *idx = pv.plan;
     const float *wt_t = pv.wt_t;
@@ -579,7 +600,7 @@ static inline void abl_dlka_deform_layer(struct abl_dlka_geom g, const float *wt
     const int direct = abl_dlka_direct(g.offsets);
     /* alone, a thread makes the offsets of the merged tiles at their
      * first (its jobs run in order) */
-    const int merge = !wr && omp_get_num_threads() == 1 ? (int)abl_dlka_merge_tiles(g.offsets) : 1;
+    const int merge = (!wr || w2) && omp_get_num_threads() == 1 ? (int)abl_dlka_merge_tiles(g.offsets) : 1;
 #pragma omp for schedule(static)
     for (int job = 0; job < g.n * g.ntiles; job++) {
         const int b = job / g.ntiles, ti = job % g.ntiles, p0 = abl_dlka_tile_start(g, ti);
@@ -588,7 +609,9 @@ static inline void abl_dlka_deform_layer(struct abl_dlka_geom g, const float *wt
         const int q0 = abl_dlka_tile_start(g, t0), nq = abl_dlka_tile_start(g, t1) - q0;
         const float *xb = xpad + b * pimg;
         if (ti == t0) {
-            if (wr)
+            if (w2)
+                abl_off_tile_w2(og, xb, src + b * img, wpk, bpad, uw, q0, nq, pv.wr, off);
+            else if (wr)
                 abl_off_tile_wr(og, xb, src + b * img, wpk, bpad, uw, q0, nq, (int *)idx, pv.wr,
                                 off);
             else if (direct)

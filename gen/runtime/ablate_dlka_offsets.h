@@ -604,7 +604,8 @@ enum {
  * x the rows of a reduction block x c; M: NB x 8 x mfull). */
 static inline ptrdiff_t abl_off_wr_weight_floats(int k, int c)
 {
-    return (ptrdiff_t)(k + 1) * k * c * ABL_OFF_WR_WMAX;
+    /* (k + 1)^2 points: room for the 7x7's 2-D F(2x2, 7) (abl_off_w2_pack) */
+    return (ptrdiff_t)(k + 1) * (k + 1) * c * ABL_OFF_WR_WMAX;
 }
 
 static inline ptrdiff_t abl_off_wr_slack_floats(int c) { return (ptrdiff_t)3 * c; }
@@ -622,9 +623,19 @@ static inline int abl_off_wr_rows(int k, int c)
 /* (abl_off_wr_rows(k, c) c <= max(c, 160) on every blocking: 28 KiB over
  * rows of 48 floats is 149 channels; the bound gen/dlka.lua can compute
  * without knowing the CPU) */
+/* Quads a block of the 2-D F(2x2, k) (abl_off_tile_w2): a multiple of
+ * every blocking's pixels (4, 6; AVX2 2), whose register blocks of P
+ * quads fill whole rows of M. */
+enum { ABL_OFF_W2_NQ = 132 };
+_Static_assert(ABL_OFF_W2_NQ % ABL_OFF_PS == 0 && ABL_OFF_W2_NQ % ABL_OFF_PL == 0,
+               "whole register blocks of quads in a block");
+
 static inline ptrdiff_t abl_off_wr_scratch_floats(int c)
 {
-    return (ptrdiff_t)ABL_OFF_WR_NB * 8 * ((c > 160 ? c : 160) + ABL_OFF_WR_WMAX);
+    const ptrdiff_t wr = (ptrdiff_t)ABL_OFF_WR_NB * 8 * ((c > 160 ? c : 160) + ABL_OFF_WR_WMAX);
+    /* abl_off_w2_block: V and M of one point row (8 NQ c, 8 NQ mfull), Y (4 NQ mfull) */
+    const ptrdiff_t w2 = (ptrdiff_t)ABL_OFF_W2_NQ * (8 * c + 12 * ABL_OFF_WR_WMAX);
+    return wr > w2 ? wr : w2;
 }
 
 /* uw[s][i][ch][mfull] = sum_j G[s][j] wt[o][ch][i k + j] (o < m = 2 k^2,
@@ -961,6 +972,311 @@ static inline void abl_off_tile_wr(struct abl_off_geom g, const float *xpad, con
     if (npr)
         (g.k == 7 ? abl_off_f27_block : abl_off_f25_block)(g, b.mpad, b.mfull, xpad, uw, bpad, p0,
                                                           np, tp, pb, npr, scratch, off);
+#if ABL_OFF_LEFT_MAX > 0
+    if (b.left)
+        abl_off_left(g, x, wpk, bpad, b.mpad, b.mfull, b.left, p0, np, off);
+#else
+    (void)x;
+    (void)wpk;
+#endif
+}
+
+/* ---- The offset convs by 2-D Winograd F(2x2, 7) and F(2x2, 5) ----
+ * Dilation 3 splits the map into 3 x 3 phase grids, each an ordinary 7x7
+ * conv, so the outputs (y, x), (y, x + 3), (y + 3, x), (y + 3, x + 3) (a
+ * "quad") read one 8 x 8 grid of inputs (y + 3 i, x + 3 j) of the padded
+ * copy; the 5x5 (dilation 1) quads (y, x) .. (y + 1, x + 1) read a 6 x 6
+ * grid.  F(2x2, k) makes the quad from (k + 1)^2 products of transformed
+ * inputs V = B^T d B (F(2, k)'s B^T along both axes) and transformed
+ * weights U = G w G^T (abl_off_w2_pack, in double): 64 products for 4
+ * outputs where F(2, 7) along rows needs 4 x 28 and the direct conv 4 x 49
+ * (fewer where taps fall in the padding: at 20 x 20 the direct conv sums
+ * 55.7 %, 109 a quad); for the 5x5 36 where F(2, 5) needs 60, the direct
+ * conv 100.  Each point (a, b) is a GEMM, quads x c times c x mfull, on
+ * the direct conv's micro-kernel (quads as its pixels, one tap); per block
+ * of up to ABL_OFF_W2_NQ quads, point rows a one at a time (V and M of k + 1
+ * points x the block's quads in L2, V made from the padded copy with the
+ * input rows outside the map skipped), each row's M folded into the quads'
+ * 4 outputs at once (Y[u][v] += A^T[u][a] sum_b A^T[v][b] M[b], the b sums
+ * in registers): the points' M never exist together.  The transformed
+ * weights (64 c mfull floats, 3.1 MB at 128 channels for the 7x7) are
+ * streamed once a block.
+ * Quads: rows y with (y - r0) % 2d < d (r0 the tile's first row, d the
+ * dilation) and columns x % 2d < d; an output outside the tile or the map
+ * is computed but not stored (phantom), so every pixel of the tile is in
+ * exactly one quad and no other path runs beside it.  Input rows outside
+ * the map are skipped as zeros; columns read at most d past the padded
+ * row, into the next padded row's zero padding. */
+
+/* uw[a (k + 1) + b][ch][mfull] = sum_ij G[a][i] G[b][j] wt[o][ch][k i + j]
+ * (o < m = 2 k^2, zeros up to mfull), in double; points ab0 .. ab1 - 1
+ * (threads share the packing). */
+static inline void abl_off_w2_pack(int k, int c, const float *wt, int ab0, int ab1, float *uw)
+{
+    static const double G7[8][7] = {
+        {1, 0, 0, 0, 0, 0, 0},
+        {-2. / 9, -2. / 9, -2. / 9, -2. / 9, -2. / 9, -2. / 9, -2. / 9},
+        {-2. / 9, 2. / 9, -2. / 9, 2. / 9, -2. / 9, 2. / 9, -2. / 9},
+        {1. / 90, 1. / 45, 2. / 45, 4. / 45, 8. / 45, 16. / 45, 32. / 45},
+        {1. / 90, -1. / 45, 2. / 45, -4. / 45, 8. / 45, -16. / 45, 32. / 45},
+        {32. / 45, 16. / 45, 8. / 45, 4. / 45, 2. / 45, 1. / 45, 1. / 90},
+        {32. / 45, -16. / 45, 8. / 45, -4. / 45, 2. / 45, -1. / 45, 1. / 90},
+        {0, 0, 0, 0, 0, 0, 1}};
+    static const double G5[6][5] = {{1. / 4, 0, 0, 0, 0},
+                                    {-1. / 6, -1. / 6, -1. / 6, -1. / 6, -1. / 6},
+                                    {-1. / 6, 1. / 6, -1. / 6, 1. / 6, -1. / 6},
+                                    {1. / 24, 1. / 12, 1. / 6, 1. / 3, 2. / 3},
+                                    {1. / 24, -1. / 12, 1. / 6, -1. / 3, 2. / 3},
+                                    {0, 0, 0, 0, 1}};
+    const int m = 2 * k * k, kk = k * k, npt = k + 1, mfull = abl_off_blocking(m).mfull;
+    for (int ab = ab0; ab < ab1; ab++) {
+        const int a = ab / npt, b = ab % npt;
+        for (int ch = 0; ch < c; ch++) {
+            float *dst = uw + ((ptrdiff_t)ab * c + ch) * mfull;
+            for (int o = 0; o < mfull; o++) {
+                double v = 0;
+                if (o < m)
+                    for (int i = 0; i < k; i++)
+                        for (int j = 0; j < k; j++)
+                            v += (k == 7 ? G7[a][i] * G7[b][j] : G5[a][i] * G5[b][j]) *
+                                 wt[((ptrdiff_t)o * c + ch) * kk + i * k + j];
+                dst[o] = (float)v;
+            }
+        }
+    }
+}
+
+/* B^T[a][i] of ABL_OFF_BT8 (K 7) / ABL_OFF_BT6 (K 5), row a. */
+static inline float abl_off_w2_bt(int K, int a, int i)
+{
+    static const float BT8[8][8] = {{1, 0, -5.25f, 0, 5.25f, 0, -1, 0},
+                                    {0, 1, 1, -4.25f, -4.25f, 1, 1, 0},
+                                    {0, -1, 1, 4.25f, -4.25f, -1, 1, 0},
+                                    {0, 0.5f, 0.25f, -2.5f, -1.25f, 2, 1, 0},
+                                    {0, -0.5f, 0.25f, 2.5f, -1.25f, -2, 1, 0},
+                                    {0, 2, 4, -2.5f, -5, 0.5f, 1, 0},
+                                    {0, -2, 4, 2.5f, -5, -0.5f, 1, 0},
+                                    {0, -1, 0, 5.25f, 0, -5.25f, 0, 1}};
+    static const float BT6[6][6] = {{4, 0, -5, 0, 1, 0},   {0, -4, -4, 1, 1, 0},
+                                    {0, 4, -4, -1, 1, 0},  {0, -2, -1, 2, 1, 0},
+                                    {0, 2, -1, -2, 1, 0},  {0, 4, 0, -5, 0, 1}};
+    return K == 7 ? BT8[a][i] : BT6[a][i];
+}
+
+/* A^T[u][a] of abl_off_wr_out (F(2, K)'s output transform). */
+static inline float abl_off_w2_at(int K, int u, int a)
+{
+    static const float AT8[2][8] = {{1, 1, 1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0.5f, -0.5f, 1}};
+    static const float AT6[2][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 1}};
+    return K == 7 ? AT8[u][a] : AT6[u][a];
+}
+
+/* V[b][ch] (b <= K, stride vb) of point row a for one quad, c channels:
+ * T[j] = sum_i B^T[a][i] d[i][j] over the input rows i set in rows (inside
+ * the map; the others are zeros), then V[.] = B^T T.  src: the quad's
+ * input (0, 0) in the padded copy, rs / cs: floats between its input rows
+ * / columns. */
+static inline __attribute__((always_inline)) void abl_off_w2_in(const int K, int a, int c,
+                                                                const float *src, ptrdiff_t rs,
+                                                                ptrdiff_t cs, unsigned rows,
+                                                                float *v, ptrdiff_t vb)
+{
+    typedef float vt __attribute__((vector_size(ABL_OFF_VW * 4), aligned(4)));
+    int ri[8], nr = 0;
+    float co[8];
+    for (int i = 0; i <= K; i++)
+        if ((rows >> i & 1) && abl_off_w2_bt(K, a, i) != 0) {
+            ri[nr] = i;
+            co[nr++] = abl_off_w2_bt(K, a, i);
+        }
+    int ch = 0;
+    for (; ch + ABL_OFF_VW <= c; ch += ABL_OFF_VW) {
+        vt t[8], r[8];
+#pragma GCC unroll 8
+        for (int j = 0; j <= K; j++)
+            t[j] = (vt){0};
+        for (int n = 0; n < nr; n++) {
+            const float *s = src + ri[n] * rs + ch;
+#pragma GCC unroll 8
+            for (int j = 0; j <= K; j++)
+                t[j] += co[n] * *(const vt *)(s + j * cs);
+        }
+        if (K == 7)
+            ABL_OFF_BT8(vt, t, r);
+        else
+            ABL_OFF_BT6(vt, t, r);
+#pragma GCC unroll 8
+        for (int b = 0; b <= K; b++)
+            *(vt *)(v + b * vb + ch) = r[b];
+    }
+    for (; ch < c; ch++) {
+        float t[8] = {0}, r[8];
+        for (int n = 0; n < nr; n++)
+            for (int j = 0; j <= K; j++)
+                t[j] += co[n] * src[ri[n] * rs + j * cs + ch];
+        if (K == 7)
+            ABL_OFF_BT8(float, t, r);
+        else
+            ABL_OFF_BT6(float, t, r);
+        for (int b = 0; b <= K; b++)
+            v[b * vb + ch] = r[b];
+    }
+}
+
+/* One block of nq quads (anchors qa[]: pixel indices of the image, y w +
+ * x) of a tile p0 .. p0 + np - 1: Y by the points' GEMMs, then bias + Y
+ * into the tile's rows of off that the tile holds.  P x MB: the conv's
+ * blocking, K its kernel width. */
+static inline __attribute__((always_inline)) void
+abl_off_w2_block_impl(const int P, const int MB, const int K, struct abl_off_geom g, int mpad,
+                      int mfull, const float *xpad, const float *uw, const float *bpad, int p0,
+                      int np, const int *qa, int nq, float *scratch, float *off)
+{
+    static const float zeros[ABL_OFF_MBMAX * 16] = {0};
+    const int wp = g.w + 2 * g.pad, NQ = ABL_OFF_W2_NQ, npt = K + 1;
+    const ptrdiff_t vb = (ptrdiff_t)NQ * g.c, rs = (ptrdiff_t)g.dil * wp * g.c, cs = (ptrdiff_t)g.dil * g.c;
+    const ptrdiff_t mb = (ptrdiff_t)NQ * mfull; /* M[b] of the point row */
+    float *v = scratch, *mm = v + npt * vb, *y = mm + npt * mb;
+    const ptrdiff_t ldy = 4 * (ptrdiff_t)mfull;
+    const ptrdiff_t row_bytes = (ptrdiff_t)g.c * MB * ABL_OFF_VW * sizeof(float);
+    const int kc = row_bytes <= ABL_OFF_BLOCK_BYTES
+                       ? g.c
+                       : (int)(ABL_OFF_BLOCK_BYTES / (MB * ABL_OFF_VW * sizeof(float)));
+    const int nblk = (nq + P - 1) / P;
+    unsigned rows[ABL_OFF_W2_NQ];
+    for (int q = 0; q < nq; q++) { /* input rows y + d i - pad inside the map */
+        const int yy = qa[q] / g.w;
+        rows[q] = 0;
+        for (int i = 0; i < npt; i++)
+            rows[q] |= (unsigned)((unsigned)(yy - g.pad + g.dil * i) < (unsigned)g.h) << i;
+    }
+    memset(y, 0, sizeof(float) * (size_t)nq * (size_t)ldy);
+    const ptrdiff_t toff0 = 0;
+    for (int a = 0; a < npt; a++) {
+        for (int q = 0; q < nq; q++) {
+            const int yy = qa[q] / g.w, xx = qa[q] % g.w;
+            abl_off_w2_in(K, a, g.c, xpad + ((ptrdiff_t)yy * wp + xx) * g.c, rs, cs, rows[q],
+                          v + (ptrdiff_t)q * g.c, vb);
+        }
+        for (int b = 0; b < npt; b++) {
+            const float *ub = uw + (ptrdiff_t)(a * npt + b) * g.c * mfull;
+            for (int c0 = 0; c0 < g.c; c0 += kc) {
+                const int nc = c0 + kc <= g.c ? kc : g.c - c0;
+                for (int m0 = 0; m0 < mfull; m0 += MB * ABL_OFF_VW)
+                    for (int k = 0; k < nblk; k++) {
+                        const float *x[ABL_OFF_PMAX];
+#pragma GCC unroll 16
+                        for (int p = 0; p < P; p++) { /* past the block's end: its last quad again */
+                            const int q = k * P + p < nq ? k * P + p : nq - 1;
+                            x[p] = v + b * vb + (ptrdiff_t)q * g.c + c0;
+                        }
+                        abl_off_micro_vw(P, MB, x, &toff0, 1, nc, ub + (ptrdiff_t)c0 * mfull + m0,
+                                         0, mfull, zeros, c0 == 0,
+                                         mm + b * mb + (ptrdiff_t)k * P * mfull + m0, mfull);
+                    }
+            }
+        }
+        /* the row's share of the quads' 4 outputs: z_v = sum_b A^T[v][b] M[b]
+         * (abl_off_wr_out's sums), Y[u][v] += A^T[u][a] z_v */
+        const float a0 = abl_off_w2_at(K, 0, a), a1 = abl_off_w2_at(K, 1, a);
+        for (int q = 0; q < nq; q++) {
+            const float *m = mm + (ptrdiff_t)q * mfull;
+            float *yq = y + q * ldy;
+#pragma omp simd
+            for (int o = 0; o < mfull; o++) {
+                const float m0 = m[o], m1 = m[mb + o], m2 = m[2 * mb + o], m3 = m[3 * mb + o];
+                const float m4 = m[4 * mb + o], m5 = m[5 * mb + o];
+                const float e12 = m1 + m2, e34 = m3 + m4, d12 = m1 - m2, d34 = m3 - m4;
+                float z0, z1;
+                if (K == 7) {
+                    const float m6 = m[6 * mb + o], m7 = m[7 * mb + o];
+                    z0 = ((m0 + e12) + e34) + (m5 + m6);
+                    z1 = ((d12 + 2.0f * d34) + 0.5f * (m5 - m6)) + m7;
+                } else {
+                    z0 = (m0 + e12) + e34;
+                    z1 = (d12 + 2.0f * d34) + m5;
+                }
+                yq[o] += a0 * z0;
+                yq[mfull + o] += a0 * z1;
+                yq[2 * mfull + o] += a1 * z0;
+                yq[3 * mfull + o] += a1 * z1;
+            }
+        }
+    }
+    for (int q = 0; q < nq; q++)
+        for (int uv = 0; uv < 4; uv++) {
+            const int yy = qa[q] / g.w + g.dil * (uv >> 1), xx = qa[q] % g.w + g.dil * (uv & 1);
+            const int t = yy * g.w + xx - p0;
+            if (yy >= g.h || xx >= g.w || t < 0 || t >= np)
+                continue; /* phantom */
+            const float *yq = y + q * ldy + uv * mfull;
+            float *o = off + (ptrdiff_t)t * mpad;
+#pragma omp simd
+            for (int k = 0; k < mfull; k++)
+                o[k] = bpad[k] + yq[k];
+        }
+}
+
+/* abl_off_w2_block_impl at the 7x7's and the 5x5's blockings, each a
+ * function of its own. */
+static __attribute__((noinline)) void
+abl_off_w27_block(struct abl_off_geom g, int mpad, int mfull, const float *xpad, const float *uw,
+                  const float *bpad, int p0, int np, const int *qa, int nq, float *scratch,
+                  float *off)
+{
+    abl_off_w2_block_impl(ABL_OFF_PL, ABL_OFF_MBL, 7, g, mpad, mfull, xpad, uw, bpad, p0, np, qa,
+                          nq, scratch, off);
+}
+
+static __attribute__((noinline)) void
+abl_off_w25_block(struct abl_off_geom g, int mpad, int mfull, const float *xpad, const float *uw,
+                  const float *bpad, int p0, int np, const int *qa, int nq, float *scratch,
+                  float *off)
+{
+    abl_off_w2_block_impl(ABL_OFF_PS, ABL_OFF_MBS, 5, g, mpad, mfull, xpad, uw, bpad, p0, np, qa,
+                          nq, scratch, off);
+}
+
+/* Whether abl_off_tile_w2 applies: the convs abl_off_wr_ok takes. */
+static inline int abl_off_w2_ok(struct abl_off_geom g) { return abl_off_wr_ok(g); }
+
+/* abl_off_tile by F(2x2, k) (abl_off_w2_ok): uw the transformed weights
+ * (abl_off_w2_pack), xpad the padded copy, scratch
+ * abl_off_wr_scratch_floats.  Quads as the comment above says, in blocks
+ * of ABL_OFF_W2_NQ; the outputs past the chunks (AVX-512: 2 of 98 or 50)
+ * by abl_off_left. */
+static inline void abl_off_tile_w2(struct abl_off_geom g, const float *xpad, const float *x,
+                                   const float *wpk, const float *bpad, const float *uw, int p0,
+                                   int np, float *scratch, float *off)
+{
+    const struct abl_off_block b = abl_off_blocking(g.m);
+    const int r0 = p0 / g.w, r1 = (p0 + np - 1) / g.w, d = g.dil;
+    int qa[ABL_OFF_W2_NQ], nq = 0;
+    for (int yy = r0; yy <= r1; yy++) {
+        if ((yy - r0) % (2 * d) >= d)
+            continue; /* a partner row */
+        for (int xx = 0; xx < g.w; xx++) {
+            if (xx % (2 * d) >= d)
+                continue;
+            int in = 0; /* some output of the quad in the tile */
+            for (int uv = 0; uv < 4; uv++) {
+                const int y2 = yy + d * (uv >> 1), x2 = xx + d * (uv & 1), t = y2 * g.w + x2 - p0;
+                in |= y2 < g.h && x2 < g.w && t >= 0 && t < np;
+            }
+            if (!in)
+                continue;
+            qa[nq] = yy * g.w + xx;
+            if (++nq == ABL_OFF_W2_NQ) {
+                (g.k == 7 ? abl_off_w27_block : abl_off_w25_block)(g, b.mpad, b.mfull, xpad, uw,
+                                                                  bpad, p0, np, qa, nq, scratch,
+                                                                  off);
+                nq = 0;
+            }
+        }
+    }
+    if (nq)
+        (g.k == 7 ? abl_off_w27_block : abl_off_w25_block)(g, b.mpad, b.mfull, xpad, uw, bpad, p0,
+                                                          np, qa, nq, scratch, off);
 #if ABL_OFF_LEFT_MAX > 0
     if (b.left)
         abl_off_left(g, x, wpk, bpad, b.mpad, b.mfull, b.left, p0, np, off);
