@@ -244,8 +244,18 @@ end
 local function epi16_plan(s)
   s.EPI16_FR = (s.OUTC % 16 == 0) and 1 or 0
 end
+-- direct: the gather's corner sums in zmm registers, 16 channels at a
+-- time (GATHER16, akconv_direct.c.in), where inc is a multiple of 16; the
+-- template uses it with full-rate AVX-512 only.  Measured there (Intel
+-- Xeon, phase timers, same bits; docs/modules/perf_akconv.md, eighth
+-- Intel pass): L3 32->64 @160² the gather 240 -> 200 us at num_param 5 and
+-- 146 -> 122 us at num_param 3, 1 thread.
+local function gather16_plan(s)
+  s.GATHER16_FR = (s.C % 16 == 0) and 1 or 0
+end
 local function direct_plan(s)
   s.OFFP = round_up(2 * s.N, 8)
+  gather16_plan(s)
   pconv_dot_plan(s)
   col_fused_plan(s)
   col_nchw_plan(s)

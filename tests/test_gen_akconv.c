@@ -271,6 +271,26 @@ Test(gen_akconv, direct_epi16, .timeout = 180)
     check_direct_path(cases, 4, 81, "#define EPI16_FR 1\n", "epilogue pass not in blocks of 16");
 }
 
+/* The gather's corner sums 16 channels a zmm (GATHER16: full-rate
+ * AVX-512, inc a multiple of 16; docs/modules/perf_akconv.md, eighth Intel
+ * pass), with the sampler's corners 16 pixels a vector there (ABL_AKC_SIMD,
+ * ablate_sample.h): inc 16 (one vector per corner row), 32 and 64 (the
+ * unrolled loop of 2 and 4), samples crossing the borders (the clamped
+ * corners: random offsets of a few pixels on small maps), tiles that are
+ * not a multiple of 16 pixels (the corners' vector tail), a column bias,
+ * both grids and strides.  The generated source must offer it
+ * (GATHER16_FR); on a full-rate machine the parity check runs it, elsewhere
+ * the `omp simd` loop. */
+Test(gen_akconv, direct_gather16, .timeout = 180)
+{
+    const struct akc_case cases[] = {
+        {16, 24, 3, 2, 0, "ij", 13, 11},
+        {32, 40, 5, 1, 1, "xy", 9, 10},
+        {64, 16, 2, 2, 1, "ij", 17, 23},
+    };
+    check_direct_path(cases, 3, 91, "#define GATHER16_FR 1\n", "gather not 16 channels a vector");
+}
+
 /* The direct kernel's prepared path (ablate_kernel.h): the packed weights
  * made once by ablate_kernel_prepare and read by every thread; its output
  * must equal ablate_kernel_forward's (each thread packing its own copy)

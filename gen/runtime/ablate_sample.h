@@ -22,6 +22,8 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "ablate_gen.h"
+
 /* Function attributes the generated code relies on (gcc; clang gets the
  * same effect from its defaults and a pragma).
  *
@@ -58,6 +60,19 @@
 #define ABL_NO_VECTORIZE
 #endif
 
+/* `#pragma omp simd` for the sampler's loops over pixels, 16 lanes a
+ * vector with full-rate AVX-512.  gcc's -march=native tuning there
+ * (rocketlake) vectorises at 256 bits: abl_akc_corners_ld ran on ymm, 8
+ * pixels an iteration.  With zmm: L3 32 -> 64 @160², num_param 5, 1
+ * thread, the corners' phase 110 -> 75 us (Intel Xeon, phase timers;
+ * docs/modules/perf_akconv.md, eighth Intel pass).  Same values lane for
+ * lane; Zen 4 (half rate) and AVX2 keep the default width. */
+#if defined(__AVX512F__) && ABL_AVX512_FULL_RATE
+#define ABL_AKC_SIMD _Pragma("omp simd simdlen(16)")
+#else
+#define ABL_AKC_SIMD _Pragma("omp simd")
+#endif
+
 /* Clamp with torch.clamp's comparisons (v < lo, then v > hi). */
 ABL_VEC_MATH static inline float abl_clampf(float v, float lo, float hi)
 {
@@ -88,7 +103,7 @@ ABL_VEC_MATH static inline void abl_akc_corners_ld(int np, int h, int w, int ld,
                                                    struct abl_akc_corners m)
 {
     const float hm1 = (float)(h - 1), wm1 = (float)(w - 1);
-#pragma omp simd
+    ABL_AKC_SIMD
     for (int t = 0; t < np; t++) {
         float px = (float)(base_r[t] + pn_r) + off_r[t];
         float py = (float)(base_c[t] + pn_c) + off_c[t];
