@@ -116,6 +116,17 @@ end
 -- columns at 128 @ 40x40 ran faster (the split loads serve 4 rows).
 local function wide_pays(g) return round_up(g.WO, 16) * 5 <= round_up(g.WO, 8) * 6 end
 
+-- By bands, each thread projects the rows its band reads into planes of
+-- its own (OWN = 1, the template's proj_rows_of): its input rows and the
+-- HALO = max(PAD, 1) rows beyond them, which the next band projects too,
+-- so no phase reads a line the other core wrote and nothing is waited
+-- for.  It costs 2 HALO rows of projection per band edge; where the halo
+-- is at most 1/HALO_SHARE of the image's rows.
+local HALO_SHARE = 40
+local function own_pays(g)
+  return math.max(g.PAD, 1) * HALO_SHARE <= g.H
+end
+
 local function fold_pays(g) return 3 * g.HEAD < 9 + 3 * g.S * g.S end
 
 function M.render(cfg, variant)
@@ -132,6 +143,7 @@ function M.render(cfg, variant)
   -- input planes of one group's 3x3 conv: the q/k/v heads, or F's kc^2 maps
   g.NSRC = g.FOLD == 1 and 3 * g.HEAD or 9
   g.BANDS = bands_pay(g) and 1 or 0
+  g.OWN = (g.BANDS == 1 and own_pays(g)) and 1 or 0
   g.WIDE = wide_pays(g) and 1 or 0
   g.TILE_ROWS = tile_rows(g)
   tile_plan(g)
@@ -146,6 +158,7 @@ end
 
 M.fold_pays = fold_pays -- exposed for tests
 M.bands_pay = bands_pay
+M.own_pays = own_pays
 M.wide_pays = wide_pays
 M.geometry = geometry -- reused by gen/cuda_acmix.lua
 
