@@ -124,7 +124,7 @@ local function wide_pays(g) return round_up(g.WO, 16) * 5 <= round_up(g.WO, 8) *
 -- where the halo is at most 1/40 of the image's rows (a 2-thread band's
 -- 1/20).  On the Intel Xeon of 2026-12-06 (docs/modules/acmix.md, eighth
 -- Intel pass), 2 threads: at 64 @ 80x80, kernel_att 3 (HALO 1 of a
--- 40-row band) the call ran 3-4 % faster; at 128 @ 40x40 (1 of 20) the
+-- 40-row band) the call ran 3-6 % faster; at 128 @ 40x40 (1 of 20) the
 -- attention 0.15 -> 0.13 ms a thread and the projection's extra row about
 -- as much more, the call level; at kernel_att 7 (HALO 3) the projection
 -- grew 0.07-0.10 ms a thread for 0.025 less attention, at kernel_att 11
