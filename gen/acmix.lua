@@ -116,6 +116,24 @@ end
 -- columns at 128 @ 40x40 ran faster (the split loads serve 4 rows).
 local function wide_pays(g) return round_up(g.WO, 16) * 5 <= round_up(g.WO, 8) * 6 end
 
+-- By bands, each thread projects the rows its band reads into planes of
+-- its own (OWN = 1, the template's proj_rows_of): its input rows and the
+-- HALO = max(PAD, 1) rows beyond them, which the next band projects too,
+-- so no phase reads a line the other core wrote and nothing is waited
+-- for.  It costs HALO more rows of projection per band edge, so only
+-- where the halo is at most 1/40 of the image's rows (a 2-thread band's
+-- 1/20).  On the Intel Xeon of 2026-12-06 (docs/modules/acmix.md, eighth
+-- Intel pass), 2 threads: at 64 @ 80x80, kernel_att 3 (HALO 1 of a
+-- 40-row band) the call ran 3-6 % faster; at 128 @ 40x40 (1 of 20) the
+-- attention 0.15 -> 0.13 ms a thread and the projection's extra row about
+-- as much more, the call level; at kernel_att 7 (HALO 3) the projection
+-- grew 0.07-0.10 ms a thread for 0.025 less attention, at kernel_att 11
+-- (HALO 5) 0.4 ms.
+local HALO_SHARE = 40
+local function own_pays(g)
+  return math.max(g.PAD, 1) * HALO_SHARE <= g.H
+end
+
 local function fold_pays(g) return 3 * g.HEAD < 9 + 3 * g.S * g.S end
 
 function M.render(cfg, variant)
@@ -132,6 +150,7 @@ function M.render(cfg, variant)
   -- input planes of one group's 3x3 conv: the q/k/v heads, or F's kc^2 maps
   g.NSRC = g.FOLD == 1 and 3 * g.HEAD or 9
   g.BANDS = bands_pay(g) and 1 or 0
+  g.OWN = (g.BANDS == 1 and own_pays(g)) and 1 or 0
   g.WIDE = wide_pays(g) and 1 or 0
   g.TILE_ROWS = tile_rows(g)
   tile_plan(g)
@@ -146,6 +165,7 @@ end
 
 M.fold_pays = fold_pays -- exposed for tests
 M.bands_pay = bands_pay
+M.own_pays = own_pays
 M.wide_pays = wide_pays
 M.geometry = geometry -- reused by gen/cuda_acmix.lua
 

@@ -448,6 +448,76 @@ Test(gen_acmix, bands_without_barrier, .timeout = 120)
     }
 }
 
+/* By bands with planes of its own per thread (acmix_gemm.c.in OWN,
+ * gen/acmix.lua own_pays: the halo at most 1/40 of the image's rows):
+ * each thread projects its band's input rows and the HALO rows beyond
+ * them into its own q and padded k, v planes, streams over them with no
+ * progress counts, and waits only for the other threads' rows of the
+ * folded weights (fold, unprepared).  The source renders OWN = 1 and
+ * proj_rows_of; then one NaN-poisoned workspace for calls at 5, 2, 3, 4
+ * and 2 threads in turn (the halo rows a band's own planes lack must never
+ * be read), fold and split, stride 1 and 2, kernel_att 3 and 5 (HALO 1
+ * and 2), batch 1 and 2, TILE_ROWS 7 and 17 (several tiles per band, in
+ * both stream directions): each output bit for bit the 1-thread one on AVX-512 (the
+ * direct projection; against the reference at 1 to 4 threads
+ * everywhere); then the prepared path bit for bit forward.  It fails on
+ * the template before this pass (no OWN). */
+Test(gen_acmix, own_planes, .timeout = 300)
+{
+    struct gen_env env = test_env();
+    openblas_set_num_threads(1);
+    const struct acm_case c[] = {{8, 64, 3, 4, 1, 40, 112, 2}, {8, 64, 3, 1, 2, 44, 112, 1},
+                                 {8, 64, 5, 2, 1, 80, 48, 1}};
+    const char *variants[] = {"split", "fold", "fold"};
+    const int threads[] = {5, 2, 3, 4, 2};
+    const char *march = getenv("ABLATE_GEN_MARCH");
+    const int same_bits = __builtin_cpu_supports("avx512f") && !(march && *march);
+    char err[ERR_MAX];
+    for (int i = 0; i < 3; i++) {
+        static const char *const want[] = {"OWN = 1,", "proj_rows_of(bd, &p0"};
+        expect_rendered(&env, &c[i], variants[i], want, 2, i);
+        check_threads(&env, variants[i], &c[i], 1700 + (uint64_t)i, 4);
+        struct acm_data d;
+        struct gen_kernel k;
+        acm_setup(&d, &c[i], 1710 + (uint64_t)i, 1.0f);
+        cr_assert_eq(gen_build(&env, &d.a, d.in, variants[i], &k, err, sizeof err), GEN_OK, "%s",
+                     err);
+        float *y1 = acm_run(&k, &d, 1);
+        const int64_t nws = k.info->workspace_floats * 5;
+        float *ws = aligned_alloc(64, ((size_t)nws * sizeof(float) + 63) / 64 * 64 + 64);
+        float *y = malloc(sizeof(float) * (size_t)d.ny);
+        cr_assert(ws && y);
+        for (int64_t j = 0; j < nws; j++)
+            ws[j] = NAN;
+        for (int r = 0; r < 5; r++) {
+            for (int64_t j = 0; j < d.ny; j++)
+                y[j] = NAN;
+            k.forward((const float *const *)d.w, d.x, y, ws, threads[r]);
+            int64_t bad = 0;
+            for (int64_t j = 0; j < d.ny; j++)
+                bad += !isfinite(y[j]);
+            cr_expect_eq(bad, 0, "case %d, call %d (%d threads): %lld outputs not finite", i, r,
+                         threads[r], (long long)bad);
+            if (same_bits)
+                cr_expect_eq(memcmp(y, y1, sizeof(float) * (size_t)d.ny), 0,
+                             "case %d, call %d (%d threads): not the 1-thread output bit for bit",
+                             i, r, threads[r]);
+        }
+        free(ws);
+        free(y);
+        free(y1);
+        gen_unload(&k);
+        acm_free(&d);
+    }
+    static const char *const specs[] = {
+        "ACmix in_planes=8 out_planes=64 kernel_att=3 head=1 stride=2 h=44 w=32 batch=2",
+        "ACmix in_planes=8 out_planes=64 kernel_att=3 head=4 h=40 w=32",
+    };
+    const char *pvariants[] = {"fold", "split"};
+    for (int i = 0; i < 2; i++)
+        gen_check_prepared_case(specs[i], 1750 + (uint64_t)i, pvariants[i], 1);
+}
+
 /* Where the CPU has AVX-512 the projection is a direct 1x1 conv
  * (acmix_gemm.c.in PROJ_DIRECT, ablate_acmix.h abl_acm_proj_block): 8
  * output rows x PROJ_NV vectors of 16 pixels in registers, stored straight
