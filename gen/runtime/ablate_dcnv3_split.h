@@ -98,7 +98,7 @@ static inline int abl_split_next(float *base, ptrdiff_t stride, int tid, int n, 
 /* The rows next to thread k of n's share (abl_split_init's over `rows`
  * rows, h rows an image) that other threads own, up to `reach` on each
  * side and never past the share's first image's top or its last image's
- * bottom: rows[0] .. rows[1] - 1 above the share, rows[2] .. rows[3] - 1
+ * bottom: out[0] .. out[1] - 1 above the share, out[2] .. out[3] - 1
  * below it (empty ranges where there are none: one thread, a share that
  * starts or ends an image, an empty share).  Why: at 2 threads a DCNv3
  * sampler reads these rows of xp, which the other core's phase A wrote,
