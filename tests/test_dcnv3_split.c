@@ -139,3 +139,30 @@ Test(dcnv3_split, openmp_team_runs_each_row_once)
                          atomic_load(&runs[r]));
     }
 }
+
+/* The halo abl_split_halo gives a share (the rows the DCNv3 kernel
+ * prefetches at 2 threads): the other threads' rows within `reach` of
+ * the share, above and below, cut at the share's images' top and bottom;
+ * none at 1 thread or where the share is a whole image. */
+Test(dcnv3_split, halo_next_to_a_share)
+{
+    /* k, n, rows, h, reach, then rows above [r0, r1) and below [r2, r3) */
+    const int cases[][9] = {
+        {0, 2, 40, 40, 8, 0, 0, 20, 28},   /* L13's top share: below only */
+        {1, 2, 40, 40, 8, 12, 20, 40, 40}, /* its bottom share: above only */
+        {0, 1, 40, 40, 8, 0, 0, 40, 40},   /* one thread: none */
+        {1, 3, 40, 40, 8, 5, 13, 26, 34},  /* a middle share: both sides */
+        {1, 3, 40, 40, 30, 0, 13, 26, 40}, /* reach past the image: cut */
+        {0, 2, 40, 20, 8, 0, 0, 20, 20},   /* batch 2: each share one image */
+        {1, 2, 30, 10, 8, 10, 15, 30, 30}, /* starts mid image: cut at its top */
+        {3, 4, 2, 1, 8, 1, 1, 2, 2},       /* more threads than rows: empty */
+    };
+    for (int c = 0; c < (int)(sizeof cases / sizeof cases[0]); c++) {
+        const int *e = cases[c];
+        int r[4];
+        abl_split_halo(e[0], e[1], e[2], e[3], e[4], r);
+        for (int i = 0; i < 4; i++)
+            cr_assert_eq(r[i], e[5 + i], "case %d: bound %d is %d, expected %d", c, i, r[i],
+                         e[5 + i]);
+    }
+}

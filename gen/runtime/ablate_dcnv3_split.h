@@ -24,6 +24,7 @@
  *   ABL_SPLIT_FLOATS     workspace floats of one share (a cache line)
  *   abl_split_init       share k of n threads over `rows` rows
  *   abl_split_next       the next rows for thread `tid`: its own, then stolen
+ *   abl_split_halo       the other threads' rows next to a share, inside its images
  */
 #ifndef ABLATE_DCNV3_SPLIT_H
 #define ABLATE_DCNV3_SPLIT_H
@@ -92,6 +93,28 @@ static inline int abl_split_next(float *base, ptrdiff_t stride, int tid, int n, 
     for (int i = 1; !got && i < n; i++)
         got = abl_split_take(base + (tid + i) % n * stride, 1, 1, 1, h, first);
     return got;
+}
+
+/* The rows next to thread k of n's share (abl_split_init's over `rows`
+ * rows, h rows an image) that other threads own, up to `reach` on each
+ * side and never past the share's first image's top or its last image's
+ * bottom: out[0] .. out[1] - 1 above the share, out[2] .. out[3] - 1
+ * below it (empty ranges where there are none: one thread, a share that
+ * starts or ends an image, an empty share).  Why: at 2 threads a DCNv3
+ * sampler reads these rows of xp, which the other core's phase A wrote,
+ * one line at a time as its samples reach them; its 2-thread loss was
+ * all those reads (perf_deform.md, eighth Intel pass), so the kernel
+ * prefetches them. */
+static inline void abl_split_halo(int k, int n, int rows, int h, int reach, int out[4])
+{
+    const int lo = (int)((int64_t)rows * k / n), hi = (int)((int64_t)rows * (k + 1) / n);
+    out[0] = out[1] = lo;
+    out[2] = out[3] = hi;
+    if (n < 2 || lo >= hi)
+        return;
+    const int top = lo / h * h, bot = ((hi - 1) / h + 1) * h;
+    out[0] = lo - reach > top ? lo - reach : top;
+    out[3] = hi + reach < bot ? hi + reach : bot;
 }
 
 #endif
