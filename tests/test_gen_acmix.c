@@ -388,6 +388,40 @@ Test(gen_acmix, stream_in_band, .timeout = 120)
     }
 }
 
+/* Kernel k on case d: one NaN-poisoned workspace for calls at 5, 2, 3, 4
+ * and 2 threads in turn (what a call leaves in it, counts or halo rows,
+ * must not reach the next), every output finite and, where same_bits, bit
+ * for bit the 1-thread one; what names the case in the messages. */
+static void check_calls_in_turn(const struct gen_kernel *k, const struct acm_data *d,
+                                int same_bits, const char *what)
+{
+    static const int threads[] = {5, 2, 3, 4, 2};
+    float *y1 = acm_run(k, d, 1);
+    const int64_t nws = k->info->workspace_floats * 5;
+    float *ws = aligned_alloc(64, ((size_t)nws * sizeof(float) + 63) / 64 * 64 + 64);
+    float *y = malloc(sizeof(float) * (size_t)d->ny);
+    cr_assert(ws && y);
+    for (int64_t j = 0; j < nws; j++)
+        ws[j] = NAN;
+    for (int r = 0; r < 5; r++) {
+        for (int64_t j = 0; j < d->ny; j++)
+            y[j] = NAN;
+        k->forward((const float *const *)d->w, d->x, y, ws, threads[r]);
+        int64_t bad = 0;
+        for (int64_t j = 0; j < d->ny; j++)
+            bad += !isfinite(y[j]);
+        cr_expect_eq(bad, 0, "%s, call %d (%d threads): %lld outputs not finite", what, r,
+                     threads[r], (long long)bad);
+        if (same_bits)
+            cr_expect_eq(memcmp(y, y1, sizeof(float) * (size_t)d->ny), 0,
+                         "%s, call %d (%d threads): not the 1-thread output bit for bit", what, r,
+                         threads[r]);
+    }
+    free(ws);
+    free(y);
+    free(y1);
+}
+
 /* By bands there is no barrier (acmix_gemm.c.in by_bands): each thread
  * publishes how many rows of its band it has projected and waits for the
  * other bands' counts before the rows whose windows reach into them; with
@@ -405,7 +439,6 @@ Test(gen_acmix, bands_without_barrier, .timeout = 120)
     openblas_set_num_threads(1);
     const struct acm_case c[] = {{8, 256, 9, 4, 1, 20, 64, 2}, {8, 256, 5, 2, 2, 18, 64, 2}};
     const char *variants[] = {"fold", "split"};
-    const int threads[] = {5, 2, 3, 4, 2};
     char err[ERR_MAX];
     for (int i = 0; i < 2; i++) {
         static const char *const want[] = {"streams_up(tid, nt)", "wait_rows("};
@@ -420,28 +453,12 @@ Test(gen_acmix, bands_without_barrier, .timeout = 120)
         for (int v = 0; v < 2; v++) {
             struct acm_data d;
             struct gen_kernel k;
+            char what[64];
             acm_setup(&d, &c[i], 1100 + (uint64_t)i, 1.0f);
             cr_assert_eq(gen_build(&env, &d.a, d.in, variants[v], &k, err, sizeof err), GEN_OK,
                          "%s", err);
-            float *y1 = acm_run(&k, &d, 1);
-            const int64_t nws = k.info->workspace_floats * 5;
-            float *ws = aligned_alloc(64, ((size_t)nws * sizeof(float) + 63) / 64 * 64 + 64);
-            float *y = malloc(sizeof(float) * (size_t)d.ny);
-            cr_assert(ws && y);
-            for (int64_t j = 0; j < nws; j++)
-                ws[j] = NAN;
-            for (int r = 0; r < 5; r++) {
-                for (int64_t j = 0; j < d.ny; j++)
-                    y[j] = NAN;
-                k.forward((const float *const *)d.w, d.x, y, ws, threads[r]);
-                cr_expect_eq(memcmp(y, y1, sizeof(float) * (size_t)d.ny), 0,
-                             "case %d %s, call %d (%d threads): not the 1-thread output bit for "
-                             "bit",
-                             i, variants[v], r, threads[r]);
-            }
-            free(ws);
-            free(y);
-            free(y1);
+            snprintf(what, sizeof what, "case %d %s", i, variants[v]);
+            check_calls_in_turn(&k, &d, 1, what);
             gen_unload(&k);
             acm_free(&d);
         }
@@ -469,7 +486,6 @@ Test(gen_acmix, own_planes, .timeout = 300)
     const struct acm_case c[] = {{8, 64, 3, 4, 1, 40, 112, 2}, {8, 64, 3, 1, 2, 44, 112, 1},
                                  {8, 64, 5, 2, 1, 80, 48, 1}};
     const char *variants[] = {"split", "fold", "fold"};
-    const int threads[] = {5, 2, 3, 4, 2};
     const char *march = getenv("ABLATE_GEN_MARCH");
     const int same_bits = __builtin_cpu_supports("avx512f") && !(march && *march);
     char err[ERR_MAX];
@@ -479,33 +495,12 @@ Test(gen_acmix, own_planes, .timeout = 300)
         check_threads(&env, variants[i], &c[i], 1700 + (uint64_t)i, 4);
         struct acm_data d;
         struct gen_kernel k;
+        char what[32];
         acm_setup(&d, &c[i], 1710 + (uint64_t)i, 1.0f);
         cr_assert_eq(gen_build(&env, &d.a, d.in, variants[i], &k, err, sizeof err), GEN_OK, "%s",
                      err);
-        float *y1 = acm_run(&k, &d, 1);
-        const int64_t nws = k.info->workspace_floats * 5;
-        float *ws = aligned_alloc(64, ((size_t)nws * sizeof(float) + 63) / 64 * 64 + 64);
-        float *y = malloc(sizeof(float) * (size_t)d.ny);
-        cr_assert(ws && y);
-        for (int64_t j = 0; j < nws; j++)
-            ws[j] = NAN;
-        for (int r = 0; r < 5; r++) {
-            for (int64_t j = 0; j < d.ny; j++)
-                y[j] = NAN;
-            k.forward((const float *const *)d.w, d.x, y, ws, threads[r]);
-            int64_t bad = 0;
-            for (int64_t j = 0; j < d.ny; j++)
-                bad += !isfinite(y[j]);
-            cr_expect_eq(bad, 0, "case %d, call %d (%d threads): %lld outputs not finite", i, r,
-                         threads[r], (long long)bad);
-            if (same_bits)
-                cr_expect_eq(memcmp(y, y1, sizeof(float) * (size_t)d.ny), 0,
-                             "case %d, call %d (%d threads): not the 1-thread output bit for bit",
-                             i, r, threads[r]);
-        }
-        free(ws);
-        free(y);
-        free(y1);
+        snprintf(what, sizeof what, "case %d", i);
+        check_calls_in_turn(&k, &d, same_bits, what);
         gen_unload(&k);
         acm_free(&d);
     }

@@ -638,10 +638,9 @@ static inline ptrdiff_t abl_off_wr_scratch_floats(int c)
     return wr > w2 ? wr : w2;
 }
 
-/* uw[s][i][ch][mfull] = sum_j G[s][j] wt[o][ch][i k + j] (o < m = 2 k^2,
- * zeros up to mfull), in double; (s, i) pairs si0 .. si1 - 1 (s k + i),
- * so that threads share the packing. */
-static inline void abl_off_wr_pack(int k, int c, const float *wt, int si0, int si1, float *uw)
+/* G[s][j] of the weight transform: F(2, 7)'s 8 x 7 (k 7), F(2, 5)'s 6 x 5
+ * (k 5); the row and 2-D packings below both take it from here. */
+static inline double abl_off_g(int k, int s, int j)
 {
     static const double G7[8][7] = {
         {1, 0, 0, 0, 0, 0, 0},
@@ -658,6 +657,14 @@ static inline void abl_off_wr_pack(int k, int c, const float *wt, int si0, int s
                                     {1. / 24, 1. / 12, 1. / 6, 1. / 3, 2. / 3},
                                     {1. / 24, -1. / 12, 1. / 6, -1. / 3, 2. / 3},
                                     {0, 0, 0, 0, 1}};
+    return k == 7 ? G7[s][j] : G5[s][j];
+}
+
+/* uw[s][i][ch][mfull] = sum_j G[s][j] wt[o][ch][i k + j] (o < m = 2 k^2,
+ * zeros up to mfull), in double; (s, i) pairs si0 .. si1 - 1 (s k + i),
+ * so that threads share the packing. */
+static inline void abl_off_wr_pack(int k, int c, const float *wt, int si0, int si1, float *uw)
+{
     const int m = 2 * k * k, kk = k * k, mfull = abl_off_blocking(m).mfull;
     for (int si = si0; si < si1; si++) {
         const int s = si / k, i = si % k;
@@ -667,8 +674,7 @@ static inline void abl_off_wr_pack(int k, int c, const float *wt, int si0, int s
                 double v = 0;
                 if (o < m)
                     for (int j = 0; j < k; j++)
-                        v += (k == 7 ? G7[s][j] : G5[s][j]) *
-                             wt[((ptrdiff_t)o * c + ch) * kk + i * k + j];
+                        v += abl_off_g(k, s, j) * wt[((ptrdiff_t)o * c + ch) * kk + i * k + j];
                 dst[o] = (float)v;
             }
         }
@@ -1013,21 +1019,6 @@ static inline void abl_off_tile_wr(struct abl_off_geom g, const float *xpad, con
  * (threads share the packing). */
 static inline void abl_off_w2_pack(int k, int c, const float *wt, int ab0, int ab1, float *uw)
 {
-    static const double G7[8][7] = {
-        {1, 0, 0, 0, 0, 0, 0},
-        {-2. / 9, -2. / 9, -2. / 9, -2. / 9, -2. / 9, -2. / 9, -2. / 9},
-        {-2. / 9, 2. / 9, -2. / 9, 2. / 9, -2. / 9, 2. / 9, -2. / 9},
-        {1. / 90, 1. / 45, 2. / 45, 4. / 45, 8. / 45, 16. / 45, 32. / 45},
-        {1. / 90, -1. / 45, 2. / 45, -4. / 45, 8. / 45, -16. / 45, 32. / 45},
-        {32. / 45, 16. / 45, 8. / 45, 4. / 45, 2. / 45, 1. / 45, 1. / 90},
-        {32. / 45, -16. / 45, 8. / 45, -4. / 45, 2. / 45, -1. / 45, 1. / 90},
-        {0, 0, 0, 0, 0, 0, 1}};
-    static const double G5[6][5] = {{1. / 4, 0, 0, 0, 0},
-                                    {-1. / 6, -1. / 6, -1. / 6, -1. / 6, -1. / 6},
-                                    {-1. / 6, 1. / 6, -1. / 6, 1. / 6, -1. / 6},
-                                    {1. / 24, 1. / 12, 1. / 6, 1. / 3, 2. / 3},
-                                    {1. / 24, -1. / 12, 1. / 6, -1. / 3, 2. / 3},
-                                    {0, 0, 0, 0, 1}};
     const int m = 2 * k * k, kk = k * k, npt = k + 1, mfull = abl_off_blocking(m).mfull;
     for (int ab = ab0; ab < ab1; ab++) {
         const int a = ab / npt, b = ab % npt;
@@ -1038,7 +1029,7 @@ static inline void abl_off_w2_pack(int k, int c, const float *wt, int ab0, int a
                 if (o < m)
                     for (int i = 0; i < k; i++)
                         for (int j = 0; j < k; j++)
-                            v += (k == 7 ? G7[a][i] * G7[b][j] : G5[a][i] * G5[b][j]) *
+                            v += abl_off_g(k, a, i) * abl_off_g(k, b, j) *
                                  wt[((ptrdiff_t)o * c + ch) * kk + i * k + j];
                 dst[o] = (float)v;
             }
