@@ -714,6 +714,15 @@ static inline void abl_off_wr_pack(int k, int c, const float *wt, int si0, int s
         (v)[4] = a - b;                                                                          \
     } while (0)
 
+/* The input transform of F(2, K): ABL_OFF_BT8 for K 7, ABL_OFF_BT6 for 5. */
+#define ABL_OFF_BT(K, T, d, v)                                                                   \
+    do {                                                                                         \
+        if ((K) == 7)                                                                            \
+            ABL_OFF_BT8(T, d, v);                                                                \
+        else                                                                                     \
+            ABL_OFF_BT6(T, d, v);                                                                \
+    } while (0)
+
 /* V[pair][s][ch] of one kernel row for c channels: src the pair's first
  * input (padded source, the row's first column), column step cs floats;
  * K + 1 points. */
@@ -728,10 +737,7 @@ static inline __attribute__((always_inline)) void abl_off_wr_in(const int K, int
 #pragma GCC unroll 8
         for (int j = 0; j <= K; j++)
             d[j] = *(const vt *)(src + j * cs + ch);
-        if (K == 7)
-            ABL_OFF_BT8(vt, d, r);
-        else
-            ABL_OFF_BT6(vt, d, r);
+        ABL_OFF_BT(K, vt, d, r);
 #pragma GCC unroll 8
         for (int s = 0; s <= K; s++)
             *(vt *)(v + (ptrdiff_t)s * c + ch) = r[s];
@@ -740,10 +746,7 @@ static inline __attribute__((always_inline)) void abl_off_wr_in(const int K, int
         float d[8], r[8];
         for (int j = 0; j <= K; j++)
             d[j] = src[j * cs + ch];
-        if (K == 7)
-            ABL_OFF_BT8(float, d, r);
-        else
-            ABL_OFF_BT6(float, d, r);
+        ABL_OFF_BT(K, float, d, r);
         for (int s = 0; s <= K; s++)
             v[(ptrdiff_t)s * c + ch] = r[s];
     }
@@ -1092,10 +1095,7 @@ static inline __attribute__((always_inline)) void abl_off_w2_in(const int K, int
             for (int j = 0; j <= K; j++)
                 t[j] += co[n] * *(const vt *)(s + j * cs);
         }
-        if (K == 7)
-            ABL_OFF_BT8(vt, t, r);
-        else
-            ABL_OFF_BT6(vt, t, r);
+        ABL_OFF_BT(K, vt, t, r);
 #pragma GCC unroll 8
         for (int b = 0; b <= K; b++)
             *(vt *)(v + b * vb + ch) = r[b];
@@ -1105,10 +1105,7 @@ static inline __attribute__((always_inline)) void abl_off_w2_in(const int K, int
         for (int n = 0; n < nr; n++)
             for (int j = 0; j <= K; j++)
                 t[j] += co[n] * src[ri[n] * rs + j * cs + ch];
-        if (K == 7)
-            ABL_OFF_BT8(float, t, r);
-        else
-            ABL_OFF_BT6(float, t, r);
+        ABL_OFF_BT(K, float, t, r);
         for (int b = 0; b <= K; b++)
             v[b * vb + ch] = r[b];
     }
