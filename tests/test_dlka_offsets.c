@@ -169,6 +169,36 @@ Test(dlka_offsets, direct_same_bits_avx2, .timeout = 180)
                  "abl_off_tile (x86-64-v3) differs from the (tap, channel) fmaf sum (see the test's output)");
 }
 
+/* The tolerance checkers' common part (C source, after their includes):
+ * their inputs (x up to 3, weights at a conv's default init scale
+ * 1 / sqrt(fan-in), a bias ramp) and one output of the offset conv as the
+ * sum in double, with the sum of its terms' |values| in *mag. */
+#define OFF_REF_SRC \
+    "static void fill(struct abl_off_geom g, float *x, float *wt, float *bias) {\n" \
+    "    const int c = g.c, h = g.h, w = g.w, kk = g.k * g.k;\n" \
+    "    for (int i = 0; i < c * h * w; i++) x[i] = sinf(0.37f * i) * (i % 7 ? 1.0f : 3.0f);\n" \
+    "    const float sc = 1.0f / sqrtf((float)(c * kk));\n" \
+    "    for (int i = 0; i < g.m * c * kk; i++) wt[i] = sc * cosf(0.21f * i + 0.5f);\n" \
+    "    for (int i = 0; i < g.m; i++) bias[i] = 0.01f * i - 0.5f;\n" \
+    "}\n" \
+    "/* output o of pixel p */\n" \
+    "static double ref_out(struct abl_off_geom g, const float *x, const float *wt, const float *bias,\n" \
+    "                      int o, int p, double *mag) {\n" \
+    "    const int c = g.c, h = g.h, w = g.w, k = g.k, kk = k * k, oy = p / w, ox = p % w;\n" \
+    "    double acc = bias[o];\n" \
+    "    *mag = fabs(bias[o]);\n" \
+    "    for (int q = 0; q < kk; q++) {\n" \
+    "        const int y = oy - g.pad + q / k * g.dil, xx = ox - g.pad + q % k * g.dil;\n" \
+    "        if (y < 0 || y >= h || xx < 0 || xx >= w) continue;\n" \
+    "        for (int ch = 0; ch < c; ch++) {\n" \
+    "            const double t = (double)wt[(o * c + ch) * kk + q] * x[(ch * h + y) * w + xx];\n" \
+    "            acc += t;\n" \
+    "            *mag += fabs(t);\n" \
+    "        }\n" \
+    "    }\n" \
+    "    return acc;\n" \
+    "}\n"
+
 /* The offset convs by Winograd F(2, k) along rows (abl_off_tile_wr: the
  * 7x7 dilation 3 and the 5x5) against the sum in double: their bits differ
  * from the direct conv's, so the check is a tolerance, with the direct
@@ -189,6 +219,7 @@ static const char WR_CHECKER[] =
     "#include <string.h>\n"
     "#include <math.h>\n"
     "#include \"ablate_dlka_offsets.h\"\n"
+    OFF_REF_SRC
     "static double err_rel[2][2], err_abs[2][2];\n"
     "static int check(int c, int h, int w, int k, int p0, int np, int direct) {\n"
     "    const int dil = k == 7 ? 3 : 1, pad = dil * (k - 1) / 2, kk = k * k, l = k == 7;\n"
@@ -204,10 +235,7 @@ static const char WR_CHECKER[] =
     "    float *scr = malloc(sizeof(float) * abl_off_wr_scratch_floats(c));\n"
     "    float *off = malloc(sizeof(float) * (np + ABL_OFF_PMAX) * b.mpad);\n"
     "    int *base = malloc(sizeof(int) * 2 * np), bad = 0;\n"
-    "    for (int i = 0; i < c * h * w; i++) x[i] = sinf(0.37f * i) * (i % 7 ? 1.0f : 3.0f);\n"
-    "    const float sc = 1.0f / sqrtf((float)(c * kk));\n"
-    "    for (int i = 0; i < g.m * c * kk; i++) wt[i] = sc * cosf(0.21f * i + 0.5f);\n"
-    "    for (int i = 0; i < g.m; i++) bias[i] = 0.01f * i - 0.5f;\n"
+    "    fill(g, x, wt, bias);\n"
     "    abl_off_pack(g, b.mpad, wt, bias, 0, kk, wpk, bpad);\n"
     "    abl_off_wr_pack(k, c, wt, 0, (k + 1) * k, uw);\n"
     "    abl_off_pad_rows(g, x, 0, hp, xpad);\n"
@@ -217,17 +245,8 @@ static const char WR_CHECKER[] =
     "    else abl_off_tile_wr(g, xpad, x, wpk, bpad, uw, p0, np, base, scr, off);\n"
     "    for (int t = 0; t < np && !bad; t++)\n"
     "        for (int o = 0; o < g.m && !bad; o++) {\n"
-    "            const int oy = (p0 + t) / w, ox = (p0 + t) % w;\n"
-    "            double acc = bias[o], mag = fabs(bias[o]);\n"
-    "            for (int q = 0; q < kk; q++) {\n"
-    "                const int y = oy - pad + q / k * dil, xx = ox - pad + q % k * dil;\n"
-    "                if (y < 0 || y >= h || xx < 0 || xx >= w) continue;\n"
-    "                for (int ch = 0; ch < c; ch++) {\n"
-    "                    const double p = (double)wt[(o * c + ch) * kk + q] * x[(ch * h + y) * w + xx];\n"
-    "                    acc += p;\n"
-    "                    mag += fabs(p);\n"
-    "                }\n"
-    "            }\n"
+    "            double mag;\n"
+    "            const double acc = ref_out(g, x, wt, bias, o, p0 + t, &mag);\n"
     "            const double got = off[t * b.mpad + o], e = fabs(got - acc);\n"
     "            bad = !(e <= 1e-5 * mag && e <= 5e-4);\n"
     "            if (bad)\n"
@@ -291,6 +310,7 @@ static const char W2_CHECKER[] =
     "#include <string.h>\n"
     "#include <math.h>\n"
     "#include \"ablate_dlka_offsets.h\"\n"
+    OFF_REF_SRC
     "static double err_rel[2], err_abs[2];\n"
     "static int check(int c, int h, int w, int k, int p0, int np) {\n"
     "    const int dil = k == 7 ? 3 : 1, pad = dil * (k - 1) / 2, kk = k * k, l = k == 7;\n"
@@ -306,10 +326,7 @@ static const char W2_CHECKER[] =
     "    float *scr = malloc(sizeof(float) * abl_off_wr_scratch_floats(c));\n"
     "    float *off = malloc(sizeof(float) * (np + ABL_OFF_PMAX) * b.mpad);\n"
     "    int bad = 0;\n"
-    "    for (int i = 0; i < c * h * w; i++) x[i] = sinf(0.37f * i) * (i % 7 ? 1.0f : 3.0f);\n"
-    "    const float sc = 1.0f / sqrtf((float)(c * kk));\n"
-    "    for (int i = 0; i < g.m * c * kk; i++) wt[i] = sc * cosf(0.21f * i + 0.5f);\n"
-    "    for (int i = 0; i < g.m; i++) bias[i] = 0.01f * i - 0.5f;\n"
+    "    fill(g, x, wt, bias);\n"
     "    abl_off_pack(g, b.mpad, wt, bias, 0, kk, wpk, bpad);\n"
     "    abl_off_w2_pack(k, c, wt, 0, (k + 1) * (k + 1), uw);\n"
     "    abl_off_pad_rows(g, x, 0, hp, xpad);\n"
@@ -320,17 +337,8 @@ static const char W2_CHECKER[] =
     "        if (!isnan(off[i])) { printf(\"%dx%d map %d x %d tile %d + %d: row %d past the tile written\\n\", k, k, h, w, p0, np, i / b.mpad); bad = 1; }\n"
     "    for (int t = 0; t < np && !bad; t++)\n"
     "        for (int o = 0; o < g.m && !bad; o++) {\n"
-    "            const int oy = (p0 + t) / w, ox = (p0 + t) % w;\n"
-    "            double acc = bias[o], mag = fabs(bias[o]);\n"
-    "            for (int q = 0; q < kk; q++) {\n"
-    "                const int y = oy - pad + q / k * dil, xx = ox - pad + q % k * dil;\n"
-    "                if (y < 0 || y >= h || xx < 0 || xx >= w) continue;\n"
-    "                for (int ch = 0; ch < c; ch++) {\n"
-    "                    const double p = (double)wt[(o * c + ch) * kk + q] * x[(ch * h + y) * w + xx];\n"
-    "                    acc += p;\n"
-    "                    mag += fabs(p);\n"
-    "                }\n"
-    "            }\n"
+    "            double mag;\n"
+    "            const double acc = ref_out(g, x, wt, bias, o, p0 + t, &mag);\n"
     "            const double got = off[t * b.mpad + o], e = fabs(got - acc);\n"
     "            bad = !(e <= 2e-5 * mag && e <= 5e-4);\n"
     "            if (bad)\n"
