@@ -164,20 +164,39 @@ static void check_case(const struct gen_env *env, const char *variant, const str
 /* kernel_att 3..11, head 1..8, stride 1 and 2, odd sizes and H != W, maps
  * barely wider than the reflection padding, channel counts that are not
  * multiples of the 16-column chunks.  All run the schedule by bands
- * (3C <= HW, gen/acmix.lua bands_pay); PLANES_CASES below the other one. */
+ * (3C <= HW, gen/acmix.lua bands_pay); PLANES_CASES below the other one.
+ * Cases 0-8 are the goldens' shapes and batch (tests/goldens/acmix_*:
+ * case i is file 0 4 8 1 5 6 2 7 3 in glob order) with the variant
+ * goldens/acmix runs on that file (file f: variant f mod 3, in the order
+ * auto fold split), so they share its kernel (the
+ * cache key is the source): the same code against the scalar reference
+ * with random weights and rates as well as against PyTorch's numbers.
+ * Cases 9-11 (batch 2, head 8, kernel_att 9 and 11) run the variant auto
+ * chooses there.  Every variant on several cases: fold at kernel_att 3, 5
+ * and 7, split at 3 to 11, auto (fold's code, head 1) at 3, 5 and 7; each
+ * at stride 1 and 2.  Building every case as fold and as split cost 24
+ * kernels (~2-3 CPU-s each); this sweep adds 3. */
 static const struct acm_case CASES[] = {
-    {4, 6, 3, 1, 1, 7, 9, 2},   {5, 8, 5, 2, 1, 9, 8, 2},    {6, 8, 7, 4, 1, 10, 12, 2},
-    {4, 6, 3, 2, 2, 8, 10, 2},  {3, 8, 5, 4, 2, 8, 12, 2},   {5, 4, 7, 1, 2, 10, 8, 2},
-    {3, 8, 3, 4, 1, 6, 5, 2},   {4, 4, 7, 2, 1, 4, 9, 2},    {3, 5, 5, 1, 1, 3, 11, 2},
+    {4, 6, 3, 1, 1, 7, 9, 1},   {5, 8, 5, 2, 1, 9, 8, 1},    {6, 8, 7, 4, 1, 10, 12, 1},
+    {4, 6, 3, 2, 2, 8, 10, 1},  {3, 8, 5, 4, 2, 8, 12, 2},   {5, 4, 7, 1, 2, 10, 8, 1},
+    {3, 8, 3, 4, 1, 6, 5, 2},   {4, 4, 7, 2, 1, 4, 9, 1},    {3, 5, 5, 1, 1, 3, 11, 1},
     {8, 16, 9, 8, 1, 11, 19, 2}, {7, 16, 11, 8, 2, 12, 18, 2}, {16, 24, 7, 3, 1, 17, 21, 2},
 };
+static const char *const CASE_VARIANT[] = {"auto", "fold",  "split", "fold",  "split", "auto",
+                                           "split", "fold", "auto",  "split", "split", "fold"};
 
+/* The cases of CASES that run variant. */
 static void sweep(const char *variant)
 {
     struct gen_env env = test_env();
+    int n = 0;
     openblas_set_num_threads(1);
     for (int i = 0; i < (int)(sizeof CASES / sizeof CASES[0]); i++)
-        check_case(&env, variant, &CASES[i], 500 + (uint64_t)i);
+        if (strcmp(CASE_VARIANT[i], variant) == 0) {
+            check_case(&env, variant, &CASES[i], 500 + (uint64_t)i);
+            n++;
+        }
+    cr_expect_geq(n, 3, "%s: %d sweep cases", variant, n);
 }
 
 /* src with every "auto" (the variant's name; the templates hold no other)
@@ -201,9 +220,8 @@ static char *renamed_auto(const char *src, const char *name)
 }
 
 /* auto is fold or split, chosen per shape (gen/acmix.lua fold_pays): its
- * source is, but for its name, the text of the variant it chose, so the
- * fold and split sweeps below run its code on every case (compiling and
- * running it a third time only built each kernel again). */
+ * source is, but for its name, the text of the variant it chose (on every
+ * case of CASES; the sweeps below run each case as one variant). */
 Test(gen_acmix, auto_variant)
 {
     struct gen_env env = test_env();
@@ -232,20 +250,20 @@ Test(gen_acmix, auto_variant)
 
 Test(gen_acmix, fold_variant, .timeout = 120) { sweep("fold"); }
 Test(gen_acmix, split_variant, .timeout = 120) { sweep("split"); }
+Test(gen_acmix, auto_sweep, .timeout = 120) { sweep("auto"); }
 
 /* More projection rows than pixels (3C > HW): the schedule by planes, at
- * batch 2 (projection blocks by pixel tiles), stride 1 and 2, fold and
- * split (auto is one of them: auto_variant); weight_row_blocks below has
- * its batch-1 weight-row split. */
+ * batch 2 (projection blocks by pixel tiles), stride 1 and 2, split (auto
+ * is fold or split: auto_variant; fold by planes at batch 2, stride 1 and
+ * 2, in group_parts, which has split at batch 1 only); weight_row_blocks
+ * below has its batch-1 weight-row split. */
 Test(gen_acmix, planes_variants, .timeout = 120)
 {
     struct gen_env env = test_env();
     openblas_set_num_threads(1);
     const struct acm_case c[] = {{16, 24, 5, 4, 1, 7, 9, 2}, {12, 16, 3, 2, 2, 6, 6, 2}};
-    const char *variants[] = {"fold", "split"};
-    for (int v = 0; v < 2; v++)
-        for (int i = 0; i < 2; i++)
-            check_case(&env, variants[v], &c[i], 960 + (uint64_t)i);
+    for (int i = 0; i < 2; i++)
+        check_case(&env, "split", &c[i], 960 + (uint64_t)i);
 }
 
 /* A YOLOv8n-like layer, scaled down: 32 channels at 24x24 (several
@@ -429,10 +447,10 @@ static void check_calls_in_turn(const struct gen_kernel *k, const struct acm_dat
  * source renders no barrier and the up-stream; then one workspace for
  * calls at 5, 2, 3, 4 and 2 threads in turn (the counts of the call
  * before are left in it: each call must reset them, or a wait passes on
- * the last call's count), fold (every thread waits for the other threads'
- * rows of the folded weights) and split, batch 2 (counts across images),
- * stride 1 and 2, TILE_ROWS 3 so the up-stream has several tiles: each
- * output bit for bit the 1-thread one. */
+ * the last call's count), fold at stride 1 (every thread waits for the
+ * other threads' rows of the folded weights) and split at stride 2, batch
+ * 2 (counts across images), TILE_ROWS 3 so the up-stream has several
+ * tiles: each output bit for bit the 1-thread one. */
 Test(gen_acmix, bands_without_barrier, .timeout = 120)
 {
     struct gen_env env = test_env();
@@ -450,18 +468,16 @@ Test(gen_acmix, bands_without_barrier, .timeout = 120)
         cr_assert_not_null(src, "%s", err);
         cr_expect_null(strstr(src, "omp barrier"), "case %d: a barrier in the kernel", i);
         free(src);
-        for (int v = 0; v < 2; v++) {
-            struct acm_data d;
-            struct gen_kernel k;
-            char what[64];
-            acm_setup(&d, &c[i], 1100 + (uint64_t)i, 1.0f);
-            cr_assert_eq(gen_build(&env, &d.a, d.in, variants[v], &k, err, sizeof err), GEN_OK,
-                         "%s", err);
-            snprintf(what, sizeof what, "case %d %s", i, variants[v]);
-            check_calls_in_turn(&k, &d, 1, what);
-            gen_unload(&k);
-            acm_free(&d);
-        }
+        struct acm_data d;
+        struct gen_kernel k;
+        char what[64];
+        acm_setup(&d, &c[i], 1100 + (uint64_t)i, 1.0f);
+        cr_assert_eq(gen_build(&env, &d.a, d.in, variants[i], &k, err, sizeof err), GEN_OK, "%s",
+                     err);
+        snprintf(what, sizeof what, "case %d %s", i, variants[i]);
+        check_calls_in_turn(&k, &d, 1, what);
+        gen_unload(&k);
+        acm_free(&d);
     }
 }
 
@@ -504,9 +520,10 @@ Test(gen_acmix, own_planes, .timeout = 300)
         gen_unload(&k);
         acm_free(&d);
     }
+    /* cases 1 and 0: the kernels built above */
     static const char *const specs[] = {
-        "ACmix in_planes=8 out_planes=64 kernel_att=3 head=1 stride=2 h=44 w=32 batch=2",
-        "ACmix in_planes=8 out_planes=64 kernel_att=3 head=4 h=40 w=32",
+        "ACmix in_planes=8 out_planes=64 kernel_att=3 head=1 stride=2 h=44 w=112",
+        "ACmix in_planes=8 out_planes=64 kernel_att=3 head=4 h=40 w=112 batch=2",
     };
     const char *pvariants[] = {"fold", "split"};
     for (int i = 0; i < 2; i++)
@@ -591,13 +608,15 @@ Test(gen_acmix, auto_splits_at_tie)
  * its max from the logits' registers (acmix_attention.c.in) and computes
  * e^x as 2^t by vscalefps, which must give 0, not a clamp or inf, far
  * below the max.  A max that missed window rows overflows e^x to inf
- * here, where unit inputs (logits a few apart) still pass.  Both rows of
- * a pass, kernel_att 3, 7, 11, head 1, 2, 4, stride 1 and 2. */
+ * here, where unit inputs (logits a few apart) still pass.  Rows of
+ * four-row passes and a pass's short rest, kernel_att 3, 7, 11, head 1,
+ * 2, 4, stride 1 and 2; the shapes (and kernels: one build each) of
+ * four_row_passes' cases 0 and 3 and wide_chunks' WO 8 case. */
 Test(gen_acmix, peaked_softmax, .timeout = 120)
 {
     struct gen_env env = test_env();
     const struct acm_case c[] = {
-        {8, 16, 11, 4, 1, 14, 19, 1}, {8, 8, 3, 1, 1, 9, 12, 2}, {6, 8, 7, 2, 2, 10, 12, 1}};
+        {4, 8, 11, 4, 1, 13, 16, 2}, {8, 8, 3, 1, 1, 9, 8, 2}, {6, 8, 7, 2, 2, 10, 34, 1}};
     for (int i = 0; i < 3; i++)
         check_scaled(&env, "auto", &c[i], 960 + (uint64_t)i, 2, 6.0f);
 }
@@ -621,9 +640,11 @@ Test(gen_acmix, schedule_by_shape)
  * wide_pays): YOLOv8n's WO 80 and 40 (48 columns) and WO 44, not WO 20
  * (32 columns for 24), nor 8.  Then parity where a row is two full 16-column chunks
  * and three quarters of one (WO 44: the last chunk's lanes read the
- * padded planes' next row and the slack), stride 2 with WO 14 (one chunk,
- * 2 lanes idle), and WO 8 (8-column chunks), every variant, 1 and 2
- * threads. */
+ * padded planes' next row and the slack) with fold and split, stride 2
+ * with WO 14 (one chunk, 2 lanes idle) and WO 8 (8-column chunks) with
+ * auto (fold there), 1 and 2 threads: every variant once on 16-column
+ * chunks; the chunks are the attention's, the same code in all three
+ * (each variant at every shape built 9 kernels, now 4). */
 Test(gen_acmix, wide_chunks, .timeout = 120)
 {
     struct gen_env env = test_env();
@@ -635,12 +656,11 @@ Test(gen_acmix, wide_chunks, .timeout = 120)
                           "#define ACM_WIDE 0", "#define ACM_WIDE 0"};
     for (int i = 0; i < 5; i++)
         expect_rendered(&env, &shapes[i], "auto", &want[i], 1, i);
-    const struct acm_case c[] = {
-        {16, 32, 7, 4, 1, 12, 44, 2}, {8, 16, 5, 2, 2, 10, 28, 1}, {8, 8, 3, 1, 1, 9, 8, 2}};
-    const char *variants[] = {"auto", "fold", "split"};
-    for (int v = 0; v < 3; v++)
-        for (int i = 0; i < 3; i++)
-            check_case(&env, variants[v], &c[i], 990 + (uint64_t)i);
+    const struct acm_case c[] = {{16, 32, 7, 4, 1, 12, 44, 2}, {16, 32, 7, 4, 1, 12, 44, 2},
+                                 {8, 16, 5, 2, 2, 10, 28, 1}, {8, 8, 3, 1, 1, 9, 8, 2}};
+    const char *variants[] = {"fold", "split", "auto", "auto"};
+    for (int i = 0; i < 4; i++)
+        check_case(&env, variants[i], &c[i], 990 + (uint64_t)i);
 }
 
 /* The same kernels built for an AVX2-only CPU (ABLATE_GEN_MARCH): 16
@@ -704,11 +724,12 @@ Test(gen_acmix, group_parts, .timeout = 180)
                                        "project_and_conv_part(x, w, wg"};
     for (int i = 0; i < 5; i++)
         check_rendered_case(&env, variants[i], &c[i], 1600 + (uint64_t)i, want, 3, i);
+    /* cases 1 and 2: the kernels built above */
     static const char *const specs[] = {
-        "ACmix in_planes=16 out_planes=32 kernel_att=7 head=2 h=8 w=10 batch=2",
-        "ACmix in_planes=8 out_planes=64 kernel_att=3 head=4 stride=2 h=8 w=12",
+        "ACmix in_planes=16 out_planes=32 kernel_att=7 head=2 h=8 w=10",
+        "ACmix in_planes=8 out_planes=64 kernel_att=3 head=4 stride=2 h=8 w=12 batch=2",
     };
-    const char *pvariants[] = {"fold", "split"};
+    const char *pvariants[] = {"split", "fold"};
     for (int i = 0; i < 2; i++)
         gen_check_prepared_case(specs[i], 1650 + (uint64_t)i, pvariants[i], 1);
 }
