@@ -448,14 +448,16 @@ static void check_calls_in_turn(const struct gen_kernel *k, const struct acm_dat
  * calls at 5, 2, 3, 4 and 2 threads in turn (the counts of the call
  * before are left in it: each call must reset them, or a wait passes on
  * the last call's count), fold at stride 1 (every thread waits for the
- * other threads' rows of the folded weights) and split at stride 2, batch
- * 2 (counts across images), TILE_ROWS 3 so the up-stream has several
- * tiles: each output bit for bit the 1-thread one. */
+ * other threads' rows of the folded weights) and split at stride 2 with
+ * batch 2 (counts across images), TILE_ROWS 3 so the up-stream has
+ * several tiles (tiles_in_band's shapes and kernels): each output bit for
+ * bit the 1-thread one. */
 Test(gen_acmix, bands_without_barrier, .timeout = 120)
 {
     struct gen_env env = test_env();
     openblas_set_num_threads(1);
-    const struct acm_case c[] = {{8, 256, 9, 4, 1, 20, 64, 2}, {8, 256, 5, 2, 2, 18, 64, 2}};
+    /* tiles_in_band's cases: the kernels built there */
+    const struct acm_case c[] = {{8, 256, 7, 4, 1, 16, 64, 1}, {8, 256, 5, 8, 2, 16, 64, 2}};
     const char *variants[] = {"fold", "split"};
     char err[ERR_MAX];
     for (int i = 0; i < 2; i++) {
