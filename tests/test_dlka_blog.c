@@ -51,14 +51,15 @@ Test(dlka_blog, claim_from_both_ends, .timeout = 60)
 static void check(const char *spec, uint64_t seed) { gen_check_variant(spec, seed, "fused", 1e-3); }
 
 /* Generated C3_DCNv3_DLKA blog kernels through abl_dlka_blog against the
- * scalar reference at 1 and 2 threads: several tiles of rows a layer (an
- * odd count: the two ends meet inside an image), batch 2 (the ends in
- * different images), one tile, and the prepared path (the same bits as
- * forward at 1 and 2 threads). */
-Test(dlka_blog, c3_kernels, .timeout = 180)
+ * scalar reference at 1 and 2 threads: 8 tiles of 8 rows a layer (64 x 64,
+ * c_ 16: the claims, ABL_BLOG_CLAIM_MIN_JOBS), batch 2 of 5 tiles of 7
+ * rows each (10 jobs: the two ends start in different images), a map of
+ * fewer tiles (the static schedule), and the prepared path on the claims
+ * (the same bits as forward at 1 and 2 threads). */
+Test(dlka_blog, c3_kernels, .timeout = 240)
 {
-    check("C3_DCNv3_DLKA c1=16 c2=32 h=37 w=21", 91);
-    check("C3_DCNv3_DLKA c1=8 c2=16 h=23 w=9 batch=2", 92);
-    check("C3_DCNv3_DLKA c1=8 c2=8 h=3 w=4", 93);
-    gen_check_prepared_case("C3_DCNv3_DLKA c1=16 c2=32 h=29 w=17 batch=2", 94, "fused", 1);
+    check("C3_DCNv3_DLKA c1=16 c2=32 h=64 w=64", 91);
+    check("C3_DCNv3_DLKA c1=8 c2=32 h=33 w=64 batch=2", 92);
+    check("C3_DCNv3_DLKA c1=8 c2=8 h=9 w=7", 93);
+    gen_check_prepared_case("C3_DCNv3_DLKA c1=16 c2=32 h=33 w=64 batch=2", 94, "fused", 1);
 }

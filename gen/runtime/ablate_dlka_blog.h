@@ -15,8 +15,8 @@
  * thread 1 from the last) until they meet, so the slower thread takes
  * fewer tiles and neither waits more than about one tile.  Every tile is
  * computed as before (each pixel's output depends on the tile's own rows
- * and the shared xp only): the same bits.  Other thread counts keep the
- * static schedule.
+ * and the shared xp only): the same bits.  Other thread counts, and layers
+ * of fewer than ABL_BLOG_CLAIM_MIN_JOBS tiles, keep the static schedule.
  *
  * A specialised copy of abl_dcn_layer / abl_dlka_dcnv3 rather than a
  * change to them: that header is the dcnv3_lka variant's too (another
@@ -28,6 +28,15 @@
 #include <omp.h>
 
 #include "ablate_dlka_dcnv3.h"
+
+/* Least phase-B jobs (tiles of rows, all images) for the claims: a tile
+ * that the other thread takes reads its rows' u / a0, xp and the tail's
+ * inputs from the first owner's L2 (phase A and the head split the rows
+ * statically), so a stolen tile must be a small share.  L20 and L13 have
+ * 8 tiles of 5 rows; L23 (20 x 20, c_ 128) has 4, where one stolen tile is a
+ * quarter of the work and the claims measured 2-3 % slower at 2 threads
+ * (docs/modules/perf_deform.md, ninth Intel pass). */
+enum { ABL_BLOG_CLAIM_MIN_JOBS = 8 };
 
 /* Shared floats of the claim counter (one int, a vector's room so that it
  * shares no line with the fold before it); gen/dlka.lua counts the same. */
@@ -83,7 +92,7 @@ ABL_DCN_SPECIALISE void abl_blog_layer(struct abl_dcn_geom d, const float *const
         const int b = job / ntr;
         abl_dcn_phase_a(d, src + b * img, xp + b * hw * d.c, priv, pk, job % ntr * d.tr);
     }
-    if (nth == 2) {
+    if (nth == 2 && jobs >= ABL_BLOG_CLAIM_MIN_JOBS) {
         int mine = 0;
         for (int job; (job = abl_blog_claim(claimed, jobs, me, &mine)) >= 0;)
             abl_blog_phase_b_job(d, wp, src, dst, xp, priv, pk, ft, job);
