@@ -116,9 +116,6 @@ M.dcn_rows = dcn_rows -- tests/test_dlka_gen.c
 -- The DCNv3 layers of a variant: kernel, dilation (pad = dil (k - 1) / 2).
 local DCN_LAYERS = { blog = { { 3, 1 }, { 3, 1 } }, dcnv3_lka = { { 5, 1 }, { 7, 3 } } }
 local GROUP = 4 -- DCNv3_pytorch's default, which the seed keeps
--- ablate_dlka_blog.h's ABL_BLOG_CLAIM_FLOATS: the shared room of blog's
--- phase-B claim counter.
-local BLOG_CLAIM_FLOATS = 16
 
 -- Private floats of phase A's channels-last depthwise conv, as
 -- abl_dlka_dw_cl / abl_dlka_dw_cl_floats (ablate_dlka_dcnv3.h): kernels of
@@ -209,13 +206,6 @@ function M.attention(variant, n, c, h, w, gen_variant)
     A.PREP = A.PREP + packed + taps -- abl_dlka_dcnv3_prep_floats
   end
   A.EXTRA_SHARED = A.EXTRA_SHARED + fold
-  -- blog in C3_DCNv3_DLKA: phase B's tiles claimed from both ends at 2
-  -- threads (runtime/ablate_dlka_blog.h, ABL_BLOG_CLAIM_FLOATS: one
-  -- shared counter after the fold)
-  if variant == "blog" then
-    A.CLAIM = true
-    A.EXTRA_SHARED = A.EXTRA_SHARED + BLOG_CLAIM_FLOATS
-  end
   return A
 end
 
