@@ -370,7 +370,7 @@ Test(gen_dlka, dcnv3_lka_gc8_sampler, .timeout = 120)
         "        abl_dcn_core(xp, 32, h, w, g, p, idx, wt, 0, keep, ref);\n"
         "        abl_dlka_gc8_repack(gpv, idx, wt, w4, i8);\n"
         "        for (int gi = 0; gi < g; gi++)\n"
-        "            abl_dlka_core8(xg + gi * hw * 8, p, gi * p, w, w4, i8, got + 8 * gi);\n"
+        "            abl_dlka_core8(xg + gi * hw * 8, p, gi * p, w, w4, i8, 1.0f, got + 8 * gi);\n"
         "        for (int i = 0; i < 32; i++)\n"
         "            bad |= !(fabsf(ref[i] - got[i]) <= 1e-5f * (1.0f + fabsf(ref[i])));\n"
         "    }\n"
@@ -464,4 +464,117 @@ Test(gen_dlka, dcnv3_lka_gc8_plan, .timeout = 120)
     cr_assert_eq(run_header_checker(src), 0, "abl_dlka_gc8_plan: not abl_dcn_corners' plan repacked");
     check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=24 w=30", 107);
     check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=5 w=40 batch=2", 108);
+}
+
+/* dcnv3_lka's mask softmax folded into the gc8 plan
+ * (abl_dlka_gc8_plan_sm: e^x of each logit by abl_dlka_exp16, no max, no
+ * transposes; each group's 1 / sum applied to its summed channels by
+ * abl_dlka_core8): abl_dlka_exp16 within 4 ulp of e^x over [-87, 88]
+ * (2.28 measured); abl_dcn_sample on the path against abl_dcn_softmax +
+ * abl_dcn_corners + abl_dcn_core for every pixel of 9 x 11 (5 x 5) and 12
+ * x 10, 30 x 33 (7 x 7 dilation 3) maps, offsets to 4 pixels past the
+ * border, within 2e-6 of 1 + |ref| (1.1e-7 measured), every 7th pixel
+ * with a group out of range (one logit at 75, or all below -84: the
+ * fallback to abl_dcn_softmax, counted); then generated kernels on the
+ * path (odd tiles, batch 2) against the scalar reference.  Fails on main
+ * (no such functions). */
+Test(gen_dlka, dcnv3_lka_gc8_softmax, .timeout = 120)
+{
+    static const char src[] =
+        "#include <math.h>\n"
+        "#include <stdio.h>\n"
+        "#include <stdlib.h>\n"
+        "#include <string.h>\n"
+        "#include \"ablate_dlka_dcnv3.h\"\n"
+        "static unsigned s = 9u;\n"
+        "static float rnd(void) { return (float)((s = s * 1103515245u + 12345u) >> 8) / 16777216.0f; }\n"
+        "#if ABL_DLKA_GC8_OK\n"
+        "/* abl_dlka_exp16 over [-87, 88]: the largest error in ulps of the float\n"
+        " * nearest e^x (double exp) */\n"
+        "static double exp_ulps(void) {\n"
+        "    double worst = 0;\n"
+        "    for (float x0 = -87.0f; x0 < 88.0f; x0 += 0.0625f) {\n"
+        "        float xs[16], ys[16];\n"
+        "        for (int i = 0; i < 16; i++) xs[i] = x0 + (float)i * (0.0625f / 16.0f) * (1.0f + rnd() * 1e-3f);\n"
+        "        _mm512_storeu_ps(ys, abl_dlka_exp16(_mm512_loadu_ps(xs)));\n"
+        "        for (int i = 0; i < 16; i++) {\n"
+        "            const double r = exp((double)xs[i]), u = nextafterf((float)r, INFINITY) - (float)r;\n"
+        "            const double e = fabs(ys[i] - r) / u;\n"
+        "            if (e > worst) worst = e;\n"
+        "        }\n"
+        "    }\n"
+        "    return worst;\n"
+        "}\n"
+        "/* abl_dcn_sample on the gc8 path (the plan takes the softmax) against\n"
+        " * abl_dcn_softmax + abl_dcn_corners + abl_dcn_core on every pixel of an\n"
+        " * h x w map in one tile; every 7th pixel has a group whose logits are\n"
+        " * past the range (the fallback); returns the largest error relative to\n"
+        " * 1 + |ref|, and counts the fallbacks in *fb */\n"
+        "static double sample(int h, int w, int k, int dil, float spread, int *fb) {\n"
+        "    const struct abl_dcn_geom d = {1, 32, h, w, k, dil, 4, h, 0};\n"
+        "    const int g = 4, p = k * k, gp = g * p, nom = 3 * gp, hw = h * w, gpv = abl_dcn_gpv(gp);\n"
+        "    const ptrdiff_t privf = abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_tile_floats(d);\n"
+        "    float *priv = calloc(privf, sizeof(float)), *om = malloc(sizeof(float) * (hw * nom + ABL_DCN_OM_SLACK));\n"
+        "    float *om0 = malloc(sizeof(float) * (hw * nom + ABL_DCN_OM_SLACK));\n"
+        "    float *xp = malloc(sizeof(float) * hw * 32), *xg = malloc(sizeof(float) * hw * 32);\n"
+        "    float *gx = malloc(sizeof(float) * gpv), *gy = malloc(sizeof(float) * gpv);\n"
+        "    float *wt = malloc(sizeof(float) * 4 * gpv), *mrow = malloc(sizeof(float) * (nom + ABL_DCN_OM_SLACK));\n"
+        "    int32_t *idx = malloc(sizeof(int32_t) * gpv), *keep = malloc(sizeof(int32_t) * gpv);\n"
+        "    for (int i = 0; i < hw * 32; i++) xp[i] = rnd() - 0.5f;\n"
+        "    abl_dlka_gc8_scatter(xp, g, hw, hw, 0, xg);\n"
+        "    for (int t = 0; t < hw; t++) {\n"
+        "        float *o = om0 + (ptrdiff_t)t * nom;\n"
+        "        for (int q = 0; q < 2 * gp; q++) o[q] = 8.0f * rnd() - 4.0f;\n"
+        "        for (int q = 0; q < gp; q++) o[2 * gp + q] = spread * (2.0f * rnd() - 1.0f);\n"
+        "        if (t % 7 == 3) { /* group t % 4: one logit past +69, or all below -69 */\n"
+        "            float *m = o + 2 * gp + (t % 4) * p;\n"
+        "            if (t % 2) m[t % p] = 75.0f;\n"
+        "            else for (int q = 0; q < p; q++) m[q] -= 90.0f;\n"
+        "        }\n"
+        "    }\n"
+        "    for (int i = hw * nom; i < hw * nom + ABL_DCN_OM_SLACK; i++) om0[i] = 0.0f;\n"
+        "    memcpy(om, om0, sizeof(float) * (hw * nom + ABL_DCN_OM_SLACK));\n"
+        "    *fb = 0;\n"
+        "    abl_dcn_grid(d, gx, gy);\n"
+        "    {\n"
+        "        float w4[4 * 256], inv[8];\n"
+        "        int32_t i8[256];\n"
+        "        for (int t = 0; t < hw; t++)\n"
+        "            *fb += !abl_dlka_gc8_plan_sm(g, p, h, w, gx, gy, om0 + (ptrdiff_t)t * nom, t / w, t % w, w4, i8, inv);\n"
+        "    }\n"
+        "    const float *core = abl_dcn_sample(d, xg, om, priv, 0, hw);\n"
+        "    double worst = 0;\n"
+        "    for (int t = 0; t < hw; t++) {\n"
+        "        float ref[32];\n"
+        "        memcpy(mrow, om0 + (ptrdiff_t)t * nom, sizeof(float) * (nom + (t == hw - 1 ? ABL_DCN_OM_SLACK : 0)));\n"
+        "        abl_dcn_softmax(mrow + 2 * gp, g, p);\n"
+        "        abl_dcn_corners(gp, h, w, 1.0f, gx, gy, mrow, 1, t / w, t % w, idx, wt, 0, keep);\n"
+        "        abl_dcn_core(xp, 32, h, w, g, p, idx, wt, 0, keep, ref);\n"
+        "        for (int i = 0; i < 32; i++) {\n"
+        "            const double e = fabs((double)core[t * 32 + i] - ref[i]) / (1.0 + fabs(ref[i]));\n"
+        "            if (!(e <= worst)) worst = e; /* NaN sticks */\n"
+        "        }\n"
+        "    }\n"
+        "    free(priv), free(om), free(om0), free(xp), free(xg), free(gx), free(gy), free(wt), free(mrow);\n"
+        "    free(idx), free(keep);\n"
+        "    return worst;\n"
+        "}\n"
+        "#endif\n"
+        "int main(void) {\n"
+        "#if ABL_DLKA_GC8_OK\n"
+        "    const double ulps = exp_ulps();\n"
+        "    int fb0, fb1, fb2;\n"
+        "    const double e0 = sample(9, 11, 5, 1, 6.0f, &fb0), e1 = sample(12, 10, 7, 3, 6.0f, &fb1);\n"
+        "    const double e2 = sample(30, 33, 7, 3, 60.0f, &fb2);\n"
+        "    printf(\"exp16 %.2f ulp; sample 5x5 %.3g (%d fallbacks), 7x7 d3 %.3g (%d), wide logits %.3g (%d)\\n\",\n"
+        "           ulps, e0, fb0, e1, fb1, e2, fb2);\n"
+        "    return !(ulps <= 4.0 && e0 <= 2e-6 && e1 <= 2e-6 && e2 <= 2e-6 && fb0 == 99 / 7 + (99 % 7 > 3) && fb1 > 0);\n"
+        "#else\n"
+        "    printf(\"gc8 path off\\n\");\n"
+        "    return 0;\n"
+        "#endif\n"
+        "}\n";
+    cr_assert_eq(run_header_checker(src), 0, "abl_dlka_gc8_plan_sm: softmax, bound or fallback");
+    check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=17 w=19 batch=2", 109);
+    check("C3_DCNv3_DLKA c1=16 c2=64 variant=dcnv3_lka h=13 w=21", 110);
 }

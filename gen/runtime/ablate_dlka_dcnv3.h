@@ -452,6 +452,38 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_scatter(const float *restrict src, int g, i
     }
 }
 
+/* The mask's softmax in the gc8 plan (abl_dlka_gc8_plan_sm).  Before,
+ * abl_dcn_softmax_rows took each tile's logits through 16 x 16 register
+ * transposes into [q][16] blocks (pixels in lanes), ran the max, the
+ * exponentials and the normalisation as three passes over them and
+ * transposed them back: per 16 logits 8 port-5 shuffles, 5 loads and 4
+ * stores besides the exponential's 9 ops; at L17 (both layers' 1.9 M
+ * logits) 0.84 ms of a 12.7 ms block (docs/modules/perf_deform.md, eighth
+ * Intel pass).  The max is there only to keep e^x finite, and a group's
+ * normalisation is one factor on all its points: so here the plan, which
+ * loads each point's mask with the points in lanes anyway, takes e^x of
+ * the logit in its place (no max, no transposes, no passes over the
+ * tile), and the group's 1 / sum scales the group's 8 summed channels
+ * (abl_dlka_core8) instead of its g p masks.  A pixel whose group sum is
+ * out of range (a logit past about +-69, where e^x or 1 / sum would leave
+ * the normal floats) takes abl_dcn_softmax and the plain plan.  Not the
+ * same bits (e^x against e^(x - max), the factor applied after the
+ * sum); the error bound is tests/test_dlka_gen.c's
+ * (gen_dlka/dcnv3_lka_gc8_softmax). */
+enum { ABL_DLKA_SM_GPMAX = 240 }; /* the scratch row of e^x (g p floats) */
+
+/* e^x on 16 lanes: t = x log2(e) as a float pair t + lo (the product's
+ * rounding and log2(e)'s own, as abl_sigmoid16), 2^t = abl_exp2_frac16
+ * of frac(t) + lo scaled by 2^floor(t) (vscalefps: +inf and 0 past the
+ * float range, NaN kept). */
+static inline __m512 abl_dlka_exp16(__m512 x)
+{
+    const __m512 log2e = _mm512_set1_ps(1.44269504088896341f);
+    const __m512 t = _mm512_mul_ps(x, log2e);
+    const __m512 lo = _mm512_fmadd_ps(x, _mm512_set1_ps(1.925963e-8f), _mm512_fmsub_ps(x, log2e, t));
+    return _mm512_scalef_ps(abl_exp2_frac16(_mm512_add_ps(abl_frac16(t), lo)), t);
+}
+
 /* 16 points' corner weights (a, b, c, e: top-left, top-right, bottom-left,
  * bottom-right) and block indices id as w4[4 q + corner] and i8[q] = 8
  * id[q] (the float offset of the point's block in a group plane), at
@@ -539,10 +571,11 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_border16(int h, int w, __m512 xs, __m512 ys
  * the two steps.  Every block has 16 lanes (the last one's padding
  * points, read from the om slack, are planned but never summed; only the
  * points below gp decide the path). */
-ABL_DCN_SPECIALISE void abl_dlka_gc8_plan(int gp, int h, int w, const float *restrict grid_x,
-                                          const float *restrict grid_y, const float *restrict om,
-                                          int ph, int pw, float *restrict w4,
-                                          int32_t *restrict i8)
+ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_m(int gp, int h, int w, const float *restrict grid_x,
+                                            const float *restrict grid_y, const float *restrict om,
+                                            int ph, int pw, float *restrict w4,
+                                            int32_t *restrict i8, const int sm,
+                                            float *restrict ebuf)
 {
     const int gpv = abl_dcn_gpv(gp);
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -564,7 +597,11 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_plan(int gp, int h, int w, const float *res
         in = _mm512_mask_cmp_ps_mask(in, xs, xl, _CMP_LT_OQ);
         in = _mm512_mask_cmp_ps_mask(in, ys, zero, _CMP_GE_OQ);
         in = _mm512_mask_cmp_ps_mask(in, ys, yl, _CMP_LT_OQ);
-        const __m512 mq = _mm512_loadu_ps(om + 2 * gp + q0);
+        __m512 mq = _mm512_loadu_ps(om + 2 * gp + q0);
+        if (sm) { /* the mask's logits: e^x, kept for the group sums */
+            mq = abl_dlka_exp16(mq);
+            _mm512_storeu_ps(ebuf + q0, mq);
+        }
         if (in != real) { /* a point near or past the border */
             abl_dlka_gc8_border16(h, w, xs, ys, mq, w4 + 4 * q0, i8 + q0);
             continue;
@@ -586,6 +623,56 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_plan(int gp, int h, int w, const float *res
     }
 }
 
+/* The plan of abl_dcn_corners and abl_dlka_gc8_repack in one pass (om's
+ * masks already normalised): abl_dlka_gc8_plan_m without the softmax. */
+ABL_DCN_SPECIALISE void abl_dlka_gc8_plan(int gp, int h, int w, const float *restrict grid_x,
+                                          const float *restrict grid_y, const float *restrict om,
+                                          int ph, int pw, float *restrict w4,
+                                          int32_t *restrict i8)
+{
+    abl_dlka_gc8_plan_m(gp, h, w, grid_x, grid_y, om, ph, pw, w4, i8, 0, NULL);
+}
+
+/* 1 where the gc8 plan takes the mask's softmax (abl_dlka_gc8_plan_sm):
+ * the pixel's g p exponentials in its scratch row.  The layers that
+ * sample by abl_dcn_corners / abl_dcn_core (dcnv3_lka at L13, L20, L23)
+ * keep abl_dcn_softmax_rows (the same e^x per pixel there, the groups'
+ * channels scaled after abl_dcn_core, measured level at L20:
+ * docs/modules/perf_deform.md, ninth Intel pass). */
+ABL_DCN_SPECIALISE int abl_dlka_gc8_sm(struct abl_dcn_geom d)
+{
+    return abl_dlka_gc8(d) && abl_dcn_gp(d) <= ABL_DLKA_SM_GPMAX;
+}
+
+/* The plan with the mask's softmax folded in (om's mask part: logits):
+ * each point's mask is e^x (abl_dlka_exp16) where it was softmax(x), and
+ * inv[gi] = 1 / (group gi's sum of them), which abl_dlka_core8 applies
+ * to the group's sum of the samples.  Returns 0, leaving w4, i8, inv
+ * unusable, where a group's sum is outside [2^-100, 2^100] (a logit past
+ * about +-69, or a NaN): the caller then normalises the logits itself
+ * (abl_dcn_softmax) and plans with abl_dlka_gc8_plan. */
+ABL_DCN_SPECIALISE int abl_dlka_gc8_plan_sm(int g, int p, int h, int w, const float *restrict grid_x,
+                                            const float *restrict grid_y, const float *restrict om,
+                                            int ph, int pw, float *restrict w4,
+                                            int32_t *restrict i8, float *restrict inv)
+{
+    float ebuf[ABL_DLKA_SM_GPMAX + 16];
+    abl_dlka_gc8_plan_m(g * p, h, w, grid_x, grid_y, om, ph, pw, w4, i8, 1, ebuf);
+    int ok = 1;
+    for (int gi = 0; gi < g; gi++) {
+        const float *e = ebuf + gi * p;
+        __m512 s = _mm512_setzero_ps();
+        for (int j = 0; j < p; j += 16) {
+            const __mmask16 mk = p - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (p - j)) - 1u);
+            s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(mk, e + j));
+        }
+        const float sum = _mm512_reduce_add_ps(s);
+        ok &= sum >= 0x1p-100f && sum <= 0x1p100f; /* false for a NaN */
+        inv[gi] = 1.0f / sum;
+    }
+    return ok;
+}
+
 /* One point q of group plane pl into the chains a (top pair), b (bottom). */
 #define ABL_DLKA_GC8_POINT(q, a, b)                                                                \
     do {                                                                                           \
@@ -603,7 +690,7 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_plan(int gp, int h, int w, const float *res
  * right corners' halves added. */
 ABL_DCN_SPECIALISE void abl_dlka_core8(const float *restrict pl, int p, int q0, int w,
                                        const float *restrict w4, const int32_t *restrict i8,
-                                       float *restrict core)
+                                       float scale, float *restrict core)
 {
     const __m512i e01 = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
     const __m512i e23 = _mm512_setr_epi32(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
@@ -622,7 +709,8 @@ ABL_DCN_SPECIALISE void abl_dlka_core8(const float *restrict pl, int p, int q0, 
     const __m512 sum = _mm512_add_ps(
         _mm512_add_ps(_mm512_add_ps(acc[0][0], acc[0][1]), _mm512_add_ps(acc[1][0], acc[1][1])),
         _mm512_add_ps(_mm512_add_ps(acc[2][0], acc[2][1]), _mm512_add_ps(acc[3][0], acc[3][1])));
-    _mm256_storeu_ps(core, _mm256_add_ps(_mm512_castps512_ps256(sum), _mm512_extractf32x8_ps(sum, 1)));
+    _mm256_storeu_ps(core, _mm256_mul_ps(_mm256_add_ps(_mm512_castps512_ps256(sum), _mm512_extractf32x8_ps(sum, 1)),
+                                         _mm256_set1_ps(scale)));
 }
 #undef ABL_DLKA_GC8_POINT
 #endif
@@ -673,6 +761,10 @@ ABL_DCN_SPECIALISE float *abl_dcn_offsets_tile(struct abl_dcn_geom d, const floa
     }
     /* offsets into columns [0, 2GP), mask logits into [2GP, 3GP): one product */
     abl_dcn_lin_run(x1, d.c, 1, d.c, k.wom, k.bom, nom, om, nom, np);
+#if ABL_DLKA_GC8_OK
+    if (abl_dlka_gc8_sm(d)) /* the sampler's plan takes the softmax */
+        return om;
+#endif
     abl_dcn_softmax_rows(om + 2 * gp, np, nom, d.g, p);
     return om;
 }
@@ -692,7 +784,7 @@ ABL_DCN_SPECIALISE void abl_dcn_grid(struct abl_dcn_geom d, float *grid_x, float
 /* The sampling of phase B for rows row0 .. of image b: core (channels
  * last, np x c, in this thread's tile) from om, the tile's offsets and
  * mask (abl_dcn_offsets_tile); returns it. */
-ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp, const float *om,
+ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp, float *om,
                                          float *priv, int row0, int np)
 {
     const int gp = abl_dcn_gp(d), gpv = abl_dcn_gpv(gp), nom = 3 * gp, p = d.k * d.k;
@@ -705,11 +797,20 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
         float *w4 = priv + abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_floats(d);
         int32_t *i8 = (int32_t *)(w4 + 4 * gpv);
         const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
+        const int sm = abl_dlka_gc8_sm(d);
+        float inv[ABL_DLKA_SM_GPMAX / 25 + 1];
         for (int t = 0; t < np; t++) {
-            abl_dlka_gc8_plan(gp, d.h, d.w, grid_x, grid_y, om + (ptrdiff_t)t * nom,
-                              row0 + t / d.w, t % d.w, w4, i8);
+            float *omt = om + (ptrdiff_t)t * nom;
+            const int ph = row0 + t / d.w, pw = t % d.w;
+            if (!sm || !abl_dlka_gc8_plan_sm(d.g, p, d.h, d.w, grid_x, grid_y, omt, ph, pw, w4, i8, inv)) {
+                if (sm) /* a sum out of range: the exact softmax of the logits */
+                    abl_dcn_softmax(omt + 2 * gp, d.g, p);
+                abl_dlka_gc8_plan(gp, d.h, d.w, grid_x, grid_y, omt, ph, pw, w4, i8);
+                for (int gi = 0; gi < d.g; gi++)
+                    inv[gi] = 1.0f;
+            }
             for (int gi = 0; gi < d.g; gi++)
-                abl_dlka_core8(xp + gi * hw * 8, p, gi * p, d.w, w4, i8,
+                abl_dlka_core8(xp + gi * hw * 8, p, gi * p, d.w, w4, i8, inv[gi],
                                core + (ptrdiff_t)t * d.c + 8 * gi);
         }
         return core;
@@ -731,7 +832,7 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_b(struct abl_dcn_geom d, const float *cons
 {
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
-    const float *om = abl_dcn_offsets_tile(d, wp, x, priv, pk, row0);
+    float *om = abl_dcn_offsets_tile(d, wp, x, priv, pk, row0);
     const float *core = abl_dcn_sample(d, xp, om, priv, row0, np);
     float *dst = y + p0;
     if (abl_direct_ok(1, 1, d.c)) { /* y[o][t] = outb[o] + sum_c out[o][c] core[t][c] */
@@ -809,7 +910,7 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_b_tail(struct abl_dcn_geom d, const float 
 {
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
-    const float *om = abl_dcn_offsets_tile(d, wp, x, priv, pk, row0);
+    float *om = abl_dcn_offsets_tile(d, wp, x, priv, pk, row0);
     float *core = abl_dcn_sample(d, xp, om, priv, row0, np);
     const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv, pk);
     abl_transpose(core, d.c, k.coret, np, np, d.c);
