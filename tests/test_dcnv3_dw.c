@@ -176,3 +176,59 @@ Test(dcnv3_dw, tile_avx2_same_bits, .timeout = 120)
     cr_assert_eq(run_header_checker_avx2(TILE_CHECKER), 0,
                  "abl_dw_rows_tile differs from abl_dw_row_padded at -march=x86-64-v3 (stdout)");
 }
+
+/* The 3 x 3 rows at -march=native (abl_dw_row's AVX-512 path at k = 3,
+ * abl_dw_row3_vec: each input row's vectors loaded once, the neighbouring
+ * columns made by valignd): for every output row (the top and bottom ones
+ * read rows outside the map) the bits of abl_dw_row_vec, whose masked
+ * loads it replaced, a double-precision zero-padded conv within 1e-5,
+ * and nothing written past the row; widths below one vector, of whole
+ * vectors (16, 32, 80 = 5 x 16) and with a partial last one (17, 20, 40,
+ * 47, 100), maps of 1, 2 and more rows.  Skips without AVX-512. */
+static const char K3_CHECKER[] =
+    "#include <stdio.h>\n"
+    "#include <string.h>\n"
+    "#include <math.h>\n"
+    "#include \"ablate_dcnv3.h\"\n"
+    "static float x[5 * 9 * 100], wt[5 * 9], bias[5], got[5 * 100 + 1], want[5 * 100];\n"
+    "static int check(int c, int h, int w) {\n"
+    "    for (int i = 0; i < c * h * w; i++) x[i] = sinf(0.37f * (float)i) - 0.1f;\n"
+    "    for (int i = 0; i < c * 9; i++) wt[i] = cosf(1.3f * (float)i) * 0.25f;\n"
+    "    for (int i = 0; i < c; i++) bias[i] = 0.05f * (float)i - 0.2f;\n"
+    "    int bad = 0;\n"
+    "    for (int r = 0; r < h; r++) {\n"
+    "        got[c * w] = 42.0f;\n"
+    "        abl_dw_row(x, wt, bias, c, h, w, 3, r, got);\n"
+    "        abl_dw_row_vec(x, wt, bias, c, h, w, 3, r, want);\n"
+    "        bad |= got[c * w] != 42.0f;\n"
+    "        bad |= memcmp(got, want, sizeof(float) * (size_t)(c * w)) != 0;\n"
+    "        for (int ch = 0; ch < c; ch++)\n"
+    "            for (int j = 0; j < w; j++) {\n"
+    "                double ref = bias[ch];\n"
+    "                for (int u = 0; u < 3; u++)\n"
+    "                    for (int v = 0; v < 3; v++) {\n"
+    "                        const int yy = r - 1 + u, xx = j - 1 + v;\n"
+    "                        if (yy >= 0 && yy < h && xx >= 0 && xx < w)\n"
+    "                            ref += (double)wt[ch * 9 + u * 3 + v] * x[(ch * h + yy) * w + xx];\n"
+    "                    }\n"
+    "                bad |= !(fabs(got[ch * w + j] - ref) <= 1e-5 * (1.0 + fabs(ref)));\n"
+    "            }\n"
+    "        if (bad) { printf(\"k3 c %d h %d w %d row %d differs\\n\", c, h, w, r); return 1; }\n"
+    "    }\n"
+    "    return 0;\n"
+    "}\n"
+    "int main(void) {\n"
+    "    int bad = check(5, 9, 40) | check(3, 9, 20) | check(4, 5, 80) | check(2, 3, 100);\n"
+    "    bad |= check(5, 1, 3) | check(3, 2, 16) | check(4, 9, 17) | check(3, 4, 32) | check(5, 6, 47);\n"
+    "    bad |= check(1, 9, 1) | check(2, 2, 2);\n"
+    "    return bad;\n"
+    "}\n";
+
+Test(dcnv3_dw, k3_native_same_bits, .timeout = 120)
+{
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx512f"))
+        cr_skip_test("no AVX-512 on this CPU");
+    cr_assert_eq(run_header_checker(K3_CHECKER), 0,
+                 "abl_dw_row at k 3 differs from abl_dw_row_vec or the reference at -march=native (stdout)");
+}

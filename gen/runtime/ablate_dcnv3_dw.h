@@ -1,7 +1,8 @@
 /* gen/runtime/ablate_dcnv3_dw.h — DCNv3 phase A's depthwise k x k conv
  * (zero padding) of one output row, all channels, planar [c][w]:
  * abl_dw_row picks the path (padded rows, four channels at a time, for
- * k >= 5 on narrow maps; 16-column vectors with masked borders on AVX-512;
+ * k >= 5 on narrow maps; on AVX-512 at k = 3 each row's vectors loaded
+ * once and shifted in registers, else 16-column vectors with masked borders;
  * a vector loop with scalar borders otherwise).  Split out of
  * ablate_dcnv3.h, which includes this.
  */
@@ -117,6 +118,64 @@ ABL_DCN_SPECIALISE void abl_dw_row_vec(const float *restrict x, const float *res
                         acc = _mm512_fmadd_ps(tw[u * k + v],
                                               _mm512_maskz_loadu_ps(m, rows[u] + j0 + v - pd), acc);
                 }
+                _mm512_mask_storeu_ps(o + j0, abl_dw_cols_mask(j0, w), acc);
+            }
+        }
+    }
+}
+
+/* abl_dw_row_vec at k = 3, the same bits: each input row's 16-column
+ * vectors loaded once (a sliding window of three), the columns one left
+ * and one right of them made in registers by valignd (zeros past either
+ * end of the row), then abl_dw_row_vec's multiply-adds in its order
+ * (interior vectors the taps row-major, border vectors column by column).
+ * abl_dw_row_vec loaded every tap's columns from memory, 9 loads a vector
+ * of which 6 start off a 16-column boundary (split over two cache lines
+ * on most rows: 40 columns are 160 bytes) and the border vectors masked:
+ * 38 us for the 40 rows of a 64-channel 40 x 40 map hot in the caches,
+ * 27 us this way; 154 / 90 us at 80 x 80, 28 / 20 at 20 x 20 with 128
+ * channels (perf_deform.md, ninth Intel pass). */
+ABL_DCN_SPECIALISE void abl_dw_row3_vec(const float *restrict x, const float *restrict wt,
+                                        const float *restrict bias, int c, int h, int w, int r,
+                                        float *restrict out)
+{
+    enum { K = 3 };
+    const int nv = (w + 15) / 16;
+    for (int ch = 0; ch < c; ch++) {
+        float taps[K * K];
+        const float *rows[K];
+        abl_dw_channel(x, wt, ch, h, w, K, r, rows, taps);
+        const __m512 b = _mm512_set1_ps(bias[ch]);
+        float *o = out + (ptrdiff_t)ch * w;
+        __m512i prev[K], cur[K]; /* row u's vectors jv - 1 and jv */
+        for (int u = 0; u < K; u++) {
+            prev[u] = _mm512_setzero_si512();
+            cur[u] = _mm512_castps_si512(_mm512_maskz_loadu_ps(abl_dw_cols_mask(0, w), rows[u]));
+        }
+        for (int jv = 0; jv < nv; jv++) {
+            const int j0 = 16 * jv;
+            __m512 s[K][K]; /* row u, columns j0 - 1 + v .. j0 + 14 + v */
+            for (int u = 0; u < K; u++) {
+                const __m512i next =
+                    jv + 1 < nv ? _mm512_castps_si512(_mm512_maskz_loadu_ps(
+                                      abl_dw_cols_mask(j0 + 16, w), rows[u] + j0 + 16))
+                                : _mm512_setzero_si512();
+                s[u][0] = _mm512_castsi512_ps(_mm512_alignr_epi32(cur[u], prev[u], 15));
+                s[u][1] = _mm512_castsi512_ps(cur[u]);
+                s[u][2] = _mm512_castsi512_ps(_mm512_alignr_epi32(next, cur[u], 1));
+                prev[u] = cur[u];
+                cur[u] = next;
+            }
+            __m512 acc = b;
+            if (j0 - 1 >= 0 && j0 + 16 + 1 <= w) {
+                for (int u = 0; u < K; u++)
+                    for (int v = 0; v < K; v++)
+                        acc = _mm512_fmadd_ps(_mm512_set1_ps(taps[u * K + v]), s[u][v], acc);
+                _mm512_storeu_ps(o + j0, acc);
+            } else {
+                for (int v = 0; v < K; v++)
+                    for (int u = 0; u < K; u++)
+                        acc = _mm512_fmadd_ps(_mm512_set1_ps(taps[u * K + v]), s[u][v], acc);
                 _mm512_mask_storeu_ps(o + j0, abl_dw_cols_mask(j0, w), acc);
             }
         }
@@ -426,6 +485,8 @@ ABL_DCN_SPECIALISE void abl_dw_row(const float *restrict x, const float *restric
     if (ABL_DW_PADDED_OK(w, k))
         abl_dw_row_padded(x, wt, bias, c, h, w, k, r, out);
 #ifdef __AVX512F__
+    else if (k == 3)
+        abl_dw_row3_vec(x, wt, bias, c, h, w, r, out);
     else if (k <= ABL_DW_KMAX)
         abl_dw_row_vec(x, wt, bias, c, h, w, k, r, out);
 #endif
