@@ -253,9 +253,21 @@ end
 local function gather16_plan(s)
   s.GATHER16_FR = (s.C % 16 == 0) and 1 or 0
 end
+-- direct: the copy of x into XP's rows in 16 x 16 zmm blocks (STAGE16,
+-- akconv_direct.c.in) where inc and the width are multiples of 16 (then
+-- every row of x starts on a 64-byte line and each zmm load is one line);
+-- the template uses it with full-rate AVX-512 only.  Measured there (Intel
+-- Xeon, same bits; docs/modules/perf_akconv.md, ninth Intel pass): the
+-- copy at L3 32->64 @160² 258 -> 230 us at 1 thread; at width 40 (L7,
+-- L19: rows of 160 bytes, every other one split across lines) L19
+-- num_param 1 took 8-12 % longer, so not there.
+local function stage16_plan(s)
+  s.STAGE16_FR = (s.C % 16 == 0 and s.W % 16 == 0) and 1 or 0
+end
 local function direct_plan(s)
   s.OFFP = round_up(2 * s.N, 8)
   gather16_plan(s)
+  stage16_plan(s)
   pconv_dot_plan(s)
   col_fused_plan(s)
   col_nchw_plan(s)

@@ -291,6 +291,28 @@ Test(gen_akconv, direct_gather16, .timeout = 180)
     check_direct_path(cases, 3, 91, "#define GATHER16_FR 1\n", "gather not 16 channels a vector");
 }
 
+/* The copy of x into XP's rows in 16 x 16 zmm blocks (STAGE16,
+ * akconv_direct.c.in; gen/akconv.lua stage16_plan: inc and the width
+ * multiples of 16, full-rate AVX-512): 16, 32 and 48 channels, widths 16,
+ * 32 and 96 (no 8-column rest) and heights that are not, XP staged whole
+ * (small maps) and into the per-thread ring (96 x 96 at 32 channels: XP
+ * 1.2 MB), batch 2, both grids and strides.  The generated source must
+ * offer it; a width of 40 (rows of x not on 64-byte lines: kept on the
+ * 8 x 8 copy, which is faster there) must not.  On a full-rate machine
+ * the parity check runs the 16 x 16 copy, elsewhere abl_transpose. */
+Test(gen_akconv, direct_stage16, .timeout = 180)
+{
+    const struct akc_case cases[] = {
+        {16, 24, 2, 2, 0, "ij", 13, 16},
+        {32, 16, 3, 1, 1, "xy", 9, 32},
+        {48, 8, 1, 2, 1, "ij", 7, 32},
+        {32, 16, 2, 2, 0, "ij", 96, 96},
+    };
+    check_direct_path(cases, 4, 97, "#define STAGE16_FR 1\n", "x not copied in 16 x 16 blocks");
+    const struct akc_case w40[] = {{32, 16, 2, 2, 0, "ij", 11, 40}};
+    check_direct_path(w40, 1, 101, "#define STAGE16_FR 0\n", "16 x 16 copy at a width of 40");
+}
+
 /* The direct kernel's prepared path (ablate_kernel.h): the packed weights
  * made once by ablate_kernel_prepare and read by every thread; its output
  * must equal ablate_kernel_forward's (each thread packing its own copy)
