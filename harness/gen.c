@@ -62,7 +62,7 @@ int gen_env_init(struct gen_env *env, char *err, size_t errlen)
     }
     const char *cc = getenv("CC");
     snprintf(env->cc, sizeof env->cc, "%s", cc && *cc ? cc : "cc");
-    return 0;
+    return fma_rate_detect(&env->fma, err, errlen);
 }
 
 /* ------------------------------------------------------------- Lua */

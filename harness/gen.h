@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "ablate_kernel.h"
+#include "fma_rate.h"
 #include "ops.h"
 
 #define GEN_VARIANTS_MAX 16
@@ -38,6 +39,7 @@ struct gen_env {
     char root[GEN_PATH_MAX];  /* repository root (contains gen/) */
     char build[GEN_PATH_MAX]; /* build dir, e.g. ROOT/build */
     char cc[64];              /* compiler command, default "cc" */
+    struct fma_rate fma;      /* measured once: kernels get -DABL_AVX512_FULL_RATE */
 };
 
 /* Variants a module's generator offers, in its preferred order. */

@@ -40,6 +40,7 @@ struct toolchain {
     int nlibs;
     char runtime_inc[GEN_PATH_MAX + 16]; /* -IROOT/gen/runtime */
     char march[80];                      /* -march=native, or ABLATE_GEN_MARCH's */
+    char full_rate[32];                  /* -DABL_AVX512_FULL_RATE=0|1 (env->fma) */
 };
 
 /* `pkg-config FLAG openblas`, or fallback when pkg-config cannot say. */
@@ -71,6 +72,13 @@ static int toolchain_init(const struct gen_env *env, struct toolchain *tc, char 
     tc->id[strcspn(tc->id, "\n")] = 0;
     tc->ncflags = pkg_words("--cflags", OPENBLAS_CFLAGS_FALLBACK, tc->cflags_buf,
                             sizeof tc->cflags_buf, tc->cflags);
+    /* the measured zmm FMA rate picks the kernels' 16- or 8-lane paths
+     * (ablate_gen.h); a word of the compile line, so of the cache key */
+    if (env->fma.rate != FMA512_NONE && tc->ncflags < WORDS_MAX) {
+        snprintf(tc->full_rate, sizeof tc->full_rate, "-DABL_AVX512_FULL_RATE=%d",
+                 env->fma.rate == FMA512_FULL);
+        tc->cflags[tc->ncflags++] = tc->full_rate;
+    }
     tc->nlibs = pkg_words("--libs", "-lopenblas", tc->libs_buf, sizeof tc->libs_buf, tc->libs);
     snprintf(tc->runtime_inc, sizeof tc->runtime_inc, "-I%s/gen/runtime", env->root);
     /* ABLATE_GEN_MARCH=x86-64-v3 builds the kernels for an AVX2-only CPU on

@@ -187,6 +187,9 @@ void fingerprint_read(struct fingerprint *fp)
              access("/dev/nvidia0", F_OK) == 0 ? "present, not probed" : "none");
     fp->sched_autogroup = read_sched_autogroup();
     fingerprint_hash(fp);
+    char err[128];
+    if (fma_rate_detect(&fp->fma, err, sizeof err) != 0) /* a bad ABLATE_AVX512_RATE: */
+        fp->fma.rate = FMA512_NONE; /* gen_env_init reports it before any run starts */
 }
 
 /* ------------------------------------------------------------ git */
@@ -235,6 +238,16 @@ static json_t *fingerprint_json(const struct fingerprint *fp)
                           fp->blas_coretype_env, "compiler", fp->compiler, "cuda_device", fp->cuda_device);
     json_t *autogroup = fp->sched_autogroup < 0 ? json_null() : json_integer(fp->sched_autogroup);
     if (o && json_object_set_new(o, "sched_autogroup", autogroup) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    /* "full" / "half": which paths the kernels took (ABL_AVX512_FULL_RATE);
+     * the ratio it was read from, null where ABLATE_AVX512_RATE forced it */
+    json_t *ratio = fp->fma.zmm_over_ymm > 0 ? json_real(fp->fma.zmm_over_ymm) : json_null();
+    if (!o)
+        json_decref(ratio);
+    if (o && (json_object_set_new(o, "avx512_fma_rate", json_string(fma_rate_name(fp->fma.rate))) != 0 ||
+              json_object_set_new(o, "avx512_zmm_over_ymm", ratio) != 0)) {
         json_decref(o);
         return NULL;
     }

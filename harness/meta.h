@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "fma_rate.h"
+
 struct fingerprint {
     char cpu_model[128];
     int cores;               /* online logical CPUs */
@@ -19,6 +21,8 @@ struct fingerprint {
                                 terminal sessions ineffective; -1 unknown.  Not in the id:
                                 a setting, not the machine */
     char id[17];             /* 16 hex digits: hash of the fields above but cuda */
+    struct fma_rate fma;     /* zmm FMA rate the kernels were built for (not in the id: a
+                                verdict measured each run, as the kernels' compile line) */
 };
 
 void fingerprint_read(struct fingerprint *fp);

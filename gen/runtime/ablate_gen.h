@@ -34,16 +34,24 @@
 #include <cblas.h>
 
 /* 1 where the kernel is compiled for AVX-512 at full rate (two 512-bit
- * FMAs a cycle, as on Intel Xeons), 0 elsewhere: Zen 4 splits each zmm
- * FMA in two, and gcc 12 tunes it as znver3 or znver4, so there eight-wide
- * code reaches the same peak with fewer split loads.  A compile-time
- * proxy (kernels are built with -march=native on the CPU that runs them);
- * a newer AMD part tuned under another name would count as full rate. */
-#if defined(__AVX512F__) && !defined(__znver3__) && !defined(__znver4__) &&                        \
-    !defined(__tune_znver3__) && !defined(__tune_znver4__)
+ * FMAs a cycle, as on Intel Xeons and AMD Zen 5 server parts), 0
+ * elsewhere: Zen 4 splits each zmm FMA in two, so there eight-wide code
+ * reaches the same peak with fewer split loads.  The harness measures it
+ * (harness/fma_rate.c: zmm against ymm FMA throughput, once a process) and
+ * passes -DABL_AVX512_FULL_RATE=0 or 1 on every kernel's compile line,
+ * because gcc 12's -march=native names a Zen 5 znver3 and no compile-time
+ * macro tells the two AMD parts apart.  The fallback below, for a kernel
+ * compiled by hand, is the old proxy: any AVX-512 CPU not tuned as Zen 3/4. */
+#if !defined(__AVX512F__) /* an AVX2 build (ABLATE_GEN_MARCH) on an AVX-512 CPU */
+#undef ABL_AVX512_FULL_RATE
+#define ABL_AVX512_FULL_RATE 0
+#elif !defined(ABL_AVX512_FULL_RATE)
+#if !defined(__znver3__) && !defined(__znver4__) && !defined(__tune_znver3__) &&                   \
+    !defined(__tune_znver4__)
 #define ABL_AVX512_FULL_RATE 1
 #else
 #define ABL_AVX512_FULL_RATE 0
+#endif
 #endif
 #ifdef __AVX__
 #include <immintrin.h>
