@@ -590,6 +590,40 @@ Test(gen_acmix, four_row_passes, .timeout = 180)
     }
 }
 
+/* The Zen 4 / Zen 5 build on any AVX-512 CPU: the compiler with
+ * -mtune=znver3 (what -march=native tunes on those AMD parts with gcc 12)
+ * takes the half-rate paths (ablate_gen.h ABL_AVX512_FULL_RATE 0: chunks
+ * of 8 columns, two-row passes) and gcc's AMD heuristics, which leave a
+ * loop-carried sum of products of 256-bit vectors unfused where an
+ * unrolled copy of the same sum is fused.  The template fuses every
+ * multiply-add itself (acmix_gemm.c.in acm_fma), so each output is the
+ * same operations whichever conv block or attention row range the thread
+ * count puts it in.  Against the reference at 1 to 4 threads and bit for
+ * bit the 1-thread output at 2 to 4: four_row_passes' cases 1 (bands of
+ * single conv rows at 3 threads, blocks of 4 at 1) and 4 (stride 2, batch
+ * 2) and own_planes' case 1 (planes of its own).  With gcc's own choice
+ * (before acm_fma) the 2- to 5-thread outputs differed on the 2-vCPU Zen
+ * 5 of 2026-12-06; on an Intel Xeon this build is the only one that takes
+ * these paths.  Only where the kernels build for this CPU's AVX-512. */
+Test(gen_acmix, half_rate_same_bits, .timeout = 180)
+{
+    const char *march = getenv("ABLATE_GEN_MARCH");
+    if (!__builtin_cpu_supports("avx512f") || (march && *march))
+        cr_skip_test("the AVX-512 half-rate paths: an AVX-512 CPU, no ABLATE_GEN_MARCH");
+    struct gen_env env = test_env();
+    const size_t n = strlen(env.cc);
+    cr_assert_lt(snprintf(env.cc + n, sizeof env.cc - n, " -mtune=znver3"), (int)(sizeof env.cc - n),
+                 "CC too long: %s", env.cc);
+    openblas_set_num_threads(1);
+    const struct acm_case c[] = {{5, 8, 5, 1, 1, 6, 17, 1}, {3, 4, 9, 1, 2, 18, 20, 2},
+                                 {8, 64, 3, 1, 2, 44, 112, 1}};
+    const char *variants[] = {"split", "split", "fold"};
+    for (int i = 0; i < 3; i++) {
+        check_threads(&env, variants[i], &c[i], 1800 + (uint64_t)i, 4);
+        expect_same_bits_2_to_4_threads(&env, variants[i], &c[i], 1800 + (uint64_t)i, i);
+    }
+}
+
 /* auto folds fc into dep_conv where that costs strictly fewer
  * multiply-adds (gen/acmix.lua fold_pays: head < 3 + stride^2), and splits
  * at the tie, head 4 at stride 1 and 7 at stride 2: there split's F reads
