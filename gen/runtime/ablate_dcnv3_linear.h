@@ -14,8 +14,8 @@
  * pixel stride C, channel stride 1) or planar (the NCHW module input:
  * pixel stride 1, channel stride H W), since each input value is a
  * broadcast either way; the output is channels last (what the sampler
- * gathers from).  Without AVX-512 the same call runs one sgemm on the
- * packed weights.
+ * gathers from).  Without AVX-512 the same call runs pixel by pixel,
+ * vectors over the output channels, on the packed weights.
  *
  *   abl_dcn_lin_coutv  floats per packed weight row (cout in whole vectors)
  *   abl_dcn_lin_pack   wt[ic][o] and the padded bias from a (cout, cin)
@@ -27,9 +27,6 @@
 #define ABLATE_DCNV3_LINEAR_H
 
 #include <stddef.h>
-#include <string.h>
-
-#include <cblas.h>
 
 #include "ablate_gen.h"
 
@@ -164,15 +161,25 @@ static inline void abl_dcn_lin_run(const float *restrict x, ptrdiff_t ps, ptrdif
             abl_dcn_lin_sweep(x, ps, cs, cin, wo, coutv, bo, yo, ldy, np, 1, m);
     }
 #else
-    /* y = bias, then y += x wt by one sgemm (x transposed when planar) */
-    for (int t = 0; t < np; t++)
-        memcpy(y + t * ldy, bias, sizeof(float) * (size_t)cout);
-    if (cs != 1) /* planar */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, np, cout, cin, 1.0f, x, (int)cs, wt,
-                    coutv, 1.0f, y, (int)ldy);
-    else /* channels last (one pixel: any pixel stride, its cin floats are contiguous) */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, np, cout, cin, 1.0f, x,
-                    (int)(ps > cin ? ps : cin), wt, coutv, 1.0f, y, (int)ldy);
+    /* pixel by pixel, vectors over the output channels: each output its own
+     * chain (the bias, then the input channels in order), whatever the
+     * pixel's place in the tile and the tile's width.  One sgemm over the
+     * tile gave a pixel different bits in tiles of different widths, and a
+     * DCNv3 kernel's tiles move from call to call at 2 threads (its rows
+     * stolen, ablate_dcnv3_split.h; perf_deform.md, Zen 5 section). */
+    for (int t = 0; t < np; t++) {
+        float *restrict yt = y + t * ldy;
+        const float *xt = x + t * ps;
+#pragma omp simd
+        for (int o = 0; o < cout; o++)
+            yt[o] = bias[o];
+        for (int ic = 0; ic < cin; ic++) {
+            const float xv = xt[ic * cs], *restrict wr = wt + ic * coutv;
+#pragma omp simd
+            for (int o = 0; o < cout; o++)
+                yt[o] += xv * wr[o];
+        }
+    }
 #endif
 }
 
