@@ -344,9 +344,9 @@ static void check_split_bits(const char *spec, uint64_t seed, const char *varian
 }
 
 /* Odd W, W not a multiple of 16, batch 2, several tiles an image: output_proj
- * channels last for C % 8 != 0 (C 12: the case that was flaky, fused and
- * unfused; C 20), out_block with out_cl's tail (C 16, 9-pixel rows) and
- * the NHWC output (abl_dcn_lin_run); 30 calls each. */
+ * by abl_dcn_lin_run and a transpose for C % 8 != 0 (C 12: the case that
+ * was flaky, fused and unfused; C 20), out_block with out_tail_cl's tail
+ * (C 16, 9-pixel rows) and the NHWC output; 30 calls each. */
 Test(gen_dcnv3, thread_split_bits, .timeout = 120)
 {
     const char *c12 = "DCNv3 channels=12 group=2 kernel_size=5 pad=2 center_feature_scale=1 batch=2 "
@@ -361,8 +361,9 @@ Test(gen_dcnv3, thread_split_bits, .timeout = 120)
                      1803, "fused", 30);
 }
 
-/* The same in the AVX2 build, where the Linears and the NCHW output_proj
- * run the portable pixel-by-pixel loops (they were one sgemm a tile). */
+/* The same in the AVX2 build, where abl_dcn_lin_run (every Linear and the
+ * NCHW output_proj) runs its generic-vector blocks: it was one sgemm a
+ * tile there, and no 2-thread call gave the 1-thread bits. */
 Test(gen_dcnv3, thread_split_bits_avx2, .timeout = 120)
 {
     gen_check_build_avx2_only();
