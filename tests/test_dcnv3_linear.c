@@ -4,7 +4,8 @@
  * planar input, against a double-precision sum, at output widths that
  * are and are not whole vectors and pixel counts with and without a
  * remainder of the register block.  This file is built without
- * -march=native, so it runs the header's sgemm path; the AVX-512 blocks
+ * -march=native, so it runs the header's generic-vector blocks (what an
+ * AVX2-only CPU gets, 5 pixels x 16 channels); the AVX-512 blocks
  * are what the generated kernels compile (the gen_dcnv3, gen_dlka and
  * goldens suites' DCNv3 and D-LKA cases, which cover channels 8-96, output widths 24 and 108 and
  * the NHWC output). */

@@ -291,3 +291,84 @@ Test(gen_dcnv3, avx2_build, .timeout = 300)
         check_variant(&env, specs[i], 1750 + (uint64_t)i, "unfused");
     }
 }
+
+/* The 2-thread output of `variant` against its 1-thread output, bit for
+ * bit, over `calls` calls (forward, and forward_prepared on every other
+ * call), the output and workspace poisoned before each.  At 2 threads the
+ * rows a tile holds move from call to call (a thread done early steals
+ * single rows from the back of the other's share, ablate_dcnv3_split.h),
+ * at 1 thread tiles are whole chunks: every step must give a pixel the
+ * same bits wherever its tile starts and however wide it is.  On Zen 5
+ * the sgemm output_proj of C % 8 != 0 did not (a different result for
+ * tiles of 9, 18 and 27 pixels), which made gen_dcnv3::prepared flaky. */
+static void check_split_bits(const char *spec, uint64_t seed, const char *variant, int calls)
+{
+    struct gen_env env = gen_check_env();
+    struct gen_case c;
+    struct gen_kernel k;
+    char err[ERR_MAX];
+    openblas_set_num_threads(1);
+    gen_case_setup(&c, spec, seed);
+    cr_assert_eq(gen_build(&env, &c.inst.args, c.inst.in, variant, &k, err, sizeof err), GEN_OK,
+                 "%s: %s", spec, err);
+    const float *const *w = (const float *const *)c.ws.ptr;
+    float *y1 = gen_case_run(&c, &k, 1);
+    const int64_t nws = k.info->workspace_floats * 2;
+    float *y = buf_alloc(c.ny), *ws = buf_alloc(nws);
+    float *prep = k.prepare ? buf_alloc(k.info->prepared_floats) : NULL;
+    cr_assert(y && ws && (prep || !k.prepare));
+    if (prep)
+        k.prepare(w, prep, 2);
+    int differ = 0, first = -1;
+    for (int call = 0; call < calls; call++) {
+        buf_fill_nan(y, c.ny);
+        buf_fill_nan(ws, nws);
+        if (prep && call % 2)
+            k.forward_prepared(w, prep, c.x, y, ws, 2);
+        else
+            k.forward(w, c.x, y, ws, 2);
+        if (memcmp(y, y1, sizeof(float) * (size_t)c.ny) != 0) {
+            differ++;
+            first = first < 0 ? call : first;
+        }
+    }
+    cr_expect_eq(differ, 0, "%s %s: %d of %d calls at 2 threads differ from 1 thread (first: %d; %s)",
+                 spec, variant, differ, calls, first, k.src_path);
+    if (prep)
+        buf_free(prep, k.info->prepared_floats);
+    buf_free(y, c.ny);
+    buf_free(ws, nws);
+    buf_free(y1, c.ny);
+    gen_unload(&k);
+    gen_case_free(&c);
+}
+
+/* Odd W, W not a multiple of 16, batch 2, several tiles an image: output_proj
+ * by abl_dcn_lin_run and a transpose for C % 8 != 0 (C 12: the case that
+ * was flaky, fused and unfused; C 20), out_block with out_tail_cl's tail
+ * (C 16, 9-pixel rows) and the NHWC output; 30 calls each. */
+Test(gen_dcnv3, thread_split_bits, .timeout = 120)
+{
+    const char *c12 = "DCNv3 channels=12 group=2 kernel_size=5 pad=2 center_feature_scale=1 batch=2 "
+                      "h=7 w=9";
+    check_split_bits(c12, 991, "fused", 30);
+    check_split_bits(c12, 991, "unfused", 30);
+    check_split_bits("DCNv3 channels=20 group=5 batch=2 h=9 w=11", 1801, "fused", 30);
+    check_split_bits("DCNv3 channels=16 group=8 kernel_size=5 pad=2 batch=2 h=10 w=9", 1802, "fused",
+                     30);
+    check_split_bits("DCNv3_pytorch channels=32 group=8 kernel_size=5 pad=2 layout=nhwc "
+                     "center_feature_scale=1 batch=2 h=9 w=5",
+                     1803, "fused", 30);
+}
+
+/* The same in the AVX2 build, where abl_dcn_lin_run (every Linear and the
+ * NCHW output_proj) runs its generic-vector blocks: it was one sgemm a
+ * tile there, and no 2-thread call gave the 1-thread bits. */
+Test(gen_dcnv3, thread_split_bits_avx2, .timeout = 120)
+{
+    gen_check_build_avx2_only();
+    check_split_bits("DCNv3 channels=12 group=2 kernel_size=5 pad=2 center_feature_scale=1 batch=2 "
+                     "h=7 w=9",
+                     991, "fused", 30);
+    check_split_bits("DCNv3 channels=32 group=1 batch=2 h=7 w=8", 1804, "fused", 30);
+}

@@ -14,8 +14,8 @@
  * pixel stride C, channel stride 1) or planar (the NCHW module input:
  * pixel stride 1, channel stride H W), since each input value is a
  * broadcast either way; the output is channels last (what the sampler
- * gathers from).  Without AVX-512 the same call runs one sgemm on the
- * packed weights.
+ * gathers from).  Without AVX-512 the same blocks run in 8-float vectors
+ * (gcc's generic vectors), 16 output channels a block.
  *
  *   abl_dcn_lin_coutv  floats per packed weight row (cout in whole vectors)
  *   abl_dcn_lin_pack   wt[ic][o] and the padded bias from a (cout, cin)
@@ -29,13 +29,15 @@
 #include <stddef.h>
 #include <string.h>
 
-#include <cblas.h>
-
 #include "ablate_gen.h"
 
 enum {
     ABL_DCN_LIN_R = 6, /* pixels of a register block */
     ABL_DCN_LIN_V = 4, /* vectors of 16 output channels of a register block */
+    /* pixels of a register block without AVX-512: of 4, 5 and 6 the one
+     * that kept up with the sgemm it replaced in the AVX2 build (Zen 5,
+     * perf_deform.md, Zen 5 section) */
+    ABL_DCN_LIN_R8 = 5,
 };
 
 /* Floats of one packed weight row: cout rounded up to whole vectors. */
@@ -131,6 +133,49 @@ abl_dcn_lin_sweep(const float *x, ptrdiff_t ps, ptrdiff_t cs, int cin, const flo
     for (; t < n; t++)
         abl_dcn_lin_block(x + t * ps, ps, cs, cin, wt, ldw, bias, y + t * ldy, ldy, 1, nv, m);
 }
+#else
+/* 8 floats, unaligned: loads and stores through it are single vector moves
+ * (memcpy into a vector went through the stack in 16-byte halves, and the
+ * 32-byte reload stalled on the store forwarding) */
+typedef float abl_dcn_v8 __attribute__((vector_size(8 * sizeof(float)), aligned(sizeof(float))));
+
+/* abl_dcn_lin_block without AVX-512: r pixels x 16 output channels (two
+ * 8-float vectors: 10 accumulators at r = 5, of AVX2's 16 registers) from
+ * the bias, the input channels in order; the first n (<= 16) of them
+ * stored.  Each output's chain is the same for r = 5 and r = 1. */
+static inline __attribute__((always_inline)) void
+abl_dcn_lin_block8(const float *x, ptrdiff_t ps, ptrdiff_t cs, int cin, const float *wt,
+                   ptrdiff_t ldw, const float *bias, float *y, ptrdiff_t ldy, const int r, int n)
+{
+    abl_dcn_v8 acc[ABL_DCN_LIN_R8][2];
+#pragma GCC unroll 5
+    for (int i = 0; i < r; i++) {
+        acc[i][0] = *(const abl_dcn_v8 *)bias;
+        acc[i][1] = *(const abl_dcn_v8 *)(bias + 8);
+    }
+    for (int ic = 0; ic < cin; ic++) {
+        const abl_dcn_v8 w0 = *(const abl_dcn_v8 *)(wt + ic * ldw);
+        const abl_dcn_v8 w1 = *(const abl_dcn_v8 *)(wt + ic * ldw + 8);
+#pragma GCC unroll 5
+        for (int i = 0; i < r; i++) {
+            const float xv = x[i * ps + ic * cs];
+            acc[i][0] += xv * w0;
+            acc[i][1] += xv * w1;
+        }
+    }
+#pragma GCC unroll 5
+    for (int i = 0; i < r; i++) {
+        if (n == 16) {
+            *(abl_dcn_v8 *)(y + i * ldy) = acc[i][0];
+            *(abl_dcn_v8 *)(y + i * ldy + 8) = acc[i][1];
+        } else { /* the last block of a row: only its n channels (the next row follows) */
+            float part[16];
+            *(abl_dcn_v8 *)part = acc[i][0];
+            *(abl_dcn_v8 *)(part + 8) = acc[i][1];
+            memcpy(y + i * ldy, part, sizeof(float) * (size_t)n);
+        }
+    }
+}
 #endif
 
 /* y[t * ldy + o] = bias[o] + sum_ic x[t * ps + ic * cs] wt[ic * coutv + o]
@@ -164,15 +209,21 @@ static inline void abl_dcn_lin_run(const float *restrict x, ptrdiff_t ps, ptrdif
             abl_dcn_lin_sweep(x, ps, cs, cin, wo, coutv, bo, yo, ldy, np, 1, m);
     }
 #else
-    /* y = bias, then y += x wt by one sgemm (x transposed when planar) */
-    for (int t = 0; t < np; t++)
-        memcpy(y + t * ldy, bias, sizeof(float) * (size_t)cout);
-    if (cs != 1) /* planar */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, np, cout, cin, 1.0f, x, (int)cs, wt,
-                    coutv, 1.0f, y, (int)ldy);
-    else /* channels last (one pixel: any pixel stride, its cin floats are contiguous) */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, np, cout, cin, 1.0f, x,
-                    (int)(ps > cin ? ps : cin), wt, coutv, 1.0f, y, (int)ldy);
+    /* the same blocks in 8-float vectors (gcc's generic vectors: AVX2 on
+     * an AVX2-only CPU), 16 output channels a block; one sgemm over the
+     * tile had given a pixel different bits in tiles of different widths,
+     * and a DCNv3 kernel's tiles move from call to call at 2 threads (rows
+     * stolen, ablate_dcnv3_split.h; perf_deform.md, Zen 5 section) */
+    for (int o = 0; o < coutv; o += 16) {
+        const int n = cout - o < 16 ? cout - o : 16;
+        int t = 0;
+        for (; t + ABL_DCN_LIN_R8 <= np; t += ABL_DCN_LIN_R8)
+            abl_dcn_lin_block8(x + t * ps, ps, cs, cin, wt + o, coutv, bias + o, y + t * ldy + o,
+                               ldy, ABL_DCN_LIN_R8, n);
+        for (; t < np; t++)
+            abl_dcn_lin_block8(x + t * ps, ps, cs, cin, wt + o, coutv, bias + o, y + t * ldy + o,
+                               ldy, 1, n);
+    }
 #endif
 }
 
