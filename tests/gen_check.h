@@ -21,6 +21,8 @@
 #include "instance.h"
 #include "parity.h"
 
+void openblas_set_num_threads(int n);
+
 struct gen_case {
     char spec[256]; /* "AKConv inc=3 outc=5 num_param=2 h=9 w=13 batch=2" */
     struct instance inst;
@@ -144,6 +146,20 @@ static inline void gen_case_check(const struct gen_env *env, struct gen_case *c,
     gen_unload(&k);
 }
 
+/* Case `spec` (gen_case_setup, seed) and its `variant` kernel built into
+ * k, OpenBLAS on one thread (the kernels' own OpenMP threads are what a
+ * test varies). */
+static inline void gen_case_build(struct gen_case *c, struct gen_kernel *k, const char *spec,
+                                  uint64_t seed, const char *variant)
+{
+    struct gen_env env = gen_check_env();
+    char err[ERR_MAX];
+    openblas_set_num_threads(1);
+    gen_case_setup(c, spec, seed);
+    cr_assert_eq(gen_build(&env, &c->inst.args, c->inst.in, variant, k, err, sizeof err), GEN_OK,
+                 "%s: %s", spec, err);
+}
+
 /* The optional prepared path (ablate_kernel.h) of kernel k: prepare into
  * a NaN-poisoned buffer, then forward_prepared twice with the workspace
  * NaN-poisoned before each call (it must hold nothing between calls: the
@@ -180,22 +196,15 @@ static inline void gen_check_prepared(const struct gen_kernel *k, const float *c
     buf_free(prep, np);
 }
 
-void openblas_set_num_threads(int n);
-
 /* The prepared path of `variant` for one configuration (`ablate info`
  * syntax, seeded weights and input) at 1 and 2 threads, by
  * gen_check_prepared; with `required`, a kernel without one fails. */
 static inline void gen_check_prepared_case(const char *spec, uint64_t seed, const char *variant,
                                            int required)
 {
-    struct gen_env env = gen_check_env();
     struct gen_case c;
     struct gen_kernel k;
-    char err[ERR_MAX];
-    openblas_set_num_threads(1);
-    gen_case_setup(&c, spec, seed);
-    cr_assert_eq(gen_build(&env, &c.inst.args, c.inst.in, variant, &k, err, sizeof err), GEN_OK,
-                 "%s: %s", spec, err);
+    gen_case_build(&c, &k, spec, seed, variant);
     cr_assert(!required || (k.prepare && k.forward_prepared), "%s: no prepared path (%s)", spec,
               k.src_path);
     for (int t = 1; t <= 2; t++)

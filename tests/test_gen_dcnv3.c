@@ -303,14 +303,9 @@ Test(gen_dcnv3, avx2_build, .timeout = 300)
  * tiles of 9, 18 and 27 pixels), which made gen_dcnv3::prepared flaky. */
 static void check_split_bits(const char *spec, uint64_t seed, const char *variant, int calls)
 {
-    struct gen_env env = gen_check_env();
     struct gen_case c;
     struct gen_kernel k;
-    char err[ERR_MAX];
-    openblas_set_num_threads(1);
-    gen_case_setup(&c, spec, seed);
-    cr_assert_eq(gen_build(&env, &c.inst.args, c.inst.in, variant, &k, err, sizeof err), GEN_OK,
-                 "%s: %s", spec, err);
+    gen_case_build(&c, &k, spec, seed, variant);
     const float *const *w = (const float *const *)c.ws.ptr;
     float *y1 = gen_case_run(&c, &k, 1);
     const int64_t nws = k.info->workspace_floats * 2;
