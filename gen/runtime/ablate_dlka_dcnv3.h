@@ -291,8 +291,13 @@ enum { ABL_DLKA_DW_CL_CMAX = 256 };
  * docs/modules/perf_deform.md, fourth Intel pass); at 20 pixels (L23) the
  * channels-last path stays.  Elsewhere (Zen 4's half-rate AVX-512, AVX2)
  * the bound as it was, 64 (the Zen 4 pass that chose it measured 20-pixel
- * rows only).  gen/dlka.lua sizes the scratch for 64, the larger. */
-#if ABL_AVX512_FULL_RATE
+ * rows only).  On a Zen 5 (full rate) channels last wins at 40 pixels
+ * too: C3_DCNv3_DLKA variant=dcnv3_lka at L13 and L20 (40 x 40), 1 thread,
+ * thread-CPU-time minima 1-12 % lower with 64 than with 32 in each of
+ * 12 interleaved A/B runs (docs/modules/perf_deform.md, "Zen 5:
+ * dcnv3_lka"); so 32 on full-rate parts other than a Zen (ABL_CPU_ZEN).
+ * gen/dlka.lua sizes the scratch for 64, the larger. */
+#if ABL_AVX512_FULL_RATE && !ABL_CPU_ZEN
 enum { ABL_DLKA_DW_CL_WMAX = 32 };
 #else
 enum { ABL_DLKA_DW_CL_WMAX = 64 };

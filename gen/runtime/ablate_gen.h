@@ -8,6 +8,7 @@
  * loops that must vectorise say so with `#pragma omp simd`.
  *
  *   ABL_AVX512_FULL_RATE    1 where the build targets full-rate AVX-512
+ *   ABL_CPU_ZEN             1 where the build targets an AMD Zen (3, 4, 5)
  *   abl_blas_single_thread  make OpenBLAS single-threaded (call before a
  *                           parallel region that calls BLAS)
  *   abl_bn_fold             BatchNorm (inference) -> per-channel scale/shift
@@ -52,6 +53,18 @@
 #else
 #define ABL_AVX512_FULL_RATE 0
 #endif
+#endif
+
+/* 1 where the kernel is compiled for (or tuned to) an AMD Zen: gcc 12's
+ * -march=native names a Zen 5 znver3, later gccs znver5.  For the few
+ * choices where a full-rate path tuned on an Intel Xeon loses on a Zen 5
+ * at the same shapes (ABL_DLKA_DW_CL_WMAX in ablate_dlka_dcnv3.h): the
+ * rate alone does not tell the two apart. */
+#if defined(__znver3__) || defined(__znver4__) || defined(__znver5__) ||                            \
+    defined(__tune_znver3__) || defined(__tune_znver4__) || defined(__tune_znver5__)
+#define ABL_CPU_ZEN 1
+#else
+#define ABL_CPU_ZEN 0
 #endif
 #ifdef __AVX__
 #include <immintrin.h>
