@@ -13,7 +13,7 @@
 
 Test(fma_rate, classify)
 {
-    /* full-rate parts measure 1.9-2.0, Zen 4 0.95-1.05 */
+    /* a full-rate part reads about 2 (the Zen 5: 2.00), a half-rate one about 1 */
     cr_expect_eq(fma_rate_classify(2.0), FMA512_FULL);
     cr_expect_eq(fma_rate_classify(1.5), FMA512_FULL);
     cr_expect_eq(fma_rate_classify(1.49), FMA512_HALF);
