@@ -440,6 +440,22 @@ static void check_calls_in_turn(const struct gen_kernel *k, const struct acm_dat
     free(y1);
 }
 
+/* Case c's VARIANT kernel (inputs drawn from seed) through
+ * check_calls_in_turn. */
+static void check_case_calls_in_turn(const struct gen_env *env, const struct acm_case *c,
+                                     const char *variant, uint64_t seed, int same_bits,
+                                     const char *what)
+{
+    struct acm_data d;
+    struct gen_kernel k;
+    char err[ERR_MAX];
+    acm_setup(&d, c, seed, 1.0f);
+    cr_assert_eq(gen_build(env, &d.a, d.in, variant, &k, err, sizeof err), GEN_OK, "%s", err);
+    check_calls_in_turn(&k, &d, same_bits, what);
+    gen_unload(&k);
+    acm_free(&d);
+}
+
 /* By bands there is no barrier (acmix_gemm.c.in by_bands): each thread
  * publishes how many rows of its band it has projected and waits for the
  * other bands' counts before the rows whose windows reach into them; with
@@ -470,16 +486,9 @@ Test(gen_acmix, bands_without_barrier, .timeout = 120)
         cr_assert_not_null(src, "%s", err);
         cr_expect_null(strstr(src, "omp barrier"), "case %d: a barrier in the kernel", i);
         free(src);
-        struct acm_data d;
-        struct gen_kernel k;
         char what[64];
-        acm_setup(&d, &c[i], 1100 + (uint64_t)i, 1.0f);
-        cr_assert_eq(gen_build(&env, &d.a, d.in, variants[i], &k, err, sizeof err), GEN_OK, "%s",
-                     err);
         snprintf(what, sizeof what, "case %d %s", i, variants[i]);
-        check_calls_in_turn(&k, &d, 1, what);
-        gen_unload(&k);
-        acm_free(&d);
+        check_case_calls_in_turn(&env, &c[i], variants[i], 1100 + (uint64_t)i, 1, what);
     }
 }
 
@@ -506,21 +515,13 @@ Test(gen_acmix, own_planes, .timeout = 300)
     const char *variants[] = {"split", "fold", "fold"};
     const char *march = getenv("ABLATE_GEN_MARCH");
     const int same_bits = __builtin_cpu_supports("avx512f") && !(march && *march);
-    char err[ERR_MAX];
     for (int i = 0; i < 3; i++) {
         static const char *const want[] = {"OWN = 1,", "proj_rows_of(bd, &p0"};
         expect_rendered(&env, &c[i], variants[i], want, 2, i);
         check_threads(&env, variants[i], &c[i], 1700 + (uint64_t)i, 4);
-        struct acm_data d;
-        struct gen_kernel k;
         char what[32];
-        acm_setup(&d, &c[i], 1710 + (uint64_t)i, 1.0f);
-        cr_assert_eq(gen_build(&env, &d.a, d.in, variants[i], &k, err, sizeof err), GEN_OK, "%s",
-                     err);
         snprintf(what, sizeof what, "case %d", i);
-        check_calls_in_turn(&k, &d, same_bits, what);
-        gen_unload(&k);
-        acm_free(&d);
+        check_case_calls_in_turn(&env, &c[i], variants[i], 1710 + (uint64_t)i, same_bits, what);
     }
     /* cases 1 and 0: the kernels built above */
     static const char *const specs[] = {
