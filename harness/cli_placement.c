@@ -33,6 +33,7 @@ int cli_placement(int argc, char **argv)
     if (gen_env_init(&env, err, sizeof err) != 0)
         return cli_bad_input(err);
     o.root = env.root;
+    o.fma = &env.fma;
     struct placement_plan *p = malloc(sizeof *p); /* 100s of kB: not on the stack */
     int rc = p ? 0 : -1;
     snprintf(err, sizeof err, "out of memory");

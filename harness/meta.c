@@ -160,7 +160,7 @@ static int read_sched_autogroup(void)
     return v;
 }
 
-void fingerprint_read(struct fingerprint *fp)
+void fingerprint_read(struct fingerprint *fp, const struct fma_rate *fma)
 {
     static const char *const model_keys[] = {"model name", "Model", "CPU part", NULL};
     memset(fp, 0, sizeof *fp);
@@ -187,9 +187,10 @@ void fingerprint_read(struct fingerprint *fp)
              access("/dev/nvidia0", F_OK) == 0 ? "present, not probed" : "none");
     fp->sched_autogroup = read_sched_autogroup();
     fingerprint_hash(fp);
-    char err[128];
-    if (fma_rate_detect(&fp->fma, err, sizeof err) != 0) /* a bad ABLATE_AVX512_RATE: */
-        fp->fma.rate = FMA512_NONE; /* gen_env_init reports it before any run starts */
+    if (fma)
+        fp->fma = *fma;
+    else
+        fp->fma = (struct fma_rate){.rate = FMA512_NONE};
 }
 
 /* ------------------------------------------------------------ git */

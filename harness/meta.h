@@ -25,7 +25,11 @@ struct fingerprint {
                                 verdict measured each run, as the kernels' compile line) */
 };
 
-void fingerprint_read(struct fingerprint *fp);
+/* Reads the machine's fingerprint.  fma: the zmm FMA verdict the caller's
+ * kernels were built with (its gen_env's), copied so that meta.json names
+ * the rate of those very kernels, never a second measurement that could
+ * fall the other way; NULL where no kernel is built (the rate reads none). */
+void fingerprint_read(struct fingerprint *fp, const struct fma_rate *fma);
 
 /* Writes DIR/meta.json atomically. argv: the command as run. */
 int meta_write(const char *dir, const struct fingerprint *fp, int argc, char **argv,

@@ -9,6 +9,8 @@
 #include "model_yaml.h"
 #include "ops.h"
 
+struct fma_rate; /* fma_rate.h */
+
 #define PLACE_VARIANTS_MAX 64
 #define PLACE_AT_MAX 16
 #define PLACE_WITH_MAX 8
@@ -53,6 +55,7 @@ struct placement_opts {
     const char *out; /* run folder; NULL = runs/<name>/<stamp> */
     int resume;
     const char *root;
+    const struct fma_rate *fma; /* the rate the kernels are built for (meta.json) */
     int argc;
     char **argv;
 };

@@ -238,7 +238,7 @@ int placement_run(const struct placement_plan *p, const struct placement_opts *o
         return -1;
     snprintf(csv_path, sizeof csv_path, "%s/results.csv", dir);
     struct fingerprint fp;
-    fingerprint_read(&fp);
+    fingerprint_read(&fp, o->fma);
     if (meta_write(dir, &fp, o->argc, o->argv, p->name, err, errlen) != 0)
         return -1;
     struct result_row *done = NULL;

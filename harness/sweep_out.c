@@ -185,7 +185,7 @@ int sweep_open(const struct plan *p, const struct sweep_opts *o, struct sweep_st
     if (check_same_shard(s, err, errlen) != 0)
         return -1;
     struct fingerprint fp;
-    fingerprint_read(&fp);
+    fingerprint_read(&fp, &o->env.fma);
     if (meta_write(s->dir, &fp, o->argc, o->argv, p->name, err, errlen) != 0)
         return -1;
     if (measure_peaks(p, o, s->dir, err, errlen) != 0)

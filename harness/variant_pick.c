@@ -66,7 +66,7 @@ static int build_all(const struct gen_env *env, const struct instance *inst, cha
 static void cache_key(const struct candidate *c, int n, int threads, char *key, size_t len)
 {
     struct fingerprint fp;
-    fingerprint_read(&fp);
+    fingerprint_read(&fp, NULL); /* only fp.id: the rate is in every .so name */
     size_t used = (size_t)snprintf(key, len, "fp=%s threads=%d kernels=", fp.id, threads);
     for (int i = 0; i < n && used < len; i++) {
         const char *base = strrchr(c[i].k.so_path, '/');

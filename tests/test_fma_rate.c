@@ -93,9 +93,12 @@ Test(fma_rate, meta_json)
     char *argv[] = {"ablate", "sweep", "x.lua"};
     struct fingerprint fp;
     cr_assert_not_null(mkdtemp(dir));
+    struct gen_env env;
     cr_assert_eq(setenv("ABLATE_AVX512_RATE", "half", 1), 0);
-    fingerprint_read(&fp);
+    int rc = gen_env_init(&env, err, sizeof err);
     unsetenv("ABLATE_AVX512_RATE");
+    cr_assert_eq(rc, 0, "%s", err);
+    fingerprint_read(&fp, &env.fma); /* what a sweep does: the env's verdict */
     cr_assert_eq(meta_write(dir, &fp, 3, argv, "x", err, sizeof err), 0, "%s", err);
     snprintf(path, sizeof path, "%s/meta.json", dir);
     json_error_t je;
