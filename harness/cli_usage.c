@@ -164,8 +164,10 @@ void cli_usage_print_all(FILE *f)
     fprintf(f, "\nexit status: 0 done; 1 a check failed (parity, model, run, regress); 2 bad input\n"
                "(one line on stderr, \"ablate: \" first).  Reference: docs/cli.md.\n");
     fprintf(f, "\nenvironment: ABLATE_CORETYPE=auto|NAME re-runs the program with OpenBLAS's core\n"
-               "type auto-detected (auto) or forced, whatever OPENBLAS_CORETYPE says; OpenBLAS\n"
-               "always runs with OPENBLAS_NUM_THREADS=1 (kernels thread with OpenMP).\n");
+               "type auto-detected (auto) or forced, whatever OPENBLAS_CORETYPE says; a detected\n"
+               "generic SSE core on a CPU with AVX/AVX2/AVX-512 (a model newer than OpenBLAS) is\n"
+               "replaced by the core for its vector width; OpenBLAS always runs with\n"
+               "OPENBLAS_NUM_THREADS=1 (kernels thread with OpenMP).\n");
 }
 
 int cli_wants_help(int argc, char **argv)

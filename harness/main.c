@@ -7,8 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blas_core.h"
 #include "cli.h"
 #include "cli_usage.h"
+
+/* Not in every packaging's cblas.h (meta.c declares it too). */
+char *openblas_get_corename(void);
 
 static int is_help(const char *a)
 {
@@ -34,18 +38,62 @@ static int verb_help(const char *verb)
  *   inside their own OpenMP regions; a larger OpenBLAS pool would only spin
  *   beside them (a third of a core, measured) and inflate 2-thread timings.
  * - OPENBLAS_CORETYPE per ABLATE_CORETYPE (if set): "auto" removes it so
- *   OpenBLAS detects the CPU, any other value forces that core type. */
+ *   OpenBLAS detects the CPU, any other value forces that core type.
+ *   Where OpenBLAS detects, a generic pick is overruled (below). */
+static void restart(char **argv)
+{
+    execv("/proc/self/exe", argv);
+    perror("ablate: re-exec to set the BLAS environment failed; going on as started");
+}
+
+static int wants_auto_core(void)
+{
+    const char *want = getenv("ABLATE_CORETYPE");
+    return want && !strcmp(want, "auto");
+}
+
+/* Where OpenBLAS chose its core itself (ABLATE_CORETYPE auto or unset, no
+ * OPENBLAS_CORETYPE), its pick once made: a CPU model newer than the
+ * library gets a generic SSE core (blas_core.h: OpenBLAS 0.3.21 ran an
+ * AVX-512 Xeon at a fifth of its sgemm peak), so start once more with the
+ * core the CPU's vector width calls for.  ABLATE_BLAS_DETECTED keeps
+ * OpenBLAS's pick (meta.json) and makes this happen at most once. */
+static void overrule_generic_core(char **argv)
+{
+    const char *want = getenv("ABLATE_CORETYPE");
+    if ((want && *want && !wants_auto_core()) || getenv("OPENBLAS_CORETYPE") ||
+        getenv("ABLATE_BLAS_DETECTED"))
+        return;
+    const char *detected = openblas_get_corename();
+    __builtin_cpu_init();
+    const char *core = blas_core_upgrade(detected, cpu_isa_level(),
+                                         __builtin_cpu_supports("avx512bf16"));
+    if (!core)
+        return;
+    if (!getenv("ABLATE_ORIG_CORETYPE"))
+        setenv("ABLATE_ORIG_CORETYPE", "", 1);
+    setenv("ABLATE_BLAS_DETECTED", detected ? detected : "unknown", 1);
+    setenv("ABLATE_REEXEC", "1", 1);
+    setenv("OPENBLAS_NUM_THREADS", "1", 1);
+    setenv("OPENBLAS_CORETYPE", core, 1);
+    restart(argv);
+}
+
 static void apply_blas_env(char **argv)
 {
-    if (getenv("ABLATE_REEXEC"))
+    if (getenv("ABLATE_REEXEC")) {
+        overrule_generic_core(argv);
         return;
+    }
     const char *want = getenv("ABLATE_CORETYPE"), *cur = getenv("OPENBLAS_CORETYPE");
     const char *threads = getenv("OPENBLAS_NUM_THREADS");
-    int is_auto = want && !strcmp(want, "auto");
+    int is_auto = wants_auto_core();
     int change_core = want && *want && (is_auto ? cur != NULL : !(cur && !strcmp(cur, want)));
     int change_threads = !threads || strcmp(threads, "1");
-    if (!change_core && !change_threads)
+    if (!change_core && !change_threads) {
+        overrule_generic_core(argv);
         return;
+    }
     setenv("ABLATE_ORIG_CORETYPE", cur ? cur : "", 1);
     setenv("ABLATE_REEXEC", "1", 1);
     setenv("OPENBLAS_NUM_THREADS", "1", 1);
@@ -53,8 +101,7 @@ static void apply_blas_env(char **argv)
         unsetenv("OPENBLAS_CORETYPE");
     else if (change_core)
         setenv("OPENBLAS_CORETYPE", want, 1);
-    execv("/proc/self/exe", argv);
-    perror("ablate: re-exec to set the BLAS environment failed; going on as started");
+    restart(argv);
 }
 
 /* The function each verb runs (argv: the words after the verb).  Its texts

@@ -182,6 +182,8 @@ void fingerprint_read(struct fingerprint *fp, const struct fma_rate *fma)
     const char *orig = getenv("ABLATE_ORIG_CORETYPE");
     fp->reexec = orig != NULL;
     snprintf(fp->blas_coretype_orig, sizeof fp->blas_coretype_orig, "%s", orig ? orig : "");
+    const char *detected = getenv("ABLATE_BLAS_DETECTED");
+    snprintf(fp->blas_core_detected, sizeof fp->blas_core_detected, "%s", detected ? detected : "");
     compiler_version(fp->compiler, sizeof fp->compiler);
     snprintf(fp->cuda_device, sizeof fp->cuda_device, "%s",
              access("/dev/nvidia0", F_OK) == 0 ? "present, not probed" : "none");
@@ -254,6 +256,12 @@ static json_t *fingerprint_json(const struct fingerprint *fp)
     }
     if (o && fp->reexec && json_object_set_new(o, "blas_coretype_before_reexec",
                                                json_string(fp->blas_coretype_orig)) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    /* OpenBLAS's own, generic pick where "auto" overruled it (main.c) */
+    if (o && fp->blas_core_detected[0] &&
+        json_object_set_new(o, "blas_core_detected", json_string(fp->blas_core_detected)) != 0) {
         json_decref(o);
         return NULL;
     }

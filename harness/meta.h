@@ -15,6 +15,8 @@ struct fingerprint {
     char blas_coretype_env[64]; /* OPENBLAS_CORETYPE as the process saw it ("" = unset) */
     int reexec;              /* main() re-ran itself for ABLATE_CORETYPE */
     char blas_coretype_orig[64]; /* then: OPENBLAS_CORETYPE before that ("" = unset) */
+    char blas_core_detected[64]; /* OpenBLAS's own pick where ABLATE_CORETYPE=auto overruled
+                                    a generic one (main.c); "" = not overruled */
     char compiler[128];      /* `cc --version` first line */
     char cuda_device[128];   /* "none" when there is none */
     int sched_autogroup;     /* kernel.sched_autogroup_enabled: 1 makes `nice` on jobs of other
