@@ -3,6 +3,13 @@
 # Sources are found by glob: a new kernels/*.c, harness/*.c or tests/test_*.c
 # is picked up without touching this file.
 
+# Every core unless a -j is given: a fresh clone's `make test` builds ablate
+# and the test runner (~120 files) before the suite, on one core of two
+# without it.
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 1)
+endif
+
 CC      ?= cc
 PKGS    := lua5.4 openblas jansson yaml-0.1
 CFLAGS  ?= -O2 -g

@@ -57,6 +57,54 @@ enum abl_dlka_offsets {
     ABL_DLKA_DIRECT_W25_W27 = 24
 };
 
+/* abl_off_wr_ok (ablate_dlka_offsets.h) of the attention's offset conv of
+ * kernel k (5: dilation 1, pad 2; 7: dilation 3, pad 9; m = 2 k^2 outputs)
+ * as a constant expression of this build's blocking: abl_off_blocking's
+ * register block and mfull, written out. */
+#define ABL_DLKA_OFF_SMALL_(m) ((m) <= ABL_OFF_SMALL_M)
+#define ABL_DLKA_OFF_CHUNK_(m) ((ABL_DLKA_OFF_SMALL_(m) ? ABL_OFF_MBS : ABL_OFF_MBL) * ABL_OFF_VW)
+#define ABL_DLKA_OFF_MFULL_(m)                                                                     \
+    ((m) % ABL_DLKA_OFF_CHUNK_(m) <= ABL_OFF_LEFT_MAX                                              \
+         ? (m) / ABL_DLKA_OFF_CHUNK_(m) * ABL_DLKA_OFF_CHUNK_(m)                                   \
+         : ((m) + ABL_DLKA_OFF_CHUNK_(m) - 1) / ABL_DLKA_OFF_CHUNK_(m) * ABL_DLKA_OFF_CHUNK_(m))
+#define ABL_DLKA_OFF_WR_OK(k)                                                                      \
+    (((k) == 7                                                                                     \
+          ? !ABL_DLKA_OFF_SMALL_(98) || (ABL_OFF_PS == ABL_OFF_PL && ABL_OFF_MBS == ABL_OFF_MBL)   \
+          : ABL_DLKA_OFF_SMALL_(50) ||                                                             \
+                (ABL_OFF_PS == ABL_OFF_PL && ABL_OFF_MBS == ABL_OFF_MBL)) &&                       \
+     ABL_DLKA_OFF_MFULL_(2 * (k) * (k)) <= ABL_OFF_WR_WMAX &&                                      \
+     ABL_DLKA_OFF_MFULL_(2 * (k) * (k)) > 0)
+
+/* The offset-conv paths a kernel's flags can reach.  ABL_DLKA_OFFSETS: the
+ * flags gen/dlka.lua chose, defined before this header and passed in every
+ * geometry of the kernel; a path none of them selects is left out of the
+ * build, so the kernel's compiler does not optimise code that cannot run
+ * (about a third of an official kernel's build, two thirds of an im2col
+ * one's): the F(2, k) convs where no F flag is set, every direct conv in
+ * im2col kernels, and the plain direct conv (abl_off_tile) where both
+ * convs run by Winograd; that one stays where this build's blocking fails
+ * abl_off_wr_ok (ABL_DLKA_OFF_WR_OK: neither the AVX-512 nor the AVX2
+ * blocking does today; a kernel that would still reach it traps).  Not
+ * defined (the header checkers): every path. */
+#ifdef ABL_DLKA_OFFSETS
+#define ABL_DLKA_MAY_IM2COL ((ABL_DLKA_OFFSETS) == ABL_DLKA_IM2COL)
+#define ABL_DLKA_MAY_DIRECT ((ABL_DLKA_OFFSETS) != ABL_DLKA_IM2COL)
+#define ABL_DLKA_MAY_WR                                                                            \
+    (ABL_DLKA_MAY_DIRECT && ((ABL_DLKA_OFFSETS) & (ABL_DLKA_DIRECT_F25 | ABL_DLKA_DIRECT_F27)))
+#define ABL_DLKA_MAY_W2                                                                            \
+    (ABL_DLKA_MAY_DIRECT && ((ABL_DLKA_OFFSETS) & (ABL_DLKA_DIRECT_W25 | ABL_DLKA_DIRECT_W27)))
+#define ABL_DLKA_WINO_K_(k, f, w) (((ABL_DLKA_OFFSETS) & ((f) | (w))) && ABL_DLKA_OFF_WR_OK(k))
+#define ABL_DLKA_MAY_DIRECT_TILE                                                                   \
+    (ABL_DLKA_MAY_DIRECT && !(ABL_DLKA_WINO_K_(5, ABL_DLKA_DIRECT_F25, ABL_DLKA_DIRECT_W25) &&     \
+                              ABL_DLKA_WINO_K_(7, ABL_DLKA_DIRECT_F27, ABL_DLKA_DIRECT_W27)))
+#else
+#define ABL_DLKA_MAY_IM2COL 1
+#define ABL_DLKA_MAY_DIRECT 1
+#define ABL_DLKA_MAY_WR 1
+#define ABL_DLKA_MAY_W2 1
+#define ABL_DLKA_MAY_DIRECT_TILE 1
+#endif
+
 /* Whether the offset convs run direct (with or without F(2, k)). */
 static inline int abl_dlka_direct(enum abl_dlka_offsets o) { return o != ABL_DLKA_IM2COL; }
 
@@ -541,16 +589,16 @@ static inline void abl_dlka_layer_pack(struct abl_dlka_geom g, const float *wt_o
         for (int pt = 0; pt < k * k; pt++)
             for (int ch = 0; ch < g.c; ch++)
                 p.wt_t[pt * g.c + ch] = wt_dw[ch * k * k + pt];
-    if (abl_dlka_direct(g.offsets)) {
+    if (ABL_DLKA_MAY_DIRECT && abl_dlka_direct(g.offsets)) {
 #pragma omp for schedule(static) nowait
         for (int t = 0; t < k * k; t++)
             abl_off_pack(og, mpad, wt_off, b_off, t, t + 1, p.wpk, p.bpad);
     }
-    if (abl_dlka_w2(g.offsets, k) && abl_off_w2_ok(og)) {
+    if (ABL_DLKA_MAY_W2 && abl_dlka_w2(g.offsets, k) && abl_off_w2_ok(og)) {
 #pragma omp for schedule(static) nowait
         for (int ab = 0; ab < (k + 1) * (k + 1); ab++)
             abl_off_w2_pack(k, g.c, wt_off, ab, ab + 1, p.uw);
-    } else if (abl_dlka_wr(g.offsets, k) && abl_off_wr_ok(og)) {
+    } else if (ABL_DLKA_MAY_WR && abl_dlka_wr(g.offsets, k) && abl_off_wr_ok(og)) {
 #pragma omp for schedule(static) nowait
         for (int si = 0; si < (k + 1) * k; si++)
             abl_off_wr_pack(k, g.c, wt_off, si, si + 1, p.uw);
@@ -609,19 +657,21 @@ static inline void abl_dlka_deform_layer(struct abl_dlka_geom g, const float *wt
         const int q0 = abl_dlka_tile_start(g, t0), nq = abl_dlka_tile_start(g, t1) - q0;
         const float *xb = xpad + b * pimg;
         if (ti == t0) {
-            if (w2)
+            if (ABL_DLKA_MAY_W2 && w2)
                 abl_off_tile_w2(og, xb, src + b * img, wpk, bpad, uw, q0, nq, pv.wr, off);
-            else if (wr)
+            else if (ABL_DLKA_MAY_WR && wr)
                 abl_off_tile_wr(og, xb, src + b * img, wpk, bpad, uw, q0, nq, (int *)idx, pv.wr,
                                 off);
-            else if (direct)
+            else if (ABL_DLKA_MAY_DIRECT_TILE && direct)
                 abl_off_tile(og, xb, src + b * img, wpk, bpad, q0, nq, (int *)idx, off);
-            else
+            else if (direct) /* ABL_DLKA_MAY_DIRECT_TILE disagrees with abl_off_wr_ok */
+                __builtin_trap();
+            else if (ABL_DLKA_MAY_IM2COL)
                 abl_dlka_offsets_tile(g.c, g.h, g.w, k, pad, dil, src + b * img, wt_off, b_off,
                                       p0, np, col, off);
         }
         const float *toff = off + (direct ? (ptrdiff_t)(p0 - q0) * mpad : 0);
-        if (direct && abl_dlka_px_ok(g.c, k, 1)) {
+        if (ABL_DLKA_MAY_DIRECT && direct && abl_dlka_px_ok(g.c, k, 1)) {
             abl_dlka_deform_tile_px(g.c, g.h, g.w, wp, k, pad, dil,
                                     xb + ((ptrdiff_t)pad * wp + pad) * g.c, toff, mpad, wt_t, p0,
                                     np, col, dst + b * img);
