@@ -592,3 +592,96 @@ Test(gen_dlka, dcnv3_lka_gc8_softmax, .timeout = 120)
     check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=17 w=19 batch=2", 109);
     check("C3_DCNv3_DLKA c1=16 c2=64 variant=dcnv3_lka h=13 w=21", 110);
 }
+
+/* The attention's 1x1 projections with their epilogue per register block
+ * (abl_dlka_proj_run, ablate_dlka.h: the head's bias + GELU, the tail's
+ * gate by u and its residual + res2) against what the product and the
+ * passes over the tile gave before (abl_direct_1x1_run with scale 1 and
+ * the bias, then one pass per step, in the same order): the same bits,
+ * on runs that are not a whole number of register blocks (1, 15, 47, 49
+ * pixels), of several (100) and past one mask run (ABL_DIRECT_SUB 1536:
+ * 1601), 8 to 24 channels, row strides wider than the run, and nothing
+ * written past a row's run (NaN sentinels kept).  Then generated blog and
+ * dcnv3_lka blocks with the shortcut (res2) against the scalar reference,
+ * prepared too. */
+Test(gen_dlka, proj_epilogue_per_block, .timeout = 120)
+{
+    static const char src[] =
+        "#include <math.h>\n"
+        "#include <stdio.h>\n"
+        "#include <stdlib.h>\n"
+        "#include <string.h>\n"
+        "#include \"ablate_dlka.h\"\n"
+        "#ifdef __AVX512F__\n"
+        "static float rnd(unsigned *s) {\n"
+        "    *s = *s * 1103515245u + 12345u;\n"
+        "    return (float)(*s >> 8) / 16777216.0f * 4.0f - 2.0f;\n"
+        "}\n"
+        "/* before: the product with scale 1 and the bias, then the passes */\n"
+        "static void before(int c, int np, const float *wt, const float *bias, const float *x,\n"
+        "                   ptrdiff_t ld, float *y, enum abl_dlka_epi epi, const float *o,\n"
+        "                   const float *o2) {\n"
+        "    float ones[64];\n"
+        "    for (int i = 0; i < c; i++) ones[i] = 1.0f;\n"
+        "    abl_direct_1x1_run(x, ld, c, c, wt, y, ld, ones, bias, 0, np);\n"
+        "    for (int r = 0; r < c; r++) {\n"
+        "        float *yr = y + r * ld;\n"
+        "        const float *a = o ? o + r * ld : NULL, *a2 = o2 ? o2 + r * ld : NULL;\n"
+        "        volatile float zero = 0.0f;\n"
+        "        if (epi == ABL_DLKA_GELU) {\n"
+        "            for (int t = 0; t < np; t++) yr[t] += zero;\n"
+        "            abl_gelu_inplace(yr, np);\n"
+        "        } else if (epi == ABL_DLKA_GATE) {\n"
+        "            for (int t = 0; t < np; t++) yr[t] = a[t] * (yr[t] + zero);\n"
+        "        } else {\n"
+        "            for (int t = 0; t < np; t++) yr[t] = yr[t] + zero + a[t];\n"
+        "            if (a2) for (int t = 0; t < np; t++) yr[t] += a2[t];\n"
+        "        }\n"
+        "    }\n"
+        "}\n"
+        "static int one(int c, int np, enum abl_dlka_epi epi, int with2, unsigned seed) {\n"
+        "    const ptrdiff_t ld = np + 13; /* a tile of a wider map */\n"
+        "    const size_t n = (size_t)c * (size_t)ld;\n"
+        "    float *wt = malloc(sizeof(float) * c * c), *b = malloc(sizeof(float) * c);\n"
+        "    float *x = malloc(sizeof(float) * n), *o = malloc(sizeof(float) * n);\n"
+        "    float *o2 = malloc(sizeof(float) * n), *y1 = malloc(sizeof(float) * n);\n"
+        "    float *y2 = malloc(sizeof(float) * n);\n"
+        "    unsigned s = seed;\n"
+        "    for (int i = 0; i < c * c; i++) wt[i] = rnd(&s) / (float)c;\n"
+        "    for (int i = 0; i < c; i++) b[i] = rnd(&s);\n"
+        "    for (size_t i = 0; i < n; i++) x[i] = rnd(&s), o[i] = rnd(&s), o2[i] = rnd(&s);\n"
+        "    for (size_t i = 0; i < n; i++) y1[i] = y2[i] = NAN;\n"
+        "    before(c, np, wt, b, x, ld, y1, epi, epi == ABL_DLKA_GELU ? NULL : o, with2 ? o2 : NULL);\n"
+        "    abl_dlka_proj_run(c, np, wt, b, x, ld, y2, ld, epi, epi == ABL_DLKA_GELU ? NULL : o, ld,\n"
+        "                      with2 ? o2 : NULL, ld);\n"
+        "    int bad = memcmp(y1, y2, sizeof(float) * n) != 0; /* NaN past the runs in both */\n"
+        "    for (int r = 0; r < c; r++)\n"
+        "        for (ptrdiff_t t = np; t < ld; t++)\n"
+        "            bad |= !isnan(y2[r * ld + t]);\n"
+        "    if (bad) printf(\"c %d np %d epi %d other2 %d differs\\n\", c, np, (int)epi, with2);\n"
+        "    free(wt), free(b), free(x), free(o), free(o2), free(y1), free(y2);\n"
+        "    return bad;\n"
+        "}\n"
+        "#endif\n"
+        "int main(void) {\n"
+        "    int bad = 0, cases = 0;\n"
+        "#ifdef __AVX512F__\n"
+        "    static const int cs[] = {8, 16, 24}, nps[] = {1, 15, 47, 48, 49, 100, 1601};\n"
+        "    for (int i = 0; i < 3; i++)\n"
+        "        for (int j = 0; j < 7; j++) {\n"
+        "            unsigned seed = 17u * (unsigned)(i * 7 + j) + 3u;\n"
+        "            bad |= one(cs[i], nps[j], ABL_DLKA_GELU, 0, seed);\n"
+        "            bad |= one(cs[i], nps[j], ABL_DLKA_GATE, 0, seed + 1u);\n"
+        "            bad |= one(cs[i], nps[j], ABL_DLKA_RESIDUAL, 0, seed + 2u);\n"
+        "            bad |= one(cs[i], nps[j], ABL_DLKA_RESIDUAL, 1, seed + 3u);\n"
+        "            cases += 4;\n"
+        "        }\n"
+        "#endif\n"
+        "    printf(\"%d cases, bad %d\\n\", cases, bad);\n"
+        "    return bad;\n"
+        "}\n";
+    cr_assert_eq(run_header_checker(src), 0, "abl_dlka_proj_run against the product and passes");
+    check("C3_DCNv3_DLKA c1=24 c2=32 shortcut=1 variant=blog h=7 w=9 batch=2", 101);
+    check("C3_DCNv3_DLKA c1=16 c2=32 shortcut=1 variant=dcnv3_lka h=6 w=10", 102);
+    check_prepared("C3_DCNv3_DLKA c1=24 c2=32 shortcut=1 variant=blog h=7 w=9", 103, "fused");
+}
