@@ -76,116 +76,42 @@ static inline int abl_dlka_w2(enum abl_dlka_offsets o, int k)
     return abl_dlka_direct(o) && (o & (k == 7 ? ABL_DLKA_DIRECT_W27 : k == 5 ? ABL_DLKA_DIRECT_W25 : 0));
 }
 
-#ifdef __AVX512F__
-/* The epilogue of one register block of abl_dlka_proj_run, while it is in
- * L1: rows r < ABL_DIRECT_MR of y (row stride ldy, columns t < n) hold the
- * raw sums; y = epi(y + bias[r]), where the residual also adds other2
- * (NULL: nothing).  The operations and their order are abl_dlka_proj_tile's
- * passes (bias, then GELU / gate / residual, then other2): the same bits. */
-static inline __attribute__((always_inline)) void
-abl_dlka_epi_block(float *y, ptrdiff_t ldy, int n, const float *bias, enum abl_dlka_epi epi,
-                   const float *other, ptrdiff_t ldo, const float *other2, ptrdiff_t ldo2)
-{
-    for (int r = 0; r < ABL_DIRECT_MR; r++) {
-        const __m512 b = _mm512_set1_ps(bias[r]);
-        float *yr = y + r * ldy;
-        const float *o = other ? other + r * ldo : NULL, *o2 = other2 ? other2 + r * ldo2 : NULL;
-        for (int t = 0; t < n; t += 16) {
-            const __mmask16 m = n - t >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - t)) - 1u);
-            __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, yr + t), b);
-            if (epi == ABL_DLKA_GELU)
-                v = abl_gelu16(v);
-            else if (epi == ABL_DLKA_GATE)
-                v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, o + t), v);
-            else {
-                v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, o + t));
-                if (o2)
-                    v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, o2 + t));
-            }
-            _mm512_mask_storeu_ps(yr + t, m, v);
-        }
-    }
-}
-
-/* abl_dlka_proj_tile on the direct path (c a multiple of ABL_DIRECT_MR):
- * abl_direct_1x1_run's register blocks, each followed by
- * abl_dlka_epi_block on its 8 rows x 48 pixels.  Before, the product
- * wrote the whole c x np tile and the bias, the epilogue (GELU, gate,
- * residual) and other2 were one pass each over it, from L2. */
-static inline __attribute__((always_inline)) void
-abl_dlka_proj_run(int c, int np, const float *wt, const float *bias, const float *x, ptrdiff_t ldx,
-                  float *y, ptrdiff_t ldy, enum abl_dlka_epi epi, const float *other, ptrdiff_t ldo,
-                  const float *other2, ptrdiff_t ldo2)
-{
-    enum { STEP = 16 * ABL_DIRECT_NV };
-    const ptrdiff_t toff[1] = {0};
-    __mmask16 m[ABL_DIRECT_SUB / 16];
-    for (int s0 = 0; s0 < np; s0 += ABL_DIRECT_SUB) {
-        const int n = np - s0 < ABL_DIRECT_SUB ? np - s0 : ABL_DIRECT_SUB;
-        abl_direct_masks(1, n, 1, 0, n, m); /* one row of n pixels: every lane of the run */
-        for (int o = 0; o < c; o += ABL_DIRECT_MR) {
-            const float *wo = wt + (ptrdiff_t)o * c;
-            float *yo = y + s0 + o * ldy;
-            for (int t = 0; t < n; t += STEP) {
-                const int left = (n - t + 15) / 16; /* the last vector may be partial: masked */
-                if (left >= 3)
-                    abl_direct_block(x + s0, ldx, c, 1, toff, m + t / 16, 3, wo, c, yo, ldy, t);
-                else if (left == 2)
-                    abl_direct_block(x + s0, ldx, c, 1, toff, m + t / 16, 2, wo, c, yo, ldy, t);
-                else
-                    abl_direct_block(x + s0, ldx, c, 1, toff, m + t / 16, 1, wo, c, yo, ldy, t);
-                const ptrdiff_t at = s0 + t;
-                abl_dlka_epi_block(yo + t, ldy, n - t < STEP ? n - t : STEP, bias + o, epi,
-                                   other ? other + o * ldo + at : NULL, ldo,
-                                   other2 ? other2 + o * ldo2 + at : NULL, ldo2);
-            }
-        }
-    }
-}
-#endif
-
 /* y[o][t] = epi(sum_c wt[o][c] x[c][t] + bias[o]) for o < c, t < np; x and
  * y (and `other`: u for the gate, the block input for the residual) have
- * row stride ldx / ldy / ldo; the residual also adds other2 (row stride
- * ldo2; NULL: nothing).  With AVX-512 and c a multiple of 8,
- * abl_dlka_proj_run (the epilogue per register block, in L1); else one
- * sgemm, then the epilogue over the tile while it is in L2. */
+ * row stride ldx / ldy / ldo.  The product by ablate_direct.h's register
+ * blocks where they apply (AVX-512, c a multiple of 8; bias added there),
+ * else one sgemm; the epilogue then runs over the tile while it is in L2. */
 static inline void abl_dlka_proj_tile(int c, int np, const float *wt, const float *bias,
                                       const float *x, ptrdiff_t ldx, float *y, ptrdiff_t ldy,
-                                      enum abl_dlka_epi epi, const float *other, ptrdiff_t ldo,
-                                      const float *other2, ptrdiff_t ldo2)
+                                      enum abl_dlka_epi epi, const float *other, ptrdiff_t ldo)
 {
-#ifdef __AVX512F__
-    if (abl_direct_ok(1, 1, c)) {
-        abl_dlka_proj_run(c, np, wt, bias, x, ldx, y, ldy, epi, other, ldo, other2, ldo2);
-        return;
+    const int direct = abl_direct_ok(1, 1, c);
+    if (direct) {
+        float ones[c];
+        for (int o = 0; o < c; o++)
+            ones[o] = 1.0f;
+        abl_direct_1x1_run(x, ldx, c, c, wt, y, ldy, ones, bias, 0, np);
+    } else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c, np, c, 1.0f, wt, c, x, (int)ldx,
+                    0.0f, y, (int)ldy);
     }
-#endif
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c, np, c, 1.0f, wt, c, x, (int)ldx, 0.0f,
-                y, (int)ldy);
     for (int o = 0; o < c; o++) {
         float *yo = y + o * ldy;
         const float *r = other ? other + o * ldo : NULL;
-        const float *r2 = other2 ? other2 + o * ldo2 : NULL;
-        const float b = bias[o];
+        const float b = direct ? 0.0f : bias[o];
         if (epi == ABL_DLKA_GELU) { /* abl_gelu16: erf in closed form, no division */
 #pragma omp simd
             for (int t = 0; t < np; t++)
                 yo[t] += b;
             abl_gelu_inplace(yo, np);
-        } else if (epi == ABL_DLKA_GATE) {
+        } else if (epi == ABL_DLKA_GATE)
 #pragma omp simd
             for (int t = 0; t < np; t++)
                 yo[t] = r[t] * (yo[t] + b);
-        } else {
+        else
 #pragma omp simd
             for (int t = 0; t < np; t++)
                 yo[t] = yo[t] + b + r[t];
-            if (r2)
-#pragma omp simd
-                for (int t = 0; t < np; t++)
-                    yo[t] += r2[t];
-        }
     }
 }
 
@@ -718,7 +644,7 @@ static inline void abl_dlka_head(struct abl_dlka_geom g, const float *const *w,
         const int b = job / g.ntiles, p0 = abl_dlka_tile_start(g, job % g.ntiles);
         const int np = abl_dlka_tile_start(g, job % g.ntiles + 1) - p0;
         abl_dlka_proj_tile(g.c, np, w[0], w[1], io.x + b * io.x_img + p0, pix, u + b * img + p0,
-                           pix, ABL_DLKA_GELU, NULL, 0, NULL, 0);
+                           pix, ABL_DLKA_GELU, NULL, 0);
     }
 }
 
@@ -734,10 +660,16 @@ static inline void abl_dlka_tail_tile(int c, int pix, int np, const float *wa, c
                                       int b, int p0, float *t)
 {
     float *y = io.y + b * io.y_img + p0;
-    const float *r2 = io.res2 ? io.res2 + b * io.res2_img + p0 : NULL;
-    abl_dlka_proj_tile(c, np, wa, ba, a, lda, t, np, ABL_DLKA_GATE, u_img + p0, pix, NULL, 0);
+    abl_dlka_proj_tile(c, np, wa, ba, a, lda, t, np, ABL_DLKA_GATE, u_img + p0, pix);
     abl_dlka_proj_tile(c, np, wp, bp, t, np, y, pix, ABL_DLKA_RESIDUAL, io.x + b * io.x_img + p0,
-                       pix, r2, pix);
+                       pix);
+    if (!io.res2)
+        return;
+    const float *r = io.res2 + b * io.res2_img + p0;
+    for (int o = 0; o < c; o++)
+#pragma omp simd
+        for (int q = 0; q < np; q++)
+            y[o * pix + q] += r[o * pix + q];
 }
 
 /* The attention's last step: y = proj_2(u * conv1(a1)) + x (+ res2), per
