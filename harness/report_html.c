@@ -165,8 +165,10 @@ static void html_machine_line(FILE *f, const struct report_in *in)
     const struct run_meta *m = &in->meta[0];
     fputs("<p class=\"machine\">", f);
     html_text(f, m->cpu_model[0] ? m->cpu_model : "CPU unknown");
+    char blas[160];
+    run_meta_blas_text(m, blas, sizeof blas);
     fprintf(f, ", %d logical CPUs, OpenBLAS ", m->cores);
-    html_text(f, m->blas_core), fputs("; ", f), html_text(f, m->date);
+    html_text(f, blas), fputs("; ", f), html_text(f, m->date);
     fputs(in->nruns > 1 ? " (first of the merged runs)</p>\n" : "</p>\n", f);
     char note[640];
     report_load_note(in, note, sizeof note);

@@ -116,8 +116,10 @@ int report_write_md(const char *path, const struct report_in *in, const struct r
     if (!f)
         return -1;
     fprintf(f, "# ablate report: %s\n\n", in->meta[0].experiment[0] ? in->meta[0].experiment : in->dirs[0]);
+    char blas[160];
+    run_meta_blas_text(&in->meta[0], blas, sizeof blas);
     fprintf(f, "%s, %d logical CPUs, OpenBLAS %s; %s%s\n", in->meta[0].cpu_model[0] ? in->meta[0].cpu_model : "CPU unknown",
-            in->meta[0].cores, in->meta[0].blas_core, in->meta[0].date,
+            in->meta[0].cores, blas, in->meta[0].date,
             in->nruns > 1 ? " (first of the merged runs; details under Machine and command)" : "");
     char note[640];
     report_load_note(in, note, sizeof note);

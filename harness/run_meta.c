@@ -39,6 +39,7 @@ int run_meta_read(const char *dir, struct run_meta *m, char *err, size_t errlen)
     get_str(fp, "cpu_flags", m->cpu_flags, sizeof m->cpu_flags);
     get_str(fp, "blas_core", m->blas_core, sizeof m->blas_core);
     get_str(fp, "blas_config", m->blas_config, sizeof m->blas_config);
+    get_str(fp, "blas_core_detected", m->blas_core_detected, sizeof m->blas_core_detected);
     get_str(fp, "compiler", m->compiler, sizeof m->compiler);
     get_str(fp, "cuda_device", m->cuda_device, sizeof m->cuda_device);
     m->cores = (int)json_integer_value(json_object_get(fp, "cores"));
@@ -46,4 +47,12 @@ int run_meta_read(const char *dir, struct run_meta *m, char *err, size_t errlen)
     m->sched_autogroup = json_is_integer(autogroup) ? (int)json_integer_value(autogroup) : -1;
     json_decref(root);
     return 0;
+}
+
+void run_meta_blas_text(const struct run_meta *m, char *buf, size_t len)
+{
+    if (m->blas_core_detected[0])
+        snprintf(buf, len, "%s (OpenBLAS detected %s)", m->blas_core, m->blas_core_detected);
+    else
+        snprintf(buf, len, "%s", m->blas_core);
 }

@@ -311,6 +311,34 @@ Test(report, busy_machine_with_autogroup_names_nice)
                          "shield the timing"), "%s", md);
 }
 
+/* Where ablate overruled OpenBLAS's generic core pick (meta.json's
+ * blas_core_detected), the report's machine line says so; without the field
+ * it names the core alone. */
+Test(report, overruled_blas_core_named)
+{
+    char args[256], path[192];
+    static char md[65536], html[131072], meta[4096];
+    snprintf(args, sizeof args, "report %s", run);
+    report_ok(args);
+    snprintf(path, sizeof path, "%s/report.md", run);
+    slurp(path, md, sizeof md);
+    cr_assert(strstr(md, "logical CPUs, OpenBLAS Zen; "), "%s", md);
+    snprintf(path, sizeof path, "%s/meta.json", run);
+    slurp(path, meta, sizeof meta);
+    char *end = strstr(meta, "\"cuda_device\": \"none\"}");
+    cr_assert(end);
+    snprintf(end, sizeof meta - (size_t)(end - meta),
+             "\"cuda_device\": \"none\", \"blas_core_detected\": \"Prescott\"}}\n");
+    write_file(path, meta);
+    report_ok(args);
+    snprintf(path, sizeof path, "%s/report.md", run);
+    slurp(path, md, sizeof md);
+    cr_assert(strstr(md, "logical CPUs, OpenBLAS Zen (OpenBLAS detected Prescott); "), "%s", md);
+    snprintf(path, sizeof path, "%s/report.html", run);
+    slurp(path, html, sizeof html);
+    cr_assert(strstr(html, "OpenBLAS Zen (OpenBLAS detected Prescott); "), "%s", html);
+}
+
 Test(report, missing_run_folder)
 {
     char args[256], want[256];
