@@ -283,28 +283,42 @@ Test(report, roof_names_the_bytes_bound)
     free(rows);
 }
 
+/* Adds FIELD ("\"key\": value") to the fingerprint of RUN_DIR's meta.json
+ * (the fixture's ends with cuda_device). */
+static void fingerprint_add(const char *run_dir, const char *field)
+{
+    char path[192];
+    static char meta[4096];
+    snprintf(path, sizeof path, "%s/meta.json", run_dir);
+    slurp(path, meta, sizeof meta);
+    char *end = strstr(meta, "\"cuda_device\": \"none\"}");
+    cr_assert(end, "%s", meta);
+    snprintf(end, sizeof meta - (size_t)(end - meta), "\"cuda_device\": \"none\", %s}}\n", field);
+    write_file(path, meta);
+}
+
+/* `ablate report RUN_DIR`, then its report.NAME ("md", "html") into buf. */
+static void report_text(const char *run_dir, const char *name, char *buf, size_t len)
+{
+    char args[256], path[192];
+    snprintf(args, sizeof args, "report %s", run_dir);
+    report_ok(args);
+    snprintf(path, sizeof path, "%s/report.%s", run_dir, name);
+    slurp(path, buf, len);
+}
+
 /* A busy run on a kernel with autogroup says why `nice` did not help; the
  * fixture's meta.json without the field (older runs) says nothing of it. */
 Test(report, busy_machine_with_autogroup_names_nice)
 {
-    char busy[128], args[256], path[192];
-    static char md[65536], meta[4096];
+    char busy[128];
+    static char md[65536];
     snprintf(busy, sizeof busy, "%s/busy_ag", dir);
     write_run(busy, "00000000000000aa", NULL, 1.5);
-    snprintf(args, sizeof args, "report %s", busy);
-    report_ok(args);
-    snprintf(path, sizeof path, "%s/report.md", busy);
-    slurp(path, md, sizeof md);
+    report_text(busy, "md", md, sizeof md);
     cr_assert(!strstr(md, "sched_autogroup"), "%s", md);
-    snprintf(path, sizeof path, "%s/meta.json", busy);
-    slurp(path, meta, sizeof meta);
-    char *end = strstr(meta, "\"cuda_device\": \"none\"}");
-    cr_assert(end);
-    snprintf(end, sizeof meta - (size_t)(end - meta), "\"cuda_device\": \"none\", \"sched_autogroup\": 1}}\n");
-    write_file(path, meta);
-    report_ok(args);
-    snprintf(path, sizeof path, "%s/report.md", busy);
-    slurp(path, md, sizeof md);
+    fingerprint_add(busy, "\"sched_autogroup\": 1");
+    report_text(busy, "md", md, sizeof md);
     cr_assert(strstr(md, "cores while kernels were timed: latencies and the roofs are noisy; rerun on a quiet "
                          "machine before drawing conclusions. This kernel groups processes by terminal session "
                          "(sched_autogroup_enabled=1), so `nice` on jobs started in another terminal does not "
@@ -316,26 +330,13 @@ Test(report, busy_machine_with_autogroup_names_nice)
  * it names the core alone. */
 Test(report, overruled_blas_core_named)
 {
-    char args[256], path[192];
-    static char md[65536], html[131072], meta[4096];
-    snprintf(args, sizeof args, "report %s", run);
-    report_ok(args);
-    snprintf(path, sizeof path, "%s/report.md", run);
-    slurp(path, md, sizeof md);
+    static char md[65536], html[131072];
+    report_text(run, "md", md, sizeof md);
     cr_assert(strstr(md, "logical CPUs, OpenBLAS Zen; "), "%s", md);
-    snprintf(path, sizeof path, "%s/meta.json", run);
-    slurp(path, meta, sizeof meta);
-    char *end = strstr(meta, "\"cuda_device\": \"none\"}");
-    cr_assert(end);
-    snprintf(end, sizeof meta - (size_t)(end - meta),
-             "\"cuda_device\": \"none\", \"blas_core_detected\": \"Prescott\"}}\n");
-    write_file(path, meta);
-    report_ok(args);
-    snprintf(path, sizeof path, "%s/report.md", run);
-    slurp(path, md, sizeof md);
+    fingerprint_add(run, "\"blas_core_detected\": \"Prescott\"");
+    report_text(run, "md", md, sizeof md);
     cr_assert(strstr(md, "logical CPUs, OpenBLAS Zen (OpenBLAS detected Prescott); "), "%s", md);
-    snprintf(path, sizeof path, "%s/report.html", run);
-    slurp(path, html, sizeof html);
+    report_text(run, "html", html, sizeof html);
     cr_assert(strstr(html, "OpenBLAS Zen (OpenBLAS detected Prescott); "), "%s", html);
 }
 
