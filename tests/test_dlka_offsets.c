@@ -169,6 +169,34 @@ Test(dlka_offsets, direct_same_bits_avx2, .timeout = 180)
                  "abl_off_tile (x86-64-v3) differs from the (tap, channel) fmaf sum (see the test's output)");
 }
 
+/* ABL_DLKA_OFF_WR_OK (ablate_dlka.h: abl_off_wr_ok written out as a
+ * constant expression, so kernels can leave out the direct conv behind
+ * Winograd) against abl_off_wr_ok itself, for the attention's two offset
+ * convs, at this build's blocking. */
+static const char WR_OK_CHECKER[] =
+    "#include <stdio.h>\n"
+    "#include \"ablate_dlka.h\"\n"
+    "int main(void)\n"
+    "{\n"
+    "    const struct abl_off_geom g5 = {32, 40, 40, 5, 1, 2, 50}, g7 = {32, 40, 40, 7, 3, 9, 98};\n"
+    "    printf(\"k5: macro %d function %d; k7: macro %d function %d\\n\", ABL_DLKA_OFF_WR_OK(5),\n"
+    "           abl_off_wr_ok(g5), ABL_DLKA_OFF_WR_OK(7), abl_off_wr_ok(g7));\n"
+    "    return !ABL_DLKA_OFF_WR_OK(5) != !abl_off_wr_ok(g5) ||\n"
+    "           !ABL_DLKA_OFF_WR_OK(7) != !abl_off_wr_ok(g7);\n"
+    "}\n";
+
+Test(dlka_offsets, wr_ok_constant_matches)
+{
+    cr_assert_eq(run_header_checker(WR_OK_CHECKER), 0,
+                 "ABL_DLKA_OFF_WR_OK differs from abl_off_wr_ok (see the test's output)");
+}
+
+Test(dlka_offsets, wr_ok_constant_matches_avx2)
+{
+    cr_assert_eq(run_header_checker_avx2(WR_OK_CHECKER), 0,
+                 "ABL_DLKA_OFF_WR_OK differs from abl_off_wr_ok at x86-64-v3 (see the test's output)");
+}
+
 /* The tolerance checkers' common part (C source, after their includes):
  * their inputs (x up to 3, weights at a conv's default init scale
  * 1 / sqrt(fan-in), a bias ramp) and one output of the offset conv as the
