@@ -71,13 +71,17 @@ end
 -- more shared buffer after its g.NBUFS ones (g.WINO_BUF, of g.WINO_FLOATS
 -- floats: the prepared buffer of ablate_kernel_prepare); returns the
 -- per-thread scratch in floats (0 without candidates).  For templates that
--- render L.wino, L.u_off and call abl_chain_wino_weights.
+-- render L.wino, L.u_off and call abl_chain_wino_weights.  g.WINO_TILES:
+-- the Winograd tiles the layers select (1 F(2x2), 2 F(4x4); 0 where no
+-- layer is Winograd or the template never lays them out), which the
+-- templates define as ABL_CHAIN_WINO_TILES for ablate_chain.h.
 function M.wino_layout(g, f4_ok)
   local u_off, scratch = 0, 0
   for _, L in ipairs(g.LAYERS) do
     if L.wino_m then
       if not f4_ok then L.wino_m = 2 end
       L.f4 = L.wino_m == 4 and 1 or 0
+      g.WINO_TILES = g.WINO_TILES | (L.f4 == 1 and 2 or 1)
       L.wino, L.u_off = g.NBUFS, u_off
       u_off = u_off + round_up(WINO[L.wino_m].pts * L.cin * L.cout, 16)
       scratch = math.max(scratch, M.wino_scratch(L.cin, L.wino_m))
@@ -129,7 +133,7 @@ function M.begin(cfg, module, c1, c2)
   local g = {
     module = module, N = M.int(i.n), H = M.int(i.h), W = M.int(i.w), C1 = c1, C2 = c2,
     EPS = string.format("%.17g", cfg.args.bn_eps or 1e-5), LAYERS = {}, bn_total = 0,
-    kdim_max = 0, BUF_CHANNELS = {},
+    kdim_max = 0, BUF_CHANNELS = {}, WINO_TILES = 0,
   }
   assert(c1 == M.int(i.c), module .. ": input channels differ from c1")
   g.config = (cfg.config or ""):gsub("[\\\"]", "\\%0"):gsub("%*/", "* /")

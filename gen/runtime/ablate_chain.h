@@ -19,6 +19,18 @@
 #include "ablate_winograd4.h"
 #include "ablate_gen.h"
 
+/* The Winograd tiles a kernel's layer table can select (1: F(2x2, 3x3),
+ * 2: F(4x4, 3x3), 0: neither), defined by its template before this header
+ * (gen/chain.lua's g.WINO_TILES): which one a layer runs is L->f4, read at
+ * run time, so without it every kernel builds both tiles and their weight
+ * transforms (a third of an SPPF kernel's build CPU, a sixth of a C2f
+ * one's).  A layer whose tile was left out traps.  Not defined: both. */
+#ifndef ABL_CHAIN_WINO_TILES
+#define ABL_CHAIN_WINO_TILES 3
+#endif
+#define ABL_CHAIN_MAY_WINO2 ((ABL_CHAIN_WINO_TILES) & 1)
+#define ABL_CHAIN_MAY_WINO4 ((ABL_CHAIN_WINO_TILES) & 2)
+
 /* A slice of one of the chain's buffers: channels c0 .. of a buffer holding
  * `c` channels per image. */
 struct abl_slice {
@@ -82,12 +94,14 @@ static inline void abl_chain_wino_weights(const struct abl_chain_layer *layers, 
         }
 #ifdef __AVX512F__
         const struct abl_chain_layer *L = &layers[l];
-        if (L->f4)
+        if (ABL_CHAIN_MAY_WINO4 && L->f4)
             abl_wino4_weights(w[L->w_index], L->cin, L->cout, bufs[L->wino] + L->u_off,
                               j * ABL_WINO_MR, (j + 1) * ABL_WINO_MR);
-        else
+        else if (ABL_CHAIN_MAY_WINO2 && !L->f4)
             abl_wino_weights(w[L->w_index], L->cin, L->cout, bufs[L->wino] + L->u_off,
                              j * ABL_WINO_MR, (j + 1) * ABL_WINO_MR);
+        else /* ABL_CHAIN_WINO_TILES disagrees with the layer table */
+            __builtin_trap();
 #endif
     }
 }
@@ -107,12 +121,14 @@ static inline void abl_chain_tile(const struct abl_chain_layer *L, const float *
     float *y = abl_slice_at(bufs, L->dst, b, hw) + (ptrdiff_t)grp * cout_g * hw + p0;
     const float *wt = w[L->w_index] + (ptrdiff_t)grp * cout_g * kdim;
     if (L->wino && abl_wino_ok(L->k, L->groups, L->cout)) { /* AVX-512, 3x3: 2.25x / 4x fewer FMAs */
-        if (L->f4)
+        if (ABL_CHAIN_MAY_WINO4 && L->f4)
             abl_wino4_tile(x, h, wd, cin_g, cout_g, bufs[L->wino] + L->u_off, y - p0, hw, scale,
                            shift, L->act, p0, np, col);
-        else
+        else if (ABL_CHAIN_MAY_WINO2 && !L->f4)
             abl_wino_tile(x, h, wd, cin_g, cout_g, bufs[L->wino] + L->u_off, y - p0, hw, scale,
                           shift, L->act, p0, np, col);
+        else /* ABL_CHAIN_WINO_TILES disagrees with the layer table */
+            __builtin_trap();
         abl_chain_add_res(L, bufs, hw, b, grp, cout_g, p0, np, y);
         return;
     }

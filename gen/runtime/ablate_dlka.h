@@ -105,6 +105,24 @@ enum abl_dlka_offsets {
 #define ABL_DLKA_MAY_DIRECT_TILE 1
 #endif
 
+/* Whether a kernel's channel count can reach the per-pixel sampler.
+ * ABL_DLKA_CHANNELS: the channels of every deformable layer of the kernel,
+ * defined (with ABL_DLKA_OFFSETS) before this header.  abl_dlka_px_ok is
+ * then false in every layer of a kernel whose channels are not a multiple
+ * of ABL_DLKA_VW (a constant of the kernel and build), and
+ * abl_dlka_deform_tile_px is left out of its build (a fifth of a D-LKA
+ * kernel's build CPU, an eighth of a C3_DCNv3_DLKA one's).  The generic
+ * sampler stays in every build: where the per-pixel one runs, gcc already
+ * drops it after IPA-CP (leaving it out there saves nothing and changes
+ * which offset-conv calls gcc inlines).  A layer whose g.c would take the
+ * per-pixel sampler that was left out traps.  Not defined (the header
+ * checkers): both. */
+#if defined(ABL_DLKA_CHANNELS) && defined(ABL_DLKA_OFFSETS)
+#define ABL_DLKA_MAY_PX (ABL_DLKA_MAY_DIRECT && (ABL_DLKA_CHANNELS) % ABL_DLKA_VW == 0)
+#else
+#define ABL_DLKA_MAY_PX 1
+#endif
+
 /* Whether the offset convs run direct (with or without F(2, k)). */
 static inline int abl_dlka_direct(enum abl_dlka_offsets o) { return o != ABL_DLKA_IM2COL; }
 
@@ -671,12 +689,15 @@ static inline void abl_dlka_deform_layer(struct abl_dlka_geom g, const float *wt
                                       p0, np, col, off);
         }
         const float *toff = off + (direct ? (ptrdiff_t)(p0 - q0) * mpad : 0);
-        if (ABL_DLKA_MAY_DIRECT && direct && abl_dlka_px_ok(g.c, k, 1)) {
+        const int px = direct && abl_dlka_px_ok(g.c, k, 1);
+        if (ABL_DLKA_MAY_PX && px) {
             abl_dlka_deform_tile_px(g.c, g.h, g.w, wp, k, pad, dil,
                                     xb + ((ptrdiff_t)pad * wp + pad) * g.c, toff, mpad, wt_t, p0,
                                     np, col, dst + b * img);
             continue;
         }
+        if (px) /* ABL_DLKA_CHANNELS disagrees with g.c */
+            __builtin_trap();
         abl_dlka_deform_tile(g.c, g.h, g.w, wp, k, pad, dil, xb + ((ptrdiff_t)pad * wp + pad) * g.c,
                              toff, direct ? 1 : np, direct ? mpad : 1, wt_t, p0, np, (int *)idx,
                              idx + 4 * tile, col, dst + b * img);
