@@ -40,8 +40,20 @@ static int verb_help(const char *verb)
  * - OPENBLAS_CORETYPE per ABLATE_CORETYPE (if set): "auto" removes it so
  *   OpenBLAS detects the CPU, any other value forces that core type.
  *   Where OpenBLAS detects, a generic pick is overruled (below). */
+/* Keeps OPENBLAS_CORETYPE as the program was first started with it
+ * (meta.json), before a restart changes it. */
+static void keep_orig_core(void)
+{
+    const char *cur = getenv("OPENBLAS_CORETYPE");
+    if (!getenv("ABLATE_ORIG_CORETYPE"))
+        setenv("ABLATE_ORIG_CORETYPE", cur ? cur : "", 1);
+}
+
+/* Starts the program again, OpenBLAS single-threaded. */
 static void restart(char **argv)
 {
+    setenv("ABLATE_REEXEC", "1", 1);
+    setenv("OPENBLAS_NUM_THREADS", "1", 1);
     execv("/proc/self/exe", argv);
     perror("ablate: re-exec to set the BLAS environment failed; going on as started");
 }
@@ -70,11 +82,8 @@ static void overrule_generic_core(char **argv)
                                          __builtin_cpu_supports("avx512bf16"));
     if (!core)
         return;
-    if (!getenv("ABLATE_ORIG_CORETYPE"))
-        setenv("ABLATE_ORIG_CORETYPE", "", 1);
+    keep_orig_core();
     setenv("ABLATE_BLAS_DETECTED", detected ? detected : "unknown", 1);
-    setenv("ABLATE_REEXEC", "1", 1);
-    setenv("OPENBLAS_NUM_THREADS", "1", 1);
     setenv("OPENBLAS_CORETYPE", core, 1);
     restart(argv);
 }
@@ -94,9 +103,7 @@ static void apply_blas_env(char **argv)
         overrule_generic_core(argv);
         return;
     }
-    setenv("ABLATE_ORIG_CORETYPE", cur ? cur : "", 1);
-    setenv("ABLATE_REEXEC", "1", 1);
-    setenv("OPENBLAS_NUM_THREADS", "1", 1);
+    keep_orig_core();
     if (change_core && is_auto)
         unsetenv("OPENBLAS_CORETYPE");
     else if (change_core)
