@@ -169,10 +169,10 @@ Test(dlka_offsets, direct_same_bits_avx2, .timeout = 180)
                  "abl_off_tile (x86-64-v3) differs from the (tap, channel) fmaf sum (see the test's output)");
 }
 
-/* ABL_DLKA_OFF_WR_OK (ablate_dlka.h: abl_off_wr_ok written out as a
- * constant expression, so kernels can leave out the direct conv behind
- * Winograd) against abl_off_wr_ok itself, for the attention's two offset
- * convs, at this build's blocking. */
+/* ABL_DLKA_OFF_WR_OK(k) (ablate_dlka.h: abl_off_wr_ok's macro at the
+ * geometry kernel k stands for, a constant so kernels can leave out the
+ * direct conv behind Winograd) against abl_off_wr_ok of the attention's two
+ * offset convs as the layer builds them, at this build's blocking. */
 static const char WR_OK_CHECKER[] =
     "#include <stdio.h>\n"
     "#include \"ablate_dlka.h\"\n"

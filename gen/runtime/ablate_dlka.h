@@ -59,21 +59,9 @@ enum abl_dlka_offsets {
 
 /* abl_off_wr_ok (ablate_dlka_offsets.h) of the attention's offset conv of
  * kernel k (5: dilation 1, pad 2; 7: dilation 3, pad 9; m = 2 k^2 outputs)
- * as a constant expression of this build's blocking: abl_off_blocking's
- * register block and mfull, written out. */
-#define ABL_DLKA_OFF_SMALL_(m) ((m) <= ABL_OFF_SMALL_M)
-#define ABL_DLKA_OFF_CHUNK_(m) ((ABL_DLKA_OFF_SMALL_(m) ? ABL_OFF_MBS : ABL_OFF_MBL) * ABL_OFF_VW)
-#define ABL_DLKA_OFF_MFULL_(m)                                                                     \
-    ((m) % ABL_DLKA_OFF_CHUNK_(m) <= ABL_OFF_LEFT_MAX                                              \
-         ? (m) / ABL_DLKA_OFF_CHUNK_(m) * ABL_DLKA_OFF_CHUNK_(m)                                   \
-         : ((m) + ABL_DLKA_OFF_CHUNK_(m) - 1) / ABL_DLKA_OFF_CHUNK_(m) * ABL_DLKA_OFF_CHUNK_(m))
+ * as a constant expression of this build's blocking. */
 #define ABL_DLKA_OFF_WR_OK(k)                                                                      \
-    (((k) == 7                                                                                     \
-          ? !ABL_DLKA_OFF_SMALL_(98) || (ABL_OFF_PS == ABL_OFF_PL && ABL_OFF_MBS == ABL_OFF_MBL)   \
-          : ABL_DLKA_OFF_SMALL_(50) ||                                                             \
-                (ABL_OFF_PS == ABL_OFF_PL && ABL_OFF_MBS == ABL_OFF_MBL)) &&                       \
-     ABL_DLKA_OFF_MFULL_(2 * (k) * (k)) <= ABL_OFF_WR_WMAX &&                                      \
-     ABL_DLKA_OFF_MFULL_(2 * (k) * (k)) > 0)
+    ABL_OFF_WR_OK((k), (k) == 7 ? 3 : 1, (k) == 7 ? 9 : 2, 2 * (k) * (k))
 
 /* The offset-conv paths a kernel's flags can reach.  ABL_DLKA_OFFSETS: the
  * flags gen/dlka.lua chose, defined before this header and passed in every

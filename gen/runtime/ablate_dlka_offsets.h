@@ -102,6 +102,23 @@ struct abl_off_block {
     int p, mb, mpad, mfull, left;
 };
 
+/* abl_off_blocking's choices as constant expressions, the one source for
+ * the function and for kernels that test abl_off_wr_ok at compile time
+ * (ABL_DLKA_OFF_WR_OK, ablate_dlka.h): the register block of an m-output
+ * conv is the small one up to ABL_OFF_SMALL_M; a chunk is mb vectors; the
+ * outputs past whole chunks are left to abl_off_left when at most
+ * ABL_OFF_LEFT_MAX, else the last chunk is padded. */
+#define ABL_OFF_IS_SMALL(m) ((m) <= ABL_OFF_SMALL_M)
+#define ABL_OFF_CHUNK(m) ((ABL_OFF_IS_SMALL(m) ? ABL_OFF_MBS : ABL_OFF_MBL) * ABL_OFF_VW)
+#define ABL_OFF_LEFT_FITS(m) ((m) % ABL_OFF_CHUNK(m) <= ABL_OFF_LEFT_MAX)
+#define ABL_OFF_MFULL(m)                                                                           \
+    (ABL_OFF_LEFT_FITS(m) ? (m) / ABL_OFF_CHUNK(m) * ABL_OFF_CHUNK(m)                              \
+                          : ((m) + ABL_OFF_CHUNK(m) - 1) / ABL_OFF_CHUNK(m) * ABL_OFF_CHUNK(m))
+/* Whether the blocking of an m-output conv is the large (small = 0) or the
+ * small (small = 1) one, also where both are the same. */
+#define ABL_OFF_BLOCK_IS_(m, small)                                                                \
+    (ABL_OFF_IS_SMALL(m) == (small) || (ABL_OFF_PS == ABL_OFF_PL && ABL_OFF_MBS == ABL_OFF_MBL))
+
 /* The blocking of an m-output conv.  With AVX-512 (third Intel pass,
  * docs/modules/perf_deform.md) the 5x5's 50 outputs are 6 pixels x 3
  * vectors (48) + 2 left over, the 7x7's 98 4 x 6 (96) + 2, where whole
@@ -109,17 +126,14 @@ struct abl_off_block {
  * their multiply-adds on padding lanes. */
 static inline struct abl_off_block abl_off_blocking(int m)
 {
-    const int small = m <= ABL_OFF_SMALL_M;
+    const int small = ABL_OFF_IS_SMALL(m);
     struct abl_off_block b = {small ? ABL_OFF_PS : ABL_OFF_PL, small ? ABL_OFF_MBS : ABL_OFF_MBL, 0,
-                              0, 0};
-    const int chunk = b.mb * ABL_OFF_VW;
-    b.mfull = m / chunk * chunk;
-    b.left = m - b.mfull;
-    if (b.left <= ABL_OFF_LEFT_MAX) {
+                              ABL_OFF_MFULL(m), 0};
+    if (ABL_OFF_LEFT_FITS(m)) {
+        b.left = m - b.mfull;
         b.mpad = (m + ABL_OFF_VW - 1) / ABL_OFF_VW * ABL_OFF_VW;
     } else {
-        b.mfull = b.mpad = (m + chunk - 1) / chunk * chunk;
-        b.left = 0;
+        b.mpad = b.mfull;
     }
     return b;
 }
@@ -884,12 +898,13 @@ abl_off_f25_block(struct abl_off_geom g, int mpad, int mfull, const float *xpad,
 
 /* Whether abl_off_tile_wr applies to an offset conv: the 7x7 dilation 3
  * (pad 9) at the 7x7's blocking, the 5x5 dilation 1 (pad 2) at the 5x5's. */
+#define ABL_OFF_WR_OK(k, dil, pad, m)                                                              \
+    ((((k) == 7 && (dil) == 3 && (pad) == 9 && ABL_OFF_BLOCK_IS_(m, 0)) ||                         \
+      ((k) == 5 && (dil) == 1 && (pad) == 2 && ABL_OFF_BLOCK_IS_(m, 1))) &&                        \
+     (m) == 2 * (k) * (k) && ABL_OFF_MFULL(m) <= ABL_OFF_WR_WMAX && ABL_OFF_MFULL(m) > 0)
 static inline int abl_off_wr_ok(struct abl_off_geom g)
 {
-    const struct abl_off_block b = abl_off_blocking(g.m);
-    const int l = g.k == 7 && g.dil == 3 && g.pad == 9 && b.p == ABL_OFF_PL && b.mb == ABL_OFF_MBL;
-    const int s = g.k == 5 && g.dil == 1 && g.pad == 2 && b.p == ABL_OFF_PS && b.mb == ABL_OFF_MBS;
-    return (l || s) && g.m == 2 * g.k * g.k && b.mfull <= ABL_OFF_WR_WMAX && b.mfull > 0;
+    return ABL_OFF_WR_OK(g.k, g.dil, g.pad, g.m);
 }
 
 /* off[t][mpad] (rows t < np, rounded up to P rows) = the conv at pixels
