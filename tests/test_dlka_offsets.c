@@ -30,13 +30,15 @@ static const char OFFSETS_CHECKER[] =
     "   outputs as the inner loop so that the sums run side by side */\n"
     "static float *sums;\n"
     "static struct abl_off_geom sums_g;\n"
-    "static const float *fma_sums(struct abl_off_geom g, const float *x, const float *wt, const float *bias) {\n"
+    "static const float *fma_sums(struct abl_off_geom g, const float *x, const float *wt,\n"
+    "                             const float *bias) {\n"
     "    if (sums && !memcmp(&g, &sums_g, sizeof g)) return sums;\n"
     "    const int c = g.c, h = g.h, w = g.w, k = g.k, kk = k * k, m = g.m;\n"
     "    float *wq = malloc(sizeof(float) * kk * c * m);\n"
     "    for (int q = 0; q < kk; q++)\n"
     "        for (int ch = 0; ch < c; ch++)\n"
-    "            for (int o = 0; o < m; o++) wq[(q * c + ch) * m + o] = wt[(o * c + ch) * kk + q];\n"
+    "            for (int o = 0; o < m; o++)\n"
+    "                wq[(q * c + ch) * m + o] = wt[(o * c + ch) * kk + q];\n"
     "    free(sums);\n"
     "    sums = malloc(sizeof(float) * h * w * m);\n"
     "    sums_g = g;\n"
@@ -44,7 +46,8 @@ static const char OFFSETS_CHECKER[] =
     "        float *s = sums + (size_t)p * m;\n"
     "        for (int o = 0; o < m; o++) s[o] = bias[o];\n"
     "        for (int q = 0; q < kk; q++) {\n"
-    "            const int y = p / w - g.pad + q / k * g.dil, xx = p % w - g.pad + q % k * g.dil;\n"
+    "            const int y = p / w - g.pad + q / k * g.dil;\n"
+    "            const int xx = p % w - g.pad + q % k * g.dil;\n"
     "            const int in = y >= 0 && y < h && xx >= 0 && xx < w;\n"
     "            for (int ch = 0; ch < c; ch++) {\n"
     "                const float xv = in ? x[(ch * h + y) * w + xx] : 0.0f;\n"
@@ -244,12 +247,14 @@ Test(dlka_offsets, wr_ok_constant_matches_avx2)
     "   as the inner loop so that the sums run side by side */\n" \
     "static double *ref_sum, *ref_mag;\n" \
     "static struct abl_off_geom ref_g;\n" \
-    "static void ref_table(struct abl_off_geom g, const float *x, const float *wt, const float *bias) {\n" \
+    "static void ref_table(struct abl_off_geom g, const float *x, const float *wt,\n" \
+    "                      const float *bias) {\n" \
     "    const int c = g.c, h = g.h, w = g.w, k = g.k, kk = k * k, m = g.m;\n" \
     "    float *wq = malloc(sizeof(float) * kk * c * m);\n" \
     "    for (int q = 0; q < kk; q++)\n" \
     "        for (int ch = 0; ch < c; ch++)\n" \
-    "            for (int o = 0; o < m; o++) wq[(q * c + ch) * m + o] = wt[(o * c + ch) * kk + q];\n" \
+    "            for (int o = 0; o < m; o++)\n" \
+    "                wq[(q * c + ch) * m + o] = wt[(o * c + ch) * kk + q];\n" \
     "    free(ref_sum);\n" \
     "    free(ref_mag);\n" \
     "    ref_sum = malloc(sizeof(double) * h * w * m);\n" \
@@ -259,7 +264,8 @@ Test(dlka_offsets, wr_ok_constant_matches_avx2)
     "        double *s = ref_sum + (size_t)p * m, *a = ref_mag + (size_t)p * m;\n" \
     "        for (int o = 0; o < m; o++) { s[o] = bias[o]; a[o] = fabs(bias[o]); }\n" \
     "        for (int q = 0; q < kk; q++) {\n" \
-    "            const int y = p / w - g.pad + q / k * g.dil, xx = p % w - g.pad + q % k * g.dil;\n" \
+    "            const int y = p / w - g.pad + q / k * g.dil;\n" \
+    "            const int xx = p % w - g.pad + q % k * g.dil;\n" \
     "            if (y < 0 || y >= h || xx < 0 || xx >= w) continue;\n" \
     "            for (int ch = 0; ch < c; ch++) {\n" \
     "                const double xv = x[(ch * h + y) * w + xx];\n" \
@@ -275,8 +281,8 @@ Test(dlka_offsets, wr_ok_constant_matches_avx2)
     "    free(wq);\n" \
     "}\n" \
     "/* output o of pixel p and the sum of its terms' |values| in *mag */\n" \
-    "static double ref_out(struct abl_off_geom g, const float *x, const float *wt, const float *bias,\n" \
-    "                      int o, int p, double *mag) {\n" \
+    "static double ref_out(struct abl_off_geom g, const float *x, const float *wt,\n" \
+    "                      const float *bias, int o, int p, double *mag) {\n" \
     "    if (!ref_sum || memcmp(&g, &ref_g, sizeof g)) ref_table(g, x, wt, bias);\n" \
     "    *mag = ref_mag[(size_t)p * g.m + o];\n" \
     "    return ref_sum[(size_t)p * g.m + o];\n" \

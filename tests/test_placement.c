@@ -212,14 +212,16 @@ Test(placement, tiny_run_writes_rows, .timeout = 300)
     snprintf(file, sizeof file, "%s/yolov8-golden.yaml", dir);
     write_file(file, yaml);
     snprintf(file, sizeof file, "%s/tiny.lua", dir);
-    write_file(file, "return placement { name = 'tiny', model = './yolov8-golden.yaml', scales = 't',\n"
-                     "  imgsz = 64, threads = 1, places = { { replace = 'Conv', at = { { 16, 19 } },\n"
+    write_file(file, "return placement { name = 'tiny', model = './yolov8-golden.yaml',\n"
+                     "  scales = 't', imgsz = 64, threads = 1,\n"
+                     "  places = { { replace = 'Conv', at = { { 16, 19 } },\n"
                      "  with = { module = 'AKConv', num_param = 3 } } } }\n");
     snprintf(args, sizeof args, "placement %s --quick --out %s/run", file, dir);
     struct run_out r;
     run_ablate(&r, args);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_expect(strstr(r.out, "AKConv at 16,19                                     216026    -0.3%"), "%s", r.out);
+    cr_expect(strstr(r.out, "AKConv at 16,19                                     216026    -0.3%"),
+              "%s", r.out);
     snprintf(csv, sizeof csv, "%s/run/results.csv", dir);
     struct result_row *rows = NULL;
     cr_assert_eq(results_read(csv, &rows, err, sizeof err), 2, "%s", err);
@@ -229,7 +231,8 @@ Test(placement, tiny_run_writes_rows, .timeout = 300)
     cr_expect_eq(rows[0].params, 216638);
     cr_expect_str_eq(rows[1].module, "AKConv at 16,19");
     cr_expect_str_eq(rows[1].role, "module");
-    cr_expect_str_eq(rows[1].args, "model=yolov8-golden.yaml:scale=t:replace=Conv:module=AKConv:num_param=3");
+    cr_expect_str_eq(rows[1].args,
+                     "model=yolov8-golden.yaml:scale=t:replace=Conv:module=AKConv:num_param=3");
     cr_expect_eq(rows[1].params, 216026);
     cr_expect_lt(rows[1].flops_thop, rows[0].flops_thop);
     for (int i = 0; i < 2; i++) {
