@@ -50,9 +50,9 @@ enum {
  * generator knows which layers take the path (gen/chain.lua's
  * g.DIRECT_KS): k is an argument read at run time, so without it every
  * kernel builds both sweeps, and the 3x3 one (nine taps unrolled per
- * register block) is over half of a C2f kernel's build CPU where its 3x3
- * layers run Winograd tiles.  A k that was left out traps.  Not defined:
- * both. */
+ * register block) is a third of a C2f kernel's build CPU where its 3x3
+ * layers run Winograd tiles (docs/contributing.md, z-testtime).  A k that
+ * was left out traps.  Not defined: both. */
 #ifndef ABL_DIRECT_TILE_KS
 #define ABL_DIRECT_TILE_KS 3
 #endif
