@@ -100,6 +100,7 @@ function M.render(cfg, variant)
   -- their transformed weights, and its scratch in the private region
   g.WINO_BUF, g.WINO_FLOATS = 0, 0
   local wino_scratch = C.wino_layout(g, true)
+  C.direct_layout(g)
   g.ATT_SHARED = g.SHARED_FLOATS
   g.A = D.attention(a.variant, g.N, c, g.H, g.W, variant)
   g.SHARED_FLOATS = g.SHARED_FLOATS + g.A.NACT * g.A.ACT + g.A.EXTRA_SHARED

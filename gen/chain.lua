@@ -95,6 +95,21 @@ function M.wino_layout(g, f4_ok)
   return scratch
 end
 
+-- g.DIRECT_KS: the kernel sizes of the layers that take ablate_direct.h's
+-- abl_direct_tile in abl_chain_tile on AVX-512 builds (1 1x1, 2 3x3), which
+-- the templates define as ABL_DIRECT_TILE_KS: one group, k <= 3, outputs in
+-- blocks of 8 (abl_direct_ok), and not a Winograd layer (L.wino, set by
+-- wino_layout: its 3x3 candidates are exactly abl_wino_ok's).  Call after
+-- wino_layout.
+function M.direct_layout(g)
+  g.DIRECT_KS = 0
+  for _, L in ipairs(g.LAYERS) do
+    if L.groups == 1 and L.k <= 3 and L.cout % 8 == 0 and not L.wino then
+      g.DIRECT_KS = g.DIRECT_KS | (L.k == 3 and 2 or 1)
+    end
+  end
+end
+
 -- Same knobs (and reasons) as gen/conv.lua's gemm schedule.
 M.tuning = U.gemm_tuning
 
@@ -166,6 +181,7 @@ function M.render(cfg, g, variant, template)
   -- the size of the prepared buffer (ablate_kernel_prepare)
   g.WINO_BUF, g.WINO_FLOATS = 0, 0
   local wino_scratch = WINO_TEMPLATES[tmpl] and M.wino_layout(g, true) or 0
+  M.direct_layout(g)
   g.NLAYERS = #g.LAYERS
   g.PRIV_BN = 2 * g.bn_total
   -- g.col_floats (optional): a wider column panel for jobs wider than

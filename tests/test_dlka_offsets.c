@@ -23,6 +23,42 @@ static const char OFFSETS_CHECKER[] =
     "#include <string.h>\n"
     "#include <math.h>\n"
     "#include \"ablate_dlka_offsets.h\"\n"
+    "/* every output of the map as the (tap, channel) fmaf sum, pixel-major, made\n"
+    "   once per geometry (the checks' tiles are parts of the map, the inputs\n"
+    "   depend on the geometry alone): per output, from the bias, each (tap,\n"
+    "   channel) term in that order as one fmaf, zeros outside the map; the\n"
+    "   outputs as the inner loop so that the sums run side by side */\n"
+    "static float *sums;\n"
+    "static struct abl_off_geom sums_g;\n"
+    "static const float *fma_sums(struct abl_off_geom g, const float *x, const float *wt,\n"
+    "                             const float *bias) {\n"
+    "    if (sums && !memcmp(&g, &sums_g, sizeof g)) return sums;\n"
+    "    const int c = g.c, h = g.h, w = g.w, k = g.k, kk = k * k, m = g.m;\n"
+    "    float *wq = malloc(sizeof(float) * kk * c * m);\n"
+    "    for (int q = 0; q < kk; q++)\n"
+    "        for (int ch = 0; ch < c; ch++)\n"
+    "            for (int o = 0; o < m; o++)\n"
+    "                wq[(q * c + ch) * m + o] = wt[(o * c + ch) * kk + q];\n"
+    "    free(sums);\n"
+    "    sums = malloc(sizeof(float) * h * w * m);\n"
+    "    sums_g = g;\n"
+    "    for (int p = 0; p < h * w; p++) {\n"
+    "        float *s = sums + (size_t)p * m;\n"
+    "        for (int o = 0; o < m; o++) s[o] = bias[o];\n"
+    "        for (int q = 0; q < kk; q++) {\n"
+    "            const int y = p / w - g.pad + q / k * g.dil;\n"
+    "            const int xx = p % w - g.pad + q % k * g.dil;\n"
+    "            const int in = y >= 0 && y < h && xx >= 0 && xx < w;\n"
+    "            for (int ch = 0; ch < c; ch++) {\n"
+    "                const float xv = in ? x[(ch * h + y) * w + xx] : 0.0f;\n"
+    "                const float *wo = wq + (q * c + ch) * m;\n"
+    "                for (int o = 0; o < m; o++) s[o] = fmaf(wo[o], xv, s[o]);\n"
+    "            }\n"
+    "        }\n"
+    "    }\n"
+    "    free(wq);\n"
+    "    return sums;\n"
+    "}\n"
     "static int check(int c, int h, int w, int k, int pad, int dil, int p0, int np) {\n"
     "    const struct abl_off_geom g = {c, h, w, k, dil, pad, 2 * k * k};\n"
     "    const struct abl_off_block b = abl_off_blocking(g.m);\n"
@@ -38,16 +74,10 @@ static const char OFFSETS_CHECKER[] =
     "    abl_off_pack(g, b.mpad, wt, bias, 0, kk, wpk, bpad);\n"
     "    abl_off_pad_rows(g, x, 0, hp, xpad);\n"
     "    abl_off_tile(g, xpad, x, wpk, bpad, p0, np, base, off);\n"
+    "    const float *want = fma_sums(g, x, wt, bias);\n"
     "    for (int t = 0; t < np && !bad; t++)\n"
     "        for (int o = 0; o < g.m && !bad; o++) {\n"
-    "            const int oy = (p0 + t) / w, ox = (p0 + t) % w;\n"
-    "            float acc = bias[o];\n"
-    "            for (int q = 0; q < kk; q++) {\n"
-    "                const int y = oy - pad + q / k * dil, xx = ox - pad + q % k * dil;\n"
-    "                const int in = y >= 0 && y < h && xx >= 0 && xx < w;\n"
-    "                for (int ch = 0; ch < c; ch++)\n"
-    "                    acc = fmaf(wt[(o * c + ch) * kk + q], in ? x[(ch * h + y) * w + xx] : 0.0f, acc);\n"
-    "            }\n"
+    "            const float acc = want[(p0 + t) * g.m + o];\n"
     "            bad = memcmp(&acc, &off[t * b.mpad + o], sizeof acc) != 0;\n"
     "            if (bad)\n"
     "                printf(\"c %d map %d x %d k %d tile %d + %d: pixel %d output %d: %.9g, want %.9g\\n\",\n"
@@ -209,22 +239,53 @@ Test(dlka_offsets, wr_ok_constant_matches_avx2)
     "    for (int i = 0; i < g.m * c * kk; i++) wt[i] = sc * cosf(0.21f * i + 0.5f);\n" \
     "    for (int i = 0; i < g.m; i++) bias[i] = 0.01f * i - 0.5f;\n" \
     "}\n" \
-    "/* output o of pixel p */\n" \
-    "static double ref_out(struct abl_off_geom g, const float *x, const float *wt, const float *bias,\n" \
-    "                      int o, int p, double *mag) {\n" \
-    "    const int c = g.c, h = g.h, w = g.w, k = g.k, kk = k * k, oy = p / w, ox = p % w;\n" \
-    "    double acc = bias[o];\n" \
-    "    *mag = fabs(bias[o]);\n" \
-    "    for (int q = 0; q < kk; q++) {\n" \
-    "        const int y = oy - g.pad + q / k * g.dil, xx = ox - g.pad + q % k * g.dil;\n" \
-    "        if (y < 0 || y >= h || xx < 0 || xx >= w) continue;\n" \
-    "        for (int ch = 0; ch < c; ch++) {\n" \
-    "            const double t = (double)wt[(o * c + ch) * kk + q] * x[(ch * h + y) * w + xx];\n" \
-    "            acc += t;\n" \
-    "            *mag += fabs(t);\n" \
+    "/* every output of the map and the sum of its terms' |values|, pixel-major,\n" \
+    "   made once per geometry (the checks' tiles are parts of the map, both\n" \
+    "   algorithms are checked on each, the inputs depend on the geometry\n" \
+    "   alone): per output, from the bias, each (tap, channel) term in that\n" \
+    "   order, in double (a product of two floats is exact there), the outputs\n" \
+    "   as the inner loop so that the sums run side by side */\n" \
+    "static double *ref_sum, *ref_mag;\n" \
+    "static struct abl_off_geom ref_g;\n" \
+    "static void ref_table(struct abl_off_geom g, const float *x, const float *wt,\n" \
+    "                      const float *bias) {\n" \
+    "    const int c = g.c, h = g.h, w = g.w, k = g.k, kk = k * k, m = g.m;\n" \
+    "    float *wq = malloc(sizeof(float) * kk * c * m);\n" \
+    "    for (int q = 0; q < kk; q++)\n" \
+    "        for (int ch = 0; ch < c; ch++)\n" \
+    "            for (int o = 0; o < m; o++)\n" \
+    "                wq[(q * c + ch) * m + o] = wt[(o * c + ch) * kk + q];\n" \
+    "    free(ref_sum);\n" \
+    "    free(ref_mag);\n" \
+    "    ref_sum = malloc(sizeof(double) * h * w * m);\n" \
+    "    ref_mag = malloc(sizeof(double) * h * w * m);\n" \
+    "    ref_g = g;\n" \
+    "    for (int p = 0; p < h * w; p++) {\n" \
+    "        double *s = ref_sum + (size_t)p * m, *a = ref_mag + (size_t)p * m;\n" \
+    "        for (int o = 0; o < m; o++) { s[o] = bias[o]; a[o] = fabs(bias[o]); }\n" \
+    "        for (int q = 0; q < kk; q++) {\n" \
+    "            const int y = p / w - g.pad + q / k * g.dil;\n" \
+    "            const int xx = p % w - g.pad + q % k * g.dil;\n" \
+    "            if (y < 0 || y >= h || xx < 0 || xx >= w) continue;\n" \
+    "            for (int ch = 0; ch < c; ch++) {\n" \
+    "                const double xv = x[(ch * h + y) * w + xx];\n" \
+    "                const float *wo = wq + (q * c + ch) * m;\n" \
+    "                for (int o = 0; o < m; o++) {\n" \
+    "                    const double t = (double)wo[o] * xv;\n" \
+    "                    s[o] += t;\n" \
+    "                    a[o] += fabs(t);\n" \
+    "                }\n" \
+    "            }\n" \
     "        }\n" \
     "    }\n" \
-    "    return acc;\n" \
+    "    free(wq);\n" \
+    "}\n" \
+    "/* output o of pixel p and the sum of its terms' |values| in *mag */\n" \
+    "static double ref_out(struct abl_off_geom g, const float *x, const float *wt,\n" \
+    "                      const float *bias, int o, int p, double *mag) {\n" \
+    "    if (!ref_sum || memcmp(&g, &ref_g, sizeof g)) ref_table(g, x, wt, bias);\n" \
+    "    *mag = ref_mag[(size_t)p * g.m + o];\n" \
+    "    return ref_sum[(size_t)p * g.m + o];\n" \
     "}\n"
 
 /* The offset convs by Winograd F(2, k) along rows (abl_off_tile_wr: the

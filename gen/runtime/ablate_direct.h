@@ -45,6 +45,20 @@ enum {
     ABL_DIRECT_SUB = 1536, /* pixels whose load masks are computed at once */
 };
 
+/* The kernel sizes abl_direct_tile is built for (1: 1x1, 2: 3x3, 3: both;
+ * 0: neither), defined by a template before this header where its
+ * generator knows which layers take the path (gen/chain.lua's
+ * g.DIRECT_KS): k is an argument read at run time, so without it every
+ * kernel builds both sweeps, and the 3x3 one (nine taps unrolled per
+ * register block) is a third of a C2f kernel's build CPU where its 3x3
+ * layers run Winograd tiles (docs/contributing.md, z-testtime).  A k that
+ * was left out traps.  Not defined: both. */
+#ifndef ABL_DIRECT_TILE_KS
+#define ABL_DIRECT_TILE_KS 3
+#endif
+#define ABL_DIRECT_MAY_K1 ((ABL_DIRECT_TILE_KS) & 1)
+#define ABL_DIRECT_MAY_K3 ((ABL_DIRECT_TILE_KS) & 2)
+
 /* 1 when a Conv (stride 1, pad k / 2, dilation 1) of `groups` groups with
  * cout outputs can run here on this build. */
 static inline int abl_direct_ok(int k, int groups, int cout)
@@ -325,10 +339,12 @@ static inline void abl_direct_tile(const float *x, int h, int w, int cin, int co
             const float *wo = wt + o * kdim;
             float *yo = y + o * ldy;
             const struct abl_direct_epi e = {scale + o, shift + o, act};
-            if (k == 3)
+            if (ABL_DIRECT_MAY_K3 && k == 3)
                 abl_direct_sweep(x, hw, cin, 9, toff, m, wo, kdim, yo, ldy, s0, n, e);
-            else
+            else if (ABL_DIRECT_MAY_K1 && k != 3)
                 abl_direct_sweep(x, hw, cin, 1, toff, m, wo, kdim, yo, ldy, s0, n, e);
+            else /* ABL_DIRECT_TILE_KS disagrees with the caller's layers */
+                __builtin_trap();
         }
     }
 #else
