@@ -126,10 +126,13 @@ Test(dcnv3_dw, tile_k5_w40_c4)
 Test(dcnv3_dw, tile_k7_h2_w3_c6) { check_tile(6, 2, 3, 7, 0, 2); }
 
 /* The same tiles compiled as generated kernels are (-O3 -march=native,
- * tests/header_check.h): with AVX-512 abl_dw_tile_padded's taps are
- * broadcast from memory by intrinsics, and its bits must be those of the
- * per-row padded path (abl_dw_row_padded) the kernels took before; skips
- * without AVX-512. */
+ * tests/header_check.h): with AVX-512 abl_dw_tile_padded runs a chunk's
+ * rows all in registers (abl_dw_tile_rows: each input vector loaded once
+ * for the rows it feeds, rows outside the map as zero taps on the output
+ * row's own input row) up to 3 vectors a row (w <= 48 here), and its
+ * intrinsics path past that (56, 60), and the bits must be those of the
+ * per-row padded path (abl_dw_row_padded) the kernels took before; chunks
+ * of 10 and 17 rows (5 + 5, 6 + 6 + 5); skips without AVX-512. */
 static const char TILE_CHECKER[] =
     "#include <stdio.h>\n"
     "#include <string.h>\n"
@@ -154,6 +157,7 @@ static const char TILE_CHECKER[] =
     "    int bad = check(7, 20, 20, 7, 0, 5) | check(7, 20, 20, 7, 15, 5) | check(7, 20, 20, 7, 2, 11);\n"
     "    bad |= check(4, 40, 40, 7, 0, 10) | check(7, 40, 40, 7, 30, 10) | check(4, 12, 40, 5, 3, 9);\n"
     "    bad |= check(6, 2, 3, 7, 0, 2) | check(5, 9, 32, 5, 1, 8) | check(3, 9, 48, 7, 0, 9);\n"
+    "    bad |= check(4, 40, 40, 7, 3, 17) | check(3, 9, 56, 5, 0, 9) | check(2, 12, 60, 7, 2, 10);\n"
     "    return bad;\n"
     "}\n";
 

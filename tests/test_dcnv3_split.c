@@ -4,9 +4,10 @@
  * Checked: every row of every image is run exactly once, whatever order
  * the threads claim in and when some threads of the team never start; a
  * claim never crosses an image's last row; an owner takes at most `chunk`
- * rows and at most half of what its share has left (its last claims
- * shrink), a thief one row from the back of another's share; a thread
- * alone takes whole chunks; and the same under a real OpenMP team. */
+ * rows (abl_split_take when asked to shrink: at most half of what its
+ * share has left), a thief one row from the back of another's share;
+ * owners take whole chunks (abl_split_next, one thread or several); and
+ * the same under a real OpenMP team. */
 #include <criterion/criterion.h>
 #include <omp.h>
 #include <stdatomic.h>
@@ -113,6 +114,34 @@ Test(dcnv3_split, one_thread_whole_chunks)
         cr_assert_eq(next, rows);
         cr_assert_eq(claims, cases[c][3], "case %d: %d claims", c, claims);
     }
+}
+
+/* Two threads: an owner's claims are whole chunks too (5, 5 of a 10-row
+ * share, where shrinking claims gave 5, 3, 1, 1: the 7 x 7 depthwise tile
+ * shares input rows only within a claim), to the end of its image; a
+ * thread whose share is empty takes single rows from the back of the
+ * other's. */
+Test(dcnv3_split, two_threads_whole_chunks)
+{
+    struct shares s;
+    shares_init(&s, 2, 20); /* thread 0: rows 0 .. 9, thread 1: 10 .. 19 */
+    int first = -1;
+    cr_assert_eq(abl_split_next(s.slot, STRIDE, 0, 2, 5, 20, &first), 5);
+    cr_assert_eq(first, 0);
+    cr_assert_eq(abl_split_next(s.slot, STRIDE, 0, 2, 5, 20, &first), 5);
+    cr_assert_eq(first, 5);
+    cr_assert_eq(abl_split_next(s.slot, STRIDE, 0, 2, 5, 20, &first), 1); /* stolen: row 19 */
+    cr_assert_eq(first, 19);
+    cr_assert_eq(abl_split_next(s.slot, STRIDE, 1, 2, 5, 20, &first), 5);
+    cr_assert_eq(first, 10);
+    cr_assert_eq(abl_split_next(s.slot, STRIDE, 1, 2, 5, 20, &first), 4); /* 15 .. 18 */
+    cr_assert_eq(first, 15);
+    /* two images of 7 rows, shares of 7: whole chunks stop at the image's end */
+    shares_init(&s, 2, 14);
+    cr_assert_eq(abl_split_next(s.slot, STRIDE, 1, 2, 5, 7, &first), 5);
+    cr_assert_eq(first, 7);
+    cr_assert_eq(abl_split_next(s.slot, STRIDE, 1, 2, 5, 7, &first), 2);
+    cr_assert_eq(first, 12);
 }
 
 /* Threads of a real team claim concurrently (each claim a CAS on a shared

@@ -304,6 +304,131 @@ ABL_DCN_SPECIALISE void abl_dw_row_padded(const float *restrict x, const float *
  * padded rows, 33 KiB at most). */
 enum { ABL_DW_TILE_ROWS = 8, ABL_DW_TILE_IN = ABL_DW_TILE_ROWS + ABL_DW_KMAX - 1 };
 
+#ifdef __AVX512F__
+/* Vectors of an output row abl_dw_tile_rows keeps per row in registers
+ * (ABL_DW_TILE_ROWS rows of them: 24 accumulators at 3). */
+enum { ABL_DW_ROWS_NJ = 3 };
+
+/* Whether abl_dw_tile_padded takes abl_dw_tile_rows on AVX-512: its
+ * accumulators (whole vectors and the 8-float one of a row) fit. */
+ABL_DCN_SPECIALISE int abl_dw_rows_fit(int w)
+{
+    return abl_dw_padded_full(w) + abl_dw_padded_half(w) <= ABL_DW_ROWS_NJ;
+}
+
+/* The input rows of one channel's tile (nr + k - 1, rows q = r0 - pd + d)
+ * each load an input vector once and feed every output row r it reaches
+ * (tap row u = d - r), one tap broadcast per row fed.
+ * nr is a constant at each call (abl_dw_tile_rows' switch), so the
+ * loops over d and r unroll and which rows a d feeds is known when
+ * compiling: no test per multiply-add, all nr x nj sums in registers. */
+ABL_DCN_SPECIALISE void abl_dw_tile_rows_n(const float *restrict src, const float *restrict tw,
+                                           float bias, int h, int w, int k, int r0, const int nr,
+                                           int lo, int wp, float *restrict out, ptrdiff_t ldo)
+{
+    enum { R = ABL_DW_TILE_ROWS, NJ = ABL_DW_ROWS_NJ, VL = ABL_DW_PADDED_VL };
+    enum { DMAX = ABL_DW_TILE_ROWS + ABL_DW_KMAX - 1 };
+    const int pd = (k - 1) / 2, nv = abl_dw_padded_full(w), nj = nv + abl_dw_padded_half(w);
+    __mmask16 ld[NJ], st[NJ]; /* lanes loaded (the 8-float vector: 8), stored (< w) */
+#pragma GCC unroll 3
+    for (int j = 0; j < NJ; j++) {
+        const int left = w - j * VL, width = j < nv ? VL : VL / 2;
+        ld[j] = (__mmask16)((1u << width) - 1u);
+        st[j] = (__mmask16)((1u << (left < width ? (left > 0 ? left : 0) : width)) - 1u);
+    }
+    __m512 acc[R][NJ];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++)
+#pragma GCC unroll 3
+        for (int j = 0; j < NJ; j++)
+            acc[r][j] = _mm512_set1_ps(bias);
+#pragma GCC unroll 22
+    for (int d = 0; d < DMAX; d++) {
+        if (d >= nr + k - 1)
+            break;
+        const int q = r0 - pd + d;
+        if (q >= 0 && q < h) {
+            const float *s = src + (ptrdiff_t)(q - lo) * wp;
+            /* not unrolled: unrolled, gcc hoisted the taps' broadcasts and
+             * spilled the sums */
+#pragma GCC unroll 1
+            for (int v = 0; v < k; v++) {
+                __m512 xv[NJ];
+#pragma GCC unroll 3
+                for (int j = 0; j < NJ; j++)
+                    xv[j] =
+                        j < nj ? _mm512_maskz_loadu_ps(ld[j], s + v + j * VL) : _mm512_setzero_ps();
+#pragma GCC unroll 8
+                for (int r = 0; r < R; r++) {
+                    if (r >= nr || d - r < 0 || d - r >= k)
+                        continue;
+                    const __m512 tap = _mm512_set1_ps(tw[(d - r) * k + v]);
+#pragma GCC unroll 3
+                    for (int j = 0; j < NJ; j++)
+                        if (j < nj)
+                            acc[r][j] = _mm512_fmadd_ps(tap, xv[j], acc[r][j]);
+                }
+            }
+        } else { /* outside the map: row r0 + r with zero taps, as abl_dw_tile_padded */
+#pragma GCC unroll 8
+            for (int r = 0; r < R; r++) {
+                if (r >= nr || d - r < 0 || d - r >= k)
+                    continue;
+                const float *s = src + (ptrdiff_t)(r0 + r - lo) * wp;
+                for (int v = 0; v < k; v++)
+#pragma GCC unroll 3
+                    for (int j = 0; j < NJ; j++)
+                        if (j < nj)
+                            acc[r][j] = _mm512_fmadd_ps(
+                                _mm512_setzero_ps(), _mm512_maskz_loadu_ps(ld[j], s + v + j * VL),
+                                acc[r][j]);
+            }
+        }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++)
+#pragma GCC unroll 3
+        for (int j = 0; j < NJ; j++)
+            if (r < nr && j < nj)
+                _mm512_mask_storeu_ps(out + r * ldo + j * VL, st[j], acc[r][j]);
+}
+
+/* One channel of abl_dw_tile_padded: output rows r0 .. r0 + nr - 1 (nr <=
+ * ABL_DW_TILE_ROWS) from its padded input rows (src: row lo's, rows wp
+ * apart) and its k x k taps tw, row r0 + r into out + r ldo, by
+ * abl_dw_tile_rows_n: every output row of the tile in registers at once,
+ * so that each input vector is loaded once for the up to k rows it
+ * feeds.  abl_dw_tile_padded loaded every input vector once per output
+ * row and tap (a load for each multiply-add plus the tap's): the 7 x 7
+ * depthwise conv was 174 of 1101 us of DCNv3 k 7 at 40 x 40 and 113 of
+ * 658 at 20 x 20 with 128 channels, 126 and 82 this way (stamps, 1
+ * thread; perf_deform.md, z-dcnv3's section).  Each output gets bias,
+ * then the taps in row-major order, an input row outside the map as row
+ * r0 + r with zero taps: abl_dw_tile_padded's operations, the same bits. */
+ABL_DCN_SPECIALISE void abl_dw_tile_rows(const float *restrict src, const float *restrict tw,
+                                         float bias, int h, int w, int k, int r0, int nr, int lo,
+                                         int wp, float *restrict out, ptrdiff_t ldo)
+{
+#define ABL_DW_ROWS_CASE(n)                                                                        \
+    case n:                                                                                        \
+        abl_dw_tile_rows_n(src, tw, bias, h, w, k, r0, n, lo, wp, out, ldo);                       \
+        break;
+    switch (nr) {
+        ABL_DW_ROWS_CASE(1)
+        ABL_DW_ROWS_CASE(2)
+        ABL_DW_ROWS_CASE(3)
+        ABL_DW_ROWS_CASE(4)
+        ABL_DW_ROWS_CASE(5)
+        ABL_DW_ROWS_CASE(6)
+        ABL_DW_ROWS_CASE(7)
+        ABL_DW_ROWS_CASE(8)
+    default:
+        break;
+    }
+#undef ABL_DW_ROWS_CASE
+}
+#endif
+
 /* abl_dw_rows_padded for nr <= ABL_DW_TILE_ROWS consecutive output rows
  * r0 .. r0 + nr - 1 of nc channels from ch0, each input row copied into
  * its zero-padded row of buf once (rows lo .. of the map, the
@@ -334,6 +459,14 @@ ABL_DCN_SPECIALISE void abl_dw_tile_padded(const float *restrict x, const float 
         for (int t = 0; t < k * k; t++)
             tw[i][t] = wt[(ptrdiff_t)ch * k * k + t];
     }
+#ifdef __AVX512F__
+    if (abl_dw_rows_fit(w)) {
+        for (int i = 0; i < nc; i++)
+            abl_dw_tile_rows(buf + (ptrdiff_t)i * ABL_DW_TILE_IN * wp, tw[i], bias[ch0 + i], h, w,
+                             k, r0, nr, lo, wp, out + (ptrdiff_t)(ch0 + i) * w, ldo);
+        return;
+    }
+#endif
     for (int r = 0; r < nr; r++) {
         const int rr = r0 + r;
         vf acc[ABL_DW_PADDED_NC][NVMAX];
@@ -435,8 +568,12 @@ ABL_DCN_SPECIALISE void abl_dw_rows_tile(const float *restrict x, const float *r
     const int pd = (k - 1) / 2, wp = abl_dw_padded_width(w, k);
     /* the padding columns 0 once: the copies write only columns pd .. pd + w - 1 */
     memset(buf, 0, sizeof(float) * (size_t)(NC * ABL_DW_TILE_IN * wp));
-    for (int q = 0; q < nr; q += ABL_DW_TILE_ROWS) {
-        const int n = nr - q < ABL_DW_TILE_ROWS ? nr - q : ABL_DW_TILE_ROWS;
+    /* chunks of equal size (10 rows: 5 + 5, not 8 + 2, whose 2-row chunk
+     * reads 8 input rows for 2 output rows) */
+    const int chunks = (nr + ABL_DW_TILE_ROWS - 1) / ABL_DW_TILE_ROWS;
+    const int per = chunks ? (nr + chunks - 1) / chunks : 0;
+    for (int q = 0; q < nr; q += per) {
+        const int n = nr - q < per ? nr - q : per;
         const int lo = r0 + q - pd > 0 ? r0 + q - pd : 0;
         float *o = out + q * ldo;
         int ch = 0;

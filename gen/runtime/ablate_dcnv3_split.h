@@ -48,12 +48,13 @@ static inline void abl_split_init(float *slot, int k, int n, int rows)
 }
 
 /* Up to `want` rows from the front (back = 0) or the back of a share, when
- * `shrink`, never more than half of what it has left (rounded up: the
- * owner's last claims shrink, 5 rows, 3, 1, 1, so that a thread done early
- * finds rows to steal: with whole 5-row tiles the other thread still
- * waited a tile's 0.07 ms), and never across an image's last row (h rows
- * an image); 0 when the share is empty, else the count, and *first the
- * first row. */
+ * `shrink`, never more than half of what it has left (rounded up: 5 rows,
+ * 3, 1, 1; on model 167 at 80 x 80 the owners' claims shrank so that a
+ * thread done early found rows to steal, but on the Emerald Rapids Xeon
+ * whole claims measured level there and faster at 20 x 20, so
+ * abl_split_next no longer asks for it), and never across an image's last
+ * row (h rows an image); 0 when the share is empty, else the count, and
+ * *first the first row. */
 static inline int abl_split_take(float *slot, int want, int back, int shrink, int h, int *first)
 {
     abl_split_word *word = abl_split_at(slot);
@@ -80,16 +81,21 @@ static inline int abl_split_take(float *slot, int want, int back, int shrink, in
  * own share, else one row from the back of the next thread's share that
  * has any (a thread that did not start, when the team is smaller than n,
  * leaves its whole share to the others).  Thread k's share is at
- * base + k * stride.  0 when every share is empty.  One thread (n = 1)
- * has no one to leave rows for, so its claims do not shrink: whole chunks
- * (5, 5, 5, 5 rows where the halving gave 5, 5, 5, 3, 1, 1 at 20 rows),
- * each tile's fixed costs (the Linears' and output_proj's partial
- * register blocks, the depthwise rows' halo) paid fewer times
- * (perf_deform.md, fifth Intel pass). */
+ * base + k * stride.  0 when every share is empty.  An owner's claims do
+ * not shrink: whole chunks (5, 5 of a 10-row share where the halving gave
+ * 5, 3, 1, 1), each tile's fixed costs (the Linears' and output_proj's
+ * partial register blocks, the depthwise rows' halo; the 7 x 7 depthwise
+ * tile's rows in registers share each input row only within a tile)
+ * paid fewer times: one thread's whole chunks measured faster first
+ * (perf_deform.md, fifth Intel pass), then two threads' on the Emerald
+ * Rapids Xeon (DCNv3 k 7 at 20 x 20: -4.5 to -5.6 % of the 2-thread call,
+ * 80 x 80 and 40 x 40 at k 3 level; z-dcnv3's section).  The thief's
+ * single rows from the back still end the two threads within about a row
+ * of each other. */
 static inline int abl_split_next(float *base, ptrdiff_t stride, int tid, int n, int chunk, int h,
                                  int *first)
 {
-    int got = abl_split_take(base + tid * stride, chunk, 0, n > 1, h, first);
+    int got = abl_split_take(base + tid * stride, chunk, 0, 0, h, first);
     for (int i = 1; !got && i < n; i++)
         got = abl_split_take(base + (tid + i) % n * stride, 1, 1, 1, h, first);
     return got;
