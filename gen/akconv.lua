@@ -276,7 +276,14 @@ end
 -- L3 32->64 @160² (268 for 460) and L16 num_param 3 (N*inc 192) within
 -- 1-3 %.  Not where the column conv goes through acc (L5 num_param 2-3,
 -- outc 128: 136-pixel tiles 1.10-1.18x the time), nor on Zen 4 or AVX2
--- (not measured there).
+-- (not measured there).  That pass's sweep A/B (Intel Xeon model 167) had
+-- L16 slower and the rule was reverted; on the model 207 Xeon (tenth Intel
+-- pass) the CPU-time A/B and the sweeps agree: L16 num_param 1-2 and L5
+-- num_param 1 0.92-0.95x the time at 1 thread, L3 level or a little faster.
+-- Where it comes from (phase timers, L16 num_param 2, 1 thread): the copy
+-- of x into the ring 112 -> 87 us, p_conv 62 -> 57, the rest level; the
+-- ring is 29 rows (490 KB) instead of 41 (693 KB), and the copy's stores
+-- into it are the half of the copy's cost that is not reading x.
 local TILE_FR_ROWS = 3.5
 local TILE_FR_MAX_K = 128
 local function tile_fr_plan(s, tile)
