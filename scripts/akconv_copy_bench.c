@@ -16,9 +16,9 @@
  *   t_l1        the transposes with source and destination in L1
  *   ring_stores the ring's stores alone (no shuffles, L1 source)
  * Measured on the Intel Xeon model 207 (docs/modules/perf_akconv.md, tenth
- * Intel pass): read 107-114 us, stage 229-240, t_l1 80-82, ring_stores
- * 98-99, t_ring 140-146: the copy costs about reading x plus storing the
- * ring.
+ * Intel pass): read 110-116 us, stage 214-221, t_l1 73-77, ring_stores
+ * 97-102, t_ring 122-128, stage_ld 201-206: the copy costs about reading x
+ * plus storing the ring.
  *
  * Build:  cc -O3 -march=native -std=c11 -D_GNU_SOURCE scripts/akconv_copy_bench.c -o build/akconv_copy_bench
  * Run:    flock /tmp/ablate-timing.lock build/akconv_copy_bench */
