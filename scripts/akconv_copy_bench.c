@@ -20,8 +20,10 @@
  * 97-102, t_ring 122-128, stage_ld 201-206: the copy costs about reading x
  * plus storing the ring.
  *
- * Build:  cc -O3 -march=native -std=c11 -D_GNU_SOURCE scripts/akconv_copy_bench.c -o build/akconv_copy_bench
- * Run:    flock /tmp/ablate-timing.lock build/akconv_copy_bench */
+ * Build:  cc -O3 -march=native -std=c11 -D_GNU_SOURCE scripts/akconv_copy_bench.c \
+ *            -o build/akconv_copy_bench
+ * Run:    flock /tmp/ablate-timing.lock build/akconv_copy_bench
+ */
 #include <immintrin.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,23 +105,28 @@ static inline void t16x16_ld(const float *s, ptrdiff_t lds, __m512 r[16])
         }
         const __m512 t0 = _mm512_unpacklo_ps(q[0], q[1]), t1 = _mm512_unpackhi_ps(q[0], q[1]);
         const __m512 t2 = _mm512_unpacklo_ps(q[2], q[3]), t3 = _mm512_unpackhi_ps(q[2], q[3]);
-        r[4 * k + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
-        r[4 * k + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
-        r[4 * k + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
-        r[4 * k + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
+        r[4 * k + 0] =
+            _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
+        r[4 * k + 1] =
+            _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
+        r[4 * k + 2] =
+            _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
+        r[4 * k + 3] =
+            _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
     }
 }
 
 enum variant { READ, STAGE, STAGE_PF_T1, STAGE_PF_NTA, STAGE_LD, T_RING, T_L1, RING_STORES, NVAR };
-static const char *const NAME[NVAR] = {"read", "stage", "stage_pf_t1", "stage_pf_nta",
-                                       "stage_ld", "t_ring", "t_l1", "ring_stores"};
+static const char *const NAME[NVAR] = {"read",     "stage",  "stage_pf_t1", "stage_pf_nta",
+                                       "stage_ld", "t_ring", "t_l1",        "ring_stores"};
 
 /* one 16-plane x 16-pixel block of row h: loaded, transposed, stored */
 static void block(struct bufs *b, enum variant v, int h, int c0, int j)
 {
     const float *s = b->x + ((size_t)c0 * H + h) * W + j;
     const float *l1 = b->l1 + (j & 16); /* an L1-resident source */
-    float *d = v == T_L1 ? b->l1 + 512 + (j & 16) * 16 : b->ring + (size_t)(h % RING) * WP * C + C + j * C + c0;
+    float *d = v == T_L1 ? b->l1 + 512 + (j & 16) * 16
+                         : b->ring + (size_t)(h % RING) * WP * C + C + j * C + c0;
     const ptrdiff_t ldd = v == T_L1 ? 16 : C;
     __m512 r[16];
     if (v == STAGE_LD) {
@@ -179,6 +186,7 @@ int main(void)
             best[k] = dt < best[k] ? dt : best[k];
         }
     for (int k = 0; k < NVAR; k++)
-        printf("%-12s %7.1f us  (%.1f GB/s of x)\n", NAME[k], best[k] * 1e6, C * H * W * 4.0 / best[k] / 1e9);
+        printf("%-12s %7.1f us  (%.1f GB/s of x)\n", NAME[k], best[k] * 1e6,
+               C * H * W * 4.0 / best[k] / 1e9);
     return sink == 12345.0f; /* keeps the reads */
 }
