@@ -264,6 +264,39 @@ end
 local function stage16_plan(s)
   s.STAGE16_FR = (s.C % 16 == 0 and s.W % 16 == 0) and 1 or 0
 end
+-- direct, full-rate AVX-512 only (TILE_FR; the template picks by the
+-- compiler's target, as COL_FUSED_FR) and with XP's ring of rows only (the
+-- template's TILE_RING; a run-time choice, by the thread count): where the
+-- column conv writes y from its registers (COL_FUSED_FR, or COL_NCHW_FR)
+-- and N*inc <= 128, tiles of about TILE_FR_ROWS output rows instead of the
+-- L2-sized ones above, the count even as there.  Measured (Intel Xeon, akconv_ab, 1 thread, the
+-- kernel with only TILE changed; docs/modules/perf_akconv.md, fifth Intel
+-- pass): L16 64->64 @80² num_param 1 400 -> 136 pixels 0.94x the time,
+-- num_param 2 0.94-0.96x; L5 64->128 num_param 1 (into NCHW) 0.95x;
+-- L3 32->64 @160² (268 for 460) and L16 num_param 3 (N*inc 192) within
+-- 1-3 %.  Not where the column conv goes through acc (L5 num_param 2-3,
+-- outc 128: 136-pixel tiles 1.10-1.18x the time), nor on Zen 4 or AVX2
+-- (not measured there).  That pass's sweep A/B (Intel Xeon model 167) had
+-- L16 slower and the rule was reverted; on the model 207 Xeon (tenth Intel
+-- pass) the CPU-time A/B and the sweeps agree: L16 num_param 1-2 and L5
+-- num_param 1 0.92-0.95x the time at 1 thread, L3 level or a little faster.
+-- Where it comes from (phase timers, L16 num_param 2, 1 thread): the copy
+-- of x into the ring 112 -> 87 us, p_conv 62 -> 57, the rest level; the
+-- ring is 29 rows (490 KB) instead of 41 (693 KB), and the copy's stores
+-- into it are the half of the copy's cost that is not reading x.
+local TILE_FR_ROWS = 3.5
+local TILE_FR_MAX_K = 128
+local function tile_fr_plan(s, tile)
+  s.TILE_FR = tile
+  if (s.COL_FUSED_FR == 1 or s.COL_NCHW_FR == 1) and s.N * s.C <= TILE_FR_MAX_K then
+    local t_max = math.max(24, math.floor(TILE_FR_ROWS * s.WO))
+    local nt = (s.P + t_max - 1) // t_max
+    if s.B * nt < 2 then nt = 2 end
+    if (s.B * nt) % 2 == 1 then nt = nt + 1 end
+    s.TILE_FR = math.min(tile, clamp(round_up((s.P + nt - 1) // nt, 4), 12, 516))
+  end
+end
+
 local function direct_plan(s)
   s.OFFP = round_up(2 * s.N, 8)
   gather16_plan(s)
@@ -284,6 +317,7 @@ local function direct_plan(s)
   if s.B * nt < 2 then nt = 2 end
   if (s.B * nt) % 2 == 1 then nt = nt + 1 end
   s.TILE = clamp(round_up((s.P + nt - 1) // nt, 4), 12, 516)
+  tile_fr_plan(s, s.TILE)
   -- XP's per-thread ring of rows (akconv_direct.c.in, struct xring): a
   -- tile's p_conv rows and this many more above and below for its samples
   -- (the sweeps' init = "random" gives offsets of std 2 pixels).

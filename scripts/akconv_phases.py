@@ -83,8 +83,8 @@ def lap(key):
 # (anchor, replacement): every anchor must occur exactly once
 EDITS = [
     ('#include "ablate_sample.h"\n', '#include "ablate_sample.h"\n' + HEADER),
-    ("    int nt = P - f0 < TILE ? P - f0 : TILE;\n",
-     "    int nt = P - f0 < TILE ? P - f0 : TILE;\n"
+    (("    int nt = P - f0 < TILE ? P - f0 : TILE;\n", "    int nt = P - f0 < tile ? P - f0 : tile;\n"),
+     "    int nt = P - f0 < NT_TILE ? P - f0 : NT_TILE;\n"
      "    const int tid_ = omp_get_thread_num(); double t_ = " + M + ", u_;\n"
      "    prof[tid_][PR_NT] += 1;\n"),
     # the ring's staging (none without it) counts as stage_x, per tile
@@ -127,10 +127,12 @@ EDITS = [
      "        fold_bn(bn, bias, ws.scale, ws.shift);\n"
      "        b_ = " + M + ";\n        prof[tid_][PR_BN] += b_ - a_;\n        if (!ring) {\n#pragma omp barrier\n        }\n"
      "        a_ = " + M + ";\n        prof[tid_][PR_BAR1] += a_ - b_;\n"),
-    ("#pragma omp for schedule(static)\n        for (int job = 0; job < JOBS; job++) {\n",
-     "#pragma omp for schedule(static) nowait\n        for (int job = 0; job < JOBS; job++) {\n"),
-    ("            run_tile(&xr, &pw, y, b, job % NTILES * TILE, &ws);\n        }\n    }\n",
-     "            run_tile(&xr, &pw, y, b, job % NTILES * TILE, &ws);\n        }\n"
+    (("#pragma omp for schedule(static)\n        for (int job = 0; job < JOBS; job++) {\n",
+      "#pragma omp for schedule(static)\n        for (int job = 0; job < BATCH * ntiles; job++) {\n"),
+     "#pragma omp for schedule(static) nowait\n        for (int job = 0; job < JOB_COUNT; job++) {\n"),
+    (("            run_tile(&xr, &pw, y, b, job % NTILES * TILE, &ws);\n        }\n    }\n",
+      "            run_tile(&xr, &pw, y, b, job % ntiles * tile, tile, &ws);\n        }\n    }\n"),
+     "            RUN_TILE_CALL;\n        }\n"
      "        b_ = " + M + ";\n        prof[tid_][PR_TILES] += b_ - a_;\n        prof_end[tid_] = b_;\n"
      "        prof[tid_][PR_CPU] += prof_now(CLOCK_THREAD_CPUTIME_ID) - c0_;\n    }\n"
      "    {\n        const double t1_ = " + M + ";\n"
@@ -151,7 +153,16 @@ def main(argv):
     if "(\"gather + direct conv\")" not in src:
         sys.stderr.write("akconv_phases: %s is not an AKConv direct kernel\n" % argv[1])
         return 1
+    # kernels with one tile size (TILE) or two (TILE, and TILE_RING with XP's ring: run_tile's `tile`)
+    two = "TILE_RING = " in src
+    subst = {"NT_TILE": "tile" if two else "TILE", "JOB_COUNT": "BATCH * ntiles" if two else "JOBS",
+             "RUN_TILE_CALL": "run_tile(&xr, &pw, y, b, job % ntiles * tile, tile, &ws)" if two
+             else "run_tile(&xr, &pw, y, b, job % NTILES * TILE, &ws)"}
     for anchor, new in EDITS:
+        if isinstance(anchor, tuple):  # the alternative this kernel has
+            anchor = anchor[1] if two else anchor[0]
+        for k, v in subst.items():
+            new = new.replace(k, v)
         n = src.count(anchor)
         # col_tile_nchw, col_tile_fused and epilogue: one of them is compiled in, all are in the source
         # (col_tile_fused: absent from kernels generated before it)

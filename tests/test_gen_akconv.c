@@ -313,6 +313,32 @@ Test(gen_akconv, direct_stage16, .timeout = 180)
     check_direct_path(w40, 1, 101, "#define STAGE16_FR 0\n", "16 x 16 copy at a width of 40");
 }
 
+/* Tiles of about 3.5 output rows with XP's ring of rows and full-rate
+ * AVX-512 (gen/akconv.lua tile_fr_plan: TILE_FR, where the column conv
+ * writes y from its registers and num_param x inc <= 128): XP 1.3 MB an
+ * image, so the ring at 1 thread (15 tiles of 164 pixels and a last one of
+ * 105 per image) and the shared XP with the L2-sized tiles at 2; the fused
+ * column conv (outc 64) and the one into NCHW (outc 24); and num_param x
+ * inc = 192, where the tile is the L2-sized one on every CPU.  The
+ * generated source must hold both tile sizes (the template picks by the
+ * compiler's target); the kernel must match the reference (at full rate
+ * with TILE_FR at 1 thread, elsewhere with TILE). */
+Test(gen_akconv, direct_tile_ring_full_rate, .timeout = 180)
+{
+    const struct akc_case cases[] = {
+        {32, 64, 2, 2, 0, "ij", 98, 98},
+        {32, 24, 2, 2, 1, "xy", 98, 98},
+        {64, 64, 3, 2, 0, "ij", 30, 26},
+    };
+    const char *markers[] = {
+        "TILE_RING = ABL_AVX512_FULL_RATE ? 164 : 484,",
+        "TILE_RING = ABL_AVX512_FULL_RATE ? 164 : 484,",
+        "TILE_RING = ABL_AVX512_FULL_RATE ? 196 : 196,",
+    };
+    for (int i = 0; i < 3; i++)
+        check_direct_path(&cases[i], 1, 91 + (uint64_t)i, markers[i], "tile size per AVX-512 rate");
+}
+
 /* The direct kernel's prepared path (ablate_kernel.h): the packed weights
  * made once by ablate_kernel_prepare and read by every thread; its output
  * must equal ablate_kernel_forward's (each thread packing its own copy)
