@@ -149,7 +149,8 @@ local function gc8_layers(c, h, w, layers)
   local n = 0
   for _, kd in ipairs(layers) do
     if gc8_layer(c, h, w, kd[1]) then
-      assert(GROUP * kd[1] * kd[1] <= 240, "deformable_LKA_Attention: gc8 layer past ABL_DLKA_SM_GPMAX")
+      assert(GROUP * kd[1] * kd[1] <= 240,
+             "deformable_LKA_Attention: gc8 layer past ABL_DLKA_SM_GPMAX")
       n = n + 1
     end
   end

@@ -748,7 +748,8 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *x, f
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
     const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv, pk);
 #if ABL_DLKA_GC8_OK
-    if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d)) { /* channels last into the core tile (free here), then group-major */
+    /* channels last into the core tile (free here), then group-major */
+    if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d)) {
         float *tmp = priv + (ptrdiff_t)d.c * d.w + 2 * d.w;
         abl_dcn_lin_run(x + p0, 1, (ptrdiff_t)d.h * d.w, d.c, k.win, k.bin, d.c, tmp, d.c, np);
         abl_dlka_gc8_scatter(tmp, d.g, np, (ptrdiff_t)d.h * d.w, p0, xp);
@@ -823,7 +824,8 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
 #if ABL_DLKA_GC8_OK
     if (!ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d)) /* ABL_DLKA_DCN_GC8 disagrees with abl_dlka_gc8 */
         __builtin_trap();
-    if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d)) { /* the pixel's plan repacked, then its groups summed */
+    /* the pixel's plan repacked, then its groups summed */
+    if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d)) {
         float *w4 = priv + abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_floats(d);
         int32_t *i8 = (int32_t *)(w4 + 4 * gpv);
         const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
