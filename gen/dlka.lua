@@ -132,9 +132,30 @@ end
 -- abl_dlka_gc8_plan_floats (ablate_dlka_dcnv3.h): 5 gpv where c = 8 g,
 -- k >= 5, on a map of 2 x 2 and more (the runtime also asks for full-rate
 -- AVX-512: an upper bound).
+local function gc8_layer(c, h, w, k)
+  return c == 8 * GROUP and k >= 5 and w >= 2 and h >= 2
+end
+
 local function gc8_plan_floats(c, h, w, k, gp)
-  if c ~= 8 * GROUP or k < 5 or w < 2 or h < 2 then return 0 end
+  if not gc8_layer(c, h, w, k) then return 0 end
   return 5 * round_up(gp, 16)
+end
+
+-- ABL_DLKA_DCN_GC8 (ablate_dlka_dcnv3.h): 1 where every layer samples by
+-- the gc8 path (where the build has it), 0 where none does; the layers
+-- share c, h, w, so they agree.  A gc8 layer's plan takes the softmax
+-- (g k^2 <= ABL_DLKA_SM_GPMAX, 240): its kernel builds no plain sampler.
+local function gc8_layers(c, h, w, layers)
+  local n = 0
+  for _, kd in ipairs(layers) do
+    if gc8_layer(c, h, w, kd[1]) then
+      assert(GROUP * kd[1] * kd[1] <= 240,
+             "deformable_LKA_Attention: gc8 layer past ABL_DLKA_SM_GPMAX")
+      n = n + 1
+    end
+  end
+  assert(n == 0 or n == #layers, "deformable_LKA_Attention: layers differ in the gc8 sampler")
+  return n > 0 and 1 or 0
 end
 
 -- Floats of one official deformable layer's prepared weights, as
@@ -189,6 +210,7 @@ function M.attention(variant, n, c, h, w, gen_variant)
   -- conv1 folded into the last layer's output_proj (abl_dlka_fold_floats)
   local fold = round_up(c * c, 16) + round_up(c, 16)
   A.EXTRA_SHARED, A.PRIV, A.DCN, A.PREP = 0, round_up(c * A.TILE, 16), {}, fold
+  A.GC8 = gc8_layers(c, h, w, DCN_LAYERS[variant])
   for i, kd in ipairs(DCN_LAYERS[variant]) do
     -- as abl_dcn_shared_floats / abl_dcn_priv_floats + abl_dlka_dw_cl_floats +
     -- abl_dcn_om_tile_floats (ablate_dlka_dcnv3.h)

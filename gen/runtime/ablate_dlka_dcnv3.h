@@ -200,6 +200,27 @@ static inline int abl_dcn_gp(struct abl_dcn_geom d) { return d.g * d.k * d.k; }
 #define ABL_DLKA_GC8_OK 0
 #endif
 
+/* The samplers a kernel's layers can reach.  ABL_DLKA_DCN_GC8, defined
+ * before this header by the templates: 1 where gen/dlka.lua found every
+ * DCNv3 layer of the kernel in abl_dlka_gc8's geometry (8 channels a
+ * group, k >= 5, a map of 2 x 2 and more), 0 where none is (the two layers
+ * share c, h, w; their kernels are both 3 or both >= 5).  abl_dlka_gc8
+ * is not inlined before gcc builds its call graph, so without this every
+ * kernel built the gc8 plan and sums and the plain sampler (abl_dcn_corners,
+ * abl_dcn_core, abl_dcn_softmax_rows) for each layer, of which it runs one:
+ * the plain one is about a fifth of a dcnv3_lka kernel's build at 32
+ * channels, the gc8 one a tenth of a blog one's.  ABL_DLKA_MAY_GC8 /
+ * _PLAIN: whether the gc8 / plain path is built; a layer that would take
+ * a path left out (the generator and abl_dlka_gc8 disagreeing) traps.
+ * Not defined (the header checkers): both. */
+#ifdef ABL_DLKA_DCN_GC8
+#define ABL_DLKA_MAY_GC8 (ABL_DLKA_GC8_OK && (ABL_DLKA_DCN_GC8))
+#define ABL_DLKA_MAY_PLAIN (!ABL_DLKA_MAY_GC8)
+#else
+#define ABL_DLKA_MAY_GC8 ABL_DLKA_GC8_OK
+#define ABL_DLKA_MAY_PLAIN 1
+#endif
+
 /* 1 where a layer samples by abl_dlka_core8: 8 channels a group, kernels
  * of 5 and more (blog's 3 x 3 layers, 9 points a group, measured level
  * at L17: the scatter and the repacking cost what the sums save), and a
@@ -727,7 +748,8 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *x, f
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
     const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv, pk);
 #if ABL_DLKA_GC8_OK
-    if (abl_dlka_gc8(d)) { /* channels last into the core tile (free here), then group-major */
+    /* channels last into the core tile (free here), then group-major */
+    if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d)) {
         float *tmp = priv + (ptrdiff_t)d.c * d.w + 2 * d.w;
         abl_dcn_lin_run(x + p0, 1, (ptrdiff_t)d.h * d.w, d.c, k.win, k.bin, d.c, tmp, d.c, np);
         abl_dlka_gc8_scatter(tmp, d.g, np, (ptrdiff_t)d.h * d.w, p0, xp);
@@ -767,9 +789,11 @@ ABL_DCN_SPECIALISE float *abl_dcn_offsets_tile(struct abl_dcn_geom d, const floa
     /* offsets into columns [0, 2GP), mask logits into [2GP, 3GP): one product */
     abl_dcn_lin_run(x1, d.c, 1, d.c, k.wom, k.bom, nom, om, nom, np);
 #if ABL_DLKA_GC8_OK
-    if (abl_dlka_gc8_sm(d)) /* the sampler's plan takes the softmax */
+    if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8_sm(d)) /* the sampler's plan takes the softmax */
         return om;
 #endif
+    if (!ABL_DLKA_MAY_PLAIN) /* a gc8 layer past ABL_DLKA_SM_GPMAX, or not gc8 */
+        __builtin_trap();
     abl_dcn_softmax_rows(om + 2 * gp, np, nom, d.g, p);
     return om;
 }
@@ -798,7 +822,10 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
     int32_t *idx = (int32_t *)(wt + 4 * gpv), *keep = idx + gpv;
     abl_dcn_grid(d, grid_x, grid_y);
 #if ABL_DLKA_GC8_OK
-    if (abl_dlka_gc8(d)) { /* the pixel's plan repacked, then its groups summed */
+    if (!ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d)) /* ABL_DLKA_DCN_GC8 disagrees with abl_dlka_gc8 */
+        __builtin_trap();
+    /* the pixel's plan repacked, then its groups summed */
+    if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d)) {
         float *w4 = priv + abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_floats(d);
         int32_t *i8 = (int32_t *)(w4 + 4 * gpv);
         const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
@@ -821,6 +848,8 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
         return core;
     }
 #endif
+    if (!ABL_DLKA_MAY_PLAIN) /* ABL_DLKA_DCN_GC8 disagrees with abl_dlka_gc8 */
+        __builtin_trap();
     for (int t = 0; t < np; t++) {
         const int nout = abl_dcn_corners(gp, d.h, d.w, 1.0f, grid_x, grid_y,
                                          om + (ptrdiff_t)t * nom, 1, row0 + t / d.w,
