@@ -86,15 +86,21 @@ end
 -- (Cooperlake and Haswell alike) runs those widths in more time than the
 -- padded ones (460 x N x 288 on the AVX-512 EPYC: N = 10 52 us, 16 49 us;
 -- N = 26 92 us, 32 89 us; docs/modules/performance.md).
+-- The tile of at most about t_max pixels that splits each image's P pixels
+-- evenly into a tile count that is even over the batch (two threads get
+-- equal work), a multiple of 4 pixels within [lo, hi].
+local function even_tiles(s, t_max, lo, hi)
+  local nt = (s.P + t_max - 1) // t_max
+  if s.B * nt < 2 then nt = 2 end
+  if (s.B * nt) % 2 == 1 then nt = nt + 1 end
+  return clamp(round_up((s.P + nt - 1) // nt, 4), lo, hi)
+end
+
 local function gemm_plan(s)
   local noff = 2 * s.N
   if noff >= 10 and noff <= 14 then noff = 16 elseif noff >= 26 and noff <= 30 then noff = 32 end
   s.NOFF = noff
-  local t_max = clamp((512 * 1024 // 4) // (s.N * s.C), 16, 512)
-  local nt = (s.P + t_max - 1) // t_max
-  if s.B * nt < 2 then nt = 2 end
-  if (s.B * nt) % 2 == 1 then nt = nt + 1 end
-  s.TILE = clamp(round_up((s.P + nt - 1) // nt, 4), 4, 512)
+  s.TILE = even_tiles(s, clamp((512 * 1024 // 4) // (s.N * s.C), 16, 512), 4, 512)
 end
 
 -- fused: tiles of NSUB panels of 16 pixels (one AVX-512 vector, two AVX2
@@ -290,10 +296,7 @@ local function tile_fr_plan(s, tile)
   s.TILE_FR = tile
   if (s.COL_FUSED_FR == 1 or s.COL_NCHW_FR == 1) and s.N * s.C <= TILE_FR_MAX_K then
     local t_max = math.max(24, math.floor(TILE_FR_ROWS * s.WO))
-    local nt = (s.P + t_max - 1) // t_max
-    if s.B * nt < 2 then nt = 2 end
-    if (s.B * nt) % 2 == 1 then nt = nt + 1 end
-    s.TILE_FR = math.min(tile, clamp(round_up((s.P + nt - 1) // nt, 4), 12, 516))
+    s.TILE_FR = math.min(tile, even_tiles(s, t_max, 12, 516))
   end
 end
 
@@ -312,11 +315,7 @@ local function direct_plan(s)
   s.COL_CHUNKS_AVX2 = chunks(s.OUTCP, 4, 12, 8)
   s.COL_MB_MAX = math.min(8, s.OUTCP // 8)
   s.ROWS_PAD = 12
-  local t_max = clamp((384 * 1024 // 4) // (s.N * s.C + s.OUTCP), 24, 512)
-  local nt = (s.P + t_max - 1) // t_max
-  if s.B * nt < 2 then nt = 2 end
-  if (s.B * nt) % 2 == 1 then nt = nt + 1 end
-  s.TILE = clamp(round_up((s.P + nt - 1) // nt, 4), 12, 516)
+  s.TILE = even_tiles(s, clamp((384 * 1024 // 4) // (s.N * s.C + s.OUTCP), 24, 512), 12, 516)
   tile_fr_plan(s, s.TILE)
   -- XP's per-thread ring of rows (akconv_direct.c.in, struct xring): a
   -- tile's p_conv rows and this many more above and below for its samples
