@@ -10,6 +10,11 @@
 #ifndef ABLATE_BLAS_CORE_H
 #define ABLATE_BLAS_CORE_H
 
+/* OpenBLAS's own queries, declared here because not every packaging's
+ * cblas.h has them: the core type it runs and its build configuration. */
+char *openblas_get_corename(void);
+char *openblas_get_config(void);
+
 /* The widest vector instructions a CPU runs or a core type's kernels use. */
 enum isa_level { ISA_SSE, ISA_AVX, ISA_AVX2, ISA_AVX512 };
 

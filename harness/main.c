@@ -11,9 +11,6 @@
 #include "cli.h"
 #include "cli_usage.h"
 
-/* Not in every packaging's cblas.h (meta.c declares it too). */
-char *openblas_get_corename(void);
-
 static int is_help(const char *a)
 {
     return !strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "help");

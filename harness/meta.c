@@ -10,6 +10,7 @@
  *   DIR/meta.json: out of memory
  */
 #include "meta.h"
+#include "blas_core.h"
 #include "tool_run.h"
 
 #include <cblas.h>
@@ -25,10 +26,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-/* Declared here too: not every OpenBLAS packaging's cblas.h has them. */
-char *openblas_get_corename(void);
-char *openblas_get_config(void);
 
 /* ------------------------------------------------------------ helpers */
 

@@ -7,10 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "blas_core.h"
 #include "buffers.h"
 #include "timing.h"
-
-char *openblas_get_corename(void);
 
 /* A roof is the best the machine did, not its typical: the fastest repeat
  * (a co-tenant can only slow a repeat down, never speed it up). */
