@@ -136,6 +136,34 @@ end
 
 local function fold_pays(g) return 3 * g.HEAD < 9 + 3 * g.S * g.S end
 
+-- The attention's window-row ranges (lo, hi) a pass can take
+-- (acmix_attention.c.in ACM_ROWS_SWITCH inlines the logits and the values
+-- once per range, most of a kernel's build), as a mask of bits lo * 4 + hi,
+-- for a pass of nr_max rows (ROWS_PASS, chosen in C from the ISA: 4, 2 or
+-- 1).  Passes are nr_max rows but the image's last, HO % nr_max: by bands
+-- every band starts at a multiple of nr_max (band_of, pass_start), and by
+-- planes the jobs are whole passes; except by planes where the jobs do not
+-- divide among the threads (attend_by_planes' second loop: bands of HO / nt
+-- rows, nt known at run time), so there any pass size.  A pass of nr rows
+-- reads padded rows r = 0 .. (nr - 1) S + KA - 1, each for its rows lo .. hi
+-- (rows_lo, rows_hi there).
+local function row_ranges(g, nr_max)
+  local sizes = { [nr_max] = true }
+  if g.HO % nr_max ~= 0 then sizes[g.HO % nr_max] = true end
+  if g.BANDS == 0 then
+    for nr = 1, nr_max do sizes[nr] = true end
+  end
+  local mask = 0
+  for nr in pairs(sizes) do
+    for r = 0, (nr - 1) * g.S + g.KA - 1 do
+      local lo = r < g.KA and 0 or (r - g.KA) // g.S + 1
+      local hi = math.min(r // g.S, nr - 1)
+      if lo <= hi then mask = mask | (1 << (lo * 4 + hi)) end
+    end
+  end
+  return mask
+end
+
 function M.render(cfg, variant)
   local g = geometry(cfg)
   if variant == "auto" then
@@ -153,6 +181,7 @@ function M.render(cfg, variant)
   g.OWN = (g.BANDS == 1 and own_pays(g)) and 1 or 0
   g.WIDE = wide_pays(g) and 1 or 0
   g.TILE_ROWS = tile_rows(g)
+  g.RANGES1, g.RANGES2, g.RANGES4 = row_ranges(g, 1), row_ranges(g, 2), row_ranges(g, 4)
   tile_plan(g)
   g.variant, g.version = variant, M.version
   local root = cfg.gen_root or "gen"
@@ -167,6 +196,7 @@ M.fold_pays = fold_pays -- exposed for tests
 M.bands_pay = bands_pay
 M.own_pays = own_pays
 M.wide_pays = wide_pays
+M.row_ranges = row_ranges
 M.geometry = geometry -- reused by gen/cuda_acmix.lua
 
 return M
