@@ -328,13 +328,14 @@ static const char PCH_TEXT[] = "/* do not edit: written by ablate (harness/gen_c
                                "#include <stdint.h>\n#include <string.h>\n#include <cblas.h>\n"
                                "#include <omp.h>\n";
 
-/* BUILD/gen/pch-HASH/ablate_sys.h into path, its .gch built beside it by
- * pre (the kernel's compiler and flags) unless there; HASH covers the text,
- * the compiler's identity, pre and the CPU.  0, or -1: build without it. */
-static int pch_prepare(const struct gen_env *env, char *const *pre, int npre, const char *id,
-                       char *path, size_t len)
+/* BUILD/gen/pch-HASH/ablate_sys.h (text) into path, its .gch built beside
+ * it by pre (the kernel's compiler and flags, less any -x LANG: the header
+ * is compiled as lang) unless there; HASH covers the text, the compiler's
+ * identity, pre and the CPU.  0, or -1: build without it. */
+int gen_pch_prepare(const struct gen_env *env, const char *text, const char *lang, char *const *pre,
+                    int npre, const char *id, char *path, size_t len)
 {
-    uint64_t h = fnv1a(fnv1a(0xcbf29ce484222325ULL, PCH_TEXT), id);
+    uint64_t h = fnv1a(fnv1a(0xcbf29ce484222325ULL, text), id);
     for (int i = 0; i < npre; i++)
         h = fnv1a(h, pre[i]);
     h = hash_cpu(h);
@@ -349,13 +350,19 @@ static int pch_prepare(const struct gen_env *env, char *const *pre, int npre, co
     if (access(gch, R_OK) == 0)
         return 0;
     if (make_dir(env->build) != 0 || make_dir(gen) != 0 || make_dir(dir) != 0 ||
-        write_atomic(path, PCH_TEXT, err, sizeof err) != 0)
+        write_atomic(path, text, err, sizeof err) != 0)
         return -1;
     char *argv[3 * WORDS_MAX + 16];
     int n = 0;
-    for (int i = 0; i < npre && n < (int)(sizeof argv / sizeof argv[0]) - 6; i++)
+    for (int i = 0; i < npre && n < (int)(sizeof argv / sizeof argv[0]) - 6; i++) {
+        /* g++ given -x c++ before -x c++-header wrote a linked object, not a PCH */
+        if (strcmp(pre[i], "-x") == 0 && i + 1 < npre) {
+            i++;
+            continue;
+        }
         argv[n++] = pre[i];
-    char *tail[] = {"-x", "c-header", "-o", tmp, path, NULL};
+    }
+    char *tail[] = {"-x", (char *)lang, "-o", tmp, path, NULL};
     memcpy(argv + n, tail, sizeof tail);
     int fd = open("/dev/null", O_WRONLY);
     int rc = fd < 0 ? -1 : tool_run_to_fd(argv, fd);
@@ -381,7 +388,7 @@ enum gen_status gen_compile_load(const struct gen_env *env, const char *src, str
     int npre = tc.ncc + CC_NFLAGS + 1 + tc.ncflags, post = npre + 3;
     memcpy(pre, argv, (size_t)npre * sizeof *pre);
     char pch[GEN_PATH_MAX + 64];
-    if (pch_prepare(env, argv, npre, tc.id, pch, sizeof pch) == 0) {
+    if (gen_pch_prepare(env, PCH_TEXT, "c-header", argv, npre, tc.id, pch, sizeof pch) == 0) {
         pre[npre++] = "-Winvalid-pch";
         pre[npre++] = "-include";
         pre[npre++] = pch;

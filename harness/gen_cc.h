@@ -32,6 +32,14 @@ enum gen_status gen_cache_build(const struct gen_env *env, const char *src,
                                 const struct gen_recipe *r, struct gen_kernel *k, char *err,
                                 size_t errlen);
 
+/* A precompiled header of text (system headers a generated source
+ * includes) for the compiler and flags pre (lang: "c-header",
+ * "c++-header"): BUILD/gen/pch-HASH/ablate_sys.h into path, for -include;
+ * its .gch built once per text, compiler, flags and CPU.  0, or -1 where
+ * it cannot be built (build without it). */
+int gen_pch_prepare(const struct gen_env *env, const char *text, const char *lang, char *const *pre,
+                    int npre, const char *id, char *path, size_t len);
+
 enum gen_status gen_compile_load(const struct gen_env *env, const char *src, struct gen_kernel *k,
                                  char *err, size_t errlen);
 

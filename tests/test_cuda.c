@@ -15,7 +15,9 @@
 #include <criterion/criterion.h>
 #include <glob.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "buffers.h"
 #include "cuda_gen.h"
@@ -61,6 +63,19 @@ static int variants_of(const struct gen_env *env, const struct op *op,
     return n;
 }
 
+/* The compile log of k has no word of a precompiled header (-Winvalid-pch:
+ * the compiler did not take it). */
+static void expect_no_pch_warning(const struct gen_kernel *k)
+{
+    char log[4096] = "";
+    FILE *f = fopen(k->log_path, "r");
+    cr_assert(f, "no compile log %s", k->log_path);
+    size_t got = fread(log, 1, sizeof log - 1, f);
+    log[got] = 0;
+    fclose(f);
+    cr_expect(strstr(log, "pch") == NULL, "%s: %s", k->log_path, log);
+}
+
 /* The golden at path through variant (file_index mod the variant count),
  * host-emulated; sets that variant's bit in *checked, *n_variants. */
 static void check_golden(const struct gen_env *env, const char *path, int file_index,
@@ -86,6 +101,7 @@ static void check_golden(const struct gen_env *env, const char *path, int file_i
                  GEN_OK, "%s: cuda-host:%s: %s", path, names[v], err);
     float *wsp = buf_alloc(k.info->workspace_floats * 2);
     buf_fill_nan(out, ny);
+    expect_no_pch_warning(&k);
     k.forward((const float *const *)g.ws.ptr, x, out, wsp, 2);
     struct parity p;
     parity_compare(out, y->data, ny, &p);
@@ -216,6 +232,48 @@ Test(cuda_compile, graph_glue, .timeout = 300)
     FILE *csv = ptxas_csv(&env, "graph_glue");
     record_ptxas(csv, "graph", "glue", &k);
     fclose(csv);
+}
+
+/* Host-emulated builds take harness/cuda_gen.c's precompiled system
+ * headers (a .gch beside the header text it writes) and the compiler uses
+ * it: the first conv golden's kernel through variant 0, as
+ * cuda_goldens/conv builds it (cached: no build of its own). */
+Test(cuda_goldens, precompiled_header_used, .timeout = 120)
+{
+    need_nvcc();
+    struct gen_env env;
+    char err[ERR_MAX], names[GEN_VARIANTS_MAX][GEN_NAME_MAX], pattern[GEN_PATH_MAX + 64];
+    glob_t gl;
+    cr_assert_eq(gen_env_init(&env, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(glob("tests/goldens/conv_*.safetensors", 0, NULL, &gl), 0, "no conv goldens");
+    struct golden g;
+    golden_open(gl.gl_pathv[0], &g);
+    globfree(&gl);
+    variants_of(&env, g.m.op, names);
+    struct gen_kernel k;
+    cr_assert_eq(
+        cuda_build(&env, &g.m.args, g.m.in, names[0], CUDA_HOST_EMU, 1, &k, err, sizeof err),
+        GEN_OK, "cuda-host:%s: %s", names[0], err);
+    expect_no_pch_warning(&k);
+    gen_unload(&k);
+    golden_close(&g);
+    snprintf(pattern, sizeof pattern, "%s/gen/pch-*/ablate_sys.h", env.build);
+    cr_assert_eq(glob(pattern, 0, NULL, &gl), 0, "no %s", pattern);
+    int found = 0;
+    for (size_t i = 0; i < gl.gl_pathc && !found; i++) {
+        char text[512] = "", gch[GEN_PATH_MAX + 80];
+        FILE *f = fopen(gl.gl_pathv[i], "r");
+        if (!f)
+            continue;
+        size_t got = fread(text, 1, sizeof text - 1, f);
+        text[got] = 0;
+        fclose(f);
+        snprintf(gch, sizeof gch, "%s.gch", gl.gl_pathv[i]);
+        found = strstr(text, "harness/cuda_gen.c") != NULL && access(gch, R_OK) == 0;
+    }
+    globfree(&gl);
+    cr_expect(found, "no host-emulation PCH (%s with a .gch, written by harness/cuda_gen.c)",
+              pattern);
 }
 
 /* Every row of the op table has a CUDA generator (issue 20's list). */
