@@ -507,11 +507,14 @@ static inline __attribute__((always_inline)) void abl_t16x16(__m512 r[16])
 }
 
 /* dst[j * ldd + i] = src[i * lds + j] for i < rows (a multiple of 16) and
- * j < cols: abl_transpose (ablate_gen.h) in 16 x 16 zmm blocks, whole
- * 64-byte rows loaded and stored; the columns past the last 16 by
- * abl_transpose.  A copy: the same floats. */
-static inline void abl_transpose_zmm(const float *restrict src, ptrdiff_t lds, float *restrict dst, ptrdiff_t ldd,
-                                       int rows, int cols)
+ * j < cols: abl_transpose in 16 x 16 zmm blocks, whole 64-byte rows
+ * loaded and stored; the columns past the last 16 by abl_transpose.  A
+ * copy: the same floats.  AKConv's staging of x (akconv_direct.c.in) and
+ * DCNv3's two transposes (dcnv3_fused.c.in's core for output_proj,
+ * abl_ln_gelu_row's rows), where abl_transpose's 8 x 8 ymm blocks moved
+ * half lines both ways. */
+static inline void abl_transpose_zmm(const float *restrict src, ptrdiff_t lds, float *restrict dst,
+                                     ptrdiff_t ldd, int rows, int cols)
 {
     const int cols16 = cols / 16 * 16;
     for (int i = 0; i < rows; i += 16)
