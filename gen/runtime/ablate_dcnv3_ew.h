@@ -169,8 +169,8 @@ ABL_DCN_SPECIALISE void abl_ln_gelu_row(float *restrict plane, int c, int w, con
     for (int j = 0; j < w; j++)
         rstd[j] = 1.0f / sqrtf(rstd[j] * inv_c + eps);
 #ifdef __AVX512F__
-    if (c % 16 == 0) {
-        abl_transpose(plane, w, dst, c, c, w); /* to channels last; the plane is in L1/L2 */
+    if (c % 16 == 0) { /* to channels last in 16 x 16 blocks; the plane is in L1/L2 */
+        abl_transpose_zmm(plane, w, dst, c, c, w);
         abl_ln_apply_gelu_cl(dst, c, w, mean, rstd, gamma, beta);
         return;
     }

@@ -472,4 +472,65 @@ static inline void abl_transpose(const float *restrict src, ptrdiff_t lds, float
             dst[j * ldd + i] = src[i * lds + j];
 }
 
+#ifdef __AVX512F__
+/* r[p][c] -> r[c][p]: a 16 x 16 block transposed in registers (16
+ * unpacks, 16 in-lane shuffles, 32 128-bit shuffles). */
+static inline __attribute__((always_inline)) void abl_t16x16(__m512 r[16])
+{
+    __m512 t[16];
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+        r[4 * i + 0] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+        r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0x88);
+        t[4 + i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0xDD);
+        t[8 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0x88);
+        t[12 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0xDD);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0x88);
+        r[4 + i] = _mm512_shuffle_f32x4(t[4 + i], t[12 + i], 0x88);
+        r[8 + i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0xDD);
+        r[12 + i] = _mm512_shuffle_f32x4(t[4 + i], t[12 + i], 0xDD);
+    }
+}
+
+/* dst[j * ldd + i] = src[i * lds + j] for i < rows (a multiple of 16) and
+ * j < cols: abl_transpose in 16 x 16 zmm blocks, whole 64-byte rows
+ * loaded and stored; the columns past the last 16 by abl_transpose.  A
+ * copy: the same floats.  AKConv's staging of x (akconv_direct.c.in) and
+ * DCNv3's two transposes (dcnv3_fused.c.in's core for output_proj,
+ * abl_ln_gelu_row's rows), where abl_transpose's 8 x 8 ymm blocks moved
+ * half lines both ways. */
+static inline void abl_transpose_zmm(const float *restrict src, ptrdiff_t lds, float *restrict dst,
+                                     ptrdiff_t ldd, int rows, int cols)
+{
+    const int cols16 = cols / 16 * 16;
+    for (int i = 0; i < rows; i += 16)
+        for (int j = 0; j < cols16; j += 16) {
+            __m512 r[16];
+#pragma GCC unroll 16
+            for (int p = 0; p < 16; p++)
+                r[p] = _mm512_loadu_ps(src + (i + p) * lds + j);
+            abl_t16x16(r);
+#pragma GCC unroll 16
+            for (int c = 0; c < 16; c++)
+                _mm512_storeu_ps(dst + (j + c) * ldd + i, r[c]);
+        }
+    if (cols16 < cols)
+        abl_transpose(src + cols16, lds, dst + cols16 * ldd, ldd, rows, cols - cols16);
+}
+#endif
+
 #endif
