@@ -118,12 +118,16 @@ end
 -- beside xp's 410 KB in the 2 MiB L2): dcnv3_lka at L13 and L20 -4 % CPU
 -- time, 1 thread, the same bits (docs/modules/perf_deform.md, a2-dlka).
 -- k: the layer's kernel (nil: the plain rule).
+local function dw_tile_layer(w, k)
+  return k >= 5 and k <= 15 and w < 64 and w + k - 1 <= 128 -- ABL_DW_PADDED_OK(w, k)
+end
+
 local function dcn_rows(n, c, h, w, gp, k)
-  local dw_tile = k and k >= 5 and k <= 15 and w < 64 and w + k - 1 <= 128
+  local dw_tile = k and dw_tile_layer(w, k)
   local floats = dw_tile and M.tuning.dcn_dw_tile_floats or M.tuning.dcn_layer_tile_floats
   return DCN.rows_per_tile(n, c + 3 * gp, h, w, floats)
 end
-M.dcn_rows = dcn_rows -- tests/test_dlka_gen.c
+M.dcn_rows, M.dw_tile_layer = dcn_rows, dw_tile_layer -- tests/test_dlka_gen.c
 
 -- The DCNv3 layers of a variant: kernel, dilation (pad = dil (k - 1) / 2).
 local DCN_LAYERS = { blog = { { 3, 1 }, { 3, 1 } }, dcnv3_lka = { { 5, 1 }, { 7, 3 } } }
