@@ -231,10 +231,10 @@ static int dcn_rows_k(lua_State *L, int n, int c, int h, int w, int gp, int k)
 Test(gen_dlka, dcn_rows_dw_tile)
 {
     lua_State *L = gen_check_require("dlka");
-    cr_expect_eq(dcn_rows_k(L, 1, 64, 40, 40, 196, 7), 5); /* L13 / L20, 7 x 7: 2 before */
-    cr_expect_eq(dcn_rows_k(L, 1, 64, 40, 40, 100, 5), 5); /* 5 x 5: 4 before */
+    cr_expect_eq(dcn_rows_k(L, 1, 64, 40, 40, 196, 7), 5);  /* L13 / L20, 7 x 7: 2 before */
+    cr_expect_eq(dcn_rows_k(L, 1, 64, 40, 40, 100, 5), 5);  /* 5 x 5: 4 before */
     cr_expect_eq(dcn_rows_k(L, 1, 128, 20, 20, 196, 7), 5); /* L23 (channels last): 2 before */
-    cr_expect_eq(dcn_rows_k(L, 1, 32, 80, 80, 196, 7), 1); /* L17: rows of 80, unchanged */
+    cr_expect_eq(dcn_rows_k(L, 1, 32, 80, 80, 196, 7), 1);  /* L17: rows of 80, unchanged */
     cr_expect_eq(dcn_rows_k(L, 1, 32, 80, 80, 100, 5), 2);
     cr_expect_eq(dcn_rows_k(L, 1, 64, 40, 40, 36, 3), 5); /* blog's 3 x 3, unchanged */
     lua_close(L);

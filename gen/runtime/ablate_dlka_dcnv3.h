@@ -187,10 +187,7 @@ static inline int abl_dcn_gp(struct abl_dcn_geom d) { return d.g * d.k * d.k; }
  * order: the same bits as abl_dw_row.  Its planes (tr c w floats) go in
  * the thread's core tile (abl_dcn_packed.coret), which the sampler
  * writes only after LayerNorm and GELU have read them. */
-static inline int abl_dlka_dw_tile(struct abl_dcn_geom d)
-{
-    return ABL_DW_PADDED_OK(d.w, d.k);
-}
+static inline int abl_dlka_dw_tile(struct abl_dcn_geom d) { return ABL_DW_PADDED_OK(d.w, d.k); }
 
 /* ---- The sampler at 8 channels a group (c = 8 g: dcnv3_lka's 5 x 5 and
  * 7 x 7 layers at L17, c_ 32 in 4 groups), full-rate AVX-512 only.
