@@ -129,6 +129,20 @@ local function dcn_rows(n, c, h, w, gp, k)
 end
 M.dcn_rows, M.dw_tile_layer = dcn_rows, dw_tile_layer -- tests/test_dlka_gen.c
 
+-- ABL_DLKA_DW_TILE (ablate_dlka_dcnv3.h): 1 where a layer of the kernel
+-- may run its depthwise conv by abl_dlka_dw_tile, 0 where none can: the
+-- tile's bound and not surely channels last (abl_dlka_dw_cl: c a multiple
+-- of 16 up to 256 on rows under 32 at either of its bounds, 32 or 64).
+-- The tile's code, dead at L17's 80 columns, still changed how gcc
+-- compiled the rest of the attention there (dcnv3_lka +6 % CPU time,
+-- docs/modules/perf_deform.md, a2-dlka); with 0 the header leaves it out,
+-- and a layer that would take it runs the rows path (the same bits).
+local function dw_tile_may(c, w, k)
+  local cl_always = k >= 5 and w < 32 and c % 16 == 0 and c <= 256
+  return dw_tile_layer(w, k) and not cl_always
+end
+M.dw_tile_may = dw_tile_may -- tests/test_dlka_gen.c
+
 -- The DCNv3 layers of a variant: kernel, dilation (pad = dil (k - 1) / 2).
 local DCN_LAYERS = { blog = { { 3, 1 }, { 3, 1 } }, dcnv3_lka = { { 5, 1 }, { 7, 3 } } }
 local GROUP = 4 -- DCNv3_pytorch's default, which the seed keeps
@@ -227,11 +241,13 @@ function M.attention(variant, n, c, h, w, gen_variant)
   local fold = round_up(c * c, 16) + round_up(c, 16)
   A.EXTRA_SHARED, A.PRIV, A.DCN, A.PREP = 0, round_up(c * A.TILE, 16), {}, fold
   A.GC8 = gc8_layers(c, h, w, DCN_LAYERS[variant])
+  A.DW_TILE = 0
   for i, kd in ipairs(DCN_LAYERS[variant]) do
     -- as abl_dcn_shared_floats / abl_dcn_priv_floats + abl_dlka_dw_cl_floats +
     -- abl_dcn_om_tile_floats (ablate_dlka_dcnv3.h)
     local gp = GROUP * kd[1] * kd[1]
     local tr = dcn_rows(n, c, h, w, gp, kd[1]) -- each layer its own tiles
+    if dw_tile_may(c, w, kd[1]) then A.DW_TILE = 1 end
     A.DCN[i] = string.format("{%d, %d, %d, %d, %d, %d, %d, %d, %d}", n, c, h, w, kd[1], kd[2], GROUP,
                              tr, DCN.skip_outside(kd[1], kd[2], h, w))
     A.EXTRA_SHARED = math.max(A.EXTRA_SHARED, round_up(n * pix * c, 16))

@@ -189,6 +189,18 @@ static inline int abl_dcn_gp(struct abl_dcn_geom d) { return d.g * d.k * d.k; }
  * writes only after LayerNorm and GELU have read them. */
 static inline int abl_dlka_dw_tile(struct abl_dcn_geom d) { return ABL_DW_PADDED_OK(d.w, d.k); }
 
+/* ABL_DLKA_DW_TILE, defined before this header by the templates: 0 where
+ * gen/dlka.lua found no layer of the kernel that can take
+ * abl_dlka_dw_tile's path (dw_tile_may); the path is then left out of the
+ * build, and a layer that would take it runs abl_dw_row's rows (the same
+ * bits).  Its code, dead at L17's 80 columns, made gcc compile the rest
+ * of the attention there differently (2.7 KB less machine code, +6 % CPU
+ * time; docs/modules/perf_deform.md, a2-dlka).  Not defined (the header
+ * checkers): built. */
+#ifndef ABL_DLKA_DW_TILE
+#define ABL_DLKA_DW_TILE 1
+#endif
+
 /* ---- The sampler at 8 channels a group (c = 8 g: dcnv3_lka's 5 x 5 and
  * 7 x 7 layers at L17, c_ 32 in 4 groups), full-rate AVX-512 only.
  * ablate_dcnv3.h's abl_dcn_corner_sum8 adds a point's 4 corners as 4 ymm
@@ -789,6 +801,7 @@ ABL_DCN_SPECIALISE float *abl_dcn_offsets_tile(struct abl_dcn_geom d, const floa
     const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv, pk);
     if (abl_dlka_dw_cl(d)) {
         abl_dlka_dw_ln_gelu_cl(d, wp, x, k.taps, k.halo, row0, rows, x1);
+#if ABL_DLKA_DW_TILE
     } else if (abl_dlka_dw_tile(d)) {
         /* the tile's planes in k.coret: free until the sampler's core is
          * transposed into it */
@@ -797,6 +810,7 @@ ABL_DCN_SPECIALISE float *abl_dcn_offsets_tile(struct abl_dcn_geom d, const floa
         for (int r = 0; r < rows; r++)
             abl_ln_gelu_row(k.coret + (ptrdiff_t)r * d.c * d.w, d.c, d.w, wp[2], wp[3], 1e-6f,
                             stats, x1 + (ptrdiff_t)r * d.w * d.c);
+#endif
     } else {
         for (int r = 0; r < rows; r++) {
 #ifdef __AVX512F__
