@@ -240,6 +240,40 @@ Test(gen_dlka, dcn_rows_dw_tile)
     lua_close(L);
 }
 
+/* ABL_DLKA_DW_TILE, gen/dlka.lua's A.DW_TILE for an attention (variant, c,
+ * h = w): 1 where a layer may take abl_dlka_dw_tile's path. */
+static int dw_tile_const(lua_State *L, const char *variant, int c, int hw)
+{
+    lua_getfield(L, -1, "attention");
+    lua_pushstring(L, variant);
+    lua_pushinteger(L, 1);
+    lua_pushinteger(L, c);
+    lua_pushinteger(L, hw);
+    lua_pushinteger(L, hw);
+    cr_assert_eq(lua_pcall(L, 5, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
+    lua_getfield(L, -1, "DW_TILE");
+    const int on = (int)lua_tointeger(L, -1);
+    lua_pop(L, 2);
+    return on;
+}
+
+/* Where no layer can take the depthwise tile the kernel is built without
+ * it (its dead code changed gcc's compilation of L17's attention): L13 /
+ * L20 (64 channels on 40 x 40) keep it, L17 (80 columns), L23 (20 x 20 at
+ * 128 channels: channels last at either bound) and blog (3 x 3) leave it
+ * out; 24 channels on 20 x 20 (not channels last) keep it. */
+Test(gen_dlka, dw_tile_generator_constant)
+{
+    lua_State *L = gen_check_require("dlka");
+    cr_expect_eq(dw_tile_const(L, "dcnv3_lka", 64, 40), 1);
+    cr_expect_eq(dw_tile_const(L, "dcnv3_lka", 32, 80), 0);
+    cr_expect_eq(dw_tile_const(L, "dcnv3_lka", 128, 20), 0);
+    cr_expect_eq(dw_tile_const(L, "dcnv3_lka", 24, 20), 1);
+    cr_expect_eq(dw_tile_const(L, "dcnv3_lka", 64, 32), 1); /* channels last only at bound 64 */
+    cr_expect_eq(dw_tile_const(L, "blog", 64, 40), 0);
+    lua_close(L);
+}
+
 /* dcnv3_lka's planar depthwise rows a tile at a time (abl_dlka_dw_tile,
  * ablate_dlka_dcnv3.h: abl_dw_rows_tile into the core tile) where the
  * channels-last path is off: the runtime's bound is ablate_dcnv3_dw.h's
