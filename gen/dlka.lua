@@ -39,7 +39,7 @@ local W2_NQ = 132
 -- pixel) near 1 MiB so it stays in L2 for its sgemm; at least two tiles
 -- per image when it has 64 pixels, so two threads share a batch-1 forward.
 M.tuning = { panel_bytes = 1024 * 1024, min_tile = 32, max_tile = 1024, dcn_tile_floats = 32768,
-             dcn_layer_tile_floats = 65536, direct_tile = 1024, f25_min_w = 1, f27_min_w = 40,
+             dcn_layer_tile_floats = 65536, dcn_dw_tile_floats = 131072, direct_tile = 1024, f25_min_w = 1, f27_min_w = 40,
              w25_min_w = 1, w27_min_w = 1 }
 
 -- The official variant's direct offset convs, by shape: each of the 5x5
@@ -108,10 +108,40 @@ end
 -- of 588 offsets-and-mask floats a pixel, a 1.9 MB tile beside xp's 0.8 MB
 -- in a 2 MiB L2, and every corner came from L3 (docs/modules/perf_deform.md,
 -- third Intel pass: -13 % CPU time at L17, the same bits).
-local function dcn_rows(n, c, h, w, gp)
-  return DCN.rows_per_tile(n, c + 3 * gp, h, w, M.tuning.dcn_layer_tile_floats)
+--
+-- A layer whose depthwise conv runs a tile at a time (k >= 5 on rows
+-- narrower than 64: ablate_dcnv3_dw.h's ABL_DW_PADDED_OK, abl_dlka_dw_tile
+-- in ablate_dlka_dcnv3.h) is sized by dcn_dw_tile_floats instead: a tile
+-- of nr rows reads nr + k - 1 input rows, and the 7 x 7 layer at 40 x 40
+-- (64 channels, 652 floats a pixel) had 2-row tiles, 8 input rows for 2
+-- output rows; at 131072 floats 5 rows (417 KB of offsets, mask and x1
+-- beside xp's 410 KB in the 2 MiB L2): dcnv3_lka at L13 and L20 -4 % CPU
+-- time, 1 thread, the same bits (docs/modules/perf_deform.md, a2-dlka).
+-- k: the layer's kernel (nil: the plain rule).
+local function dw_tile_layer(w, k)
+  return k >= 5 and k <= 15 and w < 64 and w + k - 1 <= 128 -- ABL_DW_PADDED_OK(w, k)
 end
-M.dcn_rows = dcn_rows -- tests/test_dlka_gen.c
+
+local function dcn_rows(n, c, h, w, gp, k)
+  local dw_tile = k and dw_tile_layer(w, k)
+  local floats = dw_tile and M.tuning.dcn_dw_tile_floats or M.tuning.dcn_layer_tile_floats
+  return DCN.rows_per_tile(n, c + 3 * gp, h, w, floats)
+end
+M.dcn_rows, M.dw_tile_layer = dcn_rows, dw_tile_layer -- tests/test_dlka_gen.c
+
+-- ABL_DLKA_DW_TILE (ablate_dlka_dcnv3.h): 1 where a layer of the kernel
+-- may run its depthwise conv by abl_dlka_dw_tile, 0 where none can: the
+-- tile's bound and not surely channels last (abl_dlka_dw_cl: c a multiple
+-- of 16 up to 256 on rows under 32 at either of its bounds, 32 or 64).
+-- The tile's code, dead at L17's 80 columns, still changed how gcc
+-- compiled the rest of the attention there (dcnv3_lka +6 % CPU time,
+-- docs/modules/perf_deform.md, a2-dlka); with 0 the header leaves it out,
+-- and a layer that would take it runs the rows path (the same bits).
+local function dw_tile_may(c, w, k)
+  local cl_always = k >= 5 and w < 32 and c % 16 == 0 and c <= 256
+  return dw_tile_layer(w, k) and not cl_always
+end
+M.dw_tile_may = dw_tile_may -- tests/test_dlka_gen.c
 
 -- The DCNv3 layers of a variant: kernel, dilation (pad = dil (k - 1) / 2).
 local DCN_LAYERS = { blog = { { 3, 1 }, { 3, 1 } }, dcnv3_lka = { { 5, 1 }, { 7, 3 } } }
@@ -211,11 +241,13 @@ function M.attention(variant, n, c, h, w, gen_variant)
   local fold = round_up(c * c, 16) + round_up(c, 16)
   A.EXTRA_SHARED, A.PRIV, A.DCN, A.PREP = 0, round_up(c * A.TILE, 16), {}, fold
   A.GC8 = gc8_layers(c, h, w, DCN_LAYERS[variant])
+  A.DW_TILE = 0
   for i, kd in ipairs(DCN_LAYERS[variant]) do
     -- as abl_dcn_shared_floats / abl_dcn_priv_floats + abl_dlka_dw_cl_floats +
     -- abl_dcn_om_tile_floats (ablate_dlka_dcnv3.h)
     local gp = GROUP * kd[1] * kd[1]
-    local tr = dcn_rows(n, c, h, w, gp) -- each layer its own tiles
+    local tr = dcn_rows(n, c, h, w, gp, kd[1]) -- each layer its own tiles
+    if dw_tile_may(c, w, kd[1]) then A.DW_TILE = 1 end
     A.DCN[i] = string.format("{%d, %d, %d, %d, %d, %d, %d, %d, %d}", n, c, h, w, kd[1], kd[2], GROUP,
                              tr, DCN.skip_outside(kd[1], kd[2], h, w))
     A.EXTRA_SHARED = math.max(A.EXTRA_SHARED, round_up(n * pix * c, 16))

@@ -212,10 +212,129 @@ Test(gen_dlka, dcn_rows_count_offsets)
     lua_close(L);
 }
 
+/* The same with the layer's kernel k (dcn_rows' sixth argument): a layer
+ * whose depthwise conv runs a tile at a time (dw_tile_layer: k >= 5 on
+ * rows narrower than 64) is sized by dcn_dw_tile_floats (131072), the
+ * others as above. */
+static int dcn_rows_k(lua_State *L, int n, int c, int h, int w, int gp, int k)
+{
+    lua_getfield(L, -1, "dcn_rows");
+    const int args[6] = {n, c, h, w, gp, k};
+    for (int i = 0; i < 6; i++)
+        lua_pushinteger(L, args[i]);
+    cr_assert_eq(lua_pcall(L, 6, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
+    const int tr = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return tr;
+}
+
+Test(gen_dlka, dcn_rows_dw_tile)
+{
+    lua_State *L = gen_check_require("dlka");
+    cr_expect_eq(dcn_rows_k(L, 1, 64, 40, 40, 196, 7), 5);  /* L13 / L20, 7 x 7: 2 before */
+    cr_expect_eq(dcn_rows_k(L, 1, 64, 40, 40, 100, 5), 5);  /* 5 x 5: 4 before */
+    cr_expect_eq(dcn_rows_k(L, 1, 128, 20, 20, 196, 7), 5); /* L23 (channels last): 2 before */
+    cr_expect_eq(dcn_rows_k(L, 1, 32, 80, 80, 196, 7), 1);  /* L17: rows of 80, unchanged */
+    cr_expect_eq(dcn_rows_k(L, 1, 32, 80, 80, 100, 5), 2);
+    cr_expect_eq(dcn_rows_k(L, 1, 64, 40, 40, 36, 3), 5); /* blog's 3 x 3, unchanged */
+    lua_close(L);
+}
+
+/* ABL_DLKA_DW_TILE, gen/dlka.lua's A.DW_TILE for an attention (variant, c,
+ * h = w): 1 where a layer may take abl_dlka_dw_tile's path. */
+static int dw_tile_const(lua_State *L, const char *variant, int c, int hw)
+{
+    lua_getfield(L, -1, "attention");
+    lua_pushstring(L, variant);
+    lua_pushinteger(L, 1);
+    lua_pushinteger(L, c);
+    lua_pushinteger(L, hw);
+    lua_pushinteger(L, hw);
+    cr_assert_eq(lua_pcall(L, 5, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
+    lua_getfield(L, -1, "DW_TILE");
+    const int on = (int)lua_tointeger(L, -1);
+    lua_pop(L, 2);
+    return on;
+}
+
+/* Where no layer can take the depthwise tile the kernel is built without
+ * it (its dead code changed gcc's compilation of L17's attention): L13 /
+ * L20 (64 channels on 40 x 40) keep it, L17 (80 columns), L23 (20 x 20 at
+ * 128 channels: channels last at either bound) and blog (3 x 3) leave it
+ * out; 24 channels on 20 x 20 (not channels last) keep it. */
+Test(gen_dlka, dw_tile_generator_constant)
+{
+    lua_State *L = gen_check_require("dlka");
+    cr_expect_eq(dw_tile_const(L, "dcnv3_lka", 64, 40), 1);
+    cr_expect_eq(dw_tile_const(L, "dcnv3_lka", 32, 80), 0);
+    cr_expect_eq(dw_tile_const(L, "dcnv3_lka", 128, 20), 0);
+    cr_expect_eq(dw_tile_const(L, "dcnv3_lka", 24, 20), 1);
+    cr_expect_eq(dw_tile_const(L, "dcnv3_lka", 64, 32), 1); /* channels last only at bound 64 */
+    cr_expect_eq(dw_tile_const(L, "blog", 64, 40), 0);
+    lua_close(L);
+}
+
+/* dcnv3_lka's planar depthwise rows a tile at a time (abl_dlka_dw_tile,
+ * ablate_dlka_dcnv3.h: abl_dw_rows_tile into the core tile) where the
+ * channels-last path is off: the runtime's bound is ablate_dcnv3_dw.h's
+ * ABL_DW_PADDED_OK, and gen/dlka.lua's dw_tile_layer (which sizes those
+ * layers' tiles) must agree with it for every width and kernel; then
+ * kernels on the path against the scalar reference: 24 channels (not a
+ * multiple of 16, so channels last is off at any rate) on rows of 40 and
+ * 33, batch 2 (tiles of 6 and 4 rows, the last partial), a C3 block with
+ * the attention's end fused into the 7 x 7 layer, the prepared path. */
+Test(gen_dlka, dcnv3_lka_dw_tile, .timeout = 180)
+{
+    lua_State *L = gen_check_require("dlka");
+    enum { WMAX = 130, KMAX = 17 };
+    static char table[(WMAX + 1) * (KMAX + 1) + 1];
+    for (int w = 1; w <= WMAX; w++)
+        for (int k = 3; k <= KMAX; k += 2) {
+            lua_getfield(L, -1, "dw_tile_layer");
+            lua_pushinteger(L, w);
+            lua_pushinteger(L, k);
+            cr_assert_eq(lua_pcall(L, 2, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
+            table[w * (KMAX + 1) + k] = lua_toboolean(L, -1) ? '1' : '0';
+            lua_pop(L, 1);
+        }
+    lua_close(L);
+    for (size_t i = 0; i < sizeof table - 1; i++)
+        if (!table[i])
+            table[i] = '-';
+    static char src[8192];
+    snprintf(src, sizeof src,
+             "#include <stdio.h>\n"
+             "#include \"ablate_dlka_dcnv3.h\"\n"
+             "static const char lua[] = \"%s\";\n"
+             "static int tile(int c, int w, int k) {\n"
+             "    const struct abl_dcn_geom d = {1, c, 40, w, k, 1, 4, 2, 0};\n"
+             "    return abl_dlka_dw_tile(d);\n"
+             "}\n"
+             "int main(void) {\n"
+             "    int bad = 0;\n"
+             "    for (int w = 1; w <= %d; w++)\n"
+             "        for (int k = 3; k <= %d; k += 2)\n"
+             "            if ((lua[w * %d + k] == '1') != ABL_DW_PADDED_OK(w, k)) {\n"
+             "                printf(\"w %%d k %%d: lua %%c\\n\", w, k, lua[w * %d + k]);\n"
+             "                bad = 1;\n"
+             "            }\n"
+             "    bad |= tile(64, 40, 5) != 1 || tile(64, 40, 7) != 1 || tile(128, 20, 7) != 1;\n"
+             "    bad |= tile(64, 40, 3) != 0 || tile(32, 80, 7) != 0 || tile(64, 64, 5) != 0;\n"
+             "    return bad;\n"
+             "}\n",
+             table, WMAX, KMAX, KMAX + 1, KMAX + 1);
+    cr_assert_eq(run_header_checker(src), 0, "abl_dlka_dw_tile's bound or gen/dlka.lua's");
+    check("deformable_LKA_Attention d_model=24 variant=dcnv3_lka h=12 w=40 batch=2", 131);
+    check("deformable_LKA_Attention d_model=24 variant=dcnv3_lka h=9 w=33", 132);
+    check("C3_DCNv3_DLKA c1=32 c2=48 variant=dcnv3_lka h=10 w=40", 133);
+    check_prepared("deformable_LKA_Attention d_model=24 variant=dcnv3_lka h=12 w=40 batch=2", 134,
+                   "fused");
+}
+
 /* The two layers of one attention on tiles of different heights (each
  * layer's own dcn_rows): 8 x 80 at 32 channels gives the 5 x 5 layer
  * tiles of 2 rows and the 7 x 7 one tiles of 1 row; 24 x 20 at 16, batch
- * 2, gives 8 and 5 (the priv sized by the larger of the two layers).  A
+ * 2, gives 12 and 8 (dcn_dw_tile_floats) (the priv sized by the larger of the two layers).  A
  * C3 block (the attention's end fused into the second layer's 1-row
  * tiles) and the prepared path. */
 Test(gen_dlka, dcnv3_layers_own_tiles, .timeout = 120)

@@ -174,6 +174,33 @@ struct abl_dcn_geom {
 
 static inline int abl_dcn_gp(struct abl_dcn_geom d) { return d.g * d.k * d.k; }
 
+/* 1 where a layer's planar depthwise rows (not abl_dlka_dw_cl) run a
+ * tile at a time by ablate_dcnv3_dw.h's abl_dw_rows_tile: kernels of 5
+ * and more on rows narrower than 64 (ABL_DW_PADDED_OK; dcnv3_lka at L13,
+ * L20 on full-rate AVX-512 but a Zen: 40 x 40).  abl_dw_row took them
+ * row by row (abl_dw_row_padded: a channel's k input rows copied into
+ * padded rows once per output row, each input vector loaded once per
+ * output row and tap); the tile copies each input row once and, on
+ * AVX-512 rows of at most 3 vectors, keeps the chunk's output rows in
+ * registers (abl_dw_tile_rows: each input vector loaded once for every
+ * output row it feeds).  Per output the same operations in the same
+ * order: the same bits as abl_dw_row.  Its planes (tr c w floats) go in
+ * the thread's core tile (abl_dcn_packed.coret), which the sampler
+ * writes only after LayerNorm and GELU have read them. */
+static inline int abl_dlka_dw_tile(struct abl_dcn_geom d) { return ABL_DW_PADDED_OK(d.w, d.k); }
+
+/* ABL_DLKA_DW_TILE, defined before this header by the templates: 0 where
+ * gen/dlka.lua found no layer of the kernel that can take
+ * abl_dlka_dw_tile's path (dw_tile_may); the path is then left out of the
+ * build, and a layer that would take it runs abl_dw_row's rows (the same
+ * bits).  Its code, dead at L17's 80 columns, made gcc compile the rest
+ * of the attention there differently (2.7 KB less machine code, +6 % CPU
+ * time; docs/modules/perf_deform.md, a2-dlka).  Not defined (the header
+ * checkers): built. */
+#ifndef ABL_DLKA_DW_TILE
+#define ABL_DLKA_DW_TILE 1
+#endif
+
 /* ---- The sampler at 8 channels a group (c = 8 g: dcnv3_lka's 5 x 5 and
  * 7 x 7 layers at L17, c_ 32 in 4 groups), full-rate AVX-512 only.
  * ablate_dcnv3.h's abl_dcn_corner_sum8 adds a point's 4 corners as 4 ymm
@@ -774,6 +801,16 @@ ABL_DCN_SPECIALISE float *abl_dcn_offsets_tile(struct abl_dcn_geom d, const floa
     const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv, pk);
     if (abl_dlka_dw_cl(d)) {
         abl_dlka_dw_ln_gelu_cl(d, wp, x, k.taps, k.halo, row0, rows, x1);
+#if ABL_DLKA_DW_TILE
+    } else if (abl_dlka_dw_tile(d)) {
+        /* the tile's planes in k.coret: free until the sampler's core is
+         * transposed into it */
+        abl_dw_rows_tile(x, wp[0], wp[1], d.c, d.h, d.w, d.k, row0, rows, k.coret,
+                         (ptrdiff_t)d.c * d.w);
+        for (int r = 0; r < rows; r++)
+            abl_ln_gelu_row(k.coret + (ptrdiff_t)r * d.c * d.w, d.c, d.w, wp[2], wp[3], 1e-6f,
+                            stats, x1 + (ptrdiff_t)r * d.w * d.c);
+#endif
     } else {
         for (int r = 0; r < rows; r++) {
 #ifdef __AVX512F__
