@@ -300,6 +300,35 @@ local function tile_fr_plan(s, tile)
   end
 end
 
+-- direct, full-rate AVX-512 only (NCHW_FR; the template picks by the
+-- compiler's target): no copy of x.  p_conv as a stride-2 convolution
+-- vectorised over output pixels and the sampler's corners gathered as
+-- pairs of floats from x's NCHW planes, then COL_NCHW's column conv, in
+-- tiles of NCHW_ROWS whole output rows (about NCHW_TILE_PX pixels, fewer
+-- where the samples of a tile, N*inc floats a pixel, would pass about
+-- 384 KiB; the tile count over the batch even where the rows allow, so
+-- two threads get equal work).  Where: stride 2 (the pixel-vector p_conv
+-- is written for it), width >= 2 (a pair needs two columns), num_param <=
+-- 2, where it was measured.  Prototype (scripts/akconv_nchw_bench.c,
+-- 1 thread, Intel Xeon, against main's kernel in the same minutes):
+-- L3, L5, L16, L19 num_param 1 0.75-0.82x the time, num_param 2
+-- 0.90-0.95x (docs/modules/perf_akconv.md, eleventh Intel pass).
+local NCHW_MAX_N = 2
+local NCHW_TILE_PX = 480
+local function nchw_plan(s)
+  s.NCHW_FR = (s.S == 2 and s.W >= 2 and s.N <= NCHW_MAX_N) and 1 or 0
+  local px = math.min(NCHW_TILE_PX, math.max(48, (384 * 1024 // 4) // (s.N * s.C)))
+  local rows = clamp(px // s.WO, 1, s.HO)
+  local nt = (s.HO + rows - 1) // rows
+  if (s.B * nt) % 2 == 1 and nt < s.HO then
+    rows = (s.HO + nt) // (nt + 1)
+  end
+  s.NCHW_ROWS = rows
+  if s.NCHW_FR == 1 then -- its column conv is COL_NCHW's, the weights packed for it
+    s.COL_FUSED_FR, s.COL_NCHW_FR = 0, 1
+  end
+end
+
 local function direct_plan(s)
   s.OFFP = round_up(2 * s.N, 8)
   gather16_plan(s)
@@ -307,6 +336,7 @@ local function direct_plan(s)
   pconv_dot_plan(s)
   col_fused_plan(s)
   col_nchw_plan(s)
+  nchw_plan(s)
   epi16_plan(s)
   s.OUTCP = round_up(s.OUTC, 8)
   s.PCV_CHUNKS_512 = chunks(s.OFFP, 4, 24, 16)
