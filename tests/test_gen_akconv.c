@@ -228,7 +228,8 @@ Test(gen_akconv, direct_col_nchw_full_rate, .timeout = 120)
  * rate AVX-512; docs/modules/perf_akconv.md, fourth Intel pass), where
  * outc is a multiple of 16 (at K = num_param x inc <= 64 in place of the
  * column conv into NCHW, above that of the epilogue pass): K = 32 and 64
- * (L3's num_param 1 and 2 shapes, two tiles per image), outc 48 (a last
+ * (L3's num_param 1 and 2 shapes, two tiles per image; at stride 1: at
+ * stride 2 the full-rate build takes the NCHW path there), outc 48 (a last
  * block of 16 channels) with K = 320 (two blocks of the reduction, the
  * sums through acc between them), outc 64 and 16 (one block of 16 only),
  * tiles that are not a multiple of 8 pixels (the last block's masked
@@ -241,7 +242,7 @@ Test(gen_akconv, direct_col_fused, .timeout = 180)
         {64, 48, 5, 1, 1, "xy", 36, 51},
         {32, 64, 3, 2, 0, "ij", 62, 60},
         {16, 16, 7, 2, 1, "ij", 13, 11},
-        {32, 64, 1, 2, 0, "ij", 62, 60},
+        {32, 64, 1, 1, 0, "ij", 62, 60},
         {32, 64, 2, 1, 1, "xy", 41, 23},
     };
     check_direct_path(cases, 5, 61, "#define COL_FUSED_FR 1\n", "column conv without its fused epilogue");
@@ -355,12 +356,15 @@ Test(gen_akconv, direct_tile_ring_full_rate, .timeout = 180)
 Test(gen_akconv, direct_nchw, .timeout = 180)
 {
     const struct akc_case cases[] = {
-        {32, 64, 1, 2, 0, "ij", 62, 60}, {16, 20, 2, 2, 1, "xy", 13, 11}, {5, 9, 1, 2, 0, "ij", 9, 2},
-        {8, 24, 2, 2, 1, "ij", 7, 3},    {4, 8, 2, 2, 0, "xy", 3, 420},   {3, 5, 1, 2, 1, "ij", 1, 420},
+        {32, 64, 1, 2, 0, "ij", 62, 60}, {16, 20, 2, 2, 1, "xy", 13, 11},
+        {5, 9, 1, 2, 0, "ij", 9, 2},     {8, 24, 2, 2, 1, "ij", 7, 3},
+        {4, 8, 2, 2, 0, "xy", 3, 420},   {3, 5, 1, 2, 1, "ij", 1, 420},
     };
     check_direct_path(cases, 6, 111, "#define NCHW_FR 1\n", "x copied (no NCHW path)");
-    const struct akc_case not_nchw[] = {{16, 20, 2, 1, 0, "ij", 13, 11}, {16, 20, 3, 2, 0, "ij", 13, 11}};
-    check_direct_path(not_nchw, 2, 117, "#define NCHW_FR 0\n", "NCHW path at stride 1 or num_param 3");
+    const struct akc_case not_nchw[] = {{16, 20, 2, 1, 0, "ij", 13, 11},
+                                        {16, 20, 3, 2, 0, "ij", 13, 11}};
+    check_direct_path(not_nchw, 2, 117, "#define NCHW_FR 0\n",
+                      "NCHW path at stride 1 or num_param 3");
 }
 
 /* The NCHW path's output at 2 threads (tiles split between them) bit for
@@ -378,8 +382,8 @@ Test(gen_akconv, direct_nchw_thread_bits, .timeout = 120)
         struct gen_kernel k;
         gen_case_build(&c, &k, specs[i], 121 + (uint64_t)i, "direct");
         float *y1 = gen_case_run(&c, &k, 1), *y2 = gen_case_run(&c, &k, 2);
-        cr_expect(memcmp(y1, y2, sizeof(float) * (size_t)c.ny) == 0, "%s: 1 and 2 threads differ (%s)",
-                  specs[i], k.src_path);
+        cr_expect(memcmp(y1, y2, sizeof(float) * (size_t)c.ny) == 0,
+                  "%s: 1 and 2 threads differ (%s)", specs[i], k.src_path);
         buf_free(y1, c.ny);
         buf_free(y2, c.ny);
         gen_unload(&k);
