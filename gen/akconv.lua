@@ -304,26 +304,40 @@ end
 -- compiler's target): no copy of x.  p_conv as a stride-2 convolution
 -- vectorised over output pixels and the sampler's corners gathered as
 -- pairs of floats from x's NCHW planes, then COL_NCHW's column conv, in
--- tiles of NCHW_ROWS whole output rows (about NCHW_TILE_PX pixels, fewer
--- where the samples of a tile, N*inc floats a pixel, would pass about
--- 384 KiB; the tile count over the batch even where the rows allow, so
--- two threads get equal work).  Where: stride 2 (the pixel-vector p_conv
--- is written for it), width >= 2 (a pair needs two columns), num_param <=
--- 2, where it was measured.  Prototype (scripts/akconv_nchw_bench.c,
--- 1 thread, Intel Xeon, against main's kernel in the same minutes):
--- L3, L5, L16, L19 num_param 1 0.75-0.82x the time, num_param 2
--- 0.90-0.95x (docs/modules/perf_akconv.md, eleventh Intel pass).
+-- tiles of NCHW_ROWS whole output rows.  Where: stride 2 (the pixel-vector
+-- p_conv is written for it), width >= 2 (a pair needs two columns),
+-- num_param <= 2 and N*inc <= 128, where it was measured faster.  Measured
+-- (Intel Xeon, cputime_bench, 1 thread, against main's kernel in the same
+-- minutes; docs/modules/perf_akconv.md, eleventh Intel pass): num_param 1
+-- at L3, L5, L16 0.81-0.84x the time, L19 0.93x; num_param 2 at L3, L5
+-- 0.94x, L16 1.00x; at L19 num_param 2 (N*inc 256) 1.05x (COL_NCHW's
+-- column conv loses to the channels-in-lanes one from K = 128 up).
 local NCHW_MAX_N = 2
+local NCHW_MAX_K = 128
+-- Tile rows: about NCHW_TILE_PX pixels (fewer where a tile's samples, N*inc
+-- floats a pixel, would pass about 384 KiB), and, for two threads with
+-- the static split, the largest count of rows that divides each half of
+-- the image's rows (L16 40 rows: 2 x 2 tiles of 10, not tiles of 12, 12,
+-- 12 and 4, which gave one thread 24 rows and the other 16: 8 % slower
+-- than the copy's path at 2 threads).  Where that divisor is below half
+-- the target (a half of prime length), tiles of the target size.
 local NCHW_TILE_PX = 480
-local function nchw_plan(s)
-  s.NCHW_FR = (s.S == 2 and s.W >= 2 and s.N <= NCHW_MAX_N) and 1 or 0
+local function nchw_rows(s)
   local px = math.min(NCHW_TILE_PX, math.max(48, (384 * 1024 // 4) // (s.N * s.C)))
-  local rows = clamp(px // s.WO, 1, s.HO)
-  local nt = (s.HO + rows - 1) // rows
-  if (s.B * nt) % 2 == 1 and nt < s.HO then
-    rows = (s.HO + nt) // (nt + 1)
+  local target = clamp(px // s.WO, 1, s.HO)
+  local half = (s.HO + 1) // 2
+  for rows = math.min(target, half), 1, -1 do
+    if half % rows == 0 then
+      if 2 * rows >= target then return rows end
+      break
+    end
   end
-  s.NCHW_ROWS = rows
+  return target
+end
+
+local function nchw_plan(s)
+  s.NCHW_FR = (s.S == 2 and s.W >= 2 and s.N <= NCHW_MAX_N and s.N * s.C <= NCHW_MAX_K) and 1 or 0
+  s.NCHW_ROWS = nchw_rows(s)
   if s.NCHW_FR == 1 then -- its column conv is COL_NCHW's, the weights packed for it
     s.COL_FUSED_FR, s.COL_NCHW_FR = 0, 1
   end
