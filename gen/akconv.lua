@@ -306,7 +306,8 @@ end
 -- pairs of floats from x's NCHW planes, then COL_NCHW's column conv, in
 -- tiles of NCHW_ROWS whole output rows.  Where: stride 2 (the pixel-vector
 -- p_conv is written for it), width >= 2 (a pair needs two columns),
--- num_param <= 2 and N*inc <= 128, where it was measured faster.  Measured
+-- num_param <= 2 and N*inc <= 64, or <= 128 where outc rules out the fused
+-- column conv (below), where it was measured faster.  Measured
 -- (Intel Xeon, cputime_bench, 1 thread, against main's kernel in the same
 -- minutes; docs/modules/perf_akconv.md, eleventh Intel pass): num_param 1
 -- at L3, L5, L16 0.81-0.84x the time, L19 0.93x; num_param 2 at L3, L5
@@ -335,8 +336,17 @@ local function nchw_rows(s)
   return target
 end
 
+-- Called after col_fused_plan: from K = 64 up to NCHW_MAX_K only where the
+-- copy's path has no fused column conv (COL_FUSED_FR: outc a multiple of
+-- 16, at most 64).  L16 64->64 num_param 2 (K = 128, the fused column conv)
+-- was level in cputime_bench (1.00-1.01x) but 1.08-1.10x the median time in
+-- both sweep pairs at 1 thread (0.73 -> 0.66 eff) and 1.04-1.05x at 2; L5
+-- num_param 2 (K = 128, outc 128: no fused column conv) level or faster.
+local NCHW_FUSED_MAX_K = 64
 local function nchw_plan(s)
-  s.NCHW_FR = (s.S == 2 and s.W >= 2 and s.N <= NCHW_MAX_N and s.N * s.C <= NCHW_MAX_K) and 1 or 0
+  local k = s.N * s.C
+  local k_ok = k <= NCHW_FUSED_MAX_K or (k <= NCHW_MAX_K and s.COL_FUSED_FR == 0)
+  s.NCHW_FR = (s.S == 2 and s.W >= 2 and s.N <= NCHW_MAX_N and k_ok) and 1 or 0
   s.NCHW_ROWS = nchw_rows(s)
   if s.NCHW_FR == 1 then -- its column conv is COL_NCHW's, the weights packed for it
     s.COL_FUSED_FR, s.COL_NCHW_FR = 0, 1

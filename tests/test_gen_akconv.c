@@ -341,7 +341,8 @@ Test(gen_akconv, direct_tile_ring_full_rate, .timeout = 180)
 }
 
 /* No copy of x (NCHW, gen/akconv.lua nchw_plan: stride 2, width >= 2,
- * num_param <= 2, num_param x inc <= 128; full-rate AVX-512): p_conv vectorised over output pixels
+ * num_param <= 2, num_param x inc <= 64, or 128 without the fused column
+ * conv; full-rate AVX-512): p_conv vectorised over output pixels
  * from x's planes, the corners gathered as pairs of floats.  Cases: several
  * tiles per image (62 x 60: 31 rows in tiles of 16); odd widths (the last
  * output column's tap past x: padding), width 2 (every pair at column 0)
@@ -351,7 +352,8 @@ Test(gen_akconv, direct_tile_ring_full_rate, .timeout = 180)
  * of 16, outc not a multiple of 8, a column bias, both grids; samples
  * crossing every border (random offsets of a few pixels on small maps: the
  * clamped pairs at columns 0 and W - 1).  The generated source must choose
- * it; stride 1, num_param 3 and num_param x inc > 128 must not.  On a full-rate machine the parity
+ * it; stride 1, num_param 3, num_param x inc > 128, and 128 where outc
+ * allows the copy's path its fused column conv (64: L16 num_param 2) must not.  On a full-rate machine the parity
  * check runs it, elsewhere the copy's path. */
 Test(gen_akconv, direct_nchw, .timeout = 180)
 {
@@ -363,9 +365,11 @@ Test(gen_akconv, direct_nchw, .timeout = 180)
     check_direct_path(cases, 6, 111, "#define NCHW_FR 1\n", "x copied (no NCHW path)");
     const struct akc_case not_nchw[] = {{16, 20, 2, 1, 0, "ij", 13, 11},
                                         {16, 20, 3, 2, 0, "ij", 13, 11},
-                                        {80, 16, 2, 2, 0, "ij", 9, 8}};
-    check_direct_path(not_nchw, 3, 117, "#define NCHW_FR 0\n",
-                      "NCHW path at stride 1, num_param 3 or num_param x inc > 128");
+                                        {80, 16, 2, 2, 0, "ij", 9, 8},
+                                        {64, 64, 2, 2, 0, "ij", 9, 8}};
+    check_direct_path(not_nchw, 4, 117, "#define NCHW_FR 0\n",
+                      "NCHW path at stride 1, num_param 3, num_param x inc > 128, or 128 with "
+                      "the fused column conv");
 }
 
 /* The NCHW path's output at 2 threads (tiles split between them) bit for
