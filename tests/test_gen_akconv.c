@@ -319,15 +319,17 @@ Test(gen_akconv, direct_stage16, .timeout = 180)
  * writes y from its registers and num_param x inc <= 128): XP 1.3 MB an
  * image, so the ring at 1 thread (15 tiles of 164 pixels and a last one of
  * 105 per image) and the shared XP with the L2-sized tiles at 2; the fused
- * column conv (outc 64) and the one into NCHW (outc 24); and num_param x
- * inc = 192, where the tile is the L2-sized one on every CPU.  The
+ * column conv (outc 64, num_param 3) and the one into NCHW (outc 24,
+ * num_param 2: at full rate that case takes the NCHW path since the
+ * eleventh Intel pass, no ring; the first keeps the ring there); and
+ * num_param x inc = 192, where the tile is the L2-sized one on every CPU.  The
  * generated source must hold both tile sizes (the template picks by the
  * compiler's target); the kernel must match the reference (at full rate
  * with TILE_FR at 1 thread, elsewhere with TILE). */
 Test(gen_akconv, direct_tile_ring_full_rate, .timeout = 180)
 {
     const struct akc_case cases[] = {
-        {32, 64, 2, 2, 0, "ij", 98, 98},
+        {32, 64, 3, 2, 0, "ij", 98, 98},
         {32, 24, 2, 2, 1, "xy", 98, 98},
         {64, 64, 3, 2, 0, "ij", 30, 26},
     };
