@@ -307,12 +307,14 @@ end
 -- tiles of NCHW_ROWS whole output rows.  Where: stride 2 (the pixel-vector
 -- p_conv is written for it), width >= 2 (a pair needs two columns),
 -- num_param <= 2 and N*inc <= 64, or <= 128 where outc rules out the fused
--- column conv (below), where it was measured faster.  Measured
--- (Intel Xeon, cputime_bench, 1 thread, against main's kernel in the same
--- minutes; docs/modules/perf_akconv.md, eleventh Intel pass): num_param 1
--- at L3, L5, L16 0.81-0.84x the time, L19 0.93x; num_param 2 at L3, L5
--- 0.94x, L16 1.00x; at L19 num_param 2 (N*inc 256) 1.05x (COL_NCHW's
--- column conv loses to the channels-in-lanes one from K = 128 up).
+-- column conv (below), where it was measured faster.  Measured (Intel
+-- Xeon, against main's kernel in the same minutes; docs/modules/
+-- perf_akconv.md, eleventh Intel pass): num_param 1 at L3, L5, L16
+-- 0.80-0.90x the time in cputime_bench at 1 thread and 0.85-0.90x the
+-- sweeps' median, 0.76-0.85x at 2 threads, L19 0.92-0.98x; num_param 2 at
+-- L3, L5 0.94-0.98x or level; at L19 num_param 2 (N*inc 256) 1.05x
+-- (COL_NCHW's column conv loses to the channels-in-lanes one from K = 128
+-- up).
 local NCHW_MAX_N = 2
 local NCHW_MAX_K = 128
 -- Tile rows: about NCHW_TILE_PX pixels (fewer where a tile's samples, N*inc
