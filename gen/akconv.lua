@@ -300,6 +300,61 @@ local function tile_fr_plan(s, tile)
   end
 end
 
+-- direct, full-rate AVX-512 only (NCHW_FR; the template picks by the
+-- compiler's target): no copy of x.  p_conv as a stride-2 convolution
+-- vectorised over output pixels and the sampler's corners gathered as
+-- pairs of floats from x's NCHW planes, then COL_NCHW's column conv, in
+-- tiles of NCHW_ROWS whole output rows.  Where: stride 2 (the pixel-vector
+-- p_conv is written for it), width >= 2 (a pair needs two columns),
+-- num_param <= 2 and N*inc <= 64, or <= 128 where outc rules out the fused
+-- column conv (below), where it was measured faster.  Measured (Intel
+-- Xeon, against main's kernel in the same minutes; docs/modules/
+-- perf_akconv.md, eleventh Intel pass): num_param 1 at L3, L5, L16
+-- 0.80-0.90x the time in cputime_bench at 1 thread and 0.85-0.90x the
+-- sweeps' median, 0.76-0.85x at 2 threads, L19 0.92-0.98x; num_param 2 at
+-- L3, L5 0.94-0.98x or level; at L19 num_param 2 (N*inc 256) 1.05x
+-- (COL_NCHW's column conv loses to the channels-in-lanes one from K = 128
+-- up).
+local NCHW_MAX_N = 2
+local NCHW_MAX_K = 128
+-- Tile rows: about NCHW_TILE_PX pixels (fewer where a tile's samples, N*inc
+-- floats a pixel, would pass about 384 KiB), and, for two threads with
+-- the static split, the largest count of rows that divides each half of
+-- the image's rows (L16 40 rows: 2 x 2 tiles of 10, not tiles of 12, 12,
+-- 12 and 4, which gave one thread 24 rows and the other 16: 8 % slower
+-- than the copy's path at 2 threads).  Where that divisor is below half
+-- the target (a half of prime length), tiles of the target size.
+local NCHW_TILE_PX = 480
+local function nchw_rows(s)
+  local px = math.min(NCHW_TILE_PX, math.max(48, (384 * 1024 // 4) // (s.N * s.C)))
+  local target = clamp(px // s.WO, 1, s.HO)
+  local half = (s.HO + 1) // 2
+  for rows = math.min(target, half), 1, -1 do
+    if half % rows == 0 then
+      if 2 * rows >= target then return rows end
+      break
+    end
+  end
+  return target
+end
+
+-- Called after col_fused_plan: from K = 64 up to NCHW_MAX_K only where the
+-- copy's path has no fused column conv (COL_FUSED_FR: outc a multiple of
+-- 16, at most 64).  L16 64->64 num_param 2 (K = 128, the fused column conv)
+-- was level in cputime_bench (1.00-1.01x) but 1.08-1.10x the median time in
+-- both sweep pairs at 1 thread (0.73 -> 0.66 eff) and 1.04-1.05x at 2; L5
+-- num_param 2 (K = 128, outc 128: no fused column conv) level or faster.
+local NCHW_FUSED_MAX_K = 64
+local function nchw_plan(s)
+  local k = s.N * s.C
+  local k_ok = k <= NCHW_FUSED_MAX_K or (k <= NCHW_MAX_K and s.COL_FUSED_FR == 0)
+  s.NCHW_FR = (s.S == 2 and s.W >= 2 and s.N <= NCHW_MAX_N and k_ok) and 1 or 0
+  s.NCHW_ROWS = nchw_rows(s)
+  if s.NCHW_FR == 1 then -- its column conv is COL_NCHW's, the weights packed for it
+    s.COL_FUSED_FR, s.COL_NCHW_FR = 0, 1
+  end
+end
+
 local function direct_plan(s)
   s.OFFP = round_up(2 * s.N, 8)
   gather16_plan(s)
@@ -307,6 +362,7 @@ local function direct_plan(s)
   pconv_dot_plan(s)
   col_fused_plan(s)
   col_nchw_plan(s)
+  nchw_plan(s)
   epi16_plan(s)
   s.OUTCP = round_up(s.OUTC, 8)
   s.PCV_CHUNKS_512 = chunks(s.OFFP, 4, 24, 16)

@@ -228,7 +228,8 @@ Test(gen_akconv, direct_col_nchw_full_rate, .timeout = 120)
  * rate AVX-512; docs/modules/perf_akconv.md, fourth Intel pass), where
  * outc is a multiple of 16 (at K = num_param x inc <= 64 in place of the
  * column conv into NCHW, above that of the epilogue pass): K = 32 and 64
- * (L3's num_param 1 and 2 shapes, two tiles per image), outc 48 (a last
+ * (L3's num_param 1 and 2 shapes, two tiles per image; at stride 1: at
+ * stride 2 the full-rate build takes the NCHW path there), outc 48 (a last
  * block of 16 channels) with K = 320 (two blocks of the reduction, the
  * sums through acc between them), outc 64 and 16 (one block of 16 only),
  * tiles that are not a multiple of 8 pixels (the last block's masked
@@ -241,7 +242,7 @@ Test(gen_akconv, direct_col_fused, .timeout = 180)
         {64, 48, 5, 1, 1, "xy", 36, 51},
         {32, 64, 3, 2, 0, "ij", 62, 60},
         {16, 16, 7, 2, 1, "ij", 13, 11},
-        {32, 64, 1, 2, 0, "ij", 62, 60},
+        {32, 64, 1, 1, 0, "ij", 62, 60},
         {32, 64, 2, 1, 1, "xy", 41, 23},
     };
     check_direct_path(cases, 5, 61, "#define COL_FUSED_FR 1\n", "column conv without its fused epilogue");
@@ -318,15 +319,17 @@ Test(gen_akconv, direct_stage16, .timeout = 180)
  * writes y from its registers and num_param x inc <= 128): XP 1.3 MB an
  * image, so the ring at 1 thread (15 tiles of 164 pixels and a last one of
  * 105 per image) and the shared XP with the L2-sized tiles at 2; the fused
- * column conv (outc 64) and the one into NCHW (outc 24); and num_param x
- * inc = 192, where the tile is the L2-sized one on every CPU.  The
+ * column conv (outc 64, num_param 3) and the one into NCHW (outc 24,
+ * num_param 2: at full rate that case takes the NCHW path since the
+ * eleventh Intel pass, no ring; the first keeps the ring there); and
+ * num_param x inc = 192, where the tile is the L2-sized one on every CPU.  The
  * generated source must hold both tile sizes (the template picks by the
  * compiler's target); the kernel must match the reference (at full rate
  * with TILE_FR at 1 thread, elsewhere with TILE). */
 Test(gen_akconv, direct_tile_ring_full_rate, .timeout = 180)
 {
     const struct akc_case cases[] = {
-        {32, 64, 2, 2, 0, "ij", 98, 98},
+        {32, 64, 3, 2, 0, "ij", 98, 98},
         {32, 24, 2, 2, 1, "xy", 98, 98},
         {64, 64, 3, 2, 0, "ij", 30, 26},
     };
@@ -337,6 +340,63 @@ Test(gen_akconv, direct_tile_ring_full_rate, .timeout = 180)
     };
     for (int i = 0; i < 3; i++)
         check_direct_path(&cases[i], 1, 91 + (uint64_t)i, markers[i], "tile size per AVX-512 rate");
+}
+
+/* No copy of x (NCHW, gen/akconv.lua nchw_plan: stride 2, width >= 2,
+ * num_param <= 2, num_param x inc <= 64, or 128 without the fused column
+ * conv; full-rate AVX-512): p_conv vectorised over output pixels
+ * from x's planes, the corners gathered as pairs of floats.  Cases: several
+ * tiles per image (62 x 60: 31 rows in tiles of 16); odd widths (the last
+ * output column's tap past x: padding), width 2 (every pair at column 0)
+ * and 3; a single input row; widths whose output rows need several register
+ * chunks of p_conv (420: 210 pixels, 14 vectors, chunks of 6 at num_param 2
+ * and 12 at 1: the odd columns before a chunk reloaded); inc not a multiple
+ * of 16, outc not a multiple of 8, a column bias, both grids; samples
+ * crossing every border (random offsets of a few pixels on small maps: the
+ * clamped pairs at columns 0 and W - 1).  The generated source must choose
+ * it; stride 1, num_param 3, num_param x inc > 128, and 128 where outc
+ * allows the copy's path its fused column conv (64: L16 num_param 2) must not.  On a full-rate machine the parity
+ * check runs it, elsewhere the copy's path. */
+Test(gen_akconv, direct_nchw, .timeout = 180)
+{
+    const struct akc_case cases[] = {
+        {32, 64, 1, 2, 0, "ij", 62, 60}, {16, 20, 2, 2, 1, "xy", 13, 11},
+        {5, 9, 1, 2, 0, "ij", 9, 2},     {8, 24, 2, 2, 1, "ij", 7, 3},
+        {4, 8, 2, 2, 0, "xy", 3, 420},   {3, 5, 1, 2, 1, "ij", 1, 420},
+    };
+    check_direct_path(cases, 6, 111, "#define NCHW_FR 1\n", "x copied (no NCHW path)");
+    const struct akc_case not_nchw[] = {{16, 20, 2, 1, 0, "ij", 13, 11},
+                                        {16, 20, 3, 2, 0, "ij", 13, 11},
+                                        {80, 16, 2, 2, 0, "ij", 9, 8},
+                                        {64, 64, 2, 2, 0, "ij", 9, 8}};
+    check_direct_path(not_nchw, 4, 117, "#define NCHW_FR 0\n",
+                      "NCHW path at stride 1, num_param 3, num_param x inc > 128, or 128 with "
+                      "the fused column conv");
+}
+
+/* The NCHW path's output at 2 threads (tiles split between them) bit for
+ * bit its output at 1 thread, and its prepared path's (gen_check_prepared:
+ * the same bits as forward at 1 and 2 threads): every pixel's sums are
+ * the same whatever the tile and thread that compute it. */
+Test(gen_akconv, direct_nchw_thread_bits, .timeout = 120)
+{
+    static const char *const specs[] = {
+        "AKConv inc=32 outc=64 num_param=2 stride=2 bias=0 grid=ij batch=2 h=62 w=60",
+        "AKConv inc=16 outc=20 num_param=1 stride=2 bias=1 grid=xy batch=1 h=40 w=37",
+    };
+    for (int i = 0; i < 2; i++) {
+        struct gen_case c;
+        struct gen_kernel k;
+        gen_case_build(&c, &k, specs[i], 121 + (uint64_t)i, "direct");
+        float *y1 = gen_case_run(&c, &k, 1), *y2 = gen_case_run(&c, &k, 2);
+        cr_expect(memcmp(y1, y2, sizeof(float) * (size_t)c.ny) == 0,
+                  "%s: 1 and 2 threads differ (%s)", specs[i], k.src_path);
+        buf_free(y1, c.ny);
+        buf_free(y2, c.ny);
+        gen_unload(&k);
+        gen_case_free(&c);
+        gen_check_prepared_case(specs[i], 121 + (uint64_t)i, "direct", 1);
+    }
 }
 
 /* The direct kernel's prepared path (ablate_kernel.h): the packed weights
