@@ -235,8 +235,8 @@ Test(gen_dcnv3, dw_tile_chunk_sizes)
 {
     lua_State *L = gen_check_require("dcnv3");
     cr_expect_eq(dw_tile_chunks(L, 1), 0x01);
-    cr_expect_eq(dw_tile_chunks(L, 2), 0x03);  /* 40 x 48, k 7, g 8: 2-row tiles */
-    cr_expect_eq(dw_tile_chunks(L, 5), 0x1f);  /* 128 @ 20 x 20, k 7, g 4 */
+    cr_expect_eq(dw_tile_chunks(L, 2), 0x03); /* 32 @ 11 x 48, k 7, g 8, batch 2: 2-row tiles */
+    cr_expect_eq(dw_tile_chunks(L, 5), 0x1f); /* 128 @ 20 x 20, k 7, g 4 */
     cr_expect_eq(dw_tile_chunks(L, 8), 0xff);
     cr_expect_eq(dw_tile_chunks(L, 10), 0xff); /* 64 @ 40 x 40, k 7, g 1: 5 + 5 */
     cr_expect_eq(dw_tile_chunks(L, 17), 0xff);

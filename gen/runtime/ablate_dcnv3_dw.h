@@ -426,7 +426,7 @@ ABL_DCN_SPECIALISE void abl_dw_tile_rows(const float *restrict src, const float 
 {
 #define ABL_DW_ROWS_CASE(n)                                                                        \
     case n:                                                                                        \
-        if ((ABL_DW_TILE_NR) >> ((n) - 1) & 1)                                                     \
+        if ((ABL_DW_TILE_NR) >> ((n)-1) & 1)                                                       \
             abl_dw_tile_rows_n(src, tw, bias, h, w, k, r0, n, lo, wp, out, ldo);                   \
         else /* ABL_DW_TILE_NR disagrees with the schedule */                                      \
             __builtin_trap();                                                                      \
