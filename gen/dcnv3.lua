@@ -127,6 +127,23 @@ local function tile_rows_b(g)
   return math.min(tile_rows(g), rows_per_tile(g.B, g.C + om_floats(g), g.H, g.W, M.PHASE_B_FLOATS))
 end
 
+-- The chunk sizes the depthwise conv's register-rows tile is built for
+-- (ABL_DW_TILE_NR, runtime/ablate_dcnv3_dw.h), a mask, bit n - 1 for n
+-- rows: phase B's tiles are any 1 .. trb rows (a thread's share, an
+-- image's end and the single rows a thread steals end them anywhere,
+-- runtime/ablate_dcnv3_split.h), each cut by abl_dw_rows_tile into chunks
+-- of equal size, at most ABL_DW_TILE_ROWS.
+local DW_TILE_ROWS = 8
+local function dw_tile_chunks(trb)
+  local mask = 0
+  for nr = 1, trb do
+    local chunks = (nr + DW_TILE_ROWS - 1) // DW_TILE_ROWS
+    local per = (nr + chunks - 1) // chunks
+    for q = 0, nr - 1, per do mask = mask | (1 << (math.min(per, nr - q) - 1)) end
+  end
+  return mask
+end
+
 -- Whether the sampler lists and skips the points wholly outside the map
 -- (SKIP, runtime/ablate_dcnv3.h abl_dcn_core): 1 where, with zero offsets,
 -- at least `share` (default 0.15) of the (pixel, kernel point) pairs of a
@@ -158,6 +175,7 @@ function M.render(cfg, variant)
   g.UNFUSED = variant == "unfused" and 1 or 0
   g.TR = tile_rows(g)
   g.TRB = tile_rows_b(g)
+  g.DW_TILE_NR = dw_tile_chunks(g.TRB)
   g.SKIP = skip_outside(g.K, g.DIL, g.H, g.W)
   g.variant, g.version = variant, M.version
   local root = cfg.gen_root or "gen"
@@ -168,6 +186,7 @@ M.tile_rows = tile_rows -- exposed for tests
 M.tile_rows_b = tile_rows_b -- likewise
 M.rows_per_tile = rows_per_tile -- gen/dlka.lua's DCNv3 layers
 M.skip_outside = skip_outside -- likewise
+M.dw_tile_chunks = dw_tile_chunks -- exposed for tests
 M.geometry = geometry -- reused by gen/cuda_dcnv3.lua
 
 return M

@@ -125,40 +125,81 @@ Test(dcnv3_dw, tile_k5_w40_c4)
 /* 7 x 7 on a map lower than the kernel: every output row reads rows outside. */
 Test(dcnv3_dw, tile_k7_h2_w3_c6) { check_tile(6, 2, 3, 7, 0, 2); }
 
-/* The same tiles compiled as generated kernels are (-O3 -march=native,
+/* The tiles compiled as generated kernels are (-O3 -march=native,
  * tests/header_check.h): with AVX-512 abl_dw_tile_padded runs a chunk's
  * rows all in registers (abl_dw_tile_rows: each input vector loaded once
  * for the rows it feeds, rows outside the map as zero taps on the output
- * row's own input row) up to 3 vectors a row (w <= 48 here), and its
- * intrinsics path past that (56, 60), and the bits must be those of the
- * per-row padded path (abl_dw_row_padded) the kernels took before; chunks
- * of 10 and 17 rows (5 + 5, 6 + 6 + 5); skips without AVX-512. */
+ * row's own input row), one specialisation per chunk size (1 .. 8 rows),
+ * up to 3 vectors a row, and its intrinsics path past that (56, 60); the
+ * bits must be those of the per-row padded path (abl_dw_row_padded) the
+ * kernels took before.  Each tile below is its own function with k, w,
+ * the channels and the rows constant (as a kernel's: r0 and h at run time),
+ * run at the top, the middle and the bottom of a 20-row map, so the
+ * checker builds only the specialisations it runs (twelve checks inlined
+ * into main with constants took 34-37 CPU-s to build, and reached only
+ * the sizes 2, 4, 5, 6 and 8).
+ * Which branch each reaches:
+ *   k 7, w 20 (one vector and the 8-float one), 4 channels: every chunk
+ *     size 1 .. 8, one chunk each;
+ *   11 rows at w 20, 7 channels: two chunks (6 + 5), blocks of 4 channels
+ *     and single ones (the two inlined copies of the tile);
+ *   w 40 (two vectors and the 8-float one): 10 rows (5 + 5), and 17 at 7
+ *     channels (6 + 6 + 5); k 5 there, 9 rows (5 + 4);
+ *   k 5, w 32 (two whole vectors, no 8-float one), 8 rows;
+ *   w 48 (three whole vectors, the most in registers), 9 rows (5 + 4);
+ *   w 3 (the 8-float vector alone, narrower than the kernel), 2 rows,
+ *     also on a map of 2 rows (every row reads rows outside on both sides);
+ *   w 56 and 60 (more than 3 vectors: the intrinsics path).
+ * Skips without AVX-512. */
 static const char TILE_CHECKER[] =
     "#include <stdio.h>\n"
     "#include <string.h>\n"
     "#include <math.h>\n"
     "#include \"ablate_dcnv3.h\"\n"
-    "static float x[7 * 40 * 48], wt[7 * 49], bias[7], tile[40 * 7 * 48 + 1], row[7 * 48];\n"
-    "static int check(int c, int h, int w, int k, int r0, int nr) {\n"
-    "    for (int i = 0; i < c * h * w; i++) x[i] = sinf(0.37f * (float)i) - 0.1f;\n"
-    "    for (int i = 0; i < c * k * k; i++) wt[i] = cosf(1.3f * (float)i) * 0.25f;\n"
-    "    for (int i = 0; i < c; i++) bias[i] = 0.05f * (float)i - 0.2f;\n"
-    "    const int pl = c * w; tile[nr * pl] = 42.0f;\n"
-    "    abl_dw_rows_tile(x, wt, bias, c, h, w, k, r0, nr, tile, pl);\n"
+    "enum { H = 20 };\n"
+    "static float x[7 * H * 60], wt[7 * 49], bias[7], tile[17 * 7 * 60 + 1], row[7 * 60];\n"
+    "struct tile { void (*run)(int h, int r0); void (*ref)(int h, int r, float *o);\n"
+    "              int c, w, k, nr; };\n"
+    "#define REF(K, W) static __attribute__((noinline)) void ref_k##K##_w##W(int h, int r, \\\n"
+    "    float *o) { abl_dw_row_padded(x, wt, bias, 7, h, W, K, r, o); }\n"
+    "#define TILE(K, W, C, NR) static __attribute__((noinline)) void \\\n"
+    "    tile_k##K##_w##W##_c##C##_n##NR(int h, int r0) \\\n"
+    "    { abl_dw_rows_tile(x, wt, bias, C, h, W, K, r0, NR, tile, C * W); }\n"
+    "#define T(K, W, C, NR) {tile_k##K##_w##W##_c##C##_n##NR, ref_k##K##_w##W, C, W, K, NR}\n"
+    "REF(7, 20) REF(7, 40) REF(5, 40) REF(5, 32) REF(7, 48) REF(7, 3) REF(5, 56) REF(7, 60)\n"
+    "TILE(7, 20, 4, 1) TILE(7, 20, 4, 2) TILE(7, 20, 4, 3) TILE(7, 20, 4, 4) TILE(7, 20, 4, 5)\n"
+    "TILE(7, 20, 4, 6) TILE(7, 20, 4, 7) TILE(7, 20, 4, 8) TILE(7, 20, 7, 11) TILE(7, 40, 4, 10)\n"
+    "TILE(7, 40, 7, 17) TILE(5, 40, 4, 9) TILE(5, 32, 5, 8) TILE(7, 48, 3, 9) TILE(7, 3, 6, 2)\n"
+    "TILE(5, 56, 3, 9) TILE(7, 60, 2, 10)\n"
+    "static int check(const struct tile *t, int h, int r0) {\n"
+    "    const int c = t->c, w = t->w, k = t->k, nr = t->nr, pl = c * w;\n"
+    "    for (int i = 0; i < 7 * h * w; i++) x[i] = sinf(0.37f * (float)i) - 0.1f;\n"
+    "    for (int i = 0; i < 7 * k * k; i++) wt[i] = cosf(1.3f * (float)i) * 0.25f;\n"
+    "    for (int i = 0; i < 7; i++) bias[i] = 0.05f * (float)i - 0.2f;\n"
+    "    tile[nr * pl] = 42.0f;\n"
+    "    t->run(h, r0);\n"
     "    int bad = tile[nr * pl] != 42.0f;\n"
     "    for (int r = 0; r < nr; r++) {\n"
-    "        abl_dw_row_padded(x, wt, bias, c, h, w, k, r0 + r, row);\n"
+    "        t->ref(h, r0 + r, row);\n"
     "        bad |= memcmp(tile + r * pl, row, sizeof(float) * (size_t)pl) != 0;\n"
     "    }\n"
     "    if (bad) printf(\"tile c %d h %d w %d k %d %d+%d differs\\n\", c, h, w, k, r0, nr);\n"
     "    return bad;\n"
     "}\n"
     "int main(void) {\n"
-    "    int bad = check(7, 20, 20, 7, 0, 5) | check(7, 20, 20, 7, 15, 5) | check(7, 20, 20, 7, 2, 11);\n"
-    "    bad |= check(4, 40, 40, 7, 0, 10) | check(7, 40, 40, 7, 30, 10) | check(4, 12, 40, 5, 3, 9);\n"
-    "    bad |= check(6, 2, 3, 7, 0, 2) | check(5, 9, 32, 5, 1, 8) | check(3, 9, 48, 7, 0, 9);\n"
-    "    bad |= check(4, 40, 40, 7, 3, 17) | check(3, 9, 56, 5, 0, 9) | check(2, 12, 60, 7, 2, 10);\n"
-    "    return bad;\n"
+    "    static const struct tile tiles[] = {\n"
+    "        T(7, 20, 4, 1), T(7, 20, 4, 2), T(7, 20, 4, 3), T(7, 20, 4, 4), T(7, 20, 4, 5),\n"
+    "        T(7, 20, 4, 6), T(7, 20, 4, 7), T(7, 20, 4, 8), T(7, 20, 7, 11), T(7, 40, 4, 10),\n"
+    "        T(7, 40, 7, 17), T(5, 40, 4, 9), T(5, 32, 5, 8), T(7, 48, 3, 9), T(7, 3, 6, 2),\n"
+    "        T(5, 56, 3, 9), T(7, 60, 2, 10),\n"
+    "    };\n"
+    "    int bad = 0;\n"
+    "    for (int i = 0; i < (int)(sizeof tiles / sizeof tiles[0]); i++) {\n"
+    "        const int nr = tiles[i].nr;\n"
+    "        bad |= check(&tiles[i], H, 0) | check(&tiles[i], H, (H - nr) / 2);\n"
+    "        bad |= check(&tiles[i], H, H - nr);\n"
+    "    }\n"
+    "    return bad | check(&tiles[14], 2, 0); /* w 3 on a map of 2 rows */\n"
     "}\n";
 
 Test(dcnv3_dw, tile_native_same_bits, .timeout = 120)

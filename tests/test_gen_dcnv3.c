@@ -216,6 +216,33 @@ Test(gen_dcnv3, skip_outside_choice)
     lua_close(L);
 }
 
+/* gen/dcnv3.lua's dw_tile_chunks (ABL_DW_TILE_NR: the chunk sizes the 7 x 7
+ * depthwise register-rows tile is built for; a size left out traps): tiles
+ * of any 1 .. trb rows, cut into chunks of equal size of at most 8 rows, so
+ * every size up to trb (a tile of 2 rows cannot be a chunk of 5), and past
+ * 8 rows chunks that shorter tiles make already (9: 5 + 4, 17: 6 + 6 + 5). */
+static int dw_tile_chunks(lua_State *L, int trb)
+{
+    lua_getfield(L, -1, "dw_tile_chunks");
+    lua_pushinteger(L, trb);
+    cr_assert_eq(lua_pcall(L, 1, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
+    const int mask = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return mask;
+}
+
+Test(gen_dcnv3, dw_tile_chunk_sizes)
+{
+    lua_State *L = gen_check_require("dcnv3");
+    cr_expect_eq(dw_tile_chunks(L, 1), 0x01);
+    cr_expect_eq(dw_tile_chunks(L, 2), 0x03); /* 32 @ 11 x 48, k 7, g 8, batch 2: 2-row tiles */
+    cr_expect_eq(dw_tile_chunks(L, 5), 0x1f); /* 128 @ 20 x 20, k 7, g 4 */
+    cr_expect_eq(dw_tile_chunks(L, 8), 0xff);
+    cr_expect_eq(dw_tile_chunks(L, 10), 0xff); /* 64 @ 40 x 40, k 7, g 1: 5 + 5 */
+    cr_expect_eq(dw_tile_chunks(L, 17), 0xff);
+    lua_close(L);
+}
+
 /* gen/dcnv3.lua's tile_rows_b: phase B's tiles (x1 / core and the tile's
  * offsets and mask, which phase B now computes itself) on C + OML floats a
  * pixel, about 128k floats, never more rows than phase A's tiles: 4 rows

@@ -304,6 +304,17 @@ ABL_DCN_SPECIALISE void abl_dw_row_padded(const float *restrict x, const float *
  * padded rows, 33 KiB at most). */
 enum { ABL_DW_TILE_ROWS = 8, ABL_DW_TILE_IN = ABL_DW_TILE_ROWS + ABL_DW_KMAX - 1 };
 
+/* The chunk sizes abl_dw_tile_rows is built for, a mask (bit n - 1: n
+ * rows), defined by a template before this header where its generator
+ * knows the tiles its schedule makes (gen/dcnv3.lua dw_tile_chunks: tiles
+ * of up to TRB rows, in abl_dw_rows_tile's chunks): each size is a
+ * specialisation of the register-rows tile, most of a k = 7 kernel's
+ * build (docs/contributing.md, a3-testtime).  A size left out traps.  Not
+ * defined (the header checkers): all eight. */
+#ifndef ABL_DW_TILE_NR
+#define ABL_DW_TILE_NR 0xff
+#endif
+
 #ifdef __AVX512F__
 /* Vectors of an output row abl_dw_tile_rows keeps per row in registers
  * (ABL_DW_TILE_ROWS rows of them: 24 accumulators at 3). */
@@ -375,6 +386,10 @@ ABL_DCN_SPECIALISE void abl_dw_tile_rows_n(const float *restrict src, const floa
                 if (r >= nr || d - r < 0 || d - r >= k)
                     continue;
                 const float *s = src + (ptrdiff_t)(r0 + r - lo) * wp;
+                /* not unrolled either: unrolled per row and tap (k x nr
+                 * copies in each of the d's), these rows, which run only at
+                 * the map's top and bottom, were half a k = 7 kernel's build */
+#pragma GCC unroll 1
                 for (int v = 0; v < k; v++)
 #pragma GCC unroll 3
                     for (int j = 0; j < NJ; j++)
@@ -411,7 +426,10 @@ ABL_DCN_SPECIALISE void abl_dw_tile_rows(const float *restrict src, const float 
 {
 #define ABL_DW_ROWS_CASE(n)                                                                        \
     case n:                                                                                        \
-        abl_dw_tile_rows_n(src, tw, bias, h, w, k, r0, n, lo, wp, out, ldo);                       \
+        if ((ABL_DW_TILE_NR) >> ((n)-1) & 1)                                                       \
+            abl_dw_tile_rows_n(src, tw, bias, h, w, k, r0, n, lo, wp, out, ldo);                   \
+        else /* ABL_DW_TILE_NR disagrees with the schedule */                                      \
+            __builtin_trap();                                                                      \
         break;
     switch (nr) {
         ABL_DW_ROWS_CASE(1)
