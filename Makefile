@@ -64,6 +64,9 @@ $(BUILD)/obj/%.o: %.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
+# The tests' own headers (gen_check.h, ...): only the test objects include them.
+$(TEST_OBJ): $(wildcard tests/*.h)
+
 # The commit `ablate --version` names: only harness/version.c is compiled
 # with it, and only it rebuilds when it changes ($(BUILD)/commit.txt is
 # rewritten only then).  Outside a git checkout (a tarball): "unknown".
