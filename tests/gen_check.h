@@ -69,6 +69,19 @@ static inline lua_State *gen_check_require(const char *module)
     return L;
 }
 
+/* The generator module on top of L's stack (gen_check_require) called as
+ * module.fn(args[0], ..., args[n - 1]): its integer result. */
+static inline int gen_check_call_int(lua_State *L, const char *fn, int n, const int *args)
+{
+    lua_getfield(L, -1, fn);
+    for (int i = 0; i < n; i++)
+        lua_pushinteger(L, args[i]);
+    cr_assert_eq(lua_pcall(L, n, 1, 0), LUA_OK, "%s: %s", fn, lua_tostring(L, -1));
+    const int r = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return r;
+}
+
 /* Parses spec (`ablate info` syntax), allocates, draws weights (op init,
  * INIT_RANDOM) then the input N(0,1) from one stream seeded with `seed`.
  * The reference output is left to gen_case_reference, so a test can set

@@ -191,14 +191,7 @@ Test(gen_c3_dlka, prepared, .timeout = 120)
  * Intel pass).  Sized by x1 alone every layer at L17 had 10 rows. */
 static int dcn_rows(lua_State *L, int n, int c, int h, int w, int gp)
 {
-    lua_getfield(L, -1, "dcn_rows");
-    const int args[5] = {n, c, h, w, gp};
-    for (int i = 0; i < 5; i++)
-        lua_pushinteger(L, args[i]);
-    cr_assert_eq(lua_pcall(L, 5, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
-    const int tr = (int)lua_tointeger(L, -1);
-    lua_pop(L, 1);
-    return tr;
+    return gen_check_call_int(L, "dcn_rows", 5, (const int[]){n, c, h, w, gp});
 }
 
 Test(gen_dlka, dcn_rows_count_offsets)
@@ -218,14 +211,7 @@ Test(gen_dlka, dcn_rows_count_offsets)
  * others as above. */
 static int dcn_rows_k(lua_State *L, int n, int c, int h, int w, int gp, int k)
 {
-    lua_getfield(L, -1, "dcn_rows");
-    const int args[6] = {n, c, h, w, gp, k};
-    for (int i = 0; i < 6; i++)
-        lua_pushinteger(L, args[i]);
-    cr_assert_eq(lua_pcall(L, 6, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
-    const int tr = (int)lua_tointeger(L, -1);
-    lua_pop(L, 1);
-    return tr;
+    return gen_check_call_int(L, "dcn_rows", 6, (const int[]){n, c, h, w, gp, k});
 }
 
 Test(gen_dlka, dcn_rows_dw_tile)

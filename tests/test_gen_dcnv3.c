@@ -161,16 +161,7 @@ Test(gen_dcnv3, register_paths_edges, .timeout = 120)
  * evens out two threads' rows. */
 static int rows_per_tile(lua_State *L, int n, int c, int h, int w)
 {
-    lua_getfield(L, -1, "rows_per_tile");
-    lua_pushinteger(L, n);
-    lua_pushinteger(L, c);
-    lua_pushinteger(L, h);
-    lua_pushinteger(L, w);
-    lua_pushinteger(L, 32768);
-    cr_assert_eq(lua_pcall(L, 5, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
-    const int tr = (int)lua_tointeger(L, -1);
-    lua_pop(L, 1);
-    return tr;
+    return gen_check_call_int(L, "rows_per_tile", 5, (const int[]){n, c, h, w, 32768});
 }
 
 Test(gen_dcnv3, rows_per_tile_balances)
@@ -192,15 +183,7 @@ Test(gen_dcnv3, rows_per_tile_balances)
  * of the map's pixels fall outside it. */
 static int skip_outside(lua_State *L, int k, int dil, int h, int w)
 {
-    lua_getfield(L, -1, "skip_outside");
-    lua_pushinteger(L, k);
-    lua_pushinteger(L, dil);
-    lua_pushinteger(L, h);
-    lua_pushinteger(L, w);
-    cr_assert_eq(lua_pcall(L, 4, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
-    const int skip = (int)lua_tointeger(L, -1);
-    lua_pop(L, 1);
-    return skip;
+    return gen_check_call_int(L, "skip_outside", 4, (const int[]){k, dil, h, w});
 }
 
 Test(gen_dcnv3, skip_outside_choice)
@@ -223,12 +206,7 @@ Test(gen_dcnv3, skip_outside_choice)
  * 8 rows chunks that shorter tiles make already (9: 5 + 4, 17: 6 + 6 + 5). */
 static int dw_tile_chunks(lua_State *L, int trb)
 {
-    lua_getfield(L, -1, "dw_tile_chunks");
-    lua_pushinteger(L, trb);
-    cr_assert_eq(lua_pcall(L, 1, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
-    const int mask = (int)lua_tointeger(L, -1);
-    lua_pop(L, 1);
-    return mask;
+    return gen_check_call_int(L, "dw_tile_chunks", 1, (const int[]){trb});
 }
 
 Test(gen_dcnv3, dw_tile_chunk_sizes)
