@@ -134,13 +134,18 @@ end
 -- runtime/ablate_dcnv3_split.h), each cut by abl_dw_rows_tile into chunks
 -- of equal size, at most ABL_DW_TILE_ROWS.
 local DW_TILE_ROWS = 8
+-- the chunk sizes of one tile of nr rows (gen/dlka.lua's layers: tiles of
+-- fixed rows)
+local function dw_tile_chunk_mask(nr)
+  local chunks = (nr + DW_TILE_ROWS - 1) // DW_TILE_ROWS
+  local per = (nr + chunks - 1) // chunks
+  local mask = 0
+  for q = 0, nr - 1, per do mask = mask | (1 << (math.min(per, nr - q) - 1)) end
+  return mask
+end
 local function dw_tile_chunks(trb)
   local mask = 0
-  for nr = 1, trb do
-    local chunks = (nr + DW_TILE_ROWS - 1) // DW_TILE_ROWS
-    local per = (nr + chunks - 1) // chunks
-    for q = 0, nr - 1, per do mask = mask | (1 << (math.min(per, nr - q) - 1)) end
-  end
+  for nr = 1, trb do mask = mask | dw_tile_chunk_mask(nr) end
   return mask
 end
 
@@ -187,6 +192,7 @@ M.tile_rows_b = tile_rows_b -- likewise
 M.rows_per_tile = rows_per_tile -- gen/dlka.lua's DCNv3 layers
 M.skip_outside = skip_outside -- likewise
 M.dw_tile_chunks = dw_tile_chunks -- exposed for tests
+M.dw_tile_chunk_mask = dw_tile_chunk_mask -- gen/dlka.lua's DCNv3 layers
 M.geometry = geometry -- reused by gen/cuda_dcnv3.lua
 
 return M

@@ -241,13 +241,17 @@ function M.attention(variant, n, c, h, w, gen_variant)
   local fold = round_up(c * c, 16) + round_up(c, 16)
   A.EXTRA_SHARED, A.PRIV, A.DCN, A.PREP = 0, round_up(c * A.TILE, 16), {}, fold
   A.GC8 = gc8_layers(c, h, w, DCN_LAYERS[variant])
-  A.DW_TILE = 0
+  A.DW_TILE, A.DW_TILE_NR = 0, 0 -- ABL_DW_TILE_NR: the chunk sizes of those layers' tiles
   for i, kd in ipairs(DCN_LAYERS[variant]) do
     -- as abl_dcn_shared_floats / abl_dcn_priv_floats + abl_dlka_dw_cl_floats +
     -- abl_dcn_om_tile_floats (ablate_dlka_dcnv3.h)
     local gp = GROUP * kd[1] * kd[1]
     local tr = dcn_rows(n, c, h, w, gp, kd[1]) -- each layer its own tiles
-    if dw_tile_may(c, w, kd[1]) then A.DW_TILE = 1 end
+    if dw_tile_may(c, w, kd[1]) then -- its tiles: tr rows, the image's last h - (ntr - 1) tr
+      A.DW_TILE = 1
+      A.DW_TILE_NR = A.DW_TILE_NR | DCN.dw_tile_chunk_mask(tr)
+        | DCN.dw_tile_chunk_mask(h - (h + tr - 1) // tr * tr + tr)
+    end
     A.DCN[i] = string.format("{%d, %d, %d, %d, %d, %d, %d, %d, %d}", n, c, h, w, kd[1], kd[2], GROUP,
                              tr, DCN.skip_outside(kd[1], kd[2], h, w))
     A.EXTRA_SHARED = math.max(A.EXTRA_SHARED, round_up(n * pix * c, 16))

@@ -226,21 +226,29 @@ Test(gen_dlka, dcn_rows_dw_tile)
     lua_close(L);
 }
 
+/* An integer field of gen/dlka.lua's attention table for (variant, n, c,
+ * h, w). */
+static int attention_field(lua_State *L, const char *field, const char *variant, int n, int c,
+                           int h, int w)
+{
+    lua_getfield(L, -1, "attention");
+    lua_pushstring(L, variant);
+    lua_pushinteger(L, n);
+    lua_pushinteger(L, c);
+    lua_pushinteger(L, h);
+    lua_pushinteger(L, w);
+    cr_assert_eq(lua_pcall(L, 5, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
+    lua_getfield(L, -1, field);
+    const int v = (int)lua_tointeger(L, -1);
+    lua_pop(L, 2);
+    return v;
+}
+
 /* ABL_DLKA_DW_TILE, gen/dlka.lua's A.DW_TILE for an attention (variant, c,
  * h = w): 1 where a layer may take abl_dlka_dw_tile's path. */
 static int dw_tile_const(lua_State *L, const char *variant, int c, int hw)
 {
-    lua_getfield(L, -1, "attention");
-    lua_pushstring(L, variant);
-    lua_pushinteger(L, 1);
-    lua_pushinteger(L, c);
-    lua_pushinteger(L, hw);
-    lua_pushinteger(L, hw);
-    cr_assert_eq(lua_pcall(L, 5, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
-    lua_getfield(L, -1, "DW_TILE");
-    const int on = (int)lua_tointeger(L, -1);
-    lua_pop(L, 2);
-    return on;
+    return attention_field(L, "DW_TILE", variant, 1, c, hw, hw);
 }
 
 /* Where no layer can take the depthwise tile the kernel is built without
@@ -257,6 +265,29 @@ Test(gen_dlka, dw_tile_generator_constant)
     cr_expect_eq(dw_tile_const(L, "dcnv3_lka", 24, 20), 1);
     cr_expect_eq(dw_tile_const(L, "dcnv3_lka", 64, 32), 1); /* channels last only at bound 64 */
     cr_expect_eq(dw_tile_const(L, "blog", 64, 40), 0);
+    lua_close(L);
+}
+
+/* ABL_DW_TILE_NR, the depthwise tile's chunk sizes (bit n - 1 for n rows)
+ * of the layers that may take it: each layer's tiles are tr rows and the
+ * image's last, whatever the thread count (abl_dcn_layer's jobs), each
+ * cut into equal chunks of at most 8 rows (abl_dw_rows_tile).  A size
+ * left out traps in the kernel. */
+static int dw_tile_nr(lua_State *L, int n, int c, int h, int w)
+{
+    return attention_field(L, "DW_TILE_NR", "dcnv3_lka", n, c, h, w);
+}
+
+Test(gen_dlka, dw_tile_chunk_sizes)
+{
+    lua_State *L = gen_check_require("dlka");
+    cr_expect_eq(dw_tile_nr(L, 1, 64, 40, 40), 0x10);  /* 5 x 5 and 7 x 7: 5-row tiles */
+    cr_expect_eq(dw_tile_nr(L, 2, 24, 12, 40), 0x28);  /* 6 + 6 and 4 x 3 rows */
+    cr_expect_eq(dw_tile_nr(L, 2, 24, 33, 40), 0x3c);  /* 9 (5 + 4) x 3 + 6; 5 x 6 + 3 */
+    cr_expect_eq(dw_tile_nr(L, 1, 64, 32, 32), 0x88);  /* 8 x 4; 4 x 8 */
+    cr_expect_eq(dw_tile_nr(L, 1, 256, 40, 40), 0x12); /* 5 x 8; 2 x 20 */
+    cr_expect_eq(dw_tile_nr(L, 1, 32, 80, 80), 0);     /* no layer takes the tile */
+    cr_expect_eq(attention_field(L, "DW_TILE_NR", "blog", 1, 64, 40, 40), 0);
     lua_close(L);
 }
 
