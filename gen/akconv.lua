@@ -314,7 +314,10 @@ end
 -- sweeps' median, 0.76-0.85x at 2 threads, L19 0.92-0.98x; num_param 2 at
 -- L3, L5 0.94-0.98x or level; at L19 num_param 2 (N*inc 256) 1.05x
 -- (COL_NCHW's column conv loses to the channels-in-lanes one from K = 128
--- up).
+-- up).  Not at num_param 3-4: at L3 (N*inc 96, 128) 1.16-1.26x the
+-- time of the copy's path at 1 thread, 1.12-1.19x at 2 (twelfth Intel
+-- pass: a sample gathered from the NCHW planes costs ~3x one from the
+-- ring, which outgrows the saved copy of x from num_param 3 on).
 local NCHW_MAX_N = 2
 local NCHW_MAX_K = 128
 -- Tile rows: about NCHW_TILE_PX pixels (fewer where a tile's samples, N*inc

@@ -107,8 +107,10 @@ EDITS = [
      "    epilogue(ws->acc, nt, ws->scale, ws->shift, y + (size_t)b * OUTC * P + f0);\n" + lap("PR_COL")),
     ("    col_tile_fused(ws->st, pw->wcol, nt, ws, y + (size_t)b * OUTC * P + f0);\n",
      "    col_tile_fused(ws->st, pw->wcol, nt, ws, y + (size_t)b * OUTC * P + f0);\n" + lap("PR_COL")),
-    ("#pragma omp parallel num_threads(nthreads)\n",
-     "    const double t0_ = " + M + ";\n    prof_calls++;\n#pragma omp parallel num_threads(nthreads)\n"),
+    # forward's region (the NCHW path's forward_nchw has one of its own, not timed here)
+    ("    float *xp = workspace;\n\n#pragma omp parallel num_threads(nthreads)\n",
+     "    float *xp = workspace;\n    const double t0_ = " + M + ";\n    prof_calls++;\n"
+     "#pragma omp parallel num_threads(nthreads)\n"),
     ("        struct tile_ws ws = tile_ws(priv + PW_FLOATS, ring);\n",
      "        struct tile_ws ws = tile_ws(priv + PW_FLOATS, ring);\n"
      "        const int tid_ = omp_get_thread_num();\n"
