@@ -775,6 +775,34 @@ Test(gen_acmix, group_parts, .timeout = 180)
         gen_check_prepared_case(specs[i], 1650 + (uint64_t)i, pvariants[i], 1);
 }
 
+/* By planes with PART_JOBS and one head, at 2 threads or more
+ * (acmix_gemm.c.in VALUES_BY_PARTS): the logits and softmax by rows into
+ * the shared store of probabilities, then each thread the weighted sums of
+ * v of the channels it projected, at every row.  At 1 thread the attention
+ * runs by rows as before, so the 2- to 4-thread outputs, bit for bit the
+ * 1-thread one, are the two paths against each other.  Parts of 1 to 8
+ * runs of 8 channels, empty parts at 3 and 4 threads (2 runs), fold and
+ * split, stride 2, batch 2, WO no multiple of the chunk, HO no multiple of
+ * the pass (row bands of 2 and 3 at 3 threads), CIN > 128; then the
+ * prepared path bit for bit forward.  It fails on the template before this
+ * pass (no values_part). */
+Test(gen_acmix, values_by_parts, .timeout = 180)
+{
+    struct gen_env env = test_env();
+    openblas_set_num_threads(1);
+    const struct acm_case c[] = {{16, 32, 5, 1, 1, 6, 7, 2},
+                                 {8, 16, 3, 1, 2, 6, 6, 1},
+                                 {24, 64, 9, 1, 1, 8, 9, 1},
+                                 {136, 24, 7, 1, 1, 5, 9, 2}};
+    const char *variants[] = {"auto", "split", "split", "fold"};
+    static const char *const want[] = {"BANDS = 0,", "#define PROJ_DIRECT 1",
+                                       "values_part(kvp, y, job / np"};
+    for (int i = 0; i < 4; i++)
+        check_rendered_case(&env, variants[i], &c[i], 1700 + (uint64_t)i, want, 3, i);
+    gen_check_prepared_case("ACmix in_planes=16 out_planes=32 kernel_att=5 head=1 h=6 w=7 batch=2",
+                            1750, "auto", 1);
+}
+
 Test(gen_acmix, variants_listed)
 {
     struct gen_env env = test_env();
