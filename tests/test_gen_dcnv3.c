@@ -361,6 +361,25 @@ Test(gen_dcnv3, thread_split_bits, .timeout = 120)
                      1803, "fused", 30);
 }
 
+/* At 2 threads each thread samples its own map of xp: its share's rows and
+ * HALO (8) rows of the other share, phase A writing those rows into both
+ * maps, a point whose 2 x 2 block leaves the map's rows sent to the other
+ * map (dcnv3_fused.c.in, xp_maps / route_points).  Shares that end inside
+ * an image, with samples reaching past the 8 rows (a 5 x 5 grid of
+ * dilation 3, offsets doubled) and stolen rows far from the thief's map;
+ * batch 3 of 9 rows puts the split inside image 1, so each map's rows stop
+ * at an image's edge too.  The workspace is NaN before every call: a row a
+ * map lacks gives NaN, not the 1-thread bits. */
+Test(gen_dcnv3, thread_own_maps_bits, .timeout = 120)
+{
+    check_split_bits("DCNv3 channels=16 group=2 kernel_size=5 pad=6 dilation=3 offset_scale=2 "
+                     "h=40 w=6",
+                     1805, "fused", 30);
+    check_split_bits("DCNv3 channels=16 group=4 kernel_size=3 pad=3 dilation=3 offset_scale=3 "
+                     "center_feature_scale=1 batch=3 h=9 w=7",
+                     1806, "fused", 30);
+}
+
 /* The same in the AVX2 build, where abl_dcn_lin_run (every Linear and the
  * NCHW output_proj) runs its generic-vector blocks: it was one sgemm a
  * tile there, and no 2-thread call gave the 1-thread bits. */
