@@ -286,8 +286,11 @@ static inline int abl_dlka_gc8(struct abl_dcn_geom d)
  * and abl_dlka_core16: a corner is one zmm, its weight broadcast from
  * the repacked plan (4 floats a point, one line for 4 points).  Every
  * point is summed (no skip lists).  Not abl_dcn_core's bits (another
- * order). */
-static inline int abl_dlka_gc16(struct abl_dcn_geom d)
+ * order).  Forced inline: as a plain inline function its call in
+ * abl_dcn_sample's trap, dead where ABL_DLKA_DCN_GC16 is 0, made gcc
+ * compile L17's attention differently (not main's machine code); inlined
+ * early it folds away and L17 / L23 are main's code again (objdump). */
+ABL_DCN_SPECIALISE int abl_dlka_gc16(struct abl_dcn_geom d)
 {
 #if ABL_DLKA_GC8_OK
     return d.c == 16 * d.g && d.k >= 5 && d.w > 1 && d.h > 1;
