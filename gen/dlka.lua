@@ -174,7 +174,7 @@ M.gc_width = gc_width -- tests/test_dlka_gen.c
 -- Private floats of the sampler's repacked plans, as
 -- abl_dlka_gc8_plan_floats: 5 gpv a pixel where gc_width is not 0, for
 -- ABL_DLKA_GC16_STRIP pixels at 16 channels a group.
-local GC16_STRIP = 40 -- ABL_DLKA_GC16_STRIP: pixels planned before their sums
+local GC16_STRIP = 1 -- ABL_DLKA_GC16_STRIP: pixels planned before their sums
 local function gc_plan_floats(c, h, w, k, gp)
   local gc = gc_width(c, h, w, k)
   if gc == 0 then return 0 end

@@ -724,12 +724,12 @@ static int gc_const(lua_State *L, const char *key, int c, int h, int w)
  * its constants at L13 / L20, L17, L23 (the kernel's trap fires where
  * they disagree with the runtime).  Then abl_dcn_sample on the path
  * against abl_dcn_softmax + abl_dcn_corners + abl_dcn_core on
- * channels-last xp, every pixel of one tile of 9 x 11 (5 x 5: strips of
- * 40, the last partial) and 12 x 10, 6 x 45 (7 x 7 dilation 3), offsets to
+ * channels-last xp, every pixel of one tile of 9 x 11 (5 x 5) and 12 x
+ * 10, 6 x 45 (7 x 7 dilation 3; strips of 40 would end partial), offsets to
  * 4 pixels past the border, every 7th pixel with a group out of range
  * (the fallback), within 2e-6 of 1 + |ref|; then generated kernels on the
- * path against the scalar reference at 1 and 2 threads: several tiles
- * and strips, batch 2, a 2 x 2 map, a C3 block (c_ 64), the prepared
+ * path against the scalar reference at 1 and 2 threads: several tiles,
+ * batch 2, a 2 x 2 map, a C3 block (c_ 64), the prepared
  * path, and a one-column map beside it (off). */
 Test(gen_dlka, dcnv3_lka_gc16_sampler, .timeout = 180)
 {

@@ -308,8 +308,13 @@ static inline int abl_dlka_gcw(struct abl_dcn_geom d)
 }
 
 /* Pixels planned before their sums at 16 channels a group
- * (abl_dlka_sample16): the sums then run group by group over the strip. */
-enum { ABL_DLKA_GC16_STRIP = 40 };
+ * (abl_dlka_sample16): the sums then run group by group over the strip.
+ * 40 (a 40 x 40 map's row: one group's plane under the row's 7 x 7
+ * dilation-3 windows, 35 KB, can stay in L1) took the 7 x 7 layer's sums
+ * from 0.69 to 0.55 ms in a microbenchmark, but dcnv3_lka at L13 and L20
+ * measured level with 1 in two CPU-time A/Bs (docs/modules/perf_deform.md,
+ * b-dlka), and its plans take 40 times the scratch: 1, pixel by pixel. */
+enum { ABL_DLKA_GC16_STRIP = 1 };
 
 /* Private floats of the repacked plans (abl_dlka_gc8_repack: 5 gpv a
  * pixel; at 16 channels a group ABL_DLKA_GC16_STRIP pixels'), 0 where
@@ -988,10 +993,7 @@ ABL_DCN_SPECIALISE void abl_dcn_grid(struct abl_dcn_geom d, float *grid_x, float
 #if ABL_DLKA_GC8_OK
 /* abl_dcn_sample at 16 channels a group (abl_dlka_gc16): per strip of
  * ABL_DLKA_GC16_STRIP pixels their plans (abl_dlka_gcw_plan_sm, lg 4),
- * then the sums group by group over the strip, so that one group's plane
- * under the strip's sampling windows stays in L1 (the 7 x 7 dilation-3
- * layer on 40 x 40: a row's windows in one 16-channel plane are 14 rows x
- * 40 pixels x 64 bytes, 35 KB; all four groups' 140 KB). */
+ * then the sums group by group over the strip. */
 ABL_DCN_SPECIALISE float *abl_dlka_sample16(struct abl_dcn_geom d, const float *xp, float *om,
                                             float *priv, int row0, int np,
                                             const float *grid_x, const float *grid_y,
