@@ -745,8 +745,9 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_m(int gp, int h, int w, const float *r
         const __m512i id = exact ? _mm512_cvttps_epi32(_mm512_fmadd_ps(fy, fw, fx))
                                  : _mm512_add_epi32(_mm512_mullo_epi32(_mm512_cvttps_epi32(fy), vw),
                                                     _mm512_cvttps_epi32(fx));
-        abl_dlka_gcw_store16(_mm512_mul_ps(ay0, ax0), _mm512_mul_ps(ay0, lx), _mm512_mul_ps(ay1, ax0),
-                             _mm512_mul_ps(ay1, lx), id, lg, w4 + 4 * q0, i8 + q0);
+        abl_dlka_gcw_store16(_mm512_mul_ps(ay0, ax0), _mm512_mul_ps(ay0, lx),
+                             _mm512_mul_ps(ay1, ax0), _mm512_mul_ps(ay1, lx), id, lg, w4 + 4 * q0,
+                             i8 + q0);
     }
 }
 
@@ -896,8 +897,10 @@ ABL_DCN_SPECIALISE void abl_dlka_core16(const float *restrict pl, int p, int q0,
     }
     if (i < p)
         ABL_DLKA_GC16_POINT(q0 + i, acc[0]);
-    const __m512 s0 = _mm512_add_ps(_mm512_add_ps(acc[0][0], acc[0][1]), _mm512_add_ps(acc[0][2], acc[0][3]));
-    const __m512 s1 = _mm512_add_ps(_mm512_add_ps(acc[1][0], acc[1][1]), _mm512_add_ps(acc[1][2], acc[1][3]));
+    const __m512 s0 =
+        _mm512_add_ps(_mm512_add_ps(acc[0][0], acc[0][1]), _mm512_add_ps(acc[0][2], acc[0][3]));
+    const __m512 s1 =
+        _mm512_add_ps(_mm512_add_ps(acc[1][0], acc[1][1]), _mm512_add_ps(acc[1][2], acc[1][3]));
     _mm512_storeu_ps(core, _mm512_mul_ps(_mm512_add_ps(s0, s1), _mm512_set1_ps(scale)));
 }
 #undef ABL_DLKA_GC16_POINT
