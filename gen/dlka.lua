@@ -158,33 +158,44 @@ local function dw_cl_floats(c, w, k, tr)
   return round_up(k * k * c, 16) + round_up((tr + k - 1) * (w + k - 1) * c, 16)
 end
 
--- Private floats of the sampler's repacked plan at 8 channels a group, as
--- abl_dlka_gc8_plan_floats (ablate_dlka_dcnv3.h): 5 gpv where c = 8 g,
--- k >= 5, on a map of 2 x 2 and more (the runtime also asks for full-rate
--- AVX-512: an upper bound).
-local function gc8_layer(c, h, w, k)
-  return c == 8 * GROUP and k >= 5 and w >= 2 and h >= 2
+-- The channels a group of the group-major sampler a layer takes, as
+-- abl_dlka_gcw (ablate_dlka_dcnv3.h): 8 (abl_dlka_gc8) or 16
+-- (abl_dlka_gc16) where c = 8 g or 16 g, k >= 5, on a map of 2 x 2 and
+-- more; else 0 (the runtime also asks for full-rate AVX-512: the plan's
+-- floats below are then an upper bound).
+local function gc_width(c, h, w, k)
+  if k < 5 or w < 2 or h < 2 then return 0 end
+  if c == 8 * GROUP then return 8 end
+  if c == 16 * GROUP then return 16 end
+  return 0
+end
+M.gc_width = gc_width -- tests/test_dlka_gen.c
+
+-- Private floats of the sampler's repacked plans, as
+-- abl_dlka_gc8_plan_floats: 5 gpv a pixel where gc_width is not 0, for
+-- ABL_DLKA_GC16_STRIP pixels at 16 channels a group.
+local GC16_STRIP = 1 -- ABL_DLKA_GC16_STRIP: pixels planned before their sums
+local function gc_plan_floats(c, h, w, k, gp)
+  local gc = gc_width(c, h, w, k)
+  if gc == 0 then return 0 end
+  return (gc == 16 and GC16_STRIP or 1) * 5 * round_up(gp, 16)
 end
 
-local function gc8_plan_floats(c, h, w, k, gp)
-  if not gc8_layer(c, h, w, k) then return 0 end
-  return 5 * round_up(gp, 16)
-end
-
--- ABL_DLKA_DCN_GC8 (ablate_dlka_dcnv3.h): 1 where every layer samples by
--- the gc8 path (where the build has it), 0 where none does; the layers
--- share c, h, w, so they agree.  A gc8 layer's plan takes the softmax
--- (g k^2 <= ABL_DLKA_SM_GPMAX, 240): its kernel builds no plain sampler.
-local function gc8_layers(c, h, w, layers)
+-- ABL_DLKA_DCN_GC8 / ABL_DLKA_DCN_GC16 (ablate_dlka_dcnv3.h): 1 where every
+-- layer samples by the group-major path of that width (where the build
+-- has it), 0 where none does; the layers share c, h, w, so they agree.
+-- Such a layer's plan takes the softmax (g k^2 <= ABL_DLKA_SM_GPMAX, 240):
+-- its kernel builds no plain sampler.
+local function gc_layers(c, h, w, layers, width)
   local n = 0
   for _, kd in ipairs(layers) do
-    if gc8_layer(c, h, w, kd[1]) then
+    if gc_width(c, h, w, kd[1]) == width then
       assert(GROUP * kd[1] * kd[1] <= 240,
-             "deformable_LKA_Attention: gc8 layer past ABL_DLKA_SM_GPMAX")
+             "deformable_LKA_Attention: gc layer past ABL_DLKA_SM_GPMAX")
       n = n + 1
     end
   end
-  assert(n == 0 or n == #layers, "deformable_LKA_Attention: layers differ in the gc8 sampler")
+  assert(n == 0 or n == #layers, "deformable_LKA_Attention: layers differ in the gc sampler")
   return n > 0 and 1 or 0
 end
 
@@ -240,7 +251,8 @@ function M.attention(variant, n, c, h, w, gen_variant)
   -- conv1 folded into the last layer's output_proj (abl_dlka_fold_floats)
   local fold = round_up(c * c, 16) + round_up(c, 16)
   A.EXTRA_SHARED, A.PRIV, A.DCN, A.PREP = 0, round_up(c * A.TILE, 16), {}, fold
-  A.GC8 = gc8_layers(c, h, w, DCN_LAYERS[variant])
+  A.GC8 = gc_layers(c, h, w, DCN_LAYERS[variant], 8)
+  A.GC16 = gc_layers(c, h, w, DCN_LAYERS[variant], 16)
   A.DW_TILE, A.DW_TILE_NR = 0, 0 -- ABL_DW_TILE_NR: the chunk sizes of those layers' tiles
   for i, kd in ipairs(DCN_LAYERS[variant]) do
     -- as abl_dcn_shared_floats / abl_dcn_priv_floats + abl_dlka_dw_cl_floats +
@@ -259,7 +271,7 @@ function M.attention(variant, n, c, h, w, gen_variant)
     local packed = c * cv + cv + c * nomv + nomv + round_up(c, 16) -- abl_dcn_pk_floats, taps aside
     A.PRIV = math.max(A.PRIV, round_up(c * w + 2 * w + tr * w * c + 10 * round_up(gp, 16), 16)
       + packed + tr * w * c + dw_cl_floats(c, w, kd[1], tr)
-      + round_up(tr * w * 3 * gp + DCN.OM_SLACK, 16) + gc8_plan_floats(c, h, w, kd[1], gp))
+      + round_up(tr * w * 3 * gp + DCN.OM_SLACK, 16) + gc_plan_floats(c, h, w, kd[1], gp))
     local taps = dw_cl_floats(c, w, kd[1], tr) > 0 and round_up(kd[1] * kd[1] * c, 16) or 0
     A.PREP = A.PREP + packed + taps -- abl_dlka_dcnv3_prep_floats
   end

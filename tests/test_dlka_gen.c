@@ -728,3 +728,161 @@ Test(gen_dlka, dcnv3_lka_gc8_softmax, .timeout = 120)
     check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=17 w=19 batch=2", 109);
     check("C3_DCNv3_DLKA c1=16 c2=64 variant=dcnv3_lka h=13 w=21", 110);
 }
+
+/* gen/dlka.lua's ABL_DLKA_DCN_GC8 / _GC16 of one attention (dlka.attention). */
+static int gc_const(lua_State *L, const char *key, int c, int h, int w)
+{
+    lua_getfield(L, -1, "attention");
+    lua_pushstring(L, "dcnv3_lka");
+    lua_pushinteger(L, 1);
+    lua_pushinteger(L, c);
+    lua_pushinteger(L, h);
+    lua_pushinteger(L, w);
+    cr_assert_eq(lua_pcall(L, 5, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
+    lua_getfield(L, -1, key);
+    const int on = (int)lua_tointeger(L, -1);
+    lua_pop(L, 2);
+    return on;
+}
+
+/* dcnv3_lka's sampler at 16 channels a group (abl_dlka_gc16: c = 16 g, k
+ * >= 5, a map of 2 x 2 and more, full-rate AVX-512; L13 and L20's c_ 64):
+ * xp group-major, the plan with the softmax in one pass, abl_dlka_core16
+ * group by group over strips of ABL_DLKA_GC16_STRIP pixels.  First the
+ * generator: gen/dlka.lua's gc_width against abl_dlka_gcw for every
+ * channel count 4 .. 160 (group 4), kernel 3, 5, 7 and maps 1 x 9, 9 x 1,
+ * 2 x 2, 40 x 40 (with the full rate; without it the runtime's is 0), and
+ * its constants at L13 / L20, L17, L23 (the kernel's trap fires where
+ * they disagree with the runtime).  Then abl_dcn_sample on the path
+ * against abl_dcn_softmax + abl_dcn_corners + abl_dcn_core on
+ * channels-last xp, every pixel of one tile of 9 x 11 (5 x 5) and 12 x
+ * 10, 6 x 45 (7 x 7 dilation 3; strips of 40 would end partial), offsets to
+ * 4 pixels past the border, every 7th pixel with a group out of range
+ * (the fallback), within 2e-6 of 1 + |ref|; then generated kernels on the
+ * path against the scalar reference at 1 and 2 threads: several tiles,
+ * batch 2, a 2 x 2 map, a C3 block (c_ 64), the prepared
+ * path, and a one-column map beside it (off). */
+Test(gen_dlka, dcnv3_lka_gc16_sampler, .timeout = 180)
+{
+    enum { CMAX = 160, NMAP = 4 };
+    static const int maps[NMAP][2] = {{1, 9}, {9, 1}, {2, 2}, {40, 40}};
+    static char table[CMAX / 4 * 3 * NMAP + 1];
+    lua_State *L = gen_check_require("dlka");
+    size_t n = 0;
+    for (int c = 4; c <= CMAX; c += 4)
+        for (int k = 3; k <= 7; k += 2)
+            for (int m = 0; m < NMAP; m++) {
+                const int args[4] = {c, maps[m][0], maps[m][1], k};
+                const int gc = gen_check_call_int(L, "gc_width", 4, args);
+                table[n++] = gc == 8 ? '8' : gc == 16 ? 'g' : '0';
+            }
+    table[n] = '\0';
+    cr_expect_eq(gc_const(L, "GC16", 64, 40, 40), 1);
+    cr_expect_eq(gc_const(L, "GC8", 64, 40, 40), 0);
+    cr_expect_eq(gc_const(L, "GC16", 32, 80, 80), 0);
+    cr_expect_eq(gc_const(L, "GC8", 32, 80, 80), 1);
+    cr_expect_eq(gc_const(L, "GC16", 128, 20, 20), 0);
+    cr_expect_eq(gc_const(L, "GC16", 64, 1, 9), 0);
+    lua_close(L);
+    static char src[16384];
+    snprintf(
+        src, sizeof src,
+        "#include <math.h>\n"
+        "#include <stdio.h>\n"
+        "#include <stdlib.h>\n"
+        "#include <string.h>\n"
+        "#include \"ablate_dlka_dcnv3.h\"\n"
+        "static const char lua[] = \"%s\";\n"
+        "static const int maps[%d][2] = {{1, 9}, {9, 1}, {2, 2}, {40, 40}};\n"
+        "static unsigned s = 13u;\n"
+        "static float rnd(void) { return (float)((s = s * 1103515245u + 12345u) >> 8) / 16777216.0f; }\n"
+        "static int widths(void) {\n"
+        "    int bad = 0, i = 0;\n"
+        "    for (int c = 4; c <= %d; c += 4)\n"
+        "        for (int k = 3; k <= 7; k += 2)\n"
+        "            for (int m = 0; m < %d; m++, i++) {\n"
+        "                const struct abl_dcn_geom d = {1, c, maps[m][0], maps[m][1], k, 1, 4, 1, 0};\n"
+        "                const int want = ABL_DLKA_GC8_OK ? (lua[i] == '8' ? 8 : lua[i] == 'g' ? 16 : 0) : 0;\n"
+        "                if (abl_dlka_gcw(d) != want) {\n"
+        "                    printf(\"c %%d k %%d map %%d: runtime %%d, lua %%c\\n\", c, k, m, abl_dlka_gcw(d), lua[i]);\n"
+        "                    bad = 1;\n"
+        "                }\n"
+        "            }\n"
+        "    return bad;\n"
+        "}\n"
+        "#if ABL_DLKA_GC8_OK\n"
+        "static double sample(int h, int w, int k, int dil, int *fb) {\n"
+        "    const struct abl_dcn_geom d = {1, 64, h, w, k, dil, 4, h, 0};\n"
+        "    const int g = 4, p = k * k, gp = g * p, nom = 3 * gp, hw = h * w, gpv = abl_dcn_gpv(gp);\n"
+        "    const ptrdiff_t privf = abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_tile_floats(d);\n"
+        "    float *priv = calloc(privf, sizeof(float)), *om = malloc(sizeof(float) * (hw * nom + ABL_DCN_OM_SLACK));\n"
+        "    float *om0 = malloc(sizeof(float) * (hw * nom + ABL_DCN_OM_SLACK));\n"
+        "    float *xp = malloc(sizeof(float) * hw * 64), *xg = malloc(sizeof(float) * hw * 64);\n"
+        "    float *gx = malloc(sizeof(float) * gpv), *gy = malloc(sizeof(float) * gpv);\n"
+        "    float *wt = malloc(sizeof(float) * 4 * gpv), *mrow = malloc(sizeof(float) * (nom + ABL_DCN_OM_SLACK));\n"
+        "    int32_t *idx = malloc(sizeof(int32_t) * gpv), *keep = malloc(sizeof(int32_t) * gpv);\n"
+        "    for (int i = 0; i < hw * 64; i++) xp[i] = rnd() - 0.5f;\n"
+        "    abl_dlka_gc16_scatter(xp, g, hw, hw, 0, xg);\n"
+        "    for (int t = 0; t < hw; t++) {\n"
+        "        float *o = om0 + (ptrdiff_t)t * nom;\n"
+        "        for (int q = 0; q < 2 * gp; q++) o[q] = 8.0f * rnd() - 4.0f;\n"
+        "        for (int q = 0; q < gp; q++) o[2 * gp + q] = 12.0f * rnd() - 6.0f;\n"
+        "        if (t %% 7 == 3) { /* group t %% 4: one logit past +69, or all below -69 */\n"
+        "            float *m = o + 2 * gp + (t %% 4) * p;\n"
+        "            if (t %% 2) m[t %% p] = 75.0f;\n"
+        "            else for (int q = 0; q < p; q++) m[q] -= 90.0f;\n"
+        "        }\n"
+        "    }\n"
+        "    for (int i = hw * nom; i < hw * nom + ABL_DCN_OM_SLACK; i++) om0[i] = 0.0f;\n"
+        "    memcpy(om, om0, sizeof(float) * (hw * nom + ABL_DCN_OM_SLACK));\n"
+        "    abl_dcn_grid(d, gx, gy);\n"
+        "    *fb = 0;\n"
+        "    for (int t = 0; t < hw; t++) {\n"
+        "        const float *m = om0 + (ptrdiff_t)t * nom + 2 * gp;\n"
+        "        for (int gi = 0; gi < g; gi++) {\n"
+        "            float sum = 0.0f;\n"
+        "            for (int q = 0; q < p; q++) sum += expf(m[gi * p + q]);\n"
+        "            if (!(sum >= 0x1p-100f && sum <= 0x1p100f)) { ++*fb; break; }\n"
+        "        }\n"
+        "    }\n"
+        "    const float *core = abl_dcn_sample(d, xg, om, priv, 0, hw);\n"
+        "    double worst = 0;\n"
+        "    for (int t = 0; t < hw; t++) {\n"
+        "        float ref[64];\n"
+        "        memcpy(mrow, om0 + (ptrdiff_t)t * nom, sizeof(float) * (nom + (t == hw - 1 ? ABL_DCN_OM_SLACK : 0)));\n"
+        "        abl_dcn_softmax(mrow + 2 * gp, g, p);\n"
+        "        abl_dcn_corners(gp, h, w, 1.0f, gx, gy, mrow, 1, t / w, t %% w, idx, wt, 0, keep);\n"
+        "        abl_dcn_core(xp, 64, h, w, g, p, idx, wt, 0, keep, ref);\n"
+        "        for (int i = 0; i < 64; i++) {\n"
+        "            const double e = fabs((double)core[t * 64 + i] - ref[i]) / (1.0 + fabs(ref[i]));\n"
+        "            if (!(e <= worst)) worst = e; /* NaN sticks */\n"
+        "        }\n"
+        "    }\n"
+        "    free(priv), free(om), free(om0), free(xp), free(xg), free(gx), free(gy), free(wt), free(mrow);\n"
+        "    free(idx), free(keep);\n"
+        "    return worst;\n"
+        "}\n"
+        "#endif\n"
+        "int main(void) {\n"
+        "    int bad = widths();\n"
+        "#if ABL_DLKA_GC8_OK\n"
+        "    int fb0, fb1, fb2;\n"
+        "    const double e0 = sample(9, 11, 5, 1, &fb0), e1 = sample(12, 10, 7, 3, &fb1);\n"
+        "    const double e2 = sample(6, 45, 7, 3, &fb2);\n"
+        "    printf(\"gc16 sample 5x5 %%.3g (%%d fallbacks), 7x7 d3 %%.3g (%%d), 6x45 %%.3g (%%d)\\n\",\n"
+        "           e0, fb0, e1, fb1, e2, fb2);\n"
+        "    bad |= !(e0 <= 2e-6 && e1 <= 2e-6 && e2 <= 2e-6 && fb0 > 0 && fb1 > 0 && fb2 > 0);\n"
+        "#else\n"
+        "    printf(\"gc16 path off\\n\");\n"
+        "#endif\n"
+        "    return bad;\n"
+        "}\n",
+        table, NMAP, CMAX, NMAP);
+    cr_assert_eq(run_header_checker(src), 0, "abl_dlka_gc16: bound, generator or sums");
+    check("deformable_LKA_Attention d_model=64 variant=dcnv3_lka h=11 w=13", 111);
+    check("deformable_LKA_Attention d_model=64 variant=dcnv3_lka h=7 w=40 batch=2", 112);
+    check("deformable_LKA_Attention d_model=64 variant=dcnv3_lka h=2 w=2", 113);
+    check("deformable_LKA_Attention d_model=64 variant=dcnv3_lka h=9 w=1", 114);
+    check("C3_DCNv3_DLKA c1=48 c2=128 variant=dcnv3_lka h=8 w=42", 115);
+    check_prepared("deformable_LKA_Attention d_model=64 variant=dcnv3_lka h=7 w=40 batch=2", 116, "fused");
+}

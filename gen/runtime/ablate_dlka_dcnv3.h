@@ -242,9 +242,19 @@ static inline int abl_dlka_dw_tile(struct abl_dcn_geom d) { return ABL_DW_PADDED
  * Not defined (the header checkers): both. */
 #ifdef ABL_DLKA_DCN_GC8
 #define ABL_DLKA_MAY_GC8 (ABL_DLKA_GC8_OK && (ABL_DLKA_DCN_GC8))
-#define ABL_DLKA_MAY_PLAIN (!ABL_DLKA_MAY_GC8)
 #else
 #define ABL_DLKA_MAY_GC8 ABL_DLKA_GC8_OK
+#endif
+/* ABL_DLKA_DCN_GC16: the same for abl_dlka_gc16's layers (16 channels a
+ * group, abl_dlka_core16).  Not defined: built. */
+#ifdef ABL_DLKA_DCN_GC16
+#define ABL_DLKA_MAY_GC16 (ABL_DLKA_GC8_OK && (ABL_DLKA_DCN_GC16))
+#else
+#define ABL_DLKA_MAY_GC16 ABL_DLKA_GC8_OK
+#endif
+#if defined(ABL_DLKA_DCN_GC8) && defined(ABL_DLKA_DCN_GC16)
+#define ABL_DLKA_MAY_PLAIN (!ABL_DLKA_MAY_GC8 && !ABL_DLKA_MAY_GC16)
+#else
 #define ABL_DLKA_MAY_PLAIN 1
 #endif
 
@@ -265,18 +275,61 @@ static inline int abl_dlka_gc8(struct abl_dcn_geom d)
 #endif
 }
 
-/* Private floats of a pixel's repacked plan (abl_dlka_gc8_repack: 5 gpv),
- * 0 where abl_dlka_gc8 is off.  Planned and summed pixel by pixel: the
+/* The sampler at 16 channels a group (c = 16 g: dcnv3_lka's layers at
+ * L13 and L20, c_ 64 on 40 x 40), full-rate AVX-512 only.  There
+ * abl_dcn_core sums each point by abl_dcn_corner_sum16 on channels-last
+ * xp from abl_dcn_corners' plan (4 weight rows, an index row, keep
+ * flags), after abl_dcn_softmax_rows' passes over the tile.  Here, as at
+ * 8 channels: xp group-major (planes of 16 floats a pixel, one cache line;
+ * a point's right corners the next line), the plan in one pass with the
+ * softmax folded in (abl_dlka_gcw_plan_sm, its block index scaled by 16),
+ * and abl_dlka_core16: a corner is one zmm, its weight broadcast from
+ * the repacked plan (4 floats a point, one line for 4 points).  Every
+ * point is summed (no skip lists).  Not abl_dcn_core's bits (another
+ * order).  Forced inline: as a plain inline function its call in
+ * abl_dcn_sample's trap, dead where ABL_DLKA_DCN_GC16 is 0, made gcc
+ * compile L17's attention differently (not main's machine code); inlined
+ * early it folds away and L17 / L23 are main's code again (objdump). */
+ABL_DCN_SPECIALISE int abl_dlka_gc16(struct abl_dcn_geom d)
+{
+#if ABL_DLKA_GC8_OK
+    return d.c == 16 * d.g && d.k >= 5 && d.w > 1 && d.h > 1;
+#else
+    (void)d;
+    return 0;
+#endif
+}
+
+/* The channels a group of the group-major sampler a layer takes: 8
+ * (abl_dlka_gc8), 16 (abl_dlka_gc16), or 0 (the plain sampler). */
+static inline int abl_dlka_gcw(struct abl_dcn_geom d)
+{
+    return abl_dlka_gc8(d) ? 8 : abl_dlka_gc16(d) ? 16 : 0;
+}
+
+/* Pixels planned before their sums at 16 channels a group
+ * (abl_dlka_sample16): the sums then run group by group over the strip.
+ * 40 (a 40 x 40 map's row: one group's plane under the row's 7 x 7
+ * dilation-3 windows, 35 KB, can stay in L1) took the 7 x 7 layer's sums
+ * from 0.69 to 0.55 ms in a microbenchmark, but dcnv3_lka at L13 and L20
+ * measured level with 1 in two CPU-time A/Bs (docs/modules/perf_deform.md,
+ * b-dlka), and its plans take 40 times the scratch: 1, pixel by pixel. */
+enum { ABL_DLKA_GC16_STRIP = 1 };
+
+/* Private floats of the repacked plans (abl_dlka_gc8_repack: 5 gpv a
+ * pixel; at 16 channels a group ABL_DLKA_GC16_STRIP pixels'), 0 where
+ * abl_dlka_gcw is.  Planned and summed pixel by pixel: the
  * plan stays in L1 between the two (strips of 8 or 32 pixels planned,
  * then summed group by group so that one group's plane under the
  * sampling window might stay in L1, measured slower than this). */
 static inline ptrdiff_t abl_dlka_gc8_plan_floats(struct abl_dcn_geom d)
 {
-    return abl_dlka_gc8(d) ? 5 * (ptrdiff_t)abl_dcn_gpv(abl_dcn_gp(d)) : 0;
+    const ptrdiff_t pf = 5 * (ptrdiff_t)abl_dcn_gpv(abl_dcn_gp(d));
+    return abl_dlka_gc8(d) ? pf : abl_dlka_gc16(d) ? ABL_DLKA_GC16_STRIP * pf : 0;
 }
 
-/* Shared floats of one layer: xp (n h w c; group-major, n g h w 8, where
- * abl_dlka_gc8). */
+/* Shared floats of one layer: xp (n h w c; group-major, n g h w gc, where
+ * abl_dlka_gcw). */
 static inline ptrdiff_t abl_dcn_shared_floats(struct abl_dcn_geom d)
 {
     return ((ptrdiff_t)d.n * d.h * d.w * d.c + 15) / 16 * 16;
@@ -505,6 +558,18 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_scatter(const float *restrict src, int g, i
     }
 }
 
+/* The same at 16 channels a group (abl_dlka_gc16): planes of 16 floats a
+ * pixel. */
+ABL_DCN_SPECIALISE void abl_dlka_gc16_scatter(const float *restrict src, int g, int np,
+                                              ptrdiff_t hw, int p0, float *restrict xp)
+{
+    for (int gi = 0; gi < g; gi++) {
+        float *pl = xp + (gi * hw + p0) * 16;
+        for (int t = 0; t < np; t++)
+            _mm512_storeu_ps(pl + 16 * t, _mm512_loadu_ps(src + ((ptrdiff_t)t * g + gi) * 16));
+    }
+}
+
 /* The mask's softmax in the gc8 plan (abl_dlka_gc8_plan_sm).  Before,
  * abl_dcn_softmax_rows took each tile's logits through 16 x 16 register
  * transposes into [q][16] blocks (pixels in lanes), ran the max, the
@@ -538,11 +603,13 @@ static inline __m512 abl_dlka_exp16(__m512 x)
 }
 
 /* 16 points' corner weights (a, b, c, e: top-left, top-right, bottom-left,
- * bottom-right) and block indices id as w4[4 q + corner] and i8[q] = 8
- * id[q] (the float offset of the point's block in a group plane), at
+ * bottom-right) and block indices id as w4[4 q + corner] and i8[q] = 2^lg
+ * id[q] (the float offset of the point's block in a group plane of 2^lg
+ * floats a pixel: lg 3 for abl_dlka_core8, 4 for abl_dlka_core16), at
  * w4, i8 of the first point: 8 two-source permutes. */
-ABL_DCN_SPECIALISE void abl_dlka_gc8_store16(__m512 a, __m512 b, __m512 c, __m512 e, __m512i id,
-                                             float *restrict w4, int32_t *restrict i8)
+ABL_DCN_SPECIALISE void abl_dlka_gcw_store16(__m512 a, __m512 b, __m512 c, __m512 e, __m512i id,
+                                             const int lg, float *restrict w4,
+                                             int32_t *restrict i8)
 {
     /* (A, B) -> A0 B0 A1 B1 .. A7 B7 and A8 B8 .. A15 B15 */
     const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
@@ -556,7 +623,13 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_store16(__m512 a, __m512 b, __m512 c, __m51
     _mm512_storeu_ps(w4 + 16, _mm512_permutex2var_ps(ab0, p47, cd0));
     _mm512_storeu_ps(w4 + 32, _mm512_permutex2var_ps(ab1, p03, cd1));
     _mm512_storeu_ps(w4 + 48, _mm512_permutex2var_ps(ab1, p47, cd1));
-    _mm512_storeu_si512((void *)i8, _mm512_slli_epi32(id, 3));
+    _mm512_storeu_si512((void *)i8, _mm512_slli_epi32(id, (unsigned)lg));
+}
+
+ABL_DCN_SPECIALISE void abl_dlka_gc8_store16(__m512 a, __m512 b, __m512 c, __m512 e, __m512i id,
+                                             float *restrict w4, int32_t *restrict i8)
+{
+    abl_dlka_gcw_store16(a, b, c, e, id, 3, w4, i8);
 }
 
 /* The plan of abl_dcn_corners (wt: 4 corner rows of gpv, idx) repacked
@@ -582,7 +655,8 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_repack(int gpv, const int32_t *restrict idx
  * read back for the repacking (a copy: that one is a macro for 8 and 16
  * lanes of the DCNv3 row's plan, storing its rows). */
 ABL_DCN_SPECIALISE void abl_dlka_gc8_border16(int h, int w, __m512 xs, __m512 ys, __m512 mq,
-                                              float *restrict w4, int32_t *restrict i8)
+                                              const int lg, float *restrict w4,
+                                              int32_t *restrict i8)
 {
     const __m512 one = _mm512_set1_ps(1.0f);
     /* max returns its second operand for a NaN: -2, as the generic clamp */
@@ -607,9 +681,9 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_border16(int h, int w, __m512 xs, __m512 ys
     const __m512 ay1 = _mm512_maskz_mov_ps((__mmask16)~lty, _mm512_mask_blend_ps(gty, vy1, vy0));
     const __m512i bx = _mm512_min_epi32(_mm512_max_epi32(x0, z), _mm512_set1_epi32(w - 2));
     const __m512i by = _mm512_min_epi32(_mm512_max_epi32(y0, z), _mm512_set1_epi32(h - 2));
-    abl_dlka_gc8_store16(_mm512_mul_ps(ay0, ax0), _mm512_mul_ps(ay0, ax1), _mm512_mul_ps(ay1, ax0),
+    abl_dlka_gcw_store16(_mm512_mul_ps(ay0, ax0), _mm512_mul_ps(ay0, ax1), _mm512_mul_ps(ay1, ax0),
                          _mm512_mul_ps(ay1, ax1), _mm512_add_epi32(_mm512_mullo_epi32(by, vw), bx),
-                         w4, i8);
+                         lg, w4, i8);
 }
 
 /* abl_dcn_corners (mask on, skip off, offset scale 1) and
@@ -626,7 +700,7 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_border16(int h, int w, __m512 xs, __m512 ys
  * points below gp decide the path). */
 ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_m(int gp, int h, int w, const float *restrict grid_x,
                                             const float *restrict grid_y, const float *restrict om,
-                                            int ph, int pw, float *restrict w4,
+                                            int ph, int pw, const int lg, float *restrict w4,
                                             int32_t *restrict i8, const int sm,
                                             float *restrict ebuf)
 {
@@ -656,7 +730,7 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_m(int gp, int h, int w, const float *r
             _mm512_storeu_ps(ebuf + q0, mq);
         }
         if (in != real) { /* a point near or past the border */
-            abl_dlka_gc8_border16(h, w, xs, ys, mq, w4 + 4 * q0, i8 + q0);
+            abl_dlka_gc8_border16(h, w, xs, ys, mq, lg, w4 + 4 * q0, i8 + q0);
             continue;
         }
         const __m512 fx = _mm512_roundscale_ps(xs, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
@@ -671,19 +745,29 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_m(int gp, int h, int w, const float *r
         const __m512i id = exact ? _mm512_cvttps_epi32(_mm512_fmadd_ps(fy, fw, fx))
                                  : _mm512_add_epi32(_mm512_mullo_epi32(_mm512_cvttps_epi32(fy), vw),
                                                     _mm512_cvttps_epi32(fx));
-        abl_dlka_gc8_store16(_mm512_mul_ps(ay0, ax0), _mm512_mul_ps(ay0, lx), _mm512_mul_ps(ay1, ax0),
-                             _mm512_mul_ps(ay1, lx), id, w4 + 4 * q0, i8 + q0);
+        abl_dlka_gcw_store16(_mm512_mul_ps(ay0, ax0), _mm512_mul_ps(ay0, lx),
+                             _mm512_mul_ps(ay1, ax0), _mm512_mul_ps(ay1, lx), id, lg, w4 + 4 * q0,
+                             i8 + q0);
     }
 }
 
 /* The plan of abl_dcn_corners and abl_dlka_gc8_repack in one pass (om's
- * masks already normalised): abl_dlka_gc8_plan_m without the softmax. */
+ * masks already normalised): abl_dlka_gc8_plan_m without the softmax;
+ * lg as abl_dlka_gcw_store16. */
+ABL_DCN_SPECIALISE void abl_dlka_gcw_plan(int gp, int h, int w, const float *restrict grid_x,
+                                          const float *restrict grid_y, const float *restrict om,
+                                          int ph, int pw, const int lg, float *restrict w4,
+                                          int32_t *restrict i8)
+{
+    abl_dlka_gc8_plan_m(gp, h, w, grid_x, grid_y, om, ph, pw, lg, w4, i8, 0, NULL);
+}
+
 ABL_DCN_SPECIALISE void abl_dlka_gc8_plan(int gp, int h, int w, const float *restrict grid_x,
                                           const float *restrict grid_y, const float *restrict om,
                                           int ph, int pw, float *restrict w4,
                                           int32_t *restrict i8)
 {
-    abl_dlka_gc8_plan_m(gp, h, w, grid_x, grid_y, om, ph, pw, w4, i8, 0, NULL);
+    abl_dlka_gcw_plan(gp, h, w, grid_x, grid_y, om, ph, pw, 3, w4, i8);
 }
 
 /* 1 where the gc8 plan takes the mask's softmax (abl_dlka_gc8_plan_sm):
@@ -697,6 +781,12 @@ ABL_DCN_SPECIALISE int abl_dlka_gc8_sm(struct abl_dcn_geom d)
     return abl_dlka_gc8(d) && abl_dcn_gp(d) <= ABL_DLKA_SM_GPMAX;
 }
 
+/* The same at 16 channels a group (abl_dlka_sample16). */
+ABL_DCN_SPECIALISE int abl_dlka_gc16_sm(struct abl_dcn_geom d)
+{
+    return abl_dlka_gc16(d) && abl_dcn_gp(d) <= ABL_DLKA_SM_GPMAX;
+}
+
 /* The plan with the mask's softmax folded in (om's mask part: logits):
  * each point's mask is e^x (abl_dlka_exp16) where it was softmax(x), and
  * inv[gi] = 1 / (group gi's sum of them), which abl_dlka_core8 applies
@@ -704,13 +794,14 @@ ABL_DCN_SPECIALISE int abl_dlka_gc8_sm(struct abl_dcn_geom d)
  * unusable, where a group's sum is outside [2^-100, 2^100] (a logit past
  * about +-69, or a NaN): the caller then normalises the logits itself
  * (abl_dcn_softmax) and plans with abl_dlka_gc8_plan. */
-ABL_DCN_SPECIALISE int abl_dlka_gc8_plan_sm(int g, int p, int h, int w, const float *restrict grid_x,
+ABL_DCN_SPECIALISE int abl_dlka_gcw_plan_sm(int g, int p, int h, int w,
+                                            const float *restrict grid_x,
                                             const float *restrict grid_y, const float *restrict om,
-                                            int ph, int pw, float *restrict w4,
+                                            int ph, int pw, const int lg, float *restrict w4,
                                             int32_t *restrict i8, float *restrict inv)
 {
     float ebuf[ABL_DLKA_SM_GPMAX + 16];
-    abl_dlka_gc8_plan_m(g * p, h, w, grid_x, grid_y, om, ph, pw, w4, i8, 1, ebuf);
+    abl_dlka_gc8_plan_m(g * p, h, w, grid_x, grid_y, om, ph, pw, lg, w4, i8, 1, ebuf);
     int ok = 1;
     for (int gi = 0; gi < g; gi++) {
         const float *e = ebuf + gi * p;
@@ -724,6 +815,14 @@ ABL_DCN_SPECIALISE int abl_dlka_gc8_plan_sm(int g, int p, int h, int w, const fl
         inv[gi] = 1.0f / sum;
     }
     return ok;
+}
+
+ABL_DCN_SPECIALISE int abl_dlka_gc8_plan_sm(int g, int p, int h, int w, const float *restrict grid_x,
+                                            const float *restrict grid_y, const float *restrict om,
+                                            int ph, int pw, float *restrict w4,
+                                            int32_t *restrict i8, float *restrict inv)
+{
+    return abl_dlka_gcw_plan_sm(g, p, h, w, grid_x, grid_y, om, ph, pw, 3, w4, i8, inv);
 }
 
 /* One point q of group plane pl into the chains a (top pair), b (bottom). */
@@ -766,6 +865,45 @@ ABL_DCN_SPECIALISE void abl_dlka_core8(const float *restrict pl, int p, int q0, 
                                          _mm256_set1_ps(scale)));
 }
 #undef ABL_DLKA_GC8_POINT
+
+/* One point q of a 16-channel group plane pl into the corner chains
+ * a[0 .. 4): each corner one zmm, its weight broadcast from w4. */
+#define ABL_DLKA_GC16_POINT(q, a)                                                                  \
+    do {                                                                                           \
+        const float *w_ = w4 + 4 * (q), *e_ = pl + i16[q];                                         \
+        (a)[0] = _mm512_fmadd_ps(_mm512_set1_ps(w_[0]), _mm512_loadu_ps(e_), (a)[0]);              \
+        (a)[1] = _mm512_fmadd_ps(_mm512_set1_ps(w_[1]), _mm512_loadu_ps(e_ + 16), (a)[1]);         \
+        (a)[2] = _mm512_fmadd_ps(_mm512_set1_ps(w_[2]), _mm512_loadu_ps(e_ + sy), (a)[2]);         \
+        (a)[3] = _mm512_fmadd_ps(_mm512_set1_ps(w_[3]), _mm512_loadu_ps(e_ + sy + 16), (a)[3]);    \
+    } while (0)
+
+/* core[0 .. 16) of one pixel for one group: abl_dlka_core8 at 16 channels
+ * a group (pl: the group's plane, 16 floats a pixel; w4 / i16 from
+ * abl_dlka_gcw_plan with lg 4).  Eight chains (corner x point parity), as
+ * abl_dcn_corner_sum16; then the corners' sums added and scaled. */
+ABL_DCN_SPECIALISE void abl_dlka_core16(const float *restrict pl, int p, int q0, int w,
+                                        const float *restrict w4, const int32_t *restrict i16,
+                                        float scale, float *restrict core)
+{
+    const ptrdiff_t sy = (ptrdiff_t)w * 16;
+    __m512 acc[2][4];
+#pragma GCC unroll 2
+    for (int s = 0; s < 2; s++)
+        acc[s][0] = acc[s][1] = acc[s][2] = acc[s][3] = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 2 <= p; i += 2) {
+        ABL_DLKA_GC16_POINT(q0 + i, acc[0]);
+        ABL_DLKA_GC16_POINT(q0 + i + 1, acc[1]);
+    }
+    if (i < p)
+        ABL_DLKA_GC16_POINT(q0 + i, acc[0]);
+    const __m512 s0 =
+        _mm512_add_ps(_mm512_add_ps(acc[0][0], acc[0][1]), _mm512_add_ps(acc[0][2], acc[0][3]));
+    const __m512 s1 =
+        _mm512_add_ps(_mm512_add_ps(acc[1][0], acc[1][1]), _mm512_add_ps(acc[1][2], acc[1][3]));
+    _mm512_storeu_ps(core, _mm512_mul_ps(_mm512_add_ps(s0, s1), _mm512_set1_ps(scale)));
+}
+#undef ABL_DLKA_GC16_POINT
 #endif
 
 /* Phase A for rows row0 .. of image b (x: that image, c x h x w). */
@@ -780,6 +918,12 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *x, f
         float *tmp = priv + (ptrdiff_t)d.c * d.w + 2 * d.w;
         abl_dcn_lin_run(x + p0, 1, (ptrdiff_t)d.h * d.w, d.c, k.win, k.bin, d.c, tmp, d.c, np);
         abl_dlka_gc8_scatter(tmp, d.g, np, (ptrdiff_t)d.h * d.w, p0, xp);
+        return;
+    }
+    if (ABL_DLKA_MAY_GC16 && abl_dlka_gc16(d)) {
+        float *tmp = priv + (ptrdiff_t)d.c * d.w + 2 * d.w;
+        abl_dcn_lin_run(x + p0, 1, (ptrdiff_t)d.h * d.w, d.c, k.win, k.bin, d.c, tmp, d.c, np);
+        abl_dlka_gc16_scatter(tmp, d.g, np, (ptrdiff_t)d.h * d.w, p0, xp);
         return;
     }
 #endif
@@ -828,6 +972,8 @@ ABL_DCN_SPECIALISE float *abl_dcn_offsets_tile(struct abl_dcn_geom d, const floa
 #if ABL_DLKA_GC8_OK
     if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8_sm(d)) /* the sampler's plan takes the softmax */
         return om;
+    if (ABL_DLKA_MAY_GC16 && abl_dlka_gc16_sm(d))
+        return om;
 #endif
     if (!ABL_DLKA_MAY_PLAIN) /* a gc8 layer past ABL_DLKA_SM_GPMAX, or not gc8 */
         __builtin_trap();
@@ -847,6 +993,47 @@ ABL_DCN_SPECIALISE void abl_dcn_grid(struct abl_dcn_geom d, float *grid_x, float
     }
 }
 
+#if ABL_DLKA_GC8_OK
+/* abl_dcn_sample at 16 channels a group (abl_dlka_gc16): per strip of
+ * ABL_DLKA_GC16_STRIP pixels their plans (abl_dlka_gcw_plan_sm, lg 4),
+ * then the sums group by group over the strip. */
+ABL_DCN_SPECIALISE float *abl_dlka_sample16(struct abl_dcn_geom d, const float *xp, float *om,
+                                            float *priv, int row0, int np,
+                                            const float *grid_x, const float *grid_y,
+                                            float *core)
+{
+    const int gp = abl_dcn_gp(d), gpv = abl_dcn_gpv(gp), nom = 3 * gp, p = d.k * d.k;
+    float *plans = priv + abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_floats(d);
+    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w, pf = 5 * (ptrdiff_t)gpv; /* a pixel's plan */
+    const int sm = abl_dlka_gc16_sm(d);
+    float inv[ABL_DLKA_GC16_STRIP][ABL_DLKA_SM_GPMAX / 25 + 1];
+    for (int t0 = 0; t0 < np; t0 += ABL_DLKA_GC16_STRIP) {
+        const int ns = np - t0 < ABL_DLKA_GC16_STRIP ? np - t0 : ABL_DLKA_GC16_STRIP;
+        for (int s = 0; s < ns; s++) {
+            float *omt = om + (ptrdiff_t)(t0 + s) * nom, *w4 = plans + s * pf;
+            int32_t *i16 = (int32_t *)(w4 + 4 * gpv);
+            const int ph = row0 + (t0 + s) / d.w, pw = (t0 + s) % d.w;
+            if (!sm || !abl_dlka_gcw_plan_sm(d.g, p, d.h, d.w, grid_x, grid_y, omt, ph, pw, 4, w4,
+                                             i16, inv[s])) {
+                if (sm) /* a sum out of range: the exact softmax of the logits */
+                    abl_dcn_softmax(omt + 2 * gp, d.g, p);
+                abl_dlka_gcw_plan(gp, d.h, d.w, grid_x, grid_y, omt, ph, pw, 4, w4, i16);
+                for (int gi = 0; gi < d.g; gi++)
+                    inv[s][gi] = 1.0f;
+            }
+        }
+        for (int gi = 0; gi < d.g; gi++)
+            for (int s = 0; s < ns; s++) {
+                const float *w4 = plans + s * pf;
+                abl_dlka_core16(xp + gi * hw * 16, p, gi * p, d.w, w4,
+                                (const int32_t *)(w4 + 4 * gpv), inv[s][gi],
+                                core + (ptrdiff_t)(t0 + s) * d.c + 16 * gi);
+            }
+    }
+    return core;
+}
+#endif
+
 /* The sampling of phase B for rows row0 .. of image b: core (channels
  * last, np x c, in this thread's tile) from om, the tile's offsets and
  * mask (abl_dcn_offsets_tile); returns it. */
@@ -861,6 +1048,10 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
 #if ABL_DLKA_GC8_OK
     if (!ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d)) /* ABL_DLKA_DCN_GC8 disagrees with abl_dlka_gc8 */
         __builtin_trap();
+    if (!ABL_DLKA_MAY_GC16 && abl_dlka_gc16(d)) /* ABL_DLKA_DCN_GC16 disagrees with abl_dlka_gc16 */
+        __builtin_trap();
+    if (ABL_DLKA_MAY_GC16 && abl_dlka_gc16(d))
+        return abl_dlka_sample16(d, xp, om, priv, row0, np, grid_x, grid_y, core);
     /* the pixel's plan repacked, then its groups summed */
     if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d)) {
         float *w4 = priv + abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_floats(d);
