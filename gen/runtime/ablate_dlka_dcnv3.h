@@ -312,7 +312,7 @@ static inline int abl_dlka_gcw(struct abl_dcn_geom d)
  * the plan stays in L1 between the two (strips of 8 or 32 pixels planned,
  * then summed group by group so that one group's plane under the
  * sampling window might stay in L1, measured slower than this at 8
- * channels a group; at 16, abl_dlka_sample16). */
+ * channels a group; at 16, abl_dlka_sample_gcw). */
 static inline ptrdiff_t abl_dlka_gc8_plan_floats(struct abl_dcn_geom d)
 {
     const ptrdiff_t pf = 5 * (ptrdiff_t)abl_dcn_gpv(abl_dcn_gp(d));
@@ -758,7 +758,7 @@ ABL_DCN_SPECIALISE int abl_dlka_gc8_sm(struct abl_dcn_geom d)
     return abl_dlka_gc8(d) && abl_dcn_gp(d) <= ABL_DLKA_SM_GPMAX;
 }
 
-/* The same at 16 channels a group (abl_dlka_sample16). */
+/* The same at 16 channels a group (abl_dlka_sample_gcw). */
 ABL_DCN_SPECIALISE int abl_dlka_gc16_sm(struct abl_dcn_geom d)
 {
     return abl_dlka_gc16(d) && abl_dcn_gp(d) <= ABL_DLKA_SM_GPMAX;
@@ -963,39 +963,44 @@ ABL_DCN_SPECIALISE void abl_dcn_grid(struct abl_dcn_geom d, float *grid_x, float
 }
 
 #if ABL_DLKA_GC8_OK
-/* abl_dcn_sample at 16 channels a group (abl_dlka_gc16): pixel by pixel
- * its plan (abl_dlka_gcw_plan_sm, lg 4), then its groups' sums.  Strips
- * of 40 pixels planned first, then summed group by group (a 40 x 40 map's
- * row: one group's plane under the row's 7 x 7 dilation-3 windows, 35 KB,
- * can stay in L1) took the 7 x 7 layer's sums from 0.69 to 0.55 ms in a
- * microbenchmark, but dcnv3_lka at L13 and L20 measured level with this
- * in two CPU-time A/Bs (docs/modules/perf_deform.md, b-dlka), its plans
- * in 40 times the scratch. */
-ABL_DCN_SPECIALISE float *abl_dlka_sample16(struct abl_dcn_geom d, const float *xp, float *om,
-                                            float *priv, int row0, int np,
-                                            const float *grid_x, const float *grid_y,
-                                            float *core)
+/* abl_dcn_sample on the group-major path of 8 (lg 3: abl_dlka_gc8,
+ * abl_dlka_core8) or 16 (lg 4: abl_dlka_gc16, abl_dlka_core16) channels a
+ * group: pixel by pixel its plan repacked (abl_dlka_gcw_plan_sm), then
+ * its groups summed.  At 16 channels, strips of 40 pixels planned first,
+ * then summed group by group (a 40 x 40 map's row: one group's plane
+ * under the row's 7 x 7 dilation-3 windows, 35 KB, can stay in L1) took
+ * the 7 x 7 layer's sums from 0.69 to 0.55 ms in a microbenchmark, but
+ * dcnv3_lka at L13 and L20 measured level with this in two CPU-time A/Bs
+ * (docs/modules/perf_deform.md, b-dlka), its plans in 40 times the
+ * scratch. */
+ABL_DCN_SPECIALISE float *abl_dlka_sample_gcw(struct abl_dcn_geom d, const float *xp, float *om,
+                                              float *priv, int row0, int np, const float *grid_x,
+                                              const float *grid_y, float *core, const int lg)
 {
     const int gp = abl_dcn_gp(d), gpv = abl_dcn_gpv(gp), nom = 3 * gp, p = d.k * d.k;
     float *w4 = priv + abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_floats(d);
-    int32_t *i16 = (int32_t *)(w4 + 4 * gpv);
+    int32_t *ix = (int32_t *)(w4 + 4 * gpv);
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
-    const int sm = abl_dlka_gc16_sm(d);
+    const int sm = lg == 3 ? abl_dlka_gc8_sm(d) : abl_dlka_gc16_sm(d);
     float inv[ABL_DLKA_SM_GPMAX / 25 + 1];
     for (int t = 0; t < np; t++) {
         float *omt = om + (ptrdiff_t)t * nom;
         const int ph = row0 + t / d.w, pw = t % d.w;
         if (!sm ||
-            !abl_dlka_gcw_plan_sm(d.g, p, d.h, d.w, grid_x, grid_y, omt, ph, pw, 4, w4, i16, inv)) {
+            !abl_dlka_gcw_plan_sm(d.g, p, d.h, d.w, grid_x, grid_y, omt, ph, pw, lg, w4, ix, inv)) {
             if (sm) /* a sum out of range: the exact softmax of the logits */
                 abl_dcn_softmax(omt + 2 * gp, d.g, p);
-            abl_dlka_gcw_plan(gp, d.h, d.w, grid_x, grid_y, omt, ph, pw, 4, w4, i16);
+            abl_dlka_gcw_plan(gp, d.h, d.w, grid_x, grid_y, omt, ph, pw, lg, w4, ix);
             for (int gi = 0; gi < d.g; gi++)
                 inv[gi] = 1.0f;
         }
+        float *core_t = core + (ptrdiff_t)t * d.c;
         for (int gi = 0; gi < d.g; gi++)
-            abl_dlka_core16(xp + gi * hw * 16, p, gi * p, d.w, w4, i16, inv[gi],
-                            core + (ptrdiff_t)t * d.c + 16 * gi);
+            if (lg == 3)
+                abl_dlka_core8(xp + gi * hw * 8, p, gi * p, d.w, w4, ix, inv[gi], core_t + 8 * gi);
+            else
+                abl_dlka_core16(xp + gi * hw * 16, p, gi * p, d.w, w4, ix, inv[gi],
+                                core_t + 16 * gi);
     }
     return core;
 }
@@ -1018,31 +1023,9 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
     if (!ABL_DLKA_MAY_GC16 && abl_dlka_gc16(d)) /* ABL_DLKA_DCN_GC16 disagrees with abl_dlka_gc16 */
         __builtin_trap();
     if (ABL_DLKA_MAY_GC16 && abl_dlka_gc16(d))
-        return abl_dlka_sample16(d, xp, om, priv, row0, np, grid_x, grid_y, core);
-    /* the pixel's plan repacked, then its groups summed */
-    if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d)) {
-        float *w4 = priv + abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_floats(d);
-        int32_t *i8 = (int32_t *)(w4 + 4 * gpv);
-        const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
-        const int sm = abl_dlka_gc8_sm(d);
-        float inv[ABL_DLKA_SM_GPMAX / 25 + 1];
-        for (int t = 0; t < np; t++) {
-            float *omt = om + (ptrdiff_t)t * nom;
-            const int ph = row0 + t / d.w, pw = t % d.w;
-            if (!sm || !abl_dlka_gcw_plan_sm(d.g, p, d.h, d.w, grid_x, grid_y, omt, ph, pw, 3, w4,
-                                             i8, inv)) {
-                if (sm) /* a sum out of range: the exact softmax of the logits */
-                    abl_dcn_softmax(omt + 2 * gp, d.g, p);
-                abl_dlka_gcw_plan(gp, d.h, d.w, grid_x, grid_y, omt, ph, pw, 3, w4, i8);
-                for (int gi = 0; gi < d.g; gi++)
-                    inv[gi] = 1.0f;
-            }
-            for (int gi = 0; gi < d.g; gi++)
-                abl_dlka_core8(xp + gi * hw * 8, p, gi * p, d.w, w4, i8, inv[gi],
-                               core + (ptrdiff_t)t * d.c + 8 * gi);
-        }
-        return core;
-    }
+        return abl_dlka_sample_gcw(d, xp, om, priv, row0, np, grid_x, grid_y, core, 4);
+    if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d))
+        return abl_dlka_sample_gcw(d, xp, om, priv, row0, np, grid_x, grid_y, core, 3);
 #endif
     if (!ABL_DLKA_MAY_PLAIN) /* ABL_DLKA_DCN_GC8 disagrees with abl_dlka_gc8 */
         __builtin_trap();
