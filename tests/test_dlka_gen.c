@@ -749,22 +749,6 @@ Test(gen_dlka, dcnv3_lka_gc8_softmax, .timeout = 120)
     check("C3_DCNv3_DLKA c1=16 c2=64 variant=dcnv3_lka h=13 w=21", 110);
 }
 
-/* gen/dlka.lua's ABL_DLKA_DCN_GC8 / _GC16 of one attention (dlka.attention). */
-static int gc_const(lua_State *L, const char *key, int c, int h, int w)
-{
-    lua_getfield(L, -1, "attention");
-    lua_pushstring(L, "dcnv3_lka");
-    lua_pushinteger(L, 1);
-    lua_pushinteger(L, c);
-    lua_pushinteger(L, h);
-    lua_pushinteger(L, w);
-    cr_assert_eq(lua_pcall(L, 5, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
-    lua_getfield(L, -1, key);
-    const int on = (int)lua_tointeger(L, -1);
-    lua_pop(L, 2);
-    return on;
-}
-
 /* dcnv3_lka's sampler at 16 channels a group (abl_dlka_gc16: c = 16 g, k
  * >= 5, a map of 2 x 2 and more, full-rate AVX-512; L13 and L20's c_ 64):
  * xp group-major, the plan with the softmax in one pass, then
@@ -797,12 +781,12 @@ Test(gen_dlka, dcnv3_lka_gc16_sampler, .timeout = 180)
                 table[n++] = gc == 8 ? '8' : gc == 16 ? 'g' : '0';
             }
     table[n] = '\0';
-    cr_expect_eq(gc_const(L, "GC16", 64, 40, 40), 1);
-    cr_expect_eq(gc_const(L, "GC8", 64, 40, 40), 0);
-    cr_expect_eq(gc_const(L, "GC16", 32, 80, 80), 0);
-    cr_expect_eq(gc_const(L, "GC8", 32, 80, 80), 1);
-    cr_expect_eq(gc_const(L, "GC16", 128, 20, 20), 0);
-    cr_expect_eq(gc_const(L, "GC16", 64, 1, 9), 0);
+    cr_expect_eq(attention_field(L, "GC16", "dcnv3_lka", 1, 64, 40, 40), 1);
+    cr_expect_eq(attention_field(L, "GC8", "dcnv3_lka", 1, 64, 40, 40), 0);
+    cr_expect_eq(attention_field(L, "GC16", "dcnv3_lka", 1, 32, 80, 80), 0);
+    cr_expect_eq(attention_field(L, "GC8", "dcnv3_lka", 1, 32, 80, 80), 1);
+    cr_expect_eq(attention_field(L, "GC16", "dcnv3_lka", 1, 128, 20, 20), 0);
+    cr_expect_eq(attention_field(L, "GC16", "dcnv3_lka", 1, 64, 1, 9), 0);
     lua_close(L);
     static char src[16384];
     snprintf(
