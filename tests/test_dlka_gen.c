@@ -611,7 +611,8 @@ Test(gen_dlka, dcnv3_lka_gc8_plan, .timeout = 120)
         "    printf(\"full rate %d, bad %d\\n\", ABL_DLKA_GC8_OK, bad);\n"
         "    return bad;\n"
         "}\n";
-    cr_assert_eq(run_header_checker(src), 0, "abl_dlka_gcw_plan: not abl_dcn_corners' plan repacked");
+    cr_assert_eq(run_header_checker(src), 0,
+                 "abl_dlka_gcw_plan: not abl_dcn_corners' plan repacked");
     check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=24 w=30", 107);
     check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=5 w=40 batch=2", 108);
 }
