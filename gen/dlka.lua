@@ -171,14 +171,11 @@ local function gc_width(c, h, w, k)
 end
 M.gc_width = gc_width -- tests/test_dlka_gen.c
 
--- Private floats of the sampler's repacked plans, as
--- abl_dlka_gc8_plan_floats: 5 gpv a pixel where gc_width is not 0, for
--- ABL_DLKA_GC16_STRIP pixels at 16 channels a group.
-local GC16_STRIP = 1 -- ABL_DLKA_GC16_STRIP: pixels planned before their sums
+-- Private floats of the sampler's repacked plan, as
+-- abl_dlka_gc8_plan_floats: 5 gpv (one pixel's) where gc_width is not 0.
 local function gc_plan_floats(c, h, w, k, gp)
-  local gc = gc_width(c, h, w, k)
-  if gc == 0 then return 0 end
-  return (gc == 16 and GC16_STRIP or 1) * 5 * round_up(gp, 16)
+  if gc_width(c, h, w, k) == 0 then return 0 end
+  return 5 * round_up(gp, 16)
 end
 
 -- ABL_DLKA_DCN_GC8 / ABL_DLKA_DCN_GC16 (ablate_dlka_dcnv3.h): 1 where every

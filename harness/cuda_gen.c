@@ -132,7 +132,7 @@ static int add_gencodes(struct cuda_cmd *c, char *err, size_t errlen)
 
 /* The system headers host-emulated sources include (ablate_cuda.h and the
  * templates, under ABLATE_CUDA_HOST_EMU), precompiled once per compiler,
- * flags and CPU (gen_pch_prepare): they are ~0.1 of the ~0.2 CPU-s of a
+ * flags and CPU (gen_pch_include): they are ~0.1 of the ~0.2 CPU-s of a
  * typical host-emulated build.  All have include guards, so the sources'
  * own #include lines stay as they are. */
 static const char EMU_PCH_TEXT[] = "/* do not edit: written by ablate (harness/cuda_gen.c) */\n"
@@ -168,12 +168,8 @@ static int emu_recipe(const struct gen_env *env, struct cuda_cmd *c, char *err, 
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
         add(c->pre, &c->npre, flags[i]);
     add(c->pre, &c->npre, c->inc);
-    if (gen_pch_prepare(env, EMU_PCH_TEXT, "c++-header", c->pre, c->npre, c->id, c->pch,
-                        sizeof c->pch) == 0) {
-        add(c->pre, &c->npre, "-Winvalid-pch");
-        add(c->pre, &c->npre, "-include");
-        add(c->pre, &c->npre, c->pch);
-    }
+    gen_pch_include(env, EMU_PCH_TEXT, "c++-header", c->id, c->pre, &c->npre, ARGV_MAX - 1, c->pch,
+                    sizeof c->pch);
     add(c->post, &c->npost, "-lopenblas");
     add(c->post, &c->npost, "-lgomp");
     return 0;

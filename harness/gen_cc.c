@@ -332,8 +332,8 @@ static const char PCH_TEXT[] = "/* do not edit: written by ablate (harness/gen_c
  * it by pre (the kernel's compiler and flags, less any -x LANG: the header
  * is compiled as lang) unless there; HASH covers the text, the compiler's
  * identity, pre and the CPU.  0, or -1: build without it. */
-int gen_pch_prepare(const struct gen_env *env, const char *text, const char *lang, char *const *pre,
-                    int npre, const char *id, char *path, size_t len)
+static int pch_prepare(const struct gen_env *env, const char *text, const char *lang,
+                       char *const *pre, int npre, const char *id, char *path, size_t len)
 {
     uint64_t h = fnv1a(fnv1a(0xcbf29ce484222325ULL, text), id);
     for (int i = 0; i < npre; i++)
@@ -374,6 +374,17 @@ int gen_pch_prepare(const struct gen_env *env, const char *text, const char *lan
     return -1;
 }
 
+void gen_pch_include(const struct gen_env *env, const char *text, const char *lang, const char *id,
+                     char **pre, int *npre, int max, char *path, size_t len)
+{
+    if (*npre + 3 > max || pch_prepare(env, text, lang, pre, *npre, id, path, len) != 0)
+        return;
+    /* -Winvalid-pch: a .gch the compiler passes over says so in the kernel's log */
+    pre[(*npre)++] = "-Winvalid-pch";
+    pre[(*npre)++] = "-include";
+    pre[(*npre)++] = path;
+}
+
 /* The C compiler's recipe: cc FLAGS -IRUNTIME CFLAGS [-include PCH] -o SO SRC LIBS -lm. */
 enum gen_status gen_compile_load(const struct gen_env *env, const char *src, struct gen_kernel *k,
                                  char *err, size_t errlen)
@@ -388,11 +399,8 @@ enum gen_status gen_compile_load(const struct gen_env *env, const char *src, str
     int npre = tc.ncc + CC_NFLAGS + 1 + tc.ncflags, post = npre + 3;
     memcpy(pre, argv, (size_t)npre * sizeof *pre);
     char pch[GEN_PATH_MAX + 64];
-    if (gen_pch_prepare(env, PCH_TEXT, "c-header", argv, npre, tc.id, pch, sizeof pch) == 0) {
-        pre[npre++] = "-Winvalid-pch";
-        pre[npre++] = "-include";
-        pre[npre++] = pch;
-    }
+    gen_pch_include(env, PCH_TEXT, "c-header", tc.id, pre, &npre, (int)(sizeof pre / sizeof pre[0]),
+                    pch, sizeof pch);
     struct gen_recipe r = {.ext = "c", .pre = pre, .npre = npre, .post = argv + post,
                            .npost = argc - post, .id = tc.id, .hash_cpu = 1, .load = 1};
     return gen_cache_build(env, src, &r, k, err, errlen);

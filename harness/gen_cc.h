@@ -33,12 +33,14 @@ enum gen_status gen_cache_build(const struct gen_env *env, const char *src,
                                 size_t errlen);
 
 /* A precompiled header of text (system headers a generated source
- * includes) for the compiler and flags pre (lang: "c-header",
- * "c++-header"): BUILD/gen/pch-HASH/ablate_sys.h into path, for -include;
- * its .gch built once per text, compiler, flags and CPU.  0, or -1 where
- * it cannot be built (build without it). */
-int gen_pch_prepare(const struct gen_env *env, const char *text, const char *lang, char *const *pre,
-                    int npre, const char *id, char *path, size_t len);
+ * includes) for the compiler and flags pre[0 .. *npre) (lang: "c-header",
+ * "c++-header"): BUILD/gen/pch-HASH/ablate_sys.h into path, its .gch built
+ * once per text, compiler, flags and CPU, and -Winvalid-pch -include path
+ * appended to pre (which then points into path; max: pre's room).  pre
+ * unchanged where the .gch cannot be built or there is no room: the
+ * source is then built without it. */
+void gen_pch_include(const struct gen_env *env, const char *text, const char *lang, const char *id,
+                     char **pre, int *npre, int max, char *path, size_t len);
 
 enum gen_status gen_compile_load(const struct gen_env *env, const char *src, struct gen_kernel *k,
                                  char *err, size_t errlen);

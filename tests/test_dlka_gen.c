@@ -551,7 +551,7 @@ Test(gen_dlka, dcnv3_lka_gc8_sampler, .timeout = 120)
     check_prepared("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=5 w=40 batch=2", 106, "fused");
 }
 
-/* dcnv3_lka's plan at 8 channels a group in one pass (abl_dlka_gc8_plan:
+/* dcnv3_lka's plan at 8 channels a group in one pass (abl_dlka_gcw_plan:
  * abl_dcn_corners and abl_dlka_gc8_repack fused, blocks inside the map in
  * registers, the block index as a float multiply-add on maps of up to
  * 2^24 pixels): its repacked weights and indices bit for bit against the
@@ -590,7 +590,7 @@ Test(gen_dlka, dcnv3_lka_gc8_plan, .timeout = 120)
         "        const int ph = (int)(t / w), pw = (int)(t % w);\n"
         "        abl_dcn_corners(gp, h, w, 1.0f, gx, gy, om, 1, ph, pw, idx, wt, 0, keep);\n"
         "        abl_dlka_gc8_repack(gpv, idx, wt, w4, i8);\n"
-        "        abl_dlka_gc8_plan(gp, h, w, gx, gy, om, ph, pw, v4, j8);\n"
+        "        abl_dlka_gcw_plan(gp, h, w, gx, gy, om, ph, pw, 3, v4, j8);\n"
         "        bad |= memcmp(w4, v4, sizeof(float) * 4 * gp) != 0;\n"
         "        bad |= memcmp(i8, j8, sizeof(int32_t) * gp) != 0;\n"
         "    }\n"
@@ -611,13 +611,87 @@ Test(gen_dlka, dcnv3_lka_gc8_plan, .timeout = 120)
         "    printf(\"full rate %d, bad %d\\n\", ABL_DLKA_GC8_OK, bad);\n"
         "    return bad;\n"
         "}\n";
-    cr_assert_eq(run_header_checker(src), 0, "abl_dlka_gc8_plan: not abl_dcn_corners' plan repacked");
+    cr_assert_eq(run_header_checker(src), 0,
+                 "abl_dlka_gcw_plan: not abl_dcn_corners' plan repacked");
     check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=24 w=30", 107);
     check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=5 w=40 batch=2", 108);
 }
 
+/* The checker text of both group-major samplers' softmax tests, for GC
+ * (8: abl_dlka_gc8, 16: abl_dlka_gc16) channels a group, which the
+ * checker defines before it: sample(h, w, k, dil, spread, fb) runs
+ * abl_dcn_sample on the path (the plan takes the softmax) against
+ * abl_dcn_softmax + abl_dcn_corners + abl_dcn_core on channels-last xp,
+ * every pixel of an h x w map of 4 groups in one tile: offsets to 4
+ * pixels past the border, logits within +-spread, every 7th pixel with a
+ * group whose logits are past the range (one at 75, or all below -84:
+ * the fallback, counted in *fb by the plan's abl_dlka_gcw_plan_sm); it
+ * returns the largest error relative to 1 + |ref| (a NaN sticks). */
+#define GCW_SAMPLE_CHECKER                                                                         \
+    "#if ABL_DLKA_GC8_OK\n"                                                                        \
+    "enum { C = 4 * GC, LG = GC == 8 ? 3 : 4 };\n"                                                 \
+    "static double sample(int h, int w, int k, int dil, float spread, int *fb) {\n"                \
+    "    const struct abl_dcn_geom d = {1, C, h, w, k, dil, 4, h, 0};\n"                           \
+    "    const int g = 4, p = k * k, gp = g * p, nom = 3 * gp, hw = h * w;\n"                      \
+    "    const int gpv = abl_dcn_gpv(gp);\n"                                                       \
+    "    const ptrdiff_t privf = abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + "             \
+    "abl_dcn_om_tile_floats(d);\n"                                                                 \
+    "    float *priv = calloc(privf, sizeof(float)), *om = malloc(sizeof(float) * (hw * nom + "    \
+    "ABL_DCN_OM_SLACK));\n"                                                                        \
+    "    float *om0 = malloc(sizeof(float) * (hw * nom + ABL_DCN_OM_SLACK));\n"                    \
+    "    float *xp = malloc(sizeof(float) * hw * C), *xg = malloc(sizeof(float) * hw * C);\n"      \
+    "    float *gx = malloc(sizeof(float) * gpv), *gy = malloc(sizeof(float) * gpv);\n"            \
+    "    float *wt = malloc(sizeof(float) * 4 * gpv), *mrow = malloc(sizeof(float) * (nom + "      \
+    "ABL_DCN_OM_SLACK));\n"                                                                        \
+    "    int32_t *idx = malloc(sizeof(int32_t) * gpv), *keep = malloc(sizeof(int32_t) * gpv);\n"   \
+    "    for (int i = 0; i < hw * C; i++) xp[i] = rnd() - 0.5f;\n"                                 \
+    "    if (GC == 8) abl_dlka_gc8_scatter(xp, g, hw, hw, 0, xg);\n"                               \
+    "    else abl_dlka_gc16_scatter(xp, g, hw, hw, 0, xg);\n"                                      \
+    "    for (int t = 0; t < hw; t++) {\n"                                                         \
+    "        float *o = om0 + (ptrdiff_t)t * nom;\n"                                               \
+    "        for (int q = 0; q < 2 * gp; q++) o[q] = 8.0f * rnd() - 4.0f;\n"                       \
+    "        for (int q = 0; q < gp; q++) o[2 * gp + q] = spread * (2.0f * rnd() - 1.0f);\n"       \
+    "        if (t % 7 == 3) { /* group t % 4: one logit past +69, or all below -69 */\n"          \
+    "            float *m = o + 2 * gp + (t % 4) * p;\n"                                           \
+    "            if (t % 2) m[t % p] = 75.0f;\n"                                                   \
+    "            else for (int q = 0; q < p; q++) m[q] -= 90.0f;\n"                                \
+    "        }\n"                                                                                  \
+    "    }\n"                                                                                      \
+    "    for (int i = hw * nom; i < hw * nom + ABL_DCN_OM_SLACK; i++) om0[i] = 0.0f;\n"            \
+    "    memcpy(om, om0, sizeof(float) * (hw * nom + ABL_DCN_OM_SLACK));\n"                        \
+    "    *fb = 0;\n"                                                                               \
+    "    abl_dcn_grid(d, gx, gy);\n"                                                               \
+    "    {\n"                                                                                      \
+    "        float w4[4 * 256], inv[8];\n"                                                         \
+    "        int32_t i8[256];\n"                                                                   \
+    "        for (int t = 0; t < hw; t++)\n"                                                       \
+    "            *fb += !abl_dlka_gcw_plan_sm(g, p, h, w, gx, gy, om0 + (ptrdiff_t)t * nom, "      \
+    "t / w, t % w, LG, w4, i8, inv);\n"                                                            \
+    "    }\n"                                                                                      \
+    "    const float *core = abl_dcn_sample(d, xg, om, priv, 0, hw);\n"                            \
+    "    double worst = 0;\n"                                                                      \
+    "    for (int t = 0; t < hw; t++) {\n"                                                         \
+    "        float ref[C];\n"                                                                      \
+    "        memcpy(mrow, om0 + (ptrdiff_t)t * nom, sizeof(float) * (nom + (t == hw - 1 ? "        \
+    "ABL_DCN_OM_SLACK : 0)));\n"                                                                   \
+    "        abl_dcn_softmax(mrow + 2 * gp, g, p);\n"                                              \
+    "        abl_dcn_corners(gp, h, w, 1.0f, gx, gy, mrow, 1, t / w, t % w, idx, wt, 0, keep);\n"  \
+    "        abl_dcn_core(xp, C, h, w, g, p, idx, wt, 0, keep, ref);\n"                            \
+    "        for (int i = 0; i < C; i++) {\n"                                                      \
+    "            const double e = fabs((double)core[t * C + i] - ref[i]) /\n"                      \
+    "                             (1.0 + fabs(ref[i]));\n"                                         \
+    "            if (!(e <= worst)) worst = e; /* NaN sticks */\n"                                 \
+    "        }\n"                                                                                  \
+    "    }\n"                                                                                      \
+    "    free(priv), free(om), free(om0), free(xp), free(xg), free(gx), free(gy), free(wt), "      \
+    "free(mrow);\n"                                                                                \
+    "    free(idx), free(keep);\n"                                                                 \
+    "    return worst;\n"                                                                          \
+    "}\n"                                                                                          \
+    "#endif\n"
+
 /* dcnv3_lka's mask softmax folded into the gc8 plan
- * (abl_dlka_gc8_plan_sm: e^x of each logit by abl_dlka_exp16, no max, no
+ * (abl_dlka_gcw_plan_sm: e^x of each logit by abl_dlka_exp16, no max, no
  * transposes; each group's 1 / sum applied to its summed channels by
  * abl_dlka_core8): abl_dlka_exp16 within 4 ulp of e^x over [-87, 88]
  * (2.28 measured); abl_dcn_sample on the path against abl_dcn_softmax +
@@ -655,61 +729,8 @@ Test(gen_dlka, dcnv3_lka_gc8_softmax, .timeout = 120)
         "    }\n"
         "    return worst;\n"
         "}\n"
-        "/* abl_dcn_sample on the gc8 path (the plan takes the softmax) against\n"
-        " * abl_dcn_softmax + abl_dcn_corners + abl_dcn_core on every pixel of an\n"
-        " * h x w map in one tile; every 7th pixel has a group whose logits are\n"
-        " * past the range (the fallback); returns the largest error relative to\n"
-        " * 1 + |ref|, and counts the fallbacks in *fb */\n"
-        "static double sample(int h, int w, int k, int dil, float spread, int *fb) {\n"
-        "    const struct abl_dcn_geom d = {1, 32, h, w, k, dil, 4, h, 0};\n"
-        "    const int g = 4, p = k * k, gp = g * p, nom = 3 * gp, hw = h * w, gpv = abl_dcn_gpv(gp);\n"
-        "    const ptrdiff_t privf = abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_tile_floats(d);\n"
-        "    float *priv = calloc(privf, sizeof(float)), *om = malloc(sizeof(float) * (hw * nom + ABL_DCN_OM_SLACK));\n"
-        "    float *om0 = malloc(sizeof(float) * (hw * nom + ABL_DCN_OM_SLACK));\n"
-        "    float *xp = malloc(sizeof(float) * hw * 32), *xg = malloc(sizeof(float) * hw * 32);\n"
-        "    float *gx = malloc(sizeof(float) * gpv), *gy = malloc(sizeof(float) * gpv);\n"
-        "    float *wt = malloc(sizeof(float) * 4 * gpv), *mrow = malloc(sizeof(float) * (nom + ABL_DCN_OM_SLACK));\n"
-        "    int32_t *idx = malloc(sizeof(int32_t) * gpv), *keep = malloc(sizeof(int32_t) * gpv);\n"
-        "    for (int i = 0; i < hw * 32; i++) xp[i] = rnd() - 0.5f;\n"
-        "    abl_dlka_gc8_scatter(xp, g, hw, hw, 0, xg);\n"
-        "    for (int t = 0; t < hw; t++) {\n"
-        "        float *o = om0 + (ptrdiff_t)t * nom;\n"
-        "        for (int q = 0; q < 2 * gp; q++) o[q] = 8.0f * rnd() - 4.0f;\n"
-        "        for (int q = 0; q < gp; q++) o[2 * gp + q] = spread * (2.0f * rnd() - 1.0f);\n"
-        "        if (t % 7 == 3) { /* group t % 4: one logit past +69, or all below -69 */\n"
-        "            float *m = o + 2 * gp + (t % 4) * p;\n"
-        "            if (t % 2) m[t % p] = 75.0f;\n"
-        "            else for (int q = 0; q < p; q++) m[q] -= 90.0f;\n"
-        "        }\n"
-        "    }\n"
-        "    for (int i = hw * nom; i < hw * nom + ABL_DCN_OM_SLACK; i++) om0[i] = 0.0f;\n"
-        "    memcpy(om, om0, sizeof(float) * (hw * nom + ABL_DCN_OM_SLACK));\n"
-        "    *fb = 0;\n"
-        "    abl_dcn_grid(d, gx, gy);\n"
-        "    {\n"
-        "        float w4[4 * 256], inv[8];\n"
-        "        int32_t i8[256];\n"
-        "        for (int t = 0; t < hw; t++)\n"
-        "            *fb += !abl_dlka_gc8_plan_sm(g, p, h, w, gx, gy, om0 + (ptrdiff_t)t * nom, t / w, t % w, w4, i8, inv);\n"
-        "    }\n"
-        "    const float *core = abl_dcn_sample(d, xg, om, priv, 0, hw);\n"
-        "    double worst = 0;\n"
-        "    for (int t = 0; t < hw; t++) {\n"
-        "        float ref[32];\n"
-        "        memcpy(mrow, om0 + (ptrdiff_t)t * nom, sizeof(float) * (nom + (t == hw - 1 ? ABL_DCN_OM_SLACK : 0)));\n"
-        "        abl_dcn_softmax(mrow + 2 * gp, g, p);\n"
-        "        abl_dcn_corners(gp, h, w, 1.0f, gx, gy, mrow, 1, t / w, t % w, idx, wt, 0, keep);\n"
-        "        abl_dcn_core(xp, 32, h, w, g, p, idx, wt, 0, keep, ref);\n"
-        "        for (int i = 0; i < 32; i++) {\n"
-        "            const double e = fabs((double)core[t * 32 + i] - ref[i]) / (1.0 + fabs(ref[i]));\n"
-        "            if (!(e <= worst)) worst = e; /* NaN sticks */\n"
-        "        }\n"
-        "    }\n"
-        "    free(priv), free(om), free(om0), free(xp), free(xg), free(gx), free(gy), free(wt), free(mrow);\n"
-        "    free(idx), free(keep);\n"
-        "    return worst;\n"
-        "}\n"
         "#endif\n"
+        "#define GC 8\n" GCW_SAMPLE_CHECKER
         "int main(void) {\n"
         "#if ABL_DLKA_GC8_OK\n"
         "    const double ulps = exp_ulps();\n"
@@ -724,31 +745,15 @@ Test(gen_dlka, dcnv3_lka_gc8_softmax, .timeout = 120)
         "    return 0;\n"
         "#endif\n"
         "}\n";
-    cr_assert_eq(run_header_checker(src), 0, "abl_dlka_gc8_plan_sm: softmax, bound or fallback");
+    cr_assert_eq(run_header_checker(src), 0, "abl_dlka_gcw_plan_sm: softmax, bound or fallback");
     check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=17 w=19 batch=2", 109);
     check("C3_DCNv3_DLKA c1=16 c2=64 variant=dcnv3_lka h=13 w=21", 110);
 }
 
-/* gen/dlka.lua's ABL_DLKA_DCN_GC8 / _GC16 of one attention (dlka.attention). */
-static int gc_const(lua_State *L, const char *key, int c, int h, int w)
-{
-    lua_getfield(L, -1, "attention");
-    lua_pushstring(L, "dcnv3_lka");
-    lua_pushinteger(L, 1);
-    lua_pushinteger(L, c);
-    lua_pushinteger(L, h);
-    lua_pushinteger(L, w);
-    cr_assert_eq(lua_pcall(L, 5, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
-    lua_getfield(L, -1, key);
-    const int on = (int)lua_tointeger(L, -1);
-    lua_pop(L, 2);
-    return on;
-}
-
 /* dcnv3_lka's sampler at 16 channels a group (abl_dlka_gc16: c = 16 g, k
  * >= 5, a map of 2 x 2 and more, full-rate AVX-512; L13 and L20's c_ 64):
- * xp group-major, the plan with the softmax in one pass, abl_dlka_core16
- * group by group over strips of ABL_DLKA_GC16_STRIP pixels.  First the
+ * xp group-major, the plan with the softmax in one pass, then
+ * abl_dlka_core16 group by group, pixel by pixel.  First the
  * generator: gen/dlka.lua's gc_width against abl_dlka_gcw for every
  * channel count 4 .. 160 (group 4), kernel 3, 5, 7 and maps 1 x 9, 9 x 1,
  * 2 x 2, 40 x 40 (with the full rate; without it the runtime's is 0), and
@@ -756,9 +761,9 @@ static int gc_const(lua_State *L, const char *key, int c, int h, int w)
  * they disagree with the runtime).  Then abl_dcn_sample on the path
  * against abl_dcn_softmax + abl_dcn_corners + abl_dcn_core on
  * channels-last xp, every pixel of one tile of 9 x 11 (5 x 5) and 12 x
- * 10, 6 x 45 (7 x 7 dilation 3; strips of 40 would end partial), offsets to
- * 4 pixels past the border, every 7th pixel with a group out of range
- * (the fallback), within 2e-6 of 1 + |ref|; then generated kernels on the
+ * 10, 6 x 45 (7 x 7 dilation 3), offsets to 4 pixels past the border,
+ * every 7th pixel with a group out of range (the fallback, which the
+ * plan must report), within 2e-6 of 1 + |ref|; then generated kernels on the
  * path against the scalar reference at 1 and 2 threads: several tiles,
  * batch 2, a 2 x 2 map, a C3 block (c_ 64), the prepared
  * path, and a one-column map beside it (off). */
@@ -777,12 +782,12 @@ Test(gen_dlka, dcnv3_lka_gc16_sampler, .timeout = 180)
                 table[n++] = gc == 8 ? '8' : gc == 16 ? 'g' : '0';
             }
     table[n] = '\0';
-    cr_expect_eq(gc_const(L, "GC16", 64, 40, 40), 1);
-    cr_expect_eq(gc_const(L, "GC8", 64, 40, 40), 0);
-    cr_expect_eq(gc_const(L, "GC16", 32, 80, 80), 0);
-    cr_expect_eq(gc_const(L, "GC8", 32, 80, 80), 1);
-    cr_expect_eq(gc_const(L, "GC16", 128, 20, 20), 0);
-    cr_expect_eq(gc_const(L, "GC16", 64, 1, 9), 0);
+    cr_expect_eq(attention_field(L, "GC16", "dcnv3_lka", 1, 64, 40, 40), 1);
+    cr_expect_eq(attention_field(L, "GC8", "dcnv3_lka", 1, 64, 40, 40), 0);
+    cr_expect_eq(attention_field(L, "GC16", "dcnv3_lka", 1, 32, 80, 80), 0);
+    cr_expect_eq(attention_field(L, "GC8", "dcnv3_lka", 1, 32, 80, 80), 1);
+    cr_expect_eq(attention_field(L, "GC16", "dcnv3_lka", 1, 128, 20, 20), 0);
+    cr_expect_eq(attention_field(L, "GC16", "dcnv3_lka", 1, 64, 1, 9), 0);
     lua_close(L);
     static char src[16384];
     snprintf(
@@ -810,65 +815,13 @@ Test(gen_dlka, dcnv3_lka_gc16_sampler, .timeout = 180)
         "            }\n"
         "    return bad;\n"
         "}\n"
-        "#if ABL_DLKA_GC8_OK\n"
-        "static double sample(int h, int w, int k, int dil, int *fb) {\n"
-        "    const struct abl_dcn_geom d = {1, 64, h, w, k, dil, 4, h, 0};\n"
-        "    const int g = 4, p = k * k, gp = g * p, nom = 3 * gp, hw = h * w, gpv = abl_dcn_gpv(gp);\n"
-        "    const ptrdiff_t privf = abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_tile_floats(d);\n"
-        "    float *priv = calloc(privf, sizeof(float)), *om = malloc(sizeof(float) * (hw * nom + ABL_DCN_OM_SLACK));\n"
-        "    float *om0 = malloc(sizeof(float) * (hw * nom + ABL_DCN_OM_SLACK));\n"
-        "    float *xp = malloc(sizeof(float) * hw * 64), *xg = malloc(sizeof(float) * hw * 64);\n"
-        "    float *gx = malloc(sizeof(float) * gpv), *gy = malloc(sizeof(float) * gpv);\n"
-        "    float *wt = malloc(sizeof(float) * 4 * gpv), *mrow = malloc(sizeof(float) * (nom + ABL_DCN_OM_SLACK));\n"
-        "    int32_t *idx = malloc(sizeof(int32_t) * gpv), *keep = malloc(sizeof(int32_t) * gpv);\n"
-        "    for (int i = 0; i < hw * 64; i++) xp[i] = rnd() - 0.5f;\n"
-        "    abl_dlka_gc16_scatter(xp, g, hw, hw, 0, xg);\n"
-        "    for (int t = 0; t < hw; t++) {\n"
-        "        float *o = om0 + (ptrdiff_t)t * nom;\n"
-        "        for (int q = 0; q < 2 * gp; q++) o[q] = 8.0f * rnd() - 4.0f;\n"
-        "        for (int q = 0; q < gp; q++) o[2 * gp + q] = 12.0f * rnd() - 6.0f;\n"
-        "        if (t %% 7 == 3) { /* group t %% 4: one logit past +69, or all below -69 */\n"
-        "            float *m = o + 2 * gp + (t %% 4) * p;\n"
-        "            if (t %% 2) m[t %% p] = 75.0f;\n"
-        "            else for (int q = 0; q < p; q++) m[q] -= 90.0f;\n"
-        "        }\n"
-        "    }\n"
-        "    for (int i = hw * nom; i < hw * nom + ABL_DCN_OM_SLACK; i++) om0[i] = 0.0f;\n"
-        "    memcpy(om, om0, sizeof(float) * (hw * nom + ABL_DCN_OM_SLACK));\n"
-        "    abl_dcn_grid(d, gx, gy);\n"
-        "    *fb = 0;\n"
-        "    for (int t = 0; t < hw; t++) {\n"
-        "        const float *m = om0 + (ptrdiff_t)t * nom + 2 * gp;\n"
-        "        for (int gi = 0; gi < g; gi++) {\n"
-        "            float sum = 0.0f;\n"
-        "            for (int q = 0; q < p; q++) sum += expf(m[gi * p + q]);\n"
-        "            if (!(sum >= 0x1p-100f && sum <= 0x1p100f)) { ++*fb; break; }\n"
-        "        }\n"
-        "    }\n"
-        "    const float *core = abl_dcn_sample(d, xg, om, priv, 0, hw);\n"
-        "    double worst = 0;\n"
-        "    for (int t = 0; t < hw; t++) {\n"
-        "        float ref[64];\n"
-        "        memcpy(mrow, om0 + (ptrdiff_t)t * nom, sizeof(float) * (nom + (t == hw - 1 ? ABL_DCN_OM_SLACK : 0)));\n"
-        "        abl_dcn_softmax(mrow + 2 * gp, g, p);\n"
-        "        abl_dcn_corners(gp, h, w, 1.0f, gx, gy, mrow, 1, t / w, t %% w, idx, wt, 0, keep);\n"
-        "        abl_dcn_core(xp, 64, h, w, g, p, idx, wt, 0, keep, ref);\n"
-        "        for (int i = 0; i < 64; i++) {\n"
-        "            const double e = fabs((double)core[t * 64 + i] - ref[i]) / (1.0 + fabs(ref[i]));\n"
-        "            if (!(e <= worst)) worst = e; /* NaN sticks */\n"
-        "        }\n"
-        "    }\n"
-        "    free(priv), free(om), free(om0), free(xp), free(xg), free(gx), free(gy), free(wt), free(mrow);\n"
-        "    free(idx), free(keep);\n"
-        "    return worst;\n"
-        "}\n"
-        "#endif\n"
+        "#define GC 16\n%s"
         "int main(void) {\n"
         "    int bad = widths();\n"
         "#if ABL_DLKA_GC8_OK\n"
         "    int fb0, fb1, fb2;\n"
-        "    const double e0 = sample(9, 11, 5, 1, &fb0), e1 = sample(12, 10, 7, 3, &fb1);\n"
-        "    const double e2 = sample(6, 45, 7, 3, &fb2);\n"
+        "    const double e0 = sample(9, 11, 5, 1, 6.0f, &fb0), e1 = sample(12, 10, 7, 3, 6.0f, &fb1);\n"
+        "    const double e2 = sample(6, 45, 7, 3, 6.0f, &fb2);\n"
         "    printf(\"gc16 sample 5x5 %%.3g (%%d fallbacks), 7x7 d3 %%.3g (%%d), 6x45 %%.3g (%%d)\\n\",\n"
         "           e0, fb0, e1, fb1, e2, fb2);\n"
         "    bad |= !(e0 <= 2e-6 && e1 <= 2e-6 && e2 <= 2e-6 && fb0 > 0 && fb1 > 0 && fb2 > 0);\n"
@@ -877,7 +830,7 @@ Test(gen_dlka, dcnv3_lka_gc16_sampler, .timeout = 180)
         "#endif\n"
         "    return bad;\n"
         "}\n",
-        table, NMAP, CMAX, NMAP);
+        table, NMAP, CMAX, NMAP, GCW_SAMPLE_CHECKER);
     cr_assert_eq(run_header_checker(src), 0, "abl_dlka_gc16: bound, generator or sums");
     check("deformable_LKA_Attention d_model=64 variant=dcnv3_lka h=11 w=13", 111);
     check("deformable_LKA_Attention d_model=64 variant=dcnv3_lka h=7 w=40 batch=2", 112);

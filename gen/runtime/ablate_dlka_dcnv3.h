@@ -216,7 +216,7 @@ static inline int abl_dlka_dw_tile(struct abl_dcn_geom d) { return ABL_DW_PADDED
  * 2 zmm multiply-adds a point.  A specialised copy of the sampler (not in
  * ablate_dcnv3.h, the DCNv3 row's, whose groups hold 16 channels and more
  * at its shapes).  The plan and its repacking run as one pass
- * (abl_dlka_gc8_plan, same bits as the two).  The sum runs in another order (8 chains of corner
+ * (abl_dlka_gcw_plan, same bits as the two).  The sum runs in another order (8 chains of corner
  * pairs, then the pairs' halves): not abl_dcn_core's bits.  Every point
  * is summed (no skip_outside lists: points wholly outside the map add
  * zero weights on blocks inside it).  The Zen 4 (half-rate AVX-512) and
@@ -307,25 +307,16 @@ static inline int abl_dlka_gcw(struct abl_dcn_geom d)
     return abl_dlka_gc8(d) ? 8 : abl_dlka_gc16(d) ? 16 : 0;
 }
 
-/* Pixels planned before their sums at 16 channels a group
- * (abl_dlka_sample16): the sums then run group by group over the strip.
- * 40 (a 40 x 40 map's row: one group's plane under the row's 7 x 7
- * dilation-3 windows, 35 KB, can stay in L1) took the 7 x 7 layer's sums
- * from 0.69 to 0.55 ms in a microbenchmark, but dcnv3_lka at L13 and L20
- * measured level with 1 in two CPU-time A/Bs (docs/modules/perf_deform.md,
- * b-dlka), and its plans take 40 times the scratch: 1, pixel by pixel. */
-enum { ABL_DLKA_GC16_STRIP = 1 };
-
-/* Private floats of the repacked plans (abl_dlka_gc8_repack: 5 gpv a
- * pixel; at 16 channels a group ABL_DLKA_GC16_STRIP pixels'), 0 where
- * abl_dlka_gcw is.  Planned and summed pixel by pixel: the
- * plan stays in L1 between the two (strips of 8 or 32 pixels planned,
+/* Private floats of the repacked plan of one pixel (abl_dlka_gc8_repack:
+ * 5 gpv), 0 where abl_dlka_gcw is.  Planned and summed pixel by pixel:
+ * the plan stays in L1 between the two (strips of 8 or 32 pixels planned,
  * then summed group by group so that one group's plane under the
- * sampling window might stay in L1, measured slower than this). */
+ * sampling window might stay in L1, measured slower than this at 8
+ * channels a group; at 16, abl_dlka_sample_gcw). */
 static inline ptrdiff_t abl_dlka_gc8_plan_floats(struct abl_dcn_geom d)
 {
     const ptrdiff_t pf = 5 * (ptrdiff_t)abl_dcn_gpv(abl_dcn_gp(d));
-    return abl_dlka_gc8(d) ? pf : abl_dlka_gc16(d) ? ABL_DLKA_GC16_STRIP * pf : 0;
+    return abl_dlka_gcw(d) ? pf : 0;
 }
 
 /* Shared floats of one layer: xp (n h w c; group-major, n g h w gc, where
@@ -570,7 +561,7 @@ ABL_DCN_SPECIALISE void abl_dlka_gc16_scatter(const float *restrict src, int g, 
     }
 }
 
-/* The mask's softmax in the gc8 plan (abl_dlka_gc8_plan_sm).  Before,
+/* The mask's softmax in the gc8 plan (abl_dlka_gcw_plan_sm).  Before,
  * abl_dcn_softmax_rows took each tile's logits through 16 x 16 register
  * transposes into [q][16] blocks (pixels in lanes), ran the max, the
  * exponentials and the normalisation as three passes over them and
@@ -626,15 +617,9 @@ ABL_DCN_SPECIALISE void abl_dlka_gcw_store16(__m512 a, __m512 b, __m512 c, __m51
     _mm512_storeu_si512((void *)i8, _mm512_slli_epi32(id, (unsigned)lg));
 }
 
-ABL_DCN_SPECIALISE void abl_dlka_gc8_store16(__m512 a, __m512 b, __m512 c, __m512 e, __m512i id,
-                                             float *restrict w4, int32_t *restrict i8)
-{
-    abl_dlka_gcw_store16(a, b, c, e, id, 3, w4, i8);
-}
-
 /* The plan of abl_dcn_corners (wt: 4 corner rows of gpv, idx) repacked
- * for abl_dlka_core8 (abl_dlka_gc8_store16), 16 points at a time.  The
- * kernels take abl_dlka_gc8_plan (both steps in one pass); this two-step
+ * for abl_dlka_core8 (abl_dlka_gcw_store16, lg 3), 16 points at a time.
+ * The kernels take abl_dlka_gcw_plan (both steps in one pass); this two-step
  * form stays as the reference tests/test_dlka_gen.c holds that one to,
  * bit for bit, and builds the sums' inputs with. */
 ABL_DCN_SPECIALISE void abl_dlka_gc8_repack(int gpv, const int32_t *restrict idx,
@@ -642,14 +627,14 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_repack(int gpv, const int32_t *restrict idx
                                             int32_t *restrict i8)
 {
     for (int q = 0; q < gpv; q += 16)
-        abl_dlka_gc8_store16(_mm512_loadu_ps(wt + q), _mm512_loadu_ps(wt + gpv + q),
+        abl_dlka_gcw_store16(_mm512_loadu_ps(wt + q), _mm512_loadu_ps(wt + gpv + q),
                              _mm512_loadu_ps(wt + 2 * gpv + q), _mm512_loadu_ps(wt + 3 * gpv + q),
-                             _mm512_loadu_si512((const void *)(idx + q)), w4 + 4 * q, i8 + q);
+                             _mm512_loadu_si512((const void *)(idx + q)), 3, w4 + 4 * q, i8 + q);
 }
 
 /* abl_dcn_corners_border_masked (ablate_dcnv3.h) for 16 points of a map
  * of 2 x 2 and more (abl_dlka_gc8), coordinates xs, ys and masks mq in
- * registers, its result stored repacked (abl_dlka_gc8_store16): the same
+ * registers, its result stored repacked (abl_dlka_gcw_store16): the same
  * clamps, selects and products lane for lane, so the same bits, without
  * the coordinates stored for it, its 4 weight rows and index stored and
  * read back for the repacking (a copy: that one is a macro for 8 and 16
@@ -762,15 +747,7 @@ ABL_DCN_SPECIALISE void abl_dlka_gcw_plan(int gp, int h, int w, const float *res
     abl_dlka_gc8_plan_m(gp, h, w, grid_x, grid_y, om, ph, pw, lg, w4, i8, 0, NULL);
 }
 
-ABL_DCN_SPECIALISE void abl_dlka_gc8_plan(int gp, int h, int w, const float *restrict grid_x,
-                                          const float *restrict grid_y, const float *restrict om,
-                                          int ph, int pw, float *restrict w4,
-                                          int32_t *restrict i8)
-{
-    abl_dlka_gcw_plan(gp, h, w, grid_x, grid_y, om, ph, pw, 3, w4, i8);
-}
-
-/* 1 where the gc8 plan takes the mask's softmax (abl_dlka_gc8_plan_sm):
+/* 1 where the gc8 plan takes the mask's softmax (abl_dlka_gcw_plan_sm):
  * the pixel's g p exponentials in its scratch row.  The layers that
  * sample by abl_dcn_corners / abl_dcn_core (dcnv3_lka at L13, L20, L23)
  * keep abl_dcn_softmax_rows (the same e^x per pixel there, the groups'
@@ -781,7 +758,7 @@ ABL_DCN_SPECIALISE int abl_dlka_gc8_sm(struct abl_dcn_geom d)
     return abl_dlka_gc8(d) && abl_dcn_gp(d) <= ABL_DLKA_SM_GPMAX;
 }
 
-/* The same at 16 channels a group (abl_dlka_sample16). */
+/* The same at 16 channels a group (abl_dlka_sample_gcw). */
 ABL_DCN_SPECIALISE int abl_dlka_gc16_sm(struct abl_dcn_geom d)
 {
     return abl_dlka_gc16(d) && abl_dcn_gp(d) <= ABL_DLKA_SM_GPMAX;
@@ -793,7 +770,7 @@ ABL_DCN_SPECIALISE int abl_dlka_gc16_sm(struct abl_dcn_geom d)
  * to the group's sum of the samples.  Returns 0, leaving w4, i8, inv
  * unusable, where a group's sum is outside [2^-100, 2^100] (a logit past
  * about +-69, or a NaN): the caller then normalises the logits itself
- * (abl_dcn_softmax) and plans with abl_dlka_gc8_plan. */
+ * (abl_dcn_softmax) and plans with abl_dlka_gcw_plan. */
 ABL_DCN_SPECIALISE int abl_dlka_gcw_plan_sm(int g, int p, int h, int w,
                                             const float *restrict grid_x,
                                             const float *restrict grid_y, const float *restrict om,
@@ -815,14 +792,6 @@ ABL_DCN_SPECIALISE int abl_dlka_gcw_plan_sm(int g, int p, int h, int w,
         inv[gi] = 1.0f / sum;
     }
     return ok;
-}
-
-ABL_DCN_SPECIALISE int abl_dlka_gc8_plan_sm(int g, int p, int h, int w, const float *restrict grid_x,
-                                            const float *restrict grid_y, const float *restrict om,
-                                            int ph, int pw, float *restrict w4,
-                                            int32_t *restrict i8, float *restrict inv)
-{
-    return abl_dlka_gcw_plan_sm(g, p, h, w, grid_x, grid_y, om, ph, pw, 3, w4, i8, inv);
 }
 
 /* One point q of group plane pl into the chains a (top pair), b (bottom). */
@@ -994,41 +963,44 @@ ABL_DCN_SPECIALISE void abl_dcn_grid(struct abl_dcn_geom d, float *grid_x, float
 }
 
 #if ABL_DLKA_GC8_OK
-/* abl_dcn_sample at 16 channels a group (abl_dlka_gc16): per strip of
- * ABL_DLKA_GC16_STRIP pixels their plans (abl_dlka_gcw_plan_sm, lg 4),
- * then the sums group by group over the strip. */
-ABL_DCN_SPECIALISE float *abl_dlka_sample16(struct abl_dcn_geom d, const float *xp, float *om,
-                                            float *priv, int row0, int np,
-                                            const float *grid_x, const float *grid_y,
-                                            float *core)
+/* abl_dcn_sample on the group-major path of 8 (lg 3: abl_dlka_gc8,
+ * abl_dlka_core8) or 16 (lg 4: abl_dlka_gc16, abl_dlka_core16) channels a
+ * group: pixel by pixel its plan repacked (abl_dlka_gcw_plan_sm), then
+ * its groups summed.  At 16 channels, strips of 40 pixels planned first,
+ * then summed group by group (a 40 x 40 map's row: one group's plane
+ * under the row's 7 x 7 dilation-3 windows, 35 KB, can stay in L1) took
+ * the 7 x 7 layer's sums from 0.69 to 0.55 ms in a microbenchmark, but
+ * dcnv3_lka at L13 and L20 measured level with this in two CPU-time A/Bs
+ * (docs/modules/perf_deform.md, b-dlka), its plans in 40 times the
+ * scratch. */
+ABL_DCN_SPECIALISE float *abl_dlka_sample_gcw(struct abl_dcn_geom d, const float *xp, float *om,
+                                              float *priv, int row0, int np, const float *grid_x,
+                                              const float *grid_y, float *core, const int lg)
 {
     const int gp = abl_dcn_gp(d), gpv = abl_dcn_gpv(gp), nom = 3 * gp, p = d.k * d.k;
-    float *plans = priv + abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_floats(d);
-    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w, pf = 5 * (ptrdiff_t)gpv; /* a pixel's plan */
-    const int sm = abl_dlka_gc16_sm(d);
-    float inv[ABL_DLKA_GC16_STRIP][ABL_DLKA_SM_GPMAX / 25 + 1];
-    for (int t0 = 0; t0 < np; t0 += ABL_DLKA_GC16_STRIP) {
-        const int ns = np - t0 < ABL_DLKA_GC16_STRIP ? np - t0 : ABL_DLKA_GC16_STRIP;
-        for (int s = 0; s < ns; s++) {
-            float *omt = om + (ptrdiff_t)(t0 + s) * nom, *w4 = plans + s * pf;
-            int32_t *i16 = (int32_t *)(w4 + 4 * gpv);
-            const int ph = row0 + (t0 + s) / d.w, pw = (t0 + s) % d.w;
-            if (!sm || !abl_dlka_gcw_plan_sm(d.g, p, d.h, d.w, grid_x, grid_y, omt, ph, pw, 4, w4,
-                                             i16, inv[s])) {
-                if (sm) /* a sum out of range: the exact softmax of the logits */
-                    abl_dcn_softmax(omt + 2 * gp, d.g, p);
-                abl_dlka_gcw_plan(gp, d.h, d.w, grid_x, grid_y, omt, ph, pw, 4, w4, i16);
-                for (int gi = 0; gi < d.g; gi++)
-                    inv[s][gi] = 1.0f;
-            }
+    float *w4 = priv + abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_floats(d);
+    int32_t *ix = (int32_t *)(w4 + 4 * gpv);
+    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
+    const int sm = lg == 3 ? abl_dlka_gc8_sm(d) : abl_dlka_gc16_sm(d);
+    float inv[ABL_DLKA_SM_GPMAX / 25 + 1];
+    for (int t = 0; t < np; t++) {
+        float *omt = om + (ptrdiff_t)t * nom;
+        const int ph = row0 + t / d.w, pw = t % d.w;
+        if (!sm ||
+            !abl_dlka_gcw_plan_sm(d.g, p, d.h, d.w, grid_x, grid_y, omt, ph, pw, lg, w4, ix, inv)) {
+            if (sm) /* a sum out of range: the exact softmax of the logits */
+                abl_dcn_softmax(omt + 2 * gp, d.g, p);
+            abl_dlka_gcw_plan(gp, d.h, d.w, grid_x, grid_y, omt, ph, pw, lg, w4, ix);
+            for (int gi = 0; gi < d.g; gi++)
+                inv[gi] = 1.0f;
         }
+        float *core_t = core + (ptrdiff_t)t * d.c;
         for (int gi = 0; gi < d.g; gi++)
-            for (int s = 0; s < ns; s++) {
-                const float *w4 = plans + s * pf;
-                abl_dlka_core16(xp + gi * hw * 16, p, gi * p, d.w, w4,
-                                (const int32_t *)(w4 + 4 * gpv), inv[s][gi],
-                                core + (ptrdiff_t)(t0 + s) * d.c + 16 * gi);
-            }
+            if (lg == 3)
+                abl_dlka_core8(xp + gi * hw * 8, p, gi * p, d.w, w4, ix, inv[gi], core_t + 8 * gi);
+            else
+                abl_dlka_core16(xp + gi * hw * 16, p, gi * p, d.w, w4, ix, inv[gi],
+                                core_t + 16 * gi);
     }
     return core;
 }
@@ -1051,30 +1023,9 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
     if (!ABL_DLKA_MAY_GC16 && abl_dlka_gc16(d)) /* ABL_DLKA_DCN_GC16 disagrees with abl_dlka_gc16 */
         __builtin_trap();
     if (ABL_DLKA_MAY_GC16 && abl_dlka_gc16(d))
-        return abl_dlka_sample16(d, xp, om, priv, row0, np, grid_x, grid_y, core);
-    /* the pixel's plan repacked, then its groups summed */
-    if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d)) {
-        float *w4 = priv + abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_floats(d);
-        int32_t *i8 = (int32_t *)(w4 + 4 * gpv);
-        const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
-        const int sm = abl_dlka_gc8_sm(d);
-        float inv[ABL_DLKA_SM_GPMAX / 25 + 1];
-        for (int t = 0; t < np; t++) {
-            float *omt = om + (ptrdiff_t)t * nom;
-            const int ph = row0 + t / d.w, pw = t % d.w;
-            if (!sm || !abl_dlka_gc8_plan_sm(d.g, p, d.h, d.w, grid_x, grid_y, omt, ph, pw, w4, i8, inv)) {
-                if (sm) /* a sum out of range: the exact softmax of the logits */
-                    abl_dcn_softmax(omt + 2 * gp, d.g, p);
-                abl_dlka_gc8_plan(gp, d.h, d.w, grid_x, grid_y, omt, ph, pw, w4, i8);
-                for (int gi = 0; gi < d.g; gi++)
-                    inv[gi] = 1.0f;
-            }
-            for (int gi = 0; gi < d.g; gi++)
-                abl_dlka_core8(xp + gi * hw * 8, p, gi * p, d.w, w4, i8, inv[gi],
-                               core + (ptrdiff_t)t * d.c + 8 * gi);
-        }
-        return core;
-    }
+        return abl_dlka_sample_gcw(d, xp, om, priv, row0, np, grid_x, grid_y, core, 4);
+    if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d))
+        return abl_dlka_sample_gcw(d, xp, om, priv, row0, np, grid_x, grid_y, core, 3);
 #endif
     if (!ABL_DLKA_MAY_PLAIN) /* ABL_DLKA_DCN_GC8 disagrees with abl_dlka_gc8 */
         __builtin_trap();
