@@ -27,6 +27,9 @@
  * (templates, generators and runtime headers; the cache stays this tree's
  * build/): e.g. main's gen/ from `git archive main gen | tar -x -C DIR`
  * against this tree's, interleaved in one process (a CPU-time A/B).
+ * "cc=CMD " (before or after root=) builds that kernel with CMD as the C
+ * compiler: e.g. a wrapper that changes a flag, for an A/B of compile flags
+ * (the cache key holds the command, so the two builds do not mix).
  * CPUTIME_COMPARE=1: every kernel gets the first one's weights and input
  * (same seed; the specs must name the same module and shape), and each
  * one's largest |difference| from the first kernel's output is printed
@@ -108,11 +111,18 @@ static int bench_setup(struct bench_kernel *k, const char *arg, int nthreads, in
     char err[512], words[512], *argv[WORDS_MAX], names[GEN_VARIANTS_MAX][GEN_NAME_MAX];
     snprintf(k->spec, sizeof k->spec, "%s", arg);
     struct gen_env own = *env;
-    if (strncmp(arg, "root=", 5) == 0) {
-        const char *end = strchr(arg, ' ');
-        const int n = end ? (int)(end - arg - 5) : (int)strlen(arg + 5);
-        snprintf(own.root, sizeof own.root, "%.*s", n, arg + 5);
-        arg = end ? end + 1 : arg + 5 + n;
+    for (int more = 1; more;) {
+        const int root = strncmp(arg, "root=", 5) == 0, cc = strncmp(arg, "cc=", 3) == 0;
+        more = root || cc;
+        if (!more)
+            break;
+        const char *val = arg + (root ? 5 : 3), *end = strchr(val, ' ');
+        const int n = end ? (int)(end - val) : (int)strlen(val);
+        if (root)
+            snprintf(own.root, sizeof own.root, "%.*s", n, val);
+        else
+            snprintf(own.cc, sizeof own.cc, "%.*s", n, val);
+        arg = end ? end + 1 : val + n;
         env = &own;
     }
     snprintf(words, sizeof words, "%s", arg);

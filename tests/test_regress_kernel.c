@@ -90,17 +90,18 @@ static void setup_timed_run(void)
 
 TestSuite(regress_kernel, .fini = teardown, .timeout = 300);
 
-static void sweep_of(const char *name)
+/* Run `run` of the sweep, in runs/NAME/run-N: a folder of its own without
+ * waiting for the next second (a default folder is named by the second); in
+ * runs/, so it is appended to runs/history.csv as a default one is. */
+static void sweep_of(const char *name, int run)
 {
     struct run_out r;
-    char args[256];
-    snprintf(args, sizeof args, "sweep %s/%s.lua --quick", root, name);
+    char args[384];
+    snprintf(args, sizeof args, "sweep %s/%s.lua --quick --out %s/runs/%s/run-%d", root, name, root,
+             name, run);
     run_ablate(&r, args);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    sleep(1); /* run folders are named by the second */
 }
-
-static void sweep_once(void) { sweep_of("slow"); }
 
 /* alpha: regress's significance level ("" for its default, 0.01). */
 static void regress_at(struct run_out *r, const char *alpha)
@@ -141,7 +142,7 @@ Test(regress_kernel, slowed_kernel_fails, .init = setup_parallel_pass)
 {
     struct run_out r;
     for (int i = 0; i < 3; i++)
-        sweep_once();
+        sweep_of("slow", i);
 
     /* The slowed variant: same descriptor, eight convolutions per call. */
     slow_template("conv_gemm.c.in", 8);
@@ -150,7 +151,7 @@ Test(regress_kernel, slowed_kernel_fails, .init = setup_parallel_pass)
      * so the slowed sweep is retried, at most three times; a regress that
      * never flags the 8x slowdown still fails. */
     for (int attempt = 0; attempt < 3; attempt++) {
-        sweep_once();
+        sweep_of("slow", 3 + attempt);
         regress(&r);
         if (r.status == 1)
             break;
@@ -177,7 +178,7 @@ Test(regress_kernel, aa_runs_pass_and_ten_percent_fails, .init = setup_timed_run
     struct run_out r;
     commit_root("A/A runs");
     for (int i = 0; i < 10; i++) {
-        sweep_of("aa");
+        sweep_of("aa", i);
         if (i < 3)
             continue; /* a verdict needs three earlier runs */
         regress(&r);
@@ -196,7 +197,7 @@ Test(regress_kernel, aa_runs_pass_and_ten_percent_fails, .init = setup_timed_run
      * samples a 10 % slower ratio read p 0.022 in a CI simulation (1.142
      * [0.984, 1.324]); the A/A runs above keep the default 0.01. */
     for (int attempt = 0; attempt < 3; attempt++) {
-        sweep_of("aa");
+        sweep_of("aa", 10 + attempt);
         regress_at(&r, " --alpha 0.05");
         if (r.status == 1 && !strstr(r.err, "conv:c1=16:c2=32:k=3:s=2"))
             break;
