@@ -49,46 +49,68 @@ static inline float abl_erff(float x)
 static inline float abl_gelu(float x) { return 0.5f * x * (1.0f + abl_erff(x * 0.70710678118654752f)); }
 
 #ifdef __AVX512F__
+/* q(a) = Phi(-a) = erfc(a / sqrt 2) / 2 on [0, 5.6) in 16 intervals of
+ * 0.35: interval i, f in [0, 1) at a = (i + f) 0.35, q = sum_k
+ * ABL_GELU_Q[5 - k][i] f^k.  Degree-5 polynomials interpolating q at the
+ * Chebyshev nodes of each interval, solved in double by
+ * scripts/gelu_q_fit.py 5.6 5 (which prints this table): |q error| <=
+ * 8.8e-9 with these float coefficients, evaluated in double.  Rows: the coefficients
+ * of f^5 .. f^0, one zmm each, lane i = interval i. */
+static const float ABL_GELU_Q[6][16] __attribute__((aligned(64))) = {
+    {-4.818777955e-05f, -2.157458166e-05f, 1.185345884e-05f, 3.073679988e-05f, 2.883740014e-05f,
+     1.507338223e-05f, 1.727580455e-06f, -5.033793802e-06f, -5.877943582e-06f, -4.087251107e-06f,
+     -2.134893300e-06f, -8.974561310e-07f, -3.132211589e-07f, -9.232774709e-08f, -2.323152463e-08f,
+     -5.025670320e-09f},
+    {-6.218276322e-06f, -2.547659533e-04f, -3.604004040e-04f, -2.926965908e-04f, -1.317546326e-04f,
+     1.448641117e-05f, 8.785507562e-05f, 9.363100804e-05f, 6.673169750e-05f, 3.690830871e-05f,
+     1.668388223e-05f, 6.319303389e-06f, 2.034241339e-06f, 5.615624622e-07f, 1.337551798e-07f,
+     2.760854646e-08f},
+    {2.854358814e-03f, 2.362644967e-03f, 1.146819632e-03f, -1.653665661e-04f, -1.029662630e-03f,
+     -1.276041427e-03f, -1.075011904e-03f, -7.102870362e-04f, -3.866741479e-04f, -1.775377958e-04f,
+     -6.965533509e-05f, -2.354373029e-05f, -6.893256632e-06f, -1.755000453e-06f, -3.896428808e-07f,
+     -7.560149090e-08f},
+    {-8.836716436e-07f, 8.041923262e-03f, 1.338583308e-02f, 1.478362240e-02f, 1.283974406e-02f,
+     9.248896632e-03f, 5.658141965e-03f, 2.977105492e-03f, 1.357445561e-03f, 5.389714392e-04f,
+     1.869652239e-04f, 5.679767384e-05f, 1.513661390e-05f, 3.543453613e-06f, 7.294035983e-07f,
+     1.321304722e-07f},
+    {-1.396297206e-01f, -1.313339244e-01f, -1.092887014e-01f, -8.045869293e-02f, -5.240466642e-02f,
+     -3.019715131e-02f, -1.539432263e-02f, -6.943096146e-03f, -2.770403214e-03f, -9.779779349e-04f,
+     -3.054290352e-04f, -8.438894645e-05f, -2.062782657e-05f, -4.460798728e-06f, -8.534175122e-07f,
+     -1.444437305e-07f},
+    {4.999999989e-01f, 3.631693461e-01f, 2.419636498e-01f, 1.468590556e-01f, 8.075665998e-02f,
+     4.005915811e-02f, 1.786442145e-02f, 7.142811041e-03f, 2.555130263e-03f, 8.163521390e-04f,
+     2.326289415e-04f, 5.905883813e-05f, 1.334571787e-05f, 2.682285144e-06f, 4.791802470e-07f,
+     7.604887481e-08f},
+};
+
 /* abl_gelu on 16 lanes, for the rows of GELU after LayerNorm (64 channels
- * x 6400 pixels a call at L16).  gcc's vectorised abl_gelu took ~40 cycles
- * a vector (a vdivps, abl_expf's integer steps, copysign): 0.28 ms of the
- * 3.1 ms L16 call at 1 thread.  Here ~25 vector ops, no division, no
- * integer steps; the same A&S 7.1.26 erf (absolute error <= 1.5e-7):
- *   a = |x| / sqrt 2, x clamped to [-16, 16] first (erfc(16 / sqrt 2) is 0
- *       in float anyway; the clamp keeps inf * 0 out of h below),
- *   t = 1 / (1 + p a): vrcp14ps and one Newton step (error ~ 2^-28),
- *   e^{-a^2} = 2^u, u = -a^2 log2(e): abl_exp2_frac16 of frac(u), scaled
- *       by 2^floor(u) (vscalefps), as abl_sigmoid16,
- *   q = erfc(a) = t poly(t) e^{-a^2}, h = x q / 2:
- *   GELU = h for x < 0, else x - h (0.5 x (1 -+ erf)): the x < 0 side
- *       has no 1 - erf cancellation (abl_gelu's has); NaN and +inf come
- *       through x - h unchanged; -inf gives NaN, as abl_gelu and PyTorch.
- * Largest absolute error against double erf over [-16, 16]: in
- * tests/test_dcnv3_gelu.c (bound 4e-7 |x|, checked there). */
+ * x 1600 pixels a call at L13, 6400 at L16) and the D-LKA epilogues.
+ *   a = min(|x|, 16), s = a / 0.35: the interval i = trunc(s) and f =
+ *       s - floor(s) (vreduceps where AVX512DQ is there);
+ *   q = Phi(-a) by the interval's polynomial, its coefficients picked by
+ *       vpermps (16 intervals, one zmm a coefficient); 0 from a = 5.6 on
+ *       (Phi(-5.6) = 1.1e-8: below the rounding of x - x q);
+ *   GELU = x Phi(x) = x q for x < 0 (x itself, so that -inf gives
+ *       -inf * 0 = NaN as PyTorch's GELU and abl_gelu do), else x - a q
+ *       (a: the clamp keeps inf * 0 out; NaN comes through x).
+ * 19 vector ops (the A&S 7.1.26 erf with its reciprocal and 2^x, before:
+ * 29): the rows' GELU was port-bound, 38 us of the 0.43 ms L13 k 3 call at
+ * 1 thread (perf_deform.md, c-dcnv3).  Largest error against double erf
+ * over [-16, 16]: 7.1e-8 |x| (A&S: 3.4e-7 |x|); tests/test_dcnv3_gelu.c
+ * checks the bound. */
 static inline __m512 abl_gelu16(__m512 x)
 {
-    const __m512 one = _mm512_set1_ps(1.0f), lim = _mm512_set1_ps(16.0f);
-    const __m512 xc = _mm512_min_ps(_mm512_max_ps(x, _mm512_sub_ps(_mm512_setzero_ps(), lim)), lim);
-    const __m512 ax = _mm512_abs_ps(xc);
-    const __m512 d = _mm512_fmadd_ps(ax, _mm512_set1_ps(0.3275911f * 0.70710678118654752f), one);
-    const __m512 rc = _mm512_rcp14_ps(d);
-    const __m512 t = _mm512_fmadd_ps(rc, _mm512_fnmadd_ps(d, rc, one), rc);
-    __m512 poly = _mm512_set1_ps(1.061405429f);
-    poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(-1.453152027f));
-    poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(1.421413741f));
-    poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(-0.284496736f));
-    poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(0.254829592f));
-    /* u = -(x^2 / 2) log2(e) */
-    const __m512 u = _mm512_mul_ps(_mm512_mul_ps(ax, _mm512_set1_ps(-0.72134752044448170f)), ax);
-    const __m512 e = _mm512_scalef_ps(abl_exp2_frac16(abl_frac16(u)), u);
-    const __m512 s = _mm512_mul_ps(_mm512_mul_ps(poly, t), e);
-    const __m512 h = _mm512_mul_ps(_mm512_mul_ps(xc, _mm512_set1_ps(0.5f)), s);
-    /* Negative lanes: x/2 erfc(|x|/sqrt 2) with x itself, not the clamp,
-     * so that -inf gives -inf * 0 = NaN as PyTorch's GELU and abl_gelu do
-     * (a finite x < -16 gives -0: s is 0 there). */
-    const __m512 hneg = _mm512_mul_ps(_mm512_mul_ps(x, _mm512_set1_ps(0.5f)), s);
+    const __m512 a = _mm512_min_ps(_mm512_abs_ps(x), _mm512_set1_ps(16.0f));
+    const __m512 s = _mm512_mul_ps(a, _mm512_set1_ps(16.0f / 5.6f));
+    const __mmask16 in = _mm512_cmp_ps_mask(s, _mm512_set1_ps(16.0f), _CMP_LT_OQ);
+    const __m512 f = ABL_FRAC(_mm512, s);
+    const __m512i i = _mm512_cvttps_epi32(s);
+    __m512 q = _mm512_permutexvar_ps(i, _mm512_load_ps(ABL_GELU_Q[0]));
+    for (int k = 1; k < 5; k++)
+        q = _mm512_fmadd_ps(q, f, _mm512_permutexvar_ps(i, _mm512_load_ps(ABL_GELU_Q[k])));
+    q = _mm512_maskz_fmadd_ps(in, q, f, _mm512_permutexvar_ps(i, _mm512_load_ps(ABL_GELU_Q[5])));
     const __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-    return _mm512_mask_mov_ps(_mm512_sub_ps(x, h), neg, hneg);
+    return _mm512_mask_mov_ps(_mm512_fnmadd_ps(a, q, x), neg, _mm512_mul_ps(x, q));
 }
 #endif
 
