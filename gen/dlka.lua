@@ -253,6 +253,9 @@ function M.attention(variant, n, c, h, w, gen_variant)
   A.EXTRA_SHARED, A.PRIV, A.DCN, A.PREP = 0, round_up(c * A.TILE, 16), {}, fold
   A.GC8 = gc_layers(c, h, w, DCN_LAYERS[variant], 8)
   A.GC16 = gc_layers(c, h, w, DCN_LAYERS[variant], 16)
+  -- ABL_DLKA_OWN_XP (ablate_dlka_dcnv3.h abl_dlka_own_xp): the gc16 layers
+  -- keep a map of xp a thread at 2 threads, so their xp is counted twice
+  A.OWN_XP = A.GC16
   A.DW_TILE, A.DW_TILE_NR = 0, 0 -- ABL_DW_TILE_NR: the chunk sizes of those layers' tiles
   for i, kd in ipairs(DCN_LAYERS[variant]) do
     -- as abl_dcn_shared_floats / abl_dcn_priv_floats + abl_dlka_dw_cl_floats +
@@ -266,7 +269,7 @@ function M.attention(variant, n, c, h, w, gen_variant)
     end
     A.DCN[i] = string.format("{%d, %d, %d, %d, %d, %d, %d, %d, %d}", n, c, h, w, kd[1], kd[2], GROUP,
                              tr, DCN.skip_outside(kd[1], kd[2], h, w))
-    A.EXTRA_SHARED = math.max(A.EXTRA_SHARED, round_up(n * pix * c, 16))
+    A.EXTRA_SHARED = math.max(A.EXTRA_SHARED, round_up(n * pix * c, 16) * (A.OWN_XP + 1))
     local cv, nomv = round_up(c, 16), round_up(3 * gp, 16)
     local packed = c * cv + cv + c * nomv + nomv + round_up(c, 16) -- abl_dcn_pk_floats, taps aside
     A.PRIV = math.max(A.PRIV, round_up(c * w + 2 * w + tr * w * c + 10 * round_up(gp, 16), 16)
