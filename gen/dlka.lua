@@ -199,6 +199,19 @@ local function gc_layers(c, h, w, layers, width)
   return n > 0 and 1 or 0
 end
 
+-- ABL_DLKA_OWN_XP, as abl_dlka_own_xp (ablate_dlka_dcnv3.h): 1 where every
+-- layer keeps a map of xp a thread at 2 threads (the layers share n, c,
+-- h, w and their kernels are both 3 or both >= 5, so they agree).
+local OWN_PLAIN_FLOATS = 131072 -- ABL_DLKA_OWN_PLAIN_FLOATS
+local function own_xp(n, c, h, w, layers)
+  if gc_width(c, h, w, layers[1][1]) == 16 then return 1 end
+  -- the plain sampler's layers: 3 x 3 (blog's), c a multiple of 16, small maps
+  local plain = layers[1][1] == 3 and c % 16 == 0 and GROUP > 1 and h >= 2
+    and n * h * w * c <= OWN_PLAIN_FLOATS
+  return plain and 1 or 0
+end
+M.own_xp = own_xp -- tests/test_dlka_gen.c
+
 -- Floats of one official deformable layer's prepared weights, as
 -- abl_dlka_layer_prep_floats (ablate_dlka.h): the packed offset weights
 -- and bias, the F(2, k) weights, the transposed depthwise weights.
@@ -254,8 +267,10 @@ function M.attention(variant, n, c, h, w, gen_variant)
   A.GC8 = gc_layers(c, h, w, DCN_LAYERS[variant], 8)
   A.GC16 = gc_layers(c, h, w, DCN_LAYERS[variant], 16)
   -- ABL_DLKA_OWN_XP (ablate_dlka_dcnv3.h abl_dlka_own_xp): the gc16 layers
-  -- keep a map of xp a thread at 2 threads, so their xp is counted twice
-  A.OWN_XP = A.GC16
+  -- and the plain sampler's of c a multiple of 16 on maps of at most
+  -- OWN_PLAIN_FLOATS keep a map of xp a thread at 2 threads, so their xp
+  -- is counted twice
+  A.OWN_XP = own_xp(n, c, h, w, DCN_LAYERS[variant])
   A.DW_TILE, A.DW_TILE_NR = 0, 0 -- ABL_DW_TILE_NR: the chunk sizes of those layers' tiles
   for i, kd in ipairs(DCN_LAYERS[variant]) do
     -- as abl_dcn_shared_floats / abl_dcn_priv_floats + abl_dlka_dw_cl_floats +

@@ -354,20 +354,37 @@ static inline ptrdiff_t abl_dlka_gc8_plan_floats(struct abl_dcn_geom d)
 #ifndef ABL_DLKA_OWN_XP
 #define ABL_DLKA_OWN_XP 1
 #endif
-#define ABL_DLKA_MAY_OWN (ABL_DLKA_MAY_GC16 && (ABL_DLKA_OWN_XP))
+#define ABL_DLKA_MAY_OWN (ABL_DLKA_OWN_XP)
+
+/* Maps of at most this many floats (an image batch's xp) may be kept twice
+ * on the plain sampler's layers (blog's 3 x 3 at L13, L20, L23; not L17's
+ * 80 x 80, 0.8 MB a map, where the DCNv3 row's maps were not tried). */
+enum { ABL_DLKA_OWN_PLAIN_FLOATS = 131072 };
 
 /* 1 where a layer keeps two maps of xp (at 2 threads): its workspace then
- * holds both (abl_dcn_shared_floats). */
+ * holds both (abl_dcn_shared_floats).  The gc16 layers; the plain
+ * sampler's (channels last, blocks indexed by pixel) of 3 x 3 kernels
+ * (blog's; the 7 x 7 dilation-3 layer at L23 would copy most of its 20
+ * rows), c a multiple of 16 (map 1 a whole number of pixels away), groups
+ * of more than 1 (at group 1 the DCNv3 row's maps cost what they won,
+ * b-dcnv3) and small maps. */
 ABL_DCN_SPECIALISE int abl_dlka_own_xp(struct abl_dcn_geom d)
 {
-    return ABL_DLKA_MAY_OWN && abl_dlka_gc16(d);
+    const int plain = !abl_dlka_gcw(d) && d.k == 3 && d.c % 16 == 0 && d.g > 1 && d.h >= 2 &&
+                      (ptrdiff_t)d.n * d.h * d.w * d.c <= ABL_DLKA_OWN_PLAIN_FLOATS;
+    return ABL_DLKA_MAY_OWN && (abl_dlka_gc16(d) || plain);
 }
 
 /* Rows on either side of a thread's own rows that its map holds: the
- * kernel's reach (dil (k - 1) / 2) and 2 rows of offsets.  Any count of 1
- * and more is correct (the routing); fewer rows send more points to the
- * other map, whose lines the other core reads too. */
-static inline int abl_dlka_own_halo(struct abl_dcn_geom d) { return d.dil * (d.k - 1) / 2 + 2; }
+ * kernel's reach (dil (k - 1) / 2) and 2 rows of offsets, at least 8 (the
+ * DCNv3 row's HALO, b-dcnv3).  Any count of 1 and more is correct (the
+ * routing); fewer rows send more points to the other map, whose lines the
+ * other core reads too. */
+static inline int abl_dlka_own_halo(struct abl_dcn_geom d)
+{
+    const int reach = d.dil * (d.k - 1) / 2 + 2;
+    return reach > 8 ? reach : 8;
+}
 
 /* Shared floats of one layer: xp (n h w c; group-major, n g h w gc, where
  * abl_dlka_gcw), twice where abl_dlka_own_xp (map 1 after map 0). */
@@ -978,10 +995,12 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *x, f
         return;
     }
 #endif
-    (void)xo, (void)c0, (void)c1; /* one map: abl_dlka_own_xp's layers are gc16 */
     /* xp[t][o] = inb[o] + sum_c in[o][c] x[c][p0 + t] (x planar) */
     abl_dcn_lin_run(x + p0, 1, (ptrdiff_t)d.h * d.w, d.c, k.win, k.bin, d.c,
                     xp + (ptrdiff_t)p0 * d.c, d.c, np);
+    if (ABL_DLKA_MAY_OWN && c1 > c0) /* channels last: the rows are one piece */
+        memcpy(xo + (ptrdiff_t)c0 * d.w * d.c, xp + (ptrdiff_t)c0 * d.w * d.c,
+               sizeof(float) * (size_t)(c1 - c0) * d.w * d.c);
 }
 
 /* The offsets and mask of rows row0 .. of image b (x: that image) into
@@ -1051,6 +1070,15 @@ ABL_DCN_SPECIALISE void abl_dcn_grid(struct abl_dcn_geom d, float *grid_x, float
 struct abl_dlka_route {
     int32_t lo, span, dist;
 };
+
+/* The plain sampler's gpv block indices (pixels) routed (abl_dlka_route). */
+ABL_DCN_SPECIALISE void abl_dlka_route(int gpv, struct abl_dlka_route rt, int32_t *restrict idx)
+{
+    const uint32_t span = (uint32_t)rt.span;
+#pragma omp simd
+    for (int q = 0; q < gpv; q++)
+        idx[q] += (uint32_t)(idx[q] - rt.lo) >= span ? rt.dist : 0;
+}
 
 #if ABL_DLKA_GC8_OK
 /* The gpv block indices i16 of one pixel's plan routed (abl_dlka_route). */
@@ -1151,11 +1179,12 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
 #endif
     if (!ABL_DLKA_MAY_PLAIN) /* ABL_DLKA_DCN_GC8 disagrees with abl_dlka_gc8 */
         __builtin_trap();
-    (void)rt; /* one map: only abl_dlka_own_xp's layers route */
     for (int t = 0; t < np; t++) {
         const int nout = abl_dcn_corners(gp, d.h, d.w, 1.0f, grid_x, grid_y,
                                          om + (ptrdiff_t)t * nom, 1, row0 + t / d.w,
                                          t % d.w, idx, wt, d.skip, keep);
+        if (ABL_DLKA_MAY_OWN && rt.dist)
+            abl_dlka_route(gpv, rt, idx);
         abl_dcn_core(xp, d.c, d.h, d.w, d.g, p, idx, wt, nout, keep, core + (ptrdiff_t)t * d.c);
     }
     return core;
@@ -1305,9 +1334,12 @@ ABL_DCN_SPECIALISE void abl_dcn_layer_own(struct abl_dcn_geom d, const float *co
         const int b = job / ntr, row0 = job % ntr * d.tr;
         int lo, hi;
         abl_dcn_map_rows(d, me, b, &lo, &hi);
-        /* the plan's indices: 16 floats a pixel of a group's plane */
-        const struct abl_dlka_route rt = {(int32_t)(lo * d.w * 16), (int32_t)((hi - 1 - lo) * d.w * 16),
-                                          (int32_t)((theirs - mine))};
+        /* the plan's indices: 16 floats a pixel of a group's plane (gc16),
+         * or pixels (the plain sampler: c floats each) */
+        const int unit = abl_dlka_gcw(d) ? 16 : 1;
+        const ptrdiff_t dist = abl_dlka_gcw(d) ? theirs - mine : (theirs - mine) / d.c;
+        const struct abl_dlka_route rt = {(int32_t)(lo * d.w * unit),
+                                          (int32_t)((hi - 1 - lo) * d.w * unit), (int32_t)dist};
         if (ft)
             abl_dcn_phase_b_tail(d, wp, src + b * img, mine + b * img, priv, pk, ft, b, row0, rt);
         else
