@@ -370,9 +370,14 @@ enum { ABL_DLKA_OWN_PLAIN_FLOATS = 131072 };
  * b-dcnv3) and small maps. */
 ABL_DCN_SPECIALISE int abl_dlka_own_xp(struct abl_dcn_geom d)
 {
+#if ABL_DLKA_MAY_OWN
     const int plain = !abl_dlka_gcw(d) && d.k == 3 && d.c % 16 == 0 && d.g > 1 && d.h >= 2 &&
                       (ptrdiff_t)d.n * d.h * d.w * d.c <= ABL_DLKA_OWN_PLAIN_FLOATS;
-    return ABL_DLKA_MAY_OWN && (abl_dlka_gc16(d) || plain);
+    return abl_dlka_gc16(d) || plain;
+#else /* left out: no call in the build (a2-dlka's gcc effect) */
+    (void)d;
+    return 0;
+#endif
 }
 
 /* Rows on either side of a thread's own rows that its map holds: the
@@ -989,18 +994,24 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *x, f
         float *tmp = priv + (ptrdiff_t)d.c * d.w + 2 * d.w;
         abl_dcn_lin_run(x + p0, 1, (ptrdiff_t)d.h * d.w, d.c, k.win, k.bin, d.c, tmp, d.c, np);
         abl_dlka_gc16_scatter(tmp, d.g, np, (ptrdiff_t)d.h * d.w, p0, xp);
-        if (ABL_DLKA_MAY_OWN && c1 > c0) /* from the tile in L1 */
+#if ABL_DLKA_MAY_OWN
+        if (c1 > c0) /* from the tile in L1 */
             abl_dlka_gc16_scatter(tmp + (ptrdiff_t)(c0 - row0) * d.w * d.c, d.g, (c1 - c0) * d.w,
                                   (ptrdiff_t)d.h * d.w, c0 * d.w, xo);
+#endif
         return;
     }
 #endif
     /* xp[t][o] = inb[o] + sum_c in[o][c] x[c][p0 + t] (x planar) */
     abl_dcn_lin_run(x + p0, 1, (ptrdiff_t)d.h * d.w, d.c, k.win, k.bin, d.c,
                     xp + (ptrdiff_t)p0 * d.c, d.c, np);
-    if (ABL_DLKA_MAY_OWN && c1 > c0) /* channels last: the rows are one piece */
+#if ABL_DLKA_MAY_OWN
+    if (c1 > c0) /* channels last: the rows are one piece */
         memcpy(xo + (ptrdiff_t)c0 * d.w * d.c, xp + (ptrdiff_t)c0 * d.w * d.c,
                sizeof(float) * (size_t)(c1 - c0) * d.w * d.c);
+#else
+    (void)xo, (void)c0, (void)c1;
+#endif
 }
 
 /* The offsets and mask of rows row0 .. of image b (x: that image) into
@@ -1120,8 +1131,10 @@ ABL_DCN_SPECIALISE float *abl_dlka_sample16(struct abl_dcn_geom d, const float *
                 for (int gi = 0; gi < d.g; gi++)
                     inv[s][gi] = 1.0f;
             }
-            if (ABL_DLKA_MAY_OWN && rt.dist)
+#if ABL_DLKA_MAY_OWN
+            if (rt.dist)
                 abl_dlka_route16(gpv, rt, i16);
+#endif
         }
         for (int gi = 0; gi < d.g; gi++)
             for (int s = 0; s < ns; s++) {
@@ -1183,8 +1196,10 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
         const int nout = abl_dcn_corners(gp, d.h, d.w, 1.0f, grid_x, grid_y,
                                          om + (ptrdiff_t)t * nom, 1, row0 + t / d.w,
                                          t % d.w, idx, wt, d.skip, keep);
-        if (ABL_DLKA_MAY_OWN && rt.dist)
+#if ABL_DLKA_MAY_OWN
+        if (rt.dist)
             abl_dlka_route(gpv, rt, idx);
+#endif
         abl_dcn_core(xp, d.c, d.h, d.w, d.g, p, idx, wt, nout, keep, core + (ptrdiff_t)t * d.c);
     }
     return core;
@@ -1365,10 +1380,12 @@ ABL_DCN_SPECIALISE void abl_dcn_layer(struct abl_dcn_geom d, const float *const 
         abl_dcn_pack(d, wp, abl_dcn_pk_own(d, priv));
         pk = abl_dcn_pk_own(d, priv);
     }
-    if (ABL_DLKA_MAY_OWN && abl_dlka_own_xp(d) && omp_get_num_threads() == 2) {
+#if ABL_DLKA_MAY_OWN
+    if (abl_dlka_own_xp(d) && omp_get_num_threads() == 2) {
         abl_dcn_layer_own(d, wp, src, dst, shared, priv, pk, ft);
         return;
     }
+#endif
     const struct abl_dlka_route one = {0, 0, 0};
 #pragma omp for schedule(static)
     for (int job = 0; job < d.n * ntr; job++) {
