@@ -199,19 +199,6 @@ local function gc_layers(c, h, w, layers, width)
   return n > 0 and 1 or 0
 end
 
--- ABL_DLKA_OWN_XP, as abl_dlka_own_xp (ablate_dlka_dcnv3.h): 1 where every
--- layer keeps a map of xp a thread at 2 threads (the layers share n, c,
--- h, w and their kernels are both 3 or both >= 5, so they agree).
-local OWN_PLAIN_FLOATS = 131072 -- ABL_DLKA_OWN_PLAIN_FLOATS
-local function own_xp(n, c, h, w, layers)
-  if gc_width(c, h, w, layers[1][1]) == 16 then return 1 end
-  -- the plain sampler's layers: 3 x 3 (blog's), c a multiple of 16, small maps
-  local plain = layers[1][1] == 3 and c % 16 == 0 and GROUP > 1 and h >= 2
-    and n * h * w * c <= OWN_PLAIN_FLOATS
-  return plain and 1 or 0
-end
-M.own_xp = own_xp -- tests/test_dlka_gen.c
-
 -- Floats of one official deformable layer's prepared weights, as
 -- abl_dlka_layer_prep_floats (ablate_dlka.h): the packed offset weights
 -- and bias, the F(2, k) weights, the transposed depthwise weights.
@@ -266,11 +253,6 @@ function M.attention(variant, n, c, h, w, gen_variant)
   A.EXTRA_SHARED, A.PRIV, A.DCN, A.PREP = 0, round_up(c * A.TILE, 16), {}, fold
   A.GC8 = gc_layers(c, h, w, DCN_LAYERS[variant], 8)
   A.GC16 = gc_layers(c, h, w, DCN_LAYERS[variant], 16)
-  -- ABL_DLKA_OWN_XP (ablate_dlka_dcnv3.h abl_dlka_own_xp): the gc16 layers
-  -- and the plain sampler's of c a multiple of 16 on maps of at most
-  -- OWN_PLAIN_FLOATS keep a map of xp a thread at 2 threads, so their xp
-  -- is counted twice
-  A.OWN_XP = own_xp(n, c, h, w, DCN_LAYERS[variant])
   A.DW_TILE, A.DW_TILE_NR = 0, 0 -- ABL_DW_TILE_NR: the chunk sizes of those layers' tiles
   for i, kd in ipairs(DCN_LAYERS[variant]) do
     -- as abl_dcn_shared_floats / abl_dcn_priv_floats + abl_dlka_dw_cl_floats +
@@ -284,7 +266,7 @@ function M.attention(variant, n, c, h, w, gen_variant)
     end
     A.DCN[i] = string.format("{%d, %d, %d, %d, %d, %d, %d, %d, %d}", n, c, h, w, kd[1], kd[2], GROUP,
                              tr, DCN.skip_outside(kd[1], kd[2], h, w))
-    A.EXTRA_SHARED = math.max(A.EXTRA_SHARED, round_up(n * pix * c, 16) * (A.OWN_XP + 1))
+    A.EXTRA_SHARED = math.max(A.EXTRA_SHARED, round_up(n * pix * c, 16))
     local cv, nomv = round_up(c, 16), round_up(3 * gp, 16)
     local packed = c * cv + cv + c * nomv + nomv + round_up(c, 16) -- abl_dcn_pk_floats, taps aside
     A.PRIV = math.max(A.PRIV, round_up(c * w + 2 * w + tr * w * c + 10 * round_up(gp, 16), 16)

@@ -692,7 +692,7 @@ Test(gen_dlka, dcnv3_lka_gc8_softmax, .timeout = 120)
         "        for (int t = 0; t < hw; t++)\n"
         "            *fb += !abl_dlka_gc8_plan_sm(g, p, h, w, gx, gy, om0 + (ptrdiff_t)t * nom, t / w, t % w, w4, i8, inv);\n"
         "    }\n"
-        "    const float *core = abl_dcn_sample(d, xg, om, priv, 0, hw, (struct abl_dlka_route){0, 0, 0});\n"
+        "    const float *core = abl_dcn_sample(d, xg, om, priv, 0, hw);\n"
         "    double worst = 0;\n"
         "    for (int t = 0; t < hw; t++) {\n"
         "        float ref[32];\n"
@@ -845,7 +845,7 @@ Test(gen_dlka, dcnv3_lka_gc16_sampler, .timeout = 180)
         "            if (!(sum >= 0x1p-100f && sum <= 0x1p100f)) { ++*fb; break; }\n"
         "        }\n"
         "    }\n"
-        "    const float *core = abl_dcn_sample(d, xg, om, priv, 0, hw, (struct abl_dlka_route){0, 0, 0});\n"
+        "    const float *core = abl_dcn_sample(d, xg, om, priv, 0, hw);\n"
         "    double worst = 0;\n"
         "    for (int t = 0; t < hw; t++) {\n"
         "        float ref[64];\n"
@@ -885,139 +885,4 @@ Test(gen_dlka, dcnv3_lka_gc16_sampler, .timeout = 180)
     check("deformable_LKA_Attention d_model=64 variant=dcnv3_lka h=9 w=1", 114);
     check("C3_DCNv3_DLKA c1=48 c2=128 variant=dcnv3_lka h=8 w=42", 115);
     check_prepared("deformable_LKA_Attention d_model=64 variant=dcnv3_lka h=7 w=40 batch=2", 116, "fused");
-}
-
-/* gen/dlka.lua's constant `key` of one attention (dlka.attention). */
-static int att_const(lua_State *L, const char *variant, const char *key, int n, int c, int h, int w)
-{
-    lua_getfield(L, -1, "attention");
-    lua_pushstring(L, variant);
-    lua_pushinteger(L, n);
-    lua_pushinteger(L, c);
-    lua_pushinteger(L, h);
-    lua_pushinteger(L, w);
-    cr_assert_eq(lua_pcall(L, 5, 1, 0), LUA_OK, "%s", lua_tostring(L, -1));
-    lua_getfield(L, -1, key);
-    const int on = (int)lua_tointeger(L, -1);
-    lua_pop(L, 2);
-    return on;
-}
-
-/* A DCNv3 attention's 2-thread output against its 1-thread output, bit
- * for bit, with offsets of up to `reach` pixels (both layers' offset
- * biases, w[7] and w[19], redrawn in [-reach, reach]; gp0 / gp1: their
- * points, each bias 2 gp floats), forward and forward_prepared on
- * alternate calls, output and workspace NaN before each. */
-static void check_own_maps_bits(const char *spec, uint64_t seed, int gp0, int gp1, float reach)
-{
-    struct gen_case c;
-    struct gen_kernel k;
-    gen_case_build(&c, &k, spec, seed, "fused");
-    unsigned s = (unsigned)seed;
-    for (int j = 0; j < 2 * gp0; j++)
-        c.ws.ptr[7][j] = reach * ((float)((s = s * 1103515245u + 12345u) >> 8) / 8388608.0f - 1.0f);
-    for (int j = 0; j < 2 * gp1; j++)
-        c.ws.ptr[19][j] = reach * ((float)((s = s * 1103515245u + 12345u) >> 8) / 8388608.0f - 1.0f);
-    const float *const *w = (const float *const *)c.ws.ptr;
-    float *y1 = gen_case_run(&c, &k, 1);
-    int finite = 1;
-    for (int64_t i = 0; i < c.ny; i++)
-        finite &= isfinite(y1[i]) != 0;
-    cr_expect(finite, "%s: 1-thread output not finite (%s)", spec, k.src_path);
-    const int64_t nws = k.info->workspace_floats * 2;
-    float *y = buf_alloc(c.ny), *ws = buf_alloc(nws), *prep = buf_alloc(k.info->prepared_floats);
-    cr_assert(y && ws && prep && k.prepare);
-    k.prepare(w, prep, 2);
-    int differ = 0;
-    for (int call = 0; call < 6; call++) {
-        buf_fill_nan(y, c.ny);
-        buf_fill_nan(ws, nws);
-        if (call % 2)
-            k.forward_prepared(w, prep, c.x, y, ws, 2);
-        else
-            k.forward(w, c.x, y, ws, 2);
-        differ += memcmp(y, y1, sizeof(float) * (size_t)c.ny) != 0;
-    }
-    cr_expect_eq(differ, 0, "%s: %d of 6 calls at 2 threads differ from 1 thread (%s)", spec, differ,
-                 k.src_path);
-    buf_free(prep, k.info->prepared_floats);
-    buf_free(y, c.ny);
-    buf_free(ws, nws);
-    buf_free(y1, c.ny);
-    gen_unload(&k);
-    gen_case_free(&c);
-}
-
-/* At 2 threads each thread samples its own map of xp (abl_dlka_own_xp:
- * the gc16 layers, blog's 3 x 3 layers of c a multiple of 16 on small
- * maps): its rows and abl_dlka_own_halo rows on either side, phase A
- * writing those rows into both maps, a point whose block leaves the map's
- * rows routed to the other map.  First the generator: ABL_DLKA_OWN_XP
- * (which also doubles the xp it counts) against the runtime's rule for
- * both variants over channels 4 .. 160, maps 1 x 9 .. 41 x 41 and batch 1
- * and 3: never 0 where a layer keeps two maps (its workspace would hold
- * one), equal with full-rate AVX-512; and at the head places (L13 / L20
- * on, L17 off; L23 blog on, dcnv3_lka off).  Then kernels whose offsets
- * reach well past the halo (blog 8 rows, dcnv3_lka's 7 x 7 dilation-3
- * layer 11), batch 3 (the split inside image 1, images 0 and 2 whole):
- * the 1-thread bits at 2 threads, the workspace NaN (a row a map lacks
- * gives NaN). */
-Test(gen_dlka, own_xp_maps_bits, .timeout = 180)
-{
-    enum { CMAX = 160, NMAP = 5 };
-    static const int maps[NMAP][2] = {{1, 9}, {9, 1}, {2, 2}, {40, 40}, {41, 41}};
-    static char table[2 * 2 * (CMAX / 4) * NMAP + 1];
-    static const char *const variants[2] = {"blog", "dcnv3_lka"};
-    lua_State *L = gen_check_require("dlka");
-    size_t n = 0;
-    for (int v = 0; v < 2; v++)
-        for (int b = 1; b <= 3; b += 2)
-            for (int c = 4; c <= CMAX; c += 4)
-                for (int m = 0; m < NMAP; m++)
-                    table[n++] =
-                        (char)('0' + att_const(L, variants[v], "OWN_XP", b, c, maps[m][0], maps[m][1]));
-    table[n] = '\0';
-    cr_expect_eq(att_const(L, "dcnv3_lka", "OWN_XP", 1, 64, 40, 40), 1);
-    cr_expect_eq(att_const(L, "blog", "OWN_XP", 1, 64, 40, 40), 1);
-    cr_expect_eq(att_const(L, "dcnv3_lka", "OWN_XP", 1, 32, 80, 80), 0);
-    cr_expect_eq(att_const(L, "blog", "OWN_XP", 1, 32, 80, 80), 0);
-    cr_expect_eq(att_const(L, "blog", "OWN_XP", 1, 128, 20, 20), 1);
-    cr_expect_eq(att_const(L, "dcnv3_lka", "OWN_XP", 1, 128, 20, 20), 0);
-    lua_close(L);
-    static char src[8192];
-    snprintf(src, sizeof src,
-             "#include <stdio.h>\n"
-             "#include \"ablate_dlka_dcnv3.h\"\n"
-             "static const char lua[] = \"%s\";\n"
-             "static const int maps[%d][2] = {{1, 9}, {9, 1}, {2, 2}, {40, 40}, {41, 41}};\n"
-             "static const int layers[2][2][2] = {{{3, 1}, {3, 1}}, {{5, 1}, {7, 3}}};\n"
-             "int main(void) {\n"
-             "    int bad = 0, i = 0;\n"
-             "    for (int v = 0; v < 2; v++)\n"
-             "        for (int b = 1; b <= 3; b += 2)\n"
-             "            for (int c = 4; c <= %d; c += 4)\n"
-             "                for (int m = 0; m < %d; m++, i++)\n"
-             "                    for (int l = 0; l < 2; l++) {\n"
-             "                        const struct abl_dcn_geom d = {b, c, maps[m][0], maps[m][1],\n"
-             "                            layers[v][l][0], layers[v][l][1], 4, 1, 0};\n"
-             "                        const int own = abl_dlka_own_xp(d), want = lua[i] - '0';\n"
-             "                        if (own > want || (ABL_DLKA_GC8_OK && own != want) ||\n"
-             "                            abl_dcn_shared_floats(d) != abl_dcn_map_floats(d) * (own + 1)) {\n"
-             "                            printf(\"v %%d n %%d c %%d map %%d layer %%d: runtime %%d, lua %%d\\n\",\n"
-             "                                   v, b, c, m, l, own, want);\n"
-             "                            bad = 1;\n"
-             "                        }\n"
-             "                    }\n"
-             "    return bad;\n"
-             "}\n",
-             table, NMAP, CMAX, NMAP);
-    cr_assert_eq(run_header_checker(src), 0, "abl_dlka_own_xp: the generator against the runtime");
-    check_own_maps_bits("deformable_LKA_Attention d_model=64 variant=blog h=40 w=12", 121, 36, 36,
-                        14.0f);
-    check_own_maps_bits("deformable_LKA_Attention d_model=64 variant=blog h=9 w=7 batch=3", 122, 36,
-                        36, 10.0f);
-    check_own_maps_bits("deformable_LKA_Attention d_model=64 variant=dcnv3_lka h=40 w=12", 123, 100,
-                        196, 6.0f);
-    check_own_maps_bits("deformable_LKA_Attention d_model=64 variant=dcnv3_lka h=9 w=7 batch=3", 124,
-                        100, 196, 6.0f);
 }

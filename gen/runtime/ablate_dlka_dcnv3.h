@@ -328,79 +328,11 @@ static inline ptrdiff_t abl_dlka_gc8_plan_floats(struct abl_dcn_geom d)
     return abl_dlka_gc8(d) ? pf : abl_dlka_gc16(d) ? ABL_DLKA_GC16_STRIP * pf : 0;
 }
 
-/* ---- Each thread's own map of xp at 2 threads (abl_dlka_gc16 layers:
- * dcnv3_lka at L13, L20).  With one shared xp, the rows near the split
- * between the threads' tiles are written by one core in phase A and read
- * by both in phase B: at L20 each layer's sampler ran 10-15 % slower a
- * thread at 2 threads than half its 1-thread time (layer 1, 7 x 7 dilation
- * 3: 513 / 544 us against 478), and each phase-B barrier waited for the
- * slower one (docs/modules/perf_deform.md, c-dlka).  The DCNv3 row's
- * kernel removed the same loss with two maps (dcnv3_fused.c.in, b-dcnv3);
- * here, as there: thread t's phase-B rows of an image and
- * abl_dlka_own_halo rows on either side are in map t (map 0 the shared xp,
- * map 1 right after it); phase A writes each of its tiles into its own
- * map and the rows of it that the other map holds into that one too (a
- * second scatter from the tile in L1); the sampler reads its own map, and
- * a point whose 2 x 2 block leaves the map's rows goes to the other map
- * (abl_dlka_route16: one unsigned compare and a masked add a 16 points),
- * which holds it: such a block lies in the other thread's own rows.  The
- * same floats read at other addresses: the same bits.  Other thread
- * counts, and layers of the other samplers, keep the one map.
- * ABL_DLKA_OWN_XP, defined before this header by the templates (gen/dlka.lua
- * own_xp): 1 where the kernel's layers are abl_dlka_gc16's, else 0, and
- * the path is left out of the build (its code, dead elsewhere, could move
- * how gcc builds the rest: a2-dlka's ABL_DLKA_DW_TILE).  Not defined (the
- * header checkers): built. */
-#ifndef ABL_DLKA_OWN_XP
-#define ABL_DLKA_OWN_XP 1
-#endif
-#define ABL_DLKA_MAY_OWN (ABL_DLKA_OWN_XP)
-
-/* Maps of at most this many floats (an image batch's xp) may be kept twice
- * on the plain sampler's layers (blog's 3 x 3 at L13, L20, L23; not L17's
- * 80 x 80, 0.8 MB a map, where the DCNv3 row's maps were not tried). */
-enum { ABL_DLKA_OWN_PLAIN_FLOATS = 131072 };
-
-/* 1 where a layer keeps two maps of xp (at 2 threads): its workspace then
- * holds both (abl_dcn_shared_floats).  The gc16 layers; the plain
- * sampler's (channels last, blocks indexed by pixel) of 3 x 3 kernels
- * (blog's; the 7 x 7 dilation-3 layer at L23 would copy most of its 20
- * rows), c a multiple of 16 (map 1 a whole number of pixels away), groups
- * of more than 1 (at group 1 the DCNv3 row's maps cost what they won,
- * b-dcnv3) and small maps. */
-ABL_DCN_SPECIALISE int abl_dlka_own_xp(struct abl_dcn_geom d)
-{
-#if ABL_DLKA_MAY_OWN
-    const int plain = !abl_dlka_gcw(d) && d.k == 3 && d.c % 16 == 0 && d.g > 1 && d.h >= 2 &&
-                      (ptrdiff_t)d.n * d.h * d.w * d.c <= ABL_DLKA_OWN_PLAIN_FLOATS;
-    return abl_dlka_gc16(d) || plain;
-#else /* left out: no call in the build (a2-dlka's gcc effect) */
-    (void)d;
-    return 0;
-#endif
-}
-
-/* Rows on either side of a thread's own rows that its map holds: the
- * kernel's reach (dil (k - 1) / 2) and 2 rows of offsets, at least 8 (the
- * DCNv3 row's HALO, b-dcnv3).  Any count of 1 and more is correct (the
- * routing); fewer rows send more points to the other map, whose lines the
- * other core reads too. */
-static inline int abl_dlka_own_halo(struct abl_dcn_geom d)
-{
-    const int reach = d.dil * (d.k - 1) / 2 + 2;
-    return reach > 8 ? reach : 8;
-}
-
 /* Shared floats of one layer: xp (n h w c; group-major, n g h w gc, where
- * abl_dlka_gcw), twice where abl_dlka_own_xp (map 1 after map 0). */
-static inline ptrdiff_t abl_dcn_map_floats(struct abl_dcn_geom d)
-{
-    return ((ptrdiff_t)d.n * d.h * d.w * d.c + 15) / 16 * 16;
-}
-
+ * abl_dlka_gcw). */
 static inline ptrdiff_t abl_dcn_shared_floats(struct abl_dcn_geom d)
 {
-    return abl_dcn_map_floats(d) * (abl_dlka_own_xp(d) ? 2 : 1);
+    return ((ptrdiff_t)d.n * d.h * d.w * d.c + 15) / 16 * 16;
 }
 
 /* Private floats of one tile's offsets + mask (tr w 3GP, + the slack
@@ -974,11 +906,9 @@ ABL_DCN_SPECIALISE void abl_dlka_core16(const float *restrict pl, int p, int q0,
 #undef ABL_DLKA_GC16_POINT
 #endif
 
-/* Phase A for rows row0 .. of image b (x: that image, c x h x w); rows
- * c0 .. c1 - 1 of them also into xo (the other thread's map of that image,
- * abl_dlka_own_xp; none where c1 <= c0). */
+/* Phase A for rows row0 .. of image b (x: that image, c x h x w). */
 ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *x, float *xp, float *priv,
-                                   const float *pk, int row0, float *xo, int c0, int c1)
+                                   const float *pk, int row0)
 {
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
     const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv, pk);
@@ -994,24 +924,12 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *x, f
         float *tmp = priv + (ptrdiff_t)d.c * d.w + 2 * d.w;
         abl_dcn_lin_run(x + p0, 1, (ptrdiff_t)d.h * d.w, d.c, k.win, k.bin, d.c, tmp, d.c, np);
         abl_dlka_gc16_scatter(tmp, d.g, np, (ptrdiff_t)d.h * d.w, p0, xp);
-#if ABL_DLKA_MAY_OWN
-        if (c1 > c0) /* from the tile in L1 */
-            abl_dlka_gc16_scatter(tmp + (ptrdiff_t)(c0 - row0) * d.w * d.c, d.g, (c1 - c0) * d.w,
-                                  (ptrdiff_t)d.h * d.w, c0 * d.w, xo);
-#endif
         return;
     }
 #endif
     /* xp[t][o] = inb[o] + sum_c in[o][c] x[c][p0 + t] (x planar) */
     abl_dcn_lin_run(x + p0, 1, (ptrdiff_t)d.h * d.w, d.c, k.win, k.bin, d.c,
                     xp + (ptrdiff_t)p0 * d.c, d.c, np);
-#if ABL_DLKA_MAY_OWN
-    if (c1 > c0) /* channels last: the rows are one piece */
-        memcpy(xo + (ptrdiff_t)c0 * d.w * d.c, xp + (ptrdiff_t)c0 * d.w * d.c,
-               sizeof(float) * (size_t)(c1 - c0) * d.w * d.c);
-#else
-    (void)xo, (void)c0, (void)c1;
-#endif
 }
 
 /* The offsets and mask of rows row0 .. of image b (x: that image) into
@@ -1075,42 +993,14 @@ ABL_DCN_SPECIALISE void abl_dcn_grid(struct abl_dcn_geom d, float *grid_x, float
     }
 }
 
-/* Where a thread's sampler reads (abl_dlka_own_xp): block indices in
- * [lo, lo + span) (scaled as the plan's) are in its own map, the others
- * dist floats away, in the other map; dist 0: one map, nothing routed. */
-struct abl_dlka_route {
-    int32_t lo, span, dist;
-};
-
-/* The plain sampler's gpv block indices (pixels) routed (abl_dlka_route). */
-ABL_DCN_SPECIALISE void abl_dlka_route(int gpv, struct abl_dlka_route rt, int32_t *restrict idx)
-{
-    const uint32_t span = (uint32_t)rt.span;
-#pragma omp simd
-    for (int q = 0; q < gpv; q++)
-        idx[q] += (uint32_t)(idx[q] - rt.lo) >= span ? rt.dist : 0;
-}
-
 #if ABL_DLKA_GC8_OK
-/* The gpv block indices i16 of one pixel's plan routed (abl_dlka_route). */
-ABL_DCN_SPECIALISE void abl_dlka_route16(int gpv, struct abl_dlka_route rt, int32_t *restrict i16)
-{
-    const __m512i lo = _mm512_set1_epi32(rt.lo), span = _mm512_set1_epi32(rt.span);
-    const __m512i dist = _mm512_set1_epi32(rt.dist);
-    for (int q = 0; q < gpv; q += 16) {
-        const __m512i id = _mm512_loadu_si512((const void *)(i16 + q));
-        const __mmask16 out = _mm512_cmp_epu32_mask(_mm512_sub_epi32(id, lo), span, _MM_CMPINT_NLT);
-        _mm512_storeu_si512((void *)(i16 + q), _mm512_mask_add_epi32(id, out, id, dist));
-    }
-}
-
 /* abl_dcn_sample at 16 channels a group (abl_dlka_gc16): per strip of
  * ABL_DLKA_GC16_STRIP pixels their plans (abl_dlka_gcw_plan_sm, lg 4),
  * then the sums group by group over the strip. */
 ABL_DCN_SPECIALISE float *abl_dlka_sample16(struct abl_dcn_geom d, const float *xp, float *om,
                                             float *priv, int row0, int np,
                                             const float *grid_x, const float *grid_y,
-                                            struct abl_dlka_route rt, float *core)
+                                            float *core)
 {
     const int gp = abl_dcn_gp(d), gpv = abl_dcn_gpv(gp), nom = 3 * gp, p = d.k * d.k;
     float *plans = priv + abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_floats(d);
@@ -1131,10 +1021,6 @@ ABL_DCN_SPECIALISE float *abl_dlka_sample16(struct abl_dcn_geom d, const float *
                 for (int gi = 0; gi < d.g; gi++)
                     inv[s][gi] = 1.0f;
             }
-#if ABL_DLKA_MAY_OWN
-            if (rt.dist)
-                abl_dlka_route16(gpv, rt, i16);
-#endif
         }
         for (int gi = 0; gi < d.g; gi++)
             for (int s = 0; s < ns; s++) {
@@ -1152,7 +1038,7 @@ ABL_DCN_SPECIALISE float *abl_dlka_sample16(struct abl_dcn_geom d, const float *
  * last, np x c, in this thread's tile) from om, the tile's offsets and
  * mask (abl_dcn_offsets_tile); returns it. */
 ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp, float *om,
-                                         float *priv, int row0, int np, struct abl_dlka_route rt)
+                                         float *priv, int row0, int np)
 {
     const int gp = abl_dcn_gp(d), gpv = abl_dcn_gpv(gp), nom = 3 * gp, p = d.k * d.k;
     float *core = priv + (ptrdiff_t)d.c * d.w + 2 * d.w;
@@ -1165,7 +1051,7 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
     if (!ABL_DLKA_MAY_GC16 && abl_dlka_gc16(d)) /* ABL_DLKA_DCN_GC16 disagrees with abl_dlka_gc16 */
         __builtin_trap();
     if (ABL_DLKA_MAY_GC16 && abl_dlka_gc16(d))
-        return abl_dlka_sample16(d, xp, om, priv, row0, np, grid_x, grid_y, rt, core);
+        return abl_dlka_sample16(d, xp, om, priv, row0, np, grid_x, grid_y, core);
     /* the pixel's plan repacked, then its groups summed */
     if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d)) {
         float *w4 = priv + abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_floats(d);
@@ -1196,10 +1082,6 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
         const int nout = abl_dcn_corners(gp, d.h, d.w, 1.0f, grid_x, grid_y,
                                          om + (ptrdiff_t)t * nom, 1, row0 + t / d.w,
                                          t % d.w, idx, wt, d.skip, keep);
-#if ABL_DLKA_MAY_OWN
-        if (rt.dist)
-            abl_dlka_route(gpv, rt, idx);
-#endif
         abl_dcn_core(xp, d.c, d.h, d.w, d.g, p, idx, wt, nout, keep, core + (ptrdiff_t)t * d.c);
     }
     return core;
@@ -1208,13 +1090,12 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
 /* Phase B for rows row0 .. of image b: core (channels last, in the tile),
  * then y = output_proj(core) written NCHW (y: that image). */
 ABL_DCN_SPECIALISE void abl_dcn_phase_b(struct abl_dcn_geom d, const float *const *wp, const float *x,
-                                   const float *xp, float *priv, const float *pk, float *y, int row0,
-                                   struct abl_dlka_route rt)
+                                   const float *xp, float *priv, const float *pk, float *y, int row0)
 {
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
     float *om = abl_dcn_offsets_tile(d, wp, x, priv, pk, row0);
-    const float *core = abl_dcn_sample(d, xp, om, priv, row0, np, rt);
+    const float *core = abl_dcn_sample(d, xp, om, priv, row0, np);
     float *dst = y + p0;
     if (abl_direct_ok(1, 1, d.c)) { /* y[o][t] = outb[o] + sum_c out[o][c] core[t][c] */
         const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv, pk);
@@ -1287,80 +1168,16 @@ static inline void abl_dlka_fold_share(int c, const float *const *w, float *wf)
 ABL_DCN_SPECIALISE void abl_dcn_phase_b_tail(struct abl_dcn_geom d, const float *const *wp,
                                         const float *x, const float *xp, float *priv,
                                         const float *pk, const struct abl_dlka_fused_tail *ft, int b,
-                                        int row0, struct abl_dlka_route rt)
+                                        int row0)
 {
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
     float *om = abl_dcn_offsets_tile(d, wp, x, priv, pk, row0);
-    float *core = abl_dcn_sample(d, xp, om, priv, row0, np, rt);
+    float *core = abl_dcn_sample(d, xp, om, priv, row0, np);
     const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv, pk);
     abl_transpose(core, d.c, k.coret, np, np, d.c);
     abl_dlka_tail_tile(d.c, (int)hw, np, ft->wf, ft->bf, k.coret, np, ft->wp2, ft->bp2, ft->io,
                        ft->u + b * d.c * hw, b, p0, core);
-}
-
-/* Thread t's rows of image b at 2 threads (abl_dcn_layer_own: thread t
- * takes jobs [J t / 2, J (t + 1) / 2) of the J = n ntr tiles, image by
- * image): [*lo, *hi), empty where it has none there. */
-static inline void abl_dcn_own_rows(struct abl_dcn_geom d, int t, int b, int *lo, int *hi)
-{
-    const int ntr = (d.h + d.tr - 1) / d.tr, nj = d.n * ntr;
-    const int j0 = nj * t / 2 - b * ntr, j1 = nj * (t + 1) / 2 - b * ntr;
-    const int r0 = (j0 > 0 ? j0 : 0) * d.tr, r1 = (j1 < ntr ? j1 : ntr) * d.tr;
-    *lo = r0 < d.h ? r0 : d.h;
-    *hi = r1 < d.h ? r1 : d.h;
-    if (*hi < *lo)
-        *hi = *lo;
-}
-
-/* The rows of image b that thread t's map holds: its own and
- * abl_dlka_own_halo on either side (none where it has no rows there). */
-static inline void abl_dcn_map_rows(struct abl_dcn_geom d, int t, int b, int *lo, int *hi)
-{
-    abl_dcn_own_rows(d, t, b, lo, hi);
-    if (*hi <= *lo)
-        return;
-    const int halo = abl_dlka_own_halo(d);
-    *lo = *lo - halo > 0 ? *lo - halo : 0;
-    *hi = *hi + halo < d.h ? *hi + halo : d.h;
-}
-
-/* abl_dcn_layer at 2 threads with a map of xp a thread (abl_dlka_own_xp):
- * the jobs split as abl_dcn_own_rows (which thread takes a tile moves no
- * pixel's arithmetic), explicit barriers. */
-ABL_DCN_SPECIALISE void abl_dcn_layer_own(struct abl_dcn_geom d, const float *const *wp,
-                                          const float *src, float *dst, float *shared, float *priv,
-                                          const float *pk, const struct abl_dlka_fused_tail *ft)
-{
-    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w, img = d.c * hw;
-    const int ntr = (d.h + d.tr - 1) / d.tr, nj = d.n * ntr;
-    const int me = omp_get_thread_num(), other = 1 - me;
-    float *mine = shared + me * abl_dcn_map_floats(d), *theirs = shared + other * abl_dcn_map_floats(d);
-    for (int job = nj * me / 2; job < nj * (me + 1) / 2; job++) {
-        const int b = job / ntr, row0 = job % ntr * d.tr;
-        const int row1 = d.h - row0 < d.tr ? d.h : row0 + d.tr;
-        int lo, hi;
-        abl_dcn_map_rows(d, other, b, &lo, &hi);
-        const int c0 = lo > row0 ? lo : row0, c1 = hi < row1 ? hi : row1;
-        abl_dcn_phase_a(d, src + b * img, mine + b * img, priv, pk, row0, theirs + b * img, c0, c1);
-    }
-#pragma omp barrier
-    for (int job = nj * me / 2; job < nj * (me + 1) / 2; job++) {
-        const int b = job / ntr, row0 = job % ntr * d.tr;
-        int lo, hi;
-        abl_dcn_map_rows(d, me, b, &lo, &hi);
-        /* the plan's indices: 16 floats a pixel of a group's plane (gc16),
-         * or pixels (the plain sampler: c floats each) */
-        const int unit = abl_dlka_gcw(d) ? 16 : 1;
-        const ptrdiff_t dist = abl_dlka_gcw(d) ? theirs - mine : (theirs - mine) / d.c;
-        const struct abl_dlka_route rt = {(int32_t)(lo * d.w * unit),
-                                          (int32_t)((hi - 1 - lo) * d.w * unit), (int32_t)dist};
-        if (ft)
-            abl_dcn_phase_b_tail(d, wp, src + b * img, mine + b * img, priv, pk, ft, b, row0, rt);
-        else
-            abl_dcn_phase_b(d, wp, src + b * img, mine + b * img, priv, pk, dst + b * img, row0, rt);
-    }
-#pragma omp barrier
 }
 
 /* One DCNv3 layer over the batch: src -> dst (n c h w, contiguous images);
@@ -1380,27 +1197,20 @@ ABL_DCN_SPECIALISE void abl_dcn_layer(struct abl_dcn_geom d, const float *const 
         abl_dcn_pack(d, wp, abl_dcn_pk_own(d, priv));
         pk = abl_dcn_pk_own(d, priv);
     }
-#if ABL_DLKA_MAY_OWN
-    if (abl_dlka_own_xp(d) && omp_get_num_threads() == 2) {
-        abl_dcn_layer_own(d, wp, src, dst, shared, priv, pk, ft);
-        return;
-    }
-#endif
-    const struct abl_dlka_route one = {0, 0, 0};
 #pragma omp for schedule(static)
     for (int job = 0; job < d.n * ntr; job++) {
         const int b = job / ntr;
-        abl_dcn_phase_a(d, src + b * img, xp + b * hw * d.c, priv, pk, job % ntr * d.tr, NULL, 0, 0);
+        abl_dcn_phase_a(d, src + b * img, xp + b * hw * d.c, priv, pk, job % ntr * d.tr);
     }
 #pragma omp for schedule(static)
     for (int job = 0; job < d.n * ntr; job++) {
         const int b = job / ntr;
         if (ft)
             abl_dcn_phase_b_tail(d, wp, src + b * img, xp + b * hw * d.c, priv, pk, ft, b,
-                                 job % ntr * d.tr, one);
+                                 job % ntr * d.tr);
         else
             abl_dcn_phase_b(d, wp, src + b * img, xp + b * hw * d.c, priv, pk, dst + b * img,
-                            job % ntr * d.tr, one);
+                            job % ntr * d.tr);
     }
 }
 
