@@ -935,33 +935,8 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *x, f
 /* The offsets and mask of rows row0 .. of image b (x: that image) into
  * this thread's tile (abl_dcn_om_at); returns it.  pk: the layer's packed
  * weights. */
-/* The xp lines next to a thread's share that the other thread's phase A
- * wrote (2 threads, gc16 layers), prefetched a slice at a time during the
- * thread's first tile (u-dcnv3's halo prefetch of the DCNv3 row): ranges
- * of contiguous lines (one a group plane), a cursor over them. */
-enum { ABL_DLKA_HALO_RANGES = 16 };
-struct abl_dlka_halo {
-    const float *at[ABL_DLKA_HALO_RANGES];
-    int lines[ABL_DLKA_HALO_RANGES];
-    int n, cur, off, left; /* ranges; the cursor (range, line); lines not yet prefetched */
-};
-
-/* Prefetch 1 / parts of the lines left (parts: the steps left). */
-static inline void abl_dlka_halo_step(struct abl_dlka_halo *hl, int parts)
-{
-    int todo = parts > 1 ? (hl->left + parts - 1) / parts : hl->left;
-    hl->left -= todo;
-    while (todo > 0 && hl->cur < hl->n) {
-        __builtin_prefetch(hl->at[hl->cur] + 16 * hl->off, 0, 2); /* prefetcht1 */
-        todo--;
-        if (++hl->off == hl->lines[hl->cur])
-            hl->cur++, hl->off = 0;
-    }
-}
-
 ABL_DCN_SPECIALISE float *abl_dcn_offsets_tile(struct abl_dcn_geom d, const float *const *wp,
-                                              const float *x, float *priv, const float *pk, int row0,
-                                              struct abl_dlka_halo *hl)
+                                              const float *x, float *priv, const float *pk, int row0)
 {
     const int gp = abl_dcn_gp(d), nom = 3 * gp, p = d.k * d.k;
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w;
@@ -976,12 +951,9 @@ ABL_DCN_SPECIALISE float *abl_dcn_offsets_tile(struct abl_dcn_geom d, const floa
          * transposed into it */
         abl_dw_rows_tile(x, wp[0], wp[1], d.c, d.h, d.w, d.k, row0, rows, k.coret,
                          (ptrdiff_t)d.c * d.w);
-        for (int r = 0; r < rows; r++) {
+        for (int r = 0; r < rows; r++)
             abl_ln_gelu_row(k.coret + (ptrdiff_t)r * d.c * d.w, d.c, d.w, wp[2], wp[3], 1e-6f,
                             stats, x1 + (ptrdiff_t)r * d.w * d.c);
-            if (hl)
-                abl_dlka_halo_step(hl, rows - r);
-        }
 #endif
     } else {
         for (int r = 0; r < rows; r++) {
@@ -1118,12 +1090,11 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
 /* Phase B for rows row0 .. of image b: core (channels last, in the tile),
  * then y = output_proj(core) written NCHW (y: that image). */
 ABL_DCN_SPECIALISE void abl_dcn_phase_b(struct abl_dcn_geom d, const float *const *wp, const float *x,
-                                   const float *xp, float *priv, const float *pk, float *y, int row0,
-                                   struct abl_dlka_halo *hl)
+                                   const float *xp, float *priv, const float *pk, float *y, int row0)
 {
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
-    float *om = abl_dcn_offsets_tile(d, wp, x, priv, pk, row0, hl);
+    float *om = abl_dcn_offsets_tile(d, wp, x, priv, pk, row0);
     const float *core = abl_dcn_sample(d, xp, om, priv, row0, np);
     float *dst = y + p0;
     if (abl_direct_ok(1, 1, d.c)) { /* y[o][t] = outb[o] + sum_c out[o][c] core[t][c] */
@@ -1197,63 +1168,17 @@ static inline void abl_dlka_fold_share(int c, const float *const *w, float *wf)
 ABL_DCN_SPECIALISE void abl_dcn_phase_b_tail(struct abl_dcn_geom d, const float *const *wp,
                                         const float *x, const float *xp, float *priv,
                                         const float *pk, const struct abl_dlka_fused_tail *ft, int b,
-                                        int row0, struct abl_dlka_halo *hl)
+                                        int row0)
 {
     const int rows = d.h - row0 < d.tr ? d.h - row0 : d.tr, np = rows * d.w, p0 = row0 * d.w;
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
-    float *om = abl_dcn_offsets_tile(d, wp, x, priv, pk, row0, hl);
+    float *om = abl_dcn_offsets_tile(d, wp, x, priv, pk, row0);
     float *core = abl_dcn_sample(d, xp, om, priv, row0, np);
     const struct abl_dcn_packed k = abl_dcn_packed_at(d, priv, pk);
     abl_transpose(core, d.c, k.coret, np, np, d.c);
     abl_dlka_tail_tile(d.c, (int)hw, np, ft->wf, ft->bf, k.coret, np, ft->wp2, ft->bp2, ft->io,
                        ft->u + b * d.c * hw, b, p0, core);
 }
-
-#ifndef ABL_DLKA_HALO_PF
-#define ABL_DLKA_HALO_PF 1
-#endif
-#if ABL_DLKA_HALO_PF && ABL_DLKA_MAY_GC16
-/* abl_dcn_layer at 2 threads on a gc16 layer: jobs split as halves
- * (thread t: [J t / 2, J (t + 1) / 2) of the J = n ntr tiles; which thread
- * takes a tile moves no pixel's arithmetic), and during its first tile in
- * phase B each thread prefetches the group planes' rows beside the split
- * that the other thread wrote (reach + 2 rows). */
-ABL_DCN_SPECIALISE void abl_dcn_layer_halo(struct abl_dcn_geom d, const float *const *wp,
-                                           const float *src, float *dst, float *xp, float *priv,
-                                           const float *pk, const struct abl_dlka_fused_tail *ft)
-{
-    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w, img = d.c * hw;
-    const int ntr = (d.h + d.tr - 1) / d.tr, nj = d.n * ntr, me = omp_get_thread_num();
-    const int j0 = nj * me / 2, j1 = nj * (me + 1) / 2;
-    for (int job = j0; job < j1; job++) {
-        const int b = job / ntr;
-        abl_dcn_phase_a(d, src + b * img, xp + b * img, priv, pk, job % ntr * d.tr);
-    }
-    /* the split: after tile js - 1, inside image bs (none at an image's edge) */
-    struct abl_dlka_halo hl = {{NULL}, {0}, 0, 0, 0, 0};
-    const int js = nj / 2, bs = js / ntr, rs = js % ntr * d.tr, reach = d.dil * (d.k - 1) / 2 + 2;
-    if (rs > 0 && d.g <= ABL_DLKA_HALO_RANGES) {
-        const int r0 = me ? (rs - reach > 0 ? rs - reach : 0) : rs;
-        const int r1 = me ? rs : (rs + reach < d.h ? rs + reach : d.h);
-        for (int gi = 0; gi < d.g; gi++) {
-            hl.at[hl.n] = xp + bs * img + (gi * hw + (ptrdiff_t)r0 * d.w) * 16;
-            hl.lines[hl.n++] = (r1 - r0) * d.w; /* 16 floats a pixel: a line */
-            hl.left += (r1 - r0) * d.w;
-        }
-    }
-#pragma omp barrier
-    for (int job = j0; job < j1; job++) {
-        const int b = job / ntr;
-        if (ft)
-            abl_dcn_phase_b_tail(d, wp, src + b * img, xp + b * img, priv, pk, ft, b,
-                                 job % ntr * d.tr, job == j0 && hl.n ? &hl : NULL);
-        else
-            abl_dcn_phase_b(d, wp, src + b * img, xp + b * img, priv, pk, dst + b * img,
-                            job % ntr * d.tr, job == j0 && hl.n ? &hl : NULL);
-    }
-#pragma omp barrier
-}
-#endif
 
 /* One DCNv3 layer over the batch: src -> dst (n c h w, contiguous images);
  * wp: its 12 weights (6.1 item 2 order); shared: abl_dcn_shared_floats;
@@ -1272,12 +1197,6 @@ ABL_DCN_SPECIALISE void abl_dcn_layer(struct abl_dcn_geom d, const float *const 
         abl_dcn_pack(d, wp, abl_dcn_pk_own(d, priv));
         pk = abl_dcn_pk_own(d, priv);
     }
-#if ABL_DLKA_HALO_PF && ABL_DLKA_MAY_GC16
-    if (ABL_DLKA_MAY_GC16 && abl_dlka_gc16(d) && omp_get_num_threads() == 2) {
-        abl_dcn_layer_halo(d, wp, src, dst, shared, priv, pk, ft);
-        return;
-    }
-#endif
 #pragma omp for schedule(static)
     for (int job = 0; job < d.n * ntr; job++) {
         const int b = job / ntr;
@@ -1288,10 +1207,10 @@ ABL_DCN_SPECIALISE void abl_dcn_layer(struct abl_dcn_geom d, const float *const 
         const int b = job / ntr;
         if (ft)
             abl_dcn_phase_b_tail(d, wp, src + b * img, xp + b * hw * d.c, priv, pk, ft, b,
-                                 job % ntr * d.tr, NULL);
+                                 job % ntr * d.tr);
         else
             abl_dcn_phase_b(d, wp, src + b * img, xp + b * hw * d.c, priv, pk, dst + b * img,
-                            job % ntr * d.tr, NULL);
+                            job % ntr * d.tr);
     }
 }
 
