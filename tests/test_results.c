@@ -86,7 +86,7 @@ Test(results, columns_are_the_documented_ones)
         strcat(joined, results_columns[i]);
         strcat(joined, i + 1 < results_ncolumns ? "," : "\n");
     }
-    cr_expect_eq(results_ncolumns, 35);
+    cr_expect_eq(results_ncolumns, 36);
     cr_expect_str_eq(joined, HEADER);
 }
 
@@ -159,7 +159,7 @@ Test(results, rows_a_python_peer_appends)
     /* csv.DictWriter: quotes only when needed, '\n' line ends, '%.6g' numbers */
     append_text("akconv:num_param=5:t2:impl=torch,L5,module,AKConv,grid=ij:num_param=5,torch,2,1,16,320,320,"
                 "32,160,160,4677,9469952000,12345678901234,1048576,ok,\"torch 2.1 eager; \"\"retain\"\", x\","
-                "1.5,1.4,1.6,1.3,20,8.23,,,,0.050,,,,,\n");
+                "1.5,1.4,1.6,1.3,20,8.23,,,,0.050,,,,,,\n");
     struct result_row *out;
     cr_assert_eq(read_all(&out), 2);
     cr_expect_str_eq(out[1].impl, "torch");
@@ -213,11 +213,11 @@ Test(results, header_mismatch)
     char text[1024];
     snprintf(text, sizeof text, "%.*s,extra\n", (int)strlen(HEADER) - 1, HEADER);
     write_file(path, text);
-    expect_read_error("not an ablate results file (header mismatch at column 36: 'extra', expected end of line)");
+    expect_read_error("not an ablate results file (header mismatch at column 37: 'extra', expected end of line)");
     char err[512];
     cr_expect_null(results_open(path, err, sizeof err), "no appending to another file");
     char want[640];
-    snprintf(want, sizeof want, "%s: not an ablate results file (header mismatch at column 36: 'extra', "
+    snprintf(want, sizeof want, "%s: not an ablate results file (header mismatch at column 37: 'extra', "
                                 "expected end of line)", path);
     cr_expect_str_eq(err, want);
 }
