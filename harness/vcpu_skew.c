@@ -11,15 +11,17 @@
 #include <stdlib.h>
 #include <time.h>
 
-/* 8 blocks of 16384 multiply-adds: about 0.2 ms in all at ~3 GHz (a
- * dependent multiply-add is ~8 cycles without -ffast-math fusing it). */
-enum { HARNESS_BLOCKS = 8, HARNESS_PER_BLOCK = 16384 };
+/* 8 blocks of 4096 multiply-adds: about 0.1 ms of chain (a dependent
+ * multiply then add is ~8 cycles: ~13 us a block at 2.6 GHz). */
+enum { HARNESS_BLOCKS = 8, HARNESS_PER_BLOCK = 4096 };
 
 struct runner {
     struct skew_probe *p;
     int cpu;
     double block_s[VCPU_SKEW_BLOCKS_MAX];
-    double sink; /* the chain's result, so the compiler keeps it */
+    double seed;          /* the chain's start, read at run time so it cannot be folded */
+    volatile double sink; /* the chain's result, stored before the clock is read again so the
+                           * compiler can neither drop the chain nor move it past the clock */
 };
 
 struct skew_probe {
@@ -73,15 +75,15 @@ static void *run_side(void *arg)
         atomic_store(&p->failed, 1);
         return NULL;
     }
-    double x = 1.0;
+    double x = r->seed;
     for (int k = 0; k < p->blocks; k++) {
         if (barrier(p, k + 1) != 0)
             return NULL;
         double t0 = seconds();
         x = chain(x, p->per_block);
+        r->sink = x;
         r->block_s[k] = seconds() - t0;
     }
-    r->sink = x;
     return NULL;
 }
 
@@ -105,8 +107,8 @@ int vcpu_skew_between(int cpu_a, int cpu_b, int blocks, int per_block, double *s
     if (!p)
         return -1;
     *p = (struct skew_probe){.blocks = blocks, .per_block = per_block};
-    p->side[0] = (struct runner){.p = p, .cpu = cpu_a};
-    p->side[1] = (struct runner){.p = p, .cpu = cpu_b};
+    p->side[0] = (struct runner){.p = p, .cpu = cpu_a, .seed = 2.0 + cpu_a};
+    p->side[1] = (struct runner){.p = p, .cpu = cpu_b, .seed = 2.0 + cpu_b};
     pthread_t t[2];
     int started = 0;
     for (; started < 2; started++)
