@@ -87,15 +87,14 @@ static void *run_side(void *arg)
     return NULL;
 }
 
-/* The median block's slower-over-faster time. */
-static double median_skew(const struct skew_probe *p)
+double vcpu_skew_of_blocks(const double *a_s, const double *b_s, int blocks)
 {
     double ratio[VCPU_SKEW_BLOCKS_MAX];
-    for (int k = 0; k < p->blocks; k++) {
-        double a = p->side[0].block_s[k], b = p->side[1].block_s[k];
-        ratio[k] = a > b ? a / b : b / a;
-    }
-    return stats_median(ratio, p->blocks);
+    if (blocks < 1 || blocks > VCPU_SKEW_BLOCKS_MAX)
+        return NAN;
+    for (int k = 0; k < blocks; k++)
+        ratio[k] = a_s[k] > b_s[k] ? a_s[k] / b_s[k] : b_s[k] / a_s[k];
+    return stats_median(ratio, blocks);
 }
 
 int vcpu_skew_between(int cpu_a, int cpu_b, int blocks, int per_block, double *skew)
@@ -120,7 +119,7 @@ int vcpu_skew_between(int cpu_a, int cpu_b, int blocks, int per_block, double *s
         pthread_join(t[i], NULL);
     int rc = -1;
     if (started == 2 && !atomic_load(&p->failed)) {
-        *skew = median_skew(p);
+        *skew = vcpu_skew_of_blocks(p->side[0].block_s, p->side[1].block_s, blocks);
         rc = 0;
     }
     free(p);

@@ -30,6 +30,11 @@
  * or pinned or the arguments are out of range (then *skew is NaN). */
 int vcpu_skew_between(int cpu_a, int cpu_b, int blocks, int per_block, double *skew);
 
+/* The probe's reduction: the median over blocks of the slower side's time
+ * over the faster one's, given both sides' block times (seconds); NaN when
+ * blocks is out of range. */
+double vcpu_skew_of_blocks(const double *a_s, const double *b_s, int blocks);
+
 /* The skew between the first two CPUs this thread may run on, with the
  * harness's block sizes (about 0.2 ms); NaN when it may run on fewer than
  * two or the probe fails. */
