@@ -167,9 +167,10 @@ void report_skew_note(const struct report_in *in, char *buf, size_t len)
     if (high == 0)
         return;
     snprintf(buf, len,
-             "%d of %d multi-thread rows were timed while the host ran one vCPU at least %.2fx slower than "
-             "the other (vcpu_skew up to %.2f; marked in the threads column): their latencies and ratios "
-             "say as much about the host as about the kernels; see docs/measurement.md (Uneven vCPUs).",
+             "%d of %d multi-thread rows were timed while the host ran one vCPU at least %.2fx "
+             "slower than the other (vcpu_skew up to %.2f; marked in the threads column): their "
+             "latencies and ratios say as much about the host as about the kernels; see "
+             "docs/measurement.md (Uneven vCPUs).",
              high, sampled, VCPU_SKEW_HIGH, worst);
 }
 

@@ -75,7 +75,8 @@ struct column {
 const char *const results_columns[] = {RESULT_COLUMNS(COLUMN_NAME)};
 const int results_ncolumns = (int)(sizeof results_columns / sizeof results_columns[0]);
 static const struct column column_table[] = {RESULT_COLUMNS(COLUMN_ENTRY)};
-_Static_assert(sizeof results_columns / sizeof results_columns[0] == RESULTS_COLUMNS_BEFORE_SKEW + 1,
+_Static_assert(sizeof results_columns / sizeof results_columns[0] ==
+                   RESULTS_COLUMNS_BEFORE_SKEW + 1,
                "a new column goes last, and older files need a new RESULTS_COLUMNS_BEFORE_* rule");
 
 void result_row_clear(struct result_row *r)
@@ -252,6 +253,13 @@ static void push_row(struct reader *r)
     r->rows[r->n++] = r->cur;
 }
 
+/* 1 when a header of `fields` columns is one an older ablate wrote. */
+static int is_older_width(int fields)
+{
+    return fields == RESULTS_COLUMNS_BEFORE_SHARD || fields == RESULTS_COLUMNS_BEFORE_RATIO ||
+           fields == RESULTS_COLUMNS_BEFORE_ROUNDTRIP || fields == RESULTS_COLUMNS_BEFORE_SKEW;
+}
+
 /* c is the character that ended the record, -1 at the end of the file
  * without a final newline: there a short record is a killed writer's half
  * row, and is ignored (so is a half-written header: no rows yet). */
@@ -260,8 +268,7 @@ static void on_record(int c, void *data)
     struct reader *r = data;
     if (r->failed)
         return;
-    if (r->line == 1 && (r->field == RESULTS_COLUMNS_BEFORE_SHARD || r->field == RESULTS_COLUMNS_BEFORE_RATIO ||
-                         r->field == RESULTS_COLUMNS_BEFORE_ROUNDTRIP || r->field == RESULTS_COLUMNS_BEFORE_SKEW))
+    if (r->line == 1 && is_older_width(r->field))
         r->ncols = r->field; /* an older file: its rows leave the newer columns empty */
     else if (r->line == 1 && r->field < results_ncolumns && c != -1)
         fail(r, "%s: not an ablate results file (header mismatch at column %d: missing, expected '%s')",

@@ -159,7 +159,7 @@ static double larger(double a, double b) { return isnan(a) || b > a ? b : a; }
 /* One pass of interleaved rounds; samples[i] gets target[i] timings and
  * round_end[i][r] marks where round r of impl i ended.  With a gate the
  * round trip is probed after every round (about 1 ms) into *rt_max, and the
- * vCPU skew (about 0.2 ms, vcpu_skew.h) into *skew_max; the pass gives up
+ * vCPU skew (about 0.3 ms, vcpu_skew.h) into *skew_max; the pass gives up
  * (returns 1) when the gate wants it redone; else 0. */
 static int interleaved_pass(struct timed_impl *impls, int n, double **samples, const int *target,
                             int (*round_end)[TIMING_ROUNDS], void (*progress)(void *, int), void *arg,

@@ -14,8 +14,9 @@
  * sampled (about 1 ms each, vcpu_roundtrip.h) and the largest is reported
  * beside the load: it says whether the host ran the vCPUs near
  * or far apart.  Beside each round trip the two vCPUs' speed on the same
- * fixed chain is compared (vcpu_skew.h, about 0.2 ms) and the largest
- * slower/faster ratio reported: it says whether the host ran one vCPU slow.  Where `placement_wait_s` > 0 (multi-threaded timings) the
+ * fixed chain is compared (vcpu_skew.h, about 0.3 ms) and the largest
+ * slower/faster ratio reported: it says whether the host ran one vCPU
+ * slow.  Where `placement_wait_s` > 0 (multi-threaded timings) the
  * pass waits, up to that budget, for a near placement and is redone when
  * the placement turned far during it (vcpu_gate.h; docs/measurement.md,
  * "Waiting for a near placement"). */

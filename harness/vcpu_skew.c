@@ -130,7 +130,8 @@ double vcpu_skew(void)
 {
     int cpu[2];
     double skew;
-    if (vcpu_first_two(cpu) != 0 || vcpu_skew_between(cpu[0], cpu[1], HARNESS_BLOCKS, HARNESS_PER_BLOCK, &skew) != 0)
+    if (vcpu_first_two(cpu) != 0 ||
+        vcpu_skew_between(cpu[0], cpu[1], HARNESS_BLOCKS, HARNESS_PER_BLOCK, &skew) != 0)
         return NAN;
     return skew;
 }

@@ -36,7 +36,7 @@ int vcpu_skew_between(int cpu_a, int cpu_b, int blocks, int per_block, double *s
 double vcpu_skew_of_blocks(const double *a_s, const double *b_s, int blocks);
 
 /* The skew between the first two CPUs this thread may run on, with the
- * harness's block sizes (about 0.2 ms); NaN when it may run on fewer than
+ * harness's block sizes (about 0.3 ms); NaN when it may run on fewer than
  * two or the probe fails. */
 double vcpu_skew(void);
 

@@ -8,8 +8,9 @@
  * "Uneven vCPUs"), e.g.  taskset -c 1 nice -n 10 sh -c 'while :; do :; done' &
  *
  * Build:  cc -O2 -std=c11 -D_GNU_SOURCE -pthread -Iharness scripts/vcpu_skew_probe.c \
- *            harness/vcpu_skew.c harness/vcpu_roundtrip.c harness/stats.c -lm -o build/vcpu_skew_probe
- * Run:    build/vcpu_skew_probe [N]      (default 200; exit 1 if a probe fails) */
+ *            harness/vcpu_skew.c harness/vcpu_roundtrip.c harness/stats.c -lm \
+ *            -o build/vcpu_skew_probe
+ * Run:    build/vcpu_skew_probe [N]   (default 200; exit 1 if a probe fails) */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,14 +48,15 @@ int main(int argc, char **argv)
         skew[i] = vcpu_skew();
         cost[i] = seconds() - t0;
         if (isnan(skew[i])) {
-            fprintf(stderr, "vcpu_skew_probe: the probe failed (fewer than two CPUs, or cannot pin)\n");
+            fprintf(stderr,
+                    "vcpu_skew_probe: the probe failed (fewer than two CPUs, or cannot pin)\n");
             return 1;
         }
         usleep(20000);
     }
     qsort(skew, (size_t)n, sizeof *skew, by_value);
-    printf("%d samples: skew min %.3f median %.3f p90 %.3f max %.3f; one probe %.3f ms (median)\n", n,
-           skew[0], skew[n / 2], skew[(n * 9) / 10 < n ? (n * 9) / 10 : n - 1], skew[n - 1],
+    printf("%d samples: skew min %.3f median %.3f p90 %.3f max %.3f; one probe %.3f ms (median)\n",
+           n, skew[0], skew[n / 2], skew[(n * 9) / 10 < n ? (n * 9) / 10 : n - 1], skew[n - 1],
            1e3 * stats_median(cost, n));
     free(skew);
     free(cost);

@@ -16,7 +16,8 @@ Test(vcpu_skew, even_blocks_read_one)
 
 Test(vcpu_skew, a_slow_side_reads_its_ratio_either_way_round)
 {
-    const double fast[] = {20e-6, 20e-6, 20e-6, 20e-6, 20e-6}, slow[] = {26e-6, 26e-6, 26e-6, 26e-6, 26e-6};
+    const double fast[] = {20e-6, 20e-6, 20e-6, 20e-6, 20e-6},
+                 slow[] = {26e-6, 26e-6, 26e-6, 26e-6, 26e-6};
     cr_expect_float_eq(vcpu_skew_of_blocks(fast, slow, 5), 1.3, 1e-12);
     cr_expect_float_eq(vcpu_skew_of_blocks(slow, fast, 5), 1.3, 1e-12);
 }
