@@ -201,8 +201,8 @@ static void skew_line(FILE *out, const struct config_view *v, int nv, int thread
     if (high)
         fprintf(out,
                 "vCPU skew: %d configuration%s timed while the host ran one vCPU at least %.2fx "
-                "slower than the other (up to %.2f): their multi-thread times and ratios say as much "
-                "about the host as about the kernels (docs/measurement.md, Uneven vCPUs)\n",
+                "slower than the other (up to %.2f): their multi-thread times and ratios say as "
+                "much about the host as about the kernels (docs/measurement.md, Uneven vCPUs)\n",
                 high, high > 1 ? "s" : "", VCPU_SKEW_HIGH, worst);
 }
 

@@ -21,9 +21,10 @@
 
 /* At or above: the host ran one vCPU measurably slower than the other
  * during the row (docs/measurement.md, "Uneven vCPUs"): on this 2-vCPU
- * Emerald Rapids VM, 56 passes of three sweeps with no slow phase kept at
+ * Emerald Rapids VM, 64 passes of four sweeps with no slow phase kept at
  * most 1.087 (the largest of 2 or 9 samples each), while the slow phases of
- * c-akconv's thirteenth pass read 1.08-1.50x in CPU time. */
+ * c-akconv's thirteenth pass read 1.08-1.50x, and a slow
+ * stretch of seconds here 1.107 median. */
 #define VCPU_SKEW_HIGH 1.10
 
 /* Skew (>= 1) between cpu_a and cpu_b: `blocks` blocks of `per_block`

@@ -141,9 +141,9 @@ Test(summary, uneven_vcpus_are_named)
     char text[16384];
     set_skew(1.25);
     print_summary("num_param", 2, text, sizeof text);
-    cr_expect(strstr(text, "\nvCPU skew: 15 configurations timed while the host ran one vCPU at least "
-                           "1.10x slower than the other (up to 1.25): their multi-thread times and "
-                           "ratios say as much about the host as about the kernels "
+    cr_expect(strstr(text, "\nvCPU skew: 15 configurations timed while the host ran one vCPU at "
+                           "least 1.10x slower than the other (up to 1.25): their multi-thread times "
+                           "and ratios say as much about the host as about the kernels "
                            "(docs/measurement.md, Uneven vCPUs)\n"),
               "%s", text);
     print_summary("num_param", 1, text, sizeof text);
