@@ -156,6 +156,9 @@ static int target_samples(const struct timed_impl *t, const struct timing_opts *
 /* The larger round trip; NaN only when both are. */
 static double larger(double a, double b) { return isnan(a) || b > a ? b : a; }
 
+/* A skew sample through the gate's probe (scripted in tests), else the real one. */
+static double skew_sample(struct vcpu_gate *g) { return g->skew ? g->skew(g->arg) : vcpu_skew(); }
+
 /* One pass of interleaved rounds; samples[i] gets target[i] timings and
  * round_end[i][r] marks where round r of impl i ended.  With a gate the
  * round trip is probed after every round (about 1 ms) into *rt_max, and the
@@ -187,8 +190,8 @@ static int interleaved_pass(struct timed_impl *impls, int n, double **samples, c
         }
         if (gate && round + 1 < rounds) {
             *rt_max = larger(*rt_max, gate->probe(gate->arg));
-            *skew_max = vcpu_skew_larger(*skew_max, vcpu_skew());
-            if (vcpu_gate_redo(gate, *rt_max))
+            *skew_max = vcpu_skew_larger(*skew_max, skew_sample(gate));
+            if (vcpu_gate_redo(gate, *rt_max) || vcpu_gate_redo_skew(gate, *skew_max))
                 return 1;
         }
     }
@@ -239,7 +242,8 @@ int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
     gate->redos = 0; /* the redo bound is per timing, the wait budget the gate's */
     for (int attempt = 0; attempt <= o->retries;) {
         double rt = o->probe_placement ? vcpu_gate_wait(gate) : NAN;
-        skew = o->probe_placement ? vcpu_skew() : NAN; /* this pass's samples only */
+        /* this pass's samples only: the wait's last one, then the rounds' */
+        skew = !o->probe_placement ? NAN : gate->skew ? gate->skew_last : vcpu_skew();
         struct load_mark m;
         load_mark(&m);
         int moved = interleaved_pass(impls, n, samples, target, round_end, progress, arg,
@@ -248,8 +252,8 @@ int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
         if (moved)
             continue; /* the host moved a vCPU during the pass: wait for near and time it again */
         roundtrip = o->probe_placement ? larger(rt, vcpu_roundtrip_ns()) : NAN;
-        skew = o->probe_placement ? vcpu_skew_larger(skew, vcpu_skew()) : NAN;
-        if (vcpu_gate_redo(gate, roundtrip))
+        skew = o->probe_placement ? vcpu_skew_larger(skew, skew_sample(gate)) : NAN;
+        if (vcpu_gate_redo(gate, roundtrip) || vcpu_gate_redo_skew(gate, skew))
             continue;
         int steady = 1;
         for (int i = 0; i < n && steady; i++)
