@@ -13,8 +13,12 @@
  * their last-level cache: elsewhere (two sockets, two Zen CCDs) far is
  * the machine's real topology and there is nothing to wait for.
  *
- * The probe and the sleep are function pointers so that tests can drive
- * the gate with scripted round trips and no real waiting. */
+ * The gate also waits, in the same budget, while the host runs one vCPU
+ * slower than the other (vcpu_skew.h: skew >= VCPU_SKEW_HIGH), and a pass
+ * that read so is redone like a far one.
+ *
+ * The probes and the sleep are function pointers so that tests can drive
+ * the gate with scripted round trips and skews and no real waiting. */
 #ifndef ABLATE_VCPU_GATE_H
 #define ABLATE_VCPU_GATE_H
 

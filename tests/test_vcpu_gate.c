@@ -106,13 +106,20 @@ struct skew_script {
 };
 
 static double scripted_rt(void *arg) { return scripted_probe(&((struct skew_script *)arg)->rt); }
-static double scripted_skew(void *arg) { return scripted_probe(&((struct skew_script *)arg)->skew); }
+static double scripted_skew(void *arg)
+{
+    return scripted_probe(&((struct skew_script *)arg)->skew);
+}
 static void skew_fake_sleep(void *arg, double sec) { ((struct skew_script *)arg)->rt.slept += sec; }
 
 static struct vcpu_gate skew_gate(struct skew_script *s, double budget_s)
 {
-    return (struct vcpu_gate){.budget_s = budget_s, .probe = scripted_rt, .sleep_s = skew_fake_sleep,
-                              .arg = s, .skew = scripted_skew, .skew_last = NAN};
+    return (struct vcpu_gate){.budget_s = budget_s,
+                              .probe = scripted_rt,
+                              .sleep_s = skew_fake_sleep,
+                              .arg = s,
+                              .skew = scripted_skew,
+                              .skew_last = NAN};
 }
 
 Test(vcpu_gate, slow_vcpu_waited_until_even)
