@@ -21,8 +21,8 @@
 
 /* At or above: the host ran one vCPU measurably slower than the other
  * during the row (docs/measurement.md, "Uneven vCPUs"): on this 2-vCPU
- * Emerald Rapids VM, 64 passes of four sweeps with no slow phase kept at
- * most 1.087 (the largest of 2 or 9 samples each), while the slow phases of
+ * Emerald Rapids VM, 72 passes of five sweeps with no slow phase kept at
+ * most 1.094 (the largest of 2 or 9 samples each), while the slow phases of
  * c-akconv's thirteenth pass read 1.08-1.50x, and a slow
  * stretch of seconds here 1.107 median. */
 #define VCPU_SKEW_HIGH 1.10
