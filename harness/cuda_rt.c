@@ -126,7 +126,7 @@ int cuda_time(struct cuda_rt *rt, void (*fn)(void *), void *ctx, int warmup, int
     double ms[SAMPLES_MAX];
     samples = samples < 1 ? 1 : samples > SAMPLES_MAX ? SAMPLES_MAX : samples;
     memset(r, 0, sizeof *r);
-    r->roundtrip_ns = NAN; /* a device timing: the vCPUs' placement is not sampled */
+    r->roundtrip_ns = r->vcpu_skew = NAN; /* a device timing: the vCPUs are not sampled */
     if (rt->event_create(&start) != 0 || rt->event_create(&stop) != 0)
         return -1;
     for (int i = 0; i < warmup; i++)

@@ -140,7 +140,7 @@ static void bench_into(const struct model *m, const struct model *base, const st
         row->ratio_vs_base = r->ratio.ratio, row->ratio_ci_lo = r->ratio.lo, row->ratio_ci_hi = r->ratio.hi;
         row->median_ms = r->e2e.median_ms, row->p10_ms = r->e2e.p10_ms, row->p90_ms = r->e2e.p90_ms;
         row->min_ms = r->e2e.min_ms, row->samples = r->e2e.samples, row->load = r->e2e.load;
-        row->roundtrip_ns = r->e2e.roundtrip_ns;
+        row->roundtrip_ns = r->e2e.roundtrip_ns, row->vcpu_skew = r->e2e.vcpu_skew;
         row->gflops = (double)row->flops_full / (r->e2e.median_ms * 1e6);
         row->max_abs = r->par.max_abs, row->max_rel = r->par.max_rel, row->nmse = r->par.nmse;
     }

@@ -130,6 +130,11 @@ int report_chart_points(const char *svg, report_cell **cells, char header[REPORT
 #define REPORT_LOAD_WARN 0.25
 void report_load_note(const struct report_in *in, char *buf, size_t len);
 
+/* A warning when multi-thread rows were timed while the host ran one vCPU
+ * slow (the CSV's vcpu_skew at or above VCPU_SKEW_HIGH, vcpu_skew.h): how
+ * many of the sampled ones, the worst skew; "" when none was. */
+void report_skew_note(const struct report_in *in, char *buf, size_t len);
+
 /* Markdown/HTML shared text: the method note. */
 extern const char report_method[];
 

@@ -174,6 +174,9 @@ static void html_machine_line(FILE *f, const struct report_in *in)
     report_load_note(in, note, sizeof note);
     if (note[0])
         fputs("<p class=\"warn\">", f), html_text(f, note), fputs("</p>\n", f);
+    report_skew_note(in, note, sizeof note);
+    if (note[0])
+        fputs("<p class=\"warn\">", f), html_text(f, note), fputs("</p>\n", f);
 }
 
 int report_write_html(const char *path, const struct report_in *in, const struct report_line *l, int nl,

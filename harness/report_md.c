@@ -125,6 +125,9 @@ int report_write_md(const char *path, const struct report_in *in, const struct r
     report_load_note(in, note, sizeof note);
     if (note[0])
         fprintf(f, "\n**Warning:** %s\n", note);
+    report_skew_note(in, note, sizeof note);
+    if (note[0])
+        fprintf(f, "\n**Warning:** %s\n", note);
     int bad = md_headline(f, in) != 0;
     report_md_peers(f, in);
     for (int i = 0; i < nsvg; i++) {

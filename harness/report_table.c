@@ -8,6 +8,7 @@
 #include "compare.h"
 #include "report.h"
 #include "stats.h"
+#include "vcpu_skew.h"
 
 const char *const report_headers[REPORT_COLS] = {
     "site", "threads", "module", "args", "params", "Δparams", "GFLOPs (thop)", "ΔFLOPs (thop)",
@@ -104,13 +105,26 @@ static void roof_cell(char *buf, size_t len, const struct report_in *in, const s
     snprintf(buf, len, "%.4g (%s, %.0f%%)", roof, bytes_ms > flops_ms ? "bytes" : "flops", 100 * roof / g->median_ms);
 }
 
+/* The thread count, marked when the host ran one vCPU slow while the
+ * line's rows (its fastest kernel, its baseline's) were timed. */
+static void threads_cell(char *buf, size_t len, int threads, const struct result_row *g,
+                         const struct result_row *bg)
+{
+    double skew = vcpu_skew_larger(g ? g->vcpu_skew : NAN, bg ? bg->vcpu_skew : NAN);
+    if (vcpu_skew_is_high(threads, skew))
+        snprintf(buf, len, "%d (vCPU skew %.2f)", threads, skew);
+    else
+        snprintf(buf, len, "%d", threads);
+}
+
 static void one_line(struct report_line *l, const struct report_in *in, const struct config_view *c)
 {
     const struct config_view *b = results_view_baseline(in->v, in->nv, c);
     memset(l, 0, sizeof *l);
     l->baseline = !strcmp(c->id->role, "baseline");
     results_site_label(c->id, l->cell[0], sizeof l->cell[0]);
-    snprintf(l->cell[1], sizeof l->cell[1], "%d", c->id->threads);
+    const struct result_row *g = c->best_gen, *bg = b ? b->best_gen : NULL;
+    threads_cell(l->cell[1], sizeof l->cell[1], c->id->threads, g, bg);
     /* extra baselines are compared with the primary one like any module */
     const char *tag = l->baseline ? " (baseline)" : !strcmp(c->id->role, "baseline2") ? " (baseline 2)" : "";
     snprintf(l->cell[2], sizeof l->cell[2], "%s%s", c->id->module, tag);
@@ -121,7 +135,6 @@ static void one_line(struct report_line *l, const struct report_in *in, const st
     else
         for (int k = 4; k < 10; k++)
             snprintf(l->cell[k], sizeof l->cell[k], "-");
-    const struct result_row *g = c->best_gen, *bg = b ? b->best_gen : NULL;
     int across = g && bg && strcmp(report_row_machine(in, g), report_row_machine(in, bg)) != 0;
     latency_cells(l, g, bg, across);
     roof_cell(l->cell[12], sizeof l->cell[12], in, g);
@@ -136,6 +149,29 @@ int report_lines(const struct report_in *in, struct report_line **lines)
     for (int i = 0; i < in->nv; i++)
         one_line(&(*lines)[i], in, &in->v[i]);
     return in->nv;
+}
+
+void report_skew_note(const struct report_in *in, char *buf, size_t len)
+{
+    int sampled = 0, high = 0;
+    double worst = 0;
+    for (int i = 0; i < in->n; i++) {
+        const struct result_row *r = &in->rows[i];
+        if (r->threads < 2 || isnan(r->vcpu_skew))
+            continue;
+        sampled++;
+        high += vcpu_skew_is_high(r->threads, r->vcpu_skew);
+        worst = r->vcpu_skew > worst ? r->vcpu_skew : worst;
+    }
+    buf[0] = 0;
+    if (high == 0)
+        return;
+    snprintf(buf, len,
+             "%d of %d multi-thread rows were timed while the host ran one vCPU at least %.2fx "
+             "slower than the other (vcpu_skew up to %.2f; marked in the threads column): their "
+             "latencies and ratios say as much about the host as about the kernels; see "
+             "docs/measurement.md (Uneven vCPUs).",
+             high, sampled, VCPU_SKEW_HIGH, worst);
 }
 
 void report_load_note(const struct report_in *in, char *buf, size_t len)

@@ -15,10 +15,11 @@
  *   PATH: not an ablate results file (header mismatch at column N: 'x', expected 'y')
  *   PATH: not an ablate results file (header mismatch at column N: missing, expected 'y')
  *   PATH: not an ablate results file (header mismatch at column N: 'x', expected end of line)
- *   PATH: line L: N fields, expected 35 (30, 31 or 34 under an older file's header)
+ *   PATH: line L: N fields, expected 36 (30, 31, 34 or 35 under an older file's header)
  *   PATH: written by an older ablate (no 'shard' column): rows cannot be appended to it; run into a new --out folder
  *         (or no 'ratio_vs_base' column, for a file from before the ratio columns,
- *         or no 'roundtrip_ns' column, before that one)
+ *         or no 'roundtrip_ns' column, before that one, or no 'vcpu_skew' column, before
+ *         the skew probe)
  *   PATH: line L, column 'threads': 'abc' is not a number
  *   PATH: CSV error: <libcsv's text>
  * results_write / results_flush do not know the path:
@@ -42,7 +43,12 @@ enum col_kind { COL_TEXT, COL_INT, COL_I64, COL_REAL };
 
 /* Files written before the `shard` column, and before the ratio columns
  * after it, are still read: their widths are known. */
-enum { RESULTS_COLUMNS_BEFORE_SHARD = 30, RESULTS_COLUMNS_BEFORE_RATIO = 31, RESULTS_COLUMNS_BEFORE_ROUNDTRIP = 34 };
+enum {
+    RESULTS_COLUMNS_BEFORE_SHARD = 30,
+    RESULTS_COLUMNS_BEFORE_RATIO = 31,
+    RESULTS_COLUMNS_BEFORE_ROUNDTRIP = 34,
+    RESULTS_COLUMNS_BEFORE_SKEW = 35
+};
 
 struct column {
     const char *name;
@@ -60,7 +66,7 @@ struct column {
     X(min_ms, COL_REAL) X(samples, COL_INT) X(gflops, COL_REAL) X(max_abs, COL_REAL)               \
     X(max_rel, COL_REAL) X(nmse, COL_REAL) X(load, COL_REAL) X(shard, COL_TEXT)               \
     X(ratio_vs_base, COL_REAL) X(ratio_ci_lo, COL_REAL) X(ratio_ci_hi, COL_REAL)                  \
-    X(roundtrip_ns, COL_REAL)
+    X(roundtrip_ns, COL_REAL) X(vcpu_skew, COL_REAL)
 
 #define COLUMN_NAME(name, kind) #name,
 #define COLUMN_ENTRY(name, kind)                                                                   \
@@ -69,7 +75,8 @@ struct column {
 const char *const results_columns[] = {RESULT_COLUMNS(COLUMN_NAME)};
 const int results_ncolumns = (int)(sizeof results_columns / sizeof results_columns[0]);
 static const struct column column_table[] = {RESULT_COLUMNS(COLUMN_ENTRY)};
-_Static_assert(sizeof results_columns / sizeof results_columns[0] == RESULTS_COLUMNS_BEFORE_ROUNDTRIP + 1,
+_Static_assert(sizeof results_columns / sizeof results_columns[0] ==
+                   RESULTS_COLUMNS_BEFORE_SKEW + 1,
                "a new column goes last, and older files need a new RESULTS_COLUMNS_BEFORE_* rule");
 
 void result_row_clear(struct result_row *r)
@@ -246,6 +253,13 @@ static void push_row(struct reader *r)
     r->rows[r->n++] = r->cur;
 }
 
+/* 1 when a header of `fields` columns is one an older ablate wrote. */
+static int is_older_width(int fields)
+{
+    return fields == RESULTS_COLUMNS_BEFORE_SHARD || fields == RESULTS_COLUMNS_BEFORE_RATIO ||
+           fields == RESULTS_COLUMNS_BEFORE_ROUNDTRIP || fields == RESULTS_COLUMNS_BEFORE_SKEW;
+}
+
 /* c is the character that ended the record, -1 at the end of the file
  * without a final newline: there a short record is a killed writer's half
  * row, and is ignored (so is a half-written header: no rows yet). */
@@ -254,8 +268,7 @@ static void on_record(int c, void *data)
     struct reader *r = data;
     if (r->failed)
         return;
-    if (r->line == 1 && (r->field == RESULTS_COLUMNS_BEFORE_SHARD || r->field == RESULTS_COLUMNS_BEFORE_RATIO ||
-                         r->field == RESULTS_COLUMNS_BEFORE_ROUNDTRIP))
+    if (r->line == 1 && is_older_width(r->field))
         r->ncols = r->field; /* an older file: its rows leave the newer columns empty */
     else if (r->line == 1 && r->field < results_ncolumns && c != -1)
         fail(r, "%s: not an ablate results file (header mismatch at column %d: missing, expected '%s')",

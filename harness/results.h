@@ -40,6 +40,11 @@ struct result_row {
      * before the timed loop (vcpu_roundtrip.h): near or far placement;
      * NaN when not sampled (one vCPU, an older file). */
     double roundtrip_ns;
+    /* The slower vCPU's time over the faster one's on the same fixed chain,
+     * the largest sample of those taken where roundtrip_ns is (vcpu_skew.h):
+     * 1.0 even, >= VCPU_SKEW_HIGH the host slowed one of them; NaN when not
+     * sampled (one vCPU, an older file). */
+    double vcpu_skew;
 };
 
 extern const char *const results_columns[];
@@ -56,7 +61,7 @@ int results_flush(FILE *f, char *err, size_t errlen);
 int results_read(const char *path, struct result_row **rows, char *err, size_t errlen);
 /* The same, also giving the file's column count: results_ncolumns, or
  * fewer for a file an older ablate wrote (30: before `shard`, 31: before
- * the ratio columns, 34: before `roundtrip_ns`; its missing columns read as
+ * the ratio columns, 34: before `roundtrip_ns`, 35: before `vcpu_skew`; its missing columns read as
  * empty; such a file can be read, not appended to). */
 int results_read_columns(const char *path, struct result_row **rows, int *ncols, char *err, size_t errlen);
 /* Initialise a row: numbers NaN/0, strings empty. */

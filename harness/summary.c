@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "results_view.h"
+#include "vcpu_skew.h"
 
 enum { COL_MAX = 20, CELL = 48, XARGS_MAX = 4 };
 
@@ -183,6 +184,28 @@ static void print_table(FILE *out, const struct table *t)
         }
 }
 
+/* One line naming how many of the shown multi-thread configurations were
+ * timed while the host ran one vCPU slow (vcpu_skew.h), when any was. */
+static void skew_line(FILE *out, const struct config_view *v, int nv, int threads)
+{
+    int high = 0;
+    double worst = 0;
+    for (int i = 0; i < nv; i++) {
+        const struct result_row *g = v[i].best_gen;
+        if ((threads > 0 && v[i].id->threads != threads) || !g ||
+            !vcpu_skew_is_high(g->threads, g->vcpu_skew))
+            continue;
+        high++;
+        worst = g->vcpu_skew > worst ? g->vcpu_skew : worst;
+    }
+    if (high)
+        fprintf(out,
+                "vCPU skew: %d configuration%s timed while the host ran one vCPU at least %.2fx "
+                "slower than the other (up to %.2f): their multi-thread times and ratios say as "
+                "much about the host as about the kernels (docs/measurement.md, Uneven vCPUs)\n",
+                high, high > 1 ? "s" : "", VCPU_SKEW_HIGH, worst);
+}
+
 int summary_print(FILE *out, const char *csv_path, const char *xarg, int threads, char *err,
                   size_t errlen)
 {
@@ -223,6 +246,7 @@ int summary_print(FILE *out, const char *csv_path, const char *xarg, int threads
         fputs("ort ms, openvino ms: ONNX Runtime and OpenVINO on the exported module (scripts/peer_run.py), same run; "
               "fastest peer: the fastest that passed parity; speed-up: its median over ours\n",
               out);
+    skew_line(out, v, nv, threads);
     free(t.cell);
     free(v);
     free(rows);

@@ -239,7 +239,7 @@ static void fill_row(struct result_row *row, const struct plan_item *it, int j,
     if (r->t.samples > 0) {
         row->median_ms = r->t.median_ms, row->p10_ms = r->t.p10_ms, row->p90_ms = r->t.p90_ms;
         row->min_ms = r->t.min_ms, row->samples = r->t.samples, row->load = r->t.load;
-        row->roundtrip_ns = r->t.roundtrip_ns;
+        row->roundtrip_ns = r->t.roundtrip_ns, row->vcpu_skew = r->t.vcpu_skew;
         row->gflops = (double)row->flops_full / (r->t.median_ms * 1e6);
         if (r->ratio > 0) /* 0: the shared report was never filled (memset); NaN: no baseline */
             row->ratio_vs_base = r->ratio, row->ratio_ci_lo = r->ratio_lo, row->ratio_ci_hi = r->ratio_hi;

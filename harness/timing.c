@@ -3,6 +3,7 @@
 
 #include "vcpu_gate.h"
 #include "vcpu_roundtrip.h"
+#include "vcpu_skew.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -155,13 +156,17 @@ static int target_samples(const struct timed_impl *t, const struct timing_opts *
 /* The larger round trip; NaN only when both are. */
 static double larger(double a, double b) { return isnan(a) || b > a ? b : a; }
 
+/* A skew sample through the gate's probe (scripted in tests), else the real one. */
+static double skew_sample(struct vcpu_gate *g) { return g->skew ? g->skew(g->arg) : vcpu_skew(); }
+
 /* One pass of interleaved rounds; samples[i] gets target[i] timings and
  * round_end[i][r] marks where round r of impl i ended.  With a gate the
  * round trip is probed after every round (about 1 ms) into *rt_max, and the
- * pass gives up (returns 1) when the gate wants it redone; else 0. */
+ * vCPU skew (about 0.3 ms, vcpu_skew.h) into *skew_max; the pass gives up
+ * (returns 1) when the gate wants it redone; else 0. */
 static int interleaved_pass(struct timed_impl *impls, int n, double **samples, const int *target,
                             int (*round_end)[TIMING_ROUNDS], void (*progress)(void *, int), void *arg,
-                            struct vcpu_gate *gate, double *rt_max)
+                            struct vcpu_gate *gate, double *rt_max, double *skew_max)
 {
     int have[TIMING_IMPLS_MAX] = {0}, max_target = 0;
     for (int i = 0; i < n; i++)
@@ -185,7 +190,8 @@ static int interleaved_pass(struct timed_impl *impls, int n, double **samples, c
         }
         if (gate && round + 1 < rounds) {
             *rt_max = larger(*rt_max, gate->probe(gate->arg));
-            if (vcpu_gate_redo(gate, *rt_max))
+            *skew_max = vcpu_skew_larger(*skew_max, skew_sample(gate));
+            if (vcpu_gate_redo(gate, *rt_max) || vcpu_gate_redo_skew(gate, *skew_max))
                 return 1;
         }
     }
@@ -228,7 +234,7 @@ int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
             return -1;
         }
     }
-    double load = 0, roundtrip = NAN;
+    double load = 0, roundtrip = NAN, skew = NAN;
     struct vcpu_gate own, *gate = o->gate ? o->gate : &own;
     if (!o->gate)
         vcpu_gate_init(&own, o->probe_placement ? o->placement_wait_s : 0);
@@ -236,15 +242,18 @@ int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
     gate->redos = 0; /* the redo bound is per timing, the wait budget the gate's */
     for (int attempt = 0; attempt <= o->retries;) {
         double rt = o->probe_placement ? vcpu_gate_wait(gate) : NAN;
+        /* this pass's samples only: the wait's last one, then the rounds' */
+        skew = !o->probe_placement ? NAN : gate->skew ? gate->skew_last : vcpu_skew();
         struct load_mark m;
         load_mark(&m);
         int moved = interleaved_pass(impls, n, samples, target, round_end, progress, arg,
-                                     gate->budget_s > 0 ? gate : NULL, &rt);
+                                     gate->budget_s > 0 ? gate : NULL, &rt, &skew);
         load = load_since(&m);
         if (moved)
             continue; /* the host moved a vCPU during the pass: wait for near and time it again */
         roundtrip = o->probe_placement ? larger(rt, vcpu_roundtrip_ns()) : NAN;
-        if (vcpu_gate_redo(gate, roundtrip))
+        skew = o->probe_placement ? vcpu_skew_larger(skew, skew_sample(gate)) : NAN;
+        if (vcpu_gate_redo(gate, roundtrip) || vcpu_gate_redo_skew(gate, skew))
             continue;
         int steady = 1;
         for (int i = 0; i < n && steady; i++)
@@ -268,6 +277,7 @@ int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
         timing_stats(samples[i], target[i], &impls[i].result);
         impls[i].result.load = load;
         impls[i].result.roundtrip_ns = roundtrip;
+        impls[i].result.vcpu_skew = skew;
         impls[i].result.placement_waited_s = gate->waited_s - waited_before;
         free(samples[i]);
     }

@@ -13,7 +13,10 @@
  * applies) the cache-line round trip between the first two vCPUs is
  * sampled (about 1 ms each, vcpu_roundtrip.h) and the largest is reported
  * beside the load: it says whether the host ran the vCPUs near
- * or far apart.  Where `placement_wait_s` > 0 (multi-threaded timings) the
+ * or far apart.  Beside each round trip the two vCPUs' speed on the same
+ * fixed chain is compared (vcpu_skew.h, about 0.3 ms) and the largest
+ * slower/faster ratio reported: it says whether the host ran one vCPU
+ * slow.  Where `placement_wait_s` > 0 (multi-threaded timings) the
  * pass waits, up to that budget, for a near placement and is redone when
  * the placement turned far during it (vcpu_gate.h; docs/measurement.md,
  * "Waiting for a near placement"). */
@@ -44,6 +47,8 @@ struct timing_result {
     int samples;
     double load; /* other processes' CPU use, in cores, during the loop */
     double roundtrip_ns; /* vCPU round trip, the larger of before and after the pass kept; NaN: not sampled */
+    double vcpu_skew;    /* slower/faster vCPU on a fixed chain (vcpu_skew.h), the largest sample
+                          * of the pass kept, sampled where roundtrip_ns is; NaN: not sampled */
     double placement_waited_s; /* time spent waiting for a near placement */
 };
 

@@ -2,6 +2,7 @@
 #include "vcpu_gate.h"
 
 #include "vcpu_roundtrip.h"
+#include "vcpu_skew.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +14,12 @@ static double real_probe(void *arg)
 {
     (void)arg;
     return vcpu_roundtrip_ns();
+}
+
+static double real_skew(void *arg)
+{
+    (void)arg;
+    return vcpu_skew();
 }
 
 static void real_sleep(void *arg, double s)
@@ -28,30 +35,44 @@ void vcpu_gate_init(struct vcpu_gate *g, double budget_s)
     int cpu[2];
     int shared = vcpu_first_two(cpu) == 0 ? vcpu_share_llc("/sys", cpu[0], cpu[1]) : -1;
     *g = (struct vcpu_gate){.budget_s = shared == 1 ? budget_s : 0, .probe = real_probe,
-                            .sleep_s = real_sleep};
+                            .sleep_s = real_sleep, .skew = real_skew, .skew_last = NAN};
 }
 
 static int is_far(double rt_ns) { return rt_ns > VCPU_NEAR_NS; } /* NaN: not far */
 
+/* The skew now, or NaN when the gate has no skew probe. */
+static double skew_now(struct vcpu_gate *g) { return g->skew ? g->skew(g->arg) : NAN; }
+
 double vcpu_gate_wait(struct vcpu_gate *g)
 {
     double rt = g->probe(g->arg);
-    while (is_far(rt) && g->budget_s > 0) {
+    g->skew_last = skew_now(g);
+    while ((is_far(rt) || vcpu_skew_is_high(2, g->skew_last)) && g->budget_s > 0) {
         double s = g->budget_s < VCPU_POLL_S ? g->budget_s : VCPU_POLL_S;
         g->sleep_s(g->arg, s);
         g->budget_s -= s;
         g->waited_s += s;
         rt = g->probe(g->arg);
+        g->skew_last = skew_now(g);
     }
     return rt;
 }
 
-int vcpu_gate_redo(struct vcpu_gate *g, double rt_ns)
+/* 1 when a pass that was disturbed should be redone: budget and redos
+ * left.  Counts the redo. */
+static int redo_if(struct vcpu_gate *g, int disturbed)
 {
-    if (!is_far(rt_ns) || g->budget_s <= 0 || g->redos >= VCPU_REDO_MAX)
+    if (!disturbed || g->budget_s <= 0 || g->redos >= VCPU_REDO_MAX)
         return 0;
     g->redos++;
     return 1;
+}
+
+int vcpu_gate_redo(struct vcpu_gate *g, double rt_ns) { return redo_if(g, is_far(rt_ns)); }
+
+int vcpu_gate_redo_skew(struct vcpu_gate *g, double skew)
+{
+    return redo_if(g, vcpu_skew_is_high(2, skew));
 }
 
 /* 1 when cpu appears in a sysfs CPU list such as "0-3,8,10-11". */

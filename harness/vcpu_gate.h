@@ -13,8 +13,12 @@
  * their last-level cache: elsewhere (two sockets, two Zen CCDs) far is
  * the machine's real topology and there is nothing to wait for.
  *
- * The probe and the sleep are function pointers so that tests can drive
- * the gate with scripted round trips and no real waiting. */
+ * The gate also waits, in the same budget, while the host runs one vCPU
+ * slower than the other (vcpu_skew.h: skew >= VCPU_SKEW_HIGH), and a pass
+ * that read so is redone like a far one.
+ *
+ * The probes and the sleep are function pointers so that tests can drive
+ * the gate with scripted round trips and skews and no real waiting. */
 #ifndef ABLATE_VCPU_GATE_H
 #define ABLATE_VCPU_GATE_H
 
@@ -34,6 +38,10 @@ struct vcpu_gate {
     double (*probe)(void *arg);            /* round trip in ns; NaN: unknown */
     void (*sleep_s)(void *arg, double s);
     void *arg;
+    /* slower/faster vCPU on a fixed chain (vcpu_skew.h); NaN: unknown.
+     * NULL: the gate neither probes nor waits on it */
+    double (*skew)(void *arg);
+    double skew_last; /* the skew vcpu_gate_wait read last; NaN: not probed */
 };
 
 /* A gate with the real probe (vcpu_roundtrip_ns) and sleep; budget_s 0
@@ -42,13 +50,19 @@ struct vcpu_gate {
 void vcpu_gate_init(struct vcpu_gate *g, double budget_s);
 
 /* Probes, sleeping VCPU_POLL_S between probes, until the round trip reads
- * near or the budget is spent; returns the last round trip (NaN: the
- * probe failed, which is not waited on). */
+ * near and (with a skew probe) the skew below VCPU_SKEW_HIGH, or the
+ * budget is spent; returns the last round trip (NaN: the probe failed,
+ * which is not waited on) and leaves the last skew in g->skew_last. */
 double vcpu_gate_wait(struct vcpu_gate *g);
 
 /* 1 when a pass whose round trip read rt_ns (the larger of before and
  * after) should be redone: far, budget left, redos left.  Counts the redo. */
 int vcpu_gate_redo(struct vcpu_gate *g, double rt_ns);
+
+/* The same for a pass whose skew (the largest sample, vcpu_skew.h) read
+ * at or above VCPU_SKEW_HIGH: the host ran one vCPU slow during it.  The
+ * redos and the budget are the ones far passes use. */
+int vcpu_gate_redo_skew(struct vcpu_gate *g, double skew);
 
 /* 1 when sysfs (under root, normally "/sys") lists cpu_b among the CPUs
  * sharing cpu_a's last-level cache, 0 when it lists them apart, -1 when it

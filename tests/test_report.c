@@ -388,3 +388,46 @@ Test(report, index_links_each_run)
     slurp(idx, html, sizeof html);
     cr_assert(strstr(html, "<a href=\"run/report.html\">"), "%s", html);
 }
+
+/* Sets every row's vcpu_skew in RUN/results.csv (rewritten in place). */
+static void set_skew(const char *into, double skew)
+{
+    char csv[192], err[256];
+    struct result_row *rows;
+    snprintf(csv, sizeof csv, "%s/results.csv", into);
+    int n = results_read(csv, &rows, err, sizeof err);
+    cr_assert(n > 0, "%s", err);
+    cr_assert_eq(unlink(csv), 0);
+    FILE *f = results_open(csv, err, sizeof err);
+    cr_assert(f, "%s", err);
+    for (int i = 0; i < n; i++) {
+        rows[i].vcpu_skew = skew;
+        cr_assert_eq(results_write(f, &rows[i], err, sizeof err), 0, "%s", err);
+    }
+    cr_assert_eq(fclose(f), 0);
+    free(rows);
+}
+
+/* Multi-thread rows timed while one vCPU ran slow are counted in a warning
+ * and marked in the threads column; 1-thread rows are not; an even host
+ * (skew below VCPU_SKEW_HIGH) gets neither. */
+Test(report, uneven_vcpus_are_marked)
+{
+    char args[256], path[192];
+    static char md[65536];
+    set_skew(run, 1.3);
+    report_read("report.md", md, sizeof md);
+    cr_assert(strstr(md, "**Warning:** 42 of 42 multi-thread rows were timed while the host ran one vCPU at "
+                         "least 1.10x slower than the other (vcpu_skew up to 1.30; marked in the threads "
+                         "column): their latencies and ratios say as much about the host as about the "
+                         "kernels; see docs/measurement.md (Uneven vCPUs).\n"),
+              "%s", md);
+    cr_assert(strstr(md, "| 2 (vCPU skew 1.30) |"), "%s", md);
+    cr_assert(!strstr(md, "| 1 (vCPU skew"), "a 1-thread row does not wait for the other vCPU");
+    set_skew(run, 1.09); /* just below VCPU_SKEW_HIGH */
+    snprintf(args, sizeof args, "report %s", run);
+    report_ok(args);
+    snprintf(path, sizeof path, "%s/report.md", run);
+    slurp(path, md, sizeof md);
+    cr_assert(!strstr(md, "vCPU skew") && !strstr(md, "Warning"), "%s", md);
+}

@@ -20,7 +20,7 @@ TestSuite(results, .init = setup, .fini = teardown);
 
 static const char *HEADER = "desc,layer,role,module,args,impl,threads,batch,c_in,h,w,c_out,h_out,w_out,"
                             "params,flops_thop,flops_full,bytes,status,message,median_ms,p10_ms,p90_ms,"
-                            "min_ms,samples,gflops,max_abs,max_rel,nmse,load,shard,ratio_vs_base,ratio_ci_lo,ratio_ci_hi,roundtrip_ns\n";
+                            "min_ms,samples,gflops,max_abs,max_rel,nmse,load,shard,ratio_vs_base,ratio_ci_lo,ratio_ci_hi,roundtrip_ns,vcpu_skew\n";
 
 static void sample_row(struct result_row *r, int i)
 {
@@ -42,6 +42,7 @@ static void sample_row(struct result_row *r, int i)
     snprintf(r->shard, sizeof r->shard, "1/2");
     r->ratio_vs_base = 0.75, r->ratio_ci_lo = 0.73, r->ratio_ci_hi = 0.78;
     r->roundtrip_ns = 63.5;
+    r->vcpu_skew = 1.25;
 }
 
 static void write_rows(const struct result_row *rows, int n)
@@ -85,7 +86,7 @@ Test(results, columns_are_the_documented_ones)
         strcat(joined, results_columns[i]);
         strcat(joined, i + 1 < results_ncolumns ? "," : "\n");
     }
-    cr_expect_eq(results_ncolumns, 35);
+    cr_expect_eq(results_ncolumns, 36);
     cr_expect_str_eq(joined, HEADER);
 }
 
@@ -118,6 +119,7 @@ Test(results, round_trip)
     cr_expect_float_eq(out[0].ratio_ci_lo, 0.73, 1e-12);
     cr_expect_float_eq(out[0].ratio_ci_hi, 0.78, 1e-12);
     cr_expect_float_eq(out[0].roundtrip_ns, 63.5, 1e-12);
+    cr_expect_float_eq(out[0].vcpu_skew, 1.25, 1e-12);
     cr_expect_str_eq(out[1].message, "cc: error, \"x\" undeclared line two", "line breaks become spaces");
     cr_expect_str_eq(out[2].message, "  padded  ", "quoted, so spaces survive");
     free(out);
@@ -129,13 +131,13 @@ Test(results, nan_is_an_empty_field)
     sample_row(&r, 1);
     r.median_ms = r.p10_ms = r.p90_ms = r.min_ms = r.gflops = NAN;
     r.max_abs = r.max_rel = r.nmse = r.load = NAN;
-    r.ratio_vs_base = r.ratio_ci_lo = r.ratio_ci_hi = r.roundtrip_ns = NAN;
+    r.ratio_vs_base = r.ratio_ci_lo = r.ratio_ci_hi = r.roundtrip_ns = r.vcpu_skew = NAN;
     r.samples = 0;
     snprintf(r.status, sizeof r.status, "crashed");
     write_rows(&r, 1);
     char text[4096];
     slurp(path, text, sizeof text);
-    cr_expect(strstr(text, ",crashed,,,,,,0,,,,,,1/2,,,,\n"), "%s", text);
+    cr_expect(strstr(text, ",crashed,,,,,,0,,,,,,1/2,,,,,\n"), "%s", text);
     struct result_row *out;
     cr_assert_eq(read_all(&out), 1);
     cr_expect(isnan(out[0].median_ms) && isnan(out[0].min_ms) && isnan(out[0].nmse) && isnan(out[0].load));
@@ -157,7 +159,7 @@ Test(results, rows_a_python_peer_appends)
     /* csv.DictWriter: quotes only when needed, '\n' line ends, '%.6g' numbers */
     append_text("akconv:num_param=5:t2:impl=torch,L5,module,AKConv,grid=ij:num_param=5,torch,2,1,16,320,320,"
                 "32,160,160,4677,9469952000,12345678901234,1048576,ok,\"torch 2.1 eager; \"\"retain\"\", x\","
-                "1.5,1.4,1.6,1.3,20,8.23,,,,0.050,,,,,\n");
+                "1.5,1.4,1.6,1.3,20,8.23,,,,0.050,,,,,,\n");
     struct result_row *out;
     cr_assert_eq(read_all(&out), 2);
     cr_expect_str_eq(out[1].impl, "torch");
@@ -211,11 +213,11 @@ Test(results, header_mismatch)
     char text[1024];
     snprintf(text, sizeof text, "%.*s,extra\n", (int)strlen(HEADER) - 1, HEADER);
     write_file(path, text);
-    expect_read_error("not an ablate results file (header mismatch at column 36: 'extra', expected end of line)");
+    expect_read_error("not an ablate results file (header mismatch at column 37: 'extra', expected end of line)");
     char err[512];
     cr_expect_null(results_open(path, err, sizeof err), "no appending to another file");
     char want[640];
-    snprintf(want, sizeof want, "%s: not an ablate results file (header mismatch at column 36: 'extra', "
+    snprintf(want, sizeof want, "%s: not an ablate results file (header mismatch at column 37: 'extra', "
                                 "expected end of line)", path);
     cr_expect_str_eq(err, want);
 }
@@ -230,7 +232,7 @@ Test(results, short_row_inside_the_file)
     snprintf(row, sizeof row, "%s", text + strlen(HEADER));
     append_text("a,b,c,d,e\n");
     append_text(row);
-    expect_read_error("line 3: 5 fields, expected 35");
+    expect_read_error("line 3: 5 fields, expected 36");
     char err[512];
     cr_expect_null(results_open(path, err, sizeof err), "a corrupt file is not appended to");
 }
@@ -269,7 +271,7 @@ static void expect_no_append(const char *missing)
  * the newer width in it are an error; appending to it is refused. */
 Test(results, file_without_shard_column)
 {
-    write_older_file(",shard,ratio_vs_base,ratio_ci_lo,ratio_ci_hi,roundtrip_ns\n", "");
+    write_older_file(",shard,ratio_vs_base,ratio_ci_lo,ratio_ci_hi,roundtrip_ns,vcpu_skew\n", "");
     struct result_row *out;
     cr_assert_eq(read_all(&out), 1);
     cr_expect_str_eq(out[0].desc, "d1");
@@ -286,7 +288,7 @@ Test(results, file_without_shard_column)
  * ratios unknown (NaN); appending to it is refused. */
 Test(results, file_without_ratio_columns)
 {
-    write_older_file(",ratio_vs_base,ratio_ci_lo,ratio_ci_hi,roundtrip_ns\n", ",1/2");
+    write_older_file(",ratio_vs_base,ratio_ci_lo,ratio_ci_hi,roundtrip_ns,vcpu_skew\n", ",1/2");
     struct result_row *out;
     cr_assert_eq(read_all(&out), 1);
     cr_expect_str_eq(out[0].shard, "1/2");
@@ -299,11 +301,27 @@ Test(results, file_without_ratio_columns)
  * placement unknown (NaN) and its ratios kept; appending to it is refused. */
 Test(results, file_without_roundtrip_column)
 {
-    write_older_file(",roundtrip_ns\n", ",1/2,0.75,0.73,0.78");
+    write_older_file(",roundtrip_ns,vcpu_skew\n", ",1/2,0.75,0.73,0.78");
     struct result_row *out;
     cr_assert_eq(read_all(&out), 1);
     cr_expect_float_eq(out[0].ratio_vs_base, 0.75, 1e-12);
     cr_expect(isnan(out[0].roundtrip_ns));
     free(out);
     expect_no_append("roundtrip_ns");
+}
+
+/* A file from before the skew column (35 of them): read with the skew
+ * unknown (NaN) and its round trip kept; rows of the newer width in it are
+ * an error; appending to it is refused. */
+Test(results, file_without_skew_column)
+{
+    write_older_file(",vcpu_skew\n", ",1/2,0.75,0.73,0.78,63.5");
+    struct result_row *out;
+    cr_assert_eq(read_all(&out), 1);
+    cr_expect_float_eq(out[0].roundtrip_ns, 63.5, 1e-12);
+    cr_expect(isnan(out[0].vcpu_skew));
+    free(out);
+    expect_no_append("vcpu_skew");
+    append_text("d2,L1,module,AKConv,num_param=1,ref,2,1,16,8,8,32,4,4,10,20,30,40,ok,,,,,,0,,,,,,1/2,,,,63.5,1.3\n");
+    expect_read_error("line 3: 36 fields, expected 35");
 }

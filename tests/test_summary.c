@@ -115,3 +115,40 @@ Test(summary, bad_file)
                                 "expected 'desc')", csv);
     cr_expect_str_eq(err, want);
 }
+
+/* Rewrites the fixture with every row's vcpu_skew set. */
+static void set_skew(double skew)
+{
+    char err[256];
+    struct result_row *rows;
+    int n = results_read(csv, &rows, err, sizeof err);
+    cr_assert(n > 0, "%s", err);
+    cr_assert_eq(remove(csv), 0);
+    FILE *f = results_open(csv, err, sizeof err);
+    cr_assert(f, "%s", err);
+    for (int i = 0; i < n; i++) {
+        rows[i].vcpu_skew = skew;
+        cr_assert_eq(results_write(f, &rows[i], err, sizeof err), 0, "%s", err);
+    }
+    cr_assert_eq(fclose(f), 0);
+    free(rows);
+}
+
+/* The 2-thread table names how many configurations the host disturbed;
+ * the 1-thread table and an even host say nothing. */
+Test(summary, uneven_vcpus_are_named)
+{
+    char text[16384];
+    set_skew(1.25);
+    print_summary("num_param", 2, text, sizeof text);
+    cr_expect(strstr(text, "\nvCPU skew: 15 configurations timed while the host ran one vCPU at "
+                           "least 1.10x slower than the other (up to 1.25): their multi-thread times "
+                           "and ratios say as much about the host as about the kernels "
+                           "(docs/measurement.md, Uneven vCPUs)\n"),
+              "%s", text);
+    print_summary("num_param", 1, text, sizeof text);
+    cr_expect(!strstr(text, "vCPU skew"), "%s", text);
+    set_skew(1.09);
+    print_summary("num_param", 2, text, sizeof text);
+    cr_expect(!strstr(text, "vCPU skew"), "%s", text);
+}

@@ -8,6 +8,7 @@
 
 #include "results.h"
 #include "test_util.h"
+#include "vcpu_roundtrip.h"
 
 static const char *find_status(const struct result_row *rows, int n, const char *impl)
 {
@@ -44,6 +45,10 @@ Test(sweep, broken_kernels_become_rows, .timeout = 240)
             cr_expect(rows[i].samples >= 3);
             cr_expect(rows[i].median_ms > 0);
             cr_expect(rows[i].nmse < 1e-9);
+            /* the row says how evenly the host ran the two vCPUs (vcpu_skew.h) */
+            int cpu[2];
+            cr_expect(vcpu_first_two(cpu) != 0 ? isnan(rows[i].vcpu_skew) : rows[i].vcpu_skew >= 1.0,
+                      "vcpu_skew %g", rows[i].vcpu_skew);
         }
     free(rows);
     remove_dir(dir);

@@ -2,6 +2,7 @@
  * driven by scripted round trips and a fake clock, and the sysfs reading
  * that decides whether the gate applies at all. */
 #include "../harness/vcpu_gate.h"
+#include "../harness/vcpu_skew.h"
 #include "test_util.h"
 
 #include <criterion/criterion.h>
@@ -96,6 +97,80 @@ Test(vcpu_gate, far_pass_redone_a_bounded_number_of_times)
     for (int k = 0; k < VCPU_REDO_MAX; k++)
         cr_assert_eq(vcpu_gate_redo(&g, 380), 1, "far pass %d redone", k);
     cr_assert_eq(vcpu_gate_redo(&g, 380), 0, "then kept, with its round trip");
+}
+
+/* Scripted skews (vcpu_skew.h) beside the round trips: a second script
+ * read through the gate's skew probe. */
+struct skew_script {
+    struct script rt, skew;
+};
+
+static double scripted_rt(void *arg) { return scripted_probe(&((struct skew_script *)arg)->rt); }
+static double scripted_skew(void *arg)
+{
+    return scripted_probe(&((struct skew_script *)arg)->skew);
+}
+static void skew_fake_sleep(void *arg, double sec) { ((struct skew_script *)arg)->rt.slept += sec; }
+
+static struct vcpu_gate skew_gate(struct skew_script *s, double budget_s)
+{
+    return (struct vcpu_gate){.budget_s = budget_s,
+                              .probe = scripted_rt,
+                              .sleep_s = skew_fake_sleep,
+                              .arg = s,
+                              .skew = scripted_skew,
+                              .skew_last = NAN};
+}
+
+Test(vcpu_gate, slow_vcpu_waited_until_even)
+{
+    const double rt[] = {80}, skew[] = {1.30, 1.25, 1.02};
+    struct skew_script s = {{rt, 1, 0, 0}, {skew, 3, 0, 0}};
+    struct vcpu_gate g = skew_gate(&s, 60);
+    double rt_ns = vcpu_gate_wait(&g);
+    cr_assert_float_eq(rt_ns, 80, 1e-9);
+    cr_assert_float_eq(g.skew_last, 1.02, 1e-12);
+    cr_assert_eq(s.skew.next, 3);
+    cr_assert_float_eq(g.waited_s, 2 * VCPU_POLL_S, 1e-9);
+}
+
+Test(vcpu_gate, slow_vcpu_wait_bounded_by_the_budget)
+{
+    const double rt[] = {80}, skew[] = {1.30};
+    struct skew_script s = {{rt, 1, 0, 0}, {skew, 1, 0, 0}};
+    struct vcpu_gate g = skew_gate(&s, 1.2);
+    vcpu_gate_wait(&g);
+    cr_assert_float_eq(g.skew_last, 1.30, 1e-12);
+    cr_assert_float_eq(g.waited_s, 1.2, 1e-9);
+    cr_assert_eq(vcpu_gate_redo_skew(&g, 1.30), 0, "no budget left: keep the pass, marked");
+}
+
+Test(vcpu_gate, even_vcpus_and_no_skew_probe_wait_nothing)
+{
+    const double rt[] = {80}, skew[] = {VCPU_SKEW_HIGH - 0.01};
+    struct skew_script s = {{rt, 1, 0, 0}, {skew, 1, 0, 0}};
+    struct vcpu_gate g = skew_gate(&s, 60);
+    vcpu_gate_wait(&g);
+    cr_assert_float_eq(g.waited_s, 0, 1e-12);
+    g.skew = NULL; /* a gate without a skew probe: never waits on it */
+    vcpu_gate_wait(&g);
+    cr_assert(isnan(g.skew_last));
+    cr_assert_float_eq(g.waited_s, 0, 1e-12);
+}
+
+/* Passes redone for a slow vCPU count against the same bound as far ones. */
+Test(vcpu_gate, slow_pass_redone_within_the_shared_bound)
+{
+    const double rt[] = {80};
+    struct script s = {rt, 1, 0, 0};
+    struct vcpu_gate g = scripted_gate(&s, 60);
+    cr_assert_eq(vcpu_gate_redo_skew(&g, 1.05), 0, "an even pass is kept");
+    cr_assert_eq(vcpu_gate_redo_skew(&g, NAN), 0, "an unknown skew is not redone");
+    cr_assert_eq(vcpu_gate_redo_skew(&g, 1.2), 1);
+    cr_assert_eq(vcpu_gate_redo(&g, 380), 1);
+    for (int k = 2; k < VCPU_REDO_MAX; k++)
+        cr_assert_eq(vcpu_gate_redo_skew(&g, 1.2), 1);
+    cr_assert_eq(vcpu_gate_redo_skew(&g, 1.2), 0, "then kept, with its skew");
 }
 
 /* A fake sysfs with one cache level per index. */
