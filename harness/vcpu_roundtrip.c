@@ -21,7 +21,7 @@ struct bounce {
     double block_ns[VCPU_RT_BLOCKS_MAX];
 };
 
-static int pin_self(int cpu)
+int vcpu_pin_self(int cpu)
 {
     cpu_set_t set;
     CPU_ZERO(&set);
@@ -29,7 +29,7 @@ static int pin_self(int cpu)
     return pthread_setaffinity_np(pthread_self(), sizeof set, &set);
 }
 
-static double seconds(void)
+double vcpu_seconds(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -40,7 +40,7 @@ static double seconds(void)
 static void *partner(void *arg)
 {
     struct bounce *b = arg;
-    int pinned = pin_self(b->cpu_b) == 0;
+    int pinned = vcpu_pin_self(b->cpu_b) == 0;
     atomic_store(&b->ready, pinned ? 1 : -1);
     for (int want = 1; pinned; want += 2) {
         int v;
@@ -57,7 +57,7 @@ static void *pinger(void *arg)
 {
     struct bounce *b = arg;
     int ready;
-    if (pin_self(b->cpu_a) != 0) {
+    if (vcpu_pin_self(b->cpu_a) != 0) {
         atomic_store(&b->stop, 1);
         return NULL;
     }
@@ -65,13 +65,13 @@ static void *pinger(void *arg)
         ;
     int turn = 0;
     for (int k = 0; k < b->blocks && ready == 1; k++) {
-        double t0 = seconds();
+        double t0 = vcpu_seconds();
         for (int i = 0; i < b->per_block; i++, turn += 2) {
             atomic_store_explicit(&b->turn, turn + 1, memory_order_release);
             while (atomic_load_explicit(&b->turn, memory_order_acquire) == turn + 1)
                 ;
         }
-        b->block_ns[k] = 1e9 * (seconds() - t0) / b->per_block;
+        b->block_ns[k] = 1e9 * (vcpu_seconds() - t0) / b->per_block;
     }
     b->ok = ready == 1;
     atomic_store(&b->stop, 1);

@@ -25,6 +25,13 @@ int vcpu_roundtrip_between(int cpu_a, int cpu_b, int blocks, int per_block, doub
 /* The first two CPUs this thread may run on: 0, or -1 when fewer. */
 int vcpu_first_two(int cpu[2]);
 
+/* Pins the calling thread to `cpu`: 0, or pthread_setaffinity_np's error.
+ * Shared with vcpu_skew.c, whose probe pins its two threads the same way. */
+int vcpu_pin_self(int cpu);
+
+/* CLOCK_MONOTONIC in seconds: the probes' wall clock. */
+double vcpu_seconds(void);
+
 /* The round trip between the first two CPUs this thread may run on, with
  * the harness's block sizes (about 1600 round trips: 0.1-1.2 ms); NaN
  * when it may run on fewer than two or the probe fails. */

@@ -6,10 +6,8 @@
 
 #include <math.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <time.h>
 
 /* 8 blocks of 4096 multiply-adds: about 0.1 ms of chain (a dependent
  * multiply then add is ~8 cycles: ~13 us a block at 2.6 GHz). */
@@ -30,21 +28,6 @@ struct skew_probe {
     int blocks, per_block;
     struct runner side[2];
 };
-
-static int pin_self(int cpu)
-{
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    return pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-}
-
-static double seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* Both threads arrive before either goes on (arrival `k` of each): 0, or -1
  * when the other thread failed. */
@@ -71,7 +54,7 @@ static void *run_side(void *arg)
 {
     struct runner *r = arg;
     struct skew_probe *p = r->p;
-    if (pin_self(r->cpu) != 0) {
+    if (vcpu_pin_self(r->cpu) != 0) {
         atomic_store(&p->failed, 1);
         return NULL;
     }
@@ -79,10 +62,10 @@ static void *run_side(void *arg)
     for (int k = 0; k < p->blocks; k++) {
         if (barrier(p, k + 1) != 0)
             return NULL;
-        double t0 = seconds();
+        double t0 = vcpu_seconds();
         x = chain(x, p->per_block);
         r->sink = x;
-        r->block_s[k] = seconds() - t0;
+        r->block_s[k] = vcpu_seconds() - t0;
     }
     return NULL;
 }

@@ -39,4 +39,23 @@ static inline void report_fixture_run(const char *scratch, const char *into, con
     run_fixture_peak(into);
 }
 
+/* Sets every row's vcpu_skew in the results file CSV (rewritten in place):
+ * the report and summary tests of the uneven-vCPU mark. */
+static inline void report_fixture_set_skew(const char *csv, double skew)
+{
+    char err[256];
+    struct result_row *rows;
+    int n = results_read(csv, &rows, err, sizeof err);
+    cr_assert(n > 0, "%s", err);
+    cr_assert_eq(unlink(csv), 0);
+    FILE *f = results_open(csv, err, sizeof err);
+    cr_assert(f, "%s", err);
+    for (int i = 0; i < n; i++) {
+        rows[i].vcpu_skew = skew;
+        cr_assert_eq(results_write(f, &rows[i], err, sizeof err), 0, "%s", err);
+    }
+    cr_assert_eq(fclose(f), 0);
+    free(rows);
+}
+
 #endif

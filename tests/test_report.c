@@ -389,23 +389,12 @@ Test(report, index_links_each_run)
     cr_assert(strstr(html, "<a href=\"run/report.html\">"), "%s", html);
 }
 
-/* Sets every row's vcpu_skew in RUN/results.csv (rewritten in place). */
+/* Sets every row's vcpu_skew in RUN/results.csv. */
 static void set_skew(const char *into, double skew)
 {
-    char csv[192], err[256];
-    struct result_row *rows;
+    char csv[192];
     snprintf(csv, sizeof csv, "%s/results.csv", into);
-    int n = results_read(csv, &rows, err, sizeof err);
-    cr_assert(n > 0, "%s", err);
-    cr_assert_eq(unlink(csv), 0);
-    FILE *f = results_open(csv, err, sizeof err);
-    cr_assert(f, "%s", err);
-    for (int i = 0; i < n; i++) {
-        rows[i].vcpu_skew = skew;
-        cr_assert_eq(results_write(f, &rows[i], err, sizeof err), 0, "%s", err);
-    }
-    cr_assert_eq(fclose(f), 0);
-    free(rows);
+    report_fixture_set_skew(csv, skew);
 }
 
 /* Multi-thread rows timed while one vCPU ran slow are counted in a warning

@@ -3,6 +3,7 @@
  * ratio to the baseline, the worst parity status. */
 #include <criterion/criterion.h>
 
+#include "report_fixture.h"
 #include "results_fixture.h"
 #include "summary.h"
 #include "test_util.h"
@@ -117,22 +118,7 @@ Test(summary, bad_file)
 }
 
 /* Rewrites the fixture with every row's vcpu_skew set. */
-static void set_skew(double skew)
-{
-    char err[256];
-    struct result_row *rows;
-    int n = results_read(csv, &rows, err, sizeof err);
-    cr_assert(n > 0, "%s", err);
-    cr_assert_eq(remove(csv), 0);
-    FILE *f = results_open(csv, err, sizeof err);
-    cr_assert(f, "%s", err);
-    for (int i = 0; i < n; i++) {
-        rows[i].vcpu_skew = skew;
-        cr_assert_eq(results_write(f, &rows[i], err, sizeof err), 0, "%s", err);
-    }
-    cr_assert_eq(fclose(f), 0);
-    free(rows);
-}
+static void set_skew(double skew) { report_fixture_set_skew(csv, skew); }
 
 /* The 2-thread table names how many configurations the host disturbed;
  * the 1-thread table and an even host say nothing. */
