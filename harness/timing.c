@@ -156,9 +156,6 @@ static int target_samples(const struct timed_impl *t, const struct timing_opts *
 /* The larger round trip; NaN only when both are. */
 static double larger(double a, double b) { return isnan(a) || b > a ? b : a; }
 
-/* A skew sample through the gate's probe (scripted in tests), else the real one. */
-static double skew_sample(struct vcpu_gate *g) { return g->skew ? g->skew(g->arg) : vcpu_skew(); }
-
 /* One pass of interleaved rounds; samples[i] gets target[i] timings and
  * round_end[i][r] marks where round r of impl i ended.  With a gate the
  * round trip is probed after every round (about 1 ms) into *rt_max, and the
@@ -190,7 +187,7 @@ static int interleaved_pass(struct timed_impl *impls, int n, double **samples, c
         }
         if (gate && round + 1 < rounds) {
             *rt_max = larger(*rt_max, gate->probe(gate->arg));
-            *skew_max = vcpu_skew_larger(*skew_max, skew_sample(gate));
+            *skew_max = vcpu_skew_larger(*skew_max, vcpu_gate_skew(gate));
             if (vcpu_gate_redo(gate, *rt_max) || vcpu_gate_redo_skew(gate, *skew_max))
                 return 1;
         }
@@ -243,7 +240,7 @@ int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
     for (int attempt = 0; attempt <= o->retries;) {
         double rt = o->probe_placement ? vcpu_gate_wait(gate) : NAN;
         /* this pass's samples only: the wait's last one, then the rounds' */
-        skew = !o->probe_placement ? NAN : gate->skew ? gate->skew_last : vcpu_skew();
+        skew = o->probe_placement ? gate->skew_last : NAN;
         struct load_mark m;
         load_mark(&m);
         int moved = interleaved_pass(impls, n, samples, target, round_end, progress, arg,
@@ -252,7 +249,7 @@ int timing_run(struct timed_impl *impls, int n, const struct timing_opts *o,
         if (moved)
             continue; /* the host moved a vCPU during the pass: wait for near and time it again */
         roundtrip = o->probe_placement ? larger(rt, vcpu_roundtrip_ns()) : NAN;
-        skew = o->probe_placement ? vcpu_skew_larger(skew, skew_sample(gate)) : NAN;
+        skew = o->probe_placement ? vcpu_skew_larger(skew, vcpu_gate_skew(gate)) : NAN;
         if (vcpu_gate_redo(gate, roundtrip) || vcpu_gate_redo_skew(gate, skew))
             continue;
         int steady = 1;

@@ -40,20 +40,19 @@ void vcpu_gate_init(struct vcpu_gate *g, double budget_s)
 
 static int is_far(double rt_ns) { return rt_ns > VCPU_NEAR_NS; } /* NaN: not far */
 
-/* The skew now, or NaN when the gate has no skew probe. */
-static double skew_now(struct vcpu_gate *g) { return g->skew ? g->skew(g->arg) : NAN; }
+double vcpu_gate_skew(struct vcpu_gate *g) { return g->skew ? g->skew(g->arg) : NAN; }
 
 double vcpu_gate_wait(struct vcpu_gate *g)
 {
     double rt = g->probe(g->arg);
-    g->skew_last = skew_now(g);
+    g->skew_last = vcpu_gate_skew(g);
     while ((is_far(rt) || vcpu_skew_is_high(2, g->skew_last)) && g->budget_s > 0) {
         double s = g->budget_s < VCPU_POLL_S ? g->budget_s : VCPU_POLL_S;
         g->sleep_s(g->arg, s);
         g->budget_s -= s;
         g->waited_s += s;
         rt = g->probe(g->arg);
-        g->skew_last = skew_now(g);
+        g->skew_last = vcpu_gate_skew(g);
     }
     return rt;
 }

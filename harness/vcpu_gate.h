@@ -55,6 +55,9 @@ void vcpu_gate_init(struct vcpu_gate *g, double budget_s);
  * which is not waited on) and leaves the last skew in g->skew_last. */
 double vcpu_gate_wait(struct vcpu_gate *g);
 
+/* The skew now through the gate's probe; NaN when it has none. */
+double vcpu_gate_skew(struct vcpu_gate *g);
+
 /* 1 when a pass whose round trip read rt_ns (the larger of before and
  * after) should be redone: far, budget left, redos left.  Counts the redo. */
 int vcpu_gate_redo(struct vcpu_gate *g, double rt_ns);
