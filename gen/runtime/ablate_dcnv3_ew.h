@@ -103,7 +103,7 @@ static inline __m512 abl_gelu16(__m512 x)
     const __m512 a = _mm512_min_ps(_mm512_abs_ps(x), _mm512_set1_ps(16.0f));
     const __m512 s = _mm512_mul_ps(a, _mm512_set1_ps(16.0f / 5.6f));
     const __mmask16 in = _mm512_cmp_ps_mask(s, _mm512_set1_ps(16.0f), _CMP_LT_OQ);
-    const __m512 f = ABL_FRAC(_mm512, s);
+    const __m512 f = abl_frac16(s);
     const __m512i i = _mm512_cvttps_epi32(s);
     __m512 q = _mm512_permutexvar_ps(i, _mm512_load_ps(ABL_GELU_Q[0]));
     for (int k = 1; k < 5; k++)
