@@ -124,16 +124,16 @@ enum { REPORT_POINT_COLS = 5 };
 typedef char report_cell[96];
 int report_chart_points(const char *svg, report_cell **cells, char header[REPORT_POINT_COLS][96]);
 
-/* A stability warning (pyperf-style) when other processes' CPU use seen
- * while timing (the CSV's load column) exceeded REPORT_LOAD_WARN cores;
- * "" when it did not. */
+/* The run's warnings, each one sentence for the report's head:
+ * - a stability warning (pyperf-style) when other processes' CPU use seen
+ *   while timing (the CSV's load column) exceeded REPORT_LOAD_WARN cores;
+ * - a skew warning when multi-thread rows were timed while the host ran one
+ *   vCPU slow (the CSV's vcpu_skew at or above VCPU_SKEW_HIGH, vcpu_skew.h):
+ *   how many of the sampled ones, the worst skew.
+ * Fills notes[0..n-1] and returns n (0 to REPORT_MAX_WARNINGS). */
 #define REPORT_LOAD_WARN 0.25
-void report_load_note(const struct report_in *in, char *buf, size_t len);
-
-/* A warning when multi-thread rows were timed while the host ran one vCPU
- * slow (the CSV's vcpu_skew at or above VCPU_SKEW_HIGH, vcpu_skew.h): how
- * many of the sampled ones, the worst skew; "" when none was. */
-void report_skew_note(const struct report_in *in, char *buf, size_t len);
+enum { REPORT_MAX_WARNINGS = 2, REPORT_WARNING_LEN = 640 };
+int report_warnings(const struct report_in *in, char notes[REPORT_MAX_WARNINGS][REPORT_WARNING_LEN]);
 
 /* Markdown/HTML shared text: the method note. */
 extern const char report_method[];

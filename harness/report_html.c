@@ -170,13 +170,9 @@ static void html_machine_line(FILE *f, const struct report_in *in)
     fprintf(f, ", %d logical CPUs, OpenBLAS ", m->cores);
     html_text(f, blas), fputs("; ", f), html_text(f, m->date);
     fputs(in->nruns > 1 ? " (first of the merged runs)</p>\n" : "</p>\n", f);
-    char note[640];
-    report_load_note(in, note, sizeof note);
-    if (note[0])
-        fputs("<p class=\"warn\">", f), html_text(f, note), fputs("</p>\n", f);
-    report_skew_note(in, note, sizeof note);
-    if (note[0])
-        fputs("<p class=\"warn\">", f), html_text(f, note), fputs("</p>\n", f);
+    char note[REPORT_MAX_WARNINGS][REPORT_WARNING_LEN];
+    for (int i = 0, n = report_warnings(in, note); i < n; i++)
+        fputs("<p class=\"warn\">", f), html_text(f, note[i]), fputs("</p>\n", f);
 }
 
 int report_write_html(const char *path, const struct report_in *in, const struct report_line *l, int nl,

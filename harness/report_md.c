@@ -121,13 +121,9 @@ int report_write_md(const char *path, const struct report_in *in, const struct r
     fprintf(f, "%s, %d logical CPUs, OpenBLAS %s; %s%s\n", in->meta[0].cpu_model[0] ? in->meta[0].cpu_model : "CPU unknown",
             in->meta[0].cores, blas, in->meta[0].date,
             in->nruns > 1 ? " (first of the merged runs; details under Machine and command)" : "");
-    char note[640];
-    report_load_note(in, note, sizeof note);
-    if (note[0])
-        fprintf(f, "\n**Warning:** %s\n", note);
-    report_skew_note(in, note, sizeof note);
-    if (note[0])
-        fprintf(f, "\n**Warning:** %s\n", note);
+    char note[REPORT_MAX_WARNINGS][REPORT_WARNING_LEN];
+    for (int i = 0, n = report_warnings(in, note); i < n; i++)
+        fprintf(f, "\n**Warning:** %s\n", note[i]);
     int bad = md_headline(f, in) != 0;
     report_md_peers(f, in);
     for (int i = 0; i < nsvg; i++) {

@@ -151,7 +151,7 @@ int report_lines(const struct report_in *in, struct report_line **lines)
     return in->nv;
 }
 
-void report_skew_note(const struct report_in *in, char *buf, size_t len)
+static void skew_note(const struct report_in *in, char *buf, size_t len)
 {
     int sampled = 0, high = 0;
     double worst = 0;
@@ -174,7 +174,7 @@ void report_skew_note(const struct report_in *in, char *buf, size_t len)
              high, sampled, VCPU_SKEW_HIGH, worst);
 }
 
-void report_load_note(const struct report_in *in, char *buf, size_t len)
+static void load_note(const struct report_in *in, char *buf, size_t len)
 {
     double worst = 0;
     for (int i = 0; i < in->n; i++)
@@ -192,4 +192,14 @@ void report_load_note(const struct report_in *in, char *buf, size_t len)
              worst, autogroup ? " This kernel groups processes by terminal session (sched_autogroup_enabled=1), "
                                 "so `nice` on jobs started in another terminal does not shield the timing: "
                                 "see docs/measurement.md (other jobs on the machine)." : "");
+}
+
+int report_warnings(const struct report_in *in, char notes[REPORT_MAX_WARNINGS][REPORT_WARNING_LEN])
+{
+    int n = 0;
+    load_note(in, notes[n], REPORT_WARNING_LEN);
+    n += notes[n][0] != 0;
+    skew_note(in, notes[n], REPORT_WARNING_LEN);
+    n += notes[n][0] != 0;
+    return n;
 }
