@@ -4,12 +4,14 @@
  * it with --onednn), the variant choices, and the end-to-end line(s).
  * model_bench.c measures; this file only formats (and measures the sgemm
  * roof the table is read against). */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "buffers.h"
 #include "model_bench_internal.h"
 #include "peak.h"
+#include "vcpu_skew.h"
 
 static const char *impl_name(const struct layer_run *r)
 {
@@ -85,17 +87,30 @@ static const char *waited_note(const struct timing_result *e, char *buf, size_t 
     return buf;
 }
 
+/* "; vCPU skew 1.02" for a multi-thread pass that sampled it, with a
+ * warning where the host ran one vCPU slow (vcpu_skew.h); "" otherwise. */
+static const char *skew_note(const struct timing_result *e, int threads, char *buf, size_t len)
+{
+    if (threads < 2 || isnan(e->vcpu_skew))
+        buf[0] = '\0';
+    else
+        snprintf(buf, len, "; vCPU skew %.2f%s", e->vcpu_skew,
+                 vcpu_skew_is_high(threads, e->vcpu_skew) ? ", one vCPU ran slow: rerun" : "");
+    return buf;
+}
+
 static void print_e2e(const struct graph *g, const char *what, const struct timing_result *e,
                       const struct parity *p, double sum, int64_t flops, int threads, int ok)
 {
-    char wait[64];
+    char wait[64], skew[64];
     printf("%s%s end-to-end at %dx%d, %d thread%s: %.3f ms median (p10 %.3f, p90 %.3f, %d samples; "
-           "sum of layers %.3f ms; co-tenant load %.2f CPUs; vCPU round trip %.0f ns%s; huge pages %ld MiB), "
+           "sum of layers %.3f ms; co-tenant load %.2f CPUs; vCPU round trip %.0f ns%s%s; huge pages %ld MiB), "
            "%.2f GFLOP/s; %s graph vs "
            "reference graph: max_abs=%.3g max_rel=%.3g nmse=%.3g %s\n",
            g->m->name, g->vendor && !strcmp(what, "oneDNN-conv") ? " with oneDNN convs" : "", g->size,
            g->size, threads, threads > 1 ? "s" : "", e->median_ms, e->p10_ms, e->p90_ms, e->samples, sum,
-           e->load, e->roundtrip_ns, waited_note(e, wait, sizeof wait), buf_huge_kib() / 1024, (double)flops / (e->median_ms * 1e6), what, p->max_abs, p->max_rel, p->nmse,
+           e->load, e->roundtrip_ns, waited_note(e, wait, sizeof wait),
+           skew_note(e, threads, skew, sizeof skew), buf_huge_kib() / 1024, (double)flops / (e->median_ms * 1e6), what, p->max_abs, p->max_rel, p->nmse,
            ok ? "ok" : "FAIL");
 }
 
