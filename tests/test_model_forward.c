@@ -79,6 +79,7 @@ Test(model_forward, bench_quick_generated_graph_agrees, .timeout = 300)
     cr_expect(strstr(r.out, "\n   11  Concat         alias ") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, "\n   22  Detect         gen ") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, "YOLOv8t-golden end-to-end at 64x64, 1 thread: ") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "vCPU skew") == NULL, "1 thread: no skew to give: %s", r.out);
     cr_expect(strstr(r.out, "generated graph vs reference graph: max_abs=") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, " ok\n") != NULL, "%s", r.out);
     /* without --torch: the peer is named, not run (make test stays free of Python) */

@@ -155,6 +155,9 @@ Test(onednn, model_bench_side_by_side, .timeout = 300)
     cr_expect(strstr(r.out, "\n   22  Detect         gen "), "%s", r.out);
     cr_expect(strstr(r.out, "generated graph vs reference graph: max_abs="), "%s", r.out);
     cr_expect(strstr(r.out, "YOLOv8t-golden with oneDNN convs end-to-end at 64x64, 2 threads: "), "%s", r.out);
+    /* a 2-thread pass samples the vCPU skew and the line gives it */
+    const char *e2e = strstr(r.out, "YOLOv8t-golden end-to-end at 64x64, 2 threads: ");
+    cr_expect(e2e && strstr(e2e, "; vCPU skew "), "%s", r.out);
     const char *v = strstr(r.out, "oneDNN-conv graph vs reference graph: max_abs=");
     cr_expect(v && strstr(v, " ok\n") && strstr(r.out, "\ngenerated / oneDNN-conv graph: "), "%s", r.out);
 }
