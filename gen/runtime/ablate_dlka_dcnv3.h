@@ -300,6 +300,36 @@ ABL_DCN_SPECIALISE int abl_dlka_gc16(struct abl_dcn_geom d)
 #endif
 }
 
+/* ABL_DLKA_GC16_PACK (gen/dlka.lua gc16_pack): 1 where some layer of the
+ * kernel takes abl_dlka_gc16_pack, 0 where none does (the header then
+ * leaves that path out: dead code here has changed how gcc compiled the
+ * other layers' attention, a2-dlka / b-dlka).  Not defined: built. */
+#ifdef ABL_DLKA_GC16_PACK
+#define ABL_DLKA_MAY_PACK (ABL_DLKA_MAY_GC16 && (ABL_DLKA_GC16_PACK))
+#else
+#define ABL_DLKA_MAY_PACK ABL_DLKA_MAY_GC16
+#endif
+/* The reach (dil (k - 1) / 2) from which a gc16 layer packs its plan. */
+#ifndef ABL_DLKA_PACK_REACH
+#define ABL_DLKA_PACK_REACH 3
+#endif
+
+/* 1 where a gc16 layer's plan leaves out the points wholly outside the
+ * map (abl_dlka_gc8_plan_m's gs) and abl_dlka_core16 sums only the rest:
+ * a reach of 3 pixels and more (the 7 x 7 dilation-3 layer: reach 9, at
+ * 40 x 40 about a quarter of its points outside; the 5 x 5's reach 2
+ * leaves about 6 %). */
+ABL_DCN_SPECIALISE int abl_dlka_gc16_packs(struct abl_dcn_geom d)
+{
+    return abl_dlka_gc16(d) && d.dil * (d.k - 1) / 2 >= ABL_DLKA_PACK_REACH;
+}
+
+/* abl_dlka_gc16_packs where the path is built (ABL_DLKA_MAY_PACK). */
+ABL_DCN_SPECIALISE int abl_dlka_gc16_pack(struct abl_dcn_geom d)
+{
+    return ABL_DLKA_MAY_PACK && abl_dlka_gc16_packs(d);
+}
+
 /* The channels a group of the group-major sampler a layer takes: 8
  * (abl_dlka_gc8), 16 (abl_dlka_gc16), or 0 (the plain sampler). */
 static inline int abl_dlka_gcw(struct abl_dcn_geom d)
@@ -639,9 +669,10 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_repack(int gpv, const int32_t *restrict idx
  * the coordinates stored for it, its 4 weight rows and index stored and
  * read back for the repacking (a copy: that one is a macro for 8 and 16
  * lanes of the DCNv3 row's plan, storing its rows). */
-ABL_DCN_SPECIALISE void abl_dlka_gc8_border16(int h, int w, __m512 xs, __m512 ys, __m512 mq,
-                                              const int lg, float *restrict w4,
-                                              int32_t *restrict i8)
+ABL_DCN_SPECIALISE __mmask16 abl_dlka_gc8_border16(int h, int w, __m512 xs, __m512 ys,
+                                                   __m512 mq, __mmask16 real, const int pack,
+                                                   const int lg, float *restrict w4,
+                                                   int32_t *restrict i8)
 {
     const __m512 one = _mm512_set1_ps(1.0f);
     /* max returns its second operand for a NaN: -2, as the generic clamp */
@@ -666,9 +697,37 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_border16(int h, int w, __m512 xs, __m512 ys
     const __m512 ay1 = _mm512_maskz_mov_ps((__mmask16)~lty, _mm512_mask_blend_ps(gty, vy1, vy0));
     const __m512i bx = _mm512_min_epi32(_mm512_max_epi32(x0, z), _mm512_set1_epi32(w - 2));
     const __m512i by = _mm512_min_epi32(_mm512_max_epi32(y0, z), _mm512_set1_epi32(h - 2));
-    abl_dlka_gcw_store16(_mm512_mul_ps(ay0, ax0), _mm512_mul_ps(ay0, ax1), _mm512_mul_ps(ay1, ax0),
-                         _mm512_mul_ps(ay1, ax1), _mm512_add_epi32(_mm512_mullo_epi32(by, vw), bx),
-                         lg, w4, i8);
+    const __m512 a = _mm512_mul_ps(ay0, ax0), b = _mm512_mul_ps(ay0, ax1);
+    const __m512 c = _mm512_mul_ps(ay1, ax0), e = _mm512_mul_ps(ay1, ax1);
+    const __m512i id = _mm512_add_epi32(_mm512_mullo_epi32(by, vw), bx);
+    if (!pack) {
+        abl_dlka_gcw_store16(a, b, c, e, id, lg, w4, i8);
+        return real;
+    }
+    /* the points with a corner weight not 0 (a NaN counts), in order */
+    const __mmask16 live = real & (_mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_NEQ_UQ) |
+                                   _mm512_cmp_ps_mask(b, _mm512_setzero_ps(), _CMP_NEQ_UQ) |
+                                   _mm512_cmp_ps_mask(c, _mm512_setzero_ps(), _CMP_NEQ_UQ) |
+                                   _mm512_cmp_ps_mask(e, _mm512_setzero_ps(), _CMP_NEQ_UQ));
+    abl_dlka_gcw_store16(_mm512_maskz_compress_ps(live, a), _mm512_maskz_compress_ps(live, b),
+                         _mm512_maskz_compress_ps(live, c), _mm512_maskz_compress_ps(live, e),
+                         _mm512_maskz_compress_epi32(live, id), lg, w4, i8);
+    return live;
+}
+
+/* After a block of 16 points from q0 on, n of them stored before it and
+ * live the ones it stored: the points stored.  Without gs all 16 (the
+ * next block's place is q0 + 16); with gs (abl_dlka_gc8_plan_m) the live
+ * ones, and gs[gi] for each group gi > 0 that starts inside the block:
+ * the points stored before it. */
+ABL_DCN_SPECIALISE int abl_dlka_plan_advance(int32_t *restrict gs, int gp, int p, int q0,
+                                             __mmask16 live, int n, int *restrict gnext)
+{
+    if (!gs)
+        return n + 16;
+    for (; *gnext * p < q0 + 16 && *gnext * p <= gp; ++*gnext)
+        gs[*gnext] = n + __builtin_popcount((unsigned)live & ((1u << (*gnext * p - q0)) - 1u));
+    return n + __builtin_popcount((unsigned)live);
 }
 
 /* abl_dcn_corners (mask on, skip off, offset scale 1) and
@@ -682,12 +741,19 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_border16(int h, int w, __m512 xs, __m512 ys
  * abl_dcn_corners_coords / _inside / _border_masked, so the same bits as
  * the two steps.  Every block has 16 lanes (the last one's padding
  * points, read from the om slack, are planned but never summed; only the
- * points below gp decide the path). */
+ * points below gp decide the path).
+ *
+ * gs not NULL (abl_dlka_gc16_pack's layers, groups of p points): the
+ * points whose four corner weights are all 0 (wholly outside the map:
+ * about a quarter of a 7 x 7 dilation-3 layer's at 40 x 40) are left out
+ * of w4 / i8, the others kept in order, and group gi's points are
+ * gs[gi] .. gs[gi + 1] - 1 of them (gs: g + 1 ints).  Only a border block
+ * can hold such points; it compresses its 5 rows before the repacking. */
 ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_m(int gp, int h, int w, const float *restrict grid_x,
                                             const float *restrict grid_y, const float *restrict om,
                                             int ph, int pw, const int lg, float *restrict w4,
                                             int32_t *restrict i8, const int sm,
-                                            float *restrict ebuf)
+                                            float *restrict ebuf, int p, int32_t *restrict gs)
 {
     const int gpv = abl_dcn_gpv(gp);
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -698,6 +764,9 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_m(int gp, int h, int w, const float *r
     const __m512i vw = _mm512_set1_epi32(w);
     const __m512 fw = _mm512_set1_ps((float)w);
     const int exact = (ptrdiff_t)h * w <= (1 << 24);
+    int n = 0, gnext = 1; /* points stored; the next group whose start is due */
+    if (gs)
+        gs[0] = 0;
     for (int q0 = 0; q0 < gpv; q0 += 16) {
         const __m512 o0 = _mm512_loadu_ps(om + 2 * q0), o1 = _mm512_loadu_ps(om + 2 * q0 + 16);
         const __m512 xs = _mm512_add_ps(
@@ -714,8 +783,10 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_m(int gp, int h, int w, const float *r
             mq = abl_dlka_exp16(mq);
             _mm512_storeu_ps(ebuf + q0, mq);
         }
+        __mmask16 live = real;
         if (in != real) { /* a point near or past the border */
-            abl_dlka_gc8_border16(h, w, xs, ys, mq, lg, w4 + 4 * q0, i8 + q0);
+            live = abl_dlka_gc8_border16(h, w, xs, ys, mq, real, gs != NULL, lg, w4 + 4 * n, i8 + n);
+            n = abl_dlka_plan_advance(gs, gp, p, q0, live, n, &gnext);
             continue;
         }
         const __m512 fx = _mm512_roundscale_ps(xs, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
@@ -731,9 +802,13 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_m(int gp, int h, int w, const float *r
                                  : _mm512_add_epi32(_mm512_mullo_epi32(_mm512_cvttps_epi32(fy), vw),
                                                     _mm512_cvttps_epi32(fx));
         abl_dlka_gcw_store16(_mm512_mul_ps(ay0, ax0), _mm512_mul_ps(ay0, lx),
-                             _mm512_mul_ps(ay1, ax0), _mm512_mul_ps(ay1, lx), id, lg, w4 + 4 * q0,
-                             i8 + q0);
+                             _mm512_mul_ps(ay1, ax0), _mm512_mul_ps(ay1, lx), id, lg, w4 + 4 * n,
+                             i8 + n);
+        n = abl_dlka_plan_advance(gs, gp, p, q0, live, n, &gnext);
     }
+    if (gs) /* the groups that start past the last block (and gs[g]: all) */
+        for (; gnext * p <= gp; gnext++)
+            gs[gnext] = n;
 }
 
 /* The plan of abl_dcn_corners and abl_dlka_gc8_repack in one pass (om's
@@ -744,7 +819,17 @@ ABL_DCN_SPECIALISE void abl_dlka_gcw_plan(int gp, int h, int w, const float *res
                                           int ph, int pw, const int lg, float *restrict w4,
                                           int32_t *restrict i8)
 {
-    abl_dlka_gc8_plan_m(gp, h, w, grid_x, grid_y, om, ph, pw, lg, w4, i8, 0, NULL);
+    abl_dlka_gc8_plan_m(gp, h, w, grid_x, grid_y, om, ph, pw, lg, w4, i8, 0, NULL, 1, NULL);
+}
+
+/* abl_dlka_gcw_plan for groups of p points, gs as abl_dlka_gc8_plan_m. */
+ABL_DCN_SPECIALISE void abl_dlka_gcw_plan_gs(int gp, int p, int h, int w,
+                                             const float *restrict grid_x,
+                                             const float *restrict grid_y, const float *restrict om,
+                                             int ph, int pw, const int lg, float *restrict w4,
+                                             int32_t *restrict i8, int32_t *restrict gs)
+{
+    abl_dlka_gc8_plan_m(gp, h, w, grid_x, grid_y, om, ph, pw, lg, w4, i8, 0, NULL, p, gs);
 }
 
 /* 1 where the gc8 plan takes the mask's softmax (abl_dlka_gcw_plan_sm):
@@ -770,15 +855,19 @@ ABL_DCN_SPECIALISE int abl_dlka_gc16_sm(struct abl_dcn_geom d)
  * to the group's sum of the samples.  Returns 0, leaving w4, i8, inv
  * unusable, where a group's sum is outside [2^-100, 2^100] (a logit past
  * about +-69, or a NaN): the caller then normalises the logits itself
- * (abl_dcn_softmax) and plans with abl_dlka_gcw_plan. */
-ABL_DCN_SPECIALISE int abl_dlka_gcw_plan_sm(int g, int p, int h, int w,
-                                            const float *restrict grid_x,
-                                            const float *restrict grid_y, const float *restrict om,
-                                            int ph, int pw, const int lg, float *restrict w4,
-                                            int32_t *restrict i8, float *restrict inv)
+ * (abl_dcn_softmax) and plans with abl_dlka_gcw_plan_gs.  gs: NULL, or
+ * the groups' starts in a plan without the points wholly outside
+ * (abl_dlka_gc8_plan_m); a group's sum still counts every point. */
+ABL_DCN_SPECIALISE int abl_dlka_gcw_plan_sm_gs(int g, int p, int h, int w,
+                                               const float *restrict grid_x,
+                                               const float *restrict grid_y,
+                                               const float *restrict om, int ph, int pw,
+                                               const int lg, float *restrict w4,
+                                               int32_t *restrict i8, float *restrict inv,
+                                               int32_t *restrict gs)
 {
     float ebuf[ABL_DLKA_SM_GPMAX + 16];
-    abl_dlka_gc8_plan_m(g * p, h, w, grid_x, grid_y, om, ph, pw, lg, w4, i8, 1, ebuf);
+    abl_dlka_gc8_plan_m(g * p, h, w, grid_x, grid_y, om, ph, pw, lg, w4, i8, 1, ebuf, p, gs);
     int ok = 1;
     for (int gi = 0; gi < g; gi++) {
         const float *e = ebuf + gi * p;
@@ -792,6 +881,16 @@ ABL_DCN_SPECIALISE int abl_dlka_gcw_plan_sm(int g, int p, int h, int w,
         inv[gi] = 1.0f / sum;
     }
     return ok;
+}
+
+/* abl_dlka_gcw_plan_sm_gs with every point kept (the tests' form). */
+ABL_DCN_SPECIALISE int abl_dlka_gcw_plan_sm(int g, int p, int h, int w,
+                                            const float *restrict grid_x,
+                                            const float *restrict grid_y, const float *restrict om,
+                                            int ph, int pw, const int lg, float *restrict w4,
+                                            int32_t *restrict i8, float *restrict inv)
+{
+    return abl_dlka_gcw_plan_sm_gs(g, p, h, w, grid_x, grid_y, om, ph, pw, lg, w4, i8, inv, NULL);
 }
 
 /* One point q of group plane pl into the chains a (top pair), b (bottom). */
@@ -983,14 +1082,16 @@ ABL_DCN_SPECIALISE float *abl_dlka_sample_gcw(struct abl_dcn_geom d, const float
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
     const int sm = lg == 3 ? abl_dlka_gc8_sm(d) : abl_dlka_gc16_sm(d);
     float inv[ABL_DLKA_SM_GPMAX / 25 + 1];
+    /* the groups' points in a plan without the wholly outside ones */
+    int32_t gsb[ABL_DLKA_SM_GPMAX / 25 + 2], *gs = lg == 4 && abl_dlka_gc16_pack(d) ? gsb : NULL;
     for (int t = 0; t < np; t++) {
         float *omt = om + (ptrdiff_t)t * nom;
         const int ph = row0 + t / d.w, pw = t % d.w;
-        if (!sm ||
-            !abl_dlka_gcw_plan_sm(d.g, p, d.h, d.w, grid_x, grid_y, omt, ph, pw, lg, w4, ix, inv)) {
+        if (!sm || !abl_dlka_gcw_plan_sm_gs(d.g, p, d.h, d.w, grid_x, grid_y, omt, ph, pw, lg, w4,
+                                            ix, inv, gs)) {
             if (sm) /* a sum out of range: the exact softmax of the logits */
                 abl_dcn_softmax(omt + 2 * gp, d.g, p);
-            abl_dlka_gcw_plan(gp, d.h, d.w, grid_x, grid_y, omt, ph, pw, lg, w4, ix);
+            abl_dlka_gcw_plan_gs(gp, p, d.h, d.w, grid_x, grid_y, omt, ph, pw, lg, w4, ix, gs);
             for (int gi = 0; gi < d.g; gi++)
                 inv[gi] = 1.0f;
         }
@@ -998,6 +1099,9 @@ ABL_DCN_SPECIALISE float *abl_dlka_sample_gcw(struct abl_dcn_geom d, const float
         for (int gi = 0; gi < d.g; gi++)
             if (lg == 3)
                 abl_dlka_core8(xp + gi * hw * 8, p, gi * p, d.w, w4, ix, inv[gi], core_t + 8 * gi);
+            else if (gs)
+                abl_dlka_core16(xp + gi * hw * 16, gs[gi + 1] - gs[gi], gs[gi], d.w, w4, ix,
+                                inv[gi], core_t + 16 * gi);
             else
                 abl_dlka_core16(xp + gi * hw * 16, p, gi * p, d.w, w4, ix, inv[gi],
                                 core_t + 16 * gi);
@@ -1021,6 +1125,8 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
     if (!ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d)) /* ABL_DLKA_DCN_GC8 disagrees with abl_dlka_gc8 */
         __builtin_trap();
     if (!ABL_DLKA_MAY_GC16 && abl_dlka_gc16(d)) /* ABL_DLKA_DCN_GC16 disagrees with abl_dlka_gc16 */
+        __builtin_trap();
+    if (!ABL_DLKA_MAY_PACK && abl_dlka_gc16_packs(d)) /* ABL_DLKA_GC16_PACK disagrees */
         __builtin_trap();
     if (ABL_DLKA_MAY_GC16 && abl_dlka_gc16(d))
         return abl_dlka_sample_gcw(d, xp, om, priv, row0, np, grid_x, grid_y, core, 4);
