@@ -314,6 +314,10 @@ ABL_DCN_SPECIALISE int abl_dlka_gc16(struct abl_dcn_geom d)
 #define ABL_DLKA_PACK_REACH 3
 #endif
 
+/* The most points a pixel of a plan that takes the softmax (the scratch
+ * row of e^x, g p floats; abl_dlka_gcw_plan_sm) or is packed. */
+enum { ABL_DLKA_SM_GPMAX = 240 }; /* the scratch row of e^x (g p floats) */
+
 /* 1 where a gc16 layer's plan leaves out the points wholly outside the
  * map (abl_dlka_gc8_plan_m's gs) and abl_dlka_core16 sums only the rest:
  * a reach of 3 pixels and more (the 7 x 7 dilation-3 layer: reach 9, at
@@ -321,7 +325,8 @@ ABL_DCN_SPECIALISE int abl_dlka_gc16(struct abl_dcn_geom d)
  * leaves about 6 %). */
 ABL_DCN_SPECIALISE int abl_dlka_gc16_packs(struct abl_dcn_geom d)
 {
-    return abl_dlka_gc16(d) && d.dil * (d.k - 1) / 2 >= ABL_DLKA_PACK_REACH;
+    return abl_dlka_gc16(d) && d.dil * (d.k - 1) / 2 >= ABL_DLKA_PACK_REACH &&
+           abl_dcn_gp(d) <= ABL_DLKA_SM_GPMAX;
 }
 
 /* abl_dlka_gc16_packs where the path is built (ABL_DLKA_MAY_PACK). */
@@ -609,7 +614,6 @@ ABL_DCN_SPECIALISE void abl_dlka_gc16_scatter(const float *restrict src, int g, 
  * same bits (e^x against e^(x - max), the factor applied after the
  * sum); the error bound is tests/test_dlka_gen.c's
  * (gen_dlka/dcnv3_lka_gc8_softmax). */
-enum { ABL_DLKA_SM_GPMAX = 240 }; /* the scratch row of e^x (g p floats) */
 
 /* e^x on 16 lanes: t = x log2(e) as a float pair t + lo (the product's
  * rounding and log2(e)'s own, as abl_sigmoid16), 2^t = abl_exp2_frac16
@@ -628,13 +632,18 @@ static inline __m512 abl_dlka_exp16(__m512 x)
  * id[q] (the float offset of the point's block in a group plane of 2^lg
  * floats a pixel: lg 3 for abl_dlka_core8, 4 for abl_dlka_core16), at
  * w4, i8 of the first point: 8 two-source permutes. */
-ABL_DCN_SPECIALISE void abl_dlka_gcw_store16(__m512 a, __m512 b, __m512 c, __m512 e, __m512i id,
-                                             const int lg, float *restrict w4,
-                                             int32_t *restrict i8)
+/* (A, B) -> A0 B0 A1 B1 .. A7 B7 and A8 B8 .. A15 B15 */
+#define ABL_DLKA_GCW_LO _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23)
+#define ABL_DLKA_GCW_HI                                                                            \
+    _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31)
+
+/* abl_dlka_gcw_store16 with the first two permutes' indices given: lo
+ * and hi as ABL_DLKA_GCW_LO / _HI, or those through a compaction
+ * (abl_dlka_gcw_store16_live). */
+ABL_DCN_SPECIALISE void abl_dlka_gcw_store16_ix(__m512 a, __m512 b, __m512 c, __m512 e,
+                                                __m512i id, __m512i lo, __m512i hi, const int lg,
+                                                float *restrict w4, int32_t *restrict i8)
 {
-    /* (A, B) -> A0 B0 A1 B1 .. A7 B7 and A8 B8 .. A15 B15 */
-    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
     /* (AB, CD) -> A B C D of 4 points: points 0-3 and 4-7 of the 8 */
     const __m512i p03 = _mm512_setr_epi32(0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
     const __m512i p47 = _mm512_setr_epi32(8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
@@ -645,6 +654,31 @@ ABL_DCN_SPECIALISE void abl_dlka_gcw_store16(__m512 a, __m512 b, __m512 c, __m51
     _mm512_storeu_ps(w4 + 32, _mm512_permutex2var_ps(ab1, p03, cd1));
     _mm512_storeu_ps(w4 + 48, _mm512_permutex2var_ps(ab1, p47, cd1));
     _mm512_storeu_si512((void *)i8, _mm512_slli_epi32(id, (unsigned)lg));
+}
+
+ABL_DCN_SPECIALISE void abl_dlka_gcw_store16(__m512 a, __m512 b, __m512 c, __m512 e, __m512i id,
+                                             const int lg, float *restrict w4,
+                                             int32_t *restrict i8)
+{
+    abl_dlka_gcw_store16_ix(a, b, c, e, id, ABL_DLKA_GCW_LO, ABL_DLKA_GCW_HI, lg, w4, i8);
+}
+
+/* abl_dlka_gcw_store16 of the points of live only, in order (the first
+ * popcount(live) points of w4 / i8; the rest of the 16 written with
+ * others' values).  The compaction goes into the interleave's indices:
+ * one compress of the lane numbers and three permutes, where compressing
+ * the 5 rows took 5 compresses (2 port-5 uops each). */
+ABL_DCN_SPECIALISE void abl_dlka_gcw_store16_live(__m512 a, __m512 b, __m512 c, __m512 e,
+                                                  __m512i id, __mmask16 live, const int lg,
+                                                  float *restrict w4, int32_t *restrict i8)
+{
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i src = _mm512_maskz_compress_epi32(live, lane); /* the i-th live lane */
+    const __m512i b16 = _mm512_set1_epi32(16);
+    const __m512i lo = ABL_DLKA_GCW_LO, hi = ABL_DLKA_GCW_HI;
+    const __m512i clo = _mm512_or_si512(_mm512_permutexvar_epi32(lo, src), _mm512_and_si512(lo, b16));
+    const __m512i chi = _mm512_or_si512(_mm512_permutexvar_epi32(hi, src), _mm512_and_si512(hi, b16));
+    abl_dlka_gcw_store16_ix(a, b, c, e, _mm512_permutexvar_epi32(src, id), clo, chi, lg, w4, i8);
 }
 
 /* The plan of abl_dcn_corners (wt: 4 corner rows of gpv, idx) repacked
@@ -704,30 +738,32 @@ ABL_DCN_SPECIALISE __mmask16 abl_dlka_gc8_border16(int h, int w, __m512 xs, __m5
         abl_dlka_gcw_store16(a, b, c, e, id, lg, w4, i8);
         return real;
     }
-    /* the points with a corner weight not 0 (a NaN counts), in order */
-    const __mmask16 live = real & (_mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_NEQ_UQ) |
-                                   _mm512_cmp_ps_mask(b, _mm512_setzero_ps(), _CMP_NEQ_UQ) |
-                                   _mm512_cmp_ps_mask(c, _mm512_setzero_ps(), _CMP_NEQ_UQ) |
-                                   _mm512_cmp_ps_mask(e, _mm512_setzero_ps(), _CMP_NEQ_UQ));
-    abl_dlka_gcw_store16(_mm512_maskz_compress_ps(live, a), _mm512_maskz_compress_ps(live, b),
-                         _mm512_maskz_compress_ps(live, c), _mm512_maskz_compress_ps(live, e),
-                         _mm512_maskz_compress_epi32(live, id), lg, w4, i8);
+    /* the points with a corner inside: x0 in [-1, w - 1] and y0 in [-1, h
+     * - 1] (a point outside them has 4 weights 0: it is left out) */
+    const __mmask16 live =
+        _mm512_mask_cmplt_epu32_mask(_mm512_mask_cmplt_epu32_mask(real, _mm512_add_epi32(x0, i1),
+                                                                  _mm512_set1_epi32(w + 1)),
+                                     _mm512_add_epi32(y0, i1), _mm512_set1_epi32(h + 1));
+    if (live == real)
+        abl_dlka_gcw_store16(a, b, c, e, id, lg, w4, i8);
+    else
+        abl_dlka_gcw_store16_live(a, b, c, e, id, live, lg, w4, i8);
     return live;
 }
 
-/* After a block of 16 points from q0 on, n of them stored before it and
- * live the ones it stored: the points stored.  Without gs all 16 (the
- * next block's place is q0 + 16); with gs (abl_dlka_gc8_plan_m) the live
- * ones, and gs[gi] for each group gi > 0 that starts inside the block:
- * the points stored before it. */
-ABL_DCN_SPECIALISE int abl_dlka_plan_advance(int32_t *restrict gs, int gp, int p, int q0,
-                                             __mmask16 live, int n, int *restrict gnext)
+/* The blocks of a pixel's plan (ABL_DLKA_SM_GPMAX points and the padding). */
+enum { ABL_DLKA_PLAN_BLOCKS = ABL_DLKA_SM_GPMAX / 16 + 2 };
+
+/* gs[0 .. g] of a packed plan (abl_dlka_gc8_plan_m) from its blocks' live
+ * masks lm and the points stored before each, nb: group gi starts at
+ * point gi p, in block gi p / 16 after its live lanes below gi p % 16. */
+ABL_DCN_SPECIALISE void abl_dlka_group_starts(int g, int p, const uint16_t *restrict lm,
+                                              const int32_t *restrict nb, int32_t *restrict gs)
 {
-    if (!gs)
-        return n + 16;
-    for (; *gnext * p < q0 + 16 && *gnext * p <= gp; ++*gnext)
-        gs[*gnext] = n + __builtin_popcount((unsigned)live & ((1u << (*gnext * p - q0)) - 1u));
-    return n + __builtin_popcount((unsigned)live);
+    for (int gi = 0; gi <= g; gi++) {
+        const int q = gi * p, blk = q >> 4;
+        gs[gi] = nb[blk] + __builtin_popcount(lm[blk] & ((1u << (q & 15)) - 1u));
+    }
 }
 
 /* abl_dcn_corners (mask on, skip off, offset scale 1) and
@@ -764,10 +800,12 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_m(int gp, int h, int w, const float *r
     const __m512i vw = _mm512_set1_epi32(w);
     const __m512 fw = _mm512_set1_ps((float)w);
     const int exact = (ptrdiff_t)h * w <= (1 << 24);
-    int n = 0, gnext = 1; /* points stored; the next group whose start is due */
-    if (gs)
-        gs[0] = 0;
+    int n = 0; /* points stored */
+    uint16_t lm[ABL_DLKA_PLAN_BLOCKS]; /* with gs: each block's live lanes, */
+    int32_t nb[ABL_DLKA_PLAN_BLOCKS];  /* and the points stored before it */
     for (int q0 = 0; q0 < gpv; q0 += 16) {
+        if (gs)
+            nb[q0 >> 4] = n;
         const __m512 o0 = _mm512_loadu_ps(om + 2 * q0), o1 = _mm512_loadu_ps(om + 2 * q0 + 16);
         const __m512 xs = _mm512_add_ps(
             fpw, _mm512_add_ps(_mm512_loadu_ps(grid_x + q0), _mm512_permutex2var_ps(o0, even, o1)));
@@ -786,7 +824,9 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_m(int gp, int h, int w, const float *r
         __mmask16 live = real;
         if (in != real) { /* a point near or past the border */
             live = abl_dlka_gc8_border16(h, w, xs, ys, mq, real, gs != NULL, lg, w4 + 4 * n, i8 + n);
-            n = abl_dlka_plan_advance(gs, gp, p, q0, live, n, &gnext);
+            if (gs)
+                lm[q0 >> 4] = (uint16_t)live;
+            n += gs ? __builtin_popcount((unsigned)live) : 16;
             continue;
         }
         const __m512 fx = _mm512_roundscale_ps(xs, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
@@ -804,11 +844,15 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_m(int gp, int h, int w, const float *r
         abl_dlka_gcw_store16(_mm512_mul_ps(ay0, ax0), _mm512_mul_ps(ay0, lx),
                              _mm512_mul_ps(ay1, ax0), _mm512_mul_ps(ay1, lx), id, lg, w4 + 4 * n,
                              i8 + n);
-        n = abl_dlka_plan_advance(gs, gp, p, q0, live, n, &gnext);
+        if (gs)
+            lm[q0 >> 4] = (uint16_t)live;
+        n += gs ? __builtin_popcount((unsigned)live) : 16;
     }
-    if (gs) /* the groups that start past the last block (and gs[g]: all) */
-        for (; gnext * p <= gp; gnext++)
-            gs[gnext] = n;
+    if (gs) { /* a block past the last: gs[g] where gp is a multiple of 16 */
+        nb[gpv >> 4] = n;
+        lm[gpv >> 4] = 0;
+        abl_dlka_group_starts(gp / p, p, lm, nb, gs);
+    }
 }
 
 /* The plan of abl_dcn_corners and abl_dlka_gc8_repack in one pass (om's
