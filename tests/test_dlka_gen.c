@@ -848,7 +848,7 @@ Test(gen_dlka, dcnv3_lka_gc16_sampler, .timeout = 180)
  * a layer packs).  The plan: for every pixel of maps whose offsets reach
  * 4 pixels past the border (5 x 6, 12 x 10 and 40 x 40 at 7 x 7 dilation
  * 3, 9 x 11 at 5 x 5; with and without the softmax in the plan), the
- * packed plan (abl_dlka_gcw_plan_sm_gs / abl_dlka_gcw_plan_gs) holds, in
+ * packed plan (abl_dlka_gc16_plan_sm_pack / abl_dlka_gc16_plan_pack) holds, in
  * order and bit for bit, the dense plan's points but some whose four
  * weights are 0, every point with a weight not 0, and gs[gi] is where
  * group gi's start (gs[g]: their count); some points must be left out.
@@ -893,11 +893,11 @@ Test(gen_dlka, dcnv3_lka_gc16_pack, .timeout = 120)
         "        for (int q = 2 * gp; q < 3 * gp + ABL_DCN_OM_SLACK; q++) om[q] = rnd();\n"
         "        if (sm) {\n"
         "            bad |= !abl_dlka_gcw_plan_sm(g, p, h, w, gx, gy, om, t / w, t %% w, 4, v4, j16, inv0);\n"
-        "            bad |= !abl_dlka_gcw_plan_sm_gs(g, p, h, w, gx, gy, om, t / w, t %% w, 4, w4, i16, inv1, gs);\n"
+        "            bad |= !abl_dlka_gc16_plan_sm_pack(g, p, h, w, gx, gy, om, t / w, t %% w, w4, i16, inv1, gs);\n"
         "            bad |= memcmp(inv0, inv1, sizeof(float) * g) != 0;\n"
         "        } else {\n"
         "            abl_dlka_gcw_plan(gp, h, w, gx, gy, om, t / w, t %% w, 4, v4, j16);\n"
-        "            abl_dlka_gcw_plan_gs(gp, p, h, w, gx, gy, om, t / w, t %% w, 4, w4, i16, gs);\n"
+        "            abl_dlka_gc16_plan_pack(g, p, h, w, gx, gy, om, t / w, t %% w, 0, NULL, w4, i16, gs);\n"
         "        }\n"
         "        bad |= gs[0] != 0;\n"
         "        for (int gi = 0; gi < g; gi++) {\n"
