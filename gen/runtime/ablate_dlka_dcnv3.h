@@ -846,15 +846,19 @@ ABL_DCN_SPECIALISE void abl_dlka_gc16_store_live(__m512 a, __m512 b, __m512 c, _
                                                  int32_t *restrict i16)
 {
     const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    const __m512i hi =
+        _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
     const __m512i p03 = _mm512_setr_epi32(0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-    const __m512i p47 = _mm512_setr_epi32(8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+    const __m512i p47 =
+        _mm512_setr_epi32(8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
     const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m512i src = _mm512_maskz_compress_epi32(live, lane); /* the i-th live lane */
     const __m512i b16 = _mm512_set1_epi32(16);
     /* lo / hi through the compaction: lane j takes A or B (bit 4) of src[j's point] */
-    const __m512i clo = _mm512_or_si512(_mm512_permutexvar_epi32(lo, src), _mm512_and_si512(lo, b16));
-    const __m512i chi = _mm512_or_si512(_mm512_permutexvar_epi32(hi, src), _mm512_and_si512(hi, b16));
+    const __m512i clo =
+        _mm512_or_si512(_mm512_permutexvar_epi32(lo, src), _mm512_and_si512(lo, b16));
+    const __m512i chi =
+        _mm512_or_si512(_mm512_permutexvar_epi32(hi, src), _mm512_and_si512(hi, b16));
     const __m512 ab0 = _mm512_permutex2var_ps(a, clo, b), ab1 = _mm512_permutex2var_ps(a, chi, b);
     const __m512 cd0 = _mm512_permutex2var_ps(c, clo, e), cd1 = _mm512_permutex2var_ps(c, chi, e);
     _mm512_storeu_ps(w4, _mm512_permutex2var_ps(ab0, p03, cd0));
@@ -872,8 +876,10 @@ ABL_DCN_SPECIALISE __mmask16 abl_dlka_gc16_border_pack(int h, int w, __m512 xs, 
 {
     const __m512 one = _mm512_set1_ps(1.0f);
     /* max returns its second operand for a NaN: -2, as the generic clamp */
-    const __m512 x = _mm512_min_ps(_mm512_max_ps(xs, _mm512_set1_ps(-2.0f)), _mm512_set1_ps((float)w + 1.0f));
-    const __m512 y = _mm512_min_ps(_mm512_max_ps(ys, _mm512_set1_ps(-2.0f)), _mm512_set1_ps((float)h + 1.0f));
+    const __m512 x =
+        _mm512_min_ps(_mm512_max_ps(xs, _mm512_set1_ps(-2.0f)), _mm512_set1_ps((float)w + 1.0f));
+    const __m512 y =
+        _mm512_min_ps(_mm512_max_ps(ys, _mm512_set1_ps(-2.0f)), _mm512_set1_ps((float)h + 1.0f));
     const __m512 fx = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
     const __m512 fy = _mm512_roundscale_ps(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
     const __m512 lx = _mm512_sub_ps(x, fx), ly = _mm512_sub_ps(y, fy);
@@ -882,11 +888,14 @@ ABL_DCN_SPECIALISE __mmask16 abl_dlka_gc16_border_pack(int h, int w, __m512 xs, 
     const __m512i x1 = _mm512_add_epi32(x0, i1), y1 = _mm512_add_epi32(y0, i1);
     const __m512 vx0 = _mm512_maskz_mov_ps(_mm512_cmplt_epu32_mask(x0, vw), _mm512_sub_ps(one, lx));
     const __m512 vx1 = _mm512_maskz_mov_ps(_mm512_cmplt_epu32_mask(x1, vw), lx);
-    const __m512 vy0 = _mm512_maskz_mul_ps(_mm512_cmplt_epu32_mask(y0, vh), _mm512_sub_ps(one, ly), mq);
+    const __m512 vy0 =
+        _mm512_maskz_mul_ps(_mm512_cmplt_epu32_mask(y0, vh), _mm512_sub_ps(one, ly), mq);
     const __m512 vy1 = _mm512_maskz_mul_ps(_mm512_cmplt_epu32_mask(y1, vh), ly, mq);
     const __m512i z = _mm512_setzero_si512();
-    const __mmask16 ltx = _mm512_cmplt_epi32_mask(x0, z), gtx = _mm512_cmpgt_epi32_mask(x0, _mm512_set1_epi32(w - 2));
-    const __mmask16 lty = _mm512_cmplt_epi32_mask(y0, z), gty = _mm512_cmpgt_epi32_mask(y0, _mm512_set1_epi32(h - 2));
+    const __mmask16 ltx = _mm512_cmplt_epi32_mask(x0, z),
+                    gtx = _mm512_cmpgt_epi32_mask(x0, _mm512_set1_epi32(w - 2));
+    const __mmask16 lty = _mm512_cmplt_epi32_mask(y0, z),
+                    gty = _mm512_cmpgt_epi32_mask(y0, _mm512_set1_epi32(h - 2));
     /* x0 < 0 keeps only column x0 + 1 (the block's left), x0 > w - 2 only x0 (its right) */
     const __m512 ax0 = _mm512_mask_blend_ps(ltx, _mm512_maskz_mov_ps((__mmask16)~gtx, vx0), vx1);
     const __m512 ax1 = _mm512_maskz_mov_ps((__mmask16)~ltx, _mm512_mask_blend_ps(gtx, vx1, vx0));
@@ -899,7 +908,8 @@ ABL_DCN_SPECIALISE __mmask16 abl_dlka_gc16_border_pack(int h, int w, __m512 xs, 
     const __m512i id = _mm512_add_epi32(_mm512_mullo_epi32(by, vw), bx);
     /* a corner inside: x0 + 1 in [0, w] and y0 + 1 in [0, h] */
     const __mmask16 live = _mm512_mask_cmplt_epu32_mask(
-        _mm512_mask_cmplt_epu32_mask(real, x1, _mm512_set1_epi32(w + 1)), y1, _mm512_set1_epi32(h + 1));
+        _mm512_mask_cmplt_epu32_mask(real, x1, _mm512_set1_epi32(w + 1)), y1,
+        _mm512_set1_epi32(h + 1));
     if (live == real) /* no point wholly outside (most border blocks) */
         abl_dlka_gcw_store16(a, b, c, e, id, 4, w4, i16);
     else
@@ -914,8 +924,7 @@ enum { ABL_DLKA_PACK_BLOCKS = ABL_DLKA_SM_GPMAX / 16 + 2 };
  * points stored before each, nb: group gi starts at point gi p, in block
  * gi p / 16 after its stored lanes below gi p % 16. */
 ABL_DCN_SPECIALISE void abl_dlka_gc16_group_starts(int g, int p, const uint16_t *restrict lm,
-                                                   const int32_t *restrict nb,
-                                                   int32_t *restrict gs)
+                                                   const int32_t *restrict nb, int32_t *restrict gs)
 {
     for (int gi = 0; gi <= g; gi++) {
         const int q = gi * p, blk = q >> 4;
@@ -927,17 +936,17 @@ ABL_DCN_SPECIALISE void abl_dlka_gc16_group_starts(int g, int p, const uint16_t 
  * ABL_DLKA_SM_GPMAX) without the points wholly outside the map: w4 / i16
  * hold the rest in order, gs[0 .. g] where each group's start (gs[g]:
  * their count).  Blocks inside the map keep all their points. */
-ABL_DCN_SPECIALISE void abl_dlka_gc16_plan_pack(int g, int p, int h, int w,
-                                                const float *restrict grid_x,
-                                                const float *restrict grid_y,
-                                                const float *restrict om, int ph, int pw,
-                                                const int sm, float *restrict ebuf,
-                                                float *restrict w4, int32_t *restrict i16,
-                                                int32_t *restrict gs)
+ABL_DCN_SPECIALISE void
+abl_dlka_gc16_plan_pack(int g, int p, int h, int w, const float *restrict grid_x,
+                        const float *restrict grid_y, const float *restrict om, int ph, int pw,
+                        const int sm, float *restrict ebuf, float *restrict w4,
+                        int32_t *restrict i16, int32_t *restrict gs)
 {
     const int gp = g * p, gpv = abl_dcn_gpv(gp);
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const __m512i even =
+        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd =
+        _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     const __m512 fpw = _mm512_set1_ps((float)pw), fph = _mm512_set1_ps((float)ph);
     const __m512 xl = _mm512_set1_ps((float)(w - 1)), yl = _mm512_set1_ps((float)(h - 1));
     const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
@@ -953,7 +962,8 @@ ABL_DCN_SPECIALISE void abl_dlka_gc16_plan_pack(int g, int p, int h, int w,
             fpw, _mm512_add_ps(_mm512_loadu_ps(grid_x + q0), _mm512_permutex2var_ps(o0, even, o1)));
         const __m512 ys = _mm512_add_ps(
             fph, _mm512_add_ps(_mm512_loadu_ps(grid_y + q0), _mm512_permutex2var_ps(o0, odd, o1)));
-        const __mmask16 real = gp - q0 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (gp - q0)) - 1u);
+        const __mmask16 real =
+            gp - q0 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (gp - q0)) - 1u);
         __mmask16 in = _mm512_mask_cmp_ps_mask(real, xs, zero, _CMP_GE_OQ);
         in = _mm512_mask_cmp_ps_mask(in, xs, xl, _CMP_LT_OQ);
         in = _mm512_mask_cmp_ps_mask(in, ys, zero, _CMP_GE_OQ);
@@ -965,7 +975,8 @@ ABL_DCN_SPECIALISE void abl_dlka_gc16_plan_pack(int g, int p, int h, int w,
         }
         nb[q0 >> 4] = n;
         if (in != real) { /* a point near or past the border */
-            const __mmask16 live = abl_dlka_gc16_border_pack(h, w, xs, ys, mq, real, w4 + 4 * n, i16 + n);
+            const __mmask16 live =
+                abl_dlka_gc16_border_pack(h, w, xs, ys, mq, real, w4 + 4 * n, i16 + n);
             lm[q0 >> 4] = (uint16_t)live;
             n += __builtin_popcount((unsigned)live);
             continue;
@@ -1005,7 +1016,8 @@ ABL_DCN_SPECIALISE int abl_dlka_gc16_plan_sm_pack(int g, int p, int h, int w,
         const float *e = ebuf + gi * p;
         __m512 s = _mm512_setzero_ps();
         for (int j = 0; j < p; j += 16) {
-            const __mmask16 mk = p - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (p - j)) - 1u);
+            const __mmask16 mk =
+                p - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (p - j)) - 1u);
             s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(mk, e + j));
         }
         const float sum = _mm512_reduce_add_ps(s);
@@ -1230,9 +1242,8 @@ ABL_DCN_SPECIALISE float *abl_dlka_sample_gcw(struct abl_dcn_geom d, const float
  * (abl_dlka_gc16_pack): each group's sum over its points not wholly
  * outside the map. */
 ABL_DCN_SPECIALISE float *abl_dlka_sample_pack(struct abl_dcn_geom d, const float *xp, float *om,
-                                               float *priv, int row0, int np,
-                                               const float *grid_x, const float *grid_y,
-                                               float *core)
+                                               float *priv, int row0, int np, const float *grid_x,
+                                               const float *grid_y, float *core)
 {
     const int gp = abl_dcn_gp(d), gpv = abl_dcn_gpv(gp), nom = 3 * gp, p = d.k * d.k;
     float *w4 = priv + abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_floats(d);
