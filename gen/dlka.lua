@@ -196,6 +196,20 @@ local function gc_layers(c, h, w, layers, width)
   return n > 0 and 1 or 0
 end
 
+-- ABL_DLKA_GC16_PACK (ablate_dlka_dcnv3.h): 1 where a layer samples by
+-- the 16-channel path with a reach dil (k - 1) / 2 of PACK_REACH and more,
+-- as abl_dlka_gc16_packs (its plan leaves out the points wholly outside
+-- the map); 0 where none does, and the header leaves that path out.
+M.PACK_REACH = 3 -- ABL_DLKA_PACK_REACH
+local function gc16_pack(c, h, w, layers)
+  for _, kd in ipairs(layers) do
+    if gc_width(c, h, w, kd[1]) == 16 and kd[2] * (kd[1] - 1) // 2 >= M.PACK_REACH then
+      return 1
+    end
+  end
+  return 0
+end
+
 -- Floats of one official deformable layer's prepared weights, as
 -- abl_dlka_layer_prep_floats (ablate_dlka.h): the packed offset weights
 -- and bias, the F(2, k) weights, the transposed depthwise weights.
@@ -250,6 +264,7 @@ function M.attention(variant, n, c, h, w, gen_variant)
   A.EXTRA_SHARED, A.PRIV, A.DCN, A.PREP = 0, round_up(c * A.TILE, 16), {}, fold
   A.GC8 = gc_layers(c, h, w, DCN_LAYERS[variant], 8)
   A.GC16 = gc_layers(c, h, w, DCN_LAYERS[variant], 16)
+  A.GC16_PACK = gc16_pack(c, h, w, DCN_LAYERS[variant])
   A.DW_TILE, A.DW_TILE_NR = 0, 0 -- ABL_DW_TILE_NR: the chunk sizes of those layers' tiles
   for i, kd in ipairs(DCN_LAYERS[variant]) do
     -- as abl_dcn_shared_floats / abl_dcn_priv_floats + abl_dlka_dw_cl_floats +

@@ -839,3 +839,103 @@ Test(gen_dlka, dcnv3_lka_gc16_sampler, .timeout = 180)
     check("C3_DCNv3_DLKA c1=48 c2=128 variant=dcnv3_lka h=8 w=42", 115);
     check_prepared("deformable_LKA_Attention d_model=64 variant=dcnv3_lka h=7 w=40 batch=2", 116, "fused");
 }
+
+/* dcnv3_lka's 16-channel plan without the points wholly outside the map
+ * (abl_dlka_gc16_pack: a reach dil (k - 1) / 2 of ABL_DLKA_PACK_REACH
+ * and more, the 7 x 7 dilation-3 layer at L13 / L20).  The generator:
+ * gen/dlka.lua's PACK_REACH is the header's, its GC16_PACK 1 at L13 /
+ * L20 and 0 at L17, L23 and for blog (the kernel traps where it is 0 and
+ * a layer packs).  The plan: for every pixel of maps whose offsets reach
+ * 4 pixels past the border (5 x 6, 12 x 10 and 40 x 40 at 7 x 7 dilation
+ * 3, 9 x 11 at 5 x 5; with and without the softmax in the plan), the
+ * packed plan (abl_dlka_gc16_plan_sm_pack / abl_dlka_gc16_plan_pack) holds, in
+ * order and bit for bit, the dense plan's points but some whose four
+ * weights are 0, every point with a weight not 0, and gs[gi] is where
+ * group gi's start (gs[g]: their count); some points must be left out.
+ * The sums on the path are gen_dlka/dcnv3_lka_gc16_sampler's
+ * (abl_dcn_sample against the plain sampler); here generated kernels
+ * where most or few points lie outside, at 1 and 2 threads. */
+Test(gen_dlka, dcnv3_lka_gc16_pack, .timeout = 120)
+{
+    lua_State *L = gen_check_require("dlka");
+    lua_getfield(L, -1, "PACK_REACH");
+    const int reach = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    cr_expect_eq(attention_field(L, "GC16_PACK", "dcnv3_lka", 1, 64, 40, 40), 1);
+    cr_expect_eq(attention_field(L, "GC16_PACK", "dcnv3_lka", 2, 64, 5, 6), 1);
+    cr_expect_eq(attention_field(L, "GC16_PACK", "dcnv3_lka", 1, 32, 80, 80), 0);
+    cr_expect_eq(attention_field(L, "GC16_PACK", "dcnv3_lka", 1, 128, 20, 20), 0);
+    cr_expect_eq(attention_field(L, "GC16_PACK", "blog", 1, 64, 40, 40), 0);
+    cr_expect_eq(attention_field(L, "GC16_PACK", "dcnv3_lka", 1, 64, 1, 9), 0);
+    lua_close(L);
+    static char src[8192];
+    snprintf(
+        src, sizeof src,
+        "#include <stdio.h>\n"
+        "#include <stdlib.h>\n"
+        "#include <string.h>\n"
+        "#include \"ablate_dlka_dcnv3.h\"\n"
+        "static unsigned s = 17u;\n"
+        "static float rnd(void) { return (float)((s = s * 1103515245u + 12345u) >> 8) / 16777216.0f; }\n"
+        "#if ABL_DLKA_GC8_OK\n"
+        "/* every pixel of an h x w map: 1 where a packed plan is not the dense\n"
+        " * one less some points of weights 0; *out counts the points left out */\n"
+        "static int packs(int h, int w, int k, int dil, int sm, long *out) {\n"
+        "    const int g = 4, p = k * k, gp = g * p, gpv = abl_dcn_gpv(gp);\n"
+        "    const struct abl_dcn_geom d = {1, 64, h, w, k, dil, 4, 1, 0};\n"
+        "    float om[3 * 196 + ABL_DCN_OM_SLACK], gx[208], gy[208], v4[4 * 208], w4[4 * 208];\n"
+        "    float inv0[8], inv1[8];\n"
+        "    int32_t j16[208], i16[208], gs[8];\n"
+        "    int bad = 0;\n"
+        "    abl_dcn_grid(d, gx, gy);\n"
+        "    for (int t = 0; t < h * w; t++) {\n"
+        "        for (int q = 0; q < 2 * gp; q++) om[q] = 4.0f * (2.0f * rnd() - 1.0f);\n"
+        "        for (int q = 2 * gp; q < 3 * gp + ABL_DCN_OM_SLACK; q++) om[q] = rnd();\n"
+        "        if (sm) {\n"
+        "            bad |= !abl_dlka_gcw_plan_sm(g, p, h, w, gx, gy, om, t / w, t %% w, 4, v4, j16, inv0);\n"
+        "            bad |= !abl_dlka_gc16_plan_sm_pack(g, p, h, w, gx, gy, om, t / w, t %% w, w4, i16, inv1, gs);\n"
+        "            bad |= memcmp(inv0, inv1, sizeof(float) * g) != 0;\n"
+        "        } else {\n"
+        "            abl_dlka_gcw_plan(gp, h, w, gx, gy, om, t / w, t %% w, 4, v4, j16);\n"
+        "            abl_dlka_gc16_plan_pack(g, p, h, w, gx, gy, om, t / w, t %% w, 0, NULL, w4, i16, gs);\n"
+        "        }\n"
+        "        bad |= gs[0] != 0;\n"
+        "        for (int gi = 0; gi < g; gi++) {\n"
+        "            int j = gs[gi];\n"
+        "            for (int q = gi * p; q < gi * p + p; q++) {\n"
+        "                if (j < gs[gi + 1] && !memcmp(v4 + 4 * q, w4 + 4 * j, 16) && j16[q] == i16[j]) {\n"
+        "                    j++;\n"
+        "                    continue;\n"
+        "                }\n"
+        "                ++*out;\n"
+        "                bad |= v4[4 * q] != 0 || v4[4 * q + 1] != 0 || v4[4 * q + 2] != 0 || v4[4 * q + 3] != 0;\n"
+        "            }\n"
+        "            bad |= j != gs[gi + 1];\n"
+        "        }\n"
+        "        (void)gpv;\n"
+        "    }\n"
+        "    return bad;\n"
+        "}\n"
+        "#endif\n"
+        "int main(void) {\n"
+        "    int bad = ABL_DLKA_PACK_REACH != %d;\n"
+        "#if ABL_DLKA_GC8_OK\n"
+        "    long out[4] = {0, 0, 0, 0};\n"
+        "    for (int sm = 0; sm <= 1; sm++) {\n"
+        "        bad |= packs(5, 6, 7, 3, sm, &out[0]) || packs(12, 10, 7, 3, sm, &out[1]);\n"
+        "        bad |= packs(40, 40, 7, 3, sm, &out[2]) || packs(9, 11, 5, 1, sm, &out[3]);\n"
+        "    }\n"
+        "    printf(\"left out: 5x6 %%ld, 12x10 %%ld, 40x40 %%ld, 5x5 9x11 %%ld; bad %%d\\n\", out[0],\n"
+        "           out[1], out[2], out[3], bad);\n"
+        "    bad |= !(out[0] > 0 && out[1] > 0 && out[2] > 0 && out[3] > 0);\n"
+        "#else\n"
+        "    printf(\"gc16 path off\\n\");\n"
+        "#endif\n"
+        "    return bad;\n"
+        "}\n",
+        reach);
+    cr_assert_eq(run_header_checker(src), 0, "abl_dlka_gc16_pack: generator or packed plan");
+    check("deformable_LKA_Attention d_model=64 variant=dcnv3_lka h=5 w=6 batch=2", 117);
+    check("deformable_LKA_Attention d_model=64 variant=dcnv3_lka h=13 w=40", 118);
+    check_prepared("deformable_LKA_Attention d_model=64 variant=dcnv3_lka h=6 w=9 batch=2", 119, "fused");
+}

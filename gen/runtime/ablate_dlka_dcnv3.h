@@ -257,6 +257,19 @@ static inline int abl_dlka_dw_tile(struct abl_dcn_geom d) { return ABL_DW_PADDED
 #else
 #define ABL_DLKA_MAY_PLAIN 1
 #endif
+/* ABL_DLKA_GC16_PACK (gen/dlka.lua gc16_pack): 1 where some layer of the
+ * kernel packs its gc16 plan (abl_dlka_gc16_packs), 0 where none does:
+ * the header then leaves that path out (dead code here has changed how
+ * gcc compiled the other layers' attention, a2-dlka / b-dlka).  Not
+ * defined: built. */
+#ifdef ABL_DLKA_GC16_PACK
+#define ABL_DLKA_MAY_PACK (ABL_DLKA_MAY_GC16 && (ABL_DLKA_GC16_PACK))
+#else
+#define ABL_DLKA_MAY_PACK ABL_DLKA_MAY_GC16
+#endif
+/* The reach dil (k - 1) / 2 from which a gc16 layer packs its plan
+ * (gen/dlka.lua PACK_REACH). */
+#define ABL_DLKA_PACK_REACH 3
 
 /* 1 where a layer samples by abl_dlka_core8: 8 channels a group, kernels
  * of 5 and more (blog's 3 x 3 layers, 9 points a group, measured level
@@ -581,6 +594,23 @@ ABL_DCN_SPECIALISE void abl_dlka_gc16_scatter(const float *restrict src, int g, 
  * (gen_dlka/dcnv3_lka_gc8_softmax). */
 enum { ABL_DLKA_SM_GPMAX = 240 }; /* the scratch row of e^x (g p floats) */
 
+/* 1 where a gc16 layer's plan leaves out the points wholly outside the
+ * map (abl_dlka_gc16_plan_pack) and abl_dlka_core16 sums only the rest:
+ * a reach of ABL_DLKA_PACK_REACH and more (the 7 x 7 dilation-3 layer,
+ * reach 9: at 40 x 40 about 22 % of its points outside, against 4 % at
+ * 5 x 5), its plan taking the softmax (g k^2 <= ABL_DLKA_SM_GPMAX). */
+ABL_DCN_SPECIALISE int abl_dlka_gc16_packs(struct abl_dcn_geom d)
+{
+    return abl_dlka_gc16(d) && d.dil * (d.k - 1) / 2 >= ABL_DLKA_PACK_REACH &&
+           d.g * d.k * d.k <= ABL_DLKA_SM_GPMAX;
+}
+
+/* abl_dlka_gc16_packs where the path is built (ABL_DLKA_MAY_PACK). */
+ABL_DCN_SPECIALISE int abl_dlka_gc16_pack(struct abl_dcn_geom d)
+{
+    return ABL_DLKA_MAY_PACK && abl_dlka_gc16_packs(d);
+}
+
 /* e^x on 16 lanes: t = x log2(e) as a float pair t + lo (the product's
  * rounding and log2(e)'s own, as abl_sigmoid16), 2^t = abl_exp2_frac16
  * of frac(t) + lo scaled by 2^floor(t) (vscalefps: +inf and 0 past the
@@ -785,6 +815,209 @@ ABL_DCN_SPECIALISE int abl_dlka_gcw_plan_sm(int g, int p, int h, int w,
         __m512 s = _mm512_setzero_ps();
         for (int j = 0; j < p; j += 16) {
             const __mmask16 mk = p - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (p - j)) - 1u);
+            s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(mk, e + j));
+        }
+        const float sum = _mm512_reduce_add_ps(s);
+        ok &= sum >= 0x1p-100f && sum <= 0x1p100f; /* false for a NaN */
+        inv[gi] = 1.0f / sum;
+    }
+    return ok;
+}
+
+/* The packed plan of a gc16 layer (abl_dlka_gc16_pack): about a quarter
+ * of the 7 x 7 dilation-3 layer's points at 40 x 40 lie wholly outside
+ * the map, their four weights 0, and abl_dlka_core16 summed them all
+ * (its clamped border block, 9 loads and 4 multiply-adds a point).  Here
+ * the plan leaves them out: a border block keeps its points with x0 in
+ * [-1, w - 1] and y0 in [-1, h - 1] (a corner inside; the others have 4
+ * weights 0), in order, and group gi's points are gs[gi] .. gs[gi + 1]
+ * - 1 of the plan.  Copies of abl_dlka_gcw_store16, abl_dlka_gc8_border16
+ * and abl_dlka_gc8_plan_m with the compaction, not flags in those: a flag
+ * there, dead for the other layers, changed gcc's register allocation of
+ * L17's gc8 attention (objdump; the effect a2-dlka measured at +6 %). */
+
+/* abl_dlka_gcw_store16 (lg 4) of the points of live only, in order: the
+ * compaction goes into the first permutes' indices (one compress of the
+ * lane numbers, three permutes), where compressing the 5 rows took five
+ * compresses of 2 port-5 uops each.  The first popcount(live) points of
+ * w4 / i16 are written; the rest of the 16 get others' values. */
+ABL_DCN_SPECIALISE void abl_dlka_gc16_store_live(__m512 a, __m512 b, __m512 c, __m512 e, __m512i id,
+                                                 __mmask16 live, float *restrict w4,
+                                                 int32_t *restrict i16)
+{
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi =
+        _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    const __m512i p03 = _mm512_setr_epi32(0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+    const __m512i p47 =
+        _mm512_setr_epi32(8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i src = _mm512_maskz_compress_epi32(live, lane); /* the i-th live lane */
+    const __m512i b16 = _mm512_set1_epi32(16);
+    /* lo / hi through the compaction: lane j takes A or B (bit 4) of src[j's point] */
+    const __m512i clo =
+        _mm512_or_si512(_mm512_permutexvar_epi32(lo, src), _mm512_and_si512(lo, b16));
+    const __m512i chi =
+        _mm512_or_si512(_mm512_permutexvar_epi32(hi, src), _mm512_and_si512(hi, b16));
+    const __m512 ab0 = _mm512_permutex2var_ps(a, clo, b), ab1 = _mm512_permutex2var_ps(a, chi, b);
+    const __m512 cd0 = _mm512_permutex2var_ps(c, clo, e), cd1 = _mm512_permutex2var_ps(c, chi, e);
+    _mm512_storeu_ps(w4, _mm512_permutex2var_ps(ab0, p03, cd0));
+    _mm512_storeu_ps(w4 + 16, _mm512_permutex2var_ps(ab0, p47, cd0));
+    _mm512_storeu_ps(w4 + 32, _mm512_permutex2var_ps(ab1, p03, cd1));
+    _mm512_storeu_ps(w4 + 48, _mm512_permutex2var_ps(ab1, p47, cd1));
+    _mm512_storeu_si512((void *)i16, _mm512_slli_epi32(_mm512_permutexvar_epi32(src, id), 4));
+}
+
+/* abl_dlka_gc8_border16 (lg 4) keeping the points of real with a corner
+ * inside the map; returns them (the points stored). */
+ABL_DCN_SPECIALISE __mmask16 abl_dlka_gc16_border_pack(int h, int w, __m512 xs, __m512 ys,
+                                                       __m512 mq, __mmask16 real,
+                                                       float *restrict w4, int32_t *restrict i16)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    /* max returns its second operand for a NaN: -2, as the generic clamp */
+    const __m512 x =
+        _mm512_min_ps(_mm512_max_ps(xs, _mm512_set1_ps(-2.0f)), _mm512_set1_ps((float)w + 1.0f));
+    const __m512 y =
+        _mm512_min_ps(_mm512_max_ps(ys, _mm512_set1_ps(-2.0f)), _mm512_set1_ps((float)h + 1.0f));
+    const __m512 fx = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    const __m512 fy = _mm512_roundscale_ps(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    const __m512 lx = _mm512_sub_ps(x, fx), ly = _mm512_sub_ps(y, fy);
+    const __m512i x0 = _mm512_cvttps_epi32(fx), y0 = _mm512_cvttps_epi32(fy);
+    const __m512i i1 = _mm512_set1_epi32(1), vw = _mm512_set1_epi32(w), vh = _mm512_set1_epi32(h);
+    const __m512i x1 = _mm512_add_epi32(x0, i1), y1 = _mm512_add_epi32(y0, i1);
+    const __m512 vx0 = _mm512_maskz_mov_ps(_mm512_cmplt_epu32_mask(x0, vw), _mm512_sub_ps(one, lx));
+    const __m512 vx1 = _mm512_maskz_mov_ps(_mm512_cmplt_epu32_mask(x1, vw), lx);
+    const __m512 vy0 =
+        _mm512_maskz_mul_ps(_mm512_cmplt_epu32_mask(y0, vh), _mm512_sub_ps(one, ly), mq);
+    const __m512 vy1 = _mm512_maskz_mul_ps(_mm512_cmplt_epu32_mask(y1, vh), ly, mq);
+    const __m512i z = _mm512_setzero_si512();
+    const __mmask16 ltx = _mm512_cmplt_epi32_mask(x0, z),
+                    gtx = _mm512_cmpgt_epi32_mask(x0, _mm512_set1_epi32(w - 2));
+    const __mmask16 lty = _mm512_cmplt_epi32_mask(y0, z),
+                    gty = _mm512_cmpgt_epi32_mask(y0, _mm512_set1_epi32(h - 2));
+    /* x0 < 0 keeps only column x0 + 1 (the block's left), x0 > w - 2 only x0 (its right) */
+    const __m512 ax0 = _mm512_mask_blend_ps(ltx, _mm512_maskz_mov_ps((__mmask16)~gtx, vx0), vx1);
+    const __m512 ax1 = _mm512_maskz_mov_ps((__mmask16)~ltx, _mm512_mask_blend_ps(gtx, vx1, vx0));
+    const __m512 ay0 = _mm512_mask_blend_ps(lty, _mm512_maskz_mov_ps((__mmask16)~gty, vy0), vy1);
+    const __m512 ay1 = _mm512_maskz_mov_ps((__mmask16)~lty, _mm512_mask_blend_ps(gty, vy1, vy0));
+    const __m512i bx = _mm512_min_epi32(_mm512_max_epi32(x0, z), _mm512_set1_epi32(w - 2));
+    const __m512i by = _mm512_min_epi32(_mm512_max_epi32(y0, z), _mm512_set1_epi32(h - 2));
+    const __m512 a = _mm512_mul_ps(ay0, ax0), b = _mm512_mul_ps(ay0, ax1);
+    const __m512 c = _mm512_mul_ps(ay1, ax0), e = _mm512_mul_ps(ay1, ax1);
+    const __m512i id = _mm512_add_epi32(_mm512_mullo_epi32(by, vw), bx);
+    /* a corner inside: x0 + 1 in [0, w] and y0 + 1 in [0, h] */
+    const __mmask16 live = _mm512_mask_cmplt_epu32_mask(
+        _mm512_mask_cmplt_epu32_mask(real, x1, _mm512_set1_epi32(w + 1)), y1,
+        _mm512_set1_epi32(h + 1));
+    if (live == real) /* no point wholly outside (most border blocks) */
+        abl_dlka_gcw_store16(a, b, c, e, id, 4, w4, i16);
+    else
+        abl_dlka_gc16_store_live(a, b, c, e, id, live, w4, i16);
+    return live;
+}
+
+/* The blocks of a packed plan's pixel: ABL_DLKA_SM_GPMAX points, padding, one past. */
+enum { ABL_DLKA_PACK_BLOCKS = ABL_DLKA_SM_GPMAX / 16 + 2 };
+
+/* gs[0 .. g] of a packed plan from its blocks' stored lanes lm and the
+ * points stored before each, nb: group gi starts at point gi p, in block
+ * gi p / 16 after its stored lanes below gi p % 16. */
+ABL_DCN_SPECIALISE void abl_dlka_gc16_group_starts(int g, int p, const uint16_t *restrict lm,
+                                                   const int32_t *restrict nb, int32_t *restrict gs)
+{
+    for (int gi = 0; gi <= g; gi++) {
+        const int q = gi * p, blk = q >> 4;
+        gs[gi] = nb[blk] + __builtin_popcount(lm[blk] & ((1u << (q & 15)) - 1u));
+    }
+}
+
+/* abl_dlka_gc8_plan_m (lg 4, groups of p points, g p <=
+ * ABL_DLKA_SM_GPMAX) without the points wholly outside the map: w4 / i16
+ * hold the rest in order, gs[0 .. g] where each group's start (gs[g]:
+ * their count).  Blocks inside the map keep all their points. */
+ABL_DCN_SPECIALISE void
+abl_dlka_gc16_plan_pack(int g, int p, int h, int w, const float *restrict grid_x,
+                        const float *restrict grid_y, const float *restrict om, int ph, int pw,
+                        const int sm, float *restrict ebuf, float *restrict w4,
+                        int32_t *restrict i16, int32_t *restrict gs)
+{
+    const int gp = g * p, gpv = abl_dcn_gpv(gp);
+    const __m512i even =
+        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd =
+        _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const __m512 fpw = _mm512_set1_ps((float)pw), fph = _mm512_set1_ps((float)ph);
+    const __m512 xl = _mm512_set1_ps((float)(w - 1)), yl = _mm512_set1_ps((float)(h - 1));
+    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+    const __m512i vw = _mm512_set1_epi32(w);
+    const __m512 fw = _mm512_set1_ps((float)w);
+    const int exact = (ptrdiff_t)h * w <= (1 << 24);
+    uint16_t lm[ABL_DLKA_PACK_BLOCKS]; /* each block's stored lanes */
+    int32_t nb[ABL_DLKA_PACK_BLOCKS];  /* the points stored before it */
+    int n = 0;
+    for (int q0 = 0; q0 < gpv; q0 += 16) {
+        const __m512 o0 = _mm512_loadu_ps(om + 2 * q0), o1 = _mm512_loadu_ps(om + 2 * q0 + 16);
+        const __m512 xs = _mm512_add_ps(
+            fpw, _mm512_add_ps(_mm512_loadu_ps(grid_x + q0), _mm512_permutex2var_ps(o0, even, o1)));
+        const __m512 ys = _mm512_add_ps(
+            fph, _mm512_add_ps(_mm512_loadu_ps(grid_y + q0), _mm512_permutex2var_ps(o0, odd, o1)));
+        const __mmask16 real =
+            gp - q0 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (gp - q0)) - 1u);
+        __mmask16 in = _mm512_mask_cmp_ps_mask(real, xs, zero, _CMP_GE_OQ);
+        in = _mm512_mask_cmp_ps_mask(in, xs, xl, _CMP_LT_OQ);
+        in = _mm512_mask_cmp_ps_mask(in, ys, zero, _CMP_GE_OQ);
+        in = _mm512_mask_cmp_ps_mask(in, ys, yl, _CMP_LT_OQ);
+        __m512 mq = _mm512_loadu_ps(om + 2 * gp + q0);
+        if (sm) { /* the mask's logits: e^x, kept for the group sums */
+            mq = abl_dlka_exp16(mq);
+            _mm512_storeu_ps(ebuf + q0, mq);
+        }
+        nb[q0 >> 4] = n;
+        if (in != real) { /* a point near or past the border */
+            const __mmask16 live =
+                abl_dlka_gc16_border_pack(h, w, xs, ys, mq, real, w4 + 4 * n, i16 + n);
+            lm[q0 >> 4] = (uint16_t)live;
+            n += __builtin_popcount((unsigned)live);
+            continue;
+        }
+        const __m512 fx = _mm512_roundscale_ps(xs, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+        const __m512 fy = _mm512_roundscale_ps(ys, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+        const __m512 lx = _mm512_sub_ps(xs, fx), ly = _mm512_sub_ps(ys, fy);
+        const __m512 ax0 = _mm512_sub_ps(one, lx), ay0 = _mm512_mul_ps(_mm512_sub_ps(one, ly), mq);
+        const __m512 ay1 = _mm512_mul_ps(ly, mq);
+        const __m512i id = exact ? _mm512_cvttps_epi32(_mm512_fmadd_ps(fy, fw, fx))
+                                 : _mm512_add_epi32(_mm512_mullo_epi32(_mm512_cvttps_epi32(fy), vw),
+                                                    _mm512_cvttps_epi32(fx));
+        abl_dlka_gcw_store16(_mm512_mul_ps(ay0, ax0), _mm512_mul_ps(ay0, lx),
+                             _mm512_mul_ps(ay1, ax0), _mm512_mul_ps(ay1, lx), id, 4, w4 + 4 * n,
+                             i16 + n);
+        lm[q0 >> 4] = (uint16_t)real;
+        n += __builtin_popcount((unsigned)real);
+    }
+    nb[gpv >> 4] = n; /* gs[g] where gp is a multiple of 16 */
+    lm[gpv >> 4] = 0;
+    abl_dlka_gc16_group_starts(g, p, lm, nb, gs);
+}
+
+/* abl_dlka_gcw_plan_sm (lg 4) on the packed plan: e^x of every point's
+ * logit (those left out too) in the groups' sums. */
+ABL_DCN_SPECIALISE int abl_dlka_gc16_plan_sm_pack(int g, int p, int h, int w,
+                                                  const float *restrict grid_x,
+                                                  const float *restrict grid_y,
+                                                  const float *restrict om, int ph, int pw,
+                                                  float *restrict w4, int32_t *restrict i16,
+                                                  float *restrict inv, int32_t *restrict gs)
+{
+    float ebuf[ABL_DLKA_SM_GPMAX + 16];
+    abl_dlka_gc16_plan_pack(g, p, h, w, grid_x, grid_y, om, ph, pw, 1, ebuf, w4, i16, gs);
+    int ok = 1;
+    for (int gi = 0; gi < g; gi++) {
+        const float *e = ebuf + gi * p;
+        __m512 s = _mm512_setzero_ps();
+        for (int j = 0; j < p; j += 16) {
+            const __mmask16 mk =
+                p - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (p - j)) - 1u);
             s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(mk, e + j));
         }
         const float sum = _mm512_reduce_add_ps(s);
@@ -1004,6 +1237,38 @@ ABL_DCN_SPECIALISE float *abl_dlka_sample_gcw(struct abl_dcn_geom d, const float
     }
     return core;
 }
+
+/* abl_dlka_sample_gcw (lg 4) for a layer that packs its plan
+ * (abl_dlka_gc16_pack): each group's sum over its points not wholly
+ * outside the map. */
+ABL_DCN_SPECIALISE float *abl_dlka_sample_pack(struct abl_dcn_geom d, const float *xp, float *om,
+                                               float *priv, int row0, int np, const float *grid_x,
+                                               const float *grid_y, float *core)
+{
+    const int gp = abl_dcn_gp(d), gpv = abl_dcn_gpv(gp), nom = 3 * gp, p = d.k * d.k;
+    float *w4 = priv + abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_floats(d);
+    int32_t *ix = (int32_t *)(w4 + 4 * gpv);
+    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
+    float inv[ABL_DLKA_SM_GPMAX / 25 + 1];
+    int32_t gs[ABL_DLKA_SM_GPMAX / 25 + 2];
+    for (int t = 0; t < np; t++) {
+        float *omt = om + (ptrdiff_t)t * nom;
+        const int ph = row0 + t / d.w, pw = t % d.w;
+        if (!abl_dlka_gc16_plan_sm_pack(d.g, p, d.h, d.w, grid_x, grid_y, omt, ph, pw, w4, ix, inv,
+                                        gs)) {
+            abl_dcn_softmax(omt + 2 * gp, d.g, p); /* a sum out of range: the exact softmax */
+            abl_dlka_gc16_plan_pack(d.g, p, d.h, d.w, grid_x, grid_y, omt, ph, pw, 0, NULL, w4, ix,
+                                    gs);
+            for (int gi = 0; gi < d.g; gi++)
+                inv[gi] = 1.0f;
+        }
+        float *core_t = core + (ptrdiff_t)t * d.c;
+        for (int gi = 0; gi < d.g; gi++)
+            abl_dlka_core16(xp + gi * hw * 16, gs[gi + 1] - gs[gi], gs[gi], d.w, w4, ix, inv[gi],
+                            core_t + 16 * gi);
+    }
+    return core;
+}
 #endif
 
 /* The sampling of phase B for rows row0 .. of image b: core (channels
@@ -1022,6 +1287,10 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
         __builtin_trap();
     if (!ABL_DLKA_MAY_GC16 && abl_dlka_gc16(d)) /* ABL_DLKA_DCN_GC16 disagrees with abl_dlka_gc16 */
         __builtin_trap();
+    if (!ABL_DLKA_MAY_PACK && abl_dlka_gc16_packs(d)) /* ABL_DLKA_GC16_PACK disagrees */
+        __builtin_trap();
+    if (ABL_DLKA_MAY_PACK && abl_dlka_gc16_pack(d))
+        return abl_dlka_sample_pack(d, xp, om, priv, row0, np, grid_x, grid_y, core);
     if (ABL_DLKA_MAY_GC16 && abl_dlka_gc16(d))
         return abl_dlka_sample_gcw(d, xp, om, priv, row0, np, grid_x, grid_y, core, 4);
     if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d))
