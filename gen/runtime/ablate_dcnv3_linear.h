@@ -57,8 +57,8 @@ static inline int abl_dcn_lin_coutv(int cout) { return (cout + 15) / 16 * 16; }
  * weight and bias as PyTorch stores them (several Linears may share one
  * packed matrix, each its own columns). */
 ABL_DCN_LIN_SETUP void abl_dcn_lin_pack_cols(const float *restrict w, const float *restrict b,
-                                              int n, int cin, int ldw, int o0, float *restrict wt,
-                                              float *restrict bp)
+                                             int n, int cin, int ldw, int o0, float *restrict wt,
+                                             float *restrict bp)
 {
     for (int ic = 0; ic < cin; ic++) {
         float *row = wt + (ptrdiff_t)ic * ldw + o0;
@@ -72,7 +72,7 @@ ABL_DCN_LIN_SETUP void abl_dcn_lin_pack_cols(const float *restrict w, const floa
 /* Columns cout .. coutv - 1 of packed weights and bias set to 0 (the
  * padding of the last vector; coutv = abl_dcn_lin_coutv(cout)). */
 ABL_DCN_LIN_SETUP void abl_dcn_lin_pack_pad(int cout, int cin, float *restrict wt,
-                                             float *restrict bp)
+                                            float *restrict bp)
 {
     const int coutv = abl_dcn_lin_coutv(cout);
     for (int ic = 0; ic < cin; ic++)
