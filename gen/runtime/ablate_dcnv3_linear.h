@@ -49,8 +49,11 @@ static inline int abl_dcn_lin_coutv(int cout) { return (cout + 15) / 16 * 16; }
  * vectorised each copy for its constant shape, once in the forward and
  * once in the prepare: 10-12 % of a D-LKA dcnv3_lka kernel's statements
  * after optimisation.  One out-of-line copy per kernel, compiled for size
- * (cold), makes the same stores, so the same packed bits. */
+ * (cold), makes the same stores, so the same packed bits.  A template may
+ * define it first (dcnv3_fused.c.in: static inline, as before). */
+#ifndef ABL_DCN_LIN_SETUP
 #define ABL_DCN_LIN_SETUP static __attribute__((noinline, cold, unused))
+#endif
 
 /* Columns o0 .. o0 + n - 1 of packed weights: wt[ic * ldw + o0 + o] =
  * w[o * cin + ic], bp[o0 + o] = b[o] for o < n; w, b a (n, cin) Linear's
