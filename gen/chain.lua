@@ -99,13 +99,18 @@ end
 -- abl_direct_tile in abl_chain_tile on AVX-512 builds (1 1x1, 2 3x3), which
 -- the templates define as ABL_DIRECT_TILE_KS: one group, k <= 3, outputs in
 -- blocks of 8 (abl_direct_ok), and not a Winograd layer (L.wino, set by
--- wino_layout: its 3x3 candidates are exactly abl_wino_ok's).  Call after
--- wino_layout.
+-- wino_layout: its 3x3 candidates are exactly abl_wino_ok's).
+-- g.CHAIN_GEMM: 1 when a layer takes neither (im2col + sgemm on AVX-512
+-- builds; every layer on the others), which the templates define as
+-- ABL_CHAIN_GEMM: without one, ablate_chain.h leaves that path out.  Call
+-- after wino_layout.
 function M.direct_layout(g)
-  g.DIRECT_KS = 0
+  g.DIRECT_KS, g.CHAIN_GEMM = 0, 0
   for _, L in ipairs(g.LAYERS) do
     if L.groups == 1 and L.k <= 3 and L.cout % 8 == 0 and not L.wino then
       g.DIRECT_KS = g.DIRECT_KS | (L.k == 3 and 2 or 1)
+    elseif not L.wino then
+      g.CHAIN_GEMM = 1
     end
   end
 end

@@ -31,6 +31,21 @@
 #define ABL_CHAIN_MAY_WINO2 ((ABL_CHAIN_WINO_TILES) & 1)
 #define ABL_CHAIN_MAY_WINO4 ((ABL_CHAIN_WINO_TILES) & 2)
 
+/* Whether a layer of the table takes abl_chain_tile's im2col + sgemm path
+ * on an AVX-512 build, i.e. is neither Winograd nor abl_direct_ok
+ * (gen/chain.lua's g.CHAIN_GEMM, defined by the template): 0 leaves that
+ * path (im2col, the BN + SiLU epilogue) out, 10-15 % of a C2f, C3 or
+ * Bottleneck kernel's build CPU; a layer that would still take it traps.
+ * Not defined: 1.  Without AVX-512 every layer takes it. */
+#ifndef ABL_CHAIN_GEMM
+#define ABL_CHAIN_GEMM 1
+#endif
+#ifdef __AVX512F__
+#define ABL_CHAIN_MAY_GEMM (ABL_CHAIN_GEMM)
+#else
+#define ABL_CHAIN_MAY_GEMM 1
+#endif
+
 /* A slice of one of the chain's buffers: channels c0 .. of a buffer holding
  * `c` channels per image. */
 struct abl_slice {
@@ -56,6 +71,21 @@ static inline float *abl_slice_at(float *const *bufs, struct abl_slice s, int b,
     return bufs[s.buf] + ((ptrdiff_t)b * s.c + s.c0) * hw;
 }
 
+/* y[o][t] += r[o][t] for cout_g planes hw apart, np pixels each.  Out of
+ * line: abl_chain_tile has three exits (Winograd, direct, gemm), and
+ * inlined into each, this vectorised loop was 10-15 % of a chain kernel's
+ * statements after optimisation (Detect, which has no shortcut, too); one
+ * call per tile and layer costs nothing beside the tile's convolution. */
+static __attribute__((noinline, unused)) void abl_chain_add_rows(float *y, const float *r,
+                                                                 ptrdiff_t hw, int cout_g, int np)
+{
+    for (int o = 0; o < cout_g; o++) {
+#pragma omp simd
+        for (int t = 0; t < np; t++)
+            y[o * hw + t] += r[o * hw + t];
+    }
+}
+
 /* The Bottleneck shortcut of a tile y (output pixels p0 .., group grp). */
 static inline void abl_chain_add_res(const struct abl_chain_layer *L, float *const *bufs,
                                      ptrdiff_t hw, int b, int grp, int cout_g, int p0, int np,
@@ -64,11 +94,7 @@ static inline void abl_chain_add_res(const struct abl_chain_layer *L, float *con
     if (!L->has_res)
         return;
     const float *r = abl_slice_at(bufs, L->res, b, hw) + (ptrdiff_t)grp * cout_g * hw + p0;
-    for (int o = 0; o < cout_g; o++) {
-#pragma omp simd
-        for (int t = 0; t < np; t++)
-            y[o * hw + t] += r[o * hw + t];
-    }
+    abl_chain_add_rows(y, r, hw, cout_g, np);
 }
 
 /* The Winograd weights of every layer that has them, shared work of the
@@ -138,6 +164,8 @@ static inline void abl_chain_tile(const struct abl_chain_layer *L, const float *
         abl_chain_add_res(L, bufs, hw, b, grp, cout_g, p0, np, y);
         return;
     }
+    if (!ABL_CHAIN_MAY_GEMM) /* ABL_CHAIN_GEMM disagrees with the layer table */
+        __builtin_trap();
     const float *b_op = x + p0;
     ptrdiff_t ldb = hw;
     if (L->k != 1) { /* 1x1 stride 1: x already is the column panel */

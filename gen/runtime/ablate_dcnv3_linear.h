@@ -43,13 +43,25 @@ enum {
 /* Floats of one packed weight row: cout rounded up to whole vectors. */
 static inline int abl_dcn_lin_coutv(int cout) { return (cout + 15) / 16 * 16; }
 
+/* The packing below is setup, not a kernel's hot path: once per call and
+ * thread in ablate_kernel_forward, once in ablate_kernel_prepare (the timed
+ * ablate_kernel_forward_prepared never packs).  Inlined, gcc unrolled and
+ * vectorised each copy for its constant shape, once in the forward and
+ * once in the prepare: 10-12 % of a D-LKA dcnv3_lka kernel's statements
+ * after optimisation.  One out-of-line copy per kernel, compiled for size
+ * (cold), makes the same stores, so the same packed bits.  A template may
+ * define it first (dcnv3_fused.c.in: static inline, as before). */
+#ifndef ABL_DCN_LIN_SETUP
+#define ABL_DCN_LIN_SETUP static __attribute__((noinline, cold, unused))
+#endif
+
 /* Columns o0 .. o0 + n - 1 of packed weights: wt[ic * ldw + o0 + o] =
  * w[o * cin + ic], bp[o0 + o] = b[o] for o < n; w, b a (n, cin) Linear's
  * weight and bias as PyTorch stores them (several Linears may share one
  * packed matrix, each its own columns). */
-static inline void abl_dcn_lin_pack_cols(const float *restrict w, const float *restrict b, int n,
-                                         int cin, int ldw, int o0, float *restrict wt,
-                                         float *restrict bp)
+ABL_DCN_LIN_SETUP void abl_dcn_lin_pack_cols(const float *restrict w, const float *restrict b,
+                                             int n, int cin, int ldw, int o0, float *restrict wt,
+                                             float *restrict bp)
 {
     for (int ic = 0; ic < cin; ic++) {
         float *row = wt + (ptrdiff_t)ic * ldw + o0;
@@ -62,7 +74,8 @@ static inline void abl_dcn_lin_pack_cols(const float *restrict w, const float *r
 
 /* Columns cout .. coutv - 1 of packed weights and bias set to 0 (the
  * padding of the last vector; coutv = abl_dcn_lin_coutv(cout)). */
-static inline void abl_dcn_lin_pack_pad(int cout, int cin, float *restrict wt, float *restrict bp)
+ABL_DCN_LIN_SETUP void abl_dcn_lin_pack_pad(int cout, int cin, float *restrict wt,
+                                            float *restrict bp)
 {
     const int coutv = abl_dcn_lin_coutv(cout);
     for (int ic = 0; ic < cin; ic++)

@@ -1353,9 +1353,14 @@ static inline ptrdiff_t abl_dlka_fold_floats(int c)
 /* Rows o0 .. o1 - 1 of the fold: wf[o][i] = sum_m c1[o][m] out[m][i],
  * bf[o] = c1_b[o] + sum_m c1[o][m] out_b[m]; bf at wf + c c rounded up.
  * One sgemm (c^3 / nthreads multiply-adds: at c = 128 a third of what
- * conv1 costs per call at 20 x 20, at the sgemm's rate). */
-static inline void abl_dlka_fold_rows(int c, const float *out, const float *out_b, const float *c1,
-                                      const float *c1_b, int o0, int o1, float *wf)
+ * conv1 costs per call at 20 x 20, at the sgemm's rate).  Setup, as the
+ * packing: one out-of-line copy that the prepare and the unprepared
+ * forward both call (inlined, one in each).  Not cold as the packing: so
+ * compiled, the bias sums moved by up to 7e-7 against the inlined ones. */
+static __attribute__((noinline, unused)) void abl_dlka_fold_rows(int c, const float *out,
+                                                                 const float *out_b,
+                                                                 const float *c1, const float *c1_b,
+                                                                 int o0, int o1, float *wf)
 {
     if (o1 <= o0)
         return;
