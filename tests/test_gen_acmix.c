@@ -796,7 +796,7 @@ Test(gen_acmix, values_by_parts, .timeout = 180)
                                  {136, 24, 7, 1, 1, 5, 9, 2}};
     const char *variants[] = {"auto", "split", "split", "fold"};
     static const char *const want[] = {"BANDS = 0,", "#define PROJ_DIRECT 1",
-                                       "values_part(kvp, y, job / np"};
+                                       "logits_part(qkv, kvp, w, job"};
     for (int i = 0; i < 4; i++)
         check_rendered_case(&env, variants[i], &c[i], 1700 + (uint64_t)i, want, 3, i);
     gen_check_prepared_case("ACmix in_planes=16 out_planes=32 kernel_att=5 head=1 h=6 w=7 batch=2",
