@@ -114,6 +114,8 @@ end
 -- 256 @ 20x20 up to 8 % slower at head 1 (2 threads), 12 of 32 lanes idle;
 -- with the attention's four-row passes (2026-12-06, fifth Intel pass) 16
 -- columns at 128 @ 40x40 ran faster (the split loads serve 4 rows).
+-- This is the attention's chunk; the conv branch takes 16 columns wherever
+-- AVX-512 runs at full rate (acmix_gemm.c.in VLC).
 local function wide_pays(g) return round_up(g.WO, 16) * 5 <= round_up(g.WO, 8) * 6 end
 
 -- By bands, each thread projects the rows its band reads into planes of

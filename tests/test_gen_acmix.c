@@ -775,17 +775,18 @@ Test(gen_acmix, group_parts, .timeout = 180)
         gen_check_prepared_case(specs[i], 1650 + (uint64_t)i, pvariants[i], 1);
 }
 
-/* By planes with PART_JOBS and one head, at 2 threads or more
- * (acmix_gemm.c.in VALUES_BY_PARTS): the logits and softmax by rows into
- * the shared store of probabilities, then each thread the weighted sums of
- * v of the channels it projected, at every row.  At 1 thread the attention
- * runs by rows as before, so the 2- to 4-thread outputs, bit for bit the
- * 1-thread one, are the two paths against each other.  Parts of 1 to 8
- * runs of 8 channels, empty parts at 3 and 4 threads (2 runs), fold and
- * split, stride 2, batch 2, WO no multiple of the chunk, HO no multiple of
- * the pass (row bands of 2 and 3 at 3 threads), CIN > 128; then the
- * prepared path bit for bit forward.  It fails on the template before this
- * pass (no values_part). */
+/* By planes with PART_JOBS and one head (acmix_gemm.c.in
+ * VALUES_BY_PARTS): the logits in two fixed parts of the channels (jobs of
+ * image, part and pass) into a shared store, then each thread the softmax
+ * of the parts' sums and the weighted sums of v of the channels it
+ * projected, at every row; at every thread count, so the 2- to 4-thread
+ * outputs must be the 1-thread one bit for bit, and the reference within
+ * tolerance.  Logit parts of 1, 2 and 4 runs of 8 channels and unequal
+ * ones (8 + 16 channels), projection parts of 1 to 8 runs, empty parts at 3 and 4 threads (2
+ * runs), logit jobs of one part split between threads (3 and 4 threads),
+ * fold and split, stride 2, batch 2, WO no multiple of the chunk, HO no
+ * multiple of the pass, CIN > 128; then the prepared path bit for bit
+ * forward.  It fails on the template before d-acmix (no logits_part). */
 Test(gen_acmix, values_by_parts, .timeout = 180)
 {
     struct gen_env env = test_env();
@@ -796,7 +797,7 @@ Test(gen_acmix, values_by_parts, .timeout = 180)
                                  {136, 24, 7, 1, 1, 5, 9, 2}};
     const char *variants[] = {"auto", "split", "split", "fold"};
     static const char *const want[] = {"BANDS = 0,", "#define PROJ_DIRECT 1",
-                                       "values_part(kvp, y, job / np"};
+                                       "logits_part(qkv, kvp, w, job"};
     for (int i = 0; i < 4; i++)
         check_rendered_case(&env, variants[i], &c[i], 1700 + (uint64_t)i, want, 3, i);
     gen_check_prepared_case("ACmix in_planes=16 out_planes=32 kernel_att=5 head=1 h=6 w=7 batch=2",
