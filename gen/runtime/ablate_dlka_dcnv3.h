@@ -647,6 +647,30 @@ ABL_DCN_SPECIALISE void abl_dlka_gcw_store16(__m512 a, __m512 b, __m512 c, __m51
     _mm512_storeu_si512((void *)i8, _mm512_slli_epi32(id, (unsigned)lg));
 }
 
+/* abl_dlka_gcw_store16 of 16 points wholly inside the map (0 <= fx < w -
+ * 1, 0 <= fy < h - 1): their bilinear corner weights, the y weights times
+ * the masks mq, and their blocks' index fy w + fx.  That index is exact in
+ * floats on maps of up to 2^24 pixels (exact; vw, fw = w): one
+ * multiply-add and one conversion where the integer product took two
+ * conversions and vpmulld's 2 uops.  Shared by the dense plan
+ * (abl_dlka_gc8_plan_m) and the packed one (abl_dlka_gc16_plan_pack). */
+ABL_DCN_SPECIALISE void abl_dlka_inside_store16(__m512 xs, __m512 ys, __m512 mq, const int exact,
+                                                __m512 fw, __m512i vw, const int lg,
+                                                float *restrict w4, int32_t *restrict i8)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    const __m512 fx = _mm512_roundscale_ps(xs, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    const __m512 fy = _mm512_roundscale_ps(ys, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    const __m512 lx = _mm512_sub_ps(xs, fx), ly = _mm512_sub_ps(ys, fy);
+    const __m512 ax0 = _mm512_sub_ps(one, lx), ay0 = _mm512_mul_ps(_mm512_sub_ps(one, ly), mq);
+    const __m512 ay1 = _mm512_mul_ps(ly, mq);
+    const __m512i id = exact ? _mm512_cvttps_epi32(_mm512_fmadd_ps(fy, fw, fx))
+                             : _mm512_add_epi32(_mm512_mullo_epi32(_mm512_cvttps_epi32(fy), vw),
+                                                _mm512_cvttps_epi32(fx));
+    abl_dlka_gcw_store16(_mm512_mul_ps(ay0, ax0), _mm512_mul_ps(ay0, lx), _mm512_mul_ps(ay1, ax0),
+                         _mm512_mul_ps(ay1, lx), id, lg, w4, i8);
+}
+
 /* The plan of abl_dcn_corners (wt: 4 corner rows of gpv, idx) repacked
  * for abl_dlka_core8 (abl_dlka_gcw_store16, lg 3), 16 points at a time.
  * The kernels take abl_dlka_gcw_plan (both steps in one pass); this two-step
@@ -724,7 +748,7 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_m(int gp, int h, int w, const float *r
     const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     const __m512 fpw = _mm512_set1_ps((float)pw), fph = _mm512_set1_ps((float)ph);
     const __m512 xl = _mm512_set1_ps((float)(w - 1)), yl = _mm512_set1_ps((float)(h - 1));
-    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+    const __m512 zero = _mm512_setzero_ps();
     const __m512i vw = _mm512_set1_epi32(w);
     const __m512 fw = _mm512_set1_ps((float)w);
     const int exact = (ptrdiff_t)h * w <= (1 << 24);
@@ -748,21 +772,7 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_m(int gp, int h, int w, const float *r
             abl_dlka_gc8_border16(h, w, xs, ys, mq, lg, w4 + 4 * q0, i8 + q0);
             continue;
         }
-        const __m512 fx = _mm512_roundscale_ps(xs, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-        const __m512 fy = _mm512_roundscale_ps(ys, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-        const __m512 lx = _mm512_sub_ps(xs, fx), ly = _mm512_sub_ps(ys, fy);
-        const __m512 ax0 = _mm512_sub_ps(one, lx), ay0 = _mm512_mul_ps(_mm512_sub_ps(one, ly), mq);
-        const __m512 ay1 = _mm512_mul_ps(ly, mq);
-        /* the block's index fy w + fx, exact in floats on maps of up to
-         * 2^24 pixels (the inside path: 0 <= fx < w - 1, 0 <= fy < h - 1):
-         * one multiply-add and one conversion where the integer product
-         * took two conversions and vpmulld's 2 uops */
-        const __m512i id = exact ? _mm512_cvttps_epi32(_mm512_fmadd_ps(fy, fw, fx))
-                                 : _mm512_add_epi32(_mm512_mullo_epi32(_mm512_cvttps_epi32(fy), vw),
-                                                    _mm512_cvttps_epi32(fx));
-        abl_dlka_gcw_store16(_mm512_mul_ps(ay0, ax0), _mm512_mul_ps(ay0, lx),
-                             _mm512_mul_ps(ay1, ax0), _mm512_mul_ps(ay1, lx), id, lg, w4 + 4 * q0,
-                             i8 + q0);
+        abl_dlka_inside_store16(xs, ys, mq, exact, fw, vw, lg, w4 + 4 * q0, i8 + q0);
     }
 }
 
@@ -949,7 +959,7 @@ abl_dlka_gc16_plan_pack(int g, int p, int h, int w, const float *restrict grid_x
         _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     const __m512 fpw = _mm512_set1_ps((float)pw), fph = _mm512_set1_ps((float)ph);
     const __m512 xl = _mm512_set1_ps((float)(w - 1)), yl = _mm512_set1_ps((float)(h - 1));
-    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+    const __m512 zero = _mm512_setzero_ps();
     const __m512i vw = _mm512_set1_epi32(w);
     const __m512 fw = _mm512_set1_ps((float)w);
     const int exact = (ptrdiff_t)h * w <= (1 << 24);
@@ -981,17 +991,7 @@ abl_dlka_gc16_plan_pack(int g, int p, int h, int w, const float *restrict grid_x
             n += __builtin_popcount((unsigned)live);
             continue;
         }
-        const __m512 fx = _mm512_roundscale_ps(xs, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-        const __m512 fy = _mm512_roundscale_ps(ys, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-        const __m512 lx = _mm512_sub_ps(xs, fx), ly = _mm512_sub_ps(ys, fy);
-        const __m512 ax0 = _mm512_sub_ps(one, lx), ay0 = _mm512_mul_ps(_mm512_sub_ps(one, ly), mq);
-        const __m512 ay1 = _mm512_mul_ps(ly, mq);
-        const __m512i id = exact ? _mm512_cvttps_epi32(_mm512_fmadd_ps(fy, fw, fx))
-                                 : _mm512_add_epi32(_mm512_mullo_epi32(_mm512_cvttps_epi32(fy), vw),
-                                                    _mm512_cvttps_epi32(fx));
-        abl_dlka_gcw_store16(_mm512_mul_ps(ay0, ax0), _mm512_mul_ps(ay0, lx),
-                             _mm512_mul_ps(ay1, ax0), _mm512_mul_ps(ay1, lx), id, 4, w4 + 4 * n,
-                             i16 + n);
+        abl_dlka_inside_store16(xs, ys, mq, exact, fw, vw, 4, w4 + 4 * n, i16 + n);
         lm[q0 >> 4] = (uint16_t)real;
         n += __builtin_popcount((unsigned)real);
     }
