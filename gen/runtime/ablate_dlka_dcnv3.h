@@ -647,6 +647,44 @@ ABL_DCN_SPECIALISE void abl_dlka_gcw_store16(__m512 a, __m512 b, __m512 c, __m51
     _mm512_storeu_si512((void *)i8, _mm512_slli_epi32(id, (unsigned)lg));
 }
 
+/* 16 sampling points q0 .. of a pixel's gp (group-major): their positions
+ * xs, ys in the map (the grid plus the offsets, interleaved x y in om),
+ * the lanes that are points (real) and of those the ones wholly inside
+ * (in: 0 <= x < w - 1, 0 <= y < h - 1), and their masks mq (om after the
+ * 2 gp offsets); sm: the masks are logits, taken to e^x and kept in ebuf
+ * for the group sums.  The head of both plans' loops. */
+struct abl_dlka_pts16 {
+    __m512 xs, ys, mq;
+    __mmask16 real, in;
+};
+ABL_DCN_SPECIALISE struct abl_dlka_pts16
+abl_dlka_points16(int q0, int gp, int h, int w, const float *restrict grid_x,
+                  const float *restrict grid_y, const float *restrict om, int ph, int pw,
+                  const int sm, float *restrict ebuf)
+{
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const __m512 xl = _mm512_set1_ps((float)(w - 1)), yl = _mm512_set1_ps((float)(h - 1));
+    const __m512 zero = _mm512_setzero_ps();
+    struct abl_dlka_pts16 t;
+    const __m512 o0 = _mm512_loadu_ps(om + 2 * q0), o1 = _mm512_loadu_ps(om + 2 * q0 + 16);
+    t.xs = _mm512_add_ps(_mm512_set1_ps((float)pw),
+                         _mm512_add_ps(_mm512_loadu_ps(grid_x + q0), _mm512_permutex2var_ps(o0, even, o1)));
+    t.ys = _mm512_add_ps(_mm512_set1_ps((float)ph),
+                         _mm512_add_ps(_mm512_loadu_ps(grid_y + q0), _mm512_permutex2var_ps(o0, odd, o1)));
+    t.real = gp - q0 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (gp - q0)) - 1u);
+    t.in = _mm512_mask_cmp_ps_mask(t.real, t.xs, zero, _CMP_GE_OQ);
+    t.in = _mm512_mask_cmp_ps_mask(t.in, t.xs, xl, _CMP_LT_OQ);
+    t.in = _mm512_mask_cmp_ps_mask(t.in, t.ys, zero, _CMP_GE_OQ);
+    t.in = _mm512_mask_cmp_ps_mask(t.in, t.ys, yl, _CMP_LT_OQ);
+    t.mq = _mm512_loadu_ps(om + 2 * gp + q0);
+    if (sm) { /* the mask's logits: e^x, kept for the group sums */
+        t.mq = abl_dlka_exp16(t.mq);
+        _mm512_storeu_ps(ebuf + q0, t.mq);
+    }
+    return t;
+}
+
 /* abl_dlka_gcw_store16 of 16 points wholly inside the map (0 <= fx < w -
  * 1, 0 <= fy < h - 1): their bilinear corner weights, the y weights times
  * the masks mq, and their blocks' index fy w + fx.  That index is exact in
@@ -744,35 +782,17 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_m(int gp, int h, int w, const float *r
                                             float *restrict ebuf)
 {
     const int gpv = abl_dcn_gpv(gp);
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    const __m512 fpw = _mm512_set1_ps((float)pw), fph = _mm512_set1_ps((float)ph);
-    const __m512 xl = _mm512_set1_ps((float)(w - 1)), yl = _mm512_set1_ps((float)(h - 1));
-    const __m512 zero = _mm512_setzero_ps();
     const __m512i vw = _mm512_set1_epi32(w);
     const __m512 fw = _mm512_set1_ps((float)w);
     const int exact = (ptrdiff_t)h * w <= (1 << 24);
     for (int q0 = 0; q0 < gpv; q0 += 16) {
-        const __m512 o0 = _mm512_loadu_ps(om + 2 * q0), o1 = _mm512_loadu_ps(om + 2 * q0 + 16);
-        const __m512 xs = _mm512_add_ps(
-            fpw, _mm512_add_ps(_mm512_loadu_ps(grid_x + q0), _mm512_permutex2var_ps(o0, even, o1)));
-        const __m512 ys = _mm512_add_ps(
-            fph, _mm512_add_ps(_mm512_loadu_ps(grid_y + q0), _mm512_permutex2var_ps(o0, odd, o1)));
-        const __mmask16 real = gp - q0 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (gp - q0)) - 1u);
-        __mmask16 in = _mm512_mask_cmp_ps_mask(real, xs, zero, _CMP_GE_OQ);
-        in = _mm512_mask_cmp_ps_mask(in, xs, xl, _CMP_LT_OQ);
-        in = _mm512_mask_cmp_ps_mask(in, ys, zero, _CMP_GE_OQ);
-        in = _mm512_mask_cmp_ps_mask(in, ys, yl, _CMP_LT_OQ);
-        __m512 mq = _mm512_loadu_ps(om + 2 * gp + q0);
-        if (sm) { /* the mask's logits: e^x, kept for the group sums */
-            mq = abl_dlka_exp16(mq);
-            _mm512_storeu_ps(ebuf + q0, mq);
-        }
-        if (in != real) { /* a point near or past the border */
-            abl_dlka_gc8_border16(h, w, xs, ys, mq, lg, w4 + 4 * q0, i8 + q0);
+        const struct abl_dlka_pts16 t =
+            abl_dlka_points16(q0, gp, h, w, grid_x, grid_y, om, ph, pw, sm, ebuf);
+        if (t.in != t.real) { /* a point near or past the border */
+            abl_dlka_gc8_border16(h, w, t.xs, t.ys, t.mq, lg, w4 + 4 * q0, i8 + q0);
             continue;
         }
-        abl_dlka_inside_store16(xs, ys, mq, exact, fw, vw, lg, w4 + 4 * q0, i8 + q0);
+        abl_dlka_inside_store16(t.xs, t.ys, t.mq, exact, fw, vw, lg, w4 + 4 * q0, i8 + q0);
     }
 }
 
@@ -953,13 +973,6 @@ abl_dlka_gc16_plan_pack(int g, int p, int h, int w, const float *restrict grid_x
                         int32_t *restrict i16, int32_t *restrict gs)
 {
     const int gp = g * p, gpv = abl_dcn_gpv(gp);
-    const __m512i even =
-        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i odd =
-        _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    const __m512 fpw = _mm512_set1_ps((float)pw), fph = _mm512_set1_ps((float)ph);
-    const __m512 xl = _mm512_set1_ps((float)(w - 1)), yl = _mm512_set1_ps((float)(h - 1));
-    const __m512 zero = _mm512_setzero_ps();
     const __m512i vw = _mm512_set1_epi32(w);
     const __m512 fw = _mm512_set1_ps((float)w);
     const int exact = (ptrdiff_t)h * w <= (1 << 24);
@@ -967,24 +980,12 @@ abl_dlka_gc16_plan_pack(int g, int p, int h, int w, const float *restrict grid_x
     int32_t nb[ABL_DLKA_PACK_BLOCKS];  /* the points stored before it */
     int n = 0;
     for (int q0 = 0; q0 < gpv; q0 += 16) {
-        const __m512 o0 = _mm512_loadu_ps(om + 2 * q0), o1 = _mm512_loadu_ps(om + 2 * q0 + 16);
-        const __m512 xs = _mm512_add_ps(
-            fpw, _mm512_add_ps(_mm512_loadu_ps(grid_x + q0), _mm512_permutex2var_ps(o0, even, o1)));
-        const __m512 ys = _mm512_add_ps(
-            fph, _mm512_add_ps(_mm512_loadu_ps(grid_y + q0), _mm512_permutex2var_ps(o0, odd, o1)));
-        const __mmask16 real =
-            gp - q0 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (gp - q0)) - 1u);
-        __mmask16 in = _mm512_mask_cmp_ps_mask(real, xs, zero, _CMP_GE_OQ);
-        in = _mm512_mask_cmp_ps_mask(in, xs, xl, _CMP_LT_OQ);
-        in = _mm512_mask_cmp_ps_mask(in, ys, zero, _CMP_GE_OQ);
-        in = _mm512_mask_cmp_ps_mask(in, ys, yl, _CMP_LT_OQ);
-        __m512 mq = _mm512_loadu_ps(om + 2 * gp + q0);
-        if (sm) { /* the mask's logits: e^x, kept for the group sums */
-            mq = abl_dlka_exp16(mq);
-            _mm512_storeu_ps(ebuf + q0, mq);
-        }
+        const struct abl_dlka_pts16 t =
+            abl_dlka_points16(q0, gp, h, w, grid_x, grid_y, om, ph, pw, sm, ebuf);
+        const __m512 xs = t.xs, ys = t.ys, mq = t.mq;
+        const __mmask16 real = t.real;
         nb[q0 >> 4] = n;
-        if (in != real) { /* a point near or past the border */
+        if (t.in != real) { /* a point near or past the border */
             const __mmask16 live =
                 abl_dlka_gc16_border_pack(h, w, xs, ys, mq, real, w4 + 4 * n, i16 + n);
             lm[q0 >> 4] = (uint16_t)live;
