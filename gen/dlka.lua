@@ -210,6 +210,11 @@ local function gc16_pack(c, h, w, layers)
   return 0
 end
 
+-- ABL_DLKA_GC8_PAD (ablate_dlka_dcnv3.h): 1 where the gc8 layers keep
+-- their group planes padded by a zero pixel on each side (abl_dlka_gc8_pad:
+-- the plan without its border path); GC8_PAD = 0 here keeps them bare.
+M.GC8_PAD = 1
+
 -- Floats of one official deformable layer's prepared weights, as
 -- abl_dlka_layer_prep_floats (ablate_dlka.h): the packed offset weights
 -- and bias, the F(2, k) weights, the transposed depthwise weights.
@@ -265,6 +270,7 @@ function M.attention(variant, n, c, h, w, gen_variant)
   A.GC8 = gc_layers(c, h, w, DCN_LAYERS[variant], 8)
   A.GC16 = gc_layers(c, h, w, DCN_LAYERS[variant], 16)
   A.GC16_PACK = gc16_pack(c, h, w, DCN_LAYERS[variant])
+  A.GC8_PAD = A.GC8 == 1 and M.GC8_PAD or 0
   A.DW_TILE, A.DW_TILE_NR = 0, 0 -- ABL_DW_TILE_NR: the chunk sizes of those layers' tiles
   for i, kd in ipairs(DCN_LAYERS[variant]) do
     -- as abl_dcn_shared_floats / abl_dcn_priv_floats + abl_dlka_dw_cl_floats +
@@ -278,7 +284,8 @@ function M.attention(variant, n, c, h, w, gen_variant)
     end
     A.DCN[i] = string.format("{%d, %d, %d, %d, %d, %d, %d, %d, %d}", n, c, h, w, kd[1], kd[2], GROUP,
                              tr, DCN.skip_outside(kd[1], kd[2], h, w))
-    A.EXTRA_SHARED = math.max(A.EXTRA_SHARED, round_up(n * pix * c, 16))
+    local xp_pix = (A.GC8_PAD == 1 and gc_width(c, h, w, kd[1]) == 8) and (h + 2) * (w + 2) or pix
+    A.EXTRA_SHARED = math.max(A.EXTRA_SHARED, round_up(n * xp_pix * c, 16)) -- xp
     local cv, nomv = round_up(c, 16), round_up(3 * gp, 16)
     local packed = c * cv + cv + c * nomv + nomv + round_up(c, 16) -- abl_dcn_pk_floats, taps aside
     A.PRIV = math.max(A.PRIV, round_up(c * w + 2 * w + tr * w * c + 10 * round_up(gp, 16), 16)

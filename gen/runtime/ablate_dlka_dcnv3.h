@@ -270,6 +270,13 @@ static inline int abl_dlka_dw_tile(struct abl_dcn_geom d) { return ABL_DW_PADDED
 /* The reach dil (k - 1) / 2 from which a gc16 layer packs its plan
  * (gen/dlka.lua PACK_REACH). */
 #define ABL_DLKA_PACK_REACH 3
+/* ABL_DLKA_GC8_PAD (gen/dlka.lua gc8_pad): 1 where the kernel's gc8 layers
+ * keep their group planes with a zero pixel on each side
+ * (abl_dlka_gc8_pad), 0 where they keep them bare.  Not defined: bare
+ * (the header's own tests). */
+#ifndef ABL_DLKA_GC8_PAD
+#define ABL_DLKA_GC8_PAD 0
+#endif
 
 /* 1 where a layer samples by abl_dlka_core8: 8 channels a group, kernels
  * of 5 and more (blog's 3 x 3 layers, 9 points a group, measured level
@@ -286,6 +293,17 @@ static inline int abl_dlka_gc8(struct abl_dcn_geom d)
     (void)d;
     return 0;
 #endif
+}
+
+/* 1 where a gc8 layer's group planes are padded: (h + 2) x (w + 2)
+ * pixels, a zero pixel on each side of the map (phase A writes them).
+ * Every 2 x 2 block whose corners reach the map, and the one a point
+ * wholly outside clamps to, then lies in the plane, so the plan takes
+ * one path for every block (abl_dlka_pad_store16): no border path
+ * (abl_dlka_gc8_border16, 2 % of dcnv3_lka at L17 by a cut). */
+static inline int abl_dlka_gc8_pad(struct abl_dcn_geom d)
+{
+    return ABL_DLKA_GC8_PAD && abl_dlka_gc8(d);
 }
 
 /* The sampler at 16 channels a group (c = 16 g: dcnv3_lka's layers at
@@ -332,11 +350,20 @@ static inline ptrdiff_t abl_dlka_gc8_plan_floats(struct abl_dcn_geom d)
     return abl_dlka_gcw(d) ? pf : 0;
 }
 
+/* Floats of one image's xp: h w c; (h + 2) (w + 2) c where the group
+ * planes are padded (abl_dlka_gc8_pad). */
+static inline ptrdiff_t abl_dcn_xp_img_floats(struct abl_dcn_geom d)
+{
+    if (abl_dlka_gc8_pad(d))
+        return (ptrdiff_t)(d.h + 2) * (d.w + 2) * d.c;
+    return (ptrdiff_t)d.h * d.w * d.c;
+}
+
 /* Shared floats of one layer: xp (n h w c; group-major, n g h w gc, where
- * abl_dlka_gcw). */
+ * abl_dlka_gcw; n g (h + 2) (w + 2) 8 where abl_dlka_gc8_pad). */
 static inline ptrdiff_t abl_dcn_shared_floats(struct abl_dcn_geom d)
 {
-    return ((ptrdiff_t)d.n * d.h * d.w * d.c + 15) / 16 * 16;
+    return (d.n * abl_dcn_xp_img_floats(d) + 15) / 16 * 16;
 }
 
 /* Private floats of one tile's offsets + mask (tr w 3GP, + the slack
@@ -559,6 +586,34 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_scatter(const float *restrict src, int g, i
         float *pl = xp + (gi * hw + p0) * 8;
         for (int t = 0; t < np; t++)
             _mm256_storeu_ps(pl + 8 * t, _mm256_loadu_ps(src + ((ptrdiff_t)t * g + gi) * 8));
+    }
+}
+
+/* abl_dlka_gc8_scatter into padded planes (abl_dlka_gc8_pad: (h + 2) x
+ * (w + 2) pixels of 8 floats) for rows row0 .. row0 + rows - 1 of the map:
+ * each row with its zero pixel at either end, the pad rows above and
+ * below by the tiles holding the map's first and last row.  So every
+ * call writes the whole pad of the planes it fills (the shared floats
+ * hold other tensors between the layers). */
+ABL_DCN_SPECIALISE void abl_dlka_gc8_scatter_pad(const float *restrict src, int g, int h, int w,
+                                                 int row0, int rows, float *restrict xp)
+{
+    const ptrdiff_t pw = (ptrdiff_t)w + 2, plane = (ptrdiff_t)(h + 2) * pw * 8;
+    const __m256 z = _mm256_setzero_ps();
+    for (int gi = 0; gi < g; gi++) {
+        float *pl = xp + gi * plane;
+        for (int x = 0; x < pw && row0 == 0; x++)
+            _mm256_storeu_ps(pl + 8 * x, z);
+        for (int x = 0; x < pw && row0 + rows == h; x++)
+            _mm256_storeu_ps(pl + ((h + 1) * pw + x) * 8, z);
+        for (int r = 0; r < rows; r++) {
+            float *row = pl + (row0 + r + 1) * pw * 8;
+            const float *s = src + (ptrdiff_t)r * w * g * 8 + gi * 8;
+            _mm256_storeu_ps(row, z);
+            for (int x = 0; x < w; x++)
+                _mm256_storeu_ps(row + 8 * (x + 1), _mm256_loadu_ps(s + (ptrdiff_t)x * g * 8));
+            _mm256_storeu_ps(row + 8 * (w + 1), z);
+        }
     }
 }
 
@@ -854,6 +909,82 @@ ABL_DCN_SPECIALISE int abl_dlka_gcw_plan_sm(int g, int p, int h, int w,
     return ok;
 }
 
+/* abl_dlka_gcw_store16 (lg 3) of 16 points on padded group planes
+ * (abl_dlka_gc8_pad), any point: its coordinates clamped to [-1, w] x
+ * [-1, h] and its block's corner to [-1, w - 1] x [-1, h - 1], so the
+ * block lies in the padded plane, a corner outside the map reads a zero
+ * and a point wholly outside adds 0.  A corner inside the map gets the
+ * same weight as abl_dlka_inside_store16 or abl_dlka_gc8_border16 give
+ * it (the same clamp-free products where it is inside; a NaN clamps to
+ * -1: weight 0 on column 0); near the border it may sit in the block's
+ * other half (the sum's order, not its terms, changes).  Index: the
+ * block's offset from the padded plane's pixel (0, 0) of the map,
+ * fy (w + 2) + fx, from -(w + 3) on. */
+ABL_DCN_SPECIALISE void abl_dlka_pad_store16(__m512 xs, __m512 ys, __m512 mq, int h, int w,
+                                             const int exact, float *restrict w4,
+                                             int32_t *restrict i8)
+{
+    const __m512 one = _mm512_set1_ps(1.0f), m1 = _mm512_set1_ps(-1.0f);
+    /* max returns its second operand for a NaN */
+    const __m512 x = _mm512_min_ps(_mm512_max_ps(xs, m1), _mm512_set1_ps((float)w));
+    const __m512 y = _mm512_min_ps(_mm512_max_ps(ys, m1), _mm512_set1_ps((float)h));
+    const __m512 fx = _mm512_min_ps(_mm512_roundscale_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC),
+                                    _mm512_set1_ps((float)(w - 1)));
+    const __m512 fy = _mm512_min_ps(_mm512_roundscale_ps(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC),
+                                    _mm512_set1_ps((float)(h - 1)));
+    const __m512 lx = _mm512_sub_ps(x, fx), ly = _mm512_sub_ps(y, fy);
+    const __m512 ax0 = _mm512_sub_ps(one, lx), ay0 = _mm512_mul_ps(_mm512_sub_ps(one, ly), mq);
+    const __m512 ay1 = _mm512_mul_ps(ly, mq);
+    const __m512i id =
+        exact ? _mm512_cvttps_epi32(_mm512_fmadd_ps(fy, _mm512_set1_ps((float)(w + 2)), fx))
+              : _mm512_add_epi32(_mm512_mullo_epi32(_mm512_cvttps_epi32(fy), _mm512_set1_epi32(w + 2)),
+                                 _mm512_cvttps_epi32(fx));
+    abl_dlka_gcw_store16(_mm512_mul_ps(ay0, ax0), _mm512_mul_ps(ay0, lx), _mm512_mul_ps(ay1, ax0),
+                         _mm512_mul_ps(ay1, lx), id, 3, w4, i8);
+}
+
+/* abl_dlka_gc8_plan_m on padded group planes: every block by
+ * abl_dlka_pad_store16. */
+ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_pad(int gp, int h, int w, const float *restrict grid_x,
+                                              const float *restrict grid_y,
+                                              const float *restrict om, int ph, int pw,
+                                              float *restrict w4, int32_t *restrict i8, const int sm,
+                                              float *restrict ebuf)
+{
+    const int gpv = abl_dcn_gpv(gp);
+    const int exact = (ptrdiff_t)(h + 2) * (w + 2) <= (1 << 24);
+    for (int q0 = 0; q0 < gpv; q0 += 16) {
+        const struct abl_dlka_pts16 t =
+            abl_dlka_points16(q0, gp, h, w, grid_x, grid_y, om, ph, pw, sm, ebuf);
+        abl_dlka_pad_store16(t.xs, t.ys, t.mq, h, w, exact, w4 + 4 * q0, i8 + q0);
+    }
+}
+
+/* abl_dlka_gcw_plan_sm (lg 3) on padded group planes. */
+ABL_DCN_SPECIALISE int abl_dlka_gc8_plan_sm_pad(int g, int p, int h, int w,
+                                                const float *restrict grid_x,
+                                                const float *restrict grid_y,
+                                                const float *restrict om, int ph, int pw,
+                                                float *restrict w4, int32_t *restrict i8,
+                                                float *restrict inv)
+{
+    float ebuf[ABL_DLKA_SM_GPMAX + 16];
+    abl_dlka_gc8_plan_pad(g * p, h, w, grid_x, grid_y, om, ph, pw, w4, i8, 1, ebuf);
+    int ok = 1;
+    for (int gi = 0; gi < g; gi++) {
+        const float *e = ebuf + gi * p;
+        __m512 s = _mm512_setzero_ps();
+        for (int j = 0; j < p; j += 16) {
+            const __mmask16 mk = p - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (p - j)) - 1u);
+            s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(mk, e + j));
+        }
+        const float sum = _mm512_reduce_add_ps(s);
+        ok &= sum >= 0x1p-100f && sum <= 0x1p100f; /* false for a NaN */
+        inv[gi] = 1.0f / sum;
+    }
+    return ok;
+}
+
 /* The packed plan of a gc16 layer (abl_dlka_gc16_pack): about a quarter
  * of the 7 x 7 dilation-3 layer's points at 40 x 40 lie wholly outside
  * the map, their four weights 0, and abl_dlka_core16 summed them all
@@ -1120,7 +1251,10 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_a(struct abl_dcn_geom d, const float *x, f
     if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d)) {
         float *tmp = priv + (ptrdiff_t)d.c * d.w + 2 * d.w;
         abl_dcn_lin_run(x + p0, 1, (ptrdiff_t)d.h * d.w, d.c, k.win, k.bin, d.c, tmp, d.c, np);
-        abl_dlka_gc8_scatter(tmp, d.g, np, (ptrdiff_t)d.h * d.w, p0, xp);
+        if (abl_dlka_gc8_pad(d))
+            abl_dlka_gc8_scatter_pad(tmp, d.g, d.h, d.w, row0, rows, xp);
+        else
+            abl_dlka_gc8_scatter(tmp, d.g, np, (ptrdiff_t)d.h * d.w, p0, xp);
         return;
     }
     if (ABL_DLKA_MAY_GC16 && abl_dlka_gc16(d)) {
@@ -1272,6 +1406,40 @@ ABL_DCN_SPECIALISE float *abl_dlka_sample_pack(struct abl_dcn_geom d, const floa
 }
 #endif
 
+/* abl_dlka_sample_gcw (lg 3) on padded group planes (abl_dlka_gc8_pad):
+ * the plan by abl_dlka_gc8_plan_sm_pad, the sums by abl_dlka_core8 with
+ * the padded row (w + 2 pixels) from the plane's pixel (0, 0) of the map. */
+ABL_DCN_SPECIALISE float *abl_dlka_sample_gc8_pad(struct abl_dcn_geom d, const float *xp, float *om,
+                                                  float *priv, int row0, int np,
+                                                  const float *grid_x, const float *grid_y,
+                                                  float *core)
+{
+    const int gp = abl_dcn_gp(d), gpv = abl_dcn_gpv(gp), nom = 3 * gp, p = d.k * d.k;
+    float *w4 = priv + abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_floats(d);
+    int32_t *ix = (int32_t *)(w4 + 4 * gpv);
+    const ptrdiff_t pw = (ptrdiff_t)d.w + 2, plane = (ptrdiff_t)(d.h + 2) * pw * 8;
+    const float *origin = xp + (pw + 1) * 8;
+    const int sm = abl_dlka_gc8_sm(d);
+    float inv[ABL_DLKA_SM_GPMAX / 25 + 1];
+    for (int t = 0; t < np; t++) {
+        float *omt = om + (ptrdiff_t)t * nom;
+        const int ph = row0 + t / d.w, pwx = t % d.w;
+        if (!sm ||
+            !abl_dlka_gc8_plan_sm_pad(d.g, p, d.h, d.w, grid_x, grid_y, omt, ph, pwx, w4, ix, inv)) {
+            if (sm) /* a sum out of range: the exact softmax of the logits */
+                abl_dcn_softmax(omt + 2 * gp, d.g, p);
+            abl_dlka_gc8_plan_pad(gp, d.h, d.w, grid_x, grid_y, omt, ph, pwx, w4, ix, 0, NULL);
+            for (int gi = 0; gi < d.g; gi++)
+                inv[gi] = 1.0f;
+        }
+        float *core_t = core + (ptrdiff_t)t * d.c;
+        for (int gi = 0; gi < d.g; gi++)
+            abl_dlka_core8(origin + gi * plane, p, gi * p, d.w + 2, w4, ix, inv[gi],
+                           core_t + 8 * gi);
+    }
+    return core;
+}
+
 /* The sampling of phase B for rows row0 .. of image b: core (channels
  * last, np x c, in this thread's tile) from om, the tile's offsets and
  * mask (abl_dcn_offsets_tile); returns it. */
@@ -1294,6 +1462,8 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
         return abl_dlka_sample_pack(d, xp, om, priv, row0, np, grid_x, grid_y, core);
     if (ABL_DLKA_MAY_GC16 && abl_dlka_gc16(d))
         return abl_dlka_sample_gcw(d, xp, om, priv, row0, np, grid_x, grid_y, core, 4);
+    if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8_pad(d))
+        return abl_dlka_sample_gc8_pad(d, xp, om, priv, row0, np, grid_x, grid_y, core);
     if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d))
         return abl_dlka_sample_gcw(d, xp, om, priv, row0, np, grid_x, grid_y, core, 3);
 #endif
@@ -1416,7 +1586,7 @@ ABL_DCN_SPECIALISE void abl_dcn_layer(struct abl_dcn_geom d, const float *const 
                                  const struct abl_dlka_fused_tail *ft)
 {
     _Static_assert(sizeof(int32_t) == sizeof(float), "the corner indices share the float workspace");
-    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w, img = d.c * hw;
+    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w, img = d.c * hw, xpi = abl_dcn_xp_img_floats(d);
     const int ntr = (d.h + d.tr - 1) / d.tr;
     float *xp = shared;
     if (!pk) { /* each thread its own copy: no barrier */
@@ -1426,16 +1596,16 @@ ABL_DCN_SPECIALISE void abl_dcn_layer(struct abl_dcn_geom d, const float *const 
 #pragma omp for schedule(static)
     for (int job = 0; job < d.n * ntr; job++) {
         const int b = job / ntr;
-        abl_dcn_phase_a(d, src + b * img, xp + b * hw * d.c, priv, pk, job % ntr * d.tr);
+        abl_dcn_phase_a(d, src + b * img, xp + b * xpi, priv, pk, job % ntr * d.tr);
     }
 #pragma omp for schedule(static)
     for (int job = 0; job < d.n * ntr; job++) {
         const int b = job / ntr;
         if (ft)
-            abl_dcn_phase_b_tail(d, wp, src + b * img, xp + b * hw * d.c, priv, pk, ft, b,
+            abl_dcn_phase_b_tail(d, wp, src + b * img, xp + b * xpi, priv, pk, ft, b,
                                  job % ntr * d.tr);
         else
-            abl_dcn_phase_b(d, wp, src + b * img, xp + b * hw * d.c, priv, pk, dst + b * img,
+            abl_dcn_phase_b(d, wp, src + b * img, xp + b * xpi, priv, pk, dst + b * img,
                             job % ntr * d.tr);
     }
 }
