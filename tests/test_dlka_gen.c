@@ -551,6 +551,94 @@ Test(gen_dlka, dcnv3_lka_gc8_sampler, .timeout = 120)
     check_prepared("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=5 w=40 batch=2", 106, "fused");
 }
 
+/* The gc8 layers on padded group planes (abl_dlka_gc8_pad: a zero pixel
+ * on each side, the plan without its border path): the generator's
+ * constant (on where the layers take gc8: L17's c_ 32; off at 16 channels
+ * a group and for blog); then, for every pixel of maps whose offsets reach
+ * 4 pixels past the border (some NaN), the padded plan's sums
+ * (abl_dlka_gc8_plan_sm_pad / abl_dlka_gc8_plan_pad, abl_dlka_core8 on the
+ * padded rows) against abl_dcn_corners + abl_dcn_core (within 1e-5), the
+ * planes scattered in tiles of 1 to 3 rows into NaN (each tile writes its
+ * part of the pad: a pad left unwritten sums NaN x 0); the softmax in the
+ * plan against the normalised masks; then kernels on the path (gc8 at
+ * batch 2: the padded image stride). */
+Test(gen_dlka, dcnv3_lka_gc8_pad, .timeout = 120)
+{
+    lua_State *L = gen_check_require("dlka");
+    cr_expect_eq(attention_field(L, "GC8_PAD", "dcnv3_lka", 1, 32, 80, 80), 1);
+    cr_expect_eq(attention_field(L, "GC8_PAD", "dcnv3_lka", 2, 32, 5, 40), 1);
+    cr_expect_eq(attention_field(L, "GC8_PAD", "dcnv3_lka", 1, 64, 40, 40), 0);
+    cr_expect_eq(attention_field(L, "GC8_PAD", "blog", 1, 32, 80, 80), 0);
+    cr_expect_eq(attention_field(L, "GC8_PAD", "dcnv3_lka", 1, 32, 9, 1), 0);
+    lua_close(L);
+    static const char src[] =
+        "#include <math.h>\n"
+        "#include <stdio.h>\n"
+        "#include <stdlib.h>\n"
+        "#define ABL_DLKA_GC8_PAD 1\n"
+        "#include \"ablate_dlka_dcnv3.h\"\n"
+        "static unsigned s = 23u;\n"
+        "static float rnd(void) { return (float)((s = s * 1103515245u + 12345u) >> 8) / 16777216.0f; }\n"
+        "static int sums(int h, int w, int k, int dil, int sm) {\n"
+        "#if ABL_DLKA_GC8_OK\n"
+        "    const struct abl_dcn_geom d = {1, 32, h, w, k, dil, 4, 1, 0};\n"
+        "    const int g = 4, p = k * k, gp = g * p, gpv = abl_dcn_gpv(gp), hw = h * w;\n"
+        "    const int pw = w + 2, plane = (h + 2) * pw * 8;\n"
+        "    float *xp = malloc(sizeof(float) * hw * 32), *xg = malloc(sizeof(float) * (h + 2) * pw * 32);\n"
+        "    float *om = malloc(sizeof(float) * (3 * gp + ABL_DCN_OM_SLACK));\n"
+        "    float *gx = malloc(sizeof(float) * gpv), *gy = malloc(sizeof(float) * gpv);\n"
+        "    float *wt = malloc(sizeof(float) * 4 * gpv), *w4 = malloc(sizeof(float) * 4 * gpv);\n"
+        "    int32_t *idx = malloc(sizeof(int32_t) * gpv), *i8 = malloc(sizeof(int32_t) * gpv);\n"
+        "    int32_t *keep = malloc(sizeof(int32_t) * gpv);\n"
+        "    int bad = abl_dcn_shared_floats(d) < (h + 2) * pw * 32 || !abl_dlka_gc8_pad(d);\n"
+        "    for (int i = 0; i < hw * 32; i++) xp[i] = rnd() - 0.5f;\n"
+        "    for (int i = 0; i < (h + 2) * pw * 32; i++) xg[i] = NAN;\n"
+        "    for (int r0 = 0, n; r0 < h; r0 += n) { /* tiles of 1 to 3 rows */\n"
+        "        n = 1 + (int)(3.0f * rnd());\n"
+        "        n = n < h - r0 ? n : h - r0;\n"
+        "        abl_dlka_gc8_scatter_pad(xp + (ptrdiff_t)r0 * w * 32, g, h, w, r0, n, xg); /* channels last */\n"
+        "    }\n"
+        "    abl_dcn_grid(d, gx, gy);\n"
+        "    for (int t = 0; t < hw; t++) {\n"
+        "        float ref[32], got[32], inv[8] = {1, 1, 1, 1, 1, 1, 1, 1}, e[4] = {0, 0, 0, 0};\n"
+        "        for (int q = 0; q < 2 * gp; q++) om[q] = 8.0f * rnd() - 4.0f; /* offsets */\n"
+        "        if (t % 7 == 3) om[2 * (t % gp)] = NAN;\n"
+        "        for (int q = 2 * gp; q < 3 * gp + ABL_DCN_OM_SLACK; q++) om[q] = sm ? 2.0f * rnd() - 1.0f : rnd();\n"
+        "        if (sm) {\n"
+        "            bad |= !abl_dlka_gc8_plan_sm_pad(g, p, h, w, gx, gy, om, t / w, t % w, w4, i8, inv);\n"
+        "            for (int q = 0; q < gp; q++) e[q / p] += expf(om[2 * gp + q]);\n"
+        "            for (int q = 0; q < gp; q++) om[2 * gp + q] = expf(om[2 * gp + q]) / e[q / p];\n"
+        "        } else\n"
+        "            abl_dlka_gc8_plan_pad(gp, h, w, gx, gy, om, t / w, t % w, w4, i8, 0, NULL);\n"
+        "        abl_dcn_corners(gp, h, w, 1.0f, gx, gy, om, 1, t / w, t % w, idx, wt, 0, keep);\n"
+        "        abl_dcn_core(xp, 32, h, w, g, p, idx, wt, 0, keep, ref);\n"
+        "        for (int gi = 0; gi < g; gi++)\n"
+        "            abl_dlka_core8(xg + (pw + 1) * 8 + gi * plane, p, gi * p, pw, w4, i8, inv[gi], got + 8 * gi);\n"
+        "        for (int i = 0; i < 32; i++)\n"
+        "            bad |= !(fabsf(ref[i] - got[i]) <= 1e-5f * (1.0f + fabsf(ref[i])));\n"
+        "    }\n"
+        "    free(xp), free(xg), free(om), free(gx), free(gy), free(wt), free(w4), free(idx), free(i8);\n"
+        "    free(keep);\n"
+        "    return bad;\n"
+        "#else\n"
+        "    (void)h, (void)w, (void)k, (void)dil, (void)sm;\n"
+        "    return 0;\n"
+        "#endif\n"
+        "}\n"
+        "int main(void) {\n"
+        "    int bad = 0;\n"
+        "    for (int sm = 0; sm <= 1; sm++)\n"
+        "        bad |= sums(9, 11, 5, 1, sm) || sums(12, 10, 7, 3, sm) || sums(2, 3, 7, 3, sm) || sums(5, 40, 7, 3, sm);\n"
+        "    printf(\"full rate %d, bad %d\\n\", ABL_DLKA_GC8_OK, bad);\n"
+        "    return bad;\n"
+        "}\n";
+    cr_assert_eq(run_header_checker(src), 0, "abl_dlka_gc8_pad: padded planes, plan or sums");
+    check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=11 w=13 batch=2", 121);
+    check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=2 w=3", 122);
+    check("C3_DCNv3_DLKA c1=24 c2=64 variant=dcnv3_lka h=9 w=20 batch=2", 123);
+    check_prepared("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=7 w=9 batch=2", 124, "fused");
+}
+
 /* dcnv3_lka's plan at 8 channels a group in one pass (abl_dlka_gcw_plan:
  * abl_dcn_corners and abl_dlka_gc8_repack fused, blocks inside the map in
  * registers, the block index as a float multiply-add on maps of up to

@@ -1404,8 +1404,6 @@ ABL_DCN_SPECIALISE float *abl_dlka_sample_pack(struct abl_dcn_geom d, const floa
     }
     return core;
 }
-#endif
-
 /* abl_dlka_sample_gcw (lg 3) on padded group planes (abl_dlka_gc8_pad):
  * the plan by abl_dlka_gc8_plan_sm_pad, the sums by abl_dlka_core8 with
  * the padded row (w + 2 pixels) from the plane's pixel (0, 0) of the map. */
@@ -1439,6 +1437,7 @@ ABL_DCN_SPECIALISE float *abl_dlka_sample_gc8_pad(struct abl_dcn_geom d, const f
     }
     return core;
 }
+#endif
 
 /* The sampling of phase B for rows row0 .. of image b: core (channels
  * last, np x c, in this thread's tile) from om, the tile's offsets and
