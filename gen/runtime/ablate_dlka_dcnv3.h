@@ -350,20 +350,23 @@ static inline ptrdiff_t abl_dlka_gc8_plan_floats(struct abl_dcn_geom d)
     return abl_dlka_gcw(d) ? pf : 0;
 }
 
-/* Floats of one image's xp: h w c; (h + 2) (w + 2) c where the group
- * planes are padded (abl_dlka_gc8_pad). */
-static inline ptrdiff_t abl_dcn_xp_img_floats(struct abl_dcn_geom d)
+/* Pixels of one image's xp: h w; (h + 2) (w + 2) where the group planes
+ * are padded (abl_dlka_gc8_pad). */
+static inline ptrdiff_t abl_dcn_xp_pixels(struct abl_dcn_geom d)
 {
     if (abl_dlka_gc8_pad(d))
-        return (ptrdiff_t)(d.h + 2) * (d.w + 2) * d.c;
-    return (ptrdiff_t)d.h * d.w * d.c;
+        return (ptrdiff_t)(d.h + 2) * (d.w + 2);
+    return (ptrdiff_t)d.h * d.w;
 }
 
 /* Shared floats of one layer: xp (n h w c; group-major, n g h w gc, where
- * abl_dlka_gcw; n g (h + 2) (w + 2) 8 where abl_dlka_gc8_pad). */
+ * abl_dlka_gcw; n g (h + 2) (w + 2) 8 where abl_dlka_gc8_pad).  The bare
+ * count in its old form: the other kernels compile as before. */
 static inline ptrdiff_t abl_dcn_shared_floats(struct abl_dcn_geom d)
 {
-    return (d.n * abl_dcn_xp_img_floats(d) + 15) / 16 * 16;
+    if (abl_dlka_gc8_pad(d))
+        return ((ptrdiff_t)d.n * abl_dcn_xp_pixels(d) * d.c + 15) / 16 * 16;
+    return ((ptrdiff_t)d.n * d.h * d.w * d.c + 15) / 16 * 16;
 }
 
 /* Private floats of one tile's offsets + mask (tr w 3GP, + the slack
@@ -928,17 +931,20 @@ ABL_DCN_SPECIALISE void abl_dlka_pad_store16(__m512 xs, __m512 ys, __m512 mq, in
     /* max returns its second operand for a NaN */
     const __m512 x = _mm512_min_ps(_mm512_max_ps(xs, m1), _mm512_set1_ps((float)w));
     const __m512 y = _mm512_min_ps(_mm512_max_ps(ys, m1), _mm512_set1_ps((float)h));
-    const __m512 fx = _mm512_min_ps(_mm512_roundscale_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC),
-                                    _mm512_set1_ps((float)(w - 1)));
-    const __m512 fy = _mm512_min_ps(_mm512_roundscale_ps(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC),
-                                    _mm512_set1_ps((float)(h - 1)));
+    const __m512 fx =
+        _mm512_min_ps(_mm512_roundscale_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC),
+                      _mm512_set1_ps((float)(w - 1)));
+    const __m512 fy =
+        _mm512_min_ps(_mm512_roundscale_ps(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC),
+                      _mm512_set1_ps((float)(h - 1)));
     const __m512 lx = _mm512_sub_ps(x, fx), ly = _mm512_sub_ps(y, fy);
     const __m512 ax0 = _mm512_sub_ps(one, lx), ay0 = _mm512_mul_ps(_mm512_sub_ps(one, ly), mq);
     const __m512 ay1 = _mm512_mul_ps(ly, mq);
     const __m512i id =
         exact ? _mm512_cvttps_epi32(_mm512_fmadd_ps(fy, _mm512_set1_ps((float)(w + 2)), fx))
-              : _mm512_add_epi32(_mm512_mullo_epi32(_mm512_cvttps_epi32(fy), _mm512_set1_epi32(w + 2)),
-                                 _mm512_cvttps_epi32(fx));
+              : _mm512_add_epi32(
+                    _mm512_mullo_epi32(_mm512_cvttps_epi32(fy), _mm512_set1_epi32(w + 2)),
+                    _mm512_cvttps_epi32(fx));
     abl_dlka_gcw_store16(_mm512_mul_ps(ay0, ax0), _mm512_mul_ps(ay0, lx), _mm512_mul_ps(ay1, ax0),
                          _mm512_mul_ps(ay1, lx), id, 3, w4, i8);
 }
@@ -948,8 +954,8 @@ ABL_DCN_SPECIALISE void abl_dlka_pad_store16(__m512 xs, __m512 ys, __m512 mq, in
 ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_pad(int gp, int h, int w, const float *restrict grid_x,
                                               const float *restrict grid_y,
                                               const float *restrict om, int ph, int pw,
-                                              float *restrict w4, int32_t *restrict i8, const int sm,
-                                              float *restrict ebuf)
+                                              float *restrict w4, int32_t *restrict i8,
+                                              const int sm, float *restrict ebuf)
 {
     const int gpv = abl_dcn_gpv(gp);
     const int exact = (ptrdiff_t)(h + 2) * (w + 2) <= (1 << 24);
@@ -961,12 +967,10 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_pad(int gp, int h, int w, const float 
 }
 
 /* abl_dlka_gcw_plan_sm (lg 3) on padded group planes. */
-ABL_DCN_SPECIALISE int abl_dlka_gc8_plan_sm_pad(int g, int p, int h, int w,
-                                                const float *restrict grid_x,
-                                                const float *restrict grid_y,
-                                                const float *restrict om, int ph, int pw,
-                                                float *restrict w4, int32_t *restrict i8,
-                                                float *restrict inv)
+ABL_DCN_SPECIALISE int
+abl_dlka_gc8_plan_sm_pad(int g, int p, int h, int w, const float *restrict grid_x,
+                         const float *restrict grid_y, const float *restrict om, int ph, int pw,
+                         float *restrict w4, int32_t *restrict i8, float *restrict inv)
 {
     float ebuf[ABL_DLKA_SM_GPMAX + 16];
     abl_dlka_gc8_plan_pad(g * p, h, w, grid_x, grid_y, om, ph, pw, w4, i8, 1, ebuf);
@@ -975,7 +979,8 @@ ABL_DCN_SPECIALISE int abl_dlka_gc8_plan_sm_pad(int g, int p, int h, int w,
         const float *e = ebuf + gi * p;
         __m512 s = _mm512_setzero_ps();
         for (int j = 0; j < p; j += 16) {
-            const __mmask16 mk = p - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (p - j)) - 1u);
+            const __mmask16 mk =
+                p - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (p - j)) - 1u);
             s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(mk, e + j));
         }
         const float sum = _mm512_reduce_add_ps(s);
@@ -1422,8 +1427,8 @@ ABL_DCN_SPECIALISE float *abl_dlka_sample_gc8_pad(struct abl_dcn_geom d, const f
     for (int t = 0; t < np; t++) {
         float *omt = om + (ptrdiff_t)t * nom;
         const int ph = row0 + t / d.w, pwx = t % d.w;
-        if (!sm ||
-            !abl_dlka_gc8_plan_sm_pad(d.g, p, d.h, d.w, grid_x, grid_y, omt, ph, pwx, w4, ix, inv)) {
+        if (!sm || !abl_dlka_gc8_plan_sm_pad(d.g, p, d.h, d.w, grid_x, grid_y, omt, ph, pwx, w4, ix,
+                                             inv)) {
             if (sm) /* a sum out of range: the exact softmax of the logits */
                 abl_dcn_softmax(omt + 2 * gp, d.g, p);
             abl_dlka_gc8_plan_pad(gp, d.h, d.w, grid_x, grid_y, omt, ph, pwx, w4, ix, 0, NULL);
@@ -1575,6 +1580,17 @@ ABL_DCN_SPECIALISE void abl_dcn_phase_b_tail(struct abl_dcn_geom d, const float 
                        ft->u + b * d.c * hw, b, p0, core);
 }
 
+/* The pixels of one image's xp in abl_dcn_layer (hw: the map's):
+ * abl_dcn_xp_pixels where the group planes are padded.  A macro that is
+ * hw itself where no layer pads: a variable or a function there (the same
+ * value) changed how gcc compiled the other kernels' attention (objdump:
+ * L13, L20, L23 and blog L20 differed in register allocation). */
+#if ABL_DLKA_GC8_PAD
+#define ABL_DCN_XP_HW(d, hw) (abl_dlka_gc8_pad(d) ? abl_dcn_xp_pixels(d) : (hw))
+#else
+#define ABL_DCN_XP_HW(d, hw) (hw)
+#endif
+
 /* One DCNv3 layer over the batch: src -> dst (n c h w, contiguous images);
  * wp: its 12 weights (6.1 item 2 order); shared: abl_dcn_shared_floats;
  * priv: this thread's abl_dcn_priv_floats; pk: the layer's prepared packed
@@ -1585,7 +1601,7 @@ ABL_DCN_SPECIALISE void abl_dcn_layer(struct abl_dcn_geom d, const float *const 
                                  const struct abl_dlka_fused_tail *ft)
 {
     _Static_assert(sizeof(int32_t) == sizeof(float), "the corner indices share the float workspace");
-    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w, img = d.c * hw, xpi = abl_dcn_xp_img_floats(d);
+    const ptrdiff_t hw = (ptrdiff_t)d.h * d.w, img = d.c * hw;
     const int ntr = (d.h + d.tr - 1) / d.tr;
     float *xp = shared;
     if (!pk) { /* each thread its own copy: no barrier */
@@ -1595,17 +1611,18 @@ ABL_DCN_SPECIALISE void abl_dcn_layer(struct abl_dcn_geom d, const float *const 
 #pragma omp for schedule(static)
     for (int job = 0; job < d.n * ntr; job++) {
         const int b = job / ntr;
-        abl_dcn_phase_a(d, src + b * img, xp + b * xpi, priv, pk, job % ntr * d.tr);
+        abl_dcn_phase_a(d, src + b * img, xp + b * ABL_DCN_XP_HW(d, hw) * d.c, priv, pk,
+                        job % ntr * d.tr);
     }
 #pragma omp for schedule(static)
     for (int job = 0; job < d.n * ntr; job++) {
         const int b = job / ntr;
         if (ft)
-            abl_dcn_phase_b_tail(d, wp, src + b * img, xp + b * xpi, priv, pk, ft, b,
-                                 job % ntr * d.tr);
+            abl_dcn_phase_b_tail(d, wp, src + b * img, xp + b * ABL_DCN_XP_HW(d, hw) * d.c, priv,
+                                 pk, ft, b, job % ntr * d.tr);
         else
-            abl_dcn_phase_b(d, wp, src + b * img, xp + b * xpi, priv, pk, dst + b * img,
-                            job % ntr * d.tr);
+            abl_dcn_phase_b(d, wp, src + b * img, xp + b * ABL_DCN_XP_HW(d, hw) * d.c, priv, pk,
+                            dst + b * img, job % ntr * d.tr);
     }
 }
 
