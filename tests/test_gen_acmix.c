@@ -835,8 +835,7 @@ Test(gen_acmix, flat_conv_by_heads, .timeout = 240)
                                  {16, 48, 3, 2, 1, 7, 18, 2},
                                  {16, 40, 5, 4, 1, 6, 18, 1}};
     const char *variants[] = {"split", "fold", "auto", "split"};
-    static const char *const want[] = {"BANDS = 0,", "FLAT_CONV = 1 &&",
-                                       "project_heads_part(x, t"};
+    static const char *const want[] = {"BANDS = 0,", "FLAT_CONV = 1 &&", "project_heads_part(x, t"};
     for (int i = 0; i < 4; i++)
         check_rendered_case(&env, variants[i], &c[i], 1900 + (uint64_t)i, want, 3, i);
     gen_check_prepared_case("ACmix in_planes=16 out_planes=64 kernel_att=5 head=4 h=8 w=20 batch=2",
