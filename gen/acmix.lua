@@ -118,6 +118,19 @@ end
 -- AVX-512 runs at full rate (acmix_gemm.c.in VLC).
 local function wide_pays(g) return round_up(g.WO, 16) * 5 <= round_up(g.WO, 8) * 6 end
 
+-- The conv branch over the zero-padded planes' flat positions (oy (W + 2)
+-- + ox: each row's 2 pad columns computed, not stored; acmix_conv.c.in
+-- conv_rows_flat), where its zmm chunks (the template takes it only there,
+-- acmix_gemm.c.in FLAT_CONV) are fewer than rows of 16 columns: by planes
+-- (the whole plane in the thread's zin: no stale rows past a band), stride
+-- 1, WO >= 16 (a chunk spans at most two rows).  YOLOv8n's 256 @ 20x20: 28
+-- chunks a plane for 40 (12 of each row's 32 lanes past WO); at 64 @ 80x80
+-- and 128 @ 40x40 (by bands) no fewer chunks.
+local function flat_pays(g)
+  return g.BANDS == 0 and g.S == 1 and g.WO >= 16
+      and (g.HO * (g.W + 2) + 15) // 16 < g.HO * ((g.WO + 15) // 16)
+end
+
 -- By bands, each thread projects the rows its band reads into planes of
 -- its own (OWN = 1, the template's proj_rows_of): its input rows and the
 -- HALO = max(PAD, 1) rows beyond them, which the next band projects too,
@@ -182,6 +195,7 @@ function M.render(cfg, variant)
   g.BANDS = bands_pay(g) and 1 or 0
   g.OWN = (g.BANDS == 1 and own_pays(g)) and 1 or 0
   g.WIDE = wide_pays(g) and 1 or 0
+  g.FLAT = flat_pays(g) and 1 or 0
   g.TILE_ROWS = tile_rows(g)
   g.RANGES1, g.RANGES2, g.RANGES4 = row_ranges(g, 1), row_ranges(g, 2), row_ranges(g, 4)
   tile_plan(g)
@@ -198,6 +212,7 @@ M.fold_pays = fold_pays -- exposed for tests
 M.bands_pay = bands_pay
 M.own_pays = own_pays
 M.wide_pays = wide_pays
+M.flat_pays = flat_pays
 M.row_ranges = row_ranges
 M.geometry = geometry -- reused by gen/cuda_acmix.lua
 

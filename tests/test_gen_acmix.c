@@ -804,6 +804,44 @@ Test(gen_acmix, values_by_parts, .timeout = 180)
                             1750, "auto", 1);
 }
 
+/* By planes at stride 1 with WO >= 16 where it takes fewer zmm chunks
+ * (gen/acmix.lua flat_pays): the conv branch over the zero-padded planes'
+ * flat positions (acmix_conv.c.in conv_rows_flat), each chunk's lanes
+ * stored into one or two output rows, blocks of 4 and 8 chunks, a half
+ * block and single chunks, the last chunks' pad lanes reading the slack;
+ * and with several heads (HEAD_PARTS: HD % HEAD == 0) each thread's own
+ * heads projected, then their groups' conv branch and their attention
+ * (2 and 4 threads; at 3 the parts by groups).  Head 4 split (16 channels
+ * a head), head 1 fold (WO 17), head 2 (HEAD_PARTS at 2 threads only),
+ * head 4 with HD 10 (no PART_JOBS: the projection by register blocks), batch 1
+ * and 2: against the reference at 1 to 4 threads and, on AVX-512, bit for
+ * bit the 1-thread output; the prepared path bit for bit forward.  YOLOv8n's
+ * 256 @ 20x20 takes it; by bands (80x80, 40x40) and stride 2 do not.  It
+ * fails on the template before e-acmix (no FLAT_CONV). */
+Test(gen_acmix, flat_conv_by_heads, .timeout = 240)
+{
+    struct gen_env env = test_env();
+    openblas_set_num_threads(1);
+    const struct acm_case shapes[] = {{256, 256, 11, 4, 1, 20, 20, 1},
+                                      {128, 128, 7, 4, 1, 40, 40, 1},
+                                      {64, 64, 7, 1, 1, 80, 80, 1},
+                                      {256, 256, 7, 4, 2, 20, 20, 1}};
+    const char *flat[] = {"FLAT_CONV = 1 &&", "FLAT_CONV = 0 &&", "FLAT_CONV = 0 &&",
+                          "FLAT_CONV = 0 &&"};
+    for (int i = 0; i < 4; i++)
+        expect_rendered(&env, &shapes[i], "auto", &flat[i], 1, i);
+    const struct acm_case c[] = {{16, 64, 5, 4, 1, 8, 20, 2},
+                                 {24, 64, 7, 1, 1, 6, 17, 1},
+                                 {16, 48, 3, 2, 1, 7, 18, 2},
+                                 {16, 40, 5, 4, 1, 6, 18, 1}};
+    const char *variants[] = {"split", "fold", "auto", "split"};
+    static const char *const want[] = {"BANDS = 0,", "FLAT_CONV = 1 &&", "project_heads_part(x, t"};
+    for (int i = 0; i < 4; i++)
+        check_rendered_case(&env, variants[i], &c[i], 1900 + (uint64_t)i, want, 3, i);
+    gen_check_prepared_case("ACmix in_planes=16 out_planes=64 kernel_att=5 head=4 h=8 w=20 batch=2",
+                            1950, "split", 1);
+}
+
 Test(gen_acmix, variants_listed)
 {
     struct gen_env env = test_env();
