@@ -42,7 +42,7 @@ timed_suites='regress_kernel/slowed_kernel_fails'
 # OpenMP thread waiting at a barrier for a partner that the other test has
 # off the CPU spins there (libgomp's default wait), on the core the partner
 # needs.  Passive waiting sleeps instead: the same results, ~15 % less CPU
-# in a warm parallel pass (docs/contributing.md, "Test time").  The timed
+# in a warm parallel pass (docs/test_time.md, b-testtime).  The timed
 # pass keeps the default wait: it times kernels as a sweep does.
 untimed_wait=${OMP_WAIT_POLICY:-passive}
 if [ $# -eq 0 ]; then
