@@ -62,7 +62,22 @@ int gen_env_init(struct gen_env *env, char *err, size_t errlen)
     }
     const char *cc = getenv("CC");
     snprintf(env->cc, sizeof env->cc, "%s", cc && *cc ? cc : "cc");
+    env->opt_level = 3;
     return fma_rate_detect(&env->fma, err, errlen);
+}
+
+int gen_env_check_opt(struct gen_env *env, char *err, size_t errlen)
+{
+    const char *level = getenv(GEN_OPT_ENV);
+    if (!level || !*level)
+        return 0;
+    if (strlen(level) != 1 || level[0] < '1' || level[0] > '3') {
+        snprintf(err, errlen, "%s=%s: expected 1, 2 or 3 (the kernels' -O level)", GEN_OPT_ENV,
+                 level);
+        return -1;
+    }
+    env->opt_level = level[0] - '0';
+    return 0;
 }
 
 /* ------------------------------------------------------------- Lua */

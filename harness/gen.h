@@ -40,6 +40,7 @@ struct gen_env {
     char build[GEN_PATH_MAX]; /* build dir, e.g. ROOT/build */
     char cc[64];              /* compiler command, default "cc" */
     struct fma_rate fma;      /* measured once: kernels get -DABL_AVX512_FULL_RATE */
+    int opt_level;            /* the kernels' -O level: 3 unless gen_env_check_opt lowers it */
 };
 
 /* Variants a module's generator offers, in its preferred order. */
@@ -73,7 +74,20 @@ enum gen_status gen_build(const struct gen_env *env, const struct args *a, struc
                           const char *variant, struct gen_kernel *k, char *err, size_t errlen);
 void gen_unload(struct gen_kernel *k);
 
-/* Fill env from ABLATE_ROOT or the executable's location (ROOT/build/ablate). */
+/* Fill env from ABLATE_ROOT or the executable's location (ROOT/build/ablate);
+ * kernels at -O3, the level sweeps, benches and the goldens time and check. */
 int gen_env_init(struct gen_env *env, char *err, size_t errlen);
+
+/* The environment variable a test run sets to build its correctness-only
+ * kernels cheaper (scripts/run_tests.sh: 2). */
+#define GEN_OPT_ENV "ABLATE_GEN_OPT"
+
+/* For builds that only check correctness (`ablate parity`, the gen_* test
+ * fixtures): env->opt_level from ABLATE_GEN_OPT (1, 2 or 3; unset or empty
+ * keeps 3).  -1 and err when it names anything else.  Sweeps, benches,
+ * `ablate run` and the goldens never call it: their kernels stay -O3.  The
+ * level is a compile flag, so part of the cache key: -O2 and -O3 builds of
+ * one kernel are two cache entries, and the kernel's .log names its level. */
+int gen_env_check_opt(struct gen_env *env, char *err, size_t errlen);
 
 #endif

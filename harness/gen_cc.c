@@ -25,6 +25,9 @@
 #define WORDS_MAX 24
 #define TOOL_OUT_MAX 1024
 #define OPENBLAS_CFLAGS_FALLBACK "-I/usr/include/x86_64-linux-gnu/openblas-pthread"
+/* A C kernel's log starts "ablate: built at -O3" (its level; the compiler's
+ * output follows): what a test or a person reads to tell the builds apart. */
+#define LOG_HEAD "ablate: built at "
 
 /* The compiler command, its identity and OpenBLAS's flags. */
 struct toolchain {
@@ -39,7 +42,9 @@ struct toolchain {
     char *libs[WORDS_MAX];
     int nlibs;
     char runtime_inc[GEN_PATH_MAX + 16]; /* -IROOT/gen/runtime */
+    char opt[8];                         /* -O3, or gen_env.opt_level's */
     char march[80];                      /* -march=native, or ABLATE_GEN_MARCH's */
+    char log_head[32];                   /* the kernel log's first line: its -O level */
     char full_rate[32];                  /* -DABL_AVX512_FULL_RATE=0|1 (env->fma) */
 };
 
@@ -55,6 +60,12 @@ static int pkg_words(const char *flag, const char *fallback, char *buf, size_t l
 static int toolchain_init(const struct gen_env *env, struct toolchain *tc, char *err, size_t errlen)
 {
     memset(tc, 0, sizeof *tc);
+    if (env->opt_level < 1 || env->opt_level > 3) {
+        snprintf(err, errlen, "no optimisation level for the kernels (-O%d)", env->opt_level);
+        return -1;
+    }
+    snprintf(tc->opt, sizeof tc->opt, "-O%d", env->opt_level);
+    snprintf(tc->log_head, sizeof tc->log_head, "%s%s\n", LOG_HEAD, tc->opt);
     snprintf(tc->cc_buf, sizeof tc->cc_buf, "%s", env->cc);
     tc->ncc = tool_split_words(tc->cc_buf, tc->cc, WORDS_MAX - 2);
     if (tc->ncc == 0) {
@@ -89,10 +100,12 @@ static int toolchain_init(const struct gen_env *env, struct toolchain *tc, char 
     return 0;
 }
 
-/* Fixed compile flags (between the compiler and the paths); NULL is the
- * -march slot (toolchain.march). */
-static const char *const CC_FLAGS[] = {"-O3", NULL, "-fopenmp", "-fPIC", "-shared"};
-enum { CC_NFLAGS = sizeof CC_FLAGS / sizeof CC_FLAGS[0] };
+/* Compile flags (between the compiler and the paths); the NULL slots are
+ * the toolchain's: the -O level (toolchain.opt: a sweep's -O3, or a
+ * correctness check's cheaper level, gen.h gen_env_check_opt) and -march
+ * (toolchain.march).  Both are words of the cache key. */
+static const char *const CC_FLAGS[] = {NULL, NULL, "-fopenmp", "-fPIC", "-shared"};
+enum { CC_NFLAGS = sizeof CC_FLAGS / sizeof CC_FLAGS[0], CC_SLOT_OPT = 0 };
 
 /* argv of `cc FLAGS -IRUNTIME CFLAGS -o so src LIBS -lm`; returns its length. */
 static int compile_argv(struct toolchain *tc, const char *so, const char *src, char **argv, int max)
@@ -101,7 +114,7 @@ static int compile_argv(struct toolchain *tc, const char *so, const char *src, c
     for (int i = 0; i < tc->ncc && n < max; i++)
         argv[n++] = tc->cc[i];
     for (int i = 0; i < CC_NFLAGS && n < max; i++)
-        argv[n++] = CC_FLAGS[i] ? (char *)CC_FLAGS[i] : tc->march;
+        argv[n++] = CC_FLAGS[i] ? (char *)CC_FLAGS[i] : i == CC_SLOT_OPT ? tc->opt : tc->march;
     if (n < max)
         argv[n++] = tc->runtime_inc;
     for (int i = 0; i < tc->ncflags && n < max; i++)
@@ -213,7 +226,8 @@ static int make_dir(const char *path)
 }
 
 /* The first line of the compiler log that says "error" (else the first
- * line), without the leading source path: "12:5: error: ...". */
+ * line), without the leading source path: "12:5: error: ...".  The log's
+ * own head (LOG_HEAD) is not the compiler's. */
 static void first_error(const char *log_path, const char *src_path, char *out, size_t len)
 {
     char line[1024], first[1024] = "";
@@ -221,6 +235,8 @@ static void first_error(const char *log_path, const char *src_path, char *out, s
     out[0] = 0;
     while (f && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = 0;
+        if (strncmp(line, LOG_HEAD, strlen(LOG_HEAD)) == 0)
+            continue;
         if (!first[0])
             snprintf(first, sizeof first, "%s", line);
         if (strstr(line, "error")) {
@@ -260,7 +276,8 @@ static enum gen_status compile(const struct gen_env *env, const struct gen_recip
         snprintf(err, errlen, "cannot write %s: %s", cp->tmp_log, strerror(errno));
         return GEN_ERR_COMPILE;
     }
-    int rc = tool_run_to_fd(argv, fd);
+    size_t head = r->log_head ? strlen(r->log_head) : 0;
+    int rc = head && write(fd, r->log_head, head) != (ssize_t)head ? -1 : tool_run_to_fd(argv, fd);
     close(fd);
     if (rename(cp->tmp_log, cp->log) != 0)
         remove(cp->tmp_log);
@@ -385,7 +402,7 @@ void gen_pch_include(const struct gen_env *env, const char *text, const char *la
     pre[(*npre)++] = path;
 }
 
-/* The C compiler's recipe: cc FLAGS -IRUNTIME CFLAGS [-include PCH] -o SO SRC LIBS -lm. */
+/* The C compiler's recipe: cc -OLEVEL FLAGS -IRUNTIME CFLAGS [-include PCH] -o SO SRC LIBS -lm. */
 enum gen_status gen_compile_load(const struct gen_env *env, const char *src, struct gen_kernel *k,
                                  char *err, size_t errlen)
 {
@@ -401,8 +418,15 @@ enum gen_status gen_compile_load(const struct gen_env *env, const char *src, str
     char pch[GEN_PATH_MAX + 64];
     gen_pch_include(env, PCH_TEXT, "c-header", tc.id, pre, &npre, (int)(sizeof pre / sizeof pre[0]),
                     pch, sizeof pch);
-    struct gen_recipe r = {.ext = "c", .pre = pre, .npre = npre, .post = argv + post,
-                           .npost = argc - post, .id = tc.id, .hash_cpu = 1, .load = 1};
+    struct gen_recipe r = {.ext = "c",
+                           .pre = pre,
+                           .npre = npre,
+                           .post = argv + post,
+                           .npost = argc - post,
+                           .id = tc.id,
+                           .hash_cpu = 1,
+                           .load = 1,
+                           .log_head = tc.log_head};
     return gen_cache_build(env, src, &r, k, err, errlen);
 }
 

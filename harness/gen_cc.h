@@ -1,8 +1,8 @@
 /* harness/gen_cc.h — the compile-and-load half of gen.c (private to it).
  *
  * Source text in, loaded kernel out: BUILD/gen/<hash>.c is written, hash =
- * 64-bit FNV-1a of (source, first line of `cc --version`, flags, the
- * headers in gen/runtime the source includes, the CPU model); it is
+ * 64-bit FNV-1a of (source, first line of `cc --version`, flags (the -O
+ * level among them), the headers in gen/runtime the source includes, the CPU model); it is
  * compiled to BUILD/gen/<hash>.so unless that file exists (the cache), the
  * compiler's output kept in BUILD/gen/<hash>.log; then dlopen + ABI check.
  */
@@ -25,6 +25,7 @@ struct gen_recipe {
     int npost;
     const char *id;
     int hash_cpu, load;
+    const char *log_head; /* written to the log before the compiler's output, or NULL */
 };
 
 /* Writes src to BUILD/gen/<hash>.EXT and compiles it unless cached. */

@@ -25,6 +25,11 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitco
 # (up to a minute per 2-thread timing on a host that moves its vCPUs);
 # vcpu_gate/* test the wait itself with scripted round trips.
 export ABLATE_PLACEMENT_WAIT="${ABLATE_PLACEMENT_WAIT:-0}"
+# Kernels built only to check correctness (the gen_* fixtures, `ablate
+# parity`) at -O2: ~22 % less compile CPU on a cold cache.  Sweeps, benches,
+# `ablate run` and goldens/* ignore it and stay -O3, the level sweeps ship
+# (docs/contributing.md, "Test time").  ABLATE_GEN_OPT=3 make test: all -O3.
+export ABLATE_GEN_OPT="${ABLATE_GEN_OPT:-2}"
 log=$build/test.log
 timed_log=$build/test-timed.log
 # The test that times real kernels and judges the times (regress_kernel/
@@ -37,7 +42,7 @@ timed_suites='regress_kernel/slowed_kernel_fails'
 # OpenMP thread waiting at a barrier for a partner that the other test has
 # off the CPU spins there (libgomp's default wait), on the core the partner
 # needs.  Passive waiting sleeps instead: the same results, ~15 % less CPU
-# in a warm parallel pass (docs/contributing.md, "Test time").  The timed
+# in a warm parallel pass (docs/test_time.md, b-testtime).  The timed
 # pass keeps the default wait: it times kernels as a sweep does.
 untimed_wait=${OMP_WAIT_POLICY:-passive}
 if [ $# -eq 0 ]; then

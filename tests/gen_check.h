@@ -31,7 +31,10 @@ struct gen_case {
     int64_t nx, ny;
 };
 
-/* Tests run from the repository root. */
+/* Tests run from the repository root.  These tests check correctness, not
+ * speed: their kernels are built at the level ABLATE_GEN_OPT names
+ * (scripts/run_tests.sh sets 2; unset, -O3).  tests/test_goldens.c keeps
+ * -O3 for every module and variant, the level sweeps run. */
 static inline struct gen_env gen_check_env(void)
 {
     char cwd[GEN_PATH_MAX], err[ERR_MAX];
@@ -39,6 +42,7 @@ static inline struct gen_env gen_check_env(void)
     cr_assert_not_null(getcwd(cwd, sizeof cwd));
     cr_assert_eq(setenv("ABLATE_ROOT", cwd, 1), 0);
     cr_assert_eq(gen_env_init(&env, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(gen_env_check_opt(&env, err, sizeof err), 0, "%s", err);
     return env;
 }
 

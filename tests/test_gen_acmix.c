@@ -23,16 +23,6 @@
 
 void openblas_set_num_threads(int n);
 
-static struct gen_env test_env(void)
-{
-    char cwd[GEN_PATH_MAX], err[ERR_MAX];
-    struct gen_env env;
-    cr_assert_not_null(getcwd(cwd, sizeof cwd));
-    cr_assert_eq(setenv("ABLATE_ROOT", cwd, 1), 0);
-    cr_assert_eq(gen_env_init(&env, err, sizeof err), 0, "%s", err);
-    return env;
-}
-
 struct acm_case {
     int cin, c, ka, head, stride, h, w;
     int batch;
@@ -188,7 +178,7 @@ static const char *const CASE_VARIANT[] = {"auto", "fold",  "split", "fold",  "s
 /* The cases of CASES that run variant. */
 static void sweep(const char *variant)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     int n = 0;
     openblas_set_num_threads(1);
     for (int i = 0; i < (int)(sizeof CASES / sizeof CASES[0]); i++)
@@ -224,7 +214,7 @@ static char *renamed_auto(const char *src, const char *name)
  * case of CASES; the sweeps below run each case as one variant). */
 Test(gen_acmix, auto_variant)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     char err[ERR_MAX];
     int chose[2] = {0, 0};
     for (int i = 0; i < (int)(sizeof CASES / sizeof CASES[0]); i++) {
@@ -259,7 +249,7 @@ Test(gen_acmix, auto_sweep, .timeout = 120) { sweep("auto"); }
  * below has its batch-1 weight-row split. */
 Test(gen_acmix, planes_variants, .timeout = 120)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     openblas_set_num_threads(1);
     const struct acm_case c[] = {{16, 24, 5, 4, 1, 7, 9, 2}, {12, 16, 3, 2, 2, 6, 6, 2}};
     for (int i = 0; i < 2; i++)
@@ -270,7 +260,7 @@ Test(gen_acmix, planes_variants, .timeout = 120)
  * projection tiles, chunks of 16 columns with a tail). */
 Test(gen_acmix, realistic, .timeout = 120)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     const struct acm_case c[] = {{32, 32, 7, 4, 1, 24, 24, 2}, {32, 32, 7, 4, 2, 24, 20, 2}};
     for (int i = 0; i < 2; i++)
         check_case(&env, "auto", &c[i], 900 + (uint64_t)i);
@@ -282,7 +272,7 @@ Test(gen_acmix, realistic, .timeout = 120)
  * thread counts, stride 1 and 2. */
 Test(gen_acmix, weight_row_blocks, .timeout = 120)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     const struct acm_case c[] = {{16, 24, 5, 4, 1, 6, 7, 1}, {16, 24, 3, 2, 2, 6, 8, 1}};
     for (int i = 0; i < 2; i++)
         check_case(&env, "auto", &c[i], 950 + (uint64_t)i);
@@ -294,7 +284,7 @@ Test(gen_acmix, weight_row_blocks, .timeout = 120)
  * PAD 3), stride 2 with odd HO, batch 1 and 2, 1 to 5 threads. */
 Test(gen_acmix, bands_many_threads, .timeout = 120)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     const struct acm_case c[] = {
         {4, 6, 7, 2, 1, 4, 9, 2}, {3, 4, 5, 1, 2, 10, 12, 1}, {8, 8, 3, 4, 1, 7, 16, 2}};
     for (int i = 0; i < 3; i++)
@@ -337,7 +327,7 @@ static void expect_bands_of_3_rows(const struct gen_env *env, const struct acm_c
  * planes row by row). */
 Test(gen_acmix, tiles_in_band, .timeout = 120)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     const struct acm_case c[] = {{8, 256, 7, 4, 1, 16, 64, 1}, {8, 256, 5, 8, 2, 16, 64, 2}};
     const char *variants[] = {"fold", "split"};
     for (int i = 0; i < 2; i++) {
@@ -394,7 +384,7 @@ static void check_rendered_case(const struct gen_env *env, const char *variant, 
  * are the same whichever band and stripe computes it. */
 Test(gen_acmix, stream_in_band, .timeout = 120)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     openblas_set_num_threads(1);
     const struct acm_case c[] = {{8, 256, 11, 4, 1, 24, 64, 1}, {8, 256, 9, 8, 2, 22, 64, 2},
                                  {8, 256, 11, 2, 1, 13, 64, 1}};
@@ -470,7 +460,7 @@ static void check_case_calls_in_turn(const struct gen_env *env, const struct acm
  * bit the 1-thread one. */
 Test(gen_acmix, bands_without_barrier, .timeout = 120)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     openblas_set_num_threads(1);
     /* tiles_in_band's cases: the kernels built there */
     const struct acm_case c[] = {{8, 256, 7, 4, 1, 16, 64, 1}, {8, 256, 5, 8, 2, 16, 64, 2}};
@@ -508,7 +498,7 @@ Test(gen_acmix, bands_without_barrier, .timeout = 120)
  * the template before this pass (no OWN). */
 Test(gen_acmix, own_planes, .timeout = 300)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     openblas_set_num_threads(1);
     const struct acm_case c[] = {{8, 64, 3, 4, 1, 40, 112, 2}, {8, 64, 3, 1, 2, 44, 112, 1},
                                  {8, 64, 5, 2, 1, 80, 48, 1}};
@@ -548,7 +538,7 @@ Test(gen_acmix, own_planes, .timeout = 300)
  * not sum in the order of the 1-thread call's tiles. */
 Test(gen_acmix, direct_projection, .timeout = 120)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     openblas_set_num_threads(1);
     const struct acm_case c[] = {{136, 8, 3, 1, 1, 12, 20, 2}, {5, 6, 7, 2, 1, 9, 11, 1},
                                  {3, 10, 5, 2, 2, 8, 10, 2},   {160, 24, 5, 2, 1, 6, 10, 2},
@@ -576,7 +566,7 @@ Test(gen_acmix, direct_projection, .timeout = 120)
  * the template before the four-row passes (no ACM_ROWS_SWITCH). */
 Test(gen_acmix, four_row_passes, .timeout = 180)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     openblas_set_num_threads(1);
     const struct acm_case c[] = {{4, 8, 11, 4, 1, 13, 16, 2}, {5, 8, 5, 1, 1, 6, 17, 1},
                                  {4, 8, 3, 2, 1, 7, 16, 2},   {6, 8, 7, 2, 2, 10, 34, 1},
@@ -614,7 +604,7 @@ Test(gen_acmix, half_rate_same_bits, .timeout = 180)
     if (!__builtin_cpu_supports("avx512f") || (march && *march))
         cr_skip_test("the AVX-512 half-rate paths: an AVX-512 CPU, no ABLATE_GEN_MARCH");
     cr_assert_eq(setenv("ABLATE_AVX512_RATE", "half", 1), 0); /* whatever this CPU measures */
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     unsetenv("ABLATE_AVX512_RATE");
     const size_t n = strlen(env.cc);
     cr_assert_lt(snprintf(env.cc + n, sizeof env.cc - n, " -mtune=znver3"), (int)(sizeof env.cc - n),
@@ -635,7 +625,7 @@ Test(gen_acmix, half_rate_same_bits, .timeout = 180)
  * the source planes in place where fold copies 3 head of them. */
 Test(gen_acmix, auto_splits_at_tie)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     const struct acm_case c[] = {{64, 64, 3, 4, 1, 80, 80, 1}, {64, 64, 7, 2, 1, 80, 80, 1},
                                  {256, 256, 7, 4, 1, 20, 20, 1}, {12, 24, 3, 6, 2, 16, 16, 1},
                                  {14, 14, 3, 7, 2, 16, 16, 1}, {8, 8, 3, 1, 1, 8, 8, 1}};
@@ -655,7 +645,7 @@ Test(gen_acmix, auto_splits_at_tie)
  * four_row_passes' cases 0 and 3 and wide_chunks' WO 8 case. */
 Test(gen_acmix, peaked_softmax, .timeout = 120)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     const struct acm_case c[] = {
         {4, 8, 11, 4, 1, 13, 16, 2}, {8, 8, 3, 1, 1, 9, 8, 2}, {6, 8, 7, 2, 2, 10, 34, 1}};
     for (int i = 0; i < 3; i++)
@@ -668,7 +658,7 @@ Test(gen_acmix, peaked_softmax, .timeout = 120)
  * (docs/modules/acmix.md). */
 Test(gen_acmix, schedule_by_shape)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     const struct acm_case c[] = {
         {64, 64, 7, 4, 1, 80, 80, 1}, {128, 128, 7, 4, 1, 40, 40, 1}, {256, 256, 7, 4, 1, 20, 20, 1}};
     const char *want[] = {"BANDS = 1,", "BANDS = 1,", "BANDS = 0,"};
@@ -688,7 +678,7 @@ Test(gen_acmix, schedule_by_shape)
  * (each variant at every shape built 9 kernels, now 4). */
 Test(gen_acmix, wide_chunks, .timeout = 120)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     openblas_set_num_threads(1);
     const struct acm_case shapes[] = {{64, 64, 3, 4, 1, 80, 80, 1}, {16, 16, 3, 4, 1, 8, 44, 1},
                                       {128, 128, 7, 4, 1, 40, 40, 1}, {256, 256, 7, 4, 1, 20, 20, 1},
@@ -712,7 +702,7 @@ Test(gen_acmix, wide_chunks, .timeout = 120)
 Test(gen_acmix, avx2_builds, .timeout = 300)
 {
     gen_check_build_avx2_only();
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     const struct acm_case c[] = {
         {6, 8, 7, 4, 1, 9, 12, 2}, {5, 8, 5, 2, 1, 9, 8, 1}, {5, 4, 7, 1, 2, 10, 8, 2}};
     for (int i = 0; i < 3; i++)
@@ -755,7 +745,7 @@ Test(gen_acmix, prepared, .timeout = 180)
  * fails on the template before this pass (no project_and_conv_part). */
 Test(gen_acmix, group_parts, .timeout = 180)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     openblas_set_num_threads(1);
     const struct acm_case c[] = {{24, 16, 5, 1, 1, 6, 7, 2},  {16, 32, 7, 2, 1, 8, 10, 1},
                                  {8, 64, 3, 4, 2, 8, 12, 2},  {136, 24, 5, 1, 1, 6, 8, 1},
@@ -789,7 +779,7 @@ Test(gen_acmix, group_parts, .timeout = 180)
  * forward.  It fails on the template before d-acmix (no logits_part). */
 Test(gen_acmix, values_by_parts, .timeout = 180)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     openblas_set_num_threads(1);
     const struct acm_case c[] = {{16, 32, 5, 1, 1, 6, 7, 2},
                                  {8, 16, 3, 1, 2, 6, 6, 1},
@@ -844,7 +834,7 @@ Test(gen_acmix, flat_conv_by_heads, .timeout = 240)
 
 Test(gen_acmix, variants_listed)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     char names[GEN_VARIANTS_MAX][GEN_NAME_MAX], err[ERR_MAX];
     int n = gen_variants(&env, &op_acmix, names, GEN_VARIANTS_MAX, err, sizeof err);
     cr_assert_eq(n, 3, "%s", err);
