@@ -810,7 +810,7 @@ Test(gen_acmix, values_by_parts, .timeout = 180)
  * fails on the template before e-acmix (no FLAT_CONV). */
 Test(gen_acmix, flat_conv_by_heads, .timeout = 240)
 {
-    struct gen_env env = test_env();
+    struct gen_env env = gen_check_env();
     openblas_set_num_threads(1);
     const struct acm_case shapes[] = {{256, 256, 11, 4, 1, 20, 20, 1},
                                       {128, 128, 7, 4, 1, 40, 40, 1},
