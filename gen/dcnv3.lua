@@ -172,6 +172,18 @@ local function skip_outside(k, dil, h, w, share)
   return 1 - inside_share(h) * inside_share(w) >= (share or 0.15) and 1 or 0
 end
 
+-- Whether the sampler plans its corner weights point-major and sums them
+-- by abl_dcn_core_pm (PM, runtime/ablate_dcnv3.h): 16 channels a group
+-- (abl_dcn_corner_sum16's groups: 9 loads a point for 4 multiply-adds
+-- there, 8 and 2 permutes here), fused, every point summed (no skip
+-- lists: skip 0).  Same bits as abl_dcn_core; 1-2 % off the 1-thread
+-- call at 64 channels in 4 groups (perf_deform.md, e-dcnv3).  The AVX2
+-- and half-rate AVX-512 builds keep abl_dcn_core (the template's
+-- ABL_DCN_PM_OK); abl_dcn_core_pm traps on groups of another width.
+local function point_major(gc, skip, unfused)
+  return (gc == 16 and skip == 0 and unfused == 0) and 1 or 0
+end
+
 function M.render(cfg, variant)
   if variant ~= "fused" and variant ~= "unfused" then
     error("DCNv3: unknown variant '" .. tostring(variant) .. "' (known: fused, unfused)")
@@ -182,6 +194,7 @@ function M.render(cfg, variant)
   g.TRB = tile_rows_b(g)
   g.DW_TILE_NR = dw_tile_chunks(g.TRB)
   g.SKIP = skip_outside(g.K, g.DIL, g.H, g.W)
+  g.PM = point_major(g.GC, g.SKIP, g.UNFUSED)
   g.variant, g.version = variant, M.version
   local root = cfg.gen_root or "gen"
   return T.render_file(root .. "/templates/dcnv3_fused.c.in", g)
@@ -191,6 +204,7 @@ M.tile_rows = tile_rows -- exposed for tests
 M.tile_rows_b = tile_rows_b -- likewise
 M.rows_per_tile = rows_per_tile -- gen/dlka.lua's DCNv3 layers
 M.skip_outside = skip_outside -- likewise
+M.point_major = point_major -- exposed for tests
 M.dw_tile_chunks = dw_tile_chunks -- exposed for tests
 M.dw_tile_chunk_mask = dw_tile_chunk_mask -- gen/dlka.lua's DCNv3 layers
 M.geometry = geometry -- reused by gen/cuda_dcnv3.lua

@@ -1,7 +1,8 @@
 /* tests/test_dcnv3_plan.c — the corner plan's border path written with
  * AVX-512 mask registers (gen/runtime/ablate_dcnv3.h:
  * abl_dcn_corners_border_masked) against the generic border path
- * (abl_dcn_corners_border) it replaces in the kernels, bit for bit.
+ * (abl_dcn_corners_border) it replaces in the kernels, bit for bit; the
+ * point-major plan (abl_dcn_corners_pm) against abl_dcn_corners.
  *
  * The masked path exists only where the kernels are built (-O3
  * -march=native, AVX-512): the check is a program compiled that way
@@ -75,4 +76,67 @@ Test(dcnv3_plan, border_masked_same_bits, .timeout = 120)
         cr_skip_test("no AVX-512 on this CPU");
     cr_assert_eq(run_header_checker(PLAN_CHECKER), 0,
                  "abl_dcn_corners_border_masked differs from abl_dcn_corners_border (stdout)");
+}
+
+/* The point-major plan (abl_dcn_corners_pm: the inside path and the masked
+ * border path storing by abl_dcn_store_pm512 / _pm256) against
+ * abl_dcn_corners with the mask and without skip, the plan the kernels
+ * took before: idx and w4[4 q + k] = wt[k gpv + q] bit for bit for every
+ * point q < gp (the padding points' any value), on the maps and offsets
+ * above, gp 36 (blocks 16, 16 and an 8-lane tail), 25, 49, 98 and 9, and
+ * offsets scaled by 0.2 so that many blocks lie wholly inside (the
+ * inside path). */
+static const char PM_PLAN_CHECKER[] =
+    "#include <stdio.h>\n"
+    "#include <string.h>\n"
+    "#include <math.h>\n"
+    "#include \"ablate_dcnv3.h\"\n"
+    "static const float SPECIAL[] = {0.25f, -0.6f, 1.4f, -7.5f, 2.9f, -1.2f, 9.75f, 0.5f, -2.5f,\n"
+    "    6.1f, -3.3f, 1e30f, -1e30f, -0.0f, 0.0f, NAN, -1.0f, 1.0f, 18.5f, -19.0f};\n"
+    "enum { NS = sizeof SPECIAL / sizeof SPECIAL[0], GPMAX = 112 };\n"
+    "static int check(int gp, int h, int w, int ph, int pw, float osc, int seed) {\n"
+    "    float om[3 * GPMAX + ABL_DCN_OM_SLACK], gx[GPMAX], gy[GPMAX];\n"
+    "    for (int i = 0; i < 3 * GPMAX + ABL_DCN_OM_SLACK; i++)\n"
+    "        om[i] = (i + seed) % 3 ? SPECIAL[(i * 7 + seed) % NS] : 2.6f * sinf(0.7f * i + seed);\n"
+    "    for (int q = 0; q < gp; q++) om[2 * gp + q] = q % 5 == 1 ? 0.0f : 0.3f + 0.01f * q;\n"
+    "    for (int q = 0; q < GPMAX; q++) { gx[q] = (float)(q % 3 - 1); gy[q] = (float)(q / 3 % 3 - 1); }\n"
+    "    const int gpv = abl_dcn_gpv(gp);\n"
+    "    int32_t idx[GPMAX], keep[GPMAX], idx_pm[GPMAX];\n"
+    "    float wt[4 * GPMAX], w4[4 * GPMAX];\n"
+    "    memset(idx, 0, sizeof idx); memset(idx_pm, 0, sizeof idx_pm);\n"
+    "    abl_dcn_corners(gp, h, w, osc, gx, gy, om, 1, ph, pw, idx, wt, 0, keep);\n"
+    "    abl_dcn_corners_pm(gp, h, w, osc, gx, gy, om, ph, pw, idx_pm, w4);\n"
+    "    for (int q = 0; q < gp; q++) {\n"
+    "        int bad = idx[q] != idx_pm[q];\n"
+    "        for (int k = 0; k < 4; k++)\n"
+    "            bad |= memcmp(&wt[k * gpv + q], &w4[4 * q + k], sizeof(float)) != 0;\n"
+    "        if (bad) {\n"
+    "            printf(\"gp %d map %d x %d pixel (%d, %d) osc %g seed %d point %d differs\\n\",\n"
+    "                   gp, h, w, ph, pw, osc, seed, q);\n"
+    "            return 1;\n"
+    "        }\n"
+    "    }\n"
+    "    return 0;\n"
+    "}\n"
+    "int main(void) {\n"
+    "    static const int MAPS[][2] = {{20, 20}, {1, 7}, {7, 1}, {2, 2}, {1, 1}, {40, 3}, {40, 40}};\n"
+    "    static const int GPS[] = {36, 25, 49, 98, 9};\n"
+    "    int bad = 0;\n"
+    "    for (int m = 0; m < 7; m++)\n"
+    "        for (int seed = 0; seed < 23; seed++) {\n"
+    "            const int h = MAPS[m][0], w = MAPS[m][1], ph = seed * 5 % h, pw = seed * 3 % w;\n"
+    "            for (int i = 0; i < 5; i++)\n"
+    "                bad |= check(GPS[i], h, w, ph, pw, 1.0f, seed) |\n"
+    "                       check(GPS[i], h, w, ph, pw, 0.2f, seed);\n"
+    "        }\n"
+    "    return bad;\n"
+    "}\n";
+
+Test(dcnv3_plan, point_major_same_bits, .timeout = 120)
+{
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx512f"))
+        cr_skip_test("no AVX-512 on this CPU");
+    cr_assert_eq(run_header_checker(PM_PLAN_CHECKER), 0,
+                 "abl_dcn_corners_pm differs from abl_dcn_corners (stdout)");
 }

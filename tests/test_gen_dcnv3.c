@@ -199,6 +199,24 @@ Test(gen_dcnv3, skip_outside_choice)
     lua_close(L);
 }
 
+/* gen/dcnv3.lua's point_major (PM: the corner plan point-major and
+ * abl_dcn_core_pm's sums): 16 channels a group, skip 0, fused only. */
+static int point_major(lua_State *L, int gc, int skip, int unfused)
+{
+    return gen_check_call_int(L, "point_major", 3, (const int[]){gc, skip, unfused});
+}
+
+Test(gen_dcnv3, point_major_choice)
+{
+    lua_State *L = gen_check_require("dcnv3");
+    cr_expect_eq(point_major(L, 16, 0, 0), 1);
+    cr_expect_eq(point_major(L, 16, 1, 0), 0); /* the skip lists need the plan's rows */
+    cr_expect_eq(point_major(L, 16, 0, 1), 0); /* unfused samples from the rows */
+    cr_expect_eq(point_major(L, 8, 0, 0), 0);
+    cr_expect_eq(point_major(L, 32, 0, 0), 0);
+    lua_close(L);
+}
+
 /* gen/dcnv3.lua's dw_tile_chunks (ABL_DW_TILE_NR: the chunk sizes the 7 x 7
  * depthwise register-rows tile is built for; a size left out traps): tiles
  * of any 1 .. trb rows, cut into chunks of equal size of at most 8 rows, so
@@ -359,6 +377,45 @@ Test(gen_dcnv3, thread_split_bits, .timeout = 120)
     check_split_bits("DCNv3_pytorch channels=32 group=8 kernel_size=5 pad=2 layout=nhwc "
                      "center_feature_scale=1 batch=2 h=9 w=5",
                      1803, "fused", 30);
+}
+
+/* Whether spec's fused kernel renders with PM = 1 (the point-major
+ * sampler, gen/dcnv3.lua point_major). */
+static int renders_point_major(const char *spec)
+{
+    struct gen_env env = gen_check_env();
+    struct gen_case c;
+    char err[ERR_MAX];
+    gen_case_setup(&c, spec, 1);
+    char *src = gen_render_script(&env, "dcnv3", &c.inst.args, c.inst.in, "fused", err, sizeof err);
+    cr_assert_not_null(src, "%s: %s", spec, err);
+    const int pm = strstr(src, "PM = 1,") != NULL;
+    free(src);
+    gen_case_free(&c);
+    return pm;
+}
+
+/* The point-major sampler (PM, ablate_dcnv3.h abl_dcn_corners_pm /
+ * abl_dcn_core_pm) against the reference and at 2 threads bit for bit:
+ * 36 points a pixel (blocks of 16, 16 and an 8-lane tail), 25 (16 + 16),
+ * 98 (six blocks and a tail), in 4, 1 and 2 groups; random offsets put
+ * many blocks on the border path (abl_dcn_store_pm from the masked
+ * selects); offset_scale 3 on a 40 x 6 map sends points to the other
+ * thread's map (route_points after the point-major plan). */
+Test(gen_dcnv3, point_major_sampler, .timeout = 180)
+{
+    struct gen_env env = gen_check_env();
+    const char *specs[] = {
+        "DCNv3 channels=64 group=4 batch=2 h=20 w=20",
+        "DCNv3 channels=16 group=1 kernel_size=5 pad=2 h=20 w=19",
+        "DCNv3 channels=32 group=2 kernel_size=7 pad=3 h=24 w=22",
+        "DCNv3 channels=32 group=2 offset_scale=3.0 center_feature_scale=1 batch=2 h=40 w=6",
+    };
+    for (int i = 0; i < (int)(sizeof specs / sizeof specs[0]); i++) {
+        cr_expect(renders_point_major(specs[i]), "%s: PM = 0", specs[i]);
+        check_spec(&env, specs[i], 1900 + (uint64_t)i);
+        check_split_bits(specs[i], 1950 + (uint64_t)i, "fused", 20);
+    }
 }
 
 /* At 2 threads each thread samples its own map of xp: its share's rows and

@@ -222,6 +222,42 @@ ABL_DCN_SPECIALISE int abl_dcn_corners_inside(int gp, int w, const float *restri
 }
 
 #if defined(__AVX512F__) && defined(__AVX512VL__)
+/* The corner weights of 16 points, given by their columns' and rows'
+ * factors (ax0, ax1, ay0, ay1: the weight of corner k is ay(k / 2) times
+ * ax(k % 2), the products abl_dcn_corners takes, so the same bits),
+ * stored point-major: w4[4 q + k] (abl_dcn_core_pm).  Each output vector
+ * (4 points) is one permute of the column factors and one of the row
+ * factors, and their product: 8 permutes and 4 multiplies a block, where
+ * a transpose of the 4 weight rows took 16 shuffles besides the rows'
+ * stores and loads. */
+ABL_DCN_SPECIALISE void abl_dcn_store_pm(__m512 ax0, __m512 ax1, __m512 ay0, __m512 ay1, int nvec,
+                                         float *restrict w4)
+{
+    /* lane 4 i + k of output m: point 4 m + i, corner k; from the second
+     * operand (index + 16) for the right column (k odd) / the lower row */
+    const __m512i pt = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+    const __m512i right = _mm512_set_epi32(16, 0, 16, 0, 16, 0, 16, 0, 16, 0, 16, 0, 16, 0, 16, 0);
+    const __m512i lower = _mm512_set_epi32(16, 16, 0, 0, 16, 16, 0, 0, 16, 16, 0, 0, 16, 16, 0, 0);
+    for (int m = 0; m < nvec; m++) {
+        const __m512i base = _mm512_add_epi32(pt, _mm512_set1_epi32(4 * m));
+        const __m512 fx = _mm512_permutex2var_ps(ax0, _mm512_add_epi32(base, right), ax1);
+        const __m512 fy = _mm512_permutex2var_ps(ay0, _mm512_add_epi32(base, lower), ay1);
+        _mm512_storeu_ps(w4 + 16 * m, _mm512_mul_ps(fy, fx));
+    }
+}
+ABL_DCN_SPECIALISE void abl_dcn_store_pm512(__m512 ax0, __m512 ax1, __m512 ay0, __m512 ay1,
+                                            float *restrict w4)
+{
+    abl_dcn_store_pm(ax0, ax1, ay0, ay1, 4, w4);
+}
+/* The same for 8 points (the plan's tail block): two output vectors. */
+ABL_DCN_SPECIALISE void abl_dcn_store_pm256(__m256 ax0, __m256 ax1, __m256 ay0, __m256 ay1,
+                                            float *restrict w4)
+{
+    abl_dcn_store_pm(_mm512_castps256_ps512(ax0), _mm512_castps256_ps512(ax1),
+                     _mm512_castps256_ps512(ay0), _mm512_castps256_ps512(ay1), 2, w4);
+}
+
 /* abl_dcn_corners_border for `lanes` (16 or 8) points whose coordinates
  * xs, ys abl_dcn_corners_coords has computed (the border path recomputed
  * them), written with mask registers: the same clamps, selects and
@@ -266,6 +302,10 @@ ABL_DCN_SPECIALISE int abl_dcn_corners_inside(int gp, int w, const float *restri
         const VI bx = P##_min_epi32(P##_max_epi32(x0, z), P##_set1_epi32(wl_));                    \
         const VI by = P##_min_epi32(P##_max_epi32(y0, z), P##_set1_epi32(hl_));                    \
         P##_storeu_si##S((void *)(idx + q0), P##_add_epi32(P##_mullo_epi32(by, vw), bx));          \
+        if (w4) {                                                                                  \
+            abl_dcn_store_pm##S(ax0, ax1, ay0, ay1, w4 + 4 * q0);                                  \
+            return 0;                                                                              \
+        }                                                                                          \
         P##_storeu_ps(wt + 0 * gpv + q0, P##_mul_ps(ay0, ax0));                                    \
         P##_storeu_ps(wt + 1 * gpv + q0, P##_mul_ps(ay0, ax1));                                    \
         P##_storeu_ps(wt + 2 * gpv + q0, P##_mul_ps(ay1, ax0));                                    \
@@ -278,13 +318,12 @@ ABL_DCN_SPECIALISE int abl_dcn_corners_inside(int gp, int w, const float *restri
         const int below = gp - q0 < lanes ? gp - q0 : lanes; /* lanes with q < gp */               \
         return __builtin_popcount((unsigned)out & ((1u << below) - 1u));                           \
     } while (0)
-ABL_DCN_SPECIALISE int abl_dcn_corners_border_masked(int gp, int h, int w,
-                                                     const float *restrict om, int use_mask,
-                                                     int q0, int lanes,
-                                                     const float *restrict xs,
-                                                     const float *restrict ys,
-                                                     int32_t *restrict idx, float *restrict wt,
-                                                     int skip, int32_t *restrict keep)
+/* w4 NULL: the plan's rows wt (and keep); else the weights point-major
+ * into w4 (abl_dcn_store_pm*; wt, skip and keep unused). */
+ABL_DCN_SPECIALISE int abl_dcn_corners_border_masked_to(
+    int gp, int h, int w, const float *restrict om, int use_mask, int q0, int lanes,
+    const float *restrict xs, const float *restrict ys, int32_t *restrict idx, float *restrict wt,
+    int skip, int32_t *restrict keep, float *restrict w4)
 {
     const int gpv = abl_dcn_gpv(gp);
     if (lanes == 16)
@@ -292,6 +331,16 @@ ABL_DCN_SPECIALISE int abl_dcn_corners_border_masked(int gp, int h, int w,
     ABL_DCN_BORDER_MASKED(_mm256, 256, __m256, __m256i, __mmask8);
 }
 #undef ABL_DCN_BORDER_MASKED
+ABL_DCN_SPECIALISE int abl_dcn_corners_border_masked(int gp, int h, int w, const float *restrict om,
+                                                     int use_mask, int q0, int lanes,
+                                                     const float *restrict xs,
+                                                     const float *restrict ys,
+                                                     int32_t *restrict idx, float *restrict wt,
+                                                     int skip, int32_t *restrict keep)
+{
+    return abl_dcn_corners_border_masked_to(gp, h, w, om, use_mask, q0, lanes, xs, ys, idx, wt,
+                                            skip, keep, NULL);
+}
 #define ABL_DCN_BORDER_MASKED_OK 1
 #else
 #define ABL_DCN_BORDER_MASKED_OK 0
@@ -607,5 +656,144 @@ ABL_DCN_SPECIALISE void abl_dcn_core(const float *restrict xp, int c, int h, int
                            gc, core + gi * gc);
     }
 }
+
+#if ABL_DCN_BORDER_MASKED_OK
+/* The sampler at 16 channels a group with the corner weights point-major
+ * (the DCNv3 row's kernels where gen/dcnv3.lua point_major sets PM;
+ * full-rate AVX-512).  abl_dcn_corner_sum16 feeds a point's 4
+ * multiply-adds by 9 loads (its index, 4 weights broadcast from the
+ * plan's 4 rows, 4 corner vectors): at k 3, g 4 on 40 x 40 the g 4
+ * sampler took 146 us where g 1 (21 loads for 16 multiply-adds) took 107
+ * for the same multiply-adds (docs/modules/perf_deform.md, d-dcnv3).
+ * Here the plan writes a point's 4 weights side by side
+ * (abl_dcn_corners_pm, abl_dcn_store_pm*) and the sums take two of them
+ * from one 128-bit load (ABL_DCN_ADD_POINT_PM).  Same products, same
+ * accumulators in the same order as abl_dcn_corners / abl_dcn_core with
+ * abl_dcn_corner_sum16 (every point summed: no skip lists): the same
+ * bits. */
+
+/* abl_dcn_corners_inside for 16 or 8 points (lanes), with the mask,
+ * without skip flags, the weights point-major (abl_dcn_store_pm*): the
+ * same operations lane for lane, so the same bits. */
+#define ABL_DCN_INSIDE_PM(P, S, V, VI)                                                             \
+    do {                                                                                           \
+        const V one = P##_set1_ps(1.0f), mq = P##_loadu_ps(om + 2 * gp + q0);                      \
+        const V x = P##_loadu_ps(xs), y = P##_loadu_ps(ys);                                        \
+        const V fx = P##_roundscale_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);              \
+        const V fy = P##_roundscale_ps(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);              \
+        const V lx = P##_sub_ps(x, fx), ly = P##_sub_ps(y, fy);                                    \
+        const VI ix = P##_add_epi32(P##_mullo_epi32(P##_cvttps_epi32(fy), P##_set1_epi32(w)),      \
+                                    P##_cvttps_epi32(fx));                                         \
+        P##_storeu_si##S((void *)(idx + q0), ix);                                                  \
+        abl_dcn_store_pm##S(P##_sub_ps(one, lx), lx, P##_mul_ps(P##_sub_ps(one, ly), mq),          \
+                            P##_mul_ps(ly, mq), w4 + 4 * q0);                                      \
+    } while (0)
+ABL_DCN_SPECIALISE void abl_dcn_corners_inside_pm(int gp, int w, const float *restrict om, int q0,
+                                                  int lanes, const float *restrict xs,
+                                                  const float *restrict ys, int32_t *restrict idx,
+                                                  float *restrict w4)
+{
+    if (lanes == 16)
+        ABL_DCN_INSIDE_PM(_mm512, 512, __m512, __m512i);
+    else
+        ABL_DCN_INSIDE_PM(_mm256, 256, __m256, __m256i);
+}
+#undef ABL_DCN_INSIDE_PM
+
+/* abl_dcn_corners_block's point-major plan (lanes a constant). */
+ABL_DCN_SPECIALISE void
+abl_dcn_corners_block_pm(int gp, int h, int w, float osc, const float *restrict grid_x,
+                         const float *restrict grid_y, const float *restrict om, int ph, int pw,
+                         int q0, int lanes, int32_t *restrict idx, float *restrict w4)
+{
+    float xs[ABL_DCN_PLAN_LANES], ys[ABL_DCN_PLAN_LANES];
+    if (abl_dcn_corners_coords(gp, h, w, osc, grid_x, grid_y, om, ph, pw, q0, lanes, xs, ys))
+        abl_dcn_corners_inside_pm(gp, w, om, q0, lanes, xs, ys, idx, w4);
+    else
+        abl_dcn_corners_border_masked_to(gp, h, w, om, 1, q0, lanes, xs, ys, idx, NULL, 0, NULL,
+                                         w4);
+}
+
+/* abl_dcn_corners with the mask, without skip flags, the corner weights
+ * point-major: w4[4 q + k] for the abl_dcn_gpv(gp) points (the padding
+ * points' any value). */
+ABL_DCN_SPECIALISE void abl_dcn_corners_pm(int gp, int h, int w, float osc,
+                                           const float *restrict grid_x,
+                                           const float *restrict grid_y, const float *restrict om,
+                                           int ph, int pw, int32_t *restrict idx,
+                                           float *restrict w4)
+{
+    for (int q0 = 0; q0 < gp; q0 += ABL_DCN_PLAN_LANES) {
+        if (gp - q0 <= ABL_DCN_PLAN_TAIL)
+            abl_dcn_corners_block_pm(gp, h, w, osc, grid_x, grid_y, om, ph, pw, q0,
+                                     ABL_DCN_PLAN_TAIL, idx, w4);
+        else
+            abl_dcn_corners_block_pm(gp, h, w, osc, grid_x, grid_y, om, ph, pw, q0,
+                                     ABL_DCN_PLAN_LANES, idx, w4);
+    }
+}
+
+/* One point q into acc[0 .. 4): abl_dcn_corner_sum16's multiply-adds, the
+ * weights from w4: the left corners' broadcast from memory, the right
+ * corners' by an in-lane permute of the point's 4 weights (one 128-bit
+ * load into the 4 lanes).  8 loads and 2 permutes a point where
+ * abl_dcn_corner_sum16 takes 9 loads: 4 permutes and 6 loads, and 4
+ * broadcasts (9 loads), measured slower at L13 k 3 g 4 (the 512-bit
+ * permutes share port 5 with half the multiply-adds;
+ * docs/modules/perf_deform.md, e-dcnv3). */
+#define ABL_DCN_ADD_POINT_PM(acc, q)                                                               \
+    do {                                                                                           \
+        const float *b_ = xp + (ptrdiff_t)idx[q] * c + col, *w_ = w4 + 4 * (q);                    \
+        const __m512 wq_ = _mm512_broadcast_f32x4(_mm_loadu_ps(w_));                               \
+        const abl_vf16 w0_ = (abl_vf16)_mm512_set1_ps(w_[0]);                                      \
+        const abl_vf16 w1_ = (abl_vf16)_mm512_permute_ps(wq_, 0x55);                               \
+        const abl_vf16 w2_ = (abl_vf16)_mm512_set1_ps(w_[2]);                                      \
+        const abl_vf16 w3_ = (abl_vf16)_mm512_permute_ps(wq_, 0xff);                               \
+        abl_vf16 v_;                                                                               \
+        memcpy(&v_, b_, sizeof v_);                                                                \
+        (acc)[0] += w0_ * v_;                                                                      \
+        memcpy(&v_, b_ + sx, sizeof v_);                                                           \
+        (acc)[1] += w1_ * v_;                                                                      \
+        memcpy(&v_, b_ + sy, sizeof v_);                                                           \
+        (acc)[2] += w2_ * v_;                                                                      \
+        memcpy(&v_, b_ + sx + sy, sizeof v_);                                                      \
+        (acc)[3] += w3_ * v_;                                                                      \
+    } while (0)
+
+/* abl_dcn_corner_sum16 from the point-major weights w4. */
+ABL_DCN_SPECIALISE void abl_dcn_corner_sum16_pm(const float *restrict xp, int c, ptrdiff_t sx,
+                                                ptrdiff_t sy, const int32_t *restrict idx,
+                                                const float *restrict w4, int q0, int npts, int col,
+                                                float *restrict dst)
+{
+    abl_vf16 a[2][4];
+    memset(a, 0, sizeof a);
+    const int q1 = q0 + npts;
+    int q = q0;
+    for (; q + 2 <= q1; q += 2) {
+        ABL_DCN_ADD_POINT_PM(a[0], q);
+        ABL_DCN_ADD_POINT_PM(a[1], q + 1);
+    }
+    if (q < q1)
+        ABL_DCN_ADD_POINT_PM(a[0], q);
+    const abl_vf16 sum =
+        ((a[0][0] + a[0][1]) + (a[0][2] + a[0][3])) + ((a[1][0] + a[1][1]) + (a[1][2] + a[1][3]));
+    memcpy(dst, &sum, sizeof sum);
+}
+#undef ABL_DCN_ADD_POINT_PM
+
+/* abl_dcn_core for 16 channels a group, every point summed (no skip
+ * lists), from the point-major weights w4. */
+ABL_DCN_SPECIALISE void abl_dcn_core_pm(const float *restrict xp, int c, int h, int w, int g, int p,
+                                        const int32_t *restrict idx, const float *restrict w4,
+                                        float *restrict core)
+{
+    if (c != 16 * g)
+        __builtin_trap(); /* the generator's PM and the geometry disagree */
+    const ptrdiff_t sx = abl_dcn_step_x(c, w), sy = abl_dcn_step_y(c, h, w);
+    for (int gi = 0; gi < g; gi++)
+        abl_dcn_corner_sum16_pm(xp, c, sx, sy, idx, w4, gi * p, p, gi * 16, core + gi * 16);
+}
+#endif
 
 #endif
