@@ -882,6 +882,28 @@ ABL_DCN_SPECIALISE int abl_dlka_gc16_sm(struct abl_dcn_geom d)
     return abl_dlka_gc16(d) && abl_dcn_gp(d) <= ABL_DLKA_SM_GPMAX;
 }
 
+/* inv[gi] = 1 / (group gi's sum of its p exponentials in ebuf), for the
+ * plans that fold the mask's softmax in.  Returns 0 where a group's sum is
+ * outside [2^-100, 2^100] (a logit past about +-69, or a NaN). */
+ABL_DCN_SPECIALISE int abl_dlka_group_inv(int g, int p, const float *restrict ebuf,
+                                          float *restrict inv)
+{
+    int ok = 1;
+    for (int gi = 0; gi < g; gi++) {
+        const float *e = ebuf + gi * p;
+        __m512 s = _mm512_setzero_ps();
+        for (int j = 0; j < p; j += 16) {
+            const __mmask16 mk =
+                p - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (p - j)) - 1u);
+            s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(mk, e + j));
+        }
+        const float sum = _mm512_reduce_add_ps(s);
+        ok &= sum >= 0x1p-100f && sum <= 0x1p100f; /* false for a NaN */
+        inv[gi] = 1.0f / sum;
+    }
+    return ok;
+}
+
 /* The plan with the mask's softmax folded in (om's mask part: logits):
  * each point's mask is e^x (abl_dlka_exp16) where it was softmax(x), and
  * inv[gi] = 1 / (group gi's sum of them), which abl_dlka_core8 applies
@@ -897,19 +919,7 @@ ABL_DCN_SPECIALISE int abl_dlka_gcw_plan_sm(int g, int p, int h, int w,
 {
     float ebuf[ABL_DLKA_SM_GPMAX + 16];
     abl_dlka_gc8_plan_m(g * p, h, w, grid_x, grid_y, om, ph, pw, lg, w4, i8, 1, ebuf);
-    int ok = 1;
-    for (int gi = 0; gi < g; gi++) {
-        const float *e = ebuf + gi * p;
-        __m512 s = _mm512_setzero_ps();
-        for (int j = 0; j < p; j += 16) {
-            const __mmask16 mk = p - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (p - j)) - 1u);
-            s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(mk, e + j));
-        }
-        const float sum = _mm512_reduce_add_ps(s);
-        ok &= sum >= 0x1p-100f && sum <= 0x1p100f; /* false for a NaN */
-        inv[gi] = 1.0f / sum;
-    }
-    return ok;
+    return abl_dlka_group_inv(g, p, ebuf, inv);
 }
 
 /* abl_dlka_gcw_store16 (lg 3) of 16 points on padded group planes
@@ -974,20 +984,7 @@ abl_dlka_gc8_plan_sm_pad(int g, int p, int h, int w, const float *restrict grid_
 {
     float ebuf[ABL_DLKA_SM_GPMAX + 16];
     abl_dlka_gc8_plan_pad(g * p, h, w, grid_x, grid_y, om, ph, pw, w4, i8, 1, ebuf);
-    int ok = 1;
-    for (int gi = 0; gi < g; gi++) {
-        const float *e = ebuf + gi * p;
-        __m512 s = _mm512_setzero_ps();
-        for (int j = 0; j < p; j += 16) {
-            const __mmask16 mk =
-                p - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (p - j)) - 1u);
-            s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(mk, e + j));
-        }
-        const float sum = _mm512_reduce_add_ps(s);
-        ok &= sum >= 0x1p-100f && sum <= 0x1p100f; /* false for a NaN */
-        inv[gi] = 1.0f / sum;
-    }
-    return ok;
+    return abl_dlka_group_inv(g, p, ebuf, inv);
 }
 
 /* The packed plan of a gc16 layer (abl_dlka_gc16_pack): about a quarter
@@ -1148,20 +1145,7 @@ ABL_DCN_SPECIALISE int abl_dlka_gc16_plan_sm_pack(int g, int p, int h, int w,
 {
     float ebuf[ABL_DLKA_SM_GPMAX + 16];
     abl_dlka_gc16_plan_pack(g, p, h, w, grid_x, grid_y, om, ph, pw, 1, ebuf, w4, i16, gs);
-    int ok = 1;
-    for (int gi = 0; gi < g; gi++) {
-        const float *e = ebuf + gi * p;
-        __m512 s = _mm512_setzero_ps();
-        for (int j = 0; j < p; j += 16) {
-            const __mmask16 mk =
-                p - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (p - j)) - 1u);
-            s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(mk, e + j));
-        }
-        const float sum = _mm512_reduce_add_ps(s);
-        ok &= sum >= 0x1p-100f && sum <= 0x1p100f; /* false for a NaN */
-        inv[gi] = 1.0f / sum;
-    }
-    return ok;
+    return abl_dlka_group_inv(g, p, ebuf, inv);
 }
 
 /* One point q of group plane pl into the chains a (top pair), b (bottom). */
