@@ -16,7 +16,7 @@
  * reference at many more shapes, and the reference meets every golden.
  *
  * These are the -O3 set: `make test` builds the gen_* suites' and `ablate
- * parity`'s kernels at -O2 (ABLATE_GEN_OPT, scripts/run_tests.sh), these at
+ * parity`'s kernels at -O1 (ABLATE_GEN_OPT, scripts/run_tests.sh), these at
  * -O3 whatever it says, the level sweeps build.  So every module of the op
  * table and every variant of it (a superset of what its sweeps run) is
  * built -O3 and checked against PyTorch on every run;
@@ -254,7 +254,7 @@ static int has_test_of(const char *gen)
  * row above and a Test that checks it, with at least as
  * many goldens as its generator has variants (file i runs variant i mod
  * n, so each variant meets a golden; check_module asserts it), and the
- * goldens' kernels stay -O3 when the test run asks the others for -O2. */
+ * goldens' kernels stay -O3 when the test run asks the others for less. */
 Test(goldens, o3_set_covers_every_module_and_variant)
 {
     cr_assert_eq(setenv(GEN_OPT_ENV, "2", 1), 0);
