@@ -20,9 +20,22 @@ struct parity_args {
     const char *weights, *input, *expect;
     int threads;
     int backends;      /* PARITY_* mask */
+    int gen_opt;       /* the generated kernels' -O level (gen.h gen_env_check_opt) */
     int n_module;      /* argv[0 .. n_module) = MODULE key=value ... */
     char *module[64];
 };
+
+/* A check, not a timing: ABLATE_GEN_OPT may build the generated kernels
+ * cheaper (gen.h).  Read with the arguments, so that a bad value is one
+ * message and exit status 2 before any file is read or kernel built. */
+static int parse_gen_opt(struct parity_args *a, char *err, size_t errlen)
+{
+    struct gen_env probe = {.opt_level = 3};
+    if (gen_env_check_opt(&probe, err, errlen) != 0)
+        return -1;
+    a->gen_opt = probe.opt_level;
+    return 0;
+}
 
 static int parse(int argc, char **argv, struct parity_args *a, char *err, size_t errlen)
 {
@@ -51,7 +64,7 @@ static int parse(int argc, char **argv, struct parity_args *a, char *err, size_t
         snprintf(err, errlen, "usage: ablate %s", cli_synopsis("parity"));
         return -1;
     }
-    return 0;
+    return parse_gen_opt(a, err, errlen);
 }
 
 /* Tensor `name` of file f, float32, with the expected NCHW shape (a
@@ -140,16 +153,16 @@ static int build_instance(struct parity_args *a, const struct st_file *xf, struc
 }
 
 static int check_generated(const struct instance *m, const struct weightset *ws, const float *x,
-                           const float *expect, float *y, int64_t ny, int threads)
+                           const float *expect, float *y, int64_t ny, int threads, int opt_level)
 {
     struct gen_env env;
     char err[ERR_MAX], names[GEN_VARIANTS_MAX][GEN_NAME_MAX];
     int all_ok = 1;
-    /* a check, not a timing: ABLATE_GEN_OPT may build these cheaper (gen.h) */
-    if (gen_env_init(&env, err, sizeof err) != 0 || gen_env_check_opt(&env, err, sizeof err) != 0) {
+    if (gen_env_init(&env, err, sizeof err) != 0) {
         printf("gen:*        not run: %s\n", err);
         return 0;
     }
+    env.opt_level = opt_level;
     int n = gen_variants(&env, m->op, names, GEN_VARIANTS_MAX, err, sizeof err);
     if (n < 0)
         printf("gen:*        not run: %s\n", err);
@@ -233,7 +246,7 @@ static int parity_checks(struct parity_args *a, struct st_file *xf, struct st_fi
     if (a->backends & PARITY_REF)
         ok &= parity_report_line("ref", y, expect, ny);
     if (a->backends & PARITY_GEN)
-        ok &= check_generated(&m, ws, x, expect, y, ny, a->threads);
+        ok &= check_generated(&m, ws, x, expect, y, ny, a->threads, a->gen_opt);
     if (a->backends & PARITY_ONEDNN)
         ok &= check_onednn(&m, ws, x, expect, y, ny, a->threads);
     if (a->backends & (PARITY_CUDA_HOST | PARITY_CUDA))

@@ -79,7 +79,7 @@ void gen_unload(struct gen_kernel *k);
 int gen_env_init(struct gen_env *env, char *err, size_t errlen);
 
 /* The environment variable a test run sets to build its correctness-only
- * kernels cheaper (scripts/run_tests.sh: 2). */
+ * kernels cheaper (scripts/run_tests.sh: 1). */
 #define GEN_OPT_ENV "ABLATE_GEN_OPT"
 
 /* For builds that only check correctness (`ablate parity`, the gen_* test

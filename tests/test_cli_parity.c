@@ -123,3 +123,18 @@ Test(cli_parity, input_channels_mismatch)
     cr_expect_eq(r.status, 2);
     cr_expect_str_eq(r.err, "ablate: " GOLDEN ": tensor 'x' has 4 channels, AKConv expects 3\n");
 }
+
+/* A bad ABLATE_GEN_OPT (the correctness builds' -O level) is bad input: one
+ * message and status 2 before anything runs (it printed "gen:* not run"
+ * after the reference's line and exited 1). */
+Test(cli_parity, bad_gen_opt_is_bad_input)
+{
+    struct run_out r;
+    char args[1024];
+    snprintf(args, sizeof args, "ABLATE_GEN_OPT=7 %s parity %s --weights %s --input %s --expect %s",
+             ablate_bin(), MODULE, GOLDEN, GOLDEN, GOLDEN);
+    run_shell(&r, args);
+    cr_expect_eq(r.status, 2, "%s%s", r.out, r.err);
+    cr_expect_str_eq(r.out, "");
+    cr_expect_str_eq(r.err, "ablate: ABLATE_GEN_OPT=7: expected 1, 2 or 3 (the kernels' -O level)\n");
+}
