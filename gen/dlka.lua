@@ -214,6 +214,10 @@ end
 -- their group planes padded by a zero pixel on each side (abl_dlka_gc8_pad:
 -- the plan without its border path); GC8_PAD = 0 here keeps them bare.
 M.GC8_PAD = 1
+-- ABL_DLKA_GC8_ROWS (ablate_dlka_dcnv3.h): 1 where the padded gc8 layers keep
+-- their plan as 4 weight rows (abl_dlka_gc8_rows: no interleaving permutes
+-- in the plan); GC8_ROWS = 0 here keeps 4 floats a point.
+M.GC8_ROWS = 1
 
 -- Floats of one official deformable layer's prepared weights, as
 -- abl_dlka_layer_prep_floats (ablate_dlka.h): the packed offset weights
@@ -271,6 +275,7 @@ function M.attention(variant, n, c, h, w, gen_variant)
   A.GC16 = gc_layers(c, h, w, DCN_LAYERS[variant], 16)
   A.GC16_PACK = gc16_pack(c, h, w, DCN_LAYERS[variant])
   A.GC8_PAD = A.GC8 == 1 and M.GC8_PAD or 0
+  A.GC8_ROWS = A.GC8_PAD == 1 and M.GC8_ROWS or 0
   A.DW_TILE, A.DW_TILE_NR = 0, 0 -- ABL_DW_TILE_NR: the chunk sizes of those layers' tiles
   for i, kd in ipairs(DCN_LAYERS[variant]) do
     -- as abl_dcn_shared_floats / abl_dcn_priv_floats + abl_dlka_dw_cl_floats +
