@@ -327,6 +327,38 @@ static inline int abl_dlka_gc8_rows(struct abl_dcn_geom d)
     return ABL_DLKA_GC8_ROWS && abl_dlka_gc8_pad(d);
 }
 
+/* ABL_DLKA_GC8_SPLIT (gen/dlka.lua gc8_split): 1 where some layer of the
+ * kernel splits (abl_dlka_gc8_splits), 0 where none does: the header then
+ * leaves that path out.  Not defined: built. */
+#ifdef ABL_DLKA_GC8_SPLIT
+#define ABL_DLKA_MAY_SPLIT (ABL_DLKA_GC8_SPLIT)
+#else
+#define ABL_DLKA_MAY_SPLIT 1
+#endif
+/* The reach dil (k - 1) / 2 from which a gc8 layer on weight rows splits
+ * (gen/dlka.lua SPLIT_REACH). */
+#define ABL_DLKA_SPLIT_REACH 3
+
+/* 1 where a gc8 layer on weight rows (abl_dlka_gc8_rows) samples its tile
+ * in two passes of half its groups each (abl_dlka_sample_gc8_rows): the 7
+ * x 7 dilation-3 layer at L17 (reach 9).  Its 4 groups' planes under a
+ * pixel's window (22 rows of 22 pixels, 8 floats each: 62 KB) do not fit
+ * the 48 KB L1, and its sums ran at 1.28 ns a point against the 5 x 5
+ * layer's 0.79 (docs/modules/perf_deform.md, e-dlka); two groups' planes
+ * (31 KB) do.  The cost: each half's plan padded to whole 16-point blocks
+ * (2 x 7 blocks a pixel against 13).  The same weights, sums and order
+ * as one pass: the same bits. */
+static inline int abl_dlka_gc8_splits(struct abl_dcn_geom d)
+{
+    return abl_dlka_gc8_rows(d) && d.g % 2 == 0 && d.dil * (d.k - 1) / 2 >= ABL_DLKA_SPLIT_REACH;
+}
+
+/* abl_dlka_gc8_splits where the path is built (ABL_DLKA_MAY_SPLIT). */
+static inline int abl_dlka_gc8_split(struct abl_dcn_geom d)
+{
+    return ABL_DLKA_MAY_SPLIT && abl_dlka_gc8_splits(d);
+}
+
 /* The sampler at 16 channels a group (c = 16 g: dcnv3_lka's layers at
  * L13 and L20, c_ 64 on 40 x 40), full-rate AVX-512 only.  There
  * abl_dcn_core sums each point by abl_dcn_corner_sum16 on channels-last
@@ -1460,26 +1492,54 @@ ABL_DCN_SPECIALISE float *abl_dlka_sample_gc8_pad(struct abl_dcn_geom d, const f
     return core;
 }
 
-/* abl_dlka_gc8_plan_pad with the plan as weight rows (abl_dlka_gc8_rows):
- * point q's corner weights at wr[q], wr[gpv + q], wr[2 gpv + q],
- * wr[3 gpv + q], its block index (times 8) at i8[q]. */
-ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_rows(int gp, int h, int w, const float *restrict grid_x,
+/* abl_dlka_points16 for the points qs .. qe - 1 of a pixel's gp (the
+ * lanes from qe on not real), e^x of their logits kept at ebuf[q - qs]. */
+ABL_DCN_SPECIALISE struct abl_dlka_pts16
+abl_dlka_points16_range(int q0, int qs, int qe, int gp, const float *restrict grid_x,
+                        const float *restrict grid_y, const float *restrict om, int ph, int pw,
+                        const int sm, float *restrict ebuf)
+{
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    struct abl_dlka_pts16 t;
+    const __m512 o0 = _mm512_loadu_ps(om + 2 * q0), o1 = _mm512_loadu_ps(om + 2 * q0 + 16);
+    t.xs = _mm512_add_ps(_mm512_set1_ps((float)pw),
+                         _mm512_add_ps(_mm512_loadu_ps(grid_x + q0), _mm512_permutex2var_ps(o0, even, o1)));
+    t.ys = _mm512_add_ps(_mm512_set1_ps((float)ph),
+                         _mm512_add_ps(_mm512_loadu_ps(grid_y + q0), _mm512_permutex2var_ps(o0, odd, o1)));
+    t.real = qe - q0 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (qe - q0)) - 1u);
+    t.in = t.real; /* not asked: the padded plan has one path */
+    t.mq = _mm512_loadu_ps(om + 2 * gp + q0);
+    if (sm) { /* the mask's logits: e^x, kept for the group sums */
+        t.mq = abl_dlka_exp16(t.mq);
+        _mm512_storeu_ps(ebuf + (q0 - qs), t.mq);
+    }
+    return t;
+}
+
+/* abl_dlka_gc8_plan_pad with the plan as weight rows (abl_dlka_gc8_rows),
+ * for the points qs .. qe - 1 of the pixel's gp (some of its groups:
+ * abl_dlka_gc8_split): point qs + j's corner weights at wr[j], wr[nv + j],
+ * wr[2 nv + j], wr[3 nv + j] (nv = abl_dcn_gpv(qe - qs)), its block
+ * index (times 8) at i8[j]. */
+ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_rows(int qs, int qe, int gp, int h, int w,
+                                               const float *restrict grid_x,
                                                const float *restrict grid_y,
                                                const float *restrict om, int ph, int pw,
                                                float *restrict wr, int32_t *restrict i8,
                                                const int sm, float *restrict ebuf)
 {
-    const int gpv = abl_dcn_gpv(gp);
+    const int nv = abl_dcn_gpv(qe - qs);
     const int exact = (ptrdiff_t)(h + 2) * (w + 2) <= (1 << 24);
-    for (int q0 = 0; q0 < gpv; q0 += 16) {
+    for (int j = 0; j < nv; j += 16) {
         const struct abl_dlka_pts16 t =
-            abl_dlka_points16(q0, gp, h, w, grid_x, grid_y, om, ph, pw, sm, ebuf);
+            abl_dlka_points16_range(qs + j, qs, qe, gp, grid_x, grid_y, om, ph, pw, sm, ebuf);
         const struct abl_dlka_blk16 k = abl_dlka_pad_block16(t.xs, t.ys, t.mq, h, w, exact);
-        _mm512_storeu_ps(wr + q0, k.a);
-        _mm512_storeu_ps(wr + gpv + q0, k.b);
-        _mm512_storeu_ps(wr + 2 * gpv + q0, k.c);
-        _mm512_storeu_ps(wr + 3 * gpv + q0, k.e);
-        _mm512_storeu_si512((void *)(i8 + q0), _mm512_slli_epi32(k.id, 3));
+        _mm512_storeu_ps(wr + j, k.a);
+        _mm512_storeu_ps(wr + nv + j, k.b);
+        _mm512_storeu_ps(wr + 2 * nv + j, k.c);
+        _mm512_storeu_ps(wr + 3 * nv + j, k.e);
+        _mm512_storeu_si512((void *)(i8 + j), _mm512_slli_epi32(k.id, 3));
     }
 }
 
@@ -1520,15 +1580,19 @@ ABL_DCN_SPECIALISE int abl_dlka_group_inv4(int p, const float *restrict ebuf, fl
     return ok == 0xF;
 }
 
-/* abl_dlka_gc8_plan_sm_pad with the plan as weight rows. */
-ABL_DCN_SPECIALISE int
-abl_dlka_gc8_plan_sm_rows(int g, int p, int h, int w, const float *restrict grid_x,
-                          const float *restrict grid_y, const float *restrict om, int ph, int pw,
-                          float *restrict wr, int32_t *restrict i8, float *restrict inv)
+/* abl_dlka_gc8_plan_sm_pad with the plan as weight rows, for groups
+ * g0 .. g0 + ng - 1 of the pixel's g (inv[0 .. ng)). */
+ABL_DCN_SPECIALISE int abl_dlka_gc8_plan_sm_rows(int g0, int ng, int g, int p, int h, int w,
+                                                 const float *restrict grid_x,
+                                                 const float *restrict grid_y,
+                                                 const float *restrict om, int ph, int pw,
+                                                 float *restrict wr, int32_t *restrict i8,
+                                                 float *restrict inv)
 {
     float ebuf[ABL_DLKA_SM_GPMAX + 16];
-    abl_dlka_gc8_plan_rows(g * p, h, w, grid_x, grid_y, om, ph, pw, wr, i8, 1, ebuf);
-    return g == 4 ? abl_dlka_group_inv4(p, ebuf, inv) : abl_dlka_group_inv(g, p, ebuf, inv);
+    abl_dlka_gc8_plan_rows(g0 * p, (g0 + ng) * p, g * p, h, w, grid_x, grid_y, om, ph, pw, wr, i8,
+                           1, ebuf);
+    return ng == 4 ? abl_dlka_group_inv4(p, ebuf, inv) : abl_dlka_group_inv(ng, p, ebuf, inv);
 }
 
 /* One point (row lane l of the rows ra .. re, plane offset i8[q]) into the
@@ -1611,7 +1675,9 @@ ABL_DCN_SPECIALISE void abl_dlka_core8_rows(const float *restrict pl, int p, int
 }
 #undef ABL_DLKA_GC8_ROW_POINT
 
-/* abl_dlka_sample_gc8_pad with the plan as weight rows (abl_dlka_gc8_rows). */
+/* abl_dlka_sample_gc8_pad with the plan as weight rows (abl_dlka_gc8_rows).
+ * A layer that splits (abl_dlka_gc8_split) runs the tile twice, each time
+ * planning and summing half of its groups pixel by pixel. */
 ABL_DCN_SPECIALISE float *abl_dlka_sample_gc8_rows(struct abl_dcn_geom d, const float *xp,
                                                    float *om, float *priv, int row0, int np,
                                                    const float *grid_x, const float *grid_y,
@@ -1623,23 +1689,27 @@ ABL_DCN_SPECIALISE float *abl_dlka_sample_gc8_rows(struct abl_dcn_geom d, const 
     const ptrdiff_t pw = (ptrdiff_t)d.w + 2, plane = (ptrdiff_t)(d.h + 2) * pw * 8;
     const float *origin = xp + (pw + 1) * 8;
     const int sm = abl_dlka_gc8_sm(d);
+    const int ng = ABL_DLKA_MAY_SPLIT && abl_dlka_gc8_split(d) ? d.g / 2 : d.g;
+    const int nv = abl_dcn_gpv(ng * p);
     float inv[ABL_DLKA_SM_GPMAX / 25 + 1];
-    for (int t = 0; t < np; t++) {
-        float *omt = om + (ptrdiff_t)t * nom;
-        const int ph = row0 + t / d.w, pwx = t % d.w;
-        if (!sm || !abl_dlka_gc8_plan_sm_rows(d.g, p, d.h, d.w, grid_x, grid_y, omt, ph, pwx, wr,
-                                              ix, inv)) {
-            if (sm) /* a sum out of range: the exact softmax of the logits */
-                abl_dcn_softmax(omt + 2 * gp, d.g, p);
-            abl_dlka_gc8_plan_rows(gp, d.h, d.w, grid_x, grid_y, omt, ph, pwx, wr, ix, 0, NULL);
-            for (int gi = 0; gi < d.g; gi++)
-                inv[gi] = 1.0f;
+    for (int g0 = 0; g0 < d.g; g0 += ng)
+        for (int t = 0; t < np; t++) {
+            float *omt = om + (ptrdiff_t)t * nom;
+            const int ph = row0 + t / d.w, pwx = t % d.w;
+            if (!sm || !abl_dlka_gc8_plan_sm_rows(g0, ng, d.g, p, d.h, d.w, grid_x, grid_y, omt, ph,
+                                                  pwx, wr, ix, inv)) {
+                if (sm) /* a sum out of range: the exact softmax of these groups' logits */
+                    abl_dcn_softmax(omt + 2 * gp + g0 * p, ng, p);
+                abl_dlka_gc8_plan_rows(g0 * p, (g0 + ng) * p, gp, d.h, d.w, grid_x, grid_y, omt, ph,
+                                       pwx, wr, ix, 0, NULL);
+                for (int gi = 0; gi < ng; gi++)
+                    inv[gi] = 1.0f;
+            }
+            float *core_t = core + (ptrdiff_t)t * d.c;
+            for (int gi = 0; gi < ng; gi++)
+                abl_dlka_core8_rows(origin + (g0 + gi) * plane, p, gi * p, d.w + 2, nv, wr, ix,
+                                    inv[gi], core_t + 8 * (g0 + gi));
         }
-        float *core_t = core + (ptrdiff_t)t * d.c;
-        for (int gi = 0; gi < d.g; gi++)
-            abl_dlka_core8_rows(origin + gi * plane, p, gi * p, d.w + 2, gpv, wr, ix, inv[gi],
-                                core_t + 8 * gi);
-    }
     return core;
 }
 #endif
@@ -1666,6 +1736,8 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
         return abl_dlka_sample_pack(d, xp, om, priv, row0, np, grid_x, grid_y, core);
     if (ABL_DLKA_MAY_GC16 && abl_dlka_gc16(d))
         return abl_dlka_sample_gcw(d, xp, om, priv, row0, np, grid_x, grid_y, core, 4);
+    if (!ABL_DLKA_MAY_SPLIT && abl_dlka_gc8_splits(d)) /* ABL_DLKA_GC8_SPLIT disagrees */
+        __builtin_trap();
     if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8_rows(d))
         return abl_dlka_sample_gc8_rows(d, xp, om, priv, row0, np, grid_x, grid_y, core);
     if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8_pad(d))
