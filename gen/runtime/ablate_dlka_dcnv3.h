@@ -1543,25 +1543,27 @@ ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_rows(int qs, int qe, int gp, int h, in
     }
 }
 
-/* abl_dlka_group_inv for 4 groups: the same sums, and the same tree per
- * group as _mm512_reduce_add_ps (the 256-bit halves added, then the
- * 128-bit ones, then the 64-bit ones, then the 2 floats), run on the 4
- * groups at once (6 shuffles, 4 adds, 2 in-lane permutes) and one 4-lane
- * division: the same bits.  Returns 0 as abl_dlka_group_inv. */
-ABL_DCN_SPECIALISE int abl_dlka_group_inv4(int p, const float *restrict ebuf, float *restrict inv)
+/* abl_dlka_group_inv for ng = 2 or 4 groups: the same sums, and the same
+ * tree per group as _mm512_reduce_add_ps (the 256-bit halves added, then
+ * the 128-bit ones, then the 64-bit ones, then the 2 floats), run on the
+ * groups at once (6 shuffles, 4 adds, 2 in-lane permutes; 2 groups: the
+ * other two lanes' sums of zeros) and one 4-lane division: the same bits.
+ * Returns 0 as abl_dlka_group_inv. */
+ABL_DCN_SPECIALISE int abl_dlka_group_inv_vec(int ng, int p, const float *restrict ebuf,
+                                              float *restrict inv)
 {
     __m512 s[4];
 #pragma GCC unroll 4
     for (int gi = 0; gi < 4; gi++) {
         const float *e = ebuf + gi * p;
         s[gi] = _mm512_setzero_ps();
-        for (int j = 0; j < p; j += 16) {
+        for (int j = 0; j < p && gi < ng; j += 16) {
             const __mmask16 mk =
                 p - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (p - j)) - 1u);
             s[gi] = _mm512_add_ps(s[gi], _mm512_maskz_loadu_ps(mk, e + j));
         }
     }
-    /* lanes 0-7: group 0's (1's) 256-bit halves added; 8-15: group 1's (3's) */
+    /* lanes 0-7: group 0's (2's) 256-bit halves added; 8-15: group 1's (3's) */
     const __m512 x01 = _mm512_add_ps(_mm512_shuffle_f32x4(s[0], s[1], 0xEE),
                                      _mm512_shuffle_f32x4(s[0], s[1], 0x44));
     const __m512 x23 = _mm512_add_ps(_mm512_shuffle_f32x4(s[2], s[3], 0xEE),
@@ -1571,13 +1573,14 @@ ABL_DCN_SPECIALISE int abl_dlka_group_inv4(int p, const float *restrict ebuf, fl
                                    _mm512_shuffle_f32x4(x01, x23, 0x88));
     const __m512 r = _mm512_add_ps(z, _mm512_permute_ps(z, 0x4E));
     const __m512 t = _mm512_add_ps(r, _mm512_permute_ps(r, 0x55));
-    const __m128 sum = _mm512_castps512_ps128(
-        _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), t));
-    _mm_storeu_ps(inv, _mm_div_ps(_mm_set1_ps(1.0f), sum));
+    const __m128 sum = _mm512_castps512_ps128(_mm512_permutexvar_ps(
+        _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), t));
+    const __mmask8 lanes = (__mmask8)((1u << ng) - 1u);
+    _mm_mask_storeu_ps(inv, lanes, _mm_div_ps(_mm_set1_ps(1.0f), sum));
     /* false for a NaN */
     const __mmask8 ok = _mm_cmp_ps_mask(sum, _mm_set1_ps(0x1p-100f), _CMP_GE_OQ) &
                         _mm_cmp_ps_mask(sum, _mm_set1_ps(0x1p100f), _CMP_LE_OQ);
-    return ok == 0xF;
+    return (ok & lanes) == lanes;
 }
 
 /* abl_dlka_gc8_plan_sm_pad with the plan as weight rows, for groups
@@ -1592,7 +1595,8 @@ ABL_DCN_SPECIALISE int abl_dlka_gc8_plan_sm_rows(int g0, int ng, int g, int p, i
     float ebuf[ABL_DLKA_SM_GPMAX + 16];
     abl_dlka_gc8_plan_rows(g0 * p, (g0 + ng) * p, g * p, h, w, grid_x, grid_y, om, ph, pw, wr, i8,
                            1, ebuf);
-    return ng == 4 ? abl_dlka_group_inv4(p, ebuf, inv) : abl_dlka_group_inv(ng, p, ebuf, inv);
+    return ng == 2 || ng == 4 ? abl_dlka_group_inv_vec(ng, p, ebuf, inv)
+                              : abl_dlka_group_inv(ng, p, ebuf, inv);
 }
 
 /* One point (row lane l of the rows ra .. re, plane offset i8[q]) into the
