@@ -1740,10 +1740,12 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
         return abl_dlka_sample_pack(d, xp, om, priv, row0, np, grid_x, grid_y, core);
     if (ABL_DLKA_MAY_GC16 && abl_dlka_gc16(d))
         return abl_dlka_sample_gcw(d, xp, om, priv, row0, np, grid_x, grid_y, core, 4);
+#if ABL_DLKA_GC8_ROWS /* only there: the other kernels compile as before (objdump) */
     if (!ABL_DLKA_MAY_SPLIT && abl_dlka_gc8_splits(d)) /* ABL_DLKA_GC8_SPLIT disagrees */
         __builtin_trap();
     if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8_rows(d))
         return abl_dlka_sample_gc8_rows(d, xp, om, priv, row0, np, grid_x, grid_y, core);
+#endif
     if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8_pad(d))
         return abl_dlka_sample_gc8_pad(d, xp, om, priv, row0, np, grid_x, grid_y, core);
     if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d))
