@@ -975,9 +975,11 @@ ABL_DCN_SPECIALISE int abl_dlka_gcw_plan_sm(int g, int p, int h, int w,
     return abl_dlka_group_inv(g, p, ebuf, inv);
 }
 
-/* abl_dlka_gcw_store16 (lg 3) of 16 points on padded group planes
- * (abl_dlka_gc8_pad), any point: its coordinates clamped to [-1, w] x
- * [-1, h] and its block's corner to [-1, w - 1] x [-1, h - 1], so the
+/* The corner weights and block index of 16 points on padded group planes
+ * (abl_dlka_gc8_pad), any point, which abl_dlka_pad_store16 stores as
+ * abl_dlka_gcw_store16 (lg 3) and abl_dlka_gc8_plan_rows as rows: its
+ * coordinates clamped to [-1, w] x [-1, h] and its block's corner to
+ * [-1, w - 1] x [-1, h - 1], so the
  * block lies in the padded plane, a corner outside the map reads a zero
  * and a point wholly outside adds 0.  A corner inside the map gets the
  * same weight as abl_dlka_inside_store16 or abl_dlka_gc8_border16 give
