@@ -693,7 +693,8 @@ Test(gen_dlka, dcnv3_lka_gc8_rows, .timeout = 120)
         "    float *gx = malloc(sizeof(float) * gpv), *gy = malloc(sizeof(float) * gpv);\n"
         "    float *w4 = malloc(sizeof(float) * 5 * gpv), *wr = malloc(sizeof(float) * 5 * gpv);\n"
         "    int32_t *i8 = malloc(sizeof(int32_t) * gpv), *ir = malloc(sizeof(int32_t) * gpv);\n"
-        "    int bad = !abl_dlka_gc8_rows(d) || abl_dlka_gc8_splits(d) != (dil * (k - 1) / 2 >= 3);\n"
+        "    int bad = !abl_dlka_gc8_rows(d) || abl_dlka_gc8_splits(d) != (dil * (k - 1) / 2 >= "
+        "3);\n"
         "    for (int i = 0; i < (h + 2) * pw * 32; i++) xg[i] = rnd() - 0.5f;\n"
         "    for (int gi = 0; gi < g; gi++) /* the pad: zeros */\n"
         "        for (int y = 0; y < h + 2; y++)\n"
@@ -750,7 +751,8 @@ Test(gen_dlka, dcnv3_lka_gc8_rows, .timeout = 120)
         "    printf(\"full rate %d, bad %d\\n\", ABL_DLKA_GC8_OK, bad);\n"
         "    return bad;\n"
         "}\n";
-    cr_assert_eq(run_header_checker(src), 0, "abl_dlka_gc8_rows: rows plan or sums not the padded plan's bits");
+    cr_assert_eq(run_header_checker(src), 0,
+                 "abl_dlka_gc8_rows: rows plan or sums not the padded plan's bits");
     check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=13 w=11 batch=2", 131);
     check("C3_DCNv3_DLKA c1=24 c2=64 variant=dcnv3_lka h=7 w=30", 132);
     check_prepared("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=6 w=10 batch=2", 133,

@@ -1501,14 +1501,18 @@ abl_dlka_points16_range(int q0, int qs, int qe, int gp, const float *restrict gr
                         const float *restrict grid_y, const float *restrict om, int ph, int pw,
                         const int sm, float *restrict ebuf)
 {
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const __m512i even =
+        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd =
+        _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     struct abl_dlka_pts16 t;
     const __m512 o0 = _mm512_loadu_ps(om + 2 * q0), o1 = _mm512_loadu_ps(om + 2 * q0 + 16);
-    t.xs = _mm512_add_ps(_mm512_set1_ps((float)pw),
-                         _mm512_add_ps(_mm512_loadu_ps(grid_x + q0), _mm512_permutex2var_ps(o0, even, o1)));
-    t.ys = _mm512_add_ps(_mm512_set1_ps((float)ph),
-                         _mm512_add_ps(_mm512_loadu_ps(grid_y + q0), _mm512_permutex2var_ps(o0, odd, o1)));
+    t.xs = _mm512_add_ps(
+        _mm512_set1_ps((float)pw),
+        _mm512_add_ps(_mm512_loadu_ps(grid_x + q0), _mm512_permutex2var_ps(o0, even, o1)));
+    t.ys = _mm512_add_ps(
+        _mm512_set1_ps((float)ph),
+        _mm512_add_ps(_mm512_loadu_ps(grid_y + q0), _mm512_permutex2var_ps(o0, odd, o1)));
     t.real = qe - q0 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (qe - q0)) - 1u);
     t.in = t.real; /* not asked: the padded plan has one path */
     t.mq = _mm512_loadu_ps(om + 2 * gp + q0);
@@ -1524,12 +1528,10 @@ abl_dlka_points16_range(int q0, int qs, int qe, int gp, const float *restrict gr
  * abl_dlka_gc8_split): point qs + j's corner weights at wr[j], wr[nv + j],
  * wr[2 nv + j], wr[3 nv + j] (nv = abl_dcn_gpv(qe - qs)), its block
  * index (times 8) at i8[j]. */
-ABL_DCN_SPECIALISE void abl_dlka_gc8_plan_rows(int qs, int qe, int gp, int h, int w,
-                                               const float *restrict grid_x,
-                                               const float *restrict grid_y,
-                                               const float *restrict om, int ph, int pw,
-                                               float *restrict wr, int32_t *restrict i8,
-                                               const int sm, float *restrict ebuf)
+ABL_DCN_SPECIALISE void
+abl_dlka_gc8_plan_rows(int qs, int qe, int gp, int h, int w, const float *restrict grid_x,
+                       const float *restrict grid_y, const float *restrict om, int ph, int pw,
+                       float *restrict wr, int32_t *restrict i8, const int sm, float *restrict ebuf)
 {
     const int nv = abl_dcn_gpv(qe - qs);
     const int exact = (ptrdiff_t)(h + 2) * (w + 2) <= (1 << 24);
@@ -1571,8 +1573,8 @@ ABL_DCN_SPECIALISE int abl_dlka_group_inv_vec(int ng, int p, const float *restri
     const __m512 x23 = _mm512_add_ps(_mm512_shuffle_f32x4(s[2], s[3], 0xEE),
                                      _mm512_shuffle_f32x4(s[2], s[3], 0x44));
     /* 128-bit lane gi: group gi's 128-bit halves added */
-    const __m512 z = _mm512_add_ps(_mm512_shuffle_f32x4(x01, x23, 0xDD),
-                                   _mm512_shuffle_f32x4(x01, x23, 0x88));
+    const __m512 z =
+        _mm512_add_ps(_mm512_shuffle_f32x4(x01, x23, 0xDD), _mm512_shuffle_f32x4(x01, x23, 0x88));
     const __m512 r = _mm512_add_ps(z, _mm512_permute_ps(z, 0x4E));
     const __m512 t = _mm512_add_ps(r, _mm512_permute_ps(r, 0x55));
     const __m128 sum = _mm512_castps512_ps128(_mm512_permutexvar_ps(
@@ -1587,12 +1589,10 @@ ABL_DCN_SPECIALISE int abl_dlka_group_inv_vec(int ng, int p, const float *restri
 
 /* abl_dlka_gc8_plan_sm_pad with the plan as weight rows, for groups
  * g0 .. g0 + ng - 1 of the pixel's g (inv[0 .. ng)). */
-ABL_DCN_SPECIALISE int abl_dlka_gc8_plan_sm_rows(int g0, int ng, int g, int p, int h, int w,
-                                                 const float *restrict grid_x,
-                                                 const float *restrict grid_y,
-                                                 const float *restrict om, int ph, int pw,
-                                                 float *restrict wr, int32_t *restrict i8,
-                                                 float *restrict inv)
+ABL_DCN_SPECIALISE int
+abl_dlka_gc8_plan_sm_rows(int g0, int ng, int g, int p, int h, int w, const float *restrict grid_x,
+                          const float *restrict grid_y, const float *restrict om, int ph, int pw,
+                          float *restrict wr, int32_t *restrict i8, float *restrict inv)
 {
     float ebuf[ABL_DLKA_SM_GPMAX + 16];
     abl_dlka_gc8_plan_rows(g0 * p, (g0 + ng) * p, g * p, h, w, grid_x, grid_y, om, ph, pw, wr, i8,
@@ -1609,7 +1609,8 @@ ABL_DCN_SPECIALISE int abl_dlka_gc8_plan_sm_rows(int g0, int ng, int g, int p, i
     do {                                                                                           \
         const float *e_ = pl + i8[q];                                                              \
         (a) = _mm512_fmadd_ps(_mm512_permutex2var_ps(ra, (ix), rb), _mm512_loadu_ps(e_), (a));     \
-        (b) = _mm512_fmadd_ps(_mm512_permutex2var_ps(rc, (ix), re), _mm512_loadu_ps(e_ + sy), (b)); \
+        (b) =                                                                                      \
+            _mm512_fmadd_ps(_mm512_permutex2var_ps(rc, (ix), re), _mm512_loadu_ps(e_ + sy), (b));  \
     } while (0)
 
 /* abl_dlka_core8 on the plan's weight rows wr (row length gpv;
@@ -1618,10 +1619,9 @@ ABL_DCN_SPECIALISE int abl_dlka_gc8_plan_sm_rows(int g0, int ng, int g, int p, i
  * j mod 4 where abl_dlka_core8 has it (chain 0 past the last multiple of
  * 4), so the same sum in the same order.  A run's rows may read past the
  * group (into the next group, row or the index row): those lanes unused. */
-ABL_DCN_SPECIALISE void abl_dlka_core8_rows(const float *restrict pl, int p, int q0, int w,
-                                            int gpv, const float *restrict wr,
-                                            const int32_t *restrict i8, float scale,
-                                            float *restrict core)
+ABL_DCN_SPECIALISE void abl_dlka_core8_rows(const float *restrict pl, int p, int q0, int w, int gpv,
+                                            const float *restrict wr, const int32_t *restrict i8,
+                                            float scale, float *restrict core)
 {
     const ptrdiff_t sy = (ptrdiff_t)w * 8;
     const __m512i hi = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 16, 16, 16, 16, 16, 16, 16, 16);
@@ -1641,22 +1641,22 @@ ABL_DCN_SPECIALISE void abl_dlka_core8_rows(const float *restrict pl, int p, int
     }
     if (i < p) { /* the last run, shorter: its lanes' selectors from a table */
         static const int32_t lane_ix[16][16] = {
-        {0, 0, 0, 0, 0, 0, 0, 0, 16, 16, 16, 16, 16, 16, 16, 16},
-        {1, 1, 1, 1, 1, 1, 1, 1, 17, 17, 17, 17, 17, 17, 17, 17},
-        {2, 2, 2, 2, 2, 2, 2, 2, 18, 18, 18, 18, 18, 18, 18, 18},
-        {3, 3, 3, 3, 3, 3, 3, 3, 19, 19, 19, 19, 19, 19, 19, 19},
-        {4, 4, 4, 4, 4, 4, 4, 4, 20, 20, 20, 20, 20, 20, 20, 20},
-        {5, 5, 5, 5, 5, 5, 5, 5, 21, 21, 21, 21, 21, 21, 21, 21},
-        {6, 6, 6, 6, 6, 6, 6, 6, 22, 22, 22, 22, 22, 22, 22, 22},
-        {7, 7, 7, 7, 7, 7, 7, 7, 23, 23, 23, 23, 23, 23, 23, 23},
-        {8, 8, 8, 8, 8, 8, 8, 8, 24, 24, 24, 24, 24, 24, 24, 24},
-        {9, 9, 9, 9, 9, 9, 9, 9, 25, 25, 25, 25, 25, 25, 25, 25},
-        {10, 10, 10, 10, 10, 10, 10, 10, 26, 26, 26, 26, 26, 26, 26, 26},
-        {11, 11, 11, 11, 11, 11, 11, 11, 27, 27, 27, 27, 27, 27, 27, 27},
-        {12, 12, 12, 12, 12, 12, 12, 12, 28, 28, 28, 28, 28, 28, 28, 28},
-        {13, 13, 13, 13, 13, 13, 13, 13, 29, 29, 29, 29, 29, 29, 29, 29},
-        {14, 14, 14, 14, 14, 14, 14, 14, 30, 30, 30, 30, 30, 30, 30, 30},
-        {15, 15, 15, 15, 15, 15, 15, 15, 31, 31, 31, 31, 31, 31, 31, 31},
+            {0, 0, 0, 0, 0, 0, 0, 0, 16, 16, 16, 16, 16, 16, 16, 16},
+            {1, 1, 1, 1, 1, 1, 1, 1, 17, 17, 17, 17, 17, 17, 17, 17},
+            {2, 2, 2, 2, 2, 2, 2, 2, 18, 18, 18, 18, 18, 18, 18, 18},
+            {3, 3, 3, 3, 3, 3, 3, 3, 19, 19, 19, 19, 19, 19, 19, 19},
+            {4, 4, 4, 4, 4, 4, 4, 4, 20, 20, 20, 20, 20, 20, 20, 20},
+            {5, 5, 5, 5, 5, 5, 5, 5, 21, 21, 21, 21, 21, 21, 21, 21},
+            {6, 6, 6, 6, 6, 6, 6, 6, 22, 22, 22, 22, 22, 22, 22, 22},
+            {7, 7, 7, 7, 7, 7, 7, 7, 23, 23, 23, 23, 23, 23, 23, 23},
+            {8, 8, 8, 8, 8, 8, 8, 8, 24, 24, 24, 24, 24, 24, 24, 24},
+            {9, 9, 9, 9, 9, 9, 9, 9, 25, 25, 25, 25, 25, 25, 25, 25},
+            {10, 10, 10, 10, 10, 10, 10, 10, 26, 26, 26, 26, 26, 26, 26, 26},
+            {11, 11, 11, 11, 11, 11, 11, 11, 27, 27, 27, 27, 27, 27, 27, 27},
+            {12, 12, 12, 12, 12, 12, 12, 12, 28, 28, 28, 28, 28, 28, 28, 28},
+            {13, 13, 13, 13, 13, 13, 13, 13, 29, 29, 29, 29, 29, 29, 29, 29},
+            {14, 14, 14, 14, 14, 14, 14, 14, 30, 30, 30, 30, 30, 30, 30, 30},
+            {15, 15, 15, 15, 15, 15, 15, 15, 31, 31, 31, 31, 31, 31, 31, 31},
         };
         const int i0 = i;
         const float *r = wr + q0 + i;
