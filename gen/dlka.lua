@@ -214,6 +214,23 @@ end
 -- their group planes padded by a zero pixel on each side (abl_dlka_gc8_pad:
 -- the plan without its border path); GC8_PAD = 0 here keeps them bare.
 M.GC8_PAD = 1
+-- ABL_DLKA_GC8_ROWS (ablate_dlka_dcnv3.h): 1 where the padded gc8 layers keep
+-- their plan as 4 weight rows (abl_dlka_gc8_rows: no interleaving permutes
+-- in the plan); GC8_ROWS = 0 here keeps 4 floats a point.
+M.GC8_ROWS = 1
+-- ABL_DLKA_GC8_SPLIT (ablate_dlka_dcnv3.h): 1 where a gc8 layer on weight
+-- rows has a reach dil (k - 1) / 2 of SPLIT_REACH and more, as
+-- abl_dlka_gc8_splits (it samples its tile in two passes of half its
+-- groups, their planes under its window then in L1); 0 where none does,
+-- and the header leaves that path out.
+M.SPLIT_REACH = 3 -- ABL_DLKA_SPLIT_REACH
+local function gc8_split(c, h, w, layers, rows)
+  if rows ~= 1 then return 0 end
+  for _, kd in ipairs(layers) do
+    if gc_width(c, h, w, kd[1]) == 8 and kd[2] * (kd[1] - 1) // 2 >= M.SPLIT_REACH then return 1 end
+  end
+  return 0
+end
 
 -- Floats of one official deformable layer's prepared weights, as
 -- abl_dlka_layer_prep_floats (ablate_dlka.h): the packed offset weights
@@ -271,6 +288,8 @@ function M.attention(variant, n, c, h, w, gen_variant)
   A.GC16 = gc_layers(c, h, w, DCN_LAYERS[variant], 16)
   A.GC16_PACK = gc16_pack(c, h, w, DCN_LAYERS[variant])
   A.GC8_PAD = A.GC8 == 1 and M.GC8_PAD or 0
+  A.GC8_ROWS = A.GC8_PAD == 1 and M.GC8_ROWS or 0
+  A.GC8_SPLIT = gc8_split(c, h, w, DCN_LAYERS[variant], A.GC8_ROWS)
   A.DW_TILE, A.DW_TILE_NR = 0, 0 -- ABL_DW_TILE_NR: the chunk sizes of those layers' tiles
   for i, kd in ipairs(DCN_LAYERS[variant]) do
     -- as abl_dcn_shared_floats / abl_dcn_priv_floats + abl_dlka_dw_cl_floats +

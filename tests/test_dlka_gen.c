@@ -649,6 +649,116 @@ Test(gen_dlka, dcnv3_lka_gc8_pad, .timeout = 120)
                    "fused");
 }
 
+/* The padded gc8 plan as 4 weight rows (abl_dlka_gc8_rows), and the
+ * layers of reach 3 and more in two passes of half their groups
+ * (abl_dlka_gc8_split): the generator's constants (on at L17's c_ 32,
+ * the split only with a 7 x 7 dilation-3 layer; off elsewhere); then, for
+ * every pixel of maps whose offsets reach 4 pixels past the border (some
+ * NaN), each pass's rows plan (abl_dlka_gc8_plan_sm_rows /
+ * abl_dlka_gc8_plan_rows over groups g0 .. g0 + ng - 1) and
+ * abl_dlka_core8_rows give the same bits as the padded plan and
+ * abl_dlka_core8 (the same weights, terms and order), with one and two
+ * passes, the softmax's group factors too (abl_dlka_group_inv_vec against
+ * abl_dlka_group_inv); then kernels on the path. */
+Test(gen_dlka, dcnv3_lka_gc8_rows, .timeout = 120)
+{
+    lua_State *L = gen_check_require("dlka");
+    cr_expect_eq(attention_field(L, "GC8_ROWS", "dcnv3_lka", 1, 32, 80, 80), 1);
+    cr_expect_eq(attention_field(L, "GC8_SPLIT", "dcnv3_lka", 1, 32, 80, 80), 1);
+    cr_expect_eq(attention_field(L, "GC8_ROWS", "dcnv3_lka", 1, 64, 40, 40), 0);
+    cr_expect_eq(attention_field(L, "GC8_SPLIT", "dcnv3_lka", 1, 64, 40, 40), 0);
+    cr_expect_eq(attention_field(L, "GC8_ROWS", "blog", 1, 32, 80, 80), 0);
+    cr_expect_eq(attention_field(L, "GC8_SPLIT", "blog", 1, 32, 80, 80), 0);
+    cr_expect_eq(attention_field(L, "GC8_SPLIT", "dcnv3_lka", 1, 32, 9, 1), 0);
+    lua_close(L);
+    static const char src[] =
+        "#include <math.h>\n"
+        "#include <stdio.h>\n"
+        "#include <stdlib.h>\n"
+        "#include <string.h>\n"
+        "#define ABL_DLKA_GC8_PAD 1\n"
+        "#define ABL_DLKA_GC8_ROWS 1\n"
+        "#include \"ablate_dlka_dcnv3.h\"\n"
+        "static unsigned s = 29u;\n"
+        "static float rnd(void) { return (float)((s = s * 1103515245u + 12345u) >> 8) / "
+        "16777216.0f; }\n"
+        "static int sums(int h, int w, int k, int dil, int sm, int ng) {\n"
+        "#if ABL_DLKA_GC8_OK\n"
+        "    const struct abl_dcn_geom d = {1, 32, h, w, k, dil, 4, 1, 0};\n"
+        "    const int g = 4, p = k * k, gp = g * p, gpv = abl_dcn_gpv(gp), hw = h * w;\n"
+        "    const int pw = w + 2, plane = (h + 2) * pw * 8, nv = abl_dcn_gpv(ng * p);\n"
+        "    float *xg = malloc(sizeof(float) * (h + 2) * pw * 32);\n"
+        "    float *om = malloc(sizeof(float) * (3 * gp + ABL_DCN_OM_SLACK));\n"
+        "    float *om2 = malloc(sizeof(float) * (3 * gp + ABL_DCN_OM_SLACK));\n"
+        "    float *gx = malloc(sizeof(float) * gpv), *gy = malloc(sizeof(float) * gpv);\n"
+        "    float *w4 = malloc(sizeof(float) * 5 * gpv), *wr = malloc(sizeof(float) * 5 * gpv);\n"
+        "    int32_t *i8 = malloc(sizeof(int32_t) * gpv), *ir = malloc(sizeof(int32_t) * gpv);\n"
+        "    int bad = !abl_dlka_gc8_rows(d) || abl_dlka_gc8_splits(d) != (dil * (k - 1) / 2 >= "
+        "3);\n"
+        "    for (int i = 0; i < (h + 2) * pw * 32; i++) xg[i] = rnd() - 0.5f;\n"
+        "    for (int gi = 0; gi < g; gi++) /* the pad: zeros */\n"
+        "        for (int y = 0; y < h + 2; y++)\n"
+        "            for (int x = 0; x < pw; x++)\n"
+        "                if (y == 0 || y == h + 1 || x == 0 || x == w + 1)\n"
+        "                    memset(xg + gi * plane + (y * pw + x) * 8, 0, 8 * sizeof(float));\n"
+        "    abl_dcn_grid(d, gx, gy);\n"
+        "    for (int t = 0; t < hw; t++) {\n"
+        "        float ref[32], got[32], inv[8] = {1, 1, 1, 1, 1, 1, 1, 1}, iv[8];\n"
+        "        for (int q = 0; q < 2 * gp; q++) om[q] = 8.0f * rnd() - 4.0f; /* offsets */\n"
+        "        if (t % 7 == 3) om[2 * (t % gp)] = NAN;\n"
+        "        for (int q = 2 * gp; q < 3 * gp + ABL_DCN_OM_SLACK; q++) om[q] = sm ? 2.0f * "
+        "rnd() - 1.0f : rnd();\n"
+        "        memcpy(om2, om, sizeof(float) * (3 * gp + ABL_DCN_OM_SLACK));\n"
+        "        if (sm)\n"
+        "            bad |= !abl_dlka_gc8_plan_sm_pad(g, p, h, w, gx, gy, om, t / w, t % w, w4, "
+        "i8, inv);\n"
+        "        else\n"
+        "            abl_dlka_gc8_plan_pad(gp, h, w, gx, gy, om, t / w, t % w, w4, i8, 0, NULL);\n"
+        "        for (int gi = 0; gi < g; gi++)\n"
+        "            abl_dlka_core8(xg + (pw + 1) * 8 + gi * plane, p, gi * p, pw, w4, i8, "
+        "inv[gi], ref + 8 * gi);\n"
+        "        for (int g0 = 0; g0 < g; g0 += ng) {\n"
+        "            for (int i = 0; i < 8; i++) iv[i] = 1.0f;\n"
+        "            for (int i = 0; i < 5 * gpv; i++) wr[i] = NAN; /* no stale plan */\n"
+        "            if (sm)\n"
+        "                bad |= !abl_dlka_gc8_plan_sm_rows(g0, ng, g, p, h, w, gx, gy, om2, t / "
+        "w, t % w, wr, ir, iv);\n"
+        "            else\n"
+        "                abl_dlka_gc8_plan_rows(g0 * p, (g0 + ng) * p, gp, h, w, gx, gy, om2, t "
+        "/ w, t % w, wr, ir, 0, NULL);\n"
+        "            for (int gi = 0; gi < ng; gi++)\n"
+        "                abl_dlka_core8_rows(xg + (pw + 1) * 8 + (g0 + gi) * plane, p, gi * p, "
+        "pw, nv, wr, ir, iv[gi], got + 8 * (g0 + gi));\n"
+        "            for (int gi = 0; gi < ng; gi++)\n"
+        "                bad |= memcmp(&iv[gi], &inv[g0 + gi], sizeof(float)) != 0;\n"
+        "        }\n"
+        "        bad |= memcmp(ref, got, sizeof ref) != 0;\n"
+        "    }\n"
+        "    free(xg), free(om), free(om2), free(gx), free(gy), free(w4), free(wr), free(i8), "
+        "free(ir);\n"
+        "    return bad;\n"
+        "#else\n"
+        "    (void)h, (void)w, (void)k, (void)dil, (void)sm, (void)ng;\n"
+        "    return 0;\n"
+        "#endif\n"
+        "}\n"
+        "int main(void) {\n"
+        "    int bad = 0;\n"
+        "    for (int sm = 0; sm <= 1; sm++)\n"
+        "        for (int ng = 1; ng <= 4; ng *= 2)\n"
+        "            bad |= sums(9, 11, 5, 1, sm, ng) || sums(12, 10, 7, 3, sm, ng) ||\n"
+        "                   sums(2, 3, 7, 3, sm, ng) || sums(5, 40, 7, 3, sm, ng);\n"
+        "    printf(\"full rate %d, bad %d\\n\", ABL_DLKA_GC8_OK, bad);\n"
+        "    return bad;\n"
+        "}\n";
+    cr_assert_eq(run_header_checker(src), 0,
+                 "abl_dlka_gc8_rows: rows plan or sums not the padded plan's bits");
+    check("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=13 w=11 batch=2", 131);
+    check("C3_DCNv3_DLKA c1=24 c2=64 variant=dcnv3_lka h=7 w=30", 132);
+    check_prepared("deformable_LKA_Attention d_model=32 variant=dcnv3_lka h=6 w=10 batch=2", 133,
+                   "fused");
+}
+
 /* dcnv3_lka's plan at 8 channels a group in one pass (abl_dlka_gcw_plan:
  * abl_dcn_corners and abl_dlka_gc8_repack fused, blocks inside the map in
  * registers, the block index as a float multiply-add on maps of up to

@@ -277,6 +277,15 @@ static inline int abl_dlka_dw_tile(struct abl_dcn_geom d) { return ABL_DW_PADDED
 #ifndef ABL_DLKA_GC8_PAD
 #define ABL_DLKA_GC8_PAD 0
 #endif
+/* ABL_DLKA_GC8_ROWS (gen/dlka.lua GC8_ROWS): 1 where the padded gc8
+ * layers keep their plan as 4 weight rows (abl_dlka_gc8_rows), 0 where
+ * as 4 floats a point (abl_dlka_gcw_store16).  Not defined: 0. */
+#ifndef ABL_DLKA_GC8_ROWS
+#define ABL_DLKA_GC8_ROWS 0
+#endif
+#if ABL_DLKA_GC8_ROWS && !ABL_DLKA_GC8_PAD
+#error "ABL_DLKA_GC8_ROWS needs ABL_DLKA_GC8_PAD"
+#endif
 
 /* 1 where a layer samples by abl_dlka_core8: 8 channels a group, kernels
  * of 5 and more (blog's 3 x 3 layers, 9 points a group, measured level
@@ -304,6 +313,50 @@ static inline int abl_dlka_gc8(struct abl_dcn_geom d)
 static inline int abl_dlka_gc8_pad(struct abl_dcn_geom d)
 {
     return ABL_DLKA_GC8_PAD && abl_dlka_gc8(d);
+}
+
+/* 1 where a padded gc8 layer's plan is 4 weight rows, one float a point
+ * each (top-left, top-right, bottom-left, bottom-right), as the plan
+ * computes them: abl_dlka_gcw_store16's 8 permutes a 16-point block left
+ * out (a sixth of the plan's vector ops), and abl_dlka_core8_rows takes
+ * a point's two weight pairs from the rows by the same 2 permutes a point
+ * abl_dlka_core8 takes them from 4 floats (docs/modules/perf_deform.md,
+ * f-dlka).  The same weights, terms and order: the same bits. */
+static inline int abl_dlka_gc8_rows(struct abl_dcn_geom d)
+{
+    return ABL_DLKA_GC8_ROWS && abl_dlka_gc8_pad(d);
+}
+
+/* ABL_DLKA_GC8_SPLIT (gen/dlka.lua gc8_split): 1 where some layer of the
+ * kernel splits (abl_dlka_gc8_splits), 0 where none does: the header then
+ * leaves that path out.  Not defined: built. */
+#ifdef ABL_DLKA_GC8_SPLIT
+#define ABL_DLKA_MAY_SPLIT (ABL_DLKA_GC8_SPLIT)
+#else
+#define ABL_DLKA_MAY_SPLIT 1
+#endif
+/* The reach dil (k - 1) / 2 from which a gc8 layer on weight rows splits
+ * (gen/dlka.lua SPLIT_REACH). */
+#define ABL_DLKA_SPLIT_REACH 3
+
+/* 1 where a gc8 layer on weight rows (abl_dlka_gc8_rows) samples its tile
+ * in two passes of half its groups each (abl_dlka_sample_gc8_rows): the 7
+ * x 7 dilation-3 layer at L17 (reach 9).  Its 4 groups' planes under a
+ * pixel's window (22 rows of 22 pixels, 8 floats each: 62 KB) do not fit
+ * the 48 KB L1, and its sums ran at 1.28 ns a point against the 5 x 5
+ * layer's 0.79 (docs/modules/perf_deform.md, e-dlka); two groups' planes
+ * (31 KB) do.  The cost: each half's plan padded to whole 16-point blocks
+ * (2 x 7 blocks a pixel against 13).  The same weights, sums and order
+ * as one pass: the same bits. */
+static inline int abl_dlka_gc8_splits(struct abl_dcn_geom d)
+{
+    return abl_dlka_gc8_rows(d) && d.g % 2 == 0 && d.dil * (d.k - 1) / 2 >= ABL_DLKA_SPLIT_REACH;
+}
+
+/* abl_dlka_gc8_splits where the path is built (ABL_DLKA_MAY_SPLIT). */
+static inline int abl_dlka_gc8_split(struct abl_dcn_geom d)
+{
+    return ABL_DLKA_MAY_SPLIT && abl_dlka_gc8_splits(d);
 }
 
 /* The sampler at 16 channels a group (c = 16 g: dcnv3_lka's layers at
@@ -922,9 +975,11 @@ ABL_DCN_SPECIALISE int abl_dlka_gcw_plan_sm(int g, int p, int h, int w,
     return abl_dlka_group_inv(g, p, ebuf, inv);
 }
 
-/* abl_dlka_gcw_store16 (lg 3) of 16 points on padded group planes
- * (abl_dlka_gc8_pad), any point: its coordinates clamped to [-1, w] x
- * [-1, h] and its block's corner to [-1, w - 1] x [-1, h - 1], so the
+/* The corner weights and block index of 16 points on padded group planes
+ * (abl_dlka_gc8_pad), any point, which abl_dlka_pad_store16 stores as
+ * abl_dlka_gcw_store16 (lg 3) and abl_dlka_gc8_plan_rows as rows: its
+ * coordinates clamped to [-1, w] x [-1, h] and its block's corner to
+ * [-1, w - 1] x [-1, h - 1], so the
  * block lies in the padded plane, a corner outside the map reads a zero
  * and a point wholly outside adds 0.  A corner inside the map gets the
  * same weight as abl_dlka_inside_store16 or abl_dlka_gc8_border16 give
@@ -933,9 +988,12 @@ ABL_DCN_SPECIALISE int abl_dlka_gcw_plan_sm(int g, int p, int h, int w,
  * other half (the sum's order, not its terms, changes).  Index: the
  * block's offset from the padded plane's pixel (0, 0) of the map,
  * fy (w + 2) + fx, from -(w + 3) on. */
-ABL_DCN_SPECIALISE void abl_dlka_pad_store16(__m512 xs, __m512 ys, __m512 mq, int h, int w,
-                                             const int exact, float *restrict w4,
-                                             int32_t *restrict i8)
+struct abl_dlka_blk16 {
+    __m512 a, b, c, e; /* the corners' weights: top-left, top-right, bottom-left, bottom-right */
+    __m512i id;        /* the block's pixel index in the padded plane */
+};
+ABL_DCN_SPECIALISE struct abl_dlka_blk16 abl_dlka_pad_block16(__m512 xs, __m512 ys, __m512 mq,
+                                                              int h, int w, const int exact)
 {
     const __m512 one = _mm512_set1_ps(1.0f), m1 = _mm512_set1_ps(-1.0f);
     /* max returns its second operand for a NaN */
@@ -950,13 +1008,22 @@ ABL_DCN_SPECIALISE void abl_dlka_pad_store16(__m512 xs, __m512 ys, __m512 mq, in
     const __m512 lx = _mm512_sub_ps(x, fx), ly = _mm512_sub_ps(y, fy);
     const __m512 ax0 = _mm512_sub_ps(one, lx), ay0 = _mm512_mul_ps(_mm512_sub_ps(one, ly), mq);
     const __m512 ay1 = _mm512_mul_ps(ly, mq);
-    const __m512i id =
-        exact ? _mm512_cvttps_epi32(_mm512_fmadd_ps(fy, _mm512_set1_ps((float)(w + 2)), fx))
-              : _mm512_add_epi32(
-                    _mm512_mullo_epi32(_mm512_cvttps_epi32(fy), _mm512_set1_epi32(w + 2)),
-                    _mm512_cvttps_epi32(fx));
-    abl_dlka_gcw_store16(_mm512_mul_ps(ay0, ax0), _mm512_mul_ps(ay0, lx), _mm512_mul_ps(ay1, ax0),
-                         _mm512_mul_ps(ay1, lx), id, 3, w4, i8);
+    struct abl_dlka_blk16 k;
+    k.id = exact ? _mm512_cvttps_epi32(_mm512_fmadd_ps(fy, _mm512_set1_ps((float)(w + 2)), fx))
+                 : _mm512_add_epi32(
+                       _mm512_mullo_epi32(_mm512_cvttps_epi32(fy), _mm512_set1_epi32(w + 2)),
+                       _mm512_cvttps_epi32(fx));
+    k.a = _mm512_mul_ps(ay0, ax0), k.b = _mm512_mul_ps(ay0, lx);
+    k.c = _mm512_mul_ps(ay1, ax0), k.e = _mm512_mul_ps(ay1, lx);
+    return k;
+}
+
+ABL_DCN_SPECIALISE void abl_dlka_pad_store16(__m512 xs, __m512 ys, __m512 mq, int h, int w,
+                                             const int exact, float *restrict w4,
+                                             int32_t *restrict i8)
+{
+    const struct abl_dlka_blk16 k = abl_dlka_pad_block16(xs, ys, mq, h, w, exact);
+    abl_dlka_gcw_store16(k.a, k.b, k.c, k.e, k.id, 3, w4, i8);
 }
 
 /* abl_dlka_gc8_plan_m on padded group planes: every block by
@@ -1426,6 +1493,231 @@ ABL_DCN_SPECIALISE float *abl_dlka_sample_gc8_pad(struct abl_dcn_geom d, const f
     }
     return core;
 }
+
+/* abl_dlka_points16 for the points qs .. qe - 1 of a pixel's gp (the
+ * lanes from qe on not real), e^x of their logits kept at ebuf[q - qs]. */
+ABL_DCN_SPECIALISE struct abl_dlka_pts16
+abl_dlka_points16_range(int q0, int qs, int qe, int gp, const float *restrict grid_x,
+                        const float *restrict grid_y, const float *restrict om, int ph, int pw,
+                        const int sm, float *restrict ebuf)
+{
+    const __m512i even =
+        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd =
+        _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    struct abl_dlka_pts16 t;
+    const __m512 o0 = _mm512_loadu_ps(om + 2 * q0), o1 = _mm512_loadu_ps(om + 2 * q0 + 16);
+    t.xs = _mm512_add_ps(
+        _mm512_set1_ps((float)pw),
+        _mm512_add_ps(_mm512_loadu_ps(grid_x + q0), _mm512_permutex2var_ps(o0, even, o1)));
+    t.ys = _mm512_add_ps(
+        _mm512_set1_ps((float)ph),
+        _mm512_add_ps(_mm512_loadu_ps(grid_y + q0), _mm512_permutex2var_ps(o0, odd, o1)));
+    t.real = qe - q0 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (qe - q0)) - 1u);
+    t.in = t.real; /* not asked: the padded plan has one path */
+    t.mq = _mm512_loadu_ps(om + 2 * gp + q0);
+    if (sm) { /* the mask's logits: e^x, kept for the group sums */
+        t.mq = abl_dlka_exp16(t.mq);
+        _mm512_storeu_ps(ebuf + (q0 - qs), t.mq);
+    }
+    return t;
+}
+
+/* abl_dlka_gc8_plan_pad with the plan as weight rows (abl_dlka_gc8_rows),
+ * for the points qs .. qe - 1 of the pixel's gp (some of its groups:
+ * abl_dlka_gc8_split): point qs + j's corner weights at wr[j], wr[nv + j],
+ * wr[2 nv + j], wr[3 nv + j] (nv = abl_dcn_gpv(qe - qs)), its block
+ * index (times 8) at i8[j]. */
+ABL_DCN_SPECIALISE void
+abl_dlka_gc8_plan_rows(int qs, int qe, int gp, int h, int w, const float *restrict grid_x,
+                       const float *restrict grid_y, const float *restrict om, int ph, int pw,
+                       float *restrict wr, int32_t *restrict i8, const int sm, float *restrict ebuf)
+{
+    const int nv = abl_dcn_gpv(qe - qs);
+    const int exact = (ptrdiff_t)(h + 2) * (w + 2) <= (1 << 24);
+    for (int j = 0; j < nv; j += 16) {
+        const struct abl_dlka_pts16 t =
+            abl_dlka_points16_range(qs + j, qs, qe, gp, grid_x, grid_y, om, ph, pw, sm, ebuf);
+        const struct abl_dlka_blk16 k = abl_dlka_pad_block16(t.xs, t.ys, t.mq, h, w, exact);
+        _mm512_storeu_ps(wr + j, k.a);
+        _mm512_storeu_ps(wr + nv + j, k.b);
+        _mm512_storeu_ps(wr + 2 * nv + j, k.c);
+        _mm512_storeu_ps(wr + 3 * nv + j, k.e);
+        _mm512_storeu_si512((void *)(i8 + j), _mm512_slli_epi32(k.id, 3));
+    }
+}
+
+/* abl_dlka_group_inv for ng = 2 or 4 groups: the same sums, and the same
+ * tree per group as _mm512_reduce_add_ps (the 256-bit halves added, then
+ * the 128-bit ones, then the 64-bit ones, then the 2 floats), run on the
+ * groups at once (6 shuffles, 4 adds, 2 in-lane permutes; 2 groups: the
+ * other two lanes' sums of zeros) and one 4-lane division: the same bits.
+ * Returns 0 as abl_dlka_group_inv. */
+ABL_DCN_SPECIALISE int abl_dlka_group_inv_vec(int ng, int p, const float *restrict ebuf,
+                                              float *restrict inv)
+{
+    __m512 s[4];
+#pragma GCC unroll 4
+    for (int gi = 0; gi < 4; gi++) {
+        const float *e = ebuf + gi * p;
+        s[gi] = _mm512_setzero_ps();
+        for (int j = 0; j < p && gi < ng; j += 16) {
+            const __mmask16 mk =
+                p - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (p - j)) - 1u);
+            s[gi] = _mm512_add_ps(s[gi], _mm512_maskz_loadu_ps(mk, e + j));
+        }
+    }
+    /* lanes 0-7: group 0's (2's) 256-bit halves added; 8-15: group 1's (3's) */
+    const __m512 x01 = _mm512_add_ps(_mm512_shuffle_f32x4(s[0], s[1], 0xEE),
+                                     _mm512_shuffle_f32x4(s[0], s[1], 0x44));
+    const __m512 x23 = _mm512_add_ps(_mm512_shuffle_f32x4(s[2], s[3], 0xEE),
+                                     _mm512_shuffle_f32x4(s[2], s[3], 0x44));
+    /* 128-bit lane gi: group gi's 128-bit halves added */
+    const __m512 z =
+        _mm512_add_ps(_mm512_shuffle_f32x4(x01, x23, 0xDD), _mm512_shuffle_f32x4(x01, x23, 0x88));
+    const __m512 r = _mm512_add_ps(z, _mm512_permute_ps(z, 0x4E));
+    const __m512 t = _mm512_add_ps(r, _mm512_permute_ps(r, 0x55));
+    const __m128 sum = _mm512_castps512_ps128(_mm512_permutexvar_ps(
+        _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), t));
+    const __mmask8 lanes = (__mmask8)((1u << ng) - 1u);
+    _mm_mask_storeu_ps(inv, lanes, _mm_div_ps(_mm_set1_ps(1.0f), sum));
+    /* false for a NaN */
+    const __mmask8 ok = _mm_cmp_ps_mask(sum, _mm_set1_ps(0x1p-100f), _CMP_GE_OQ) &
+                        _mm_cmp_ps_mask(sum, _mm_set1_ps(0x1p100f), _CMP_LE_OQ);
+    return (ok & lanes) == lanes;
+}
+
+/* abl_dlka_gc8_plan_sm_pad with the plan as weight rows, for groups
+ * g0 .. g0 + ng - 1 of the pixel's g (inv[0 .. ng)). */
+ABL_DCN_SPECIALISE int
+abl_dlka_gc8_plan_sm_rows(int g0, int ng, int g, int p, int h, int w, const float *restrict grid_x,
+                          const float *restrict grid_y, const float *restrict om, int ph, int pw,
+                          float *restrict wr, int32_t *restrict i8, float *restrict inv)
+{
+    float ebuf[ABL_DLKA_SM_GPMAX + 16];
+    abl_dlka_gc8_plan_rows(g0 * p, (g0 + ng) * p, g * p, h, w, grid_x, grid_y, om, ph, pw, wr, i8,
+                           1, ebuf);
+    return ng == 2 || ng == 4 ? abl_dlka_group_inv_vec(ng, p, ebuf, inv)
+                              : abl_dlka_group_inv(ng, p, ebuf, inv);
+}
+
+/* One point (row lane l of the rows ra .. re, plane offset i8[q]) into the
+ * chains a (top pair), b (bottom): ix selects lane l of the first row in
+ * lanes 0-7 and of the second in 8-15, as abl_dlka_core8's e01 / e23 do
+ * from the point's 4 floats. */
+#define ABL_DLKA_GC8_ROW_POINT(q, ix, a, b)                                                        \
+    do {                                                                                           \
+        const float *e_ = pl + i8[q];                                                              \
+        (a) = _mm512_fmadd_ps(_mm512_permutex2var_ps(ra, (ix), rb), _mm512_loadu_ps(e_), (a));     \
+        (b) =                                                                                      \
+            _mm512_fmadd_ps(_mm512_permutex2var_ps(rc, (ix), re), _mm512_loadu_ps(e_ + sy), (b));  \
+    } while (0)
+
+/* abl_dlka_core8 on the plan's weight rows wr (row length gpv;
+ * abl_dlka_gc8_plan_rows): the group's points from q0 on in runs of 16,
+ * each run's 4 rows loaded once.  Point j of the group goes to chain
+ * j mod 4 where abl_dlka_core8 has it (chain 0 past the last multiple of
+ * 4), so the same sum in the same order.  A run's rows may read past the
+ * group (into the next group, row or the index row): those lanes unused. */
+ABL_DCN_SPECIALISE void abl_dlka_core8_rows(const float *restrict pl, int p, int q0, int w, int gpv,
+                                            const float *restrict wr, const int32_t *restrict i8,
+                                            float scale, float *restrict core)
+{
+    const ptrdiff_t sy = (ptrdiff_t)w * 8;
+    const __m512i hi = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 16, 16, 16, 16, 16, 16, 16, 16);
+    __m512 acc[4][2];
+#pragma GCC unroll 4
+    for (int s = 0; s < 4; s++)
+        acc[s][0] = acc[s][1] = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= p; i += 16) {
+        const float *r = wr + q0 + i;
+        const __m512 ra = _mm512_loadu_ps(r), rb = _mm512_loadu_ps(r + gpv);
+        const __m512 rc = _mm512_loadu_ps(r + 2 * gpv), re = _mm512_loadu_ps(r + 3 * gpv);
+#pragma GCC unroll 16
+        for (int s = 0; s < 16; s++)
+            ABL_DLKA_GC8_ROW_POINT(q0 + i + s, _mm512_add_epi32(hi, _mm512_set1_epi32(s)),
+                                   acc[s % 4][0], acc[s % 4][1]);
+    }
+    if (i < p) { /* the last run, shorter: its lanes' selectors from a table */
+        static const int32_t lane_ix[16][16] = {
+            {0, 0, 0, 0, 0, 0, 0, 0, 16, 16, 16, 16, 16, 16, 16, 16},
+            {1, 1, 1, 1, 1, 1, 1, 1, 17, 17, 17, 17, 17, 17, 17, 17},
+            {2, 2, 2, 2, 2, 2, 2, 2, 18, 18, 18, 18, 18, 18, 18, 18},
+            {3, 3, 3, 3, 3, 3, 3, 3, 19, 19, 19, 19, 19, 19, 19, 19},
+            {4, 4, 4, 4, 4, 4, 4, 4, 20, 20, 20, 20, 20, 20, 20, 20},
+            {5, 5, 5, 5, 5, 5, 5, 5, 21, 21, 21, 21, 21, 21, 21, 21},
+            {6, 6, 6, 6, 6, 6, 6, 6, 22, 22, 22, 22, 22, 22, 22, 22},
+            {7, 7, 7, 7, 7, 7, 7, 7, 23, 23, 23, 23, 23, 23, 23, 23},
+            {8, 8, 8, 8, 8, 8, 8, 8, 24, 24, 24, 24, 24, 24, 24, 24},
+            {9, 9, 9, 9, 9, 9, 9, 9, 25, 25, 25, 25, 25, 25, 25, 25},
+            {10, 10, 10, 10, 10, 10, 10, 10, 26, 26, 26, 26, 26, 26, 26, 26},
+            {11, 11, 11, 11, 11, 11, 11, 11, 27, 27, 27, 27, 27, 27, 27, 27},
+            {12, 12, 12, 12, 12, 12, 12, 12, 28, 28, 28, 28, 28, 28, 28, 28},
+            {13, 13, 13, 13, 13, 13, 13, 13, 29, 29, 29, 29, 29, 29, 29, 29},
+            {14, 14, 14, 14, 14, 14, 14, 14, 30, 30, 30, 30, 30, 30, 30, 30},
+            {15, 15, 15, 15, 15, 15, 15, 15, 31, 31, 31, 31, 31, 31, 31, 31},
+        };
+        const int i0 = i;
+        const float *r = wr + q0 + i;
+        const __m512 ra = _mm512_loadu_ps(r), rb = _mm512_loadu_ps(r + gpv);
+        const __m512 rc = _mm512_loadu_ps(r + 2 * gpv), re = _mm512_loadu_ps(r + 3 * gpv);
+        for (; i + 4 <= p; i += 4)
+#pragma GCC unroll 4
+            for (int s = 0; s < 4; s++)
+                ABL_DLKA_GC8_ROW_POINT(q0 + i + s,
+                                       _mm512_loadu_si512((const void *)lane_ix[i - i0 + s]),
+                                       acc[s][0], acc[s][1]);
+        for (; i < p; i++)
+            ABL_DLKA_GC8_ROW_POINT(q0 + i, _mm512_loadu_si512((const void *)lane_ix[i - i0]),
+                                   acc[0][0], acc[0][1]);
+    }
+    const __m512 sum = _mm512_add_ps(
+        _mm512_add_ps(_mm512_add_ps(acc[0][0], acc[0][1]), _mm512_add_ps(acc[1][0], acc[1][1])),
+        _mm512_add_ps(_mm512_add_ps(acc[2][0], acc[2][1]), _mm512_add_ps(acc[3][0], acc[3][1])));
+    _mm256_storeu_ps(core, _mm256_mul_ps(_mm256_add_ps(_mm512_castps512_ps256(sum),
+                                                       _mm512_extractf32x8_ps(sum, 1)),
+                                         _mm256_set1_ps(scale)));
+}
+#undef ABL_DLKA_GC8_ROW_POINT
+
+/* abl_dlka_sample_gc8_pad with the plan as weight rows (abl_dlka_gc8_rows).
+ * A layer that splits (abl_dlka_gc8_split) runs the tile twice, each time
+ * planning and summing half of its groups pixel by pixel. */
+ABL_DCN_SPECIALISE float *abl_dlka_sample_gc8_rows(struct abl_dcn_geom d, const float *xp,
+                                                   float *om, float *priv, int row0, int np,
+                                                   const float *grid_x, const float *grid_y,
+                                                   float *core)
+{
+    const int gp = abl_dcn_gp(d), gpv = abl_dcn_gpv(gp), nom = 3 * gp, p = d.k * d.k;
+    float *wr = priv + abl_dcn_priv_floats(d) + abl_dlka_dw_cl_floats(d) + abl_dcn_om_floats(d);
+    int32_t *ix = (int32_t *)(wr + 4 * gpv);
+    const ptrdiff_t pw = (ptrdiff_t)d.w + 2, plane = (ptrdiff_t)(d.h + 2) * pw * 8;
+    const float *origin = xp + (pw + 1) * 8;
+    const int sm = abl_dlka_gc8_sm(d);
+    const int ng = ABL_DLKA_MAY_SPLIT && abl_dlka_gc8_split(d) ? d.g / 2 : d.g;
+    const int nv = abl_dcn_gpv(ng * p);
+    float inv[ABL_DLKA_SM_GPMAX / 25 + 1];
+    for (int g0 = 0; g0 < d.g; g0 += ng)
+        for (int t = 0; t < np; t++) {
+            float *omt = om + (ptrdiff_t)t * nom;
+            const int ph = row0 + t / d.w, pwx = t % d.w;
+            if (!sm || !abl_dlka_gc8_plan_sm_rows(g0, ng, d.g, p, d.h, d.w, grid_x, grid_y, omt, ph,
+                                                  pwx, wr, ix, inv)) {
+                if (sm) /* a sum out of range: the exact softmax of these groups' logits */
+                    abl_dcn_softmax(omt + 2 * gp + g0 * p, ng, p);
+                abl_dlka_gc8_plan_rows(g0 * p, (g0 + ng) * p, gp, d.h, d.w, grid_x, grid_y, omt, ph,
+                                       pwx, wr, ix, 0, NULL);
+                for (int gi = 0; gi < ng; gi++)
+                    inv[gi] = 1.0f;
+            }
+            float *core_t = core + (ptrdiff_t)t * d.c;
+            for (int gi = 0; gi < ng; gi++)
+                abl_dlka_core8_rows(origin + (g0 + gi) * plane, p, gi * p, d.w + 2, nv, wr, ix,
+                                    inv[gi], core_t + 8 * (g0 + gi));
+        }
+    return core;
+}
 #endif
 
 /* The sampling of phase B for rows row0 .. of image b: core (channels
@@ -1450,6 +1742,12 @@ ABL_DCN_SPECIALISE float *abl_dcn_sample(struct abl_dcn_geom d, const float *xp,
         return abl_dlka_sample_pack(d, xp, om, priv, row0, np, grid_x, grid_y, core);
     if (ABL_DLKA_MAY_GC16 && abl_dlka_gc16(d))
         return abl_dlka_sample_gcw(d, xp, om, priv, row0, np, grid_x, grid_y, core, 4);
+#if ABL_DLKA_GC8_ROWS /* only there: the other kernels compile as before (objdump) */
+    if (!ABL_DLKA_MAY_SPLIT && abl_dlka_gc8_splits(d)) /* ABL_DLKA_GC8_SPLIT disagrees */
+        __builtin_trap();
+    if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8_rows(d))
+        return abl_dlka_sample_gc8_rows(d, xp, om, priv, row0, np, grid_x, grid_y, core);
+#endif
     if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8_pad(d))
         return abl_dlka_sample_gc8_pad(d, xp, om, priv, row0, np, grid_x, grid_y, core);
     if (ABL_DLKA_MAY_GC8 && abl_dlka_gc8(d))
