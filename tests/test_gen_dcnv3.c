@@ -217,6 +217,26 @@ Test(gen_dcnv3, point_major_choice)
     lua_close(L);
 }
 
+/* gen/dcnv3.lua's softmax_folded (SMF: the mask's softmax in PM's plan,
+ * ablate_dcnv3.h abl_dcn_corners_pm_sm): where PM runs, k >= 5, at most
+ * 240 logits a pixel (the plan's scratch row). */
+static int softmax_folded(lua_State *L, int pm, int g, int k)
+{
+    return gen_check_call_int(L, "softmax_folded", 3, (const int[]){pm, g, k});
+}
+
+Test(gen_dcnv3, softmax_folded_choice)
+{
+    lua_State *L = gen_check_require("dcnv3");
+    cr_expect_eq(softmax_folded(L, 1, 4, 7), 1); /* L13 k 7 g 4: 196 logits */
+    cr_expect_eq(softmax_folded(L, 1, 4, 5), 1);
+    cr_expect_eq(softmax_folded(L, 1, 4, 3), 0); /* k 3: measured level to slower */
+    cr_expect_eq(softmax_folded(L, 0, 4, 7), 0); /* the plan's rows keep the pass */
+    cr_expect_eq(softmax_folded(L, 1, 8, 7), 0); /* 392 logits: past the scratch row */
+    cr_expect_eq(softmax_folded(L, 1, 1, 15), 1); /* 225 */
+    lua_close(L);
+}
+
 /* gen/dcnv3.lua's dw_tile_chunks (ABL_DW_TILE_NR: the chunk sizes the 7 x 7
  * depthwise register-rows tile is built for; a size left out traps): tiles
  * of any 1 .. trb rows, cut into chunks of equal size of at most 8 rows, so
