@@ -770,7 +770,8 @@ static inline __m512 abl_dcn_exp16(__m512 x)
 {
     const __m512 log2e = _mm512_set1_ps(1.44269504088896341f);
     const __m512 t = _mm512_mul_ps(x, log2e);
-    const __m512 lo = _mm512_fmadd_ps(x, _mm512_set1_ps(1.925963e-8f), _mm512_fmsub_ps(x, log2e, t));
+    const __m512 lo =
+        _mm512_fmadd_ps(x, _mm512_set1_ps(1.925963e-8f), _mm512_fmsub_ps(x, log2e, t));
     return _mm512_scalef_ps(abl_exp2_frac16(_mm512_add_ps(abl_frac16(t), lo)), t);
 }
 
@@ -798,8 +799,8 @@ ABL_DCN_SPECIALISE __m512 abl_dcn_group_sums4(const float *restrict e, int g, in
                                     _mm512_shuffle_f32x4(s[0], s[1], 0xEE));
     const __m512 t1 = _mm512_add_ps(_mm512_shuffle_f32x4(s[2], s[3], 0x44),
                                     _mm512_shuffle_f32x4(s[2], s[3], 0xEE));
-    const __m512 u = _mm512_add_ps(_mm512_shuffle_f32x4(t0, t1, 0x88),
-                                   _mm512_shuffle_f32x4(t0, t1, 0xDD));
+    const __m512 u =
+        _mm512_add_ps(_mm512_shuffle_f32x4(t0, t1, 0x88), _mm512_shuffle_f32x4(t0, t1, 0xDD));
     const __m512 v = _mm512_add_ps(u, _mm512_permute_ps(u, 0x4E));
     return _mm512_add_ps(v, _mm512_permute_ps(v, 0xB1));
 }
@@ -814,10 +815,9 @@ ABL_DCN_SPECIALISE __m512 abl_dcn_group_sums4(const float *restrict e, int g, in
  * (abl_dcn_softmax) and plans with abl_dcn_corners_pm. */
 ABL_DCN_SPECIALISE int abl_dcn_corners_pm_sm(int g, int p, int h, int w, float osc,
                                              const float *restrict grid_x,
-                                             const float *restrict grid_y,
-                                             const float *restrict om, int ph, int pw,
-                                             int32_t *restrict idx, float *restrict w4,
-                                             float *restrict inv)
+                                             const float *restrict grid_y, const float *restrict om,
+                                             int ph, int pw, int32_t *restrict idx,
+                                             float *restrict w4, float *restrict inv)
 {
     const int gp = g * p;
     if (gp > ABL_DCN_SM_GPMAX)
