@@ -184,6 +184,21 @@ local function point_major(gc, skip, unfused)
   return (gc == 16 and skip == 0 and unfused == 0) and 1 or 0
 end
 
+-- Whether PM's plan takes the mask's softmax (SMF, runtime/ablate_dcnv3.h
+-- abl_dcn_corners_pm_sm): e^x of each logit as the point's mask and each
+-- group's 1 / sum on its 16 summed channels, in place of the softmax pass
+-- over the tile (abl_dcn_softmax_rows: 137 us of L13 k 7 g 4's 2.02 ms at
+-- 1 thread, perf_deform.md, d-dcnv3).  Where PM runs, for kernels of
+-- k >= M.SMF_MIN_K (the pass's cost grows with the g k^2 logits, the
+-- fold's group sums and scales do not) and at most ABL_DCN_SM_GPMAX (240)
+-- logits a pixel (its scratch row).  Measured at 1 thread (perf_deform.md,
+-- f-dcnv3): k 7 g 4 on 40 x 40 2-3 % faster, k 3 g 4 level (40 x 40) to
+-- slower (80 x 80).  Not the same bits as the softmax pass.
+M.SMF_MIN_K = 5
+local function softmax_folded(pm, g, k)
+  return (pm == 1 and k >= M.SMF_MIN_K and g * k * k <= 240) and 1 or 0
+end
+
 function M.render(cfg, variant)
   if variant ~= "fused" and variant ~= "unfused" then
     error("DCNv3: unknown variant '" .. tostring(variant) .. "' (known: fused, unfused)")
@@ -195,6 +210,7 @@ function M.render(cfg, variant)
   g.DW_TILE_NR = dw_tile_chunks(g.TRB)
   g.SKIP = skip_outside(g.K, g.DIL, g.H, g.W)
   g.PM = point_major(g.GC, g.SKIP, g.UNFUSED)
+  g.SMF = softmax_folded(g.PM, g.G, g.K)
   g.variant, g.version = variant, M.version
   local root = cfg.gen_root or "gen"
   return T.render_file(root .. "/templates/dcnv3_fused.c.in", g)
@@ -205,6 +221,7 @@ M.tile_rows_b = tile_rows_b -- likewise
 M.rows_per_tile = rows_per_tile -- gen/dlka.lua's DCNv3 layers
 M.skip_outside = skip_outside -- likewise
 M.point_major = point_major -- exposed for tests
+M.softmax_folded = softmax_folded -- likewise
 M.dw_tile_chunks = dw_tile_chunks -- exposed for tests
 M.dw_tile_chunk_mask = dw_tile_chunk_mask -- gen/dlka.lua's DCNv3 layers
 M.geometry = geometry -- reused by gen/cuda_dcnv3.lua

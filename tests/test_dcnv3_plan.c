@@ -140,3 +140,95 @@ Test(dcnv3_plan, point_major_same_bits, .timeout = 120)
     cr_assert_eq(run_header_checker(PM_PLAN_CHECKER), 0,
                  "abl_dcn_corners_pm differs from abl_dcn_corners (stdout)");
 }
+
+/* The point-major plan with the mask's softmax folded in
+ * (abl_dcn_corners_pm_sm, the DCNv3 kernels' SMF) against the softmax
+ * (abl_dcn_softmax) and abl_dcn_corners_pm: the same idx, and every
+ * weight times its group's inv within 2e-6 (relative) of the softmax
+ * plan's, for g p logits in groups of 4 (one reduction), 5 and 16 (four
+ * groups a reduction and a partial one), 2 and 1, p 9, 25 and 49, on the
+ * maps and offsets above.  Then a group's logits at +30 (sum over 2^40),
+ * all at -40 (sum under 2^-40) and one NaN: it returns 0, the caller's
+ * cue for the softmax plan. */
+static const char SM_PLAN_CHECKER[] =
+    "#include <stdio.h>\n"
+    "#include <string.h>\n"
+    "#include <math.h>\n"
+    "#include \"ablate_dcnv3.h\"\n"
+    "static const float SPECIAL[] = {0.25f, -0.6f, 1.4f, -7.5f, 2.9f, -1.2f, 9.75f, 0.5f, -2.5f,\n"
+    "    6.1f, -3.3f, 1e30f, -1e30f, -0.0f, 0.0f, NAN, -1.0f, 1.0f, 18.5f, -19.0f};\n"
+    "enum { NS = sizeof SPECIAL / sizeof SPECIAL[0], GPMAX = 240 };\n"
+    "static float om[3 * GPMAX + ABL_DCN_OM_SLACK], sm[3 * GPMAX + ABL_DCN_OM_SLACK];\n"
+    "static float gx[GPMAX + 16], gy[GPMAX + 16];\n"
+    "static void fill(int g, int p, int seed) {\n"
+    "    const int gp = g * p;\n"
+    "    for (int i = 0; i < 3 * GPMAX + ABL_DCN_OM_SLACK; i++)\n"
+    "        om[i] = (i + seed) % 3 ? SPECIAL[(i * 7 + seed) % NS] : 2.6f * sinf(0.7f * i + seed);\n"
+    "    for (int q = 0; q < gp; q++) om[2 * gp + q] = 6.0f * sinf(1.3f * q + seed);\n"
+    "    for (int q = 0; q < GPMAX + 16; q++) { gx[q] = (float)(q % 3 - 1); gy[q] = (float)(q / 3 % 3 - 1); }\n"
+    "}\n"
+    "static int check(int g, int p, int h, int w, int ph, int pw, float osc, int seed) {\n"
+    "    const int gp = g * p;\n"
+    "    int32_t idx[GPMAX + 16], idx_sm[GPMAX + 16];\n"
+    "    float w4[4 * (GPMAX + 16)], w4_sm[4 * (GPMAX + 16)], inv[16];\n"
+    "    fill(g, p, seed);\n"
+    "    memcpy(sm, om, sizeof sm);\n"
+    "    abl_dcn_softmax(sm + 2 * gp, g, p);\n"
+    "    abl_dcn_corners_pm(gp, h, w, osc, gx, gy, sm, ph, pw, idx, w4);\n"
+    "    if (!abl_dcn_corners_pm_sm(g, p, h, w, osc, gx, gy, om, ph, pw, idx_sm, w4_sm, inv)) {\n"
+    "        printf(\"g %d p %d seed %d: logits in range refused\\n\", g, p, seed);\n"
+    "        return 1;\n"
+    "    }\n"
+    "    for (int q = 0; q < gp; q++) {\n"
+    "        int bad = idx[q] != idx_sm[q];\n"
+    "        for (int k = 0; k < 4; k++) {\n"
+    "            const float a = w4[4 * q + k], b = w4_sm[4 * q + k] * inv[q / p];\n"
+    "            bad |= isnan(a) != isnan(b) || fabsf(a - b) > 2e-6f * fabsf(a);\n"
+    "        }\n"
+    "        if (bad) {\n"
+    "            printf(\"g %d p %d map %d x %d pixel (%d, %d) osc %g seed %d point %d differs\\n\",\n"
+    "                   g, p, h, w, ph, pw, osc, seed, q);\n"
+    "            return 1;\n"
+    "        }\n"
+    "    }\n"
+    "    return 0;\n"
+    "}\n"
+    "/* 1 when abl_dcn_corners_pm_sm refuses logits set to v in group gi (all: every group) */\n"
+    "static int refuses(int g, int p, int gi, int all, float v) {\n"
+    "    int32_t idx[GPMAX + 16];\n"
+    "    float w4[4 * (GPMAX + 16)], inv[16];\n"
+    "    fill(g, p, 3);\n"
+    "    for (int q = 0; q < g * p; q++)\n"
+    "        if (all || q / p == gi) om[2 * g * p + q] = v;\n"
+    "    return !abl_dcn_corners_pm_sm(g, p, 20, 20, 1.0f, gx, gy, om, 5, 5, idx, w4, inv);\n"
+    "}\n"
+    "int main(void) {\n"
+    "    static const int MAPS[][2] = {{20, 20}, {1, 7}, {7, 1}, {2, 2}, {40, 3}, {40, 40}};\n"
+    "    static const int GS[][2] = {{4, 9}, {4, 25}, {4, 49}, {2, 49}, {1, 25}, {5, 9}, {16, 9}};\n"
+    "    int bad = 0;\n"
+    "    for (int m = 0; m < 6; m++)\n"
+    "        for (int seed = 0; seed < 11; seed++) {\n"
+    "            const int h = MAPS[m][0], w = MAPS[m][1], ph = seed * 5 % h, pw = seed * 3 % w;\n"
+    "            for (int i = 0; i < 7; i++)\n"
+    "                bad |= check(GS[i][0], GS[i][1], h, w, ph, pw, 1.0f, seed) |\n"
+    "                       check(GS[i][0], GS[i][1], h, w, ph, pw, 0.2f, seed);\n"
+    "        }\n"
+    "    for (int i = 0; i < 7; i++) {\n"
+    "        const int g = GS[i][0], p = GS[i][1];\n"
+    "        if (!refuses(g, p, g - 1, 0, 30.0f) || !refuses(g, p, 0, 1, -40.0f) ||\n"
+    "            !refuses(g, p, g / 2, 0, NAN)) {\n"
+    "            printf(\"g %d p %d: logits out of range accepted\\n\", g, p);\n"
+    "            bad = 1;\n"
+    "        }\n"
+    "    }\n"
+    "    return bad;\n"
+    "}\n";
+
+Test(dcnv3_plan, softmax_folded_plan, .timeout = 120)
+{
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx512f"))
+        cr_skip_test("no AVX-512 on this CPU");
+    cr_assert_eq(run_header_checker(SM_PLAN_CHECKER), 0,
+                 "abl_dcn_corners_pm_sm disagrees with the softmax plan (stdout)");
+}

@@ -217,6 +217,26 @@ Test(gen_dcnv3, point_major_choice)
     lua_close(L);
 }
 
+/* gen/dcnv3.lua's softmax_folded (SMF: the mask's softmax in PM's plan,
+ * ablate_dcnv3.h abl_dcn_corners_pm_sm): where PM runs, k >= 5, at most
+ * 240 logits a pixel (the plan's scratch row). */
+static int softmax_folded(lua_State *L, int pm, int g, int k)
+{
+    return gen_check_call_int(L, "softmax_folded", 3, (const int[]){pm, g, k});
+}
+
+Test(gen_dcnv3, softmax_folded_choice)
+{
+    lua_State *L = gen_check_require("dcnv3");
+    cr_expect_eq(softmax_folded(L, 1, 4, 7), 1); /* L13 k 7 g 4: 196 logits */
+    cr_expect_eq(softmax_folded(L, 1, 4, 5), 1);
+    cr_expect_eq(softmax_folded(L, 1, 4, 3), 0); /* k 3: measured level to slower */
+    cr_expect_eq(softmax_folded(L, 0, 4, 7), 0); /* the plan's rows keep the pass */
+    cr_expect_eq(softmax_folded(L, 1, 8, 7), 0); /* 392 logits: past the scratch row */
+    cr_expect_eq(softmax_folded(L, 1, 1, 15), 1); /* 225 */
+    lua_close(L);
+}
+
 /* gen/dcnv3.lua's dw_tile_chunks (ABL_DW_TILE_NR: the chunk sizes the 7 x 7
  * depthwise register-rows tile is built for; a size left out traps): tiles
  * of any 1 .. trb rows, cut into chunks of equal size of at most 8 rows, so
@@ -379,9 +399,9 @@ Test(gen_dcnv3, thread_split_bits, .timeout = 120)
                      1803, "fused", 30);
 }
 
-/* Whether spec's fused kernel renders with PM = 1 (the point-major
- * sampler, gen/dcnv3.lua point_major). */
-static int renders_point_major(const char *spec)
+/* Whether spec's fused kernel renders with `constant` (e.g. "PM = 1,": the
+ * point-major sampler, gen/dcnv3.lua point_major). */
+static int renders_with(const char *spec, const char *constant)
 {
     struct gen_env env = gen_check_env();
     struct gen_case c;
@@ -389,10 +409,10 @@ static int renders_point_major(const char *spec)
     gen_case_setup(&c, spec, 1);
     char *src = gen_render_script(&env, "dcnv3", &c.inst.args, c.inst.in, "fused", err, sizeof err);
     cr_assert_not_null(src, "%s: %s", spec, err);
-    const int pm = strstr(src, "PM = 1,") != NULL;
+    const int found = strstr(src, constant) != NULL;
     free(src);
     gen_case_free(&c);
-    return pm;
+    return found;
 }
 
 /* The point-major sampler (PM, ablate_dcnv3.h abl_dcn_corners_pm /
@@ -401,7 +421,8 @@ static int renders_point_major(const char *spec)
  * 98 (six blocks and a tail), in 4, 1 and 2 groups; random offsets put
  * many blocks on the border path (abl_dcn_store_pm from the masked
  * selects); offset_scale 3 on a 40 x 6 map sends points to the other
- * thread's map (route_points after the point-major plan). */
+ * thread's map (route_points after the point-major plan).  The k 5 and
+ * k 7 shapes take the mask's softmax in the plan (SMF), the others not. */
 Test(gen_dcnv3, point_major_sampler, .timeout = 180)
 {
     struct gen_env env = gen_check_env();
@@ -412,7 +433,10 @@ Test(gen_dcnv3, point_major_sampler, .timeout = 180)
         "DCNv3 channels=32 group=2 offset_scale=3.0 center_feature_scale=1 batch=2 h=40 w=6",
     };
     for (int i = 0; i < (int)(sizeof specs / sizeof specs[0]); i++) {
-        cr_expect(renders_point_major(specs[i]), "%s: PM = 0", specs[i]);
+        cr_expect(renders_with(specs[i], "PM = 1,"), "%s: PM = 0", specs[i]);
+        /* k 5 and k 7: the mask's softmax in the plan (SMF, abl_dcn_corners_pm_sm) */
+        cr_expect_eq(renders_with(specs[i], "SMF = 1,"), strstr(specs[i], "kernel_size=") != NULL,
+                     "%s: SMF", specs[i]);
         check_spec(&env, specs[i], 1900 + (uint64_t)i);
         check_split_bits(specs[i], 1950 + (uint64_t)i, "fused", 20);
     }

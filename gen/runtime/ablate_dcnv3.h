@@ -271,7 +271,7 @@ ABL_DCN_SPECIALISE void abl_dcn_store_pm256(__m256 ax0, __m256 ax1, __m256 ay0, 
     do {                                                                                           \
         const int wl_ = w > 1 ? w - 2 : 0, hl_ = h > 1 ? h - 2 : 0;                                \
         const V one = P##_set1_ps(1.0f), zero = P##_setzero_ps();                                  \
-        const V mq = use_mask ? P##_loadu_ps(om + 2 * gp + q0) : one;                              \
+        const V mq = use_mask ? P##_loadu_ps(mk + q0) : one;                                       \
         /* max returns its second operand for a NaN: -2, as the generic clamp */                   \
         const V x = P##_min_ps(P##_max_ps(P##_loadu_ps(xs), P##_set1_ps(-2.0f)),                   \
                                P##_set1_ps((float)w + 1.0f));                                      \
@@ -319,9 +319,11 @@ ABL_DCN_SPECIALISE void abl_dcn_store_pm256(__m256 ax0, __m256 ax1, __m256 ay0, 
         return __builtin_popcount((unsigned)out & ((1u << below) - 1u));                           \
     } while (0)
 /* w4 NULL: the plan's rows wt (and keep); else the weights point-major
- * into w4 (abl_dcn_store_pm*; wt, skip and keep unused). */
+ * into w4 (abl_dcn_store_pm*; wt, skip and keep unused).  mk: the
+ * points' masks (used with use_mask), om + 2 gp or e^x of those logits
+ * (abl_dcn_corners_pm_sm). */
 ABL_DCN_SPECIALISE int abl_dcn_corners_border_masked_to(
-    int gp, int h, int w, const float *restrict om, int use_mask, int q0, int lanes,
+    int gp, int h, int w, const float *restrict mk, int use_mask, int q0, int lanes,
     const float *restrict xs, const float *restrict ys, int32_t *restrict idx, float *restrict wt,
     int skip, int32_t *restrict keep, float *restrict w4)
 {
@@ -338,8 +340,8 @@ ABL_DCN_SPECIALISE int abl_dcn_corners_border_masked(int gp, int h, int w, const
                                                      int32_t *restrict idx, float *restrict wt,
                                                      int skip, int32_t *restrict keep)
 {
-    return abl_dcn_corners_border_masked_to(gp, h, w, om, use_mask, q0, lanes, xs, ys, idx, wt,
-                                            skip, keep, NULL);
+    return abl_dcn_corners_border_masked_to(gp, h, w, om + 2 * gp, use_mask, q0, lanes, xs, ys, idx,
+                                            wt, skip, keep, NULL);
 }
 #define ABL_DCN_BORDER_MASKED_OK 1
 #else
@@ -677,7 +679,7 @@ ABL_DCN_SPECIALISE void abl_dcn_core(const float *restrict xp, int c, int h, int
  * same operations lane for lane, so the same bits. */
 #define ABL_DCN_INSIDE_PM(P, S, V, VI)                                                             \
     do {                                                                                           \
-        const V one = P##_set1_ps(1.0f), mq = P##_loadu_ps(om + 2 * gp + q0);                      \
+        const V one = P##_set1_ps(1.0f), mq = P##_loadu_ps(mk + q0);                               \
         const V x = P##_loadu_ps(xs), y = P##_loadu_ps(ys);                                        \
         const V fx = P##_roundscale_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);              \
         const V fy = P##_roundscale_ps(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);              \
@@ -688,11 +690,12 @@ ABL_DCN_SPECIALISE void abl_dcn_core(const float *restrict xp, int c, int h, int
         abl_dcn_store_pm##S(P##_sub_ps(one, lx), lx, P##_mul_ps(P##_sub_ps(one, ly), mq),          \
                             P##_mul_ps(ly, mq), w4 + 4 * q0);                                      \
     } while (0)
-ABL_DCN_SPECIALISE void abl_dcn_corners_inside_pm(int gp, int w, const float *restrict om, int q0,
+ABL_DCN_SPECIALISE void abl_dcn_corners_inside_pm(int gp, int w, const float *restrict mk, int q0,
                                                   int lanes, const float *restrict xs,
                                                   const float *restrict ys, int32_t *restrict idx,
                                                   float *restrict w4)
 {
+    (void)gp;
     if (lanes == 16)
         ABL_DCN_INSIDE_PM(_mm512, 512, __m512, __m512i);
     else
@@ -700,18 +703,39 @@ ABL_DCN_SPECIALISE void abl_dcn_corners_inside_pm(int gp, int w, const float *re
 }
 #undef ABL_DCN_INSIDE_PM
 
-/* abl_dcn_corners_block's point-major plan (lanes a constant). */
-ABL_DCN_SPECIALISE void
-abl_dcn_corners_block_pm(int gp, int h, int w, float osc, const float *restrict grid_x,
-                         const float *restrict grid_y, const float *restrict om, int ph, int pw,
-                         int q0, int lanes, int32_t *restrict idx, float *restrict w4)
+/* abl_dcn_corners_block's point-major plan (lanes a constant); mk: the
+ * points' masks. */
+ABL_DCN_SPECIALISE void abl_dcn_corners_block_pm(int gp, int h, int w, float osc,
+                                                 const float *restrict grid_x,
+                                                 const float *restrict grid_y,
+                                                 const float *restrict om, const float *restrict mk,
+                                                 int ph, int pw, int q0, int lanes,
+                                                 int32_t *restrict idx, float *restrict w4)
 {
     float xs[ABL_DCN_PLAN_LANES], ys[ABL_DCN_PLAN_LANES];
     if (abl_dcn_corners_coords(gp, h, w, osc, grid_x, grid_y, om, ph, pw, q0, lanes, xs, ys))
-        abl_dcn_corners_inside_pm(gp, w, om, q0, lanes, xs, ys, idx, w4);
+        abl_dcn_corners_inside_pm(gp, w, mk, q0, lanes, xs, ys, idx, w4);
     else
-        abl_dcn_corners_border_masked_to(gp, h, w, om, 1, q0, lanes, xs, ys, idx, NULL, 0, NULL,
+        abl_dcn_corners_border_masked_to(gp, h, w, mk, 1, q0, lanes, xs, ys, idx, NULL, 0, NULL,
                                          w4);
+}
+
+/* abl_dcn_corners_pm with the masks mk[q] (abl_dcn_gpv(gp) readable). */
+ABL_DCN_SPECIALISE void abl_dcn_corners_pm_mk(int gp, int h, int w, float osc,
+                                              const float *restrict grid_x,
+                                              const float *restrict grid_y,
+                                              const float *restrict om, const float *restrict mk,
+                                              int ph, int pw, int32_t *restrict idx,
+                                              float *restrict w4)
+{
+    for (int q0 = 0; q0 < gp; q0 += ABL_DCN_PLAN_LANES) {
+        if (gp - q0 <= ABL_DCN_PLAN_TAIL)
+            abl_dcn_corners_block_pm(gp, h, w, osc, grid_x, grid_y, om, mk, ph, pw, q0,
+                                     ABL_DCN_PLAN_TAIL, idx, w4);
+        else
+            abl_dcn_corners_block_pm(gp, h, w, osc, grid_x, grid_y, om, mk, ph, pw, q0,
+                                     ABL_DCN_PLAN_LANES, idx, w4);
+    }
 }
 
 /* abl_dcn_corners with the mask, without skip flags, the corner weights
@@ -723,14 +747,101 @@ ABL_DCN_SPECIALISE void abl_dcn_corners_pm(int gp, int h, int w, float osc,
                                            int ph, int pw, int32_t *restrict idx,
                                            float *restrict w4)
 {
-    for (int q0 = 0; q0 < gp; q0 += ABL_DCN_PLAN_LANES) {
-        if (gp - q0 <= ABL_DCN_PLAN_TAIL)
-            abl_dcn_corners_block_pm(gp, h, w, osc, grid_x, grid_y, om, ph, pw, q0,
-                                     ABL_DCN_PLAN_TAIL, idx, w4);
-        else
-            abl_dcn_corners_block_pm(gp, h, w, osc, grid_x, grid_y, om, ph, pw, q0,
-                                     ABL_DCN_PLAN_LANES, idx, w4);
+    abl_dcn_corners_pm_mk(gp, h, w, osc, grid_x, grid_y, om, om + 2 * gp, ph, pw, idx, w4);
+}
+
+/* The mask's softmax folded into the point-major plan (the template's SMF):
+ * the separate softmax pass (abl_dcn_softmax_rows: 16 x 16 transposes in
+ * and out, the max, e^(x - max), the sums and a scale of every mask) took
+ * 137 us of L13 k 7 g 4's 2.02 ms call at 1 thread (docs/modules/
+ * perf_deform.md, d-dcnv3).  The max is there only to keep e^x finite and
+ * a group's normalisation is one factor on all its points, so here the
+ * plan takes e^x of each logit as its mask and the group's 1 / sum scales
+ * the group's 16 summed channels (abl_dcn_core_pm's inv), as the D-LKA
+ * attention's gc8 plan does (ablate_dlka_dcnv3.h abl_dlka_gcw_plan_sm).
+ * Not the same bits as the softmax pass (no max; the factor after the
+ * sum). */
+enum { ABL_DCN_SM_GPMAX = 240 }; /* the scratch row of e^x (g p floats) */
+
+/* e^x on 16 lanes: abl_dlka_exp16's steps (t = x log2(e) as the float
+ * pair t + lo, 2^t by abl_exp2_frac16 and vscalefps: +inf and 0 past the
+ * float range, NaN kept). */
+static inline __m512 abl_dcn_exp16(__m512 x)
+{
+    const __m512 log2e = _mm512_set1_ps(1.44269504088896341f);
+    const __m512 t = _mm512_mul_ps(x, log2e);
+    const __m512 lo =
+        _mm512_fmadd_ps(x, _mm512_set1_ps(1.925963e-8f), _mm512_fmsub_ps(x, log2e, t));
+    return _mm512_scalef_ps(abl_exp2_frac16(_mm512_add_ps(abl_frac16(t), lo)), t);
+}
+
+/* The sums of four groups' p values in e (groups g0 .. g0 + 3 of those
+ * below g; the others 0) in lanes 0, 4, 8, 12: per group its lanes of the
+ * 16-float vectors of e that hold them (loads at the offsets the plan's
+ * stores of e used, so that each forwards from one store: a group's
+ * values at their own offset, 9 .. 17 at k 3, spanned two stores), then
+ * one reduction for the four (6 shuffles, 5 adds) where four separate
+ * reductions took 24 ops. */
+ABL_DCN_SPECIALISE __m512 abl_dcn_group_sums4(const float *restrict e, int g, int p, int g0)
+{
+    __m512 s[4];
+    for (int k = 0; k < 4; k++) {
+        s[k] = _mm512_setzero_ps();
+        const int lo = (g0 + k) * p, hi = lo + p;
+        for (int b = lo / 16; g0 + k < g && 16 * b < hi; b++) {
+            const int l0 = lo > 16 * b ? lo - 16 * b : 0, l1 = hi - 16 * b < 16 ? hi - 16 * b : 16;
+            const __mmask16 mk = (__mmask16)(((1u << l1) - 1u) & ~((1u << l0) - 1u));
+            s[k] = _mm512_mask_add_ps(s[k], mk, s[k], _mm512_loadu_ps(e + 16 * b));
+        }
     }
+    /* 128-bit lane k of u: group k's four partial sums */
+    const __m512 t0 = _mm512_add_ps(_mm512_shuffle_f32x4(s[0], s[1], 0x44),
+                                    _mm512_shuffle_f32x4(s[0], s[1], 0xEE));
+    const __m512 t1 = _mm512_add_ps(_mm512_shuffle_f32x4(s[2], s[3], 0x44),
+                                    _mm512_shuffle_f32x4(s[2], s[3], 0xEE));
+    const __m512 u =
+        _mm512_add_ps(_mm512_shuffle_f32x4(t0, t1, 0x88), _mm512_shuffle_f32x4(t0, t1, 0xDD));
+    const __m512 v = _mm512_add_ps(u, _mm512_permute_ps(u, 0x4E));
+    return _mm512_add_ps(v, _mm512_permute_ps(v, 0xB1));
+}
+
+/* abl_dcn_corners_pm on the logits: the masks e^x of om's mask logits
+ * (scratch e, abl_dcn_gpv(g p) floats; the padding points' from the
+ * floats past the row, never summed) and inv[gi] = 1 / group gi's sum of
+ * them, for abl_dcn_core_pm.  Returns 0, having planned nothing, where a
+ * group's sum is outside [2^-40, 2^40] (a logit past about +-24, or a
+ * NaN): e^x times a sample could then leave the normal floats where the
+ * softmax's mask (<= 1) does not; the caller normalises the logits itself
+ * (abl_dcn_softmax) and plans with abl_dcn_corners_pm. */
+ABL_DCN_SPECIALISE int abl_dcn_corners_pm_sm(int g, int p, int h, int w, float osc,
+                                             const float *restrict grid_x,
+                                             const float *restrict grid_y, const float *restrict om,
+                                             int ph, int pw, int32_t *restrict idx,
+                                             float *restrict w4, float *restrict inv)
+{
+    const int gp = g * p;
+    if (gp > ABL_DCN_SM_GPMAX)
+        __builtin_trap(); /* the generator's SMF and the geometry disagree */
+    float e[ABL_DCN_SM_GPMAX + 16];
+    for (int q0 = 0; q0 < gp; q0 += 16)
+        _mm512_storeu_ps(e + q0, abl_dcn_exp16(_mm512_loadu_ps(om + 2 * gp + q0)));
+    for (int g0 = 0; g0 < g; g0 += 4) {
+        const int n = g - g0 < 4 ? g - g0 : 4;
+        const __mmask16 live = (__mmask16)(0x1111u & ((1u << (4 * n)) - 1u)); /* lanes 4 k */
+        const __m512 s = abl_dcn_group_sums4(e, g, p, g0);
+        /* ordered compares: false for a NaN */
+        const __mmask16 ok = _mm512_mask_cmp_ps_mask(
+            _mm512_mask_cmp_ps_mask(live, s, _mm512_set1_ps(0x1p-40f), _CMP_GE_OQ), s,
+            _mm512_set1_ps(0x1p40f), _CMP_LE_OQ);
+        if (ok != live)
+            return 0;
+        float r[16];
+        _mm512_storeu_ps(r, _mm512_div_ps(_mm512_set1_ps(1.0f), s));
+        for (int k = 0; k < n; k++)
+            inv[g0 + k] = r[4 * k];
+    }
+    abl_dcn_corners_pm_mk(gp, h, w, osc, grid_x, grid_y, om, e, ph, pw, idx, w4);
+    return 1;
 }
 
 /* One point q into acc[0 .. 4): abl_dcn_corner_sum16's multiply-adds, the
@@ -764,7 +875,7 @@ ABL_DCN_SPECIALISE void abl_dcn_corners_pm(int gp, int h, int w, float osc,
 ABL_DCN_SPECIALISE void abl_dcn_corner_sum16_pm(const float *restrict xp, int c, ptrdiff_t sx,
                                                 ptrdiff_t sy, const int32_t *restrict idx,
                                                 const float *restrict w4, int q0, int npts, int col,
-                                                float *restrict dst)
+                                                const float *restrict scale, float *restrict dst)
 {
     abl_vf16 a[2][4];
     memset(a, 0, sizeof a);
@@ -776,23 +887,27 @@ ABL_DCN_SPECIALISE void abl_dcn_corner_sum16_pm(const float *restrict xp, int c,
     }
     if (q < q1)
         ABL_DCN_ADD_POINT_PM(a[0], q);
-    const abl_vf16 sum =
+    abl_vf16 sum =
         ((a[0][0] + a[0][1]) + (a[0][2] + a[0][3])) + ((a[1][0] + a[1][1]) + (a[1][2] + a[1][3]));
+    if (scale)
+        sum *= *scale;
     memcpy(dst, &sum, sizeof sum);
 }
 #undef ABL_DCN_ADD_POINT_PM
 
 /* abl_dcn_core for 16 channels a group, every point summed (no skip
- * lists), from the point-major weights w4. */
+ * lists), from the point-major weights w4; inv: NULL, or each group's
+ * factor on its sums (abl_dcn_corners_pm_sm). */
 ABL_DCN_SPECIALISE void abl_dcn_core_pm(const float *restrict xp, int c, int h, int w, int g, int p,
                                         const int32_t *restrict idx, const float *restrict w4,
-                                        float *restrict core)
+                                        const float *restrict inv, float *restrict core)
 {
     if (c != 16 * g)
         __builtin_trap(); /* the generator's PM and the geometry disagree */
     const ptrdiff_t sx = abl_dcn_step_x(c, w), sy = abl_dcn_step_y(c, h, w);
     for (int gi = 0; gi < g; gi++)
-        abl_dcn_corner_sum16_pm(xp, c, sx, sy, idx, w4, gi * p, p, gi * 16, core + gi * 16);
+        abl_dcn_corner_sum16_pm(xp, c, sx, sy, idx, w4, gi * p, p, gi * 16, inv ? inv + gi : NULL,
+                                core + gi * 16);
 }
 #endif
 
