@@ -899,9 +899,9 @@ Test(gen_dlka, dcnv3_lka_gc8_plan, .timeout = 120)
     "#endif\n"
 
 /* dcnv3_lka's mask softmax folded into the gc8 plan
- * (abl_dlka_gcw_plan_sm: e^x of each logit by abl_dlka_exp16, no max, no
+ * (abl_dlka_gcw_plan_sm: e^x of each logit by abl_exp16, no max, no
  * transposes; each group's 1 / sum applied to its summed channels by
- * abl_dlka_core8): abl_dlka_exp16 within 4 ulp of e^x over [-87, 88]
+ * abl_dlka_core8): abl_exp16 within 4 ulp of e^x over [-87, 88]
  * (2.28 measured); abl_dcn_sample on the path against abl_dcn_softmax +
  * abl_dcn_corners + abl_dcn_core for every pixel of 9 x 11 (5 x 5) and 12
  * x 10, 30 x 33 (7 x 7 dilation 3) maps, offsets to 4 pixels past the
@@ -921,14 +921,14 @@ Test(gen_dlka, dcnv3_lka_gc8_softmax, .timeout = 120)
         "static unsigned s = 9u;\n"
         "static float rnd(void) { return (float)((s = s * 1103515245u + 12345u) >> 8) / 16777216.0f; }\n"
         "#if ABL_DLKA_GC8_OK\n"
-        "/* abl_dlka_exp16 over [-87, 88]: the largest error in ulps of the float\n"
+        "/* abl_exp16 over [-87, 88]: the largest error in ulps of the float\n"
         " * nearest e^x (double exp) */\n"
         "static double exp_ulps(void) {\n"
         "    double worst = 0;\n"
         "    for (float x0 = -87.0f; x0 < 88.0f; x0 += 0.0625f) {\n"
         "        float xs[16], ys[16];\n"
         "        for (int i = 0; i < 16; i++) xs[i] = x0 + (float)i * (0.0625f / 16.0f) * (1.0f + rnd() * 1e-3f);\n"
-        "        _mm512_storeu_ps(ys, abl_dlka_exp16(_mm512_loadu_ps(xs)));\n"
+        "        _mm512_storeu_ps(ys, abl_exp16(_mm512_loadu_ps(xs)));\n"
         "        for (int i = 0; i < 16; i++) {\n"
         "            const double r = exp((double)xs[i]), u = nextafterf((float)r, INFINITY) - (float)r;\n"
         "            const double e = fabs(ys[i] - r) / u;\n"

@@ -763,18 +763,6 @@ ABL_DCN_SPECIALISE void abl_dcn_corners_pm(int gp, int h, int w, float osc,
  * sum). */
 enum { ABL_DCN_SM_GPMAX = 240 }; /* the scratch row of e^x (g p floats) */
 
-/* e^x on 16 lanes: abl_dlka_exp16's steps (t = x log2(e) as the float
- * pair t + lo, 2^t by abl_exp2_frac16 and vscalefps: +inf and 0 past the
- * float range, NaN kept). */
-static inline __m512 abl_dcn_exp16(__m512 x)
-{
-    const __m512 log2e = _mm512_set1_ps(1.44269504088896341f);
-    const __m512 t = _mm512_mul_ps(x, log2e);
-    const __m512 lo =
-        _mm512_fmadd_ps(x, _mm512_set1_ps(1.925963e-8f), _mm512_fmsub_ps(x, log2e, t));
-    return _mm512_scalef_ps(abl_exp2_frac16(_mm512_add_ps(abl_frac16(t), lo)), t);
-}
-
 /* The sums of four groups' p values in e (groups g0 .. g0 + 3 of those
  * below g; the others 0) in lanes 0, 4, 8, 12: per group its lanes of the
  * 16-float vectors of e that hold them (loads at the offsets the plan's
@@ -824,7 +812,7 @@ ABL_DCN_SPECIALISE int abl_dcn_corners_pm_sm(int g, int p, int h, int w, float o
         __builtin_trap(); /* the generator's SMF and the geometry disagree */
     float e[ABL_DCN_SM_GPMAX + 16];
     for (int q0 = 0; q0 < gp; q0 += 16)
-        _mm512_storeu_ps(e + q0, abl_dcn_exp16(_mm512_loadu_ps(om + 2 * gp + q0)));
+        _mm512_storeu_ps(e + q0, abl_exp16(_mm512_loadu_ps(om + 2 * gp + q0)));
     for (int g0 = 0; g0 < g; g0 += 4) {
         const int n = g - g0 < 4 ? g - g0 : 4;
         const __mmask16 live = (__mmask16)(0x1111u & ((1u << (4 * n)) - 1u)); /* lanes 4 k */

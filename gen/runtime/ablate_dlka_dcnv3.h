@@ -722,18 +722,6 @@ ABL_DCN_SPECIALISE int abl_dlka_gc16_pack(struct abl_dcn_geom d)
     return ABL_DLKA_MAY_PACK && abl_dlka_gc16_packs(d);
 }
 
-/* e^x on 16 lanes: t = x log2(e) as a float pair t + lo (the product's
- * rounding and log2(e)'s own, as abl_sigmoid16), 2^t = abl_exp2_frac16
- * of frac(t) + lo scaled by 2^floor(t) (vscalefps: +inf and 0 past the
- * float range, NaN kept). */
-static inline __m512 abl_dlka_exp16(__m512 x)
-{
-    const __m512 log2e = _mm512_set1_ps(1.44269504088896341f);
-    const __m512 t = _mm512_mul_ps(x, log2e);
-    const __m512 lo = _mm512_fmadd_ps(x, _mm512_set1_ps(1.925963e-8f), _mm512_fmsub_ps(x, log2e, t));
-    return _mm512_scalef_ps(abl_exp2_frac16(_mm512_add_ps(abl_frac16(t), lo)), t);
-}
-
 /* 16 points' corner weights (a, b, c, e: top-left, top-right, bottom-left,
  * bottom-right) and block indices id as w4[4 q + corner] and i8[q] = 2^lg
  * id[q] (the float offset of the point's block in a group plane of 2^lg
@@ -790,7 +778,7 @@ abl_dlka_points16(int q0, int gp, int h, int w, const float *restrict grid_x,
     t.in = _mm512_mask_cmp_ps_mask(t.in, t.ys, yl, _CMP_LT_OQ);
     t.mq = _mm512_loadu_ps(om + 2 * gp + q0);
     if (sm) { /* the mask's logits: e^x, kept for the group sums */
-        t.mq = abl_dlka_exp16(t.mq);
+        t.mq = abl_exp16(t.mq);
         _mm512_storeu_ps(ebuf + q0, t.mq);
     }
     return t;
@@ -958,7 +946,7 @@ ABL_DCN_SPECIALISE int abl_dlka_group_inv(int g, int p, const float *restrict eb
 }
 
 /* The plan with the mask's softmax folded in (om's mask part: logits):
- * each point's mask is e^x (abl_dlka_exp16) where it was softmax(x), and
+ * each point's mask is e^x (abl_exp16) where it was softmax(x), and
  * inv[gi] = 1 / (group gi's sum of them), which abl_dlka_core8 applies
  * to the group's sum of the samples.  Returns 0, leaving w4, i8, inv
  * unusable, where a group's sum is outside [2^-100, 2^100] (a logit past
@@ -1517,7 +1505,7 @@ abl_dlka_points16_range(int q0, int qs, int qe, int gp, const float *restrict gr
     t.in = t.real; /* not asked: the padded plan has one path */
     t.mq = _mm512_loadu_ps(om + 2 * gp + q0);
     if (sm) { /* the mask's logits: e^x, kept for the group sums */
-        t.mq = abl_dlka_exp16(t.mq);
+        t.mq = abl_exp16(t.mq);
         _mm512_storeu_ps(ebuf + (q0 - qs), t.mq);
     }
     return t;

@@ -16,6 +16,7 @@
  *   abl_exp2_frac16, abl_exp2_8  2^f on 16 lanes (the sigmoid's), 2^u on 8
  *                           (ACmix's softmax): one polynomial, AVX-512
  *   abl_sigmoid16, abl_silu16  SiLU / sigmoid on 16 lanes, AVX-512, no division
+ *   abl_exp16               e^x on 16 lanes, AVX-512 (the folded softmaxes' masks)
  *   abl_dfl_chunk           Detect's DFL expectation over a run of pixels
  *   abl_softmax_cols        softmax down the rows of a [n][vl] block, per column
  *   abl_bn_act_rows         y = act(y * scale + shift) over a block of rows
@@ -224,6 +225,20 @@ static inline __m512 abl_sigmoid16(__m512 v)
 }
 
 static inline __m512 abl_silu16(__m512 v) { return _mm512_mul_ps(v, abl_sigmoid16(v)); }
+
+/* e^x on 16 lanes: t = x log2(e) as a float pair t + lo (the product's
+ * rounding and log2(e)'s own, as abl_sigmoid16), 2^t = abl_exp2_frac16
+ * of frac(t) + lo scaled by 2^floor(t) (vscalefps: +inf and 0 past the
+ * float range, NaN kept).  The masks e^x of the plans that fold a softmax
+ * (DCNv3's point-major plan, the D-LKA layers' gc8 / gc16 plans). */
+static inline __m512 abl_exp16(__m512 x)
+{
+    const __m512 log2e = _mm512_set1_ps(1.44269504088896341f);
+    const __m512 t = _mm512_mul_ps(x, log2e);
+    const __m512 lo =
+        _mm512_fmadd_ps(x, _mm512_set1_ps(1.925963e-8f), _mm512_fmsub_ps(x, log2e, t));
+    return _mm512_scalef_ps(abl_exp2_frac16(_mm512_add_ps(abl_frac16(t), lo)), t);
+}
 
 /* p[16 k + j] <- e^(p[16 k + j] - mx_j) for k < n, given m2 = mx log2(e)
  * (2^t by abl_exp2_frac16 and vscalefps; no clamp: t <= 0 when mx is the
