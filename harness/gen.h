@@ -87,7 +87,10 @@ int gen_env_init(struct gen_env *env, char *err, size_t errlen);
  * keeps 3).  -1 and err when it names anything else.  Sweeps, benches,
  * `ablate run` and the goldens never call it: their kernels stay -O3.  The
  * level is a compile flag, so part of the cache key: -O2 and -O3 builds of
- * one kernel are two cache entries, and the kernel's .log names its level. */
+ * one kernel are two cache entries, and the kernel's .log names its level.
+ * A lowered level builds only where no higher one is cached: gen_build
+ * takes the kernel at -O3 (then -O2) when it is there (gen_cc.c
+ * gen_compile_load); an -O3 request never takes a lower level. */
 int gen_env_check_opt(struct gen_env *env, char *err, size_t errlen);
 
 #endif

@@ -42,9 +42,7 @@ struct toolchain {
     char *libs[WORDS_MAX];
     int nlibs;
     char runtime_inc[GEN_PATH_MAX + 16]; /* -IROOT/gen/runtime */
-    char opt[8];                         /* -O3, or gen_env.opt_level's */
     char march[80];                      /* -march=native, or ABLATE_GEN_MARCH's */
-    char log_head[32];                   /* the kernel log's first line: its -O level */
     char full_rate[32];                  /* -DABL_AVX512_FULL_RATE=0|1 (env->fma) */
 };
 
@@ -64,8 +62,6 @@ static int toolchain_init(const struct gen_env *env, struct toolchain *tc, char 
         snprintf(err, errlen, "no optimisation level for the kernels (-O%d)", env->opt_level);
         return -1;
     }
-    snprintf(tc->opt, sizeof tc->opt, "-O%d", env->opt_level);
-    snprintf(tc->log_head, sizeof tc->log_head, "%s%s\n", LOG_HEAD, tc->opt);
     snprintf(tc->cc_buf, sizeof tc->cc_buf, "%s", env->cc);
     tc->ncc = tool_split_words(tc->cc_buf, tc->cc, WORDS_MAX - 2);
     if (tc->ncc == 0) {
@@ -101,22 +97,23 @@ static int toolchain_init(const struct gen_env *env, struct toolchain *tc, char 
 }
 
 /* Compile flags (between the compiler and the paths); the NULL slots are
- * the toolchain's: the -O level (toolchain.opt: a sweep's -O3, or a
- * correctness check's cheaper level, gen.h gen_env_check_opt) and -march
- * (toolchain.march).  Both are words of the cache key. */
+ * the -O level (a sweep's -O3, or a correctness check's cheaper level, gen.h
+ * gen_env_check_opt) and -march (toolchain.march).  Both are words of the
+ * cache key. */
 static const char *const CC_FLAGS[] = {NULL, NULL, "-fopenmp", "-fPIC", "-shared"};
 enum { CC_NFLAGS = sizeof CC_FLAGS / sizeof CC_FLAGS[0], CC_SLOT_OPT = 0 };
 
-/* argv of `cc FLAGS -IRUNTIME CFLAGS -o so src LIBS -lm`; returns its length. */
-static int compile_argv(struct toolchain *tc, const char *so, const char *src, char **argv, int max)
+/* argv of `cc FLAGS -IRUNTIME CFLAGS -o so src LIBS -lm` (opt: "-O3"); returns its length. */
+static int compile_argv(const struct toolchain *tc, const char *opt, const char *so,
+                        const char *src, char **argv, int max)
 {
     int n = 0;
     for (int i = 0; i < tc->ncc && n < max; i++)
-        argv[n++] = tc->cc[i];
+        argv[n++] = (char *)tc->cc[i];
     for (int i = 0; i < CC_NFLAGS && n < max; i++)
-        argv[n++] = CC_FLAGS[i] ? (char *)CC_FLAGS[i] : i == CC_SLOT_OPT ? tc->opt : tc->march;
+        argv[n++] = (char *)(CC_FLAGS[i] ? CC_FLAGS[i] : i == CC_SLOT_OPT ? opt : tc->march);
     if (n < max)
-        argv[n++] = tc->runtime_inc;
+        argv[n++] = (char *)tc->runtime_inc;
     for (int i = 0; i < tc->ncflags && n < max; i++)
         argv[n++] = tc->cflags[i];
     char *tail[] = {"-o", (char *)so, (char *)src};
@@ -345,28 +342,36 @@ static const char PCH_TEXT[] = "/* do not edit: written by ablate (harness/gen_c
                                "#include <stdint.h>\n#include <string.h>\n#include <cblas.h>\n"
                                "#include <omp.h>\n";
 
-/* BUILD/gen/pch-HASH/ablate_sys.h (text) into path, its .gch built beside
- * it by pre (the kernel's compiler and flags, less any -x LANG: the header
- * is compiled as lang) unless there; HASH covers the text, the compiler's
- * identity, pre and the CPU.  0, or -1: build without it. */
-static int pch_prepare(const struct gen_env *env, const char *text, const char *lang,
-                       char *const *pre, int npre, const char *id, char *path, size_t len)
+/* BUILD/gen/pch-HASH/ablate_sys.h into path and its .gch into gch; HASH
+ * covers the text, the compiler's identity, pre (the kernel's compiler and
+ * flags) and the CPU.  0, or -1 when the paths do not fit. */
+static int pch_locate(const struct gen_env *env, const char *text, char *const *pre, int npre,
+                      const char *id, char *path, size_t len, char *gch, size_t gchlen)
 {
     uint64_t h = fnv1a(fnv1a(0xcbf29ce484222325ULL, text), id);
     for (int i = 0; i < npre; i++)
         h = fnv1a(h, pre[i]);
     h = hash_cpu(h);
-    char gen[GEN_PATH_MAX + 8], dir[GEN_PATH_MAX + 32], gch[GEN_PATH_MAX + 64];
-    char tmp[GEN_PATH_MAX + 96], err[256];
-    snprintf(gen, sizeof gen, "%s/gen", env->build);
-    snprintf(dir, sizeof dir, "%s/pch-%016llx", gen, (unsigned long long)h);
-    if (snprintf(path, len, "%s/ablate_sys.h", dir) >= (int)len ||
-        snprintf(gch, sizeof gch, "%s.gch", path) >= (int)sizeof gch ||
-        snprintf(tmp, sizeof tmp, "%s.%ld.tmp", gch, (long)getpid()) >= (int)sizeof tmp)
-        return -1;
+    return snprintf(path, len, "%s/gen/pch-%016llx/ablate_sys.h", env->build,
+                    (unsigned long long)h) < (int)len &&
+                   snprintf(gch, gchlen, "%s.gch", path) < (int)gchlen
+               ? 0
+               : -1;
+}
+
+/* The .gch of path (pch_locate) built by pre (less any -x LANG: the header
+ * is compiled as lang) unless there.  0, or -1: build without it. */
+static int pch_build(const struct gen_env *env, const char *text, const char *lang,
+                     char *const *pre, int npre, const char *path, const char *gch)
+{
+    char gen[GEN_PATH_MAX + 8], dir[GEN_PATH_MAX + 64], tmp[GEN_PATH_MAX + 96], err[256];
     if (access(gch, R_OK) == 0)
         return 0;
-    if (make_dir(env->build) != 0 || make_dir(gen) != 0 || make_dir(dir) != 0 ||
+    snprintf(gen, sizeof gen, "%s/gen", env->build);
+    snprintf(dir, sizeof dir, "%s", path);
+    *strrchr(dir, '/') = 0;
+    if (snprintf(tmp, sizeof tmp, "%s.%ld.tmp", gch, (long)getpid()) >= (int)sizeof tmp ||
+        make_dir(env->build) != 0 || make_dir(gen) != 0 || make_dir(dir) != 0 ||
         write_atomic(path, text, err, sizeof err) != 0)
         return -1;
     char *argv[3 * WORDS_MAX + 16];
@@ -379,7 +384,7 @@ static int pch_prepare(const struct gen_env *env, const char *text, const char *
         }
         argv[n++] = pre[i];
     }
-    char *tail[] = {"-x", (char *)lang, "-o", tmp, path, NULL};
+    char *tail[] = {"-x", (char *)lang, "-o", tmp, (char *)path, NULL};
     memcpy(argv + n, tail, sizeof tail);
     int fd = open("/dev/null", O_WRONLY);
     int rc = fd < 0 ? -1 : tool_run_to_fd(argv, fd);
@@ -391,10 +396,17 @@ static int pch_prepare(const struct gen_env *env, const char *text, const char *
     return -1;
 }
 
-void gen_pch_include(const struct gen_env *env, const char *text, const char *lang, const char *id,
-                     char **pre, int *npre, int max, char *path, size_t len)
+/* gen_pch_include; build 0 only looks: the PCH is used where its .gch is
+ * already there (a lookup of a kernel built before, which was built with
+ * it exactly when it was there). */
+static void pch_include(const struct gen_env *env, const char *text, const char *lang,
+                        const char *id, char **pre, int *npre, int max, char *path, size_t len,
+                        int build)
 {
-    if (*npre + 3 > max || pch_prepare(env, text, lang, pre, *npre, id, path, len) != 0)
+    char gch[GEN_PATH_MAX + 80];
+    if (*npre + 3 > max || pch_locate(env, text, pre, *npre, id, path, len, gch, sizeof gch) != 0)
+        return;
+    if (build ? pch_build(env, text, lang, pre, *npre, path, gch) != 0 : access(gch, R_OK) != 0)
         return;
     /* -Winvalid-pch: a .gch the compiler passes over says so in the kernel's log */
     pre[(*npre)++] = "-Winvalid-pch";
@@ -402,7 +414,68 @@ void gen_pch_include(const struct gen_env *env, const char *text, const char *la
     pre[(*npre)++] = path;
 }
 
-/* The C compiler's recipe: cc -OLEVEL FLAGS -IRUNTIME CFLAGS [-include PCH] -o SO SRC LIBS -lm. */
+void gen_pch_include(const struct gen_env *env, const char *text, const char *lang, const char *id,
+                     char **pre, int *npre, int max, char *path, size_t len)
+{
+    pch_include(env, text, lang, id, pre, npre, max, path, len, 1);
+}
+
+/* The C compiler's recipe at one -O level: cc -OLEVEL FLAGS -IRUNTIME
+ * CFLAGS [-include PCH] -o SO SRC LIBS -lm.  r points into the struct. */
+struct c_recipe {
+    char opt[8];       /* "-O3" */
+    char log_head[32]; /* the kernel log's first line: "ablate: built at -O3" */
+    char *argv[3 * WORDS_MAX + 16], *pre[3 * WORDS_MAX + 20];
+    char pch[GEN_PATH_MAX + 64];
+    struct gen_recipe r;
+};
+
+/* build_pch 0: only to look a kernel up (pch_include). */
+static void c_recipe_init(const struct gen_env *env, const struct toolchain *tc, int level,
+                          int build_pch, struct c_recipe *cr)
+{
+    snprintf(cr->opt, sizeof cr->opt, "-O%d", level);
+    snprintf(cr->log_head, sizeof cr->log_head, "%s%s\n", LOG_HEAD, cr->opt);
+    int max = (int)(sizeof cr->argv / sizeof cr->argv[0]);
+    int argc = compile_argv(tc, cr->opt, "", "", cr->argv, max);
+    /* argv = cc FLAGS -I CFLAGS -o "" "" LIBS -lm: split around the three-word tail */
+    int npre = tc->ncc + CC_NFLAGS + 1 + tc->ncflags, post = npre + 3;
+    memcpy(cr->pre, cr->argv, (size_t)npre * sizeof *cr->pre);
+    pch_include(env, PCH_TEXT, "c-header", tc->id, cr->pre, &npre,
+                (int)(sizeof cr->pre / sizeof cr->pre[0]), cr->pch, sizeof cr->pch, build_pch);
+    cr->r = (struct gen_recipe){.ext = "c",
+                                .pre = cr->pre,
+                                .npre = npre,
+                                .post = cr->argv + post,
+                                .npost = argc - post,
+                                .id = tc->id,
+                                .hash_cpu = 1,
+                                .load = 1,
+                                .log_head = cr->log_head};
+}
+
+static enum gen_status cache_locate(const struct gen_env *env, const char *src,
+                                    const struct gen_recipe *r, struct cache_paths *cp, char *err,
+                                    size_t errlen);
+
+/* 1 if src's kernel at -Olevel is in the cache (its .so there). */
+static int cached_at(const struct gen_env *env, const struct toolchain *tc, const char *src,
+                     int level, struct c_recipe *cr)
+{
+    struct cache_paths cp;
+    char err[ERR_MAX];
+    c_recipe_init(env, tc, level, 0, cr);
+    return cache_locate(env, src, &cr->r, &cp, err, sizeof err) == GEN_OK &&
+           access(cp.so, R_OK) == 0;
+}
+
+/* The C kernel at env->opt_level, or at a higher level already in the
+ * cache: a correctness check (gen_env_check_opt: -O1 in `make test`) takes
+ * the -O3 kernel a golden, sweep or timing test built before it (the same
+ * source and flags but the -O word; an -O3 kernel checks correctness as
+ * well), looked up from -O3 down, and builds at its own level only where
+ * none is there.  A request never takes a lower level than its own, so a
+ * sweep's (-O3) kernels are always -O3.  k->log_path names the level. */
 enum gen_status gen_compile_load(const struct gen_env *env, const char *src, struct gen_kernel *k,
                                  char *err, size_t errlen)
 {
@@ -410,31 +483,20 @@ enum gen_status gen_compile_load(const struct gen_env *env, const char *src, str
     struct toolchain tc;
     if (toolchain_init(env, &tc, err, errlen) != 0)
         return GEN_ERR_COMPILE;
-    char *argv[3 * WORDS_MAX + 16], *pre[3 * WORDS_MAX + 20];
-    int argc = compile_argv(&tc, "", "", argv, (int)(sizeof argv / sizeof argv[0]));
-    /* argv = cc FLAGS -I CFLAGS -o "" "" LIBS -lm: split around the three-word tail */
-    int npre = tc.ncc + CC_NFLAGS + 1 + tc.ncflags, post = npre + 3;
-    memcpy(pre, argv, (size_t)npre * sizeof *pre);
-    char pch[GEN_PATH_MAX + 64];
-    gen_pch_include(env, PCH_TEXT, "c-header", tc.id, pre, &npre, (int)(sizeof pre / sizeof pre[0]),
-                    pch, sizeof pch);
-    struct gen_recipe r = {.ext = "c",
-                           .pre = pre,
-                           .npre = npre,
-                           .post = argv + post,
-                           .npost = argc - post,
-                           .id = tc.id,
-                           .hash_cpu = 1,
-                           .load = 1,
-                           .log_head = tc.log_head};
-    return gen_cache_build(env, src, &r, k, err, errlen);
+    struct c_recipe cr;
+    for (int level = 3; level > env->opt_level; level--)
+        if (cached_at(env, &tc, src, level, &cr))
+            return gen_cache_build(env, src, &cr.r, k, err, errlen);
+    c_recipe_init(env, &tc, env->opt_level, 1, &cr);
+    return gen_cache_build(env, src, &cr.r, k, err, errlen);
 }
 
-enum gen_status gen_cache_build(const struct gen_env *env, const char *src,
-                                const struct gen_recipe *r, struct gen_kernel *k, char *err,
-                                size_t errlen)
+/* The cache key of src built by r (gen_cc.h) and its paths in
+ * BUILD/gen (created). */
+static enum gen_status cache_locate(const struct gen_env *env, const char *src,
+                                    const struct gen_recipe *r, struct cache_paths *cp, char *err,
+                                    size_t errlen)
 {
-    memset(k, 0, sizeof *k);
     uint64_t h = fnv1a(fnv1a(0xcbf29ce484222325ULL, src), r->id);
     for (int i = 0; i < r->npre; i++)
         h = fnv1a(h, r->pre[i]);
@@ -445,7 +507,6 @@ enum gen_status gen_cache_build(const struct gen_env *env, const char *src,
         h = hash_cpu(h);
 
     char dir[GEN_PATH_MAX + 8];
-    struct cache_paths cp;
     snprintf(dir, sizeof dir, "%s/gen", env->build);
     if (make_dir(env->build) != 0 || make_dir(dir) != 0) {
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
@@ -453,14 +514,29 @@ enum gen_status gen_cache_build(const struct gen_env *env, const char *src,
     }
     unsigned long long hh = (unsigned long long)h;
     long pid = (long)getpid();
-    if (snprintf(cp.src, sizeof cp.src, "%s/%016llx.%s", dir, hh, r->ext) >= (int)sizeof cp.src ||
-        snprintf(cp.so, sizeof cp.so, "%s/%016llx.so", dir, hh) >= (int)sizeof cp.so ||
-        snprintf(cp.log, sizeof cp.log, "%s/%016llx.log", dir, hh) >= (int)sizeof cp.log ||
-        snprintf(cp.tmp_so, sizeof cp.tmp_so, "%s.%ld.tmp", cp.so, pid) >= (int)sizeof cp.tmp_so ||
-        snprintf(cp.tmp_log, sizeof cp.tmp_log, "%s.%ld.tmp", cp.log, pid) >= (int)sizeof cp.tmp_log) {
+    if (snprintf(cp->src, sizeof cp->src, "%s/%016llx.%s", dir, hh, r->ext) >=
+            (int)sizeof cp->src ||
+        snprintf(cp->so, sizeof cp->so, "%s/%016llx.so", dir, hh) >= (int)sizeof cp->so ||
+        snprintf(cp->log, sizeof cp->log, "%s/%016llx.log", dir, hh) >= (int)sizeof cp->log ||
+        snprintf(cp->tmp_so, sizeof cp->tmp_so, "%s.%ld.tmp", cp->so, pid) >=
+            (int)sizeof cp->tmp_so ||
+        snprintf(cp->tmp_log, sizeof cp->tmp_log, "%s.%ld.tmp", cp->log, pid) >=
+            (int)sizeof cp->tmp_log) {
         snprintf(err, errlen, "build folder path too long: %s", dir);
         return GEN_ERR_COMPILE;
     }
+    return GEN_OK;
+}
+
+enum gen_status gen_cache_build(const struct gen_env *env, const char *src,
+                                const struct gen_recipe *r, struct gen_kernel *k, char *err,
+                                size_t errlen)
+{
+    memset(k, 0, sizeof *k);
+    struct cache_paths cp;
+    enum gen_status located = cache_locate(env, src, r, &cp, err, errlen);
+    if (located != GEN_OK)
+        return located;
     snprintf(k->src_path, sizeof k->src_path, "%s", cp.src);
     snprintf(k->so_path, sizeof k->so_path, "%s", cp.so);
     snprintf(k->log_path, sizeof k->log_path, "%s", cp.log);

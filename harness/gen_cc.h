@@ -5,6 +5,8 @@
  * level among them), the headers in gen/runtime the source includes, the CPU model); it is
  * compiled to BUILD/gen/<hash>.so unless that file exists (the cache), the
  * compiler's output kept in BUILD/gen/<hash>.log; then dlopen + ABI check.
+ * A C kernel asked for below -O3 (a correctness check) is first looked up
+ * at the higher levels' keys and taken from there when cached.
  */
 #ifndef ABLATE_GEN_CC_H
 #define ABLATE_GEN_CC_H
