@@ -336,6 +336,19 @@ Test(gen_acmix, tiles_in_band, .timeout = 120)
     }
 }
 
+/* Whether the kernels build for this CPU's AVX-512 (no ABLATE_GEN_MARCH):
+ * then the projection is the direct 1x1 conv, whose sums run in one fixed
+ * order, and every output is the same bits at any thread count.  Without
+ * AVX-512 it is OpenBLAS sgemm tiles, and with FMA kernels (Haswell, Zen)
+ * sgemm rounds a pixel differently with the tile's width, which the bands
+ * move with the thread count (seen on a Zen 3, 2026-12-08: 1 ulp here and
+ * there); those builds are checked against the reference only. */
+static int projects_direct(void)
+{
+    const char *march = getenv("ABLATE_GEN_MARCH");
+    return __builtin_cpu_supports("avx512f") && !(march && *march);
+}
+
 /* The kernel of case c (case number i) at 2, 3 and 4 threads gives its
  * 1-thread output bit for bit. */
 static void expect_same_bits_2_to_4_threads(const struct gen_env *env, const char *variant,
@@ -367,8 +380,7 @@ static void check_rendered_case(const struct gen_env *env, const char *variant, 
 {
     expect_rendered(env, c, variant, want, n, i);
     check_threads(env, variant, c, seed, 4);
-    const char *march = getenv("ABLATE_GEN_MARCH");
-    if (__builtin_cpu_supports("avx512f") && !(march && *march))
+    if (projects_direct())
         expect_same_bits_2_to_4_threads(env, variant, c, seed, i);
 }
 
@@ -379,9 +391,10 @@ static void check_rendered_case(const struct gen_env *env, const char *variant, 
  * (HALO 5 and 4) with TILE_ROWS 3 (256 channels at width 64): each output
  * row waits on rows one or two tiles further down, stripes that are no
  * multiple of the pass's two rows, stride 2, batch 2, bands shorter than
- * the halo at 4 threads.  Against the reference with 1 to 4 threads, and
- * bit for bit the 1-thread output: every row's windows, passes and sums
- * are the same whichever band and stripe computes it. */
+ * the halo at 4 threads.  Against the reference with 1 to 4 threads, and,
+ * where the projection is direct (projects_direct), bit for bit the
+ * 1-thread output: every row's windows, passes and sums are the same
+ * whichever band and stripe computes it. */
 Test(gen_acmix, stream_in_band, .timeout = 120)
 {
     struct gen_env env = gen_check_env();
@@ -392,7 +405,8 @@ Test(gen_acmix, stream_in_band, .timeout = 120)
     for (int i = 0; i < 3; i++) {
         expect_bands_of_3_rows(&env, &c[i], variants[i], i);
         check_threads(&env, variants[i], &c[i], 1000 + (uint64_t)i, 4);
-        expect_same_bits_2_to_4_threads(&env, variants[i], &c[i], 1000 + (uint64_t)i, i);
+        if (projects_direct())
+            expect_same_bits_2_to_4_threads(&env, variants[i], &c[i], 1000 + (uint64_t)i, i);
     }
 }
 
@@ -456,8 +470,9 @@ static void check_case_calls_in_turn(const struct gen_env *env, const struct acm
  * the last call's count), fold at stride 1 (every thread waits for the
  * other threads' rows of the folded weights) and split at stride 2 with
  * batch 2 (counts across images), TILE_ROWS 3 so the up-stream has
- * several tiles (tiles_in_band's shapes and kernels): each output bit for
- * bit the 1-thread one. */
+ * several tiles (tiles_in_band's shapes and kernels): each output finite
+ * and, where the projection is direct (projects_direct), bit for bit the
+ * 1-thread one. */
 Test(gen_acmix, bands_without_barrier, .timeout = 120)
 {
     struct gen_env env = gen_check_env();
@@ -478,7 +493,8 @@ Test(gen_acmix, bands_without_barrier, .timeout = 120)
         free(src);
         char what[64];
         snprintf(what, sizeof what, "case %d %s", i, variants[i]);
-        check_case_calls_in_turn(&env, &c[i], variants[i], 1100 + (uint64_t)i, 1, what);
+        check_case_calls_in_turn(&env, &c[i], variants[i], 1100 + (uint64_t)i, projects_direct(),
+                                 what);
     }
 }
 
@@ -503,8 +519,7 @@ Test(gen_acmix, own_planes, .timeout = 300)
     const struct acm_case c[] = {{8, 64, 3, 4, 1, 40, 112, 2}, {8, 64, 3, 1, 2, 44, 112, 1},
                                  {8, 64, 5, 2, 1, 80, 48, 1}};
     const char *variants[] = {"split", "fold", "fold"};
-    const char *march = getenv("ABLATE_GEN_MARCH");
-    const int same_bits = __builtin_cpu_supports("avx512f") && !(march && *march);
+    const int same_bits = projects_direct();
     for (int i = 0; i < 3; i++) {
         static const char *const want[] = {"OWN = 1,", "proj_rows_of(bd, &p0"};
         expect_rendered(&env, &c[i], variants[i], want, 2, i);
@@ -600,8 +615,7 @@ Test(gen_acmix, four_row_passes, .timeout = 180)
  * these paths.  Only where the kernels build for this CPU's AVX-512. */
 Test(gen_acmix, half_rate_same_bits, .timeout = 180)
 {
-    const char *march = getenv("ABLATE_GEN_MARCH");
-    if (!__builtin_cpu_supports("avx512f") || (march && *march))
+    if (!projects_direct())
         cr_skip_test("the AVX-512 half-rate paths: an AVX-512 CPU, no ABLATE_GEN_MARCH");
     cr_assert_eq(setenv("ABLATE_AVX512_RATE", "half", 1), 0); /* whatever this CPU measures */
     struct gen_env env = gen_check_env();
