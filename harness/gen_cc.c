@@ -454,9 +454,50 @@ static void c_recipe_init(const struct gen_env *env, const struct toolchain *tc,
                                 .log_head = cr->log_head};
 }
 
+/* The cache key of src built by r (gen_cc.h) and its paths in
+ * BUILD/gen (a lookup creates nothing: make_cache_dir before a build). */
 static enum gen_status cache_locate(const struct gen_env *env, const char *src,
                                     const struct gen_recipe *r, struct cache_paths *cp, char *err,
-                                    size_t errlen);
+                                    size_t errlen)
+{
+    uint64_t h = fnv1a(fnv1a(0xcbf29ce484222325ULL, src), r->id);
+    for (int i = 0; i < r->npre; i++)
+        h = fnv1a(h, r->pre[i]);
+    for (int i = 0; i < r->npost; i++)
+        h = fnv1a(h, r->post[i]);
+    h = hash_runtime(env, h);
+    if (r->hash_cpu)
+        h = hash_cpu(h);
+
+    char dir[GEN_PATH_MAX + 8];
+    snprintf(dir, sizeof dir, "%s/gen", env->build);
+    unsigned long long hh = (unsigned long long)h;
+    long pid = (long)getpid();
+    if (snprintf(cp->src, sizeof cp->src, "%s/%016llx.%s", dir, hh, r->ext) >=
+            (int)sizeof cp->src ||
+        snprintf(cp->so, sizeof cp->so, "%s/%016llx.so", dir, hh) >= (int)sizeof cp->so ||
+        snprintf(cp->log, sizeof cp->log, "%s/%016llx.log", dir, hh) >= (int)sizeof cp->log ||
+        snprintf(cp->tmp_so, sizeof cp->tmp_so, "%s.%ld.tmp", cp->so, pid) >=
+            (int)sizeof cp->tmp_so ||
+        snprintf(cp->tmp_log, sizeof cp->tmp_log, "%s.%ld.tmp", cp->log, pid) >=
+            (int)sizeof cp->tmp_log) {
+        snprintf(err, errlen, "build folder path too long: %s", dir);
+        return GEN_ERR_COMPILE;
+    }
+    return GEN_OK;
+}
+
+/* BUILD/gen, where the kernels are cached, created if missing. */
+static enum gen_status make_cache_dir(const struct gen_env *env, char *err, size_t errlen)
+{
+    char dir[GEN_PATH_MAX + 8];
+    snprintf(dir, sizeof dir, "%s/gen", env->build);
+    if (make_dir(env->build) != 0 || make_dir(dir) != 0) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        return GEN_ERR_COMPILE;
+    }
+    return GEN_OK;
+}
 
 /* 1 if src's kernel at -Olevel is in the cache (its .so there). */
 static int cached_at(const struct gen_env *env, const struct toolchain *tc, const char *src,
@@ -491,43 +532,6 @@ enum gen_status gen_compile_load(const struct gen_env *env, const char *src, str
     return gen_cache_build(env, src, &cr.r, k, err, errlen);
 }
 
-/* The cache key of src built by r (gen_cc.h) and its paths in
- * BUILD/gen (created). */
-static enum gen_status cache_locate(const struct gen_env *env, const char *src,
-                                    const struct gen_recipe *r, struct cache_paths *cp, char *err,
-                                    size_t errlen)
-{
-    uint64_t h = fnv1a(fnv1a(0xcbf29ce484222325ULL, src), r->id);
-    for (int i = 0; i < r->npre; i++)
-        h = fnv1a(h, r->pre[i]);
-    for (int i = 0; i < r->npost; i++)
-        h = fnv1a(h, r->post[i]);
-    h = hash_runtime(env, h);
-    if (r->hash_cpu)
-        h = hash_cpu(h);
-
-    char dir[GEN_PATH_MAX + 8];
-    snprintf(dir, sizeof dir, "%s/gen", env->build);
-    if (make_dir(env->build) != 0 || make_dir(dir) != 0) {
-        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-        return GEN_ERR_COMPILE;
-    }
-    unsigned long long hh = (unsigned long long)h;
-    long pid = (long)getpid();
-    if (snprintf(cp->src, sizeof cp->src, "%s/%016llx.%s", dir, hh, r->ext) >=
-            (int)sizeof cp->src ||
-        snprintf(cp->so, sizeof cp->so, "%s/%016llx.so", dir, hh) >= (int)sizeof cp->so ||
-        snprintf(cp->log, sizeof cp->log, "%s/%016llx.log", dir, hh) >= (int)sizeof cp->log ||
-        snprintf(cp->tmp_so, sizeof cp->tmp_so, "%s.%ld.tmp", cp->so, pid) >=
-            (int)sizeof cp->tmp_so ||
-        snprintf(cp->tmp_log, sizeof cp->tmp_log, "%s.%ld.tmp", cp->log, pid) >=
-            (int)sizeof cp->tmp_log) {
-        snprintf(err, errlen, "build folder path too long: %s", dir);
-        return GEN_ERR_COMPILE;
-    }
-    return GEN_OK;
-}
-
 enum gen_status gen_cache_build(const struct gen_env *env, const char *src,
                                 const struct gen_recipe *r, struct gen_kernel *k, char *err,
                                 size_t errlen)
@@ -543,6 +547,8 @@ enum gen_status gen_cache_build(const struct gen_env *env, const char *src,
 
     if (access(cp.so, R_OK) != 0) {
         double t0 = now_s();
+        if (make_cache_dir(env, err, errlen) != GEN_OK)
+            return GEN_ERR_COMPILE;
         if (write_atomic(cp.src, src, err, errlen) != 0)
             return GEN_ERR_COMPILE;
         enum gen_status st = compile(env, r, &cp, err, errlen);
