@@ -94,8 +94,16 @@ local function workspace_plan(g, with_panel)
   -- TILE pixels starting at a row's last column spans 1 + ceil((TILE - 1) / WO))
   g.WS_S2D = g.WS_COL + panel
   local s2d = 0
-  if g.DIRECT == 3 or g.DIRECT == 4 then
+  if g.DIRECT then
     g.S2D_ROWS = math.min(g.HO, 1 + (g.TILE + g.WO - 2) // g.WO)
+  end
+  if g.DIRECT == 1 then
+    -- AVX2's zero-padded row copy (abl_direct8_s1_tile): the template adds
+    -- it to WS_FLOATS on AVX2 builds only
+    g.ROWS_FLOATS = round_up(3 * g.C1 * (g.S2D_ROWS + 2) * g.W, 16)
+  elseif g.DIRECT == 3 then
+    -- AVX2's two shifted planes more per channel (abl_conv_s2d_floats)
+    g.S2D8_FLOATS = round_up(g.C1 * (2 * g.S2D_ROWS + 1) * g.WO, 16)
   end
   if g.DIRECT == 3 then
     s2d = round_up(g.C1 * (4 * g.S2D_ROWS + 2) * g.WO, 16)
