@@ -412,11 +412,15 @@ static inline void abl_direct_1x1_run(const float *x, ptrdiff_t ldx, int cin, in
 #define ABL_DIRECT8_SLACK (ABL_DIRECT8 ? 16 : 0)
 
 #if ABL_DIRECT8
+#ifndef ABL_DIRECT8_OGROUP
+#define ABL_DIRECT8_OGROUP 64 /* output channels that share an input chunk in L1 */
+#endif
+#ifndef ABL_DIRECT8_ICHUNK
+#define ABL_DIRECT8_ICHUNK 8 /* input channels of a chunk of the reduction */
+#endif
 enum {
     ABL_DIRECT8_MR = 4,  /* output channels of a register block */
     ABL_DIRECT8_NV = 3,  /* vectors of 8 pixels of a register block */
-    ABL_DIRECT8_OGROUP = 16, /* output channels that share an input chunk in L1 */
-    ABL_DIRECT8_ICHUNK = 16, /* input channels of a chunk of the reduction */
     ABL_DIRECT8_S1 = 1,  /* layout: stride-1 row copies (abl_direct8_s1_rows) */
     ABL_DIRECT8_S2D = 2, /* layout: stride-2 space-to-depth copy (abl_direct8_s2d_rows) */
 };
