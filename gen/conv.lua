@@ -84,6 +84,23 @@ local function tile_plan(g, tun)
   g.TILE = math.min(round_up(t, 16), g.PIX)
 end
 
+-- The tile of the AVX2 build's stride-2 direct path (runtime/ablate_direct.h
+-- abl_direct8_*), which the template picks at compile time: each tile's
+-- space-to-depth copy (6 planes of its rows per input channel) at most
+-- direct8_copy_floats, i.e. within half of Zen 3's 512 KiB L2, but never
+-- under min_tile pixels.  Measured (Zen 3, 1 thread, cputime_bench): Conv
+-- 16 -> 32 at 320 x 320 (gemm's tile 1824 pixels, a 768 KiB copy) ran
+-- 8-10 % faster at 320 or 640 pixels, not at 960; 32 -> 64 at 160,
+-- 64 -> 128 at 80 and 128 -> 128 at 40 level at 80 .. 960 (+-5 %).
+local direct8_copy_floats = 64 * 1024
+local function direct8_tile_plan(g, tun)
+  g.TILE8 = g.TILE
+  if g.DIRECT == 3 then
+    local rows = math.max(1, direct8_copy_floats // (6 * g.C1 * g.WO))
+    g.TILE8 = math.min(g.TILE, math.max(tun.min_tile, rows * g.WO))
+  end
+end
+
 -- Workspace of one thread (floats, regions rounded to 64 bytes).
 local function workspace_plan(g, with_panel)
   g.WS_SHIFT = round_up(g.C2, 16)
@@ -102,8 +119,10 @@ local function workspace_plan(g, with_panel)
     -- it to WS_FLOATS on AVX2 builds only
     g.ROWS_FLOATS = round_up(3 * g.C1 * (g.S2D_ROWS + 2) * g.W, 16)
   elseif g.DIRECT == 3 then
-    -- AVX2's two shifted planes more per channel (abl_conv_s2d_floats)
-    g.S2D8_FLOATS = round_up(g.C1 * (2 * g.S2D_ROWS + 1) * g.WO, 16)
+    -- AVX2's tile (direct8_tile_plan) and its copy with the two shifted
+    -- planes more per channel (abl_conv_s2d_floats)
+    g.S2D_ROWS8 = math.min(g.HO, 1 + (g.TILE8 + g.WO - 2) // g.WO)
+    g.WS_FLOATS8 = g.WS_S2D + round_up(g.C1 * (6 * g.S2D_ROWS8 + 3) * g.WO, 16)
   end
   if g.DIRECT == 3 then
     s2d = round_up(g.C1 * (4 * g.S2D_ROWS + 2) * g.WO, 16)
@@ -152,6 +171,7 @@ function M.render(cfg, variant)
   if variant == "gemm" and not g.DEPTHWISE then
     tile_plan(g, M.tuning)
     direct_plan(g)
+    direct8_tile_plan(g, M.tuning)
     workspace_plan(g, true)
     template = "conv_gemm"
   elseif variant == "gemm" or variant == "direct" then
