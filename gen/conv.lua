@@ -9,7 +9,9 @@
 --           channel per group, where a GEMM degenerates to M = 1) use the
 --           direct schedule instead; on AVX-512 builds the shapes of
 --           direct_plan take the register-blocked direct convolution of
---           runtime/ablate_direct.h in place of im2col + sgemm
+--           runtime/ablate_direct.h in place of im2col + sgemm, on AVX2
+--           builds its 3x3 ones (stride 1 and 2) take abl_direct8_*
+--           (8-float vectors, docs/baseline.md "The Conv on AVX2")
 --   direct  direct convolution vectorised over output columns, no BLAS
 --           (templates/conv_direct.c.in); right for depthwise (the gemm
 --           variant takes it there), slow for dense convs (12-45 ms where
@@ -139,8 +141,9 @@ end
 
 -- The AVX-512 register-blocked direct convolution (runtime/ablate_direct.h)
 -- instead of im2col + sgemm, where it applies (groups 1, output channels a
--- multiple of 8; stride 1 with "same" padding, or 3x3 stride 2 pad 1; the
--- kernel falls back to sgemm on a build without AVX-512).  Stride 2
+-- multiple of 8; stride 1 with "same" padding, or 3x3 stride 2 pad 1; on
+-- an AVX2 build the 3x3 ones take abl_direct8_s1_tile / abl_direct8_s2d_tile,
+-- the rest falls back to sgemm: abl_conv_direct_ok, abl_conv_direct2s_ok).  Stride 2
 -- (DIRECT 3) runs on a space-to-depth copy: each tile's thread splits the
 -- input rows its tile reads into their four (row, column) parity phases
 -- (abl_s2d_split_rows, inside the call, into its own workspace); then every

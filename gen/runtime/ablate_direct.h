@@ -29,6 +29,11 @@
  *                    each thread copies its own tile's slab)
  *   abl_focus_ok, abl_focus_weights, abl_focus_tile  6 x 6 stride 2 pad 2
  *                    (YOLOv5's stem) as 3 x 3 stride 1 on a space-to-depth copy
+ *   abl_conv_direct_ok, abl_conv_direct_tile, abl_conv_direct2s_ok,
+ *   abl_conv_s2d_floats, abl_conv_s2d_rows  the Conv row's (and the
+ *                    chains' 3x3) direct paths on this build: the AVX-512
+ *                    ones above, or on AVX2 abl_direct8_* (8-float vectors,
+ *                    4 channels x 3 vectors, copies with zero padding)
  */
 #ifndef ABLATE_DIRECT_H
 #define ABLATE_DIRECT_H
