@@ -117,8 +117,8 @@ local function workspace_plan(g, with_panel)
     g.S2D_ROWS = math.min(g.HO, 1 + (g.TILE + g.WO - 2) // g.WO)
   end
   if g.DIRECT == 1 then
-    -- AVX2's zero-padded row copy (abl_direct8_s1_tile): the template adds
-    -- it to WS_FLOATS on AVX2 builds only
+    -- AVX2's three shifted row copies (abl_direct8_s1_tile): the template
+    -- adds them to WS_FLOATS on AVX2 builds only
     g.ROWS_FLOATS = round_up(3 * g.C1 * (g.S2D_ROWS + 2) * g.W, 16)
   elseif g.DIRECT == 3 then
     -- AVX2's tile (direct8_tile_plan) and its copy with the two shifted
@@ -160,9 +160,9 @@ end
 local function direct_plan(g)
   if g.G ~= 1 or g.C2 % 8 ~= 0 or g.D ~= 1 then return end
   if g.S == 1 and g.K % 2 == 1 and g.K <= 3 and g.P == g.K // 2 then
-    g.DIRECT, g.DIRECT_WHY = 1, "AVX-512: register-blocked direct conv, stride 1"
+    g.DIRECT, g.DIRECT_WHY = 1, "AVX-512: register-blocked direct conv, stride 1 (AVX2: 3x3 only, abl_direct8_s1_tile)"
   elseif g.S == 2 and g.K == 3 and g.P == 1 then
-    g.DIRECT, g.DIRECT_WHY = 3, "AVX-512: register-blocked direct conv on a space-to-depth copy, 3x3 stride 2"
+    g.DIRECT, g.DIRECT_WHY = 3, "AVX-512: register-blocked direct conv on a space-to-depth copy, 3x3 stride 2 (AVX2: abl_direct8_s2d_tile)"
   elseif g.S == 2 and g.K == 6 and g.P == 2 and g.H % 2 == 0 and g.W % 2 == 0 then
     g.DIRECT, g.DIRECT_WHY = 4, "AVX-512: 6x6 stride 2 as a 3x3 direct conv on a space-to-depth copy"
   end
