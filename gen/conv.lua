@@ -9,7 +9,9 @@
 --           channel per group, where a GEMM degenerates to M = 1) use the
 --           direct schedule instead; on AVX-512 builds the shapes of
 --           direct_plan take the register-blocked direct convolution of
---           runtime/ablate_direct.h in place of im2col + sgemm
+--           runtime/ablate_direct.h in place of im2col + sgemm, on AVX2
+--           builds its 3x3 ones (stride 1 and 2) take abl_direct8_*
+--           (8-float vectors, docs/baseline.md "The Conv on AVX2")
 --   direct  direct convolution vectorised over output columns, no BLAS
 --           (templates/conv_direct.c.in); right for depthwise (the gemm
 --           variant takes it there), slow for dense convs (12-45 ms where
@@ -84,6 +86,23 @@ local function tile_plan(g, tun)
   g.TILE = math.min(round_up(t, 16), g.PIX)
 end
 
+-- The tile of the AVX2 build's stride-2 direct path (runtime/ablate_direct.h
+-- abl_direct8_*), which the template picks at compile time: each tile's
+-- space-to-depth copy (6 planes of its rows per input channel) at most
+-- direct8_copy_floats, i.e. within half of Zen 3's 512 KiB L2, but never
+-- under min_tile pixels.  Measured (Zen 3, 1 thread, cputime_bench): Conv
+-- 16 -> 32 at 320 x 320 (gemm's tile 1824 pixels, a 768 KiB copy) ran
+-- 8-10 % faster at 320 or 640 pixels, not at 960; 32 -> 64 at 160,
+-- 64 -> 128 at 80 and 128 -> 128 at 40 level at 80 .. 960 (+-5 %).
+local direct8_copy_floats = 64 * 1024
+local function direct8_tile_plan(g, tun)
+  g.TILE8 = g.TILE
+  if g.DIRECT == 3 then
+    local rows = math.max(1, direct8_copy_floats // (6 * g.C1 * g.WO))
+    g.TILE8 = math.min(g.TILE, math.max(tun.min_tile, rows * g.WO))
+  end
+end
+
 -- Workspace of one thread (floats, regions rounded to 64 bytes).
 local function workspace_plan(g, with_panel)
   g.WS_SHIFT = round_up(g.C2, 16)
@@ -94,8 +113,18 @@ local function workspace_plan(g, with_panel)
   -- TILE pixels starting at a row's last column spans 1 + ceil((TILE - 1) / WO))
   g.WS_S2D = g.WS_COL + panel
   local s2d = 0
-  if g.DIRECT == 3 or g.DIRECT == 4 then
+  if g.DIRECT then
     g.S2D_ROWS = math.min(g.HO, 1 + (g.TILE + g.WO - 2) // g.WO)
+  end
+  if g.DIRECT == 1 then
+    -- AVX2's three shifted row copies (abl_direct8_s1_tile): the template
+    -- adds them to WS_FLOATS on AVX2 builds only
+    g.ROWS_FLOATS = round_up(3 * g.C1 * (g.S2D_ROWS + 2) * g.W, 16)
+  elseif g.DIRECT == 3 then
+    -- AVX2's tile (direct8_tile_plan) and its copy with the two shifted
+    -- planes more per channel (abl_conv_s2d_floats)
+    g.S2D_ROWS8 = math.min(g.HO, 1 + (g.TILE8 + g.WO - 2) // g.WO)
+    g.WS_FLOATS8 = g.WS_S2D + round_up(g.C1 * (6 * g.S2D_ROWS8 + 3) * g.WO, 16)
   end
   if g.DIRECT == 3 then
     s2d = round_up(g.C1 * (4 * g.S2D_ROWS + 2) * g.WO, 16)
@@ -112,8 +141,9 @@ end
 
 -- The AVX-512 register-blocked direct convolution (runtime/ablate_direct.h)
 -- instead of im2col + sgemm, where it applies (groups 1, output channels a
--- multiple of 8; stride 1 with "same" padding, or 3x3 stride 2 pad 1; the
--- kernel falls back to sgemm on a build without AVX-512).  Stride 2
+-- multiple of 8; stride 1 with "same" padding, or 3x3 stride 2 pad 1; on
+-- an AVX2 build the 3x3 ones take abl_direct8_s1_tile / abl_direct8_s2d_tile,
+-- the rest falls back to sgemm: abl_conv_direct_ok, abl_conv_direct2s_ok).  Stride 2
 -- (DIRECT 3) runs on a space-to-depth copy: each tile's thread splits the
 -- input rows its tile reads into their four (row, column) parity phases
 -- (abl_s2d_split_rows, inside the call, into its own workspace); then every
@@ -130,9 +160,9 @@ end
 local function direct_plan(g)
   if g.G ~= 1 or g.C2 % 8 ~= 0 or g.D ~= 1 then return end
   if g.S == 1 and g.K % 2 == 1 and g.K <= 3 and g.P == g.K // 2 then
-    g.DIRECT, g.DIRECT_WHY = 1, "AVX-512: register-blocked direct conv, stride 1"
+    g.DIRECT, g.DIRECT_WHY = 1, "AVX-512: register-blocked direct conv, stride 1 (AVX2: 3x3 only, abl_direct8_s1_tile)"
   elseif g.S == 2 and g.K == 3 and g.P == 1 then
-    g.DIRECT, g.DIRECT_WHY = 3, "AVX-512: register-blocked direct conv on a space-to-depth copy, 3x3 stride 2"
+    g.DIRECT, g.DIRECT_WHY = 3, "AVX-512: register-blocked direct conv on a space-to-depth copy, 3x3 stride 2 (AVX2: abl_direct8_s2d_tile)"
   elseif g.S == 2 and g.K == 6 and g.P == 2 and g.H % 2 == 0 and g.W % 2 == 0 then
     g.DIRECT, g.DIRECT_WHY = 4, "AVX-512: 6x6 stride 2 as a 3x3 direct conv on a space-to-depth copy"
   end
@@ -144,6 +174,7 @@ function M.render(cfg, variant)
   if variant == "gemm" and not g.DEPTHWISE then
     tile_plan(g, M.tuning)
     direct_plan(g)
+    direct8_tile_plan(g, M.tuning)
     workspace_plan(g, true)
     template = "conv_gemm"
   elseif variant == "gemm" or variant == "direct" then

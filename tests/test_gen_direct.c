@@ -68,6 +68,33 @@ Test(gen_direct, prepared, .timeout = 120)
     check_prepared("Bottleneck c1=24 c2=24 h=9 w=8 batch=2", 352);
 }
 
+/* The Conv row's AVX2 direct paths (runtime/ablate_direct.h abl_direct8_*:
+ * 4 channels x 3 vectors of 8, the stride-2 copy with shifted planes, the
+ * stride-1 shifted row copies), built for an AVX2-only CPU so that an
+ * AVX-512 machine runs them too: input channels not a multiple of the
+ * 8-channel chunk (partial sums in y), output channels past one 64-channel
+ * group, odd sizes and H != W (vectors across row ends, ragged last
+ * blocks of 1 and 2 vectors, padding on every side), a 1 x 1 output, one
+ * row, tiles that end mid-row (the stride-2 tile of direct8_tile_plan,
+ * the stride-1 gemm tile), batch 2, with and without SiLU; and the
+ * chains' 3x3 layers, which take the stride-1 path on AVX2 too. */
+Test(gen_direct, conv_avx2, .timeout = 300)
+{
+    gen_check_build_avx2_only();
+    check("Conv c1=19 c2=72 k=3 s=2 h=37 w=50 batch=2", 361);
+    check("Conv c1=8 c2=8 k=3 s=2 h=2 w=2", 362);
+    check("Conv c1=16 c2=16 k=3 s=2 h=94 w=202 act=0", 363);
+    check("Conv c1=3 c2=24 k=3 s=2 h=1 w=77", 364);
+    check("Conv c1=19 c2=72 k=3 s=1 h=23 w=31 batch=2", 365);
+    check("Conv c1=8 c2=8 k=3 s=1 h=1 w=1", 366);
+    check("Conv c1=16 c2=16 k=3 s=1 h=61 w=47 act=0", 367);
+    check("Conv c1=3 c2=24 k=3 s=1 h=2 w=300", 368);
+    /* the chains' 3x3 layers (abl_chain_tile): 20 channels (chunks of 8,
+     * 8, 4), the Bottleneck shortcut after the fused epilogue */
+    check("C2f c1=24 c2=40 n=1 shortcut=1 h=13 w=29 batch=2", 369);
+    check("Bottleneck c1=24 c2=24 h=31 w=29 batch=2", 370);
+}
+
 /* The same kernels built for an AVX2-only CPU (ABLATE_GEN_MARCH, the
  * -march of generated kernels): on an AVX-512 machine this is the only way
  * the fallbacks of the direct paths (sgemm here, AKConv's 8-float vectors)

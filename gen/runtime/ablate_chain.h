@@ -164,6 +164,19 @@ static inline void abl_chain_tile(const struct abl_chain_layer *L, const float *
         abl_chain_add_res(L, bufs, hw, b, grp, cout_g, p0, np, y);
         return;
     }
+#if ABL_DIRECT8
+    /* AVX2, 3x3: the Conv row's direct path (abl_direct8_s1_tile), its
+     * shifted row copies in col when they fit (the panel holds KDIM x np
+     * floats; the copies about 3 cin x (np + 3 w)) */
+    if (col && L->k == 3 && abl_conv_direct_ok(3, L->groups, L->cout) &&
+        abl_direct8_s1_floats(cin_g, (np - 1) / wd + 2, wd) + ABL_DIRECT8_SLACK <=
+            (ptrdiff_t)kdim * np) {
+        abl_direct8_s1_tile(x, h, wd, cin_g, cout_g, wt, y - p0, hw, scale, shift, L->act, p0, np,
+                            col);
+        abl_chain_add_res(L, bufs, hw, b, grp, cout_g, p0, np, y);
+        return;
+    }
+#endif
     if (!ABL_CHAIN_MAY_GEMM) /* ABL_CHAIN_GEMM disagrees with the layer table */
         __builtin_trap();
     const float *b_op = x + p0;

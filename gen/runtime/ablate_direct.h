@@ -29,6 +29,11 @@
  *                    each thread copies its own tile's slab)
  *   abl_focus_ok, abl_focus_weights, abl_focus_tile  6 x 6 stride 2 pad 2
  *                    (YOLOv5's stem) as 3 x 3 stride 1 on a space-to-depth copy
+ *   abl_conv_direct_ok, abl_conv_direct_tile, abl_conv_direct2s_ok,
+ *   abl_conv_s2d_floats, abl_conv_s2d_rows  the Conv row's (and the
+ *                    chains' 3x3) direct paths on this build: the AVX-512
+ *                    ones above, or on AVX2 abl_direct8_* (8-float vectors,
+ *                    4 channels x 3 vectors, copies with zero padding)
  */
 #ifndef ABLATE_DIRECT_H
 #define ABLATE_DIRECT_H
@@ -381,6 +386,342 @@ static inline void abl_direct_1x1_run(const float *x, ptrdiff_t ldx, int cin, in
 #endif
 }
 
+/* ---- AVX2 (no AVX-512): the Conv row's 3 x 3 convolutions, 8-float
+ * vectors.  With 16 ymm registers the register block is MR8 = 4 output
+ * channels x NV8 = 3 vectors of 8 pixels (12 accumulators, 3 input
+ * vectors, one broadcast): per tap and input channel 3 loads, 4
+ * broadcasts and 12 FMAs, six cycles of Zen 3's two FMA pipes.  AVX2 has
+ * no mask registers and its masked load (vmaskmovps) is slow; an AND with
+ * a mask per tap costs a register the block does not have (gcc spilled
+ * the accumulators).  So every tap reads a copy of the input laid out so
+ * that the padding is real zeros and each tap is one plain unaligned load
+ * at a fixed offset from the output pixel, vectors running across row
+ * ends: at stride 1 three copies of the tile's rows and one above and
+ * below, shifted by one column left, none and right (the column that
+ * falls off a row end is 0), at stride 2 the space-to-depth copy with a
+ * third, shifted plane per row parity (abl_direct8_s2d_rows).  The copies
+ * are 3 (stride 1) and 1.5 (stride 2) times the input a tile reads; every
+ * output channel block reads them again from L1/L2.  Lanes past the run
+ * read at most 7 floats past the copy (the workspace's ABL_DIRECT8_SLACK)
+ * and are never stored.  Only the Conv row takes these
+ * (abl_conv_direct_ok, abl_conv_direct2s_ok); the other modules that use
+ * the AVX-512 paths keep their sgemm fallback on AVX2. */
+#if defined(__AVX2__) && defined(__FMA__) && !defined(__AVX512F__)
+#define ABL_DIRECT8 1
+#else
+#define ABL_DIRECT8 0
+#endif
+
+/* Floats a workspace holds past an AVX2 copy (see above); 0 elsewhere, so
+ * that an AVX-512 build's workspace is the same. */
+#define ABL_DIRECT8_SLACK (ABL_DIRECT8 ? 16 : 0)
+
+#if ABL_DIRECT8
+#ifndef ABL_DIRECT8_OGROUP
+#define ABL_DIRECT8_OGROUP 64 /* output channels that share an input chunk in L1 */
+#endif
+#ifndef ABL_DIRECT8_ICHUNK
+#define ABL_DIRECT8_ICHUNK 8 /* input channels of a chunk of the reduction */
+#endif
+enum {
+    ABL_DIRECT8_MR = 4,  /* output channels of a register block */
+    ABL_DIRECT8_NV = 3,  /* vectors of 8 pixels of a register block */
+    ABL_DIRECT8_S1 = 1,  /* layout: stride-1 row copies (abl_direct8_s1_rows) */
+    ABL_DIRECT8_S2D = 2, /* layout: stride-2 space-to-depth copy (abl_direct8_s2d_rows) */
+};
+
+/* abl_silu (ablate_gen.h) on 8 lanes, the same steps (abl_expf's
+ * clamp, Cephes polynomial and 2^k; then v / (1 + e^-v)), for the fused
+ * epilogue of abl_direct8_block: abl_bn_act_rows's AVX2 code, which gcc
+ * vectorises from the scalar abl_silu, ran over the block again after it
+ * was stored (16 % of a Conv 16 -> 32 at 320 x 320, Zen 3). */
+static inline __m256 abl_silu8(__m256 v)
+{
+    const __m256i bits = _mm256_castps_si256(_mm256_xor_ps(v, _mm256_set1_ps(-0.0f))); /* -v */
+    const __m256i mag = _mm256_min_epi32(_mm256_and_si256(bits, _mm256_set1_epi32(INT32_MAX)),
+                                         _mm256_set1_epi32(0x42AE0000)); /* |x| <= 87 */
+    const __m256 x = _mm256_castsi256_ps(
+        _mm256_or_si256(mag, _mm256_and_si256(bits, _mm256_set1_epi32(INT32_MIN))));
+    const __m256 shifter = _mm256_set1_ps(12582912.0f);
+    const __m256 k = _mm256_sub_ps(
+        _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), shifter), shifter);
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(_mm256_mul_ps(p, r), r, _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    const __m256i two_k = _mm256_slli_epi32(
+        _mm256_add_epi32(_mm256_cvttps_epi32(k), _mm256_set1_epi32(127)), 23);
+    const __m256 e = _mm256_mul_ps(p, _mm256_castsi256_ps(two_k)); /* e^-v */
+    return _mm256_div_ps(v, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+}
+
+/* The fused epilogue of a register block's rows: y = act(y * scale +
+ * shift), on the accumulators before the one store. */
+struct abl_direct8_epi {
+    const float *scale, *shift; /* of the block's first output channel */
+    int act;
+};
+
+/* Where tap (dy, dx) of a pixel reads in the copy of one input channel,
+ * from the pixel's own position in plane 0: plane[] and row (floats). */
+static inline __attribute__((always_inline)) ptrdiff_t
+abl_direct8_tap(const int layout, const ptrdiff_t *plane, ptrdiff_t row, const int dy, const int dx)
+{
+    if (layout == ABL_DIRECT8_S1) /* planes shifted left, none, right; rows around the pixel's */
+        return plane[dx] + (dy - 1) * row;
+    /* even-row planes (dy = 1) at the pixel, odd-row ones (dy = 0, 2) at the
+     * pixel's row and the next; columns: shifted odd, even, odd */
+    return plane[(dy == 1 ? 0 : 3) + dx] + (dy == 2 ? row : 0);
+}
+
+/* One tap of a full register block (4 channels x 3 vectors): a[r][v] +=
+ * w[r kdim] * x[8 v ..], the weights at w, w + kdim, w + 2 kdim and
+ * w2 = w + 3 kdim (k4 = 4 kdim bytes).  In asm because gcc 12, given the
+ * 16 registers this needs (12 accumulators, 3 input vectors, a
+ * broadcast), spilled two accumulators to the stack and reloaded them on
+ * every tap (or, without a register barrier, folded each input load into
+ * the four FMAs that read it: loads, not FMAs, bound the loop). */
+static inline __attribute__((always_inline)) void
+abl_direct8_tap43(__m256 a[][ABL_DIRECT8_NV], const float *x, const float *w, const float *w3,
+                  ptrdiff_t k4)
+{
+    /* the input vectors and the broadcast in ymm12-15 (clobbers, not
+     * operands: 12 read-write accumulators already count 24 of asm's 30) */
+    __asm__("vmovups (%[x]), %%ymm12\n\t"
+            "vmovups 32(%[x]), %%ymm13\n\t"
+            "vmovups 64(%[x]), %%ymm14\n\t"
+            "vbroadcastss (%[w]), %%ymm15\n\t"
+            "vfmadd231ps %%ymm12, %%ymm15, %[a00]\n\t"
+            "vfmadd231ps %%ymm13, %%ymm15, %[a01]\n\t"
+            "vfmadd231ps %%ymm14, %%ymm15, %[a02]\n\t"
+            "vbroadcastss (%[w],%[k4],1), %%ymm15\n\t"
+            "vfmadd231ps %%ymm12, %%ymm15, %[a10]\n\t"
+            "vfmadd231ps %%ymm13, %%ymm15, %[a11]\n\t"
+            "vfmadd231ps %%ymm14, %%ymm15, %[a12]\n\t"
+            "vbroadcastss (%[w],%[k4],2), %%ymm15\n\t"
+            "vfmadd231ps %%ymm12, %%ymm15, %[a20]\n\t"
+            "vfmadd231ps %%ymm13, %%ymm15, %[a21]\n\t"
+            "vfmadd231ps %%ymm14, %%ymm15, %[a22]\n\t"
+            "vbroadcastss (%[w3]), %%ymm15\n\t"
+            "vfmadd231ps %%ymm12, %%ymm15, %[a30]\n\t"
+            "vfmadd231ps %%ymm13, %%ymm15, %[a31]\n\t"
+            "vfmadd231ps %%ymm14, %%ymm15, %[a32]"
+            : [a00] "+x"(a[0][0]), [a01] "+x"(a[0][1]), [a02] "+x"(a[0][2]),
+              [a10] "+x"(a[1][0]), [a11] "+x"(a[1][1]), [a12] "+x"(a[1][2]),
+              [a20] "+x"(a[2][0]), [a21] "+x"(a[2][1]), [a22] "+x"(a[2][2]),
+              [a30] "+x"(a[3][0]), [a31] "+x"(a[3][1]), [a32] "+x"(a[3][2])
+            : [x] "r"(x), [w] "r"(w), [w3] "r"(w3), [k4] "r"(k4)
+            : "xmm12", "xmm13", "xmm14", "xmm15", "memory");
+}
+
+/* One register block: MR8 output channels from wt (row stride kdim) x nv
+ * vectors from x (the block's first pixel in the copy of its first input
+ * channel, channels cs apart; taps where abl_direct8_tap says), over nic
+ * input channels; the first n pixels (n > 8 (nv - 1)) of the sums go to y
+ * (row stride ldy), added to what y holds unless first. */
+static inline __attribute__((always_inline)) void
+abl_direct8_block(const float *x, ptrdiff_t cs, int nic, const int layout, const ptrdiff_t *plane,
+                  ptrdiff_t row, const int nv, const float *wt, ptrdiff_t kdim, float *y,
+                  ptrdiff_t ldy, int n, int first, int last, struct abl_direct8_epi e)
+{
+    const int tail = n - 8 * (nv - 1); /* lanes of the last vector, 1 .. 8 */
+    const __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32(tail),
+                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256 acc[ABL_DIRECT8_MR][ABL_DIRECT8_NV];
+#pragma GCC unroll 4
+    for (int r = 0; r < ABL_DIRECT8_MR; r++)
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++)
+            acc[r][v] = first                         ? _mm256_setzero_ps()
+                        : v < nv - 1 || tail == 8     ? _mm256_loadu_ps(y + r * ldy + 8 * v)
+                                                      : _mm256_maskload_ps(y + r * ldy + 8 * v, keep);
+    for (int ic = 0; ic < nic; ic++) {
+        const float *xc = x + ic * cs, *wc = wt + ic * 9;
+#pragma GCC unroll 9
+        for (int t = 0; t < 9; t++) {
+            const float *src = xc + abl_direct8_tap(layout, plane, row, t / 3, t % 3);
+            if (ABL_DIRECT8_MR == 4 && nv == 3) {
+                abl_direct8_tap43(acc, src, wc + t, wc + 3 * kdim + t, 4 * kdim);
+                continue;
+            }
+            __m256 xv[ABL_DIRECT8_NV];
+#pragma GCC unroll 3
+            for (int v = 0; v < nv; v++) {
+                xv[v] = _mm256_loadu_ps(src + 8 * v);
+                /* in a register: else gcc folds the load into each of the
+                 * MR8 FMAs that read it (MR8 loads a vector, load-bound) */
+                __asm__("" : "+x"(xv[v]));
+            }
+#pragma GCC unroll 4
+            for (int r = 0; r < ABL_DIRECT8_MR; r++) {
+                const __m256 wb = _mm256_broadcast_ss(wc + r * kdim + t);
+#pragma GCC unroll 3
+                for (int v = 0; v < nv; v++)
+                    acc[r][v] = _mm256_fmadd_ps(wb, xv[v], acc[r][v]);
+            }
+        }
+    }
+    if (last) /* the reduction is complete: BN and SiLU before the store */
+#pragma GCC unroll 4
+        for (int r = 0; r < ABL_DIRECT8_MR; r++) {
+            const __m256 sc = _mm256_broadcast_ss(e.scale + r), sh = _mm256_broadcast_ss(e.shift + r);
+#pragma GCC unroll 3
+            for (int v = 0; v < nv; v++) {
+                acc[r][v] = _mm256_fmadd_ps(acc[r][v], sc, sh);
+                if (e.act)
+                    acc[r][v] = abl_silu8(acc[r][v]);
+            }
+        }
+#pragma GCC unroll 4
+    for (int r = 0; r < ABL_DIRECT8_MR; r++) {
+#pragma GCC unroll 3
+        for (int v = 0; v < nv - 1; v++)
+            _mm256_storeu_ps(y + r * ldy + 8 * v, acc[r][v]);
+        if (tail == 8)
+            _mm256_storeu_ps(y + r * ldy + 8 * (nv - 1), acc[r][nv - 1]);
+        else /* a run's ragged end: once per run and channel block */
+            _mm256_maskstore_ps(y + r * ldy + 8 * (nv - 1), keep, acc[r][nv - 1]);
+    }
+}
+
+/* The register blocks of every output channel over a run of n pixels; x
+ * and y at the run's first pixel.  Blocked for L1 (32 KiB): a group of
+ * OGROUP output channels, for each block of pixels, runs the reduction in
+ * chunks of ICHUNK input channels (partial sums in y) so that every
+ * register block of the group reads a chunk's input (ICHUNK channels x 9
+ * taps x 2 cache lines, ~18 KiB) from L1 while the group's weights of the
+ * chunk (~9 KiB) stay there too; the last chunk's blocks apply the
+ * epilogue before they store.  (Without the chunks, a block read
+ * the whole reduction's input from L2 once per output-channel block:
+ * 128 input channels were ~150 KiB per block of 24 pixels.) */
+static inline __attribute__((always_inline)) void
+abl_direct8_sweep(const float *x, ptrdiff_t cs, int cin, int cout, const int layout,
+                  const ptrdiff_t *plane, ptrdiff_t row, const float *wt, float *y, ptrdiff_t ldy,
+                  const float *scale, const float *shift, int act, int n)
+{
+    enum { STEP = 8 * ABL_DIRECT8_NV, OGROUP = ABL_DIRECT8_OGROUP, ICHUNK = ABL_DIRECT8_ICHUNK };
+    const ptrdiff_t kdim = (ptrdiff_t)cin * 9;
+    for (int og = 0; og < cout; og += OGROUP) {
+        const int o1 = og + OGROUP < cout ? og + OGROUP : cout;
+        for (int t = 0; t < n; t += STEP) {
+            const int m = n - t < STEP ? n - t : STEP, nv = (m + 7) / 8;
+            for (int c0 = 0; c0 < cin; c0 += ICHUNK) {
+                const int nic = cin - c0 < ICHUNK ? cin - c0 : ICHUNK;
+                const float *xc = x + c0 * cs + t;
+                const int first = c0 == 0, last = c0 + nic == cin;
+                for (int o = og; o < o1; o += ABL_DIRECT8_MR) {
+                    const float *w_o = wt + o * kdim + c0 * 9;
+                    float *y_o = y + o * ldy + t;
+                    const struct abl_direct8_epi e = {scale + o, shift + o, act};
+                    if (ABL_DIRECT8_NV >= 3 && nv == 3)
+                        abl_direct8_block(xc, cs, nic, layout, plane, row, 3, w_o, kdim, y_o, ldy, m,
+                                          first, last, e);
+                    else if (nv == 2)
+                        abl_direct8_block(xc, cs, nic, layout, plane, row, 2, w_o, kdim, y_o, ldy, m,
+                                          first, last, e);
+                    else
+                        abl_direct8_block(xc, cs, nic, layout, plane, row, 1, w_o, kdim, y_o, ldy, m,
+                                          first, last, e);
+                }
+            }
+        }
+    }
+}
+
+/* The three stride-1 copies of output rows i0 .. i1 - 1 and the rows
+ * above and below (0 outside the image) of the cin planes of x (h x w):
+ * per channel, planes L, C, R of (i1 - i0 + 2) rows, L[j] = row[j - 1],
+ * C[j] = row[j], R[j] = row[j + 1] (0 off the row). */
+static inline void abl_direct8_s1_rows(const float *x, int h, int w, int cin, int i0, int i1,
+                                       float *slab)
+{
+    const ptrdiff_t pl = (ptrdiff_t)(i1 - i0 + 2) * w;
+    for (int c = 0; c < cin; c++)
+        for (int r = i0 - 1; r <= i1; r++) {
+            float *l = slab + 3 * c * pl + (ptrdiff_t)(r - i0 + 1) * w, *ce = l + pl, *ri = ce + pl;
+            if (r < 0 || r >= h) {
+                memset(l, 0, sizeof *l * (size_t)w);
+                memset(ce, 0, sizeof *l * (size_t)w);
+                memset(ri, 0, sizeof *l * (size_t)w);
+                continue;
+            }
+            const float *src = x + ((ptrdiff_t)c * h + r) * w;
+            memcpy(ce, src, sizeof *l * (size_t)w);
+            l[0] = 0.0f;
+            memcpy(l + 1, src, sizeof *l * (size_t)(w - 1));
+            memcpy(ri, src + 1, sizeof *l * (size_t)(w - 1));
+            ri[w - 1] = 0.0f;
+        }
+}
+
+#endif
+
+/* 1 when the Conv row's stride-1 "same" Conv can run directly on this
+ * build: AVX-512, abl_direct_ok; AVX2, abl_direct8_s1_tile (3 x 3 only,
+ * output channels a multiple of 4). */
+static inline int abl_conv_direct_ok(int k, int groups, int cout)
+{
+#if ABL_DIRECT8
+    return k == 3 && groups == 1 && cout % ABL_DIRECT8_MR == 0;
+#else
+    return abl_direct_ok(k, groups, cout);
+#endif
+}
+
+/* Floats of abl_direct8_s1_tile's copies: rows output rows of a w-wide
+ * map, cin channels (0 where the AVX2 path is not built). */
+static inline ptrdiff_t abl_direct8_s1_floats(int cin, int rows, int w)
+{
+    return ABL_DIRECT8 ? (ptrdiff_t)3 * cin * (rows + 2) * w : 0;
+}
+
+/* The Conv row's stride-1 3 x 3 pad-1 Conv on AVX2 (abl_conv_direct_ok):
+ * output pixels p0 .. p0 + np - 1 of x (cin planes of h x w), every output
+ * channel; y output channel 0 (planes ldy apart).  The tile's copies
+ * (abl_direct8_s1_rows) go to slab (abl_direct8_s1_floats(cin, rows, w)
+ * floats + ABL_DIRECT8_SLACK, rows the most output rows a tile spans). */
+static inline void abl_direct8_s1_tile(const float *x, int h, int w, int cin, int cout,
+                                       const float *wt, float *y, ptrdiff_t ldy, const float *scale,
+                                       const float *shift, int act, int p0, int np, float *slab)
+{
+#if ABL_DIRECT8
+    const int i0 = p0 / w, i1 = (p0 + np - 1) / w + 1; /* the tile's output rows */
+    abl_direct8_s1_rows(x, h, w, cin, i0, i1, slab);
+    const ptrdiff_t pl = (ptrdiff_t)(i1 - i0 + 2) * w, plane[3] = {0, pl, 2 * pl};
+    /* pixel p0 of the map: row 1 of the copy, column p0 - i0 w of it */
+    const float *xs = slab + w + (p0 - (ptrdiff_t)i0 * w);
+    for (int s0 = 0; s0 < np; s0 += ABL_DIRECT_SUB) {
+        const int n = np - s0 < ABL_DIRECT_SUB ? np - s0 : ABL_DIRECT_SUB;
+        abl_direct8_sweep(xs + s0, 3 * pl, cin, cout, ABL_DIRECT8_S1, plane, w, wt, y + p0 + s0,
+                          ldy, scale, shift, act, n);
+    }
+#else
+    (void)x, (void)h, (void)w, (void)cin, (void)cout, (void)wt, (void)y, (void)ldy;
+    (void)scale, (void)shift, (void)act, (void)p0, (void)np, (void)slab;
+#endif
+}
+
+/* The Conv row's stride-1 direct path (abl_conv_direct_ok): AVX-512,
+ * abl_direct_tile (slab unused); AVX2, abl_direct8_s1_tile. */
+static inline void abl_conv_direct_tile(const float *x, int h, int w, int cin, int cout, int k,
+                                        const float *wt, float *y, ptrdiff_t ldy,
+                                        const float *scale, const float *shift, int act, int p0,
+                                        int np, float *slab)
+{
+#if ABL_DIRECT8
+    (void)k;
+    abl_direct8_s1_tile(x, h, w, cin, cout, wt, y, ldy, scale, shift, act, p0, np, slab);
+#else
+    (void)slab;
+    abl_direct_tile(x, h, w, cin, cout, k, wt, y, ldy, scale, shift, act, p0, np);
+#endif
+}
+
 /* ---- stride 2 (3 x 3, pad 1) on a space-to-depth copy of the input.
  * abl_direct2_tile keeps vectors within an output row (the input jumps two
  * rows per output row) and de-interleaves every tap with two loads and a
@@ -457,6 +798,77 @@ static inline void abl_s2d_split(const float *x, int h, int w, int ho, int wo, f
 static inline int abl_direct2s_ok(int k, int s, int p, int d, int groups, int cout)
 {
     return abl_direct2_ok(k, s, p, d, groups, cout);
+}
+
+/* 1 when the Conv row's 3 x 3 stride-2 pad-1 Conv can run directly on this
+ * build: AVX-512, abl_direct2s_ok; AVX2, abl_direct2s_tile's 8-float
+ * blocks (output channels a multiple of 4). */
+static inline int abl_conv_direct2s_ok(int k, int s, int p, int d, int groups, int cout)
+{
+#if ABL_DIRECT8
+    return k == 3 && s == 2 && p == 1 && d == 1 && groups == 1 && cout % ABL_DIRECT8_MR == 0;
+#else
+    return abl_direct2s_ok(k, s, p, d, groups, cout);
+#endif
+}
+
+#if ABL_DIRECT8
+/* The space-to-depth copy of output rows i0 .. i1 - 1 of one h x w channel
+ * plane x (3 x 3 stride 2 pad 1, output width wo), with the odd-column
+ * planes also shifted by one column (0 at ox = 0: the left padding):
+ *   EOs EE EO  (rows 2i,     i0 <= i < i1)
+ *   OOs OE OO  (rows 2i - 1, i0 <= i <= i1)
+ * 6 (i1 - i0) + 3 rows of wo floats. */
+static inline void abl_direct8_s2d_rows(const float *x, int h, int w, int wo, int i0, int i1,
+                                        float *d)
+{
+    const ptrdiff_t e = (ptrdiff_t)(i1 - i0) * wo, o = e + wo;
+    float *p[2][3] = {{d, d + e, d + 2 * e}, {d + 3 * e, d + 3 * e + o, d + 3 * e + 2 * o}};
+    /* input rows in order (2 i0 - 1, 2 i0, 2 i0 + 1, ...): one stream
+     * for the prefetcher (even rows first, then odd, were two) */
+    for (int r = 2 * i0 - 1; r < 2 * i1; r++) {
+        const int odd = r & 1, i = (r + odd) / 2;
+        const ptrdiff_t at = (ptrdiff_t)(i - i0) * wo;
+        float *sh = p[odd][0] + at, *ev = p[odd][1] + at, *od = p[odd][2] + at;
+        abl_s2d_row(r >= 0 && r < h ? x + (ptrdiff_t)r * w : NULL, w, wo, ev, od);
+        sh[0] = 0.0f;
+        memcpy(sh + 1, od, sizeof *sh * (size_t)(wo - 1));
+    }
+}
+/* abl_direct2s_tile on AVX2, on abl_direct8_s2d_rows's copy xs of output
+ * rows 0 .. ho - 1 (channels abl_conv_s2d_floats(ho, wo) apart). */
+static inline void abl_direct8_s2d_tile(const float *xs, int ho, int wo, int cin, int cout,
+                                        const float *wt, float *y, ptrdiff_t ldy,
+                                        const float *scale, const float *shift, int act, int p0,
+                                        int np)
+{
+    const ptrdiff_t e = (ptrdiff_t)ho * wo, o = e + wo;
+    const ptrdiff_t plane[6] = {0, e, 2 * e, 3 * e, 3 * e + o, 3 * e + 2 * o};
+    for (int s0 = p0; s0 < p0 + np; s0 += ABL_DIRECT_SUB) {
+        const int n = p0 + np - s0 < ABL_DIRECT_SUB ? p0 + np - s0 : ABL_DIRECT_SUB;
+        abl_direct8_sweep(xs + s0, 3 * (e + o), cin, cout, ABL_DIRECT8_S2D, plane, wo, wt, y + s0,
+                          ldy, scale, shift, act, n);
+    }
+}
+#endif
+
+/* Floats of one channel's stride-2 copy of ho output rows on this build:
+ * abl_s2d_floats, and on AVX2 abl_direct8_s2d_rows's shifted planes. */
+static inline ptrdiff_t abl_conv_s2d_floats(int ho, int wo)
+{
+    return ABL_DIRECT8 ? (ptrdiff_t)(6 * ho + 3) * wo : abl_s2d_floats(ho, wo);
+}
+
+/* The Conv row's stride-2 copy of output rows i0 .. i1 - 1 of one channel
+ * plane (abl_conv_s2d_floats(i1 - i0, wo) floats): abl_s2d_split_rows, on
+ * AVX2 abl_direct8_s2d_rows. */
+static inline void abl_conv_s2d_rows(const float *x, int h, int w, int wo, int i0, int i1, float *d)
+{
+#if ABL_DIRECT8
+    abl_direct8_s2d_rows(x, h, w, wo, i0, i1, d);
+#else
+    abl_s2d_split_rows(x, h, w, wo, i0, i1, d);
+#endif
 }
 
 #ifdef __AVX512F__
@@ -552,6 +964,8 @@ static inline void abl_direct2s_tile(const float *xs, int ho, int wo, int cin, i
             }
         }
     }
+#elif ABL_DIRECT8
+    abl_direct8_s2d_tile(xs, ho, wo, cin, cout, wt, y, ldy, scale, shift, act, p0, np);
 #else
     (void)xs, (void)ho, (void)wo, (void)cin, (void)cout, (void)wt, (void)y, (void)ldy;
     (void)scale, (void)shift, (void)act, (void)p0, (void)np;
