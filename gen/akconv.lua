@@ -371,7 +371,14 @@ local function direct_plan(s)
   s.PCV_CHUNKS_512 = chunks(s.OFFP, 4, 24, 16)
   s.PCV_CHUNKS_AVX2 = chunks(s.OFFP, 2, 12, 8)
   s.COL_CHUNKS_512 = chunks(s.OUTCP, 8, 24, 16)
-  s.COL_CHUNKS_AVX2 = chunks(s.OUTCP, 4, 12, 8)
+  -- AVX2: 6 pixels x 2 vectors (16 channels), gcc keeping both weight
+  -- vectors in registers (12 accumulators + 2 + the broadcast: 15 of 16
+  -- ymm; 8 loads per 12 FMAs).  3 x 4 (32 channels) folded the weights
+  -- into every FMA (15 loads per 12 FMAs, load-bound): the column conv at
+  -- 47-55 GFLOP/s on a Zen 3 against an sgemm roof of 84; 6 x 2 took
+  -- 17-22 % off the whole kernel at L5, L7, L19 num_param 5
+  -- (docs/modules/perf_akconv.md, Zen 3 section).
+  s.COL_CHUNKS_AVX2 = chunks(s.OUTCP, 2, 12, 8)
   s.COL_MB_MAX = math.min(8, s.OUTCP // 8)
   s.ROWS_PAD = 12
   s.TILE = even_tiles(s, clamp((384 * 1024 // 4) // (s.N * s.C + s.OUTCP), 24, 512), 12, 516)
