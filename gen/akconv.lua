@@ -185,6 +185,19 @@ local function pconv_dot_plan(s)
   s.PCV_DOT = (ok and dot < 0.93 * vec_hr) and 1 or 0
   s.PCV_DOT_FR = (ok and dot < 0.93 * vec_fr) and 1 or 0
   s.PCV_DOT_P = clamp(24 // (2 * s.N), 1, 8)
+  -- AVX2 (8-lane vectors, 16 ymm; PCV_DOT8, the template's pconv_dot8):
+  -- dots 8 channels an FMA against vectors of 8 outputs, 9 INC x OFFP / 8
+  -- FMAs a pixel; PCV_DOT8_P pixels a block, their 2N sums in at most 12
+  -- registers.  Only where all the dots' weights (2N x 9 x INC floats,
+  -- read again for every pixel block) fit in L1 (28 KiB, as
+  -- ABL_OFF_BLOCK_BYTES): at inc 128 num_param 5 (45 KiB) the dots were
+  -- 3-5 % slower than the vectors, which block the taps (Zen 3; at inc 64
+  -- num_param 5, 23 KiB, 5 % faster).
+  local dot8 = 2 * s.N * (9 * s.C / 8 + PCV_DOT_HSUM)
+  local vec8 = 9 * s.C * s.OFFP / 8
+  local fits_l1 = 2 * s.N * 9 * s.C * 4 <= 28 * 1024
+  s.PCV_DOT8 = (s.C % 8 == 0 and 2 * s.N <= 12 and fits_l1 and dot8 < 0.93 * vec8) and 1 or 0
+  s.PCV_DOT8_P = clamp(12 // (2 * s.N), 1, 6)
 end
 
 -- direct: the column conv written straight into NCHW y (COL_NCHW,

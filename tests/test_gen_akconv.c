@@ -189,6 +189,26 @@ Test(gen_akconv, direct_pconv_dot_full_rate, .timeout = 120)
                       "num_param 4: p_conv not as dots at full rate, or as dots at half rate");
 }
 
+/* p_conv as dot products on AVX2 (pconv_dot8, gen/akconv.lua
+ * pconv_dot_plan's PCV_DOT8: INC a multiple of 8, few offsets), built for
+ * an AVX2-only CPU: num_param 1 (6-pixel blocks, the weights in
+ * registers), 2 (3-pixel blocks), 3 (2), 5 and 6 (1; 12 sums: two groups
+ * of the 8-wide horizontal sum), inc 8, 24, 32 and 64 (multiples of 8 but
+ * not all of 16), pixel blocks that do not divide the tile, both grids,
+ * stride 1 and 2.  The generated source must choose it. */
+Test(gen_akconv, direct_pconv_dot_avx2, .timeout = 180)
+{
+    gen_check_build_avx2_only();
+    const struct akc_case cases[] = {
+        {8, 8, 1, 2, 0, "ij", 9, 13},
+        {24, 24, 2, 1, 1, "xy", 11, 7},
+        {32, 40, 3, 2, 0, "ij", 9, 8},
+        {64, 16, 5, 2, 0, "ij", 13, 10},
+        {24, 16, 6, 1, 1, "xy", 7, 9},
+    };
+    check_direct_path(cases, 5, 47, "#define PCV_DOT_AVX2 1\n", "p_conv not as dots on AVX2");
+}
+
 /* The column conv written straight into NCHW y (gen/akconv.lua
  * col_nchw_plan: num_param x inc <= 32): a whole register block of 8
  * channels, a last block of 4 (outc 20) and of 1 (outc 9), pixel blocks

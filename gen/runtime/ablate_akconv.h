@@ -262,4 +262,22 @@ static inline void abl_akc_bn_silu_row(float *row, int n, const float *scale, co
 }
 #endif
 
+#if defined(__AVX2__) && !defined(__AVX512F__)
+#include <immintrin.h>
+
+/* Eight horizontal sums at once (AVX2 builds): lane k of the result is the
+ * sum of v[k]'s 8 lanes, as ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 +
+ * l7)).  6 hadds, 2 cross-lane permutes and 1 add for 8 sums (AKConv's
+ * p_conv as dot products on AVX2, pconv_dot8: 2N sums per pixel). */
+static inline __m256 abl_akc_hsum8(const __m256 v[8])
+{
+    /* [v0 01 23, v1 01 23 | v0 45 67, v1 45 67], the same for v2 v3 ... */
+    const __m256 a = _mm256_hadd_ps(v[0], v[1]), b = _mm256_hadd_ps(v[2], v[3]);
+    const __m256 c = _mm256_hadd_ps(v[4], v[5]), d = _mm256_hadd_ps(v[6], v[7]);
+    /* [v0 0123, v1 0123, v2 0123, v3 0123 | the same of lanes 4567] */
+    const __m256 ab = _mm256_hadd_ps(a, b), cd = _mm256_hadd_ps(c, d);
+    return _mm256_add_ps(_mm256_permute2f128_ps(ab, cd, 0x20), _mm256_permute2f128_ps(ab, cd, 0x31));
+}
+#endif
+
 #endif
