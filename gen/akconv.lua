@@ -197,7 +197,13 @@ local function pconv_dot_plan(s)
   local vec8 = 9 * s.C * s.OFFP / 8
   local fits_l1 = 2 * s.N * 9 * s.C * 4 <= 28 * 1024
   s.PCV_DOT8 = (s.C % 8 == 0 and 2 * s.N <= 12 and fits_l1 and dot8 < 0.93 * vec8) and 1 or 0
-  s.PCV_DOT8_P = clamp(12 // (2 * s.N), 1, 6)
+  -- Up to 4 offsets the weights stay in registers beside the sums and one
+  -- pixel vector (PD x 2N + 2N + 1 <= 16: 6 pixels at num_param 1, 2 at
+  -- 2); 3 x 4 at num_param 2 left gcc one register short: it folded the
+  -- weights into the FMAs and loaded the pixels again (18 loads per 12
+  -- FMAs), 2 x 4 took 6 % off L5 num_param 2 (Zen 3).
+  local fit = (15 - 2 * s.N) // (2 * s.N)
+  s.PCV_DOT8_P = clamp(2 * s.N <= 4 and fit or 12 // (2 * s.N), 1, 6)
 end
 
 -- direct: the column conv written straight into NCHW y (COL_NCHW,
@@ -224,8 +230,12 @@ end
 -- faster than this at K = 32 and 64 too (fourth Intel pass).
 local COL_NCHW_MAX_K = 32
 local COL_NCHW_MAX_K_FR = 64
+-- AVX2 (COL_NCHW8: ablate_akconv.h's 8-lane abl_akc_col_nchw, 4 channels
+-- x 24 pixels, BN + SiLU on the registers)
+local COL_NCHW_MAX_K_AVX2 = 64
 local function col_nchw_plan(s)
   s.COL_NCHW = (s.N * s.C <= COL_NCHW_MAX_K) and 1 or 0
+  s.COL_NCHW8 = (s.N * s.C <= COL_NCHW_MAX_K_AVX2) and 1 or 0
   s.COL_NCHW_FR = (s.N * s.C <= COL_NCHW_MAX_K_FR and s.COL_FUSED_FR == 0) and 1 or 0
 end
 

@@ -227,6 +227,26 @@ Test(gen_akconv, direct_col_nchw, .timeout = 120)
                       "column conv not into NCHW");
 }
 
+/* The column conv into NCHW y on AVX2 (ablate_akconv.h's 8-lane
+ * abl_akc_col_nchw: 4 channels x 3 vectors of 8 pixels, BN + SiLU in
+ * registers; gen/akconv.lua COL_NCHW8: num_param x inc <= 64), built for
+ * an AVX2-only CPU: K = 32 and 64, outc 72 (whole blocks of 4), 9 and 22
+ * (a last block of 1 and of 2 channels), pixel blocks cut by the tile's
+ * end (masked stores; 31 x 30 at stride 2: 240 pixels), two tiles per
+ * image (62 x 60), both grids and strides.  The generated source must
+ * choose it. */
+Test(gen_akconv, direct_col_nchw_avx2, .timeout = 180)
+{
+    gen_check_build_avx2_only();
+    const struct akc_case cases[] = {
+        {32, 72, 1, 2, 0, "ij", 62, 60},
+        {16, 9, 2, 1, 1, "xy", 13, 11},
+        {32, 22, 2, 2, 1, "ij", 31, 30},
+        {8, 20, 8, 1, 0, "xy", 9, 7},
+    };
+    check_direct_path(cases, 4, 55, "#define COL_NCHW_AVX2 1\n", "column conv not into NCHW on AVX2");
+}
+
 /* The column conv into NCHW y at K = num_param x inc = 64 with full-rate
  * AVX-512 only (COL_NCHW_FR; docs/modules/perf_akconv.md, third Intel
  * pass), where outc is not a multiple of 16 (else the fused column conv,
