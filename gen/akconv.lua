@@ -201,7 +201,7 @@ local function pconv_dot_plan(s)
   -- pixel vector (PD x 2N + 2N + 1 <= 16: 6 pixels at num_param 1, 2 at
   -- 2); 3 x 4 at num_param 2 left gcc one register short: it folded the
   -- weights into the FMAs and loaded the pixels again (18 loads per 12
-  -- FMAs), 2 x 4 took 6 % off L5 num_param 2 (Zen 3).
+  -- FMAs), 2 x 4 took 4 % off L5 and 3 % off L3 num_param 2 (Zen 3).
   local fit = (15 - 2 * s.N) // (2 * s.N)
   s.PCV_DOT8_P = clamp(2 * s.N <= 4 and fit or 12 // (2 * s.N), 1, 6)
 end
@@ -231,7 +231,10 @@ end
 local COL_NCHW_MAX_K = 32
 local COL_NCHW_MAX_K_FR = 64
 -- AVX2 (COL_NCHW8: ablate_akconv.h's 8-lane abl_akc_col_nchw, 4 channels
--- x 24 pixels, BN + SiLU on the registers)
+-- x 24 pixels, BN + SiLU on the registers): on a Zen 3 0.94-0.95x the
+-- time at K = 32 and 64 (L3 num_param 1-2, L5 num_param 1; L16 num_param
+-- 1 0.99x), at K = 128 0.92x at L19 num_param 1 but 1.46x at L5 num_param
+-- 2 (docs/modules/perf_akconv.md, Zen 3 section).
 local COL_NCHW_MAX_K_AVX2 = 64
 local function col_nchw_plan(s)
   s.COL_NCHW = (s.N * s.C <= COL_NCHW_MAX_K) and 1 or 0
