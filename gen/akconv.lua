@@ -185,6 +185,25 @@ local function pconv_dot_plan(s)
   s.PCV_DOT = (ok and dot < 0.93 * vec_hr) and 1 or 0
   s.PCV_DOT_FR = (ok and dot < 0.93 * vec_fr) and 1 or 0
   s.PCV_DOT_P = clamp(24 // (2 * s.N), 1, 8)
+  -- AVX2 (8-lane vectors, 16 ymm; PCV_DOT8, the template's pconv_dot8):
+  -- dots 8 channels an FMA against vectors of 8 outputs, 9 INC x OFFP / 8
+  -- FMAs a pixel; PCV_DOT8_P pixels a block, their 2N sums in at most 12
+  -- registers.  Only where all the dots' weights (2N x 9 x INC floats,
+  -- read again for every pixel block) fit in L1 (28 KiB, as
+  -- ABL_OFF_BLOCK_BYTES): at inc 128 num_param 5 (45 KiB) the dots were
+  -- 3-5 % slower than the vectors, which block the taps (Zen 3; at inc 64
+  -- num_param 5, 23 KiB, 5 % faster).
+  local dot8 = 2 * s.N * (9 * s.C / 8 + PCV_DOT_HSUM)
+  local vec8 = 9 * s.C * s.OFFP / 8
+  local fits_l1 = 2 * s.N * 9 * s.C * 4 <= 28 * 1024
+  s.PCV_DOT8 = (s.C % 8 == 0 and 2 * s.N <= 12 and fits_l1 and dot8 < 0.93 * vec8) and 1 or 0
+  -- Up to 4 offsets the weights stay in registers beside the sums and one
+  -- pixel vector (PD x 2N + 2N + 1 <= 16: 6 pixels at num_param 1, 2 at
+  -- 2); 3 x 4 at num_param 2 left gcc one register short: it folded the
+  -- weights into the FMAs and loaded the pixels again (18 loads per 12
+  -- FMAs), 2 x 4 took 4 % off L5 and 3 % off L3 num_param 2 (Zen 3).
+  local fit = (15 - 2 * s.N) // (2 * s.N)
+  s.PCV_DOT8_P = clamp(2 * s.N <= 4 and fit or 12 // (2 * s.N), 1, 6)
 end
 
 -- direct: the column conv written straight into NCHW y (COL_NCHW,
@@ -211,8 +230,15 @@ end
 -- faster than this at K = 32 and 64 too (fourth Intel pass).
 local COL_NCHW_MAX_K = 32
 local COL_NCHW_MAX_K_FR = 64
+-- AVX2 (COL_NCHW8: ablate_akconv.h's 8-lane abl_akc_col_nchw, 4 channels
+-- x 24 pixels, BN + SiLU on the registers): on a Zen 3 0.94-0.95x the
+-- time at K = 32 and 64 (L3 num_param 1-2, L5 num_param 1; L16 num_param
+-- 1 0.99x), at K = 128 0.92x at L19 num_param 1 but 1.46x at L5 num_param
+-- 2 (docs/modules/perf_akconv.md, Zen 3 section).
+local COL_NCHW_MAX_K_AVX2 = 64
 local function col_nchw_plan(s)
   s.COL_NCHW = (s.N * s.C <= COL_NCHW_MAX_K) and 1 or 0
+  s.COL_NCHW8 = (s.N * s.C <= COL_NCHW_MAX_K_AVX2) and 1 or 0
   s.COL_NCHW_FR = (s.N * s.C <= COL_NCHW_MAX_K_FR and s.COL_FUSED_FR == 0) and 1 or 0
 end
 
@@ -371,7 +397,14 @@ local function direct_plan(s)
   s.PCV_CHUNKS_512 = chunks(s.OFFP, 4, 24, 16)
   s.PCV_CHUNKS_AVX2 = chunks(s.OFFP, 2, 12, 8)
   s.COL_CHUNKS_512 = chunks(s.OUTCP, 8, 24, 16)
-  s.COL_CHUNKS_AVX2 = chunks(s.OUTCP, 4, 12, 8)
+  -- AVX2: 6 pixels x 2 vectors (16 channels), gcc keeping both weight
+  -- vectors in registers (12 accumulators + 2 + the broadcast: 15 of 16
+  -- ymm; 8 loads per 12 FMAs).  3 x 4 (32 channels) folded the weights
+  -- into every FMA (15 loads per 12 FMAs, load-bound): the column conv at
+  -- 47-55 GFLOP/s on a Zen 3 against an sgemm roof of 84; 6 x 2 took
+  -- 17-22 % off the whole kernel at L5, L7, L19 num_param 5
+  -- (docs/modules/perf_akconv.md, Zen 3 section).
+  s.COL_CHUNKS_AVX2 = chunks(s.OUTCP, 2, 12, 8)
   s.COL_MB_MAX = math.min(8, s.OUTCP // 8)
   s.ROWS_PAD = 12
   s.TILE = even_tiles(s, clamp((384 * 1024 // 4) // (s.N * s.C + s.OUTCP), 24, 512), 12, 516)

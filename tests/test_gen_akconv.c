@@ -189,6 +189,26 @@ Test(gen_akconv, direct_pconv_dot_full_rate, .timeout = 120)
                       "num_param 4: p_conv not as dots at full rate, or as dots at half rate");
 }
 
+/* p_conv as dot products on AVX2 (pconv_dot8, gen/akconv.lua
+ * pconv_dot_plan's PCV_DOT8: INC a multiple of 8, few offsets), built for
+ * an AVX2-only CPU: num_param 1 (6-pixel blocks, the weights in
+ * registers), 2 (3-pixel blocks), 3 (2), 5 and 6 (1; 12 sums: two groups
+ * of the 8-wide horizontal sum), inc 8, 24, 32 and 64 (multiples of 8 but
+ * not all of 16), pixel blocks that do not divide the tile, both grids,
+ * stride 1 and 2.  The generated source must choose it. */
+Test(gen_akconv, direct_pconv_dot_avx2, .timeout = 180)
+{
+    gen_check_build_avx2_only();
+    const struct akc_case cases[] = {
+        {8, 8, 1, 2, 0, "ij", 9, 13},
+        {24, 24, 2, 1, 1, "xy", 11, 7},
+        {32, 40, 3, 2, 0, "ij", 9, 8},
+        {64, 16, 5, 2, 0, "ij", 13, 10},
+        {24, 16, 6, 1, 1, "xy", 7, 9},
+    };
+    check_direct_path(cases, 5, 47, "#define PCV_DOT_AVX2 1\n", "p_conv not as dots on AVX2");
+}
+
 /* The column conv written straight into NCHW y (gen/akconv.lua
  * col_nchw_plan: num_param x inc <= 32): a whole register block of 8
  * channels, a last block of 4 (outc 20) and of 1 (outc 9), pixel blocks
@@ -205,6 +225,26 @@ Test(gen_akconv, direct_col_nchw, .timeout = 120)
     };
     check_direct_path(cases, 3, 51, "#define COL_NCHW_FR 1\n#define COL_NCHW_HR 1\n",
                       "column conv not into NCHW");
+}
+
+/* The column conv into NCHW y on AVX2 (ablate_akconv.h's 8-lane
+ * abl_akc_col_nchw: 4 channels x 3 vectors of 8 pixels, BN + SiLU in
+ * registers; gen/akconv.lua COL_NCHW8: num_param x inc <= 64), built for
+ * an AVX2-only CPU: K = 32 and 64, outc 72 (whole blocks of 4), 9 and 22
+ * (a last block of 1 and of 2 channels), pixel blocks cut by the tile's
+ * end (masked stores; 31 x 30 at stride 2: 240 pixels), two tiles per
+ * image (62 x 60), both grids and strides.  The generated source must
+ * choose it. */
+Test(gen_akconv, direct_col_nchw_avx2, .timeout = 180)
+{
+    gen_check_build_avx2_only();
+    const struct akc_case cases[] = {
+        {32, 72, 1, 2, 0, "ij", 62, 60},
+        {16, 9, 2, 1, 1, "xy", 13, 11},
+        {32, 22, 2, 2, 1, "ij", 31, 30},
+        {8, 20, 8, 1, 0, "xy", 9, 7},
+    };
+    check_direct_path(cases, 4, 55, "#define COL_NCHW_AVX2 1\n", "column conv not into NCHW on AVX2");
 }
 
 /* The column conv into NCHW y at K = num_param x inc = 64 with full-rate

@@ -262,4 +262,108 @@ static inline void abl_akc_bn_silu_row(float *row, int n, const float *scale, co
 }
 #endif
 
+#if defined(__AVX2__) && !defined(__AVX512F__)
+#include <immintrin.h>
+
+/* Eight horizontal sums at once (AVX2 builds): lane k of the result is the
+ * sum of v[k]'s 8 lanes, as ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 +
+ * l7)).  6 hadds, 2 cross-lane permutes and 1 add for 8 sums (AKConv's
+ * p_conv as dot products on AVX2, pconv_dot8: 2N sums per pixel). */
+static inline __m256 abl_akc_hsum8(const __m256 v[8])
+{
+    /* [v0 01 23, v1 01 23 | v0 45 67, v1 45 67], the same for v2 v3 ... */
+    const __m256 a = _mm256_hadd_ps(v[0], v[1]), b = _mm256_hadd_ps(v[2], v[3]);
+    const __m256 c = _mm256_hadd_ps(v[4], v[5]), d = _mm256_hadd_ps(v[6], v[7]);
+    /* [v0 0123, v1 0123, v2 0123, v3 0123 | the same of lanes 4567] */
+    const __m256 ab = _mm256_hadd_ps(a, b), cd = _mm256_hadd_ps(c, d);
+    return _mm256_add_ps(_mm256_permute2f128_ps(ab, cd, 0x20), _mm256_permute2f128_ps(ab, cd, 0x31));
+}
+
+/* SiLU on 8 lanes in registers: abl_silu's steps (ablate_gen.h: |v|
+ * clamped to 87, e^-v by Cephes' polynomial and 2^k from exponent bits,
+ * v / (1 + e^-v)) written out, for the AVX2 column conv that applies BN +
+ * SiLU to its accumulators (abl_akc_col_nchw below).  NaN stays NaN (the
+ * numerator), +-inf stay +-inf, as abl_silu. */
+static inline __m256 abl_akc_silu8(__m256 v)
+{
+    const __m256 one = _mm256_set1_ps(1.0f);
+    const __m256 x = _mm256_max_ps(_mm256_min_ps(_mm256_sub_ps(_mm256_setzero_ps(), v), _mm256_set1_ps(87.0f)),
+                                   _mm256_set1_ps(-87.0f)); /* -v */
+    const __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), one);
+    const __m256i two_k = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+    return _mm256_div_ps(v, _mm256_add_ps(one, _mm256_mul_ps(p, _mm256_castsi256_ps(two_k))));
+}
+
+/* abl_akc_col_nchw on AVX2 (the AVX-512 one above, same contract): 4
+ * channels x 3 vectors of 8 pixels = 12 accumulators, + 3 sample vectors +
+ * 1 broadcast weight = the 16 ymm registers; 7 loads per 12 FMAs. */
+enum { ABL_AKC_MR = 4, ABL_AKC_NV = 3, ABL_AKC_PX = 8 * ABL_AKC_NV };
+
+static inline void abl_akc_col_nchw(const float *restrict st_t, ptrdiff_t ldst, int k_col,
+                                    const float *restrict wq, const float *scale, const float *shift,
+                                    int nch, int npix, float *y, ptrdiff_t ldy)
+{
+    enum { MR = ABL_AKC_MR, NV = ABL_AKC_NV };
+    __m256 acc[MR][NV];
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; j++)
+            acc[i][j] = _mm256_setzero_ps();
+    for (int k = 0; k < k_col; k++) {
+        __m256 xv[NV];
+        const float *s = st_t + (ptrdiff_t)k * ldst, *w = wq + (ptrdiff_t)k * MR;
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; j++) {
+            xv[j] = _mm256_loadu_ps(s + 8 * j);
+            /* in a register from here: gcc would otherwise fold the load
+             * into every FMA, MR loads per sample vector */
+            __asm__("" : "+x"(xv[j]));
+        }
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; i++) {
+            const __m256 wv = _mm256_broadcast_ss(w + i);
+#pragma GCC unroll 4
+            for (int j = 0; j < NV; j++)
+                acc[i][j] = _mm256_fmadd_ps(wv, xv[j], acc[i][j]);
+        }
+    }
+    const int whole = npix >= 8 * NV;
+    /* over all MR channels, unrolled (acc indexed by constants: a loop to
+     * nch made gcc store the accumulators to the stack on every step of
+     * the reduction) */
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+        if (i >= nch)
+            break;
+        const __m256 sc = _mm256_broadcast_ss(scale + i), sh = _mm256_broadcast_ss(shift + i);
+        float *yi = y + (ptrdiff_t)i * ldy;
+        __m256 v[NV];
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; j++)
+            v[j] = abl_akc_silu8(_mm256_fmadd_ps(acc[i][j], sc, sh));
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; j++) {
+            const int left = npix - 8 * j;
+            if (whole || left >= 8) {
+                _mm256_storeu_ps(yi + 8 * j, v[j]);
+            } else if (left > 0) { /* lanes below left */
+                const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+                _mm256_maskstore_ps(yi + 8 * j, _mm256_cmpgt_epi32(_mm256_set1_epi32(left), lane), v[j]);
+            }
+        }
+    }
+}
+#endif
+
 #endif
