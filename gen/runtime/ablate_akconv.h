@@ -279,31 +279,6 @@ static inline __m256 abl_akc_hsum8(const __m256 v[8])
     return _mm256_add_ps(_mm256_permute2f128_ps(ab, cd, 0x20), _mm256_permute2f128_ps(ab, cd, 0x31));
 }
 
-/* SiLU on 8 lanes in registers: abl_silu's steps (ablate_gen.h: |v|
- * clamped to 87, e^-v by Cephes' polynomial and 2^k from exponent bits,
- * v / (1 + e^-v)) written out, for the AVX2 column conv that applies BN +
- * SiLU to its accumulators (abl_akc_col_nchw below).  NaN stays NaN (the
- * numerator), +-inf stay +-inf, as abl_silu. */
-static inline __m256 abl_akc_silu8(__m256 v)
-{
-    const __m256 one = _mm256_set1_ps(1.0f);
-    const __m256 x = _mm256_max_ps(_mm256_min_ps(_mm256_sub_ps(_mm256_setzero_ps(), v), _mm256_set1_ps(87.0f)),
-                                   _mm256_set1_ps(-87.0f)); /* -v */
-    const __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
-    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-    p = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), one);
-    const __m256i two_k = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
-    return _mm256_div_ps(v, _mm256_add_ps(one, _mm256_mul_ps(p, _mm256_castsi256_ps(two_k))));
-}
-
 /* abl_akc_col_nchw on AVX2 (the AVX-512 one above, same contract): 4
  * channels x 3 vectors of 8 pixels = 12 accumulators, + 3 sample vectors +
  * 1 broadcast weight = the 16 ymm registers; 7 loads per 12 FMAs. */
@@ -351,7 +326,7 @@ static inline void abl_akc_col_nchw(const float *restrict st_t, ptrdiff_t ldst, 
         __m256 v[NV];
 #pragma GCC unroll 4
         for (int j = 0; j < NV; j++)
-            v[j] = abl_akc_silu8(_mm256_fmadd_ps(acc[i][j], sc, sh));
+            v[j] = abl_silu8(_mm256_fmadd_ps(acc[i][j], sc, sh));
 #pragma GCC unroll 4
         for (int j = 0; j < NV; j++) {
             const int left = npix - 8 * j;

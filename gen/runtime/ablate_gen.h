@@ -13,6 +13,7 @@
  *                           parallel region that calls BLAS)
  *   abl_bn_fold             BatchNorm (inference) -> per-channel scale/shift
  *   abl_expf, abl_silu      vectorisable e^x and SiLU
+ *   abl_silu8               abl_silu on 8 lanes in registers, AVX2 + FMA (the same steps)
  *   abl_exp2_frac16, abl_exp2_8  2^f on 16 lanes (the sigmoid's), 2^u on 8
  *                           (ACmix's softmax): one polynomial, AVX-512
  *   abl_sigmoid16, abl_silu16  SiLU / sigmoid on 16 lanes, AVX-512, no division
@@ -146,6 +147,41 @@ static inline float abl_expf(float x)
 
 /* SiLU(v) = v * sigmoid(v) = v / (1 + e^-v)  (MODULES.md 0.1). */
 static inline float abl_silu(float v) { return v / (1.0f + abl_expf(-v)); }
+
+#if defined(__AVX2__) && defined(__FMA__)
+/* abl_silu on 8 lanes in registers, its steps written out as gcc
+ * vectorises the scalar code (|x| clamped to 87 on the bit pattern, k by
+ * the shifter in one multiply-add, Cephes' polynomial, 2^k from exponent
+ * bits, then v / (1 + e^-v)): for the AVX2 register blocks that apply BN +
+ * SiLU before their store (ablate_direct.h abl_direct8_block, ablate_akconv.h
+ * abl_akc_col_nchw), the same bits as abl_bn_act_rows's pass over y.  NaN
+ * stays NaN (the numerator), +-inf stay +-inf. */
+static inline __m256 abl_silu8(__m256 v)
+{
+    const __m256i bits = _mm256_castps_si256(_mm256_xor_ps(v, _mm256_set1_ps(-0.0f))); /* -v */
+    const __m256i mag = _mm256_min_epi32(_mm256_and_si256(bits, _mm256_set1_epi32(INT32_MAX)),
+                                         _mm256_set1_epi32(0x42AE0000)); /* |x| <= 87 */
+    const __m256 x = _mm256_castsi256_ps(
+        _mm256_or_si256(mag, _mm256_and_si256(bits, _mm256_set1_epi32(INT32_MIN))));
+    const __m256 shifter = _mm256_set1_ps(12582912.0f);
+    const __m256 k = _mm256_sub_ps(
+        _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), shifter), shifter);
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    /* p r r + r + 1 as the scalar line contracts: (p r) r + r fused, then + 1 */
+    p = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), _mm256_set1_ps(1.0f));
+    const __m256i two_k = _mm256_slli_epi32(
+        _mm256_add_epi32(_mm256_cvttps_epi32(k), _mm256_set1_epi32(127)), 23);
+    const __m256 e = _mm256_mul_ps(p, _mm256_castsi256_ps(two_k)); /* e^-v */
+    return _mm256_div_ps(v, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+}
+#endif
 
 #ifdef __AVX512F__
 /* 2^u on vector lanes, shared by the SiLU / sigmoid epilogues below and
