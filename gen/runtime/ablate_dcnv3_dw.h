@@ -184,18 +184,20 @@ ABL_DCN_SPECIALISE void abl_dw_row3_vec(const float *restrict x, const float *re
 #endif
 
 #if defined(__AVX2__) && defined(__FMA__) && !defined(__AVX512F__)
-/* The AVX2 build's rows (abl_dw_row on rows that do not take the padded
- * path: every k on rows of 64 columns or more, k = 3 on all).  They went
- * to abl_dw_row_small, whose vectorised loop gcc built with a gather-like
- * reload of every tap and input column per multiply-add: on a Zen 3 at
- * L17 (32 channels at 80 x 80, k 7) the depthwise conv was 47 % of
- * DCNv3's 1-thread time, 20 times its multiply-adds at two a cycle
- * (docs/modules/perf_deform.md, Zen 3 section).  Here a channel's row is
+/* The AVX2 build's rows at k >= 5 that do not take the padded path (rows
+ * of 64 columns or more; k 3 keeps abl_dw_row_small, level or 1 % faster
+ * there).  They went to abl_dw_row_small, gcc's vectorisation of one
+ * channel's k x k loop (the AVX-512 build measured it at ~3x its FMA
+ * count, abl_dw_row_vec): on a Zen 3 at L17 (32 channels at 80 x 80,
+ * k 7) the depthwise conv was 47 % of DCNv3's 1-thread time, about 20
+ * times its multiply-adds at two a cycle (docs/modules/perf_deform.md,
+ * Zen 3 section).  Here a channel's row is
  * summed in blocks of up to ABL_DW_AVX2_NJ 8-column vectors at once: each
  * tap broadcast once for the block (one load), then one load and one
  * multiply-add a vector, nj independent chains (Zen 3: 4-cycle
- * multiply-adds, two a cycle).  Only the row's first and last vectors can
- * read past its ends (pd <= 7 < 8); they load with vmaskmovps (zeros
+ * multiply-adds, two a cycle).  Only the row's first vector can read
+ * left of it, and its last two right of it (pd <= 7 < 8; the one before
+ * the last where that is partial); they load with vmaskmovps (zeros
  * outside, no fault), and the last one, if partial, stores with it.
  * Each output adds bias, then the k x k taps row-major, a row outside the
  * map read as row r with zero taps (abl_dw_channel), as abl_dw_row_small
@@ -221,13 +223,15 @@ ABL_DCN_SPECIALISE void abl_dw_block8(const float *const *rows, const float *res
 {
     enum { NJ = ABL_DW_AVX2_NJ };
     const int pd = (k - 1) / 2, last = j0 + 8 * (nj - 1);
-    /* the block's first vector reads left of the row (the row's first),
-     * its last right of it (the row's last; or one that only nearly does) */
-    const int left = j0 - pd < 0, right = last + 8 + pd > w;
-    __m256i ml[ABL_DW_KMAX], mr[ABL_DW_KMAX]; /* their masks per tap column v */
+    /* the vectors that read past the row: left of it the row's first (the
+     * block's first, j0 0), right of it the row's last and, when that one
+     * is partial, the one before (the block's last two) */
+    const int left = j0 - pd < 0, right = last + 8 + pd > w, right2 = nj > 1 && last + pd > w;
+    __m256i ml[ABL_DW_KMAX], mr[ABL_DW_KMAX], mr2[ABL_DW_KMAX]; /* their masks per tap column v */
     for (int v = 0; v < k; v++) {
         ml[v] = abl_dw_cols_mask8(j0 + v - pd, w);
         mr[v] = abl_dw_cols_mask8(last + v - pd, w);
+        mr2[v] = abl_dw_cols_mask8(last - 8 + v - pd, w);
     }
     __m256 acc[NJ];
 #pragma GCC unroll 10
@@ -246,6 +250,8 @@ ABL_DCN_SPECIALISE void abl_dw_block8(const float *const *rows, const float *res
                     xv = _mm256_maskload_ps(s, ml[v]);
                 else if (j == nj - 1 && right)
                     xv = _mm256_maskload_ps(s + 8 * j, mr[v]);
+                else if (j == nj - 2 && right2)
+                    xv = _mm256_maskload_ps(s + 8 * j, mr2[v]);
                 else
                     xv = _mm256_loadu_ps(s + 8 * j);
                 acc[j] = _mm256_fmadd_ps(t, xv, acc[j]);
@@ -765,7 +771,7 @@ ABL_DCN_SPECIALISE void abl_dw_row(const float *restrict x, const float *restric
     else if (k <= ABL_DW_KMAX)
         abl_dw_row_vec(x, wt, bias, c, h, w, k, r, out);
 #elif ABL_DW_ROW_AVX2
-    else if (k <= ABL_DW_KMAX)
+    else if (k >= 5 && k <= ABL_DW_KMAX)
         abl_dw_row_avx2(x, wt, bias, c, h, w, k, r, out);
 #endif
     else if (k <= ABL_DW_KMAX)
