@@ -277,3 +277,68 @@ Test(dcnv3_dw, k3_native_same_bits, .timeout = 120)
     cr_assert_eq(run_header_checker(K3_CHECKER), 0,
                  "abl_dw_row at k 3 differs from abl_dw_row_vec or the reference at -march=native (stdout)");
 }
+
+/* The AVX2 build's rows at k >= 5 on rows of 64 columns or more
+ * (abl_dw_row_avx2: blocks of up to 10 ymm of columns, masked loads at the
+ * row's two ends, a masked store for a partial last vector), built as the
+ * AVX2 kernels are (-O3 -march=x86-64-v3): for every output row (the top
+ * and bottom ones read rows outside the map) the bits of one fmaf chain a
+ * column (bias, then the taps row-major, a row outside the map as zero
+ * taps on row r, columns past the row skipped), a double-precision
+ * zero-padded conv within 1e-5, and nothing written past the row; widths
+ * of whole vectors (64, 80 = one block of 10, 160 = two), with a partial
+ * last one (65, 79, 81, 100, 203: blocks of 7 and 6 and a 3-wide tail),
+ * k 5, 7, 9 and 15 (pd 7: the widest reach past a vector), maps of 1, 2
+ * and more rows.  abl_dw_row_small, which the rows took before, gives
+ * other bits at run-time k (gcc's own vectorisation). */
+static const char AVX2_ROWS_CHECKER[] =
+    "#include <stdio.h>\n"
+    "#include <string.h>\n"
+    "#include <math.h>\n"
+    "#include \"ablate_dcnv3.h\"\n"
+    "static float x[3 * 9 * 203], wt[3 * 225], bias[3], got[3 * 203 + 1];\n"
+    "static int check(int c, int h, int w, int k) {\n"
+    "    const int pd = (k - 1) / 2;\n"
+    "    for (int i = 0; i < c * h * w; i++) x[i] = sinf(0.37f * (float)i) - 0.1f;\n"
+    "    for (int i = 0; i < c * k * k; i++) wt[i] = cosf(1.3f * (float)i) * 0.25f;\n"
+    "    for (int i = 0; i < c; i++) bias[i] = 0.05f * (float)i - 0.2f;\n"
+    "    for (int r = 0; r < h; r++) {\n"
+    "        got[c * w] = 42.0f;\n"
+    "        abl_dw_row(x, wt, bias, c, h, w, k, r, got);\n"
+    "        int bad = got[c * w] != 42.0f;\n"
+    "        for (int ch = 0; ch < c; ch++)\n"
+    "            for (int j = 0; j < w; j++) {\n"
+    "                float chain = bias[ch];\n"
+    "                double ref = bias[ch];\n"
+    "                for (int u = 0; u < k; u++)\n"
+    "                    for (int v = 0; v < k; v++) {\n"
+    "                        const int yy = r - pd + u, xx = j - pd + v, in = yy >= 0 && yy < h;\n"
+    "                        if (xx < 0 || xx >= w) continue;\n"
+    "                        const float t = in ? wt[(ch * k + u) * k + v] : 0.0f;\n"
+    "                        chain = fmaf(t, x[(ch * h + (in ? yy : r)) * w + xx], chain);\n"
+    "                        if (in) ref += (double)t * x[(ch * h + yy) * w + xx];\n"
+    "                    }\n"
+    "                bad |= got[ch * w + j] != chain;\n"
+    "                bad |= !(fabs(got[ch * w + j] - ref) <= 1e-5 * (1.0 + fabs(ref)));\n"
+    "            }\n"
+    "        if (bad) { printf(\"avx2 rows k %d c %d h %d w %d row %d differ\\n\", k, c, h, w, r); return 1; }\n"
+    "    }\n"
+    "    return 0;\n"
+    "}\n"
+    "int main(void) {\n"
+    "    static const int ks[] = {5, 7, 9, 15};\n"
+    "    int bad = 0;\n"
+    "    for (int i = 0; i < 4; i++) {\n"
+    "        const int k = ks[i];\n"
+    "        bad |= check(3, 9, 80, k) | check(2, 9, 79, k) | check(3, 5, 81, k) | check(2, 2, 64, k);\n"
+    "        bad |= check(1, 1, 65, k) | check(2, 9, 100, k) | check(1, 4, 160, k) | check(1, 9, 203, k);\n"
+    "    }\n"
+    "    return bad;\n"
+    "}\n";
+
+Test(dcnv3_dw, avx2_rows_fma_chain, .timeout = 120)
+{
+    cr_assert_eq(run_header_checker_avx2(AVX2_ROWS_CHECKER), 0,
+                 "abl_dw_row at k >= 5 on wide rows differs from the fmaf chain or the reference "
+                 "at -march=x86-64-v3 (stdout)");
+}

@@ -314,10 +314,12 @@ Test(gen_dcnv3, phase_b_small_tiles, .timeout = 120)
 /* The AVX2 build (x86-64-v3, the kernels an AVX2-only CPU gets), where
  * the corner sums of 32 and 64 channels a group run in ymm-sized pieces
  * (ablate_dcnv3.h abl_dcn_wide_sum16_avx2 and the 8-wide sums) and the
- * padded depthwise tile on ymm halves (ablate_dcnv3_dw.h): GC 32, 64 and
+ * padded depthwise tile on ymm halves, the wide rows' depthwise conv in
+ * blocks of ymm (ablate_dcnv3_dw.h abl_dw_row_avx2): GC 32, 64 and
  * 128 (two 64-channel blocks), the listed sums of a 7 x 7 dilation-2 grid
  * on a small map (most points outside), k 7 on a 20-wide and a 40-wide
- * map (one and two 16-column vectors and the 8-column one), fused and
+ * map (one and two 16-column vectors and the 8-column one), k 5 on a
+ * 67-wide map (nine 8-column vectors, the last partial), fused and
  * unfused, at 1 and 2 threads. */
 Test(gen_dcnv3, avx2_build, .timeout = 300)
 {
@@ -328,6 +330,9 @@ Test(gen_dcnv3, avx2_build, .timeout = 300)
         "DCNv3 channels=64 group=1 kernel_size=7 pad=3 batch=2 h=9 w=20",
         "DCNv3 channels=128 group=1 kernel_size=7 pad=6 dilation=2 batch=2 h=6 w=7",
         "DCNv3 channels=32 group=1 kernel_size=7 pad=3 batch=1 h=5 w=40",
+        /* k >= 5 on a row of 64 columns or more: abl_dw_row_avx2, its
+         * last vector partial (3 of 8 columns) */
+        "DCNv3 channels=16 group=2 kernel_size=5 pad=2 batch=1 h=4 w=67",
     };
     for (int i = 0; i < (int)(sizeof specs / sizeof specs[0]); i++) {
         check_variant(&env, specs[i], 1700 + (uint64_t)i, "fused");

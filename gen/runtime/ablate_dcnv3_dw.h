@@ -183,6 +183,132 @@ ABL_DCN_SPECIALISE void abl_dw_row3_vec(const float *restrict x, const float *re
 }
 #endif
 
+#if defined(__AVX2__) && defined(__FMA__) && !defined(__AVX512F__)
+/* The AVX2 build's rows at k >= 5 that do not take the padded path (rows
+ * of 64 columns or more; k 3 keeps abl_dw_row_small, level or 1 % faster
+ * there).  They went to abl_dw_row_small, gcc's vectorisation of one
+ * channel's k x k loop (the AVX-512 build measured it at ~3x its FMA
+ * count, abl_dw_row_vec): on a Zen 3 at L17 (32 channels at 80 x 80,
+ * k 7) the depthwise conv was 47 % of DCNv3's 1-thread time, about 20
+ * times its multiply-adds at two a cycle (docs/modules/perf_deform.md,
+ * Zen 3 section).  Here a channel's row is
+ * summed in blocks of up to ABL_DW_AVX2_NJ 8-column vectors at once: each
+ * tap broadcast once for the block (one load), then one load and one
+ * multiply-add a vector, nj independent chains (Zen 3: 4-cycle
+ * multiply-adds, two a cycle).  Only the row's first vector can read
+ * left of it, and its last two right of it (pd <= 7 < 8; the one before
+ * the last where that is partial); they load with vmaskmovps (zeros
+ * outside, no fault), and the last one, if partial, stores with it.
+ * Each output adds bias, then the k x k taps row-major, a row outside the
+ * map read as row r with zero taps (abl_dw_channel), as abl_dw_row_small
+ * does; the border columns' taps past the row add t x 0 = +-0 where
+ * abl_dw_border skips them: the same bits (but for the sign of a zero
+ * sum). */
+enum { ABL_DW_AVX2_NJ = 10 };
+
+/* maskload's mask for the 8 columns s .. s + 7 of a row of w: those on it. */
+static inline __m256i abl_dw_cols_mask8(int s, int w)
+{
+    const __m256i col =
+        _mm256_add_epi32(_mm256_set1_epi32(s), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    return _mm256_and_si256(_mm256_cmpgt_epi32(col, _mm256_set1_epi32(-1)),
+                            _mm256_cmpgt_epi32(_mm256_set1_epi32(w), col));
+}
+
+/* nj (a constant at each call) vectors of one channel's output row o from
+ * column j0: rows / taps as abl_dw_channel sets them, b the bias. */
+ABL_DCN_SPECIALISE void abl_dw_block8(const float *const *rows, const float *restrict taps,
+                                      float b, int w, int k, int j0, const int nj,
+                                      float *restrict o)
+{
+    enum { NJ = ABL_DW_AVX2_NJ };
+    const int pd = (k - 1) / 2, last = j0 + 8 * (nj - 1);
+    /* the vectors that read past the row: left of it the row's first (the
+     * block's first, j0 0), right of it the row's last and, when that one
+     * is partial, the one before (the block's last two) */
+    const int left = j0 - pd < 0, right = last + 8 + pd > w, right2 = nj > 1 && last + pd > w;
+    __m256i ml[ABL_DW_KMAX], mr[ABL_DW_KMAX], mr2[ABL_DW_KMAX]; /* their masks per tap column v */
+    for (int v = 0; v < k; v++) {
+        ml[v] = abl_dw_cols_mask8(j0 + v - pd, w);
+        mr[v] = abl_dw_cols_mask8(last + v - pd, w);
+        mr2[v] = abl_dw_cols_mask8(last - 8 + v - pd, w);
+    }
+    __m256 acc[NJ];
+#pragma GCC unroll 10
+    for (int j = 0; j < nj; j++)
+        acc[j] = _mm256_set1_ps(b);
+#pragma GCC unroll 1
+    for (int u = 0; u < k; u++)
+#pragma GCC unroll 1
+        for (int v = 0; v < k; v++) {
+            const __m256 t = _mm256_broadcast_ss(taps + u * k + v);
+            const float *s = rows[u] + j0 + v - pd;
+#pragma GCC unroll 10
+            for (int j = 0; j < nj; j++) {
+                __m256 xv;
+                if (j == 0 && left)
+                    xv = _mm256_maskload_ps(s, ml[v]);
+                else if (j == nj - 1 && right)
+                    xv = _mm256_maskload_ps(s + 8 * j, mr[v]);
+                else if (j == nj - 2 && right2)
+                    xv = _mm256_maskload_ps(s + 8 * j, mr2[v]);
+                else
+                    xv = _mm256_loadu_ps(s + 8 * j);
+                acc[j] = _mm256_fmadd_ps(t, xv, acc[j]);
+            }
+        }
+#pragma GCC unroll 10
+    for (int j = 0; j < nj; j++) {
+        if (j == nj - 1 && last + 8 > w)
+            _mm256_maskstore_ps(o + last, abl_dw_cols_mask8(last, w), acc[j]);
+        else
+            _mm256_storeu_ps(o + j0 + 8 * j, acc[j]);
+    }
+}
+
+/* abl_dw_row_small's output (row r, all c channels, planar [c][w]) by
+ * abl_dw_block8: the row's vectors in blocks of equal size, at most
+ * ABL_DW_AVX2_NJ (80 columns: one block of 10). */
+ABL_DCN_SPECIALISE void abl_dw_row_avx2(const float *restrict x, const float *restrict wt,
+                                        const float *restrict bias, int c, int h, int w, int k,
+                                        int r, float *restrict out)
+{
+    enum { NJ = ABL_DW_AVX2_NJ };
+    const int nv = (w + 7) / 8, nb = (nv + NJ - 1) / NJ, per = (nv + nb - 1) / nb;
+    for (int ch = 0; ch < c; ch++) {
+        float taps[ABL_DW_KMAX * ABL_DW_KMAX];
+        const float *rows[ABL_DW_KMAX];
+        abl_dw_channel(x, wt, ch, h, w, k, r, rows, taps);
+        float *o = out + (ptrdiff_t)ch * w;
+        for (int jv = 0; jv < nv; jv += per) {
+            const int n = nv - jv < per ? nv - jv : per, j0 = 8 * jv;
+#define ABL_DW_BLOCK8_CASE(N)                                                                      \
+    case N:                                                                                        \
+        abl_dw_block8(rows, taps, bias[ch], w, k, j0, N, o);                                       \
+        break;
+            switch (n) {
+                ABL_DW_BLOCK8_CASE(1)
+                ABL_DW_BLOCK8_CASE(2)
+                ABL_DW_BLOCK8_CASE(3)
+                ABL_DW_BLOCK8_CASE(4)
+                ABL_DW_BLOCK8_CASE(5)
+                ABL_DW_BLOCK8_CASE(6)
+                ABL_DW_BLOCK8_CASE(7)
+                ABL_DW_BLOCK8_CASE(8)
+                ABL_DW_BLOCK8_CASE(9)
+                ABL_DW_BLOCK8_CASE(10)
+            default:
+                __builtin_trap();
+            }
+#undef ABL_DW_BLOCK8_CASE
+        }
+    }
+}
+#define ABL_DW_ROW_AVX2 1
+#else
+#define ABL_DW_ROW_AVX2 0
+#endif
+
 /* Widest padded row abl_dw_row_padded keeps on the stack (w + k - 1);
  * abl_dw_row takes it for k >= 5 on rows narrower than
  * ABL_DW_PADDED_SWITCH: at k = 3 (1 border column each side) the copy
@@ -644,6 +770,9 @@ ABL_DCN_SPECIALISE void abl_dw_row(const float *restrict x, const float *restric
         abl_dw_row3_vec(x, wt, bias, c, h, w, r, out);
     else if (k <= ABL_DW_KMAX)
         abl_dw_row_vec(x, wt, bias, c, h, w, k, r, out);
+#elif ABL_DW_ROW_AVX2
+    else if (k >= 5 && k <= ABL_DW_KMAX)
+        abl_dw_row_avx2(x, wt, bias, c, h, w, k, r, out);
 #endif
     else if (k <= ABL_DW_KMAX)
         abl_dw_row_small(x, wt, bias, c, h, w, k, r, out);
