@@ -415,11 +415,14 @@ Test(gen_dlka, dcnv3_lka_dw_cl_row_bound, .timeout = 60)
 /* dcnv3_lka's planar depthwise rows where abl_dw_row runs one dependent
  * chain per 16-column vector (k >= 5 on rows of 64 pixels and more, L17's
  * 80): abl_dlka_dw_row (ablate_dlka_dcnv3.h), two channels' whole row as
- * independent chains.  The bound as the kernels are compiled (native:
- * with AVX-512 on; x86-64-v3 or any build without it: off), then its rows
- * against abl_dw_row's (another order of the border taps: within 1e-5):
- * 80 and 64 pixels, 100 (two chunks of vectors: 5 + 2), an odd channel
- * count (the last channel alone), a map shorter than the kernel; then
+ * independent chains.  The bound as the kernels are compiled (AVX-512 or
+ * AVX2 + FMA: on; on AVX2 not for a row whose last 8-column vector holds
+ * fewer than (k - 1) / 2 columns, 66 at k = 7; any other build: off),
+ * then its rows against abl_dw_row's (another order of the border taps:
+ * within 1e-5): 80 and 64 pixels, 100 (two chunks of vectors: 5 + 2 on
+ * AVX-512, 5 + 5 + 3 on AVX2), an odd channel count (the last channel
+ * alone), a map shorter than the kernel, 66 and 72 (a partial last vector
+ * on AVX2; k 15), rows of one and two vectors (8 and 12); then
  * generated kernels on rows past the bound against the scalar reference,
  * batch 2, a C3 block, the prepared path. */
 Test(gen_dlka, dcnv3_lka_dw_row_chains, .timeout = 120)
@@ -430,7 +433,7 @@ Test(gen_dlka, dcnv3_lka_dw_row_chains, .timeout = 120)
         "#include <stdlib.h>\n"
         "#include \"ablate_dlka_dcnv3.h\"\n"
         "static int rows(int c, int h, int w, int k) {\n"
-        "#ifdef __AVX512F__\n"
+        "#if ABL_DLKA_DW_ROW\n"
         "    float *x = malloc(sizeof(float) * c * h * w), *wt = malloc(sizeof(float) * c * k * k);\n"
         "    float *b = malloc(sizeof(float) * c), *o1 = malloc(sizeof(float) * c * w);\n"
         "    float *o2 = malloc(sizeof(float) * c * w);\n"
@@ -453,17 +456,24 @@ Test(gen_dlka, dcnv3_lka_dw_row_chains, .timeout = 120)
         "#endif\n"
         "}\n"
         "int main(void) {\n"
-        "#ifdef __AVX512F__\n"
+        "#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))\n"
         "    const int on = 1;\n"
         "#else\n"
         "    const int on = 0;\n"
         "#endif\n"
-        "    int bad = 0;\n"
+        "#ifdef __AVX512F__\n"
+        "    const int on8 = 1; /* AVX2: the last 8-column vector holds (k - 1) / 2 columns */\n"
+        "#else\n"
+        "    const int on8 = 0;\n"
+        "#endif\n"
+        "    int bad = ABL_DLKA_DW_ROW != on;\n"
         "    bad |= abl_dlka_dw_row_ok(80, 7) != on || abl_dlka_dw_row_ok(80, 5) != on; /* L17 */\n"
+        "    bad |= abl_dlka_dw_row_ok(66, 7) != on8 || abl_dlka_dw_row_ok(66, 5) != on;\n"
         "    bad |= abl_dlka_dw_row_ok(64, 5) != on || abl_dlka_dw_row_ok(100, 7) != on;\n"
         "    bad |= abl_dlka_dw_row_ok(63, 7) != 0 || abl_dlka_dw_row_ok(40, 5) != 0; /* padded rows */\n"
         "    bad |= abl_dlka_dw_row_ok(80, 3) != 0; /* blog's 3 x 3 */\n"
         "    bad |= rows(32, 9, 80, 7) || rows(16, 6, 64, 5) || rows(5, 7, 100, 7) || rows(4, 3, 70, 5);\n"
+        "    bad |= rows(3, 4, 66, 5) || rows(3, 20, 72, 15) || rows(2, 2, 8, 5) || rows(3, 5, 12, 7);\n"
         "    printf(\"on %d, bad %d\\n\", on, bad);\n"
         "    return bad;\n"
         "}\n";
