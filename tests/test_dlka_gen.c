@@ -113,6 +113,64 @@ Test(gen_dlka, dcnv3_lka_channels_last_dw, .timeout = 120)
     check("C3_DCNv3_DLKA c1=24 c2=32 variant=dcnv3_lka h=7 w=12 batch=2", 64);
 }
 
+/* The channels-last depthwise sums on AVX2 at 128 channels and more
+ * (abl_dlka_dw_cl_px8: 3 pixels x 4 ymm in registers; ablate_dlka_dcnv3.h
+ * ABL_DLKA_DW_CL8).  The path as compiled (AVX2 + FMA without AVX-512:
+ * on), then its sums against a scalar fmaf chain in the same order (bias,
+ * then the taps row by row: the same bits) for rows of 7, 8 and 40
+ * pixels (a last block of 1, 2 and 1 pixels), 128 and 144 channels (a
+ * last block of 2 ymm), k 5 and 7; then generated kernels there. */
+Test(gen_dlka, dcnv3_lka_dw_cl_avx2, .timeout = 180)
+{
+    static const char src[] =
+        "#include <math.h>\n"
+        "#include <stdio.h>\n"
+        "#include <stdlib.h>\n"
+        "#include \"ablate_dlka_dcnv3.h\"\n"
+        "#if ABL_DLKA_DW_CL8\n"
+        "static int sums(int c, int w, int k) {\n"
+        "    const int wpd = w + k - 1, rows = 2;\n"
+        "    float *halo = malloc(sizeof(float) * (rows + k - 1) * wpd * c);\n"
+        "    float *wt = malloc(sizeof(float) * k * k * c), *b = malloc(sizeof(float) * c);\n"
+        "    float *o = malloc(sizeof(float) * w * c);\n"
+        "    unsigned s = 11u;\n"
+        "    for (int i = 0; i < (rows + k - 1) * wpd * c; i++) halo[i] = (float)((s = s * 1103515245u + 12345u) >> 8) / 16777216.0f - 0.5f;\n"
+        "    for (int i = 0; i < k * k * c; i++) wt[i] = (float)((s = s * 1103515245u + 12345u) >> 8) / 16777216.0f - 0.5f;\n"
+        "    for (int i = 0; i < c; i++) b[i] = 0.01f * (float)i;\n"
+        "    int bad = 0;\n"
+        "    for (int r = 0; r < rows; r++) {\n"
+        "        for (int j = 0; j < w; j += ABL_DLKA_DW_CL_P)\n"
+        "            abl_dlka_dw_cl_px8(halo, wt, b, c, w, k, r, j, o);\n"
+        "        for (int j = 0; j < w; j++)\n"
+        "            for (int ch = 0; ch < c; ch++) {\n"
+        "                float a = b[ch];\n"
+        "                for (int u = 0; u < k; u++)\n"
+        "                    for (int v = 0; v < k; v++)\n"
+        "                        a = fmaf(wt[(u * k + v) * c + ch], halo[((r + u) * wpd + j + v) * c + ch], a);\n"
+        "                bad |= a != o[j * c + ch];\n"
+        "            }\n"
+        "    }\n"
+        "    free(halo), free(wt), free(b), free(o);\n"
+        "    return bad;\n"
+        "}\n"
+        "#endif\n"
+        "int main(void) {\n"
+        "#if !defined(__AVX512F__) && defined(__AVX2__) && defined(__FMA__)\n"
+        "    int bad = ABL_DLKA_DW_CL8 != 1;\n"
+        "#else\n"
+        "    int bad = ABL_DLKA_DW_CL8 != 0;\n"
+        "#endif\n"
+        "#if ABL_DLKA_DW_CL8\n"
+        "    bad |= sums(128, 7, 5) || sums(128, 8, 7) || sums(144, 40, 7) || sums(144, 7, 5);\n"
+        "#endif\n"
+        "    printf(\"bad %d\\n\", bad);\n"
+        "    return bad;\n"
+        "}\n";
+    cr_assert_eq(run_header_checker(src), 0, "abl_dlka_dw_cl_px8: bound or sums");
+    check("deformable_LKA_Attention d_model=128 variant=dcnv3_lka h=5 w=8", 65);
+    check("deformable_LKA_Attention d_model=144 variant=dcnv3_lka h=4 w=7 batch=2", 66);
+}
+
 Test(gen_c3_dlka, blog, .timeout = 120)
 {
     check("C3_DCNv3_DLKA c1=6 c2=16 shortcut=0 h=9 w=8", 54);

@@ -636,9 +636,79 @@ ABL_DCN_SPECIALISE void abl_dlka_dw_cl_pack(struct abl_dcn_geom d, const float *
             wt_t[(ptrdiff_t)t * d.c + ch] = wt[(ptrdiff_t)ch * d.k * d.k + t];
 }
 
+#if !defined(__AVX512F__) && defined(__AVX2__) && defined(__FMA__)
+/* The channels-last depthwise sums on AVX2 (abl_dlka_dw_ln_gelu_cl below,
+ * dcnv3_lka at L13, L20 and L23 there).  Its c / 16 accumulators are
+ * 16-float generic vectors in an array indexed at run time: on AVX2 gcc
+ * kept them on the stack, each multiply-add a load and a store, its k^2
+ * updates of a vector one store-forwarding chain (the 5 x 5 and 7 x 7
+ * layers' rows 0.8 ms of a 16.4 ms block at L13 on a Zen 3, 19 GFLOP/s:
+ * docs/modules/perf_deform.md, "Zen 3").  Here ABL_DLKA_DW_CL_P pixels x
+ * up to 4 ymm of channels (12 accumulators) stay in registers over the
+ * taps, each tap vector loaded once for the P pixels; per output the bias,
+ * then the taps in the same order as fused multiply-adds: the same bits. */
+#define ABL_DLKA_DW_CL8 1
+enum { ABL_DLKA_DW_CL_P = 3, ABL_DLKA_DW_CL8_CMIN = 128 };
+
+static inline __attribute__((always_inline)) void
+abl_dlka_dw_cl_blk8(const float *halo, const float *wt_t, const float *bias, int c, int k, int wpd,
+                    int r, int j0, int cb, const int np, const int nb, float *x1r)
+{
+    __m256 acc[ABL_DLKA_DW_CL_P][4];
+#pragma GCC unroll 3
+    for (int p = 0; p < np; p++)
+#pragma GCC unroll 4
+        for (int b = 0; b < nb; b++)
+            acc[p][b] = _mm256_loadu_ps(bias + cb + 8 * b);
+    for (int u = 0; u < k; u++)
+        for (int v = 0; v < k; v++) {
+            const float *src = halo + ((ptrdiff_t)(r + u) * wpd + j0 + v) * c + cb;
+            const float *tap = wt_t + (ptrdiff_t)(u * k + v) * c + cb;
+#pragma GCC unroll 4
+            for (int b = 0; b < nb; b++) {
+                const __m256 t = _mm256_loadu_ps(tap + 8 * b);
+#pragma GCC unroll 3
+                for (int p = 0; p < np; p++)
+                    acc[p][b] = _mm256_fmadd_ps(t, _mm256_loadu_ps(src + (ptrdiff_t)p * c + 8 * b),
+                                                acc[p][b]);
+            }
+        }
+#pragma GCC unroll 3
+    for (int p = 0; p < np; p++)
+#pragma GCC unroll 4
+        for (int b = 0; b < nb; b++)
+            _mm256_storeu_ps(x1r + (ptrdiff_t)(j0 + p) * c + cb + 8 * b, acc[p][b]);
+}
+
+/* x1r[(j0 + p) c + ch] = bias[ch] + the k^2 taps, for the up to P pixels
+ * from column j0 of output row r (x1r: that row of x1), every channel. */
+static __attribute__((noinline, unused)) void
+abl_dlka_dw_cl_px8(const float *halo, const float *wt_t, const float *bias, int c, int w, int k,
+                   int r, int j0, float *x1r)
+{
+    const int wpd = w + k - 1, np = w - j0 < ABL_DLKA_DW_CL_P ? w - j0 : ABL_DLKA_DW_CL_P;
+    for (int cb = 0; cb < c; cb += 32) {
+        const int nb = c - cb >= 32 ? 4 : 2; /* c % 16 == 0 */
+        if (np == 3 && nb == 4)
+            abl_dlka_dw_cl_blk8(halo, wt_t, bias, c, k, wpd, r, j0, cb, 3, 4, x1r);
+        else if (np == 3)
+            abl_dlka_dw_cl_blk8(halo, wt_t, bias, c, k, wpd, r, j0, cb, 3, 2, x1r);
+        else if (nb == 4)
+            for (int p = 0; p < np; p++)
+                abl_dlka_dw_cl_blk8(halo, wt_t, bias, c, k, wpd, r, j0 + p, cb, 1, 4, x1r);
+        else
+            for (int p = 0; p < np; p++)
+                abl_dlka_dw_cl_blk8(halo, wt_t, bias, c, k, wpd, r, j0 + p, cb, 1, 2, x1r);
+    }
+}
+#else
+#define ABL_DLKA_DW_CL8 0
+#endif
+
 /* x1[t][ch] = GELU(LN(dw(x)))[ch] at the np = rows w pixels from row row0
  * (x planar c x h x w, one image): the rows and halo copied channels last
- * into halo, then per pixel the k^2 taps over c / 16 accumulators. */
+ * into halo, then per pixel the k^2 taps over c / 16 accumulators (on
+ * AVX2 ABL_DLKA_DW_CL_P pixels at a time, abl_dlka_dw_cl_px8). */
 ABL_DCN_SPECIALISE void abl_dlka_dw_ln_gelu_cl(struct abl_dcn_geom d, const float *const *wp,
                                                const float *x, const float *wt_t, float *halo,
                                                int row0, int rows, float *restrict x1)
@@ -660,23 +730,32 @@ ABL_DCN_SPECIALISE void abl_dlka_dw_ln_gelu_cl(struct abl_dcn_geom d, const floa
     const float inv_c = 1.0f / (float)d.c;
     for (int r = 0; r < rows; r++)
         for (int j = 0; j < d.w; j++) {
-            abl_vf16 acc[ABL_DLKA_DW_CL_CMAX / V];
-            for (int b = 0; b < nv; b++)
-                memcpy(&acc[b], bias + b * V, sizeof acc[b]);
-            for (int u = 0; u < d.k; u++)
-                for (int v = 0; v < d.k; v++) {
-                    const float *src = halo + ((ptrdiff_t)(r + u) * wpd + j + v) * d.c;
-                    const float *tap = wt_t + (ptrdiff_t)(u * d.k + v) * d.c;
-                    for (int b = 0; b < nv; b++) {
-                        abl_vf16 xv, wv;
-                        memcpy(&xv, src + b * V, sizeof xv);
-                        memcpy(&wv, tap + b * V, sizeof wv);
-                        acc[b] += wv * xv;
-                    }
-                }
             float *o = x1 + ((ptrdiff_t)r * d.w + j) * d.c;
-            for (int b = 0; b < nv; b++)
-                memcpy(o + b * V, &acc[b], sizeof acc[b]);
+#if ABL_DLKA_DW_CL8
+            if (d.c >= ABL_DLKA_DW_CL8_CMIN) {
+                if (j % ABL_DLKA_DW_CL_P == 0) /* this pixel's and the next ones' sums */
+                    abl_dlka_dw_cl_px8(halo, wt_t, bias, d.c, d.w, d.k, r, j,
+                                       x1 + (ptrdiff_t)r * d.w * d.c);
+            } else
+#endif
+            {
+                abl_vf16 acc[ABL_DLKA_DW_CL_CMAX / V];
+                for (int b = 0; b < nv; b++)
+                    memcpy(&acc[b], bias + b * V, sizeof acc[b]);
+                for (int u = 0; u < d.k; u++)
+                    for (int v = 0; v < d.k; v++) {
+                        const float *src = halo + ((ptrdiff_t)(r + u) * wpd + j + v) * d.c;
+                        const float *tap = wt_t + (ptrdiff_t)(u * d.k + v) * d.c;
+                        for (int b = 0; b < nv; b++) {
+                            abl_vf16 xv, wv;
+                            memcpy(&xv, src + b * V, sizeof xv);
+                            memcpy(&wv, tap + b * V, sizeof wv);
+                            acc[b] += wv * xv;
+                        }
+                    }
+                for (int b = 0; b < nv; b++)
+                    memcpy(o + b * V, &acc[b], sizeof acc[b]);
+            }
             /* LayerNorm over the pixel's channels (biased variance), GELU */
             float mean = 0.0f, var = 0.0f;
 #pragma omp simd reduction(+ : mean)
