@@ -703,6 +703,7 @@ abl_dlka_dw_cl_px8(const float *halo, const float *wt_t, const float *bias, int 
 }
 #else
 #define ABL_DLKA_DW_CL8 0
+enum { ABL_DLKA_DW_CL8_CMIN = 0 };
 #endif
 
 /* x1[t][ch] = GELU(LN(dw(x)))[ch] at the np = rows w pixels from row row0
@@ -714,7 +715,9 @@ ABL_DCN_SPECIALISE void abl_dlka_dw_ln_gelu_cl(struct abl_dcn_geom d, const floa
                                                int row0, int rows, float *restrict x1)
 {
     enum { V = 16 };
-    const int pd = (d.k - 1) / 2, wpd = d.w + 2 * pd, nv = d.c / V;
+    /* nv 0: the sums are abl_dlka_dw_cl_px8's (the loops below left out) */
+    const int pd = (d.k - 1) / 2, wpd = d.w + 2 * pd,
+              nv = ABL_DLKA_DW_CL8 && d.c >= ABL_DLKA_DW_CL8_CMIN ? 0 : d.c / V;
     const ptrdiff_t hw = (ptrdiff_t)d.h * d.w;
     for (int u = 0; u < rows + 2 * pd; u++) {
         float *hr = halo + (ptrdiff_t)u * wpd * d.c;
@@ -730,32 +733,28 @@ ABL_DCN_SPECIALISE void abl_dlka_dw_ln_gelu_cl(struct abl_dcn_geom d, const floa
     const float inv_c = 1.0f / (float)d.c;
     for (int r = 0; r < rows; r++)
         for (int j = 0; j < d.w; j++) {
-            float *o = x1 + ((ptrdiff_t)r * d.w + j) * d.c;
 #if ABL_DLKA_DW_CL8
-            if (d.c >= ABL_DLKA_DW_CL8_CMIN) {
-                if (j % ABL_DLKA_DW_CL_P == 0) /* this pixel's and the next ones' sums */
-                    abl_dlka_dw_cl_px8(halo, wt_t, bias, d.c, d.w, d.k, r, j,
-                                       x1 + (ptrdiff_t)r * d.w * d.c);
-            } else
+            if (d.c >= ABL_DLKA_DW_CL8_CMIN && j % ABL_DLKA_DW_CL_P == 0)
+                abl_dlka_dw_cl_px8(halo, wt_t, bias, d.c, d.w, d.k, r, j,
+                                   x1 + (ptrdiff_t)r * d.w * d.c); /* this and the next pixels */
 #endif
-            {
-                abl_vf16 acc[ABL_DLKA_DW_CL_CMAX / V];
-                for (int b = 0; b < nv; b++)
-                    memcpy(&acc[b], bias + b * V, sizeof acc[b]);
-                for (int u = 0; u < d.k; u++)
-                    for (int v = 0; v < d.k; v++) {
-                        const float *src = halo + ((ptrdiff_t)(r + u) * wpd + j + v) * d.c;
-                        const float *tap = wt_t + (ptrdiff_t)(u * d.k + v) * d.c;
-                        for (int b = 0; b < nv; b++) {
-                            abl_vf16 xv, wv;
-                            memcpy(&xv, src + b * V, sizeof xv);
-                            memcpy(&wv, tap + b * V, sizeof wv);
-                            acc[b] += wv * xv;
-                        }
+            abl_vf16 acc[ABL_DLKA_DW_CL_CMAX / V];
+            for (int b = 0; b < nv; b++)
+                memcpy(&acc[b], bias + b * V, sizeof acc[b]);
+            for (int u = 0; u < d.k; u++)
+                for (int v = 0; v < d.k; v++) {
+                    const float *src = halo + ((ptrdiff_t)(r + u) * wpd + j + v) * d.c;
+                    const float *tap = wt_t + (ptrdiff_t)(u * d.k + v) * d.c;
+                    for (int b = 0; b < nv; b++) {
+                        abl_vf16 xv, wv;
+                        memcpy(&xv, src + b * V, sizeof xv);
+                        memcpy(&wv, tap + b * V, sizeof wv);
+                        acc[b] += wv * xv;
                     }
-                for (int b = 0; b < nv; b++)
-                    memcpy(o + b * V, &acc[b], sizeof acc[b]);
-            }
+                }
+            float *o = x1 + ((ptrdiff_t)r * d.w + j) * d.c;
+            for (int b = 0; b < nv; b++)
+                memcpy(o + b * V, &acc[b], sizeof acc[b]);
             /* LayerNorm over the pixel's channels (biased variance), GELU */
             float mean = 0.0f, var = 0.0f;
 #pragma omp simd reduction(+ : mean)
