@@ -302,6 +302,19 @@ static int attention_field(lua_State *L, const char *field, const char *variant,
     return v;
 }
 
+/* ABL_DLKA_DW_K5, gen/dlka.lua's A.DW_K5: 1 for dcnv3_lka (5 x 5, 7 x 7), 0
+ * for blog (3 x 3 layers: the AVX2 build leaves abl_dlka_dw_row out) and
+ * the official variant (no DCNv3 layers). */
+Test(gen_dlka, dw_row_generator_constant)
+{
+    lua_State *L = gen_check_require("dlka");
+    cr_expect_eq(attention_field(L, "DW_K5", "dcnv3_lka", 1, 32, 80, 80), 1);
+    cr_expect_eq(attention_field(L, "DW_K5", "dcnv3_lka", 1, 128, 20, 20), 1);
+    cr_expect_eq(attention_field(L, "DW_K5", "blog", 1, 32, 80, 80), 0);
+    cr_expect_eq(attention_field(L, "DW_K5", "official", 1, 32, 80, 80), 0);
+    lua_close(L);
+}
+
 /* ABL_DLKA_DW_TILE, gen/dlka.lua's A.DW_TILE for an attention (variant, c,
  * h = w): 1 where a layer may take abl_dlka_dw_tile's path. */
 static int dw_tile_const(lua_State *L, const char *variant, int c, int hw)

@@ -64,6 +64,12 @@
  * or abl_dlka_dw_cl below; blog's 3 x 3 keeps abl_dw_row (9-tap chains:
  * blog at L17 2-4 % slower this way; docs/modules/perf_deform.md, fifth
  * Intel pass). */
+/* ABL_DLKA_DW_K5 (gen/dlka.lua DW_K5): 0 where no layer of the kernel has
+ * a depthwise kernel of ABL_DLKA_DW_KMIN or more; the AVX2 build then
+ * leaves the rows below out.  Not defined: built. */
+#ifndef ABL_DLKA_DW_K5
+#define ABL_DLKA_DW_K5 1
+#endif
 #ifdef __AVX512F__
 enum { ABL_DLKA_DW_NV = 5, ABL_DLKA_DW_KMIN = 5, ABL_DLKA_DW_KMAX = 15 };
 
@@ -150,7 +156,7 @@ static __attribute__((noinline, unused)) void abl_dlka_dw_row(const float *x, co
     }
 }
 #define ABL_DLKA_DW_ROW 1
-#elif defined(__AVX2__) && defined(__FMA__)
+#elif defined(__AVX2__) && defined(__FMA__) && ABL_DLKA_DW_K5
 /* The same rows on AVX2 (8-column ymm vectors, 16 registers).  Without
  * AVX-512 abl_dw_row runs abl_dw_row_small: one chain of k^2 multiply-adds
  * per 8-column vector (the whole 5 x 5 and 7 x 7 d3 layers' depthwise rows
