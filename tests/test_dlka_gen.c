@@ -113,6 +113,64 @@ Test(gen_dlka, dcnv3_lka_channels_last_dw, .timeout = 120)
     check("C3_DCNv3_DLKA c1=24 c2=32 variant=dcnv3_lka h=7 w=12 batch=2", 64);
 }
 
+/* The channels-last depthwise sums on AVX2 at 128 channels and more
+ * (abl_dlka_dw_cl_px8: 3 pixels x 4 ymm in registers; ablate_dlka_dcnv3.h
+ * ABL_DLKA_DW_CL8).  The path as compiled (AVX2 + FMA without AVX-512:
+ * on), then its sums against a scalar fmaf chain in the same order (bias,
+ * then the taps row by row: the same bits) for rows of 7, 8 and 40
+ * pixels (a last block of 1, 2 and 1 pixels), 128 and 144 channels (a
+ * last block of 2 ymm), k 5 and 7; then generated kernels there. */
+Test(gen_dlka, dcnv3_lka_dw_cl_avx2, .timeout = 180)
+{
+    static const char src[] =
+        "#include <math.h>\n"
+        "#include <stdio.h>\n"
+        "#include <stdlib.h>\n"
+        "#include \"ablate_dlka_dcnv3.h\"\n"
+        "#if ABL_DLKA_DW_CL8\n"
+        "static int sums(int c, int w, int k) {\n"
+        "    const int wpd = w + k - 1, rows = 2;\n"
+        "    float *halo = malloc(sizeof(float) * (rows + k - 1) * wpd * c);\n"
+        "    float *wt = malloc(sizeof(float) * k * k * c), *b = malloc(sizeof(float) * c);\n"
+        "    float *o = malloc(sizeof(float) * w * c);\n"
+        "    unsigned s = 11u;\n"
+        "    for (int i = 0; i < (rows + k - 1) * wpd * c; i++) halo[i] = (float)((s = s * 1103515245u + 12345u) >> 8) / 16777216.0f - 0.5f;\n"
+        "    for (int i = 0; i < k * k * c; i++) wt[i] = (float)((s = s * 1103515245u + 12345u) >> 8) / 16777216.0f - 0.5f;\n"
+        "    for (int i = 0; i < c; i++) b[i] = 0.01f * (float)i;\n"
+        "    int bad = 0;\n"
+        "    for (int r = 0; r < rows; r++) {\n"
+        "        for (int j = 0; j < w; j += ABL_DLKA_DW_CL_P)\n"
+        "            abl_dlka_dw_cl_px8(halo, wt, b, c, w, k, r, j, o);\n"
+        "        for (int j = 0; j < w; j++)\n"
+        "            for (int ch = 0; ch < c; ch++) {\n"
+        "                float a = b[ch];\n"
+        "                for (int u = 0; u < k; u++)\n"
+        "                    for (int v = 0; v < k; v++)\n"
+        "                        a = fmaf(wt[(u * k + v) * c + ch], halo[((r + u) * wpd + j + v) * c + ch], a);\n"
+        "                bad |= a != o[j * c + ch];\n"
+        "            }\n"
+        "    }\n"
+        "    free(halo), free(wt), free(b), free(o);\n"
+        "    return bad;\n"
+        "}\n"
+        "#endif\n"
+        "int main(void) {\n"
+        "#if !defined(__AVX512F__) && defined(__AVX2__) && defined(__FMA__)\n"
+        "    int bad = ABL_DLKA_DW_CL8 != 1;\n"
+        "#else\n"
+        "    int bad = ABL_DLKA_DW_CL8 != 0;\n"
+        "#endif\n"
+        "#if ABL_DLKA_DW_CL8\n"
+        "    bad |= sums(128, 7, 5) || sums(128, 8, 7) || sums(144, 40, 7) || sums(144, 7, 5);\n"
+        "#endif\n"
+        "    printf(\"bad %d\\n\", bad);\n"
+        "    return bad;\n"
+        "}\n";
+    cr_assert_eq(run_header_checker(src), 0, "abl_dlka_dw_cl_px8: bound or sums");
+    check("deformable_LKA_Attention d_model=128 variant=dcnv3_lka h=5 w=8", 65);
+    check("deformable_LKA_Attention d_model=144 variant=dcnv3_lka h=4 w=7 batch=2", 66);
+}
+
 Test(gen_c3_dlka, blog, .timeout = 120)
 {
     check("C3_DCNv3_DLKA c1=6 c2=16 shortcut=0 h=9 w=8", 54);
@@ -242,6 +300,19 @@ static int attention_field(lua_State *L, const char *field, const char *variant,
     const int v = (int)lua_tointeger(L, -1);
     lua_pop(L, 2);
     return v;
+}
+
+/* ABL_DLKA_DW_K5, gen/dlka.lua's A.DW_K5: 1 for dcnv3_lka (5 x 5, 7 x 7), 0
+ * for blog (3 x 3 layers: the AVX2 build leaves abl_dlka_dw_row out) and
+ * the official variant (no DCNv3 layers). */
+Test(gen_dlka, dw_row_generator_constant)
+{
+    lua_State *L = gen_check_require("dlka");
+    cr_expect_eq(attention_field(L, "DW_K5", "dcnv3_lka", 1, 32, 80, 80), 1);
+    cr_expect_eq(attention_field(L, "DW_K5", "dcnv3_lka", 1, 128, 20, 20), 1);
+    cr_expect_eq(attention_field(L, "DW_K5", "blog", 1, 32, 80, 80), 0);
+    cr_expect_eq(attention_field(L, "DW_K5", "official", 1, 32, 80, 80), 0);
+    lua_close(L);
 }
 
 /* ABL_DLKA_DW_TILE, gen/dlka.lua's A.DW_TILE for an attention (variant, c,
@@ -415,11 +486,14 @@ Test(gen_dlka, dcnv3_lka_dw_cl_row_bound, .timeout = 60)
 /* dcnv3_lka's planar depthwise rows where abl_dw_row runs one dependent
  * chain per 16-column vector (k >= 5 on rows of 64 pixels and more, L17's
  * 80): abl_dlka_dw_row (ablate_dlka_dcnv3.h), two channels' whole row as
- * independent chains.  The bound as the kernels are compiled (native:
- * with AVX-512 on; x86-64-v3 or any build without it: off), then its rows
- * against abl_dw_row's (another order of the border taps: within 1e-5):
- * 80 and 64 pixels, 100 (two chunks of vectors: 5 + 2), an odd channel
- * count (the last channel alone), a map shorter than the kernel; then
+ * independent chains.  The bound as the kernels are compiled (AVX-512 or
+ * AVX2 + FMA: on; on AVX2 not for a row whose last 8-column vector holds
+ * fewer than (k - 1) / 2 columns, 66 at k = 7; any other build: off),
+ * then its rows against abl_dw_row's (another order of the border taps:
+ * within 1e-5): 80 and 64 pixels, 100 (two chunks of vectors: 5 + 2 on
+ * AVX-512, 5 + 5 + 3 on AVX2), an odd channel count (the last channel
+ * alone), a map shorter than the kernel, 66 and 72 (a partial last vector
+ * on AVX2; k 15), rows of one and two vectors (8 and 12); then
  * generated kernels on rows past the bound against the scalar reference,
  * batch 2, a C3 block, the prepared path. */
 Test(gen_dlka, dcnv3_lka_dw_row_chains, .timeout = 120)
@@ -430,7 +504,7 @@ Test(gen_dlka, dcnv3_lka_dw_row_chains, .timeout = 120)
         "#include <stdlib.h>\n"
         "#include \"ablate_dlka_dcnv3.h\"\n"
         "static int rows(int c, int h, int w, int k) {\n"
-        "#ifdef __AVX512F__\n"
+        "#if ABL_DLKA_DW_ROW\n"
         "    float *x = malloc(sizeof(float) * c * h * w), *wt = malloc(sizeof(float) * c * k * k);\n"
         "    float *b = malloc(sizeof(float) * c), *o1 = malloc(sizeof(float) * c * w);\n"
         "    float *o2 = malloc(sizeof(float) * c * w);\n"
@@ -453,17 +527,24 @@ Test(gen_dlka, dcnv3_lka_dw_row_chains, .timeout = 120)
         "#endif\n"
         "}\n"
         "int main(void) {\n"
-        "#ifdef __AVX512F__\n"
+        "#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))\n"
         "    const int on = 1;\n"
         "#else\n"
         "    const int on = 0;\n"
         "#endif\n"
-        "    int bad = 0;\n"
+        "#ifdef __AVX512F__\n"
+        "    const int on8 = 1; /* AVX2: the last 8-column vector holds (k - 1) / 2 columns */\n"
+        "#else\n"
+        "    const int on8 = 0;\n"
+        "#endif\n"
+        "    int bad = ABL_DLKA_DW_ROW != on;\n"
         "    bad |= abl_dlka_dw_row_ok(80, 7) != on || abl_dlka_dw_row_ok(80, 5) != on; /* L17 */\n"
+        "    bad |= abl_dlka_dw_row_ok(66, 7) != on8 || abl_dlka_dw_row_ok(66, 5) != on;\n"
         "    bad |= abl_dlka_dw_row_ok(64, 5) != on || abl_dlka_dw_row_ok(100, 7) != on;\n"
         "    bad |= abl_dlka_dw_row_ok(63, 7) != 0 || abl_dlka_dw_row_ok(40, 5) != 0; /* padded rows */\n"
         "    bad |= abl_dlka_dw_row_ok(80, 3) != 0; /* blog's 3 x 3 */\n"
         "    bad |= rows(32, 9, 80, 7) || rows(16, 6, 64, 5) || rows(5, 7, 100, 7) || rows(4, 3, 70, 5);\n"
+        "    bad |= rows(3, 4, 66, 5) || rows(3, 20, 72, 15) || rows(2, 2, 8, 5) || rows(3, 5, 12, 7);\n"
         "    printf(\"on %d, bad %d\\n\", on, bad);\n"
         "    return bad;\n"
         "}\n";
