@@ -85,6 +85,20 @@ Test(gen_c3_dlka, official, .timeout = 120)
     check("C3_DCNv3_DLKA c1=8 c2=8 g=2 variant=official h=21 w=19", 53);
 }
 
+/* The header checkers' source text shared by several tests below: the
+ * random numbers (a 32-bit LCG from SEED, floats in [0, 1)), and, in the
+ * gc8 checkers, a pixel's offsets (8 pixels wide, every seventh pixel one
+ * NaN) and masks (logits in [-1, 1) where sm, else weights in [0, 1)). */
+#define CHECKER_RND(SEED)                                                                          \
+    "static unsigned s = " #SEED "u;\n"                                                             \
+    "static float rnd(void) { return (float)((s = s * 1103515245u + 12345u) >> 8) / "             \
+    "16777216.0f; }\n"
+#define GC8_DRAW_OFFSETS_AND_MASKS                                                                 \
+    "        for (int q = 0; q < 2 * gp; q++) om[q] = 8.0f * rnd() - 4.0f; /* offsets */\n"         \
+    "        if (t % 7 == 3) om[2 * (t % gp)] = NAN;\n"                                              \
+    "        for (int q = 2 * gp; q < 3 * gp + ABL_DCN_OM_SLACK; q++) om[q] = sm ? 2.0f * "          \
+    "rnd() - 1.0f : rnd();\n"
+
 /* The DCNv3 variants: G = 4 groups, so channels are multiples of 4; maps
  * of one row and of several DCNv3 row tiles.  Three are goldens' shapes
  * (tests/goldens/dlka_*) with the generator variant goldens/dlka runs
@@ -573,8 +587,7 @@ Test(gen_dlka, dcnv3_lka_gc8_sampler, .timeout = 120)
         "#include <stdio.h>\n"
         "#include <stdlib.h>\n"
         "#include \"ablate_dlka_dcnv3.h\"\n"
-        "static unsigned s = 11u;\n"
-        "static float rnd(void) { return (float)((s = s * 1103515245u + 12345u) >> 8) / 16777216.0f; }\n"
+        CHECKER_RND(11)
         "static int on(int c, int h, int w, int k) {\n"
         "    const struct abl_dcn_geom d = {1, c, h, w, k, 1, 4, 1, 0};\n"
         "    return abl_dlka_gc8(d);\n"
@@ -658,9 +671,7 @@ Test(gen_dlka, dcnv3_lka_gc8_pad, .timeout = 120)
         "#include <stdlib.h>\n"
         "#define ABL_DLKA_GC8_PAD 1\n"
         "#include \"ablate_dlka_dcnv3.h\"\n"
-        "static unsigned s = 23u;\n"
-        "static float rnd(void) { return (float)((s = s * 1103515245u + 12345u) >> 8) / "
-        "16777216.0f; }\n"
+        CHECKER_RND(23)
         "static int sums(int h, int w, int k, int dil, int sm) {\n"
         "#if ABL_DLKA_GC8_OK\n"
         "    const struct abl_dcn_geom d = {1, 32, h, w, k, dil, 4, 1, 0};\n"
@@ -685,10 +696,7 @@ Test(gen_dlka, dcnv3_lka_gc8_pad, .timeout = 120)
         "    abl_dcn_grid(d, gx, gy);\n"
         "    for (int t = 0; t < hw; t++) {\n"
         "        float ref[32], got[32], inv[8] = {1, 1, 1, 1, 1, 1, 1, 1}, e[4] = {0, 0, 0, 0};\n"
-        "        for (int q = 0; q < 2 * gp; q++) om[q] = 8.0f * rnd() - 4.0f; /* offsets */\n"
-        "        if (t % 7 == 3) om[2 * (t % gp)] = NAN;\n"
-        "        for (int q = 2 * gp; q < 3 * gp + ABL_DCN_OM_SLACK; q++) om[q] = sm ? 2.0f * "
-        "rnd() - 1.0f : rnd();\n"
+        GC8_DRAW_OFFSETS_AND_MASKS
         "        if (sm) {\n"
         "            bad |= !abl_dlka_gc8_plan_sm_pad(g, p, h, w, gx, gy, om, t / w, t % w, w4, "
         "i8, inv);\n"
@@ -760,9 +768,7 @@ Test(gen_dlka, dcnv3_lka_gc8_rows, .timeout = 120)
         "#define ABL_DLKA_GC8_PAD 1\n"
         "#define ABL_DLKA_GC8_ROWS 1\n"
         "#include \"ablate_dlka_dcnv3.h\"\n"
-        "static unsigned s = 29u;\n"
-        "static float rnd(void) { return (float)((s = s * 1103515245u + 12345u) >> 8) / "
-        "16777216.0f; }\n"
+        CHECKER_RND(29)
         "static int sums(int h, int w, int k, int dil, int sm, int ng) {\n"
         "#if ABL_DLKA_GC8_OK\n"
         "    const struct abl_dcn_geom d = {1, 32, h, w, k, dil, 4, 1, 0};\n"
@@ -785,10 +791,7 @@ Test(gen_dlka, dcnv3_lka_gc8_rows, .timeout = 120)
         "    abl_dcn_grid(d, gx, gy);\n"
         "    for (int t = 0; t < hw; t++) {\n"
         "        float ref[32], got[32], inv[8] = {1, 1, 1, 1, 1, 1, 1, 1}, iv[8];\n"
-        "        for (int q = 0; q < 2 * gp; q++) om[q] = 8.0f * rnd() - 4.0f; /* offsets */\n"
-        "        if (t % 7 == 3) om[2 * (t % gp)] = NAN;\n"
-        "        for (int q = 2 * gp; q < 3 * gp + ABL_DCN_OM_SLACK; q++) om[q] = sm ? 2.0f * "
-        "rnd() - 1.0f : rnd();\n"
+        GC8_DRAW_OFFSETS_AND_MASKS
         "        memcpy(om2, om, sizeof(float) * (3 * gp + ABL_DCN_OM_SLACK));\n"
         "        if (sm)\n"
         "            bad |= !abl_dlka_gc8_plan_sm_pad(g, p, h, w, gx, gy, om, t / w, t % w, w4, "
@@ -857,8 +860,7 @@ Test(gen_dlka, dcnv3_lka_gc8_plan, .timeout = 120)
         "#include <stdlib.h>\n"
         "#include <string.h>\n"
         "#include \"ablate_dlka_dcnv3.h\"\n"
-        "static unsigned s = 7u;\n"
-        "static float rnd(void) { return (float)((s = s * 1103515245u + 12345u) >> 8) / 16777216.0f; }\n"
+        CHECKER_RND(7)
         "/* pixels t0 .. t1 - 1 of an h x w map, offsets within +-spread */\n"
         "static int plans(int h, int w, int k, int dil, long t0, long t1, float spread) {\n"
         "#if ABL_DLKA_GC8_OK\n"
@@ -999,8 +1001,7 @@ Test(gen_dlka, dcnv3_lka_gc8_softmax, .timeout = 120)
         "#include <stdlib.h>\n"
         "#include <string.h>\n"
         "#include \"ablate_dlka_dcnv3.h\"\n"
-        "static unsigned s = 9u;\n"
-        "static float rnd(void) { return (float)((s = s * 1103515245u + 12345u) >> 8) / 16777216.0f; }\n"
+        CHECKER_RND(9)
         "#if ABL_DLKA_GC8_OK\n"
         "/* abl_exp16 over [-87, 88]: the largest error in ulps of the float\n"
         " * nearest e^x (double exp) */\n"
@@ -1088,8 +1089,7 @@ Test(gen_dlka, dcnv3_lka_gc16_sampler, .timeout = 180)
         "#include \"ablate_dlka_dcnv3.h\"\n"
         "static const char lua[] = \"%s\";\n"
         "static const int maps[%d][2] = {{1, 9}, {9, 1}, {2, 2}, {40, 40}};\n"
-        "static unsigned s = 13u;\n"
-        "static float rnd(void) { return (float)((s = s * 1103515245u + 12345u) >> 8) / 16777216.0f; }\n"
+        CHECKER_RND(13)
         "static int widths(void) {\n"
         "    int bad = 0, i = 0;\n"
         "    for (int c = 4; c <= %d; c += 4)\n"
@@ -1164,8 +1164,7 @@ Test(gen_dlka, dcnv3_lka_gc16_pack, .timeout = 120)
         "#include <stdlib.h>\n"
         "#include <string.h>\n"
         "#include \"ablate_dlka_dcnv3.h\"\n"
-        "static unsigned s = 17u;\n"
-        "static float rnd(void) { return (float)((s = s * 1103515245u + 12345u) >> 8) / 16777216.0f; }\n"
+        CHECKER_RND(17)
         "#if ABL_DLKA_GC8_OK\n"
         "/* every pixel of an h x w map: 1 where a packed plan is not the dense\n"
         " * one less some points of weights 0; *out counts the points left out */\n"
