@@ -293,7 +293,7 @@ static inline __m256 abl_akc_hsum8(const __m256 v[8])
  * (tests/test_gen_akconv.c, silu8_avx2_against_double), against 2.5e-7.
  * Why not abl_silu8 (abl_silu's steps, a division): 0.52 ns a value on
  * Zen 3 (3.2 GHz, one core, in L1), this 0.43 (docs/modules/perf_akconv.md,
- * Zen 3 second session): the chain of dependent steps is shorter.  NaN ->
+ * Zen 3 second session): fewer uops and no division.  NaN ->
  * NaN (the product with v), +-inf -> +-inf, as abl_silu. */
 static inline __m256 abl_akc_silu8(__m256 v)
 {
