@@ -406,6 +406,13 @@ local function direct_plan(s)
   -- (docs/modules/perf_akconv.md, Zen 3 section).
   s.COL_CHUNKS_AVX2 = chunks(s.OUTCP, 2, 12, 8)
   s.COL_MB_MAX = math.min(8, s.OUTCP // 8)
+  -- The reduction's blocks sized by the widest chunk's weights (KB rows x
+  -- 16 channels on AVX2): KB up to 448 instead of 112; at K = 128-384 one
+  -- block instead of 2-4, 3-4 % off L7 num_param 1-3 and L5 num_param 3
+  -- (fewer passes over acc); at K = 640 two blocks (one, 40 KiB of
+  -- weights past L1, was 5 % slower) (docs/modules/perf_akconv.md, Zen 3
+  -- second session).
+  s.COL_MB_MAX_AVX2 = math.min(2, s.OUTCP // 8)
   s.ROWS_PAD = 12
   s.TILE = even_tiles(s, clamp((384 * 1024 // 4) // (s.N * s.C + s.OUTCP), 24, 512), 12, 516)
   tile_fr_plan(s, s.TILE)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "gen_check.h"
+#include "header_check.h"
 #include "test_util.h"
 
 /* Tolerances.  The kernels evaluate the sampler with the reference's
@@ -623,4 +624,59 @@ Test(gen_akconv, p_n_matches_the_spec)
     expect_p_n(L, 6, "xy", "(0,0),(1,0),(2,0),(0,1),(1,1),(2,1)");
     expect_p_n(L, 1, "ij", "(0,0)");
     lua_close(L);
+}
+
+/* AKConv's AVX2 SiLU (ablate_akconv.h abl_akc_silu8: abl_silu16's steps
+ * without a division, vrcpps + one Newton step) against double precision,
+ * compiled for an AVX2-only CPU as a header checker (tests/header_check.h):
+ * every sampled float of [-80, 90] within 3.5e-7 relative error, the
+ * special values as abl_silu maps them, and abl_akc_bn_silu_row's masked
+ * tail (13 channels: one vector, 5 lanes) writing only its n floats. */
+static const char SILU8_CHECKER[] =
+    "#include <math.h>\n"
+    "#include <stdio.h>\n"
+    "#include \"ablate_akconv.h\"\n"
+    "static float lane0(__m256 v) { float b[8]; _mm256_storeu_ps(b, v); return b[0]; }\n"
+    "int main(void) {\n"
+    "    int bad = 0;\n"
+    "    double worst = 0;\n"
+    "    for (float v = -80.0f; v <= 90.0f; v = nextafterf(v, 100.0f) + fabsf(v) * 1e-5f + 1e-30f) {\n"
+    "        double ref = (double)v / (1.0 + exp(-(double)v));\n"
+    "        float s = lane0(abl_akc_silu8(_mm256_set1_ps(v)));\n"
+    "        double e = fabs(s - ref) / fabs(ref);\n"
+    "        worst = e > worst ? e : worst;\n"
+    "        if (e > 3.5e-7 && bad++ < 5)\n"
+    "            printf(\"v=%g silu %g (ref %g)\\n\", v, s, ref);\n"
+    "    }\n"
+    "    printf(\"abl_akc_silu8: largest relative error %.3g\\n\", worst);\n"
+    "    const float sp[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, -100.0f, 1e-30f, 200.0f};\n"
+    "    for (int i = 0; i < 8; i++) {\n"
+    "        float s = lane0(abl_akc_silu8(_mm256_set1_ps(sp[i]))), r = abl_silu(sp[i]);\n"
+    "        if (!(isnan(s) && isnan(r)) && !(s == r || fabsf(s - r) < 1e-33f || fabsf(s - r) < 3.5e-7f * fabsf(r))) {\n"
+    "            printf(\"special %g: %g, abl_silu %g\\n\", sp[i], s, r);\n"
+    "            bad++;\n"
+    "        }\n"
+    "    }\n"
+    "    float row[16], scale[16], shift[16];\n"
+    "    for (int o = 0; o < 16; o++) {\n"
+    "        row[o] = 0.5f * (float)o - 3.0f;\n"
+    "        scale[o] = 1.0f + 0.125f * (float)o;\n"
+    "        shift[o] = 0.25f - 0.0625f * (float)o;\n"
+    "    }\n"
+    "    float want[16];\n"
+    "    for (int o = 0; o < 16; o++)\n"
+    "        want[o] = o < 13 ? abl_silu(fmaf(row[o], scale[o], shift[o])) : row[o];\n"
+    "    abl_akc_bn_silu_row(row, 13, scale, shift);\n"
+    "    for (int o = 0; o < 16; o++)\n"
+    "        if (o < 13 ? !(fabsf(row[o] - want[o]) <= 4e-7f * fabsf(want[o]) + 1e-30f) : row[o] != want[o]) {\n"
+    "            printf(\"bn_silu_row[%d] = %g, want %g\\n\", o, row[o], want[o]);\n"
+    "            bad++;\n"
+    "        }\n"
+    "    return bad != 0;\n"
+    "}\n";
+
+Test(gen_akconv, silu8_avx2_against_double, .timeout = 120)
+{
+    cr_assert_eq(run_header_checker_avx2(SILU8_CHECKER), 0,
+                 "abl_akc_silu8 beyond 3.5e-7 relative error, or abl_akc_bn_silu_row's tail (see the lines above)");
 }

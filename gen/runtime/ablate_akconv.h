@@ -253,7 +253,7 @@ static inline void abl_akc_bn_silu_row(float *row, int n, const float *scale, co
         _mm512_mask_storeu_ps(row + o, m, abl_silu16(v));
     }
 }
-#else
+#elif !defined(__AVX2__) /* AVX2: below, on abl_akc_silu8 */
 static inline void abl_akc_bn_silu_row(float *row, int n, const float *scale, const float *shift)
 {
 #pragma omp simd
@@ -277,6 +277,61 @@ static inline __m256 abl_akc_hsum8(const __m256 v[8])
     /* [v0 0123, v1 0123, v2 0123, v3 0123 | the same of lanes 4567] */
     const __m256 ab = _mm256_hadd_ps(a, b), cd = _mm256_hadd_ps(c, d);
     return _mm256_add_ps(_mm256_permute2f128_ps(ab, cd, 0x20), _mm256_permute2f128_ps(ab, cd, 0x31));
+}
+
+/* SiLU on 8 lanes without a division (AKConv's AVX2 epilogues): the
+ * steps of abl_silu16 (ablate_gen.h) in AVX2 instructions.  v clamped to
+ * +-87, u = -v log2(e) as the float pair u + lo, e^-v = 2^floor(u) *
+ * 2^(u - floor(u) + lo), 2^f by abl_exp2_poly's degree-5 polynomial
+ * (Horner), then v * 1 / (1 + e^-v) by vrcpps and one Newton step.  Two
+ * AVX-512 instructions written out: u - floor(u) (vreduceps) by vroundps
+ * and a subtraction, exact; 2^floor(u) (vscalefps) by adding floor(u) to
+ * the exponent bits of 2^f, exact here: floor(u) lies in [-126, 125] and
+ * 2^f in [1, 2) (f a few ulps outside [0, 1) at worst), so the product is
+ * a normal float.  vrcpps has 12 bits where vrcp14ps has 14: after the
+ * Newton step the sigmoid's relative error stays below 3.5e-7
+ * (tests/test_gen_akconv.c, silu8_avx2_against_double), against 2.5e-7.
+ * Why not abl_silu8 (abl_silu's steps, a division): 0.52 ns a value on
+ * Zen 3 (3.2 GHz, one core, in L1), this 0.43 (docs/modules/perf_akconv.md,
+ * Zen 3 second session): fewer uops and no division.  NaN ->
+ * NaN (the product with v), +-inf -> +-inf, as abl_silu. */
+static inline __m256 abl_akc_silu8(__m256 v)
+{
+    const __m256 one = _mm256_set1_ps(1.0f), nlog2e = _mm256_set1_ps(-1.44269504088896341f);
+    const __m256 vc = _mm256_max_ps(_mm256_min_ps(v, _mm256_set1_ps(87.0f)), _mm256_set1_ps(-87.0f));
+    const __m256 u = _mm256_mul_ps(vc, nlog2e);
+    /* the product's rounding error and that of log2(e) in float */
+    const __m256 lo = _mm256_fmadd_ps(vc, _mm256_set1_ps(-1.925963e-8f), _mm256_fmsub_ps(vc, nlog2e, u));
+    const __m256 fl = _mm256_floor_ps(u);
+    const __m256 f = _mm256_add_ps(_mm256_sub_ps(u, fl), lo);
+    /* abl_exp2_poly (ablate_gen.h, AVX-512 only), highest degree first */
+    __m256 p = _mm256_set1_ps(1.8656508654e-03f);
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(9.0217962552e-03f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(5.5794752205e-02f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(2.4016664387e-01f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(6.9315101434e-01f));
+    p = _mm256_fmadd_ps(p, f, one);
+    const __m256i e = _mm256_add_epi32(_mm256_castps_si256(p), _mm256_slli_epi32(_mm256_cvttps_epi32(fl), 23));
+    const __m256 d = _mm256_add_ps(one, _mm256_castsi256_ps(e)); /* 1 + e^-v */
+    const __m256 rc = _mm256_rcp_ps(d);
+    return _mm256_mul_ps(v, _mm256_fmadd_ps(rc, _mm256_fnmadd_ps(d, rc, one), rc));
+}
+
+/* abl_akc_bn_silu_row on AVX2: 8 channels a vector (the tail masked), BN's
+ * FMA with the operands of the other builds', SiLU by abl_akc_silu8 (the
+ * same as abl_akc_col_nchw's: the two column convs give the same bits). */
+static inline void abl_akc_bn_silu_row(float *row, int n, const float *scale, const float *shift)
+{
+    int o = 0;
+    for (; o + 8 <= n; o += 8)
+        _mm256_storeu_ps(row + o, abl_akc_silu8(_mm256_fmadd_ps(_mm256_loadu_ps(row + o), _mm256_loadu_ps(scale + o),
+                                                                _mm256_loadu_ps(shift + o))));
+    if (o < n) {
+        const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - o), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        const __m256 v = _mm256_fmadd_ps(_mm256_maskload_ps(row + o, m), _mm256_maskload_ps(scale + o, m),
+                                         _mm256_maskload_ps(shift + o, m));
+        _mm256_maskstore_ps(row + o, m, abl_akc_silu8(v));
+    }
 }
 
 /* abl_akc_col_nchw on AVX2 (the AVX-512 one above, same contract): 4
@@ -326,7 +381,7 @@ static inline void abl_akc_col_nchw(const float *restrict st_t, ptrdiff_t ldst, 
         __m256 v[NV];
 #pragma GCC unroll 4
         for (int j = 0; j < NV; j++)
-            v[j] = abl_silu8(_mm256_fmadd_ps(acc[i][j], sc, sh));
+            v[j] = abl_akc_silu8(_mm256_fmadd_ps(acc[i][j], sc, sh));
 #pragma GCC unroll 4
         for (int j = 0; j < NV; j++) {
             const int left = npix - 8 * j;
