@@ -143,14 +143,6 @@ local function dw_tile_may(c, w, k)
 end
 M.dw_tile_may = dw_tile_may -- tests/test_dlka_gen.c
 
--- ABL_DLKA_DW_K5 (ablate_dlka_dcnv3.h): 1 where a layer of the kernel has a
--- depthwise kernel of DW_ROW_KMIN (ABL_DLKA_DW_KMIN) or more, 0 where none
--- has (blog's 3 x 3 layers): the AVX2 build then leaves abl_dlka_dw_row
--- out.  Built in blog's L17 kernel (its call not folded away), it made the
--- attention's code 300 instructions longer and blog 1-3 % slower on a Zen
--- 3 (docs/modules/perf_deform.md, "Zen 3").
-local DW_ROW_KMIN = 5
-
 -- The DCNv3 layers of a variant: kernel, dilation (pad = dil (k - 1) / 2).
 local DCN_LAYERS = { blog = { { 3, 1 }, { 3, 1 } }, dcnv3_lka = { { 5, 1 }, { 7, 3 } } }
 local GROUP = 4 -- DCNv3_pytorch's default, which the seed keeps
@@ -299,9 +291,7 @@ function M.attention(variant, n, c, h, w, gen_variant)
   A.GC8_ROWS = A.GC8_PAD == 1 and M.GC8_ROWS or 0
   A.GC8_SPLIT = gc8_split(c, h, w, DCN_LAYERS[variant], A.GC8_ROWS)
   A.DW_TILE, A.DW_TILE_NR = 0, 0 -- ABL_DW_TILE_NR: the chunk sizes of those layers' tiles
-  A.DW_K5 = 0 -- ABL_DLKA_DW_K5
   for i, kd in ipairs(DCN_LAYERS[variant]) do
-    if kd[1] >= DW_ROW_KMIN then A.DW_K5 = 1 end
     -- as abl_dcn_shared_floats / abl_dcn_priv_floats + abl_dlka_dw_cl_floats +
     -- abl_dcn_om_tile_floats (ablate_dlka_dcnv3.h)
     local gp = GROUP * kd[1] * kd[1]

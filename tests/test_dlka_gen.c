@@ -316,19 +316,6 @@ static int attention_field(lua_State *L, const char *field, const char *variant,
     return v;
 }
 
-/* ABL_DLKA_DW_K5, gen/dlka.lua's A.DW_K5: 1 for dcnv3_lka (5 x 5, 7 x 7), 0
- * for blog (3 x 3 layers: the AVX2 build leaves abl_dlka_dw_row out) and
- * the official variant (no DCNv3 layers). */
-Test(gen_dlka, dw_row_generator_constant)
-{
-    lua_State *L = gen_check_require("dlka");
-    cr_expect_eq(attention_field(L, "DW_K5", "dcnv3_lka", 1, 32, 80, 80), 1);
-    cr_expect_eq(attention_field(L, "DW_K5", "dcnv3_lka", 1, 128, 20, 20), 1);
-    cr_expect_eq(attention_field(L, "DW_K5", "blog", 1, 32, 80, 80), 0);
-    cr_expect_eq(attention_field(L, "DW_K5", "official", 1, 32, 80, 80), 0);
-    lua_close(L);
-}
-
 /* ABL_DLKA_DW_TILE, gen/dlka.lua's A.DW_TILE for an attention (variant, c,
  * h = w): 1 where a layer may take abl_dlka_dw_tile's path. */
 static int dw_tile_const(lua_State *L, const char *variant, int c, int hw)
@@ -500,16 +487,15 @@ Test(gen_dlka, dcnv3_lka_dw_cl_row_bound, .timeout = 60)
 /* dcnv3_lka's planar depthwise rows where abl_dw_row runs one dependent
  * chain per 16-column vector (k >= 5 on rows of 64 pixels and more, L17's
  * 80): abl_dlka_dw_row (ablate_dlka_dcnv3.h), two channels' whole row as
- * independent chains.  The bound as the kernels are compiled (AVX-512 or
- * AVX2 + FMA: on; on AVX2 not for a row whose last 8-column vector holds
- * fewer than (k - 1) / 2 columns, 66 at k = 7; any other build: off),
- * then its rows against abl_dw_row's (another order of the border taps:
- * within 1e-5): 80 and 64 pixels, 100 (two chunks of vectors: 5 + 2 on
- * AVX-512, 5 + 5 + 3 on AVX2), an odd channel count (the last channel
- * alone), a map shorter than the kernel, 66 and 72 (a partial last vector
- * on AVX2; k 15), rows of one and two vectors (8 and 12); then
- * generated kernels on rows past the bound against the scalar reference,
- * batch 2, a C3 block, the prepared path. */
+ * independent chains.  The bound as the kernels are compiled (AVX-512: on;
+ * any other build off: AVX2 runs abl_dw_row's own abl_dw_row_avx2), then
+ * its rows against abl_dw_row's (another order of the border taps: within
+ * 1e-5): 80 and 64 pixels, 100 (two chunks of vectors: 5 + 2), an odd
+ * channel count (the last channel alone), a map shorter than the kernel,
+ * 66 and 72 (k 15), rows of one and two vectors (8 and 12); then
+ * generated kernels on rows past the bound against the scalar reference
+ * (on AVX2 abl_dw_row_avx2's rows: 80, 97 and 66 columns), batch 2, a C3
+ * block, the prepared path. */
 Test(gen_dlka, dcnv3_lka_dw_row_chains, .timeout = 120)
 {
     static const char src[] =
@@ -541,19 +527,14 @@ Test(gen_dlka, dcnv3_lka_dw_row_chains, .timeout = 120)
         "#endif\n"
         "}\n"
         "int main(void) {\n"
-        "#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))\n"
+        "#ifdef __AVX512F__\n"
         "    const int on = 1;\n"
         "#else\n"
         "    const int on = 0;\n"
         "#endif\n"
-        "#ifdef __AVX512F__\n"
-        "    const int on8 = 1; /* AVX2: the last 8-column vector holds (k - 1) / 2 columns */\n"
-        "#else\n"
-        "    const int on8 = 0;\n"
-        "#endif\n"
         "    int bad = ABL_DLKA_DW_ROW != on;\n"
         "    bad |= abl_dlka_dw_row_ok(80, 7) != on || abl_dlka_dw_row_ok(80, 5) != on; /* L17 */\n"
-        "    bad |= abl_dlka_dw_row_ok(66, 7) != on8 || abl_dlka_dw_row_ok(66, 5) != on;\n"
+        "    bad |= abl_dlka_dw_row_ok(66, 7) != on || abl_dlka_dw_row_ok(66, 5) != on;\n"
         "    bad |= abl_dlka_dw_row_ok(64, 5) != on || abl_dlka_dw_row_ok(100, 7) != on;\n"
         "    bad |= abl_dlka_dw_row_ok(63, 7) != 0 || abl_dlka_dw_row_ok(40, 5) != 0; /* padded rows */\n"
         "    bad |= abl_dlka_dw_row_ok(80, 3) != 0; /* blog's 3 x 3 */\n"

@@ -64,12 +64,14 @@
  * or abl_dlka_dw_cl below; blog's 3 x 3 keeps abl_dw_row (9-tap chains:
  * blog at L17 2-4 % slower this way; docs/modules/perf_deform.md, fifth
  * Intel pass). */
-/* ABL_DLKA_DW_K5 (gen/dlka.lua DW_K5): 0 where no layer of the kernel has
- * a depthwise kernel of ABL_DLKA_DW_KMIN or more; the AVX2 build then
- * leaves the rows below out.  Not defined: built. */
-#ifndef ABL_DLKA_DW_K5
-#define ABL_DLKA_DW_K5 1
-#endif
+/* AVX2 builds have no rows of their own: abl_dw_row runs those layers by
+ * abl_dw_row_avx2 (ablate_dcnv3_dw.h, blocks of up to 10 independent
+ * 8-column chains).  A copy of the rows below in ymm (two channels x 5
+ * vectors, the AVX-512 rows' order) was as fast at dcnv3_lka's L17 on a
+ * Zen 3: the block 19.91 / 19.90 / 19.82 ms with it, 19.83 / 20.02 /
+ * 19.94 without (thread-CPU minima, interleaved); the 5 x 5 rows alone
+ * 0.257 -> 0.256-0.267 ms, the 7 x 7 0.44 -> 0.48 (docs/modules/
+ * perf_deform.md, "D-LKA on Zen 3 ... second session"). */
 #ifdef __AVX512F__
 enum { ABL_DLKA_DW_NV = 5, ABL_DLKA_DW_KMIN = 5, ABL_DLKA_DW_KMAX = 15 };
 
@@ -156,135 +158,18 @@ static __attribute__((noinline, unused)) void abl_dlka_dw_row(const float *x, co
     }
 }
 #define ABL_DLKA_DW_ROW 1
-#elif defined(__AVX2__) && defined(__FMA__) && ABL_DLKA_DW_K5
-/* The same rows on AVX2 (8-column ymm vectors, 16 registers).  Without
- * AVX-512 abl_dw_row runs abl_dw_row_small: one chain of k^2 multiply-adds
- * per 8-column vector (the whole 5 x 5 and 7 x 7 d3 layers' depthwise rows
- * at L17 took 4.1 ms of a 26.7 ms block, 15 %, on a Zen 3:
- * docs/modules/perf_deform.md, "Zen 3").  Here as abl_dlka_dw_chunk above:
- * two channels of up to 5 vectors (10 accumulators), each tap broadcast
- * once, tap columns outer, input rows outside the map skipped; the sums
- * in its order (the bias, then the taps column by column), so the AVX-512
- * rows' bits.  AVX2 masks are vectors, not mask registers: only a chunk's
- * first and last vectors load with a zero-filling mask (vmaskmovps, the
- * masked-off lanes do not fault); the vectors between them read inside the
- * row for every tap as long as the row's last vector holds at least
- * (k - 1) / 2 of its columns (abl_dlka_dw_row_ok), and the 2 masks of a
- * tap column stay in registers over its k rows.  A microbenchmark (sizes
- * at run time, 32 channels on 80 x 80, Zen 3): 7 x 7 7.3 ms -> 0.44, 5 x 5
- * 3.1 -> 0.24; the L17 block 27.5 / 28.4 -> 22.5 / 22.9 ms.  Blog's 3 x 3
- * rows (1.7 -> 0.12 ms in the microbenchmark, where abl_dw_row_small's
- * sizes are not constants) took the block from 11.07 / 11.31 to 11.22 /
- * 11.39 ms: they keep abl_dw_row (KMIN 5). */
-enum { ABL_DLKA_DW_NV = 5, ABL_DLKA_DW_KMIN = 5, ABL_DLKA_DW_KMAX = 15 };
-
-/* Lanes of the 8 columns from s that lie in a row of w: -1, else 0. */
-static inline __m256i abl_dlka_cols8(int s, int w)
-{
-    const __m256i lane = _mm256_add_epi32(_mm256_set1_epi32(s), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    return _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), lane),
-                               _mm256_cmpgt_epi32(_mm256_set1_epi32(w), lane));
-}
-
-/* Output row r of channels ch, ch + 1 (nch of them, 1 or 2), columns j0 ..
- * j0 + 8 nv - 1 (the last vector stored masked to the row): out planar
- * [c][w].  cm[v]: the lanes tap column v reads inside the row for the
- * first vector, cm[KMAX + v] for the last; cm[2 KMAX]: the last vector's
- * own columns. */
-static inline __attribute__((always_inline)) void
-abl_dlka_dw_chunk8(const float *x, const float *wt, const float *bias, int ch, const int nch, int h,
-                   int w, int k, int r, int j0, const int nv, const __m256i *cm, float *out)
-{
-    const int pd = (k - 1) / 2;
-    const ptrdiff_t hw = (ptrdiff_t)h * w;
-    __m256 acc[2][ABL_DLKA_DW_NV];
-#pragma GCC unroll 2
-    for (int e = 0; e < nch; e++)
-#pragma GCC unroll 5
-        for (int j = 0; j < nv; j++)
-            acc[e][j] = _mm256_set1_ps(bias[ch + e]);
-    const int u0 = pd - r > 0 ? pd - r : 0, u1 = h - r + pd < k ? h - r + pd : k; /* rows on the map */
-    for (int v = 0; v < k; v++) {
-        const int s = j0 + v - pd;
-        const __m256i m0 = cm[v], m1 = cm[ABL_DLKA_DW_KMAX + v];
-        for (int u = u0; u < u1; u++) {
-            const ptrdiff_t yy = r - pd + u;
-#pragma GCC unroll 2
-            for (int e = 0; e < nch; e++) {
-                const float *row = x + (ch + e) * hw + yy * w + s;
-                const __m256 tap = _mm256_broadcast_ss(wt + ((ptrdiff_t)(ch + e) * k + u) * k + v);
-                acc[e][0] = _mm256_fmadd_ps(tap, _mm256_maskload_ps(row, m0), acc[e][0]);
-#pragma GCC unroll 5
-                for (int j = 1; j < nv - 1; j++)
-                    acc[e][j] = _mm256_fmadd_ps(tap, _mm256_loadu_ps(row + 8 * j), acc[e][j]);
-                if (nv > 1)
-                    acc[e][nv - 1] = _mm256_fmadd_ps(tap, _mm256_maskload_ps(row + 8 * (nv - 1), m1),
-                                                     acc[e][nv - 1]);
-            }
-        }
-    }
-#pragma GCC unroll 2
-    for (int e = 0; e < nch; e++) {
-        float *o = out + (ptrdiff_t)(ch + e) * w + j0;
-#pragma GCC unroll 5
-        for (int j = 0; j < nv - 1; j++)
-            _mm256_storeu_ps(o + 8 * j, acc[e][j]);
-        _mm256_maskstore_ps(o + 8 * (nv - 1), cm[2 * ABL_DLKA_DW_KMAX], acc[e][nv - 1]);
-    }
-}
-
-static inline __attribute__((always_inline)) void
-abl_dlka_dw_chunk8_n(const float *x, const float *wt, const float *bias, int ch, const int nch,
-                     int h, int w, int k, int r, int j0, int nv, const __m256i *cm, float *out)
-{
-    switch (nv) {
-    case 5: abl_dlka_dw_chunk8(x, wt, bias, ch, nch, h, w, k, r, j0, 5, cm, out); break;
-    case 4: abl_dlka_dw_chunk8(x, wt, bias, ch, nch, h, w, k, r, j0, 4, cm, out); break;
-    case 3: abl_dlka_dw_chunk8(x, wt, bias, ch, nch, h, w, k, r, j0, 3, cm, out); break;
-    case 2: abl_dlka_dw_chunk8(x, wt, bias, ch, nch, h, w, k, r, j0, 2, cm, out); break;
-    default: abl_dlka_dw_chunk8(x, wt, bias, ch, nch, h, w, k, r, j0, 1, cm, out); break;
-    }
-}
-
-/* abl_dw_row's output (row r, all c channels, planar [c][w]) as above.
- * Not inlined: its own register allocation. */
-static __attribute__((noinline, unused)) void abl_dlka_dw_row(const float *x, const float *wt,
-                                                              const float *bias, int c, int h, int w,
-                                                              int k, int r, float *out)
-{
-    for (int j0 = 0; j0 < w; j0 += 8 * ABL_DLKA_DW_NV) {
-        const int nv = (w - j0 + 7) / 8 < ABL_DLKA_DW_NV ? (w - j0 + 7) / 8 : ABL_DLKA_DW_NV;
-        __m256i cm[2 * ABL_DLKA_DW_KMAX + 1];
-        for (int v = 0; v < k; v++) {
-            cm[v] = abl_dlka_cols8(j0 + v - (k - 1) / 2, w);
-            cm[ABL_DLKA_DW_KMAX + v] = abl_dlka_cols8(j0 + 8 * (nv - 1) + v - (k - 1) / 2, w);
-        }
-        cm[2 * ABL_DLKA_DW_KMAX] = abl_dlka_cols8(j0 + 8 * (nv - 1), w);
-        int ch = 0;
-        for (; ch + 2 <= c; ch += 2)
-            abl_dlka_dw_chunk8_n(x, wt, bias, ch, 2, h, w, k, r, j0, nv, cm, out);
-        for (; ch < c; ch++)
-            abl_dlka_dw_chunk8_n(x, wt, bias, ch, 1, h, w, k, r, j0, nv, cm, out);
-    }
-}
-#define ABL_DLKA_DW_ROW 1
 #endif
 #ifndef ABL_DLKA_DW_ROW
 #define ABL_DLKA_DW_ROW 0
 #endif
 
 /* 1 where a DCNv3 layer's planar depthwise rows take abl_dlka_dw_row:
- * AVX-512 or AVX2 + FMA, k >= 5, rows that abl_dw_row would run by
- * abl_dw_row_vec / abl_dw_row_small (not its padded rows,
- * ABL_DW_PADDED_OK); on AVX2 a row whose last 8-column vector holds at
- * least (k - 1) / 2 columns (abl_dlka_dw_chunk8's unmasked vectors). */
+ * AVX-512, k >= 5, rows that abl_dw_row would run by abl_dw_row_vec /
+ * abl_dw_row_small (not its padded rows, ABL_DW_PADDED_OK). */
 static inline int abl_dlka_dw_row_ok(int w, int k)
 {
-#ifdef __AVX512F__
+#if ABL_DLKA_DW_ROW
     return k >= ABL_DLKA_DW_KMIN && k <= ABL_DLKA_DW_KMAX && !ABL_DW_PADDED_OK(w, k);
-#elif ABL_DLKA_DW_ROW
-    return k >= ABL_DLKA_DW_KMIN && k <= ABL_DLKA_DW_KMAX && !ABL_DW_PADDED_OK(w, k) &&
-           (w % 8 == 0 || w % 8 >= (k - 1) / 2);
 #else
     (void)w, (void)k;
     return 0;
