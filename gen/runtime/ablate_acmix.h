@@ -14,8 +14,9 @@
  *   abl_reflect_pad_edges the padding of rows whose interior is already in
  *                         the padded plane (the direct projection's)
  *   abl_acm_proj_block    one register block of the projection as a direct
- *                         1x1 conv (AVX-512 only)
- *   abl_acm_pack_rows8    8 weight rows packed [cin][8] for it (a transpose)
+ *                         1x1 conv (AVX-512)
+ *   abl_acm_proj_half     half of such a block, 4 rows, on AVX2 + FMA
+ *   abl_acm_pack_rows8    8 weight rows packed [cin][8] for them (a transpose)
  */
 #ifndef ABLATE_ACMIX_H
 #define ABLATE_ACMIX_H
@@ -192,6 +193,55 @@ abl_acm_proj_block(const float *x, ptrdiff_t hw, int cin, const float *wpk, cons
     }
 }
 
+#elif defined(__AVX2__) && defined(__FMA__)
+/* The direct projection of the AVX-512 block above on AVX2 (16 ymm
+ * registers): the same 8-row blocks of packed weights ([cin][8], the same
+ * packing), computed as two halves of ABL_ACM_HR = 4 output rows x nv
+ * vectors of 8 consecutive pixels: 12 accumulators, 3 input vectors and
+ * one broadcast weight (OpenBLAS's Haswell sgemm kernel's 4 x 24 block
+ * the other way round), 4 broadcasts and 3 loads per 12 multiply-adds.
+ * A whole 8-row block (24 accumulators) would not fit the registers, and
+ * 8 rows x 1 vector is 9 loads per 8 multiply-adds with no chain to
+ * spare.  x: the packed pixel block (input channel 0, channels ldx apart,
+ * zeros past the run); wpk: the half's first weight (the block's weights
+ * + 4 for the second half: its rows stay 8 apart); bias its 4 biases.
+ * Each output is bias + the products in channel order, one fused
+ * multiply-add each: the AVX-512 block's operations lane for lane, so the
+ * same bits across tiles, bands and threads, and as the AVX-512 build. */
+enum { ABL_ACM_MR = 8, ABL_ACM_NV = 3, ABL_ACM_HR = 4 };
+
+static inline __attribute__((always_inline)) void
+abl_acm_proj_half(const float *x, ptrdiff_t ldx, int cin, const float *wpk, const float *bias,
+                  const int nv, __m256 acc[ABL_ACM_HR][ABL_ACM_NV])
+{
+#pragma GCC unroll 4
+    for (int r = 0; r < ABL_ACM_HR; r++)
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++)
+            acc[r][v] = _mm256_set1_ps(bias[r]);
+    for (int ic = 0; ic < cin; ic++) {
+        __m256 xv[ABL_ACM_NV];
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++) {
+            xv[v] = _mm256_loadu_ps(x + ic * ldx + 8 * v);
+            /* in a register for the 4 multiply-adds (gcc would fold the
+             * load into each: 16 loads per 12 multiply-adds, load-bound) */
+#if defined(__GNUC__)
+            __asm__("" : "+x"(xv[v]));
+#endif
+        }
+#pragma GCC unroll 4
+        for (int r = 0; r < ABL_ACM_HR; r++) {
+            const __m256 wb = _mm256_broadcast_ss(wpk + ic * ABL_ACM_MR + r);
+#pragma GCC unroll 3
+            for (int v = 0; v < nv; v++)
+                acc[r][v] = _mm256_fmadd_ps(wb, xv[v], acc[r][v]);
+        }
+    }
+}
+#endif
+
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 /* The 8 rows rows[0..7] (cin floats each) packed for abl_acm_proj_block:
  * dst[ic * 8 + r] = rows[r][ic].  Packed a float at a time (a store 32
  * bytes from the last, the rows read 8 streams at once) this had been 0.11
