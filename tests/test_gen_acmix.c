@@ -336,14 +336,23 @@ Test(gen_acmix, tiles_in_band, .timeout = 120)
     }
 }
 
-/* Whether the kernels build for this CPU's AVX-512 (no ABLATE_GEN_MARCH):
- * then the projection is the direct 1x1 conv, whose sums run in one fixed
- * order, and every output is the same bits at any thread count.  Without
- * AVX-512 it is OpenBLAS sgemm tiles, and with FMA kernels (Haswell, Zen)
- * sgemm rounds a pixel differently with the tile's width, which the bands
+/* Whether the kernels build with the direct projection (acmix_gemm.c.in
+ * PROJ_DIRECT): AVX-512, or AVX2 + FMA (-march=native on any x86-64-v3
+ * CPU, or ABLATE_GEN_MARCH=x86-64-v3).  Its sums run in one fixed order,
+ * so every output is the same bits at any thread count.  Through OpenBLAS
+ * sgemm tiles (the AVX2 build before 2026-12-08) the FMA kernels (Haswell,
+ * Zen) rounded a pixel differently with the tile's width, which the bands
  * move with the thread count (seen on a Zen 3, 2026-12-08: 1 ulp here and
- * there); those builds are checked against the reference only. */
+ * there); a build without FMA would still take them, checked against the
+ * reference only. */
 static int projects_direct(void)
+{
+    return __builtin_cpu_supports("avx512f") ||
+           (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
+}
+
+/* Whether the kernels build for this CPU's AVX-512 (no ABLATE_GEN_MARCH). */
+static int builds_avx512(void)
 {
     const char *march = getenv("ABLATE_GEN_MARCH");
     return __builtin_cpu_supports("avx512f") && !(march && *march);
@@ -372,9 +381,9 @@ static void expect_same_bits_2_to_4_threads(const struct gen_env *env, const cha
 }
 
 /* Case c (number i) rendered as VARIANT holds WANT[0 .. n - 1], matches
- * the reference at 1 to 4 threads and, where the kernels build for this
- * CPU's AVX-512 (no ABLATE_GEN_MARCH), gives the 1-thread output bit for
- * bit at 2 to 4 threads. */
+ * the reference at 1 to 4 threads and, where the projection is direct
+ * (projects_direct: AVX-512 or AVX2 + FMA), gives the 1-thread output bit
+ * for bit at 2 to 4 threads. */
 static void check_rendered_case(const struct gen_env *env, const char *variant, const struct acm_case *c,
                                 uint64_t seed, const char *const *want, int n, int i)
 {
@@ -508,9 +517,9 @@ Test(gen_acmix, bands_without_barrier, .timeout = 120)
  * and 2 threads in turn (the halo rows a band's own planes lack must never
  * be read), fold and split, stride 1 and 2, kernel_att 3 and 5 (HALO 1
  * and 2), batch 1 and 2, TILE_ROWS 7 and 17 (several tiles per band, in
- * both stream directions): each output bit for bit the 1-thread one on AVX-512 (the
- * direct projection; against the reference at 1 to 4 threads
- * everywhere); then the prepared path bit for bit forward.  It fails on
+ * both stream directions): each output bit for bit the 1-thread one where
+ * the projection is direct (AVX-512, AVX2 + FMA; against the reference at
+ * 1 to 4 threads everywhere); then the prepared path bit for bit forward.  It fails on
  * the template before this pass (no OWN). */
 Test(gen_acmix, own_planes, .timeout = 300)
 {
@@ -542,15 +551,17 @@ Test(gen_acmix, own_planes, .timeout = 300)
  * (acmix_gemm.c.in PROJ_DIRECT, ablate_acmix.h abl_acm_proj_block): 8
  * output rows x PROJ_NV vectors of 16 pixels in registers, stored straight
  * into q's planes and the padded k, v planes, which are then padded in
- * place.  The source renders it (with the sgemm path kept for AVX2); then
+ * place; with AVX2 + FMA the same in halves of 4 rows x vectors of 8
+ * pixels (abl_acm_proj_half; direct_projection_avx2 below).  The source
+ * renders it (with the sgemm path kept for builds without FMA); then
  * against the reference and bit for bit the 1-thread output at 2 to 4
  * threads: by bands with vectors that cross one row end (W 20) and two
  * (W 11, 10), 3C no multiple of 8 (register blocks with zero rows), CIN >
  * 128 (two vectors per block), short last tiles; by planes (3C > HW) with
  * its two jobs of register blocks per image, batch 1 and 2, stride 2.
- * The bit-for-bit part only where the kernels take that path (an AVX-512
- * CPU, no ABLATE_GEN_MARCH): OpenBLAS's sgemm of a band's short tiles need
- * not sum in the order of the 1-thread call's tiles. */
+ * The bit-for-bit part only where the kernels take that path
+ * (projects_direct): OpenBLAS's sgemm of a band's short tiles need not sum
+ * in the order of the 1-thread call's tiles. */
 Test(gen_acmix, direct_projection, .timeout = 120)
 {
     struct gen_env env = gen_check_env();
@@ -563,6 +574,34 @@ Test(gen_acmix, direct_projection, .timeout = 120)
                                        "project_block(x, t"};
     for (int i = 0; i < 6; i++) {
         check_rendered_case(&env, variants[i], &c[i], 1200 + (uint64_t)i, want, 3, i);
+    }
+}
+
+/* The direct projection of an AVX2 + FMA build (ABLATE_GEN_MARCH=
+ * x86-64-v3: on an AVX-512 machine too; acmix_gemm.c.in PV 8,
+ * ablate_acmix.h abl_acm_proj_half): vectors of 8 pixels that cross one
+ * row end (W 12, 10, 20) and two (W 5: three pieces, vmaskmovps), W a
+ * multiple of 8 (plain stores), 3C no multiple of 8, CIN > 170 (two
+ * vectors per block on the 32 KiB L1's budget), by planes (3C > HW:
+ * PART_JOBS, head 1 and 2) and by bands, stride 2, batch 2.
+ * Against the reference at 1 to 4 threads and bit for bit the 1-thread
+ * output at 2 to 4 threads.  Through OpenBLAS sgemm tiles (the AVX2
+ * build before) the 2- to 4-thread outputs differed on the Zen 3 of
+ * 2026-12-08 (a pixel's rounding moved with its tile's width). */
+Test(gen_acmix, direct_projection_avx2, .timeout = 240)
+{
+    gen_check_build_avx2_only();
+    struct gen_env env = gen_check_env();
+    openblas_set_num_threads(1);
+    const struct acm_case c[] = {{176, 64, 3, 1, 1, 6, 12, 2}, {12, 16, 3, 1, 1, 9, 5, 1},
+                                 {24, 64, 5, 2, 1, 12, 10, 1}, {40, 16, 3, 2, 2, 8, 16, 2},
+                                 {136, 8, 3, 1, 1, 12, 20, 1}, {8, 64, 7, 4, 1, 24, 16, 1}};
+    const char *variants[] = {"auto", "split", "fold", "auto", "split", "fold"};
+    static const char *const want[] = {"abl_acm_proj_half("};
+    for (int i = 0; i < 6; i++) {
+        expect_rendered(&env, &c[i], variants[i], want, 1, i);
+        check_threads(&env, variants[i], &c[i], 1260 + (uint64_t)i, 4);
+        expect_same_bits_2_to_4_threads(&env, variants[i], &c[i], 1260 + (uint64_t)i, i);
     }
 }
 
@@ -615,7 +654,7 @@ Test(gen_acmix, four_row_passes, .timeout = 180)
  * these paths.  Only where the kernels build for this CPU's AVX-512. */
 Test(gen_acmix, half_rate_same_bits, .timeout = 180)
 {
-    if (!projects_direct())
+    if (!builds_avx512())
         cr_skip_test("the AVX-512 half-rate paths: an AVX-512 CPU, no ABLATE_GEN_MARCH");
     cr_assert_eq(setenv("ABLATE_AVX512_RATE", "half", 1), 0); /* whatever this CPU measures */
     struct gen_env env = gen_check_env();
