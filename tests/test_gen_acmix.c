@@ -748,18 +748,32 @@ Test(gen_acmix, wide_chunks, .timeout = 120)
 }
 
 /* The same kernels built for an AVX2-only CPU (ABLATE_GEN_MARCH): 16
- * vector registers, so kernel_att 7 runs the attention one output row per
- * pass and kernel_att 5 two (the template's ROWS_PASS); on an AVX-512
- * machine with full-rate AVX-512 every kernel_att takes four rows
- * (four_row_passes above), on the Zen 4 two.  Odd HO, stride 2, both thread counts. */
+ * vector registers, so the attention runs two output rows per pass at
+ * every kernel_att (the template's ROWS_PASS), the taps of a window row in
+ * blocks of at most 6 where 2 KA accumulators would not fit
+ * (acmix_attention.c.in XB: kernel_att 7 as 4 + 3, 9 as 5 + 4, 11 as 6 +
+ * 5; before 2026-12-08 kernel_att 7 and above ran one row per pass); on
+ * an AVX-512 machine with full-rate AVX-512 every kernel_att takes four
+ * rows (four_row_passes above), on the Zen 4 two.  Odd HO (a pass's
+ * single last row), stride 2, by bands and by planes, both thread counts,
+ * and where the projection is direct, bit for bit the 1-thread output at
+ * 2 to 4 threads (a row's logits the same chain in a pair or alone).  The
+ * source renders the AVX2 pair (it fails on the template before). */
 Test(gen_acmix, avx2_builds, .timeout = 300)
 {
     gen_check_build_avx2_only();
     struct gen_env env = gen_check_env();
-    const struct acm_case c[] = {
-        {6, 8, 7, 4, 1, 9, 12, 2}, {5, 8, 5, 2, 1, 9, 8, 1}, {5, 4, 7, 1, 2, 10, 8, 2}};
-    for (int i = 0; i < 3; i++)
+    openblas_set_num_threads(1);
+    const struct acm_case c[] = {{6, 8, 7, 4, 1, 9, 12, 2},  {5, 8, 5, 2, 1, 9, 8, 1},
+                                 {5, 4, 7, 1, 2, 10, 8, 2},  {8, 16, 11, 2, 1, 13, 16, 1},
+                                 {8, 64, 9, 1, 1, 9, 10, 1}, {8, 16, 11, 4, 2, 22, 24, 1}};
+    static const char *const want[] = {"#elif ACM_VREGS == 16", "#define ROWS_PASS 2"};
+    for (int i = 0; i < 6; i++) {
+        expect_rendered(&env, &c[i], "auto", want, 2, i);
         check_case(&env, "auto", &c[i], 970 + (uint64_t)i);
+        if (projects_direct())
+            expect_same_bits_2_to_4_threads(&env, "auto", &c[i], 970 + (uint64_t)i, i);
+    }
 }
 
 /* The prepared path (ablate_kernel.h; the sweeps time it): the stacked
