@@ -614,7 +614,7 @@ Test(gen_acmix, direct_projection_avx2, .timeout = 240)
  * (3C > HW: by planes; with head 1 and HO 9, 3 passes: at 2 and 4
  * threads the attention goes by bands of rows, attend_by_planes).  Against
  * the reference at 1 to 4 threads and,
- * where the kernels build for this CPU's AVX-512, each thread count's
+ * where the projection is direct (AVX-512, AVX2 + FMA), each thread count's
  * output bit for bit the 1-thread one (bands start at multiples of the
  * pass, so the rows of a pass move with the thread count).  It fails on
  * the template before the four-row passes (no ACM_ROWS_SWITCH). */
@@ -807,7 +807,7 @@ Test(gen_acmix, prepared, .timeout = 180)
  * their conv branch, with no barrier between.  Head 1, 2 and 4, parts of
  * 1 and 2 runs and empty parts (2 runs at 3 and 4 threads), CIN > 128
  * (two vectors per block), stride 2, batch 1 and 2, fold and split:
- * against the reference at 1 to 4 threads and, on AVX-512, bit for bit
+ * against the reference at 1 to 4 threads and, with the direct projection (AVX-512, AVX2 + FMA), bit for bit
  * the 1-thread output; then the prepared path bit for bit forward.  It
  * fails on the template before this pass (no project_and_conv_part). */
 Test(gen_acmix, group_parts, .timeout = 180)
@@ -871,7 +871,7 @@ Test(gen_acmix, values_by_parts, .timeout = 180)
  * (2 and 4 threads; at 3 the parts by groups).  Head 4 split (16 channels
  * a head), head 1 fold (WO 17), head 2 (HEAD_PARTS at 2 threads only),
  * head 4 with HD 10 (no PART_JOBS: the projection by register blocks), batch 1
- * and 2: against the reference at 1 to 4 threads and, on AVX-512, bit for
+ * and 2: against the reference at 1 to 4 threads and, with the direct projection, bit for
  * bit the 1-thread output; the prepared path bit for bit forward.  YOLOv8n's
  * 256 @ 20x20 takes it; by bands (80x80, 40x40) and stride 2 do not.  It
  * fails on the template before e-acmix (no FLAT_CONV). */
