@@ -2,7 +2,8 @@
 --
 -- One kernel (templates/acmix_gemm.c.in, its conv branch and attention in
 -- acmix_conv.c.in and acmix_attention.c.in): the three 1x1 projections as a
--- single direct 1x1 conv with AVX-512 (a single sgemm without), the local
+-- single direct 1x1 conv with AVX-512 or AVX2 + FMA (a single sgemm
+-- without), the local
 -- attention straight from reflection-padded k and v
 -- planes (no unfold tensors), and the conv branch as one grouped 3x3 conv per
 -- head channel; the threads split it by bands of rows or by planes

@@ -336,14 +336,23 @@ Test(gen_acmix, tiles_in_band, .timeout = 120)
     }
 }
 
-/* Whether the kernels build for this CPU's AVX-512 (no ABLATE_GEN_MARCH):
- * then the projection is the direct 1x1 conv, whose sums run in one fixed
- * order, and every output is the same bits at any thread count.  Without
- * AVX-512 it is OpenBLAS sgemm tiles, and with FMA kernels (Haswell, Zen)
- * sgemm rounds a pixel differently with the tile's width, which the bands
+/* Whether the kernels build with the direct projection (acmix_gemm.c.in
+ * PROJ_DIRECT): AVX-512, or AVX2 + FMA (-march=native on any x86-64-v3
+ * CPU, or ABLATE_GEN_MARCH=x86-64-v3).  Its sums run in one fixed order,
+ * so every output is the same bits at any thread count.  Through OpenBLAS
+ * sgemm tiles (the AVX2 build before 2026-12-08) the FMA kernels (Haswell,
+ * Zen) rounded a pixel differently with the tile's width, which the bands
  * move with the thread count (seen on a Zen 3, 2026-12-08: 1 ulp here and
- * there); those builds are checked against the reference only. */
+ * there); a build without FMA would still take them, checked against the
+ * reference only. */
 static int projects_direct(void)
+{
+    return __builtin_cpu_supports("avx512f") ||
+           (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
+}
+
+/* Whether the kernels build for this CPU's AVX-512 (no ABLATE_GEN_MARCH). */
+static int builds_avx512(void)
 {
     const char *march = getenv("ABLATE_GEN_MARCH");
     return __builtin_cpu_supports("avx512f") && !(march && *march);
@@ -372,9 +381,9 @@ static void expect_same_bits_2_to_4_threads(const struct gen_env *env, const cha
 }
 
 /* Case c (number i) rendered as VARIANT holds WANT[0 .. n - 1], matches
- * the reference at 1 to 4 threads and, where the kernels build for this
- * CPU's AVX-512 (no ABLATE_GEN_MARCH), gives the 1-thread output bit for
- * bit at 2 to 4 threads. */
+ * the reference at 1 to 4 threads and, where the projection is direct
+ * (projects_direct: AVX-512 or AVX2 + FMA), gives the 1-thread output bit
+ * for bit at 2 to 4 threads. */
 static void check_rendered_case(const struct gen_env *env, const char *variant, const struct acm_case *c,
                                 uint64_t seed, const char *const *want, int n, int i)
 {
@@ -508,9 +517,9 @@ Test(gen_acmix, bands_without_barrier, .timeout = 120)
  * and 2 threads in turn (the halo rows a band's own planes lack must never
  * be read), fold and split, stride 1 and 2, kernel_att 3 and 5 (HALO 1
  * and 2), batch 1 and 2, TILE_ROWS 7 and 17 (several tiles per band, in
- * both stream directions): each output bit for bit the 1-thread one on AVX-512 (the
- * direct projection; against the reference at 1 to 4 threads
- * everywhere); then the prepared path bit for bit forward.  It fails on
+ * both stream directions): each output bit for bit the 1-thread one where
+ * the projection is direct (AVX-512, AVX2 + FMA; against the reference at
+ * 1 to 4 threads everywhere); then the prepared path bit for bit forward.  It fails on
  * the template before this pass (no OWN). */
 Test(gen_acmix, own_planes, .timeout = 300)
 {
@@ -542,15 +551,17 @@ Test(gen_acmix, own_planes, .timeout = 300)
  * (acmix_gemm.c.in PROJ_DIRECT, ablate_acmix.h abl_acm_proj_block): 8
  * output rows x PROJ_NV vectors of 16 pixels in registers, stored straight
  * into q's planes and the padded k, v planes, which are then padded in
- * place.  The source renders it (with the sgemm path kept for AVX2); then
+ * place; with AVX2 + FMA the same in halves of 4 rows x vectors of 8
+ * pixels (abl_acm_proj_half; direct_projection_avx2 below).  The source
+ * renders it (with the sgemm path kept for builds without FMA); then
  * against the reference and bit for bit the 1-thread output at 2 to 4
  * threads: by bands with vectors that cross one row end (W 20) and two
  * (W 11, 10), 3C no multiple of 8 (register blocks with zero rows), CIN >
  * 128 (two vectors per block), short last tiles; by planes (3C > HW) with
  * its two jobs of register blocks per image, batch 1 and 2, stride 2.
- * The bit-for-bit part only where the kernels take that path (an AVX-512
- * CPU, no ABLATE_GEN_MARCH): OpenBLAS's sgemm of a band's short tiles need
- * not sum in the order of the 1-thread call's tiles. */
+ * The bit-for-bit part only where the kernels take that path
+ * (projects_direct): OpenBLAS's sgemm of a band's short tiles need not sum
+ * in the order of the 1-thread call's tiles. */
 Test(gen_acmix, direct_projection, .timeout = 120)
 {
     struct gen_env env = gen_check_env();
@@ -566,6 +577,34 @@ Test(gen_acmix, direct_projection, .timeout = 120)
     }
 }
 
+/* The direct projection of an AVX2 + FMA build (ABLATE_GEN_MARCH=
+ * x86-64-v3: on an AVX-512 machine too; acmix_gemm.c.in PV 8,
+ * ablate_acmix.h abl_acm_proj_half): vectors of 8 pixels that cross one
+ * row end (W 12, 10, 20) and two (W 5: three pieces, vmaskmovps), W a
+ * multiple of 8 (plain stores), 3C no multiple of 8, CIN > 170 (two
+ * vectors per block on the 32 KiB L1's budget), by planes (3C > HW:
+ * PART_JOBS, head 1 and 2) and by bands, stride 2, batch 2.
+ * Against the reference at 1 to 4 threads and bit for bit the 1-thread
+ * output at 2 to 4 threads.  Through OpenBLAS sgemm tiles (the AVX2
+ * build before) the 2- to 4-thread outputs differed on the Zen 3 of
+ * 2026-12-08 (a pixel's rounding moved with its tile's width). */
+Test(gen_acmix, direct_projection_avx2, .timeout = 240)
+{
+    gen_check_build_avx2_only();
+    struct gen_env env = gen_check_env();
+    openblas_set_num_threads(1);
+    const struct acm_case c[] = {{176, 64, 3, 1, 1, 6, 12, 2}, {12, 16, 3, 1, 1, 9, 5, 1},
+                                 {24, 64, 5, 2, 1, 12, 10, 1}, {40, 16, 3, 2, 2, 8, 16, 2},
+                                 {136, 8, 3, 1, 1, 12, 20, 1}, {8, 64, 7, 4, 1, 24, 16, 1}};
+    const char *variants[] = {"auto", "split", "fold", "auto", "split", "fold"};
+    static const char *const want[] = {"abl_acm_proj_half("};
+    for (int i = 0; i < 6; i++) {
+        expect_rendered(&env, &c[i], variants[i], want, 1, i);
+        check_threads(&env, variants[i], &c[i], 1260 + (uint64_t)i, 4);
+        expect_same_bits_2_to_4_threads(&env, variants[i], &c[i], 1260 + (uint64_t)i, i);
+    }
+}
+
 /* Four output rows per attention pass where AVX-512 runs at full rate
  * (acmix_attention.c.in: a k or v load serves the rows lo .. hi whose
  * windows hold it, an inlined copy per range, the taps in blocks of XB):
@@ -575,7 +614,7 @@ Test(gen_acmix, direct_projection, .timeout = 120)
  * (3C > HW: by planes; with head 1 and HO 9, 3 passes: at 2 and 4
  * threads the attention goes by bands of rows, attend_by_planes).  Against
  * the reference at 1 to 4 threads and,
- * where the kernels build for this CPU's AVX-512, each thread count's
+ * where the projection is direct (AVX-512, AVX2 + FMA), each thread count's
  * output bit for bit the 1-thread one (bands start at multiples of the
  * pass, so the rows of a pass move with the thread count).  It fails on
  * the template before the four-row passes (no ACM_ROWS_SWITCH). */
@@ -615,7 +654,7 @@ Test(gen_acmix, four_row_passes, .timeout = 180)
  * these paths.  Only where the kernels build for this CPU's AVX-512. */
 Test(gen_acmix, half_rate_same_bits, .timeout = 180)
 {
-    if (!projects_direct())
+    if (!builds_avx512())
         cr_skip_test("the AVX-512 half-rate paths: an AVX-512 CPU, no ABLATE_GEN_MARCH");
     cr_assert_eq(setenv("ABLATE_AVX512_RATE", "half", 1), 0); /* whatever this CPU measures */
     struct gen_env env = gen_check_env();
@@ -709,18 +748,32 @@ Test(gen_acmix, wide_chunks, .timeout = 120)
 }
 
 /* The same kernels built for an AVX2-only CPU (ABLATE_GEN_MARCH): 16
- * vector registers, so kernel_att 7 runs the attention one output row per
- * pass and kernel_att 5 two (the template's ROWS_PASS); on an AVX-512
- * machine with full-rate AVX-512 every kernel_att takes four rows
- * (four_row_passes above), on the Zen 4 two.  Odd HO, stride 2, both thread counts. */
+ * vector registers, so the attention runs two output rows per pass at
+ * every kernel_att (the template's ROWS_PASS), the taps of a window row in
+ * blocks of at most 6 where 2 KA accumulators would not fit
+ * (acmix_attention.c.in XB: kernel_att 7 as 4 + 3, 9 as 5 + 4, 11 as 6 +
+ * 5; before 2026-12-08 kernel_att 7 and above ran one row per pass); on
+ * an AVX-512 machine with full-rate AVX-512 every kernel_att takes four
+ * rows (four_row_passes above), on the Zen 4 two.  Odd HO (a pass's
+ * single last row), stride 2, by bands and by planes, both thread counts,
+ * and where the projection is direct, bit for bit the 1-thread output at
+ * 2 to 4 threads (a row's logits the same chain in a pair or alone).  The
+ * source renders the AVX2 pair (it fails on the template before). */
 Test(gen_acmix, avx2_builds, .timeout = 300)
 {
     gen_check_build_avx2_only();
     struct gen_env env = gen_check_env();
-    const struct acm_case c[] = {
-        {6, 8, 7, 4, 1, 9, 12, 2}, {5, 8, 5, 2, 1, 9, 8, 1}, {5, 4, 7, 1, 2, 10, 8, 2}};
-    for (int i = 0; i < 3; i++)
+    openblas_set_num_threads(1);
+    const struct acm_case c[] = {{6, 8, 7, 4, 1, 9, 12, 2},  {5, 8, 5, 2, 1, 9, 8, 1},
+                                 {5, 4, 7, 1, 2, 10, 8, 2},  {8, 16, 11, 2, 1, 13, 16, 1},
+                                 {8, 64, 9, 1, 1, 9, 10, 1}, {8, 16, 11, 4, 2, 22, 24, 1}};
+    static const char *const want[] = {"#elif ACM_VREGS == 16", "#define ROWS_PASS 2"};
+    for (int i = 0; i < 6; i++) {
+        expect_rendered(&env, &c[i], "auto", want, 2, i);
         check_case(&env, "auto", &c[i], 970 + (uint64_t)i);
+        if (projects_direct())
+            expect_same_bits_2_to_4_threads(&env, "auto", &c[i], 970 + (uint64_t)i, i);
+    }
 }
 
 /* The prepared path (ablate_kernel.h; the sweeps time it): the stacked
@@ -754,7 +807,7 @@ Test(gen_acmix, prepared, .timeout = 180)
  * their conv branch, with no barrier between.  Head 1, 2 and 4, parts of
  * 1 and 2 runs and empty parts (2 runs at 3 and 4 threads), CIN > 128
  * (two vectors per block), stride 2, batch 1 and 2, fold and split:
- * against the reference at 1 to 4 threads and, on AVX-512, bit for bit
+ * against the reference at 1 to 4 threads and, with the direct projection (AVX-512, AVX2 + FMA), bit for bit
  * the 1-thread output; then the prepared path bit for bit forward.  It
  * fails on the template before this pass (no project_and_conv_part). */
 Test(gen_acmix, group_parts, .timeout = 180)
@@ -818,7 +871,7 @@ Test(gen_acmix, values_by_parts, .timeout = 180)
  * (2 and 4 threads; at 3 the parts by groups).  Head 4 split (16 channels
  * a head), head 1 fold (WO 17), head 2 (HEAD_PARTS at 2 threads only),
  * head 4 with HD 10 (no PART_JOBS: the projection by register blocks), batch 1
- * and 2: against the reference at 1 to 4 threads and, on AVX-512, bit for
+ * and 2: against the reference at 1 to 4 threads and, with the direct projection, bit for
  * bit the 1-thread output; the prepared path bit for bit forward.  YOLOv8n's
  * 256 @ 20x20 takes it; by bands (80x80, 40x40) and stride 2 do not.  It
  * fails on the template before e-acmix (no FLAT_CONV). */

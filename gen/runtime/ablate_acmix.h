@@ -8,14 +8,15 @@
  *   abl_reflect_pad_rows  rows of a plane copied with reflection padding
  *   abl_softmax_cols8     softmax down the rows of an [n][8] block (the
  *                         attention's; ablate_gen.h's abl_softmax_cols
- *                         where AVX-512VL is missing)
+ *                         where neither AVX-512VL nor AVX2 + FMA is there)
  *   abl_softmax_cols16    the same on [n][16] blocks (AVX-512 only: the
  *                         attention's 16-column chunks)
  *   abl_reflect_pad_edges the padding of rows whose interior is already in
  *                         the padded plane (the direct projection's)
  *   abl_acm_proj_block    one register block of the projection as a direct
- *                         1x1 conv (AVX-512 only)
- *   abl_acm_pack_rows8    8 weight rows packed [cin][8] for it (a transpose)
+ *                         1x1 conv (AVX-512)
+ *   abl_acm_proj_half     half of such a block, 4 rows, on AVX2 + FMA
+ *   abl_acm_pack_rows8    8 weight rows packed [cin][8] for them (a transpose)
  */
 #ifndef ABLATE_ACMIX_H
 #define ABLATE_ACMIX_H
@@ -110,8 +111,9 @@ static inline void abl_reflect_pad_edges(float *dst, int h, int w, int pad, int 
  * abl_expf stops at e^-87 ~ 1.6e-38, which no sum of at least 1 sees.
  * Profiled on a 2-vCPU Zen 4 (ACmix 64 @ 80x80, kernel_att 11, head 4, 1
  * thread): the softmax had been a quarter of the attention's time.
- * Without AVX-512VL it is abl_softmax_cols, which finds the max itself
- * (mx unused). */
+ * With AVX2 + FMA the same t and polynomial, 2^floor(t) by integer steps
+ * (below); without either it is abl_softmax_cols, which finds the max
+ * itself (mx unused). */
 static inline void abl_softmax_cols8(float *p, int n, const float *mx, float num, float *scale)
 {
 #if defined(__AVX512VL__)
@@ -120,6 +122,35 @@ static inline void abl_softmax_cols8(float *p, int n, const float *mx, float num
     __m256 sum = _mm256_setzero_ps();
     for (int k = 0; k < n; k++) {
         const __m256 e = abl_exp2_8(_mm256_fmsub_ps(_mm256_loadu_ps(p + 8 * k), log2e, m2));
+        _mm256_storeu_ps(p + 8 * k, e);
+        sum = _mm256_add_ps(sum, e);
+    }
+    _mm256_storeu_ps(scale, _mm256_div_ps(_mm256_set1_ps(num), sum));
+#elif defined(__AVX2__) && defined(__FMA__)
+    /* AVX2: the same t and 2^f (abl_exp2_poly's polynomial), f = t -
+     * floor(t) by vroundps (exact, as vreduceps), and 2^floor(t) added to
+     * the exponent bits, with t clamped at -126 so the product stays a
+     * normal float: a lane 126 octaves below its column's max gets
+     * 2^-126 p(f) (< 2.4e-38) where vscalefps gives a subnormal or 0,
+     * nothing any sum of at least 1 sees.  Profiled on the Zen 3 of
+     * 2026-12-08 (64 @ 80x80, kernel_att 11, head 4, 1 thread), the
+     * generic abl_softmax_cols (a pass of its own for the max, abl_expf's
+     * clamp, range reduction and degree-6 polynomial) had been a quarter
+     * of the attention. */
+    /* ablate_gen.h's abl_exp2_poly (defined there for AVX-512 builds only) */
+    static const float poly[6] = {1.8656508654e-03f, 9.0217962552e-03f, 5.5794752205e-02f,
+                                  2.4016664387e-01f, 6.9315101434e-01f, 1.0f};
+    const __m256 log2e = _mm256_set1_ps(1.44269504088896341f);
+    const __m256 m2 = _mm256_mul_ps(_mm256_loadu_ps(mx), log2e), lo = _mm256_set1_ps(-126.0f);
+    __m256 sum = _mm256_setzero_ps();
+    for (int k = 0; k < n; k++) {
+        const __m256 t = _mm256_max_ps(_mm256_fmsub_ps(_mm256_loadu_ps(p + 8 * k), log2e, m2), lo);
+        const __m256 fl = _mm256_floor_ps(t), f = _mm256_sub_ps(t, fl);
+        __m256 e = _mm256_set1_ps(poly[0]);
+        for (int i = 1; i < 6; i++)
+            e = _mm256_fmadd_ps(e, f, _mm256_set1_ps(poly[i]));
+        e = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(e),
+                                                 _mm256_slli_epi32(_mm256_cvtps_epi32(fl), 23)));
         _mm256_storeu_ps(p + 8 * k, e);
         sum = _mm256_add_ps(sum, e);
     }
@@ -192,6 +223,55 @@ abl_acm_proj_block(const float *x, ptrdiff_t hw, int cin, const float *wpk, cons
     }
 }
 
+#elif defined(__AVX2__) && defined(__FMA__)
+/* The direct projection of the AVX-512 block above on AVX2 (16 ymm
+ * registers): the same 8-row blocks of packed weights ([cin][8], the same
+ * packing), computed as two halves of ABL_ACM_HR = 4 output rows x nv
+ * vectors of 8 consecutive pixels: 12 accumulators, 3 input vectors and
+ * one broadcast weight (OpenBLAS's Haswell sgemm kernel's 4 x 24 block
+ * the other way round), 4 broadcasts and 3 loads per 12 multiply-adds.
+ * A whole 8-row block (24 accumulators) would not fit the registers, and
+ * 8 rows x 1 vector is 9 loads per 8 multiply-adds with no chain to
+ * spare.  x: the packed pixel block (input channel 0, channels ldx apart,
+ * zeros past the run); wpk: the half's first weight (the block's weights
+ * + 4 for the second half: its rows stay 8 apart); bias its 4 biases.
+ * Each output is bias + the products in channel order, one fused
+ * multiply-add each: the AVX-512 block's operations lane for lane, so the
+ * same bits across tiles, bands and threads, and as the AVX-512 build. */
+enum { ABL_ACM_MR = 8, ABL_ACM_NV = 3, ABL_ACM_HR = 4 };
+
+static inline __attribute__((always_inline)) void
+abl_acm_proj_half(const float *x, ptrdiff_t ldx, int cin, const float *wpk, const float *bias,
+                  const int nv, __m256 acc[ABL_ACM_HR][ABL_ACM_NV])
+{
+#pragma GCC unroll 4
+    for (int r = 0; r < ABL_ACM_HR; r++)
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++)
+            acc[r][v] = _mm256_set1_ps(bias[r]);
+    for (int ic = 0; ic < cin; ic++) {
+        __m256 xv[ABL_ACM_NV];
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++) {
+            xv[v] = _mm256_loadu_ps(x + ic * ldx + 8 * v);
+            /* in a register for the 4 multiply-adds (gcc would fold the
+             * load into each: 16 loads per 12 multiply-adds, load-bound) */
+#if defined(__GNUC__)
+            __asm__("" : "+x"(xv[v]));
+#endif
+        }
+#pragma GCC unroll 4
+        for (int r = 0; r < ABL_ACM_HR; r++) {
+            const __m256 wb = _mm256_broadcast_ss(wpk + ic * ABL_ACM_MR + r);
+#pragma GCC unroll 3
+            for (int v = 0; v < nv; v++)
+                acc[r][v] = _mm256_fmadd_ps(wb, xv[v], acc[r][v]);
+        }
+    }
+}
+#endif
+
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 /* The 8 rows rows[0..7] (cin floats each) packed for abl_acm_proj_block:
  * dst[ic * 8 + r] = rows[r][ic].  Packed a float at a time (a store 32
  * bytes from the last, the rows read 8 streams at once) this had been 0.11
