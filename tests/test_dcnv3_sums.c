@@ -3,10 +3,14 @@
  * abl_dcn_listed_sum without AVX-512).
  *
  * Without AVX-512 the dispatchers sum a 64-channel block 16 channels at a
- * time (abl_dcn_wide_sum16_avx2) and 16- and 32-channel blocks 8 at a
- * time (abl_dcn_corner_sum8 / abl_dcn_listed_sum8), where the AVX-512
- * build calls abl_dcn_wide_sum64, _sum32 and _sum16; every lane must get
- * the same operations in the same order, so the same bits.  Checked in a
+ * time (abl_dcn_wide_sum16_avx2) and 16-channel blocks 8 at a time
+ * (abl_dcn_corner_sum8 / abl_dcn_listed_sum8), where the AVX-512 build
+ * calls abl_dcn_wide_sum64 and _sum16; every lane must get the same
+ * operations in the same order, so the same bits.  A 32-channel block
+ * (abl_dcn_wide_sum32_avx2) is summed in its own order (two accumulators
+ * a vector: the top and the bottom corners), checked against a scalar
+ * fmaf copy of that order (the AVX-512 build: abl_dcn_corner_sum32's
+ * bits), listed and unlisted alike.  Checked in a
  * program built as the AVX2 kernels are (-O3 -march=x86-64-v3,
  * tests/header_check.h): both dispatchers against a copy of the AVX-512
  * dispatch calling the wide functions (compiled there with generic
@@ -25,7 +29,26 @@ static const char SUMS_CHECKER[] =
     "enum { HH = 5, WW = 6, CMAX = 400, GP = 49, GPV = 64 };\n"
     "static float xp[HH * WW * CMAX], wt[4 * GPV], got[CMAX], want[CMAX];\n"
     "static int32_t idx[GPV];\n"
-    /* the AVX-512 build's dispatch, the wide sums called by name */
+    /* the AVX2 build's 32-channel blocks (abl_dcn_wide_sum32_avx2), lane
+     * by lane: the top corners' chain and the bottom corners' chain, each
+     * point's left corner then its right one, then their sum */
+    "static void sum32_avx2(int c, ptrdiff_t sx, ptrdiff_t sy, const int32_t *pts, int q0, int n,\n"
+    "                       int col, float *dst) {\n"
+    "    for (int l = 0; l < 32; l++) {\n"
+    "        float top = 0.0f, bot = 0.0f;\n"
+    "        for (int i = 0; i < n; i++) {\n"
+    "            const int q = pts ? pts[i] : q0 + i;\n"
+    "            const float *b = xp + (ptrdiff_t)idx[q] * c + col + l;\n"
+    "            top = fmaf(wt[q], b[0], top);\n"
+    "            bot = fmaf(wt[2 * GPV + q], b[sy], bot);\n"
+    "            top = fmaf(wt[GPV + q], b[sx], top);\n"
+    "            bot = fmaf(wt[3 * GPV + q], b[sx + sy], bot);\n"
+    "        }\n"
+    "        dst[l] = top + bot;\n"
+    "    }\n"
+    "}\n"
+    /* the AVX-512 build's dispatch, the wide sums called by name (AVX2:
+     * its own 32-channel blocks) */
     "static void want_sum(int c, ptrdiff_t sx, ptrdiff_t sy, int q0, int n, int col, int gc,\n"
     "                     const int32_t *ev, int ne, const int32_t *od, int no,\n"
     "                     const int32_t *all, int nall, int listed, float *dst) {\n"
@@ -34,8 +57,13 @@ static const char SUMS_CHECKER[] =
     "        abl_dcn_wide_sum64(xp, c, sx, sy, idx, wt, GPV, listed ? all : NULL,\n"
     "                           listed ? 0 : q0, listed ? nall : n, col + j, dst + j);\n"
     "    for (; j + 32 <= gc; j += 32)\n"
+    "#ifdef __AVX512F__\n"
     "        if (listed) abl_dcn_listed_sum32(xp, c, sx, sy, idx, wt, GPV, ev, ne, od, no, col + j, dst + j);\n"
     "        else abl_dcn_corner_sum32(xp, c, sx, sy, idx, wt, GPV, q0, n, col + j, dst + j);\n"
+    "#else\n"
+    "        sum32_avx2(c, sx, sy, listed ? all : NULL, listed ? 0 : q0, listed ? nall : n, col + j,\n"
+    "                   dst + j);\n"
+    "#endif\n"
     "    for (; j + 16 <= gc; j += 16)\n"
     "        if (listed) abl_dcn_listed_sum16(xp, c, sx, sy, idx, wt, GPV, ev, ne, od, no, col + j, dst + j);\n"
     "        else abl_dcn_corner_sum16(xp, c, sx, sy, idx, wt, GPV, q0, n, col + j, dst + j);\n"
