@@ -3,14 +3,17 @@
  * abl_dcn_listed_sum without AVX-512).
  *
  * Without AVX-512 the dispatchers sum a 64-channel block 16 channels at a
- * time (abl_dcn_wide_sum16_avx2) and 16-channel blocks 8 at a time
- * (abl_dcn_corner_sum8 / abl_dcn_listed_sum8), where the AVX-512 build
- * calls abl_dcn_wide_sum64 and _sum16; every lane must get the same
+ * time (abl_dcn_wide_sum16_avx2) and 8-channel blocks by
+ * abl_dcn_corner_sum8 / abl_dcn_listed_sum8, where the AVX-512 build
+ * calls abl_dcn_wide_sum64 and _sum8; every lane must get the same
  * operations in the same order, so the same bits.  A 32-channel block
  * (abl_dcn_wide_sum32_avx2) is summed in its own order (two accumulators
  * a vector: the top and the bottom corners), checked against a scalar
  * fmaf copy of that order (the AVX-512 build: abl_dcn_corner_sum32's
- * bits), listed and unlisted alike: the two ISAs' sums of such a block
+ * bits), listed and unlisted alike; a 16-channel block likewise
+ * (abl_dcn_wide_sum16_avx2: one chain a corner, the 64-channel blocks'
+ * order; the AVX-512 build: abl_dcn_corner_sum16's corner x parity
+ * chains): the two ISAs' sums of such blocks
  * differ in their last bits (up to 1e-6 at L17 / L23), each is the bits
  * of its own order, and both are within 1e-6 of their terms' magnitudes
  * of a double reference (checked on whichever ISA runs it).  Checked in a
@@ -50,8 +53,25 @@ static const char SUMS_CHECKER[] =
     "        dst[l] = top + bot;\n"
     "    }\n"
     "}\n"
+    /* the AVX2 build's 16-channel blocks (abl_dcn_wide_sum16_avx2, the
+     * 64-channel blocks' order), lane by lane: one chain a corner, then
+     * (tl + tr) + (bl + br) */
+    "static void sum16_avx2(int c, ptrdiff_t sx, ptrdiff_t sy, const int32_t *pts, int q0, int n,\n"
+    "                       int col, float *dst) {\n"
+    "    const ptrdiff_t off[4] = {0, sx, sy, sx + sy};\n"
+    "    for (int l = 0; l < 16; l++) {\n"
+    "        float a[4] = {0.0f, 0.0f, 0.0f, 0.0f};\n"
+    "        for (int i = 0; i < n; i++) {\n"
+    "            const int q = pts ? pts[i] : q0 + i;\n"
+    "            const float *b = xp + (ptrdiff_t)idx[q] * c + col + l;\n"
+    "            for (int k = 0; k < 4; k++)\n"
+    "                a[k] = fmaf(wt[k * GPV + q], b[off[k]], a[k]);\n"
+    "        }\n"
+    "        dst[l] = (a[0] + a[1]) + (a[2] + a[3]);\n"
+    "    }\n"
+    "}\n"
     /* the AVX-512 build's dispatch, the wide sums called by name (AVX2:
-     * its own 32-channel blocks) */
+     * its own 32- and 16-channel blocks) */
     "static void want_sum(int c, ptrdiff_t sx, ptrdiff_t sy, int q0, int n, int col, int gc,\n"
     "                     const int32_t *ev, int ne, const int32_t *od, int no,\n"
     "                     const int32_t *all, int nall, int listed, float *dst) {\n"
@@ -68,8 +88,13 @@ static const char SUMS_CHECKER[] =
     "                   dst + j);\n"
     "#endif\n"
     "    for (; j + 16 <= gc; j += 16)\n"
+    "#ifdef __AVX512F__\n"
     "        if (listed) abl_dcn_listed_sum16(xp, c, sx, sy, idx, wt, GPV, ev, ne, od, no, col + j, dst + j);\n"
     "        else abl_dcn_corner_sum16(xp, c, sx, sy, idx, wt, GPV, q0, n, col + j, dst + j);\n"
+    "#else\n"
+    "        sum16_avx2(c, sx, sy, listed ? all : NULL, listed ? 0 : q0, listed ? nall : n, col + j,\n"
+    "                   dst + j);\n"
+    "#endif\n"
     "    if (listed) abl_dcn_listed_sum(xp, c, sx, sy, idx, wt, GPV, ev, ne, od, no, all, nall,\n"
     "                                   col + j, gc - j, dst + j);\n"
     "    else abl_dcn_corner_sum(xp, c, sx, sy, idx, wt, GPV, q0, n, col + j, gc - j, dst + j);\n"

@@ -544,10 +544,12 @@ ABL_DCN_DEFINE_WIDE_SUM(abl_dcn_wide_sum64, abl_vf16, 4, 16)
  * in the stack frame: at 32 or 64 channels a group the sampler ran at a
  * quarter of the 8-channel sums' rate (docs/modules/perf_deform.md, the
  * AVX2 build).  So the AVX2 build sums 16 channels of a 64-wide block at a
- * time (two ymm, four corner accumulators each: 8 registers) and the 16-
- * and 32-wide blocks 8 channels at a time (abl_dcn_corner_sum8 /
- * abl_dcn_listed_sum8: 8 accumulators); every lane gets the operations of
- * the wider sums in the same order, so the same bits. */
+ * time (two ymm, four corner accumulators each: 8 registers), every lane
+ * with the operations of abl_dcn_wide_sum64 in the same order, so the same
+ * bits; the 16-wide blocks too since 2026-12-08 (the order of the 64-wide
+ * blocks, not abl_dcn_corner_sum16's: L13 / L16 k 3 g 4 3-4 % faster on
+ * Zen 3), the 32-wide ones below, the 8-wide ones by abl_dcn_corner_sum8 /
+ * abl_dcn_listed_sum8 (8 accumulators, the AVX-512 build's bits). */
 ABL_DCN_DEFINE_WIDE_SUM(abl_dcn_wide_sum16_avx2, abl_vf8, 2, 8)
 
 /* The AVX2 build's 32-channel blocks (a group of 32 channels, the rest of
@@ -605,11 +607,11 @@ ABL_DCN_SPECIALISE void abl_dcn_wide_sum32_avx2(const float *restrict xp, int c,
 
 /* Group widths from which abl_dcn_core lists a pixel's points as one list
  * (`all`) too: the blocks summed by the wide sums (AVX-512: 64 channels;
- * AVX2: 32, abl_dcn_wide_sum32_avx2). */
+ * AVX2: 16, abl_dcn_wide_sum16_avx2 / _sum32_avx2). */
 #ifdef __AVX512F__
 #define ABL_DCN_ALL_MIN 64
 #else
-#define ABL_DCN_ALL_MIN 32
+#define ABL_DCN_ALL_MIN 16
 #endif
 
 /* dst[0 .. gc) = the corner sum of points q0 .. q0 + npts - 1 over channels
@@ -627,13 +629,18 @@ ABL_DCN_SPECIALISE void abl_dcn_corner_sum(const float *restrict xp, int c, ptrd
     for (; j + 16 <= gc; j += 16)
         abl_dcn_corner_sum16(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
 #else /* 64-channel blocks: the same bits in ymm-sized pieces (abl_dcn_wide_sum16_avx2);
-       * a 32-channel block in its own order (abl_dcn_wide_sum32_avx2) */
+       * a 32-channel block in its own order (abl_dcn_wide_sum32_avx2), a
+       * 16-channel one in the 64-channel blocks' order (abl_dcn_wide_sum16_avx2:
+       * 13 loads for 8 multiply-adds where two abl_dcn_corner_sum8 took 18;
+       * not the AVX-512 build's abl_dcn_corner_sum16 order) */
     for (; j + 64 <= gc; j += 64)
         for (int s = 0; s < 64; s += 16)
             abl_dcn_wide_sum16_avx2(xp, c, sx, sy, idx, wt, gp, NULL, q0, npts, col + j + s,
                                     dst + j + s);
     for (; j + 32 <= gc; j += 32)
         abl_dcn_wide_sum32_avx2(xp, c, sx, sy, idx, wt, gp, NULL, q0, npts, col + j, dst + j);
+    for (; j + 16 <= gc; j += 16)
+        abl_dcn_wide_sum16_avx2(xp, c, sx, sy, idx, wt, gp, NULL, q0, npts, col + j, dst + j);
     for (; j + 8 <= gc; j += 8)
         abl_dcn_corner_sum8(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
 #endif
@@ -674,6 +681,8 @@ ABL_DCN_SPECIALISE void abl_dcn_listed_sum(const float *restrict xp, int c, ptrd
                                     dst + j + s);
     for (; j + 32 <= gc; j += 32)
         abl_dcn_wide_sum32_avx2(xp, c, sx, sy, idx, wt, gp, all, 0, nall, col + j, dst + j);
+    for (; j + 16 <= gc; j += 16)
+        abl_dcn_wide_sum16_avx2(xp, c, sx, sy, idx, wt, gp, all, 0, nall, col + j, dst + j);
     for (; j + 8 <= gc; j += 8)
         abl_dcn_listed_sum8(xp, c, sx, sy, idx, wt, gp, even, ne, odd, no, col + j, dst + j);
 #endif
