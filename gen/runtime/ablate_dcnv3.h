@@ -160,6 +160,23 @@ ABL_DCN_SPECIALISE int abl_dcn_coords_inside(int h, int w, int lanes, const floa
     if (lanes == 8)
         ABL_DCN_INSIDE_MASK(_mm256, __m256, __mmask8);
 #undef ABL_DCN_INSIDE_MASK
+#elif defined(__AVX2__)
+    /* AVX2: the four compares a ymm of lanes, ANDed, one movemask: gcc's
+     * OR reduction of the loop below folded the flags by shuffles across
+     * the lanes, 1-2 % of DCNv3's time at L17 k 3 on Zen 3 */
+    if (lanes % 8 == 0) {
+        const __m256 z = _mm256_setzero_ps(), wl = _mm256_set1_ps((float)(w - 1)),
+                     hl = _mm256_set1_ps((float)(h - 1));
+        __m256 in = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+        for (int i = 0; i < lanes; i += 8) {
+            const __m256 x = _mm256_loadu_ps(xs + i), y = _mm256_loadu_ps(ys + i);
+            in = _mm256_and_ps(in, _mm256_and_ps(_mm256_cmp_ps(x, z, _CMP_GE_OQ),
+                                                 _mm256_cmp_ps(x, wl, _CMP_LT_OQ)));
+            in = _mm256_and_ps(in, _mm256_and_ps(_mm256_cmp_ps(y, z, _CMP_GE_OQ),
+                                                 _mm256_cmp_ps(y, hl, _CMP_LT_OQ)));
+        }
+        return _mm256_movemask_ps(in) == 0xff;
+    }
 #endif
     int border = 0;
 #pragma omp simd reduction(| : border)
@@ -527,11 +544,74 @@ ABL_DCN_DEFINE_WIDE_SUM(abl_dcn_wide_sum64, abl_vf16, 4, 16)
  * in the stack frame: at 32 or 64 channels a group the sampler ran at a
  * quarter of the 8-channel sums' rate (docs/modules/perf_deform.md, the
  * AVX2 build).  So the AVX2 build sums 16 channels of a 64-wide block at a
- * time (two ymm, four corner accumulators each: 8 registers) and the 16-
- * and 32-wide blocks 8 channels at a time (abl_dcn_corner_sum8 /
- * abl_dcn_listed_sum8: 8 accumulators); every lane gets the operations of
- * the wider sums in the same order, so the same bits. */
+ * time (two ymm, four corner accumulators each: 8 registers), every lane
+ * with the operations of abl_dcn_wide_sum64 in the same order, so the same
+ * bits; the 16-wide blocks too since 2026-12-08 (the order of the 64-wide
+ * blocks, not abl_dcn_corner_sum16's: L13 / L16 k 3 g 4 3-4 % faster on
+ * Zen 3), the 32-wide ones below, the 8-wide ones by abl_dcn_corner_sum8 /
+ * abl_dcn_listed_sum8 (8 accumulators, the AVX-512 build's bits). */
 ABL_DCN_DEFINE_WIDE_SUM(abl_dcn_wide_sum16_avx2, abl_vf8, 2, 8)
+
+/* The AVX2 build's 32-channel blocks (a group of 32 channels, the rest of
+ * 96, 160, ...) in one call: four ymm of channels, TWO accumulators each
+ * (the top corners', the bottom corners'; 8 chains of two multiply-adds a
+ * point, as many as Zen 3's two 4-cycle FMA pipes need), so each point's
+ * index and 4 weights are loaded once for 16 multiply-adds (21 loads)
+ * where four 8-channel sums (abl_dcn_corner_sum8: its corner x parity
+ * accumulators fill 8 registers a vector) loaded them four times (36
+ * loads).  At L17 k 7 g 1 (32 channels at 80 x 80) the sampler was 38 %
+ * of the 1-thread call on a Zen 3; this way the call ran 15-17 % faster
+ * (docs/modules/perf_deform.md, Zen 3 section).  Another summation order
+ * than the AVX-512 build's abl_dcn_corner_sum32 (up to 6e-7 apart at
+ * L17); a listed sum adds its points in increasing order, one list
+ * (abl_dcn_core's `all`), for the unlisted sum's bits. */
+ABL_DCN_SPECIALISE void abl_dcn_wide_sum32_avx2(const float *restrict xp, int c, ptrdiff_t sx,
+                                                ptrdiff_t sy, const int32_t *restrict idx,
+                                                const float *restrict wt, int gp,
+                                                const int32_t *restrict pts, int q0, int n,
+                                                int col, float *restrict dst)
+{
+    enum { NS = 4, VL = 8 };
+    abl_vf8 top[NS], bot[NS];
+    memset(top, 0, sizeof top);
+    memset(bot, 0, sizeof bot);
+    for (int i = 0; i < n; i++) {
+        const int q = pts ? pts[i] : q0 + i;
+        const float *b = xp + (ptrdiff_t)idx[q] * c + col;
+        const float w0 = wt[q], w1 = wt[gp + q], w2 = wt[2 * gp + q], w3 = wt[3 * gp + q];
+        abl_vf8 v;
+        /* per accumulator the left corner, then the right one */
+        for (int s = 0; s < NS; s++) {
+            memcpy(&v, b + s * VL, sizeof v);
+            top[s] += w0 * v;
+        }
+        for (int s = 0; s < NS; s++) {
+            memcpy(&v, b + sy + s * VL, sizeof v);
+            bot[s] += w2 * v;
+        }
+        for (int s = 0; s < NS; s++) {
+            memcpy(&v, b + sx + s * VL, sizeof v);
+            top[s] += w1 * v;
+        }
+        for (int s = 0; s < NS; s++) {
+            memcpy(&v, b + sx + sy + s * VL, sizeof v);
+            bot[s] += w3 * v;
+        }
+    }
+    for (int s = 0; s < NS; s++) {
+        const abl_vf8 sum = top[s] + bot[s];
+        memcpy(dst + s * VL, &sum, sizeof sum);
+    }
+}
+#endif
+
+/* Group widths from which abl_dcn_core lists a pixel's points as one list
+ * (`all`) too: the blocks summed by the wide sums (AVX-512: 64 channels;
+ * AVX2: 16, abl_dcn_wide_sum16_avx2 / _sum32_avx2). */
+#ifdef __AVX512F__
+#define ABL_DCN_ALL_MIN 64
+#else
+#define ABL_DCN_ALL_MIN 16
 #endif
 
 /* dst[0 .. gc) = the corner sum of points q0 .. q0 + npts - 1 over channels
@@ -548,11 +628,19 @@ ABL_DCN_SPECIALISE void abl_dcn_corner_sum(const float *restrict xp, int c, ptrd
         abl_dcn_corner_sum32(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
     for (; j + 16 <= gc; j += 16)
         abl_dcn_corner_sum16(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
-#else /* the same bits in ymm-sized pieces (abl_dcn_wide_sum16_avx2) */
+#else /* 64-channel blocks: the same bits in ymm-sized pieces (abl_dcn_wide_sum16_avx2);
+       * a 32-channel block in its own order (abl_dcn_wide_sum32_avx2), a
+       * 16-channel one in the 64-channel blocks' order (abl_dcn_wide_sum16_avx2:
+       * 13 loads for 8 multiply-adds where two abl_dcn_corner_sum8 took 18;
+       * not the AVX-512 build's abl_dcn_corner_sum16 order) */
     for (; j + 64 <= gc; j += 64)
         for (int s = 0; s < 64; s += 16)
             abl_dcn_wide_sum16_avx2(xp, c, sx, sy, idx, wt, gp, NULL, q0, npts, col + j + s,
                                     dst + j + s);
+    for (; j + 32 <= gc; j += 32)
+        abl_dcn_wide_sum32_avx2(xp, c, sx, sy, idx, wt, gp, NULL, q0, npts, col + j, dst + j);
+    for (; j + 16 <= gc; j += 16)
+        abl_dcn_wide_sum16_avx2(xp, c, sx, sy, idx, wt, gp, NULL, q0, npts, col + j, dst + j);
     for (; j + 8 <= gc; j += 8)
         abl_dcn_corner_sum8(xp, c, sx, sy, idx, wt, gp, q0, npts, col + j, dst + j);
 #endif
@@ -586,11 +674,15 @@ ABL_DCN_SPECIALISE void abl_dcn_listed_sum(const float *restrict xp, int c, ptrd
         abl_dcn_listed_sum32(xp, c, sx, sy, idx, wt, gp, even, ne, odd, no, col + j, dst + j);
     for (; j + 16 <= gc; j += 16)
         abl_dcn_listed_sum16(xp, c, sx, sy, idx, wt, gp, even, ne, odd, no, col + j, dst + j);
-#else /* the same bits in ymm-sized pieces (abl_dcn_wide_sum16_avx2) */
+#else /* as abl_dcn_corner_sum's AVX2 blocks */
     for (; j + 64 <= gc; j += 64)
         for (int s = 0; s < 64; s += 16)
             abl_dcn_wide_sum16_avx2(xp, c, sx, sy, idx, wt, gp, all, 0, nall, col + j + s,
                                     dst + j + s);
+    for (; j + 32 <= gc; j += 32)
+        abl_dcn_wide_sum32_avx2(xp, c, sx, sy, idx, wt, gp, all, 0, nall, col + j, dst + j);
+    for (; j + 16 <= gc; j += 16)
+        abl_dcn_wide_sum16_avx2(xp, c, sx, sy, idx, wt, gp, all, 0, nall, col + j, dst + j);
     for (; j + 8 <= gc; j += 8)
         abl_dcn_listed_sum8(xp, c, sx, sy, idx, wt, gp, even, ne, odd, no, col + j, dst + j);
 #endif
@@ -650,7 +742,7 @@ ABL_DCN_SPECIALISE void abl_dcn_core(const float *restrict xp, int c, int h, int
             even[ne] = gi * p + i;
             ne += keep[gi * p + i];
         }
-        for (i = 0; gc >= 64 && i < p; i++) { /* only the 64-wide sums read it */
+        for (i = 0; gc >= ABL_DCN_ALL_MIN && i < p; i++) { /* only the wide sums read it */
             all[nall] = gi * p + i;
             nall += keep[gi * p + i];
         }

@@ -4,7 +4,8 @@
  * which the generated kernels include) to keep each header readable.
  *
  *   abl_erff, abl_gelu   vectorisable erf and exact-form GELU (MODULES.md 0.1);
- *                        abl_gelu16 / abl_gelu_inplace: 16 lanes, no division
+ *                        abl_gelu16 / abl_gelu8 / abl_gelu_inplace: 16 or 8
+ *                        lanes (AVX-512 / AVX2), no division
  *   abl_ln_gelu_row      LayerNorm over the channels of each pixel of a
  *                        row, then GELU, written channels-last
  *   abl_dcn_softmax      softmax of each group's P mask logits of a pixel
@@ -114,8 +115,51 @@ static inline __m512 abl_gelu16(__m512 x)
 }
 #endif
 
+#if !defined(__AVX512F__) && defined(__AVX2__) && defined(__FMA__)
+/* abl_gelu16's method in 8 lanes (AVX2 + FMA): q(a) = Phi(-a) on [0, 5.6)
+ * in 8 intervals of 0.7, one ymm a coefficient (one vpermps each, where
+ * 16 intervals would take two and a blend), so degree 6 for abl_gelu16's
+ * accuracy: scripts/gelu_q_fit.py 5.6 6 8 prints this table (|q error| <=
+ * 2e-8).  Rows: the coefficients of f^6 .. f^0, lane i = interval i. */
+static const float ABL_GELU_Q8[7][8] __attribute__((aligned(32))) = {
+    {2.884510570e-04f, 2.026854947e-04f, -1.495846346e-04f, -7.186695308e-05f, 1.962277715e-05f, 1.316958076e-05f, 2.312531063e-06f, 1.874690487e-07f},
+    {-2.037893723e-03f, 1.358656676e-04f, 1.166528207e-03f, 1.415087168e-04f, -2.215198445e-04f, -8.573172475e-05f, -1.273488828e-05f, -9.404530136e-07f},
+    {2.332603654e-04f, -5.681502877e-03f, -2.261535376e-03f, 1.375651001e-03f, 1.089886117e-03f, 2.747355476e-04f, 3.342820796e-05f, 2.179378296e-06f},
+    {2.272734473e-02f, 9.173176455e-03f, -8.191071757e-03f, -8.599623747e-03f, -3.100473702e-03f, -5.584703039e-04f, -5.511937710e-05f, -3.099084957e-06f},
+    {1.286732787e-05f, 5.353981263e-02f, 5.135240404e-02f, 2.263381881e-02f, 5.430850463e-03f, 7.478631491e-04f, 6.049773041e-05f, 2.910440749e-06f},
+    {-2.792603917e-01f, -2.185770147e-01f, -1.048089753e-01f, -3.078878339e-02f, -5.540867879e-03f, -6.108490024e-04f, -4.125059499e-05f, -1.706196990e-06f},
+    {5.000000081e-01f, 2.419636447e-01f, 8.075665669e-02f, 1.786442328e-02f, 2.555130856e-03f, 2.326287843e-04f, 1.334565177e-05f, 4.791723418e-07f},
+};
+
+/* abl_gelu16 on 8 lanes: 22 vector ops where the A&S erf (abl_gelu, its
+ * division and 2^x) compiled to 45, the rows' GELU 9-13 % of DCNv3's
+ * 1-thread time at L17 k 3 on Zen 3 (perf_deform.md, Zen 3 second
+ * session).  Special values as abl_gelu16 (min of a NaN and 16 is 16,
+ * so q = 0 and x - a q keeps the NaN; -inf gives -inf * 0 = NaN);
+ * tests/test_dcnv3_gelu.c checks its bound. */
+static inline __m256 abl_gelu8(__m256 x)
+{
+    const __m256 a = _mm256_min_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), x), _mm256_set1_ps(16.0f));
+    const __m256 s = _mm256_mul_ps(a, _mm256_set1_ps(8.0f / 5.6f));
+    const __m256 in = _mm256_cmp_ps(s, _mm256_set1_ps(8.0f), _CMP_LT_OQ);
+    const __m256 f = _mm256_sub_ps(s, _mm256_round_ps(s, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
+    const __m256i i = _mm256_cvttps_epi32(s); /* beyond the table: any lane, q masked to 0 */
+    __m256 q = _mm256_permutevar8x32_ps(_mm256_load_ps(ABL_GELU_Q8[0]), i);
+    for (int k = 1; k < 7; k++)
+        q = _mm256_fmadd_ps(q, f, _mm256_permutevar8x32_ps(_mm256_load_ps(ABL_GELU_Q8[k]), i));
+    q = _mm256_and_ps(q, in);
+    const __m256 neg = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
+    return _mm256_blendv_ps(_mm256_fnmadd_ps(a, q, x), _mm256_mul_ps(x, q), neg);
+}
+#define ABL_GELU8_OK 1
+#else
+#define ABL_GELU8_OK 0
+#endif
+
 /* v[i] = GELU(v[i]) for i < n: 16 lanes at a time and a masked last
- * vector where AVX-512 is there (no scalar tail), abl_gelu otherwise. */
+ * vector where AVX-512 is there (no scalar tail); with AVX2 + FMA 8 lanes
+ * at a time (abl_gelu8), the last partial vector through a copy (every
+ * element the same bits wherever it lies); abl_gelu otherwise. */
 static inline void abl_gelu_inplace(float *v, ptrdiff_t n)
 {
 #ifdef __AVX512F__
@@ -125,6 +169,16 @@ static inline void abl_gelu_inplace(float *v, ptrdiff_t n)
     if (i < n) {
         const __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);
         _mm512_mask_storeu_ps(v + i, m, abl_gelu16(_mm512_maskz_loadu_ps(m, v + i)));
+    }
+#elif ABL_GELU8_OK
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(v + i, abl_gelu8(_mm256_loadu_ps(v + i)));
+    if (i < n) { /* vmaskmovps stores are microcoded on Zen */
+        float part[8] = {0};
+        memcpy(part, v + i, sizeof(float) * (size_t)(n - i));
+        _mm256_storeu_ps(part, abl_gelu8(_mm256_loadu_ps(part)));
+        memcpy(v + i, part, sizeof(float) * (size_t)(n - i));
     }
 #else
 #pragma omp simd
