@@ -127,9 +127,9 @@ static inline void abl_softmax_cols8(float *p, int n, const float *mx, float num
     }
     _mm256_storeu_ps(scale, _mm256_div_ps(_mm256_set1_ps(num), sum));
 #elif defined(__AVX2__) && defined(__FMA__)
-    /* AVX2: the same t and 2^f (abl_exp2_poly's polynomial), f = t -
-     * floor(t) by vroundps (exact, as vreduceps), and 2^floor(t) added to
-     * the exponent bits, with t clamped at -126 so the product stays a
+    /* AVX2: the same t and 2^f (abl_exp2_frac8), f = t - floor(t) by
+     * vroundps (exact, as vreduceps), and 2^floor(t) added to the exponent
+     * bits (abl_ldexp8), with t clamped at -126 so the product stays a
      * normal float: a lane 126 octaves below its column's max gets
      * 2^-126 p(f) (< 2.4e-38) where vscalefps gives a subnormal or 0,
      * nothing any sum of at least 1 sees.  Profiled on the Zen 3 of
@@ -137,20 +137,13 @@ static inline void abl_softmax_cols8(float *p, int n, const float *mx, float num
      * generic abl_softmax_cols (a pass of its own for the max, abl_expf's
      * clamp, range reduction and degree-6 polynomial) had been a quarter
      * of the attention. */
-    /* ablate_gen.h's abl_exp2_poly (defined there for AVX-512 builds only) */
-    static const float poly[6] = {1.8656508654e-03f, 9.0217962552e-03f, 5.5794752205e-02f,
-                                  2.4016664387e-01f, 6.9315101434e-01f, 1.0f};
     const __m256 log2e = _mm256_set1_ps(1.44269504088896341f);
     const __m256 m2 = _mm256_mul_ps(_mm256_loadu_ps(mx), log2e), lo = _mm256_set1_ps(-126.0f);
     __m256 sum = _mm256_setzero_ps();
     for (int k = 0; k < n; k++) {
         const __m256 t = _mm256_max_ps(_mm256_fmsub_ps(_mm256_loadu_ps(p + 8 * k), log2e, m2), lo);
-        const __m256 fl = _mm256_floor_ps(t), f = _mm256_sub_ps(t, fl);
-        __m256 e = _mm256_set1_ps(poly[0]);
-        for (int i = 1; i < 6; i++)
-            e = _mm256_fmadd_ps(e, f, _mm256_set1_ps(poly[i]));
-        e = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(e),
-                                                 _mm256_slli_epi32(_mm256_cvtps_epi32(fl), 23)));
+        const __m256 fl = _mm256_floor_ps(t);
+        const __m256 e = abl_ldexp8(abl_exp2_frac8(_mm256_sub_ps(t, fl)), fl);
         _mm256_storeu_ps(p + 8 * k, e);
         sum = _mm256_add_ps(sum, e);
     }

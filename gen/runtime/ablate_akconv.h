@@ -282,11 +282,11 @@ static inline __m256 abl_akc_hsum8(const __m256 v[8])
 /* SiLU on 8 lanes without a division (AKConv's AVX2 epilogues): the
  * steps of abl_silu16 (ablate_gen.h) in AVX2 instructions.  v clamped to
  * +-87, u = -v log2(e) as the float pair u + lo, e^-v = 2^floor(u) *
- * 2^(u - floor(u) + lo), 2^f by abl_exp2_poly's degree-5 polynomial
- * (Horner), then v * 1 / (1 + e^-v) by vrcpps and one Newton step.  Two
- * AVX-512 instructions written out: u - floor(u) (vreduceps) by vroundps
- * and a subtraction, exact; 2^floor(u) (vscalefps) by adding floor(u) to
- * the exponent bits of 2^f, exact here: floor(u) lies in [-126, 125] and
+ * 2^(u - floor(u) + lo), 2^f by abl_exp2_frac8 (ablate_gen.h, the
+ * degree-5 polynomial), then v * 1 / (1 + e^-v) by vrcpps and one Newton
+ * step.  Two AVX-512 instructions written out: u - floor(u) (vreduceps) by
+ * vroundps and a subtraction, exact; 2^floor(u) (vscalefps) by abl_ldexp8,
+ * floor(u) added to the exponent bits of 2^f, exact here: floor(u) lies in [-126, 125] and
  * 2^f in [1, 2) (f a few ulps outside [0, 1) at worst), so the product is
  * a normal float.  vrcpps has 12 bits where vrcp14ps has 14: after the
  * Newton step the sigmoid's relative error stays below 3.5e-7
@@ -303,16 +303,8 @@ static inline __m256 abl_akc_silu8(__m256 v)
     /* the product's rounding error and that of log2(e) in float */
     const __m256 lo = _mm256_fmadd_ps(vc, _mm256_set1_ps(-1.925963e-8f), _mm256_fmsub_ps(vc, nlog2e, u));
     const __m256 fl = _mm256_floor_ps(u);
-    const __m256 f = _mm256_add_ps(_mm256_sub_ps(u, fl), lo);
-    /* abl_exp2_poly (ablate_gen.h, AVX-512 only), highest degree first */
-    __m256 p = _mm256_set1_ps(1.8656508654e-03f);
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(9.0217962552e-03f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(5.5794752205e-02f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(2.4016664387e-01f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(6.9315101434e-01f));
-    p = _mm256_fmadd_ps(p, f, one);
-    const __m256i e = _mm256_add_epi32(_mm256_castps_si256(p), _mm256_slli_epi32(_mm256_cvttps_epi32(fl), 23));
-    const __m256 d = _mm256_add_ps(one, _mm256_castsi256_ps(e)); /* 1 + e^-v */
+    const __m256 p = abl_exp2_frac8(_mm256_add_ps(_mm256_sub_ps(u, fl), lo));
+    const __m256 d = _mm256_add_ps(one, abl_ldexp8(p, fl)); /* 1 + e^-v */
     const __m256 rc = _mm256_rcp_ps(d);
     return _mm256_mul_ps(v, _mm256_fmadd_ps(rc, _mm256_fnmadd_ps(d, rc, one), rc));
 }

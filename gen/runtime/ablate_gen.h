@@ -14,8 +14,9 @@
  *   abl_bn_fold             BatchNorm (inference) -> per-channel scale/shift
  *   abl_expf, abl_silu      vectorisable e^x and SiLU
  *   abl_silu8               abl_silu on 8 lanes in registers, AVX2 + FMA (the same steps)
+ *   abl_exp2_frac8, abl_ldexp8  2^f on 8 lanes, p 2^n by exponent bits (AVX2)
  *   abl_exp2_frac16, abl_exp2_8  2^f on 16 lanes (the sigmoid's), 2^u on 8
- *                           (ACmix's softmax): one polynomial, AVX-512
+ *                           (ACmix's softmax): the same polynomial, AVX-512
  *   abl_sigmoid16, abl_silu16  SiLU / sigmoid on 16 lanes, AVX-512, no division
  *   abl_exp16               e^x on 16 lanes, AVX-512 (the folded softmaxes' masks)
  *   abl_dfl_chunk           Detect's DFL expectation over a run of pixels
@@ -153,9 +154,10 @@ static inline float abl_silu(float v) { return v / (1.0f + abl_expf(-v)); }
  * vectorises the scalar code (|x| clamped to 87 on the bit pattern, k by
  * the shifter in one multiply-add, Cephes' polynomial, 2^k from exponent
  * bits, then v / (1 + e^-v)): for the AVX2 register blocks that apply BN +
- * SiLU before their store (ablate_direct.h abl_direct8_block, ablate_akconv.h
- * abl_akc_col_nchw), the same bits as abl_bn_act_rows's pass over y.  NaN
- * stays NaN (the numerator), +-inf stay +-inf. */
+ * SiLU before their store (ablate_direct.h abl_direct8_block), the same
+ * bits as abl_bn_act_rows's pass over y.  AKConv's AVX2 epilogues take the
+ * faster abl_akc_silu8 (no division; other bits).  NaN stays NaN (the
+ * numerator), +-inf stay +-inf. */
 static inline __m256 abl_silu8(__m256 v)
 {
     const __m256i bits = _mm256_castps_si256(_mm256_xor_ps(v, _mm256_set1_ps(-0.0f))); /* -v */
@@ -183,17 +185,42 @@ static inline __m256 abl_silu8(__m256 v)
 }
 #endif
 
-#ifdef __AVX512F__
-/* 2^u on vector lanes, shared by the SiLU / sigmoid epilogues below and
- * ACmix's softmax (ablate_acmix.h): 2^u = 2^floor(u) * 2^f, f = u -
- * floor(u) in [0, 1) (vreduceps, one instruction, under AVX512DQ), 2^f
- * by a degree-5 polynomial (relative-error minimax fit on [0, 1], 8.8e-8
- * in exact arithmetic; in float with FMA Horner 1.7e-7, measured at every
- * float of [-1, 1] and sampled over [-20, 20]), 2^floor(u)
- * applied by vscalefps (no integer steps, no clamp: u below -150 gives 0,
- * above 128 +inf).  The coefficients, highest degree first. */
+#if defined(__AVX2__) && defined(__FMA__)
+/* 2^u on vector lanes, shared by the SiLU / sigmoid epilogues below,
+ * AKConv's AVX2 SiLU (ablate_akconv.h) and ACmix's softmax
+ * (ablate_acmix.h): 2^u = 2^floor(u) * 2^f, f = u - floor(u) in [0, 1)
+ * (vreduceps, one instruction, under AVX512DQ; vroundps and a
+ * subtraction on AVX2, exact too), 2^f by a degree-5 polynomial
+ * (relative-error minimax fit on [0, 1], 8.8e-8 in exact arithmetic; in
+ * float with FMA Horner 1.7e-7, measured at every float of [-1, 1] and
+ * sampled over [-20, 20]), 2^floor(u) applied by vscalefps with AVX-512
+ * (no integer steps, no clamp: u below -150 gives 0, above 128 +inf), by
+ * abl_ldexp8 on AVX2.  The coefficients, highest degree first. */
 static const float abl_exp2_poly[6] = {1.8656508654e-03f, 9.0217962552e-03f, 5.5794752205e-02f,
                                        2.4016664387e-01f, 6.9315101434e-01f, 1.0f};
+
+/* 2^f on 8 lanes for f in [0, 1) (a rounding either side is harmless):
+ * the polynomial by FMA Horner. */
+static inline __m256 abl_exp2_frac8(__m256 f)
+{
+    __m256 p = _mm256_set1_ps(abl_exp2_poly[0]);
+    for (int i = 1; i < 6; i++)
+        p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(abl_exp2_poly[i]));
+    return p;
+}
+
+/* p * 2^n for integral n (a float) where the product is a normal float:
+ * n added to p's exponent bits, what vscalefps does for AVX-512 builds.
+ * The caller keeps n in range (AKConv's SiLU clamps |v| to 87, ACmix's
+ * softmax t at -126). */
+static inline __m256 abl_ldexp8(__m256 p, __m256 n)
+{
+    return _mm256_castsi256_ps(
+        _mm256_add_epi32(_mm256_castps_si256(p), _mm256_slli_epi32(_mm256_cvttps_epi32(n), 23)));
+}
+#endif
+
+#ifdef __AVX512F__
 
 /* u - floor(u), exact (vreduceps under AVX512DQ), on the vector width
  * whose intrinsics start with P (_mm512, _mm256) */
@@ -203,27 +230,23 @@ static const float abl_exp2_poly[6] = {1.8656508654e-03f, 9.0217962552e-03f, 5.5
 #define ABL_FRAC(P, u) P##_sub_ps(u, P##_roundscale_ps(u, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC))
 #endif
 
-/* abl_fracN(u) = u - floor(u) and abl_exp2_fracN(f) = 2^f for f in [0, 1)
- * (a rounding either side is harmless) on N lanes of type T: one
- * definition for both widths. */
-#define ABL_EXP2_PIECES(N, T, P)                                                                   \
-    static inline T abl_frac##N(T u) { return ABL_FRAC(P, u); }                                   \
-    static inline T abl_exp2_frac##N(T f)                                                          \
-    {                                                                                              \
-        T p = P##_set1_ps(abl_exp2_poly[0]);                                                       \
-        for (int i = 1; i < 6; i++)                                                                \
-            p = P##_fmadd_ps(p, f, P##_set1_ps(abl_exp2_poly[i]));                                 \
-        return p;                                                                                  \
-    }
-
-/* 16 lanes: the sigmoid below adds its u_lo to f, so it applies 2^floor(u)
- * itself */
-ABL_EXP2_PIECES(16, __m512, _mm512)
+/* abl_frac16(u) = u - floor(u) and abl_exp2_frac16(f) = 2^f for f in
+ * [0, 1) (a rounding either side is harmless) on 16 lanes: abl_exp2_frac8's
+ * steps.  The sigmoid below adds its u_lo to f, so it applies 2^floor(u)
+ * itself. */
+static inline __m512 abl_frac16(__m512 u) { return ABL_FRAC(_mm512, u); }
+static inline __m512 abl_exp2_frac16(__m512 f)
+{
+    __m512 p = _mm512_set1_ps(abl_exp2_poly[0]);
+    for (int i = 1; i < 6; i++)
+        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(abl_exp2_poly[i]));
+    return p;
+}
 
 #ifdef __AVX512VL__
-/* 8 lanes (ACmix's softmax works on 8-column chunks), and 2^u =
+/* 8 lanes (ACmix's softmax works on 8-column chunks): 2^u =
  * scalef(2^f, u) */
-ABL_EXP2_PIECES(8, __m256, _mm256)
+static inline __m256 abl_frac8(__m256 u) { return ABL_FRAC(_mm256, u); }
 
 static inline __m256 abl_exp2_8(__m256 u) { return _mm256_scalef_ps(abl_exp2_frac8(abl_frac8(u)), u); }
 #endif
