@@ -116,7 +116,8 @@ Test(gen_akconv, direct_realistic, .timeout = 120) { realistic("direct"); }
  * last chunk), 2N past one chunk of p_conv outputs (N = 13: 26 -> 32
  * wide), channels whose p_conv taps and column rows need several
  * reduction blocks (inc 80: 9 taps x 80 x 16 floats > 28 KiB; N*inc = 1040
- * rows), more output vectors than one register chunk (outc 200), and a
+ * rows), more output vectors than one register chunk (outc 200: on AVX2
+ * 12 weight panels of 16 channels and a last one of 8, wcol_index), and a
  * p_conv tap too large for one block (inc 240 x 32 outputs: channels
  * split). */
 Test(gen_akconv, direct_blocking_edges, .timeout = 120)
