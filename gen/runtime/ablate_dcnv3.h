@@ -370,9 +370,10 @@ ABL_DCN_SPECIALISE int abl_dcn_corners_border_masked(int gp, int h, int w, const
  * ys abl_dcn_corners_coords has computed, in AVX2 compares and blends:
  * the same clamps, selects and products lane for lane, so the same bits.
  * gcc's if-conversion of the generic loop (two ymm a block of 16 lanes)
- * kept its constants and masks in the stack frame: the border blocks (a
- * fifth of the pixels at 80 x 80, k 3) took 5 % of DCNv3's time at L17
- * k 3 g 4 on Zen 3, three times an inside block. */
+ * kept its constants and masks in the stack frame: the border blocks
+ * took 4-5 % of DCNv3's time at L17 k 3 g 4 on Zen 3, several times an
+ * inside block each; this way L13 k 3 g 4 and L23 k 7 g 4 ran 5 %, L17
+ * k 3 g 4 2-3 % faster (docs/modules/perf_deform.md, i-dcnv3). */
 ABL_DCN_SPECIALISE int abl_dcn_corners_border8_avx2(int gp, int h, int w, const float *restrict om,
                                                     int use_mask, int q0,
                                                     const float *restrict xs,
