@@ -1,13 +1,16 @@
 /* tests/test_dcnv3_plan.c — the corner plan's border path written with
  * AVX-512 mask registers (gen/runtime/ablate_dcnv3.h:
- * abl_dcn_corners_border_masked) against the generic border path
- * (abl_dcn_corners_border) it replaces in the kernels, bit for bit; the
+ * abl_dcn_corners_border_masked) and the AVX2 build's
+ * (abl_dcn_corners_border8_avx2) against the generic border path
+ * (abl_dcn_corners_border) they replace in the kernels, bit for bit; the
  * point-major plan (abl_dcn_corners_pm) against abl_dcn_corners.
  *
  * The masked path exists only where the kernels are built (-O3
  * -march=native, AVX-512): the check is a program compiled that way
- * (tests/header_check.h); skipped without AVX-512. */
+ * (tests/header_check.h); skipped without AVX-512.  The AVX2 path's
+ * check is built at -march=x86-64-v3. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 
 #include "header_check.h"
 
@@ -18,11 +21,30 @@
  * garbage); masks with exact zeros; use_mask and skip both ways.  idx,
  * the four weight rows (memcmp: signed zeros count), keep and the count
  * must match. */
-static const char PLAN_CHECKER[] =
+/* The checker's first lines: fast_border, the path under test (the masked
+ * one, AVX-512; the AVX2 one 8 lanes a call, as abl_dcn_corners_block
+ * calls it), then PLAN_CHECKER_BODY. */
+static const char PLAN_CHECKER_MASKED[] =
     "#include <stdio.h>\n"
     "#include <string.h>\n"
     "#include <math.h>\n"
     "#include \"ablate_dcnv3.h\"\n"
+    "#define fast_border abl_dcn_corners_border_masked\n";
+static const char PLAN_CHECKER_AVX2[] =
+    "#include <stdio.h>\n"
+    "#include <string.h>\n"
+    "#include <math.h>\n"
+    "#include \"ablate_dcnv3.h\"\n"
+    "static int fast_border(int gp, int h, int w, const float *om, int use_mask, int q0, int lanes,\n"
+    "                       const float *xs, const float *ys, int32_t *idx, float *wt, int skip,\n"
+    "                       int32_t *keep) {\n"
+    "    int n = 0;\n"
+    "    for (int i = 0; i < lanes; i += 8)\n"
+    "        n += abl_dcn_corners_border8_avx2(gp, h, w, om, use_mask, q0 + i, xs + i, ys + i, idx,\n"
+    "                                          wt, skip, keep);\n"
+    "    return n;\n"
+    "}\n";
+static const char PLAN_CHECKER_BODY[] =
     "static const float SPECIAL[] = {0.25f, -0.6f, 1.4f, -7.5f, 2.9f, -1.2f, 9.75f, 0.5f, -2.5f,\n"
     "    6.1f, -3.3f, 1e30f, -1e30f, -0.0f, 0.0f, NAN, -1.0f, 1.0f, 18.5f, -19.0f};\n"
     "enum { NS = sizeof SPECIAL / sizeof SPECIAL[0], GPMAX = 64, GPV = 64 };\n"
@@ -41,8 +63,7 @@ static const char PLAN_CHECKER[] =
     "        memset(idx, 0, sizeof idx); memset(keep, 0, sizeof keep); memset(wt, 0, sizeof wt);\n"
     "        memcpy(idx_b, idx, sizeof idx); memcpy(keep_b, keep, sizeof keep); memcpy(wt_b, wt, sizeof wt);\n"
     "        abl_dcn_corners_coords(gp, h, w, 1.0f, gx, gy, om, ph, pw, q0, lanes, xs, ys);\n"
-    "        const int n = abl_dcn_corners_border_masked(gp, h, w, om, use_mask, q0, lanes, xs, ys,\n"
-    "                                                    idx, wt, skip, keep);\n"
+    "        const int n = fast_border(gp, h, w, om, use_mask, q0, lanes, xs, ys, idx, wt, skip, keep);\n"
     "        const int n_b = abl_dcn_corners_border(gp, h, w, 1.0f, gx, gy, om, use_mask, ph, pw, q0,\n"
     "                                               lanes, idx_b, wt_b, skip, keep_b);\n"
     "        bad |= n != n_b || memcmp(idx, idx_b, sizeof idx) || memcmp(keep, keep_b, sizeof keep)\n"
@@ -74,8 +95,20 @@ Test(dcnv3_plan, border_masked_same_bits, .timeout = 120)
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx512f"))
         cr_skip_test("no AVX-512 on this CPU");
-    cr_assert_eq(run_header_checker(PLAN_CHECKER), 0,
+    static char src[sizeof PLAN_CHECKER_MASKED + sizeof PLAN_CHECKER_BODY];
+    snprintf(src, sizeof src, "%s%s", PLAN_CHECKER_MASKED, PLAN_CHECKER_BODY);
+    cr_assert_eq(run_header_checker(src), 0,
                  "abl_dcn_corners_border_masked differs from abl_dcn_corners_border (stdout)");
+}
+
+/* The AVX2 build's border path (abl_dcn_corners_border8_avx2), the same
+ * checks, at -march=x86-64-v3 (skipped without AVX2 and FMA). */
+Test(dcnv3_plan, border_avx2_same_bits, .timeout = 120)
+{
+    static char src[sizeof PLAN_CHECKER_AVX2 + sizeof PLAN_CHECKER_BODY];
+    snprintf(src, sizeof src, "%s%s", PLAN_CHECKER_AVX2, PLAN_CHECKER_BODY);
+    cr_assert_eq(run_header_checker_avx2(src), 0,
+                 "abl_dcn_corners_border8_avx2 differs from abl_dcn_corners_border (stdout)");
 }
 
 /* The point-major plan (abl_dcn_corners_pm: the inside path and the masked
