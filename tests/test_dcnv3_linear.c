@@ -8,12 +8,15 @@
  * AVX2-only CPU gets, 5 pixels x 16 channels); the AVX-512 blocks
  * are what the generated kernels compile (the gen_dcnv3, gen_dlka and
  * goldens suites' DCNv3 and D-LKA cases, which cover channels 8-96, output widths 24 and 108 and
- * the NHWC output). */
+ * the NHWC output).  avx2_tail_block_same_bits: a last block of 1-8
+ * output channels (one 8-float vector, abl_dcn_lin_tail8) built as the
+ * AVX2 kernels are, against the two-vector block's bits. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
 
 #include "ablate_dcnv3_linear.h"
+#include "header_check.h"
 
 enum { CIN_MAX = 40, COUT_MAX = 112, NP_MAX = 13 };
 
@@ -85,4 +88,57 @@ Test(dcnv3_linear, columns_side_by_side)
     cr_assert(memcmp(wt_one, wt_two, sizeof wt_one) == 0, "packed weights differ");
     cr_assert(memcmp(bp_one, bp_two, sizeof bp_one) == 0, "packed biases differ");
     cr_assert_eq(wt_one[3 * COUTV + 5], w[5 * CIN + 3], "wt[ic][o] = w[o][ic]");
+}
+
+/* A last block of n <= 8 channels (cout 147 = 9 x 16 + 3 at k 7, one
+ * group) takes one 8-float vector (abl_dcn_lin_tail8); the same Linear
+ * with 8 more outputs takes the two-vector block over the same packed
+ * columns.  The first cout outputs must be the same bits (each output's
+ * chain: the bias, then the input channels in order), and nothing past
+ * cout written.  Channels last and planar, pixel counts with and without
+ * a remainder of 5. */
+static const char TAIL_CHECKER[] =
+    "#include <math.h>\n"
+    "#include <stdio.h>\n"
+    "#include <string.h>\n"
+    "#include \"ablate_dcnv3_linear.h\"\n"
+    "enum { CIN = 64, COUT_MAX = 160, NP = 13 };\n"
+    "static float w[(COUT_MAX + 8) * CIN], b[COUT_MAX + 8], x[NP * CIN], wt[CIN * COUT_MAX],\n"
+    "    bp[COUT_MAX], ya[NP * (COUT_MAX + 8)], yb[NP * (COUT_MAX + 8)];\n"
+    "int main(void) {\n"
+    "    const int couts[] = {147, 35, 40, 21, 5, 1, 8};\n"
+    "    int bad = 0;\n"
+    "    for (int o = 0; o < COUT_MAX + 8; o++) {\n"
+    "        b[o] = 0.1f * (float)o - 1.0f;\n"
+    "        for (int ic = 0; ic < CIN; ic++) w[o * CIN + ic] = cosf(0.53f * (float)o - 0.29f * (float)ic);\n"
+    "    }\n"
+    "    for (int i = 0; i < NP * CIN; i++) x[i] = sinf(0.31f * (float)i) - 0.2f;\n"
+    "    for (size_t k = 0; k < sizeof couts / sizeof couts[0]; k++)\n"
+    "        for (int planar = 0; planar < 2; planar++)\n"
+    "            for (int np = NP - 1; np <= NP; np++) {\n"
+    "                const int cout = couts[k], ldy = cout + 8;\n"
+    "                for (int i = 0; i < NP * (COUT_MAX + 8); i++) ya[i] = yb[i] = 12345.0f;\n"
+    "                abl_dcn_lin_pack(w, b, cout, CIN, wt, bp);\n"
+    "                abl_dcn_lin_run(x, planar ? 1 : CIN, planar ? np : 1, CIN, wt, bp, cout, ya, ldy, np);\n"
+    "                abl_dcn_lin_pack(w, b, cout + 8, CIN, wt, bp);\n"
+    "                abl_dcn_lin_run(x, planar ? 1 : CIN, planar ? np : 1, CIN, wt, bp, cout + 8, yb, ldy, np);\n"
+    "                for (int t = 0; t < np; t++) {\n"
+    "                    if (memcmp(ya + t * ldy, yb + t * ldy, sizeof(float) * (size_t)cout)) {\n"
+    "                        printf(\"cout %d planar %d np %d: pixel %d not the two-vector block's bits\\n\", cout, planar, np, t);\n"
+    "                        bad++;\n"
+    "                    }\n"
+    "                    for (int o = cout; o < ldy; o++)\n"
+    "                        if (ya[t * ldy + o] != 12345.0f) {\n"
+    "                            printf(\"cout %d: y[%d][%d] written past cout\\n\", cout, t, o);\n"
+    "                            bad++;\n"
+    "                        }\n"
+    "                }\n"
+    "            }\n"
+    "    return bad != 0;\n"
+    "}\n";
+
+Test(dcnv3_linear, avx2_tail_block_same_bits, .timeout = 120)
+{
+    cr_assert_eq(run_header_checker_avx2(TAIL_CHECKER), 0,
+                 "the one-vector last block not the two-vector block's bits (see the lines above)");
 }

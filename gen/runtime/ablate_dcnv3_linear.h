@@ -221,6 +221,57 @@ abl_dcn_lin_block8(const float *x, ptrdiff_t ps, ptrdiff_t cs, int cin, const fl
         }
     }
 }
+
+/* abl_dcn_lin_block8 for a last block of n <= 8 output channels: r pixels x
+ * one 8-float vector.  cout = 147 (k 7, 1 group: 16 x 9 + 3) took a tenth
+ * block of two vectors for its last 3 channels; this takes one.  Each
+ * output's chain is abl_dcn_lin_block8's (the bias, then the input
+ * channels in order): the same bits. */
+static inline __attribute__((always_inline)) void
+abl_dcn_lin_block8_one(const float *x, ptrdiff_t ps, ptrdiff_t cs, int cin, const float *wt,
+                       ptrdiff_t ldw, const float *bias, float *y, ptrdiff_t ldy, const int r,
+                       int n)
+{
+    abl_dcn_v8 acc[ABL_DCN_LIN_R8];
+#pragma GCC unroll 5
+    for (int i = 0; i < r; i++)
+        acc[i] = *(const abl_dcn_v8 *)bias;
+    for (int ic = 0; ic < cin; ic++) {
+        const abl_dcn_v8 w0 = *(const abl_dcn_v8 *)(wt + ic * ldw);
+#pragma GCC unroll 5
+        for (int i = 0; i < r; i++) {
+            const float xv = x[i * ps + ic * cs];
+            acc[i] += xv * w0;
+        }
+    }
+#pragma GCC unroll 5
+    for (int i = 0; i < r; i++) {
+        if (n == 8) {
+            *(abl_dcn_v8 *)(y + i * ldy) = acc[i];
+        } else {
+#ifdef __AVX2__
+            abl_dcn_lin_store_part(y + i * ldy, acc[i], acc[i], n);
+#else
+            float part[8];
+            *(abl_dcn_v8 *)part = acc[i];
+            memcpy(y + i * ldy, part, sizeof(float) * (size_t)n);
+#endif
+        }
+    }
+}
+
+/* The pixels 0 .. np - 1 of a last block of n <= 8 output channels. */
+static inline void abl_dcn_lin_tail8(const float *x, ptrdiff_t ps, ptrdiff_t cs, int cin,
+                                     const float *wt, ptrdiff_t ldw, const float *bias, float *y,
+                                     ptrdiff_t ldy, int np, int n)
+{
+    int t = 0;
+    for (; t + ABL_DCN_LIN_R8 <= np; t += ABL_DCN_LIN_R8)
+        abl_dcn_lin_block8_one(x + t * ps, ps, cs, cin, wt, ldw, bias, y + t * ldy, ldy,
+                               ABL_DCN_LIN_R8, n);
+    for (; t < np; t++)
+        abl_dcn_lin_block8_one(x + t * ps, ps, cs, cin, wt, ldw, bias, y + t * ldy, ldy, 1, n);
+}
 #endif
 
 /* y[t * ldy + o] = bias[o] + sum_ic x[t * ps + ic * cs] wt[ic * coutv + o]
@@ -261,6 +312,10 @@ static inline void abl_dcn_lin_run(const float *restrict x, ptrdiff_t ps, ptrdif
      * stolen, ablate_dcnv3_split.h; perf_deform.md, Zen 5 section) */
     for (int o = 0; o < coutv; o += 16) {
         const int n = cout - o < 16 ? cout - o : 16;
+        if (n <= 8) { /* the last block: 1-8 channels in one vector, not two */
+            abl_dcn_lin_tail8(x, ps, cs, cin, wt + o, coutv, bias + o, y + o, ldy, np, n);
+            break;
+        }
         int t = 0;
         for (; t + ABL_DCN_LIN_R8 <= np; t += ABL_DCN_LIN_R8)
             abl_dcn_lin_block8(x + t * ps, ps, cs, cin, wt + o, coutv, bias + o, y + t * ldy + o,
