@@ -319,7 +319,7 @@ static inline void abl_akc_bn_silu_row(float *row, int n, const float *scale, co
         _mm256_storeu_ps(row + o, abl_akc_silu8(_mm256_fmadd_ps(_mm256_loadu_ps(row + o), _mm256_loadu_ps(scale + o),
                                                                 _mm256_loadu_ps(shift + o))));
     if (o < n) {
-        const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - o), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        const __m256i m = abl_prefix8(n - o);
         const __m256 v = _mm256_fmadd_ps(_mm256_maskload_ps(row + o, m), _mm256_maskload_ps(scale + o, m),
                                          _mm256_maskload_ps(shift + o, m));
         _mm256_maskstore_ps(row + o, m, abl_akc_silu8(v));
@@ -380,8 +380,7 @@ static inline void abl_akc_col_nchw(const float *restrict st_t, ptrdiff_t ldst, 
             if (whole || left >= 8) {
                 _mm256_storeu_ps(yi + 8 * j, v[j]);
             } else if (left > 0) { /* lanes below left */
-                const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-                _mm256_maskstore_ps(yi + 8 * j, _mm256_cmpgt_epi32(_mm256_set1_epi32(left), lane), v[j]);
+                _mm256_maskstore_ps(yi + 8 * j, abl_prefix8(left), v[j]);
             }
         }
     }

@@ -500,8 +500,7 @@ abl_direct8_block(const float *x, ptrdiff_t cs, int nic, const int layout, const
                   ptrdiff_t ldy, int n, int first, int last, struct abl_direct8_epi e)
 {
     const int tail = n - 8 * (nv - 1); /* lanes of the last vector, 1 .. 8 */
-    const __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32(tail),
-                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m256i keep = abl_prefix8(tail);
     __m256 acc[ABL_DIRECT8_MR][ABL_DIRECT8_NV];
 #pragma GCC unroll 4
     for (int r = 0; r < ABL_DIRECT8_MR; r++)

@@ -15,6 +15,7 @@
  *   abl_expf, abl_silu      vectorisable e^x and SiLU
  *   abl_silu8               abl_silu on 8 lanes in registers, AVX2 + FMA (the same steps)
  *   abl_exp2_frac8, abl_ldexp8  2^f on 8 lanes, p 2^n by exponent bits (AVX2)
+ *   abl_prefix8             the first n lanes of a ymm as a vmaskmovps mask (AVX2)
  *   abl_exp2_frac16, abl_exp2_8  2^f on 16 lanes (the sigmoid's), 2^u on 8
  *                           (ACmix's softmax): the same polynomial, AVX-512
  *   abl_sigmoid16, abl_silu16  SiLU / sigmoid on 16 lanes, AVX-512, no division
@@ -207,6 +208,13 @@ static inline __m256 abl_exp2_frac8(__m256 f)
     for (int i = 1; i < 6; i++)
         p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(abl_exp2_poly[i]));
     return p;
+}
+
+/* The first n lanes of a ymm (n in 0 .. 8; more: all 8) as a vmaskmovps
+ * mask (sign bits set): the ragged end of a run of 8-float vectors. */
+static inline __m256i abl_prefix8(int n)
+{
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
 /* p * 2^n for integral n (a float) where the product is a normal float:
